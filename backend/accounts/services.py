@@ -1,0 +1,268 @@
+"""Writes for accounts and sessions: registration, sign-in, rotation, revocation, passwords.
+
+Cache side effects run in ``transaction.on_commit`` so no other worker can see a
+revocation before the database does, nor miss it after.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
+
+from .models import AuthSession, User, normalize_email
+from .session_cache import session_cache_forget, session_cache_mark_revoked
+from .tokens import InvalidRefreshToken, TokenPair, hash_jti, refresh_token_decode, token_pair_issue
+
+USER_AGENT_MAX = AuthSession._meta.get_field("user_agent").max_length or 512
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    session: AuthSession
+    tokens: TokenPair
+
+
+class InvalidCredentials(AuthenticationFailed):
+    default_detail = "Invalid email or password."
+    default_code = "invalid_credentials"
+
+
+class RefreshRejected(AuthenticationFailed):
+    default_detail = "The refresh token is invalid, expired or revoked. Sign in again."
+    default_code = "invalid_refresh_token"
+
+
+# ------------------------------------------------------------------------------
+# Users
+# ------------------------------------------------------------------------------
+def user_create(*, email: str, password: str, name: str = "") -> User:
+    """Create a regular account (never staff). A duplicate email is a field error."""
+    email = normalize_email(email)
+    user = User(email=email, name=name.strip())
+    password_validation.validate_password(password, user=user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # lost a race with another registration
+        raise ValidationError({"email": ["An account with this email already exists."]}) from exc
+    return user
+
+
+def user_update(*, user: User, name: str) -> User:
+    user.name = name.strip()
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["name"])
+    return user
+
+
+def user_authenticate(*, email: str, password: str) -> User:
+    """Check credentials; an unknown email costs the same hashing time as a wrong password."""
+    user = authenticate(email=normalize_email(email), password=password)
+    if not isinstance(user, User):
+        raise InvalidCredentials()
+    return user
+
+
+def user_change_password(
+    *, user: User, current_password: str, new_password: str, keep_session_id: str | None
+) -> None:
+    """Set a new password and revoke every session except the one making the change."""
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": ["The current password is incorrect."]})
+    password_validation.validate_password(new_password, user=user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sessions_revoke_for_user(user=user, except_session_id=keep_session_id)
+
+
+def user_set_active(*, user: User, is_active: bool) -> None:
+    """Activate or deactivate an account; deactivation revokes every session."""
+    with transaction.atomic():
+        user.is_active = is_active
+        user.save(update_fields=["is_active"])
+        if not is_active:
+            sessions_revoke_for_user(user=user)
+
+
+# ------------------------------------------------------------------------------
+# Password reset (Django's token generator: single use, bound to the password hash)
+# ------------------------------------------------------------------------------
+def password_reset_request(*, email: str) -> None:
+    """Email a reset link if an active account has this address; silently do nothing otherwise."""
+    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    if user is None:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}"
+    send_mail(
+        subject="Reset your password",
+        message=(
+            f"Someone asked to reset the password for {user.email}.\n\n"
+            f"To choose a new password, open this link:\n{link}\n\n"
+            "If it was not you, ignore this email; your password stays the same."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """Set the new password from a valid reset link and revoke all sessions."""
+    invalid = ValidationError({"token": ["The reset link is invalid or has expired."]})
+    try:
+        user_id = uuid.UUID(force_str(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError, OverflowError):
+        raise invalid from None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise invalid
+    password_validation.validate_password(new_password, user=user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sessions_revoke_for_user(user=user)
+    return user
+
+
+# ------------------------------------------------------------------------------
+# Sessions
+# ------------------------------------------------------------------------------
+def _refresh_expiry(session_created_at: datetime) -> datetime:
+    """Sliding expiry on each rotation, capped by the session's absolute lifetime."""
+    now = timezone.now()
+    return min(
+        now + settings.REFRESH_TOKEN_LIFETIME,
+        session_created_at + settings.SESSION_MAX_LIFETIME,
+    )
+
+
+def session_start(*, user: User, user_agent: str = "", ip_address: str | None = None) -> IssuedSession:
+    """Sign a user in on one device: a new session row and its first token pair."""
+    now = timezone.now()
+    session = AuthSession(
+        user=user,
+        created_at=now,
+        last_used_at=now,
+        user_agent=(user_agent or "")[:USER_AGENT_MAX],
+        ip_address=ip_address,
+    )
+    session.expires_at = _refresh_expiry(now)
+    tokens = token_pair_issue(
+        user_id=str(user.pk), session_id=str(session.pk), refresh_expires_at=session.expires_at
+    )
+    session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
+    session.full_clean()
+    session.save()
+    return IssuedSession(session=session, tokens=tokens)
+
+
+def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | None = None) -> IssuedSession:
+    """Exchange a refresh token for a new pair. Presenting a rotated token revokes the session."""
+    try:
+        token = refresh_token_decode(raw_refresh)
+    except InvalidRefreshToken as exc:
+        raise RefreshRejected() from exc
+
+    reused = False
+    with transaction.atomic():
+        session = (
+            AuthSession.objects.select_for_update()
+            .select_related("user")
+            .filter(id=token["sid"], user_id=token["user_id"])
+            .first()
+        )
+        if session is None or not session.is_live or not session.user.is_active:
+            raise RefreshRejected()
+        if session.refresh_jti_hash != hash_jti(str(token["jti"])):
+            # An old token of this session came back: someone holds a copy. Kill the family.
+            _revoke(session)
+            reused = True
+        else:
+            session.expires_at = _refresh_expiry(session.created_at)
+            tokens = token_pair_issue(
+                user_id=str(session.user_id),
+                session_id=str(session.pk),
+                refresh_expires_at=session.expires_at,
+            )
+            session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
+            session.last_used_at = timezone.now()
+            if user_agent:
+                session.user_agent = user_agent[:USER_AGENT_MAX]
+            if ip_address:
+                session.ip_address = ip_address
+            session.save(
+                update_fields=["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"]
+            )
+            session_id = str(session.pk)
+            transaction.on_commit(lambda: session_cache_forget(session_id))
+    if reused:
+        raise RefreshRejected(
+            "This refresh token was already used. The session has been signed out for safety.",
+            code="refresh_token_reused",
+        )
+    return IssuedSession(session=session, tokens=tokens)
+
+
+def session_end_by_refresh(*, raw_refresh: str) -> bool:
+    """Revoke the session a (validly signed, unexpired) refresh token belongs to. True if one was revoked."""
+    try:
+        token = refresh_token_decode(raw_refresh)
+    except InvalidRefreshToken:
+        return False
+    return _revoke_where(Q(id=token["sid"], user_id=token["user_id"])) > 0
+
+
+def session_revoke(*, session: AuthSession) -> None:
+    """Revoke one session; its access and refresh tokens stop working at once."""
+    if session.revoked_at is None:
+        _revoke_where(Q(pk=session.pk))
+
+
+def sessions_revoke_for_user(*, user: User, except_session_id: str | None = None) -> int:
+    """Revoke every live session of the user, optionally sparing one. Returns how many."""
+    condition = Q(user=user)
+    if except_session_id:
+        condition &= ~Q(pk=except_session_id)
+    return _revoke_where(condition)
+
+
+def sessions_purge(*, now: datetime | None = None) -> int:
+    """Delete expired and revoked sessions; their tokens are already refused. Returns how many."""
+    now = now or timezone.now()
+    deleted, _ = AuthSession.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__isnull=False)).delete()
+    return deleted
+
+
+def _revoke(session: AuthSession) -> None:
+    _revoke_where(Q(pk=session.pk))
+
+
+def _revoke_where(condition: Q) -> int:
+    with transaction.atomic():
+        ids = [
+            str(pk)
+            for pk in AuthSession.objects.filter(condition, revoked_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        ]
+        if not ids:
+            return 0
+        count = AuthSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        transaction.on_commit(lambda: session_cache_mark_revoked(ids))
+    return count

@@ -1,0 +1,82 @@
+"""One exception handler so that every error under /api/ is JSON in DRF's shapes.
+
+Validation errors keep DRF's ``{"field": ["message"]}``; everything else is
+``{"detail": "...", "code": "..."}``.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+
+class ServiceError(exceptions.APIException):
+    """A business rule refused the request; services raise it with a specific code."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request could not be processed."
+    default_code = "invalid"
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        # full_clean() in a service: report it exactly like a serializer would.
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # Unexpected: Django's handler500 renders JSON for /api/.
+
+    if isinstance(exc, exceptions.ValidationError):
+        if isinstance(response.data, list):
+            response.data = {"non_field_errors": response.data}
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        response.data = {
+            "detail": response.data.get("detail", str(exc.detail))
+            if isinstance(response.data, dict)
+            else str(exc.detail),
+            "code": codes if isinstance(codes, str) else exc.default_code,
+        }
+    return response
+
+
+def _json_error(detail: str, code: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code)
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Catch-all for unknown /api/ paths, so they answer JSON rather than HTML."""
+    return _json_error("Not found.", "not_found", status.HTTP_404_NOT_FOUND)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
+    if _is_api(request):
+        return api_not_found(request)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> Any:
+    if _is_api(request):
+        return _json_error("Internal server error.", "server_error", 500)
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> Any:
+    if _is_api(request):
+        return _json_error("Bad request.", "bad_request", status.HTTP_400_BAD_REQUEST)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)

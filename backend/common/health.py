@@ -1,0 +1,55 @@
+"""Liveness and readiness probes for the orchestrator."""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up and serving. No I/O, so a slow dependency never restarts pods."""
+    return JsonResponse({"status": "ok"})
+
+
+def _database_ok() -> bool:
+    try:
+        # Portable across backends: no raw SQL of our own.
+        connection.ensure_connection()
+        if not connection.is_usable():
+            raise ConnectionError("database connection is not usable")
+    except Exception:
+        logger.warning("readyz: database check failed", exc_info=True)
+        return False
+    return True
+
+
+def _cache_ok() -> bool:
+    key = f"readyz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=5)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+    except Exception:
+        logger.warning("readyz: cache check failed", exc_info=True)
+        return False
+    return ok
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the cache answer; 503 naming what failed otherwise."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    failed = [name for name, ok in checks.items() if not ok]
+    body = {
+        "status": "ok" if not failed else "unavailable",
+        "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()},
+    }
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)

@@ -1,0 +1,36 @@
+"""Request guards that must run before any view parses the body."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE with a JSON 413.
+
+    DRF's parsers read the raw stream, which bypasses Django's own size check,
+    so without this a client could make a worker buffer an arbitrarily large body.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw_length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw_length)
+        except ValueError:
+            return JsonResponse(
+                {"detail": "Invalid Content-Length header.", "code": "bad_request"}, status=400
+            )
+        if limit is not None and length > limit:
+            return JsonResponse(
+                {
+                    "detail": f"Request body too large; the limit is {limit} bytes.",
+                    "code": "request_too_large",
+                },
+                status=413,
+            )
+        return self.get_response(request)

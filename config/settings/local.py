@@ -1,0 +1,18 @@
+"""Settings for `make run` and `make dev` on a laptop.
+
+Secrets are generated once into the git-ignored var/local.env, so a fresh clone
+runs with no configuration and keeps its sessions across restarts.
+"""
+
+import os
+
+from config.local_secrets import load_or_create_local_secrets
+
+for _name, _value in load_or_create_local_secrets().items():
+    os.environ.setdefault(_name, _value)
+
+from .base import *  # noqa: E402,F403
+from .base import env  # noqa: E402
+
+# Local http: the refresh cookie cannot be Secure unless configured otherwise.
+REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=False)

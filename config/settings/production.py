@@ -1,0 +1,40 @@
+"""Production settings: HTTPS only, secrets and services required from the environment."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL, SECRET_KEY, SIMPLE_JWT, env
+
+# ------------------------------------------------------------------------------
+# Required configuration: refuse to start rather than run with a weak default.
+# ------------------------------------------------------------------------------
+_required = {
+    "SECRET_KEY": SECRET_KEY,
+    "JWT_SIGNING_KEY": SIMPLE_JWT["SIGNING_KEY"],
+    "DATABASE_URL": env.str("DATABASE_URL", default=""),
+    "REDIS_URL": REDIS_URL,
+}
+for _name, _value in _required.items():
+    if not _value:
+        raise ImproperlyConfigured(
+            f"{_name} is not set. Production settings need it in the environment "
+            "(see .env.example for what it is and how to generate one)."
+        )
+if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
+
+DEBUG = False
+
+# ------------------------------------------------------------------------------
+# HTTPS (TLS terminates at the ingress, which sets X-Forwarded-Proto)
+# ------------------------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# The probes call these over plain http inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+REFRESH_COOKIE_SECURE = True

@@ -1,0 +1,26 @@
+"""Settings for pytest: the same stack, a fast hasher and captured email.
+
+DATABASE_URL / REDIS_URL select the PostgreSQL + Redis leg; unset, the suite
+runs on SQLite with the local-memory cache.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-not-for-production")
+
+from .base import *  # noqa: F403
+from .base import CACHES, REDIS_URL
+
+# Parallel pytest-xdist workers share one Redis: give each its own key space.
+if REDIS_URL:
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+FRONTEND_URL = "http://testserver"
+REFRESH_COOKIE_SECURE = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,28 @@
+"""Top-level routes: the API under /api/, the admin, docs and probes."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from backend.common import health
+from backend.common.exceptions import api_not_found
+
+api_patterns = [
+    path("", include("backend.accounts.urls")),
+    path("", include("backend.tasks.urls")),
+    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Anything else under /api/ is a JSON 404, never an HTML page or a redirect.
+    re_path(r"^.*$", api_not_found),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]
+
+handler400 = "backend.common.exceptions.handler400"
+handler404 = "backend.common.exceptions.handler404"
+handler500 = "backend.common.exceptions.handler500"

@@ -1,0 +1,58 @@
+"""Shared fixtures: users, signed-in API clients, and a clean cache per test."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from backend.accounts.services import IssuedSession, session_start
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Each test starts with an empty cache (Redis keys are prefixed per xdist worker)."""
+    _clear_cache()
+    yield
+    _clear_cache()
+
+
+def _clear_cache() -> None:
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")  # only this worker's KEY_PREFIX
+    else:
+        cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+def signed_in_client(user) -> tuple[APIClient, IssuedSession]:
+    """An APIClient carrying a real access token of a real session for ``user``."""
+    issued = session_start(user=user, user_agent="pytest", ip_address="127.0.0.1")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.tokens.access}")
+    return client, issued
+
+
+@pytest.fixture
+def auth_client(user) -> APIClient:
+    client, _ = signed_in_client(user)
+    return client
+
+
+@pytest.fixture
+def other_client(other_user) -> APIClient:
+    client, _ = signed_in_client(other_user)
+    return client
