@@ -1,7 +1,7 @@
 """DRF authentication: a simplejwt access token whose session is still live."""
 
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.tokens import Token
 
 from .selectors import session_is_live

@@ -27,9 +27,9 @@ def session_is_live(*, session_id: str) -> bool:
 
 def session_list_live(*, user: User) -> QuerySet[AuthSession]:
     """The user's sessions that can still be used, newest first."""
-    return AuthSession.objects.filter(
-        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
-    ).order_by("-created_at", "-id")
+    return AuthSession.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+        "-created_at", "-id"
+    )
 
 
 def session_get_for_user(*, user: User, session_id: str) -> AuthSession:

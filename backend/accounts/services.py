@@ -11,6 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -45,11 +46,19 @@ class RefreshRejected(AuthenticationFailed):
 # ------------------------------------------------------------------------------
 # Users
 # ------------------------------------------------------------------------------
+def _validate_new_password(password: str, *, user: User, field: str) -> None:
+    """Django's password validators, reported against the API field that carried the password."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationError({field: list(exc.messages)}) from exc
+
+
 def user_create(*, email: str, password: str, name: str = "") -> User:
     """Create a regular account (never staff). A duplicate email is a field error."""
     email = normalize_email(email)
     user = User(email=email, name=name.strip())
-    password_validation.validate_password(password, user=user)
+    _validate_new_password(password, user=user, field="password")
     user.set_password(password)
     user.full_clean(exclude=["password"])
     try:
@@ -75,13 +84,11 @@ def user_authenticate(*, email: str, password: str) -> User:
     return user
 
 
-def user_change_password(
-    *, user: User, current_password: str, new_password: str, keep_session_id: str | None
-) -> None:
+def user_change_password(*, user: User, current_password: str, new_password: str, keep_session_id: str | None) -> None:
     """Set a new password and revoke every session except the one making the change."""
     if not user.check_password(current_password):
         raise ValidationError({"current_password": ["The current password is incorrect."]})
-    password_validation.validate_password(new_password, user=user)
+    _validate_new_password(new_password, user=user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
@@ -130,7 +137,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not default_token_generator.check_token(user, token):
         raise invalid
-    password_validation.validate_password(new_password, user=user)
+    _validate_new_password(new_password, user=user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
@@ -161,9 +168,7 @@ def session_start(*, user: User, user_agent: str = "", ip_address: str | None = 
         ip_address=ip_address,
     )
     session.expires_at = _refresh_expiry(now)
-    tokens = token_pair_issue(
-        user_id=str(user.pk), session_id=str(session.pk), refresh_expires_at=session.expires_at
-    )
+    tokens = token_pair_issue(user_id=str(user.pk), session_id=str(session.pk), refresh_expires_at=session.expires_at)
     session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
     session.full_clean()
     session.save()
@@ -204,9 +209,7 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
                 session.user_agent = user_agent[:USER_AGENT_MAX]
             if ip_address:
                 session.ip_address = ip_address
-            session.save(
-                update_fields=["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"]
-            )
+            session.save(update_fields=["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"])
             session_id = str(session.pk)
             transaction.on_commit(lambda: session_cache_forget(session_id))
     if reused:
@@ -255,14 +258,10 @@ def _revoke_where(condition: Q) -> int:
     with transaction.atomic():
         ids = [
             str(pk)
-            for pk in AuthSession.objects.filter(condition, revoked_at__isnull=True).values_list(
-                "pk", flat=True
-            )
+            for pk in AuthSession.objects.filter(condition, revoked_at__isnull=True).values_list("pk", flat=True)
         ]
         if not ids:
             return 0
-        count = AuthSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        count = AuthSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
         transaction.on_commit(lambda: session_cache_mark_revoked(ids))
     return count

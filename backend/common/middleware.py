@@ -22,9 +22,7 @@ class RequestBodyLimitMiddleware:
         try:
             length = int(raw_length)
         except ValueError:
-            return JsonResponse(
-                {"detail": "Invalid Content-Length header.", "code": "bad_request"}, status=400
-            )
+            return JsonResponse({"detail": "Invalid Content-Length header.", "code": "bad_request"}, status=400)
         if limit is not None and length > limit:
             return JsonResponse(
                 {

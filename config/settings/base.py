@@ -164,9 +164,7 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=5 * 60))
-REFRESH_TOKEN_LIFETIME = timedelta(
-    seconds=env.int("REFRESH_TOKEN_LIFETIME_SECONDS", default=7 * 24 * 60 * 60)
-)
+REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("REFRESH_TOKEN_LIFETIME_SECONDS", default=7 * 24 * 60 * 60))
 # A session cannot be extended by rotation beyond this age; the user signs in again.
 SESSION_MAX_LIFETIME = timedelta(seconds=env.int("SESSION_MAX_LIFETIME_SECONDS", default=30 * 24 * 60 * 60))
 SIMPLE_JWT = {

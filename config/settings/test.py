@@ -5,6 +5,7 @@ runs on SQLite with the local-memory cache.
 """
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-not-for-production")
@@ -24,3 +25,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# whitenoise warns about a missing STATIC_ROOT; tests never collect static files.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,103 @@
+"""Operator views: users (with task counts and session revocation) and read-only sessions."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import AuthSession, User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "name")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    ordering = ["-date_joined"]
+    list_display = ["email", "name", "is_active", "is_staff", "date_joined", "task_count"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["email"]
+    readonly_fields = ["date_joined", "last_login"]
+    actions = ["revoke_all_sessions"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("name",)}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).annotate(_task_count=Count("tasks", distinct=True))
+
+    @admin.display(description="Tasks", ordering="_task_count")
+    def task_count(self, user: User) -> int:
+        return getattr(user, "_task_count", 0)
+
+    @admin.action(description="Revoke all sessions of the selected users")
+    def revoke_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        revoked = sum(services.sessions_revoke_for_user(user=user) for user in queryset)
+        self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # A deactivated account must not keep working on devices already signed in.
+            services.sessions_revoke_for_user(user=obj)
+
+
+@admin.register(AuthSession)
+class AuthSessionAdmin(admin.ModelAdmin):
+    list_display = ["id", "user_email", "created_at", "last_used_at", "expires_at", "revoked_at", "ip_address"]
+    list_filter = ["revoked_at", "created_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    ordering = ["-created_at"]
+    actions = ["revoke_sessions"]
+    fields = [
+        "id",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "ip_address",
+        "user_agent",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="User", ordering="user__email")
+    def user_email(self, session: AuthSession) -> str:
+        return session.user.email
+
+    @admin.action(description="Revoke the selected sessions")
+    def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[AuthSession]) -> None:
+        revoked = 0
+        for session in queryset.filter(revoked_at__isnull=True):
+            services.session_revoke(session=session)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuthSession | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuthSession | None = None) -> bool:
+        return False  # revoke instead; purge_sessions deletes dead rows

@@ -1,0 +1,317 @@
+"""The /api/auth/ endpoints: thin views that validate, call one service or selector, and serialize."""
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed, UnsupportedMediaType
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.request_meta import client_ip, user_agent
+from backend.common.schema import UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
+
+from . import selectors, serializers, services
+from .authentication import SessionJWTAuthentication
+from .cookies import refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
+from .tokens import SESSION_CLAIM
+
+REFRESH_COOKIE_PARAMETER = OpenApiParameter(
+    name=settings.REFRESH_COOKIE_NAME,
+    location=OpenApiParameter.COOKIE,
+    type=OpenApiTypes.STR,
+    required=False,
+    description=(
+        "The refresh token, set by register/login/refresh as an httpOnly cookie with "
+        "Path=/api/auth/ and SameSite. Browsers send it automatically."
+    ),
+)
+
+
+def _set_cookie_header(status_code: int, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name="Set-Cookie",
+        location=OpenApiParameter.HEADER,
+        type=OpenApiTypes.STR,
+        response=[status_code],
+        description=description,
+    )
+
+
+ROTATED_COOKIE = "The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http."
+CLEARED_COOKIE = "Clears the refresh-token cookie."
+
+
+def _signed_in_response(issued: services.IssuedSession, *, status_code: int) -> Response:
+    body = {
+        "user": serializers.UserOutputSerializer(issued.session.user).data,
+        "access": issued.tokens.access,
+    }
+    response = Response(body, status=status_code)
+    refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
+    return response
+
+
+def _current_session_id(request: Request) -> str | None:
+    token = request.auth
+    value = token.get(SESSION_CLAIM) if token is not None else None
+    return value if isinstance(value, str) else None
+
+
+class _PublicAuthAPI(APIView):
+    """Endpoints reachable without an access token; a stale Authorization header is ignored."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without this DRF turns our 401s (bad credentials, dead refresh token) into 403s.
+        return SessionJWTAuthentication().authenticate_header(request)
+
+
+class _CookieAuthAPI(_PublicAuthAPI):
+    """Endpoints driven by the refresh cookie accept only JSON, so a cross-site form cannot reach them."""
+
+    def refresh_token_from(self, request: Request) -> tuple[str | None, bool]:
+        """The presented refresh token and whether it came from the cookie."""
+        cookie = refresh_cookie_get(request)
+        if cookie is not None and not (request.content_type or "").startswith("application/json"):
+            raise UnsupportedMediaType(request.content_type or "none")
+        body = serializers.RefreshInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        from_body = body.validated_data.get("refresh")
+        if from_body:
+            return from_body, False
+        return cookie, cookie is not None
+
+
+class RegisterApi(_PublicAuthAPI):
+    @extend_schema(
+        tags=["auth"],
+        summary="Create an account and sign in",
+        parameters=[_set_cookie_header(201, ROTATED_COOKIE)],
+        request=serializers.RegisterInputSerializer,
+        responses={
+            201: serializers.AuthOutputSerializer,
+            400: VALIDATION_ERROR,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(**data.validated_data)
+        issued = services.session_start(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
+        return _signed_in_response(issued, status_code=status.HTTP_201_CREATED)
+
+
+class LoginApi(_PublicAuthAPI):
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign in with email and password",
+        parameters=[_set_cookie_header(200, ROTATED_COOKIE)],
+        request=serializers.LoginInputSerializer,
+        responses={
+            200: serializers.AuthOutputSerializer,
+            400: VALIDATION_ERROR,
+            401: OpenApiResponse(ErrorSerializer, description="Invalid email or password."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_authenticate(**data.validated_data)
+        issued = services.session_start(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
+        return _signed_in_response(issued, status_code=status.HTTP_200_OK)
+
+
+class RefreshApi(_CookieAuthAPI):
+    @extend_schema(
+        tags=["auth"],
+        summary="Rotate the refresh token and get a new access token",
+        description=(
+            "Every call rotates the refresh token. Presenting an already-rotated token is "
+            "treated as theft: the whole session is revoked and 401 is returned."
+        ),
+        parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(200, ROTATED_COOKIE)],
+        request=serializers.RefreshInputSerializer,
+        responses={
+            200: serializers.AccessOutputSerializer,
+            400: VALIDATION_ERROR,
+            401: OpenApiResponse(ErrorSerializer, description="Invalid, expired, revoked or reused token."),
+            415: UNSUPPORTED_MEDIA,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        raw, _ = self.refresh_token_from(request)
+        if not raw:
+            raise services.RefreshRejected("No refresh token was provided.", code="refresh_token_missing")
+        try:
+            issued = services.session_rotate(
+                raw_refresh=raw, user_agent=user_agent(request), ip_address=client_ip(request)
+            )
+        except AuthenticationFailed as exc:
+            # The cookie is dead either way; tell the browser to drop it.
+            response = self.handle_exception(exc)
+            refresh_cookie_clear(response)
+            return response
+        response = Response({"access": issued.tokens.access})
+        refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
+        return response
+
+
+class LogoutApi(_CookieAuthAPI):
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign out this device",
+        description=(
+            "Revokes the session of the refresh cookie (or body token) and clears the cookie. "
+            "Works without a valid access token. Always 204."
+        ),
+        parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(204, CLEARED_COOKIE)],
+        request=serializers.RefreshInputSerializer,
+        responses={
+            204: OpenApiResponse(description="Signed out."),
+            400: VALIDATION_ERROR,
+            415: UNSUPPORTED_MEDIA,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        raw, _ = self.refresh_token_from(request)
+        if raw:
+            services.session_end_by_refresh(raw_refresh=raw)
+        self._revoke_access_token_session(request)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        refresh_cookie_clear(response)
+        return response
+
+    @staticmethod
+    def _revoke_access_token_session(request: Request) -> None:
+        """A still-valid access token also identifies a session to end; an expired one is ignored."""
+        try:
+            result = SessionJWTAuthentication().authenticate(request)
+        except AuthenticationFailed:
+            return
+        if result is not None:
+            user, token = result
+            session = selectors.session_get_for_user(user=user, session_id=token[SESSION_CLAIM])
+            services.session_revoke(session=session)
+
+
+class LogoutAllApi(APIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign out everywhere",
+        parameters=[_set_cookie_header(204, CLEARED_COOKIE)],
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Every session revoked."),
+            401: UNAUTHENTICATED,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        services.sessions_revoke_for_user(user=request.user)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        refresh_cookie_clear(response)
+        return response
+
+
+class MeApi(APIView):
+    @extend_schema(
+        tags=["account"],
+        summary="The signed-in user",
+        responses={200: serializers.UserOutputSerializer, 401: UNAUTHENTICATED},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(serializers.UserOutputSerializer(request.user).data)
+
+    @extend_schema(
+        tags=["account"],
+        summary="Update the display name",
+        request=serializers.ProfileUpdateInputSerializer,
+        responses={200: serializers.UserOutputSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+    )
+    def patch(self, request: Request) -> Response:
+        data = serializers.ProfileUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, name=data.validated_data["name"])
+        return Response(serializers.UserOutputSerializer(user).data)
+
+
+class PasswordChangeApi(APIView):
+    @extend_schema(
+        tags=["account"],
+        summary="Change the password",
+        description="Revokes every other session; this one stays signed in.",
+        request=serializers.PasswordChangeInputSerializer,
+        responses={204: None, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_change_password(
+            user=request.user, keep_session_id=_current_session_id(request), **data.validated_data
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetApi(_PublicAuthAPI):
+    @extend_schema(
+        tags=["auth"],
+        summary="Email a password-reset link",
+        description="Always 202, whether or not an account has this email, so accounts cannot be discovered.",
+        request=serializers.PasswordResetInputSerializer,
+        responses={202: OpenApiResponse(description="Accepted."), 400: VALIDATION_ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(email=data.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(_PublicAuthAPI):
+    @extend_schema(
+        tags=["auth"],
+        summary="Set a new password from a reset link",
+        description="Signs out every session of the account.",
+        request=serializers.PasswordResetConfirmInputSerializer,
+        responses={204: None, 400: VALIDATION_ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionListApi(APIView):
+    @extend_schema(
+        tags=["account"],
+        summary="The signed-in user's live sessions, newest first",
+        responses={200: serializers.SessionOutputSerializer(many=True), 401: UNAUTHENTICATED},
+    )
+    def get(self, request: Request) -> Response:
+        sessions = selectors.session_list_live(user=request.user)
+        context = {"current_session_id": _current_session_id(request)}
+        return Response(serializers.SessionOutputSerializer(sessions, many=True, context=context).data)
+
+
+class SessionDetailApi(APIView):
+    @extend_schema(
+        tags=["account"],
+        summary="Revoke one of the signed-in user's sessions",
+        request=None,
+        responses={
+            204: None,
+            401: UNAUTHENTICATED,
+            404: OpenApiResponse(ErrorSerializer, description="No such session for this user."),
+        },
+    )
+    def delete(self, request: Request, session_id: str, **kwargs: Any) -> Response:
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        services.session_revoke(session=session)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,74 @@
+"""Input and output shapes of the auth API. No password data is ever an output."""
+
+from rest_framework import serializers
+
+from .models import AuthSession, User
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "date_joined"]
+        read_only_fields = fields
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class LoginInputSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class AuthOutputSerializer(serializers.Serializer):
+    user = UserOutputSerializer()
+    access = serializers.CharField(help_text="Access JWT; keep it in memory and send it as `Bearer`.")
+
+
+class AccessOutputSerializer(serializers.Serializer):
+    access = serializers.CharField()
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField(
+        required=False,
+        max_length=4096,
+        help_text="For non-browser clients only; browsers send the httpOnly cookie instead.",
+    )
+
+
+class ProfileUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, allow_blank=True)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class SessionOutputSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuthSession
+        fields = ["id", "created_at", "last_used_at", "user_agent", "ip_address", "current"]
+        read_only_fields = fields
+
+    def get_current(self, session: AuthSession) -> bool:
+        return str(session.pk) == self.context.get("current_session_id")
