@@ -1,0 +1,107 @@
+"""The operator admin for users and sessions."""
+
+import pytest
+from django.urls import reverse
+
+from backend.accounts.models import AuthSession, User
+from backend.accounts.services import session_start
+from tests.factories import TaskFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    admin = User.objects.create_superuser(email="root@example.com", password="an-Admin-passphrase-1")
+    client.force_login(admin)
+    return client
+
+
+def test_admin_requires_staff(client, user):
+    client.force_login(user)
+    response = client.get(reverse("admin:accounts_user_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_user_changelist_shows_task_counts_without_n_plus_one(admin_client, django_assert_max_num_queries):
+    for tasks in (0, 2, 5):
+        TaskFactory.create_batch(tasks, owner=UserFactory(email=f"owner{tasks}@example.com"))
+    with django_assert_max_num_queries(8):
+        response = admin_client.get(reverse("admin:accounts_user_changelist"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "owner5@example.com" in content
+    assert '<td class="field-task_count">5</td>' in content
+
+
+def test_user_search_by_email(admin_client):
+    UserFactory(email="findme@example.com")
+    UserFactory(email="hidden@example.com")
+    response = admin_client.get(reverse("admin:accounts_user_changelist"), {"q": "findme"})
+    assert "findme@example.com" in response.content.decode()
+    assert "hidden@example.com" not in response.content.decode()
+
+
+def test_user_add_and_change_pages_render(admin_client, user):
+    assert admin_client.get(reverse("admin:accounts_user_add")).status_code == 200
+    assert admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revoke_all_sessions_action_revokes_every_session_of_the_selected_users(admin_client):
+    target, bystander = UserFactory(), UserFactory()
+    session_start(user=target)
+    session_start(user=target)
+    session_start(user=bystander)
+    response = admin_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "revoke_all_sessions", "_selected_action": [str(target.pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Revoked 2 session(s)." in response.content.decode()
+    assert not AuthSession.objects.filter(user=target, revoked_at__isnull=True).exists()
+    assert AuthSession.objects.filter(user=bystander, revoked_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivating_a_user_in_the_admin_revokes_their_sessions(admin_client):
+    target = UserFactory(email="leaver@example.com", name="Leaver")
+    session_start(user=target)
+    url = reverse("admin:accounts_user_change", args=[target.pk])
+    response = admin_client.post(
+        url,
+        {
+            "email": target.email,
+            "name": target.name,
+            "is_staff": "",
+            "is_active": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target.refresh_from_db()
+    assert target.is_active is False
+    assert not AuthSession.objects.filter(user=target, revoked_at__isnull=True).exists()
+
+
+def test_session_admin_is_read_only_with_a_revoke_action(admin_client, user):
+    session = session_start(user=user, user_agent="Safari").session
+    changelist = admin_client.get(reverse("admin:accounts_authsession_changelist"))
+    assert changelist.status_code == 200
+    assert user.email in changelist.content.decode()
+    assert admin_client.get(reverse("admin:accounts_authsession_add")).status_code == 403
+    detail = admin_client.get(reverse("admin:accounts_authsession_change", args=[session.pk]))
+    assert detail.status_code == 200
+    assert 'name="user_agent"' not in detail.content.decode()  # rendered read-only, not as an input
+
+    response = admin_client.post(
+        reverse("admin:accounts_authsession_changelist"),
+        {"action": "revoke_sessions", "_selected_action": [str(session.pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    session.refresh_from_db()
+    assert session.revoked_at is not None

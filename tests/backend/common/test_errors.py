@@ -1,0 +1,91 @@
+"""Every error under /api/ is JSON in DRF's shapes; no input, however malformed, gives a 500."""
+
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["/api/", "/api/nope", "/api/nope/", "/api/auth/nope/", "/api/tasks/x/y/z/"])
+def test_unknown_api_paths_are_json_404(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_unknown_api_path_is_json_404_for_every_method(api_client, method):
+    response = getattr(api_client, method)("/api/does-not-exist")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/login/"])
+def test_paths_work_with_and_without_trailing_slash_without_redirect(api_client, user, path):
+    response = api_client.post(path, {"email": user.email, "password": "wrong"}, format="json")
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/auth/login/", "/api/auth/register/", "/api/auth/password-reset/", "/api/auth/refresh/"]
+)
+@pytest.mark.parametrize("body", ["{not json", '{"email": ', "[1, 2", "\x00\x01", '"just a string'])
+def test_malformed_json_is_400_parse_error(api_client, path, body):
+    response = api_client.post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("body", ["[]", '"text"', "123", "null"])
+def test_json_that_is_not_an_object_is_400(api_client, body):
+    response = api_client.post("/api/auth/login/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+def test_non_json_content_type_is_415(api_client):
+    response = api_client.post(
+        "/api/auth/login/", "email=a&password=b", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024)
+def test_oversized_body_is_413_before_parsing(api_client):
+    response = api_client.post("/api/auth/login/", {"email": "a@example.com", "password": "x" * 2000}, format="json")
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "Request body too large; the limit is 1024 bytes.",
+        "code": "request_too_large",
+    }
+
+
+def test_invalid_content_length_is_400(api_client):
+    response = api_client.post("/api/auth/login/", "{}", content_type="application/json", CONTENT_LENGTH="abc")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+
+
+def test_wrong_method_is_405_json(api_client):
+    response = api_client.get("/api/auth/login/")
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "GET" not allowed.', "code": "method_not_allowed"}
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer not.a.jwt", "Bearer " + "x" * 5000])
+def test_malformed_authorization_headers_are_401_json(api_client, header):
+    response = api_client.get("/api/auth/me/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert set(response.json()) == {"detail", "code"}
+
+
+def test_unexpected_errors_under_api_render_json_500():
+    from django.test import RequestFactory
+
+    from backend.common.exceptions import handler500
+
+    response = handler500(RequestFactory().get("/api/tasks/"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"

@@ -1,0 +1,76 @@
+"""Configuration: production refuses missing secrets; local generates its own once."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.local_secrets import load_or_create_local_secrets
+
+ROOT = Path(__file__).resolve().parents[3]
+GOOD_ENV = {
+    "SECRET_KEY": "s" * 60,
+    "JWT_SIGNING_KEY": "j" * 60,
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def _import_production_settings(**overrides: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in GOOD_ENV and k != "DJANGO_SETTINGS_MODULE"}
+    env.update({k: v for k, v in {**GOOD_ENV, **overrides}.items() if v})
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings.production"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_a_required_variable_and_names_it(missing):
+    result = _import_production_settings(**{missing: ""})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {missing} is not set." in result.stderr
+
+
+def test_production_refuses_a_jwt_key_equal_to_the_secret_key():
+    result = _import_production_settings(JWT_SIGNING_KEY=GOOD_ENV["SECRET_KEY"])
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY must differ from SECRET_KEY" in result.stderr
+
+
+def test_production_settings_load_with_everything_set():
+    result = _import_production_settings()
+    assert result.returncode == 0, result.stderr
+
+
+def test_local_secrets_are_generated_once_and_then_reused(tmp_path):
+    path = tmp_path / "var" / "local.env"
+    first = load_or_create_local_secrets(path)
+    second = load_or_create_local_secrets(path)
+    assert first == second
+    assert set(first) == {"SECRET_KEY", "JWT_SIGNING_KEY"}
+    assert first["SECRET_KEY"] != first["JWT_SIGNING_KEY"]
+    assert len(first["SECRET_KEY"]) >= 50
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_postgres_urls_enable_the_native_pool_without_persistent_connections():
+    code = (
+        "import os; os.environ['DATABASE_URL']='postgres://u@127.0.0.1:5432/db';"
+        "import config.settings.test as s; db=s.DATABASES['default'];"
+        "print(db['ENGINE'], db['CONN_MAX_AGE'], sorted(db['OPTIONS']['pool']))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "django.db.backends.postgresql 0 ['max_size', 'min_size', 'timeout']"
+
+
+def test_argon2_is_the_first_password_hasher_outside_tests():
+    from config.settings import base
+
+    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
