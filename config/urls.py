@@ -1,13 +1,13 @@
 """Top-level routes: the API under /api/, the admin, docs and probes."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from backend.common import health
 from backend.common.exceptions import api_not_found
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("backend.accounts.urls")),
     path("", include("backend.tasks.urls")),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),

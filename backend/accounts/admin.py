@@ -69,7 +69,7 @@ class AuthSessionAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     ordering = ["-created_at"]
     actions = ["revoke_sessions"]
-    fields = [
+    fields = (
         "id",
         "user",
         "created_at",
@@ -78,7 +78,7 @@ class AuthSessionAdmin(admin.ModelAdmin):
         "revoked_at",
         "ip_address",
         "user_agent",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description="User", ordering="user__email")

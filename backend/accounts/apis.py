@@ -1,6 +1,6 @@
 """The /api/auth/ endpoints: thin views that validate, call one service or selector, and serialize."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token
 
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.schema import UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
@@ -18,6 +19,7 @@ from backend.common.schema import UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION
 from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
 from .cookies import refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
+from .models import User
 from .tokens import SESSION_CLAIM
 
 REFRESH_COOKIE_PARAMETER = OpenApiParameter(
@@ -58,8 +60,13 @@ def _signed_in_response(issued: services.IssuedSession, *, status_code: int) -> 
 
 def _current_session_id(request: Request) -> str | None:
     token = request.auth
-    value = token.get(SESSION_CLAIM) if token is not None else None
+    value = token.get(SESSION_CLAIM) if isinstance(token, Token) else None
     return value if isinstance(value, str) else None
+
+
+def _user(request: Request) -> User:
+    """The authenticated user; these views require IsAuthenticated, so never anonymous."""
+    return cast(User, request.user)
 
 
 class _PublicAuthAPI(APIView):
@@ -197,7 +204,7 @@ class LogoutApi(_CookieAuthAPI):
             return
         if result is not None:
             user, token = result
-            session = selectors.session_get_for_user(user=user, session_id=token[SESSION_CLAIM])
+            session = selectors.session_get_for_user(user=cast(User, user), session_id=token[SESSION_CLAIM])
             services.session_revoke(session=session)
 
 
@@ -213,7 +220,7 @@ class LogoutAllApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        services.sessions_revoke_for_user(user=request.user)
+        services.sessions_revoke_for_user(user=_user(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         refresh_cookie_clear(response)
         return response
@@ -226,7 +233,7 @@ class MeApi(APIView):
         responses={200: serializers.UserOutputSerializer, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        return Response(serializers.UserOutputSerializer(request.user).data)
+        return Response(serializers.UserOutputSerializer(_user(request)).data)
 
     @extend_schema(
         tags=["account"],
@@ -237,7 +244,7 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         data = serializers.ProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, name=data.validated_data["name"])
+        user = services.user_update(user=_user(request), name=data.validated_data["name"])
         return Response(serializers.UserOutputSerializer(user).data)
 
 
@@ -253,7 +260,7 @@ class PasswordChangeApi(APIView):
         data = serializers.PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_change_password(
-            user=request.user, keep_session_id=_current_session_id(request), **data.validated_data
+            user=_user(request), keep_session_id=_current_session_id(request), **data.validated_data
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -295,7 +302,7 @@ class SessionListApi(APIView):
         responses={200: serializers.SessionOutputSerializer(many=True), 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        sessions = selectors.session_list_live(user=request.user)
+        sessions = selectors.session_list_live(user=_user(request))
         context = {"current_session_id": _current_session_id(request)}
         return Response(serializers.SessionOutputSerializer(sessions, many=True, context=context).data)
 
@@ -312,6 +319,6 @@ class SessionDetailApi(APIView):
         },
     )
     def delete(self, request: Request, session_id: str, **kwargs: Any) -> Response:
-        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        session = selectors.session_get_for_user(user=_user(request), session_id=session_id)
         services.session_revoke(session=session)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -84,4 +84,4 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Any:
         return _json_error("Bad request.", "bad_request", status.HTTP_400_BAD_REQUEST)
     from django.views.defaults import bad_request
 
-    return bad_request(request, exception)
+    return bad_request(request, exception or Exception("Bad request"))

@@ -46,7 +46,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """200 when the database and the cache answer; 503 naming what failed otherwise."""
     checks = {"database": _database_ok(), "cache": _cache_ok()}
     failed = [name for name, ok in checks.items() if not ok]
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if not failed else "unavailable",
         "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()},
     }
