@@ -1,6 +1,8 @@
 from django.conf import settings
-from django.core.validators import MinLengthValidator
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 
 from backend.common.models import BaseModel
 
@@ -23,7 +25,8 @@ class Task(BaseModel):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=200, validators=[MinLengthValidator(1)])
-    description = models.TextField(max_length=10_000, blank=True)
+    # A TextField's max_length only sizes form widgets; the validator makes full_clean() enforce it.
+    description = models.TextField(max_length=10_000, blank=True, validators=[MaxLengthValidator(10_000)])
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
     due_date = models.DateField(null=True, blank=True)
@@ -37,7 +40,8 @@ class Task(BaseModel):
             models.Index(fields=["owner", "status"], name="task_owner_status_idx"),
             models.Index(fields=["owner", "priority"], name="task_owner_priority_idx"),
             models.Index(fields=["owner", "due_date"], name="task_owner_due_idx"),
-            models.Index(fields=["owner", "title"], name="task_owner_title_idx"),
+            # ordering=title sorts case-insensitively (filters.TaskOrderingFilter).
+            models.Index(F("owner"), Lower("title"), name="task_owner_title_idx"),
             # completed_per_day in stats.
             models.Index(fields=["owner", "completed_at"], name="task_owner_completed_idx"),
         ]
