@@ -1,0 +1,83 @@
+"""Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.http import Http404, QueryDict
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from backend.accounts.models import User
+
+from .filters import TaskFilter, overdue_q
+from .models import Task
+
+STATS_DAYS = 14
+
+
+def task_queryset(*, owner: User) -> QuerySet[Task]:
+    """All of ``owner``'s tasks, unfiltered: the base of every other read and of the services' bulk writes."""
+    return Task.objects.filter(owner=owner)
+
+
+def task_list(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[Task]:
+    """``owner``'s tasks filtered and ordered by ``filters`` (see filters.TaskFilter); invalid input raises a 400."""
+    filterset = TaskFilter(data=filters, queryset=task_queryset(owner=owner))
+    if not filterset.is_valid():
+        raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
+    return filterset.qs
+
+
+def task_get(*, owner: User, task_id: Any) -> Task:
+    """``owner``'s task with this id; a malformed id or anybody else's task is a 404, never a 403."""
+    try:
+        pk = uuid.UUID(str(task_id))
+    except ValueError:
+        raise Http404("Task not found.") from None
+    try:
+        return task_queryset(owner=owner).get(pk=pk)
+    except Task.DoesNotExist:
+        raise Http404("Task not found.") from None
+
+
+def task_stats(*, owner: User, today: date | None = None) -> dict[str, Any]:
+    """Counts by status and priority, overdue, and tasks completed on each of the last 14 days (today included).
+
+    Two queries whatever the data: one conditional aggregate and one group-by day.
+    """
+    today = today or timezone.localdate()
+    tasks = task_queryset(owner=owner)
+
+    counts = tasks.aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=overdue_q(today=today)),
+        **{f"status_{value}": Count("id", filter=Q(status=value)) for value in Task.Status.values},
+        **{f"priority_{value}": Count("id", filter=Q(priority=value)) for value in Task.Priority.values},
+    )
+
+    first_day = today - timedelta(days=STATS_DAYS - 1)
+    # Day boundaries in the current time zone, the same one TruncDate groups by.
+    since = timezone.make_aware(datetime.combine(first_day, time.min))
+    until = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    completed = (
+        tasks.filter(status=Task.Status.DONE, completed_at__gte=since, completed_at__lt=until)
+        .annotate(day=TruncDate("completed_at"))
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by("day")
+    )
+    per_day = {row["day"]: row["count"] for row in completed}
+
+    return {
+        "total": counts["total"],
+        "by_status": {value: counts[f"status_{value}"] for value in Task.Status.values},
+        "by_priority": {value: counts[f"priority_{value}"] for value in Task.Priority.values},
+        "overdue": counts["overdue"],
+        "completed_per_day": [
+            {"date": day, "count": per_day.get(day, 0)}
+            for day in (first_day + timedelta(days=offset) for offset in range(STATS_DAYS))
+        ],
+    }

@@ -1,0 +1,158 @@
+"""Request and response shapes of the task API. Input serializers check types and sizes; services own the rules."""
+
+from typing import Any
+from uuid import UUID
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import Task
+from .services import BULK_ACTIONS, BULK_MAX_IDS
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 10_000
+
+
+class TaskInputSerializer(serializers.Serializer):
+    """POST and PUT take every field (omitted optional ones get their defaults); PATCH takes any subset.
+
+    Read-only fields (id, completed_at, timestamps) and unknown keys in the body are ignored.
+    """
+
+    # CharField trims surrounding whitespace, so a whitespace-only title is blank and refused.
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    # Kept verbatim: leading indentation can be meaningful in a description.
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False, default=""
+    )
+    status = serializers.ChoiceField(choices=Task.Status.choices, required=False, default=Task.Status.TODO)
+    priority = serializers.ChoiceField(choices=Task.Priority.choices, required=False, default=Task.Priority.MEDIUM)
+    due_date = serializers.DateField(allow_null=True, required=False, default=None)
+
+
+class TaskOutputSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(read_only=True)  # rendered as the hyphenated string
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "due_date",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.UUID)
+class _RawIdField(serializers.Field):
+    """Passes a list item through untouched, for TaskBulkInputSerializer.validate_ids to check."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        return False, data  # a null item too: validate_ids reports it with the others
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+
+class TaskBulkInputSerializer(serializers.Serializer):
+    """``value`` is required by set_status / set_priority and refused by the other actions (checked by the service)."""
+
+    # Items are checked in validate_ids so a bad one reports {"ids": ["..."]}, not DRF's {"ids": {"3": [...]}}.
+    ids = serializers.ListField(child=_RawIdField(), min_length=1, max_length=BULK_MAX_IDS, allow_empty=False)
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    value = serializers.CharField(required=False, allow_null=True, default=None)
+
+    def validate_ids(self, ids: list[Any]) -> list[UUID]:
+        invalid = [item for item in ids if not _is_uuid(item)]
+        if invalid:
+            shown = ", ".join(repr(item)[:40] for item in invalid[:5])
+            raise serializers.ValidationError(f"Not valid UUIDs: {shown}.")
+        return [UUID(item) for item in ids]
+
+
+def _is_uuid(item: Any) -> bool:
+    if not isinstance(item, str):
+        return False
+    try:
+        UUID(item)
+    except ValueError:
+        return False
+    return True
+
+
+class TaskBulkOutputSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="How many of your tasks the action changed (deleted, for delete).")
+
+
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    todo = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    done = serializers.IntegerField()
+
+
+class PriorityCountsSerializer(serializers.Serializer):
+    low = serializers.IntegerField()
+    medium = serializers.IntegerField()
+    high = serializers.IntegerField()
+
+
+class TaskStatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = StatusCountsSerializer()
+    by_priority = PriorityCountsSerializer()
+    overdue = serializers.IntegerField(help_text="Due before today and not done.")
+    completed_per_day = DayCountSerializer(
+        many=True, help_text="The last 14 days including today, oldest first; days with none count 0."
+    )
+
+
+# Error shapes, for the OpenAPI document only.
+
+
+class TaskErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+def _messages() -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class TaskValidationErrorSerializer(serializers.Serializer):
+    title = _messages()
+    description = _messages()
+    status = _messages()
+    priority = _messages()
+    due_date = _messages()
+    non_field_errors = _messages()
+
+
+class TaskListValidationErrorSerializer(serializers.Serializer):
+    status = _messages()
+    priority = _messages()
+    search = _messages()
+    due_before = _messages()
+    due_after = _messages()
+    overdue = _messages()
+    ordering = _messages()
+    page = _messages()
+    page_size = _messages()
+
+
+class TaskBulkValidationErrorSerializer(serializers.Serializer):
+    ids = _messages()
+    action = _messages()
+    value = _messages()
+    non_field_errors = _messages()
