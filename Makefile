@@ -87,9 +87,10 @@ superuser: venv ## Create an admin account (asks for email and password)
 # ------------------------------------------------------------------------------
 # Checks and tests
 # ------------------------------------------------------------------------------
-lint: venv ## ruff check and ruff format --check
+lint: venv ## ruff check, ruff format --check, and mypy (django-stubs)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy backend config
 
 check: venv ## Django system checks (local settings)
 	$(LOCAL) $(PY) manage.py check

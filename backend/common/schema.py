@@ -3,13 +3,16 @@
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
-ErrorSerializer = inline_serializer(
-    name="Error",
-    fields={
-        "detail": serializers.CharField(),
-        "code": serializers.CharField(),
-    },
-)
+
+class ErrorSerializer(serializers.Serializer):
+    """Every non-validation error: a human message and a stable machine code."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+    class Meta:
+        ref_name = "Error"
+
 
 # DRF's validation shape: {"field": ["message", ...]}; "non_field_errors" for the body as a whole.
 ValidationErrorSerializer = inline_serializer(

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.models import User
 from backend.common.pagination import StandardPagination
+from backend.common.schema import ErrorSerializer
 
 from .filters import DEFAULT_ORDERING, ORDERING_CHOICES, SEARCH_MAX_LENGTH
 from .models import Task
@@ -19,7 +20,6 @@ from .serializers import (
     TaskBulkInputSerializer,
     TaskBulkOutputSerializer,
     TaskBulkValidationErrorSerializer,
-    TaskErrorSerializer,
     TaskInputSerializer,
     TaskListValidationErrorSerializer,
     TaskOutputSerializer,
@@ -31,10 +31,10 @@ from .services import task_bulk_apply, task_create, task_delete, task_update
 TAGS = ["tasks"]
 
 UNAUTHORIZED = OpenApiResponse(
-    TaskErrorSerializer, description="No valid access token, or its session was signed out (`code` says which)."
+    ErrorSerializer, description="No valid access token, or its session was signed out (`code` says which)."
 )
 NOT_FOUND = OpenApiResponse(
-    TaskErrorSerializer, description="None of your tasks has this id (another user's task or a malformed id)."
+    ErrorSerializer, description="None of your tasks has this id (another user's task or a malformed id)."
 )
 INVALID_TASK = OpenApiResponse(
     TaskValidationErrorSerializer,
@@ -112,7 +112,7 @@ class TaskListApi(APIView):
             200: PaginatedTaskListSerializer,
             400: OpenApiResponse(TaskListValidationErrorSerializer, description="An invalid query parameter."),
             401: UNAUTHORIZED,
-            404: OpenApiResponse(TaskErrorSerializer, description="The page is past the last one."),
+            404: OpenApiResponse(ErrorSerializer, description="The page is past the last one."),
         },
     )
     def get(self, request: Request) -> Response:

@@ -121,11 +121,6 @@ class TaskStatsSerializer(serializers.Serializer):
 # Error shapes, for the OpenAPI document only.
 
 
-class TaskErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 def _messages() -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(), required=False)
 

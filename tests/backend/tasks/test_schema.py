@@ -34,7 +34,7 @@ def test_every_task_operation_documents_its_responses_and_errors(schema, path, m
     assert set(operation["responses"]) == EXPECTED_RESPONSES[(path, method)]
     assert operation["security"] == [{"jwtAuth": []}]
     assert operation["responses"]["401"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/TaskError"
+        "$ref": "#/components/schemas/Error"
     }
 
 
