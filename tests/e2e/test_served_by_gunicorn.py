@@ -1,0 +1,162 @@
+"""`make run`'s server for real: gunicorn with config/gunicorn.conf.py and the local settings.
+
+A new user's whole journey over HTTP — register, manage tasks, list and revoke sessions, sign
+out everywhere — plus the docs, the admin and whitenoise's static files.
+"""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PYTEST_XDIST_WORKER"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp / "static"),
+        DEBUG="false",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+    )
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        subprocess.run([sys.executable, "manage.py", *command, "-v", "0"], cwd=ROOT, env=env, check=True)
+    log = (tmp / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not start:\n{(tmp / 'gunicorn.log').read_text()}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+class Browser:
+    """Just enough of a browser: a cookie jar, JSON bodies, and an optional bearer token."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        self.access: str | None = None
+
+    def call(self, method: str, path: str, body: dict | None = None, *, access: str | None = None):
+        headers = {"Content-Type": "application/json", "User-Agent": "e2e-browser/1.0"}
+        token = access or self.access
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base_url + path, data=data, headers=headers, method=method)  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, self._body(response.read(), response.headers), response.headers
+        except urllib.error.HTTPError as error:
+            return error.code, self._body(error.read(), error.headers), error.headers
+
+    @staticmethod
+    def _body(raw: bytes, headers) -> object:
+        if raw and headers.get("Content-Type", "").startswith("application/json"):
+            return json.loads(raw)
+        return raw.decode(errors="replace")
+
+
+def test_docs_admin_and_static_files_are_served(base_url):
+    browser = Browser(base_url)
+    status, html, _ = browser.call("GET", "/api/docs/")
+    assert status == 200
+    # Local assets (no CDN), with whitenoise's hashed, immutable names.
+    bundle = re.search(r'src="(/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle\.\w+\.js)"', html)
+    assert bundle, html
+    status, _, headers = browser.call("GET", bundle.group(1))
+    assert status == 200
+    assert "javascript" in headers["Content-Type"]
+    assert "immutable" in headers["Cache-Control"]
+    status, schema, _ = browser.call("GET", "/api/schema/")
+    assert status == 200
+    assert "/api/tasks/{task_id}/:" in schema
+    status, login_page, _ = browser.call("GET", "/admin/login/")
+    assert status == 200
+    assert "Django administration" in login_page
+    status, body, _ = browser.call("GET", "/readyz")
+    assert (status, body["status"]) == (200, "ok")
+
+
+def test_a_new_user_registers_manages_tasks_and_signs_out_everywhere(base_url):
+    laptop, phone = Browser(base_url), Browser(base_url)
+
+    status, body, headers = laptop.call(
+        "POST", "/api/auth/register", {"email": "new@example.com", "password": "e2e-Strong-pass-1", "name": "New"}
+    )
+    assert status == 201
+    assert "HttpOnly" in headers["Set-Cookie"]
+    assert "Path=/api/auth/" in headers["Set-Cookie"]
+    laptop.access = body["access"]
+
+    status, task, _ = laptop.call("POST", "/api/tasks/", {"title": "Ship it", "priority": "high"})
+    assert status == 201
+    status, _, _ = laptop.call("PATCH", f"/api/tasks/{task['id']}/", {"status": "done"})
+    assert status == 200
+    status, page, _ = laptop.call("GET", "/api/tasks/?status=done")
+    assert (status, page["count"], page["results"][0]["title"]) == (200, 1, "Ship it")
+
+    # The refresh cookie rotates and yields a working access token.
+    status, body, _ = laptop.call("POST", "/api/auth/refresh/", {})
+    assert status == 200
+    laptop.access = body["access"]
+
+    status, body, _ = phone.call(
+        "POST", "/api/auth/login/", {"email": "new@example.com", "password": "e2e-Strong-pass-1"}
+    )
+    assert status == 200
+    phone.access = body["access"]
+    status, sessions, _ = laptop.call("GET", "/api/auth/sessions/")
+    assert status == 200
+    assert len(sessions) == 2
+    assert sorted(row["current"] for row in sessions) == [False, True]
+
+    # Revoking the phone's session refuses its access token on the very next request.
+    phone_session = next(row["id"] for row in sessions if not row["current"])
+    assert laptop.call("DELETE", f"/api/auth/sessions/{phone_session}/")[0] == 204
+    status, body, _ = phone.call("GET", "/api/tasks/")
+    assert (status, body["code"]) == (401, "session_revoked")
+
+    # Sign out everywhere: the laptop's access token and refresh cookie stop working at once.
+    assert laptop.call("POST", "/api/auth/logout-all/")[0] == 204
+    assert laptop.call("GET", "/api/auth/me/")[0] == 401
+    assert laptop.call("POST", "/api/auth/refresh/", {}, access=None)[0] == 401
