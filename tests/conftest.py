@@ -24,6 +24,16 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture
+def admin_client(client, db):
+    """Django's test client signed in to the admin as a superuser."""
+    from backend.accounts.models import User
+
+    admin = User.objects.create_superuser(email="root@example.com", password="an-Admin-passphrase-1")
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 
@@ -56,3 +66,12 @@ def auth_client(user) -> APIClient:
 def other_client(other_user) -> APIClient:
     client, _ = signed_in_client(other_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _finish_background_jobs():
+    """No test leaves work running into the next one (e.g. an email landing in its outbox)."""
+    yield
+    from backend.common.background import wait_for_background_jobs
+
+    wait_for_background_jobs()

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
@@ -24,10 +24,21 @@ class UserEditForm(UserChangeForm):
         fields = "__all__"
 
 
+class SessionRevokingPasswordChangeForm(AdminPasswordChangeForm):
+    """An operator setting a password signs the account out everywhere, like a reset does."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        if commit:
+            services.sessions_revoke_for_user(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
+    change_password_form = SessionRevokingPasswordChangeForm
     ordering = ["-date_joined"]
     list_display = ["email", "name", "is_active", "is_staff", "date_joined", "task_count"]
     list_filter = ["is_active", "is_staff", "is_superuser"]

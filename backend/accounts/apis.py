@@ -84,9 +84,10 @@ class _CookieAuthAPI(_PublicAuthAPI):
     """Endpoints driven by the refresh cookie accept only JSON, so a cross-site form cannot reach them."""
 
     def refresh_token_from(self, request: Request) -> tuple[str | None, bool]:
-        """The presented refresh token and whether it came from the cookie."""
+        """The presented refresh token (the body's wins) and whether it came from the cookie."""
         cookie = refresh_cookie_get(request)
-        if cookie is not None and not (request.content_type or "").startswith("application/json"):
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        if cookie is not None and media_type != "application/json":
             raise UnsupportedMediaType(request.content_type or "none")
         body = serializers.RefreshInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -110,8 +111,9 @@ class RegisterApi(_PublicAuthAPI):
     def post(self, request: Request) -> Response:
         data = serializers.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(**data.validated_data)
-        issued = services.session_start(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
+        issued = services.user_register(
+            **data.validated_data, user_agent=user_agent(request), ip_address=client_ip(request)
+        )
         return _signed_in_response(issued, status_code=status.HTTP_201_CREATED)
 
 
@@ -153,7 +155,7 @@ class RefreshApi(_CookieAuthAPI):
         },
     )
     def post(self, request: Request) -> Response:
-        raw, _ = self.refresh_token_from(request)
+        raw, from_cookie = self.refresh_token_from(request)
         if not raw:
             raise services.RefreshRejected("No refresh token was provided.", code="refresh_token_missing")
         try:
@@ -161,9 +163,9 @@ class RefreshApi(_CookieAuthAPI):
                 raw_refresh=raw, user_agent=user_agent(request), ip_address=client_ip(request)
             )
         except AuthenticationFailed as exc:
-            # The cookie is dead either way; tell the browser to drop it.
             response = self.handle_exception(exc)
-            refresh_cookie_clear(response)
+            if from_cookie:
+                refresh_cookie_clear(response)  # it is dead; the browser should drop it
             return response
         response = Response({"access": issued.tokens.access})
         refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
@@ -188,24 +190,22 @@ class LogoutApi(_CookieAuthAPI):
     )
     def post(self, request: Request) -> Response:
         raw, _ = self.refresh_token_from(request)
-        if raw:
-            services.session_end_by_refresh(raw_refresh=raw)
-        self._revoke_access_token_session(request)
+        services.session_logout(raw_refresh=raw, access_session=self._access_token_session(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         refresh_cookie_clear(response)
         return response
 
     @staticmethod
-    def _revoke_access_token_session(request: Request) -> None:
-        """A still-valid access token also identifies a session to end; an expired one is ignored."""
+    def _access_token_session(request: Request) -> tuple[User, str] | None:
+        """A still-valid access token also names a session to end; an expired or revoked one is ignored."""
         try:
             result = SessionJWTAuthentication().authenticate(request)
         except AuthenticationFailed:
-            return
-        if result is not None:
-            user, token = result
-            session = selectors.session_get_for_user(user=cast(User, user), session_id=token[SESSION_CLAIM])
-            services.session_revoke(session=session)
+            return None
+        if result is None:
+            return None
+        user, token = result
+        return cast(User, user), str(token[SESSION_CLAIM])
 
 
 class LogoutAllApi(APIView):

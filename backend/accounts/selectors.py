@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import AuthSession, User, normalize_email
+from .models import AuthSession, User
 from .session_cache import REVOKED, session_cache_fill, session_cache_get
 
 
@@ -42,7 +42,3 @@ def session_get_for_user(*, user: User, session_id: str) -> AuthSession:
     if session is None:
         raise Http404
     return session
-
-
-def user_get_by_email(*, email: str) -> User | None:
-    return User.objects.filter(email=normalize_email(email)).first()

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from backend.common import fields
+
 from .models import AuthSession, User
 
 
@@ -15,14 +17,14 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
 
 class RegisterInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    email = fields.EmailField(max_length=254)
+    password = fields.TextField(max_length=128, trim_whitespace=False)
+    name = fields.TextField(max_length=150, required=False, allow_blank=True, default="")
 
 
 class LoginInputSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    email = fields.TextField(max_length=254)
+    password = fields.TextField(max_length=128, trim_whitespace=False)
 
 
 class AuthOutputSerializer(serializers.Serializer):
@@ -35,7 +37,7 @@ class AccessOutputSerializer(serializers.Serializer):
 
 
 class RefreshInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField(
+    refresh = fields.TextField(
         required=False,
         max_length=4096,
         help_text="For non-browser clients only; browsers send the httpOnly cookie instead.",
@@ -43,22 +45,22 @@ class RefreshInputSerializer(serializers.Serializer):
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, allow_blank=True)
+    name = fields.TextField(max_length=150, allow_blank=True)
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):
-    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    current_password = fields.TextField(max_length=128, trim_whitespace=False)
+    new_password = fields.TextField(max_length=128, trim_whitespace=False)
 
 
 class PasswordResetInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = fields.EmailField(max_length=254)
 
 
 class PasswordResetConfirmInputSerializer(serializers.Serializer):
-    uid = serializers.CharField(max_length=64)
-    token = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    uid = fields.TextField(max_length=64)
+    token = fields.TextField(max_length=128)
+    new_password = fields.TextField(max_length=128, trim_whitespace=False)
 
 
 class SessionOutputSerializer(serializers.ModelSerializer):

@@ -1,7 +1,8 @@
 """Writes for accounts and sessions: registration, sign-in, rotation, revocation, passwords.
 
-Cache side effects run in ``transaction.on_commit`` so no other worker can see a
-revocation before the database does, nor miss it after.
+Revocations write their cache tombstone in ``transaction.on_commit``, before the
+response that reports them is sent, so no worker trusts a revoked session after
+the client has been told it is revoked (see session_cache.py for the protocol).
 """
 
 import uuid
@@ -20,8 +21,10 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
+from backend.common.background import run_in_background
+
 from .models import AuthSession, User, normalize_email
-from .session_cache import session_cache_forget, session_cache_mark_revoked
+from .session_cache import session_cache_mark_revoked
 from .tokens import InvalidRefreshToken, TokenPair, hash_jti, refresh_token_decode, token_pair_issue
 
 USER_AGENT_MAX = AuthSession._meta.get_field("user_agent").max_length or 512
@@ -52,6 +55,15 @@ def _validate_new_password(password: str, *, user: User, field: str) -> None:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as exc:
         raise ValidationError({field: list(exc.messages)}) from exc
+
+
+def user_register(
+    *, email: str, password: str, name: str = "", user_agent: str, ip_address: str | None
+) -> IssuedSession:
+    """Create an account and sign it in on this device, all or nothing."""
+    with transaction.atomic():
+        user = user_create(email=email, password=password, name=name)
+        return session_start(user=user, user_agent=user_agent, ip_address=ip_address)
 
 
 def user_create(*, email: str, password: str, name: str = "") -> User:
@@ -95,27 +107,21 @@ def user_change_password(*, user: User, current_password: str, new_password: str
         sessions_revoke_for_user(user=user, except_session_id=keep_session_id)
 
 
-def user_set_active(*, user: User, is_active: bool) -> None:
-    """Activate or deactivate an account; deactivation revokes every session."""
-    with transaction.atomic():
-        user.is_active = is_active
-        user.save(update_fields=["is_active"])
-        if not is_active:
-            sessions_revoke_for_user(user=user)
-
-
 # ------------------------------------------------------------------------------
 # Password reset (Django's token generator: single use, bound to the password hash)
 # ------------------------------------------------------------------------------
 def password_reset_request(*, email: str) -> None:
-    """Email a reset link if an active account has this address; silently do nothing otherwise."""
+    """Queue a reset-link email if an active account has this address; do nothing visible otherwise."""
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
     if user is None:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     link = f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}"
-    send_mail(
+    # Off the request path: the response (202) and its timing are the same whether an
+    # account exists or not, and an SMTP failure is logged instead of becoming a 500.
+    run_in_background(
+        send_mail,
         subject="Reset your password",
         message=(
             f"Someone asked to reset the password for {user.email}.\n\n"
@@ -158,8 +164,14 @@ def _refresh_expiry(session_created_at: datetime) -> datetime:
 
 
 def session_start(*, user: User, user_agent: str = "", ip_address: str | None = None) -> IssuedSession:
-    """Sign a user in on one device: a new session row and its first token pair."""
+    """Sign a user in on one device: a new session row and its first token pair.
+
+    Also records ``last_login``, which Django's password-reset tokens hash: signing in
+    invalidates any reset link sent before.
+    """
     now = timezone.now()
+    user.last_login = now
+    user.save(update_fields=["last_login"])
     session = AuthSession(
         user=user,
         created_at=now,
@@ -194,7 +206,7 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
             raise RefreshRejected()
         if session.refresh_jti_hash != hash_jti(str(token["jti"])):
             # An old token of this session came back: someone holds a copy. Kill the family.
-            _revoke(session)
+            _revoke_where(Q(pk=session.pk))
             reused = True
         else:
             session.expires_at = _refresh_expiry(session.created_at)
@@ -209,9 +221,10 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
                 session.user_agent = user_agent[:USER_AGENT_MAX]
             if ip_address:
                 session.ip_address = ip_address
+            # The liveness cache is left alone: an entry cached before this rotation holds the old
+            # expiry and disappears by then (session_cache.py). Deleting it here could erase a
+            # concurrent revocation's tombstone.
             session.save(update_fields=["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"])
-            session_id = str(session.pk)
-            transaction.on_commit(lambda: session_cache_forget(session_id))
     if reused:
         raise RefreshRejected(
             "This refresh token was already used. The session has been signed out for safety.",
@@ -220,13 +233,21 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
     return IssuedSession(session=session, tokens=tokens)
 
 
-def session_end_by_refresh(*, raw_refresh: str) -> bool:
-    """Revoke the session a (validly signed, unexpired) refresh token belongs to. True if one was revoked."""
-    try:
-        token = refresh_token_decode(raw_refresh)
-    except InvalidRefreshToken:
-        return False
-    return _revoke_where(Q(id=token["sid"], user_id=token["user_id"])) > 0
+def session_logout(*, raw_refresh: str | None, access_session: tuple[User, str] | None) -> int:
+    """Revoke the session(s) a logout names: the refresh token's (if validly signed and unexpired)
+    and the still-valid access token's ``(user, session id)``. Returns how many were revoked."""
+    condition = Q(pk__in=[])
+    if raw_refresh:
+        try:
+            token = refresh_token_decode(raw_refresh)
+        except InvalidRefreshToken:
+            pass
+        else:
+            condition |= Q(id=token["sid"], user_id=token["user_id"])
+    if access_session is not None:
+        user, session_id = access_session
+        condition |= Q(id=session_id, user=user)
+    return _revoke_where(condition)
 
 
 def session_revoke(*, session: AuthSession) -> None:
@@ -248,10 +269,6 @@ def sessions_purge(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     deleted, _ = AuthSession.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__isnull=False)).delete()
     return deleted
-
-
-def _revoke(session: AuthSession) -> None:
-    _revoke_where(Q(pk=session.pk))
 
 
 def _revoke_where(condition: Q) -> int:

@@ -6,7 +6,10 @@ session, whatever the interleaving across workers and pods:
 
 * readers fill a miss with ``cache.add`` (never overwrite);
 * revocation writes the tombstone with ``cache.set`` after commit;
-* rotation deletes the entry (the next reader refills from the database).
+* nothing else writes or deletes entries. A rotation extends the session's expiry
+  but leaves the cache alone: a live entry never outlives the expiry it stores
+  (its TTL is the whole seconds left, rounded down), so it vanishes before it could
+  wrongly say "expired", and the next reader caches the new expiry.
 
 Live entries live at most ACCESS_TOKEN_LIFETIME, which bounds the damage of a
 tombstone lost while the cache was unreachable. The database is the truth.
@@ -45,10 +48,6 @@ def session_cache_fill(session_id: str, *, expires_at: datetime | None) -> None:
 
 def session_cache_mark_revoked(session_ids: Iterable[str]) -> None:
     cache.set_many({_key(sid): REVOKED for sid in session_ids}, timeout=_tombstone_ttl())
-
-
-def session_cache_forget(session_id: str) -> None:
-    cache.delete(_key(session_id))
 
 
 def _tombstone_ttl() -> int:

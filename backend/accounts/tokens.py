@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 SESSION_CLAIM = "sid"
 
@@ -53,8 +53,3 @@ def refresh_token_decode(raw: str) -> RefreshToken:
     if not token.get(SESSION_CLAIM) or not token.get("user_id"):
         raise InvalidRefreshToken("Token is not bound to a session.")
     return token
-
-
-def access_token_session_id(token: AccessToken) -> str | None:
-    value = token.get(SESSION_CLAIM)
-    return value if isinstance(value, str) else None

@@ -15,14 +15,6 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 
-class ServiceError(exceptions.APIException):
-    """A business rule refused the request; services raise it with a specific code."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The request could not be processed."
-    default_code = "invalid"
-
-
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         # full_clean() in a service: report it exactly like a serializer would.

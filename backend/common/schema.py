@@ -24,5 +24,4 @@ VALIDATION_ERROR = OpenApiResponse(ValidationErrorSerializer, description="Inval
 UNAUTHENTICATED = OpenApiResponse(
     ErrorSerializer, description="Missing, invalid or expired access token, or a revoked session."
 )
-NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Not found (also for another user's object).")
 UNSUPPORTED_MEDIA = OpenApiResponse(ErrorSerializer, description="The body must be application/json.")

@@ -7,6 +7,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backend.common import fields
+
 from .models import Task
 from .services import BULK_ACTIONS, BULK_MAX_IDS
 
@@ -21,9 +23,9 @@ class TaskInputSerializer(serializers.Serializer):
     """
 
     # CharField trims surrounding whitespace, so a whitespace-only title is blank and refused.
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    title = fields.TextField(max_length=TITLE_MAX_LENGTH)
     # Kept verbatim: leading indentation can be meaningful in a description.
-    description = serializers.CharField(
+    description = fields.TextField(
         max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False, default=""
     )
     status = serializers.ChoiceField(choices=Task.Status.choices, required=False, default=Task.Status.TODO)
@@ -67,7 +69,7 @@ class TaskBulkInputSerializer(serializers.Serializer):
     # Items are checked in validate_ids so a bad one reports {"ids": ["..."]}, not DRF's {"ids": {"3": [...]}}.
     ids = serializers.ListField(child=_RawIdField(), min_length=1, max_length=BULK_MAX_IDS, allow_empty=False)
     action = serializers.ChoiceField(choices=BULK_ACTIONS)
-    value = serializers.CharField(required=False, allow_null=True, default=None)
+    value = fields.TextField(required=False, allow_null=True, default=None)
 
     def validate_ids(self, ids: list[Any]) -> list[UUID]:
         invalid = [item for item in ids if not _is_uuid(item)]

@@ -3,18 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from backend.accounts.models import AuthSession, User
+from backend.accounts.models import AuthSession
 from backend.accounts.services import session_start
 from tests.factories import TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    admin = User.objects.create_superuser(email="root@example.com", password="an-Admin-passphrase-1")
-    client.force_login(admin)
-    return client
 
 
 def test_admin_requires_staff(client, user):
@@ -105,3 +98,18 @@ def test_session_admin_is_read_only_with_a_revoke_action(admin_client, user):
     assert response.status_code == 200
     session.refresh_from_db()
     assert session.revoked_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_setting_a_password_in_the_admin_revokes_every_session(admin_client):
+    target = UserFactory()
+    session_start(user=target)
+    response = admin_client.post(
+        # Django names this URL after its own auth app, whatever the user model.
+        reverse("admin:auth_user_password_change", args=[target.pk]),
+        {"password1": "an-Operator-set-pass-9", "password2": "an-Operator-set-pass-9", "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    target.refresh_from_db()
+    assert target.check_password("an-Operator-set-pass-9")
+    assert not AuthSession.objects.filter(user=target, revoked_at__isnull=True).exists()

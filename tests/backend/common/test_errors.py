@@ -30,7 +30,19 @@ def test_paths_work_with_and_without_trailing_slash_without_redirect(api_client,
 @pytest.mark.parametrize(
     "path", ["/api/auth/login/", "/api/auth/register/", "/api/auth/password-reset/", "/api/auth/refresh/"]
 )
-@pytest.mark.parametrize("body", ["{not json", '{"email": ', "[1, 2", "\x00\x01", '"just a string'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        '{"email": ',
+        "[1, 2",
+        "\x00\x01",
+        '"just a string',
+        "[" * 5000 + "]" * 5000,
+        '{"a":' * 3000 + "1" + "}" * 3000,
+    ],
+    ids=["broken", "truncated", "unclosed-list", "control-bytes", "unclosed-string", "deep-list", "deep-object"],
+)
 def test_malformed_json_is_400_parse_error(api_client, path, body):
     response = api_client.post(path, body, content_type="application/json")
     assert response.status_code == 400
@@ -42,6 +54,21 @@ def test_json_that_is_not_an_object_is_400(api_client, body):
     response = api_client.post("/api/auth/login/", body, content_type="application/json")
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/auth/register/", {"email": "a@example.com", "password": 12345678901234}),
+        ("/api/auth/login/", {"email": 5, "password": "x"}),
+        ("/api/auth/password-reset/", {"email": ["a@example.com"]}),
+        ("/api/auth/refresh/", {"refresh": 5}),
+    ],
+)
+def test_numbers_or_lists_where_text_belongs_are_400_not_coerced(api_client, path, body):
+    response = api_client.post(path, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) <= {"email", "password", "refresh"}
 
 
 def test_non_json_content_type_is_415(api_client):

@@ -6,20 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from backend.accounts.models import User
 from backend.tasks.models import Task
 from tests.factories import TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:tasks_task_changelist"
-
-
-@pytest.fixture
-def admin_client(client):
-    admin = User.objects.create_superuser(email="root@example.com", password="an-Admin-passphrase-1")
-    client.force_login(admin)
-    return client
 
 
 def test_task_admin_requires_staff(client, user):

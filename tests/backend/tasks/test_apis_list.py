@@ -223,11 +223,13 @@ def test_create_as_done_sets_completed_at(auth_client):
     assert response.json()["completed_at"] is not None
 
 
-def test_numeric_title_is_accepted_as_text(auth_client):
-    response = auth_client.post(LIST_URL, {"title": 123}, format="json")
+@pytest.mark.parametrize("title", [123, 1e308, True, None])
+def test_non_string_title_is_400_not_coerced(auth_client, title):
+    response = auth_client.post(LIST_URL, {"title": title}, format="json")
 
-    assert response.status_code == 201
-    assert response.json()["title"] == "123"
+    assert response.status_code == 400
+    assert list(response.json()) == ["title"]
+    assert not Task.objects.exists()
 
 
 def test_title_of_exactly_200_characters_after_trimming_is_accepted(auth_client):
