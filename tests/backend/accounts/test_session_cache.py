@@ -1,0 +1,98 @@
+"""The liveness-cache protocol: readers add, revokers set tombstones, nobody else writes.
+
+These replay the interleavings that matter, step by step, against the real cache
+(Redis on the PostgreSQL leg) and the real database.
+"""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from backend.accounts.models import AuthSession
+from backend.accounts.selectors import session_is_live
+from backend.accounts.services import RefreshRejected, session_rotate, session_start, sessions_revoke_for_user
+from backend.accounts.session_cache import REVOKED, session_cache_fill, session_cache_get
+
+pytestmark = pytest.mark.django_db(transaction=True)  # on_commit hooks must really run
+
+
+def test_a_miss_is_filled_from_the_database_with_the_expiry(user):
+    session = session_start(user=user).session
+    assert session_cache_get(str(session.pk)) is None
+
+    assert session_is_live(session_id=str(session.pk)) is True
+    assert session_cache_get(str(session.pk)) == int(session.expires_at.timestamp())
+
+
+def test_an_unknown_session_is_cached_as_revoked(user):
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert session_is_live(session_id=missing) is False
+    assert session_cache_get(missing) == REVOKED
+
+
+def test_revocation_overwrites_a_cached_live_entry(user):
+    session = session_start(user=user).session
+    assert session_is_live(session_id=str(session.pk)) is True
+
+    sessions_revoke_for_user(user=user)
+
+    assert session_cache_get(str(session.pk)) == REVOKED
+    assert session_is_live(session_id=str(session.pk)) is False
+
+
+def test_a_slow_reader_cannot_resurrect_a_session_revoked_after_it_read_the_database(user):
+    session = session_start(user=user).session
+    # 1. A reader misses the cache and reads the database: live.
+    stale_expiry = AuthSession.objects.get(pk=session.pk).expires_at
+    # 2. The session is revoked and the tombstone written.
+    sessions_revoke_for_user(user=user)
+    # 3. The slow reader now fills the cache with what it read.
+    session_cache_fill(str(session.pk), expires_at=stale_expiry)
+
+    assert session_is_live(session_id=str(session.pk)) is False
+
+
+def test_a_rotation_committed_after_a_revocation_leaves_the_tombstone_in_place(user):
+    issued = session_start(user=user)
+    session_id = str(issued.session.pk)
+    assert session_is_live(session_id=session_id) is True
+    sessions_revoke_for_user(user=user)
+
+    with pytest.raises(RefreshRejected):
+        session_rotate(raw_refresh=issued.tokens.refresh)
+
+    assert session_cache_get(session_id) == REVOKED
+
+
+def test_a_rotation_does_not_touch_the_cache_and_the_session_stays_live(user):
+    issued = session_start(user=user)
+    session_id = str(issued.session.pk)
+    assert session_is_live(session_id=session_id) is True
+    cached_before = session_cache_get(session_id)
+
+    rotated = session_rotate(raw_refresh=issued.tokens.refresh)
+
+    assert session_cache_get(session_id) == cached_before
+    assert rotated.session.expires_at >= issued.session.expires_at
+    assert session_is_live(session_id=session_id) is True
+
+
+def test_a_live_entry_never_outlives_the_expiry_it_stores(user, settings):
+    session = session_start(user=user).session
+    soon = timezone.now() + timedelta(seconds=2)
+    AuthSession.objects.filter(pk=session.pk).update(expires_at=soon)
+
+    assert session_is_live(session_id=str(session.pk)) is True
+    time.sleep(2.2)
+
+    # Either the entry is gone (and the DB says expired) or it says expired itself: never live.
+    assert session_is_live(session_id=str(session.pk)) is False
+
+
+def test_cache_keys_are_namespaced(user):
+    session = session_start(user=user).session
+    session_is_live(session_id=str(session.pk))
+    assert cache.get(f"auth:session:{session.pk}") is not None
