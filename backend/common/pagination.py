@@ -8,13 +8,10 @@ from rest_framework.request import Request
 
 
 def _positive_int(raw: str, name: str) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if value < 1 or value > 2**31:
+    # ASCII digits only: int() would also take "١٢", "+3" and " 3 ".
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**31:
         raise ValidationError({name: ["Must be a positive integer."]})
-    return value
+    return int(raw)
 
 
 class StandardPagination(PageNumberPagination):

@@ -25,3 +25,28 @@ UNAUTHENTICATED = OpenApiResponse(
     ErrorSerializer, description="Missing, invalid or expired access token, or a revoked session."
 )
 UNSUPPORTED_MEDIA = OpenApiResponse(ErrorSerializer, description="The body must be application/json.")
+
+
+def document_transport_errors(result: dict, generator: object, request: object, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: the errors any JSON-body endpoint can return.
+
+    They come from the parser and the body-size middleware, not from the views, so no
+    ``extend_schema`` declares them; add them to every operation that takes a body.
+    """
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    transport_errors = {
+        "400": "Malformed JSON (`code`: `parse_error`).",
+        "413": "The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`).",
+        "415": "The body is not `application/json` (`code`: `unsupported_media_type`).",
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status_code, description in transport_errors.items():
+                responses.setdefault(
+                    status_code,
+                    {"description": description, "content": {"application/json": {"schema": error_ref}}},
+                )
+    return result

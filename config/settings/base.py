@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.common.schema.document_transport_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "backend.tasks.models.Task.Status",
         "TaskPriorityEnum": "backend.tasks.models.Task.Priority",

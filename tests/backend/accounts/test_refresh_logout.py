@@ -185,3 +185,16 @@ def test_logout_leaves_other_sessions_alone(user):
     phone.post(LOGOUT, {}, format="json")
     assert AuthSession.objects.filter(revoked_at__isnull=True).count() == 1
     assert bearer(laptop, laptop_access).get("/api/auth/me/").status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["application/json-seq", "text/plain", "application/jsonx"])
+def test_refresh_with_cookie_accepts_only_exactly_application_json(api_client, user, content_type):
+    login(api_client, user.email)
+    response = api_client.generic("POST", REFRESH, "{}", content_type=content_type)
+    assert response.status_code == 415
+
+
+def test_refresh_with_cookie_accepts_application_json_with_a_charset(api_client, user):
+    login(api_client, user.email)
+    response = api_client.generic("POST", REFRESH, "{}", content_type="application/json; charset=utf-8")
+    assert response.status_code == 200

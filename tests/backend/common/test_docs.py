@@ -42,3 +42,16 @@ def test_swagger_ui_loads_its_assets_locally(client):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_every_operation_with_a_body_documents_the_transport_errors(client):
+    schema = _schema(client)
+    with_body = [
+        (method, path, operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    ]
+    assert len(with_body) >= 12
+    for method, path, operation in with_body:
+        assert {"400", "413", "415"} <= set(operation["responses"]), (method, path)

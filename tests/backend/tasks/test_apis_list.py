@@ -257,6 +257,9 @@ def test_description_of_exactly_10000_characters_is_accepted(auth_client):
         ("page_size=abc", {"page_size": ["Must be a positive integer."]}),
         ("page=abc", {"page": ["Must be a positive integer."]}),
         ("page=0", {"page": ["Must be a positive integer."]}),
+        ("page=%D9%A1", {"page": ["Must be a positive integer."]}),
+        ("page=1e3", {"page": ["Must be a positive integer."]}),
+        ("page=99999999999", {"page": ["Must be a positive integer."]}),
     ],
 )
 def test_malformed_paging_input_is_400(auth_client, user, query, errors):
