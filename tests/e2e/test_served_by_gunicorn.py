@@ -32,7 +32,7 @@ def _free_port() -> int:
 def base_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("served")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PYTEST_XDIST_WORKER"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER"}}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.local",
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
@@ -40,6 +40,9 @@ def base_url(tmp_path_factory):
         DEBUG="false",
         GUNICORN_BIND=f"127.0.0.1:{port}",
     )
+    if env.get("REDIS_URL"):
+        # The Redis leg: several workers sharing the liveness cache, as in production.
+        env.update(WEB_CONCURRENCY="3", CACHE_KEY_PREFIX=f"e2e-{port}")
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         subprocess.run([sys.executable, "manage.py", *command, "-v", "0"], cwd=ROOT, env=env, check=True)
     log = (tmp / "gunicorn.log").open("w")
@@ -150,11 +153,13 @@ def test_a_new_user_registers_manages_tasks_and_signs_out_everywhere(base_url):
     assert len(sessions) == 2
     assert sorted(row["current"] for row in sessions) == [False, True]
 
-    # Revoking the phone's session refuses its access token on the very next request.
+    # Revoking the phone's session refuses its access token from the very next request on,
+    # whichever worker answers (each request is a new connection, spread across workers).
+    assert all(phone.call("GET", "/api/tasks/")[0] == 200 for _ in range(10))  # cached as live
     phone_session = next(row["id"] for row in sessions if not row["current"])
     assert laptop.call("DELETE", f"/api/auth/sessions/{phone_session}/")[0] == 204
-    status, body, _ = phone.call("GET", "/api/tasks/")
-    assert (status, body["code"]) == (401, "session_revoked")
+    refusals = [phone.call("GET", "/api/tasks/") for _ in range(10)]
+    assert [(status, body["code"]) for status, body, _ in refusals] == [(401, "session_revoked")] * 10
 
     # Sign out everywhere: the laptop's access token and refresh cookie stop working at once.
     assert laptop.call("POST", "/api/auth/logout-all/")[0] == 204

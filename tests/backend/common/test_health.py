@@ -1,8 +1,15 @@
 """Liveness and readiness probes."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.test import override_settings
 
+ROOT = Path(__file__).resolve().parents[3]
 UNREACHABLE_REDIS = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -39,11 +46,25 @@ def test_readyz_is_503_naming_the_cache_when_redis_is_unreachable(client):
     }
 
 
-def test_readyz_is_503_naming_the_database_when_it_refuses_connections(client):
-    # Without the django_db mark pytest-django refuses every connection attempt.
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["failed"] == ["database"]
+def test_readyz_is_503_naming_the_database_when_it_refuses_connections():
+    # A separate process whose DATABASE_URL points at a loopback port where nothing listens.
+    code = (
+        "import django, json; django.setup();"
+        "from django.test import Client; r = Client().get('/readyz', HTTP_HOST='localhost');"
+        "print(r.status_code, json.dumps(r.json(), sort_keys=True))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PYTEST_XDIST_WORKER"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL="postgres://postgres@127.0.0.1:9/none")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status == "503"
+    assert json.loads(body) == {
+        "status": "unavailable",
+        "checks": {"database": "failed", "cache": "ok"},
+        "failed": ["database"],
+    }
 
 
 def test_probes_only_answer_get(client):
