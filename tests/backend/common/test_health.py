@@ -54,7 +54,11 @@ def test_readyz_is_503_naming_the_database_when_it_refuses_connections():
         "print(r.status_code, json.dumps(r.json(), sort_keys=True))"
     )
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PYTEST_XDIST_WORKER"}}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL="postgres://postgres@127.0.0.1:9/none")
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL="postgres://postgres@127.0.0.1:9/none",
+        DB_POOL_TIMEOUT="1",  # how long the pool waits for a connection before readyz reports failure
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
     )
