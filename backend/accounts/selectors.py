@@ -1,11 +1,12 @@
 """Reads for accounts and sessions."""
 
 import time
-import uuid
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+
+from backend.common.ids import uuid_or_404
 
 from .models import AuthSession, User
 from .session_cache import REVOKED, session_cache_fill, session_cache_get
@@ -34,11 +35,7 @@ def session_list_live(*, user: User) -> QuerySet[AuthSession]:
 
 def session_get_for_user(*, user: User, session_id: str) -> AuthSession:
     """The user's own session, live or not; anyone else's, or a malformed id, is a 404."""
-    try:
-        parsed = uuid.UUID(str(session_id))
-    except ValueError as exc:
-        raise Http404 from exc
-    session = AuthSession.objects.filter(user=user, id=parsed).first()
+    session = AuthSession.objects.filter(user=user, id=uuid_or_404(session_id)).first()
     if session is None:
         raise Http404
     return session

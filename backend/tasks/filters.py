@@ -4,6 +4,7 @@ Every parameter is validated strictly: an unknown choice, a malformed date or
 boolean, or an over-long search is a 400 rather than being silently ignored.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -23,6 +24,7 @@ ORDERING_CHOICES = tuple(value for name in ORDERING_FIELDS for value in (name, f
 BOOLEAN_CHOICES = ("true", "false")
 # Only ISO dates: the locale-dependent formats Django also accepts (01/02/24) are ambiguous.
 ISO_DATE_FORMATS = ["%Y-%m-%d"]
+ISO_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _pairs(values: Iterable[str]) -> list[tuple[str, str]]:
@@ -102,14 +104,29 @@ class TaskOrderingFilter(django_filters.ChoiceFilter):
         return qs.order_by(ordered, tie_break)
 
 
+class IsoDateField(forms.DateField):
+    """Exactly YYYY-MM-DD: strptime alone would also take 2026-1-1."""
+
+    default_error_messages = {"invalid": "Enter a valid date as YYYY-MM-DD."}
+
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, str) and value.strip() and not ISO_DATE_PATTERN.fullmatch(value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class IsoDateFilter(django_filters.DateFilter):
+    field_class = IsoDateField
+
+
 class TaskFilter(django_filters.FilterSet):
     """The task list's filters; ``ordering`` always applies (default ``-created_at``)."""
 
     status = ChoiceListFilter(choices=Task.Status.values)
     priority = ChoiceListFilter(choices=Task.Priority.values)
     search = django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX_LENGTH)
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", input_formats=ISO_DATE_FORMATS)
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", input_formats=ISO_DATE_FORMATS)
+    due_before = IsoDateFilter(field_name="due_date", lookup_expr="lte", input_formats=ISO_DATE_FORMATS)
+    due_after = IsoDateFilter(field_name="due_date", lookup_expr="gte", input_formats=ISO_DATE_FORMATS)
     overdue = django_filters.ChoiceFilter(choices=_pairs(BOOLEAN_CHOICES), method="filter_overdue")
     ordering = TaskOrderingFilter(choices=_pairs(ORDERING_CHOICES))
 

@@ -1,6 +1,5 @@
 """Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
 
-import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
+from backend.common.ids import uuid_or_404
 
 from .filters import TaskFilter, overdue_q
 from .models import Task
@@ -33,10 +33,7 @@ def task_list(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[T
 
 def task_get(*, owner: User, task_id: Any) -> Task:
     """``owner``'s task with this id; a malformed id or anybody else's task is a 404, never a 403."""
-    try:
-        pk = uuid.UUID(str(task_id))
-    except ValueError:
-        raise Http404("Task not found.") from None
+    pk = uuid_or_404(task_id)
     try:
         return task_queryset(owner=owner).get(pk=pk)
     except Task.DoesNotExist:

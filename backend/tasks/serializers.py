@@ -12,8 +12,9 @@ from backend.common import fields
 from .models import Task
 from .services import BULK_ACTIONS, BULK_MAX_IDS
 
-TITLE_MAX_LENGTH = 200
-DESCRIPTION_MAX_LENGTH = 10_000
+# The model's limits, so API errors come from the serializer before any service runs.
+TITLE_MAX_LENGTH = Task._meta.get_field("title").max_length
+DESCRIPTION_MAX_LENGTH = Task._meta.get_field("description").max_length
 
 
 class TaskInputSerializer(serializers.Serializer):
