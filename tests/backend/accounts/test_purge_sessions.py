@@ -33,3 +33,25 @@ def test_purge_with_nothing_to_do_reports_zero(user):
     call_command("purge_sessions", stdout=out)
     assert "Purged 0" in out.getvalue()
     assert AuthSession.objects.count() == 1
+
+
+def test_purge_works_in_batches_and_reports_progress(user):
+    for _ in range(5):
+        session_start(user=user)
+    AuthSession.objects.update(revoked_at=timezone.now())
+    out = StringIO()
+
+    call_command("purge_sessions", "--batch-size", "2", stdout=out)
+
+    assert not AuthSession.objects.exists()
+    lines = out.getvalue().splitlines()
+    assert [line.strip() for line in lines[:3]] == ["deleted 2 so far...", "deleted 4 so far...", "deleted 5 so far..."]
+    assert lines[-1] == "Purged 5 expired or revoked session(s)."
+
+
+def test_purge_refuses_a_non_positive_batch_size():
+    err = StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("purge_sessions", "--batch-size", "0", stderr=err)
+    assert exit_info.value.code == 2
+    assert "--batch-size must be at least 1." in err.getvalue()
