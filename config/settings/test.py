@@ -11,7 +11,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-not-for-production")
 
 from .base import *  # noqa: F403
-from .base import CACHES, REDIS_URL
+from .base import CACHES, DATABASES, REDIS_URL, STATIC_ROOT, VAR_DIR
 
 # Parallel pytest-xdist workers share one Redis: give each its own key space.
 if REDIS_URL:
@@ -28,3 +28,9 @@ STORAGES = {
 
 # whitenoise warns about a missing STATIC_ROOT; tests never collect static files.
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+# SQLite leg: a file database like `make run` uses (WAL, busy timeout), not the default in-memory
+# one, whose shared-cache table locks fail at once instead of waiting, so concurrency tests would
+# test the test harness. pytest-django adds the xdist worker suffix to the name.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
