@@ -1,0 +1,13 @@
+"""Signals that let observability count events without the emitting code knowing about it.
+
+Emitters (rate limiting, the task cache) send these; the metrics module connects
+receivers. Keeping them here avoids an import from the hot path into metrics code.
+"""
+
+from django.dispatch import Signal
+
+# A request was refused by a rate limit. kwargs: scope (str), e.g. "login_ip".
+rate_limit_rejected = Signal()
+
+# A cached read was looked up. kwargs: namespace (str, e.g. "tasks.list"), hit (bool).
+cache_lookup = Signal()
