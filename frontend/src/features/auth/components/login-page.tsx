@@ -1,0 +1,54 @@
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+import { FormAlert, SuccessAlert } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { safeNextPath } from '@/lib/navigation';
+import { useSession } from '@/lib/session';
+import { useForm } from '@/lib/use-form';
+import { LoginInputSchema, useLogin } from '@/features/auth/api/login';
+import { AuthLayout } from '@/features/auth/components/auth-layout';
+
+const NOTICES: Record<string, string> = {
+  'password-reset': 'Your password has been reset. Sign in with the new one.',
+  expired: 'Your session has ended. Please sign in again.',
+};
+
+export function LoginPage() {
+  const [params] = useSearchParams();
+  const next = safeNextPath(params.get('next'));
+  const navigate = useNavigate();
+  const session = useSession();
+  const mutation = useLogin();
+  const form = useForm(LoginInputSchema, { email: '', password: '' }, (data) =>
+    mutation.mutate(data, { onSuccess: () => navigate(next, { replace: true }) }),
+  mutation.error);
+
+  if (session.status === 'authenticated' && !mutation.isPending && !mutation.isSuccess) {
+    return <Navigate to={next} replace />;
+  }
+  const notice = NOTICES[params.get('notice') ?? ''] ?? (session.status === 'anonymous' && session.reason === 'expired' ? NOTICES.expired : null);
+
+  return (
+    <AuthLayout
+      title="Sign in"
+      subtitle="Welcome back. Sign in to see your tasks."
+      footer={
+        <p>
+          New here? <Link to={`/register${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</Link>
+        </p>
+      }
+    >
+      {notice ? <SuccessAlert>{notice}</SuccessAlert> : null}
+      <form className="stack" onSubmit={form.onSubmit} noValidate>
+        <FormAlert messages={form.formErrors} />
+        <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />
+        <TextField label="Password" type="password" autoComplete="current-password" required {...form.bind('password')} errors={form.errors('password')} />
+        <div className="row row--between">
+          <Link to="/forgot-password">Forgot your password?</Link>
+        </div>
+        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
+          {mutation.isPending ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </AuthLayout>
+  );
+}
