@@ -122,9 +122,3 @@ def test_api_without_trailing_slash_is_json_404_not_a_redirect(api_client):
     response = api_client.get("/api")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
-
-
-def test_site_root_leads_to_the_api_docs(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/api/docs/"
