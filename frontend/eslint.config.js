@@ -49,6 +49,10 @@ export default tseslint.config(
     rules: restrict(['@/features*', '@/app*'], 'Shared code never imports features or the app.'),
   },
   {
+    files: ['src/**/*.test.{ts,tsx}', 'src/testing/**'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
     files: ['*.{js,ts}', 'scripts/**/*.mjs'],
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node },
