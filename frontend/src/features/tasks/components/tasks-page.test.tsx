@@ -106,7 +106,7 @@ describe('status toggle', () => {
 
     const restored = await screen.findByRole('switch', { name: 'Mark “Write report” as done' });
     expect(restored).toHaveAttribute('aria-checked', 'false');
-    expect(screen.getByRole('alert')).toHaveTextContent('Could not update “Write report”: The server had a problem.');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not update “Write report”: The server had a problem.');
   });
 });
 
