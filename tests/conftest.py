@@ -10,13 +10,18 @@ from tests.factories import UserFactory
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache (Redis keys are prefixed per xdist worker)."""
+    """Each test starts with an empty cache and fresh rate-limit counters (Redis keys are prefixed per xdist worker)."""
     _clear_cache()
     yield
     _clear_cache()
 
 
 def _clear_cache() -> None:
+    from backend.common.outage import reset_outage_reports
+    from backend.common.ratelimit import reset_local_counters
+
+    reset_local_counters()
+    reset_outage_reports()
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")  # only this worker's KEY_PREFIX
     else:

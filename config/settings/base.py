@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "backend.common.throttles.RateLimitHeadersMiddleware",
     "backend.common.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,8 +135,10 @@ if REDIS_URL:
             },
         }
     }
-    # Failures ignored above are still logged (logger "django_redis.cache").
+    # Failures ignored above are still reported, throttled to one warning per
+    # REDIS_WARNING_INTERVAL_SECONDS (backend/common/outage.py).
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "backend.redis.ignored"
 else:
     CACHES = {
         "default": {
@@ -144,6 +147,32 @@ else:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
+
+REDIS_WARNING_INTERVAL_SECONDS = env.int("REDIS_WARNING_INTERVAL_SECONDS", default=60)
+
+# Cached task lists, details and stats (tasks/selectors.py). Writes invalidate at once;
+# the TTL only bounds memory and the staleness left by a write whose invalidation
+# could not reach Redis. 0 turns the cache off.
+TASK_CACHE_TTL_SECONDS = env.int("TASK_CACHE_TTL_SECONDS", default=60)
+
+# ------------------------------------------------------------------------------
+# Rate limits (backend/common/ratelimit.py): LIMIT/PERIOD, e.g. 5/15m, 100/h, 10/30s.
+# Each scope is set by RATE_LIMIT_<SCOPE>, e.g. RATE_LIMIT_LOGIN_IP=20/5m.
+# ------------------------------------------------------------------------------
+RATE_LIMIT_ENABLED = env.bool("RATE_LIMIT_ENABLED", default=True)  # false only for benchmarks
+_DEFAULT_RATES = {
+    "anon": "120/1m",  # every unauthenticated API call, per client IP
+    "user": "600/1m",  # every authenticated API call, per user
+    "login_ip": "20/5m",  # login attempts per client IP
+    "login_email": "5/15m",  # failed logins per target email
+    "register_ip": "10/1h",
+    "password_reset_ip": "10/1h",
+    "password_reset_email": "3/1h",
+    "refresh_ip": "60/1m",
+}
+RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
+# After a Redis error, count in process memory for this long before trying Redis again.
+RATE_LIMIT_REDIS_RETRY_SECONDS = env.float("RATE_LIMIT_REDIS_RETRY_SECONDS", default=5.0)
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -204,6 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.common.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttles.ScopedRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 
