@@ -29,6 +29,20 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture
+def throwaway_redis(tmp_path, settings):
+    """A private redis-server as the default cache (production-like options); the test may stop it."""
+    from tests.support.redis_server import RedisServer
+
+    server = RedisServer(tmp_path)
+    settings.CACHES = server.cache_settings()
+    settings.DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def admin_client(client, db):
     """Django's test client signed in to the admin as a superuser."""
     from backend.accounts.models import User

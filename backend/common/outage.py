@@ -71,9 +71,6 @@ class DjangoRedisIgnoredFilter(logging.Filter):
 
 def install_django_redis_filter() -> None:
     """Attach the filter to the logger django-redis reports swallowed exceptions to (DJANGO_REDIS_LOGGER)."""
-    name = getattr(settings, "DJANGO_REDIS_LOGGER", None)
-    if not name:
-        return
-    ignored = logging.getLogger(name)
+    ignored = logging.getLogger(settings.DJANGO_REDIS_LOGGER)
     if not any(isinstance(f, DjangoRedisIgnoredFilter) for f in ignored.filters):
         ignored.addFilter(DjangoRedisIgnoredFilter())

@@ -138,7 +138,6 @@ if REDIS_URL:
     # Failures ignored above are still reported, throttled to one warning per
     # REDIS_WARNING_INTERVAL_SECONDS (backend/common/outage.py).
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-    DJANGO_REDIS_LOGGER = "backend.redis.ignored"
 else:
     CACHES = {
         "default": {
@@ -148,6 +147,7 @@ else:
         }
     }
 
+DJANGO_REDIS_LOGGER = "backend.redis.ignored"  # filtered by backend/common/outage.py
 REDIS_WARNING_INTERVAL_SECONDS = env.int("REDIS_WARNING_INTERVAL_SECONDS", default=60)
 
 # Cached task lists, details and stats (tasks/selectors.py). Writes invalidate at once;
