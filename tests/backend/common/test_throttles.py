@@ -5,7 +5,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from tests.conftest import signed_in_client
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
