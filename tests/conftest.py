@@ -10,17 +10,36 @@ from tests.factories import UserFactory
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache (Redis keys are prefixed per xdist worker)."""
+    """Each test starts with an empty cache and fresh rate-limit counters (Redis keys are prefixed per xdist worker)."""
     _clear_cache()
     yield
     _clear_cache()
 
 
 def _clear_cache() -> None:
+    from backend.common.outage import reset_outage_reports
+    from backend.common.ratelimit import reset_local_counters
+
+    reset_local_counters()
+    reset_outage_reports()
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")  # only this worker's KEY_PREFIX
     else:
         cache.clear()
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path, settings):
+    """A private redis-server as the default cache (production-like options); the test may stop it."""
+    from tests.support.redis_server import RedisServer
+
+    server = RedisServer(tmp_path)
+    settings.CACHES = server.cache_settings()
+    settings.DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -13,13 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import Token
 
+from backend.common.ratelimit import rate_limit_refund
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.schema import UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
+from backend.common.throttles import enforce_rate_limit
 
 from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
 from .cookies import refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
-from .models import User
+from .models import User, normalize_email
 from .tokens import SESSION_CLAIM
 
 REFRESH_COOKIE_PARAMETER = OpenApiParameter(
@@ -98,6 +100,8 @@ class _CookieAuthAPI(_PublicAuthAPI):
 
 
 class RegisterApi(_PublicAuthAPI):
+    rate_limit_scopes = ("register_ip",)
+
     @extend_schema(
         tags=["auth"],
         summary="Create an account and sign in",
@@ -118,6 +122,8 @@ class RegisterApi(_PublicAuthAPI):
 
 
 class LoginApi(_PublicAuthAPI):
+    rate_limit_scopes = ("login_ip",)
+
     @extend_schema(
         tags=["auth"],
         summary="Sign in with email and password",
@@ -132,12 +138,20 @@ class LoginApi(_PublicAuthAPI):
     def post(self, request: Request) -> Response:
         data = serializers.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # Every attempt counts against the email before the password is checked, so parallel guesses
+        # cannot all slip in; a successful one is given back, leaving only failures counted.
+        email = normalize_email(data.validated_data["email"])
+        attempt = enforce_rate_limit(request, "login_email", email)
         user = services.user_authenticate(**data.validated_data)
+        if attempt is not None:
+            rate_limit_refund(attempt, email)
         issued = services.session_start(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
         return _signed_in_response(issued, status_code=status.HTTP_200_OK)
 
 
 class RefreshApi(_CookieAuthAPI):
+    rate_limit_scopes = ("refresh_ip",)
+
     @extend_schema(
         tags=["auth"],
         summary="Rotate the refresh token and get a new access token",
@@ -266,6 +280,8 @@ class PasswordChangeApi(APIView):
 
 
 class PasswordResetApi(_PublicAuthAPI):
+    rate_limit_scopes = ("password_reset_ip",)
+
     @extend_schema(
         tags=["auth"],
         summary="Email a password-reset link",
@@ -276,6 +292,7 @@ class PasswordResetApi(_PublicAuthAPI):
     def post(self, request: Request) -> Response:
         data = serializers.PasswordResetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        enforce_rate_limit(request, "password_reset_email", normalize_email(data.validated_data["email"]))
         services.password_reset_request(email=data.validated_data["email"])
         return Response(status=status.HTTP_202_ACCEPTED)
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CommonConfig(AppConfig):
     name = "backend.common"
     label = "common"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .outage import install_django_redis_filter
+
+        install_django_redis_filter()

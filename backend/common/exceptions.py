@@ -15,6 +15,14 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 
+class PreconditionFailed(exceptions.APIException):
+    """The resource changed since the client read it: its ETag no longer matches ``If-Match``."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource changed since you read it; fetch it again and reapply your change."
+    default_code = "precondition_failed"
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         # full_clean() in a service: report it exactly like a serializer would.

@@ -49,4 +49,28 @@ def document_transport_errors(result: dict, generator: object, request: object, 
                     status_code,
                     {"description": description, "content": {"application/json": {"schema": error_ref}}},
                 )
+    _document_rate_limits(result, error_ref)
     return result
+
+
+def _document_rate_limits(result: dict, error_ref: dict) -> None:
+    """Every API operation is rate limited (common.throttles): a 429 and the X-RateLimit-* headers."""
+    limit_headers = {
+        "X-RateLimit-Limit": "Requests allowed in the window of the limit closest to refusing you.",
+        "X-RateLimit-Remaining": "Requests left in that window.",
+        "X-RateLimit-Reset": "Seconds until that window restarts.",
+    }
+    too_many = {
+        "description": "Rate limited (`code`: `throttled`); retry after `Retry-After` seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+        "content": {"application/json": {"schema": error_ref}},
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            operation["responses"].setdefault("429", too_many)
+            for response in operation["responses"].values():
+                headers = response.setdefault("headers", {})
+                for name, description in limit_headers.items():
+                    headers.setdefault(name, {"schema": {"type": "integer"}, "description": description})

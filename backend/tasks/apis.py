@@ -2,6 +2,7 @@
 
 from typing import cast
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -11,11 +12,25 @@ from rest_framework.views import APIView
 
 from backend.accounts.models import User
 from backend.common.pagination import StandardPagination
+from backend.common.response_cache import (
+    RenderedBody,
+    conditional_json_response,
+    if_match_etags,
+    json_response,
+    render_json,
+)
 from backend.common.schema import ErrorSerializer
 
 from .filters import DEFAULT_ORDERING, ORDERING_CHOICES, SEARCH_MAX_LENGTH
 from .models import Task
-from .selectors import task_get, task_list, task_stats
+from .selectors import (
+    task_detail_cached,
+    task_etag,
+    task_get,
+    task_list,
+    task_list_cached,
+    task_stats_cached,
+)
 from .serializers import (
     TaskBulkInputSerializer,
     TaskBulkOutputSerializer,
@@ -41,11 +56,33 @@ INVALID_TASK = OpenApiResponse(
     description="Invalid fields, as `{field: [messages]}`; a malformed JSON body is `{detail, code}`.",
 )
 TASK_ID = OpenApiParameter("task_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The task's id.")
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="An ETag from an earlier response: 304 with no body if it is still current.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The task's ETag as you last read it: the write happens only if it is still current, else 412. "
+    "Without the header the write always happens.",
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description="Validator of this body."
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (If-None-Match) is current.")
+STALE = OpenApiResponse(ErrorSerializer, description="The task changed since the ETag in If-Match.")
 
 
 def _owner(request: Request) -> User:
     """The signed-in user; IsAuthenticated (the default permission) guarantees it is not anonymous."""
     return cast(User, request.user)
+
+
+def _render_task(task: Task) -> RenderedBody:
+    return render_json(TaskOutputSerializer(task).data, etag=task_etag(task))
 
 
 class PaginatedTaskListSerializer(serializers.Serializer):
@@ -107,64 +144,72 @@ class TaskListApi(APIView):
         tags=TAGS,
         summary="List your tasks",
         operation_id="tasks_list",
-        parameters=LIST_PARAMETERS,
+        parameters=[*LIST_PARAMETERS, IF_NONE_MATCH, ETAG_HEADER],
         responses={
             200: PaginatedTaskListSerializer,
+            304: NOT_MODIFIED,
             400: OpenApiResponse(TaskListValidationErrorSerializer, description="An invalid query parameter."),
             401: UNAUTHORIZED,
             404: OpenApiResponse(ErrorSerializer, description="The page is past the last one."),
         },
     )
-    def get(self, request: Request) -> Response:
-        tasks = task_list(owner=_owner(request), filters=request.query_params)
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(tasks, request, view=self)
-        return paginator.get_paginated_response(TaskOutputSerializer(page, many=True).data)
+    def get(self, request: Request) -> HttpResponse:
+        owner = _owner(request)
+
+        def render() -> RenderedBody:
+            paginator = StandardPagination()
+            page = paginator.paginate_queryset(task_list(owner=owner, filters=request.query_params), request, self)
+            return render_json(paginator.get_paginated_response(TaskOutputSerializer(page, many=True).data).data)
+
+        page_url = request.build_absolute_uri(request.path)
+        cached = task_list_cached(owner=owner, filters=request.query_params, page_url=page_url, render=render)
+        return conditional_json_response(request, cached)
 
     @extend_schema(
         tags=TAGS,
         summary="Create a task",
         request=TaskInputSerializer,
+        parameters=[ETAG_HEADER],
         responses={201: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         serializer = TaskInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         task = task_create(owner=_owner(request), **serializer.validated_data)
-        return Response(TaskOutputSerializer(task).data, status=status.HTTP_201_CREATED)
+        return json_response(_render_task(task), status=status.HTTP_201_CREATED)
 
 
 class TaskDetailApi(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Get one of your tasks",
-        parameters=[TASK_ID],
-        responses={200: TaskOutputSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND},
+        parameters=[TASK_ID, IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: TaskOutputSerializer, 304: NOT_MODIFIED, 401: UNAUTHORIZED, 404: NOT_FOUND},
     )
-    def get(self, request: Request, task_id: str) -> Response:
-        task = task_get(owner=_owner(request), task_id=task_id)
-        return Response(TaskOutputSerializer(task).data)
+    def get(self, request: Request, task_id: str) -> HttpResponse:
+        cached = task_detail_cached(owner=_owner(request), task_id=task_id, render=_render_task)
+        return conditional_json_response(request, cached)
 
     @extend_schema(
         tags=TAGS,
         summary="Replace a task",
         description="Every field is set: omitted optional fields return to their defaults.",
-        parameters=[TASK_ID],
+        parameters=[TASK_ID, IF_MATCH, ETAG_HEADER],
         request=TaskInputSerializer,
-        responses={200: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 404: NOT_FOUND},
+        responses={200: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 404: NOT_FOUND, 412: STALE},
     )
-    def put(self, request: Request, task_id: str) -> Response:
+    def put(self, request: Request, task_id: str) -> HttpResponse:
         return self._update(request, task_id, partial=False)
 
     @extend_schema(
         tags=TAGS,
         summary="Update some fields of a task",
         description="Moving to `done` sets `completed_at`; leaving `done` clears it.",
-        parameters=[TASK_ID],
+        parameters=[TASK_ID, IF_MATCH, ETAG_HEADER],
         request=TaskInputSerializer(partial=True),
-        responses={200: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 404: NOT_FOUND},
+        responses={200: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 404: NOT_FOUND, 412: STALE},
     )
-    def patch(self, request: Request, task_id: str) -> Response:
+    def patch(self, request: Request, task_id: str) -> HttpResponse:
         return self._update(request, task_id, partial=True)
 
     @extend_schema(
@@ -178,23 +223,27 @@ class TaskDetailApi(APIView):
         task_delete(task=task)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _update(self, request: Request, task_id: str, *, partial: bool) -> Response:
+    def _update(self, request: Request, task_id: str, *, partial: bool) -> HttpResponse:
         # Look the task up first, so another user's task is a 404 whatever the body holds.
         task = task_get(owner=_owner(request), task_id=task_id)
         serializer = TaskInputSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        task = task_update(task=task, data=serializer.validated_data)
-        return Response(TaskOutputSerializer(task).data)
+        task = task_update(task=task, data=serializer.validated_data, if_match=if_match_etags(request))
+        return json_response(_render_task(task))
 
 
 class TaskStatsApi(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Counts over your tasks",
-        responses={200: TaskStatsSerializer, 401: UNAUTHORIZED},
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: TaskStatsSerializer, 304: NOT_MODIFIED, 401: UNAUTHORIZED},
     )
-    def get(self, request: Request) -> Response:
-        return Response(TaskStatsSerializer(task_stats(owner=_owner(request))).data)
+    def get(self, request: Request) -> HttpResponse:
+        cached = task_stats_cached(
+            owner=_owner(request), render=lambda stats: render_json(TaskStatsSerializer(stats).data)
+        )
+        return conditional_json_response(request, cached)
 
 
 class TaskBulkApi(APIView):

@@ -1,5 +1,7 @@
 """Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
 
+import json
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -11,11 +13,15 @@ from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
 from backend.common.ids import uuid_or_404
+from backend.common.response_cache import OwnerVersionedCache, RenderedBody, quoted_etag
 
 from .filters import TaskFilter, overdue_q
 from .models import Task
 
 STATS_DAYS = 14
+
+# Rendered list pages, details and stats per owner; services.py invalidates after every write.
+TASK_READS = OwnerVersionedCache("tasks")
 
 
 def task_queryset(*, owner: User) -> QuerySet[Task]:
@@ -38,6 +44,47 @@ def task_get(*, owner: User, task_id: Any) -> Task:
         return task_queryset(owner=owner).get(pk=pk)
     except Task.DoesNotExist:
         raise Http404("Task not found.") from None
+
+
+def task_locked(*, task: Task) -> Task:
+    """``task`` re-read inside the caller's transaction, its row locked until the commit (for If-Match)."""
+    return Task.objects.select_for_update().get(pk=task.pk, owner_id=task.owner_id)
+
+
+def task_etag(task: Task) -> str:
+    """A strong validator of the task's representation: ``updated_at`` moves on every write that changes it."""
+    return quoted_etag(f"{task.pk}:{task.updated_at.isoformat()}".encode())
+
+
+def task_list_cached(
+    *, owner: User, filters: QueryDict, page_url: str, render: Callable[[], RenderedBody]
+) -> RenderedBody:
+    """``render()`` of one list page, cached under ``owner``'s version.
+
+    The key covers the page's absolute URL (its next/previous links are built from it), the query
+    parameters in a canonical order, and today's date (``overdue`` depends on it).
+    """
+    parts = [page_url, timezone.localdate().isoformat(), json.dumps(sorted(filters.lists()))]
+    return TASK_READS.get_or_render(owner_id=owner.pk, kind="list", parts=parts, render=render)
+
+
+def task_detail_cached(*, owner: User, task_id: Any, render: Callable[[Task], RenderedBody]) -> RenderedBody:
+    """``render(task)`` of ``owner``'s task, cached; a malformed id or another user's task is a 404 (not cached)."""
+    pk = uuid_or_404(task_id)
+    return TASK_READS.get_or_render(
+        owner_id=owner.pk, kind="detail", parts=[str(pk)], render=lambda: render(task_get(owner=owner, task_id=pk))
+    )
+
+
+def task_stats_cached(*, owner: User, render: Callable[[dict[str, Any]], RenderedBody]) -> RenderedBody:
+    """``render(task_stats(...))`` for today, cached under ``owner``'s version."""
+    today = timezone.localdate()
+    return TASK_READS.get_or_render(
+        owner_id=owner.pk,
+        kind="stats",
+        parts=[today.isoformat()],
+        render=lambda: render(task_stats(owner=owner, today=today)),
+    )
 
 
 def task_stats(*, owner: User, today: date | None = None) -> dict[str, Any]:

@@ -13,9 +13,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.accounts.models import User
+from backend.common.exceptions import PreconditionFailed
 
 from .models import Task
-from .selectors import task_queryset
+from .selectors import TASK_READS, task_etag, task_locked, task_queryset
 
 UPDATABLE_FIELDS = ("title", "description", "status", "priority", "due_date")
 BULK_MAX_IDS = 100
@@ -25,11 +26,8 @@ BULK_VALUE_CHOICES = {"set_status": Task.Status.values, "set_priority": Task.Pri
 
 
 def _tasks_changed(owner_id: UUID) -> None:
-    """Called once after each committed write to ``owner_id``'s tasks.
-
-    The seam for invalidating anything derived from them (cached lists and stats
-    arrive in a later issue); it deliberately does nothing yet.
-    """
+    """Called once after each committed write to ``owner_id``'s tasks: retire their cached reads."""
+    TASK_READS.invalidate(owner_id)
 
 
 def _after_commit(owner_id: UUID) -> None:
@@ -74,9 +72,23 @@ def task_create(
     return task
 
 
-def task_update(*, task: Task, data: Mapping[str, Any]) -> Task:
+def task_update(*, task: Task, data: Mapping[str, Any], if_match: Sequence[str] | None = None) -> Task:
     """Apply ``data`` (any of UPDATABLE_FIELDS) to ``task``; writes only the changed columns, and nothing when
-    nothing changed. Invalid values raise ValidationError and nothing is written."""
+    nothing changed. Invalid values raise ValidationError and nothing is written.
+
+    With ``if_match`` (the ETags of an If-Match header), the task is re-read under a row lock and updated only
+    if its current ETag is listed (or ``*`` is); otherwise PreconditionFailed (412), and nothing is written.
+    """
+    if if_match is None:
+        return _task_apply(task=task, data=data)
+    with transaction.atomic():
+        current = task_locked(task=task)
+        if "*" not in if_match and task_etag(current) not in if_match:
+            raise PreconditionFailed()
+        return _task_apply(task=current, data=data)
+
+
+def _task_apply(*, task: Task, data: Mapping[str, Any]) -> Task:
     unknown = set(data) - set(UPDATABLE_FIELDS)
     if unknown:
         raise ValueError(f"Fields that cannot be updated: {sorted(unknown)}")

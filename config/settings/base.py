@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "backend.common",
     "backend.accounts",
     "backend.tasks",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "backend.common.throttles.RateLimitHeadersMiddleware",
     "backend.common.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,7 +135,8 @@ if REDIS_URL:
             },
         }
     }
-    # Failures ignored above are still logged (logger "django_redis.cache").
+    # Failures ignored above are still reported, throttled to one warning per
+    # REDIS_WARNING_INTERVAL_SECONDS (backend/common/outage.py).
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
@@ -141,6 +146,33 @@ else:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
+
+DJANGO_REDIS_LOGGER = "backend.redis.ignored"  # filtered by backend/common/outage.py
+REDIS_WARNING_INTERVAL_SECONDS = env.int("REDIS_WARNING_INTERVAL_SECONDS", default=60)
+
+# Cached task lists, details and stats (tasks/selectors.py). Writes invalidate at once;
+# the TTL only bounds memory and the staleness left by a write whose invalidation
+# could not reach Redis. 0 turns the cache off.
+TASK_CACHE_TTL_SECONDS = env.int("TASK_CACHE_TTL_SECONDS", default=60)
+
+# ------------------------------------------------------------------------------
+# Rate limits (backend/common/ratelimit.py): LIMIT/PERIOD, e.g. 5/15m, 100/h, 10/30s.
+# Each scope is set by RATE_LIMIT_<SCOPE>, e.g. RATE_LIMIT_LOGIN_IP=20/5m.
+# ------------------------------------------------------------------------------
+RATE_LIMIT_ENABLED = env.bool("RATE_LIMIT_ENABLED", default=True)  # false only for benchmarks
+_DEFAULT_RATES = {
+    "anon": "120/1m",  # every unauthenticated API call, per client IP
+    "user": "600/1m",  # every authenticated API call, per user
+    "login_ip": "20/5m",  # login attempts per client IP
+    "login_email": "5/15m",  # failed logins per target email
+    "register_ip": "10/1h",
+    "password_reset_ip": "10/1h",
+    "password_reset_email": "3/1h",
+    "refresh_ip": "60/1m",
+}
+RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
+# After a Redis error, count in process memory for this long before trying Redis again.
+RATE_LIMIT_REDIS_RETRY_SECONDS = env.float("RATE_LIMIT_REDIS_RETRY_SECONDS", default=5.0)
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -201,6 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.common.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttles.ScopedRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -261,14 +294,32 @@ MIDDLEWARE[MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")] = (
 )
 
 # ------------------------------------------------------------------------------
-# Security headers (production tightens the HTTPS ones)
+# Security headers (production adds HSTS and the https redirect)
 # ------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+
+# One strict policy for every response (django-csp 4 format): the SPA, the API docs
+# and the admin load scripts and styles only from this origin, nothing inline.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # ------------------------------------------------------------------------------
 # Email

@@ -5,17 +5,17 @@ import yaml
 
 pytestmark = pytest.mark.django_db
 
-# Operations with a body also document 413/415 (common.schema.document_transport_errors).
+# Operations with a body also document 413/415 (common.schema.document_transport_errors); every one is rate limited.
 BODY_ERRORS = {"413", "415"}
 EXPECTED_RESPONSES = {
-    ("/api/tasks/", "get"): {"200", "400", "401", "404"},
-    ("/api/tasks/", "post"): {"201", "400", "401"} | BODY_ERRORS,
-    ("/api/tasks/{task_id}/", "get"): {"200", "401", "404"},
-    ("/api/tasks/{task_id}/", "put"): {"200", "400", "401", "404"} | BODY_ERRORS,
-    ("/api/tasks/{task_id}/", "patch"): {"200", "400", "401", "404"} | BODY_ERRORS,
-    ("/api/tasks/{task_id}/", "delete"): {"204", "401", "404"},
-    ("/api/tasks/stats/", "get"): {"200", "401"},
-    ("/api/tasks/bulk/", "post"): {"200", "400", "401"} | BODY_ERRORS,
+    ("/api/tasks/", "get"): {"200", "304", "400", "401", "404", "429"},
+    ("/api/tasks/", "post"): {"201", "400", "401", "429"} | BODY_ERRORS,
+    ("/api/tasks/{task_id}/", "get"): {"200", "304", "401", "404", "429"},
+    ("/api/tasks/{task_id}/", "put"): {"200", "400", "401", "404", "412", "429"} | BODY_ERRORS,
+    ("/api/tasks/{task_id}/", "patch"): {"200", "400", "401", "404", "412", "429"} | BODY_ERRORS,
+    ("/api/tasks/{task_id}/", "delete"): {"204", "401", "404", "429"},
+    ("/api/tasks/stats/", "get"): {"200", "304", "401", "429"},
+    ("/api/tasks/bulk/", "post"): {"200", "400", "401", "429"} | BODY_ERRORS,
 }
 
 
@@ -38,10 +38,17 @@ def test_every_task_operation_documents_its_responses_and_errors(schema, path, m
     assert operation["responses"]["401"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
+    assert set(operation["responses"]["429"]["headers"]) >= {
+        "Retry-After",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+    }
 
 
 def test_list_documents_every_query_parameter(schema):
-    parameters = {param["name"]: param for param in schema["paths"]["/api/tasks/"]["get"]["parameters"]}
+    parameters = {
+        param["name"]: param for param in schema["paths"]["/api/tasks/"]["get"]["parameters"] if param["in"] == "query"
+    }
 
     assert set(parameters) == {
         "status",
@@ -63,7 +70,9 @@ def test_list_documents_every_query_parameter(schema):
 
 
 def test_task_id_is_a_uuid_path_parameter(schema):
-    parameters = schema["paths"]["/api/tasks/{task_id}/"]["get"]["parameters"]
+    parameters = [
+        param for param in schema["paths"]["/api/tasks/{task_id}/"]["get"]["parameters"] if param["in"] == "path"
+    ]
 
     assert parameters == [
         {

@@ -119,6 +119,7 @@ def test_stats_api_reports_today_in_json(auth_client, user, django_assert_max_nu
     }
 
 
+@pytest.mark.django_db(transaction=True)  # the cached stats are retired on commit
 def test_stats_api_follows_completion_through_patch(auth_client, user):
     task = TaskFactory(owner=user)
 

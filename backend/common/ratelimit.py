@@ -1,0 +1,182 @@
+"""Fixed-window rate limits, counted atomically in Redis, with a per-process fallback.
+
+Why not DRF's throttles: they read the history, decide, then write it back, so
+parallel requests on several workers all pass (encode/django-rest-framework#8127).
+Why not django-ratelimit: its counter is atomic, but when the cache fails it can only
+let everything through or refuse everything (RATELIMIT_FAIL_OPEN); we want a
+local limit instead, and the seconds left in the window for ``Retry-After``.
+
+So the count is one Lua script (INCRBY, EXPIRE on the first hit, TTL), which Redis
+runs atomically: 50 parallel requests against a limit of 5 let exactly 5 through,
+whichever pods they reach. When Redis is unreachable, or not configured, each
+process counts in memory: a client gets at most ``limit`` per window *per process*
+(workers x pods), never unlimited. After a Redis error the limiter stays local for
+RATE_LIMIT_REDIS_RETRY_SECONDS rather than paying a connection timeout per request.
+"""
+
+import hashlib
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+from .outage import report_redis_failure
+
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|m|min|h|hour|d|day)\s*$")
+_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+# KEYS[1] counter; ARGV[1] cost, ARGV[2] window seconds. Returns {count, seconds left}.
+_HIT_SCRIPT = """
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {count, ttl}
+"""
+# Gives back an attempt that turned out not to count (a successful login).
+_REFUND_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECRBY', KEYS[1], ARGV[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int  # seconds
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """``"5/15m"``, ``"100/h"``, ``"10/30s"``, ``"1000/day"``: requests per (count x unit)."""
+        match = _RATE_RE.match(text)
+        if not match or int(match[1]) < 1 or match[2] == "0":
+            raise ValueError(f"Invalid rate {text!r}: write LIMIT/PERIOD such as 5/15m, 100/h or 10/30s.")
+        return cls(limit=int(match[1]), period=int(match[2] or 1) * _UNIT_SECONDS[match[3]])
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One counter after a hit: what the X-RateLimit-* and Retry-After headers report."""
+
+    scope: str
+    limit: int
+    count: int
+    reset_after: int  # whole seconds until the window restarts, at least 1
+
+    @property
+    def allowed(self) -> bool:
+        return self.count <= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+
+def rate_for(scope: str) -> Rate:
+    try:
+        text = settings.RATE_LIMITS[scope]
+    except KeyError:
+        raise ValueError(f"No rate configured for scope {scope!r}; add it to settings.RATE_LIMITS.") from None
+    return Rate.parse(text)
+
+
+def rate_limit_hit(scope: str, identity: str, *, cost: int = 1) -> Usage:
+    """Count ``cost`` against ``identity`` (an IP, a user id, an email) in ``scope`` and return the usage."""
+    rate = rate_for(scope)
+    key = _key(scope, identity)
+    client = _redis_client()
+    if client is not None:
+        try:
+            count, ttl = client.eval(_HIT_SCRIPT, 1, key, cost, rate.period)
+            return Usage(scope=scope, limit=rate.limit, count=int(count), reset_after=max(1, int(ttl)))
+        except RedisError as exc:
+            _redis_failed(exc)
+    count, seconds_left = _local.hit(key, cost=cost, period=rate.period)
+    return Usage(scope=scope, limit=rate.limit, count=count, reset_after=max(1, math.ceil(seconds_left)))
+
+
+def rate_limit_refund(usage: Usage, identity: str, *, cost: int = 1) -> None:
+    """Take back a hit that should not count (e.g. the login succeeded, and only failures are limited)."""
+    key = _key(usage.scope, identity)
+    client = _redis_client()
+    if client is not None:
+        try:
+            client.eval(_REFUND_SCRIPT, 1, key, cost)
+            return
+        except RedisError as exc:
+            _redis_failed(exc)
+    _local.refund(key, cost=cost)
+
+
+def reset_local_counters() -> None:
+    """Forget every in-process counter and retry Redis at once (tests; a fresh process has none)."""
+    _local.clear()
+    global _redis_retry_at
+    _redis_retry_at = 0.0
+
+
+def _key(scope: str, identity: str) -> str:
+    # Hashed: no emails or addresses in Redis key names, and a bounded key length.
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return str(cache.make_key(f"ratelimit:{scope}:{digest}"))
+
+
+_redis_retry_at = 0.0
+
+
+def _redis_client() -> Any | None:
+    """The raw Redis client behind the default cache, or None when there is none or it recently failed."""
+    if time.monotonic() < _redis_retry_at or not hasattr(cache, "client"):
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _redis_failed(exc: Exception) -> None:
+    global _redis_retry_at
+    _redis_retry_at = time.monotonic() + settings.RATE_LIMIT_REDIS_RETRY_SECONDS
+    report_redis_failure("rate limits are counted per process", exc)
+
+
+class _LocalCounters:
+    """Fixed windows in this process's memory; thread-safe, and swept so it cannot grow without bound."""
+
+    SWEEP_ABOVE = 50_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, tuple[int, float]] = {}  # key -> (count, expires at, monotonic)
+
+    def hit(self, key: str, *, cost: int, period: int) -> tuple[int, float]:
+        now = time.monotonic()
+        with self._lock:
+            count, expires_at = self._windows.get(key, (0, 0.0))
+            if expires_at <= now:
+                count, expires_at = 0, now + period
+            count += cost
+            self._windows[key] = (count, expires_at)
+            if len(self._windows) > self.SWEEP_ABOVE:
+                self._windows = {k: v for k, v in self._windows.items() if v[1] > now}
+        return count, expires_at - now
+
+    def refund(self, key: str, *, cost: int) -> None:
+        with self._lock:
+            if key in self._windows:
+                count, expires_at = self._windows[key]
+                self._windows[key] = (max(0, count - cost), expires_at)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+
+_local = _LocalCounters()

@@ -1,0 +1,135 @@
+"""Rendered JSON bodies cached per owner, invalidated in O(1) by bumping the owner's version.
+
+Every key embeds the owner's current version number; a write bumps it (after commit),
+so all of that owner's entries become unreachable at once, on every pod, with no scan
+or pattern delete. Unreachable entries expire by TTL. A reader takes the version
+*before* it reads the database, so a body built from data older than a write can
+only land under the version that write already retired.
+
+The value is the exact bytes a fresh render produces, with its ETag, so a hit is
+byte-for-byte the database's answer and ``If-None-Match`` is answered without
+serializing anything. When Redis is down every lookup is a miss (django-redis
+IGNORE_EXCEPTIONS) and the body is rendered from the database.
+"""
+
+import contextlib
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags
+from rest_framework.renderers import JSONRenderer
+
+from .signals import cache_lookup
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    body: bytes
+    etag: str  # quoted, strong: '"…"'
+
+
+def render_json(data: Any, *, etag: str | None = None) -> RenderedBody:
+    """The bytes DRF's JSONRenderer gives for ``data``; the ETag defaults to a hash of them."""
+    body = JSONRenderer().render(data)
+    return RenderedBody(body=body, etag=etag or quoted_etag(body))
+
+
+def quoted_etag(material: bytes) -> str:
+    return '"' + hashlib.blake2b(material, digest_size=16).hexdigest() + '"'
+
+
+class OwnerVersionedCache:
+    """One namespace (e.g. "tasks") of per-owner cached bodies."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+
+    def get_or_render(
+        self, *, owner_id: UUID, kind: str, parts: Iterable[str], render: Callable[[], RenderedBody]
+    ) -> RenderedBody:
+        """The cached body for ``parts`` under the owner's current version, else ``render()`` stored for the TTL."""
+        ttl = settings.TASK_CACHE_TTL_SECONDS
+        version = self._version(owner_id) if ttl > 0 else None
+        if version is None:  # caching off, or Redis unreachable
+            return render()
+        digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = f"{self.namespace}:{owner_id}:{version}:{kind}:{digest}"
+        cached = cache.get(key)
+        hit = isinstance(cached, RenderedBody)
+        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=hit)
+        if hit:
+            return cached
+        fresh = render()
+        cache.set(key, fresh, timeout=ttl)
+        return fresh
+
+    def invalidate(self, owner_id: UUID) -> None:
+        """Retire every cached body of this owner (call after the write commits)."""
+        # ValueError: no version yet, so nothing is cached under one and the next reader starts a fresh one.
+        with contextlib.suppress(ValueError):
+            cache.incr(self._version_key(owner_id))
+
+    def _version(self, owner_id: UUID) -> int | None:
+        key = self._version_key(owner_id)
+        version = cache.get(key)
+        if version is None:
+            # A fresh, time-based start: if a version key is ever evicted, its successor cannot
+            # collide with a number an older entry still carries.
+            cache.add(key, time.time_ns(), timeout=self._version_ttl())
+            version = cache.get(key)
+        return version if isinstance(version, int) else None
+
+    def _version_key(self, owner_id: UUID) -> str:
+        return f"{self.namespace}:{owner_id}:version"
+
+    @staticmethod
+    def _version_ttl() -> int:
+        # Outlives every entry written under it; an idle owner's key then expires on its own.
+        return max(24 * 60 * 60, 10 * settings.TASK_CACHE_TTL_SECONDS)
+
+
+# ------------------------------------------------------------------------------
+# HTTP: conditional requests over RenderedBody
+# ------------------------------------------------------------------------------
+def json_response(rendered: RenderedBody, *, status: int = 200) -> HttpResponse:
+    response = HttpResponse(rendered.body, status=status, content_type="application/json")
+    response.headers["ETag"] = rendered.etag
+    # Browsers may keep it, but must revalidate (cheap: a 304) before each use; shared caches must not keep it.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def conditional_json_response(request: HttpRequest, rendered: RenderedBody) -> HttpResponse:
+    """200 with the body, or 304 when ``If-None-Match`` already names its ETag (weak comparison, RFC 9110)."""
+    if etag_listed(request.headers.get("If-None-Match"), rendered.etag, weak=True):
+        response = HttpResponseNotModified()
+        response.headers["ETag"] = rendered.etag
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+    return json_response(rendered)
+
+
+def if_match_etags(request: HttpRequest) -> list[str] | None:
+    """The ETags of an ``If-Match`` header (``["*"]`` for any), or None without one. Garbage matches nothing."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    return parse_etags(header)
+
+
+def etag_listed(header: str | None, etag: str, *, weak: bool = False) -> bool:
+    """Whether a conditional header (``If-None-Match``/``If-Match`` value) lists ``etag`` or ``*``."""
+    if not header:
+        return False
+    listed = parse_etags(header)
+    if weak:
+        listed = [tag.removeprefix("W/") for tag in listed]
+    return "*" in listed or etag in listed

@@ -1,0 +1,96 @@
+"""Rate limits on the API: the DRF throttle every view gets, a helper for limits keyed by the request body,
+and the middleware that reports the tightest limit in X-RateLimit-* headers.
+
+Scopes and their rates are in settings.RATE_LIMITS. Every API call counts against ``user``
+(per user id) or ``anon`` (per client IP); a view adds its own per-IP scopes with
+``rate_limit_scopes = ("login_ip",)``. A refused request is a 429 ``{"detail", "code": "throttled"}``
+with ``Retry-After`` (DRF's Throttled exception, through the project's exception handler).
+"""
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from .ratelimit import Usage, rate_limit_hit
+from .request_meta import client_ip
+from .signals import rate_limit_rejected
+
+if TYPE_CHECKING:  # rest_framework.views imports this module (DEFAULT_THROTTLE_CLASSES): no runtime import back
+    from rest_framework.views import APIView
+
+_USAGES_ATTR = "rate_limit_usages"
+
+
+def _client_identity(request: HttpRequest) -> str:
+    # An unparseable address (a broken proxy) still gets a bucket, shared by all such requests.
+    return client_ip(request) or "unknown"
+
+
+def _record(request: HttpRequest, usage: Usage) -> None:
+    usages: list[Usage] = getattr(request, _USAGES_ATTR, None) or []
+    usages.append(usage)
+    setattr(request, _USAGES_ATTR, usages)
+    if not usage.allowed:
+        rate_limit_rejected.send(sender=None, scope=usage.scope)
+
+
+class ScopedRateThrottle(BaseThrottle):
+    """The ``user``/``anon`` limit plus the view's own per-IP scopes; stops counting at the first refusal."""
+
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        if not settings.RATE_LIMIT_ENABLED:
+            return True
+        django_request = request._request
+        ip = _client_identity(django_request)
+        user_id = getattr(request.user, "pk", None) if request.user is not None else None
+        checks = [("user", str(user_id)) if user_id is not None else ("anon", ip)]
+        checks += [(scope, ip) for scope in getattr(view, "rate_limit_scopes", ())]
+        for scope, identity in checks:
+            usage = rate_limit_hit(scope, identity)
+            _record(django_request, usage)
+            if not usage.allowed:
+                self._wait = usage.reset_after
+                return False
+        return True
+
+    def wait(self) -> float | None:
+        return self._wait
+
+
+def enforce_rate_limit(request: Request, scope: str, identity: str) -> Usage | None:
+    """Count one hit of ``identity`` in ``scope`` for a limit keyed by the body (an email); raise 429 when over.
+
+    Returns the usage so the caller can refund it (see ratelimit.rate_limit_refund), or None when limits are off.
+    """
+    if not settings.RATE_LIMIT_ENABLED:
+        return None
+    usage = rate_limit_hit(scope, identity)
+    _record(request._request, usage)
+    if not usage.allowed:
+        raise Throttled(wait=usage.reset_after)
+    return usage
+
+
+class RateLimitHeadersMiddleware:
+    """Adds X-RateLimit-Limit / -Remaining / -Reset for the limit closest to refusing this client."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        usages: list[Usage] | None = getattr(request, _USAGES_ATTR, None)
+        if usages:
+            tightest = min(usages, key=lambda u: (u.remaining, -u.reset_after))
+            response.headers["X-RateLimit-Limit"] = str(tightest.limit)
+            response.headers["X-RateLimit-Remaining"] = str(tightest.remaining)
+            response.headers["X-RateLimit-Reset"] = str(tightest.reset_after)
+        return response

@@ -1,0 +1,227 @@
+"""Rate limits at the API: 429 bodies and headers, each scope, and client addresses that cannot be spoofed."""
+
+import pytest
+from django.core import mail
+from rest_framework.test import APIClient
+
+from tests.conftest import signed_in_client
+from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/api/auth/login/"
+
+
+@pytest.fixture
+def rates(settings):
+    """Set some scopes' rates for one test: ``rates(login_ip="2/1m")``."""
+
+    def set_rates(**scopes: str) -> None:
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, **scopes}
+
+    return set_rates
+
+
+def _login(client: APIClient, email: str, password: str, **extra):
+    return client.post(LOGIN, {"email": email, "password": password}, format="json", **extra)
+
+
+def test_a_throttled_request_is_429_json_with_retry_after_and_limit_headers(api_client, rates):
+    rates(login_ip="2/1m")
+    for _ in range(2):
+        assert _login(api_client, "nobody@example.com", "wrong").status_code == 401
+
+    response = _login(api_client, "nobody@example.com", "wrong")
+
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "throttled"
+    assert set(body) == {"detail", "code"}
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response["X-RateLimit-Limit"] == "2"
+    assert response["X-RateLimit-Remaining"] == "0"
+
+
+def test_limited_responses_report_the_tightest_limit(auth_client, rates):
+    rates(user="10/1m")
+
+    first = auth_client.get("/api/tasks/")
+    second = auth_client.get("/api/tasks/")
+
+    assert (first["X-RateLimit-Limit"], first["X-RateLimit-Remaining"]) == ("10", "9")
+    assert second["X-RateLimit-Remaining"] == "8"
+    assert 1 <= int(second["X-RateLimit-Reset"]) <= 60
+
+
+def test_login_per_ip_counts_every_attempt(api_client, rates, user):
+    rates(login_ip="3/1m")
+    for _ in range(3):
+        assert _login(api_client, user.email, DEFAULT_PASSWORD).status_code == 200
+
+    assert _login(api_client, user.email, DEFAULT_PASSWORD).status_code == 429
+
+
+def test_failed_logins_lock_the_email_even_for_the_right_password(rates, user):
+    rates(login_email="3/15m", login_ip="100/1m")
+    # From different addresses: the per-email limit is what stops a distributed guesser.
+    for n in range(3):
+        client = APIClient(REMOTE_ADDR=f"198.51.100.{n}")
+        assert _login(client, user.email.upper(), "wrong-password").status_code == 401
+
+    response = _login(APIClient(REMOTE_ADDR="198.51.100.99"), user.email, DEFAULT_PASSWORD)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 60  # the 15-minute window
+
+
+def test_successful_logins_do_not_count_against_the_email(api_client, rates, user):
+    rates(login_email="2/15m", login_ip="100/1m")
+    for _ in range(4):
+        assert _login(api_client, user.email, DEFAULT_PASSWORD).status_code == 200
+
+    assert _login(api_client, user.email, "wrong").status_code == 401
+    assert _login(api_client, user.email, DEFAULT_PASSWORD).status_code == 200
+
+
+def test_register_is_limited_per_ip(api_client, rates):
+    rates(register_ip="2/1h")
+    statuses = [
+        api_client.post(
+            "/api/auth/register/", {"email": f"new{n}@example.com", "password": "a-Long-passphrase-9"}, format="json"
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [201, 201, 429]
+
+
+def test_password_reset_is_limited_per_email_and_sends_nothing_when_throttled(rates, user):
+    rates(password_reset_email="2/1h", password_reset_ip="100/1h")
+    statuses = [
+        APIClient(REMOTE_ADDR=f"198.51.100.{n}")
+        .post("/api/auth/password-reset/", {"email": user.email}, format="json")
+        .status_code
+        for n in range(3)
+    ]
+    from backend.common.background import wait_for_background_jobs
+
+    wait_for_background_jobs()
+
+    assert statuses == [202, 202, 429]
+    assert len(mail.outbox) == 2
+
+
+def test_password_reset_is_limited_per_ip(api_client, rates):
+    rates(password_reset_ip="1/1h")
+
+    first = api_client.post("/api/auth/password-reset/", {"email": "a@example.com"}, format="json")
+    second = api_client.post("/api/auth/password-reset/", {"email": "b@example.com"}, format="json")
+
+    assert (first.status_code, second.status_code) == (202, 429)
+
+
+def test_refresh_is_limited_per_ip(api_client, rates):
+    rates(refresh_ip="2/1m")
+    statuses = [api_client.post("/api/auth/refresh/", {"refresh": "junk"}, format="json").status_code for _ in range(3)]
+
+    assert statuses == [401, 401, 429]
+
+
+def test_authenticated_calls_are_limited_per_user_not_per_ip(rates, user, other_user):
+    rates(user="2/1m")
+    client, _ = signed_in_client(user)
+    other, _ = signed_in_client(other_user)  # same address, 127.0.0.1
+
+    statuses = [client.get("/api/tasks/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert other.get("/api/tasks/").status_code == 200
+
+
+def test_anonymous_calls_are_limited_per_ip(rates):
+    rates(anon="2/1m", login_ip="100/1m")
+    client = APIClient(REMOTE_ADDR="198.51.100.20")
+    statuses = [_login(client, "x@example.com", "wrong").status_code for _ in range(3)]
+
+    assert statuses == [401, 401, 429]
+    assert _login(APIClient(REMOTE_ADDR="198.51.100.21"), "x@example.com", "wrong").status_code == 401
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    rates(login_ip="1/1m")
+    client = APIClient(REMOTE_ADDR="198.51.100.30")
+
+    first = _login(client, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    spoofed = _login(client, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.2")
+
+    assert (first.status_code, spoofed.status_code) == (401, 429)
+
+
+def test_behind_one_proxy_only_the_address_it_appended_counts(rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    rates(login_ip="1/1m")
+    ingress = APIClient(REMOTE_ADDR="10.0.0.2")
+
+    first = _login(ingress, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    # The client prepends made-up addresses; the ingress still appends the real one last.
+    spoofed = _login(ingress, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
+    another_client = _login(ingress, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.8")
+
+    assert (first.status_code, spoofed.status_code, another_client.status_code) == (401, 429, 401)
+
+
+def test_the_switch_turns_every_limit_and_header_off(api_client, rates, settings):
+    settings.RATE_LIMIT_ENABLED = False
+    rates(login_ip="1/1m", login_email="1/1m", anon="1/1m")
+
+    statuses = [_login(api_client, "x@example.com", "wrong").status_code for _ in range(3)]
+    response = _login(api_client, "x@example.com", "wrong")
+
+    assert statuses == [401, 401, 401]
+    assert "X-RateLimit-Limit" not in response
+
+
+def test_limits_are_on_by_default_in_the_settings():
+    from config.settings import base
+
+    assert base.RATE_LIMIT_ENABLED is True
+    assert set(base.RATE_LIMITS) == {
+        "anon",
+        "user",
+        "login_ip",
+        "login_email",
+        "register_ip",
+        "password_reset_ip",
+        "password_reset_email",
+        "refresh_ip",
+    }
+
+
+def test_a_malformed_rate_in_the_environment_fails_the_system_check(rates):
+    from backend.common.checks import check_rate_limits
+
+    rates(login_ip="lots")
+
+    errors = check_rate_limits()
+
+    assert [e.id for e in errors] == ["common.E001"]
+    assert "RATE_LIMIT_LOGIN_IP" in errors[0].hint
+
+
+def test_parallel_logins_for_one_email_get_at_most_the_limit_of_attempts(rates, user):
+    """Counting before the password check means parallel guesses cannot all slip through."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    rates(login_email="5/15m", login_ip="1000/1m", anon="1000/1m")
+    barrier = threading.Barrier(20)
+
+    def attempt(n: int) -> int:
+        barrier.wait()
+        return _login(APIClient(REMOTE_ADDR=f"198.51.100.{n}"), user.email, "wrong-password").status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(attempt, range(20)))
+
+    assert sorted(statuses) == [401] * 5 + [429] * 15

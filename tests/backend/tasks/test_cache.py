@@ -1,0 +1,330 @@
+"""Cached task reads: identical to the database's answer, never stale after a write, ETags, and Redis outages.
+
+Invalidation runs on commit, so the tests that write and then read use real transactions.
+"""
+
+import logging
+
+import pytest
+from django.core.cache import cache
+
+from backend.tasks.serializers import TaskOutputSerializer
+from backend.tasks.services import task_admin_save, task_bulk_apply, task_create, task_delete, task_update
+from tests.conftest import signed_in_client
+from tests.factories import TaskFactory
+
+LIST = "/api/tasks/"
+STATS = "/api/tasks/stats/"
+
+
+def _titles(response) -> list[str]:
+    return [task["title"] for task in response.json()["results"]]
+
+
+def _forget_cached_reads() -> None:
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("tasks:*")
+    else:
+        cache.clear()
+
+
+def _serializing_fails(monkeypatch) -> None:
+    def refuse(self, instance):
+        raise AssertionError("the task was serialized again")
+
+    monkeypatch.setattr(TaskOutputSerializer, "to_representation", refuse)
+
+
+# ------------------------------------------------------------------------------
+# A cached answer is the database's answer
+# ------------------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", [LIST, f"{LIST}?status=todo,done&ordering=-priority&page_size=2", STATS])
+def test_a_cached_response_is_byte_for_byte_the_database_response(auth_client, user, path):
+    TaskFactory.create_batch(3, owner=user, status="todo")
+
+    from_database = auth_client.get(path)
+    from_cache = auth_client.get(path)
+    _forget_cached_reads()
+    from_database_again = auth_client.get(path)
+
+    assert from_database.status_code == 200
+    assert from_cache.content == from_database.content == from_database_again.content
+    assert from_cache["ETag"] == from_database["ETag"] == from_database_again["ETag"]
+    assert from_cache["Content-Type"] == from_database["Content-Type"] == "application/json"
+
+
+@pytest.mark.django_db
+def test_a_cached_detail_is_byte_for_byte_the_database_response(auth_client, user):
+    task = TaskFactory(owner=user)
+    url = f"{LIST}{task.id}/"
+
+    from_database = auth_client.get(url)
+    from_cache = auth_client.get(url)
+    _forget_cached_reads()
+
+    assert from_cache.content == from_database.content == auth_client.get(url).content
+
+
+@pytest.mark.django_db
+def test_a_cache_hit_does_not_serialize_again(auth_client, user, monkeypatch):
+    TaskFactory.create_batch(2, owner=user)
+    first = auth_client.get(LIST)
+    _serializing_fails(monkeypatch)
+
+    second = auth_client.get(LIST)
+
+    assert second.content == first.content
+
+
+@pytest.mark.django_db
+def test_cached_pages_are_never_shared_between_users(user, other_user):
+    TaskFactory(owner=user, title="mine")
+    TaskFactory(owner=other_user, title="theirs")
+    mine, _ = signed_in_client(user)
+    theirs, _ = signed_in_client(other_user)
+
+    assert _titles(mine.get(LIST)) == ["mine"]
+    assert _titles(theirs.get(LIST)) == ["theirs"]
+    assert _titles(mine.get(LIST)) == ["mine"]
+
+
+@pytest.mark.django_db
+def test_pagination_links_follow_the_host_asked_even_when_cached(auth_client, user):
+    TaskFactory.create_batch(3, owner=user)
+
+    one = auth_client.get(f"{LIST}?page_size=1", HTTP_HOST="localhost").json()
+    other = auth_client.get(f"{LIST}?page_size=1", HTTP_HOST="127.0.0.1").json()
+
+    assert one["next"].startswith("http://localhost/")
+    assert other["next"].startswith("http://127.0.0.1/")
+
+
+@pytest.mark.django_db
+def test_invalid_filters_are_400_and_never_cached(auth_client):
+    first = auth_client.get(f"{LIST}?status=nope")
+    second = auth_client.get(f"{LIST}?status=nope")
+
+    assert first.status_code == second.status_code == 400
+    assert "ETag" not in first
+
+
+@pytest.mark.django_db
+def test_a_ttl_of_zero_turns_the_cache_off(auth_client, user, settings, monkeypatch):
+    settings.TASK_CACHE_TTL_SECONDS = 0
+    TaskFactory(owner=user)
+    auth_client.get(LIST)
+    _serializing_fails(monkeypatch)
+
+    with pytest.raises(AssertionError, match="serialized again"):
+        auth_client.get(LIST)
+
+
+# ------------------------------------------------------------------------------
+# Never stale after a write
+# ------------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_every_kind_of_write_is_visible_to_the_next_read(user):
+    client, _ = signed_in_client(user)
+    kept = task_create(owner=user, title="kept")
+    assert _titles(client.get(LIST)) == ["kept"]  # cached now
+
+    created = client.post(LIST, {"title": "created"}, format="json").json()
+    assert sorted(_titles(client.get(LIST))) == ["created", "kept"]
+
+    client.patch(f"{LIST}{created['id']}/", {"title": "patched"}, format="json")
+    assert sorted(_titles(client.get(LIST))) == ["kept", "patched"]
+
+    task_update(task=kept, data={"title": "updated by a service"})
+    assert sorted(_titles(client.get(LIST))) == ["patched", "updated by a service"]
+
+    client.post("/api/tasks/bulk/", {"ids": [created["id"]], "action": "complete"}, format="json")
+    assert client.get(f"{LIST}?status=done").json()["count"] == 1
+
+    kept.refresh_from_db()
+    kept.title = "edited in the admin"
+    task_admin_save(task=kept, old_status=kept.status)
+    assert sorted(_titles(client.get(LIST))) == ["edited in the admin", "patched"]
+
+    client.delete(f"{LIST}{created['id']}/")
+    assert _titles(client.get(LIST)) == ["edited in the admin"]
+
+    task_bulk_apply(owner=user, ids=[kept.id], action="delete")
+    assert _titles(client.get(LIST)) == []
+    assert client.get(STATS).json()["total"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_detail_and_stats_follow_a_write_at_once(user):
+    client, _ = signed_in_client(user)
+    task = task_create(owner=user, title="t")
+    url = f"{LIST}{task.id}/"
+    assert client.get(url).json()["status"] == "todo"
+    assert client.get(STATS).json()["by_status"]["done"] == 0
+
+    task_update(task=task, data={"status": "done"})
+
+    assert client.get(url).json()["status"] == "done"
+    assert client.get(STATS).json()["by_status"]["done"] == 1
+    task_delete(task=task)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_by_one_user_leaves_another_users_cache_alone(user, other_user, monkeypatch):
+    theirs, _ = signed_in_client(other_user)
+    task_create(owner=other_user, title="theirs")
+    cached = theirs.get(LIST)
+
+    task_create(owner=user, title="mine")
+    _serializing_fails(monkeypatch)
+
+    assert theirs.get(LIST).content == cached.content  # still a hit
+
+
+# ------------------------------------------------------------------------------
+# ETags and conditional requests
+# ------------------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", [LIST, STATS])
+def test_if_none_match_with_the_current_etag_is_304_without_a_body(auth_client, user, path, monkeypatch):
+    TaskFactory(owner=user)
+    first = auth_client.get(path)
+    _serializing_fails(monkeypatch)
+
+    response = auth_client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == first["ETag"]
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_if_none_match_on_a_detail_is_304_and_a_weak_or_listed_tag_matches_too(auth_client, user):
+    task = TaskFactory(owner=user)
+    url = f"{LIST}{task.id}/"
+    etag = auth_client.get(url)["ETag"]
+
+    assert auth_client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert auth_client.get(url, HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code == 304
+    assert auth_client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_etag_changes_when_the_data_does(user):
+    client, _ = signed_in_client(user)
+    task = task_create(owner=user, title="t")
+    old_list, old_detail = client.get(LIST)["ETag"], client.get(f"{LIST}{task.id}/")["ETag"]
+
+    client.patch(f"{LIST}{task.id}/", {"title": "new"}, format="json")
+
+    assert client.get(LIST, HTTP_IF_NONE_MATCH=old_list).status_code == 200
+    assert client.get(f"{LIST}{task.id}/", HTTP_IF_NONE_MATCH=old_detail).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_stale_if_match_is_412_and_writes_nothing(auth_client, user, method):
+    task = TaskFactory(owner=user, title="original")
+    url = f"{LIST}{task.id}/"
+    stale = auth_client.get(url)["ETag"]
+    auth_client.patch(url, {"title": "changed by another tab"}, format="json")
+
+    response = getattr(auth_client, method)(url, {"title": "mine"}, format="json", HTTP_IF_MATCH=stale)
+
+    assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
+    task.refresh_from_db()
+    assert task.title == "changed by another tab"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("if_match", ['"not-an-etag"', "garbage", 'W/"weak-never-matches"'])
+def test_an_if_match_naming_no_current_etag_is_412(auth_client, user, if_match):
+    task = TaskFactory(owner=user)
+
+    response = auth_client.patch(f"{LIST}{task.id}/", {"title": "x"}, format="json", HTTP_IF_MATCH=if_match)
+
+    assert response.status_code == 412
+
+
+@pytest.mark.django_db
+def test_a_current_if_match_updates_and_returns_the_new_etag(auth_client, user):
+    task = TaskFactory(owner=user)
+    url = f"{LIST}{task.id}/"
+    etag = auth_client.get(url)["ETag"]
+
+    response = auth_client.patch(url, {"title": "renamed"}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "renamed"
+    assert response["ETag"] != etag
+    assert auth_client.patch(url, {"title": "again"}, format="json", HTTP_IF_MATCH=response["ETag"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_if_match_star_and_no_if_match_both_update(auth_client, user):
+    task = TaskFactory(owner=user)
+    url = f"{LIST}{task.id}/"
+
+    assert auth_client.patch(url, {"title": "a"}, format="json", HTTP_IF_MATCH="*").status_code == 200
+    assert auth_client.patch(url, {"title": "b"}, format="json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_if_match_on_another_users_task_is_still_404(auth_client, other_user):
+    task = TaskFactory(owner=other_user)
+
+    response = auth_client.patch(f"{LIST}{task.id}/", {"title": "x"}, format="json", HTTP_IF_MATCH="*")
+
+    assert response.status_code == 404
+
+
+# ------------------------------------------------------------------------------
+# Redis outage: fail open, warn once per interval
+# ------------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_stopped_reads_come_from_the_database_and_warn_once(throwaway_redis, user, caplog):
+    client, _ = signed_in_client(user)
+    task_create(owner=user, title="before")
+    assert _titles(client.get(LIST)) == ["before"]  # cached in Redis
+    throwaway_redis.stop()
+
+    with caplog.at_level(logging.WARNING):
+        created = client.post(LIST, {"title": "during"}, format="json")
+        responses = [client.get(LIST) for _ in range(5)] + [client.get(STATS), client.get(f"{LIST}?search=dur")]
+
+    assert created.status_code == 201
+    assert all(r.status_code == 200 for r in responses)
+    assert sorted(_titles(responses[0])) == ["before", "during"]
+    assert responses[5].json()["total"] == 2
+    assert _titles(responses[6]) == ["during"]
+    cache_warnings = [r for r in caplog.records if "cache reads fall back to the database" in r.getMessage()]
+    assert len(cache_warnings) == 1
+    assert cache_warnings[0].levelno == logging.WARNING
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_stopped_a_revoked_session_is_refused_at_once(throwaway_redis, user):
+    client, issued = signed_in_client(user)
+    assert client.get(LIST).status_code == 200  # liveness cached in Redis
+    throwaway_redis.stop()
+    from backend.accounts.services import session_revoke
+
+    session_revoke(session=issued.session)
+
+    response = client.get(LIST)
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_stopped_api_limits_still_apply_per_process(throwaway_redis, user, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "user": "3/1m"}
+    client, _ = signed_in_client(user)
+    throwaway_redis.stop()
+
+    statuses = [client.get(LIST).status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
