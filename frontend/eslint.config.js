@@ -5,6 +5,8 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const FEATURES = ['auth', 'tasks', 'dashboard', 'account'];
+// zod must be configured (jitless, for the CSP) before any schema is built: src/lib/zod.ts.
+const ZOD = { name: 'zod', message: "Import { z } from '@/lib/zod' (configured for the CSP).", allowTypeImports: true };
 
 /**
  * Import boundaries (GUIDE.md §4, bulletproof-react): shared code → features → app.
@@ -13,7 +15,13 @@ const FEATURES = ['auth', 'tasks', 'dashboard', 'account'];
  */
 function restrict(/** @type {string[]} */ group, /** @type {string} */ message) {
   return {
-    'no-restricted-imports': ['error', { patterns: [{ group, message }, { group: ['../*'], message: 'Use the @/ alias.' }] }],
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [ZOD],
+        patterns: [...(group.length ? [{ group, message }] : []), { group: ['../*'], message: 'Use the @/ alias.' }],
+      },
+    ],
   };
 }
 
@@ -43,11 +51,13 @@ export default tseslint.config(
       ],
     },
   },
+  { files: ['src/**/*.{ts,tsx}'], rules: restrict([], '') },
   ...featureBoundaries,
   {
     files: ['src/{lib,components,config,types}/**/*.{ts,tsx}'],
     rules: restrict(['@/features*', '@/app*'], 'Shared code never imports features or the app.'),
   },
+  { files: ['src/lib/zod.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['src/**/*.test.{ts,tsx}', 'src/testing/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -2,7 +2,7 @@
  * The one API client: JSON in and out, the bearer token, a single-flight refresh on 401 with
  * one retry, and typed errors (ApiError with field errors, NetworkError, ResponseShapeError).
  */
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 import { API_BASE_URL } from '@/config/env';
 import { getAccessToken, setAccessToken } from '@/lib/access-token';
 import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';

@@ -1,5 +1,5 @@
 /** Field errors from zod (before sending) and from the API (after), in one shape for the forms. */
-import type { z } from 'zod';
+import type { z } from '@/lib/zod';
 import { ApiError, type FieldErrors } from '@/lib/api-error';
 
 export function zodFieldErrors(error: z.ZodError): FieldErrors {

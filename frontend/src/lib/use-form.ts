@@ -1,5 +1,5 @@
 import { type ChangeEvent, type FormEvent, useState } from 'react';
-import type { z } from 'zod';
+import type { z } from '@/lib/zod';
 import type { FieldErrors } from '@/lib/api-error';
 import { fieldErrorsOf, formErrors, validate } from '@/lib/forms';
 

@@ -1,5 +1,5 @@
 /** Shapes shared by several features (the API's own names and types, validated with zod). */
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 
 export const UserSchema = z.object({
   id: z.string(),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 import { paginatedSchema } from '@/types/api';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'done'] as const;

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { startSession } from '@/lib/session';
 import { type AuthResponse, AuthResponseSchema } from '@/types/api';

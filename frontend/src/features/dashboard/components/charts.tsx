@@ -45,8 +45,8 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'num
 
 /** Columns per day (oldest first), every other day labelled. */
 export function DayColumnChart({ title, data }: { title: string; data: { date: string; count: number }[] }) {
-  const width = 560;
-  const height = 200;
+  const width = 760;
+  const height = 220;
   const top = 20;
   const bottom = 28;
   const max = Math.max(1, ...data.map((d) => d.count));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 import { TASK_PRIORITIES, TASK_STATUSES } from '@/features/tasks/types';
 
 /** The create/edit form's values, checked as the API checks them (it still has the last word). */
