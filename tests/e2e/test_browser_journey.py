@@ -86,7 +86,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         create_task(page, "Book dentist appointment", priority="Low")
         create_task(page, "Plan team offsite", priority="High", due=TODAY + timedelta(days=10))
         create_task(page, "Renew passport", due=TODAY + timedelta(days=30))
-        expect(page.get_by_text("Showing 1–5 of 5")).to_be_visible()
+        expect(page.get_by_text("Showing 1\u20135 of 5")).to_be_visible()
         expect(
             page.get_by_test_id("task-row").filter(has_text="Write quarterly report").get_by_text("Overdue")
         ).to_be_visible()

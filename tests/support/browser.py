@@ -33,7 +33,8 @@ PASSWORD = "e2e-Strong-pass-1"
 CSP_WATCH = """
 document.addEventListener('securitypolicyviolation', (event) => {
   (window.__cspViolations = window.__cspViolations || []).push(
-    `${event.violatedDirective} blocked ${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber}:${event.columnNumber}`);
+    `${event.violatedDirective} blocked ${event.blockedURI || 'inline'}` +
+    ` at ${event.sourceFile}:${event.lineNumber}:${event.columnNumber}`);
 });
 """
 
