@@ -34,8 +34,8 @@ PROD_CHECK_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
 PYTEST_ARGS ?= -n 2
 
 # `make test` runs these in order and stops at the first failure.
-TEST_STEPS := lint check check-deploy migrations-check schema frontend-lint frontend-test \
-	test-sqlite test-postgres frontend-build test-e2e
+TEST_STEPS := lint check check-deploy migrations-check schema test-sqlite test-postgres \
+	frontend-lint frontend-test frontend-build test-e2e
 # The browser tests need the built SPA and Chromium: only `make test-e2e` runs them.
 NOT_BROWSER := -m "not browser"
 
