@@ -29,6 +29,7 @@ export default defineConfig(({ mode }) => {
       setupFiles: ['./src/testing/setup.ts'],
       css: false,
       restoreMocks: true,
+      testTimeout: 20_000,
       // Node's fetch needs absolute URLs; MSW answers them (src/testing/server.ts).
       env: { VITE_API_BASE_URL: 'http://localhost:3000/api' },
     },

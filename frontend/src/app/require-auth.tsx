@@ -1,5 +1,5 @@
 import { Navigate, Outlet, useLocation } from 'react-router';
-import { Spinner } from '@/components/feedback';
+import { FullPageSpinner } from '@/components/feedback';
 import { loginPath } from '@/lib/navigation';
 import { useSession } from '@/lib/session';
 
@@ -7,13 +7,7 @@ import { useSession } from '@/lib/session';
 export function RequireAuth() {
   const session = useSession();
   const location = useLocation();
-  if (session.status === 'loading') {
-    return (
-      <div className="fullscreen">
-        <Spinner label="Restoring your session…" />
-      </div>
-    );
-  }
+  if (session.status === 'loading') return <FullPageSpinner label="Restoring your session…" />;
   if (session.status === 'anonymous') {
     const next = session.reason === 'signed-out' ? undefined : `${location.pathname}${location.search}`;
     return <Navigate to={loginPath(next)} replace />;
@@ -24,12 +18,6 @@ export function RequireAuth() {
 /** Signed-out pages wait for the restore too, so a signed-in user is not shown a login form. */
 export function PublicOnly() {
   const session = useSession();
-  if (session.status === 'loading') {
-    return (
-      <div className="fullscreen">
-        <Spinner label="Loading…" />
-      </div>
-    );
-  }
+  if (session.status === 'loading') return <FullPageSpinner />;
   return <Outlet />;
 }

@@ -1,6 +1,6 @@
 import { type ComponentType, lazy, Suspense } from 'react';
 import { Outlet, type RouteObject } from 'react-router';
-import { Spinner } from '@/components/feedback';
+import { FullPageSpinner } from '@/components/feedback';
 import { AppLayout } from '@/app/app-layout';
 import { NotFoundPage } from '@/app/not-found';
 import { PublicOnly, RequireAuth } from '@/app/require-auth';
@@ -20,7 +20,7 @@ const AccountPage = page(() => import('@/features/account/components/account-pag
 
 function PublicFrame() {
   return (
-    <Suspense fallback={<div className="fullscreen"><Spinner /></div>}>
+    <Suspense fallback={<FullPageSpinner />}>
       <Outlet />
     </Suspense>
   );

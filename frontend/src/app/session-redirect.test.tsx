@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { connectSession, getSession, restoreSession } from '@/lib/session';
@@ -13,7 +13,7 @@ describe('a failed refresh', () => {
     server.use(http.post(`${API}/auth/refresh/`, refused));
     const app = renderApp('/tasks?status=done', { as: 'restoring' });
 
-    await restoreSession();
+    await act(() => restoreSession());
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(app.location()).toBe('/login?next=%2Ftasks%3Fstatus%3Ddone');
@@ -46,7 +46,7 @@ describe('a failed refresh', () => {
     );
     const app = renderApp('/tasks', { as: 'restoring' });
 
-    await restoreSession();
+    await act(() => restoreSession());
 
     expect(await screen.findByRole('heading', { name: 'Tasks' })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByText('No tasks yet.')).toBeInTheDocument());

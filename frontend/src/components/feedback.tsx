@@ -27,6 +27,14 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
+export function FullPageSpinner({ label }: { label?: string }) {
+  return (
+    <div className="fullscreen">
+      <Spinner label={label} />
+    </div>
+  );
+}
+
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="state">

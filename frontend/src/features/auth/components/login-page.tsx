@@ -1,11 +1,10 @@
-import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+import { Link, Navigate } from 'react-router';
 import { FormAlert, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
-import { safeNextPath } from '@/lib/navigation';
-import { useSession } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { LoginInputSchema, useLogin } from '@/features/auth/api/login';
 import { AuthLayout } from '@/features/auth/components/auth-layout';
+import { useAfterSignIn } from '@/features/auth/hooks/use-after-sign-in';
 
 const NOTICES: Record<string, string> = {
   'password-reset': 'Your password has been reset. Sign in with the new one.',
@@ -13,18 +12,11 @@ const NOTICES: Record<string, string> = {
 };
 
 export function LoginPage() {
-  const [params] = useSearchParams();
-  const next = safeNextPath(params.get('next'));
-  const navigate = useNavigate();
-  const session = useSession();
   const mutation = useLogin();
-  const form = useForm(LoginInputSchema, { email: '', password: '' }, (data) =>
-    mutation.mutate(data, { onSuccess: () => navigate(next, { replace: true }) }),
-  mutation.error);
+  const { params, session, next, goNext, alreadySignedIn } = useAfterSignIn(mutation);
+  const form = useForm(LoginInputSchema, { email: '', password: '' }, (data) => mutation.mutate(data, { onSuccess: goNext }), mutation.error);
 
-  if (session.status === 'authenticated' && !mutation.isPending && !mutation.isSuccess) {
-    return <Navigate to={next} replace />;
-  }
+  if (alreadySignedIn) return <Navigate to={next} replace />;
   const notice = NOTICES[params.get('notice') ?? ''] ?? (session.status === 'anonymous' && session.reason === 'expired' ? NOTICES.expired : null);
 
   return (

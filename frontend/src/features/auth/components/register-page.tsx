@@ -1,25 +1,17 @@
-import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+import { Link, Navigate } from 'react-router';
 import { FormAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
-import { safeNextPath } from '@/lib/navigation';
-import { useSession } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { RegisterInputSchema, useRegister } from '@/features/auth/api/register';
 import { AuthLayout } from '@/features/auth/components/auth-layout';
+import { useAfterSignIn } from '@/features/auth/hooks/use-after-sign-in';
 
 export function RegisterPage() {
-  const [params] = useSearchParams();
-  const next = safeNextPath(params.get('next'));
-  const navigate = useNavigate();
-  const session = useSession();
   const mutation = useRegister();
-  const form = useForm(RegisterInputSchema, { name: '', email: '', password: '' }, (data) =>
-    mutation.mutate(data, { onSuccess: () => navigate(next, { replace: true }) }),
-  mutation.error);
+  const { next, goNext, alreadySignedIn } = useAfterSignIn(mutation);
+  const form = useForm(RegisterInputSchema, { name: '', email: '', password: '' }, (data) => mutation.mutate(data, { onSuccess: goNext }), mutation.error);
 
-  if (session.status === 'authenticated' && !mutation.isPending && !mutation.isSuccess) {
-    return <Navigate to={next} replace />;
-  }
+  if (alreadySignedIn) return <Navigate to={next} replace />;
   return (
     <AuthLayout
       title="Create your account"

@@ -2,7 +2,7 @@ import { Link } from 'react-router';
 import { ErrorState, Spinner } from '@/components/feedback';
 import { errorMessage } from '@/lib/api-error';
 import { useCurrentUser } from '@/lib/session';
-import { useTaskStats } from '@/features/dashboard/api/get-task-stats';
+import { type TaskStats, useTaskStats } from '@/features/dashboard/api/get-task-stats';
 import { BarChart, DayColumnChart } from '@/features/dashboard/components/charts';
 
 function StatCard({ label, value, detail, tone }: { label: string; value: number | string; detail: string; tone?: string }) {
@@ -13,6 +13,32 @@ function StatCard({ label, value, detail, tone }: { label: string; value: number
       <p className="stat__detail">{detail}</p>
     </div>
   );
+}
+
+/** The two category charts: tasks by status and by priority. */
+function breakdowns(stats: TaskStats) {
+  return [
+    {
+      id: 'chart-status',
+      heading: 'By status',
+      title: 'Tasks by status',
+      data: [
+        { key: 'todo', label: 'To do', value: stats.by_status.todo },
+        { key: 'in_progress', label: 'In progress', value: stats.by_status.in_progress },
+        { key: 'done', label: 'Done', value: stats.by_status.done },
+      ],
+    },
+    {
+      id: 'chart-priority',
+      heading: 'By priority',
+      title: 'Tasks by priority',
+      data: [
+        { key: 'high', label: 'High', value: stats.by_priority.high },
+        { key: 'medium', label: 'Medium', value: stats.by_priority.medium },
+        { key: 'low', label: 'Low', value: stats.by_priority.low },
+      ],
+    },
+  ];
 }
 
 export function DashboardPage() {
@@ -49,28 +75,14 @@ export function DashboardPage() {
             <StatCard label="Overdue" value={stats.data.overdue} detail="Past due and not done" tone={stats.data.overdue ? 'danger' : undefined} />
           </section>
           <div className="chart-grid">
-            <section className="card" aria-labelledby="chart-status">
-              <h2 className="card__title" id="chart-status">By status</h2>
-              <BarChart
-                title="Tasks by status"
-                data={[
-                  { key: 'todo', label: 'To do', value: stats.data.by_status.todo },
-                  { key: 'in_progress', label: 'In progress', value: stats.data.by_status.in_progress },
-                  { key: 'done', label: 'Done', value: stats.data.by_status.done },
-                ]}
-              />
-            </section>
-            <section className="card" aria-labelledby="chart-priority">
-              <h2 className="card__title" id="chart-priority">By priority</h2>
-              <BarChart
-                title="Tasks by priority"
-                data={[
-                  { key: 'high', label: 'High', value: stats.data.by_priority.high },
-                  { key: 'medium', label: 'Medium', value: stats.data.by_priority.medium },
-                  { key: 'low', label: 'Low', value: stats.data.by_priority.low },
-                ]}
-              />
-            </section>
+            {breakdowns(stats.data).map(({ id, heading, title, data }) => (
+              <section key={id} className="card" aria-labelledby={id}>
+                <h2 className="card__title" id={id}>
+                  {heading}
+                </h2>
+                <BarChart title={title} data={data} />
+              </section>
+            ))}
             <section className="card chart-grid__wide" aria-labelledby="chart-days">
               <h2 className="card__title" id="chart-days">Completed per day, last 14 days</h2>
               <DayColumnChart title="Tasks completed per day" data={stats.data.completed_per_day} />

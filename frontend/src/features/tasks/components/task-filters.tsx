@@ -1,3 +1,4 @@
+import { ChoiceOptions } from '@/features/tasks/components/choice-options';
 import { SelectField, TextField } from '@/components/field';
 import {
   ORDERINGS,
@@ -35,11 +36,7 @@ export function TaskFilters({ params, searchInput, onSearchInput, onChange, hasF
       </div>
       <SelectField label="Status" value={params.status} onChange={(event) => onChange({ status: event.target.value as TaskStatus | '' })}>
         <option value="">Any status</option>
-        {TASK_STATUSES.map((status) => (
-          <option key={status} value={status}>
-            {STATUS_LABELS[status]}
-          </option>
-        ))}
+        <ChoiceOptions values={TASK_STATUSES} labels={STATUS_LABELS} />
       </SelectField>
       <SelectField
         label="Priority"
@@ -47,11 +44,7 @@ export function TaskFilters({ params, searchInput, onSearchInput, onChange, hasF
         onChange={(event) => onChange({ priority: event.target.value as TaskPriority | '' })}
       >
         <option value="">Any priority</option>
-        {TASK_PRIORITIES.map((priority) => (
-          <option key={priority} value={priority}>
-            {PRIORITY_LABELS[priority]}
-          </option>
-        ))}
+        <ChoiceOptions values={TASK_PRIORITIES} labels={PRIORITY_LABELS} />
       </SelectField>
       <SelectField label="Sort by" value={params.ordering} onChange={(event) => onChange({ ordering: event.target.value as Ordering })}>
         {Object.entries(ORDERINGS).map(([value, label]) => (

@@ -1,5 +1,6 @@
 import { Dialog } from '@/components/dialog';
 import { FormAlert } from '@/components/feedback';
+import { ChoiceOptions } from '@/features/tasks/components/choice-options';
 import { SelectField, TextAreaField, TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { useCreateTask } from '@/features/tasks/api/create-task';
@@ -42,18 +43,10 @@ export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
         <TextAreaField label="Description" rows={3} {...form.bind('description')} errors={form.errors('description')} />
         <div className="grid-2">
           <SelectField label="Status" {...form.bind('status')} errors={form.errors('status')}>
-            {TASK_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {STATUS_LABELS[status]}
-              </option>
-            ))}
+            <ChoiceOptions values={TASK_STATUSES} labels={STATUS_LABELS} />
           </SelectField>
           <SelectField label="Priority" {...form.bind('priority')} errors={form.errors('priority')}>
-            {TASK_PRIORITIES.map((priority) => (
-              <option key={priority} value={priority}>
-                {PRIORITY_LABELS[priority]}
-              </option>
-            ))}
+            <ChoiceOptions values={TASK_PRIORITIES} labels={PRIORITY_LABELS} />
           </SelectField>
         </div>
         <TextField label="Due date" type="date" {...form.bind('due_date')} errors={form.errors('due_date')} />
