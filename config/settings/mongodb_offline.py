@@ -10,7 +10,7 @@ import os
 
 os.environ["DATABASE_URL"] = "mongodb://127.0.0.1:27017/offline_checks"
 
-from .test import *  # noqa: E402,F403
-from .test import DATABASES  # noqa: E402
+from .test import *  # noqa: F403
+from .test import DATABASES
 
 DATABASES["default"]["ENGINE"] = "django.db.backends.dummy"
