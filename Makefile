@@ -24,12 +24,18 @@ PROD_CHECK_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
 
 PYTEST_ARGS ?= -n 2
 
+# MongoDB with no server (config/settings/mongodb_offline.py): the real backend for `check` (it connects only
+# when a query runs), Django's dummy engine for makemigrations (which would otherwise read the applied history).
+MONGO_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=mongodb://127.0.0.1:27017/offline_checks
+MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
+
 # `make test` runs these in order and stops at the first failure.
 # The frontend issue appends its steps (e.g. frontend-lint frontend-test) here.
-TEST_STEPS := lint check check-deploy migrations-check schema test-sqlite test-postgres
+TEST_STEPS := lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
+	k8s-check test-sqlite test-postgres
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
-	test test-sqlite test-postgres clean
+	test test-sqlite test-postgres clean mongo-check mongo-migrations-check mongo-migrations workflows-check k8s-check
 
 help: ## List the targets
 	@echo "Usage: make TARGET   (PORT=$(PORT))"
@@ -104,6 +110,23 @@ migrations-check: venv ## Fail if models have changes without a migration
 schema: venv ## Generate and validate the OpenAPI schema into var/schema.yml
 	@mkdir -p var
 	$(LOCAL) $(PY) manage.py spectacular --validate --fail-on-warn --file var/schema.yml
+
+mongo-check: venv ## Django checks with MongoDB settings, incl. production --deploy (no server needed)
+	$(MONGO_CHECK_ENV) $(PY) manage.py check --database default --fail-level WARNING
+	$(PROD_CHECK_ENV) DATABASE_URL=mongodb+srv://user:pass@cluster0.example.net/dashboard \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+mongo-migrations-check: venv ## Fail if models (contrib on MongoDB, or ours) lack a MongoDB migration
+	$(MONGO_OFFLINE) $(PY) manage.py makemigrations --check --dry-run
+
+mongo-migrations: venv ## Generate contrib-app migrations for MongoDB into backend/mongo_migrations/
+	$(MONGO_OFFLINE) $(PY) manage.py makemigrations admin auth contenttypes
+
+workflows-check: venv ## Validate .github/workflows/*.yml against the GitHub Actions schema (offline)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+k8s-check: venv ## Build tests/k8s/ kustomizations (kubectl kustomize) and validate them strictly, offline
+	KUBERNETES_VALIDATE=$(BIN)/kubernetes-validate scripts/k8s-check.sh
 
 test-sqlite: venv ## pytest on SQLite with the local-memory cache
 	@if [ -f .env ] && grep -qE '^[[:space:]]*(export[[:space:]]+)?(DATABASE_URL|REDIS_URL)=' .env; then \
