@@ -143,13 +143,13 @@ test: venv ## All of the above in order, stopping at the first failure
 		echo; echo "==> make $$step"; \
 		start=$${EPOCHREALTIME/./}; \
 		if $(MAKE) $$step; then status=ok; else status=FAILED; fi; \
-		report+=("$$(printf '  %-18s %6.1fs  %s' $$step $$(( ($${EPOCHREALTIME/./} - start) / 100000 ))e-1 $$status)"); \
+		report+=("$$(printf '  %-22s %6.1fs  %s' $$step $$(( ($${EPOCHREALTIME/./} - start) / 100000 ))e-1 $$status)"); \
 		if [ $$status = FAILED ]; then \
 			echo; echo "==> make test: FAILED at '$$step'" >&2; printf '%s\n' "$${report[@]}" >&2; exit 1; \
 		fi; \
 	done; \
 	echo; echo "==> make test: all steps passed"; printf '%s\n' "$${report[@]}"; \
-	printf '  %-18s %6.1fs\n' total $$(( ($${EPOCHREALTIME/./} - total_start) / 100000 ))e-1
+	printf '  %-22s %6.1fs\n' total $$(( ($${EPOCHREALTIME/./} - total_start) / 100000 ))e-1
 
 # ------------------------------------------------------------------------------
 # Housekeeping
