@@ -15,10 +15,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 MONGODB_VENDOR = "mongodb"
 
 
-def is_mongodb(using: str = DEFAULT_DB_ALIAS) -> bool:
-    return connections[using].vendor == MONGODB_VENDOR
-
-
 def atomic(using: str | None = None, *, mongodb_transaction: bool = True) -> AbstractContextManager[Any]:
     """A transaction around a multi-step write, committed or rolled back as one, with ``transaction.on_commit``
     callbacks run after the commit.

@@ -3,9 +3,9 @@
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
-from backend.common.db import atomic, atomic_for, is_mongodb
+from backend.common.db import atomic, atomic_for
 
 
 def _mongodb_connection(*, in_atomic_block: bool = False) -> SimpleNamespace:
@@ -61,4 +61,3 @@ def test_atomic_rolls_back_every_write_of_a_failed_block_and_skips_its_on_commit
     user.refresh_from_db()
     assert user.name != "changed"
     assert called == []
-    assert is_mongodb() is (connection.vendor == "mongodb")
