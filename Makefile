@@ -24,8 +24,8 @@ PROD_CHECK_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
 
 PYTEST_ARGS ?= -n 2
 
-# MongoDB with no server (config/settings/mongodb_offline.py): the real backend for `check` (it connects only
-# when a query runs), Django's dummy engine for makemigrations (which would otherwise read the applied history).
+# MongoDB with no server: `check` runs the real backend (it connects only when a query runs); makemigrations
+# runs config/settings/mongodb_offline.py, Django's dummy engine (it would otherwise read the applied history).
 MONGO_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=mongodb://127.0.0.1:27017/offline_checks
 MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
