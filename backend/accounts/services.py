@@ -23,6 +23,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
 from backend.common.background import run_in_background
+from backend.common.db import atomic
 
 from .models import AuthSession, User, normalize_email
 from .session_cache import session_cache_mark_revoked
@@ -62,7 +63,7 @@ def user_register(
     *, email: str, password: str, name: str = "", user_agent: str, ip_address: str | None
 ) -> IssuedSession:
     """Create an account and sign it in on this device, all or nothing."""
-    with transaction.atomic():
+    with atomic():
         user = user_create(email=email, password=password, name=name)
         return session_start(user=user, user_agent=user_agent, ip_address=ip_address)
 
@@ -75,7 +76,7 @@ def user_create(*, email: str, password: str, name: str = "") -> User:
     user.set_password(password)
     user.full_clean(exclude=["password"])
     try:
-        with transaction.atomic():
+        with atomic():
             user.save()
     except IntegrityError as exc:  # lost a race with another registration
         raise ValidationError({"email": ["An account with this email already exists."]}) from exc
@@ -102,7 +103,7 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     if not user.check_password(current_password):
         raise ValidationError({"current_password": ["The current password is incorrect."]})
     _validate_new_password(new_password, user=user, field="new_password")
-    with transaction.atomic():
+    with atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
         sessions_revoke_for_user(user=user, except_session_id=keep_session_id)
@@ -145,7 +146,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     if user is None or not default_token_generator.check_token(user, token):
         raise invalid
     _validate_new_password(new_password, user=user, field="new_password")
-    with transaction.atomic():
+    with atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
         sessions_revoke_for_user(user=user)
@@ -196,7 +197,9 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         raise RefreshRejected() from exc
 
     reused = False
-    with transaction.atomic():
+    # The row lock serialises racing refreshes on SQL; MongoDB ignores select_for_update, and there the
+    # compare-and-set in _rotate_if_current decides the race (no MongoDB transaction: backend.common.db.atomic).
+    with atomic(mongodb_transaction=False):
         session = (
             AuthSession.objects.select_for_update()
             .select_related("user")
@@ -205,7 +208,8 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         )
         if session is None or not session.is_live or not session.user.is_active:
             raise RefreshRejected()
-        if session.refresh_jti_hash != hash_jti(str(token["jti"])):
+        presented_hash = hash_jti(str(token["jti"]))
+        if session.refresh_jti_hash != presented_hash:
             # An old token of this session came back: someone holds a copy. Kill the family.
             _revoke_where(Q(pk=session.pk))
             reused = True
@@ -225,13 +229,28 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
             # The liveness cache is left alone: an entry cached before this rotation holds the old
             # expiry and disappears by then (session_cache.py). Deleting it here could erase a
             # concurrent revocation's tombstone.
-            session.save(update_fields=["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"])
+            if not _rotate_if_current(session, presented_hash=presented_hash):
+                # Another refresh with this token rotated first: the same reuse, seen a moment later.
+                _revoke_where(Q(pk=session.pk))
+                reused = True
     if reused:
         raise RefreshRejected(
             "This refresh token was already used. The session has been signed out for safety.",
             code="refresh_token_reused",
         )
     return IssuedSession(session=session, tokens=tokens)
+
+
+def _rotate_if_current(session: AuthSession, *, presented_hash: str) -> bool:
+    """Write ``session``'s rotated fields only if its stored hash is still ``presented_hash`` and it is not
+    revoked: one conditional update, atomic on a single row or document. False when another writer got there
+    first."""
+    fields = ["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"]
+    return bool(
+        AuthSession.objects.filter(pk=session.pk, refresh_jti_hash=presented_hash, revoked_at__isnull=True).update(
+            **{field: getattr(session, field) for field in fields}
+        )
+    )
 
 
 def session_logout(*, raw_refresh: str | None, access_session: tuple[User, str] | None) -> int:
@@ -285,7 +304,7 @@ def sessions_purge(
 
 
 def _revoke_where(condition: Q) -> int:
-    with transaction.atomic():
+    with atomic():
         ids = [
             str(pk)
             for pk in AuthSession.objects.filter(condition, revoked_at__isnull=True).values_list("pk", flat=True)

@@ -11,6 +11,15 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from config.mongodb import (
+    MONGODB_AUTO_FIELD,
+    MONGODB_MIGRATION_MODULES,
+    MONGODB_SILENCED_SYSTEM_CHECKS,
+    is_mongodb_url,
+    mongodb_database,
+    mongodb_installed_apps,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -96,7 +105,19 @@ TEMPLATES = [
 # Database
 # ------------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if is_mongodb_url(DATABASE_URL):
+    # django-environ does not know mongodb:// (config/mongodb.py; README "MongoDB").
+    DATABASES = {
+        "default": mongodb_database(
+            DATABASE_URL, server_selection_timeout_ms=env.int("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000)
+        )
+    }
+    DEFAULT_AUTO_FIELD = MONGODB_AUTO_FIELD
+    INSTALLED_APPS = mongodb_installed_apps(INSTALLED_APPS)
+    MIGRATION_MODULES = MONGODB_MIGRATION_MODULES
+    SILENCED_SYSTEM_CHECKS = MONGODB_SILENCED_SYSTEM_CHECKS
+else:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's native psycopg 3 pool; it cannot be combined with CONN_MAX_AGE > 0.
     # max_size must cover the gunicorn threads of one worker.
