@@ -84,8 +84,9 @@ def task_update(*, task: Task, data: Mapping[str, Any], if_match: Sequence[str] 
         return _task_apply(task=task, data=data)
     with atomic():
         current = task_locked(task=task)
-        if "*" not in if_match and task_etag(current) not in if_match:
-            raise PreconditionFailed()
+        current_etag = task_etag(current)
+        if "*" not in if_match and current_etag not in if_match:
+            raise PreconditionFailed(current_etag=current_etag)
         return _task_apply(task=current, data=data)
 
 

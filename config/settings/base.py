@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
 
 from config.mongodb import (
@@ -143,22 +144,18 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="sad")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis that fails open (misses, never 500s), fails fast and warns once per
+            # interval when Redis is down: backend/common/redis_cache.py.
+            "BACKEND": "backend.common.redis_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CLIENT_CLASS": "backend.common.redis_cache.FailFastRedisClient",
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
                 "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
-                # Fail open: a Redis outage degrades to cache misses (the DB answers), not 500s.
-                # https://github.com/jazzband/django-redis#memcached-exceptions-behavior
-                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
-    # Failures ignored above are still reported, throttled to one warning per
-    # REDIS_WARNING_INTERVAL_SECONDS (backend/common/outage.py).
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {
@@ -168,7 +165,9 @@ else:
         }
     }
 
-DJANGO_REDIS_LOGGER = "backend.redis.ignored"  # filtered by backend/common/outage.py
+# After a Redis error, each process answers from the database / counts limits locally for this
+# long before trying Redis again.
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=5.0)
 REDIS_WARNING_INTERVAL_SECONDS = env.int("REDIS_WARNING_INTERVAL_SECONDS", default=60)
 
 # Cached task lists, details and stats (tasks/selectors.py). Writes invalidate at once;
@@ -192,8 +191,6 @@ _DEFAULT_RATES = {
     "refresh_ip": "60/1m",
 }
 RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
-# After a Redis error, count in process memory for this long before trying Redis again.
-RATE_LIMIT_REDIS_RETRY_SECONDS = env.float("RATE_LIMIT_REDIS_RETRY_SECONDS", default=5.0)
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -254,7 +251,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.common.exceptions.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttles.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttles.ApiRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -293,6 +290,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 10
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 CORS_URLS_REGEX = r"^/api/.*$"
+# Listed origins may use conditional requests and read the ETag and rate-limit headers.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "if-match", "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
 # ------------------------------------------------------------------------------
 # Static files (whitenoise)

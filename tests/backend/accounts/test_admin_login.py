@@ -15,14 +15,6 @@ def staff(db):
     return User.objects.create_superuser(email="ops@example.com", password=PASSWORD)
 
 
-@pytest.fixture
-def rates(settings):
-    def set_rates(**scopes: str) -> None:
-        settings.RATE_LIMITS = {**settings.RATE_LIMITS, **scopes}
-
-    return set_rates
-
-
 def _post_login(client: Client, email: str, password: str):
     return client.post("/admin/login/", {"username": email, "password": password, "next": "/admin/"})
 
@@ -60,3 +52,25 @@ def test_the_login_page_itself_is_never_limited(rates):
     statuses = [Client().get("/admin/login/").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 200]
+
+
+def test_a_variant_spelling_of_the_email_does_not_get_a_fresh_bucket(staff, rates):
+    rates(login_email="2/15m", login_ip="100/1m")
+    for _ in range(2):
+        _post_login(Client(), staff.email, "wrong")
+    fullwidth_o = staff.email.replace("o", "\uff4f", 1)  # NFKC folds it back to "o"
+
+    response = _post_login(Client(), fullwidth_o, PASSWORD)
+
+    assert response.status_code == 429
+
+
+def test_failed_guesses_by_someone_already_signed_in_still_count(staff, rates):
+    rates(login_email="2/15m", login_ip="100/1m")
+    User.objects.create_user(email="victim@example.com", password="a-Victim-passphrase-7")
+    client = Client()
+    client.force_login(staff)
+
+    statuses = [_post_login(client, "victim@example.com", "wrong").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
