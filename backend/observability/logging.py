@@ -69,10 +69,10 @@ def gunicorn_access_fields(
     logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """Turn gunicorn's access-log record (its atoms dict) into named fields, without the query string."""
+    atoms = event_dict.pop("positional_args", None)  # every foreign record's args (pass_foreign_args)
     record = event_dict.get("_record")
-    if record is None or record.name != "gunicorn.access" or not isinstance(record.args, Mapping):
+    if record is None or record.name != "gunicorn.access" or not isinstance(atoms, Mapping):
         return event_dict
-    atoms = record.args
     request_id = atoms.get("{x-request-id}o", "-")
     event_dict.update(
         event="http_access",
@@ -122,9 +122,9 @@ def formatter_config(log_format: str) -> dict[str, Any]:
             *_shared_processors(),
             # Not "request": its repr carries the query string. Django's request loggers add it.
             structlog.stdlib.ExtraAdder(allow=["status_code"]),
-            structlog.stdlib.PositionalArgumentsFormatter(),
             gunicorn_access_fields,
         ],
+        "pass_foreign_args": True,
         "processors": [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
