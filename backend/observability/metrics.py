@@ -63,6 +63,7 @@ def on_connection_created(sender: Any, *, connection: BaseDatabaseWrapper, **kwa
     """
     if _count_query not in connection.execute_wrappers:
         connection.execute_wrappers.insert(0, _count_query)
+        db_query_errors.labels(alias=connection.alias, vendor=connection.vendor)  # the series exists at 0
 
 
 def _count_query(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
