@@ -88,9 +88,7 @@ def test_the_service_monitor_scrapes_the_backend_services_http_port(built):
     [endpoint] = monitor["spec"]["endpoints"]
     assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}
     assert (endpoint["path"], endpoint["scheme"]) == ("/metrics", "http")
-    assert promql_parser.parse_duration(endpoint["scrapeTimeout"]) < promql_parser.parse_duration(
-        endpoint["interval"]
-    )
+    assert promql_parser.parse_duration(endpoint["scrapeTimeout"]) < promql_parser.parse_duration(endpoint["interval"])
 
 
 def test_every_alert_is_well_formed(built):
@@ -100,13 +98,15 @@ def test_every_alert_is_well_formed(built):
 
     assert {alert["alert"] for alert in alerts} == REQUIRED_ALERTS
     for group in rule["spec"]["groups"]:
-        assert group["name"] and group["rules"]
+        assert group["name"]
+        assert group["rules"]
     for alert in alerts:
         assert set(alert) == {"alert", "expr", "for", "labels", "annotations"}, alert["alert"]
         promql_parser.parse(alert["expr"])
         promql_parser.parse_duration(alert["for"])
         assert alert["labels"]["severity"] in {"warning", "critical"}
-        assert alert["annotations"]["summary"] and alert["annotations"]["description"]
+        assert alert["annotations"]["summary"]
+        assert alert["annotations"]["description"]
 
 
 @pytest.mark.parametrize(
@@ -153,6 +153,6 @@ def test_every_metric_the_alerts_and_dashboard_query_is_exported(built, client):
     assert used - CLUSTER_METRICS, "the rules use app metrics at all"
     assert used - CLUSTER_METRICS - exported == set()
     app_selectors = [s for expr in _expressions(built) for s in _selectors(expr) if s.name not in CLUSTER_METRICS]
-    assert all(
-        any(m.name == "job" and m.value == "backend" for m in s.matchers.matchers) for s in app_selectors
-    ), "every app query is scoped to the backend's scrape job"
+    assert all(any(m.name == "job" and m.value == "backend" for m in s.matchers.matchers) for s in app_selectors), (
+        "every app query is scoped to the backend's scrape job"
+    )
