@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.test_served_by_gunicorn import BIN, ROOT, Browser, _free_port
+from tests.e2e.servers import ROOT, free_port, gunicorn_running
+from tests.e2e.test_served_by_gunicorn import Browser
 
 COUNTED_PATH = "/api/e2e-counted"  # a JSON 404 from api_not_found: a view only this test calls
 COUNTED_VIEW = "backend.common.exceptions.api_not_found"
@@ -29,7 +30,7 @@ def server(tmp_path_factory):
     metrics_dir = tmp / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"stale values of a previous run")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER"}}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.local",
@@ -43,29 +44,8 @@ def server(tmp_path_factory):
     )
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     stdout, stderr = tmp / "stdout.log", tmp / "stderr.log"
-    with stdout.open("w") as out, stderr.open("w") as err:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.conf.py", "--workers", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not start:\n{stdout.read_text()}\n{stderr.read_text()}")
-                time.sleep(0.2)
+    with gunicorn_running(env=env, port=port, stdout=stdout, stderr=stderr, args=("--workers", "2")) as url:
         yield url, stdout, stderr, metrics_dir
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _json_lines(path) -> list[dict]:

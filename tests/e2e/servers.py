@@ -1,0 +1,55 @@
+"""Starting a real gunicorn for end-to-end tests, on a free port, stopped afterwards."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn_running(
+    *, env: dict[str, str], port: int, stdout: Path, stderr: Path | None = None, args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """gunicorn with config/gunicorn.conf.py until /healthz answers; yields its base URL.
+
+    Output goes to ``stdout`` (and ``stderr``, or the same file when None).
+    """
+    with stdout.open("w") as out, stderr.open("w") if stderr else open(stdout, "a") as err:
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.conf.py", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err if stderr else subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    logs = stdout.read_text() + (stderr.read_text() if stderr else "")
+                    pytest.fail(f"gunicorn did not start:\n{logs}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
