@@ -1,5 +1,6 @@
 """Starting a real gunicorn for end-to-end tests, on a free port, stopped afterwards."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -19,6 +20,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def local_env(tmp: Path, port: int, **extra: str) -> dict[str, str]:
+    """`make run`'s environment with a database of its own under ``tmp``, bound to ``port``."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp / "static"),
+        DEBUG="false",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        **extra,
+    )
+    return env
 
 
 @contextmanager

@@ -5,7 +5,6 @@ on_starting hook must clear, or the totals (and the scrape) would be wrong.
 """
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.servers import ROOT, free_port, gunicorn_running
+from tests.e2e.servers import ROOT, free_port, gunicorn_running, local_env
 from tests.e2e.test_served_by_gunicorn import Browser
 
 COUNTED_PATH = "/api/e2e-counted"  # a JSON 404 from api_not_found: a view only this test calls
@@ -31,13 +30,9 @@ def server(tmp_path_factory):
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"stale values of a previous run")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        STATIC_ROOT=str(tmp / "static"),
-        DEBUG="false",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
+    env = local_env(
+        tmp,
+        port,
         LOG_FORMAT="json",
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         CACHE_KEY_PREFIX=f"e2e-obs-{port}",

@@ -5,7 +5,6 @@ out everywhere — plus the docs, the admin and whitenoise's static files.
 """
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,21 +14,14 @@ from http.cookiejar import CookieJar
 
 import pytest
 
-from tests.e2e.servers import ROOT, free_port, gunicorn_running
+from tests.e2e.servers import ROOT, free_port, gunicorn_running, local_env
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("served")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        STATIC_ROOT=str(tmp / "static"),
-        DEBUG="false",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-    )
+    env = local_env(tmp, port)
     if env.get("REDIS_URL"):
         # The Redis leg: several workers sharing the liveness cache, as in production.
         env.update(WEB_CONCURRENCY="3", CACHE_KEY_PREFIX=f"e2e-{port}")
