@@ -22,8 +22,12 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit, audit_record
 from backend.common.background import run_in_background
+from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import atomic
+from backend.observability.metrics import auth_sessions_revoked
 
 from .models import AuthSession, User, normalize_email
 from .session_cache import session_cache_mark_revoked
@@ -65,7 +69,9 @@ def user_register(
     """Create an account and sign it in on this device, all or nothing."""
     with atomic():
         user = user_create(email=email, password=password, name=name)
-        return session_start(user=user, user_agent=user_agent, ip_address=ip_address)
+        issued = session_start(user=user, user_agent=user_agent, ip_address=ip_address)
+        audit_on_commit(event=AuditEvent.Event.REGISTER, user_id=user.pk, session_id=issued.session.pk)
+        return issued
 
 
 def user_create(*, email: str, password: str, name: str = "") -> User:
@@ -94,6 +100,8 @@ def user_authenticate(*, email: str, password: str) -> User:
     """Check credentials; an unknown email costs the same hashing time as a wrong password."""
     user = authenticate(email=normalize_email(email), password=password)
     if not isinstance(user, User):
+        known = User.objects.filter(email=normalize_email(email)).values_list("pk", flat=True).first()
+        audit_record(event=AuditEvent.Event.LOGIN_FAILED, user_id=known, email=normalize_email(email))
         raise InvalidCredentials()
     return user
 
@@ -106,7 +114,8 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     with atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        sessions_revoke_for_user(user=user, except_session_id=keep_session_id)
+        sessions_revoke_for_user(user=user, except_session_id=keep_session_id, audit_event=None)
+        audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk, session_id=keep_session_id)
 
 
 # ------------------------------------------------------------------------------
@@ -149,7 +158,8 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     with atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        sessions_revoke_for_user(user=user)
+        sessions_revoke_for_user(user=user, audit_event=None)
+        audit_on_commit(event=AuditEvent.Event.PASSWORD_RESET, user_id=user.pk)
     return user
 
 
@@ -186,6 +196,7 @@ def session_start(*, user: User, user_agent: str = "", ip_address: str | None = 
     session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
     session.full_clean()
     session.save()
+    audit_on_commit(event=AuditEvent.Event.LOGIN_SUCCEEDED, user_id=user.pk, session_id=session.pk)
     return IssuedSession(session=session, tokens=tokens)
 
 
@@ -212,6 +223,7 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         if session.refresh_jti_hash != presented_hash:
             # An old token of this session came back: someone holds a copy. Kill the family.
             _revoke_where(Q(pk=session.pk))
+            audit_on_commit(event=AuditEvent.Event.REFRESH_REUSED, user_id=session.user_id, session_id=session.pk)
             reused = True
         else:
             session.expires_at = _refresh_expiry(session.created_at)
@@ -257,6 +269,7 @@ def session_logout(*, raw_refresh: str | None, access_session: tuple[User, str] 
     """Revoke the session(s) a logout names: the refresh token's (if validly signed and unexpired)
     and the still-valid access token's ``(user, session id)``. Returns how many were revoked."""
     condition = Q(pk__in=[])
+    named: tuple[str, str] | None = None  # (user id, session id) for the audit trail
     if raw_refresh:
         try:
             token = refresh_token_decode(raw_refresh)
@@ -264,24 +277,37 @@ def session_logout(*, raw_refresh: str | None, access_session: tuple[User, str] 
             pass
         else:
             condition |= Q(id=token["sid"], user_id=token["user_id"])
+            named = (str(token["user_id"]), str(token["sid"]))
     if access_session is not None:
         user, session_id = access_session
         condition |= Q(id=session_id, user=user)
-    return _revoke_where(condition)
+        named = named or (str(user.pk), session_id)
+    revoked = _revoke_where(condition)
+    if revoked and named:
+        audit_on_commit(event=AuditEvent.Event.LOGOUT, user_id=named[0], session_id=named[1])
+    return revoked
 
 
-def session_revoke(*, session: AuthSession) -> None:
+def session_revoke(*, session: AuthSession, audit_event: str = AuditEvent.Event.SESSION_REVOKED) -> None:
     """Revoke one session; its access and refresh tokens stop working at once."""
-    if session.revoked_at is None:
-        _revoke_where(Q(pk=session.pk))
+    if session.revoked_at is None and _revoke_where(Q(pk=session.pk)):
+        audit_on_commit(event=audit_event, user_id=session.user_id, session_id=session.pk)
 
 
-def sessions_revoke_for_user(*, user: User, except_session_id: str | None = None) -> int:
-    """Revoke every live session of the user, optionally sparing one. Returns how many."""
+def sessions_revoke_for_user(
+    *, user: User, except_session_id: str | None = None, audit_event: str | None = AuditEvent.Event.LOGOUT_ALL
+) -> int:
+    """Revoke every live session of the user, optionally sparing one. Returns how many.
+
+    ``audit_event`` names why, for the audit trail (None: the caller records its own event).
+    """
     condition = Q(user=user)
     if except_session_id:
         condition &= ~Q(pk=except_session_id)
-    return _revoke_where(condition)
+    revoked = _revoke_where(condition)
+    if audit_event:
+        audit_on_commit(event=audit_event, user_id=user.pk)
+    return revoked
 
 
 def sessions_purge(
@@ -294,13 +320,7 @@ def sessions_purge(
     """
     now = now or timezone.now()
     dead = AuthSession.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__isnull=False))
-    total = 0
-    while batch := list(dead.values_list("pk", flat=True)[:batch_size]):
-        deleted, _ = AuthSession.objects.filter(pk__in=batch).delete()
-        total += deleted
-        if on_batch is not None:
-            on_batch(total)
-    return total
+    return queryset_delete_in_batches(dead, batch_size=batch_size, on_batch=on_batch)
 
 
 def _revoke_where(condition: Q) -> int:
@@ -313,4 +333,5 @@ def _revoke_where(condition: Q) -> int:
             return 0
         count = AuthSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
         transaction.on_commit(lambda: session_cache_mark_revoked(ids))
+        transaction.on_commit(lambda: auth_sessions_revoked.inc(count))
     return count

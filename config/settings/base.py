@@ -346,14 +346,40 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Scalable Auth Dashboard <no-reply@localhost>")
 
 # ------------------------------------------------------------------------------
-# Logging: plain lines to stdout (the observability issue switches to JSON).
+# Observability (issue 6): structured logs, metrics, audit trail, error tracking.
 # ------------------------------------------------------------------------------
+from backend.observability.logging import logging_config, structlog_configure  # noqa: E402
+
+INSTALLED_APPS += ["backend.observability", "backend.audit"]
+# First, so request ids, durations and metrics cover the whole stack.
+MIDDLEWARE.insert(0, "backend.observability.middleware.RequestObservabilityMiddleware")
+
+# One JSON object per line on stdout (json), or readable lines for a terminal (console).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+structlog_configure()
+
+# /metrics: see backend/observability/exposition.py for who may scrape it.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+METRICS_PATH = "/metrics"
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+
+# Audit rows older than this are deleted by `manage.py purge_audit`.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+
+# Sentry only when configured: with SENTRY_DSN unset, sentry_sdk is never imported.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from backend.observability.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

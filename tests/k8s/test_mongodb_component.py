@@ -1,28 +1,17 @@
 """k8s/components/mongodb, built into the fixture under tests/k8s/mongodb/ with `kubectl kustomize`."""
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
-import yaml
+from tests.k8s.kustomize import kustomize
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "k8s" / "mongodb"
-KUBECTL = shutil.which("kubectl")
-
-pytestmark = pytest.mark.skipif(
-    KUBECTL is None, reason="kubectl is not installed; `make k8s-check` still validates the raw manifests"
-)
 
 
 def _pod_specs() -> dict[str, dict]:
-    built = subprocess.run(
-        [KUBECTL or "kubectl", "kustomize", str(FIXTURE)], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
     specs = {}
-    for doc in yaml.safe_load_all(built):
+    for doc in kustomize(FIXTURE):
         spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
         template = spec["template"]
         specs[f"{doc['kind']}/{doc['metadata']['name']}"] = template["spec"]
