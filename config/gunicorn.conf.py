@@ -83,3 +83,32 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # writable home. Same as --no-control-socket.
 # ------------------------------------------------------------------------------
 control_socket_disable = True
+
+# ------------------------------------------------------------------------------
+# Observability (issue 6): JSON logs like the app's, and Prometheus multiprocess mode.
+# ------------------------------------------------------------------------------
+# gunicorn puts its own directory on sys.path, not the project's.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from backend.observability import gunicorn_hooks as _obs  # noqa: E402
+from backend.observability.logging import gunicorn_logging_config as _gunicorn_logging_config  # noqa: E402
+
+# LOG_FORMAT=json|console; console by default only under the local settings (`make run`).
+_default_log_format = "console" if os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".local") else "json"
+logconfig_dict = _gunicorn_logging_config(
+    log_format=os.environ.get("LOG_FORMAT", "").strip() or _default_log_format, level=loglevel
+)
+
+# Every worker writes its metric values under PROMETHEUS_MULTIPROC_DIR; /metrics sums them.
+_metrics_dir = _obs.multiprocess_dir_ensure()
+
+
+def on_starting(server):  # gunicorn hook
+    """Before the first worker: forget the values of any earlier run in the directory."""
+    _obs.multiprocess_dir_clear(_metrics_dir)
+
+
+def child_exit(server, worker):  # gunicorn hook
+    _obs.worker_exited(worker.pid)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from backend.accounts.admin_login import admin_login
 from backend.common import health
 from backend.common.exceptions import api_not_found
 from backend.common.spa import SPA_FALLBACK_PATTERN, spa_index
@@ -25,6 +26,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("admin/login/", admin_login, name="admin-login"),  # before admin.site.urls, which has its own
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("api", api_not_found),  # not CommonMiddleware's HTML redirect to /api/

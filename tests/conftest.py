@@ -29,13 +29,22 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture
+def rates(settings):
+    """Set some rate-limit scopes for one test: ``rates(login_ip="2/1m")``."""
+
+    def set_rates(**scopes: str) -> None:
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, **scopes}
+
+    return set_rates
+
+
+@pytest.fixture
 def throwaway_redis(tmp_path, settings):
     """A private redis-server as the default cache (production-like options); the test may stop it."""
     from tests.support.redis_server import RedisServer
 
     server = RedisServer(tmp_path)
     settings.CACHES = server.cache_settings()
-    settings.DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     try:
         yield server
     finally:

@@ -8,8 +8,12 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreation
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from backend.audit.models import AuditEvent
+
 from . import services
 from .models import AuthSession, User
+
+ADMIN_REVOKED = AuditEvent.Event.ADMIN_SESSIONS_REVOKED
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -30,7 +34,7 @@ class SessionRevokingPasswordChangeForm(AdminPasswordChangeForm):
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=commit)
         if commit:
-            services.sessions_revoke_for_user(user=user)
+            services.sessions_revoke_for_user(user=user, audit_event=ADMIN_REVOKED)
         return user
 
 
@@ -62,14 +66,14 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Revoke all sessions of the selected users")
     def revoke_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        revoked = sum(services.sessions_revoke_for_user(user=user) for user in queryset)
+        revoked = sum(services.sessions_revoke_for_user(user=user, audit_event=ADMIN_REVOKED) for user in queryset)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # A deactivated account must not keep working on devices already signed in.
-            services.sessions_revoke_for_user(user=obj)
+            services.sessions_revoke_for_user(user=obj, audit_event=ADMIN_REVOKED)
 
 
 @admin.register(AuthSession)
@@ -100,7 +104,7 @@ class AuthSessionAdmin(admin.ModelAdmin):
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[AuthSession]) -> None:
         revoked = 0
         for session in queryset.filter(revoked_at__isnull=True):
-            services.session_revoke(session=session)
+            services.session_revoke(session=session, audit_event=ADMIN_REVOKED)
             revoked += 1
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 

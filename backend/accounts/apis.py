@@ -10,18 +10,19 @@ from rest_framework.exceptions import AuthenticationFailed, UnsupportedMediaType
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import Token
 
 from backend.common.ratelimit import rate_limit_refund
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.schema import UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
 from backend.common.throttles import enforce_rate_limit
+from backend.common.views import ApiView
 
 from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
 from .cookies import refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
-from .models import User, normalize_email
+from .login_limits import login_email_identity
+from .models import User
 from .tokens import SESSION_CLAIM
 
 REFRESH_COOKIE_PARAMETER = OpenApiParameter(
@@ -71,7 +72,7 @@ def _user(request: Request) -> User:
     return cast(User, request.user)
 
 
-class _PublicAuthAPI(APIView):
+class _PublicAuthAPI(ApiView):
     """Endpoints reachable without an access token; a stale Authorization header is ignored."""
 
     authentication_classes: list[type] = []
@@ -140,7 +141,7 @@ class LoginApi(_PublicAuthAPI):
         data.is_valid(raise_exception=True)
         # Every attempt counts against the email before the password is checked, so parallel guesses
         # cannot all slip in; a successful one is given back, leaving only failures counted.
-        email = normalize_email(data.validated_data["email"])
+        email = login_email_identity(data.validated_data["email"])
         attempt = enforce_rate_limit(request, "login_email", email)
         user = services.user_authenticate(**data.validated_data)
         if attempt is not None:
@@ -222,7 +223,7 @@ class LogoutApi(_CookieAuthAPI):
         return cast(User, user), str(token[SESSION_CLAIM])
 
 
-class LogoutAllApi(APIView):
+class LogoutAllApi(ApiView):
     @extend_schema(
         tags=["auth"],
         summary="Sign out everywhere",
@@ -240,7 +241,7 @@ class LogoutAllApi(APIView):
         return response
 
 
-class MeApi(APIView):
+class MeApi(ApiView):
     @extend_schema(
         tags=["account"],
         summary="The signed-in user",
@@ -262,7 +263,7 @@ class MeApi(APIView):
         return Response(serializers.UserOutputSerializer(user).data)
 
 
-class PasswordChangeApi(APIView):
+class PasswordChangeApi(ApiView):
     @extend_schema(
         tags=["account"],
         summary="Change the password",
@@ -292,7 +293,7 @@ class PasswordResetApi(_PublicAuthAPI):
     def post(self, request: Request) -> Response:
         data = serializers.PasswordResetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enforce_rate_limit(request, "password_reset_email", normalize_email(data.validated_data["email"]))
+        enforce_rate_limit(request, "password_reset_email", login_email_identity(data.validated_data["email"]))
         services.password_reset_request(email=data.validated_data["email"])
         return Response(status=status.HTTP_202_ACCEPTED)
 
@@ -312,7 +313,7 @@ class PasswordResetConfirmApi(_PublicAuthAPI):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SessionListApi(APIView):
+class SessionListApi(ApiView):
     @extend_schema(
         tags=["account"],
         summary="The signed-in user's live sessions, newest first",
@@ -324,7 +325,7 @@ class SessionListApi(APIView):
         return Response(serializers.SessionOutputSerializer(sessions, many=True, context=context).data)
 
 
-class SessionDetailApi(APIView):
+class SessionDetailApi(ApiView):
     @extend_schema(
         tags=["account"],
         summary="Revoke one of the signed-in user's sessions",

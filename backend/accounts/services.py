@@ -22,7 +22,12 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit, audit_record
 from backend.common.background import run_in_background
+from backend.common.batching import queryset_delete_in_batches
+from backend.common.db import atomic
+from backend.observability.metrics import auth_sessions_revoked
 
 from .models import AuthSession, User, normalize_email
 from .session_cache import session_cache_mark_revoked
@@ -62,9 +67,11 @@ def user_register(
     *, email: str, password: str, name: str = "", user_agent: str, ip_address: str | None
 ) -> IssuedSession:
     """Create an account and sign it in on this device, all or nothing."""
-    with transaction.atomic():
+    with atomic():
         user = user_create(email=email, password=password, name=name)
-        return session_start(user=user, user_agent=user_agent, ip_address=ip_address)
+        issued = session_start(user=user, user_agent=user_agent, ip_address=ip_address)
+        audit_on_commit(event=AuditEvent.Event.REGISTER, user_id=user.pk, session_id=issued.session.pk)
+        return issued
 
 
 def user_create(*, email: str, password: str, name: str = "") -> User:
@@ -75,7 +82,7 @@ def user_create(*, email: str, password: str, name: str = "") -> User:
     user.set_password(password)
     user.full_clean(exclude=["password"])
     try:
-        with transaction.atomic():
+        with atomic():
             user.save()
     except IntegrityError as exc:  # lost a race with another registration
         raise ValidationError({"email": ["An account with this email already exists."]}) from exc
@@ -93,6 +100,8 @@ def user_authenticate(*, email: str, password: str) -> User:
     """Check credentials; an unknown email costs the same hashing time as a wrong password."""
     user = authenticate(email=normalize_email(email), password=password)
     if not isinstance(user, User):
+        known = User.objects.filter(email=normalize_email(email)).values_list("pk", flat=True).first()
+        audit_record(event=AuditEvent.Event.LOGIN_FAILED, user_id=known, email=normalize_email(email))
         raise InvalidCredentials()
     return user
 
@@ -102,10 +111,11 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     if not user.check_password(current_password):
         raise ValidationError({"current_password": ["The current password is incorrect."]})
     _validate_new_password(new_password, user=user, field="new_password")
-    with transaction.atomic():
+    with atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        sessions_revoke_for_user(user=user, except_session_id=keep_session_id)
+        sessions_revoke_for_user(user=user, except_session_id=keep_session_id, audit_event=None)
+        audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk, session_id=keep_session_id)
 
 
 # ------------------------------------------------------------------------------
@@ -145,10 +155,11 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     if user is None or not default_token_generator.check_token(user, token):
         raise invalid
     _validate_new_password(new_password, user=user, field="new_password")
-    with transaction.atomic():
+    with atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        sessions_revoke_for_user(user=user)
+        sessions_revoke_for_user(user=user, audit_event=None)
+        audit_on_commit(event=AuditEvent.Event.PASSWORD_RESET, user_id=user.pk)
     return user
 
 
@@ -185,6 +196,7 @@ def session_start(*, user: User, user_agent: str = "", ip_address: str | None = 
     session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
     session.full_clean()
     session.save()
+    audit_on_commit(event=AuditEvent.Event.LOGIN_SUCCEEDED, user_id=user.pk, session_id=session.pk)
     return IssuedSession(session=session, tokens=tokens)
 
 
@@ -196,7 +208,9 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         raise RefreshRejected() from exc
 
     reused = False
-    with transaction.atomic():
+    # The row lock serialises racing refreshes on SQL; MongoDB ignores select_for_update, and there the
+    # compare-and-set in _rotate_if_current decides the race (no MongoDB transaction: backend.common.db.atomic).
+    with atomic(mongodb_transaction=False):
         session = (
             AuthSession.objects.select_for_update()
             .select_related("user")
@@ -205,9 +219,11 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         )
         if session is None or not session.is_live or not session.user.is_active:
             raise RefreshRejected()
-        if session.refresh_jti_hash != hash_jti(str(token["jti"])):
+        presented_hash = hash_jti(str(token["jti"]))
+        if session.refresh_jti_hash != presented_hash:
             # An old token of this session came back: someone holds a copy. Kill the family.
             _revoke_where(Q(pk=session.pk))
+            audit_on_commit(event=AuditEvent.Event.REFRESH_REUSED, user_id=session.user_id, session_id=session.pk)
             reused = True
         else:
             session.expires_at = _refresh_expiry(session.created_at)
@@ -225,7 +241,10 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
             # The liveness cache is left alone: an entry cached before this rotation holds the old
             # expiry and disappears by then (session_cache.py). Deleting it here could erase a
             # concurrent revocation's tombstone.
-            session.save(update_fields=["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"])
+            if not _rotate_if_current(session, presented_hash=presented_hash):
+                # Another refresh with this token rotated first: the same reuse, seen a moment later.
+                _revoke_where(Q(pk=session.pk))
+                reused = True
     if reused:
         raise RefreshRejected(
             "This refresh token was already used. The session has been signed out for safety.",
@@ -234,10 +253,23 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
     return IssuedSession(session=session, tokens=tokens)
 
 
+def _rotate_if_current(session: AuthSession, *, presented_hash: str) -> bool:
+    """Write ``session``'s rotated fields only if its stored hash is still ``presented_hash`` and it is not
+    revoked: one conditional update, atomic on a single row or document. False when another writer got there
+    first."""
+    fields = ["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"]
+    return bool(
+        AuthSession.objects.filter(pk=session.pk, refresh_jti_hash=presented_hash, revoked_at__isnull=True).update(
+            **{field: getattr(session, field) for field in fields}
+        )
+    )
+
+
 def session_logout(*, raw_refresh: str | None, access_session: tuple[User, str] | None) -> int:
     """Revoke the session(s) a logout names: the refresh token's (if validly signed and unexpired)
     and the still-valid access token's ``(user, session id)``. Returns how many were revoked."""
     condition = Q(pk__in=[])
+    named: tuple[str, str] | None = None  # (user id, session id) for the audit trail
     if raw_refresh:
         try:
             token = refresh_token_decode(raw_refresh)
@@ -245,24 +277,37 @@ def session_logout(*, raw_refresh: str | None, access_session: tuple[User, str] 
             pass
         else:
             condition |= Q(id=token["sid"], user_id=token["user_id"])
+            named = (str(token["user_id"]), str(token["sid"]))
     if access_session is not None:
         user, session_id = access_session
         condition |= Q(id=session_id, user=user)
-    return _revoke_where(condition)
+        named = named or (str(user.pk), session_id)
+    revoked = _revoke_where(condition)
+    if revoked and named:
+        audit_on_commit(event=AuditEvent.Event.LOGOUT, user_id=named[0], session_id=named[1])
+    return revoked
 
 
-def session_revoke(*, session: AuthSession) -> None:
+def session_revoke(*, session: AuthSession, audit_event: str = AuditEvent.Event.SESSION_REVOKED) -> None:
     """Revoke one session; its access and refresh tokens stop working at once."""
-    if session.revoked_at is None:
-        _revoke_where(Q(pk=session.pk))
+    if session.revoked_at is None and _revoke_where(Q(pk=session.pk)):
+        audit_on_commit(event=audit_event, user_id=session.user_id, session_id=session.pk)
 
 
-def sessions_revoke_for_user(*, user: User, except_session_id: str | None = None) -> int:
-    """Revoke every live session of the user, optionally sparing one. Returns how many."""
+def sessions_revoke_for_user(
+    *, user: User, except_session_id: str | None = None, audit_event: str | None = AuditEvent.Event.LOGOUT_ALL
+) -> int:
+    """Revoke every live session of the user, optionally sparing one. Returns how many.
+
+    ``audit_event`` names why, for the audit trail (None: the caller records its own event).
+    """
     condition = Q(user=user)
     if except_session_id:
         condition &= ~Q(pk=except_session_id)
-    return _revoke_where(condition)
+    revoked = _revoke_where(condition)
+    if audit_event:
+        audit_on_commit(event=audit_event, user_id=user.pk)
+    return revoked
 
 
 def sessions_purge(
@@ -275,17 +320,11 @@ def sessions_purge(
     """
     now = now or timezone.now()
     dead = AuthSession.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__isnull=False))
-    total = 0
-    while batch := list(dead.values_list("pk", flat=True)[:batch_size]):
-        deleted, _ = AuthSession.objects.filter(pk__in=batch).delete()
-        total += deleted
-        if on_batch is not None:
-            on_batch(total)
-    return total
+    return queryset_delete_in_batches(dead, batch_size=batch_size, on_batch=on_batch)
 
 
 def _revoke_where(condition: Q) -> int:
-    with transaction.atomic():
+    with atomic():
         ids = [
             str(pk)
             for pk in AuthSession.objects.filter(condition, revoked_at__isnull=True).values_list("pk", flat=True)
@@ -294,4 +333,5 @@ def _revoke_where(condition: Q) -> int:
             return 0
         count = AuthSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
         transaction.on_commit(lambda: session_cache_mark_revoked(ids))
+        transaction.on_commit(lambda: auth_sessions_revoked.inc(count))
     return count

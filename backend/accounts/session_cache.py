@@ -22,6 +22,8 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 
+from backend.common.signals import cache_lookup
+
 REVOKED = 0
 
 
@@ -32,7 +34,9 @@ def _key(session_id: str) -> str:
 def session_cache_get(session_id: str) -> int | None:
     """Expiry timestamp, REVOKED, or None on a miss."""
     value = cache.get(_key(session_id))
-    return value if isinstance(value, int) else None
+    hit = isinstance(value, int)
+    cache_lookup.send(sender=None, namespace="auth.session", hit=hit)
+    return value if hit else None
 
 
 def session_cache_fill(session_id: str, *, expires_at: datetime | None) -> None:

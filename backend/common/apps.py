@@ -7,6 +7,3 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
-        from .outage import install_django_redis_filter
-
-        install_django_redis_filter()

@@ -22,6 +22,10 @@ class PreconditionFailed(exceptions.APIException):
     default_detail = "The resource changed since you read it; fetch it again and reapply your change."
     default_code = "precondition_failed"
 
+    def __init__(self, *, current_etag: str | None = None) -> None:
+        super().__init__()
+        self.current_etag = current_etag  # sent back as ETag, so the client knows what it is up against
+
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
@@ -35,6 +39,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = exception_handler(exc, context)
     if response is None:
         return None  # Unexpected: Django's handler500 renders JSON for /api/.
+    if isinstance(exc, PreconditionFailed) and exc.current_etag:
+        response.headers["ETag"] = exc.current_etag
 
     if isinstance(exc, exceptions.ValidationError):
         if isinstance(response.data, list):

@@ -9,6 +9,7 @@ import threading
 import time
 
 from django.conf import settings
+from django_redis.exceptions import ConnectionInterrupted
 
 logger = logging.getLogger("backend.redis")
 
@@ -54,23 +55,33 @@ def report_redis_failure(consequence: str, exc: BaseException | None) -> None:
 
 
 def reset_outage_reports() -> None:
-    """Forget when each warning was last logged (tests)."""
+    """Forget when each warning was last logged, and close the breaker (tests)."""
     with _gates_lock:
         _gates.clear()
+    redis_breaker.reset()
 
 
-class DjangoRedisIgnoredFilter(logging.Filter):
-    """Turns django-redis's per-call "Exception ignored" tracebacks into the throttled warning above."""
+class RedisCircuitOpen(ConnectionInterrupted):
+    """Raised instead of calling Redis while the breaker is open; handled like any Redis failure."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        # django-redis wraps the redis error in ConnectionInterrupted; report the original.
-        report_redis_failure("cache reads fall back to the database", getattr(exc, "__cause__", None) or exc)
-        return False
+    def __str__(self) -> str:
+        return "Redis calls paused after a recent failure"
 
 
-def install_django_redis_filter() -> None:
-    """Attach the filter to the logger django-redis reports swallowed exceptions to (DJANGO_REDIS_LOGGER)."""
-    ignored = logging.getLogger(settings.DJANGO_REDIS_LOGGER)
-    if not any(isinstance(f, DjangoRedisIgnoredFilter) for f in ignored.filters):
-        ignored.addFilter(DjangoRedisIgnoredFilter())
+class _Breaker:
+    """Per process: after a Redis failure, skip Redis for REDIS_RETRY_SECONDS, then try again."""
+
+    def __init__(self) -> None:
+        self._open_until = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self._open_until
+
+    def trip(self) -> None:
+        self._open_until = time.monotonic() + settings.REDIS_RETRY_SECONDS
+
+    def reset(self) -> None:
+        self._open_until = 0.0
+
+
+redis_breaker = _Breaker()

@@ -11,10 +11,12 @@ runs atomically: 50 parallel requests against a limit of 5 let exactly 5 through
 whichever pods they reach. When Redis is unreachable, or not configured, each
 process counts in memory: a client gets at most ``limit`` per window *per process*
 (workers x pods), never unlimited. After a Redis error the limiter stays local for
-RATE_LIMIT_REDIS_RETRY_SECONDS rather than paying a connection timeout per request.
+REDIS_RETRY_SECONDS (the breaker shared with the cache) rather than paying a timeout per request.
 """
 
 import hashlib
+import heapq
+import hmac
 import math
 import re
 import threading
@@ -24,15 +26,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django_redis.exceptions import ConnectionInterrupted
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 
-from .outage import report_redis_failure
+from .outage import redis_breaker, report_redis_failure
 
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|m|min|h|hour|d|day)\s*$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+MAX_PERIOD_SECONDS = 31 * 86400
 
 # KEYS[1] counter; ARGV[1] cost, ARGV[2] window seconds. Returns {count, seconds left}.
-_HIT_SCRIPT = """
+_HIT_SCRIPT = b"""
 local count = redis.call('INCRBY', KEYS[1], ARGV[1])
 local ttl = redis.call('TTL', KEYS[1])
 if ttl < 0 then
@@ -42,10 +47,14 @@ end
 return {count, ttl}
 """
 # Gives back an attempt that turned out not to count (a successful login).
-_REFUND_SCRIPT = """
+_REFUND_SCRIPT = b"""
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECRBY', KEYS[1], ARGV[1]) end
 return 0
 """
+# Sent by SHA (EVALSHA) once the server knows them; redis-py loads them again after a Redis restart.
+# Bytes, so no client is needed to hash them.
+_hit = Script(None, _HIT_SCRIPT)  # type: ignore[arg-type]
+_refund = Script(None, _REFUND_SCRIPT)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -57,9 +66,14 @@ class Rate:
     def parse(cls, text: str) -> "Rate":
         """``"5/15m"``, ``"100/h"``, ``"10/30s"``, ``"1000/day"``: requests per (count x unit)."""
         match = _RATE_RE.match(text)
-        if not match or int(match[1]) < 1 or match[2] == "0":
-            raise ValueError(f"Invalid rate {text!r}: write LIMIT/PERIOD such as 5/15m, 100/h or 10/30s.")
-        return cls(limit=int(match[1]), period=int(match[2] or 1) * _UNIT_SECONDS[match[3]])
+        if match:
+            limit, period = int(match[1]), int(match[2] or 1) * _UNIT_SECONDS[match[3]]
+            if limit >= 1 and 1 <= period <= MAX_PERIOD_SECONDS:
+                return cls(limit=limit, period=period)
+        raise ValueError(
+            f"Invalid rate {text!r}: write LIMIT/PERIOD such as 5/15m, 100/h or 10/30s "
+            f"(a limit of at least 1, a period from 1 second to 31 days)."
+        )
 
 
 @dataclass(frozen=True)
@@ -95,9 +109,9 @@ def rate_limit_hit(scope: str, identity: str, *, cost: int = 1) -> Usage:
     client = _redis_client()
     if client is not None:
         try:
-            count, ttl = client.eval(_HIT_SCRIPT, 1, key, cost, rate.period)
+            count, ttl = _hit(keys=[key], args=[cost, rate.period], client=client)
             return Usage(scope=scope, limit=rate.limit, count=int(count), reset_after=max(1, int(ttl)))
-        except RedisError as exc:
+        except (RedisError, ConnectionInterrupted) as exc:
             _redis_failed(exc)
     count, seconds_left = _local.hit(key, cost=cost, period=rate.period)
     return Usage(scope=scope, limit=rate.limit, count=count, reset_after=max(1, math.ceil(seconds_left)))
@@ -109,32 +123,30 @@ def rate_limit_refund(usage: Usage, identity: str, *, cost: int = 1) -> None:
     client = _redis_client()
     if client is not None:
         try:
-            client.eval(_REFUND_SCRIPT, 1, key, cost)
+            _refund(keys=[key], args=[cost], client=client)
             return
-        except RedisError as exc:
+        except (RedisError, ConnectionInterrupted) as exc:
             _redis_failed(exc)
     _local.refund(key, cost=cost)
 
 
 def reset_local_counters() -> None:
-    """Forget every in-process counter and retry Redis at once (tests; a fresh process has none)."""
+    """Forget every in-process counter (tests; a fresh process has none)."""
     _local.clear()
-    global _redis_retry_at
-    _redis_retry_at = 0.0
 
 
 def _key(scope: str, identity: str) -> str:
-    # Hashed: no emails or addresses in Redis key names, and a bounded key length.
-    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    # A keyed hash: no emails or addresses readable from (or guessable against) Redis key names,
+    # and a bounded key length.
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), identity.encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()[:32]
     return str(cache.make_key(f"ratelimit:{scope}:{digest}"))
-
-
-_redis_retry_at = 0.0
 
 
 def _redis_client() -> Any | None:
     """The raw Redis client behind the default cache, or None when there is none or it recently failed."""
-    if time.monotonic() < _redis_retry_at or not hasattr(cache, "client"):
+    if not hasattr(cache, "client") or redis_breaker.is_open():
         return None
     from django_redis import get_redis_connection
 
@@ -142,19 +154,25 @@ def _redis_client() -> Any | None:
 
 
 def _redis_failed(exc: Exception) -> None:
-    global _redis_retry_at
-    _redis_retry_at = time.monotonic() + settings.RATE_LIMIT_REDIS_RETRY_SECONDS
+    redis_breaker.trip()
     report_redis_failure("rate limits are counted per process", exc)
 
 
 class _LocalCounters:
-    """Fixed windows in this process's memory; thread-safe, and swept so it cannot grow without bound."""
+    """Fixed windows in this process's memory; thread-safe and bounded.
+
+    Past SWEEP_ABOVE keys, expired windows are dropped at most once a second (so a flood of new
+    keys cannot make every hit rebuild the table), and past MAX_KEYS the windows closest to
+    expiring go first.
+    """
 
     SWEEP_ABOVE = 50_000
+    MAX_KEYS = 100_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[int, float]] = {}  # key -> (count, expires at, monotonic)
+        self._next_sweep = 0.0
 
     def hit(self, key: str, *, cost: int, period: int) -> tuple[int, float]:
         now = time.monotonic()
@@ -164,9 +182,16 @@ class _LocalCounters:
                 count, expires_at = 0, now + period
             count += cost
             self._windows[key] = (count, expires_at)
-            if len(self._windows) > self.SWEEP_ABOVE:
-                self._windows = {k: v for k, v in self._windows.items() if v[1] > now}
+            if len(self._windows) > self.SWEEP_ABOVE and now >= self._next_sweep:
+                self._sweep(now)
         return count, expires_at - now
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + 1.0
+        live = {k: v for k, v in self._windows.items() if v[1] > now}
+        if len(live) > self.MAX_KEYS:
+            live = dict(heapq.nlargest(self.SWEEP_ABOVE, live.items(), key=lambda item: item[1][1]))
+        self._windows = live
 
     def refund(self, key: str, *, cost: int) -> None:
         with self._lock:

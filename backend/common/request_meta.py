@@ -16,9 +16,18 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             candidate = forwarded[-proxies]
     try:
-        return str(ipaddress.ip_address(candidate))
+        return str(ipaddress.ip_address(_without_port(candidate)))
     except ValueError:
         return None
+
+
+def _without_port(address: str) -> str:
+    """Some proxies (e.g. Azure Application Gateway) forward ``1.2.3.4:5678`` or ``[2001:db8::1]:443``."""
+    if address.startswith("["):
+        return address[1:].split("]", 1)[0]
+    if address.count(":") == 1:
+        return address.split(":", 1)[0]
+    return address
 
 
 def user_agent(request: HttpRequest) -> str:

@@ -12,7 +12,6 @@ serializing anything. When Redis is down every lookup is a miss (django-redis
 IGNORE_EXCEPTIONS) and the body is rendered from the database.
 """
 
-import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +26,11 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
 from rest_framework.renderers import JSONRenderer
 
+from .outage import report_redis_failure
 from .signals import cache_lookup
+
+# Part of every key: bump it when the stored format changes, so a new release never reads an old one.
+FORMAT = "v1"
 
 
 @dataclass(frozen=True)
@@ -61,21 +64,40 @@ class OwnerVersionedCache:
         if version is None:  # caching off, or Redis unreachable
             return render()
         digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        key = f"{self.namespace}:{owner_id}:{version}:{kind}:{digest}"
-        cached = cache.get(key)
-        hit = isinstance(cached, RenderedBody)
-        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=hit)
-        if hit:
+        key = f"{self.namespace}:{FORMAT}:{owner_id}:{version}:{kind}:{digest}"
+        cached = self._read(key)
+        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=cached is not None)
+        if cached is not None:
             return cached
         fresh = render()
-        cache.set(key, fresh, timeout=ttl)
+        # Builtins only (no pickled classes), so any release can read what another wrote.
+        cache.set(key, (fresh.etag, fresh.body), timeout=ttl)
         return fresh
+
+    @staticmethod
+    def _read(key: str) -> RenderedBody | None:
+        try:
+            value = cache.get(key)
+        except Exception as exc:  # e.g. a value another release wrote that does not decode: a miss, not a 500
+            report_redis_failure("an unreadable cache entry was treated as a miss", exc)
+            return None
+        match value:
+            case (str() as etag, bytes() as body):
+                return RenderedBody(body=body, etag=etag)
+        return None
 
     def invalidate(self, owner_id: UUID) -> None:
         """Retire every cached body of this owner (call after the write commits)."""
-        # ValueError: no version yet, so nothing is cached under one and the next reader starts a fresh one.
-        with contextlib.suppress(ValueError):
-            cache.incr(self._version_key(owner_id))
+        try:
+            bumped = cache.incr(self._version_key(owner_id))
+        except ValueError:
+            return  # no version yet: nothing is cached under one, and the next reader starts a fresh one
+        if bumped is None:  # Redis failed and the cache swallowed it
+            report_redis_failure(
+                f"a write could not invalidate cached {self.namespace} reads, which may be stale for up to "
+                f"TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s) if Redis kept its data",
+                None,
+            )
 
     def _version(self, owner_id: UUID) -> int | None:
         key = self._version_key(owner_id)
@@ -88,7 +110,7 @@ class OwnerVersionedCache:
         return version if isinstance(version, int) else None
 
     def _version_key(self, owner_id: UUID) -> str:
-        return f"{self.namespace}:{owner_id}:version"
+        return f"{self.namespace}:{FORMAT}:{owner_id}:version"
 
     @staticmethod
     def _version_ttl() -> int:

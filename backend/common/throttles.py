@@ -7,6 +7,7 @@ Scopes and their rates are in settings.RATE_LIMITS. Every API call counts agains
 with ``Retry-After`` (DRF's Throttled exception, through the project's exception handler).
 """
 
+import ipaddress
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -26,9 +27,18 @@ if TYPE_CHECKING:  # rest_framework.views imports this module (DEFAULT_THROTTLE_
 _USAGES_ATTR = "rate_limit_usages"
 
 
-def _client_identity(request: HttpRequest) -> str:
-    # An unparseable address (a broken proxy) still gets a bucket, shared by all such requests.
-    return client_ip(request) or "unknown"
+def client_rate_identity(request: HttpRequest) -> str:
+    """The client's bucket for per-IP limits: its IPv4 address, or its IPv6 /64 (one subscriber's prefix:
+    counting each of its 2^64 addresses apart would make the limit meaningless)."""
+    ip = client_ip(request)
+    if ip is None:
+        return "unknown"  # an unparseable address (a broken proxy) still gets a bucket, shared by all such
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def _record(request: HttpRequest, usage: Usage) -> None:
@@ -39,7 +49,7 @@ def _record(request: HttpRequest, usage: Usage) -> None:
         rate_limit_rejected.send(sender=None, scope=usage.scope)
 
 
-class ScopedRateThrottle(BaseThrottle):
+class ApiRateThrottle(BaseThrottle):
     """The ``user``/``anon`` limit plus the view's own per-IP scopes; stops counting at the first refusal."""
 
     def __init__(self) -> None:
@@ -49,7 +59,7 @@ class ScopedRateThrottle(BaseThrottle):
         if not settings.RATE_LIMIT_ENABLED:
             return True
         django_request = request._request
-        ip = _client_identity(django_request)
+        ip = client_rate_identity(django_request)
         user_id = getattr(request.user, "pk", None) if request.user is not None else None
         checks = [("user", str(user_id)) if user_id is not None else ("anon", ip)]
         checks += [(scope, ip) for scope in getattr(view, "rate_limit_scopes", ())]

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from backend.accounts.models import User
 from backend.common.pagination import StandardPagination
@@ -20,6 +19,7 @@ from backend.common.response_cache import (
     render_json,
 )
 from backend.common.schema import ErrorSerializer
+from backend.common.views import ApiView
 
 from .filters import DEFAULT_ORDERING, ORDERING_CHOICES, SEARCH_MAX_LENGTH
 from .models import Task
@@ -139,7 +139,7 @@ LIST_PARAMETERS = [
 ]
 
 
-class TaskListApi(APIView):
+class TaskListApi(ApiView):
     @extend_schema(
         tags=TAGS,
         summary="List your tasks",
@@ -179,7 +179,7 @@ class TaskListApi(APIView):
         return json_response(_render_task(task), status=status.HTTP_201_CREATED)
 
 
-class TaskDetailApi(APIView):
+class TaskDetailApi(ApiView):
     @extend_schema(
         tags=TAGS,
         summary="Get one of your tasks",
@@ -232,7 +232,7 @@ class TaskDetailApi(APIView):
         return json_response(_render_task(task))
 
 
-class TaskStatsApi(APIView):
+class TaskStatsApi(ApiView):
     @extend_schema(
         tags=TAGS,
         summary="Counts over your tasks",
@@ -246,7 +246,7 @@ class TaskStatsApi(APIView):
         return conditional_json_response(request, cached)
 
 
-class TaskBulkApi(APIView):
+class TaskBulkApi(ApiView):
     @extend_schema(
         tags=TAGS,
         summary="Apply one action to many of your tasks",

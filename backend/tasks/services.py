@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.accounts.models import User
+from backend.common.db import atomic
 from backend.common.exceptions import PreconditionFailed
 
 from .models import Task
@@ -66,7 +67,7 @@ def task_create(
     task.completed_at = completed_at_for(old_status=None, task=task, now=timezone.now())
     # The owner is the caller's own user and the pk a fresh uuid4: checking either would only cost queries.
     task.full_clean(exclude=["owner"], validate_unique=False)
-    with transaction.atomic():
+    with atomic():
         task.save(force_insert=True)
         _after_commit(task.owner_id)
     return task
@@ -81,10 +82,11 @@ def task_update(*, task: Task, data: Mapping[str, Any], if_match: Sequence[str] 
     """
     if if_match is None:
         return _task_apply(task=task, data=data)
-    with transaction.atomic():
+    with atomic():
         current = task_locked(task=task)
-        if "*" not in if_match and task_etag(current) not in if_match:
-            raise PreconditionFailed()
+        current_etag = task_etag(current)
+        if "*" not in if_match and current_etag not in if_match:
+            raise PreconditionFailed(current_etag=current_etag)
         return _task_apply(task=current, data=data)
 
 
@@ -109,7 +111,7 @@ def _task_apply(*, task: Task, data: Mapping[str, Any]) -> Task:
         changed.append("completed_at")
     # The owner cannot change here and the pk is not editable: validating them would only cost queries.
     task.full_clean(exclude=["owner"], validate_unique=False)
-    with transaction.atomic():
+    with atomic():
         task.save(update_fields=[*changed, "updated_at"])
         _after_commit(task.owner_id)
     return task
@@ -118,7 +120,7 @@ def _task_apply(*, task: Task, data: Mapping[str, Any]) -> Task:
 def task_delete(*, task: Task) -> None:
     """Delete ``task`` for good."""
     owner_id = task.owner_id
-    with transaction.atomic():
+    with atomic():
         task.delete()
         _after_commit(owner_id)
 
@@ -139,7 +141,7 @@ def task_bulk_apply(*, owner: User, ids: Sequence[UUID], action: str, value: str
         action, value = "set_status", Task.Status.DONE
 
     now = timezone.now()
-    with transaction.atomic():
+    with atomic():
         tasks = task_queryset(owner=owner).filter(pk__in=unique_ids)
         if action == "delete":
             _, per_model = tasks.delete()
@@ -171,14 +173,14 @@ def _validate_bulk_value(*, action: str, value: str | None) -> None:
 def task_admin_save(*, task: Task, old_status: str | None) -> None:
     """Save a task an operator edited in the admin (already validated by its form), keeping completed_at right."""
     task.completed_at = completed_at_for(old_status=old_status, task=task, now=timezone.now())
-    with transaction.atomic():
+    with atomic():
         task.save()
         _after_commit(task.owner_id)
 
 
 def task_admin_delete_many(*, tasks: QuerySet[Task]) -> None:
     """Delete the tasks an operator selected in the admin, whoever owns them."""
-    with transaction.atomic():
+    with atomic():
         owner_ids = set(tasks.values_list("owner_id", flat=True))
         tasks.delete()
         for owner_id in owner_ids:

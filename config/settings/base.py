@@ -9,7 +9,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
+
+from config.mongodb import (
+    MONGODB_AUTO_FIELD,
+    MONGODB_MIGRATION_MODULES,
+    MONGODB_SILENCED_SYSTEM_CHECKS,
+    is_mongodb_url,
+    mongodb_database,
+    mongodb_installed_apps,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -96,7 +106,19 @@ TEMPLATES = [
 # Database
 # ------------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if is_mongodb_url(DATABASE_URL):
+    # django-environ does not know mongodb:// (config/mongodb.py; README "MongoDB").
+    DATABASES = {
+        "default": mongodb_database(
+            DATABASE_URL, server_selection_timeout_ms=env.int("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000)
+        )
+    }
+    DEFAULT_AUTO_FIELD = MONGODB_AUTO_FIELD
+    INSTALLED_APPS = mongodb_installed_apps(INSTALLED_APPS)
+    MIGRATION_MODULES = MONGODB_MIGRATION_MODULES
+    SILENCED_SYSTEM_CHECKS = MONGODB_SILENCED_SYSTEM_CHECKS
+else:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's native psycopg 3 pool; it cannot be combined with CONN_MAX_AGE > 0.
     # max_size must cover the gunicorn threads of one worker.
@@ -122,22 +144,18 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="sad")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis that fails open (misses, never 500s), fails fast and warns once per
+            # interval when Redis is down: backend/common/redis_cache.py.
+            "BACKEND": "backend.common.redis_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CLIENT_CLASS": "backend.common.redis_cache.FailFastRedisClient",
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
                 "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
-                # Fail open: a Redis outage degrades to cache misses (the DB answers), not 500s.
-                # https://github.com/jazzband/django-redis#memcached-exceptions-behavior
-                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
-    # Failures ignored above are still reported, throttled to one warning per
-    # REDIS_WARNING_INTERVAL_SECONDS (backend/common/outage.py).
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {
@@ -147,7 +165,9 @@ else:
         }
     }
 
-DJANGO_REDIS_LOGGER = "backend.redis.ignored"  # filtered by backend/common/outage.py
+# After a Redis error, each process answers from the database / counts limits locally for this
+# long before trying Redis again.
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=5.0)
 REDIS_WARNING_INTERVAL_SECONDS = env.int("REDIS_WARNING_INTERVAL_SECONDS", default=60)
 
 # Cached task lists, details and stats (tasks/selectors.py). Writes invalidate at once;
@@ -171,8 +191,6 @@ _DEFAULT_RATES = {
     "refresh_ip": "60/1m",
 }
 RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
-# After a Redis error, count in process memory for this long before trying Redis again.
-RATE_LIMIT_REDIS_RETRY_SECONDS = env.float("RATE_LIMIT_REDIS_RETRY_SECONDS", default=5.0)
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -233,7 +251,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.common.exceptions.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttles.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttles.ApiRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -272,6 +290,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 10
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 CORS_URLS_REGEX = r"^/api/.*$"
+# Listed origins may use conditional requests and read the ETag and rate-limit headers.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "if-match", "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
 # ------------------------------------------------------------------------------
 # Static files (whitenoise)
@@ -335,14 +356,40 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Scalable Auth Dashboard <no-reply@localhost>")
 
 # ------------------------------------------------------------------------------
-# Logging: plain lines to stdout (the observability issue switches to JSON).
+# Observability (issue 6): structured logs, metrics, audit trail, error tracking.
 # ------------------------------------------------------------------------------
+from backend.observability.logging import logging_config, structlog_configure  # noqa: E402
+
+INSTALLED_APPS += ["backend.observability", "backend.audit"]
+# First, so request ids, durations and metrics cover the whole stack.
+MIDDLEWARE.insert(0, "backend.observability.middleware.RequestObservabilityMiddleware")
+
+# One JSON object per line on stdout (json), or readable lines for a terminal (console).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+structlog_configure()
+
+# /metrics: see backend/observability/exposition.py for who may scrape it.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+METRICS_PATH = "/metrics"
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+
+# Audit rows older than this are deleted by `manage.py purge_audit`.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+
+# Sentry only when configured: with SENTRY_DSN unset, sentry_sdk is never imported.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from backend.observability.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -12,7 +12,15 @@ for _name, _value in load_or_create_local_secrets().items():
     os.environ.setdefault(_name, _value)
 
 from .base import *  # noqa: E402,F403
-from .base import env  # noqa: E402
+from .base import LOG_LEVEL, env  # noqa: E402
 
 # Local http: the refresh cookie cannot be Secure unless configured otherwise.
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=False)
+
+# ------------------------------------------------------------------------------
+# Observability (issue 6): readable log lines in a terminal unless LOG_FORMAT says otherwise.
+# ------------------------------------------------------------------------------
+from backend.observability.logging import logging_config  # noqa: E402
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.support.gunicorn import served
+from tests.e2e.servers import served
 
 
 def _refresh(url: str) -> tuple[int, dict[str, str]]:

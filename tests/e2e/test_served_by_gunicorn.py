@@ -13,7 +13,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 
-from tests.support.gunicorn import served
+from tests.e2e.servers import served
 
 
 @pytest.fixture(scope="module")

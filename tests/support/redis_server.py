@@ -1,18 +1,14 @@
 """A real, private redis-server for tests that must stop Redis halfway (outage behaviour)."""
 
 import shutil
-import socket
+import signal
 import subprocess
 import time
 from pathlib import Path
 
 import redis
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.net import free_port
 
 
 class RedisServer:
@@ -44,23 +40,30 @@ class RedisServer:
                     raise RuntimeError(f"redis-server did not start on port {self.port}") from None
                 time.sleep(0.05)
 
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections are accepted by the kernel but nothing answers."""
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)  # in case it was paused
             self._process.kill()
             self._process.wait(timeout=10)
 
     def cache_settings(self, *, key_prefix: str = "outage-test") -> dict:
-        """A CACHES setting like production's (django-redis, IGNORE_EXCEPTIONS) pointing at this server."""
+        """The CACHES setting production uses (config/settings/base.py), pointing at this server."""
         return {
             "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
+                "BACKEND": "backend.common.redis_cache.ResilientRedisCache",
                 "LOCATION": self.url,
                 "KEY_PREFIX": key_prefix,
                 "OPTIONS": {
-                    "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                    "CLIENT_CLASS": "backend.common.redis_cache.FailFastRedisClient",
                     "SOCKET_CONNECT_TIMEOUT": 0.5,
                     "SOCKET_TIMEOUT": 0.5,
-                    "IGNORE_EXCEPTIONS": True,
                 },
             }
         }

@@ -46,7 +46,17 @@ def test_readyz_is_503_naming_the_cache_when_redis_is_unreachable(client):
     }
 
 
-def test_readyz_is_503_naming_the_database_when_it_refuses_connections():
+@pytest.mark.parametrize(
+    "database_env",
+    [
+        # DB_POOL_TIMEOUT: how long the pool waits for a connection before readyz reports failure.
+        {"DATABASE_URL": "postgres://postgres@127.0.0.1:9/none", "DB_POOL_TIMEOUT": "1"},
+        # MongoDB: readyz pings the server, which fails after the server-selection timeout.
+        {"DATABASE_URL": "mongodb://127.0.0.1:9/none", "MONGODB_SERVER_SELECTION_TIMEOUT_MS": "300"},
+    ],
+    ids=["postgresql", "mongodb"],
+)
+def test_readyz_is_503_naming_the_database_when_it_refuses_connections(database_env):
     # A separate process whose DATABASE_URL points at a loopback port where nothing listens.
     code = (
         "import django, json; django.setup();"
@@ -54,11 +64,7 @@ def test_readyz_is_503_naming_the_database_when_it_refuses_connections():
         "print(r.status_code, json.dumps(r.json(), sort_keys=True))"
     )
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PYTEST_XDIST_WORKER"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL="postgres://postgres@127.0.0.1:9/none",
-        DB_POOL_TIMEOUT="1",  # how long the pool waits for a connection before readyz reports failure
-    )
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", **database_env)
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
     )

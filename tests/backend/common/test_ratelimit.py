@@ -9,7 +9,9 @@ import pytest
 from backend.common.ratelimit import Rate, rate_limit_hit, rate_limit_refund
 
 
-@pytest.mark.parametrize("text", ["", "5", "0/m", "5/0m", "-1/m", "5/15 weeks", "five/m", "5/m/h"])
+@pytest.mark.parametrize(
+    "text", ["", "5", "0/m", "5/0m", "5/00m", "-1/m", "5/15 weeks", "five/m", "5/m/h", "1/32d", "1/999999999s"]
+)
 def test_malformed_rates_are_refused_with_an_example(text):
     with pytest.raises(ValueError, match="5/15m"):
         Rate.parse(text)

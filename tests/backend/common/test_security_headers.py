@@ -168,3 +168,20 @@ def test_behind_a_tls_ingress_plain_http_redirects_and_forwarded_https_gets_hsts
     assert forwarded.status_code == 200
     assert forwarded["Strict-Transport-Security"].startswith("max-age=31536000")
     assert probe.status_code == 200
+
+
+def test_a_listed_origin_may_send_conditional_headers_and_read_etags_and_limits(auth_client, user, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+
+    preflight = Client().options(
+        "/api/tasks/",
+        HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="PATCH",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type, if-match, if-none-match",
+    )
+    response = auth_client.get("/api/tasks/", HTTP_ORIGIN="https://app.example.com")
+
+    allowed = {h.strip() for h in preflight["Access-Control-Allow-Headers"].split(",")}
+    assert {"if-match", "if-none-match", "authorization"} <= allowed
+    exposed = {h.strip() for h in response["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "Retry-After", "X-RateLimit-Remaining"} <= exposed

@@ -1,6 +1,7 @@
 """Configuration: production refuses missing secrets; local generates its own once."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,16 @@ def test_argon2_is_the_first_password_hasher_outside_tests():
     from config.settings import base
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_every_environment_variable_the_settings_read_is_documented_in_env_example():
+    from django.conf import settings
+
+    sources = "\n".join(path.read_text() for path in [*(ROOT / "config").rglob("*.py")])
+    read = set(re.findall(r"""(?:env(?:\.\w+)?|\b_\w+)\(\s*["']([A-Z][A-Z0-9_]+)["']""", sources))
+    read |= set(re.findall(r"""os\.environ\.get\(\s*["']([A-Z][A-Z0-9_]+)["']""", sources))
+    read |= {f"RATE_LIMIT_{scope.upper()}" for scope in settings.RATE_LIMITS}
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+
+    assert read, "the pattern found no variables: it is broken"
+    assert read - documented == set()

@@ -12,16 +12,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/api/auth/login/"
 
 
-@pytest.fixture
-def rates(settings):
-    """Set some scopes' rates for one test: ``rates(login_ip="2/1m")``."""
-
-    def set_rates(**scopes: str) -> None:
-        settings.RATE_LIMITS = {**settings.RATE_LIMITS, **scopes}
-
-    return set_rates
-
-
 def _login(client: APIClient, email: str, password: str, **extra):
     return client.post(LOGIN, {"email": email, "password": password}, format="json", **extra)
 
@@ -225,3 +215,46 @@ def test_parallel_logins_for_one_email_get_at_most_the_limit_of_attempts(rates, 
         statuses = list(pool.map(attempt, range(20)))
 
     assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+@pytest.mark.parametrize("credentials", [{}, {"HTTP_AUTHORIZATION": "Bearer forged.token.value"}])
+def test_calls_refused_for_missing_or_bad_credentials_count_against_the_anonymous_limit(rates, credentials):
+    rates(anon="2/1m")
+    client = APIClient(REMOTE_ADDR="198.51.100.70", **credentials)
+
+    statuses = [client.get("/api/tasks/").status_code for _ in range(3)]
+
+    assert statuses == [401, 401, 429]
+
+
+def test_an_ipv6_client_is_limited_by_its_64_prefix(rates):
+    rates(login_ip="1/1m")
+
+    first = _login(APIClient(REMOTE_ADDR="2001:db8:1:2::1"), "x@example.com", "wrong")
+    same_prefix = _login(APIClient(REMOTE_ADDR="2001:db8:1:2:ffff::9"), "x@example.com", "wrong")
+    other_prefix = _login(APIClient(REMOTE_ADDR="2001:db8:1:3::1"), "x@example.com", "wrong")
+
+    assert (first.status_code, same_prefix.status_code, other_prefix.status_code) == (401, 429, 401)
+
+
+def test_a_forwarded_address_with_a_port_is_still_the_clients_own_bucket(rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    rates(login_ip="1/1m")
+    gateway = APIClient(REMOTE_ADDR="10.0.0.2")
+
+    first = _login(gateway, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.9:51000")
+    same = _login(gateway, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.9:52000")
+    other = _login(gateway, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR="[2001:db8::5]:443")
+
+    assert (first.status_code, same.status_code, other.status_code) == (401, 429, 401)
+
+
+def test_variant_spellings_of_an_email_share_its_failed_login_bucket(rates, user):
+    rates(login_email="1/15m", login_ip="100/1m")
+    local, domain = user.email.split("@")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in local) + "@" + domain
+
+    first = _login(APIClient(), f"  {user.email.upper()} ", "wrong")
+    variant = _login(APIClient(), fullwidth, "wrong")
+
+    assert (first.status_code, variant.status_code) == (401, 429)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from backend.tasks.models import Task
 from tests.backend.tasks.helpers import detail_url, make_task, snapshot
+from tests.dbvendor import as_stored
 from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +166,7 @@ def test_patch_with_no_changes_does_not_touch_updated_at(auth_client, user):
 
 def test_patch_to_done_sets_completed_at(auth_client, user):
     task = TaskFactory(owner=user, status="in_progress")
-    before = timezone.now()
+    before = as_stored(timezone.now())
 
     response = auth_client.patch(detail_url(task.id), {"status": "done"}, format="json")
 

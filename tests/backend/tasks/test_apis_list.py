@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from backend.tasks.models import Task
 from tests.backend.tasks.helpers import BULK_URL, LIST_URL, STATS_URL, detail_url, ids, make_task
+from tests.dbvendor import as_stored
 from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +215,7 @@ def test_create_ignores_read_only_and_unknown_fields(auth_client, user, other_us
 
 
 def test_create_as_done_sets_completed_at(auth_client):
-    before = timezone.now()
+    before = as_stored(timezone.now())
 
     response = auth_client.post(LIST_URL, {"title": "x", "status": "done"}, format="json")
 

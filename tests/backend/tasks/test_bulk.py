@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from backend.tasks.models import Task
 from tests.backend.tasks.helpers import BULK_URL, snapshot
+from tests.dbvendor import as_stored
 from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,11 +129,11 @@ def test_only_others_ids_is_200_with_zero(auth_client, other_user):
 
 
 def test_complete_marks_done_and_sets_completed_at_only_where_it_changes(auth_client, user):
-    earlier = timezone.now() - timedelta(days=4)
+    earlier = as_stored(timezone.now() - timedelta(days=4))
     todo, in_progress = TaskFactory(owner=user, status="todo"), TaskFactory(owner=user, status="in_progress")
     already_done = TaskFactory(owner=user, status="done", completed_at=earlier)
     untouched = TaskFactory(owner=user, status="todo")
-    before = timezone.now()
+    before = as_stored(timezone.now())
 
     response = _bulk(auth_client, ids=_ids(todo, in_progress, already_done), action="complete")
 

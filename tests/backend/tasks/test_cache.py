@@ -328,3 +328,96 @@ def test_with_redis_stopped_api_limits_still_apply_per_process(throwaway_redis, 
     statuses = [client.get(LIST).status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_cannot_reach_redis_says_its_invalidation_was_lost(throwaway_redis, user, caplog):
+    client, _ = signed_in_client(user)
+    client.get(LIST)
+    throwaway_redis.stop()
+
+    with caplog.at_level(logging.WARNING):
+        task_create(owner=user, title="written during the outage")
+
+    assert any("could not invalidate cached tasks reads" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.django_db
+def test_an_unreadable_cache_entry_is_a_miss_not_a_500(throwaway_redis, auth_client, user):
+    from django_redis import get_redis_connection
+
+    TaskFactory(owner=user, title="real")
+    auth_client.get(LIST)
+    raw = get_redis_connection("default")
+    entries = [key for key in raw.keys("*tasks:v1:*") if not key.endswith(b":version")]
+    assert entries
+    for key in entries:
+        raw.set(key, b"\x80\x05not a pickle")  # e.g. written by another release
+
+    response = auth_client.get(LIST)
+
+    assert response.status_code == 200
+    assert _titles(response) == ["real"]
+
+
+@pytest.mark.django_db
+def test_while_the_breaker_is_open_the_cache_does_not_touch_redis(throwaway_redis, user):
+    from django_redis import get_redis_connection
+
+    from backend.common.outage import redis_breaker
+
+    raw = get_redis_connection("default")
+    cache.set("probe", "before")
+    redis_breaker.trip()
+
+    assert cache.get("probe") is None  # a miss, although Redis has it
+    cache.set("written-while-open", 1)
+    assert raw.keys("*written-while-open*") == []
+    redis_breaker.reset()
+    assert cache.get("probe") == "before"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_hung_requests_still_succeed_from_the_database(throwaway_redis, user):
+    client, _ = signed_in_client(user)
+    task_create(owner=user, title="t")
+    client.get(LIST)
+    throwaway_redis.pause()  # accepts connections, never answers: every call would wait the socket timeout
+
+    responses = [client.get(LIST) for _ in range(3)] + [client.get(STATS)]
+
+    assert [r.status_code for r in responses] == [200, 200, 200, 200]
+    assert _titles(responses[0]) == ["t"]
+
+
+@pytest.mark.django_db
+def test_a_412_carries_the_current_etag(auth_client, user):
+    task = TaskFactory(owner=user)
+    url = f"{LIST}{task.id}/"
+
+    response = auth_client.patch(url, {"title": "x"}, format="json", HTTP_IF_MATCH='"stale"')
+
+    assert response.status_code == 412
+    assert response["ETag"] == auth_client.get(url)["ETag"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_body_rendered_before_a_concurrent_write_is_never_served_after_it(user):
+    """The reader takes the owner's version before it reads the database, so a body built from data older
+    than a write can only be stored under the version that write retired."""
+    from backend.common.response_cache import render_json
+    from backend.tasks.selectors import TASK_READS
+
+    task = task_create(owner=user, title="old")
+
+    def render_while_a_write_commits():
+        body = render_json({"title": "old"})  # read from the database before the write below
+        task_update(task=task, data={"title": "new"})  # commits and invalidates mid-read
+        return body
+
+    TASK_READS.get_or_render(owner_id=user.pk, kind="probe", parts=["x"], render=render_while_a_write_commits)
+    after = TASK_READS.get_or_render(
+        owner_id=user.pk, kind="probe", parts=["x"], render=lambda: render_json({"title": "new"})
+    )
+
+    assert after.body == b'{"title":"new"}'

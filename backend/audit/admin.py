@@ -1,0 +1,41 @@
+"""The audit trail for operators: read-only, filterable by event and user."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "event", "user", "email", "ip_address", "session_id", "actor"]
+    list_filter = ["event", ("user", admin.RelatedOnlyFieldListFilter), "occurred_at"]
+    search_fields = ["user__email", "email", "ip_address", "request_id"]
+    list_select_related = ["user", "actor"]
+    date_hierarchy = "occurred_at"
+    ordering = ["-occurred_at"]
+    show_full_result_count = False  # no COUNT(*) over a large table on every page
+    fields = (
+        "id",
+        "occurred_at",
+        "event",
+        "user",
+        "actor",
+        "email",
+        "ip_address",
+        "user_agent",
+        "session_id",
+        "request_id",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # purge_audit deletes rows past the retention period

@@ -1,0 +1,93 @@
+"""Recording and purging audit events.
+
+``audit_record`` writes the row, logs the same event as a structured line, and counts it
+in ``auth_events_total``. Inside a transaction call ``audit_on_commit`` instead, so an
+event is recorded only if what it reports was committed.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.batching import queryset_delete_in_batches
+from backend.common.request_context import request_current, request_user_id
+from backend.common.request_meta import client_ip, user_agent
+from backend.observability.metrics import auth_events
+
+from .models import AuditEvent
+
+logger = structlog.stdlib.get_logger("backend.audit")
+
+USER_AGENT_MAX = AuditEvent._meta.get_field("user_agent").max_length or 512
+EMAIL_MAX = AuditEvent._meta.get_field("email").max_length or 254
+
+
+def _id(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+def audit_record(
+    *,
+    event: str,
+    user_id: uuid.UUID | str | None = None,
+    session_id: uuid.UUID | str | None = None,
+    email: str = "",
+) -> AuditEvent | None:
+    """Record one event about ``user_id`` (if known); IP, user agent and actor come from the
+    request being served. Never raises: a failed audit write is logged, not a failed request."""
+    auth_events.labels(event=event).inc()
+    request = request_current()
+    row = AuditEvent(
+        event=event,
+        user_id=user_id or None,
+        actor_id=request_user_id(request),
+        email=(email or "")[:EMAIL_MAX],
+        session_id=session_id or None,
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request)[:USER_AGENT_MAX] if request is not None else "",
+        request_id=getattr(request, "request_id", ""),
+    )
+    logger.info(
+        "audit",
+        audit_event=event,
+        subject_user_id=_id(user_id),
+        session_id=_id(session_id),
+        ip_address=row.ip_address,
+    )
+    try:
+        row.full_clean(exclude=["user", "actor"])  # ids we were given; skip two lookups
+        row.save()
+    except Exception:
+        logger.exception("audit_write_failed", audit_event=event)
+        return None
+    return row
+
+
+def audit_on_commit(
+    *,
+    event: str,
+    user_id: uuid.UUID | str | None = None,
+    session_id: uuid.UUID | str | None = None,
+    email: str = "",
+) -> None:
+    """``audit_record`` once the current transaction commits (at once outside one)."""
+    transaction.on_commit(
+        partial(audit_record, event=event, user_id=user_id, session_id=session_id, email=email), robust=True
+    )
+
+
+def audit_purge(
+    *, now: datetime | None = None, batch_size: int = 5000, on_batch: Callable[[int], None] | None = None
+) -> int:
+    """Delete events older than AUDIT_RETENTION_DAYS, in batches. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    return queryset_delete_in_batches(
+        AuditEvent.objects.filter(occurred_at__lt=cutoff), batch_size=batch_size, on_batch=on_batch
+    )

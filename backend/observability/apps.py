@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class ObservabilityConfig(AppConfig):
+    name = "backend.observability"
+    label = "observability"
+    verbose_name = "Observability"
+
+    def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
+        from backend.common.signals import cache_lookup, rate_limit_rejected
+
+        from . import metrics
+
+        rate_limit_rejected.connect(metrics.on_rate_limit_rejected, dispatch_uid="metrics.rate_limit")
+        cache_lookup.connect(metrics.on_cache_lookup, dispatch_uid="metrics.cache_lookup")
+        connection_created.connect(metrics.on_connection_created, dispatch_uid="metrics.db_queries")
+        # Connections opened before this ran (e.g. by an earlier app's ready()) count too.
+        for connection in connections.all(initialized_only=True):
+            metrics.on_connection_created(sender=None, connection=connection)

@@ -1,0 +1,41 @@
+"""gunicorn-side observability: JSON logs and prometheus_client multiprocess mode.
+
+Loaded by config/gunicorn.conf.py in the master, before Django: it imports no Django.
+https://prometheus.github.io/client_python/multiprocess/
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir_ensure() -> str:
+    """The metrics directory shared by all workers; a fresh temp dir when none is configured.
+
+    Set in the master's environment before the workers fork, so they all inherit it and
+    prometheus_client writes each worker's values into a file there.
+    """
+    path = os.environ.get(MULTIPROC_ENV, "").strip()
+    if not path:
+        path = tempfile.mkdtemp(prefix="prometheus-multiproc-")
+        os.environ[MULTIPROC_ENV] = path
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def multiprocess_dir_clear(path: str) -> int:
+    """Delete the value files of an earlier run (stale totals, dead pids). Returns how many."""
+    removed = 0
+    for file in Path(path).glob("*.db"):
+        file.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def worker_exited(pid: int) -> None:
+    """gunicorn ``child_exit``: drop a dead worker's live gauges (its counters keep counting)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)

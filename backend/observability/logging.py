@@ -1,0 +1,178 @@
+"""Structured logging: one JSON object per line on stdout (or readable lines for a terminal).
+
+Used by Django's LOGGING (config/settings) and by gunicorn's ``logconfig_dict``
+(config/gunicorn.conf.py), so app and server lines share one shape. Imports nothing
+from Django: gunicorn's master process loads it before any app code.
+
+Every line passes ``redact_secrets``: values under secret-looking keys and anything
+shaped like a JWT are replaced, so a token, password, cookie or Authorization header
+that reaches a log call by mistake still never reaches the log.
+https://www.structlog.org/en/stable/standard-library.html#rendering-using-structlog-based-formatters-within-logging
+"""
+
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+LOG_FORMATS = ("json", "console")
+REDACTED = "[REDACTED]"
+
+# Lower-cased key fragments whose values are never logged.
+_SECRET_KEY_PARTS = ("password", "passwd", "secret", "token", "authorization", "cookie", "jwt", "refresh", "access")
+# header.payload.signature: any JWT, wherever it appears in a string.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+
+
+def _is_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return any(part in lowered for part in _SECRET_KEY_PARTS)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _BEARER.sub(r"\1 " + REDACTED, _JWT.sub(REDACTED, value))
+    if isinstance(value, Mapping):
+        return {k: REDACTED if _is_secret_key(str(k)) else _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def redact_secrets(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: blank secret-named fields and JWT/bearer-shaped strings."""
+    for key, value in list(event_dict.items()):
+        if key.startswith("_"):
+            continue  # structlog internals (_record, _from_structlog)
+        event_dict[key] = REDACTED if _is_secret_key(key) else _scrub(value)
+    return event_dict
+
+
+def add_request_user(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Add ``user_id`` of the request being served, once it is known (never authenticates)."""
+    if "user_id" not in event_dict and "django" in sys.modules:
+        from backend.common.request_context import request_user_id
+
+        try:
+            user_id = request_user_id()
+        except Exception:
+            user_id = None
+        if user_id:
+            event_dict["user_id"] = user_id
+    return event_dict
+
+
+def gunicorn_access_fields(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Turn gunicorn's access-log record (its atoms dict) into named fields, without the query string."""
+    atoms = event_dict.pop("positional_args", None)  # every foreign record's args (pass_foreign_args)
+    record = event_dict.get("_record")
+    if record is None or record.name != "gunicorn.access" or not isinstance(atoms, Mapping):
+        return event_dict
+    request_id = atoms.get("{x-request-id}o", "-")
+    event_dict.update(
+        event="http_access",
+        method=atoms.get("m"),
+        path=atoms.get("U"),
+        status=_int_or_none(atoms.get("s")),
+        duration_ms=round((_int_or_none(atoms.get("D")) or 0) / 1000, 3),
+        bytes=_int_or_none(atoms.get("B")),
+        remote_addr=atoms.get("h"),
+        user_agent=atoms.get("a"),
+        request_id=None if request_id == "-" else request_id,
+        pid=record.process,
+    )
+    return event_dict
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_request_user,
+    ]
+
+
+def _renderer(log_format: str) -> Any:
+    if log_format == "console":
+        return structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    return structlog.processors.JSONRenderer(sort_keys=False)
+
+
+def formatter_config(log_format: str) -> dict[str, Any]:
+    """A logging ``formatters`` entry rendering stdlib and structlog records alike."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+    return {
+        "()": structlog.stdlib.ProcessorFormatter,
+        "foreign_pre_chain": [
+            *_shared_processors(),
+            # Not "request": its repr carries the query string. Django's request loggers add it.
+            structlog.stdlib.ExtraAdder(allow=["status_code"]),
+            gunicorn_access_fields,
+        ],
+        "pass_foreign_args": True,
+        "processors": [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            _renderer(log_format),
+        ],
+    }
+
+
+def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
+    """Django's LOGGING: everything to stdout through one structlog formatter."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"structured": formatter_config(log_format)},
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "formatter": "structured", "stream": "ext://sys.stdout"}
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+    }
+
+
+def gunicorn_logging_config(*, log_format: str, level: str) -> dict[str, Any]:
+    """gunicorn's ``logconfig_dict``: its error and access logs in the same shape as the app's."""
+    config = logging_config(log_format=log_format, level=level.upper())
+    config["loggers"] = {
+        "gunicorn.error": {"handlers": ["stdout"], "level": level.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    }
+    return config
+
+
+def structlog_configure() -> None:
+    """Route structlog loggers through the stdlib handlers configured above."""
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_shared_processors(),
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def get_logger(name: str) -> Any:
+    return structlog.stdlib.get_logger(name)

@@ -1,0 +1,80 @@
+"""Prometheus metrics of the app, and the receivers that feed them.
+
+Names and labels are an interface: the alerts and the dashboard in
+k8s/components/monitoring query them, and a test checks every name they use exists.
+Under gunicorn the values live in PROMETHEUS_MULTIPROC_DIR, one file per worker, and
+/metrics sums them (prometheus_client multiprocess mode):
+https://prometheus.github.io/client_python/multiprocess/
+"""
+
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from prometheus_client import Counter, Histogram, disable_created_metrics
+
+# No `*_created` series: they double what a scrape carries and nothing here queries them.
+disable_created_metrics()
+
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+http_requests = Counter(
+    "http_requests", "HTTP requests answered, by view, method and status.", ["view", "method", "status"]
+)
+http_request_duration = Histogram(
+    "http_request_duration_seconds",
+    "Time from the first middleware to the response, by view, method and status.",
+    ["view", "method", "status"],
+    buckets=LATENCY_BUCKETS,
+)
+db_queries = Counter("db_queries", "Database queries executed, by connection alias and vendor.", ["alias", "vendor"])
+db_query_errors = Counter("db_query_errors", "Database queries that raised, by alias and vendor.", ["alias", "vendor"])
+cache_lookups = Counter("cache_lookups", "Cached reads, by namespace and result (hit, miss).", ["namespace", "result"])
+auth_events = Counter("auth_events", "Audited authentication events, by event (see backend.audit).", ["event"])
+auth_sessions_revoked = Counter("auth_sessions_revoked", "Sessions revoked, for any reason.")
+rate_limit_rejections = Counter("rate_limit_rejections", "Requests refused by a rate limit, by scope.", ["scope"])
+
+
+def request_observe(*, view: str, method: str, status: int, seconds: float) -> None:
+    labels = {"view": view, "method": method if method in HTTP_METHODS else "OTHER", "status": str(status)}
+    http_requests.labels(**labels).inc()
+    http_request_duration.labels(**labels).observe(seconds)
+
+
+def auth_events_init(events: list[str]) -> None:
+    """Create each event's series at 0, so rate() and alerts work before the first occurrence."""
+    for event in events:
+        auth_events.labels(event=event)
+
+
+# ------------------------------------------------------------------------------
+# Receivers (connected in ObservabilityConfig.ready)
+# ------------------------------------------------------------------------------
+def on_rate_limit_rejected(sender: Any, *, scope: str, **kwargs: Any) -> None:
+    rate_limit_rejections.labels(scope=scope).inc()
+
+
+def on_cache_lookup(sender: Any, *, namespace: str, hit: bool, **kwargs: Any) -> None:
+    cache_lookups.labels(namespace=namespace, result="hit" if hit else "miss").inc()
+
+
+def on_connection_created(sender: Any, *, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """Count every query of this connection, whatever the database backend.
+
+    Inserted first, so a caller's own ``connection.execute_wrapper()`` (which pops the last
+    wrapper on exit) still removes its own. Installed once per connection wrapper.
+    """
+    if _count_query not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, _count_query)
+        db_query_errors.labels(alias=connection.alias, vendor=connection.vendor)  # the series exists at 0
+
+
+def _count_query(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    connection = context["connection"]
+    labels = {"alias": connection.alias, "vendor": connection.vendor}
+    db_queries.labels(**labels).inc()
+    try:
+        return execute(sql, params, many, context)
+    except Exception:
+        db_query_errors.labels(**labels).inc()
+        raise

@@ -1,0 +1,77 @@
+"""Request id, one structured log line and the metrics of every request; and /metrics.
+
+First in MIDDLEWARE, so the duration covers the whole stack and every line logged
+while serving a request carries its ``request_id`` (and ``user_id`` once known).
+"""
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+import structlog
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from backend.common.request_context import request_activate, request_deactivate, request_user_id
+
+from . import metrics
+from .exposition import metrics_response
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# What a caller's id may look like; anything else (too long, odd characters) is replaced,
+# so a hostile header can't forge log structure or bloat every line.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+logger = structlog.stdlib.get_logger("backend.request")
+
+
+def request_id_from(request: HttpRequest) -> str:
+    """The caller's X-Request-ID if it is well-formed, else a new one."""
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def _view_label(request: HttpRequest) -> str:
+    # A bounded set: URL names (or the view's dotted path), never raw paths.
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "<unresolved>"  # static files, or no URL pattern matched
+    return match.view_name or match._func_path
+
+
+class RequestObservabilityMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == settings.METRICS_PATH:
+            return metrics_response(request)
+
+        request_id = request_id_from(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        context = request_activate(request)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            seconds = time.perf_counter() - started
+            response[REQUEST_ID_HEADER] = request_id
+            view = _view_label(request)
+            status = response.status_code
+            metrics.request_observe(view=view, method=request.method or "", status=status, seconds=seconds)
+            log = logger.error if response.status_code >= 500 else logger.info
+            log(
+                "request",
+                method=request.method,
+                path=request.path,
+                view=view,
+                status=response.status_code,
+                duration_ms=round(seconds * 1000, 3),
+                user_id=request_user_id(request),
+            )
+            return response
+        finally:
+            structlog.contextvars.clear_contextvars()
+            request_deactivate(context)

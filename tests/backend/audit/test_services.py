@@ -1,0 +1,219 @@
+"""Every auth event leaves one audit row (and one log line), with who, from where and which session."""
+
+import re
+
+import pytest
+from django.core import mail
+from rest_framework.test import APIClient
+
+from backend.accounts.models import AuthSession
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_record
+from backend.common.background import wait_for_background_jobs
+from tests.backend.accounts.helpers import login
+from tests.conftest import signed_in_client
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+# Real commits: audit rows are written in transaction.on_commit, inside the request.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+UA = {"HTTP_USER_AGENT": "AuditBrowser/1.0"}
+
+
+def _events(**filters) -> list[tuple]:
+    return list(
+        AuditEvent.objects.filter(**filters)
+        .order_by("occurred_at", "event")
+        .values_list("event", "user_id", "session_id")
+    )
+
+
+def test_a_failed_login_with_an_unknown_email_records_the_email_and_no_user(api_client):
+    response = login(api_client, "Nobody@Example.com", "whatever-password", **UA)
+
+    assert response.status_code == 401
+    [row] = AuditEvent.objects.all()
+    assert (row.event, row.user_id, row.email) == ("login_failed", None, "nobody@example.com")
+    assert (row.ip_address, row.user_agent, row.session_id) == ("127.0.0.1", "AuditBrowser/1.0", None)
+    assert re.fullmatch(r"[0-9a-f]{32}", row.request_id)
+
+
+def test_a_failed_login_with_a_wrong_password_records_the_account(api_client, user):
+    response = login(api_client, user.email, "wrong-password", **UA)
+
+    assert response.status_code == 401
+    assert _events() == [("login_failed", user.pk, None)]
+
+
+def test_a_successful_login_records_the_new_session(api_client, user):
+    response = login(api_client, user.email, **UA, HTTP_X_REQUEST_ID="login-req-1")
+
+    assert response.status_code == 200
+    session = AuthSession.objects.get(user=user)
+    [row] = AuditEvent.objects.all()
+    assert (row.event, row.user_id, row.session_id) == ("login_succeeded", user.pk, session.pk)
+    assert (row.ip_address, row.user_agent, row.request_id) == ("127.0.0.1", "AuditBrowser/1.0", "login-req-1")
+
+
+def test_registering_records_the_registration_and_its_sign_in(api_client):
+    response = api_client.post(
+        "/api/auth/register/", {"email": "new@example.com", "password": "a-Fresh-passphrase-7"}, format="json", **UA
+    )
+
+    assert response.status_code == 201
+    session = AuthSession.objects.get()
+    assert sorted(_events()) == sorted(
+        [("login_succeeded", session.user_id, session.pk), ("register", session.user_id, session.pk)]
+    )
+
+
+def test_a_failed_registration_records_nothing(api_client, user):
+    response = api_client.post("/api/auth/register/", {"email": user.email, "password": "x"}, format="json")
+
+    assert response.status_code == 400
+    assert _events() == []
+
+
+def test_reusing_a_rotated_refresh_token_records_the_reuse(api_client, user):
+    first = login(api_client, user.email)
+    old_refresh = first.cookies["sad_refresh"].value
+    assert api_client.post("/api/auth/refresh/", {}, format="json").status_code == 200
+
+    replay = api_client.post("/api/auth/refresh/", {"refresh": old_refresh}, format="json")
+
+    assert replay.status_code == 401
+    session = AuthSession.objects.get(user=user)
+    assert _events(event="refresh_reused") == [("refresh_reused", user.pk, session.pk)]
+
+
+def test_a_plain_refresh_records_nothing(api_client, user):
+    login(api_client, user.email)
+    AuditEvent.objects.all().delete()
+
+    assert api_client.post("/api/auth/refresh/", {}, format="json").status_code == 200
+    assert _events() == []
+
+
+def test_logout_records_the_session_once(api_client, user):
+    login(api_client, user.email)
+    session = AuthSession.objects.get(user=user)
+
+    assert api_client.post("/api/auth/logout/", {}, format="json").status_code == 204
+    assert api_client.post("/api/auth/logout/", {}, format="json").status_code == 204  # nothing left to end
+
+    assert _events(event="logout") == [("logout", user.pk, session.pk)]
+
+
+def test_logout_everywhere_records_one_event(user):
+    client, _ = signed_in_client(user)
+    signed_in_client(user)
+
+    assert client.post("/api/auth/logout-all/").status_code == 204
+
+    assert _events(event="logout_all") == [("logout_all", user.pk, None)]
+    assert _events(event__in=["logout", "session_revoked"]) == []
+
+
+def test_a_password_change_records_one_event_naming_the_kept_session(user):
+    client, issued = signed_in_client(user)
+
+    response = client.post(
+        "/api/auth/password/",
+        {"current_password": DEFAULT_PASSWORD, "new_password": "a-Brand-new-passphrase-5"},
+        format="json",
+    )
+
+    assert response.status_code == 204
+    assert _events(event__in=["password_changed", "logout_all"]) == [("password_changed", user.pk, issued.session.pk)]
+
+
+def test_a_wrong_current_password_records_no_change(user):
+    client, _ = signed_in_client(user)
+
+    response = client.post(
+        "/api/auth/password/", {"current_password": "nope", "new_password": "a-Brand-new-passphrase-5"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert _events(event="password_changed") == []
+
+
+def test_a_password_reset_records_one_event(api_client):
+    user = UserFactory(email="reset-audit@example.com")
+    api_client.post("/api/auth/password-reset/", {"email": user.email}, format="json")
+    wait_for_background_jobs()
+    uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", mail.outbox[0].body).groups()
+
+    response = api_client.post(
+        "/api/auth/password-reset/confirm/",
+        {"uid": uid, "token": token, "new_password": "a-Reset-passphrase-3"},
+        format="json",
+    )
+
+    assert response.status_code == 204
+    assert _events() == [("password_reset", user.pk, None)]
+
+
+def test_revoking_one_of_my_sessions_records_it(user):
+    client, _ = signed_in_client(user)
+    _, other = signed_in_client(user)
+
+    assert client.delete(f"/api/auth/sessions/{other.session.pk}/").status_code == 204
+
+    assert _events(event="session_revoked") == [("session_revoked", user.pk, other.session.pk)]
+
+
+def test_an_admin_revoking_sessions_is_recorded_with_the_admin_as_actor(admin_client):
+    target = UserFactory()
+    _, issued = signed_in_client(target)
+    admin = AuditEvent._meta.get_field("actor").related_model.objects.get(email="root@example.com")
+
+    admin_client.post(
+        "/admin/accounts/authsession/",
+        {"action": "revoke_sessions", "_selected_action": [str(issued.session.pk)]},
+    )
+    admin_client.post("/admin/accounts/user/", {"action": "revoke_all_sessions", "_selected_action": [str(target.pk)]})
+
+    rows = AuditEvent.objects.filter(event="admin_sessions_revoked").order_by("occurred_at")
+    assert [(r.user_id, r.session_id, r.actor_id) for r in rows] == [
+        (target.pk, issued.session.pk, admin.pk),
+        (target.pk, None, admin.pk),
+    ]
+
+
+def test_each_event_is_also_a_structured_log_line(api_client, user, caplog):
+    login(api_client, user.email, "wrong-password")
+
+    [entry] = [record.msg for record in caplog.records if record.name == "backend.audit"]
+    assert entry["event"] == "audit"
+    assert entry["audit_event"] == "login_failed"
+    assert entry["subject_user_id"] == str(user.pk)
+    assert entry["ip_address"] == "127.0.0.1"
+    assert "email" not in entry  # what was typed stays in the database, not in log pipelines
+
+
+def test_a_failing_audit_write_is_logged_and_never_fails_the_request(api_client, user, monkeypatch, caplog):
+    def broken_save(self, *args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(AuditEvent, "save", broken_save)
+
+    response = login(api_client, user.email, "wrong-password")
+
+    assert response.status_code == 401
+    failures = [r for r in caplog.records if r.name == "backend.audit" and r.msg["event"] == "audit_write_failed"]
+    assert len(failures) == 1
+
+
+def test_outside_a_request_no_ip_user_agent_or_actor_is_recorded(user):
+    row = audit_record(event=AuditEvent.Event.LOGOUT_ALL, user_id=user.pk)
+
+    assert row is not None
+    assert (row.ip_address, row.user_agent, row.actor_id, row.request_id) == (None, "", None, "")
+
+
+def test_an_api_client_signed_in_elsewhere_does_not_leak_into_rows(user):
+    client = APIClient()
+    response = login(client, user.email)
+    assert response.status_code == 200
+    assert AuditEvent.objects.get().actor_id is None  # login requests are anonymous

@@ -1,0 +1,110 @@
+"""Request ids round-trip, and every request is logged as one structured line."""
+
+import re
+
+import pytest
+
+from tests.backend.accounts.helpers import login
+
+pytestmark = pytest.mark.django_db
+
+GENERATED = re.compile(r"[0-9a-f]{32}")
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "x" * 129,  # too long
+        "has space",
+        'quote"injection',
+        "new\nline",
+        "ünïcode",
+        "",
+    ],
+)
+def test_a_malformed_request_id_is_replaced_by_a_generated_one(client, bad_id):
+    response = client.get("/healthz", HTTP_X_REQUEST_ID=bad_id)
+
+    assert response.status_code == 200
+    assert GENERATED.fullmatch(response["X-Request-ID"])
+    assert response["X-Request-ID"] != bad_id
+
+
+def test_a_missing_request_id_is_generated_and_differs_per_request(client):
+    first = client.get("/healthz")["X-Request-ID"]
+    second = client.get("/healthz")["X-Request-ID"]
+
+    assert GENERATED.fullmatch(first)
+    assert GENERATED.fullmatch(second)
+    assert first != second
+
+
+def test_a_well_formed_request_id_is_echoed_back(client):
+    response = client.get("/api/nothing-here", HTTP_X_REQUEST_ID="edge-1234.abc:7_Z")
+
+    assert response.status_code == 404
+    assert response["X-Request-ID"] == "edge-1234.abc:7_Z"
+
+
+def test_the_request_line_is_json_with_id_method_path_status_and_duration(client, json_logs):
+    client.get("/api/tasks/?secret=1", HTTP_X_REQUEST_ID="req-line-1")
+
+    [line] = [line for line in json_logs() if line["event"] == "request"]
+    assert line["request_id"] == "req-line-1"
+    assert line["method"] == "GET"
+    assert line["path"] == "/api/tasks/"  # never the query string
+    assert line["status"] == 401
+    assert line["view"] == "task-list"
+    assert line["user_id"] is None
+    assert line["level"] == "info"
+    assert line["logger"] == "backend.request"
+    assert isinstance(line["duration_ms"], float)
+    assert line["duration_ms"] >= 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", line["timestamp"])
+
+
+@pytest.mark.django_db(transaction=True)  # on_commit runs inside the request, as in production
+def test_every_line_of_a_request_carries_its_id_and_the_user_once_known(user, api_client, json_logs):
+    response = login(api_client, user.email, HTTP_X_REQUEST_ID="req-login-1")
+    assert response.status_code == 200
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+
+    api_client.get("/api/auth/me/", HTTP_X_REQUEST_ID="req-me-1")
+
+    login_lines = [line for line in json_logs() if line.get("request_id") == "req-login-1"]
+    assert [line["event"] for line in login_lines] == ["audit", "request"]
+    assert login_lines[0]["audit_event"] == "login_succeeded"
+    assert login_lines[0]["subject_user_id"] == str(user.pk)
+    me_lines = [line for line in json_logs() if line.get("request_id") == "req-me-1"]
+    assert [line["event"] for line in me_lines] == ["request"]
+    assert me_lines[0]["user_id"] == str(user.pk)
+    assert me_lines[0]["status"] == 200
+
+
+def test_a_server_error_is_logged_at_error_level_with_its_request_id(client, json_logs, monkeypatch):
+    from backend.common import health
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(health, "_database_ok", broken)
+    client.raise_request_exception = False
+
+    response = client.get("/readyz", HTTP_X_REQUEST_ID="req-boom")
+
+    assert response.status_code == 500
+    lines = [line for line in json_logs() if line.get("request_id") == "req-boom"]
+    request_line = next(line for line in lines if line["event"] == "request")
+    assert (request_line["level"], request_line["status"]) == ("error", 500)
+    traceback_line = next(line for line in lines if line["logger"] == "django.request")
+    assert "RuntimeError: boom" in traceback_line["exception"]
+    assert response["X-Request-ID"] == "req-boom"
+
+
+def test_the_console_format_renders_readable_lines():
+    from backend.observability.logging import formatter_config, logging_config
+
+    assert "ConsoleRenderer" in repr(formatter_config("console")["processors"][-1])
+    assert logging_config(log_format="console", level="INFO")["root"]["handlers"] == ["stdout"]
+    with pytest.raises(ValueError, match="LOG_FORMAT must be one of json, console"):
+        formatter_config("xml")

@@ -1,0 +1,138 @@
+"""Real gunicorn, two workers: /metrics totals add up across workers, and every line is JSON.
+
+The metrics directory starts with a stale file from an "earlier run", which the
+on_starting hook must clear, or the totals (and the scrape) would be wrong.
+"""
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.e2e.servers import ROOT, free_port, gunicorn_running, local_env
+from tests.e2e.test_served_by_gunicorn import Browser
+
+COUNTED_PATH = "/api/e2e-counted"  # a JSON 404 from api_not_found: a view only this test calls
+COUNTED_VIEW = "backend.common.exceptions.api_not_found"
+BATCH = 20
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("observed")
+    metrics_dir = tmp / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_999999.db").write_bytes(b"stale values of a previous run")
+    port = free_port()
+    env = local_env(
+        tmp,
+        port,
+        LOG_FORMAT="json",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        CACHE_KEY_PREFIX=f"e2e-obs-{port}",
+    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    stdout, stderr = tmp / "stdout.log", tmp / "stderr.log"
+    with gunicorn_running(env=env, port=port, stdout=stdout, stderr=stderr, args=("--workers", "2")) as url:
+        yield url, stdout, stderr, metrics_dir
+
+
+def _json_lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _get(url: str, request_id: str) -> int:
+    request = urllib.request.Request(url, headers={"X-Request-ID": request_id})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _samples(text: str, name: str, **labels: str) -> float:
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+def test_totals_in_metrics_equal_the_requests_made_across_two_workers(server):
+    url, stdout, _, metrics_dir = server
+    assert not (metrics_dir / "counter_999999.db").exists()  # cleared at start
+    sent = 0
+    pids: set[int] = set()
+    # Concurrent batches until both workers have served some (bounded: 10 batches).
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for batch in range(10):
+            ids = [f"count-{batch}-{i}" for i in range(BATCH)]
+            statuses = list(pool.map(lambda rid: _get(url + COUNTED_PATH, rid), ids))
+            assert statuses == [404] * BATCH
+            sent += BATCH
+            time.sleep(0.2)  # access lines are written after each response
+            pids = {
+                line["pid"]
+                for line in _json_lines(stdout)
+                if line.get("event") == "http_access" and line.get("path") == COUNTED_PATH
+            }
+            if len(pids) >= 2:
+                break
+    assert len(pids) == 2, "both workers served requests"
+
+    scrape = urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()  # noqa: S310
+
+    labels = {"view": COUNTED_VIEW, "method": "GET", "status": "404"}
+    assert _samples(scrape, "http_requests_total", **labels) == sent
+    assert _samples(scrape, "http_request_duration_seconds_count", **labels) == sent
+    assert _samples(scrape, "http_request_duration_seconds_bucket", le="+Inf", **labels) == sent
+    assert _samples(scrape, "db_queries_total") >= 0  # exported (SQLite, no queries needed for 404s)
+
+
+def test_app_and_gunicorn_lines_are_all_json_with_the_request_id(server):
+    url, stdout, _, _ = server
+
+    assert _get(url + "/healthz", "json-line-check-1") == 200
+    time.sleep(0.2)
+
+    lines = _json_lines(stdout)  # raises if any stdout line is not JSON
+    mine = [line for line in lines if line.get("request_id") == "json-line-check-1"]
+    assert sorted(line["event"] for line in mine) == ["http_access", "request"]
+    access = next(line for line in mine if line["event"] == "http_access")
+    assert (access["logger"], access["method"], access["path"], access["status"]) == (
+        "gunicorn.access",
+        "GET",
+        "/healthz",
+        200,
+    )
+    assert any(line.get("logger") == "gunicorn.error" and "Booting worker" in line["event"] for line in lines)
+
+
+def test_no_secret_reaches_gunicorns_output(server):
+    url, stdout, stderr, _ = server
+    browser = Browser(url)
+    password = "E2e-Secret-Passphrase-42"
+
+    status, body, _ = browser.call("POST", "/api/auth/register", {"email": "obs@example.com", "password": password})
+    assert status == 201
+    browser.access = first_access = body["access"]
+    status, body, _ = browser.call("POST", "/api/auth/refresh/", {})
+    assert status == 200
+    refreshed_access = body["access"]
+    [jar] = [h.cookiejar for h in browser.opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)]
+    [cookie] = [c.value for c in jar]
+    assert browser.call("GET", "/api/auth/me/")[0] == 200
+    assert browser.call("POST", "/api/auth/login/", {"email": "obs@example.com", "password": "wrong"})[0] == 401
+    time.sleep(0.2)
+
+    output = stdout.read_text() + stderr.read_text()
+    assert '"audit_event": "register"' in output
+    for secret in (password, first_access, refreshed_access, cookie):
+        assert secret not in output
