@@ -12,8 +12,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url, screenshot
-from tests.support.gunicorn import served
+from tests.e2e.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url, screenshot
+from tests.e2e.servers import served
 
 EMAIL = "ada@example.com"
 TODAY = date.today()

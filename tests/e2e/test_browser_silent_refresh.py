@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url
-from tests.support.gunicorn import served
+from tests.e2e.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url
+from tests.e2e.servers import served
 
 ACCESS_LIFETIME_SECONDS = 3
 EXPIRED_MS = ACCESS_LIFETIME_SECONDS * 1000 + 500  # just past the token's expiry (no leeway)
