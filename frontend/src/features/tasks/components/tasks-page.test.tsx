@@ -170,3 +170,31 @@ describe('bulk actions', () => {
     expect(bodies).toEqual([{ ids: [a!.id, c!.id], action: 'complete' }]);
   });
 });
+
+describe('delete', () => {
+  it('asks first, and deletes only after the confirmation', async () => {
+    const task = makeTask({ title: 'Old idea' });
+    serveTasks([task]);
+    const deleted: string[] = [];
+    server.use(
+      http.delete(`${API}/tasks/:id/`, ({ params }) => {
+        deleted.push(String(params.id));
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Delete this task?' });
+    expect(dialog).toHaveTextContent('“Old idea” will be deleted. This cannot be undone.');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(deleted).toEqual([]);
+
+    await user.click(screen.getByRole('button', { name: 'Delete “Old idea”' }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
+
+    expect(await screen.findByText('Deleted “Old idea”.')).toBeInTheDocument();
+    expect(deleted).toEqual([task.id]);
+  });
+});
