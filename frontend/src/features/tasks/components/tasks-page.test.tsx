@@ -63,6 +63,25 @@ describe('tasks filters', () => {
   });
 });
 
+describe('tasks filters and history', () => {
+  it('follow the back button, search box included', async () => {
+    serveTasks([makeTask()]);
+    const app = renderApp('/tasks');
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Search'), 'report');
+    await waitFor(() => expect(app.location()).toBe('/tasks?search=report'));
+    await user.selectOptions(screen.getByLabelText('Status'), 'done');
+    expect(app.location()).toBe('/tasks?search=report&status=done');
+
+    await act(() => app.router.navigate(-1));
+    expect(app.location()).toBe('/tasks?search=report');
+    expect(screen.getByLabelText('Status')).toHaveValue('');
+
+    await act(() => app.router.navigate('/tasks?search=invoice'));
+    expect(screen.getByLabelText('Search')).toHaveValue('invoice');
+  });
+});
+
 describe('status toggle', () => {
   it('shows the change at once and keeps it when the server agrees', async () => {
     const task = makeTask({ title: 'Write report' });

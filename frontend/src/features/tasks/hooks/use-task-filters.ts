@@ -73,6 +73,14 @@ export function useTaskFilters() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [debouncedSearch, update]);
 
+  // The URL changed by itself (back/forward, a link): the search box follows it. Our own debounced
+  // writes already match. (State adjusted while rendering, as React recommends over an effect.)
+  const [urlSearch, setUrlSearch] = useState(params.search);
+  if (params.search !== urlSearch) {
+    setUrlSearch(params.search);
+    if (params.search !== debouncedSearch) setSearchInput(params.search);
+  }
+
   const hasFilters = Boolean(params.search || params.status || params.priority || params.overdue);
   const clear = useCallback(() => {
     setSearchInput('');
