@@ -128,3 +128,28 @@ def test_site_root_leads_to_the_api_docs(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/api/docs/"
+
+
+def test_a_mongodb_write_conflict_is_a_409_the_client_can_retry():
+    from pymongo.errors import OperationFailure
+    from rest_framework.test import APIRequestFactory
+
+    from backend.common.exceptions import api_exception_handler
+
+    conflict = OperationFailure("WriteConflict", code=112, details={"errorLabels": ["TransientTransactionError"]})
+    request = APIRequestFactory().get("/api/tasks/")
+
+    response = api_exception_handler(conflict, {"request": request, "view": None})
+
+    assert response is not None
+    assert response.status_code == 409
+    assert response.data == {
+        "detail": "This is being changed by someone else right now; try again.",
+        "code": "conflict",
+    }
+
+
+def test_other_unexpected_errors_are_still_left_to_the_500_handler():
+    from backend.common.exceptions import api_exception_handler
+
+    assert api_exception_handler(RuntimeError("boom"), {"request": None, "view": None}) is None

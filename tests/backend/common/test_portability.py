@@ -74,6 +74,7 @@ def test_serializers_render_every_id_as_the_hyphenated_uuid_string(user):
         (SessionOutputSerializer(session, context={}).data["id"], session.pk),
     ]
     for value, pk in rendered:
-        assert str(value) == str(pk)
+        assert isinstance(value, str)
+        assert value == str(pk)
         assert uuid.UUID(str(value)).hex == pk.hex
         assert isinstance(pk, uuid.UUID)
