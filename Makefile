@@ -157,7 +157,7 @@ schema: venv ## Generate and validate the OpenAPI schema into var/schema.yml
 mongo-check: venv ## Django checks with MongoDB settings, incl. production --deploy (no server needed)
 	$(MONGO_CHECK_ENV) $(PY) manage.py check --database default --fail-level WARNING
 	$(PROD_CHECK_ENV) DATABASE_URL=mongodb+srv://user:pass@cluster0.example.net/dashboard \
-		$(PY) manage.py check --deploy --fail-level WARNING
+		$(PY) manage.py check --deploy --database default --fail-level WARNING
 
 mongo-migrations-check: venv ## Fail if models (contrib on MongoDB, or ours) lack a MongoDB migration
 	$(MONGO_OFFLINE) $(PY) manage.py makemigrations --check --dry-run

@@ -1,7 +1,7 @@
 """Which database this test run uses, for the few tests that cannot apply to every backend.
 
 Each skip names its reason; the CI MongoDB job fails if fewer than 90% of the backend tests ran
-(tests/mongodb_report.py), so skipping is for what truly cannot apply, not for what fails.
+(scripts/junit_ran_ratio.py), so skipping is for what truly cannot apply, not for what fails.
 """
 
 from datetime import datetime

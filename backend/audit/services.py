@@ -62,8 +62,9 @@ def audit_record(
         ip_address=row.ip_address,
     )
     try:
-        row.full_clean(exclude=["user", "actor"])  # ids we were given; skip two lookups
-        row.save()
+        # Ids we were given and a fresh uuid4 pk: checking them would only cost lookups.
+        row.full_clean(exclude=["user", "actor"], validate_unique=False)
+        row.save(force_insert=True)
     except Exception:
         logger.exception("audit_write_failed", audit_event=event)
         return None

@@ -27,7 +27,23 @@ class PreconditionFailed(exceptions.APIException):
         self.current_etag = current_etag  # sent back as ETag, so the client knows what it is up against
 
 
+class WriteConflict(exceptions.APIException):
+    """Concurrent writers kept winning a compare-and-set; the client may simply retry."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This is being changed by someone else right now; try again."
+    default_code = "conflict"
+
+
+def _is_transient_transaction_error(exc: Exception) -> bool:
+    """MongoDB's write conflict between two transactions (pymongo labels it; duck-typed: no pymongo import on SQL)."""
+    has_error_label = getattr(exc, "has_error_label", None)
+    return callable(has_error_label) and bool(has_error_label("TransientTransactionError"))
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if _is_transient_transaction_error(exc):
+        exc = WriteConflict()
     if isinstance(exc, DjangoValidationError):
         # full_clean() in a service: report it exactly like a serializer would.
         exc = exceptions.ValidationError(as_serializer_error(exc))

@@ -31,6 +31,9 @@ class Task(BaseModel):
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
     due_date = models.DateField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every write: the ETag, and the compare-and-set that makes concurrent updates safe
+    # without row locks (services.task_update), on SQL and MongoDB alike.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -46,14 +46,14 @@ def task_get(*, owner: User, task_id: Any) -> Task:
         raise Http404("Task not found.") from None
 
 
-def task_locked(*, task: Task) -> Task:
-    """``task`` re-read inside the caller's transaction, its row locked until the commit (for If-Match)."""
-    return Task.objects.select_for_update().get(pk=task.pk, owner_id=task.owner_id)
+def task_row(*, task: Task) -> QuerySet[Task]:
+    """Just this task's row, addressed by owner and id (so a write reaches one shard when sharded by owner)."""
+    return Task.objects.filter(owner_id=task.owner_id, pk=task.pk)
 
 
 def task_etag(task: Task) -> str:
-    """A strong validator of the task's representation: ``updated_at`` moves on every write that changes it."""
-    return quoted_etag(f"{task.pk}:{task.updated_at.isoformat()}".encode())
+    """A strong validator of the task's representation: its ``version`` moves on every write that changes it."""
+    return quoted_etag(f"{task.pk}:{task.version}".encode())
 
 
 def task_list_cached(

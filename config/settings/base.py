@@ -105,6 +105,7 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 # Database
 # ------------------------------------------------------------------------------
+SILENCED_SYSTEM_CHECKS: list[str] = []
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 if is_mongodb_url(DATABASE_URL):
     # django-environ does not know mongodb:// (config/mongodb.py; README "MongoDB").
@@ -116,7 +117,7 @@ if is_mongodb_url(DATABASE_URL):
     DEFAULT_AUTO_FIELD = MONGODB_AUTO_FIELD
     INSTALLED_APPS = mongodb_installed_apps(INSTALLED_APPS)
     MIGRATION_MODULES = MONGODB_MIGRATION_MODULES
-    SILENCED_SYSTEM_CHECKS = MONGODB_SILENCED_SYSTEM_CHECKS
+    SILENCED_SYSTEM_CHECKS = [*MONGODB_SILENCED_SYSTEM_CHECKS]
 else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

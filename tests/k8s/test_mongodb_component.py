@@ -18,10 +18,11 @@ def _pod_specs() -> dict[str, dict]:
     return specs
 
 
-def test_every_workload_reads_database_url_from_the_connection_string_secret():
+def test_every_django_workload_reads_database_url_from_the_connection_string_secret():
     specs = _pod_specs()
+    del specs["Deployment/frontend"]
 
-    assert sorted(specs) == ["CronJob/purge-sessions", "Deployment/web", "Job/migrate"]
+    assert sorted(specs) == ["CronJob/purge-sessions", "Deployment/backend", "Job/migrate"]
     for name, spec in specs.items():
         (container,) = spec["containers"]
         env = {item["name"]: item for item in container["env"]}
@@ -33,9 +34,15 @@ def test_every_workload_reads_database_url_from_the_connection_string_secret():
 
 
 def test_the_base_environment_is_kept_beside_the_override():
-    web = _pod_specs()["Deployment/web"]
+    backend = _pod_specs()["Deployment/backend"]
 
-    assert web["containers"][0]["envFrom"] == [{"secretRef": {"name": "sad-env"}}]
+    assert backend["containers"][0]["envFrom"] == [{"secretRef": {"name": "sad-env"}}]
+
+
+def test_workloads_that_do_not_run_django_are_left_alone():
+    frontend = _pod_specs()["Deployment/frontend"]
+
+    assert frontend["containers"] == [{"name": "frontend", "image": "scalable-auth-dashboard-frontend:fixture"}]
 
 
 def test_no_connection_string_with_credentials_or_a_host_is_committed_in_the_component():

@@ -122,3 +122,28 @@ def test_api_without_trailing_slash_is_json_404_not_a_redirect(api_client):
     response = api_client.get("/api")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_mongodb_write_conflict_is_a_409_the_client_can_retry():
+    from pymongo.errors import OperationFailure
+    from rest_framework.test import APIRequestFactory
+
+    from backend.common.exceptions import api_exception_handler
+
+    conflict = OperationFailure("WriteConflict", code=112, details={"errorLabels": ["TransientTransactionError"]})
+    request = APIRequestFactory().get("/api/tasks/")
+
+    response = api_exception_handler(conflict, {"request": request, "view": None})
+
+    assert response is not None
+    assert response.status_code == 409
+    assert response.data == {
+        "detail": "This is being changed by someone else right now; try again.",
+        "code": "conflict",
+    }
+
+
+def test_other_unexpected_errors_are_still_left_to_the_500_handler():
+    from backend.common.exceptions import api_exception_handler
+
+    assert api_exception_handler(RuntimeError("boom"), {"request": None, "view": None}) is None

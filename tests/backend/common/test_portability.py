@@ -15,7 +15,7 @@ from tests.factories import TaskFactory
 
 BACKEND = Path(__file__).resolve().parents[3] / "backend"
 # Raw SQL, extra() and cursors have no MongoDB translation (django-mongodb-backend raises on them).
-NON_PORTABLE = re.compile(r"\.extra\(|\.raw\(|RawSQL|\.cursor\(|connection\.execute")
+NON_PORTABLE = re.compile(r"\.extra\(|\.raw\(|RawSQL|\.cursor\(|connection\.execute\(")
 
 
 def test_no_backend_module_uses_raw_sql_extra_or_cursors():
@@ -74,6 +74,7 @@ def test_serializers_render_every_id_as_the_hyphenated_uuid_string(user):
         (SessionOutputSerializer(session, context={}).data["id"], session.pk),
     ]
     for value, pk in rendered:
-        assert str(value) == str(pk)
+        assert isinstance(value, str)
+        assert value == str(pk)
         assert uuid.UUID(str(value)).hex == pk.hex
         assert isinstance(pk, uuid.UUID)

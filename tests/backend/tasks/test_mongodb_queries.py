@@ -116,15 +116,17 @@ def test_bulk_actions_are_one_owner_scoped_write_inside_a_mongodb_transaction(ac
     assert repr(_owner_match(owner)) in repr(criteria)
 
 
-def test_task_update_sets_only_the_changed_fields_in_one_transaction():
-    task = Task(id=uuid.uuid4(), owner=_owner(), title="Old", priority="low")
+def test_task_update_is_one_owner_scoped_compare_and_set_of_the_changed_fields():
+    owner = _owner()
+    task = Task(id=uuid.uuid4(), owner=owner, title="Old", priority="low", version=7)
     task._state.adding = False  # as if loaded from the database
 
     with recording_mongodb("default") as recorder:
         recorder.matched = 1
         task_update(task=task, data={"title": "New", "priority": "low"})
 
-    assert recorder.operations == ["start_transaction", "update_many", "commit"]
+    assert recorder.operations == ["update_many"]  # atomic on one document: no transaction needed
     ((criteria, update),) = recorder.of("update_many")
-    assert criteria == {"id": task.pk.hex}
-    assert sorted(update[0]["$set"]) == ["title", "updated_at"]
+    assert criteria == {"$and": [{"owner_id": owner.pk.hex}, {"id": task.pk.hex}, {"version": 7}]}
+    assert sorted(update[0]["$set"]) == ["title", "updated_at", "version"]
+    assert update[0]["$set"]["version"] == {"$literal": 8}
