@@ -71,6 +71,8 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         response = page.goto(base_url + "/")
         assert "script-src 'self'" in response.headers["content-security-policy"]
         expect(page).to_have_url(base_url + "/login")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        screenshot(page, "login")
         page.get_by_role("link", name="Create an account").click()
         page.get_by_label("Name").fill("Ada Lovelace")
         page.get_by_label("Email").fill(EMAIL)
@@ -118,6 +120,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         page.get_by_role("button", name="Edit “Review pull request”").click()
         dialog = page.get_by_role("dialog", name="Edit task")
         dialog.get_by_label("Title").fill("Review pull request #42")
+        screenshot(page, "task-dialog")
         dialog.get_by_role("button", name="Save changes").click()
         expect(dialog).to_be_hidden()
         expect(page.get_by_text("Review pull request #42", exact=True)).to_be_visible()

@@ -2,7 +2,7 @@ import { type ComponentType, lazy, Suspense } from 'react';
 import { Outlet, type RouteObject } from 'react-router';
 import { FullPageSpinner } from '@/components/feedback';
 import { AppLayout } from '@/app/app-layout';
-import { NotFoundPage } from '@/app/not-found';
+import { NotFoundPage, RouteErrorPage } from '@/app/error-pages';
 import { PublicOnly, RequireAuth } from '@/app/require-auth';
 
 /** Route-level code splitting: each page is its own chunk, loaded on first visit. */
@@ -28,32 +28,37 @@ function PublicFrame() {
 
 export const routes: RouteObject[] = [
   {
-    element: <PublicOnly />,
+    errorElement: <RouteErrorPage />,
     children: [
       {
-        element: <PublicFrame />,
+        element: <PublicOnly />,
         children: [
-          { path: 'login', element: <LoginPage /> },
-          { path: 'register', element: <RegisterPage /> },
-          { path: 'forgot-password', element: <ForgotPasswordPage /> },
-          // The password-reset email links here (backend/accounts/services.py).
-          { path: 'reset-password', element: <ResetPasswordPage /> },
+          {
+            element: <PublicFrame />,
+            children: [
+              { path: 'login', element: <LoginPage /> },
+              { path: 'register', element: <RegisterPage /> },
+              { path: 'forgot-password', element: <ForgotPasswordPage /> },
+              // The password-reset email links here (backend/accounts/services.py).
+              { path: 'reset-password', element: <ResetPasswordPage /> },
+            ],
+          },
         ],
       },
-    ],
-  },
-  {
-    element: <RequireAuth />,
-    children: [
       {
-        element: <AppLayout />,
+        element: <RequireAuth />,
         children: [
-          { index: true, element: <DashboardPage /> },
-          { path: 'tasks', element: <TasksPage /> },
-          { path: 'account', element: <AccountPage /> },
+          {
+            element: <AppLayout />,
+            children: [
+              { index: true, element: <DashboardPage /> },
+              { path: 'tasks', element: <TasksPage /> },
+              { path: 'account', element: <AccountPage /> },
+            ],
+          },
         ],
       },
+      { path: '*', element: <NotFoundPage /> },
     ],
   },
-  { path: '*', element: <NotFoundPage /> },
 ];

@@ -1,6 +1,8 @@
-import { act, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { createMemoryRouter, RouterProvider } from 'react-router';
+import { describe, expect, it, vi } from 'vitest';
+import { RouteErrorPage } from '@/app/error-pages';
 import { connectSession, getSession, restoreSession } from '@/lib/session';
 import { page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
@@ -51,5 +53,24 @@ describe('a failed refresh', () => {
     expect(await screen.findByRole('heading', { name: 'Tasks' })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByText('No tasks yet.')).toBeInTheDocument());
     expect(app.location()).toBe('/tasks');
+  });
+});
+
+function Broken(): never {
+  throw new Error('chunk failed to load');
+}
+
+describe('route errors', () => {
+  it('a page that throws shows a calm message with a reload button, not a blank screen', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const router = createMemoryRouter([{ path: '/', element: <Broken />, errorElement: <RouteErrorPage /> }]);
+    render(<RouterProvider router={router} />);
+    expect(await screen.findByRole('heading', { name: 'Something went wrong' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Reload the page' })).toBeInTheDocument();
+  });
+
+  it('an unknown path shows the not-found page', async () => {
+    renderApp('/no/such/page');
+    expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
   });
 });
