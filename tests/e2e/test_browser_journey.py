@@ -120,7 +120,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         page.get_by_role("button", name="Edit “Review pull request”").click()
         dialog = page.get_by_role("dialog", name="Edit task")
         dialog.get_by_label("Title").fill("Review pull request #42")
-        screenshot(page, "task-dialog")
+        screenshot(page, "task-dialog", full_page=False)  # the modal covers the viewport
         dialog.get_by_role("button", name="Save changes").click()
         expect(dialog).to_be_hidden()
         expect(page.get_by_text("Review pull request #42", exact=True)).to_be_visible()
