@@ -56,3 +56,12 @@ export function ErrorState({ message, onRetry }: { message: string; onRetry?: ()
     </div>
   );
 }
+
+/** A form's submit button: disabled and relabelled while the request is in flight. */
+export function SubmitButton({ pending, pendingLabel, block = false, children }: { pending: boolean; pendingLabel: string; block?: boolean; children: ReactNode }) {
+  return (
+    <button type="submit" className={`button button--primary${block ? ' button--block' : ''}`} disabled={pending}>
+      {pending ? pendingLabel : children}
+    </button>
+  );
+}

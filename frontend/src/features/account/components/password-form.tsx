@@ -1,4 +1,4 @@
-import { FormAlert, SuccessAlert } from '@/components/feedback';
+import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { PasswordChangeSchema, useChangePassword } from '@/features/account/api/change-password';
@@ -20,9 +20,9 @@ export function PasswordForm() {
         <TextField label="New password" type="password" autoComplete="new-password" {...form.bind('new_password')} errors={form.errors('new_password')} />
         <TextField label="Confirm new password" type="password" autoComplete="new-password" {...form.bind('confirm')} errors={form.errors('confirm')} />
         <div>
-          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Changing…' : 'Change password'}
-          </button>
+          <SubmitButton pending={mutation.isPending} pendingLabel="Changing…">
+            Change password
+          </SubmitButton>
         </div>
       </form>
     </section>

@@ -1,4 +1,4 @@
-import { FormAlert, SuccessAlert } from '@/components/feedback';
+import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { useCurrentUser } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
@@ -17,9 +17,9 @@ export function ProfileForm() {
         <TextField label="Email" value={user.email} readOnly disabled hint="Your sign-in address cannot be changed here." />
         <TextField label="Name" autoComplete="name" maxLength={150} {...form.bind('name')} errors={form.errors('name')} />
         <div>
-          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Saving…' : 'Save name'}
-          </button>
+          <SubmitButton pending={mutation.isPending} pendingLabel="Saving…">
+            Save name
+          </SubmitButton>
         </div>
       </form>
     </section>

@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import { FormAlert, SuccessAlert } from '@/components/feedback';
+import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { PasswordResetInputSchema, useRequestPasswordReset } from '@/features/auth/api/request-password-reset';
@@ -24,9 +24,9 @@ export function ForgotPasswordPage() {
         <form className="stack" onSubmit={form.onSubmit} noValidate>
           <FormAlert messages={form.formErrors} />
           <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />
-          <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Sending…' : 'Send reset link'}
-          </button>
+          <SubmitButton pending={mutation.isPending} pendingLabel="Sending…" block>
+            Send reset link
+          </SubmitButton>
         </form>
       )}
     </AuthLayout>

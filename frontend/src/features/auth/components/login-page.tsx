@@ -1,5 +1,5 @@
 import { Link, Navigate } from 'react-router';
-import { FormAlert, SuccessAlert } from '@/components/feedback';
+import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { LoginInputSchema, useLogin } from '@/features/auth/api/login';
@@ -37,9 +37,9 @@ export function LoginPage() {
         <div className="row row--between">
           <Link to="/forgot-password">Forgot your password?</Link>
         </div>
-        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Signing in…' : 'Sign in'}
-        </button>
+        <SubmitButton pending={mutation.isPending} pendingLabel="Signing in…" block>
+          Sign in
+        </SubmitButton>
       </form>
     </AuthLayout>
   );

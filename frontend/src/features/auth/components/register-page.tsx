@@ -1,5 +1,5 @@
 import { Link, Navigate } from 'react-router';
-import { FormAlert } from '@/components/feedback';
+import { FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { RegisterInputSchema, useRegister } from '@/features/auth/api/register';
@@ -35,9 +35,9 @@ export function RegisterPage() {
           {...form.bind('password')}
           errors={form.errors('password')}
         />
-        <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Creating account…' : 'Create account'}
-        </button>
+        <SubmitButton pending={mutation.isPending} pendingLabel="Creating account…" block>
+          Create account
+        </SubmitButton>
       </form>
     </AuthLayout>
   );

@@ -1,5 +1,5 @@
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { FormAlert } from '@/components/feedback';
+import { FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { endSession } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
@@ -34,9 +34,9 @@ export function ResetPasswordPage() {
           />
           <TextField label="New password" type="password" autoComplete="new-password" required {...form.bind('new_password')} errors={form.errors('new_password')} />
           <TextField label="Confirm new password" type="password" autoComplete="new-password" required {...form.bind('confirm')} errors={form.errors('confirm')} />
-          <button type="submit" className="button button--primary button--block" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Saving…' : 'Set new password'}
-          </button>
+          <SubmitButton pending={mutation.isPending} pendingLabel="Saving…" block>
+            Set new password
+          </SubmitButton>
         </form>
       )}
     </AuthLayout>
