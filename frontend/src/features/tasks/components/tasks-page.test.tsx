@@ -1,6 +1,6 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { delay, http, HttpResponse } from 'msw';
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
@@ -87,21 +87,25 @@ describe('status toggle', () => {
     const task = makeTask({ title: 'Write report' });
     serveTasks([task]);
     const patches: unknown[] = [];
+    let answer: (() => void) | undefined;
     server.use(
       http.patch(`${API}/tasks/:id/`, async ({ request, params }) => {
         patches.push({ id: params.id, body: await request.json() });
-        await delay(50);
+        await new Promise<void>((resolve) => (answer = resolve));
         return HttpResponse.json({ ...task, status: 'done' });
       }),
     );
     renderApp('/tasks');
     const user = userEvent.setup();
 
-    const toggle = await screen.findByRole('switch', { name: 'Mark “Write report” as done' });
-    await user.click(toggle);
+    await user.click(await screen.findByRole('switch', { name: 'Mark “Write report” as done' }));
 
-    expect(screen.getByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
+    // Done on screen while the server has not answered yet.
+    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
     await waitFor(() => expect(patches).toEqual([{ id: task.id, body: { status: 'done' } }]));
+    expect(answer).toBeDefined();
+    act(() => answer?.());
+    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
   });
 
   it('rolls back and says so when the server refuses', async () => {
@@ -119,7 +123,7 @@ describe('status toggle', () => {
 
     await user.click(await screen.findByRole('switch', { name: 'Mark “Write report” as done' }));
     // Optimistic: done before the server has answered.
-    expect(screen.getByRole('switch', { name: 'Mark “Write report” as not done' })).toHaveAttribute('aria-checked', 'true');
+    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toHaveAttribute('aria-checked', 'true');
     await waitFor(() => expect(answer).toBeDefined());
     act(() => answer?.());
 
