@@ -40,11 +40,11 @@ describe('tasks filters', () => {
     await screen.findByText('Only one');
 
     await user.selectOptions(screen.getByLabelText('Priority'), 'high');
-    expect(app.location()).toBe('/tasks?status=todo&priority=high');
+    await waitFor(() => expect(app.location()).toBe('/tasks?status=todo&priority=high'));
     await user.selectOptions(screen.getByLabelText('Sort by'), '-priority');
     await user.click(screen.getByLabelText('Overdue only'));
 
-    expect(app.location()).toBe('/tasks?status=todo&priority=high&overdue=true&ordering=-priority');
+    await waitFor(() => expect(app.location()).toBe('/tasks?status=todo&priority=high&overdue=true&ordering=-priority'));
     await waitFor(() => expect(queries.at(-1)).toBe('?status=todo&priority=high&overdue=true&ordering=-priority&page_size=10'));
   });
 
@@ -71,7 +71,7 @@ describe('tasks filters and history', () => {
     await user.type(await screen.findByLabelText('Search'), 'report');
     await waitFor(() => expect(app.location()).toBe('/tasks?search=report'));
     await user.selectOptions(screen.getByLabelText('Status'), 'done');
-    expect(app.location()).toBe('/tasks?search=report&status=done');
+    await waitFor(() => expect(app.location()).toBe('/tasks?search=report&status=done'));
 
     await act(() => app.router.navigate(-1));
     expect(app.location()).toBe('/tasks?search=report');
