@@ -298,18 +298,23 @@ def session_revoke(*, session: AuthSession, audit_event: str = AuditEvent.Event.
 
 
 def sessions_revoke_for_user(
-    *, user: User, except_session_id: str | None = None, audit_event: str | None = AuditEvent.Event.LOGOUT_ALL
+    *,
+    user: User,
+    except_session_id: str | None = None,
+    audit_event: str | None = AuditEvent.Event.LOGOUT_ALL,
+    acting_session_id: str | None = None,
 ) -> int:
     """Revoke every live session of the user, optionally sparing one. Returns how many.
 
-    ``audit_event`` names why, for the audit trail (None: the caller records its own event).
+    ``audit_event`` names why, for the audit trail (None: the caller records its own event);
+    ``acting_session_id`` is the session that asked, recorded with it.
     """
     condition = Q(user=user)
     if except_session_id:
         condition &= ~Q(pk=except_session_id)
     revoked = _revoke_where(condition)
     if audit_event:
-        audit_on_commit(event=audit_event, user_id=user.pk)
+        audit_on_commit(event=audit_event, user_id=user.pk, session_id=acting_session_id)
     return revoked
 
 

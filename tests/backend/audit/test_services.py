@@ -123,13 +123,13 @@ def test_logout_records_the_session_once(api_client, user):
     assert _events(event="logout") == [("logout", user.pk, session.pk)]
 
 
-def test_logout_everywhere_records_one_event(user):
-    client, _ = signed_in_client(user)
+def test_logout_everywhere_records_one_event_with_the_session_that_asked(user):
+    client, issued = signed_in_client(user)
     signed_in_client(user)
 
     assert client.post("/api/auth/logout-all/").status_code == 204
 
-    assert _events(event="logout_all") == [("logout_all", user.pk, None)]
+    assert _events(event="logout_all") == [("logout_all", user.pk, issued.session.pk)]
     assert _events(event__in=["logout", "session_revoked"]) == []
 
 
