@@ -11,6 +11,7 @@ class AuditConfig(AppConfig):
 
         from backend.observability.metrics import auth_events_init
 
+        from . import checks  # noqa: F401 (registers itself)
         from .models import AuditEvent
         from .receivers import on_user_logged_in, on_user_login_failed
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -96,5 +97,7 @@ def audit_purge(
     *, now: datetime | None = None, batch_size: int = 5000, on_batch: Callable[[int], None] | None = None
 ) -> int:
     """Delete events older than AUDIT_RETENTION_DAYS, in batches. Returns how many."""
+    if settings.AUDIT_RETENTION_DAYS <= 0:  # also a system check (audit.E001); never purge everything
+        raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1.")
     cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
     return AuditEvent.objects.purge_older_than(cutoff, batch_size=batch_size, on_batch=on_batch)
