@@ -5,7 +5,6 @@ from django.db import DatabaseError, connection, transaction
 
 from backend.common.signals import cache_lookup, rate_limit_rejected
 from tests.backend.accounts.helpers import login
-
 from tests.dbvendor import skip_on_mongodb
 
 from .helpers import sample, scrape
