@@ -73,7 +73,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # ------------------------------------------------------------------------------
 # Logging: everything to stdout/stderr for the container runtime.
 # ------------------------------------------------------------------------------
-accesslog = "-"
+# The app logs one line per request with more in it (request id, user, view), so gunicorn's
+# access log is off unless GUNICORN_ACCESS_LOG=true (e.g. to see requests Django never answered).
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "").strip().lower() in ("1", "true", "yes", "on") else None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
@@ -112,3 +114,8 @@ def on_starting(server):  # gunicorn hook
 
 def child_exit(server, worker):  # gunicorn hook
     _obs.worker_exited(worker.pid)
+
+
+def on_exit(server):  # gunicorn hook
+    """Remove the metrics directory if it is a temp dir made above (a configured one is left alone)."""
+    _obs.multiprocess_dir_remove_created()

@@ -7,8 +7,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit
 
 from . import services
 from .models import AuthSession, User
@@ -35,6 +38,7 @@ class SessionRevokingPasswordChangeForm(AdminPasswordChangeForm):
         user = super().save(commit=commit)
         if commit:
             services.sessions_revoke_for_user(user=user, audit_event=ADMIN_REVOKED)
+            audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk)
         return user
 
 
@@ -47,13 +51,13 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "name", "is_active", "is_staff", "date_joined", "task_count"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["email"]
-    readonly_fields = ["date_joined", "last_login"]
+    readonly_fields = ["date_joined", "last_login", "audit_trail"]
     actions = ["revoke_all_sessions"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("name",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "audit_trail")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
 
@@ -63,6 +67,11 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="Tasks", ordering="_task_count")
     def task_count(self, user: User) -> int:
         return getattr(user, "_task_count", 0)
+
+    @admin.display(description="Audit trail")
+    def audit_trail(self, user: User) -> str:
+        url = reverse("admin:audit_auditevent_changelist")
+        return format_html('<a href="{}?user__exact={}">Events about this account</a>', url, user.pk)
 
     @admin.action(description="Revoke all sessions of the selected users")
     def revoke_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -235,7 +235,7 @@ class LogoutAllApi(ApiView):
         },
     )
     def post(self, request: Request) -> Response:
-        services.sessions_revoke_for_user(user=_user(request))
+        services.sessions_revoke_for_user(user=_user(request), acting_session_id=_current_session_id(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         refresh_cookie_clear(response)
         return response

@@ -23,7 +23,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
 from backend.audit.models import AuditEvent
-from backend.audit.services import audit_on_commit, audit_record
+from backend.audit.services import audit_login_failed, audit_on_commit
 from backend.common.background import run_in_background
 from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import atomic
@@ -100,8 +100,7 @@ def user_authenticate(*, email: str, password: str) -> User:
     """Check credentials; an unknown email costs the same hashing time as a wrong password."""
     user = authenticate(email=normalize_email(email), password=password)
     if not isinstance(user, User):
-        known = User.objects.filter(email=normalize_email(email)).values_list("pk", flat=True).first()
-        audit_record(event=AuditEvent.Event.LOGIN_FAILED, user_id=known, email=normalize_email(email))
+        audit_login_failed(email=email)
         raise InvalidCredentials()
     return user
 
@@ -222,9 +221,7 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         presented_hash = hash_jti(str(token["jti"]))
         if session.refresh_jti_hash != presented_hash:
             # An old token of this session came back: someone holds a copy. Kill the family.
-            _revoke_where(Q(pk=session.pk))
-            audit_on_commit(event=AuditEvent.Event.REFRESH_REUSED, user_id=session.user_id, session_id=session.pk)
-            reused = True
+            reused = _refresh_reused(session)
         else:
             session.expires_at = _refresh_expiry(session.created_at)
             tokens = token_pair_issue(
@@ -243,14 +240,20 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
             # concurrent revocation's tombstone.
             if not _rotate_if_current(session, presented_hash=presented_hash):
                 # Another refresh with this token rotated first: the same reuse, seen a moment later.
-                _revoke_where(Q(pk=session.pk))
-                reused = True
+                reused = _refresh_reused(session)
     if reused:
         raise RefreshRejected(
             "This refresh token was already used. The session has been signed out for safety.",
             code="refresh_token_reused",
         )
     return IssuedSession(session=session, tokens=tokens)
+
+
+def _refresh_reused(session: AuthSession) -> bool:
+    """A rotated refresh token of ``session`` came back: revoke the session and audit (and count) the reuse."""
+    _revoke_where(Q(pk=session.pk))
+    audit_on_commit(event=AuditEvent.Event.REFRESH_REUSED, user_id=session.user_id, session_id=session.pk)
+    return True
 
 
 def _rotate_if_current(session: AuthSession, *, presented_hash: str) -> bool:
@@ -295,18 +298,23 @@ def session_revoke(*, session: AuthSession, audit_event: str = AuditEvent.Event.
 
 
 def sessions_revoke_for_user(
-    *, user: User, except_session_id: str | None = None, audit_event: str | None = AuditEvent.Event.LOGOUT_ALL
+    *,
+    user: User,
+    except_session_id: str | None = None,
+    audit_event: str | None = AuditEvent.Event.LOGOUT_ALL,
+    acting_session_id: str | None = None,
 ) -> int:
     """Revoke every live session of the user, optionally sparing one. Returns how many.
 
-    ``audit_event`` names why, for the audit trail (None: the caller records its own event).
+    ``audit_event`` names why, for the audit trail (None: the caller records its own event);
+    ``acting_session_id`` is the session that asked, recorded with it.
     """
     condition = Q(user=user)
     if except_session_id:
         condition &= ~Q(pk=except_session_id)
     revoked = _revoke_where(condition)
     if audit_event:
-        audit_on_commit(event=audit_event, user_id=user.pk)
+        audit_on_commit(event=audit_event, user_id=user.pk, session_id=acting_session_id)
     return revoked
 
 

@@ -1,23 +1,62 @@
 """The audit trail: one append-only row per authentication event."""
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from backend.common.batching import queryset_delete_in_batches
+
 
 class AppendOnlyError(RuntimeError):
     """Audit rows are written once and never changed (only purged after the retention period)."""
 
 
+# True only inside AuditEventQuerySet.purge_older_than: the one path allowed to delete rows.
+_purging: ContextVar[bool] = ContextVar("audit_purging", default=False)
+
+
+@contextmanager
+def _purge_allowed() -> Iterator[None]:
+    token = _purging.set(True)
+    try:
+        yield
+    finally:
+        _purging.reset(token)
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Bulk writes are refused, except the two Django and the retention purge need.
+
+    Enforced in the ORM only: a PostgreSQL trigger would also have to let the SET_NULL and
+    the purge through, and the project must stay portable to SQLite and MongoDB (README).
+    """
+
     def update(self, **kwargs: Any) -> int:
         # The one update allowed: Django's on_delete=SET_NULL when a user is deleted.
-        if set(kwargs) - {"user", "actor"} or any(value is not None for value in kwargs.values()):
+        if not kwargs or set(kwargs) - {"user", "actor"} or any(value is not None for value in kwargs.values()):
             raise AppendOnlyError("Audit events cannot be changed.")
         return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if not _purging.get():
+            raise AppendOnlyError("Audit events are only deleted by purge_audit after the retention period.")
+        return super().delete()
+
+    def purge_older_than(
+        self, cutoff: datetime, *, batch_size: int = 5000, on_batch: Callable[[int], None] | None = None
+    ) -> int:
+        """Delete the rows that occurred before ``cutoff``, in batches. Returns how many."""
+        with _purge_allowed():
+            return queryset_delete_in_batches(
+                self.filter(occurred_at__lt=cutoff), batch_size=batch_size, on_batch=on_batch
+            )
 
 
 class AuditEvent(models.Model):
@@ -55,6 +94,8 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        # Django's own bulk paths (related lookups, the SET_NULL cascade) use this manager too.
+        base_manager_name = "objects"
         ordering = ["-occurred_at"]
         indexes = [models.Index(fields=["user", "-occurred_at"], name="audit_user_time_idx")]
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from backend.common.batching import queryset_delete_in_batches
 from backend.common.request_context import request_current, request_user_id
 from backend.common.request_meta import client_ip, user_agent
 from backend.observability.metrics import auth_events
@@ -71,6 +71,15 @@ def audit_record(
     return row
 
 
+def audit_login_failed(*, email: str) -> None:
+    """A failed sign-in with ``email``: about that account if it exists, else just the email typed."""
+    from backend.accounts.models import User, normalize_email
+
+    email = normalize_email(email)
+    known = User.objects.filter(email=email).values_list("pk", flat=True).first()
+    audit_record(event=AuditEvent.Event.LOGIN_FAILED, user_id=known, email=email)
+
+
 def audit_on_commit(
     *,
     event: str,
@@ -88,7 +97,7 @@ def audit_purge(
     *, now: datetime | None = None, batch_size: int = 5000, on_batch: Callable[[int], None] | None = None
 ) -> int:
     """Delete events older than AUDIT_RETENTION_DAYS, in batches. Returns how many."""
+    if settings.AUDIT_RETENTION_DAYS <= 0:  # also a system check (audit.E001); never purge everything
+        raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1.")
     cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
-    return queryset_delete_in_batches(
-        AuditEvent.objects.filter(occurred_at__lt=cutoff), batch_size=batch_size, on_batch=on_batch
-    )
+    return AuditEvent.objects.purge_older_than(cutoff, batch_size=batch_size, on_batch=on_batch)

@@ -12,7 +12,7 @@ class ObservabilityConfig(AppConfig):
 
         from backend.common.signals import cache_lookup, rate_limit_rejected
 
-        from . import metrics
+        from . import checks, metrics  # noqa: F401 (checks registers itself)
 
         rate_limit_rejected.connect(metrics.on_rate_limit_rejected, dispatch_uid="metrics.rate_limit")
         cache_lookup.connect(metrics.on_cache_lookup, dispatch_uid="metrics.cache_lookup")

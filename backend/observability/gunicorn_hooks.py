@@ -5,10 +5,13 @@ https://prometheus.github.io/client_python/multiprocess/
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# The directory multiprocess_dir_ensure() made itself (removed on exit), if any.
+_created: str | None = None
 
 
 def multiprocess_dir_ensure() -> str:
@@ -17,9 +20,10 @@ def multiprocess_dir_ensure() -> str:
     Set in the master's environment before the workers fork, so they all inherit it and
     prometheus_client writes each worker's values into a file there.
     """
+    global _created
     path = os.environ.get(MULTIPROC_ENV, "").strip()
     if not path:
-        path = tempfile.mkdtemp(prefix="prometheus-multiproc-")
+        path = _created = tempfile.mkdtemp(prefix="prometheus-multiproc-")
         os.environ[MULTIPROC_ENV] = path
     Path(path).mkdir(parents=True, exist_ok=True)
     return path
@@ -39,3 +43,13 @@ def worker_exited(pid: int) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(pid)
+
+
+def multiprocess_dir_remove_created() -> bool:
+    """gunicorn ``on_exit``: delete the temp dir made by multiprocess_dir_ensure (never a configured one)."""
+    global _created
+    if _created is None:
+        return False
+    shutil.rmtree(_created, ignore_errors=True)
+    _created = None
+    return True

@@ -10,11 +10,14 @@ that reaches a log call by mistake still never reaches the log.
 https://www.structlog.org/en/stable/standard-library.html#rendering-using-structlog-based-formatters-within-logging
 """
 
+import json
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from functools import lru_cache
 from typing import Any
 
+import orjson
 import structlog
 
 LOG_FORMATS = ("json", "console")
@@ -25,29 +28,44 @@ _SECRET_KEY_PARTS = ("password", "passwd", "secret", "token", "authorization", "
 # header.payload.signature: any JWT, wherever it appears in a string.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+# Values that cannot carry a secret: returned as they are, without a look.
+_PLAIN = (int, float, bool, type(None))
 
 
+@lru_cache(maxsize=2048)  # log keys are a small, fixed vocabulary
 def _is_secret_key(key: str) -> bool:
     lowered = key.lower()
     return any(part in lowered for part in _SECRET_KEY_PARTS)
 
 
-def _scrub(value: Any) -> Any:
+def _scrub_text(value: str) -> str:
+    # Substring checks first: nearly every string has neither, and they cost far less than the regexes.
+    if "eyJ" in value:
+        value = _JWT.sub(REDACTED, value)
+    if "earer" in value or "EARER" in value:
+        value = _BEARER.sub(r"\1 " + REDACTED, value)
+    return value
+
+
+def redact(value: Any) -> Any:
+    """``value`` with secret-named mapping entries blanked and JWT/bearer-shaped text replaced, at any depth."""
     if isinstance(value, str):
-        return _BEARER.sub(r"\1 " + REDACTED, _JWT.sub(REDACTED, value))
+        return _scrub_text(value)
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, Mapping):
-        return {k: REDACTED if _is_secret_key(str(k)) else _scrub(v) for k, v in value.items()}
+        return {k: REDACTED if _is_secret_key(str(k)) else redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_scrub(v) for v in value]
+        return [redact(v) for v in value]
     return value
 
 
 def redact_secrets(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: blank secret-named fields and JWT/bearer-shaped strings."""
-    for key, value in list(event_dict.items()):
-        if key.startswith("_"):
-            continue  # structlog internals (_record, _from_structlog)
-        event_dict[key] = REDACTED if _is_secret_key(key) else _scrub(value)
+    for key, value in event_dict.items():
+        if isinstance(value, _PLAIN) or key.startswith("_"):
+            continue  # numbers, and structlog internals (_record, _from_structlog)
+        event_dict[key] = REDACTED if _is_secret_key(key) else redact(value)
     return event_dict
 
 
@@ -78,9 +96,9 @@ def gunicorn_access_fields(
         event="http_access",
         method=atoms.get("m"),
         path=atoms.get("U"),
-        status=_int_or_none(atoms.get("s")),
-        duration_ms=round((_int_or_none(atoms.get("D")) or 0) / 1000, 3),
-        bytes=_int_or_none(atoms.get("B")),
+        status=int_or_none(atoms.get("s")),
+        duration_ms=round((int_or_none(atoms.get("D")) or 0) / 1000, 3),
+        bytes=int_or_none(atoms.get("B")),
         remote_addr=atoms.get("h"),
         user_agent=atoms.get("a"),
         request_id=None if request_id == "-" else request_id,
@@ -89,7 +107,7 @@ def gunicorn_access_fields(
     return event_dict
 
 
-def _int_or_none(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -106,10 +124,18 @@ def _shared_processors() -> list[Any]:
     ]
 
 
+def _orjson_dumps(obj: Any, **kwargs: Any) -> str:
+    """structlog's JSON serializer: orjson, with the stdlib for what orjson refuses (e.g. huge ints)."""
+    try:
+        return orjson.dumps(obj, default=kwargs.get("default"), option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(obj, **kwargs)
+
+
 def _renderer(log_format: str) -> Any:
     if log_format == "console":
         return structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
-    return structlog.processors.JSONRenderer(sort_keys=False)
+    return structlog.processors.JSONRenderer(serializer=_orjson_dumps)
 
 
 def formatter_config(log_format: str) -> dict[str, Any]:
@@ -144,7 +170,13 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             "stdout": {"class": "logging.StreamHandler", "formatter": "structured", "stream": "ext://sys.stdout"}
         },
         "root": {"handlers": ["stdout"], "level": level},
-        "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+        "loggers": {
+            # Django's default config gives these their own handlers (console when DEBUG, runserver's
+            # lines); with ours at the root they would print twice. Emptied, they propagate to it.
+            "django": {"handlers": [], "propagate": True},
+            "django.server": {"handlers": [], "propagate": True},
+            "django.security.DisallowedHost": {"level": "ERROR"},
+        },
     }
 
 

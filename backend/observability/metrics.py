@@ -29,7 +29,8 @@ http_request_duration = Histogram(
 )
 db_queries = Counter("db_queries", "Database queries executed, by connection alias and vendor.", ["alias", "vendor"])
 db_query_errors = Counter("db_query_errors", "Database queries that raised, by alias and vendor.", ["alias", "vendor"])
-cache_lookups = Counter("cache_lookups", "Cached reads, by namespace and result (hit, miss).", ["namespace", "result"])
+# "cache", not "namespace": Prometheus sets `namespace` (the pod's) on every series it scrapes.
+cache_lookups = Counter("cache_lookups", "Cached reads, by cache and result (hit, miss).", ["cache", "result"])
 auth_events = Counter("auth_events", "Audited authentication events, by event (see backend.audit).", ["event"])
 auth_sessions_revoked = Counter("auth_sessions_revoked", "Sessions revoked, for any reason.")
 rate_limit_rejections = Counter("rate_limit_rejections", "Requests refused by a rate limit, by scope.", ["scope"])
@@ -55,7 +56,7 @@ def on_rate_limit_rejected(sender: Any, *, scope: str, **kwargs: Any) -> None:
 
 
 def on_cache_lookup(sender: Any, *, namespace: str, hit: bool, **kwargs: Any) -> None:
-    cache_lookups.labels(namespace=namespace, result="hit" if hit else "miss").inc()
+    cache_lookups.labels(cache=namespace, result="hit" if hit else "miss").inc()
 
 
 def on_connection_created(sender: Any, *, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:

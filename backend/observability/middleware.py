@@ -1,7 +1,9 @@
 """Request id, one structured log line and the metrics of every request; and /metrics.
 
 First in MIDDLEWARE, so the duration covers the whole stack and every line logged
-while serving a request carries its ``request_id`` (and ``user_id`` once known).
+while serving a request carries its ``request_id``, ``method`` and ``path`` (and
+``user_id`` once known). The final ``request`` line adds view, status, duration,
+bytes, client IP and user agent: it replaces gunicorn's access log (off by default).
 """
 
 import re
@@ -14,14 +16,17 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from backend.common.request_context import request_activate, request_deactivate, request_user_id
+from backend.common.request_meta import client_ip
 
 from . import metrics
 from .exposition import metrics_response
+from .logging import int_or_none
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a caller's id may look like; anything else (too long, odd characters) is replaced,
 # so a hostile header can't forge log structure or bloat every line.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+USER_AGENT_MAX = 256
 
 logger = structlog.stdlib.get_logger("backend.request")
 
@@ -52,7 +57,8 @@ class RequestObservabilityMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         context = request_activate(request)
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        # On every line logged while serving this request; status and duration only on the last.
+        structlog.contextvars.bind_contextvars(request_id=request_id, method=request.method, path=request.path)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -61,14 +67,14 @@ class RequestObservabilityMiddleware:
             view = _view_label(request)
             status = response.status_code
             metrics.request_observe(view=view, method=request.method or "", status=status, seconds=seconds)
-            log = logger.error if response.status_code >= 500 else logger.info
-            log(
+            (logger.error if status >= 500 else logger.info)(
                 "request",
-                method=request.method,
-                path=request.path,
                 view=view,
-                status=response.status_code,
+                status=status,
                 duration_ms=round(seconds * 1000, 3),
+                bytes=int_or_none(response.get("Content-Length")),
+                client_ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
                 user_id=request_user_id(request),
             )
             return response

@@ -34,6 +34,7 @@ def server(tmp_path_factory):
         tmp,
         port,
         LOG_FORMAT="json",
+        GUNICORN_ACCESS_LOG="true",  # off by default; on here to see which worker served what
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         CACHE_KEY_PREFIX=f"e2e-obs-{port}",
     )
@@ -87,13 +88,27 @@ def test_totals_in_metrics_equal_the_requests_made_across_two_workers(server):
                 break
     assert len(pids) == 2, "both workers served requests"
 
-    scrape = urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()  # noqa: S310
+    scrape = _scrape(url)
 
     labels = {"view": COUNTED_VIEW, "method": "GET", "status": "404"}
     assert _samples(scrape, "http_requests_total", **labels) == sent
     assert _samples(scrape, "http_request_duration_seconds_count", **labels) == sent
     assert _samples(scrape, "http_request_duration_seconds_bucket", le="+Inf", **labels) == sent
-    assert _samples(scrape, "db_queries_total") >= 0  # exported (SQLite, no queries needed for 404s)
+
+
+def test_database_queries_of_every_worker_are_counted(server):
+    url, _, _, _ = server
+    before = _samples(_scrape(url), "db_queries_total", alias="default", vendor="sqlite")
+
+    # A failed sign-in reads the user table and writes an audit row, whichever worker serves it.
+    browser = Browser(url)
+    assert browser.call("POST", "/api/auth/login/", {"email": "nobody@example.com", "password": "wrong"})[0] == 401
+
+    assert _samples(_scrape(url), "db_queries_total", alias="default", vendor="sqlite") > before
+
+
+def _scrape(url: str) -> str:
+    return urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()  # noqa: S310
 
 
 def test_app_and_gunicorn_lines_are_all_json_with_the_request_id(server):
@@ -105,6 +120,14 @@ def test_app_and_gunicorn_lines_are_all_json_with_the_request_id(server):
     lines = _json_lines(stdout)  # raises if any stdout line is not JSON
     mine = [line for line in lines if line.get("request_id") == "json-line-check-1"]
     assert sorted(line["event"] for line in mine) == ["http_access", "request"]
+    request = next(line for line in mine if line["event"] == "request")
+    assert (request["method"], request["path"], request["view"], request["status"]) == (
+        "GET",
+        "/healthz",
+        "healthz",
+        200,
+    )
+    assert request["bytes"] == len(b'{"status": "ok"}')
     access = next(line for line in mine if line["event"] == "http_access")
     assert (access["logger"], access["method"], access["path"], access["status"]) == (
         "gunicorn.access",
@@ -133,6 +156,6 @@ def test_no_secret_reaches_gunicorns_output(server):
     time.sleep(0.2)
 
     output = stdout.read_text() + stderr.read_text()
-    assert '"audit_event": "register"' in output
+    assert any(line.get("audit_event") == "register" for line in _json_lines(stdout))
     for secret in (password, first_access, refreshed_access, cookie):
         assert secret not in output

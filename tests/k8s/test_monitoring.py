@@ -4,7 +4,9 @@ kubernetes-validate knows only built-in kinds, and the Prometheus Operator CRD s
 cannot be downloaded here, so the ServiceMonitor and PrometheusRule are checked for the
 structure the operator needs, and every PromQL expression (alerts and dashboard) is
 parsed and must only use metrics that a real /metrics scrape exposes, or cluster
-metrics from cAdvisor and kube-state-metrics listed below.
+metrics from cAdvisor and kube-state-metrics listed below; every label it matches or
+groups by must exist on those series, or be one Prometheus and its Kubernetes service
+discovery add to every target (TARGET_LABELS).
 """
 
 import json
@@ -15,21 +17,27 @@ import promql_parser
 import pytest
 
 from backend.common.signals import cache_lookup, rate_limit_rejected
-from tests.backend.observability.helpers import metric_names
+from tests.backend.observability.helpers import scrape
 from tests.k8s.kustomize import kustomize
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "k8s" / "monitoring"
-# Not ours: exported by the cluster's cAdvisor (kubelet) and kube-state-metrics.
+# Set on every scraped series by Prometheus (job, instance) and the Prometheus Operator's
+# Kubernetes service discovery (namespace, pod, container, service, endpoint).
+TARGET_LABELS = {"namespace", "pod", "container", "job", "instance", "service", "endpoint"}
+# Not ours: exported by the cluster's cAdvisor (kubelet) and kube-state-metrics, with their own labels.
 CLUSTER_METRICS = {
-    "container_cpu_usage_seconds_total",
-    "container_memory_working_set_bytes",
-    "kube_pod_container_resource_limits",
-    "kube_pod_container_status_restarts_total",
+    "container_cpu_usage_seconds_total": {"cpu", "id", "image", "name", "node", "metrics_path"},
+    "container_memory_working_set_bytes": {"id", "image", "name", "node", "metrics_path"},
+    "kube_pod_container_resource_limits": {"node", "resource", "unit", "uid"},
+    "kube_pod_container_status_restarts_total": {"uid"},
 }
+# Written by Prometheus itself for every target.
+PROMETHEUS_METRICS = {"up": set()}
 REQUIRED_ALERTS = {
     "BackendHighErrorRate",
     "BackendHighLatencyP99",
+    "BackendScrapeFailing",
     "BackendPodRestarting",
     "BackendHighCPU",
     "BackendHighMemory",
@@ -42,20 +50,58 @@ def built() -> dict[str, dict]:
     return {doc["kind"]: doc for doc in kustomize(FIXTURE)}
 
 
+def _alert_expressions(built: dict[str, dict]) -> list[str]:
+    return [rule["expr"] for group in built["PrometheusRule"]["spec"]["groups"] for rule in group["rules"]]
+
+
+def _dashboard(built: dict[str, dict]) -> dict:
+    return json.loads(next(iter(built["ConfigMap"]["data"].values())))
+
+
+def _dashboard_expressions(built: dict[str, dict]) -> list[str]:
+    return [target["expr"] for panel in _dashboard(built)["panels"] for target in panel["targets"]]
+
+
 def _expressions(built: dict[str, dict]) -> list[str]:
-    rules = [rule["expr"] for group in built["PrometheusRule"]["spec"]["groups"] for rule in group["rules"]]
-    dashboard = json.loads(next(iter(built["ConfigMap"]["data"].values())))
-    targets = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
-    return rules + targets
+    return _alert_expressions(built) + _dashboard_expressions(built)
+
+
+def _nodes(expr: str, kind: type) -> list:
+    found: list = []
+    promql_parser.walk(promql_parser.parse(expr), lambda node: found.append(node) if isinstance(node, kind) else None)
+    return found
 
 
 def _selectors(expr: str) -> list:
-    found: list = []
-    promql_parser.walk(
-        promql_parser.parse(expr),
-        lambda node: found.append(node) if isinstance(node, promql_parser.VectorSelector) else None,
-    )
-    return found
+    return _nodes(expr, promql_parser.VectorSelector)
+
+
+def _grouping_labels(expr: str) -> set[str]:
+    """Labels named in by (...)/without (...) and on (...)/ignoring (...)."""
+    labels = {
+        label for node in _nodes(expr, promql_parser.AggregateExpr) if node.modifier for label in node.modifier.labels
+    }
+    for node in _nodes(expr, promql_parser.BinaryExpr):
+        if node.modifier is not None and node.modifier.matching is not None:
+            labels |= set(node.modifier.matching.labels)
+    return labels
+
+
+@pytest.fixture(scope="module")
+def scraped_labels(django_db_setup, django_db_blocker) -> dict[str, set[str]]:
+    """Each sample name of a real /metrics scrape, with the labels it carries."""
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        client = Client()
+        client.get("/healthz")  # create every labelled series once, the way traffic would
+        cache_lookup.send(sender=None, namespace="tasks.list", hit=True)
+        rate_limit_rejected.send(sender=None, scope="login_ip")
+        values = scrape(client.get("/metrics").content.decode())
+    labels: dict[str, set[str]] = {}
+    for name, pairs in values:
+        labels.setdefault(name, set()).update(label for label, _ in pairs)
+    return labels
 
 
 def test_the_component_builds_into_the_overlays_namespace(built):
@@ -110,7 +156,7 @@ def test_every_alert_is_well_formed(built):
 def test_alert_thresholds_match_the_runbook(built, alert, threshold, duration):
     [rule] = [r for g in built["PrometheusRule"]["spec"]["groups"] for r in g["rules"] if r["alert"] == alert]
 
-    assert " ".join(rule["expr"].split()).endswith(threshold)
+    assert threshold in " ".join(rule["expr"].split())
     assert rule["for"] == duration
 
 
@@ -122,26 +168,87 @@ def test_the_dashboard_is_a_configmap_for_the_grafana_sidecar(built):
     assert name.endswith(".json")
     dashboard = json.loads(raw)
     titles = {panel["title"] for panel in dashboard["panels"]}
-    assert {"Request rate by status", "5xx error ratio", "Latency percentiles", "Cache hit ratio by namespace"} <= (
-        titles
-    )
+    assert {"Request rate by status", "5xx error ratio", "Latency percentiles", "Cache hit ratio by cache"} <= titles
     assert "Logins" in titles
     assert len({panel["id"] for panel in dashboard["panels"]}) == len(dashboard["panels"])
 
 
-@pytest.mark.django_db
-def test_every_metric_the_alerts_and_dashboard_query_is_exported(built, client):
-    # Create every labelled series once, the way traffic would.
-    client.get("/healthz")
-    cache_lookup.send(sender=None, namespace="tasks.list", hit=True)
-    rate_limit_rejected.send(sender=None, scope="login_ip")
-    exported = metric_names(client.get("/metrics").content.decode())
-
+def test_every_metric_the_alerts_and_dashboard_query_is_exported(built, scraped_labels):
     used = {selector.name for expr in _expressions(built) for selector in _selectors(expr)}
 
-    assert used - CLUSTER_METRICS, "the rules use app metrics at all"
-    assert used - CLUSTER_METRICS - exported == set()
+    assert used - set(CLUSTER_METRICS) - set(PROMETHEUS_METRICS), "the rules use app metrics at all"
+    assert used - set(CLUSTER_METRICS) - set(PROMETHEUS_METRICS) - set(scraped_labels) == set()
     app_selectors = [s for expr in _expressions(built) for s in _selectors(expr) if s.name not in CLUSTER_METRICS]
     assert all(any(m.name == "job" and m.value == "backend" for m in s.matchers.matchers) for s in app_selectors), (
         "every app query is scoped to the backend's scrape job"
     )
+
+
+@pytest.mark.parametrize("source", ["alerts", "dashboard"])
+def test_every_label_queried_exists_on_the_series_it_is_queried_on(built, scraped_labels, source):
+    expressions = _alert_expressions(built) if source == "alerts" else _dashboard_expressions(built)
+
+    def labels_of(name: str) -> set[str]:
+        known = scraped_labels.get(name, CLUSTER_METRICS.get(name, PROMETHEUS_METRICS.get(name)))
+        assert known is not None, f"unknown metric {name}"
+        return known | TARGET_LABELS
+
+    for expr in expressions:
+        selectors = _selectors(expr)
+        for selector in selectors:
+            matched = {m.name for m in selector.matchers.matchers}
+            assert matched <= labels_of(selector.name), (selector.name, matched - labels_of(selector.name))
+        available = set().union(*(labels_of(selector.name) for selector in selectors))
+        assert _grouping_labels(expr) <= available, (expr, _grouping_labels(expr) - available)
+
+
+def test_every_sum_keeps_the_namespace(built):
+    # One deployment per namespace: summing across them would mix staging into production.
+    for expr in _expressions(built):
+        for node in _nodes(expr, promql_parser.AggregateExpr):
+            if str(node.op) == "sum":
+                assert node.modifier is not None, expr
+                assert "namespace" in node.modifier.labels, expr
+
+
+def test_request_ratios_and_latency_leave_out_the_health_probes(built):
+    rules = {r["alert"]: r["expr"] for g in built["PrometheusRule"]["spec"]["groups"] for r in g["rules"]}
+    for alert in ("BackendHighErrorRate", "BackendHighLatencyP99"):
+        for selector in _selectors(rules[alert]):
+            [view] = [m for m in selector.matchers.matchers if m.name == "view"]
+            assert (str(view.op), view.value) == (str(promql_parser.MatchOp.NotRe), "healthz|readyz"), alert
+
+
+def test_the_error_ratio_alert_needs_a_minimum_request_rate(built):
+    [rule] = [
+        r for g in built["PrometheusRule"]["spec"]["groups"] for r in g["rules"] if r["alert"] == "BackendHighErrorRate"
+    ]
+
+    assert " ".join(rule["expr"].split()).endswith("[5m])) > 1")
+    assert " and on (namespace) " in " ".join(rule["expr"].split())
+
+
+def test_a_failing_scrape_alerts(built):
+    [rule] = [
+        r for g in built["PrometheusRule"]["spec"]["groups"] for r in g["rules"] if r["alert"] == "BackendScrapeFailing"
+    ]
+
+    assert rule["expr"].strip() == 'up{job="backend"} == 0'
+
+
+def test_the_dashboard_is_per_namespace_and_lets_grafana_pick_its_uid(built):
+    dashboard = _dashboard(built)
+    variables = {variable["name"]: variable for variable in dashboard["templating"]["list"]}
+
+    assert "uid" not in dashboard  # a fixed uid would clash when two namespaces ship this dashboard
+    assert variables["namespace"]["query"]["query"] == 'label_values(up{job="backend"}, namespace)'
+    for expr in _dashboard_expressions(built):
+        for selector in _selectors(expr):
+            assert any(m.name == "namespace" and m.value == "$namespace" for m in selector.matchers.matchers), expr
+
+
+def test_the_service_monitor_names_the_job_after_the_app_label(built):
+    monitor, service = built["ServiceMonitor"], built["Service"]
+
+    assert monitor["spec"]["jobLabel"] == "app.kubernetes.io/name"
+    assert service["metadata"]["labels"]["app.kubernetes.io/name"] == "backend"  # so job="backend"

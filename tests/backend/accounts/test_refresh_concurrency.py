@@ -7,6 +7,7 @@ from django.db import connection
 
 from backend.accounts.models import AuthSession
 from backend.accounts.services import RefreshRejected, session_rotate, session_start
+from backend.audit.models import AuditEvent
 
 
 @pytest.mark.django_db(transaction=True)
@@ -34,3 +35,7 @@ def test_concurrent_refreshes_with_one_token_rotate_once_then_revoke_the_session
     # The lock serialises them: the first rotates, the second presents a now-stale token.
     assert sorted(outcomes) == ["refresh_token_reused", "rotated"]
     assert AuthSession.objects.get().revoked_at is not None
+    # Whichever path saw the reuse (the lock, or the compare-and-set), it is audited once.
+    assert list(AuditEvent.objects.filter(event="refresh_reused").values_list("user_id", "session_id")) == [
+        (user.pk, issued.session.pk)
+    ]

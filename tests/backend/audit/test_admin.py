@@ -50,8 +50,8 @@ def test_the_list_filters_by_event_and_by_user(admin_client):
 
     everything = admin_client.get(url)
     by_event = admin_client.get(url, {"event__exact": "login_failed"})
-    by_user = admin_client.get(url, {"user__id__exact": str(alice.pk)})
-    by_both = admin_client.get(url, {"event__exact": "login_failed", "user__id__exact": str(alice.pk)})
+    by_user = admin_client.get(url, {"user__exact": str(alice.pk)})
+    by_both = admin_client.get(url, {"event__exact": "login_failed", "user__exact": str(alice.pk)})
 
     assert everything.status_code == 200
     assert "Sign-in failed" in everything.content.decode()  # the event filter's choices
@@ -59,3 +59,29 @@ def test_the_list_filters_by_event_and_by_user(admin_client):
     assert {r.user_id for r in by_event.context["cl"].result_list} == {alice.pk, bob.pk}
     assert [r.event for r in by_user.context["cl"].result_list] == ["logout", "login_failed"]
     assert [(r.event, r.user_id) for r in by_both.context["cl"].result_list] == [("login_failed", alice.pk)]
+
+
+def test_the_list_offers_no_filter_listing_every_user(admin_client, user):
+    audit_record(event=AuditEvent.Event.LOGOUT, user_id=user.pk)
+
+    response = admin_client.get(reverse("admin:audit_auditevent_changelist"))
+
+    assert response.status_code == 200
+    assert [type(f).__name__ for f in response.context["cl"].filter_specs] == [
+        "ChoicesFieldListFilter",
+        "DateFieldListFilter",
+    ]
+    assert response.context["cl"].date_hierarchy is None
+
+
+def test_a_users_admin_page_links_to_their_audit_events(admin_client, user):
+    audit_record(event=AuditEvent.Event.LOGOUT, user_id=user.pk)
+    audit_record(event=AuditEvent.Event.LOGOUT, user_id=UserFactory().pk)
+    link = f"{reverse('admin:audit_auditevent_changelist')}?user__exact={user.pk}"
+
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
+    events = admin_client.get(link)
+
+    assert page.status_code == 200
+    assert f'href="{link}"' in page.content.decode()
+    assert [row.user_id for row in events.context["cl"].result_list] == [user.pk]

@@ -6,11 +6,13 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
+from backend.accounts import services
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_record
 from backend.common.background import wait_for_background_jobs
 from tests.backend.accounts.helpers import login
+from tests.backend.observability.helpers import sample
 from tests.conftest import signed_in_client
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -88,10 +90,27 @@ def test_reusing_a_rotated_refresh_token_records_the_reuse(api_client, user):
 
 def test_a_plain_refresh_records_nothing(api_client, user):
     login(api_client, user.email)
-    AuditEvent.objects.all().delete()
+    before = _events()
 
     assert api_client.post("/api/auth/refresh/", {}, format="json").status_code == 200
-    assert _events() == []
+    assert _events() == before == [("login_succeeded", user.pk, AuthSession.objects.get().pk)]
+
+
+def test_a_refresh_losing_the_race_to_rotate_records_the_reuse(api_client, user, monkeypatch):
+    # Another refresh with the same token rotated between our read and our write (the interleaving
+    # MongoDB leaves to _rotate_if_current, where select_for_update is a no-op).
+    login(api_client, user.email)
+    session = AuthSession.objects.get(user=user)
+    monkeypatch.setattr(services, "_rotate_if_current", lambda session, *, presented_hash: False)
+    counted = sample("auth_events_total", event="refresh_reused")
+
+    response = api_client.post("/api/auth/refresh/", {}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (401, "refresh_token_reused")
+    assert _events(event="refresh_reused") == [("refresh_reused", user.pk, session.pk)]
+    assert sample("auth_events_total", event="refresh_reused") == counted + 1
+    session.refresh_from_db()
+    assert session.revoked_at is not None
 
 
 def test_logout_records_the_session_once(api_client, user):
@@ -104,13 +123,13 @@ def test_logout_records_the_session_once(api_client, user):
     assert _events(event="logout") == [("logout", user.pk, session.pk)]
 
 
-def test_logout_everywhere_records_one_event(user):
-    client, _ = signed_in_client(user)
+def test_logout_everywhere_records_one_event_with_the_session_that_asked(user):
+    client, issued = signed_in_client(user)
     signed_in_client(user)
 
     assert client.post("/api/auth/logout-all/").status_code == 204
 
-    assert _events(event="logout_all") == [("logout_all", user.pk, None)]
+    assert _events(event="logout_all") == [("logout_all", user.pk, issued.session.pk)]
     assert _events(event__in=["logout", "session_revoked"]) == []
 
 

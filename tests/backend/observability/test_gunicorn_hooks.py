@@ -20,7 +20,17 @@ def test_without_a_configured_directory_a_fresh_one_is_made_and_exported(monkeyp
 
     assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == path
     assert os.path.isdir(path)
-    os.rmdir(path)
+    assert gunicorn_hooks.multiprocess_dir_remove_created() is True  # gunicorn's on_exit
+    assert not os.path.exists(path)
+
+
+def test_on_exit_leaves_a_configured_directory_alone(tmp_path, monkeypatch):
+    conf = _load_gunicorn_conf(monkeypatch, tmp_path)
+    (tmp_path / "counter_1.db").write_bytes(b"")
+
+    conf["on_exit"](server=None)
+
+    assert (tmp_path / "counter_1.db").exists()
 
 
 def test_clearing_removes_only_the_value_files_of_earlier_runs(tmp_path):
@@ -48,7 +58,7 @@ def _load_gunicorn_conf(monkeypatch, metrics_dir, **env: str) -> dict:
     from pathlib import Path
 
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
-    for name in ("LOG_FORMAT", "DJANGO_SETTINGS_MODULE"):
+    for name in ("LOG_FORMAT", "DJANGO_SETTINGS_MODULE", "GUNICORN_ACCESS_LOG"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -85,3 +95,10 @@ def test_gunicorn_logs_json_by_default_and_readable_lines_under_local_settings(t
     )
     assert set(production["loggers"]) == {"gunicorn.error", "gunicorn.access"}
     assert all(not logger["propagate"] for logger in production["loggers"].values())
+
+
+def test_gunicorns_access_log_is_off_unless_asked_for(tmp_path, monkeypatch):
+    default = _load_gunicorn_conf(monkeypatch, tmp_path)["accesslog"]
+    on = _load_gunicorn_conf(monkeypatch, tmp_path, GUNICORN_ACCESS_LOG="true")["accesslog"]
+
+    assert (default, on) == (None, "-")

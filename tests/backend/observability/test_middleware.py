@@ -47,7 +47,7 @@ def test_a_well_formed_request_id_is_echoed_back(client):
 
 
 def test_the_request_line_is_json_with_id_method_path_status_and_duration(client, json_logs):
-    client.get("/api/tasks/?secret=1", HTTP_X_REQUEST_ID="req-line-1")
+    response = client.get("/api/tasks/?secret=1", HTTP_X_REQUEST_ID="req-line-1", HTTP_USER_AGENT="LineCheck/1.0")
 
     [line] = [line for line in json_logs() if line["event"] == "request"]
     assert line["request_id"] == "req-line-1"
@@ -58,6 +58,8 @@ def test_the_request_line_is_json_with_id_method_path_status_and_duration(client
     assert line["user_id"] is None
     assert line["level"] == "info"
     assert line["logger"] == "backend.request"
+    assert line["bytes"] == len(response.content)
+    assert (line["client_ip"], line["user_agent"]) == ("127.0.0.1", "LineCheck/1.0")
     assert isinstance(line["duration_ms"], float)
     assert line["duration_ms"] >= 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", line["timestamp"])
@@ -74,6 +76,9 @@ def test_every_line_of_a_request_carries_its_id_and_the_user_once_known(user, ap
     login_lines = [line for line in json_logs() if line.get("request_id") == "req-login-1"]
     assert [line["event"] for line in login_lines] == ["audit", "request"]
     assert login_lines[0]["audit_event"] == "login_succeeded"
+    assert [(line["method"], line["path"]) for line in login_lines] == [("POST", "/api/auth/login/")] * 2
+    assert "status" not in login_lines[0]
+    assert "duration_ms" not in login_lines[0]
     assert login_lines[0]["subject_user_id"] == str(user.pk)
     me_lines = [line for line in json_logs() if line.get("request_id") == "req-me-1"]
     assert [line["event"] for line in me_lines] == ["request"]
@@ -98,6 +103,7 @@ def test_a_server_error_is_logged_at_error_level_with_its_request_id(client, jso
     assert (request_line["level"], request_line["status"]) == ("error", 500)
     traceback_line = next(line for line in lines if line["logger"] == "django.request")
     assert "RuntimeError: boom" in traceback_line["exception"]
+    assert (traceback_line["method"], traceback_line["path"]) == ("GET", "/readyz")
     assert response["X-Request-ID"] == "req-boom"
 
 
@@ -108,3 +114,24 @@ def test_the_console_format_renders_readable_lines():
     assert logging_config(log_format="console", level="INFO")["root"]["handlers"] == ["stdout"]
     with pytest.raises(ValueError, match="LOG_FORMAT must be one of json, console"):
         formatter_config("xml")
+
+
+def test_django_loggers_print_once_through_the_root_handler(settings):
+    # Django's own config gives "django" a console handler (DEBUG) and runserver's "django.server"
+    # its own: emptied here, so `make dev` prints each of their lines once, in our format.
+    loggers = settings.LOGGING["loggers"]
+
+    assert loggers["django"] == loggers["django.server"] == {"handlers": [], "propagate": True}
+    assert settings.LOGGING["root"]["handlers"] == ["stdout"]
+
+
+def test_json_lines_render_what_orjson_refuses_through_the_stdlib(json_logs):
+    import logging
+
+    logging.getLogger("backend.check").info("odd values %s", "x", extra={"status_code": 10**30})
+    logging.getLogger("backend.check").info("plain")
+
+    assert [(line["event"], line.get("status_code")) for line in json_logs()] == [
+        ("odd values x", 10**30),
+        ("plain", None),
+    ]
