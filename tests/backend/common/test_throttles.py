@@ -199,6 +199,9 @@ def test_a_malformed_rate_in_the_environment_fails_the_system_check(rates):
     assert "RATE_LIMIT_LOGIN_IP" in errors[0].hint
 
 
+# Real commits: the threads use connections of their own, so they must see the user, and what they
+# write (failed-login audit rows) must be flushed afterwards rather than leak into later tests.
+@pytest.mark.django_db(transaction=True)
 def test_parallel_logins_for_one_email_get_at_most_the_limit_of_attempts(rates, user):
     """Counting before the password check means parallel guesses cannot all slip through."""
     import threading
