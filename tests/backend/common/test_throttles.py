@@ -207,12 +207,17 @@ def test_parallel_logins_for_one_email_get_at_most_the_limit_of_attempts(rates, 
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
+    from django.db import connections
+
     rates(login_email="5/15m", login_ip="1000/1m", anon="1000/1m")
     barrier = threading.Barrier(20)
 
     def attempt(n: int) -> int:
         barrier.wait()
-        return _login(APIClient(REMOTE_ADDR=f"198.51.100.{n}"), user.email, "wrong-password").status_code
+        try:
+            return _login(APIClient(REMOTE_ADDR=f"198.51.100.{n}"), user.email, "wrong-password").status_code
+        finally:
+            connections.close_all()  # this thread's own connection, or the test database cannot be dropped
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(attempt, range(20)))
