@@ -12,6 +12,15 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+VITE_PORT ?= 5173
+
+FRONTEND := frontend
+FRONTEND_STAMP := $(FRONTEND)/node_modules/.install-stamp
+FRONTEND_INDEX := $(FRONTEND)/dist/index.html
+# Everything the build reads; `make frontend-build` reruns Vite only when one of these changed.
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
+	$(wildcard $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig*.json \
+	$(FRONTEND)/scripts/check-bundle-size.mjs $(FRONTEND)/.env $(FRONTEND)/.env.production)
 
 LOCAL := DJANGO_SETTINGS_MODULE=config.settings.local
 # Throwaway production configuration for `check --deploy`: it only inspects settings
@@ -30,17 +39,19 @@ MONGO_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=mong
 MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
-# The frontend issue appends its steps (e.g. frontend-lint frontend-test) here.
 TEST_STEPS := lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
-	k8s-check test-sqlite test-postgres
+	k8s-check test-sqlite test-postgres frontend-lint frontend-test frontend-build test-e2e
+# The browser tests need the built SPA and Chromium: only `make test-e2e` runs them.
+NOT_BROWSER := -m "not browser"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
-	test test-sqlite test-postgres clean mongo-check mongo-migrations-check mongo-migrations workflows-check k8s-check test-mongodb
+	test test-sqlite test-postgres test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
+	k8s-check test-mongodb frontend-install frontend-build frontend-lint frontend-test
 
 help: ## List the targets
 	@echo "Usage: make TARGET   (PORT=$(PORT))"
 	@echo
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # ------------------------------------------------------------------------------
 # Python environment
@@ -66,10 +77,32 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $@
 
 # ------------------------------------------------------------------------------
+# Frontend (Node 20, npm)
+# ------------------------------------------------------------------------------
+frontend-install: $(FRONTEND_STAMP) ## npm ci in frontend/ (only when package-lock.json changes)
+
+$(FRONTEND_STAMP): $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found; install Node 20 (on Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
+	@echo "==> npm ci in $(FRONTEND)/ (node $$(node --version))"
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend-build: $(FRONTEND_INDEX) ## Build the SPA into frontend/dist (when sources changed); fails above the JS budget
+
+$(FRONTEND_INDEX): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && npm run --silent build
+	@touch $@
+
+frontend-lint: frontend-install ## eslint (feature import boundaries included) and tsc --noEmit
+	cd $(FRONTEND) && npm run --silent lint
+
+frontend-test: frontend-install ## Vitest unit tests (Testing Library + MSW)
+	cd $(FRONTEND) && npm run --silent test
+
+# ------------------------------------------------------------------------------
 # Run
 # ------------------------------------------------------------------------------
-# The frontend issue adds a frontend build as a prerequisite of `run`.
-run: venv ## Serve with gunicorn on 127.0.0.1:$PORT (local settings, DEBUG off)
+run: venv frontend-build ## Build the SPA, then serve it and the API with gunicorn on 127.0.0.1:$PORT (DEBUG off)
 	@$(LOCAL) $(PY) manage.py migrate --noinput
 	@$(LOCAL) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo
@@ -82,9 +115,19 @@ run: venv ## Serve with gunicorn on 127.0.0.1:$PORT (local settings, DEBUG off)
 	@$(LOCAL) DEBUG=false GUNICORN_BIND=127.0.0.1:$(PORT) \
 		exec $(BIN)/gunicorn config.wsgi:application -c config/gunicorn.conf.py
 
-dev: venv ## Django's autoreloading runserver on 127.0.0.1:$PORT (DEBUG on)
+# Each server runs in its own session (setsid), so the trap can stop exactly those two process
+# groups by id: on Ctrl-C, or as soon as either server exits.
+dev: venv frontend-install ## Vite dev server (hot reload) on :$VITE_PORT proxying /api and /admin to runserver on :$PORT
 	@$(LOCAL) $(PY) manage.py migrate --noinput
-	@$(LOCAL) DEBUG=true exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo
+	@echo "  App (Vite, hot reload):  http://127.0.0.1:$(VITE_PORT)/"
+	@echo "  API (runserver):         http://127.0.0.1:$(PORT)/api/docs/"
+	@echo
+	@$(LOCAL) DEBUG=true setsid $(PY) manage.py runserver 127.0.0.1:$(PORT) & django=$$!; \
+	DJANGO_URL=http://127.0.0.1:$(PORT) VITE_DEV_PORT=$(VITE_PORT) setsid npm --prefix $(FRONTEND) run --silent dev & vite=$$!; \
+	trap 'kill -TERM -- -$$django -$$vite 2>/dev/null; wait' EXIT; \
+	trap 'exit 130' INT TERM; \
+	wait -n $$django $$vite
 
 superuser: venv ## Create an admin account (asks for email and password)
 	@$(LOCAL) $(PY) manage.py migrate --noinput --verbosity 0
@@ -141,10 +184,14 @@ test-sqlite: venv ## pytest on SQLite with the local-memory cache
 	@if [ -f .env ] && grep -qE '^[[:space:]]*(export[[:space:]]+)?(DATABASE_URL|REDIS_URL)=' .env; then \
 		echo "warning: .env sets DATABASE_URL/REDIS_URL, which settings read even on this leg" >&2; \
 	fi
-	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(NOT_BROWSER) $(PYTEST_ARGS)
 
 test-postgres: venv ## pytest on PostgreSQL + Redis (DATABASE_URL/REDIS_URL, else throwaway servers)
-	PYTHON=$(PY) scripts/with-services.sh $(PY) -m pytest $(PYTEST_ARGS)
+	PYTHON=$(PY) scripts/with-services.sh $(PY) -m pytest $(NOT_BROWSER) $(PYTEST_ARGS)
+
+# Python Playwright drives Debian's /usr/bin/chromium (CHROMIUM=... to change); a missing browser fails.
+test-e2e: venv frontend-build ## Browser tests (Playwright + Chromium) against gunicorn on PostgreSQL + Redis; screenshots in var/e2e/
+	PYTHON=$(PY) scripts/with-services.sh $(PY) -m pytest -m browser -p no:xdist tests/e2e
 
 # Not in TEST_STEPS: needs a MongoDB replica set (none can run here); the CI workflow's mongodb job runs it.
 test-mongodb: venv ## Backend suite on MongoDB at DATABASE_URL (replica set); fails if < 90% of tests ran
@@ -171,6 +218,6 @@ test: venv ## All of the above in order, stopping at the first failure
 # ------------------------------------------------------------------------------
 # Housekeeping
 # ------------------------------------------------------------------------------
-clean: ## Remove var/ (local DB, secrets, static files) and caches; keeps .venv
-	rm -rf var .pytest_cache .ruff_cache .mypy_cache staticfiles
+clean: ## Remove var/ (local DB, secrets, static files), frontend/dist and caches; keeps .venv and node_modules
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache staticfiles $(FRONTEND)/dist
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

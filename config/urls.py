@@ -1,13 +1,13 @@
-"""Top-level routes: the API under /api/, the admin, docs and probes."""
+"""Top-level routes: the API under /api/, the admin, docs, probes, and the SPA for everything else."""
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backend.accounts.admin_login import admin_login
 from backend.common import health
 from backend.common.exceptions import api_not_found
+from backend.common.spa import SPA_FALLBACK_PATTERN, spa_index
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("backend.accounts.urls")),
@@ -24,14 +24,14 @@ api_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    # Until the dashboard is served here, the front door is the API documentation.
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/login/", admin_login, name="admin-login"),  # before admin.site.urls, which has its own
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("api", api_not_found),  # not CommonMiddleware's HTML redirect to /api/
+    # Last: the React app's index.html for / and its deep links (backend/common/spa.py).
+    re_path(SPA_FALLBACK_PATTERN, spa_index, name="spa"),
 ]
 
 handler400 = "backend.common.exceptions.handler400"

@@ -306,6 +306,16 @@ STORAGES = {
 }
 
 # ------------------------------------------------------------------------------
+# SPA: the React build served on the same origin (backend/common/spa.py)
+# ------------------------------------------------------------------------------
+# Vite's output (`make frontend-build`); index.html is served for every non-API path.
+SPA_DIST_DIR = env.str("SPA_DIST_DIR", default=str(BASE_DIR / "frontend" / "dist"))
+# whitenoise, plus the build's hashed /assets/ with immutable caching.
+MIDDLEWARE[MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")] = (
+    "backend.common.spa.SpaWhiteNoiseMiddleware"
+)
+
+# ------------------------------------------------------------------------------
 # Security headers (production adds HSTS and the https redirect)
 # ------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -124,12 +124,6 @@ def test_api_without_trailing_slash_is_json_404_not_a_redirect(api_client):
     assert response.json()["code"] == "not_found"
 
 
-def test_site_root_leads_to_the_api_docs(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/api/docs/"
-
-
 def test_a_mongodb_write_conflict_is_a_409_the_client_can_retry():
     from pymongo.errors import OperationFailure
     from rest_framework.test import APIRequestFactory

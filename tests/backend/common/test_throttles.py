@@ -199,17 +199,25 @@ def test_a_malformed_rate_in_the_environment_fails_the_system_check(rates):
     assert "RATE_LIMIT_LOGIN_IP" in errors[0].hint
 
 
+# Real commits: the threads use connections of their own, so they must see the user, and what they
+# write (failed-login audit rows) must be flushed afterwards rather than leak into later tests.
+@pytest.mark.django_db(transaction=True)
 def test_parallel_logins_for_one_email_get_at_most_the_limit_of_attempts(rates, user):
     """Counting before the password check means parallel guesses cannot all slip through."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
 
     rates(login_email="5/15m", login_ip="1000/1m", anon="1000/1m")
     barrier = threading.Barrier(20)
 
     def attempt(n: int) -> int:
         barrier.wait()
-        return _login(APIClient(REMOTE_ADDR=f"198.51.100.{n}"), user.email, "wrong-password").status_code
+        try:
+            return _login(APIClient(REMOTE_ADDR=f"198.51.100.{n}"), user.email, "wrong-password").status_code
+        finally:
+            connections.close_all()  # this thread's own connection, or the test database cannot be dropped
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(attempt, range(20)))

@@ -35,7 +35,8 @@ def test_requests_are_counted_and_timed_by_view_method_and_status(client):
 def test_unknown_paths_and_methods_do_not_create_new_series(client):
     before = sample("http_requests_total", view="<unresolved>", method="OTHER", status="404")
 
-    client.generic("BREW", "/no/such/page/123")
+    # A file-like path: any other unknown path is one of the SPA's deep links (the one `spa` view).
+    client.generic("BREW", "/no/such/page/123.txt")
 
     assert sample("http_requests_total", view="<unresolved>", method="OTHER", status="404") - before == 1
 

@@ -1,0 +1,70 @@
+// @ts-check
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const FEATURES = ['auth', 'tasks', 'dashboard', 'account'];
+// zod must be configured (jitless, for the CSP) before any schema is built: src/lib/zod.ts.
+const ZOD = { name: 'zod', message: "Import { z } from '@/lib/zod' (configured for the CSP).", allowTypeImports: true };
+
+/**
+ * Import boundaries (GUIDE.md §4, bulletproof-react): shared code → features → app.
+ * A feature never imports another feature; shared folders never import features or app.
+ * Relative imports that climb out of a folder are refused too, so the alias cannot be bypassed.
+ */
+function restrict(/** @type {string[]} */ group, /** @type {string} */ message) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [ZOD],
+        patterns: [...(group.length ? [{ group, message }] : []), { group: ['../*'], message: 'Use the @/ alias.' }],
+      },
+    ],
+  };
+}
+
+const featureBoundaries = FEATURES.map((feature) => ({
+  files: [`src/features/${feature}/**/*.{ts,tsx}`],
+  rules: restrict(
+    [...FEATURES.filter((other) => other !== feature).map((other) => `@/features/${other}*`), '@/app*'],
+    `Features never import each other or the app: move shared code to src/lib or src/components.`,
+  ),
+}));
+
+export default tseslint.config(
+  { ignores: ['dist', 'coverage', 'node_modules'] },
+  {
+    files: ['**/*.{ts,tsx}'],
+    extends: [js.configs.recommended, ...tseslint.configs.strict],
+    languageOptions: { ecmaVersion: 2022, globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='localStorage']", message: 'Tokens live in memory only.' },
+        { selector: "MemberExpression[object.name='sessionStorage']", message: 'Tokens live in memory only.' },
+      ],
+    },
+  },
+  { files: ['src/**/*.{ts,tsx}'], rules: restrict([], '') },
+  ...featureBoundaries,
+  {
+    files: ['src/{lib,components,config,types}/**/*.{ts,tsx}'],
+    rules: restrict(['@/features*', '@/app*'], 'Shared code never imports features or the app.'),
+  },
+  { files: ['src/lib/zod.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['src/**/*.test.{ts,tsx}', 'src/testing/**'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    files: ['*.{js,ts}', 'scripts/**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
+  },
+);

@@ -1,0 +1,58 @@
+import { Suspense, useState } from 'react';
+import { Link, NavLink, Outlet } from 'react-router';
+import { Spinner } from '@/components/feedback';
+import { signOut, useCurrentUser } from '@/lib/session';
+
+const NAV = [
+  { to: '/', label: 'Dashboard', end: true },
+  { to: '/tasks', label: 'Tasks', end: false },
+  { to: '/account', label: 'Account', end: false },
+];
+
+export function AppLayout() {
+  const user = useCurrentUser();
+  const [signingOut, setSigningOut] = useState(false);
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar__inner">
+          <Link to="/" className="brand" aria-label="Scalable Auth Dashboard home">
+            <span className="brand__mark" aria-hidden="true">✓</span>
+            <span className="brand__name">Scalable Auth Dashboard</span>
+          </Link>
+          <nav className="nav" aria-label="Main">
+            {NAV.map((item) => (
+              <NavLink key={item.to} to={item.to} end={item.end} className="nav__link">
+                {item.label}
+              </NavLink>
+            ))}
+          </nav>
+          <div className="topbar__user">
+            <span className="topbar__name" title={user.email}>
+              {user.name || user.email}
+            </span>
+            <button
+              type="button"
+              className="button button--secondary button--small"
+              disabled={signingOut}
+              onClick={() => {
+                setSigningOut(true);
+                void signOut();
+              }}
+            >
+              Sign out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main className="content" id="main" tabIndex={-1}>
+        <Suspense fallback={<Spinner />}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </div>
+  );
+}

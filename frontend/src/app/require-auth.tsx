@@ -1,0 +1,23 @@
+import { Navigate, Outlet, useLocation } from 'react-router';
+import { FullPageSpinner } from '@/components/feedback';
+import { loginPath } from '@/lib/navigation';
+import { useSession } from '@/lib/session';
+
+/** Signed-in pages: wait for the silent restore, else go to /login keeping the destination. */
+export function RequireAuth() {
+  const session = useSession();
+  const location = useLocation();
+  if (session.status === 'loading') return <FullPageSpinner label="Restoring your session…" />;
+  if (session.status === 'anonymous') {
+    const next = session.reason === 'signed-out' ? undefined : `${location.pathname}${location.search}`;
+    return <Navigate to={loginPath(next)} replace />;
+  }
+  return <Outlet />;
+}
+
+/** Signed-out pages wait for the restore too, so a signed-in user is not shown a login form. */
+export function PublicOnly() {
+  const session = useSession();
+  if (session.status === 'loading') return <FullPageSpinner />;
+  return <Outlet />;
+}

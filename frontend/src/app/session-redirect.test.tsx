@@ -1,0 +1,76 @@
+import { act, render, screen, waitFor } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { createMemoryRouter, RouterProvider } from 'react-router';
+import { describe, expect, it, vi } from 'vitest';
+import { RouteErrorPage } from '@/app/error-pages';
+import { connectSession, getSession, restoreSession } from '@/lib/session';
+import { page } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+
+const refused = () => HttpResponse.json({ detail: 'Token is invalid.', code: 'token_not_valid' }, { status: 401 });
+
+describe('a failed refresh', () => {
+  it('on load sends the visitor to the login page, keeping the intended destination', async () => {
+    server.use(http.post(`${API}/auth/refresh/`, refused));
+    const app = renderApp('/tasks?status=done', { as: 'restoring' });
+
+    await act(() => restoreSession());
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(app.location()).toBe('/login?next=%2Ftasks%3Fstatus%3Ddone');
+    expect(getSession()).toEqual({ status: 'anonymous', reason: 'none' });
+  });
+
+  it('mid-session (expired access, refused refresh) goes to login with next, and says why', async () => {
+    const disconnect = connectSession();
+    server.use(
+      http.get(`${API}/tasks/`, refused),
+      http.post(`${API}/auth/refresh/`, refused),
+    );
+    const app = renderApp('/tasks?priority=high');
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(app.location()).toBe('/login?next=%2Ftasks%3Fpriority%3Dhigh');
+    expect(screen.getByRole('status')).toHaveTextContent('Your session has ended. Please sign in again.');
+    disconnect();
+  });
+
+  it('a valid cookie restores the session silently and shows the page asked for', async () => {
+    server.use(
+      http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ access: 'access-9' })),
+      http.get(`${API}/auth/me/`, ({ request }) =>
+        request.headers.get('Authorization') === 'Bearer access-9'
+          ? HttpResponse.json({ id: 'u-1', email: 'ada@example.com', name: 'Ada', date_joined: '2026-01-01T00:00:00Z' })
+          : refused(),
+      ),
+      http.get(`${API}/tasks/`, () => HttpResponse.json(page([]))),
+    );
+    const app = renderApp('/tasks', { as: 'restoring' });
+
+    await act(() => restoreSession());
+
+    expect(await screen.findByRole('heading', { name: 'Tasks' })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByText('No tasks yet.')).toBeInTheDocument());
+    expect(app.location()).toBe('/tasks');
+  });
+});
+
+function Broken(): never {
+  throw new Error('chunk failed to load');
+}
+
+describe('route errors', () => {
+  it('a page that throws shows a calm message with a reload button, not a blank screen', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const router = createMemoryRouter([{ path: '/', element: <Broken />, errorElement: <RouteErrorPage /> }]);
+    render(<RouterProvider router={router} />);
+    expect(await screen.findByRole('heading', { name: 'Something went wrong' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Reload the page' })).toBeInTheDocument();
+  });
+
+  it('an unknown path shows the not-found page', async () => {
+    renderApp('/no/such/page');
+    expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,67 @@
+import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes, useId } from 'react';
+
+interface FieldFrameProps {
+  label: string;
+  errors?: string[] | undefined;
+  hint?: ReactNode;
+  children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
+}
+
+/** A label, the control, a hint and the field's errors, wired with aria-describedby. */
+function FieldFrame({ label, errors, hint, children }: FieldFrameProps) {
+  const id = useId();
+  const invalid = Boolean(errors?.length);
+  const describedBy = [hint ? `${id}-hint` : '', invalid ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${invalid ? ' field--invalid' : ''}`}>
+      <label className="field__label" htmlFor={id}>
+        {label}
+      </label>
+      {children({ id, describedBy, invalid })}
+      {hint ? (
+        <p className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      {invalid ? (
+        <ul className="field__errors" id={`${id}-error`}>
+          {errors?.map((message) => <li key={message}>{message}</li>)}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+type Common = { label: string; errors?: string[] | undefined; hint?: ReactNode };
+
+export function TextField({ label, errors, hint, ...input }: Common & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <FieldFrame label={label} errors={errors} hint={hint}>
+      {({ id, describedBy, invalid }) => (
+        <input className="input" id={id} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...input} />
+      )}
+    </FieldFrame>
+  );
+}
+
+export function TextAreaField({ label, errors, hint, ...input }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  return (
+    <FieldFrame label={label} errors={errors} hint={hint}>
+      {({ id, describedBy, invalid }) => (
+        <textarea className="input" id={id} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...input} />
+      )}
+    </FieldFrame>
+  );
+}
+
+export function SelectField({ label, errors, hint, children, ...select }: Common & SelectHTMLAttributes<HTMLSelectElement>) {
+  return (
+    <FieldFrame label={label} errors={errors} hint={hint}>
+      {({ id, describedBy, invalid }) => (
+        <select className="input" id={id} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...select}>
+          {children}
+        </select>
+      )}
+    </FieldFrame>
+  );
+}

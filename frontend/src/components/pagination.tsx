@@ -1,0 +1,32 @@
+interface PaginationProps {
+  page: number;
+  pageSize: number;
+  count: number;
+  onPage: (page: number) => void;
+}
+
+/** "Showing 11–20 of 42" with previous/next buttons. */
+export function Pagination({ page, pageSize, count, onPage }: PaginationProps) {
+  const pages = Math.max(1, Math.ceil(count / pageSize));
+  if (count === 0) return null;
+  const first = (page - 1) * pageSize + 1;
+  const last = Math.min(count, page * pageSize);
+  return (
+    <nav className="pagination" aria-label="Pagination">
+      <p className="pagination__summary" aria-live="polite">
+        Showing {first}–{last} of {count}
+      </p>
+      <div className="pagination__buttons">
+        <button type="button" className="button button--secondary" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+          Previous
+        </button>
+        <span className="pagination__page">
+          Page {page} of {pages}
+        </span>
+        <button type="button" className="button button--secondary" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+          Next
+        </button>
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,26 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { z } from '@/lib/zod';
+import { apiRequest } from '@/lib/api-client';
+import { queryKeys } from '@/lib/query-keys';
+
+export const PasswordChangeSchema = z
+  .object({
+    current_password: z.string().min(1, 'Enter your current password.'),
+    new_password: z.string().min(8, 'Use at least 8 characters.').max(128, 'At most 128 characters.'),
+    confirm: z.string(),
+  })
+  .refine((values) => values.new_password === values.confirm, { path: ['confirm'], message: 'The passwords do not match.' });
+export type PasswordChangeInput = z.infer<typeof PasswordChangeSchema>;
+
+/** 204; the server revokes every other session, so the sessions list changes too. */
+export function changePassword({ current_password, new_password }: PasswordChangeInput): Promise<undefined> {
+  return apiRequest('/auth/password/', { method: 'POST', body: { current_password, new_password } });
+}
+
+export function useChangePassword() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: changePassword,
+    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.sessions }),
+  });
+}

@@ -1,0 +1,16 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { apiRequest } from '@/lib/api-client';
+import { queryKeys } from '@/lib/query-keys';
+
+/** 204; that device's tokens stop working at once. */
+export function revokeSession(id: string): Promise<undefined> {
+  return apiRequest(`/auth/sessions/${encodeURIComponent(id)}/`, { method: 'DELETE' });
+}
+
+export function useRevokeSession() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: revokeSession,
+    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.sessions }),
+  });
+}

@@ -1,0 +1,27 @@
+import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { useCurrentUser } from '@/lib/session';
+import { useForm } from '@/lib/use-form';
+import { ProfileInputSchema, useUpdateProfile } from '@/features/account/api/update-profile';
+
+export function ProfileForm() {
+  const user = useCurrentUser();
+  const mutation = useUpdateProfile();
+  const form = useForm(ProfileInputSchema, { name: user.name }, (data) => mutation.mutate(data), mutation.error);
+  return (
+    <section className="card" aria-labelledby="profile-title">
+      <h2 className="card__title" id="profile-title">Profile</h2>
+      <form className="stack" onSubmit={form.onSubmit} noValidate>
+        {mutation.isSuccess ? <SuccessAlert>Your name has been saved.</SuccessAlert> : null}
+        <FormAlert messages={form.formErrors} />
+        <TextField label="Email" value={user.email} readOnly disabled hint="Your sign-in address cannot be changed here." />
+        <TextField label="Name" autoComplete="name" maxLength={150} {...form.bind('name')} errors={form.errors('name')} />
+        <div>
+          <SubmitButton pending={mutation.isPending} pendingLabel="Saving…">
+            Save name
+          </SubmitButton>
+        </div>
+      </form>
+    </section>
+  );
+}

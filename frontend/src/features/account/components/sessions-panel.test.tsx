@@ -1,0 +1,86 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { getSession } from '@/lib/session';
+import { renderSignedIn } from '@/testing/render';
+import { API, server } from '@/testing/server';
+import { SessionsPanel } from '@/features/account/components/sessions-panel';
+
+const LAPTOP = {
+  id: 's-laptop',
+  created_at: '2026-11-20T08:00:00Z',
+  last_used_at: new Date().toISOString(),
+  user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36',
+  ip_address: '10.0.0.5',
+  current: true,
+};
+const PHONE = {
+  id: 's-phone',
+  created_at: '2026-11-19T08:00:00Z',
+  last_used_at: '2026-11-19T09:00:00Z',
+  user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile Safari/604.1',
+  ip_address: '192.0.2.7',
+  current: false,
+};
+
+describe('sessions panel', () => {
+  it('lists each session with device, IP, last use and marks this device', async () => {
+    server.use(http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])));
+    renderSignedIn(<SessionsPanel />);
+
+    const rows = await screen.findAllByTestId('session-row');
+    expect(rows).toHaveLength(2);
+    expect(within(rows[0]!).getByText('Chrome on Linux')).toBeInTheDocument();
+    expect(within(rows[0]!).getByText('This device')).toBeInTheDocument();
+    expect(within(rows[0]!).getByText('IP 10.0.0.5')).toBeInTheDocument();
+    expect(within(rows[0]!).getByText('just now')).toBeInTheDocument();
+    expect(within(rows[0]!).queryByRole('button', { name: /Revoke/ })).not.toBeInTheDocument();
+    expect(within(rows[1]!).getByText('Safari on iOS')).toBeInTheDocument();
+    expect(within(rows[1]!).queryByText('This device')).not.toBeInTheDocument();
+    expect(within(rows[1]!).getByText('IP 192.0.2.7')).toBeInTheDocument();
+  });
+
+  it('revokes one session and shows the list without it', async () => {
+    let sessions = [LAPTOP, PHONE];
+    const deleted: string[] = [];
+    server.use(
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json(sessions)),
+      http.delete(`${API}/auth/sessions/:id/`, ({ params }) => {
+        deleted.push(String(params.id));
+        sessions = sessions.filter((session) => session.id !== params.id);
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    renderSignedIn(<SessionsPanel />);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: /^Revoke Safari on iOS/ }));
+
+    await screen.findByText('IP 10.0.0.5');
+    expect(await screen.findAllByTestId('session-row')).toHaveLength(1);
+    expect(screen.queryByText('Safari on iOS')).not.toBeInTheDocument();
+    expect(deleted).toEqual(['s-phone']);
+  });
+
+  it('signs out everywhere after a confirmation and ends this session', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])),
+      http.post(`${API}/auth/logout-all/`, () => {
+        calls += 1;
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    renderSignedIn(<SessionsPanel />);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Sign out everywhere' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Sign out everywhere?' });
+    expect(calls).toBe(0);
+    await user.click(within(dialog).getByRole('button', { name: 'Sign out everywhere' }));
+
+    await vi.waitFor(() => expect(getSession()).toEqual({ status: 'anonymous', reason: 'signed-out' }));
+    expect(calls).toBe(1);
+  });
+});

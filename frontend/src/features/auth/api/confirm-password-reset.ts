@@ -1,0 +1,22 @@
+import { useMutation } from '@tanstack/react-query';
+import { z } from '@/lib/zod';
+import { apiRequest } from '@/lib/api-client';
+
+export const PasswordResetConfirmSchema = z
+  .object({
+    uid: z.string().min(1),
+    token: z.string().min(1),
+    new_password: z.string().min(8, 'Use at least 8 characters.').max(128, 'At most 128 characters.'),
+    confirm: z.string(),
+  })
+  .refine((values) => values.new_password === values.confirm, { path: ['confirm'], message: 'The passwords do not match.' });
+export type PasswordResetConfirmInput = z.infer<typeof PasswordResetConfirmSchema>;
+
+/** 204 and every session revoked; a bad or used link is a 400 about uid/token. */
+export function confirmPasswordReset({ uid, token, new_password }: PasswordResetConfirmInput): Promise<undefined> {
+  return apiRequest('/auth/password-reset/confirm/', { method: 'POST', body: { uid, token, new_password }, auth: false });
+}
+
+export function useConfirmPasswordReset() {
+  return useMutation({ mutationFn: confirmPasswordReset });
+}

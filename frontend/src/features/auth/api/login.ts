@@ -1,0 +1,22 @@
+import { useMutation } from '@tanstack/react-query';
+import { z } from '@/lib/zod';
+import { apiRequest } from '@/lib/api-client';
+import { startSession } from '@/lib/session';
+import { type AuthResponse, AuthResponseSchema } from '@/types/api';
+
+export const LoginInputSchema = z.object({
+  email: z.string().trim().min(1, 'Enter your email address.'),
+  password: z.string().min(1, 'Enter your password.'),
+});
+export type LoginInput = z.infer<typeof LoginInputSchema>;
+
+export function login(input: LoginInput): Promise<AuthResponse> {
+  return apiRequest('/auth/login/', { method: 'POST', body: input, auth: false, schema: AuthResponseSchema });
+}
+
+export function useLogin() {
+  return useMutation({
+    mutationFn: login,
+    onSuccess: ({ access, user }) => startSession(access, user),
+  });
+}

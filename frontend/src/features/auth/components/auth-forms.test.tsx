@@ -1,0 +1,90 @@
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { getSession } from '@/lib/session';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+
+describe('register form', () => {
+  it('shows the API field errors under their fields', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/register/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(
+          { email: ['A user with that email already exists.'], password: ['This password is too common.'] },
+          { status: 400 },
+        );
+      }),
+    );
+    renderApp('/register', { as: 'anonymous' });
+    const user = userEvent.setup();
+
+    await user.type(await screen.findByLabelText('Email'), 'ada@example.com');
+    await user.type(screen.getByLabelText('Password'), 'password123');
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+
+    expect(await screen.findByText('A user with that email already exists.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Email')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText('Email')).toHaveAccessibleDescription('A user with that email already exists.');
+    expect(screen.getByLabelText('Password')).toHaveAccessibleDescription(
+      'At least 8 characters; avoid common passwords. This password is too common.',
+    );
+    expect(bodies).toEqual([{ name: '', email: 'ada@example.com', password: 'password123' }]);
+    expect(getSession().status).not.toBe('authenticated');
+  });
+
+  it('checks the fields before sending anything', async () => {
+    renderApp('/register', { as: 'anonymous' });
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Email'), 'not-an-email');
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(screen.getByText('Enter a valid email address.')).toBeInTheDocument();
+    expect(screen.getByText('Use at least 8 characters.')).toBeInTheDocument();
+  });
+});
+
+describe('login form', () => {
+  it('shows the API detail for bad credentials, then signs in and goes to next', async () => {
+    let attempts = 0;
+    server.use(
+      http.post(`${API}/auth/login/`, () => {
+        attempts += 1;
+        return attempts === 1
+          ? HttpResponse.json({ detail: 'Invalid email or password.', code: 'authentication_failed' }, { status: 401 })
+          : HttpResponse.json({ access: 'a', user: { id: 'u', email: 'ada@example.com', name: 'Ada', date_joined: '2026-01-01T00:00:00Z' } });
+      }),
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
+    );
+    const app = renderApp('/login?next=%2Faccount', { as: 'anonymous' });
+    const user = userEvent.setup();
+
+    await user.type(await screen.findByLabelText('Email'), 'ada@example.com');
+    await user.type(screen.getByLabelText('Password'), 'wrong');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Invalid email or password.');
+
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Account' })).toBeInTheDocument();
+    expect(app.location()).toBe('/account');
+  });
+});
+
+describe('reset password form', () => {
+  it('reports a used link and shows password errors from the API', async () => {
+    server.use(
+      http.post(`${API}/auth/password-reset/confirm/`, () =>
+        HttpResponse.json({ token: ['Invalid or expired link.'], new_password: ['This password is too short.'] }, { status: 400 }),
+      ),
+    );
+    renderApp('/reset-password?uid=abc&token=def', { as: 'anonymous' });
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('New password'), 'abcdefgh');
+    await user.type(screen.getByLabelText('Confirm new password'), 'abcdefgh');
+    await user.click(screen.getByRole('button', { name: 'Set new password' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('This reset link is invalid or has already been used.');
+    expect(screen.getByLabelText('New password')).toHaveAccessibleDescription('This password is too short.');
+  });
+});

@@ -1,0 +1,34 @@
+import { Link } from 'react-router';
+import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { useForm } from '@/lib/use-form';
+import { PasswordResetInputSchema, useRequestPasswordReset } from '@/features/auth/api/request-password-reset';
+import { AuthLayout } from '@/features/auth/components/auth-layout';
+
+export function ForgotPasswordPage() {
+  const mutation = useRequestPasswordReset();
+  const form = useForm(PasswordResetInputSchema, { email: '' }, (data) => mutation.mutate(data), mutation.error);
+  return (
+    <AuthLayout
+      title="Reset your password"
+      subtitle="Enter your email address and we will send you a link to choose a new password."
+      footer={
+        <p>
+          Remembered it? <Link to="/login">Back to sign in</Link>
+        </p>
+      }
+    >
+      {mutation.isSuccess ? (
+        <SuccessAlert>If an account exists for {form.values.email}, an email with a reset link is on its way.</SuccessAlert>
+      ) : (
+        <form className="stack" onSubmit={form.onSubmit} noValidate>
+          <FormAlert messages={form.formErrors} />
+          <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />
+          <SubmitButton pending={mutation.isPending} pendingLabel="Sending…" block>
+            Send reset link
+          </SubmitButton>
+        </form>
+      )}
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,44 @@
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { FormAlert, SubmitButton } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { endSession } from '@/lib/session';
+import { useForm } from '@/lib/use-form';
+import { PasswordResetConfirmSchema, useConfirmPasswordReset } from '@/features/auth/api/confirm-password-reset';
+import { AuthLayout } from '@/features/auth/components/auth-layout';
+
+/** The page the reset email links to: /reset-password?uid=…&token=… */
+export function ResetPasswordPage() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const mutation = useConfirmPasswordReset();
+  const uid = params.get('uid') ?? '';
+  const token = params.get('token') ?? '';
+  const form = useForm(PasswordResetConfirmSchema, { uid, token, new_password: '', confirm: '' }, (data) =>
+    mutation.mutate(data, {
+      onSuccess: () => {
+        endSession('none'); // the server revoked every session
+        navigate('/login?notice=password-reset', { replace: true });
+      },
+    }),
+  mutation.error);
+  const linkBroken = !uid || !token || Boolean(form.errors('uid') || form.errors('token'));
+
+  return (
+    <AuthLayout title="Choose a new password" footer={<p><Link to="/forgot-password">Request a new link</Link></p>}>
+      {!uid || !token ? (
+        <FormAlert messages={['This reset link is incomplete. Open the link from the email again, or request a new one.']} />
+      ) : (
+        <form className="stack" onSubmit={form.onSubmit} noValidate>
+          <FormAlert
+            messages={linkBroken ? ['This reset link is invalid or has already been used. Request a new one.'] : form.formErrors}
+          />
+          <TextField label="New password" type="password" autoComplete="new-password" required {...form.bind('new_password')} errors={form.errors('new_password')} />
+          <TextField label="Confirm new password" type="password" autoComplete="new-password" required {...form.bind('confirm')} errors={form.errors('confirm')} />
+          <SubmitButton pending={mutation.isPending} pendingLabel="Saving…" block>
+            Set new password
+          </SubmitButton>
+        </form>
+      )}
+    </AuthLayout>
+  );
+}

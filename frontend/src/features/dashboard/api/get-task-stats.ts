@@ -1,0 +1,26 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { z } from '@/lib/zod';
+import { apiRequest } from '@/lib/api-client';
+import { queryKeys } from '@/lib/query-keys';
+
+export const TaskStatsSchema = z.object({
+  total: z.number().int(),
+  by_status: z.object({ todo: z.number().int(), in_progress: z.number().int(), done: z.number().int() }),
+  by_priority: z.object({ low: z.number().int(), medium: z.number().int(), high: z.number().int() }),
+  overdue: z.number().int(),
+  /** The last 14 days including today, oldest first. */
+  completed_per_day: z.array(z.object({ date: z.string(), count: z.number().int() })),
+});
+export type TaskStats = z.infer<typeof TaskStatsSchema>;
+
+export function getTaskStats(signal?: AbortSignal): Promise<TaskStats> {
+  return apiRequest('/tasks/stats/', { schema: TaskStatsSchema, signal });
+}
+
+export function taskStatsQueryOptions() {
+  return queryOptions({ queryKey: queryKeys.taskStats, queryFn: ({ signal }) => getTaskStats(signal) });
+}
+
+export function useTaskStats() {
+  return useQuery(taskStatsQueryOptions());
+}

@@ -1,0 +1,95 @@
+import { Link } from 'react-router';
+import { ErrorState, Spinner } from '@/components/feedback';
+import { errorMessage } from '@/lib/api-error';
+import { useCurrentUser } from '@/lib/session';
+import { type TaskStats, useTaskStats } from '@/features/dashboard/api/get-task-stats';
+import { BarChart, DayColumnChart } from '@/features/dashboard/components/charts';
+
+function StatCard({ label, value, detail, tone }: { label: string; value: number | string; detail: string; tone?: string }) {
+  return (
+    <div className={`stat${tone ? ` stat--${tone}` : ''}`} data-testid={`stat-${label.toLowerCase().replace(/\s+/g, '-')}`}>
+      <p className="stat__label">{label}</p>
+      <p className="stat__value">{value}</p>
+      <p className="stat__detail">{detail}</p>
+    </div>
+  );
+}
+
+/** The two category charts: tasks by status and by priority. */
+function breakdowns(stats: TaskStats) {
+  return [
+    {
+      id: 'chart-status',
+      heading: 'By status',
+      title: 'Tasks by status',
+      data: [
+        { key: 'todo', label: 'To do', value: stats.by_status.todo },
+        { key: 'in_progress', label: 'In progress', value: stats.by_status.in_progress },
+        { key: 'done', label: 'Done', value: stats.by_status.done },
+      ],
+    },
+    {
+      id: 'chart-priority',
+      heading: 'By priority',
+      title: 'Tasks by priority',
+      data: [
+        { key: 'high', label: 'High', value: stats.by_priority.high },
+        { key: 'medium', label: 'Medium', value: stats.by_priority.medium },
+        { key: 'low', label: 'Low', value: stats.by_priority.low },
+      ],
+    },
+  ];
+}
+
+export function DashboardPage() {
+  const user = useCurrentUser();
+  const stats = useTaskStats();
+  const firstName = (user.name || user.email).split(/[\s@]/)[0];
+
+  return (
+    <div className="page">
+      <header className="page__header">
+        <div>
+          <h1 className="page__title">Hello, {firstName}</h1>
+          <p className="page__subtitle">Here is where your tasks stand.</p>
+        </div>
+        <Link className="button button--primary" to="/tasks">
+          View tasks
+        </Link>
+      </header>
+      {stats.isPending ? (
+        <Spinner label="Loading statistics…" />
+      ) : stats.isError ? (
+        <ErrorState message={`Could not load your statistics. ${errorMessage(stats.error)}`} onRetry={() => void stats.refetch()} />
+      ) : (
+        <>
+          <section className="stats" aria-label="Summary">
+            <StatCard label="Total tasks" value={stats.data.total} detail="All tasks you own" />
+            <StatCard
+              label="Completed"
+              value={stats.data.by_status.done}
+              detail={stats.data.total ? `${Math.round((stats.data.by_status.done / stats.data.total) * 100)}% of all tasks` : 'Nothing yet'}
+              tone="success"
+            />
+            <StatCard label="In progress" value={stats.data.by_status.in_progress} detail={`${stats.data.by_status.todo} still to do`} tone="info" />
+            <StatCard label="Overdue" value={stats.data.overdue} detail="Past due and not done" tone={stats.data.overdue ? 'danger' : undefined} />
+          </section>
+          <div className="chart-grid">
+            {breakdowns(stats.data).map(({ id, heading, title, data }) => (
+              <section key={id} className="card" aria-labelledby={id}>
+                <h2 className="card__title" id={id}>
+                  {heading}
+                </h2>
+                <BarChart title={title} data={data} />
+              </section>
+            ))}
+            <section className="card chart-grid__wide" aria-labelledby="chart-days">
+              <h2 className="card__title" id="chart-days">Completed per day, last 14 days</h2>
+              <DayColumnChart title="Tasks completed per day" data={stats.data.completed_per_day} />
+            </section>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,15 @@
+import { z } from '@/lib/zod';
+import { TASK_PRIORITIES, TASK_STATUSES } from '@/features/tasks/types';
+
+/** The create/edit form's values, checked as the API checks them (it still has the last word). */
+export const TaskInputSchema = z.object({
+  title: z.string().trim().min(1, 'Give the task a title.').max(200, 'At most 200 characters.'),
+  description: z.string().max(10_000, 'At most 10,000 characters.'),
+  status: z.enum(TASK_STATUSES),
+  priority: z.enum(TASK_PRIORITIES),
+  due_date: z
+    .string()
+    .regex(/^(\d{4}-\d{2}-\d{2})?$/, 'Use a date like 2026-12-31.')
+    .transform((value) => value || null),
+});
+export type TaskInput = z.infer<typeof TaskInputSchema>;

@@ -1,0 +1,64 @@
+import { Dialog } from '@/components/dialog';
+import { FormAlert } from '@/components/feedback';
+import { ChoiceOptions } from '@/features/tasks/components/choice-options';
+import { SelectField, TextAreaField, TextField } from '@/components/field';
+import { useForm } from '@/lib/use-form';
+import { useCreateTask } from '@/features/tasks/api/create-task';
+import { TaskInputSchema } from '@/features/tasks/api/task-input';
+import { useUpdateTask } from '@/features/tasks/api/update-task';
+import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES, type Task } from '@/features/tasks/types';
+
+interface TaskFormDialogProps {
+  /** The task to edit; none to create one. */
+  task?: Task | undefined;
+  onClose: () => void;
+}
+
+/** Create or edit a task; the API's `{"field": [...]}` errors appear under their fields. */
+export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
+  const create = useCreateTask();
+  const update = useUpdateTask();
+  const mutation = task ? update : create;
+  const form = useForm(
+    TaskInputSchema,
+    {
+      title: task?.title ?? '',
+      description: task?.description ?? '',
+      status: task?.status ?? 'todo',
+      priority: task?.priority ?? 'medium',
+      due_date: task?.due_date ?? '',
+    },
+    (data) => {
+      if (task) update.mutate({ id: task.id, patch: data }, { onSuccess: onClose });
+      else create.mutate(data, { onSuccess: onClose });
+    },
+    mutation.error,
+  );
+
+  return (
+    <Dialog title={task ? 'Edit task' : 'New task'} onClose={onClose}>
+      <form className="stack" onSubmit={form.onSubmit} noValidate>
+        <FormAlert messages={form.formErrors} />
+        <TextField label="Title" required maxLength={200} {...form.bind('title')} errors={form.errors('title')} />
+        <TextAreaField label="Description" rows={3} {...form.bind('description')} errors={form.errors('description')} />
+        <div className="grid-2">
+          <SelectField label="Status" {...form.bind('status')} errors={form.errors('status')}>
+            <ChoiceOptions values={TASK_STATUSES} labels={STATUS_LABELS} />
+          </SelectField>
+          <SelectField label="Priority" {...form.bind('priority')} errors={form.errors('priority')}>
+            <ChoiceOptions values={TASK_PRIORITIES} labels={PRIORITY_LABELS} />
+          </SelectField>
+        </div>
+        <TextField label="Due date" type="date" {...form.bind('due_date')} errors={form.errors('due_date')} />
+        <div className="dialog__actions">
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
+            {mutation.isPending ? 'Saving…' : task ? 'Save changes' : 'Create task'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,76 @@
+import { formatDate, todayIso } from '@/lib/format';
+import { PRIORITY_LABELS, STATUS_LABELS, type Task, isOverdue } from '@/features/tasks/types';
+
+interface TaskListProps {
+  tasks: Task[];
+  selected: ReadonlySet<string>;
+  onSelect: (id: string, selected: boolean) => void;
+  onSelectAll: (selected: boolean) => void;
+  onToggleDone: (task: Task) => void;
+  onEdit: (task: Task) => void;
+  onDelete: (task: Task) => void;
+}
+
+export function TaskList({ tasks, selected, onSelect, onSelectAll, onToggleDone, onEdit, onDelete }: TaskListProps) {
+  const today = todayIso();
+  const allSelected = tasks.length > 0 && tasks.every((task) => selected.has(task.id));
+  return (
+    <div className="task-list">
+      <div className="task-list__header">
+        <label className="checkbox">
+          <input type="checkbox" checked={allSelected} onChange={(event) => onSelectAll(event.target.checked)} />
+          Select all on this page
+        </label>
+      </div>
+      <ul className="task-list__items" aria-label="Tasks">
+        {tasks.map((task) => {
+          const done = task.status === 'done';
+          const overdue = isOverdue(task, today);
+          return (
+            <li key={task.id} className={`task${done ? ' task--done' : ''}`} data-testid="task-row">
+              <input
+                type="checkbox"
+                className="task__select"
+                aria-label={`Select “${task.title}”`}
+                checked={selected.has(task.id)}
+                onChange={(event) => onSelect(task.id, event.target.checked)}
+              />
+              <button
+                type="button"
+                role="switch"
+                aria-checked={done}
+                className={`task__toggle${done ? ' task__toggle--on' : ''}`}
+                aria-label={`Mark “${task.title}” as ${done ? 'not done' : 'done'}`}
+                onClick={() => onToggleDone(task)}
+              >
+                <span aria-hidden="true">{done ? '✓' : ''}</span>
+              </button>
+              <div className="task__body">
+                <p className="task__title">{task.title}</p>
+                {task.description ? <p className="task__description">{task.description}</p> : null}
+                <div className="task__meta">
+                  <span className={`badge badge--status-${task.status}`}>{STATUS_LABELS[task.status]}</span>
+                  <span className={`badge badge--priority-${task.priority}`}>{PRIORITY_LABELS[task.priority]} priority</span>
+                  {task.due_date ? (
+                    <span className="task__due">
+                      Due <time dateTime={task.due_date}>{formatDate(task.due_date)}</time>
+                    </span>
+                  ) : null}
+                  {overdue ? <span className="badge badge--overdue">Overdue</span> : null}
+                </div>
+              </div>
+              <div className="task__actions">
+                <button type="button" className="button button--secondary button--small" onClick={() => onEdit(task)} aria-label={`Edit “${task.title}”`}>
+                  Edit
+                </button>
+                <button type="button" className="button button--ghost-danger button--small" onClick={() => onDelete(task)} aria-label={`Delete “${task.title}”`}>
+                  Delete
+                </button>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,223 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { makeTask, page } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+import type { Task } from '@/features/tasks/types';
+
+/** A list endpoint that records each query string it is asked for. */
+function serveTasks(tasks: Task[]) {
+  const queries: string[] = [];
+  server.use(
+    http.get(`${API}/tasks/`, ({ request }) => {
+      queries.push(new URL(request.url).search);
+      return HttpResponse.json(page(tasks));
+    }),
+  );
+  return queries;
+}
+
+describe('tasks filters', () => {
+  it('come from the URL and go into the API request', async () => {
+    const queries = serveTasks([makeTask({ title: 'Ship it' })]);
+    renderApp('/tasks?status=done&priority=high&overdue=true&ordering=title&search=ship');
+
+    expect(await screen.findByText('Ship it')).toBeInTheDocument();
+    expect(screen.getByLabelText('Status')).toHaveValue('done');
+    expect(screen.getByLabelText('Priority')).toHaveValue('high');
+    expect(screen.getByLabelText('Sort by')).toHaveValue('title');
+    expect(screen.getByLabelText('Overdue only')).toBeChecked();
+    expect(screen.getByLabelText('Search')).toHaveValue('ship');
+    expect(queries).toEqual(['?search=ship&status=done&priority=high&overdue=true&ordering=title&page_size=10']);
+  });
+
+  it('write each change to the URL and go back to page 1', async () => {
+    const queries = serveTasks([makeTask({ title: 'Only one' })]);
+    const app = renderApp('/tasks?page=3&status=todo');
+    const user = userEvent.setup();
+    await screen.findByText('Only one');
+
+    await user.selectOptions(screen.getByLabelText('Priority'), 'high');
+    await waitFor(() => expect(app.location()).toBe('/tasks?status=todo&priority=high'));
+    await user.selectOptions(screen.getByLabelText('Sort by'), '-priority');
+    await user.click(screen.getByLabelText('Overdue only'));
+
+    await waitFor(() => expect(app.location()).toBe('/tasks?status=todo&priority=high&overdue=true&ordering=-priority'));
+    await waitFor(() => expect(queries.at(-1)).toBe('?status=todo&priority=high&overdue=true&ordering=-priority&page_size=10'));
+  });
+
+  it('debounce the search by 300 ms: one URL change and one request for a burst of typing', async () => {
+    const queries = serveTasks([makeTask()]);
+    const app = renderApp('/tasks');
+    const user = userEvent.setup();
+    await screen.findByText('Showing 1–1 of 1');
+
+    await user.type(screen.getByLabelText('Search'), 'report');
+    expect(app.location()).toBe('/tasks'); // not yet: the user is still typing
+
+    await waitFor(() => expect(app.location()).toBe('/tasks?search=report'));
+    await waitFor(() => expect(queries.at(-1)).toBe('?search=report&ordering=-created_at&page_size=10'));
+    expect(queries).toEqual(['?ordering=-created_at&page_size=10', '?search=report&ordering=-created_at&page_size=10']);
+  });
+});
+
+describe('tasks filters and history', () => {
+  it('follow the back button, search box included', async () => {
+    serveTasks([makeTask()]);
+    const app = renderApp('/tasks');
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Search'), 'report');
+    await waitFor(() => expect(app.location()).toBe('/tasks?search=report'));
+    await user.selectOptions(screen.getByLabelText('Status'), 'done');
+    await waitFor(() => expect(app.location()).toBe('/tasks?search=report&status=done'));
+
+    await act(() => app.router.navigate(-1));
+    expect(app.location()).toBe('/tasks?search=report');
+    expect(screen.getByLabelText('Status')).toHaveValue('');
+
+    await act(() => app.router.navigate('/tasks?search=invoice'));
+    expect(screen.getByLabelText('Search')).toHaveValue('invoice');
+  });
+});
+
+describe('status toggle', () => {
+  it('shows the change at once and keeps it when the server agrees', async () => {
+    const task = makeTask({ title: 'Write report' });
+    serveTasks([task]);
+    const patches: unknown[] = [];
+    let answer: (() => void) | undefined;
+    server.use(
+      http.patch(`${API}/tasks/:id/`, async ({ request, params }) => {
+        patches.push({ id: params.id, body: await request.json() });
+        await new Promise<void>((resolve) => (answer = resolve));
+        return HttpResponse.json({ ...task, status: 'done' });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('switch', { name: 'Mark “Write report” as done' }));
+
+    // Done on screen while the server has not answered yet.
+    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
+    await waitFor(() => expect(patches).toEqual([{ id: task.id, body: { status: 'done' } }]));
+    expect(answer).toBeDefined();
+    act(() => answer?.());
+    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
+  });
+
+  it('rolls back and says so when the server refuses', async () => {
+    const task = makeTask({ title: 'Write report' });
+    serveTasks([task]);
+    let answer: (() => void) | undefined;
+    server.use(
+      http.patch(`${API}/tasks/:id/`, async () => {
+        await new Promise<void>((resolve) => (answer = resolve));
+        return HttpResponse.json({ detail: 'The server had a problem.', code: 'server_error' }, { status: 500 });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('switch', { name: 'Mark “Write report” as done' }));
+    // Optimistic: done before the server has answered.
+    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toHaveAttribute('aria-checked', 'true');
+    await waitFor(() => expect(answer).toBeDefined());
+    act(() => answer?.());
+
+    const restored = await screen.findByRole('switch', { name: 'Mark “Write report” as done' });
+    expect(restored).toHaveAttribute('aria-checked', 'false');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not update “Write report”: The server had a problem.');
+  });
+});
+
+describe('task dialog', () => {
+  it('shows the API field errors and keeps the dialog open', async () => {
+    serveTasks([]);
+    server.use(
+      http.post(`${API}/tasks/`, () =>
+        HttpResponse.json({ title: ['Ensure this field has no more than 200 characters.'], due_date: ['Date has wrong format.'] }, { status: 400 }),
+      ),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click((await screen.findAllByRole('button', { name: 'New task' }))[0]!);
+    const dialog = screen.getByRole('dialog', { name: 'New task' });
+    expect(within(dialog).getByLabelText('Title')).toHaveFocus();
+    await user.type(within(dialog).getByLabelText('Title'), 'Plan');
+    await user.click(within(dialog).getByRole('button', { name: 'Create task' }));
+
+    expect(await within(dialog).findByText('Ensure this field has no more than 200 characters.')).toBeInTheDocument();
+    expect(within(dialog).getByLabelText('Title')).toHaveAttribute('aria-invalid', 'true');
+    expect(within(dialog).getByLabelText('Due date')).toHaveAccessibleDescription('Date has wrong format.');
+  });
+
+  it('closes on Escape and gives focus back to the button that opened it', async () => {
+    serveTasks([makeTask({ title: 'Existing' })]);
+    renderApp('/tasks');
+    const user = userEvent.setup();
+    const edit = await screen.findByRole('button', { name: 'Edit “Existing”' });
+
+    await user.click(edit);
+    expect(screen.getByRole('dialog', { name: 'Edit task' })).toBeInTheDocument();
+    expect(screen.getByLabelText('Title')).toHaveValue('Existing');
+    await user.keyboard('{Escape}');
+
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(edit).toHaveFocus();
+  });
+});
+
+describe('bulk actions', () => {
+  it('complete the selected tasks in one request', async () => {
+    const [a, b, c] = [makeTask({ title: 'A' }), makeTask({ title: 'B' }), makeTask({ title: 'C' })];
+    serveTasks([a!, b!, c!]);
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/tasks/bulk/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json({ updated: 2 });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByLabelText('Select “A”'));
+    await user.click(screen.getByLabelText('Select “C”'));
+    await user.click(screen.getByRole('button', { name: 'Complete selected' }));
+
+    expect(await screen.findByText('2 tasks completed.')).toBeInTheDocument();
+    expect(bodies).toEqual([{ ids: [a!.id, c!.id], action: 'complete' }]);
+  });
+});
+
+describe('delete', () => {
+  it('asks first, and deletes only after the confirmation', async () => {
+    const task = makeTask({ title: 'Old idea' });
+    serveTasks([task]);
+    const deleted: string[] = [];
+    server.use(
+      http.delete(`${API}/tasks/:id/`, ({ params }) => {
+        deleted.push(String(params.id));
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Delete this task?' });
+    expect(dialog).toHaveTextContent('“Old idea” will be deleted. This cannot be undone.');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(deleted).toEqual([]);
+
+    await user.click(screen.getByRole('button', { name: 'Delete “Old idea”' }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
+
+    expect(await screen.findByText('Deleted “Old idea”.')).toBeInTheDocument();
+    expect(deleted).toEqual([task.id]);
+  });
+});

@@ -1,0 +1,53 @@
+import { z } from '@/lib/zod';
+import { paginatedSchema } from '@/types/api';
+
+export const TASK_STATUSES = ['todo', 'in_progress', 'done'] as const;
+export const TASK_PRIORITIES = ['low', 'medium', 'high'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+export const STATUS_LABELS: Record<TaskStatus, string> = { todo: 'To do', in_progress: 'In progress', done: 'Done' };
+export const PRIORITY_LABELS: Record<TaskPriority, string> = { low: 'Low', medium: 'Medium', high: 'High' };
+
+export const TaskSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  status: z.enum(TASK_STATUSES),
+  priority: z.enum(TASK_PRIORITIES),
+  due_date: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const TaskPageSchema = paginatedSchema(TaskSchema);
+export type TaskPage = z.infer<typeof TaskPageSchema>;
+
+export const ORDERINGS = {
+  '-created_at': 'Newest first',
+  created_at: 'Oldest first',
+  due_date: 'Due date, soonest',
+  '-due_date': 'Due date, latest',
+  '-priority': 'Priority, high first',
+  priority: 'Priority, low first',
+  title: 'Title, A–Z',
+  '-updated_at': 'Recently updated',
+} as const;
+export type Ordering = keyof typeof ORDERINGS;
+export const DEFAULT_ORDERING: Ordering = '-created_at';
+
+/** Everything the list shows, as kept in the URL query string. */
+export interface TaskListParams {
+  search: string;
+  status: TaskStatus | '';
+  priority: TaskPriority | '';
+  overdue: boolean;
+  ordering: Ordering;
+  page: number;
+}
+
+export function isOverdue(task: Pick<Task, 'due_date' | 'status'>, today: string): boolean {
+  return task.status !== 'done' && task.due_date !== null && task.due_date < today;
+}

@@ -1,0 +1,136 @@
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it, vi } from 'vitest';
+import { getAccessToken, setAccessToken } from '@/lib/access-token';
+import { apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
+import { ApiError, NetworkError } from '@/lib/api-error';
+import { API, server } from '@/testing/server';
+
+/** /api/tasks/ accepts only "Bearer access-2"; refresh hands out access-2 after a short delay. */
+function useExpiredTokenApi() {
+  const refreshes: Request[] = [];
+  const seen: (string | null)[] = [];
+  server.use(
+    http.get(`${API}/tasks/`, ({ request }) => {
+      const auth = request.headers.get('Authorization');
+      seen.push(auth);
+      return auth === 'Bearer access-2'
+        ? HttpResponse.json({ ok: true })
+        : HttpResponse.json({ detail: 'Token expired.', code: 'token_not_valid' }, { status: 401 });
+    }),
+    http.post(`${API}/auth/refresh/`, async ({ request }) => {
+      refreshes.push(request.clone());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return HttpResponse.json({ access: 'access-2' });
+    }),
+  );
+  return { refreshes, seen };
+}
+
+describe('apiRequest', () => {
+  it('refreshes once for concurrent 401s and retries each request with the new token', async () => {
+    setAccessToken('access-1');
+    const { refreshes, seen } = useExpiredTokenApi();
+
+    const results = await Promise.all([apiRequest('/tasks/'), apiRequest('/tasks/'), apiRequest('/tasks/')]);
+
+    expect(results).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(refreshes).toHaveLength(1);
+    expect(seen.filter((auth) => auth === 'Bearer access-1')).toHaveLength(3);
+    expect(seen.filter((auth) => auth === 'Bearer access-2')).toHaveLength(3);
+    expect(getAccessToken()).toBe('access-2');
+  });
+
+  it('sends the refresh as the cookie endpoint demands: POST, exact JSON content type, {} body', async () => {
+    setAccessToken('access-1');
+    const { refreshes } = useExpiredTokenApi();
+
+    await apiRequest('/tasks/');
+
+    const [refresh] = refreshes;
+    expect(refresh?.method).toBe('POST');
+    expect(refresh?.headers.get('Content-Type')).toBe('application/json');
+    expect(refresh?.headers.get('Authorization')).toBeNull();
+    expect(await refresh?.text()).toBe('{}');
+  });
+
+  it('retries with a token another request refreshed meanwhile, without refreshing again', async () => {
+    setAccessToken('access-1');
+    const { refreshes } = useExpiredTokenApi();
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    server.use(
+      http.get(`${API}/tasks/`, async ({ request }) => {
+        if (request.headers.get('Authorization') === 'Bearer access-2') return HttpResponse.json({ ok: true });
+        await gate; // the stale request's 401 arrives after the token changed
+        return HttpResponse.json({ detail: 'expired', code: 'token_not_valid' }, { status: 401 });
+      }),
+    );
+
+    const pending = apiRequest('/tasks/');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    setAccessToken('access-2');
+    release();
+
+    await expect(pending).resolves.toEqual({ ok: true });
+    expect(refreshes).toHaveLength(0);
+  });
+
+  it('holds the cross-tab lock named sad-refresh while refreshing', async () => {
+    const request = vi.fn((_name: string, _options: object, work: () => Promise<unknown>) => work());
+    vi.stubGlobal('navigator', { ...navigator, locks: { request } });
+    const { refreshes } = useExpiredTokenApi();
+
+    await expect(refreshAccessToken()).resolves.toBe('access-2');
+
+    expect(request).toHaveBeenCalledTimes(1);
+    expect(request.mock.calls[0]?.slice(0, 2)).toEqual(['sad-refresh', { mode: 'exclusive' }]);
+    expect(refreshes).toHaveLength(1);
+    vi.unstubAllGlobals();
+  });
+
+  it('ends the session when the refresh is refused, and reports the 401', async () => {
+    setAccessToken('access-1');
+    const expired = vi.fn();
+    onSessionExpired(expired);
+    server.use(
+      http.get(`${API}/tasks/`, () => HttpResponse.json({ detail: 'expired', code: 'token_not_valid' }, { status: 401 })),
+      http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ detail: 'Session revoked.', code: 'session_revoked' }, { status: 401 })),
+    );
+
+    const error = await apiRequest('/tasks/').catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(401);
+    expect(expired).toHaveBeenCalledTimes(1);
+    expect(getAccessToken()).toBeNull();
+  });
+
+  it('turns DRF validation errors into field errors', async () => {
+    server.use(
+      http.post(`${API}/tasks/`, () =>
+        HttpResponse.json({ title: ['This field may not be blank.'], non_field_errors: ['Nope.'] }, { status: 400 }),
+      ),
+    );
+
+    const error = (await apiRequest('/tasks/', { method: 'POST', body: {} }).catch((caught: unknown) => caught)) as ApiError;
+
+    expect(error.status).toBe(400);
+    expect(error.fieldErrors).toEqual({ title: ['This field may not be blank.'], non_field_errors: ['Nope.'] });
+    expect(error.formErrors).toEqual(['Nope.']);
+  });
+
+  it('reports a request that never got an answer as a NetworkError', async () => {
+    server.use(http.get(`${API}/tasks/`, () => HttpResponse.error()));
+    await expect(apiRequest('/tasks/')).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it('never refreshes for public endpoints: a bad login is just a 401', async () => {
+    const refresh = vi.fn();
+    server.use(
+      http.post(`${API}/auth/login/`, () => HttpResponse.json({ detail: 'Invalid email or password.', code: 'authentication_failed' }, { status: 401 })),
+      http.post(`${API}/auth/refresh/`, refresh),
+    );
+    await expect(apiRequest('/auth/login/', { method: 'POST', body: {}, auth: false })).rejects.toThrow('Invalid email or password.');
+    expect(refresh).not.toHaveBeenCalled();
+  });
+});

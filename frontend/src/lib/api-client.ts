@@ -1,0 +1,126 @@
+/**
+ * The one API client: JSON in and out, the bearer token, a single-flight refresh on 401 with
+ * one retry, and typed errors (ApiError with field errors, NetworkError, ResponseShapeError).
+ */
+import { z } from '@/lib/zod';
+import { API_BASE_URL } from '@/config/env';
+import { getAccessToken, setAccessToken } from '@/lib/access-token';
+import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';
+import { withRefreshLock } from '@/lib/refresh-lock';
+
+export type QueryValue = string | number | boolean | null | undefined;
+
+export interface RequestOptions<T> {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  query?: Record<string, QueryValue>;
+  /** Validates the response body; without it the body is returned as is (e.g. 204 → undefined). */
+  schema?: z.ZodType<T>;
+  /** Send the access token and refresh on 401 (default). Public endpoints pass false. */
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+const AccessSchema = z.object({ access: z.string().min(1) });
+
+let refreshInFlight: Promise<string | null> | null = null;
+const expiredListeners = new Set<() => void>();
+
+/** Called when the session cannot be refreshed any more (the user must sign in again). */
+export function onSessionExpired(listener: () => void): () => void {
+  expiredListeners.add(listener);
+  return () => expiredListeners.delete(listener);
+}
+
+export function apiUrl(path: string, query?: Record<string, QueryValue>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const search = params.toString();
+  return `${API_BASE_URL}${path}${search ? `?${search}` : ''}`;
+}
+
+/**
+ * Exchanges the refresh cookie for a new access token: one request per tab however many callers
+ * ask at once, and one tab at a time (the server revokes a session whose token is used twice).
+ * Resolves to null when the session is gone (400/401/403); throws on network or server errors.
+ */
+export function refreshAccessToken(): Promise<string | null> {
+  refreshInFlight ??= withRefreshLock(requestRefresh).finally(() => {
+    refreshInFlight = null;
+  });
+  return refreshInFlight;
+}
+
+async function requestRefresh(): Promise<string | null> {
+  // The cookie endpoint demands exactly this content type and a JSON body.
+  const response = await send(apiUrl('/auth/refresh/'), { method: 'POST', body: {} }, null);
+  if ([400, 401, 403].includes(response.status)) {
+    setAccessToken(null);
+    return null;
+  }
+  const { access } = await parse(response, '/auth/refresh/', AccessSchema);
+  setAccessToken(access);
+  return access;
+}
+
+export async function apiRequest<T = undefined>(path: string, options: RequestOptions<T> = {}): Promise<T> {
+  const url = apiUrl(path, options.query);
+  const auth = options.auth ?? true;
+  const sentWith = auth ? getAccessToken() : null;
+  let response = await send(url, options, sentWith);
+  if (response.status === 401 && auth) {
+    // Another request may have refreshed already while this one was in flight.
+    const current = getAccessToken();
+    const token = current && current !== sentWith ? current : await refreshAccessToken();
+    if (token) response = await send(url, options, token);
+    if (!token || response.status === 401) {
+      setAccessToken(null);
+      expiredListeners.forEach((listener) => listener());
+    }
+  }
+  return parse(response, path, options.schema);
+}
+
+async function send(url: string, options: RequestOptions<unknown>, token: string | null): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  try {
+    return await fetch(url, {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: 'same-origin',
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new NetworkError(error);
+  }
+}
+
+async function parse<T>(response: Response, path: string, schema?: z.ZodType<T>): Promise<T> {
+  const text = response.status === 204 ? '' : await response.text();
+  let body: unknown = undefined;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      if (response.ok) throw new ResponseShapeError(path, error);
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, body);
+  if (!schema) return body as T;
+  const result = schema.safeParse(body);
+  if (!result.success) throw new ResponseShapeError(path, result.error);
+  return result.data;
+}
+
+/** Test hook: forget a refresh left in flight by a previous test. */
+export function resetApiClientForTests(): void {
+  refreshInFlight = null;
+  expiredListeners.clear();
+  setAccessToken(null);
+}

@@ -1,0 +1,9 @@
+/**
+ * Query-key roots shared across features, so one feature can invalidate another's data
+ * (a task change makes the dashboard stats stale) without importing it.
+ */
+export const queryKeys = {
+  tasks: ['tasks'] as const,
+  taskStats: ['tasks', 'stats'] as const,
+  sessions: ['auth', 'sessions'] as const,
+};

@@ -1,0 +1,25 @@
+import type { Task } from '@/features/tasks/types';
+import type { User } from '@/types/api';
+
+export const user: User = { id: 'u-1', email: 'ada@example.com', name: 'Ada Lovelace', date_joined: '2026-01-02T10:00:00Z' };
+
+let counter = 0;
+export function makeTask(overrides: Partial<Task> = {}): Task {
+  counter += 1;
+  return {
+    id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+    title: `Task ${counter}`,
+    description: '',
+    status: 'todo',
+    priority: 'medium',
+    due_date: null,
+    completed_at: null,
+    created_at: '2026-11-01T10:00:00Z',
+    updated_at: '2026-11-01T10:00:00Z',
+    ...overrides,
+  };
+}
+
+export function page<T>(results: T[]) {
+  return { count: results.length, next: null, previous: null, results };
+}

@@ -1,0 +1,117 @@
+"""Browser end-to-end support: Debian's Chromium under Python Playwright, against the built SPA.
+
+A missing Chromium or an unbuilt SPA fails the test with the fix in the message; it never skips.
+"""
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "e2e"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# GUIDE.md §5: no sandbox (root in CI), nothing that phones home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "e2e-Strong-pass-1"
+
+# Collects CSP violations in the page (they also show as console errors, but this names them).
+CSP_WATCH = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  (window.__cspViolations = window.__cspViolations || []).push(
+    `${event.violatedDirective} blocked ${event.blockedURI || 'inline'}` +
+    ` at ${event.sourceFile}:${event.lineNumber}:${event.columnNumber}`);
+});
+"""
+
+
+def require_chromium_and_build() -> None:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium (or set CHROMIUM=/path)")
+    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
+        pytest.fail("The SPA is not built: run `make frontend-build` (make test-e2e does it first)")
+
+
+@contextmanager
+def e2e_database_url() -> Iterator[str | None]:
+    """On the PostgreSQL leg, a fresh database on that server (dropped afterwards); else None (SQLite)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        yield None
+        return
+    import psycopg
+
+    parts = urlsplit(url.replace("pgsql://", "postgresql://", 1))
+    name = f"e2e_browser_{secrets.token_hex(4)}"
+    admin_url = urlunsplit(parts._replace(scheme="postgresql"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class PageWatch:
+    """What went wrong in the page: uncaught errors and console errors other than expected HTTP errors."""
+
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        page.add_init_script(CSP_WATCH)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        # A refused refresh on first load or a 401 before a refresh are expected HTTP answers.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.console_errors.append(message.text)
+
+    def assert_clean(self, *pages) -> None:
+        violations = [v for page in pages for v in (page.evaluate("window.__cspViolations || []"))]
+        assert violations == [], f"CSP violations: {violations}"
+        assert self.page_errors == [], f"uncaught errors: {self.page_errors}"
+        assert self.console_errors == [], f"console errors: {self.console_errors}"
+
+
+@contextmanager
+def chromium_context(playwright, tmp: Path, **options) -> Iterator:
+    """A fresh profile (user-data dir) per test; the context is the browser's one window set."""
+    require_chromium_and_build()
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp / "chromium-profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 1280, "height": 860},
+        **options,
+    )
+    context.set_default_timeout(15_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path

@@ -1,0 +1,181 @@
+"""A new user's whole journey through the built SPA in Chromium, served by gunicorn (PostgreSQL + Redis
+under `make test-e2e`): register, manage tasks, watch the dashboard change, revoke a session, sign out
+and back in. Screenshots of the dashboard and the tasks page land in var/e2e/ for a person to review.
+"""
+
+import json
+import re
+import urllib.error
+import urllib.request
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.e2e.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url, screenshot
+from tests.e2e.servers import served
+
+EMAIL = "ada@example.com"
+TODAY = date.today()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    with e2e_database_url() as database_url:
+        overrides = {"DATABASE_URL": database_url} if database_url else {}
+        with served(tmp_path_factory.mktemp("spa"), WEB_CONCURRENCY="2", **overrides) as url:
+            yield url
+
+
+def api(base_url: str, method: str, path: str, body: dict | None = None, *, access: str = "", agent: str = "e2e"):
+    headers = {"Content-Type": "application/json", "User-Agent": agent}
+    if access:
+        headers["Authorization"] = f"Bearer {access}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base_url + path, data=data, headers=headers, method=method)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def create_task(page, title: str, *, priority: str = "Medium", due: date | None = None) -> None:
+    page.get_by_role("button", name="New task").first.click()
+    dialog = page.get_by_role("dialog", name="New task")
+    dialog.get_by_label("Title").fill(title)
+    dialog.get_by_label("Priority").select_option(label=priority)
+    if due:
+        dialog.get_by_label("Due date").fill(due.isoformat())
+    dialog.get_by_role("button", name="Create task").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_text(title, exact=True)).to_be_visible()
+
+
+def task_titles(page) -> list[str]:
+    return page.get_by_test_id("task-row").locator(".task__title").all_inner_texts()
+
+
+def stat(page, name: str):
+    return page.get_by_test_id(f"stat-{name}").locator(".stat__value")
+
+
+def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(base_url, tmp_path):
+    watch = PageWatch()
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
+        page = context.new_page()
+        watch.attach(page)
+
+        # 1. Register (a first visit has no session: the app asks to sign in), then create tasks.
+        response = page.goto(base_url + "/")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        expect(page).to_have_url(base_url + "/login")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        screenshot(page, "login")
+        page.get_by_role("link", name="Create an account").click()
+        page.get_by_label("Name").fill("Ada Lovelace")
+        page.get_by_label("Email").fill(EMAIL)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+        expect(stat(page, "total-tasks")).to_have_text("0")
+
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
+        expect(page.get_by_text("No tasks yet.")).to_be_visible()
+        create_task(page, "Write quarterly report", priority="High", due=TODAY - timedelta(days=1))
+        create_task(page, "Review pull request")
+        create_task(page, "Book dentist appointment", priority="Low")
+        create_task(page, "Plan team offsite", priority="High", due=TODAY + timedelta(days=10))
+        create_task(page, "Renew passport", due=TODAY + timedelta(days=30))
+        expect(page.get_by_text("Showing 1\u20135 of 5")).to_be_visible()
+        expect(
+            page.get_by_test_id("task-row").filter(has_text="Write quarterly report").get_by_text("Overdue")
+        ).to_be_visible()
+
+        # 2. Search, filter and sort; the URL keeps them, so a reload shows the same list.
+        page.get_by_label("Search").fill("report")
+        expect(page).to_have_url(re.compile(r"/tasks\?search=report$"))
+        expect(page.get_by_test_id("task-row")).to_have_count(1)
+        page.get_by_label("Search").fill("")
+        expect(page).to_have_url(base_url + "/tasks")
+        page.get_by_label("Priority").select_option("high")
+        page.get_by_label("Sort by").select_option("title")
+        expect(page.get_by_test_id("task-row")).to_have_count(2)
+        assert task_titles(page) == ["Plan team offsite", "Write quarterly report"]
+        page.get_by_label("Overdue only").check()
+        expect(page).to_have_url(base_url + "/tasks?priority=high&overdue=true&ordering=title")
+        expect(page.get_by_test_id("task-row")).to_have_count(1)
+
+        page.reload()
+        expect(page.get_by_test_id("task-row")).to_have_count(1)
+        assert task_titles(page) == ["Write quarterly report"]
+        expect(page.get_by_label("Priority")).to_have_value("high")
+        expect(page.get_by_label("Sort by")).to_have_value("title")
+        expect(page.get_by_label("Overdue only")).to_be_checked()
+        page.get_by_role("button", name="Clear filters").first.click()
+        expect(page.get_by_test_id("task-row")).to_have_count(5)
+
+        # 3. Edit one, complete one with the optimistic toggle, bulk-complete two more.
+        page.get_by_role("button", name="Edit “Review pull request”").click()
+        dialog = page.get_by_role("dialog", name="Edit task")
+        dialog.get_by_label("Title").fill("Review pull request #42")
+        screenshot(page, "task-dialog", full_page=False)  # the modal covers the viewport
+        dialog.get_by_role("button", name="Save changes").click()
+        expect(dialog).to_be_hidden()
+        expect(page.get_by_text("Review pull request #42", exact=True)).to_be_visible()
+
+        with page.expect_response(lambda r: r.request.method == "PATCH" and r.status == 200):
+            page.get_by_role("switch", name="Mark “Book dentist appointment” as done").click()
+        expect(page.get_by_role("switch", name="Mark “Book dentist appointment” as not done")).to_have_attribute(
+            "aria-checked", "true"
+        )
+
+        page.get_by_label("Select “Plan team offsite”").check()
+        page.get_by_label("Select “Renew passport”").check()
+        page.get_by_role("button", name="Complete selected").click()
+        expect(page.get_by_text("2 tasks completed.")).to_be_visible()
+        expect(page.get_by_role("switch", name=re.compile("as not done$"))).to_have_count(3)
+        screenshot(page, "tasks")
+
+        # 4. The dashboard's cards and charts show the change.
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+        expect(stat(page, "total-tasks")).to_have_text("5")
+        expect(stat(page, "completed")).to_have_text("3")
+        expect(stat(page, "overdue")).to_have_text("1")
+        expect(page.get_by_test_id("bar-done")).to_have_attribute("data-value", "3")
+        expect(page.get_by_test_id("bar-high")).to_have_attribute("data-value", "2")
+        expect(page.get_by_test_id(f"day-{TODAY.isoformat()}")).to_have_attribute("data-value", "3")
+        screenshot(page, "dashboard")
+
+        # 5. A second session (another device, through the API) shows up, and revoking it works at once.
+        status, phone = api(base_url, "POST", "/api/auth/login/", {"email": EMAIL, "password": PASSWORD}, agent="Phone")
+        assert status == 200
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+        rows = page.get_by_test_id("session-row")
+        expect(rows).to_have_count(2)
+        expect(rows.filter(has_text="This device")).to_have_count(1)
+        expect(rows.filter(has_text="Headless Chrome on Linux")).to_have_count(1)
+        page.get_by_role("button", name=re.compile(r"^Revoke Phone")).click()
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("This device")
+        assert api(base_url, "GET", "/api/tasks/", access=phone["access"])[0] == 401
+        screenshot(page, "account")
+
+        # 6. Sign out, then back in.
+        page.get_by_role("button", name="Sign out", exact=True).click()
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        page.get_by_label("Email").fill(EMAIL)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+        expect(stat(page, "completed")).to_have_text("3")
+
+        # Narrow phone screen: nothing overflows sideways.
+        page.set_viewport_size({"width": 360, "height": 780})
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
+        expect(page.get_by_test_id("task-row")).to_have_count(5)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "tasks-360px")
+
+        watch.assert_clean(page)

@@ -1,0 +1,80 @@
+"""Short-lived access tokens (3 s here) are refreshed behind the user's back: nothing shows, nobody is
+sent to the login page, and two tabs refreshing at once do not trip the server's reuse detection."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.e2e.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url
+from tests.e2e.servers import served
+
+ACCESS_LIFETIME_SECONDS = 3
+EXPIRED_MS = ACCESS_LIFETIME_SECONDS * 1000 + 500  # just past the token's expiry (no leeway)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    with e2e_database_url() as database_url:
+        overrides = {"DATABASE_URL": database_url} if database_url else {}
+        with served(
+            tmp_path_factory.mktemp("spa-refresh"),
+            WEB_CONCURRENCY="2",
+            ACCESS_TOKEN_LIFETIME_SECONDS=str(ACCESS_LIFETIME_SECONDS),
+            **overrides,
+        ) as url:
+            yield url
+
+
+def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_path):
+    watch = PageWatch()
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
+        page = context.new_page()
+        watch.attach(page)
+        answers: list[tuple[str, int]] = []
+        context.on("response", lambda r: answers.append((r.request.method + " " + r.url[len(base_url) :], r.status)))
+
+        page.goto(base_url + "/register")
+        page.get_by_label("Email").fill("grace@example.com")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        expect(page.get_by_role("heading", name="Hello, grace")).to_be_visible()
+
+        # The access token expires; the next request gets a 401, refreshes once, retries, and succeeds.
+        page.wait_for_timeout(EXPIRED_MS)
+        answers.clear()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
+        expect(page.get_by_text("No tasks yet.")).to_be_visible()
+        tasks_answers = [status for call, status in answers if call.startswith("GET /api/tasks/?")]
+        assert tasks_answers == [401, 200]
+        assert [status for call, status in answers if call == "POST /api/auth/refresh/"] == [200]
+
+        page.get_by_role("button", name="New task").first.click()
+        page.get_by_role("dialog", name="New task").get_by_label("Title").fill("Made after a silent refresh")
+        page.get_by_role("button", name="Create task").click()
+        expect(page.get_by_text("Made after a silent refresh", exact=True)).to_be_visible()
+        expect(page).to_have_url(base_url + "/tasks")
+
+        # A second tab restores its own session from the shared cookie; after both tokens expire,
+        # both tabs reload at once: the refreshes take turns (Web Locks), so neither is reuse.
+        other = context.new_page()
+        watch.attach(other)
+        other.goto(base_url + "/account")
+        expect(other.get_by_role("heading", name="Account")).to_be_visible()
+        page.wait_for_timeout(EXPIRED_MS)
+        answers.clear()
+        page.evaluate("location.reload()")
+        other.evaluate("location.reload()")
+        expect(page.get_by_text("Made after a silent refresh", exact=True)).to_be_visible()
+        expect(other.get_by_test_id("session-row")).to_have_count(1)
+        assert [status for call, status in answers if call == "POST /api/auth/refresh/"] == [200, 200]
+        expect(page).to_have_url(base_url + "/tasks")
+        expect(other).to_have_url(base_url + "/account")
+
+        # Signing out in one tab signs out the other at once (BroadcastChannel, no token in it).
+        other.get_by_role("button", name="Sign out", exact=True).click()
+        expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/login$"))
+
+        watch.assert_clean(page, other)
