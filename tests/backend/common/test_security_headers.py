@@ -185,3 +185,13 @@ def test_a_listed_origin_may_send_conditional_headers_and_read_etags_and_limits(
     assert {"if-match", "if-none-match", "authorization"} <= allowed
     exposed = {h.strip() for h in response["Access-Control-Expose-Headers"].split(",")}
     assert {"ETag", "Retry-After", "X-RateLimit-Remaining"} <= exposed
+
+
+def test_the_spa_index_and_its_deep_links_carry_the_security_headers(settings, tmp_path):
+    (tmp_path / "index.html").write_text('<!doctype html><script type="module" src="/assets/app-1a2b3c4d.js"></script>')
+    settings.SPA_DIST_DIR = str(tmp_path)
+
+    for path in ("/", "/tasks?status=done"):
+        response = Client().get(path)
+        assert response.status_code == 200, path
+        _assert_hardened(response)
