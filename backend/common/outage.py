@@ -46,7 +46,7 @@ def report_redis_failure(consequence: str, exc: BaseException | None) -> None:
     if held_back is None:
         return
     logger.warning(
-        "Redis unavailable (%s); %s. %d more failures since the last warning; next warning in %ss at most.",
+        "Redis call failed (%s); %s. %d more failures since the last warning; next warning in %ss at most.",
         f"{type(exc).__name__}: {exc}" if exc else "unknown error",
         consequence,
         held_back,
