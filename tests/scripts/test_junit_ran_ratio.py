@@ -44,3 +44,19 @@ def test_exactly_90_percent_passes(tmp_path):
 
     assert result.returncode == 0
     assert "tests.backend: 9 of 10 ran (90.0%; minimum 90%): ok" in result.stdout
+
+
+def test_failed_and_errored_tests_count_as_ran_and_fail_the_job_on_their_own(tmp_path):
+    report = tmp_path / "report.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.backend.x" name="a"><failure message="boom"/></testcase>'
+        '<testcase classname="tests.backend.x" name="b"><error message="setup"/></testcase>'
+        '<testcase classname="tests.backend.x" name="c"/>'
+        "</testsuite></testsuites>"
+    )
+
+    result = _run(report)
+
+    assert result.returncode == 0
+    assert "tests.backend: 3 of 3 ran" in result.stdout
