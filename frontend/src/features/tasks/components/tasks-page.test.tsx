@@ -98,19 +98,32 @@ describe('status toggle', () => {
     renderApp('/tasks');
     const user = userEvent.setup();
 
-    await user.click(await screen.findByRole('switch', { name: 'Mark “Write report” as done' }));
+    const toggle = await screen.findByRole('switch', { name: 'Done: Write report' });
+    expect(toggle).not.toBeChecked();
+    await user.click(toggle);
 
-    // Done on screen while the server has not answered yet.
-    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
+    // Done on screen while the server has not answered yet, and not clickable again until it has.
+    await waitFor(() => expect(toggle).toBeChecked());
+    expect(toggle).toBeDisabled();
     await waitFor(() => expect(patches).toEqual([{ id: task.id, body: { status: 'done' } }]));
     expect(answer).toBeDefined();
     act(() => answer?.());
-    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
+    await waitFor(() => expect(screen.getByRole('switch', { name: 'Done: Write report' })).toBeEnabled());
+    expect(screen.getByRole('switch', { name: 'Done: Write report' })).toBeChecked();
   });
 
-  it('rolls back and says so when the server refuses', async () => {
+  it('rolls back and says so when the server refuses, before any refetch answers', async () => {
     const task = makeTask({ title: 'Write report' });
-    serveTasks([task]);
+    // The first list load answers; every later one (the refetch after the failure) never does,
+    // so only the rollback itself can put the switch back.
+    let listLoads = 0;
+    server.use(
+      http.get(`${API}/tasks/`, async () => {
+        listLoads += 1;
+        if (listLoads > 1) await new Promise(() => undefined);
+        return HttpResponse.json(page([task]));
+      }),
+    );
     let answer: (() => void) | undefined;
     server.use(
       http.patch(`${API}/tasks/:id/`, async () => {
@@ -121,15 +134,16 @@ describe('status toggle', () => {
     renderApp('/tasks');
     const user = userEvent.setup();
 
-    await user.click(await screen.findByRole('switch', { name: 'Mark “Write report” as done' }));
+    const toggle = await screen.findByRole('switch', { name: 'Done: Write report' });
+    await user.click(toggle);
     // Optimistic: done before the server has answered.
-    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toHaveAttribute('aria-checked', 'true');
+    await waitFor(() => expect(toggle).toHaveAttribute('aria-checked', 'true'));
     await waitFor(() => expect(answer).toBeDefined());
     act(() => answer?.());
 
-    const restored = await screen.findByRole('switch', { name: 'Mark “Write report” as done' });
-    expect(restored).toHaveAttribute('aria-checked', 'false');
     expect(await screen.findByRole('alert')).toHaveTextContent('Could not update “Write report”: The server had a problem.');
+    expect(screen.getByRole('switch', { name: 'Done: Write report' })).toHaveAttribute('aria-checked', 'false');
+    expect(listLoads).toBe(2); // the refetch was asked for and is still pending
   });
 });
 

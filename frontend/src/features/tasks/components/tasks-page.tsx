@@ -7,7 +7,7 @@ import { ApiError, errorMessage } from '@/lib/api-error';
 import { type BulkAction, useBulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { useDeleteTask } from '@/features/tasks/api/delete-task';
 import { useTasks } from '@/features/tasks/api/get-tasks';
-import { useSetTaskStatus } from '@/features/tasks/api/update-task';
+import { usePendingStatusIds, useSetTaskStatus } from '@/features/tasks/api/update-task';
 import { TaskFilters } from '@/features/tasks/components/task-filters';
 import { TaskFormDialog } from '@/features/tasks/components/task-form-dialog';
 import { TaskList } from '@/features/tasks/components/task-list';
@@ -22,6 +22,7 @@ export function TasksPage() {
   const { params, update } = filters;
   const query = useTasks(params);
   const setStatus = useSetTaskStatus();
+  const pendingStatus = usePendingStatusIds();
   const deleteTask = useDeleteTask();
   const bulk = useBulkTasks();
   const [editing, setEditing] = useState<Editing>(null);
@@ -151,6 +152,7 @@ export function TasksPage() {
           <TaskList
             tasks={tasks}
             selected={selected}
+            pendingStatus={pendingStatus}
             onSelect={select}
             onSelectAll={(on) => tasks.forEach((task) => select(task.id, on))}
             onToggleDone={toggleDone}
