@@ -85,14 +85,16 @@ describe('tasks filters and history', () => {
 describe('status toggle', () => {
   it('shows the change at once and keeps it when the server agrees', async () => {
     const task = makeTask({ title: 'Write report' });
-    serveTasks([task]);
+    const stored = [task];
+    serveTasks(stored);
     const patches: unknown[] = [];
     let answer: (() => void) | undefined;
     server.use(
       http.patch(`${API}/tasks/:id/`, async ({ request, params }) => {
         patches.push({ id: params.id, body: await request.json() });
         await new Promise<void>((resolve) => (answer = resolve));
-        return HttpResponse.json({ ...task, status: 'done' });
+        stored[0] = { ...task, status: 'done' };
+        return HttpResponse.json(stored[0]);
       }),
     );
     renderApp('/tasks');
