@@ -5,7 +5,7 @@
 import { z } from '@/lib/zod';
 import { API_BASE_URL } from '@/config/env';
 import { getAccessToken, setAccessToken } from '@/lib/access-token';
-import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';
+import { ApiError, NetworkError, ResponseShapeError, parseRetryAfter } from '@/lib/api-error';
 import { withRefreshLock } from '@/lib/refresh-lock';
 
 export type QueryValue = string | number | boolean | null | undefined;
@@ -111,7 +111,7 @@ async function parse<T>(response: Response, path: string, schema?: z.ZodType<T>)
       if (response.ok) throw new ResponseShapeError(path, error);
     }
   }
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) throw new ApiError(response.status, body, parseRetryAfter(response.headers.get('Retry-After')));
   if (!schema) return body as T;
   const result = schema.safeParse(body);
   if (!result.success) throw new ResponseShapeError(path, result.error);
