@@ -211,6 +211,25 @@ describe('bulk actions', () => {
 });
 
 describe('delete', () => {
+  it('shows a failed bulk delete inside its confirmation dialog, not behind it', async () => {
+    const [a, b] = [makeTask({ title: 'A' }), makeTask({ title: 'B' })];
+    serveTasks([a!, b!]);
+    server.use(
+      http.post(`${API}/tasks/bulk/`, () => HttpResponse.json({ detail: 'Too many requests.', code: 'throttled' }, { status: 429 })),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByLabelText('Select “A”'));
+    await user.click(screen.getByLabelText('Select “B”'));
+    await user.click(screen.getByRole('button', { name: 'Delete selected' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Delete 2 tasks?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Too many requests.');
+    expect(within(dialog).getByRole('button', { name: 'Delete' })).toBeEnabled();
+  });
+
   it('asks first, and deletes only after the confirmation', async () => {
     const task = makeTask({ title: 'Old idea' });
     serveTasks([task]);

@@ -37,6 +37,7 @@ export function TasksPage() {
     if (pastTheEnd) update({ page: 1 }, { replace: true });
   }, [pastTheEnd, update]);
 
+  const confirmError = confirming?.kind === 'bulk-delete' ? bulk.error : confirming ? deleteTask.error : null;
   const tasks = query.data?.results ?? [];
   const visibleSelected = tasks.filter((task) => selected.has(task.id)).map((task) => task.id);
 
@@ -67,7 +68,8 @@ export function TasksPage() {
           setConfirming(null);
           setNotice(`${updated} ${updated === 1 ? 'task' : 'tasks'} ${action === 'delete' ? 'deleted' : 'completed'}.`);
         },
-        onError: (error) => setActionError(errorMessage(error)),
+        // A bulk delete's error shows in its confirmation dialog, which stays open above the page.
+        onError: (error) => action === 'complete' && setActionError(errorMessage(error)),
       },
     );
   }
@@ -179,10 +181,11 @@ export function TasksPage() {
           }
           confirmLabel="Delete"
           pending={deleteTask.isPending || bulk.isPending}
-          error={deleteTask.error ? errorMessage(deleteTask.error) : null}
+          error={confirmError ? errorMessage(confirmError) : null}
           onConfirm={confirmDelete}
           onCancel={() => {
             deleteTask.reset();
+            bulk.reset();
             setConfirming(null);
           }}
         />
