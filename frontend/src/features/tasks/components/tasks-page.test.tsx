@@ -63,6 +63,40 @@ describe('tasks filters', () => {
   });
 });
 
+describe('bad filter values', () => {
+  it.each([
+    ['ordering=toString&page=2.5', '?ordering=-created_at&page_size=10'],
+    ['ordering=__proto__&page=-4', '?ordering=-created_at&page_size=10'],
+    ['page=99999999999999999999', '?ordering=-created_at&page_size=10'],
+    ['page=3abc', '?ordering=-created_at&page_size=10'],
+    ['page=123456789', '?ordering=-created_at&page=10000&page_size=10'],
+  ])('fall back to safe defaults: %s', async (search, expected) => {
+    const queries = serveTasks([makeTask({ title: 'Safe' })]);
+    renderApp(`/tasks?${search}`);
+    await waitFor(() => expect(queries[0]).toBe(expected));
+  });
+
+  it('a 400 from the list offers to reset the filters', async () => {
+    const queries: string[] = [];
+    server.use(
+      http.get(`${API}/tasks/`, ({ request }) => {
+        const search = new URL(request.url).search;
+        queries.push(search);
+        return search.includes('search=')
+          ? HttpResponse.json({ search: ['Too long.'] }, { status: 400 })
+          : HttpResponse.json(page([makeTask({ title: 'Back again' })]));
+      }),
+    );
+    const app = renderApp('/tasks?search=x&status=done');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Reset filters' }));
+
+    expect(await screen.findByText('Back again')).toBeInTheDocument();
+    expect(app.location()).toBe('/tasks');
+  });
+});
+
 describe('tasks filters and history', () => {
   it('follow the back button, search box included', async () => {
     serveTasks([makeTask()]);

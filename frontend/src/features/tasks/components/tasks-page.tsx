@@ -134,7 +134,16 @@ export function TasksPage() {
         {query.isPending ? (
           <Spinner label="Loading tasks…" />
         ) : query.isError && !pastTheEnd ? (
-          <ErrorState message={`Could not load your tasks. ${errorMessage(query.error)}`} onRetry={() => void query.refetch()} />
+          query.error instanceof ApiError && query.error.status === 400 ? (
+            // The API refused the filters (e.g. a hand-edited link): retrying would fail the same way.
+            <ErrorState message={`These filters cannot be used. ${errorMessage(query.error)}`}>
+              <button type="button" className="button button--secondary" onClick={filters.clear}>
+                Reset filters
+              </button>
+            </ErrorState>
+          ) : (
+            <ErrorState message={`Could not load your tasks. ${errorMessage(query.error)}`} onRetry={() => void query.refetch()} />
+          )
         ) : tasks.length === 0 ? (
           filters.hasFilters ? (
             <EmptyState title="No tasks match these filters.">
