@@ -53,9 +53,13 @@ export function refreshAccessToken(): Promise<string | null> {
   return refreshInFlight;
 }
 
+/** A refresh runs under the cross-tab lock: it must end, or every tab would wait for it forever. */
+export const REFRESH_TIMEOUT_MS = 10_000;
+
 async function requestRefresh(): Promise<string | null> {
-  // The cookie endpoint demands exactly this content type and a JSON body.
-  const response = await send(apiUrl('/auth/refresh/'), { method: 'POST', body: {} }, null);
+  // The cookie endpoint demands exactly this content type and a JSON body. A timeout is a NetworkError.
+  const signal = AbortSignal.timeout(REFRESH_TIMEOUT_MS);
+  const response = await send(apiUrl('/auth/refresh/'), { method: 'POST', body: {}, signal }, null);
   if ([400, 401, 403].includes(response.status)) {
     setAccessToken(null);
     return null;

@@ -4,7 +4,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { setAccessToken } from '@/lib/access-token';
-import { apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
+import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
 import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
 import { queryClient } from '@/lib/query-client';
@@ -121,7 +121,8 @@ export function retryRestoreSession(): Promise<void> {
 export async function signOut(): Promise<boolean> {
   try {
     // Under the refresh lock: logging out with a cookie another tab is rotating would look like reuse.
-    await withRefreshLock(() => apiRequest('/auth/logout/', { method: 'POST', body: {}, auth: false }));
+    const signal = AbortSignal.timeout(REFRESH_TIMEOUT_MS);
+    await withRefreshLock(() => apiRequest('/auth/logout/', { method: 'POST', body: {}, auth: false, signal }));
   } catch (error) {
     // 400/401: no valid refresh token was sent, so there is no session left to end.
     if (!(error instanceof ApiError && [400, 401].includes(error.status))) return false;
