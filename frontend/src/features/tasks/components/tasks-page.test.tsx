@@ -266,11 +266,13 @@ describe('delete', () => {
 
   it('asks first, and deletes only after the confirmation', async () => {
     const task = makeTask({ title: 'Old idea' });
-    serveTasks([task]);
+    const stored = [task];
+    serveTasks(stored);
     const deleted: string[] = [];
     server.use(
       http.delete(`${API}/tasks/:id/`, ({ params }) => {
         deleted.push(String(params.id));
+        stored.splice(0, 1);
         return new HttpResponse(null, { status: 204 });
       }),
     );
@@ -288,5 +290,8 @@ describe('delete', () => {
 
     expect(await screen.findByText('Deleted “Old idea”.')).toBeInTheDocument();
     expect(deleted).toEqual([task.id]);
+    // The row (and its Delete button) is gone: focus lands on the page, not on <body>.
+    await waitFor(() => expect(screen.queryByText('Old idea')).not.toBeInTheDocument());
+    expect(document.activeElement).toBe(document.getElementById('main'));
   });
 });
