@@ -4,7 +4,7 @@ import { ChoiceOptions } from '@/features/tasks/components/choice-options';
 import { SelectField, TextAreaField, TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { useCreateTask } from '@/features/tasks/api/create-task';
-import { TaskInputSchema } from '@/features/tasks/api/task-input';
+import { TaskInputSchema, changedFields } from '@/features/tasks/api/task-input';
 import { useUpdateTask } from '@/features/tasks/api/update-task';
 import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES, type Task } from '@/features/tasks/types';
 
@@ -19,18 +19,22 @@ export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
   const create = useCreateTask();
   const update = useUpdateTask();
   const mutation = task ? update : create;
+  const initial = {
+    title: task?.title ?? '',
+    description: task?.description ?? '',
+    status: task?.status ?? 'todo',
+    priority: task?.priority ?? 'medium',
+    due_date: task?.due_date ?? '',
+  };
   const form = useForm(
     TaskInputSchema,
-    {
-      title: task?.title ?? '',
-      description: task?.description ?? '',
-      status: task?.status ?? 'todo',
-      priority: task?.priority ?? 'medium',
-      due_date: task?.due_date ?? '',
-    },
+    initial,
     (data) => {
-      if (task) update.mutate({ id: task.id, patch: data }, { onSuccess: onClose });
-      else create.mutate(data, { onSuccess: onClose });
+      if (!task) return create.mutate(data, { onSuccess: onClose });
+      const before = TaskInputSchema.safeParse(initial);
+      const patch = before.success ? changedFields(before.data, data) : data;
+      if (Object.keys(patch).length === 0) return onClose();
+      update.mutate({ id: task.id, patch }, { onSuccess: onClose });
     },
     mutation.error,
   );
