@@ -5,7 +5,7 @@
 import { z } from '@/lib/zod';
 import { API_BASE_URL } from '@/config/env';
 import { getAccessToken, setAccessToken } from '@/lib/access-token';
-import { ApiError, NetworkError, ResponseShapeError, parseRetryAfter } from '@/lib/api-error';
+import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';
 import { withRefreshLock } from '@/lib/refresh-lock';
 
 export type QueryValue = string | number | boolean | null | undefined;
@@ -19,6 +19,8 @@ export interface RequestOptions<T> {
   /** Send the access token and refresh on 401 (default). Public endpoints pass false. */
   auth?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers, e.g. If-Match. */
+  headers?: Record<string, string>;
 }
 
 const AccessSchema = z.object({ access: z.string().min(1) });
@@ -70,6 +72,17 @@ async function requestRefresh(): Promise<string | null> {
 }
 
 export async function apiRequest<T = undefined>(path: string, options: RequestOptions<T> = {}): Promise<T> {
+  return parse(await exchange(path, options), path, options.schema);
+}
+
+/** apiRequest, also giving the answer's ETag (for a later If-Match). */
+export async function apiRequestWithEtag<T>(path: string, options: RequestOptions<T> = {}): Promise<{ data: T; etag: string | null }> {
+  const response = await exchange(path, options);
+  return { data: await parse(response, path, options.schema), etag: response.headers.get('ETag') };
+}
+
+/** Sends the request, refreshing once on a 401 and retrying with the new token. */
+async function exchange(path: string, options: RequestOptions<unknown>): Promise<Response> {
   const url = apiUrl(path, options.query);
   const auth = options.auth ?? true;
   const sentWith = auth ? getAccessToken() : null;
@@ -84,11 +97,11 @@ export async function apiRequest<T = undefined>(path: string, options: RequestOp
       expiredListeners.forEach((listener) => listener());
     }
   }
-  return parse(response, path, options.schema);
+  return response;
 }
 
 async function send(url: string, options: RequestOptions<unknown>, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   try {
@@ -115,7 +128,7 @@ async function parse<T>(response: Response, path: string, schema?: z.ZodType<T>)
       if (response.ok) throw new ResponseShapeError(path, error);
     }
   }
-  if (!response.ok) throw new ApiError(response.status, body, parseRetryAfter(response.headers.get('Retry-After')));
+  if (!response.ok) throw new ApiError(response.status, body, response.headers);
   if (!schema) return body as T;
   const result = schema.safeParse(body);
   if (!result.success) throw new ResponseShapeError(path, result.error);

@@ -7,17 +7,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fieldErrors: FieldErrors;
-  /** Seconds the server asked us to wait (Retry-After on 429/503), when it said. */
-  readonly retryAfter: number | null;
+  /** The answer's headers (Retry-After on 429/503, the current ETag on a 412). */
+  readonly headers: Headers;
 
-  constructor(status: number, body: unknown, retryAfter: number | null = null) {
+  constructor(status: number, body: unknown, headers: Headers = new Headers()) {
     const { detail, code, fieldErrors } = parseErrorBody(status, body);
     super(detail);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fieldErrors = fieldErrors;
-    this.retryAfter = retryAfter;
+    this.headers = headers;
+  }
+
+  /** Seconds the server asked us to wait, when it said. */
+  get retryAfter(): number | null {
+    return parseRetryAfter(this.headers.get('Retry-After'));
   }
 
   /** The messages of the form as a whole: `non_field_errors`, or the detail when no field is named. */

@@ -4,15 +4,22 @@ import { queryKeys } from '@/lib/query-keys';
 import { type Task, type TaskPage, TaskSchema, type TaskStatus } from '@/features/tasks/types';
 import type { TaskInput } from '@/features/tasks/api/task-input';
 
-export function updateTask(id: string, patch: Partial<TaskInput>): Promise<Task> {
-  return apiRequest(`/tasks/${encodeURIComponent(id)}/`, { method: 'PATCH', body: patch, schema: TaskSchema });
+/** With `etag`, the server writes only if the task is still that version, else 412 `precondition_failed`. */
+export function updateTask(id: string, patch: Partial<TaskInput>, etag?: string | null): Promise<Task> {
+  return apiRequest(`/tasks/${encodeURIComponent(id)}/`, {
+    method: 'PATCH',
+    body: patch,
+    schema: TaskSchema,
+    headers: etag ? { 'If-Match': etag } : undefined,
+  });
 }
 
-/** The edit dialog: PATCH, then refetch lists and stats. */
+/** The edit dialog: PATCH (If-Match when the dialog knows the version), then refetch lists and stats. */
 export function useUpdateTask() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, patch }: { id: string; patch: Partial<TaskInput> }) => updateTask(id, patch),
+    mutationFn: ({ id, patch, etag }: { id: string; patch: Partial<TaskInput>; etag?: string | null }) =>
+      updateTask(id, patch, etag),
     onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.tasks }),
   });
 }

@@ -2,18 +2,23 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { queryClient } from '@/lib/query-client';
 import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import type { Task } from '@/features/tasks/types';
 
-/** A list endpoint that records each query string it is asked for. */
+/** A list endpoint that records each query string it is asked for, and each task's own GET (ETag "v1"). */
 function serveTasks(tasks: Task[]) {
   const queries: string[] = [];
   server.use(
     http.get(`${API}/tasks/`, ({ request }) => {
       queries.push(new URL(request.url).search);
       return HttpResponse.json(page(tasks));
+    }),
+    http.get(`${API}/tasks/:id/`, ({ params }) => {
+      const task = tasks.find((candidate) => candidate.id === params.id);
+      return task ? HttpResponse.json(task, { headers: { ETag: '"v1"' } }) : HttpResponse.json({ detail: 'Not found.' }, { status: 404 });
     }),
   );
   return queries;
@@ -243,6 +248,35 @@ describe('editing', () => {
 
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(bodies).toEqual([{ priority: 'high' }]);
+  });
+
+  it('sends If-Match, and on a 412 says the task changed elsewhere; saving again overwrites', async () => {
+    const task = makeTask({ title: 'Shared' });
+    serveTasks([task]);
+    const sent: (string | null)[] = [];
+    server.use(
+      http.patch(`${API}/tasks/:id/`, async ({ request }) => {
+        sent.push(request.headers.get('If-Match'));
+        return request.headers.get('If-Match') === '"v1"'
+          ? HttpResponse.json({ detail: 'The task changed.', code: 'precondition_failed' }, { status: 412, headers: { ETag: '"v2"' } })
+          : HttpResponse.json({ ...task, title: 'Shared plan' }, { headers: { ETag: '"v3"' } });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
+    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    await waitFor(() => expect(queryClient.getQueryData(['tasks', 'detail', task.id])).toBeDefined());
+    await user.type(within(dialog).getByLabelText('Title'), ' plan');
+    await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
+
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('This task changed elsewhere.');
+    expect(sent).toEqual(['"v1"']);
+
+    await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(sent).toEqual(['"v1"', '"v2"']);
   });
 
   it('closes without a request when nothing changed', async () => {
