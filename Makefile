@@ -89,8 +89,10 @@ $(FRONTEND_STAMP): $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
 
 frontend-build: $(FRONTEND_INDEX) ## Build the SPA into frontend/dist (when sources changed); fails above the JS budget
 
+# A failed build or size check removes index.html, so the next make rebuilds and checks again
+# instead of finding an up-to-date (over-budget) output.
 $(FRONTEND_INDEX): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
-	cd $(FRONTEND) && npm run --silent build
+	cd $(FRONTEND) && npm run --silent build || { rm -f $(abspath $@); exit 1; }
 	@touch $@
 
 frontend-lint: frontend-install ## eslint (feature import boundaries included) and tsc --noEmit

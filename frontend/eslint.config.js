@@ -8,18 +8,32 @@ const FEATURES = ['auth', 'tasks', 'dashboard', 'account'];
 // zod must be configured (jitless, for the CSP) before any schema is built: src/lib/zod.ts.
 const ZOD = { name: 'zod', message: "Import { z } from '@/lib/zod' (configured for the CSP).", allowTypeImports: true };
 
+// Applies everywhere; blocks that add selectors repeat these (a later config replaces a rule's options).
+const BASE_SYNTAX = [
+  { selector: "MemberExpression[object.name='localStorage']", message: 'Tokens live in memory only.' },
+  { selector: "MemberExpression[object.name='sessionStorage']", message: 'Tokens live in memory only.' },
+];
+
+/** `import('@/features/x/...')` and friends: no-restricted-imports does not see dynamic imports. */
+function dynamicImportsOf(/** @type {string[]} */ prefixes, /** @type {string} */ message) {
+  const alternatives = prefixes.map((prefix) => prefix.replace(/[/@]/g, (c) => `\\${c}`)).join('|');
+  return { selector: `ImportExpression[source.value=/^(${alternatives})/]`, message };
+}
+
 /**
  * Import boundaries (GUIDE.md §4, bulletproof-react): shared code → features → app.
  * A feature never imports another feature; shared folders never import features or app.
  * Relative imports that climb out of a folder are refused too, so the alias cannot be bypassed.
  */
 function restrict(/** @type {string[]} */ group, /** @type {string} */ message) {
+  const prefixes = group.map((pattern) => pattern.replace(/\*$/, ''));
   return {
+    'no-restricted-syntax': ['error', ...BASE_SYNTAX, ...(prefixes.length ? [dynamicImportsOf(prefixes, message)] : [])],
     'no-restricted-imports': [
       'error',
       {
         paths: [ZOD],
-        patterns: [...(group.length ? [{ group, message }] : []), { group: ['../*'], message: 'Use the @/ alias.' }],
+        patterns: [...(group.length ? [{ group, message }] : []), { group: ['../*', 'src/*'], message: 'Use the @/ alias.' }],
       },
     ],
   };
@@ -44,11 +58,7 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      'no-restricted-syntax': [
-        'error',
-        { selector: "MemberExpression[object.name='localStorage']", message: 'Tokens live in memory only.' },
-        { selector: "MemberExpression[object.name='sessionStorage']", message: 'Tokens live in memory only.' },
-      ],
+      'no-restricted-syntax': ['error', ...BASE_SYNTAX],
     },
   },
   { files: ['src/**/*.{ts,tsx}'], rules: restrict([], '') },
@@ -57,7 +67,7 @@ export default tseslint.config(
     files: ['src/{lib,components,config,types}/**/*.{ts,tsx}'],
     rules: restrict(['@/features*', '@/app*'], 'Shared code never imports features or the app.'),
   },
-  { files: ['src/lib/zod.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['src/lib/zod.ts'], rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': ['error', ...BASE_SYNTAX] } },
   {
     files: ['src/**/*.test.{ts,tsx}', 'src/testing/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

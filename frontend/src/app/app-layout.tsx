@@ -12,6 +12,18 @@ const NAV = [
 export function AppLayout() {
   const user = useCurrentUser();
   const [signingOut, setSigningOut] = useState(false);
+  const [signOutFailed, setSignOutFailed] = useState(false);
+
+  async function onSignOut() {
+    setSigningOut(true);
+    setSignOutFailed(false);
+    // On success this layout unmounts (the session ended); on failure nothing changed but this.
+    if (!(await signOut())) {
+      setSigningOut(false);
+      setSignOutFailed(true);
+    }
+  }
+
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -38,16 +50,18 @@ export function AppLayout() {
               type="button"
               className="button button--secondary button--small"
               disabled={signingOut}
-              onClick={() => {
-                setSigningOut(true);
-                void signOut();
-              }}
+              onClick={() => void onSignOut()}
             >
-              Sign out
+              {signingOut ? 'Signing out…' : 'Sign out'}
             </button>
           </div>
         </div>
       </header>
+      {signOutFailed ? (
+        <div className="topbar__alert alert alert--error" role="alert">
+          Could not sign out. Try again.
+        </div>
+      ) : null}
       <main className="content" id="main" tabIndex={-1}>
         <Suspense fallback={<Spinner />}>
           <Outlet />

@@ -1,4 +1,5 @@
 import { Link, useRouteError } from 'react-router';
+import { retryRestoreSession } from '@/lib/session';
 
 export function NotFoundPage() {
   return (
@@ -28,6 +29,27 @@ export function RouteErrorPage() {
         <p className="auth__subtitle">The page could not be shown. Reloading usually fixes it.</p>
         <button type="button" className="button button--primary" onClick={() => window.location.reload()}>
           Reload the page
+        </button>
+      </div>
+    </main>
+  );
+}
+
+/**
+ * The silent restore on load failed for a reason that may pass (429, 5xx, offline): not a reason
+ * to send the user to the login page. It retries by itself; the button tries now.
+ */
+export function RestoreFailedPage({ retryAt }: { retryAt: number | null }) {
+  return (
+    <main className="auth" id="main">
+      <div className="auth__card" role="alert">
+        <h1 className="auth__title">Couldn't restore your session</h1>
+        <p className="auth__subtitle">
+          The server could not be reached or is busy.{' '}
+          {retryAt ? 'We will try again in a moment.' : 'Please try again.'}
+        </p>
+        <button type="button" className="button button--primary" onClick={() => void retryRestoreSession()}>
+          Retry
         </button>
       </div>
     </main>

@@ -1,6 +1,7 @@
 import { Navigate, Outlet, useLocation } from 'react-router';
 import { FullPageSpinner } from '@/components/feedback';
 import { loginPath } from '@/lib/navigation';
+import { RestoreFailedPage } from '@/app/error-pages';
 import { useSession } from '@/lib/session';
 
 /** Signed-in pages: wait for the silent restore, else go to /login keeping the destination. */
@@ -8,6 +9,7 @@ export function RequireAuth() {
   const session = useSession();
   const location = useLocation();
   if (session.status === 'loading') return <FullPageSpinner label="Restoring your session…" />;
+  if (session.status === 'unavailable') return <RestoreFailedPage retryAt={session.retryAt} />;
   if (session.status === 'anonymous') {
     const next = session.reason === 'signed-out' ? undefined : `${location.pathname}${location.search}`;
     return <Navigate to={loginPath(next)} replace />;
@@ -19,5 +21,6 @@ export function RequireAuth() {
 export function PublicOnly() {
   const session = useSession();
   if (session.status === 'loading') return <FullPageSpinner />;
+  if (session.status === 'unavailable') return <RestoreFailedPage retryAt={session.retryAt} />;
   return <Outlet />;
 }

@@ -16,7 +16,7 @@ interface DialogProps {
 /**
  * A modal dialog: focus moves in on open (first field, else the first control), Tab and
  * Shift+Tab stay inside, Escape and the backdrop close it, and focus returns to whatever
- * opened it. Mount it to open it; unmount it to close.
+ * opened it (or to #main when that is gone). Mount it to open it; unmount it to close.
  */
 export function Dialog({ title, description, onClose, children, alert = false }: DialogProps) {
   const panel = useRef<HTMLDivElement>(null);
@@ -31,7 +31,9 @@ export function Dialog({ title, description, onClose, children, alert = false }:
     document.body.classList.add('has-modal');
     return () => {
       document.body.classList.remove('has-modal');
-      if (opener?.isConnected) opener.focus();
+      // The opener may be gone (e.g. the row of a deleted task): fall back to the page's main region.
+      const target = opener?.isConnected ? opener : document.getElementById('main');
+      target?.focus();
     };
   }, []);
 

@@ -44,10 +44,11 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-export function ErrorState({ message, onRetry }: { message: string; onRetry?: () => void }) {
+export function ErrorState({ message, onRetry, children }: { message: string; onRetry?: () => void; children?: ReactNode }) {
   return (
     <div className="state state--error" role="alert">
       <p className="state__title">{message}</p>
+      {children}
       {onRetry ? (
         <button type="button" className="button button--secondary" onClick={onRetry}>
           Try again

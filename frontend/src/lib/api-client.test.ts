@@ -83,7 +83,7 @@ describe('apiRequest', () => {
     await expect(refreshAccessToken()).resolves.toBe('access-2');
 
     expect(request).toHaveBeenCalledTimes(1);
-    expect(request.mock.calls[0]?.slice(0, 2)).toEqual(['sad-refresh', { mode: 'exclusive' }]);
+    expect(request.mock.calls[0]?.slice(0, 2)).toEqual(['sad-refresh', { mode: 'exclusive', signal: expect.any(AbortSignal) }]);
     expect(refreshes).toHaveLength(1);
     vi.unstubAllGlobals();
   });
@@ -132,5 +132,24 @@ describe('apiRequest', () => {
     );
     await expect(apiRequest('/auth/login/', { method: 'POST', body: {}, auth: false })).rejects.toThrow('Invalid email or password.');
     expect(refresh).not.toHaveBeenCalled();
+  });
+});
+
+describe('refreshAccessToken', () => {
+  it('bounds the refresh request with a timeout signal, so the cross-tab lock is always released', async () => {
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    server.use(http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ access: 'access-2' })));
+
+    await refreshAccessToken();
+
+    const init = fetchSpy.mock.calls[0]?.[1];
+    expect(init?.signal).toBeInstanceOf(AbortSignal);
+    expect(init?.signal?.aborted).toBe(false);
+  });
+
+  it('turns a timed-out refresh into a NetworkError (a temporary failure, not a sign-out)', async () => {
+    vi.spyOn(globalThis, 'fetch').mockRejectedValueOnce(new DOMException('The operation timed out.', 'TimeoutError'));
+
+    await expect(refreshAccessToken()).rejects.toBeInstanceOf(NetworkError);
   });
 });

@@ -19,6 +19,8 @@ export interface RequestOptions<T> {
   /** Send the access token and refresh on 401 (default). Public endpoints pass false. */
   auth?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers, e.g. If-Match. */
+  headers?: Record<string, string>;
 }
 
 const AccessSchema = z.object({ access: z.string().min(1) });
@@ -53,9 +55,13 @@ export function refreshAccessToken(): Promise<string | null> {
   return refreshInFlight;
 }
 
+/** A refresh runs under the cross-tab lock: it must end, or every tab would wait for it forever. */
+export const REFRESH_TIMEOUT_MS = 10_000;
+
 async function requestRefresh(): Promise<string | null> {
-  // The cookie endpoint demands exactly this content type and a JSON body.
-  const response = await send(apiUrl('/auth/refresh/'), { method: 'POST', body: {} }, null);
+  // The cookie endpoint demands exactly this content type and a JSON body. A timeout is a NetworkError.
+  const signal = AbortSignal.timeout(REFRESH_TIMEOUT_MS);
+  const response = await send(apiUrl('/auth/refresh/'), { method: 'POST', body: {}, signal }, null);
   if ([400, 401, 403].includes(response.status)) {
     setAccessToken(null);
     return null;
@@ -66,6 +72,17 @@ async function requestRefresh(): Promise<string | null> {
 }
 
 export async function apiRequest<T = undefined>(path: string, options: RequestOptions<T> = {}): Promise<T> {
+  return parse(await exchange(path, options), path, options.schema);
+}
+
+/** apiRequest, also giving the answer's ETag (for a later If-Match). */
+export async function apiRequestWithEtag<T>(path: string, options: RequestOptions<T> = {}): Promise<{ data: T; etag: string | null }> {
+  const response = await exchange(path, options);
+  return { data: await parse(response, path, options.schema), etag: response.headers.get('ETag') };
+}
+
+/** Sends the request, refreshing once on a 401 and retrying with the new token. */
+async function exchange(path: string, options: RequestOptions<unknown>): Promise<Response> {
   const url = apiUrl(path, options.query);
   const auth = options.auth ?? true;
   const sentWith = auth ? getAccessToken() : null;
@@ -80,11 +97,11 @@ export async function apiRequest<T = undefined>(path: string, options: RequestOp
       expiredListeners.forEach((listener) => listener());
     }
   }
-  return parse(response, path, options.schema);
+  return response;
 }
 
 async function send(url: string, options: RequestOptions<unknown>, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   try {
@@ -111,7 +128,7 @@ async function parse<T>(response: Response, path: string, schema?: z.ZodType<T>)
       if (response.ok) throw new ResponseShapeError(path, error);
     }
   }
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) throw new ApiError(response.status, body, response.headers);
   if (!schema) return body as T;
   const result = schema.safeParse(body);
   if (!result.success) throw new ResponseShapeError(path, result.error);

@@ -7,14 +7,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fieldErrors: FieldErrors;
+  /** The answer's headers (Retry-After on 429/503, the current ETag on a 412). */
+  readonly headers: Headers;
 
-  constructor(status: number, body: unknown) {
+  constructor(status: number, body: unknown, headers: Headers = new Headers()) {
     const { detail, code, fieldErrors } = parseErrorBody(status, body);
     super(detail);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fieldErrors = fieldErrors;
+    this.headers = headers;
+  }
+
+  /** Seconds the server asked us to wait, when it said. */
+  get retryAfter(): number | null {
+    return parseRetryAfter(this.headers.get('Retry-After'));
   }
 
   /** The messages of the form as a whole: `non_field_errors`, or the detail when no field is named. */
@@ -63,4 +71,12 @@ export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) return error.formErrors[0] ?? error.message;
   if (error instanceof Error) return error.message;
   return 'Something went wrong.';
+}
+
+/** A Retry-After header in seconds: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }

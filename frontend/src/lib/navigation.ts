@@ -1,8 +1,19 @@
-/** Where to go after signing in: only a path on this origin (never `//host` or a full URL). */
-export function safeNextPath(next: string | null | undefined, fallback = '/'): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
-  if (next.startsWith('/login')) return fallback;
-  return next;
+/**
+ * Where to go after signing in: only a path on this origin, as pathname + search + hash.
+ * The browser's own URL parser decides (it folds `/\host`, tabs and newlines the way navigation
+ * would), so `//host`, `https://host`, `javascript:` and their disguises fall back.
+ */
+export function safeNextPath(next: string | null | undefined, fallback = '/', origin = window.location.origin): string {
+  if (!next || !next.startsWith('/')) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== origin) return fallback;
+  if (url.pathname === '/login' || url.pathname.startsWith('/login/')) return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export function loginPath(next?: string): string {

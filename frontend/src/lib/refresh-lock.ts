@@ -8,9 +8,26 @@
  * API client's single flight still holds.
  */
 const LOCK_NAME = 'sad-refresh';
+/** Longer than one refresh may take (REFRESH_TIMEOUT_MS), so only a stuck holder makes us give up. */
+export const LOCK_WAIT_MS = 15_000;
 
-export async function withRefreshLock<T>(work: () => Promise<T>): Promise<T> {
+/** Waiting too long for the lock rejects (a temporary failure, like a network error); `work` then never runs. */
+export class RefreshLockTimeoutError extends Error {
+  constructor() {
+    super('Another tab is still renewing the session. Please try again.');
+    this.name = 'RefreshLockTimeoutError';
+  }
+}
+
+export async function withRefreshLock<T>(work: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   if (!locks?.request) return work();
-  return locks.request(LOCK_NAME, { mode: 'exclusive' }, work) as Promise<T>;
+  // The signal only bounds the wait for the lock; once granted, `work` bounds itself (fetch timeouts).
+  const signal = AbortSignal.timeout(waitMs);
+  try {
+    return (await locks.request(LOCK_NAME, { mode: 'exclusive', signal }, work)) as T;
+  } catch (error) {
+    if (signal.aborted && error === signal.reason) throw new RefreshLockTimeoutError();
+    throw error;
+  }
 }

@@ -4,7 +4,8 @@
  */
 import { useSyncExternalStore } from 'react';
 import { setAccessToken } from '@/lib/access-token';
-import { apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
+import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
+import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
 import { queryClient } from '@/lib/query-client';
 import { withRefreshLock } from '@/lib/refresh-lock';
@@ -13,7 +14,9 @@ import { type User, UserSchema } from '@/types/api';
 export type SessionState =
   | { status: 'loading' }
   | { status: 'authenticated'; user: User }
-  | { status: 'anonymous'; reason: 'none' | 'expired' | 'signed-out' };
+  | { status: 'anonymous'; reason: 'none' | 'expired' | 'signed-out' }
+  /** The silent restore hit a temporary failure (429, 5xx, offline); `retryAt` is the next automatic try. */
+  | { status: 'unavailable'; retryAt: number | null };
 
 let state: SessionState = { status: 'loading' };
 const listeners = new Set<() => void>();
@@ -62,8 +65,22 @@ export function endSession(reason: 'none' | 'expired' | 'signed-out'): void {
   setState({ status: 'anonymous', reason });
 }
 
-/** On load: a valid refresh cookie signs the user in silently. */
+/** Automatic restore retries after a temporary failure: backoff 1, 2, 4, 8, 16 s, or Retry-After (≤ 60 s). */
+const RESTORE_RETRIES = 5;
+const MAX_RETRY_DELAY_S = 60;
+let restoreFailures = 0;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+function isAnonymousAnswer(error: unknown): boolean {
+  return error instanceof ApiError && [400, 401, 403].includes(error.status);
+}
+
+/**
+ * On load: a valid refresh cookie signs the user in silently. Only 400/401/403 mean "no session";
+ * a temporary failure shows the "couldn't restore" state and retries on its own, a few times.
+ */
 export async function restoreSession(): Promise<void> {
+  clearTimeout(retryTimer);
   try {
     const access = await refreshAccessToken();
     if (!access) {
@@ -71,22 +88,47 @@ export async function restoreSession(): Promise<void> {
       return;
     }
     const user = await apiRequest('/auth/me/', { schema: UserSchema });
+    restoreFailures = 0;
     setState({ status: 'authenticated', user });
-  } catch {
-    endSession('none');
+  } catch (error) {
+    if (isAnonymousAnswer(error)) {
+      endSession('none');
+      return;
+    }
+    restoreFailures += 1;
+    if (restoreFailures > RESTORE_RETRIES) {
+      setState({ status: 'unavailable', retryAt: null });
+      return;
+    }
+    const asked = error instanceof ApiError ? error.retryAfter : null;
+    const delay = Math.min(asked ?? 2 ** (restoreFailures - 1), MAX_RETRY_DELAY_S) * 1000;
+    setState({ status: 'unavailable', retryAt: Date.now() + delay });
+    retryTimer = setTimeout(() => void restoreSession(), delay);
   }
 }
 
-/** Revoke this device's session, then sign out every tab. */
-export async function signOut(): Promise<void> {
+/** The "Retry" button of the couldn't-restore page: try now, with a fresh set of automatic retries. */
+export function retryRestoreSession(): Promise<void> {
+  restoreFailures = 0;
+  setState({ status: 'loading' });
+  return restoreSession();
+}
+
+/**
+ * Revoke this device's session, then sign out every tab. Resolves to false, changing nothing,
+ * when the server could not be told (offline, 5xx, 429): the httpOnly cookie would stay valid.
+ */
+export async function signOut(): Promise<boolean> {
   try {
     // Under the refresh lock: logging out with a cookie another tab is rotating would look like reuse.
-    await withRefreshLock(() => apiRequest('/auth/logout/', { method: 'POST', body: {}, auth: false }));
-  } catch {
-    // Signed out locally all the same; the session expires on its own.
-  } finally {
-    signedOutEverywhere();
+    const signal = AbortSignal.timeout(REFRESH_TIMEOUT_MS);
+    await withRefreshLock(() => apiRequest('/auth/logout/', { method: 'POST', body: {}, auth: false, signal }));
+  } catch (error) {
+    // 400/401: no valid refresh token was sent, so there is no session left to end.
+    if (!(error instanceof ApiError && [400, 401].includes(error.status))) return false;
   }
+  signedOutEverywhere();
+  return true;
 }
 
 /** The server already revoked the session(s): end this tab's and tell the others. */
@@ -102,7 +144,7 @@ export function connectSession(): () => void {
   });
   const offChannel = listenAuth((message) => {
     if (message.type === 'signed-out' && state.status !== 'anonymous') endSession('signed-out');
-    if (message.type === 'signed-in' && state.status === 'anonymous') void restoreSession();
+    if (message.type === 'signed-in' && (state.status === 'anonymous' || state.status === 'unavailable')) void restoreSession();
   });
   return () => {
     offExpired();
@@ -112,5 +154,7 @@ export function connectSession(): () => void {
 
 /** Test hook. */
 export function resetSessionForTests(next: SessionState = { status: 'loading' }): void {
+  clearTimeout(retryTimer);
+  restoreFailures = 0;
   state = next;
 }

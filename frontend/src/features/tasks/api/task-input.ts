@@ -13,3 +13,15 @@ export const TaskInputSchema = z.object({
     .transform((value) => value || null),
 });
 export type TaskInput = z.infer<typeof TaskInputSchema>;
+
+/**
+ * Only the fields the user changed, so an edit never overwrites what someone else changed in a
+ * field this form merely showed. Compares parsed values (`''` and `null` due dates are equal).
+ */
+export function changedFields(before: TaskInput, after: TaskInput): Partial<TaskInput> {
+  const patch: Partial<Record<keyof TaskInput, unknown>> = {};
+  for (const key of Object.keys(after) as (keyof TaskInput)[]) {
+    if (after[key] !== before[key]) patch[key] = after[key];
+  }
+  return patch as Partial<TaskInput>;
+}

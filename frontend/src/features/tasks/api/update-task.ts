@@ -1,44 +1,73 @@
-import { type QueryKey, useMutation, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useMutation, useMutationState, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
 import { type Task, type TaskPage, TaskSchema, type TaskStatus } from '@/features/tasks/types';
 import type { TaskInput } from '@/features/tasks/api/task-input';
 
-export function updateTask(id: string, patch: Partial<TaskInput>): Promise<Task> {
-  return apiRequest(`/tasks/${encodeURIComponent(id)}/`, { method: 'PATCH', body: patch, schema: TaskSchema });
+/** With `etag`, the server writes only if the task is still that version, else 412 `precondition_failed`. */
+export function updateTask(id: string, patch: Partial<TaskInput>, etag?: string | null): Promise<Task> {
+  return apiRequest(`/tasks/${encodeURIComponent(id)}/`, {
+    method: 'PATCH',
+    body: patch,
+    schema: TaskSchema,
+    headers: etag ? { 'If-Match': etag } : undefined,
+  });
 }
 
-/** The edit dialog: PATCH, then refetch lists and stats. */
+/** The edit dialog: PATCH (If-Match when the dialog knows the version), then refetch lists and stats. */
 export function useUpdateTask() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, patch }: { id: string; patch: Partial<TaskInput> }) => updateTask(id, patch),
+    mutationFn: ({ id, patch, etag }: { id: string; patch: Partial<TaskInput>; etag?: string | null }) =>
+      updateTask(id, patch, etag),
     onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.tasks }),
   });
 }
 
-type Snapshot = [QueryKey, TaskPage | undefined][];
+const SET_STATUS_KEY = [...queryKeys.tasks, 'set-status'] as const;
+
+function withStatus(client: QueryClient, id: string, status: TaskStatus): void {
+  client.setQueriesData<TaskPage>({ queryKey: [...queryKeys.tasks, 'list'] }, (page) =>
+    page && { ...page, results: page.results.map((task) => (task.id === id ? { ...task, status } : task)) },
+  );
+}
+
+/** Ids of the tasks whose status toggle is waiting for the server (their switches are disabled). */
+export function usePendingStatusIds(): ReadonlySet<string> {
+  const ids = useMutationState({
+    filters: { mutationKey: SET_STATUS_KEY, status: 'pending' },
+    select: (mutation) => (mutation.state.variables as { id: string } | undefined)?.id,
+  });
+  return new Set(ids.filter((id): id is string => id !== undefined));
+}
 
 /**
- * The quick status toggle: every cached list shows the new status at once; if the server
- * refuses, each list gets its previous data back and the error is reported by the caller.
+ * The quick status toggle: every cached list shows the new status at once. If the server refuses,
+ * only that task's status goes back (other toggles in flight keep theirs) and the caller reports
+ * the error. Lists refetch once the last toggle in flight has settled, so quick toggles of several
+ * rows do not flicker; the refetch is not awaited, so the error shows without waiting for it.
  */
 export function useSetTaskStatus() {
   const client = useQueryClient();
-  const lists = [...queryKeys.tasks, 'list'];
-  return useMutation<Task, Error, { id: string; status: TaskStatus }, { snapshot: Snapshot }>({
+  return useMutation<Task, Error, { id: string; status: TaskStatus }, { previous: TaskStatus | undefined }>({
+    mutationKey: SET_STATUS_KEY,
     mutationFn: ({ id, status }) => updateTask(id, { status }),
     onMutate: async ({ id, status }) => {
-      await client.cancelQueries({ queryKey: lists });
-      const snapshot = client.getQueriesData<TaskPage>({ queryKey: lists });
-      client.setQueriesData<TaskPage>({ queryKey: lists }, (page) =>
-        page && { ...page, results: page.results.map((task) => (task.id === id ? { ...task, status } : task)) },
-      );
-      return { snapshot };
+      await client.cancelQueries({ queryKey: [...queryKeys.tasks, 'list'] });
+      const previous = client
+        .getQueriesData<TaskPage>({ queryKey: [...queryKeys.tasks, 'list'] })
+        .flatMap(([, page]) => page?.results ?? [])
+        .find((task) => task.id === id)?.status;
+      withStatus(client, id, status);
+      return { previous };
     },
-    onError: (_error, _variables, context) => {
-      context?.snapshot.forEach(([key, data]) => client.setQueryData(key, data));
+    onError: (_error, { id }, context) => {
+      if (context?.previous) withStatus(client, id, context.previous);
     },
-    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.tasks }),
+    onSettled: () => {
+      if (client.isMutating({ mutationKey: SET_STATUS_KEY }) === 1) {
+        void client.invalidateQueries({ queryKey: queryKeys.tasks });
+      }
+    },
   });
 }

@@ -4,6 +4,8 @@ import { PRIORITY_LABELS, STATUS_LABELS, type Task, isOverdue } from '@/features
 interface TaskListProps {
   tasks: Task[];
   selected: ReadonlySet<string>;
+  /** Tasks whose status change is waiting for the server: their toggle is disabled meanwhile. */
+  pendingStatus: ReadonlySet<string>;
   onSelect: (id: string, selected: boolean) => void;
   onSelectAll: (selected: boolean) => void;
   onToggleDone: (task: Task) => void;
@@ -11,7 +13,7 @@ interface TaskListProps {
   onDelete: (task: Task) => void;
 }
 
-export function TaskList({ tasks, selected, onSelect, onSelectAll, onToggleDone, onEdit, onDelete }: TaskListProps) {
+export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll, onToggleDone, onEdit, onDelete }: TaskListProps) {
   const today = todayIso();
   const allSelected = tasks.length > 0 && tasks.every((task) => selected.has(task.id));
   return (
@@ -40,7 +42,8 @@ export function TaskList({ tasks, selected, onSelect, onSelectAll, onToggleDone,
                 role="switch"
                 aria-checked={done}
                 className={`task__toggle${done ? ' task__toggle--on' : ''}`}
-                aria-label={`Mark “${task.title}” as ${done ? 'not done' : 'done'}`}
+                aria-label={`Done: ${task.title}`}
+                disabled={pendingStatus.has(task.id)}
                 onClick={() => onToggleDone(task)}
               >
                 <span aria-hidden="true">{done ? '✓' : ''}</span>

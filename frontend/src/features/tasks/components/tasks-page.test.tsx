@@ -2,18 +2,23 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { queryClient } from '@/lib/query-client';
 import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import type { Task } from '@/features/tasks/types';
 
-/** A list endpoint that records each query string it is asked for. */
+/** A list endpoint that records each query string it is asked for, and each task's own GET (ETag "v1"). */
 function serveTasks(tasks: Task[]) {
   const queries: string[] = [];
   server.use(
     http.get(`${API}/tasks/`, ({ request }) => {
       queries.push(new URL(request.url).search);
       return HttpResponse.json(page(tasks));
+    }),
+    http.get(`${API}/tasks/:id/`, ({ params }) => {
+      const task = tasks.find((candidate) => candidate.id === params.id);
+      return task ? HttpResponse.json(task, { headers: { ETag: '"v1"' } }) : HttpResponse.json({ detail: 'Not found.' }, { status: 404 });
     }),
   );
   return queries;
@@ -63,6 +68,40 @@ describe('tasks filters', () => {
   });
 });
 
+describe('bad filter values', () => {
+  it.each([
+    ['ordering=toString&page=2.5', '?ordering=-created_at&page_size=10'],
+    ['ordering=__proto__&page=-4', '?ordering=-created_at&page_size=10'],
+    ['page=99999999999999999999', '?ordering=-created_at&page_size=10'],
+    ['page=3abc', '?ordering=-created_at&page_size=10'],
+    ['page=123456789', '?ordering=-created_at&page=10000&page_size=10'],
+  ])('fall back to safe defaults: %s', async (search, expected) => {
+    const queries = serveTasks([makeTask({ title: 'Safe' })]);
+    renderApp(`/tasks?${search}`);
+    await waitFor(() => expect(queries[0]).toBe(expected));
+  });
+
+  it('a 400 from the list offers to reset the filters', async () => {
+    const queries: string[] = [];
+    server.use(
+      http.get(`${API}/tasks/`, ({ request }) => {
+        const search = new URL(request.url).search;
+        queries.push(search);
+        return search.includes('search=')
+          ? HttpResponse.json({ search: ['Too long.'] }, { status: 400 })
+          : HttpResponse.json(page([makeTask({ title: 'Back again' })]));
+      }),
+    );
+    const app = renderApp('/tasks?search=x&status=done');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Reset filters' }));
+
+    expect(await screen.findByText('Back again')).toBeInTheDocument();
+    expect(app.location()).toBe('/tasks');
+  });
+});
+
 describe('tasks filters and history', () => {
   it('follow the back button, search box included', async () => {
     serveTasks([makeTask()]);
@@ -85,32 +124,47 @@ describe('tasks filters and history', () => {
 describe('status toggle', () => {
   it('shows the change at once and keeps it when the server agrees', async () => {
     const task = makeTask({ title: 'Write report' });
-    serveTasks([task]);
+    const stored = [task];
+    serveTasks(stored);
     const patches: unknown[] = [];
     let answer: (() => void) | undefined;
     server.use(
       http.patch(`${API}/tasks/:id/`, async ({ request, params }) => {
         patches.push({ id: params.id, body: await request.json() });
         await new Promise<void>((resolve) => (answer = resolve));
-        return HttpResponse.json({ ...task, status: 'done' });
+        stored[0] = { ...task, status: 'done' };
+        return HttpResponse.json(stored[0]);
       }),
     );
     renderApp('/tasks');
     const user = userEvent.setup();
 
-    await user.click(await screen.findByRole('switch', { name: 'Mark “Write report” as done' }));
+    const toggle = await screen.findByRole('switch', { name: 'Done: Write report' });
+    expect(toggle).not.toBeChecked();
+    await user.click(toggle);
 
-    // Done on screen while the server has not answered yet.
-    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
+    // Done on screen while the server has not answered yet, and not clickable again until it has.
+    await waitFor(() => expect(toggle).toBeChecked());
+    expect(toggle).toBeDisabled();
     await waitFor(() => expect(patches).toEqual([{ id: task.id, body: { status: 'done' } }]));
     expect(answer).toBeDefined();
     act(() => answer?.());
-    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toBeChecked();
+    await waitFor(() => expect(screen.getByRole('switch', { name: 'Done: Write report' })).toBeEnabled());
+    expect(screen.getByRole('switch', { name: 'Done: Write report' })).toBeChecked();
   });
 
-  it('rolls back and says so when the server refuses', async () => {
+  it('rolls back and says so when the server refuses, before any refetch answers', async () => {
     const task = makeTask({ title: 'Write report' });
-    serveTasks([task]);
+    // The first list load answers; every later one (the refetch after the failure) never does,
+    // so only the rollback itself can put the switch back.
+    let listLoads = 0;
+    server.use(
+      http.get(`${API}/tasks/`, async () => {
+        listLoads += 1;
+        if (listLoads > 1) await new Promise(() => undefined);
+        return HttpResponse.json(page([task]));
+      }),
+    );
     let answer: (() => void) | undefined;
     server.use(
       http.patch(`${API}/tasks/:id/`, async () => {
@@ -121,15 +175,16 @@ describe('status toggle', () => {
     renderApp('/tasks');
     const user = userEvent.setup();
 
-    await user.click(await screen.findByRole('switch', { name: 'Mark “Write report” as done' }));
+    const toggle = await screen.findByRole('switch', { name: 'Done: Write report' });
+    await user.click(toggle);
     // Optimistic: done before the server has answered.
-    expect(await screen.findByRole('switch', { name: 'Mark “Write report” as not done' })).toHaveAttribute('aria-checked', 'true');
+    await waitFor(() => expect(toggle).toHaveAttribute('aria-checked', 'true'));
     await waitFor(() => expect(answer).toBeDefined());
     act(() => answer?.());
 
-    const restored = await screen.findByRole('switch', { name: 'Mark “Write report” as done' });
-    expect(restored).toHaveAttribute('aria-checked', 'false');
     expect(await screen.findByRole('alert')).toHaveTextContent('Could not update “Write report”: The server had a problem.');
+    expect(screen.getByRole('switch', { name: 'Done: Write report' })).toHaveAttribute('aria-checked', 'false');
+    expect(listLoads).toBe(2); // the refetch was asked for and is still pending
   });
 });
 
@@ -171,6 +226,71 @@ describe('task dialog', () => {
   });
 });
 
+describe('editing', () => {
+  it('sends only the fields that changed', async () => {
+    const task = makeTask({ title: 'Draft', description: 'Old notes', priority: 'low', due_date: null });
+    serveTasks([task]);
+    const bodies: unknown[] = [];
+    server.use(
+      http.patch(`${API}/tasks/:id/`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        bodies.push(body);
+        return HttpResponse.json({ ...task, ...body });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit “Draft”' }));
+    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    await user.selectOptions(within(dialog).getByLabelText('Priority'), 'high');
+    await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(bodies).toEqual([{ priority: 'high' }]);
+  });
+
+  it('sends If-Match, and on a 412 says the task changed elsewhere; saving again overwrites', async () => {
+    const task = makeTask({ title: 'Shared' });
+    serveTasks([task]);
+    const sent: (string | null)[] = [];
+    server.use(
+      http.patch(`${API}/tasks/:id/`, async ({ request }) => {
+        sent.push(request.headers.get('If-Match'));
+        return request.headers.get('If-Match') === '"v1"'
+          ? HttpResponse.json({ detail: 'The task changed.', code: 'precondition_failed' }, { status: 412, headers: { ETag: '"v2"' } })
+          : HttpResponse.json({ ...task, title: 'Shared plan' }, { headers: { ETag: '"v3"' } });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
+    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    await waitFor(() => expect(queryClient.getQueryData(['tasks', 'detail', task.id])).toBeDefined());
+    await user.type(within(dialog).getByLabelText('Title'), ' plan');
+    await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
+
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('This task changed elsewhere.');
+    expect(sent).toEqual(['"v1"']);
+
+    await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(sent).toEqual(['"v1"', '"v2"']);
+  });
+
+  it('closes without a request when nothing changed', async () => {
+    serveTasks([makeTask({ title: 'Same' })]);
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit “Same”' }));
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument(); // an unhandled PATCH would fail the test
+  });
+});
+
 describe('bulk actions', () => {
   it('complete the selected tasks in one request', async () => {
     const [a, b, c] = [makeTask({ title: 'A' }), makeTask({ title: 'B' }), makeTask({ title: 'C' })];
@@ -195,13 +315,34 @@ describe('bulk actions', () => {
 });
 
 describe('delete', () => {
+  it('shows a failed bulk delete inside its confirmation dialog, not behind it', async () => {
+    const [a, b] = [makeTask({ title: 'A' }), makeTask({ title: 'B' })];
+    serveTasks([a!, b!]);
+    server.use(
+      http.post(`${API}/tasks/bulk/`, () => HttpResponse.json({ detail: 'Too many requests.', code: 'throttled' }, { status: 429 })),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByLabelText('Select “A”'));
+    await user.click(screen.getByLabelText('Select “B”'));
+    await user.click(screen.getByRole('button', { name: 'Delete selected' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Delete 2 tasks?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Too many requests.');
+    expect(within(dialog).getByRole('button', { name: 'Delete' })).toBeEnabled();
+  });
+
   it('asks first, and deletes only after the confirmation', async () => {
     const task = makeTask({ title: 'Old idea' });
-    serveTasks([task]);
+    const stored = [task];
+    serveTasks(stored);
     const deleted: string[] = [];
     server.use(
       http.delete(`${API}/tasks/:id/`, ({ params }) => {
         deleted.push(String(params.id));
+        stored.splice(0, 1);
         return new HttpResponse(null, { status: 204 });
       }),
     );
@@ -219,5 +360,8 @@ describe('delete', () => {
 
     expect(await screen.findByText('Deleted “Old idea”.')).toBeInTheDocument();
     expect(deleted).toEqual([task.id]);
+    // The row (and its Delete button) is gone: focus lands on the page, not on <body>.
+    await waitFor(() => expect(screen.queryByText('Old idea')).not.toBeInTheDocument());
+    expect(document.activeElement).toBe(document.getElementById('main'));
   });
 });

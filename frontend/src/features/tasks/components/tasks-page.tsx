@@ -7,7 +7,7 @@ import { ApiError, errorMessage } from '@/lib/api-error';
 import { type BulkAction, useBulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { useDeleteTask } from '@/features/tasks/api/delete-task';
 import { useTasks } from '@/features/tasks/api/get-tasks';
-import { useSetTaskStatus } from '@/features/tasks/api/update-task';
+import { usePendingStatusIds, useSetTaskStatus } from '@/features/tasks/api/update-task';
 import { TaskFilters } from '@/features/tasks/components/task-filters';
 import { TaskFormDialog } from '@/features/tasks/components/task-form-dialog';
 import { TaskList } from '@/features/tasks/components/task-list';
@@ -22,6 +22,7 @@ export function TasksPage() {
   const { params, update } = filters;
   const query = useTasks(params);
   const setStatus = useSetTaskStatus();
+  const pendingStatus = usePendingStatusIds();
   const deleteTask = useDeleteTask();
   const bulk = useBulkTasks();
   const [editing, setEditing] = useState<Editing>(null);
@@ -36,6 +37,7 @@ export function TasksPage() {
     if (pastTheEnd) update({ page: 1 }, { replace: true });
   }, [pastTheEnd, update]);
 
+  const confirmError = confirming?.kind === 'bulk-delete' ? bulk.error : confirming ? deleteTask.error : null;
   const tasks = query.data?.results ?? [];
   const visibleSelected = tasks.filter((task) => selected.has(task.id)).map((task) => task.id);
 
@@ -66,7 +68,8 @@ export function TasksPage() {
           setConfirming(null);
           setNotice(`${updated} ${updated === 1 ? 'task' : 'tasks'} ${action === 'delete' ? 'deleted' : 'completed'}.`);
         },
-        onError: (error) => setActionError(errorMessage(error)),
+        // A bulk delete's error shows in its confirmation dialog, which stays open above the page.
+        onError: (error) => action === 'complete' && setActionError(errorMessage(error)),
       },
     );
   }
@@ -131,7 +134,16 @@ export function TasksPage() {
         {query.isPending ? (
           <Spinner label="Loading tasks…" />
         ) : query.isError && !pastTheEnd ? (
-          <ErrorState message={`Could not load your tasks. ${errorMessage(query.error)}`} onRetry={() => void query.refetch()} />
+          query.error instanceof ApiError && query.error.status === 400 ? (
+            // The API refused the filters (e.g. a hand-edited link): retrying would fail the same way.
+            <ErrorState message={`These filters cannot be used. ${errorMessage(query.error)}`}>
+              <button type="button" className="button button--secondary" onClick={filters.clear}>
+                Reset filters
+              </button>
+            </ErrorState>
+          ) : (
+            <ErrorState message={`Could not load your tasks. ${errorMessage(query.error)}`} onRetry={() => void query.refetch()} />
+          )
         ) : tasks.length === 0 ? (
           filters.hasFilters ? (
             <EmptyState title="No tasks match these filters.">
@@ -151,6 +163,7 @@ export function TasksPage() {
           <TaskList
             tasks={tasks}
             selected={selected}
+            pendingStatus={pendingStatus}
             onSelect={select}
             onSelectAll={(on) => tasks.forEach((task) => select(task.id, on))}
             onToggleDone={toggleDone}
@@ -177,10 +190,11 @@ export function TasksPage() {
           }
           confirmLabel="Delete"
           pending={deleteTask.isPending || bulk.isPending}
-          error={deleteTask.error ? errorMessage(deleteTask.error) : null}
+          error={confirmError ? errorMessage(confirmError) : null}
           onConfirm={confirmDelete}
           onCancel={() => {
             deleteTask.reset();
+            bulk.reset();
             setConfirming(null);
           }}
         />

@@ -17,17 +17,25 @@ function pick<T extends string>(value: string | null, allowed: readonly T[]): T 
   return allowed.includes(value as T) ? (value as T) : '';
 }
 
+/** Far past any real list; keeps a hand-edited `?page=` a small, safe integer. */
+export const MAX_PAGE = 10_000;
+
+function parsePage(value: string | null): number {
+  const page = value && /^\d{1,16}$/.test(value) ? Number(value) : 1;
+  return Number.isSafeInteger(page) ? Math.min(Math.max(page, 1), MAX_PAGE) : 1;
+}
+
 /** The list's state from the URL; unknown values fall back to defaults rather than erroring. */
 export function parseTaskParams(params: URLSearchParams): TaskListParams {
   const ordering = params.get('ordering');
-  const page = Number.parseInt(params.get('page') ?? '1', 10);
   return {
     search: (params.get('search') ?? '').slice(0, 100),
     status: pick<TaskStatus>(params.get('status'), TASK_STATUSES),
     priority: pick<TaskPriority>(params.get('priority'), TASK_PRIORITIES),
     overdue: params.get('overdue') === 'true',
-    ordering: ordering && ordering in ORDERINGS ? (ordering as Ordering) : DEFAULT_ORDERING,
-    page: Number.isFinite(page) && page > 1 ? page : 1,
+    // Own keys only: `in` would accept 'toString' or '__proto__'.
+    ordering: ordering && Object.hasOwn(ORDERINGS, ordering) ? (ordering as Ordering) : DEFAULT_ORDERING,
+    page: parsePage(params.get('page')),
   };
 }
 
@@ -58,7 +66,7 @@ export function useTaskFilters() {
       setSearchParams(
         (current) => {
           const state = { ...parseTaskParams(current), ...changes };
-          if (!('page' in changes)) state.page = 1;
+          if (!Object.hasOwn(changes, 'page')) state.page = 1;
           return toSearchParams(state);
         },
         { replace: options.replace ?? false },

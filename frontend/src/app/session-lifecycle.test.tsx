@@ -1,0 +1,133 @@
+import { act, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getAccessToken } from '@/lib/access-token';
+import { getSession, restoreSession } from '@/lib/session';
+import { page, user as ada } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+
+const failures = {
+  'a server error': () => HttpResponse.json({ detail: 'Down.', code: 'server_error' }, { status: 503 }),
+  'a rate limit': () => HttpResponse.json({ detail: 'Slow down.', code: 'throttled' }, { status: 429 }),
+  'a network error': () => HttpResponse.error(),
+};
+
+/** Every "signed-out" broadcast another tab would hear. */
+function listenAsAnotherTab() {
+  const heard: unknown[] = [];
+  const channel = new BroadcastChannel('sad-auth');
+  channel.onmessage = (event) => heard.push(event.data);
+  return { heard, close: () => channel.close() };
+}
+
+describe('sign out', () => {
+  const tab = { current: null as ReturnType<typeof listenAsAnotherTab> | null };
+  afterEach(() => tab.current?.close());
+
+  it.each(Object.entries(failures))('after %s keeps the session, tells no tab, and says so', async (_name, fail) => {
+    tab.current = listenAsAnotherTab();
+    let calls = 0;
+    server.use(
+      http.post(`${API}/auth/logout/`, () => {
+        calls += 1;
+        return fail();
+      }),
+      http.get(`${API}/tasks/stats/`, () => new Promise(() => undefined)),
+    );
+    renderApp('/');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Sign out' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not sign out. Try again.');
+    expect(calls).toBe(1);
+    expect(getSession()).toEqual({ status: 'authenticated', user: ada });
+    expect(getAccessToken()).toBe('access-1');
+    expect(screen.getByRole('button', { name: 'Sign out' })).toBeEnabled();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(tab.current.heard).toEqual([]);
+  });
+
+  it('after the server revoked the session, ends it here and in the other tabs', async () => {
+    tab.current = listenAsAnotherTab();
+    server.use(
+      http.post(`${API}/auth/logout/`, () => new HttpResponse(null, { status: 204 })),
+      http.get(`${API}/tasks/stats/`, () => new Promise(() => undefined)),
+    );
+    const app = renderApp('/');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Sign out' }));
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(app.location()).toBe('/login');
+    expect(getSession()).toEqual({ status: 'anonymous', reason: 'signed-out' });
+    expect(getAccessToken()).toBeNull();
+    await waitFor(() => expect(tab.current?.heard).toEqual([{ type: 'signed-out' }]));
+  });
+});
+
+const me = () => HttpResponse.json(ada);
+
+describe('restoring the session on load', () => {
+  it.each(Object.entries(failures))('after %s shows "couldn\'t restore" with Retry, not the login page', async (_name, fail) => {
+    let refreshes = 0;
+    server.use(
+      http.post(`${API}/auth/refresh/`, () => {
+        refreshes += 1;
+        return refreshes === 1 ? fail() : HttpResponse.json({ access: 'access-2' });
+      }),
+      http.get(`${API}/auth/me/`, me),
+      http.get(`${API}/tasks/`, () => HttpResponse.json(page([]))),
+    );
+    const app = renderApp('/tasks', { as: 'restoring' });
+    const user = userEvent.setup();
+
+    await act(() => restoreSession());
+
+    expect(await screen.findByRole('heading', { name: "Couldn't restore your session" })).toBeInTheDocument();
+    expect(app.location()).toBe('/tasks');
+    expect(getSession()).toMatchObject({ status: 'unavailable' });
+
+    await user.click(screen.getByRole('button', { name: 'Retry' }));
+
+    expect(await screen.findByRole('heading', { name: 'Tasks' })).toBeInTheDocument();
+    expect(refreshes).toBe(2);
+    expect(app.location()).toBe('/tasks');
+  });
+
+  it('retries by itself, waiting as long as Retry-After says', async () => {
+    const at: number[] = [];
+    server.use(
+      http.post(`${API}/auth/refresh/`, () => {
+        at.push(Date.now());
+        return at.length === 1
+          ? HttpResponse.json({ detail: 'Slow down.', code: 'throttled' }, { status: 429, headers: { 'Retry-After': '1' } })
+          : HttpResponse.json({ access: 'access-2' });
+      }),
+      http.get(`${API}/auth/me/`, me),
+      http.get(`${API}/tasks/`, () => HttpResponse.json(page([]))),
+    );
+    renderApp('/tasks', { as: 'restoring' });
+
+    await act(() => restoreSession());
+    expect(await screen.findByRole('heading', { name: "Couldn't restore your session" })).toBeInTheDocument();
+    expect(getSession()).toEqual({ status: 'unavailable', retryAt: expect.any(Number) });
+
+    expect(await screen.findByRole('heading', { name: 'Tasks' })).toBeInTheDocument();
+    expect(at).toHaveLength(2);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(900);
+  });
+
+  it.each([400, 403])('treats a %i from the refresh as "no session" and goes to the login page', async (status) => {
+    server.use(http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ detail: 'No.', code: 'no' }, { status })));
+    const app = renderApp('/tasks', { as: 'restoring' });
+
+    await act(() => restoreSession());
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(app.location()).toBe('/login?next=%2Ftasks');
+  });
+});

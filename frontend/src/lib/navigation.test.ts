@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { safeNextPath } from '@/lib/navigation';
+
+const ORIGIN = 'https://app.example.com';
+
+describe('safeNextPath', () => {
+  it.each([
+    ['//evil.com'],
+    ['//evil.com/tasks'],
+    ['https://evil'],
+    ['https://app.example.com.evil.com/'],
+    ['/\\evil.com'],
+    ['/\\\\evil.com'],
+    ['\\/evil.com'],
+    ['/\t/evil.com'],
+    ['/\n/evil.com'],
+    ['javascript:alert(1)'],
+    [' javascript:alert(1)'],
+    ['tasks'],
+    ['/login'],
+    ['/login?next=%2Flogin'],
+    [''],
+    [null],
+    [undefined],
+  ])('refuses %j and falls back', (next) => {
+    expect(safeNextPath(next, '/home', ORIGIN)).toBe('/home');
+  });
+
+  it.each([
+    ['/tasks?status=done#top', '/tasks?status=done#top'],
+    ['/account', '/account'],
+    ['/%2F%2Fevil', '/%2F%2Fevil'], // an odd path on this origin, not another host
+    ['/%09/evil.com', '/%09/evil.com'],
+    ['/a/../tasks', '/tasks'],
+    ['/loginx', '/loginx'],
+  ])('keeps %j on this origin as %j', (next, expected) => {
+    expect(safeNextPath(next, '/home', ORIGIN)).toBe(expected);
+  });
+
+  it('uses the page origin by default', () => {
+    expect(safeNextPath('/tasks')).toBe('/tasks');
+    expect(safeNextPath(`${window.location.origin}/tasks`)).toBe('/'); // must be a path, not a URL
+  });
+});
