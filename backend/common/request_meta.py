@@ -7,6 +7,12 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The client's address as text (see client_address), or None when it does not parse."""
+    address = client_address(request)
+    return str(address) if address is not None else None
+
+
+def client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry added by our outermost trusted proxy."""
     candidate = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXY_COUNT
@@ -16,7 +22,7 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             candidate = forwarded[-proxies]
     try:
-        return str(ipaddress.ip_address(_without_port(candidate)))
+        return ipaddress.ip_address(_without_port(candidate))
     except ValueError:
         return None
 

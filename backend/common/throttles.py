@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from .ratelimit import Usage, rate_limit_hit
-from .request_meta import client_ip
+from .request_meta import client_address
 from .signals import rate_limit_rejected
 
 if TYPE_CHECKING:  # rest_framework.views imports this module (DEFAULT_THROTTLE_CLASSES): no runtime import back
@@ -30,10 +30,9 @@ _USAGES_ATTR = "rate_limit_usages"
 def client_rate_identity(request: HttpRequest) -> str:
     """The client's bucket for per-IP limits: its IPv4 address, or its IPv6 /64 (one subscriber's prefix:
     counting each of its 2^64 addresses apart would make the limit meaningless)."""
-    ip = client_ip(request)
-    if ip is None:
+    address = client_address(request)
+    if address is None:
         return "unknown"  # an unparseable address (a broken proxy) still gets a bucket, shared by all such
-    address = ipaddress.ip_address(ip)
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)

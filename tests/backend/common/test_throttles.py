@@ -32,7 +32,7 @@ def test_a_throttled_request_is_429_json_with_retry_after_and_limit_headers(api_
     assert response["X-RateLimit-Remaining"] == "0"
 
 
-def test_limited_responses_report_the_tightest_limit(auth_client, rates):
+def test_limited_responses_count_down_the_callers_limit(auth_client, rates):
     rates(user="10/1m")
 
     first = auth_client.get("/api/tasks/")
@@ -41,6 +41,15 @@ def test_limited_responses_report_the_tightest_limit(auth_client, rates):
     assert (first["X-RateLimit-Limit"], first["X-RateLimit-Remaining"]) == ("10", "9")
     assert second["X-RateLimit-Remaining"] == "8"
     assert 1 <= int(second["X-RateLimit-Reset"]) <= 60
+
+
+def test_with_several_limits_the_headers_report_the_one_closest_to_refusing(api_client, rates):
+    # A login counts against anon (per IP, roomy here) and login_ip (tight).
+    rates(anon="100/1m", login_ip="3/1m")
+
+    response = _login(api_client, "nobody@example.com", "wrong")
+
+    assert (response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"]) == ("3", "2")
 
 
 def test_login_per_ip_counts_every_attempt(api_client, rates, user):
