@@ -56,19 +56,21 @@ def test_readyz_is_503_naming_the_cache_when_redis_is_unreachable(client):
     ],
     ids=["postgresql", "mongodb"],
 )
-def test_readyz_is_503_naming_the_database_when_it_refuses_connections(database_env):
-    # A separate process whose DATABASE_URL points at a loopback port where nothing listens.
+def test_readyz_is_503_naming_the_database_when_it_refuses_connections(database_env, tmp_path):
+    # A separate process whose DATABASE_URL points at a loopback port where nothing listens. It writes its
+    # answer to a file: its stdout also carries log lines (from the pool's own threads, too), which interleave.
+    answer = tmp_path / "answer.txt"
     code = (
-        "import django, json; django.setup();"
+        "import django, json, pathlib; django.setup();"
         "from django.test import Client; r = Client().get('/readyz', HTTP_HOST='localhost');"
-        "print(r.status_code, json.dumps(r.json(), sort_keys=True))"
+        f"pathlib.Path({str(answer)!r}).write_text(f'{{r.status_code}} {{json.dumps(r.json(), sort_keys=True)}}')"
     )
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PYTEST_XDIST_WORKER"}}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.test", **database_env)
-    result = subprocess.run(
+    subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
     )
-    status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    status, body = answer.read_text().split(" ", 1)
     assert status == "503"
     assert json.loads(body) == {
         "status": "unavailable",
