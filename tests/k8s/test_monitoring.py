@@ -105,11 +105,11 @@ def scraped_labels(django_db_setup, django_db_blocker) -> dict[str, set[str]]:
 
 
 def test_the_component_builds_into_the_overlays_namespace(built):
-    assert set(built) == {"Service", "ServiceMonitor", "PrometheusRule", "ConfigMap"}
+    assert set(built) == {"Service", "ServiceMonitor", "PrometheusRule", "ConfigMap", "NetworkPolicy"}
     assert {doc["metadata"]["namespace"] for doc in built.values()} == {"monitoring-fixture"}
 
 
-@pytest.mark.parametrize("kind", ["Service", "ConfigMap"])
+@pytest.mark.parametrize("kind", ["Service", "ConfigMap", "NetworkPolicy"])
 def test_built_in_kinds_pass_strict_schema_validation(built, kind):
     kubernetes_validate.validate(built[kind], kubernetes_validate.latest_version(), strict=True)
 
