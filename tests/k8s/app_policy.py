@@ -81,7 +81,9 @@ def route_violations(docs: list[dict], *, spa_paths: list[str]) -> list[str]:
                     if internal and reaches(path) == backend:
                         found.append(f"{host}{path}: a probe path is public through the Ingress")
                     if not internal and reaches(path) != backend:
-                        found.append(f"{host}{path}: Django serves /{prefix} but the Ingress sends it to {reaches(path)}")
+                        found.append(
+                            f"{host}{path}: Django serves /{prefix} but the Ingress sends it to {reaches(path)}"
+                        )
             for path in ["/metrics", *spa_paths]:
                 if reaches(path) != frontend:
                     found.append(f"{host}{path}: goes to {reaches(path)}, not the SPA's {frontend}")

@@ -116,7 +116,8 @@ _UNITS = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**
 def quantity(value: str | int | float) -> float:
     """A Kubernetes quantity ("250m", "1", "512Mi") as a number."""
     match = _QUANTITY.match(str(value))
-    assert match and match.group(2) in _UNITS, f"unparsed quantity {value!r}"
+    assert match, f"unparsed quantity {value!r}"
+    assert match.group(2) in _UNITS, f"unknown unit in {value!r}"
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
@@ -184,7 +185,7 @@ def environment(docs: list[dict], container: dict) -> dict[str, object]:
             env.update(one(docs, "ConfigMap", source["configMapRef"]["name"]).get("data", {}))
         if "secretRef" in source:
             secret = [d for d in of_kind(docs, "Secret") if d["metadata"]["name"] == source["secretRef"]["name"]]
-            for key in (secret[0].get("data", {}) if secret else {}):
+            for key in secret[0].get("data", {}) if secret else {}:
                 env[key] = ("secret", source["secretRef"]["name"], key)
     for item in container.get("env", []):
         if "value" in item:

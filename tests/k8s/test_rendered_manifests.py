@@ -23,7 +23,7 @@ def docs(request) -> list[dict]:
 
 def _env_keys(path) -> dict[str, str]:
     pairs = [line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#")]
-    return {key: value for key, value in pairs}
+    return dict(pairs)
 
 
 def test_the_overlays_are_dev_staging_prod_and_prod_mongodb():
@@ -110,7 +110,10 @@ def test_prod_runs_three_backends_spread_over_zones_and_nodes(name):
     backend = policy.one(render_overlay(name), "Deployment", "backend")
     assert backend["spec"]["replicas"] >= 3
     spread = backend["spec"]["template"]["spec"]["topologySpreadConstraints"]
-    assert {constraint["topologyKey"] for constraint in spread} == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
+    assert {constraint["topologyKey"] for constraint in spread} == {
+        "topology.kubernetes.io/zone",
+        "kubernetes.io/hostname",
+    }
 
 
 def test_a_backend_rollout_never_drops_below_the_current_count_and_drains_first(docs):

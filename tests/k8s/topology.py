@@ -119,9 +119,9 @@ def hpa_violations(docs: list[dict]) -> list[str]:
         if {metric["resource"]["name"] for metric in hpa["spec"].get("metrics", [])} != {"cpu", "memory"}:
             found.append(f"HPA/{name}: does not scale on both CPU and memory")
         pdb = _pdb_for(docs, pod)
-        if pdb is not None and isinstance(pdb["spec"].get("minAvailable"), int):
-            if low <= pdb["spec"]["minAvailable"]:
-                found.append(f"HPA/{name}: minReplicas {low} <= PDB minAvailable {pdb['spec']['minAvailable']}")
+        floor = pdb["spec"].get("minAvailable") if pdb is not None else None
+        if isinstance(floor, int) and low <= floor:
+            found.append(f"HPA/{name}: minReplicas {low} <= PDB minAvailable {floor}")
     return found
 
 
@@ -147,7 +147,7 @@ def pdb_violations(docs: list[dict]) -> list[str]:
             value = spec.get("minAvailable", 1)
             allows = value < replicas if isinstance(value, int) else _percent(value) < 100
         if not allows:
-            found.append(f"PDB/{name}: no pod of {replicas} may ever be evicted ({spec})")
+            found.append(f"PDB/{name}: no pod of {replicas} may ever be evicted")
     return found
 
 
@@ -173,9 +173,9 @@ def network_policy_violations(docs: list[dict]) -> list[str]:
             found.append(f"NetworkPolicy/{name}: podSelector {selector} matches no pod")
         for peer in _peers(policy):
             # A peer in this namespace (no namespaceSelector) must be a pod we render.
-            if "podSelector" in peer and "namespaceSelector" not in peer:
-                if not any(selects(peer["podSelector"], pod.labels) for pod in all_pods):
-                    found.append(f"NetworkPolicy/{name}: peer {peer['podSelector']} matches no pod")
+            local = "podSelector" in peer and "namespaceSelector" not in peer
+            if local and not any(selects(peer["podSelector"], pod.labels) for pod in all_pods):
+                found.append(f"NetworkPolicy/{name}: peer {peer['podSelector']} matches no pod")
         for rule in policy["spec"].get("egress", []):
             if not rule.get("ports"):
                 found.append(f"NetworkPolicy/{name}: an egress rule allows every port")
