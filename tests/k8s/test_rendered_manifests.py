@@ -198,3 +198,28 @@ def test_every_object_lands_in_the_apps_namespace(docs):
     assert {d["metadata"]["namespace"] for d in namespaced} == {"scalable-auth-dashboard"}
     [namespace] = policy.of_kind(docs, "Namespace")
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def _ingress_peers(docs: list[dict], labels: dict) -> set[tuple[str | None, str | None]]:
+    """(namespace, app name) of every peer a NetworkPolicy lets connect to pods with these labels."""
+    peers = set()
+    for np in policy.of_kind(docs, "NetworkPolicy"):
+        if "Ingress" not in np["spec"]["policyTypes"] or not policy.selects(np["spec"]["podSelector"], labels):
+            continue
+        for rule in np["spec"].get("ingress", []):
+            for peer in rule["from"]:
+                namespace = peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                app = peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+                peers.add((namespace, app))
+    return peers
+
+
+def test_only_the_ingress_controller_the_spa_and_prometheus_reach_the_backend(docs):
+    scraped = bool(policy.of_kind(docs, "ServiceMonitor"))
+    backend = app_policy.server_pod(docs, "backend").labels
+    assert _ingress_peers(docs, backend) == {("ingress-nginx", "ingress-nginx"), (None, "frontend")} | (
+        {("monitoring", "prometheus")} if scraped else set()
+    )
+    frontend = app_policy.server_pod(docs, "frontend").labels
+    assert _ingress_peers(docs, frontend) == {("ingress-nginx", "ingress-nginx")}
+    assert topology.egress_ports(docs, frontend) == set()
