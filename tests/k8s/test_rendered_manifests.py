@@ -1,0 +1,225 @@
+"""Policy on what every overlay under k8s/overlays actually renders (`kubectl kustomize`, example secrets).
+
+tests/k8s/test_manifest_policy_failures.py shows each check below failing on a broken copy first.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.k8s import app_policy, policy, topology
+from tests.k8s.kustomize import ROOT, overlay_names, render_overlay
+
+OVERLAYS = overlay_names()
+PRODUCTION = ["staging", "prod", "prod-mongodb"]
+# SPA deep links (frontend/src/app router); is_django_view() below proves Django leaves them to the SPA too.
+SPA_PATHS = ["/", "/login", "/tasks", "/assets/index-abc123.js"]
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def docs(request) -> list[dict]:
+    return render_overlay(request.param)
+
+
+def _env_keys(path) -> dict[str, str]:
+    pairs = [line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    return dict(pairs)
+
+
+def test_the_overlays_are_dev_staging_prod_and_prod_mongodb():
+    assert OVERLAYS == ["dev", "prod", "prod-mongodb", "staging"]
+
+
+def test_no_committed_secrets_example_holds_a_value():
+    examples = sorted((ROOT / "k8s").rglob("*.env.example"))
+    assert examples, "each overlay that needs a Secret documents its keys in secrets.env.example"
+    for example in examples:
+        assert {key: value for key, value in _env_keys(example).items() if value} == {}, example
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert "/k8s/overlays/*/secrets.env" in ignored
+
+
+def test_the_sample_spa_paths_are_left_to_the_spa_by_django_too():
+    assert [path for path in SPA_PATHS if app_policy.is_django_view(path)] == []
+
+
+def test_every_container_runs_as_non_root_with_a_read_only_root_and_no_capabilities(docs):
+    assert policy.security_violations(docs) == []
+
+
+def test_every_container_has_cpu_and_memory_requests_and_limits(docs):
+    assert policy.resource_violations(docs) == []
+
+
+def test_every_long_running_container_has_probes_and_the_backend_a_startup_probe(docs):
+    assert policy.probe_violations(docs, startup_required={"backend"}) == []
+
+
+def test_every_image_is_pinned_to_a_tag_other_than_latest(docs):
+    assert policy.image_violations(docs) == []
+
+
+def test_services_select_serving_pods_on_ports_they_declare(docs):
+    assert topology.service_violations(docs) == []
+
+
+def test_the_ingress_sends_djangos_prefixes_to_the_backend_and_the_rest_to_the_spa(docs):
+    assert topology.ingress_backend_violations(docs) == []
+    assert app_policy.route_violations(docs, spa_paths=SPA_PATHS) == []
+
+
+def test_the_ingress_and_django_agree_on_hosts_body_size_and_proxies(docs):
+    assert app_policy.edge_violations(docs) == []
+
+
+def test_the_backend_probes_call_django_views_with_an_allowed_host(docs):
+    assert app_policy.probe_violations(docs) == []
+
+
+def test_the_hpa_scales_a_rendered_deployment_above_the_pdb(docs):
+    assert topology.hpa_violations(docs) == []
+
+
+def test_every_pdb_lets_a_rolling_node_upgrade_through(docs):
+    assert topology.pdb_violations(docs) == []
+
+
+def test_network_policies_select_real_pods_and_limit_egress_by_port(docs):
+    assert topology.network_policy_violations(docs) == []
+
+
+def test_migrations_and_purges_run_the_backends_image_and_real_commands(docs):
+    assert app_policy.job_violations(docs) == []
+
+
+def test_everything_is_denied_unless_a_policy_allows_it(docs):
+    deny = policy.one(docs, "NetworkPolicy", "default-deny")["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+@pytest.mark.parametrize("name", PRODUCTION)
+def test_production_overlays_autoscale_the_backend(name):
+    docs = render_overlay(name)
+    [hpa] = policy.of_kind(docs, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "backend"
+    assert hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"] >= 2
+
+
+@pytest.mark.parametrize("name", ["prod", "prod-mongodb"])
+def test_prod_runs_three_backends_spread_over_zones_and_nodes(name):
+    backend = policy.one(render_overlay(name), "Deployment", "backend")
+    assert backend["spec"]["replicas"] >= 3
+    spread = backend["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert {constraint["topologyKey"] for constraint in spread} == {
+        "topology.kubernetes.io/zone",
+        "kubernetes.io/hostname",
+    }
+
+
+def test_a_backend_rollout_never_drops_below_the_current_count_and_drains_first(docs):
+    backend = policy.one(docs, "Deployment", "backend")
+    assert backend["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    pod = backend["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert pause >= 5
+    # gunicorn's graceful_timeout (30 s, config/gunicorn.conf.py) must fit after the pause.
+    assert pod["terminationGracePeriodSeconds"] >= pause + 30
+
+
+@pytest.mark.parametrize("name", PRODUCTION)
+def test_production_reads_postgresql_and_redis_from_the_external_secret(name):
+    docs = render_overlay(name)
+    assert policy.of_kind(docs, "Secret") == []
+    assert policy.of_kind(docs, "StatefulSet") == []
+    env = app_policy.backend_env(docs)
+    assert "REDIS_URL" not in env  # from the Secret sad-backend, created outside the overlay
+    [container] = policy.one(docs, "Deployment", "backend")["spec"]["template"]["spec"]["containers"]
+    assert {"secretRef": {"name": "sad-backend"}} in container["envFrom"]
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_postgresql_overlays_may_reach_port_5432_and_not_mongodb(name):
+    ports = topology.egress_ports(render_overlay(name), {"app.kubernetes.io/name": "backend"})
+    assert ports == {53, 5432, 6379, 587, 465}
+    assert "DATABASE_URL" not in app_policy.backend_env(render_overlay(name))
+
+
+def test_prod_mongodb_reaches_mongodb_and_not_postgresql():
+    ports = topology.egress_ports(render_overlay("prod-mongodb"), {"app.kubernetes.io/name": "backend"})
+    assert ports == {53, 27017, 6379, 587, 465}
+
+
+def test_every_django_workload_of_prod_mongodb_reads_database_url_from_the_mongodb_secret():
+    docs = render_overlay("prod-mongodb")
+    django = [pod for pod in policy.pods(docs) if pod.labels.get("app.kubernetes.io/name") == "backend"]
+    assert sorted(pod.workload for pod in django) == [
+        "CronJob/backend-purge-audit",
+        "CronJob/backend-purge-sessions",
+        "Deployment/backend",
+        "Job/backend-migrate",
+    ]
+    for pod in django:
+        [container] = pod.spec["containers"]
+        env = policy.environment(docs, container)
+        assert env["DATABASE_URL"] == ("secret", "sad-mongodb-connection", "connectionString"), pod.workload
+
+
+def test_prod_mongodb_is_prod_plus_the_component_only():
+    prod, mongodb = render_overlay("prod"), render_overlay("prod-mongodb")
+    assert sorted((d["kind"], d["metadata"]["name"]) for d in prod) == sorted(
+        (d["kind"], d["metadata"]["name"]) for d in mongodb
+    )
+
+
+def test_dev_runs_one_replica_each_with_in_cluster_postgresql_and_redis():
+    docs = render_overlay("dev")
+    assert {d["metadata"]["name"]: d["spec"]["replicas"] for d in policy.of_kind(docs, "Deployment")} == {
+        "backend": 1,
+        "frontend": 1,
+    }
+    assert policy.of_kind(docs, "HorizontalPodAutoscaler") == []
+    stateful = {d["metadata"]["name"]: d for d in policy.of_kind(docs, "StatefulSet")}
+    assert sorted(stateful) == ["postgres", "redis"]
+    for name, statefulset in stateful.items():
+        assert statefulset["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"], name
+    env = app_policy.backend_env(docs)
+    for variable, port in (("DATABASE_URL", 5432), ("REDIS_URL", 6379)):
+        url = urlsplit(str(env[variable]))
+        service = policy.one(docs, "Service", url.hostname)
+        assert url.port == port == service["spec"]["ports"][0]["port"], variable
+    [secret] = policy.of_kind(docs, "Secret")
+    assert sorted(secret["data"]) == ["JWT_SIGNING_KEY", "POSTGRES_PASSWORD", "SECRET_KEY"]
+    assert env["POSTGRES_PASSWORD"] == ("secret", secret["metadata"]["name"], "POSTGRES_PASSWORD")
+
+
+def test_every_object_lands_in_the_apps_namespace(docs):
+    namespaced = [d for d in docs if d["kind"] != "Namespace"]
+    assert {d["metadata"]["namespace"] for d in namespaced} == {"scalable-auth-dashboard"}
+    [namespace] = policy.of_kind(docs, "Namespace")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def _ingress_peers(docs: list[dict], labels: dict) -> set[tuple[str | None, str | None]]:
+    """(namespace, app name) of every peer a NetworkPolicy lets connect to pods with these labels."""
+    peers = set()
+    for np in policy.of_kind(docs, "NetworkPolicy"):
+        if "Ingress" not in np["spec"]["policyTypes"] or not policy.selects(np["spec"]["podSelector"], labels):
+            continue
+        for rule in np["spec"].get("ingress", []):
+            for peer in rule["from"]:
+                namespace = peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                app = peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+                peers.add((namespace, app))
+    return peers
+
+
+def test_only_the_ingress_controller_the_spa_and_prometheus_reach_the_backend(docs):
+    scraped = bool(policy.of_kind(docs, "ServiceMonitor"))
+    backend = app_policy.server_pod(docs, "backend").labels
+    assert _ingress_peers(docs, backend) == {("ingress-nginx", "ingress-nginx"), (None, "frontend")} | (
+        {("monitoring", "prometheus")} if scraped else set()
+    )
+    frontend = app_policy.server_pod(docs, "frontend").labels
+    assert _ingress_peers(docs, frontend) == {("ingress-nginx", "ingress-nginx")}
+    assert topology.egress_ports(docs, frontend) == set()
