@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy.container import PathMap, as_user, read_only_root, snapshot
 from tests.deploy.dockerfile import Stage, final_stage, instructions, user_ids
 from tests.e2e.browser import e2e_database_url
 from tests.e2e.servers import ROOT, gunicorn_running
@@ -84,19 +85,6 @@ class Started:
     before: dict[str, tuple[int, int]]
 
 
-class ImagePaths:
-    """Rewrites the image's absolute paths to this machine's: its venv, its WORKDIR copy, its /tmp."""
-
-    def __init__(self, *, workdir: str, app: Path, tmp: Path) -> None:
-        self._map = {IMAGE_VENV: sys.prefix, workdir: str(app), "/tmp": str(tmp)}  # noqa: S108
-        self._pattern = re.compile(
-            r"(?<![\w./-])(" + "|".join(map(re.escape, self._map)) + r")(?=[/:\s]|$)",
-        )
-
-    def __call__(self, value: str) -> str:
-        return self._pattern.sub(lambda m: self._map[m.group(1)], value)
-
-
 def copy_build_context(stage: Stage, app: Path) -> None:
     """The stage's COPY instructions from the build context (Dockerfile.backend.dockerignore drops bytecode)."""
     for sources, destination in stage.copies:
@@ -109,20 +97,6 @@ def copy_build_context(stage: Stage, app: Path) -> None:
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target / path.name if destination.endswith("/") else target)
-
-
-# Run in a private mount namespace: "/" read-only, TMPDIR ($0) a writable bind mount of itself.
-READ_ONLY_ROOT = 'mount --make-rprivate / && mount --bind "$0" "$0" && mount -o remount,bind,ro / && exec "$@"'
-
-
-def read_only_root(tmp: Path) -> list[str] | None:
-    """The argv prefix that runs a command the way a container with readOnlyRootFilesystem and a writable
-    /tmp would: nothing but ``tmp`` can be written, even by root. None where that cannot be set up (not root)."""
-    if os.geteuid() != 0 or not shutil.which("unshare"):
-        return None
-    prefix = ["unshare", "--mount", "--", "/bin/sh", "-c", READ_ONLY_ROOT, str(tmp)]
-    probe = subprocess.run([*prefix, "true"], capture_output=True, check=False)
-    return prefix if probe.returncode == 0 else None
 
 
 def can_run_as(user: tuple[int, int], *, app: Path, env: dict[str, str]) -> bool:
@@ -158,7 +132,7 @@ def started(stage: Stage) -> Iterator[Started]:
         work.chmod(0o755)
         app, tmp, build_log = work / "app", work / "tmp", work / "build.log"
         tmp.mkdir()
-        local = ImagePaths(workdir=stage.workdir, app=app, tmp=tmp)
+        local = PathMap({IMAGE_VENV: sys.prefix, stage.workdir: str(app), "/tmp": str(tmp)})  # noqa: S108
         copy_build_context(stage, app)
 
         # The build: its RUN steps that call the app, as `docker build` runs them.
@@ -201,7 +175,7 @@ def started(stage: Stage) -> Iterator[Started]:
         if user is not None:
             os.chown(tmp, *user)
             if can_run_as(user, app=app, env=env):
-                prefix += ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups"]
+                prefix += as_user(user)
             else:
                 user = None
 
@@ -222,11 +196,6 @@ def private_redis(work: Path) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
-
-
-def snapshot(tree: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``tree`` with its size and mtime, to see what a process wrote."""
-    return {str(p.relative_to(tree)): (p.stat().st_size, p.stat().st_mtime_ns) for p in tree.rglob("*") if p.is_file()}
 
 
 def get(url: str, *, host: str = "localhost", **headers: str):
