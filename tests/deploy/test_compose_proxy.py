@@ -1,0 +1,68 @@
+"""docker-compose.yml's one origin: the frontend's nginx, with the proxy file compose mounts into it,
+in front of a real gunicorn backend (tests/e2e/servers.py), on this machine.
+
+The mount (source and target) is read from docker-compose.yml; only the upstream address changes, from
+the compose service name to the backend this test started. Needs the built SPA and nginx.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+import yaml
+
+from tests.deploy.nginx import Served, fetch, frontend_stage, nginx_serving
+from tests.e2e.servers import ROOT, served
+
+pytestmark = pytest.mark.built_spa
+
+COMPOSE_UPSTREAM = "http://backend:8000"
+
+
+def compose_proxy_mount() -> tuple[str, str]:
+    """(source text, target path in the image) of the nginx file docker-compose.yml mounts into the frontend."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    mounts = [volume.split(":") for volume in compose["services"]["frontend"]["volumes"]]
+    [(source, target, _mode)] = [m for m in mounts if m[1].startswith("/etc/nginx/server.d/")]
+    return (ROOT / source).read_text(), target
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[Served]:
+    text, target = compose_proxy_mount()
+    assert text.count(COMPOSE_UPSTREAM) == 3  # /api/, /admin/, /static/
+    # As in compose: nginx is the one proxy in front of the backend.
+    with served(tmp_path_factory.mktemp("compose-backend"), TRUSTED_PROXY_COUNT="1") as backend_url:
+        proxy = text.replace(COMPOSE_UPSTREAM, backend_url)
+        with nginx_serving(frontend_stage(), extra_files={target: proxy}) as frontend:
+            yield frontend
+
+
+def test_api_requests_reach_django_through_the_frontend(site):
+    status, headers, body = fetch(f"{site.url}/api/auth/me/")
+    assert status == 401
+    assert headers["Content-Type"] == "application/json"
+    assert b'"code":"not_authenticated"' in body.replace(b" ", b"")
+
+
+def test_proxied_responses_carry_djangos_headers_once_not_nginxs_as_well(site):
+    _, headers, _ = fetch(f"{site.url}/api/auth/me/")
+    # Django's own CSP and frame options; a second copy from nginx would make X-Frame-Options invalid.
+    assert len(headers.get_all("Content-Security-Policy")) == 1
+    assert headers.get_all("X-Frame-Options") == ["DENY"]
+    assert headers["X-Request-ID"]  # set by Django's middleware, so Django answered
+
+
+def test_admin_and_its_static_files_come_from_django(site):
+    status, _, body = fetch(f"{site.url}/admin/login/")
+    assert status == 200
+    assert b"Django administration" in body
+    status, headers, _ = fetch(f"{site.url}/static/admin/css/base.css")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/css")
+
+
+def test_other_paths_are_still_the_spa(site):
+    status, headers, body = fetch(f"{site.url}/tasks")
+    assert status == 200
+    assert body == (site.html / "index.html").read_bytes()
+    assert headers["Cache-Control"] == "no-cache"
