@@ -181,7 +181,7 @@ def _dockerfiles_in_the_repository() -> set[str]:
     found = set()
     for path in ROOT.rglob("Dockerfile*"):
         relative = path.relative_to(ROOT)
-        if path.is_file() and not SKIPPED_DIRS & set(relative.parts):
+        if path.is_file() and path.suffix != ".dockerignore" and not SKIPPED_DIRS & set(relative.parts):
             found.add(relative.as_posix())
     return found
 
