@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import redis
@@ -162,9 +161,7 @@ def test_reads_without_a_recent_write_come_from_the_replica_until_it_replays(ser
     assert titles(servers.pinning, reader) == [title]
 
 
-def test_a_revoked_session_is_refused_from_the_primary_even_when_the_cache_lost_the_revocation(
-    servers, pg_replication
-):
+def test_a_revoked_session_is_refused_from_the_primary_even_when_the_cache_lost_the_revocation(servers, pg_replication):
     revoked = servers.users["revoked"]["access"]
     with pg_replication.replay_paused():
         status, body = call(servers.pinning, "POST", "/api/auth/logout-all/", revoked)

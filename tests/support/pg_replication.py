@@ -24,8 +24,10 @@ class ReplicatedPostgres:
 
     def wait_streaming(self, timeout: float = 30) -> None:
         _wait(
-            lambda: self.primary.query_one("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") == 1
-            and self.replica.query_one("SELECT pg_is_in_recovery()") is True,
+            lambda: (
+                self.primary.query_one("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") == 1
+                and self.replica.query_one("SELECT pg_is_in_recovery()") is True
+            ),
             timeout,
             "the replica to stream from the primary",
         )
@@ -34,8 +36,10 @@ class ReplicatedPostgres:
         """Until the replica has replayed everything the primary has written so far."""
         target = self.primary.query_one("SELECT pg_current_wal_lsn()::text")
         _wait(
-            lambda: self.replica.query_one("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s::pg_lsn) >= 0", target)
-            is True,
+            lambda: (
+                self.replica.query_one("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s::pg_lsn) >= 0", target)
+                is True
+            ),
             timeout,
             f"the replica to replay up to {target}",
         )

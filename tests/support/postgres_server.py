@@ -72,12 +72,8 @@ class PostgresServer:
     def initdb(cls, workdir: Path, name: str, *, settings: dict[str, str] | None = None) -> "PostgresServer":
         """A new cluster (trust auth, replication allowed from 127.0.0.1) with ``settings`` in postgresql.conf."""
         server = cls(datadir=workdir / name, port=free_port(), bindir=pg_bindir())
-        _run(
-            [str(server.bindir / "initdb"), "-D", str(server.datadir), "--auth=trust", "-U", "postgres"]
-            + ["-E", "UTF8", "--no-locale", "--no-sync"],
-            "initdb",
-            server.log,
-        )
+        initdb = [str(server.bindir / "initdb"), "-D", str(server.datadir), "--auth=trust", "-U", "postgres"]
+        _run([*initdb, "-E", "UTF8", "--no-locale", "--no-sync"], "initdb", server.log)
         with (server.datadir / "postgresql.conf").open("a") as conf:
             for key, value in (settings or {}).items():
                 conf.write(f"{key} = '{value}'\n")
@@ -89,19 +85,17 @@ class PostgresServer:
     def base_backup(cls, primary: "PostgresServer", workdir: Path, name: str) -> "PostgresServer":
         """A hot standby of the running ``primary``: pg_basebackup -R writes standby.signal and primary_conninfo."""
         server = cls(datadir=workdir / name, port=free_port(), bindir=primary.bindir)
-        _run(
-            [str(server.bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"]
-            + ["-D", str(server.datadir), "-R", "-X", "stream", "-c", "fast", "--no-sync"],
-            "pg_basebackup",
-            server.log,
-        )
+        source = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"]
+        target = ["-D", str(server.datadir), "-R", "-X", "stream", "-c", "fast", "--no-sync"]
+        _run([str(server.bindir / "pg_basebackup"), *source, *target], "pg_basebackup", server.log)
         return server
 
     def start(self) -> "PostgresServer":
         options = f"-p {self.port} -k {self.datadir.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
-        command = [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.server_log), "start"]
+        pg_ctl = [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.server_log), "start"]
+        command = [*pg_ctl, "-w", "-t", str(START_TIMEOUT), "-o", options]
         try:
-            _run([*command, "-w", "-t", str(START_TIMEOUT), "-o", options], f"starting PostgreSQL on {self.port}", self.log)
+            _run(command, f"starting PostgreSQL on {self.port}", self.log)
         except RuntimeError as exc:
             server_log = self.server_log.read_text()[-3000:] if self.server_log.exists() else ""
             raise RuntimeError(f"{exc}\nServer log:\n{server_log}") from None
