@@ -21,11 +21,11 @@ HINT = "install PostgreSQL (apt-get install -y postgresql); .ci/run installs it"
 START_TIMEOUT = int(os.environ.get("SERVICES_START_TIMEOUT", "30"))
 
 
-def pg_bindir() -> Path:
+def pg_bindir(debian_root: Path = Path("/usr/lib/postgresql")) -> Path:
     """The directory holding initdb, pg_ctl and pg_basebackup (PATH first, then the newest Debian version)."""
     initdb = shutil.which("initdb")
     candidates = [Path(initdb).resolve().parent] if initdb else []
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_version, reverse=True)
+    candidates += sorted(debian_root.glob("*/bin"), key=_version, reverse=True)
     for bindir in candidates:
         if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "pg_basebackup")):
             return bindir
