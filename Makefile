@@ -40,13 +40,14 @@ MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
 TEST_STEPS := lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
-	docker-check k8s-check test-sqlite test-postgres frontend-lint frontend-test frontend-build test-e2e
+	docker-check k8s-check test-sqlite test-postgres test-replicas frontend-lint frontend-test frontend-build test-e2e
 # The browser tests need the built SPA and Chromium, the built_spa ones (nginx serving the build) the SPA:
-# only `make test-e2e` runs them.
-NOT_BROWSER := -m "not browser and not built_spa"
+# only `make test-e2e` runs them. The read-replica tests start their own primary and replica: only
+# `make test-replicas` runs them.
+NOT_BROWSER := -m "not browser and not built_spa and not replicas"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
-	test test-sqlite test-postgres test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
+	test test-sqlite test-postgres test-replicas test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
 	docker-check k8s-check test-mongodb frontend-install frontend-build frontend-lint frontend-test
 
 help: ## List the targets
@@ -196,6 +197,10 @@ test-sqlite: venv ## pytest on SQLite with the local-memory cache
 
 test-postgres: venv ## pytest on PostgreSQL + Redis (DATABASE_URL/REDIS_URL, else throwaway servers)
 	PYTHON=$(PY) scripts/with-services.sh $(PY) -m pytest $(NOT_BROWSER) $(PYTEST_ARGS)
+
+# Starts its own PostgreSQL primary + streaming replica (as root: via runuser -u postgres) and Redis.
+test-replicas: venv ## Read replicas end to end: gunicorn on a throwaway PostgreSQL primary + streaming replica
+	$(PY) -m pytest -m replicas -p no:xdist tests/replicas
 
 # Python Playwright drives Debian's /usr/bin/chromium (CHROMIUM=... to change); a missing browser fails.
 # tests/deploy/test_frontend_nginx.py serves the same build with the frontend image's nginx config (needs nginx).

@@ -2,6 +2,7 @@
 
 import time
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -16,8 +17,10 @@ def session_is_live(*, session_id: str) -> bool:
     """True while the session is neither revoked nor expired: one cache lookup, the DB only on a miss."""
     cached = session_cache_get(session_id)
     if cached is None:
+        # Always the primary, never a read replica: a revocation must count on the very next request.
         expires_at = (
-            AuthSession.objects.filter(id=session_id, revoked_at__isnull=True)
+            AuthSession.objects.using(DEFAULT_DB_ALIAS)
+            .filter(id=session_id, revoked_at__isnull=True)
             .values_list("expires_at", flat=True)
             .first()
         )

@@ -27,6 +27,7 @@ from backend.audit.services import audit_login_failed, audit_on_commit
 from backend.common.background import run_in_background
 from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import atomic
+from backend.common.db_router import replica_note_write
 from backend.observability.metrics import auth_sessions_revoked
 
 from .models import AuthSession, User, normalize_email
@@ -196,6 +197,9 @@ def session_start(*, user: User, user_agent: str = "", ip_address: str | None = 
     session.full_clean()
     session.save()
     audit_on_commit(event=AuditEvent.Event.LOGIN_SUCCEEDED, user_id=user.pk, session_id=session.pk)
+    # Read replicas: the new tokens' first requests must find the user and session rows even if a
+    # replica has not replayed them yet (e.g. right after registration).
+    transaction.on_commit(lambda: replica_note_write(user.pk))
     return IssuedSession(session=session, tokens=tokens)
 
 

@@ -26,6 +26,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
 from rest_framework.renderers import JSONRenderer
 
+from .db_router import replica_read_is_cacheable
 from .outage import report_redis_failure
 from .signals import cache_lookup
 
@@ -70,6 +71,8 @@ class OwnerVersionedCache:
         if cached is not None:
             return cached
         fresh = render()
+        if not replica_read_is_cacheable(owner_id):  # read replicas only; docs/scaling.md
+            return fresh
         # Builtins only (no pickled classes), so any release can read what another wrote.
         cache.set(key, (fresh.etag, fresh.body), timeout=ttl)
         return fresh

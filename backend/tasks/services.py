@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.common.db import atomic
+from backend.common.db_router import replica_note_write
 from backend.common.exceptions import PreconditionFailed, WriteConflict
 
 from .models import Task
@@ -29,7 +30,11 @@ BULK_VALUE_CHOICES = {"set_status": Task.Status.values, "set_priority": Task.Pri
 
 
 def _tasks_changed(owner_id: UUID) -> None:
-    """Called once after each committed write to ``owner_id``'s tasks: retire their cached reads."""
+    """Called once after each committed write to ``owner_id``'s tasks: retire their cached reads.
+
+    With read replicas, the owner's reads first move to the primary for the pin window, so no refill
+    under the new version is built from a replica that has not replayed this write yet."""
+    replica_note_write(owner_id)  # before the bump: see backend/common/db_router.replica_read_is_cacheable
     TASK_READS.invalidate(owner_id)
 
 

@@ -20,6 +20,7 @@ from config.mongodb import (
     mongodb_database,
     mongodb_installed_apps,
 )
+from config.replicas import replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -136,6 +137,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+
+# Read replicas (PostgreSQL only): aliases replica_0, replica_1, … get the reads that may lag; the router
+# keeps a request on the primary once it writes, and a user on it for DATABASE_REPLICA_PIN_SECONDS after
+# their data changed. docs/scaling.md, "Read replicas".
+DATABASES.update(replica_databases(default=DATABASES["default"], urls=env.list("DATABASE_REPLICA_URLS", default=[])))
+DATABASE_REPLICA_ALIASES = [alias for alias in DATABASES if alias != "default"]
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
+if DATABASE_REPLICA_ALIASES:
+    DATABASE_ROUTERS = ["backend.common.db_router.ReplicaRouter"]
+    # Before everything but the observability middleware (inserted at 0 below): the pin must be in place
+    # before any middleware or view reads.
+    MIDDLEWARE.insert(0, "backend.common.db_router.ReplicaRoutingMiddleware")
 
 # ------------------------------------------------------------------------------
 # Cache: Redis when REDIS_URL is set, else process-local memory.

@@ -1,0 +1,322 @@
+"""The read-replica router's decisions and the lifecycle of a request's pin (backend/common/db_router.py).
+
+These run in the ordinary legs with no replica server: they check where the router *would* send each
+query. tests/replicas/ sends real queries to a real streaming replica.
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
+
+from backend.accounts.authentication import SessionJWTAuthentication
+from backend.accounts.models import User
+from backend.common.db_router import (
+    PRIMARY_PATH_PREFIXES,
+    ReplicaRouter,
+    ReplicaRoutingMiddleware,
+    replica_note_write,
+    replica_pin_if_recent_writer,
+    routing_current,
+)
+from backend.tasks.models import Task
+
+REPLICAS = ["replica_0", "replica_1"]
+
+
+@pytest.fixture
+def router() -> ReplicaRouter:
+    return ReplicaRouter(replicas=REPLICAS)
+
+
+@pytest.fixture
+def replicas_on(settings):
+    """Settings as with DATABASE_REPLICA_URLS set (the markers are a no-op without replicas)."""
+    settings.DATABASE_REPLICA_ALIASES = REPLICAS
+    settings.DATABASE_REPLICA_PIN_SECONDS = 5
+    return settings
+
+
+def during_request(
+    body: Callable[[HttpRequest], Any], *, method: str = "GET", path: str = "/api/tasks/", user: User | None = None
+) -> Any:
+    """Run ``body(request)`` as the view of a request passing through ReplicaRoutingMiddleware."""
+    request = RequestFactory().generic(method, path)
+    if user is not None:
+        request.user = user  # as DRF sets it once the token is authenticated
+    result: list[Any] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        result.append(body(request))
+        return HttpResponse()
+
+    ReplicaRoutingMiddleware(view)(request)
+    return result[0]
+
+
+# ------------------------------------------------------------------------------
+# Where reads and writes go
+# ------------------------------------------------------------------------------
+def test_reads_outside_a_request_go_to_the_primary(router):
+    # Management commands, migrations, background jobs and the shell have no routing state.
+    assert routing_current() is None
+    assert router.db_for_read(Task) == "default"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_every_read_of_a_writing_method_goes_to_the_primary(router, method):
+    assert during_request(lambda _: router.db_for_read(Task), method=method) == "default"
+
+
+@pytest.mark.parametrize("path", ["/api/auth/me/", "/api/auth/sessions/", "/admin/tasks/task/"])
+def test_auth_endpoints_and_the_admin_read_from_the_primary_even_on_get(router, path):
+    assert during_request(lambda _: router.db_for_read(Task), path=path) == "default"
+
+
+def test_the_primary_path_prefixes_match_the_real_auth_and_admin_urls():
+    assert reverse("auth-me").startswith(PRIMARY_PATH_PREFIXES[0])
+    assert reverse("auth-sessions").startswith(PRIMARY_PATH_PREFIXES[0])
+    assert reverse("admin:index").startswith(PRIMARY_PATH_PREFIXES[1])
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+def test_safe_requests_read_from_one_replica_for_the_whole_request(router, method):
+    reads = during_request(lambda _: [router.db_for_read(Task) for _ in range(20)], method=method)
+    assert reads[0] in REPLICAS
+    assert set(reads) == {reads[0]}
+
+
+def test_requests_spread_over_the_replicas(router):
+    chosen = {during_request(lambda _: router.db_for_read(Task)) for _ in range(200)}
+    assert chosen == set(REPLICAS)
+
+
+def test_after_a_write_the_rest_of_the_request_reads_from_the_primary(router):
+    def view(_):
+        before = router.db_for_read(Task)
+        written = router.db_for_write(Task)
+        return before, written, router.db_for_read(Task), routing_current().pinned_by
+
+    before, written, after, reason = during_request(view)
+    assert (before in REPLICAS, written, after, reason) == (True, "default", "default", "write")
+
+
+def test_reads_inside_a_transaction_go_to_the_primary(router, transactional_db):
+    # transactional_db: no test-wide transaction, so the first read is really outside one.
+    def view(_):
+        outside = router.db_for_read(Task)
+        with transaction.atomic():
+            return outside, router.db_for_read(Task)
+
+    outside, inside = during_request(view)
+    assert (outside in REPLICAS, inside) == (True, "default")
+
+
+def test_without_replicas_every_read_goes_to_the_primary():
+    assert during_request(lambda _: ReplicaRouter(replicas=[]).db_for_read(Task)) == "default"
+
+
+def test_migrations_run_on_the_primary_only(router):
+    assert router.allow_migrate("default", "tasks", "task") is True
+    assert [router.allow_migrate(alias, "tasks", "task") for alias in REPLICAS] == [False, False]
+
+
+def test_objects_read_from_a_replica_may_relate_to_objects_of_the_primary(router):
+    task, user, stranger = Task(), User(), User()
+    task._state.db, user._state.db, stranger._state.db = "replica_1", "default", "analytics"
+    assert router.allow_relation(task, user) is True
+    assert router.allow_relation(task, stranger) is None  # not ours to decide
+
+
+# ------------------------------------------------------------------------------
+# The pin's lifecycle: per request, per thread
+# ------------------------------------------------------------------------------
+def test_the_routing_state_is_gone_after_the_request_even_when_the_view_raises(router):
+    def failing(_):
+        router.db_for_write(Task)
+        raise RuntimeError("view failed")
+
+    with pytest.raises(RuntimeError):
+        during_request(failing)
+    assert routing_current() is None
+    assert router.db_for_read(Task) == "default"  # outside a request again
+
+
+def test_a_pin_does_not_leak_into_the_next_request_on_the_same_thread(router):
+    during_request(lambda _: router.db_for_write(Task))
+    assert during_request(lambda _: router.db_for_read(Task)) in REPLICAS
+
+
+def test_a_pin_in_one_thread_does_not_move_another_threads_reads(router):
+    both_in_request = threading.Barrier(2, timeout=10)
+    pinned_has_written = threading.Event()
+    reads: dict[str, str] = {}
+
+    def writer(_):
+        both_in_request.wait()
+        router.db_for_write(Task)
+        pinned_has_written.set()
+        reads["writer"] = router.db_for_read(Task)
+
+    def reader(_):
+        both_in_request.wait()
+        pinned_has_written.wait(timeout=10)
+        reads["reader"] = router.db_for_read(Task)
+
+    threads = [threading.Thread(target=during_request, args=(view,)) for view in (writer, reader)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert reads["writer"] == "default"
+    assert reads["reader"] in REPLICAS
+
+
+# ------------------------------------------------------------------------------
+# Recent writers: the per-user marker in the shared cache
+# ------------------------------------------------------------------------------
+def _pinned_by_after_check(user_id) -> str | None:
+    def view(_):
+        replica_pin_if_recent_writer(user_id)
+        return routing_current().pinned_by
+
+    return during_request(view)
+
+
+def test_a_user_whose_data_just_changed_reads_from_the_primary(replicas_on, user, other_user):
+    replica_note_write(user.pk)
+    assert _pinned_by_after_check(user.pk) == "recent_write"
+    assert _pinned_by_after_check(str(user.pk)) == "recent_write"  # the token's claim is a string
+    assert _pinned_by_after_check(other_user.pk) is None
+
+
+def test_no_marker_is_left_without_replicas_or_with_a_zero_window(settings, user):
+    settings.DATABASE_REPLICA_ALIASES = []
+    replica_note_write(user.pk)
+    settings.DATABASE_REPLICA_ALIASES = REPLICAS
+    assert _pinned_by_after_check(user.pk) is None
+
+    settings.DATABASE_REPLICA_PIN_SECONDS = 0
+    replica_note_write(user.pk)
+    settings.DATABASE_REPLICA_PIN_SECONDS = 5
+    assert _pinned_by_after_check(user.pk) is None
+
+
+def test_a_request_that_wrote_marks_its_signed_in_user(replicas_on, router, user):
+    during_request(lambda _: router.db_for_write(Task), user=user)
+    assert _pinned_by_after_check(user.pk) == "recent_write"
+
+
+def test_a_request_that_only_read_leaves_no_marker(replicas_on, router, user):
+    during_request(lambda _: router.db_for_read(Task), user=user)
+    assert _pinned_by_after_check(user.pk) is None
+
+
+def test_when_redis_cannot_answer_the_request_stays_on_the_primary(replicas_on, throwaway_redis, user):
+    throwaway_redis.stop()
+    assert _pinned_by_after_check(user.pk) == "cache_unavailable"
+
+
+def test_a_task_write_marks_its_owner(replicas_on, user, django_capture_on_commit_callbacks):
+    from backend.tasks.services import task_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        task_create(owner=user, title="fresh")
+    assert _pinned_by_after_check(user.pk) == "recent_write"
+
+
+def test_signing_in_marks_the_user_so_the_new_tokens_find_their_rows(
+    replicas_on, user, django_capture_on_commit_callbacks
+):
+    from backend.accounts.services import session_start
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session_start(user=user)
+    assert _pinned_by_after_check(user.pk) == "recent_write"
+
+
+class RecordingRouter(ReplicaRouter):
+    """Records where ReplicaRouter would send each read, and sends it to the one database the leg has."""
+
+    decisions: list[tuple[str, str]] = []
+
+    def db_for_read(self, model, **hints):
+        RecordingRouter.decisions.append((model.__name__, super().db_for_read(model, **hints)))
+        return "default"
+
+
+def test_authentication_pins_a_recent_writer_before_reading_their_user_row(settings, transactional_db, user):
+    from tests.conftest import signed_in_client
+
+    _, issued = signed_in_client(user)  # before replicas are "on": signing in leaves no marker
+    settings.DATABASE_REPLICA_ALIASES = REPLICAS
+    settings.DATABASE_ROUTERS = [f"{__name__}.RecordingRouter"]
+
+    def authenticate(request):
+        RecordingRouter.decisions = []
+        request.META["HTTP_AUTHORIZATION"] = f"Bearer {issued.tokens.access}"
+        authenticated, _ = SessionJWTAuthentication().authenticate(request)
+        assert authenticated == user
+        return RecordingRouter.decisions
+
+    # The session row is read with an explicit primary alias (never routed); the user row is routed.
+    first = during_request(authenticate)
+    assert [model for model, _ in first] == ["User"]
+    assert first[0][1] in REPLICAS
+    replica_note_write(user.pk)
+    assert during_request(authenticate) == [("User", "default")]
+
+
+# ------------------------------------------------------------------------------
+# The task cache must not keep a body built from a lagging replica
+# ------------------------------------------------------------------------------
+@pytest.fixture
+def counted_cache(transactional_db, user):
+    """get_or_render of one cache entry of ``user``'s, and the number of renders so far.
+
+    transactional_db: outside a test-wide transaction, so that reads may be routed to a replica."""
+    from backend.common.response_cache import OwnerVersionedCache, render_json
+
+    reads, renders = OwnerVersionedCache("replica-test"), []
+
+    def render():
+        renders.append(1)
+        return render_json({"render": len(renders)})
+
+    def get_or_render() -> bytes:
+        return reads.get_or_render(owner_id=user.pk, kind="list", parts=["page-1"], render=render).body
+
+    return get_or_render, renders
+
+
+def _read_from_replica_then(router, action):
+    def view(_):
+        assert router.db_for_read(Task) in REPLICAS
+        return action()
+
+    return during_request(view)
+
+
+def test_a_replica_read_is_cached_while_the_owner_has_not_written(replicas_on, router, counted_cache):
+    get_or_render, renders = counted_cache
+    _read_from_replica_then(router, get_or_render)
+    _read_from_replica_then(router, get_or_render)
+    assert len(renders) == 1
+
+
+def test_a_replica_read_racing_the_owners_write_is_served_but_not_cached(replicas_on, router, user, counted_cache):
+    # The request took its routing decision before the write's marker existed, then read from a replica.
+    get_or_render, renders = counted_cache
+    replica_note_write(user.pk)
+    _read_from_replica_then(router, get_or_render)
+    _read_from_replica_then(router, get_or_render)
+    assert len(renders) == 2
+    # A request on the primary caches as usual.
+    during_request(lambda _: get_or_render(), method="GET", path="/api/auth/me/")
+    during_request(lambda _: get_or_render(), method="GET", path="/api/auth/me/")
+    assert len(renders) == 3
