@@ -6,6 +6,7 @@ tests/k8s/test_manifest_policy_failures.py shows each check below failing on a b
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from tests.k8s import app_policy, policy, topology
 from tests.k8s.kustomize import ROOT, overlay_names, render_overlay
@@ -223,3 +224,12 @@ def test_only_the_ingress_controller_the_spa_and_prometheus_reach_the_backend(do
     frontend = app_policy.server_pod(docs, "frontend").labels
     assert _ingress_peers(docs, frontend) == {("ingress-nginx", "ingress-nginx")}
     assert topology.egress_ports(docs, frontend) == set()
+
+
+def test_the_external_secret_examples_use_the_api_version_current_operators_serve():
+    # External Secrets Operator 0.17+ no longer serves external-secrets.io/v1beta1: applying it fails there.
+    examples = sorted((ROOT / "k8s").rglob("external-secret.example.yaml"))
+    assert len(examples) == 2
+    for example in examples:
+        [doc] = list(yaml.safe_load_all(example.read_text()))
+        assert (doc["apiVersion"], doc["kind"]) == ("external-secrets.io/v1", "ExternalSecret"), example
