@@ -132,6 +132,19 @@ def test_a_probe_on_the_spa_fallback_or_with_a_foreign_host_is_reported(prod):
     ]
 
 
+def test_a_readiness_timeout_shorter_than_readyz_can_take_is_reported(prod):
+    [config] = [c for c in policy.of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sad-backend-config")]
+    del config["data"]["DB_POOL_TIMEOUT"]  # the default, 10 s (.env.example)
+    assert app_policy.readiness_violations(prod) == [
+        "backend.readinessProbe: timeoutSeconds 8 <= /readyz's worst case 12 s"
+    ]
+    config["data"]["DB_POOL_TIMEOUT"] = "3"
+    _backend(prod)["readinessProbe"]["timeoutSeconds"] = 3
+    assert app_policy.readiness_violations(prod) == [
+        "backend.readinessProbe: timeoutSeconds 3 <= /readyz's worst case 7 s"
+    ]
+
+
 def test_hosts_body_size_and_proxy_count_out_of_step_with_django_are_reported(prod):
     [config] = [c for c in policy.of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sad-backend-config")]
     config["data"].update(

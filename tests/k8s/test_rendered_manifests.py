@@ -77,6 +77,10 @@ def test_the_backend_probes_call_django_views_with_an_allowed_host(docs):
     assert app_policy.probe_violations(docs) == []
 
 
+def test_the_backend_readiness_probe_outwaits_readyz_with_the_database_and_cache_down(docs):
+    assert app_policy.readiness_violations(docs) == []
+
+
 def test_the_hpa_scales_a_rendered_deployment_above_the_pdb(docs):
     assert topology.hpa_violations(docs) == []
 
