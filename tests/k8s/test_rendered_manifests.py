@@ -93,6 +93,17 @@ def test_network_policies_select_real_pods_and_limit_egress_by_port(docs):
     assert topology.network_policy_violations(docs) == []
 
 
+def test_only_the_deployments_carry_the_server_component_label_the_readmes_first_apply_leaves_out(docs):
+    # README, "Migrate, then apply": `kubectl apply -k ... --selector 'app.kubernetes.io/component!=server'` must
+    # apply everything the migrate Job needs and hold back exactly the Deployments.
+    servers = [
+        f"{d['kind']}/{d['metadata']['name']}"
+        for d in docs
+        if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "server"
+    ]
+    assert sorted(servers) == sorted(f"Deployment/{d['metadata']['name']}" for d in policy.of_kind(docs, "Deployment"))
+
+
 def test_migrations_and_purges_run_the_backends_image_and_real_commands(docs):
     assert app_policy.job_violations(docs) == []
 
