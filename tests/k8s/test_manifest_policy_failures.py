@@ -67,6 +67,17 @@ def test_missing_limits_and_a_request_above_its_limit_are_reported(prod):
     ]
 
 
+def test_an_unbounded_emptydir_and_missing_ephemeral_storage_are_reported(prod):
+    del _pod(prod, "Job", "backend-migrate")["volumes"][0]["emptyDir"]["sizeLimit"]
+    del _backend(prod)["resources"]["requests"]["ephemeral-storage"]
+    _pod(prod, "Deployment", "frontend")["containers"][0]["resources"]["limits"]["ephemeral-storage"] = "16Mi"
+    assert sorted(policy.ephemeral_storage_violations(prod)) == [
+        "Deployment/backend/backend: mounts an emptyDir but requests no ephemeral-storage",
+        "Deployment/frontend/frontend: ephemeral-storage limit 16Mi is below its emptyDirs' sizeLimits",
+        "Job/backend-migrate: emptyDir tmp has no sizeLimit",
+    ]
+
+
 def test_missing_probes_are_reported(prod):
     del _backend(prod)["startupProbe"]
     del _pod(prod, "Deployment", "frontend")["containers"][0]["livenessProbe"]

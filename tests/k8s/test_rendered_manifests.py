@@ -52,6 +52,10 @@ def test_every_container_has_cpu_and_memory_requests_and_limits(docs):
     assert policy.resource_violations(docs) == []
 
 
+def test_every_emptydir_is_bounded_and_counted_in_its_containers_ephemeral_storage(docs):
+    assert policy.ephemeral_storage_violations(docs) == []
+
+
 def test_every_long_running_container_has_probes_and_the_backend_a_startup_probe(docs):
     assert policy.probe_violations(docs, startup_required={"backend"}) == []
 
