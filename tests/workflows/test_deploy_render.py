@@ -80,6 +80,7 @@ def overlay(tmp_path: Path) -> Path:
     directory = tmp_path / "overlay"
     directory.mkdir()
     documents = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "scalable-auth-dashboard"}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sad-backend-config"}, "data": {"A": "1"}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "backend"}, "spec": {"ports": [{"port": 8000}]}},
         _workload("Deployment", "backend", f"{SOURCE_BACKEND}:0.1.0"),
@@ -146,6 +147,8 @@ def test_the_output_is_split_into_config_then_the_job_then_the_deployments(overl
     _render(overlay, deploy)
 
     assert _kinds_and_names(deploy / "config.yaml") == [("ConfigMap", "sad-backend-config-x"), ("Service", "backend-x")]
+    # The Namespace is the cluster admin's (Pod Security labels); the deploy account cannot apply it (k8s/deployer).
+    assert _kinds_and_names(deploy / "namespace.yaml") == [("Namespace", "scalable-auth-dashboard")]
     assert _kinds_and_names(deploy / "jobs.yaml") == [("Job", "backend-migrate-x")]
     assert sorted(_kinds_and_names(deploy / "deployments.yaml")) == [
         ("Deployment", "backend-x"),
