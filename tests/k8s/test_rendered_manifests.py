@@ -158,6 +158,19 @@ def test_production_reads_postgresql_and_redis_from_the_external_secret(name):
     assert {"secretRef": {"name": "sad-backend"}} in container["envFrom"]
 
 
+@pytest.mark.parametrize("name", PRODUCTION)
+def test_production_sends_password_reset_mail_over_smtp_through_an_allowed_port(name):
+    # Django's default, the console backend, would print each reset link (a usable token) into the pod logs.
+    docs = render_overlay(name)
+    env = app_policy.backend_env(docs)
+    assert env["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert env["EMAIL_HOST"]
+    assert env["DEFAULT_FROM_EMAIL"]
+    port = int(str(env["EMAIL_PORT"]))
+    assert port in topology.egress_ports(docs, {"app.kubernetes.io/name": "backend"})
+    assert (env.get("EMAIL_USE_TLS"), env.get("EMAIL_USE_SSL")) == {587: ("true", None), 465: (None, "true")}[port]
+
+
 @pytest.mark.parametrize("name", ["staging", "prod"])
 def test_postgresql_overlays_may_reach_port_5432_and_not_mongodb(name):
     ports = topology.egress_ports(render_overlay(name), {"app.kubernetes.io/name": "backend"})
