@@ -136,6 +136,18 @@ def test_prod_runs_three_backends_spread_over_zones_and_nodes(name):
     }
 
 
+def test_hard_spread_constraints_count_only_nodes_the_pods_may_run_on(docs):
+    # With the default nodeTaintsPolicy (Ignore), a tainted node is a domain holding 0 pods forever, so maxSkew 1
+    # caps every other node at one pod and scale-ups stay Pending.
+    loose = [
+        f"{pod.workload}: {constraint['topologyKey']}"
+        for pod in policy.pods(docs)
+        for constraint in pod.spec.get("topologySpreadConstraints", [])
+        if constraint["whenUnsatisfiable"] == "DoNotSchedule" and constraint.get("nodeTaintsPolicy") != "Honor"
+    ]
+    assert loose == []
+
+
 def test_a_backend_rollout_never_drops_below_the_current_count_and_drains_first(docs):
     backend = policy.one(docs, "Deployment", "backend")
     assert backend["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
