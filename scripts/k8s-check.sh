@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: scripts/k8s-check.sh [KUSTOMIZATION_DIR...]
-#   (default: every k8s/overlays/* and every kustomization under tests/k8s/)
+#   (default: every k8s/overlays/*, k8s/deployer and every kustomization under tests/k8s/)
 #
 # Builds each kustomization with `kubectl kustomize` and validates every document of the output with
 # `kubernetes-validate --strict` (pip, in .venv) against each Kubernetes version in KUBERNETES_VERSIONS, offline.
@@ -43,7 +43,7 @@ done < <(find "$out/k8s" -name 'secrets.env.example')
 
 if [[ $# -eq 0 ]]; then
     mapfile -t dirs < <({ find k8s/overlays -mindepth 2 -maxdepth 2 -name kustomization.yaml -printf '%h\n'
-        find tests/k8s -name kustomization.yaml -printf '%h\n'; } | sort)
+        find k8s/deployer tests/k8s -name kustomization.yaml -printf '%h\n'; } | sort)
 else
     dirs=("$@")
 fi

@@ -5,6 +5,8 @@ The mount (source and target) is read from docker-compose.yml; only the upstream
 the compose service name to the backend this test started. Needs the built SPA and nginx.
 """
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +14,7 @@ import yaml
 
 from tests.deploy.nginx import Served, fetch, frontend_stage, nginx_serving
 from tests.e2e.servers import ROOT, served
+from tests.workflows.github import steps
 
 pytestmark = pytest.mark.built_spa
 
@@ -66,3 +69,38 @@ def test_other_paths_are_still_the_spa(site):
     assert status == 200
     assert body == (site.html / "index.html").read_bytes()
     assert headers["Cache-Control"] == "no-cache"
+
+
+# ------------------------------------------------------------------------------
+# The deploy action's smoke step (.github/actions/deploy-overlay), as GitHub runs it, against this same origin
+# ------------------------------------------------------------------------------
+def _smoke(url: str, tmp_path) -> subprocess.CompletedProcess:
+    action = ROOT / ".github" / "actions" / "deploy-overlay" / "action.yml"
+    [step] = [step for _, step in steps(action) if step.get("name", "").startswith("Smoke test")]
+    script = tmp_path / "smoke.sh"
+    script.write_text(step["run"])
+    bash = shutil.which("bash")
+    assert bash, "bash not found"
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "APP_URL": f"{url}/", "ENVIRONMENT": "staging"}
+    return subprocess.run(
+        [bash, "--noprofile", "--norc", "-e", "-o", "pipefail", str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_deploy_smoke_step_passes_when_the_spa_and_django_answer(site, tmp_path):
+    result = _smoke(site.url, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Django (HTTP 401 without a token" in result.stdout
+
+
+def test_the_deploy_smoke_step_fails_when_only_the_spa_answers(tmp_path):
+    # The SPA's nginx alone answers every other path with index.html and 200 (/readyz included), so a check that
+    # passes here would pass with the backend unreachable.
+    with nginx_serving(frontend_stage()) as spa_only:
+        result = _smoke(spa_only.url, tmp_path)
+    assert result.returncode == 1
+    assert "/api/auth/me/ answered HTTP 404" in result.stderr

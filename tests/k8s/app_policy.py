@@ -5,6 +5,7 @@ Each check returns its violations as readable strings, like tests/k8s/policy.py.
 """
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from tests.k8s.policy import Pod, containers, environment, of_kind, one, pods, s
 from tests.k8s.topology import ingress_service
 
 SPA_VIEW = "spa"
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 
 
 def django_prefixes() -> set[str]:
@@ -105,6 +107,31 @@ def probe_violations(docs: list[dict]) -> list[str]:
         if host is None or not validate_host(host, allowed):
             found.append(f"{name}: Host {host!r} is not in ALLOWED_HOSTS {allowed}")
     return found
+
+
+def documented_default(name: str) -> str:
+    """The default .env.example documents for a setting (its commented `# NAME=value` line)."""
+    match = re.search(rf"^#\s*{re.escape(name)}=(\S+)$", ENV_EXAMPLE.read_text(), re.MULTILINE)
+    assert match, f".env.example documents no default for {name}"
+    return match.group(1)
+
+
+def readiness_violations(docs: list[dict]) -> list[str]:
+    """The readiness probe outwaits /readyz with the database and Redis down: the database wait (the pool's
+    DB_POOL_TIMEOUT, or MongoDB's server selection) plus Redis' connect and socket timeouts."""
+    env = backend_env(docs)
+
+    def seconds(name: str, scale: float = 1.0) -> float:
+        value = env.get(name)
+        return float(value if isinstance(value, str) else documented_default(name)) * scale
+
+    database = max(seconds("DB_POOL_TIMEOUT"), seconds("MONGODB_SERVER_SELECTION_TIMEOUT_MS", 1e-3))
+    worst = database + seconds("REDIS_CONNECT_TIMEOUT") + seconds("REDIS_SOCKET_TIMEOUT")
+    [container] = [c for c, _ in containers(server_pod(docs, "backend")) if c["name"] == "backend"]
+    timeout = container["readinessProbe"].get("timeoutSeconds", 1)
+    if timeout <= worst:
+        return [f"backend.readinessProbe: timeoutSeconds {timeout} <= /readyz's worst case {worst:g} s"]
+    return []
 
 
 _NGINX_SIZE = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}

@@ -137,6 +137,34 @@ def resource_violations(docs: list[dict]) -> list[str]:
     return found
 
 
+def ephemeral_storage_violations(docs: list[dict]) -> list[str]:
+    """Every disk-backed emptyDir has a sizeLimit, and each container mounting one requests ephemeral storage
+    and may use at least what its emptyDirs may hold (the kubelet evicts a pod above either)."""
+    found = []
+    for pod in pods(docs):
+        sizes = {}
+        for volume in pod.spec.get("volumes", []):
+            empty_dir = volume.get("emptyDir")
+            if empty_dir is None or empty_dir.get("medium") == "Memory":
+                continue
+            if "sizeLimit" not in empty_dir:
+                found.append(f"{pod.workload}: emptyDir {volume['name']} has no sizeLimit")
+            sizes[volume["name"]] = quantity(empty_dir.get("sizeLimit", 0))
+        for container, _ in containers(pod):
+            mounted = sum(sizes.get(mount["name"], 0) for mount in container.get("volumeMounts", []))
+            if not any(mount["name"] in sizes for mount in container.get("volumeMounts", [])):
+                continue
+            where = f"{pod.workload}/{container['name']}"
+            resources = container.get("resources", {})
+            request = resources.get("requests", {}).get("ephemeral-storage")
+            limit = resources.get("limits", {}).get("ephemeral-storage")
+            if request is None:
+                found.append(f"{where}: mounts an emptyDir but requests no ephemeral-storage")
+            if limit is not None and quantity(limit) < mounted:
+                found.append(f"{where}: ephemeral-storage limit {limit} is below its emptyDirs' sizeLimits")
+    return found
+
+
 def probe_violations(docs: list[dict], *, startup_required: set[str]) -> list[str]:
     """Long-running containers need readiness and liveness probes; those in startup_required a startup probe too."""
     found = []

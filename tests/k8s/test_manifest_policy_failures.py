@@ -67,6 +67,17 @@ def test_missing_limits_and_a_request_above_its_limit_are_reported(prod):
     ]
 
 
+def test_an_unbounded_emptydir_and_missing_ephemeral_storage_are_reported(prod):
+    del _pod(prod, "Job", "backend-migrate")["volumes"][0]["emptyDir"]["sizeLimit"]
+    del _backend(prod)["resources"]["requests"]["ephemeral-storage"]
+    _pod(prod, "Deployment", "frontend")["containers"][0]["resources"]["limits"]["ephemeral-storage"] = "16Mi"
+    assert sorted(policy.ephemeral_storage_violations(prod)) == [
+        "Deployment/backend/backend: mounts an emptyDir but requests no ephemeral-storage",
+        "Deployment/frontend/frontend: ephemeral-storage limit 16Mi is below its emptyDirs' sizeLimits",
+        "Job/backend-migrate: emptyDir tmp has no sizeLimit",
+    ]
+
+
 def test_missing_probes_are_reported(prod):
     del _backend(prod)["startupProbe"]
     del _pod(prod, "Deployment", "frontend")["containers"][0]["livenessProbe"]
@@ -129,6 +140,19 @@ def test_a_probe_on_the_spa_fallback_or_with_a_foreign_host_is_reported(prod):
     assert app_policy.probe_violations(prod) == [
         "backend.readinessProbe: Host 'pod.internal' is not in ALLOWED_HOSTS ['app.example.com', 'localhost']",
         "backend.livenessProbe: /health is not a Django view",
+    ]
+
+
+def test_a_readiness_timeout_shorter_than_readyz_can_take_is_reported(prod):
+    [config] = [c for c in policy.of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sad-backend-config")]
+    del config["data"]["DB_POOL_TIMEOUT"]  # the default, 10 s (.env.example)
+    assert app_policy.readiness_violations(prod) == [
+        "backend.readinessProbe: timeoutSeconds 8 <= /readyz's worst case 12 s"
+    ]
+    config["data"]["DB_POOL_TIMEOUT"] = "3"
+    _backend(prod)["readinessProbe"]["timeoutSeconds"] = 3
+    assert app_policy.readiness_violations(prod) == [
+        "backend.readinessProbe: timeoutSeconds 3 <= /readyz's worst case 7 s"
     ]
 
 

@@ -6,6 +6,7 @@ tests/k8s/test_manifest_policy_failures.py shows each check below failing on a b
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from tests.k8s import app_policy, policy, topology
 from tests.k8s.kustomize import ROOT, overlay_names, render_overlay
@@ -51,6 +52,10 @@ def test_every_container_has_cpu_and_memory_requests_and_limits(docs):
     assert policy.resource_violations(docs) == []
 
 
+def test_every_emptydir_is_bounded_and_counted_in_its_containers_ephemeral_storage(docs):
+    assert policy.ephemeral_storage_violations(docs) == []
+
+
 def test_every_long_running_container_has_probes_and_the_backend_a_startup_probe(docs):
     assert policy.probe_violations(docs, startup_required={"backend"}) == []
 
@@ -76,6 +81,10 @@ def test_the_backend_probes_call_django_views_with_an_allowed_host(docs):
     assert app_policy.probe_violations(docs) == []
 
 
+def test_the_backend_readiness_probe_outwaits_readyz_with_the_database_and_cache_down(docs):
+    assert app_policy.readiness_violations(docs) == []
+
+
 def test_the_hpa_scales_a_rendered_deployment_above_the_pdb(docs):
     assert topology.hpa_violations(docs) == []
 
@@ -86,6 +95,17 @@ def test_every_pdb_lets_a_rolling_node_upgrade_through(docs):
 
 def test_network_policies_select_real_pods_and_limit_egress_by_port(docs):
     assert topology.network_policy_violations(docs) == []
+
+
+def test_only_the_deployments_carry_the_server_component_label_the_readmes_first_apply_leaves_out(docs):
+    # README, "Migrate, then apply": `kubectl apply -k ... --selector 'app.kubernetes.io/component!=server'` must
+    # apply everything the migrate Job needs and hold back exactly the Deployments.
+    servers = [
+        f"{d['kind']}/{d['metadata']['name']}"
+        for d in docs
+        if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "server"
+    ]
+    assert sorted(servers) == sorted(f"Deployment/{d['metadata']['name']}" for d in policy.of_kind(docs, "Deployment"))
 
 
 def test_migrations_and_purges_run_the_backends_image_and_real_commands(docs):
@@ -116,6 +136,18 @@ def test_prod_runs_three_backends_spread_over_zones_and_nodes(name):
     }
 
 
+def test_hard_spread_constraints_count_only_nodes_the_pods_may_run_on(docs):
+    # With the default nodeTaintsPolicy (Ignore), a tainted node is a domain holding 0 pods forever, so maxSkew 1
+    # caps every other node at one pod and scale-ups stay Pending.
+    loose = [
+        f"{pod.workload}: {constraint['topologyKey']}"
+        for pod in policy.pods(docs)
+        for constraint in pod.spec.get("topologySpreadConstraints", [])
+        if constraint["whenUnsatisfiable"] == "DoNotSchedule" and constraint.get("nodeTaintsPolicy") != "Honor"
+    ]
+    assert loose == []
+
+
 def test_a_backend_rollout_never_drops_below_the_current_count_and_drains_first(docs):
     backend = policy.one(docs, "Deployment", "backend")
     assert backend["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
@@ -136,6 +168,19 @@ def test_production_reads_postgresql_and_redis_from_the_external_secret(name):
     assert "REDIS_URL" not in env  # from the Secret sad-backend, created outside the overlay
     [container] = policy.one(docs, "Deployment", "backend")["spec"]["template"]["spec"]["containers"]
     assert {"secretRef": {"name": "sad-backend"}} in container["envFrom"]
+
+
+@pytest.mark.parametrize("name", PRODUCTION)
+def test_production_sends_password_reset_mail_over_smtp_through_an_allowed_port(name):
+    # Django's default, the console backend, would print each reset link (a usable token) into the pod logs.
+    docs = render_overlay(name)
+    env = app_policy.backend_env(docs)
+    assert env["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert env["EMAIL_HOST"]
+    assert env["DEFAULT_FROM_EMAIL"]
+    port = int(str(env["EMAIL_PORT"]))
+    assert port in topology.egress_ports(docs, {"app.kubernetes.io/name": "backend"})
+    assert (env.get("EMAIL_USE_TLS"), env.get("EMAIL_USE_SSL")) == {587: ("true", None), 465: (None, "true")}[port]
 
 
 @pytest.mark.parametrize("name", ["staging", "prod"])
@@ -223,3 +268,12 @@ def test_only_the_ingress_controller_the_spa_and_prometheus_reach_the_backend(do
     frontend = app_policy.server_pod(docs, "frontend").labels
     assert _ingress_peers(docs, frontend) == {("ingress-nginx", "ingress-nginx")}
     assert topology.egress_ports(docs, frontend) == set()
+
+
+def test_the_external_secret_examples_use_the_api_version_current_operators_serve():
+    # External Secrets Operator 0.17+ no longer serves external-secrets.io/v1beta1: applying it fails there.
+    examples = sorted((ROOT / "k8s").rglob("external-secret.example.yaml"))
+    assert len(examples) == 2
+    for example in examples:
+        [doc] = list(yaml.safe_load_all(example.read_text()))
+        assert (doc["apiVersion"], doc["kind"]) == ("external-secrets.io/v1", "ExternalSecret"), example

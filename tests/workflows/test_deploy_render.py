@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.k8s.kustomize import kubectl
+from tests.k8s.kustomize import kubectl, render_overlay
 from tests.workflows.github import ROOT, load, makefile_variable, steps, workflow
 
 ACTION = ROOT / ".github" / "actions" / "deploy-overlay" / "action.yml"
@@ -80,6 +80,7 @@ def overlay(tmp_path: Path) -> Path:
     directory = tmp_path / "overlay"
     directory.mkdir()
     documents = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "scalable-auth-dashboard"}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sad-backend-config"}, "data": {"A": "1"}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "backend"}, "spec": {"ports": [{"port": 8000}]}},
         _workload("Deployment", "backend", f"{SOURCE_BACKEND}:0.1.0"),
@@ -146,6 +147,8 @@ def test_the_output_is_split_into_config_then_the_job_then_the_deployments(overl
     _render(overlay, deploy)
 
     assert _kinds_and_names(deploy / "config.yaml") == [("ConfigMap", "sad-backend-config-x"), ("Service", "backend-x")]
+    # The Namespace is the cluster admin's (Pod Security labels); the deploy account cannot apply it (k8s/deployer).
+    assert _kinds_and_names(deploy / "namespace.yaml") == [("Namespace", "scalable-auth-dashboard")]
     assert _kinds_and_names(deploy / "jobs.yaml") == [("Job", "backend-migrate-x")]
     assert sorted(_kinds_and_names(deploy / "deployments.yaml")) == [
         ("Deployment", "backend-x"),
@@ -184,3 +187,25 @@ def test_the_deploy_kubectl_is_the_makefile_kubectl():
 
     assert installed["name"] == "Install kubectl"
     assert installed["env"]["KUBECTL_VERSION"] == "v" + wheel.split("==")[1]
+
+
+def _minutes(duration: str) -> int:
+    match = re.fullmatch(r"(\d+)m", duration)
+    assert match, f"{duration!r} is not a number of minutes"
+    return int(match.group(1))
+
+
+@pytest.mark.parametrize("job_id", ["staging", "production"])
+def test_the_deploy_outwaits_the_migrations_job_and_the_rollouts(job_id):
+    inputs = load(ACTION)["inputs"]
+    migrate = _minutes(inputs["migrate-timeout"]["default"])
+    rollout = _minutes(inputs["rollout-timeout"]["default"])
+    job = workflow("deploy.yml")["jobs"][job_id]
+    (step,) = [s for s in job["steps"] if "deploy-overlay" in s.get("uses", "")]
+    docs = render_overlay(step["with"]["overlay"].removeprefix("k8s/overlays/"))
+    [migrations] = [d for d in docs if d["kind"] == "Job"]
+    deployments = [d for d in docs if d["kind"] == "Deployment"]
+
+    # Giving up while the Job still runs would leave it to the next deploy, which deletes it halfway.
+    assert migrate * 60 > migrations["spec"]["activeDeadlineSeconds"]
+    assert job["timeout-minutes"] > migrate + rollout * len(deployments)
