@@ -48,7 +48,7 @@ NOT_BROWSER := -m "not browser and not built_spa and not replicas"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
 	test test-sqlite test-postgres test-replicas test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
-	docker-check k8s-check test-mongodb frontend-install frontend-build frontend-lint frontend-test
+	docker-check k8s-check lock test-mongodb frontend-install frontend-build frontend-lint frontend-test
 
 help: ## List the targets
 	@echo "Usage: make TARGET   (PORT=$(PORT))"
@@ -165,6 +165,15 @@ mongo-check: venv ## Django checks with MongoDB settings, incl. production --dep
 
 mongo-migrations-check: venv ## Fail if models (contrib on MongoDB, or ours) lack a MongoDB migration
 	$(MONGO_OFFLINE) $(PY) manage.py makemigrations --check --dry-run
+
+# The image's platform and exact Python (Dockerfile.backend's PYTHON_IMAGE): environment markers resolve as there.
+LOCK_PLATFORM := x86_64-unknown-linux-gnu
+LOCK_PYTHON := 3.11.14
+
+lock: venv ## Resolve requirements.txt into requirements.lock (every package pinned and hashed; the image installs it)
+	$(BIN)/uv pip compile requirements.txt --generate-hashes --python-version $(LOCK_PYTHON) \
+		--python-platform $(LOCK_PLATFORM) --no-header --quiet -o requirements.lock
+	@echo "requirements.lock updated; commit it with requirements.txt"
 
 mongo-migrations: venv ## Generate contrib-app migrations for MongoDB into backend/mongo_migrations/
 	$(MONGO_OFFLINE) $(PY) manage.py makemigrations admin auth contenttypes
