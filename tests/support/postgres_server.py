@@ -90,16 +90,27 @@ class PostgresServer:
         _run([str(server.bindir / "pg_basebackup"), *source, *target], "pg_basebackup", server.log)
         return server
 
-    def start(self) -> "PostgresServer":
+    def start(self, timeout: int = START_TIMEOUT) -> "PostgresServer":
+        """Start and wait until it accepts connections; on failure, stop whatever did start, then raise."""
         options = f"-p {self.port} -k {self.datadir.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
         pg_ctl = [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.server_log), "start"]
-        command = [*pg_ctl, "-w", "-t", str(START_TIMEOUT), "-o", options]
+        command = [*pg_ctl, "-w", "-t", str(timeout), "-o", options]
         try:
             _run(command, f"starting PostgreSQL on {self.port}", self.log)
         except RuntimeError as exc:
+            # pg_ctl gives up after the timeout but leaves a slow postmaster running: stop it, or it outlives the
+            # test (and its data directory, which the caller deletes).
+            self._stop_if_started()
             server_log = self.server_log.read_text()[-3000:] if self.server_log.exists() else ""
             raise RuntimeError(f"{exc}\nServer log:\n{server_log}") from None
         return self
+
+    def _stop_if_started(self, grace: float = 10) -> None:
+        # The postmaster writes its pid file early in its start-up; give a slow one the time to do so.
+        deadline = time.monotonic() + grace
+        while self.pid() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.stop()
 
     def pid(self) -> int | None:
         try:
