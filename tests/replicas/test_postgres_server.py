@@ -1,6 +1,7 @@
 """The throwaway PostgreSQL servers: finding the binaries (ordinary legs) and a failed start (make test-replicas)."""
 
 import shutil
+import socket
 
 import pytest
 
@@ -49,3 +50,22 @@ def test_a_server_that_does_not_start_in_time_is_stopped_not_left_running():
         if server is not None:
             server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.mark.replicas
+def test_a_server_whose_port_was_taken_meanwhile_starts_on_another_one():
+    workdir = private_workdir("sad-pg-port-taken-")
+    server = None
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        try:
+            server = PostgresServer.initdb(workdir, "moved")
+            server.port = squatter.getsockname()[1]  # as if another process took the free port first
+            server.start()
+            assert server.port != squatter.getsockname()[1]
+            assert server.query_one("SELECT 1") == 1  # its url follows the new port
+        finally:
+            if server is not None:
+                server.stop()
+            shutil.rmtree(workdir, ignore_errors=True)
