@@ -55,3 +55,18 @@ def replica_databases(*, default: dict[str, Any], urls: Iterable[str]) -> dict[s
         entry["TEST"] = {"MIRROR": "default"}
         databases[replica_alias(index)] = entry
     return databases
+
+
+def replica_cache_check(*, replicas: Iterable[str], redis_url: str) -> None:
+    """Raises ImproperlyConfigured when there are replicas but no shared cache (``REDIS_URL``).
+
+    The recent-write markers that keep a user's reads on the primary after their write live in the cache.
+    In a process-local cache, a write served by one gunicorn worker would leave no marker for the others,
+    so the user's next request could read a replica that has not replayed it yet.
+    """
+    if list(replicas) and not redis_url:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs REDIS_URL: the markers that keep a user's reads on the primary right "
+            "after their own write must be shared by every process. Set REDIS_URL, or unset "
+            "DATABASE_REPLICA_URLS (docs/scaling.md, 'Read replicas')."
+        )

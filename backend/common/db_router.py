@@ -10,13 +10,17 @@ primary when any of these holds, else to one replica picked at random once per r
    user's data changed within ``DATABASE_REPLICA_PIN_SECONDS`` (a marker in the shared cache,
    checked by the authentication class as soon as the token names the user, before any read of
    that user's rows);
-3. it runs inside a transaction on the primary.
+3. it runs inside a transaction on the primary;
+4. no replica accepts a connection (one that refuses is skipped by this process for a while).
 
 The marker bounds staleness only if replicas replay within the pin window; the docs say how to
 watch that. When Redis cannot answer, the marker cannot be read, so the request stays on the primary.
 """
 
+import logging
 import random
+import threading
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,14 +29,18 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 from .outage import redis_breaker
 from .request_context import request_user_id
 
+logger = logging.getLogger(__name__)
+
 PRIMARY = DEFAULT_DB_ALIAS
+# After a replica refused a connection, this process sends no reads to it for this long.
+REPLICA_RETRY_SECONDS = 30.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Session checks, refresh, logout and the session list must see revocations at once; operators expect
 # the admin to show what they just saved.
@@ -53,6 +61,15 @@ class ReadRouting:
 
 
 _routing: ContextVar[ReadRouting | None] = ContextVar("db_read_routing", default=None)
+# Per process: replica alias -> time.monotonic() until which it gets no reads (it refused a connection).
+_down_until: dict[str, float] = {}
+_down_lock = threading.Lock()
+
+
+def replica_reset_down() -> None:
+    """Forget which replicas refused connections (tests)."""
+    with _down_lock:
+        _down_until.clear()
 
 
 def routing_current() -> ReadRouting | None:
@@ -154,8 +171,41 @@ class ReplicaRouter:
         if state.replica is None:
             # One replica per request: two replicas may lag differently, and a page and its count
             # must not come from different points in time.
-            state.replica = random.choice(self.replicas)  # noqa: S311 - load spreading, not security
+            state.replica = self._reachable_replica()
+            if state.replica is None:
+                state.pin("replicas_unavailable")
+                return PRIMARY
         return state.replica
+
+    def _reachable_replica(self) -> str | None:
+        """A random replica that accepts a connection (opened now rather than at the first query), or None.
+
+        A replica that refuses is skipped by this process for REPLICA_RETRY_SECONDS: a lost replica costs one
+        slow request per process and window (its pool's timeout), not a failed read for every request sent to it.
+        """
+        now = time.monotonic()
+        with _down_lock:
+            candidates = [alias for alias in self.replicas if _down_until.get(alias, 0.0) <= now]
+        random.shuffle(candidates)  # load spreading, not security
+        for alias in candidates:
+            try:
+                connections[alias].ensure_connection()
+            except DatabaseError as exc:
+                with _down_lock:
+                    _down_until[alias] = time.monotonic() + REPLICA_RETRY_SECONDS
+                settings_dict = connections[alias].settings_dict
+                logger.warning(
+                    "Read replica %s (%s:%s) is unreachable (%s); this process reads from the other replicas or "
+                    "the primary for %ss. Check the replica, or remove it from DATABASE_REPLICA_URLS.",
+                    alias,
+                    settings_dict.get("HOST"),
+                    settings_dict.get("PORT"),
+                    exc,
+                    REPLICA_RETRY_SECONDS,
+                )
+                continue
+            return alias
+        return None
 
     def db_for_write(self, model: type[Model], **hints: Any) -> str:
         state = _routing.get()

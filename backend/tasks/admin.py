@@ -37,7 +37,11 @@ class TaskAdmin(admin.ModelAdmin):
         return obj.owner.email
 
     def save_model(self, request: HttpRequest, obj: Task, form: ModelForm, change: bool) -> None:
-        task_admin_save(task=obj, old_status=form.initial.get("status") if change else None)
+        task_admin_save(
+            task=obj,
+            old_status=form.initial.get("status") if change else None,
+            old_owner_id=form.initial.get("owner") if change else None,
+        )
 
     def delete_model(self, request: HttpRequest, obj: Task) -> None:
         task_delete(task=obj)

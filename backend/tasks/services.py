@@ -192,14 +192,18 @@ def _validate_bulk_value(*, action: str, value: str | None) -> None:
         raise ValidationError({"value": [f"Unknown value {value!r}. Choose from: {', '.join(choices)}."]})
 
 
-def task_admin_save(*, task: Task, old_status: str | None) -> None:
-    """Save a task an operator edited in the admin (already validated by its form), keeping completed_at right."""
+def task_admin_save(*, task: Task, old_status: str | None, old_owner_id: UUID | None = None) -> None:
+    """Save a task an operator edited in the admin (already validated by its form), keeping completed_at right.
+
+    ``old_owner_id``: the owner before the edit, whose cached reads must drop the task too if it moved."""
     task.completed_at = completed_at_for(old_status=old_status, task=task, now=timezone.now())
     if not task._state.adding:
         task.version = F("version") + 1  # type: ignore[assignment]  # an operator's save races API writes too
     with atomic():
         task.save()
         _after_commit(task.owner_id)
+        if old_owner_id is not None and old_owner_id != task.owner_id:
+            _after_commit(old_owner_id)
     task.refresh_from_db(fields=["version"])
 
 

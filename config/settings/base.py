@@ -20,7 +20,7 @@ from config.mongodb import (
     mongodb_database,
     mongodb_installed_apps,
 )
-from config.replicas import replica_databases
+from config.replicas import replica_cache_check, replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -178,6 +178,8 @@ else:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
+# The recent-write markers must be shared by every process (config/replicas.py).
+replica_cache_check(replicas=DATABASE_REPLICA_ALIASES, redis_url=REDIS_URL)
 
 # After a Redis error, each process answers from the database / counts limits locally for this
 # long before trying Redis again.

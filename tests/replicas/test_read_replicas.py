@@ -83,7 +83,10 @@ def servers(pg_replication: ReplicatedPostgres, tmp_path_factory) -> Iterator[Se
     with ExitStack() as stack:
         stack.callback(redis_server.stop)
         # With the replica configured, as a deployment would run it: migrate must touch the primary only.
-        manage(app_env(pg_replication, DATABASE_REPLICA_URLS=pg_replication.replica.url), "migrate", "--noinput")
+        with_replica = app_env(
+            pg_replication, DATABASE_REPLICA_URLS=pg_replication.replica.url, REDIS_URL=redis_server.url
+        )
+        manage(with_replica, "migrate", "--noinput")
         output = manage(app_env(pg_replication), "shell", "-c", MAKE_USERS)  # log lines go to stdout too
         users = json.loads(next(line for line in output.splitlines() if line.startswith("USERS="))[6:])
         common = {

@@ -66,7 +66,10 @@ class PostgresServer:
         self.bindir = bindir
         self.log = datadir.parent / f"{datadir.name}.tools.log"  # our commands' output (written by this process)
         self.server_log = datadir.parent / f"{datadir.name}.server.log"  # the postmaster's (written by postgres)
-        self.url = f"postgres://postgres@127.0.0.1:{port}/postgres"
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
     @classmethod
     def initdb(cls, workdir: Path, name: str, *, settings: dict[str, str] | None = None) -> "PostgresServer":
@@ -90,16 +93,46 @@ class PostgresServer:
         _run([str(server.bindir / "pg_basebackup"), *source, *target], "pg_basebackup", server.log)
         return server
 
-    def start(self) -> "PostgresServer":
+    def start(self, timeout: int = START_TIMEOUT, *, port_attempts: int = 3) -> "PostgresServer":
+        """Start and wait until it accepts connections; on failure, stop whatever did start, then raise.
+
+        free_port() only says the port was free when asked: if another process took it since, start again on
+        a new one (``url`` follows ``port``)."""
+        for _ in range(port_attempts - 1):
+            logged_before = self.server_log.stat().st_size if self.server_log.exists() else 0
+            try:
+                return self._start(timeout)
+            except RuntimeError:
+                with self.server_log.open("rb") as log:
+                    log.seek(logged_before)
+                    if b"Address already in use" not in log.read():  # this attempt's lines only
+                        raise
+                self.port = free_port()
+        return self._start(timeout)
+
+    def _server_log_tail(self) -> str:
+        return self.server_log.read_text()[-3000:] if self.server_log.exists() else ""
+
+    def _start(self, timeout: int) -> "PostgresServer":
         options = f"-p {self.port} -k {self.datadir.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
         pg_ctl = [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.server_log), "start"]
-        command = [*pg_ctl, "-w", "-t", str(START_TIMEOUT), "-o", options]
+        command = [*pg_ctl, "-w", "-t", str(timeout), "-o", options]
         try:
             _run(command, f"starting PostgreSQL on {self.port}", self.log)
         except RuntimeError as exc:
-            server_log = self.server_log.read_text()[-3000:] if self.server_log.exists() else ""
-            raise RuntimeError(f"{exc}\nServer log:\n{server_log}") from None
+            # pg_ctl gives up after the timeout but leaves a slow postmaster running: stop it, or it outlives the
+            # test (and its data directory, which the caller deletes).
+            if "did not start in time" in str(exc):  # else the postmaster has exited already
+                self._stop_if_started()
+            raise RuntimeError(f"{exc}\nServer log:\n{self._server_log_tail()}") from None
         return self
+
+    def _stop_if_started(self, grace: float = 10) -> None:
+        # The postmaster writes its pid file early in its start-up; give a slow one the time to do so.
+        deadline = time.monotonic() + grace
+        while self.pid() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.stop()
 
     def pid(self) -> int | None:
         try:

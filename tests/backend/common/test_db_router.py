@@ -4,12 +4,14 @@ These run in the ordinary legs with no replica server: they check where the rout
 query. tests/replicas/ sends real queries to a real streaming replica.
 """
 
+import copy
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
@@ -22,11 +24,52 @@ from backend.common.db_router import (
     ReplicaRoutingMiddleware,
     replica_note_write,
     replica_pin_if_recent_writer,
+    replica_reset_down,
     routing_current,
 )
 from backend.tasks.models import Task
+from tests.support.net import free_port
 
 REPLICAS = ["replica_0", "replica_1"]
+
+
+DOWN = "replica_down"  # a replica whose server is down
+# Every test may open connections to the replica aliases; transaction=True: no test-wide transaction on the
+# primary, so reads may be routed to a replica.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", *REPLICAS, DOWN])
+
+
+def _unreachable() -> dict[str, Any]:
+    """Settings of a database server that is down: a closed port, or an SQLite file that cannot be opened."""
+    if connections["default"].vendor == "sqlite":
+        return {"NAME": "/nonexistent-directory/replica.sqlite3"}
+    return {"HOST": "127.0.0.1", "PORT": free_port(), "OPTIONS": {"connect_timeout": 5}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def replica_aliases(django_db_setup) -> Iterator[None]:
+    """REPLICAS as real database aliases: second connections to the test database (a replica serves the primary's
+    rows; TEST MIRROR as config/replicas.py sets it), and DOWN, a server that refuses connections.
+
+    After django_db_setup, which would otherwise point DOWN's test settings at the test database."""
+    for alias, changes in [*((alias, {}) for alias in REPLICAS), (DOWN, _unreachable())]:
+        entry = copy.deepcopy(connections.settings["default"])
+        entry.get("OPTIONS", {}).pop("pool", None)  # a plain connection: nothing to close but itself
+        entry["TEST"] = {**entry.get("TEST", {}), "MIRROR": "default"}
+        entry.update(changes)
+        connections.settings[alias] = entry
+    yield
+    for alias in [*REPLICAS, DOWN]:
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
+
+
+@pytest.fixture(autouse=True)
+def _no_replica_is_down() -> Iterator[None]:
+    replica_reset_down()
+    yield
+    replica_reset_down()
 
 
 @pytest.fixture
@@ -106,8 +149,8 @@ def test_after_a_write_the_rest_of_the_request_reads_from_the_primary(router):
     assert (before in REPLICAS, written, after, reason) == (True, "default", "default", "write")
 
 
-def test_reads_inside_a_transaction_go_to_the_primary(router, transactional_db):
-    # transactional_db: no test-wide transaction, so the first read is really outside one.
+def test_reads_inside_a_transaction_go_to_the_primary(router):
+    # transaction=True (pytestmark): no test-wide transaction, so the first read is really outside one.
     def view(_):
         outside = router.db_for_read(Task)
         with transaction.atomic():
@@ -115,6 +158,38 @@ def test_reads_inside_a_transaction_go_to_the_primary(router, transactional_db):
 
     outside, inside = during_request(view)
     assert (outside in REPLICAS, inside) == (True, "default")
+
+
+def test_a_replica_that_refuses_connections_sends_the_reads_to_the_primary_with_a_warning(caplog):
+    router = ReplicaRouter(replicas=[DOWN])
+
+    def view(_):
+        return router.db_for_read(Task), routing_current().pinned_by
+
+    with caplog.at_level(logging.WARNING, logger="backend.common.db_router"):
+        assert during_request(view) == ("default", "replicas_unavailable")
+    assert [record.getMessage().split(" (")[0] for record in caplog.records] == ["Read replica replica_down"]
+    assert "remove it from DATABASE_REPLICA_URLS" in caplog.records[0].getMessage()
+
+
+def test_a_replica_that_refused_is_skipped_for_a_while_and_the_others_take_its_reads(caplog):
+    router = ReplicaRouter(replicas=[DOWN, "replica_0"])
+
+    with caplog.at_level(logging.WARNING, logger="backend.common.db_router"):
+        chosen = {during_request(lambda _: router.db_for_read(Task)) for _ in range(40)}
+    assert chosen == {"replica_0"}
+    assert len(caplog.records) <= 1  # tried at most once in the window, not once per request
+
+
+def test_a_replica_is_tried_again_after_the_retry_window(monkeypatch, caplog):
+    from backend.common import db_router
+
+    monkeypatch.setattr(db_router, "REPLICA_RETRY_SECONDS", 0.0)  # the window is over at once
+    router = ReplicaRouter(replicas=[DOWN])
+    with caplog.at_level(logging.WARNING, logger="backend.common.db_router"):
+        during_request(lambda _: router.db_for_read(Task))
+        during_request(lambda _: router.db_for_read(Task))
+    assert len(caplog.records) == 2
 
 
 def test_without_replicas_every_read_goes_to_the_primary():
@@ -168,7 +243,13 @@ def test_a_pin_in_one_thread_does_not_move_another_threads_reads(router):
         pinned_has_written.wait(timeout=10)
         reads["reader"] = router.db_for_read(Task)
 
-    threads = [threading.Thread(target=during_request, args=(view,)) for view in (writer, reader)]
+    def serve(view):
+        try:
+            during_request(view)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threads = [threading.Thread(target=serve, args=(view,)) for view in (writer, reader)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -250,7 +331,7 @@ class RecordingRouter(ReplicaRouter):
         return "default"
 
 
-def test_authentication_pins_a_recent_writer_before_reading_their_user_row(settings, transactional_db, user):
+def test_authentication_pins_a_recent_writer_before_reading_their_user_row(settings, user):
     from tests.conftest import signed_in_client
 
     _, issued = signed_in_client(user)  # before replicas are "on": signing in leaves no marker

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.replicas import replica_databases
+from config.replicas import replica_cache_check, replica_databases
 
 ROOT = Path(__file__).resolve().parents[3]
 POSTGRES_DEFAULT = {
@@ -19,7 +19,7 @@ POSTGRES_DEFAULT = {
     "CONN_MAX_AGE": 0,
     "OPTIONS": {"pool": {"min_size": 2, "max_size": 10, "timeout": 10.0}},
 }
-SETTINGS_ENV = {"DATABASE_URL", "DATABASE_REPLICA_URLS", "DJANGO_SETTINGS_MODULE"}
+SETTINGS_ENV = {"DATABASE_URL", "DATABASE_REPLICA_URLS", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
 
 
 def _settings(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
@@ -87,6 +87,7 @@ def test_settings_with_replica_urls_add_the_aliases_router_and_middleware():
         " s.DATABASES['replica_1']['OPTIONS']['pool']['max_size'], s.DATABASE_REPLICA_PIN_SECONDS)",
         DATABASE_URL="postgres://app@primary:5432/app",
         DATABASE_REPLICA_URLS="postgres://app@replica-a:5432/app,postgres://app@replica-b:5432/app",
+        REDIS_URL="redis://cache.internal:6379/0",  # settings only name it; nothing connects
         DB_POOL_MAX_SIZE="7",
         DATABASE_REPLICA_PIN_SECONDS="9",
     )
@@ -117,3 +118,21 @@ def test_settings_refuse_replica_urls_beside_a_mongodb_url():
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: DATABASE_REPLICA_URLS is for PostgreSQL only" in result.stderr
+
+
+def test_replicas_without_a_shared_cache_are_refused_and_the_error_says_to_set_redis_url():
+    # A process-local cache would hide one worker's recent-write marker from the others.
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_REPLICA_URLS needs REDIS_URL"):
+        replica_cache_check(replicas=["replica_0"], redis_url="")
+    replica_cache_check(replicas=["replica_0"], redis_url="redis://cache:6379/0")
+    replica_cache_check(replicas=[], redis_url="")
+
+
+def test_settings_refuse_replica_urls_without_redis_url():
+    result = _settings(
+        "print(s.DATABASES)",
+        DATABASE_URL="postgres://app@primary:5432/app",
+        DATABASE_REPLICA_URLS="postgres://app@replica:5432/app",
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_REPLICA_URLS needs REDIS_URL" in result.stderr

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backend.tasks.models import Task
+from tests.conftest import signed_in_client
 from tests.factories import TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,26 @@ def test_marking_done_in_the_admin_sets_completed_at_and_reopening_clears_it(adm
     assert completed_at is not None
     task.refresh_from_db()
     assert (task.status, task.completed_at) == ("todo", None)
+
+
+@pytest.mark.django_db(transaction=True)  # the cache is invalidated on commit
+def test_moving_a_task_to_another_owner_in_the_admin_removes_it_from_the_old_owners_cached_reads(admin_client):
+    task = TaskFactory(title="moved")
+    old_owner, new_owner = task.owner, UserFactory()
+    old_client, _ = signed_in_client(old_owner)
+    assert [t["title"] for t in old_client.get("/api/tasks/").json()["results"]] == ["moved"]  # now cached
+    assert old_client.get(f"/api/tasks/{task.pk}/").status_code == 200  # cached too
+    form = {"title": "moved", "description": "", "status": "todo", "priority": "medium", "due_date": ""}
+
+    response = admin_client.post(
+        reverse("admin:tasks_task_change", args=[task.pk]), {**form, "owner": str(new_owner.pk)}
+    )
+
+    assert response.status_code == 302
+    assert old_client.get("/api/tasks/").json()["results"] == []
+    assert old_client.get(f"/api/tasks/{task.pk}/").status_code == 404
+    new_client, _ = signed_in_client(new_owner)
+    assert [t["title"] for t in new_client.get("/api/tasks/").json()["results"]] == ["moved"]
 
 
 def test_adding_a_done_task_in_the_admin_sets_completed_at(admin_client, user):
