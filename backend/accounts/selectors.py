@@ -1,5 +1,6 @@
 """Reads for accounts and sessions."""
 
+import enum
 import time
 
 from django.db.models import QuerySet
@@ -9,12 +10,41 @@ from django.utils import timezone
 from backend.common.ids import uuid_or_404
 
 from .models import AuthSession, User
-from .session_cache import REVOKED, session_cache_fill, session_cache_get
+from .session_cache import (
+    REVOKED,
+    USER_ACTIVE,
+    auth_entries_get,
+    session_cache_fill,
+    session_cache_get,
+    user_cache_fill,
+)
+
+
+class Access(enum.Enum):
+    LIVE = "live"
+    SESSION_ENDED = "session_ended"  # revoked, expired or unknown
+    USER_INACTIVE = "user_inactive"  # deactivated or deleted
 
 
 def session_is_live(*, session_id: str) -> bool:
     """True while the session is neither revoked nor expired: one cache lookup, the DB only on a miss."""
-    cached = session_cache_get(session_id)
+    return _session_live(session_id, session_cache_get(session_id))
+
+
+def access_check(*, session_id: str, user_id: str) -> Access:
+    """Whether an access token bound to this session and user may be used: one cache round trip for both
+    answers, the database only for what missed."""
+    session_value, user_value = auth_entries_get(session_id, user_id)
+    if not _session_live(session_id, session_value):
+        return Access.SESSION_ENDED
+    if user_value is None:
+        active = bool(User.objects.filter(pk=user_id).values_list("is_active", flat=True).first())
+        user_cache_fill(user_id, active=active)
+        user_value = USER_ACTIVE if active else 0
+    return Access.LIVE if user_value == USER_ACTIVE else Access.USER_INACTIVE
+
+
+def _session_live(session_id: str, cached: int | None) -> bool:
     if cached is None:
         expires_at = (
             AuthSession.objects.filter(id=session_id, revoked_at__isnull=True)

@@ -1,10 +1,12 @@
 """Rendered JSON bodies cached per owner, invalidated in O(1) by bumping the owner's version.
 
-Every key embeds the owner's current version number; a write bumps it (after commit),
-so all of that owner's entries become unreachable at once, on every pod, with no scan
-or pattern delete. Unreachable entries expire by TTL. A reader takes the version
-*before* it reads the database, so a body built from data older than a write can
-only land under the version that write already retired.
+Every entry carries the owner's version number it was rendered under; a write bumps the
+version (after commit), so all of that owner's entries stop matching at once, on every
+pod, with no scan or pattern delete. Stale entries are overwritten by the next render or
+expire by TTL. A reader takes the version *before* it reads the database, so a body built
+from data older than a write can only be stored with the version that write already
+retired. The version and the entry are read in one round trip (MGET): their keys do not
+depend on each other.
 
 The value is the exact bytes a fresh render produces, with its ETag, so a hit is
 byte-for-byte the database's answer and ``If-None-Match`` is answered without
@@ -29,7 +31,8 @@ from rest_framework.renderers import JSONRenderer
 from .outage import report_redis_failure
 from .signals import cache_lookup
 
-# Part of every key: bump it when the stored format changes, so a new release never reads an old one.
+# Part of every key: bump it when the stored format changes, so a new release never reads an old one. (Entries
+# of the layout before the version moved into the value had one more key segment, so the two never collide.)
 FORMAT = "v1"
 
 
@@ -60,31 +63,41 @@ class OwnerVersionedCache:
     ) -> RenderedBody:
         """The cached body for ``parts`` under the owner's current version, else ``render()`` stored for the TTL."""
         ttl = settings.TASK_CACHE_TTL_SECONDS
-        version = self._version(owner_id) if ttl > 0 else None
-        if version is None:  # caching off, or Redis unreachable
+        if ttl <= 0:  # caching off
             return render()
         digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        key = f"{self.namespace}:{FORMAT}:{owner_id}:{version}:{kind}:{digest}"
-        cached = self._read(key)
-        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=cached is not None)
-        if cached is not None:
-            return cached
+        # No version in the key (the entry holds it), so one MGET fetches both.
+        key = f"{self.namespace}:{FORMAT}:{owner_id}:{kind}:{digest}"
+        version_key = self._version_key(owner_id)
+        version, cached = self._read(version_key, key)
+        if version is None:
+            version = self._version_start(version_key)
+            if version is None:  # Redis unreachable
+                return render()
+        hit = cached is not None and cached[0] == version
+        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=hit)
+        if hit:
+            return cached[1]  # type: ignore[index]
         fresh = render()
         # Builtins only (no pickled classes), so any release can read what another wrote.
-        cache.set(key, (fresh.etag, fresh.body), timeout=ttl)
+        cache.set(key, (version, fresh.etag, fresh.body), timeout=ttl)
         return fresh
 
     @staticmethod
-    def _read(key: str) -> RenderedBody | None:
+    def _read(version_key: str, key: str) -> tuple[int | None, tuple[int, RenderedBody] | None]:
+        """The owner's version and the entry at ``key`` (with the version it was rendered under), either None."""
         try:
-            value = cache.get(key)
+            values = cache.get_many([version_key, key])
         except Exception as exc:  # e.g. a value another release wrote that does not decode: a miss, not a 500
             report_redis_failure("an unreadable cache entry was treated as a miss", exc)
-            return None
-        match value:
-            case (str() as etag, bytes() as body):
-                return RenderedBody(body=body, etag=etag)
-        return None
+            return None, None
+        version = values.get(version_key)
+        if not isinstance(version, int):
+            version = None
+        match values.get(key):
+            case (int() as rendered_under, str() as etag, bytes() as body):
+                return version, (rendered_under, RenderedBody(body=body, etag=etag))
+        return version, None
 
     def invalidate(self, owner_id: UUID) -> None:
         """Retire every cached body of this owner (call after the write commits)."""
@@ -99,14 +112,11 @@ class OwnerVersionedCache:
                 None,
             )
 
-    def _version(self, owner_id: UUID) -> int | None:
-        key = self._version_key(owner_id)
+    def _version_start(self, key: str) -> int | None:
+        # A fresh, time-based start: if a version key is ever evicted, its successor cannot
+        # collide with a number an older entry still carries.
+        cache.add(key, time.time_ns(), timeout=self._version_ttl())
         version = cache.get(key)
-        if version is None:
-            # A fresh, time-based start: if a version key is ever evicted, its successor cannot
-            # collide with a number an older entry still carries.
-            cache.add(key, time.time_ns(), timeout=self._version_ttl())
-            version = cache.get(key)
         return version if isinstance(version, int) else None
 
     def _version_key(self, owner_id: UUID) -> str:
