@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -14,6 +16,26 @@ def _positive_int(raw: str, name: str) -> int:
     return int(raw)
 
 
+# From this offset on, a page is fetched as ids first (an index-only scan walks the skipped rows), then
+# those rows by id: a plain OFFSET reads every skipped row from the table.
+DEFERRED_JOIN_MIN_OFFSET = 1000
+
+
+class DeferredJoinPaginator(Paginator):
+    """Django's Paginator, fetching deep pages of a queryset with a deferred join (same rows, same order)."""
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        queryset = self.object_list
+        if bottom < DEFERRED_JOIN_MIN_OFFSET or not isinstance(queryset, QuerySet) or not queryset.ordered:
+            return super().page(number)
+        top = min(bottom + self.per_page, self.count)
+        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+        return Page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
 class StandardPagination(PageNumberPagination):
     """``?page=N&page_size=M`` → ``{count, next, previous, results}``.
 
@@ -21,6 +43,7 @@ class StandardPagination(PageNumberPagination):
     above the cap is clamped to it; a page past the end is DRF's 404.
     """
 
+    django_paginator_class = DeferredJoinPaginator
     page_size = 20
     max_page_size = 100
     page_size_query_param = "page_size"

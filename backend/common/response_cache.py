@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
-from rest_framework.renderers import JSONRenderer
+from rest_framework.utils import encoders
 
 from .outage import report_redis_failure
 from .signals import cache_lookup
@@ -42,9 +43,20 @@ class RenderedBody:
     etag: str  # quoted, strong: '"…"'
 
 
+_drf_encoder = encoders.JSONEncoder()
+
+
+def _drf_default(value: Any) -> Any:
+    # Types orjson does not know (Decimal, lazy strings, querysets...), converted as DRF's encoder does.
+    return _drf_encoder.default(value)
+
+
 def render_json(data: Any, *, etag: str | None = None) -> RenderedBody:
-    """The bytes DRF's JSONRenderer gives for ``data``; the ETag defaults to a hash of them."""
-    body = JSONRenderer().render(data)
+    """The JSON DRF's JSONRenderer gives for ``data`` (compact, UTF-8, U+2028/U+2029 escaped), encoded by
+    orjson; the ETag defaults to a hash of the bytes."""
+    body = orjson.dumps(data, default=_drf_default, option=orjson.OPT_UTC_Z)
+    if b"\xe2\x80" in body:  # the UTF-8 lead bytes of U+2028/U+2029 (and other punctuation): rare
+        body = body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
     return RenderedBody(body=body, etag=etag or quoted_etag(body))
 
 

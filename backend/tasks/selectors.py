@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -31,6 +31,9 @@ def task_queryset(*, owner: User) -> QuerySet[Task]:
 
 def task_list(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[Task]:
     """``owner``'s tasks filtered and ordered by ``filters`` (see filters.TaskFilter); invalid input raises a 400."""
+    if not any(name in filters for name in TaskFilter.base_filters):
+        # What the FilterSet gives for no filters (the default ordering), without building its form.
+        return task_queryset(owner=owner).order_by(F("created_at").desc(), "-id")
     filterset = TaskFilter(data=filters, queryset=task_queryset(owner=owner))
     if not filterset.is_valid():
         raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
