@@ -163,6 +163,8 @@ def main() -> int:
                         f"[{round_number}/{repeats}] {scenario.name:<20} {run.rps:9.1f} req/s  p99 {run.p99_ms:7.2f} ms"
                         f"  errors {run.errors} non-2xx {run.non_2xx}  spread {run.spread}"
                     )
+        for name in ("warm", "cold"):
+            servers[name].wait_idle()
         rss = {name: [round(mb, 1) for mb in servers[name].worker_rss_mb()] for name in ("warm", "cold")}
     finally:
         for server in servers.values():

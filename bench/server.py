@@ -87,6 +87,18 @@ class Gunicorn:
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
         return total / CLK_TCK
 
+    def wait_idle(self, timeout: float = 15) -> None:
+        """Until the server stops using CPU: requests wrk left in flight (a login's Argon2 hash holds
+        100 MiB while it runs) must finish before RSS says what the workers keep."""
+        deadline = time.monotonic() + timeout
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - before < 0.02:
+                return
+            before = now
+
     def worker_rss_mb(self) -> list[float]:
         sizes = []
         for pid in self.worker_pids():
