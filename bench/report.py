@@ -29,9 +29,21 @@ def summarize(runs: dict[str, list[Run]]) -> dict[str, dict[str, Any]]:
             "rps_each": [round(r.rps, 1) for r in scenario_runs],
             "connection_spread_each": [r.spread for r in scenario_runs],
         }
-    floor = out.get("floor-django", {}).get("rps") or 0
-    for figures in out.values():
-        figures["ratio_to_floor_django"] = round(figures["rps"] / floor, 3) if floor else None
+    floor_runs = runs.get("floor-django", [])
+    for name, figures in out.items():
+        # Per round, against the floor measured in that same round (the machine's load drifts between
+        # rounds), then the median; and the same for requests per server CPU-second, which load barely moves.
+        pairs = list(zip(runs[name], floor_runs, strict=False))
+        figures["ratio_to_floor_django"] = (
+            round(statistics.median(r.rps / f.rps for r, f in pairs), 3)
+            if pairs and all(f.rps for _, f in pairs)
+            else None
+        )
+        figures["cpu_ratio_to_floor_django"] = (
+            round(statistics.median(r.rps_per_core / f.rps_per_core for r, f in pairs), 3)
+            if pairs and all(f.rps_per_core for _, f in pairs)
+            else None
+        )
     return out
 
 
@@ -53,13 +65,16 @@ def machine() -> dict[str, Any]:
 
 def table(scenarios: dict[str, dict[str, Any]]) -> str:
     head = f"{'scenario':<22}{'req/s':>9}{'x floor-dj':>11}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
-    head += f"{'errors':>8}{'non-2xx':>9}{'req/cpu-s':>11}"
+    head += f"{'errors':>8}{'non-2xx':>9}{'req/cpu-s':>11}{'x floor cpu':>12}"
     lines = [head, "-" * len(head)]
     for name, f in scenarios.items():
-        ratio = f"{f['ratio_to_floor_django']:.3f}" if f["ratio_to_floor_django"] is not None else "-"
+        ratio, cpu_ratio = (
+            f"{f[key]:.3f}" if f[key] is not None else "-"
+            for key in ("ratio_to_floor_django", "cpu_ratio_to_floor_django")
+        )
         lines.append(
             f"{name:<22}{f['rps']:>9.1f}{ratio:>11}{f['p50_ms']:>9.2f}{f['p90_ms']:>9.2f}{f['p99_ms']:>9.2f}"
-            f"{f['errors']:>8}{f['non_2xx']:>9}{f['rps_per_core']:>11.1f}"
+            f"{f['errors']:>8}{f['non_2xx']:>9}{f['rps_per_core']:>11.1f}{cpu_ratio:>12}"
         )
     return "\n".join(lines)
 
