@@ -1,13 +1,17 @@
 """DRF authentication: a simplejwt access token whose session is still live and whose user may sign in."""
 
 import uuid
+from typing import Any
 
 from django.db import router
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
+
+from backend.common.response_cache import READ_AHEAD_ATTR
 
 from .models import User
 from .selectors import Access, access_check
@@ -23,12 +27,21 @@ class SessionJWTAuthentication(JWTAuthentication):
     token's id without a query: its other fields load, all at once, on first use (User.refresh_from_db).
     """
 
+    _request: Request | None = None
+
+    def authenticate(self, request: Request) -> tuple[Any, Token] | None:
+        self._request = request  # DRF makes one instance per request
+        return super().authenticate(request)
+
     def get_validated_token(self, raw_token: bytes) -> Token:
         token = super().get_validated_token(raw_token)
         session_id, user_id = token.get(SESSION_CLAIM), token.get(api_settings.USER_ID_CLAIM)
         if not isinstance(session_id, str) or not isinstance(user_id, str):
             raise InvalidToken("Token is not bound to a session and a user.")
-        access = access_check(session_id=session_id, user_id=user_id)
+        read_ahead = self._read_ahead_keys(user_id)
+        access = access_check(session_id=session_id, user_id=user_id, read_ahead=read_ahead)
+        if read_ahead and self._request is not None:
+            setattr(self._request._request, READ_AHEAD_ATTR, read_ahead)
         if access is Access.SESSION_ENDED:
             raise AuthenticationFailed(
                 "This session has been signed out or has expired. Sign in again.",
@@ -37,6 +50,15 @@ class SessionJWTAuthentication(JWTAuthentication):
         if access is Access.USER_INACTIVE:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
         return token
+
+    def _read_ahead_keys(self, user_id: str) -> dict[str, Any] | None:
+        """The cache keys this request's view will read (its ``cache_read_ahead(request, user_id)``), if any:
+        fetched with the session's, so a cached read costs no second round trip."""
+        request = self._request
+        view = (request.parser_context or {}).get("view") if request is not None else None
+        read_ahead = getattr(view, "cache_read_ahead", None)
+        keys = read_ahead(request, user_id) if read_ahead is not None else None
+        return dict.fromkeys(keys) if keys else None
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         try:

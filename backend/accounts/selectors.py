@@ -2,6 +2,7 @@
 
 import enum
 import time
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -31,10 +32,10 @@ def session_is_live(*, session_id: str) -> bool:
     return _session_live(session_id, session_cache_get(session_id))
 
 
-def access_check(*, session_id: str, user_id: str) -> Access:
+def access_check(*, session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None) -> Access:
     """Whether an access token bound to this session and user may be used: one cache round trip for both
-    answers, the database only for what missed."""
-    session_value, user_value = auth_entries_get(session_id, user_id)
+    answers (and for the ``read_ahead`` keys, whose values it fills in), the database only for what missed."""
+    session_value, user_value = auth_entries_get(session_id, user_id, read_ahead)
     if not _session_live(session_id, session_value):
         return Access.SESSION_ENDED
     if user_value is None:

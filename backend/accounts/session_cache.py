@@ -24,6 +24,7 @@ and then needs no database query at all: the access token carries the user's id.
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,10 +44,25 @@ def _user_key(user_id: str) -> str:
     return f"auth:user:{user_id}"
 
 
-def auth_entries_get(session_id: str, user_id: str) -> tuple[int | None, int | None]:
-    """The session's entry and its user's (see session_cache_get and user_cache_get), in one round trip."""
+def auth_entries_get(
+    session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None
+) -> tuple[int | None, int | None]:
+    """The session's entry and its user's (see session_cache_get and user_cache_get), in one round trip.
+
+    ``read_ahead``: other keys to fetch in the same round trip; their values (None when missing) are set in it.
+    """
     session_key, user_key = _key(session_id), _user_key(user_id)
-    values = cache.get_many([session_key, user_key])
+    try:
+        values = cache.get_many([session_key, user_key, *(read_ahead or ())])
+    except Exception:
+        if not read_ahead:
+            raise
+        # A read-ahead value that does not decode (e.g. written by another release) must not fail
+        # authentication: fetch ours alone, and leave the view to read (and judge) its own keys.
+        read_ahead.clear()
+        values = cache.get_many([session_key, user_key])
+    if read_ahead:
+        read_ahead.update({key: values.get(key) for key in read_ahead})
     session_value, user_value = values.get(session_key), values.get(user_key)
     session_hit, user_hit = isinstance(session_value, int), isinstance(user_value, int)
     cache_lookup.send(sender=None, namespace="auth.session", hit=session_hit)

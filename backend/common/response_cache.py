@@ -16,7 +16,7 @@ IGNORE_EXCEPTIONS) and the body is rendered from the database.
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -70,18 +70,33 @@ class OwnerVersionedCache:
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
 
+    def keys(self, *, owner_id: UUID | str, kind: str, parts: Iterable[str]) -> tuple[str, str]:
+        """The owner's version key and the entry's key. No version in the entry's key (the entry holds it),
+        so one MGET fetches both, or authentication's MGET does (read_ahead)."""
+        digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return self._version_key(owner_id), f"{self.namespace}:{FORMAT}:{owner_id}:{kind}:{digest}"
+
     def get_or_render(
-        self, *, owner_id: UUID, kind: str, parts: Iterable[str], render: Callable[[], RenderedBody]
+        self,
+        *,
+        owner_id: UUID,
+        kind: str,
+        parts: Iterable[str],
+        render: Callable[[], RenderedBody],
+        read_ahead: Mapping[str, Any] | None = None,
     ) -> RenderedBody:
-        """The cached body for ``parts`` under the owner's current version, else ``render()`` stored for the TTL."""
+        """The cached body for ``parts`` under the owner's current version, else ``render()`` stored for the TTL.
+
+        ``read_ahead``: values of keys already fetched this request (request_read_ahead); used when it holds both.
+        """
         ttl = settings.TASK_CACHE_TTL_SECONDS
         if ttl <= 0:  # caching off
             return render()
-        digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        # No version in the key (the entry holds it), so one MGET fetches both.
-        key = f"{self.namespace}:{FORMAT}:{owner_id}:{kind}:{digest}"
-        version_key = self._version_key(owner_id)
-        version, cached = self._read(version_key, key)
+        version_key, key = self.keys(owner_id=owner_id, kind=kind, parts=parts)
+        if read_ahead is not None and version_key in read_ahead and key in read_ahead:
+            version, cached = self._parse(version_key, key, read_ahead)
+        else:
+            version, cached = self._read(version_key, key)
         if version is None:
             version = self._version_start(version_key)
             if version is None:  # Redis unreachable
@@ -103,6 +118,12 @@ class OwnerVersionedCache:
         except Exception as exc:  # e.g. a value another release wrote that does not decode: a miss, not a 500
             report_redis_failure("an unreadable cache entry was treated as a miss", exc)
             return None, None
+        return OwnerVersionedCache._parse(version_key, key, values)
+
+    @staticmethod
+    def _parse(
+        version_key: str, key: str, values: Mapping[str, Any]
+    ) -> tuple[int | None, tuple[int, RenderedBody] | None]:
         version = values.get(version_key)
         if not isinstance(version, int):
             version = None
@@ -131,13 +152,24 @@ class OwnerVersionedCache:
         version = cache.get(key)
         return version if isinstance(version, int) else None
 
-    def _version_key(self, owner_id: UUID) -> str:
+    def _version_key(self, owner_id: UUID | str) -> str:
         return f"{self.namespace}:{FORMAT}:{owner_id}:version"
 
     @staticmethod
     def _version_ttl() -> int:
         # Outlives every entry written under it; an idle owner's key then expires on its own.
         return max(24 * 60 * 60, 10 * settings.TASK_CACHE_TTL_SECONDS)
+
+
+# ------------------------------------------------------------------------------
+# Read-ahead: keys a view will read, fetched in authentication's round trip
+# ------------------------------------------------------------------------------
+READ_AHEAD_ATTR = "cache_read_ahead"
+
+
+def request_read_ahead(request: HttpRequest) -> Mapping[str, Any] | None:
+    """The cache values authentication fetched for this request's view (its ``cache_read_ahead`` keys)."""
+    return getattr(request, READ_AHEAD_ATTR, None)
 
 
 # ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -59,27 +59,69 @@ def task_etag(task: Task) -> str:
     return quoted_etag(f"{task.pk}:{task.version}".encode())
 
 
+def _list_parts(filters: QueryDict, page_url: str) -> list[str]:
+    # The page's absolute URL (its next/previous links are built from it), the query parameters in a
+    # canonical order, and today's date (``overdue`` depends on it).
+    return [page_url, timezone.localdate().isoformat(), json.dumps(sorted(filters.lists()))]
+
+
+def task_list_cache_keys(*, owner_id: str, filters: QueryDict, page_url: str) -> tuple[str, str]:
+    """The keys task_list_cached reads, for authentication to fetch ahead (response_cache.request_read_ahead)."""
+    return TASK_READS.keys(owner_id=owner_id, kind="list", parts=_list_parts(filters, page_url))
+
+
 def task_list_cached(
-    *, owner: User, filters: QueryDict, page_url: str, render: Callable[[], RenderedBody]
+    *,
+    owner: User,
+    filters: QueryDict,
+    page_url: str,
+    render: Callable[[], RenderedBody],
+    read_ahead: Mapping[str, Any] | None = None,
 ) -> RenderedBody:
-    """``render()`` of one list page, cached under ``owner``'s version.
-
-    The key covers the page's absolute URL (its next/previous links are built from it), the query
-    parameters in a canonical order, and today's date (``overdue`` depends on it).
-    """
-    parts = [page_url, timezone.localdate().isoformat(), json.dumps(sorted(filters.lists()))]
-    return TASK_READS.get_or_render(owner_id=owner.pk, kind="list", parts=parts, render=render)
-
-
-def task_detail_cached(*, owner: User, task_id: Any, render: Callable[[Task], RenderedBody]) -> RenderedBody:
-    """``render(task)`` of ``owner``'s task, cached; a malformed id or another user's task is a 404 (not cached)."""
-    pk = uuid_or_404(task_id)
+    """``render()`` of one list page, cached under ``owner``'s version."""
     return TASK_READS.get_or_render(
-        owner_id=owner.pk, kind="detail", parts=[str(pk)], render=lambda: render(task_get(owner=owner, task_id=pk))
+        owner_id=owner.pk, kind="list", parts=_list_parts(filters, page_url), render=render, read_ahead=read_ahead
     )
 
 
-def task_stats_cached(*, owner: User, render: Callable[[dict[str, Any]], RenderedBody]) -> RenderedBody:
+def task_detail_cache_keys(*, owner_id: str, task_id: Any) -> tuple[str, str] | None:
+    """The keys task_detail_cached reads (None for a malformed id), for authentication to fetch ahead."""
+    try:
+        pk = uuid_or_404(task_id)
+    except Http404:
+        return None
+    return TASK_READS.keys(owner_id=owner_id, kind="detail", parts=[str(pk)])
+
+
+def task_detail_cached(
+    *,
+    owner: User,
+    task_id: Any,
+    render: Callable[[Task], RenderedBody],
+    read_ahead: Mapping[str, Any] | None = None,
+) -> RenderedBody:
+    """``render(task)`` of ``owner``'s task, cached; a malformed id or another user's task is a 404 (not cached)."""
+    pk = uuid_or_404(task_id)
+    return TASK_READS.get_or_render(
+        owner_id=owner.pk,
+        kind="detail",
+        parts=[str(pk)],
+        render=lambda: render(task_get(owner=owner, task_id=pk)),
+        read_ahead=read_ahead,
+    )
+
+
+def task_stats_cache_keys(*, owner_id: str) -> tuple[str, str]:
+    """The keys task_stats_cached reads, for authentication to fetch ahead."""
+    return TASK_READS.keys(owner_id=owner_id, kind="stats", parts=[timezone.localdate().isoformat()])
+
+
+def task_stats_cached(
+    *,
+    owner: User,
+    render: Callable[[dict[str, Any]], RenderedBody],
+    read_ahead: Mapping[str, Any] | None = None,
+) -> RenderedBody:
     """``render(task_stats(...))`` for today, cached under ``owner``'s version."""
     today = timezone.localdate()
     return TASK_READS.get_or_render(
@@ -87,6 +129,7 @@ def task_stats_cached(*, owner: User, render: Callable[[dict[str, Any]], Rendere
         kind="stats",
         parts=[today.isoformat()],
         render=lambda: render(task_stats(owner=owner, today=today)),
+        read_ahead=read_ahead,
     )
 
 

@@ -88,3 +88,38 @@ def test_the_profile_of_a_token_user_loads_every_field_in_one_query(user):
     assert response.status_code == 200
     assert response.json()["email"] == user.email
     assert len([q for q in queries.captured_queries if "accounts_user" in q["sql"]]) == 1
+
+
+@pytest.mark.parametrize("path", ["/api/tasks/", "/api/tasks/stats/", "detail"])
+def test_a_cached_read_costs_one_cache_round_trip_in_all(user, monkeypatch, path):
+    from django.core.cache import cache
+
+    from tests.factories import TaskFactory
+
+    task = TaskFactory(owner=user)
+    path = f"/api/tasks/{task.pk}/" if path == "detail" else path
+    client, _ = signed_in_client(user)
+    first = client.get(path)  # fills the session, user and page entries
+    calls: list[str] = []
+    depth = [0]  # the local-memory cache's get_many calls its own get: count only the outermost calls
+
+    def counting(name, real):
+        def call(*args, **kwargs):
+            if depth[0] == 0:
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "add", "set", "incr"):
+        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+
+    second = client.get(path)
+
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert calls == ["get_many"], calls
