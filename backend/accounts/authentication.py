@@ -1,21 +1,53 @@
 """DRF authentication: a simplejwt access token whose session is still live and whose user may sign in."""
 
+import threading
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 from django.db import router
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from backend.common.response_cache import READ_AHEAD_ATTR
 
 from .models import User
 from .selectors import Access, access_check
 from .tokens import SESSION_CLAIM
+
+# Access tokens whose signature this process has verified, by their exact bytes: verifying the same
+# bytes again can only give the same answer, so a repeat costs a dict lookup and the expiry check.
+# Bounded (oldest out first); the session and user checks still run on every request.
+_VERIFIED_MAX = 4096
+_verified: OrderedDict[bytes, Token] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
+def _verified_token(raw_token: bytes) -> Token | None:
+    with _verified_lock:
+        token = _verified.get(raw_token)
+        if token is not None:
+            _verified.move_to_end(raw_token)
+    if token is None:
+        return None
+    try:
+        token.check_exp(current_time=aware_utcnow())
+    except TokenError:
+        return None  # verified again below, which refuses it with simplejwt's own error
+    return token
+
+
+def _remember(raw_token: bytes, token: Token) -> Token:
+    with _verified_lock:
+        _verified[raw_token] = token
+        if len(_verified) > _VERIFIED_MAX:
+            _verified.popitem(last=False)
+    return token
 
 
 class SessionJWTAuthentication(JWTAuthentication):
@@ -34,7 +66,7 @@ class SessionJWTAuthentication(JWTAuthentication):
         return super().authenticate(request)
 
     def get_validated_token(self, raw_token: bytes) -> Token:
-        token = super().get_validated_token(raw_token)
+        token = _verified_token(raw_token) or _remember(raw_token, super().get_validated_token(raw_token))
         session_id, user_id = token.get(SESSION_CLAIM), token.get(api_settings.USER_ID_CLAIM)
         if not isinstance(session_id, str) or not isinstance(user_id, str):
             raise InvalidToken("Token is not bound to a session and a user.")

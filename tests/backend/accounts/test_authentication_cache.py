@@ -123,3 +123,25 @@ def test_a_cached_read_costs_one_cache_round_trip_in_all(user, monkeypatch, path
     assert second.status_code == 200
     assert second.content == first.content
     assert calls == ["get_many"], calls
+
+
+def test_a_token_verified_before_is_still_refused_once_it_expires(user):
+    import time
+    from datetime import timedelta
+
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from backend.accounts.services import session_start
+
+    token = AccessToken(session_start(user=user).tokens.access)  # type: ignore[arg-type]
+    token.set_exp(lifetime=timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/tasks/").status_code == 200  # verified, and remembered by this process
+
+    time.sleep(2.1)
+    response = client.get("/api/tasks/")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
