@@ -1,5 +1,7 @@
 """Page-number pagination that rejects malformed paging input instead of guessing."""
 
+from collections.abc import Callable
+from functools import cached_property, partial
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -22,7 +24,18 @@ DEFERRED_JOIN_MIN_OFFSET = 1000
 
 
 class DeferredJoinPaginator(Paginator):
-    """Django's Paginator, fetching deep pages of a queryset with a deferred join (same rows, same order)."""
+    """Django's Paginator, fetching deep pages of a queryset with a deferred join (same rows, same order),
+    and taking the total from ``count_source`` when given (e.g. a cached count)."""
+
+    def __init__(self, *args: Any, count_source: Callable[[], int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._count_source = count_source
+
+    @cached_property
+    def count(self) -> int:
+        if self._count_source is not None:
+            return self._count_source()
+        return super().count
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
@@ -43,8 +56,14 @@ class StandardPagination(PageNumberPagination):
     above the cap is clamped to it; a page past the end is DRF's 404.
     """
 
-    django_paginator_class = DeferredJoinPaginator
+    django_paginator_class: Any = DeferredJoinPaginator
     page_size = 20
+
+    def __init__(self, *, count: Callable[[], int] | None = None) -> None:
+        """``count``: the total number of items, if the caller has a cheaper way than COUNT (a cached count)."""
+        if count is not None:
+            self.django_paginator_class = partial(DeferredJoinPaginator, count_source=count)
+
     max_page_size = 100
     page_size_query_param = "page_size"
 

@@ -132,6 +132,35 @@ class OwnerVersionedCache:
                 return version, (rendered_under, RenderedBody(body=body, etag=etag))
         return version, None
 
+    def get_or_count(self, *, owner_id: UUID, parts: Iterable[str], count: Callable[[], int]) -> int:
+        """``count()`` cached under the owner's current version for TASK_COUNT_CACHE_TTL_SECONDS (0: off).
+
+        Independent of the bodies' TTL: a page rendered again after its body expired (or on a server with
+        bodies off) still skips the COUNT while the owner's tasks are unchanged.
+        """
+        ttl = settings.TASK_COUNT_CACHE_TTL_SECONDS
+        if ttl <= 0:
+            return count()
+        version_key, key = self.keys(owner_id=owner_id, kind="count", parts=parts)
+        try:
+            values = cache.get_many([version_key, key])
+        except Exception as exc:  # a value that does not decode: a miss
+            report_redis_failure("an unreadable cache entry was treated as a miss", exc)
+            values = {}
+        version = values.get(version_key)
+        if not isinstance(version, int):
+            version = self._version_start(version_key)
+            if version is None:  # Redis unreachable
+                return count()
+        match values.get(key):
+            case (int() as counted_under, int() as cached) if counted_under == version:
+                cache_lookup.send(sender=None, namespace=f"{self.namespace}.count", hit=True)
+                return cached
+        cache_lookup.send(sender=None, namespace=f"{self.namespace}.count", hit=False)
+        fresh = count()
+        cache.set(key, (version, fresh), timeout=ttl)
+        return fresh
+
     def invalidate(self, owner_id: UUID) -> None:
         """Retire every cached body of this owner (call after the write commits)."""
         try:
@@ -158,7 +187,7 @@ class OwnerVersionedCache:
     @staticmethod
     def _version_ttl() -> int:
         # Outlives every entry written under it; an idle owner's key then expires on its own.
-        return max(24 * 60 * 60, 10 * settings.TASK_CACHE_TTL_SECONDS)
+        return max(24 * 60 * 60, 10 * settings.TASK_CACHE_TTL_SECONDS, 10 * settings.TASK_COUNT_CACHE_TTL_SECONDS)
 
 
 # ------------------------------------------------------------------------------

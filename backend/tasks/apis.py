@@ -32,6 +32,7 @@ from .selectors import (
     task_list,
     task_list_cache_keys,
     task_list_cached,
+    task_list_count_cached,
     task_stats_cache_keys,
     task_stats_cached,
 )
@@ -168,8 +169,12 @@ class TaskListApi(ApiView):
         owner = _owner(request)
 
         def render() -> RenderedBody:
-            paginator = StandardPagination()
-            page = paginator.paginate_queryset(task_list(owner=owner, filters=request.query_params), request, self)
+            tasks = task_list(owner=owner, filters=request.query_params)
+            filters = request.query_params
+            paginator = StandardPagination(
+                count=lambda: task_list_count_cached(owner=owner, filters=filters, queryset=tasks)
+            )
+            page = paginator.paginate_queryset(tasks, request, self)
             return render_json(paginator.get_paginated_response(TaskOutputSerializer(page, many=True).data).data)
 
         page_url = request.build_absolute_uri(request.path)

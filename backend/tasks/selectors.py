@@ -84,6 +84,20 @@ def task_list_cached(
     )
 
 
+def task_list_count_cached(*, owner: User, filters: QueryDict | dict[str, Any], queryset: QuerySet[Task]) -> int:
+    """``queryset.count()`` (``owner``'s tasks under ``filters``), cached per owner version: every page of the
+    same filters shares it, and a write makes it stale at once."""
+    params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
+    parts = [timezone.localdate().isoformat(), json.dumps(params)]  # ``overdue`` depends on the date
+    return TASK_READS.get_or_count(owner_id=owner.pk, parts=parts, count=queryset.count)
+
+
+def _lists(filters: QueryDict | dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    if isinstance(filters, QueryDict):
+        return list(filters.lists())
+    return [(name, value if isinstance(value, list) else [value]) for name, value in filters.items()]
+
+
 def task_detail_cache_keys(*, owner_id: str, task_id: Any) -> tuple[str, str] | None:
     """The keys task_detail_cached reads (None for a malformed id), for authentication to fetch ahead."""
     try:
