@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -23,13 +23,31 @@ def _positive_int(raw: str, name: str) -> int:
 DEFERRED_JOIN_MIN_OFFSET = 1000
 
 
-class DeferredJoinPaginator(Paginator):
-    """Django's Paginator, fetching deep pages of a queryset with a deferred join (same rows, same order),
-    and taking the total from ``count_source`` when given (e.g. a cached count)."""
+class PageAnchors(Protocol):
+    """Where deep pages start, remembered while the data is unchanged (e.g. per owner version): a page found
+    once is then read by seeking to its first row's sort key, not by skipping every row before it."""
 
-    def __init__(self, *args: Any, count_source: Callable[[], int] | None = None, **kwargs: Any) -> None:
+    def get(self, number: int, per_page: int) -> Any | None: ...
+
+    def put(self, number: int, per_page: int, first_row: Any) -> None: ...
+
+    def seek(self, queryset: QuerySet[Any], anchor: Any) -> QuerySet[Any]: ...
+
+
+class DeferredJoinPaginator(Paginator):
+    """Django's Paginator, fetching deep pages of a queryset from a remembered anchor (``anchors``) or else
+    with a deferred join (same rows, same order), and taking the total from ``count_source`` when given."""
+
+    def __init__(
+        self,
+        *args: Any,
+        count_source: Callable[[], int] | None = None,
+        anchors: PageAnchors | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._count_source = count_source
+        self._anchors = anchors
 
     @cached_property
     def count(self) -> int:
@@ -44,9 +62,16 @@ class DeferredJoinPaginator(Paginator):
         if bottom < DEFERRED_JOIN_MIN_OFFSET or not isinstance(queryset, QuerySet) or not queryset.ordered:
             return super().page(number)
         top = min(bottom + self.per_page, self.count)
+        anchors = self._anchors
+        anchor = anchors.get(number, self.per_page) if anchors is not None else None
+        if anchors is not None and anchor is not None:
+            return Page(list(anchors.seek(queryset, anchor)[: top - bottom]), number, self)
         ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
-        return Page([rows[pk] for pk in ids if pk in rows], number, self)
+        by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+        if rows and anchors is not None:
+            anchors.put(number, self.per_page, rows[0])
+        return Page(rows, number, self)
 
 
 class StandardPagination(PageNumberPagination):
@@ -59,10 +84,11 @@ class StandardPagination(PageNumberPagination):
     django_paginator_class: Any = DeferredJoinPaginator
     page_size = 20
 
-    def __init__(self, *, count: Callable[[], int] | None = None) -> None:
-        """``count``: the total number of items, if the caller has a cheaper way than COUNT (a cached count)."""
-        if count is not None:
-            self.django_paginator_class = partial(DeferredJoinPaginator, count_source=count)
+    def __init__(self, *, count: Callable[[], int] | None = None, anchors: PageAnchors | None = None) -> None:
+        """``count``: the total number of items, if the caller has a cheaper way than COUNT (a cached count);
+        ``anchors``: where deep pages start, if the caller can remember it (see PageAnchors)."""
+        if count is not None or anchors is not None:
+            self.django_paginator_class = partial(DeferredJoinPaginator, count_source=count, anchors=anchors)
 
     max_page_size = 100
     page_size_query_param = "page_size"

@@ -138,10 +138,20 @@ class OwnerVersionedCache:
         Independent of the bodies' TTL: a page rendered again after its body expired (or on a server with
         bodies off) still skips the COUNT while the owner's tasks are unchanged.
         """
-        ttl = settings.TASK_COUNT_CACHE_TTL_SECONDS
-        if ttl <= 0:
-            return count()
-        version_key, key = self.keys(owner_id=owner_id, kind="count", parts=parts)
+        version, key, cached = self.lookup(owner_id=owner_id, kind="count", parts=parts)
+        if isinstance(cached, int):
+            return cached
+        fresh = count()
+        self.store(key, version, fresh)
+        return fresh
+
+    def lookup(self, *, owner_id: UUID, kind: str, parts: Iterable[str]) -> tuple[int | None, str, Any]:
+        """A small derived value (a count, a page's first key) of the owner's current version: (that version, or
+        None when off or Redis is unreachable; the entry's key; the value, or None on a miss). One round trip.
+        Kept for TASK_COUNT_CACHE_TTL_SECONDS, independently of the bodies' TTL."""
+        version_key, key = self.keys(owner_id=owner_id, kind=kind, parts=parts)
+        if settings.TASK_COUNT_CACHE_TTL_SECONDS <= 0:
+            return None, key, None
         try:
             values = cache.get_many([version_key, key])
         except Exception as exc:  # a value that does not decode: a miss
@@ -150,16 +160,17 @@ class OwnerVersionedCache:
         version = values.get(version_key)
         if not isinstance(version, int):
             version = self._version_start(version_key)
-            if version is None:  # Redis unreachable
-                return count()
+        hit = None
         match values.get(key):
-            case (int() as counted_under, int() as cached) if counted_under == version:
-                cache_lookup.send(sender=None, namespace=f"{self.namespace}.count", hit=True)
-                return cached
-        cache_lookup.send(sender=None, namespace=f"{self.namespace}.count", hit=False)
-        fresh = count()
-        cache.set(key, (version, fresh), timeout=ttl)
-        return fresh
+            case (int() as stored_under, value) if stored_under == version:
+                hit = value
+        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=hit is not None)
+        return version, key, hit
+
+    def store(self, key: str, version: int | None, value: Any) -> None:
+        """Keep ``value`` (builtins only) as of ``version``, the one lookup() returned before the database read."""
+        if version is not None:
+            cache.set(key, (version, value), timeout=settings.TASK_COUNT_CACHE_TTL_SECONDS)
 
     def invalidate(self, owner_id: UUID) -> None:
         """Retire every cached body of this owner (call after the write commits)."""

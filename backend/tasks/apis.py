@@ -33,6 +33,7 @@ from .selectors import (
     task_list_cache_keys,
     task_list_cached,
     task_list_count_cached,
+    task_page_anchors,
     task_stats_cache_keys,
     task_stats_cached,
 )
@@ -172,7 +173,8 @@ class TaskListApi(ApiView):
             tasks = task_list(owner=owner, filters=request.query_params)
             filters = request.query_params
             paginator = StandardPagination(
-                count=lambda: task_list_count_cached(owner=owner, filters=filters, queryset=tasks)
+                count=lambda: task_list_count_cached(owner=owner, filters=filters, queryset=tasks),
+                anchors=task_page_anchors(owner=owner, filters=filters),
             )
             page = paginator.paginate_queryset(tasks, request, self)
             return render_json(paginator.get_paginated_response(TaskOutputSerializer(page, many=True).data).data)

@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -15,7 +16,7 @@ from backend.accounts.models import User
 from backend.common.ids import uuid_or_404
 from backend.common.response_cache import OwnerVersionedCache, RenderedBody, quoted_etag
 
-from .filters import TaskFilter, overdue_q
+from .filters import DEFAULT_ORDERING, TaskFilter, overdue_q
 from .models import Task
 
 STATS_DAYS = 14
@@ -90,6 +91,44 @@ def task_list_count_cached(*, owner: User, filters: QueryDict | dict[str, Any], 
     params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
     parts = [timezone.localdate().isoformat(), json.dumps(params)]  # ``overdue`` depends on the date
     return TASK_READS.get_or_count(owner_id=owner.pk, parts=parts, count=queryset.count)
+
+
+class TaskPageAnchors:
+    """The first row's (created_at, id) of each deep page of one filter set under the default ordering, kept
+    per owner version (pagination.PageAnchors): such a page is then read by seeking the index to that key."""
+
+    def __init__(self, *, owner: User, filters: QueryDict | dict[str, Any]) -> None:
+        self.owner_id = owner.pk
+        params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
+        self.parts = [timezone.localdate().isoformat(), json.dumps(params)]
+        self._looked_up: dict[tuple[int, int], tuple[int | None, str]] = {}
+
+    def get(self, number: int, per_page: int) -> tuple[datetime, UUID] | None:
+        parts = [*self.parts, str(per_page), str(number)]
+        version, key, value = TASK_READS.lookup(owner_id=self.owner_id, kind="anchor", parts=parts)
+        self._looked_up[number, per_page] = (version, key)
+        match value:
+            case [str() as created_at, str() as pk]:
+                return datetime.fromisoformat(created_at), UUID(pk)
+        return None
+
+    def put(self, number: int, per_page: int, first_row: Task) -> None:
+        version, key = self._looked_up.get((number, per_page), (None, ""))
+        TASK_READS.store(key, version, (first_row.created_at.isoformat(), str(first_row.pk)))
+
+    def seek(self, queryset: QuerySet[Task], anchor: tuple[datetime, UUID]) -> QuerySet[Task]:
+        created_at, pk = anchor
+        # Rows at or after the anchor in (-created_at, -id) order; created_at <= bounds the index scan.
+        return queryset.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lte=pk), created_at__lte=created_at
+        )
+
+
+def task_page_anchors(*, owner: User, filters: QueryDict | dict[str, Any]) -> TaskPageAnchors | None:
+    """Anchors for deep pages of ``owner``'s list under ``filters``; None unless it is in the default order."""
+    if filters.get("ordering") not in (None, "", DEFAULT_ORDERING):
+        return None
+    return TaskPageAnchors(owner=owner, filters=filters)
 
 
 def _lists(filters: QueryDict | dict[str, Any]) -> list[tuple[str, list[Any]]]:
