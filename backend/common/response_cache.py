@@ -132,31 +132,44 @@ class OwnerVersionedCache:
                 return version, (rendered_under, RenderedBody(body=body, etag=etag))
         return version, None
 
-    def get_or_count(self, *, owner_id: UUID, parts: Iterable[str], count: Callable[[], int]) -> int:
+    def get_or_count(
+        self,
+        *,
+        owner_id: UUID,
+        parts: Iterable[str],
+        count: Callable[[], int],
+        read_ahead: Mapping[str, Any] | None = None,
+    ) -> int:
         """``count()`` cached under the owner's current version for TASK_COUNT_CACHE_TTL_SECONDS (0: off).
 
         Independent of the bodies' TTL: a page rendered again after its body expired (or on a server with
         bodies off) still skips the COUNT while the owner's tasks are unchanged.
         """
-        version, key, cached = self.lookup(owner_id=owner_id, kind="count", parts=parts)
+        version, key, cached = self.lookup(owner_id=owner_id, kind="count", parts=parts, read_ahead=read_ahead)
         if isinstance(cached, int):
             return cached
         fresh = count()
         self.store(key, version, fresh)
         return fresh
 
-    def lookup(self, *, owner_id: UUID, kind: str, parts: Iterable[str]) -> tuple[int | None, str, Any]:
+    def lookup(
+        self, *, owner_id: UUID, kind: str, parts: Iterable[str], read_ahead: Mapping[str, Any] | None = None
+    ) -> tuple[int | None, str, Any]:
         """A small derived value (a count, a page's first key) of the owner's current version: (that version, or
-        None when off or Redis is unreachable; the entry's key; the value, or None on a miss). One round trip.
-        Kept for TASK_COUNT_CACHE_TTL_SECONDS, independently of the bodies' TTL."""
+        None when off or Redis is unreachable; the entry's key; the value, or None on a miss). One round trip, or
+        none when ``read_ahead`` holds both keys. Kept for TASK_COUNT_CACHE_TTL_SECONDS, independently of the
+        bodies' TTL."""
         version_key, key = self.keys(owner_id=owner_id, kind=kind, parts=parts)
         if settings.TASK_COUNT_CACHE_TTL_SECONDS <= 0:
             return None, key, None
-        try:
-            values = cache.get_many([version_key, key])
-        except Exception as exc:  # a value that does not decode: a miss
-            report_redis_failure("an unreadable cache entry was treated as a miss", exc)
-            values = {}
+        if read_ahead is not None and version_key in read_ahead and key in read_ahead:
+            values: Mapping[str, Any] = read_ahead
+        else:
+            try:
+                values = cache.get_many([version_key, key])
+            except Exception as exc:  # a value that does not decode: a miss
+                report_redis_failure("an unreadable cache entry was treated as a miss", exc)
+                values = {}
         version = values.get(version_key)
         if not isinstance(version, int):
             version = self._version_start(version_key)

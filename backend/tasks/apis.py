@@ -32,6 +32,7 @@ from .selectors import (
     task_list,
     task_list_cache_keys,
     task_list_cached,
+    task_list_count_cache_keys,
     task_list_count_cached,
     task_page_anchors,
     task_stats_cache_keys,
@@ -151,7 +152,11 @@ class TaskListApi(ApiView):
         if request.method != "GET":
             return ()
         page_url = request.build_absolute_uri(request.path)
-        return task_list_cache_keys(owner_id=user_id, filters=request.query_params, page_url=page_url)
+        filters = request.query_params
+        return (
+            *task_list_cache_keys(owner_id=user_id, filters=filters, page_url=page_url),
+            *task_list_count_cache_keys(owner_id=user_id, filters=filters),
+        )
 
     @extend_schema(
         tags=TAGS,
@@ -169,11 +174,15 @@ class TaskListApi(ApiView):
     def get(self, request: Request) -> HttpResponse:
         owner = _owner(request)
 
+        read_ahead = request_read_ahead(request._request)
+
         def render() -> RenderedBody:
-            tasks = task_list(owner=owner, filters=request.query_params)
             filters = request.query_params
+            tasks = task_list(owner=owner, filters=filters)
             paginator = StandardPagination(
-                count=lambda: task_list_count_cached(owner=owner, filters=filters, queryset=tasks),
+                count=lambda: task_list_count_cached(
+                    owner=owner, filters=filters, queryset=tasks, read_ahead=read_ahead
+                ),
                 anchors=task_page_anchors(owner=owner, filters=filters),
             )
             page = paginator.paginate_queryset(tasks, request, self)
@@ -185,7 +194,7 @@ class TaskListApi(ApiView):
             filters=request.query_params,
             page_url=page_url,
             render=render,
-            read_ahead=request_read_ahead(request._request),
+            read_ahead=read_ahead,
         )
         return conditional_json_response(request, cached)
 

@@ -85,12 +85,28 @@ def task_list_cached(
     )
 
 
-def task_list_count_cached(*, owner: User, filters: QueryDict | dict[str, Any], queryset: QuerySet[Task]) -> int:
+def _count_parts(filters: QueryDict | dict[str, Any]) -> list[str]:
+    params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
+    return [timezone.localdate().isoformat(), json.dumps(params)]  # ``overdue`` depends on the date
+
+
+def task_list_count_cache_keys(*, owner_id: str, filters: QueryDict) -> tuple[str, str]:
+    """The keys task_list_count_cached reads, for authentication to fetch ahead."""
+    return TASK_READS.keys(owner_id=owner_id, kind="count", parts=_count_parts(filters))
+
+
+def task_list_count_cached(
+    *,
+    owner: User,
+    filters: QueryDict | dict[str, Any],
+    queryset: QuerySet[Task],
+    read_ahead: Mapping[str, Any] | None = None,
+) -> int:
     """``queryset.count()`` (``owner``'s tasks under ``filters``), cached per owner version: every page of the
     same filters shares it, and a write makes it stale at once."""
-    params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
-    parts = [timezone.localdate().isoformat(), json.dumps(params)]  # ``overdue`` depends on the date
-    return TASK_READS.get_or_count(owner_id=owner.pk, parts=parts, count=queryset.count)
+    return TASK_READS.get_or_count(
+        owner_id=owner.pk, parts=_count_parts(filters), count=queryset.count, read_ahead=read_ahead
+    )
 
 
 class TaskPageAnchors:
@@ -99,8 +115,7 @@ class TaskPageAnchors:
 
     def __init__(self, *, owner: User, filters: QueryDict | dict[str, Any]) -> None:
         self.owner_id = owner.pk
-        params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
-        self.parts = [timezone.localdate().isoformat(), json.dumps(params)]
+        self.parts = _count_parts(filters)
         self._looked_up: dict[tuple[int, int], tuple[int | None, str]] = {}
 
     def get(self, number: int, per_page: int) -> tuple[datetime, UUID] | None:

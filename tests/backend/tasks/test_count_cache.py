@@ -58,3 +58,37 @@ def test_a_write_makes_the_next_count_fresh_even_with_bodies_uncached(user, sett
     task_create(owner=user, title="one more")
 
     assert client.get(f"{LIST_URL}?page_size=2&page=2").json()["count"] == 4
+
+
+@pytest.mark.django_db
+def test_an_uncached_page_reads_its_cached_count_in_authentications_round_trip(user, settings, monkeypatch):
+    from django.core.cache import cache
+
+    settings.TASK_CACHE_TTL_SECONDS = 0  # bodies off, counts on
+    TaskFactory.create_batch(3, owner=user)
+    client, _ = signed_in_client(user)
+    first = client.get(LIST_URL)  # fills the session, user and count entries
+    calls: list[str] = []
+    depth = [0]  # the local-memory cache's get_many calls its own get: count only the outermost calls
+
+    def counting(name, real):
+        def call(*args, **kwargs):
+            if depth[0] == 0:
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "add", "set"):
+        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(LIST_URL)
+
+    assert second.json() == first.json()
+    assert calls == ["get_many"], calls
+    assert _counts(queries) == []
