@@ -18,8 +18,9 @@ def _positive_int(raw: str, name: str) -> int:
     return int(raw)
 
 
-# From this offset on, a page is fetched as ids first (an index-only scan walks the skipped rows), then
-# those rows by id: a plain OFFSET reads every skipped row from the table.
+# From this offset on, a page is read from its remembered anchor (PageAnchors) when there is one; else as
+# ids first, then those rows by id (the skipped rows are walked in the index, an index-only scan once the
+# visibility map is set), remembering the anchor for next time.
 DEFERRED_JOIN_MIN_OFFSET = 1000
 
 
@@ -83,15 +84,14 @@ class StandardPagination(PageNumberPagination):
 
     django_paginator_class: Any = DeferredJoinPaginator
     page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
 
     def __init__(self, *, count: Callable[[], int] | None = None, anchors: PageAnchors | None = None) -> None:
         """``count``: the total number of items, if the caller has a cheaper way than COUNT (a cached count);
         ``anchors``: where deep pages start, if the caller can remember it (see PageAnchors)."""
         if count is not None or anchors is not None:
             self.django_paginator_class = partial(DeferredJoinPaginator, count_source=count, anchors=anchors)
-
-    max_page_size = 100
-    page_size_query_param = "page_size"
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
