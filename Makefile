@@ -40,7 +40,8 @@ MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
 TEST_STEPS := lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
-	docker-check k8s-check test-sqlite test-postgres test-replicas frontend-lint frontend-test frontend-build test-e2e
+	docker-check k8s-check test-sqlite test-postgres test-replicas bench-smoke frontend-lint frontend-test frontend-build \
+	test-e2e
 # The browser tests need the built SPA and Chromium, the built_spa ones (nginx serving the build) the SPA:
 # only `make test-e2e` runs them. The read-replica tests start their own primary and replica: only
 # `make test-replicas` runs them.
@@ -48,7 +49,7 @@ NOT_BROWSER := -m "not browser and not built_spa and not replicas"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
 	test test-sqlite test-postgres test-replicas test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
-	docker-check k8s-check lock test-mongodb frontend-install frontend-build frontend-lint frontend-test
+	docker-check k8s-check lock test-mongodb frontend-install frontend-build frontend-lint frontend-test bench bench-smoke
 
 help: ## List the targets
 	@echo "Usage: make TARGET   (PORT=$(PORT))"
@@ -237,6 +238,25 @@ test: venv ## All of the above in order, stopping at the first failure
 	done; \
 	echo; echo "==> make test: all steps passed"; printf '%s\n' "$${report[@]}"; \
 	printf '  %-22s %6.1fs\n' total $$(( ($${EPOCHREALTIME/./} - total_start) / 100000 ))e-1
+
+# ------------------------------------------------------------------------------
+# Benchmark (bench/, docs/performance.md)
+# ------------------------------------------------------------------------------
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCH_RUN := PYTHON=$(PY) scripts/with-services.sh $(PY) -m bench
+
+$(BENCH_STAMP): $(STAMP) bench/requirements.txt
+	@command -v wrk >/dev/null 2>&1 || { echo "error: wrk not found; on Debian: apt-get install -y wrk" >&2; exit 1; }
+	@echo "==> installing bench/requirements.txt"
+	@$(BIN)/uv pip install --quiet --python $(PY) -r bench/requirements.txt 2>/dev/null \
+		|| $(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@touch $@
+
+bench: $(BENCH_STAMP) ## Load benchmark (wrk) of every API scenario on PostgreSQL + Redis, ~9 min; QUICK=1 for ~1 min
+	$(BENCH_RUN) --mode $(if $(QUICK),quick,full)
+
+bench-smoke: $(BENCH_STAMP) ## The benchmark's plumbing once, tiny data, ~1 s per scenario: fails on any error, not on speed
+	$(BENCH_RUN) --mode smoke --out var/bench-smoke
 
 # ------------------------------------------------------------------------------
 # Housekeeping

@@ -27,6 +27,9 @@ def _int(name: str, default: int) -> int:
 # Socket
 # ------------------------------------------------------------------------------
 bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
+# Each worker binds its own SO_REUSEPORT socket and the kernel spreads new connections across
+# them; with one shared socket, whichever worker wakes first may take most keep-alive connections.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "").strip().lower() in ("1", "true", "yes", "on")
 
 # ------------------------------------------------------------------------------
 # Workers

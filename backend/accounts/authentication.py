@@ -1,32 +1,104 @@
-"""DRF authentication: a simplejwt access token whose session is still live."""
+"""DRF authentication: a simplejwt access token whose session is still live and whose user may sign in."""
 
+import threading
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from django.db import router
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from backend.common.db_router import replica_pin_if_recent_writer
+from backend.common.response_cache import READ_AHEAD_ATTR
 
-from .selectors import session_is_live
+from .models import User
+from .selectors import Access, access_check
 from .tokens import SESSION_CLAIM
+
+# Access tokens whose signature this process has verified, by their exact bytes: verifying the same
+# bytes again can only give the same answer, so a repeat costs a dict lookup and the expiry check.
+# Bounded (oldest out first); the session and user checks still run on every request.
+_VERIFIED_MAX = 4096
+_verified: OrderedDict[bytes, Token] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
+def _verified_token(raw_token: bytes) -> Token | None:
+    with _verified_lock:
+        token = _verified.get(raw_token)
+        if token is not None:
+            _verified.move_to_end(raw_token)
+    if token is None:
+        return None
+    try:
+        token.check_exp(current_time=aware_utcnow())
+    except TokenError:
+        return None  # verified again below, which refuses it with simplejwt's own error
+    return token
+
+
+def _remember(raw_token: bytes, token: Token) -> Token:
+    with _verified_lock:
+        _verified[raw_token] = token
+        if len(_verified) > _VERIFIED_MAX:
+            _verified.popitem(last=False)
+    return token
 
 
 class SessionJWTAuthentication(JWTAuthentication):
-    """Bearer access token → user, refused once its session is revoked or expired.
+    """Bearer access token → user, refused once its session is revoked or expired, or its user deactivated.
 
-    simplejwt verifies signature, expiry and type; the session check is one cache
-    lookup (the database only on a miss), so revocation applies on the very next
-    request on every worker sharing the cache.
+    simplejwt verifies signature, expiry and type. Whether the session is live and the user active is
+    one cache round trip (session_cache.py; the database only on a miss), so revocation and deactivation
+    apply on the very next request on every worker sharing the cache. The user is then built from the
+    token's id without a query: its other fields load, all at once, on first use (User.refresh_from_db).
     """
 
+    _request: Request | None = None
+
+    def authenticate(self, request: Request) -> tuple[Any, Token] | None:
+        self._request = request  # DRF makes one instance per request
+        return super().authenticate(request)
+
     def get_validated_token(self, raw_token: bytes) -> Token:
-        token = super().get_validated_token(raw_token)
+        token = _verified_token(raw_token) or _remember(raw_token, super().get_validated_token(raw_token))
+        session_id, user_id = token.get(SESSION_CLAIM), token.get(api_settings.USER_ID_CLAIM)
+        if not isinstance(session_id, str) or not isinstance(user_id, str):
+            raise InvalidToken("Token is not bound to a session and a user.")
         # Read replicas: the user is known now, before any read of their rows (get_user comes next).
-        replica_pin_if_recent_writer(token.get(api_settings.USER_ID_CLAIM))
-        session_id = token.get(SESSION_CLAIM)
-        if not isinstance(session_id, str) or not session_is_live(session_id=session_id):
+        replica_pin_if_recent_writer(user_id)
+        read_ahead = self._read_ahead_keys(user_id)
+        access = access_check(session_id=session_id, user_id=user_id, read_ahead=read_ahead)
+        if read_ahead and self._request is not None:
+            setattr(self._request._request, READ_AHEAD_ATTR, read_ahead)
+        if access is Access.SESSION_ENDED:
             raise AuthenticationFailed(
                 "This session has been signed out or has expired. Sign in again.",
                 code="session_revoked",
             )
+        if access is Access.USER_INACTIVE:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
         return token
+
+    def _read_ahead_keys(self, user_id: str) -> dict[str, Any] | None:
+        """The cache keys this request's view will read (its ``cache_read_ahead(request, user_id)``), if any:
+        fetched with the session's, so a cached read costs no second round trip."""
+        request = self._request
+        view = (request.parser_context or {}).get("view") if request is not None else None
+        read_ahead = getattr(view, "cache_read_ahead", None)
+        keys = read_ahead(request, user_id) if read_ahead is not None else None
+        return dict.fromkeys(keys) if keys else None
+
+    def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
+        try:
+            user_id = uuid.UUID(validated_token[api_settings.USER_ID_CLAIM])
+        except (KeyError, ValueError, TypeError) as exc:
+            raise InvalidToken("Token contained no recognizable user identification") from exc
+        # Known to exist and be active (get_validated_token); every other field is deferred.
+        return User.from_db(router.db_for_read(User), ["id", "is_active"], [user_id, True])

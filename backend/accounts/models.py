@@ -76,6 +76,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = normalize_email(self.email)
 
+    def refresh_from_db(self, using: str | None = None, fields: Any = None, from_queryset: Any = None) -> None:
+        """As Django's, except that reading one deferred field loads every deferred field in one query.
+
+        Authentication builds the request's user from the access token's id alone, with the rest deferred;
+        views that need more (the profile, password checks) then pay one query, not one per field.
+        """
+        deferred = self.get_deferred_fields()
+        if fields is not None and deferred and set(fields) <= deferred:
+            fields = list(deferred)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
 
 class AuthSession(models.Model):
     """One signed-in device: the server-side half of a refresh-token family.

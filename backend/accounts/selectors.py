@@ -1,6 +1,8 @@
 """Reads for accounts and sessions."""
 
+import enum
 import time
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
@@ -10,12 +12,45 @@ from django.utils import timezone
 from backend.common.ids import uuid_or_404
 
 from .models import AuthSession, User
-from .session_cache import REVOKED, session_cache_fill, session_cache_get
+from .session_cache import (
+    REVOKED,
+    USER_ACTIVE,
+    USER_INACTIVE,
+    auth_entries_get,
+    session_cache_fill,
+    session_cache_get,
+    user_cache_fill,
+)
+
+
+class Access(enum.Enum):
+    LIVE = "live"
+    SESSION_ENDED = "session_ended"  # revoked, expired or unknown
+    USER_INACTIVE = "user_inactive"  # deactivated or deleted
 
 
 def session_is_live(*, session_id: str) -> bool:
     """True while the session is neither revoked nor expired: one cache lookup, the DB only on a miss."""
-    cached = session_cache_get(session_id)
+    return _session_live(session_id, session_cache_get(session_id))
+
+
+def access_check(*, session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None) -> Access:
+    """Whether an access token bound to this session and user may be used: one cache round trip for both
+    answers (and for the ``read_ahead`` keys, whose values it fills in), the database only for what missed."""
+    session_value, user_value = auth_entries_get(session_id, user_id, read_ahead)
+    if not _session_live(session_id, session_value):
+        return Access.SESSION_ENDED
+    if user_value is None:
+        # The primary, like the session check: a deactivation must count on the very next request.
+        active = bool(
+            User.objects.using(DEFAULT_DB_ALIAS).filter(pk=user_id).values_list("is_active", flat=True).first()
+        )
+        user_cache_fill(user_id, active=active)
+        user_value = USER_ACTIVE if active else USER_INACTIVE
+    return Access.LIVE if user_value == USER_ACTIVE else Access.USER_INACTIVE
+
+
+def _session_live(session_id: str, cached: int | None) -> bool:
     if cached is None:
         # Always the primary, never a read replica: a revocation must count on the very next request.
         expires_at = (

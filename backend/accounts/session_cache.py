@@ -13,11 +13,18 @@ session, whatever the interleaving across workers and pods:
 
 Live entries live at most ACCESS_TOKEN_LIFETIME, which bounds the damage of a
 tombstone lost while the cache was unreachable. The database is the truth.
+
+Beside each session, the same cache says whether its *user* may sign in (exists and
+is active), under the same protocol: readers ``add`` what the database said, and every
+save of a user's ``is_active`` (and every delete) ``set``s the new state after commit
+(receivers.py). Authentication reads both entries in one round trip (``auth_entries_get``)
+and then needs no database query at all: the access token carries the user's id.
 """
 
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,10 +32,41 @@ from django.core.cache import cache
 from backend.common.signals import cache_lookup
 
 REVOKED = 0
+USER_ACTIVE = 1
+USER_INACTIVE = 0  # deactivated or deleted
 
 
 def _key(session_id: str) -> str:
     return f"auth:session:{session_id}"
+
+
+def _user_key(user_id: str) -> str:
+    return f"auth:user:{user_id}"
+
+
+def auth_entries_get(
+    session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None
+) -> tuple[int | None, int | None]:
+    """The session's entry and its user's (see session_cache_get and user_cache_get), in one round trip.
+
+    ``read_ahead``: other keys to fetch in the same round trip; their values (None when missing) are set in it.
+    """
+    session_key, user_key = _key(session_id), _user_key(user_id)
+    try:
+        values = cache.get_many([session_key, user_key, *(read_ahead or ())])
+    except Exception:
+        if not read_ahead:
+            raise
+        # A read-ahead value that does not decode (e.g. written by another release) must not fail
+        # authentication: fetch ours alone, and leave the view to read (and judge) its own keys.
+        read_ahead.clear()
+        values = cache.get_many([session_key, user_key])
+    if read_ahead:
+        read_ahead.update({key: values.get(key) for key in read_ahead})
+    session_value, user_value = values.get(session_key), values.get(user_key)
+    session_hit, user_hit = isinstance(session_value, int), isinstance(user_value, int)
+    cache_lookup.send(sender=None, namespace="auth.session", hit=session_hit)
+    return (session_value if session_hit else None), (user_value if user_hit else None)
 
 
 def session_cache_get(session_id: str) -> int | None:
@@ -52,6 +90,22 @@ def session_cache_fill(session_id: str, *, expires_at: datetime | None) -> None:
 
 def session_cache_mark_revoked(session_ids: Iterable[str]) -> None:
     cache.set_many({_key(sid): REVOKED for sid in session_ids}, timeout=_tombstone_ttl())
+
+
+def user_cache_get(user_id: str) -> int | None:
+    """USER_ACTIVE, USER_INACTIVE, or None on a miss."""
+    value = cache.get(_user_key(user_id))
+    return value if isinstance(value, int) else None
+
+
+def user_cache_fill(user_id: str, *, active: bool) -> None:
+    """Record what the database said, unless a save or delete got there first."""
+    cache.add(_user_key(user_id), USER_ACTIVE if active else USER_INACTIVE, timeout=_tombstone_ttl())
+
+
+def user_cache_mark(user_id: str, *, active: bool) -> None:
+    """After a committed save or delete: the user's state now, overwriting whatever a reader cached."""
+    cache.set(_user_key(user_id), USER_ACTIVE if active else USER_INACTIVE, timeout=_tombstone_ttl())
 
 
 def _tombstone_ttl() -> int:

@@ -1,7 +1,11 @@
 """Page-number pagination that rejects malformed paging input instead of guessing."""
 
-from typing import Any
+from collections.abc import Callable
+from functools import cached_property, partial
+from typing import Any, Protocol
 
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -14,6 +18,63 @@ def _positive_int(raw: str, name: str) -> int:
     return int(raw)
 
 
+# From this offset on, a page is read from its remembered anchor (PageAnchors) when there is one; else as
+# ids first, then those rows by id (the skipped rows are walked in the index, an index-only scan once the
+# visibility map is set), remembering the anchor for next time.
+DEFERRED_JOIN_MIN_OFFSET = 1000
+
+
+class PageAnchors(Protocol):
+    """Where deep pages start, remembered while the data is unchanged (e.g. per owner version): a page found
+    once is then read by seeking to its first row's sort key, not by skipping every row before it."""
+
+    def get(self, number: int, per_page: int) -> Any | None: ...
+
+    def put(self, number: int, per_page: int, first_row: Any) -> None: ...
+
+    def seek(self, queryset: QuerySet[Any], anchor: Any) -> QuerySet[Any]: ...
+
+
+class DeferredJoinPaginator(Paginator):
+    """Django's Paginator, fetching deep pages of a queryset from a remembered anchor (``anchors``) or else
+    with a deferred join (same rows, same order), and taking the total from ``count_source`` when given."""
+
+    def __init__(
+        self,
+        *args: Any,
+        count_source: Callable[[], int] | None = None,
+        anchors: PageAnchors | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._count_source = count_source
+        self._anchors = anchors
+
+    @cached_property
+    def count(self) -> int:
+        if self._count_source is not None:
+            return self._count_source()
+        return super().count
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        queryset = self.object_list
+        if bottom < DEFERRED_JOIN_MIN_OFFSET or not isinstance(queryset, QuerySet) or not queryset.ordered:
+            return super().page(number)
+        top = min(bottom + self.per_page, self.count)
+        anchors = self._anchors
+        anchor = anchors.get(number, self.per_page) if anchors is not None else None
+        if anchors is not None and anchor is not None:
+            return Page(list(anchors.seek(queryset, anchor)[: top - bottom]), number, self)
+        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+        if rows and anchors is not None:
+            anchors.put(number, self.per_page, rows[0])
+        return Page(rows, number, self)
+
+
 class StandardPagination(PageNumberPagination):
     """``?page=N&page_size=M`` → ``{count, next, previous, results}``.
 
@@ -21,9 +82,16 @@ class StandardPagination(PageNumberPagination):
     above the cap is clamped to it; a page past the end is DRF's 404.
     """
 
+    django_paginator_class: Any = DeferredJoinPaginator
     page_size = 20
     max_page_size = 100
     page_size_query_param = "page_size"
+
+    def __init__(self, *, count: Callable[[], int] | None = None, anchors: PageAnchors | None = None) -> None:
+        """``count``: the total number of items, if the caller has a cheaper way than COUNT (a cached count);
+        ``anchors``: where deep pages start, if the caller can remember it (see PageAnchors)."""
+        if count is not None or anchors is not None:
+            self.django_paginator_class = partial(DeferredJoinPaginator, count_source=count, anchors=anchors)
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

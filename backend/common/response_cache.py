@@ -1,10 +1,12 @@
 """Rendered JSON bodies cached per owner, invalidated in O(1) by bumping the owner's version.
 
-Every key embeds the owner's current version number; a write bumps it (after commit),
-so all of that owner's entries become unreachable at once, on every pod, with no scan
-or pattern delete. Unreachable entries expire by TTL. A reader takes the version
-*before* it reads the database, so a body built from data older than a write can
-only land under the version that write already retired.
+Every entry carries the owner's version number it was rendered under; a write bumps the
+version (after commit), so all of that owner's entries stop matching at once, on every
+pod, with no scan or pattern delete. Stale entries are overwritten by the next render or
+expire by TTL. A reader takes the version *before* it reads the database, so a body built
+from data older than a write can only be stored with the version that write already
+retired. The version and the entry are read in one round trip (MGET): their keys do not
+depend on each other.
 
 The value is the exact bytes a fresh render produces, with its ETag, so a hit is
 byte-for-byte the database's answer and ``If-None-Match`` is answered without
@@ -14,23 +16,25 @@ IGNORE_EXCEPTIONS) and the body is rendered from the database.
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
-from rest_framework.renderers import JSONRenderer
+from rest_framework.utils import encoders
 
 from .db_router import replica_read_is_cacheable
 from .outage import report_redis_failure
 from .signals import cache_lookup
 
-# Part of every key: bump it when the stored format changes, so a new release never reads an old one.
+# Part of every key: bump it when the stored format changes, so a new release never reads an old one. (Entries
+# of the layout before the version moved into the value had one more key segment, so the two never collide.)
 FORMAT = "v1"
 
 
@@ -40,9 +44,20 @@ class RenderedBody:
     etag: str  # quoted, strong: '"…"'
 
 
+_drf_encoder = encoders.JSONEncoder()
+
+
+def _drf_default(value: Any) -> Any:
+    # Types orjson does not know (Decimal, lazy strings, querysets...), converted as DRF's encoder does.
+    return _drf_encoder.default(value)
+
+
 def render_json(data: Any, *, etag: str | None = None) -> RenderedBody:
-    """The bytes DRF's JSONRenderer gives for ``data``; the ETag defaults to a hash of them."""
-    body = JSONRenderer().render(data)
+    """The JSON DRF's JSONRenderer gives for ``data`` (compact, UTF-8, U+2028/U+2029 escaped), encoded by
+    orjson; the ETag defaults to a hash of the bytes."""
+    body = orjson.dumps(data, default=_drf_default, option=orjson.OPT_UTC_Z)
+    if b"\xe2\x80" in body:  # the UTF-8 lead bytes of U+2028/U+2029 (and other punctuation): rare
+        body = body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
     return RenderedBody(body=body, etag=etag or quoted_etag(body))
 
 
@@ -56,38 +71,122 @@ class OwnerVersionedCache:
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
 
-    def get_or_render(
-        self, *, owner_id: UUID, kind: str, parts: Iterable[str], render: Callable[[], RenderedBody]
-    ) -> RenderedBody:
-        """The cached body for ``parts`` under the owner's current version, else ``render()`` stored for the TTL."""
-        ttl = settings.TASK_CACHE_TTL_SECONDS
-        version = self._version(owner_id) if ttl > 0 else None
-        if version is None:  # caching off, or Redis unreachable
-            return render()
+    def keys(self, *, owner_id: UUID | str, kind: str, parts: Iterable[str]) -> tuple[str, str]:
+        """The owner's version key and the entry's key. No version in the entry's key (the entry holds it),
+        so one MGET fetches both, or authentication's MGET does (read_ahead)."""
         digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        key = f"{self.namespace}:{FORMAT}:{owner_id}:{version}:{kind}:{digest}"
-        cached = self._read(key)
-        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=cached is not None)
-        if cached is not None:
-            return cached
+        return self._version_key(owner_id), f"{self.namespace}:{FORMAT}:{owner_id}:{kind}:{digest}"
+
+    def get_or_render(
+        self,
+        *,
+        owner_id: UUID,
+        kind: str,
+        parts: Iterable[str],
+        render: Callable[[], RenderedBody],
+        read_ahead: Mapping[str, Any] | None = None,
+    ) -> RenderedBody:
+        """The cached body for ``parts`` under the owner's current version, else ``render()`` stored for the TTL.
+
+        ``read_ahead``: values of keys already fetched this request (request_read_ahead); used when it holds both.
+        """
+        ttl = settings.TASK_CACHE_TTL_SECONDS
+        if ttl <= 0:  # caching off
+            return render()
+        version_key, key = self.keys(owner_id=owner_id, kind=kind, parts=parts)
+        if read_ahead is not None and version_key in read_ahead and key in read_ahead:
+            version, cached = self._parse(version_key, key, read_ahead)
+        else:
+            version, cached = self._read(version_key, key)
+        if version is None:
+            version = self._version_start(version_key)
+            if version is None:  # Redis unreachable
+                return render()
+        hit = cached is not None and cached[0] == version
+        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=hit)
+        if hit:
+            return cached[1]  # type: ignore[index]
         fresh = render()
         if not replica_read_is_cacheable(owner_id):  # read replicas only; docs/scaling.md
             return fresh
         # Builtins only (no pickled classes), so any release can read what another wrote.
-        cache.set(key, (fresh.etag, fresh.body), timeout=ttl)
+        cache.set(key, (version, fresh.etag, fresh.body), timeout=ttl)
         return fresh
 
     @staticmethod
-    def _read(key: str) -> RenderedBody | None:
+    def _read(version_key: str, key: str) -> tuple[int | None, tuple[int, RenderedBody] | None]:
+        """The owner's version and the entry at ``key`` (with the version it was rendered under), either None."""
         try:
-            value = cache.get(key)
+            values = cache.get_many([version_key, key])
         except Exception as exc:  # e.g. a value another release wrote that does not decode: a miss, not a 500
             report_redis_failure("an unreadable cache entry was treated as a miss", exc)
-            return None
-        match value:
-            case (str() as etag, bytes() as body):
-                return RenderedBody(body=body, etag=etag)
-        return None
+            return None, None
+        return OwnerVersionedCache._parse(version_key, key, values)
+
+    @staticmethod
+    def _parse(
+        version_key: str, key: str, values: Mapping[str, Any]
+    ) -> tuple[int | None, tuple[int, RenderedBody] | None]:
+        version = values.get(version_key)
+        if not isinstance(version, int):
+            version = None
+        match values.get(key):
+            case (int() as rendered_under, str() as etag, bytes() as body):
+                return version, (rendered_under, RenderedBody(body=body, etag=etag))
+        return version, None
+
+    def get_or_count(
+        self,
+        *,
+        owner_id: UUID,
+        parts: Iterable[str],
+        count: Callable[[], int],
+        read_ahead: Mapping[str, Any] | None = None,
+    ) -> int:
+        """``count()`` cached under the owner's current version for TASK_COUNT_CACHE_TTL_SECONDS (0: off).
+
+        Independent of the bodies' TTL: a page rendered again after its body expired (or on a server with
+        bodies off) still skips the COUNT while the owner's tasks are unchanged.
+        """
+        version, key, cached = self.lookup(owner_id=owner_id, kind="count", parts=parts, read_ahead=read_ahead)
+        if isinstance(cached, int):
+            return cached
+        fresh = count()
+        self.store(key, version, fresh)
+        return fresh
+
+    def lookup(
+        self, *, owner_id: UUID, kind: str, parts: Iterable[str], read_ahead: Mapping[str, Any] | None = None
+    ) -> tuple[int | None, str, Any]:
+        """A small derived value (a count, a page's first key) of the owner's current version: (that version, or
+        None when off or Redis is unreachable; the entry's key; the value, or None on a miss). One round trip, or
+        none when ``read_ahead`` holds both keys. Kept for TASK_COUNT_CACHE_TTL_SECONDS, independently of the
+        bodies' TTL."""
+        version_key, key = self.keys(owner_id=owner_id, kind=kind, parts=parts)
+        if settings.TASK_COUNT_CACHE_TTL_SECONDS <= 0:
+            return None, key, None
+        if read_ahead is not None and version_key in read_ahead and key in read_ahead:
+            values: Mapping[str, Any] = read_ahead
+        else:
+            try:
+                values = cache.get_many([version_key, key])
+            except Exception as exc:  # a value that does not decode: a miss
+                report_redis_failure("an unreadable cache entry was treated as a miss", exc)
+                values = {}
+        version = values.get(version_key)
+        if not isinstance(version, int):
+            version = self._version_start(version_key)
+        hit = None
+        match values.get(key):
+            case (int() as stored_under, value) if stored_under == version:
+                hit = value
+        cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=hit is not None)
+        return version, key, hit
+
+    def store(self, key: str, version: int | None, value: Any) -> None:
+        """Keep ``value`` (builtins only) as of ``version``, the one lookup() returned before the database read."""
+        if version is not None:
+            cache.set(key, (version, value), timeout=settings.TASK_COUNT_CACHE_TTL_SECONDS)
 
     def invalidate(self, owner_id: UUID) -> None:
         """Retire every cached body of this owner (call after the write commits)."""
@@ -102,23 +201,31 @@ class OwnerVersionedCache:
                 None,
             )
 
-    def _version(self, owner_id: UUID) -> int | None:
-        key = self._version_key(owner_id)
+    def _version_start(self, key: str) -> int | None:
+        # A fresh, time-based start: if a version key is ever evicted, its successor cannot
+        # collide with a number an older entry still carries.
+        cache.add(key, time.time_ns(), timeout=self._version_ttl())
         version = cache.get(key)
-        if version is None:
-            # A fresh, time-based start: if a version key is ever evicted, its successor cannot
-            # collide with a number an older entry still carries.
-            cache.add(key, time.time_ns(), timeout=self._version_ttl())
-            version = cache.get(key)
         return version if isinstance(version, int) else None
 
-    def _version_key(self, owner_id: UUID) -> str:
+    def _version_key(self, owner_id: UUID | str) -> str:
         return f"{self.namespace}:{FORMAT}:{owner_id}:version"
 
     @staticmethod
     def _version_ttl() -> int:
         # Outlives every entry written under it; an idle owner's key then expires on its own.
-        return max(24 * 60 * 60, 10 * settings.TASK_CACHE_TTL_SECONDS)
+        return max(24 * 60 * 60, 10 * settings.TASK_CACHE_TTL_SECONDS, 10 * settings.TASK_COUNT_CACHE_TTL_SECONDS)
+
+
+# ------------------------------------------------------------------------------
+# Read-ahead: keys a view will read, fetched in authentication's round trip
+# ------------------------------------------------------------------------------
+READ_AHEAD_ATTR = "cache_read_ahead"
+
+
+def request_read_ahead(request: HttpRequest) -> Mapping[str, Any] | None:
+    """The cache values authentication fetched for this request's view (its ``cache_read_ahead`` keys)."""
+    return getattr(request, READ_AHEAD_ATTR, None)
 
 
 # ------------------------------------------------------------------------------

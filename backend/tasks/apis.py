@@ -17,6 +17,7 @@ from backend.common.response_cache import (
     if_match_etags,
     json_response,
     render_json,
+    request_read_ahead,
 )
 from backend.common.schema import ErrorSerializer
 from backend.common.views import ApiView
@@ -24,11 +25,17 @@ from backend.common.views import ApiView
 from .filters import DEFAULT_ORDERING, ORDERING_CHOICES, SEARCH_MAX_LENGTH
 from .models import Task
 from .selectors import (
+    task_detail_cache_keys,
     task_detail_cached,
     task_etag,
     task_get,
     task_list,
+    task_list_cache_keys,
     task_list_cached,
+    task_list_count_cache_keys,
+    task_list_count_cached,
+    task_page_anchors,
+    task_stats_cache_keys,
     task_stats_cached,
 )
 from .serializers import (
@@ -140,6 +147,17 @@ LIST_PARAMETERS = [
 
 
 class TaskListApi(ApiView):
+    def cache_read_ahead(self, request: Request, user_id: str) -> tuple[str, ...]:
+        """Keys of the cached page a GET reads, fetched by authentication in its own round trip."""
+        if request.method != "GET":
+            return ()
+        page_url = request.build_absolute_uri(request.path)
+        filters = request.query_params
+        return (
+            *task_list_cache_keys(owner_id=user_id, filters=filters, page_url=page_url),
+            *task_list_count_cache_keys(owner_id=user_id, filters=filters),
+        )
+
     @extend_schema(
         tags=TAGS,
         summary="List your tasks",
@@ -156,13 +174,28 @@ class TaskListApi(ApiView):
     def get(self, request: Request) -> HttpResponse:
         owner = _owner(request)
 
+        read_ahead = request_read_ahead(request._request)
+
         def render() -> RenderedBody:
-            paginator = StandardPagination()
-            page = paginator.paginate_queryset(task_list(owner=owner, filters=request.query_params), request, self)
+            filters = request.query_params
+            tasks = task_list(owner=owner, filters=filters)
+            paginator = StandardPagination(
+                count=lambda: task_list_count_cached(
+                    owner=owner, filters=filters, queryset=tasks, read_ahead=read_ahead
+                ),
+                anchors=task_page_anchors(owner=owner, filters=filters),
+            )
+            page = paginator.paginate_queryset(tasks, request, self)
             return render_json(paginator.get_paginated_response(TaskOutputSerializer(page, many=True).data).data)
 
         page_url = request.build_absolute_uri(request.path)
-        cached = task_list_cached(owner=owner, filters=request.query_params, page_url=page_url, render=render)
+        cached = task_list_cached(
+            owner=owner,
+            filters=request.query_params,
+            page_url=page_url,
+            render=render,
+            read_ahead=read_ahead,
+        )
         return conditional_json_response(request, cached)
 
     @extend_schema(
@@ -180,6 +213,10 @@ class TaskListApi(ApiView):
 
 
 class TaskDetailApi(ApiView):
+    def cache_read_ahead(self, request: Request, user_id: str) -> tuple[str, ...]:
+        keys = task_detail_cache_keys(owner_id=user_id, task_id=self.kwargs.get("task_id"))
+        return keys if keys is not None and request.method == "GET" else ()
+
     @extend_schema(
         tags=TAGS,
         summary="Get one of your tasks",
@@ -187,7 +224,9 @@ class TaskDetailApi(ApiView):
         responses={200: TaskOutputSerializer, 304: NOT_MODIFIED, 401: UNAUTHORIZED, 404: NOT_FOUND},
     )
     def get(self, request: Request, task_id: str) -> HttpResponse:
-        cached = task_detail_cached(owner=_owner(request), task_id=task_id, render=_render_task)
+        cached = task_detail_cached(
+            owner=_owner(request), task_id=task_id, render=_render_task, read_ahead=request_read_ahead(request._request)
+        )
         return conditional_json_response(request, cached)
 
     @extend_schema(
@@ -233,6 +272,9 @@ class TaskDetailApi(ApiView):
 
 
 class TaskStatsApi(ApiView):
+    def cache_read_ahead(self, request: Request, user_id: str) -> tuple[str, ...]:
+        return task_stats_cache_keys(owner_id=user_id) if request.method == "GET" else ()
+
     @extend_schema(
         tags=TAGS,
         summary="Counts over your tasks",
@@ -241,7 +283,9 @@ class TaskStatsApi(ApiView):
     )
     def get(self, request: Request) -> HttpResponse:
         cached = task_stats_cached(
-            owner=_owner(request), render=lambda stats: render_json(TaskStatsSerializer(stats).data)
+            owner=_owner(request),
+            render=lambda stats: render_json(TaskStatsSerializer(stats).data),
+            read_ahead=request_read_ahead(request._request),
         )
         return conditional_json_response(request, cached)
 

@@ -1,11 +1,12 @@
 """Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -15,7 +16,7 @@ from backend.accounts.models import User
 from backend.common.ids import uuid_or_404
 from backend.common.response_cache import OwnerVersionedCache, RenderedBody, quoted_etag
 
-from .filters import TaskFilter, overdue_q
+from .filters import DEFAULT_ORDERING, TaskFilter, overdue_q
 from .models import Task
 
 STATS_DAYS = 14
@@ -31,6 +32,9 @@ def task_queryset(*, owner: User) -> QuerySet[Task]:
 
 def task_list(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[Task]:
     """``owner``'s tasks filtered and ordered by ``filters`` (see filters.TaskFilter); invalid input raises a 400."""
+    if not any(name in filters for name in TaskFilter.base_filters):
+        # What the FilterSet gives for no filters (the default ordering), without building its form.
+        return task_queryset(owner=owner).order_by(F("created_at").desc(), "-id")
     filterset = TaskFilter(data=filters, queryset=task_queryset(owner=owner))
     if not filterset.is_valid():
         raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
@@ -56,27 +60,136 @@ def task_etag(task: Task) -> str:
     return quoted_etag(f"{task.pk}:{task.version}".encode())
 
 
+def _list_parts(filters: QueryDict, page_url: str) -> list[str]:
+    # The page's absolute URL (its next/previous links are built from it), the query parameters in a
+    # canonical order, and today's date (``overdue`` depends on it).
+    return [page_url, timezone.localdate().isoformat(), json.dumps(sorted(filters.lists()))]
+
+
+def task_list_cache_keys(*, owner_id: str, filters: QueryDict, page_url: str) -> tuple[str, str]:
+    """The keys task_list_cached reads, for authentication to fetch ahead (response_cache.request_read_ahead)."""
+    return TASK_READS.keys(owner_id=owner_id, kind="list", parts=_list_parts(filters, page_url))
+
+
 def task_list_cached(
-    *, owner: User, filters: QueryDict, page_url: str, render: Callable[[], RenderedBody]
+    *,
+    owner: User,
+    filters: QueryDict,
+    page_url: str,
+    render: Callable[[], RenderedBody],
+    read_ahead: Mapping[str, Any] | None = None,
 ) -> RenderedBody:
-    """``render()`` of one list page, cached under ``owner``'s version.
-
-    The key covers the page's absolute URL (its next/previous links are built from it), the query
-    parameters in a canonical order, and today's date (``overdue`` depends on it).
-    """
-    parts = [page_url, timezone.localdate().isoformat(), json.dumps(sorted(filters.lists()))]
-    return TASK_READS.get_or_render(owner_id=owner.pk, kind="list", parts=parts, render=render)
-
-
-def task_detail_cached(*, owner: User, task_id: Any, render: Callable[[Task], RenderedBody]) -> RenderedBody:
-    """``render(task)`` of ``owner``'s task, cached; a malformed id or another user's task is a 404 (not cached)."""
-    pk = uuid_or_404(task_id)
+    """``render()`` of one list page, cached under ``owner``'s version."""
     return TASK_READS.get_or_render(
-        owner_id=owner.pk, kind="detail", parts=[str(pk)], render=lambda: render(task_get(owner=owner, task_id=pk))
+        owner_id=owner.pk, kind="list", parts=_list_parts(filters, page_url), render=render, read_ahead=read_ahead
     )
 
 
-def task_stats_cached(*, owner: User, render: Callable[[dict[str, Any]], RenderedBody]) -> RenderedBody:
+def _count_parts(filters: QueryDict | dict[str, Any]) -> list[str]:
+    params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
+    return [timezone.localdate().isoformat(), json.dumps(params)]  # ``overdue`` depends on the date
+
+
+def task_list_count_cache_keys(*, owner_id: str, filters: QueryDict) -> tuple[str, str]:
+    """The keys task_list_count_cached reads, for authentication to fetch ahead."""
+    return TASK_READS.keys(owner_id=owner_id, kind="count", parts=_count_parts(filters))
+
+
+def task_list_count_cached(
+    *,
+    owner: User,
+    filters: QueryDict | dict[str, Any],
+    queryset: QuerySet[Task],
+    read_ahead: Mapping[str, Any] | None = None,
+) -> int:
+    """``queryset.count()`` (``owner``'s tasks under ``filters``), cached per owner version: every page of the
+    same filters shares it, and a write makes it stale at once."""
+    return TASK_READS.get_or_count(
+        owner_id=owner.pk, parts=_count_parts(filters), count=queryset.count, read_ahead=read_ahead
+    )
+
+
+class TaskPageAnchors:
+    """The first row's (created_at, id) of each deep page of one filter set under the default ordering, kept
+    per owner version (pagination.PageAnchors): such a page is then read by seeking the index to that key."""
+
+    def __init__(self, *, owner: User, filters: QueryDict | dict[str, Any]) -> None:
+        self.owner_id = owner.pk
+        self.parts = _count_parts(filters)
+        self._looked_up: dict[tuple[int, int], tuple[int | None, str]] = {}
+
+    def get(self, number: int, per_page: int) -> tuple[datetime, UUID] | None:
+        parts = [*self.parts, str(per_page), str(number)]
+        version, key, value = TASK_READS.lookup(owner_id=self.owner_id, kind="anchor", parts=parts)
+        self._looked_up[number, per_page] = (version, key)
+        match value:
+            case [str() as created_at, str() as pk]:
+                return datetime.fromisoformat(created_at), UUID(pk)
+        return None
+
+    def put(self, number: int, per_page: int, first_row: Task) -> None:
+        version, key = self._looked_up.get((number, per_page), (None, ""))
+        TASK_READS.store(key, version, (first_row.created_at.isoformat(), str(first_row.pk)))
+
+    def seek(self, queryset: QuerySet[Task], anchor: tuple[datetime, UUID]) -> QuerySet[Task]:
+        created_at, pk = anchor
+        # Rows at or after the anchor in (-created_at, -id) order; created_at <= bounds the index scan.
+        return queryset.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lte=pk), created_at__lte=created_at
+        )
+
+
+def task_page_anchors(*, owner: User, filters: QueryDict | dict[str, Any]) -> TaskPageAnchors | None:
+    """Anchors for deep pages of ``owner``'s list under ``filters``; None unless it is in the default order."""
+    if filters.get("ordering") not in (None, "", DEFAULT_ORDERING):
+        return None
+    return TaskPageAnchors(owner=owner, filters=filters)
+
+
+def _lists(filters: QueryDict | dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    if isinstance(filters, QueryDict):
+        return list(filters.lists())
+    return [(name, value if isinstance(value, list) else [value]) for name, value in filters.items()]
+
+
+def task_detail_cache_keys(*, owner_id: str, task_id: Any) -> tuple[str, str] | None:
+    """The keys task_detail_cached reads (None for a malformed id), for authentication to fetch ahead."""
+    try:
+        pk = uuid_or_404(task_id)
+    except Http404:
+        return None
+    return TASK_READS.keys(owner_id=owner_id, kind="detail", parts=[str(pk)])
+
+
+def task_detail_cached(
+    *,
+    owner: User,
+    task_id: Any,
+    render: Callable[[Task], RenderedBody],
+    read_ahead: Mapping[str, Any] | None = None,
+) -> RenderedBody:
+    """``render(task)`` of ``owner``'s task, cached; a malformed id or another user's task is a 404 (not cached)."""
+    pk = uuid_or_404(task_id)
+    return TASK_READS.get_or_render(
+        owner_id=owner.pk,
+        kind="detail",
+        parts=[str(pk)],
+        render=lambda: render(task_get(owner=owner, task_id=pk)),
+        read_ahead=read_ahead,
+    )
+
+
+def task_stats_cache_keys(*, owner_id: str) -> tuple[str, str]:
+    """The keys task_stats_cached reads, for authentication to fetch ahead."""
+    return TASK_READS.keys(owner_id=owner_id, kind="stats", parts=[timezone.localdate().isoformat()])
+
+
+def task_stats_cached(
+    *,
+    owner: User,
+    render: Callable[[dict[str, Any]], RenderedBody],
+    read_ahead: Mapping[str, Any] | None = None,
+) -> RenderedBody:
     """``render(task_stats(...))`` for today, cached under ``owner``'s version."""
     today = timezone.localdate()
     return TASK_READS.get_or_render(
@@ -84,6 +197,7 @@ def task_stats_cached(*, owner: User, render: Callable[[dict[str, Any]], Rendere
         kind="stats",
         parts=[today.isoformat()],
         render=lambda: render(task_stats(owner=owner, today=today)),
+        read_ahead=read_ahead,
     )
 
 

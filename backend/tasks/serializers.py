@@ -1,8 +1,10 @@
 """Request and response shapes of the task API. Input serializers check types and sizes; services own the rules."""
 
+from datetime import datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -35,6 +37,10 @@ class TaskInputSerializer(serializers.Serializer):
 
 
 class TaskOutputSerializer(serializers.ModelSerializer):
+    """A task as the API shows it. The fields declare the schema; ``to_representation`` produces exactly what
+    they would (tests/backend/tasks/test_serializers.py pins it), written out by hand because the generic
+    field-by-field walk cost more than the rest of an uncached list request."""
+
     id = serializers.UUIDField(read_only=True)  # rendered as the hyphenated string
 
     class Meta:
@@ -51,6 +57,28 @@ class TaskOutputSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Task) -> dict[str, Any]:
+        zone = timezone.get_current_timezone()
+        return {
+            "id": str(instance.id),
+            "title": str(instance.title),
+            "description": str(instance.description),
+            "status": str(instance.status),
+            "priority": str(instance.priority),
+            "due_date": instance.due_date.isoformat() if instance.due_date else None,
+            "completed_at": _iso_datetime(instance.completed_at, zone),
+            "created_at": _iso_datetime(instance.created_at, zone),
+            "updated_at": _iso_datetime(instance.updated_at, zone),
+        }
+
+
+def _iso_datetime(value: datetime | None, zone: tzinfo) -> str | None:
+    """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z)."""
+    if value is None:
+        return None
+    text = (value.astimezone(zone) if timezone.is_aware(value) else value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 @extend_schema_field(OpenApiTypes.UUID)

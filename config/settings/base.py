@@ -190,6 +190,9 @@ REDIS_WARNING_INTERVAL_SECONDS = env.int("REDIS_WARNING_INTERVAL_SECONDS", defau
 # the TTL only bounds memory and the staleness left by a write whose invalidation
 # could not reach Redis. 0 turns the cache off.
 TASK_CACHE_TTL_SECONDS = env.int("TASK_CACHE_TTL_SECONDS", default=60)
+# How many tasks a filtered list holds, per owner version (its COUNT walks every matching row; a deep
+# page of a large list needs it too). Invalidated by the same writes; 0 turns it off.
+TASK_COUNT_CACHE_TTL_SECONDS = env.int("TASK_COUNT_CACHE_TTL_SECONDS", default=300)
 
 # ------------------------------------------------------------------------------
 # Rate limits (backend/common/ratelimit.py): LIMIT/PERIOD, e.g. 5/15m, 100/h, 10/30s.

@@ -311,3 +311,18 @@ def test_ties_break_on_id_in_the_same_direction(auth_client, user, ordering):
 
     assert first == (list(reversed(by_id)) if ordering.startswith("-") else by_id)
     assert paged == first
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{}, {"page": "2", "page_size": "5", "unknown": "x"}])
+def test_without_filter_parameters_the_list_is_the_filtersets_default_query(user, params):
+    from backend.tasks.filters import TaskFilter
+    from backend.tasks.selectors import task_list, task_queryset
+
+    TaskFactory.create_batch(3, owner=user)
+    expected = TaskFilter(data=params, queryset=task_queryset(owner=user)).qs
+
+    fast = task_list(owner=user, filters=params)
+
+    assert str(fast.query) == str(expected.query)
+    assert list(fast) == list(expected)

@@ -1,0 +1,147 @@
+"""Authentication from the cache: no query on a hit, and deactivation or deletion still refused at once.
+
+Against the real cache (Redis on the PostgreSQL leg) and database, with on_commit hooks really running.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backend.accounts.models import User
+from backend.accounts.selectors import Access, access_check
+from backend.accounts.session_cache import USER_ACTIVE, USER_INACTIVE, user_cache_fill, user_cache_get
+from tests.conftest import signed_in_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_user_deactivated_after_being_cached_as_active_is_refused_on_the_next_request(user):
+    client, _ = signed_in_client(user)
+    assert client.get("/api/auth/me/").status_code == 200
+    assert user_cache_get(str(user.pk)) == USER_ACTIVE
+
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    response = client.get("/api/auth/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+
+
+def test_a_deleted_user_is_refused_even_while_their_session_is_cached_as_live(user):
+    client, issued = signed_in_client(user)
+    assert client.get("/api/tasks/").status_code == 200
+
+    User.objects.filter(pk=user.pk).delete()
+
+    assert client.get("/api/tasks/").status_code == 401
+    assert access_check(session_id=str(issued.session.pk), user_id=str(user.pk)) is not Access.LIVE
+
+
+def test_a_reactivated_user_is_let_in_again(user):
+    client, _ = signed_in_client(user)
+    user.is_active = False
+    user.save()
+    assert client.get("/api/auth/me/").status_code == 401
+
+    user.is_active = True
+    user.save()
+
+    assert client.get("/api/auth/me/").status_code == 200
+
+
+def test_a_slow_reader_cannot_cache_a_user_as_active_after_a_deactivation(user):
+    # 1. A reader misses the cache and reads the database: active. 2. The user is deactivated (after commit,
+    # the state is written). 3. The slow reader now fills the cache with what it read.
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_cache_fill(str(user.pk), active=True)
+
+    assert user_cache_get(str(user.pk)) == USER_INACTIVE
+
+
+def test_a_save_that_cannot_change_is_active_leaves_the_cached_state_alone(user):
+    user_cache_fill(str(user.pk), active=True)
+    user.last_login = None
+    user.save(update_fields=["last_login"])
+    assert user_cache_get(str(user.pk)) == USER_ACTIVE
+
+
+def test_a_request_whose_session_and_user_are_cached_runs_no_sql(user):
+    client, _ = signed_in_client(user)
+    assert client.get("/api/tasks/").status_code == 200  # fills the session, user and list entries
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/tasks/")
+
+    assert response.status_code == 200
+    assert [q["sql"] for q in queries.captured_queries] == []
+
+
+def test_the_profile_of_a_token_user_loads_every_field_in_one_query(user):
+    client, _ = signed_in_client(user)
+    client.get("/api/tasks/")  # the session and user entries are cached now
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/auth/me/")
+
+    assert response.status_code == 200
+    assert response.json()["email"] == user.email
+    assert len([q for q in queries.captured_queries if "accounts_user" in q["sql"]]) == 1
+
+
+@pytest.mark.parametrize("path", ["/api/tasks/", "/api/tasks/stats/", "detail"])
+def test_a_cached_read_costs_one_cache_round_trip_in_all(user, monkeypatch, path):
+    from django.core.cache import cache
+
+    from tests.factories import TaskFactory
+
+    task = TaskFactory(owner=user)
+    path = f"/api/tasks/{task.pk}/" if path == "detail" else path
+    client, _ = signed_in_client(user)
+    first = client.get(path)  # fills the session, user and page entries
+    calls: list[str] = []
+    depth = [0]  # the local-memory cache's get_many calls its own get: count only the outermost calls
+
+    def counting(name, real):
+        def call(*args, **kwargs):
+            if depth[0] == 0:
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "add", "set", "incr"):
+        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+
+    second = client.get(path)
+
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert calls == ["get_many"], calls
+
+
+def test_a_token_verified_before_is_still_refused_once_it_expires(user):
+    import time
+    from datetime import timedelta
+
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from backend.accounts.services import session_start
+
+    token = AccessToken(session_start(user=user).tokens.access)  # type: ignore[arg-type]
+    token.set_exp(lifetime=timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/tasks/").status_code == 200  # verified, and remembered by this process
+
+    time.sleep(2.1)
+    response = client.get("/api/tasks/")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"

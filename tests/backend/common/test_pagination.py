@@ -1,0 +1,60 @@
+"""Deep pages come from a deferred join: the same tasks in the same order as a plain OFFSET."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from backend.common import pagination
+from tests.backend.tasks.helpers import LIST_URL, ids, make_task
+from tests.conftest import signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "query", ["", "&ordering=priority", "&ordering=-title", "&ordering=due_date", "&ordering=-updated_at"]
+)
+def test_a_deep_page_holds_the_same_tasks_as_a_plain_offset(user, monkeypatch, query):
+    # Given tasks with ties on every ordering field, so only the id tie-break orders them
+    now = timezone.now()
+    for n in range(9):
+        make_task(owner=user, created_at=now - timedelta(seconds=n % 3), title=f"t{n % 2}", priority="low")
+    client, _ = signed_in_client(user)
+    plain = [ids(client.get(f"{LIST_URL}?page_size=2&page={page}{query}")) for page in (1, 2, 3, 4, 5)]
+
+    # When every page past the first is fetched with the deferred join (its threshold lowered)
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_MIN_OFFSET", 2)
+    client.get(f"{LIST_URL}?page_size=3")  # a different URL: nothing below comes from the cache
+    deferred = [ids(client.get(f"{LIST_URL}?page_size=2&page={page}{query}&x=1")) for page in (1, 2, 3, 4, 5)]
+
+    # And fetched once more, from the anchors the deferred joins remembered (default order only), with no OFFSET
+    with CaptureQueriesContext(connection) as queries:
+        anchored = [ids(client.get(f"{LIST_URL}?page_size=2&page={page}{query}&x=2")) for page in (1, 2, 3, 4, 5)]
+
+    # Then the pages are the same
+    assert deferred == plain
+    assert anchored == plain
+    offsets = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+    assert (offsets == []) == (query == "")
+    assert sorted(i for page in deferred for i in page) == sorted(i for page in plain for i in page)
+    assert sum(len(page) for page in plain) == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anchor_remembered_before_a_write_is_not_used_after_it(user, monkeypatch, settings):
+    from backend.tasks.services import task_create
+
+    settings.TASK_CACHE_TTL_SECONDS = 0  # bodies off: every page is read from the database
+    for n in range(6):
+        make_task(owner=user, created_at=timezone.now() - timedelta(minutes=n))
+    client, _ = signed_in_client(user)
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_MIN_OFFSET", 2)
+    before = ids(client.get(f"{LIST_URL}?page_size=2&page=2"))  # remembers page 2's first row
+
+    task_create(owner=user, title="newest")  # shifts every page by one
+
+    after = ids(client.get(f"{LIST_URL}?page_size=2&page=2"))
+    assert after[1] == before[0]  # the old first row moved down one place: not read from its stale anchor
