@@ -90,7 +90,7 @@ class SessionJWTAuthentication(JWTAuthentication):
         """The cache keys this request's view will read (its ``cache_read_ahead(request, user_id)``), if any:
         fetched with the session's, so a cached read costs no second round trip."""
         request = self._request
-        view = (request.parser_context or {}).get("view") if request is not None else None
+        view = (getattr(request, "parser_context", None) or {}).get("view")
         read_ahead = getattr(view, "cache_read_ahead", None)
         keys = read_ahead(request, user_id) if read_ahead is not None else None
         return dict.fromkeys(keys) if keys else None
