@@ -93,7 +93,9 @@ def servers(pg_replication: ReplicatedPostgres, tmp_path_factory) -> Iterator[Se
             "DATABASE_REPLICA_URLS": pg_replication.replica.url,
             "REDIS_URL": redis_server.url,
             "CACHE_KEY_PREFIX": CACHE_PREFIX,
+            # Every read reaches a database (bodies, and the list counts and deep-page anchors cached apart).
             "TASK_CACHE_TTL_SECONDS": "0",
+            "TASK_COUNT_CACHE_TTL_SECONDS": "0",
             "WEB_CONCURRENCY": "1",
             "GUNICORN_THREADS": "2",
         }
