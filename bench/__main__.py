@@ -1,7 +1,8 @@
 """``python -m bench``: seed, serve with the production gunicorn config, load with wrk, report.
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL: ``make bench`` runs this under
-scripts/with-services.sh, which starts throwaway servers when they are unset.
+scripts/with-services.sh, which starts throwaway servers when they are unset. The bench writes only to its
+own database ``<name>_bench`` on that server (bench/database.py), and to REDIS_URL under a fresh key prefix.
 """
 
 import argparse
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .database import bench_database_ensure
 from .report import chart, missing, summarize, table, write_results
 from .scenarios import NAMES, Scenario, scenarios
 from .server import Gunicorn
@@ -68,6 +70,7 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
             raise SystemExit(f"bench: {name} is unset; run `make bench` (it starts throwaway servers) or set it")
     return {
         **os.environ,
+        "DATABASE_URL": bench_database_ensure(os.environ["DATABASE_URL"]),  # never the database named itself
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(50),

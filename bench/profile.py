@@ -2,7 +2,8 @@
 
 In-process, on the bench settings with the real PostgreSQL and Redis (run it under
 scripts/with-services.sh, like ``make bench``); no socket, so the profile shows only the
-app's own work. Prints the call tree and writes var/bench/profile-<name>.html.
+app's own work. Like ``make bench`` it writes only to ``<name>_bench`` (bench/database.py).
+Prints the call tree and writes var/bench/profile-<name>.html.
 
     PYTHON=.venv/bin/python scripts/with-services.sh .venv/bin/python -m bench.profile /api/tasks/
 """
@@ -66,6 +67,11 @@ def main() -> None:
         "TASK_CACHE_TTL_SECONDS": "0" if args.cold else os.environ.get("TASK_CACHE_TTL_SECONDS", "60"),
     }.items():
         os.environ.setdefault(name, value)
+    from bench.database import bench_database_ensure
+
+    if not os.environ.get("DATABASE_URL"):
+        raise SystemExit("bench.profile: DATABASE_URL is unset; run it under scripts/with-services.sh (see above)")
+    os.environ["DATABASE_URL"] = bench_database_ensure(os.environ["DATABASE_URL"])  # never the database named
     # The app logs a line per request to stdout: drop them (at the fd, which the handler holds); the profile
     # goes to stderr.
     devnull = os.open(os.devnull, os.O_WRONLY)

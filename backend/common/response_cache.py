@@ -152,7 +152,7 @@ class OwnerVersionedCache:
         if isinstance(cached, int):
             return cached
         fresh = count()
-        self.store(key, version, fresh)
+        self.store(key, version, fresh, owner_id=owner_id)
         return fresh
 
     def lookup(
@@ -183,9 +183,12 @@ class OwnerVersionedCache:
         cache_lookup.send(sender=None, namespace=f"{self.namespace}.{kind}", hit=hit is not None)
         return version, key, hit
 
-    def store(self, key: str, version: int | None, value: Any) -> None:
-        """Keep ``value`` (builtins only) as of ``version``, the one lookup() returned before the database read."""
-        if version is not None:
+    def store(self, key: str, version: int | None, value: Any, *, owner_id: UUID | str) -> None:
+        """Keep ``value`` (builtins only) as of ``version``, the one lookup() returned before the database read.
+
+        Not when this request read from a replica while the owner wrote (replica_read_is_cacheable, as for
+        bodies): a count or anchor from a lagging replica would otherwise outlive the write that retired it."""
+        if version is not None and replica_read_is_cacheable(owner_id):
             cache.set(key, (version, value), timeout=settings.TASK_COUNT_CACHE_TTL_SECONDS)
 
     def invalidate(self, owner_id: UUID) -> None:

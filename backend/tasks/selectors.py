@@ -129,7 +129,7 @@ class TaskPageAnchors:
 
     def put(self, number: int, per_page: int, first_row: Task) -> None:
         version, key = self._looked_up.get((number, per_page), (None, ""))
-        TASK_READS.store(key, version, (first_row.created_at.isoformat(), str(first_row.pk)))
+        TASK_READS.store(key, version, (first_row.created_at.isoformat(), str(first_row.pk)), owner_id=self.owner_id)
 
     def seek(self, queryset: QuerySet[Task], anchor: tuple[datetime, UUID]) -> QuerySet[Task]:
         created_at, pk = anchor

@@ -401,3 +401,46 @@ def test_a_replica_read_racing_the_owners_write_is_served_but_not_cached(replica
     during_request(lambda _: get_or_render(), method="GET", path="/api/auth/me/")
     during_request(lambda _: get_or_render(), method="GET", path="/api/auth/me/")
     assert len(renders) == 3
+
+
+def test_a_count_read_from_a_replica_racing_the_owners_write_is_not_cached(replicas_on, router, user):
+    # Given a request that read a (possibly lagging) replica after the owner's write marked them
+    from backend.common.response_cache import OwnerVersionedCache
+
+    reads, counts = OwnerVersionedCache("replica-count-test"), []
+
+    def get_or_count() -> int:
+        def count() -> int:
+            counts.append(1)
+            return 41 + len(counts)
+
+        return reads.get_or_count(owner_id=user.pk, parts=["filters"], count=count)
+
+    replica_note_write(user.pk)
+    # When it counts twice from a replica
+    first = _read_from_replica_then(router, get_or_count)
+    second = _read_from_replica_then(router, get_or_count)
+    # Then each count ran, none was kept; a request on the primary keeps its count as usual
+    assert (first, second, len(counts)) == (42, 43, 2)
+    on_primary = during_request(lambda _: get_or_count(), method="GET", path="/api/auth/me/")
+    assert during_request(lambda _: get_or_count(), method="GET", path="/api/auth/me/") == on_primary == 44
+
+
+def test_a_deep_page_anchor_read_from_a_replica_racing_the_owners_write_is_not_kept(replicas_on, router, user):
+    from backend.tasks.selectors import task_page_anchors
+    from tests.factories import TaskFactory
+
+    task = TaskFactory(owner=user)
+    replica_note_write(user.pk)
+
+    def remember() -> None:
+        anchors = task_page_anchors(owner=user, filters={})
+        assert anchors is not None
+        assert anchors.get(60, 20) is None
+        anchors.put(60, 20, task)
+
+    _read_from_replica_then(router, remember)
+
+    anchors = task_page_anchors(owner=user, filters={})
+    assert anchors is not None
+    assert anchors.get(60, 20) is None

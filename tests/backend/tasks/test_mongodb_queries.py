@@ -130,3 +130,34 @@ def test_task_update_is_one_owner_scoped_compare_and_set_of_the_changed_fields()
     assert criteria == {"$and": [{"owner_id": owner.pk.hex}, {"id": task.pk.hex}, {"version": 7}]}
     assert sorted(update[0]["$set"]) == ["title", "updated_at", "version"]
     assert update[0]["$set"]["version"] == {"$literal": 8}
+
+
+def test_a_deep_page_seeks_from_its_anchor_in_one_owner_scoped_pipeline():
+    # The remembered-anchor path of pagination.DeferredJoinPaginator (selectors.TaskPageAnchors.seek)
+    from datetime import UTC, datetime
+
+    from backend.tasks.selectors import task_page_anchors
+
+    owner = _owner()
+    anchors = task_page_anchors(owner=owner, filters=QueryDict("status=todo"))
+    assert anchors is not None
+    anchor = (datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC), uuid.uuid4())
+
+    pipeline = _pipeline(anchors.seek(task_list(owner=owner, filters=QueryDict("status=todo")), anchor)[:20])
+
+    assert _owner_match(owner) in [pipeline[0]["$match"], *pipeline[0]["$match"].get("$and", [])]
+    assert anchor[1].hex in repr(pipeline)
+    assert {"$limit": 20} in pipeline
+
+
+def test_a_deep_page_without_an_anchor_reads_ids_by_offset_then_rows_by_id():
+    owner = _owner()
+    tasks = task_list(owner=owner, filters={})
+
+    ids = _pipeline(tasks.values_list("pk", flat=True)[1000:1020])
+    rows = _pipeline(tasks.filter(pk__in=[uuid.uuid4()]).order_by())
+
+    assert {"$skip": 1000} in ids
+    assert {"$limit": 20} in ids
+    assert ids[0] == {"$match": _owner_match(owner)}
+    assert "$in" in repr(rows)
