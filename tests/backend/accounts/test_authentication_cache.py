@@ -11,6 +11,7 @@ from backend.accounts.models import User
 from backend.accounts.selectors import Access, access_check
 from backend.accounts.session_cache import USER_ACTIVE, USER_INACTIVE, user_cache_fill, user_cache_get
 from tests.conftest import signed_in_client
+from tests.support.cache_calls import record_cache_calls
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,7 +93,6 @@ def test_the_profile_of_a_token_user_loads_every_field_in_one_query(user):
 
 @pytest.mark.parametrize("path", ["/api/tasks/", "/api/tasks/stats/", "detail"])
 def test_a_cached_read_costs_one_cache_round_trip_in_all(user, monkeypatch, path):
-    from django.core.cache import cache
 
     from tests.factories import TaskFactory
 
@@ -100,23 +100,7 @@ def test_a_cached_read_costs_one_cache_round_trip_in_all(user, monkeypatch, path
     path = f"/api/tasks/{task.pk}/" if path == "detail" else path
     client, _ = signed_in_client(user)
     first = client.get(path)  # fills the session, user and page entries
-    calls: list[str] = []
-    depth = [0]  # the local-memory cache's get_many calls its own get: count only the outermost calls
-
-    def counting(name, real):
-        def call(*args, **kwargs):
-            if depth[0] == 0:
-                calls.append(name)
-            depth[0] += 1
-            try:
-                return real(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return call
-
-    for name in ("get", "get_many", "add", "set", "incr"):
-        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+    calls = record_cache_calls(monkeypatch, ("get", "get_many", "add", "set", "incr"))
 
     second = client.get(path)
 

@@ -8,6 +8,7 @@ from backend.tasks.services import task_create
 from tests.backend.tasks.helpers import LIST_URL
 from tests.conftest import signed_in_client
 from tests.factories import TaskFactory
+from tests.support.cache_calls import record_cache_calls
 
 
 def _counts(queries: CaptureQueriesContext) -> list[str]:
@@ -62,29 +63,12 @@ def test_a_write_makes_the_next_count_fresh_even_with_bodies_uncached(user, sett
 
 @pytest.mark.django_db
 def test_an_uncached_page_reads_its_cached_count_in_authentications_round_trip(user, settings, monkeypatch):
-    from django.core.cache import cache
 
     settings.TASK_CACHE_TTL_SECONDS = 0  # bodies off, counts on
     TaskFactory.create_batch(3, owner=user)
     client, _ = signed_in_client(user)
     first = client.get(LIST_URL)  # fills the session, user and count entries
-    calls: list[str] = []
-    depth = [0]  # the local-memory cache's get_many calls its own get: count only the outermost calls
-
-    def counting(name, real):
-        def call(*args, **kwargs):
-            if depth[0] == 0:
-                calls.append(name)
-            depth[0] += 1
-            try:
-                return real(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return call
-
-    for name in ("get", "get_many", "add", "set"):
-        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+    calls = record_cache_calls(monkeypatch, ("get", "get_many", "add", "set"))
 
     with CaptureQueriesContext(connection) as queries:
         second = client.get(LIST_URL)
