@@ -4,16 +4,11 @@ These run in the ordinary legs with no replica server: they check where the rout
 query. tests/replicas/ sends real queries to a real streaming replica.
 """
 
-import copy
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from django.db import connections, transaction
-from django.http import HttpRequest, HttpResponse
-from django.test import RequestFactory
 from django.urls import reverse
 
 from backend.accounts.authentication import SessionJWTAuthentication
@@ -21,85 +16,14 @@ from backend.accounts.models import User
 from backend.common.db_router import (
     PRIMARY_PATH_PREFIXES,
     ReplicaRouter,
-    ReplicaRoutingMiddleware,
     replica_note_write,
     replica_pin_if_recent_writer,
-    replica_reset_down,
     routing_current,
 )
 from backend.tasks.models import Task
-from tests.support.net import free_port
+from tests.backend.common.db_router.conftest import DOWN, REPLICA_DB, REPLICAS, during_request
 
-REPLICAS = ["replica_0", "replica_1"]
-
-
-DOWN = "replica_down"  # a replica whose server is down
-# Every test may open connections to the replica aliases; transaction=True: no test-wide transaction on the
-# primary, so reads may be routed to a replica.
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", *REPLICAS, DOWN])
-
-
-def _unreachable() -> dict[str, Any]:
-    """Settings of a database server that is down: a closed port, or an SQLite file that cannot be opened."""
-    if connections["default"].vendor == "sqlite":
-        return {"NAME": "/nonexistent-directory/replica.sqlite3"}
-    return {"HOST": "127.0.0.1", "PORT": free_port(), "OPTIONS": {"connect_timeout": 5}}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def replica_aliases(django_db_setup) -> Iterator[None]:
-    """REPLICAS as real database aliases: second connections to the test database (a replica serves the primary's
-    rows; TEST MIRROR as config/replicas.py sets it), and DOWN, a server that refuses connections.
-
-    After django_db_setup, which would otherwise point DOWN's test settings at the test database."""
-    for alias, changes in [*((alias, {}) for alias in REPLICAS), (DOWN, _unreachable())]:
-        entry = copy.deepcopy(connections.settings["default"])
-        entry.get("OPTIONS", {}).pop("pool", None)  # a plain connection: nothing to close but itself
-        entry["TEST"] = {**entry.get("TEST", {}), "MIRROR": "default"}
-        entry.update(changes)
-        connections.settings[alias] = entry
-    yield
-    for alias in [*REPLICAS, DOWN]:
-        connections[alias].close()
-        del connections[alias]
-        del connections.settings[alias]
-
-
-@pytest.fixture(autouse=True)
-def _no_replica_is_down() -> Iterator[None]:
-    replica_reset_down()
-    yield
-    replica_reset_down()
-
-
-@pytest.fixture
-def router() -> ReplicaRouter:
-    return ReplicaRouter(replicas=REPLICAS)
-
-
-@pytest.fixture
-def replicas_on(settings):
-    """Settings as with DATABASE_REPLICA_URLS set (the markers are a no-op without replicas)."""
-    settings.DATABASE_REPLICA_ALIASES = REPLICAS
-    settings.DATABASE_REPLICA_PIN_SECONDS = 5
-    return settings
-
-
-def during_request(
-    body: Callable[[HttpRequest], Any], *, method: str = "GET", path: str = "/api/tasks/", user: User | None = None
-) -> Any:
-    """Run ``body(request)`` as the view of a request passing through ReplicaRoutingMiddleware."""
-    request = RequestFactory().generic(method, path)
-    if user is not None:
-        request.user = user  # as DRF sets it once the token is authenticated
-    result: list[Any] = []
-
-    def view(request: HttpRequest) -> HttpResponse:
-        result.append(body(request))
-        return HttpResponse()
-
-    ReplicaRoutingMiddleware(view)(request)
-    return result[0]
+pytestmark = REPLICA_DB
 
 
 # ------------------------------------------------------------------------------
@@ -351,96 +275,3 @@ def test_authentication_pins_a_recent_writer_before_reading_their_user_row(setti
     assert first[0][1] in REPLICAS
     replica_note_write(user.pk)
     assert during_request(authenticate) == [("User", "default")]
-
-
-# ------------------------------------------------------------------------------
-# The task cache must not keep a body built from a lagging replica
-# ------------------------------------------------------------------------------
-@pytest.fixture
-def counted_cache(transactional_db, user):
-    """get_or_render of one cache entry of ``user``'s, and the number of renders so far.
-
-    transactional_db: outside a test-wide transaction, so that reads may be routed to a replica."""
-    from backend.common.response_cache import OwnerVersionedCache, render_json
-
-    reads, renders = OwnerVersionedCache("replica-test"), []
-
-    def render():
-        renders.append(1)
-        return render_json({"render": len(renders)})
-
-    def get_or_render() -> bytes:
-        return reads.get_or_render(owner_id=user.pk, kind="list", parts=["page-1"], render=render).body
-
-    return get_or_render, renders
-
-
-def _read_from_replica_then(router, action):
-    def view(_):
-        assert router.db_for_read(Task) in REPLICAS
-        return action()
-
-    return during_request(view)
-
-
-def test_a_replica_read_is_cached_while_the_owner_has_not_written(replicas_on, router, counted_cache):
-    get_or_render, renders = counted_cache
-    _read_from_replica_then(router, get_or_render)
-    _read_from_replica_then(router, get_or_render)
-    assert len(renders) == 1
-
-
-def test_a_replica_read_racing_the_owners_write_is_served_but_not_cached(replicas_on, router, user, counted_cache):
-    # The request took its routing decision before the write's marker existed, then read from a replica.
-    get_or_render, renders = counted_cache
-    replica_note_write(user.pk)
-    _read_from_replica_then(router, get_or_render)
-    _read_from_replica_then(router, get_or_render)
-    assert len(renders) == 2
-    # A request on the primary caches as usual.
-    during_request(lambda _: get_or_render(), method="GET", path="/api/auth/me/")
-    during_request(lambda _: get_or_render(), method="GET", path="/api/auth/me/")
-    assert len(renders) == 3
-
-
-def test_a_count_read_from_a_replica_racing_the_owners_write_is_not_cached(replicas_on, router, user):
-    # Given a request that read a (possibly lagging) replica after the owner's write marked them
-    from backend.common.response_cache import OwnerVersionedCache
-
-    reads, counts = OwnerVersionedCache("replica-count-test"), []
-
-    def get_or_count() -> int:
-        def count() -> int:
-            counts.append(1)
-            return 41 + len(counts)
-
-        return reads.get_or_count(owner_id=user.pk, parts=["filters"], count=count)
-
-    replica_note_write(user.pk)
-    # When it counts twice from a replica
-    first = _read_from_replica_then(router, get_or_count)
-    second = _read_from_replica_then(router, get_or_count)
-    # Then each count ran, none was kept; a request on the primary keeps its count as usual
-    assert (first, second, len(counts)) == (42, 43, 2)
-    on_primary = during_request(lambda _: get_or_count(), method="GET", path="/api/auth/me/")
-    assert during_request(lambda _: get_or_count(), method="GET", path="/api/auth/me/") == on_primary == 44
-
-
-def test_a_deep_page_anchor_read_from_a_replica_racing_the_owners_write_is_not_kept(replicas_on, router, user):
-    from backend.tasks.selectors import task_page_anchors
-    from tests.factories import TaskFactory
-
-    task = TaskFactory(owner=user)
-    replica_note_write(user.pk)
-
-    def remember() -> None:
-        anchors = task_page_anchors(owner=user, filters={})
-        assert anchors is not None
-        assert anchors.get(60, 20) is None
-        anchors.put(60, 20, task)
-
-    _read_from_replica_then(router, remember)
-
-    anchors = task_page_anchors(owner=user, filters={})
-    assert anchors is not None
-    assert anchors.get(60, 20) is None
