@@ -1,30 +1,14 @@
 """config/mongodb.py and the DATABASE_URL switch in config/settings/base.py."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.mongodb import is_mongodb_url, mongodb_database, mongodb_installed_apps
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.settings_process import settings_process
 
 
 def _settings_in_subprocess(module: str, code: str, **env_overrides: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(env_overrides)
-    result = subprocess.run(
-        [sys.executable, "-c", f"import {module} as s; {code}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = settings_process(module, code, unset={"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}, **env_overrides)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 

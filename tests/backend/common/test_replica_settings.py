@@ -1,16 +1,13 @@
 """DATABASE_REPLICA_URLS: config/replicas.py and the settings it switches on (docs/scaling.md, "Read replicas")."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.replicas import replica_cache_check, replica_databases
+from tests.support.settings_process import settings_process
 
-ROOT = Path(__file__).resolve().parents[3]
 POSTGRES_DEFAULT = {
     "ENGINE": "django.db.backends.postgresql",
     "NAME": "app",
@@ -23,17 +20,7 @@ SETTINGS_ENV = {"DATABASE_URL", "DATABASE_REPLICA_URLS", "DJANGO_SETTINGS_MODULE
 
 
 def _settings(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
-    env.update(env_overrides)
-    return subprocess.run(
-        [sys.executable, "-c", f"import config.settings.test as s; {code}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    return settings_process("config.settings.test", code, unset=SETTINGS_ENV, **env_overrides)
 
 
 def test_a_mongodb_primary_refuses_replica_urls_and_points_to_read_preference():
