@@ -15,7 +15,6 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
 from backend.common.db_router import replica_pin_if_recent_writer
-from backend.common.response_cache import READ_AHEAD_ATTR
 
 from .models import User
 from .selectors import Access, access_check
@@ -73,10 +72,12 @@ class SessionJWTAuthentication(JWTAuthentication):
             raise InvalidToken("Token is not bound to a session and a user.")
         # Read replicas: the user is known now, before any read of their rows (get_user comes next).
         replica_pin_if_recent_writer(user_id)
-        read_ahead = self._read_ahead_keys(user_id)
+        request, view = self._request, self._view()
+        keys = view.read_ahead_keys(request, owner_id=user_id) if view is not None and request is not None else None
+        read_ahead = dict.fromkeys(keys) if keys else None
         access = access_check(session_id=session_id, user_id=user_id, read_ahead=read_ahead)
-        if read_ahead and self._request is not None:
-            setattr(self._request._request, READ_AHEAD_ATTR, read_ahead)
+        if view is not None:
+            view.read_ahead = read_ahead  # filled in by access_check
         if access is Access.SESSION_ENDED:
             raise AuthenticationFailed(
                 "This session has been signed out or has expired. Sign in again.",
@@ -86,14 +87,12 @@ class SessionJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed("User is inactive", code="user_inactive")
         return token
 
-    def _read_ahead_keys(self, user_id: str) -> dict[str, Any] | None:
-        """The cache keys this request's view will read (its ``cache_read_ahead(request, user_id)``), if any:
-        fetched with the session's, so a cached read costs no second round trip."""
-        request = self._request
-        view = (getattr(request, "parser_context", None) or {}).get("view")
-        read_ahead = getattr(view, "cache_read_ahead", None)
-        keys = read_ahead(request, user_id) if read_ahead is not None else None
-        return dict.fromkeys(keys) if keys else None
+    def _view(self) -> Any:
+        """This request's view when it declares cached reads (common.views.ApiView.cached_reads): their keys
+        are fetched with the session's, so a cached read costs no second round trip. (Duck-typed: DRF imports
+        this module while it defines APIView, so it cannot import the ApiView subclass.)"""
+        view = (getattr(self._request, "parser_context", None) or {}).get("view")
+        return view if getattr(view, "cached_reads", None) else None
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         try:

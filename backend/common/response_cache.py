@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
+from rest_framework.request import Request
 from rest_framework.utils import encoders
 
 from .db_router import replica_read_is_cacheable
@@ -88,7 +89,7 @@ class OwnerVersionedCache:
     ) -> RenderedBody:
         """The cached body for ``parts`` under the owner's current version, else ``render()`` stored for the TTL.
 
-        ``read_ahead``: values of keys already fetched this request (request_read_ahead); used when it holds both.
+        ``read_ahead``: values of keys already fetched this request (ApiView.read_ahead); used when it holds both.
         """
         ttl = settings.TASK_CACHE_TTL_SECONDS
         if ttl <= 0:  # caching off
@@ -139,6 +140,7 @@ class OwnerVersionedCache:
         self,
         *,
         owner_id: UUID,
+        kind: str,
         parts: Iterable[str],
         count: Callable[[], int],
         read_ahead: Mapping[str, Any] | None = None,
@@ -148,7 +150,7 @@ class OwnerVersionedCache:
         Independent of the bodies' TTL: a page rendered again after its body expired (or on a server with
         bodies off) still skips the COUNT while the owner's tasks are unchanged.
         """
-        version, key, cached = self.lookup(owner_id=owner_id, kind="count", parts=parts, read_ahead=read_ahead)
+        version, key, cached = self.lookup(owner_id=owner_id, kind=kind, parts=parts, read_ahead=read_ahead)
         if isinstance(cached, int):
             return cached
         fresh = count()
@@ -221,14 +223,59 @@ class OwnerVersionedCache:
 
 
 # ------------------------------------------------------------------------------
-# Read-ahead: keys a view will read, fetched in authentication's round trip
+# CachedRead: one declared cached read, and the keys a view reads ahead
 # ------------------------------------------------------------------------------
-READ_AHEAD_ATTR = "cache_read_ahead"
+@dataclass(frozen=True)
+class CachedRead:
+    """One cached read of an owner's data: where it is kept and how its key comes from the request.
 
+    Selectors declare them (e.g. ``TASK_LIST_PAGE``); a view lists the ones it serves in ``cached_reads``
+    (common.views.ApiView), so authentication fetches their keys in its own cache round trip, and the view
+    asks the read for its value with ``get_or_render`` / ``get_or_count``. ``key_parts`` returns None when
+    this request's read must not be cached (e.g. a malformed id): the value is then computed every time.
+    """
 
-def request_read_ahead(request: HttpRequest) -> Mapping[str, Any] | None:
-    """The cache values authentication fetched for this request's view (its ``cache_read_ahead`` keys)."""
-    return getattr(request, READ_AHEAD_ATTR, None)
+    cache: OwnerVersionedCache
+    kind: str
+    key_parts: Callable[[Request], list[str] | None]
+
+    def keys(self, request: Request, *, owner_id: UUID | str) -> tuple[str, str] | None:
+        """The owner's version key and this read's entry key, or None when this request is not cacheable."""
+        parts = self.key_parts(request)
+        return None if parts is None else self.cache.keys(owner_id=owner_id, kind=self.kind, parts=parts)
+
+    def get_or_render(
+        self,
+        request: Request,
+        *,
+        owner_id: UUID,
+        render: Callable[[], RenderedBody],
+        read_ahead: Mapping[str, Any] | None = None,
+    ) -> RenderedBody:
+        """The cached body under the owner's current version, else ``render()`` (stored for TASK_CACHE_TTL_SECONDS)."""
+        parts = self.key_parts(request)
+        if parts is None:
+            return render()
+        return self.cache.get_or_render(
+            owner_id=owner_id, kind=self.kind, parts=parts, render=render, read_ahead=read_ahead
+        )
+
+    def get_or_count(
+        self,
+        request: Request,
+        *,
+        owner_id: UUID,
+        count: Callable[[], int],
+        read_ahead: Mapping[str, Any] | None = None,
+    ) -> int:
+        """The cached count under the owner's current version, else ``count()`` (kept for
+        TASK_COUNT_CACHE_TTL_SECONDS, independently of the bodies' TTL)."""
+        parts = self.key_parts(request)
+        if parts is None:
+            return count()
+        return self.cache.get_or_count(
+            owner_id=owner_id, kind=self.kind, parts=parts, count=count, read_ahead=read_ahead
+        )
 
 
 # ------------------------------------------------------------------------------

@@ -1,20 +1,20 @@
 """Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
 
 import json
-from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, QueryDict
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
 from backend.accounts.models import User
 from backend.common.ids import uuid_or_404
-from backend.common.response_cache import OwnerVersionedCache, RenderedBody, quoted_etag
+from backend.common.response_cache import CachedRead, OwnerVersionedCache, quoted_etag
 
 from .filters import DEFAULT_ORDERING, TaskFilter, overdue_q
 from .models import Task
@@ -60,29 +60,14 @@ def task_etag(task: Task) -> str:
     return quoted_etag(f"{task.pk}:{task.version}".encode())
 
 
-def _list_parts(filters: QueryDict, page_url: str) -> list[str]:
+# ------------------------------------------------------------------------------
+# Cached reads (common.response_cache.CachedRead): the key of each comes from the request
+# ------------------------------------------------------------------------------
+def _list_parts(request: Request) -> list[str]:
     # The page's absolute URL (its next/previous links are built from it), the query parameters in a
     # canonical order, and today's date (``overdue`` depends on it).
-    return [page_url, timezone.localdate().isoformat(), json.dumps(sorted(filters.lists()))]
-
-
-def task_list_cache_keys(*, owner_id: str, filters: QueryDict, page_url: str) -> tuple[str, str]:
-    """The keys task_list_cached reads, for authentication to fetch ahead (response_cache.request_read_ahead)."""
-    return TASK_READS.keys(owner_id=owner_id, kind="list", parts=_list_parts(filters, page_url))
-
-
-def task_list_cached(
-    *,
-    owner: User,
-    filters: QueryDict,
-    page_url: str,
-    render: Callable[[], RenderedBody],
-    read_ahead: Mapping[str, Any] | None = None,
-) -> RenderedBody:
-    """``render()`` of one list page, cached under ``owner``'s version."""
-    return TASK_READS.get_or_render(
-        owner_id=owner.pk, kind="list", parts=_list_parts(filters, page_url), render=render, read_ahead=read_ahead
-    )
+    page_url = request.build_absolute_uri(request.path)
+    return [page_url, timezone.localdate().isoformat(), json.dumps(sorted(request.query_params.lists()))]
 
 
 def _count_parts(filters: QueryDict | dict[str, Any]) -> list[str]:
@@ -90,23 +75,24 @@ def _count_parts(filters: QueryDict | dict[str, Any]) -> list[str]:
     return [timezone.localdate().isoformat(), json.dumps(params)]  # ``overdue`` depends on the date
 
 
-def task_list_count_cache_keys(*, owner_id: str, filters: QueryDict) -> tuple[str, str]:
-    """The keys task_list_count_cached reads, for authentication to fetch ahead."""
-    return TASK_READS.keys(owner_id=owner_id, kind="count", parts=_count_parts(filters))
+def _detail_parts(request: Request) -> list[str] | None:
+    try:
+        pk = uuid_or_404(request.resolver_match.kwargs.get("task_id") if request.resolver_match else None)
+    except Http404:
+        return None  # a malformed id: the read answers 404, which is not cached
+    return [str(pk)]
 
 
-def task_list_count_cached(
-    *,
-    owner: User,
-    filters: QueryDict | dict[str, Any],
-    queryset: QuerySet[Task],
-    read_ahead: Mapping[str, Any] | None = None,
-) -> int:
-    """``queryset.count()`` (``owner``'s tasks under ``filters``), cached per owner version: every page of the
-    same filters shares it, and a write makes it stale at once."""
-    return TASK_READS.get_or_count(
-        owner_id=owner.pk, parts=_count_parts(filters), count=queryset.count, read_ahead=read_ahead
-    )
+def _stats_parts(request: Request) -> list[str]:
+    return [timezone.localdate().isoformat()]
+
+
+# One list page (body with its pagination links), rendered by the view from task_list.
+TASK_LIST_PAGE = CachedRead(TASK_READS, "list", _list_parts)
+# The count of a filter set, shared by all its pages (the body's TTL does not bound it: see get_or_count).
+TASK_LIST_COUNT = CachedRead(TASK_READS, "count", lambda request: _count_parts(request.query_params))
+TASK_DETAIL = CachedRead(TASK_READS, "detail", _detail_parts)
+TASK_STATS = CachedRead(TASK_READS, "stats", _stats_parts)
 
 
 class TaskPageAnchors:
@@ -150,55 +136,6 @@ def _lists(filters: QueryDict | dict[str, Any]) -> list[tuple[str, list[Any]]]:
     if isinstance(filters, QueryDict):
         return list(filters.lists())
     return [(name, value if isinstance(value, list) else [value]) for name, value in filters.items()]
-
-
-def task_detail_cache_keys(*, owner_id: str, task_id: Any) -> tuple[str, str] | None:
-    """The keys task_detail_cached reads (None for a malformed id), for authentication to fetch ahead."""
-    try:
-        pk = uuid_or_404(task_id)
-    except Http404:
-        return None
-    return TASK_READS.keys(owner_id=owner_id, kind="detail", parts=[str(pk)])
-
-
-def task_detail_cached(
-    *,
-    owner: User,
-    task_id: Any,
-    render: Callable[[Task], RenderedBody],
-    read_ahead: Mapping[str, Any] | None = None,
-) -> RenderedBody:
-    """``render(task)`` of ``owner``'s task, cached; a malformed id or another user's task is a 404 (not cached)."""
-    pk = uuid_or_404(task_id)
-    return TASK_READS.get_or_render(
-        owner_id=owner.pk,
-        kind="detail",
-        parts=[str(pk)],
-        render=lambda: render(task_get(owner=owner, task_id=pk)),
-        read_ahead=read_ahead,
-    )
-
-
-def task_stats_cache_keys(*, owner_id: str) -> tuple[str, str]:
-    """The keys task_stats_cached reads, for authentication to fetch ahead."""
-    return TASK_READS.keys(owner_id=owner_id, kind="stats", parts=[timezone.localdate().isoformat()])
-
-
-def task_stats_cached(
-    *,
-    owner: User,
-    render: Callable[[dict[str, Any]], RenderedBody],
-    read_ahead: Mapping[str, Any] | None = None,
-) -> RenderedBody:
-    """``render(task_stats(...))`` for today, cached under ``owner``'s version."""
-    today = timezone.localdate()
-    return TASK_READS.get_or_render(
-        owner_id=owner.pk,
-        kind="stats",
-        parts=[today.isoformat()],
-        render=lambda: render(task_stats(owner=owner, today=today)),
-        read_ahead=read_ahead,
-    )
 
 
 def task_stats(*, owner: User, today: date | None = None) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def test_a_count_read_from_a_replica_racing_the_owners_write_is_not_cached(repli
             counts.append(1)
             return 41 + len(counts)
 
-        return reads.get_or_count(owner_id=user.pk, parts=["filters"], count=count)
+        return reads.get_or_count(owner_id=user.pk, kind="count", parts=["filters"], count=count)
 
     replica_note_write(user.pk)
     # When it counts twice from a replica
