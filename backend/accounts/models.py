@@ -1,9 +1,11 @@
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -88,12 +90,33 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 
+class AuthSessionQuerySet(models.QuerySet["AuthSession"]):
+    """Sessions by liveness; the rule is stated once, on ``AuthSession``."""
+
+    def live(self, now: datetime | None = None) -> "AuthSessionQuerySet":
+        """Sessions whose tokens are honoured at ``now`` (default: the current time)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=_now_or_current(now))
+
+    def ended(self, now: datetime | None = None) -> "AuthSessionQuerySet":
+        """Exactly the sessions ``live(now)`` leaves out: revoked, or expired by ``now``."""
+        return self.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=_now_or_current(now)))
+
+
+def _now_or_current(now: datetime | None) -> datetime:
+    return timezone.now() if now is None else now
+
+
 class AuthSession(models.Model):
     """One signed-in device: the server-side half of a refresh-token family.
 
     Only a SHA-256 hash of the current refresh token's ``jti`` is stored, so a
     database leak yields nothing that can be replayed. A refresh presenting any
     other (older) jti of this session is token reuse and revokes the session.
+
+    A session is *live* while it is not revoked (``revoked_at`` is None) and has not
+    expired (``expires_at`` is after now); otherwise it has *ended* and its tokens are
+    refused. ``AuthSession.objects.live(now)`` / ``.ended(now)`` and, for a loaded row,
+    ``is_live`` state this rule; everything else asks them.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -105,6 +128,8 @@ class AuthSession(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     refresh_jti_hash = models.CharField(max_length=64)
+
+    objects = AuthSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -118,4 +143,5 @@ class AuthSession(models.Model):
 
     @property
     def is_live(self) -> bool:
+        """Whether this session would be in ``AuthSession.objects.live()`` now (checked on the loaded fields)."""
         return self.revoked_at is None and self.expires_at > timezone.now()

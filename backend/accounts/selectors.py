@@ -7,7 +7,6 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from backend.common.ids import uuid_or_404
 
@@ -51,24 +50,24 @@ def access_check(*, session_id: str, user_id: str, read_ahead: dict[str, Any] | 
 
 
 def _session_live(session_id: str, cached: int | None) -> bool:
+    """``cached`` is the session's cache entry (None on a miss): its expiry, live until then, or REVOKED."""
     if cached is None:
         # Always the primary, never a read replica: a revocation must count on the very next request.
         expires_at = (
             AuthSession.objects.using(DEFAULT_DB_ALIAS)
-            .filter(id=session_id, revoked_at__isnull=True)
+            .live()
+            .filter(id=session_id)
             .values_list("expires_at", flat=True)
             .first()
         )
-        session_cache_fill(session_id, expires_at=expires_at)
+        session_cache_fill(session_id, expires_at=expires_at)  # None (ended or unknown): a tombstone
         cached = REVOKED if expires_at is None else int(expires_at.timestamp())
     return cached > time.time()
 
 
 def session_list_live(*, user: User) -> QuerySet[AuthSession]:
     """The user's sessions that can still be used, newest first."""
-    return AuthSession.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
-        "-created_at", "-id"
-    )
+    return AuthSession.objects.live().filter(user=user).order_by("-created_at", "-id")
 
 
 def session_get_for_user(*, user: User, session_id: str) -> AuthSession:

@@ -1,8 +1,9 @@
 """Session liveness in the shared cache: the one lookup on the authenticated hot path.
 
-Each entry maps a session id to its expiry as a Unix timestamp, or to 0 once the
-session is revoked. The protocol keeps the cache from ever resurrecting a revoked
-session, whatever the interleaving across workers and pods:
+Each entry maps a session id to its expiry as a Unix timestamp, or to 0 (REVOKED)
+once the session is revoked, or a reader found it ended or unknown. The protocol
+keeps the cache from ever resurrecting a revoked session, whatever the interleaving
+across workers and pods:
 
 * readers fill a miss with ``cache.add`` (never overwrite);
 * revocation writes the tombstone with ``cache.set`` after commit;
