@@ -1,7 +1,7 @@
 """Audit sign-ins made through Django's own login (the admin's), from ``django.contrib.auth`` signals.
 
 The API signs in without Django's ``login()`` and calls ``authenticate()`` without a request,
-recording its own events (backend/accounts/services.py); those are skipped here so nothing is
+recording its own events (backend/accounts/services/); those are skipped here so nothing is
 recorded twice.
 """
 

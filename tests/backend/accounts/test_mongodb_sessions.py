@@ -9,12 +9,12 @@ from django.utils import timezone
 from backend.accounts.models import AuthSession, User
 from backend.accounts.services import (
     RefreshRejected,
-    _rotate_if_current,
     session_rotate,
     session_start,
     sessions_purge,
     sessions_revoke_for_user,
 )
+from backend.accounts.services.sessions import _rotate_if_current
 from backend.accounts.tokens import hash_jti, token_pair_issue
 from tests.backend.mongodb_offline import recording_mongodb
 

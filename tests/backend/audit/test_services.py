@@ -101,7 +101,7 @@ def test_a_refresh_losing_the_race_to_rotate_records_the_reuse(api_client, user,
     # MongoDB leaves to _rotate_if_current, where select_for_update is a no-op).
     login(api_client, user.email)
     session = AuthSession.objects.get(user=user)
-    monkeypatch.setattr(services, "_rotate_if_current", lambda session, *, presented_hash: False)
+    monkeypatch.setattr(services.sessions, "_rotate_if_current", lambda session, *, presented_hash: False)
     counted = sample("auth_events_total", event="refresh_reused")
 
     response = api_client.post("/api/auth/refresh/", {}, format="json")

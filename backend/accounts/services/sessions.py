@@ -1,38 +1,31 @@
-"""Writes for accounts and sessions: registration, sign-in, rotation, revocation, passwords.
+"""Sessions: sign-in on a device, refresh-token rotation, sign-out, revocation and purging.
 
 Revocations write their cache tombstone in ``transaction.on_commit``, before the
 response that reports them is sent, so no worker trusts a revoked session after
 the client has been told it is revoked (see session_cache.py for the protocol).
 """
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.exceptions import AuthenticationFailed
 
 from backend.audit.models import AuditEvent
-from backend.audit.services import audit_login_failed, audit_on_commit
-from backend.common.background import run_in_background
+from backend.audit.services import audit_on_commit
 from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import atomic
 from backend.common.db_router import replica_note_write
+from backend.common.errors import ErrorCode
 from backend.observability.metrics import auth_sessions_revoked
 
-from .models import AuthSession, User, normalize_email
-from .session_cache import session_cache_mark_revoked
-from .tokens import InvalidRefreshToken, TokenPair, hash_jti, refresh_token_decode, token_pair_issue
+from ..models import AuthSession, User
+from ..session_cache import session_cache_mark_revoked
+from ..tokens import InvalidRefreshToken, TokenPair, hash_jti, refresh_token_decode, token_pair_issue
 
 USER_AGENT_MAX = AuthSession._meta.get_field("user_agent").max_length or 512
 
@@ -43,129 +36,11 @@ class IssuedSession:
     tokens: TokenPair
 
 
-class InvalidCredentials(AuthenticationFailed):
-    default_detail = "Invalid email or password."
-    default_code = "invalid_credentials"
-
-
 class RefreshRejected(AuthenticationFailed):
     default_detail = "The refresh token is invalid, expired or revoked. Sign in again."
-    default_code = "invalid_refresh_token"
+    default_code = ErrorCode.INVALID_REFRESH_TOKEN
 
 
-# ------------------------------------------------------------------------------
-# Users
-# ------------------------------------------------------------------------------
-def _validate_new_password(password: str, *, user: User, field: str) -> None:
-    """Django's password validators, reported against the API field that carried the password."""
-    try:
-        password_validation.validate_password(password, user=user)
-    except DjangoValidationError as exc:
-        raise ValidationError({field: list(exc.messages)}) from exc
-
-
-def user_register(
-    *, email: str, password: str, name: str = "", user_agent: str, ip_address: str | None
-) -> IssuedSession:
-    """Create an account and sign it in on this device, all or nothing."""
-    with atomic():
-        user = user_create(email=email, password=password, name=name)
-        issued = session_start(user=user, user_agent=user_agent, ip_address=ip_address)
-        audit_on_commit(event=AuditEvent.Event.REGISTER, user_id=user.pk, session_id=issued.session.pk)
-        return issued
-
-
-def user_create(*, email: str, password: str, name: str = "") -> User:
-    """Create a regular account (never staff). A duplicate email is a field error."""
-    email = normalize_email(email)
-    user = User(email=email, name=name.strip())
-    _validate_new_password(password, user=user, field="password")
-    user.set_password(password)
-    user.full_clean(exclude=["password"])
-    try:
-        with atomic():
-            user.save()
-    except IntegrityError as exc:  # lost a race with another registration
-        raise ValidationError({"email": ["An account with this email already exists."]}) from exc
-    return user
-
-
-def user_update(*, user: User, name: str) -> User:
-    user.name = name.strip()
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["name"])
-    return user
-
-
-def user_authenticate(*, email: str, password: str) -> User:
-    """Check credentials; an unknown email costs the same hashing time as a wrong password."""
-    user = authenticate(email=normalize_email(email), password=password)
-    if not isinstance(user, User):
-        audit_login_failed(email=email)
-        raise InvalidCredentials()
-    return user
-
-
-def user_change_password(*, user: User, current_password: str, new_password: str, keep_session_id: str | None) -> None:
-    """Set a new password and revoke every session except the one making the change."""
-    if not user.check_password(current_password):
-        raise ValidationError({"current_password": ["The current password is incorrect."]})
-    _validate_new_password(new_password, user=user, field="new_password")
-    with atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        sessions_revoke_for_user(user=user, except_session_id=keep_session_id, audit_event=None)
-        audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk, session_id=keep_session_id)
-
-
-# ------------------------------------------------------------------------------
-# Password reset (Django's token generator: single use, bound to the password hash)
-# ------------------------------------------------------------------------------
-def password_reset_request(*, email: str) -> None:
-    """Queue a reset-link email if an active account has this address; do nothing visible otherwise."""
-    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
-    if user is None:
-        return
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}"
-    # Off the request path: the response (202) and its timing are the same whether an
-    # account exists or not, and an SMTP failure is logged instead of becoming a 500.
-    run_in_background(
-        send_mail,
-        subject="Reset your password",
-        message=(
-            f"Someone asked to reset the password for {user.email}.\n\n"
-            f"To choose a new password, open this link:\n{link}\n\n"
-            "If it was not you, ignore this email; your password stays the same."
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
-    )
-
-
-def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
-    """Set the new password from a valid reset link and revoke all sessions."""
-    invalid = ValidationError({"token": ["The reset link is invalid or has expired."]})
-    try:
-        user_id = uuid.UUID(force_str(urlsafe_base64_decode(uid)))
-    except (ValueError, TypeError, OverflowError):
-        raise invalid from None
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not default_token_generator.check_token(user, token):
-        raise invalid
-    _validate_new_password(new_password, user=user, field="new_password")
-    with atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        sessions_revoke_for_user(user=user, audit_event=None)
-        audit_on_commit(event=AuditEvent.Event.PASSWORD_RESET, user_id=user.pk)
-    return user
-
-
-# ------------------------------------------------------------------------------
-# Sessions
-# ------------------------------------------------------------------------------
 def _refresh_expiry(session_created_at: datetime) -> datetime:
     """Sliding expiry on each rotation, capped by the session's absolute lifetime."""
     now = timezone.now()
@@ -248,7 +123,7 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
     if reused:
         raise RefreshRejected(
             "This refresh token was already used. The session has been signed out for safety.",
-            code="refresh_token_reused",
+            code=ErrorCode.REFRESH_TOKEN_REUSED,
         )
     return IssuedSession(session=session, tokens=tokens)
 
@@ -330,9 +205,7 @@ def sessions_purge(
     Deletes in batches, each its own short transaction, so a large backlog never holds
     long locks and an interrupted run keeps what it did; ``on_batch`` gets the running total.
     """
-    now = now or timezone.now()
-    dead = AuthSession.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__isnull=False))
-    return queryset_delete_in_batches(dead, batch_size=batch_size, on_batch=on_batch)
+    return queryset_delete_in_batches(AuthSession.objects.ended(now), batch_size=batch_size, on_batch=on_batch)
 
 
 def _revoke_where(condition: Q) -> int:

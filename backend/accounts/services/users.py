@@ -1,0 +1,81 @@
+"""Accounts: registration, sign-in by password, profile and password changes."""
+
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from rest_framework.exceptions import AuthenticationFailed
+
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_login_failed, audit_on_commit
+from backend.common.db import atomic
+from backend.common.errors import ErrorCode
+
+from ..models import User, normalize_email
+from .sessions import IssuedSession, session_start, sessions_revoke_for_user
+
+
+class InvalidCredentials(AuthenticationFailed):
+    default_detail = "Invalid email or password."
+    default_code = ErrorCode.INVALID_CREDENTIALS
+
+
+def new_password_validate(password: str, *, user: User, field: str) -> None:
+    """Django's password validators, reported against the API field that carried the password."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from exc
+
+
+def user_register(
+    *, email: str, password: str, name: str = "", user_agent: str, ip_address: str | None
+) -> IssuedSession:
+    """Create an account and sign it in on this device, all or nothing."""
+    with atomic():
+        user = user_create(email=email, password=password, name=name)
+        issued = session_start(user=user, user_agent=user_agent, ip_address=ip_address)
+        audit_on_commit(event=AuditEvent.Event.REGISTER, user_id=user.pk, session_id=issued.session.pk)
+        return issued
+
+
+def user_create(*, email: str, password: str, name: str = "") -> User:
+    """Create a regular account (never staff). A duplicate email is a field error."""
+    email = normalize_email(email)
+    user = User(email=email, name=name.strip())
+    new_password_validate(password, user=user, field="password")
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    try:
+        with atomic():
+            user.save()
+    except IntegrityError as exc:  # lost a race with another registration
+        raise ValidationError({"email": ["An account with this email already exists."]}) from exc
+    return user
+
+
+def user_update(*, user: User, name: str) -> User:
+    user.name = name.strip()
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["name"])
+    return user
+
+
+def user_authenticate(*, email: str, password: str) -> User:
+    """Check credentials; an unknown email costs the same hashing time as a wrong password."""
+    user = authenticate(email=normalize_email(email), password=password)
+    if not isinstance(user, User):
+        audit_login_failed(email=email)
+        raise InvalidCredentials()
+    return user
+
+
+def user_change_password(*, user: User, current_password: str, new_password: str, keep_session_id: str | None) -> None:
+    """Set a new password and revoke every session except the one making the change."""
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": ["The current password is incorrect."]})
+    new_password_validate(new_password, user=user, field="new_password")
+    with atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sessions_revoke_for_user(user=user, except_session_id=keep_session_id, audit_event=None)
+        audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk, session_id=keep_session_id)
