@@ -1,10 +1,10 @@
-"""The /api/auth/ endpoints: thin views that validate, call one service or selector, and serialize."""
+"""The /api/auth/ endpoints: thin views that validate, call one service or selector, and serialize.
+
+The OpenAPI description of each operation is in openapi.py.
+"""
 
 from typing import Any, cast
 
-from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, UnsupportedMediaType
 from rest_framework.permissions import AllowAny
@@ -12,43 +12,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_simplejwt.tokens import Token
 
+from backend.common.errors import ErrorCode
 from backend.common.ratelimit import rate_limit_refund
 from backend.common.request_meta import client_ip, user_agent
-from backend.common.schema import UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
 from backend.common.throttles import enforce_rate_limit
 from backend.common.views import ApiView
 
-from . import selectors, serializers, services
+from . import openapi, selectors, serializers, services
 from .authentication import SessionJWTAuthentication
 from .cookies import refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
 from .login_limits import login_email_identity
 from .models import User
 from .tokens import SESSION_CLAIM
-
-REFRESH_COOKIE_PARAMETER = OpenApiParameter(
-    name=settings.REFRESH_COOKIE_NAME,
-    location=OpenApiParameter.COOKIE,
-    type=OpenApiTypes.STR,
-    required=False,
-    description=(
-        "The refresh token, set by register/login/refresh as an httpOnly cookie with "
-        "Path=/api/auth/ and SameSite. Browsers send it automatically."
-    ),
-)
-
-
-def _set_cookie_header(status_code: int, description: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name="Set-Cookie",
-        location=OpenApiParameter.HEADER,
-        type=OpenApiTypes.STR,
-        response=[status_code],
-        description=description,
-    )
-
-
-ROTATED_COOKIE = "The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http."
-CLEARED_COOKIE = "Clears the refresh-token cookie."
 
 
 def _signed_in_response(issued: services.IssuedSession, *, status_code: int) -> Response:
@@ -103,16 +78,7 @@ class _CookieAuthAPI(_PublicAuthAPI):
 class RegisterApi(_PublicAuthAPI):
     rate_limit_scopes = ("register_ip",)
 
-    @extend_schema(
-        tags=["auth"],
-        summary="Create an account and sign in",
-        parameters=[_set_cookie_header(201, ROTATED_COOKIE)],
-        request=serializers.RegisterInputSerializer,
-        responses={
-            201: serializers.AuthOutputSerializer,
-            400: VALIDATION_ERROR,
-        },
-    )
+    @openapi.register
     def post(self, request: Request) -> Response:
         data = serializers.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -125,17 +91,7 @@ class RegisterApi(_PublicAuthAPI):
 class LoginApi(_PublicAuthAPI):
     rate_limit_scopes = ("login_ip",)
 
-    @extend_schema(
-        tags=["auth"],
-        summary="Sign in with email and password",
-        parameters=[_set_cookie_header(200, ROTATED_COOKIE)],
-        request=serializers.LoginInputSerializer,
-        responses={
-            200: serializers.AuthOutputSerializer,
-            400: VALIDATION_ERROR,
-            401: OpenApiResponse(ErrorSerializer, description="Invalid email or password."),
-        },
-    )
+    @openapi.login
     def post(self, request: Request) -> Response:
         data = serializers.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -153,26 +109,11 @@ class LoginApi(_PublicAuthAPI):
 class RefreshApi(_CookieAuthAPI):
     rate_limit_scopes = ("refresh_ip",)
 
-    @extend_schema(
-        tags=["auth"],
-        summary="Rotate the refresh token and get a new access token",
-        description=(
-            "Every call rotates the refresh token. Presenting an already-rotated token is "
-            "treated as theft: the whole session is revoked and 401 is returned."
-        ),
-        parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(200, ROTATED_COOKIE)],
-        request=serializers.RefreshInputSerializer,
-        responses={
-            200: serializers.AccessOutputSerializer,
-            400: VALIDATION_ERROR,
-            401: OpenApiResponse(ErrorSerializer, description="Invalid, expired, revoked or reused token."),
-            415: UNSUPPORTED_MEDIA,
-        },
-    )
+    @openapi.refresh
     def post(self, request: Request) -> Response:
         raw, from_cookie = self.refresh_token_from(request)
         if not raw:
-            raise services.RefreshRejected("No refresh token was provided.", code="refresh_token_missing")
+            raise services.RefreshRejected("No refresh token was provided.", code=ErrorCode.REFRESH_TOKEN_MISSING)
         try:
             issued = services.session_rotate(
                 raw_refresh=raw, user_agent=user_agent(request), ip_address=client_ip(request)
@@ -188,21 +129,7 @@ class RefreshApi(_CookieAuthAPI):
 
 
 class LogoutApi(_CookieAuthAPI):
-    @extend_schema(
-        tags=["auth"],
-        summary="Sign out this device",
-        description=(
-            "Revokes the session of the refresh cookie (or body token) and clears the cookie. "
-            "Works without a valid access token. Always 204."
-        ),
-        parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(204, CLEARED_COOKIE)],
-        request=serializers.RefreshInputSerializer,
-        responses={
-            204: OpenApiResponse(description="Signed out."),
-            400: VALIDATION_ERROR,
-            415: UNSUPPORTED_MEDIA,
-        },
-    )
+    @openapi.logout
     def post(self, request: Request) -> Response:
         raw, _ = self.refresh_token_from(request)
         services.session_logout(raw_refresh=raw, access_session=self._access_token_session(request))
@@ -224,16 +151,7 @@ class LogoutApi(_CookieAuthAPI):
 
 
 class LogoutAllApi(ApiView):
-    @extend_schema(
-        tags=["auth"],
-        summary="Sign out everywhere",
-        parameters=[_set_cookie_header(204, CLEARED_COOKIE)],
-        request=None,
-        responses={
-            204: OpenApiResponse(description="Every session revoked."),
-            401: UNAUTHENTICATED,
-        },
-    )
+    @openapi.logout_all
     def post(self, request: Request) -> Response:
         services.sessions_revoke_for_user(user=_user(request), acting_session_id=_current_session_id(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -242,20 +160,11 @@ class LogoutAllApi(ApiView):
 
 
 class MeApi(ApiView):
-    @extend_schema(
-        tags=["account"],
-        summary="The signed-in user",
-        responses={200: serializers.UserOutputSerializer, 401: UNAUTHENTICATED},
-    )
+    @openapi.me_retrieve
     def get(self, request: Request) -> Response:
         return Response(serializers.UserOutputSerializer(_user(request)).data)
 
-    @extend_schema(
-        tags=["account"],
-        summary="Update the display name",
-        request=serializers.ProfileUpdateInputSerializer,
-        responses={200: serializers.UserOutputSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
-    )
+    @openapi.me_update
     def patch(self, request: Request) -> Response:
         data = serializers.ProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -264,13 +173,7 @@ class MeApi(ApiView):
 
 
 class PasswordChangeApi(ApiView):
-    @extend_schema(
-        tags=["account"],
-        summary="Change the password",
-        description="Revokes every other session; this one stays signed in.",
-        request=serializers.PasswordChangeInputSerializer,
-        responses={204: None, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
-    )
+    @openapi.password_change
     def post(self, request: Request) -> Response:
         data = serializers.PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -283,13 +186,7 @@ class PasswordChangeApi(ApiView):
 class PasswordResetApi(_PublicAuthAPI):
     rate_limit_scopes = ("password_reset_ip",)
 
-    @extend_schema(
-        tags=["auth"],
-        summary="Email a password-reset link",
-        description="Always 202, whether or not an account has this email, so accounts cannot be discovered.",
-        request=serializers.PasswordResetInputSerializer,
-        responses={202: OpenApiResponse(description="Accepted."), 400: VALIDATION_ERROR},
-    )
+    @openapi.password_reset
     def post(self, request: Request) -> Response:
         data = serializers.PasswordResetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -299,13 +196,7 @@ class PasswordResetApi(_PublicAuthAPI):
 
 
 class PasswordResetConfirmApi(_PublicAuthAPI):
-    @extend_schema(
-        tags=["auth"],
-        summary="Set a new password from a reset link",
-        description="Signs out every session of the account.",
-        request=serializers.PasswordResetConfirmInputSerializer,
-        responses={204: None, 400: VALIDATION_ERROR},
-    )
+    @openapi.password_reset_confirm
     def post(self, request: Request) -> Response:
         data = serializers.PasswordResetConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -314,11 +205,7 @@ class PasswordResetConfirmApi(_PublicAuthAPI):
 
 
 class SessionListApi(ApiView):
-    @extend_schema(
-        tags=["account"],
-        summary="The signed-in user's live sessions, newest first",
-        responses={200: serializers.SessionOutputSerializer(many=True), 401: UNAUTHENTICATED},
-    )
+    @openapi.sessions_list
     def get(self, request: Request) -> Response:
         sessions = selectors.session_list_live(user=_user(request))
         context = {"current_session_id": _current_session_id(request)}
@@ -326,16 +213,7 @@ class SessionListApi(ApiView):
 
 
 class SessionDetailApi(ApiView):
-    @extend_schema(
-        tags=["account"],
-        summary="Revoke one of the signed-in user's sessions",
-        request=None,
-        responses={
-            204: None,
-            401: UNAUTHENTICATED,
-            404: OpenApiResponse(ErrorSerializer, description="No such session for this user."),
-        },
-    )
+    @openapi.session_revoke
     def delete(self, request: Request, session_id: str, **kwargs: Any) -> Response:
         session = selectors.session_get_for_user(user=_user(request), session_id=session_id)
         services.session_revoke(session=session)

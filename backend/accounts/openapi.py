@@ -1,0 +1,170 @@
+"""The OpenAPI description of the /api/auth/ endpoints (drf-spectacular): one decorator per operation, applied in
+apis.py.
+
+Kept out of the views so that apis.py reads as the HTTP behaviour alone.
+"""
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+from backend.common.schema import UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
+
+from . import serializers
+
+AUTH_TAGS = ["auth"]
+ACCOUNT_TAGS = ["account"]
+
+REFRESH_COOKIE_PARAMETER = OpenApiParameter(
+    name=settings.REFRESH_COOKIE_NAME,
+    location=OpenApiParameter.COOKIE,
+    type=OpenApiTypes.STR,
+    required=False,
+    description=(
+        "The refresh token, set by register/login/refresh as an httpOnly cookie with "
+        "Path=/api/auth/ and SameSite. Browsers send it automatically."
+    ),
+)
+ROTATED_COOKIE = "The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http."
+CLEARED_COOKIE = "Clears the refresh-token cookie."
+
+
+def _set_cookie_header(status_code: int, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name="Set-Cookie",
+        location=OpenApiParameter.HEADER,
+        type=OpenApiTypes.STR,
+        response=[status_code],
+        description=description,
+    )
+
+
+# ------------------------------------------------------------------------------
+# Signing in and out
+# ------------------------------------------------------------------------------
+register = extend_schema(
+    tags=AUTH_TAGS,
+    summary="Create an account and sign in",
+    parameters=[_set_cookie_header(201, ROTATED_COOKIE)],
+    request=serializers.RegisterInputSerializer,
+    responses={
+        201: serializers.AuthOutputSerializer,
+        400: VALIDATION_ERROR,
+    },
+)
+
+login = extend_schema(
+    tags=AUTH_TAGS,
+    summary="Sign in with email and password",
+    parameters=[_set_cookie_header(200, ROTATED_COOKIE)],
+    request=serializers.LoginInputSerializer,
+    responses={
+        200: serializers.AuthOutputSerializer,
+        400: VALIDATION_ERROR,
+        401: OpenApiResponse(ErrorSerializer, description="Invalid email or password."),
+    },
+)
+
+refresh = extend_schema(
+    tags=AUTH_TAGS,
+    summary="Rotate the refresh token and get a new access token",
+    description=(
+        "Every call rotates the refresh token. Presenting an already-rotated token is "
+        "treated as theft: the whole session is revoked and 401 is returned."
+    ),
+    parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(200, ROTATED_COOKIE)],
+    request=serializers.RefreshInputSerializer,
+    responses={
+        200: serializers.AccessOutputSerializer,
+        400: VALIDATION_ERROR,
+        401: OpenApiResponse(ErrorSerializer, description="Invalid, expired, revoked or reused token."),
+        415: UNSUPPORTED_MEDIA,
+    },
+)
+
+logout = extend_schema(
+    tags=AUTH_TAGS,
+    summary="Sign out this device",
+    description=(
+        "Revokes the session of the refresh cookie (or body token) and clears the cookie. "
+        "Works without a valid access token. Always 204."
+    ),
+    parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(204, CLEARED_COOKIE)],
+    request=serializers.RefreshInputSerializer,
+    responses={
+        204: OpenApiResponse(description="Signed out."),
+        400: VALIDATION_ERROR,
+        415: UNSUPPORTED_MEDIA,
+    },
+)
+
+logout_all = extend_schema(
+    tags=AUTH_TAGS,
+    summary="Sign out everywhere",
+    parameters=[_set_cookie_header(204, CLEARED_COOKIE)],
+    request=None,
+    responses={
+        204: OpenApiResponse(description="Every session revoked."),
+        401: UNAUTHENTICATED,
+    },
+)
+
+# ------------------------------------------------------------------------------
+# Passwords
+# ------------------------------------------------------------------------------
+password_change = extend_schema(
+    tags=ACCOUNT_TAGS,
+    summary="Change the password",
+    description="Revokes every other session; this one stays signed in.",
+    request=serializers.PasswordChangeInputSerializer,
+    responses={204: None, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+)
+
+password_reset = extend_schema(
+    tags=AUTH_TAGS,
+    summary="Email a password-reset link",
+    description="Always 202, whether or not an account has this email, so accounts cannot be discovered.",
+    request=serializers.PasswordResetInputSerializer,
+    responses={202: OpenApiResponse(description="Accepted."), 400: VALIDATION_ERROR},
+)
+
+password_reset_confirm = extend_schema(
+    tags=AUTH_TAGS,
+    summary="Set a new password from a reset link",
+    description="Signs out every session of the account.",
+    request=serializers.PasswordResetConfirmInputSerializer,
+    responses={204: None, 400: VALIDATION_ERROR},
+)
+
+# ------------------------------------------------------------------------------
+# The signed-in account
+# ------------------------------------------------------------------------------
+me_retrieve = extend_schema(
+    tags=ACCOUNT_TAGS,
+    summary="The signed-in user",
+    responses={200: serializers.UserOutputSerializer, 401: UNAUTHENTICATED},
+)
+
+me_update = extend_schema(
+    tags=ACCOUNT_TAGS,
+    summary="Update the display name",
+    request=serializers.ProfileUpdateInputSerializer,
+    responses={200: serializers.UserOutputSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+)
+
+sessions_list = extend_schema(
+    tags=ACCOUNT_TAGS,
+    summary="The signed-in user's live sessions, newest first",
+    responses={200: serializers.SessionOutputSerializer(many=True), 401: UNAUTHENTICATED},
+)
+
+session_revoke = extend_schema(
+    tags=ACCOUNT_TAGS,
+    summary="Revoke one of the signed-in user's sessions",
+    request=None,
+    responses={
+        204: None,
+        401: UNAUTHENTICATED,
+        404: OpenApiResponse(ErrorSerializer, description="No such session for this user."),
+    },
+)
