@@ -14,13 +14,15 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from .errors import ErrorCode
+
 
 class PreconditionFailed(exceptions.APIException):
     """The resource changed since the client read it: its ETag no longer matches ``If-Match``."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The resource changed since you read it; fetch it again and reapply your change."
-    default_code = "precondition_failed"
+    default_code = ErrorCode.PRECONDITION_FAILED
 
     def __init__(self, *, current_etag: str | None = None) -> None:
         super().__init__()
@@ -32,7 +34,7 @@ class WriteConflict(exceptions.APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This is being changed by someone else right now; try again."
-    default_code = "conflict"
+    default_code = ErrorCode.CONFLICT
 
 
 def _is_transient_transaction_error(exc: Exception) -> bool:
@@ -72,13 +74,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def _json_error(detail: str, code: str, status_code: int) -> JsonResponse:
+def _json_error(detail: str, code: ErrorCode, status_code: int) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status_code)
 
 
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Catch-all for unknown /api/ paths, so they answer JSON rather than HTML."""
-    return _json_error("Not found.", "not_found", status.HTTP_404_NOT_FOUND)
+    return _json_error("Not found.", ErrorCode.NOT_FOUND, status.HTTP_404_NOT_FOUND)
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -95,7 +97,7 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
 
 def handler500(request: HttpRequest) -> Any:
     if _is_api(request):
-        return _json_error("Internal server error.", "server_error", 500)
+        return _json_error("Internal server error.", ErrorCode.SERVER_ERROR, 500)
     from django.views.defaults import server_error
 
     return server_error(request)
@@ -103,7 +105,7 @@ def handler500(request: HttpRequest) -> Any:
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> Any:
     if _is_api(request):
-        return _json_error("Bad request.", "bad_request", status.HTTP_400_BAD_REQUEST)
+        return _json_error("Bad request.", ErrorCode.BAD_REQUEST, status.HTTP_400_BAD_REQUEST)
     from django.views.defaults import bad_request
 
     return bad_request(request, exception or Exception("Bad request"))

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from .errors import ErrorCode
+
 
 class RequestBodyLimitMiddleware:
     """Refuse bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE with a JSON 413.
@@ -22,12 +24,12 @@ class RequestBodyLimitMiddleware:
         try:
             length = int(raw_length)
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length header.", "code": "bad_request"}, status=400)
+            return JsonResponse({"detail": "Invalid Content-Length header.", "code": ErrorCode.BAD_REQUEST}, status=400)
         if limit is not None and length > limit:
             return JsonResponse(
                 {
                     "detail": f"Request body too large; the limit is {limit} bytes.",
-                    "code": "request_too_large",
+                    "code": ErrorCode.REQUEST_TOO_LARGE,
                 },
                 status=413,
             )
