@@ -22,11 +22,15 @@ class ErrorCode(StrEnum):
         return member
 
     # Authentication (access token, refresh token, credentials).
-    NOT_AUTHENTICATED = "not_authenticated", (401,), "The endpoint needs an access token and none was sent."
-    BAD_AUTHORIZATION_HEADER = (
-        "bad_authorization_header",
+    NOT_AUTHENTICATED = (
+        "not_authenticated",
         (401,),
-        "The Authorization header is not of the form `Bearer <token>`.",
+        "The endpoint needs an access token and the request has no `Authorization: Bearer` header.",
+    )
+    AUTHENTICATION_FAILED = (
+        "authentication_failed",
+        (401,),
+        "The Authorization header says `Bearer` but does not hold exactly one token.",
     )
     TOKEN_NOT_VALID = (
         "token_not_valid",
@@ -48,7 +52,7 @@ class ErrorCode(StrEnum):
     INVALID_REFRESH_TOKEN = (
         "invalid_refresh_token",
         (401,),
-        "The refresh token is malformed, expired, or its session has ended.",
+        "The refresh token is malformed or expired, its session has ended, or its account is deactivated.",
     )
     REFRESH_TOKEN_REUSED = (
         "refresh_token_reused",
@@ -56,22 +60,30 @@ class ErrorCode(StrEnum):
         "An already-rotated refresh token was presented; its whole session is revoked as stolen.",
     )
     # Access and routing.
-    PERMISSION_DENIED = "permission_denied", (403,), "The request is authenticated but not allowed to do this."
-    NOT_FOUND = "not_found", (404,), "No such path under /api/, or no such object for the signed-in user."
+    PERMISSION_DENIED = (
+        "permission_denied",
+        (403,),
+        "Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).",
+    )
+    NOT_FOUND = (
+        "not_found",
+        (404,),
+        "No such path under /api/, no such object among the signed-in user's, or a page past the last one.",
+    )
     METHOD_NOT_ALLOWED = "method_not_allowed", (405,), "The path exists but does not accept this HTTP method."
     NOT_ACCEPTABLE = "not_acceptable", (406,), "The Accept header excludes `application/json`, the only format served."
     # Request bodies.
     BAD_REQUEST = (
         "bad_request",
         (400,),
-        "The request is malformed below the API (e.g. an invalid Content-Length or a disallowed Host).",
+        "The request is malformed below the API: an invalid Content-Length, a disallowed Host, and the like.",
     )
     PARSE_ERROR = "parse_error", (400,), "The body is not valid JSON, or is nested too deeply."
     REQUEST_TOO_LARGE = "request_too_large", (413,), "The body is larger than the configured maximum request size."
     UNSUPPORTED_MEDIA_TYPE = (
         "unsupported_media_type",
         (415,),
-        "The body is not `application/json` (required whenever a refresh cookie is sent, against cross-site forms).",
+        "The Content-Type is not `application/json`: on any body, and on refresh or logout with the refresh cookie.",
     )
     # Concurrency and load.
     CONFLICT = "conflict", (409,), "Concurrent writers kept winning; retrying the same request is safe."
@@ -80,10 +92,15 @@ class ErrorCode(StrEnum):
         (412,),
         "`If-Match` names an ETag the resource no longer has: it changed since the client read it.",
     )
-    THROTTLED = "throttled", (429,), "A rate limit is exhausted; retry after the `Retry-After` seconds."
+    THROTTLED = "throttled", (429,), "A rate limit is exhausted; retry after `Retry-After` seconds."
     SERVER_ERROR = "server_error", (500,), "An unexpected failure on the server."
 
 
 def error_codes() -> list[str]:
     """Every error code, in declaration order."""
     return [code.value for code in ErrorCode]
+
+
+def error_code_choices() -> list[tuple[str, str]]:
+    """``(code, when it is returned)`` for every error code: the choices that document ``code`` in OpenAPI."""
+    return [(code.value, code.description) for code in ErrorCode]

@@ -3,12 +3,15 @@
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from .errors import ErrorCode, error_code_choices
+
 
 class ErrorSerializer(serializers.Serializer):
     """Every non-validation error: a human message and a stable machine code."""
 
     detail = serializers.CharField()
-    code = serializers.CharField()
+    # Documents every ErrorCode, with when it is returned (ENUM_NAME_OVERRIDES names it ErrorCodeEnum).
+    code = serializers.ChoiceField(choices=error_code_choices())
 
     class Meta:
         ref_name = "Error"
@@ -35,9 +38,9 @@ def document_transport_errors(result: dict, generator: object, request: object, 
     """
     error_ref = {"$ref": "#/components/schemas/Error"}
     transport_errors = {
-        "400": "Malformed JSON (`code`: `parse_error`).",
-        "413": "The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`).",
-        "415": "The body is not `application/json` (`code`: `unsupported_media_type`).",
+        "400": f"Malformed JSON (`code`: `{ErrorCode.PARSE_ERROR}`).",
+        "413": f"The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `{ErrorCode.REQUEST_TOO_LARGE}`).",
+        "415": f"The body is not `application/json` (`code`: `{ErrorCode.UNSUPPORTED_MEDIA_TYPE}`).",
     }
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
@@ -61,7 +64,7 @@ def _document_rate_limits(result: dict, error_ref: dict) -> None:
         "X-RateLimit-Reset": "Seconds until that window restarts.",
     }
     too_many = {
-        "description": "Rate limited (`code`: `throttled`); retry after `Retry-After` seconds.",
+        "description": f"Rate limited (`code`: `{ErrorCode.THROTTLED}`); retry after `Retry-After` seconds.",
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
         "content": {"application/json": {"schema": error_ref}},
     }

@@ -294,6 +294,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "backend.tasks.models.Task.Status",
         "TaskPriorityEnum": "backend.tasks.models.Task.Priority",
+        "ErrorCodeEnum": "backend.common.errors.error_code_choices",
     },
 }
 

@@ -1,7 +1,13 @@
 """Every error under /api/ is JSON in DRF's shapes; no input, however malformed, gives a 500."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.test import override_settings
+from drf_spectacular.generators import SchemaGenerator
+
+from backend.common.errors import ErrorCode, error_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +153,39 @@ def test_other_unexpected_errors_are_still_left_to_the_500_handler():
     from backend.common.exceptions import api_exception_handler
 
     assert api_exception_handler(RuntimeError("boom"), {"request": None, "view": None}) is None
+
+
+def test_an_accept_header_without_json_is_406_not_acceptable(api_client):
+    response = api_client.get("/api/auth/me/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
+    assert response.json()["code"] == ErrorCode.NOT_ACCEPTABLE
+
+
+def test_a_bearer_header_with_two_values_is_authentication_failed(api_client):
+    response = api_client.get("/api/auth/me/", HTTP_AUTHORIZATION="Bearer a b")
+    assert (response.status_code, response.json()["code"]) == (401, ErrorCode.AUTHENTICATION_FAILED)
+
+
+def test_the_schema_documents_the_error_body_with_exactly_the_declared_codes():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+
+    assert components["Error"]["properties"]["code"] == {"$ref": "#/components/schemas/ErrorCodeEnum"}
+    assert set(components["ErrorCodeEnum"]["enum"]) == set(error_codes())
+
+
+def _documented_error_codes() -> dict[str, str]:
+    """docs/api.md's "## Error codes" table: code -> its Status cell."""
+    text = (Path(settings.BASE_DIR) / "docs" / "api.md").read_text()
+    section = text.split("\n## Error codes\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    return {code.strip("`"): status for code, status, *_ in cells}
+
+
+def test_the_docs_table_lists_every_error_code_with_its_statuses():
+    documented = _documented_error_codes()
+
+    assert set(documented) == set(error_codes())
+    for code in ErrorCode:
+        assert documented[code] == ", ".join(map(str, code.statuses)), code
