@@ -228,7 +228,7 @@ test-mongodb: venv ## Backend suite on MongoDB at DATABASE_URL (replica set); fa
 	status=0; $(PY) -m pytest tests/backend $(PYTEST_ARGS) --junitxml=var/junit-mongodb.xml || status=$$?; \
 		$(PY) scripts/junit_ran_ratio.py var/junit-mongodb.xml --min 0.9; exit $$status
 
-test: venv ## All of the above in order, stopping at the first failure
+test: venv ## Run the TEST_STEPS in order (docs/testing.md), stopping at the first failure
 	@declare -a report; total_start=$${EPOCHREALTIME/./}; \
 	for step in $(TEST_STEPS); do \
 		echo; echo "==> make $$step"; \

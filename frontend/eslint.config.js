@@ -21,7 +21,7 @@ function dynamicImportsOf(/** @type {string[]} */ prefixes, /** @type {string} *
 }
 
 /**
- * Import boundaries (GUIDE.md §4, bulletproof-react): shared code → features → app.
+ * Import boundaries (bulletproof-react; docs/architecture.md, "Frontend"): shared code → features → app.
  * A feature never imports another feature; shared folders never import features or app.
  * Relative imports that climb out of a folder are refused too, so the alias cannot be bypassed.
  */

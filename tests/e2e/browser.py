@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "e2e"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# GUIDE.md §5: no sandbox (root in CI), nothing that phones home.
+# No sandbox (root in CI), nothing that phones home: docs/architecture.md, "Conventions".
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

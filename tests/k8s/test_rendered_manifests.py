@@ -98,8 +98,8 @@ def test_network_policies_select_real_pods_and_limit_egress_by_port(docs):
 
 
 def test_only_the_deployments_carry_the_server_component_label_the_readmes_first_apply_leaves_out(docs):
-    # README, "Migrate, then apply": `kubectl apply -k ... --selector 'app.kubernetes.io/component!=server'` must
-    # apply everything the migrate Job needs and hold back exactly the Deployments.
+    # docs/deploy.md, "Migrate, then apply": `kubectl apply -k ... --selector 'app.kubernetes.io/component!=server'`
+    # must apply everything the migrate Job needs and hold back exactly the Deployments.
     servers = [
         f"{d['kind']}/{d['metadata']['name']}"
         for d in docs
