@@ -1,10 +1,13 @@
-"""The custom user model: email login, case-insensitive uniqueness, createsuperuser."""
+"""The custom user model (email login, case-insensitive uniqueness, createsuperuser) and session liveness."""
+
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
+from django.utils import timezone
 
-from backend.accounts.models import User
+from backend.accounts.models import AuthSession, User
 from tests.dbvendor import skip_on_mongodb
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +39,26 @@ def test_createsuperuser_works_with_email(monkeypatch):
     assert admin.is_superuser
     assert admin.is_staff
     assert admin.check_password("an-Admin-passphrase-1")
+
+
+def test_live_and_ended_split_sessions_by_the_rule_is_live_states(user):
+    now = timezone.now()
+    states = {
+        "live": {"expires_at": now + timedelta(hours=1)},
+        "expired": {"expires_at": now - timedelta(hours=1)},
+        "revoked": {"expires_at": now + timedelta(hours=1), "revoked_at": now - timedelta(minutes=1)},
+        "revoked and expired": {"expires_at": now - timedelta(hours=1), "revoked_at": now - timedelta(hours=2)},
+    }
+    sessions = {
+        name: AuthSession.objects.create(user=user, refresh_jti_hash=name, **fields) for name, fields in states.items()
+    }
+    names = {session.pk: name for name, session in sessions.items()}
+
+    live = {names[pk] for pk in AuthSession.objects.live(now).values_list("pk", flat=True)}
+    ended = {names[pk] for pk in AuthSession.objects.ended(now).values_list("pk", flat=True)}
+
+    assert live == {name for name, session in sessions.items() if session.is_live} == {"live"}
+    assert ended == set(states) - live
+    # Later, the live one has expired too; the default is the current time.
+    assert not AuthSession.objects.live(now + timedelta(hours=2)).exists()
+    assert AuthSession.objects.live().count() == 1
