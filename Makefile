@@ -39,7 +39,7 @@ MONGO_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=mong
 MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
-TEST_STEPS := lock-check lint check check-deploy migrations-check schema mongo-check mongo-migrations-check workflows-check \
+TEST_STEPS := lock-check lint check check-deploy migrations-check schema api-types-check mongo-check mongo-migrations-check workflows-check \
 	docker-check k8s-check test-sqlite test-postgres test-replicas bench-smoke frontend-lint frontend-test frontend-build \
 	test-e2e
 # The browser tests need the built SPA and Chromium, the built_spa ones (nginx serving the build) the SPA:
@@ -47,7 +47,7 @@ TEST_STEPS := lock-check lint check check-deploy migrations-check schema mongo-c
 # `make test-replicas` runs them.
 NOT_BROWSER := -m "not browser and not built_spa and not replicas"
 
-.PHONY: help venv run dev superuser lint check check-deploy migrations-check schema \
+.PHONY: help venv run dev superuser lint check check-deploy migrations-check schema api-types-check \
 	test test-sqlite test-postgres test-replicas test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
 	docker-check k8s-check lock lock-check test-mongodb frontend-install frontend-build frontend-lint frontend-test bench bench-smoke
 
@@ -161,9 +161,22 @@ check-deploy: venv ## Django deployment checks on production settings (throwaway
 migrations-check: venv ## Fail if models have changes without a migration
 	$(LOCAL) $(PY) manage.py makemigrations --check --dry-run
 
-schema: venv ## Generate and validate the OpenAPI schema into var/schema.yml
+API_TYPES := $(FRONTEND)/src/types/api.ts
+
+schema: venv frontend-install ## Generate and validate the OpenAPI schema into var/schema.yml, then the SPA's types from it
 	@mkdir -p var
 	$(LOCAL) $(PY) manage.py spectacular --validate --fail-on-warn --file var/schema.yml
+	cd $(FRONTEND) && npm run --silent gen:api-types
+
+# `schema` rewrites the file from the current backend; the git index still holds the committed (or
+# staged) version, so comparing the two shows whether the commit carries the types of its own backend.
+api-types-check: schema ## Fail when the committed frontend/src/types/api.ts is not what the current schema generates
+	@if ! git show :$(API_TYPES) 2>/dev/null | cmp -s - $(API_TYPES); then \
+		echo "error: $(API_TYPES) is not what the current OpenAPI schema generates:" \
+			"run \`make schema\` and commit $(API_TYPES)" >&2; \
+		git --no-pager diff --stat -- $(API_TYPES) >&2 || true; \
+		exit 1; \
+	fi
 
 mongo-check: venv ## Django checks with MongoDB settings, incl. production --deploy (no server needed)
 	$(MONGO_CHECK_ENV) $(PY) manage.py check --database default --fail-level WARNING

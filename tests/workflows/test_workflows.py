@@ -149,7 +149,7 @@ def test_ci_caches_pip_on_the_requirements_and_npm_on_the_lockfile():
         "cache": "pip",
         "cache-dependency-path": "requirements*.txt",
     }
-    assert len(setup_nodes) == 2
+    assert len(setup_nodes) == 3  # frontend, e2e, and checks (`make schema` generates the SPA's types)
     for step in setup_nodes:
         assert step["with"] == {
             "node-version": "20",

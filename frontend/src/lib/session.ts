@@ -9,7 +9,7 @@ import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
 import { queryClient } from '@/lib/query-client';
 import { withRefreshLock } from '@/lib/refresh-lock';
-import { type User, UserSchema } from '@/types/api';
+import { type User, UserSchema } from '@/types/user';
 
 export type SessionState =
   | { status: 'loading' }

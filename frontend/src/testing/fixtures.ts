@@ -1,5 +1,5 @@
 import type { Task } from '@/features/tasks/types';
-import type { User } from '@/types/api';
+import type { User } from '@/types/user';
 
 export const user: User = { id: 'u-1', email: 'ada@example.com', name: 'Ada Lovelace', date_joined: '2026-01-02T10:00:00Z' };
 

@@ -1,5 +1,5 @@
 import { z } from '@/lib/zod';
-import { paginatedSchema } from '@/types/api';
+import { paginatedSchema } from '@/types/pagination';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'done'] as const;
 export const TASK_PRIORITIES = ['low', 'medium', 'high'] as const;

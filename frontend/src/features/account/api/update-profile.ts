@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { updateSessionUser } from '@/lib/session';
-import { type User, UserSchema } from '@/types/api';
+import { type User, UserSchema } from '@/types/user';
 
 export const ProfileInputSchema = z.object({ name: z.string().trim().max(150, 'At most 150 characters.') });
 export type ProfileInput = z.infer<typeof ProfileInputSchema>;

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { startSession } from '@/lib/session';
-import { type AuthResponse, AuthResponseSchema } from '@/types/api';
+import { type AuthResponse, AuthResponseSchema } from '@/types/user';
 
 export const RegisterInputSchema = z.object({
   name: z.string().trim().max(150, 'At most 150 characters.'),

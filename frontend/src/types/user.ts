@@ -1,0 +1,13 @@
+/** The signed-in user, as several features receive it from the API (validated with zod). */
+import { z } from '@/lib/zod';
+
+export const UserSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  date_joined: z.string(),
+});
+export type User = z.infer<typeof UserSchema>;
+
+export const AuthResponseSchema = z.object({ access: z.string().min(1), user: UserSchema });
+export type AuthResponse = z.infer<typeof AuthResponseSchema>;
