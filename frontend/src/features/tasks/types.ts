@@ -1,13 +1,6 @@
 import { z } from '@/lib/zod';
 import { paginatedSchema } from '@/types/pagination';
-
-export const TASK_STATUSES = ['todo', 'in_progress', 'done'] as const;
-export const TASK_PRIORITIES = ['low', 'medium', 'high'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export type TaskPriority = (typeof TASK_PRIORITIES)[number];
-
-export const STATUS_LABELS: Record<TaskStatus, string> = { todo: 'To do', in_progress: 'In progress', done: 'Done' };
-export const PRIORITY_LABELS: Record<TaskPriority, string> = { low: 'Low', medium: 'Medium', high: 'High' };
+import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '@/types/task';
 
 export const TaskSchema = z.object({
   id: z.string(),

@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { ErrorState, Spinner } from '@/components/feedback';
 import { errorMessage } from '@/lib/api-error';
 import { useCurrentUser } from '@/lib/session';
+import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
 import { type TaskStats, useTaskStats } from '@/features/dashboard/api/get-task-stats';
 import { BarChart, DayColumnChart } from '@/features/dashboard/components/charts';
 
@@ -22,21 +23,18 @@ function breakdowns(stats: TaskStats) {
       id: 'chart-status',
       heading: 'By status',
       title: 'Tasks by status',
-      data: [
-        { key: 'todo', label: 'To do', value: stats.by_status.todo },
-        { key: 'in_progress', label: 'In progress', value: stats.by_status.in_progress },
-        { key: 'done', label: 'Done', value: stats.by_status.done },
-      ],
+      data: TASK_STATUSES.map((status) => ({ key: status, label: STATUS_LABELS[status], value: stats.by_status[status] })),
     },
     {
       id: 'chart-priority',
       heading: 'By priority',
       title: 'Tasks by priority',
-      data: [
-        { key: 'high', label: 'High', value: stats.by_priority.high },
-        { key: 'medium', label: 'Medium', value: stats.by_priority.medium },
-        { key: 'low', label: 'Low', value: stats.by_priority.low },
-      ],
+      // Highest first: the priority that needs attention leads.
+      data: [...TASK_PRIORITIES].reverse().map((priority) => ({
+        key: priority,
+        label: PRIORITY_LABELS[priority],
+        value: stats.by_priority[priority],
+      })),
     },
   ];
 }

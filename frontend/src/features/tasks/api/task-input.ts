@@ -1,5 +1,5 @@
 import { z } from '@/lib/zod';
-import { TASK_PRIORITIES, TASK_STATUSES } from '@/features/tasks/types';
+import { TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
 
 /** The create/edit form's values, checked as the API checks them (it still has the last word). */
 export const TaskInputSchema = z.object({

@@ -1,7 +1,8 @@
 import { type QueryClient, useMutation, useMutationState, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
-import { type Task, type TaskPage, TaskSchema, type TaskStatus } from '@/features/tasks/types';
+import { type Task, type TaskPage, TaskSchema } from '@/features/tasks/types';
+import type { TaskStatus } from '@/types/task';
 import type { TaskInput } from '@/features/tasks/api/task-input';
 
 /** With `etag`, the server writes only if the task is still that version, else 412 `precondition_failed`. */

@@ -1,16 +1,7 @@
 import { ChoiceOptions } from '@/features/tasks/components/choice-options';
 import { SelectField, TextField } from '@/components/field';
-import {
-  ORDERINGS,
-  type Ordering,
-  PRIORITY_LABELS,
-  STATUS_LABELS,
-  TASK_PRIORITIES,
-  TASK_STATUSES,
-  type TaskListParams,
-  type TaskPriority,
-  type TaskStatus,
-} from '@/features/tasks/types';
+import { ORDERINGS, type Ordering, type TaskListParams } from '@/features/tasks/types';
+import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '@/types/task';
 
 interface TaskFiltersProps {
   params: TaskListParams;

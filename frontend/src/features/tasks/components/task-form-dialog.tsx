@@ -9,7 +9,8 @@ import { TaskInputSchema, changedFields } from '@/features/tasks/api/task-input'
 import { useTask } from '@/features/tasks/api/get-task';
 import { useUpdateTask } from '@/features/tasks/api/update-task';
 import { ApiError } from '@/lib/api-error';
-import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES, type Task } from '@/features/tasks/types';
+import type { Task } from '@/features/tasks/types';
+import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
 
 interface TaskFormDialogProps {
   /** The task to edit; none to create one. */

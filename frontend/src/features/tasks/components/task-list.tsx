@@ -1,5 +1,6 @@
 import { formatDate, todayIso } from '@/lib/format';
-import { PRIORITY_LABELS, STATUS_LABELS, type Task, isOverdue } from '@/features/tasks/types';
+import { type Task, isOverdue } from '@/features/tasks/types';
+import { PRIORITY_LABELS, STATUS_LABELS } from '@/types/task';
 
 interface TaskListProps {
   tasks: Task[];

@@ -2,16 +2,8 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { SEARCH_DEBOUNCE_MS } from '@/config/env';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
-import {
-  DEFAULT_ORDERING,
-  ORDERINGS,
-  type Ordering,
-  TASK_PRIORITIES,
-  TASK_STATUSES,
-  type TaskListParams,
-  type TaskPriority,
-  type TaskStatus,
-} from '@/features/tasks/types';
+import { DEFAULT_ORDERING, ORDERINGS, type Ordering, type TaskListParams } from '@/features/tasks/types';
+import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '@/types/task';
 
 function pick<T extends string>(value: string | null, allowed: readonly T[]): T | '' {
   return allowed.includes(value as T) ? (value as T) : '';
