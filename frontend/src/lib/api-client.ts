@@ -7,6 +7,8 @@ import { API_BASE_URL } from '@/config/env';
 import { getAccessToken, setAccessToken } from '@/lib/access-token';
 import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';
 import { withRefreshLock } from '@/lib/refresh-lock';
+import type { components } from '@/types/api';
+import type { Equals, Expect } from '@/types/assert-type';
 
 export type QueryValue = string | number | boolean | null | undefined;
 
@@ -24,6 +26,9 @@ export interface RequestOptions<T> {
 }
 
 const AccessSchema = z.object({ access: z.string().min(1) });
+
+// Compile-time only (no runtime code): tsc fails here when this schema and POST /auth/refresh/'s answer drift apart.
+export type MatchesApi = Expect<Equals<z.infer<typeof AccessSchema>, components['schemas']['AccessOutput']>>;
 
 let refreshInFlight: Promise<string | null> | null = null;
 const expiredListeners = new Set<() => void>();

@@ -1,4 +1,6 @@
 import { z } from '@/lib/zod';
+import type { components, operations } from '@/types/api';
+import type { Equals, Expect } from '@/types/assert-type';
 import { paginatedSchema } from '@/types/pagination';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '@/types/task';
 
@@ -18,6 +20,15 @@ export type Task = z.infer<typeof TaskSchema>;
 export const TaskPageSchema = paginatedSchema(TaskSchema);
 export type TaskPage = z.infer<typeof TaskPageSchema>;
 
+// Compile-time only (no runtime code): tsc fails here when these schemas and the OpenAPI schema drift apart.
+export type MatchesApi = [
+  Expect<Equals<Task, components['schemas']['TaskOutput']>>,
+  Expect<Equals<TaskPage, components['schemas']['PaginatedTaskList']>>,
+];
+
+/** The sort orders the API accepts (`?ordering=`); the list offers the ones labelled below. */
+type ApiOrdering = NonNullable<NonNullable<operations['tasks_list']['parameters']['query']>['ordering']>;
+
 export const ORDERINGS = {
   '-created_at': 'Newest first',
   created_at: 'Oldest first',
@@ -27,7 +38,7 @@ export const ORDERINGS = {
   priority: 'Priority, low first',
   title: 'Title, A–Z',
   '-updated_at': 'Recently updated',
-} as const;
+} as const satisfies Partial<Record<ApiOrdering, string>>;
 export type Ordering = keyof typeof ORDERINGS;
 export const DEFAULT_ORDERING: Ordering = '-created_at';
 

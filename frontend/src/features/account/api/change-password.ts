@@ -2,6 +2,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
+import type { components } from '@/types/api';
+import type { Expect, FitsRequest } from '@/types/assert-type';
 
 export const PasswordChangeSchema = z
   .object({
@@ -11,6 +13,10 @@ export const PasswordChangeSchema = z
   })
   .refine((values) => values.new_password === values.confirm, { path: ['confirm'], message: 'The passwords do not match.' });
 export type PasswordChangeInput = z.infer<typeof PasswordChangeSchema>;
+
+// Compile-time only (no runtime code): tsc fails here when the form's values stop fitting the request.
+// `confirm` is the form's second copy of the new password: checked above, never sent.
+export type MatchesApi = Expect<FitsRequest<Omit<PasswordChangeInput, 'confirm'>, components['schemas']['PasswordChangeInputRequest']>>;
 
 /** 204; the server revokes every other session, so the sessions list changes too. */
 export function changePassword({ current_password, new_password }: PasswordChangeInput): Promise<undefined> {

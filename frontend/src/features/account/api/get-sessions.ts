@@ -2,6 +2,8 @@ import { queryOptions, useQuery } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
+import type { components } from '@/types/api';
+import type { Equals, Expect } from '@/types/assert-type';
 
 export const AuthSessionSchema = z.object({
   id: z.string(),
@@ -12,6 +14,9 @@ export const AuthSessionSchema = z.object({
   current: z.boolean(),
 });
 export type AuthSession = z.infer<typeof AuthSessionSchema>;
+
+// Compile-time only (no runtime code): tsc fails here when this schema and the OpenAPI schema drift apart.
+export type MatchesApi = Expect<Equals<AuthSession, components['schemas']['SessionOutput']>>;
 
 export function getSessions(signal?: AbortSignal): Promise<AuthSession[]> {
   return apiRequest('/auth/sessions/', { schema: z.array(AuthSessionSchema), signal });

@@ -2,6 +2,8 @@ import { useMutation } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { startSession } from '@/lib/session';
+import type { components } from '@/types/api';
+import type { Expect, FitsRequest } from '@/types/assert-type';
 import { type AuthResponse, AuthResponseSchema } from '@/types/user';
 
 export const LoginInputSchema = z.object({
@@ -9,6 +11,9 @@ export const LoginInputSchema = z.object({
   password: z.string().min(1, 'Enter your password.'),
 });
 export type LoginInput = z.infer<typeof LoginInputSchema>;
+
+// Compile-time only (no runtime code): tsc fails here when the form's values stop fitting POST /auth/login/.
+export type MatchesApi = Expect<FitsRequest<LoginInput, components['schemas']['LoginInputRequest']>>;
 
 export function login(input: LoginInput): Promise<AuthResponse> {
   return apiRequest('/auth/login/', { method: 'POST', body: input, auth: false, schema: AuthResponseSchema });

@@ -2,6 +2,8 @@ import { queryOptions, useQuery } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
+import type { components } from '@/types/api';
+import type { Equals, Expect } from '@/types/assert-type';
 
 export const TaskStatsSchema = z.object({
   total: z.number().int(),
@@ -12,6 +14,9 @@ export const TaskStatsSchema = z.object({
   completed_per_day: z.array(z.object({ date: z.string(), count: z.number().int() })),
 });
 export type TaskStats = z.infer<typeof TaskStatsSchema>;
+
+// Compile-time only (no runtime code): tsc fails here when this schema and the OpenAPI schema drift apart.
+export type MatchesApi = Expect<Equals<TaskStats, components['schemas']['TaskStats']>>;
 
 export function getTaskStats(signal?: AbortSignal): Promise<TaskStats> {
   return apiRequest('/tasks/stats/', { schema: TaskStatsSchema, signal });

@@ -2,13 +2,21 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
+import type { components } from '@/types/api';
+import type { Equals, Expect } from '@/types/assert-type';
 
-export type BulkAction = 'complete' | 'delete';
+/** The bulk actions this SPA offers, out of the API's (set_status and set_priority are not used). */
+export type BulkAction = Extract<components['schemas']['ActionEnum'], 'complete' | 'delete'>;
 const BulkResultSchema = z.object({ updated: z.number().int() });
+type BulkResult = z.infer<typeof BulkResultSchema>;
+
+// Compile-time only (no runtime code): tsc fails here when this schema and the OpenAPI schema drift apart.
+export type MatchesApi = Expect<Equals<BulkResult, components['schemas']['TaskBulkOutput']>>;
 
 /** One transaction on the server, only the caller's tasks; at most 100 ids. */
-export function bulkTasks(ids: string[], action: BulkAction): Promise<{ updated: number }> {
-  return apiRequest('/tasks/bulk/', { method: 'POST', body: { ids, action }, schema: BulkResultSchema });
+export function bulkTasks(ids: string[], action: BulkAction): Promise<BulkResult> {
+  const body = { ids, action } satisfies components['schemas']['TaskBulkInputRequest'];
+  return apiRequest('/tasks/bulk/', { method: 'POST', body, schema: BulkResultSchema });
 }
 
 export function useBulkTasks() {

@@ -1,4 +1,6 @@
 import { z } from '@/lib/zod';
+import type { components } from '@/types/api';
+import type { Expect, FitsRequest } from '@/types/assert-type';
 import { TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
 
 /** The create/edit form's values, checked as the API checks them (it still has the last word). */
@@ -13,6 +15,13 @@ export const TaskInputSchema = z.object({
     .transform((value) => value || null),
 });
 export type TaskInput = z.infer<typeof TaskInputSchema>;
+
+// Compile-time only (no runtime code): tsc fails here when the form's values stop fitting the bodies
+// of POST /tasks/ (every field) and PATCH /tasks/{id}/ (the changed ones, see changedFields).
+export type MatchesApi = [
+  Expect<FitsRequest<TaskInput, components['schemas']['TaskInputRequest']>>,
+  Expect<FitsRequest<Partial<TaskInput>, components['schemas']['PatchedTaskInputRequest']>>,
+];
 
 /**
  * Only the fields the user changed, so an edit never overwrites what someone else changed in a
