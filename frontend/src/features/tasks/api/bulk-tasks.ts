@@ -6,7 +6,7 @@ import type { components } from '@/types/api';
 import type { Equals, Expect } from '@/types/assert-type';
 
 /** The bulk actions this SPA offers, out of the API's (set_status and set_priority are not used). */
-export type BulkAction = Extract<components['schemas']['ActionEnum'], 'complete' | 'delete'>;
+export type BulkAction = Extract<components['schemas']['TaskBulkInputRequest']['action'], 'complete' | 'delete'>;
 const BulkResultSchema = z.object({ updated: z.number().int() });
 type BulkResult = z.infer<typeof BulkResultSchema>;
 
