@@ -32,7 +32,7 @@ MONGODB_MIGRATION_MODULES = {
     "contenttypes": "backend.mongo_migrations.contenttypes",
 }
 
-# Known and documented (README, "MongoDB"): the backend creates no index or constraint on an expression. Both
+# Known and documented (docs/mongodb.md): the backend creates no index or constraint on an expression. Both
 # affected objects have a plain fallback: emails are lowercased before saving and unique as stored
 # (accounts.User.email), and the title ordering sorts with $toLower on the owner's documents (tasks.Task).
 MONGODB_SILENCED_SYSTEM_CHECKS = ["models.W043", "models.W044"]

@@ -35,7 +35,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     """Bulk writes are refused, except the two Django and the retention purge need.
 
     Enforced in the ORM only: a PostgreSQL trigger would also have to let the SET_NULL and
-    the purge through, and the project must stay portable to SQLite and MongoDB (README).
+    the purge through, and the project must stay portable to SQLite and MongoDB (docs/mongodb.md).
     """
 
     def update(self, **kwargs: Any) -> int:
