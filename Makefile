@@ -40,15 +40,15 @@ MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
 TEST_STEPS := lock-check lint check check-deploy migrations-check schema api-types-check mongo-check mongo-migrations-check workflows-check \
-	docker-check k8s-check test-sqlite test-postgres test-replicas bench-smoke frontend-lint frontend-test frontend-build \
-	test-e2e
+	docker-check k8s-check test-sqlite test-postgres test-replicas test-contract bench-smoke frontend-lint frontend-test \
+	frontend-build test-e2e
 # The browser tests need the built SPA and Chromium, the built_spa ones (nginx serving the build) the SPA:
 # only `make test-e2e` runs them. The read-replica tests start their own primary and replica: only
-# `make test-replicas` runs them.
-NOT_BROWSER := -m "not browser and not built_spa and not replicas"
+# `make test-replicas` runs them. The contract tests (schemathesis) run in `make test-contract` only.
+NOT_BROWSER := -m "not browser and not built_spa and not replicas and not contract"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema api-types-check \
-	test test-sqlite test-postgres test-replicas test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
+	test test-sqlite test-postgres test-replicas test-contract test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
 	docker-check k8s-check lock lock-check test-mongodb frontend-install frontend-build frontend-lint frontend-test bench bench-smoke
 
 help: ## List the targets
@@ -228,6 +228,10 @@ test-postgres: venv ## pytest on PostgreSQL + Redis (DATABASE_URL/REDIS_URL, els
 test-replicas: venv ## Read replicas end to end: gunicorn on a throwaway PostgreSQL primary + streaming replica
 	$(PY) -m pytest -m replicas -p no:xdist tests/replicas
 
+# Seeded and bounded (CONTRACT_MAX_EXAMPLES, default 60 per operation): about two minutes. Reports in var/contract/.
+test-contract: venv ## schemathesis --checks all against the served OpenAPI schema (gunicorn on SQLite, a signed-in user)
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m contract -p no:xdist tests/contract
+
 # Python Playwright drives Debian's /usr/bin/chromium (CHROMIUM=... to change); a missing browser fails.
 # tests/deploy/test_frontend_nginx.py serves the same build with the frontend image's nginx config (needs nginx).
 test-e2e: venv frontend-build ## Browser tests (Playwright + Chromium) against gunicorn on PostgreSQL + Redis, and the image's nginx; screenshots in var/e2e/
@@ -236,7 +240,7 @@ test-e2e: venv frontend-build ## Browser tests (Playwright + Chromium) against g
 # Not in TEST_STEPS: needs a MongoDB replica set (none can run here); the CI workflow's mongodb job runs it.
 test-mongodb: venv ## Backend suite on MongoDB at DATABASE_URL (replica set); fails if < 90% of tests ran
 	@case "$${DATABASE_URL:-}" in mongodb://*|mongodb+srv://*) ;; \
-		*) echo "error: set DATABASE_URL=mongodb://HOST:27017/DBNAME?replicaSet=rs0 (README: MongoDB)" >&2; exit 1;; esac
+		*) echo "error: set DATABASE_URL=mongodb://HOST:27017/DBNAME?replicaSet=rs0 (docs/mongodb.md)" >&2; exit 1;; esac
 	@mkdir -p var
 	status=0; $(PY) -m pytest tests/backend $(PYTEST_ARGS) --junitxml=var/junit-mongodb.xml || status=$$?; \
 		$(PY) scripts/junit_ran_ratio.py var/junit-mongodb.xml --min 0.9; exit $$status

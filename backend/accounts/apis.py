@@ -59,14 +59,15 @@ class _PublicAuthAPI(ApiView):
 
 
 class _CookieAuthAPI(_PublicAuthAPI):
-    """Endpoints driven by the refresh cookie accept only JSON, so a cross-site form cannot reach them."""
+    """Endpoints driven by the refresh cookie accept only a JSON body (the schema requires one), so a cross-site
+    form cannot reach them."""
 
     def refresh_token_from(self, request: Request) -> tuple[str | None, bool]:
         """The presented refresh token (the body's wins) and whether it came from the cookie."""
-        cookie = refresh_cookie_get(request)
         media_type = (request.content_type or "").split(";")[0].strip().lower()
-        if cookie is not None and media_type != "application/json":
+        if media_type != "application/json":
             raise UnsupportedMediaType(request.content_type or "none")
+        cookie = refresh_cookie_get(request)
         body = serializers.RefreshInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         from_body = body.validated_data.get("refresh")
@@ -166,9 +167,11 @@ class MeApi(ApiView):
 
     @openapi.me_update
     def patch(self, request: Request) -> Response:
-        data = serializers.ProfileUpdateInputSerializer(data=request.data)
+        data = serializers.ProfileUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=_user(request), name=data.validated_data["name"])
+        user = _user(request)
+        if "name" in data.validated_data:  # PATCH: only what is given changes
+            user = services.user_update(user=user, name=data.validated_data["name"])
         return Response(serializers.UserOutputSerializer(user).data)
 
 

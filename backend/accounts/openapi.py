@@ -8,7 +8,7 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from backend.common.schema import UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
+from backend.common.schema import BODY_REQUIRED, UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
 
 from . import serializers
 
@@ -70,8 +70,10 @@ refresh = extend_schema(
     summary="Rotate the refresh token and get a new access token",
     description=(
         "Every call rotates the refresh token. Presenting an already-rotated token is "
-        "treated as theft: the whole session is revoked and 401 is returned."
+        "treated as theft: the whole session is revoked and 401 is returned. The body is JSON (`{}` with the "
+        "cookie): anything else is 415, so a cross-site form cannot use the cookie."
     ),
+    extensions={BODY_REQUIRED: True},
     parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(200, ROTATED_COOKIE)],
     request=serializers.RefreshInputSerializer,
     responses={
@@ -87,8 +89,10 @@ logout = extend_schema(
     summary="Sign out this device",
     description=(
         "Revokes the session of the refresh cookie (or body token) and clears the cookie. "
-        "Works without a valid access token. Always 204."
+        "Works without a valid access token. The body is JSON (`{}` with the cookie): anything else is 415, "
+        "so a cross-site form cannot sign anyone out."
     ),
+    extensions={BODY_REQUIRED: True},
     parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(204, CLEARED_COOKIE)],
     request=serializers.RefreshInputSerializer,
     responses={
@@ -148,7 +152,8 @@ me_retrieve = extend_schema(
 me_update = extend_schema(
     tags=ACCOUNT_TAGS,
     summary="Update the display name",
-    request=serializers.ProfileUpdateInputSerializer,
+    description="Only the fields given change; an empty object changes nothing.",
+    request=serializers.ProfileUpdateInputSerializer(partial=True),
     responses={200: serializers.UserOutputSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
 )
 

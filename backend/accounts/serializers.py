@@ -18,7 +18,7 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
 class RegisterInputSerializer(serializers.Serializer):
     email = fields.EmailField(max_length=254)
-    password = fields.TextField(max_length=128, trim_whitespace=False)
+    password = fields.NewPasswordField()
     name = fields.TextField(max_length=150, required=False, allow_blank=True, default="")
 
 
@@ -50,7 +50,7 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
 
 class PasswordChangeInputSerializer(serializers.Serializer):
     current_password = fields.TextField(max_length=128, trim_whitespace=False)
-    new_password = fields.TextField(max_length=128, trim_whitespace=False)
+    new_password = fields.NewPasswordField()
 
 
 class PasswordResetInputSerializer(serializers.Serializer):
@@ -60,7 +60,7 @@ class PasswordResetInputSerializer(serializers.Serializer):
 class PasswordResetConfirmInputSerializer(serializers.Serializer):
     uid = fields.TextField(max_length=64)
     token = fields.TextField(max_length=128)
-    new_password = fields.TextField(max_length=128, trim_whitespace=False)
+    new_password = fields.NewPasswordField()
 
 
 class SessionOutputSerializer(serializers.ModelSerializer):

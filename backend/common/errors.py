@@ -79,11 +79,16 @@ class ErrorCode(StrEnum):
         "The request is malformed below the API: an invalid Content-Length, a disallowed Host, and the like.",
     )
     PARSE_ERROR = "parse_error", (400,), "The body is not valid JSON, or is nested too deeply."
+    INVALID_IF_MATCH = (
+        "invalid_if_match",
+        (400,),
+        "`If-Match` is neither `*` nor a comma-separated list of quoted ETags (an empty one counts as absent).",
+    )
     REQUEST_TOO_LARGE = "request_too_large", (413,), "The body is larger than the configured maximum request size."
     UNSUPPORTED_MEDIA_TYPE = (
         "unsupported_media_type",
         (415,),
-        "The Content-Type is not `application/json`: on any body, and on refresh or logout with the refresh cookie.",
+        "The Content-Type is not `application/json`: on any body, and on every refresh or logout.",
     )
     # Concurrency and load.
     CONFLICT = "conflict", (409,), "Concurrent writers kept winning; retrying the same request is safe."

@@ -29,6 +29,17 @@ class PreconditionFailed(exceptions.APIException):
         self.current_etag = current_etag  # sent back as ETag, so the client knows what it is up against
 
 
+class InvalidIfMatch(exceptions.APIException):
+    """An ``If-Match`` header that names no ETag: a malformed request, not a precondition that failed."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = (
+        'If-Match must be "*" or a comma-separated list of quoted ETags, e.g. If-Match: "abc"; '
+        "send the ETag of your last read, or no If-Match to write unconditionally."
+    )
+    default_code = ErrorCode.INVALID_IF_MATCH
+
+
 class WriteConflict(exceptions.APIException):
     """Concurrent writers kept winning a compare-and-set; the client may simply retry."""
 

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.contrib.auth import password_validation
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 
@@ -22,5 +24,62 @@ class TextField(StrictTypeMixin, serializers.CharField):
     pass
 
 
+class NewPasswordField(TextField):
+    """A password being chosen: kept verbatim (no trimming); AUTH_PASSWORD_VALIDATORS judge it in the service.
+    Its schema documents what of those rules JSON Schema can say (TextFieldSchema)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 128)
+        kwargs.setdefault("help_text", " ".join(password_validation.password_validators_help_texts()))
+        super().__init__(trim_whitespace=False, **kwargs)
+
+
 class EmailField(StrictTypeMixin, serializers.EmailField):
     pass
+
+
+# What str.strip() removes (DRF's CharField trims with it): the characters a non-blank text must have one
+# other than. Written out as a regex class of \\uXXXX escapes, which JSON Schema (ECMA) and Python share.
+_WHITESPACE = "".join(f"\\u{ord(char):04x}" for char in map(chr, range(0x10000)) if char.isspace())
+
+
+def text_pattern(field: serializers.CharField) -> str:
+    """The regex a TextField documents for its input: no NUL character (DRF refuses it), and when it may not be
+    blank and is trimmed, at least one character that is not whitespace. A new password needs a character that
+    is not a digit (NumericPasswordValidator)."""
+    if isinstance(field, NewPasswordField):
+        return "^[^\\u0000]*[^\\u00000-9][^\\u0000]*$"
+    if field.allow_blank or not field.trim_whitespace:
+        return "^[^\\u0000]*$"
+    return f"^[^\\u0000]*[^\\u0000{_WHITESPACE}][^\\u0000]*$"
+
+
+class TextFieldSchema(OpenApiSerializerFieldExtension):
+    """drf-spectacular: a TextField's request schema carries text_pattern(), so a client generated from the
+    schema (or a fuzzer) knows a blank or NUL-bearing text is refused."""
+
+    target_class = TextField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["pattern"] = text_pattern(self.target)
+            if isinstance(self.target, NewPasswordField) and (minimum := _password_min_length()):
+                # Under allOf: drf-spectacular sets the field's top-level minLength (1, as it is not blank)
+                # after this extension runs, and both constraints hold.
+                schema["allOf"] = [{"minLength": minimum}]
+        return schema
+
+
+def _password_min_length() -> int | None:
+    """MinimumLengthValidator's minimum, if AUTH_PASSWORD_VALIDATORS has one."""
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            return validator.min_length
+    return None
+
+
+class NewPasswordFieldSchema(TextFieldSchema):
+    """drf-spectacular matches an extension to the exact field class, so the subclass names its own."""
+
+    target_class = NewPasswordField

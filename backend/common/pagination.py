@@ -10,10 +10,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
+# The largest page number or size accepted (documented as the schema's maximum).
+MAX_PAGE_PARAMETER = 2**31
+
 
 def _positive_int(raw: str, name: str) -> int:
-    # ASCII digits only: int() would also take "١٢", "+3" and " 3 ".
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**31:
+    # ASCII digits only: int() would also take "١٢", "+3" and " 3 ". The length bound comes first: int() of
+    # more than 4,300 digits raises (a 500), and no valid value has more than 10.
+    if not (len(raw) <= 10 and raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_PARAMETER:
         raise ValidationError({name: ["Must be a positive integer."]})
     return int(raw)
 

@@ -15,6 +15,7 @@ IGNORE_EXCEPTIONS) and the body is rendered from the database.
 """
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.utils import encoders
 
 from .db_router import replica_read_is_cacheable
+from .exceptions import InvalidIfMatch
 from .outage import report_redis_failure
 from .signals import cache_lookup
 
@@ -299,11 +301,19 @@ def conditional_json_response(request: HttpRequest, rendered: RenderedBody) -> H
     return json_response(rendered)
 
 
+# An If-Match value (RFC 9110 13.1.1): "*" or a comma-separated list of entity tags.
+IF_MATCH_PATTERN = r'\*|(W/)?"[^"]*"([ \t]*,[ \t]*(W/)?"[^"]*")*'
+
+
 def if_match_etags(request: HttpRequest) -> list[str] | None:
-    """The ETags of an ``If-Match`` header (``["*"]`` for any), or None without one. Garbage matches nothing."""
-    header = request.headers.get("If-Match")
-    if header is None:
+    """The ETags of an ``If-Match`` header (``["*"]`` for any), or None without one. An empty header counts as
+    none (it names no ETag, so it can state no precondition); a malformed one is a 400 (InvalidIfMatch), not a
+    precondition that failed."""
+    header = (request.headers.get("If-Match") or "").strip(" \t")
+    if not header:
         return None
+    if not re.fullmatch(IF_MATCH_PATTERN, header):
+        raise InvalidIfMatch()
     return parse_etags(header)
 
 

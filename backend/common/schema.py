@@ -17,17 +17,31 @@ class ErrorSerializer(serializers.Serializer):
         ref_name = "Error"
 
 
-# DRF's validation shape: {"field": ["message", ...]}; "non_field_errors" for the body as a whole.
+# DRF's validation shape: {"field": ["message", ...]}, "non_field_errors" for the body as a whole. The serializer
+# only names the component; document_transport_errors replaces its schema with VALIDATION_ERROR_SCHEMA, which a
+# serializer cannot express (any property name, each an array of messages).
 ValidationErrorSerializer = inline_serializer(
-    name="ValidationError",
-    fields={"field_name": serializers.ListField(child=serializers.CharField())},
+    name="ValidationError", fields={"non_field_errors": serializers.ListField(child=serializers.CharField())}
 )
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Invalid input: each offending field (a body field, or a query parameter) with its messages; "
+    "`non_field_errors` for the input as a whole.",
+    "properties": {"non_field_errors": {"type": "array", "items": {"type": "string"}}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "minProperties": 1,
+}
 
 VALIDATION_ERROR = OpenApiResponse(ValidationErrorSerializer, description="Invalid input, per field.")
 UNAUTHENTICATED = OpenApiResponse(
     ErrorSerializer, description="Missing, invalid or expired access token, or a revoked session."
 )
 UNSUPPORTED_MEDIA = OpenApiResponse(ErrorSerializer, description="The body must be application/json.")
+
+
+# extend_schema(extensions={BODY_REQUIRED: True}): the operation's request body is required even though none of
+# its fields is (drf-spectacular infers "required" from the fields); the hook below sets it and drops the marker.
+BODY_REQUIRED = "x-body-required"
 
 
 def document_transport_errors(result: dict, generator: object, request: object, public: bool) -> dict:
@@ -53,7 +67,26 @@ def document_transport_errors(result: dict, generator: object, request: object, 
                     {"description": description, "content": {"application/json": {"schema": error_ref}}},
                 )
     _document_rate_limits(result, error_ref)
+    _document_validation_errors(result, error_ref)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and operation.pop(BODY_REQUIRED, False):
+                operation["requestBody"]["required"] = True
     return result
+
+
+def _document_validation_errors(result: dict, error_ref: dict) -> None:
+    """The ValidationError component as DRF shapes it, and every 400 as either shape: a validation error, or
+    ``{detail, code}`` for a body that is not JSON at all (the parser answers before any field is read)."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    if "ValidationError" in schemas:
+        schemas["ValidationError"] = VALIDATION_ERROR_SCHEMA
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            bad_request = operation.get("responses", {}).get("400") if isinstance(operation, dict) else None
+            content = (bad_request or {}).get("content", {}).get("application/json")
+            if content and content.get("schema") != error_ref and "anyOf" not in content["schema"]:
+                content["schema"] = {"anyOf": [content["schema"], error_ref]}
 
 
 def _document_rate_limits(result: dict, error_ref: dict) -> None:

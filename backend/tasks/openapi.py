@@ -4,16 +4,21 @@ Kept out of the views so that apis.py reads as the HTTP behaviour alone.
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 
-from backend.common.pagination import StandardPagination
-from backend.common.schema import ErrorSerializer
+from backend.common.pagination import MAX_PAGE_PARAMETER, StandardPagination
+from backend.common.schema import BODY_REQUIRED, ErrorSerializer
 
 from .filters import DEFAULT_ORDERING, ORDERING_CHOICES, SEARCH_MAX_LENGTH
 from .models import Task
 from .serializers import (
-    TaskBulkInputSerializer,
     TaskBulkOutputSerializer,
     TaskBulkValidationErrorSerializer,
     TaskInputSerializer,
@@ -22,6 +27,7 @@ from .serializers import (
     TaskStatsSerializer,
     TaskValidationErrorSerializer,
 )
+from .services import BULK_ACTIONS, BULK_MAX_IDS, BULK_VALUE_CHOICES
 
 TAGS = ["tasks"]
 
@@ -46,8 +52,9 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="The task's ETag as you last read it: the write happens only if it is still current, else 412. "
-    "Without the header the write always happens.",
+    description="The task's ETag as you last read it (`*` for any version, or a comma-separated list of ETags): "
+    "the write happens only if it is still current, else 412. Without the header, or with an empty one, the write "
+    "always happens; a value that is not `*` or quoted ETags is a 400 (`invalid_if_match`).",
 )
 ETAG_HEADER = OpenApiParameter(
     "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description="Validator of this body."
@@ -63,6 +70,41 @@ class PaginatedTaskListSerializer(serializers.Serializer):
     results = TaskOutputSerializer(many=True)
 
 
+# ------------------------------------------------------------------------------
+# Bulk input: one shape per action (which actions take a value, and which values)
+# ------------------------------------------------------------------------------
+def _bulk_ids() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=BULK_MAX_IDS, help_text="Ids of your tasks."
+    )
+
+
+@extend_schema_field({"nullable": True, "not": {}, "description": "Must be absent or null: the action takes no value."})
+class _NoValueField(serializers.Field):
+    pass
+
+
+def _bulk_variant(action: str) -> type[serializers.Serializer]:
+    """The body of one bulk action: ``value`` required with its choices, or absent/null for actions without."""
+    choices = BULK_VALUE_CHOICES.get(action)
+    value = serializers.ChoiceField(choices=choices) if choices else _NoValueField(required=False)
+    # One component per action (TaskBulkComplete, ...), so each oneOf branch admits exactly one action.
+    name = "TaskBulk" + action.title().replace("_", "")
+    fields = {"ids": _bulk_ids(), "action": serializers.ChoiceField(choices=[action]), "value": value}
+    return type(
+        f"{name}Serializer", (serializers.Serializer,), {**fields, "Meta": type("Meta", (), {"ref_name": name})}
+    )
+
+
+# What TaskBulkInputSerializer accepts, documented per action (the serializer checks types, the service the
+# action/value pairing).
+TASK_BULK_INPUT = PolymorphicProxySerializer(
+    component_name="TaskBulkInput",
+    serializers={action: _bulk_variant(action) for action in BULK_ACTIONS},
+    resource_type_field_name="action",
+)
+
+
 def _list_parameter(name: str, choices: list[str]) -> OpenApiParameter:
     return OpenApiParameter(
         name,
@@ -71,40 +113,46 @@ def _list_parameter(name: str, choices: list[str]) -> OpenApiParameter:
         many=True,
         style="form",
         explode=False,
-        description=f"One {name} or a comma-separated list of them; any unknown one is a 400.",
+        description=f"One {name} or a comma-separated list of them; any unknown one is a 400. Empty: no filter.",
     )
 
+
+# Every list parameter may be given empty, which is the same as leaving it out (no filter, the default order).
+DATE_OR_EMPTY = {"oneOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
 
 LIST_PARAMETERS = [
     _list_parameter("status", Task.Status.values),
     _list_parameter("priority", Task.Priority.values),
     OpenApiParameter(
         "search",
-        OpenApiTypes.STR,
+        {"type": "string", "maxLength": SEARCH_MAX_LENGTH, "pattern": "^[^\\u0000]*$"},
         description=f"Case-insensitive substring of the title or the description, taken literally "
         f"(no wildcards or regex); at most {SEARCH_MAX_LENGTH} characters.",
     ),
-    OpenApiParameter("due_before", OpenApiTypes.DATE, description="Due on or before this date (YYYY-MM-DD)."),
-    OpenApiParameter("due_after", OpenApiTypes.DATE, description="Due on or after this date (YYYY-MM-DD)."),
+    OpenApiParameter("due_before", DATE_OR_EMPTY, description="Due on or before this date (YYYY-MM-DD)."),
+    OpenApiParameter("due_after", DATE_OR_EMPTY, description="Due on or after this date (YYYY-MM-DD)."),
     OpenApiParameter(
         "overdue",
         OpenApiTypes.STR,
-        enum=["true", "false"],
+        enum=["true", "false", ""],
         description="true: due before today and not done; false: every other task (including those with no due date).",
     ),
     OpenApiParameter(
         "ordering",
         OpenApiTypes.STR,
-        enum=list(ORDERING_CHOICES),
+        enum=[*ORDERING_CHOICES, ""],
         default=DEFAULT_ORDERING,
         description="One field, `-` for descending. Ties break on id in the same direction. Priority orders "
         "low < medium < high, titles case-insensitively; tasks with no due date come last either way.",
     ),
-    OpenApiParameter("page", OpenApiTypes.INT, description="1-based page number; past the last page is a 404."),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_PARAMETER},
+        description="1-based page number; past the last page is a 404.",
+    ),
     OpenApiParameter(
         "page_size",
-        OpenApiTypes.INT,
-        default=StandardPagination.page_size,
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_PARAMETER, "default": StandardPagination.page_size},
         description=f"Tasks per page, at most {StandardPagination.max_page_size} (larger values are capped).",
     ),
 ]
@@ -178,7 +226,8 @@ tasks_bulk = extend_schema(
     summary="Apply one action to many of your tasks",
     description="All or nothing. `complete` marks done; `set_status` / `set_priority` need `value`. Ids that "
     "are not yours are ignored; `updated` counts the tasks actually changed.",
-    request=TaskBulkInputSerializer,
+    request=TASK_BULK_INPUT,
+    extensions={BODY_REQUIRED: True},  # drf-spectacular cannot tell from the per-action shapes
     responses={
         200: TaskBulkOutputSerializer,
         400: OpenApiResponse(TaskBulkValidationErrorSerializer, description="Invalid ids, action or value."),

@@ -109,7 +109,7 @@ TEMPLATES = [
 SILENCED_SYSTEM_CHECKS: list[str] = []
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 if is_mongodb_url(DATABASE_URL):
-    # django-environ does not know mongodb:// (config/mongodb.py; README "MongoDB").
+    # django-environ does not know mongodb:// (config/mongodb.py; docs/mongodb.md).
     DATABASES = {
         "default": mongodb_database(
             DATABASE_URL, server_selection_timeout_ms=env.int("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000)
@@ -366,6 +366,8 @@ CONTENT_SECURITY_POLICY = {
 # Email
 # ------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Where django.core.mail.backends.filebased.EmailBackend writes each message (the contract tests read them).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")

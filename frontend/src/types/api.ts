@@ -34,7 +34,7 @@ export interface paths {
         put?: never;
         /**
          * Sign out this device
-         * @description Revokes the session of the refresh cookie (or body token) and clears the cookie. Works without a valid access token. Always 204.
+         * @description Revokes the session of the refresh cookie (or body token) and clears the cookie. Works without a valid access token. The body is JSON (`{}` with the cookie): anything else is 415, so a cross-site form cannot sign anyone out.
          */
         post: operations["auth_logout_create"];
         delete?: never;
@@ -74,7 +74,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update the display name */
+        /**
+         * Update the display name
+         * @description Only the fields given change; an empty object changes nothing.
+         */
         patch: operations["auth_me_partial_update"];
         trace?: never;
     };
@@ -149,7 +152,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate the refresh token and get a new access token
-         * @description Every call rotates the refresh token. Presenting an already-rotated token is treated as theft: the whole session is revoked and 401 is returned.
+         * @description Every call rotates the refresh token. Presenting an already-rotated token is treated as theft: the whole session is revoked and 401 is returned. The body is JSON (`{}` with the cookie): anything else is 415, so a cross-site form cannot use the cookie.
          */
         post: operations["auth_refresh_create"];
         delete?: never;
@@ -300,14 +303,6 @@ export interface components {
         AccessOutput: {
             access: string;
         };
-        /**
-         * @description * `complete` - complete
-         *     * `delete` - delete
-         *     * `set_status` - set_status
-         *     * `set_priority` - set_priority
-         * @enum {string}
-         */
-        ActionEnum: "complete" | "delete" | "set_status" | "set_priority";
         AuthOutput: {
             user: components["schemas"]["UserOutput"];
             /** @description Access JWT; keep it in memory and send it as `Bearer`. */
@@ -339,15 +334,16 @@ export interface components {
          *     * `not_acceptable` - The Accept header excludes `application/json`, the only format served.
          *     * `bad_request` - The request is malformed below the API: an invalid Content-Length, a disallowed Host, and the like.
          *     * `parse_error` - The body is not valid JSON, or is nested too deeply.
+         *     * `invalid_if_match` - `If-Match` is neither `*` nor a comma-separated list of quoted ETags (an empty one counts as absent).
          *     * `request_too_large` - The body is larger than the configured maximum request size.
-         *     * `unsupported_media_type` - The Content-Type is not `application/json`: on any body, and on refresh or logout with the refresh cookie.
+         *     * `unsupported_media_type` - The Content-Type is not `application/json`: on any body, and on every refresh or logout.
          *     * `conflict` - Concurrent writers kept winning; retrying the same request is safe.
          *     * `precondition_failed` - `If-Match` names an ETag the resource no longer has: it changed since the client read it.
          *     * `throttled` - A rate limit is exhausted; retry after `Retry-After` seconds.
          *     * `server_error` - An unexpected failure on the server.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "request_too_large" | "unsupported_media_type" | "conflict" | "precondition_failed" | "throttled" | "server_error";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "conflict" | "precondition_failed" | "throttled" | "server_error";
         LoginInputRequest: {
             email: string;
             password: string;
@@ -362,12 +358,14 @@ export interface components {
         };
         PasswordChangeInputRequest: {
             current_password: string;
-            new_password: string;
+            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. */
+            new_password: string & unknown;
         };
         PasswordResetConfirmInputRequest: {
             uid: string;
             token: string;
-            new_password: string;
+            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. */
+            new_password: string & unknown;
         };
         PasswordResetInputRequest: {
             /** Format: email */
@@ -383,7 +381,6 @@ export interface components {
          */
         PatchedTaskInputRequest: {
             title?: string;
-            /** @default  */
             description?: string;
             /** @default todo */
             status?: components["schemas"]["TaskStatusEnum"];
@@ -404,8 +401,8 @@ export interface components {
         RegisterInputRequest: {
             /** Format: email */
             email: string;
-            password: string;
-            /** @default  */
+            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. */
+            password: string & unknown;
             name?: string;
         };
         SessionOutput: {
@@ -423,16 +420,87 @@ export interface components {
             in_progress: number;
             done: number;
         };
-        /** @description ``value`` is required by set_status / set_priority and refused by the other actions (checked by the service). */
-        TaskBulkInputRequest: {
+        /**
+         * @description * `complete` - complete
+         * @enum {string}
+         */
+        TaskBulkCompleteActionEnum: "complete";
+        TaskBulkCompleteRequest: {
+            /** @description Must be absent or null: the action takes no value. */
+            value?: unknown;
+            /** @description Ids of your tasks. */
             ids: string[];
-            action: components["schemas"]["ActionEnum"];
-            value?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "complete";
         };
+        /**
+         * @description * `delete` - delete
+         * @enum {string}
+         */
+        TaskBulkDeleteActionEnum: "delete";
+        TaskBulkDeleteRequest: {
+            /** @description Must be absent or null: the action takes no value. */
+            value?: unknown;
+            /** @description Ids of your tasks. */
+            ids: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "delete";
+        };
+        TaskBulkInputRequest: components["schemas"]["TaskBulkCompleteRequest"] | components["schemas"]["TaskBulkDeleteRequest"] | components["schemas"]["TaskBulkSetStatusRequest"] | components["schemas"]["TaskBulkSetPriorityRequest"];
         TaskBulkOutput: {
             /** @description How many of your tasks the action changed (deleted, for delete). */
             updated: number;
         };
+        /**
+         * @description * `set_priority` - set_priority
+         * @enum {string}
+         */
+        TaskBulkSetPriorityActionEnum: "set_priority";
+        TaskBulkSetPriorityRequest: {
+            value: components["schemas"]["TaskBulkSetPriorityValueEnum"];
+            /** @description Ids of your tasks. */
+            ids: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "set_priority";
+        };
+        /**
+         * @description * `low` - low
+         *     * `medium` - medium
+         *     * `high` - high
+         * @enum {string}
+         */
+        TaskBulkSetPriorityValueEnum: "low" | "medium" | "high";
+        /**
+         * @description * `set_status` - set_status
+         * @enum {string}
+         */
+        TaskBulkSetStatusActionEnum: "set_status";
+        TaskBulkSetStatusRequest: {
+            value: components["schemas"]["TaskBulkSetStatusValueEnum"];
+            /** @description Ids of your tasks. */
+            ids: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "set_status";
+        };
+        /**
+         * @description * `todo` - todo
+         *     * `in_progress` - in_progress
+         *     * `done` - done
+         * @enum {string}
+         */
+        TaskBulkSetStatusValueEnum: "todo" | "in_progress" | "done";
         TaskBulkValidationError: {
             ids?: string[];
             action?: string[];
@@ -446,7 +514,6 @@ export interface components {
          */
         TaskInputRequest: {
             title: string;
-            /** @default  */
             description?: string;
             /** @default todo */
             status?: components["schemas"]["TaskStatusEnum"];
@@ -529,8 +596,11 @@ export interface components {
             /** Format: date-time */
             readonly date_joined: string;
         };
+        /** @description Invalid input: each offending field (a body field, or a query parameter) with its messages; `non_field_errors` for the input as a whole. */
         ValidationError: {
-            field_name: string[];
+            non_field_errors?: string[];
+        } & {
+            [key: string]: string[];
         };
     };
     responses: never;
@@ -582,7 +652,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationError"];
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description Invalid email or password. */
@@ -659,7 +729,7 @@ export interface operations {
                 sad_refresh?: string;
             };
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["RefreshInputRequest"];
             };
@@ -692,7 +762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationError"];
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -898,7 +968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationError"];
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description Missing, invalid or expired access token, or a revoked session. */
@@ -1003,7 +1073,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationError"];
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description Missing, invalid or expired access token, or a revoked session. */
@@ -1108,7 +1178,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationError"];
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -1198,7 +1268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationError"];
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -1260,7 +1330,7 @@ export interface operations {
                 sad_refresh?: string;
             };
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["RefreshInputRequest"];
             };
@@ -1294,7 +1364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationError"];
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description Invalid, expired, revoked or reused token. */
@@ -1402,7 +1472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationError"];
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -1592,18 +1662,18 @@ export interface operations {
                 /** @description Due on or before this date (YYYY-MM-DD). */
                 due_before?: string;
                 /** @description One field, `-` for descending. Ties break on id in the same direction. Priority orders low < medium < high, titles case-insensitively; tasks with no due date come last either way. */
-                ordering?: "-created_at" | "-due_date" | "-priority" | "-title" | "-updated_at" | "created_at" | "due_date" | "priority" | "title" | "updated_at";
+                ordering?: "" | "-created_at" | "-due_date" | "-priority" | "-title" | "-updated_at" | "created_at" | "due_date" | "priority" | "title" | "updated_at";
                 /** @description true: due before today and not done; false: every other task (including those with no due date). */
-                overdue?: "false" | "true";
+                overdue?: "" | "false" | "true";
                 /** @description 1-based page number; past the last page is a 404. */
                 page?: number;
                 /** @description Tasks per page, at most 100 (larger values are capped). */
                 page_size?: number;
-                /** @description One priority or a comma-separated list of them; any unknown one is a 400. */
+                /** @description One priority or a comma-separated list of them; any unknown one is a 400. Empty: no filter. */
                 priority?: ("high" | "low" | "medium")[];
                 /** @description Case-insensitive substring of the title or the description, taken literally (no wildcards or regex); at most 100 characters. */
                 search?: string;
-                /** @description One status or a comma-separated list of them; any unknown one is a 400. */
+                /** @description One status or a comma-separated list of them; any unknown one is a 400. Empty: no filter. */
                 status?: ("done" | "in_progress" | "todo")[];
             };
             header?: {
@@ -1660,7 +1730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskListValidationError"];
+                    "application/json": components["schemas"]["TaskListValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description No valid access token, or its session was signed out (`code` says which). */
@@ -1759,7 +1829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskValidationError"];
+                    "application/json": components["schemas"]["TaskValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description No valid access token, or its session was signed out (`code` says which). */
@@ -1931,7 +2001,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The task's ETag as you last read it: the write happens only if it is still current, else 412. Without the header the write always happens. */
+                /** @description The task's ETag as you last read it (`*` for any version, or a comma-separated list of ETags): the write happens only if it is still current, else 412. Without the header, or with an empty one, the write always happens; a value that is not `*` or quoted ETags is a 400 (`invalid_if_match`). */
                 "If-Match"?: string;
             };
             path: {
@@ -1976,7 +2046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskValidationError"];
+                    "application/json": components["schemas"]["TaskValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description No valid access token, or its session was signed out (`code` says which). */
@@ -2157,7 +2227,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The task's ETag as you last read it: the write happens only if it is still current, else 412. Without the header the write always happens. */
+                /** @description The task's ETag as you last read it (`*` for any version, or a comma-separated list of ETags): the write happens only if it is still current, else 412. Without the header, or with an empty one, the write always happens; a value that is not `*` or quoted ETags is a 400 (`invalid_if_match`). */
                 "If-Match"?: string;
             };
             path: {
@@ -2202,7 +2272,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskValidationError"];
+                    "application/json": components["schemas"]["TaskValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description No valid access token, or its session was signed out (`code` says which). */
@@ -2344,7 +2414,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskBulkValidationError"];
+                    "application/json": components["schemas"]["TaskBulkValidationError"] | components["schemas"]["Error"];
                 };
             };
             /** @description No valid access token, or its session was signed out (`code` says which). */

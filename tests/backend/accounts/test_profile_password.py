@@ -48,6 +48,18 @@ def test_patch_me_changes_only_the_name(auth_client, user):
     assert (user.name, user.email, user.is_staff) == ("Grace Hopper", email_before, False)
 
 
+def test_patch_me_with_an_empty_object_changes_nothing(auth_client, user):
+    user.name = "Ada"
+    user.save(update_fields=["name"])
+
+    response = auth_client.patch("/api/auth/me/", {}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "Ada"
+    user.refresh_from_db()
+    assert user.name == "Ada"
+
+
 def test_password_change_with_wrong_current_password_is_400(auth_client, user):
     response = auth_client.post(
         "/api/auth/password/", {"current_password": "nope", "new_password": NEW_PASSWORD}, format="json"

@@ -261,6 +261,9 @@ def test_description_of_exactly_10000_characters_is_accepted(auth_client):
         ("page=%D9%A1", {"page": ["Must be a positive integer."]}),
         ("page=1e3", {"page": ["Must be a positive integer."]}),
         ("page=99999999999", {"page": ["Must be a positive integer."]}),
+        # Past int()'s 4,300-digit limit, which raises ValueError (a 500) rather than parsing.
+        ("page=" + "9" * 5000, {"page": ["Must be a positive integer."]}),
+        ("page_size=" + "1" * 5000, {"page_size": ["Must be a positive integer."]}),
     ],
 )
 def test_malformed_paging_input_is_400(auth_client, user, query, errors):

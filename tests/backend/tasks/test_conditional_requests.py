@@ -76,13 +76,29 @@ def test_a_stale_if_match_is_412_and_writes_nothing(auth_client, user, method):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("if_match", ['"not-an-etag"', "garbage", 'W/"weak-never-matches"'])
+@pytest.mark.parametrize("if_match", ['"not-an-etag"', 'W/"weak-never-matches"', '"a", "b"'])
 def test_an_if_match_naming_no_current_etag_is_412(auth_client, user, if_match):
     task = TaskFactory(owner=user)
 
     response = auth_client.patch(f"{LIST}{task.id}/", {"title": "x"}, format="json", HTTP_IF_MATCH=if_match)
 
     assert response.status_code == 412
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["put", "patch"])
+@pytest.mark.parametrize("if_match", ["garbage", "0", '"unterminated', '"a" "b"', "**"])
+def test_a_malformed_if_match_is_400_and_writes_nothing(auth_client, user, method, if_match):
+    task = TaskFactory(owner=user, title="before")
+
+    response = getattr(auth_client, method)(
+        f"{LIST}{task.id}/", {"title": "after"}, format="json", HTTP_IF_MATCH=if_match
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_if_match"
+    task.refresh_from_db()
+    assert task.title == "before"
 
 
 @pytest.mark.django_db
@@ -97,6 +113,18 @@ def test_a_current_if_match_updates_and_returns_the_new_etag(auth_client, user):
     assert response.json()["title"] == "renamed"
     assert response["ETag"] != etag
     assert auth_client.patch(url, {"title": "again"}, format="json", HTTP_IF_MATCH=response["ETag"]).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("if_match", ["", "  \t "])
+def test_an_empty_if_match_counts_as_absent_and_updates(auth_client, user, if_match):
+    task = TaskFactory(owner=user, title="before")
+
+    response = auth_client.patch(f"{LIST}{task.id}/", {"title": "after"}, format="json", HTTP_IF_MATCH=if_match)
+
+    assert response.status_code == 200
+    task.refresh_from_db()
+    assert task.title == "after"
 
 
 @pytest.mark.django_db

@@ -61,12 +61,17 @@ def test_list_documents_every_query_parameter(schema):
         "page",
         "page_size",
     }
-    assert sorted(parameters["ordering"]["schema"]["enum"]) == sorted(
-        f"{sign}{name}" for name in ("created_at", "updated_at", "due_date", "priority", "title") for sign in ("", "-")
-    )
+    fields = ("created_at", "updated_at", "due_date", "priority", "title")
+    # Empty is the default order, as leaving the parameter out.
+    expected_orderings = ["", *(f"{sign}{name}" for name in fields for sign in ("", "-"))]
+    assert sorted(parameters["ordering"]["schema"]["enum"]) == sorted(expected_orderings)
     assert parameters["status"]["schema"]["type"] == "array"
     assert parameters["status"]["explode"] is False
-    assert parameters["due_before"]["schema"]["format"] == "date"
+    # A date, or empty (no filter).
+    assert parameters["due_before"]["schema"]["oneOf"] == [
+        {"type": "string", "format": "date"},
+        {"type": "string", "maxLength": 0},
+    ]
 
 
 def test_task_id_is_a_uuid_path_parameter(schema):
@@ -85,13 +90,31 @@ def test_task_id_is_a_uuid_path_parameter(schema):
     ]
 
 
-def test_bulk_request_documents_ids_action_and_value(schema):
-    body = schema["components"]["schemas"]["TaskBulkInputRequest"]
+def test_bulk_request_documents_which_actions_take_which_value(schema):
+    components = schema["components"]["schemas"]
+    body = components["TaskBulkInputRequest"]
 
-    assert body["required"] == ["action", "ids"]
-    assert body["properties"]["ids"]["maxItems"] == 100
-    assert body["properties"]["ids"]["items"] == {"type": "string", "format": "uuid"}
-    assert set(body["properties"]) == {"ids", "action", "value"}
+    assert body["discriminator"]["propertyName"] == "action"
+    variants = {action: components[ref.rsplit("/", 1)[1]] for action, ref in body["discriminator"]["mapping"].items()}
+    assert set(variants) == {"complete", "delete", "set_status", "set_priority"}
+    for action, variant in variants.items():
+        assert variant["properties"]["ids"]["maxItems"] == 100
+        assert variant["properties"]["ids"]["items"] == {"type": "string", "format": "uuid"}
+        assert set(variant["properties"]) == {"ids", "action", "value"}
+        takes_value = action.startswith("set_")
+        assert ("value" in variant["required"]) is takes_value
+        assert components[variant["properties"]["action"]["$ref"].rsplit("/", 1)[1]]["enum"] == [action]
+    # The no-value actions accept only an absent or null value.
+    assert variants["complete"]["properties"]["value"] == {
+        "nullable": True,
+        "not": {},
+        "description": "Must be absent or null: the action takes no value.",
+    }
+    assert components[variants["set_status"]["properties"]["value"]["$ref"].rsplit("/", 1)[1]]["enum"] == [
+        "todo",
+        "in_progress",
+        "done",
+    ]
 
 
 def test_stats_response_names_every_count(schema):
