@@ -6,6 +6,11 @@ from .models import normalize_email
 
 
 def login_email_identity(email: str) -> str:
-    """NFKC-normalized (as Django's login form normalizes usernames) and then lowercased and trimmed, so that
-    variant spellings of one address (e.g. fullwidth letters) cannot each get a bucket of their own."""
-    return normalize_email(unicodedata.normalize("NFKC", email[:254]))
+    """Trimmed, NFKC-normalized (as Django's login form normalizes usernames), trimmed again and lowercased, so
+    that variant spellings of one address (padding, fullwidth letters) cannot each get a bucket of their own.
+
+    Nothing is cut off: a prefix taken before trimming would give ``"   ops@example.com"`` a bucket of its own
+    (its first 254 characters end before the address does) although Django's form strips it and signs in as
+    ops@example.com. Input longer than an email can be is refused by both forms before any password is
+    checked, so its bucket, whatever it is, guards nothing; the key is a fixed-size hash (ratelimit._key)."""
+    return normalize_email(unicodedata.normalize("NFKC", email.strip()))

@@ -74,3 +74,17 @@ def test_failed_guesses_by_someone_already_signed_in_still_count(staff, rates):
     statuses = [_post_login(client, "victim@example.com", "wrong").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+@pytest.mark.parametrize("padding", [" " * 240, " " * 245, "\t" * 250, " " * 300])
+def test_leading_whitespace_does_not_get_a_fresh_bucket(staff, rates, padding):
+    # Given two failed admin sign-ins for the plain address
+    rates(login_email="2/15m", login_ip="100/1m")
+    for _ in range(2):
+        _post_login(Client(), staff.email, "wrong")
+
+    # When the right password comes with the address padded by whitespace (which Django's form strips)
+    response = _post_login(Client(), padding + staff.email, PASSWORD)
+
+    # Then it counts against the same, exhausted, bucket
+    assert response.status_code == 429
