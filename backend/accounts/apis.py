@@ -26,14 +26,20 @@ from .models import User
 from .tokens import SESSION_CLAIM
 
 
+def _token_response(body: dict[str, Any], issued: services.IssuedSession, *, status_code: int) -> Response:
+    """A response carrying a new access token (in ``body``) and refresh cookie. ``no-store``: no browser or proxy
+    cache may keep either (a shared cache would hand the token to the next client asking)."""
+    response = Response(body, status=status_code, headers={"Cache-Control": "no-store"})
+    refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
+    return response
+
+
 def _signed_in_response(issued: services.IssuedSession, *, status_code: int) -> Response:
     body = {
         "user": serializers.UserOutputSerializer(issued.session.user).data,
         "access": issued.tokens.access,
     }
-    response = Response(body, status=status_code)
-    refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
-    return response
+    return _token_response(body, issued, status_code=status_code)
 
 
 def _current_session_id(request: Request) -> str | None:
@@ -124,9 +130,7 @@ class RefreshApi(_CookieAuthAPI):
             if from_cookie:
                 refresh_cookie_clear(response)  # it is dead; the browser should drop it
             return response
-        response = Response({"access": issued.tokens.access})
-        refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
-        return response
+        return _token_response({"access": issued.tokens.access}, issued, status_code=status.HTTP_200_OK)
 
 
 class LogoutApi(_CookieAuthAPI):

@@ -33,3 +33,33 @@ def test_logout_clears_the_cookie_on_the_same_path(api_client, user):
     assert cookie.value == ""
     assert cookie["path"] == "/api/auth/"
     assert cookie["max-age"] == 0
+
+
+def _register(client):
+    body = {"email": "fresh@example.com", "password": "a-Strong-passphrase-42"}
+    return client.post("/api/auth/register/", body, format="json")
+
+
+def _refresh(client, user):
+    login(client, user.email)
+    return client.post("/api/auth/refresh/", {}, format="json")
+
+
+@pytest.mark.parametrize(
+    ("issue", "status"),
+    [
+        (lambda client, user: _register(client), 201),
+        (lambda client, user: login(client, user.email), 200),
+        (_refresh, 200),
+    ],
+    ids=["register", "login", "refresh"],
+)
+def test_responses_carrying_tokens_tell_every_cache_not_to_store_them(api_client, user, issue, status):
+    # Given a request that issues an access token and a refresh cookie
+    # When it succeeds
+    response = issue(api_client, user)
+
+    # Then no browser or proxy cache may keep the response (its body holds the access token)
+    assert response.status_code == status
+    assert "access" in response.json()
+    assert "no-store" in response["Cache-Control"]

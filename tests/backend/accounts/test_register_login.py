@@ -155,3 +155,16 @@ def test_each_login_creates_its_own_session(api_client, user):
     login(api_client, user.email)
     login(api_client, user.email)
     assert AuthSession.objects.filter(user=user).count() == 2
+
+
+def test_registering_an_existing_email_is_a_400_counted_against_the_per_ip_limit(api_client, rates):
+    # Given an existing account and a per-IP registration limit of 2
+    rates(register_ip="2/1h")
+    UserFactory(email="taken@example.com")
+    body = {"email": "taken@example.com", "password": STRONG}
+
+    # When one client keeps trying to register that address
+    statuses = [api_client.post(REGISTER, body, format="json").status_code for _ in range(3)]
+
+    # Then it learns the address is taken (a documented trade-off) only as often as the limit allows
+    assert statuses == [400, 400, 429]
