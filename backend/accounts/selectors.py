@@ -28,16 +28,17 @@ class Access(enum.Enum):
     USER_INACTIVE = "user_inactive"  # deactivated or deleted
 
 
-def session_is_live(*, session_id: str) -> bool:
-    """True while the session is neither revoked nor expired: one cache lookup, the DB only on a miss."""
-    return _session_live(session_id, session_cache_get(session_id))
+def session_is_live(*, session_id: str, user_id: str) -> bool:
+    """True while the session is neither revoked nor expired and belongs to ``user_id``: one cache lookup, the DB
+    only on a miss."""
+    return _session_live(session_id, user_id, session_cache_get(session_id, user_id=user_id))
 
 
 def access_check(*, session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None) -> Access:
     """Whether an access token bound to this session and user may be used: one cache round trip for both
     answers (and for the ``read_ahead`` keys, whose values it fills in), the database only for what missed."""
     session_value, user_value = auth_entries_get(session_id, user_id, read_ahead)
-    if not _session_live(session_id, session_value):
+    if not _session_live(session_id, user_id, session_value):
         return Access.SESSION_ENDED
     if user_value is None:
         # The primary, like the session check: a deactivation must count on the very next request.
@@ -49,19 +50,23 @@ def access_check(*, session_id: str, user_id: str, read_ahead: dict[str, Any] | 
     return Access.LIVE if user_value == USER_ACTIVE else Access.USER_INACTIVE
 
 
-def _session_live(session_id: str, cached: int | None) -> bool:
-    """``cached`` is the session's cache entry (None on a miss): its expiry, live until then, or REVOKED."""
+def _session_live(session_id: str, user_id: str, cached: int | None) -> bool:
+    """``cached`` is the session's cache entry for a token of ``user_id`` (None on a miss): its expiry, live until
+    then, or REVOKED (also when the session belongs to someone else)."""
     if cached is None:
         # Always the primary, never a read replica: a revocation must count on the very next request.
-        expires_at = (
+        row = (
             AuthSession.objects.using(DEFAULT_DB_ALIAS)
             .live()
             .filter(id=session_id)
-            .values_list("expires_at", flat=True)
+            .values_list("expires_at", "user_id")
             .first()
         )
-        session_cache_fill(session_id, expires_at=expires_at)  # None (ended or unknown): a tombstone
-        cached = REVOKED if expires_at is None else int(expires_at.timestamp())
+        expires_at, owner_id = row if row is not None else (None, None)
+        # The cache records the session's real owner (None: ended or unknown, a tombstone), whoever asked.
+        session_cache_fill(session_id, expires_at=expires_at, user_id=str(owner_id) if owner_id else None)
+        live_for_user = expires_at is not None and str(owner_id) == user_id
+        cached = int(expires_at.timestamp()) if live_for_user and expires_at is not None else REVOKED
     return cached > time.time()
 
 

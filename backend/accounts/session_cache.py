@@ -1,7 +1,10 @@
 """Session liveness in the shared cache: the one lookup on the authenticated hot path.
 
-Each entry maps a session id to its expiry as a Unix timestamp, or to 0 (REVOKED)
-once the session is revoked, or a reader found it ended or unknown. The protocol
+Each entry maps a session id to ``"<expiry>:<user id>"`` (its expiry as a Unix
+timestamp and the user it belongs to), or to 0 (REVOKED) once the session is revoked,
+or a reader found it ended or unknown. The user is part of the entry so that a token
+naming a live session with some other user's id is refused (the tokens are signed, but
+a leaked key must not let a session of one's own vouch for anyone else). The protocol
 keeps the cache from ever resurrecting a revoked session, whatever the interleaving
 across workers and pods:
 
@@ -45,10 +48,27 @@ def _user_key(user_id: str) -> str:
     return f"auth:user:{user_id}"
 
 
+def _live_entry(expires_at: datetime, user_id: str) -> str:
+    return f"{int(expires_at.timestamp())}:{user_id}"
+
+
+def _session_entry_for(value: Any, user_id: str) -> int | None:
+    """What a cached session entry says to a token of ``user_id``: REVOKED (a tombstone, or a session of another
+    user), the expiry, or None (a miss; also an entry of an earlier release, which did not name its user)."""
+    if value == REVOKED and isinstance(value, int):
+        return REVOKED
+    if isinstance(value, str):
+        expiry, _, owner = value.partition(":")
+        if expiry.isdigit() and owner:
+            return int(expiry) if owner == user_id else REVOKED
+    return None
+
+
 def auth_entries_get(
     session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None
 ) -> tuple[int | None, int | None]:
-    """The session's entry and its user's (see session_cache_get and user_cache_get), in one round trip.
+    """The session's entry for a token of ``user_id`` and that user's entry (see session_cache_get and
+    user_cache_get), in one round trip.
 
     ``read_ahead``: other keys to fetch in the same round trip; their values (None when missing) are set in it.
     """
@@ -64,29 +84,31 @@ def auth_entries_get(
         values = cache.get_many([session_key, user_key])
     if read_ahead:
         read_ahead.update({key: values.get(key) for key in read_ahead})
-    session_value, user_value = values.get(session_key), values.get(user_key)
-    session_hit, user_hit = isinstance(session_value, int), isinstance(user_value, int)
-    cache_lookup.send(sender=None, namespace="auth.session", hit=session_hit)
-    return (session_value if session_hit else None), (user_value if user_hit else None)
+    session_value = _session_entry_for(values.get(session_key), user_id)
+    user_value = values.get(user_key)
+    user_hit = isinstance(user_value, int)
+    cache_lookup.send(sender=None, namespace="auth.session", hit=session_value is not None)
+    return session_value, (user_value if user_hit else None)
 
 
-def session_cache_get(session_id: str) -> int | None:
-    """Expiry timestamp, REVOKED, or None on a miss."""
-    value = cache.get(_key(session_id))
-    hit = isinstance(value, int)
-    cache_lookup.send(sender=None, namespace="auth.session", hit=hit)
-    return value if hit else None
+def session_cache_get(session_id: str, *, user_id: str) -> int | None:
+    """For a token of ``user_id``: the expiry timestamp, REVOKED (also when the session is another user's), or
+    None on a miss."""
+    value = _session_entry_for(cache.get(_key(session_id)), user_id)
+    cache_lookup.send(sender=None, namespace="auth.session", hit=value is not None)
+    return value
 
 
-def session_cache_fill(session_id: str, *, expires_at: datetime | None) -> None:
-    """Record what the database said, unless another writer got there first."""
-    if expires_at is None:
+def session_cache_fill(session_id: str, *, expires_at: datetime | None, user_id: str | None) -> None:
+    """Record what the database said (the live session's expiry and its user, or None: ended or unknown),
+    unless another writer got there first."""
+    if expires_at is None or user_id is None:
         cache.add(_key(session_id), REVOKED, timeout=_tombstone_ttl())
         return
     remaining = int(expires_at.timestamp() - time.time())
     if remaining > 0:
         ttl = min(remaining, int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()))
-        cache.add(_key(session_id), int(expires_at.timestamp()), timeout=ttl)
+        cache.add(_key(session_id), _live_entry(expires_at, user_id), timeout=ttl)
 
 
 def session_cache_mark_revoked(session_ids: Iterable[str]) -> None:

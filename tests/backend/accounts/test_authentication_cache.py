@@ -129,3 +129,35 @@ def test_a_token_verified_before_is_still_refused_once_it_expires(user):
 
     assert response.status_code == 401
     assert response.json()["code"] == "token_not_valid"
+
+
+def _forged_access(*, session_id: str, user_id: str) -> str:
+    """An access token signed with the real key (as if it leaked) that pairs a session with another user."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken()
+    token["user_id"] = user_id
+    token["sid"] = session_id
+    return str(token)
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cold-cache", "session-cached"])
+def test_a_token_pairing_ones_own_live_session_with_another_users_id_is_refused(user, other_user, cached):
+    from rest_framework.test import APIClient
+
+    # Given an attacker with a live session of their own (cached or not) and a token signing key
+    attacker_client, attacker = signed_in_client(other_user)
+    if cached:
+        assert attacker_client.get("/api/auth/me/").status_code == 200
+    forged = _forged_access(session_id=str(attacker.session.pk), user_id=str(user.pk))
+
+    # When they present their session with the victim's user id
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+    response = client.get("/api/auth/me/")
+
+    # Then the session does not vouch for that user, and the attacker's own token still works
+    assert response.status_code == 401
+    assert response.json()["code"] == "session_revoked"
+    assert attacker_client.get("/api/auth/me/").status_code == 200
+    assert access_check(session_id=str(attacker.session.pk), user_id=str(user.pk)) is Access.SESSION_ENDED

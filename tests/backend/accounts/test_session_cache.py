@@ -21,26 +21,26 @@ pytestmark = pytest.mark.django_db(transaction=True)  # on_commit hooks must rea
 
 def test_a_miss_is_filled_from_the_database_with_the_expiry(user):
     session = session_start(user=user).session
-    assert session_cache_get(str(session.pk)) is None
+    assert session_cache_get(str(session.pk), user_id=str(user.pk)) is None
 
-    assert session_is_live(session_id=str(session.pk)) is True
-    assert session_cache_get(str(session.pk)) == int(session.expires_at.timestamp())
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is True
+    assert session_cache_get(str(session.pk), user_id=str(user.pk)) == int(session.expires_at.timestamp())
 
 
 def test_an_unknown_session_is_cached_as_revoked(user):
     missing = "00000000-0000-0000-0000-000000000000"
-    assert session_is_live(session_id=missing) is False
-    assert session_cache_get(missing) == REVOKED
+    assert session_is_live(session_id=missing, user_id=str(user.pk)) is False
+    assert session_cache_get(missing, user_id=str(user.pk)) == REVOKED
 
 
 def test_revocation_overwrites_a_cached_live_entry(user):
     session = session_start(user=user).session
-    assert session_is_live(session_id=str(session.pk)) is True
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is True
 
     sessions_revoke_for_user(user=user)
 
-    assert session_cache_get(str(session.pk)) == REVOKED
-    assert session_is_live(session_id=str(session.pk)) is False
+    assert session_cache_get(str(session.pk), user_id=str(user.pk)) == REVOKED
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is False
 
 
 def test_a_slow_reader_cannot_resurrect_a_session_revoked_after_it_read_the_database(user):
@@ -50,34 +50,34 @@ def test_a_slow_reader_cannot_resurrect_a_session_revoked_after_it_read_the_data
     # 2. The session is revoked and the tombstone written.
     sessions_revoke_for_user(user=user)
     # 3. The slow reader now fills the cache with what it read.
-    session_cache_fill(str(session.pk), expires_at=stale_expiry)
+    session_cache_fill(str(session.pk), expires_at=stale_expiry, user_id=str(user.pk))
 
-    assert session_is_live(session_id=str(session.pk)) is False
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is False
 
 
 def test_a_rotation_committed_after_a_revocation_leaves_the_tombstone_in_place(user):
     issued = session_start(user=user)
     session_id = str(issued.session.pk)
-    assert session_is_live(session_id=session_id) is True
+    assert session_is_live(session_id=session_id, user_id=str(user.pk)) is True
     sessions_revoke_for_user(user=user)
 
     with pytest.raises(RefreshRejected):
         session_rotate(raw_refresh=issued.tokens.refresh)
 
-    assert session_cache_get(session_id) == REVOKED
+    assert session_cache_get(session_id, user_id=str(user.pk)) == REVOKED
 
 
 def test_a_rotation_does_not_touch_the_cache_and_the_session_stays_live(user):
     issued = session_start(user=user)
     session_id = str(issued.session.pk)
-    assert session_is_live(session_id=session_id) is True
-    cached_before = session_cache_get(session_id)
+    assert session_is_live(session_id=session_id, user_id=str(user.pk)) is True
+    cached_before = session_cache_get(session_id, user_id=str(user.pk))
 
     rotated = session_rotate(raw_refresh=issued.tokens.refresh)
 
-    assert session_cache_get(session_id) == cached_before
+    assert session_cache_get(session_id, user_id=str(user.pk)) == cached_before
     assert rotated.session.expires_at >= issued.session.expires_at
-    assert session_is_live(session_id=session_id) is True
+    assert session_is_live(session_id=session_id, user_id=str(user.pk)) is True
 
 
 def test_a_live_entry_never_outlives_the_expiry_it_stores(user, settings):
@@ -85,14 +85,38 @@ def test_a_live_entry_never_outlives_the_expiry_it_stores(user, settings):
     soon = timezone.now() + timedelta(seconds=2)
     AuthSession.objects.filter(pk=session.pk).update(expires_at=soon)
 
-    assert session_is_live(session_id=str(session.pk)) is True
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is True
     time.sleep(2.2)
 
     # Either the entry is gone (and the DB says expired) or it says expired itself: never live.
-    assert session_is_live(session_id=str(session.pk)) is False
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is False
 
 
 def test_cache_keys_are_namespaced(user):
     session = session_start(user=user).session
-    session_is_live(session_id=str(session.pk))
+    session_is_live(session_id=str(session.pk), user_id=str(user.pk))
     assert cache.get(f"auth:session:{session.pk}") is not None
+
+
+def test_a_live_entry_names_its_user_and_answers_revoked_to_a_token_of_anyone_else(user, other_user):
+    # Given a session whose live entry is cached
+    session = session_start(user=user).session
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is True
+
+    # When a token of another user names it
+    # Then the cached entry alone refuses it, and the owner's entry is untouched
+    assert session_cache_get(str(session.pk), user_id=str(other_user.pk)) == REVOKED
+    assert session_is_live(session_id=str(session.pk), user_id=str(other_user.pk)) is False
+    assert session_cache_get(str(session.pk), user_id=str(user.pk)) == int(session.expires_at.timestamp())
+
+
+def test_an_entry_of_an_earlier_release_without_its_user_is_read_as_a_miss(user):
+    # Given a live entry written by a release that stored only the expiry
+    session = session_start(user=user).session
+    cache.set(f"auth:session:{session.pk}", int(session.expires_at.timestamp()), timeout=60)
+
+    # When a token reads it, it cannot tell whose session it is: the database decides
+    assert session_cache_get(str(session.pk), user_id=str(user.pk)) is None
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is True
+    sessions_revoke_for_user(user=user)
+    assert session_is_live(session_id=str(session.pk), user_id=str(user.pk)) is False
