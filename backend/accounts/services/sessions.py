@@ -88,9 +88,11 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
     reused = False
     # The row lock serialises racing refreshes on SQL; MongoDB ignores select_for_update, and there the
     # compare-and-set in _rotate_if_current decides the race (no MongoDB transaction: backend.common.db.atomic).
+    # Only the session's row is locked (of=self): locking the joined user row too would deadlock with a password
+    # change or deactivation, which writes the user row first and then revokes (locks) the user's sessions.
     with atomic(mongodb_transaction=False):
         session = (
-            AuthSession.objects.select_for_update()
+            AuthSession.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(id=token["sid"], user_id=token["user_id"])
             .first()
