@@ -74,6 +74,9 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+        # Required by the production settings; the bench sends no mail.
+        "FRONTEND_URL": "https://bench.invalid",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "RATE_LIMIT_ENABLED": "false",
         "ACCESS_TOKEN_LIFETIME_SECONDS": "3600",  # outlives the run
         "CACHE_KEY_PREFIX": f"bench-{secrets.token_hex(4)}",  # a clean cache in a shared Redis

@@ -61,6 +61,8 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+        "FRONTEND_URL": "https://bench.invalid",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "RATE_LIMIT_ENABLED": "false",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "CACHE_KEY_PREFIX": f"bench-profile-{secrets.token_hex(4)}",

@@ -2,8 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.production_checks import email_backend_problem, frontend_url_problem, signing_key_problem
+
 from .base import *  # noqa: F403
-from .base import REDIS_URL, SECRET_KEY, SIMPLE_JWT, env
+from .base import EMAIL_BACKEND, FRONTEND_URL, REDIS_URL, SECRET_KEY, SIMPLE_JWT, env
 
 # ------------------------------------------------------------------------------
 # Required configuration: refuse to start rather than run with a weak default.
@@ -13,6 +15,9 @@ _required = {
     "JWT_SIGNING_KEY": SIMPLE_JWT["SIGNING_KEY"],
     "DATABASE_URL": env.str("DATABASE_URL", default=""),
     "REDIS_URL": REDIS_URL,
+    # base.py's defaults (http://127.0.0.1:8000, the console backend) are for a laptop only.
+    "FRONTEND_URL": env.str("FRONTEND_URL", default=""),
+    "EMAIL_BACKEND": env.str("EMAIL_BACKEND", default=""),
 }
 for _name, _value in _required.items():
     if not _value:
@@ -22,6 +27,15 @@ for _name, _value in _required.items():
         )
 if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
+# Unsafe values: a key that can be brute-forced offline, reset links printed to the logs or sent over http.
+for _problem in (
+    signing_key_problem("JWT_SIGNING_KEY", SIMPLE_JWT["SIGNING_KEY"]),
+    signing_key_problem("SECRET_KEY", SECRET_KEY),
+    email_backend_problem(EMAIL_BACKEND),
+    frontend_url_problem(FRONTEND_URL),
+):
+    if _problem:
+        raise ImproperlyConfigured(_problem)
 
 DEBUG = False
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import resolve
 
 from bench.floor import BODY, FLOOR_PATH, floor_view
+from tests.support.settings_process import PRODUCTION_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,8 +31,7 @@ def test_production_settings_route_with_config_urls() -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "s" * 50,
-        "JWT_SIGNING_KEY": "j" * 50,
+        **PRODUCTION_ENV,
         "DATABASE_URL": "sqlite:////tmp/bench-floor-unused.sqlite3",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }

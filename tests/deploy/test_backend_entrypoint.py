@@ -157,6 +157,8 @@ def started(stage: Stage) -> Iterator[Started]:
             TMPDIR=str(tmp),
             SECRET_KEY=secrets.token_urlsafe(50),
             JWT_SIGNING_KEY=secrets.token_urlsafe(50),
+            FRONTEND_URL="https://app.example.com",
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
             DATABASE_URL=database_url,
             REDIS_URL=redis_url,
             PORT=str(port),

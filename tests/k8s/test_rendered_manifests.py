@@ -10,6 +10,7 @@ import yaml
 
 from tests.k8s import app_policy, policy, topology
 from tests.k8s.kustomize import ROOT, overlay_names, render_overlay
+from tests.support.settings_process import PRODUCTION_ENV, settings_process
 
 OVERLAYS = overlay_names()
 PRODUCTION = ["staging", "prod", "prod-mongodb"]
@@ -277,3 +278,19 @@ def test_the_external_secret_examples_use_the_api_version_current_operators_serv
     for example in examples:
         [doc] = list(yaml.safe_load_all(example.read_text()))
         assert (doc["apiVersion"], doc["kind"]) == ("external-secrets.io/v1", "ExternalSecret"), example
+
+
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_the_backend_environment_of_every_overlay_passes_the_production_settings_checks(name):
+    # Given the backend's environment as the overlay renders it, Secret values standing in for the secrets
+    env = app_policy.backend_env(render_overlay(name))
+    stand_ins = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://u@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0"}
+    values = {key: str(value) for key, value in env.items() if isinstance(value, str)}
+    values.update({key: stand_ins[key] for key in stand_ins if key not in values})
+
+    # When Django's production settings load with it
+    result = settings_process(values["DJANGO_SETTINGS_MODULE"], "print('loaded')", unset=set(stand_ins), **values)
+
+    # Then they accept it: no console mail backend, no plain-http FRONTEND_URL beyond loopback
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert values["DJANGO_SETTINGS_MODULE"] == "config.settings.production"

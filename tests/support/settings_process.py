@@ -7,6 +7,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# What config.settings.production needs to load (besides DATABASE_URL and REDIS_URL), with values it accepts:
+# keys of 50+ random characters, a mail backend that delivers, an https FRONTEND_URL. Nothing here is a secret.
+PRODUCTION_ENV = {
+    "SECRET_KEY": "test-only-secret-key-" + "0123456789abcdefghijklmnopqrstuvwxyz",
+    "JWT_SIGNING_KEY": "test-only-jwt-signing-key-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "FRONTEND_URL": "https://app.example.com",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+}
+
 
 def settings_process(
     module: str, code: str, *, unset: frozenset[str] | set[str], **env_overrides: str

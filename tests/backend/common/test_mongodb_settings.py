@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.mongodb import is_mongodb_url, mongodb_database, mongodb_installed_apps
-from tests.support.settings_process import settings_process
+from tests.support.settings_process import PRODUCTION_ENV, settings_process
 
 
 def _settings_in_subprocess(module: str, code: str, **env_overrides: str) -> str:
@@ -105,8 +105,7 @@ def test_production_settings_accept_a_mongodb_url():
     out = _settings_in_subprocess(
         "config.settings.production",
         "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])",
-        SECRET_KEY="s" * 60,
-        JWT_SIGNING_KEY="j" * 60,
+        **PRODUCTION_ENV,
         DATABASE_URL="mongodb+srv://app:secret@cluster0.example.net/dashboard?retryWrites=true&w=majority",
         REDIS_URL="redis://127.0.0.1:6379/0",
     )

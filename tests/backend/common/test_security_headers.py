@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.support.settings_process import PRODUCTION_ENV
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -127,8 +129,7 @@ def _production_settings(**env_overrides: str) -> dict:
     ]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(
-        SECRET_KEY="s" * 60,
-        JWT_SIGNING_KEY="j" * 60,
+        **PRODUCTION_ENV,
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
         REDIS_URL="redis://127.0.0.1:6379/0",
         **env_overrides,

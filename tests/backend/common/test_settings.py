@@ -12,10 +12,12 @@ from config.local_secrets import load_or_create_local_secrets
 
 ROOT = Path(__file__).resolve().parents[3]
 GOOD_ENV = {
-    "SECRET_KEY": "s" * 60,
-    "JWT_SIGNING_KEY": "j" * 60,
+    "SECRET_KEY": "test-secret-key-" + "0123456789abcdefghijklmnopqrstuvwxyz",
+    "JWT_SIGNING_KEY": "test-jwt-key-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "FRONTEND_URL": "https://app.example.com",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
@@ -32,7 +34,9 @@ def _import_production_settings(**overrides: str) -> subprocess.CompletedProcess
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL", "REDIS_URL", "FRONTEND_URL", "EMAIL_BACKEND"]
+)
 def test_production_refuses_to_start_without_a_required_variable_and_names_it(missing):
     result = _import_production_settings(**{missing: ""})
     assert result.returncode != 0
@@ -43,6 +47,69 @@ def test_production_refuses_a_jwt_key_equal_to_the_secret_key():
     result = _import_production_settings(JWT_SIGNING_KEY=GOOD_ENV["SECRET_KEY"])
     assert result.returncode != 0
     assert "JWT_SIGNING_KEY must differ from SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["JWT_SIGNING_KEY", "SECRET_KEY"])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("k3y-" * 10, "is 40 characters long"),
+        ("Zx9-" * 12 + "Q", "is 49 characters long"),
+        ("j" * 60, "too few different characters"),
+        ("ab" * 40, "too few different characters"),
+        ("django-insecure-" + "0123456789abcdefghijklmnopqrstuvwxyz", "django-insecure"),
+    ],
+    ids=["short", "one-short", "one-character", "two-characters", "django-insecure"],
+)
+def test_production_refuses_a_key_that_cannot_be_50_random_characters(name, value, problem):
+    # Given production settings whose signing key is short or evidently not random
+    # When they are loaded
+    result = _import_production_settings(**{name: value})
+
+    # Then they refuse to start, naming the variable, the problem and how to generate one
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name} " in result.stderr
+    assert problem in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr
+
+
+def test_production_accepts_a_64_character_hex_key():
+    # Given keys as docs/deploy.md generates them for the Kubernetes secrets (secrets.token_hex(32))
+    result = _import_production_settings(SECRET_KEY="0123456789abcdef" * 4, JWT_SIGNING_KEY="fedcba9876543210" * 4)
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "backend", ["django.core.mail.backends.console.EmailBackend", "django.core.mail.backends.locmem.EmailBackend"]
+)
+def test_production_refuses_an_email_backend_that_keeps_reset_links_out_of_the_mailbox(backend):
+    # Given the console backend (prints every reset link, a usable token, to stdout and so to the logs) or locmem
+    result = _import_production_settings(EMAIL_BACKEND=backend)
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: EMAIL_BACKEND={backend}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://app.example.com", "http://10.0.0.8:8080", "ftp://app.example.com", "app.example.com", "https:///reset"],
+)
+def test_production_refuses_a_frontend_url_that_is_not_https(url):
+    # Given a FRONTEND_URL whose reset links would travel (and be sent) over plain http, or no URL at all
+    result = _import_production_settings(FRONTEND_URL=url)
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: FRONTEND_URL={url}" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8080", "http://127.0.0.1:8000", "http://[::1]:8080"])
+def test_production_accepts_plain_http_to_a_loopback_frontend_url(url):
+    # Given a whole stack on one machine (docker compose, a kind cluster behind port-forward): a link to the
+    # loopback address never leaves the machine of whoever opens it
+    result = _import_production_settings(FRONTEND_URL=url)
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_settings_load_with_everything_set():
