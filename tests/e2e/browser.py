@@ -3,8 +3,11 @@
 A missing Chromium or an unbuilt SPA fails the test with the fix in the message; it never skips.
 """
 
+import json
 import os
 import secrets
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -115,3 +118,18 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def api(base_url: str, method: str, path: str, body: dict | None = None, *, access: str = "", agent: str = "e2e"):
+    """One JSON request to the served API outside the browser (another device): (status, body)."""
+    headers = {"Content-Type": "application/json", "User-Agent": agent}
+    if access:
+        headers["Authorization"] = f"Bearer {access}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base_url + path, data=data, headers=headers, method=method)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")

@@ -3,16 +3,13 @@ under `make test-e2e`): register, manage tasks, watch the dashboard change, revo
 and back in. Screenshots of the dashboard and the tasks page land in var/e2e/ for a person to review.
 """
 
-import json
 import re
-import urllib.error
-import urllib.request
 from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url, screenshot
+from tests.e2e.browser import PASSWORD, PageWatch, api, chromium_context, e2e_database_url, screenshot
 from tests.e2e.servers import served
 
 EMAIL = "ada@example.com"
@@ -25,20 +22,6 @@ def base_url(tmp_path_factory):
         overrides = {"DATABASE_URL": database_url} if database_url else {}
         with served(tmp_path_factory.mktemp("spa"), WEB_CONCURRENCY="2", **overrides) as url:
             yield url
-
-
-def api(base_url: str, method: str, path: str, body: dict | None = None, *, access: str = "", agent: str = "e2e"):
-    headers = {"Content-Type": "application/json", "User-Agent": agent}
-    if access:
-        headers["Authorization"] = f"Bearer {access}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base_url + path, data=data, headers=headers, method=method)  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
 
 
 def create_task(page, title: str, *, priority: str = "Medium", due: date | None = None) -> None:

@@ -4,7 +4,7 @@
  */
 import { z } from '@/lib/zod';
 import { API_BASE_URL } from '@/config/env';
-import { getAccessToken, setAccessToken } from '@/lib/access-token';
+import { getAccessToken, setAccessToken, tokenUserId } from '@/lib/access-token';
 import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';
 import { withRefreshLock } from '@/lib/refresh-lock';
 import type { components } from '@/types/api';
@@ -32,11 +32,27 @@ export type MatchesApi = Expect<Equals<z.infer<typeof AccessSchema>, components[
 
 let refreshInFlight: Promise<string | null> | null = null;
 const expiredListeners = new Set<() => void>();
+const refreshedListeners = new Set<(access: string) => void>();
 
 /** Called when the session cannot be refreshed any more (the user must sign in again). */
 export function onSessionExpired(listener: () => void): () => void {
   expiredListeners.add(listener);
   return () => expiredListeners.delete(listener);
+}
+
+/**
+ * Called with every access token a refresh hands out, before any request uses it: the cookie is
+ * shared by the tabs, so the token may belong to another account than the one this tab shows.
+ */
+export function onTokenRefreshed(listener: (access: string) => void): () => void {
+  refreshedListeners.add(listener);
+  return () => refreshedListeners.delete(listener);
+}
+
+/** Both tokens name the same account, or at least one does not say (not a JWT). */
+function sameAccount(a: string | null, b: string | null): boolean {
+  const [first, second] = [tokenUserId(a), tokenUserId(b)];
+  return first === null || second === null || first === second;
 }
 
 export function apiUrl(path: string, query?: Record<string, QueryValue>): string {
@@ -73,6 +89,7 @@ async function requestRefresh(): Promise<string | null> {
   }
   const { access } = await parse(response, '/auth/refresh/', AccessSchema);
   setAccessToken(access);
+  refreshedListeners.forEach((listener) => listener(access));
   return access;
 }
 
@@ -96,6 +113,9 @@ async function exchange(path: string, options: RequestOptions<unknown>): Promise
     // Another request may have refreshed already while this one was in flight.
     const current = getAccessToken();
     const token = current && current !== sentWith ? current : await refreshAccessToken();
+    // The shared cookie now belongs to another account (signed in in another tab): this request was
+    // the old account's, so it is not sent again as the new one. The session follows the new account.
+    if (token && !sameAccount(token, sentWith)) return response;
     if (token) response = await send(url, options, token);
     if (!token || response.status === 401) {
       setAccessToken(null);
@@ -144,5 +164,6 @@ async function parse<T>(response: Response, path: string, schema?: z.ZodType<T>)
 export function resetApiClientForTests(): void {
   refreshInFlight = null;
   expiredListeners.clear();
+  refreshedListeners.clear();
   setAccessToken(null);
 }

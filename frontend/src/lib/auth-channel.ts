@@ -1,8 +1,21 @@
 /**
- * Tells the other tabs of this origin that the user signed in or out. Messages carry no token:
- * a tab that hears "signed-in" restores its own session through the refresh cookie.
+ * Tells the other tabs of this origin that the user signed in or out, or that a session ended
+ * without a sign-out (expired, revoked, every session revoked by a password reset). Messages carry
+ * no token: a tab that hears "signed-in" by another account, or "session-ended", asks the server
+ * through the shared refresh cookie who is signed in now.
  */
-export type AuthMessage = { type: 'signed-in' } | { type: 'signed-out' };
+export type AuthMessage =
+  /** `userId` says which account the shared cookie now belongs to. */
+  | { type: 'signed-in'; userId: string }
+  | { type: 'signed-out' }
+  | { type: 'session-ended' };
+
+function isAuthMessage(data: unknown): data is AuthMessage {
+  if (!data || typeof data !== 'object') return false;
+  const message = data as Record<string, unknown>;
+  if (message.type === 'signed-in') return typeof message.userId === 'string';
+  return message.type === 'signed-out' || message.type === 'session-ended';
+}
 
 const CHANNEL_NAME = 'sad-auth';
 let channel: BroadcastChannel | null = null;
@@ -20,7 +33,10 @@ export function broadcastAuth(message: AuthMessage): void {
 export function listenAuth(listener: (message: AuthMessage) => void): () => void {
   const target = getChannel();
   if (!target) return () => undefined;
-  const handler = (event: MessageEvent<AuthMessage>) => listener(event.data);
+  // Anything else on the channel (an older build in another tab, a stray message) is ignored.
+  const handler = (event: MessageEvent<unknown>) => {
+    if (isAuthMessage(event.data)) listener(event.data);
+  };
   target.addEventListener('message', handler);
   return () => target.removeEventListener('message', handler);
 }

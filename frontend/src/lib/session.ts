@@ -3,8 +3,8 @@
  * when a refresh fails, and kept in step across tabs by the auth channel.
  */
 import { useSyncExternalStore } from 'react';
-import { setAccessToken } from '@/lib/access-token';
-import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
+import { setAccessToken, tokenUserId } from '@/lib/access-token';
+import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, onTokenRefreshed, refreshAccessToken } from '@/lib/api-client';
 import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
 import { queryClient } from '@/lib/query-client';
@@ -46,12 +46,12 @@ export function useCurrentUser(): User {
   return session.user;
 }
 
-/** After login or registration: keep the token in memory and tell the other tabs. */
+/** After login or registration: keep the token in memory and tell the other tabs who signed in. */
 export function startSession(access: string, user: User): void {
   setAccessToken(access);
   queryClient.clear();
   setState({ status: 'authenticated', user });
-  broadcastAuth({ type: 'signed-in' });
+  broadcastAuth({ type: 'signed-in', userId: user.id });
 }
 
 export function updateSessionUser(user: User): void {
@@ -87,24 +87,65 @@ export async function restoreSession(): Promise<void> {
       endSession('none');
       return;
     }
-    const user = await apiRequest('/auth/me/', { schema: UserSchema });
-    restoreFailures = 0;
-    setState({ status: 'authenticated', user });
+    await identify();
   } catch (error) {
-    if (isAnonymousAnswer(error)) {
-      endSession('none');
-      return;
-    }
-    restoreFailures += 1;
-    if (restoreFailures > RESTORE_RETRIES) {
-      setState({ status: 'unavailable', retryAt: null });
-      return;
-    }
-    const asked = error instanceof ApiError ? error.retryAfter : null;
-    const delay = Math.min(asked ?? 2 ** (restoreFailures - 1), MAX_RETRY_DELAY_S) * 1000;
-    setState({ status: 'unavailable', retryAt: Date.now() + delay });
-    retryTimer = setTimeout(() => void restoreSession(), delay);
+    restoreFailed(error);
   }
+}
+
+/** Who the access token in memory belongs to: the signed-in state, or a failure for the caller to handle. */
+async function identify(): Promise<void> {
+  const user = await apiRequest('/auth/me/', { schema: UserSchema });
+  restoreFailures = 0;
+  setState({ status: 'authenticated', user });
+}
+
+function restoreFailed(error: unknown): void {
+  if (isAnonymousAnswer(error)) {
+    endSession('none');
+    return;
+  }
+  restoreFailures += 1;
+  if (restoreFailures > RESTORE_RETRIES) {
+    setState({ status: 'unavailable', retryAt: null });
+    return;
+  }
+  const asked = error instanceof ApiError ? error.retryAfter : null;
+  const delay = Math.min(asked ?? 2 ** (restoreFailures - 1), MAX_RETRY_DELAY_S) * 1000;
+  setState({ status: 'unavailable', retryAt: Date.now() + delay });
+  retryTimer = setTimeout(() => void restoreSession(), delay);
+}
+
+/**
+ * The shared refresh cookie belongs to another account now (it signed in in another tab): nothing
+ * of the account this tab showed may stay on screen or in the cache. 'in-memory': a refresh just
+ * put the new account's access token in memory; 'refresh': a refresh fetches it.
+ */
+function followAnotherAccount(token: 'in-memory' | 'refresh'): void {
+  clearTimeout(retryTimer);
+  if (token === 'refresh') setAccessToken(null);
+  queryClient.clear();
+  setState({ status: 'loading' });
+  void (token === 'refresh' ? restoreSession() : identify().catch(restoreFailed));
+}
+
+/**
+ * Another tab's session ended without a sign-out (expired or revoked): this tab's may have ended
+ * too (they share the cookie). A refresh tells; a temporary failure leaves it to the next request.
+ */
+async function checkSessionStillLive(): Promise<void> {
+  try {
+    const access = await refreshAccessToken();
+    if (!access && state.status === 'authenticated') endSession('expired');
+  } catch {
+    // Offline or the server is busy: the next request refreshes (and ends the session) if need be.
+  }
+}
+
+/** Every session was revoked here (a password reset): end this tab's and tell the others to check theirs. */
+export function sessionsRevoked(): void {
+  endSession('none');
+  broadcastAuth({ type: 'session-ended' });
 }
 
 /** The "Retry" button of the couldn't-restore page: try now, with a fresh set of automatic retries. */
@@ -140,14 +181,27 @@ export function signedOutEverywhere(): void {
 /** Wires the store to the API client and the other tabs; returns the unsubscribe. */
 export function connectSession(): () => void {
   const offExpired = onSessionExpired(() => {
-    if (state.status === 'authenticated') endSession('expired');
+    if (state.status !== 'authenticated') return;
+    endSession('expired');
+    broadcastAuth({ type: 'session-ended' });
+  });
+  const offRefreshed = onTokenRefreshed((access) => {
+    const id = tokenUserId(access);
+    if (state.status === 'authenticated' && id !== null && id !== state.user.id) followAnotherAccount('in-memory');
   });
   const offChannel = listenAuth((message) => {
-    if (message.type === 'signed-out' && state.status !== 'anonymous') endSession('signed-out');
-    if (message.type === 'signed-in' && (state.status === 'anonymous' || state.status === 'unavailable')) void restoreSession();
+    if (message.type === 'signed-out') {
+      if (state.status !== 'anonymous') endSession('signed-out');
+    } else if (message.type === 'signed-in') {
+      // The same account signing in elsewhere changes nothing here; anyone else replaces what this tab shows.
+      if (state.status !== 'authenticated' || state.user.id !== message.userId) followAnotherAccount('refresh');
+    } else if (state.status === 'authenticated') {
+      void checkSessionStillLive();
+    }
   });
   return () => {
     offExpired();
+    offRefreshed();
     offChannel();
   };
 }

@@ -23,3 +23,9 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
 export function page<T>(results: T[]) {
   return { count: results.length, next: null, previous: null, results };
 }
+
+/** A JWT-shaped access token carrying `claims` (unsigned: the SPA only reads the account id from it). */
+export function fakeJwt(claims: Record<string, unknown>): string {
+  const encode = (value: unknown) => btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}.signature`;
+}

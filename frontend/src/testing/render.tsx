@@ -8,16 +8,16 @@ import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
 import { user } from '@/testing/fixtures';
 
-function signIn() {
-  setAccessToken('access-1');
+function signIn(token = 'access-1') {
+  setAccessToken(token);
   resetSessionForTests({ status: 'authenticated', user });
 }
 
 type As = 'user' | 'anonymous' | 'restoring';
 
 /** The whole route table at `path`, signed in unless told otherwise; `location()` reads the URL. */
-export function renderApp(path: string, { as = 'user' }: { as?: As } = {}) {
-  if (as === 'user') signIn();
+export function renderApp(path: string, { as = 'user', token }: { as?: As; token?: string } = {}) {
+  if (as === 'user') signIn(token);
   if (as === 'anonymous') resetSessionForTests({ status: 'anonymous', reason: 'none' });
   const router = createMemoryRouter(routes, { initialEntries: [path] });
   const view = render(

@@ -1,7 +1,7 @@
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
-import { endSession } from '@/lib/session';
+import { sessionsRevoked } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { PasswordResetConfirmSchema, useConfirmPasswordReset } from '@/features/auth/api/confirm-password-reset';
 import { AuthLayout } from '@/features/auth/components/auth-layout';
@@ -16,7 +16,7 @@ export function ResetPasswordPage() {
   const form = useForm(PasswordResetConfirmSchema, { uid, token, new_password: '', confirm: '' }, (data) =>
     mutation.mutate(data, {
       onSuccess: () => {
-        endSession('none'); // the server revoked every session
+        sessionsRevoked(); // the server revoked every session: this tab's and the other tabs'
         navigate('/login?notice=password-reset', { replace: true });
       },
     }),

@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Dialog } from '@/components/dialog';
 import { FormAlert } from '@/components/feedback';
@@ -6,9 +7,9 @@ import { SelectField, TextAreaField, TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { useCreateTask } from '@/features/tasks/api/create-task';
 import { TaskInputSchema, changedFields } from '@/features/tasks/api/task-input';
-import { useTask } from '@/features/tasks/api/get-task';
+import { taskQueryOptions, useTask } from '@/features/tasks/api/get-task';
 import { useUpdateTask } from '@/features/tasks/api/update-task';
-import { ApiError } from '@/lib/api-error';
+import { ApiError, errorMessage } from '@/lib/api-error';
 import type { Task } from '@/features/tasks/types';
 import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
 
@@ -18,72 +19,149 @@ interface TaskFormDialogProps {
   onClose: () => void;
 }
 
-/** Create or edit a task; the API's `{"field": [...]}` errors appear under their fields. */
-export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
-  const create = useCreateTask();
-  const update = useUpdateTask();
-  // The version the user is editing: the ETag from the task's own GET (the list has none).
-  const detail = useTask(task?.id);
-  // After a 412: the version the server reported ('' if none), so the next save overwrites on purpose.
-  const [overwrite, setOverwrite] = useState<string | undefined>(undefined);
-  const currentEtag = overwrite ?? detail.data?.etag ?? null;
-  const changedSinceList = detail.data !== undefined && detail.data.data.updated_at !== task?.updated_at;
-  const stale = changedSinceList || (update.error instanceof ApiError && update.error.status === 412);
-  const mutation = task ? update : create;
-  const initial = {
+type FormValues = ReturnType<typeof formValues>;
+
+/** A task as the form's string fields. */
+function formValues(task?: Task) {
+  return {
     title: task?.title ?? '',
     description: task?.description ?? '',
     status: task?.status ?? 'todo',
     priority: task?.priority ?? 'medium',
     due_date: task?.due_date ?? '',
   };
-  const form = useForm(
-    TaskInputSchema,
-    initial,
-    (data) => {
-      if (!task) return create.mutate(data, { onSuccess: onClose });
-      const before = TaskInputSchema.safeParse(initial);
-      const patch = before.success ? changedFields(before.data, data) : data;
-      if (Object.keys(patch).length === 0) return onClose();
-      update.mutate(
-        { id: task.id, patch, etag: currentEtag },
-        {
-          onSuccess: onClose,
-          onError: (error) => {
-            if (error instanceof ApiError && error.status === 412) setOverwrite(error.headers.get('ETag') ?? '');
-          },
-        },
-      );
-    },
-    mutation.error,
+}
+
+/** Create or edit a task; the API's `{"field": [...]}` errors appear under their fields. */
+export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
+  return task ? <EditTaskDialog task={task} onClose={onClose} /> : <CreateTaskDialog onClose={onClose} />;
+}
+
+function CreateTaskDialog({ onClose }: { onClose: () => void }) {
+  const create = useCreateTask();
+  const form = useForm(TaskInputSchema, formValues(), (data) => create.mutate(data, { onSuccess: onClose }), create.error);
+  return (
+    <Dialog title="New task" onClose={onClose}>
+      <TaskForm form={form} messages={form.formErrors} pending={create.isPending} submitLabel="Create task" onCancel={onClose} />
+    </Dialog>
   );
+}
+
+const CHANGED_ELSEWHERE =
+  'This task changed elsewhere. The form now shows the latest version, with your changes kept: check them, then save again.';
+
+/**
+ * Edit a task against the version the server has. The list's copy fills the form at once; the
+ * task's own GET brings its ETag, sent as If-Match, and Save waits for it. When a newer version
+ * arrives (that GET, or the refetch after a 412), the form moves onto it and keeps what the user
+ * changed, so it never shows stale values nor saves over changes it did not show.
+ */
+function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) {
+  const client = useQueryClient();
+  const update = useUpdateTask();
+  const detail = useTask(task.id);
+  // The version the form's values started from, with its ETag once the task's own GET told it.
+  const [base, setBase] = useState<{ task: Task; etag: string | null }>({ task, etag: null });
+  const [notice, setNotice] = useState<string | null>(null);
+  const [waiting, setWaiting] = useState(false);
+  const [loadError, setLoadError] = useState<unknown>(null);
+
+  async function save(data: ReturnType<typeof TaskInputSchema.parse>) {
+    setLoadError(null);
+    let { etag } = base;
+    if (etag === null) {
+      // The task's own GET has not answered yet: wait for it (the request in flight, not a second one).
+      setWaiting(true);
+      try {
+        const fetched = await client.fetchQuery({ ...taskQueryOptions(task.id), staleTime: Infinity });
+        // A version newer than the form's: the render above moves the form onto it; the user saves again.
+        if (fetched.data.updated_at !== base.task.updated_at) return;
+        etag = fetched.etag;
+      } catch (error) {
+        setLoadError(error);
+        return;
+      } finally {
+        setWaiting(false);
+      }
+    }
+    const previous = TaskInputSchema.safeParse(formValues(base.task));
+    const patch = previous.success ? changedFields(previous.data, data) : data;
+    if (Object.keys(patch).length === 0) return onClose();
+    setNotice(null);
+    update.mutate(
+      { id: task.id, patch, etag },
+      {
+        onSuccess: onClose,
+        onError: (error) => {
+          // Someone saved a newer version: fetch it, and the form moves onto it.
+          if (error instanceof ApiError && error.status === 412) void detail.refetch();
+        },
+      },
+    );
+  }
+
+  const form = useForm(TaskInputSchema, formValues(task), (data) => void save(data), update.error);
+
+  // A newer version arrived: move the form onto it (state adjusted while rendering).
+  const latest = detail.data;
+  if (latest && (latest.etag !== base.etag || latest.data.updated_at !== base.task.updated_at)) {
+    const before = formValues(base.task);
+    const edits = Object.fromEntries(
+      (Object.keys(before) as (keyof FormValues)[]).filter((key) => form.values[key] !== before[key]).map((key) => [key, form.values[key]]),
+    );
+    const changed = latest.data.updated_at !== base.task.updated_at;
+    setBase({ task: latest.data, etag: latest.etag });
+    form.setValues({ ...formValues(latest.data), ...edits });
+    if (changed && Object.keys(edits).length > 0) setNotice(CHANGED_ELSEWHERE);
+  }
+
+  const precondition = update.error instanceof ApiError && update.error.status === 412;
+  const messages = loadError
+    ? [loadError instanceof ApiError && loadError.status === 404 ? 'This task no longer exists: it was deleted elsewhere.' : errorMessage(loadError)]
+    : notice
+      ? [notice]
+      : precondition
+        ? ['This task changed elsewhere. Loading the latest version…']
+        : form.formErrors;
 
   return (
-    <Dialog title={task ? 'Edit task' : 'New task'} onClose={onClose}>
-      <form className="stack" onSubmit={form.onSubmit} noValidate>
-        <FormAlert
-          messages={stale ? ['This task changed elsewhere. Save again to overwrite those changes, or cancel to keep them.'] : form.formErrors}
-        />
-        <TextField label="Title" required maxLength={200} {...form.bind('title')} errors={form.errors('title')} />
-        <TextAreaField label="Description" rows={3} {...form.bind('description')} errors={form.errors('description')} />
-        <div className="grid-2">
-          <SelectField label="Status" {...form.bind('status')} errors={form.errors('status')}>
-            <ChoiceOptions values={TASK_STATUSES} labels={STATUS_LABELS} />
-          </SelectField>
-          <SelectField label="Priority" {...form.bind('priority')} errors={form.errors('priority')}>
-            <ChoiceOptions values={TASK_PRIORITIES} labels={PRIORITY_LABELS} />
-          </SelectField>
-        </div>
-        <TextField label="Due date" type="date" {...form.bind('due_date')} errors={form.errors('due_date')} />
-        <div className="dialog__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Saving…' : task ? 'Save changes' : 'Create task'}
-          </button>
-        </div>
-      </form>
+    <Dialog title="Edit task" onClose={onClose}>
+      <TaskForm form={form} messages={messages} pending={update.isPending || waiting} submitLabel="Save changes" onCancel={onClose} />
     </Dialog>
+  );
+}
+
+interface TaskFormProps {
+  form: ReturnType<typeof useForm<FormValues, ReturnType<typeof TaskInputSchema.parse>>>;
+  messages: string[];
+  pending: boolean;
+  submitLabel: string;
+  onCancel: () => void;
+}
+
+function TaskForm({ form, messages, pending, submitLabel, onCancel }: TaskFormProps) {
+  return (
+    <form className="stack" onSubmit={form.onSubmit} noValidate>
+      <FormAlert messages={messages} />
+      <TextField label="Title" required maxLength={200} {...form.bind('title')} errors={form.errors('title')} />
+      <TextAreaField label="Description" rows={3} {...form.bind('description')} errors={form.errors('description')} />
+      <div className="grid-2">
+        <SelectField label="Status" {...form.bind('status')} errors={form.errors('status')}>
+          <ChoiceOptions values={TASK_STATUSES} labels={STATUS_LABELS} />
+        </SelectField>
+        <SelectField label="Priority" {...form.bind('priority')} errors={form.errors('priority')}>
+          <ChoiceOptions values={TASK_PRIORITIES} labels={PRIORITY_LABELS} />
+        </SelectField>
+      </div>
+      <TextField label="Due date" type="date" {...form.bind('due_date')} errors={form.errors('due_date')} />
+      <div className="dialog__actions">
+        <button type="button" className="button button--secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button button--primary" disabled={pending}>
+          {pending ? 'Saving…' : submitLabel}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -1,7 +1,8 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SEARCH_DEBOUNCE_MS } from '@/config/env';
 import { queryClient } from '@/lib/query-client';
 import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
@@ -118,6 +119,103 @@ describe('tasks filters and history', () => {
 
     await act(() => app.router.navigate('/tasks?search=invoice'));
     expect(screen.getByLabelText('Search')).toHaveValue('invoice');
+  });
+});
+
+/** Every URL the router shows from now on, in order (replacements included). */
+function recordLocations(router: ReturnType<typeof renderApp>['router']) {
+  const seen: string[] = [];
+  router.subscribe((state) => {
+    const url = `${state.location.pathname}${state.location.search}`;
+    if (seen.at(-1) !== url) seen.push(url);
+  });
+  return seen;
+}
+
+/** Lets the search debounce run out (fake timers): a stale write would happen by now. */
+async function pastTheDebounce() {
+  await act(() => vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS * 2));
+}
+
+describe('tasks filters never write a stale search back', () => {
+  beforeEach(() => vi.useFakeTimers({ shouldAdvanceTime: true }));
+  afterEach(() => vi.useRealTimers());
+
+  it('Back to a searched page keeps its page, and asks for nothing else', async () => {
+    const queries = serveTasks([makeTask({ title: 'Found' })]);
+    const app = renderApp('/tasks?search=abc&page=3');
+    await screen.findByText('Found');
+    const urls = recordLocations(app.router);
+
+    // A link that changes the search (not typing): the box follows the URL.
+    await act(() => app.router.navigate('/tasks?search=xyz'));
+    await pastTheDebounce();
+    expect(screen.getByLabelText('Search')).toHaveValue('xyz');
+    await act(() => app.router.navigate(-1));
+    await pastTheDebounce();
+
+    expect(app.location()).toBe('/tasks?search=abc&page=3');
+    expect(urls).toEqual(['/tasks?search=xyz', '/tasks?search=abc&page=3']);
+    expect(screen.getByLabelText('Search')).toHaveValue('abc');
+    // The first page was fetched on load; Back shows it from the cache.
+    expect(queries).toEqual([
+      '?search=abc&ordering=-created_at&page=3&page_size=10',
+      '?search=xyz&ordering=-created_at&page_size=10',
+    ]);
+  });
+
+  it('Clear filters goes straight to the unfiltered list: no old search in between', async () => {
+    const queries = serveTasks([makeTask({ title: 'Found' })]);
+    const app = renderApp('/tasks?search=abc&status=done');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await screen.findByText('Found');
+    const urls = recordLocations(app.router);
+
+    await user.click(screen.getByRole('button', { name: 'Clear filters' }));
+    await pastTheDebounce();
+
+    expect(app.location()).toBe('/tasks');
+    expect(urls).toEqual(['/tasks']);
+    expect(screen.getByLabelText('Search')).toHaveValue('');
+    expect(queries).toEqual(['?search=abc&status=done&ordering=-created_at&page_size=10', '?ordering=-created_at&page_size=10']);
+  });
+
+  it('typing, then Back before the debounce ends: the typed text is dropped, not written over that page', async () => {
+    const queries = serveTasks([makeTask({ title: 'Found' })]);
+    const app = renderApp('/tasks?search=abc&page=3');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await screen.findByText('Found');
+    await user.selectOptions(screen.getByLabelText('Status'), 'done');
+    await waitFor(() => expect(app.location()).toBe('/tasks?search=abc&status=done'));
+    const urls = recordLocations(app.router);
+
+    await user.type(screen.getByLabelText('Search'), 'd');
+    await act(() => app.router.navigate(-1));
+    await pastTheDebounce();
+
+    expect(app.location()).toBe('/tasks?search=abc&page=3');
+    expect(urls).toEqual(['/tasks?search=abc&page=3']);
+    expect(screen.getByLabelText('Search')).toHaveValue('abc');
+    expect(queries).toEqual([
+      '?search=abc&ordering=-created_at&page=3&page_size=10',
+      '?search=abc&status=done&ordering=-created_at&page_size=10',
+    ]);
+  });
+
+  it('a filter chosen while a search is still being typed takes the typed search along, in one URL change', async () => {
+    const queries = serveTasks([makeTask({ title: 'Found' })]);
+    const app = renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await screen.findByText('Found');
+    const urls = recordLocations(app.router);
+
+    await user.type(screen.getByLabelText('Search'), 'rep');
+    await user.selectOptions(screen.getByLabelText('Status'), 'done');
+    await pastTheDebounce();
+
+    expect(urls).toEqual(['/tasks?search=rep&status=done']);
+    expect(screen.getByLabelText('Search')).toHaveValue('rep');
+    expect(queries).toEqual(['?ordering=-created_at&page_size=10', '?search=rep&status=done&ordering=-created_at&page_size=10']);
   });
 });
 
@@ -250,16 +348,20 @@ describe('editing', () => {
     expect(bodies).toEqual([{ priority: 'high' }]);
   });
 
-  it('sends If-Match, and on a 412 says the task changed elsewhere; saving again overwrites', async () => {
+  it('waits for the task’s own GET before saving, so the PATCH always carries If-Match', async () => {
     const task = makeTask({ title: 'Shared' });
     serveTasks([task]);
+    let answerDetail: (() => void) | undefined;
     const sent: (string | null)[] = [];
     server.use(
-      http.patch(`${API}/tasks/:id/`, async ({ request }) => {
+      // The first GET of the task is held until the test answers it; later ones (after saving) are not.
+      http.get(`${API}/tasks/:id/`, async () => {
+        if (!answerDetail) await new Promise<void>((resolve) => (answerDetail = resolve));
+        return HttpResponse.json(task, { headers: { ETag: '"v1"' } });
+      }),
+      http.patch(`${API}/tasks/:id/`, ({ request }) => {
         sent.push(request.headers.get('If-Match'));
-        return request.headers.get('If-Match') === '"v1"'
-          ? HttpResponse.json({ detail: 'The task changed.', code: 'precondition_failed' }, { status: 412, headers: { ETag: '"v2"' } })
-          : HttpResponse.json({ ...task, title: 'Shared plan' }, { headers: { ETag: '"v3"' } });
+        return HttpResponse.json({ ...task, title: 'Shared plan' }, { headers: { ETag: '"v2"' } });
       }),
     );
     renderApp('/tasks');
@@ -267,16 +369,56 @@ describe('editing', () => {
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
     const dialog = screen.getByRole('dialog', { name: 'Edit task' });
-    await waitFor(() => expect(queryClient.getQueryData(['tasks', 'detail', task.id])).toBeDefined());
+    await user.type(within(dialog).getByLabelText('Title'), ' plan');
+    await waitFor(() => expect(answerDetail).toBeDefined());
+    await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
+
+    expect(sent).toEqual([]); // not without the version
+    expect(within(dialog).getByRole('button', { name: 'Saving…' })).toBeInTheDocument();
+    act(() => answerDetail?.());
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(sent).toEqual(['"v1"']);
+  });
+
+  it('on a 412 shows the latest version with the user’s changes on top, and saves that against the new version', async () => {
+    const v1 = makeTask({ title: 'Shared', description: 'Old notes', priority: 'low' });
+    const v2 = { ...v1, description: 'Notes from a colleague', priority: 'high' as const, updated_at: '2026-11-02T10:00:00Z' };
+    let stored = { task: v1, etag: '"v1"' };
+    serveTasks([v1]);
+    const sent: { ifMatch: string | null; body: unknown }[] = [];
+    server.use(
+      http.get(`${API}/tasks/:id/`, () => HttpResponse.json(stored.task, { headers: { ETag: stored.etag } })),
+      http.patch(`${API}/tasks/:id/`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        sent.push({ ifMatch: request.headers.get('If-Match'), body });
+        if (request.headers.get('If-Match') !== stored.etag) {
+          return HttpResponse.json({ detail: 'The task changed.', code: 'precondition_failed' }, { status: 412, headers: { ETag: stored.etag } });
+        }
+        return HttpResponse.json({ ...stored.task, ...body }, { headers: { ETag: '"v3"' } });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
+    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    await waitFor(() => expect(queryClient.getQueryData(['tasks', 'detail', v1.id])).toBeDefined());
+    stored = { task: v2, etag: '"v2"' }; // a colleague saves meanwhile
     await user.type(within(dialog).getByLabelText('Title'), ' plan');
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
 
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent('This task changed elsewhere.');
-    expect(sent).toEqual(['"v1"']);
+    expect(await within(dialog).findByText(/This task changed elsewhere/)).toBeInTheDocument();
+    await waitFor(() => expect(within(dialog).getByLabelText('Description')).toHaveValue('Notes from a colleague'));
+    expect(within(dialog).getByLabelText('Priority')).toHaveValue('high');
+    expect(within(dialog).getByLabelText('Title')).toHaveValue('Shared plan');
 
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
-    expect(sent).toEqual(['"v1"', '"v2"']);
+    expect(sent).toEqual([
+      { ifMatch: '"v1"', body: { title: 'Shared plan' } },
+      { ifMatch: '"v2"', body: { title: 'Shared plan' } },
+    ]);
   });
 
   it('closes without a request when nothing changed', async () => {

@@ -1,7 +1,6 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useLocation, useSearchParams } from 'react-router';
 import { SEARCH_DEBOUNCE_MS } from '@/config/env';
-import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { DEFAULT_ORDERING, ORDERINGS, type Ordering, type TaskListParams } from '@/features/tasks/types';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '@/types/task';
 
@@ -42,50 +41,107 @@ function toSearchParams(state: TaskListParams): URLSearchParams {
   return params;
 }
 
+type Timer = ReturnType<typeof setTimeout>;
+
+/** The history-entry state this hook puts on its own navigations, to tell them from Back, Forward and links. */
+function ownMark(state: unknown): number | null {
+  const mark = (state as { taskFilters?: unknown } | null)?.taskFilters;
+  return typeof mark === 'number' ? mark : null;
+}
+
+let marks = 0;
+
 /**
  * Search, filters, sort and page live in the URL query string, so reload and shared links keep
  * them. The search box writes to the URL 300 ms after the last keystroke; any filter change
  * goes back to page 1.
+ *
+ * Only typing writes the search: a URL that changes by itself (Back, Forward, a link, "Clear
+ * filters") is followed by the box and drops any search still waiting for its debounce, so a
+ * search typed earlier is never written over the page the user went to. Each navigation made here
+ * carries a mark in its history state; a location without a mark we are waiting for is external.
  */
 export function useTaskFilters() {
   const [searchParams, setSearchParams] = useSearchParams();
+  const location = useLocation();
   const params = useMemo(() => parseTaskParams(searchParams), [searchParams]);
-  const [searchInput, setSearchInput] = useState(params.search);
-  const debouncedSearch = useDebouncedValue(searchInput, SEARCH_DEBOUNCE_MS);
+  const [searchInput, setSearchInputState] = useState(params.search);
+  // Marks of our navigations not seen yet, the location last seen, and how many external changes so far.
+  const [seen, setSeen] = useState({ key: location.key, waiting: [] as number[], external: 0 });
+
+  if (location.key !== seen.key) {
+    const mark = ownMark(location.state);
+    const index = mark === null ? -1 : seen.waiting.indexOf(mark);
+    if (index >= 0) {
+      setSeen({ key: location.key, waiting: seen.waiting.slice(index + 1), external: seen.external });
+    } else {
+      // Back, Forward or a link: the box shows the URL's search (state adjusted while rendering).
+      setSeen({ key: location.key, waiting: [], external: seen.external + 1 });
+      setSearchInputState(params.search);
+    }
+  }
+
+  // Timers and callbacks read the latest render through refs: setSearchParams changes identity
+  // with every URL change, and a callback holding an old one would navigate from an old URL.
+  const latest = useRef({ setSearchParams, external: seen.external });
+  useLayoutEffect(() => {
+    latest.current = { setSearchParams, external: seen.external };
+  });
+  const pending = useRef<{ timer: Timer; search: string } | null>(null);
+  const cancelPending = useCallback(() => {
+    if (pending.current) clearTimeout(pending.current.timer);
+    pending.current = null;
+  }, []);
+  useEffect(() => cancelPending, [cancelPending]);
+
+  const navigate = useCallback((next: (current: URLSearchParams) => URLSearchParams, replace: boolean) => {
+    marks += 1;
+    const mark = marks;
+    setSeen((current) => ({ ...current, waiting: [...current.waiting, mark] }));
+    latest.current.setSearchParams(next, { replace, state: { taskFilters: mark } });
+  }, []);
 
   const update = useCallback(
     (changes: Partial<TaskListParams>, options: { replace?: boolean } = {}) => {
-      setSearchParams(
-        (current) => {
-          const state = { ...parseTaskParams(current), ...changes };
-          if (!Object.hasOwn(changes, 'page')) state.page = 1;
-          return toSearchParams(state);
-        },
-        { replace: options.replace ?? false },
-      );
+      // A search still being typed goes along with the change, in the same URL.
+      const typed = pending.current;
+      cancelPending();
+      navigate((current) => {
+        const before = parseTaskParams(current);
+        const state = { ...before, ...(typed ? { search: typed.search } : {}), ...changes };
+        if (!Object.hasOwn(changes, 'page') || state.search.trim() !== before.search.trim()) state.page = 1;
+        return toSearchParams(state);
+      }, options.replace ?? false);
     },
-    [setSearchParams],
+    [cancelPending, navigate],
   );
 
-  useEffect(() => {
-    if (debouncedSearch.trim() !== params.search.trim()) update({ search: debouncedSearch }, { replace: true });
-    // Only the debounced value drives this; params.search changing (back button) must not loop.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [debouncedSearch, update]);
-
-  // The URL changed by itself (back/forward, a link): the search box follows it. Our own debounced
-  // writes already match. (State adjusted while rendering, as React recommends over an effect.)
-  const [urlSearch, setUrlSearch] = useState(params.search);
-  if (params.search !== urlSearch) {
-    setUrlSearch(params.search);
-    if (params.search !== debouncedSearch) setSearchInput(params.search);
-  }
+  const setSearchInput = useCallback(
+    (value: string) => {
+      setSearchInputState(value);
+      cancelPending();
+      const external = latest.current.external;
+      const timer = setTimeout(() => {
+        pending.current = null;
+        // The URL changed by itself since this keystroke: what was typed belonged to the old page.
+        if (latest.current.external !== external) return;
+        navigate((current) => {
+          const state = parseTaskParams(current);
+          if (state.search.trim() === value.trim()) return current;
+          return toSearchParams({ ...state, search: value, page: 1 });
+        }, true);
+      }, SEARCH_DEBOUNCE_MS);
+      pending.current = { timer, search: value };
+    },
+    [cancelPending, navigate],
+  );
 
   const hasFilters = Boolean(params.search || params.status || params.priority || params.overdue);
   const clear = useCallback(() => {
-    setSearchInput('');
-    setSearchParams(new URLSearchParams(), { replace: false });
-  }, [setSearchParams]);
+    cancelPending();
+    setSearchInputState('');
+    navigate(() => new URLSearchParams(), false);
+  }, [cancelPending, navigate]);
 
   return { params, update, searchInput, setSearchInput, hasFilters, clear };
 }
