@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 def normalize_email(email: str) -> str:
@@ -57,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Replaced by a random value each time all of the user's sessions are revoked. Django's own sessions (the
+    # admin's) store a hash that includes it (get_session_auth_hash), so they end then too; "" until the first time.
+    sessions_revocation_key = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -77,6 +81,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password (a password change ends the admin sessions), with the revocation key
+        mixed in once there is one: revoking all sessions ends the admin's too. Without a key the hash is
+        Django's own, so existing admin sessions outlive the upgrade."""
+        if not self.sessions_revocation_key:
+            return str(super()._get_session_auth_hash(secret=secret))  # type: ignore[misc]
+        key_salt = "backend.accounts.models.User.get_session_auth_hash"
+        value = f"{self.password}:{self.sessions_revocation_key}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def refresh_from_db(self, using: str | None = None, fields: Any = None, from_queryset: Any = None) -> None:
         """As Django's, except that reading one deferred field loads every deferred field in one query.

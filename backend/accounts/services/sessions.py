@@ -5,6 +5,7 @@ response that reports them is sent, so no worker trusts a revoked session after
 the client has been told it is revoked (see session_cache.py for the protocol).
 """
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -185,7 +186,8 @@ def sessions_revoke_for_user(
     audit_event: str | None = AuditEvent.Event.LOGOUT_ALL,
     acting_session_id: str | None = None,
 ) -> int:
-    """Revoke every live session of the user, optionally sparing one. Returns how many.
+    """Revoke every live session of the user, optionally sparing one, and end their Django sessions (the admin's).
+    Returns how many API sessions were revoked.
 
     ``audit_event`` names why, for the audit trail (None: the caller records its own event);
     ``acting_session_id`` is the session that asked, recorded with it.
@@ -193,7 +195,9 @@ def sessions_revoke_for_user(
     condition = Q(user=user)
     if except_session_id:
         condition &= ~Q(pk=except_session_id)
-    revoked = _revoke_where(condition)
+    with atomic():
+        revoked = _revoke_where(condition)
+        _django_sessions_end(user)
     if audit_event:
         audit_on_commit(event=audit_event, user_id=user.pk, session_id=acting_session_id)
     return revoked
@@ -208,6 +212,15 @@ def sessions_purge(
     long locks and an interrupted run keeps what it did; ``on_batch`` gets the running total.
     """
     return queryset_delete_in_batches(AuthSession.objects.ended(now), batch_size=batch_size, on_batch=on_batch)
+
+
+def _django_sessions_end(user: User) -> None:
+    """A new revocation key changes the user's session auth hash, so every Django session signed in before (the
+    admin's, in any browser, whatever the session engine) no longer matches it and is flushed on its next request.
+    Set on ``user`` too: a caller that keeps its own admin session (Django's update_session_auth_hash after an
+    operator sets their own password) hashes the new key."""
+    user.sessions_revocation_key = secrets.token_hex(16)
+    User.objects.filter(pk=user.pk).update(sessions_revocation_key=user.sessions_revocation_key)
 
 
 def _revoke_where(condition: Q) -> int:

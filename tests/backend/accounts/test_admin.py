@@ -1,6 +1,7 @@
 """The operator admin for users and sessions."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from backend.accounts.models import AuthSession
@@ -113,3 +114,73 @@ def test_setting_a_password_in_the_admin_revokes_every_session(admin_client):
     target.refresh_from_db()
     assert target.check_password("an-Operator-set-pass-9")
     assert not AuthSession.objects.filter(user=target, revoked_at__isnull=True).exists()
+
+
+def _admin_signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    assert client.get(reverse("admin:index")).status_code == 200
+    return client
+
+
+def _is_signed_out_of_the_admin(client) -> bool:
+    response = client.get(reverse("admin:index"))
+    return response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logout_all_also_ends_the_staff_members_admin_sessions(user):
+    from tests.conftest import signed_in_client
+
+    # Given a staff member signed in to the admin in two browsers and to the API, and another staff member
+    user.is_staff = user.is_superuser = True
+    user.save()
+    colleague = UserFactory(is_staff=True, is_superuser=True)
+    admin_browsers = [_admin_signed_in(user), _admin_signed_in(user)]
+    colleague_browser = _admin_signed_in(colleague)
+    api, _ = signed_in_client(user)
+
+    # When they sign out everywhere through the API
+    assert api.post("/api/auth/logout-all/").status_code == 204
+
+    # Then their admin sessions are over too, and only theirs
+    assert all(_is_signed_out_of_the_admin(browser) for browser in admin_browsers)
+    assert not _is_signed_out_of_the_admin(colleague_browser)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_revoke_all_sessions_action_also_ends_the_selected_users_admin_sessions(admin_client):
+    # Given a staff member signed in to the admin
+    target = UserFactory(is_staff=True, is_superuser=True)
+    target_browser = _admin_signed_in(target)
+
+    # When an operator revokes all of their sessions
+    admin_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "revoke_all_sessions", "_selected_action": [str(target.pk)]},
+    )
+
+    # Then the target's admin session is over, and the operator's own goes on
+    assert _is_signed_out_of_the_admin(target_browser)
+    assert not _is_signed_out_of_the_admin(admin_client)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_setting_their_own_password_in_the_admin_stays_signed_in_there(client):
+    from backend.accounts.models import User
+
+    # Given an operator signed in to the admin
+    operator = User.objects.create_superuser(email="self@example.com", password="an-Admin-passphrase-1")
+    client.force_login(operator)
+
+    # When they set their own password (which revokes all of their sessions)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[operator.pk]),
+        {"password1": "a-New-admin-phrase-2", "password2": "a-New-admin-phrase-2", "usable_password": "true"},
+    )
+
+    # Then Django keeps this one admin session, as it always does for one's own password change
+    assert response.status_code == 302, response.content.decode()[:3000]
+    operator.refresh_from_db()
+    assert operator.check_password("a-New-admin-phrase-2")
+    assert not _is_signed_out_of_the_admin(client)

@@ -42,8 +42,10 @@ def test_revoking_a_users_sessions_reads_and_writes_inside_one_mongodb_transacti
         revoked = sessions_revoke_for_user(user=user)
 
     assert revoked == 0
-    assert recorder.operations == ["start_transaction", "aggregate", "commit"]
+    # The read of the live sessions (none here) and the new revocation key, which ends the Django sessions.
+    assert recorder.operations == ["start_transaction", "aggregate", "update_many", "commit"]
     assert {"user_id": user.pk.hex} in recorder.of("aggregate")[0][0]["$match"]["$and"]
+    assert "sessions_revocation_key" in repr(recorder.of("update_many")[0])
 
 
 def test_purge_reads_one_batch_of_dead_sessions_by_expiry_or_revocation():
