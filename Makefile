@@ -202,10 +202,12 @@ lock-check: venv ## Fail when a lock (requirements*.txt, bench/requirements.txt)
 mongo-migrations: venv ## Generate contrib-app migrations for MongoDB into backend/mongo_migrations/
 	$(MONGO_OFFLINE) $(PY) manage.py makemigrations admin auth contenttypes
 
-workflows-check: venv ## Validate .github/workflows/*.yml, the composite actions and dependabot.yml against their schemas (offline)
+workflows-check: venv ## Validate .github/ against GitHub's schemas, then zizmor (security audits; any finding fails), offline
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	@# Every audit but unpinned-uses (.github/zizmor.yml says why); accepted findings carry `# zizmor: ignore[...]`.
+	$(BIN)/zizmor --offline --quiet --config .github/zizmor.yml .github/
 
 docker-check: venv ## hadolint both Dockerfiles, validate docker-compose.yml against the compose-spec schema (offline)
 	$(BIN)/hadolint Dockerfile.backend Dockerfile.frontend
