@@ -31,6 +31,15 @@ CLUSTER_METRICS = {
     "container_memory_working_set_bytes": {"id", "image", "name", "node", "metrics_path"},
     "kube_pod_container_resource_limits": {"node", "resource", "unit", "uid"},
     "kube_pod_container_status_restarts_total": {"uid"},
+    # cert-manager's controller, scraped in its own namespace: the certificate's namespace is exported_namespace.
+    "certmanager_certificate_ready_status": {"name", "exported_namespace", "condition", "issuer_name", "issuer_kind"},
+    "certmanager_certificate_renewal_timestamp_seconds": {"name", "exported_namespace", "issuer_name", "issuer_kind"},
+    "certmanager_certificate_expiration_timestamp_seconds": {
+        "name",
+        "exported_namespace",
+        "issuer_name",
+        "issuer_kind",
+    },
 }
 # Written by Prometheus itself for every target.
 PROMETHEUS_METRICS = {"up": set()}
@@ -42,6 +51,9 @@ REQUIRED_ALERTS = {
     "BackendHighCPU",
     "BackendHighMemory",
     "BackendRefreshTokenReuseSpike",
+    "BackendCertificateNotReady",
+    "BackendCertificateRenewalOverdue",
+    "BackendCertificateExpiresSoon",
 }
 
 
@@ -256,3 +268,14 @@ def test_the_service_monitor_names_the_job_after_the_app_label(built):
 
     assert monitor["spec"]["jobLabel"] == "app.kubernetes.io/name"
     assert service["metadata"]["labels"]["app.kubernetes.io/name"] == "backend"  # so job="backend"
+
+
+def test_the_certificate_alerts_watch_the_ingress_certificate(built):
+    rules = {r["alert"]: r for g in built["PrometheusRule"]["spec"]["groups"] for r in g["rules"]}
+    ingress_tls = "web-tls"  # k8s/base/ingress.yaml's secretName, the Certificate cert-manager's ingress-shim creates
+
+    for alert in ("BackendCertificateNotReady", "BackendCertificateRenewalOverdue", "BackendCertificateExpiresSoon"):
+        for selector in _selectors(rules[alert]["expr"]):
+            assert any(m.name == "name" and m.value == ingress_tls for m in selector.matchers.matchers), alert
+    assert rules["BackendCertificateExpiresSoon"]["labels"]["severity"] == "critical"
+    assert "< 7 * 86400" in rules["BackendCertificateExpiresSoon"]["expr"]

@@ -271,6 +271,24 @@ def test_only_the_ingress_controller_the_spa_and_prometheus_reach_the_backend(do
     assert topology.egress_ports(docs, frontend) == set()
 
 
+def test_cert_managers_http01_solver_is_reachable_from_the_ingress_controller_only(docs):
+    # Without this, default-deny drops the controller's connection to the solver pod and no certificate issues.
+    solver = {"acme.cert-manager.io/http01-solver": "true"}
+    tls = [ingress for ingress in policy.of_kind(docs, "Ingress") if ingress["spec"].get("tls")]
+    allowing = [
+        np
+        for np in policy.of_kind(docs, "NetworkPolicy")
+        if "Ingress" in np["spec"]["policyTypes"] and policy.selects(np["spec"]["podSelector"], solver)
+    ]
+    if not tls:
+        return  # dev: plain http, no certificate
+    assert [np["metadata"]["name"] for np in allowing if np["spec"]["podSelector"] != {}] == ["acme-http01-solver"]
+    assert _ingress_peers(docs, solver) == {("ingress-nginx", "ingress-nginx")}
+    [rule] = policy.one(docs, "NetworkPolicy", "acme-http01-solver")["spec"]["ingress"]
+    assert rule["ports"] == [{"port": 8089, "protocol": "TCP"}]  # cert-manager's solver port
+    assert topology.egress_ports(docs, solver) == set()
+
+
 def test_the_external_secret_examples_use_the_api_version_current_operators_serve():
     # External Secrets Operator 0.17+ no longer serves external-secrets.io/v1beta1: applying it fails there.
     examples = sorted((ROOT / "k8s").rglob("external-secret.example.yaml"))

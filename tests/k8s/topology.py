@@ -161,6 +161,10 @@ def _peers(policy: dict) -> list[dict]:
     ]
 
 
+# Pods a controller starts in the app's namespace, which no manifest renders: cert-manager's HTTP-01 solver.
+CONTROLLER_PODS = [{"acme.cert-manager.io/http01-solver": "true"}]
+
+
 def network_policy_violations(docs: list[dict]) -> list[str]:
     """Selectors match real pods, and named ports exist on the pods they protect."""
     found = []
@@ -169,7 +173,7 @@ def network_policy_violations(docs: list[dict]) -> list[str]:
         name = policy["metadata"]["name"]
         selector = policy["spec"]["podSelector"]
         protected = [pod for pod in all_pods if selects(selector, pod.labels)]
-        if not protected:
+        if not protected and not any(selects(selector, labels) for labels in CONTROLLER_PODS):
             found.append(f"NetworkPolicy/{name}: podSelector {selector} matches no pod")
         for peer in _peers(policy):
             # A peer in this namespace (no namespaceSelector) must be a pod we render.
