@@ -141,7 +141,7 @@ def test_postgres_urls_enable_the_native_pool_without_persistent_connections():
 def test_argon2_is_the_first_password_hasher_outside_tests():
     from config.settings import base
 
-    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert base.PASSWORD_HASHERS[0] == "backend.accounts.hashers.BoundedMemoryArgon2PasswordHasher"
 
 
 def test_every_environment_variable_the_settings_read_is_documented_in_env_example():
