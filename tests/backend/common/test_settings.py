@@ -138,7 +138,7 @@ def test_postgres_urls_enable_the_native_pool_without_persistent_connections():
     assert result.stdout.strip() == "django.db.backends.postgresql 0 ['max_size', 'min_size', 'timeout']"
 
 
-def test_argon2_is_the_first_password_hasher_outside_tests():
+def test_argon2_with_bounded_memory_is_the_first_password_hasher_outside_tests():
     from config.settings import base
 
     assert base.PASSWORD_HASHERS[0] == "backend.accounts.hashers.BoundedMemoryArgon2PasswordHasher"
