@@ -9,8 +9,10 @@ https://www.mongodb.com/docs/languages/python/django-mongodb/current/interact-da
 from contextlib import AbstractContextManager
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from .outage import database_unavailable
 
 MONGODB_VENDOR = "mongodb"
 
@@ -49,3 +51,41 @@ def database_ping(using: str = DEFAULT_DB_ALIAS) -> None:
         connection.connection.admin.command("ping")
     elif not connection.is_usable():
         raise ConnectionError("database connection is not usable")
+
+
+def retry_broken_read(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    """An execute wrapper (PostgreSQL): a read that fails because its connection is broken runs once more on a
+    fresh connection.
+
+    Only a single SELECT outside any transaction: it changes nothing and no transaction state is lost, so running
+    it again is safe whether or not the server saw the first attempt. Writes and statements inside ``atomic()``
+    are never retried; their failure reaches the client as a 503. The pool checks each connection before handing
+    it out (``CONN_HEALTH_CHECKS``), so this covers a connection that broke after that check.
+    """
+    try:
+        return execute(sql, params, many, context)
+    except DatabaseError as exc:
+        connection = context["connection"]
+        cursor = context["cursor"]
+        retryable = (
+            not many
+            and not connection.in_atomic_block
+            and sql.lstrip().upper().startswith("SELECT")
+            and getattr(cursor.cursor, "name", None) is None  # not a server-side cursor (iterator())
+            and database_unavailable(exc)
+        )
+        if not retryable:
+            raise
+        connection.close()  # the pool discards the broken connection
+        connection.ensure_connection()  # a checked one, or the outage's own error (raised from this one)
+        cursor.cursor = connection.create_cursor()
+        return execute(sql, params, many, context)
+
+
+def install_read_retry(sender: Any, *, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """connection_created receiver: PostgreSQL connections retry broken reads once (``retry_broken_read``).
+
+    Inserted first (outermost), like the query counter, so a caller's ``connection.execute_wrapper()`` (which pops
+    the last wrapper) still removes its own."""
+    if connection.vendor == "postgresql" and retry_broken_read not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, retry_broken_read)

@@ -99,6 +99,12 @@ class ErrorCode(StrEnum):
     )
     THROTTLED = "throttled", (429,), "A rate limit is exhausted; retry after `Retry-After` seconds."
     SERVER_ERROR = "server_error", (500,), "An unexpected failure on the server."
+    SERVICE_UNAVAILABLE = (
+        "service_unavailable",
+        (503,),
+        "The database cannot be reached right now (down, restarting, or no free connection in time); "
+        "retry after `Retry-After` seconds.",
+    )
 
 
 def error_codes() -> list[str]:

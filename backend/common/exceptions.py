@@ -4,17 +4,20 @@ Validation errors keep DRF's ``{"field": ["message"]}``; everything else is
 ``{"detail": "...", "code": "..."}``.
 """
 
+import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from .errors import ErrorCode
+from .outage import database_outage, database_unavailable
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -48,6 +51,37 @@ class WriteConflict(exceptions.APIException):
     default_code = ErrorCode.CONFLICT
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot be reached: a 503 with ``Retry-After``, never a 500 (backend/common/outage.py)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is briefly unavailable (its database cannot be reached); retry shortly."
+    default_code = ErrorCode.SERVICE_UNAVAILABLE
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wait = settings.DATABASE_RETRY_AFTER_SECONDS  # DRF's handler sends it as Retry-After
+
+
+def database_unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """The 503 for a request the database could not serve, outside DRF's views (the admin, a middleware).
+
+    Reported once per outage (not per request), and never logged again by django.request."""
+    database_outage.failed(exc, refused_request=True)
+    retry_after = str(settings.DATABASE_RETRY_AFTER_SECONDS)
+    if _is_api(request):
+        response: HttpResponse = _json_error(
+            str(ServiceUnavailable.default_detail), ErrorCode.SERVICE_UNAVAILABLE, status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+    else:
+        response = HttpResponse(
+            "Service briefly unavailable; retry shortly.\n", status=503, content_type="text/plain; charset=utf-8"
+        )
+    response["Retry-After"] = retry_after
+    response._has_been_logged = True  # type: ignore[attr-defined]  # django.utils.log.log_response skips it
+    return response
+
+
 def _is_transient_transaction_error(exc: Exception) -> bool:
     """MongoDB's write conflict between two transactions (pymongo labels it; duck-typed: no pymongo import on SQL)."""
     has_error_label = getattr(exc, "has_error_label", None)
@@ -57,6 +91,9 @@ def _is_transient_transaction_error(exc: Exception) -> bool:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if _is_transient_transaction_error(exc):
         exc = WriteConflict()
+    elif database_unavailable(exc):
+        database_outage.failed(exc, refused_request=True)
+        exc = ServiceUnavailable()
     if isinstance(exc, DjangoValidationError):
         # full_clean() in a service: report it exactly like a serializer would.
         exc = exceptions.ValidationError(as_serializer_error(exc))
@@ -70,6 +107,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None  # Unexpected: Django's handler500 renders JSON for /api/.
     if isinstance(exc, PreconditionFailed) and exc.current_etag:
         response.headers["ETag"] = exc.current_etag
+    if isinstance(exc, ServiceUnavailable):
+        response._has_been_logged = True  # type: ignore[attr-defined]  # reported once per outage instead
 
     if isinstance(exc, exceptions.ValidationError):
         if isinstance(response.data, list):
@@ -107,6 +146,11 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
 
 
 def handler500(request: HttpRequest) -> Any:
+    # Called while Django handles the exception: a database outage raised outside any view (in a middleware) is
+    # a 503 as well.
+    exc = sys.exc_info()[1]
+    if exc is not None and database_unavailable(exc):
+        return database_unavailable_response(request, exc)
     if _is_api(request):
         return _json_error("Internal server error.", ErrorCode.SERVER_ERROR, 500)
     from django.views.defaults import server_error

@@ -8,6 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .db import database_ping
+from .outage import database_outage, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +23,13 @@ def _database_ok() -> bool:
     try:
         # Portable across backends: no raw SQL of our own; a ping on MongoDB.
         database_ping()
-    except Exception:
-        logger.warning("readyz: database check failed", exc_info=True)
+    except Exception as exc:
+        if database_unavailable(exc):
+            database_outage.failed(exc, refused_request=False)  # logged once per outage, not once per probe
+        else:
+            logger.warning("readyz: database check failed", exc_info=True)
         return False
+    database_outage.answered()  # MongoDB keeps its client: no new connection would end the outage otherwise
     return True
 
 
@@ -51,4 +56,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     }
     if failed:
         body["failed"] = failed
-    return JsonResponse(body, status=503 if failed else 200)
+    response = JsonResponse(body, status=503 if failed else 200)
+    # Each failed check logged its own warning (a database outage once per outage): no error line per probe.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response

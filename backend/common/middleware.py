@@ -1,4 +1,4 @@
-"""Request guards that must run before any view parses the body."""
+"""Request guards that must run before any view parses the body, and the 503 for a database outage."""
 
 from collections.abc import Callable
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .errors import ErrorCode
+from .outage import database_unavailable
 
 
 class RequestBodyLimitMiddleware:
@@ -34,3 +35,24 @@ class RequestBodyLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view outside DRF (the admin) that cannot reach the database answers 503 with Retry-After, not 500.
+
+    DRF's views get the same from the exception handler (backend/common/exceptions.py); an outage raised in
+    another middleware reaches ``handler500``, which answers 503 too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not database_unavailable(exception):
+            return None
+        from .exceptions import database_unavailable_response
+
+        return database_unavailable_response(request, exception)

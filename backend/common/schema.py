@@ -67,6 +67,7 @@ def document_transport_errors(result: dict, generator: object, request: object, 
                     {"description": description, "content": {"application/json": {"schema": error_ref}}},
                 )
     _document_rate_limits(result, error_ref)
+    _document_database_outage(result, error_ref)
     _document_validation_errors(result, error_ref)
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
@@ -110,3 +111,17 @@ def _document_rate_limits(result: dict, error_ref: dict) -> None:
                 headers = response.setdefault("headers", {})
                 for name, description in limit_headers.items():
                     headers.setdefault(name, {"schema": {"type": "integer"}, "description": description})
+
+
+def _document_database_outage(result: dict, error_ref: dict) -> None:
+    """Every API operation may find the database unreachable (backend/common/outage.py): a 503 with Retry-After."""
+    unavailable = {
+        "description": f"The database cannot be reached right now (`code`: `{ErrorCode.SERVICE_UNAVAILABLE}`); "
+        "retry after `Retry-After` seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+        "content": {"application/json": {"schema": error_ref}},
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("503", unavailable)

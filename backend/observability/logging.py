@@ -176,6 +176,9 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             "django": {"handlers": [], "propagate": True},
             "django.server": {"handlers": [], "propagate": True},
             "django.security.DisallowedHost": {"level": "ERROR"},
+            # The pool warns on every failed reconnection attempt while the database is down (several a second);
+            # backend.database logs the outage once instead (backend/common/outage.py).
+            "psycopg.pool": {"level": "ERROR"},
         },
     }
 

@@ -34,6 +34,9 @@ cache_lookups = Counter("cache_lookups", "Cached reads, by cache and result (hit
 auth_events = Counter("auth_events", "Audited authentication events, by event (see backend.audit).", ["event"])
 auth_sessions_revoked = Counter("auth_sessions_revoked", "Sessions revoked, for any reason.")
 rate_limit_rejections = Counter("rate_limit_rejections", "Requests refused by a rate limit, by scope.", ["scope"])
+db_unavailable_responses = Counter(
+    "db_unavailable_responses", "Requests answered 503 because the database could not be reached."
+)
 
 
 def request_observe(*, view: str, method: str, status: int, seconds: float) -> None:
@@ -53,6 +56,10 @@ def auth_events_init(events: list[str]) -> None:
 # ------------------------------------------------------------------------------
 def on_rate_limit_rejected(sender: Any, *, scope: str, **kwargs: Any) -> None:
     rate_limit_rejections.labels(scope=scope).inc()
+
+
+def on_database_unavailable(sender: Any, **kwargs: Any) -> None:
+    db_unavailable_responses.inc()
 
 
 def on_cache_lookup(sender: Any, *, namespace: str, hit: bool, **kwargs: Any) -> None:

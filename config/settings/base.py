@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view outside DRF that cannot reach the database answers 503, not 500 (DRF's views: the exception handler).
+    "backend.common.middleware.DatabaseUnavailableMiddleware",
 ]
 
 TEMPLATES = [
@@ -126,10 +128,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # max_size must cover the gunicorn threads of one worker.
     # https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # With the pool, Django passes check=ConnectionPool.check_connection: each connection is tried (one empty
+    # query) before it is handed out, so those that died with a restarted server are replaced, never used.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # A connection lost with the server is not replaced in the background with exponential backoff (by
+        # default for 5 minutes, sleeping up to minutes between attempts, so requests would keep timing out well
+        # after the server is back): the pool gives it up at once and grows again when a request asks for one.
+        "reconnect_timeout": 0.0,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
@@ -137,6 +146,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+
+# A request that cannot reach the database is answered 503 with this Retry-After (backend/common/outage.py).
+DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=5)
 
 # Read replicas (PostgreSQL only): aliases replica_0, replica_1, … get the reads that may lag; the router
 # keeps a request on the primary once it writes, and a user on it for DATABASE_REPLICA_PIN_SECONDS after

@@ -14,6 +14,7 @@ POSTGRES_DEFAULT = {
     "HOST": "primary.internal",
     "PORT": 5432,
     "CONN_MAX_AGE": 0,
+    "CONN_HEALTH_CHECKS": True,
     "OPTIONS": {"pool": {"min_size": 2, "max_size": 10, "timeout": 10.0}},
 }
 SETTINGS_ENV = {"DATABASE_URL", "DATABASE_REPLICA_URLS", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
@@ -62,6 +63,7 @@ def test_each_url_becomes_a_numbered_alias_with_the_primarys_pool_and_a_test_mir
     assert first["OPTIONS"] == POSTGRES_DEFAULT["OPTIONS"]
     assert second["OPTIONS"] == {**POSTGRES_DEFAULT["OPTIONS"], "sslmode": "require"}
     assert first["CONN_MAX_AGE"] == 0
+    assert first["CONN_HEALTH_CHECKS"] is True  # the pool checks a replica's connections before use too
     assert first["TEST"] == {"MIRROR": "default"}
     # Each alias owns its options: Django's pool setup must not write through to the primary's.
     first["OPTIONS"]["pool"]["max_size"] = 99

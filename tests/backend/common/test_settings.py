@@ -128,14 +128,18 @@ def test_local_secrets_are_generated_once_and_then_reused(tmp_path):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
-def test_postgres_urls_enable_the_native_pool_without_persistent_connections():
+def test_postgres_urls_enable_the_native_pool_without_persistent_connections_checking_each_before_use():
     code = (
         "import os; os.environ['DATABASE_URL']='postgres://u@127.0.0.1:5432/db';"
         "import config.settings.test as s; db=s.DATABASES['default'];"
-        "print(db['ENGINE'], db['CONN_MAX_AGE'], sorted(db['OPTIONS']['pool']))"
+        "print(db['ENGINE'], db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'], sorted(db['OPTIONS']['pool'].items()))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "django.db.backends.postgresql 0 ['max_size', 'min_size', 'timeout']"
+    # CONN_HEALTH_CHECKS: Django hands the pool check=ConnectionPool.check_connection (docs/operations.md).
+    assert result.stdout.strip() == (
+        "django.db.backends.postgresql 0 True "
+        "[('max_size', 10), ('min_size', 2), ('reconnect_timeout', 0.0), ('timeout', 10.0)]"
+    )
 
 
 def test_argon2_with_bounded_memory_is_the_first_password_hasher_outside_tests():

@@ -5,17 +5,19 @@ import yaml
 
 pytestmark = pytest.mark.django_db
 
-# Operations with a body also document 413/415 (common.schema.document_transport_errors); every one is rate limited.
+# Operations with a body also document 413/415 (common.schema.document_transport_errors); every one is rate limited
+# (429) and may find the database unreachable (503).
 BODY_ERRORS = {"413", "415"}
+EVERY = {"429", "503"}
 EXPECTED_RESPONSES = {
-    ("/api/tasks/", "get"): {"200", "304", "400", "401", "404", "429"},
-    ("/api/tasks/", "post"): {"201", "400", "401", "429"} | BODY_ERRORS,
-    ("/api/tasks/{task_id}/", "get"): {"200", "304", "401", "404", "429"},
-    ("/api/tasks/{task_id}/", "put"): {"200", "400", "401", "404", "412", "429"} | BODY_ERRORS,
-    ("/api/tasks/{task_id}/", "patch"): {"200", "400", "401", "404", "412", "429"} | BODY_ERRORS,
-    ("/api/tasks/{task_id}/", "delete"): {"204", "401", "404", "429"},
-    ("/api/tasks/stats/", "get"): {"200", "304", "401", "429"},
-    ("/api/tasks/bulk/", "post"): {"200", "400", "401", "429"} | BODY_ERRORS,
+    ("/api/tasks/", "get"): {"200", "304", "400", "401", "404"} | EVERY,
+    ("/api/tasks/", "post"): {"201", "400", "401"} | EVERY | BODY_ERRORS,
+    ("/api/tasks/{task_id}/", "get"): {"200", "304", "401", "404"} | EVERY,
+    ("/api/tasks/{task_id}/", "put"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS,
+    ("/api/tasks/{task_id}/", "patch"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS,
+    ("/api/tasks/{task_id}/", "delete"): {"204", "401", "404"} | EVERY,
+    ("/api/tasks/stats/", "get"): {"200", "304", "401"} | EVERY,
+    ("/api/tasks/bulk/", "post"): {"200", "400", "401"} | EVERY | BODY_ERRORS,
 }
 
 
@@ -43,6 +45,9 @@ def test_every_task_operation_documents_its_responses_and_errors(schema, path, m
         "X-RateLimit-Limit",
         "X-RateLimit-Remaining",
     }
+    unavailable = operation["responses"]["503"]
+    assert "Retry-After" in unavailable["headers"]
+    assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
 def test_list_documents_every_query_parameter(schema):
