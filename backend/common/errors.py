@@ -98,6 +98,12 @@ class ErrorCode(StrEnum):
         "`If-Match` names an ETag the resource no longer has: it changed since the client read it.",
     )
     THROTTLED = "throttled", (429,), "A rate limit is exhausted; retry after `Retry-After` seconds."
+    DATABASE_TIMEOUT = (
+        "database_timeout",
+        (504,),
+        "The database cancelled a statement that ran or waited for a lock too long (statement_timeout, "
+        "lock_timeout); retrying shortly is safe.",
+    )
     SERVER_ERROR = "server_error", (500,), "An unexpected failure on the server."
     SERVICE_UNAVAILABLE = (
         "service_unavailable",

@@ -18,6 +18,7 @@ from rest_framework.views import exception_handler
 
 from .errors import ErrorCode
 from .outage import database_outage, database_unavailable
+from .timeouts import as_database_timeout
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -89,6 +90,7 @@ def _is_transient_transaction_error(exc: Exception) -> bool:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = as_database_timeout(exc)  # a statement PostgreSQL cancelled: 504 database_timeout (timeouts.py)
     if _is_transient_transaction_error(exc):
         exc = WriteConflict()
     elif database_unavailable(exc):

@@ -12,6 +12,7 @@ import environ
 from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
 
+from config.db_timeouts import postgres_timeout_options
 from config.mongodb import (
     MONGODB_AUTO_FIELD,
     MONGODB_MIGRATION_MODULES,
@@ -140,6 +141,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # after the server is back): the pool gives it up at once and grows again when a request asks for one.
         "reconnect_timeout": 0.0,
     }
+    # Bounded request time: no statement runs, and no lock is waited for, longer than this (seconds; 0 = the
+    # server's setting). Below the ingress' 35 s and gunicorn's 30 s; config/db_timeouts.py says why.
+    DATABASES["default"]["OPTIONS"]["options"] = postgres_timeout_options(
+        DATABASES["default"]["OPTIONS"].get("options"),
+        statement_timeout=env.float("DB_STATEMENT_TIMEOUT", default=15.0),
+        lock_timeout=env.float("DB_LOCK_TIMEOUT", default=5.0),
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     # WAL lets the gunicorn threads of `make run` read while one writes.

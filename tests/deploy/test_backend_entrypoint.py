@@ -182,7 +182,7 @@ def started(stage: Stage) -> Iterator[Started]:
                 user = None
 
         # The migrate Job's command (k8s and docker-compose.yml), then the image's own command.
-        migrate = ["python", "manage.py", "migrate", "--noinput"]
+        migrate = ["python", "manage.py", "migrate_with_retries", "--noinput"]
         _run([*prefix, *migrate], log=work / "migrate.log", cwd=app, env=env)
         stdout, stderr = work / "stdout.log", work / "stderr.log"
         command = [*prefix, *(local(arg) for arg in stage.command)]

@@ -134,6 +134,39 @@ def readiness_violations(docs: list[dict]) -> list[str]:
     return []
 
 
+MIGRATE_COMMAND = ["python", "manage.py", "migrate_with_retries", "--noinput"]
+
+
+def request_time_violations(docs: list[dict]) -> list[str]:
+    """Requests are bounded by the database, not by the kubelet: statement_timeout and lock_timeout are set below
+    the Ingress' read timeout, the migrate Job gives up lock waits quickly, and liveness never waits on a request
+    thread (an HTTP probe queues behind slow requests under gthread)."""
+    found = []
+    env = backend_env(docs)
+    statement, lock = (float(str(env.get(name, 0))) for name in ("DB_STATEMENT_TIMEOUT", "DB_LOCK_TIMEOUT"))
+    for ingress in of_kind(docs, "Ingress"):
+        read = float(
+            ingress["metadata"].get("annotations", {}).get("nginx.ingress.kubernetes.io/proxy-read-timeout", 60)
+        )
+        if not 0 < statement < read:
+            found.append(
+                f"DB_STATEMENT_TIMEOUT {statement:g} s is not between 0 and the Ingress' read timeout {read:g} s"
+            )
+    if not 0 < lock <= statement:
+        found.append(f"DB_LOCK_TIMEOUT {lock:g} s is not between 0 and DB_STATEMENT_TIMEOUT {statement:g} s")
+    [migrate] = [c for c, _ in containers(next(p for p in pods(docs) if p.workload == "Job/backend-migrate"))]
+    migrate_lock = float(str(environment(docs, migrate).get("DB_LOCK_TIMEOUT", 0)))
+    if not 0 < migrate_lock <= 5:
+        found.append(f"Job/backend-migrate: DB_LOCK_TIMEOUT {migrate_lock:g} s is not a short lock wait (0 < s <= 5)")
+    [backend] = [c for c, _ in containers(server_pod(docs, "backend")) if c["name"] == "backend"]
+    liveness = backend.get("livenessProbe", {})
+    if "tcpSocket" not in liveness:
+        found.append("backend.livenessProbe: not a tcpSocket probe (an HTTP one waits behind busy request threads)")
+    if liveness.get("periodSeconds", 10) * liveness.get("failureThreshold", 3) < 60:
+        found.append("backend.livenessProbe: restarts after less than 60 s of failures")
+    return found
+
+
 _NGINX_SIZE = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
@@ -192,8 +225,8 @@ def job_violations(docs: list[dict]) -> list[str]:
             elif pod.kind == "CronJob":
                 scheduled.add(argv[2])
     [container] = migrate["spec"]["template"]["spec"]["containers"]
-    if container.get("command", []) + container.get("args", []) != ["python", "manage.py", "migrate", "--noinput"]:
-        found.append("Job/backend-migrate does not run `manage.py migrate --noinput`")
+    if container.get("command", []) + container.get("args", []) != MIGRATE_COMMAND:
+        found.append(f"Job/backend-migrate does not run {MIGRATE_COMMAND}")
     if scheduled != {"purge_sessions", "purge_audit"}:
         found.append(f"CronJobs run {sorted(scheduled)}, not purge_sessions and purge_audit")
     return found

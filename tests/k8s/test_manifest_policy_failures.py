@@ -135,11 +135,11 @@ def test_an_ingress_naming_a_missing_service_is_reported(prod):
 
 def test_a_probe_on_the_spa_fallback_or_with_a_foreign_host_is_reported(prod):
     backend = _backend(prod)
-    backend["livenessProbe"]["httpGet"]["path"] = "/health"
+    backend["startupProbe"]["httpGet"]["path"] = "/health"
     backend["readinessProbe"]["httpGet"]["httpHeaders"] = [{"name": "Host", "value": "pod.internal"}]
     assert app_policy.probe_violations(prod) == [
+        "backend.startupProbe: /health is not a Django view",
         "backend.readinessProbe: Host 'pod.internal' is not in ALLOWED_HOSTS ['app.example.com', 'localhost']",
-        "backend.livenessProbe: /health is not a Django view",
     ]
 
 
@@ -216,3 +216,19 @@ def test_jobs_on_another_image_or_an_unknown_command_are_reported(prod):
 def test_an_egress_port_added_in_any_policy_is_counted(prod):
     policy.one(prod, "NetworkPolicy", "backend-egress-redis")["spec"]["egress"][0]["ports"].append({"port": 27017})
     assert 27017 in topology.egress_ports(prod, {"app.kubernetes.io/name": "backend"})
+
+
+def test_unbounded_request_time_and_an_http_liveness_probe_are_reported(prod):
+    [config] = [c for c in policy.of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sad-backend-config")]
+    config["data"].update(DB_STATEMENT_TIMEOUT="40", DB_LOCK_TIMEOUT="0")
+    migrate = _pod(prod, "Job", "backend-migrate")["containers"][0]
+    migrate["env"] = [e for e in migrate["env"] if e["name"] != "DB_LOCK_TIMEOUT"]
+    backend = _backend(prod)
+    backend["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}, "failureThreshold": 3}
+    assert app_policy.request_time_violations(prod) == [
+        "DB_STATEMENT_TIMEOUT 40 s is not between 0 and the Ingress' read timeout 35 s",
+        "DB_LOCK_TIMEOUT 0 s is not between 0 and DB_STATEMENT_TIMEOUT 40 s",
+        "Job/backend-migrate: DB_LOCK_TIMEOUT 0 s is not a short lock wait (0 < s <= 5)",
+        "backend.livenessProbe: not a tcpSocket probe (an HTTP one waits behind busy request threads)",
+        "backend.livenessProbe: restarts after less than 60 s of failures",
+    ]

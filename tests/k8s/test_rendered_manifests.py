@@ -86,6 +86,10 @@ def test_the_backend_readiness_probe_outwaits_readyz_with_the_database_and_cache
     assert app_policy.readiness_violations(docs) == []
 
 
+def test_request_time_is_bounded_by_the_database_and_liveness_never_waits_on_requests(docs):
+    assert app_policy.request_time_violations(docs) == []
+
+
 def test_the_hpa_scales_a_rendered_deployment_above_the_pdb(docs):
     assert topology.hpa_violations(docs) == []
 

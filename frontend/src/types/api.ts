@@ -340,11 +340,12 @@ export interface components {
          *     * `conflict` - Concurrent writers kept winning; retrying the same request is safe.
          *     * `precondition_failed` - `If-Match` names an ETag the resource no longer has: it changed since the client read it.
          *     * `throttled` - A rate limit is exhausted; retry after `Retry-After` seconds.
+         *     * `database_timeout` - The database cancelled a statement that ran or waited for a lock too long (statement_timeout, lock_timeout); retrying shortly is safe.
          *     * `server_error` - An unexpected failure on the server.
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "conflict" | "precondition_failed" | "throttled" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "conflict" | "precondition_failed" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         LoginInputRequest: {
             email: string;
             password: string;
