@@ -16,6 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.e2e.a11y import axe_violations, describe, failing
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "e2e"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -72,15 +74,33 @@ def e2e_database_url() -> Iterator[str | None]:
 
 @dataclass
 class PageWatch:
-    """What went wrong in the page: uncaught errors and console errors other than expected HTTP errors."""
+    """What went wrong in the page: uncaught errors, console errors other than expected HTTP errors, and
+    accessibility: `accessible(page)` runs axe on the page as it is, and `assert_clean` fails if a route
+    the pages showed was never checked."""
 
     page_errors: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    routes_shown: set[str] = field(default_factory=set)
+    routes_checked: set[str] = field(default_factory=set)
 
     def attach(self, page) -> None:
         page.add_init_script(CSP_WATCH)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         page.on("console", self._console)
+        # Every URL the page shows, history API navigations included.
+        page.on("framenavigated", lambda frame: self._shown(page, frame))
+
+    def _shown(self, page, frame) -> None:
+        url = urlsplit(frame.url)
+        if frame == page.main_frame and url.scheme in ("http", "https"):
+            self.routes_shown.add(url.path)
+
+    def accessible(self, page, what: str = "") -> None:
+        """No serious or critical axe violation on the page as it is now (a dialog open, a theme, …)."""
+        problems = failing(axe_violations(page))
+        where = f"{urlsplit(page.url).path}{f' ({what})' if what else ''}"
+        assert problems == [], f"axe found serious or critical problems on {where}:\n{describe(problems)}"
+        self.routes_checked.add(urlsplit(page.url).path)
 
     def _console(self, message) -> None:
         # A refused refresh on first load or a 401 before a refresh are expected HTTP answers.
@@ -92,6 +112,8 @@ class PageWatch:
         assert violations == [], f"CSP violations: {violations}"
         assert self.page_errors == [], f"uncaught errors: {self.page_errors}"
         assert self.console_errors == [], f"console errors: {self.console_errors}"
+        unchecked = sorted(self.routes_shown - self.routes_checked)
+        assert unchecked == [], f"pages shown but never checked with axe (watch.accessible): {unchecked}"
 
 
 @contextmanager

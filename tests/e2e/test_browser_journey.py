@@ -24,9 +24,12 @@ def base_url(tmp_path_factory):
             yield url
 
 
-def create_task(page, title: str, *, priority: str = "Medium", due: date | None = None) -> None:
+def create_task(page, title: str, *, priority: str = "Medium", due: date | None = None, watch=None) -> None:
     page.get_by_role("button", name="New task").first.click()
     dialog = page.get_by_role("dialog", name="New task")
+    if watch:
+        expect(dialog.get_by_label("Title")).to_be_focused()
+        watch.accessible(page, "new task dialog")
     dialog.get_by_label("Title").fill(title)
     dialog.get_by_label("Priority").select_option(label=priority)
     if due:
@@ -55,18 +58,23 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         assert "script-src 'self'" in response.headers["content-security-policy"]
         expect(page).to_have_url(base_url + "/login")
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        watch.accessible(page)
         screenshot(page, "login")
         page.get_by_role("link", name="Create an account").click()
+        expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+        watch.accessible(page)
         page.get_by_label("Name").fill("Ada Lovelace")
         page.get_by_label("Email").fill(EMAIL)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Create account").click()
         expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
         expect(stat(page, "total-tasks")).to_have_text("0")
+        watch.accessible(page, "no tasks yet")
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
         expect(page.get_by_text("No tasks yet.")).to_be_visible()
-        create_task(page, "Write quarterly report", priority="High", due=TODAY - timedelta(days=1))
+        watch.accessible(page, "no tasks yet")
+        create_task(page, "Write quarterly report", priority="High", due=TODAY - timedelta(days=1), watch=watch)
         create_task(page, "Review pull request")
         create_task(page, "Book dentist appointment", priority="Low")
         create_task(page, "Plan team offsite", priority="High", due=TODAY + timedelta(days=10))
@@ -75,6 +83,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         expect(
             page.get_by_test_id("task-row").filter(has_text="Write quarterly report").get_by_text("Overdue")
         ).to_be_visible()
+        watch.accessible(page, "five tasks")
 
         # 2. Search, filter and sort; the URL keeps them, so a reload shows the same list.
         page.get_by_label("Search").fill("report")
@@ -99,6 +108,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         expect(page.get_by_label("Priority")).to_have_value("high")
         expect(page.get_by_label("Sort by")).to_have_value("title")
         expect(page.get_by_label("Overdue only")).to_be_checked()
+        watch.accessible(page, "filtered")
         page.get_by_role("button", name="Clear filters").first.click()
         expect(page.get_by_test_id("task-row")).to_have_count(5)
 
@@ -106,6 +116,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         page.get_by_role("button", name="Edit “Review pull request”").click()
         dialog = page.get_by_role("dialog", name="Edit task")
         dialog.get_by_label("Title").fill("Review pull request #42")
+        watch.accessible(page, "edit dialog")
         screenshot(page, "task-dialog", full_page=False)  # the modal covers the viewport
         dialog.get_by_role("button", name="Save changes").click()
         expect(dialog).to_be_hidden()
@@ -122,6 +133,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         page.get_by_role("button", name="Complete selected").click()
         expect(page.get_by_text("2 tasks completed.")).to_be_visible()
         expect(page.locator("[role=switch][aria-checked=true]")).to_have_count(3)
+        watch.accessible(page, "three done")
         screenshot(page, "tasks")
 
         # 4. The dashboard's cards and charts show the change.
@@ -132,6 +144,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         expect(page.get_by_test_id("bar-done")).to_have_attribute("data-value", "3")
         expect(page.get_by_test_id("bar-high")).to_have_attribute("data-value", "2")
         expect(page.get_by_test_id(f"day-{TODAY.isoformat()}")).to_have_attribute("data-value", "3")
+        watch.accessible(page, "charts")
         screenshot(page, "dashboard")
 
         # 5. A second session (another device, through the API) shows up, and revoking it works at once.
@@ -142,6 +155,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         expect(rows).to_have_count(2)
         expect(rows.filter(has_text="This device")).to_have_count(1)
         expect(rows.filter(has_text="Headless Chrome on Linux")).to_have_count(1)
+        watch.accessible(page, "two sessions")
         page.get_by_role("button", name=re.compile(r"^Revoke Phone")).click()
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("This device")
@@ -151,6 +165,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         # 6. Sign out, then back in.
         page.get_by_role("button", name="Sign out", exact=True).click()
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        watch.accessible(page, "signed out")
         page.get_by_label("Email").fill(EMAIL)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
@@ -162,6 +177,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
         expect(page.get_by_test_id("task-row")).to_have_count(5)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        watch.accessible(page, "360 px wide")
         screenshot(page, "tasks-360px")
 
         watch.assert_clean(page)

@@ -35,16 +35,20 @@ def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_p
         context.on("response", lambda r: answers.append((r.request.method + " " + r.url[len(base_url) :], r.status)))
 
         page.goto(base_url + "/register")
+        expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+        watch.accessible(page)
         page.get_by_label("Email").fill("grace@example.com")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Create account").click()
         expect(page.get_by_role("heading", name="Hello, grace")).to_be_visible()
+        watch.accessible(page)
 
         # The access token expires; the next request gets a 401, refreshes once, retries, and succeeds.
         page.wait_for_timeout(EXPIRED_MS)
         answers.clear()
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
         expect(page.get_by_text("No tasks yet.")).to_be_visible()
+        watch.accessible(page)
         tasks_answers = [status for call, status in answers if call.startswith("GET /api/tasks/?")]
         assert tasks_answers == [401, 200]
         assert [status for call, status in answers if call == "POST /api/auth/refresh/"] == [200]
@@ -61,6 +65,7 @@ def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_p
         watch.attach(other)
         other.goto(base_url + "/account")
         expect(other.get_by_role("heading", name="Account")).to_be_visible()
+        watch.accessible(other)
         page.wait_for_timeout(EXPIRED_MS)
         answers.clear()
         page.evaluate("location.reload()")
@@ -76,5 +81,7 @@ def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_p
         expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
         expect(page).to_have_url(re.compile(r"/login$"))
+        watch.accessible(page)
+        watch.accessible(other)
 
         watch.assert_clean(page, other)

@@ -41,8 +41,11 @@ def test_a_tab_never_shows_one_account_while_acting_as_another(base_url, tmp_pat
         first = context.new_page()
         watch.attach(first)
         first.goto(base_url + "/login")
+        expect(first.get_by_role("heading", name="Sign in")).to_be_visible()
+        watch.accessible(first)
         sign_in(first, ADA)
         expect(first.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+        watch.accessible(first)
 
         # Ada's browser session is revoked from her phone.
         status, phone = api(base_url, "POST", "/api/auth/login/", {"email": ADA["email"], "password": PASSWORD})
@@ -55,8 +58,11 @@ def test_a_tab_never_shows_one_account_while_acting_as_another(base_url, tmp_pat
         second = context.new_page()
         watch.attach(second)
         second.goto(base_url + "/login")
+        expect(second.get_by_role("heading", name="Sign in")).to_be_visible()
+        watch.accessible(second)
         sign_in(second, GRACE)
         expect(second.get_by_role("heading", name="Hello, Grace")).to_be_visible()
+        watch.accessible(second)
 
         # The first tab follows the cookie: it is Grace's now, with Grace's name over Grace's tasks.
         expect(first.get_by_role("heading", name="Hello, Grace")).to_be_visible()
@@ -65,5 +71,6 @@ def test_a_tab_never_shows_one_account_while_acting_as_another(base_url, tmp_pat
         first.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
         expect(first.get_by_text("Grace's compiler notes", exact=True)).to_be_visible()
         expect(first.get_by_role("banner")).to_contain_text(GRACE["name"])
+        watch.accessible(first)
 
         watch.assert_clean(first, second)

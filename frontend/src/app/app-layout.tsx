@@ -1,6 +1,7 @@
 import { Suspense, useState } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
-import { Spinner } from '@/components/feedback';
+import { BusyButton, FormAlert, Spinner } from '@/components/feedback';
+import { APP_NAME } from '@/components/page-heading';
 import { signOut, useCurrentUser } from '@/lib/session';
 
 const NAV = [
@@ -31,9 +32,9 @@ export function AppLayout() {
       </a>
       <header className="topbar">
         <div className="topbar__inner">
-          <Link to="/" className="brand" aria-label="Scalable Auth Dashboard home">
+          <Link to="/" className="brand" aria-label={`${APP_NAME} home`}>
             <span className="brand__mark" aria-hidden="true">✓</span>
-            <span className="brand__name">Scalable Auth Dashboard</span>
+            <span className="brand__name">{APP_NAME}</span>
           </Link>
           <nav className="nav" aria-label="Main">
             {NAV.map((item) => (
@@ -46,22 +47,15 @@ export function AppLayout() {
             <span className="topbar__name" title={user.email}>
               {user.name || user.email}
             </span>
-            <button
-              type="button"
-              className="button button--secondary button--small"
-              disabled={signingOut}
-              onClick={() => void onSignOut()}
-            >
+            <BusyButton className="button button--secondary button--small" busy={signingOut} onClick={() => void onSignOut()}>
               {signingOut ? 'Signing out…' : 'Sign out'}
-            </button>
+            </BusyButton>
           </div>
         </div>
       </header>
-      {signOutFailed ? (
-        <div className="topbar__alert alert alert--error" role="alert">
-          Could not sign out. Try again.
-        </div>
-      ) : null}
+      <div className="topbar__alert">
+        <FormAlert messages={signOutFailed ? ['Could not sign out. Try again.'] : []} />
+      </div>
       <main className="content" id="main" tabIndex={-1}>
         <Suspense fallback={<Spinner />}>
           <Outlet />

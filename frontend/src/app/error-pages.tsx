@@ -1,11 +1,12 @@
 import { Link, useRouteError } from 'react-router';
+import { PageHeading } from '@/components/page-heading';
 import { retryRestoreSession } from '@/lib/session';
 
 export function NotFoundPage() {
   return (
     <main className="auth" id="main">
       <div className="auth__card">
-        <h1 className="auth__title">Page not found</h1>
+        <PageHeading className="auth__title">Page not found</PageHeading>
         <p className="auth__subtitle">The page you asked for does not exist.</p>
         <Link className="button button--primary" to="/">
           Go to the dashboard
@@ -25,7 +26,7 @@ export function RouteErrorPage() {
   return (
     <main className="auth" id="main">
       <div className="auth__card" role="alert">
-        <h1 className="auth__title">Something went wrong</h1>
+        <PageHeading className="auth__title">Something went wrong</PageHeading>
         <p className="auth__subtitle">The page could not be shown. Reloading usually fixes it.</p>
         <button type="button" className="button button--primary" onClick={() => window.location.reload()}>
           Reload the page
@@ -43,7 +44,7 @@ export function RestoreFailedPage({ retryAt }: { retryAt: number | null }) {
   return (
     <main className="auth" id="main">
       <div className="auth__card" role="alert">
-        <h1 className="auth__title">Couldn't restore your session</h1>
+        <PageHeading className="auth__title">Couldn't restore your session</PageHeading>
         <p className="auth__subtitle">
           The server could not be reached or is busy.{' '}
           {retryAt ? 'We will try again in a moment.' : 'Please try again.'}

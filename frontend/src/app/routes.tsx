@@ -4,6 +4,7 @@ import { FullPageSpinner } from '@/components/feedback';
 import { AppLayout } from '@/app/app-layout';
 import { NotFoundPage, RouteErrorPage } from '@/app/error-pages';
 import { PublicOnly, RequireAuth } from '@/app/require-auth';
+import { RouteFocus } from '@/app/route-focus';
 
 /** Route-level code splitting: each page is its own chunk, loaded on first visit. */
 function page<M>(load: () => Promise<M>, name: keyof M) {
@@ -18,6 +19,16 @@ const DashboardPage = page(() => import('@/features/dashboard/components/dashboa
 const TasksPage = page(() => import('@/features/tasks/components/tasks-page'), 'TasksPage');
 const AccountPage = page(() => import('@/features/account/components/account-page'), 'AccountPage');
 
+/** Above every route: focus follows navigation. */
+function RootFrame() {
+  return (
+    <>
+      <RouteFocus />
+      <Outlet />
+    </>
+  );
+}
+
 function PublicFrame() {
   return (
     <Suspense fallback={<FullPageSpinner />}>
@@ -28,6 +39,7 @@ function PublicFrame() {
 
 export const routes: RouteObject[] = [
   {
+    element: <RootFrame />,
     errorElement: <RouteErrorPage />,
     children: [
       {

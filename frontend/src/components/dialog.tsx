@@ -1,8 +1,8 @@
-import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { type MouseEvent, type ReactNode, type SyntheticEvent, useEffect, useId, useRef } from 'react';
 import { createPortal } from 'react-dom';
+import { BusyButton } from '@/components/feedback';
 
-const FOCUSABLE =
-  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
 
 interface DialogProps {
   title: string;
@@ -14,61 +14,68 @@ interface DialogProps {
 }
 
 /**
- * A modal dialog: focus moves in on open (first field, else the first control), Tab and
- * Shift+Tab stay inside, Escape and the backdrop close it, and focus returns to whatever
- * opened it (or to #main when that is gone). Mount it to open it; unmount it to close.
+ * A modal dialog: a native <dialog> opened with showModal(), so the browser makes the rest of the
+ * page inert (no Tab, click or screen-reader cursor reaches it) and puts the dialog in the top
+ * layer. Focus moves in on open (first field, else the first control); Escape and a click on the
+ * backdrop ask `onClose`; focus returns to whatever opened it (or to #main when that is gone).
+ * Mount it to open it; unmount it to close.
  */
 export function Dialog({ title, description, onClose, children, alert = false }: DialogProps) {
-  const panel = useRef<HTMLDivElement>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
+  const close = useRef(onClose);
+  const unmounting = useRef(false);
+  useEffect(() => {
+    close.current = onClose;
+  });
 
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    const node = panel.current;
-    const first = node?.querySelector<HTMLElement>('input, select, textarea') ?? node?.querySelector<HTMLElement>(FOCUSABLE);
-    (first ?? node)?.focus();
+    const node = dialog.current;
+    if (!node) return;
+    if (!node.open) node.showModal();
+    const first = node.querySelector<HTMLElement>('input, select, textarea') ?? node.querySelector<HTMLElement>(FOCUSABLE);
+    first?.focus();
     document.body.classList.add('has-modal');
     return () => {
+      unmounting.current = true;
       document.body.classList.remove('has-modal');
+      if (node.open) node.close();
       // The opener may be gone (e.g. the row of a deleted task): fall back to the page's main region.
       const target = opener?.isConnected ? opener : document.getElementById('main');
       target?.focus();
     };
   }, []);
 
-  function onKeyDown(event: React.KeyboardEvent) {
-    if (event.key === 'Escape') {
-      event.stopPropagation();
-      onClose();
-      return;
-    }
-    if (event.key !== 'Tab' || !panel.current) return;
-    const focusable = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)];
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    if (!first || !last) return;
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
+  // Escape: the browser's cancel, refused so that the owner decides (it may ask to keep the changes).
+  function onCancel(event: SyntheticEvent) {
+    event.preventDefault();
+    close.current();
+  }
+
+  // The browser closed it anyway (a second Escape may not be cancellable): the owner must know.
+  function onNativeClose() {
+    if (!unmounting.current) close.current();
+  }
+
+  // A click on the dialog element itself, not its content, is a click on the backdrop.
+  function onBackdrop(event: MouseEvent<HTMLDialogElement>) {
+    if (event.target === event.currentTarget) close.current();
   }
 
   return createPortal(
-    <div className="dialog-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
-      <div
-        ref={panel}
-        className="dialog"
-        role={alert ? 'alertdialog' : 'dialog'}
-        aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={description ? descriptionId : undefined}
-        tabIndex={-1}
-        onKeyDown={onKeyDown}
-      >
+    <dialog
+      ref={dialog}
+      className="dialog"
+      role={alert ? 'alertdialog' : undefined}
+      aria-labelledby={titleId}
+      aria-describedby={description ? descriptionId : undefined}
+      onCancel={onCancel}
+      onClose={onNativeClose}
+      onClick={onBackdrop}
+    >
+      <div className="dialog__panel">
         <div className="dialog__header">
           <h2 id={titleId} className="dialog__title">
             {title}
@@ -84,7 +91,7 @@ export function Dialog({ title, description, onClose, children, alert = false }:
         ) : null}
         {children}
       </div>
-    </div>,
+    </dialog>,
     document.body,
   );
 }
@@ -100,21 +107,19 @@ interface ConfirmDialogProps {
 }
 
 /** "Are you sure?" with a destructive confirm button. */
-export function ConfirmDialog({ title, description, confirmLabel, pending, error, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, description, confirmLabel, pending = false, error, onConfirm, onCancel }: ConfirmDialogProps) {
   return (
     <Dialog title={title} description={description} onClose={onCancel} alert>
-      {error ? (
-        <div className="alert alert--error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <div className="live" role="alert">
+        {error ? <div className="alert alert--error">{error}</div> : null}
+      </div>
       <div className="dialog__actions">
         <button type="button" className="button button--secondary" onClick={onCancel}>
           Cancel
         </button>
-        <button type="button" className="button button--danger" onClick={onConfirm} disabled={pending}>
+        <BusyButton className="button button--danger" onClick={onConfirm} busy={pending}>
           {pending ? 'Working…' : confirmLabel}
-        </button>
+        </BusyButton>
       </div>
     </Dialog>
   );

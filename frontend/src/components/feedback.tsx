@@ -1,19 +1,26 @@
-import type { ReactNode } from 'react';
+import type { ButtonHTMLAttributes, MouseEvent, ReactNode } from 'react';
 
-/** Errors about the whole form, announced when they appear. */
+/**
+ * Errors about the whole form. The live region is always in the page, empty until there is
+ * something to say: a region that appears together with its text is often not announced.
+ */
 export function FormAlert({ messages }: { messages: string[] }) {
-  if (!messages.length) return null;
   return (
-    <div className="alert alert--error" role="alert">
-      {messages.length === 1 ? messages[0] : <ul>{messages.map((m) => <li key={m}>{m}</li>)}</ul>}
+    <div className="live" role="alert">
+      {messages.length ? (
+        <div className="alert alert--error">
+          {messages.length === 1 ? messages[0] : <ul>{messages.map((m) => <li key={m}>{m}</li>)}</ul>}
+        </div>
+      ) : null}
     </div>
   );
 }
 
-export function SuccessAlert({ children }: { children: ReactNode }) {
+/** A success message in an always-present polite live region; nothing shows while `children` is empty. */
+export function SuccessAlert({ children }: { children?: ReactNode }) {
   return (
-    <div className="alert alert--success" role="status">
-      {children}
+    <div className="live" role="status">
+      {children ? <div className="alert alert--success">{children}</div> : null}
     </div>
   );
 }
@@ -58,11 +65,29 @@ export function ErrorState({ message, onRetry, children }: { message: string; on
   );
 }
 
-/** A form's submit button: disabled and relabelled while the request is in flight. */
+type BusyButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { busy: boolean };
+
+/**
+ * A button that is busy while its action runs: aria-disabled, not disabled, so it keeps the
+ * keyboard focus (a disabled button drops it to <body>). A click, or Enter in its form, does
+ * nothing meanwhile: the click is cancelled, and with it the form's submission.
+ */
+export function BusyButton({ busy, onClick, type = 'button', ...button }: BusyButtonProps) {
+  function click(event: MouseEvent<HTMLButtonElement>) {
+    if (busy) {
+      event.preventDefault();
+      return;
+    }
+    onClick?.(event);
+  }
+  return <button {...button} type={type} aria-disabled={busy || undefined} onClick={click} />;
+}
+
+/** A form's submit button: busy (aria-disabled) and relabelled while the request is in flight. */
 export function SubmitButton({ pending, pendingLabel, block = false, children }: { pending: boolean; pendingLabel: string; block?: boolean; children: ReactNode }) {
   return (
-    <button type="submit" className={`button button--primary${block ? ' button--block' : ''}`} disabled={pending}>
+    <BusyButton type="submit" className={`button button--primary${block ? ' button--block' : ''}`} busy={pending}>
       {pending ? pendingLabel : children}
-    </button>
+    </BusyButton>
   );
 }

@@ -1,13 +1,20 @@
-import { type ChangeEvent, type FormEvent, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react';
 import type { z } from '@/lib/zod';
 import type { FieldErrors } from '@/lib/api-error';
 import { fieldErrorsOf, formErrors, validate } from '@/lib/forms';
 
 type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
+/** The first field marked invalid, in the order of the form; nothing when every field is valid. */
+function focusFirstInvalid(form: HTMLFormElement | null): void {
+  form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+}
+
 /**
  * Controlled string fields, zod validation before sending, and the API's field errors after:
- * `errors(name)` shows the client's message first, else the server's `{"name": [...]}`.
+ * `errors(name)` shows the client's message first, else the server's `{"name": [...]}`. After a
+ * failed attempt, whichever side found it, focus goes to the first invalid field, so a keyboard
+ * or screen-reader user lands on what to fix.
  */
 export function useForm<T extends Record<string, string>, Out>(
   schema: z.ZodType<Out>,
@@ -17,7 +24,17 @@ export function useForm<T extends Record<string, string>, Out>(
 ) {
   const [values, setValues] = useState<T>(initial);
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const [refused, setRefused] = useState(0);
+  // The <form> last submitted, for the focus moves (taken from the submit event: no ref to pass).
+  const [formNode, setFormNode] = useState<HTMLFormElement | null>(null);
   const server = fieldErrorsOf(serverError);
+
+  useEffect(() => {
+    if (refused) focusFirstInvalid(formNode);
+  }, [refused, formNode]);
+  useEffect(() => {
+    if (serverError) focusFirstInvalid(formNode);
+  }, [serverError, formNode]);
 
   function bind(name: keyof T & string) {
     return {
@@ -29,9 +46,11 @@ export function useForm<T extends Record<string, string>, Out>(
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
+    if (event.currentTarget instanceof HTMLFormElement) setFormNode(event.currentTarget);
     const result = validate(schema, values);
     setClientErrors(result.errors ?? {});
     if (result.data !== null) submit(result.data, { reset: () => setValues(initial) });
+    else setRefused((count) => count + 1);
   }
 
   return {

@@ -18,3 +18,22 @@ afterEach(() => {
   resetSessionForTests();
 });
 afterAll(() => server.close());
+
+// jsdom has <dialog> but not its modal API: open and close it the way the browser does (the
+// inert background and the top layer are the browser's, checked by the browser tests).
+if (!HTMLDialogElement.prototype.showModal) {
+  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
+    this.setAttribute('open', '');
+  };
+  HTMLDialogElement.prototype.close = function close(this: HTMLDialogElement) {
+    if (!this.hasAttribute('open')) return;
+    this.removeAttribute('open');
+    this.dispatchEvent(new Event('close'));
+  };
+  // Escape asks the topmost modal dialog to cancel; unless refused, it closes.
+  document.addEventListener('keydown', (event) => {
+    const dialog = [...document.querySelectorAll('dialog[open]')].at(-1);
+    if (event.key !== 'Escape' || event.defaultPrevented || !(dialog instanceof HTMLDialogElement)) return;
+    if (dialog.dispatchEvent(new Event('cancel', { cancelable: true }))) dialog.close();
+  });
+}

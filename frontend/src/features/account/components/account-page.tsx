@@ -1,3 +1,4 @@
+import { PageHeading } from '@/components/page-heading';
 import { PasswordForm } from '@/features/account/components/password-form';
 import { ProfileForm } from '@/features/account/components/profile-form';
 import { SessionsPanel } from '@/features/account/components/sessions-panel';
@@ -7,7 +8,7 @@ export function AccountPage() {
     <div className="page">
       <header className="page__header">
         <div>
-          <h1 className="page__title">Account</h1>
+          <PageHeading>Account</PageHeading>
           <p className="page__subtitle">Your profile, password and signed-in devices.</p>
         </div>
       </header>

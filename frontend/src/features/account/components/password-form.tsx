@@ -14,7 +14,7 @@ export function PasswordForm() {
     <section className="card" aria-labelledby="password-title">
       <h2 className="card__title" id="password-title">Change password</h2>
       <form className="stack" onSubmit={form.onSubmit} noValidate>
-        {mutation.isSuccess ? <SuccessAlert>Password changed. Your other devices have been signed out.</SuccessAlert> : null}
+        <SuccessAlert>{mutation.isSuccess ? 'Password changed. Your other devices have been signed out.' : null}</SuccessAlert>
         <FormAlert messages={form.formErrors} />
         <TextField label="Current password" type="password" autoComplete="current-password" {...form.bind('current_password')} errors={form.errors('current_password')} />
         <TextField label="New password" type="password" autoComplete="new-password" {...form.bind('new_password')} errors={form.errors('new_password')} />

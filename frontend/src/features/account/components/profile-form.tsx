@@ -12,7 +12,7 @@ export function ProfileForm() {
     <section className="card" aria-labelledby="profile-title">
       <h2 className="card__title" id="profile-title">Profile</h2>
       <form className="stack" onSubmit={form.onSubmit} noValidate>
-        {mutation.isSuccess ? <SuccessAlert>Your name has been saved.</SuccessAlert> : null}
+        <SuccessAlert>{mutation.isSuccess ? 'Your name has been saved.' : null}</SuccessAlert>
         <FormAlert messages={form.formErrors} />
         <TextField label="Email" value={user.email} readOnly disabled hint="Your sign-in address cannot be changed here." />
         <TextField label="Name" autoComplete="name" maxLength={150} {...form.bind('name')} errors={form.errors('name')} />

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ConfirmDialog } from '@/components/dialog';
-import { ErrorState, FormAlert, Spinner } from '@/components/feedback';
+import { BusyButton, ErrorState, FormAlert, Spinner } from '@/components/feedback';
 import { errorMessage } from '@/lib/api-error';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { useSessions } from '@/features/account/api/get-sessions';
@@ -50,15 +50,14 @@ export function SessionsPanel() {
                 <p className="session__agent" title={session.user_agent}>{session.user_agent || 'No user agent'}</p>
               </div>
               {session.current ? null : (
-                <button
-                  type="button"
+                <BusyButton
                   className="button button--secondary button--small"
-                  disabled={revoke.isPending && revoke.variables === session.id}
+                  busy={revoke.isPending && revoke.variables === session.id}
                   aria-label={`Revoke ${describeUserAgent(session.user_agent)}, last used ${formatRelative(session.last_used_at)}`}
                   onClick={() => revoke.mutate(session.id)}
                 >
                   {revoke.isPending && revoke.variables === session.id ? 'Revoking…' : 'Revoke'}
-                </button>
+                </BusyButton>
               )}
             </li>
           ))}

@@ -1,16 +1,17 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
+import { APP_NAME, PageHeading } from '@/components/page-heading';
 
 /** The centred card of the signed-out pages. */
 export function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle?: string; children: ReactNode; footer?: ReactNode }) {
   return (
     <main className="auth" id="main">
       <div className="auth__card">
-        <Link to="/" className="brand brand--large" aria-label="Scalable Auth Dashboard home">
+        <Link to="/" className="brand brand--large" aria-label={`${APP_NAME} home`}>
           <span className="brand__mark" aria-hidden="true">✓</span>
-          <span>Scalable Auth Dashboard</span>
+          <span>{APP_NAME}</span>
         </Link>
-        <h1 className="auth__title">{title}</h1>
+        <PageHeading className="auth__title">{title}</PageHeading>
         {subtitle ? <p className="auth__subtitle">{subtitle}</p> : null}
         {children}
         {footer ? <div className="auth__footer">{footer}</div> : null}

@@ -18,9 +18,10 @@ export function ForgotPasswordPage() {
         </p>
       }
     >
-      {mutation.isSuccess ? (
-        <SuccessAlert>If an account exists for {form.values.email}, an email with a reset link is on its way.</SuccessAlert>
-      ) : (
+      <SuccessAlert>
+        {mutation.isSuccess ? `If an account exists for ${form.values.email}, an email with a reset link is on its way.` : null}
+      </SuccessAlert>
+      {mutation.isSuccess ? null : (
         <form className="stack" onSubmit={form.onSubmit} noValidate>
           <FormAlert messages={form.formErrors} />
           <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />

@@ -29,7 +29,7 @@ export function LoginPage() {
         </p>
       }
     >
-      {notice ? <SuccessAlert>{notice}</SuccessAlert> : null}
+      <SuccessAlert>{notice}</SuccessAlert>
       <form className="stack" onSubmit={form.onSubmit} noValidate>
         <FormAlert messages={form.formErrors} />
         <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />

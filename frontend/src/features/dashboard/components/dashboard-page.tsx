@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import { ErrorState, Spinner } from '@/components/feedback';
+import { PageHeading } from '@/components/page-heading';
 import { errorMessage } from '@/lib/api-error';
 import { useCurrentUser } from '@/lib/session';
 import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
@@ -48,7 +49,7 @@ export function DashboardPage() {
     <div className="page">
       <header className="page__header">
         <div>
-          <h1 className="page__title">Hello, {firstName}</h1>
+          <PageHeading title="Dashboard">Hello, {firstName}</PageHeading>
           <p className="page__subtitle">Here is where your tasks stand.</p>
         </div>
         <Link className="button button--primary" to="/tasks">

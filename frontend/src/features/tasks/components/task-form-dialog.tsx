@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Dialog } from '@/components/dialog';
-import { FormAlert } from '@/components/feedback';
+import { BusyButton, FormAlert } from '@/components/feedback';
 import { ChoiceOptions } from '@/features/tasks/components/choice-options';
 import { SelectField, TextAreaField, TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
@@ -158,9 +158,9 @@ function TaskForm({ form, messages, pending, submitLabel, onCancel }: TaskFormPr
         <button type="button" className="button button--secondary" onClick={onCancel}>
           Cancel
         </button>
-        <button type="submit" className="button button--primary" disabled={pending}>
+        <BusyButton type="submit" className="button button--primary" busy={pending}>
           {pending ? 'Saving…' : submitLabel}
-        </button>
+        </BusyButton>
       </div>
     </form>
   );

@@ -1,3 +1,4 @@
+import { BusyButton } from '@/components/feedback';
 import { formatDate, todayIso } from '@/lib/format';
 import { type Task, isOverdue } from '@/features/tasks/types';
 import { PRIORITY_LABELS, STATUS_LABELS } from '@/types/task';
@@ -38,17 +39,16 @@ export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll
                 checked={selected.has(task.id)}
                 onChange={(event) => onSelect(task.id, event.target.checked)}
               />
-              <button
-                type="button"
+              <BusyButton
                 role="switch"
                 aria-checked={done}
                 className={`task__toggle${done ? ' task__toggle--on' : ''}`}
                 aria-label={`Done: ${task.title}`}
-                disabled={pendingStatus.has(task.id)}
+                busy={pendingStatus.has(task.id)}
                 onClick={() => onToggleDone(task)}
               >
                 <span aria-hidden="true">{done ? '✓' : ''}</span>
-              </button>
+              </BusyButton>
               <div className="task__body">
                 <p className="task__title">{task.title}</p>
                 {task.description ? <p className="task__description">{task.description}</p> : null}

@@ -241,14 +241,18 @@ describe('status toggle', () => {
     expect(toggle).not.toBeChecked();
     await user.click(toggle);
 
-    // Done on screen while the server has not answered yet, and not clickable again until it has.
+    // Done on screen while the server has not answered yet, and not clickable again until it has:
+    // busy (aria-disabled), not disabled, so the keyboard focus stays on it.
     await waitFor(() => expect(toggle).toBeChecked());
-    expect(toggle).toBeDisabled();
+    expect(toggle).toHaveAttribute('aria-disabled', 'true');
+    expect(toggle).toHaveFocus();
+    await user.click(toggle);
     await waitFor(() => expect(patches).toEqual([{ id: task.id, body: { status: 'done' } }]));
     expect(answer).toBeDefined();
     act(() => answer?.());
-    await waitFor(() => expect(screen.getByRole('switch', { name: 'Done: Write report' })).toBeEnabled());
+    await waitFor(() => expect(screen.getByRole('switch', { name: 'Done: Write report' })).not.toHaveAttribute('aria-disabled'));
     expect(screen.getByRole('switch', { name: 'Done: Write report' })).toBeChecked();
+    expect(patches).toHaveLength(1); // the click while busy did nothing
   });
 
   it('rolls back and says so when the server refuses, before any refetch answers', async () => {
@@ -280,7 +284,7 @@ describe('status toggle', () => {
     await waitFor(() => expect(answer).toBeDefined());
     act(() => answer?.());
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('Could not update “Write report”: The server had a problem.');
+    expect(await screen.findByText('Could not update “Write report”: The server had a problem.')).toBeInTheDocument();
     expect(screen.getByRole('switch', { name: 'Done: Write report' })).toHaveAttribute('aria-checked', 'false');
     expect(listLoads).toBe(2); // the refetch was asked for and is still pending
   });
@@ -374,7 +378,8 @@ describe('editing', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
 
     expect(sent).toEqual([]); // not without the version
-    expect(within(dialog).getByRole('button', { name: 'Saving…' })).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Saving…' })).toHaveAttribute('aria-disabled', 'true');
+    expect(within(dialog).getByRole('button', { name: 'Saving…' })).toHaveFocus();
     act(() => answerDetail?.());
 
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());

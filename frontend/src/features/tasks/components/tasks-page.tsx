@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ConfirmDialog } from '@/components/dialog';
-import { EmptyState, ErrorState, FormAlert, Spinner } from '@/components/feedback';
+import { BusyButton, EmptyState, ErrorState, FormAlert, Spinner, SuccessAlert } from '@/components/feedback';
+import { PageHeading } from '@/components/page-heading';
 import { Pagination } from '@/components/pagination';
 import { TASKS_PAGE_SIZE } from '@/config/env';
 import { ApiError, errorMessage } from '@/lib/api-error';
@@ -91,7 +92,7 @@ export function TasksPage() {
     <div className="page">
       <header className="page__header">
         <div>
-          <h1 className="page__title">Tasks</h1>
+          <PageHeading>Tasks</PageHeading>
           <p className="page__subtitle">{query.data ? `${query.data.count} ${query.data.count === 1 ? 'task' : 'tasks'}` : 'Your tasks'}</p>
         </div>
         <button type="button" className="button button--primary" onClick={() => setEditing({ mode: 'create' })}>
@@ -108,25 +109,22 @@ export function TasksPage() {
         onClear={filters.clear}
       />
 
-      <div aria-live="polite" className="page__live">
-        {notice ? <p className="alert alert--success">{notice}</p> : null}
-      </div>
+      <SuccessAlert>{notice}</SuccessAlert>
       <FormAlert messages={actionError ? [actionError] : []} />
 
       {visibleSelected.length > 0 ? (
         <div className="bulk-bar" role="region" aria-label="Selected tasks">
           <span>{visibleSelected.length} selected</span>
-          <button type="button" className="button button--secondary button--small" disabled={bulk.isPending} onClick={() => runBulk('complete', visibleSelected)}>
+          <BusyButton className="button button--secondary button--small" busy={bulk.isPending} onClick={() => runBulk('complete', visibleSelected)}>
             Complete selected
-          </button>
-          <button
-            type="button"
+          </BusyButton>
+          <BusyButton
             className="button button--danger button--small"
-            disabled={bulk.isPending}
+            busy={bulk.isPending}
             onClick={() => setConfirming({ kind: 'bulk-delete', ids: visibleSelected })}
           >
             Delete selected
-          </button>
+          </BusyButton>
         </div>
       ) : null}
 

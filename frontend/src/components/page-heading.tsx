@@ -1,0 +1,46 @@
+import { type ReactNode, useEffect, useRef } from 'react';
+
+export const APP_NAME = 'Scalable Auth Dashboard';
+
+/** "Tasks · Scalable Auth Dashboard" while the component that calls it is shown (WCAG 2.4.2). */
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · ${APP_NAME}` : APP_NAME;
+  }, [title]);
+}
+
+let focusPending = false;
+
+/**
+ * After a navigation, focus goes to the new page's heading, so a screen reader announces where the
+ * user is and the next Tab starts from the top of the page. A page still loading (a lazy chunk, a
+ * spinner) takes the focus when its heading mounts.
+ */
+export function focusPageHeading(): void {
+  const heading = document.querySelector<HTMLElement>('[data-page-heading]');
+  focusPending = heading === null;
+  heading?.focus();
+}
+
+interface PageHeadingProps {
+  children: ReactNode;
+  /** The document title, when the heading's text is not it (e.g. "Hello, Ada" on the dashboard). */
+  title?: string;
+  className?: string;
+}
+
+/** The page's one h1, which sets the document title and takes the focus after a navigation. */
+export function PageHeading({ children, title, className = 'page__title' }: PageHeadingProps) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useDocumentTitle(title ?? (typeof children === 'string' ? children : ''));
+  useEffect(() => {
+    if (!focusPending) return;
+    focusPending = false;
+    ref.current?.focus();
+  }, []);
+  return (
+    <h1 ref={ref} className={className} tabIndex={-1} data-page-heading="">
+      {children}
+    </h1>
+  );
+}
