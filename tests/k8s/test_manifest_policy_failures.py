@@ -181,6 +181,19 @@ def test_an_hpa_on_a_missing_deployment_or_at_the_pdbs_floor_is_reported(prod):
     assert topology.hpa_violations(prod) == ["HPA/backend targets Deployment/web, which is not rendered"]
 
 
+def test_an_hpa_on_memory_on_a_tiny_request_or_fighting_spec_replicas_is_reported(prod):
+    hpa = policy.one(prod, "HorizontalPodAutoscaler", "backend")
+    hpa["spec"]["metrics"].append({"type": "Resource", "resource": {"name": "memory", "target": {}}})
+    policy.one(prod, "Deployment", "backend")["spec"]["replicas"] = 3
+    _backend(prod)["resources"]["requests"]["cpu"] = "250m"
+    assert topology.hpa_violations(prod) == [
+        "HPA/backend: Deployment/backend sets spec.replicas, which every apply would reset the count to",
+        "HPA/backend: does not scale on CPU alone",
+        "HPA/backend: backend requests 250m CPU, under half its limit 1: a utilization target on so small a "
+        "request scales out long before a pod is busy",
+    ]
+
+
 def test_a_pdb_that_allows_no_eviction_is_reported(prod):
     policy.one(prod, "PodDisruptionBudget", "frontend")["spec"]["maxUnavailable"] = 0
     assert topology.pdb_violations(prod) == ["PDB/frontend: no pod of 3 may ever be evicted"]

@@ -102,15 +102,29 @@ def test_network_policies_select_real_pods_and_limit_egress_by_port(docs):
     assert topology.network_policy_violations(docs) == []
 
 
-def test_only_the_deployments_carry_the_server_component_label_the_readmes_first_apply_leaves_out(docs):
-    # docs/deploy.md, "Migrate, then apply": `kubectl apply -k ... --selector 'app.kubernetes.io/component!=server'`
-    # must apply everything the migrate Job needs and hold back exactly the Deployments.
-    servers = [
+# docs/deploy.md, "Migrate, then apply": the first `kubectl apply -k ... --selector` holds these components back.
+HELD_BACK_UNTIL_MIGRATED = ("server", "purge-sessions", "purge-audit")
+
+
+def test_the_readmes_first_apply_holds_back_exactly_the_deployments_and_cronjobs(docs):
+    # Everything the migrate Job needs is applied first; new code, scheduled runs included, only after it.
+    held = [
         f"{d['kind']}/{d['metadata']['name']}"
         for d in docs
-        if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "server"
+        if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") in HELD_BACK_UNTIL_MIGRATED
     ]
-    assert sorted(servers) == sorted(f"Deployment/{d['metadata']['name']}" for d in policy.of_kind(docs, "Deployment"))
+    late = [d for d in docs if d["kind"] in ("Deployment", "CronJob")]
+    assert sorted(held) == sorted(f"{d['kind']}/{d['metadata']['name']}" for d in late)
+    selector = f"app.kubernetes.io/component notin ({','.join(HELD_BACK_UNTIL_MIGRATED)})"
+    assert f"--selector '{selector}'" in (ROOT / "docs" / "deploy.md").read_text()
+
+
+@pytest.mark.parametrize("name", PRODUCTION)
+def test_hsts_has_one_owner_the_ingress_controller(name):
+    # ingress-nginx sends HSTS on every TLS response (and overwrites an upstream's): Django sends none there.
+    docs = render_overlay(name)
+    assert [ingress["spec"]["tls"] for ingress in policy.of_kind(docs, "Ingress")]
+    assert app_policy.backend_env(docs)["SECURE_HSTS_SECONDS"] == "0"
 
 
 def test_migrations_and_purges_run_the_backends_image_and_real_commands(docs):
@@ -132,8 +146,10 @@ def test_production_overlays_autoscale_the_backend(name):
 
 @pytest.mark.parametrize("name", ["prod", "prod-mongodb"])
 def test_prod_runs_three_backends_spread_over_zones_and_nodes(name):
-    backend = policy.one(render_overlay(name), "Deployment", "backend")
-    assert backend["spec"]["replicas"] >= 3
+    docs = render_overlay(name)
+    backend = policy.one(docs, "Deployment", "backend")
+    assert "replicas" not in backend["spec"]  # the HPA's
+    assert policy.one(docs, "HorizontalPodAutoscaler", "backend")["spec"]["minReplicas"] >= 3
     spread = backend["spec"]["template"]["spec"]["topologySpreadConstraints"]
     assert {constraint["topologyKey"] for constraint in spread} == {
         "topology.kubernetes.io/zone",

@@ -6,9 +6,21 @@ Like tests/k8s/policy.py, each returns its violations as readable strings.
 from tests.k8s.policy import Pod, containers, of_kind, pods, selects
 
 
+def _hpa_of(docs: list[dict], kind: str, name: str) -> dict | None:
+    for hpa in of_kind(docs, "HorizontalPodAutoscaler"):
+        target = hpa["spec"]["scaleTargetRef"]
+        if (target["kind"], target["name"]) == (kind, name):
+            return hpa
+    return None
+
+
 def _replicas(docs: list[dict], pod: Pod) -> int:
+    """The workload's pod count: its HPA's minReplicas when one scales it, else spec.replicas (default 1)."""
     kind, name = pod.workload.split("/", 1)
     [workload] = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    hpa = _hpa_of(docs, kind, name)
+    if hpa is not None and "replicas" not in workload["spec"]:
+        return hpa["spec"].get("minReplicas", 1)
     return workload["spec"].get("replicas", 1)
 
 
@@ -114,15 +126,29 @@ def hpa_violations(docs: list[dict]) -> list[str]:
         low, high = hpa["spec"].get("minReplicas", 1), hpa["spec"]["maxReplicas"]
         if not 1 <= low <= high:
             found.append(f"HPA/{name}: bounds {low}..{high}")
-        if not low <= _replicas(docs, pod) <= high:
-            found.append(f"HPA/{name}: the Deployment's replicas lie outside {low}..{high}")
-        if {metric["resource"]["name"] for metric in hpa["spec"].get("metrics", [])} != {"cpu", "memory"}:
-            found.append(f"HPA/{name}: does not scale on both CPU and memory")
+        [workload] = [d for d in docs if f"{d['kind']}/{d['metadata']['name']}" == pod.workload]
+        if "replicas" in workload["spec"]:
+            found.append(f"HPA/{name}: {pod.workload} sets spec.replicas, which every apply would reset the count to")
+        if [metric["resource"]["name"] for metric in hpa["spec"].get("metrics", [])] != ["cpu"]:
+            found.append(f"HPA/{name}: does not scale on CPU alone")
+        for container, _ in containers(pod):
+            requests = container.get("resources", {}).get("requests", {})
+            limits = container.get("resources", {}).get("limits", {})
+            if "cpu" in limits and _cores(requests.get("cpu", "0")) < _cores(limits["cpu"]) / 2:
+                found.append(
+                    f"HPA/{name}: {container['name']} requests {requests.get('cpu')} CPU, under half its limit "
+                    f"{limits['cpu']}: a utilization target on so small a request scales out long before a pod is busy"
+                )
         pdb = _pdb_for(docs, pod)
         floor = pdb["spec"].get("minAvailable") if pdb is not None else None
         if isinstance(floor, int) and low <= floor:
             found.append(f"HPA/{name}: minReplicas {low} <= PDB minAvailable {floor}")
     return found
+
+
+def _cores(value: str | int | float) -> float:
+    text = str(value)
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
 
 
 def _percent(value: str) -> int:

@@ -138,7 +138,7 @@ def test_the_release_images_replace_the_placeholders_with_tag_and_digest(overlay
     assert result.returncode == 0, result.stderr
     assert _images(deploy / "all.yaml") == {BACKEND, FRONTEND}
     assert "Rendered" in result.stdout
-    assert "1 Job, 2 Deployment(s), 2 other object(s)" in result.stdout
+    assert "1 Job, 2 Deployment(s), 2 other object(s), 0 CronJob(s)" in result.stdout
 
 
 def test_the_output_is_split_into_config_then_the_job_then_the_deployments(overlay, tmp_path):
@@ -154,6 +154,7 @@ def test_the_output_is_split_into_config_then_the_job_then_the_deployments(overl
         ("Deployment", "backend-x"),
         ("Deployment", "frontend-x"),
     ]
+    assert _kinds_and_names(deploy / "schedules.yaml") == []
     (job,) = yaml.safe_load_all((deploy / "jobs.yaml").read_text())
     assert job["metadata"]["namespace"] == "scalable-auth-dashboard"
     assert job["spec"]["template"]["spec"]["containers"][0]["image"] == BACKEND
@@ -179,6 +180,12 @@ def test_the_real_overlay_renders_with_the_release_images_and_one_migrations_job
     assert {BACKEND, FRONTEND} <= _images(deploy / "all.yaml")
     ((_kind, name),) = _kinds_and_names(deploy / "jobs.yaml")
     assert name.startswith("backend-migrate")
+    # The CronJobs wait for the migrations like the Deployments; nothing of the app's runs before them.
+    assert sorted(_kinds_and_names(deploy / "schedules.yaml")) == [
+        ("CronJob", "backend-purge-audit"),
+        ("CronJob", "backend-purge-sessions"),
+    ]
+    assert {kind for kind, _ in _kinds_and_names(deploy / "config.yaml")}.isdisjoint({"Deployment", "CronJob", "Job"})
 
 
 def test_the_deploy_kubectl_is_the_locked_kubectl():
@@ -210,3 +217,35 @@ def test_the_deploy_outwaits_the_migrations_job_and_the_rollouts(job_id):
     # Giving up while the Job still runs would leave it to the next deploy, which deletes it halfway.
     assert migrate * 60 > migrations["spec"]["activeDeadlineSeconds"]
     assert job["timeout-minutes"] > migrate + rollout * len(deployments)
+
+
+def _action_step(name_start: str) -> dict:
+    (step,) = [step for _, step in steps(ACTION) if step.get("name", "").startswith(name_start)]
+    return step
+
+
+def test_a_failed_rollout_or_smoke_test_rolls_both_deployments_back_to_their_recorded_revisions():
+    rollout = _action_step("Roll out the Deployments")
+    rollback = _action_step("Roll back the Deployments")
+    names = [step.get("name", "") for _, step in steps(ACTION)]
+
+    # Recorded before the apply, so a Deployment the deploy did not change is never rolled back.
+    assert rollout["run"].index("revisions.txt") < rollout["run"].index(
+        'kubectl apply -f "$DEPLOY_DIR/deployments.yaml"'
+    )
+    assert rollout["run"].index("deployments.yaml") < rollout["run"].index(
+        'kubectl apply -f "$DEPLOY_DIR/schedules.yaml"'
+    )
+    assert rollback["if"] == "${{ failure() && steps.rollout.outputs.recorded == 'true' }}"
+    assert names.index("Roll back the Deployments") > names.index("Smoke test through the public URL")
+    assert (
+        'kubectl rollout undo --namespace "$namespace" "deployment/$name" --to-revision="$revision"' in rollback["run"]
+    )
+    assert rollback["run"].rstrip().endswith("exit 1")  # the job still fails
+
+
+def test_the_smoke_test_checks_hsts_has_one_owner():
+    smoke = _action_step("Smoke test through the public URL")
+
+    assert "grep -ci '^strict-transport-security:'" in smoke["run"]
+    assert '[ "$count" = 1 ]' in smoke["run"]
