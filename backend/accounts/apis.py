@@ -6,22 +6,20 @@ The OpenAPI description of each operation is in openapi.py.
 from typing import Any, cast
 
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed, UnsupportedMediaType
+from rest_framework.exceptions import AuthenticationFailed, Throttled, UnsupportedMediaType
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_simplejwt.tokens import Token
 
 from backend.common.errors import ErrorCode
-from backend.common.ratelimit import rate_limit_refund
 from backend.common.request_meta import client_ip, user_agent
-from backend.common.throttles import enforce_rate_limit
 from backend.common.views import ApiView
 
 from . import openapi, selectors, serializers, services
 from .authentication import SessionJWTAuthentication
-from .cookies import refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
-from .login_limits import login_email_identity
+from .cookies import device_cookie_set, refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
+from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, account_key, login_email_identity
 from .models import User
 from .tokens import SESSION_CLAIM
 
@@ -92,25 +90,28 @@ class RegisterApi(_PublicAuthAPI):
         issued = services.user_register(
             **data.validated_data, user_agent=user_agent(request), ip_address=client_ip(request)
         )
-        return _signed_in_response(issued, status_code=status.HTTP_201_CREATED)
+        response = _signed_in_response(issued, status_code=status.HTTP_201_CREATED)
+        device_cookie_set(response, account=account_key(login_email_identity(issued.session.user.email)))
+        return response
 
 
 class LoginApi(_PublicAuthAPI):
-    rate_limit_scopes = ("login_ip",)
+    # login_ip is counted by account_attempt, for devices the account does not know only.
 
     @openapi.login
     def post(self, request: Request) -> Response:
         data = serializers.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        # Every attempt counts against the email before the password is checked, so parallel guesses
-        # cannot all slip in; a successful one is given back, leaving only failures counted.
-        email = login_email_identity(data.validated_data["email"])
-        attempt = enforce_rate_limit(request, "login_email", email)
+        # Counted on this device's buckets before the password is checked, so parallel guesses cannot all slip
+        # in; a successful attempt is given back, leaving only failures counted (login_limits.py).
+        attempt = account_attempt(request._request, email=data.validated_data["email"], limits=LOGIN)
+        attempt.raise_if_refused()
         user = services.user_authenticate(**data.validated_data)
-        if attempt is not None:
-            rate_limit_refund(attempt, email)
+        attempt.refund()
         issued = services.session_start(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
-        return _signed_in_response(issued, status_code=status.HTTP_200_OK)
+        response = _signed_in_response(issued, status_code=status.HTTP_200_OK)
+        device_cookie_set(response, account=attempt.account)
+        return response
 
 
 class RefreshApi(_CookieAuthAPI):
@@ -197,7 +198,9 @@ class PasswordResetApi(_PublicAuthAPI):
     def post(self, request: Request) -> Response:
         data = serializers.PasswordResetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enforce_rate_limit(request, "password_reset_email", login_email_identity(data.validated_data["email"]))
+        attempt = account_attempt(request._request, email=data.validated_data["email"], limits=PASSWORD_RESET)
+        if attempt.refused is not None:
+            raise Throttled(wait=attempt.refused.reset_after)
         services.password_reset_request(email=data.validated_data["email"])
         return Response(status=status.HTTP_202_ACCEPTED)
 
@@ -207,8 +210,12 @@ class PasswordResetConfirmApi(_PublicAuthAPI):
     def post(self, request: Request) -> Response:
         data = serializers.PasswordResetConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.password_reset_confirm(**data.validated_data)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        user = services.password_reset_confirm(**data.validated_data)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        # The browser that proved it reads the account's mail becomes a known device: it can sign in at once,
+        # even while sign-in from unknown devices is locked out (login_limits.py).
+        device_cookie_set(response, account=account_key(login_email_identity(user.email)))
+        return response
 
 
 class SessionListApi(ApiView):

@@ -56,12 +56,32 @@ register = extend_schema(
 login = extend_schema(
     tags=AUTH_TAGS,
     summary="Sign in with email and password",
-    parameters=[_set_cookie_header(200, ROTATED_COOKIE)],
+    description=(
+        "Failed sign-ins are limited per device: a browser that signed in to the account before (its device "
+        "cookie) on its own, any other per account and client address, and all of those together per account "
+        "(docs/security.md). A refusal by those limits is 429 `login_locked`, saying how long to wait and "
+        "pointing to the password reset; the per-address limit on attempts is 429 `throttled`."
+    ),
+    parameters=[
+        _set_cookie_header(200, f"{ROTATED_COOKIE} Also the device cookie (httpOnly, Path=/, SameSite=Strict)."),
+        OpenApiParameter(
+            name="Retry-After",
+            location=OpenApiParameter.HEADER,
+            type=OpenApiTypes.INT,
+            response=[429],
+            description="Seconds to wait.",
+        ),
+    ],
     request=serializers.LoginInputSerializer,
     responses={
         200: serializers.AuthOutputSerializer,
         400: VALIDATION_ERROR,
         401: OpenApiResponse(ErrorSerializer, description="Invalid email or password."),
+        429: OpenApiResponse(
+            ErrorSerializer,
+            description="`login_locked`: too many failed sign-ins from this device or from devices the account "
+            "does not know; `throttled`: too many attempts from this client address.",
+        ),
     },
 )
 

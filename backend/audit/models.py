@@ -64,6 +64,7 @@ class AuditEvent(models.Model):
         REGISTER = "register", "Registered"
         LOGIN_SUCCEEDED = "login_succeeded", "Signed in"
         LOGIN_FAILED = "login_failed", "Sign-in failed"
+        LOGIN_LOCKED = "login_locked", "Sign-in locked out after failures"
         REFRESH_REUSED = "refresh_reused", "Refresh token reused (session revoked)"
         LOGOUT = "logout", "Signed out"
         LOGOUT_ALL = "logout_all", "Signed out everywhere"

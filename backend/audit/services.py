@@ -73,11 +73,21 @@ def audit_record(
 
 def audit_login_failed(*, email: str) -> None:
     """A failed sign-in with ``email``: about that account if it exists, else just the email typed."""
+    _audit_about_email(event=AuditEvent.Event.LOGIN_FAILED, email=email)
+
+
+def audit_login_locked(*, email: str) -> None:
+    """Sign-in to ``email``'s account has just been locked out for some devices (backend/accounts/login_limits.py):
+    recorded once per lockout, when it starts, not for each attempt refused while it lasts."""
+    _audit_about_email(event=AuditEvent.Event.LOGIN_LOCKED, email=email)
+
+
+def _audit_about_email(*, event: str, email: str) -> None:
     from backend.accounts.models import User, normalize_email
 
     email = normalize_email(email)
     known = User.objects.filter(email=email).values_list("pk", flat=True).first()
-    audit_record(event=AuditEvent.Event.LOGIN_FAILED, user_id=known, email=email)
+    audit_record(event=event, user_id=known, email=email)
 
 
 def audit_on_commit(

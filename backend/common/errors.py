@@ -90,6 +90,16 @@ class ErrorCode(StrEnum):
         (415,),
         "The Content-Type is not `application/json`: on any body, and on every refresh or logout.",
     )
+    INVALID_IDEMPOTENCY_KEY = (
+        "invalid_idempotency_key",
+        (400,),
+        "`Idempotency-Key` is longer than 255 characters or holds a space or a character outside printable ASCII.",
+    )
+    IDEMPOTENCY_KEY_REUSED = (
+        "idempotency_key_reused",
+        (422,),
+        "The `Idempotency-Key` was used in the last 24 hours for a different request (another body or endpoint).",
+    )
     # Concurrency and load.
     CONFLICT = "conflict", (409,), "Concurrent writers kept winning; retrying the same request is safe."
     PRECONDITION_FAILED = (

@@ -40,7 +40,8 @@ def client_rate_identity(request: HttpRequest) -> str:
     return str(address)
 
 
-def _record(request: HttpRequest, usage: Usage) -> None:
+def rate_limit_record(request: HttpRequest, usage: Usage) -> None:
+    """Note a counted usage on the request, for the X-RateLimit-* headers (and signal a refusal)."""
     usages: list[Usage] = getattr(request, _USAGES_ATTR, None) or []
     usages.append(usage)
     setattr(request, _USAGES_ATTR, usages)
@@ -64,7 +65,7 @@ class ApiRateThrottle(BaseThrottle):
         checks += [(scope, ip) for scope in getattr(view, "rate_limit_scopes", ())]
         for scope, identity in checks:
             usage = rate_limit_hit(scope, identity)
-            _record(django_request, usage)
+            rate_limit_record(django_request, usage)
             if not usage.allowed:
                 self._wait = usage.reset_after
                 return False
@@ -82,7 +83,7 @@ def enforce_rate_limit(request: Request, scope: str, identity: str) -> Usage | N
     if not settings.RATE_LIMIT_ENABLED:
         return None
     usage = rate_limit_hit(scope, identity)
-    _record(request._request, usage)
+    rate_limit_record(request._request, usage)
     if not usage.allowed:
         raise Throttled(wait=usage.reset_after)
     return usage

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts.models import User
+from backend.common.idempotency import StoredResponse, idempotent_response
 from backend.common.pagination import StandardPagination
 from backend.common.response_cache import (
     RenderedBody,
@@ -76,8 +77,14 @@ class TaskListApi(ApiView):
     def post(self, request: Request) -> HttpResponse:
         serializer = TaskInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        task = task_create(owner=_owner(request), **serializer.validated_data)
-        return json_response(_render_task(task), status=status.HTTP_201_CREATED)
+        owner = _owner(request)
+
+        def create() -> StoredResponse:
+            task = task_create(owner=owner, **serializer.validated_data)
+            return StoredResponse.of(_render_task(task), status=status.HTTP_201_CREATED)
+
+        # With an Idempotency-Key, a retry of this request answers the first one's task (common/idempotency.py).
+        return idempotent_response(request, owner=owner, write=create)
 
 
 class TaskDetailApi(ApiView):
@@ -128,8 +135,15 @@ class TaskStatsApi(ApiView):
 
 class TaskBulkApi(ApiView):
     @openapi.tasks_bulk
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         serializer = TaskBulkInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        updated = task_bulk_apply(owner=_owner(request), **serializer.validated_data)
-        return Response(TaskBulkOutputSerializer({"updated": updated}).data)
+        owner = _owner(request)
+
+        def apply() -> StoredResponse:
+            updated = task_bulk_apply(owner=owner, **serializer.validated_data)
+            body = render_json(TaskBulkOutputSerializer({"updated": updated}).data)
+            return StoredResponse.of(body, status=status.HTTP_200_OK, with_etag=False)
+
+        # A retried bulk delete with its Idempotency-Key answers how many the first one deleted, not 0.
+        return idempotent_response(request, owner=owner, write=apply)

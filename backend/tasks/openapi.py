@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from backend.common.idempotency import KEY_HEADER, KEY_MAX_LENGTH, REPLAYED_HEADER
 from backend.common.pagination import MAX_PAGE_PARAMETER, StandardPagination
 from backend.common.schema import BODY_REQUIRED, ErrorSerializer
 
@@ -60,6 +61,28 @@ ETAG_HEADER = OpenApiParameter(
     "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description="Validator of this body."
 )
 NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (If-None-Match) is current.")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    KEY_HEADER,
+    # Printable ASCII without spaces; empty counts as absent.
+    {"type": "string", "maxLength": KEY_MAX_LENGTH, "pattern": "^[!-~]*$"},
+    OpenApiParameter.HEADER,
+    description="A fresh key (a UUID) for this request, sent again only to retry it, e.g. after a network error "
+    "or a 503: within 24 hours a retry with the same key and body gets the first response (same status, body and "
+    f"task id, with `{REPLAYED_HEADER}: true`) and writes nothing again; the same key with another body or "
+    "endpoint is a 422. Keys are per user. Without it, every request writes.",
+)
+REPLAYED = OpenApiParameter(
+    REPLAYED_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=True,
+    enum=["true"],
+    description=f"`true` when this is the stored response of an earlier request with the same `{KEY_HEADER}`.",
+)
+KEY_REUSED = OpenApiResponse(
+    ErrorSerializer,
+    description=f"The `{KEY_HEADER}` was already used for a different request (`code`: `idempotency_key_reused`).",
+)
 STALE = OpenApiResponse(ErrorSerializer, description="The task changed since the ETag in If-Match.")
 
 
@@ -178,8 +201,8 @@ tasks_create = extend_schema(
     tags=TAGS,
     summary="Create a task",
     request=TaskInputSerializer,
-    parameters=[ETAG_HEADER],
-    responses={201: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED},
+    parameters=[IDEMPOTENCY_KEY, ETAG_HEADER, REPLAYED],
+    responses={201: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 422: KEY_REUSED},
 )
 
 tasks_retrieve = extend_schema(
@@ -227,10 +250,12 @@ tasks_bulk = extend_schema(
     description="All or nothing. `complete` marks done; `set_status` / `set_priority` need `value`. Ids that "
     "are not yours are ignored; `updated` counts the tasks actually changed.",
     request=TASK_BULK_INPUT,
+    parameters=[IDEMPOTENCY_KEY, REPLAYED],
     extensions={BODY_REQUIRED: True},  # drf-spectacular cannot tell from the per-action shapes
     responses={
         200: TaskBulkOutputSerializer,
         400: OpenApiResponse(TaskBulkValidationErrorSerializer, description="Invalid ids, action or value."),
         401: UNAUTHORIZED,
+        422: KEY_REUSED,
     },
 )

@@ -9,9 +9,10 @@ The operations that end the fuzzer's own session (logout, logout-all, password c
 reset confirm) are excluded from that run and get a run of their own in which every request carries a
 session of its own (hooks.py).
 
-schemathesis.toml (beside this module) declares the two refusals of schema-valid requests that depend on
-server state, not on the request: a well-formed `If-Match` naming an ETag the task no longer has (412), and
-registering an address that already has an account (400).
+schemathesis.toml (beside this module) declares the three refusals of schema-valid requests that depend on
+server state, not on the request: a well-formed `If-Match` naming an ETag the task no longer has (412),
+registering an address that already has an account (400), and an `Idempotency-Key` already used with another body
+(422).
 """
 
 import os

@@ -14,7 +14,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email and password
-         * @description Endpoints reachable without an access token; a stale Authorization header is ignored.
+         * @description Failed sign-ins are limited per device: a browser that signed in to the account before (its device cookie) on its own, any other per account and client address, and all of those together per account (docs/security.md). A refusal by those limits is 429 `login_locked`, saying how long to wait and pointing to the password reset; the per-address limit on attempts is 429 `throttled`.
          */
         post: operations["auth_login_create"];
         delete?: never;
@@ -339,13 +339,14 @@ export interface components {
          *     * `unsupported_media_type` - The Content-Type is not `application/json`: on any body, and on every refresh or logout.
          *     * `conflict` - Concurrent writers kept winning; retrying the same request is safe.
          *     * `precondition_failed` - `If-Match` names an ETag the resource no longer has: it changed since the client read it.
+         *     * `login_locked` - Too many failed sign-ins to this account from this device, or from devices it has not signed in from; retry after `Retry-After` seconds, or reset the password (that browser can then sign in at once).
          *     * `throttled` - A rate limit is exhausted; retry after `Retry-After` seconds.
          *     * `database_timeout` - The database cancelled a statement that ran or waited for a lock too long (statement_timeout, lock_timeout); retrying shortly is safe.
          *     * `server_error` - An unexpected failure on the server.
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "conflict" | "precondition_failed" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         LoginInputRequest: {
             email: string;
             password: string;
@@ -628,7 +629,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. */
+                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. Also the device cookie (httpOnly, Path=/, SameSite=Strict). */
                     "Set-Cookie"?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -702,7 +703,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            /** @description `login_locked`: too many failed sign-ins from this device or from devices the account does not know; `throttled`: too many attempts from this client address. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */

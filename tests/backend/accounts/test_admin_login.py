@@ -1,5 +1,7 @@
 """The admin login form is rate limited like the API login, so it is no side door for password guessing."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -88,3 +90,40 @@ def test_leading_whitespace_does_not_get_a_fresh_bucket(staff, rates, padding):
 
     # Then it counts against the same, exhausted, bucket
     assert response.status_code == 429
+
+
+def test_guesses_at_the_api_and_the_admin_never_lock_an_operator_out_of_a_browser_they_signed_in_from(staff, rates):
+    from django.conf import settings
+    from rest_framework.test import APIClient
+
+    # Given an operator who signed in to the admin from this browser before, and signed out
+    rates(login_email="3/15m", login_email_ip="2/15m")
+    browser = Client(REMOTE_ADDR="203.0.113.30")
+    assert _post_login(browser, staff.email, PASSWORD).status_code == 302
+    del browser.cookies[settings.SESSION_COOKIE_NAME]
+    # and guesses at their address from many others, through the API and the admin, until unknown devices are locked
+    for n in range(3):
+        APIClient(REMOTE_ADDR=f"198.51.100.{n}").post(
+            "/api/auth/login/", {"email": staff.email, "password": "wrong"}, format="json"
+        )
+        _post_login(Client(REMOTE_ADDR=f"198.51.100.{n + 10}"), staff.email, "wrong")
+    assert _post_login(Client(REMOTE_ADDR="198.51.100.99"), staff.email, PASSWORD).status_code == 429
+
+    # When the operator signs in from their browser
+    response = _post_login(browser, staff.email, PASSWORD)
+
+    # Then they are in
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_a_locked_out_admin_sign_in_says_how_long_to_wait_and_where_to_reset_the_password(staff, rates):
+    rates(login_email_ip="1/15m")
+    _post_login(Client(REMOTE_ADDR="198.51.100.5"), staff.email, "wrong")
+
+    response = _post_login(Client(REMOTE_ADDR="198.51.100.5"), staff.email, PASSWORD)
+
+    assert response.status_code == 429
+    text = response.content.decode()
+    assert re.search(r"Try again in 1[45] minutes, or reset your password", text), text
+    assert "http://testserver/forgot-password" in text

@@ -11,13 +11,13 @@ BODY_ERRORS = {"413", "415"}
 EVERY = {"429", "503"}
 EXPECTED_RESPONSES = {
     ("/api/tasks/", "get"): {"200", "304", "400", "401", "404"} | EVERY,
-    ("/api/tasks/", "post"): {"201", "400", "401"} | EVERY | BODY_ERRORS,
+    ("/api/tasks/", "post"): {"201", "400", "401", "422"} | EVERY | BODY_ERRORS,
     ("/api/tasks/{task_id}/", "get"): {"200", "304", "401", "404"} | EVERY,
     ("/api/tasks/{task_id}/", "put"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS,
     ("/api/tasks/{task_id}/", "patch"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS,
     ("/api/tasks/{task_id}/", "delete"): {"204", "401", "404"} | EVERY,
     ("/api/tasks/stats/", "get"): {"200", "304", "401"} | EVERY,
-    ("/api/tasks/bulk/", "post"): {"200", "400", "401"} | EVERY | BODY_ERRORS,
+    ("/api/tasks/bulk/", "post"): {"200", "400", "401", "422"} | EVERY | BODY_ERRORS,
 }
 
 
@@ -126,3 +126,14 @@ def test_stats_response_names_every_count(schema):
     stats = schema["components"]["schemas"]["TaskStats"]
 
     assert set(stats["properties"]) == {"total", "by_status", "by_priority", "overdue", "completed_per_day"}
+
+
+@pytest.mark.parametrize("path", ["/api/tasks/", "/api/tasks/bulk/"])
+def test_creates_and_bulk_actions_document_the_idempotency_key_and_the_replay_header(schema, path):
+    operation = schema["paths"][path]["post"]
+    [key] = [param for param in operation["parameters"] if param["name"] == "Idempotency-Key"]
+
+    assert key["in"] == "header"
+    assert key["schema"] == {"type": "string", "maxLength": 255, "pattern": "^[!-~]*$"}
+    success = operation["responses"]["201" if path == "/api/tasks/" else "200"]
+    assert success["headers"]["Idempotent-Replayed"]["schema"] == {"type": "string", "enum": ["true"]}
