@@ -8,11 +8,17 @@ const FEATURES = ['auth', 'tasks', 'dashboard', 'account'];
 // zod must be configured (jitless, for the CSP) before any schema is built: src/lib/zod.ts.
 const ZOD = { name: 'zod', message: "Import { z } from '@/lib/zod' (configured for the CSP).", allowTypeImports: true };
 
-// Applies everywhere; blocks that add selectors repeat these (a later config replaces a rule's options).
-const BASE_SYNTAX = [
-  { selector: "MemberExpression[object.name='localStorage']", message: 'Tokens live in memory only.' },
-  { selector: "MemberExpression[object.name='sessionStorage']", message: 'Tokens live in memory only.' },
+// Nothing about the session is stored in the browser: tokens live in memory only. UI preferences
+// (the theme) are the one exception, through src/lib/preferences.ts and its fixed keys.
+const storage = (name, message) => [
+  { selector: `MemberExpression[property.name='${name}']`, message },
+  { selector: `Identifier[name='${name}']:not(MemberExpression > .property)`, message },
 ];
+const LOCAL_STORAGE = storage('localStorage', 'Tokens live in memory only; UI preferences go through src/lib/preferences.ts.');
+const SESSION_STORAGE = storage('sessionStorage', 'Tokens live in memory only.');
+
+// Applies everywhere; blocks that add selectors repeat these (a later config replaces a rule's options).
+const BASE_SYNTAX = [...LOCAL_STORAGE, ...SESSION_STORAGE];
 
 /** `import('@/features/x/...')` and friends: no-restricted-imports does not see dynamic imports. */
 function dynamicImportsOf(/** @type {string[]} */ prefixes, /** @type {string} */ message) {
@@ -68,6 +74,12 @@ export default tseslint.config(
     rules: restrict(['@/features*', '@/app*'], 'Shared code never imports features or the app.'),
   },
   { files: ['src/lib/zod.ts'], rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': ['error', ...BASE_SYNTAX] } },
+  {
+    files: ['src/lib/preferences.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...SESSION_STORAGE, dynamicImportsOf(['@/features', '@/app'], 'Shared code never imports features or the app.')],
+    },
+  },
   {
     files: ['src/**/*.test.{ts,tsx}', 'src/testing/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -13,6 +13,7 @@ from tests.e2e.browser import PASSWORD, PageWatch, api, chromium_context, e2e_da
 from tests.e2e.servers import served
 
 EMAIL = "ada@example.com"
+DARK_BG = "rgb(15, 23, 42)"  # --bg of the dark theme
 TODAY = date.today()
 
 
@@ -162,9 +163,43 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         assert api(base_url, "GET", "/api/tasks/", access=phone["access"])[0] == 401
         screenshot(page, "account")
 
-        # 6. Sign out, then back in.
+        # Dark: from the system's preference, then chosen on this device (remembered across a reload).
+        # axe checks the contrast of every page and dialog in it.
+        page.emulate_media(color_scheme="dark")
+        expect(page.locator("html")).to_have_css("background-color", DARK_BG)
+        watch.accessible(page, "dark")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
+        expect(page.get_by_test_id("task-row")).to_have_count(5)
+        watch.accessible(page, "dark")
+        page.get_by_role("button", name="Edit “Renew passport”").click()
+        expect(page.get_by_role("dialog", name="Edit task")).to_be_visible()
+        watch.accessible(page, "dark, edit dialog")
+        page.keyboard.press("Escape")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+        expect(page.get_by_test_id("bar-done")).to_have_attribute("data-value", "3")
+        watch.accessible(page, "dark")
+        screenshot(page, "dashboard-dark")
+        page.emulate_media(color_scheme="light")
+        expect(page.locator("html")).not_to_have_css("background-color", DARK_BG)
+        page.get_by_label("Theme").select_option("dark")
+        expect(page.locator("html")).to_have_css("background-color", DARK_BG)
+        page.reload()
+        expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        expect(page.locator("html")).to_have_css("background-color", DARK_BG)
+        expect(page.get_by_label("Theme")).to_have_value("dark")
+        watch.accessible(page, "dark, chosen")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+        expect(page.get_by_test_id("session-row")).to_have_count(1)
+        watch.accessible(page, "dark, chosen")
+
+        # 6. Sign out (the theme stays: a device preference, not the account's), then back in.
         page.get_by_role("button", name="Sign out", exact=True).click()
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        watch.accessible(page, "signed out, dark")
+        page.get_by_label("Theme").select_option("system")
+        expect(page.locator("html")).not_to_have_attribute("data-theme", re.compile(".*"))
         watch.accessible(page, "signed out")
         page.get_by_label("Email").fill(EMAIL)
         page.get_by_label("Password").fill(PASSWORD)

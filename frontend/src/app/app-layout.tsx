@@ -2,6 +2,7 @@ import { Suspense, useState } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
 import { BusyButton, FormAlert, Spinner } from '@/components/feedback';
 import { APP_NAME } from '@/components/page-heading';
+import { ThemeSelect } from '@/components/theme-select';
 import { signOut, useCurrentUser } from '@/lib/session';
 
 const NAV = [
@@ -44,6 +45,7 @@ export function AppLayout() {
             ))}
           </nav>
           <div className="topbar__user">
+            <ThemeSelect />
             <span className="topbar__name" title={user.email}>
               {user.name || user.email}
             </span>

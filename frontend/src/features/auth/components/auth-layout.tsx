@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { APP_NAME, PageHeading } from '@/components/page-heading';
+import { ThemeSelect } from '@/components/theme-select';
 
 /** The centred card of the signed-out pages. */
 export function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle?: string; children: ReactNode; footer?: ReactNode }) {
@@ -15,6 +16,9 @@ export function AuthLayout({ title, subtitle, children, footer }: { title: strin
         {subtitle ? <p className="auth__subtitle">{subtitle}</p> : null}
         {children}
         {footer ? <div className="auth__footer">{footer}</div> : null}
+        <div className="auth__theme">
+          <ThemeSelect />
+        </div>
       </div>
     </main>
   );
