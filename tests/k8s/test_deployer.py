@@ -1,4 +1,4 @@
-"""k8s/deployer, the account deploy.yml applies the overlays with: everything they render, nothing more sensitive.
+"""k8s/deployer, the identity deploy.yml applies the overlays with: everything they render, nothing more sensitive.
 
 The kinds come from the rendered staging, prod and prod-mongodb overlays; the extra verbs from the kubectl calls of
 .github/actions/deploy-overlay (delete and wait for the Job, rollout status, describe, logs, events).
@@ -12,10 +12,11 @@ DEPLOYED = ["staging", "prod", "prod-mongodb"]
 # Client-side `kubectl apply`: GET the live object, then POST it or PATCH it.
 APPLY = ("get", "create", "patch")
 # The deploy action's other calls: `kubectl delete -f jobs.yaml --wait` and `kubectl wait` on the Job,
-# `kubectl rollout status` and `get -f` on the Deployments, then describe, logs and events when one fails.
+# `kubectl rollout status` and `get -f` on the Deployments, describe, logs and events when one fails, and
+# `kubectl rollout undo` (patch, reading the ReplicaSets) when the rollout or the smoke test fails.
 ACTION = {
     ("batch", "jobs"): ("delete", "get", "list", "watch"),
-    ("apps", "deployments"): ("get", "list", "watch"),
+    ("apps", "deployments"): ("get", "list", "watch", "patch"),
     ("apps", "replicasets"): ("list",),
     ("", "pods"): ("get", "list"),
     ("", "pods/log"): ("get",),
@@ -41,16 +42,33 @@ def _resource(doc: dict) -> tuple[str, str]:
     return group, _plural(doc["kind"])
 
 
-@pytest.fixture(scope="module")
-def grants() -> set[tuple[str, str, str]]:
-    docs = kustomize(ROOT / "k8s" / "deployer")
+SUBJECT = "github:repo:example-org/scalable-auth-dashboard:environment:{}"
+
+
+def _rbac(environment: str) -> tuple[dict, dict]:
+    docs = kustomize(ROOT / "k8s" / "deployer" / environment)
     [role] = [doc for doc in docs if doc["kind"] == "Role"]
     [binding] = [doc for doc in docs if doc["kind"] == "RoleBinding"]
-    [account] = [doc for doc in docs if doc["kind"] == "ServiceAccount"]
+    # No ServiceAccount: nothing whose token could be stored and leak (GitHub OIDC instead).
+    assert {doc["kind"] for doc in docs} == {"Role", "RoleBinding"}
+    return role, binding
+
+
+@pytest.mark.parametrize("environment", ["production", "staging"])
+def test_each_cluster_binds_only_its_own_environments_oidc_subject(environment):
+    _role, binding = _rbac(environment)
+
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "deployer"}
     assert binding["subjects"] == [
-        {"kind": "ServiceAccount", "name": account["metadata"]["name"], "namespace": "scalable-auth-dashboard"}
+        {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": SUBJECT.format(environment)}
     ]
+    assert binding["metadata"]["namespace"] == "scalable-auth-dashboard"
+
+
+@pytest.fixture(scope="module")
+def grants() -> set[tuple[str, str, str]]:
+    role, _binding = _rbac("production")
+    assert role == _rbac("staging")[0]
     return {
         (group, resource, verb)
         for rule in role["rules"]

@@ -92,7 +92,7 @@ def test_the_workflow_token_is_read_only_unless_a_job_asks_for_more(path):
     assert permissions == {"contents": "read"}
 
 
-def test_only_the_image_build_job_may_write_and_only_what_it_needs():
+def test_only_the_image_build_and_deploy_jobs_may_write_and_only_what_they_need():
     writers = {
         (path.name, job_id): job["permissions"]
         for path in workflow_files()
@@ -100,7 +100,12 @@ def test_only_the_image_build_job_may_write_and_only_what_it_needs():
         if "write" in (job.get("permissions") or {}).values()
     }
 
-    assert writers == {("images.yml", "build"): WRITE_SCOPES_OF_THE_IMAGES_JOB}
+    # The deploy jobs write nothing: id-token lets them ask GitHub for their OIDC token (the cluster's credential).
+    assert writers == {
+        ("images.yml", "build"): WRITE_SCOPES_OF_THE_IMAGES_JOB,
+        ("deploy.yml", "staging"): {"contents": "read", "id-token": "write"},
+        ("deploy.yml", "production"): {"contents": "read", "id-token": "write"},
+    }
 
 
 def test_no_script_interpolates_an_expression_in_the_composite_actions():
@@ -252,8 +257,11 @@ def test_production_deploys_only_after_staging_through_the_production_environmen
     assert jobs["staging"]["environment"]["name"] == "staging"
     for job_id in ("staging", "production"):
         (step,) = [step for step in jobs[job_id]["steps"] if step.get("uses") == "./.github/actions/deploy-overlay"]
-        # Each environment's own secret: reviewers approve before production's credentials are handed out.
-        assert step["with"]["kubeconfig"] == "${{ secrets.KUBECONFIG }}"
+        # Each environment's own cluster, reached with the job's OIDC token: no stored credential at all.
+        assert "kubeconfig" not in step["with"]
+        assert step["with"]["cluster-server"] == "${{ vars.CLUSTER_SERVER }}"
+        assert step["with"]["cluster-certificate-authority"] == "${{ vars.CLUSTER_CA }}"
+        assert step["with"]["oidc-audience"] == "${{ vars.OIDC_AUDIENCE }}"
         assert step["with"]["environment"] == jobs[job_id]["environment"]["name"]
 
 
@@ -330,3 +338,23 @@ def test_zizmor_reports_no_finding():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout
+
+
+def test_no_workflow_reads_a_stored_cluster_credential():
+    text = "\n".join(path.read_text() for path in workflow_files() + action_files())
+
+    assert "secrets.KUBECONFIG" not in text
+    assert "kubeconfig:" not in text.lower().replace("kubeconfig: ${{ runner.temp }}", "")
+
+
+def test_images_are_built_only_after_ci_passed_on_that_commit_of_the_default_branch():
+    jobs = workflow("images.yml")["jobs"]
+    gate = jobs["ci-passed"]
+    [check] = gate["steps"]
+
+    assert jobs["build"]["needs"] == "ci-passed"
+    assert gate["permissions"] == {"contents": "read", "checks": "read"}
+    assert "check_name=ci%20ok" in check["run"]
+    assert "completed:success)" in check["run"]
+    assert "compare/$DEFAULT_BRANCH...$SHA" in check["run"]
+    assert workflow("ci.yml")["jobs"]["ci-ok"]["name"] == "ci ok"  # the check run's name
