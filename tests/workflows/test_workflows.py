@@ -358,3 +358,32 @@ def test_images_are_built_only_after_ci_passed_on_that_commit_of_the_default_bra
     assert "completed:success)" in check["run"]
     assert "compare/$DEFAULT_BRANCH...$SHA" in check["run"]
     assert workflow("ci.yml")["jobs"]["ci-ok"]["name"] == "ci ok"  # the check run's name
+
+
+def test_every_pull_request_builds_and_scans_both_images_without_pushing():
+    job = workflow("ci.yml")["jobs"]["images"]
+    built = {entry["dockerfile"] for entry in job["strategy"]["matrix"]["include"]}
+    [build] = [step for step in job["steps"] if step.get("uses", "").startswith("docker/build-push-action@")]
+    [scan] = [step for step in job["steps"] if step.get("uses", "").startswith("docker://aquasec/trivy:")]
+
+    assert built == _dockerfiles_in_the_repository()
+    assert build["with"]["push"] is False
+    assert "cache-to" not in build["with"]  # a pull request never writes the release builds' cache
+    assert build["with"]["outputs"] == "type=docker,dest=${{ github.workspace }}/image.tar"
+    args = scan["with"]["args"].split()
+    assert args[:3] == ["image", "--input", "/github/workspace/image.tar"]
+    assert {"--ignore-unfixed", "--no-progress"} <= set(args)
+    assert args[args.index("--severity") + 1] == "CRITICAL,HIGH"
+    assert args[args.index("--exit-code") + 1] == "1"
+    assert job.get("permissions") is None  # the workflow's read-only token, nothing more
+
+
+def test_the_deploy_verifies_each_digests_attestation_before_staging():
+    jobs = workflow("deploy.yml")["jobs"]
+    verify = jobs["images"]["steps"][-1]
+
+    assert jobs["staging"]["needs"] == "images"
+    assert jobs["images"]["permissions"] == {"packages": "read", "attestations": "read", "contents": "read"}
+    assert 'gh attestation verify "oci://$image@$digest" --repo "$REPO"' in verify["run"]
+    assert '--signer-workflow "$REPO/.github/workflows/images.yml"' in verify["run"]
+    assert verify["env"]["BACKEND"] == "${{ steps.resolve.outputs.backend }}"
