@@ -107,6 +107,12 @@ class ErrorCode(StrEnum):
         (412,),
         "`If-Match` names an ETag the resource no longer has: it changed since the client read it.",
     )
+    LOGIN_LOCKED = (
+        "login_locked",
+        (429,),
+        "Too many failed sign-ins to this account from this device, or from devices it has not signed in from; "
+        "retry after `Retry-After` seconds, or reset the password (that browser can then sign in at once).",
+    )
     THROTTLED = "throttled", (429,), "A rate limit is exhausted; retry after `Retry-After` seconds."
     DATABASE_TIMEOUT = (
         "database_timeout",

@@ -222,11 +222,17 @@ RATE_LIMIT_ENABLED = env.bool("RATE_LIMIT_ENABLED", default=True)  # false only 
 _DEFAULT_RATES = {
     "anon": "120/1m",  # every unauthenticated API call, per client IP
     "user": "600/1m",  # every authenticated API call, per user
-    "login_ip": "20/5m",  # login attempts per client IP
-    "login_email": "5/15m",  # failed logins per target email
+    # Sign-in limits by device (OWASP's device cookies; backend/accounts/login_limits.py): a browser that signed in
+    # to the account before counts its failures apart, so nobody else's failures can lock it out.
+    "login_ip": "20/5m",  # login attempts per client IP, from devices unknown to the account
+    "login_email_device": "5/15m",  # failed logins per (account, known device)
+    "login_email_ip": "5/15m",  # failed logins per (account, client IP), from unknown devices
+    "login_email": "30/15m",  # failed logins per account from all unknown devices: the ceiling
     "register_ip": "10/1h",
     "password_reset_ip": "10/1h",
-    "password_reset_email": "3/1h",
+    "password_reset_email_device": "3/1h",  # reset emails asked per (account, known device)
+    "password_reset_email_ip": "3/1h",  # reset emails asked per (account, client IP), from unknown devices
+    "password_reset_email": "10/1h",  # reset emails asked per account from all unknown devices: the ceiling
     "refresh_ip": "60/1m",
 }
 RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
@@ -280,6 +286,12 @@ REFRESH_COOKIE_PATH = "/api/auth/"
 REFRESH_COOKIE_SAMESITE = env.str("REFRESH_COOKIE_SAMESITE", default="Strict")
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=True)
 REFRESH_COOKIE_DOMAIN = env.str("REFRESH_COOKIE_DOMAIN", default="") or None
+
+# The device cookie: a signed, per-account marker that this browser has signed in before, so its failed sign-ins
+# count on a bucket of its own (backend/accounts/login_limits.py). Path=/ (the API's and the admin's login forms
+# both read it) and, when Secure (REFRESH_COOKIE_SECURE), named with the __Host- prefix (backend/accounts/cookies.py).
+DEVICE_COOKIE_NAME = "sad_device"
+DEVICE_COOKIE_MAX_AGE_SECONDS = env.int("DEVICE_COOKIE_MAX_AGE_SECONDS", default=365 * 24 * 60 * 60)
 
 # ------------------------------------------------------------------------------
 # REST framework and OpenAPI

@@ -337,6 +337,8 @@ export interface components {
          *     * `invalid_if_match` - `If-Match` is neither `*` nor a comma-separated list of quoted ETags (an empty one counts as absent).
          *     * `request_too_large` - The body is larger than the configured maximum request size.
          *     * `unsupported_media_type` - The Content-Type is not `application/json`: on any body, and on every refresh or logout.
+         *     * `invalid_idempotency_key` - `Idempotency-Key` is longer than 255 characters or holds a space or a character outside printable ASCII.
+         *     * `idempotency_key_reused` - The `Idempotency-Key` was used in the last 24 hours for a different request (another body or endpoint).
          *     * `conflict` - Concurrent writers kept winning; retrying the same request is safe.
          *     * `precondition_failed` - `If-Match` names an ETag the resource no longer has: it changed since the client read it.
          *     * `login_locked` - Too many failed sign-ins to this account from this device, or from devices it has not signed in from; retry after `Retry-After` seconds, or reset the password (that browser can then sign in at once).
@@ -346,7 +348,7 @@ export interface components {
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         LoginInputRequest: {
             email: string;
             password: string;
@@ -1935,7 +1937,10 @@ export interface operations {
     tasks_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A fresh key (a UUID) for this request, sent again only to retry it, e.g. after a network error or a 503: within 24 hours a retry with the same key and body gets the first response (same status, body and task id, with `Idempotent-Replayed: true`) and writes nothing again; the same key with another body or endpoint is a 422. Keys are per user. Without it, every request writes. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1949,6 +1954,8 @@ export interface operations {
                 headers: {
                     /** @description Validator of this body. */
                     ETag?: string;
+                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -1966,6 +1973,8 @@ export interface operations {
                 headers: {
                     /** @description Validator of this body. */
                     ETag?: string;
+                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -1983,6 +1992,8 @@ export interface operations {
                 headers: {
                     /** @description Validator of this body. */
                     ETag?: string;
+                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -2013,6 +2024,25 @@ export interface operations {
             /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was already used for a different request (`code`: `idempotency_key_reused`). */
+            422: {
+                headers: {
+                    /** @description Validator of this body. */
+                    ETag?: string;
+                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -2579,7 +2609,10 @@ export interface operations {
     tasks_bulk_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A fresh key (a UUID) for this request, sent again only to retry it, e.g. after a network error or a 503: within 24 hours a retry with the same key and body gets the first response (same status, body and task id, with `Idempotent-Replayed: true`) and writes nothing again; the same key with another body or endpoint is a 422. Keys are per user. Without it, every request writes. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2591,6 +2624,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -2606,6 +2641,8 @@ export interface operations {
             /** @description Invalid ids, action or value. */
             400: {
                 headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -2621,6 +2658,8 @@ export interface operations {
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -2651,6 +2690,23 @@ export interface operations {
             /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The `Idempotency-Key` was already used for a different request (`code`: `idempotency_key_reused`). */
+            422: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
