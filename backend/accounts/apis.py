@@ -185,8 +185,17 @@ class PasswordChangeApi(ApiView):
     def post(self, request: Request) -> Response:
         data = serializers.PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        user, session_id = _user(request), _current_session_id(request)
+        # A wrong current password is a failed sign-in for the account's limits (per known device, or per
+        # address and account): counted first, given back if right (login_limits.py).
+        attempt = account_attempt(request._request, email=user.email, limits=LOGIN, count_client=False)
+        attempt.raise_if_refused()
+        services.user_password_confirm(
+            user=user, password=data.validated_data["current_password"], session_id=session_id
+        )
+        attempt.refund()
         services.user_change_password(
-            user=_user(request), keep_session_id=_current_session_id(request), **data.validated_data
+            user=user, new_password=data.validated_data["new_password"], keep_session_id=session_id
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

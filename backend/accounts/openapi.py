@@ -27,6 +27,14 @@ REFRESH_COOKIE_PARAMETER = OpenApiParameter(
 )
 ROTATED_COOKIE = "The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http."
 CLEARED_COOKIE = "Clears the refresh-token cookie."
+# An operation documenting its own 429 (common.schema adds Retry-After only to the default one).
+RETRY_AFTER_HEADER = OpenApiParameter(
+    name="Retry-After",
+    location=OpenApiParameter.HEADER,
+    type=OpenApiTypes.INT,
+    response=[429],
+    description="Seconds to wait.",
+)
 
 
 def _set_cookie_header(status_code: int, description: str) -> OpenApiParameter:
@@ -64,13 +72,7 @@ login = extend_schema(
     ),
     parameters=[
         _set_cookie_header(200, f"{ROTATED_COOKIE} Also the device cookie (httpOnly, Path=/, SameSite=Strict)."),
-        OpenApiParameter(
-            name="Retry-After",
-            location=OpenApiParameter.HEADER,
-            type=OpenApiTypes.INT,
-            response=[429],
-            description="Seconds to wait.",
-        ),
+        RETRY_AFTER_HEADER,
     ],
     request=serializers.LoginInputSerializer,
     responses={
@@ -139,9 +141,23 @@ logout_all = extend_schema(
 password_change = extend_schema(
     tags=ACCOUNT_TAGS,
     summary="Change the password",
-    description="Revokes every other session; this one stays signed in.",
+    description=(
+        "Revokes every other session; this one stays signed in. A wrong `current_password` is a 400, audited, "
+        "and counts as a failed sign-in on the account's limits (429 `login_locked` once they are exhausted); "
+        "the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`."
+    ),
+    parameters=[RETRY_AFTER_HEADER],
     request=serializers.PasswordChangeInputSerializer,
-    responses={204: None, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+    responses={
+        204: None,
+        400: VALIDATION_ERROR,
+        401: UNAUTHENTICATED,
+        429: OpenApiResponse(
+            ErrorSerializer,
+            description="`login_locked`: too many failed sign-ins (wrong current passwords included) for this "
+            "account from this device or address; `throttled`: the per-user request limit.",
+        ),
+    },
 )
 
 password_reset = extend_schema(

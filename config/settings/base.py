@@ -233,6 +233,8 @@ _DEFAULT_RATES = {
     "password_reset_email_device": "3/1h",  # reset emails asked per (account, known device)
     "password_reset_email_ip": "3/1h",  # reset emails asked per (account, client IP), from unknown devices
     "password_reset_email": "10/1h",  # reset emails asked per account from all unknown devices: the ceiling
+    # Wrong current passwords per session (POST /api/auth/password/): the one that reaches the limit ends the session.
+    "password_change_session": "5/30d",
     "refresh_ip": "60/1m",
 }
 RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}

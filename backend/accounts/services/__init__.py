@@ -19,6 +19,7 @@ from .users import (
     user_authenticate,
     user_change_password,
     user_create,
+    user_password_confirm,
     user_register,
     user_update,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "user_authenticate",
     "user_change_password",
     "user_create",
+    "user_password_confirm",
     "user_register",
     "user_update",
 ]

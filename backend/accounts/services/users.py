@@ -1,5 +1,6 @@
 """Accounts: registration, sign-in by password, profile and password changes."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -9,9 +10,10 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_login_failed, audit_on_commit
 from backend.common.db import atomic
 from backend.common.errors import ErrorCode
+from backend.common.ratelimit import rate_limit_hit
 
-from ..models import User, normalize_email
-from .sessions import IssuedSession, session_start, sessions_revoke_for_user
+from ..models import AuthSession, User, normalize_email
+from .sessions import IssuedSession, session_revoke, session_start, sessions_revoke_for_user
 
 
 class InvalidCredentials(AuthenticationFailed):
@@ -69,10 +71,33 @@ def user_authenticate(*, email: str, password: str) -> User:
     return user
 
 
-def user_change_password(*, user: User, current_password: str, new_password: str, keep_session_id: str | None) -> None:
-    """Set a new password and revoke every session except the one making the change."""
-    if not user.check_password(current_password):
-        raise ValidationError({"current_password": ["The current password is incorrect."]})
+def user_password_confirm(*, user: User, password: str, session_id: str | None) -> None:
+    """Check the current password a signed-in user gives to change it.
+
+    A wrong one is a field error, audited, and counted against the session (``password_change_session``): the
+    one that reaches the limit revokes the session (401 ``session_revoked``), so an access token in the wrong
+    hands, or a script injected into the page, gets a few guesses and then nothing. The API also counts it on
+    the account's sign-in limits (login_limits.py).
+    """
+    if user.check_password(password):
+        return
+    audit_on_commit(event=AuditEvent.Event.PASSWORD_CHECK_FAILED, user_id=user.pk, session_id=session_id)
+    if session_id is not None and settings.RATE_LIMIT_ENABLED:
+        failures = rate_limit_hit("password_change_session", session_id)
+        if failures.count >= failures.limit:
+            session = AuthSession.objects.filter(pk=session_id, user=user).first()
+            if session is not None:
+                session_revoke(session=session, audit_event=AuditEvent.Event.PASSWORD_GUESSES_REVOKED)
+            raise AuthenticationFailed(
+                "Too many wrong current passwords: this session has been signed out. Sign in again.",
+                code=ErrorCode.SESSION_REVOKED,
+            )
+    raise ValidationError({"current_password": ["The current password is incorrect."]})
+
+
+def user_change_password(*, user: User, new_password: str, keep_session_id: str | None) -> None:
+    """Set a new password and revoke every session except the one making the change (the current password is
+    checked first, by user_password_confirm)."""
     new_password_validate(new_password, user=user, field="new_password")
     with atomic():
         user.set_password(new_password)

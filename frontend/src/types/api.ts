@@ -92,7 +92,7 @@ export interface paths {
         put?: never;
         /**
          * Change the password
-         * @description Revokes every other session; this one stays signed in.
+         * @description Revokes every other session; this one stays signed in. A wrong `current_password` is a 400, audited, and counts as a failed sign-in on the account's limits (429 `login_locked` once they are exhausted); the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`.
          */
         post: operations["auth_password_create"];
         delete?: never;
@@ -1181,7 +1181,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            /** @description `login_locked`: too many failed sign-ins (wrong current passwords included) for this account from this device or address; `throttled`: the per-user request limit. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */

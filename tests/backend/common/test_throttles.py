@@ -207,6 +207,7 @@ def test_limits_are_on_by_default_in_the_settings():
         "password_reset_email_device",
         "password_reset_email_ip",
         "password_reset_email",
+        "password_change_session",
         "refresh_ip",
     }
 

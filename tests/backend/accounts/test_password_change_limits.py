@@ -1,0 +1,84 @@
+"""Guessing the current password through POST /api/auth/password/ is limited like signing in, audited, and ends
+the session after a few wrong ones: a stolen access token or a script injected into the page cannot brute-force it."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from backend.accounts.models import AuthSession
+from backend.audit.models import AuditEvent
+from tests.backend.accounts.helpers import login
+from tests.conftest import signed_in_client
+from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)  # audit rows and revocations land on commit
+
+PASSWORD = "/api/auth/password/"
+
+
+def _change(client: APIClient, current: str, new: str = "a-Brand-new-passphrase-5"):
+    return client.post(PASSWORD, {"current_password": current, "new_password": new}, format="json")
+
+
+def test_with_the_defaults_a_stolen_access_token_gets_four_wrong_guesses_and_the_fifth_ends_its_session(user):
+    # Given an access token used from somewhere else (no device cookie of the account)
+    client, issued = signed_in_client(user)
+
+    # When it is used to guess the current password again and again
+    statuses = [_change(client, f"guess-{n}").status_code for n in range(10)]
+
+    # Then the fifth wrong guess signs the session out, and the token can do nothing more
+    assert statuses == [400] * 4 + [401] * 6
+    assert AuthSession.objects.get(pk=issued.session.pk).revoked_at is not None
+    assert client.get("/api/auth/me/").status_code == 401
+
+
+def test_wrong_current_passwords_count_on_the_accounts_sign_in_limits(user, rates):
+    # Given a per-(account, address) limit of 3 failed sign-ins, and a session used from that address
+    rates(login_email_ip="3/15m", password_change_session="100/30d")
+    client, _ = signed_in_client(user)
+    assert [_change(client, "wrong").status_code for _ in range(3)] == [400, 400, 400]
+
+    # When the right current password comes next, or a sign-in from the same address
+    change = _change(client, DEFAULT_PASSWORD)
+    sign_in = login(APIClient(), user.email)
+
+    # Then both are refused as locked out: the guesses were counted as failed sign-ins
+    assert (change.status_code, change.json()["code"]) == (429, "login_locked")
+    assert (sign_in.status_code, sign_in.json()["code"]) == (429, "login_locked")
+
+
+def test_a_right_current_password_is_not_counted(user, rates):
+    rates(login_email_ip="1/15m", password_change_session="1/30d")
+    client, _ = signed_in_client(user)
+
+    first = _change(client, DEFAULT_PASSWORD, "a-Brand-new-passphrase-5")
+    second = _change(client, "a-Brand-new-passphrase-5", "yet-Another-passphrase-6")
+
+    assert (first.status_code, second.status_code) == (204, 204)
+
+
+def test_a_wrong_current_password_is_audited_with_the_session_that_tried(user):
+    client, issued = signed_in_client(user)
+
+    assert _change(client, "wrong").status_code == 400
+
+    rows = AuditEvent.objects.filter(event=AuditEvent.Event.PASSWORD_CHECK_FAILED)
+    assert list(rows.values_list("user_id", "session_id")) == [(user.pk, issued.session.pk)]
+    assert not AuditEvent.objects.filter(event=AuditEvent.Event.PASSWORD_CHANGED).exists()
+
+
+def test_the_session_ended_for_wrong_current_passwords_is_audited_and_its_siblings_stay(user, rates):
+    # Given two sessions of the user, and a limit of 2 wrong current passwords per session
+    rates(password_change_session="2/30d")
+    client, issued = signed_in_client(user)
+    other, _ = signed_in_client(user)
+
+    # When one of them guesses twice
+    statuses = [_change(client, "wrong").status_code for _ in range(2)]
+
+    # Then that session is signed out (and says why), the other goes on, and the revocation is audited
+    assert statuses == [400, 401]
+    assert client.get("/api/auth/me/").json()["code"] == "session_revoked"
+    assert other.get("/api/auth/me/").status_code == 200
+    revoked = AuditEvent.objects.filter(event=AuditEvent.Event.PASSWORD_GUESSES_REVOKED)
+    assert list(revoked.values_list("user_id", "session_id")) == [(user.pk, issued.session.pk)]
