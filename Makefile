@@ -89,7 +89,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $@
 
 # ------------------------------------------------------------------------------
-# Frontend (Node 20, npm)
+# Frontend (Node 22 LTS, as Dockerfile.frontend and CI; 20.19+ still builds it; npm)
 # ------------------------------------------------------------------------------
 frontend-install: $(FRONTEND_STAMP) ## npm ci in frontend/ (only when package-lock.json changes)
 

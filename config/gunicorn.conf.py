@@ -17,6 +17,15 @@ try:
 except ImportError:  # pragma: no cover - django-environ is a runtime requirement
     pass
 
+# Secrets mounted as files (REDIS_URL_FILE, DATABASE_URL_FILE, ...; config/secret_files.py) become the variables
+# before anything below reads them, as config/settings/base.py does for Django. (The project's root is put on
+# sys.path for that import; see below.)
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from config.secret_files import load_secret_files
+
+load_secret_files()
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()

@@ -22,6 +22,7 @@ from config.mongodb import (
     mongodb_installed_apps,
 )
 from config.replicas import replica_cache_check, replica_databases
+from config.secret_files import load_secret_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -29,6 +30,8 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 # A developer's own overrides; never committed (see .env.example).
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Secrets mounted as files: SECRET_KEY_FILE=/run/secrets/sad-backend/SECRET_KEY sets SECRET_KEY, and so on.
+load_secret_files()
 
 # ------------------------------------------------------------------------------
 # Core

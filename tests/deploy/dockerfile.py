@@ -4,7 +4,7 @@ The tests take the final stage's ENV, USER, WORKDIR, COPY, RUN and ENTRYPOINT/CM
 Dockerfile itself, so a change there (another settings module, a new start command, a different
 user) changes what the tests run, instead of the tests quietly testing an old copy of it.
 Supports what our Dockerfiles use: continuation lines, comments, ARG defaults in FROM, ENV in
-KEY=value form with $VAR references, exec-form (JSON) ENTRYPOINT/CMD and COPY [--from=...].
+KEY=value form with $VAR references, exec-form (JSON) ENTRYPOINT/CMD/HEALTHCHECK and COPY [--from=...].
 """
 
 import json
@@ -33,6 +33,9 @@ class Stage:
     runs: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     entrypoint: list[str] = field(default_factory=list)
     cmd: list[str] = field(default_factory=list)
+    # HEALTHCHECK's options (--interval=30s -> {"interval": "30s"}) and its exec-form command.
+    healthcheck_options: dict[str, str] = field(default_factory=dict)
+    healthcheck: list[str] = field(default_factory=list)
 
     @property
     def command(self) -> list[str]:
@@ -124,6 +127,12 @@ def final_stage(path: Path, *, base_env: dict[str, str]) -> Stage:
             stage.cmd = []  # Docker resets an inherited CMD when a stage sets ENTRYPOINT
         elif keyword == "CMD":
             stage.cmd = _exec_form(arguments, path, keyword)
+        elif keyword == "HEALTHCHECK":
+            options, _, command = arguments.partition("CMD ")
+            for option in options.split():
+                name, _, value = option.removeprefix("--").partition("=")
+                stage.healthcheck_options[name] = value
+            stage.healthcheck = _exec_form(command.strip(), path, keyword) if command else []
     if stage is None:
         raise ValueError(f"{path}: no FROM instruction")
     return stage

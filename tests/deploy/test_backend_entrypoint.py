@@ -83,6 +83,10 @@ class Started:
     user: tuple[int, int] | None
     # The WORKDIR copy's files just before the server started.
     before: dict[str, tuple[int, int]]
+    # What the container's processes run with: the argv prefix (read-only root, USER) and the environment.
+    prefix: list[str]
+    env: dict[str, str]
+    local: PathMap
 
 
 def copy_build_context(stage: Stage, app: Path) -> None:
@@ -152,11 +156,16 @@ def started(stage: Stage) -> Iterator[Started]:
 
         port = free_port()
         env = {name: local(value) for name, value in stage.env.items()}
+        # The two keys as Kubernetes passes them (k8s/base): files of the mounted Secret, named by *_FILE.
+        secret_dir = work / "secrets"
+        secret_dir.mkdir()
+        for name in ("SECRET_KEY", "JWT_SIGNING_KEY"):
+            (secret_dir / name).write_text(secrets.token_urlsafe(50) + "\n")
+            (secret_dir / name).chmod(0o444)
+            env[f"{name}_FILE"] = str(secret_dir / name)
         env.update(
             HOME="/nonexistent",
             TMPDIR=str(tmp),
-            SECRET_KEY=secrets.token_urlsafe(50),
-            JWT_SIGNING_KEY=secrets.token_urlsafe(50),
             FRONTEND_URL="https://app.example.com",
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
             DATABASE_URL=database_url,
@@ -188,7 +197,7 @@ def started(stage: Stage) -> Iterator[Started]:
         command = [*prefix, *(local(arg) for arg in stage.command)]
         before = snapshot(app)
         with gunicorn_running(env=env, port=port, stdout=stdout, stderr=stderr, command=command, cwd=app):
-            yield Started(f"http://127.0.0.1:{port}", work, stdout, stderr, user, before)
+            yield Started(f"http://127.0.0.1:{port}", work, stdout, stderr, user, before, prefix, env, local)
 
 
 @contextmanager
@@ -255,3 +264,28 @@ def test_serving_writes_only_under_tmp(started):
     assert not Path("/nonexistent").exists()  # HOME
     # prometheus_client's per-worker files: in the directory gunicorn.conf.py made under TMPDIR.
     assert list((started.work / "tmp").glob("prometheus-multiproc-*/*.db"))
+
+
+def _healthcheck(started: Started, stage: Stage, **env: str) -> subprocess.CompletedProcess[str]:
+    command = [*started.prefix, *(started.local(arg) for arg in stage.healthcheck)]
+    return subprocess.run(
+        command, env={**started.env, **env}, cwd=started.work / "app", capture_output=True, text=True, timeout=30
+    )
+
+
+def test_the_images_healthcheck_passes_against_the_running_server(started, stage):
+    assert stage.healthcheck == ["python", "/app/config/healthcheck.py"]
+    assert stage.healthcheck_options["interval"] == "30s"
+
+    result = _healthcheck(started, stage)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_healthcheck_sends_a_host_allowed_hosts_accepts_and_fails_when_nothing_answers(started, stage):
+    # The running server allows only its defaults; the check picks the first allowed entry, so a production
+    # ALLOWED_HOSTS without localhost still passes, and a server that does not answer fails it.
+    assert _healthcheck(started, stage, ALLOWED_HOSTS="localhost,app.example.com").returncode == 0
+    failed = _healthcheck(started, stage, PORT=str(free_port()))
+    assert failed.returncode == 1
+    assert "healthcheck:" in failed.stderr

@@ -59,8 +59,9 @@ def http_probes(pod: Pod) -> list[tuple[str, dict]]:
 
 
 def backend_env(docs: list[dict]) -> dict[str, object]:
-    [container] = [c for c, _ in containers(server_pod(docs, "backend")) if c["name"] == "backend"]
-    return environment(docs, container)
+    pod = server_pod(docs, "backend")
+    [container] = [c for c, _ in containers(pod) if c["name"] == "backend"]
+    return environment(docs, container, pod.spec.get("volumes", []))
 
 
 def route_violations(docs: list[dict], *, spa_paths: list[str]) -> list[str]:

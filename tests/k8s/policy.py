@@ -205,8 +205,13 @@ def image_violations(docs: list[dict]) -> list[str]:
 # ------------------------------------------------------------------------------
 # Environment of a container, as the kubelet would build it from the rendered objects
 # ------------------------------------------------------------------------------
-def environment(docs: list[dict], container: dict) -> dict[str, object]:
-    """Name -> value for literal and ConfigMap values, name -> ("secret", name, key) for Secret references."""
+def environment(docs: list[dict], container: dict, volumes: list[dict] | None = None) -> dict[str, object]:
+    """Name -> value for literal and ConfigMap values, name -> ("secret", name, key) for Secret references.
+
+    A ``NAME_FILE`` naming a file of a mounted Secret volume (``volumes``: the pod's) counts as that Secret's key
+    for NAME, as config/secret_files.py reads it, unless the Secret is rendered without that key (the file would
+    not exist, and NAME comes from elsewhere or stays unset).
+    """
     env: dict[str, object] = {}
     for source in container.get("envFrom", []):
         if "configMapRef" in source:
@@ -221,4 +226,25 @@ def environment(docs: list[dict], container: dict) -> dict[str, object]:
         elif "secretKeyRef" in item.get("valueFrom", {}):
             ref = item["valueFrom"]["secretKeyRef"]
             env[item["name"]] = ("secret", ref["name"], ref["key"])
+    for name, value in list(env.items()):
+        if name.endswith("_FILE") and isinstance(value, str):
+            secret_file = mounted_secret_file(docs, container, volumes or [], value)
+            if secret_file is not None and name.removesuffix("_FILE") not in env:
+                env[name.removesuffix("_FILE")] = ("secret", *secret_file)
     return env
+
+
+def mounted_secret_file(docs: list[dict], container: dict, volumes: list[dict], path: str) -> tuple[str, str] | None:
+    """(Secret name, key) of the file at ``path`` in a Secret volume the container mounts, or None."""
+    by_name = {volume["name"]: volume for volume in volumes}
+    for mount in container.get("volumeMounts", []):
+        secret = by_name.get(mount["name"], {}).get("secret")
+        prefix = mount["mountPath"].rstrip("/") + "/"
+        if secret is None or not path.startswith(prefix):
+            continue
+        key = path.removeprefix(prefix)
+        rendered = [d for d in of_kind(docs, "Secret") if d["metadata"]["name"] == secret["secretName"]]
+        if rendered and key not in rendered[0].get("data", {}):
+            return None
+        return secret["secretName"], key
+    return None

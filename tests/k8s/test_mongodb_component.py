@@ -26,10 +26,13 @@ def test_every_django_workload_reads_database_url_from_the_connection_string_sec
     for name, spec in specs.items():
         (container,) = spec["containers"]
         env = {item["name"]: item for item in container["env"]}
-        assert env["DATABASE_URL"] == {
-            "name": "DATABASE_URL",
-            "valueFrom": {"secretKeyRef": {"name": "sad-mongodb-connection", "key": "connectionString"}},
-        }, name
+        # Mounted as a file, never an environment variable (config/secret_files.py reads DATABASE_URL_FILE).
+        assert "DATABASE_URL" not in env, name
+        assert env["DATABASE_URL_FILE"]["value"] == "/run/secrets/sad-mongodb-connection/connectionString", name
+        [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == "/run/secrets/sad-mongodb-connection"]
+        assert mount["readOnly"] is True, name
+        [volume] = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+        assert volume["secret"] == {"secretName": "sad-mongodb-connection", "defaultMode": 0o440}, name
         assert env["MONGODB_SERVER_SELECTION_TIMEOUT_MS"]["value"] == "5000", name
 
 

@@ -3,11 +3,13 @@
 tests/k8s/test_manifest_policy_failures.py shows each check below failing on a broken copy first.
 """
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
+from config.secret_files import SECRET_SETTINGS
 from tests.k8s import app_policy, policy, topology
 from tests.k8s.kustomize import ROOT, overlay_names, render_overlay
 from tests.support.settings_process import PRODUCTION_ENV, settings_process
@@ -176,8 +178,18 @@ def test_a_backend_rollout_never_drops_below_the_current_count_and_drains_first(
     [container] = pod["containers"]
     pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
     assert pause >= 5
-    # gunicorn's graceful_timeout (30 s, config/gunicorn.conf.py) must fit after the pause.
-    assert pod["terminationGracePeriodSeconds"] >= pause + 30
+    # gunicorn gets SIGTERM after the pause; its in-flight requests have graceful_timeout to finish, and the kubelet
+    # must not SIGKILL before that (docs/operations.md, "Graceful shutdown").
+    grace = _gunicorn_graceful_timeout(app_policy.backend_env(docs))
+    assert pod["terminationGracePeriodSeconds"] >= pause + grace + 5
+
+
+def _gunicorn_graceful_timeout(env: dict[str, object]) -> int:
+    """config/gunicorn.conf.py's graceful_timeout under this environment: GUNICORN_GRACEFUL_TIMEOUT, else its default."""
+    conf = (ROOT / "config" / "gunicorn.conf.py").read_text()
+    [default] = re.findall(r'graceful_timeout = _int\("GUNICORN_GRACEFUL_TIMEOUT", (\d+)\)', conf)
+    value = env.get("GUNICORN_GRACEFUL_TIMEOUT")
+    return int(value) if isinstance(value, str) and value.strip() else int(default)
 
 
 @pytest.mark.parametrize("name", PRODUCTION)
@@ -186,9 +198,30 @@ def test_production_reads_postgresql_and_redis_from_the_external_secret(name):
     assert policy.of_kind(docs, "Secret") == []
     assert policy.of_kind(docs, "StatefulSet") == []
     env = app_policy.backend_env(docs)
-    assert "REDIS_URL" not in env  # from the Secret sad-backend, created outside the overlay
-    [container] = policy.one(docs, "Deployment", "backend")["spec"]["template"]["spec"]["containers"]
-    assert {"secretRef": {"name": "sad-backend"}} in container["envFrom"]
+    # From the Secret sad-backend, created outside the overlay and mounted as files.
+    assert env["REDIS_URL"] == ("secret", "sad-backend", "REDIS_URL")
+    assert env["SECRET_KEY"] == ("secret", "sad-backend", "SECRET_KEY")
+
+
+@pytest.mark.parametrize("name", PRODUCTION)
+def test_production_mounts_secrets_as_files_and_never_passes_them_as_environment_variables(name):
+    # checkov CKV_K8S_35: a Secret in the environment shows in the pod spec, `kubectl describe` and child processes.
+    docs = render_overlay(name)
+    django = [pod for pod in policy.pods(docs) if pod.labels.get("app.kubernetes.io/name") == "backend"]
+    assert len(django) == 4
+    for pod in django:
+        [container] = pod.spec["containers"]
+        assert [s for s in container.get("envFrom", []) if "secretRef" in s] == [], pod.workload
+        assert [e for e in container.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})] == [], pod.workload
+        [volume] = [v for v in pod.spec["volumes"] if v.get("secret", {}).get("secretName") == "sad-backend"]
+        assert volume["secret"]["defaultMode"] == 0o440, pod.workload
+        [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+        assert (mount["mountPath"], mount["readOnly"]) == ("/run/secrets/sad-backend", True), pod.workload
+    files = {k: v for k, v in app_policy.backend_env(docs).items() if k.endswith("_FILE") and k != "DATABASE_URL_FILE"}
+    assert sorted(name.removesuffix("_FILE") for name in files) == sorted(
+        set(SECRET_SETTINGS) - {"DATABASE_URL", "DATABASE_REPLICA_URLS"}
+    )
+    assert all(path == f"/run/secrets/sad-backend/{key.removesuffix('_FILE')}" for key, path in files.items())
 
 
 @pytest.mark.parametrize("name", PRODUCTION)
@@ -208,7 +241,7 @@ def test_production_sends_password_reset_mail_over_smtp_through_an_allowed_port(
 def test_postgresql_overlays_may_reach_port_5432_and_not_mongodb(name):
     ports = topology.egress_ports(render_overlay(name), {"app.kubernetes.io/name": "backend"})
     assert ports == {53, 5432, 6379, 587, 465}
-    assert "DATABASE_URL" not in app_policy.backend_env(render_overlay(name))
+    assert app_policy.backend_env(render_overlay(name))["DATABASE_URL"] == ("secret", "sad-backend", "DATABASE_URL")
 
 
 def test_prod_mongodb_reaches_mongodb_and_not_postgresql():
@@ -227,7 +260,7 @@ def test_every_django_workload_of_prod_mongodb_reads_database_url_from_the_mongo
     ]
     for pod in django:
         [container] = pod.spec["containers"]
-        env = policy.environment(docs, container)
+        env = policy.environment(docs, container, pod.spec["volumes"])
         assert env["DATABASE_URL"] == ("secret", "sad-mongodb-connection", "connectionString"), pod.workload
 
 

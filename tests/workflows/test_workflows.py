@@ -157,7 +157,7 @@ def test_ci_caches_pip_on_the_requirements_and_npm_on_the_lockfile():
     assert len(setup_nodes) == 3  # frontend, e2e, and checks (`make schema` generates the SPA's types)
     for step in setup_nodes:
         assert step["with"] == {
-            "node-version": "20",
+            "node-version": "22",
             "cache": "npm",
             "cache-dependency-path": "frontend/package-lock.json",
         }
