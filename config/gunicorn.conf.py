@@ -58,7 +58,9 @@ if not _redis_configured and _int("WEB_CONCURRENCY", 1) > 1:
         file=sys.stderr,
     )
 
-worker_class = "gthread"
+# gthread, stopping to listen as soon as SIGTERM arrives (config/gunicorn_worker.py): a connection made while the
+# worker drains is refused, not left in the backlog to be reset when it exits.
+worker_class = "config.gunicorn_worker.DrainingThreadWorker"
 threads = _int("GUNICORN_THREADS", 4)
 
 # With PostgreSQL, Django's connection pool must hold a connection per thread.
@@ -70,7 +72,10 @@ if os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")) and thre
     )
 
 timeout = 30
-graceful_timeout = 30
+# After SIGTERM, in-flight requests get this long to finish before the workers are killed. Kubernetes must wait at
+# least the preStop pause plus this before it sends SIGKILL: terminationGracePeriodSeconds in
+# k8s/base/backend-deployment.yaml (tests/k8s checks that they agree). docs/operations.md, "Graceful shutdown".
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
 
 # Recycle workers after N requests (0 = never); jitter spreads the restarts.

@@ -185,7 +185,7 @@ def test_a_backend_rollout_never_drops_below_the_current_count_and_drains_first(
 
 
 def _gunicorn_graceful_timeout(env: dict[str, object]) -> int:
-    """config/gunicorn.conf.py's graceful_timeout under this environment: GUNICORN_GRACEFUL_TIMEOUT, else its default."""
+    """config/gunicorn.conf.py's graceful_timeout in this environment: GUNICORN_GRACEFUL_TIMEOUT, else its default."""
     conf = (ROOT / "config" / "gunicorn.conf.py").read_text()
     [default] = re.findall(r'graceful_timeout = _int\("GUNICORN_GRACEFUL_TIMEOUT", (\d+)\)', conf)
     value = env.get("GUNICORN_GRACEFUL_TIMEOUT")

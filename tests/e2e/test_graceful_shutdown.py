@@ -1,0 +1,141 @@
+"""SIGTERM to gunicorn under load: every request it accepted is answered in full, and it exits within its grace.
+
+Clients keep requests going on kept-alive connections, and slow requests (a view that sleeps) are in flight, when
+the master gets SIGTERM, as the kubelet sends it after the preStop pause (k8s/base/backend-deployment.yaml). A
+request the server took must get its whole response: no reset, no cut body, no 5xx. Once the server has answered
+with `Connection: close` and stopped listening, a new connection is refused; that is the only failure allowed, and
+only after the signal.
+"""
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.e2e.servers import ROOT, gunicorn_running, local_env
+from tests.support.net import free_port
+
+SLOW_SECONDS = 3.0
+CLIENTS = 4
+SLOW_REQUESTS = 3
+# config/gunicorn.conf.py's graceful_timeout is 30 s: a generous bound, not a timing assertion.
+GRACE = 30
+
+
+@dataclass
+class Tally:
+    statuses: Counter = field(default_factory=Counter)
+    refused_after_signal: int = 0
+    failures: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def failed(self, what: str) -> None:
+        with self.lock:
+            self.failures.append(what)
+
+
+def _exchange(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes, bool]:
+    conn.request("GET", path, headers={"Host": "localhost"})
+    response = conn.getresponse()
+    body = response.read()  # IncompleteRead if the body is cut
+    if response.getheader("Content-Length") is not None:
+        assert len(body) == int(response.getheader("Content-Length"))
+    return response.status, body, response.will_close
+
+
+def _client(port: int, path: str, stop: threading.Event, signalled: threading.Event, tally: Tally) -> None:
+    conn: http.client.HTTPConnection | None = None
+    while not stop.is_set():
+        if conn is None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=GRACE + 10)
+            try:
+                conn.connect()
+            except ConnectionRefusedError:
+                if not signalled.is_set():
+                    tally.failed("connection refused before SIGTERM")
+                with tally.lock:
+                    tally.refused_after_signal += 1
+                return  # the server stopped listening: this client is done
+        try:
+            status, _body, will_close = _exchange(conn, path)
+        except (OSError, http.client.HTTPException) as error:  # reset, cut, no response
+            tally.failed(f"{path}: {type(error).__name__}: {error}")
+            conn.close()
+            return
+        with tally.lock:
+            tally.statuses[status] += 1
+        if will_close:
+            conn.close()
+            conn = None
+
+
+def test_sigterm_under_load_answers_every_accepted_request_in_full_and_exits_within_the_grace(tmp_path):
+    port = free_port()
+    env = local_env(tmp_path, port, CACHE_KEY_PREFIX=f"shutdown-{port}", GUNICORN_THREADS=str(CLIENTS + SLOW_REQUESTS))
+    env["DJANGO_SETTINGS_MODULE"] = "tests.e2e.sleepy_settings"
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    pidfile = tmp_path / "gunicorn.pid"
+    with gunicorn_running(env=env, port=port, stdout=tmp_path / "gunicorn.log", args=("--pid", str(pidfile))):
+        master = int(pidfile.read_text())
+        stop, signalled, tally = threading.Event(), threading.Event(), Tally()
+        clients = [
+            threading.Thread(target=_client, args=(port, "/healthz", stop, signalled, tally)) for _ in range(CLIENTS)
+        ]
+        slow: list[tuple[int, dict] | str] = []
+
+        def slow_request() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=GRACE + 10)
+            try:
+                status, body, _ = _exchange(conn, f"/api/test-sleep/?seconds={SLOW_SECONDS}")
+                slow.append((status, json.loads(body)))
+            except (OSError, http.client.HTTPException) as error:
+                slow.append(f"{type(error).__name__}: {error}")
+            finally:
+                conn.close()
+
+        sleepers = [threading.Thread(target=slow_request) for _ in range(SLOW_REQUESTS)]
+        for thread in clients + sleepers:
+            thread.start()
+        time.sleep(1)  # the slow requests are being served, the clients are busy
+
+        signalled.set()
+        sent = time.monotonic()
+        os.kill(master, signal.SIGTERM)
+        for thread in sleepers:
+            thread.join(timeout=GRACE + 15)
+        exited = _wait_exited(master, GRACE + 15)
+        took = time.monotonic() - sent
+        stop.set()
+        for thread in clients:
+            thread.join(timeout=15)
+
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert tally.failures == [], log[-3000:]
+    assert slow == [(200, {"slept": SLOW_SECONDS})] * SLOW_REQUESTS, log[-3000:]
+    assert set(tally.statuses) == {200}, tally.statuses
+    assert sum(tally.statuses.values()) > CLIENTS  # they really were busy
+    assert exited, f"gunicorn still running {GRACE + 15}s after SIGTERM"
+    assert took < GRACE + 10
+    assert "Shutting down: Master" in log
+    assert not [line for line in log.splitlines() if '"level":"error"' in line or "Traceback" in line]
+
+
+def _wait_exited(pid: int, timeout: float) -> bool:
+    """Whether the process ``pid`` ended within ``timeout`` (a zombie not yet reaped by its parent counts as ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.1)
+    return False
