@@ -2,10 +2,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from '@/app/app';
 import '@/app/styles.css';
-import { applyTheme } from '@/lib/theme';
+import { followTheme } from '@/lib/theme';
 
 // The theme chosen on this device, before anything renders (no flash of the other theme).
-applyTheme();
+followTheme();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

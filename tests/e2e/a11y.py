@@ -14,7 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("serious", "critical")
 
+# axe judges the settled page: finite animations and transitions (a theme change fades the buttons'
+# backgrounds) end first; infinite ones (the spinner) are left running.
 RUN_AXE = """async () => {
+  const finite = document.getAnimations().filter((animation) => {
+    const end = animation.effect?.getComputedTiming().endTime;
+    return animation.playState === 'running' && Number.isFinite(end);
+  });
+  await Promise.all(finite.map((animation) => animation.finished.catch(() => undefined)));
   const result = await axe.run(document, { resultTypes: ['violations'] });
   return result.violations.map((violation) => ({
     id: violation.id,

@@ -1,6 +1,7 @@
 """The whole product with the keyboard alone: sign in, create tasks, filter, complete one, delete one,
-revoke a session and sign out, without a single pointer event. Every page and dialog on the way is
-checked with axe, each control reached shows a focus ring, and an open dialog keeps Tab inside it.
+revoke a session and sign out, without a single pointer event, by Tab and Enter and by the single-key
+shortcuts (`?`, `n`, `/`, `j`, `k`, `x`, `c`, `d`). Every page and dialog on the way is checked with axe,
+each control reached by Tab shows a focus ring, and an open dialog keeps Tab inside it.
 """
 
 import re
@@ -124,13 +125,29 @@ def test_the_whole_journey_with_the_keyboard_alone(base_url, tmp_path):
         assert_tab_stays_inside(page, dialog)
         page.keyboard.press("Escape")
         expect(dialog).to_be_hidden()
-        for title in ("Draft the budget", "Call the plumber", "Write the report"):
+        for title in ("Draft the budget", "Call the plumber"):
             create_task(page, title)
+        # The same with the n shortcut.
+        page.keyboard.press("n")
+        dialog = page.get_by_role("dialog", name="New task")
+        expect(dialog.get_by_label("Title")).to_be_focused()
+        page.keyboard.type("Write the report")
+        page.keyboard.press("Enter")
+        expect(dialog).to_be_hidden()
         expect(page.get_by_test_id("task-row")).to_have_count(3)
         watch.accessible(page, "three tasks")
 
-        # Filter by search, then clear it.
-        tab_to(page, page.get_by_label("Search"))
+        # The shortcuts' help.
+        page.keyboard.press("?")
+        help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+        expect(help_dialog).to_be_visible()
+        watch.accessible(page, "shortcuts help")
+        page.keyboard.press("Escape")
+        expect(help_dialog).to_be_hidden()
+
+        # Filter by search (the / shortcut), then clear it.
+        page.keyboard.press("/")
+        expect(page.get_by_label("Search")).to_be_focused()
         page.keyboard.type("report")
         expect(page).to_have_url(re.compile(r"/tasks\?search=report$"))
         expect(page.get_by_test_id("task-row")).to_have_count(1)
@@ -140,17 +157,32 @@ def test_the_whole_journey_with_the_keyboard_alone(base_url, tmp_path):
         expect(page).to_have_url(base_url + "/tasks")
         expect(page.get_by_test_id("task-row")).to_have_count(3)
 
-        # Complete one with its switch.
+        # Complete one with its switch, and reopen it with the shortcuts (j to its row, c).
         switch = page.get_by_role("switch", name="Done: Call the plumber")
         tab_to(page, switch)
         with page.expect_response(lambda r: r.request.method == "PATCH" and r.status == 200):
             page.keyboard.press("Space")
         expect(switch).to_have_attribute("aria-checked", "true")
         expect(switch).to_be_focused()
+        rows = page.get_by_test_id("task-row")
+        # Newest first: Write the report, Call the plumber (the focus is in its row), Draft the budget.
+        page.keyboard.press("j")
+        expect(rows.nth(2)).to_be_focused()
+        page.keyboard.press("k")
+        expect(rows.nth(1)).to_be_focused()
+        with page.expect_response(lambda r: r.request.method == "PATCH" and r.status == 200):
+            page.keyboard.press("c")
+        expect(switch).to_have_attribute("aria-checked", "false")
+        page.keyboard.press("x")
+        expect(page.get_by_label("Select “Call the plumber”")).to_be_checked()
+        page.keyboard.press("x")
+        expect(page.get_by_label("Select “Call the plumber”")).not_to_be_checked()
 
-        # Delete one, after the confirmation.
-        tab_to(page, page.get_by_role("button", name="Delete “Draft the budget”"))
-        page.keyboard.press("Enter")
+        # Delete one (j to its row, d), after the confirmation.
+        page.keyboard.press("j")
+        expect(rows.nth(2)).to_be_focused()
+        expect(rows.nth(2)).to_contain_text("Draft the budget")
+        page.keyboard.press("d")
         confirm = page.get_by_role("alertdialog", name="Delete this task?")
         expect(confirm).to_be_visible()
         watch.accessible(page, "confirm delete")
@@ -165,13 +197,13 @@ def test_the_whole_journey_with_the_keyboard_alone(base_url, tmp_path):
         tab_to(page, nav.get_by_role("link", name="Account"))
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name="Account")).to_be_focused()
-        rows = page.get_by_test_id("session-row")
-        expect(rows).to_have_count(3)
+        sessions = page.get_by_test_id("session-row")
+        expect(sessions).to_have_count(3)
         watch.accessible(page, "three sessions")
         tab_to(page, page.get_by_role("button", name=re.compile(r"^Revoke Phone")))
         page.keyboard.press("Enter")
-        expect(rows).to_have_count(2)
-        expect(rows.filter(has_text="Phone")).to_have_count(0)
+        expect(sessions).to_have_count(2)
+        expect(sessions.filter(has_text="Phone")).to_have_count(0)
 
         # Sign out.
         tab_to(page, page.get_by_role("button", name="Sign out", exact=True), backwards=True)

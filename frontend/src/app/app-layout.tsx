@@ -3,6 +3,8 @@ import { Link, NavLink, Outlet } from 'react-router';
 import { BusyButton, FormAlert, Spinner } from '@/components/feedback';
 import { APP_NAME } from '@/components/page-heading';
 import { ThemeSelect } from '@/components/theme-select';
+import { ShortcutsHelp } from '@/app/shortcuts-help';
+import { useShortcuts } from '@/lib/shortcuts';
 import { signOut, useCurrentUser } from '@/lib/session';
 
 const NAV = [
@@ -15,6 +17,8 @@ export function AppLayout() {
   const user = useCurrentUser();
   const [signingOut, setSigningOut] = useState(false);
   const [signOutFailed, setSignOutFailed] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  useShortcuts({ '?': () => setHelpOpen(true) });
 
   async function onSignOut() {
     setSigningOut(true);
@@ -45,6 +49,9 @@ export function AppLayout() {
             ))}
           </nav>
           <div className="topbar__user">
+            <button type="button" className="button button--ghost button--small topbar__shortcuts" aria-keyshortcuts="?" onClick={() => setHelpOpen(true)}>
+              Shortcuts
+            </button>
             <ThemeSelect />
             <span className="topbar__name" title={user.email}>
               {user.name || user.email}
@@ -63,6 +70,7 @@ export function AppLayout() {
           <Outlet />
         </Suspense>
       </main>
+      {helpOpen ? <ShortcutsHelp onClose={() => setHelpOpen(false)} /> : null}
     </div>
   );
 }

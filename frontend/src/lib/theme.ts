@@ -3,21 +3,17 @@
  * chose one on this device. The choice is the `data-theme` attribute of <html>, applied before the
  * first render (main.tsx) so the page never flashes the other theme once the script runs.
  */
-import { useSyncExternalStore } from 'react';
-import { preferenceKey, readPreference, writePreference } from '@/lib/preferences';
+import { onPreferenceChange, readPreference, usePreference, writePreference } from '@/lib/preferences';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 export const THEME_CHOICES: readonly ThemeChoice[] = ['system', 'light', 'dark'];
 
-const listeners = new Set<() => void>();
-
-function isThemeChoice(value: unknown): value is ThemeChoice {
-  return THEME_CHOICES.includes(value as ThemeChoice);
+function asThemeChoice(value: unknown): ThemeChoice {
+  return value === 'light' || value === 'dark' ? value : 'system';
 }
 
 export function getThemeChoice(): ThemeChoice {
-  const stored = readPreference('theme');
-  return isThemeChoice(stored) ? stored : 'system';
+  return asThemeChoice(readPreference('theme'));
 }
 
 /** Puts the choice on <html> (no attribute for "system": the stylesheet follows the system). */
@@ -26,27 +22,17 @@ export function applyTheme(choice: ThemeChoice = getThemeChoice()): void {
   else document.documentElement.setAttribute('data-theme', choice);
 }
 
+/** Applies the choice now and whenever it changes (another tab of this device included). */
+export function followTheme(): () => void {
+  applyTheme();
+  return onPreferenceChange(() => applyTheme());
+}
+
 export function setThemeChoice(choice: ThemeChoice): void {
   writePreference('theme', choice === 'system' ? null : choice);
   applyTheme(choice);
-  listeners.forEach((listener) => listener());
-}
-
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  // Another tab of this device changed it: follow.
-  const onStorage = (event: StorageEvent) => {
-    if (event.key !== null && event.key !== preferenceKey('theme')) return;
-    applyTheme();
-    listener();
-  };
-  window.addEventListener('storage', onStorage);
-  return () => {
-    listeners.delete(listener);
-    window.removeEventListener('storage', onStorage);
-  };
 }
 
 export function useThemeChoice(): ThemeChoice {
-  return useSyncExternalStore(subscribe, getThemeChoice, () => 'system');
+  return asThemeChoice(usePreference('theme'));
 }

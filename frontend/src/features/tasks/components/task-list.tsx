@@ -31,7 +31,8 @@ export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll
           const done = task.status === 'done';
           const overdue = isOverdue(task, today);
           return (
-            <li key={task.id} className={`task${done ? ' task--done' : ''}`} data-testid="task-row">
+            // Focusable by script only (the j/k shortcuts): the shortcuts act on the row that has the focus.
+            <li key={task.id} className={`task${done ? ' task--done' : ''}`} data-testid="task-row" data-task-row={task.id} tabIndex={-1}>
               <input
                 type="checkbox"
                 className="task__select"

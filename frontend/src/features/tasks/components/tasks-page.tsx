@@ -13,6 +13,7 @@ import { TaskFilters } from '@/features/tasks/components/task-filters';
 import { TaskFormDialog } from '@/features/tasks/components/task-form-dialog';
 import { TaskList } from '@/features/tasks/components/task-list';
 import { useTaskFilters } from '@/features/tasks/hooks/use-task-filters';
+import { useShortcuts } from '@/lib/shortcuts';
 import type { Task } from '@/features/tasks/types';
 
 type Editing = { mode: 'create' } | { mode: 'edit'; task: Task } | null;
@@ -74,6 +75,38 @@ export function TasksPage() {
       },
     );
   }
+
+  /** The task whose row has the focus (the row itself, or a control in it). */
+  function focusedTask(): Task | undefined {
+    const row = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('[data-task-row]') : null;
+    return tasks.find((task) => task.id === row?.dataset.taskRow);
+  }
+
+  /** j / k: the focus goes to the next or previous row (from outside the list: the first or last). */
+  function moveFocus(step: 1 | -1) {
+    const rows = [...document.querySelectorAll<HTMLElement>('[data-task-row]')];
+    const current = rows.findIndex((row) => row.contains(document.activeElement));
+    const next = current === -1 ? (step === 1 ? 0 : rows.length - 1) : Math.min(Math.max(current + step, 0), rows.length - 1);
+    rows[next]?.focus();
+  }
+
+  function onFocusedTask(action: (task: Task) => void) {
+    return () => {
+      const task = focusedTask();
+      if (task) action(task);
+    };
+  }
+
+  useShortcuts({
+    '/': () => document.querySelector<HTMLInputElement>('[role="search"] input[type="search"]')?.focus(),
+    n: () => setEditing({ mode: 'create' }),
+    j: () => moveFocus(1),
+    k: () => moveFocus(-1),
+    x: onFocusedTask((task) => select(task.id, !selected.has(task.id))),
+    e: onFocusedTask((task) => setEditing({ mode: 'edit', task })),
+    c: onFocusedTask(toggleDone),
+    d: onFocusedTask((task) => setConfirming({ kind: 'delete', task })),
+  });
 
   function confirmDelete() {
     if (confirming?.kind === 'bulk-delete') return runBulk('delete', confirming.ids);

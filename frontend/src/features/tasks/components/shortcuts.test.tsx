@@ -1,0 +1,118 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readPreference, writePreference } from '@/lib/preferences';
+import { makeTask, page } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+import type { Task } from '@/features/tasks/types';
+
+afterEach(() => writePreference('shortcuts', null));
+
+function serveTasks(tasks: Task[]) {
+  const patches: unknown[] = [];
+  server.use(
+    http.get(`${API}/tasks/`, () => HttpResponse.json(page(tasks))),
+    http.get(`${API}/tasks/:id/`, ({ params }) => HttpResponse.json(tasks.find((task) => task.id === params.id), { headers: { ETag: '"v1"' } })),
+    http.patch(`${API}/tasks/:id/`, async ({ request, params }) => {
+      const body = (await request.json()) as Partial<Task>;
+      patches.push({ id: params.id, body });
+      return HttpResponse.json({ ...tasks.find((task) => task.id === params.id), ...body });
+    }),
+  );
+  return patches;
+}
+
+async function openTasks(tasks: Task[]) {
+  const patches = serveTasks(tasks);
+  renderApp('/tasks');
+  const user = userEvent.setup();
+  await screen.findByText(tasks[0]!.title);
+  return { user, patches, rows: () => screen.getAllByTestId('task-row') };
+}
+
+describe('keyboard shortcuts on the tasks page', () => {
+  it('/ goes to the search box; typed there, the keys are text, not shortcuts', async () => {
+    const { user } = await openTasks([makeTask({ title: 'One' })]);
+
+    await user.keyboard('/');
+    expect(screen.getByLabelText('Search')).toHaveFocus();
+    await user.keyboard('new');
+
+    expect(screen.getByLabelText('Search')).toHaveValue('new');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it('n opens a new task, and no shortcut fires while the dialog is open', async () => {
+    const { user } = await openTasks([makeTask({ title: 'One' })]);
+
+    await user.keyboard('n');
+    const dialog = screen.getByRole('dialog', { name: 'New task' });
+    within(dialog).getByRole('button', { name: 'Cancel' }).focus();
+    await user.keyboard('?j');
+
+    expect(screen.getAllByRole('dialog')).toHaveLength(1);
+    expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus();
+  });
+
+  it('j and k move between the rows; x, e, c and d act on the row that has the focus', async () => {
+    const [first, second, third] = [makeTask({ title: 'First' }), makeTask({ title: 'Second' }), makeTask({ title: 'Third' })];
+    const { user, patches, rows } = await openTasks([first!, second!, third!]);
+
+    await user.keyboard('j');
+    expect(rows()[0]).toHaveFocus();
+    await user.keyboard('jjj');
+    expect(rows()[2]).toHaveFocus(); // stops at the last row
+    await user.keyboard('k');
+    expect(rows()[1]).toHaveFocus();
+
+    await user.keyboard('x');
+    expect(screen.getByLabelText('Select “Second”')).toBeChecked();
+    expect(screen.getByText('1 selected')).toBeInTheDocument();
+
+    await user.keyboard('c');
+    await waitFor(() => expect(patches).toEqual([{ id: second!.id, body: { status: 'done' } }]));
+
+    await user.keyboard('e');
+    const edit = screen.getByRole('dialog', { name: 'Edit task' });
+    expect(within(edit).getByLabelText('Title')).toHaveValue('Second');
+    await user.keyboard('{Escape}');
+    expect(rows()[1]).toHaveFocus(); // the dialog gives the focus back to the row
+
+    await user.keyboard('d');
+    expect(screen.getByRole('alertdialog', { name: 'Delete this task?' })).toHaveTextContent('“Second” will be deleted.');
+  });
+
+  it('ignore keys held with Ctrl, Alt or Meta, and row shortcuts with no row focused', async () => {
+    const { user, patches } = await openTasks([makeTask({ title: 'One' })]);
+
+    await user.keyboard('{Control>}n{/Control}{Alt>}n{/Alt}{Meta>}n{/Meta}');
+    await user.keyboard('xcde');
+
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(patches).toEqual([]);
+  });
+
+  it('? lists them, and they can be turned off on this device (and on again)', async () => {
+    const { user } = await openTasks([makeTask({ title: 'One' })]);
+
+    await user.keyboard('?');
+    const help = screen.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    expect(within(help).getByText('New task')).toBeInTheDocument();
+    await user.click(within(help).getByLabelText('Use single-key shortcuts on this device'));
+    await user.keyboard('{Escape}');
+    expect(readPreference('shortcuts')).toBe('off');
+
+    await user.keyboard('n?');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+
+    // The top bar's button still opens the help, to turn them back on.
+    await user.click(screen.getByRole('button', { name: 'Shortcuts' }));
+    await user.click(within(screen.getByRole('dialog', { name: 'Keyboard shortcuts' })).getByLabelText('Use single-key shortcuts on this device'));
+    await user.keyboard('{Escape}');
+    await user.keyboard('n');
+    expect(screen.getByRole('dialog', { name: 'New task' })).toBeInTheDocument();
+  });
+});
