@@ -89,7 +89,7 @@ class Gunicorn:
 
     def wait_idle(self, timeout: float = 15) -> None:
         """Until the server stops using CPU: requests wrk left in flight (a login's Argon2 hash holds
-        100 MiB while it runs) must finish before RSS says what the workers keep."""
+        19 MiB while it runs) must finish before RSS says what the workers keep."""
         deadline = time.monotonic() + timeout
         before = self.cpu_seconds()
         while time.monotonic() < deadline:
