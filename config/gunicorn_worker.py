@@ -18,6 +18,8 @@ from gunicorn.workers.gthread import ThreadWorker
 
 
 class DrainingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type hints
+    _accepting: bool  # gthread's: whether the listeners are registered with the poller
+
     def handle_exit(self, sig: int, frame: Any) -> None:
         if self.alive:
             # In the signal handler, before ``alive`` goes False: from here on no response says keep-alive to a
