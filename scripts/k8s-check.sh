@@ -11,6 +11,10 @@
 #   skipped here by name, and tests/k8s/ checks them. Any other kind without a schema fails.
 # - Without kubectl this prints a SKIP line and succeeds, except in CI (CI=true), where it fails.
 #   `make k8s-check` installs a pinned kubectl into .venv when the machine has none.
+# - With CHECKOV set (the checkov command and its options; `make k8s-check` sets it), every k8s/overlays/* render
+#   is also checked by checkov (--framework kubernetes): any failed check fails. Accepted findings are skipped in
+#   the manifests (`checkov.io/skip<N>: CHECK_ID=reason` annotations), each with its reason. Without CHECKOV this
+#   prints a SKIP line, except in CI, where it fails.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -84,6 +88,24 @@ for dir in "${dirs[@]}"; do
             failed=1
         fi
     done
+    [[ $dir == k8s/overlays/* ]] || continue
+    if [[ -z ${CHECKOV:-} ]]; then
+        if [[ "${CI:-}" == "true" ]]; then
+            echo "k8s-check: ERROR: CHECKOV is not set (required in CI). Run \`make k8s-check\`." >&2
+            failed=1
+        else
+            echo "k8s-check: SKIP: checkov of $dir (CHECKOV unset; \`make k8s-check\` sets it)" >&2
+        fi
+        continue
+    fi
+    echo "k8s-check: checkov $dir"
+    # $CHECKOV is a command and its options, split on purpose.
+    # shellcheck disable=SC2086
+    if ! $CHECKOV --framework kubernetes -f "$built"; then
+        echo "k8s-check: ERROR: checkov reports failed checks in $dir (above): fix them, or skip one in its manifest" \
+            "with a checkov.io/skip<N> annotation saying why" >&2
+        failed=1
+    fi
 done
 
 ((failed == 0)) || { echo "k8s-check: FAILED" >&2; exit 1; }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Usage: scripts/lock.sh write|check [LOCK...]   (LOCK: requirements, requirements-dev, bench/requirements)
+# Usage: scripts/lock.sh write|check [LOCK...]
+#   (LOCK: requirements, requirements-dev, bench/requirements, tools/checkov/requirements)
 #
 # Resolves each requirements input (*.in) into its lock (*.txt): every package, transitive ones
 # included, pinned and hashed, for the image's Python and platform (LOCK_PYTHON, LOCK_PLATFORM).
@@ -7,7 +8,8 @@
 #          asks for another one, so re-running it changes nothing. UPGRADE=1 takes the newest.
 #   check  fail when a lock is not exactly what its input resolves to (`make lock-check`, in `make test`).
 # The order matters: the dev lock is constrained by the runtime lock, the bench lock by the dev lock,
-# so a package shared between them has one version everywhere.
+# so a package shared between them has one version everywhere. tools/checkov/requirements stands alone: checkov
+# is installed into a venv of its own (.venv/checkov), since its pins conflict with the dev lock's.
 # The header keeps uv's real command line: Dependabot reads it to recompile a lock after a bump.
 set -euo pipefail
 
@@ -17,7 +19,7 @@ shift
 UV=${UV:-.venv/bin/uv}
 : "${LOCK_PYTHON:?set LOCK_PYTHON (the Python of the image, e.g. 3.11.14)}"
 : "${LOCK_PLATFORM:?set LOCK_PLATFORM (e.g. x86_64-unknown-linux-gnu)}"
-LOCKS=(requirements requirements-dev bench/requirements)
+LOCKS=(requirements requirements-dev bench/requirements tools/checkov/requirements)
 (($#)) && LOCKS=("$@")
 
 compile() { # compile INPUT OUTPUT [extra uv args]

@@ -1,6 +1,7 @@
 """The locks are the only source of installed Python packages, and they match their inputs.
 
-Each input (`requirements.in`, `requirements-dev.in`, `bench/requirements.in`) is resolved by `make lock`
+Each input (`requirements.in`, `requirements-dev.in`, `bench/requirements.in`, `tools/checkov/requirements.in`,
+the last for checkov's own venv) is resolved by `make lock`
 into a lock of the same name ending in `.txt`, every package pinned and hashed. `Dockerfile.backend`
 installs the runtime lock, `make venv` the dev lock, `make bench` the bench lock, all with hashes
 required, so the product does not depend on the day it is installed. `make lock-check` (in `make test`)
@@ -20,7 +21,7 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
-LOCKS = ("requirements", "requirements-dev", "bench/requirements")
+LOCKS = ("requirements", "requirements-dev", "bench/requirements", "tools/checkov/requirements")
 # Installed by `python -m venv` itself, not by any lock (uv pip sync leaves them in place).
 VENV_SEED = {"pip", "setuptools"}
 
