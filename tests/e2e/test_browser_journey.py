@@ -129,6 +129,18 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
             "aria-checked", "true"
         )
 
+        # Delete one, then Undo: it comes back and no DELETE is ever sent.
+        deletes: list[str] = []
+        page.on("request", lambda r: r.method == "DELETE" and "/api/tasks/" in r.url and deletes.append(r.url))
+        page.get_by_role("button", name="Delete “Book dentist appointment”").click()
+        expect(page.get_by_test_id("task-row")).to_have_count(4)
+        toasts = page.get_by_role("region", name="Notifications")
+        watch.accessible(page, "undo toast")
+        toasts.get_by_role("button", name="Undo").click()
+        expect(page.get_by_test_id("task-row")).to_have_count(5)
+        expect(toasts.get_by_text("Restored “Book dentist appointment”.")).to_be_visible()
+        assert deletes == []
+
         page.get_by_label("Select “Plan team offsite”").check()
         page.get_by_label("Select “Renew passport”").check()
         page.get_by_role("button", name="Complete selected").click()
@@ -158,7 +170,11 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         expect(rows.filter(has_text="Headless Chrome on Linux")).to_have_count(1)
         watch.accessible(page, "two sessions")
         page.get_by_role("button", name=re.compile(r"^Revoke Phone")).click()
+        confirm = page.get_by_role("alertdialog", name="Revoke this session?")
+        watch.accessible(page, "confirm revoke")
+        confirm.get_by_role("button", name="Revoke", exact=True).click()
         expect(rows).to_have_count(1)
+        expect(page.get_by_role("region", name="Notifications").get_by_text("Signed out Phone.")).to_be_visible()
         expect(rows.first).to_contain_text("This device")
         assert api(base_url, "GET", "/api/tasks/", access=phone["access"])[0] == 401
         screenshot(page, "account")

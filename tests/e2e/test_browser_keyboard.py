@@ -1,7 +1,8 @@
-"""The whole product with the keyboard alone: sign in, create tasks, filter, complete one, delete one,
-revoke a session and sign out, without a single pointer event, by Tab and Enter and by the single-key
-shortcuts (`?`, `n`, `/`, `j`, `k`, `x`, `c`, `d`). Every page and dialog on the way is checked with axe,
-each control reached by Tab shows a focus ring, and an open dialog keeps Tab inside it.
+"""The whole product with the keyboard alone: sign in, create tasks, filter, complete one, delete one
+(undo, then delete it for good), revoke a session and sign out, without a single pointer event, by Tab
+and Enter and by the single-key shortcuts (`?`, `n`, `/`, `j`, `k`, `x`, `c`, `d`, `u`). Every page and
+dialog on the way is checked with axe, each control reached by Tab shows a focus ring, and an open
+dialog keeps Tab inside it.
 """
 
 import re
@@ -178,20 +179,28 @@ def test_the_whole_journey_with_the_keyboard_alone(base_url, tmp_path):
         page.keyboard.press("x")
         expect(page.get_by_label("Select “Call the plumber”")).not_to_be_checked()
 
-        # Delete one (j to its row, d), after the confirmation.
+        # Delete one (j to its row, d): it goes at once with an Undo toast; u undoes it, nothing is sent.
+        deletes: list[str] = []
+        page.on("request", lambda r: r.method == "DELETE" and "/api/tasks/" in r.url and deletes.append(r.url))
         page.keyboard.press("j")
         expect(rows.nth(2)).to_be_focused()
         expect(rows.nth(2)).to_contain_text("Draft the budget")
         page.keyboard.press("d")
-        confirm = page.get_by_role("alertdialog", name="Delete this task?")
-        expect(confirm).to_be_visible()
-        watch.accessible(page, "confirm delete")
-        assert_tab_stays_inside(page, confirm)
-        tab_to(page, confirm.get_by_role("button", name="Delete", exact=True))
-        page.keyboard.press("Enter")
-        expect(confirm).to_be_hidden()
-        expect(page.get_by_test_id("task-row")).to_have_count(2)
+        toasts = page.get_by_role("region", name="Notifications")
+        expect(toasts.get_by_text("Deleted “Draft the budget”.")).to_be_visible()
+        expect(rows).to_have_count(2)
+        expect(rows.nth(1)).to_be_focused()  # the focus moved on to a neighbouring row
+        watch.accessible(page, "undo toast")
+        page.keyboard.press("u")
+        expect(rows).to_have_count(3)
+        expect(rows.nth(2)).to_be_focused()  # back on the restored row
+        expect(toasts.get_by_text("Restored “Draft the budget”.")).to_be_visible()
+        # Deleted again, for good this time: the DELETE goes when the toast does (here: at sign-out).
+        page.keyboard.press("d")
+        expect(toasts.get_by_text("Deleted “Draft the budget”.")).to_be_visible()
+        expect(rows).to_have_count(2)
         expect(page.get_by_text("Draft the budget", exact=True)).to_have_count(0)
+        assert deletes == []
 
         # Revoke the phone's session (the others: this browser, and the API client that registered).
         tab_to(page, nav.get_by_role("link", name="Account"))
@@ -202,14 +211,27 @@ def test_the_whole_journey_with_the_keyboard_alone(base_url, tmp_path):
         watch.accessible(page, "three sessions")
         tab_to(page, page.get_by_role("button", name=re.compile(r"^Revoke Phone")))
         page.keyboard.press("Enter")
+        confirm = page.get_by_role("alertdialog", name="Revoke this session?")
+        expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()  # the safe choice first
+        watch.accessible(page, "confirm revoke")
+        assert_tab_stays_inside(page, confirm)
+        tab_to(page, confirm.get_by_role("button", name="Revoke", exact=True))
+        page.keyboard.press("Enter")
+        expect(confirm).to_be_hidden()
         expect(sessions).to_have_count(2)
         expect(sessions.filter(has_text="Phone")).to_have_count(0)
+        expect(toasts.get_by_text("Signed out Phone.")).to_be_visible()
 
-        # Sign out.
+        # Sign out: the delete still waiting goes first, while the session exists.
         tab_to(page, page.get_by_role("button", name="Sign out", exact=True), backwards=True)
-        page.keyboard.press("Enter")
+        with page.expect_request(lambda r: r.url.endswith("/api/auth/logout/")):
+            page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name="Sign in")).to_be_focused()
         watch.accessible(page, "signed out")
+        assert len(deletes) == 1
+        status, kay = api(base_url, "POST", "/api/auth/login/", {"email": EMAIL, "password": PASSWORD})
+        titles = [task["title"] for task in api(base_url, "GET", "/api/tasks/", access=kay["access"])[1]["results"]]
+        assert sorted(titles) == ["Call the plumber", "Write the report"]
 
         assert page.evaluate("window.__pointerEvents") == 0
         watch.assert_clean(page)

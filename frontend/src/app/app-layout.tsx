@@ -5,6 +5,8 @@ import { APP_NAME } from '@/components/page-heading';
 import { ThemeSelect } from '@/components/theme-select';
 import { ShortcutsHelp } from '@/app/shortcuts-help';
 import { useShortcuts } from '@/lib/shortcuts';
+import { Toaster } from '@/components/toaster';
+import { actOnToast, latestActionToast } from '@/lib/toasts';
 import { signOut, useCurrentUser } from '@/lib/session';
 
 const NAV = [
@@ -18,7 +20,14 @@ export function AppLayout() {
   const [signingOut, setSigningOut] = useState(false);
   const [signOutFailed, setSignOutFailed] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
-  useShortcuts({ '?': () => setHelpOpen(true) });
+  useShortcuts({
+    '?': () => setHelpOpen(true),
+    // Undo (or whatever the newest toast offers), without hunting for its button.
+    u: () => {
+      const toast = latestActionToast();
+      if (toast) actOnToast(toast.id);
+    },
+  });
 
   async function onSignOut() {
     setSigningOut(true);
@@ -70,6 +79,7 @@ export function AppLayout() {
           <Outlet />
         </Suspense>
       </main>
+      <Toaster />
       {helpOpen ? <ShortcutsHelp onClose={() => setHelpOpen(false)} /> : null}
     </div>
   );

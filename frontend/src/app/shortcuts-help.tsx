@@ -3,7 +3,13 @@ import { setShortcutsEnabled, useShortcutsEnabled } from '@/lib/shortcuts';
 import { TASK_SHORTCUTS } from '@/features/tasks/shortcuts';
 
 const GROUPS = [
-  { title: 'Anywhere', shortcuts: [{ keys: ['?'], action: 'Show these shortcuts' }] },
+  {
+    title: 'Anywhere',
+    shortcuts: [
+      { keys: ['?'], action: 'Show these shortcuts' },
+      { keys: ['u'], action: 'Undo, when a message offers it' },
+    ],
+  },
   { title: 'Tasks', shortcuts: TASK_SHORTCUTS },
 ];
 

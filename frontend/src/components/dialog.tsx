@@ -16,7 +16,8 @@ interface DialogProps {
 /**
  * A modal dialog: a native <dialog> opened with showModal(), so the browser makes the rest of the
  * page inert (no Tab, click or screen-reader cursor reaches it) and puts the dialog in the top
- * layer. Focus moves in on open (first field, else the first control); Escape and a click on the
+ * layer. Focus moves in on open (the element marked data-autofocus, else the first field, else the
+ * first control); Escape and a click on the
  * backdrop ask `onClose`; focus returns to whatever opened it (or to #main when that is gone).
  * Mount it to open it; unmount it to close.
  */
@@ -35,7 +36,10 @@ export function Dialog({ title, description, onClose, children, alert = false }:
     const node = dialog.current;
     if (!node) return;
     if (!node.open) node.showModal();
-    const first = node.querySelector<HTMLElement>('input, select, textarea') ?? node.querySelector<HTMLElement>(FOCUSABLE);
+    const first =
+      node.querySelector<HTMLElement>('[data-autofocus]') ??
+      node.querySelector<HTMLElement>('input, select, textarea') ??
+      node.querySelector<HTMLElement>(FOCUSABLE);
     first?.focus();
     document.body.classList.add('has-modal');
     return () => {
@@ -114,7 +118,8 @@ export function ConfirmDialog({ title, description, confirmLabel, pending = fals
         {error ? <div className="alert alert--error">{error}</div> : null}
       </div>
       <div className="dialog__actions">
-        <button type="button" className="button button--secondary" onClick={onCancel}>
+        {/* The safe choice has the focus first: Enter right away cancels. */}
+        <button type="button" className="button button--secondary" onClick={onCancel} data-autofocus="">
           Cancel
         </button>
         <BusyButton className="button button--danger" onClick={onConfirm} busy={pending}>

@@ -31,6 +31,17 @@ const AccessSchema = z.object({ access: z.string().min(1) });
 export type MatchesApi = Expect<Equals<z.infer<typeof AccessSchema>, components['schemas']['AccessOutput']>>;
 
 let refreshInFlight: Promise<string | null> | null = null;
+
+/**
+ * True while the page is being hidden for good (the tab closes, or navigates away): requests sent by
+ * pagehide handlers, e.g. deletes still waiting out their undo window, are sent with keepalive. This
+ * module loads first, so its listener runs before any other pagehide handler.
+ */
+let pageHiding = false;
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', () => (pageHiding = true));
+  window.addEventListener('pageshow', () => (pageHiding = false));
+}
 const expiredListeners = new Set<() => void>();
 const refreshedListeners = new Set<(access: string) => void>();
 
@@ -136,6 +147,8 @@ async function send(url: string, options: RequestOptions<unknown>, token: string
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       credentials: 'same-origin',
       signal: options.signal,
+      // Sent while the tab closes (a pagehide handler): the request must outlive the page.
+      keepalive: pageHiding,
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;

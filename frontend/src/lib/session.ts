@@ -155,11 +155,23 @@ export function retryRestoreSession(): Promise<void> {
   return restoreSession();
 }
 
+const beforeSignOutWork = new Set<() => Promise<unknown>>();
+
+/**
+ * Work that must reach the server while the session still exists, run (and awaited) when the user
+ * signs out: e.g. deletes still waiting out their undo window.
+ */
+export function beforeSignOut(work: () => Promise<unknown>): () => void {
+  beforeSignOutWork.add(work);
+  return () => beforeSignOutWork.delete(work);
+}
+
 /**
  * Revoke this device's session, then sign out every tab. Resolves to false, changing nothing,
  * when the server could not be told (offline, 5xx, 429): the httpOnly cookie would stay valid.
  */
 export async function signOut(): Promise<boolean> {
+  await Promise.allSettled([...beforeSignOutWork].map((work) => work()));
   try {
     // Under the refresh lock: logging out with a cookie another tab is rotating would look like reuse.
     const signal = AbortSignal.timeout(REFRESH_TIMEOUT_MS);

@@ -4,6 +4,8 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { resetApiClientForTests } from '@/lib/api-client';
 import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
+import { resetToastsForTests } from '@/lib/toasts';
+import { resetDeletesForTests } from '@/features/tasks/delete-with-undo';
 import { server } from '@/testing/server';
 
 // Lazy route chunks load on first use; on a busy 2-core machine that can take over a second.
@@ -16,6 +18,8 @@ afterEach(() => {
   queryClient.clear();
   resetApiClientForTests();
   resetSessionForTests();
+  resetToastsForTests();
+  resetDeletesForTests();
 });
 afterAll(() => server.close());
 

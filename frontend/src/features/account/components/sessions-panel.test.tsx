@@ -1,9 +1,9 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
-import { renderSignedIn } from '@/testing/render';
+import { renderApp, renderSignedIn } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { SessionsPanel } from '@/features/account/components/sessions-panel';
 
@@ -41,7 +41,7 @@ describe('sessions panel', () => {
     expect(within(rows[1]!).getByText('IP 192.0.2.7')).toBeInTheDocument();
   });
 
-  it('revokes one session and shows the list without it', async () => {
+  it('revokes one session after a confirmation, says so, and shows the list without it', async () => {
     let sessions = [LAPTOP, PHONE];
     const deleted: string[] = [];
     server.use(
@@ -51,16 +51,40 @@ describe('sessions panel', () => {
         sessions = sessions.filter((session) => session.id !== params.id);
         return new HttpResponse(null, { status: 204 });
       }),
+      http.get(`${API}/tasks/stats/`, () => new Promise(() => undefined)),
+    );
+    renderApp('/account');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: /^Revoke Safari on iOS/ }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Revoke this session?' });
+    expect(dialog).toHaveTextContent('Safari on iOS (IP 192.0.2.7');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(deleted).toEqual([]);
+
+    await user.click(screen.getByRole('button', { name: /^Revoke Safari on iOS/ }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Revoke' }));
+
+    expect(await screen.findByText('Signed out Safari on iOS.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getAllByTestId('session-row')).toHaveLength(1));
+    expect(screen.queryByText('Safari on iOS')).not.toBeInTheDocument();
+    expect(deleted).toEqual(['s-phone']);
+  });
+
+  it('keeps the confirmation open with the reason when the revoke fails', async () => {
+    server.use(
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])),
+      http.delete(`${API}/auth/sessions/:id/`, () => HttpResponse.json({ detail: 'Slow down.', code: 'throttled' }, { status: 429 })),
     );
     renderSignedIn(<SessionsPanel />);
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: /^Revoke Safari on iOS/ }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Revoke this session?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Revoke' }));
 
-    await screen.findByText('IP 10.0.0.5');
-    expect(await screen.findAllByTestId('session-row')).toHaveLength(1);
-    expect(screen.queryByText('Safari on iOS')).not.toBeInTheDocument();
-    expect(deleted).toEqual(['s-phone']);
+    expect(await within(dialog).findByText('Could not revoke the session: Slow down.')).toBeInTheDocument();
+    expect(screen.getAllByTestId('session-row')).toHaveLength(2);
   });
 
   it('signs out everywhere after a confirmation and ends this session', async () => {

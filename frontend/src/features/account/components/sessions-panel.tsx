@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { ConfirmDialog } from '@/components/dialog';
-import { BusyButton, ErrorState, FormAlert, Spinner } from '@/components/feedback';
+import { ErrorState, Spinner } from '@/components/feedback';
 import { errorMessage } from '@/lib/api-error';
 import { formatDateTime, formatRelative } from '@/lib/format';
-import { useSessions } from '@/features/account/api/get-sessions';
+import { showToast } from '@/lib/toasts';
+import { type AuthSession, useSessions } from '@/features/account/api/get-sessions';
 import { useRevokeSession } from '@/features/account/api/revoke-session';
 import { useSignOutEverywhere } from '@/features/account/api/sign-out-everywhere';
 import { describeUserAgent } from '@/features/account/user-agent';
@@ -14,6 +15,16 @@ export function SessionsPanel() {
   const revoke = useRevokeSession();
   const everywhere = useSignOutEverywhere();
   const [confirmEverywhere, setConfirmEverywhere] = useState(false);
+  const [revoking, setRevoking] = useState<AuthSession | null>(null);
+
+  function confirmRevoke(session: AuthSession) {
+    revoke.mutate(session.id, {
+      onSuccess: () => {
+        setRevoking(null);
+        showToast({ message: `Signed out ${describeUserAgent(session.user_agent)}.` });
+      },
+    });
+  }
 
   return (
     <section className="card" aria-labelledby="sessions-title">
@@ -26,7 +37,6 @@ export function SessionsPanel() {
           Sign out everywhere
         </button>
       </div>
-      <FormAlert messages={revoke.error ? [`Could not revoke the session: ${errorMessage(revoke.error)}`] : []} />
       {sessions.isPending ? (
         <Spinner label="Loading sessions…" />
       ) : sessions.isError ? (
@@ -50,19 +60,33 @@ export function SessionsPanel() {
                 <p className="session__agent" title={session.user_agent}>{session.user_agent || 'No user agent'}</p>
               </div>
               {session.current ? null : (
-                <BusyButton
+                <button
+                  type="button"
                   className="button button--secondary button--small"
-                  busy={revoke.isPending && revoke.variables === session.id}
                   aria-label={`Revoke ${describeUserAgent(session.user_agent)}, last used ${formatRelative(session.last_used_at)}`}
-                  onClick={() => revoke.mutate(session.id)}
+                  onClick={() => {
+                    revoke.reset();
+                    setRevoking(session);
+                  }}
                 >
-                  {revoke.isPending && revoke.variables === session.id ? 'Revoking…' : 'Revoke'}
-                </BusyButton>
+                  Revoke
+                </button>
               )}
             </li>
           ))}
         </ul>
       )}
+      {revoking ? (
+        <ConfirmDialog
+          title="Revoke this session?"
+          description={`${describeUserAgent(revoking.user_agent)} (IP ${revoking.ip_address ?? 'unknown'}, last used ${formatRelative(revoking.last_used_at)}) will be signed out at once.`}
+          confirmLabel="Revoke"
+          pending={revoke.isPending}
+          error={revoke.error ? `Could not revoke the session: ${errorMessage(revoke.error)}` : null}
+          onConfirm={() => confirmRevoke(revoking)}
+          onCancel={() => setRevoking(null)}
+        />
+      ) : null}
       {confirmEverywhere ? (
         <ConfirmDialog
           title="Sign out everywhere?"

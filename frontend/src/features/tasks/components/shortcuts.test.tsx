@@ -81,7 +81,10 @@ describe('keyboard shortcuts on the tasks page', () => {
     expect(rows()[1]).toHaveFocus(); // the dialog gives the focus back to the row
 
     await user.keyboard('d');
-    expect(screen.getByRole('alertdialog', { name: 'Delete this task?' })).toHaveTextContent('“Second” will be deleted.');
+    expect(screen.queryByText('Second')).not.toBeInTheDocument(); // deleted, with Undo (delete-with-undo.test.tsx)
+    expect(screen.getByText('Deleted “Second”.')).toBeInTheDocument();
+    await waitFor(() => expect(rows()[1]).toHaveFocus()); // the next row took the focus
+    expect(rows()[1]).toHaveTextContent('Third');
   });
 
   it('ignore keys held with Ctrl, Alt or Meta, and row shortcuts with no row focused', async () => {

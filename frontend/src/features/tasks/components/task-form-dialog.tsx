@@ -10,6 +10,7 @@ import { TaskInputSchema, changedFields } from '@/features/tasks/api/task-input'
 import { taskQueryOptions, useTask } from '@/features/tasks/api/get-task';
 import { useUpdateTask } from '@/features/tasks/api/update-task';
 import { ApiError, errorMessage } from '@/lib/api-error';
+import { showToast } from '@/lib/toasts';
 import type { Task } from '@/features/tasks/types';
 import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
 
@@ -39,7 +40,18 @@ export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
 
 function CreateTaskDialog({ onClose }: { onClose: () => void }) {
   const create = useCreateTask();
-  const form = useForm(TaskInputSchema, formValues(), (data) => create.mutate(data, { onSuccess: onClose }), create.error);
+  const form = useForm(
+    TaskInputSchema,
+    formValues(),
+    (data) =>
+      create.mutate(data, {
+        onSuccess: (task) => {
+          showToast({ message: `Created “${task.title}”.` });
+          onClose();
+        },
+      }),
+    create.error,
+  );
   return (
     <Dialog title="New task" onClose={onClose}>
       <TaskForm form={form} messages={form.formErrors} pending={create.isPending} submitLabel="Create task" onCancel={onClose} />
@@ -91,7 +103,10 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
     update.mutate(
       { id: task.id, patch, etag },
       {
-        onSuccess: onClose,
+        onSuccess: (saved) => {
+          showToast({ message: `Saved “${saved.title}”.` });
+          onClose();
+        },
         onError: (error) => {
           // Someone saved a newer version: fetch it, and the form moves onto it.
           if (error instanceof ApiError && error.status === 412) void detail.refetch();

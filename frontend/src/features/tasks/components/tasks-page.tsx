@@ -1,37 +1,35 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { ConfirmDialog } from '@/components/dialog';
-import { BusyButton, EmptyState, ErrorState, FormAlert, Spinner, SuccessAlert } from '@/components/feedback';
+import { BusyButton, EmptyState, ErrorState, Spinner } from '@/components/feedback';
 import { PageHeading } from '@/components/page-heading';
 import { Pagination } from '@/components/pagination';
 import { TASKS_PAGE_SIZE } from '@/config/env';
 import { ApiError, errorMessage } from '@/lib/api-error';
-import { type BulkAction, useBulkTasks } from '@/features/tasks/api/bulk-tasks';
-import { useDeleteTask } from '@/features/tasks/api/delete-task';
+import { useBulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { useTasks } from '@/features/tasks/api/get-tasks';
 import { usePendingStatusIds, useSetTaskStatus } from '@/features/tasks/api/update-task';
 import { TaskFilters } from '@/features/tasks/components/task-filters';
 import { TaskFormDialog } from '@/features/tasks/components/task-form-dialog';
 import { TaskList } from '@/features/tasks/components/task-list';
 import { useTaskFilters } from '@/features/tasks/hooks/use-task-filters';
+import { deleteWithUndo, useDeletingTaskIds } from '@/features/tasks/delete-with-undo';
 import { useShortcuts } from '@/lib/shortcuts';
+import { showToast } from '@/lib/toasts';
 import type { Task } from '@/features/tasks/types';
 
 type Editing = { mode: 'create' } | { mode: 'edit'; task: Task } | null;
-type Confirming = { kind: 'delete'; task: Task } | { kind: 'bulk-delete'; ids: string[] } | null;
 
 export function TasksPage() {
+  const client = useQueryClient();
   const filters = useTaskFilters();
   const { params, update } = filters;
   const query = useTasks(params);
   const setStatus = useSetTaskStatus();
   const pendingStatus = usePendingStatusIds();
-  const deleteTask = useDeleteTask();
   const bulk = useBulkTasks();
+  const deleting = useDeletingTaskIds();
   const [editing, setEditing] = useState<Editing>(null);
-  const [confirming, setConfirming] = useState<Confirming>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [notice, setNotice] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
 
   // A page past the end (e.g. after deleting the last tasks of it) is a 404: go to the first page.
   const pastTheEnd = query.error instanceof ApiError && query.error.status === 404 && params.page > 1;
@@ -39,8 +37,10 @@ export function TasksPage() {
     if (pastTheEnd) update({ page: 1 }, { replace: true });
   }, [pastTheEnd, update]);
 
-  const confirmError = confirming?.kind === 'bulk-delete' ? bulk.error : confirming ? deleteTask.error : null;
-  const tasks = query.data?.results ?? [];
+  // Tasks waiting out their undo window are left out (and out of the count).
+  const loaded = query.data?.results ?? [];
+  const tasks = loaded.filter((task) => !deleting.has(task.id));
+  const count = query.data ? query.data.count - (loaded.length - tasks.length) : 0;
   const visibleSelected = tasks.filter((task) => selected.has(task.id)).map((task) => task.id);
 
   function select(id: string, on: boolean) {
@@ -53,27 +53,41 @@ export function TasksPage() {
   }
 
   function toggleDone(task: Task) {
-    setActionError(null);
     setStatus.mutate(
       { id: task.id, status: task.status === 'done' ? 'todo' : 'done' },
-      { onError: (error) => setActionError(`Could not update “${task.title}”: ${errorMessage(error)}`) },
+      { onError: (error) => showToast({ tone: 'error', message: `Could not update “${task.title}”: ${errorMessage(error)}` }) },
     );
   }
 
-  function runBulk(action: BulkAction, ids: string[]) {
-    setActionError(null);
+  function completeSelected(ids: string[]) {
     bulk.mutate(
-      { ids, action },
+      { ids, action: 'complete' },
       {
         onSuccess: ({ updated }) => {
           setSelected(new Set());
-          setConfirming(null);
-          setNotice(`${updated} ${updated === 1 ? 'task' : 'tasks'} ${action === 'delete' ? 'deleted' : 'completed'}.`);
+          showToast({ message: `${updated} ${updated === 1 ? 'task' : 'tasks'} completed.` });
         },
-        // A bulk delete's error shows in its confirmation dialog, which stays open above the page.
-        onError: (error) => action === 'complete' && setActionError(errorMessage(error)),
+        onError: (error) => showToast({ tone: 'error', message: `Could not complete the selected tasks: ${errorMessage(error)}` }),
       },
     );
+  }
+
+  /**
+   * Deletes at once with Undo (delete-with-undo.ts). The focus was in a row that goes (its Delete
+   * button, or the row for `d`) or on "Delete selected", which goes too: it moves on to the next
+   * row left, else the previous one, else the page.
+   */
+  function remove(doomed: Task[]) {
+    const ids = new Set(doomed.map((task) => task.id));
+    const index = tasks.findIndex((task) => ids.has(task.id));
+    const neighbour = tasks.slice(index).find((task) => !ids.has(task.id)) ?? tasks.slice(0, index).reverse().find((task) => !ids.has(task.id));
+    setSelected((current) => new Set([...current].filter((id) => !ids.has(id))));
+    deleteWithUndo(doomed, client);
+    setTimeout(() => {
+      if (document.activeElement && document.activeElement !== document.body && document.activeElement.isConnected) return;
+      const row = neighbour ? document.querySelector<HTMLElement>(`[data-task-row="${neighbour.id}"]`) : null;
+      (row ?? document.getElementById('main'))?.focus();
+    }, 0);
   }
 
   /** The task whose row has the focus (the row itself, or a control in it). */
@@ -105,28 +119,15 @@ export function TasksPage() {
     x: onFocusedTask((task) => select(task.id, !selected.has(task.id))),
     e: onFocusedTask((task) => setEditing({ mode: 'edit', task })),
     c: onFocusedTask(toggleDone),
-    d: onFocusedTask((task) => setConfirming({ kind: 'delete', task })),
+    d: onFocusedTask((task) => remove([task])),
   });
-
-  function confirmDelete() {
-    if (confirming?.kind === 'bulk-delete') return runBulk('delete', confirming.ids);
-    if (confirming?.kind !== 'delete') return;
-    const { task } = confirming;
-    deleteTask.mutate(task.id, {
-      onSuccess: () => {
-        select(task.id, false);
-        setConfirming(null);
-        setNotice(`Deleted “${task.title}”.`);
-      },
-    });
-  }
 
   return (
     <div className="page">
       <header className="page__header">
         <div>
           <PageHeading>Tasks</PageHeading>
-          <p className="page__subtitle">{query.data ? `${query.data.count} ${query.data.count === 1 ? 'task' : 'tasks'}` : 'Your tasks'}</p>
+          <p className="page__subtitle">{query.data ? `${count} ${count === 1 ? 'task' : 'tasks'}` : 'Your tasks'}</p>
         </div>
         <button type="button" className="button button--primary" onClick={() => setEditing({ mode: 'create' })}>
           New task
@@ -142,22 +143,20 @@ export function TasksPage() {
         onClear={filters.clear}
       />
 
-      <SuccessAlert>{notice}</SuccessAlert>
-      <FormAlert messages={actionError ? [actionError] : []} />
 
       {visibleSelected.length > 0 ? (
         <div className="bulk-bar" role="region" aria-label="Selected tasks">
           <span>{visibleSelected.length} selected</span>
-          <BusyButton className="button button--secondary button--small" busy={bulk.isPending} onClick={() => runBulk('complete', visibleSelected)}>
+          <BusyButton className="button button--secondary button--small" busy={bulk.isPending} onClick={() => completeSelected(visibleSelected)}>
             Complete selected
           </BusyButton>
-          <BusyButton
+          <button
+            type="button"
             className="button button--danger button--small"
-            busy={bulk.isPending}
-            onClick={() => setConfirming({ kind: 'bulk-delete', ids: visibleSelected })}
+            onClick={() => remove(tasks.filter((task) => visibleSelected.includes(task.id)))}
           >
             Delete selected
-          </BusyButton>
+          </button>
         </div>
       ) : null}
 
@@ -199,36 +198,17 @@ export function TasksPage() {
             onSelectAll={(on) => tasks.forEach((task) => select(task.id, on))}
             onToggleDone={toggleDone}
             onEdit={(task) => setEditing({ mode: 'edit', task })}
-            onDelete={(task) => setConfirming({ kind: 'delete', task })}
+            onDelete={(task) => remove([task])}
           />
         )}
       </section>
 
       {query.data ? (
-        <Pagination page={params.page} pageSize={TASKS_PAGE_SIZE} count={query.data.count} onPage={(page) => update({ page })} />
+        <Pagination page={params.page} pageSize={TASKS_PAGE_SIZE} count={count} onPage={(page) => update({ page })} />
       ) : null}
 
       {editing ? (
         <TaskFormDialog task={editing.mode === 'edit' ? editing.task : undefined} onClose={() => setEditing(null)} />
-      ) : null}
-      {confirming ? (
-        <ConfirmDialog
-          title={confirming.kind === 'delete' ? 'Delete this task?' : `Delete ${confirming.ids.length} tasks?`}
-          description={
-            confirming.kind === 'delete'
-              ? `“${confirming.task.title}” will be deleted. This cannot be undone.`
-              : 'The selected tasks will be deleted. This cannot be undone.'
-          }
-          confirmLabel="Delete"
-          pending={deleteTask.isPending || bulk.isPending}
-          error={confirmError ? errorMessage(confirmError) : null}
-          onConfirm={confirmDelete}
-          onCancel={() => {
-            deleteTask.reset();
-            bulk.reset();
-            setConfirming(null);
-          }}
-        />
       ) : null}
     </div>
   );

@@ -83,10 +83,17 @@ export function useTaskFilters() {
 
   // Timers and callbacks read the latest render through refs: setSearchParams changes identity
   // with every URL change, and a callback holding an old one would navigate from an old URL.
-  const latest = useRef({ setSearchParams, external: seen.external });
+  const latest = useRef({ setSearchParams, searchParams, external: seen.external });
   useLayoutEffect(() => {
-    latest.current = { setSearchParams, external: seen.external };
+    latest.current = { setSearchParams, searchParams, external: seen.external };
   });
+  // The query string of our newest navigation, which the render may not show yet (the router updates
+  // in a transition): the next change builds on it, not on an older URL. Forgotten when the URL
+  // changes by itself.
+  const own = useRef<URLSearchParams | null>(null);
+  useLayoutEffect(() => {
+    own.current = null;
+  }, [seen.external]);
   const pending = useRef<{ timer: Timer; search: string } | null>(null);
   const cancelPending = useCallback(() => {
     if (pending.current) clearTimeout(pending.current.timer);
@@ -95,10 +102,14 @@ export function useTaskFilters() {
   useEffect(() => cancelPending, [cancelPending]);
 
   const navigate = useCallback((next: (current: URLSearchParams) => URLSearchParams, replace: boolean) => {
+    const current = own.current ?? latest.current.searchParams;
+    const target = next(new URLSearchParams(current));
+    if (target.toString() === current.toString()) return;
+    own.current = target;
     marks += 1;
     const mark = marks;
-    setSeen((current) => ({ ...current, waiting: [...current.waiting, mark] }));
-    latest.current.setSearchParams(next, { replace, state: { taskFilters: mark } });
+    setSeen((seenNow) => ({ ...seenNow, waiting: [...seenNow.waiting, mark] }));
+    latest.current.setSearchParams(target, { replace, state: { taskFilters: mark } });
   }, []);
 
   const update = useCallback(
@@ -127,8 +138,7 @@ export function useTaskFilters() {
         if (latest.current.external !== external) return;
         navigate((current) => {
           const state = parseTaskParams(current);
-          if (state.search.trim() === value.trim()) return current;
-          return toSearchParams({ ...state, search: value, page: 1 });
+          return state.search.trim() === value.trim() ? current : toSearchParams({ ...state, search: value, page: 1 });
         }, true);
       }, SEARCH_DEBOUNCE_MS);
       pending.current = { timer, search: value };

@@ -1,0 +1,183 @@
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { makeTask, page } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+import { UNDO_MS } from '@/features/tasks/delete-with-undo';
+import type { Task } from '@/features/tasks/types';
+
+/** A task list the test can delete from; every DELETE and bulk request is recorded, in order. */
+function serveTasks(initial: Task[], { bulkFails = false } = {}) {
+  let stored = [...initial];
+  const sent: string[] = [];
+  server.use(
+    http.get(`${API}/tasks/`, () => HttpResponse.json(page(stored))),
+    http.delete(`${API}/tasks/:id/`, ({ params }) => {
+      sent.push(`DELETE ${String(params.id)}`);
+      stored = stored.filter((task) => task.id !== params.id);
+      return new HttpResponse(null, { status: 204 });
+    }),
+    http.post(`${API}/tasks/bulk/`, async ({ request }) => {
+      const body = (await request.json()) as { ids: string[]; action: string };
+      sent.push(`BULK ${body.action} ${body.ids.join(',')}`);
+      if (bulkFails) return HttpResponse.json({ detail: 'Too many requests.', code: 'throttled' }, { status: 429 });
+      stored = stored.filter((task) => !body.ids.includes(task.id));
+      return HttpResponse.json({ updated: body.ids.length });
+    }),
+    http.post(`${API}/auth/logout/`, () => {
+      sent.push('LOGOUT');
+      return new HttpResponse(null, { status: 204 });
+    }),
+  );
+  return sent;
+}
+
+/** Lets the undo window run out (fake timers). */
+async function pastTheUndoWindow() {
+  await act(() => vi.advanceTimersByTimeAsync(UNDO_MS + 100));
+}
+
+const notifications = () => within(screen.getByRole('region', { name: 'Notifications' }));
+
+beforeEach(() => vi.useFakeTimers({ shouldAdvanceTime: true }));
+afterEach(() => vi.useRealTimers());
+
+describe('deleting with Undo (the DELETE waits out the undo window)', () => {
+  it('hides the task at once; Undo brings it back and nothing is ever sent', async () => {
+    const [idea, other] = [makeTask({ title: 'Old idea' }), makeTask({ title: 'Keep me' })];
+    const sent = serveTasks([idea!, other!]);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+
+    expect(screen.queryByText('Old idea')).not.toBeInTheDocument();
+    expect(screen.getByText('1 task')).toBeInTheDocument();
+    expect(notifications().getByText('Deleted “Old idea”.')).toBeInTheDocument();
+    // The focus moves on to the next row, not to <body>.
+    await waitFor(() => expect(screen.getByTestId('task-row')).toHaveFocus());
+
+    await user.click(notifications().getByRole('button', { name: 'Undo' }));
+
+    expect(await screen.findByText('Old idea')).toBeInTheDocument();
+    expect(notifications().getByText('Restored “Old idea”.')).toBeInTheDocument();
+    await pastTheUndoWindow();
+    expect(sent).toEqual([]);
+  });
+
+  it('sends the DELETE when the window closes, and the task stays gone', async () => {
+    const task = makeTask({ title: 'Old idea' });
+    const sent = serveTasks([task]);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    expect(sent).toEqual([]);
+    await pastTheUndoWindow();
+
+    await waitFor(() => expect(sent).toEqual([`DELETE ${task.id}`]));
+    expect(await screen.findByText('No tasks yet.')).toBeInTheDocument();
+    expect(notifications().queryByRole('button', { name: 'Undo' })).not.toBeInTheDocument();
+  });
+
+  it('stands still while the pointer is on the toast', async () => {
+    const task = makeTask({ title: 'Old idea' });
+    const sent = serveTasks([task]);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    fireEvent.mouseEnter(screen.getByRole('region', { name: 'Notifications' }));
+    await act(() => vi.advanceTimersByTimeAsync(UNDO_MS * 3));
+    expect(sent).toEqual([]);
+    expect(notifications().getByRole('button', { name: 'Undo' })).toBeInTheDocument();
+
+    fireEvent.mouseLeave(screen.getByRole('region', { name: 'Notifications' }));
+    await pastTheUndoWindow();
+    await waitFor(() => expect(sent).toEqual([`DELETE ${task.id}`]));
+  });
+
+  it('deletes the selected tasks in one bulk request when the toast is dismissed', async () => {
+    const [a, b, c] = [makeTask({ title: 'A' }), makeTask({ title: 'B' }), makeTask({ title: 'C' })];
+    const sent = serveTasks([a!, b!, c!]);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByLabelText('Select “A”'));
+    await user.click(screen.getByLabelText('Select “B”'));
+    await user.click(screen.getByRole('button', { name: 'Delete selected' }));
+
+    expect(screen.getAllByTestId('task-row')).toHaveLength(1);
+    expect(screen.queryByRole('region', { name: 'Selected tasks' })).not.toBeInTheDocument();
+    await user.click(notifications().getByRole('button', { name: 'Dismiss: Deleted 2 tasks.' }));
+
+    await waitFor(() => expect(sent).toEqual([`BULK delete ${a!.id},${b!.id}`]));
+    await pastTheUndoWindow();
+    expect(sent).toHaveLength(1);
+  });
+
+  it('brings the tasks back and says why when the delete fails', async () => {
+    const [a, b] = [makeTask({ title: 'A' }), makeTask({ title: 'B' })];
+    serveTasks([a!, b!], { bulkFails: true });
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByLabelText('Select all on this page'));
+    await user.click(screen.getByRole('button', { name: 'Delete selected' }));
+    expect(screen.queryByTestId('task-row')).not.toBeInTheDocument();
+    await pastTheUndoWindow();
+
+    expect(await notifications().findByText('Could not delete 2 tasks: Too many requests.')).toBeInTheDocument();
+    expect(notifications().getByRole('alert')).toHaveTextContent('Could not delete 2 tasks');
+    expect(screen.getAllByTestId('task-row')).toHaveLength(2);
+  });
+
+  it('u undoes the newest delete from the keyboard', async () => {
+    const task = makeTask({ title: 'Old idea' });
+    const sent = serveTasks([task]);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    await user.keyboard('u');
+
+    expect(await screen.findByText('Old idea')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('task-row')).toHaveFocus());
+    await pastTheUndoWindow();
+    expect(sent).toEqual([]);
+  });
+
+  it('signing out first sends the deletes still waiting', async () => {
+    const task = makeTask({ title: 'Old idea' });
+    const sent = serveTasks([task]);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(sent).toEqual([`DELETE ${task.id}`, 'LOGOUT']);
+  });
+
+  it('closing the tab sends the deletes still waiting, with keepalive so they outlive the page', async () => {
+    const task = makeTask({ title: 'Old idea' });
+    const sent = serveTasks([task]);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+
+    try {
+      window.dispatchEvent(new Event('pagehide'));
+      await waitFor(() => expect(sent).toEqual([`DELETE ${task.id}`]));
+    } finally {
+      window.dispatchEvent(new Event('pageshow'));
+    }
+    const [url, init] = fetchSpy.mock.calls[0]!;
+    expect(String(url)).toBe(`${API}/tasks/${task.id}/`);
+    expect(init).toMatchObject({ method: 'DELETE', keepalive: true });
+  });
+});

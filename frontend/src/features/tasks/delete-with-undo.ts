@@ -1,0 +1,124 @@
+/**
+ * Deleting with Undo. The tasks disappear from the lists at once and a toast offers Undo; the
+ * DELETE (or the bulk delete) is sent only when the toast goes: its time is up, it is dismissed,
+ * the user signs out, or the tab closes (then with keepalive). Undo within that window sends nothing.
+ *
+ * Delayed rather than restored: the API has no undelete, and creating the task again would give it
+ * a new id and creation date and lose when it was completed; until the window closes the server
+ * still has the task exactly as it was, so Undo cannot fail. The queue lives in this module, not in
+ * the page, so it survives leaving the tasks page.
+ */
+import type { QueryClient } from '@tanstack/react-query';
+import { useSyncExternalStore } from 'react';
+import { ApiError, errorMessage } from '@/lib/api-error';
+import { queryKeys } from '@/lib/query-keys';
+import { beforeSignOut } from '@/lib/session';
+import { dismissToast, showToast } from '@/lib/toasts';
+import { bulkTasks } from '@/features/tasks/api/bulk-tasks';
+import { deleteTask } from '@/features/tasks/api/delete-task';
+import type { Task } from '@/features/tasks/types';
+
+/** How long Undo is offered (it stands still while the pointer or the focus is on the toast). */
+export const UNDO_MS = 8_000;
+
+interface Batch {
+  tasks: Task[];
+  client: QueryClient;
+  toast: number;
+  /** Set once the request is on its way: Undo is over. */
+  sent?: Promise<void>;
+}
+
+const batches = new Map<number, Batch>();
+const listeners = new Set<() => void>();
+let hiddenIds: ReadonlySet<string> = new Set();
+let nextKey = 0;
+
+function changed(): void {
+  hiddenIds = new Set([...batches.values()].flatMap((batch) => batch.tasks.map((task) => task.id)));
+  listeners.forEach((listener) => listener());
+}
+
+function describe(tasks: Task[]): string {
+  return tasks.length === 1 ? `“${tasks[0]?.title}”` : `${tasks.length} tasks`;
+}
+
+/** Hides the tasks now and sends their deletion when the Undo toast goes. */
+export function deleteWithUndo(tasks: Task[], client: QueryClient): void {
+  if (tasks.length === 0) return;
+  nextKey += 1;
+  const key = nextKey;
+  const batch: Batch = { tasks, client, toast: 0 };
+  batches.set(key, batch);
+  batch.toast = showToast({
+    message: `Deleted ${describe(tasks)}.`,
+    tone: 'info',
+    duration: UNDO_MS,
+    action: { label: 'Undo', run: () => undo(key) },
+    onExpire: () => void send(key),
+  });
+  changed();
+}
+
+function undo(key: number): void {
+  const batch = batches.get(key);
+  if (!batch || batch.sent) return;
+  batches.delete(key);
+  changed();
+  showToast({ message: `Restored ${describe(batch.tasks)}.` });
+  // The restored row takes the focus back (after the list has shown it again).
+  setTimeout(() => document.querySelector<HTMLElement>(`[data-task-row="${batch.tasks[0]?.id}"]`)?.focus(), 0);
+}
+
+function send(key: number): Promise<void> {
+  const batch = batches.get(key);
+  if (!batch) return Promise.resolve();
+  batch.sent ??= (async () => {
+    const ids = batch.tasks.map((task) => task.id);
+    const [only] = ids;
+    try {
+      if (ids.length === 1 && only !== undefined) await deleteTask(only);
+      else await bulkTasks(ids, 'delete');
+    } catch (error) {
+      // Already gone (deleted elsewhere) is what was wanted.
+      if (!(error instanceof ApiError && error.status === 404)) {
+        batches.delete(key);
+        changed();
+        showToast({ tone: 'error', message: `Could not delete ${describe(batch.tasks)}: ${errorMessage(error)}` });
+        return;
+      }
+    }
+    // Hidden until the lists have been fetched again without them, so they never flash back.
+    await batch.client.invalidateQueries({ queryKey: queryKeys.tasks }).catch(() => undefined);
+    batches.delete(key);
+    changed();
+  })();
+  return batch.sent;
+}
+
+/** Sends every deletion still waiting, now (their toasts go). */
+export function sendPendingDeletes(): Promise<void> {
+  const waiting = [...batches.entries()].filter(([, batch]) => !batch.sent);
+  waiting.forEach(([, batch]) => dismissToast(batch.toast));
+  return Promise.all(waiting.map(([key]) => send(key))).then(() => undefined);
+}
+
+// Before signing out (the session must still exist), and when the tab closes (keepalive requests).
+beforeSignOut(sendPendingDeletes);
+if (typeof window !== 'undefined') window.addEventListener('pagehide', () => void sendPendingDeletes());
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Ids of the tasks whose deletion is waiting or on its way: the lists leave them out. */
+export function useDeletingTaskIds(): ReadonlySet<string> {
+  return useSyncExternalStore(subscribe, () => hiddenIds, () => hiddenIds);
+}
+
+/** Test hook: forget every batch without sending anything. */
+export function resetDeletesForTests(): void {
+  batches.clear();
+  changed();
+}

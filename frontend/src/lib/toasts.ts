@@ -1,0 +1,123 @@
+/**
+ * Short messages about the result of an action ("Task created.", "Could not delete …"), shown by
+ * the <Toaster> of the signed-in layout. A toast may offer one action (Undo); it goes away after its
+ * duration, which stands still while the pointer or the focus is on the toasts, or when dismissed.
+ * `onExpire` runs when its time is up or it is dismissed, not when its action was taken.
+ */
+import { useSyncExternalStore } from 'react';
+
+export type ToastTone = 'success' | 'error' | 'info';
+
+export interface ToastOptions {
+  message: string;
+  tone?: ToastTone;
+  action?: { label: string; run: () => void };
+  /** How long it stays, in ms (errors stay longer: there may be something to do about them). */
+  duration?: number;
+  /** When it leaves without its action taken: time up, or dismissed. */
+  onExpire?: () => void;
+}
+
+export interface Toast extends Required<Pick<ToastOptions, 'message' | 'tone'>> {
+  id: number;
+  action?: ToastOptions['action'];
+}
+
+interface Entry {
+  toast: Toast;
+  onExpire?: () => void;
+  remaining: number;
+  startedAt: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+export const TOAST_MS = { success: 5_000, info: 5_000, error: 10_000 } as const;
+
+const entries = new Map<number, Entry>();
+const listeners = new Set<() => void>();
+let snapshot: readonly Toast[] = [];
+let nextId = 0;
+let paused = false;
+
+function changed(): void {
+  snapshot = [...entries.values()].map((entry) => entry.toast);
+  listeners.forEach((listener) => listener());
+}
+
+function run(entry: Entry): void {
+  entry.startedAt = Date.now();
+  entry.timer = setTimeout(() => leave(entry.toast.id, true), entry.remaining);
+}
+
+function leave(id: number, expired: boolean): void {
+  const entry = entries.get(id);
+  if (!entry) return;
+  clearTimeout(entry.timer);
+  entries.delete(id);
+  changed();
+  if (expired) entry.onExpire?.();
+}
+
+/** At most this many plain messages at once: the oldest goes first (toasts with an action stay). */
+const MAX_PLAIN = 3;
+
+export function showToast({ message, tone = 'success', action, duration, onExpire }: ToastOptions): number {
+  const plain = [...entries.values()].filter((entry) => !entry.toast.action);
+  const oldest = plain[0];
+  if (!action && oldest && plain.length >= MAX_PLAIN) leave(oldest.toast.id, true);
+  nextId += 1;
+  const entry: Entry = { toast: { id: nextId, message, tone, action }, onExpire, remaining: duration ?? TOAST_MS[tone], startedAt: 0 };
+  entries.set(nextId, entry);
+  if (!paused) run(entry);
+  changed();
+  return nextId;
+}
+
+/** Closes it as if its time were up (its onExpire runs). */
+export function dismissToast(id: number): void {
+  leave(id, true);
+}
+
+/** Takes its action, then closes it (its onExpire does not run). */
+export function actOnToast(id: number): void {
+  const entry = entries.get(id);
+  if (!entry) return;
+  leave(id, false);
+  entry.toast.action?.run();
+}
+
+/** The newest toast that offers an action (the `u` shortcut takes it). */
+export function latestActionToast(): Toast | undefined {
+  return [...snapshot].reverse().find((toast) => toast.action);
+}
+
+/** While the user points at or focuses the toasts, their time stands still. */
+export function pauseToasts(on: boolean): void {
+  if (paused === on) return;
+  paused = on;
+  for (const entry of entries.values()) {
+    if (on) {
+      clearTimeout(entry.timer);
+      entry.remaining = Math.max(0, entry.remaining - (Date.now() - entry.startedAt));
+    } else {
+      run(entry);
+    }
+  }
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function useToasts(): readonly Toast[] {
+  return useSyncExternalStore(subscribe, () => snapshot, () => snapshot);
+}
+
+/** Test hook: every toast gone, none of their onExpire run. */
+export function resetToastsForTests(): void {
+  entries.forEach((entry) => clearTimeout(entry.timer));
+  entries.clear();
+  paused = false;
+  changed();
+}
