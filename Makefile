@@ -43,15 +43,16 @@ MONGO_OFFLINE := DJANGO_SETTINGS_MODULE=config.settings.mongodb_offline
 
 # `make test` runs these in order and stops at the first failure.
 TEST_STEPS := lock-check lint check check-deploy migrations-check schema api-types-check mongo-check mongo-migrations-check workflows-check \
-	docker-check k8s-check test-sqlite test-postgres test-replicas test-contract bench-smoke frontend-lint frontend-test \
-	frontend-build test-e2e
+	docker-check k8s-check test-sqlite test-postgres test-replicas test-contract test-faults bench-smoke frontend-lint \
+	frontend-test frontend-build test-e2e
 # The browser tests need the built SPA and Chromium, the built_spa ones (nginx serving the build) the SPA:
 # only `make test-e2e` runs them. The read-replica tests start their own primary and replica: only
-# `make test-replicas` runs them. The contract tests (schemathesis) run in `make test-contract` only.
-NOT_BROWSER := -m "not browser and not built_spa and not replicas and not contract"
+# `make test-replicas` runs them. The contract tests (schemathesis) run in `make test-contract` only, and the fault
+# injection tests (their own PostgreSQL, Redis and gunicorn) in `make test-faults` only.
+NOT_BROWSER := -m "not browser and not built_spa and not replicas and not contract and not faults"
 
 .PHONY: help venv run dev superuser lint check check-deploy migrations-check schema api-types-check \
-	test test-sqlite test-postgres test-replicas test-contract test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
+	test test-sqlite test-postgres test-replicas test-contract test-faults test-e2e clean mongo-check mongo-migrations-check mongo-migrations workflows-check \
 	docker-check k8s-check checkov lock lock-check test-mongodb frontend-install frontend-build frontend-lint frontend-test bench bench-smoke
 
 help: ## List the targets
@@ -254,6 +255,11 @@ test-replicas: venv ## Read replicas end to end: gunicorn on a throwaway Postgre
 # Seeded and bounded (CONTRACT_MAX_EXAMPLES, default 60 per operation): about two minutes. Reports in var/contract/.
 test-contract: venv ## schemathesis --checks all against the served OpenAPI schema (gunicorn on SQLite, a signed-in user)
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m contract -p no:xdist tests/contract
+
+# Starts its own PostgreSQL (as root: via runuser -u postgres), Redis and gunicorn (2 workers), and injects faults in
+# turn under load: Redis killed and restarted, PostgreSQL restarted, a worker SIGKILLed, SIGTERM to the master. ~1 min.
+test-faults: venv ## Fault injection under load: no 5xx outside each outage (503, never 500), no write lost or doubled
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m faults -p no:xdist tests/faults
 
 # Python Playwright drives Debian's /usr/bin/chromium (CHROMIUM=... to change); a missing browser fails.
 # tests/deploy/test_frontend_nginx.py serves the same build with the frontend image's nginx config (needs nginx).
