@@ -19,6 +19,9 @@ from tests.k8s.topology import ingress_service
 SPA_VIEW = "spa"
 ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 
+# The housekeeping commands the CronJobs run, one each.
+SCHEDULED_COMMANDS = {"purge_sessions", "purge_audit", "purge_idempotency_keys"}
+
 
 def django_prefixes() -> set[str]:
     """First path segment of every top-level URL pattern except the SPA's catch-all, plus STATIC_URL's."""
@@ -228,6 +231,6 @@ def job_violations(docs: list[dict]) -> list[str]:
     [container] = migrate["spec"]["template"]["spec"]["containers"]
     if container.get("command", []) + container.get("args", []) != MIGRATE_COMMAND:
         found.append(f"Job/backend-migrate does not run {MIGRATE_COMMAND}")
-    if scheduled != {"purge_sessions", "purge_audit"}:
-        found.append(f"CronJobs run {sorted(scheduled)}, not purge_sessions and purge_audit")
+    if scheduled != SCHEDULED_COMMANDS:
+        found.append(f"CronJobs run {sorted(scheduled)}, not {', '.join(sorted(SCHEDULED_COMMANDS))}")
     return found

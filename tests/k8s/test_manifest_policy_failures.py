@@ -220,7 +220,8 @@ def test_jobs_on_another_image_or_an_unknown_command_are_reported(prod):
     assert sorted(app_policy.job_violations(prod)) == [
         "CronJob/backend-purge-audit: ['python', 'manage.py', 'purge_logs'] "
         "is not a management command of this project",
-        "CronJobs run ['purge_sessions'], not purge_sessions and purge_audit",
+        "CronJobs run ['purge_idempotency_keys', 'purge_sessions'], not purge_audit, purge_idempotency_keys, "
+        "purge_sessions",
         "Job/backend-migrate: image ghcr.io/example-org/other:1.0.0 is not the backend's "
         "ghcr.io/example-org/scalable-auth-dashboard-backend:0.1.0",
     ]

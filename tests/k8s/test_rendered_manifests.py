@@ -105,7 +105,7 @@ def test_network_policies_select_real_pods_and_limit_egress_by_port(docs):
 
 
 # docs/deploy.md, "Migrate, then apply": the first `kubectl apply -k ... --selector` holds these components back.
-HELD_BACK_UNTIL_MIGRATED = ("server", "purge-sessions", "purge-audit")
+HELD_BACK_UNTIL_MIGRATED = ("server", "purge-sessions", "purge-audit", "purge-idempotency-keys")
 
 
 def test_the_readmes_first_apply_holds_back_exactly_the_deployments_and_cronjobs(docs):
@@ -208,7 +208,7 @@ def test_production_mounts_secrets_as_files_and_never_passes_them_as_environment
     # checkov CKV_K8S_35: a Secret in the environment shows in the pod spec, `kubectl describe` and child processes.
     docs = render_overlay(name)
     django = [pod for pod in policy.pods(docs) if pod.labels.get("app.kubernetes.io/name") == "backend"]
-    assert len(django) == 4
+    assert len(django) == 5  # the Deployment, the migrate Job and three CronJobs
     for pod in django:
         [container] = pod.spec["containers"]
         assert [s for s in container.get("envFrom", []) if "secretRef" in s] == [], pod.workload
@@ -254,6 +254,7 @@ def test_every_django_workload_of_prod_mongodb_reads_database_url_from_the_mongo
     django = [pod for pod in policy.pods(docs) if pod.labels.get("app.kubernetes.io/name") == "backend"]
     assert sorted(pod.workload for pod in django) == [
         "CronJob/backend-purge-audit",
+        "CronJob/backend-purge-idempotency-keys",
         "CronJob/backend-purge-sessions",
         "Deployment/backend",
         "Job/backend-migrate",

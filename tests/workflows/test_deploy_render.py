@@ -183,6 +183,7 @@ def test_the_real_overlay_renders_with_the_release_images_and_one_migrations_job
     # The CronJobs wait for the migrations like the Deployments; nothing of the app's runs before them.
     assert sorted(_kinds_and_names(deploy / "schedules.yaml")) == [
         ("CronJob", "backend-purge-audit"),
+        ("CronJob", "backend-purge-idempotency-keys"),
         ("CronJob", "backend-purge-sessions"),
     ]
     assert {kind for kind, _ in _kinds_and_names(deploy / "config.yaml")}.isdisjoint({"Deployment", "CronJob", "Job"})
