@@ -85,3 +85,42 @@ def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_p
         watch.accessible(other)
 
         watch.assert_clean(page, other)
+
+
+def wait_until(page, condition, *, what: str, attempts: int = 250) -> None:
+    """Let the page's events arrive (Playwright dispatches them while it waits) until `condition()` holds."""
+    for _ in range(attempts):
+        if condition():
+            return
+        page.wait_for_timeout(20)
+    pytest.fail(f"never happened: {what}")
+
+
+def test_the_page_loads_while_the_session_is_restored_not_after(base_url, tmp_path):
+    """The route's chunk is fetched at boot, in parallel with the refresh, not once the guard lets it render."""
+    watch = PageWatch()
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
+        page = context.new_page()
+        watch.attach(page)
+        page.goto(base_url + "/register")
+        expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+        watch.accessible(page)
+        page.get_by_label("Email").fill("boot@example.com")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        expect(page.get_by_role("heading", name="Hello, boot")).to_be_visible()
+        watch.accessible(page)
+
+        # Every refresh is held until the test lets it through.
+        held: list = []
+        page.route("**/api/auth/refresh/", lambda route: held.append(route))
+        with page.expect_request(lambda r: "/assets/tasks-page-" in r.url):
+            page.goto(base_url + "/tasks", wait_until="commit")
+        wait_until(page, lambda: len(held) == 1, what="the session restore's refresh")
+        # The tasks page's chunk was asked for while the refresh had no answer yet.
+        expect(page.get_by_role("status")).to_contain_text("Restoring your session")
+        held[0].continue_()
+
+        expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
+        watch.accessible(page)
+        watch.assert_clean(page)

@@ -1,9 +1,8 @@
-import { Suspense, useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
 import { BusyButton, FormAlert, Spinner } from '@/components/feedback';
 import { APP_NAME } from '@/components/page-heading';
 import { ThemeSelect } from '@/components/theme-select';
-import { ShortcutsHelp } from '@/app/shortcuts-help';
 import { useShortcuts } from '@/lib/shortcuts';
 import { Toaster } from '@/components/toaster';
 import { actOnToast, latestActionToast } from '@/lib/toasts';
@@ -14,6 +13,9 @@ const NAV = [
   { to: '/tasks', label: 'Tasks', end: false },
   { to: '/account', label: 'Account', end: false },
 ];
+
+// Loaded when first opened: the dialog and its list stay out of the boot JavaScript.
+const ShortcutsHelp = lazy(async () => ({ default: (await import('@/app/shortcuts-help')).ShortcutsHelp }));
 
 export function AppLayout() {
   const user = useCurrentUser();
@@ -80,7 +82,11 @@ export function AppLayout() {
         </Suspense>
       </main>
       <Toaster />
-      {helpOpen ? <ShortcutsHelp onClose={() => setHelpOpen(false)} /> : null}
+      {helpOpen ? (
+        <Suspense fallback={null}>
+          <ShortcutsHelp onClose={() => setHelpOpen(false)} />
+        </Suspense>
+      ) : null}
     </div>
   );
 }

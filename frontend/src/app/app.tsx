@@ -1,12 +1,12 @@
-import { QueryClientProvider } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { createBrowserRouter, RouterProvider } from 'react-router';
-import { routes } from '@/app/routes';
-import { queryClient } from '@/lib/query-client';
+import { BrowserRouter } from 'react-router';
+import { AppRoutes } from '@/app/routes';
 import { connectSession, restoreSession } from '@/lib/session';
 
-const router = createBrowserRouter(routes);
-
+/**
+ * The declarative router (BrowserRouter + useRoutes), not the data router: the app loads no data in
+ * routes, and the data router would cost about 17 kB more of boot JavaScript (docs/architecture.md).
+ */
 export function App() {
   useEffect(() => {
     const disconnect = connectSession();
@@ -14,8 +14,8 @@ export function App() {
     return disconnect;
   }, []);
   return (
-    <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
-    </QueryClientProvider>
+    <BrowserRouter>
+      <AppRoutes />
+    </BrowserRouter>
   );
 }

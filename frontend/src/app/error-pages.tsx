@@ -1,4 +1,4 @@
-import { Link, useRouteError } from 'react-router';
+import { Link } from 'react-router';
 import { PageHeading } from '@/components/page-heading';
 import { retryRestoreSession } from '@/lib/session';
 
@@ -16,13 +16,8 @@ export function NotFoundPage() {
   );
 }
 
-/**
- * Anything a page throws while rendering or loading, e.g. a route chunk that a newer build
- * replaced: a calm message and a reload, instead of a blank screen.
- */
+/** What RouteErrorBoundary shows when a page failed: a calm message and a reload, not a blank screen. */
 export function RouteErrorPage() {
-  const error = useRouteError();
-  console.error(error);
   return (
     <main className="auth" id="main">
       <div className="auth__card" role="alert">

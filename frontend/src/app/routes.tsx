@@ -1,30 +1,54 @@
 import { type ComponentType, lazy, Suspense } from 'react';
-import { Outlet, type RouteObject } from 'react-router';
+import { matchRoutes, Outlet, type RouteObject, useLocation, useRoutes } from 'react-router';
 import { FullPageSpinner } from '@/components/feedback';
 import { AppLayout } from '@/app/app-layout';
-import { NotFoundPage, RouteErrorPage } from '@/app/error-pages';
+import { NotFoundPage } from '@/app/error-pages';
 import { PublicOnly, RequireAuth } from '@/app/require-auth';
+import { RouteErrorBoundary } from '@/app/route-error-boundary';
 import { RouteFocus } from '@/app/route-focus';
 
-/** Route-level code splitting: each page is its own chunk, loaded on first visit. */
+const loadQueryProvider = () => import('@/app/query-provider');
+
+/**
+ * Route-level code splitting: each page is its own chunk, with TanStack Query (the pages' data
+ * layer) in a chunk of its own. `load` is also the page's preload (a module loads once).
+ */
 function page<M>(load: () => Promise<M>, name: keyof M) {
-  return lazy(async () => ({ default: (await load())[name] as ComponentType }));
+  const Page = lazy(async () => {
+    const [module, { QueryProvider }] = await Promise.all([load(), loadQueryProvider()]);
+    const Content = module[name] as ComponentType;
+    return {
+      default: function RoutePage() {
+        return (
+          <QueryProvider>
+            <Content />
+          </QueryProvider>
+        );
+      },
+    };
+  });
+  return { Page, load };
 }
 
-const LoginPage = page(() => import('@/features/auth/components/login-page'), 'LoginPage');
-const RegisterPage = page(() => import('@/features/auth/components/register-page'), 'RegisterPage');
-const ForgotPasswordPage = page(() => import('@/features/auth/components/forgot-password-page'), 'ForgotPasswordPage');
-const ResetPasswordPage = page(() => import('@/features/auth/components/reset-password-page'), 'ResetPasswordPage');
-const DashboardPage = page(() => import('@/features/dashboard/components/dashboard-page'), 'DashboardPage');
-const TasksPage = page(() => import('@/features/tasks/components/tasks-page'), 'TasksPage');
-const AccountPage = page(() => import('@/features/account/components/account-page'), 'AccountPage');
+const pages = {
+  login: page(() => import('@/features/auth/components/login-page'), 'LoginPage'),
+  register: page(() => import('@/features/auth/components/register-page'), 'RegisterPage'),
+  forgotPassword: page(() => import('@/features/auth/components/forgot-password-page'), 'ForgotPasswordPage'),
+  resetPassword: page(() => import('@/features/auth/components/reset-password-page'), 'ResetPasswordPage'),
+  dashboard: page(() => import('@/features/dashboard/components/dashboard-page'), 'DashboardPage'),
+  tasks: page(() => import('@/features/tasks/components/tasks-page'), 'TasksPage'),
+  account: page(() => import('@/features/account/components/account-page'), 'AccountPage'),
+};
 
-/** Above every route: focus follows navigation. */
+/** Above every route: focus follows navigation, and a page that throws shows the error page. */
 function RootFrame() {
+  const { pathname } = useLocation();
   return (
     <>
       <RouteFocus />
-      <Outlet />
+      <RouteErrorBoundary resetKey={pathname}>
+        <Outlet />
+      </RouteErrorBoundary>
     </>
   );
 }
@@ -37,10 +61,15 @@ function PublicFrame() {
   );
 }
 
-export const routes: RouteObject[] = [
+type PageRoute = RouteObject & { page?: { load: () => Promise<unknown> } };
+
+function leaf(path: string | undefined, { Page, load }: ReturnType<typeof page>): PageRoute {
+  return path === undefined ? { index: true, element: <Page />, page: { load } } : { path, element: <Page />, page: { load } };
+}
+
+export const routes: PageRoute[] = [
   {
     element: <RootFrame />,
-    errorElement: <RouteErrorPage />,
     children: [
       {
         element: <PublicOnly />,
@@ -48,11 +77,11 @@ export const routes: RouteObject[] = [
           {
             element: <PublicFrame />,
             children: [
-              { path: 'login', element: <LoginPage /> },
-              { path: 'register', element: <RegisterPage /> },
-              { path: 'forgot-password', element: <ForgotPasswordPage /> },
+              leaf('login', pages.login),
+              leaf('register', pages.register),
+              leaf('forgot-password', pages.forgotPassword),
               // The password-reset email links here (backend/accounts/services.py).
-              { path: 'reset-password', element: <ResetPasswordPage /> },
+              leaf('reset-password', pages.resetPassword),
             ],
           },
         ],
@@ -62,11 +91,7 @@ export const routes: RouteObject[] = [
         children: [
           {
             element: <AppLayout />,
-            children: [
-              { index: true, element: <DashboardPage /> },
-              { path: 'tasks', element: <TasksPage /> },
-              { path: 'account', element: <AccountPage /> },
-            ],
+            children: [leaf(undefined, pages.dashboard), leaf('tasks', pages.tasks), leaf('account', pages.account)],
           },
         ],
       },
@@ -74,3 +99,20 @@ export const routes: RouteObject[] = [
     ],
   },
 ];
+
+/**
+ * At boot, the chunk of the page at this URL starts loading at once, while the session is being
+ * restored, instead of after it (the page's lazy component renders only once the guard lets it).
+ */
+export function preloadPage(pathname: string): void {
+  const matches = matchRoutes(routes, pathname) ?? [];
+  for (const { route } of matches) {
+    const load = (route as PageRoute).page?.load;
+    if (load) void Promise.all([load(), loadQueryProvider()]).catch(() => undefined);
+  }
+}
+
+/** The route table, rendered by whichever router is around it (the browser's, or a test's). */
+export function AppRoutes() {
+  return useRoutes(routes);
+}

@@ -1,8 +1,8 @@
 import { act, render, screen, waitFor } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { createMemoryRouter, RouterProvider } from 'react-router';
+import { MemoryRouter } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
-import { RouteErrorPage } from '@/app/error-pages';
+import { RouteErrorBoundary } from '@/app/route-error-boundary';
 import { connectSession, getSession, restoreSession } from '@/lib/session';
 import { page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
@@ -63,8 +63,13 @@ function Broken(): never {
 describe('route errors', () => {
   it('a page that throws shows a calm message with a reload button, not a blank screen', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const router = createMemoryRouter([{ path: '/', element: <Broken />, errorElement: <RouteErrorPage /> }]);
-    render(<RouterProvider router={router} />);
+    render(
+      <MemoryRouter>
+        <RouteErrorBoundary resetKey="/">
+          <Broken />
+        </RouteErrorBoundary>
+      </MemoryRouter>,
+    );
     expect(await screen.findByRole('heading', { name: 'Something went wrong' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Reload the page' })).toBeInTheDocument();
   });

@@ -1,10 +1,11 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
 
 export const APP_NAME = 'Scalable Auth Dashboard';
 
 /** "Tasks · Scalable Auth Dashboard" while the component that calls it is shown (WCAG 2.4.2). */
 export function useDocumentTitle(title: string): void {
-  useEffect(() => {
+  // With the commit that shows the page, not a moment later.
+  useLayoutEffect(() => {
     document.title = title ? `${title} · ${APP_NAME}` : APP_NAME;
   }, [title]);
 }

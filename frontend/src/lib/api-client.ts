@@ -2,11 +2,11 @@
  * The one API client: JSON in and out, the bearer token, a single-flight refresh on 401 with
  * one retry, and typed errors (ApiError with field errors, NetworkError, ResponseShapeError).
  */
-import { z } from '@/lib/zod';
 import { API_BASE_URL } from '@/config/env';
 import { getAccessToken, setAccessToken, tokenUserId } from '@/lib/access-token';
 import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';
 import { withRefreshLock } from '@/lib/refresh-lock';
+import { isString, type ResponseSchema, shape } from '@/lib/shape';
 import type { components } from '@/types/api';
 import type { Equals, Expect } from '@/types/assert-type';
 
@@ -16,8 +16,8 @@ export interface RequestOptions<T> {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   query?: Record<string, QueryValue>;
-  /** Validates the response body; without it the body is returned as is (e.g. 204 → undefined). */
-  schema?: z.ZodType<T>;
+  /** Validates the response body (a zod schema, or a lib/shape check); without it the body is returned as is (e.g. 204 → undefined). */
+  schema?: ResponseSchema<T>;
   /** Send the access token and refresh on 401 (default). Public endpoints pass false. */
   auth?: boolean;
   signal?: AbortSignal;
@@ -25,10 +25,14 @@ export interface RequestOptions<T> {
   headers?: Record<string, string>;
 }
 
-const AccessSchema = z.object({ access: z.string().min(1) });
+interface AccessOutput {
+  access: string;
+}
 
-// Compile-time only (no runtime code): tsc fails here when this schema and POST /auth/refresh/'s answer drift apart.
-export type MatchesApi = Expect<Equals<z.infer<typeof AccessSchema>, components['schemas']['AccessOutput']>>;
+const AccessSchema = shape('access token', ({ access }): AccessOutput | undefined => (isString(access) && access.length > 0 ? { access } : undefined));
+
+// Compile-time only (no runtime code): tsc fails here when this type and POST /auth/refresh/'s answer drift apart.
+export type MatchesApi = Expect<Equals<AccessOutput, components['schemas']['AccessOutput']>>;
 
 let refreshInFlight: Promise<string | null> | null = null;
 
@@ -156,7 +160,7 @@ async function send(url: string, options: RequestOptions<unknown>, token: string
   }
 }
 
-async function parse<T>(response: Response, path: string, schema?: z.ZodType<T>): Promise<T> {
+async function parse<T>(response: Response, path: string, schema?: ResponseSchema<T>): Promise<T> {
   const text = response.status === 204 ? '' : await response.text();
   let body: unknown = undefined;
   if (text) {

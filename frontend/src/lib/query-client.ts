@@ -1,5 +1,6 @@
 import { QueryClient } from '@tanstack/react-query';
 import { ApiError } from '@/lib/api-error';
+import { onForgetAccountData } from '@/lib/session';
 
 /** Client errors (4xx) are answers, not glitches: retry only network and server failures, twice. */
 export function createQueryClient(): QueryClient {
@@ -16,3 +17,6 @@ export function createQueryClient(): QueryClient {
 }
 
 export const queryClient = createQueryClient();
+
+// Nothing cached for one account may be shown to another, or after signing out.
+onForgetAccountData(() => queryClient.clear());

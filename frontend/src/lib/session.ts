@@ -7,7 +7,6 @@ import { setAccessToken, tokenUserId } from '@/lib/access-token';
 import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, onTokenRefreshed, refreshAccessToken } from '@/lib/api-client';
 import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
-import { queryClient } from '@/lib/query-client';
 import { withRefreshLock } from '@/lib/refresh-lock';
 import { type User, UserSchema } from '@/types/user';
 
@@ -31,6 +30,22 @@ function subscribe(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
+const accountDataListeners = new Set<() => void>();
+
+/**
+ * Called whenever what this tab knows about the account must go: sign-in, sign-out, expiry, another
+ * account. The query cache registers here (lib/query-client.ts), so the boot path, which does not
+ * load TanStack Query, need not import it.
+ */
+export function onForgetAccountData(listener: () => void): () => void {
+  accountDataListeners.add(listener);
+  return () => accountDataListeners.delete(listener);
+}
+
+function forgetAccountData(): void {
+  accountDataListeners.forEach((listener) => listener());
+}
+
 export function getSession(): SessionState {
   return state;
 }
@@ -49,7 +64,7 @@ export function useCurrentUser(): User {
 /** After login or registration: keep the token in memory and tell the other tabs who signed in. */
 export function startSession(access: string, user: User): void {
   setAccessToken(access);
-  queryClient.clear();
+  forgetAccountData();
   setState({ status: 'authenticated', user });
   broadcastAuth({ type: 'signed-in', userId: user.id });
 }
@@ -61,7 +76,7 @@ export function updateSessionUser(user: User): void {
 /** Forget everything this tab knows about the user (no request). */
 export function endSession(reason: 'none' | 'expired' | 'signed-out'): void {
   setAccessToken(null);
-  queryClient.clear();
+  forgetAccountData();
   setState({ status: 'anonymous', reason });
 }
 
@@ -124,7 +139,7 @@ function restoreFailed(error: unknown): void {
 function followAnotherAccount(token: 'in-memory' | 'refresh'): void {
   clearTimeout(retryTimer);
   if (token === 'refresh') setAccessToken(null);
-  queryClient.clear();
+  forgetAccountData();
   setState({ status: 'loading' });
   void (token === 'refresh' ? restoreSession() : identify().catch(restoreFailed));
 }

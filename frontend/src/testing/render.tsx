@@ -1,8 +1,8 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
-import type { ReactNode } from 'react';
-import { createMemoryRouter, RouterProvider } from 'react-router';
-import { routes } from '@/app/routes';
+import { type ReactNode, useLayoutEffect } from 'react';
+import { type Location, MemoryRouter, type NavigateFunction, useLocation, useNavigate } from 'react-router';
+import { AppRoutes } from '@/app/routes';
 import { setAccessToken } from '@/lib/access-token';
 import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
@@ -15,14 +15,49 @@ function signIn(token = 'access-1') {
 
 type As = 'user' | 'anonymous' | 'restoring';
 
+/** What a test can do with the router: where it is, go somewhere (or back), hear every change. */
+export interface TestRouter {
+  state: { location: Location };
+  navigate: NavigateFunction;
+  subscribe: (listener: (state: { location: Location }) => void) => () => void;
+}
+
+function testRouter(): { router: TestRouter; probe: ReactNode } {
+  const listeners = new Set<(state: { location: Location }) => void>();
+  const router: TestRouter = {
+    state: { location: undefined as unknown as Location },
+    navigate: (() => undefined) as NavigateFunction,
+    subscribe(listener: (state: { location: Location }) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  // Inside the router: keeps `state` and `navigate` current, and tells the listeners of each new location.
+  function Probe() {
+    const location = useLocation();
+    const navigate = useNavigate();
+    useLayoutEffect(() => {
+      router.navigate = navigate;
+      if (router.state.location === location) return;
+      router.state = { location };
+      listeners.forEach((listener) => listener(router.state));
+    });
+    return null;
+  }
+  return { router, probe: <Probe /> };
+}
+
 /** The whole route table at `path`, signed in unless told otherwise; `location()` reads the URL. */
 export function renderApp(path: string, { as = 'user', token }: { as?: As; token?: string } = {}) {
   if (as === 'user') signIn(token);
   if (as === 'anonymous') resetSessionForTests({ status: 'anonymous', reason: 'none' });
-  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  const { router, probe } = testRouter();
   const view = render(
     <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
+      <MemoryRouter initialEntries={[path]}>
+        {probe}
+        <AppRoutes />
+      </MemoryRouter>
     </QueryClientProvider>,
   );
   return { ...view, router, location: () => `${router.state.location.pathname}${router.state.location.search}` };
@@ -31,10 +66,9 @@ export function renderApp(path: string, { as = 'user', token }: { as?: As; token
 /** One component under a router and the query client, signed in. */
 export function renderSignedIn(element: ReactNode, path = '/') {
   signIn();
-  const router = createMemoryRouter([{ path: '*', element }], { initialEntries: [path] });
   return render(
     <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
+      <MemoryRouter initialEntries={[path]}>{element}</MemoryRouter>
     </QueryClientProvider>,
   );
 }

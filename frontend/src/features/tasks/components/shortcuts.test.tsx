@@ -102,7 +102,7 @@ describe('keyboard shortcuts on the tasks page', () => {
     const { user } = await openTasks([makeTask({ title: 'One' })]);
 
     await user.keyboard('?');
-    const help = screen.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    const help = await screen.findByRole('dialog', { name: 'Keyboard shortcuts' });
     expect(within(help).getByText('New task')).toBeInTheDocument();
     await user.click(within(help).getByLabelText('Use single-key shortcuts on this device'));
     await user.keyboard('{Escape}');
