@@ -124,3 +124,59 @@ def test_the_page_loads_while_the_session_is_restored_not_after(base_url, tmp_pa
         expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
         watch.accessible(page)
         watch.assert_clean(page)
+
+
+REFRESH_LOCKS = """() => navigator.locks.query().then((state) => ({
+  held: state.held.filter((lock) => lock.name === 'sad-refresh').length,
+  pending: state.pending.filter((lock) => lock.name === 'sad-refresh').length,
+}))"""
+
+
+def test_two_tabs_refresh_one_after_the_other_while_the_first_refresh_is_held(base_url, tmp_path):
+    """The cross-tab refresh lock, shown: with the first tab's refresh held on the wire, the second tab
+    queues on the Web Lock and sends nothing; once the first is answered (and the cookie rotated), the
+    second refreshes with the new cookie, so the server sees no reuse and both tabs stay signed in."""
+    watch = PageWatch()
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
+        page = context.new_page()
+        watch.attach(page)
+        page.goto(base_url + "/register")
+        expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+        watch.accessible(page)
+        page.get_by_label("Email").fill("locks@example.com")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        expect(page.get_by_role("heading", name="Hello, locks")).to_be_visible()
+        watch.accessible(page)
+        other = context.new_page()
+        watch.attach(other)
+        other.goto(base_url + "/account")
+        expect(other.get_by_role("heading", name="Account")).to_be_visible()
+        watch.accessible(other)
+
+        held: list = []
+        answers: list[int] = []
+        context.route("**/api/auth/refresh/", lambda route: held.append(route))
+        context.on("response", lambda r: r.url.endswith("/api/auth/refresh/") and answers.append(r.status))
+
+        # The first tab reloads: its refresh leaves under the lock and is held on the wire.
+        page.evaluate("location.reload()")
+        wait_until(page, lambda: len(held) == 1, what="the first tab's refresh")
+        # The second tab reloads: its refresh waits for the lock, and nothing more reaches the network.
+        other.evaluate("location.reload()")
+        # (Asked in the first tab, whose page has loaded: the origin's locks are shared by its tabs.)
+        wait_until(page, lambda: page.evaluate(REFRESH_LOCKS) == {"held": 1, "pending": 1}, what="a refresh queued")
+        assert len(held) == 1
+
+        held[0].continue_()
+        wait_until(page, lambda: len(held) == 2, what="the second tab's refresh, once the first was answered")
+        assert answers == [200]  # the first was answered before the second was sent
+        held[1].continue_()
+
+        expect(page.get_by_role("heading", name="Hello, locks")).to_be_visible()
+        expect(other.get_by_role("heading", name="Account")).to_be_visible()
+        expect(other.get_by_test_id("session-row")).to_have_count(1)
+        assert answers == [200, 200]  # the second used the rotated cookie: no reuse, no 401
+        watch.accessible(page)
+        watch.accessible(other)
+        watch.assert_clean(page, other)

@@ -1,7 +1,7 @@
-import { act, screen, waitFor } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getAccessToken } from '@/lib/access-token';
 import { connectSession, getSession } from '@/lib/session';
 import { fakeJwt, makeTask, page, user as ada } from '@/testing/fixtures';
@@ -87,9 +87,12 @@ describe('one account per tab, whatever the other tabs do', () => {
 
     tab.current = anotherTab();
     tab.current.post({ type: 'signed-in', userId: ada.id });
-    // A message that is acted on would have sent a refresh by the time a later one arrives.
-    tab.current.post({ type: 'probe' });
-    await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    // A marker posted after it, heard by a third tab: by then this tab has had the message (and a tab
+    // acting on it would already have left the signed-in state: that step is synchronous).
+    const third = anotherTab();
+    tab.current.post({ type: 'marker' });
+    await vi.waitFor(() => expect(third.heard).toContainEqual({ type: 'marker' }));
+    third.close();
 
     expect(getSession()).toEqual({ status: 'authenticated', user: ada });
     expect(refreshes).toEqual([]);

@@ -1,35 +1,47 @@
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getAccessToken, setAccessToken } from '@/lib/access-token';
-import { apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
+import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
 import { ApiError, NetworkError } from '@/lib/api-error';
-import { API, server } from '@/testing/server';
+import { API, server, unhandledRequests } from '@/testing/server';
 
-/** /api/tasks/ accepts only "Bearer access-2"; refresh hands out access-2 after a short delay. */
-function useExpiredTokenApi() {
+/**
+ * /api/tasks/ accepts only "Bearer access-2"; refresh hands out access-2 once every /tasks/ request
+ * made so far has had its 401 (so concurrent requests all ask for a refresh while one is in flight);
+ * with `concurrent: 0`, at once.
+ */
+function useExpiredTokenApi({ concurrent = 1 } = {}) {
   const refreshes: Request[] = [];
   const seen: (string | null)[] = [];
+  let refused = 0;
+  let allRefused = (): void => undefined;
+  const everyoneRefused = new Promise<void>((resolve) => (allRefused = resolve));
+  if (concurrent === 0) allRefused();
   server.use(
     http.get(`${API}/tasks/`, ({ request }) => {
       const auth = request.headers.get('Authorization');
       seen.push(auth);
-      return auth === 'Bearer access-2'
-        ? HttpResponse.json({ ok: true })
-        : HttpResponse.json({ detail: 'Token expired.', code: 'token_not_valid' }, { status: 401 });
+      if (auth === 'Bearer access-2') return HttpResponse.json({ ok: true });
+      refused += 1;
+      if (refused === concurrent) allRefused();
+      return HttpResponse.json({ detail: 'Token expired.', code: 'token_not_valid' }, { status: 401 });
     }),
     http.post(`${API}/auth/refresh/`, async ({ request }) => {
       refreshes.push(request.clone());
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await everyoneRefused;
       return HttpResponse.json({ access: 'access-2' });
     }),
   );
   return { refreshes, seen };
 }
 
+// A test that fails while on fake timers must not leave them to the next one.
+afterEach(() => vi.useRealTimers());
+
 describe('apiRequest', () => {
   it('refreshes once for concurrent 401s and retries each request with the new token', async () => {
     setAccessToken('access-1');
-    const { refreshes, seen } = useExpiredTokenApi();
+    const { refreshes, seen } = useExpiredTokenApi({ concurrent: 3 });
 
     const results = await Promise.all([apiRequest('/tasks/'), apiRequest('/tasks/'), apiRequest('/tasks/')]);
 
@@ -58,16 +70,18 @@ describe('apiRequest', () => {
     const { refreshes } = useExpiredTokenApi();
     let release = (): void => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived = false;
     server.use(
       http.get(`${API}/tasks/`, async ({ request }) => {
         if (request.headers.get('Authorization') === 'Bearer access-2') return HttpResponse.json({ ok: true });
+        arrived = true;
         await gate; // the stale request's 401 arrives after the token changed
         return HttpResponse.json({ detail: 'expired', code: 'token_not_valid' }, { status: 401 });
       }),
     );
 
     const pending = apiRequest('/tasks/');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.waitFor(() => expect(arrived).toBe(true));
     setAccessToken('access-2');
     release();
 
@@ -78,7 +92,7 @@ describe('apiRequest', () => {
   it('holds the cross-tab lock named sad-refresh while refreshing', async () => {
     const request = vi.fn((_name: string, _options: object, work: () => Promise<unknown>) => work());
     vi.stubGlobal('navigator', { ...navigator, locks: { request } });
-    const { refreshes } = useExpiredTokenApi();
+    const { refreshes } = useExpiredTokenApi({ concurrent: 0 });
 
     await expect(refreshAccessToken()).resolves.toBe('access-2');
 
@@ -147,9 +161,33 @@ describe('refreshAccessToken', () => {
     expect(init?.signal?.aborted).toBe(false);
   });
 
-  it('turns a timed-out refresh into a NetworkError (a temporary failure, not a sign-out)', async () => {
-    vi.spyOn(globalThis, 'fetch').mockRejectedValueOnce(new DOMException('The operation timed out.', 'TimeoutError'));
+  it('gives up on a refresh that gets no answer after REFRESH_TIMEOUT_MS: a NetworkError (temporary), not a sign-out', async () => {
+    vi.useFakeTimers();
+    let arrived = (): void => undefined;
+    const asked = new Promise<void>((resolve) => (arrived = resolve));
+    server.use(
+      http.post(`${API}/auth/refresh/`, () => {
+        arrived();
+        return new Promise<never>(() => undefined); // the server never answers
+      }),
+    );
 
-    await expect(refreshAccessToken()).rejects.toBeInstanceOf(NetworkError);
+    const outcome = refreshAccessToken().catch((error: unknown) => error);
+    await asked;
+    await vi.advanceTimersByTimeAsync(REFRESH_TIMEOUT_MS - 1);
+    expect(await Promise.race([outcome, Promise.resolve('pending')])).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(await outcome).toBeInstanceOf(NetworkError);
+    vi.useRealTimers();
+  });
+});
+
+describe('the test setup', () => {
+  it('records a request that no handler answered, so the test that made it fails', async () => {
+    // The app would show "could not reach the server" and carry on; the test must not.
+    await expect(apiRequest('/no-handler/')).rejects.toBeInstanceOf(NetworkError);
+    expect(unhandledRequests).toEqual([`GET ${API}/no-handler/`]);
+    unhandledRequests.splice(0); // this test wanted it: the setup's check would fail it otherwise
   });
 });

@@ -7,6 +7,7 @@ import { getAccessToken, setAccessToken, tokenUserId } from '@/lib/access-token'
 import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';
 import { withRefreshLock } from '@/lib/refresh-lock';
 import { isString, type ResponseSchema, shape } from '@/lib/shape';
+import { withTimeout } from '@/lib/timeout';
 import type { components } from '@/types/api';
 import type { Equals, Expect } from '@/types/assert-type';
 
@@ -96,8 +97,7 @@ export const REFRESH_TIMEOUT_MS = 10_000;
 
 async function requestRefresh(): Promise<string | null> {
   // The cookie endpoint demands exactly this content type and a JSON body. A timeout is a NetworkError.
-  const signal = AbortSignal.timeout(REFRESH_TIMEOUT_MS);
-  const response = await send(apiUrl('/auth/refresh/'), { method: 'POST', body: {}, signal }, null);
+  const response = await withTimeout(REFRESH_TIMEOUT_MS, (signal) => send(apiUrl('/auth/refresh/'), { method: 'POST', body: {}, signal }, null));
   if ([400, 401, 403].includes(response.status)) {
     setAccessToken(null);
     return null;

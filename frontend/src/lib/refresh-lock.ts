@@ -7,6 +7,8 @@
  * Web Locks (very old ones) fall back to refreshing unserialised across tabs; inside a tab the
  * API client's single flight still holds.
  */
+import { timeoutSignal } from '@/lib/timeout';
+
 const LOCK_NAME = 'sad-refresh';
 /** Longer than one refresh may take (REFRESH_TIMEOUT_MS), so only a stuck holder makes us give up. */
 export const LOCK_WAIT_MS = 15_000;
@@ -23,11 +25,16 @@ export async function withRefreshLock<T>(work: () => Promise<T>, waitMs = LOCK_W
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   if (!locks?.request) return work();
   // The signal only bounds the wait for the lock; once granted, `work` bounds itself (fetch timeouts).
-  const signal = AbortSignal.timeout(waitMs);
+  const { signal, clear } = timeoutSignal(waitMs);
   try {
-    return (await locks.request(LOCK_NAME, { mode: 'exclusive', signal }, work)) as T;
+    return (await locks.request(LOCK_NAME, { mode: 'exclusive', signal }, async () => {
+      clear();
+      return work();
+    })) as T;
   } catch (error) {
     if (signal.aborted && error === signal.reason) throw new RefreshLockTimeoutError();
     throw error;
+  } finally {
+    clear();
   }
 }

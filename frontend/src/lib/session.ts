@@ -8,6 +8,7 @@ import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, onTokenRefreshed, ref
 import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
 import { withRefreshLock } from '@/lib/refresh-lock';
+import { withTimeout } from '@/lib/timeout';
 import { type User, UserSchema } from '@/types/user';
 
 export type SessionState =
@@ -189,8 +190,9 @@ export async function signOut(): Promise<boolean> {
   await Promise.allSettled([...beforeSignOutWork].map((work) => work()));
   try {
     // Under the refresh lock: logging out with a cookie another tab is rotating would look like reuse.
-    const signal = AbortSignal.timeout(REFRESH_TIMEOUT_MS);
-    await withRefreshLock(() => apiRequest('/auth/logout/', { method: 'POST', body: {}, auth: false, signal }));
+    await withRefreshLock(() =>
+      withTimeout(REFRESH_TIMEOUT_MS, (signal) => apiRequest('/auth/logout/', { method: 'POST', body: {}, auth: false, signal })),
+    );
   } catch (error) {
     // 400/401: no valid refresh token was sent, so there is no session left to end.
     if (!(error instanceof ApiError && [400, 401].includes(error.status))) return false;

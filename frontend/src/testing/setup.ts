@@ -6,20 +6,26 @@ import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
 import { resetToastsForTests } from '@/lib/toasts';
 import { resetDeletesForTests } from '@/features/tasks/delete-with-undo';
-import { server } from '@/testing/server';
+import { server, unhandledRequests } from '@/testing/server';
 
 // Lazy route chunks load on first use; on a busy 2-core machine that can take over a second.
 configure({ asyncUtilTimeout: 5000 });
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+// One hook, in this order (vitest runs separate afterEach hooks last-registered first): unmount the
+// app before anything is reset under it, then check, then reset.
 afterEach(() => {
   cleanup();
+  // A request no handler answered fails the test that made it, even when the app shrugged the error
+  // off (MSW's 'error' strategy only logs it and fails the request).
+  const requests = unhandledRequests.splice(0);
   server.resetHandlers();
   queryClient.clear();
   resetApiClientForTests();
   resetSessionForTests();
   resetToastsForTests();
   resetDeletesForTests();
+  expect(requests, 'requests that no MSW handler answered').toEqual([]);
 });
 afterAll(() => server.close());
 
