@@ -149,9 +149,27 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         watch.accessible(page, "three done")
         screenshot(page, "tasks")
 
+        # Offline: a banner says so; a save fails at once and says why; nothing is sent once back online.
+        writes: list[str] = []
+        page.on("request", lambda r: r.method != "GET" and "/api/tasks" in r.url and writes.append(r.method))
+        context.set_offline(True)
+        banner = page.get_by_text("You are offline. Nothing can be saved until the connection is back")
+        expect(banner).to_be_visible()
+        watch.accessible(page, "offline")
+        page.get_by_role("button", name="New task").first.click()
+        dialog = page.get_by_role("dialog", name="New task")
+        dialog.get_by_label("Title").fill("Never sent")
+        dialog.get_by_role("button", name="Create task").click()
+        expect(dialog.get_by_text("You are offline: nothing was sent.")).to_be_visible()
+        dialog.get_by_role("button", name="Cancel").click()
+        context.set_offline(False)
+        expect(banner).to_be_hidden()
+        expect(page.get_by_test_id("task-row")).to_have_count(5)
+
         # 4. The dashboard's cards and charts show the change.
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
-        expect(stat(page, "total-tasks")).to_have_text("5")
+        expect(stat(page, "total-tasks")).to_have_text("5")  # "Never sent" never was
+        assert writes == []
         expect(stat(page, "completed")).to_have_text("3")
         expect(stat(page, "overdue")).to_have_text("1")
         expect(page.get_by_test_id("bar-done")).to_have_attribute("data-value", "3")

@@ -5,6 +5,7 @@ import { APP_NAME } from '@/components/page-heading';
 import { ThemeSelect } from '@/components/theme-select';
 import { useShortcuts } from '@/lib/shortcuts';
 import { Toaster } from '@/components/toaster';
+import { OfflineBanner } from '@/components/offline-banner';
 import { actOnToast, latestActionToast } from '@/lib/toasts';
 import { signOut, useCurrentUser } from '@/lib/session';
 
@@ -73,6 +74,7 @@ export function AppLayout() {
           </div>
         </div>
       </header>
+      <OfflineBanner />
       <div className="topbar__alert">
         <FormAlert messages={signOutFailed ? ['Could not sign out. Try again.'] : []} />
       </div>

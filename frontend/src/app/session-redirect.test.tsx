@@ -32,7 +32,7 @@ describe('a failed refresh', () => {
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(app.location()).toBe('/login?next=%2Ftasks%3Fpriority%3Dhigh');
-    expect(screen.getByRole('status')).toHaveTextContent('Your session has ended. Please sign in again.');
+    expect(screen.getByText('Your session has ended. Please sign in again.')).toBeInTheDocument();
     disconnect();
   });
 

@@ -4,7 +4,8 @@
  */
 import { API_BASE_URL } from '@/config/env';
 import { getAccessToken, setAccessToken, tokenUserId } from '@/lib/access-token';
-import { ApiError, NetworkError, ResponseShapeError } from '@/lib/api-error';
+import { ApiError, NetworkError, OFFLINE_MESSAGE, ResponseShapeError } from '@/lib/api-error';
+import { isOffline } from '@/lib/online';
 import { withRefreshLock } from '@/lib/refresh-lock';
 import { isString, type ResponseSchema, shape } from '@/lib/shape';
 import { withTimeout } from '@/lib/timeout';
@@ -141,6 +142,8 @@ async function exchange(path: string, options: RequestOptions<unknown>): Promise
 }
 
 async function send(url: string, options: RequestOptions<unknown>, token: string | null): Promise<Response> {
+  // Offline for certain: fail now, with a message that says so; nothing waits to be sent later.
+  if (isOffline()) throw new NetworkError(null, OFFLINE_MESSAGE);
   const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;

@@ -33,24 +33,55 @@ export class ApiError extends Error {
   }
 }
 
-/** The request never got an answer (offline, DNS, server down). */
+export const OFFLINE_MESSAGE = 'You are offline: nothing was sent. Try again when the connection is back.';
+
+/** The request never got an answer (offline, DNS, server down), or was not sent because the browser is offline. */
 export class NetworkError extends Error {
-  constructor(cause: unknown) {
-    super('Could not reach the server. Check your connection and try again.', { cause });
+  constructor(cause: unknown, message = 'Could not reach the server. Check your connection and try again.') {
+    super(message, { cause });
     this.name = 'NetworkError';
   }
 }
 
-/** The answer did not have the shape this client expects. */
+/** The answer did not have the shape this client expects (e.g. a newer server, or a proxy's page). */
 export class ResponseShapeError extends Error {
   constructor(path: string, cause: unknown) {
-    super(`Unexpected response from ${path}.`, { cause });
+    super('The server sent an answer this page does not understand. Reloading the page usually fixes it.', { cause });
     this.name = 'ResponseShapeError';
+    this.path = path;
   }
+
+  readonly path: string;
+}
+
+/**
+ * What to say when an error answer has no readable detail (a proxy's HTML page, an empty body):
+ * something a person can act on, by status.
+ */
+const STATUS_MESSAGES: Record<number, string> = {
+  400: 'The server did not accept this request.',
+  401: 'Your session has ended. Please sign in again.',
+  403: 'You are not allowed to do this.',
+  404: 'It is not there any more: it may have been deleted.',
+  405: 'The server does not allow this here.',
+  406: 'The server could not answer in a format this page reads.',
+  409: 'Someone else was changing the same thing. Try again.',
+  412: 'It changed elsewhere since this page loaded it. Reload it and try again.',
+  413: 'That is too large to send.',
+  415: 'The server did not accept the format of this request.',
+  422: 'The server could not process this request.',
+  429: 'Too many requests. Wait a moment and try again.',
+  502: 'The server could not be reached. Try again in a moment.',
+  503: 'The service is busy or restarting. Try again in a moment.',
+  504: 'The server took too long to answer. Try again in a moment.',
+};
+
+export function statusMessage(status: number): string {
+  return STATUS_MESSAGES[status] ?? (status >= 500 ? 'The server had a problem. Please try again.' : `The request failed (HTTP ${status}).`);
 }
 
 function parseErrorBody(status: number, body: unknown) {
-  const fallback = status >= 500 ? 'The server had a problem. Please try again.' : `Request failed (${status}).`;
+  const fallback = statusMessage(status);
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     return { detail: fallback, code: `http_${status}`, fieldErrors: {} };
   }
@@ -66,9 +97,26 @@ function parseErrorBody(status: number, body: unknown) {
   return { detail: 'Please correct the errors below.', code: 'invalid', fieldErrors };
 }
 
-/** A sentence to show a person for any error thrown by a request. */
+/** "due_date" → "Due date". */
+export function fieldLabel(field: string): string {
+  const words = field.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * A sentence to show a person for any error thrown by a request (in a toast, or above a form): the
+ * form-level message, else the first field's message with its field's name (there is no field to
+ * show it next to), else the error's own message.
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.formErrors[0] ?? error.message;
+  if (error instanceof ApiError) {
+    const form = error.formErrors[0];
+    if (form) return form;
+    const [field, messages] = Object.entries(error.fieldErrors)[0] ?? [];
+    if (field && messages?.[0]) return `${fieldLabel(field)}: ${messages[0]}`;
+    return error.message;
+  }
+  if (error instanceof DOMException && error.name === 'AbortError') return 'The request was cancelled.';
   if (error instanceof Error) return error.message;
   return 'Something went wrong.';
 }

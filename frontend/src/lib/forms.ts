@@ -1,6 +1,6 @@
 /** Field errors from zod (before sending) and from the API (after), in one shape for the forms. */
 import type { z } from '@/lib/zod';
-import { ApiError, type FieldErrors } from '@/lib/api-error';
+import { ApiError, type FieldErrors, fieldLabel } from '@/lib/api-error';
 
 export function zodFieldErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
@@ -21,10 +21,11 @@ export function validate<T>(schema: z.ZodType<T>, values: unknown): { data: T; e
 export function formErrors(error: unknown, fields: readonly string[]): string[] {
   if (!error) return [];
   if (!(error instanceof ApiError)) return [error instanceof Error ? error.message : 'Something went wrong.'];
-  // Errors about fields the form does not show (e.g. a reset link's uid/token) belong to the form.
+  // Errors about fields the form does not show (e.g. a reset link's uid/token) belong to the form,
+  // named, since there is no field to show them next to.
   const unknown = Object.entries(error.fieldErrors)
     .filter(([field]) => field !== 'non_field_errors' && !fields.includes(field))
-    .flatMap(([, messages]) => messages);
+    .flatMap(([field, messages]) => messages.map((message) => `${fieldLabel(field)}: ${message}`));
   return [...error.formErrors, ...unknown];
 }
 

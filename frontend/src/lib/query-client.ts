@@ -11,7 +11,9 @@ export function createQueryClient(): QueryClient {
         refetchOnWindowFocus: true,
         retry: (failures, error) => !(error instanceof ApiError && error.status < 500) && failures < 2,
       },
-      mutations: { retry: false },
+      // A write runs now or fails now: never paused while offline and sent later, when the user may
+      // have closed the dialog it came from (the default networkMode, 'online', would queue it).
+      mutations: { retry: false, networkMode: 'always' },
     },
   });
 }

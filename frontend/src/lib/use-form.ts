@@ -2,6 +2,8 @@ import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react';
 import type { z } from '@/lib/zod';
 import type { FieldErrors } from '@/lib/api-error';
 import { fieldErrorsOf, formErrors, validate } from '@/lib/forms';
+import { OFFLINE_MESSAGE } from '@/lib/api-error';
+import { isOffline } from '@/lib/online';
 
 type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
@@ -25,6 +27,8 @@ export function useForm<T extends Record<string, string>, Out>(
   const [values, setValues] = useState<T>(initial);
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
   const [refused, setRefused] = useState(0);
+  // Submitted while offline: nothing was sent (and nothing will be, later).
+  const [offlineAttempt, setOfflineAttempt] = useState(false);
   // The <form> last submitted, for the focus moves (taken from the submit event: no ref to pass).
   const [formNode, setFormNode] = useState<HTMLFormElement | null>(null);
   const server = fieldErrorsOf(serverError);
@@ -49,8 +53,10 @@ export function useForm<T extends Record<string, string>, Out>(
     if (event.currentTarget instanceof HTMLFormElement) setFormNode(event.currentTarget);
     const result = validate(schema, values);
     setClientErrors(result.errors ?? {});
-    if (result.data !== null) submit(result.data, { reset: () => setValues(initial) });
-    else setRefused((count) => count + 1);
+    setOfflineAttempt(false);
+    if (result.data === null) setRefused((count) => count + 1);
+    else if (isOffline()) setOfflineAttempt(true);
+    else submit(result.data, { reset: () => setValues(initial) });
   }
 
   return {
@@ -59,6 +65,6 @@ export function useForm<T extends Record<string, string>, Out>(
     bind,
     onSubmit,
     errors: (name: keyof T & string): string[] | undefined => clientErrors[name] ?? server[name],
-    formErrors: formErrors(serverError, Object.keys(initial)),
+    formErrors: offlineAttempt ? [OFFLINE_MESSAGE] : formErrors(serverError, Object.keys(initial)),
   };
 }

@@ -131,8 +131,10 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
   }
 
   const precondition = update.error instanceof ApiError && update.error.status === 412;
-  const messages = loadError
-    ? [loadError instanceof ApiError && loadError.status === 404 ? 'This task no longer exists: it was deleted elsewhere.' : errorMessage(loadError)]
+  // The task's own GET failed (on opening, or while Save waited for it): say so, whatever the moment.
+  const failedLoad = loadError ?? (detail.isError ? detail.error : null);
+  const messages = failedLoad
+    ? [failedLoad instanceof ApiError && failedLoad.status === 404 ? 'This task no longer exists: it was deleted elsewhere.' : errorMessage(failedLoad)]
     : notice
       ? [notice]
       : precondition

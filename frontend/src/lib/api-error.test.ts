@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, errorMessage, NetworkError, OFFLINE_MESSAGE, ResponseShapeError, statusMessage } from '@/lib/api-error';
+import { formErrors } from '@/lib/forms';
+
+describe('errorMessage: every error the API client can throw reads as a sentence', () => {
+  it.each([400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 422, 429, 500, 502, 503, 504])(
+    'a %i with no readable body (a proxy’s HTML page, nothing at all)',
+    (status) => {
+      for (const body of [undefined, null, '<html>Bad Gateway</html>', []]) {
+        const message = errorMessage(new ApiError(status, body));
+        expect(message).toBe(statusMessage(status));
+        expect(message).toMatch(/^[A-Z].*\.$/); // a sentence, not "Request failed (502)"
+        expect(message).not.toMatch(/\d{3}/);
+      }
+    },
+  );
+
+  it('an unknown status still says which one, in words', () => {
+    expect(errorMessage(new ApiError(418, null))).toBe('The request failed (HTTP 418).');
+    expect(errorMessage(new ApiError(599, null))).toBe('The server had a problem. Please try again.');
+  });
+
+  it.each([
+    [429, { detail: 'Too many failed sign-ins. Try again in 14 minutes, or reset your password.', code: 'login_locked' }],
+    [413, { detail: 'Request body too large.', code: 'request_too_large' }],
+    [422, { detail: 'This Idempotency-Key was already used for a different request.', code: 'idempotency_key_reused' }],
+    [503, { detail: 'The service is temporarily unavailable.', code: 'service_unavailable' }],
+  ])('a %i with a detail shows the server’s own words', (status, body) => {
+    expect(errorMessage(new ApiError(status, body))).toBe(body.detail);
+  });
+
+  it('field errors with no field on screen (a toast) name their field', () => {
+    const error = new ApiError(400, { due_date: ['Date has wrong format. Use one of these formats instead: YYYY-MM-DD.'] });
+    expect(errorMessage(error)).toBe('Due date: Date has wrong format. Use one of these formats instead: YYYY-MM-DD.');
+    expect(errorMessage(new ApiError(400, { non_field_errors: ['Nope.'], title: ['Too long.'] }))).toBe('Nope.');
+  });
+
+  it('no answer, offline, an answer it cannot read, a cancelled request', () => {
+    expect(errorMessage(new NetworkError(new TypeError('fetch failed')))).toBe('Could not reach the server. Check your connection and try again.');
+    expect(errorMessage(new NetworkError(null, OFFLINE_MESSAGE))).toBe(OFFLINE_MESSAGE);
+    expect(errorMessage(new ResponseShapeError('/tasks/', null))).toMatch(/^The server sent an answer this page does not understand/);
+    expect(errorMessage(new DOMException('aborted', 'AbortError'))).toBe('The request was cancelled.');
+    expect(errorMessage('???')).toBe('Something went wrong.');
+  });
+});
+
+describe('formErrors: what goes above a form', () => {
+  it('names the fields the form does not show, since there is nothing to put their message next to', () => {
+    const error = new ApiError(400, { title: ['Too long.'], ids: ['Too many ids.'], non_field_errors: ['Check the form.'] });
+    expect(formErrors(error, ['title', 'description'])).toEqual(['Check the form.', 'Ids: Too many ids.']);
+  });
+});
