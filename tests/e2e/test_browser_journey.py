@@ -162,6 +162,11 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         dialog.get_by_role("button", name="Create task").click()
         expect(dialog.get_by_text("You are offline: nothing was sent.")).to_be_visible()
         dialog.get_by_role("button", name="Cancel").click()
+        # What was typed is not saved: closing asks first.
+        discard = page.get_by_role("alertdialog", name="Discard your changes?")
+        watch.accessible(page, "offline, discard changes?")
+        discard.get_by_role("button", name="Discard changes").click()
+        expect(dialog).to_be_hidden()
         context.set_offline(False)
         expect(banner).to_be_hidden()
         expect(page.get_by_test_id("task-row")).to_have_count(5)

@@ -8,6 +8,7 @@ import { Toaster } from '@/components/toaster';
 import { OfflineBanner } from '@/components/offline-banner';
 import { actOnToast, latestActionToast } from '@/lib/toasts';
 import { signOut, useCurrentUser } from '@/lib/session';
+import { useRememberedSearch } from '@/lib/remembered-search';
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
@@ -23,6 +24,8 @@ export function AppLayout() {
   const [signingOut, setSigningOut] = useState(false);
   const [signOutFailed, setSignOutFailed] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
+  // "Tasks" goes back to the list as it was left (filters, sort, page) in this tab.
+  const tasksSearch = useRememberedSearch('/tasks');
   useShortcuts({
     '?': () => setHelpOpen(true),
     // Undo (or whatever the newest toast offers), without hunting for its button.
@@ -55,7 +58,12 @@ export function AppLayout() {
           </Link>
           <nav className="nav" aria-label="Main">
             {NAV.map((item) => (
-              <NavLink key={item.to} to={item.to} end={item.end} className="nav__link">
+              <NavLink
+                key={item.to}
+                to={item.to === '/tasks' ? { pathname: item.to, search: tasksSearch } : item.to}
+                end={item.end}
+                className="nav__link"
+              >
                 {item.label}
               </NavLink>
             ))}

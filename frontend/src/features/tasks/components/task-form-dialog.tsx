@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { Dialog } from '@/components/dialog';
+import { type ReactNode, useEffect, useState } from 'react';
+import { ConfirmDialog, Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert } from '@/components/feedback';
 import { ChoiceOptions } from '@/features/tasks/components/choice-options';
 import { SelectField, TextAreaField, TextField } from '@/components/field';
@@ -33,6 +33,48 @@ function formValues(task?: Task) {
   };
 }
 
+/**
+ * The dialog, guarding changes not saved yet: closing it then (Escape, the backdrop, ×, Cancel) asks
+ * first, and so does closing or reloading the tab. `dirty`: the form differs from what it started from.
+ */
+function GuardedDialog({ title, dirty, onClose, children }: { title: string; dirty: boolean; onClose: () => void; children: (requestClose: () => void) => ReactNode }) {
+  const [asking, setAsking] = useState(false);
+
+  useEffect(() => {
+    if (!dirty) return;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [dirty]);
+
+  function requestClose() {
+    if (dirty) setAsking(true);
+    else onClose();
+  }
+
+  return (
+    <>
+      <Dialog title={title} onClose={requestClose}>
+        {children(requestClose)}
+      </Dialog>
+      {asking ? (
+        <ConfirmDialog
+          title="Discard your changes?"
+          description="What you changed in this task has not been saved."
+          confirmLabel="Discard changes"
+          onConfirm={onClose}
+          onCancel={() => setAsking(false)}
+        />
+      ) : null}
+    </>
+  );
+}
+
+/** The form's values differ from `start`. */
+function differs(values: FormValues, start: FormValues): boolean {
+  return (Object.keys(start) as (keyof FormValues)[]).some((key) => values[key] !== start[key]);
+}
+
 /** Create or edit a task; the API's `{"field": [...]}` errors appear under their fields. */
 export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
   return task ? <EditTaskDialog task={task} onClose={onClose} /> : <CreateTaskDialog onClose={onClose} />;
@@ -53,9 +95,11 @@ function CreateTaskDialog({ onClose }: { onClose: () => void }) {
     create.error,
   );
   return (
-    <Dialog title="New task" onClose={onClose}>
-      <TaskForm form={form} messages={form.formErrors} pending={create.isPending} submitLabel="Create task" onCancel={onClose} />
-    </Dialog>
+    <GuardedDialog title="New task" dirty={differs(form.values, formValues())} onClose={onClose}>
+      {(requestClose) => (
+        <TaskForm form={form} messages={form.formErrors} pending={create.isPending} submitLabel="Create task" onCancel={requestClose} />
+      )}
+    </GuardedDialog>
   );
 }
 
@@ -142,9 +186,11 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
         : form.formErrors;
 
   return (
-    <Dialog title="Edit task" onClose={onClose}>
-      <TaskForm form={form} messages={messages} pending={update.isPending || waiting} submitLabel="Save changes" onCancel={onClose} />
-    </Dialog>
+    <GuardedDialog title="Edit task" dirty={differs(form.values, formValues(base.task))} onClose={onClose}>
+      {(requestClose) => (
+        <TaskForm form={form} messages={messages} pending={update.isPending || waiting} submitLabel="Save changes" onCancel={requestClose} />
+      )}
+    </GuardedDialog>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useLocation, useSearchParams } from 'react-router';
 import { SEARCH_DEBOUNCE_MS } from '@/config/env';
+import { rememberSearch } from '@/lib/remembered-search';
 import { DEFAULT_ORDERING, ORDERINGS, type Ordering, type TaskListParams } from '@/features/tasks/types';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '@/types/task';
 
@@ -100,6 +101,8 @@ export function useTaskFilters() {
     pending.current = null;
   }, []);
   useEffect(() => cancelPending, [cancelPending]);
+  // The main navigation's "Tasks" comes back to this list as it is now.
+  useEffect(() => rememberSearch(location.pathname, location.search), [location.pathname, location.search]);
 
   const navigate = useCallback((next: (current: URLSearchParams) => URLSearchParams, replace: boolean) => {
     const current = own.current ?? latest.current.searchParams;
