@@ -145,8 +145,12 @@ def test_faults_in_turn_under_load_fail_no_request_outside_their_outage_and_lose
             continue
         if attempt.status == 0 and any(overlaps(attempt, kill) for kill in kills):
             continue  # in flight on a worker that was killed
-        if attempt.status == 0 and attempt.started >= marks["sigterm"] and "refused" in attempt.error.lower():
-            continue  # a new connection after the master stopped listening
+        if attempt.status == 0 and attempt.started >= marks["sigterm"] and _never_served(attempt):
+            # A new connection after the signal: refused once the workers closed the socket, or reset if the kernel
+            # completed its handshake in the instant between a worker's last accept and its close (an unavoidable
+            # race, which is why Kubernetes' preStop pause keeps new connections away first). Either way the
+            # request never reached Django: a given-up write is checked below to be stored at most once.
+            continue
         unexplained.append(attempt)
     assert unexplained == [], _describe(unexplained, marks)
     assert "Traceback" not in output
@@ -163,6 +167,11 @@ def test_faults_in_turn_under_load_fail_no_request_outside_their_outage_and_lose
             # Acknowledged: exactly once. Given up on (no answer once the server was gone): at most once.
             assert titles.get(write.title, 0) == 1 if write.task_id is not None else titles.get(write.title, 0) <= 1
         assert set(titles) <= {write.title for write in writer.writes}, writer.name  # nothing written twice
+
+
+def _never_served(attempt: Attempt) -> bool:
+    """The connection was refused or reset: no worker ever answered it."""
+    return any(word in attempt.error.lower() for word in ("refused", "reset by peer"))
 
 
 @contextmanager
