@@ -58,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Whether the owner followed a verification link sent to ``email`` (settings.EMAIL_VERIFICATION says whether
+    # signing in needs it). A new address starts unverified; an email change verifies the new one by its link.
+    email_verified = models.BooleanField(default=False)
     # Replaced by a random value each time all of the user's sessions are revoked. Django's own sessions (the
     # admin's) store a hash that includes it (get_session_auth_hash), so they end then too; "" until the first time.
     sessions_revocation_key = models.CharField(max_length=32, blank=True, default="", editable=False)
@@ -142,6 +145,10 @@ class AuthSession(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     refresh_jti_hash = models.CharField(max_length=64)
+    # The reuse grace window (settings.REFRESH_REUSE_INTERVAL_SECONDS): the hash of the refresh jti rotated last,
+    # and when. Presented again within the window, it gets the current refresh token re-issued, not a revocation.
+    previous_refresh_jti_hash = models.CharField(max_length=64, blank=True, default="")
+    rotated_at = models.DateTimeField(null=True, blank=True)
 
     objects = AuthSessionQuerySet.as_manager()
 

@@ -74,6 +74,11 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password_reset", "Password reset"
         SESSION_REVOKED = "session_revoked", "Session revoked by its user"
         ADMIN_SESSIONS_REVOKED = "admin_sessions_revoked", "Sessions revoked by an admin"
+        EMAIL_VERIFIED = "email_verified", "Email address verified"
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", "Email change requested"
+        EMAIL_CHANGED = "email_changed", "Email address changed"
+        DATA_EXPORTED = "data_exported", "Account data exported"
+        ACCOUNT_DELETED = "account_deleted", "Account deleted"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
