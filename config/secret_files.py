@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 SECRET_SETTINGS = (
     "SECRET_KEY",
     "JWT_SIGNING_KEY",
+    "JWT_SIGNING_KEYS",
     "DATABASE_URL",
     "DATABASE_REPLICA_URLS",
     "REDIS_URL",

@@ -18,23 +18,25 @@ from backend.common.db_router import replica_pin_if_recent_writer
 
 from .models import User
 from .selectors import Access, access_check
-from .tokens import SESSION_CLAIM
+from .tokens import SESSION_CLAIM, KeyRingTokenBackend, key_ring
 
 # Access tokens whose signature this process has verified, by their exact bytes: verifying the same
 # bytes again can only give the same answer, so a repeat costs a dict lookup and the expiry check.
 # Bounded (oldest out first); the session and user checks still run on every request.
 _VERIFIED_MAX = 4096
-_verified: OrderedDict[bytes, Token] = OrderedDict()
+# Each is remembered with the key ring that verified it: a changed ring (a key removed) verifies again.
+_verified: OrderedDict[bytes, tuple[KeyRingTokenBackend, Token]] = OrderedDict()
 _verified_lock = threading.Lock()
 
 
 def _verified_token(raw_token: bytes) -> Token | None:
     with _verified_lock:
-        token = _verified.get(raw_token)
-        if token is not None:
+        remembered = _verified.get(raw_token)
+        if remembered is not None:
             _verified.move_to_end(raw_token)
-    if token is None:
+    if remembered is None or remembered[0] is not key_ring():
         return None
+    token = remembered[1]
     try:
         token.check_exp(current_time=aware_utcnow())
     except TokenError:
@@ -44,7 +46,7 @@ def _verified_token(raw_token: bytes) -> Token | None:
 
 def _remember(raw_token: bytes, token: Token) -> Token:
     with _verified_lock:
-        _verified[raw_token] = token
+        _verified[raw_token] = (key_ring(), token)
         if len(_verified) > _VERIFIED_MAX:
             _verified.popitem(last=False)
     return token

@@ -5,14 +5,14 @@ from django.core.exceptions import ImproperlyConfigured
 from config.production_checks import email_backend_problem, frontend_url_problem, signing_key_problem
 
 from .base import *  # noqa: F403
-from .base import EMAIL_BACKEND, FRONTEND_URL, REDIS_URL, SECRET_KEY, SIMPLE_JWT, env
+from .base import EMAIL_BACKEND, FRONTEND_URL, JWT_SIGNING_KEYS, REDIS_URL, SECRET_KEY, env
 
 # ------------------------------------------------------------------------------
 # Required configuration: refuse to start rather than run with a weak default.
 # ------------------------------------------------------------------------------
 _required = {
     "SECRET_KEY": SECRET_KEY,
-    "JWT_SIGNING_KEY": SIMPLE_JWT["SIGNING_KEY"],
+    "JWT_SIGNING_KEY": JWT_SIGNING_KEYS[0] if JWT_SIGNING_KEYS else "",  # or JWT_SIGNING_KEYS
     "DATABASE_URL": env.str("DATABASE_URL", default=""),
     "REDIS_URL": REDIS_URL,
     # base.py's defaults (http://127.0.0.1:8000, the console backend) are for a laptop only.
@@ -25,11 +25,19 @@ for _name, _value in _required.items():
             f"{_name} is not set. Production settings need it in the environment "
             "(see .env.example for what it is and how to generate one)."
         )
-if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
-    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
+# Every key that verifies tokens is held to the signing key's standard: an old key still accepts its tokens.
+_jwt_key_names = (
+    ["JWT_SIGNING_KEY"]
+    if len(JWT_SIGNING_KEYS) == 1
+    else [f"JWT_SIGNING_KEYS[{index}]" for index in range(len(JWT_SIGNING_KEYS))]
+)
+if SECRET_KEY in JWT_SIGNING_KEYS:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY (every key in JWT_SIGNING_KEYS too).")
+if len(set(JWT_SIGNING_KEYS)) != len(JWT_SIGNING_KEYS):
+    raise ImproperlyConfigured("JWT_SIGNING_KEYS lists the same key twice; list each key once, newest first.")
 # Unsafe values: a key that can be brute-forced offline, reset links printed to the logs or sent over http.
 for _problem in (
-    signing_key_problem("JWT_SIGNING_KEY", SIMPLE_JWT["SIGNING_KEY"]),
+    *(signing_key_problem(name, key) for name, key in zip(_jwt_key_names, JWT_SIGNING_KEYS, strict=True)),
     signing_key_problem("SECRET_KEY", SECRET_KEY),
     email_backend_problem(EMAIL_BACKEND),
     frontend_url_problem(FRONTEND_URL),

@@ -8,7 +8,7 @@ the client has been told it is revoked (see session_cache.py for the protocol).
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +26,14 @@ from backend.observability.metrics import auth_sessions_revoked
 
 from ..models import AuthSession, User
 from ..session_cache import session_cache_mark_revoked
-from ..tokens import InvalidRefreshToken, TokenPair, hash_jti, refresh_token_decode, token_pair_issue
+from ..tokens import (
+    InvalidRefreshToken,
+    TokenPair,
+    child_jti,
+    hash_jti,
+    refresh_token_decode,
+    token_pair_issue,
+)
 
 USER_AGENT_MAX = AuthSession._meta.get_field("user_agent").max_length or 512
 
@@ -80,12 +87,15 @@ def session_start(*, user: User, user_agent: str = "", ip_address: str | None = 
 
 
 def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | None = None) -> IssuedSession:
-    """Exchange a refresh token for a new pair. Presenting a rotated token revokes the session."""
+    """Exchange a refresh token for a new pair. Presenting a rotated token revokes the session, except the one
+    rotated last, within ``REFRESH_REUSE_INTERVAL_SECONDS``: it gets the same new refresh token again (a lost
+    response, a retry, tabs refreshing together), so the family never forks and nobody is signed out."""
     try:
         token = refresh_token_decode(raw_refresh)
     except InvalidRefreshToken as exc:
         raise RefreshRejected() from exc
 
+    presented_jti = str(token["jti"])
     reused = False
     # The row lock serialises racing refreshes on SQL; MongoDB ignores select_for_update, and there the
     # compare-and-set in _rotate_if_current decides the race (no MongoDB transaction: backend.common.db.atomic).
@@ -100,35 +110,71 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         )
         if session is None or not session.is_live or not session.user.is_active:
             raise RefreshRejected()
-        presented_hash = hash_jti(str(token["jti"]))
-        if session.refresh_jti_hash != presented_hash:
+        tokens = None
+        if session.refresh_jti_hash == hash_jti(presented_jti):
+            tokens = _rotate(session, presented_jti=presented_jti, user_agent=user_agent, ip_address=ip_address)
+            if tokens is None:  # another refresh with this token rotated first (MongoDB): see what it wrote
+                session.refresh_from_db()
+        if tokens is None:
+            tokens = _reissue_within_grace(session, presented_jti=presented_jti)
+        if tokens is None:
             # An old token of this session came back: someone holds a copy. Kill the family.
             reused = _refresh_reused(session)
-        else:
-            session.expires_at = _refresh_expiry(session.created_at)
-            tokens = token_pair_issue(
-                user_id=str(session.user_id),
-                session_id=str(session.pk),
-                refresh_expires_at=session.expires_at,
-            )
-            session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
-            session.last_used_at = timezone.now()
-            if user_agent:
-                session.user_agent = user_agent[:USER_AGENT_MAX]
-            if ip_address:
-                session.ip_address = ip_address
-            # The liveness cache is left alone: an entry cached before this rotation holds the old
-            # expiry and disappears by then (session_cache.py). Deleting it here could erase a
-            # concurrent revocation's tombstone.
-            if not _rotate_if_current(session, presented_hash=presented_hash):
-                # Another refresh with this token rotated first: the same reuse, seen a moment later.
-                reused = _refresh_reused(session)
     if reused:
         raise RefreshRejected(
             "This refresh token was already used. The session has been signed out for safety.",
             code=ErrorCode.REFRESH_TOKEN_REUSED,
         )
     return IssuedSession(session=session, tokens=tokens)
+
+
+def _rotate(session: AuthSession, *, presented_jti: str, user_agent: str, ip_address: str | None) -> TokenPair | None:
+    """Issue the child of the presented (current) refresh token and store its hash, remembering the presented one
+    for the grace window. None if another refresh rotated the session first."""
+    now = timezone.now()
+    session.expires_at = _refresh_expiry(session.created_at)
+    tokens = token_pair_issue(
+        user_id=str(session.user_id),
+        session_id=str(session.pk),
+        refresh_expires_at=session.expires_at,
+        refresh_jti=child_jti(presented_jti),
+        issued_at=now,
+    )
+    presented_hash = session.refresh_jti_hash
+    session.previous_refresh_jti_hash = presented_hash
+    session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
+    session.rotated_at = session.last_used_at = now
+    if user_agent:
+        session.user_agent = user_agent[:USER_AGENT_MAX]
+    if ip_address:
+        session.ip_address = ip_address
+    # The liveness cache is left alone: an entry cached before this rotation holds the old
+    # expiry and disappears by then (session_cache.py). Deleting it here could erase a
+    # concurrent revocation's tombstone.
+    return tokens if _rotate_if_current(session, presented_hash=presented_hash) else None
+
+
+def _reissue_within_grace(session: AuthSession, *, presented_jti: str) -> TokenPair | None:
+    """The current refresh token again (and a fresh access token) if ``presented_jti`` is the one rotated last, less
+    than REFRESH_REUSE_INTERVAL_SECONDS ago, and its child is still current; None otherwise (reuse). Writes nothing:
+    the child is rebuilt from the presented parent, its rotation time and the session's expiry."""
+    interval = settings.REFRESH_REUSE_INTERVAL_SECONDS
+    if interval <= 0 or session.rotated_at is None or not session.is_live:
+        return None
+    if session.previous_refresh_jti_hash != hash_jti(presented_jti):
+        return None
+    if timezone.now() - session.rotated_at > timedelta(seconds=interval):
+        return None
+    child = child_jti(presented_jti)
+    if session.refresh_jti_hash != hash_jti(child):
+        return None
+    return token_pair_issue(
+        user_id=str(session.user_id),
+        session_id=str(session.pk),
+        refresh_expires_at=session.expires_at,
+        refresh_jti=child,
+        issued_at=session.rotated_at,
+    )
 
 
 def _refresh_reused(session: AuthSession) -> bool:
@@ -142,7 +188,15 @@ def _rotate_if_current(session: AuthSession, *, presented_hash: str) -> bool:
     """Write ``session``'s rotated fields only if its stored hash is still ``presented_hash`` and it is not
     revoked: one conditional update, atomic on a single row or document. False when another writer got there
     first."""
-    fields = ["expires_at", "refresh_jti_hash", "last_used_at", "user_agent", "ip_address"]
+    fields = [
+        "expires_at",
+        "refresh_jti_hash",
+        "previous_refresh_jti_hash",
+        "rotated_at",
+        "last_used_at",
+        "user_agent",
+        "ip_address",
+    ]
     return bool(
         AuthSession.objects.filter(pk=session.pk, refresh_jti_hash=presented_hash, revoked_at__isnull=True).update(
             **{field: getattr(session, field) for field in fields}

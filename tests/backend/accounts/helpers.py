@@ -1,7 +1,12 @@
 """Helpers for driving the auth API the way the SPA does."""
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.utils import timezone
 from rest_framework.test import APIClient
+
+from backend.accounts.models import AuthSession
 
 from tests.factories import DEFAULT_PASSWORD
 
@@ -22,3 +27,10 @@ def refresh_cookie(response) -> str:
 def bearer(client: APIClient, access: str) -> APIClient:
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     return client
+
+
+def grace_window_passed() -> None:
+    """Move every session's last rotation back past the reuse grace window (REFRESH_REUSE_INTERVAL_SECONDS), as if
+    that much time had gone by: a rotated token presented now is reuse."""
+    past = timezone.now() - timedelta(seconds=settings.REFRESH_REUSE_INTERVAL_SECONDS + 1)
+    AuthSession.objects.filter(rotated_at__isnull=False).update(rotated_at=past)

@@ -13,30 +13,56 @@ from backend.common.db import atomic
 from tests.dbvendor import skip_on_mongodb
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_refreshes_with_one_token_rotate_once_then_revoke_the_session(user):
-    issued = session_start(user=user)
-    barrier = threading.Barrier(2)
+def _refresh_together(raw_refresh: str, count: int) -> list[str]:
+    """``count`` threads, each with its own database connection, rotate ``raw_refresh`` at the same instant; each
+    outcome is the new refresh token or the error code."""
+    barrier = threading.Barrier(count)
     outcomes: list[str] = []
 
     def refresh() -> None:
         barrier.wait()
         try:
-            session_rotate(raw_refresh=issued.tokens.refresh)
-            outcomes.append("rotated")
+            outcomes.append(session_rotate(raw_refresh=raw_refresh).tokens.refresh)
         except RefreshRejected as exc:
             outcomes.append(str(exc.get_codes()))
         finally:
             connection.close()  # each thread has its own connection; give it back
 
-    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    threads = [threading.Thread(target=refresh) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_with_one_token_all_get_the_same_new_token_and_the_session_lives(user):
+    issued = session_start(user=user)
+
+    outcomes = _refresh_together(issued.tokens.refresh, 3)
+
+    # The lock (or the compare-and-set) lets one rotate; the others, within the grace window, get its token.
+    assert len(outcomes) == 3
+    assert len(set(outcomes)) == 1, outcomes
+    session = AuthSession.objects.get()
+    assert session.revoked_at is None
+    assert session_rotate(raw_refresh=outcomes[0]).tokens.refresh not in outcomes  # the family goes on
+    assert not AuditEvent.objects.filter(event="refresh_reused").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_grace_window_concurrent_refreshes_rotate_once_then_revoke_the_session(user, settings):
+    settings.REFRESH_REUSE_INTERVAL_SECONDS = 0
+    issued = session_start(user=user)
+
+    outcomes = _refresh_together(issued.tokens.refresh, 2)
 
     # The lock serialises them: the first rotates, the second presents a now-stale token.
-    assert sorted(outcomes) == ["refresh_token_reused", "rotated"]
+    assert sorted(code if code == "refresh_token_reused" else "rotated" for code in outcomes) == [
+        "refresh_token_reused",
+        "rotated",
+    ]
     assert AuthSession.objects.get().revoked_at is not None
     # Whichever path saw the reuse (the lock, or the compare-and-set), it is audited once.
     assert list(AuditEvent.objects.filter(event="refresh_reused").values_list("user_id", "session_id")) == [

@@ -9,12 +9,17 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession
 from backend.accounts.tokens import hash_jti, refresh_token_decode
-from tests.backend.accounts.helpers import bearer, login, refresh, refresh_cookie
+from tests.backend.accounts.helpers import bearer, grace_window_passed, login, refresh, refresh_cookie
 
 pytestmark = pytest.mark.django_db
 
+
 REFRESH = "/api/auth/refresh/"
 LOGOUT = "/api/auth/logout/"
+
+
+def _me(access: str) -> dict:
+    return bearer(APIClient(), access).get("/api/auth/me/").json()
 
 
 def test_refresh_without_any_token_is_401(api_client):
@@ -60,11 +65,12 @@ def test_refresh_with_malformed_json_is_400(api_client, user):
     assert response.json()["code"] == "parse_error"
 
 
-def test_refresh_rotates_the_cookie_and_returns_only_an_access_token(api_client, user):
+def test_refresh_rotates_the_cookie_and_returns_the_user_and_an_access_token(api_client, user):
     first = refresh_cookie(login(api_client, user.email))
     response = refresh(api_client)
     assert response.status_code == 200
-    assert list(response.json()) == ["access"]
+    assert list(response.json()) == ["user", "access"]
+    assert response.json()["user"] == _me(response.json()["access"])
     second = refresh_cookie(response)
     assert second
     assert second != first
@@ -74,10 +80,11 @@ def test_refresh_rotates_the_cookie_and_returns_only_an_access_token(api_client,
 
 
 @pytest.mark.django_db(transaction=True)  # revocation reaches the cache on commit
-def test_reusing_a_rotated_refresh_token_revokes_the_whole_session(api_client, user):
+def test_reusing_a_rotated_refresh_token_after_the_grace_window_revokes_the_whole_session(api_client, user):
     stolen = refresh_cookie(login(api_client, user.email))
     rotated = refresh(api_client)
     access = rotated.json()["access"]
+    grace_window_passed()
     assert bearer(APIClient(), access).get("/api/auth/me/").status_code == 200  # warm the liveness cache
 
     attacker = APIClient()

@@ -3,18 +3,17 @@
 import re
 
 import pytest
-from django.core import mail
 from rest_framework.test import APIClient
 
 from backend.accounts import services
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_record
-from backend.common.background import wait_for_background_jobs
-from tests.backend.accounts.helpers import login
+from tests.backend.accounts.helpers import grace_window_passed, login
 from tests.backend.observability.helpers import sample
 from tests.conftest import signed_in_client
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.smtp import link_in
 
 # Real commits: audit rows are written in transaction.on_commit, inside the request.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,6 +79,7 @@ def test_reusing_a_rotated_refresh_token_records_the_reuse(api_client, user):
     first = login(api_client, user.email)
     old_refresh = first.cookies["sad_refresh"].value
     assert api_client.post("/api/auth/refresh/", {}, format="json").status_code == 200
+    grace_window_passed()
 
     replay = api_client.post("/api/auth/refresh/", {"refresh": old_refresh}, format="json")
 
@@ -157,11 +157,11 @@ def test_a_wrong_current_password_records_no_change(user):
     assert _events(event="password_changed") == []
 
 
-def test_a_password_reset_records_one_event(api_client):
+def test_a_password_reset_records_one_event(api_client, smtp):
     user = UserFactory(email="reset-audit@example.com")
     api_client.post("/api/auth/password-reset/", {"email": user.email}, format="json")
-    wait_for_background_jobs()
-    uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", mail.outbox[0].body).groups()
+    [message] = smtp.wait_for(to=user.email, subject="Reset your password")
+    uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", link_in(message, "/reset-password")).groups()
 
     response = api_client.post(
         "/api/auth/password-reset/confirm/",
