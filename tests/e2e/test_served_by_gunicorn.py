@@ -7,6 +7,7 @@ out everywhere — plus the docs, the admin and whitenoise's static files.
 import json
 import os
 import re
+import threading
 import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
@@ -14,6 +15,8 @@ from http.cookiejar import CookieJar
 import pytest
 
 from tests.e2e.servers import served
+
+REFRESH_COOKIE = "sad_refresh"
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +121,48 @@ def test_a_new_user_registers_manages_tasks_and_signs_out_everywhere(base_url):
     assert laptop.call("POST", "/api/auth/logout-all/")[0] == 204
     assert laptop.call("GET", "/api/auth/me/")[0] == 401
     assert laptop.call("POST", "/api/auth/refresh/", {}, access=None)[0] == 401
+
+
+def _refresh_with_cookie(base_url: str, raw_refresh: str) -> tuple[int, str, str]:
+    """One refresh as a tab holding ``raw_refresh`` sends it: (status, code, the new refresh cookie)."""
+    request = urllib.request.Request(  # noqa: S310
+        base_url + "/api/auth/refresh/",
+        data=b"{}",
+        headers={"Content-Type": "application/json", "Cookie": f"{REFRESH_COOKIE}={raw_refresh}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            cookie = re.search(rf"{REFRESH_COOKIE}=([^;]*)", response.headers.get("Set-Cookie", ""))
+            return response.status, "", cookie.group(1) if cookie else ""
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()).get("code", ""), ""
+
+
+def test_three_tabs_refreshing_at_the_same_instant_all_get_the_same_new_cookie_and_stay_signed_in(base_url):
+    # Given a signed-in browser whose three tabs hold the same refresh cookie
+    tab = Browser(base_url)
+    status, _, headers = tab.call(
+        "POST", "/api/auth/register/", {"email": "tabs@example.com", "password": "e2e-Strong-pass-1"}
+    )
+    assert status == 201
+    cookie = re.search(rf"{REFRESH_COOKIE}=([^;]*)", headers["Set-Cookie"]).group(1)
+    barrier = threading.Barrier(3)
+    outcomes: list[tuple[int, str, str]] = []
+
+    def refresh() -> None:
+        barrier.wait()
+        outcomes.append(_refresh_with_cookie(base_url, cookie))
+
+    # When they all refresh at once (separate connections, so separate workers where there are several)
+    threads = [threading.Thread(target=refresh) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # Then all three succeed with one and the same new refresh token, and the family goes on from it
+    assert [status for status, _, _ in outcomes] == [200, 200, 200], outcomes
+    assert len({new for _, _, new in outcomes}) == 1
+    assert outcomes[0][2] not in ("", cookie)
+    assert _refresh_with_cookie(base_url, outcomes[0][2])[0] == 200
