@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import type { ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
 import { useBulkTasks } from '@/features/tasks/api/bulk-tasks';
-import { createTask, useCreateTask } from '@/features/tasks/api/create-task';
+import { RetryStopped, createTask, useCreateTask } from '@/features/tasks/api/create-task';
 import type { TaskInput } from '@/features/tasks/api/task-input';
 import { setAccessToken } from '@/lib/access-token';
 import { createQueryClient } from '@/lib/query-client';
@@ -111,6 +111,23 @@ describe('Idempotency-Key on task writes', () => {
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
     expect(keys[1]).toBe(keys[0]);
+  });
+
+  it('sends no retry of a create once its dialog was closed, even one already waiting for its turn', async () => {
+    setAccessToken('access-1');
+    const { keys, writes } = useKeyedEndpoint('/tasks/', () => makeTask(), { loseFirstAnswers: 5 });
+    let closed = false;
+    const { result } = renderHook(() => useCreateTask(() => closed), { wrapper });
+
+    act(() => result.current.mutate(input('pay rent')));
+    // The first answer is lost and a retry is scheduled; then the user closes the dialog
+    await waitFor(() => expect(result.current.failureCount).toBe(1));
+    closed = true;
+
+    await waitFor(() => expect(result.current.isError).toBe(true));
+    expect(result.current.error).toBeInstanceOf(RetryStopped);
+    expect(keys).toHaveLength(1);
+    expect(writes()).toBe(1); // made once, by the request that was already on its way
   });
 
   it('does not retry a write the API refused', async () => {

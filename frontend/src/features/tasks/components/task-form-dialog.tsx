@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { ConfirmDialog, Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert } from '@/components/feedback';
 import { ChoiceOptions } from '@/features/tasks/components/choice-options';
@@ -81,7 +81,15 @@ export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
 }
 
 function CreateTaskDialog({ onClose }: { onClose: () => void }) {
-  const create = useCreateTask();
+  // Closed: a create retry still waiting for its turn is not sent (nothing is sent for a dialog the user closed).
+  const closed = useRef(false);
+  useEffect(() => {
+    closed.current = false; // StrictMode mounts twice
+    return () => {
+      closed.current = true;
+    };
+  }, []);
+  const create = useCreateTask(() => closed.current);
   const form = useForm(
     TaskInputSchema,
     formValues(),
