@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.a11y import axe_violations, describe, failing
 
@@ -102,6 +103,19 @@ class PageWatch:
         assert problems == [], f"axe found serious or critical problems on {where}:\n{describe(problems)}"
         self.routes_checked.add(urlsplit(page.url).path)
 
+    def open(self, context, url: str, heading: str):
+        """A new tab of ``context`` at ``url``, watched, and checked with axe once ``heading`` shows."""
+        page = context.new_page()
+        self.attach(page)
+        page.goto(url)
+        self.shows(page, heading)
+        return page
+
+    def shows(self, page, heading: str) -> None:
+        """``heading`` is on screen (waiting for it), and the page as it is passes axe."""
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        self.accessible(page)
+
     def _console(self, message) -> None:
         # A refused refresh on first load or a 401 before a refresh are expected HTTP answers.
         if message.type == "error" and "Failed to load resource" not in message.text:
@@ -155,3 +169,13 @@ def api(base_url: str, method: str, path: str, body: dict | None = None, *, acce
             return response.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
+
+
+def register_through_the_form(page, watch: PageWatch, base_url: str, email: str) -> None:
+    """Create an account in ``page`` as a user does; the dashboard then greets the address' local part."""
+    page.goto(base_url + "/register")
+    watch.shows(page, "Create your account")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    watch.shows(page, f"Hello, {email.split('@')[0]}")

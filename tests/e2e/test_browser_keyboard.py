@@ -205,7 +205,7 @@ def test_the_whole_journey_with_the_keyboard_alone(base_url, tmp_path):
         # Revoke the phone's session (the others: this browser, and the API client that registered).
         tab_to(page, nav.get_by_role("link", name="Account"))
         page.keyboard.press("Enter")
-        expect(page.get_by_role("heading", name="Account")).to_be_focused()
+        expect(page.get_by_role("heading", name="Account", exact=True)).to_be_focused()
         sessions = page.get_by_test_id("session-row")
         expect(sessions).to_have_count(3)
         watch.accessible(page, "three sessions")

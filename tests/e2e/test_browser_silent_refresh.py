@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url
+from tests.e2e.browser import PageWatch, chromium_context, e2e_database_url, register_through_the_form
 from tests.e2e.servers import served
 
 ACCESS_LIFETIME_SECONDS = 3
@@ -34,14 +34,7 @@ def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_p
         answers: list[tuple[str, int]] = []
         context.on("response", lambda r: answers.append((r.request.method + " " + r.url[len(base_url) :], r.status)))
 
-        page.goto(base_url + "/register")
-        expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
-        watch.accessible(page)
-        page.get_by_label("Email").fill("grace@example.com")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Create account").click()
-        expect(page.get_by_role("heading", name="Hello, grace")).to_be_visible()
-        watch.accessible(page)
+        register_through_the_form(page, watch, base_url, "grace@example.com")
 
         # The access token expires; the next request gets a 401, refreshes once, retries, and succeeds.
         page.wait_for_timeout(EXPIRED_MS)
@@ -61,11 +54,7 @@ def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_p
 
         # A second tab restores its own session from the shared cookie; after both tokens expire,
         # both tabs reload at once: the refreshes take turns (Web Locks), so neither is reuse.
-        other = context.new_page()
-        watch.attach(other)
-        other.goto(base_url + "/account")
-        expect(other.get_by_role("heading", name="Account")).to_be_visible()
-        watch.accessible(other)
+        other = watch.open(context, base_url + "/account", "Account")
         page.wait_for_timeout(EXPIRED_MS)
         answers.clear()
         page.evaluate("location.reload()")
@@ -102,14 +91,7 @@ def test_the_page_loads_while_the_session_is_restored_not_after(base_url, tmp_pa
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
         page = context.new_page()
         watch.attach(page)
-        page.goto(base_url + "/register")
-        expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
-        watch.accessible(page)
-        page.get_by_label("Email").fill("boot@example.com")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Create account").click()
-        expect(page.get_by_role("heading", name="Hello, boot")).to_be_visible()
-        watch.accessible(page)
+        register_through_the_form(page, watch, base_url, "boot@example.com")
 
         # Every refresh is held until the test lets it through.
         held: list = []
@@ -140,19 +122,8 @@ def test_two_tabs_refresh_one_after_the_other_while_the_first_refresh_is_held(ba
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
         page = context.new_page()
         watch.attach(page)
-        page.goto(base_url + "/register")
-        expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
-        watch.accessible(page)
-        page.get_by_label("Email").fill("locks@example.com")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Create account").click()
-        expect(page.get_by_role("heading", name="Hello, locks")).to_be_visible()
-        watch.accessible(page)
-        other = context.new_page()
-        watch.attach(other)
-        other.goto(base_url + "/account")
-        expect(other.get_by_role("heading", name="Account")).to_be_visible()
-        watch.accessible(other)
+        register_through_the_form(page, watch, base_url, "locks@example.com")
+        other = watch.open(context, base_url + "/account", "Account")
 
         held: list = []
         answers: list[int] = []
@@ -174,7 +145,7 @@ def test_two_tabs_refresh_one_after_the_other_while_the_first_refresh_is_held(ba
         held[1].continue_()
 
         expect(page.get_by_role("heading", name="Hello, locks")).to_be_visible()
-        expect(other.get_by_role("heading", name="Account")).to_be_visible()
+        expect(other.get_by_role("heading", name="Account", exact=True)).to_be_visible()
         expect(other.get_by_test_id("session-row")).to_have_count(1)
         assert answers == [200, 200]  # the second used the rotated cookie: no reuse, no 401
         watch.accessible(page)

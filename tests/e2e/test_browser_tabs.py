@@ -38,11 +38,7 @@ def test_a_tab_never_shows_one_account_while_acting_as_another(base_url, tmp_pat
 
     watch = PageWatch()
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
-        first = context.new_page()
-        watch.attach(first)
-        first.goto(base_url + "/login")
-        expect(first.get_by_role("heading", name="Sign in")).to_be_visible()
-        watch.accessible(first)
+        first = watch.open(context, base_url + "/login", "Sign in")
         sign_in(first, ADA)
         expect(first.get_by_role("heading", name="Hello, Ada")).to_be_visible()
         watch.accessible(first)
@@ -55,11 +51,7 @@ def test_a_tab_never_shows_one_account_while_acting_as_another(base_url, tmp_pat
         assert api(base_url, "DELETE", f"/api/auth/sessions/{browser_session['id']}/", access=phone["access"])[0] == 204
 
         # A second tab finds no session (the cookie was Ada's) and Grace signs in there.
-        second = context.new_page()
-        watch.attach(second)
-        second.goto(base_url + "/login")
-        expect(second.get_by_role("heading", name="Sign in")).to_be_visible()
-        watch.accessible(second)
+        second = watch.open(context, base_url + "/login", "Sign in")
         sign_in(second, GRACE)
         expect(second.get_by_role("heading", name="Hello, Grace")).to_be_visible()
         watch.accessible(second)
