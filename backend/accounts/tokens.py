@@ -51,10 +51,10 @@ class KeyRingTokenBackend(TokenBackend):  # type: ignore[misc]  # simplejwt's cl
         super().__init__(
             api_settings.ALGORITHM,
             keys[0],
-            None,
+            api_settings.VERIFYING_KEY,  # unused by HS* (the signing key verifies)
             api_settings.AUDIENCE,
             api_settings.ISSUER,
-            None,
+            None,  # no JWK URL: the keys are ours
             api_settings.LEEWAY,
             api_settings.JSON_ENCODER,
         )

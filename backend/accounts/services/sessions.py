@@ -24,6 +24,7 @@ from backend.common.db_router import replica_note_write
 from backend.common.errors import ErrorCode
 from backend.observability.metrics import auth_sessions_revoked
 
+from ..emails import notify_refresh_reuse
 from ..models import AuthSession, User
 from ..session_cache import session_cache_mark_revoked
 from ..tokens import (
@@ -96,7 +97,6 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         raise RefreshRejected() from exc
 
     presented_jti = str(token["jti"])
-    reused = False
     # The row lock serialises racing refreshes on SQL; MongoDB ignores select_for_update, and there the
     # compare-and-set in _rotate_if_current decides the race (no MongoDB transaction: backend.common.db.atomic).
     # Only the session's row is locked (of=self): locking the joined user row too would deadlock with a password
@@ -118,9 +118,9 @@ def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | 
         if tokens is None:
             tokens = _reissue_within_grace(session, presented_jti=presented_jti)
         if tokens is None:
-            # An old token of this session came back: someone holds a copy. Kill the family.
-            reused = _refresh_reused(session)
-    if reused:
+            # An old token of this session came back: someone holds a copy. Kill the family (committed first).
+            _refresh_reused(session)
+    if tokens is None:
         raise RefreshRejected(
             "This refresh token was already used. The session has been signed out for safety.",
             code=ErrorCode.REFRESH_TOKEN_REUSED,
@@ -177,11 +177,12 @@ def _reissue_within_grace(session: AuthSession, *, presented_jti: str) -> TokenP
     )
 
 
-def _refresh_reused(session: AuthSession) -> bool:
-    """A rotated refresh token of ``session`` came back: revoke the session and audit (and count) the reuse."""
+def _refresh_reused(session: AuthSession) -> None:
+    """A rotated refresh token of ``session`` came back: revoke the session, audit (and count) the reuse, and tell
+    the owner by email."""
     _revoke_where(Q(pk=session.pk))
     audit_on_commit(event=AuditEvent.Event.REFRESH_REUSED, user_id=session.user_id, session_id=session.pk)
-    return True
+    notify_refresh_reuse(user=session.user)
 
 
 def _rotate_if_current(session: AuthSession, *, presented_hash: str) -> bool:

@@ -1,0 +1,69 @@
+"""The /api/auth/email/ endpoints: address verification and email change. Thin views, as in apis.py; the OpenAPI
+description of each operation is in email_openapi.py, the flows in services/email_verification.py and
+services/email_change.py."""
+
+from rest_framework import status
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from backend.common.throttles import enforce_rate_limit
+from backend.common.views import ApiView
+
+from . import email_openapi, email_serializers, services
+from .apis import _current_password_confirm, _current_session_id, _PublicAuthAPI, _user
+from .login_limits import EMAIL_VERIFY_RESEND, account_attempt
+from .serializers import UserOutputSerializer
+
+
+class EmailVerifyApi(_PublicAuthAPI):
+    rate_limit_scopes = ("email_verify_ip",)
+
+    @email_openapi.email_verify
+    def post(self, request: Request) -> Response:
+        data = email_serializers.EmailLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_verify(token=data.validated_data["token"])
+        return Response({"email": user.email, "email_verified": user.email_verified})
+
+
+class EmailVerifyResendApi(_PublicAuthAPI):
+    rate_limit_scopes = ("email_verify_resend_ip",)
+
+    @email_openapi.email_verify_resend
+    def post(self, request: Request) -> Response:
+        data = email_serializers.EmailVerifyResendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # Per account, by device, as password-reset emails (login_limits.py): nobody can use up the owner's.
+        attempt = account_attempt(request._request, email=data.validated_data["email"], limits=EMAIL_VERIFY_RESEND)
+        if attempt.refused is not None:
+            raise Throttled(wait=attempt.refused.reset_after)
+        services.email_verification_resend(email=data.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class EmailChangeApi(ApiView):
+    rate_limit_scopes = ("email_change_ip",)
+
+    @email_openapi.email_change
+    def post(self, request: Request) -> Response:
+        data = email_serializers.EmailChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        enforce_rate_limit(request, "email_change_user", str(user.pk))
+        _current_password_confirm(request, data.validated_data["current_password"])
+        services.email_change_request(
+            user=user, new_email=data.validated_data["new_email"], session_id=_current_session_id(request)
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class EmailChangeConfirmApi(_PublicAuthAPI):
+    rate_limit_scopes = ("email_change_confirm_ip",)
+
+    @email_openapi.email_change_confirm
+    def post(self, request: Request) -> Response:
+        data = email_serializers.EmailLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_change_confirm(token=data.validated_data["token"])
+        return Response({"user": UserOutputSerializer(user).data})

@@ -1,0 +1,104 @@
+"""The signed tokens of emailed links: address verification and email change.
+
+django.core.signing with a salt per purpose, so a token made for one link is no good for the other; each expires
+after EMAIL_LINK_MAX_AGE_SECONDS. A token is bound to the state its link changes (a keyed hash of the account's
+email and, for verification, of whether it is verified), so once used, or once the address changed meanwhile, it
+stops matching: single use without storing anything.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils.crypto import salted_hmac
+
+from backend.common.errors import ErrorCode
+
+from .models import User
+
+VERIFY_SALT = "backend.accounts.email_links.verify"
+CHANGE_SALT = "backend.accounts.email_links.change"
+
+
+class LinkError(Exception):
+    """The link cannot be used: ``code`` is ErrorCode.LINK_EXPIRED or ErrorCode.LINK_INVALID."""
+
+    def __init__(self, code: ErrorCode) -> None:
+        super().__init__(code.value)
+        self.code = code
+
+
+def _state(*parts: str) -> str:
+    """A keyed hash of the state a link is bound to: no address or flag is readable in the token."""
+    return salted_hmac("backend.accounts.email_links.state", "\n".join(parts)).hexdigest()[:24]
+
+
+def _verify_state(user: User) -> str:
+    return _state("verify", str(user.pk), user.email, "1" if user.email_verified else "0")
+
+
+def _change_state(user: User) -> str:
+    return _state("change", str(user.pk), user.email)
+
+
+def _load(token: str, *, salt: str) -> dict[str, Any]:
+    try:
+        data = signing.loads(token, salt=salt, max_age=settings.EMAIL_LINK_MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        raise LinkError(ErrorCode.LINK_EXPIRED) from None
+    except (signing.BadSignature, ValueError, TypeError, UnicodeError):
+        raise LinkError(ErrorCode.LINK_INVALID) from None
+    if not isinstance(data, dict):
+        raise LinkError(ErrorCode.LINK_INVALID)
+    return data
+
+
+def verify_token_make(user: User) -> str:
+    return signing.dumps({"u": str(user.pk), "h": _verify_state(user)}, salt=VERIFY_SALT)
+
+
+def verify_token_user(token: str) -> User:
+    """The active account a verification token was made for, if it still matches its state."""
+    data = _load(token, salt=VERIFY_SALT)
+    user = _active_user(data.get("u"))
+    if user is None or data.get("h") != _verify_state(user):
+        raise LinkError(ErrorCode.LINK_INVALID)
+    return user
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    user: User
+    new_email: str
+    session_id: str | None  # the session that asked for the change, which stays signed in
+
+
+def change_token_make(*, user: User, new_email: str, session_id: str | None) -> str:
+    payload = {"u": str(user.pk), "n": new_email, "s": session_id, "h": _change_state(user)}
+    return signing.dumps(payload, salt=CHANGE_SALT)
+
+
+def change_token_read(token: str) -> EmailChange:
+    """The change an email-change token asks for, if its account still has the address it was asked from."""
+    data = _load(token, salt=CHANGE_SALT)
+    user = _active_user(data.get("u"))
+    new_email, session_id = data.get("n"), data.get("s")
+    if (
+        user is None
+        or data.get("h") != _change_state(user)
+        or not isinstance(new_email, str)
+        or not (session_id is None or isinstance(session_id, str))
+    ):
+        raise LinkError(ErrorCode.LINK_INVALID)
+    return EmailChange(user=user, new_email=new_email, session_id=session_id)
+
+
+def _active_user(user_id: object) -> User | None:
+    if not isinstance(user_id, str):
+        return None
+    try:
+        return User.objects.filter(pk=user_id, is_active=True).first()
+    except (ValueError, TypeError, ValidationError):  # not a UUID
+        return None

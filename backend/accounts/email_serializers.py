@@ -1,0 +1,38 @@
+"""Input and output shapes of the email endpoints: address verification and email change (email_apis.py)."""
+
+from rest_framework import serializers
+
+from backend.common import fields
+
+from .serializers import UserOutputSerializer
+
+
+class EmailLinkInputSerializer(serializers.Serializer):
+    token = fields.TextField(max_length=512, help_text="The `token` parameter of the emailed link.")
+
+
+class EmailVerifyResendInputSerializer(serializers.Serializer):
+    email = fields.EmailField(max_length=254)
+
+
+class EmailVerifiedOutputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    email_verified = serializers.BooleanField()
+
+
+class EmailChangeInputSerializer(serializers.Serializer):
+    new_email = fields.EmailField(max_length=254)
+    current_password = fields.TextField(
+        max_length=128, trim_whitespace=False, help_text="The account's password, to confirm the change."
+    )
+
+
+class EmailChangedOutputSerializer(serializers.Serializer):
+    user = UserOutputSerializer()
+
+
+class RegisterPendingOutputSerializer(serializers.Serializer):
+    """Registering while verification is mandatory: the account exists, nobody is signed in yet."""
+
+    user = UserOutputSerializer()
+    email_verification_required = serializers.BooleanField(help_text="Always true: follow the emailed link first.")

@@ -1,0 +1,200 @@
+"""Every email the accounts app sends, composed in one place.
+
+Plain text, with links to the SPA's pages at FRONTEND_URL. Each is queued when the transaction that caused it
+commits (a rolled-back write sends nothing; outside a transaction, at once) and sent off the request path
+(backend/common/background.py): no response waits for SMTP or fails on it, and its timing does not tell whether
+an email went out. Links carry a signed token (email_links.py, or Django's password-reset token); notices carry no
+token, password or anything else a reader of the mailbox could use.
+"""
+
+import re
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from backend.common.background import run_in_background
+
+from .email_links import change_token_make, verify_token_make
+from .models import User
+
+_SIGN_OFF = "\n\n-- \nScalable Auth Dashboard"
+
+
+def _send(*, to: str, subject: str, body: str) -> None:
+    """Queue one plain-text email to ``to`` for after the current transaction commits."""
+    job = partial(
+        run_in_background,
+        send_mail,
+        subject=subject,
+        message=body + _SIGN_OFF,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[to],
+    )
+    transaction.on_commit(job)
+
+
+def _page(path: str) -> str:
+    return f"{settings.FRONTEND_URL}{path}"
+
+
+def _now() -> str:
+    return timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _one_line(text: str, *, limit: int = 200) -> str:
+    """A client-supplied value (a User-Agent) as one short line."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    return text[:limit] + ("…" if len(text) > limit else "") or "unknown"
+
+
+def _not_you() -> str:
+    return (
+        "If it was not you, reset your password now; that signs out every session:\n"
+        f"{_page('/forgot-password')}\n"
+        f"Your signed-in devices are listed at {_page('/account')}"
+    )
+
+
+# Links ---------------------------------------------------------------------------------------------------------------
+
+
+def send_password_reset_link(*, user: User) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = _page(f"/reset-password?uid={uid}&token={token}")
+    _send(
+        to=user.email,
+        subject="Reset your password",
+        body=(
+            f"Someone asked to reset the password for {user.email}.\n\n"
+            f"To choose a new password, open this link:\n{link}\n\n"
+            "If it was not you, ignore this email; your password stays the same."
+        ),
+    )
+
+
+def send_verification_link(*, user: User) -> None:
+    link = _page(f"/verify-email?token={verify_token_make(user)}")
+    _send(
+        to=user.email,
+        subject="Confirm your email address",
+        body=(
+            f"Confirm that {user.email} is your address by opening this link:\n{link}\n\n"
+            f"The link works once, for {_age()}.\n\n"
+            "If you did not create an account, ignore this email."
+        ),
+    )
+
+
+def send_email_change_link(*, user: User, new_email: str, session_id: str | None) -> None:
+    """To the NEW address: following the link proves it is read by the account's owner."""
+    token = change_token_make(user=user, new_email=new_email, session_id=session_id)
+    link = _page(f"/confirm-email-change?token={token}")
+    _send(
+        to=new_email,
+        subject="Confirm your new email address",
+        body=(
+            f"Someone asked to change the email address of an account to {new_email}.\n\n"
+            f"To confirm the change, open this link:\n{link}\n\n"
+            f"The link works once, for {_age()}. Confirming it signs out the account's other sessions.\n\n"
+            "If it was not you, ignore this email; nothing changes."
+        ),
+    )
+
+
+def _age() -> str:
+    seconds = settings.EMAIL_LINK_MAX_AGE_SECONDS
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day{'s' if days != 1 else ''}"
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+# Notices (no link that acts, no token) -------------------------------------------------------------------------------
+
+
+def notify_email_in_use(*, email: str) -> None:
+    """Someone asked to move an account to ``email``, which already has one: the link is not sent, this is."""
+    _send(
+        to=email,
+        subject="Someone tried to use your email address",
+        body=(
+            f"Someone asked to change the email address of another account to {email}, which already has an "
+            "account, so nothing was changed.\n\n"
+            "If it was you, sign in with this address instead. If not, you need not do anything; "
+            f"you can reset your password at {_page('/forgot-password')}"
+        ),
+    )
+
+
+def notify_email_changed(*, old_email: str, new_email: str) -> None:
+    """To the OLD address, once the change is confirmed."""
+    _send(
+        to=old_email,
+        subject="Your email address was changed",
+        body=(
+            f"On {_now()} the email address of your account was changed from {old_email} to {new_email}. "
+            "Sign in with the new address from now on; the account's other sessions were signed out.\n\n"
+            "If it was not you, someone else has control of the account: contact support, and reset the "
+            "password of the new address's mailbox if it is yours."
+        ),
+    )
+
+
+def notify_password_changed(*, user: User) -> None:
+    _send(
+        to=user.email,
+        subject="Your password was changed",
+        body=(
+            f"On {_now()} the password of your account ({user.email}) was changed, and its other sessions "
+            f"were signed out.\n\n{_not_you()}"
+        ),
+    )
+
+
+def notify_new_device_sign_in(*, user: User, user_agent: str, ip_address: str | None) -> None:
+    """A sign-in from a browser that has not signed in to this account before (no device cookie of it)."""
+    _send(
+        to=user.email,
+        subject="New sign-in to your account",
+        body=(
+            f"Your account ({user.email}) was signed in to from a new device on {_now()}.\n\n"
+            f"Browser: {_one_line(user_agent)}\n"
+            f"IP address: {ip_address or 'unknown'}\n\n"
+            f"If it was you, you need not do anything.\n{_not_you()}"
+        ),
+    )
+
+
+def notify_refresh_reuse(*, user: User) -> None:
+    """A refresh token was presented twice and its session revoked as possibly stolen."""
+    _send(
+        to=user.email,
+        subject="A session of your account was signed out",
+        body=(
+            f"On {_now()} a sign-in token of your account ({user.email}) was used twice, which can mean it was "
+            "copied, so that session was signed out. If you only see this after two tabs or devices refreshed at "
+            f"once, sign in again.\n\n{_not_you()}"
+        ),
+    )
+
+
+def notify_account_deleted(*, email: str) -> None:
+    _send(
+        to=email,
+        subject="Your account was deleted",
+        body=(
+            f"On {_now()} the account for {email} was deleted, with its data, and every session signed out.\n\n"
+            "If it was not you, contact support at once."
+        ),
+    )

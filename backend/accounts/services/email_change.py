@@ -1,0 +1,75 @@
+"""Changing an account's email address: asked while signed in with the current password, confirmed by a link sent
+to the new address (email_links.py), which signs out every other session and tells the old address.
+
+Neither step tells whether the new address has an account: asking for an address in use answers the same, and
+emails that address a notice instead of a link.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit
+from backend.common.db import atomic
+from backend.common.errors import ErrorCode
+
+from ..email_links import LinkError, change_token_read
+from ..emails import notify_email_changed, notify_email_in_use, send_email_change_link
+from ..models import User, normalize_email
+from .email_verification import LinkRejected
+from .sessions import sessions_revoke_for_user
+
+
+class EmailTaken(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Another account now uses this email address, so it cannot be yours. Nothing was changed."
+    default_code = ErrorCode.EMAIL_TAKEN
+
+
+def _in_use(email: str, *, other_than: User | None = None) -> bool:
+    accounts = User.objects.filter(email__iexact=email)
+    if other_than is not None:
+        accounts = accounts.exclude(pk=other_than.pk)
+    return accounts.exists()
+
+
+def email_change_request(*, user: User, new_email: str, session_id: str | None) -> None:
+    """Email a confirmation link to ``new_email`` (or, if an account has it, a notice). The current password is
+    checked first, by user_password_confirm."""
+    new_email = normalize_email(new_email)
+    if new_email == normalize_email(user.email):
+        raise ValidationError({"new_email": ["This is already your email address."]})
+    with atomic():
+        audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGE_REQUESTED, user_id=user.pk, session_id=session_id)
+        if _in_use(new_email):
+            notify_email_in_use(email=new_email)
+        else:
+            send_email_change_link(user=user, new_email=new_email, session_id=session_id)
+
+
+def email_change_confirm(*, token: str) -> User:
+    """Apply the change a link asks for: the new address, confirmed by the click; every session but the one that
+    asked is revoked; the old address is told. The link works once (it is bound to the old address)."""
+    try:
+        change = change_token_read(token)
+    except LinkError as error:
+        raise LinkRejected.from_error(error) from None
+    user, old_email, new_email = change.user, change.user.email, normalize_email(change.new_email)
+    # Two pending changes to one address: the first confirmed wins. The unique Lower(email) constraint is the
+    # final guard against a concurrent one.
+    if _in_use(new_email, other_than=user):
+        raise EmailTaken()
+    try:
+        with atomic():
+            updated = User.objects.filter(pk=user.pk, email=old_email).update(email=new_email, email_verified=True)
+            if not updated:  # a concurrent confirmation of another link changed it first
+                raise LinkRejected(ErrorCode.LINK_INVALID)
+            sessions_revoke_for_user(user=user, except_session_id=change.session_id, audit_event=None)
+            audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGED, user_id=user.pk, session_id=change.session_id)
+            notify_email_changed(old_email=old_email, new_email=new_email)
+    except IntegrityError:
+        raise EmailTaken() from None
+    user.email, user.email_verified = new_email, True
+    return user

@@ -1,0 +1,320 @@
+"""Changing the email address: asked while signed in with the current password, confirmed by the link emailed to the
+new address (read from the message received over real SMTP and followed through the API)."""
+
+import time
+from unittest import mock
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from backend.accounts.models import AuthSession
+from backend.audit.models import AuditEvent
+from backend.common.background import wait_for_background_jobs
+from tests.backend.accounts.helpers import login
+from tests.conftest import signed_in_client
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.smtp import link_in, text_body
+
+pytestmark = pytest.mark.django_db(transaction=True)  # email is sent, and sessions revoked, on commit
+
+CHANGE = "/api/auth/email/change/"
+CONFIRM = "/api/auth/email/change/confirm/"
+LINK_SUBJECT = "Confirm your new email address"
+IN_USE_SUBJECT = "Someone tried to use your email address"
+CHANGED_SUBJECT = "Your email address was changed"
+
+
+def _ask(client: APIClient, new_email: str, password: str = DEFAULT_PASSWORD):
+    return client.post(CHANGE, {"new_email": new_email, "current_password": password}, format="json")
+
+
+def _link_token(smtp, to: str, *, count: int = 1) -> str:
+    """The token of the newest email-change link sent to ``to``."""
+    message = smtp.wait_for(to=to, subject=LINK_SUBJECT, count=count)[-1]
+    link = link_in(message, "/confirm-email-change")
+    assert link.startswith(f"{settings.FRONTEND_URL}/confirm-email-change?token="), link
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def _confirm(token: str):
+    return APIClient().post(CONFIRM, {"token": token}, format="json")
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(email="owner@example.com", email_verified=False)
+
+
+# Failure paths -------------------------------------------------------------------------------------------------------
+
+
+def test_asking_without_an_access_token_is_401():
+    response = _ask(APIClient(), "new@example.com")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, ["new_email", "current_password"]),
+        ({"current_password": DEFAULT_PASSWORD}, ["new_email"]),
+        ({"new_email": "not-an-address", "current_password": DEFAULT_PASSWORD}, ["new_email"]),
+        ({"new_email": "new@example.com"}, ["current_password"]),
+        ({"new_email": "new@example.com", "current_password": 12}, ["current_password"]),
+    ],
+)
+def test_a_malformed_change_body_is_400_naming_the_fields(owner, smtp, body, fields):
+    client, _ = signed_in_client(owner)
+
+    response = client.post(CHANGE, body, format="json")
+
+    assert response.status_code == 400
+    assert sorted(response.json()) == sorted(fields)
+    wait_for_background_jobs()
+    assert smtp.messages == []
+
+
+def test_a_wrong_current_password_is_400_audited_and_sends_nothing(owner, smtp):
+    client, _ = signed_in_client(owner)
+
+    response = _ask(client, "new@example.com", password="not-my-password")
+
+    assert response.status_code == 400
+    assert response.json() == {"current_password": ["The current password is incorrect."]}
+    events = AuditEvent.objects.values_list("event", flat=True)
+    assert "password_check_failed" in events
+    assert "email_change_requested" not in events
+    wait_for_background_jobs()
+    assert smtp.messages == []
+
+
+def test_wrong_current_passwords_count_on_the_sessions_limit_like_a_password_change(owner, rates):
+    rates(password_change_session="2/30d")
+    client, issued = signed_in_client(owner)
+
+    statuses = [_ask(client, "new@example.com", password="guess").status_code for _ in range(2)]
+
+    assert statuses == [400, 401]
+    assert AuthSession.objects.get(pk=issued.session.pk).revoked_at is not None
+
+
+@pytest.mark.parametrize("same", ["owner@example.com", "  OWNER@Example.com "])
+def test_asking_for_the_current_address_is_400_on_new_email(owner, smtp, same):
+    client, _ = signed_in_client(owner)
+
+    response = _ask(client, same)
+
+    assert response.status_code == 400
+    assert response.json() == {"new_email": ["This is already your email address."]}
+    wait_for_background_jobs()
+    assert smtp.messages == []
+
+
+def test_asking_for_an_address_in_use_answers_the_same_and_sends_that_address_a_notice_not_a_link(owner, smtp):
+    # Given another account with the address
+    UserFactory(email="taken@example.com")
+    client, _ = signed_in_client(owner)
+
+    # When the owner asks to move to it, and to a free address
+    in_use, free = _ask(client, "Taken@example.com"), _ask(client, "free@example.com")
+
+    # Then both answers are the same 202
+    assert [(r.status_code, r.content) for r in (in_use, free)] == [(202, b""), (202, b"")]
+    # And the address in use gets a notice with no link and no token; the free one a link
+    [notice] = smtp.wait_for(to="taken@example.com")
+    assert notice["Subject"] == IN_USE_SUBJECT
+    assert "token" not in text_body(notice)
+    with pytest.raises(AssertionError):
+        link_in(notice, "/confirm-email-change")
+    _link_token(smtp, "free@example.com")
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+    assert list(AuditEvent.objects.filter(event="email_change_requested").values_list("user_id", flat=True)) == [
+        owner.pk,
+        owner.pk,
+    ]
+
+
+def test_asking_is_limited_per_user(owner, rates):
+    rates(email_change_user="2/1h")
+    client, _ = signed_in_client(owner)
+
+    statuses = [_ask(client, f"new{n}@example.com").status_code for n in range(3)]
+
+    assert statuses == [202, 202, 429]
+    response = _ask(client, "new9@example.com")
+    assert response.json()["code"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("body", [{}, {"token": ""}, {"token": ["x"]}])
+def test_a_confirm_body_without_a_token_is_400_naming_the_field(body):
+    response = APIClient().post(CONFIRM, body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["token"]
+
+
+def test_a_tampered_change_link_is_400_link_invalid(owner, smtp):
+    client, _ = signed_in_client(owner)
+    _ask(client, "new@example.com")
+    token = _link_token(smtp, "new@example.com")
+
+    response = _confirm(token[:-2] + ("aa" if not token.endswith("aa") else "bb"))
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "This link is not valid: it was changed, already used, or replaced by a newer one.",
+        "code": "link_invalid",
+    }
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+
+
+def test_a_verification_link_is_no_good_for_an_email_change(owner, smtp):
+    from backend.accounts.email_links import verify_token_make
+
+    response = _confirm(verify_token_make(owner))
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "link_invalid"
+
+
+def test_an_expired_change_link_is_400_link_expired(owner, smtp):
+    # Given a link minted longer ago than EMAIL_LINK_MAX_AGE_SECONDS (the signing clock set back when it was made)
+    client, _ = signed_in_client(owner)
+    long_ago = time.time() - settings.EMAIL_LINK_MAX_AGE_SECONDS - 60
+    with mock.patch("django.core.signing.time.time", return_value=long_ago):
+        assert _ask(client, "late@example.com").status_code == 202
+    token = _link_token(smtp, "late@example.com")
+
+    # When it is followed
+    response = _confirm(token)
+
+    # Then it is refused as expired and nothing changed
+    assert response.status_code == 400
+    assert response.json() == {"detail": "This link has expired. Ask for a new one.", "code": "link_expired"}
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+
+
+def test_of_two_pending_changes_to_one_address_the_second_to_confirm_is_400_email_taken(smtp):
+    # Given two accounts that both asked to move to the same free address
+    first, second = UserFactory(email="first@example.com"), UserFactory(email="second@example.com")
+    for user in (first, second):
+        client, _ = signed_in_client(user)
+        assert _ask(client, "wanted@example.com").status_code == 202
+    [first_message, second_message] = smtp.wait_for(to="wanted@example.com", subject=LINK_SUBJECT, count=2)
+    first_token = parse_qs(urlsplit(link_in(first_message, "/confirm-email-change")).query)["token"][0]
+    second_token = parse_qs(urlsplit(link_in(second_message, "/confirm-email-change")).query)["token"][0]
+
+    # When both links are followed
+    won, lost = _confirm(first_token), _confirm(second_token)
+
+    # Then the first confirmed takes the address and the second is refused
+    assert won.status_code == 200
+    assert won.json()["user"]["email"] == "wanted@example.com"
+    assert lost.status_code == 400
+    assert lost.json() == {
+        "detail": "Another account now uses this email address, so it cannot be yours. Nothing was changed.",
+        "code": "email_taken",
+    }
+    second.refresh_from_db()
+    assert second.email == "second@example.com"
+
+
+def test_the_unique_constraint_is_the_last_guard_when_the_address_is_taken_between_check_and_write(owner, smtp):
+    # Given a pending change, and another account taking the address in the instant after the confirm's check
+    client, _ = signed_in_client(owner)
+    _ask(client, "race@example.com")
+    token = _link_token(smtp, "race@example.com")
+    UserFactory(email="RACE@example.com".lower())
+
+    # When the confirm's own check misses it (a concurrent transaction had not committed yet)
+    with mock.patch("backend.accounts.services.email_change._in_use", return_value=False):
+        response = _confirm(token)
+
+    # Then the database's unique Lower(email) refuses the write: the same 400, nothing changed
+    assert response.status_code == 400
+    assert response.json()["code"] == "email_taken"
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+    assert not AuditEvent.objects.filter(event="email_changed").exists()
+
+
+# The change ----------------------------------------------------------------------------------------------------------
+
+
+def test_a_confirmed_change_moves_the_account_signs_out_other_sessions_and_tells_the_old_address(owner, smtp):
+    # Given the owner signed in on two devices, asking from one of them
+    other_device, other = signed_in_client(owner)
+    this_device, this = signed_in_client(owner)
+    assert other_device.get("/api/auth/me/").status_code == 200  # warm the liveness cache
+    asked = _ask(this_device, "  New.Owner@Example.com ")
+    assert asked.status_code == 202
+    assert list(AuditEvent.objects.filter(event="email_change_requested").values_list("user_id", "session_id")) == [
+        (owner.pk, this.session.pk)
+    ]
+
+    # When the link emailed to the new address is followed (from any browser)
+    token = _link_token(smtp, "new.owner@example.com")
+    response = _confirm(token)
+
+    # Then the account has the new address, confirmed
+    assert response.status_code == 200
+    assert response.json() == {
+        "user": {
+            "id": str(owner.pk),
+            "email": "new.owner@example.com",
+            "email_verified": True,
+            "name": owner.name,
+            "date_joined": response.json()["user"]["date_joined"],
+        }
+    }
+    # And every other session is revoked; the one that asked still works
+    revoked = other_device.get("/api/auth/me/")
+    assert revoked.status_code == 401
+    assert revoked.json()["code"] == "session_revoked"
+    me = this_device.get("/api/auth/me/")
+    assert me.status_code == 200
+    assert me.json()["email"] == "new.owner@example.com"
+    assert AuthSession.objects.get(pk=other.session.pk).revoked_at is not None
+    assert AuthSession.objects.get(pk=this.session.pk).revoked_at is None
+    # And the change is audited once, and the old address told, with no link that acts and no token
+    assert list(AuditEvent.objects.filter(event="email_changed").values_list("user_id", "session_id")) == [
+        (owner.pk, this.session.pk)
+    ]
+    [notice] = smtp.wait_for(to="owner@example.com", subject=CHANGED_SUBJECT)
+    body = text_body(notice)
+    assert "from owner@example.com to new.owner@example.com" in body
+    assert token not in body
+    assert "token" not in body
+    # And sign-in works with the new address only
+    assert login(APIClient(), "new.owner@example.com").status_code == 200
+    assert login(APIClient(), "owner@example.com").status_code == 401
+
+    # And the link works once
+    reused = _confirm(token)
+    assert reused.status_code == 400
+    assert reused.json()["code"] == "link_invalid"
+
+
+def test_a_newer_change_link_supersedes_an_older_one_once_confirmed(owner, smtp):
+    # Given two pending changes asked by the same account
+    client, _ = signed_in_client(owner)
+    _ask(client, "one@example.com")
+    _ask(client, "two@example.com")
+    one, two = _link_token(smtp, "one@example.com"), _link_token(smtp, "two@example.com")
+
+    # When one is confirmed, the other no longer applies (it was asked from the old address)
+    assert _confirm(two).status_code == 200
+    response = _confirm(one)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "link_invalid"
+    owner.refresh_from_db()
+    assert owner.email == "two@example.com"

@@ -1,0 +1,143 @@
+"""A real SMTP server for tests: aiosmtpd on 127.0.0.1, keeping every message it receives.
+
+The backend tests point Django's SMTP backend at one per xdist worker (tests/conftest.py, fixture ``smtp``); the
+browser tests start their own and hand its host and port to gunicorn through the environment.
+"""
+
+import email
+import email.policy
+import logging
+import re
+import threading
+import time
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+from aiosmtpd.controller import Controller
+
+from .net import free_port
+
+# aiosmtpd logs every connection at INFO; the tests read the messages instead.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+class _Handler:
+    def __init__(self, server: "SmtpServer") -> None:
+        self._server = server
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls it by this name
+        content = envelope.original_content or envelope.content
+        if isinstance(content, str):
+            content = content.encode()
+        message = email.message_from_bytes(content, policy=email.policy.default)
+        self._server._received(list(envelope.rcpt_tos), message)
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """An SMTP server on 127.0.0.1 and a free port that keeps the messages it receives, in arrival order."""
+
+    host: str
+    port: int
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = 0
+        self._controller: Controller | None = None
+        self._condition = threading.Condition()
+        self._received_messages: list[tuple[list[str], EmailMessage]] = []
+
+    def start(self) -> "SmtpServer":
+        """Listen on a free port (a few tries: another process may take the port between finding and binding it)."""
+        last_error: Exception | None = None
+        for _ in range(5):
+            port = free_port()
+            controller = Controller(_Handler(self), hostname=self.host, port=port, ready_timeout=10)
+            try:
+                controller.start()
+            except Exception as exc:  # the port was taken meanwhile
+                last_error = exc
+                continue
+            self._controller, self.port = controller, port
+            return self
+        raise RuntimeError(f"could not start the test SMTP server on {self.host}: {last_error}")
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> "SmtpServer":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def clear(self) -> None:
+        """Forget every message received so far."""
+        with self._condition:
+            self._received_messages.clear()
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """Every message received since the last clear(), in arrival order."""
+        with self._condition:
+            return [message for _, message in self._received_messages]
+
+    def _received(self, recipients: list[str], message: EmailMessage) -> None:
+        with self._condition:
+            self._received_messages.append((recipients, message))
+            self._condition.notify_all()
+
+    def _to(self, address: str, subject: str | None) -> list[EmailMessage]:
+        wanted = address.strip().lower()
+        return [
+            message
+            for recipients, message in self._received_messages
+            if wanted in {recipient.strip().lower() for recipient in recipients}
+            and (subject is None or message["Subject"] == subject)
+        ]
+
+    def wait_for(
+        self, *, to: str, count: int = 1, timeout: float = 15, subject: str | None = None
+    ) -> list[EmailMessage]:
+        """The messages delivered to ``to`` (case-insensitive; envelope recipients), and with this ``subject`` if
+        given, once at least ``count`` have arrived; AssertionError naming what did arrive if they do not within
+        ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                found = self._to(to, subject)
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    arrived = [
+                        f"{', '.join(recipients)}: {message['Subject']!r}"
+                        for recipients, message in self._received_messages
+                    ]
+                    about = f" with subject {subject!r}" if subject is not None else ""
+                    raise AssertionError(
+                        f"expected {count} message(s) to {to}{about} within {timeout}s, got {len(found)}; "
+                        f"all that arrived: {arrived or 'nothing'}"
+                    )
+                self._condition.wait(left)
+
+
+def text_body(message: EmailMessage) -> str:
+    """The message's plain-text body, with its lines ending in \\n (SMTP carries them as \\r\\n)."""
+    part = message.get_body(preferencelist=("plain",))
+    if part is None:
+        raise AssertionError(f"message {message['Subject']!r} has no text/plain body")
+    return part.get_content().replace("\r\n", "\n")
+
+
+def link_in(message: EmailMessage, path: str) -> str:
+    """The first http(s) URL in the message's text body whose path is ``path`` (e.g. "/verify-email")."""
+    body = text_body(message)
+    for url in _URL.findall(body):
+        if urlsplit(url).path == path:
+            return url
+    raise AssertionError(f"no link to {path} in message {message['Subject']!r}:\n{body}")
