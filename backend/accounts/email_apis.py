@@ -12,7 +12,9 @@ from backend.common.views import ApiView
 
 from . import email_openapi, email_serializers, services
 from .apis import _current_password_confirm, _current_session_id, _PublicAuthAPI, _user
-from .login_limits import EMAIL_VERIFY_RESEND, account_attempt
+from .cookies import device_cookie_set
+from .login_limits import EMAIL_VERIFY_RESEND, account_attempt, account_key, login_email_identity
+from .models import User
 from .serializers import UserOutputSerializer
 
 
@@ -24,7 +26,7 @@ class EmailVerifyApi(_PublicAuthAPI):
         data = email_serializers.EmailLinkInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.email_verify(token=data.validated_data["token"])
-        return Response({"email": user.email, "email_verified": user.email_verified})
+        return _known_device(Response({"email": user.email, "email_verified": user.email_verified}), user)
 
 
 class EmailVerifyResendApi(_PublicAuthAPI):
@@ -66,4 +68,12 @@ class EmailChangeConfirmApi(_PublicAuthAPI):
         data = email_serializers.EmailLinkInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.email_change_confirm(token=data.validated_data["token"])
-        return Response({"user": UserOutputSerializer(user).data})
+        return _known_device(Response({"user": UserOutputSerializer(user).data}), user)
+
+
+def _known_device(response: Response, user: User) -> Response:
+    """The browser that followed a link proved it reads the account's mail: it becomes a known device for the
+    address (as after a password reset), so signing in from it sends no new-device notice and is not locked out
+    with unknown devices (login_limits.py). After an email change this moves the device to the new address."""
+    device_cookie_set(response, account=account_key(login_email_identity(user.email)))
+    return response

@@ -318,3 +318,22 @@ def test_a_newer_change_link_supersedes_an_older_one_once_confirmed(owner, smtp)
     assert response.json()["code"] == "link_invalid"
     owner.refresh_from_db()
     assert owner.email == "two@example.com"
+
+
+def test_the_browser_that_confirms_becomes_a_known_device_of_the_new_address(owner, smtp):
+    # Given a change asked for and its link
+    this_device, _ = signed_in_client(owner)
+    assert _ask(this_device, "moved@example.com").status_code == 202
+    token = _link_token(smtp, "moved@example.com")
+    browser = APIClient()
+
+    # When this browser follows it, then signs in with the new address
+    assert browser.post(CONFIRM, {"token": token}, format="json").status_code == 200
+    smtp.clear()
+    assert login(browser, "moved@example.com").status_code == 200
+    assert login(APIClient(), "moved@example.com").status_code == 200  # and another browser does too
+
+    # Then only the other browser's sign-in is news to the owner
+    wait_for_background_jobs()
+    new_device = [message for message in smtp.messages if message["Subject"] == "New sign-in to your account"]
+    assert len(new_device) == 1
