@@ -7,62 +7,36 @@ from typing import Any, cast
 
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, Throttled, UnsupportedMediaType
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework_simplejwt.tokens import Token
 
 from backend.common.errors import ErrorCode
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.views import ApiView
 
-from . import openapi, selectors, serializers, services
+from . import account_openapi, account_serializers, openapi, selectors, serializers, services
+from .api_base import PublicAuthApi, current_password_confirm, current_session_id, current_user
 from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_set, refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
+from .emails import notify_new_device_sign_in
 from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, account_key, login_email_identity
 from .models import User
 from .tokens import SESSION_CLAIM
 
 
-def _token_response(body: dict[str, Any], issued: services.IssuedSession, *, status_code: int) -> Response:
-    """A response carrying a new access token (in ``body``) and refresh cookie. ``no-store``: no browser or proxy
-    cache may keep either (a shared cache would hand the token to the next client asking)."""
+def _signed_in_response(issued: services.IssuedSession, *, status_code: int) -> Response:
+    """The signed-in user and a new access token, with the refresh cookie. ``no-store``: no browser or proxy cache
+    may keep either (a shared cache would hand the token to the next client asking)."""
+    body = {
+        "user": serializers.UserOutputSerializer(issued.session.user).data,
+        "access": issued.tokens.access,
+    }
     response = Response(body, status=status_code, headers={"Cache-Control": "no-store"})
     refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
     return response
 
 
-def _signed_in_response(issued: services.IssuedSession, *, status_code: int) -> Response:
-    body = {
-        "user": serializers.UserOutputSerializer(issued.session.user).data,
-        "access": issued.tokens.access,
-    }
-    return _token_response(body, issued, status_code=status_code)
-
-
-def _current_session_id(request: Request) -> str | None:
-    token = request.auth
-    value = token.get(SESSION_CLAIM) if isinstance(token, Token) else None
-    return value if isinstance(value, str) else None
-
-
-def _user(request: Request) -> User:
-    """The authenticated user; these views require IsAuthenticated, so never anonymous."""
-    return cast(User, request.user)
-
-
-class _PublicAuthAPI(ApiView):
-    """Endpoints reachable without an access token; a stale Authorization header is ignored."""
-
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
-
-    def get_authenticate_header(self, request: Request) -> str:
-        # Without this DRF turns our 401s (bad credentials, dead refresh token) into 403s.
-        return SessionJWTAuthentication().authenticate_header(request)
-
-
-class _CookieAuthAPI(_PublicAuthAPI):
+class _CookieAuthAPI(PublicAuthApi):
     """Endpoints driven by the refresh cookie accept only a JSON body (the schema requires one), so a cross-site
     form cannot reach them."""
 
@@ -80,13 +54,17 @@ class _CookieAuthAPI(_PublicAuthAPI):
         return cookie, cookie is not None
 
 
-class RegisterApi(_PublicAuthAPI):
+class RegisterApi(PublicAuthApi):
     rate_limit_scopes = ("register_ip",)
 
     @openapi.register
     def post(self, request: Request) -> Response:
         data = serializers.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if services.email_verification_mandatory():  # no session until the emailed link is followed
+            user = services.user_register_unverified(**data.validated_data)
+            body = {"user": serializers.UserOutputSerializer(user).data, "email_verification_required": True}
+            return Response(body, status=status.HTTP_202_ACCEPTED)
         issued = services.user_register(
             **data.validated_data, user_agent=user_agent(request), ip_address=client_ip(request)
         )
@@ -95,7 +73,7 @@ class RegisterApi(_PublicAuthAPI):
         return response
 
 
-class LoginApi(_PublicAuthAPI):
+class LoginApi(PublicAuthApi):
     # login_ip is counted by account_attempt, for devices the account does not know only.
 
     @openapi.login
@@ -108,7 +86,10 @@ class LoginApi(_PublicAuthAPI):
         attempt.raise_if_refused()
         user = services.user_authenticate(**data.validated_data)
         attempt.refund()
+        services.user_sign_in_allowed(user=user)  # 403 email_not_verified while verification is mandatory
         issued = services.session_start(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
+        if not attempt.known_device:  # this browser has not signed in to this account before: tell the owner
+            notify_new_device_sign_in(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
         response = _signed_in_response(issued, status_code=status.HTTP_200_OK)
         device_cookie_set(response, account=attempt.account)
         return response
@@ -131,7 +112,7 @@ class RefreshApi(_CookieAuthAPI):
             if from_cookie:
                 refresh_cookie_clear(response)  # it is dead; the browser should drop it
             return response
-        return _token_response({"access": issued.tokens.access}, issued, status_code=status.HTTP_200_OK)
+        return _signed_in_response(issued, status_code=status.HTTP_200_OK)
 
 
 class LogoutApi(_CookieAuthAPI):
@@ -159,7 +140,7 @@ class LogoutApi(_CookieAuthAPI):
 class LogoutAllApi(ApiView):
     @openapi.logout_all
     def post(self, request: Request) -> Response:
-        services.sessions_revoke_for_user(user=_user(request), acting_session_id=_current_session_id(request))
+        services.sessions_revoke_for_user(user=current_user(request), acting_session_id=current_session_id(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         refresh_cookie_clear(response)
         return response
@@ -168,16 +149,26 @@ class LogoutAllApi(ApiView):
 class MeApi(ApiView):
     @openapi.me_retrieve
     def get(self, request: Request) -> Response:
-        return Response(serializers.UserOutputSerializer(_user(request)).data)
+        return Response(serializers.UserOutputSerializer(current_user(request)).data)
 
     @openapi.me_update
     def patch(self, request: Request) -> Response:
         data = serializers.ProfileUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = current_user(request)
         if "name" in data.validated_data:  # PATCH: only what is given changes
             user = services.user_update(user=user, name=data.validated_data["name"])
         return Response(serializers.UserOutputSerializer(user).data)
+
+    @account_openapi.me_delete
+    def delete(self, request: Request) -> Response:
+        data = account_serializers.AccountDeleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        current_password_confirm(request, data.validated_data["current_password"])
+        services.user_delete(user=current_user(request), acting_session_id=current_session_id(request))
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        refresh_cookie_clear(response)
+        return response
 
 
 class PasswordChangeApi(ApiView):
@@ -185,22 +176,15 @@ class PasswordChangeApi(ApiView):
     def post(self, request: Request) -> Response:
         data = serializers.PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user, session_id = _user(request), _current_session_id(request)
-        # A wrong current password is a failed sign-in for the account's limits (per known device, or per
-        # address and account): counted first, given back if right (login_limits.py).
-        attempt = account_attempt(request._request, email=user.email, limits=LOGIN, count_client=False)
-        attempt.raise_if_refused()
-        services.user_password_confirm(
-            user=user, password=data.validated_data["current_password"], session_id=session_id
-        )
-        attempt.refund()
+        user, session_id = current_user(request), current_session_id(request)
+        current_password_confirm(request, data.validated_data["current_password"])
         services.user_change_password(
             user=user, new_password=data.validated_data["new_password"], keep_session_id=session_id
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PasswordResetApi(_PublicAuthAPI):
+class PasswordResetApi(PublicAuthApi):
     rate_limit_scopes = ("password_reset_ip",)
 
     @openapi.password_reset
@@ -214,7 +198,7 @@ class PasswordResetApi(_PublicAuthAPI):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
-class PasswordResetConfirmApi(_PublicAuthAPI):
+class PasswordResetConfirmApi(PublicAuthApi):
     @openapi.password_reset_confirm
     def post(self, request: Request) -> Response:
         data = serializers.PasswordResetConfirmInputSerializer(data=request.data)
@@ -230,14 +214,14 @@ class PasswordResetConfirmApi(_PublicAuthAPI):
 class SessionListApi(ApiView):
     @openapi.sessions_list
     def get(self, request: Request) -> Response:
-        sessions = selectors.session_list_live(user=_user(request))
-        context = {"current_session_id": _current_session_id(request)}
+        sessions = selectors.session_list_live(user=current_user(request))
+        context = {"current_session_id": current_session_id(request)}
         return Response(serializers.SessionOutputSerializer(sessions, many=True, context=context).data)
 
 
 class SessionDetailApi(ApiView):
     @openapi.session_revoke
     def delete(self, request: Request, session_id: str, **kwargs: Any) -> Response:
-        session = selectors.session_get_for_user(user=_user(request), session_id=session_id)
+        session = selectors.session_get_for_user(user=current_user(request), session_id=session_id)
         services.session_revoke(session=session)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,14 +11,14 @@ from backend.common.throttles import enforce_rate_limit
 from backend.common.views import ApiView
 
 from . import email_openapi, email_serializers, services
-from .apis import _current_password_confirm, _current_session_id, _PublicAuthAPI, _user
+from .api_base import PublicAuthApi, current_password_confirm, current_session_id, current_user
 from .cookies import device_cookie_set
 from .login_limits import EMAIL_VERIFY_RESEND, account_attempt, account_key, login_email_identity
 from .models import User
 from .serializers import UserOutputSerializer
 
 
-class EmailVerifyApi(_PublicAuthAPI):
+class EmailVerifyApi(PublicAuthApi):
     rate_limit_scopes = ("email_verify_ip",)
 
     @email_openapi.email_verify
@@ -29,7 +29,7 @@ class EmailVerifyApi(_PublicAuthAPI):
         return _known_device(Response({"email": user.email, "email_verified": user.email_verified}), user)
 
 
-class EmailVerifyResendApi(_PublicAuthAPI):
+class EmailVerifyResendApi(PublicAuthApi):
     rate_limit_scopes = ("email_verify_resend_ip",)
 
     @email_openapi.email_verify_resend
@@ -51,16 +51,16 @@ class EmailChangeApi(ApiView):
     def post(self, request: Request) -> Response:
         data = email_serializers.EmailChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = current_user(request)
         enforce_rate_limit(request, "email_change_user", str(user.pk))
-        _current_password_confirm(request, data.validated_data["current_password"])
+        current_password_confirm(request, data.validated_data["current_password"])
         services.email_change_request(
-            user=user, new_email=data.validated_data["new_email"], session_id=_current_session_id(request)
+            user=user, new_email=data.validated_data["new_email"], session_id=current_session_id(request)
         )
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
-class EmailChangeConfirmApi(_PublicAuthAPI):
+class EmailChangeConfirmApi(PublicAuthApi):
     rate_limit_scopes = ("email_change_confirm_ip",)
 
     @email_openapi.email_change_confirm

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 
 from backend.common.schema import BODY_REQUIRED, UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
 
-from . import serializers
+from . import email_serializers, serializers
 
 AUTH_TAGS = ["auth"]
 ACCOUNT_TAGS = ["account"]
@@ -53,10 +53,15 @@ def _set_cookie_header(status_code: int, description: str) -> OpenApiParameter:
 register = extend_schema(
     tags=AUTH_TAGS,
     summary="Create an account and sign in",
+    description=(
+        "Emails a link to confirm the address unless `EMAIL_VERIFICATION` is `none`. While it is `mandatory`, "
+        "nobody is signed in: 202 with the account and `email_verification_required`, no token and no cookie."
+    ),
     parameters=[_set_cookie_header(201, ROTATED_COOKIE)],
     request=serializers.RegisterInputSerializer,
     responses={
         201: serializers.AuthOutputSerializer,
+        202: email_serializers.RegisterPendingOutputSerializer,
         400: VALIDATION_ERROR,
     },
 )
@@ -79,6 +84,11 @@ login = extend_schema(
         200: serializers.AuthOutputSerializer,
         400: VALIDATION_ERROR,
         401: OpenApiResponse(ErrorSerializer, description="Invalid email or password."),
+        403: OpenApiResponse(
+            ErrorSerializer,
+            description="`email_not_verified`: the password is right but the address is not confirmed yet, while "
+            "`EMAIL_VERIFICATION` is `mandatory`.",
+        ),
         429: OpenApiResponse(
             ErrorSerializer,
             description="`login_locked`: too many failed sign-ins from this device or from devices the account "
@@ -92,14 +102,17 @@ refresh = extend_schema(
     summary="Rotate the refresh token and get a new access token",
     description=(
         "Every call rotates the refresh token. Presenting an already-rotated token is "
-        "treated as theft: the whole session is revoked and 401 is returned. The body is JSON (`{}` with the "
+        "treated as theft: the whole session is revoked and 401 is returned, except for the token rotated last "
+        "within `REFRESH_REUSE_INTERVAL_SECONDS` (default 10) of its rotation, which gets the same new refresh "
+        "token again (a lost response, a retry, tabs refreshing together). The body also carries the signed-in "
+        "user, so a client restoring its session needs no second request. The body is JSON (`{}` with the "
         "cookie): anything else is 415, so a cross-site form cannot use the cookie."
     ),
     extensions={BODY_REQUIRED: True},
     parameters=[REFRESH_COOKIE_PARAMETER, _set_cookie_header(200, ROTATED_COOKIE)],
     request=serializers.RefreshInputSerializer,
     responses={
-        200: serializers.AccessOutputSerializer,
+        200: serializers.AuthOutputSerializer,
         400: VALIDATION_ERROR,
         401: OpenApiResponse(ErrorSerializer, description="Invalid, expired, revoked or reused token."),
         415: UNSUPPORTED_MEDIA,

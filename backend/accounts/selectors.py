@@ -2,6 +2,7 @@
 
 import enum
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
@@ -73,6 +74,12 @@ def _session_live(session_id: str, user_id: str, cached: int | None) -> bool:
 def session_list_live(*, user: User) -> QuerySet[AuthSession]:
     """The user's sessions that can still be used, newest first."""
     return AuthSession.objects.live().filter(user=user).order_by("-created_at", "-id")
+
+
+def session_export_iter(*, user: User, chunk_size: int = 500) -> Iterator[AuthSession]:
+    """Every session row of the user still stored (live and ended, until purge_sessions), oldest first, streamed
+    ``chunk_size`` at a time for the data export."""
+    return AuthSession.objects.filter(user=user).order_by("created_at", "id").iterator(chunk_size=chunk_size)
 
 
 def session_get_for_user(*, user: User, session_id: str) -> AuthSession:

@@ -12,7 +12,7 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "name", "date_joined"]
+        fields = ["id", "email", "email_verified", "name", "date_joined"]
         read_only_fields = fields
 
 
@@ -30,10 +30,6 @@ class LoginInputSerializer(serializers.Serializer):
 class AuthOutputSerializer(serializers.Serializer):
     user = UserOutputSerializer()
     access = serializers.CharField(help_text="Access JWT; keep it in memory and send it as `Bearer`.")
-
-
-class AccessOutputSerializer(serializers.Serializer):
-    access = serializers.CharField()
 
 
 class RefreshInputSerializer(serializers.Serializer):

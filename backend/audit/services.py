@@ -33,21 +33,32 @@ def _id(value: Any) -> str | None:
     return str(value) if value else None
 
 
+class _FromRequest:
+    """The default actor: whoever is signed in on the request being served."""
+
+
+FROM_REQUEST = _FromRequest()
+
+
 def audit_record(
     *,
     event: str,
     user_id: uuid.UUID | str | None = None,
     session_id: uuid.UUID | str | None = None,
     email: str = "",
+    actor_id: uuid.UUID | str | _FromRequest | None = FROM_REQUEST,
 ) -> AuditEvent | None:
     """Record one event about ``user_id`` (if known); IP, user agent and actor come from the
-    request being served. Never raises: a failed audit write is logged, not a failed request."""
+    request being served. Never raises: a failed audit write is logged, not a failed request.
+
+    ``actor_id``: who acted, when not the request's signed-in user (e.g. None once that user's account is
+    deleted: a foreign key to it could not be written)."""
     auth_events.labels(event=event).inc()
     request = request_current()
     row = AuditEvent(
         event=event,
         user_id=user_id or None,
-        actor_id=request_user_id(request),
+        actor_id=request_user_id(request) if isinstance(actor_id, _FromRequest) else (actor_id or None),
         email=(email or "")[:EMAIL_MAX],
         session_id=session_id or None,
         ip_address=client_ip(request) if request is not None else None,
@@ -96,10 +107,12 @@ def audit_on_commit(
     user_id: uuid.UUID | str | None = None,
     session_id: uuid.UUID | str | None = None,
     email: str = "",
+    actor_id: uuid.UUID | str | _FromRequest | None = FROM_REQUEST,
 ) -> None:
     """``audit_record`` once the current transaction commits (at once outside one)."""
     transaction.on_commit(
-        partial(audit_record, event=event, user_id=user_id, session_id=session_id, email=email), robust=True
+        partial(audit_record, event=event, user_id=user_id, session_id=session_id, email=email, actor_id=actor_id),
+        robust=True,
     )
 
 

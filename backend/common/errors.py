@@ -59,6 +59,28 @@ class ErrorCode(StrEnum):
         (401,),
         "An already-rotated refresh token was presented; its whole session is revoked as stolen.",
     )
+    EMAIL_NOT_VERIFIED = (
+        "email_not_verified",
+        (403,),
+        "Login with the right password to an account whose email address is not confirmed yet, while "
+        "verification is mandatory; follow the emailed link, or ask for a new one.",
+    )
+    # Emailed links (address verification, email change).
+    LINK_EXPIRED = (
+        "link_expired",
+        (400,),
+        "The emailed link is older than it may be (EMAIL_LINK_MAX_AGE_SECONDS); ask for a new one.",
+    )
+    LINK_INVALID = (
+        "link_invalid",
+        (400,),
+        "The emailed link is malformed or tampered with, was already used, or was superseded (the address changed).",
+    )
+    EMAIL_TAKEN = (
+        "email_taken",
+        (400,),
+        "Confirming an email change to an address that another account took meanwhile.",
+    )
     # Access and routing.
     PERMISSION_DENIED = (
         "permission_denied",

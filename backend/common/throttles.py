@@ -3,7 +3,8 @@ and the middleware that reports the tightest limit in X-RateLimit-* headers.
 
 Scopes and their rates are in settings.RATE_LIMITS. Every API call counts against ``user``
 (per user id) or ``anon`` (per client IP); a view adds its own per-IP scopes with
-``rate_limit_scopes = ("login_ip",)``. A refused request is a 429 ``{"detail", "code": "throttled"}``
+``rate_limit_scopes = ("login_ip",)``, and per-user ones (signed-in views) with
+``rate_limit_user_scopes = ("export_user",)``. A refused request is a 429 ``{"detail", "code": "throttled"}``
 with ``Retry-After`` (DRF's Throttled exception, through the project's exception handler).
 """
 
@@ -50,7 +51,8 @@ def rate_limit_record(request: HttpRequest, usage: Usage) -> None:
 
 
 class ApiRateThrottle(BaseThrottle):
-    """The ``user``/``anon`` limit plus the view's own per-IP scopes; stops counting at the first refusal."""
+    """The ``user``/``anon`` limit plus the view's own per-IP and per-user scopes; stops counting at the first
+    refusal."""
 
     def __init__(self) -> None:
         self._wait: float | None = None
@@ -63,6 +65,8 @@ class ApiRateThrottle(BaseThrottle):
         user_id = getattr(request.user, "pk", None) if request.user is not None else None
         checks = [("user", str(user_id)) if user_id is not None else ("anon", ip)]
         checks += [(scope, ip) for scope in getattr(view, "rate_limit_scopes", ())]
+        if user_id is not None:
+            checks += [(scope, str(user_id)) for scope in getattr(view, "rate_limit_user_scopes", ())]
         for scope, identity in checks:
             usage = rate_limit_hit(scope, identity)
             rate_limit_record(django_request, usage)

@@ -207,6 +207,26 @@ def task_admin_save(*, task: Task, old_status: str | None, old_owner_id: UUID | 
     task.refresh_from_db(fields=["version"])
 
 
+TASKS_DELETE_BATCH_SIZE = 2000
+
+
+def tasks_delete_for_owner(*, owner: User, batch_size: int = TASKS_DELETE_BATCH_SIZE) -> int:
+    """Delete every task of ``owner`` (the account is being deleted); returns how many.
+
+    ``batch_size`` rows per statement, each batch addressed by owner and ids, so no statement carries or locks
+    an unbounded set and no batch loads more than ``batch_size`` ids. Run it inside the caller's transaction
+    (accounts.services.user_delete) to make the whole deletion all or nothing; the owner's cached reads are
+    retired once that commits."""
+    tasks = task_queryset(owner=owner)
+    deleted = 0
+    with atomic():
+        while batch := list(tasks.values_list("pk", flat=True)[:batch_size]):
+            count, _ = task_queryset(owner=owner).filter(pk__in=batch).delete()
+            deleted += count
+        _after_commit(owner.pk)
+    return deleted
+
+
 def task_admin_delete_many(*, tasks: QuerySet[Task]) -> None:
     """Delete the tasks an operator selected in the admin, whoever owns them."""
     with atomic():

@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.db_timeouts import postgres_timeout_options
 from config.mongodb import (
@@ -239,6 +240,17 @@ _DEFAULT_RATES = {
     # Wrong current passwords per session (POST /api/auth/password/): the one that reaches the limit ends the session.
     "password_change_session": "5/30d",
     "refresh_ip": "60/1m",
+    # Email verification and change (backend/accounts/email_apis.py).
+    "email_verify_ip": "30/1h",  # verification links followed, per client IP
+    "email_verify_resend_ip": "10/1h",  # verification emails asked, per client IP
+    "email_verify_resend_email_device": "3/1h",  # ... per (account, known device)
+    "email_verify_resend_email_ip": "3/1h",  # ... per (account, client IP), from unknown devices
+    "email_verify_resend_email": "10/1h",  # ... per account from all unknown devices: the ceiling
+    "email_change_ip": "20/1h",  # email changes asked, per client IP
+    "email_change_user": "5/1h",  # email changes asked, per user
+    "email_change_confirm_ip": "30/1h",  # email-change links followed, per client IP
+    # Data exports (GET /api/auth/me/export/) per user: each streams the whole account.
+    "export_user": "5/1h",
 }
 RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
 
@@ -266,13 +278,23 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # (backend/accounts/tokens.py explains why token_blacklist is not used).
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
+# Key rotation: newest first, comma-separated; the first signs, all verify (backend/accounts/tokens.py). Unset, the
+# one key is JWT_SIGNING_KEY. docs/operations.md, "Rotating the JWT signing key".
+JWT_SIGNING_KEYS = [key for key in env.list("JWT_SIGNING_KEYS", default=[]) if key.strip()] or (
+    [JWT_SIGNING_KEY] if JWT_SIGNING_KEY else []
+)
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=5 * 60))
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("REFRESH_TOKEN_LIFETIME_SECONDS", default=7 * 24 * 60 * 60))
 # A session cannot be extended by rotation beyond this age; the user signs in again.
 SESSION_MAX_LIFETIME = timedelta(seconds=env.int("SESSION_MAX_LIFETIME_SECONDS", default=30 * 24 * 60 * 60))
+# A refresh token presented again this soon after it was rotated gets the same new token back instead of revoking
+# the session as reused: a lost response, a retry or tabs refreshing together. 0 turns the grace off. (Supabase's
+# REFRESH_TOKEN_REUSE_INTERVAL: https://supabase.com/docs/guides/auth/sessions#refresh-token-reuse-detection)
+REFRESH_REUSE_INTERVAL_SECONDS = env.int("REFRESH_REUSE_INTERVAL_SECONDS", default=10)
 SIMPLE_JWT = {
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEYS[0] if JWT_SIGNING_KEYS else "",
+    "AUTH_TOKEN_CLASSES": ("backend.accounts.tokens.SessionAccessToken",),
     "ACCESS_TOKEN_LIFETIME": ACCESS_TOKEN_LIFETIME,
     "REFRESH_TOKEN_LIFETIME": REFRESH_TOKEN_LIFETIME,
     "ROTATE_REFRESH_TOKENS": True,
@@ -424,6 +446,17 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Scalable Auth Dashboard <no-reply@localhost>")
+# Email verification, as django-allauth's ACCOUNT_EMAIL_VERIFICATION (backend/accounts/services/email_verification.py):
+# mandatory: no sign-in until the address is confirmed; optional: a link is sent at registration, nothing waits for
+# it; none: no link is sent at registration.
+EMAIL_VERIFICATION_MODES = ("mandatory", "optional", "none")
+EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional").strip().lower()
+if EMAIL_VERIFICATION not in EMAIL_VERIFICATION_MODES:
+    raise ImproperlyConfigured(
+        f"EMAIL_VERIFICATION={EMAIL_VERIFICATION!r}: use one of {', '.join(EMAIL_VERIFICATION_MODES)}"
+    )
+# How long an emailed verification or email-change link works.
+EMAIL_LINK_MAX_AGE_SECONDS = env.int("EMAIL_LINK_MAX_AGE_SECONDS", default=3 * 24 * 60 * 60)
 
 # ------------------------------------------------------------------------------
 # Observability (issue 6): structured logs, metrics, audit trail, error tracking.

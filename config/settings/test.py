@@ -1,4 +1,4 @@
-"""Settings for pytest: the same stack, a fast hasher and captured email.
+"""Settings for pytest: the same stack, a fast hasher and email over real SMTP to a test server.
 
 DATABASE_URL / REDIS_URL select the PostgreSQL + Redis leg; unset, the suite
 runs on SQLite with the local-memory cache.
@@ -18,7 +18,9 @@ if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Real SMTP: the tests' `smtp` fixture (tests/conftest.py) points EMAIL_HOST/EMAIL_PORT at a server per worker; a
+# server process started by a test gets them, or another backend, through the environment.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 FRONTEND_URL = "http://testserver"
 REFRESH_COOKIE_SECURE = True
 STORAGES = {

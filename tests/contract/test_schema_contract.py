@@ -6,8 +6,8 @@ signed-in user; schemathesis reads the served `/api/schema/` and generates reque
 schema does not document, a schema-valid request refused, and so on.
 
 The operations that end the fuzzer's own session (logout, logout-all, password change, session revoke,
-reset confirm) are excluded from that run and get a run of their own in which every request carries a
-session of its own (hooks.py).
+reset confirm, account deletion) are excluded from that run and get a run of their own in which every request
+carries a session of its own (hooks.py).
 
 schemathesis.toml (beside this module) declares the two refusals of schema-valid requests that depend on
 server state, not on the request: a well-formed `If-Match` naming an ETag the task no longer has (412), and
@@ -41,6 +41,7 @@ SESSION_ENDING = (
     "auth_password_create",
     "auth_sessions_destroy",
     "auth_password_reset_confirm_create",
+    "auth_me_destroy",  # deletes the account (and wrong current passwords end the session, as for a password change)
 )
 # What the server changes from `make run`'s settings, and why (printed with the results).
 SERVER_ENV = {

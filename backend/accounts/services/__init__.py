@@ -3,6 +3,16 @@
 One module per concern (users, password_reset, sessions); import from here, not from them.
 """
 
+from .account_deletion import user_delete
+from .email_change import EmailTaken, email_change_confirm, email_change_request
+from .email_verification import (
+    EmailNotVerified,
+    LinkRejected,
+    email_verification_mandatory,
+    email_verification_resend,
+    email_verify,
+    user_sign_in_allowed,
+)
 from .password_reset import password_reset_confirm, password_reset_request
 from .sessions import (
     IssuedSession,
@@ -21,13 +31,22 @@ from .users import (
     user_create,
     user_password_confirm,
     user_register,
+    user_register_unverified,
     user_update,
 )
 
 __all__ = [
+    "EmailNotVerified",
+    "EmailTaken",
     "InvalidCredentials",
     "IssuedSession",
+    "LinkRejected",
     "RefreshRejected",
+    "email_change_confirm",
+    "email_change_request",
+    "email_verification_mandatory",
+    "email_verification_resend",
+    "email_verify",
     "password_reset_confirm",
     "password_reset_request",
     "session_logout",
@@ -39,7 +58,10 @@ __all__ = [
     "user_authenticate",
     "user_change_password",
     "user_create",
+    "user_delete",
     "user_password_confirm",
     "user_register",
+    "user_register_unverified",
+    "user_sign_in_allowed",
     "user_update",
 ]

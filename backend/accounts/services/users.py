@@ -12,7 +12,9 @@ from backend.common.db import atomic
 from backend.common.errors import ErrorCode
 from backend.common.ratelimit import rate_limit_hit
 
+from ..emails import notify_password_changed
 from ..models import AuthSession, User, normalize_email
+from .email_verification import email_verification_on_register
 from .sessions import IssuedSession, session_revoke, session_start, sessions_revoke_for_user
 
 
@@ -32,12 +34,24 @@ def new_password_validate(password: str, *, user: User, field: str) -> None:
 def user_register(
     *, email: str, password: str, name: str = "", user_agent: str, ip_address: str | None
 ) -> IssuedSession:
-    """Create an account and sign it in on this device, all or nothing."""
+    """Create an account and sign it in on this device, all or nothing; send its verification link unless
+    EMAIL_VERIFICATION is none."""
     with atomic():
         user = user_create(email=email, password=password, name=name)
         issued = session_start(user=user, user_agent=user_agent, ip_address=ip_address)
         audit_on_commit(event=AuditEvent.Event.REGISTER, user_id=user.pk, session_id=issued.session.pk)
+        email_verification_on_register(user=user)
         return issued
+
+
+def user_register_unverified(*, email: str, password: str, name: str = "") -> User:
+    """EMAIL_VERIFICATION=mandatory: create the account and send its verification link; no session is started
+    (signing in waits for the confirmation)."""
+    with atomic():
+        user = user_create(email=email, password=password, name=name)
+        audit_on_commit(event=AuditEvent.Event.REGISTER, user_id=user.pk)
+        email_verification_on_register(user=user)
+        return user
 
 
 def user_create(*, email: str, password: str, name: str = "") -> User:
@@ -104,3 +118,4 @@ def user_change_password(*, user: User, new_password: str, keep_session_id: str 
         user.save(update_fields=["password"])
         sessions_revoke_for_user(user=user, except_session_id=keep_session_id, audit_event=None)
         audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk, session_id=keep_session_id)
+        notify_password_changed(user=user)

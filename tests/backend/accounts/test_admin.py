@@ -184,3 +184,99 @@ def test_an_operator_setting_their_own_password_in_the_admin_stays_signed_in_the
     operator.refresh_from_db()
     assert operator.check_password("a-New-admin-phrase-2")
     assert not _is_signed_out_of_the_admin(client)
+
+
+# ------------------------------------------------------------------------------
+# Deleting users: the same service as DELETE /api/auth/me/ (services.user_delete), the operator as actor
+# ------------------------------------------------------------------------------
+def _operator():
+    from backend.accounts.models import User
+
+    return User.objects.get(email="root@example.com")
+
+
+def test_the_delete_confirmation_counts_what_goes_in_a_few_queries_and_asks_no_session_permission(
+    admin_client, django_assert_max_num_queries
+):
+    target = UserFactory(email="target@example.com")
+    TaskFactory.create_batch(30, owner=target, title="a task title")
+    session_start(user=target)
+
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(reverse("admin:accounts_user_delete", args=[target.pk]))
+
+    assert response.status_code == 200
+    assert response.context["perms_lacking"] == set()
+    content = response.content.decode()
+    assert '<input type="hidden" name="post" value="yes">' in content
+    assert "target@example.com" in content
+    assert "30 task(s)" in content
+    assert "1 session(s), revoked at once" in content
+    assert "a task title" not in content  # counted, not listed one by one
+
+
+def test_the_bulk_delete_confirmation_counts_each_selected_user(admin_client):
+    first, second = UserFactory(email="first@example.com"), UserFactory(email="second@example.com")
+    TaskFactory.create_batch(2, owner=first)
+
+    response = admin_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(first.pk), str(second.pk)]},
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.index("first@example.com") < content.index("2 task(s)") < content.index("second@example.com")
+    assert list(response.context["model_count"]) == [("users", 2), ("tasks", 2), ("auth sessions", 0)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_user_in_the_admin_goes_through_the_account_deletion_service(admin_client, smtp):
+    from backend.accounts.models import User
+    from backend.audit.models import AuditEvent
+    from backend.tasks.models import Task
+    from tests.conftest import signed_in_client
+
+    target = UserFactory(email="removed@example.com")
+    TaskFactory.create_batch(3, owner=target)
+    api, _ = signed_in_client(target)
+    assert api.get("/api/tasks/").status_code == 200  # the session is cached as live
+
+    response = admin_client.post(reverse("admin:accounts_user_delete", args=[target.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=target.pk).exists()
+    assert not Task.objects.filter(owner_id=target.pk).exists()
+    refused = api.get("/api/tasks/")
+    assert (refused.status_code, refused.json()["code"]) == (401, "session_revoked")
+    [deleted] = AuditEvent.objects.filter(event=AuditEvent.Event.ACCOUNT_DELETED)
+    assert (deleted.user_id, deleted.actor_id, deleted.email) == (None, _operator().pk, "")
+    [notice] = smtp.wait_for(to="removed@example.com")
+    assert notice["Subject"] == "Your account was deleted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bulk_delete_action_deletes_each_selected_user_through_the_service(admin_client, smtp):
+    from backend.accounts.models import AuthSession, User
+    from backend.audit.models import AuditEvent
+    from backend.tasks.models import Task
+
+    first, second, bystander = UserFactory(), UserFactory(), UserFactory()
+    for user in (first, second, bystander):
+        TaskFactory.create_batch(2, owner=user)
+        session_start(user=user)
+
+    response = admin_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(first.pk), str(second.pk)], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert set(User.objects.filter(pk__in=[first.pk, second.pk, bystander.pk])) == {bystander}
+    assert Task.objects.filter(owner_id__in=[first.pk, second.pk]).count() == 0
+    assert Task.objects.filter(owner=bystander).count() == 2
+    assert AuthSession.objects.live().filter(user=bystander).count() == 1
+    events = AuditEvent.objects.filter(event=AuditEvent.Event.ACCOUNT_DELETED)
+    assert [(event.user_id, event.actor_id) for event in events] == [(None, _operator().pk)] * 2
+    smtp.wait_for(to=first.email)
+    smtp.wait_for(to=second.email)

@@ -79,7 +79,7 @@ def test_register_signs_the_user_in_and_never_returns_the_refresh_token_in_the_b
     assert set(body) == {"user", "access"}
     user = User.objects.get()
     joined = datetime.fromisoformat(body["user"].pop("date_joined"))
-    assert body["user"] == {"id": str(user.id), "email": "ada@example.com", "name": "Ada"}
+    assert body["user"] == {"id": str(user.id), "email": "ada@example.com", "email_verified": False, "name": "Ada"}
     assert as_stored(joined) == user.date_joined  # the response has the time before MongoDB drops microseconds
     refresh_value = response.cookies[settings.REFRESH_COOKIE_NAME].value
     assert refresh_value

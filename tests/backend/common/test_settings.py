@@ -22,7 +22,11 @@ GOOD_ENV = {
 
 
 def _import_production_settings(**overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in GOOD_ENV and k != "DJANGO_SETTINGS_MODULE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in GOOD_ENV and k not in ("DJANGO_SETTINGS_MODULE", "JWT_SIGNING_KEYS")
+    }
     env.update({k: v for k, v in {**GOOD_ENV, **overrides}.items() if v})
     return subprocess.run(
         [sys.executable, "-c", "import config.settings.production"],
@@ -71,6 +75,30 @@ def test_production_refuses_a_key_that_cannot_be_50_random_characters(name, valu
     assert f"ImproperlyConfigured: {name} " in result.stderr
     assert problem in result.stderr
     assert "secrets.token_urlsafe(50)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "problem"),
+    [
+        (f"{GOOD_ENV['JWT_SIGNING_KEY']},k3y-short", "JWT_SIGNING_KEYS[1] is 9 characters long"),
+        (f"{GOOD_ENV['JWT_SIGNING_KEY']},{GOOD_ENV['JWT_SIGNING_KEY']}", "lists the same key twice"),
+        (f"{'fedcba9876543210' * 4},{GOOD_ENV['SECRET_KEY']}", "must differ from SECRET_KEY"),
+    ],
+    ids=["a-weak-old-key", "a-key-twice", "the-secret-key"],
+)
+def test_production_holds_every_rotation_key_to_the_signing_key_rules(keys, problem):
+    result = _import_production_settings(JWT_SIGNING_KEYS=keys)
+
+    assert result.returncode != 0
+    assert problem in result.stderr
+
+
+def test_production_accepts_two_good_rotation_keys_without_jwt_signing_key():
+    keys = f"{'fedcba9876543210' * 4},{GOOD_ENV['JWT_SIGNING_KEY']}"
+
+    result = _import_production_settings(JWT_SIGNING_KEY="", JWT_SIGNING_KEYS=keys)
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_accepts_a_64_character_hex_key():

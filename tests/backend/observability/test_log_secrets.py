@@ -4,11 +4,12 @@ import logging
 import re
 
 import pytest
-from django.core import mail
 from rest_framework.test import APIClient
 
 from backend.common.background import wait_for_background_jobs
 from backend.observability.logging import REDACTED, redact_secrets
+from tests.backend.accounts.helpers import grace_window_passed
+from tests.support.smtp import link_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,7 +56,7 @@ def sql_logged(settings):
     db_logger.setLevel(level)
 
 
-def test_a_whole_auth_journey_logs_no_secret_value(json_logs, sql_logged):
+def test_a_whole_auth_journey_logs_no_secret_value(json_logs, sql_logged, smtp):
     client = APIClient()
 
     registered = client.post(
@@ -81,11 +82,13 @@ def test_a_whole_auth_journey_logs_no_secret_value(json_logs, sql_logged):
         "/api/auth/password/", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json"
     )
     assert changed.status_code == 204
+    grace_window_passed()
     replayed = client.post("/api/auth/refresh/", {"refresh": login_refresh}, format="json")
     assert replayed.status_code == 401  # rotated already: reuse, and this session is revoked
     client.post("/api/auth/password-reset/", {"email": "secret@example.com"}, format="json")
     wait_for_background_jobs()
-    uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", mail.outbox[0].body).groups()
+    [reset_email] = smtp.wait_for(to="secret@example.com", subject="Reset your password")
+    uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", link_in(reset_email, "/reset-password")).groups()
     confirmed = client.post(
         "/api/auth/password-reset/confirm/",
         {"uid": uid, "token": token, "new_password": RESET_PASSWORD},

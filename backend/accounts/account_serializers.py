@@ -1,0 +1,94 @@
+"""Input and output shapes of the account lifecycle endpoints: deletion, data export, security activity.
+
+Kept apart from serializers.py (sign-in, sessions, passwords) as account_apis.py is from apis.py. No password
+data, refresh-token hash or operator's address is ever an output.
+"""
+
+from rest_framework import serializers
+
+from backend.audit.models import AuditEvent
+from backend.audit.selectors import audit_shows_client_of
+from backend.common import fields
+from backend.tasks.serializers import TaskOutputSerializer
+
+from .models import AuthSession, User
+
+
+class AccountDeleteInputSerializer(serializers.Serializer):
+    current_password = fields.TextField(
+        max_length=128, trim_whitespace=False, help_text="The account's password, to confirm the deletion."
+    )
+
+
+class ActivityOutputSerializer(serializers.ModelSerializer):
+    """One event of the signed-in user's security activity. The address and browser are blank (null, "") for an
+    event an operator caused: those are the operator's, not the user's (audit.selectors.audit_shows_client_of)."""
+
+    id = serializers.CharField(read_only=True)
+    description = serializers.SerializerMethodField(help_text="The event in words, e.g. “Signed in”.")
+    ip_address = serializers.SerializerMethodField()
+    user_agent = serializers.SerializerMethodField()
+    session_id = serializers.CharField(read_only=True, allow_null=True)
+    current_session = serializers.SerializerMethodField(help_text="Whether the event is about this very session.")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "event", "description", "occurred_at", "ip_address", "user_agent", "session_id"]
+        fields += ["current_session"]
+        read_only_fields = fields
+
+    def get_description(self, event: AuditEvent) -> str:
+        return str(event.get_event_display())
+
+    def get_ip_address(self, event: AuditEvent) -> str | None:
+        return event.ip_address if audit_shows_client_of(event) else None
+
+    def get_user_agent(self, event: AuditEvent) -> str:
+        return event.user_agent if audit_shows_client_of(event) else ""
+
+    def get_current_session(self, event: AuditEvent) -> bool:
+        current = self.context.get("current_session_id")
+        return current is not None and event.session_id is not None and str(event.session_id) == current
+
+
+# ------------------------------------------------------------------------------
+# The data export (GET /api/auth/me/export/): one JSON document, streamed
+# ------------------------------------------------------------------------------
+class ExportProfileSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "email_verified", "date_joined", "last_login"]
+        read_only_fields = fields
+
+
+class ExportSessionSerializer(serializers.ModelSerializer):
+    """A session as stored (live or ended); never its refresh-token hashes."""
+
+    id = serializers.CharField(read_only=True)
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuthSession
+        fields = ["id", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent", "ip_address"]
+        fields += ["current"]
+        read_only_fields = fields
+
+    def get_current(self, session: AuthSession) -> bool:
+        return str(session.pk) == self.context.get("current_session_id")
+
+
+class ExportActivitySerializer(ActivityOutputSerializer):
+    """Every audit event about the account, in the activity's shape."""
+
+
+class AccountExportSerializer(serializers.Serializer):
+    """The export document. Documents the streamed body; the stream itself is written row by row
+    (accounts.data_export), with these same serializers for each item."""
+
+    exported_at = serializers.DateTimeField()
+    profile = ExportProfileSerializer()
+    tasks = TaskOutputSerializer(many=True, help_text="Every task, oldest first, as the task API shows it.")
+    sessions = ExportSessionSerializer(many=True, help_text="Every session still stored, oldest first.")
+    activity = ExportActivitySerializer(many=True, help_text="Every audit event about the account, oldest first.")

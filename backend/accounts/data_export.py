@@ -1,0 +1,82 @@
+"""The account's data as one JSON document, written piece by piece (GET /api/auth/me/export/).
+
+``account_export_chunks`` yields the document in chunks of about CHUNK_BYTES while it reads the tasks, sessions
+and audit events through selectors that stream from the database (``.iterator(chunk_size=...)``): however many
+tasks the account has, memory holds one database chunk of rows and one output chunk of bytes, never the list.
+The items are rendered by the same serializers that document them (account_serializers.AccountExportSerializer).
+
+The reads run while the response is being sent, after the view has returned: outside the request's
+read-replica routing, so they go to the primary.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+from django.utils import timezone
+from rest_framework import serializers
+
+from backend.audit.models import AuditEvent
+from backend.audit.selectors import audit_export_iter
+from backend.audit.services import audit_record
+from backend.tasks.selectors import task_export_iter
+from backend.tasks.serializers import TaskOutputSerializer
+
+from .account_serializers import ExportActivitySerializer, ExportProfileSerializer, ExportSessionSerializer
+from .models import User
+from .selectors import session_export_iter
+
+CHUNK_BYTES = 64 * 1024
+# Rows per database round trip (and per server-side cursor fetch on PostgreSQL).
+DB_CHUNK_ROWS = 2000
+
+
+def _dumps(value: Any) -> bytes:
+    # Serializer output holds only JSON types (strings, numbers, booleans, None, lists, dicts).
+    return orjson.dumps(value)
+
+
+def _items(rows: Iterator[Any], serializer: serializers.Serializer) -> Iterator[bytes]:
+    """Each row rendered by ``serializer`` (one instance reused; to_representation does not keep the row)."""
+    for row in rows:
+        yield _dumps(serializer.to_representation(row))
+
+
+def account_export_chunks(
+    *, user: User, current_session_id: str | None, exported_at: datetime | None = None
+) -> Iterator[bytes]:
+    """The export document of ``user`` as successive byte chunks; joined, one JSON object:
+    ``{"exported_at", "profile", "tasks", "sessions", "activity"}``."""
+    exported_at = exported_at or timezone.now()
+    context = {"current_session_id": current_session_id}
+    head = {
+        "exported_at": serializers.DateTimeField().to_representation(exported_at),
+        "profile": ExportProfileSerializer(user).data,
+    }
+    buffer = bytearray(_dumps(head)[:-1])  # the object without its closing brace: the lists follow
+    sections = (
+        ("tasks", _items(task_export_iter(owner=user, chunk_size=DB_CHUNK_ROWS), TaskOutputSerializer())),
+        ("sessions", _items(session_export_iter(user=user), ExportSessionSerializer(context=context))),
+        ("activity", _items(audit_export_iter(user=user), ExportActivitySerializer(context=context))),
+    )
+    for name, items in sections:
+        buffer += b',"' + name.encode() + b'":['
+        for index, item in enumerate(items):
+            if index:
+                buffer += b","
+            buffer += item
+            if len(buffer) >= CHUNK_BYTES:
+                yield bytes(buffer)
+                buffer.clear()
+        buffer += b"]"
+    buffer += b"}"
+    yield bytes(buffer)
+
+
+def account_export_start(*, user: User, session_id: str | None) -> Iterator[bytes]:
+    """Record that ``user`` exported their data (``data_exported``, with this request's address and browser) and
+    return the document's chunks, read as they are sent. Recorded when the export is asked for: whether the
+    client then reads the whole stream is not known here."""
+    audit_record(event=AuditEvent.Event.DATA_EXPORTED, user_id=user.pk, session_id=session_id)
+    return account_export_chunks(user=user, current_session_id=session_id)

@@ -1,0 +1,48 @@
+"""Deleting an account for good: by its owner (DELETE /api/auth/me/) or by an operator (the admin)."""
+
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit
+from backend.common.db import atomic
+from backend.tasks.services import tasks_delete_for_owner
+
+from ..emails import notify_account_deleted
+from ..models import User
+from .sessions import sessions_revoke_for_user
+
+
+def user_delete(*, user: User, acting_session_id: str | None = None, actor: User | None = None) -> None:
+    """Delete ``user`` and everything they own, all or nothing, in one transaction:
+
+    1. every session is revoked through the ordinary revocation path, so the session-cache tombstones are written
+       when the transaction commits, before the response: the user's access tokens are refused at once, on every
+       worker and pod (the rows then go with the user; the database check finds nothing live either);
+    2. the tasks are deleted in batches (backend.tasks.services.tasks_delete_for_owner), and their cached reads
+       retired after the commit;
+    3. the user row goes; the user's idempotency keys go with it (cascade), and the audit rows about the account
+       stay, with ``user`` (and ``actor``, where it was the user) set to NULL: the security trail is kept for
+       AUDIT_RETENTION_DAYS like every other row, but no longer points to a person;
+    4. an ``account_deleted`` event is recorded, and a notice is emailed to the address after the commit.
+
+    What the ``account_deleted`` row keeps: when, the session that asked (``acting_session_id``: it ties the row
+    to the rest of that session's trail, also kept without a user), and the operator as actor when an operator
+    deleted the account (``actor``; None when the user did). IP address and user agent are those of the request,
+    as on every row. It does not keep the email address: the account's data is erased, and the address is the one
+    field that would tie the remaining trail back to a person (and to a new account registered with the same
+    address, which is allowed at once). Nor the user id: it is a foreign key, and the row it named is gone.
+
+    ``actor`` must not be ``user``: a user deleting their own account passes no actor (a reference to the deleted
+    row could not be stored).
+    """
+    email, user_id = user.email, user.pk  # delete() clears user.pk
+    actor_id = actor.pk if actor is not None and actor.pk != user_id else None
+    with atomic():
+        sessions_revoke_for_user(user=user, audit_event=None)
+        tasks_delete_for_owner(owner=user)
+        user.delete()
+        audit_on_commit(
+            event=AuditEvent.Event.ACCOUNT_DELETED,
+            user_id=None,
+            session_id=acting_session_id,
+            actor_id=actor_id,
+        )
+        notify_account_deleted(email=email)

@@ -1,0 +1,175 @@
+"""The data export: GET /api/auth/me/export/ streams one JSON document of everything stored about the account."""
+
+import json
+import tempfile
+import tracemalloc
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from backend.accounts.models import AuthSession
+from backend.audit.models import AuditEvent
+from backend.tasks.models import Task
+from tests.conftest import signed_in_client
+from tests.factories import TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+EXPORT = "/api/auth/me/export/"
+
+
+def _document(response) -> dict:
+    assert response.streaming, "the export must be a StreamingHttpResponse"
+    return json.loads(b"".join(response.streaming_content))
+
+
+# ------------------------------------------------------------------------------
+# Refused
+# ------------------------------------------------------------------------------
+def test_given_no_access_token_when_exporting_then_401_and_nothing_is_audited(api_client):
+    response = api_client.get(EXPORT)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert not AuditEvent.objects.filter(event=AuditEvent.Event.DATA_EXPORTED).exists()
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_given_a_method_other_than_get_when_exporting_then_405(auth_client, method):
+    response = getattr(auth_client, method)(EXPORT, {}, format="json")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert not AuditEvent.objects.filter(event=AuditEvent.Event.DATA_EXPORTED).exists()
+
+
+def test_given_the_export_limit_is_used_up_then_429_for_this_user_only(user, other_user, rates):
+    rates(export_user="2/1h")
+    client, _ = signed_in_client(user)
+    other, _ = signed_in_client(other_user)
+
+    statuses = [client.get(EXPORT).status_code for _ in range(3)]
+    refused = client.get(EXPORT)
+
+    assert statuses == [200, 200, 429]
+    assert refused.json()["code"] == "throttled"
+    assert int(refused["Retry-After"]) > 0
+    assert other.get(EXPORT).status_code == 200
+    assert AuditEvent.objects.filter(user=user, event=AuditEvent.Event.DATA_EXPORTED).count() == 2
+
+
+# ------------------------------------------------------------------------------
+# The response
+# ------------------------------------------------------------------------------
+def test_the_export_is_a_streamed_json_attachment_that_no_cache_keeps(auth_client):
+    response = auth_client.get(EXPORT)
+
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="account-export-{timezone.localdate().isoformat()}.json"'
+    )
+    assert response["Cache-Control"] == "no-store"
+    # The middleware stack left it streaming (nothing buffered it to set a length or an ETag) and still
+    # added its headers.
+    assert not response.has_header("Content-Length")
+    assert not response.has_header("ETag")
+    assert response.has_header("X-Request-ID")
+    assert response.has_header("X-RateLimit-Remaining")
+    assert set(_document(response)) == {"exported_at", "profile", "tasks", "sessions", "activity"}
+
+
+@pytest.mark.django_db(transaction=True)  # the sign-in and sign-out events are recorded on commit
+def test_the_export_holds_the_profile_every_task_as_the_api_shows_it_the_sessions_and_the_activity(user, other_user):
+    client, issued = signed_in_client(user)
+    ended, _ = signed_in_client(user)
+    ended.post("/api/auth/logout-all/", format="json")  # ends both sessions of the user...
+    client, issued = signed_in_client(user)  # ...so sign in again
+    tasks = [TaskFactory(owner=user, title=f"mine {n}", due_date=date(2027, 1, n + 1)) for n in range(3)]
+    client.patch(f"/api/tasks/{tasks[0].pk}/", {"status": "done"}, format="json")
+    TaskFactory(owner=other_user, title="not mine")
+    signed_in_client(other_user)
+
+    document = _document(client.get(EXPORT))
+
+    assert document["profile"] == {
+        "id": str(user.pk),
+        "email": user.email,
+        "name": user.name,
+        "email_verified": False,
+        "date_joined": user.date_joined.astimezone(timezone.get_current_timezone()).isoformat().replace("+00:00", "Z"),
+        "last_login": document["profile"]["last_login"],
+    }
+    assert document["profile"]["last_login"] is not None
+    # Every task, oldest first, exactly as GET /api/tasks/{id}/ shows it.
+    assert [task["id"] for task in document["tasks"]] == [str(task.pk) for task in tasks]
+    for exported in document["tasks"]:
+        assert exported == client.get(f"/api/tasks/{exported['id']}/").json()
+    # Every stored session (two ended, this one live), never a refresh-token hash.
+    assert len(document["sessions"]) == 3
+    assert {session["id"] for session in document["sessions"]} == {
+        str(pk) for pk in AuthSession.objects.filter(user=user).values_list("pk", flat=True)
+    }
+    assert [session["id"] for session in document["sessions"] if session["current"]] == [str(issued.session.pk)]
+    assert set(document["sessions"][0]) == {
+        "id", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent", "ip_address", "current",
+    }  # fmt: skip
+    assert "jti" not in json.dumps(document)
+    # Every audit event about the account, oldest first, this export included; nobody else's.
+    events = [item["event"] for item in document["activity"]]
+    assert events == ["login_succeeded", "login_succeeded", "logout_all", "login_succeeded", "data_exported"]
+    own = {str(pk) for pk in AuditEvent.objects.filter(user=user).values_list("pk", flat=True)}
+    assert {item["id"] for item in document["activity"]} == own
+    assert document["activity"][-1]["current_session"] is True
+    assert "not mine" not in json.dumps(document)
+    assert other_user.email not in json.dumps(document)
+
+
+def test_the_export_is_audited_with_the_session_that_asked(user):
+    client, issued = signed_in_client(user)
+
+    client.get(EXPORT)
+
+    [event] = AuditEvent.objects.filter(event=AuditEvent.Event.DATA_EXPORTED)
+    assert (event.user_id, str(event.session_id), event.actor_id) == (user.pk, str(issued.session.pk), user.pk)
+
+
+# ------------------------------------------------------------------------------
+# Bounded memory
+# ------------------------------------------------------------------------------
+TASKS = 100_000
+# The peak of Python allocations while the 100,000-task export is streamed, ignoring the chunks once written to a
+# file. Measured once both ways on SQLite: streamed, the peak was about 5 MiB (one database chunk of 2,000
+# rows and one 64 KiB output chunk); with the tasks materialised instead (`list()` of the queryset, rendered into
+# one document), about 180 MiB (over 1 KiB per Task instance, plus the document). 32 MiB sits between, far from
+# both.
+PEAK_BOUND_BYTES = 32 * 1024 * 1024
+
+
+def test_exporting_100000_tasks_streams_them_in_bounded_memory_and_holds_every_one(user):
+    now = timezone.now()
+    Task.objects.bulk_create(
+        (Task(owner=user, title=f"Task {n}", created_at=now, updated_at=now) for n in range(TASKS)),
+        batch_size=5000,
+    )
+    expected_ids = {str(pk) for pk in Task.objects.filter(owner=user).values_list("pk", flat=True)}
+    client, _ = signed_in_client(user)
+
+    with tempfile.TemporaryFile() as sink:
+        tracemalloc.start()
+        try:
+            response = client.get(EXPORT)
+            assert response.status_code == 200
+            for chunk in response.streaming_content:
+                sink.write(chunk)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        sink.seek(0)
+        document = json.load(sink)
+
+    assert peak < PEAK_BOUND_BYTES, f"peak {peak / 2**20:.1f} MiB: the export is not streaming"
+    assert len(document["tasks"]) == TASKS
+    assert {task["id"] for task in document["tasks"]} == expected_ids
