@@ -97,7 +97,7 @@ def other_client(other_user) -> APIClient:
 
 
 @pytest.fixture(scope="session")
-def _smtp_server():
+def smtp_server():
     """One real SMTP server per xdist worker (tests/support/smtp.py)."""
     from tests.support.smtp import SmtpServer
 
@@ -107,19 +107,19 @@ def _smtp_server():
 
 
 @pytest.fixture(autouse=True)
-def smtp(_smtp_server, settings):
+def smtp(smtp_server, settings):
     """Every test sends its email over real SMTP to this worker's server, emptied for the test: read it with
     ``smtp.wait_for(to=...)`` and ``tests.support.smtp.link_in``."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = _smtp_server.host
-    settings.EMAIL_PORT = _smtp_server.port
+    settings.EMAIL_HOST = smtp_server.host
+    settings.EMAIL_PORT = smtp_server.port
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_USE_SSL = False
-    _smtp_server.clear()
-    yield _smtp_server
-    _smtp_server.clear()
+    smtp_server.clear()
+    yield smtp_server
+    smtp_server.clear()
 
 
 @pytest.fixture(autouse=True)

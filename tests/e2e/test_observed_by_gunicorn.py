@@ -24,7 +24,7 @@ BATCH = 20
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, smtp_server):
     tmp = tmp_path_factory.mktemp("observed")
     metrics_dir = tmp / "metrics"
     metrics_dir.mkdir()
@@ -37,6 +37,7 @@ def server(tmp_path_factory):
         GUNICORN_ACCESS_LOG="true",  # off by default; on here to see which worker served what
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         CACHE_KEY_PREFIX=f"e2e-obs-{port}",
+        **smtp_server.environment(),  # not the local console backend: it would print every link into stdout
     )
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     stdout, stderr = tmp / "stdout.log", tmp / "stderr.log"

@@ -75,6 +75,18 @@ class SmtpServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
+    def environment(self) -> dict[str, str]:
+        """The settings' environment variables that make a served app (gunicorn) send its email here."""
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": self.host,
+            "EMAIL_PORT": str(self.port),
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+            "EMAIL_USE_TLS": "false",
+            "EMAIL_USE_SSL": "false",
+        }
+
     def clear(self) -> None:
         """Forget every message received so far."""
         with self._condition:
