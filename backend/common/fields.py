@@ -21,7 +21,14 @@ class StrictTypeMixin:
 
 
 class TextField(StrictTypeMixin, serializers.CharField):
-    pass
+    """Text whose ``max_length`` holds for the value as sent, as the schema's ``maxLength`` says: DRF checks it
+    after trimming, so 200 characters plus a space would pass a 200 limit that a client validating against the
+    schema refuses."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
 
 
 class NewPasswordField(TextField):

@@ -67,8 +67,10 @@ def document_transport_errors(result: dict, generator: object, request: object, 
                     {"description": description, "content": {"application/json": {"schema": error_ref}}},
                 )
     _document_rate_limits(result, error_ref)
+    _document_uri_too_long(result)
     _document_database_outage(result, error_ref)
     _document_validation_errors(result, error_ref)
+    _blank_alternatives_as_any_of(result.get("components", {}).get("schemas", {}))
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if isinstance(operation, dict) and operation.pop(BODY_REQUIRED, False):
@@ -88,6 +90,39 @@ def _document_validation_errors(result: dict, error_ref: dict) -> None:
             content = (bad_request or {}).get("content", {}).get("application/json")
             if content and content.get("schema") != error_ref and "anyOf" not in content["schema"]:
                 content["schema"] = {"anyOf": [content["schema"], error_ref]}
+
+
+_BLANK = {"type": "string", "maxLength": 0}
+
+
+def _blank_alternatives_as_any_of(node: object) -> None:
+    """drf-spectacular documents a text field that may be blank and has a pattern as ``oneOf: [<the text>,
+    <blank>]``; when the text's pattern admits "" too (ours do: text_pattern), "" matches both and ``oneOf``
+    refuses it. ``anyOf`` says what the field accepts."""
+    if isinstance(node, dict):
+        alternatives = node.get("oneOf")
+        if isinstance(alternatives, list) and len(alternatives) == 2 and alternatives[1] == _BLANK:
+            node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            _blank_alternatives_as_any_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            _blank_alternatives_as_any_of(value)
+
+
+def _document_uri_too_long(result: dict) -> None:
+    """Operations taking query parameters: a URL longer than gunicorn's request line limit (4094 bytes) is a 414
+    from gunicorn itself, before the API, so not as JSON (only a query string can grow that long)."""
+    too_long = {
+        "description": "The URL (its query string) is longer than the server accepts (4094 bytes); answered "
+        "by the HTTP server before the API, as plain text."
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
+                operation["responses"].setdefault("414", too_long)
 
 
 def _document_rate_limits(result: dict, error_ref: dict) -> None:

@@ -7,8 +7,8 @@ schemathesis as the run's own: its probes remove or forge them and expect a 401.
 
 For schema-valid requests, the values no schema can generate are filled in from that account: the current
 password for a password change, the account's own session for a revocation, and for a reset confirmation
-the uid and token of a real reset link, read from the email the product sent (EMAIL_BACKEND is Django's
-file backend in this run).
+the uid and token of a real reset link, read from the email the product sent (over SMTP to the test's server,
+which saves each message, decoded, in CONTRACT_MAIL_DIR).
 
 CONTRACT_BASE_URL and CONTRACT_MAIL_DIR come from tests/contract/test_schema_contract.py.
 """
@@ -51,11 +51,11 @@ class Account:
     def reset_link(self) -> tuple[str, str]:
         """The uid and token of the reset link the product emails to this account."""
         mail_dir = Path(os.environ["CONTRACT_MAIL_DIR"])
-        seen = set(mail_dir.iterdir())
+        seen = set(mail_dir.glob("*.txt"))
         _api("POST", "/api/auth/password-reset/", json={"email": self.email})
         deadline = time.monotonic() + 15  # the email goes out from a background thread
         while time.monotonic() < deadline:
-            for message in set(mail_dir.iterdir()) - seen:
+            for message in set(mail_dir.glob("*.txt")) - seen:
                 text = message.read_text()
                 if self.email in text and (link := RESET_LINK.search(text)):
                     return link[1], link[2]

@@ -6,8 +6,8 @@ signed-in user; schemathesis reads the served `/api/schema/` and generates reque
 schema does not document, a schema-valid request refused, and so on.
 
 The operations that end the fuzzer's own session (logout, logout-all, password change, session revoke,
-reset confirm, account deletion) are excluded from that run and get a run of their own in which every request
-carries a session of its own (hooks.py).
+reset confirm, account deletion, email change) are excluded from that run and get a run of their own in which
+every request carries a session of its own (hooks.py).
 
 schemathesis.toml (beside this module) declares the two refusals of schema-valid requests that depend on
 server state, not on the request: a well-formed `If-Match` naming an ETag the task no longer has (412), and
@@ -25,6 +25,7 @@ import pytest
 import requests
 
 from tests.e2e.servers import served
+from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.contract
 
@@ -42,6 +43,7 @@ SESSION_ENDING = (
     "auth_sessions_destroy",
     "auth_password_reset_confirm_create",
     "auth_me_destroy",  # deletes the account (and wrong current passwords end the session, as for a password change)
+    "auth_email_change_create",  # wrong current passwords end the session, as for a password change
 )
 # What the server changes from `make run`'s settings, and why (printed with the results).
 SERVER_ENV = {
@@ -50,8 +52,6 @@ SERVER_ENV = {
     "RATE_LIMIT_ENABLED": "false",
     # One access token serves the whole run.
     "ACCESS_TOKEN_LIFETIME_SECONDS": "3600",
-    # Emails as files (Django's file backend), so hooks.py can follow a real reset link.
-    "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
 }
 
 
@@ -62,7 +62,12 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, mail_dir: Path) -> Iterator[str]:
-    with served(tmp_path_factory.mktemp("contract"), REDIS_URL="", EMAIL_FILE_PATH=str(mail_dir), **SERVER_ENV) as url:
+    # Email over SMTP to a local server that also saves each message in mail_dir, so hooks.py (in schemathesis'
+    # process) can follow a real reset link.
+    with (
+        SmtpServer(save_to=mail_dir) as smtp,
+        served(tmp_path_factory.mktemp("contract"), REDIS_URL="", **SERVER_ENV, **smtp.environment()) as url,
+    ):
         registered = requests.post(f"{url}/api/auth/register/", json={"email": EMAIL, "password": PASSWORD}, timeout=30)
         assert registered.status_code == 201, registered.text
         yield url

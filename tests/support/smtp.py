@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
@@ -42,9 +43,12 @@ class SmtpServer:
     host: str
     port: int
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, save_to: Path | None = None) -> None:
+        """``save_to``: also write each message, decoded, to a file there (``To:``, ``Subject:``, a blank line, the
+        text body), for a process that cannot ask this one (schemathesis' hooks)."""
         self.host = host
         self.port = 0
+        self._save_to = save_to
         self._controller: Controller | None = None
         self._condition = threading.Condition()
         self._received_messages: list[tuple[list[str], EmailMessage]] = []
@@ -101,6 +105,11 @@ class SmtpServer:
     def _received(self, recipients: list[str], message: EmailMessage) -> None:
         with self._condition:
             self._received_messages.append((recipients, message))
+            if self._save_to is not None:
+                saved = f"To: {', '.join(recipients)}\nSubject: {message['Subject']}\n\n{text_body(message)}"
+                path = self._save_to / f"{len(self._received_messages):06d}.txt"
+                path.with_suffix(".tmp").write_text(saved)
+                path.with_suffix(".tmp").rename(path)  # whole files only: a reader never sees half a message
             self._condition.notify_all()
 
     def _to(self, address: str, subject: str | None) -> list[EmailMessage]:

@@ -85,6 +85,8 @@ def test_list_of_a_user_with_no_tasks_is_empty(auth_client, other_user):
         ({"title": "   \t\n "}, {"title": ["This field may not be blank."]}),
         ({"title": None}, {"title": ["This field may not be null."]}),
         ({"title": "x" * 201}, {"title": ["Ensure this field has no more than 200 characters."]}),
+        # The limit holds for the text as sent, as the schema's maxLength says, not once trimmed.
+        ({"title": " " + "x" * 200}, {"title": ["Ensure this field has no more than 200 characters."]}),
         ({"title": {}}, {"title": ["Not a valid string."]}),
         ({"title": []}, {"title": ["Not a valid string."]}),
         ({"title": True}, {"title": ["Not a valid string."]}),
@@ -233,11 +235,11 @@ def test_non_string_title_is_400_not_coerced(auth_client, title):
     assert not Task.objects.exists()
 
 
-def test_title_of_exactly_200_characters_after_trimming_is_accepted(auth_client):
-    response = auth_client.post(LIST_URL, {"title": "  " + "x" * 200 + "  "}, format="json")
+def test_title_of_exactly_200_characters_as_sent_is_accepted_and_stored_trimmed(auth_client):
+    response = auth_client.post(LIST_URL, {"title": "  " + "x" * 196 + "  "}, format="json")
 
     assert response.status_code == 201
-    assert Task.objects.get().title == "x" * 200
+    assert Task.objects.get().title == "x" * 196
 
 
 def test_description_of_exactly_10000_characters_is_accepted(auth_client):
