@@ -7,7 +7,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession
-
 from tests.factories import DEFAULT_PASSWORD
 
 
