@@ -42,6 +42,8 @@ describe('navigation', () => {
     ['/register', 'Create your account'],
     ['/forgot-password', 'Reset your password'],
     ['/reset-password?uid=a&token=b', 'Choose a new password'],
+    ['/verify-email', 'Verify your email'],
+    ['/confirm-email-change', 'Confirm your new email'],
     ['/no/such/page', 'Page not found'],
   ])('titles %s "%s"', async (path, title) => {
     renderApp(path, { as: 'anonymous' });

@@ -38,6 +38,8 @@ const pages = {
   dashboard: page(() => import('@/features/dashboard/components/dashboard-page'), 'DashboardPage'),
   tasks: page(() => import('@/features/tasks/components/tasks-page'), 'TasksPage'),
   account: page(() => import('@/features/account/components/account-page'), 'AccountPage'),
+  verifyEmail: page(() => import('@/features/email/components/verify-email-page'), 'VerifyEmailPage'),
+  confirmEmailChange: page(() => import('@/features/email/components/confirm-email-change-page'), 'ConfirmEmailChangePage'),
 };
 
 /** Above every route: focus follows navigation, and a page that throws shows the error page. */
@@ -85,6 +87,11 @@ export const routes: PageRoute[] = [
             ],
           },
         ],
+      },
+      {
+        // Emailed links open these, signed in or not: no guard (each says where to go next).
+        element: <PublicFrame />,
+        children: [leaf('verify-email', pages.verifyEmail), leaf('confirm-email-change', pages.confirmEmailChange)],
       },
       {
         element: <RequireAuth />,

@@ -8,7 +8,7 @@ import { fakeJwt, makeTask, page, user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
-const grace = { id: 'u-2', email: 'grace@example.com', name: 'Grace Hopper', date_joined: '2026-02-01T10:00:00Z' };
+const grace = { id: 'u-2', email: 'grace@example.com', name: 'Grace Hopper', date_joined: '2026-02-01T10:00:00Z', email_verified: true };
 const ADA_TOKEN = fakeJwt({ user_id: ada.id });
 const GRACE_TOKEN = fakeJwt({ user_id: grace.id });
 

@@ -41,7 +41,7 @@ describe('a failed refresh', () => {
       http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ access: 'access-9' })),
       http.get(`${API}/auth/me/`, ({ request }) =>
         request.headers.get('Authorization') === 'Bearer access-9'
-          ? HttpResponse.json({ id: 'u-1', email: 'ada@example.com', name: 'Ada', date_joined: '2026-01-01T00:00:00Z' })
+          ? HttpResponse.json({ id: 'u-1', email: 'ada@example.com', name: 'Ada', date_joined: '2026-01-01T00:00:00Z', email_verified: true })
           : refused(),
       ),
       http.get(`${API}/tasks/`, () => HttpResponse.json(page([]))),

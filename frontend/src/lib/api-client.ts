@@ -34,7 +34,8 @@ interface AccessOutput {
 const AccessSchema = shape('access token', ({ access }): AccessOutput | undefined => (isString(access) && access.length > 0 ? { access } : undefined));
 
 // Compile-time only (no runtime code): tsc fails here when this type and POST /auth/refresh/'s answer drift apart.
-export type MatchesApi = Expect<Equals<AccessOutput, components['schemas']['AccessOutput']>>;
+// The refresh answers {user, access} (AuthOutput); the client reads only the token.
+export type MatchesApi = Expect<Equals<AccessOutput, Pick<components['schemas']['AuthOutput'], 'access'>>>;
 
 let refreshInFlight: Promise<string | null> | null = null;
 
@@ -119,8 +120,18 @@ export async function apiRequestWithEtag<T>(path: string, options: RequestOption
   return { data: await parse(response, path, options.schema), etag: response.headers.get('ETag') };
 }
 
+/**
+ * The raw answer, for a body that is not JSON to parse (e.g. a file sent as an attachment): the same
+ * token, refresh and errors as every other request. Throws the ApiError of an error answer.
+ */
+export async function apiResponse(path: string, options: Omit<RequestOptions<never>, 'schema'> & { accept?: string } = {}): Promise<Response> {
+  const response = await exchange(path, options);
+  if (!response.ok) await parse(response, path); // throws the ApiError
+  return response;
+}
+
 /** Sends the request, refreshing once on a 401 and retrying with the new token. */
-async function exchange(path: string, options: RequestOptions<unknown>): Promise<Response> {
+async function exchange(path: string, options: SendOptions): Promise<Response> {
   const url = apiUrl(path, options.query);
   const auth = options.auth ?? true;
   const sentWith = auth ? getAccessToken() : null;
@@ -141,10 +152,13 @@ async function exchange(path: string, options: RequestOptions<unknown>): Promise
   return response;
 }
 
-async function send(url: string, options: RequestOptions<unknown>, token: string | null): Promise<Response> {
+/** What `send` needs: a request's options, and what the answer may be (JSON unless told). */
+type SendOptions = RequestOptions<unknown> & { accept?: string };
+
+async function send(url: string, options: SendOptions, token: string | null): Promise<Response> {
   // Offline for certain: fail now, with a message that says so; nothing waits to be sent later.
   if (isOffline()) throw new NetworkError(null, OFFLINE_MESSAGE);
-  const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' };
+  const headers: Record<string, string> = { ...options.headers, Accept: options.accept ?? 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   try {

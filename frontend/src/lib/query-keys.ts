@@ -6,4 +6,6 @@ export const queryKeys = {
   tasks: ['tasks'] as const,
   taskStats: ['tasks', 'stats'] as const,
   sessions: ['auth', 'sessions'] as const,
+  /** The security activity (audit events): new ones follow most account changes. */
+  activity: ['auth', 'activity'] as const,
 };

@@ -1,7 +1,7 @@
 import type { Task } from '@/features/tasks/types';
 import type { User } from '@/types/user';
 
-export const user: User = { id: 'u-1', email: 'ada@example.com', name: 'Ada Lovelace', date_joined: '2026-01-02T10:00:00Z' };
+export const user: User = { id: 'u-1', email: 'ada@example.com', name: 'Ada Lovelace', date_joined: '2026-01-02T10:00:00Z', email_verified: true };
 
 let counter = 0;
 export function makeTask(overrides: Partial<Task> = {}): Task {

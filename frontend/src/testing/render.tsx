@@ -1,6 +1,6 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
-import { type ReactNode, useLayoutEffect } from 'react';
+import { type ReactNode, StrictMode, useLayoutEffect } from 'react';
 import { type Location, MemoryRouter, type NavigateFunction, useLocation, useNavigate } from 'react-router';
 import { AppRoutes } from '@/app/routes';
 import { setAccessToken } from '@/lib/access-token';
@@ -47,19 +47,24 @@ function testRouter(): { router: TestRouter; probe: ReactNode } {
   return { router, probe: <Probe /> };
 }
 
-/** The whole route table at `path`, signed in unless told otherwise; `location()` reads the URL. */
-export function renderApp(path: string, { as = 'user', token }: { as?: As; token?: string } = {}) {
+/**
+ * The whole route table at `path`, signed in unless told otherwise; `location()` reads the URL.
+ * `strict`: under React's StrictMode, which mounts every component twice (effects run, are cleaned
+ * up and run again), as in development.
+ */
+export function renderApp(path: string, { as = 'user', token, strict = false }: { as?: As; token?: string; strict?: boolean } = {}) {
   if (as === 'user') signIn(token);
   if (as === 'anonymous') resetSessionForTests({ status: 'anonymous', reason: 'none' });
   const { router, probe } = testRouter();
-  const view = render(
+  const app = (
     <QueryClientProvider client={queryClient}>
       <MemoryRouter initialEntries={[path]}>
         {probe}
         <AppRoutes />
       </MemoryRouter>
-    </QueryClientProvider>,
+    </QueryClientProvider>
   );
+  const view = render(strict ? <StrictMode>{app}</StrictMode> : app);
   return { ...view, router, location: () => `${router.state.location.pathname}${router.state.location.search}` };
 }
 

@@ -5,6 +5,7 @@ import { resetApiClientForTests } from '@/lib/api-client';
 import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
 import { resetToastsForTests } from '@/lib/toasts';
+import { resetSingleUseLinksForTests } from '@/features/email/hooks/use-single-use-link';
 import { resetDeletesForTests } from '@/features/tasks/delete-with-undo';
 import { server, unhandledRequests } from '@/testing/server';
 
@@ -25,6 +26,7 @@ afterEach(() => {
   resetSessionForTests();
   resetToastsForTests();
   resetDeletesForTests();
+  resetSingleUseLinksForTests();
   expect(requests, 'requests that no MSW handler answered').toEqual([]);
 });
 afterAll(() => server.close());

@@ -3,6 +3,106 @@
 // `make api-types-check` fails when it differs from what the current schema generates.
 
 export interface paths {
+    "/api/auth/activity/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's security activity, newest first
+         * @description Sign-ins and failed sign-ins to the account, sign-outs, revocations, refresh-token reuse, password and email changes, verification and exports. `current_session` marks the events of the session making this request. For an event an operator caused (sessions revoked in the admin) the address and browser are the operator's and are not shown (`ip_address` null, `user_agent` empty).
+         */
+        get: operations["auth_activity_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/change/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the email address (sends a link to the new one)
+         * @description Emails a confirmation link to `new_email`; nothing changes until it is followed. If another account has that address the answer is the same 202 and the address gets a notice instead of a link. The current password is checked as for a password change: a wrong one is a 400 on `current_password`, counted as a failed sign-in (429 `login_locked` past the account's limits), and the fifth on a session revokes it (401 `session_revoked`). The same address as now is a 400 on `new_email`.
+         */
+        post: operations["auth_email_change_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/change/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email change with the link sent to the new address
+         * @description Sets the new address (confirmed), signs out every session of the account except the one that asked for the change, and tells the old address. The link works once and expires after `EMAIL_LINK_MAX_AGE_SECONDS`. If another account took the address meanwhile, 400 `email_taken`.
+         */
+        post: operations["auth_email_change_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the email address with the emailed link
+         * @description The SPA's `/verify-email?token=…` page posts the link's token. The link works once and expires after `EMAIL_LINK_MAX_AGE_SECONDS` (3 days by default); it also stops working if the address changes.
+         */
+        post: operations["auth_email_verify_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/verify/resend/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a new verification link
+         * @description Always 202, whether or not an account has this address and whether or not it is confirmed already, so accounts cannot be discovered. Limited per client address, and per account by device as password-reset emails are.
+         */
+        post: operations["auth_email_verify_resend_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login/": {
         parameters: {
             query?: never;
@@ -71,7 +171,11 @@ export interface paths {
         get: operations["auth_me_retrieve"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the account for good
+         * @description Confirmed with the current password. In one transaction: every session is revoked (the account's access tokens are refused from the next request on, on every worker), its tasks and the account are deleted, and a notice is emailed to the address. Its audit events stay, without the account (docs/security.md). The same email can register again at once. A wrong `current_password` is a 400, audited, and counts as a failed sign-in on the account's limits (429 `login_locked` once they are exhausted); the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`.
+         */
+        delete: operations["auth_me_destroy"];
         options?: never;
         head?: never;
         /**
@@ -79,6 +183,26 @@ export interface paths {
          * @description Only the fields given change; an empty object changes nothing.
          */
         patch: operations["auth_me_partial_update"];
+        trace?: never;
+    };
+    "/api/auth/me/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything stored about the account
+         * @description One JSON document, streamed as it is read (no `Content-Length`): the profile, every task (as the task API shows it), every session still stored and every audit event about the account, each list oldest first. Recorded as a `data_exported` event. Limited per user (`RATE_LIMIT_EXPORT_USER`, 5 an hour).
+         */
+        get: operations["auth_me_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/auth/password/": {
@@ -152,7 +276,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate the refresh token and get a new access token
-         * @description Every call rotates the refresh token. Presenting an already-rotated token is treated as theft: the whole session is revoked and 401 is returned. The body is JSON (`{}` with the cookie): anything else is 415, so a cross-site form cannot use the cookie.
+         * @description Every call rotates the refresh token. Presenting an already-rotated token is treated as theft: the whole session is revoked and 401 is returned, except for the token rotated last within `REFRESH_REUSE_INTERVAL_SECONDS` (default 10) of its rotation, which gets the same new refresh token again (a lost response, a retry, tabs refreshing together). The body also carries the signed-in user, so a client restoring its session needs no second request. The body is JSON (`{}` with the cookie): anything else is 415, so a cross-site form cannot use the cookie.
          */
         post: operations["auth_refresh_create"];
         delete?: never;
@@ -172,7 +296,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account and sign in
-         * @description Endpoints reachable without an access token; a stale Authorization header is ignored.
+         * @description Emails a link to confirm the address unless `EMAIL_VERIFICATION` is `none`. While it is `mandatory`, nobody is signed in: 202 with the account and `email_verification_required`, no token and no cookie.
          */
         post: operations["auth_register_create"];
         delete?: never;
@@ -300,8 +424,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        AccessOutput: {
-            access: string;
+        AccountDeleteInputRequest: {
+            /** @description The account's password, to confirm the deletion. */
+            current_password: string;
+        };
+        /**
+         * @description The export document. Documents the streamed body; the stream itself is written row by row
+         *     (accounts.data_export), with these same serializers for each item.
+         */
+        AccountExport: {
+            /** Format: date-time */
+            exported_at: string;
+            profile: components["schemas"]["ExportProfile"];
+            /** @description Every task, oldest first, as the task API shows it. */
+            tasks: components["schemas"]["TaskOutput"][];
+            /** @description Every session still stored, oldest first. */
+            sessions: components["schemas"]["ExportSession"][];
+            /** @description Every audit event about the account, oldest first. */
+            activity: components["schemas"]["ExportActivity"][];
+        };
+        /**
+         * @description One event of the signed-in user's security activity. The address and browser are blank (null, "") for an
+         *     event an operator caused: those are the operator's, not the user's (audit.selectors.audit_shows_client_of).
+         */
+        ActivityOutput: {
+            readonly id: string;
+            readonly event: components["schemas"]["EventEnum"];
+            /** @description The event in words, e.g. “Signed in”. */
+            readonly description: string;
+            /** Format: date-time */
+            readonly occurred_at: string;
+            readonly ip_address: string | null;
+            readonly user_agent: string;
+            readonly session_id: string | null;
+            /** @description Whether the event is about this very session. */
+            readonly current_session: boolean;
         };
         AuthOutput: {
             user: components["schemas"]["UserOutput"];
@@ -312,6 +469,28 @@ export interface components {
             /** Format: date */
             date: string;
             count: number;
+        };
+        EmailChangeInputRequest: {
+            /** Format: email */
+            new_email: string;
+            /** @description The account's password, to confirm the change. */
+            current_password: string;
+        };
+        EmailChangedOutput: {
+            user: components["schemas"]["UserOutput"];
+        };
+        EmailLinkInputRequest: {
+            /** @description The `token` parameter of the emailed link. */
+            token: string;
+        };
+        EmailVerifiedOutput: {
+            /** Format: email */
+            email: string;
+            email_verified: boolean;
+        };
+        EmailVerifyResendInputRequest: {
+            /** Format: email */
+            email: string;
         };
         /** @description Every non-validation error: a human message and a stable machine code. */
         Error: {
@@ -328,6 +507,10 @@ export interface components {
          *     * `refresh_token_missing` - Refresh was called with neither a refresh cookie nor a refresh token in the body.
          *     * `invalid_refresh_token` - The refresh token is malformed or expired, its session has ended, or its account is deactivated.
          *     * `refresh_token_reused` - An already-rotated refresh token was presented; its whole session is revoked as stolen.
+         *     * `email_not_verified` - Login with the right password to an account whose email address is not confirmed yet, while verification is mandatory; follow the emailed link, or ask for a new one.
+         *     * `link_expired` - The emailed link is older than it may be (EMAIL_LINK_MAX_AGE_SECONDS); ask for a new one.
+         *     * `link_invalid` - The emailed link is malformed or tampered with, was already used, or was superseded (the address changed).
+         *     * `email_taken` - Confirming an email change to an address that another account took meanwhile.
          *     * `permission_denied` - Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).
          *     * `not_found` - No such path under /api/, no such object among the signed-in user's, or a page past the last one.
          *     * `method_not_allowed` - The path exists but does not accept this HTTP method.
@@ -348,10 +531,83 @@ export interface components {
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        /**
+         * @description * `register` - Registered
+         *     * `login_succeeded` - Signed in
+         *     * `login_failed` - Sign-in failed
+         *     * `login_locked` - Sign-in locked out after failures
+         *     * `refresh_reused` - Refresh token reused (session revoked)
+         *     * `logout` - Signed out
+         *     * `logout_all` - Signed out everywhere
+         *     * `password_changed` - Password changed
+         *     * `password_check_failed` - Wrong current password given to change it
+         *     * `password_guesses_revoked` - Session revoked after wrong current passwords
+         *     * `password_reset` - Password reset
+         *     * `session_revoked` - Session revoked by its user
+         *     * `admin_sessions_revoked` - Sessions revoked by an admin
+         *     * `email_verified` - Email address verified
+         *     * `email_change_requested` - Email change requested
+         *     * `email_changed` - Email address changed
+         *     * `data_exported` - Account data exported
+         *     * `account_deleted` - Account deleted
+         * @enum {string}
+         */
+        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_changed" | "data_exported" | "account_deleted";
+        /** @description Every audit event about the account, in the activity's shape. */
+        ExportActivity: {
+            readonly id: string;
+            readonly event: components["schemas"]["EventEnum"];
+            /** @description The event in words, e.g. “Signed in”. */
+            readonly description: string;
+            /** Format: date-time */
+            readonly occurred_at: string;
+            readonly ip_address: string | null;
+            readonly user_agent: string;
+            readonly session_id: string | null;
+            /** @description Whether the event is about this very session. */
+            readonly current_session: boolean;
+        };
+        ExportProfile: {
+            readonly id: string;
+            /**
+             * Email address
+             * Format: email
+             */
+            readonly email: string;
+            readonly name: string;
+            readonly email_verified: boolean;
+            /** Format: date-time */
+            readonly date_joined: string;
+            /** Format: date-time */
+            readonly last_login: string | null;
+        };
+        /** @description A session as stored (live or ended); never its refresh-token hashes. */
+        ExportSession: {
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string;
+            /** Format: date-time */
+            readonly expires_at: string;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            readonly user_agent: string;
+            readonly ip_address: string | null;
+            readonly current: boolean;
+        };
         LoginInputRequest: {
             email: string;
             password: string;
+        };
+        PaginatedActivity: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["ActivityOutput"][];
         };
         PaginatedTaskList: {
             count: number;
@@ -409,6 +665,12 @@ export interface components {
             /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. */
             password: string & unknown;
             name?: string;
+        };
+        /** @description Registering while verification is mandatory: the account exists, nobody is signed in yet. */
+        RegisterPendingOutput: {
+            user: components["schemas"]["UserOutput"];
+            /** @description Always true: follow the emailed link first. */
+            email_verification_required: boolean;
         };
         SessionOutput: {
             readonly id: string;
@@ -597,6 +859,7 @@ export interface components {
              * Format: email
              */
             readonly email: string;
+            readonly email_verified: boolean;
             readonly name: string;
             /** Format: date-time */
             readonly date_joined: string;
@@ -616,6 +879,537 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    auth_activity_retrieve: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number; past the last page is a 404. */
+                page?: number;
+                /** @description Events per page, at most 100 (larger values are capped). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedActivity"];
+                };
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A page past the last one. */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URL (its query string) is longer than the server accepts (4094 bytes); answered by the HTTP server before the API, as plain text. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_email_change_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChangeInputRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: a link (or a notice) is on its way to the new address. */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `throttled`: too many email changes asked by this user or client address; `login_locked`: too many wrong passwords for this account from this device or address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_email_change_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailLinkInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailChangedOutput"];
+                };
+            };
+            /** @description `link_expired`: the link is older than `EMAIL_LINK_MAX_AGE_SECONDS` (ask for a new one); `link_invalid`: malformed, tampered with, already used, or superseded. A missing or malformed `token` is a validation error on `token`. `email_taken`: another account has the address now. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_email_verify_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailLinkInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailVerifiedOutput"];
+                };
+            };
+            /** @description `link_expired`: the link is older than `EMAIL_LINK_MAX_AGE_SECONDS` (ask for a new one); `link_invalid`: malformed, tampered with, already used, or superseded. A missing or malformed `token` is a validation error on `token`. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_email_verify_resend_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailVerifyResendInputRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted. */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `throttled`: too many requests; see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     auth_login_create: {
         parameters: {
             query?: never;
@@ -662,6 +1456,21 @@ export interface operations {
             };
             /** @description Invalid email or password. */
             401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `email_not_verified`: the password is right but the address is not confirmed yet, while `EMAIL_VERIFICATION` is `mandatory`. */
+            403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -978,6 +1787,124 @@ export interface operations {
             };
         };
     };
+    auth_me_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeleteInputRequest"];
+            };
+        };
+        responses: {
+            /** @description The account and everything it owned are deleted. */
+            204: {
+                headers: {
+                    /** @description Clears the refresh-token cookie. */
+                    "Set-Cookie"?: string;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `login_locked`: too many failed sign-ins (wrong current passwords included) for this account from this device or address; `throttled`: the per-user request limit. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     auth_me_partial_update: {
         parameters: {
             query?: never;
@@ -1070,6 +1997,77 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_me_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export document. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="account-export-<YYYY-MM-DD>.json"`. */
+                    "Content-Disposition"?: string;
+                    /** @description `no-store`: no browser or proxy cache keeps the export. */
+                    "Cache-Control"?: string;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `throttled`: the per-user export limit (`RATE_LIMIT_EXPORT_USER`) or request limit. */
+            429: {
+                headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -1442,7 +2440,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccessOutput"];
+                    "application/json": components["schemas"]["AuthOutput"];
                 };
             };
             /** @description Invalid input, per field. */
@@ -1562,6 +2560,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthOutput"];
+                };
+            };
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterPendingOutput"];
                 };
             };
             /** @description Invalid input, per field. */
@@ -1903,6 +2915,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+            /** @description The URL (its query string) is longer than the server accepts (4094 bytes); answered by the HTTP server before the API, as plain text. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {

@@ -11,6 +11,8 @@ export interface User {
   email: string;
   name: string;
   date_joined: string;
+  /** The address was proved by opening the link emailed to it. */
+  email_verified: boolean;
 }
 
 export interface AuthResponse {
@@ -19,11 +21,16 @@ export interface AuthResponse {
 }
 
 function pickUser(data: Record<string, unknown>): User | undefined {
-  const { id, email, name, date_joined } = data;
-  return isString(id) && isString(email) && isString(name) && isString(date_joined) ? { id, email, name, date_joined } : undefined;
+  const { id, email, name, date_joined, email_verified } = data;
+  return isString(id) && isString(email) && isString(name) && isString(date_joined) && typeof email_verified === 'boolean'
+    ? { id, email, name, date_joined, email_verified }
+    : undefined;
 }
 
 export const UserSchema = shape('user', pickUser);
+
+/** `{"user": {...}}`, e.g. the answer of an email change's confirmation. */
+export const UserEnvelopeSchema = shape('user', ({ user }) => (user !== null && typeof user === 'object' ? pickUser(user as Record<string, unknown>) : undefined));
 
 export const AuthResponseSchema = shape('sign-in answer', ({ access, user }): AuthResponse | undefined => {
   const parsed = user !== null && typeof user === 'object' ? pickUser(user as Record<string, unknown>) : undefined;

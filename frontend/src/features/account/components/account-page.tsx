@@ -1,4 +1,7 @@
 import { PageHeading } from '@/components/page-heading';
+import { ActivityPanel } from '@/features/account/components/activity-panel';
+import { DataPanel } from '@/features/account/components/data-panel';
+import { EmailPanel } from '@/features/account/components/email-panel';
 import { PasswordForm } from '@/features/account/components/password-form';
 import { ProfileForm } from '@/features/account/components/profile-form';
 import { SessionsPanel } from '@/features/account/components/sessions-panel';
@@ -9,14 +12,17 @@ export function AccountPage() {
       <header className="page__header">
         <div>
           <PageHeading>Account</PageHeading>
-          <p className="page__subtitle">Your profile, password and signed-in devices.</p>
+          <p className="page__subtitle">Your profile, email, password, signed-in devices and data.</p>
         </div>
       </header>
       <div className="account-grid">
         <ProfileForm />
+        <EmailPanel />
         <PasswordForm />
+        <DataPanel />
       </div>
       <SessionsPanel />
+      <ActivityPanel />
     </div>
   );
 }

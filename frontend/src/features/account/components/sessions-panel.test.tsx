@@ -52,6 +52,7 @@ describe('sessions panel', () => {
         return new HttpResponse(null, { status: 204 });
       }),
       http.get(`${API}/tasks/stats/`, () => new Promise(() => undefined)),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
     );
     renderApp('/account');
     const user = userEvent.setup();

@@ -3,7 +3,7 @@ import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { PasswordResetInputSchema, useRequestPasswordReset } from '@/features/auth/api/request-password-reset';
-import { AuthLayout } from '@/features/auth/components/auth-layout';
+import { AuthLayout } from '@/components/auth-layout';
 
 export function ForgotPasswordPage() {
   const mutation = useRequestPasswordReset();

@@ -1,16 +1,52 @@
+import { useEffect } from 'react';
 import { Link, Navigate } from 'react-router';
-import { FormAlert, SubmitButton } from '@/components/feedback';
+import { AuthLayout } from '@/components/auth-layout';
+import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
+import { focusPageHeading } from '@/components/page-heading';
+import { ResendVerification } from '@/components/resend-verification';
 import { useForm } from '@/lib/use-form';
 import { RegisterInputSchema, useRegister } from '@/features/auth/api/register';
-import { AuthLayout } from '@/features/auth/components/auth-layout';
 import { useAfterSignIn } from '@/features/auth/hooks/use-after-sign-in';
+
+/** The account exists but may not sign in before its address is verified (EMAIL_VERIFICATION=mandatory). */
+function CheckInbox({ email }: { email: string }) {
+  // The form is gone: the focus goes to the new heading, which a screen reader announces.
+  useEffect(() => focusPageHeading(), []);
+  return (
+    <AuthLayout
+      title="Check your inbox"
+      footer={
+        <p>
+          Verified already? <Link to="/login">Sign in</Link>
+        </p>
+      }
+    >
+      <div className="stack auth__body">
+        <SuccessAlert>{`Your account has been created. We sent a link to ${email}: open it to verify your address, then sign in.`}</SuccessAlert>
+        <p>Nothing arrived after a few minutes? Check your spam folder, or have the link sent again.</p>
+        <ResendVerification email={email} />
+      </div>
+    </AuthLayout>
+  );
+}
 
 export function RegisterPage() {
   const mutation = useRegister();
   const { next, goNext, alreadySignedIn } = useAfterSignIn(mutation);
-  const form = useForm(RegisterInputSchema, { name: '', email: '', password: '' }, (data) => mutation.mutate(data, { onSuccess: goNext }), mutation.error);
+  const form = useForm(
+    RegisterInputSchema,
+    { name: '', email: '', password: '' },
+    (data) =>
+      mutation.mutate(data, {
+        onSuccess: (result) => {
+          if (result.status === 'signed-in') goNext();
+        },
+      }),
+    mutation.error,
+  );
 
+  if (mutation.data?.status === 'verification-required') return <CheckInbox email={mutation.data.user.email} />;
   if (alreadySignedIn) return <Navigate to={next} replace />;
   return (
     <AuthLayout

@@ -4,7 +4,7 @@ import { TextField } from '@/components/field';
 import { sessionsRevoked } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { PasswordResetConfirmSchema, useConfirmPasswordReset } from '@/features/auth/api/confirm-password-reset';
-import { AuthLayout } from '@/features/auth/components/auth-layout';
+import { AuthLayout } from '@/components/auth-layout';
 
 /** The page the reset email links to: /reset-password?uid=…&token=… */
 export function ResetPasswordPage() {

@@ -3,8 +3,12 @@ import { Link } from 'react-router';
 import { APP_NAME, PageHeading } from '@/components/page-heading';
 import { ThemeSelect } from '@/components/theme-select';
 import { OfflineBanner } from '@/components/offline-banner';
+import { Toaster } from '@/components/toaster';
 
-/** The centred card of the signed-out pages. */
+/**
+ * The centred card of the signed-out pages, and of the pages emailed links open (signed in or not).
+ * It has its own toaster: e.g. "Your account was deleted" arrives on the sign-in page.
+ */
 export function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle?: string; children: ReactNode; footer?: ReactNode }) {
   return (
     <main className="auth" id="main">
@@ -22,6 +26,7 @@ export function AuthLayout({ title, subtitle, children, footer }: { title: strin
           <ThemeSelect />
         </div>
       </div>
+      <Toaster />
     </main>
   );
 }

@@ -1,0 +1,32 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { z } from '@/lib/zod';
+import { apiRequest } from '@/lib/api-client';
+import { queryKeys } from '@/lib/query-keys';
+import type { components } from '@/types/api';
+import type { Expect, FitsRequest } from '@/types/assert-type';
+
+export const EmailChangeInputSchema = z.object({
+  new_email: z.email('Enter a valid email address.').max(254, 'At most 254 characters.'),
+  current_password: z.string().min(1, 'Enter your current password.'),
+});
+export type EmailChangeInput = z.infer<typeof EmailChangeInputSchema>;
+
+// Compile-time only (no runtime code): tsc fails here when the form's values stop fitting the request.
+export type MatchesApi = Expect<FitsRequest<EmailChangeInput, components['schemas']['EmailChangeInputRequest']>>;
+
+/**
+ * 202 whether or not the address can be used (an answer that differed would tell who has an
+ * account): a link goes to the new address, and the address changes only once it is opened.
+ * 400 with field errors on `new_email` or `current_password`.
+ */
+export function requestEmailChange(input: EmailChangeInput): Promise<undefined> {
+  return apiRequest('/auth/email/change/', { method: 'POST', body: input });
+}
+
+export function useRequestEmailChange() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: requestEmailChange,
+    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.activity }),
+  });
+}

@@ -1,0 +1,30 @@
+import { useMutation } from '@tanstack/react-query';
+import { apiRequest } from '@/lib/api-client';
+import { signedOutEverywhere } from '@/lib/session';
+import { showToast } from '@/lib/toasts';
+import type { components } from '@/types/api';
+import type { Expect, FitsRequest } from '@/types/assert-type';
+
+export interface DeleteAccountInput {
+  current_password: string;
+}
+
+// Compile-time only (no runtime code): tsc fails here when the body stops fitting DELETE /auth/me/.
+export type MatchesApi = Expect<FitsRequest<DeleteAccountInput, components['schemas']['AccountDeleteInputRequest']>>;
+
+/** 204: the account is gone, the refresh cookie cleared and every token refused. 400 on `current_password`. */
+export function deleteAccount({ current_password }: DeleteAccountInput): Promise<undefined> {
+  return apiRequest('/auth/me/', { method: 'DELETE', body: { current_password } });
+}
+
+export function useDeleteAccount() {
+  return useMutation({
+    mutationFn: deleteAccount,
+    onSuccess: () => {
+      // As after a sign-out: this tab forgets everything and tells the other tabs, and the route
+      // guard takes this one to /login, where the toast is shown.
+      signedOutEverywhere();
+      showToast({ message: 'Your account was deleted.' });
+    },
+  });
+}

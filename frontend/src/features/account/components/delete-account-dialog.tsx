@@ -1,0 +1,86 @@
+import { Dialog } from '@/components/dialog';
+import { FormAlert } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { useCurrentUser } from '@/lib/session';
+import { useForm } from '@/lib/use-form';
+import { z } from '@/lib/zod';
+import { useDeleteAccount } from '@/features/account/api/delete-account';
+
+/** The typed address must be the account's, exactly: a deliberate act, not a slip of Enter. */
+function deleteSchema(email: string) {
+  return z.object({
+    confirm_email: z.string().refine((value) => value === email, 'Type your email address exactly as shown.'),
+    current_password: z.string().min(1, 'Enter your current password.'),
+  });
+}
+
+/**
+ * "Delete account": the user types their email address (the confirm button stays unavailable until it
+ * matches) and their current password. On success the session ends everywhere and the route guard
+ * takes the tab to the sign-in page.
+ */
+export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
+  const user = useCurrentUser();
+  const mutation = useDeleteAccount();
+  const form = useForm(
+    deleteSchema(user.email),
+    { confirm_email: '', current_password: '' },
+    ({ current_password }) => mutation.mutate({ current_password }),
+    mutation.error,
+  );
+  const typed = form.values.confirm_email === user.email;
+  return (
+    <Dialog
+      title="Delete your account?"
+      description={
+        <>
+          Your tasks, sessions and everything else the service holds about you are deleted for good. This cannot be undone. To confirm,
+          type <strong>{user.email}</strong> and your current password.
+        </>
+      }
+      onClose={() => {
+        if (!mutation.isPending) onClose();
+      }}
+      alert
+    >
+      <form className="stack" onSubmit={form.onSubmit} noValidate>
+        <FormAlert messages={form.formErrors} />
+        <TextField
+          label="Your email address"
+          autoComplete="off"
+          spellCheck={false}
+          autoCapitalize="off"
+          required
+          hint={`Exactly ${user.email}`}
+          {...form.bind('confirm_email')}
+          errors={form.errors('confirm_email')}
+        />
+        <TextField
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          {...form.bind('current_password')}
+          errors={form.errors('current_password')}
+        />
+        <div className="dialog__actions">
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            Cancel
+          </button>
+          {/* Unavailable (aria-disabled, still focusable) until the address matches: pressed anyway, the
+              check refuses it and says why next to the field. Busy while the request runs. */}
+          <button
+            type="submit"
+            className="button button--danger"
+            aria-disabled={mutation.isPending || !typed || undefined}
+            onClick={(event) => {
+              if (mutation.isPending) event.preventDefault();
+            }}
+          >
+            {mutation.isPending ? 'Deleting…' : 'Delete my account'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

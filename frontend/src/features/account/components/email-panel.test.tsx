@@ -1,0 +1,84 @@
+import { act, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { updateSessionUser } from '@/lib/session';
+import { user as ada } from '@/testing/fixtures';
+import { renderSignedIn } from '@/testing/render';
+import { API, server } from '@/testing/server';
+import { EmailPanel } from '@/features/account/components/email-panel';
+
+function renderPanel(verified: boolean) {
+  const view = renderSignedIn(<EmailPanel />);
+  act(() => updateSessionUser({ ...ada, email_verified: verified }));
+  return view;
+}
+
+describe('email panel', () => {
+  it('shows a verified address without a resend button', () => {
+    renderSignedIn(<EmailPanel />);
+    expect(screen.getByText('ada@example.com')).toBeInTheDocument();
+    expect(screen.getByText('Verified')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Resend verification email' })).not.toBeInTheDocument();
+  });
+
+  it('marks an unverified address and resends its link', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/email/verify/resend/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return new HttpResponse(null, { status: 202 });
+      }),
+    );
+    renderPanel(false);
+    const user = userEvent.setup();
+
+    expect(await screen.findByText('Not verified')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Resend verification email' }));
+    expect(await screen.findByText(/A new link is on its way to ada@example.com/)).toBeInTheDocument();
+    expect(bodies).toEqual([{ email: 'ada@example.com' }]);
+  });
+
+  it('asks for a change and says a link was sent if the address can be used', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/email/change/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return new HttpResponse(null, { status: 202 });
+      }),
+    );
+    renderSignedIn(<EmailPanel />);
+    const user = userEvent.setup();
+
+    await user.type(screen.getByLabelText('New email'), 'ada@new.example');
+    await user.type(screen.getByLabelText('Current password'), 'secret pass');
+    await user.click(screen.getByRole('button', { name: 'Send confirmation link' }));
+
+    expect(await screen.findByText(/If ada@new.example can be used, a link was sent to it\./)).toBeInTheDocument();
+    expect(bodies).toEqual([{ new_email: 'ada@new.example', current_password: 'secret pass' }]);
+    expect(screen.getByLabelText('New email')).toHaveValue('');
+    expect(screen.getByLabelText('Current password')).toHaveValue('');
+  });
+
+  it('checks the fields first, then shows the API field errors and focuses the first', async () => {
+    server.use(
+      http.post(`${API}/auth/email/change/`, () =>
+        HttpResponse.json({ current_password: ['The current password is not correct.'] }, { status: 400 }),
+      ),
+    );
+    renderSignedIn(<EmailPanel />);
+    const user = userEvent.setup();
+
+    await user.click(screen.getByRole('button', { name: 'Send confirmation link' }));
+    expect(screen.getByLabelText('New email')).toHaveAccessibleDescription('Enter a valid email address.');
+    expect(screen.getByLabelText('New email')).toHaveFocus();
+
+    await user.type(screen.getByLabelText('New email'), 'ada@new.example');
+    await user.type(screen.getByLabelText('Current password'), 'wrong');
+    await user.click(screen.getByRole('button', { name: 'Send confirmation link' }));
+    expect(await screen.findByText('The current password is not correct.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Current password')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText('Current password')).toHaveFocus();
+    expect(screen.queryByText(/a link was sent/)).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,65 @@
+import { screen, waitFor } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { getSession } from '@/lib/session';
+import { user as ada } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+
+const CHANGED = { ...ada, email: 'ada@new.example', email_verified: true };
+
+function answerConfirm(answer: () => Response) {
+  const tokens: unknown[] = [];
+  server.use(
+    http.post(`${API}/auth/email/change/confirm/`, async ({ request }) => {
+      tokens.push(await request.json());
+      return answer();
+    }),
+  );
+  return tokens;
+}
+
+const refusal = (code: string) => () => HttpResponse.json({ detail: 'No.', code }, { status: 400 });
+
+describe('confirm email change page', () => {
+  it('sends the token once under StrictMode and gives the new address, signed out', async () => {
+    const tokens = answerConfirm(() => HttpResponse.json({ user: CHANGED }));
+    renderApp('/confirm-email-change?token=c-1', { as: 'anonymous', strict: true });
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Email changed' })).toBeInTheDocument();
+    expect(screen.getByText('Your email is now ada@new.example. Use it to sign in from now on.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(tokens).toEqual([{ token: 'c-1' }]);
+  });
+
+  it('updates what a signed-in tab shows of the account', async () => {
+    answerConfirm(() => HttpResponse.json({ user: CHANGED }));
+    renderApp('/confirm-email-change?token=c-2');
+
+    expect(await screen.findByText(/Your email is now ada@new.example/)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Go to your account' })).toBeInTheDocument();
+    await waitFor(() => expect(getSession()).toEqual({ status: 'authenticated', user: CHANGED }));
+  });
+
+  it('leaves another signed-in account as it was', async () => {
+    answerConfirm(() => HttpResponse.json({ user: { ...CHANGED, id: 'u-other' } }));
+    renderApp('/confirm-email-change?token=c-3');
+
+    expect(await screen.findByRole('heading', { name: 'Email changed' })).toBeInTheDocument();
+    expect(getSession()).toEqual({ status: 'authenticated', user: ada });
+  });
+
+  it.each([
+    ['link_expired', 'This link has expired', /ask for the change again from your account page/],
+    ['link_invalid', 'This link does not work', /invalid or has already been used/],
+    ['email_taken', 'That address is taken', /Another account uses this address now/],
+  ])('explains %s with a way forward', async (code, heading, text) => {
+    answerConfirm(refusal(code));
+    renderApp('/confirm-email-change?token=bad', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: heading })).toBeInTheDocument();
+    expect(screen.getByText(text).closest('[role="alert"]')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Your account' })).toHaveAttribute('href', '/account');
+  });
+});

@@ -1,0 +1,81 @@
+import { type ReactNode, useEffect } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { AuthLayout } from '@/components/auth-layout';
+import { FormAlert, Spinner, SuccessAlert } from '@/components/feedback';
+import { updateSessionUser, useSession } from '@/lib/session';
+import type { User } from '@/types/user';
+import { confirmEmailChange } from '@/features/email/api/confirm-email-change';
+import { ContinueLink, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
+import { useSingleUseLink } from '@/features/email/hooks/use-single-use-link';
+
+const PROBLEMS: Record<string, { title: string; message: string }> = {
+  link_expired: {
+    title: 'This link has expired',
+    message: 'Links to confirm a new address work for a limited time. Your address has not changed: ask for the change again from your account page.',
+  },
+  email_taken: {
+    title: 'That address is taken',
+    message: 'Another account uses this address now, so yours has not changed. Choose another address from your account page.',
+  },
+};
+const INVALID = {
+  title: 'This link does not work',
+  message:
+    'This link is invalid or has already been used. If you have confirmed the change already, sign in with your new address; otherwise ask for the change again from your account page.',
+};
+
+/** Signed in as the account that changed: what this tab shows of it follows at once. */
+function useFollowChange(changed: User | null) {
+  const session = useSession();
+  useEffect(() => {
+    if (changed && session.status === 'authenticated' && session.user.id === changed.id && session.user !== changed) {
+      updateSessionUser(changed);
+    }
+  }, [changed, session]);
+}
+
+/** The page the email-change email links to: /confirm-email-change?token=… (signed in or not). */
+export function ConfirmEmailChangePage() {
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const { state, retry } = useSingleUseLink('confirm-email-change', token, confirmEmailChange);
+  useFollowChange(state.status === 'success' ? state.data : null);
+
+  let title = 'Confirming your new email';
+  let success: string | null = null;
+  let problem: string | null = null;
+  let body: ReactNode = null;
+  if (!token) {
+    title = 'Confirm your new email';
+    problem = 'This link is incomplete. Open the link from the email again.';
+  } else if (state.status === 'pending') {
+    body = <Spinner label="Checking the link…" />;
+  } else if (state.status === 'success') {
+    title = 'Email changed';
+    success = `Your email is now ${state.data.email}. Use it to sign in from now on.`;
+    body = <ContinueLink />;
+  } else {
+    const code = linkCode(state.error);
+    if (code === null) {
+      title = 'Confirm your new email';
+      body = <LinkRequestFailed error={state.error} onRetry={retry} />;
+    } else {
+      ({ title, message: problem } = PROBLEMS[code] ?? INVALID);
+    }
+  }
+
+  const footer = success ? null : (
+    <p>
+      <Link to="/account">Your account</Link> · <Link to="/login">Sign in</Link>
+    </p>
+  );
+  return (
+    <AuthLayout title={title} footer={footer}>
+      <div className="stack auth__body">
+        <SuccessAlert>{success}</SuccessAlert>
+        <FormAlert messages={problem ? [problem] : []} />
+        {body}
+      </div>
+    </AuthLayout>
+  );
+}

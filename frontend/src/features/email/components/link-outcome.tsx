@@ -1,0 +1,28 @@
+import { Link } from 'react-router';
+import { ErrorState } from '@/components/feedback';
+import { ApiError, errorMessage } from '@/lib/api-error';
+import { useSession } from '@/lib/session';
+
+/** The code of an answer about the link itself (400: expired, invalid, …); null for any other failure. */
+export function linkCode(error: unknown): string | null {
+  return error instanceof ApiError && error.status === 400 ? error.code : null;
+}
+
+/** A failure that did not use the link up (offline, a server error, a rate limit): say so, and offer to try again. */
+export function LinkRequestFailed({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  return <ErrorState message={`The link could not be checked. ${errorMessage(error)}`} onRetry={onRetry} />;
+}
+
+/** Where to go from here: the account page when signed in, else the sign-in page. */
+export function ContinueLink() {
+  const session = useSession();
+  const [to, label] =
+    session.status === 'authenticated' ? ['/account', 'Go to your account'] : session.status === 'anonymous' ? ['/login', 'Sign in'] : ['/', 'Continue'];
+  return (
+    <div>
+      <Link to={to} className="button button--primary">
+        {label}
+      </Link>
+    </div>
+  );
+}

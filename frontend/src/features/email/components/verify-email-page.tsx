@@ -1,0 +1,93 @@
+import { type ReactNode, useEffect } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { AuthLayout } from '@/components/auth-layout';
+import { FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { resendErrorMessage } from '@/components/resend-verification';
+import { useResendVerification } from '@/lib/resend-verification';
+import { updateSessionUser, useSession } from '@/lib/session';
+import { useForm } from '@/lib/use-form';
+import { z } from '@/lib/zod';
+import { type EmailVerified, verifyEmail } from '@/features/email/api/verify-email';
+import { ContinueLink, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
+import { useSingleUseLink } from '@/features/email/hooks/use-single-use-link';
+
+const ResendSchema = z.object({ email: z.email('Enter a valid email address.') });
+
+/** Ask for a new link, to the address typed here (an expired or broken link does not say which). */
+function ResendForm({ intro }: { intro: string }) {
+  const mutation = useResendVerification();
+  const form = useForm(ResendSchema, { email: '' }, ({ email }) => mutation.mutate(email), mutation.error);
+  const messages = mutation.isError ? [resendErrorMessage(mutation.error)] : form.formErrors;
+  return (
+    <div className="stack">
+      <p>{intro}</p>
+      <SuccessAlert>{mutation.isSuccess ? `If ${mutation.variables} still needs verifying, a new link is on its way to it.` : null}</SuccessAlert>
+      <form className="stack" onSubmit={form.onSubmit} noValidate aria-label="Send a new verification link">
+        <FormAlert messages={messages} />
+        <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />
+        <SubmitButton pending={mutation.isPending} pendingLabel="Sending…" block>
+          Send a new link
+        </SubmitButton>
+      </form>
+    </div>
+  );
+}
+
+/** Signed in as the account just verified: what this tab shows of it says so at once. */
+function useMarkVerified(result: EmailVerified | null) {
+  const session = useSession();
+  useEffect(() => {
+    if (!result || session.status !== 'authenticated') return;
+    if (session.user.email.toLowerCase() === result.email.toLowerCase() && !session.user.email_verified) {
+      updateSessionUser({ ...session.user, email_verified: true });
+    }
+  }, [result, session]);
+}
+
+/** The page the verification email links to: /verify-email?token=… (signed in or not). */
+export function VerifyEmailPage() {
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const { state, retry } = useSingleUseLink('verify-email', token, verifyEmail);
+  useMarkVerified(state.status === 'success' ? state.data : null);
+
+  let title = 'Verifying your email';
+  let success: string | null = null;
+  let problem: string | null = null;
+  let body: ReactNode = null;
+  const code = state.status === 'error' ? linkCode(state.error) : null;
+  if (!token) {
+    title = 'Verify your email';
+    problem = 'This link is incomplete. Open the link from the email again, or ask for a new one below.';
+    body = <ResendForm intro="Enter your address and we will email you a new link." />;
+  } else if (state.status === 'pending') {
+    body = <Spinner label="Checking the link…" />;
+  } else if (state.status === 'success') {
+    title = 'Email verified';
+    success = `${state.data.email} is verified. Thank you.`;
+    body = <ContinueLink />;
+  } else if (code === 'link_expired') {
+    title = 'This link has expired';
+    problem = 'Verification links work for a limited time, and this one has run out.';
+    body = <ResendForm intro="Enter your address and we will email you a new link." />;
+  } else if (code !== null) {
+    title = 'This link does not work';
+    problem =
+      'This verification link is invalid or has already been used. If your address is verified already, there is nothing left to do.';
+    body = <ResendForm intro="Otherwise, enter your address and we will email you a new link." />;
+  } else {
+    title = 'Verify your email';
+    body = <LinkRequestFailed error={state.error} onRetry={retry} />;
+  }
+
+  return (
+    <AuthLayout title={title} footer={success ? null : <p><Link to="/login">Back to sign in</Link></p>}>
+      <div className="stack auth__body">
+        <SuccessAlert>{success}</SuccessAlert>
+        <FormAlert messages={problem ? [problem] : []} />
+        {body}
+      </div>
+    </AuthLayout>
+  );
+}
