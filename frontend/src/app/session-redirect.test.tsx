@@ -54,6 +54,26 @@ describe('a failed refresh', () => {
     await waitFor(() => expect(screen.getByText('No tasks yet.')).toBeInTheDocument());
     expect(app.location()).toBe('/tasks');
   });
+
+  it('a refresh answering with its user restores the session with no /auth/me/ round trip', async () => {
+    const grace = { id: 'u-2', email: 'grace@example.com', name: 'Grace', date_joined: '2026-01-01T00:00:00Z', email_verified: false };
+    let meCalls = 0;
+    server.use(
+      http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ user: grace, access: 'access-10' })),
+      http.get(`${API}/auth/me/`, () => {
+        meCalls += 1;
+        return HttpResponse.json(grace);
+      }),
+      http.get(`${API}/tasks/`, () => HttpResponse.json(page([]))),
+    );
+    renderApp('/tasks', { as: 'restoring' });
+
+    await act(() => restoreSession());
+
+    expect(await screen.findByRole('heading', { name: 'Tasks' })).toBeInTheDocument();
+    expect(getSession()).toEqual({ status: 'authenticated', user: grace });
+    expect(meCalls).toBe(0);
+  });
 });
 
 function Broken(): never {

@@ -27,17 +27,21 @@ export interface RequestOptions<T> {
   headers?: Record<string, string>;
 }
 
-interface AccessOutput {
+/**
+ * A refresh's answer: the new access token, and the signed-in user as the server sent it (unchecked here: the
+ * session store checks it, and asks /auth/me/ if it is missing or malformed).
+ */
+export interface Refreshed {
   access: string;
+  user: unknown;
 }
 
-const AccessSchema = shape('access token', ({ access }): AccessOutput | undefined => (isString(access) && access.length > 0 ? { access } : undefined));
+const RefreshedSchema = shape('refresh answer', ({ access, user }): Refreshed | undefined => (isString(access) && access.length > 0 ? { access, user } : undefined));
 
 // Compile-time only (no runtime code): tsc fails here when this type and POST /auth/refresh/'s answer drift apart.
-// The refresh answers {user, access} (AuthOutput); the client reads only the token.
-export type MatchesApi = Expect<Equals<AccessOutput, Pick<components['schemas']['AuthOutput'], 'access'>>>;
+export type MatchesApi = Expect<Equals<Pick<Refreshed, 'access'>, Pick<components['schemas']['AuthOutput'], 'access'>>>;
 
-let refreshInFlight: Promise<string | null> | null = null;
+let refreshInFlight: Promise<Refreshed | null> | null = null;
 
 /**
  * True while the page is being hidden for good (the tab closes, or navigates away): requests sent by
@@ -50,7 +54,7 @@ if (typeof window !== 'undefined') {
   window.addEventListener('pageshow', () => (pageHiding = false));
 }
 const expiredListeners = new Set<() => void>();
-const refreshedListeners = new Set<(access: string) => void>();
+const refreshedListeners = new Set<(refreshed: Refreshed) => void>();
 
 /** Called when the session cannot be refreshed any more (the user must sign in again). */
 export function onSessionExpired(listener: () => void): () => void {
@@ -62,7 +66,7 @@ export function onSessionExpired(listener: () => void): () => void {
  * Called with every access token a refresh hands out, before any request uses it: the cookie is
  * shared by the tabs, so the token may belong to another account than the one this tab shows.
  */
-export function onTokenRefreshed(listener: (access: string) => void): () => void {
+export function onTokenRefreshed(listener: (refreshed: Refreshed) => void): () => void {
   refreshedListeners.add(listener);
   return () => refreshedListeners.delete(listener);
 }
@@ -87,7 +91,12 @@ export function apiUrl(path: string, query?: Record<string, QueryValue>): string
  * ask at once, and one tab at a time (the server revokes a session whose token is used twice).
  * Resolves to null when the session is gone (400/401/403); throws on network or server errors.
  */
-export function refreshAccessToken(): Promise<string | null> {
+export async function refreshAccessToken(): Promise<string | null> {
+  return (await refreshSession())?.access ?? null;
+}
+
+/** refreshAccessToken, giving the whole answer: the session store takes the user from it (no /auth/me/ round trip). */
+export function refreshSession(): Promise<Refreshed | null> {
   refreshInFlight ??= withRefreshLock(requestRefresh).finally(() => {
     refreshInFlight = null;
   });
@@ -97,17 +106,17 @@ export function refreshAccessToken(): Promise<string | null> {
 /** A refresh runs under the cross-tab lock: it must end, or every tab would wait for it forever. */
 export const REFRESH_TIMEOUT_MS = 10_000;
 
-async function requestRefresh(): Promise<string | null> {
+async function requestRefresh(): Promise<Refreshed | null> {
   // The cookie endpoint demands exactly this content type and a JSON body. A timeout is a NetworkError.
   const response = await withTimeout(REFRESH_TIMEOUT_MS, (signal) => send(apiUrl('/auth/refresh/'), { method: 'POST', body: {}, signal }, null));
   if ([400, 401, 403].includes(response.status)) {
     setAccessToken(null);
     return null;
   }
-  const { access } = await parse(response, '/auth/refresh/', AccessSchema);
-  setAccessToken(access);
-  refreshedListeners.forEach((listener) => listener(access));
-  return access;
+  const refreshed = await parse(response, '/auth/refresh/', RefreshedSchema);
+  setAccessToken(refreshed.access);
+  refreshedListeners.forEach((listener) => listener(refreshed));
+  return refreshed;
 }
 
 export async function apiRequest<T = undefined>(path: string, options: RequestOptions<T> = {}): Promise<T> {

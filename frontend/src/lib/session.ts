@@ -4,7 +4,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { setAccessToken, tokenUserId } from '@/lib/access-token';
-import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, onTokenRefreshed, refreshAccessToken } from '@/lib/api-client';
+import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, onTokenRefreshed, refreshAccessToken, refreshSession } from '@/lib/api-client';
 import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
 import { withRefreshLock } from '@/lib/refresh-lock';
@@ -98,20 +98,24 @@ function isAnonymousAnswer(error: unknown): boolean {
 export async function restoreSession(): Promise<void> {
   clearTimeout(retryTimer);
   try {
-    const access = await refreshAccessToken();
-    if (!access) {
+    const refreshed = await refreshSession();
+    if (!refreshed) {
       endSession('none');
       return;
     }
-    await identify();
+    await identify(refreshed.user);
   } catch (error) {
     restoreFailed(error);
   }
 }
 
-/** Who the access token in memory belongs to: the signed-in state, or a failure for the caller to handle. */
-async function identify(): Promise<void> {
-  const user = await apiRequest('/auth/me/', { schema: UserSchema });
+/**
+ * Who the access token in memory belongs to: the signed-in state, or a failure for the caller to handle. The
+ * refresh that got the token also sent its user (`sent`); only if that is missing or malformed is /auth/me/ asked.
+ */
+async function identify(sent?: unknown): Promise<void> {
+  const checked = UserSchema.safeParse(sent);
+  const user = checked.success ? checked.data : await apiRequest('/auth/me/', { schema: UserSchema });
   restoreFailures = 0;
   setState({ status: 'authenticated', user });
 }
@@ -135,14 +139,14 @@ function restoreFailed(error: unknown): void {
 /**
  * The shared refresh cookie belongs to another account now (it signed in in another tab): nothing
  * of the account this tab showed may stay on screen or in the cache. 'in-memory': a refresh just
- * put the new account's access token in memory; 'refresh': a refresh fetches it.
+ * put the new account's access token in memory (and sent its `user`); 'refresh': a refresh fetches both.
  */
-function followAnotherAccount(token: 'in-memory' | 'refresh'): void {
+function followAnotherAccount(token: 'in-memory' | 'refresh', user?: unknown): void {
   clearTimeout(retryTimer);
   if (token === 'refresh') setAccessToken(null);
   forgetAccountData();
   setState({ status: 'loading' });
-  void (token === 'refresh' ? restoreSession() : identify().catch(restoreFailed));
+  void (token === 'refresh' ? restoreSession() : identify(user).catch(restoreFailed));
 }
 
 /**
@@ -214,9 +218,9 @@ export function connectSession(): () => void {
     endSession('expired');
     broadcastAuth({ type: 'session-ended' });
   });
-  const offRefreshed = onTokenRefreshed((access) => {
+  const offRefreshed = onTokenRefreshed(({ access, user }) => {
     const id = tokenUserId(access);
-    if (state.status === 'authenticated' && id !== null && id !== state.user.id) followAnotherAccount('in-memory');
+    if (state.status === 'authenticated' && id !== null && id !== state.user.id) followAnotherAccount('in-memory', user);
   });
   const offChannel = listenAuth((message) => {
     if (message.type === 'signed-out') {
