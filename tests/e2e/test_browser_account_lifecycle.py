@@ -23,15 +23,15 @@ TASK = "Teach the compiler to read English"
 
 
 @pytest.fixture(scope="module")
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
+def mailbox():
+    """The SMTP server the app sends to (its own, not the backend tests' per-test ``smtp`` fixture)."""
+    with SmtpServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory, smtp):
-    """gunicorn (two workers) sending its email to ``smtp``; FRONTEND_URL is its own address, so the emailed links
+def base_url(tmp_path_factory, mailbox):
+    """gunicorn (two workers) sending its email to ``mailbox``; FRONTEND_URL is its own address, so the emailed links
     open this very server's SPA."""
     tmp = tmp_path_factory.mktemp("spa")
     port = free_port()
@@ -43,13 +43,7 @@ def base_url(tmp_path_factory, smtp):
             WEB_CONCURRENCY="2",
             FRONTEND_URL=f"http://127.0.0.1:{port}",
             EMAIL_VERIFICATION="mandatory",
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST=smtp.host,
-            EMAIL_PORT=str(smtp.port),
-            EMAIL_HOST_USER="",
-            EMAIL_HOST_PASSWORD="",
-            EMAIL_USE_TLS="false",
-            EMAIL_USE_SSL="false",
+            **mailbox.environment(),
         )
         if database_url:
             env["DATABASE_URL"] = database_url
@@ -65,7 +59,7 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_register_verify_change_email_export_and_delete_the_account(base_url, smtp, tmp_path):
+def test_register_verify_change_email_export_and_delete_the_account(base_url, mailbox, tmp_path):
     watch = PageWatch()
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path, accept_downloads=True) as context:
         page = context.new_page()
@@ -96,7 +90,7 @@ def test_register_verify_change_email_export_and_delete_the_account(base_url, sm
         expect(page.get_by_text(f"A new link is on its way to {EMAIL}.")).to_be_visible()
 
         # 2. The emailed link (the first; the resent one works as well) verifies the address, once.
-        verification = smtp.wait_for(to=EMAIL, subject="Confirm your email address", count=2)[0]
+        verification = mailbox.wait_for(to=EMAIL, subject="Confirm your email address", count=2)[0]
         link = link_in(verification, "/verify-email")
         page.goto(link)
         expect(page.get_by_role("heading", name="Email verified")).to_be_visible()
@@ -133,7 +127,7 @@ def test_register_verify_change_email_export_and_delete_the_account(base_url, sm
         expect(email_card.get_by_text(f"If {NEW_EMAIL} can be used, a link was sent to it.")).to_be_visible()
         watch.accessible(page, "email change asked")
 
-        change = smtp.wait_for(to=NEW_EMAIL, subject="Confirm your new email address")[0]
+        change = mailbox.wait_for(to=NEW_EMAIL, subject="Confirm your new email address")[0]
         page.goto(link_in(change, "/confirm-email-change"))
         expect(page.get_by_role("heading", name="Email changed")).to_be_visible()
         expect(page.get_by_text(f"Your email is now {NEW_EMAIL}.")).to_be_visible()
