@@ -9,8 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-from backend.common.pagination import MAX_PAGE_PARAMETER, StandardPagination
-from backend.common.schema import UNAUTHENTICATED, VALIDATION_ERROR, ErrorSerializer
+from backend.common.schema import UNAUTHENTICATED, VALIDATION_ERROR, ErrorSerializer, page_parameters
 
 from . import account_serializers
 from .openapi import ACCOUNT_TAGS, CLEARED_COOKIE, RETRY_AFTER_HEADER, _set_cookie_header
@@ -108,19 +107,6 @@ class PaginatedActivitySerializer(serializers.Serializer):
     results = account_serializers.ActivityOutputSerializer(many=True)
 
 
-_PAGE_PARAMETERS = [
-    OpenApiParameter(
-        "page",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_PARAMETER},
-        description="1-based page number; past the last page is a 404.",
-    ),
-    OpenApiParameter(
-        "page_size",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_PARAMETER, "default": StandardPagination.page_size},
-        description=f"Events per page, at most {StandardPagination.max_page_size} (larger values are capped).",
-    ),
-]
-
 activity_list = extend_schema(
     tags=ACCOUNT_TAGS,
     summary="The signed-in user's security activity, newest first",
@@ -130,7 +116,7 @@ activity_list = extend_schema(
         "request. For an event an operator caused (sessions revoked in the admin) the address and browser are "
         "the operator's and are not shown (`ip_address` null, `user_agent` empty)."
     ),
-    parameters=_PAGE_PARAMETERS,
+    parameters=page_parameters("Events"),
     responses={
         200: PaginatedActivitySerializer,
         400: VALIDATION_ERROR,

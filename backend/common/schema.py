@@ -1,9 +1,10 @@
 """OpenAPI building blocks shared by the API apps (drf-spectacular)."""
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from .errors import ErrorCode, error_code_choices
+from .pagination import MAX_PAGE_PARAMETER, StandardPagination
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -37,6 +38,23 @@ UNAUTHENTICATED = OpenApiResponse(
     ErrorSerializer, description="Missing, invalid or expired access token, or a revoked session."
 )
 UNSUPPORTED_MEDIA = OpenApiResponse(ErrorSerializer, description="The body must be application/json.")
+
+
+def page_parameters(items: str) -> list[OpenApiParameter]:
+    """The ``page`` and ``page_size`` query parameters of a list paginated by StandardPagination; ``items`` names
+    what it lists ("Tasks")."""
+    return [
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_PARAMETER},
+            description="1-based page number; past the last page is a 404.",
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_PARAMETER, "default": StandardPagination.page_size},
+            description=f"{items} per page, at most {StandardPagination.max_page_size} (larger values are capped).",
+        ),
+    ]
 
 
 # extend_schema(extensions={BODY_REQUIRED: True}): the operation's request body is required even though none of

@@ -14,8 +14,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from backend.common.idempotency import KEY_HEADER, KEY_MAX_LENGTH, REPLAYED_HEADER
-from backend.common.pagination import MAX_PAGE_PARAMETER, StandardPagination
-from backend.common.schema import BODY_REQUIRED, ErrorSerializer
+from backend.common.schema import BODY_REQUIRED, ErrorSerializer, page_parameters
 
 from .filters import DEFAULT_ORDERING, ORDERING_CHOICES, SEARCH_MAX_LENGTH
 from .models import Task
@@ -168,16 +167,7 @@ LIST_PARAMETERS = [
         description="One field, `-` for descending. Ties break on id in the same direction. Priority orders "
         "low < medium < high, titles case-insensitively; tasks with no due date come last either way.",
     ),
-    OpenApiParameter(
-        "page",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_PARAMETER},
-        description="1-based page number; past the last page is a 404.",
-    ),
-    OpenApiParameter(
-        "page_size",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_PARAMETER, "default": StandardPagination.page_size},
-        description=f"Tasks per page, at most {StandardPagination.max_page_size} (larger values are capped).",
-    ),
+    *page_parameters("Tasks"),
 ]
 
 # ------------------------------------------------------------------------------
