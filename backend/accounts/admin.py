@@ -49,13 +49,13 @@ class UserAdmin(DjangoUserAdmin):
     change_password_form = SessionRevokingPasswordChangeForm
     ordering = ["-date_joined"]
     list_display = ["email", "name", "is_active", "is_staff", "date_joined", "task_count"]
-    list_filter = ["is_active", "is_staff", "is_superuser"]
+    list_filter = ["is_active", "email_verified", "is_staff", "is_superuser"]
     search_fields = ["email"]
     readonly_fields = ["date_joined", "last_login", "audit_trail"]
     actions = ["revoke_all_sessions"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name",)}),
+        ("Profile", {"fields": ("name", "email_verified")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined", "audit_trail")}),
     )
@@ -79,6 +79,8 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if change and "email" in form.changed_data and "email_verified" not in form.changed_data:
+            obj.email_verified = False  # nobody has followed a link to the new address (unless the operator says so)
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # A deactivated account must not keep working on devices already signed in.

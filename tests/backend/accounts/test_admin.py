@@ -81,6 +81,27 @@ def test_deactivating_a_user_in_the_admin_revokes_their_sessions(admin_client):
     assert not AuthSession.objects.filter(user=target, revoked_at__isnull=True).exists()
 
 
+@pytest.mark.parametrize(
+    ("was_verified", "verified_box", "verified"),
+    [(True, "on", False), (False, "on", True)],
+    ids=["box-left-as-shown", "box-ticked-by-the-operator"],
+)
+def test_an_email_changed_in_the_admin_is_unverified_unless_the_operator_ticks_it(
+    admin_client, was_verified, verified_box, verified
+):
+    # Given an account, and an operator who changes its address with the verified box as shown, or ticks it
+    target = UserFactory(email="before@example.com", name="Moved", email_verified=was_verified)
+    form = {"email": "after@example.com", "name": target.name, "is_active": "on", "email_verified": verified_box}
+    form.update({"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+
+    response = admin_client.post(reverse("admin:accounts_user_change", args=[target.pk]), form)
+
+    # Then the new address counts as verified only if the operator said so
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target.refresh_from_db()
+    assert (target.email, target.email_verified) == ("after@example.com", verified)
+
+
 def test_session_admin_is_read_only_with_a_revoke_action(admin_client, user):
     session = session_start(user=user, user_agent="Safari").session
     changelist = admin_client.get(reverse("admin:accounts_authsession_changelist"))
