@@ -7,7 +7,6 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.common.throttles import enforce_rate_limit
 from backend.common.views import ApiView
 
 from . import email_openapi, email_serializers, services
@@ -46,13 +45,13 @@ class EmailVerifyResendApi(PublicAuthApi):
 
 class EmailChangeApi(ApiView):
     rate_limit_scopes = ("email_change_ip",)
+    rate_limit_user_scopes = ("email_change_user",)
 
     @email_openapi.email_change
     def post(self, request: Request) -> Response:
         data = email_serializers.EmailChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = current_user(request)
-        enforce_rate_limit(request, "email_change_user", str(user.pk))
         current_password_confirm(request, data.validated_data["current_password"])
         services.email_change_request(
             user=user, new_email=data.validated_data["new_email"], session_id=current_session_id(request)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
-from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -77,20 +76,6 @@ class ApiRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self._wait
-
-
-def enforce_rate_limit(request: Request, scope: str, identity: str) -> Usage | None:
-    """Count one hit of ``identity`` in ``scope`` for a limit keyed by the body (an email); raise 429 when over.
-
-    Returns the usage so the caller can refund it (see ratelimit.rate_limit_refund), or None when limits are off.
-    """
-    if not settings.RATE_LIMIT_ENABLED:
-        return None
-    usage = rate_limit_hit(scope, identity)
-    rate_limit_record(request._request, usage)
-    if not usage.allowed:
-        raise Throttled(wait=usage.reset_after)
-    return usage
 
 
 class RateLimitHeadersMiddleware:
