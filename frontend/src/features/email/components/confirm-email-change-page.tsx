@@ -1,11 +1,10 @@
 import { type ReactNode, useEffect } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { AuthLayout } from '@/components/auth-layout';
-import { FormAlert, Spinner, SuccessAlert } from '@/components/feedback';
+import { Spinner } from '@/components/feedback';
 import { updateSessionUser, useSession } from '@/lib/session';
 import type { User } from '@/types/user';
 import { confirmEmailChange } from '@/features/email/api/confirm-email-change';
-import { ContinueLink, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
+import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
 import { useSingleUseLink } from '@/features/email/hooks/use-single-use-link';
 
 const PROBLEMS: Record<string, { title: string; message: string }> = {
@@ -70,12 +69,8 @@ export function ConfirmEmailChangePage() {
     </p>
   );
   return (
-    <AuthLayout title={title} footer={footer}>
-      <div className="stack auth__body">
-        <SuccessAlert>{success}</SuccessAlert>
-        <FormAlert messages={problem ? [problem] : []} />
-        {body}
-      </div>
-    </AuthLayout>
+    <LinkPage title={title} footer={footer} success={success} problem={problem}>
+      {body}
+    </LinkPage>
   );
 }

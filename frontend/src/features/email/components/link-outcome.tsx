@@ -1,5 +1,7 @@
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { ErrorState } from '@/components/feedback';
+import { AuthLayout } from '@/components/auth-layout';
+import { ErrorState, FormAlert, SuccessAlert } from '@/components/feedback';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { useSession } from '@/lib/session';
 
@@ -24,5 +26,18 @@ export function ContinueLink() {
         {label}
       </Link>
     </div>
+  );
+}
+
+/** The frame of a page an emailed link opens: its title, how the link went (a success or a problem), what next. */
+export function LinkPage({ title, footer, success, problem, children }: { title: string; footer: ReactNode; success: string | null; problem: string | null; children: ReactNode }) {
+  return (
+    <AuthLayout title={title} footer={footer}>
+      <div className="stack auth__body">
+        <SuccessAlert>{success}</SuccessAlert>
+        <FormAlert messages={problem ? [problem] : []} />
+        {children}
+      </div>
+    </AuthLayout>
   );
 }

@@ -1,6 +1,5 @@
 import { type ReactNode, useEffect } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { AuthLayout } from '@/components/auth-layout';
 import { FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { resendErrorMessage } from '@/components/resend-verification';
@@ -9,7 +8,7 @@ import { updateSessionUser, useSession } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
 import { type EmailVerified, verifyEmail } from '@/features/email/api/verify-email';
-import { ContinueLink, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
+import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
 import { useSingleUseLink } from '@/features/email/hooks/use-single-use-link';
 
 const ResendSchema = z.object({ email: z.email('Enter a valid email address.') });
@@ -82,12 +81,8 @@ export function VerifyEmailPage() {
   }
 
   return (
-    <AuthLayout title={title} footer={success ? null : <p><Link to="/login">Back to sign in</Link></p>}>
-      <div className="stack auth__body">
-        <SuccessAlert>{success}</SuccessAlert>
-        <FormAlert messages={problem ? [problem] : []} />
-        {body}
-      </div>
-    </AuthLayout>
+    <LinkPage title={title} footer={success ? null : <p><Link to="/login">Back to sign in</Link></p>} success={success} problem={problem}>
+      {body}
+    </LinkPage>
   );
 }
