@@ -12,7 +12,7 @@ from rest_framework import serializers
 from backend.common.schema import UNAUTHENTICATED, VALIDATION_ERROR, ErrorSerializer, page_parameters
 
 from . import account_serializers
-from .openapi import ACCOUNT_TAGS, CLEARED_COOKIE, RETRY_AFTER_HEADER, _set_cookie_header
+from .openapi import ACCOUNT_TAGS, CLEARED_COOKIE, CURRENT_PASSWORD_LIMITED, RETRY_AFTER_HEADER, _set_cookie_header
 
 
 class _DeleteWithBodySchema(AutoSchema):
@@ -51,11 +51,7 @@ _me_delete = extend_schema(
         204: OpenApiResponse(description="The account and everything it owned are deleted."),
         400: VALIDATION_ERROR,
         401: UNAUTHENTICATED,
-        429: OpenApiResponse(
-            ErrorSerializer,
-            description="`login_locked`: too many failed sign-ins (wrong current passwords included) for this "
-            "account from this device or address; `throttled`: the per-user request limit.",
-        ),
+        429: CURRENT_PASSWORD_LIMITED,
     },
 )
 

@@ -27,6 +27,12 @@ REFRESH_COOKIE_PARAMETER = OpenApiParameter(
 )
 ROTATED_COOKIE = "The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http."
 CLEARED_COOKIE = "Clears the refresh-token cookie."
+# An endpoint confirmed with the current password (a password change, deleting the account): its 429s.
+CURRENT_PASSWORD_LIMITED = OpenApiResponse(
+    ErrorSerializer,
+    description="`login_locked`: too many failed sign-ins (wrong current passwords included) for this "
+    "account from this device or address; `throttled`: the per-user request limit.",
+)
 # An operation documenting its own 429 (common.schema adds Retry-After only to the default one).
 RETRY_AFTER_HEADER = OpenApiParameter(
     name="Retry-After",
@@ -165,11 +171,7 @@ password_change = extend_schema(
         204: None,
         400: VALIDATION_ERROR,
         401: UNAUTHENTICATED,
-        429: OpenApiResponse(
-            ErrorSerializer,
-            description="`login_locked`: too many failed sign-ins (wrong current passwords included) for this "
-            "account from this device or address; `throttled`: the per-user request limit.",
-        ),
+        429: CURRENT_PASSWORD_LIMITED,
     },
 )
 
