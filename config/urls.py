@@ -10,8 +10,10 @@ from backend.common.exceptions import api_not_found
 from backend.common.spa import SPA_FALLBACK_PATTERN, spa_index
 
 api_patterns: list[URLPattern | URLResolver] = [
-    path("", include("backend.accounts.urls")),
+    # The hot path first: Django tries the patterns in order, so the task API does not pay for the auth ones.
     path("", include("backend.tasks.urls")),
+    path("", include("backend.accounts.urls")),
+    path("", include("backend.mfa.urls")),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file, so the CSP needs no 'unsafe-inline'.
     re_path(

@@ -12,7 +12,14 @@ from rest_framework import serializers
 from backend.common.schema import UNAUTHENTICATED, VALIDATION_ERROR, ErrorSerializer, page_parameters
 
 from . import account_serializers
-from .openapi import ACCOUNT_TAGS, CLEARED_COOKIE, CURRENT_PASSWORD_LIMITED, RETRY_AFTER_HEADER, _set_cookie_header
+from .openapi import (
+    ACCOUNT_TAGS,
+    CLEARED_COOKIE,
+    CURRENT_PASSWORD_LIMITED,
+    REAUTHENTICATION_REQUIRED,
+    RETRY_AFTER_HEADER,
+    _set_cookie_header,
+)
 
 
 class _DeleteWithBodySchema(AutoSchema):
@@ -51,6 +58,7 @@ _me_delete = extend_schema(
         204: OpenApiResponse(description="The account and everything it owned are deleted."),
         400: VALIDATION_ERROR,
         401: UNAUTHENTICATED,
+        403: REAUTHENTICATION_REQUIRED,
         429: CURRENT_PASSWORD_LIMITED,
     },
 )

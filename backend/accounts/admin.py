@@ -12,11 +12,17 @@ from django.utils.html import format_html
 
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
+from backend.mfa.admin import UserSecondFactorsAdminMixin
 
 from . import services
+from .admin_login import LOGIN_TEMPLATE, StaffLoginForm
 from .models import AuthSession, User
 
 ADMIN_REVOKED = AuditEvent.Event.ADMIN_SESSIONS_REVOKED
+
+# The admin's login asks staff for a second factor when MFA_REQUIRED_FOR_STAFF is on (admin_login.py).
+admin.site.login_form = StaffLoginForm
+admin.site.login_template = LOGIN_TEMPLATE
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -43,7 +49,7 @@ class SessionRevokingPasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     change_password_form = SessionRevokingPasswordChangeForm
@@ -51,11 +57,12 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "name", "is_active", "is_staff", "date_joined", "task_count"]
     list_filter = ["is_active", "email_verified", "is_staff", "is_superuser"]
     search_fields = ["email"]
-    readonly_fields = ["date_joined", "last_login", "audit_trail"]
-    actions = ["revoke_all_sessions"]
+    readonly_fields = ["date_joined", "last_login", "audit_trail", "second_factors"]
+    actions = ["revoke_all_sessions", "reset_second_factors"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("name", "email_verified")}),
+        ("Second factors", {"fields": ("second_factors",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined", "audit_trail")}),
     )

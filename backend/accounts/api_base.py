@@ -1,17 +1,24 @@
-"""What the /api/auth/ views share (apis.py, email_apis.py, account_apis.py): the public base view, and the signed-in
-user, session and current-password check of a request."""
+"""What the /api/auth/ views share (apis.py, email_apis.py, account_apis.py, and backend/mfa's): the public base view,
+the signed-in user, session and current-password check of a request, re-authentication, and finishing a sign-in."""
 
+from collections.abc import Iterable
 from typing import cast
 
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework_simplejwt.tokens import Token
 
+from backend.common.errors import ErrorCode
+from backend.common.request_meta import client_ip, user_agent
 from backend.common.views import ApiView
 
-from . import services
+from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
-from .login_limits import LOGIN, account_attempt
+from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_set
+from .emails import notify_new_device_sign_in
+from .login_limits import LOGIN, account_attempt, account_key, login_email_identity
 from .models import User
 from .tokens import SESSION_CLAIM
 
@@ -28,7 +35,7 @@ def current_user(request: Request) -> User:
     return cast(User, request.user)
 
 
-def current_password_confirm(request: Request, password: str) -> None:
+def current_password_confirm(request: Request, password: str, *, field: str = "current_password") -> None:
     """The signed-in user's current password, given to confirm a sensitive change (a new password, deleting the
     account). A wrong one is a failed sign-in for the account's limits (per known device, or per address and
     account): counted first, given back if right (login_limits.py); and a 400 on ``current_password``, counted
@@ -36,8 +43,36 @@ def current_password_confirm(request: Request, password: str) -> None:
     user = current_user(request)
     attempt = account_attempt(request._request, email=user.email, limits=LOGIN, count_client=False)
     attempt.raise_if_refused()
-    services.user_password_confirm(user=user, password=password, session_id=current_session_id(request))
+    services.user_password_confirm(user=user, password=password, session_id=current_session_id(request), field=field)
     attempt.refund()
+
+
+class ReauthenticationRequired(PermissionDenied):
+    default_detail = "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again."
+    default_code = ErrorCode.REAUTHENTICATION_REQUIRED
+
+
+SECOND_FACTOR_NEEDED = (
+    "This session was signed in with two factors: confirm it's you with your authenticator app or a passkey "
+    "(POST /api/auth/reauthenticate/), then try again."
+)
+
+
+def reauthentication_require(request: Request, *, current_password: str | None = None) -> None:
+    """Refuse a sensitive action (403 ``reauthentication_required``) unless the session authenticated within
+    REAUTH_MAX_AGE_SECONDS at its level (docs/mfa.md). ``current_password``, which some actions ask for anyway, is
+    checked (current_password_confirm) and is itself a fresh authentication of a one-factor session."""
+    session_id = current_session_id(request)
+    if session_id is None:  # not a session's access token: nothing can be recent
+        raise ReauthenticationRequired()
+    session = selectors.session_authentication(session_id=session_id)
+    if current_password is not None and session.aal <= 1:
+        current_password_confirm(request, current_password)
+        return
+    if not services.session_recently_authenticated(session):
+        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED if session.aal >= 2 else None)
+    if current_password is not None:
+        current_password_confirm(request, current_password)
 
 
 class PublicAuthApi(ApiView):
@@ -49,3 +84,31 @@ class PublicAuthApi(ApiView):
     def get_authenticate_header(self, request: Request) -> str:
         # Without this DRF turns our 401s (bad credentials, dead refresh token) into 403s.
         return SessionJWTAuthentication().authenticate_header(request)
+
+
+def signed_in_response(issued: services.IssuedSession, *, status_code: int) -> Response:
+    """The signed-in user and a new access token, with the refresh cookie. ``no-store``: no browser or proxy cache
+    may keep either (a shared cache would hand the token to the next client asking)."""
+    body = {
+        "user": serializers.UserOutputSerializer(issued.session.user).data,
+        "access": issued.tokens.access,
+    }
+    response = Response(body, status=status_code, headers={"Cache-Control": "no-store"})
+    refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
+    return response
+
+
+def sign_in_complete(request: Request, *, user: User, amr: Iterable[str]) -> Response:
+    """Finish a sign-in whose every step passed (a password; a second factor; a passkey): a new session recording
+    ``amr``, the owner told of a browser that never signed in to the account before, and this browser remembered
+    as one of the account's devices (login_limits.py)."""
+    account = account_key(login_email_identity(user.email))
+    known_device = device_cookie_get(request._request, account=account) is not None
+    issued = services.session_start(
+        user=user, user_agent=user_agent(request), ip_address=client_ip(request), amr=tuple(amr)
+    )
+    if not known_device:
+        notify_new_device_sign_in(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
+    response = signed_in_response(issued, status_code=200)
+    device_cookie_set(response, account=account)
+    return response

@@ -13,27 +13,24 @@ from rest_framework.response import Response
 from backend.common.errors import ErrorCode
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.views import ApiView
+from backend.mfa.selectors import mfa_enabled
+from backend.mfa.services.sign_in import mfa_sign_in_challenge
 
 from . import account_openapi, account_serializers, openapi, selectors, serializers, services
-from .api_base import PublicAuthApi, current_password_confirm, current_session_id, current_user
+from .api_base import (
+    PublicAuthApi,
+    current_session_id,
+    current_user,
+    reauthentication_require,
+    sign_in_complete,
+    signed_in_response,
+)
+from .assurance import PASSWORD
 from .authentication import SessionJWTAuthentication
-from .cookies import device_cookie_set, refresh_cookie_clear, refresh_cookie_get, refresh_cookie_set
-from .emails import notify_new_device_sign_in
+from .cookies import device_cookie_set, refresh_cookie_clear, refresh_cookie_get
 from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, account_key, login_email_identity
 from .models import User
 from .tokens import SESSION_CLAIM
-
-
-def _signed_in_response(issued: services.IssuedSession, *, status_code: int) -> Response:
-    """The signed-in user and a new access token, with the refresh cookie. ``no-store``: no browser or proxy cache
-    may keep either (a shared cache would hand the token to the next client asking)."""
-    body = {
-        "user": serializers.UserOutputSerializer(issued.session.user).data,
-        "access": issued.tokens.access,
-    }
-    response = Response(body, status=status_code, headers={"Cache-Control": "no-store"})
-    refresh_cookie_set(response, token=issued.tokens.refresh, expires_at=issued.session.expires_at)
-    return response
 
 
 class _CookieAuthAPI(PublicAuthApi):
@@ -68,7 +65,7 @@ class RegisterApi(PublicAuthApi):
         issued = services.user_register(
             **data.validated_data, user_agent=user_agent(request), ip_address=client_ip(request)
         )
-        response = _signed_in_response(issued, status_code=status.HTTP_201_CREATED)
+        response = signed_in_response(issued, status_code=status.HTTP_201_CREATED)
         device_cookie_set(response, account=account_key(login_email_identity(issued.session.user.email)))
         return response
 
@@ -87,12 +84,9 @@ class LoginApi(PublicAuthApi):
         user = services.user_authenticate(**data.validated_data)
         attempt.refund()
         services.user_sign_in_allowed(user=user)  # 403 email_not_verified while verification is mandatory
-        issued = services.session_start(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
-        if not attempt.known_device:  # this browser has not signed in to this account before: tell the owner
-            notify_new_device_sign_in(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
-        response = _signed_in_response(issued, status_code=status.HTTP_200_OK)
-        device_cookie_set(response, account=attempt.account)
-        return response
+        if mfa_enabled(user=user):  # the password was right; a second factor finishes the sign-in (docs/mfa.md)
+            return Response(mfa_sign_in_challenge(user=user), status=status.HTTP_202_ACCEPTED)
+        return sign_in_complete(request, user=user, amr=(PASSWORD,))
 
 
 class RefreshApi(_CookieAuthAPI):
@@ -112,7 +106,7 @@ class RefreshApi(_CookieAuthAPI):
             if from_cookie:
                 refresh_cookie_clear(response)  # it is dead; the browser should drop it
             return response
-        return _signed_in_response(issued, status_code=status.HTTP_200_OK)
+        return signed_in_response(issued, status_code=status.HTTP_200_OK)
 
 
 class LogoutApi(_CookieAuthAPI):
@@ -164,7 +158,7 @@ class MeApi(ApiView):
     def delete(self, request: Request) -> Response:
         data = account_serializers.AccountDeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        current_password_confirm(request, data.validated_data["current_password"])
+        reauthentication_require(request, current_password=data.validated_data["current_password"])
         services.user_delete(user=current_user(request), acting_session_id=current_session_id(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         refresh_cookie_clear(response)
@@ -177,7 +171,7 @@ class PasswordChangeApi(ApiView):
         data = serializers.PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user, session_id = current_user(request), current_session_id(request)
-        current_password_confirm(request, data.validated_data["current_password"])
+        reauthentication_require(request, current_password=data.validated_data["current_password"])
         services.user_change_password(
             user=user, new_password=data.validated_data["new_password"], keep_session_id=session_id
         )

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from backend.common.views import ApiView
 
 from . import email_openapi, email_serializers, services
-from .api_base import PublicAuthApi, current_password_confirm, current_session_id, current_user
+from .api_base import PublicAuthApi, current_session_id, current_user, reauthentication_require
 from .cookies import device_cookie_set
 from .login_limits import EMAIL_VERIFY_RESEND, account_attempt, account_key, login_email_identity
 from .models import User
@@ -52,7 +52,7 @@ class EmailChangeApi(ApiView):
         data = email_serializers.EmailChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = current_user(request)
-        current_password_confirm(request, data.validated_data["current_password"])
+        reauthentication_require(request, current_password=data.validated_data["current_password"])
         services.email_change_request(
             user=user, new_email=data.validated_data["new_email"], session_id=current_session_id(request)
         )

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from backend.common.schema import UNAUTHENTICATED, VALIDATION_ERROR, ErrorSerializer, ValidationErrorSerializer
 
 from . import email_serializers
-from .openapi import ACCOUNT_TAGS, AUTH_TAGS, RETRY_AFTER_HEADER
+from .openapi import ACCOUNT_TAGS, AUTH_TAGS, REAUTHENTICATION_REQUIRED, RETRY_AFTER_HEADER
 
 # A 400 is either shape (common.schema.document_transport_errors makes it anyOf ValidationError, Error).
 LINK_REJECTED = OpenApiResponse(
@@ -60,6 +60,7 @@ email_change = extend_schema(
         202: OpenApiResponse(description="Accepted: a link (or a notice) is on its way to the new address."),
         400: VALIDATION_ERROR,
         401: UNAUTHENTICATED,
+        403: REAUTHENTICATION_REQUIRED,
         429: OpenApiResponse(
             ErrorSerializer,
             description="`throttled`: too many email changes asked by this user or client address; "

@@ -198,3 +198,96 @@ def notify_account_deleted(*, email: str) -> None:
             "If it was not you, contact support at once."
         ),
     )
+
+
+# MFA notices (no code, no secret; each tells the owner what changed, so an attacker's change does not go unseen) ----
+
+
+def _security_page() -> str:
+    return _page("/security")
+
+
+def notify_totp_enabled(*, user: User) -> None:
+    _send(
+        to=user.email,
+        subject="An authenticator app was enabled on your account",
+        body=(
+            f"On {_now()} an authenticator app was enabled on your account ({user.email}). From now on, signing "
+            "in asks for one of its codes after the password.\n\n"
+            f"Your second factors are listed at {_security_page()}\n\n{_not_you()}"
+        ),
+    )
+
+
+def notify_totp_disabled(*, user: User) -> None:
+    _send(
+        to=user.email,
+        subject="The authenticator app was disabled on your account",
+        body=(
+            f"On {_now()} the authenticator app of your account ({user.email}) was disabled; its codes no longer "
+            f"sign in.\n\nYour second factors are listed at {_security_page()}\n\n{_not_you()}"
+        ),
+    )
+
+
+def notify_recovery_code_used(*, user: User, remaining: int) -> None:
+    left = f"{remaining} recovery code{'s' if remaining != 1 else ''}"
+    _send(
+        to=user.email,
+        subject="A recovery code of your account was used",
+        body=(
+            f"On {_now()} a recovery code of your account ({user.email}) was used. It cannot be used again; "
+            f"{left} remain{'s' if remaining == 1 else ''}. You can generate new ones at {_security_page()}\n\n"
+            f"{_not_you()}"
+        ),
+    )
+
+
+def notify_recovery_codes_regenerated(*, user: User) -> None:
+    _send(
+        to=user.email,
+        subject="New recovery codes were generated for your account",
+        body=(
+            f"On {_now()} new recovery codes were generated for your account ({user.email}); the previous ones "
+            f"no longer work.\n\nYour second factors are listed at {_security_page()}\n\n{_not_you()}"
+        ),
+    )
+
+
+def notify_passkey_added(*, user: User, name: str) -> None:
+    _send(
+        to=user.email,
+        subject="A passkey was added to your account",
+        body=(
+            f'On {_now()} a passkey named "{_one_line(name, limit=64)}" was added to your account '
+            f"({user.email}). It can now be used to sign in.\n\n"
+            f"Your passkeys are listed at {_security_page()}\n\n{_not_you()}"
+        ),
+    )
+
+
+def notify_passkey_removed(*, user: User, name: str) -> None:
+    _send(
+        to=user.email,
+        subject="A passkey was removed from your account",
+        body=(
+            f'On {_now()} the passkey named "{_one_line(name, limit=64)}" was removed from your account '
+            f"({user.email}); it no longer signs in.\n\n"
+            f"Your passkeys are listed at {_security_page()}\n\n{_not_you()}"
+        ),
+    )
+
+
+def notify_mfa_reset(*, user: User) -> None:
+    """An operator removed every second factor of the account (the admin's "Reset second factors")."""
+    _send(
+        to=user.email,
+        subject="The second factors of your account were reset",
+        body=(
+            f"On {_now()} an administrator removed the second factors of your account ({user.email}): its "
+            "authenticator app, recovery codes and passkeys. A password alone signs in again until you set up "
+            f"a new one at {_security_page()}\n\n"
+            "If you did not ask for this, reset your password now and contact support:\n"
+            f"{_page('/forgot-password')}"
+        ),
+    )

@@ -149,6 +149,12 @@ class AuthSession(models.Model):
     # and when. Presented again within the window, it gets the current refresh token re-issued, not a revocation.
     previous_refresh_jti_hash = models.CharField(max_length=64, blank=True, default="")
     rotated_at = models.DateTimeField(null=True, blank=True)
+    # How the session was signed in (docs/mfa.md): the methods, comma-separated ("pwd", "pwd,otp", "passkey", ...),
+    # the assurance level they add up to (1: one factor; 2: two, or a user-verified passkey), and when the user last
+    # proved it at that level: sign-in or re-authentication. Sensitive actions need that to be recent.
+    amr = models.CharField(max_length=64, default="pwd")
+    aal = models.PositiveSmallIntegerField(default=1)
+    authenticated_at = models.DateTimeField(null=True, blank=True)
 
     objects = AuthSessionQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from backend.common.schema import BODY_REQUIRED, UNAUTHENTICATED, UNSUPPORTED_MEDIA, VALIDATION_ERROR, ErrorSerializer
+from backend.mfa.sign_in_serializers import MfaChallengeOutputSerializer
 
 from . import email_serializers, serializers
 
@@ -32,6 +33,12 @@ CURRENT_PASSWORD_LIMITED = OpenApiResponse(
     ErrorSerializer,
     description="`login_locked`: too many failed sign-ins (wrong current passwords included) for this "
     "account from this device or address; `throttled`: the per-user request limit.",
+)
+# A sensitive action without a recent authentication at the session's level (api_base.reauthentication_require).
+REAUTHENTICATION_REQUIRED = OpenApiResponse(
+    ErrorSerializer,
+    description="`reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at "
+    "its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md).",
 )
 # An operation documenting its own 429 (common.schema adds Retry-After only to the default one).
 RETRY_AFTER_HEADER = OpenApiParameter(
@@ -88,6 +95,11 @@ login = extend_schema(
     request=serializers.LoginInputSerializer,
     responses={
         200: serializers.AuthOutputSerializer,
+        202: OpenApiResponse(
+            MfaChallengeOutputSerializer,
+            description="The password is right and the account has a second factor: no session yet; finish with "
+            "POST /api/auth/mfa/authenticate/ before `expires_at`.",
+        ),
         400: VALIDATION_ERROR,
         401: OpenApiResponse(ErrorSerializer, description="Invalid email or password."),
         403: OpenApiResponse(
@@ -171,6 +183,7 @@ password_change = extend_schema(
         204: None,
         400: VALIDATION_ERROR,
         401: UNAUTHENTICATED,
+        403: REAUTHENTICATION_REQUIRED,
         429: CURRENT_PASSWORD_LIMITED,
     },
 )

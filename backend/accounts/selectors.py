@@ -88,3 +88,13 @@ def session_get_for_user(*, user: User, session_id: str) -> AuthSession:
     if session is None:
         raise Http404
     return session
+
+
+def session_authentication(*, session_id: str) -> AuthSession:
+    """The session's authentication record (amr, aal, authenticated_at), from the primary: a re-authentication
+    must count on the very next request. The caller's access token was just checked, so the row exists."""
+    return (
+        AuthSession.objects.using(DEFAULT_DB_ALIAS)
+        .only("id", "user_id", "amr", "aal", "authenticated_at")
+        .get(pk=session_id)
+    )

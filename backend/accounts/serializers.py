@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from backend.common import fields
 
+from .assurance import amr_split
 from .models import AuthSession, User
 
 
@@ -62,11 +63,18 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
 class SessionOutputSerializer(serializers.ModelSerializer):
     id = serializers.CharField(read_only=True)
     current = serializers.SerializerMethodField()
+    amr = serializers.SerializerMethodField(help_text="How it was signed in: `pwd`, `otp`, `recovery_code`, `passkey`.")
+    aal = serializers.ChoiceField(
+        choices=[1, 2], read_only=True, help_text="1: one factor; 2: two factors, or a passkey (docs/mfa.md)."
+    )
 
     class Meta:
         model = AuthSession
-        fields = ["id", "created_at", "last_used_at", "user_agent", "ip_address", "current"]
+        fields = ["id", "created_at", "last_used_at", "user_agent", "ip_address", "current", "amr", "aal"]
         read_only_fields = fields
+
+    def get_amr(self, session: AuthSession) -> list[str]:
+        return amr_split(session.amr)
 
     def get_current(self, session: AuthSession) -> bool:
         return str(session.pk) == self.context.get("current_session_id")

@@ -26,6 +26,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 SESSION_CLAIM = "sid"
+AMR_CLAIM = "amr"  # how the session was authenticated (assurance.py)
+AAL_CLAIM = "aal"
 
 
 class InvalidRefreshToken(Exception):
@@ -164,11 +166,14 @@ def token_pair_issue(
     refresh_expires_at: datetime,
     refresh_jti: str | None = None,
     issued_at: datetime | None = None,
+    amr: list[str] | None = None,
+    aal: int = 1,
 ) -> TokenPair:
-    """Sign a refresh token expiring at ``refresh_expires_at`` and an access token, both bound to the session.
+    """Sign a refresh token expiring at ``refresh_expires_at`` and an access token, both bound to the session and
+    stating how it was authenticated (``amr``, ``aal``: assurance.py).
 
-    Given the same ``refresh_jti``, ``issued_at`` and expiry (and signing key), the refresh token is the very
-    same string: the reuse grace window re-issues a child this way."""
+    Given the same ``refresh_jti``, ``issued_at``, expiry and session (and signing key), the refresh token is the
+    very same string: the reuse grace window re-issues a child this way."""
     refresh = SessionRefreshToken()
     if refresh_jti is not None:
         refresh[api_settings.JTI_CLAIM] = refresh_jti
@@ -177,6 +182,8 @@ def token_pair_issue(
     refresh["user_id"] = user_id
     refresh[SESSION_CLAIM] = session_id
     refresh["exp"] = int(refresh_expires_at.timestamp())
+    refresh[AMR_CLAIM] = amr or ["pwd"]
+    refresh[AAL_CLAIM] = aal
     access = refresh.access_token  # copies user_id and sid, gets its own jti, iat and short exp
     return TokenPair(access=str(access), refresh=str(refresh), refresh_jti=str(refresh[api_settings.JTI_CLAIM]))
 

@@ -79,6 +79,15 @@ class AuditEvent(models.Model):
         EMAIL_CHANGED = "email_changed", "Email address changed"
         DATA_EXPORTED = "data_exported", "Account data exported"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
+        REAUTHENTICATED = "reauthenticated", "Re-authenticated for a sensitive action"
+        MFA_FAILED = "mfa_failed", "Wrong second-factor code or passkey"
+        TOTP_ENABLED = "totp_enabled", "Authenticator app enabled"
+        TOTP_DISABLED = "totp_disabled", "Authenticator app disabled"
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", "Recovery codes generated"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        PASSKEY_ADDED = "passkey_added", "Passkey added"
+        PASSKEY_REMOVED = "passkey_removed", "Passkey removed"
+        MFA_RESET = "mfa_reset", "Second factors reset by an admin"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -37,6 +37,15 @@ ACTIVITY_EVENTS: tuple[str, ...] = (
     Event.EMAIL_CHANGE_REQUESTED,
     Event.EMAIL_CHANGED,
     Event.DATA_EXPORTED,
+    Event.REAUTHENTICATED,
+    Event.MFA_FAILED,
+    Event.TOTP_ENABLED,
+    Event.TOTP_DISABLED,
+    Event.RECOVERY_CODES_GENERATED,
+    Event.RECOVERY_CODE_USED,
+    Event.PASSKEY_ADDED,
+    Event.PASSKEY_REMOVED,
+    Event.MFA_RESET,
 )
 
 

@@ -81,6 +81,41 @@ class ErrorCode(StrEnum):
         (400,),
         "Confirming an email change to an address that another account took meanwhile.",
     )
+    # Multi-factor authentication and re-authentication (docs/mfa.md).
+    REAUTHENTICATION_REQUIRED = (
+        "reauthentication_required",
+        (403,),
+        "A sensitive action (password, email or second-factor change, account deletion) needs an authentication "
+        "newer than REAUTH_MAX_AGE_SECONDS at the session's level; POST /api/auth/reauthenticate/, then retry.",
+    )
+    MFA_CHALLENGE_INVALID = (
+        "mfa_challenge_invalid",
+        (400,),
+        "The sign-in, passkey or re-authentication challenge token is unknown, was already used, belongs to "
+        "another flow, or took too many wrong codes; start again.",
+    )
+    MFA_CHALLENGE_EXPIRED = (
+        "mfa_challenge_expired",
+        (400,),
+        "The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.",
+    )
+    MFA_CODE_INVALID = (
+        "mfa_code_invalid",
+        (400,),
+        "The authenticator or recovery code is wrong, or was already used (a code is accepted once).",
+    )
+    PASSKEY_INVALID = (
+        "passkey_invalid",
+        (400,),
+        "The passkey's response did not verify: unknown or another account's credential, wrong challenge, origin "
+        "or signature, a sign counter that went back, or no user verification.",
+    )
+    MFA_STATE_CONFLICT = (
+        "mfa_state_conflict",
+        (409,),
+        "The request does not fit the account's second factors: enrolling an authenticator app twice, confirming "
+        "one never started, or regenerating recovery codes with no second factor.",
+    )
     # Access and routing.
     PERMISSION_DENIED = (
         "permission_denied",

@@ -7,6 +7,7 @@ import this one and override what differs.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from corsheaders.defaults import default_headers as default_cors_headers
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "csp",
     "backend.common",
     "backend.accounts",
+    "backend.mfa",
     "backend.tasks",
 ]
 
@@ -251,6 +253,9 @@ _DEFAULT_RATES = {
     "email_change_confirm_ip": "30/1h",  # email-change links followed, per client IP
     # Data exports (GET /api/auth/me/export/) per user: each streams the whole account.
     "export_user": "5/1h",
+    # Passkey ceremonies started without an account (passwordless sign-in), per client IP. Every second-factor code
+    # and passkey checked counts on the sign-in limits above (docs/mfa.md).
+    "passkey_options_ip": "30/5m",
 }
 RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
 
@@ -457,6 +462,41 @@ if EMAIL_VERIFICATION not in EMAIL_VERIFICATION_MODES:
     )
 # How long an emailed verification or email-change link works.
 EMAIL_LINK_MAX_AGE_SECONDS = env.int("EMAIL_LINK_MAX_AGE_SECONDS", default=3 * 24 * 60 * 60)
+
+# ------------------------------------------------------------------------------
+# Multi-factor authentication (docs/mfa.md; backend/mfa/)
+# ------------------------------------------------------------------------------
+# Encrypts TOTP secrets at rest (Fernet), newest first: the first encrypts, every one decrypts, and
+# `manage.py mfa_rotate_key` re-encrypts every secret with the first. Unset (local use only), a key is derived from
+# SECRET_KEY; production refuses to start without one.
+MFA_ENCRYPTION_KEYS = [key for key in env.list("MFA_ENCRYPTION_KEYS", default=[]) if key.strip()] or [
+    key for key in [env.str("MFA_ENCRYPTION_KEY", default="")] if key
+]
+# The name authenticator apps show beside the account's email (the otpauth:// URI's issuer).
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Scalable Auth Dashboard")
+# How long the second step of a sign-in (and a passkey ceremony) may take.
+MFA_CHALLENGE_MAX_AGE_SECONDS = env.int("MFA_CHALLENGE_MAX_AGE_SECONDS", default=5 * 60)
+# Wrong codes one sign-in challenge takes before it is spent (the account's sign-in limits apply as well).
+MFA_CHALLENGE_MAX_FAILURES = env.int("MFA_CHALLENGE_MAX_FAILURES", default=5)
+# Password, email and second-factor changes and account deletion need an authentication this recent, at the
+# session's level (a session signed in with two factors re-authenticates with a second factor).
+REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=5 * 60)
+# Staff sign in to the Django admin with a second factor too (and cannot until they have enrolled one).
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=False)
+# WebAuthn relying party: passkeys are bound to RP_ID (a domain, never an IP address) and accepted only from
+# ORIGINS. Defaults follow FRONTEND_URL; a laptop on http://127.0.0.1 uses "localhost" (open the app there).
+# https://www.w3.org/TR/webauthn-3/#relying-party-identifier
+_frontend_host = urlsplit(FRONTEND_URL).hostname or "localhost"
+_frontend_host_is_ip = _frontend_host.replace(".", "").isdigit() or ":" in _frontend_host
+_frontend_url_host = f"[{_frontend_host}]" if ":" in _frontend_host else _frontend_host  # IPv6 is bracketed in a URL
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="localhost" if _frontend_host_is_ip else _frontend_host)
+WEBAUTHN_RP_NAME = env.str("WEBAUTHN_RP_NAME", default="Scalable Auth Dashboard")
+WEBAUTHN_ORIGINS = env.list(
+    "WEBAUTHN_ORIGINS",
+    default=[FRONTEND_URL, FRONTEND_URL.replace(_frontend_url_host, "localhost")]
+    if _frontend_host_is_ip
+    else [FRONTEND_URL],
+)
 
 # ------------------------------------------------------------------------------
 # Observability (issue 6): structured logs, metrics, audit trail, error tracking.

@@ -44,6 +44,7 @@ SESSION_ENDING = (
     "auth_password_reset_confirm_create",
     "auth_me_destroy",  # deletes the account (and wrong current passwords end the session, as for a password change)
     "auth_email_change_create",  # wrong current passwords end the session, as for a password change
+    "auth_reauthenticate_create",  # so do wrong passwords given to re-authenticate
 )
 # What the server changes from `make run`'s settings, and why (printed with the results).
 SERVER_ENV = {

@@ -14,6 +14,13 @@ from .email_verification import (
     user_sign_in_allowed,
 )
 from .password_reset import password_reset_confirm, password_reset_request
+from .reauthentication import (
+    method_meets_session_level,
+    reauthenticated_until,
+    session_factor_proven,
+    session_reauthenticate,
+    session_recently_authenticated,
+)
 from .sessions import (
     IssuedSession,
     RefreshRejected,
@@ -47,9 +54,14 @@ __all__ = [
     "email_verification_mandatory",
     "email_verification_resend",
     "email_verify",
+    "method_meets_session_level",
     "password_reset_confirm",
     "password_reset_request",
+    "reauthenticated_until",
+    "session_factor_proven",
     "session_logout",
+    "session_reauthenticate",
+    "session_recently_authenticated",
     "session_revoke",
     "session_rotate",
     "session_start",

@@ -24,6 +24,7 @@ from backend.common.db_router import replica_note_write
 from backend.common.errors import ErrorCode
 from backend.observability.metrics import auth_sessions_revoked
 
+from ..assurance import PASSWORD, amr_join, amr_split, assurance_level
 from ..emails import notify_refresh_reuse
 from ..models import AuthSession, User
 from ..session_cache import session_cache_mark_revoked
@@ -59,8 +60,11 @@ def _refresh_expiry(session_created_at: datetime) -> datetime:
     )
 
 
-def session_start(*, user: User, user_agent: str = "", ip_address: str | None = None) -> IssuedSession:
-    """Sign a user in on one device: a new session row and its first token pair.
+def session_start(
+    *, user: User, user_agent: str = "", ip_address: str | None = None, amr: tuple[str, ...] = (PASSWORD,)
+) -> IssuedSession:
+    """Sign a user in on one device: a new session row and its first token pair. ``amr`` names the methods the
+    user proved (assurance.py), which set the session's level.
 
     Also records ``last_login``, which Django's password-reset tokens hash: signing in
     invalidates any reset link sent before.
@@ -74,9 +78,12 @@ def session_start(*, user: User, user_agent: str = "", ip_address: str | None = 
         last_used_at=now,
         user_agent=(user_agent or "")[:USER_AGENT_MAX],
         ip_address=ip_address,
+        amr=amr_join(amr),
+        aal=assurance_level(amr),
+        authenticated_at=now,
     )
     session.expires_at = _refresh_expiry(now)
-    tokens = token_pair_issue(user_id=str(user.pk), session_id=str(session.pk), refresh_expires_at=session.expires_at)
+    tokens = _token_pair(session)
     session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
     session.full_clean()
     session.save()
@@ -133,13 +140,7 @@ def _rotate(session: AuthSession, *, presented_jti: str, user_agent: str, ip_add
     for the grace window. None if another refresh rotated the session first."""
     now = timezone.now()
     session.expires_at = _refresh_expiry(session.created_at)
-    tokens = token_pair_issue(
-        user_id=str(session.user_id),
-        session_id=str(session.pk),
-        refresh_expires_at=session.expires_at,
-        refresh_jti=child_jti(presented_jti),
-        issued_at=now,
-    )
+    tokens = _token_pair(session, refresh_jti=child_jti(presented_jti), issued_at=now)
     presented_hash = session.refresh_jti_hash
     session.previous_refresh_jti_hash = presented_hash
     session.refresh_jti_hash = hash_jti(tokens.refresh_jti)
@@ -168,12 +169,20 @@ def _reissue_within_grace(session: AuthSession, *, presented_jti: str) -> TokenP
     child = child_jti(presented_jti)
     if session.refresh_jti_hash != hash_jti(child):
         return None
+    return _token_pair(session, refresh_jti=child, issued_at=session.rotated_at)
+
+
+def _token_pair(
+    session: AuthSession, *, refresh_jti: str | None = None, issued_at: datetime | None = None
+) -> TokenPair:
     return token_pair_issue(
         user_id=str(session.user_id),
         session_id=str(session.pk),
         refresh_expires_at=session.expires_at,
-        refresh_jti=child,
-        issued_at=session.rotated_at,
+        refresh_jti=refresh_jti,
+        issued_at=issued_at,
+        amr=amr_split(session.amr),
+        aal=session.aal,
     )
 
 

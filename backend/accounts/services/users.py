@@ -85,8 +85,11 @@ def user_authenticate(*, email: str, password: str) -> User:
     return user
 
 
-def user_password_confirm(*, user: User, password: str, session_id: str | None) -> None:
-    """Check the current password a signed-in user gives to change it.
+def user_password_confirm(
+    *, user: User, password: str, session_id: str | None, field: str = "current_password"
+) -> None:
+    """Check the current password a signed-in user gives to change it (or to re-authenticate); ``field`` names the
+    input that carried it.
 
     A wrong one is a field error, audited, and counted against the session (``password_change_session``): the
     one that reaches the limit revokes the session (401 ``session_revoked``), so an access token in the wrong
@@ -106,7 +109,7 @@ def user_password_confirm(*, user: User, password: str, session_id: str | None) 
                 "Too many wrong current passwords: this session has been signed out. Sign in again.",
                 code=ErrorCode.SESSION_REVOKED,
             )
-    raise ValidationError({"current_password": ["The current password is incorrect."]})
+    raise ValidationError({field: ["The current password is incorrect."]})
 
 
 def user_change_password(*, user: User, new_password: str, keep_session_id: str | None) -> None:

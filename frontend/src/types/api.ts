@@ -205,6 +205,235 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/mfa/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's second factors
+         * @description Whether a password alone still signs in, the authenticator app's state, the recovery codes left, the passkeys, and how this session was authenticated (and until when step-up endpoints need no re-authentication).
+         */
+        get: operations["auth_mfa_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/authenticate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a sign-in with a second factor
+         * @description After a login answered 202: the authenticator app's `code`, a `recovery_code`, or a `passkey` answering POST /api/auth/mfa/authenticate/options/. Success signs in exactly as a login does, and the session records both methods (`amr`) at level 2 (`aal`). A wrong answer is a 400 `mfa_code_invalid` or `passkey_invalid` and counts as a failed sign-in; the challenge is spent after `MFA_CHALLENGE_MAX_FAILURES` wrong answers. A used, unknown or spent `mfa_token`: 400 `mfa_challenge_invalid`; an old one: 400 `mfa_challenge_expired`.
+         */
+        post: operations["auth_mfa_authenticate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/authenticate/options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Passkey options for a sign-in's second step
+         * @description After a login answered 202 with `passkey` among its `methods`: request options for `startAuthentication`, limited to the account's passkeys. Answer with POST /api/auth/mfa/authenticate/ `{mfa_token, passkey}`. Asking again replaces the options (only the newest can be answered).
+         */
+        post: operations["auth_mfa_authenticate_options_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/passkeys/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's passkeys
+         * @description Oldest first (GET /api/auth/mfa/ lists them too, with the rest of the account's second factors).
+         */
+        get: operations["auth_mfa_passkeys_list"];
+        put?: never;
+        /**
+         * Add a passkey
+         * @description Verifies `startRegistration`'s result against the options of `registration_token` and saves the passkey. Returns it, and the ten recovery codes, shown once, if this is the account's first factor (else an empty list). This session then counts as signed in with two factors. The owner is emailed.
+         */
+        post: operations["auth_mfa_passkeys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/passkeys/{passkey_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a passkey
+         * @description Step-up. The passkey no longer signs in; with no second factor left, the recovery codes are deleted too. The owner is emailed.
+         */
+        delete: operations["auth_mfa_passkeys_destroy"];
+        options?: never;
+        head?: never;
+        /** Rename a passkey */
+        patch: operations["auth_mfa_passkeys_partial_update"];
+        trace?: never;
+    };
+    "/api/auth/mfa/passkeys/options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start adding a passkey
+         * @description Step-up. Creation options for `@simplewebauthn/browser`'s `startRegistration` (attestation `none`, user verification required, a resident key preferred, the account's passkeys excluded) and the `registration_token` to send back with the result, from this session, within `MFA_CHALLENGE_MAX_AGE_SECONDS`.
+         */
+        post: operations["auth_mfa_passkeys_options_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/recovery-codes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate new recovery codes
+         * @description Step-up. Ten new codes, shown once; the previous ones are refused from now on.
+         */
+        post: operations["auth_mfa_recovery_codes_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/totp/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start setting up an authenticator app
+         * @description Step-up. A new secret, its `otpauth://` URI and that URI's QR code (SVG), shown once; a setup not confirmed yet is replaced. POST mfa/totp/confirm/ with a code from the app enables it.
+         */
+        post: operations["auth_mfa_totp_create"];
+        /**
+         * Disable the authenticator app
+         * @description Step-up, and confirmed with a current `code` of the app or a `recovery_code` (exactly one). Without a passkey left, the recovery codes are deleted too. Wrong codes count as failed sign-ins.
+         */
+        delete: operations["auth_mfa_totp_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/totp/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable the authenticator app with its first code
+         * @description Returns the ten recovery codes, shown once, if this is the account's first factor (else an empty list). This session then counts as signed in with two factors. Wrong codes count as failed sign-ins.
+         */
+        post: operations["auth_mfa_totp_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/passkey/login/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey
+         * @description Verifies `startAuthentication`'s result (a discoverable passkey: its user handle names the account) and signs in exactly as a login does, with `amr` `["passkey"]` at level 2 (`aal`). While email verification is mandatory, an unconfirmed address is 403 `email_not_verified`. Limited per client address (`passkey_options_ip`); a `passkey_token` takes `MFA_CHALLENGE_MAX_FAILURES` wrong answers at most.
+         */
+        post: operations["auth_passkey_login_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/passkey/options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start signing in with a passkey, without a password
+         * @description Request options with no `allowCredentials`: the browser offers the discoverable passkeys it holds for this site. Answer with POST /api/auth/passkey/login/ `{passkey_token, passkey}` within `MFA_CHALLENGE_MAX_AGE_SECONDS`. Limited per client address (`passkey_options_ip`).
+         */
+        post: operations["auth_passkey_options_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/password/": {
         parameters: {
             query?: never;
@@ -259,6 +488,46 @@ export interface paths {
          * @description Signs out every session of the account.
          */
         post: operations["auth_password_reset_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reauthenticate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm it's you before a sensitive action
+         * @description With the `password` (a session signed in with one factor only), the authenticator app's `code`, or a `passkey` answering POST /api/auth/reauthenticate/options/ (with its `reauth_token`). Sensitive actions then need no other confirmation until `reauthenticated_until` (`REAUTH_MAX_AGE_SECONDS`). A wrong password is a 400 on `password`, a wrong code 400 `mfa_code_invalid`; both count as failed sign-ins.
+         */
+        post: operations["auth_reauthenticate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reauthenticate/options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Passkey options to re-authenticate
+         * @description Request options for `startAuthentication`, limited to the account's passkeys, and the `reauth_token` of this session's ceremony; answer with POST /api/auth/reauthenticate/ `{reauth_token, passkey}`.
+         */
+        post: operations["auth_reauthenticate_options_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -424,6 +693,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `1` - 1
+         *     * `2` - 2
+         * @enum {integer}
+         */
+        AalEnum: 1 | 2;
         AccountDeleteInputRequest: {
             /** @description The account's password, to confirm the deletion. */
             current_password: string;
@@ -464,6 +739,12 @@ export interface components {
             user: components["schemas"]["UserOutput"];
             /** @description Access JWT; keep it in memory and send it as `Bearer`. */
             access: string;
+        };
+        AuthenticationOptionsOutput: {
+            /** @description WebAuthn options in their JSON form (py_webauthn's `options_to_json`): pass them untouched to `@simplewebauthn/browser`'s `startAuthentication({optionsJSON})`. */
+            options: {
+                [key: string]: unknown;
+            };
         };
         DayCount: {
             /** Format: date */
@@ -511,6 +792,12 @@ export interface components {
          *     * `link_expired` - The emailed link is older than it may be (EMAIL_LINK_MAX_AGE_SECONDS); ask for a new one.
          *     * `link_invalid` - The emailed link is malformed or tampered with, was already used, or was superseded (the address changed).
          *     * `email_taken` - Confirming an email change to an address that another account took meanwhile.
+         *     * `reauthentication_required` - A sensitive action (password, email or second-factor change, account deletion) needs an authentication newer than REAUTH_MAX_AGE_SECONDS at the session's level; POST /api/auth/reauthenticate/, then retry.
+         *     * `mfa_challenge_invalid` - The sign-in, passkey or re-authentication challenge token is unknown, was already used, belongs to another flow, or took too many wrong codes; start again.
+         *     * `mfa_challenge_expired` - The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.
+         *     * `mfa_code_invalid` - The authenticator or recovery code is wrong, or was already used (a code is accepted once).
+         *     * `passkey_invalid` - The passkey's response did not verify: unknown or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification.
+         *     * `mfa_state_conflict` - The request does not fit the account's second factors: enrolling an authenticator app twice, confirming one never started, or regenerating recovery codes with no second factor.
          *     * `permission_denied` - Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).
          *     * `not_found` - No such path under /api/, no such object among the signed-in user's, or a page past the last one.
          *     * `method_not_allowed` - The path exists but does not accept this HTTP method.
@@ -531,7 +818,7 @@ export interface components {
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "mfa_code_invalid" | "passkey_invalid" | "mfa_state_conflict" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         /**
          * @description * `register` - Registered
          *     * `login_succeeded` - Signed in
@@ -551,9 +838,18 @@ export interface components {
          *     * `email_changed` - Email address changed
          *     * `data_exported` - Account data exported
          *     * `account_deleted` - Account deleted
+         *     * `reauthenticated` - Re-authenticated for a sensitive action
+         *     * `mfa_failed` - Wrong second-factor code or passkey
+         *     * `totp_enabled` - Authenticator app enabled
+         *     * `totp_disabled` - Authenticator app disabled
+         *     * `recovery_codes_generated` - Recovery codes generated
+         *     * `recovery_code_used` - Recovery code used
+         *     * `passkey_added` - Passkey added
+         *     * `passkey_removed` - Passkey removed
+         *     * `mfa_reset` - Second factors reset by an admin
          * @enum {string}
          */
-        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_changed" | "data_exported" | "account_deleted";
+        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_changed" | "data_exported" | "account_deleted" | "reauthenticated" | "mfa_failed" | "totp_enabled" | "totp_disabled" | "recovery_codes_generated" | "recovery_code_used" | "passkey_added" | "passkey_removed" | "mfa_reset";
         /** @description Every audit event about the account, in the activity's shape. */
         ExportActivity: {
             readonly id: string;
@@ -601,6 +897,48 @@ export interface components {
             email: string;
             password: string;
         };
+        /**
+         * @description * `totp` - totp
+         *     * `recovery_code` - recovery_code
+         *     * `passkey` - passkey
+         * @enum {string}
+         */
+        MethodsEnum: "totp" | "recovery_code" | "passkey";
+        MfaAuthenticateInputRequest: {
+            mfa_token: string;
+            /** @description The 6-digit code the authenticator app shows now. */
+            code?: string;
+            /** @description One of the account's unused recovery codes (hyphens, spaces and case do not matter). */
+            recovery_code?: string;
+            /** @description The passkey's answer to the options (`@simplewebauthn/browser`'s startAuthentication result). */
+            passkey?: {
+                [key: string]: unknown;
+            };
+        };
+        MfaAuthenticateOptionsInputRequest: {
+            /** @description From the login's 202. */
+            mfa_token: string;
+        };
+        /** @description The right password for an account with a second factor: no session yet. */
+        MfaChallengeOutput: {
+            /** @description Always true: finish with POST /api/auth/mfa/authenticate/. */
+            mfa_required: boolean;
+            /** @description Single use; valid until `expires_at`; authenticates nothing else. */
+            mfa_token: string;
+            /** @description The ways this account can finish signing in. */
+            methods: components["schemas"]["MethodsEnum"][];
+            /** Format: date-time */
+            expires_at: string;
+        };
+        MfaStatusOutput: {
+            /** @description A password alone no longer signs in. */
+            mfa_enabled: boolean;
+            totp: components["schemas"]["TotpStatusOutput"];
+            recovery_codes: components["schemas"]["RecoveryCodesStatusOutput"];
+            passkeys: components["schemas"]["PasskeyOutput"][];
+            /** @description The session of the access token used. */
+            session: components["schemas"]["SessionAuthenticationOutput"];
+        };
         PaginatedActivity: {
             count: number;
             /** Format: uri */
@@ -617,6 +955,40 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["TaskOutput"][];
         };
+        PasskeyOutput: {
+            readonly id: string;
+            readonly name: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** @description A resident key: it also signs in without a password. */
+            readonly discoverable: boolean;
+            /** @description Synced by its provider (a multi-device passkey). */
+            readonly backed_up: boolean;
+        };
+        PasskeyRegisterInputRequest: {
+            registration_token: string;
+            /** @description What the user calls it ("Work laptop", "Phone"). */
+            name: string;
+            /** @description `startRegistration`'s result (RegistrationResponseJSON). */
+            passkey: {
+                [key: string]: unknown;
+            };
+        };
+        PasskeyRegisteredOutput: {
+            passkey: components["schemas"]["PasskeyOutput"];
+            /** @description Shown once: `xxxx-xxxx-xxxx-xxxx`, each usable once instead of a code. Store them safely. Ten new ones when this is the account's first factor, else empty. */
+            recovery_codes: string[];
+        };
+        PasskeyRegistrationOptionsOutput: {
+            /** @description Single use; send it back with the new passkey within `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
+            registration_token: string;
+            /** @description WebAuthn options in their JSON form (py_webauthn's `options_to_json`): pass them untouched to `@simplewebauthn/browser`'s `startRegistration({optionsJSON})`. */
+            options: {
+                [key: string]: unknown;
+            };
+        };
         PasswordChangeInputRequest: {
             current_password: string;
             /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. */
@@ -631,6 +1003,25 @@ export interface components {
         PasswordResetInputRequest: {
             /** Format: email */
             email: string;
+        };
+        PasswordlessLoginInputRequest: {
+            passkey_token: string;
+            /** @description `startAuthentication`'s result (AuthenticationResponseJSON). */
+            passkey: {
+                [key: string]: unknown;
+            };
+        };
+        PasswordlessOptionsOutput: {
+            /** @description Single use; send it back with the passkey within `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
+            passkey_token: string;
+            /** @description WebAuthn options in their JSON form (py_webauthn's `options_to_json`): pass them untouched to `@simplewebauthn/browser`'s `startAuthentication({optionsJSON})`. */
+            options: {
+                [key: string]: unknown;
+            };
+        };
+        PatchedPasskeyRenameInputRequest: {
+            /** @description What the user calls it ("Work laptop", "Phone"). */
+            name?: string;
         };
         PatchedProfileUpdateInputRequest: {
             name?: string;
@@ -655,6 +1046,44 @@ export interface components {
             medium: number;
             high: number;
         };
+        ReauthenticateInputRequest: {
+            password?: string;
+            /** @description The 6-digit code the authenticator app shows now. */
+            code?: string;
+            /** @description With `passkey`: from POST /api/auth/reauthenticate/options/. */
+            reauth_token?: string;
+            /** @description The passkey's answer to the options (`@simplewebauthn/browser`'s startAuthentication result). */
+            passkey?: {
+                [key: string]: unknown;
+            };
+        };
+        ReauthenticateOptionsOutput: {
+            /** @description Single use, for this session; send it to POST /api/auth/reauthenticate/ with the passkey. */
+            reauth_token: string;
+            /** @description WebAuthn options in their JSON form (py_webauthn's `options_to_json`): pass them untouched to `@simplewebauthn/browser`'s `startAuthentication({optionsJSON})`. */
+            options: {
+                [key: string]: unknown;
+            };
+        };
+        ReauthenticatedOutput: {
+            /** Format: date-time */
+            authenticated_at: string;
+            /**
+             * Format: date-time
+             * @description Sensitive actions need no other confirmation until then (REAUTH_MAX_AGE_SECONDS).
+             */
+            reauthenticated_until: string;
+        };
+        RecoveryCodesOutput: {
+            /** @description Shown once: `xxxx-xxxx-xxxx-xxxx`, each usable once instead of a code. Store them safely. */
+            recovery_codes: string[];
+        };
+        RecoveryCodesStatusOutput: {
+            /** @description Unused codes. */
+            remaining: number;
+            /** @description Codes issued (0 before the first factor, else 10). */
+            total: number;
+        };
         RefreshInputRequest: {
             /** @description For non-browser clients only; browsers send the httpOnly cookie instead. */
             refresh?: string;
@@ -672,6 +1101,22 @@ export interface components {
             /** @description Always true: follow the emailed link first. */
             email_verification_required: boolean;
         };
+        SessionAuthenticationOutput: {
+            /** @description How this session was authenticated: `pwd`, `otp`, ... */
+            amr: string[];
+            /** @description 1: one factor; 2: two factors, or a passkey. */
+            aal: number;
+            /**
+             * Format: date-time
+             * @description The sign-in, or the last re-authentication.
+             */
+            authenticated_at: string | null;
+            /**
+             * Format: date-time
+             * @description Until then, step-up endpoints need no re-authentication.
+             */
+            reauthenticated_until: string | null;
+        };
         SessionOutput: {
             readonly id: string;
             /** Format: date-time */
@@ -681,6 +1126,15 @@ export interface components {
             readonly user_agent: string;
             readonly ip_address: string | null;
             readonly current: boolean;
+            /** @description How it was signed in: `pwd`, `otp`, `recovery_code`, `passkey`. */
+            readonly amr: string[];
+            /**
+             * @description 1: one factor; 2: two factors, or a passkey (docs/mfa.md).
+             *
+             *     * `1` - 1
+             *     * `2` - 2
+             */
+            readonly aal: components["schemas"]["AalEnum"];
         };
         StatusCounts: {
             todo: number;
@@ -851,6 +1305,32 @@ export interface components {
             priority?: string[];
             due_date?: string[];
             non_field_errors?: string[];
+        };
+        TotpConfirmInputRequest: {
+            /** @description The 6-digit code the authenticator app shows now. */
+            code: string;
+        };
+        TotpDisableInputRequest: {
+            /** @description The 6-digit code the authenticator app shows now. */
+            code?: string;
+            /** @description One of the account's unused recovery codes (hyphens, spaces and case do not matter). */
+            recovery_code?: string;
+        };
+        TotpEnrolmentOutput: {
+            /** @description The base32 secret, for typing into the app by hand. Shown once. */
+            secret: string;
+            /** @description The `otpauth://totp/...` URI the QR code encodes. */
+            otpauth_uri: string;
+            /** @description The QR code of `otpauth_uri` as an inline SVG document. */
+            qr_svg: string;
+        };
+        TotpStatusOutput: {
+            /** @description A confirmed authenticator app: its codes finish a sign-in. */
+            enabled: boolean;
+            /** @description A setup started and not confirmed yet (POST mfa/totp/confirm/). */
+            pending: boolean;
+            /** Format: date-time */
+            confirmed_at: string | null;
         };
         UserOutput: {
             readonly id: string;
@@ -1032,6 +1512,21 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -1437,6 +1932,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthOutput"];
+                };
+            };
+            /** @description The password is right and the account has a second factor: no session yet; finish with POST /api/auth/mfa/authenticate/ before `expires_at`. */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaChallengeOutput"];
                 };
             };
             /** @description Invalid input, per field. */
@@ -1845,6 +2355,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -2093,6 +2618,1442 @@ export interface operations {
             };
         };
     };
+    auth_mfa_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatusOutput"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_authenticate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaAuthenticateInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. Also the device cookie (httpOnly, Path=/, SameSite=Strict). */
+                    "Set-Cookie"?: string;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthOutput"];
+                };
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `login_locked`: too many failed sign-ins for this account from this device or address (wrong passwords and wrong second factors count alike, so it never tells which); `throttled`: too many attempts from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_authenticate_options_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaAuthenticateOptionsInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationOptionsOutput"];
+                };
+            };
+            /** @description Invalid input, per field; `mfa_challenge_invalid`: the token is unknown, was already used, belongs to another flow (or session) or took too many wrong answers; `mfa_challenge_expired`: it is older than `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `mfa_state_conflict`: the account has no passkey. */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_passkeys_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOutput"][];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_passkeys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegisterInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRegisteredOutput"];
+                };
+            };
+            /** @description Invalid input, per field; `passkey_invalid`: the response did not verify (unknown or another account's credential, wrong challenge, origin or signature, no user verification, a sign counter that did not rise, or a credential already registered); `mfa_challenge_invalid`: the token is unknown, was already used, belongs to another flow (or session) or took too many wrong answers; `mfa_challenge_expired`: it is older than `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_passkeys_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No passkey of yours has this id. */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_passkeys_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPasskeyRenameInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOutput"];
+                };
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No passkey of yours has this id. */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_passkeys_options_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRegistrationOptionsOutput"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_recovery_codes_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesOutput"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `mfa_state_conflict`: the account has no second factor. */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_totp_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolmentOutput"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `mfa_state_conflict`: the authenticator app is already enabled. */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_totp_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TotpDisableInputRequest"];
+            };
+        };
+        responses: {
+            /** @description Disabled. */
+            204: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input, per field; or `mfa_code_invalid`: the code is wrong or was already used. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `mfa_state_conflict`: the authenticator app is not enabled. */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `login_locked`: too many failed sign-ins for this account from this device or address (wrong passwords and wrong second factors count alike, so it never tells which); `throttled`: too many attempts from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_mfa_totp_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirmInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesOutput"];
+                };
+            };
+            /** @description Invalid input, per field; or `mfa_code_invalid`: the code is wrong or was already used. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `mfa_state_conflict`: no setup is waiting for confirmation (or the app is already enabled). */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `login_locked`: too many failed sign-ins for this account from this device or address (wrong passwords and wrong second factors count alike, so it never tells which); `throttled`: too many attempts from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_passkey_login_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordlessLoginInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. Also the device cookie (httpOnly, Path=/, SameSite=Strict). */
+                    "Set-Cookie"?: string;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthOutput"];
+                };
+            };
+            /** @description Invalid input, per field; `passkey_invalid`: the response did not verify (unknown or another account's credential, wrong challenge, origin or signature, no user verification, a sign counter that did not rise, or a credential already registered); `mfa_challenge_invalid`: the token is unknown, was already used, belongs to another flow (or session) or took too many wrong answers; `mfa_challenge_expired`: it is older than `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `email_not_verified`: confirm the address first. */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `throttled`: too many passkey sign-ins from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_passkey_options_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordlessOptionsOutput"];
+                };
+            };
+            /** @description `throttled`: too many passkey sign-ins from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     auth_password_create: {
         parameters: {
             query?: never;
@@ -2136,6 +4097,21 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -2368,6 +4344,221 @@ export interface operations {
             };
             /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
             415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_reauthenticate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReauthenticateInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReauthenticatedOutput"];
+                };
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session was signed in with two factors, so the password alone does not re-authenticate it; use the authenticator app or a passkey. */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `login_locked`: too many failed sign-ins for this account from this device or address (wrong passwords and wrong second factors count alike, so it never tells which); `throttled`: too many attempts from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_reauthenticate_options_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReauthenticateOptionsOutput"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `mfa_state_conflict`: the account has no passkey. */
+            409: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;

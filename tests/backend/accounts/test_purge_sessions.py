@@ -24,7 +24,7 @@ def test_purge_deletes_expired_and_revoked_sessions_only(user):
     call_command("purge_sessions", stdout=out)
 
     assert list(AuthSession.objects.values_list("pk", flat=True)) == [live.pk]
-    assert "Purged 2 expired or revoked session(s)." in out.getvalue()
+    assert "Purged 2 expired or revoked session(s) and 0 spent or expired MFA challenge(s)." in out.getvalue()
 
 
 def test_purge_with_nothing_to_do_reports_zero(user):
@@ -46,7 +46,7 @@ def test_purge_works_in_batches_and_reports_progress(user):
     assert not AuthSession.objects.exists()
     lines = out.getvalue().splitlines()
     assert [line.strip() for line in lines[:3]] == ["deleted 2 so far...", "deleted 4 so far...", "deleted 5 so far..."]
-    assert lines[-1] == "Purged 5 expired or revoked session(s)."
+    assert lines[-1] == "Purged 5 expired or revoked session(s) and 0 spent or expired MFA challenge(s)."
 
 
 def test_purge_refuses_a_non_positive_batch_size():

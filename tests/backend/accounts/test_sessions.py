@@ -55,7 +55,8 @@ def test_sessions_list_only_live_sessions_newest_first_and_marks_the_current_one
     assert response.status_code == 200
     body = response.json()
     assert [row["id"] for row in body] == [str(current.session.id), str(old.id)]
-    assert set(body[0]) == {"id", "created_at", "last_used_at", "user_agent", "ip_address", "current"}
+    assert set(body[0]) == {"id", "created_at", "last_used_at", "user_agent", "ip_address", "current", "amr", "aal"}
+    assert (body[0]["amr"], body[0]["aal"]) == (["pwd"], 1)
     assert (body[0]["current"], body[1]["current"]) == (True, False)
     assert (body[1]["user_agent"], body[1]["ip_address"]) == ("Old", "10.0.0.1")
 

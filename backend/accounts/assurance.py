@@ -1,0 +1,31 @@
+"""How a session was authenticated: the methods (``amr``, RFC 8176's claim) and the assurance level they add up to
+(``aal``, after NIST SP 800-63B's AAL1/AAL2). docs/mfa.md explains what needs which level."""
+
+from collections.abc import Iterable
+
+PASSWORD = "pwd"  # noqa: S105  (the method's name, not a password)
+TOTP = "otp"
+RECOVERY_CODE = "recovery_code"
+PASSKEY = "passkey"
+METHODS = (PASSWORD, TOTP, RECOVERY_CODE, PASSKEY)
+
+# A second factor: with the password, two factors; a passkey is two by itself (the device, and the user
+# verification that unlocks it).
+SECOND_FACTORS = frozenset({TOTP, RECOVERY_CODE, PASSKEY})
+
+
+def assurance_level(methods: Iterable[str]) -> int:
+    """2 when the methods prove two factors (the password and a second factor, or a user-verified passkey), else 1."""
+    used = set(methods)
+    if PASSKEY in used or (PASSWORD in used and used & SECOND_FACTORS):
+        return 2
+    return 1
+
+
+def amr_join(methods: Iterable[str]) -> str:
+    """The stored form: comma-separated, in sign-in order, each method once."""
+    return ",".join(dict.fromkeys(methods))
+
+
+def amr_split(stored: str) -> list[str]:
+    return [method for method in stored.split(",") if method]

@@ -1,0 +1,57 @@
+"""Re-authentication: recording that the user proved who they are again, on one session (docs/mfa.md).
+
+Sensitive actions need the session's ``authenticated_at`` to be recent, at the session's level (``aal``). A method
+weaker than the session's level does not count: a password re-authenticates a one-factor session only.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit
+
+from ..assurance import SECOND_FACTORS, amr_join, amr_split, assurance_level
+from ..models import AuthSession
+
+
+def reauthenticated_until(session: AuthSession) -> datetime | None:
+    """Until when the session's last authentication counts as recent; None if it never authenticated."""
+    if session.authenticated_at is None:
+        return None
+    return session.authenticated_at + timedelta(seconds=settings.REAUTH_MAX_AGE_SECONDS)
+
+
+def session_recently_authenticated(session: AuthSession) -> bool:
+    until = reauthenticated_until(session)
+    return until is not None and timezone.now() <= until
+
+
+def method_meets_session_level(*, session: AuthSession, method: str) -> bool:
+    """Whether ``method`` alone proves as much as the session's sign-in did: any second factor does; the password
+    only for a one-factor session."""
+    return session.aal <= 1 or method in SECOND_FACTORS
+
+
+def session_reauthenticate(*, session: AuthSession, method: str) -> AuthSession:
+    """Record a fresh authentication of ``session`` with ``method`` (already checked, and meeting the session's
+    level): sensitive actions are allowed until ``reauthenticated_until``."""
+    session.authenticated_at = timezone.now()
+    AuthSession.objects.filter(pk=session.pk).update(authenticated_at=session.authenticated_at)
+    audit_on_commit(event=AuditEvent.Event.REAUTHENTICATED, user_id=session.user_id, session_id=session.pk)
+    return session
+
+
+def session_factor_proven(*, session: AuthSession, method: str) -> AuthSession:
+    """The user just proved a second factor on this session (enrolling it, or re-authenticating with it): the
+    session's methods gain it, its level rises accordingly, and it counts as a fresh authentication. The access
+    token keeps its old claims until the next refresh; the server reads the level from the row."""
+    methods = [*amr_split(session.amr), method]
+    session.amr = amr_join(methods)
+    session.aal = max(session.aal, assurance_level(methods))
+    session.authenticated_at = timezone.now()
+    AuthSession.objects.filter(pk=session.pk).update(
+        amr=session.amr, aal=session.aal, authenticated_at=session.authenticated_at
+    )
+    return session

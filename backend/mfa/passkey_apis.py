@@ -1,0 +1,150 @@
+"""Passkeys under /api/auth/ (docs/mfa.md): registering, listing, renaming and deleting them, the request options of
+the ceremonies that use one (a sign-in's second step, a re-authentication), and passwordless sign-in. Thin views
+over services/passkeys.py; the OpenAPI description is in passkey_openapi.py."""
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from backend.accounts import services as account_services
+from backend.accounts.api_base import (
+    PublicAuthApi,
+    ReauthenticationRequired,
+    current_session_id,
+    current_user,
+    reauthentication_require,
+    sign_in_complete,
+)
+from backend.accounts.assurance import PASSKEY
+from backend.accounts.selectors import session_authentication
+from backend.common.views import ApiView
+
+from . import passkey_openapi, selectors
+from .passkey_serializers import (
+    AuthenticationOptionsOutputSerializer,
+    MfaAuthenticateOptionsInputSerializer,
+    PasskeyRegisteredOutputSerializer,
+    PasskeyRegisterInputSerializer,
+    PasskeyRegistrationOptionsOutputSerializer,
+    PasskeyRenameInputSerializer,
+    PasswordlessLoginInputSerializer,
+    PasswordlessOptionsOutputSerializer,
+    ReauthenticateOptionsOutputSerializer,
+)
+from .serializers import PasskeyOutputSerializer
+from .services.passkeys import (
+    passkey_delete,
+    passkey_reauthentication_options,
+    passkey_register,
+    passkey_registration_options,
+    passkey_rename,
+    passkey_sign_in_options,
+    passwordless_options,
+    passwordless_sign_in,
+)
+
+# Tokens, options and recovery codes are single-use secrets: no browser or proxy cache may keep them.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _session_id(request: Request) -> str:
+    """The access token's session: a passkey ceremony of the signed-in user is bound to it."""
+    session_id = current_session_id(request)
+    if session_id is None:  # not a session's access token: it can neither step up nor re-authenticate
+        raise ReauthenticationRequired()
+    return session_id
+
+
+class PasskeyRegistrationOptionsApi(ApiView):
+    @passkey_openapi.registration_options
+    def post(self, request: Request) -> Response:
+        reauthentication_require(request)
+        started = passkey_registration_options(user=current_user(request), session_id=_session_id(request))
+        body = {"registration_token": started.token, "options": started.options}
+        return Response(PasskeyRegistrationOptionsOutputSerializer(body).data, headers=NO_STORE)
+
+
+class PasskeysApi(ApiView):
+    @passkey_openapi.list_passkeys
+    def get(self, request: Request) -> Response:
+        passkeys = selectors.passkey_list(user=current_user(request))
+        return Response(PasskeyOutputSerializer(passkeys, many=True).data)
+
+    @passkey_openapi.register
+    def post(self, request: Request) -> Response:
+        data = PasskeyRegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session_id = _session_id(request)
+        passkey, codes = passkey_register(
+            user=current_user(request),
+            session_id=session_id,
+            token=data.validated_data["registration_token"],
+            name=data.validated_data["name"],
+            credential=data.validated_data["passkey"],
+        )
+        # The user just proved the passkey (user-verified): this session now counts as signed in with two factors.
+        account_services.session_factor_proven(session=session_authentication(session_id=session_id), method=PASSKEY)
+        body = PasskeyRegisteredOutputSerializer({"passkey": passkey, "recovery_codes": codes}).data
+        return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+
+class PasskeyDetailApi(ApiView):
+    @passkey_openapi.rename
+    def patch(self, request: Request, passkey_id: str, **kwargs: Any) -> Response:
+        passkey = selectors.passkey_get_for_user(user=current_user(request), passkey_id=passkey_id)
+        data = PasskeyRenameInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        passkey = passkey_rename(passkey=passkey, name=data.validated_data["name"])
+        return Response(PasskeyOutputSerializer(passkey).data)
+
+    @passkey_openapi.delete
+    def delete(self, request: Request, passkey_id: str, **kwargs: Any) -> Response:
+        passkey = selectors.passkey_get_for_user(user=current_user(request), passkey_id=passkey_id)
+        reauthentication_require(request)
+        passkey_delete(passkey=passkey, session_id=current_session_id(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MfaAuthenticateOptionsApi(PublicAuthApi):
+    @passkey_openapi.mfa_authenticate_options
+    def post(self, request: Request) -> Response:
+        data = MfaAuthenticateOptionsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        options = passkey_sign_in_options(token=data.validated_data["mfa_token"])
+        return Response(AuthenticationOptionsOutputSerializer({"options": options}).data, headers=NO_STORE)
+
+
+class PasswordlessOptionsApi(PublicAuthApi):
+    # Each call writes a challenge row for nobody in particular: limited per client address.
+    rate_limit_scopes = ("passkey_options_ip",)
+
+    @passkey_openapi.passwordless_options
+    def post(self, request: Request) -> Response:
+        started = passwordless_options()
+        body = {"passkey_token": started.token, "options": started.options}
+        return Response(PasswordlessOptionsOutputSerializer(body).data, headers=NO_STORE)
+
+
+class PasswordlessLoginApi(PublicAuthApi):
+    # No account is named until the passkey is verified, so the account's sign-in buckets cannot apply before the
+    # check: the per-address limit does, and each challenge takes MFA_CHALLENGE_MAX_FAILURES wrong answers at most.
+    rate_limit_scopes = ("passkey_options_ip",)
+
+    @passkey_openapi.passwordless_login
+    def post(self, request: Request) -> Response:
+        data = PasswordlessLoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = passwordless_sign_in(
+            token=data.validated_data["passkey_token"], credential=data.validated_data["passkey"]
+        )
+        return sign_in_complete(request, user=user, amr=(PASSKEY,))
+
+
+class ReauthenticateOptionsApi(ApiView):
+    @passkey_openapi.reauthenticate_options
+    def post(self, request: Request) -> Response:
+        started = passkey_reauthentication_options(user=current_user(request), session_id=_session_id(request))
+        body = {"reauth_token": started.token, "options": started.options}
+        return Response(ReauthenticateOptionsOutputSerializer(body).data, headers=NO_STORE)

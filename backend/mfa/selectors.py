@@ -1,0 +1,53 @@
+"""Reads of a user's second factors."""
+
+from django.http import Http404
+
+from backend.accounts.models import User
+from backend.common.ids import uuid_or_404
+
+from .models import Passkey, RecoveryCode, TotpAuthenticator
+
+TOTP_METHOD = "totp"
+RECOVERY_CODE_METHOD = "recovery_code"
+PASSKEY_METHOD = "passkey"
+
+
+def totp_confirmed_get(*, user: User) -> TotpAuthenticator | None:
+    """The user's enabled authenticator app, if any (a pending enrolment is not one)."""
+    return TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def mfa_methods(*, user: User) -> list[str]:
+    """What can finish this user's sign-in, in the order offered: ``totp``, ``recovery_code``, ``passkey``.
+    Empty when the account has no second factor (a password alone signs in)."""
+    has_totp = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    has_passkey = Passkey.objects.filter(user=user).exists()
+    if not (has_totp or has_passkey):
+        return []
+    methods = [TOTP_METHOD] if has_totp else []
+    if RecoveryCode.objects.filter(user=user, used_at__isnull=True).exists():
+        methods.append(RECOVERY_CODE_METHOD)
+    if has_passkey:
+        methods.append(PASSKEY_METHOD)
+    return methods
+
+
+def mfa_enabled(*, user: User) -> bool:
+    """Whether a password alone no longer signs this user in: a confirmed authenticator app or a passkey."""
+    return (
+        TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
+        or Passkey.objects.filter(user=user).exists()
+    )
+
+
+def passkey_list(*, user: User) -> list[Passkey]:
+    """The user's passkeys, oldest first."""
+    return list(Passkey.objects.filter(user=user).order_by("created_at", "id"))
+
+
+def passkey_get_for_user(*, user: User, passkey_id: str) -> Passkey:
+    """The user's own passkey; anyone else's, or a malformed id, is a 404 (as if it did not exist)."""
+    passkey = Passkey.objects.filter(user=user, id=uuid_or_404(passkey_id)).first()
+    if passkey is None:
+        raise Http404
+    return passkey

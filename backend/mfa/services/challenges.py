@@ -1,0 +1,117 @@
+"""Challenges: the short-lived, single-use steps of the MFA flows (models.MfaChallenge).
+
+The client gets a random token (256 bits) once; only its SHA-256 is stored, so the table yields nothing usable.
+A challenge serves one purpose, for ``MFA_CHALLENGE_MAX_AGE_SECONDS``; it is spent by its success
+(``challenge_use``, a conditional update: of two racing requests exactly one wins) or by
+``MFA_CHALLENGE_MAX_FAILURES`` wrong answers.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from backend.accounts.models import User
+from backend.common.batching import queryset_delete_in_batches
+from backend.common.errors import ErrorCode
+
+from ..models import MfaChallenge
+
+
+class ChallengeInvalid(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This sign-in step is unknown, was already used or was interrupted. Start again."
+    default_code = ErrorCode.MFA_CHALLENGE_INVALID
+
+
+class ChallengeExpired(ChallengeInvalid):
+    default_detail = "This step took too long. Start again."
+    default_code = ErrorCode.MFA_CHALLENGE_EXPIRED
+
+
+@dataclass(frozen=True)
+class OpenedChallenge:
+    challenge: MfaChallenge
+    token: str  # given to the client once; never stored
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def challenge_open(
+    *,
+    purpose: str,
+    user: User | None = None,
+    session_id: str | None = None,
+    first_factor: str = "",
+    webauthn_challenge: str = "",
+) -> OpenedChallenge:
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    challenge = MfaChallenge(
+        purpose=purpose,
+        token_hash=_token_hash(token),
+        user=user,
+        session_id=session_id,
+        first_factor=first_factor,
+        webauthn_challenge=webauthn_challenge,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.MFA_CHALLENGE_MAX_AGE_SECONDS),
+    )
+    challenge.full_clean()
+    challenge.save()
+    return OpenedChallenge(challenge=challenge, token=token)
+
+
+def challenge_get_open(*, token: str, purpose: str, session_id: str | None = None) -> MfaChallenge:
+    """The open challenge ``token`` names, for ``purpose`` (and, for a session's own flows, that session).
+    Unknown, another flow's, used or spent: ChallengeInvalid; too old: ChallengeExpired."""
+    challenge = (
+        MfaChallenge.objects.select_related("user").filter(token_hash=_token_hash(token or ""), purpose=purpose).first()
+    )
+    if challenge is None or challenge.used_at is not None:
+        raise ChallengeInvalid()
+    if session_id is not None and str(challenge.session_id) != str(session_id):
+        raise ChallengeInvalid()
+    if challenge.expires_at <= timezone.now():
+        raise ChallengeExpired()
+    return challenge
+
+
+def challenge_set_webauthn(*, challenge: MfaChallenge, webauthn_challenge: str) -> None:
+    """Attach a new WebAuthn challenge (a new passkey prompt within the same sign-in step replaces the last)."""
+    challenge.webauthn_challenge = webauthn_challenge
+    MfaChallenge.objects.filter(pk=challenge.pk).update(webauthn_challenge=webauthn_challenge)
+
+
+def challenge_use(*, challenge: MfaChallenge) -> None:
+    """Spend the challenge on its success; a concurrent request that spent it first makes this one invalid."""
+    now = timezone.now()
+    spent = MfaChallenge.objects.filter(pk=challenge.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    if not spent:
+        raise ChallengeInvalid()
+    challenge.used_at = now
+
+
+def challenge_record_failure(*, challenge: MfaChallenge) -> None:
+    """Count a wrong answer; the one that reaches MFA_CHALLENGE_MAX_FAILURES spends the challenge."""
+    MfaChallenge.objects.filter(pk=challenge.pk).update(failed_attempts=F("failed_attempts") + 1)
+    MfaChallenge.objects.filter(
+        pk=challenge.pk, used_at__isnull=True, failed_attempts__gte=settings.MFA_CHALLENGE_MAX_FAILURES
+    ).update(used_at=timezone.now())
+
+
+def challenges_purge(*, batch_size: int = 5000) -> int:
+    """Delete challenges that can no longer be used (expired or spent). Returns how many."""
+    now = timezone.now()
+    return queryset_delete_in_batches(
+        MfaChallenge.objects.filter(Q(expires_at__lte=now) | Q(used_at__isnull=False)),
+        batch_size=batch_size,
+    )

@@ -1,0 +1,321 @@
+"""Passkeys (WebAuthn) with py_webauthn: registration, the assertions that sign in or re-authenticate, and passwordless
+sign-in (docs/mfa.md).
+
+Every ceremony's challenge lives on an MfaChallenge row (services/challenges.py): the client holds its token, the row
+holds the WebAuthn challenge the authenticator must sign, so a response is accepted once, within
+MFA_CHALLENGE_MAX_AGE_SECONDS, for the flow (and session) that asked for it. Attestation is ``none`` (we trust no
+vendor list; a passkey proves possession, not make), and user verification is required: a passkey is then two factors
+by itself (assurance.py).
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import (
+    base64url_to_bytes,
+    bytes_to_base64url,
+    parse_authentication_credential_json,
+    parse_registration_credential_json,
+)
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AttestationConveyancePreference,
+    AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from backend.accounts import emails
+from backend.accounts.models import User
+from backend.accounts.services import user_sign_in_allowed
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit
+from backend.common.db import atomic
+
+from ..errors import MfaStateConflict, PasskeyInvalid
+from ..models import MfaChallenge, Passkey
+from ..selectors import mfa_enabled
+from .challenges import (
+    ChallengeInvalid,
+    challenge_get_open,
+    challenge_open,
+    challenge_record_failure,
+    challenge_set_webauthn,
+    challenge_use,
+)
+from .recovery_codes import recovery_codes_delete, recovery_codes_issue_if_first
+
+Purpose = MfaChallenge.Purpose
+NO_PASSKEY = "This account has no passkey."
+# WebAuthn caps credential ids at 1023 bytes (https://www.w3.org/TR/webauthn-3/#credential-id); Passkey.credential_id
+# holds their base64url form.
+_CREDENTIAL_ID_MAX_BYTES = 1023
+_CREDENTIAL_ID_MAX_LENGTH = Passkey._meta.get_field("credential_id").max_length or 1400
+# What py_webauthn and the base64 decoding beneath it raise on a malformed or forged response: all a 400, never a 500.
+_MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError, IndexError, AttributeError)
+
+
+@dataclass(frozen=True)
+class CeremonyOptions:
+    token: str  # the MfaChallenge's token, given to the client once
+    options: dict[str, Any]  # PublicKeyCredential{Creation,Request}OptionsJSON
+
+
+# -- registration ---------------------------------------------------------------------------------------------------
+def passkey_registration_options(*, user: User, session_id: str) -> CeremonyOptions:
+    """Start registering a passkey for ``user`` from session ``session_id`` (the caller checked the step-up)."""
+    options = generate_registration_options(
+        rp_id=settings.WEBAUTHN_RP_ID,
+        rp_name=settings.WEBAUTHN_RP_NAME,
+        # The user handle: the account's UUID, 16 opaque bytes (never the email, which the spec forbids as it is
+        # personal data kept on the authenticator). Passwordless sign-in checks it against the passkey's owner.
+        user_id=user.pk.bytes,
+        user_name=user.email,
+        user_display_name=user.name or user.email,
+        attestation=AttestationConveyancePreference.NONE,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            # Preferred, not required: a security key with no room for resident keys still registers as a second
+            # factor, while phones and password managers (always discoverable) also sign in without a password.
+            # Whether it is discoverable is read from the credProps extension (_discoverable).
+            resident_key=ResidentKeyRequirement.PREFERRED,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+        # The browser refuses to create a second passkey for the account on an authenticator that has one.
+        exclude_credentials=_descriptors(Passkey.objects.filter(user=user)),
+    )
+    opened = challenge_open(
+        purpose=Purpose.PASSKEY_REGISTER,
+        user=user,
+        session_id=session_id,
+        webauthn_challenge=bytes_to_base64url(options.challenge),
+    )
+    return CeremonyOptions(token=opened.token, options=json.loads(options_to_json(options)))
+
+
+def passkey_register(
+    *, user: User, session_id: str, token: str, name: str, credential: dict[str, Any]
+) -> tuple[Passkey, list[str]]:
+    """Finish a registration: verify the authenticator's attestation against the challenge of ``token`` and save the
+    passkey. Returns it and the recovery codes, ten new ones if this is the account's first factor, else []."""
+    challenge = challenge_get_open(token=token, purpose=Purpose.PASSKEY_REGISTER, session_id=session_id)
+    if challenge.user_id != user.pk:
+        raise ChallengeInvalid()
+    try:
+        parsed = parse_registration_credential_json(credential)
+        verified = verify_registration_response(
+            credential=parsed,
+            expected_challenge=base64url_to_bytes(challenge.webauthn_challenge),
+            expected_rp_id=settings.WEBAUTHN_RP_ID,
+            expected_origin=list(settings.WEBAUTHN_ORIGINS),
+            require_user_verification=True,
+        )
+    except _MALFORMED as exc:
+        raise PasskeyInvalid() from exc
+    # The id the client names must be the one the authenticator attested (py_webauthn checks id against rawId only).
+    if verified.credential_id != parsed.raw_id or len(verified.credential_id) > _CREDENTIAL_ID_MAX_BYTES:
+        raise PasskeyInvalid()
+    credential_id = bytes_to_base64url(verified.credential_id)
+    # A credential registered before, to this account or another: one credential, one owner (WebAuthn §7.1 step 22).
+    if Passkey.objects.filter(credential_id=credential_id).exists():
+        raise PasskeyInvalid()
+    passkey = Passkey(
+        user=user,
+        name=name,
+        credential_id=credential_id,
+        public_key=bytes_to_base64url(verified.credential_public_key),
+        sign_count=verified.sign_count,
+        transports=",".join(transport.value for transport in parsed.response.transports or [])[:128],
+        discoverable=_discoverable(credential),
+        backed_up=verified.credential_backed_up,
+    )
+    try:
+        with atomic():
+            challenge_use(challenge=challenge)  # the same response posted twice registers once
+            passkey.save()
+            codes = recovery_codes_issue_if_first(user=user)
+            audit_on_commit(event=AuditEvent.Event.PASSKEY_ADDED, user_id=user.pk, session_id=session_id)
+            emails.notify_passkey_added(user=user, name=name)
+    except IntegrityError as exc:  # the same credential registered by a parallel request
+        raise PasskeyInvalid() from exc
+    return passkey, codes
+
+
+def passkey_rename(*, passkey: Passkey, name: str) -> Passkey:
+    passkey.name = name
+    Passkey.objects.filter(pk=passkey.pk).update(name=name)
+    return passkey
+
+
+def passkey_delete(*, passkey: Passkey, session_id: str | None = None) -> None:
+    """Remove a passkey (the caller checked the step-up). With no factor left, the recovery codes go too: alone
+    they must not become a way in, and a new first factor issues new ones."""
+    user = passkey.user
+    with atomic():
+        passkey.delete()
+        if not mfa_enabled(user=user):
+            recovery_codes_delete(user=user)
+        audit_on_commit(event=AuditEvent.Event.PASSKEY_REMOVED, user_id=user.pk, session_id=session_id)
+        emails.notify_passkey_removed(user=user, name=passkey.name)
+
+
+# -- assertions -----------------------------------------------------------------------------------------------------
+def passkey_authentication_options(*, challenge: MfaChallenge, user: User | None) -> dict[str, Any]:
+    """Request options for ``challenge``'s ceremony, whose new WebAuthn challenge replaces any earlier one. With a
+    ``user``, only their passkeys are allowed (409 without any); with none (passwordless), the list is empty and the
+    browser offers the discoverable passkeys it holds for this RP."""
+    allowed: list[PublicKeyCredentialDescriptor] = []
+    if user is not None:
+        allowed = _descriptors(Passkey.objects.filter(user=user))
+        if not allowed:
+            raise MfaStateConflict(NO_PASSKEY)
+    options = generate_authentication_options(
+        rp_id=settings.WEBAUTHN_RP_ID,
+        allow_credentials=allowed,
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    challenge_set_webauthn(challenge=challenge, webauthn_challenge=bytes_to_base64url(options.challenge))
+    return json.loads(options_to_json(options))
+
+
+def passkey_sign_in_options(*, token: str) -> dict[str, Any]:
+    """Options for the second step of a sign-in (mfa_token), limited to the account's passkeys."""
+    challenge = challenge_get_open(token=token, purpose=Purpose.SIGN_IN)
+    if challenge.user is None or not challenge.user.is_active:  # deactivated since the password step
+        raise ChallengeInvalid()
+    return passkey_authentication_options(challenge=challenge, user=challenge.user)
+
+
+def passkey_reauthentication_options(*, user: User, session_id: str) -> CeremonyOptions:
+    """Start re-authenticating session ``session_id`` with one of ``user``'s passkeys (409 without any)."""
+    if not Passkey.objects.filter(user=user).exists():
+        raise MfaStateConflict(NO_PASSKEY)
+    opened = challenge_open(purpose=Purpose.REAUTHENTICATE, user=user, session_id=session_id)
+    return CeremonyOptions(
+        token=opened.token, options=passkey_authentication_options(challenge=opened.challenge, user=user)
+    )
+
+
+def passkey_assertion_verify(*, challenge: MfaChallenge, credential: dict[str, Any], user: User | None) -> Passkey:
+    """Check an assertion (AuthenticationResponseJSON) against ``challenge``'s WebAuthn challenge: a passkey of
+    ``user`` (of anyone with ``user=None``: passwordless, where the response's user handle must name its owner),
+    signed with user verification, from an allowed origin, its counter past the stored one. Records the counter
+    and the use; the caller spends ``challenge``. Anything wrong: PasskeyInvalid."""
+    passkey = _passkey_named_by(credential)
+    if passkey is None or (user is not None and passkey.user_id != user.pk):
+        raise PasskeyInvalid()
+    if challenge.user_id is not None and passkey.user_id != challenge.user_id:
+        raise PasskeyInvalid()
+    if not challenge.webauthn_challenge:  # no options were asked for this step: nothing was signed
+        raise PasskeyInvalid()
+    try:
+        parsed = parse_authentication_credential_json(credential)
+        verified = verify_authentication_response(
+            credential=parsed,
+            expected_challenge=base64url_to_bytes(challenge.webauthn_challenge),
+            expected_rp_id=settings.WEBAUTHN_RP_ID,
+            expected_origin=list(settings.WEBAUTHN_ORIGINS),
+            credential_public_key=base64url_to_bytes(passkey.public_key),
+            # py_webauthn refuses a counter that does not rise when either is non-zero (a cloned key, or a replay);
+            # synced passkeys report 0 forever, and their replays are stopped by the single-use challenge.
+            credential_current_sign_count=passkey.sign_count,
+            require_user_verification=True,
+        )
+    except _MALFORMED as exc:
+        raise PasskeyInvalid() from exc
+    user_handle = parsed.response.user_handle
+    if user is None and challenge.user_id is None:
+        # Nobody was named before the ceremony: the response must say whose passkey it is, and be right
+        # (https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion, step 6).
+        if user_handle is None or user_handle != passkey.user.pk.bytes:
+            raise PasskeyInvalid()
+    elif user_handle is not None and user_handle != passkey.user.pk.bytes:
+        raise PasskeyInvalid()
+    changes: dict[str, Any] = {
+        "sign_count": verified.new_sign_count,
+        "last_used_at": timezone.now(),
+        "backed_up": verified.credential_backed_up,
+    }
+    if user_handle is not None:  # only a resident (discoverable) credential returns its user handle
+        changes["discoverable"] = True
+    # Compare-and-set on the counter we verified against: of two parallel requests whose assertions were counted from
+    # the same stored value, one wins and the other updates nothing and is refused. (A passkey that always reports 0
+    # matches both; there the caller's single-use challenge_use lets only one through.)
+    if not Passkey.objects.filter(pk=passkey.pk, sign_count=passkey.sign_count).update(**changes):
+        raise PasskeyInvalid()
+    for field, value in changes.items():
+        setattr(passkey, field, value)
+    return passkey
+
+
+# -- passwordless sign-in -------------------------------------------------------------------------------------------
+def passwordless_options() -> CeremonyOptions:
+    """Start a passwordless sign-in: a challenge for nobody yet, and options with no allowed credentials."""
+    opened = challenge_open(purpose=Purpose.PASSWORDLESS)
+    return CeremonyOptions(
+        token=opened.token, options=passkey_authentication_options(challenge=opened.challenge, user=None)
+    )
+
+
+def passwordless_sign_in(*, token: str, credential: dict[str, Any]) -> User:
+    """The account a discoverable passkey signs in (the caller starts the session). A wrong assertion counts on the
+    challenge's failures; a deactivated account is refused like an unknown passkey, telling nothing about it; an
+    unverified address is 403 ``email_not_verified`` while verification is mandatory, as for a password."""
+    challenge = challenge_get_open(token=token, purpose=Purpose.PASSWORDLESS)
+    try:
+        passkey = passkey_assertion_verify(challenge=challenge, credential=credential, user=None)
+    except PasskeyInvalid:
+        challenge_record_failure(challenge=challenge)
+        raise
+    user = passkey.user
+    if not user.is_active:
+        raise PasskeyInvalid()
+    user_sign_in_allowed(user=user)
+    challenge_use(challenge=challenge)
+    return user
+
+
+# -- helpers --------------------------------------------------------------------------------------------------------
+def _passkey_named_by(credential: Any) -> Passkey | None:
+    """The passkey whose id the response's ``rawId`` names (in canonical base64url), or None."""
+    raw_id = credential.get("rawId") if isinstance(credential, dict) else None
+    if not isinstance(raw_id, str) or not raw_id or len(raw_id) > _CREDENTIAL_ID_MAX_LENGTH:
+        return None
+    try:
+        credential_id = bytes_to_base64url(base64url_to_bytes(raw_id))
+    except ValueError:
+        return None
+    return Passkey.objects.select_related("user").filter(credential_id=credential_id).first()
+
+
+def _descriptors(passkeys: Any) -> list[PublicKeyCredentialDescriptor]:
+    return [
+        PublicKeyCredentialDescriptor(id=base64url_to_bytes(credential_id), transports=_transports(stored) or None)
+        for credential_id, stored in passkeys.values_list("credential_id", "transports")
+    ]
+
+
+def _transports(stored: str) -> list[AuthenticatorTransport]:
+    """The stored hints the browser understands (an unknown one, from a newer browser, is dropped)."""
+    known = {transport.value for transport in AuthenticatorTransport}
+    return [AuthenticatorTransport(value) for value in stored.split(",") if value in known]
+
+
+def _discoverable(credential: dict[str, Any]) -> bool:
+    """Whether the new credential is a resident key, as the browser's credProps extension reports it (SimpleWebAuthn
+    asks for it). Not reported: False for now; its first passwordless use (a user handle) marks it."""
+    results = credential.get("clientExtensionResults")
+    props = results.get("credProps") if isinstance(results, dict) else None
+    return isinstance(props, dict) and props.get("rk") is True

@@ -1,0 +1,56 @@
+"""The second step of a sign-in, and re-authentication with a second factor (docs/mfa.md).
+
+A right password for an account with MFA opens a SIGN_IN challenge instead of a session; its token is all the
+client holds until a second factor, checked under the sign-in limits (second_factor.py), spends it.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from backend.accounts.assurance import PASSWORD
+from backend.accounts.models import AuthSession, User
+
+from ..models import MfaChallenge
+from ..selectors import mfa_methods
+from .challenges import ChallengeInvalid, challenge_get_open, challenge_open, challenge_use
+from .second_factor import SecondFactorAnswer, second_factor_verify
+
+
+def mfa_sign_in_challenge(*, user: User) -> dict[str, Any]:
+    """Open the second step for ``user``, whose password was right: the 202 body of the login."""
+    opened = challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=user, first_factor=PASSWORD)
+    return {
+        "mfa_required": True,
+        "mfa_token": opened.token,
+        "methods": mfa_methods(user=user),
+        "expires_at": opened.challenge.expires_at,
+    }
+
+
+def mfa_sign_in_finish(request: HttpRequest, *, token: str, answer: SecondFactorAnswer) -> tuple[User, list[str]]:
+    """Check the second factor for the sign-in ``token`` names and spend it; return the user and the methods the
+    whole sign-in proved (its ``amr``)."""
+    challenge = challenge_get_open(token=token, purpose=MfaChallenge.Purpose.SIGN_IN)
+    user = challenge.user
+    if user is None or not user.is_active:  # deactivated since the password step
+        raise ChallengeInvalid()
+    method = second_factor_verify(request, user=user, answer=answer, challenge=challenge)
+    challenge_use(challenge=challenge)
+    return user, [challenge.first_factor or PASSWORD, method]
+
+
+def second_factor_reauthenticate(
+    request: HttpRequest, *, user: User, session: AuthSession, answer: SecondFactorAnswer, reauth_token: str | None
+) -> str:
+    """Check a second factor re-authenticating ``session`` (a passkey answers the session's REAUTHENTICATE
+    challenge, spent on success); return the method."""
+    challenge = None
+    if answer.passkey is not None:
+        challenge = challenge_get_open(
+            token=reauth_token or "", purpose=MfaChallenge.Purpose.REAUTHENTICATE, session_id=str(session.pk)
+        )
+    method = second_factor_verify(request, user=user, answer=answer, challenge=challenge, count_client=False)
+    if challenge is not None:
+        challenge_use(challenge=challenge)
+    return method

@@ -1,0 +1,176 @@
+"""The authenticator app (TOTP, RFC 6238) with pyotp: enrolment, code checks and disabling (docs/mfa.md).
+
+A code is accepted once: the row keeps the last accepted time step, and a conditional update (``last_used_step <
+step``) accepts a step only if no code of it or of a later step was accepted before, so a replayed code is
+refused even when two requests carry it at the same moment.
+"""
+
+import hmac
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.utils import timezone
+
+from backend.accounts import emails
+from backend.accounts.models import User
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit
+from backend.common.db import atomic
+
+from ..crypto import secret_decrypt, secret_encrypt, secret_reencrypt
+from ..errors import CodeInvalid, MfaStateConflict
+from ..models import Passkey, TotpAuthenticator
+from ..selectors import totp_confirmed_get
+from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
+
+STEP_SECONDS = 30
+DIGITS = 6
+# Steps either side of the current one that are accepted: a phone's clock a little off, or a code typed just as
+# it changed.
+SKEW_STEPS = 1
+_CODE = re.compile(r"[0-9]{6}")
+
+ALREADY_ENABLED = "The authenticator app is already enabled. Disable it first to set up another one."
+NOTHING_PENDING = "There is no authenticator app setup to confirm. Start setting it up again."
+NOT_ENABLED = "The authenticator app is not enabled."
+
+
+@dataclass(frozen=True)
+class TotpEnrolment:
+    """What the user's app needs, shown once: the secret (to type in), the otpauth:// URI and its QR code."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+def _qr_svg(data: str) -> str:
+    # Rendered on the server as an inline SVG: the SPA needs no QR library, and the secret goes to no third party.
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
+    return image.to_string(encoding="unicode")
+
+
+def totp_enrol_start(*, user: User) -> TotpEnrolment:
+    """A new pending authenticator (replacing a pending one): a code from it confirms it (totp_enrol_confirm).
+    MfaStateConflict when the user already has a confirmed one."""
+    secret = pyotp.random_base32()
+    with atomic():
+        mfa_writes_lock(user=user)  # two parallel starts would both find no row and both insert
+        existing = TotpAuthenticator.objects.filter(user=user).first()
+        if existing is not None and existing.confirmed_at is not None:
+            raise MfaStateConflict(ALREADY_ENABLED)
+        if existing is not None:
+            existing.delete()
+        TotpAuthenticator.objects.create(user=user, secret_encrypted=secret_encrypt(secret))
+    uri = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
+        name=user.email, issuer_name=settings.MFA_TOTP_ISSUER
+    )
+    return TotpEnrolment(secret=secret, otpauth_uri=uri, qr_svg=_qr_svg(uri))
+
+
+def _unix_time(for_time: datetime | float | None) -> float:
+    if for_time is None:
+        return time.time()
+    if isinstance(for_time, datetime):
+        return for_time.timestamp()
+    return float(for_time)
+
+
+def _matching_steps(authenticator: TotpAuthenticator, code: str, for_time: datetime | float | None) -> list[int]:
+    """The time steps within the skew whose code is ``code`` (normally one; none for a wrong code)."""
+    code = re.sub(r"\s", "", code or "")
+    if not _CODE.fullmatch(code):
+        return []
+    totp = pyotp.TOTP(secret_decrypt(authenticator.secret_encrypted), digits=DIGITS, interval=STEP_SECONDS)
+    current = int(_unix_time(for_time) // STEP_SECONDS)
+    steps = range(current - SKEW_STEPS, current + SKEW_STEPS + 1)
+    # Every candidate is compared, in constant time, so the response time does not tell which step matched.
+    return [step for step in steps if hmac.compare_digest(totp.generate_otp(step), code)]
+
+
+def _code_accept(authenticator: TotpAuthenticator, code: str, for_time: datetime | float | None) -> bool:
+    """Whether ``code`` is right for ``authenticator`` now and its step was not used: then the step is taken, so
+    the same code (or an earlier one) is refused from now on. Of two parallel requests only one takes it."""
+    for step in _matching_steps(authenticator, code, for_time):
+        taken = TotpAuthenticator.objects.filter(pk=authenticator.pk, last_used_step__lt=step).update(
+            last_used_step=step
+        )
+        if taken:
+            authenticator.last_used_step = step
+            return True
+    return False
+
+
+def totp_code_verify(*, user: User, code: str, for_time: datetime | float | None = None) -> bool:
+    """Whether ``code`` is a right, unused code of the user's enabled authenticator app (a pending one does not
+    count). A right code is spent. ``for_time``: the moment to check at (now by default)."""
+    authenticator = totp_confirmed_get(user=user)
+    if authenticator is None:
+        return False
+    return _code_accept(authenticator, code, for_time)
+
+
+def totp_enrol_confirm(*, user: User, code: str, for_time: datetime | float | None = None) -> list[str]:
+    """Enable the pending authenticator with a first code from it; returns the recovery codes issued if it is the
+    user's first factor (else []). A wrong code: CodeInvalid; nothing pending: MfaStateConflict."""
+    pending = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=True).first()
+    if pending is None:
+        raise MfaStateConflict(ALREADY_ENABLED if totp_confirmed_get(user=user) else NOTHING_PENDING)
+    if not _code_accept(pending, code, for_time):
+        raise CodeInvalid()
+    with atomic():
+        # Conditional: a parallel confirm, or a new enrolment replacing this row, leaves nothing to update.
+        if not TotpAuthenticator.objects.filter(pk=pending.pk, confirmed_at__isnull=True).update(
+            confirmed_at=timezone.now()
+        ):
+            raise MfaStateConflict(NOTHING_PENDING)
+        audit_on_commit(event=AuditEvent.Event.TOTP_ENABLED, user_id=user.pk)
+        emails.notify_totp_enabled(user=user)
+        return recovery_codes_issue_if_first(user=user)
+
+
+def totp_disable(*, user: User) -> None:
+    """Remove the user's authenticator app (the caller checked a second factor). With no passkey left, the
+    recovery codes go too: they are a fallback of a factor, not a factor. MfaStateConflict when not enabled."""
+    with atomic():
+        deleted, _ = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).delete()
+        if not deleted:
+            raise MfaStateConflict(NOT_ENABLED)
+        if not Passkey.objects.filter(user=user).exists():
+            recovery_codes_delete(user=user)
+        audit_on_commit(event=AuditEvent.Event.TOTP_DISABLED, user_id=user.pk)
+        emails.notify_totp_disabled(user=user)
+
+
+def totp_secrets_reencrypt(*, batch_size: int = 500, on_batch: Callable[[int, int], None] | None = None) -> int:
+    """Re-encrypt every stored secret with the newest MFA_ENCRYPTION_KEYS key (key rotation, docs/mfa.md), in
+    batches of ``batch_size`` rows walked by primary key; ``on_batch(done, total)`` after each. Returns how many
+    rows were rewritten. Safe to run again: a secret already under the newest key is simply re-encrypted.
+
+    Each row is written only if its ciphertext is still the one read: an enrolment replaced meanwhile keeps its
+    new secret (already under the newest key)."""
+    total = TotpAuthenticator.objects.count()
+    done = 0
+    last_pk = None
+    while True:
+        rows = TotpAuthenticator.objects.order_by("pk")
+        if last_pk is not None:
+            rows = rows.filter(pk__gt=last_pk)
+        batch = list(rows.values_list("pk", "secret_encrypted")[:batch_size])
+        if not batch:
+            return done
+        with atomic():
+            for pk, ciphertext in batch:
+                done += TotpAuthenticator.objects.filter(pk=pk, secret_encrypted=ciphertext).update(
+                    secret_encrypted=secret_reencrypt(ciphertext)
+                )
+        last_pk = batch[-1][0]
+        if on_batch is not None:
+            on_batch(done, total)

@@ -1,0 +1,73 @@
+"""The second step of a sign-in and re-authentication (docs/mfa.md): thin views over services/sign_in.py.
+
+The passkey options these take come from passkey_apis.py."""
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from backend.accounts import services as account_services
+from backend.accounts.api_base import (
+    SECOND_FACTOR_NEEDED,
+    PublicAuthApi,
+    ReauthenticationRequired,
+    current_password_confirm,
+    current_session_id,
+    current_user,
+    sign_in_complete,
+)
+from backend.accounts.assurance import PASSWORD
+from backend.accounts.selectors import session_authentication
+from backend.common.views import ApiView
+
+from . import sign_in_openapi
+from .services.second_factor import SecondFactorAnswer
+from .services.sign_in import mfa_sign_in_finish, second_factor_reauthenticate
+from .sign_in_serializers import (
+    MfaAuthenticateInputSerializer,
+    ReauthenticatedOutputSerializer,
+    ReauthenticateInputSerializer,
+)
+
+
+class MfaAuthenticateApi(PublicAuthApi):
+    @sign_in_openapi.mfa_authenticate
+    def post(self, request: Request) -> Response:
+        data = MfaAuthenticateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, amr = mfa_sign_in_finish(
+            request._request,
+            token=data.validated_data["mfa_token"],
+            answer=SecondFactorAnswer.from_data(data.validated_data),
+        )
+        return sign_in_complete(request, user=user, amr=amr)
+
+
+class ReauthenticateApi(ApiView):
+    @sign_in_openapi.reauthenticate
+    def post(self, request: Request) -> Response:
+        data = ReauthenticateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session_id = current_session_id(request)
+        if session_id is None:
+            raise ReauthenticationRequired()
+        session = session_authentication(session_id=session_id)
+        password = data.validated_data.get("password")
+        if password is not None:
+            if not account_services.method_meets_session_level(session=session, method=PASSWORD):
+                raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
+            current_password_confirm(request, password, field="password")
+            method = PASSWORD
+        else:
+            method = second_factor_reauthenticate(
+                request._request,
+                user=current_user(request),
+                session=session,
+                answer=SecondFactorAnswer.from_data(data.validated_data),
+                reauth_token=data.validated_data.get("reauth_token"),
+            )
+        session = account_services.session_reauthenticate(session=session, method=method)
+        body = {
+            "authenticated_at": session.authenticated_at,
+            "reauthenticated_until": account_services.reauthenticated_until(session),
+        }
+        return Response(ReauthenticatedOutputSerializer(body).data)

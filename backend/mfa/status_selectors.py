@@ -1,0 +1,49 @@
+"""The account's MFA status as GET /api/auth/mfa/ shows it: its factors and how the current session signed in."""
+
+from typing import Any
+
+from django.db.models import Count, Q
+
+from backend.accounts import selectors as account_selectors
+from backend.accounts.assurance import amr_split
+from backend.accounts.models import User
+from backend.accounts.services import reauthenticated_until
+
+from .models import Passkey, RecoveryCode, TotpAuthenticator
+
+
+def mfa_factors_get(*, user: User) -> dict[str, Any]:
+    """The user's factors: the authenticator app's state, the recovery codes left, the passkeys (oldest first)."""
+    totp = TotpAuthenticator.objects.filter(user=user).only("confirmed_at").first()
+    codes = RecoveryCode.objects.filter(user=user).aggregate(
+        total=Count("pk"), remaining=Count("pk", filter=Q(used_at__isnull=True))
+    )
+    passkeys = list(Passkey.objects.filter(user=user).order_by("created_at"))
+    enabled = totp is not None and totp.confirmed_at is not None
+    return {
+        "mfa_enabled": enabled or bool(passkeys),
+        "totp": {
+            "enabled": enabled,
+            "pending": totp is not None and totp.confirmed_at is None,
+            "confirmed_at": totp.confirmed_at if totp is not None else None,
+        },
+        "recovery_codes": {"remaining": codes["remaining"], "total": codes["total"]},
+        "passkeys": passkeys,
+    }
+
+
+def mfa_status_get(*, user: User, session_id: str | None) -> dict[str, Any]:
+    """``mfa_factors_get`` and the authentication of ``session_id`` (the caller's own session)."""
+    status = mfa_factors_get(user=user)
+    session = account_selectors.session_authentication(session_id=session_id) if session_id else None
+    status["session"] = (
+        {
+            "amr": amr_split(session.amr),
+            "aal": session.aal,
+            "authenticated_at": session.authenticated_at,
+            "reauthenticated_until": reauthenticated_until(session),
+        }
+        if session is not None
+        else {"amr": [], "aal": 0, "authenticated_at": None, "reauthenticated_until": None}
+    )
+    return status

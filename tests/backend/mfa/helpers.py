@@ -1,0 +1,62 @@
+"""Helpers for the MFA tests: an authenticator app (enabled as the SPA does, or given directly), its real codes from
+pyotp, the endpoints' paths and standard answers, and sessions whose last authentication is old."""
+
+import time
+from datetime import timedelta
+
+import pyotp
+from django.conf import settings
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from backend.accounts.models import AuthSession
+from backend.mfa.crypto import secret_encrypt
+from backend.mfa.models import TotpAuthenticator
+
+MFA = "/api/auth/mfa/"
+TOTP = "/api/auth/mfa/totp/"
+TOTP_CONFIRM = "/api/auth/mfa/totp/confirm/"
+RECOVERY_CODES = "/api/auth/mfa/recovery-codes/"
+
+CODE_INVALID = {
+    "detail": "That code is not right, or it was already used. Enter the current code, or a recovery code.",
+    "code": "mfa_code_invalid",
+}
+REAUTH_REQUIRED = {
+    "detail": "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again.",
+    "code": "reauthentication_required",
+}
+
+
+def authenticator_app_enabled(user) -> pyotp.TOTP:
+    """Give ``user`` a confirmed authenticator app directly; return the app itself, to compute real codes with."""
+    secret = pyotp.random_base32()
+    TotpAuthenticator.objects.create(user=user, secret_encrypted=secret_encrypt(secret), confirmed_at=timezone.now())
+    return pyotp.TOTP(secret)
+
+
+def enable_totp(client: APIClient) -> tuple[str, list[str]]:
+    """Set up and confirm the authenticator app through the API with a real code; returns its secret and the
+    recovery codes."""
+    started = client.post(TOTP, {}, format="json")
+    assert started.status_code == 201, started.content
+    secret = started.json()["secret"]
+    confirmed = client.post(TOTP_CONFIRM, {"code": code_now(secret)}, format="json")
+    assert confirmed.status_code == 200, confirmed.content
+    return secret, confirmed.json()["recovery_codes"]
+
+
+def code_now(secret: str, *, steps: int = 0) -> str:
+    """The app's code ``steps`` time steps from now (1: the next one; negative: earlier)."""
+    return pyotp.TOTP(secret).at(time.time(), counter_offset=steps)
+
+
+def code_of_step(app: pyotp.TOTP, steps_from_now: int) -> str:
+    """``app``'s code ``steps_from_now`` 30-second steps away (negative: earlier)."""
+    return code_now(app.secret, steps=steps_from_now)
+
+
+def authentication_aged(session_id: object, seconds: int | None = None) -> None:
+    """As if ``session_id`` last authenticated ``seconds`` ago (by default just past REAUTH_MAX_AGE_SECONDS)."""
+    age = seconds if seconds is not None else settings.REAUTH_MAX_AGE_SECONDS + 1
+    AuthSession.objects.filter(pk=session_id).update(authenticated_at=timezone.now() - timedelta(seconds=age))

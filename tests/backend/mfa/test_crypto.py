@@ -1,0 +1,132 @@
+"""TOTP secrets at rest: encrypted with MFA_ENCRYPTION_KEYS (newest first), and re-encrypted by
+``manage.py mfa_rotate_key`` so the old key can be dropped."""
+
+from io import StringIO
+
+import pyotp
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from backend.mfa.crypto import SecretUndecryptable, secret_decrypt, secret_encrypt
+from backend.mfa.models import TotpAuthenticator
+from backend.mfa.services.totp import totp_code_verify
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+OLD_KEY = "old-key: a long random string an operator generated last year"
+NEW_KEY = "new-key: another long random string, generated today"
+
+
+def _apps_under(settings, keys: list[str], count: int) -> dict[str, str]:
+    """``count`` enabled authenticators whose secrets are encrypted under ``keys``; their secrets by row id."""
+    settings.MFA_ENCRYPTION_KEYS = keys
+    secrets = {}
+    for _ in range(count):
+        secret = pyotp.random_base32()
+        row = TotpAuthenticator.objects.create(
+            user=UserFactory(), secret_encrypted=secret_encrypt(secret), confirmed_at=timezone.now()
+        )
+        secrets[str(row.pk)] = secret
+    return secrets
+
+
+def _decrypted() -> dict[str, str]:
+    rows = TotpAuthenticator.objects.values_list("pk", "secret_encrypted")
+    return {str(pk): secret_decrypt(ciphertext) for pk, ciphertext in rows}
+
+
+# Failure paths -------------------------------------------------------------------------------------------------------
+
+
+def test_a_secret_is_undecryptable_once_its_key_is_dropped_without_rotating(settings):
+    _apps_under(settings, [OLD_KEY], 1)
+
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+
+    with pytest.raises(SecretUndecryptable):
+        _decrypted()
+
+
+def test_rotating_without_the_old_key_fails_and_says_which_key_to_restore(settings):
+    _apps_under(settings, [OLD_KEY], 1)
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+
+    with pytest.raises(CommandError, match="restore the key it was encrypted with"):
+        call_command("mfa_rotate_key", stdout=StringIO())
+
+
+def test_the_batch_size_must_be_positive():
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        call_command("mfa_rotate_key", batch_size=0, stdout=StringIO())
+
+
+# Encryption and rotation ---------------------------------------------------------------------------------------------
+
+
+def test_a_secret_is_stored_encrypted_and_decrypts_with_any_configured_key(settings):
+    settings.MFA_ENCRYPTION_KEYS = [OLD_KEY]
+    ciphertext = secret_encrypt("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+
+    assert "JBSWY3DP" not in ciphertext
+    assert secret_decrypt(ciphertext) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def test_rotating_re_encrypts_every_secret_in_batches_so_the_old_key_can_go(settings):
+    # Given five secrets under the old key, and the new key put first
+    secrets = _apps_under(settings, [OLD_KEY], 5)
+    before = dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted"))
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+
+    # When the secrets are rotated, two per batch
+    out = StringIO()
+    call_command("mfa_rotate_key", batch_size=2, stdout=out)
+
+    # Then progress is printed per batch, and every row was rewritten
+    assert out.getvalue().splitlines() == [
+        "Re-encrypted 2 of 5 secret(s)...",
+        "Re-encrypted 4 of 5 secret(s)...",
+        "Re-encrypted 5 of 5 secret(s)...",
+        "Re-encrypted 5 secret(s) with the newest key.",
+    ]
+    after = dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted"))
+    assert all(after[pk] != before[pk] for pk in before)
+
+    # And with the old key dropped, every secret still decrypts to what it was
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+    assert _decrypted() == secrets
+
+
+def test_rotating_again_is_harmless(settings):
+    secrets = _apps_under(settings, [OLD_KEY], 2)
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    call_command("mfa_rotate_key", stdout=StringIO())
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+
+    out = StringIO()
+    call_command("mfa_rotate_key", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == "Re-encrypted 2 secret(s) with the newest key."
+    assert _decrypted() == secrets
+
+
+def test_rotating_with_no_secrets_does_nothing():
+    out = StringIO()
+
+    call_command("mfa_rotate_key", stdout=out)
+
+    assert out.getvalue().splitlines() == ["Re-encrypted 0 secret(s) with the newest key."]
+
+
+def test_the_app_codes_still_verify_after_the_rotation(settings):
+    [(row_id, secret)] = _apps_under(settings, [OLD_KEY], 1).items()
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    call_command("mfa_rotate_key", stdout=StringIO())
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+
+    user = TotpAuthenticator.objects.get(pk=row_id).user
+
+    assert totp_code_verify(user=user, code=pyotp.TOTP(secret).now()) is True

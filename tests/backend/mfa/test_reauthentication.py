@@ -1,0 +1,175 @@
+"""Step-up: sensitive actions need a recent authentication at the session's level; POST reauthenticate/ gives one."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from backend.accounts.models import AuthSession
+from backend.audit.models import AuditEvent
+from tests.backend.accounts.helpers import bearer, login
+from tests.backend.mfa.helpers import authentication_aged, authenticator_app_enabled, code_of_step
+from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+REAUTHENTICATE = "/api/auth/reauthenticate/"
+NEW_PASSWORD = "a-Brand-new-passphrase-5"
+LONG_AGO = 3600
+
+
+def _signed_in_with_two_factors(user):
+    """A client signed in with the password and the authenticator app; returns (client, app, session id)."""
+    app = authenticator_app_enabled(user)
+    client = APIClient()
+    token = login(client, user.email).json()["mfa_token"]
+    signed_in = client.post("/api/auth/mfa/authenticate/", {"mfa_token": token, "code": app.now()}, format="json")
+    assert signed_in.status_code == 200
+    bearer(client, signed_in.json()["access"])
+    return client, app, str(AuthSession.objects.get(user=user).pk)
+
+
+def _signed_in_with_password(user):
+    client = APIClient()
+    signed_in = login(client, user.email)
+    bearer(client, signed_in.json()["access"])
+    return client, str(AuthSession.objects.get(user=user).pk)
+
+
+def _change_password(client: APIClient):
+    body = {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
+    return client.post("/api/auth/password/", body, format="json")
+
+
+# -- failure paths ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/auth/password/", {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}),
+        ("post", "/api/auth/email/change/", {"new_email": "new@example.com", "current_password": DEFAULT_PASSWORD}),
+        ("delete", "/api/auth/me/", {"current_password": DEFAULT_PASSWORD}),
+    ],
+    ids=["password change", "email change", "account deletion"],
+)
+def test_a_two_factor_session_needs_a_recent_second_factor_for_a_sensitive_action(user, method, path, body):
+    # Given a session signed in with two factors an hour ago
+    client, _, session_id = _signed_in_with_two_factors(user)
+    authentication_aged(session_id, LONG_AGO)
+
+    # When it asks for a sensitive action, with the right current password
+    response = getattr(client, method)(path, body, format="json")
+
+    # Then it is refused until it re-authenticates with a second factor, and nothing changed
+    assert response.status_code == 403
+    assert response.json()["code"] == "reauthentication_required"
+    assert "authenticator app or a passkey" in response.json()["detail"]
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
+
+
+def test_the_password_alone_does_not_re_authenticate_a_two_factor_session(user):
+    client, _, session_id = _signed_in_with_two_factors(user)
+    authentication_aged(session_id, LONG_AGO)
+
+    response = client.post(REAUTHENTICATE, {"password": DEFAULT_PASSWORD}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "reauthentication_required"
+    assert _change_password(client).status_code == 403
+
+
+def test_a_wrong_password_does_not_re_authenticate(user):
+    client, session_id = _signed_in_with_password(user)
+    authentication_aged(session_id, LONG_AGO)
+
+    response = client.post(REAUTHENTICATE, {"password": "not-it"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"password": ["The current password is incorrect."]}
+
+
+def test_a_wrong_or_replayed_code_does_not_re_authenticate(user):
+    client, app, session_id = _signed_in_with_two_factors(user)
+    authentication_aged(session_id, LONG_AGO)
+
+    wrong = client.post(REAUTHENTICATE, {"code": code_of_step(app, 4)}, format="json")
+    replayed = client.post(REAUTHENTICATE, {"code": app.now()}, format="json")  # the code that signed in
+
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "mfa_code_invalid")
+    assert (replayed.status_code, replayed.json()["code"]) == (400, "mfa_code_invalid")
+    assert _change_password(client).status_code == 403
+
+
+def test_a_passkey_answer_without_its_token_is_a_400(user):
+    client, _, _ = _signed_in_with_two_factors(user)
+
+    response = client.post(REAUTHENTICATE, {"passkey": {"id": "x"}}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"reauth_token": ["Required with `passkey`."]}
+
+
+def test_re_authentication_needs_an_access_token(api_client):
+    response = api_client.post(REAUTHENTICATE, {"password": DEFAULT_PASSWORD}, format="json")
+
+    assert response.status_code == 401
+
+
+# -- success ----------------------------------------------------------------------------------------------------------
+def test_a_second_factor_re_authenticates_and_the_sensitive_action_then_goes_through(user):
+    # Given a two-factor session that authenticated an hour ago
+    client, app, session_id = _signed_in_with_two_factors(user)
+    authentication_aged(session_id, LONG_AGO)
+
+    # When it re-authenticates with the next code
+    response = client.post(REAUTHENTICATE, {"code": code_of_step(app, 1)}, format="json")
+
+    # Then it may act for REAUTH_MAX_AGE_SECONDS
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"authenticated_at", "reauthenticated_until"}
+    assert _change_password(client).status_code == 204
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_a_fresh_two_factor_sign_in_needs_no_re_authentication(user):
+    client, _, _ = _signed_in_with_two_factors(user)
+
+    assert _change_password(client).status_code == 204
+
+
+def test_a_one_factor_session_confirms_with_its_current_password_however_old(user):
+    # Given a password-only session signed in an hour ago
+    client, session_id = _signed_in_with_password(user)
+    authentication_aged(session_id, LONG_AGO)
+
+    # When it changes the password, giving the current one
+    response = _change_password(client)
+
+    # Then the current password is the re-authentication (its level is one factor)
+    assert response.status_code == 204
+
+
+def test_the_password_re_authenticates_a_one_factor_session(user):
+    client, session_id = _signed_in_with_password(user)
+    authentication_aged(session_id, LONG_AGO)
+
+    response = client.post(REAUTHENTICATE, {"password": DEFAULT_PASSWORD}, format="json")
+
+    assert response.status_code == 200
+    authenticated_at = datetime.fromisoformat(response.json()["authenticated_at"])
+    until = datetime.fromisoformat(response.json()["reauthenticated_until"])
+    assert until - authenticated_at == timedelta(seconds=settings.REAUTH_MAX_AGE_SECONDS)
+    assert AuthSession.objects.get(pk=session_id).authenticated_at == authenticated_at
+
+
+@pytest.mark.django_db(transaction=True)  # audit rows are written on commit
+def test_re_authentication_is_audited(user):
+    client, app, session_id = _signed_in_with_two_factors(user)
+    authentication_aged(session_id, LONG_AGO)
+    assert client.post(REAUTHENTICATE, {"code": code_of_step(app, 1)}, format="json").status_code == 200
+
+    events = AuditEvent.objects.filter(user=user, event=AuditEvent.Event.REAUTHENTICATED)
+    assert [str(event.session_id) for event in events] == [session_id]
