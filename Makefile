@@ -24,11 +24,13 @@ FRONTEND_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/d
 
 LOCAL := DJANGO_SETTINGS_MODULE=config.settings.local
 # Throwaway production configuration for `check --deploy`: it only inspects settings
-# and never connects. Fresh random keys each run (>= 50 chars, different from each other), and the
-# https FRONTEND_URL and delivering mail backend the production settings insist on.
+# and never connects. Fresh random keys each run (>= 50 chars, different from each other: SECRET_KEY, the JWT
+# signing key and the MFA encryption key), and the https FRONTEND_URL and delivering mail backend the
+# production settings insist on.
 PROD_CHECK_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	JWT_SIGNING_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	MFA_ENCRYPTION_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	DATABASE_URL=sqlite:////tmp/check-deploy-unused.sqlite3 \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	FRONTEND_URL=https://app.example.com \

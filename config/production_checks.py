@@ -4,7 +4,7 @@ Each function returns the problem with a value, as the sentence ImproperlyConfig
 """
 
 import ipaddress
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 KEY_MIN_LENGTH = 50
 # A key of 50 random characters from any usual alphabet (hex included) has far more; one that repeats a few
@@ -55,6 +55,72 @@ def frontend_url_problem(url: str) -> str | None:
         f"FRONTEND_URL={url} is not an https:// URL; password-reset links carry a token and must not travel "
         "over plain http (http is accepted only for localhost, 127.0.0.0/8 and [::1])."
     )
+
+
+def webauthn_origins_problem(origins: list[str]) -> str | None:
+    """Passkeys are checked against the origin the browser reports (clientDataJSON): each of WEBAUTHN_ORIGINS must be
+    an https origin, or plain http to a loopback host as FRONTEND_URL (browsers treat it as secure), and a bare
+    origin: the browser never reports a path, so an origin with one matches nothing."""
+    if not origins:
+        return (
+            "WEBAUTHN_ORIGINS is empty; set the origins the app is served from, e.g. https://app.example.com "
+            "(unset, it is FRONTEND_URL)."
+        )
+    for origin in origins:
+        parts = _urlsplit(origin)
+        secure = parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname or ""))
+        if not (secure and parts.hostname):
+            return (
+                f"WEBAUTHN_ORIGINS has {origin}, which is not an https:// origin; passkey sign-ins must not travel "
+                "over plain http (http is accepted only for localhost, 127.0.0.0/8 and [::1]). List the https "
+                "origins the app is served from, comma-separated."
+            )
+        if parts.path or parts.query or parts.fragment or parts.username is not None:
+            return (
+                f"WEBAUTHN_ORIGINS has {origin}, which is not a bare origin: write scheme://host[:port] with no path "
+                f"(here {parts.scheme}://{parts.netloc.rpartition('@')[2]}); browsers report the origin alone, "
+                "so no passkey would ever match."
+            )
+    return None
+
+
+def webauthn_rp_id_problem(rp_id: str, origins: list[str]) -> str | None:
+    """WebAuthn's rule: the RP ID is a domain (never an IP address) equal to each origin's host or a parent domain of
+    it, else browsers refuse every passkey ceremony from that origin. A loopback IP origin is let through: no RP ID
+    can serve an IP address, so browsers there offer no passkeys at all (base.py lists http://127.0.0.1:PORT beside
+    http://localhost:PORT for a laptop's FRONTEND_URL), and it never leaves the machine."""
+    fix = "Set WEBAUTHN_RP_ID to the app's host name, or a parent domain that every WEBAUTHN_ORIGINS host ends with"
+    if not rp_id:
+        return f"WEBAUTHN_RP_ID is empty. {fix} (unset, it is FRONTEND_URL's host)."
+    if _is_ip_address(rp_id.strip("[]")):
+        return f"WEBAUTHN_RP_ID={rp_id} is an IP address; WebAuthn needs a domain name. {fix}."
+    for origin in origins:
+        host = _urlsplit(origin).hostname or ""
+        if _is_ip_address(host) and _is_loopback(host):
+            continue
+        if host != rp_id and not host.endswith(f".{rp_id}"):
+            return (
+                f"WEBAUTHN_RP_ID={rp_id} does not match the WebAuthn origin {origin}: the RP ID must be the origin's "
+                f"host ({host}) or a parent domain of it (WebAuthn's rule), or browsers refuse every passkey there. "
+                f"{fix} (a domain only: no scheme, no port), or remove {origin} from WEBAUTHN_ORIGINS."
+            )
+    return None
+
+
+def _urlsplit(url: str) -> SplitResult:
+    """urlsplit, with a URL it cannot parse (an invalid bracketed host) as an empty one."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:

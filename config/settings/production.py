@@ -2,10 +2,26 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.production_checks import email_backend_problem, frontend_url_problem, signing_key_problem
+from config.production_checks import (
+    email_backend_problem,
+    frontend_url_problem,
+    signing_key_problem,
+    webauthn_origins_problem,
+    webauthn_rp_id_problem,
+)
 
 from .base import *  # noqa: F403
-from .base import EMAIL_BACKEND, FRONTEND_URL, JWT_SIGNING_KEYS, REDIS_URL, SECRET_KEY, env
+from .base import (
+    EMAIL_BACKEND,
+    FRONTEND_URL,
+    JWT_SIGNING_KEYS,
+    MFA_ENCRYPTION_KEYS,
+    REDIS_URL,
+    SECRET_KEY,
+    WEBAUTHN_ORIGINS,
+    WEBAUTHN_RP_ID,
+    env,
+)
 
 # ------------------------------------------------------------------------------
 # Required configuration: refuse to start rather than run with a weak default.
@@ -13,6 +29,8 @@ from .base import EMAIL_BACKEND, FRONTEND_URL, JWT_SIGNING_KEYS, REDIS_URL, SECR
 _required = {
     "SECRET_KEY": SECRET_KEY,
     "JWT_SIGNING_KEY": JWT_SIGNING_KEYS[0] if JWT_SIGNING_KEYS else "",  # or JWT_SIGNING_KEYS
+    # Encrypts the TOTP secrets at rest; base.py's fallback, derived from SECRET_KEY, is for a laptop only.
+    "MFA_ENCRYPTION_KEY": MFA_ENCRYPTION_KEYS[0] if MFA_ENCRYPTION_KEYS else "",  # or MFA_ENCRYPTION_KEYS
     "DATABASE_URL": env.str("DATABASE_URL", default=""),
     "REDIS_URL": REDIS_URL,
     # base.py's defaults (http://127.0.0.1:8000, the console backend) are for a laptop only.
@@ -35,12 +53,33 @@ if SECRET_KEY in JWT_SIGNING_KEYS:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY (every key in JWT_SIGNING_KEYS too).")
 if len(set(JWT_SIGNING_KEYS)) != len(JWT_SIGNING_KEYS):
     raise ImproperlyConfigured("JWT_SIGNING_KEYS lists the same key twice; list each key once, newest first.")
-# Unsafe values: a key that can be brute-forced offline, reset links printed to the logs or sent over http.
+# The MFA keys likewise (an old one still decrypts the secrets `manage.py mfa_rotate_key` has not re-encrypted yet),
+# and each is a secret of its own: one leaked with SECRET_KEY or a JWT key must not also open the TOTP secrets.
+_mfa_key_names = (
+    ["MFA_ENCRYPTION_KEY"]
+    if len(MFA_ENCRYPTION_KEYS) == 1
+    else [f"MFA_ENCRYPTION_KEYS[{index}]" for index in range(len(MFA_ENCRYPTION_KEYS))]
+)
+if len(set(MFA_ENCRYPTION_KEYS)) != len(MFA_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("MFA_ENCRYPTION_KEYS lists the same key twice; list each key once, newest first.")
+for _name, _key in zip(_mfa_key_names, MFA_ENCRYPTION_KEYS, strict=True):
+    if _key == SECRET_KEY:
+        raise ImproperlyConfigured(f"{_name} must differ from SECRET_KEY (every key in MFA_ENCRYPTION_KEYS too).")
+    if _key in JWT_SIGNING_KEYS:
+        raise ImproperlyConfigured(
+            f"{_name} must differ from every JWT signing key (JWT_SIGNING_KEY, JWT_SIGNING_KEYS); generate its own."
+        )
+# Unsafe values: a key that can be brute-forced offline, reset links printed to the logs or sent over http, passkeys
+# over http or bound to a domain the browsers refuse.
 for _problem in (
     *(signing_key_problem(name, key) for name, key in zip(_jwt_key_names, JWT_SIGNING_KEYS, strict=True)),
     signing_key_problem("SECRET_KEY", SECRET_KEY),
+    *(signing_key_problem(name, key) for name, key in zip(_mfa_key_names, MFA_ENCRYPTION_KEYS, strict=True)),
     email_backend_problem(EMAIL_BACKEND),
     frontend_url_problem(FRONTEND_URL),
+    # Passkeys: only from https origins, with an RP ID the browsers accept there (docs/mfa.md).
+    webauthn_origins_problem(WEBAUTHN_ORIGINS),
+    webauthn_rp_id_problem(WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS),
 ):
     if _problem:
         raise ImproperlyConfigured(_problem)

@@ -4,9 +4,10 @@ No container engine runs here, so this is the nearest thing to ``docker run``. T
 COPYs land in a fresh directory standing for its WORKDIR (so no tests, no .env, no var/), the build's
 RUN steps that call the app (collectstatic, byte-compiling) run there, then the migrate Job's command
 and the image's ENTRYPOINT/CMD run with only the image's ENV plus what Kubernetes injects: fresh random
-SECRET_KEY and JWT_SIGNING_KEY, DATABASE_URL, REDIS_URL. HOME does not exist and TMPDIR is the one
-writable directory; as root, the processes run as the image's USER, who can write nowhere else (the
-read-only root filesystem). Image paths map to this machine: the venv to this .venv, /tmp to TMPDIR.
+SECRET_KEY, JWT_SIGNING_KEY and MFA_ENCRYPTION_KEY, DATABASE_URL, REDIS_URL. HOME does not exist and
+TMPDIR is the one writable directory; as root, the processes run as the image's USER, who can write
+nowhere else (the read-only root filesystem). Image paths map to this machine: the venv to this .venv,
+/tmp to TMPDIR.
 
 On the PostgreSQL leg: a fresh database on that server and the leg's Redis (tests/e2e do the same);
 on the SQLite leg: a SQLite file and a private redis-server, since production settings need Redis.
@@ -69,8 +70,8 @@ def test_no_secret_and_no_dev_dependency_is_baked_into_the_image(stage):
     dockerfile = DOCKERFILE.read_text()
     assert [sources for sources, _ in stage.copies] == [["manage.py"], ["config/"], ["backend/"]]
     # The build-only placeholders that let production settings load for collectstatic say what they are.
-    placeholders = re.findall(r"(?:SECRET_KEY|JWT_SIGNING_KEY)=(\S+)", dockerfile)
-    assert placeholders
+    placeholders = re.findall(r"(?:SECRET_KEY|JWT_SIGNING_KEY|MFA_ENCRYPTION_KEY)=(\S+)", dockerfile)
+    assert len(placeholders) == 3
     assert all("not-a-secret" in value for value in placeholders)
 
 
@@ -156,10 +157,10 @@ def started(stage: Stage) -> Iterator[Started]:
 
         port = free_port()
         env = {name: local(value) for name, value in stage.env.items()}
-        # The two keys as Kubernetes passes them (k8s/base): files of the mounted Secret, named by *_FILE.
+        # The keys as Kubernetes passes them (k8s/base): files of the mounted Secret, named by *_FILE.
         secret_dir = work / "secrets"
         secret_dir.mkdir()
-        for name in ("SECRET_KEY", "JWT_SIGNING_KEY"):
+        for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "MFA_ENCRYPTION_KEY"):
             (secret_dir / name).write_text(secrets.token_urlsafe(50) + "\n")
             (secret_dir / name).chmod(0o444)
             env[f"{name}_FILE"] = str(secret_dir / name)

@@ -201,6 +201,14 @@ def test_production_reads_postgresql_and_redis_from_the_external_secret(name):
     # From the Secret sad-backend, created outside the overlay and mounted as files.
     assert env["REDIS_URL"] == ("secret", "sad-backend", "REDIS_URL")
     assert env["SECRET_KEY"] == ("secret", "sad-backend", "SECRET_KEY")
+    assert env["MFA_ENCRYPTION_KEY"] == ("secret", "sad-backend", "MFA_ENCRYPTION_KEY")
+
+
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_every_secrets_example_lists_the_keys_the_production_settings_require(name):
+    # The production settings refuse to start without these three (a different random value each).
+    keys = _env_keys(ROOT / "k8s" / "overlays" / name / "secrets.env.example")
+    assert {"SECRET_KEY", "JWT_SIGNING_KEY", "MFA_ENCRYPTION_KEY"} <= set(keys)
 
 
 @pytest.mark.parametrize("name", PRODUCTION)
@@ -289,7 +297,7 @@ def test_dev_runs_one_replica_each_with_in_cluster_postgresql_and_redis():
         service = policy.one(docs, "Service", url.hostname)
         assert url.port == port == service["spec"]["ports"][0]["port"], variable
     [secret] = policy.of_kind(docs, "Secret")
-    assert sorted(secret["data"]) == ["JWT_SIGNING_KEY", "POSTGRES_PASSWORD", "SECRET_KEY"]
+    assert sorted(secret["data"]) == ["JWT_SIGNING_KEY", "MFA_ENCRYPTION_KEY", "POSTGRES_PASSWORD", "SECRET_KEY"]
     assert env["POSTGRES_PASSWORD"] == ("secret", secret["metadata"]["name"], "POSTGRES_PASSWORD")
 
 

@@ -38,6 +38,7 @@ def app_env(*, database_url: str, tmp: Path, port: int, redis_url: str | None = 
         DJANGO_SETTINGS_MODULE="config.settings.local",
         SECRET_KEY="app-server-tests-secret-key-" + "s" * 40,
         JWT_SIGNING_KEY="app-server-tests-jwt-signing-key-" + "j" * 40,
+        MFA_ENCRYPTION_KEY="app-server-tests-mfa-encryption-key-" + "m" * 40,
         ACCESS_TOKEN_LIFETIME_SECONDS="3600",
         DATABASE_URL=database_url,
         DEBUG="false",

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "SECRET_KEY": "test-only-secret-key-" + "0123456789abcdefghijklmnopqrstuvwxyz",
     "JWT_SIGNING_KEY": "test-only-jwt-signing-key-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "MFA_ENCRYPTION_KEY": "test-only-mfa-encryption-key-" + "abcdefghijklmnopqrstuvwxyz0123456789",
     "FRONTEND_URL": "https://app.example.com",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }

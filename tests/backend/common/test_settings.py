@@ -9,27 +9,29 @@ from pathlib import Path
 import pytest
 
 from config.local_secrets import load_or_create_local_secrets
+from config.production_checks import webauthn_origins_problem, webauthn_rp_id_problem
 
 ROOT = Path(__file__).resolve().parents[3]
 GOOD_ENV = {
     "SECRET_KEY": "test-secret-key-" + "0123456789abcdefghijklmnopqrstuvwxyz",
     "JWT_SIGNING_KEY": "test-jwt-key-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+    "MFA_ENCRYPTION_KEY": "test-mfa-key-" + "zyxwvutsrqponmlkjihgfedcba9876543210_-",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "FRONTEND_URL": "https://app.example.com",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
+# Read by the production settings with a default (or an alternative) of their own: never from the caller's environment.
+UNSET = ("DJANGO_SETTINGS_MODULE", "JWT_SIGNING_KEYS", "MFA_ENCRYPTION_KEYS", "WEBAUTHN_RP_ID", "WEBAUTHN_ORIGINS")
 
 
-def _import_production_settings(**overrides: str) -> subprocess.CompletedProcess:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in GOOD_ENV and k not in ("DJANGO_SETTINGS_MODULE", "JWT_SIGNING_KEYS")
-    }
+def _import_production_settings(_print: str = "", **overrides: str) -> subprocess.CompletedProcess:
+    """Load config.settings.production with GOOD_ENV and ``overrides`` (an empty value unsets), then run ``_print``
+    with the settings module as ``s``."""
+    env = {k: v for k, v in os.environ.items() if k not in GOOD_ENV and k not in UNSET}
     env.update({k: v for k, v in {**GOOD_ENV, **overrides}.items() if v})
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings.production"],
+        [sys.executable, "-c", f"import config.settings.production as s; {_print}"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -39,12 +41,22 @@ def _import_production_settings(**overrides: str) -> subprocess.CompletedProcess
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL", "REDIS_URL", "FRONTEND_URL", "EMAIL_BACKEND"]
+    "missing",
+    [
+        "SECRET_KEY",
+        "JWT_SIGNING_KEY",
+        "MFA_ENCRYPTION_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "FRONTEND_URL",
+        "EMAIL_BACKEND",
+    ],
 )
 def test_production_refuses_to_start_without_a_required_variable_and_names_it(missing):
     result = _import_production_settings(**{missing: ""})
     assert result.returncode != 0
     assert f"ImproperlyConfigured: {missing} is not set." in result.stderr
+    assert "see .env.example" in result.stderr
 
 
 def test_production_refuses_a_jwt_key_equal_to_the_secret_key():
@@ -53,7 +65,7 @@ def test_production_refuses_a_jwt_key_equal_to_the_secret_key():
     assert "JWT_SIGNING_KEY must differ from SECRET_KEY" in result.stderr
 
 
-@pytest.mark.parametrize("name", ["JWT_SIGNING_KEY", "SECRET_KEY"])
+@pytest.mark.parametrize("name", ["JWT_SIGNING_KEY", "SECRET_KEY", "MFA_ENCRYPTION_KEY"])
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
@@ -103,9 +115,192 @@ def test_production_accepts_two_good_rotation_keys_without_jwt_signing_key():
 
 def test_production_accepts_a_64_character_hex_key():
     # Given keys as docs/deploy.md generates them for the Kubernetes secrets (secrets.token_hex(32))
-    result = _import_production_settings(SECRET_KEY="0123456789abcdef" * 4, JWT_SIGNING_KEY="fedcba9876543210" * 4)
+    result = _import_production_settings(
+        SECRET_KEY="0123456789abcdef" * 4,
+        JWT_SIGNING_KEY="fedcba9876543210" * 4,
+        MFA_ENCRYPTION_KEY="0a1b2c3d4e5f6789" * 4,
+    )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"MFA_ENCRYPTION_KEY": GOOD_ENV["SECRET_KEY"]}, "MFA_ENCRYPTION_KEY must differ from SECRET_KEY"),
+        (
+            {"MFA_ENCRYPTION_KEY": GOOD_ENV["JWT_SIGNING_KEY"]},
+            "MFA_ENCRYPTION_KEY must differ from every JWT signing key",
+        ),
+        (
+            # an old JWT key still listed while the signing key rotates
+            {"JWT_SIGNING_KEYS": f"{'fedcba9876543210' * 4},{GOOD_ENV['MFA_ENCRYPTION_KEY']}"},
+            "MFA_ENCRYPTION_KEY must differ from every JWT signing key",
+        ),
+        (
+            {"MFA_ENCRYPTION_KEYS": f"{'0a1b2c3d4e5f6789' * 4},{GOOD_ENV['SECRET_KEY']}"},
+            "MFA_ENCRYPTION_KEYS[1] must differ from SECRET_KEY",
+        ),
+        (
+            {"MFA_ENCRYPTION_KEYS": f"{GOOD_ENV['MFA_ENCRYPTION_KEY']},{GOOD_ENV['MFA_ENCRYPTION_KEY']}"},
+            "MFA_ENCRYPTION_KEYS lists the same key twice",
+        ),
+        (
+            {"MFA_ENCRYPTION_KEYS": f"{GOOD_ENV['MFA_ENCRYPTION_KEY']},k3y-short"},
+            "MFA_ENCRYPTION_KEYS[1] is 9 characters long",
+        ),
+    ],
+    ids=[
+        "the-secret-key",
+        "the-jwt-key",
+        "an-old-jwt-key",
+        "a-rotation-key-is-the-secret-key",
+        "a-key-twice",
+        "a-weak-old-key",
+    ],
+)
+def test_production_holds_the_mfa_encryption_keys_to_the_signing_key_rules_and_to_their_own(overrides, problem):
+    # Given an MFA encryption key shared with another secret, listed twice, or weak
+    # When the production settings load
+    result = _import_production_settings(**overrides)
+
+    # Then they refuse to start, naming the key
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {problem}" in result.stderr
+
+
+def test_production_accepts_two_good_mfa_rotation_keys_without_mfa_encryption_key():
+    keys = f"{'0a1b2c3d4e5f6789' * 4},{GOOD_ENV['MFA_ENCRYPTION_KEY']}"
+
+    result = _import_production_settings(
+        MFA_ENCRYPTION_KEY="", MFA_ENCRYPTION_KEYS=keys, _print="print(s.MFA_ENCRYPTION_KEYS)"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(keys.split(","))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        (
+            {"WEBAUTHN_ORIGINS": "http://app.example.com"},
+            "WEBAUTHN_ORIGINS has http://app.example.com, which is not an https:// origin",
+        ),
+        (
+            {"WEBAUTHN_ORIGINS": "https://app.example.com,http://10.0.0.8:8080"},
+            "WEBAUTHN_ORIGINS has http://10.0.0.8:8080, which is not an https:// origin",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "example.org"},
+            "WEBAUTHN_RP_ID=example.org does not match the WebAuthn origin https://app.example.com",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGINS": "https://app.example.com,https://app.example.net"},
+            "WEBAUTHN_RP_ID=example.com does not match the WebAuthn origin https://app.example.net",
+        ),
+    ],
+    ids=["http-origin", "one-http-origin-of-two", "rp-id-of-another-domain", "an-origin-outside-the-rp-id"],
+)
+def test_production_refuses_passkeys_over_http_or_bound_to_a_domain_the_browsers_refuse(overrides, problem):
+    # Given WebAuthn origins that are plain http, or an RP ID that is not the origins' host or a parent of it
+    # When the production settings load
+    result = _import_production_settings(**overrides)
+
+    # Then they refuse to start, saying what to set
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {problem}" in result.stderr
+
+
+def test_production_accepts_a_parent_domain_rp_id_for_several_https_origins():
+    result = _import_production_settings(
+        WEBAUTHN_RP_ID="example.com",
+        WEBAUTHN_ORIGINS="https://app.example.com,https://example.com:8443",
+        _print="print(s.WEBAUTHN_RP_ID, s.WEBAUTHN_ORIGINS)",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "example.com ['https://app.example.com', 'https://example.com:8443']"
+
+
+def test_production_derives_the_rp_id_and_origin_from_frontend_url():
+    result = _import_production_settings(_print="print(s.WEBAUTHN_RP_ID, s.WEBAUTHN_ORIGINS)")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "app.example.com ['https://app.example.com']"
+
+
+@pytest.mark.parametrize(
+    ("origins", "problem"),
+    [
+        ([], "WEBAUTHN_ORIGINS is empty"),
+        (["http://app.example.com"], "not an https:// origin"),
+        (["ftp://app.example.com"], "not an https:// origin"),
+        (["app.example.com"], "not an https:// origin"),
+        (["https:///login"], "not an https:// origin"),
+        (
+            ["https://app.example.com/"],
+            "not a bare origin: write scheme://host[:port] with no path (here https://app.example.com)",
+        ),
+        (["https://app.example.com/app"], "not a bare origin"),
+        (["https://user@app.example.com"], "not a bare origin"),
+        (["http://[localhost]:8080"], "not an https:// origin"),  # urlsplit cannot parse it
+    ],
+)
+def test_webauthn_origins_must_be_bare_https_origins(origins, problem):
+    assert problem in (webauthn_origins_problem(origins) or "")
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        ["https://app.example.com"],
+        ["https://app.example.com:8443", "https://admin.example.com"],
+        ["http://localhost:8080"],
+        ["http://127.0.0.1:8000", "http://localhost:8000"],
+        ["http://[::1]:8080"],
+    ],
+)
+def test_webauthn_origins_accept_https_and_loopback_http(origins):
+    assert webauthn_origins_problem(origins) is None
+
+
+@pytest.mark.parametrize(
+    ("rp_id", "origins", "problem"),
+    [
+        ("", ["https://app.example.com"], "WEBAUTHN_RP_ID is empty"),
+        ("10.0.0.8", ["https://10.0.0.8"], "WEBAUTHN_RP_ID=10.0.0.8 is an IP address"),
+        ("[::1]", ["http://[::1]:8080"], "is an IP address"),
+        ("example.org", ["https://app.example.com"], "does not match the WebAuthn origin https://app.example.com"),
+        # a suffix of the host's text, not of its labels
+        ("ample.com", ["https://app.example.com"], "does not match"),
+        # a child of the host, not a parent
+        ("login.app.example.com", ["https://app.example.com"], "does not match"),
+        ("https://app.example.com", ["https://app.example.com"], "a domain only: no scheme, no port"),
+        ("app.example.com", ["https://app.example.com", "https://10.0.0.8"], "origin https://10.0.0.8"),
+        ("localhost", ["http://localhost:8080", "https://app.example.com"], "origin https://app.example.com"),
+    ],
+)
+def test_the_rp_id_must_be_each_origins_host_or_a_parent_domain(rp_id, origins, problem):
+    found = webauthn_rp_id_problem(rp_id, origins) or ""
+    assert problem in found
+    if rp_id and "IP address" not in problem:
+        assert "Set WEBAUTHN_RP_ID to" in found
+
+
+@pytest.mark.parametrize(
+    ("rp_id", "origins"),
+    [
+        ("app.example.com", ["https://app.example.com"]),
+        ("example.com", ["https://app.example.com", "https://example.com", "https://a.b.example.com:8443"]),
+        ("localhost", ["http://localhost:8080"]),
+        # base.py's defaults for a laptop's http://127.0.0.1:8000: browsers offer no passkeys on the IP origin
+        ("localhost", ["http://127.0.0.1:8000", "http://localhost:8000"]),
+        ("localhost", ["http://[::1]:8080", "http://localhost:8080"]),
+    ],
+)
+def test_the_rp_id_accepts_the_origins_host_or_a_parent_domain(rp_id, origins):
+    assert webauthn_rp_id_problem(rp_id, origins) is None
 
 
 @pytest.mark.parametrize(
