@@ -207,74 +207,68 @@ def _security_page() -> str:
     return _page("/security")
 
 
-def notify_totp_enabled(*, user: User) -> None:
+def _factor_notice(*, user: User, subject: str, what: str, listed: str = "second factors") -> None:
+    """A second factor of ``user`` changed: ``what`` happened, dated, with where to see them and what to do if it
+    was not the owner."""
     _send(
         to=user.email,
+        subject=subject,
+        body=f"On {_now()} {what}\n\nYour {listed} are listed at {_security_page()}\n\n{_not_you()}",
+    )
+
+
+def notify_totp_enabled(*, user: User) -> None:
+    _factor_notice(
+        user=user,
         subject="An authenticator app was enabled on your account",
-        body=(
-            f"On {_now()} an authenticator app was enabled on your account ({user.email}). From now on, signing "
-            "in asks for one of its codes after the password.\n\n"
-            f"Your second factors are listed at {_security_page()}\n\n{_not_you()}"
-        ),
+        what=f"an authenticator app was enabled on your account ({user.email}). From now on, signing in asks for "
+        "one of its codes after the password.",
     )
 
 
 def notify_totp_disabled(*, user: User) -> None:
-    _send(
-        to=user.email,
+    _factor_notice(
+        user=user,
         subject="The authenticator app was disabled on your account",
-        body=(
-            f"On {_now()} the authenticator app of your account ({user.email}) was disabled; its codes no longer "
-            f"sign in.\n\nYour second factors are listed at {_security_page()}\n\n{_not_you()}"
-        ),
+        what=f"the authenticator app of your account ({user.email}) was disabled; its codes no longer sign in.",
     )
 
 
 def notify_recovery_code_used(*, user: User, remaining: int) -> None:
-    left = f"{remaining} recovery code{'s' if remaining != 1 else ''}"
-    _send(
-        to=user.email,
+    left = f"{remaining} recovery code{'s' if remaining != 1 else ''} remain{'s' if remaining == 1 else ''}"
+    _factor_notice(
+        user=user,
         subject="A recovery code of your account was used",
-        body=(
-            f"On {_now()} a recovery code of your account ({user.email}) was used. It cannot be used again; "
-            f"{left} remain{'s' if remaining == 1 else ''}. You can generate new ones at {_security_page()}\n\n"
-            f"{_not_you()}"
-        ),
+        what=f"a recovery code of your account ({user.email}) was used. It cannot be used again; {left}. You can "
+        "generate new ones on the security page.",
     )
 
 
 def notify_recovery_codes_regenerated(*, user: User) -> None:
-    _send(
-        to=user.email,
+    _factor_notice(
+        user=user,
         subject="New recovery codes were generated for your account",
-        body=(
-            f"On {_now()} new recovery codes were generated for your account ({user.email}); the previous ones "
-            f"no longer work.\n\nYour second factors are listed at {_security_page()}\n\n{_not_you()}"
-        ),
+        what=f"new recovery codes were generated for your account ({user.email}); the previous ones no longer work.",
     )
 
 
 def notify_passkey_added(*, user: User, name: str) -> None:
-    _send(
-        to=user.email,
+    _factor_notice(
+        user=user,
         subject="A passkey was added to your account",
-        body=(
-            f'On {_now()} a passkey named "{_one_line(name, limit=64)}" was added to your account '
-            f"({user.email}). It can now be used to sign in.\n\n"
-            f"Your passkeys are listed at {_security_page()}\n\n{_not_you()}"
-        ),
+        what=f'a passkey named "{_one_line(name, limit=64)}" was added to your account ({user.email}). It can '
+        "now be used to sign in.",
+        listed="passkeys",
     )
 
 
 def notify_passkey_removed(*, user: User, name: str) -> None:
-    _send(
-        to=user.email,
+    _factor_notice(
+        user=user,
         subject="A passkey was removed from your account",
-        body=(
-            f'On {_now()} the passkey named "{_one_line(name, limit=64)}" was removed from your account '
-            f"({user.email}); it no longer signs in.\n\n"
-            f"Your passkeys are listed at {_security_page()}\n\n{_not_you()}"
-        ),
+        what=f'the passkey named "{_one_line(name, limit=64)}" was removed from your account ({user.email}); it '
+        "no longer signs in.",
+        listed="passkeys",
     )
 
 

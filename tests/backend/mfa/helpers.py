@@ -22,6 +22,16 @@ CODE_INVALID = {
     "detail": "That code is not right, or it was already used. Enter the current code, or a recovery code.",
     "code": "mfa_code_invalid",
 }
+PASSKEY_INVALID = {
+    "detail": "That passkey could not be verified. Try again, or use another way to sign in.",
+    "code": "passkey_invalid",
+}
+CHALLENGE_INVALID = {
+    "detail": "This sign-in step is unknown, was already used or was interrupted. Start again.",
+    "code": "mfa_challenge_invalid",
+}
+CHALLENGE_EXPIRED = {"detail": "This step took too long. Start again.", "code": "mfa_challenge_expired"}
+LONG_AGO = 3600  # seconds: a last authentication far older than REAUTH_MAX_AGE_SECONDS
 REAUTH_REQUIRED = {
     "detail": "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again.",
     "code": "reauthentication_required",

@@ -13,7 +13,14 @@ from backend.accounts.models import AuthSession
 from backend.accounts.tokens import SessionAccessToken
 from backend.mfa.models import MfaChallenge, Passkey
 from tests.backend.accounts.helpers import login
-from tests.backend.mfa.helpers import authentication_aged, authenticator_app_enabled
+from tests.backend.mfa.helpers import (
+    CHALLENGE_EXPIRED,
+    CHALLENGE_INVALID,
+    LONG_AGO,
+    PASSKEY_INVALID,
+    authentication_aged,
+    authenticator_app_enabled,
+)
 from tests.conftest import signed_in_client
 from tests.support.webauthn import SoftwareAuthenticator, passkey_registered, webauthn_origin
 
@@ -24,17 +31,7 @@ AUTHENTICATE_OPTIONS = "/api/auth/mfa/authenticate/options/"
 AUTHENTICATE = "/api/auth/mfa/authenticate/"
 REAUTH_OPTIONS = "/api/auth/reauthenticate/options/"
 REAUTHENTICATE = "/api/auth/reauthenticate/"
-PASSKEY_INVALID = {
-    "detail": "That passkey could not be verified. Try again, or use another way to sign in.",
-    "code": "passkey_invalid",
-}
-CHALLENGE_INVALID = {
-    "detail": "This sign-in step is unknown, was already used or was interrupted. Start again.",
-    "code": "mfa_challenge_invalid",
-}
-CHALLENGE_EXPIRED = {"detail": "This step took too long. Start again.", "code": "mfa_challenge_expired"}
 NO_PASSKEY = {"detail": "This account has no passkey.", "code": "mfa_state_conflict"}
-LONG_AGO = 3600
 
 
 def _sign_in_step(user) -> tuple[APIClient, str]:

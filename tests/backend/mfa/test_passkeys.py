@@ -12,7 +12,15 @@ from rest_framework.test import APIClient
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
 from backend.mfa.models import MfaChallenge, Passkey, RecoveryCode
-from tests.backend.mfa.helpers import authentication_aged, authenticator_app_enabled
+from tests.backend.mfa.helpers import (
+    CHALLENGE_EXPIRED,
+    CHALLENGE_INVALID,
+    LONG_AGO,
+    PASSKEY_INVALID,
+    REAUTH_REQUIRED,
+    authentication_aged,
+    authenticator_app_enabled,
+)
 from tests.conftest import signed_in_client
 from tests.support.webauthn import CredentialNotAllowed, SoftwareAuthenticator, passkey_registered, webauthn_origin
 
@@ -20,21 +28,7 @@ pytestmark = pytest.mark.django_db
 
 OPTIONS = "/api/auth/mfa/passkeys/options/"
 PASSKEYS = "/api/auth/mfa/passkeys/"
-PASSKEY_INVALID = {
-    "detail": "That passkey could not be verified. Try again, or use another way to sign in.",
-    "code": "passkey_invalid",
-}
-CHALLENGE_INVALID = {
-    "detail": "This sign-in step is unknown, was already used or was interrupted. Start again.",
-    "code": "mfa_challenge_invalid",
-}
-CHALLENGE_EXPIRED = {"detail": "This step took too long. Start again.", "code": "mfa_challenge_expired"}
-REAUTH_REQUIRED = {
-    "detail": "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again.",
-    "code": "reauthentication_required",
-}
 NOT_FOUND = {"detail": "Not found.", "code": "not_found"}
-LONG_AGO = 3600
 
 
 def _options(client: APIClient) -> dict:

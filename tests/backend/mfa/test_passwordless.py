@@ -18,21 +18,13 @@ from backend.mfa.errors import PasskeyInvalid
 from backend.mfa.models import MfaChallenge, Passkey
 from backend.mfa.services.passkeys import passkey_assertion_verify, passwordless_options
 from tests.backend.accounts.helpers import login
+from tests.backend.mfa.helpers import CHALLENGE_EXPIRED, CHALLENGE_INVALID, PASSKEY_INVALID
 from tests.support.webauthn import SoftwareAuthenticator, passkey_registered, webauthn_origin
 
 pytestmark = pytest.mark.django_db
 
 OPTIONS = "/api/auth/passkey/options/"
 LOGIN = "/api/auth/passkey/login/"
-PASSKEY_INVALID = {
-    "detail": "That passkey could not be verified. Try again, or use another way to sign in.",
-    "code": "passkey_invalid",
-}
-CHALLENGE_INVALID = {
-    "detail": "This sign-in step is unknown, was already used or was interrupted. Start again.",
-    "code": "mfa_challenge_invalid",
-}
-CHALLENGE_EXPIRED = {"detail": "This step took too long. Start again.", "code": "mfa_challenge_expired"}
 
 
 def _options(client: APIClient) -> dict:

@@ -9,14 +9,13 @@ from rest_framework.test import APIClient
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
 from tests.backend.accounts.helpers import bearer, login
-from tests.backend.mfa.helpers import authentication_aged, authenticator_app_enabled, code_of_step
+from tests.backend.mfa.helpers import LONG_AGO, authentication_aged, authenticator_app_enabled, code_of_step
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 REAUTHENTICATE = "/api/auth/reauthenticate/"
 NEW_PASSWORD = "a-Brand-new-passphrase-5"
-LONG_AGO = 3600
 
 
 def _signed_in_with_two_factors(user):

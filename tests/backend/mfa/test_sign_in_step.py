@@ -12,15 +12,11 @@ from backend.accounts.models import AuthSession
 from backend.accounts.tokens import SessionAccessToken
 from backend.mfa.models import MfaChallenge
 from tests.backend.accounts.helpers import bearer, login, refresh
-from tests.backend.mfa.helpers import authenticator_app_enabled, code_of_step
+from tests.backend.mfa.helpers import CODE_INVALID, authenticator_app_enabled, code_of_step
 
 pytestmark = pytest.mark.django_db
 
 AUTHENTICATE = "/api/auth/mfa/authenticate/"
-WRONG_CODE = {
-    "detail": "That code is not right, or it was already used. Enter the current code, or a recovery code.",
-    "code": "mfa_code_invalid",
-}
 
 
 def _challenge(client: APIClient, user) -> str:
@@ -75,7 +71,7 @@ def test_a_wrong_code_is_a_400_and_signs_nobody_in(api_client, user):
 
     response = _authenticate(api_client, mfa_token=token, code=code_of_step(app, 5))
 
-    assert (response.status_code, response.json()) == (400, WRONG_CODE)
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
     assert not AuthSession.objects.filter(user=user).exists()
     assert MfaChallenge.objects.get(user=user).failed_attempts == 1
 
@@ -90,7 +86,7 @@ def test_a_code_already_used_is_refused_at_the_next_sign_in(api_client, user):
     response = _authenticate(APIClient(), mfa_token=_challenge(APIClient(), user), code=code)
 
     # Then it is refused
-    assert (response.status_code, response.json()) == (400, WRONG_CODE)
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
 
 
 def test_an_unknown_challenge_is_refused(api_client, user):
