@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const FEATURES = ['auth', 'tasks', 'dashboard', 'account', 'email'];
+const FEATURES = ['auth', 'tasks', 'dashboard', 'account', 'email', 'security'];
 // zod must be configured (jitless, for the CSP) before any schema is built: src/lib/zod.ts.
 const ZOD = { name: 'zod', message: "Import { z } from '@/lib/zod' (configured for the CSP).", allowTypeImports: true };
 

@@ -9,15 +9,19 @@ import { OfflineBanner } from '@/components/offline-banner';
 import { actOnToast, latestActionToast } from '@/lib/toasts';
 import { signOut, useCurrentUser } from '@/lib/session';
 import { useRememberedSearch } from '@/lib/remembered-search';
+import { useReauthenticationPrompt } from '@/lib/reauthentication';
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/tasks', label: 'Tasks', end: false },
   { to: '/account', label: 'Account', end: false },
+  { to: '/security', label: 'Security', end: false },
 ];
 
 // Loaded when first opened: the dialog and its list stay out of the boot JavaScript.
 const ShortcutsHelp = lazy(async () => ({ default: (await import('@/app/shortcuts-help')).ShortcutsHelp }));
+// Loaded when a request first needs it (403 reauthentication_required): zod and the query client come with it.
+const ReauthenticateDialog = lazy(async () => ({ default: (await import('@/components/reauthenticate-dialog')).ReauthenticateDialog }));
 
 export function AppLayout() {
   const user = useCurrentUser();
@@ -26,6 +30,8 @@ export function AppLayout() {
   const [helpOpen, setHelpOpen] = useState(false);
   // "Tasks" goes back to the list as it was left (filters, sort, page) in this tab.
   const tasksSearch = useRememberedSearch('/tasks');
+  // A sensitive request refused for want of a recent sign-in waits for this prompt, then is sent again.
+  const reauthentication = useReauthenticationPrompt();
   useShortcuts({
     '?': () => setHelpOpen(true),
     // Undo (or whatever the newest toast offers), without hunting for its button.
@@ -92,6 +98,11 @@ export function AppLayout() {
         </Suspense>
       </main>
       <Toaster />
+      {reauthentication ? (
+        <Suspense fallback={null}>
+          <ReauthenticateDialog prompt={reauthentication} />
+        </Suspense>
+      ) : null}
       {helpOpen ? (
         <Suspense fallback={null}>
           <ShortcutsHelp onClose={() => setHelpOpen(false)} />

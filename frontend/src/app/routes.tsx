@@ -38,6 +38,7 @@ const pages = {
   dashboard: page(() => import('@/features/dashboard/components/dashboard-page'), 'DashboardPage'),
   tasks: page(() => import('@/features/tasks/components/tasks-page'), 'TasksPage'),
   account: page(() => import('@/features/account/components/account-page'), 'AccountPage'),
+  security: page(() => import('@/features/security/components/security-page'), 'SecurityPage'),
   verifyEmail: page(() => import('@/features/email/components/verify-email-page'), 'VerifyEmailPage'),
   confirmEmailChange: page(() => import('@/features/email/components/confirm-email-change-page'), 'ConfirmEmailChangePage'),
 };
@@ -98,7 +99,7 @@ export const routes: PageRoute[] = [
         children: [
           {
             element: <AppLayout />,
-            children: [leaf(undefined, pages.dashboard), leaf('tasks', pages.tasks), leaf('account', pages.account)],
+            children: [leaf(undefined, pages.dashboard), leaf('tasks', pages.tasks), leaf('account', pages.account), leaf('security', pages.security)],
           },
         ],
       },

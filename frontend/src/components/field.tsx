@@ -1,4 +1,4 @@
-import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes, useId } from 'react';
+import { type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes, type TextareaHTMLAttributes, useId } from 'react';
 
 interface FieldFrameProps {
   label: string;
@@ -34,11 +34,12 @@ function FieldFrame({ label, errors, hint, children }: FieldFrameProps) {
 
 type Common = { label: string; errors?: string[] | undefined; hint?: ReactNode };
 
-export function TextField({ label, errors, hint, ...input }: Common & InputHTMLAttributes<HTMLInputElement>) {
+/** `ref` reaches the <input> (React 19 passes it as a prop), for a page that moves the focus to it. */
+export function TextField({ label, errors, hint, ref, ...input }: Common & InputHTMLAttributes<HTMLInputElement> & { ref?: Ref<HTMLInputElement> }) {
   return (
     <FieldFrame label={label} errors={errors} hint={hint}>
       {({ id, describedBy, invalid }) => (
-        <input className="input" id={id} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...input} />
+        <input ref={ref} className="input" id={id} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...input} />
       )}
     </FieldFrame>
   );

@@ -25,6 +25,11 @@ export interface RequestOptions<T> {
   signal?: AbortSignal;
   /** Extra request headers, e.g. If-Match. */
   headers?: Record<string, string>;
+  /**
+   * On 403 `reauthentication_required`, ask the user to confirm it's them (the registered handler) and send the
+   * request once more. Default: for authenticated requests. The re-authentication requests themselves pass false.
+   */
+  reauthenticate?: boolean;
 }
 
 /**
@@ -42,6 +47,22 @@ const RefreshedSchema = shape('refresh answer', ({ access, user }): Refreshed | 
 export type MatchesApi = Expect<Equals<Pick<Refreshed, 'access'>, Pick<components['schemas']['AuthOutput'], 'access'>>>;
 
 let refreshInFlight: Promise<Refreshed | null> | null = null;
+
+/**
+ * Asks the user to re-authenticate (lib/reauthentication.ts registers it while the signed-in layout is shown):
+ * resolves once they did, rejects when they cancelled. With none registered, the 403 is the answer.
+ */
+type ReauthenticationHandler = (refusal: ApiError) => Promise<void>;
+let reauthenticationHandler: ReauthenticationHandler | null = null;
+
+export const REAUTHENTICATION_REQUIRED = 'reauthentication_required';
+
+export function setReauthenticationHandler(handler: ReauthenticationHandler | null): () => void {
+  reauthenticationHandler = handler;
+  return () => {
+    if (reauthenticationHandler === handler) reauthenticationHandler = null;
+  };
+}
 
 /**
  * True while the page is being hidden for good (the tab closes, or navigates away): requests sent by
@@ -139,8 +160,29 @@ export async function apiResponse(path: string, options: Omit<RequestOptions<nev
   return response;
 }
 
-/** Sends the request, refreshing once on a 401 and retrying with the new token. */
+/**
+ * Sends the request (see `exchangeOnce`); a 403 `reauthentication_required` asks the user to confirm it's them,
+ * then sends it once more, so the action they started completes. Cancelled: the 403 is the answer.
+ */
 async function exchange(path: string, options: SendOptions): Promise<Response> {
+  const response = await exchangeOnce(path, options);
+  const handler = reauthenticationHandler;
+  if (response.status !== 403 || !handler || !(options.reauthenticate ?? options.auth ?? true)) return response;
+  const body: unknown = await response
+    .clone()
+    .json()
+    .catch(() => null);
+  if ((body as { code?: unknown } | null)?.code !== REAUTHENTICATION_REQUIRED) return response;
+  try {
+    await handler(new ApiError(response.status, body, response.headers));
+  } catch {
+    return response;
+  }
+  return exchangeOnce(path, options);
+}
+
+/** Sends the request, refreshing once on a 401 and retrying with the new token. */
+async function exchangeOnce(path: string, options: SendOptions): Promise<Response> {
   const url = apiUrl(path, options.query);
   const auth = options.auth ?? true;
   const sentWith = auth ? getAccessToken() : null;
@@ -206,6 +248,7 @@ async function parse<T>(response: Response, path: string, schema?: ResponseSchem
 /** Test hook: forget a refresh left in flight by a previous test. */
 export function resetApiClientForTests(): void {
   refreshInFlight = null;
+  reauthenticationHandler = null;
   expiredListeners.clear();
   refreshedListeners.clear();
   setAccessToken(null);

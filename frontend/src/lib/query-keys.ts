@@ -8,4 +8,6 @@ export const queryKeys = {
   sessions: ['auth', 'sessions'] as const,
   /** The security activity (audit events): new ones follow most account changes. */
   activity: ['auth', 'activity'] as const,
+  /** The account's second factors and this session's authentication (GET /auth/mfa/). */
+  mfa: ['auth', 'mfa'] as const,
 };

@@ -12,6 +12,9 @@ export const AuthSessionSchema = z.object({
   user_agent: z.string(),
   ip_address: z.string().nullable(),
   current: z.boolean(),
+  /** How it was signed in (pwd, otp, recovery_code, passkey) and its level: 1, one factor; 2, two or a passkey (docs/mfa.md). */
+  amr: z.array(z.string()),
+  aal: z.union([z.literal(1), z.literal(2)]),
 });
 export type AuthSession = z.infer<typeof AuthSessionSchema>;
 

@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import { PageHeading } from '@/components/page-heading';
 import { ActivityPanel } from '@/features/account/components/activity-panel';
 import { DataPanel } from '@/features/account/components/data-panel';
@@ -12,7 +13,10 @@ export function AccountPage() {
       <header className="page__header">
         <div>
           <PageHeading>Account</PageHeading>
-          <p className="page__subtitle">Your profile, email, password, signed-in devices and data.</p>
+          <p className="page__subtitle">
+            Your profile, email, password, signed-in devices and data. Two-step verification and passkeys are on the{' '}
+            <Link to="/security">security page</Link>.
+          </p>
         </div>
       </header>
       <div className="account-grid">

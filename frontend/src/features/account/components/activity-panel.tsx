@@ -26,6 +26,15 @@ const EVENTS: Record<KnownEvent, string> = {
   email_changed: 'Email address changed',
   data_exported: 'Your data was downloaded',
   account_deleted: 'Account deleted',
+  reauthenticated: 'Confirmed it was you for a sensitive change',
+  mfa_failed: 'Wrong second-step code or passkey',
+  totp_enabled: 'Authenticator app turned on',
+  totp_disabled: 'Authenticator app turned off',
+  recovery_codes_generated: 'New recovery codes made',
+  recovery_code_used: 'Recovery code used',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey deleted',
+  mfa_reset: 'Second factors reset by an administrator',
 };
 
 export function describeEvent(event: ActivityEvent): string {

@@ -14,6 +14,8 @@ const LAPTOP = {
   user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36',
   ip_address: '10.0.0.5',
   current: true,
+  amr: ['pwd', 'otp'],
+  aal: 2,
 };
 const PHONE = {
   id: 's-phone',
@@ -22,6 +24,8 @@ const PHONE = {
   user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile Safari/604.1',
   ip_address: '192.0.2.7',
   current: false,
+  amr: ['passkey'],
+  aal: 2,
 };
 
 describe('sessions panel', () => {
@@ -39,6 +43,15 @@ describe('sessions panel', () => {
     expect(within(rows[1]!).getByText('Safari on iOS')).toBeInTheDocument();
     expect(within(rows[1]!).queryByText('This device')).not.toBeInTheDocument();
     expect(within(rows[1]!).getByText('IP 192.0.2.7')).toBeInTheDocument();
+  });
+
+  it('says how each session was signed in', async () => {
+    server.use(http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])));
+    renderSignedIn(<SessionsPanel />);
+
+    const rows = await screen.findAllByTestId('session-row');
+    expect(within(rows[0]!).getByText('Password + authenticator app')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('Passkey')).toBeInTheDocument();
   });
 
   it('revokes one session after a confirmation, says so, and shows the list without it', async () => {

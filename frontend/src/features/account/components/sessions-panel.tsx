@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ConfirmDialog } from '@/components/dialog';
 import { ErrorState, Spinner } from '@/components/feedback';
 import { errorMessage } from '@/lib/api-error';
+import { describeMethods } from '@/lib/authentication-methods';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { showToast } from '@/lib/toasts';
 import { type AuthSession, useSessions } from '@/features/account/api/get-sessions';
@@ -56,6 +57,7 @@ export function SessionsPanel() {
                     Last used <time dateTime={session.last_used_at} title={formatDateTime(session.last_used_at)}>{formatRelative(session.last_used_at)}</time>
                   </span>
                   <span>Signed in {formatDateTime(session.created_at)}</span>
+                  {session.amr.length ? <span>{describeMethods(session.amr)}</span> : null}
                 </p>
                 <p className="session__agent" title={session.user_agent}>{session.user_agent || 'No user agent'}</p>
               </div>

@@ -1,0 +1,114 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import type { MfaStatus } from '@/lib/mfa-status';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+
+const REFUSAL = { detail: 'Confirm it is you: sign in again to do this.', code: 'reauthentication_required' };
+
+function mfaStatus(aal: 1 | 2): MfaStatus {
+  return {
+    mfa_enabled: aal === 2,
+    totp: { enabled: aal === 2, pending: false, confirmed_at: null },
+    recovery_codes: { remaining: aal === 2 ? 10 : 0, total: aal === 2 ? 10 : 0 },
+    passkeys: [],
+    session: { amr: aal === 2 ? ['pwd', 'otp'] : ['pwd'], aal, authenticated_at: '2026-12-05T08:00:00Z', reauthenticated_until: null },
+  };
+}
+
+/** The account page's own requests, and a password change refused once for want of a recent sign-in. */
+function accountWithStaleSession(aal: 1 | 2) {
+  const passwordChanges: unknown[] = [];
+  const reauthentications: unknown[] = [];
+  let fresh = false;
+  server.use(
+    http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
+    http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(aal))),
+    http.post(`${API}/auth/password/`, async ({ request }) => {
+      passwordChanges.push(await request.json());
+      return fresh ? new HttpResponse(null, { status: 204 }) : HttpResponse.json(REFUSAL, { status: 403 });
+    }),
+    http.post(`${API}/auth/reauthenticate/`, async ({ request }) => {
+      const body = (await request.json()) as Record<string, string>;
+      reauthentications.push(body);
+      if (body.code === '000000') return HttpResponse.json({ detail: 'The code is not correct.', code: 'mfa_code_invalid' }, { status: 400 });
+      fresh = true;
+      return HttpResponse.json({ authenticated_at: '2026-12-05T09:00:00Z', reauthenticated_until: '2026-12-05T09:05:00Z' });
+    }),
+  );
+  return { passwordChanges, reauthentications };
+}
+
+async function changePassword() {
+  renderApp('/account');
+  const user = userEvent.setup();
+  const form = await screen.findByRole('region', { name: 'Change password' });
+  await user.type(within(form).getByLabelText('Current password'), 'old password');
+  await user.type(within(form).getByLabelText('New password'), 'new password 1');
+  await user.type(within(form).getByLabelText('Confirm new password'), 'new password 1');
+  await user.click(within(form).getByRole('button', { name: 'Change password' }));
+  return { user, form };
+}
+
+const CHANGE = { current_password: 'old password', new_password: 'new password 1' };
+
+describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthentication_required)', () => {
+  it('asks for the password, then sends the refused request again and the action completes', async () => {
+    const { passwordChanges, reauthentications } = accountWithStaleSession(1);
+    const { user, form } = await changePassword();
+
+    const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+    const password = await within(dialog).findByLabelText('Password');
+    await waitFor(() => expect(password).toHaveFocus());
+    expect(passwordChanges).toHaveLength(1);
+    await user.type(password, 'old password');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+
+    expect(await within(form).findByText('Password changed. Your other devices have been signed out.')).toBeInTheDocument();
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(reauthentications).toEqual([{ password: 'old password' }]);
+    // The same request, sent again once and accepted.
+    expect(passwordChanges).toEqual([CHANGE, CHANGE]);
+  });
+
+  it('offers no password to a session signed in with two steps, and takes an authenticator code', async () => {
+    const { passwordChanges, reauthentications } = accountWithStaleSession(2);
+    const { user, form } = await changePassword();
+
+    const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+    const code = await within(dialog).findByLabelText('Authenticator code');
+    expect(within(dialog).queryByLabelText('Password')).not.toBeInTheDocument();
+    expect(within(dialog).queryByRole('button', { name: 'Use your password instead' })).not.toBeInTheDocument();
+    expect(code).toHaveAttribute('autocomplete', 'one-time-code');
+
+    await user.type(code, '000000');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await within(dialog).findByText('The code is not correct.')).toBeInTheDocument();
+    expect(passwordChanges).toHaveLength(1);
+
+    await user.clear(code);
+    await user.type(code, '123456');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+
+    expect(await within(form).findByText('Password changed. Your other devices have been signed out.')).toBeInTheDocument();
+    expect(reauthentications).toEqual([{ code: '000000' }, { code: '123456' }]);
+    expect(passwordChanges).toEqual([CHANGE, CHANGE]);
+  });
+
+  it('cancelled, shows the original refusal as before and sends nothing more', async () => {
+    const { passwordChanges, reauthentications } = accountWithStaleSession(1);
+    const { user, form } = await changePassword();
+
+    const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+    await within(dialog).findByLabelText('Password');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+
+    expect(await within(form).findByText(REFUSAL.detail)).toBeInTheDocument();
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(passwordChanges).toHaveLength(1);
+    expect(reauthentications).toEqual([]);
+  });
+});

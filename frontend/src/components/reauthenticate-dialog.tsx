@@ -1,0 +1,163 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { Dialog } from '@/components/dialog';
+import { BusyButton, FormAlert, Spinner, SubmitButton } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { errorMessage } from '@/lib/api-error';
+import { mfaStatusQueryOptions } from '@/lib/mfa-status';
+import { queryClient } from '@/lib/query-client';
+import { queryKeys } from '@/lib/query-keys';
+import { type ReauthenticateInput, reauthenticate, reauthenticateWithPasskey } from '@/lib/reauthenticate-api';
+import type { ReauthenticationPrompt } from '@/lib/reauthentication';
+import { CODE_INPUT_PROPS, onField, TotpCodeInputSchema } from '@/lib/second-factor';
+import { useForm } from '@/lib/use-form';
+import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
+import { z } from '@/lib/zod';
+
+const PasswordInputSchema = z.object({ password: z.string().min(1, 'Enter your password.') });
+
+type Method = 'password' | 'code';
+
+/**
+ * "Confirm it's you": shown when a sensitive request was refused with 403 `reauthentication_required`
+ * (lib/reauthentication.ts). The user confirms with their password, an authenticator code or a passkey;
+ * the refused request is then sent again by the API client, so what they were doing completes. A session
+ * signed in with two steps (aal 2) is not offered the password: the server would refuse it.
+ *
+ * It sits above the pages (the signed-in layout), outside their QueryProvider: it passes the client itself.
+ */
+export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPrompt }) {
+  const status = useQuery(mfaStatusQueryOptions(), queryClient);
+  const mutation = useMutation(
+    {
+      mutationFn: (input: ReauthenticateInput | 'passkey') => (input === 'passkey' ? reauthenticateWithPasskey() : reauthenticate(input)),
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: queryKeys.mfa });
+        prompt.confirmed();
+      },
+    },
+    queryClient,
+  );
+  const [chosen, setChosen] = useState<Method | null>(null);
+
+  // Unknown (the status could not load): offer every way; the server judges anyway.
+  const known = status.data;
+  const levelTwo = known?.session.aal === 2;
+  const offersPassword = !levelTwo;
+  const offersCode = known ? known.totp.enabled : true;
+  const offersPasskey = passkeysSupported() && (known ? known.passkeys.length > 0 : true);
+  const method: Method | null = chosen ?? (offersPassword ? 'password' : offersCode ? 'code' : null);
+
+  function cancel() {
+    if (!mutation.isPending) prompt.cancelled();
+  }
+
+  function choose(next: Method) {
+    mutation.reset();
+    setChosen(next);
+  }
+
+  const passkeyError = mutation.variables === 'passkey' && mutation.error ? (passkeyFailureMessage(mutation.error) ?? errorMessage(mutation.error)) : null;
+  const formError = mutation.variables !== 'passkey' ? mutation.error : null;
+
+  return (
+    <Dialog
+      title="Confirm it's you"
+      description={
+        levelTwo
+          ? 'This change needs a recent sign-in. You signed in with two steps, so confirm with your authenticator app or a passkey.'
+          : 'This change needs a recent sign-in. Confirm it’s you to continue; what you were doing then completes.'
+      }
+      onClose={cancel}
+    >
+      {status.isPending ? (
+        <Spinner label="Loading your sign-in options…" />
+      ) : (
+        <div className="stack">
+          {method === 'password' ? (
+            <PasswordStep pending={mutation.isPending} error={formError} onSubmit={(password) => mutation.mutate({ password })} />
+          ) : method === 'code' ? (
+            <CodeStep pending={mutation.isPending} error={formError} onSubmit={(code) => mutation.mutate({ code })} />
+          ) : null}
+          {method === null && !offersPasskey ? (
+            <p>This browser cannot use your passkeys here. Sign out and sign in again, then try once more.</p>
+          ) : null}
+          <FormAlert messages={passkeyError ? [passkeyError] : []} />
+          <div className="stack stack--tight">
+            {method !== 'password' && offersPassword ? (
+              <button type="button" className="button button--ghost" onClick={() => choose('password')}>
+                Use your password instead
+              </button>
+            ) : null}
+            {method !== 'code' && offersCode ? (
+              <button type="button" className="button button--ghost" onClick={() => choose('code')}>
+                Use your authenticator app instead
+              </button>
+            ) : null}
+            {offersPasskey ? (
+              <BusyButton
+                className="button button--secondary"
+                busy={mutation.isPending && mutation.variables === 'passkey'}
+                onClick={() => mutation.mutate('passkey')}
+              >
+                {mutation.isPending && mutation.variables === 'passkey' ? 'Waiting for your passkey…' : 'Use a passkey'}
+              </BusyButton>
+            ) : null}
+          </div>
+          <div className="dialog__actions">
+            <button type="button" className="button button--secondary" onClick={cancel}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+    </Dialog>
+  );
+}
+
+interface StepProps<T> {
+  pending: boolean;
+  error: unknown;
+  onSubmit: (value: T) => void;
+}
+
+function PasswordStep({ pending, error, onSubmit }: StepProps<string>) {
+  const form = useForm(PasswordInputSchema, { password: '' }, ({ password }) => onSubmit(password), error);
+  return (
+    <form className="stack" onSubmit={form.onSubmit} noValidate>
+      <FormAlert messages={form.formErrors} />
+      {/* autoFocus: the form may mount after the dialog opened (once the options are known). */}
+      <TextField label="Password" type="password" autoComplete="current-password" autoFocus required {...form.bind('password')} errors={form.errors('password')} />
+      <div>
+        <SubmitButton pending={pending} pendingLabel="Confirming…">
+          Confirm
+        </SubmitButton>
+      </div>
+    </form>
+  );
+}
+
+function CodeStep({ pending, error, onSubmit }: StepProps<string>) {
+  // Memoized: a new error object each render would move the focus to the field again each time.
+  const fieldError = useMemo(() => onField(error, 'mfa_code_invalid', 'code'), [error]);
+  const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => onSubmit(code), fieldError);
+  return (
+    <form className="stack" onSubmit={form.onSubmit} noValidate>
+      <FormAlert messages={form.formErrors} />
+      <TextField
+        label="Authenticator code"
+        hint="The 6-digit code your authenticator app shows now."
+        autoFocus
+        required
+        {...CODE_INPUT_PROPS}
+        {...form.bind('code')}
+        errors={form.errors('code')}
+      />
+      <div>
+        <SubmitButton pending={pending} pendingLabel="Confirming…">
+          Confirm
+        </SubmitButton>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,158 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { BusyButton, FormAlert, SubmitButton } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { ApiError, errorMessage } from '@/lib/api-error';
+import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema } from '@/lib/second-factor';
+import { useForm } from '@/lib/use-form';
+import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
+import { type SecondStepInput, useAuthenticateMfa } from '@/features/auth/api/authenticate-mfa';
+import type { MfaChallenge } from '@/features/auth/api/login';
+import { refusal } from '@/features/auth/login-refusal';
+
+type Mode = 'totp' | 'recovery' | 'passkey';
+
+/** The challenge cannot be answered any more (too old, used, or spent by wrong codes): the password again. */
+const RESTART_CODES = ['mfa_challenge_expired', 'mfa_challenge_invalid'];
+export const RESTART_MESSAGE = 'The sign-in took too long or was interrupted. Sign in again.';
+
+const INTRO: Record<Mode, string> = {
+  totp: 'Enter the 6-digit code your authenticator app shows for this account.',
+  recovery: 'Enter one of the recovery codes you saved when you turned on two-step verification. Each works once.',
+  passkey: 'Confirm with a passkey saved on this device, your phone or a security key.',
+};
+
+interface MfaChallengeStepProps {
+  challenge: MfaChallenge;
+  onSignedIn: () => void;
+  /** Back to the password step, saying why (null: the user chose to go back). */
+  onRestart: (message: string | null) => void;
+}
+
+/**
+ * Sign-in's second step, on the sign-in page, after the password was right (202 `mfa_required`): an
+ * authenticator code, a recovery code or a passkey, among the account's `methods`. The focus moves to its
+ * heading, so a screen reader announces the new step. Success signs in exactly as a login does.
+ */
+export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChallengeStepProps) {
+  const mutation = useAuthenticateMfa(challenge.mfa_token);
+  const offers = {
+    totp: challenge.methods.includes('totp'),
+    recovery: challenge.methods.includes('recovery_code'),
+    passkey: challenge.methods.includes('passkey') && passkeysSupported(),
+  };
+  const [mode, setMode] = useState<Mode>(offers.totp ? 'totp' : offers.passkey ? 'passkey' : 'recovery');
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+
+  function send(input: SecondStepInput) {
+    mutation.mutate(input, {
+      onSuccess: onSignedIn,
+      onError: (error) => {
+        if (error instanceof ApiError && RESTART_CODES.includes(error.code)) onRestart(RESTART_MESSAGE);
+      },
+    });
+  }
+
+  function switchTo(next: Mode) {
+    mutation.reset();
+    setMode(next);
+  }
+
+  const refused = refusal(mutation.error);
+  const byPasskey = mutation.variables === 'passkey';
+  const stepMessages = refused
+    ? [refused.message]
+    : byPasskey && mutation.error
+      ? [passkeyFailureMessage(mutation.error) ?? errorMessage(mutation.error)]
+      : [];
+  const formError = refused || byPasskey ? null : mutation.error;
+
+  return (
+    <section className="stack" aria-labelledby="mfa-step-title">
+      <h2 className="card__title" id="mfa-step-title" ref={heading} tabIndex={-1}>
+        Two-step verification
+      </h2>
+      <p className="auth__subtitle">{INTRO[mode]}</p>
+      <FormAlert messages={stepMessages} />
+      {refused?.code === 'login_locked' ? (
+        <p>
+          <Link to="/forgot-password">Reset your password</Link>
+        </p>
+      ) : null}
+      {mode === 'totp' ? (
+        <TotpForm key="totp" pending={mutation.isPending && !byPasskey} error={formError} onSubmit={(code) => send({ code })} />
+      ) : mode === 'recovery' ? (
+        <RecoveryForm key="recovery" pending={mutation.isPending && !byPasskey} error={formError} onSubmit={(recovery_code) => send({ recovery_code })} />
+      ) : null}
+      <div className="stack stack--tight">
+        {offers.passkey ? (
+          <BusyButton
+            className={`button ${mode === 'passkey' ? 'button--primary' : 'button--secondary'} button--block`}
+            busy={mutation.isPending && byPasskey}
+            onClick={() => send('passkey')}
+          >
+            {mutation.isPending && byPasskey ? 'Waiting for your passkey…' : 'Use a passkey'}
+          </BusyButton>
+        ) : null}
+        {mode !== 'totp' && offers.totp ? (
+          <button type="button" className="button button--ghost" onClick={() => switchTo('totp')}>
+            Use your authenticator app
+          </button>
+        ) : null}
+        {mode !== 'recovery' && offers.recovery ? (
+          <button type="button" className="button button--ghost" onClick={() => switchTo('recovery')}>
+            Use a recovery code
+          </button>
+        ) : null}
+        <button type="button" className="button button--ghost" onClick={() => onRestart(null)}>
+          Back to email and password
+        </button>
+      </div>
+    </section>
+  );
+}
+
+interface CodeFormProps {
+  pending: boolean;
+  error: unknown;
+  onSubmit: (value: string) => void;
+}
+
+function TotpForm({ pending, error, onSubmit }: CodeFormProps) {
+  // Memoized: a new error object on each render would pull the focus back to the field each time.
+  const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'code'), [error]);
+  const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => onSubmit(code), shown);
+  return (
+    <form className="stack" onSubmit={form.onSubmit} noValidate>
+      <FormAlert messages={form.formErrors} />
+      <TextField label="Authentication code" required {...CODE_INPUT_PROPS} {...form.bind('code')} errors={form.errors('code')} />
+      <SubmitButton pending={pending} pendingLabel="Verifying…" block>
+        Verify
+      </SubmitButton>
+    </form>
+  );
+}
+
+function RecoveryForm({ pending, error, onSubmit }: CodeFormProps) {
+  const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code'), [error]);
+  const form = useForm(RecoveryCodeInputSchema, { recovery_code: '' }, ({ recovery_code }) => onSubmit(recovery_code), shown);
+  return (
+    <form className="stack" onSubmit={form.onSubmit} noValidate>
+      <FormAlert messages={form.formErrors} />
+      <TextField
+        label="Recovery code"
+        hint="Written like xxxx-xxxx-xxxx-xxxx."
+        autoComplete="off"
+        autoCapitalize="off"
+        spellCheck={false}
+        required
+        {...form.bind('recovery_code')}
+        errors={form.errors('recovery_code')}
+      />
+      <SubmitButton pending={pending} pendingLabel="Verifying…" block>
+        Verify
+      </SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,211 @@
+import { startAuthentication } from '@simplewebauthn/browser';
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { getSession } from '@/lib/session';
+import { user as ada } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+
+// jsdom has no WebAuthn: the browser's ceremony is stubbed where a test needs one (the browser test runs the real one).
+vi.mock('@simplewebauthn/browser', () => ({ startAuthentication: vi.fn(), startRegistration: vi.fn() }));
+
+const CHALLENGE = { mfa_required: true, mfa_token: 'challenge-1', methods: ['totp', 'recovery_code'], expires_at: '2026-12-05T10:05:00Z' };
+const SIGNED_IN = { access: 'access-mfa', user: ada };
+const ASSERTION = { id: 'cred-1', rawId: 'cred-1', type: 'public-key', response: {}, clientExtensionResults: {} };
+
+afterEach(() => vi.unstubAllGlobals());
+
+/** The pages a successful sign-in lands on (next=/account), answered so that nothing is left unhandled. */
+function accountPageHandlers() {
+  return [
+    http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
+    http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+  ];
+}
+
+async function passPasswordStep(challenge: object = CHALLENGE) {
+  const logins: unknown[] = [];
+  server.use(
+    http.post(`${API}/auth/login/`, async ({ request }) => {
+      logins.push(await request.json());
+      return HttpResponse.json(challenge, { status: 202 });
+    }),
+  );
+  const app = renderApp('/login?next=%2Faccount', { as: 'anonymous' });
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText('Email'), 'ada@example.com');
+  await user.type(screen.getByLabelText('Password'), 'correct horse');
+  await user.click(screen.getByRole('button', { name: 'Sign in' }));
+  const heading = await screen.findByRole('heading', { name: 'Two-step verification' });
+  return { app, user, heading, logins };
+}
+
+describe('sign-in second step (202 mfa_required)', () => {
+  it('asks for the authenticator code on the same page, focused on its heading, and signs in with it', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/mfa/authenticate/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(SIGNED_IN);
+      }),
+      ...accountPageHandlers(),
+    );
+    const { app, user, heading } = await passPasswordStep();
+
+    await waitFor(() => expect(heading).toHaveFocus());
+    expect(getSession().status).toBe('anonymous');
+    const code = screen.getByLabelText('Authentication code');
+    expect(code).toHaveAttribute('inputmode', 'numeric');
+    expect(code).toHaveAttribute('autocomplete', 'one-time-code');
+    expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
+    // This account has no passkey: none is offered.
+    expect(screen.queryByRole('button', { name: 'Use a passkey' })).not.toBeInTheDocument();
+
+    await user.type(code, '123 456');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+
+    expect(await screen.findByRole('heading', { name: 'Account' })).toBeInTheDocument();
+    expect(app.location()).toBe('/account');
+    expect(bodies).toEqual([{ mfa_token: 'challenge-1', code: '123456' }]);
+    expect(getSession()).toMatchObject({ status: 'authenticated', user: ada });
+  });
+
+  it('shows a wrong code on the field and keeps the step', async () => {
+    server.use(
+      http.post(`${API}/auth/mfa/authenticate/`, () =>
+        HttpResponse.json({ detail: 'The code is not correct, or was already used.', code: 'mfa_code_invalid' }, { status: 400 }),
+      ),
+    );
+    const { user } = await passPasswordStep();
+
+    await user.type(screen.getByLabelText('Authentication code'), '000000');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+
+    const field = screen.getByLabelText('Authentication code');
+    await waitFor(() => expect(field).toHaveAccessibleDescription('The code is not correct, or was already used.'));
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    await waitFor(() => expect(field).toHaveFocus());
+    expect(screen.getByRole('heading', { name: 'Two-step verification' })).toBeInTheDocument();
+  });
+
+  it('checks the code has 6 digits before sending it', async () => {
+    const { user } = await passPasswordStep();
+    await user.type(screen.getByLabelText('Authentication code'), '12ab');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    expect(screen.getByLabelText('Authentication code')).toHaveAccessibleDescription('Enter the 6-digit code from your authenticator app.');
+  });
+
+  it.each(['mfa_challenge_expired', 'mfa_challenge_invalid'])('goes back to the password step on %s, saying why', async (code) => {
+    server.use(http.post(`${API}/auth/mfa/authenticate/`, () => HttpResponse.json({ detail: 'Too late.', code }, { status: 400 })));
+    const { user } = await passPasswordStep();
+
+    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+
+    expect(await screen.findByText('The sign-in took too long or was interrupted. Sign in again.')).toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'Two-step verification' })).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Email')).toHaveValue('ada@example.com');
+    await waitFor(() => expect(screen.getByLabelText('Password')).toHaveFocus());
+    expect(screen.getByLabelText('Password')).toHaveValue('');
+  });
+
+  it('signs in with a recovery code instead', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/mfa/authenticate/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(SIGNED_IN);
+      }),
+      ...accountPageHandlers(),
+    );
+    const { user } = await passPasswordStep();
+
+    await user.click(screen.getByRole('button', { name: 'Use a recovery code' }));
+    expect(screen.queryByLabelText('Authentication code')).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText('Recovery code'), 'abcd-efgh-ijkl-mnop');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+
+    expect(await screen.findByRole('heading', { name: 'Account' })).toBeInTheDocument();
+    expect(bodies).toEqual([{ mfa_token: 'challenge-1', recovery_code: 'abcd-efgh-ijkl-mnop' }]);
+  });
+
+  it('shows the lockout as the password step does', async () => {
+    server.use(
+      http.post(`${API}/auth/mfa/authenticate/`, () =>
+        HttpResponse.json({ detail: 'Locked.', code: 'login_locked' }, { status: 429, headers: { 'Retry-After': '120' } }),
+      ),
+    );
+    const { user } = await passPasswordStep();
+    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+
+    expect(await screen.findByText(/Too many failed attempts to sign in to this account.*Try again in 2 minutes/)).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: 'Two-step verification' })).toBeInTheDocument();
+  });
+
+  it('offers a passkey when the account has one, and keeps the step when the prompt is cancelled', async () => {
+    vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
+    const cancelled = Object.assign(new Error('The operation either timed out or was not allowed.'), { name: 'NotAllowedError' });
+    vi.mocked(startAuthentication).mockRejectedValueOnce(cancelled).mockResolvedValueOnce(ASSERTION as never);
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/mfa/authenticate/options/`, () => HttpResponse.json({ options: { challenge: 'c', allowCredentials: [] } })),
+      http.post(`${API}/auth/mfa/authenticate/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(SIGNED_IN);
+      }),
+      ...accountPageHandlers(),
+    );
+    const { user } = await passPasswordStep({ ...CHALLENGE, methods: ['passkey', 'recovery_code'] });
+
+    await user.click(screen.getByRole('button', { name: 'Use a passkey' }));
+    expect(await screen.findByText(/The passkey prompt was closed or timed out/)).toBeInTheDocument();
+    expect(bodies).toEqual([]);
+
+    await user.click(screen.getByRole('button', { name: 'Use a passkey' }));
+    expect(await screen.findByRole('heading', { name: 'Account' })).toBeInTheDocument();
+    expect(bodies).toEqual([{ mfa_token: 'challenge-1', passkey: ASSERTION }]);
+    expect(vi.mocked(startAuthentication)).toHaveBeenLastCalledWith({ optionsJSON: { challenge: 'c', allowCredentials: [] } });
+  });
+
+  it('goes back to the password step when asked', async () => {
+    const { user } = await passPasswordStep();
+    await user.click(screen.getByRole('button', { name: 'Back to email and password' }));
+    expect(await screen.findByLabelText('Password')).toBeInTheDocument();
+    expect(screen.queryByText(/took too long/)).not.toBeInTheDocument();
+  });
+});
+
+describe('passwordless sign-in', () => {
+  it('is not offered where the browser has no WebAuthn', async () => {
+    vi.stubGlobal('PublicKeyCredential', undefined);
+    renderApp('/login', { as: 'anonymous' });
+    await screen.findByRole('button', { name: 'Sign in' });
+    expect(screen.queryByRole('button', { name: 'Continue with a passkey' })).not.toBeInTheDocument();
+  });
+
+  it('signs in with a passkey and no password', async () => {
+    vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
+    vi.mocked(startAuthentication).mockResolvedValueOnce(ASSERTION as never);
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/passkey/options/`, () => HttpResponse.json({ passkey_token: 'pk-1', options: { challenge: 'c' } })),
+      http.post(`${API}/auth/passkey/login/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(SIGNED_IN);
+      }),
+      ...accountPageHandlers(),
+    );
+    const app = renderApp('/login?next=%2Faccount', { as: 'anonymous' });
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Continue with a passkey' }));
+
+    expect(await screen.findByRole('heading', { name: 'Account' })).toBeInTheDocument();
+    expect(app.location()).toBe('/account');
+    expect(bodies).toEqual([{ passkey_token: 'pk-1', passkey: ASSERTION }]);
+    expect(getSession()).toMatchObject({ status: 'authenticated' });
+  });
+});

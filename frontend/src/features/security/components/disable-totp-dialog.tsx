@@ -1,0 +1,72 @@
+import { useMemo, useState } from 'react';
+import { Dialog } from '@/components/dialog';
+import { FormAlert, SubmitButton } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { CODE_INPUT_PROPS, onField, RecoveryCodeSchema, TotpCodeSchema } from '@/lib/second-factor';
+import { showToast } from '@/lib/toasts';
+import { useForm } from '@/lib/use-form';
+import { z } from '@/lib/zod';
+import { useDisableTotp } from '@/features/security/api/disable-totp';
+
+const CodeSchema = z.object({ proof: TotpCodeSchema });
+const RecoverySchema = z.object({ proof: RecoveryCodeSchema });
+
+/** Turning the app off takes a code from it (or a recovery code, when the app is lost). */
+export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
+  const mutation = useDisableTotp();
+  const [withRecovery, setWithRecovery] = useState(false);
+  const shown = useMemo(() => onField(mutation.error, 'mfa_code_invalid', 'proof'), [mutation.error]);
+  const form = useForm(
+    withRecovery ? RecoverySchema : CodeSchema,
+    { proof: '' },
+    ({ proof }) =>
+      mutation.mutate(withRecovery ? { recovery_code: proof } : { code: proof }, {
+        onSuccess: () => {
+          showToast({ message: 'Authenticator app turned off.' });
+          onClose();
+        },
+      }),
+    shown,
+  );
+
+  return (
+    <Dialog
+      title="Turn off the authenticator app?"
+      description="Signing in will no longer ask for its code. Your passkeys, if any, still protect your account."
+      onClose={() => {
+        if (!mutation.isPending) onClose();
+      }}
+      alert
+    >
+      <form className="stack" onSubmit={form.onSubmit} noValidate>
+        <FormAlert messages={form.formErrors} />
+        {withRecovery ? (
+          <TextField key="recovery" label="Recovery code" autoComplete="off" autoCapitalize="off" spellCheck={false} required {...form.bind('proof')} errors={form.errors('proof')} />
+        ) : (
+          <TextField key="code" label="Code from the app" required {...CODE_INPUT_PROPS} {...form.bind('proof')} errors={form.errors('proof')} />
+        )}
+        <div>
+          <button
+            type="button"
+            className="button button--ghost button--small"
+            onClick={() => {
+              mutation.reset();
+              form.setValues({ proof: '' });
+              setWithRecovery((value) => !value);
+            }}
+          >
+            {withRecovery ? 'Use a code from the app' : 'Use a recovery code'}
+          </button>
+        </div>
+        <div className="dialog__actions">
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <SubmitButton pending={mutation.isPending} pendingLabel="Turning off…">
+            Turn off
+          </SubmitButton>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

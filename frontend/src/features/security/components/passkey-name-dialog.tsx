@@ -1,0 +1,43 @@
+import { Dialog } from '@/components/dialog';
+import { FormAlert, SubmitButton } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { useForm } from '@/lib/use-form';
+import { PasskeyNameSchema } from '@/features/security/api/add-passkey';
+
+interface PasskeyNameDialogProps {
+  title: string;
+  description: string;
+  initial: string;
+  submitLabel: string;
+  pending: boolean;
+  error: unknown;
+  onSubmit: (name: string) => void;
+  onCancel: () => void;
+}
+
+/** A passkey's name: given to a new one, or changed later. */
+export function PasskeyNameDialog({ title, description, initial, submitLabel, pending, error, onSubmit, onCancel }: PasskeyNameDialogProps) {
+  const form = useForm(PasskeyNameSchema, { name: initial }, ({ name }) => onSubmit(name), error);
+  return (
+    <Dialog
+      title={title}
+      description={description}
+      onClose={() => {
+        if (!pending) onCancel();
+      }}
+    >
+      <form className="stack" onSubmit={form.onSubmit} noValidate>
+        <FormAlert messages={form.formErrors} />
+        <TextField label="Name" hint="E.g. the device or password manager that keeps it." maxLength={64} required autoComplete="off" {...form.bind('name')} errors={form.errors('name')} />
+        <div className="dialog__actions">
+          <button type="button" className="button button--secondary" onClick={onCancel}>
+            Cancel
+          </button>
+          <SubmitButton pending={pending} pendingLabel="Saving…">
+            {submitLabel}
+          </SubmitButton>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

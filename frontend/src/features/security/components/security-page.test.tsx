@@ -1,0 +1,191 @@
+import { startRegistration } from '@simplewebauthn/browser';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { MfaStatus, Passkey } from '@/lib/mfa-status';
+import { renderApp } from '@/testing/render';
+import { API, server } from '@/testing/server';
+
+// jsdom has no WebAuthn: the browser's ceremony is stubbed (the browser test runs the real one).
+vi.mock('@simplewebauthn/browser', () => ({ startAuthentication: vi.fn(), startRegistration: vi.fn() }));
+
+afterEach(() => vi.unstubAllGlobals());
+
+const CODES = Array.from({ length: 10 }, (_, i) => `code-${i}abc-defg-hijk`);
+
+function status(overrides: Partial<MfaStatus> = {}): MfaStatus {
+  return {
+    mfa_enabled: false,
+    totp: { enabled: false, pending: false, confirmed_at: null },
+    recovery_codes: { remaining: 0, total: 0 },
+    passkeys: [],
+    session: { amr: ['pwd'], aal: 1, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
+    ...overrides,
+  };
+}
+
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>';
+
+describe('security page', () => {
+  it('says how this session was signed in', async () => {
+    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status({ session: { amr: ['pwd', 'otp'], aal: 2, authenticated_at: null, reauthenticated_until: null } }))));
+    renderApp('/security');
+    const panel = await screen.findByRole('region', { name: 'This session' });
+    expect(within(panel).getByText('Password + authenticator app')).toBeInTheDocument();
+    expect(within(panel).getByText(/Two steps/)).toBeInTheDocument();
+    expect(document.title).toBe('Security · Scalable Auth Dashboard');
+  });
+
+  it('sets up the authenticator app: QR image, key, code, then the recovery codes once', async () => {
+    let current = status();
+    const confirmed: unknown[] = [];
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(current)),
+      http.post(`${API}/auth/mfa/totp/`, () => HttpResponse.json({ secret: 'JBSWY3DPEHPK3PXP', otpauth_uri: 'otpauth://totp/x', qr_svg: SVG }, { status: 201 })),
+      http.post(`${API}/auth/mfa/totp/confirm/`, async ({ request }) => {
+        const body = (await request.json()) as { code: string };
+        confirmed.push(body);
+        if (body.code !== '654321') return HttpResponse.json({ detail: 'Wrong code.', code: 'mfa_code_invalid' }, { status: 400 });
+        current = status({
+          mfa_enabled: true,
+          totp: { enabled: true, pending: false, confirmed_at: '2026-12-05T09:00:00Z' },
+          recovery_codes: { remaining: 10, total: 10 },
+        });
+        return HttpResponse.json({ recovery_codes: CODES });
+      }),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+    const panel = await screen.findByRole('region', { name: 'Authenticator app' });
+
+    await user.click(within(panel).getByRole('button', { name: 'Set up an authenticator app' }));
+
+    const qr = await within(panel).findByRole('img', { name: /QR code/ });
+    expect(qr.getAttribute('src')).toBe(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(SVG)}`);
+    // Shown as an image only: the server's SVG is never inserted as markup.
+    expect(panel.querySelector('svg')).toBeNull();
+    expect(within(panel).getByTestId('totp-secret')).toHaveTextContent('JBSW Y3DP EHPK 3PXP');
+    await waitFor(() => expect(within(panel).getByRole('heading', { name: 'Set up your authenticator app' })).toHaveFocus());
+
+    await user.type(within(panel).getByLabelText('Code from the app'), '111111');
+    await user.click(within(panel).getByRole('button', { name: 'Turn on' }));
+    expect(await within(panel).findByText('Wrong code.')).toBeInTheDocument();
+
+    await user.clear(within(panel).getByLabelText('Code from the app'));
+    await user.type(within(panel).getByLabelText('Code from the app'), '654321');
+    await user.click(within(panel).getByRole('button', { name: 'Turn on' }));
+
+    const dialog = await screen.findByRole('dialog', { name: 'Save your recovery codes' });
+    const list = within(dialog).getByRole('list', { name: 'Recovery codes' });
+    expect(within(list).getAllByRole('listitem').map((item) => item.textContent)).toEqual(CODES);
+    expect(within(dialog).getByRole('button', { name: 'Download as .txt' })).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Copy' })).toHaveFocus();
+    expect(confirmed).toEqual([{ code: '111111' }, { code: '654321' }]);
+
+    await user.click(within(dialog).getByRole('button', { name: 'I saved them' }));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.queryByText(CODES[0]!)).not.toBeInTheDocument();
+    expect(await within(panel).findByText('On')).toBeInTheDocument();
+    expect(await screen.findByText('10 of 10 codes left.', { exact: false })).toBeInTheDocument();
+  });
+
+  it('turns the app off with a recovery code', async () => {
+    const enabled = status({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' }, recovery_codes: { remaining: 9, total: 10 } });
+    const bodies: unknown[] = [];
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(enabled)),
+      http.delete(`${API}/auth/mfa/totp/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return new HttpResponse(null, { status: 204 });
+      }),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Turn off…' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' });
+    expect(within(dialog).getByLabelText('Code from the app')).toHaveFocus();
+    await user.click(within(dialog).getByRole('button', { name: 'Use a recovery code' }));
+    await user.type(within(dialog).getByLabelText('Recovery code'), 'aaaa-bbbb-cccc-dddd');
+    await user.click(within(dialog).getByRole('button', { name: 'Turn off' }));
+
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    expect(bodies).toEqual([{ recovery_code: 'aaaa-bbbb-cccc-dddd' }]);
+    expect(await screen.findByText('Authenticator app turned off.')).toBeInTheDocument();
+  });
+
+  it('adds a passkey: the browser creates it, the user names it, the first factor brings recovery codes', async () => {
+    vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
+    const attestation = { id: 'new-cred', rawId: 'new-cred', type: 'public-key', response: {}, clientExtensionResults: {} };
+    vi.mocked(startRegistration).mockResolvedValueOnce(attestation as never);
+    const added: Passkey = { id: 'p-1', name: 'Laptop', created_at: '2026-12-05T09:00:00Z', last_used_at: null, discoverable: true, backed_up: true };
+    let current = status();
+    const bodies: unknown[] = [];
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(current)),
+      http.post(`${API}/auth/mfa/passkeys/options/`, () => HttpResponse.json({ registration_token: 'reg-1', options: { challenge: 'c' } })),
+      http.post(`${API}/auth/mfa/passkeys/`, async ({ request }) => {
+        bodies.push(await request.json());
+        current = status({ mfa_enabled: true, passkeys: [added], recovery_codes: { remaining: 10, total: 10 } });
+        return HttpResponse.json({ passkey: added, recovery_codes: CODES }, { status: 201 });
+      }),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Add a passkey' }));
+    const naming = await screen.findByRole('dialog', { name: 'Name your passkey' });
+    const name = within(naming).getByLabelText('Name');
+    expect(name).toHaveValue('Passkey');
+    await user.clear(name);
+    await user.type(name, 'Laptop');
+    await user.click(within(naming).getByRole('button', { name: 'Save passkey' }));
+
+    expect(await screen.findByRole('dialog', { name: 'Save your recovery codes' })).toBeInTheDocument();
+    expect(bodies).toEqual([{ registration_token: 'reg-1', name: 'Laptop', passkey: attestation }]);
+    expect(vi.mocked(startRegistration)).toHaveBeenCalledWith({ optionsJSON: { challenge: 'c' } });
+    await user.click(screen.getByRole('button', { name: 'I saved them' }));
+    const row = await screen.findByTestId('passkey-row');
+    expect(within(row).getByText('Laptop')).toBeInTheDocument();
+    expect(within(row).getByText('Synced')).toBeInTheDocument();
+    expect(within(row).getByText('Never used')).toBeInTheDocument();
+  });
+
+  it('renames and deletes a passkey', async () => {
+    vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
+    let passkeys: Passkey[] = [{ id: 'p-1', name: 'Phone', created_at: '2026-12-01T09:00:00Z', last_used_at: '2026-12-04T09:00:00Z', discoverable: true, backed_up: false }];
+    const calls: string[] = [];
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status({ mfa_enabled: passkeys.length > 0, passkeys }))),
+      http.patch(`${API}/auth/mfa/passkeys/:id/`, async ({ params, request }) => {
+        const { name } = (await request.json()) as { name: string };
+        calls.push(`rename ${String(params.id)} ${name}`);
+        passkeys = passkeys.map((passkey) => ({ ...passkey, name }));
+        return HttpResponse.json(passkeys[0]);
+      }),
+      http.delete(`${API}/auth/mfa/passkeys/:id/`, ({ params }) => {
+        calls.push(`delete ${String(params.id)}`);
+        passkeys = [];
+        return new HttpResponse(null, { status: 204 });
+      }),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Rename Phone' }));
+    const dialog = screen.getByRole('dialog', { name: 'Rename passkey' });
+    await user.clear(within(dialog).getByLabelText('Name'));
+    await user.type(within(dialog).getByLabelText('Name'), 'Work phone');
+    await user.click(within(dialog).getByRole('button', { name: 'Rename' }));
+    await user.click(await screen.findByRole('button', { name: 'Delete Work phone' }));
+    await user.click(within(screen.getByRole('alertdialog', { name: 'Delete this passkey?' })).getByRole('button', { name: 'Delete passkey' }));
+
+    expect(await screen.findByText('No passkeys yet.')).toBeInTheDocument();
+    expect(calls).toEqual(['rename p-1 Work phone', 'delete p-1']);
+  });
+});

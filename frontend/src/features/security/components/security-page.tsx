@@ -1,0 +1,51 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { ErrorState, Spinner } from '@/components/feedback';
+import { PageHeading } from '@/components/page-heading';
+import { errorMessage } from '@/lib/api-error';
+import { useMfaStatus } from '@/lib/mfa-status';
+import { PasskeysPanel } from '@/features/security/components/passkeys-panel';
+import { RecoveryCodesDialog } from '@/features/security/components/recovery-codes-dialog';
+import { RecoveryCodesPanel } from '@/features/security/components/recovery-codes-panel';
+import { ThisSessionPanel } from '@/features/security/components/this-session-panel';
+import { TotpPanel } from '@/features/security/components/totp-panel';
+
+/**
+ * Second factors (authenticator app, recovery codes, passkeys) and how this session was signed in. New
+ * recovery codes, from whichever panel, are shown once in one dialog.
+ */
+export function SecurityPage() {
+  const status = useMfaStatus();
+  const [newCodes, setNewCodes] = useState<string[] | null>(null);
+  const showCodes = (codes: string[]) => {
+    if (codes.length) setNewCodes(codes);
+  };
+
+  return (
+    <div className="page">
+      <header className="page__header">
+        <div>
+          <PageHeading>Security</PageHeading>
+          <p className="page__subtitle">
+            Two-step verification, passkeys and how you signed in. Your password, email and devices are on the <Link to="/account">account page</Link>.
+          </p>
+        </div>
+      </header>
+      {status.isPending ? (
+        <Spinner label="Loading your security settings…" />
+      ) : status.isError ? (
+        <ErrorState message={`Could not load your security settings. ${errorMessage(status.error)}`} onRetry={() => void status.refetch()} />
+      ) : (
+        <>
+          <div className="account-grid">
+            <TotpPanel totp={status.data.totp} onRecoveryCodes={showCodes} />
+            <RecoveryCodesPanel status={status.data} onRecoveryCodes={showCodes} />
+          </div>
+          <PasskeysPanel passkeys={status.data.passkeys} onRecoveryCodes={showCodes} />
+          <ThisSessionPanel session={status.data.session} />
+        </>
+      )}
+      {newCodes ? <RecoveryCodesDialog codes={newCodes} onDone={() => setNewCodes(null)} /> : null}
+    </div>
+  );
+}

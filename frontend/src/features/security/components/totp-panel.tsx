@@ -1,0 +1,64 @@
+import { useState } from 'react';
+import { BusyButton, FormAlert } from '@/components/feedback';
+import { formatDate } from '@/lib/format';
+import { formErrors } from '@/lib/forms';
+import type { MfaStatus } from '@/lib/mfa-status';
+import { showToast } from '@/lib/toasts';
+import { useEnableTotp } from '@/features/security/api/enable-totp';
+import { DisableTotpDialog } from '@/features/security/components/disable-totp-dialog';
+import { TotpEnrolment } from '@/features/security/components/totp-enrolment';
+
+interface TotpPanelProps {
+  totp: MfaStatus['totp'];
+  onRecoveryCodes: (codes: string[]) => void;
+}
+
+/** The authenticator app: set it up (scan, confirm a code), or turn it off (with a code). */
+export function TotpPanel({ totp, onRecoveryCodes }: TotpPanelProps) {
+  const enable = useEnableTotp();
+  const [disabling, setDisabling] = useState(false);
+
+  return (
+    <section className="card" aria-labelledby="totp-title">
+      <div className="card__header">
+        <h2 className="card__title" id="totp-title">Authenticator app</h2>
+        {totp.enabled ? <span className="badge badge--verified">On</span> : <span className="badge badge--unverified">Off</span>}
+      </div>
+      {totp.enabled ? (
+        <div className="stack">
+          <p className="card__subtitle">
+            Signing in asks for a code from your app after your password{totp.confirmed_at ? ` (on since ${formatDate(totp.confirmed_at.slice(0, 10))})` : ''}.
+          </p>
+          <div>
+            <button type="button" className="button button--secondary" onClick={() => setDisabling(true)}>
+              Turn off…
+            </button>
+          </div>
+        </div>
+      ) : enable.data ? (
+        <TotpEnrolment
+          enrolment={enable.data}
+          onConfirmed={(codes) => {
+            enable.reset();
+            showToast({ message: 'Authenticator app turned on.' });
+            onRecoveryCodes(codes);
+          }}
+          onCancel={() => enable.reset()}
+        />
+      ) : (
+        <div className="stack">
+          <p className="card__subtitle">
+            Use an app such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis: signing in then also asks for the code it shows.
+          </p>
+          <FormAlert messages={formErrors(enable.error, [])} />
+          <div>
+            <BusyButton className="button button--primary" busy={enable.isPending} onClick={() => enable.mutate()}>
+              {enable.isPending ? 'Starting…' : 'Set up an authenticator app'}
+            </BusyButton>
+          </div>
+        </div>
+      )}
+      {disabling ? <DisableTotpDialog onClose={() => setDisabling(false)} /> : null}
+    </section>
+  );
+}

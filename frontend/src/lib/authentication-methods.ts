@@ -1,0 +1,23 @@
+/**
+ * How a session was signed in, in plain words: its `amr` (the methods, RFC 8176 style: pwd, otp,
+ * recovery_code, passkey) and `aal` (1: one factor; 2: two factors or a passkey). The security page and
+ * the sessions list both say it.
+ */
+const METHOD_NAMES: Record<string, string> = {
+  pwd: 'Password',
+  otp: 'authenticator app',
+  recovery_code: 'recovery code',
+  passkey: 'passkey',
+};
+
+/** ["pwd", "otp"] → "Password + authenticator app"; ["passkey"] → "Passkey". */
+export function describeMethods(amr: readonly string[]): string {
+  if (amr.length === 0) return 'Unknown';
+  const words = amr.map((method) => METHOD_NAMES[method] ?? method);
+  const text = words.join(' + ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function describeLevel(aal: number): string {
+  return aal >= 2 ? 'Two-step verification (strong)' : 'One step (password only)';
+}

@@ -1,0 +1,276 @@
+"""Multi-factor authentication in the built SPA in Chromium, served by gunicorn, with Chromium's virtual authenticator
+(DevTools protocol, WebAuthn domain) standing in for a platform passkey (docs/mfa.md).
+
+1. Register, turn on the authenticator app with a real code (pyotp, from the key the page shows), save the recovery
+   codes, add a passkey; sign out; sign in with the password and a recovery code; sign out; sign in with the passkey
+   alone.
+2. With REAUTH_MAX_AGE_SECONDS=1, every sensitive action asks "Confirm it's you" and then completes: adding a passkey
+   (a one-step session: the password), then changing the password (a two-step session: the passkey, no password
+   offered).
+
+WebAuthn refuses an IP address as relying party id: the server is opened at http://localhost:<port> and told so
+(WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS, FRONTEND_URL).
+"""
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.e2e.browser import (
+    PASSWORD,
+    PageWatch,
+    chromium_context,
+    e2e_database_url,
+    register_through_the_form,
+    screenshot,
+)
+from tests.e2e.servers import ROOT, gunicorn_running, local_env
+from tests.support.net import free_port
+
+EMAIL = "grace@example.com"
+NEW_PASSWORD = "e2e-Even-stronger-2"
+PASSKEY_NAME = "Chromium test key"
+
+VIRTUAL_AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
+
+
+@contextmanager
+def served_on_localhost(tmp: Path, **extra: str) -> Iterator[str]:
+    """gunicorn on a fresh database, answering at http://localhost:<port>, the WebAuthn relying party ``localhost``.
+
+    gunicorn binds 127.0.0.1 (servers.local_env), which ``localhost`` reaches; the browser must use the name.
+    """
+    port = free_port()
+    origin = f"http://localhost:{port}"
+    with e2e_database_url() as database_url:
+        env = local_env(
+            tmp,
+            port,
+            CACHE_KEY_PREFIX=f"e2e-{port}",
+            FRONTEND_URL=origin,
+            WEBAUTHN_RP_ID="localhost",
+            WEBAUTHN_ORIGINS=origin,
+            **extra,
+        )
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run([sys.executable, "manage.py", *command, "-v", "0"], cwd=ROOT, env=env, check=True)
+        with gunicorn_running(env=env, port=port, stdout=tmp / "gunicorn.log") as url:
+            yield url.replace("http://127.0.0.1:", "http://localhost:")
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    with served_on_localhost(tmp_path_factory.mktemp("mfa")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def strict_base_url(tmp_path_factory):
+    """Every sensitive action needs a re-authentication (it is always older than a second)."""
+    with served_on_localhost(tmp_path_factory.mktemp("mfa-reauth"), REAUTH_MAX_AGE_SECONDS="1") as url:
+        yield url
+
+
+def with_virtual_authenticator(context, page) -> None:
+    """A platform authenticator that keeps discoverable passkeys and says yes at once (user verified)."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": VIRTUAL_AUTHENTICATOR})
+
+
+def go_to_security(page, watch: PageWatch) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Security").click()
+    watch.shows(page, "Security")
+
+
+def add_passkey(page, watch: PageWatch) -> None:
+    """Passkeys panel → the browser creates it (virtual authenticator) → named → listed."""
+    passkeys = page.get_by_role("region", name="Passkeys")
+    passkeys.get_by_role("button", name="Add a passkey").click()
+    naming = page.get_by_role("dialog", name="Name your passkey")
+    expect(naming.get_by_label("Name")).to_have_value("Passkey")
+    watch.accessible(page, "naming a passkey")
+    naming.get_by_label("Name").fill(PASSKEY_NAME)
+    naming.get_by_role("button", name="Save passkey").click()
+    expect(naming).to_be_hidden()
+    expect(passkeys.get_by_test_id("passkey-row").filter(has_text=PASSKEY_NAME)).to_be_visible()
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+
+
+def test_totp_recovery_codes_passkey_and_passwordless_sign_in(base_url, tmp_path):
+    watch = PageWatch()
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path, accept_downloads=True) as context:
+        page = context.new_page()
+        watch.attach(page)
+        with_virtual_authenticator(context, page)
+        register_through_the_form(page, watch, base_url, EMAIL)
+
+        # 1. The authenticator app: the QR code and the key, then a real code computed from that key.
+        go_to_security(page, watch)
+        session_card = page.get_by_role("region", name="This session")
+        expect(session_card.get_by_text("Password", exact=True)).to_be_visible()
+        totp = page.get_by_role("region", name="Authenticator app")
+        totp.get_by_role("button", name="Set up an authenticator app").click()
+        expect(totp.get_by_role("heading", name="Set up your authenticator app")).to_be_focused()
+        expect(totp.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+        watch.accessible(page, "authenticator setup")
+        screenshot(page, "mfa-authenticator-setup")
+        secret = totp.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+        totp.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+        totp.get_by_role("button", name="Turn on").click()
+
+        # 2. The ten recovery codes, shown once: downloaded, then "I saved them".
+        saving = page.get_by_role("dialog", name="Save your recovery codes")
+        codes = saving.get_by_test_id("recovery-codes").locator("li")
+        expect(codes).to_have_count(10)
+        recovery_codes = [code.strip() for code in codes.all_inner_texts()]
+        watch.accessible(page, "recovery codes")
+        with page.expect_download() as download_info:
+            saving.get_by_role("button", name="Download as .txt").click()
+        download = download_info.value
+        assert download.suggested_filename == "recovery-codes.txt"
+        saved_text = Path(download.path()).read_text(encoding="utf-8")
+        assert all(code in saved_text for code in recovery_codes)
+        saving.get_by_role("button", name="I saved them").click()
+        expect(saving).to_be_hidden()
+        expect(totp.get_by_text("On", exact=True)).to_be_visible()
+        expect(page.get_by_text("10 of 10 codes left.")).to_be_visible()
+
+        # 3. A passkey (not the first factor: no new recovery codes).
+        add_passkey(page, watch)
+        expect(page.get_by_role("dialog", name="Save your recovery codes")).to_have_count(0)
+        watch.accessible(page, "factors set up")
+        screenshot(page, "mfa-security-page")
+
+        # 4. Sign in again: the password is right, then the second step; a recovery code finishes it.
+        sign_out(page)
+        watch.accessible(page)
+        page.get_by_label("Email").fill(EMAIL)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        step = page.get_by_role("heading", name="Two-step verification")
+        expect(step).to_be_focused()
+        expect(page.get_by_label("Authentication code")).to_have_attribute("autocomplete", "one-time-code")
+        expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
+        watch.accessible(page, "second step")
+        screenshot(page, "mfa-second-step")
+        page.get_by_role("button", name="Use a recovery code").click()
+        page.get_by_label("Recovery code").fill(recovery_codes[0])
+        watch.accessible(page, "recovery code step")
+        page.get_by_role("button", name="Verify").click()
+        expect(page.get_by_role("heading", name="Hello, grace")).to_be_visible()
+        go_to_security(page, watch)
+        expect(page.get_by_text("9 of 10 codes left.")).to_be_visible()
+        expect(page.get_by_role("region", name="This session").get_by_text("Password + recovery code")).to_be_visible()
+
+        # 5. Passwordless: the virtual authenticator's discoverable passkey, no email, no password.
+        sign_out(page)
+        page.get_by_role("button", name="Continue with a passkey").click()
+        expect(page.get_by_role("heading", name="Hello, grace")).to_be_visible()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+        current = page.get_by_test_id("session-row").filter(has_text="This device")
+        expect(current.get_by_text("Passkey", exact=True)).to_be_visible()
+        watch.accessible(page)
+
+        # 6. The security page's other dialogs, each checked with axe: turning the app off and renaming (both
+        # cancelled), and new recovery codes (the old ones stop working; a fresh passkey sign-in needs no re-check).
+        go_to_security(page, watch)
+        page.get_by_role("region", name="Authenticator app").get_by_role("button", name="Turn off…").click()
+        turn_off = page.get_by_role("alertdialog", name="Turn off the authenticator app?")
+        expect(turn_off.get_by_label("Code from the app")).to_be_focused()
+        watch.accessible(page, "turn off the authenticator app")
+        turn_off.get_by_role("button", name="Cancel").click()
+        page.get_by_role("button", name=f"Rename {PASSKEY_NAME}").click()
+        renaming = page.get_by_role("dialog", name="Rename passkey")
+        expect(renaming.get_by_label("Name")).to_have_value(PASSKEY_NAME)
+        watch.accessible(page, "rename a passkey")
+        renaming.get_by_role("button", name="Cancel").click()
+        page.get_by_role("region", name="Recovery codes").get_by_role("button", name="Make new codes…").click()
+        regenerate = page.get_by_role("alertdialog", name="Make new recovery codes?")
+        watch.accessible(page, "make new recovery codes")
+        regenerate.get_by_role("button", name="Make new codes").click()
+        saving = page.get_by_role("dialog", name="Save your recovery codes")
+        expect(saving.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+        assert recovery_codes[1] not in saving.inner_text()
+        saving.get_by_role("button", name="I saved them").click()
+        expect(page.get_by_text("10 of 10 codes left.")).to_be_visible()
+
+        watch.assert_clean(page)
+
+
+def test_a_sensitive_action_asks_to_confirm_it_is_you_then_completes(strict_base_url, tmp_path):
+    watch = PageWatch()
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
+        page = context.new_page()
+        watch.attach(page)
+        with_virtual_authenticator(context, page)
+        register_through_the_form(page, watch, strict_base_url, EMAIL)
+        page.wait_for_timeout(1_100)  # older than REAUTH_MAX_AGE_SECONDS
+
+        # A one-step session confirms with its password; the passkey registration it interrupted then goes on.
+        go_to_security(page, watch)
+        page.get_by_role("region", name="Passkeys").get_by_role("button", name="Add a passkey").click()
+        confirm = page.get_by_role("dialog", name="Confirm it's you")
+        expect(confirm.get_by_label("Password")).to_be_focused()
+        watch.accessible(page, "confirm it's you, one step")
+        confirm.get_by_label("Password").fill(PASSWORD)
+        confirm.get_by_role("button", name="Confirm").click()
+        expect(confirm).to_be_hidden()
+        naming = page.get_by_role("dialog", name="Name your passkey")
+        naming.get_by_label("Name").fill(PASSKEY_NAME)
+        naming.get_by_role("button", name="Save passkey").click()
+        # The account's first factor: its recovery codes.
+        saving = page.get_by_role("dialog", name="Save your recovery codes")
+        expect(saving.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+        saving.get_by_role("button", name="I saved them").click()
+        expect(page.get_by_test_id("passkey-row").filter(has_text=PASSKEY_NAME)).to_be_visible()
+
+        # A two-step session (the passkey raised it) is not offered the password: the passkey confirms, and the
+        # password change it interrupted completes.
+        page.wait_for_timeout(1_100)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+        watch.shows(page, "Account")
+        form = page.get_by_role("region", name="Change password")
+        form.get_by_label("Current password").fill(PASSWORD)
+        form.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+        form.get_by_label("Confirm new password").fill(NEW_PASSWORD)
+        form.get_by_role("button", name="Change password").click()
+        confirm = page.get_by_role("dialog", name="Confirm it's you")
+        expect(confirm.get_by_role("button", name="Use a passkey")).to_be_visible()
+        expect(confirm.get_by_label("Password")).to_have_count(0)
+        watch.accessible(page, "confirm it's you, two steps")
+        screenshot(page, "mfa-confirm-its-you", full_page=False)
+        confirm.get_by_role("button", name="Use a passkey").click()
+        expect(confirm).to_be_hidden()
+        expect(form.get_by_text("Password changed. Your other devices have been signed out.")).to_be_visible()
+
+        # The new password works (and the passkey still makes it a two-step sign-in).
+        sign_out(page)
+        watch.accessible(page)
+        page.get_by_label("Email").fill(EMAIL)
+        page.get_by_label("Password").fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("heading", name="Two-step verification")).to_be_focused()
+        page.get_by_role("button", name="Use a passkey").click()
+        expect(page.get_by_role("heading", name="Hello, grace")).to_be_visible()
+
+        watch.assert_clean(page)
