@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from backend.common import fields
@@ -21,14 +22,39 @@ def recovery_code_field() -> fields.TextField:
     return fields.TextField(max_length=64, required=False, help_text=RECOVERY_CODE_HELP)
 
 
-def exactly_one(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """A validate() step: the body carries exactly one of ``names`` (the ways of answering)."""
-    given = [name for name in names if data.get(name) is not None]
-    if len(given) != 1:
-        raise serializers.ValidationError(
-            {"non_field_errors": [f"Send exactly one of: {', '.join(names)}."]}, code="invalid"
-        )
-    return data
+class OneAnswerSerializer(serializers.Serializer):
+    """A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
+    ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
+    so a client generated from it never sends two answers or none."""
+
+    answers: tuple[str, ...] = ()
+    answer_needs: dict[str, tuple[str, ...]] = {}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [name for name in self.answers if attrs.get(name) is not None]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Send exactly one of: {', '.join(self.answers)}."]}, code="invalid"
+            )
+        for needed in self.answer_needs.get(given[0], ()):
+            if not attrs.get(needed):
+                raise serializers.ValidationError({needed: [f"Required with `{given[0]}`."]}, code="required")
+        return attrs
+
+
+class OneAnswerSchema(OpenApiSerializerExtension):
+    """drf-spectacular: "exactly one answer" as JSON Schema, a ``oneOf`` of one ``required`` list per answer (a body
+    with two answers matches two of them, one with none matches none: both invalid)."""
+
+    target_class = OneAnswerSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            target = self.target
+            schema["oneOf"] = [{"required": [name, *target.answer_needs.get(name, ())]} for name in target.answers]
+        return schema
 
 
 class MfaChallengeOutputSerializer(serializers.Serializer):
@@ -43,29 +69,25 @@ class MfaChallengeOutputSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class MfaAuthenticateInputSerializer(serializers.Serializer):
+class MfaAuthenticateInputSerializer(OneAnswerSerializer):
+    answers = ("code", "recovery_code", "passkey")
+
     mfa_token = fields.TextField(max_length=128)
     code = code_field()
     recovery_code = recovery_code_field()
     passkey = WebAuthnResponseField(required=False, help_text=PASSKEY_HELP)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        return exactly_one(attrs, ("code", "recovery_code", "passkey"))
 
+class ReauthenticateInputSerializer(OneAnswerSerializer):
+    answers = ("password", "code", "passkey")
+    answer_needs = {"passkey": ("reauth_token",)}
 
-class ReauthenticateInputSerializer(serializers.Serializer):
     password = fields.TextField(max_length=128, trim_whitespace=False, required=False)
     code = code_field()
     reauth_token = fields.TextField(
         max_length=128, required=False, help_text="With `passkey`: from POST /api/auth/reauthenticate/options/."
     )
     passkey = WebAuthnResponseField(required=False, help_text=PASSKEY_HELP)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        exactly_one(attrs, ("password", "code", "passkey"))
-        if attrs.get("passkey") is not None and not attrs.get("reauth_token"):
-            raise serializers.ValidationError({"reauth_token": ["Required with `passkey`."]}, code="required")
-        return attrs
 
 
 class ReauthenticatedOutputSerializer(serializers.Serializer):

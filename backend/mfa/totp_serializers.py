@@ -1,12 +1,10 @@
 """Input and output shapes of the authenticator app and recovery code endpoints (totp_apis.py)."""
 
-from typing import Any
-
 from rest_framework import serializers
 
 from backend.common import fields
 
-from .sign_in_serializers import CODE_HELP, code_field, exactly_one, recovery_code_field
+from .sign_in_serializers import CODE_HELP, OneAnswerSerializer, code_field, recovery_code_field
 
 RECOVERY_CODES_HELP = "Shown once: `xxxx-xxxx-xxxx-xxxx`, each usable once instead of a code. Store them safely."
 
@@ -25,9 +23,8 @@ class RecoveryCodesOutputSerializer(serializers.Serializer):
     recovery_codes = serializers.ListField(child=serializers.CharField(), help_text=RECOVERY_CODES_HELP)
 
 
-class TotpDisableInputSerializer(serializers.Serializer):
+class TotpDisableInputSerializer(OneAnswerSerializer):
+    answers = ("code", "recovery_code")
+
     code = code_field()
     recovery_code = recovery_code_field()
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        return exactly_one(attrs, ("code", "recovery_code"))
