@@ -904,6 +904,11 @@ export interface components {
          * @enum {string}
          */
         MethodsEnum: "totp" | "recovery_code" | "passkey";
+        /**
+         * @description A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
+         *     ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
+         *     so a client generated from it never sends two answers or none.
+         */
         MfaAuthenticateInputRequest: {
             mfa_token: string;
             /** @description The 6-digit code the authenticator app shows now. */
@@ -914,7 +919,7 @@ export interface components {
             passkey?: {
                 [key: string]: unknown;
             };
-        };
+        } & (unknown | unknown | unknown);
         MfaAuthenticateOptionsInputRequest: {
             /** @description From the login's 202. */
             mfa_token: string;
@@ -1046,6 +1051,11 @@ export interface components {
             medium: number;
             high: number;
         };
+        /**
+         * @description A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
+         *     ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
+         *     so a client generated from it never sends two answers or none.
+         */
         ReauthenticateInputRequest: {
             password?: string;
             /** @description The 6-digit code the authenticator app shows now. */
@@ -1056,7 +1066,7 @@ export interface components {
             passkey?: {
                 [key: string]: unknown;
             };
-        };
+        } & (unknown | unknown | unknown);
         ReauthenticateOptionsOutput: {
             /** @description Single use, for this session; send it to POST /api/auth/reauthenticate/ with the passkey. */
             reauth_token: string;
@@ -1310,12 +1320,17 @@ export interface components {
             /** @description The 6-digit code the authenticator app shows now. */
             code: string;
         };
+        /**
+         * @description A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
+         *     ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
+         *     so a client generated from it never sends two answers or none.
+         */
         TotpDisableInputRequest: {
             /** @description The 6-digit code the authenticator app shows now. */
             code?: string;
             /** @description One of the account's unused recovery codes (hyphens, spaces and case do not matter). */
             recovery_code?: string;
-        };
+        } & (unknown | unknown);
         TotpEnrolmentOutput: {
             /** @description The base32 secret, for typing into the app by hand. Shown once. */
             secret: string;
