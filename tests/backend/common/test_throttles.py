@@ -218,6 +218,7 @@ def test_limits_are_on_by_default_in_the_settings():
         "email_change_user",
         "email_change_confirm_ip",
         "export_user",
+        "passkey_options_ip",
     }
 
 
