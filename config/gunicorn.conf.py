@@ -4,6 +4,7 @@ Settings reference: https://gunicorn.org/reference/settings/
 """
 
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -36,9 +37,38 @@ def _int(name: str, default: int) -> int:
 # Socket
 # ------------------------------------------------------------------------------
 bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
-# Each worker binds its own SO_REUSEPORT socket and the kernel spreads new connections across
-# them; with one shared socket, whichever worker wakes first may take most keep-alive connections.
-reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "").strip().lower() in ("1", "true", "yes", "on")
+# GUNICORN_REUSE_PORT=true: each worker binds its own SO_REUSEPORT listening socket and the kernel spreads new
+# connections across them by hash. With one shared socket (the default), whichever worker wakes first takes the
+# connection, and a keep-alive connection stays on it: a proxy's few long-lived connections can all land on one
+# worker while the other idles (make bench counts the split of every run; docs/performance.md, "Connection
+# spread"). Off by default because it is not yet known to be safe: with it on, `make test-faults` failed 5 runs
+# of 9 (a connection reset outside any fault window; a killed worker with nothing in flight) and 0 of 6 without
+# it. A worker that dies also resets the connections waiting in its own socket's queue, which a shared socket
+# would have handed to the other worker. (And outside a container, a second server started by the same user on
+# the same port would share it instead of failing to bind.)
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "false").strip().lower() in ("1", "true", "yes", "on")
+
+
+# ------------------------------------------------------------------------------
+# Memory: large blocks go back to the system when freed (glibc)
+# ------------------------------------------------------------------------------
+# A login's Argon2 hash allocates one 19 MiB block (backend/accounts/hashers.py). glibc serves blocks that large with
+# mmap and unmaps them when freed, but after the first such free it raises its mmap threshold to the block's size
+# (its "dynamic threshold", up to 32 MiB): every later hash comes from the thread's heap arena and stays there.
+# A worker's 4 threads then kept about 80 MB after a burst of logins (make bench: 182 MB against 105 MB without
+# logins). Setting the threshold fixes it at glibc's default and turns that adjustment off (as the environment
+# variable MALLOC_MMAP_THRESHOLD_=131072 would); the price is a fresh mapping per hash, about 5% of a login's CPU.
+# Set before the workers fork, so they inherit it.
+def _malloc_mmap_threshold_fix(threshold: int = 128 * 1024) -> None:
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ or platform.libc_ver()[0] != "glibc":
+        return  # glibc's own variable, already applied at start-up; or not glibc (musl has no such threshold)
+    import ctypes
+
+    m_mmap_threshold = -3  # malloc.h
+    ctypes.CDLL(None).mallopt(m_mmap_threshold, threshold)
+
+
+_malloc_mmap_threshold_fix()
 
 # ------------------------------------------------------------------------------
 # Workers

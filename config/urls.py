@@ -8,10 +8,13 @@ from backend.accounts.admin_login import admin_login
 from backend.common import health
 from backend.common.exceptions import api_not_found
 from backend.common.spa import SPA_FALLBACK_PATTERN, spa_index
+from backend.tasks import urls as tasks_urls
 
 api_patterns: list[URLPattern | URLResolver] = [
-    # The hot path first: Django tries the patterns in order, so the task API does not pay for the auth ones.
-    path("", include("backend.tasks.urls")),
+    # The hot path first: Django tries the patterns in order, so the task API does not pay for the auth ones. Its
+    # patterns are listed here rather than include()d under "": one resolver level less to walk (and a
+    # ResolverMatch less to build) on every task request, with the same names and paths.
+    *tasks_urls.urlpatterns,
     path("", include("backend.accounts.urls")),
     path("", include("backend.mfa.urls")),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
@@ -26,12 +29,13 @@ api_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
+    # The API first, as the busiest (the prefixes below are disjoint, so the order changes no answer).
+    path("api/", include(api_patterns)),
+    path("api", api_not_found),  # not CommonMiddleware's HTML redirect to /api/
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/login/", admin_login, name="admin-login"),  # before admin.site.urls, which has its own
     path("admin/", admin.site.urls),
-    path("api/", include(api_patterns)),
-    path("api", api_not_found),  # not CommonMiddleware's HTML redirect to /api/
     # Last: the React app's index.html for / and its deep links (backend/common/spa.py).
     re_path(SPA_FALLBACK_PATTERN, spa_index, name="spa"),
 ]

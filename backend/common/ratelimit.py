@@ -22,13 +22,14 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.commands.core import Script
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from .outage import redis_breaker, report_redis_failure
 
@@ -51,7 +52,7 @@ _REFUND_SCRIPT = b"""
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECRBY', KEYS[1], ARGV[1]) end
 return 0
 """
-# Sent by SHA (EVALSHA) once the server knows them; redis-py loads them again after a Redis restart.
+# Sent by SHA (EVALSHA); a server that does not know one (new, restarted) gets it by EVAL (_script_run).
 # Bytes, so no client is needed to hash them.
 _hit = Script(None, _HIT_SCRIPT)  # type: ignore[arg-type]
 _refund = Script(None, _REFUND_SCRIPT)  # type: ignore[arg-type]
@@ -99,6 +100,11 @@ def rate_for(scope: str) -> Rate:
         text = settings.RATE_LIMITS[scope]
     except KeyError:
         raise ValueError(f"No rate configured for scope {scope!r}; add it to settings.RATE_LIMITS.") from None
+    return _rate_parsed(text)
+
+
+@lru_cache(maxsize=256)  # every API call parses its scope's rate: the texts are the few in settings.RATE_LIMITS
+def _rate_parsed(text: str) -> Rate:
     return Rate.parse(text)
 
 
@@ -109,7 +115,7 @@ def rate_limit_hit(scope: str, identity: str, *, cost: int = 1) -> Usage:
     client = _redis_client()
     if client is not None:
         try:
-            count, ttl = _hit(keys=[key], args=[cost, rate.period], client=client)
+            count, ttl = _script_run(client, _hit, key, cost, rate.period)
             return Usage(scope=scope, limit=rate.limit, count=int(count), reset_after=max(1, int(ttl)))
         except (RedisError, ConnectionInterrupted) as exc:
             _redis_failed(exc)
@@ -123,7 +129,7 @@ def rate_limit_refund(usage: Usage, identity: str, *, cost: int = 1) -> None:
     client = _redis_client()
     if client is not None:
         try:
-            _refund(keys=[key], args=[cost], client=client)
+            _script_run(client, _refund, key, cost)
             return
         except (RedisError, ConnectionInterrupted) as exc:
             _redis_failed(exc)
@@ -136,21 +142,34 @@ def reset_local_counters() -> None:
 
 
 def _key(scope: str, identity: str) -> str:
-    # A keyed hash: no emails or addresses readable from (or guessable against) Redis key names,
-    # and a bounded key length.
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), identity.encode("utf-8", "surrogatepass"), hashlib.sha256
-    ).hexdigest()[:32]
-    return str(cache.make_key(f"ratelimit:{scope}:{digest}"))
+    return str(cache.make_key(f"ratelimit:{scope}:{_identity_digest(settings.SECRET_KEY, identity)}"))
+
+
+# A keyed hash: no emails or addresses readable from (or guessable against) Redis key names, and a bounded key
+# length. Remembered per identity (a client sends many requests; bounded, evicted oldest first).
+@lru_cache(maxsize=8192)
+def _identity_digest(secret: str, identity: str) -> str:
+    return hmac.new(secret.encode(), identity.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
 
 
 def _redis_client() -> Any | None:
-    """The raw Redis client behind the default cache, or None when there is none or it recently failed."""
-    if not hasattr(cache, "client") or redis_breaker.is_open():
-        return None
-    from django_redis import get_redis_connection
+    """The raw Redis client behind the default cache, or None when there is none or it recently failed.
 
-    return get_redis_connection("default")
+    What django_redis.get_redis_connection("default") returns, without its import and checks on every request."""
+    if redis_breaker.is_open():
+        return None
+    client = getattr(cache, "client", None)
+    get_client = getattr(client, "get_client", None)
+    return get_client(write=True) if get_client is not None else None
+
+
+def _script_run(client: Any, script: Script, key: str, *args: int) -> Any:
+    """EVALSHA of ``script``, loading it once when the server does not know it yet (a new or restarted Redis):
+    what redis-py's Script.__call__ does, without its per-call checks."""
+    try:
+        return client.evalsha(script.sha, 1, key, *args)
+    except NoScriptError:
+        return client.eval(script.script, 1, key, *args)
 
 
 def _redis_failed(exc: Exception) -> None:

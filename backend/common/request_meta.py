@@ -1,6 +1,7 @@
 """Client facts taken from the request, honouring TRUSTED_PROXY_COUNT."""
 
 import ipaddress
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -21,6 +22,13 @@ def client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IP
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= proxies:
             candidate = forwarded[-proxies]
+    return _parsed(candidate)
+
+
+# Every request's log line and rate limit parse the client address, and a client sends many requests: the parsed
+# address (immutable) is remembered by its text. Bounded; an address seen once more after eviction is parsed again.
+@lru_cache(maxsize=4096)
+def _parsed(candidate: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(_without_port(candidate))
     except ValueError:

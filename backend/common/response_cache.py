@@ -88,15 +88,17 @@ class OwnerVersionedCache:
         parts: Iterable[str],
         render: Callable[[], RenderedBody],
         read_ahead: Mapping[str, Any] | None = None,
+        keys: tuple[str, str] | None = None,
     ) -> RenderedBody:
         """The cached body for ``parts`` under the owner's current version, else ``render()`` stored for the TTL.
 
         ``read_ahead``: values of keys already fetched this request (ApiView.read_ahead); used when it holds both.
+        ``keys``: ``self.keys(...)`` of these arguments, when the caller has them already.
         """
         ttl = settings.TASK_CACHE_TTL_SECONDS
         if ttl <= 0:  # caching off
             return render()
-        version_key, key = self.keys(owner_id=owner_id, kind=kind, parts=parts)
+        version_key, key = keys or self.keys(owner_id=owner_id, kind=kind, parts=parts)
         if read_ahead is not None and version_key in read_ahead and key in read_ahead:
             version, cached = self._parse(version_key, key, read_ahead)
         else:
@@ -146,13 +148,14 @@ class OwnerVersionedCache:
         parts: Iterable[str],
         count: Callable[[], int],
         read_ahead: Mapping[str, Any] | None = None,
+        keys: tuple[str, str] | None = None,
     ) -> int:
         """``count()`` cached under the owner's current version for TASK_COUNT_CACHE_TTL_SECONDS (0: off).
 
         Independent of the bodies' TTL: a page rendered again after its body expired (or on a server with
         bodies off) still skips the COUNT while the owner's tasks are unchanged.
         """
-        version, key, cached = self.lookup(owner_id=owner_id, kind=kind, parts=parts, read_ahead=read_ahead)
+        version, key, cached = self.lookup(owner_id=owner_id, kind=kind, parts=parts, read_ahead=read_ahead, keys=keys)
         if isinstance(cached, int):
             return cached
         fresh = count()
@@ -160,13 +163,19 @@ class OwnerVersionedCache:
         return fresh
 
     def lookup(
-        self, *, owner_id: UUID, kind: str, parts: Iterable[str], read_ahead: Mapping[str, Any] | None = None
+        self,
+        *,
+        owner_id: UUID,
+        kind: str,
+        parts: Iterable[str],
+        read_ahead: Mapping[str, Any] | None = None,
+        keys: tuple[str, str] | None = None,
     ) -> tuple[int | None, str, Any]:
         """A small derived value (a count, a page's first key) of the owner's current version: (that version, or
         None when off or Redis is unreachable; the entry's key; the value, or None on a miss). One round trip, or
         none when ``read_ahead`` holds both keys. Kept for TASK_COUNT_CACHE_TTL_SECONDS, independently of the
         bodies' TTL."""
-        version_key, key = self.keys(owner_id=owner_id, kind=kind, parts=parts)
+        version_key, key = keys or self.keys(owner_id=owner_id, kind=kind, parts=parts)
         if settings.TASK_COUNT_CACHE_TTL_SECONDS <= 0:
             return None, key, None
         if read_ahead is not None and version_key in read_ahead and key in read_ahead:
@@ -227,6 +236,10 @@ class OwnerVersionedCache:
 # ------------------------------------------------------------------------------
 # CachedRead: one declared cached read, and the keys a view reads ahead
 # ------------------------------------------------------------------------------
+_KEYS_MEMO = "_cached_read_keys"  # on the DRF request: (id(CachedRead), owner id) -> its keys
+_NOT_YET = object()
+
+
 @dataclass(frozen=True)
 class CachedRead:
     """One cached read of an owner's data: where it is kept and how its key comes from the request.
@@ -242,9 +255,16 @@ class CachedRead:
     key_parts: Callable[[Request], list[str] | None]
 
     def keys(self, request: Request, *, owner_id: UUID | str) -> tuple[str, str] | None:
-        """The owner's version key and this read's entry key, or None when this request is not cacheable."""
-        parts = self.key_parts(request)
-        return None if parts is None else self.cache.keys(owner_id=owner_id, kind=self.kind, parts=parts)
+        """The owner's version key and this read's entry key, or None when this request is not cacheable.
+
+        Worked out once per request and read: authentication asks for them (read-ahead), then the view."""
+        memo: dict[tuple[int, str], tuple[str, str] | None] = vars(request).setdefault(_KEYS_MEMO, {})
+        found = memo.get((id(self), str(owner_id)), _NOT_YET)
+        if found is _NOT_YET:
+            parts = self.key_parts(request)
+            found = None if parts is None else self.cache.keys(owner_id=owner_id, kind=self.kind, parts=parts)
+            memo[id(self), str(owner_id)] = found
+        return found  # type: ignore[return-value]
 
     def get_or_render(
         self,
@@ -255,11 +275,11 @@ class CachedRead:
         read_ahead: Mapping[str, Any] | None = None,
     ) -> RenderedBody:
         """The cached body under the owner's current version, else ``render()`` (stored for TASK_CACHE_TTL_SECONDS)."""
-        parts = self.key_parts(request)
-        if parts is None:
+        keys = self.keys(request, owner_id=owner_id)
+        if keys is None:
             return render()
         return self.cache.get_or_render(
-            owner_id=owner_id, kind=self.kind, parts=parts, render=render, read_ahead=read_ahead
+            owner_id=owner_id, kind=self.kind, parts=(), render=render, read_ahead=read_ahead, keys=keys
         )
 
     def get_or_count(
@@ -272,31 +292,51 @@ class CachedRead:
     ) -> int:
         """The cached count under the owner's current version, else ``count()`` (kept for
         TASK_COUNT_CACHE_TTL_SECONDS, independently of the bodies' TTL)."""
-        parts = self.key_parts(request)
-        if parts is None:
+        keys = self.keys(request, owner_id=owner_id)
+        if keys is None:
             return count()
         return self.cache.get_or_count(
-            owner_id=owner_id, kind=self.kind, parts=parts, count=count, read_ahead=read_ahead
+            owner_id=owner_id, kind=self.kind, parts=(), count=count, read_ahead=read_ahead, keys=keys
         )
 
 
 # ------------------------------------------------------------------------------
 # HTTP: conditional requests over RenderedBody
 # ------------------------------------------------------------------------------
+def _revalidate_always(response: HttpResponse) -> None:
+    """Browsers may keep it, but must revalidate (cheap: a 304) before each use; shared caches must not keep it.
+
+    patch_cache_control(response, private=True, no_cache=True), whose result on a response without
+    Cache-Control is always the same string: set as is then (a fresh response has none), patched otherwise."""
+    if "Cache-Control" in response:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        response.headers["Cache-Control"] = _PRIVATE_NO_CACHE
+
+
+def _private_no_cache() -> str:
+    response = HttpResponse()
+    patch_cache_control(response, private=True, no_cache=True)
+    return response["Cache-Control"]
+
+
+_PRIVATE_NO_CACHE = _private_no_cache()
+
+
 def json_response(rendered: RenderedBody, *, status: int = 200) -> HttpResponse:
     response = HttpResponse(rendered.body, status=status, content_type="application/json")
     response.headers["ETag"] = rendered.etag
-    # Browsers may keep it, but must revalidate (cheap: a 304) before each use; shared caches must not keep it.
-    patch_cache_control(response, private=True, no_cache=True)
+    _revalidate_always(response)
     return response
 
 
 def conditional_json_response(request: HttpRequest, rendered: RenderedBody) -> HttpResponse:
     """200 with the body, or 304 when ``If-None-Match`` already names its ETag (weak comparison, RFC 9110)."""
-    if etag_listed(request.headers.get("If-None-Match"), rendered.etag, weak=True):
+    # From META: request.headers would build a dict of every header first.
+    if etag_listed(request.META.get("HTTP_IF_NONE_MATCH"), rendered.etag, weak=True):
         response = HttpResponseNotModified()
         response.headers["ETag"] = rendered.etag
-        patch_cache_control(response, private=True, no_cache=True)
+        _revalidate_always(response)
         return response
     return json_response(rendered)
 
@@ -309,7 +349,7 @@ def if_match_etags(request: HttpRequest) -> list[str] | None:
     """The ETags of an ``If-Match`` header (``["*"]`` for any), or None without one. An empty header counts as
     none (it names no ETag, so it can state no precondition); a malformed one is a 400 (InvalidIfMatch), not a
     precondition that failed."""
-    header = (request.headers.get("If-Match") or "").strip(" \t")
+    header = (request.META.get("HTTP_IF_MATCH") or "").strip(" \t")
     if not header:
         return None
     if not re.fullmatch(IF_MATCH_PATTERN, header):

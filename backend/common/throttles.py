@@ -1,5 +1,5 @@
 """Rate limits on the API: the DRF throttle every view gets, a helper for limits keyed by the request body,
-and the middleware that reports the tightest limit in X-RateLimit-* headers.
+and the record of each counted usage, which headers.py reports as X-RateLimit-* headers (the tightest limit).
 
 Scopes and their rates are in settings.RATE_LIMITS. Every API call counts against ``user``
 (per user id) or ``anon`` (per client IP); a view adds its own per-IP scopes with
@@ -9,11 +9,10 @@ with ``Retry-After`` (DRF's Throttled exception, through the project's exception
 """
 
 import ipaddress
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -76,20 +75,3 @@ class ApiRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self._wait
-
-
-class RateLimitHeadersMiddleware:
-    """Adds X-RateLimit-Limit / -Remaining / -Reset for the limit closest to refusing this client."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.get_response(request)
-        usages: list[Usage] | None = getattr(request, _USAGES_ATTR, None)
-        if usages:
-            tightest = min(usages, key=lambda u: (u.remaining, -u.reset_after))
-            response.headers["X-RateLimit-Limit"] = str(tightest.limit)
-            response.headers["X-RateLimit-Remaining"] = str(tightest.remaining)
-            response.headers["X-RateLimit-Reset"] = str(tightest.reset_after)
-        return response

@@ -39,10 +39,22 @@ db_unavailable_responses = Counter(
 )
 
 
+# The series of each (view, method, status) seen, so a request costs a dict lookup instead of two labels() calls
+# (each takes a lock and builds the label tuple). Bounded like the series themselves: views are URL names, methods
+# are folded into HTTP_METHODS, statuses are three digits.
+_request_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def request_observe(*, view: str, method: str, status: int, seconds: float) -> None:
-    labels = {"view": view, "method": method if method in HTTP_METHODS else "OTHER", "status": str(status)}
-    http_requests.labels(**labels).inc()
-    http_request_duration.labels(**labels).observe(seconds)
+    if method not in HTTP_METHODS:
+        method = "OTHER"  # before the lookup: a client's made-up methods must not grow the dictionary
+    key = (view, method, status)
+    series = _request_series.get(key)
+    if series is None:
+        labels = {"view": view, "method": method, "status": str(status)}
+        series = _request_series[key] = (http_requests.labels(**labels), http_request_duration.labels(**labels))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def auth_events_init(events: list[str]) -> None:
@@ -62,8 +74,14 @@ def on_database_unavailable(sender: Any, **kwargs: Any) -> None:
     db_unavailable_responses.inc()
 
 
+_lookup_series: dict[tuple[str, bool], Any] = {}  # (namespace, hit) -> its series: a few cached reads, two results
+
+
 def on_cache_lookup(sender: Any, *, namespace: str, hit: bool, **kwargs: Any) -> None:
-    cache_lookups.labels(cache=namespace, result="hit" if hit else "miss").inc()
+    series = _lookup_series.get((namespace, hit))
+    if series is None:
+        series = _lookup_series[namespace, hit] = cache_lookups.labels(cache=namespace, result="hit" if hit else "miss")
+    series.inc()
 
 
 def on_connection_created(sender: Any, *, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
@@ -77,12 +95,18 @@ def on_connection_created(sender: Any, *, connection: BaseDatabaseWrapper, **kwa
         db_query_errors.labels(alias=connection.alias, vendor=connection.vendor)  # the series exists at 0
 
 
+_query_series: dict[tuple[str, str], Any] = {}  # (alias, vendor) -> db_queries' series: one lookup per query
+
+
 def _count_query(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
     connection = context["connection"]
-    labels = {"alias": connection.alias, "vendor": connection.vendor}
-    db_queries.labels(**labels).inc()
+    key = (connection.alias, connection.vendor)
+    series = _query_series.get(key)
+    if series is None:
+        series = _query_series[key] = db_queries.labels(alias=key[0], vendor=key[1])
+    series.inc()
     try:
         return execute(sql, params, many, context)
     except Exception:
-        db_query_errors.labels(**labels).inc()
+        db_query_errors.labels(alias=key[0], vendor=key[1]).inc()
         raise

@@ -15,6 +15,7 @@ import structlog
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from backend.common.headers import header_set_checked
 from backend.common.request_context import request_activate, request_deactivate, request_user_id
 from backend.common.request_meta import client_ip
 
@@ -63,7 +64,8 @@ class RequestObservabilityMiddleware:
         try:
             response = self.get_response(request)
             seconds = time.perf_counter() - started
-            response[REQUEST_ID_HEADER] = request_id
+            # Well-formed by construction (a uuid, or matched _REQUEST_ID): stored without re-checking it.
+            header_set_checked(response, REQUEST_ID_HEADER, request_id)
             view = _view_label(request)
             status = response.status_code
             metrics.request_observe(view=view, method=request.method or "", status=status, seconds=seconds)

@@ -74,12 +74,22 @@ def _list_parts(request: Request) -> list[str]:
     # The page's absolute URL (its next/previous links are built from it), the query parameters in a
     # canonical order, and today's date (``overdue`` depends on it).
     page_url = request.build_absolute_uri(request.path)
-    return [page_url, timezone.localdate().isoformat(), json.dumps(sorted(request.query_params.lists()))]
+    return [page_url, _today(request), json.dumps(sorted(request.query_params.lists()))]
 
 
-def _count_parts(filters: QueryDict | dict[str, Any]) -> list[str]:
+def _today(request: Request | None = None) -> str:
+    """Today's date in the current time zone; one answer per request (its list and count keys agree even across
+    midnight, and the time-zone conversion runs once)."""
+    memo = vars(request) if request is not None else {}
+    today = memo.get("_task_cache_today")
+    if today is None:
+        today = memo["_task_cache_today"] = timezone.localdate().isoformat()
+    return today
+
+
+def _count_parts(filters: QueryDict | dict[str, Any], request: Request | None = None) -> list[str]:
     params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
-    return [timezone.localdate().isoformat(), json.dumps(params)]  # ``overdue`` depends on the date
+    return [_today(request), json.dumps(params)]  # ``overdue`` depends on the date
 
 
 def _detail_parts(request: Request) -> list[str] | None:
@@ -97,7 +107,7 @@ def _stats_parts(request: Request) -> list[str]:
 # One list page (body with its pagination links), rendered by the view from task_list.
 TASK_LIST_PAGE = CachedRead(TASK_READS, "list", _list_parts)
 # The count of a filter set, shared by all its pages (the body's TTL does not bound it: see get_or_count).
-TASK_LIST_COUNT = CachedRead(TASK_READS, "count", lambda request: _count_parts(request.query_params))
+TASK_LIST_COUNT = CachedRead(TASK_READS, "count", lambda request: _count_parts(request.query_params, request))
 TASK_DETAIL = CachedRead(TASK_READS, "detail", _detail_parts)
 TASK_STATS = CachedRead(TASK_READS, "stats", _stats_parts)
 

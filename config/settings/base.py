@@ -83,15 +83,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "backend.common.throttles.RateLimitHeadersMiddleware",
-    "backend.common.middleware.RequestBodyLimitMiddleware",
+    # CORS, the CSP, the request-body guard (413) and the X-RateLimit-* headers, in one middleware with what never
+    # changes between requests computed once (corsheaders and django-csp still answer the rare cases).
+    "backend.common.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, creating the message storage only when something uses it (the admin).
+    "backend.common.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view outside DRF that cannot reach the database answers 503, not 500 (DRF's views: the exception handler).
     "backend.common.middleware.DatabaseUnavailableMiddleware",
@@ -333,6 +333,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["backend.common.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "backend.common.negotiation.ContentNegotiation",  # DRF's, reading META
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.common.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttles.ApiRateThrottle"],

@@ -1,0 +1,152 @@
+"""One middleware for what the API adds around every response after Django's own security headers: CORS, the
+Content-Security-Policy, the request-body guard and the X-RateLimit-* headers.
+
+It stands where corsheaders' CorsMiddleware, django-csp's CSPMiddleware, RateLimitHeadersMiddleware and
+RequestBodyLimitMiddleware stood, in that order, and answers exactly as the four did (tests/backend/common/
+test_response_headers.py runs both stacks over the same requests). Why one: measured per middleware
+(``python -m bench.middleware_cost``), the four cost about 80 us of CPU on every request, more than Django's whole
+default stack: django-csp rebuilt the policy string from the settings twice per response (``build_policy``: a
+copy of every directive, sorting, joining), corsheaders built ``request.headers`` from the whole WSGI environ to
+find no Origin, and each layer paid Django's per-middleware wrapping.
+
+What never changes between requests is computed once: the policy strings (rebuilt only when the settings objects
+change, as in tests), the Vary value. The libraries' own code still runs for what is rare and varied: a request
+with an Origin or a preflight (corsheaders), and a response with a per-view policy (csp.decorators), a nonce
+used by a template, or a debug error page (django-csp).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from corsheaders.middleware import CorsMiddleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.utils.cache import patch_vary_headers
+
+from .errors import ErrorCode
+
+# A response carrying any of these was decorated with its own policy (csp.decorators): django-csp builds it.
+_CSP_RESPONSE_ATTRS = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+_DEBUG_EXEMPT_STATUSES = (500, 404)  # django-csp leaves Django's debug pages alone
+# django-csp's marker after the header is written: reading request.csp_nonce then raises. It never caches a
+# value (evaluating it raises), so one instance serves every request.
+_NONCE_AFTER_RESPONSE = CheckableLazyObject(CSPMiddleware._csp_nonce_post_response)
+_USAGES_ATTR = "rate_limit_usages"  # set by backend.common.throttles.rate_limit_record
+
+
+class _Policies:
+    """The CSP header values for the current settings objects, built by django-csp's own build_policy."""
+
+    def __init__(self) -> None:
+        self.source: tuple[Any, Any] = (object(), object())
+        self.enforced = self.report_only = ""
+        self.excluded: tuple[str, ...] = ()
+        self.excluded_ro: tuple[str, ...] = ()
+
+    def current(self) -> "_Policies":
+        enforced = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        if enforced is not self.source[0] or report_only is not self.source[1]:
+            self.enforced = build_policy()
+            self.report_only = build_policy(report_only=True)
+            self.excluded = tuple((enforced or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
+            self.excluded_ro = tuple((report_only or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
+            self.source = (enforced, report_only)
+        return self
+
+
+def header_set_checked(response: HttpResponseBase, name: str, value: str) -> None:
+    """``response[name] = value`` for a name and value known to be ASCII without newlines (a constant built once,
+    a checked id): stored as Django's ResponseHeaders.__setitem__ stores it, without converting it per response.
+    (tests/backend/common/test_response_headers.py pins the result to __setitem__'s.)"""
+    response.headers._store[name.lower()] = (name, value)  # type: ignore[attr-defined]
+
+
+class ResponseHeadersMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.cors = CorsMiddleware(get_response)
+        self.csp = CSPMiddleware(get_response)
+        self.policies = _Policies()
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        # CORS first (outermost of the four): a preflight is answered here, as corsheaders did.
+        preflight = self.cors.check_preflight(request)
+        if preflight is not None:
+            return self.cors.add_response_headers(request, preflight)
+        self.csp.process_request(request)  # request.csp_nonce, for a template that wants one
+        response = self._body_limited(request) or self.get_response(request)
+        self._rate_limit_headers(request, response)
+        self._csp_headers(request, response)
+        self._cors_headers(request, response)
+        return response
+
+    @staticmethod
+    def _body_limited(request: HttpRequest) -> HttpResponse | None:
+        """A JSON 413 for a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE, before anything parses it: DRF's parsers
+        read the raw stream, which bypasses Django's own size check, so a client could make a worker buffer an
+        arbitrarily large body."""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw_length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw_length)
+        except ValueError:
+            return JsonResponse({"detail": "Invalid Content-Length header.", "code": ErrorCode.BAD_REQUEST}, status=400)
+        if limit is not None and length > limit:
+            return JsonResponse(
+                {"detail": f"Request body too large; the limit is {limit} bytes.", "code": ErrorCode.REQUEST_TOO_LARGE},
+                status=413,
+            )
+        return None
+
+    @staticmethod
+    def _rate_limit_headers(request: HttpRequest, response: HttpResponseBase) -> None:
+        """X-RateLimit-Limit / -Remaining / -Reset for the limit closest to refusing this client."""
+        usages = request.__dict__.get(_USAGES_ATTR)
+        if usages:
+            tightest = min(usages, key=lambda u: (u.remaining, -u.reset_after))
+            response.headers["X-RateLimit-Limit"] = str(tightest.limit)
+            response.headers["X-RateLimit-Remaining"] = str(tightest.remaining)
+            response.headers["X-RateLimit-Reset"] = str(tightest.reset_after)
+
+    def _csp_headers(self, request: HttpRequest, response: HttpResponseBase) -> None:
+        attrs = response.__dict__
+        if (
+            request.__dict__.get("_csp_nonce") is not None
+            or any(name in attrs for name in _CSP_RESPONSE_ATTRS)
+            or (response.status_code in _DEBUG_EXEMPT_STATUSES and settings.DEBUG)
+        ):
+            self.csp.process_response(request, response)  # a per-view policy, a nonce, a debug page
+            return
+        policies = self.policies.current()
+        path = request.path_info
+        if policies.enforced and HEADER not in response and not path.startswith(policies.excluded):
+            header_set_checked(response, HEADER, policies.enforced)
+        if policies.report_only and HEADER_REPORT_ONLY not in response and not path.startswith(policies.excluded_ro):
+            header_set_checked(response, HEADER_REPORT_ONLY, policies.report_only)
+        request.csp_nonce = _NONCE_AFTER_RESPONSE  # type: ignore[attr-defined]
+
+    def _cors_headers(self, request: HttpRequest, response: HttpResponseBase) -> None:
+        if request.META.get("HTTP_ORIGIN"):  # a cross-origin caller: corsheaders decides what it may see
+            self.cors.add_response_headers(request, response)
+            return
+        # No Origin: all corsheaders would do is add Vary: origin on the paths it covers.
+        if not request.__dict__.get("_cors_enabled"):
+            return
+        if "Vary" in response:
+            patch_vary_headers(response, ("origin",))
+        else:
+            header_set_checked(response, "Vary", "origin")

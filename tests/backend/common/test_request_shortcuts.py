@@ -1,0 +1,88 @@
+"""Shortcuts on every request that must answer as what they replace: lazily created messages, DRF's content
+negotiation reading Accept from the environ, and the URL order of config/urls.py."""
+
+import pytest
+from django.contrib import messages
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
+from django.urls import resolve
+from django.utils.functional import empty
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+
+from backend.common.middleware import LazyMessageMiddleware
+from backend.common.negotiation import ContentNegotiation
+
+
+def _stack(middleware: type, view):
+    return SessionMiddleware(middleware(view))
+
+
+def _adds_a_message(request: HttpRequest) -> HttpResponse:
+    messages.success(request, "Saved.")
+    return HttpResponse("ok")
+
+
+def _silent(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+@pytest.mark.parametrize("view", [_adds_a_message, _silent])
+def test_messages_are_stored_as_djangos_middleware_stores_them(view):
+    ours = _stack(LazyMessageMiddleware, view)(RequestFactory().get("/admin/"))
+    theirs = _stack(MessageMiddleware, view)(RequestFactory().get("/admin/"))
+
+    assert sorted(ours.cookies) == sorted(theirs.cookies)
+    assert [m.key for m in ours.cookies.values()] == [m.key for m in theirs.cookies.values()]
+
+
+def test_a_request_that_never_touches_messages_never_creates_their_storage():
+    request = RequestFactory().get("/api/tasks/")
+    _stack(LazyMessageMiddleware, _silent)(request)
+    assert request._messages._wrapped is empty
+
+
+def test_messages_added_are_read_back_through_the_lazy_storage():
+    request = RequestFactory().get("/admin/")
+    LazyMessageMiddleware(_silent).process_request(request)
+    SessionMiddleware(_silent).process_request(request)
+    messages.info(request, "Hello")
+    assert [str(m) for m in messages.get_messages(request)] == ["Hello"]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "application/json", "*/*", "text/html", "text/html, application/json;q=0.9", "image/png", "", "a" * 5000],
+)
+def test_content_negotiation_picks_what_drfs_default_picks(accept):
+    renderers = [JSONRenderer(), BrowsableAPIRenderer()]
+    meta = {} if accept is None else {"HTTP_ACCEPT": accept}
+
+    def pick(negotiation):
+        request = Request(RequestFactory().get("/api/tasks/", **meta))
+        try:
+            renderer, media_type = negotiation.select_renderer(request, renderers)
+        except NotAcceptable:
+            return "406"
+        return type(renderer).__name__, media_type
+
+    assert pick(ContentNegotiation()) == pick(DefaultContentNegotiation())
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/tasks/", "task-list"),
+        ("/api/tasks/stats/", "task-stats"),
+        ("/api/tasks/3f2b8c1e-0000-4000-8000-000000000000/", "task-detail"),
+        ("/api/auth/login/", "auth-login"),
+        ("/healthz", "healthz"),
+        ("/admin/login/", "admin-login"),
+    ],
+)
+def test_the_api_first_and_the_task_routes_inline_resolve_every_path_as_before(path, name):
+    assert resolve(path, urlconf="config.urls").url_name == name
