@@ -1,4 +1,4 @@
-"""``python -m bench``: seed, serve with the production gunicorn config, load with wrk, report.
+"""``python -m bench``: seed, serve the product as deployed, load with wrk, report against two floors.
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL: ``make bench`` runs this under
 scripts/with-services.sh, which starts throwaway servers when they are unset. The bench writes only to its
@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from .database import bench_database_ensure
+from .deployed import Override, app_env, as_json, other_differences, printable
+from .floor import FLOOR_PATH
 from .report import chart, missing, summarize, table, write_results
-from .scenarios import NAMES, Scenario, scenarios
+from .scenarios import NAMES, Scenario, scenarios, user_keys
 from .server import Gunicorn
+from .tokens import Clients, Credentials, token_lifetime
 from .wrk import Run, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,29 +63,33 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds per run (default: the mode's)")
     parser.add_argument("--repeats", type=int, help="runs per scenario (default: the mode's)")
     parser.add_argument("--only", help="comma-separated scenario names (default: all)")
+    parser.add_argument(
+        "--reuse-port", action="store_true", help="GUNICORN_REUSE_PORT=true (one listening socket per worker)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
     return parser.parse_args()
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
+    """The app servers' environment: production's, with the overrides of bench/deployed.py."""
+    return _server_env_and_overrides()[0]
+
+
+def _server_env_and_overrides() -> tuple[dict[str, str], list[Override]]:
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
             raise SystemExit(f"bench: {name} is unset; run `make bench` (it starts throwaway servers) or set it")
-    return {
-        **os.environ,
-        "DATABASE_URL": bench_database_ensure(os.environ["DATABASE_URL"]),  # never the database named itself
-        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
-        # Required by the production settings; the bench sends no mail.
-        "FRONTEND_URL": "https://bench.invalid",
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "RATE_LIMIT_ENABLED": "false",
-        "ACCESS_TOKEN_LIFETIME_SECONDS": "3600",  # outlives the run
-        "CACHE_KEY_PREFIX": f"bench-{secrets.token_hex(4)}",  # a clean cache in a shared Redis
-        "BENCH_LOGIN_PASSWORD": secrets.token_urlsafe(16),
-        "PYTHONPATH": str(ROOT),
-    }
+    env, overrides = app_env(
+        base=dict(os.environ),
+        database_url=bench_database_ensure(os.environ["DATABASE_URL"]),  # never the database named itself
+    )
+    env["BENCH_LOGIN_PASSWORD"] = secrets.token_urlsafe(16)  # read by bench.prepare and the login scenario only
+    return env, overrides
+
+
+def plain_env(env: dict[str, str]) -> dict[str, str]:
+    """floor-plain's: startproject's settings (config/settings/bench_plain.py), the same gunicorn config."""
+    return {**env, "DJANGO_SETTINGS_MODULE": "config.settings.bench_plain"}
 
 
 def balanced(run: Run, workers: int, connections: int) -> bool:
@@ -93,7 +100,14 @@ def balanced(run: Run, workers: int, connections: int) -> bool:
 
 
 def measure(
-    scenario: Scenario, server: Gunicorn, requests: Path, *, args: argparse.Namespace, mode: Mode, duration: float
+    scenario: Scenario,
+    server: Gunicorn,
+    requests: Path,
+    *,
+    args: argparse.Namespace,
+    mode: Mode,
+    duration: float,
+    retried: list[list[int]],
 ) -> Run:
     connections = scenario.connections or args.connections
     if mode.warmup:
@@ -102,6 +116,7 @@ def measure(
         run = run_wrk(server=server, requests_file=requests, connections=connections, duration=duration)
         if balanced(run, args.workers, connections) or attempt == 2:
             return run
+        retried.append(run.spread)
         say(f"  {scenario.name}: connections split {run.spread} across workers; running again")
     raise AssertionError("unreachable")
 
@@ -112,7 +127,12 @@ def main() -> int:
     repeats = args.repeats or mode.repeats
     duration = args.duration or mode.duration
     args.out.mkdir(parents=True, exist_ok=True)
-    env = server_env(args)
+    env, overrides = _server_env_and_overrides()
+    overrides += other_differences(workers=args.workers, threads=args.threads)
+    if args.reuse_port:
+        env["GUNICORN_REUSE_PORT"] = "true"
+        overrides.append(Override("GUNICORN_REUSE_PORT", "true", "--reuse-port (off by default: gunicorn.conf.py)"))
+    say("serving the product as deployed, except (bench/deployed.py):\n" + printable(overrides))
     started = time.monotonic()
 
     prepared_file = args.out / "prepared.json"
@@ -134,11 +154,20 @@ def main() -> int:
     )
     if args.only:
         chosen = [s for s in chosen if s.name in args.only.split(",")]
+    # A client's headers on every request: the ingress says https (config/settings/bench.py).
+    clients = Clients(
+        {key: Credentials(u["token"], u["refresh"]) for key, u in user_keys(prepared).items()},
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    lifetime = token_lifetime(next(iter(clients.credentials.values())).access)
 
-    say(f"starting 3 servers: {args.workers} workers x {args.threads} threads each ...")
+    say(f"starting 4 servers: {args.workers} workers x {args.threads} threads each ...")
     logs = args.out / "logs"
     servers = {
         "wsgi": Gunicorn(name="wsgi", app="bench.floor:application", env=env, **_shape(args), log=logs / "wsgi.log"),
+        "plain": Gunicorn(
+            name="plain", app="config.wsgi:application", env=plain_env(env), **_shape(args), log=logs / "plain.log"
+        ),
         "warm": Gunicorn(name="warm", app="config.wsgi:application", env=env, **_shape(args), log=logs / "warm.log"),
         "cold": Gunicorn(
             name="cold",
@@ -149,20 +178,26 @@ def main() -> int:
         ),
     }
     runs: dict[str, list[Run]] = {s.name: [] for s in chosen}
+    retried: dict[str, list[list[int]]] = {s.name: [] for s in chosen}
+    # A token is refreshed when it would expire before a run and its retries could end (tokens.py).
+    refresh_within = mode.warmup + 3 * duration + 30
     try:
         for server in servers.values():
-            server.wait_ready("/healthz" if server.name != "wsgi" else "/")
+            server.wait_ready({"wsgi": "/", "plain": "/" + FLOOR_PATH}.get(server.name, "/healthz"))
+        listeners = {name: server.listening_sockets() for name, server in servers.items()}
+        clients.refresh(servers["warm"].url, list(clients.credentials))  # a client coming back refreshes first
         with tempfile.TemporaryDirectory() as tmp:
-            files = {s.name: s.write(Path(tmp)) for s in chosen}
             for round_number in range(1, repeats + 1):
                 for scenario in chosen:
+                    clients.refresh_due(servers["warm"].url, within=refresh_within)
                     run = measure(
                         scenario,
                         servers[scenario.server],
-                        files[scenario.name],
+                        scenario.write(Path(tmp), clients.access_tokens()),
                         args=args,
                         mode=mode,
                         duration=duration,
+                        retried=retried[scenario.name],
                     )
                     runs[scenario.name].append(run)
                     say(
@@ -171,17 +206,23 @@ def main() -> int:
                     )
         for name in ("warm", "cold"):
             servers[name].wait_idle()
-        rss = {name: [round(mb, 1) for mb in servers[name].worker_rss_mb()] for name in ("warm", "cold")}
+        rss = {name: [round(mb, 1) for mb in servers[name].worker_rss_mb()] for name in ("warm", "cold", "plain")}
     finally:
         for server in servers.values():
             server.stop()
 
     summary = summarize(runs)
+    for name, spreads in retried.items():
+        summary[name]["connection_spread_retried"] = spreads
     extra = {
         "auth_cpu_ms": round(prepared["auth_cpu_ms"]["total"], 4),
         "auth_cpu_ms_parts": {k: round(v, 4) for k, v in prepared["auth_cpu_ms"].items()},
         "worker_rss_mb": max(rss["warm"] + rss["cold"]),
         "worker_rss_mb_each": rss,
+        "overrides": as_json(overrides),
+        "listening_sockets": listeners,
+        "access_token_lifetime_s": lifetime,
+        "token_refreshes": clients.refreshes,
         "config": {
             "mode": args.mode,
             "workers": args.workers,
@@ -198,6 +239,11 @@ def main() -> int:
     chart_path = args.out / "results.png"
     chart(chart_path, summary, title=f"make bench ({args.mode}): {args.workers} workers x {args.threads} threads")
     print(table(summary))
+    print(f"\nas deployed, except:\n{printable(overrides)}")
+    print(
+        f"listening sockets per server: {listeners} (one per worker with reuse_port, else one);"
+        f" access tokens of {lifetime:.0f} s, refreshed {clients.refreshes} times"
+    )
     print(f"\nauthentication: {extra['auth_cpu_ms']:.3f} ms CPU per request  {extra['auth_cpu_ms_parts']}")
     print(f"worker RSS after the run: {rss} MB (max {extra['worker_rss_mb']})")
     print(f"results: {args.out / 'results.json'}, chart: {chart_path}  ({time.monotonic() - started:.0f}s)")

@@ -1,7 +1,9 @@
-"""The two floors every scenario is compared with: the cheapest possible answer from the same server.
+"""The floors every scenario is compared with: the cheapest possible answer from the same gunicorn config.
 
-``application`` is a bare WSGI callable (gunicorn's own overhead); ``floor_view`` is a bare Django view
-behind the full middleware stack (Django's overhead). Only ``config.bench_urls`` routes to the view.
+``application`` is a bare WSGI callable (floor-wsgi: gunicorn's own overhead). ``floor_view`` is a bare Django
+view, served twice: behind the product's whole middleware stack and settings (floor-django, config.bench_urls)
+and under `startproject`'s defaults (floor-plain, config.settings.bench_plain). Only those two urlconfs route to
+it, never production's.
 """
 
 from collections.abc import Callable, Iterable
@@ -23,5 +25,5 @@ def application(environ: dict[str, Any], start_response: StartResponse) -> Itera
 
 
 def floor_view(request: HttpRequest) -> HttpResponse:
-    """Fixed JSON, after every middleware of the real stack has run."""
+    """Fixed JSON, after every middleware of the settings serving it has run."""
     return HttpResponse(BODY, content_type="application/json")

@@ -1,9 +1,10 @@
 """``python -m bench.profile PATH``: profile N requests through Django's WSGI handler with pyinstrument.
 
-In-process, on the bench settings with the real PostgreSQL and Redis (run it under
-scripts/with-services.sh, like ``make bench``); no socket, so the profile shows only the
-app's own work. Like ``make bench`` it writes only to ``<name>_bench`` (bench/database.py).
-Prints the call tree and writes var/bench/profile-<name>.html.
+In-process, on the bench settings (production's) with the real PostgreSQL and Redis (run it under
+scripts/with-services.sh, like ``make bench``), rate limiting on and default logging, as ``make bench``
+serves it; no socket, so the profile shows only the app's own work. Like ``make bench`` it writes only to
+``<name>_bench`` (bench/database.py). Prints the call tree and writes var/bench/profile-<name>.html; with ``--cpu``
+a cProfile listing timed by process_time instead (``--save FILE`` keeps the stats for pstats).
 
     PYTHON=.venv/bin/python scripts/with-services.sh .venv/bin/python -m bench.profile /api/tasks/
 """
@@ -38,6 +39,7 @@ def _environ(path: str, token: str, method: str, body: bytes) -> dict[str, Any]:
         "CONTENT_TYPE": "application/json",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
+        "HTTP_X_FORWARDED_PROTO": "https",  # as the ingress sends it: production's https redirect stays on
         "wsgi.url_scheme": "http",
         "wsgi.errors": sys.stderr,
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -55,15 +57,19 @@ def main() -> None:
     parser.add_argument(
         "--cpu", action="store_true", help="cProfile on CPU time (process_time) instead of pyinstrument's wall clock"
     )
+    parser.add_argument("--save", type=Path, help="with --cpu: also write the cProfile stats there (pstats format)")
+    parser.add_argument("--no-profile", action="store_true", help="print the CPU per request only")
     args = parser.parse_args()
 
     for name, value in {
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": secrets.token_urlsafe(50),
         "FRONTEND_URL": "https://bench.invalid",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "RATE_LIMIT_ENABLED": "false",
+        # As deployed (bench/deployed.py): rate limiting on, raised so the profile is never refused.
+        "RATE_LIMIT_USER": "1000000/1m",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "CACHE_KEY_PREFIX": f"bench-profile-{secrets.token_hex(4)}",
         "TASK_CACHE_TTL_SECONDS": "0" if args.cold else os.environ.get("TASK_CACHE_TTL_SECONDS", "60"),
@@ -114,8 +120,10 @@ def main() -> None:
         one()
     cpu = time.process_time() - cpu
     print(f"{cpu * 1000 / args.requests:.3f} ms CPU per request (no profiler)", file=sys.stderr)
+    if args.no_profile:
+        return
     if args.cpu:
-        cpu_profile(one, args.requests)
+        cpu_profile(one, args.requests, save=args.save)
         return
     profiler = Profiler(interval=0.0002)
     profiler.start()
@@ -130,13 +138,15 @@ def main() -> None:
     print(f"html: {out}", file=sys.stderr)
 
 
-def cpu_profile(one: Callable[[], None], requests: int) -> None:
+def cpu_profile(one: Callable[[], None], requests: int, *, save: Path | None = None) -> None:
     """Where the CPU goes: cProfile timed by process_time, so waits on Redis/PostgreSQL count for nothing."""
     profile = cProfile.Profile(time.process_time)
     profile.enable()
     for _ in range(requests):
         one()
     profile.disable()
+    if save is not None:
+        profile.dump_stats(save)
     stats = pstats.Stats(profile, stream=sys.stderr)
     stats.sort_stats("cumulative").print_stats(45)
     stats.sort_stats("tottime").print_stats(25)

@@ -1,4 +1,4 @@
-"""Medians over the runs, ratios to floor-django, the table, results.json and the chart."""
+"""Medians over the runs, ratios to both floors (floor-plain, floor-django), the table, results.json and the chart."""
 
 import json
 import os
@@ -8,9 +8,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .scenarios import FLOORS
 from .wrk import Run
 
-REQUIRED_KEYS = ("rps", "p50_ms", "p90_ms", "p99_ms", "errors")
+REQUIRED_KEYS = (
+    "rps",
+    "p50_ms",
+    "p90_ms",
+    "p99_ms",
+    "errors",
+    "rps_per_core",
+    "ratio_to_floor_plain",
+    "cpu_ratio_to_floor_plain",
+    "ratio_to_floor_django",
+    "cpu_ratio_to_floor_django",
+)
 
 
 def summarize(runs: dict[str, list[Run]]) -> dict[str, dict[str, Any]]:
@@ -29,21 +41,23 @@ def summarize(runs: dict[str, list[Run]]) -> dict[str, dict[str, Any]]:
             "rps_each": [round(r.rps, 1) for r in scenario_runs],
             "connection_spread_each": [r.spread for r in scenario_runs],
         }
-    floor_runs = runs.get("floor-django", [])
-    for name, figures in out.items():
-        # Per round, against the floor measured in that same round (the machine's load drifts between
-        # rounds), then the median; and the same for requests per server CPU-second, which load barely moves.
-        pairs = list(zip(runs[name], floor_runs, strict=False))
-        figures["ratio_to_floor_django"] = (
-            round(statistics.median(r.rps / f.rps for r, f in pairs), 3)
-            if pairs and all(f.rps for _, f in pairs)
-            else None
-        )
-        figures["cpu_ratio_to_floor_django"] = (
-            round(statistics.median(r.rps_per_core / f.rps_per_core for r, f in pairs), 3)
-            if pairs and all(f.rps_per_core for _, f in pairs)
-            else None
-        )
+    for floor in FLOORS:
+        floor_runs = runs.get(floor, [])
+        suffix = floor.replace("-", "_")
+        for name, figures in out.items():
+            # Per round, against the floor measured in that same round (the machine's load drifts between
+            # rounds), then the median; and the same for requests per server CPU-second, which load barely moves.
+            pairs = list(zip(runs[name], floor_runs, strict=False))
+            figures[f"ratio_to_{suffix}"] = (
+                round(statistics.median(r.rps / f.rps for r, f in pairs), 3)
+                if pairs and all(f.rps for _, f in pairs)
+                else None
+            )
+            figures[f"cpu_ratio_to_{suffix}"] = (
+                round(statistics.median(r.rps_per_core / f.rps_per_core for r, f in pairs), 3)
+                if pairs and all(f.rps_per_core for _, f in pairs)
+                else None
+            )
     return out
 
 
@@ -63,18 +77,20 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _r(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None else "-"
+
+
 def table(scenarios: dict[str, dict[str, Any]]) -> str:
-    head = f"{'scenario':<22}{'req/s':>9}{'x floor-dj':>11}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
-    head += f"{'errors':>8}{'non-2xx':>9}{'req/cpu-s':>11}{'x floor cpu':>12}"
+    head = f"{'scenario':<22}{'req/s':>9}{'x plain':>9}{'x django':>9}{'p50 ms':>9}{'p99 ms':>9}"
+    head += f"{'errors':>8}{'non-2xx':>9}{'req/cpu-s':>11}{'x plain cpu':>12}{'x django cpu':>13}  spread"
     lines = [head, "-" * len(head)]
     for name, f in scenarios.items():
-        ratio, cpu_ratio = (
-            f"{f[key]:.3f}" if f[key] is not None else "-"
-            for key in ("ratio_to_floor_django", "cpu_ratio_to_floor_django")
-        )
+        spread = " ".join("/".join(map(str, s)) for s in f.get("connection_spread_each", []) if s)
         lines.append(
-            f"{name:<22}{f['rps']:>9.1f}{ratio:>11}{f['p50_ms']:>9.2f}{f['p90_ms']:>9.2f}{f['p99_ms']:>9.2f}"
-            f"{f['errors']:>8}{f['non_2xx']:>9}{f['rps_per_core']:>11.1f}{cpu_ratio:>12}"
+            f"{name:<22}{f['rps']:>9.1f}{_r(f.get('ratio_to_floor_plain')):>9}{_r(f.get('ratio_to_floor_django')):>9}"
+            f"{f['p50_ms']:>9.2f}{f['p99_ms']:>9.2f}{f['errors']:>8}{f['non_2xx']:>9}{f['rps_per_core']:>11.1f}"
+            f"{_r(f.get('cpu_ratio_to_floor_plain')):>12}{_r(f.get('cpu_ratio_to_floor_django')):>13}  {spread}"
         )
     return "\n".join(lines)
 
@@ -91,7 +107,8 @@ def write_results(path: Path, *, scenarios: dict[str, dict[str, Any]], extra: di
 
 
 def chart(path: Path, scenarios: dict[str, dict[str, Any]], *, title: str) -> None:
-    """Two panels, one bar per scenario: requests/s and p99 latency (log scales: they span 3 decades)."""
+    """Two panels, one bar per scenario: requests/s with both ratios (x floor-plain / x floor-django, and the two
+    floors as lines), and p99 latency. Log scales: they span 3 decades."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -100,11 +117,14 @@ def chart(path: Path, scenarios: dict[str, dict[str, Any]], *, title: str) -> No
     names = list(scenarios)
     rps = [scenarios[n]["rps"] for n in names]
     p99 = [scenarios[n]["p99_ms"] for n in names]
-    ratios = [scenarios[n]["ratio_to_floor_django"] for n in names]
-    rps_labels = [f"{v:,.1f}" + (f"  ({r:.2f}x)" if r is not None else "") for v, r in zip(rps, ratios, strict=True)]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 0.45 * len(names) + 1.8), sharey=True)
+    rps_labels = [
+        f"{scenarios[n]['rps']:,.1f}  ({_x(scenarios[n].get('ratio_to_floor_plain'))} plain"
+        f" / {_x(scenarios[n].get('ratio_to_floor_django'))} django)"
+        for n in names
+    ]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 0.45 * len(names) + 1.8), sharey=True)
     for axis, values, labels, xlabel, color in (
-        (left, rps, rps_labels, "requests/s (x floor-django); higher is better", "tab:blue"),
+        (left, rps, rps_labels, "requests/s (x floor-plain / x floor-django); higher is better", "tab:blue"),
         (right, p99, [f"{v:,.1f}" for v in p99], "p99 latency, ms; lower is better", "tab:orange"),
     ):
         bars = axis.barh(names, values, color=color)
@@ -112,12 +132,21 @@ def chart(path: Path, scenarios: dict[str, dict[str, Any]], *, title: str) -> No
         axis.set_xlabel(xlabel)
         axis.bar_label(bars, labels=labels, padding=3, fontsize=8)
         axis.grid(axis="x", which="both", alpha=0.3)
-        axis.set_xlim(right=max(max(values), 1) * 8)
+        axis.set_xlim(right=max(max(values), 1) * 30)
+    for floor, style in zip(FLOORS, ("--", ":"), strict=True):
+        if floor in scenarios:
+            left.axvline(scenarios[floor]["rps"], color="black", linestyle=style, linewidth=0.8, label=floor)
+    if any(floor in scenarios for floor in FLOORS):
+        left.legend(loc="lower right", fontsize=8)
     left.invert_yaxis()
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _x(value: float | None) -> str:
+    return f"{value:.2f}x" if value is not None else "-"
 
 
 def missing(results: dict[str, Any], names: tuple[str, ...]) -> list[str]:

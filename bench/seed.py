@@ -28,6 +28,7 @@ class SeededUser:
     email: str
     token: str
     task_ids: list[str]
+    refresh: str = ""  # the session's refresh token: the runner refreshes ``token`` with it (bench/tokens.py)
 
 
 def progress(message: str) -> None:
@@ -78,7 +79,7 @@ def _signed_in(user: User, *, ids: int) -> SeededUser:
     task_ids = [
         str(pk) for pk in Task.objects.filter(owner=user).order_by("-created_at").values_list("pk", flat=True)[:ids]
     ]
-    return SeededUser(email=user.email, token=issued.tokens.access, task_ids=task_ids)
+    return SeededUser(email=user.email, token=issued.tokens.access, task_ids=task_ids, refresh=issued.tokens.refresh)
 
 
 def seed(*, small_users: int, small_tasks: int, big_tasks: int, login_password: str) -> dict[str, list[SeededUser]]:

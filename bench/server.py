@@ -38,7 +38,7 @@ class Gunicorn:
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(workers),
             "GUNICORN_THREADS": str(threads),
-            "GUNICORN_REUSE_PORT": "true",
+            # reuse_port and everything else: config/gunicorn.conf.py's defaults, as deployed.
         }
         log.parent.mkdir(parents=True, exist_ok=True)
         self.log = log
@@ -106,6 +106,16 @@ class Gunicorn:
                 if line.startswith("VmRSS:"):
                     sizes.append(int(line.split()[1]) / 1024)
         return sizes
+
+    def listening_sockets(self) -> int:
+        """Listening sockets on the port: one per worker with reuse_port, else the master's one."""
+        count = 0
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == "0A":  # 0A = LISTEN
+                    count += 1
+        return count
 
     def connection_spread(self) -> list[int]:
         """Established client connections each worker holds right now (sorted, largest first)."""

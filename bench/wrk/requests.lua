@@ -1,6 +1,7 @@
 -- wrk script for bench/: cycles through the requests listed in $BENCH_REQUESTS
 -- (one per line: METHOD<TAB>PATH<TAB>BEARER TOKEN or -<TAB>JSON BODY or -), counts
--- non-2xx answers, and prints one "BENCH_RESULT {json}" line when done.
+-- non-2xx answers, and prints one "BENCH_RESULT {json}" line when done. Every request says it came over
+-- https, as the ingress in front of production does (X-Forwarded-Proto), so the https redirect stays on.
 
 local requests = {}
 local index = 0
@@ -24,7 +25,7 @@ function init(args)
   for line in io.lines(path) do
     if line ~= "" then
       local f = split(line)
-      local headers = { ["Accept"] = "application/json" }
+      local headers = { ["Accept"] = "application/json", ["X-Forwarded-Proto"] = "https" }
       local body = nil
       if f[3] ~= "-" then
         headers["Authorization"] = "Bearer " .. f[3]

@@ -1,12 +1,11 @@
-"""Production settings for `make bench`: the same stack, served over plain http on 127.0.0.1.
+"""Production settings for `make bench`, as deployed: only the urlconf differs.
 
-Differences from production, all needed to measure it: the bench urlconf adds the floor-django
-view (bench/floor.py), and there is no https redirect (wrk speaks http; TLS ends at the ingress
-in production anyway). The runner sets RATE_LIMIT_ENABLED=false and long-lived access tokens
-through the environment.
+config.bench_urls is the production urlconf plus the floor-django view (bench/floor.py). Everything else is
+production's, https redirect included: the bench's requests carry ``X-Forwarded-Proto: https`` as the ingress
+sets it. What the runner changes through the environment (rate limits raised, never off) it prints with the
+reason (bench/deployed.py).
 """
 
 from .production import *  # noqa: F403
 
 ROOT_URLCONF = "config.bench_urls"
-SECURE_SSL_REDIRECT = False
