@@ -99,7 +99,7 @@ def go_to_security(page, watch: PageWatch) -> None:
 
 
 def add_passkey(page, watch: PageWatch) -> None:
-    """Passkeys panel → the browser creates it (virtual authenticator) → named → listed."""
+    """Passkeys panel → named → the browser creates it (virtual authenticator) → saved and listed."""
     passkeys = page.get_by_role("region", name="Passkeys")
     passkeys.get_by_role("button", name="Add a passkey").click()
     naming = page.get_by_role("dialog", name="Name your passkey")
@@ -229,15 +229,15 @@ def test_a_sensitive_action_asks_to_confirm_it_is_you_then_completes(strict_base
         # A one-step session confirms with its password; the passkey registration it interrupted then goes on.
         go_to_security(page, watch)
         page.get_by_role("region", name="Passkeys").get_by_role("button", name="Add a passkey").click()
+        naming = page.get_by_role("dialog", name="Name your passkey")
+        naming.get_by_label("Name").fill(PASSKEY_NAME)
+        naming.get_by_role("button", name="Save passkey").click()
         confirm = page.get_by_role("dialog", name="Confirm it's you")
         expect(confirm.get_by_label("Password")).to_be_focused()
         watch.accessible(page, "confirm it's you, one step")
         confirm.get_by_label("Password").fill(PASSWORD)
         confirm.get_by_role("button", name="Confirm").click()
         expect(confirm).to_be_hidden()
-        naming = page.get_by_role("dialog", name="Name your passkey")
-        naming.get_by_label("Name").fill(PASSKEY_NAME)
-        naming.get_by_role("button", name="Save passkey").click()
         # The account's first factor: its recovery codes.
         saving = page.get_by_role("dialog", name="Save your recovery codes")
         expect(saving.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)

@@ -124,6 +124,7 @@ def totp_enrol_confirm(*, user: User, code: str, for_time: datetime | float | No
     if pending is None:
         raise MfaStateConflict(ALREADY_ENABLED if totp_confirmed_get(user=user) else NOTHING_PENDING)
     if not _code_accept(pending, code, for_time):
+        audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
         raise CodeInvalid()
     with atomic():
         # Conditional: a parallel confirm, or a new enrolment replacing this row, leaves nothing to update.

@@ -81,10 +81,11 @@ def test_a_wrong_first_code_leaves_the_app_pending(user, smtp):
     wrong = "000000" if code_now(secret) != "000000" else "111111"
     response = client.post(TOTP_CONFIRM, {"code": wrong}, format="json")
 
-    # Then it is refused and the app stays pending, unannounced
+    # Then it is refused and the app stays pending, unannounced; the failure is in the user's security activity
     assert (response.status_code, response.json()) == (400, CODE_INVALID)
     assert client.get(MFA).json()["totp"] == {"enabled": False, "pending": True, "confirmed_at": None}
     assert smtp.messages == []
+    assert AuditEvent.objects.filter(user=user, event=AuditEvent.Event.MFA_FAILED).count() == 1
 
 
 @pytest.mark.parametrize("code", ["12345", "1234567", "abcdef", "12 34 5"])

@@ -11,7 +11,7 @@ import { getPasskeyRegistrationOptions } from '@/features/security/api/get-passk
 const AddedPasskeySchema = z.object({ passkey: PasskeySchema, recovery_codes: z.array(z.string()) });
 export type AddedPasskey = z.infer<typeof AddedPasskeySchema>;
 
-/** A passkey the browser created, not yet saved by the server: it still needs a name. */
+/** A passkey the browser created, not yet saved by the server (the panel saves it at once, with its name). */
 export interface CreatedPasskey {
   registration_token: string;
   passkey: WebAuthnResponse;

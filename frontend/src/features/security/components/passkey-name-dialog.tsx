@@ -10,13 +10,15 @@ interface PasskeyNameDialogProps {
   initial: string;
   submitLabel: string;
   pending: boolean;
+  /** What the submit button says while pending (default "Saving…"). */
+  pendingLabel?: string;
   error: unknown;
   onSubmit: (name: string) => void;
   onCancel: () => void;
 }
 
 /** A passkey's name: given to a new one, or changed later. */
-export function PasskeyNameDialog({ title, description, initial, submitLabel, pending, error, onSubmit, onCancel }: PasskeyNameDialogProps) {
+export function PasskeyNameDialog({ title, description, initial, submitLabel, pending, pendingLabel = 'Saving…', error, onSubmit, onCancel }: PasskeyNameDialogProps) {
   const form = useForm(PasskeyNameSchema, { name: initial }, ({ name }) => onSubmit(name), error);
   return (
     <Dialog
@@ -33,7 +35,7 @@ export function PasskeyNameDialog({ title, description, initial, submitLabel, pe
           <button type="button" className="button button--secondary" onClick={onCancel}>
             Cancel
           </button>
-          <SubmitButton pending={pending} pendingLabel="Saving…">
+          <SubmitButton pending={pending} pendingLabel={pendingLabel}>
             {submitLabel}
           </SubmitButton>
         </div>

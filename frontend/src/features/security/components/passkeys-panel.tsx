@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ConfirmDialog } from '@/components/dialog';
-import { BusyButton, EmptyState, FormAlert } from '@/components/feedback';
+import { EmptyState } from '@/components/feedback';
 import { errorMessage } from '@/lib/api-error';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import type { Passkey } from '@/lib/mfa-status';
@@ -19,7 +19,8 @@ interface PasskeysPanelProps {
 }
 
 /**
- * The account's passkeys: add one (the browser creates it, then it is named and saved), rename, delete.
+ * The account's passkeys: add one (named first, then the browser creates it and the server saves it at once, so
+ * no passkey is left on the device unsaved because a later step was cancelled), rename, delete.
  * A passkey is a second factor, and signs in without a password when it is discoverable.
  */
 export function PasskeysPanel({ passkeys, onRecoveryCodes }: PasskeysPanelProps) {
@@ -27,16 +28,33 @@ export function PasskeysPanel({ passkeys, onRecoveryCodes }: PasskeysPanelProps)
   const add = useAddPasskey();
   const rename = useRenamePasskey();
   const remove = useDeletePasskey();
-  // Created by the browser, waiting for its name before the server saves it.
-  const [created, setCreated] = useState<CreatedPasskey | null>(null);
+  const [naming, setNaming] = useState(false);
   const [renaming, setRenaming] = useState<Passkey | null>(null);
   const [deleting, setDeleting] = useState<Passkey | null>(null);
   const supported = passkeysSupported();
-  const createFailure = create.error ? (passkeyFailureMessage(create.error) ?? errorMessage(create.error)) : null;
+  // The browser's refusal (a closed prompt, a device that has one already) in words, else the server's answer.
+  const addFailure = create.error ? new Error(passkeyFailureMessage(create.error) ?? errorMessage(create.error)) : add.error;
 
   function startAdding() {
+    create.reset();
     add.reset();
-    create.mutate(undefined, { onSuccess: setCreated });
+    setNaming(true);
+  }
+
+  function createAndSave(name: string) {
+    create.mutate(undefined, {
+      onSuccess: (created: CreatedPasskey) =>
+        add.mutate(
+          { created, name },
+          {
+            onSuccess: ({ recovery_codes }) => {
+              setNaming(false);
+              showToast({ message: `Passkey “${name}” added.` });
+              onRecoveryCodes(recovery_codes);
+            },
+          },
+        ),
+    });
   }
 
   return (
@@ -47,13 +65,12 @@ export function PasskeysPanel({ passkeys, onRecoveryCodes }: PasskeysPanelProps)
           <p className="card__subtitle">Sign in with your fingerprint, face, screen lock or a security key, with or without your password.</p>
         </div>
         {supported ? (
-          <BusyButton className="button button--primary" busy={create.isPending} onClick={startAdding}>
-            {create.isPending ? 'Waiting for your passkey…' : 'Add a passkey'}
-          </BusyButton>
+          <button type="button" className="button button--primary" onClick={startAdding}>
+            Add a passkey
+          </button>
         ) : null}
       </div>
       {supported ? null : <p className="card__subtitle">This browser cannot create or use passkeys.</p>}
-      <FormAlert messages={createFailure ? [createFailure] : []} />
       {passkeys.length === 0 ? (
         <EmptyState title="No passkeys yet." />
       ) : (
@@ -106,27 +123,17 @@ export function PasskeysPanel({ passkeys, onRecoveryCodes }: PasskeysPanelProps)
           ))}
         </ul>
       )}
-      {created ? (
+      {naming ? (
         <PasskeyNameDialog
           title="Name your passkey"
-          description="The name helps you tell your passkeys apart here."
+          description="The name helps you tell your passkeys apart here. Your browser asks for the passkey next."
           initial={DEFAULT_NAME}
           submitLabel="Save passkey"
-          pending={add.isPending}
-          error={add.error}
-          onSubmit={(name) =>
-            add.mutate(
-              { created, name },
-              {
-                onSuccess: ({ recovery_codes }) => {
-                  setCreated(null);
-                  showToast({ message: `Passkey “${name}” added.` });
-                  onRecoveryCodes(recovery_codes);
-                },
-              },
-            )
-          }
-          onCancel={() => setCreated(null)}
+          pending={create.isPending || add.isPending}
+          pendingLabel={create.isPending ? 'Waiting for your passkey…' : 'Saving…'}
+          error={addFailure}
+          onSubmit={createAndSave}
+          onCancel={() => setNaming(false)}
         />
       ) : null}
       {renaming ? (

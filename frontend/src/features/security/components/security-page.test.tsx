@@ -155,6 +155,32 @@ describe('security page', () => {
     expect(within(row).getByText('Never used')).toBeInTheDocument();
   });
 
+  it('names a passkey before the browser creates it: a closed prompt keeps the dialog and saves nothing', async () => {
+    vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
+    vi.mocked(startRegistration).mockClear();
+    vi.mocked(startRegistration).mockRejectedValueOnce(Object.assign(new Error('The operation either timed out or was not allowed.'), { name: 'NotAllowedError' }));
+    const bodies: unknown[] = [];
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status())),
+      http.post(`${API}/auth/mfa/passkeys/options/`, () => HttpResponse.json({ registration_token: 'reg-1', options: { challenge: 'c' } })),
+      http.post(`${API}/auth/mfa/passkeys/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json({}, { status: 500 });
+      }),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Add a passkey' }));
+    const naming = await screen.findByRole('dialog', { name: 'Name your passkey' });
+    expect(vi.mocked(startRegistration)).not.toHaveBeenCalled();
+    await user.click(within(naming).getByRole('button', { name: 'Save passkey' }));
+
+    expect(await within(naming).findByText('The passkey prompt was closed or timed out. Try again, or choose another way.')).toBeInTheDocument();
+    expect(vi.mocked(startRegistration)).toHaveBeenCalledTimes(1);
+    expect(bodies).toEqual([]);
+  });
+
   it('renames and deletes a passkey', async () => {
     vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
     let passkeys: Passkey[] = [{ id: 'p-1', name: 'Phone', created_at: '2026-12-01T09:00:00Z', last_used_at: '2026-12-04T09:00:00Z', discoverable: true, backed_up: false }];
