@@ -88,6 +88,19 @@ def other_differences(*, workers: int, threads: int) -> list[Override]:
 _DEFAULTS_KEPT = ("RATE_LIMIT_", "ACCESS_TOKEN_", "REFRESH_TOKEN_", "LOG_", "GUNICORN_", "TASK_", "METRICS_", "DEBUG")
 
 
+def production_required_env() -> dict[str, str]:
+    """What production settings refuse to start without, as throwaway values: fresh random keys each run, an https
+    FRONTEND_URL that nothing is sent to, and a mail backend that sends nothing."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": secrets.token_urlsafe(50),
+        "FRONTEND_URL": "https://bench.invalid",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+
+
 def app_env(*, base: dict[str, str], database_url: str) -> tuple[dict[str, str], list[Override]]:
     """The app servers' environment and the overrides to print."""
     prefix = f"bench-{secrets.token_hex(4)}"
@@ -95,12 +108,7 @@ def app_env(*, base: dict[str, str], database_url: str) -> tuple[dict[str, str],
     env = {name: value for name, value in base.items() if not name.startswith(_DEFAULTS_KEPT)}
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "config.settings.bench",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
-            "MFA_ENCRYPTION_KEY": secrets.token_urlsafe(50),
-            "FRONTEND_URL": "https://bench.invalid",
-            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            **production_required_env(),
             "DATABASE_URL": database_url,
             "CACHE_KEY_PREFIX": prefix,
             "PYTHONPATH": f"{ROOT / 'bench' / 'deployed_site'}{os.pathsep}{ROOT}",

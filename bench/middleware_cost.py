@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.deployed import production_required_env
+
 PLAIN = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,12 +70,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     for name, value in {
-        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
-        "MFA_ENCRYPTION_KEY": secrets.token_urlsafe(50),
-        "FRONTEND_URL": "https://bench.invalid",
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        **production_required_env(),
         "RATE_LIMIT_USER": "1000000/1m",
         "CACHE_KEY_PREFIX": f"bench-mw-{secrets.token_hex(4)}",
     }.items():

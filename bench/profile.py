@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.deployed import production_required_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -62,12 +64,7 @@ def main() -> None:
     args = parser.parse_args()
 
     for name, value in {
-        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
-        "MFA_ENCRYPTION_KEY": secrets.token_urlsafe(50),
-        "FRONTEND_URL": "https://bench.invalid",
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        **production_required_env(),
         # As deployed (bench/deployed.py): rate limiting on, raised so the profile is never refused.
         "RATE_LIMIT_USER": "1000000/1m",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
