@@ -37,15 +37,13 @@ def _int(name: str, default: int) -> int:
 # Socket
 # ------------------------------------------------------------------------------
 bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
-# GUNICORN_REUSE_PORT=true: each worker binds its own SO_REUSEPORT listening socket and the kernel spreads new
-# connections across them by hash. With one shared socket (the default), whichever worker wakes first takes the
-# connection, and a keep-alive connection stays on it: a proxy's few long-lived connections can all land on one
-# worker while the other idles (make bench counts the split of every run; docs/performance.md, "Connection
-# spread"). Off by default because it is not yet known to be safe: with it on, `make test-faults` failed 5 runs
-# of 9 (a connection reset outside any fault window; a killed worker with nothing in flight) and 0 of 6 without
-# it. A worker that dies also resets the connections waiting in its own socket's queue, which a shared socket
-# would have handed to the other worker. (And outside a container, a second server started by the same user on
-# the same port would share it instead of failing to bind.)
+# One listening socket, shared by the workers; they take new connections by least connections
+# (config/gunicorn_balance.py), so a burst of keep-alive connections is spread over them instead of piling onto
+# whichever woke first. GUNICORN_REUSE_PORT=true gives each worker its own SO_REUSEPORT socket instead (the kernel
+# spreads connections by hash); off, because a worker that dies then resets the connections queued on its own
+# socket, which a shared socket hands to another worker: `make test-faults` failed 5 runs of 9 with it on
+# (docs/performance.md, "Connection spread"). (And outside a container, a second server started by the same user
+# on the same port would share it instead of failing to bind.)
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "false").strip().lower() in ("1", "true", "yes", "on")
 
 
@@ -89,8 +87,8 @@ if not _redis_configured and _int("WEB_CONCURRENCY", 1) > 1:
     )
 
 # gthread, stopping to listen as soon as SIGTERM arrives (config/gunicorn_worker.py): a connection made while the
-# worker drains is refused, not left in the backlog to be reset when it exits.
-worker_class = "config.gunicorn_worker.DrainingThreadWorker"
+# worker drains is refused, not left in the backlog to be reset when it exits; and accepting by least connections.
+worker_class = "config.gunicorn_worker.BalancedThreadWorker"
 threads = _int("GUNICORN_THREADS", 4)
 
 # With PostgreSQL, Django's connection pool must hold a connection per thread.
@@ -143,6 +141,7 @@ if _ROOT not in sys.path:
 
 from backend.observability import gunicorn_hooks as _obs  # noqa: E402
 from backend.observability.logging import gunicorn_logging_config as _gunicorn_logging_config  # noqa: E402
+from config.gunicorn_balance import connection_table as _connection_table  # noqa: E402
 
 # LOG_FORMAT=json|console; console by default only under the local settings (`make run`).
 _default_log_format = "console" if os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".local") else "json"
@@ -161,6 +160,7 @@ def on_starting(server):  # gunicorn hook
 
 def child_exit(server, worker):  # gunicorn hook
     _obs.worker_exited(worker.pid)
+    _connection_table.clear_pid(worker.pid)  # its siblings stop leaving connections for it at once
 
 
 def on_exit(server):  # gunicorn hook

@@ -1,4 +1,5 @@
-"""gunicorn's gthread worker, except that a stopping worker stops listening at once (config/gunicorn.conf.py).
+"""gunicorn's gthread worker, except that a stopping worker stops listening at once, and that the workers accept by
+least connections (``BalancedThreadWorker``, the one config/gunicorn.conf.py runs).
 
 On SIGTERM, gthread stops *accepting* but keeps its copy of the listening socket open until it exits, up to
 ``graceful_timeout`` later. Meanwhile the kernel still completes new connections into the socket's backlog, where
@@ -13,9 +14,13 @@ accepting. docs/operations.md, "Graceful shutdown".
 """
 
 import contextlib
+import os
+import time
 from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from config.gunicorn_balance import connection_table
 
 
 class DrainingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type hints
@@ -60,3 +65,56 @@ class DrainingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has 
         except (OSError, AttributeError):  # a listener closed by _stop_listening, reported by the same poll
             if self.alive:
                 raise
+
+
+class BalancedThreadWorker(DrainingThreadWorker):
+    """The draining gthread worker, accepting by least connections: a worker that holds more connections than a
+    sibling leaves a new one in the shared listening queue for a ``ACCEPT_PAUSE_SECONDS`` turn, and the sibling, woken
+    by the same readiness, takes it. The counts are in config/gunicorn_balance.py, which says why."""
+
+    # Long enough for the sibling's main loop to wake and accept, short enough that a connection the sibling cannot
+    # take (it is about to exit, say) waits little: the check is made again every turn.
+    ACCEPT_PAUSE_SECONDS = 0.002
+
+    _slot: int
+    _accept_paused_until: float = 0.0
+
+    def init_process(self) -> None:
+        self._slot = connection_table.slot_for(self.age)
+        self._publish()
+        super().init_process()  # runs the main loop until the worker exits
+
+    def notify(self) -> None:
+        """Every turn of the main loop: gunicorn's heartbeat, and this worker's count for its siblings."""
+        super().notify()
+        self._publish()
+
+    def _publish(self) -> None:
+        if self.alive:
+            connection_table.publish(self._slot, pid=os.getpid(), connections=self.nr_conns)
+        else:  # stopping: it no longer accepts, so its siblings must not leave connections for it
+            connection_table.clear(self._slot)
+
+    def _stop_listening(self) -> None:
+        connection_table.clear(self._slot)
+        super()._stop_listening()
+
+    def accept(self, listener: Any) -> None:
+        fewest_elsewhere = connection_table.fewest_elsewhere(self._slot)
+        if fewest_elsewhere is not None and fewest_elsewhere < self.nr_conns:
+            self._accept_paused_until = time.monotonic() + self.ACCEPT_PAUSE_SECONDS
+            self.set_accept_enabled(False)
+            return
+        super().accept(listener)
+        self._publish()
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        if enabled and time.monotonic() < self._accept_paused_until:
+            return  # the main loop asks every turn; it gets the listener back once the pause is over
+        super().set_accept_enabled(enabled)
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        pause_left = self._accept_paused_until - time.monotonic()
+        if pause_left > 0:
+            timeout = min(timeout, pause_left)  # wake when the pause ends, to listen again
+        super().wait_for_and_dispatch_events(timeout)

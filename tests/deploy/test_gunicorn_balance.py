@@ -1,0 +1,62 @@
+"""The shared connection counts behind least-connections accepting (config/gunicorn_balance.py)."""
+
+import os
+import time
+
+from config import gunicorn_balance
+from config.gunicorn_balance import ConnectionTable
+
+
+def test_no_other_live_worker_means_no_one_to_leave_a_connection_for():
+    table = ConnectionTable(slots=4)
+    table.publish(1, pid=101, connections=5)
+
+    assert table.fewest_elsewhere(1) is None
+
+
+def test_the_fewest_connections_of_the_other_workers_is_reported():
+    table = ConnectionTable(slots=4)
+    table.publish(0, pid=100, connections=7)
+    table.publish(1, pid=101, connections=3)
+    table.publish(2, pid=102, connections=1)
+
+    assert table.fewest_elsewhere(0) == 1
+    assert table.fewest_elsewhere(2) == 3
+
+
+def test_an_exited_worker_is_forgotten_by_its_pid():
+    table = ConnectionTable(slots=4)
+    table.publish(0, pid=100, connections=7)
+    table.publish(3, pid=103, connections=0)
+
+    table.clear_pid(103)
+
+    assert table.fewest_elsewhere(0) is None
+
+
+def test_a_worker_that_stopped_publishing_is_ignored(monkeypatch):
+    table = ConnectionTable(slots=4)
+    table.publish(0, pid=100, connections=7)
+    table.publish(1, pid=101, connections=0)
+    later = time.monotonic() + gunicorn_balance.STALE_SECONDS + 1
+    monkeypatch.setattr(gunicorn_balance.time, "monotonic", lambda: later)
+    table.publish(0, pid=100, connections=7)  # worker 0 carries on; worker 1 hangs
+
+    assert table.fewest_elsewhere(0) is None
+
+
+def test_slots_wrap_around_by_worker_age():
+    table = ConnectionTable(slots=4)
+
+    assert [table.slot_for(age) for age in (1, 2, 3, 4, 5)] == [1, 2, 3, 0, 1]
+
+
+def test_a_forked_worker_writes_where_its_parent_reads():
+    table = ConnectionTable(slots=2)
+    pid = os.fork()
+    if pid == 0:  # the child: publish and leave at once
+        table.publish(1, pid=os.getpid(), connections=4)
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+    assert table.fewest_elsewhere(0) == 4
