@@ -15,6 +15,8 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
 from backend.common.db_router import replica_pin_if_recent_writer
+from backend.common.ratelimit import PendingHit
+from backend.common.throttles import api_user_hit, api_user_hit_settle
 
 from .models import User
 from .selectors import Access, access_check
@@ -77,7 +79,11 @@ class SessionJWTAuthentication(JWTAuthentication):
         request, view = self._request, self._view()
         keys = view.read_ahead_keys(request, owner_id=user_id) if view is not None and request is not None else None
         read_ahead = dict.fromkeys(keys) if keys else None
-        access = access_check(session_id=session_id, user_id=user_id, read_ahead=read_ahead)
+        # The user's rate-limit count rides on the same round trip (common/throttles.py); the token names the user.
+        hit = self._user_hit(user_id)
+        access = access_check(session_id=session_id, user_id=user_id, read_ahead=read_ahead, hit=hit)
+        if hit is not None and request is not None:
+            api_user_hit_settle(request._request, hit, signed_in=access is Access.LIVE)
         if view is not None:
             view.read_ahead = read_ahead  # filled in by access_check
         if access is Access.SESSION_ENDED:
@@ -95,6 +101,15 @@ class SessionJWTAuthentication(JWTAuthentication):
         this module while it defines APIView, so it cannot import the ApiView subclass.)"""
         view = (getattr(self._request, "parser_context", None) or {}).get("view")
         return view if getattr(view, "cached_reads", None) else None
+
+    def _user_hit(self, user_id: str) -> PendingHit | None:
+        """The ``user`` rate-limit hit of this request's view, keyed as the throttle keys it (``str(user.pk)``)."""
+        view = (getattr(self._request, "parser_context", None) or {}).get("view")
+        try:
+            identity = str(uuid.UUID(user_id))
+        except ValueError:
+            return None  # refused below as it always was; the throttle never runs
+        return api_user_hit(view, identity)
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         try:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from backend.common.ids import uuid_or_404
+from backend.common.ratelimit import PendingHit
 
 from .models import AuthSession, User
 from .session_cache import (
@@ -35,10 +36,13 @@ def session_is_live(*, session_id: str, user_id: str) -> bool:
     return _session_live(session_id, user_id, session_cache_get(session_id, user_id=user_id))
 
 
-def access_check(*, session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None) -> Access:
+def access_check(
+    *, session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None, hit: PendingHit | None = None
+) -> Access:
     """Whether an access token bound to this session and user may be used: one cache round trip for both
-    answers (and for the ``read_ahead`` keys, whose values it fills in), the database only for what missed."""
-    session_value, user_value = auth_entries_get(session_id, user_id, read_ahead)
+    answers (and for the ``read_ahead`` keys, whose values it fills in, and the rate-limit ``hit``, which it
+    counts when it can), the database only for what missed."""
+    session_value, user_value = auth_entries_get(session_id, user_id, read_ahead, hit)
     if not _session_live(session_id, user_id, session_value):
         return Access.SESSION_ENDED
     if user_value is None:

@@ -33,6 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from backend.common.ratelimit import PendingHit, rate_limit_hit_and_mget
 from backend.common.signals import cache_lookup
 
 REVOKED = 0
@@ -65,23 +66,30 @@ def _session_entry_for(value: Any, user_id: str) -> int | None:
 
 
 def auth_entries_get(
-    session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None
+    session_id: str, user_id: str, read_ahead: dict[str, Any] | None = None, hit: PendingHit | None = None
 ) -> tuple[int | None, int | None]:
     """The session's entry for a token of ``user_id`` and that user's entry (see session_cache_get and
     user_cache_get), in one round trip.
 
     ``read_ahead``: other keys to fetch in the same round trip; their values (None when missing) are set in it.
+    ``hit``: a rate-limit hit to count in the same round trip, when the cache is Redis (its ``usage`` says whether
+    it was counted).
     """
     session_key, user_key = _key(session_id), _user_key(user_id)
-    try:
-        values = cache.get_many([session_key, user_key, *(read_ahead or ())])
-    except Exception:
-        if not read_ahead:
-            raise
-        # A read-ahead value that does not decode (e.g. written by another release) must not fail
-        # authentication: fetch ours alone, and leave the view to read (and judge) its own keys.
-        read_ahead.clear()
-        values = cache.get_many([session_key, user_key])
+    keys = [session_key, user_key, *(read_ahead or ())]
+    encoded = _get_many_counting(keys, hit) if hit is not None else None
+    if encoded is not None:
+        values = _decoded(encoded, ours=(session_key, user_key), read_ahead=read_ahead)
+    else:
+        try:
+            values = cache.get_many(keys)
+        except Exception:
+            if not read_ahead:
+                raise
+            # A read-ahead value that does not decode (e.g. written by another release) must not fail
+            # authentication: fetch ours alone, and leave the view to read (and judge) its own keys.
+            read_ahead.clear()
+            values = cache.get_many([session_key, user_key])
     if read_ahead:
         read_ahead.update({key: values.get(key) for key in read_ahead})
     session_value = _session_entry_for(values.get(session_key), user_id)
@@ -89,6 +97,31 @@ def auth_entries_get(
     user_hit = isinstance(user_value, int)
     cache_lookup.send(sender=None, namespace="auth.session", hit=session_value is not None)
     return session_value, (user_value if user_hit else None)
+
+
+def _get_many_counting(keys: list[str], hit: PendingHit) -> dict[str, Any] | None:
+    """``keys``' values still encoded (missing ones left out), read in the round trip that counts ``hit``; None
+    when the cache is not django-redis's or Redis failed."""
+    client: Any = getattr(cache, "client", None)
+    if not hasattr(client, "decode"):
+        return None
+    # django-redis's own key making, so these are the keys cache.get_many would read.
+    encoded = rate_limit_hit_and_mget(hit, [client.make_key(key) for key in keys])
+    if encoded is None:
+        return None
+    return {key: value for key, value in zip(keys, encoded, strict=True) if value is not None}
+
+
+def _decoded(encoded: dict[str, Any], *, ours: tuple[str, str], read_ahead: dict[str, Any] | None) -> dict[str, Any]:
+    """Decoded as cache.get_many decodes; a read-ahead value that does not decode drops the read-ahead (as above)."""
+    decode = cache.client.decode  # type: ignore[attr-defined]
+    values = {key: decode(encoded[key]) for key in ours if key in encoded}
+    try:
+        values.update({key: decode(value) for key, value in encoded.items() if key not in ours})
+    except Exception:
+        if read_ahead is not None:
+            read_ahead.clear()
+    return values
 
 
 def session_cache_get(session_id: str, *, user_id: str) -> int | None:

@@ -21,6 +21,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -121,6 +122,48 @@ def rate_limit_hit(scope: str, identity: str, *, cost: int = 1) -> Usage:
             _redis_failed(exc)
     count, seconds_left = _local.hit(key, cost=cost, period=rate.period)
     return Usage(scope=scope, limit=rate.limit, count=count, reset_after=max(1, math.ceil(seconds_left)))
+
+
+@dataclass
+class PendingHit:
+    """A hit to count in a Redis round trip made for something else (``rate_limit_hit_and_mget``): ``usage`` is set
+    once it is counted, and stays None when it was not (the caller then counts it with rate_limit_hit)."""
+
+    scope: str
+    identity: str
+    usage: Usage | None = None
+
+
+def rate_limit_hit_and_mget(hit: PendingHit, keys: Sequence[str]) -> list[Any] | None:
+    """Count ``hit`` (cost 1) and read the raw Redis ``keys``, in one round trip: a pipeline of MGET and the
+    counting script. Every signed-in API request reads its session and counts its user's limit first
+    (backend/accounts/authentication.py); one round trip instead of two spares a request about 35 us of client
+    CPU, a wake-up of Redis and a GIL hand-over.
+
+    The values (bytes, None when missing), or None when there is no Redis or it failed: the caller then reads its
+    own way, and ``hit.usage`` stays None."""
+    client = _redis_client()
+    if client is None:
+        return None
+    rate = rate_for(hit.scope)
+    key = _key(hit.scope, hit.identity)
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.mget(list(keys))
+        pipe.evalsha(_hit.sha, 1, key, 1, rate.period)
+        values, counted = pipe.execute(raise_on_error=False)
+        if isinstance(values, Exception):
+            raise values
+        if isinstance(counted, NoScriptError):  # a new or restarted Redis: load the script (once)
+            counted = client.eval(_hit.script, 1, key, 1, rate.period)
+        elif isinstance(counted, Exception):
+            raise counted
+    except (RedisError, ConnectionInterrupted) as exc:
+        _redis_failed(exc)
+        return None
+    count, ttl = counted
+    hit.usage = Usage(scope=hit.scope, limit=rate.limit, count=int(count), reset_after=max(1, int(ttl)))
+    return list(values)
 
 
 def rate_limit_refund(usage: Usage, identity: str, *, cost: int = 1) -> None:

@@ -9,14 +9,14 @@ with ``Retry-After`` (DRF's Throttled exception, through the project's exception
 """
 
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from .ratelimit import Usage, rate_limit_hit
+from .ratelimit import PendingHit, Usage, rate_limit_hit, rate_limit_refund
 from .request_meta import client_address
 from .signals import rate_limit_rejected
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # rest_framework.views imports this module (DEFAULT_THROTTLE_
     from rest_framework.views import APIView
 
 _USAGES_ATTR = "rate_limit_usages"
+_COUNTED_ATTR = "rate_limit_counted"  # the user hit authentication counted (api_user_hit)
 
 
 def client_rate_identity(request: HttpRequest) -> str:
@@ -65,8 +66,10 @@ class ApiRateThrottle(BaseThrottle):
         checks += [(scope, ip) for scope in getattr(view, "rate_limit_scopes", ())]
         if user_id is not None:
             checks += [(scope, str(user_id)) for scope in getattr(view, "rate_limit_user_scopes", ())]
+        counted: PendingHit | None = getattr(django_request, _COUNTED_ATTR, None)  # by authentication: api_user_hit
         for scope, identity in checks:
-            usage = rate_limit_hit(scope, identity)
+            usage = counted.usage if counted and (counted.scope, counted.identity) == (scope, identity) else None
+            usage = usage or rate_limit_hit(scope, identity)
             rate_limit_record(django_request, usage)
             if not usage.allowed:
                 self._wait = usage.reset_after
@@ -75,3 +78,26 @@ class ApiRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self._wait
+
+
+def api_user_hit(view: Any, user_id: str) -> PendingHit | None:
+    """The ``user`` hit ApiRateThrottle is about to count for this signed-in request, for authentication to count
+    in its own cache round trip (backend/accounts/authentication.py); None when this view is not limited by it."""
+    if not settings.RATE_LIMIT_ENABLED or view is None:
+        return None
+    if not any(issubclass(throttle, ApiRateThrottle) for throttle in getattr(view, "throttle_classes", ())):
+        return None
+    return PendingHit(scope="user", identity=user_id)
+
+
+def api_user_hit_settle(request: HttpRequest, hit: PendingHit, *, signed_in: bool) -> None:
+    """After authentication: a counted hit is left for ApiRateThrottle, which reports it and does not count it
+    again; if authentication failed it is given back, so a revoked or disabled token cannot spend its user's
+    budget (the throttle never runs for it). A hit counted for a request that permissions then refuse stays
+    counted: the request was made by the user."""
+    if hit.usage is None:
+        return
+    if signed_in:
+        setattr(request, _COUNTED_ATTR, hit)
+    else:
+        rate_limit_refund(hit.usage, hit.identity)

@@ -11,7 +11,11 @@ from backend.accounts.models import User
 from backend.accounts.selectors import Access, access_check
 from backend.accounts.session_cache import USER_ACTIVE, USER_INACTIVE, user_cache_fill, user_cache_get
 from tests.conftest import signed_in_client
-from tests.support.cache_calls import record_cache_calls
+from tests.support.cache_calls import (
+    assert_only_authentications_round_trip,
+    record_cache_calls,
+    record_redis_round_trips,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,7 +97,7 @@ def test_the_profile_of_a_token_user_loads_every_field_in_one_query(user):
 
 @pytest.mark.parametrize("path", ["/api/tasks/", "/api/tasks/stats/", "detail"])
 def test_a_cached_read_costs_one_cache_round_trip_in_all(user, monkeypatch, path):
-
+    """With Redis: one round trip, which also counts the user's rate limit. Without: one get_many."""
     from tests.factories import TaskFactory
 
     task = TaskFactory(owner=user)
@@ -101,12 +105,14 @@ def test_a_cached_read_costs_one_cache_round_trip_in_all(user, monkeypatch, path
     client, _ = signed_in_client(user)
     first = client.get(path)  # fills the session, user and page entries
     calls = record_cache_calls(monkeypatch, ("get", "get_many", "add", "set", "incr"))
+    trips = record_redis_round_trips(monkeypatch)
 
     second = client.get(path)
 
     assert second.status_code == 200
     assert second.content == first.content
-    assert calls == ["get_many"], calls
+    assert_only_authentications_round_trip(calls, trips)
+    assert second["X-RateLimit-Remaining"] == str(int(first["X-RateLimit-Remaining"]) - 1)
 
 
 def test_a_token_verified_before_is_still_refused_once_it_expires(user):

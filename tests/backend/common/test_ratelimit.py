@@ -108,3 +108,30 @@ def test_with_redis_down_limits_fall_back_to_this_process_and_warn_once(throwawa
     assert len(warnings) == 1
     assert "rate limits are counted per process" in warnings[0].getMessage()
     assert warnings[0].levelno == logging.WARNING
+
+
+def test_a_hit_and_a_read_share_one_round_trip_even_on_a_redis_that_does_not_know_the_script(throwaway_redis):
+    from django.core.cache import cache
+
+    from backend.common.ratelimit import PendingHit, rate_limit_hit_and_mget
+
+    cache.set("present", 7)
+    keys = [cache.client.make_key("present"), cache.client.make_key("absent")]
+    first, second = PendingHit("user", "u-1"), PendingHit("user", "u-1")
+
+    values = rate_limit_hit_and_mget(first, keys)  # a fresh server: EVALSHA fails, the script is loaded
+    rate_limit_hit_and_mget(second, keys)
+
+    assert [cache.client.decode(values[0]), values[1]] == [7, None]
+    assert (first.usage.count, second.usage.count) == (1, 2)
+    assert rate_limit_hit("user", "u-1").count == 3  # the same counter as rate_limit_hit's
+
+
+def test_with_redis_down_the_shared_round_trip_counts_nothing(throwaway_redis):
+    from backend.common.ratelimit import PendingHit, rate_limit_hit_and_mget
+
+    throwaway_redis.stop()
+    hit = PendingHit("user", "u-2")
+
+    assert rate_limit_hit_and_mget(hit, ["k"]) is None
+    assert hit.usage is None  # the throttle counts it then, in this process

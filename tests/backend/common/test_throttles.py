@@ -138,6 +138,21 @@ def test_authenticated_calls_are_limited_per_user_not_per_ip(rates, user, other_
     assert other.get("/api/tasks/").status_code == 200
 
 
+def test_a_revoked_sessions_token_does_not_spend_its_users_limit(rates, user):
+    from backend.accounts.services.sessions import session_revoke
+
+    rates(user="3/1m")
+    revoked, issued = signed_in_client(user)
+    live, _ = signed_in_client(user)
+    assert live.get("/api/tasks/")["X-RateLimit-Remaining"] == "2"
+    session_revoke(session=issued.session)
+
+    refused = [revoked.get("/api/tasks/").status_code for _ in range(3)]
+
+    assert refused == [401, 401, 401]
+    assert live.get("/api/tasks/")["X-RateLimit-Remaining"] == "1"  # only the live session's calls counted
+
+
 def test_anonymous_calls_are_limited_per_ip(rates):
     rates(anon="2/1m", login_ip="100/1m")
     client = APIClient(REMOTE_ADDR="198.51.100.20")

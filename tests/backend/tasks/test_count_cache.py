@@ -8,7 +8,11 @@ from backend.tasks.services import task_create
 from tests.backend.tasks.helpers import LIST_URL
 from tests.conftest import signed_in_client
 from tests.factories import TaskFactory
-from tests.support.cache_calls import record_cache_calls
+from tests.support.cache_calls import (
+    assert_only_authentications_round_trip,
+    record_cache_calls,
+    record_redis_round_trips,
+)
 
 
 def _counts(queries: CaptureQueriesContext) -> list[str]:
@@ -69,10 +73,11 @@ def test_an_uncached_page_reads_its_cached_count_in_authentications_round_trip(u
     client, _ = signed_in_client(user)
     first = client.get(LIST_URL)  # fills the session, user and count entries
     calls = record_cache_calls(monkeypatch, ("get", "get_many", "add", "set"))
+    trips = record_redis_round_trips(monkeypatch)
 
     with CaptureQueriesContext(connection) as queries:
         second = client.get(LIST_URL)
 
     assert second.json() == first.json()
-    assert calls == ["get_many"], calls
+    assert_only_authentications_round_trip(calls, trips)
     assert _counts(queries) == []
