@@ -158,6 +158,13 @@ def on_starting(server):  # gunicorn hook
     _obs.multiprocess_dir_clear(_metrics_dir)
 
 
+def pre_fork(server, worker):  # gunicorn hook
+    """Give the worker about to be forked a slot of its own in the shared connection counts (gunicorn_balance.py)."""
+    worker.connection_slot = _connection_table.slot_assign(
+        getattr(live, "connection_slot", None) for live in server.WORKERS.values()
+    )
+
+
 def child_exit(server, worker):  # gunicorn hook
     _obs.worker_exited(worker.pid)
     _connection_table.clear_pid(worker.pid)  # its siblings stop leaving connections for it at once

@@ -8,8 +8,8 @@ spread them by hash, but a worker that dies then resets the connections queued o
 (docs/performance.md, "Connection spread"). Instead, each worker publishes its count here, and a worker that holds
 more than a sibling leaves a new connection in the shared queue for the sibling to take.
 
-The table is an anonymous shared mapping made when the master imports this module (to load the worker class),
-so every worker it forks shares it. One slot per worker, chosen by gunicorn's worker ``age`` (unique per spawn),
+The table is an anonymous shared mapping made when the master imports this module (to load its config), so every
+worker it forks shares it. One slot per live worker, handed out by the master before each fork (``pre_fork``),
 holds its pid, its connection count and when it last published (``time.monotonic``, the same clock for all
 processes of one machine). Each worker writes only its own slot; a reader may see a slot mid-write, which at worst
 makes one decision on a stale count. The master clears the slot of a worker that exits (``child_exit`` in
@@ -20,8 +20,9 @@ holds connections back for long.
 import mmap
 import struct
 import time
+from collections.abc import Iterable
 
-SLOTS = 64  # more than any worker count we run; two live workers whose ages differ by 64 would share a slot
+SLOTS = 64  # more workers than that: the rest accept as gthread does
 STALE_SECONDS = 2.0  # a worker publishes at least once a second (gthread's main loop wakes every second)
 _SLOT = struct.Struct("=qqd")  # pid, connections, monotonic time of the last publication
 
@@ -33,8 +34,15 @@ class ConnectionTable:
         self._slots = slots
         self._memory = mmap.mmap(-1, _SLOT.size * slots)  # MAP_SHARED | MAP_ANONYMOUS: inherited across fork
 
-    def slot_for(self, age: int) -> int:
-        return age % self._slots
+    def slot_assign(self, taken: Iterable[int | None]) -> int | None:
+        """A free slot, cleared, for a worker about to be forked (the master calls it: ``pre_fork``); None when
+        every slot is taken (that worker then accepts as gthread does)."""
+        used = set(taken)
+        for slot in range(self._slots):
+            if slot not in used:
+                self.clear(slot)
+                return slot
+        return None
 
     def publish(self, slot: int, *, pid: int, connections: int) -> None:
         _SLOT.pack_into(self._memory, slot * _SLOT.size, pid, connections, time.monotonic())

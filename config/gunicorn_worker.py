@@ -70,19 +70,23 @@ class DrainingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has 
 class BalancedThreadWorker(DrainingThreadWorker):
     """The draining gthread worker, accepting by least connections: a worker that holds more connections than a
     sibling leaves a new one in the shared listening queue for a ``ACCEPT_PAUSE_SECONDS`` turn, and the sibling, woken
-    by the same readiness, takes it. The counts are in config/gunicorn_balance.py, which says why."""
+    by the same readiness, takes it. The counts are in config/gunicorn_balance.py, which says why.
+
+    Its slot in the table is given by the master before the fork (``pre_fork`` in config/gunicorn.conf.py). Without a
+    slot, or with ``reuse_port`` (each worker then has a socket of its own, whose queue no sibling can take from), it
+    accepts as gthread does."""
 
     # Long enough for the sibling's main loop to wake and accept, short enough that a connection the sibling cannot
     # take (it is about to exit, say) waits little: the check is made again every turn.
     ACCEPT_PAUSE_SECONDS = 0.002
 
-    _slot: int
+    connection_slot: int | None = None  # set by the master (pre_fork)
+    _listening = False  # published only once the app is loaded and the main loop runs
     _accept_paused_until: float = 0.0
 
-    def init_process(self) -> None:
-        self._slot = connection_table.slot_for(self.age)
-        self._publish()
-        super().init_process()  # runs the main loop until the worker exits
+    def run(self) -> None:
+        self._listening = self.connection_slot is not None and not self.cfg.reuse_port
+        super().run()
 
     def notify(self) -> None:
         """Every turn of the main loop: gunicorn's heartbeat, and this worker's count for its siblings."""
@@ -90,21 +94,27 @@ class BalancedThreadWorker(DrainingThreadWorker):
         self._publish()
 
     def _publish(self) -> None:
+        if not self._listening or self.connection_slot is None:
+            return
         if self.alive:
-            connection_table.publish(self._slot, pid=os.getpid(), connections=self.nr_conns)
+            connection_table.publish(self.connection_slot, pid=os.getpid(), connections=self.nr_conns)
         else:  # stopping: it no longer accepts, so its siblings must not leave connections for it
-            connection_table.clear(self._slot)
+            self._listening = False
+            connection_table.clear(self.connection_slot)
 
     def _stop_listening(self) -> None:
-        connection_table.clear(self._slot)
+        if self._listening and self.connection_slot is not None:
+            self._listening = False
+            connection_table.clear(self.connection_slot)
         super()._stop_listening()
 
     def accept(self, listener: Any) -> None:
-        fewest_elsewhere = connection_table.fewest_elsewhere(self._slot)
-        if fewest_elsewhere is not None and fewest_elsewhere < self.nr_conns:
-            self._accept_paused_until = time.monotonic() + self.ACCEPT_PAUSE_SECONDS
-            self.set_accept_enabled(False)
-            return
+        if self._listening and self.connection_slot is not None:
+            fewest_elsewhere = connection_table.fewest_elsewhere(self.connection_slot)
+            if fewest_elsewhere is not None and fewest_elsewhere < self.nr_conns:
+                self._accept_paused_until = time.monotonic() + self.ACCEPT_PAUSE_SECONDS
+                self.set_accept_enabled(False)
+                return
         super().accept(listener)
         self._publish()
 

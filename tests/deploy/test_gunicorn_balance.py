@@ -45,10 +45,19 @@ def test_a_worker_that_stopped_publishing_is_ignored(monkeypatch):
     assert table.fewest_elsewhere(0) is None
 
 
-def test_slots_wrap_around_by_worker_age():
-    table = ConnectionTable(slots=4)
+def test_a_new_worker_gets_a_slot_no_live_worker_holds_cleared_of_a_dead_ones_count():
+    table = ConnectionTable(slots=3)
+    table.publish(1, pid=101, connections=0)  # a worker that died without the master hearing of it
 
-    assert [table.slot_for(age) for age in (1, 2, 3, 4, 5)] == [1, 2, 3, 0, 1]
+    slot = table.slot_assign([0, None, 2])
+
+    assert slot == 1
+    table.publish(0, pid=100, connections=5)
+    assert table.fewest_elsewhere(0) is None  # the dead worker's 0 no longer holds connections back
+
+
+def test_with_every_slot_taken_a_worker_gets_none():
+    assert ConnectionTable(slots=2).slot_assign([0, 1]) is None
 
 
 def test_a_forked_worker_writes_where_its_parent_reads():

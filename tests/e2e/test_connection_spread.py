@@ -22,14 +22,14 @@ TRIES = 5
 
 
 @contextmanager
-def _gunicorn(tmp_path: Path, workers: int) -> Iterator[Gunicorn]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+def _gunicorn(
+    tmp_path: Path, workers: int, app: str = "bench.floor:application", **extra_env: str
+) -> Iterator[Gunicorn]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | extra_env
     # gunicorn.conf.py runs more than one worker only when a shared cache is configured; the bare WSGI floor never
     # connects to it, so any address will do.
     env["REDIS_URL"] = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    server = Gunicorn(
-        name="spread", app="bench.floor:application", env=env, workers=workers, threads=4, log=tmp_path / "g.log"
-    )
+    server = Gunicorn(name="spread", app=app, env=env, workers=workers, threads=4, log=tmp_path / "g.log")
     try:
         server.wait_ready("/")
         yield server
@@ -81,3 +81,14 @@ def test_when_a_worker_is_killed_the_other_takes_every_new_connection(tmp_path):
 
         assert len(survivors) == 8  # all answered, by the survivor or the replacement the master forks
         assert victim not in server.worker_pids()
+
+
+def test_with_reuse_port_every_worker_accepts_from_its_own_socket_without_waiting_for_another(tmp_path):
+    """With reuse_port a connection queued on one worker's socket cannot be taken by another, so no worker may leave
+    one for a sibling: each connection is answered (a deferred one would wait as long as a sibling held fewer)."""
+    with _gunicorn(tmp_path, 2, GUNICORN_REUSE_PORT="true") as server, ExitStack() as stack:
+        assert server.listening_sockets() == 2
+        for _ in range(12):  # one at a time, each kept open: the kernel hashes some onto the busier worker
+            _open_and_use(server.port, 1, stack)
+
+        assert sum(server.connection_spread()) == 12
