@@ -81,9 +81,12 @@ class SessionJWTAuthentication(JWTAuthentication):
         read_ahead = dict.fromkeys(keys) if keys else None
         # The user's rate-limit count rides on the same round trip (common/throttles.py); the token names the user.
         hit = self._user_hit(user_id)
-        access = access_check(session_id=session_id, user_id=user_id, read_ahead=read_ahead, hit=hit)
-        if hit is not None and request is not None:
-            api_user_hit_settle(request._request, hit, signed_in=access is Access.LIVE)
+        access: Access | None = None
+        try:
+            access = access_check(session_id=session_id, user_id=user_id, read_ahead=read_ahead, hit=hit)
+        finally:
+            if hit is not None and request is not None:  # given back unless the request goes on to the throttle
+                api_user_hit_settle(request._request, hit, signed_in=access is Access.LIVE)
         if view is not None:
             view.read_ahead = read_ahead  # filled in by access_check
         if access is Access.SESSION_ENDED:
@@ -103,13 +106,19 @@ class SessionJWTAuthentication(JWTAuthentication):
         return view if getattr(view, "cached_reads", None) else None
 
     def _user_hit(self, user_id: str) -> PendingHit | None:
-        """The ``user`` rate-limit hit of this request's view, keyed as the throttle keys it (``str(user.pk)``)."""
-        view = (getattr(self._request, "parser_context", None) or {}).get("view")
+        """The ``user`` rate-limit hit of this request's view, keyed as the throttle keys it (``str(user.pk)``);
+        only when DRF runs this authentication for the view, right before its throttles (a view that calls it by
+        hand, as logout does, has been counted already)."""
+        request = self._request
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        authenticators = getattr(view, "authentication_classes", ())
+        if request is None or not any(issubclass(kind, SessionJWTAuthentication) for kind in authenticators):
+            return None
         try:
             identity = str(uuid.UUID(user_id))
         except ValueError:
             return None  # refused below as it always was; the throttle never runs
-        return api_user_hit(view, identity)
+        return api_user_hit(request._request, view, identity)
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         try:

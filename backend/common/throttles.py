@@ -80,10 +80,11 @@ class ApiRateThrottle(BaseThrottle):
         return self._wait
 
 
-def api_user_hit(view: Any, user_id: str) -> PendingHit | None:
+def api_user_hit(request: HttpRequest, view: Any, user_id: str) -> PendingHit | None:
     """The ``user`` hit ApiRateThrottle is about to count for this signed-in request, for authentication to count
-    in its own cache round trip (backend/accounts/authentication.py); None when this view is not limited by it."""
-    if not settings.RATE_LIMIT_ENABLED or view is None:
+    in its own cache round trip (backend/accounts/authentication.py); None when this view is not limited by it, or
+    the throttle has run for this request already."""
+    if not settings.RATE_LIMIT_ENABLED or view is None or getattr(request, _USAGES_ATTR, None):
         return None
     if not any(issubclass(throttle, ApiRateThrottle) for throttle in getattr(view, "throttle_classes", ())):
         return None

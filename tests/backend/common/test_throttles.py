@@ -153,6 +153,35 @@ def test_a_revoked_sessions_token_does_not_spend_its_users_limit(rates, user):
     assert live.get("/api/tasks/")["X-RateLimit-Remaining"] == "1"  # only the live session's calls counted
 
 
+def test_signing_out_with_an_access_token_does_not_spend_its_users_limit(rates, user):
+    rates(user="10/1m")
+    client, _ = signed_in_client(user)
+    leaving, _ = signed_in_client(user)
+    assert client.get("/api/tasks/")["X-RateLimit-Remaining"] == "9"
+
+    assert leaving.post("/api/auth/logout/", {}, format="json").status_code == 204  # counted per IP, as anonymous
+
+    assert client.get("/api/tasks/")["X-RateLimit-Remaining"] == "8"
+
+
+def test_a_request_that_fails_while_its_session_is_checked_gives_its_count_back(rates, user, monkeypatch):
+    from backend.accounts import selectors
+
+    rates(user="10/1m")
+    client, _ = signed_in_client(user)
+    assert client.get("/api/tasks/")["X-RateLimit-Remaining"] == "9"
+
+    def broken(*args, **kwargs):  # after the round trip that counted the hit
+        raise RuntimeError("the session check failed")
+
+    client.raise_request_exception = False
+    with monkeypatch.context() as patch:
+        patch.setattr(selectors, "_session_live", broken)
+        assert client.get("/api/tasks/").status_code == 500
+
+    assert client.get("/api/tasks/")["X-RateLimit-Remaining"] == "8"
+
+
 def test_anonymous_calls_are_limited_per_ip(rates):
     rates(anon="2/1m", login_ip="100/1m")
     client = APIClient(REMOTE_ADDR="198.51.100.20")
