@@ -86,12 +86,13 @@ MIDDLEWARE = [
     # CORS, the CSP, the request-body guard (413) and the X-RateLimit-* headers, in one middleware with what never
     # changes between requests computed once (corsheaders and django-csp still answer the rare cases).
     "backend.common.headers.ResponseHeadersMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, session user and messages: for the admin only, so API requests skip them (the API
+    # authenticates by bearer token); messages are created only when something uses them.
+    "backend.common.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Django's, creating the message storage only when something uses it (the admin).
-    "backend.common.middleware.LazyMessageMiddleware",
+    "backend.common.middleware.AdminAuthenticationMiddleware",
+    "backend.common.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view outside DRF that cannot reach the database answers 503, not 500 (DRF's views: the exception handler).
     "backend.common.middleware.DatabaseUnavailableMiddleware",

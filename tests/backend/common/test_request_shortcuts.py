@@ -86,3 +86,34 @@ def test_content_negotiation_picks_what_drfs_default_picks(accept):
 )
 def test_the_api_first_and_the_task_routes_inline_resolve_every_path_as_before(path, name):
     assert resolve(path, urlconf="config.urls").url_name == name
+
+
+@pytest.mark.parametrize(
+    ("path", "admin_state"), [("/api/tasks/", False), ("/api/auth/login/", False), ("/admin/", True), ("/", True)]
+)
+def test_the_session_user_and_messages_are_set_up_for_the_admin_and_pages_but_not_for_the_api(db, path, admin_state):
+    from backend.common.middleware import (
+        AdminAuthenticationMiddleware,
+        AdminMessageMiddleware,
+        AdminSessionMiddleware,
+    )
+
+    seen: dict[str, bool] = {}
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.update({name: hasattr(request, name) for name in ("session", "user", "_messages")})
+        return HttpResponse("ok")
+
+    stack = AdminSessionMiddleware(AdminAuthenticationMiddleware(AdminMessageMiddleware(view)))
+
+    assert stack(RequestFactory().get(path)).status_code == 200
+    assert seen == {"session": admin_state, "user": admin_state, "_messages": admin_state}
+
+
+def test_an_api_request_answers_without_a_session_cookie_and_with_every_security_header(auth_client):
+    response = auth_client.get("/api/tasks/")
+
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response
