@@ -25,7 +25,6 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 
@@ -35,7 +34,7 @@ from .batching import queryset_delete_in_batches
 from .db import atomic
 from .errors import ErrorCode
 from .models import IdempotencyKey
-from .response_cache import RenderedBody
+from .response_cache import RenderedBody, revalidate_always
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -155,7 +154,7 @@ def stored_json_response(stored: StoredResponse, *, replayed: bool = False) -> H
         response.headers["ETag"] = stored.etag
     if replayed:
         response.headers[REPLAYED_HEADER] = "true"
-    patch_cache_control(response, private=True, no_cache=True)
+    revalidate_always(response)  # patch_cache_control(private, no_cache), its result on a fresh response kept
     return response
 
 

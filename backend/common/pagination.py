@@ -1,14 +1,15 @@
 """Page-number pagination that rejects malformed paging input instead of guessing."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property, partial
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 # The largest page number or size accepted (documented as the schema's maximum).
 MAX_PAGE_PARAMETER = 2**31
@@ -54,6 +55,9 @@ class DeferredJoinPaginator(Paginator):
         self._count_source = count_source
         self._anchors = anchors
 
+    def _get_page(self, *args: Any, **kwargs: Any) -> Page:
+        return _ListPage(*args, **kwargs)
+
     @cached_property
     def count(self) -> int:
         if self._count_source is not None:
@@ -70,13 +74,22 @@ class DeferredJoinPaginator(Paginator):
         anchors = self._anchors
         anchor = anchors.get(number, self.per_page) if anchors is not None else None
         if anchors is not None and anchor is not None:
-            return Page(list(anchors.seek(queryset, anchor)[: top - bottom]), number, self)
+            return self._get_page(list(anchors.seek(queryset, anchor)[: top - bottom]), number, self)
         ids = list(queryset.values_list("pk", flat=True)[bottom:top])
         by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
         rows = [by_id[pk] for pk in ids if pk in by_id]
         if rows and anchors is not None:
             anchors.put(number, self.per_page, rows[0])
-        return Page(rows, number, self)
+        return self._get_page(rows, number, self)
+
+
+class _ListPage(Page):
+    """A Page whose iteration (DRF's ``list(page)``) walks its rows as a list, not one ``page[i]`` call per row."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)  # what Page.__getitem__ does first
+        return iter(self.object_list)
 
 
 class StandardPagination(PageNumberPagination):
@@ -108,3 +121,16 @@ class StandardPagination(PageNumberPagination):
         if raw_page is not None:
             _positive_int(raw_page, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)
+
+    def paginated_data(self, results: Any) -> dict[str, Any]:
+        """The body get_paginated_response answers, without building a Response around it (for render_json)."""
+        page = cast(Page, self.page)  # set by paginate_queryset, which comes first
+        return {
+            "count": page.paginator.count,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "results": results,
+        }
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(self.paginated_data(data))

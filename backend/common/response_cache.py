@@ -303,7 +303,7 @@ class CachedRead:
 # ------------------------------------------------------------------------------
 # HTTP: conditional requests over RenderedBody
 # ------------------------------------------------------------------------------
-def _revalidate_always(response: HttpResponse) -> None:
+def revalidate_always(response: HttpResponse) -> None:
     """Browsers may keep it, but must revalidate (cheap: a 304) before each use; shared caches must not keep it.
 
     patch_cache_control(response, private=True, no_cache=True), whose result on a response without
@@ -326,7 +326,7 @@ _PRIVATE_NO_CACHE = _private_no_cache()
 def json_response(rendered: RenderedBody, *, status: int = 200) -> HttpResponse:
     response = HttpResponse(rendered.body, status=status, content_type="application/json")
     response.headers["ETag"] = rendered.etag
-    _revalidate_always(response)
+    revalidate_always(response)
     return response
 
 
@@ -336,7 +336,7 @@ def conditional_json_response(request: HttpRequest, rendered: RenderedBody) -> H
     if etag_listed(request.META.get("HTTP_IF_NONE_MATCH"), rendered.etag, weak=True):
         response = HttpResponseNotModified()
         response.headers["ETag"] = rendered.etag
-        _revalidate_always(response)
+        revalidate_always(response)
         return response
     return json_response(rendered)
 

@@ -31,7 +31,7 @@ from .selectors import (
     TASK_STATS,
     task_etag,
     task_get,
-    task_list,
+    task_list_rows,
     task_page_anchors,
     task_stats,
 )
@@ -39,8 +39,9 @@ from .serializers import (
     TaskBulkInputSerializer,
     TaskBulkOutputSerializer,
     TaskInputSerializer,
-    TaskOutputSerializer,
     TaskStatsSerializer,
+    task_data,
+    tasks_representation,
 )
 from .services import task_bulk_apply, task_create, task_delete, task_update
 
@@ -51,7 +52,7 @@ def _owner(request: Request) -> User:
 
 
 def _render_task(task: Task) -> RenderedBody:
-    return render_json(TaskOutputSerializer(task).data, etag=task_etag(task))
+    return render_json(task_data(task), etag=task_etag(task))
 
 
 class TaskListApi(ApiView):
@@ -63,13 +64,14 @@ class TaskListApi(ApiView):
 
         def render() -> RenderedBody:
             filters = request.query_params
-            tasks = task_list(owner=owner, filters=filters)
+            # Rows of the shown columns, not Task instances: the same JSON (tests/backend/tasks/test_serializers.py).
+            tasks = task_list_rows(owner=owner, filters=filters)
             paginator = StandardPagination(
                 count=lambda: self.cached_count(TASK_LIST_COUNT, owner_id=owner.pk, count=tasks.count),
                 anchors=task_page_anchors(owner=owner, filters=filters),
             )
             page = paginator.paginate_queryset(tasks, request, self)
-            return render_json(paginator.get_paginated_response(TaskOutputSerializer(page, many=True).data).data)
+            return render_json(paginator.paginated_data(tasks_representation(page)))
 
         return conditional_json_response(request, self.cached_body(TASK_LIST_PAGE, owner_id=owner.pk, render=render))
 

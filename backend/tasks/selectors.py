@@ -3,11 +3,12 @@
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OrderBy, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -33,13 +34,50 @@ def task_queryset(*, owner: User) -> QuerySet[Task]:
 
 def task_list(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[Task]:
     """``owner``'s tasks filtered and ordered by ``filters`` (see filters.TaskFilter); invalid input raises a 400."""
-    if not any(name in filters for name in TaskFilter.base_filters):
+    if not _filtered(filters):
         # What the FilterSet gives for no filters (the default ordering), without building its form.
-        return task_queryset(owner=owner).order_by(F("created_at").desc(), "-id")
+        return task_queryset(owner=owner).order_by(*_default_order())
     filterset = TaskFilter(data=filters, queryset=task_queryset(owner=owner))
     if not filterset.is_valid():
         raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
     return filterset.qs
+
+
+# What a list page shows of each task (serializers.task_representation reads these attributes; ``pk`` is the id).
+TASK_ROW_COLUMNS = (
+    "pk",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "completed_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def task_list_rows(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[Any]:
+    """task_list(owner=owner, filters=filters) as named rows of TASK_ROW_COLUMNS only: the same rows in the same
+    order (and the same COUNT), from which a list page renders without a model instance per row (about a tenth of
+    its CPU). A row has ``pk`` and ``created_at`` like a Task, so pagination's deep pages and anchors work on it."""
+    if not _filtered(filters):
+        # The unfiltered list, the common one, from the prepared columns: naming the columns costs more than the
+        # rest of building the query (the clone of _TASK_ROWS copies them resolved).
+        return _TASK_ROWS.filter(owner=owner).order_by(*_default_order())
+    return task_list(owner=owner, filters=filters).values_list(*TASK_ROW_COLUMNS, named=True)
+
+
+def _filtered(filters: QueryDict | dict[str, Any]) -> bool:
+    return any(name in filters for name in TaskFilter.base_filters)
+
+
+def _default_order() -> tuple[OrderBy, str]:
+    return F("created_at").desc(), "-id"
+
+
+# A template, never evaluated itself: each list clones it (QuerySet.filter), so it holds no rows or owner.
+_TASK_ROWS: QuerySet[Any] = Task.objects.values_list(*TASK_ROW_COLUMNS, named=True)
 
 
 def task_export_iter(*, owner: User, chunk_size: int = 2000) -> Iterator[Task]:
@@ -57,9 +95,12 @@ def task_get(*, owner: User, task_id: Any) -> Task:
         raise Http404("Task not found.") from None
 
 
-def task_row(*, task: Task) -> QuerySet[Task]:
-    """Just this task's row, addressed by owner and id (so a write reaches one shard when sharded by owner)."""
-    return Task.objects.filter(owner_id=task.owner_id, pk=task.pk)
+def task_row(*, task: Task, version: int | None = None) -> QuerySet[Task]:
+    """Just this task's row, addressed by owner and id (so a write reaches one shard when sharded by owner); with
+    ``version``, only while the row is at that version (a compare-and-set)."""
+    if version is None:
+        return Task.objects.filter(owner_id=task.owner_id, pk=task.pk)
+    return Task.objects.filter(owner_id=task.owner_id, pk=task.pk, version=version)  # one filter(): one clone
 
 
 def task_etag(task: Task) -> str:
@@ -118,8 +159,13 @@ class TaskPageAnchors:
 
     def __init__(self, *, owner: User, filters: QueryDict | dict[str, Any]) -> None:
         self.owner_id = owner.pk
-        self.parts = _count_parts(filters)
+        self.filters = filters
         self._looked_up: dict[tuple[int, int], tuple[int | None, str]] = {}
+
+    @cached_property
+    def parts(self) -> list[str]:
+        # Only deep pages use anchors: the first pages, nearly every request, never work this out.
+        return _count_parts(self.filters)
 
     def get(self, number: int, per_page: int) -> tuple[datetime, UUID] | None:
         parts = [*self.parts, str(per_page), str(number)]
@@ -130,7 +176,8 @@ class TaskPageAnchors:
                 return datetime.fromisoformat(created_at), UUID(pk)
         return None
 
-    def put(self, number: int, per_page: int, first_row: Task) -> None:
+    def put(self, number: int, per_page: int, first_row: Any) -> None:
+        # ``first_row``: a Task or a task_list_rows row (both have created_at and pk).
         version, key = self._looked_up.get((number, per_page), (None, ""))
         TASK_READS.store(key, version, (first_row.created_at.isoformat(), str(first_row.pk)), owner_id=self.owner_id)
 

@@ -1,6 +1,7 @@
 """Request and response shapes of the task API. Input serializers check types and sizes; services own the rules."""
 
-from datetime import datetime, tzinfo
+from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -69,25 +70,51 @@ class TaskOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance: Task) -> dict[str, Any]:
-        zone = timezone.get_current_timezone()
-        return {
-            "id": str(instance.id),
-            "title": str(instance.title),
-            "description": str(instance.description),
-            "status": str(instance.status),
-            "priority": str(instance.priority),
-            "due_date": instance.due_date.isoformat() if instance.due_date else None,
-            "completed_at": _iso_datetime(instance.completed_at, zone),
-            "created_at": _iso_datetime(instance.created_at, zone),
-            "updated_at": _iso_datetime(instance.updated_at, zone),
-        }
+        return task_representation(instance, output_zone())
+
+
+def output_zone() -> tzinfo:
+    """The current time zone, which DateTimeField renders in; UTC as ``datetime.UTC``, which converts alike
+    (the same wall time, offset +00:00) and is the tzinfo of the database's values, so they convert for free."""
+    zone = timezone.get_current_timezone()
+    return UTC if getattr(zone, "key", None) == "UTC" else zone
+
+
+def task_representation(task: Any, zone: tzinfo) -> dict[str, Any]:
+    """TaskOutputSerializer's output for ``task`` in ``zone`` (output_zone()): a Task, or a row of
+    selectors.task_list_rows (the same attributes: selectors.TASK_ROW_COLUMNS), so a list page renders without
+    building a model instance per row."""
+    return {
+        "id": str(task.pk),
+        "title": str(task.title),
+        "description": str(task.description),
+        "status": str(task.status),
+        "priority": str(task.priority),
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        "completed_at": _iso_datetime(task.completed_at, zone),
+        "created_at": _iso_datetime(task.created_at, zone),
+        "updated_at": _iso_datetime(task.updated_at, zone),
+    }
+
+
+def task_data(task: Task) -> dict[str, Any]:
+    """``TaskOutputSerializer(task).data`` as a plain dict (the same JSON), without building the serializer."""
+    return task_representation(task, output_zone())
+
+
+def tasks_representation(tasks: Iterable[Any]) -> list[dict[str, Any]]:
+    """``TaskOutputSerializer(tasks, many=True).data`` as a plain list (the same JSON), the time zone looked up once."""
+    zone = output_zone()
+    return [task_representation(task, zone) for task in tasks]
 
 
 def _iso_datetime(value: datetime | None, zone: tzinfo) -> str | None:
     """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z)."""
     if value is None:
         return None
-    text = (value.astimezone(zone) if timezone.is_aware(value) else value).isoformat()
+    if value.utcoffset() is not None:  # timezone.is_aware(value), inlined: three calls per task
+        value = value.astimezone(zone)
+    text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

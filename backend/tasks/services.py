@@ -113,7 +113,7 @@ def task_update(*, task: Task, data: Mapping[str, Any], if_match: Sequence[str] 
         # One conditional update is atomic by itself, on every backend: no transaction around it (BEGIN and COMMIT
         # were two more round trips per update). In autocommit it has committed when on_commit runs the callback,
         # at once; inside a caller's transaction the callback waits for that commit.
-        if task_row(task=task).filter(version=read_version).update(**fields):
+        if task_row(task=task, version=read_version).update(**fields):
             _after_commit(task.owner_id)
             return task
         task = task_get(owner=task.owner, task_id=task.pk)  # someone else wrote first (a 404 if it was deleted)

@@ -183,3 +183,19 @@ def test_concurrent_requests_with_one_key_write_once_and_all_answer_the_same_tas
     assert len({response.json()["id"] for response in responses}) == 1
     assert sum("Idempotent-Replayed" in response for response in responses) == 3
     assert task_queryset(owner=user).count() == 1
+
+
+@pytest.mark.parametrize("replayed", [False, True])
+def test_a_stored_response_has_the_cache_control_patch_cache_control_gives_a_fresh_response(replayed):
+    from django.http import HttpResponse
+    from django.utils.cache import patch_cache_control
+
+    from backend.common.idempotency import StoredResponse, stored_json_response
+
+    expected = HttpResponse()
+    patch_cache_control(expected, private=True, no_cache=True)
+
+    response = stored_json_response(StoredResponse(status=201, body=b"{}", etag='"e"'), replayed=replayed)
+
+    assert response["Cache-Control"] == expected["Cache-Control"]
+    assert response["ETag"] == '"e"'

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backend.common import pagination
+from backend.tasks.selectors import task_queryset
 from tests.backend.tasks.helpers import LIST_URL, ids, make_task
 from tests.conftest import signed_in_client
 
@@ -58,3 +59,16 @@ def test_an_anchor_remembered_before_a_write_is_not_used_after_it(user, monkeypa
 
     after = ids(client.get(f"{LIST_URL}?page_size=2&page=2"))
     assert after[1] == before[0]  # the old first row moved down one place: not read from its stale anchor
+
+
+def test_iterating_a_page_gives_its_rows_in_order_and_indexing_still_works(user):
+    for number in range(3):
+        make_task(owner=user, title=f"t{number}")
+    tasks = task_queryset(owner=user).order_by("created_at", "id")
+    paginator = pagination.DeferredJoinPaginator(tasks, per_page=2)
+
+    page = paginator.page(1)
+
+    assert [task.pk for task in page] == [task.pk for task in tasks][:2]
+    assert page[0].pk == next(iter(page)).pk
+    assert len(page) == 2

@@ -8,6 +8,7 @@ import logging
 import pytest
 from django.core.cache import cache
 
+from backend.tasks import serializers
 from backend.tasks.serializers import TaskOutputSerializer
 from backend.tasks.services import task_admin_save, task_bulk_apply, task_create, task_delete, task_update
 from tests.conftest import signed_in_client
@@ -33,6 +34,8 @@ def _serializing_fails(monkeypatch) -> None:
         raise AssertionError("the task was serialized again")
 
     monkeypatch.setattr(TaskOutputSerializer, "to_representation", refuse)
+    # The views render through task_representation (a list page from rows, not through the serializer).
+    monkeypatch.setattr(serializers, "task_representation", lambda task, zone: refuse(None, task))
 
 
 # ------------------------------------------------------------------------------
