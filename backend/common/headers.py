@@ -117,10 +117,11 @@ class ResponseHeadersMiddleware:
         """X-RateLimit-Limit / -Remaining / -Reset for the limit closest to refusing this client."""
         usages = request.__dict__.get(_USAGES_ATTR)
         if usages:
-            tightest = min(usages, key=lambda u: (u.remaining, -u.reset_after))
-            response.headers["X-RateLimit-Limit"] = str(tightest.limit)
-            response.headers["X-RateLimit-Remaining"] = str(tightest.remaining)
-            response.headers["X-RateLimit-Reset"] = str(tightest.reset_after)
+            tightest = min(usages, key=lambda u: (u.remaining, -u.reset_after)) if len(usages) > 1 else usages[0]
+            # Digits only: stored without Django's per-header charset checks.
+            header_set_checked(response, "X-RateLimit-Limit", str(tightest.limit))
+            header_set_checked(response, "X-RateLimit-Remaining", str(tightest.remaining))
+            header_set_checked(response, "X-RateLimit-Reset", str(tightest.reset_after))
 
     def _csp_headers(self, request: HttpRequest, response: HttpResponseBase) -> None:
         attrs = response.__dict__

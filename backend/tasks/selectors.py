@@ -112,10 +112,11 @@ def task_etag(task: Task) -> str:
 # Cached reads (common.response_cache.CachedRead): the key of each comes from the request
 # ------------------------------------------------------------------------------
 def _list_parts(request: Request) -> list[str]:
-    # The page's absolute URL (its next/previous links are built from it), the query parameters in a
-    # canonical order, and today's date (``overdue`` depends on it).
-    page_url = request.build_absolute_uri(request.path)
-    return [page_url, _today(request), json.dumps(sorted(request.query_params.lists()))]
+    # The page's scheme, host and path (its next/previous links are built from them), the query parameters in a
+    # canonical order, and today's date (``overdue`` depends on it). Worked out on every list request, cached or
+    # not: the parts themselves, not build_absolute_uri's escaped URL, and no parsing of an empty query string.
+    query = json.dumps(sorted(request.query_params.lists())) if request.META.get("QUERY_STRING") else "[]"
+    return [request.scheme, request.get_host(), request.path, _today(request), query]
 
 
 def _today(request: Request | None = None) -> str:

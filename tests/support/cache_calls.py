@@ -1,5 +1,6 @@
 """Record which Django cache methods a request calls (the round trips it costs)."""
 
+import re
 from typing import Any
 
 
@@ -31,24 +32,24 @@ def record_cache_calls(monkeypatch: Any, names: tuple[str, ...]) -> list[str]:
 
 
 def record_redis_round_trips(monkeypatch: Any) -> list[list[str]]:
-    """Record every round trip to Redis made through redis-py from now on: one list of command names per trip
-    (a pipeline sends its commands in one)."""
-    from redis.client import Pipeline, Redis
+    """Record every round trip to Redis from now on, at the socket: one list of command names per write (a pipeline
+    sends its commands in one)."""
+    from redis.connection import AbstractConnection
 
     trips: list[list[str]] = []
-    single, pipelined = Redis.execute_command, Pipeline.execute
+    send = AbstractConnection.send_packed_command
 
-    def execute_command(self: Any, *args: Any, **options: Any) -> Any:
-        trips.append([str(args[0]).upper()])
-        return single(self, *args, **options)
+    def recording(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
+        packed = command if isinstance(command, bytes | bytearray) else b"".join(command)
+        trips.append([name.decode().upper() for name in _COMMAND_NAME.findall(packed)])
+        return send(self, command, *args, **kwargs)
 
-    def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append([str(command[0][0]).upper() for command in self.command_stack])
-        return pipelined(self, *args, **kwargs)
-
-    monkeypatch.setattr(Redis, "execute_command", execute_command)
-    monkeypatch.setattr(Pipeline, "execute", execute)
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", recording)
     return trips
+
+
+# RESP: each command is an array whose first bulk string is its name ("*3\r\n$3\r\nSET\r\n...").
+_COMMAND_NAME = re.compile(rb"(?:^|\r\n)\*\d+\r\n\$\d+\r\n([A-Za-z]+)\r\n")
 
 
 def assert_only_authentications_round_trip(calls: list[str], trips: list[list[str]]) -> None:
