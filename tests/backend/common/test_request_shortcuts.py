@@ -58,19 +58,23 @@ def test_messages_added_are_read_back_through_the_lazy_storage():
     "accept",
     [None, "application/json", "*/*", "text/html", "text/html, application/json;q=0.9", "image/png", "", "a" * 5000],
 )
-def test_content_negotiation_picks_what_drfs_default_picks(accept):
-    renderers = [JSONRenderer(), BrowsableAPIRenderer()]
+@pytest.mark.parametrize("query", [{}, {"format": "json"}, {"format": "api"}])
+def test_content_negotiation_picks_what_drfs_default_picks(accept, query):
     meta = {} if accept is None else {"HTTP_ACCEPT": accept}
 
     def pick(negotiation):
-        request = Request(RequestFactory().get("/api/tasks/", **meta))
+        renderers = [JSONRenderer(), BrowsableAPIRenderer()]  # new instances per request, as DRF makes them
+        request = Request(RequestFactory().get("/api/tasks/", query, **meta))
         try:
             renderer, media_type = negotiation.select_renderer(request, renderers)
         except NotAcceptable:
             return "406"
+        assert renderer in renderers
         return type(renderer).__name__, media_type
 
-    assert pick(ContentNegotiation()) == pick(DefaultContentNegotiation())
+    drf = pick(DefaultContentNegotiation())
+    assert pick(ContentNegotiation()) == drf
+    assert pick(ContentNegotiation()) == drf  # remembered
 
 
 @pytest.mark.parametrize(
