@@ -116,7 +116,7 @@ def _list_parts(request: Request) -> list[str]:
     # canonical order, and today's date (``overdue`` depends on it). Worked out on every list request, cached or
     # not: the parts themselves, not build_absolute_uri's escaped URL, and no parsing of an empty query string.
     query = json.dumps(sorted(request.query_params.lists())) if request.META.get("QUERY_STRING") else "[]"
-    return [request.scheme, request.get_host(), request.path, _today(request), query]
+    return [request.scheme or "", request.get_host(), request.path, _today(request), query]
 
 
 def _today(request: Request | None = None) -> str:
