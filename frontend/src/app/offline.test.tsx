@@ -50,7 +50,9 @@ describe('offline', () => {
     const regions = screen.getAllByRole('status');
 
     goOffline();
-    const banner = screen.getByText(BANNER);
+    // findBy: React subscribes useSyncExternalStore in a passive effect, which may still be pending
+    // when the page's first content is found; it then re-reads navigator.onLine and re-renders.
+    const banner = await screen.findByText(BANNER);
     expect(regions.some((region) => region.contains(banner))).toBe(true);
 
     goOnline();
@@ -61,7 +63,7 @@ describe('offline', () => {
     renderApp('/login', { as: 'anonymous' });
     await screen.findByRole('heading', { name: 'Sign in' });
     goOffline();
-    expect(screen.getByText(BANNER)).toBeInTheDocument();
+    expect(await screen.findByText(BANNER)).toBeInTheDocument();
   });
 
   it('a form sent offline sends nothing, says so, and nothing goes once the dialog is closed and the connection is back', async () => {
