@@ -23,7 +23,7 @@ from config.mongodb import (
     mongodb_database,
     mongodb_installed_apps,
 )
-from config.replicas import replica_cache_check, replica_databases
+from config.replicas import DJANGO_POSTGRESQL_ENGINE, POSTGRESQL_ENGINE, replica_cache_check, replica_databases
 from config.secret_files import load_secret_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -131,13 +131,15 @@ if is_mongodb_url(DATABASE_URL):
     SILENCED_SYSTEM_CHECKS = [*MONGODB_SILENCED_SYSTEM_CHECKS]
 else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == DJANGO_POSTGRESQL_ENGINE:
+    # Django's backend with a socket-only pool check and C-parsed timestamps (backend/common/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
     # Django's native psycopg 3 pool; it cannot be combined with CONN_MAX_AGE > 0.
     # max_size must cover the gunicorn threads of one worker.
     # https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # With the pool, Django passes check=ConnectionPool.check_connection: each connection is tried (one empty
-    # query) before it is handed out, so those that died with a restarted server are replaced, never used.
+    # With the pool, each connection is checked before it is handed out, so those that died with a restarted
+    # server are replaced, never used (a look at the socket; an empty query when the server wrote to it).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=2),

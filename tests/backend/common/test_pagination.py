@@ -1,5 +1,6 @@
 """Deep pages come from a deferred join: the same tasks in the same order as a plain OFFSET."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -38,7 +39,8 @@ def test_a_deep_page_holds_the_same_tasks_as_a_plain_offset(user, monkeypatch, q
     # Then the pages are the same
     assert deferred == plain
     assert anchored == plain
-    offsets = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+    # (Page 1's prepared statement says OFFSET 0: it skips nothing.)
+    offsets = [q["sql"] for q in queries.captured_queries if re.search(r"OFFSET [1-9]", q["sql"])]
     assert (offsets == []) == (query == "")
     assert sorted(i for page in deferred for i in page) == sorted(i for page in plain for i in page)
     assert sum(len(page) for page in plain) == 9

