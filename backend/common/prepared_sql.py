@@ -12,10 +12,11 @@ psycopg as Python values already). Elsewhere (SQLite, MongoDB) the queryset runs
 """
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, NamedTuple
 
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import connections, router
+from django.db.models import Model, QuerySet
 from django.db.models.utils import create_namedtuple_class
 
 PREPARED_VENDORS = frozenset({"postgresql"})
@@ -24,23 +25,25 @@ PREPARED_VENDORS = frozenset({"postgresql"})
 class PageStatement:
     """The SQL of ``build(value)`` (a values_list(named=True) queryset) compiled once per alias, run per page."""
 
-    def __init__(self, build: Callable[[Any], QuerySet[Any]], marker: Any) -> None:
-        """``marker``: a value of the parameter's type (e.g. a UUID) that the compiled parameters are searched
-        for; it is never queried."""
+    def __init__(self, build: Callable[[Any], QuerySet[Any]], *, model: type[Model], marker: Any) -> None:
+        """``model``: the queryset's, for the router's choice of database; ``marker``: a value of the
+        parameter's type (e.g. a UUID) that the compiled parameters are searched for; it is never queried."""
         self._build = build
+        self._model = model
         self._marker = marker
         self._compiled: dict[str, _Compiled | None] = {}
 
     def rows_for(self, value: Any) -> "PreparedRows | QuerySet[Any]":
         """``build(value)`` as something the paginator slices: PreparedRows where the SQL could be prepared."""
-        queryset = self._build(value)
-        alias = queryset.db
+        alias = router.db_for_read(self._model)  # what the queryset's ``db`` would be: it has no hints
         if alias not in self._compiled:
             self._compiled[alias] = self._compile(alias)
         compiled = self._compiled[alias]
         if compiled is None:
-            return queryset
-        return PreparedRows(queryset=queryset, compiled=compiled, value=value)
+            return self._build(value)
+        # The queryset is built only if needed (a count that is not cached, a deep page): building it is about
+        # a tenth of an uncached page's CPU.
+        return PreparedRows(alias=alias, compiled=compiled, value=value, build=self._build)
 
     def _compile(self, alias: str) -> "_Compiled | None":
         """The SELECT with its one parameter and LIMIT/OFFSET ones; None when it cannot run as plain SQL."""
@@ -67,10 +70,15 @@ class PreparedRows:
 
     ordered = True
 
-    def __init__(self, *, queryset: QuerySet[Any], compiled: _Compiled, value: Any) -> None:
-        self.queryset = queryset
+    def __init__(self, *, alias: str, compiled: _Compiled, value: Any, build: Callable[[Any], QuerySet[Any]]) -> None:
+        self._alias = alias
         self._compiled = compiled
         self._value = value
+        self._build = build
+
+    @cached_property
+    def queryset(self) -> QuerySet[Any]:
+        return self._build(self._value)
 
     def count(self) -> int:
         return self.queryset.count()
@@ -84,6 +92,6 @@ class PreparedRows:
         if window.stop == start:
             return []
         sql, row = self._compiled
-        with connections[self.queryset.db].cursor() as cursor:
+        with connections[self._alias].cursor() as cursor:
             cursor.execute(sql, [self._value, window.stop - start, start])
             return [row(*values) for values in cursor.fetchall()]

@@ -80,7 +80,7 @@ def _default_order() -> tuple[OrderBy, str]:
 # has the columns resolved already: naming them costs more than the rest of building the query.
 _TASK_ROWS: QuerySet[Any] = Task.objects.values_list(*TASK_ROW_COLUMNS, named=True)
 _UNFILTERED_ROWS = PageStatement(
-    lambda owner_id: _TASK_ROWS.filter(owner_id=owner_id).order_by(*_default_order()), marker=uuid4()
+    lambda owner_id: _TASK_ROWS.filter(owner_id=owner_id).order_by(*_default_order()), model=Task, marker=uuid4()
 )
 
 

@@ -27,7 +27,7 @@ def _orm_rows(owner):
 
 @pytest.fixture
 def statement():
-    return PageStatement(lambda owner_id: _orm_rows(owner_id), marker=uuid4())
+    return PageStatement(lambda owner_id: _orm_rows(owner_id), model=Task, marker=uuid4())
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_anything_but_a_bounded_forward_slice_is_refused(statement, user, key):
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="prepared on PostgreSQL only")
 def test_a_queryset_of_another_shape_is_left_to_the_orm(user):
-    two_parameters = PageStatement(lambda owner_id: _orm_rows(owner_id).filter(title="x"), marker=uuid4())
+    two_parameters = PageStatement(lambda owner_id: _orm_rows(owner_id).filter(title="x"), model=Task, marker=uuid4())
 
     assert isinstance(two_parameters.rows_for(user.pk), QuerySet)
 
@@ -95,3 +95,21 @@ def test_other_backends_run_the_queryset(statement, user):
 def test_the_task_list_pages_are_prepared_on_postgresql_only(user):
     assert isinstance(task_list_rows(owner=user, filters={}), PreparedRows) is ON_POSTGRESQL
     assert isinstance(task_list_rows(owner=user, filters={"status": "todo"}), QuerySet)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="prepared on PostgreSQL only")
+def test_a_shallow_page_builds_no_queryset_and_a_count_builds_it_once(user, tasks):
+    built = []
+    statement = PageStatement(
+        lambda owner_id: built.append(owner_id) or _orm_rows(owner_id), model=Task, marker=uuid4()
+    )
+    statement.rows_for(user.pk)[0:1]  # compiles (with the marker)
+    built.clear()
+
+    rows = statement.rows_for(user.pk)
+    page = rows[0:20]
+
+    assert built == []
+    assert len(page) == 20
+    assert rows.count() == rows.count() == 25
+    assert built == [user.pk]
