@@ -31,14 +31,16 @@ class PageStatement:
         self._build = build
         self._model = model
         self._marker = marker
-        self._compiled: dict[str, _Compiled | None] = {}
+        self._compiled: dict[tuple[str, str], _Compiled | None] = {}
 
     def rows_for(self, value: Any) -> "PreparedRows | QuerySet[Any]":
         """``build(value)`` as something the paginator slices: PreparedRows where the SQL could be prepared."""
         alias = router.db_for_read(self._model)  # what the queryset's ``db`` would be: it has no hints
-        if alias not in self._compiled:
-            self._compiled[alias] = self._compile(alias)
-        compiled = self._compiled[alias]
+        # By alias and vendor: the answer holds for the process, unless a test swaps in another backend.
+        key = (alias, connections[alias].vendor)
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(alias)
+        compiled = self._compiled[key]
         if compiled is None:
             return self._build(value)
         # The queryset is built only if needed (a count that is not cached, a deep page): building it is about

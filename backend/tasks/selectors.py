@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 from django.core.exceptions import ValidationError
@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from backend.accounts.models import User
 from backend.common.ids import uuid_or_404
+from backend.common.prepared_rows import NotPrepared, RowStatements
 from backend.common.prepared_sql import PageStatement, PreparedRows
 from backend.common.response_cache import CachedRead, OwnerVersionedCache, quoted_etag
 
@@ -90,13 +91,27 @@ def task_export_iter(*, owner: User, chunk_size: int = 2000) -> Iterator[Task]:
     return task_queryset(owner=owner).order_by("created_at", "id").iterator(chunk_size=chunk_size)
 
 
+# A task's row read and written by SQL written once per process, where it can be (PostgreSQL; services.py writes).
+TASK_ROW_STATEMENTS = RowStatements(Task)
+
+
 def task_get(*, owner: User, task_id: Any) -> Task:
     """``owner``'s task with this id; a malformed id or anybody else's task is a 404, never a 403."""
     pk = uuid_or_404(task_id)
     try:
+        task = TASK_ROW_STATEMENTS.get(pk=pk, owner_id=owner.pk)
+    except NotPrepared:
+        task = _orm_get(owner=owner, pk=pk)
+    if task is None:
+        raise Http404("Task not found.")
+    return cast(Task, task)
+
+
+def _orm_get(*, owner: User, pk: UUID) -> Task | None:
+    try:
         return task_queryset(owner=owner).get(pk=pk)
     except Task.DoesNotExist:
-        raise Http404("Task not found.") from None
+        return None
 
 
 def task_row(*, task: Task, version: int | None = None) -> QuerySet[Task]:

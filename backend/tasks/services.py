@@ -16,9 +16,10 @@ from backend.accounts.models import User
 from backend.common.db import MONGODB_VENDOR, atomic
 from backend.common.db_router import replica_note_write
 from backend.common.exceptions import PreconditionFailed, WriteConflict
+from backend.common.prepared_rows import NotPrepared
 
 from .models import Task
-from .selectors import TASK_READS, task_etag, task_get, task_queryset, task_row
+from .selectors import TASK_READS, TASK_ROW_STATEMENTS, task_etag, task_get, task_queryset, task_row
 
 UPDATABLE_FIELDS = ("title", "description", "status", "priority", "due_date")
 # Compare-and-set rounds before a task_update gives up on a task others keep changing (409).
@@ -82,7 +83,10 @@ def task_create(
     # SQL: one INSERT is atomic by itself, so no transaction of its own (BEGIN and COMMIT were two more round trips
     # per create). In autocommit the INSERT has committed when on_commit runs the callback, at once; inside the
     # caller's transaction (an Idempotency-Key's) it is part of that and the callback waits for its commit.
-    task.save(force_insert=True)
+    try:
+        TASK_ROW_STATEMENTS.insert(task)  # what save(force_insert=True) sends, from SQL written once
+    except NotPrepared:
+        task.save(force_insert=True)
     _after_commit(task.owner_id)
     return task
 
@@ -113,11 +117,20 @@ def task_update(*, task: Task, data: Mapping[str, Any], if_match: Sequence[str] 
         # One conditional update is atomic by itself, on every backend: no transaction around it (BEGIN and COMMIT
         # were two more round trips per update). In autocommit it has committed when on_commit runs the callback,
         # at once; inside a caller's transaction the callback waits for that commit.
-        if task_row(task=task, version=read_version).update(**fields):
+        if _update_if_at_version(task=task, version=read_version, fields=fields):
             _after_commit(task.owner_id)
             return task
         task = task_get(owner=task.owner, task_id=task.pk)  # someone else wrote first (a 404 if it was deleted)
     raise WriteConflict()
+
+
+def _update_if_at_version(*, task: Task, version: int, fields: Mapping[str, Any]) -> int:
+    """Write ``fields`` to the task's row while it is at ``version``; how many rows changed (0 or 1)."""
+    try:
+        where = {"owner_id": task.owner_id, "pk": task.pk, "version": version}
+        return TASK_ROW_STATEMENTS.update(where=where, values=fields)  # task_row(...).update(), from SQL written once
+    except NotPrepared:
+        return task_row(task=task, version=version).update(**fields)
 
 
 def _update_values(data: Mapping[str, Any]) -> dict[str, Any]:
