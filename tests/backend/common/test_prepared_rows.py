@@ -64,7 +64,8 @@ def test_insert_writes_the_row_save_would_in_one_statement(statements, user):
 
     assert [query["sql"].split(" ", 2)[:2] for query in queries.captured_queries] == [["INSERT", "INTO"]]
     assert ours._state.adding is False
-    assert ours.created_at is not None and ours.updated_at is not None
+    assert ours.created_at is not None
+    assert ours.updated_at is not None
     stored, expected = _values(Task.objects.get(pk=ours.pk)), _values(Task.objects.get(pk=orms.pk))
     for name in ("id", "created_at", "updated_at"):
         stored.pop(name), expected.pop(name)
