@@ -59,7 +59,7 @@ class RowStatements:
             cursor.execute(sql, self._where_params(where, connection))
             rows = cursor.fetchall()
         if len(rows) > 1:
-            raise self.model.MultipleObjectsReturned(f"{len(rows)} rows match {sorted(where)}")
+            raise self.model.MultipleObjectsReturned(f"{len(rows)} rows match {sorted(where)}")  # type: ignore[attr-defined]
         if not rows:
             return None
         return self.model.from_db(alias, [field.attname for field in self._fields], rows[0])
@@ -138,7 +138,7 @@ class RowStatements:
         return str(connection.ops.quote_name(self.model._meta.db_table))
 
     @staticmethod
-    def _column(column: str, connection: Any) -> str:
+    def _column(column: str | None, connection: Any) -> str:
         return str(connection.ops.quote_name(column))
 
     def _where(self, names: tuple[str, ...], connection: Any) -> str:
