@@ -67,9 +67,11 @@ class DeferredJoinPaginator(Paginator):
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
+        if bottom < DEFERRED_JOIN_MIN_OFFSET:
+            return super().page(number)
         # Rows from prepared SQL (common/prepared_sql.py) page shallowly by slicing; deep pages need the queryset.
         queryset = getattr(self.object_list, "queryset", self.object_list)
-        if bottom < DEFERRED_JOIN_MIN_OFFSET or not isinstance(queryset, QuerySet) or not queryset.ordered:
+        if not isinstance(queryset, QuerySet) or not queryset.ordered:
             return super().page(number)
         top = min(bottom + self.per_page, self.count)
         anchors = self._anchors

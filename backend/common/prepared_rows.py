@@ -12,7 +12,7 @@ rows and results), and only where nothing else could differ:
 
 - PostgreSQL (``PREPARED_VENDORS``), whose driver returns every column as its Python value, with no converters;
 - models with no generated or database-returned columns (a primary key set in Python, e.g. a UUID);
-- no ``pre_save`` or ``post_save`` receivers for the model when inserting (``save()`` would send them).
+- no ``pre_save`` or ``post_save`` receivers for the model, and no ``save()`` of its own, when inserting.
 
 Anywhere else each method answers ``NotPrepared`` and the caller runs the ORM as before (SQLite, MongoDB).
 """
@@ -69,6 +69,8 @@ class RowStatements:
         """``instance.save(force_insert=True)``: every concrete column, timestamps set by their fields."""
         if signals.pre_save.has_listeners(self.model) or signals.post_save.has_listeners(self.model):
             raise NotPrepared("save() sends pre_save and post_save to their receivers")
+        if instance.pk is None:
+            raise NotPrepared("save() fills a missing primary key from its field's default")
         alias = router.db_for_write(self.model, instance=instance)
         connection = self._connection(alias)
         sql = self._sql.get(("insert", alias))
@@ -95,9 +97,11 @@ class RowStatements:
             sql = self._sql[key] = (
                 f"UPDATE {self._table(connection)} SET {assignments} WHERE {self._where(tuple(where), connection)}"  # noqa: S608
             )
+        # Every NotPrepared is raised before the statement: the caller's fallback must find its transaction usable.
         params = [self._field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+        params += self._where_params(where, connection)
         with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *self._where_params(where, connection)])
+            cursor.execute(sql, params)
             return cursor.rowcount
 
     # SQL -------------------------------------------------------------------------------------------------
@@ -120,6 +124,8 @@ class RowStatements:
         meta = self.model._meta
         if connection.vendor not in PREPARED_VENDORS or meta.parents or meta.db_returning_fields:
             return False
+        if self.model.save is not Model.save or self.model.save_base is not Model.save_base:
+            return False  # a model's own save() may do more than write its row
         for field in self._fields:
             column = field.get_col(meta.db_table)
             if getattr(field, "generated", False) or hasattr(field, "get_placeholder"):

@@ -5,11 +5,11 @@ else is Django's own ``django.db.backends.postgresql``.
 
 1. **The pool's check before use.** With ``CONN_HEALTH_CHECKS``, Django gives psycopg's pool
    ``ConnectionPool.check_connection``: an empty query, so one more round trip to the server (and a little of
-   its CPU) on every request that touches the database. ``connection_check`` looks at the socket instead:
-   an idle connection the server has nothing to say on is in order; one the server has written to (most
-   likely its goodbye when it is restarted or the backend is terminated, then end of file) gets the full
-   check, which fails on a dead one so the pool replaces it. ``make test-faults`` restarts the server under
-   load and counts the 5xx.
+   its CPU) on every request that touches the database. ``connection_check`` looks at the socket instead when
+   the connection was in use moments ago (under load, nearly always): one the server has nothing to say on is
+   in order; one the server has written to (most likely its goodbye when it is restarted or the backend is
+   terminated, then end of file), or one idle for longer, gets the full check, which fails on a dead one so
+   the pool replaces it. ``make test-faults`` restarts the server under load and counts the 5xx.
 2. **Timestamps parsed in C.** Django registers a pure-Python ``timestamptz`` loader (it re-labels the
    parsed value with the database time zone). When that zone is UTC, as it is here (``USE_TZ``, no
    ``TIME_ZONE`` in DATABASES), psycopg's C loader gives the same values: the loader below hands the text to
@@ -18,6 +18,8 @@ else is Django's own ``django.db.backends.postgresql``.
 
 import datetime
 import select
+import time
+import weakref
 from functools import lru_cache
 from typing import Any, cast
 
@@ -34,19 +36,30 @@ _TIMESTAMPTZ_OID = postgres.types["timestamptz"].oid
 _FAST_TIMESTAMPTZ_LOADER = cast("type[Loader]", postgres.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT))
 
 
+# A connection handed out this recently was talking to the server then; one idle for longer gets the full check,
+# because a server (or a NAT or load balancer on the way) can vanish without a word, and only a query finds out.
+QUIET_CHECK_MAX_IDLE_SECONDS = 2.0
+_handed_out_at: "weakref.WeakKeyDictionary[Connection[Any], float]" = weakref.WeakKeyDictionary()
+
+
 def connection_check(conn: Connection[Any]) -> None:
     """Raise unless ``conn`` may be handed out: the pool's ``check``, without a round trip when it can.
 
-    A connection whose socket has nothing to read is in order (the pool only holds idle ones: it rolls back
-    what it is given back). One the server has written to (such as its notice that it is shutting down, or a
-    NOTIFY) gets psycopg's full check, an empty query, which fails on a dead connection.
+    A connection last handed out under QUIET_CHECK_MAX_IDLE_SECONDS ago, whose socket has nothing to read, is
+    in order (the pool only holds idle ones: it rolls back what it is given back). Any other gets psycopg's
+    full check, an empty query, which fails on a dead connection: one idle for longer (its server may have
+    gone silently), or one the server has written to (its notice that it is shutting down, end of file, a
+    NOTIFY).
     """
     if conn.closed or conn.broken:
         raise OperationalError("the connection is closed")
+    now = time.monotonic()
+    last = _handed_out_at.get(conn)
     poller = select.poll()
     poller.register(conn.fileno(), select.POLLIN)
-    if poller.poll(0):
+    if last is None or now - last > QUIET_CHECK_MAX_IDLE_SECONDS or poller.poll(0):
         ConnectionPool.check_connection(conn)
+    _handed_out_at[conn] = now
 
 
 class UtcTimestamptzLoader(BaseTzLoader):

@@ -3,16 +3,22 @@ C-parsed timestamps. Against the real server of the PostgreSQL leg; the SQLite l
 
 import datetime
 import select
+import socket
+import struct
+import threading
 import time
 
 import psycopg
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.pq import Format
 from psycopg_pool import ConnectionPool
 
-from backend.common.postgresql.base import connection_check
+from backend.common.postgresql import base as postgresql_base
+from backend.common.postgresql.base import UtcTimestamptzLoader, connection_check
 
+TIMESTAMPTZ_OID = psycopg.postgres.types["timestamptz"].oid
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL leg only")
 
 
@@ -59,9 +65,10 @@ def test_a_closed_connection_fails_the_check():
         connection_check(conn)
 
 
-def test_an_idle_connection_passes_the_check_without_a_round_trip(observer):
+def test_a_connection_handed_out_moments_ago_passes_the_check_without_a_round_trip(observer):
     with psycopg.connect(_dsn(), autocommit=True) as conn:
-        conn.execute("SELECT 'before the check'")
+        connection_check(conn)  # its first check is the full one
+        conn.execute("SELECT 'in use'")
         before = _last_query(observer, conn.info.backend_pid)
 
         connection_check(conn)
@@ -70,6 +77,81 @@ def test_an_idle_connection_passes_the_check_without_a_round_trip(observer):
         # What it saves: psycopg's own check is a query, which the server records.
         ConnectionPool.check_connection(conn)
         assert _last_query(observer, conn.info.backend_pid)[1] > before[1]
+
+
+def test_a_connection_idle_for_longer_gets_the_full_check(observer, monkeypatch):
+    monkeypatch.setattr(postgresql_base, "QUIET_CHECK_MAX_IDLE_SECONDS", 0.05)
+    with psycopg.connect(_dsn(), autocommit=True) as conn:
+        connection_check(conn)
+        time.sleep(0.1)
+        before = _last_query(observer, conn.info.backend_pid)
+
+        connection_check(conn)
+
+        assert _last_query(observer, conn.info.backend_pid)[1] > before[1]
+
+
+class _VanishingProxy:
+    """TCP between the client and PostgreSQL whose server side can vanish without a word to the client (a host
+    crash, a failover behind a virtual IP, a NAT that dropped the flow): the client's next packet gets a reset."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream, self.flows = upstream, []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            flow = {"client": client, "server": server, "gone": False}
+            self.flows.append(flow)
+            threading.Thread(target=self._pump, args=(flow, client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(flow, server, client), daemon=True).start()
+
+    @staticmethod
+    def _pump(flow: dict, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if flow["gone"]:
+                    if source is flow["client"]:  # answered with a reset, as by a host that forgot the flow
+                        source.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        source.close()
+                    return
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def vanish(self) -> None:
+        for flow in self.flows:
+            flow["gone"] = True
+            flow["server"].close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_the_pool_replaces_a_connection_whose_server_vanished_silently_once_it_was_idle(monkeypatch):
+    monkeypatch.setattr(postgresql_base, "QUIET_CHECK_MAX_IDLE_SECONDS", 0.2)
+    params = connection.get_connection_params()
+    proxy = _VanishingProxy((params.get("host") or "127.0.0.1", int(params.get("port") or 5432)))
+    dsn = psycopg.conninfo.make_conninfo(_dsn(), host="127.0.0.1", port=proxy.port)
+    pool = ConnectionPool(dsn, min_size=1, max_size=1, check=connection_check, open=True, kwargs={"autocommit": True})
+    try:
+        with pool.connection() as conn:
+            first_pid = conn.info.backend_pid
+        proxy.vanish()
+        time.sleep(0.4)
+
+        with pool.connection(timeout=10) as conn:
+            assert conn.execute("SELECT pg_backend_pid()").fetchone()[0] != first_pid
+    finally:
+        pool.close()
+        proxy.close()
 
 
 def test_a_connection_the_server_wrote_to_gets_the_full_check_and_passes_it(observer):
@@ -132,6 +214,8 @@ def test_timestamps_load_as_djangos_loader_loads_them_in_utc():
 
     assert ours == djangos
     assert [value.tzinfo for value in ours] == [datetime.UTC] * len(texts)
+    with connection.cursor() as cursor:
+        assert cursor.cursor.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT) is UtcTimestamptzLoader
     assert [value.tzinfo for value in djangos] == [datetime.UTC] * len(texts)
 
 

@@ -5,7 +5,7 @@ from uuid import uuid4
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
@@ -74,17 +74,53 @@ def test_insert_writes_the_row_save_would_in_one_statement(statements, user):
 
 
 @postgresql_only
-def test_insert_leaves_a_model_with_save_receivers_to_the_orm(statements, user):
+@pytest.mark.parametrize("signal", [signals.pre_save, signals.post_save])
+def test_insert_leaves_a_model_with_save_receivers_to_the_orm(statements, user, signal):
     def receiver(**kwargs):
         pass
 
-    signals.pre_save.connect(receiver, sender=Task)
+    signal.connect(receiver, sender=Task)
     try:
-        with pytest.raises(NotPrepared, match="pre_save"):
+        with pytest.raises(NotPrepared, match="pre_save and post_save"):
             statements.insert(_new_task(user))
     finally:
-        signals.pre_save.disconnect(receiver, sender=Task)
+        signal.disconnect(receiver, sender=Task)
     assert not Task.objects.filter(owner=user).exists()
+
+
+@postgresql_only
+def test_insert_leaves_an_instance_without_a_primary_key_to_save(statements, user):
+    task = _new_task(user)
+    task.pk = None
+
+    with pytest.raises(NotPrepared, match="primary key"):
+        statements.insert(task)
+
+
+@postgresql_only
+def test_a_model_with_its_own_save_is_left_to_the_orm(user, monkeypatch):
+    original = Task.save
+
+    def save(self, *args, **kwargs):  # e.g. one that writes something else too
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Task, "save", save)
+
+    with pytest.raises(NotPrepared):
+        RowStatements(Task).insert(_new_task(user))
+
+
+@postgresql_only
+def test_a_refused_update_inside_a_transaction_leaves_it_usable_for_the_orm(statements, user):
+    task = TaskFactory(owner=user)
+
+    with transaction.atomic():
+        with pytest.raises(NotPrepared):
+            statements.update(where={"pk": task.pk, "due_date": None}, values={"title": "x"})
+        assert not connection.needs_rollback
+        Task.objects.filter(pk=task.pk, due_date=None).update(title="x")  # what the caller falls back to
+
+    assert Task.objects.get(pk=task.pk).title == "x"
 
 
 @postgresql_only

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
+from backend.common.pagination import DeferredJoinPaginator
 from backend.common.prepared_sql import PageStatement, PreparedRows
 from backend.tasks.models import Task
 from backend.tasks.selectors import task_list_rows
@@ -113,3 +114,12 @@ def test_a_shallow_page_builds_no_queryset_and_a_count_builds_it_once(user, task
     assert len(page) == 20
     assert rows.count() == rows.count() == 25
     assert built == [user.pk]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="prepared on PostgreSQL only")
+def test_the_paginator_builds_no_queryset_for_a_shallow_page(user, tasks):
+    rows = task_list_rows(owner=user, filters={})
+    paginator = DeferredJoinPaginator(rows, 20, count_source=lambda: 25)  # a cached count, as the view has
+
+    assert [row.pk for row in paginator.page(2)] == [row.pk for row in _orm_rows(user)[20:25]]
+    assert "queryset" not in vars(rows)
