@@ -11,6 +11,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .prepared_sql import PreparedRows
+
 # The largest page number or size accepted (documented as the schema's maximum).
 MAX_PAGE_PARAMETER = 2**31
 
@@ -37,7 +39,7 @@ class PageAnchors(Protocol):
 
     def put(self, number: int, per_page: int, first_row: Any) -> None: ...
 
-    def seek(self, queryset: QuerySet[Any], anchor: Any) -> QuerySet[Any]: ...
+    def seek(self, rows: Any, anchor: Any) -> Any: ...
 
 
 class DeferredJoinPaginator(Paginator):
@@ -67,23 +69,22 @@ class DeferredJoinPaginator(Paginator):
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        if bottom < DEFERRED_JOIN_MIN_OFFSET:
-            return super().page(number)
-        # Rows from prepared SQL (common/prepared_sql.py) page shallowly by slicing; deep pages need the queryset.
-        queryset = getattr(self.object_list, "queryset", self.object_list)
-        if not isinstance(queryset, QuerySet) or not queryset.ordered:
+        rows = self.object_list
+        # Rows from prepared SQL (common/prepared_sql.py) build their queryset only for the deferred join below.
+        if bottom < DEFERRED_JOIN_MIN_OFFSET or not isinstance(rows, QuerySet | PreparedRows) or not rows.ordered:
             return super().page(number)
         top = min(bottom + self.per_page, self.count)
         anchors = self._anchors
         anchor = anchors.get(number, self.per_page) if anchors is not None else None
         if anchors is not None and anchor is not None:
-            return self._get_page(list(anchors.seek(queryset, anchor)[: top - bottom]), number, self)
+            return self._get_page(list(anchors.seek(rows, anchor)[: top - bottom]), number, self)
+        queryset = rows.queryset if isinstance(rows, PreparedRows) else rows
         ids = list(queryset.values_list("pk", flat=True)[bottom:top])
         by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
-        if rows and anchors is not None:
-            anchors.put(number, self.per_page, rows[0])
-        return self._get_page(rows, number, self)
+        page_rows = [by_id[pk] for pk in ids if pk in by_id]
+        if page_rows and anchors is not None:
+            anchors.put(number, self.per_page, page_rows[0])
+        return self._get_page(page_rows, number, self)
 
 
 class _ListPage(Page):

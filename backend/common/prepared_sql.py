@@ -2,10 +2,10 @@
 
 The ORM builds and compiles the statement of a queryset each time it runs: for a list page that is about a
 fifth of an uncached request's CPU (docs/performance.md), although the SQL is the same for every caller and
-only a parameter (the owner) changes. ``PageStatement`` compiles a queryset's SQL once per database alias,
-with the varying value as its parameter, and runs pages of it with ``LIMIT``/``OFFSET`` parameters through
-the connection's ordinary cursor (so query counting, broken-read retry and the replica router apply). It
-returns the same named rows as ``values_list(..., named=True)``.
+only the parameters (the owner; a deep page's anchor) change. ``PageStatement`` compiles a queryset's SQL once
+per database alias, with the varying values as its parameters, and runs pages of it with ``LIMIT`` and
+``OFFSET`` parameters through the connection's ordinary cursor (so query counting, broken-read retry and the
+replica router apply). It returns the same named rows as ``values_list(..., named=True)``.
 
 Only where the rows need no conversion by the ORM (PostgreSQL: uuid, text, date and timestamptz come out of
 psycopg as Python values already). Elsewhere (SQLite, MongoDB) the queryset runs as before.
@@ -23,18 +23,19 @@ PREPARED_VENDORS = frozenset({"postgresql"})
 
 
 class PageStatement:
-    """The SQL of ``build(value)`` (a values_list(named=True) queryset) compiled once per alias, run per page."""
+    """The SQL of ``build(*values)`` (a values_list(named=True) queryset) compiled once per alias, run per page."""
 
-    def __init__(self, build: Callable[[Any], QuerySet[Any]], *, model: type[Model], marker: Any) -> None:
-        """``model``: the queryset's, for the router's choice of database; ``marker``: a value of the
-        parameter's type (e.g. a UUID) that the compiled parameters are searched for; it is never queried."""
+    def __init__(self, build: Callable[..., QuerySet[Any]], *, model: type[Model], markers: tuple[Any, ...]) -> None:
+        """``model``: the queryset's, for the router's choice of database; ``markers``: one value per parameter
+        of ``build``, of its type (e.g. a UUID) and distinct from each other: the compiled SQL's parameters
+        are matched to ``build``'s by them. They are never queried."""
         self._build = build
         self._model = model
-        self._marker = marker
+        self._markers = markers
         self._compiled: dict[tuple[str, str], _Compiled | None] = {}
 
-    def rows_for(self, value: Any) -> "PreparedRows | QuerySet[Any]":
-        """``build(value)`` as something the paginator slices: PreparedRows where the SQL could be prepared."""
+    def rows_for(self, *values: Any) -> "PreparedRows | QuerySet[Any]":
+        """``build(*values)`` as something the paginator slices: PreparedRows where the SQL could be prepared."""
         alias = router.db_for_read(self._model)  # what the queryset's ``db`` would be: it has no hints
         # By alias and vendor: the answer holds for the process, unless a test swaps in another backend.
         key = (alias, connections[alias].vendor)
@@ -42,27 +43,37 @@ class PageStatement:
             self._compiled[key] = self._compile(alias)
         compiled = self._compiled[key]
         if compiled is None:
-            return self._build(value)
+            return self._build(*values)
         # The queryset is built only if needed (a count that is not cached, a deep page): building it is about
         # a tenth of an uncached page's CPU.
-        return PreparedRows(alias=alias, compiled=compiled, value=value, build=self._build)
+        return PreparedRows(alias=alias, compiled=compiled, values=values, build=self._build)
 
     def _compile(self, alias: str) -> "_Compiled | None":
-        """The SELECT with its one parameter and LIMIT/OFFSET ones; None when it cannot run as plain SQL."""
+        """The SELECT with LIMIT/OFFSET parameters added; None when it cannot run as plain SQL."""
         if connections[alias].vendor not in PREPARED_VENDORS:
             return None
-        query = self._build(self._marker).query
+        query = self._build(*self._markers).query
         compiler = query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        if list(params) != [self._marker] or converters or query.extra_select or query.annotation_select:
-            return None  # another shape than the one assumed here: the ORM knows best
+        if converters or query.extra_select or query.annotation_select:
+            return None  # rows the ORM would convert: it knows best
+        # Which of build's values each parameter is (a value may be used more than once).
+        positions = []
+        for param in params:
+            matches = [
+                index for index, marker in enumerate(self._markers) if type(param) is type(marker) and param == marker
+            ]
+            if len(matches) != 1:
+                return None  # a parameter that is not one of build's values, as given: another shape
+            positions.append(matches[0])
         # The class Django's values_list(named=True) gives these rows (it is cached per set of names).
-        return _Compiled(f"{sql} LIMIT %s OFFSET %s", create_namedtuple_class(*query.values_select))
+        return _Compiled(f"{sql} LIMIT %s OFFSET %s", tuple(positions), create_namedtuple_class(*query.values_select))
 
 
 class _Compiled(NamedTuple):
     sql: str
+    positions: tuple[int, ...]  # for each parameter of ``sql`` but LIMIT and OFFSET, the index of its value
     row: type
 
 
@@ -72,15 +83,17 @@ class PreparedRows:
 
     ordered = True
 
-    def __init__(self, *, alias: str, compiled: _Compiled, value: Any, build: Callable[[Any], QuerySet[Any]]) -> None:
+    def __init__(
+        self, *, alias: str, compiled: _Compiled, values: tuple[Any, ...], build: Callable[..., QuerySet[Any]]
+    ) -> None:
         self._alias = alias
         self._compiled = compiled
-        self._value = value
+        self._values = values
         self._build = build
 
     @cached_property
     def queryset(self) -> QuerySet[Any]:
-        return self._build(self._value)
+        return self._build(*self._values)
 
     def count(self) -> int:
         return self.queryset.count()
@@ -93,7 +106,8 @@ class PreparedRows:
             raise TypeError("PreparedRows take a non-negative slice: rows[start:stop]")
         if window.stop == start:
             return []
-        sql, row = self._compiled
+        sql, positions, row = self._compiled
+        params = [self._values[index] for index in positions]
         with connections[self._alias].cursor() as cursor:
-            cursor.execute(sql, [self._value, window.stop - start, start])
+            cursor.execute(sql, [*params, window.stop - start, start])
             return [row(*values) for values in cursor.fetchall()]

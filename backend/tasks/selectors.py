@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, cast
 from uuid import UUID, uuid4
@@ -80,8 +80,23 @@ def _default_order() -> tuple[OrderBy, str]:
 # A template, never evaluated itself: each list clones it (QuerySet.filter), so it holds no rows or owner. It
 # has the columns resolved already: naming them costs more than the rest of building the query.
 _TASK_ROWS: QuerySet[Any] = Task.objects.values_list(*TASK_ROW_COLUMNS, named=True)
-_UNFILTERED_ROWS = PageStatement(
-    lambda owner_id: _TASK_ROWS.filter(owner_id=owner_id).order_by(*_default_order()), model=Task, marker=uuid4()
+
+
+def _unfiltered_rows(owner_id: UUID) -> QuerySet[Any]:
+    return _TASK_ROWS.filter(owner_id=owner_id).order_by(*_default_order())
+
+
+def _seek(rows: QuerySet[Any], created_at: datetime, pk: UUID) -> QuerySet[Any]:
+    # Rows at or after the anchor in (-created_at, -id) order; created_at <= bounds the index scan.
+    return rows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lte=pk), created_at__lte=created_at)
+
+
+_UNFILTERED_ROWS = PageStatement(_unfiltered_rows, model=Task, markers=(uuid4(),))
+# A deep page of the unfiltered list from its remembered anchor (TaskPageAnchors.seek).
+_UNFILTERED_ROWS_FROM = PageStatement(
+    lambda owner_id, created_at, pk: _seek(_unfiltered_rows(owner_id), created_at, pk),
+    model=Task,
+    markers=(uuid4(), datetime(1970, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), uuid4()),
 )
 
 
@@ -201,12 +216,12 @@ class TaskPageAnchors:
         version, key = self._looked_up.get((number, per_page), (None, ""))
         TASK_READS.store(key, version, (first_row.created_at.isoformat(), str(first_row.pk)), owner_id=self.owner_id)
 
-    def seek(self, queryset: QuerySet[Task], anchor: tuple[datetime, UUID]) -> QuerySet[Task]:
+    def seek(self, rows: QuerySet[Any] | PreparedRows, anchor: tuple[datetime, UUID]) -> QuerySet[Any] | PreparedRows:
+        """``rows`` from the anchor on: the unfiltered list's prepared rows by their own prepared statement."""
         created_at, pk = anchor
-        # Rows at or after the anchor in (-created_at, -id) order; created_at <= bounds the index scan.
-        return queryset.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lte=pk), created_at__lte=created_at
-        )
+        if isinstance(rows, PreparedRows):
+            return _UNFILTERED_ROWS_FROM.rows_for(self.owner_id, created_at, pk)
+        return _seek(rows, created_at, pk)
 
 
 def task_page_anchors(*, owner: User, filters: QueryDict | dict[str, Any]) -> TaskPageAnchors | None:

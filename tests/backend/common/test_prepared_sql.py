@@ -28,7 +28,7 @@ def _orm_rows(owner):
 
 @pytest.fixture
 def statement():
-    return PageStatement(lambda owner_id: _orm_rows(owner_id), model=Task, marker=uuid4())
+    return PageStatement(lambda owner_id: _orm_rows(owner_id), model=Task, markers=(uuid4(),))
 
 
 @pytest.fixture
@@ -83,7 +83,9 @@ def test_anything_but_a_bounded_forward_slice_is_refused(statement, user, key):
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="prepared on PostgreSQL only")
 def test_a_queryset_of_another_shape_is_left_to_the_orm(user):
-    two_parameters = PageStatement(lambda owner_id: _orm_rows(owner_id).filter(title="x"), model=Task, marker=uuid4())
+    two_parameters = PageStatement(
+        lambda owner_id: _orm_rows(owner_id).filter(title="x"), model=Task, markers=(uuid4(),)
+    )
 
     assert isinstance(two_parameters.rows_for(user.pk), QuerySet)
 
@@ -102,7 +104,7 @@ def test_the_task_list_pages_are_prepared_on_postgresql_only(user):
 def test_a_shallow_page_builds_no_queryset_and_a_count_builds_it_once(user, tasks):
     built = []
     statement = PageStatement(
-        lambda owner_id: built.append(owner_id) or _orm_rows(owner_id), model=Task, marker=uuid4()
+        lambda owner_id: built.append(owner_id) or _orm_rows(owner_id), model=Task, markers=(uuid4(),)
     )
     statement.rows_for(user.pk)[0:1]  # compiles (with the marker)
     built.clear()
@@ -123,3 +125,27 @@ def test_the_paginator_builds_no_queryset_for_a_shallow_page(user, tasks):
 
     assert [row.pk for row in paginator.page(2)] == [row.pk for row in _orm_rows(user)[20:25]]
     assert "queryset" not in vars(rows)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="prepared on PostgreSQL only")
+@pytest.mark.parametrize("anchor_index", [0, 9, 10, 17, 24])
+def test_a_deep_page_from_its_anchor_has_the_rows_of_the_orms_seek(user, tasks, anchor_index):
+    from backend.tasks import selectors
+
+    anchor_row = selectors._unfiltered_rows(user.pk)[anchor_index]
+    anchor = (anchor_row.created_at, anchor_row.pk)
+
+    prepared = selectors._UNFILTERED_ROWS_FROM.rows_for(user.pk, *anchor)
+    orms = selectors._seek(selectors._unfiltered_rows(user.pk), *anchor)
+
+    assert isinstance(prepared, PreparedRows)  # created_at is three of its parameters, matched by value
+    assert prepared[0:20] == list(orms[0:20])
+    assert prepared[0:20][0].pk == anchor_row.pk
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="prepared on PostgreSQL only")
+def test_markers_that_do_not_tell_the_parameters_apart_are_left_to_the_orm(user):
+    same = uuid4()
+    statement = PageStatement(lambda a, b: _orm_rows(a).filter(owner_id=b), model=Task, markers=(same, same))
+
+    assert isinstance(statement.rows_for(user.pk, user.pk), QuerySet)
