@@ -7,10 +7,12 @@ nobody will accept them: when the worker finally exits they are reset, after the
 
 This worker, as soon as the signal arrives (in its main loop, right after the handler), accepts whatever is already
 in the backlog and closes the socket: a connection made before that is served like any other, and one made after
-it is refused (a proxy retries it on another pod) instead of being reset later. Every connection already accepted
-is served to the end as before: in-flight requests finish, and a request arriving on a kept-alive connection is
-answered with ``Connection: close``. The master closes its own copy first, and workers not signalled yet keep
-accepting. docs/operations.md, "Graceful shutdown".
+it is refused (a proxy retries it on another pod) instead of being reset later. (One the kernel completes in the
+instant between the last accept and the close is reset: never taken, no request on it began, and a proxy retries
+it too. In a cluster none arrive then: the pod left the endpoints during the preStop pause.) Every connection
+already accepted is served to the end as before: in-flight requests finish, and a request arriving on a kept-alive
+connection is answered with ``Connection: close``. The master closes its own copy first, and workers not signalled
+yet keep accepting. docs/operations.md, "Graceful shutdown".
 """
 
 import contextlib
