@@ -55,7 +55,7 @@ class RowStatements:
             sql = self._sql[("get", alias, names)] = (
                 f"SELECT {columns} FROM {self._table(connection)} WHERE {self._where(names, connection)} LIMIT 2"  # noqa: S608
             )
-        with connections[alias].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(sql, self._where_params(where, connection))
             rows = cursor.fetchall()
         if len(rows) > 1:

@@ -50,6 +50,7 @@ def observer():
 
 def test_a_connection_whose_backend_was_terminated_fails_the_check(observer):
     with psycopg.connect(_dsn(), autocommit=True) as conn:
+        connection_check(conn)  # handed out moments ago: the next check only looks at the socket, unless it reads
         observer.execute("SELECT pg_terminate_backend(%s)", [conn.info.backend_pid])
         _wait_readable(conn)
 
@@ -157,6 +158,7 @@ def test_the_pool_replaces_a_connection_whose_server_vanished_silently_once_it_w
 def test_a_connection_the_server_wrote_to_gets_the_full_check_and_passes_it(observer):
     with psycopg.connect(_dsn(), autocommit=True) as conn:
         conn.execute("LISTEN backend_check")
+        connection_check(conn)  # handed out moments ago: the next check only looks at the socket, unless it reads
         observer.execute("NOTIFY backend_check")
         _wait_readable(conn)
         before = _last_query(observer, conn.info.backend_pid)
