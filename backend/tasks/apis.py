@@ -41,7 +41,7 @@ from .serializers import (
     TaskInputSerializer,
     TaskStatsSerializer,
     task_data,
-    tasks_representation,
+    tasks_json,
 )
 from .services import task_bulk_apply, task_create, task_delete, task_update
 
@@ -71,7 +71,7 @@ class TaskListApi(ApiView):
                 anchors=task_page_anchors(owner=owner, filters=filters),
             )
             page = paginator.paginate_queryset(tasks, request, self)
-            return render_json(paginator.paginated_data(tasks_representation(page)))
+            return render_json(paginator.paginated_data(tasks_json(page)))
 
         return conditional_json_response(request, self.cached_body(TASK_LIST_PAGE, owner_id=owner.pk, render=render))
 

@@ -6,9 +6,11 @@ from typing import Any
 from uuid import UUID
 
 from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from backend.common import fields
 
@@ -36,15 +38,22 @@ class TaskInputSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Task.Priority.choices, required=False, default=Task.Priority.MEDIUM)
     due_date = serializers.DateField(allow_null=True, required=False, default=None)
 
-    def get_fields(self) -> dict[str, serializers.Field]:
-        # DRF deep-copies the declared fields for every serializer it makes, so every create and update: each field
-        # is built again from deep copies of its arguments (44 deepcopy calls, about a tenth of a create's CPU).
-        # These arguments are immutable (strings, numbers, None, the model's choices, never changed), so building
-        # each field again from the same ones gives the same fields (tests/backend/tasks pins their behaviour).
-        return {
-            name: type(field)(*field._args, **field._kwargs)  # type: ignore[attr-defined]  # set by Field.__new__
-            for name, field in self._declared_fields.items()
-        }
+    @cached_property
+    def fields(self) -> BindingDict:  # DRF's, built once per process and ``partial`` instead of per serializer
+        # DRF builds every field again for each serializer, from deep copies of the declared ones: for every create
+        # and update, about 35 of the 49 us its validation cost. Validating reads only a field's own settings (made
+        # in its __init__) and its root's ``partial``, never changes the field, and keeps its results on the
+        # serializer; so one set of fields, bound to a template serializer with the same ``partial``, serves every
+        # request (tests/backend/tasks/test_input_fields.py compares the answers with DRF's own fresh fields).
+        key = (type(self), bool(self.partial))
+        shared = _SHARED_FIELDS.get(key)
+        if shared is None:
+            template = type(self)(partial=self.partial)
+            shared = _SHARED_FIELDS.setdefault(key, serializers.Serializer.fields.func(template))  # type: ignore[attr-defined]
+        return shared
+
+
+_SHARED_FIELDS: dict[tuple[type[TaskInputSerializer], bool], BindingDict] = {}
 
 
 class TaskOutputSerializer(serializers.ModelSerializer):
@@ -97,15 +106,41 @@ def task_representation(task: Any, zone: tzinfo) -> dict[str, Any]:
     }
 
 
+# For the API's own bodies, which common.response_cache.render_json encodes with orjson: orjson writes a UUID, a
+# date and a datetime in UTC exactly as DRF's fields do (the hyphenated id, ISO 8601, "Z" for +00:00, microseconds
+# only when there are any), in C. Turning them into strings here first was most of an uncached page's rendering
+# (about 60 of 70 us for 20 tasks); tests/backend/tasks/test_serializers.py compares the bytes in three zones.
+def task_json(task: Any, zone: tzinfo) -> dict[str, Any]:
+    """Values that render_json encodes to the same JSON as ``task_representation(task, zone)``."""
+    if zone is not UTC:
+        return task_representation(task, zone)
+    return {
+        "id": task.pk,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status,
+        "priority": task.priority,
+        "due_date": task.due_date,
+        "completed_at": _utc_datetime(task.completed_at),
+        "created_at": _utc_datetime(task.created_at),
+        "updated_at": _utc_datetime(task.updated_at),
+    }
+
+
 def task_data(task: Task) -> dict[str, Any]:
-    """``TaskOutputSerializer(task).data`` as a plain dict (the same JSON), without building the serializer."""
-    return task_representation(task, output_zone())
+    """``task_json`` in the current time zone: a task's body (detail, create, update)."""
+    return task_json(task, output_zone())
 
 
-def tasks_representation(tasks: Iterable[Any]) -> list[dict[str, Any]]:
-    """``TaskOutputSerializer(tasks, many=True).data`` as a plain list (the same JSON), the time zone looked up once."""
+def tasks_json(tasks: Iterable[Any]) -> list[dict[str, Any]]:
+    """``task_json`` of each task (a list page's rows), the time zone looked up once."""
     zone = output_zone()
-    return [task_representation(task, zone) for task in tasks]
+    return [task_json(task, zone) for task in tasks]
+
+
+def _utc_datetime(value: datetime | None) -> datetime | str | None:
+    # The database's values carry datetime.UTC (the C loader); any other offset is converted as DRF converts it.
+    return value if value is None or value.tzinfo is UTC else _iso_datetime(value, UTC)
 
 
 def _iso_datetime(value: datetime | None, zone: tzinfo) -> str | None:

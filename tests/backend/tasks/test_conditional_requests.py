@@ -17,7 +17,9 @@ def _serializing_fails(monkeypatch) -> None:
         raise AssertionError("the task was serialized again")
 
     monkeypatch.setattr(TaskOutputSerializer, "to_representation", refuse)
-    # The views render through task_representation (a list page from rows, not through the serializer).
+    # The views render through task_json (a list page from rows, not through the serializer), which calls
+    # task_representation outside UTC.
+    monkeypatch.setattr(serializers, "task_json", lambda task, zone: refuse(None, task))
     monkeypatch.setattr(serializers, "task_representation", lambda task, zone: refuse(None, task))
 
 

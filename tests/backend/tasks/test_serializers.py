@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 
+from backend.common.response_cache import render_json
 from backend.tasks.models import Task
 from backend.tasks.selectors import task_list, task_list_rows
-from backend.tasks.serializers import TaskOutputSerializer, output_zone, task_data, tasks_representation
+from backend.tasks.serializers import TaskOutputSerializer, output_zone, task_data, task_json, tasks_json
 from tests.factories import TaskFactory
 
 
@@ -83,14 +84,13 @@ def test_rendering_list_rows_equals_the_serializer_output_of_each_task_with_ever
 
     with timezone.override(zone):
         # When the list renders from rows and the serializer from the model instances
-        fast = tasks_representation(task_list_rows(owner=user, filters=filters)[:20])  # a page, as the paginator reads
+        fast = tasks_json(task_list_rows(owner=user, filters=filters)[:20])  # a page, as the paginator reads
         slow = TaskOutputSerializer(task_list(owner=user, filters=filters), many=True).data
+        generic = [_drf_generic(task) for task in task_list(owner=user, filters=filters)]
 
-    # Then both are the same, in the same order, and the generic DRF fields agree
-    assert fast == slow
+    # Then the bodies are the same bytes, in the same order, and the generic DRF fields agree
+    assert render_json(fast).body == render_json(slow).body == render_json(generic).body
     assert len(fast) == 2
-    with timezone.override(zone):
-        assert fast == [_drf_generic(task) for task in task_list(owner=user, filters=filters)]
 
 
 @pytest.mark.django_db
@@ -129,5 +129,36 @@ def test_a_task_renders_in_utc_alike_with_either_utc_tzinfo():
 
     with timezone.override("UTC"):
         assert output_zone() is UTC
-        assert task_data(task) == _drf_generic(task)
-        assert task_data(task)["updated_at"] == "2026-01-02T02:04:05Z"
+        assert render_json(task_data(task)).body == render_json(_drf_generic(task)).body
+        assert b'"updated_at":"2026-01-02T02:04:05Z"' in render_json(task_data(task)).body
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/St_Johns"])
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),  # no microseconds: none written
+        datetime(2026, 1, 2, 3, 4, 5, 7, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 30, 0, 500000, tzinfo=ZoneInfo("Europe/Paris")),
+        datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("America/St_Johns")),
+    ],
+)
+def test_a_task_body_is_the_serializers_bytes_for_any_timestamp_and_zone(zone, stamp):
+    # Given a task as a service builds it (enum members, a date, an id), with this timestamp everywhere
+    task = Task(
+        title="Ünïcode — \u2028",
+        status=Task.Status.DONE,
+        priority=Task.Priority.LOW,
+        due_date=date(2030, 1, 31),
+        completed_at=stamp,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+
+    with timezone.override(zone):
+        # When its body renders from task_json's values and from the declared DRF fields' strings
+        fast, slow = render_json(task_json(task, output_zone())).body, render_json(_drf_generic(task)).body
+
+    # Then the bytes are the same
+    assert fast == slow
+    assert f'"id":"{task.pk}"'.encode() in fast
