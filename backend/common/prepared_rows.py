@@ -17,7 +17,7 @@ rows and results), and only where nothing else could differ:
 Anywhere else each method answers ``NotPrepared`` and the caller runs the ORM as before (SQLite, MongoDB).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -47,13 +47,13 @@ class RowStatements:
         """The row where every column equals its value, as a model instance (None: no such row); at most one
         row may match (filter on the primary key)."""
         alias = router.db_for_read(self.model)
-        connection = self._connection(alias)
+        connection = self.connection(alias)
         names = tuple(where)
         sql = self._sql.get(("get", alias, names))
         if sql is None:
-            columns = ", ".join(self._column(field.column, connection) for field in self._fields)
+            columns = self.columns(connection)
             sql = self._sql[("get", alias, names)] = (
-                f"SELECT {columns} FROM {self._table(connection)} WHERE {self._where(names, connection)} LIMIT 2"  # noqa: S608
+                f"SELECT {columns} FROM {self.table(connection)} WHERE {self._where(names, connection)} LIMIT 2"  # noqa: S608
             )
         with connection.cursor() as cursor:
             cursor.execute(sql, self._where_params(where, connection))
@@ -62,7 +62,17 @@ class RowStatements:
             raise self.model.MultipleObjectsReturned(f"{len(rows)} rows match {sorted(where)}")  # type: ignore[attr-defined]
         if not rows:
             return None
-        return self.model.from_db(alias, [field.attname for field in self._fields], rows[0])
+        return self.instance(alias, rows[0])
+
+    def instance(self, alias: str, row: Sequence[Any]) -> Model:
+        """The model instance of a row of ``columns()``, as loaded from ``alias``."""
+        return self.model.from_db(alias, [field.attname for field in self._fields], row)
+
+    def columns(self, connection: Any, *, table: str | None = None) -> str:
+        """Every concrete column, quoted and in the model's order (what ``instance`` reads), optionally qualified by
+        ``table`` (an alias in the statement)."""
+        prefix = f"{table}." if table else ""
+        return ", ".join(prefix + self._column(field.column, connection) for field in self._fields)
 
     # Writes ----------------------------------------------------------------------------------------------
     def insert(self, instance: Model) -> None:
@@ -72,13 +82,13 @@ class RowStatements:
         if instance.pk is None:
             raise NotPrepared("save() fills a missing primary key from its field's default")
         alias = router.db_for_write(self.model, instance=instance)
-        connection = self._connection(alias)
+        connection = self.connection(alias)
         sql = self._sql.get(("insert", alias))
         if sql is None:
-            columns = ", ".join(self._column(field.column, connection) for field in self._fields)
+            columns = self.columns(connection)
             placeholders = ", ".join(["%s"] * len(self._fields))
             sql = self._sql[("insert", alias)] = (
-                f"INSERT INTO {self._table(connection)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+                f"INSERT INTO {self.table(connection)} ({columns}) VALUES ({placeholders})"  # noqa: S608
             )
         params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self._fields]
         with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
@@ -89,16 +99,16 @@ class RowStatements:
     def update(self, *, where: Mapping[str, Any], values: Mapping[str, Any]) -> int:
         """``Model.objects.filter(**where).update(**values)`` with plain values; the number of rows changed."""
         alias = router.db_for_write(self.model)
-        connection = self._connection(alias)
+        connection = self.connection(alias)
         key = ("update", alias, tuple(values), tuple(where))
         sql = self._sql.get(key)
         if sql is None:
-            assignments = ", ".join(f"{self._column(self._field(name).column, connection)} = %s" for name in values)
+            assignments = ", ".join(f"{self._column(self.field(name).column, connection)} = %s" for name in values)
             sql = self._sql[key] = (
-                f"UPDATE {self._table(connection)} SET {assignments} WHERE {self._where(tuple(where), connection)}"  # noqa: S608
+                f"UPDATE {self.table(connection)} SET {assignments} WHERE {self._where(tuple(where), connection)}"  # noqa: S608
             )
         # Every NotPrepared is raised before the statement: the caller's fallback must find its transaction usable.
-        params = [self._field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+        params = [self.field(name).get_db_prep_save(value, connection) for name, value in values.items()]
         params += self._where_params(where, connection)
         with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -107,7 +117,8 @@ class RowStatements:
     # SQL -------------------------------------------------------------------------------------------------
     # Only quoted names of the model's own table and columns go into the SQL (a name that is not a column
     # raises NotPrepared); every value is a parameter.
-    def _connection(self, alias: str) -> Any:
+    def connection(self, alias: str) -> Any:
+        """The connection of ``alias`` if plain SQL does here what the ORM does for this model, else NotPrepared."""
         connection = connections[alias]
         # By alias and vendor: the answer holds for the process, unless a test swaps in another backend.
         key = (alias, connection.vendor)
@@ -134,13 +145,14 @@ class RowStatements:
                 return False
         return True
 
-    def _field(self, name: str) -> Any:
+    def field(self, name: str) -> Any:
+        """The model's concrete field called ``name`` (its name, attname, or "pk"); NotPrepared for any other name."""
         field = self._by_name.get(name)
         if field is None:
             raise NotPrepared(f"{name!r} is not a column of {self.model._meta.label}")
         return field
 
-    def _table(self, connection: Any) -> str:
+    def table(self, connection: Any) -> str:
         return str(connection.ops.quote_name(self.model._meta.db_table))
 
     @staticmethod
@@ -150,12 +162,12 @@ class RowStatements:
     def _where(self, names: tuple[str, ...], connection: Any) -> str:
         if not names:
             raise NotPrepared("a row is addressed by at least one column")
-        return " AND ".join(f"{self._column(self._field(name).column, connection)} = %s" for name in names)
+        return " AND ".join(f"{self._column(self.field(name).column, connection)} = %s" for name in names)
 
     def _where_params(self, where: Mapping[str, Any], connection: Any) -> list[Any]:
         params = []
         for name, value in where.items():
             if value is None:
                 raise NotPrepared("= NULL matches nothing; the ORM writes IS NULL")
-            params.append(self._field(name).get_db_prep_value(value, connection, prepared=False))
+            params.append(self.field(name).get_db_prep_value(value, connection, prepared=False))
         return params

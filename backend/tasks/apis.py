@@ -7,10 +7,12 @@ from typing import cast
 
 from django.http import HttpResponse
 from rest_framework import status
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts.models import User
+from backend.common.exceptions import InvalidIfMatch
 from backend.common.idempotency import StoredResponse, idempotent_response
 from backend.common.pagination import StandardPagination
 from backend.common.response_cache import (
@@ -43,7 +45,7 @@ from .serializers import (
     task_data,
     tasks_json,
 )
-from .services import task_bulk_apply, task_create, task_delete, task_update
+from .services import task_bulk_apply, task_create, task_delete, task_update, task_update_by_id
 
 
 def _owner(request: Request) -> User:
@@ -115,11 +117,26 @@ class TaskDetailApi(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request: Request, task_id: str, *, partial: bool) -> HttpResponse:
-        # Look the task up first, so another user's task is a 404 whatever the body holds.
-        task = task_get(owner=_owner(request), task_id=task_id)
-        serializer = TaskInputSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        task = task_update(task=task, data=serializer.validated_data, if_match=if_match_etags(request))
+        owner = _owner(request)
+        # Another user's task is a 404 whatever the request holds: each error below is raised only after the lookup.
+        try:
+            serializer = TaskInputSerializer(data=request.data, partial=partial)
+        except (ParseError, UnsupportedMediaType):
+            task_get(owner=owner, task_id=task_id)
+            raise
+        try:
+            if_match = if_match_etags(request)
+        except InvalidIfMatch:
+            task_get(owner=owner, task_id=task_id)
+            serializer.is_valid(raise_exception=True)
+            raise
+        if if_match is None and serializer.is_valid():
+            # No precondition: one statement writes the row as it is, instead of a read and then a write.
+            task = task_update_by_id(owner=owner, task_id=task_id, data=serializer.validated_data)
+        else:
+            task = task_get(owner=owner, task_id=task_id)
+            serializer.is_valid(raise_exception=True)
+            task = task_update(task=task, data=serializer.validated_data, if_match=if_match)
         return json_response(_render_task(task))
 
 
