@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-import structlog
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -19,11 +18,13 @@ from django.utils import timezone
 
 from backend.common.request_context import request_current, request_user_id
 from backend.common.request_meta import client_ip, user_agent
+from backend.observability.logging import stdlib_logger
 from backend.observability.metrics import auth_events
 
 from .models import AuditEvent
 
-logger = structlog.stdlib.get_logger("backend.audit")
+# Through the standard library: a failed audit write must reach Sentry (its logging integration reads records).
+logger = stdlib_logger("backend.audit")
 
 USER_AGENT_MAX = AuditEvent._meta.get_field("user_agent").max_length or 512
 EMAIL_MAX = AuditEvent._meta.get_field("email").max_length or 254

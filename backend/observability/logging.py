@@ -4,6 +4,12 @@ Used by Django's LOGGING (config/settings) and by gunicorn's ``logconfig_dict``
 (config/gunicorn.conf.py), so app and server lines share one shape. Imports nothing
 from Django: gunicorn's master process loads it before any app code.
 
+Two ways to stdout, one shape: the standard library's records (Django, gunicorn, ``backend.*`` stdlib loggers, and
+the audit log through ``stdlib_logger``, as Sentry reads records) go through its handler and ``ProcessorFormatter``;
+structlog's own lines (the request line) are rendered and written by structlog itself (``structlog_configure``),
+with no LogRecord or handler on the way. Both run the same processors, and both write through structlog's
+``BytesLogger`` under one lock (``LineHandler``).
+
 Every line passes ``redact_secrets``: values under secret-looking keys and anything
 shaped like a JWT are replaced, so a token, password, cookie or Authorization header
 that reaches a log call by mistake still never reaches the log.
@@ -16,7 +22,7 @@ import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import structlog
@@ -75,7 +81,8 @@ def redact_secrets(logger: Any, method_name: str, event_dict: MutableMapping[str
         if _is_secret_key(key):
             event_dict[key] = REDACTED
         elif kind is str:
-            event_dict[key] = _scrub_text(value)
+            if "eyJ" in value or "earer" in value or "EARER" in value:  # _scrub_text's checks, without its call
+                event_dict[key] = _scrub_text(value)
         else:
             event_dict[key] = redact(value)
     return event_dict
@@ -136,12 +143,16 @@ def _shared_processors() -> list[Any]:
     ]
 
 
-def _orjson_dumps(obj: Any, **kwargs: Any) -> str:
+def _orjson_dumps_bytes(obj: Any, **kwargs: Any) -> bytes:
     """structlog's JSON serializer: orjson, with the stdlib for what orjson refuses (e.g. huge ints)."""
     try:
-        return orjson.dumps(obj, default=kwargs.get("default"), option=orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps(obj, default=kwargs.get("default"), option=orjson.OPT_NON_STR_KEYS)
     except TypeError:
-        return json.dumps(obj, **kwargs)
+        return json.dumps(obj, **kwargs).encode()
+
+
+def _orjson_dumps(obj: Any, **kwargs: Any) -> str:
+    return _orjson_dumps_bytes(obj, **kwargs).decode()  # the stdlib's formatter returns text
 
 
 def _renderer(log_format: str) -> Any:
@@ -150,10 +161,27 @@ def _renderer(log_format: str) -> Any:
     return structlog.processors.JSONRenderer(serializer=_orjson_dumps)
 
 
-def formatter_config(log_format: str) -> dict[str, Any]:
-    """A logging ``formatters`` entry rendering stdlib and structlog records alike."""
+def _encode(logger: Any, method_name: str, rendered: str) -> bytes:
+    """Last processor after a renderer of text (console): BytesLogger writes bytes."""
+    return rendered.encode(errors="backslashreplace")
+
+
+def _bytes_renderers(log_format: str) -> list[Any]:
+    """The end of structlog's own chain: bytes for its BytesLogger (JSON straight from orjson, no decode)."""
+    _check_format(log_format)
+    if log_format == "console":
+        return [_renderer(log_format), _encode]
+    return [structlog.processors.JSONRenderer(serializer=_orjson_dumps_bytes)]
+
+
+def _check_format(log_format: str) -> None:
     if log_format not in LOG_FORMATS:
         raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+
+
+def formatter_config(log_format: str) -> dict[str, Any]:
+    """A logging ``formatters`` entry rendering the standard library's records (and any structlog record)."""
+    _check_format(log_format)
     return {
         "()": structlog.stdlib.ProcessorFormatter,
         "foreign_pre_chain": [
@@ -172,15 +200,35 @@ def formatter_config(log_format: str) -> dict[str, Any]:
     }
 
 
+class LineHandler(logging.Handler):
+    """The standard library's lines, written to stdout by structlog's ``BytesLogger`` as structlog's own lines are.
+
+    Hand-written because both ways to stdout must write under one lock: a write of more than a few KB (a
+    traceback, say) is not atomic, and with logging.StreamHandler (a lock of its own) lines of one way were split
+    by lines of the other (tests/backend/observability/test_log_output.py). structlog keeps one lock per file for
+    all its writers to it.
+    """
+
+    def __init__(self, file: BinaryIO | None = None) -> None:
+        super().__init__()
+        self._out = structlog.BytesLogger(file)  # sys.stdout.buffer by default: write then flush, under its lock
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._out.msg(self.format(record).encode(errors="backslashreplace"))
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)  # as logging.StreamHandler does
+
+
 def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     """Django's LOGGING: everything to stdout through one structlog formatter."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"structured": formatter_config(log_format)},
-        "handlers": {
-            "stdout": {"class": "logging.StreamHandler", "formatter": "structured", "stream": "ext://sys.stdout"}
-        },
+        "handlers": {"stdout": {"class": f"{__name__}.LineHandler", "formatter": "structured"}},
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
             # Django's default config gives these their own handlers (console when DEBUG, runserver's
@@ -205,14 +253,53 @@ def gunicorn_logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     return config
 
 
-def structlog_configure() -> None:
-    """Route structlog loggers through the stdlib handlers configured above."""
-    # No line renders the caller's file, line or function (no CallsiteParameterAdder; the renderers above read the
-    # event dict), so the stdlib need not find them: it walks the stack on every call otherwise, and structlog's
-    # logger walks it further to skip its own frames (about 3 us of the request line). Python's logging HOWTO,
-    # "Optimization": https://docs.python.org/3/howto/logging.html#optimization
+def structlog_configure(
+    *, log_format: str = "json", level: str = "INFO", file: BinaryIO | None = None, cache_loggers: bool = True
+) -> None:
+    """structlog renders and writes its own lines to stdout, as its performance guide recommends.
+
+    https://www.structlog.org/en/stable/performance.html: a level-filtering bound logger (a call below ``level``
+    is a bare ``return``), loggers cached on first use, orjson's bytes written by ``BytesLogger``. The request line
+    skips what the way through ``logging`` cost: the stdlib's level check and LogRecord, the handler, and
+    ProcessorFormatter's copies of the record and event dict. The processors are those a structlog line went
+    through before (structlog's chain, then the formatter's) less that plumbing, so lines keep their keys and values.
+
+    ``level``: LOG_LEVEL, fixed here rather than read from the stdlib's loggers at each call. ``file``: where to
+    write (tests), by default ``sys.stdout.buffer`` as ``LineHandler``. ``cache_loggers=False`` lets tests point
+    structlog elsewhere after a module's logger was first used (a cached logger keeps its first configuration).
+    """
+    # No line renders the caller's file, line or function (no CallsiteParameterAdder; the renderers read the event
+    # dict), so the stdlib need not find them for its own records: it walks the stack on every call otherwise.
+    # Python's logging HOWTO, "Optimization": https://docs.python.org/3/howto/logging.html#optimization
     logging._srcfile = None  # type: ignore[attr-defined]
+    levels = logging.getLevelNamesMapping()  # the stdlib's names, as LOGGING takes them (WARN and FATAL included)
+    if level.upper() not in levels:
+        raise ValueError(f"LOG_LEVEL must be a level name (DEBUG, INFO, WARNING, ERROR, CRITICAL), not {level!r}")
     structlog.configure(
+        processors=[
+            *_shared_processors(),  # add_logger_name reads the BytesLogger's name: get_logger's argument
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            *_bytes_renderers(log_format),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(levels[level.upper()]),
+        logger_factory=structlog.BytesLoggerFactory(file),
+        cache_logger_on_first_use=cache_loggers,
+    )
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)
+
+
+def stdlib_logger(name: str) -> Any:
+    """A structlog logger whose lines go through the standard library's ``logging`` (its handlers, then
+    ProcessorFormatter: the same line on stdout), for lines an error tracker must see: Sentry's logging integration
+    reads the standard library's records, not structlog's own (the audit log's write failures). Slower than
+    get_logger's lines, so not for a line of every request."""
+    return structlog.wrap_logger(
+        logging.getLogger(name),
         processors=[
             structlog.stdlib.filter_by_level,
             *_shared_processors(),
@@ -220,11 +307,5 @@ def structlog_configure() -> None:
             structlog.processors.StackInfoRenderer(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
     )
-
-
-def get_logger(name: str) -> Any:
-    return structlog.stdlib.get_logger(name)

@@ -29,7 +29,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 USER_AGENT_MAX = 256
 
-logger = structlog.stdlib.get_logger("backend.request")
+logger = structlog.get_logger("backend.request")
 
 
 def request_id_from(request: HttpRequest) -> str:

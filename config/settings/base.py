@@ -515,7 +515,7 @@ MIDDLEWARE.insert(0, "backend.observability.middleware.RequestObservabilityMiddl
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
-structlog_configure()
+structlog_configure(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # /metrics: see backend/observability/exposition.py for who may scrape it.
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)

@@ -20,7 +20,8 @@ REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=False)
 # ------------------------------------------------------------------------------
 # Observability (issue 6): readable log lines in a terminal unless LOG_FORMAT says otherwise.
 # ------------------------------------------------------------------------------
-from backend.observability.logging import logging_config  # noqa: E402
+from backend.observability.logging import logging_config, structlog_configure  # noqa: E402
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+structlog_configure(log_format=LOG_FORMAT, level=LOG_LEVEL)

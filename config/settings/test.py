@@ -10,8 +10,14 @@ from pathlib import Path
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-not-for-production")
 
+from backend.observability.logging import structlog_configure
+
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, REDIS_URL, STATIC_ROOT, VAR_DIR
+from .base import CACHES, DATABASES, LOG_FORMAT, LOG_LEVEL, REDIS_URL, STATIC_ROOT, VAR_DIR
+
+# Tests read structlog's lines by pointing it elsewhere for a while (the json_logs fixture, tests/backend/conftest.py):
+# a logger cached on first use would keep writing where structlog was configured when it was first used.
+structlog_configure(log_format=LOG_FORMAT, level=LOG_LEVEL, cache_loggers=False)
 
 # Parallel pytest-xdist workers share one Redis: give each its own key space.
 if REDIS_URL:

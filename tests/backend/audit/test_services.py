@@ -1,5 +1,6 @@
 """Every auth event leaves one audit row (and one log line), with who, from where and which session."""
 
+import logging
 import re
 
 import pytest
@@ -200,10 +201,10 @@ def test_an_admin_revoking_sessions_is_recorded_with_the_admin_as_actor(admin_cl
     ]
 
 
-def test_each_event_is_also_a_structured_log_line(api_client, user, caplog):
+def test_each_event_is_also_a_structured_log_line(api_client, user, json_logs):
     login(api_client, user.email, "wrong-password")
 
-    [entry] = [record.msg for record in caplog.records if record.name == "backend.audit"]
+    [entry] = [line for line in json_logs() if line["logger"] == "backend.audit"]
     assert entry["event"] == "audit"
     assert entry["audit_event"] == "login_failed"
     assert entry["subject_user_id"] == str(user.pk)
@@ -211,7 +212,7 @@ def test_each_event_is_also_a_structured_log_line(api_client, user, caplog):
     assert "email" not in entry  # what was typed stays in the database, not in log pipelines
 
 
-def test_a_failing_audit_write_is_logged_and_never_fails_the_request(api_client, user, monkeypatch, caplog):
+def test_a_failing_audit_write_is_logged_and_never_fails_the_request(api_client, user, monkeypatch, json_logs):
     def broken_save(self, *args, **kwargs):
         raise RuntimeError("disk full")
 
@@ -220,8 +221,26 @@ def test_a_failing_audit_write_is_logged_and_never_fails_the_request(api_client,
     response = login(api_client, user.email, "wrong-password")
 
     assert response.status_code == 401
-    failures = [r for r in caplog.records if r.name == "backend.audit" and r.msg["event"] == "audit_write_failed"]
+    audit_lines = [line for line in json_logs() if line["logger"] == "backend.audit"]
+    failures = [line for line in audit_lines if line["event"] == "audit_write_failed"]
     assert len(failures) == 1
+    assert (failures[0]["level"], failures[0]["audit_event"]) == ("error", "login_failed")
+    assert "RuntimeError: disk full" in failures[0]["exception"]  # logger.exception's traceback, rendered
+
+
+def test_a_failing_audit_write_reaches_the_standard_librarys_records_for_sentry(api_client, user, monkeypatch, caplog):
+    # Sentry's logging integration reads the standard library's records, not structlog's own lines.
+    def broken_save(self, *args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(AuditEvent, "save", broken_save)
+    with caplog.at_level(logging.INFO, logger="backend.audit"):
+        login(api_client, user.email, "wrong-password")
+
+    [failure] = [r for r in caplog.records if r.name == "backend.audit" and r.levelno >= logging.ERROR]
+    assert failure.msg["event"] == "audit_write_failed"
+    assert failure.exc_info is not None
+    assert failure.exc_info[0] is RuntimeError
 
 
 def test_outside_a_request_no_ip_user_agent_or_actor_is_recorded(user):

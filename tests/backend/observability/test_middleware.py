@@ -1,14 +1,22 @@
 """Request ids round-trip, and every request is logged as one structured line."""
 
+import json
 import re
 
 import pytest
 
 from tests.backend.accounts.helpers import login
+from tests.support.settings_process import PRODUCTION_ENV, settings_process
 
 pytestmark = pytest.mark.django_db
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
+# Every key of the request line, and nothing else: log pipelines and dashboards rely on them.
+REQUEST_LINE_KEYS = {
+    *("event", "logger", "level", "timestamp"),
+    *("request_id", "method", "path", "user_id"),  # bound for every line of the request; user_id once known
+    *("view", "status", "duration_ms", "bytes", "client_ip", "user_agent"),
+}
 
 
 @pytest.mark.parametrize(
@@ -63,6 +71,79 @@ def test_the_request_line_is_json_with_id_method_path_status_and_duration(client
     assert isinstance(line["duration_ms"], float)
     assert line["duration_ms"] >= 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", line["timestamp"])
+
+
+def test_the_request_line_has_exactly_its_keys(auth_client, user, json_logs):
+    response = auth_client.get("/api/tasks/", HTTP_X_REQUEST_ID="req-keys-1")
+
+    [line] = [line for line in json_logs() if line["event"] == "request"]
+    assert set(line) == REQUEST_LINE_KEYS
+    assert (line["request_id"], line["user_id"], line["status"]) == ("req-keys-1", str(user.pk), 200)
+    assert line["bytes"] == len(response.content)
+
+
+# In a fresh process on the production settings: what reaches stdout, as gunicorn's workers print it.
+STDOUT_PROBE = """
+import logging, django, structlog
+from django.test import Client
+from django.test.utils import setup_test_environment
+django.setup()
+setup_test_environment()  # the test client's host allowed
+Client().get("/healthz", secure=True, HTTP_X_REQUEST_ID="req-stdout-1", HTTP_USER_AGENT="Probe/1")
+structlog.get_logger("backend.check").info("structlog info")
+structlog.get_logger("backend.check").warning("structlog warning")
+logging.getLogger("backend.check").info("stdlib info")
+logging.getLogger("backend.check").warning("stdlib warning")
+"""
+
+
+def _production_stdout(*, log_level: str, log_format: str) -> list[str]:
+    result = settings_process(
+        "config.settings.production",
+        STDOUT_PROBE,
+        unset={"DJANGO_SETTINGS_MODULE", "LOG_LEVEL", "LOG_FORMAT"},
+        **PRODUCTION_ENV,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DATABASE_URL="postgres://postgres@127.0.0.1:9/never-connected",  # /healthz does no I/O
+        REDIS_URL="redis://127.0.0.1:9/0",
+        LOG_LEVEL=log_level,
+        LOG_FORMAT=log_format,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_on_stdout_the_request_line_is_one_json_line_with_exactly_its_keys_among_the_others():
+    lines = [json.loads(line) for line in _production_stdout(log_level="INFO", log_format="json")]
+
+    assert [(line["event"], line["logger"], line["level"]) for line in lines] == [
+        ("request", "backend.request", "info"),
+        ("structlog info", "backend.check", "info"),
+        ("structlog warning", "backend.check", "warning"),
+        ("stdlib info", "backend.check", "info"),
+        ("stdlib warning", "backend.check", "warning"),
+    ]
+    assert set(lines[0]) == REQUEST_LINE_KEYS
+    assert (lines[0]["request_id"], lines[0]["view"], lines[0]["status"]) == ("req-stdout-1", "healthz", 200)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", lines[0]["timestamp"])
+
+
+def test_log_level_warning_drops_the_request_line_and_every_other_info_line():
+    lines = [json.loads(line) for line in _production_stdout(log_level="WARNING", log_format="json")]
+
+    assert [(line["event"], line["level"]) for line in lines] == [
+        ("structlog warning", "warning"),
+        ("stdlib warning", "warning"),
+    ]
+
+
+def test_log_format_console_prints_the_request_line_readably():
+    request_line, *others = _production_stdout(log_level="INFO", log_format="console")
+
+    assert not request_line.startswith("{")
+    assert re.search(r"\[info\s*\] request\s+\[backend\.request\]", request_line)
+    assert all(f" {field}" in request_line for field in ("request_id=req-stdout-1", "view=healthz", "status=200"))
+    assert len(others) == 4
 
 
 @pytest.mark.django_db(transaction=True)  # on_commit runs inside the request, as in production
