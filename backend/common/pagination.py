@@ -120,6 +120,21 @@ class StandardPagination(PageNumberPagination):
             return self.page_size
         return min(_positive_int(raw, self.page_size_query_param), self.max_page_size)
 
+    @classmethod
+    def deep_page_requested(cls, request: Request) -> tuple[int, int] | None:
+        """The (page number, page size) this request asks for when the page starts at DEFERRED_JOIN_MIN_OFFSET or
+        later (where anchors are used), as paginate_queryset will read them; None for a shallower page, "last", or
+        paging input it will refuse."""
+        raw_page = request.query_params.get(cls.page_query_param)
+        if not raw_page:
+            return None  # the first page, nearly every request
+        try:
+            number = _positive_int(raw_page, cls.page_query_param)
+            per_page = cls().get_page_size(request)
+        except ValidationError:
+            return None
+        return (number, per_page) if (number - 1) * per_page >= DEFERRED_JOIN_MIN_OFFSET else None
+
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         raw_page = request.query_params.get(self.page_query_param)
         if raw_page is not None:

@@ -28,6 +28,7 @@ from . import openapi
 from .models import Task
 from .selectors import (
     TASK_DETAIL,
+    TASK_LIST_ANCHOR,
     TASK_LIST_COUNT,
     TASK_LIST_PAGE,
     TASK_STATS,
@@ -58,7 +59,7 @@ def _render_task(task: Task) -> RenderedBody:
 
 
 class TaskListApi(ApiView):
-    cached_reads = (TASK_LIST_PAGE, TASK_LIST_COUNT)
+    cached_reads = (TASK_LIST_PAGE, TASK_LIST_COUNT, TASK_LIST_ANCHOR)
 
     @openapi.tasks_list
     def get(self, request: Request) -> HttpResponse:
@@ -70,7 +71,7 @@ class TaskListApi(ApiView):
             tasks = task_list_rows(owner=owner, filters=filters)
             paginator = StandardPagination(
                 count=lambda: self.cached_count(TASK_LIST_COUNT, owner_id=owner.pk, count=tasks.count),
-                anchors=task_page_anchors(owner=owner, filters=filters),
+                anchors=task_page_anchors(owner=owner, filters=filters, read_ahead=self.read_ahead),
             )
             page = paginator.paginate_queryset(tasks, request, self)
             return render_json(paginator.paginated_data(tasks_json(page)))

@@ -1,7 +1,7 @@
 """Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, cast
@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from backend.accounts.models import User
 from backend.common.ids import uuid_or_404
+from backend.common.pagination import StandardPagination
 from backend.common.prepared_rows import NotPrepared, RowStatements
 from backend.common.prepared_sql import PageStatement, PreparedRows
 from backend.common.response_cache import CachedRead, OwnerVersionedCache, quoted_etag
@@ -168,6 +169,21 @@ def _count_parts(filters: QueryDict | dict[str, Any], request: Request | None = 
     return [_today(request), json.dumps(params)]  # ``overdue`` depends on the date
 
 
+def _anchor_parts(request: Request) -> list[str] | None:
+    # TaskPageAnchors.get's parts for the deep page this request asks for, so its anchor is read ahead with the
+    # session (no round trip of its own); None where no anchor will be looked up.
+    filters = request.query_params
+    page = StandardPagination.deep_page_requested(request)
+    if page is None or filters.get("ordering") not in (None, "", DEFAULT_ORDERING):
+        return None
+    number, per_page = page
+    return _anchor_key_parts(_count_parts(filters, request), number=number, per_page=per_page)
+
+
+def _anchor_key_parts(count_parts: list[str], *, number: int, per_page: int) -> list[str]:
+    return [*count_parts, str(per_page), str(number)]
+
+
 def _detail_parts(request: Request) -> list[str] | None:
     try:
         pk = uuid_or_404(request.resolver_match.kwargs.get("task_id") if request.resolver_match else None)
@@ -184,6 +200,8 @@ def _stats_parts(request: Request) -> list[str]:
 TASK_LIST_PAGE = CachedRead(TASK_READS, "list", _list_parts)
 # The count of a filter set, shared by all its pages (the body's TTL does not bound it: see get_or_count).
 TASK_LIST_COUNT = CachedRead(TASK_READS, "count", lambda request: _count_parts(request.query_params, request))
+# A deep page's anchor (TaskPageAnchors), per filter set, page size and number.
+TASK_LIST_ANCHOR = CachedRead(TASK_READS, "anchor", _anchor_parts)
 TASK_DETAIL = CachedRead(TASK_READS, "detail", _detail_parts)
 TASK_STATS = CachedRead(TASK_READS, "stats", _stats_parts)
 
@@ -192,9 +210,12 @@ class TaskPageAnchors:
     """The first row's (created_at, id) of each deep page of one filter set under the default ordering, kept
     per owner version (pagination.PageAnchors): such a page is then read by seeking the index to that key."""
 
-    def __init__(self, *, owner: User, filters: QueryDict | dict[str, Any]) -> None:
+    def __init__(
+        self, *, owner: User, filters: QueryDict | dict[str, Any], read_ahead: Mapping[str, Any] | None = None
+    ) -> None:
         self.owner_id = owner.pk
         self.filters = filters
+        self.read_ahead = read_ahead  # the view's (TASK_LIST_ANCHOR's keys among them, for a deep page)
         self._looked_up: dict[tuple[int, int], tuple[int | None, str]] = {}
 
     @cached_property
@@ -203,8 +224,10 @@ class TaskPageAnchors:
         return _count_parts(self.filters)
 
     def get(self, number: int, per_page: int) -> tuple[datetime, UUID] | None:
-        parts = [*self.parts, str(per_page), str(number)]
-        version, key, value = TASK_READS.lookup(owner_id=self.owner_id, kind="anchor", parts=parts)
+        parts = _anchor_key_parts(self.parts, number=number, per_page=per_page)
+        version, key, value = TASK_READS.lookup(
+            owner_id=self.owner_id, kind="anchor", parts=parts, read_ahead=self.read_ahead
+        )
         self._looked_up[number, per_page] = (version, key)
         match value:
             case [str() as created_at, str() as pk]:
@@ -224,11 +247,14 @@ class TaskPageAnchors:
         return _seek(rows, created_at, pk)
 
 
-def task_page_anchors(*, owner: User, filters: QueryDict | dict[str, Any]) -> TaskPageAnchors | None:
-    """Anchors for deep pages of ``owner``'s list under ``filters``; None unless it is in the default order."""
+def task_page_anchors(
+    *, owner: User, filters: QueryDict | dict[str, Any], read_ahead: Mapping[str, Any] | None = None
+) -> TaskPageAnchors | None:
+    """Anchors for deep pages of ``owner``'s list under ``filters``; None unless it is in the default order.
+    ``read_ahead``: cache values fetched already (TASK_LIST_ANCHOR's, by authentication)."""
     if filters.get("ordering") not in (None, "", DEFAULT_ORDERING):
         return None
-    return TaskPageAnchors(owner=owner, filters=filters)
+    return TaskPageAnchors(owner=owner, filters=filters, read_ahead=read_ahead)
 
 
 def _lists(filters: QueryDict | dict[str, Any]) -> list[tuple[str, list[Any]]]:

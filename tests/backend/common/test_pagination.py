@@ -74,3 +74,56 @@ def test_iterating_a_page_gives_its_rows_in_order_and_indexing_still_works(user)
     assert [task.pk for task in page] == [task.pk for task in tasks][:2]
     assert page[0].pk == next(iter(page)).pk
     assert len(page) == 2
+
+
+@pytest.mark.parametrize("query", ["", "&status=todo,done"])
+def test_a_deep_page_reads_its_remembered_anchor_in_authentications_round_trip(user, monkeypatch, settings, query):
+    from tests.support.cache_calls import (
+        assert_only_authentications_round_trip,
+        record_cache_calls,
+        record_redis_round_trips,
+    )
+
+    # Given an uncached deep page whose anchor and count are remembered by a first read
+    settings.TASK_CACHE_TTL_SECONDS = 0  # bodies off: the page itself is read from the database each time
+    now = timezone.now()
+    for n in range(6):
+        make_task(owner=user, created_at=now - timedelta(minutes=n))
+    client, _ = signed_in_client(user)
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_MIN_OFFSET", 2)
+    url = f"{LIST_URL}?page_size=2&page=3{query}"
+    first = client.get(url)
+
+    # When it is read again
+    calls = record_cache_calls(monkeypatch, ("get", "get_many", "add", "set", "incr"))
+    trips = record_redis_round_trips(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+
+    # Then the anchor came with the session's entries (no lookup of its own), and the page seeked from it
+    assert second.status_code == 200
+    assert ids(second) == ids(first)
+    assert_only_authentications_round_trip(calls, trips)
+    assert not [q["sql"] for q in queries.captured_queries if re.search(r"OFFSET [1-9]", q["sql"])]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", None),
+        ("page=1&page_size=100", None),
+        ("page=11&page_size=100", (11, 100)),
+        ("page=51", (51, 20)),
+        ("page=50", None),  # starts at 980: shallower than DEFERRED_JOIN_MIN_OFFSET
+        ("page=11&page_size=500", (11, 100)),  # clamped as paginate_queryset clamps it
+        ("page=last", None),
+        ("page=0", None),
+        ("page=51&page_size=x", None),  # refused by paginate_queryset: no anchor looked up
+    ],
+)
+def test_a_deep_page_is_recognised_as_paginate_queryset_reads_the_request(rf, query, expected):
+    from rest_framework.request import Request
+
+    request = Request(rf.get(f"/api/tasks/?{query}"))
+
+    assert pagination.StandardPagination.deep_page_requested(request) == expected
