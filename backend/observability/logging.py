@@ -16,10 +16,12 @@ that reaches a log call by mistake still never reaches the log.
 https://www.structlog.org/en/stable/standard-library.html#rendering-using-structlog-based-formatters-within-logging
 """
 
+import contextlib
 import json
 import logging
 import re
 import sys
+import traceback
 from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any, BinaryIO
@@ -200,6 +202,31 @@ def formatter_config(log_format: str) -> dict[str, Any]:
     }
 
 
+class _TextOut:
+    """Bytes written to a text stream: for a stdout without ``buffer`` (some hosts give one), which
+    logging.StreamHandler wrote to as text."""
+
+    def __init__(self, text: Any) -> None:
+        self._text = text
+
+    def write(self, data: bytes) -> int:
+        return int(self._text.write(data.decode("utf-8", "backslashreplace")))
+
+    def flush(self) -> None:
+        self._text.flush()
+
+
+_text_outs: dict[int, _TextOut] = {}
+
+
+def _text_only_stdout() -> Any:
+    """None while stdout has a binary ``buffer`` (BytesLogger then writes to it); else one adapter per stdout, so
+    both ways to it share structlog's lock for that file."""
+    if getattr(sys.stdout, "buffer", None) is not None:
+        return None
+    return _text_outs.setdefault(id(sys.stdout), _TextOut(sys.stdout))
+
+
 class LineHandler(logging.Handler):
     """The standard library's lines, written to stdout by structlog's ``BytesLogger`` as structlog's own lines are.
 
@@ -211,7 +238,8 @@ class LineHandler(logging.Handler):
 
     def __init__(self, file: BinaryIO | None = None) -> None:
         super().__init__()
-        self._out = structlog.BytesLogger(file)  # sys.stdout.buffer by default: write then flush, under its lock
+        # sys.stdout.buffer by default: write then flush, under its lock.
+        self._out = structlog.BytesLogger(file or _text_only_stdout())
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -284,13 +312,21 @@ def structlog_configure(
             *_bytes_renderers(log_format),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(levels[level.upper()]),
-        logger_factory=structlog.BytesLoggerFactory(file),
+        logger_factory=structlog.BytesLoggerFactory(file or _text_only_stdout()),
         cache_logger_on_first_use=cache_loggers,
     )
 
 
 def get_logger(name: str) -> Any:
     return structlog.get_logger(name)
+
+
+def log_write_failed() -> None:
+    """What ``logging.Handler.handleError`` does for a line that could not be written (stdout closed, a broken
+    pipe, a processor that raised): a traceback on stderr, never an exception for the caller."""
+    if logging.raiseExceptions:
+        with contextlib.suppress(Exception):  # stderr is gone too: nothing is left to tell
+            traceback.print_exc(file=sys.stderr)
 
 
 def stdlib_logger(name: str) -> Any:

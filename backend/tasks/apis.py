@@ -71,7 +71,7 @@ class TaskListApi(ApiView):
             tasks = task_list_rows(owner=owner, filters=filters)
             paginator = StandardPagination(
                 count=lambda: self.cached_count(TASK_LIST_COUNT, owner_id=owner.pk, count=tasks.count),
-                anchors=task_page_anchors(owner=owner, filters=filters, read_ahead=self.read_ahead),
+                anchors=task_page_anchors(owner=owner, filters=filters, request=request, read_ahead=self.read_ahead),
             )
             page = paginator.paginate_queryset(tasks, request, self)
             return render_json(paginator.paginated_data(tasks_json(page)))

@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import router, transaction
+from django.db.models import CharField
 
 from .models import Task
 from .selectors import TASK_ROW_STATEMENTS
@@ -69,8 +70,9 @@ def _update_sql(connection: Any, names: tuple[str, ...]) -> str:
     def new(name: str) -> str:
         return f"new.{column(name)}"
 
-    # Typed parameters: a bare one would be of unknown type in the comparisons below.
-    given = [f"%s::{statements.field(name).cast_db_type(connection)} AS {column(name)}" for name in names]
+    # Typed parameters: a bare one would be of unknown type in the comparisons below. Never a length (varchar(200)):
+    # an explicit cast to one truncates silently, where the column itself refuses a value too long.
+    given = [f"%s::{_cast_type(statements.field(name), connection)} AS {column(name)}" for name in names]
     given += ["%s::timestamptz AS now", "%s::text AS done"]
     status = new("status") if "status" in names else old("status")
     completed_at = (
@@ -92,3 +94,9 @@ def _update_sql(connection: Any, names: tuple[str, ...]) -> str:
         f" WHERE {old('owner')} = %s AND {old('pk')} = %s AND ({changed})"
         f" RETURNING {statements.columns(connection, table='t')}"
     )
+
+
+def _cast_type(field: Any, connection: Any) -> str:
+    if isinstance(field, CharField):
+        return str(connection.ops.cast_char_field_without_max_length)
+    return str(field.cast_db_type(connection))

@@ -211,17 +211,23 @@ class TaskPageAnchors:
     per owner version (pagination.PageAnchors): such a page is then read by seeking the index to that key."""
 
     def __init__(
-        self, *, owner: User, filters: QueryDict | dict[str, Any], read_ahead: Mapping[str, Any] | None = None
+        self,
+        *,
+        owner: User,
+        filters: QueryDict | dict[str, Any],
+        request: Request | None = None,
+        read_ahead: Mapping[str, Any] | None = None,
     ) -> None:
         self.owner_id = owner.pk
         self.filters = filters
+        self.request = request  # its date, as TASK_LIST_ANCHOR's key has it (the same key across midnight)
         self.read_ahead = read_ahead  # the view's (TASK_LIST_ANCHOR's keys among them, for a deep page)
         self._looked_up: dict[tuple[int, int], tuple[int | None, str]] = {}
 
     @cached_property
     def parts(self) -> list[str]:
         # Only deep pages use anchors: the first pages, nearly every request, never work this out.
-        return _count_parts(self.filters)
+        return _count_parts(self.filters, self.request)
 
     def get(self, number: int, per_page: int) -> tuple[datetime, UUID] | None:
         parts = _anchor_key_parts(self.parts, number=number, per_page=per_page)
@@ -248,13 +254,17 @@ class TaskPageAnchors:
 
 
 def task_page_anchors(
-    *, owner: User, filters: QueryDict | dict[str, Any], read_ahead: Mapping[str, Any] | None = None
+    *,
+    owner: User,
+    filters: QueryDict | dict[str, Any],
+    request: Request | None = None,
+    read_ahead: Mapping[str, Any] | None = None,
 ) -> TaskPageAnchors | None:
     """Anchors for deep pages of ``owner``'s list under ``filters``; None unless it is in the default order.
-    ``read_ahead``: cache values fetched already (TASK_LIST_ANCHOR's, by authentication)."""
+    ``request`` and ``read_ahead``: the view's, whose TASK_LIST_ANCHOR keys authentication fetched already."""
     if filters.get("ordering") not in (None, "", DEFAULT_ORDERING):
         return None
-    return TaskPageAnchors(owner=owner, filters=filters, read_ahead=read_ahead)
+    return TaskPageAnchors(owner=owner, filters=filters, request=request, read_ahead=read_ahead)
 
 
 def _lists(filters: QueryDict | dict[str, Any]) -> list[tuple[str, list[Any]]]:

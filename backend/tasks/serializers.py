@@ -42,9 +42,11 @@ class TaskInputSerializer(serializers.Serializer):
     def fields(self) -> BindingDict:  # DRF's, built once per process and ``partial`` instead of per serializer
         # DRF builds every field again for each serializer, from deep copies of the declared ones: for every create
         # and update, about 35 of the 49 us its validation cost. Validating reads only a field's own settings (made
-        # in its __init__) and its root's ``partial``, never changes the field, and keeps its results on the
-        # serializer; so one set of fields, bound to a template serializer with the same ``partial``, serves every
-        # request (tests/backend/tasks/test_input_fields.py compares the answers with DRF's own fresh fields).
+        # in its __init__; its validator list is built once, on first use, the same each time) and its root's
+        # ``partial``, and keeps its results on the serializer; so one set of fields, bound to a template serializer
+        # with the same ``partial``, serves every request (tests/backend/tasks/test_input_fields.py compares the
+        # answers with DRF's own fresh fields). The template has no context: a field that needs one (a default
+        # such as CurrentUserDefault) cannot be added here.
         key = (type(self), bool(self.partial))
         shared = _SHARED_FIELDS.get(key)
         if shared is None:

@@ -127,9 +127,13 @@ def task_update(*, task: Task, data: Mapping[str, Any], if_match: Sequence[str] 
 
 
 def task_update_by_id(*, owner: User, task_id: Any, data: Mapping[str, Any]) -> Task:
-    """``task_update(task=task_get(owner=owner, task_id=task_id), data=data)`` (no If-Match): the same task, write
-    and errors (404 first, for another user's task), in one statement where the database can (row_update.py), not
-    a read of the row and then a write: one round trip to the database instead of two."""
+    """``task_update(task=task_get(owner=owner, task_id=task_id), data=data)`` (no If-Match): the same task and write,
+    in one statement where the database can (row_update.py) instead of a read of the row and then a write, so one
+    round trip to the database instead of two (two when nothing changes: the statement, then the read).
+
+    Errors: a 404 first for another user's task, as task_update after task_get. The given values are validated
+    (full_clean's checks of those fields) before anything is sent, even values the row already holds; the row's
+    other fields are not validated again (the API wrote them valid; task_update re-checked them on any change)."""
     values = _update_values(data)
     pk = uuid_or_404(task_id)
     if not values:

@@ -109,6 +109,9 @@ def test_an_outage_is_logged_once_when_it_begins_and_once_when_it_ends_however_m
     # which structlog writes itself: read from the lines, as caplog sees only the standard library's records).
     errors = [line for line in json_logs() if line["level"] in ("error", "critical")]
     assert {line["logger"] for line in errors} == {"backend.request"}
+    # Those 5xx request lines go through logging's records too: Sentry reads them (no exception reaches it here).
+    request_errors = [r for r in caplog.records if r.name == "backend.request" and r.levelno == logging.ERROR]
+    assert len(request_errors) == len(errors) >= 5
 
 
 def _refuse_lost(execute, sql, params, many, context):

@@ -127,3 +127,28 @@ def test_a_deep_page_is_recognised_as_paginate_queryset_reads_the_request(rf, qu
     request = Request(rf.get(f"/api/tasks/?{query}"))
 
     assert pagination.StandardPagination.deep_page_requested(request) == expected
+
+
+def test_a_deep_pages_anchor_is_looked_up_under_the_key_read_ahead_even_across_midnight(user, rf, monkeypatch):
+    from rest_framework.request import Request
+
+    from backend.tasks.selectors import TASK_LIST_ANCHOR, task_page_anchors
+    from tests.support.cache_calls import record_cache_calls
+
+    # Given the keys authentication read ahead for a deep page, worked out on a date that is no longer today
+    request = Request(rf.get(f"{LIST_URL}?page=51"))
+    vars(request)["_task_cache_today"] = "2000-01-01"
+    keys = TASK_LIST_ANCHOR.keys(request, owner_id=str(user.pk))
+    assert keys is not None
+    version_key, anchor_key = keys
+    read_ahead = {version_key: 7, anchor_key: None}  # the owner's version, and no anchor remembered yet
+
+    # When the view looks the page's anchor up
+    calls = record_cache_calls(monkeypatch, ("get", "get_many", "add", "set"))
+    anchors = task_page_anchors(owner=user, filters=request.query_params, request=request, read_ahead=read_ahead)
+    assert anchors is not None
+    anchor = anchors.get(51, 20)
+
+    # Then it found its key among them (a miss here), with no cache read of its own
+    assert anchor is None
+    assert calls == []

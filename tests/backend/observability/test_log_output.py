@@ -1,6 +1,7 @@
 """Both ways to stdout (the standard library's handler and structlog's own writer) keep every line whole."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,8 +37,13 @@ THREAD_LINES = 400
 
 def test_lines_written_at_once_from_threads_through_both_ways_stay_whole_and_in_order():
     code = WRITERS.replace("THREAD_LINES", str(THREAD_LINES)).replace("THREADS", str(THREADS))
-    result = subprocess.run(  # stdout is a pipe, as under gunicorn in a container
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, check=True, timeout=120
+    result = subprocess.run(  # stdout is a pipe, as under gunicorn in a container, unbuffered as the image sets it
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # buffered, logging.StreamHandler's lines stayed whole by luck
     )
 
     seen: dict[int, list[int]] = {thread: [] for thread in range(THREADS)}

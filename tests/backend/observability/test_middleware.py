@@ -188,6 +188,21 @@ def test_a_server_error_is_logged_at_error_level_with_its_request_id(client, jso
     assert response["X-Request-ID"] == "req-boom"
 
 
+def test_a_request_line_that_cannot_be_written_never_fails_the_request(client, monkeypatch, capsys):
+    from backend.observability import middleware
+
+    class BrokenStdout:
+        def info(self, *args, **kwargs):
+            raise BrokenPipeError("stdout is gone")
+
+    monkeypatch.setattr(middleware, "logger", BrokenStdout())
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert "BrokenPipeError: stdout is gone" in capsys.readouterr().err  # told on stderr, as logging's handlers do
+
+
 def test_the_console_format_renders_readable_lines():
     from backend.observability.logging import formatter_config, logging_config
 

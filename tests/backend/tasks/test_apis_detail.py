@@ -45,6 +45,39 @@ def test_other_users_task_is_404_even_with_an_invalid_body(auth_client, other_us
     assert response.status_code == 404  # not 400: the body must not reveal that the id exists
 
 
+@pytest.mark.parametrize("method", ["put", "patch"])
+@pytest.mark.parametrize(
+    ("body", "content_type", "headers"),
+    [
+        ('{"title": ', "application/json", {}),  # malformed JSON
+        ("title=x", "text/plain", {}),  # a media type the API does not parse
+        ('{"title": "x"}', "application/json", {"HTTP_IF_MATCH": "not-an-etag"}),  # a malformed If-Match
+        ('{"title": ""}', "application/json", {"HTTP_IF_MATCH": "not-an-etag"}),
+    ],
+    ids=["malformed-json", "unsupported-media-type", "malformed-if-match", "malformed-if-match-and-invalid-body"],
+)
+def test_other_users_task_is_404_whatever_the_request_holds(
+    auth_client, other_user, method, body, content_type, headers
+):
+    theirs = TaskFactory(owner=other_user, title="Theirs")
+    before = snapshot(theirs)
+
+    response = getattr(auth_client, method)(detail_url(theirs.id), body, content_type=content_type, **headers)
+
+    assert response.status_code == 404  # not 400 or 415: the request must not reveal that the id exists
+    assert response.json() == NOT_FOUND
+    assert snapshot(theirs) == before
+
+
+def test_own_task_with_an_invalid_body_and_a_malformed_if_match_reports_the_body_first(auth_client, user):
+    mine = TaskFactory(owner=user, title="Mine")
+
+    response = auth_client.patch(detail_url(mine.id), {"title": ""}, format="json", HTTP_IF_MATCH="not-an-etag")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["title"]  # the body's error, as before the If-Match is read
+
+
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
 @pytest.mark.parametrize("task_id", ["not-a-uuid", "123", "00000000-0000-0000-0000-00000000000z", "%20", "..."])
 def test_malformed_id_is_404(auth_client, user, method, task_id):

@@ -1,6 +1,7 @@
 """task_update_by_id (one UPDATE ... RETURNING on PostgreSQL) does exactly what task_update does after task_get.
 
-On SQLite and MongoDB task_update_by_id runs task_update itself, so the comparisons bite on the PostgreSQL leg."""
+On SQLite and MongoDB task_update_by_id runs task_update itself: the comparisons with it run on PostgreSQL only, and
+the contract (404s, validation) on every backend."""
 
 from datetime import UTC, date, datetime
 
@@ -57,6 +58,11 @@ def changes(monkeypatch) -> list:
     return calls
 
 
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the one statement is PostgreSQL's; elsewhere task_update_by_id runs task_update itself")
+
+
 def _row(task: Task) -> dict:
     fresh = Task.objects.get(pk=task.pk)
     return {name: getattr(fresh, name) for name in ROW_FIELDS}
@@ -72,6 +78,7 @@ def _twins(user, state: dict) -> tuple[Task, Task]:
 def test_one_statement_writes_what_the_read_then_write_does(
     user, changes, django_capture_on_commit_callbacks, state, data
 ):
+    _postgresql_only()
     # Given two tasks in the same state
     ours, theirs = _twins(user, state)
 
@@ -93,9 +100,8 @@ def test_one_statement_writes_what_the_read_then_write_does(
 def test_a_change_is_one_statement_on_postgresql_and_no_change_writes_nothing(
     user, changes, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
+    _postgresql_only()
     task = TaskFactory(owner=user, title="Same", status="todo")
-    if connection.vendor != "postgresql":
-        pytest.skip("the one statement is PostgreSQL's; elsewhere task_update runs (compared above)")
 
     with django_assert_num_queries(1), django_capture_on_commit_callbacks(execute=True):
         updated = task_update_by_id(owner=user, task_id=task.pk, data={"title": "New", "status": "done"})
@@ -145,3 +151,18 @@ def test_fields_it_does_not_own_are_refused(user):
     task = TaskFactory(owner=user)
     with pytest.raises(ValueError, match="completed_at"):
         task_update_by_id(owner=user, task_id=task.pk, data={"completed_at": NOW})
+
+
+def test_a_value_too_long_for_its_column_is_refused_by_the_database_not_truncated(user):
+    # Past validation (called directly): the column's own limit still holds, as for the ORM's UPDATE.
+    from django.db import DataError, transaction
+
+    from backend.tasks.row_update import task_row_update
+
+    _postgresql_only()
+    task = TaskFactory(owner=user, title="Short")
+
+    with pytest.raises(DataError), transaction.atomic():
+        task_row_update(owner_id=user.pk, pk=task.pk, values={"title": "x" * 201}, now=NOW)
+
+    assert Task.objects.get(pk=task.pk).title == "Short"
