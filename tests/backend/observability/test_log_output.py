@@ -55,3 +55,32 @@ def test_lines_written_at_once_from_threads_through_both_ways_stay_whole_and_in_
             _, thread, n, _ = parsed["event"].split(" ")
             seen[int(thread)].append(int(n))
     assert seen == {thread: list(range(THREAD_LINES)) for thread in range(THREADS)}
+
+
+def test_a_stdout_without_a_binary_buffer_gets_the_lines_as_text(monkeypatch):
+    # Some hosts give a text-only stdout; logging.StreamHandler wrote to it, and so must both ways now.
+    import io
+    import logging
+
+    import structlog
+
+    from backend.observability.logging import LineHandler, formatter_config, structlog_configure
+
+    text_only = io.StringIO()  # no ``buffer``
+    monkeypatch.setattr(sys, "stdout", text_only)
+    config = formatter_config("json")
+    handler = LineHandler()
+    handler.setFormatter(config.pop("()")(**config))
+    old = structlog.get_config()
+    try:
+        structlog_configure(log_format="json", level="INFO", cache_loggers=False)
+        handler.emit(logging.LogRecord("stdlib", logging.INFO, __file__, 1, "through logging", None, None))
+        structlog.get_logger("native").info("through structlog")
+    finally:
+        structlog.configure(**old)
+
+    lines = [json.loads(line) for line in text_only.getvalue().splitlines()]
+    assert [(line["logger"], line["event"]) for line in lines] == [
+        ("stdlib", "through logging"),
+        ("native", "through structlog"),
+    ]
