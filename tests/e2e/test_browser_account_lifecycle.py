@@ -100,6 +100,8 @@ def test_register_verify_change_email_export_and_delete_the_account(base_url, ma
         expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()
         watch.accessible(page, "used link")
         page.get_by_role("link", name="Back to sign in").click()
+        # The focus moves to the new page's heading as the page shows, never after a field has it.
+        expect(page.get_by_role("heading", name="Sign in")).to_be_focused()
         sign_in(page, EMAIL)
         expect(page.get_by_role("heading", name="Hello, Grace")).to_be_visible()
         watch.accessible(page)

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
+import { type ReactNode, useLayoutEffect, useRef } from 'react';
 
 export const APP_NAME = 'Scalable Auth Dashboard';
 
@@ -15,7 +15,9 @@ let focusPending = false;
 /**
  * After a navigation, focus goes to the new page's heading, so a screen reader announces where the
  * user is and the next Tab starts from the top of the page. A page still loading (a lazy chunk, a
- * spinner) takes the focus when its heading mounts.
+ * spinner) takes the focus when its heading mounts. Both happen in the commit that shows the page
+ * (layout effects): after it, with the page painted, a move would take the focus from a field the
+ * user has already clicked into, and the first keys typed there would be lost.
  */
 export function focusPageHeading(): void {
   const heading = document.querySelector<HTMLElement>('[data-page-heading]');
@@ -34,7 +36,7 @@ interface PageHeadingProps {
 export function PageHeading({ children, title, className = 'page__title' }: PageHeadingProps) {
   const ref = useRef<HTMLHeadingElement>(null);
   useDocumentTitle(title ?? (typeof children === 'string' ? children : ''));
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!focusPending) return;
     focusPending = false;
     ref.current?.focus();
