@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useLayoutEffect, useRef, useState } from 'react';
 import { Link, Navigate } from 'react-router';
 import { AuthLayout } from '@/components/auth-layout';
 import { FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/feedback';
@@ -44,7 +44,7 @@ export function LoginPage() {
 
   // Back from the second step: the password step again, its password field focused.
   const [returned, setReturned] = useState(0);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (returned) password.current?.focus();
   }, [returned]);
 

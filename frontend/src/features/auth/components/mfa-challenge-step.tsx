@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { BusyButton, FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
@@ -43,7 +43,8 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChalle
   };
   const [mode, setMode] = useState<Mode>(offers.totp ? 'totp' : offers.passkey ? 'passkey' : 'recovery');
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
+  // In the commit that shows the step (see focusPageHeading): a field clicked into meanwhile keeps its keys.
+  useLayoutEffect(() => heading.current?.focus(), []);
 
   function send(input: SecondStepInput) {
     mutation.mutate(input, {

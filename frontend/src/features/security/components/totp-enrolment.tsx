@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useLayoutEffect, useMemo, useRef } from 'react';
 import { FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { CODE_INPUT_PROPS, onField, TotpCodeInputSchema } from '@/lib/second-factor';
@@ -27,7 +27,7 @@ export function TotpEnrolment({ enrolment, onConfirmed, onCancel }: TotpEnrolmen
   const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => confirm.mutate(code, { onSuccess: onConfirmed }), shown);
   const heading = useRef<HTMLHeadingElement>(null);
   // The button that started this is gone: the focus goes to the steps' heading.
-  useEffect(() => heading.current?.focus(), []);
+  useLayoutEffect(() => heading.current?.focus(), []);
   const qr = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qr_svg)}`;
 
   return (
