@@ -1,4 +1,4 @@
-import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useLayoutEffect, useState } from 'react';
 import type { z } from '@/lib/zod';
 import type { FieldErrors } from '@/lib/api-error';
 import { fieldErrorsOf, formErrors, validate } from '@/lib/forms';
@@ -33,10 +33,12 @@ export function useForm<T extends Record<string, string>, Out>(
   const [formNode, setFormNode] = useState<HTMLFormElement | null>(null);
   const server = fieldErrorsOf(serverError);
 
-  useEffect(() => {
+  // In the commit that shows the errors, as every focus move here (components/page-heading.tsx): a field the user
+  // clicked into once they were painted keeps the focus, and the keys typed into it.
+  useLayoutEffect(() => {
     if (refused) focusFirstInvalid(formNode);
   }, [refused, formNode]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (serverError) focusFirstInvalid(formNode);
   }, [serverError, formNode]);
 
