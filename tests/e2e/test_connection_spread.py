@@ -69,6 +69,15 @@ def _wait_until_every_worker_accepts(server: Gunicorn, timeout: float = 30) -> N
     time.sleep(0.2)  # the closed connections leave the workers' counts
 
 
+def _wait_until_listening(server: Gunicorn, sockets: int, timeout: float = 30) -> None:
+    """Until ``sockets`` sockets listen on the server's port. With reuse_port each worker opens its own once it runs,
+    which on a loaded machine can be after the master has forked it and another worker has answered (wait_ready)."""
+    deadline = time.monotonic() + timeout
+    while (listening := server.listening_sockets()) != sockets:
+        assert time.monotonic() < deadline, f"{listening} sockets listening after {timeout:.0f}s, not {sockets}"
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("workers", [2, 3])
 def test_a_burst_of_keep_alive_connections_is_spread_evenly_over_the_workers(tmp_path, workers):
     with _gunicorn(tmp_path, workers) as server:
@@ -101,7 +110,7 @@ def test_with_reuse_port_every_worker_accepts_from_its_own_socket_without_waitin
     """With reuse_port a connection queued on one worker's socket cannot be taken by another, so no worker may leave
     one for a sibling: each connection is answered (a deferred one would wait as long as a sibling held fewer)."""
     with _gunicorn(tmp_path, 2, GUNICORN_REUSE_PORT="true") as server, ExitStack() as stack:
-        assert server.listening_sockets() == 2
+        _wait_until_listening(server, 2)
         for _ in range(12):  # one at a time, each kept open: the kernel hashes some onto the busier worker
             _open_and_use(server.port, 1, stack)
 
