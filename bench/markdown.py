@@ -1,5 +1,6 @@
 """``python -m bench.markdown RESULTS.json [BEFORE.json]``: everything docs/performance.md and docs/scaling.md
-record from a run, in Markdown: the run's line, the table against both floors, the targets, authentication, RSS,
+record from a run, in Markdown: the run's line, the table against both floors, the server's CPU split per request,
+the targets, authentication, RSS,
 the connection split, what the bench changed from production, and the capacity model.
 
 With a second file, each scenario also shows the requests/s and floor-plain ratio of that earlier run.
@@ -41,6 +42,25 @@ def table(results: dict[str, Any], before: dict[str, Any] | None = None) -> str:
             line += f" {old['rps']:,.0f} | {_ratio(old.get('ratio_to_floor_plain'))} |" if old else " - | - |"
         lines.append(line)
     return "\n".join(lines)
+
+
+def cpu_split_table(results: dict[str, Any]) -> str:
+    """Per request, where each scenario's server CPU went and how often its threads stopped: what in-process
+    profiles cannot show (a blocking round trip's wake-ups, the scheduler sharing two cores with PostgreSQL,
+    Redis and wrk)."""
+    lines = [
+        "| scenario | user ms/req | system ms/req | voluntary switches/req | involuntary switches/req |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, f in results["scenarios"].items():
+        split = f.get("per_request")
+        if not split:
+            continue  # a results.json from before the split was recorded
+        lines.append(
+            f"| {name} | {split['cpu_user_ms']:.2f} | {split['cpu_system_ms']:.2f} | "
+            f"{split['voluntary_switches']:.1f} | {split['involuntary_switches']:.1f} |"
+        )
+    return "\n".join(lines) if len(lines) > 2 else "(no CPU split in this results.json)"
 
 
 def run_line(results: dict[str, Any]) -> str:
@@ -86,6 +106,8 @@ def document(results: dict[str, Any], before: dict[str, Any] | None = None) -> s
         [
             run_line(results),
             table(results, before),
+            "Where the server's CPU went, per request (medians over the rounds):",
+            cpu_split_table(results),
             details(results),
             "Targets:",
             targets_table(results),

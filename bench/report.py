@@ -22,7 +22,11 @@ REQUIRED_KEYS = (
     "cpu_ratio_to_floor_plain",
     "ratio_to_floor_django",
     "cpu_ratio_to_floor_django",
+    "per_request",
 )
+
+
+PER_REQUEST_FIGURES = ("cpu_user_ms", "cpu_system_ms", "voluntary_switches", "involuntary_switches")
 
 
 def summarize(runs: dict[str, list[Run]]) -> dict[str, dict[str, Any]]:
@@ -40,6 +44,12 @@ def summarize(runs: dict[str, list[Run]]) -> dict[str, dict[str, Any]]:
             "runs": len(scenario_runs),
             "rps_each": [round(r.rps, 1) for r in scenario_runs],
             "connection_spread_each": [r.spread for r in scenario_runs],
+            # Where the server's CPU went, per request (medians over the runs): user and system time, and how often
+            # its threads waited (voluntary switches: a socket, a lock, the GIL) or were preempted (involuntary).
+            "per_request": {
+                figure: round(statistics.median(r.per_request()[figure] for r in scenario_runs), 3)
+                for figure in PER_REQUEST_FIGURES
+            },
         }
     for floor in FLOORS:
         floor_runs = runs.get(floor, [])

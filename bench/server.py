@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -17,6 +18,38 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@dataclass
+class Usage:
+    """CPU seconds and context switches, summed over a server's processes (or a difference of two readings)."""
+
+    user_s: float = 0.0
+    system_s: float = 0.0
+    voluntary_switches: int = 0  # a thread gave up the CPU to wait: a socket, a lock, the GIL
+    involuntary_switches: int = 0  # the scheduler took the CPU away: another process wanted it
+
+    def __sub__(self, before: "Usage") -> "Usage":
+        return Usage(
+            self.user_s - before.user_s,
+            self.system_s - before.system_s,
+            self.voluntary_switches - before.voluntary_switches,
+            self.involuntary_switches - before.involuntary_switches,
+        )
+
+
+def _context_switches(status: Path) -> tuple[int, int]:
+    """(voluntary, involuntary) context switches of one thread, from its /proc status; (0, 0) once it is gone."""
+    try:
+        lines = status.read_text().splitlines()
+    except FileNotFoundError:
+        return 0, 0
+    counts = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name.endswith("ctxt_switches"):
+            counts[name] = int(value)
+    return counts.get("voluntary_ctxt_switches", 0), counts.get("nonvoluntary_ctxt_switches", 0)
 
 
 def _children(pid: int) -> list[int]:
@@ -78,14 +111,24 @@ class Gunicorn:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the master and its workers so far."""
-        total = 0
+        usage = self.usage()
+        return usage.user_s + usage.system_s
+
+    def usage(self) -> "Usage":
+        """The master's and workers' CPU so far, user and system apart, and their threads' context switches."""
+        total = Usage()
         for pid in [self.process.pid, *self.worker_pids()]:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                # Counted per thread: the process's own status has its main thread's only.
+                switches = [_context_switches(task / "status") for task in Path(f"/proc/{pid}/task").iterdir()]
             except FileNotFoundError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-        return total / CLK_TCK
+            total.user_s += int(fields[11]) / CLK_TCK  # utime and stime: fields 14 and 15 of stat, all threads
+            total.system_s += int(fields[12]) / CLK_TCK
+            total.voluntary_switches += sum(v for v, _ in switches)
+            total.involuntary_switches += sum(i for _, i in switches)
+        return total
 
     def wait_idle(self, timeout: float = 15) -> None:
         """Until the server stops using CPU: requests wrk left in flight (a login's Argon2 hash holds

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .server import Gunicorn
+from .server import Gunicorn, Usage
 
 LUA = Path(__file__).resolve().parent / "wrk" / "requests.lua"
 
@@ -24,6 +24,17 @@ class Run:
     requests: int
     server_cpu_s: float
     spread: list[int] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)  # the server's CPU split and context switches during the run
+
+    def per_request(self) -> dict[str, float]:
+        """The server's user and system CPU (ms) and its threads' context switches, per request."""
+        n = max(self.requests, 1)
+        return {
+            "cpu_user_ms": 1000 * self.usage.user_s / n,
+            "cpu_system_ms": 1000 * self.usage.system_s / n,
+            "voluntary_switches": self.usage.voluntary_switches / n,
+            "involuntary_switches": self.usage.involuntary_switches / n,
+        }
 
     @property
     def rps_per_core(self) -> float:
@@ -59,7 +70,7 @@ def run_wrk(*, server: Gunicorn, requests_file: Path, connections: int, duration
         server.url,
     ]
     spread: list[int] = []
-    cpu_before = server.cpu_seconds()
+    usage_before = server.usage()
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         command,
         env={**os.environ, "BENCH_REQUESTS": str(requests_file)},
@@ -72,7 +83,7 @@ def run_wrk(*, server: Gunicorn, requests_file: Path, connections: int, duration
     timer.start()
     output, _ = process.communicate()
     timer.cancel()
-    cpu = server.cpu_seconds() - cpu_before
+    usage = server.usage() - usage_before
     line = next((line for line in output.splitlines() if line.startswith("BENCH_RESULT ")), None)
     if process.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({process.returncode}):\n{output}")
@@ -85,6 +96,7 @@ def run_wrk(*, server: Gunicorn, requests_file: Path, connections: int, duration
         errors=data["errors"],
         non_2xx=data["non_2xx"],
         requests=data["requests"],
-        server_cpu_s=cpu,
+        server_cpu_s=usage.user_s + usage.system_s,
         spread=spread,
+        usage=usage,
     )

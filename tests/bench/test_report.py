@@ -6,11 +6,15 @@ from bench.capacity import cpu_ms_per_request, targets
 from bench.markdown import document
 from bench.report import REQUIRED_KEYS, missing, summarize
 from bench.scenarios import NAMES
+from bench.server import Usage
 from bench.wrk import Run
 
 
-def _run(rps: float, cpu_s: float) -> Run:
-    return Run(rps=rps, p50_ms=1, p90_ms=2, p99_ms=3, errors=0, non_2xx=0, requests=int(rps), server_cpu_s=cpu_s)
+def _run(rps: float, cpu_s: float, usage: Usage | None = None) -> Run:
+    usage = usage or Usage(user_s=cpu_s)
+    return Run(
+        rps=rps, p50_ms=1, p90_ms=2, p99_ms=3, errors=0, non_2xx=0, requests=int(rps), server_cpu_s=cpu_s, usage=usage
+    )
 
 
 def test_each_scenario_is_compared_with_both_floors_round_by_round():
@@ -27,6 +31,25 @@ def test_each_scenario_is_compared_with_both_floors_round_by_round():
     assert summary["floor-django"]["ratio_to_floor_plain"] == 0.8
     assert summary["list-warm"]["cpu_ratio_to_floor_plain"] == 0.5
     assert set(REQUIRED_KEYS) <= set(summary["list-warm"])
+
+
+def test_the_server_cpu_is_split_per_request_as_the_median_over_the_rounds():
+    runs = {
+        "create": [
+            _run(1000, 2.0, Usage(user_s=1.5, system_s=0.5, voluntary_switches=14000, involuntary_switches=8000)),
+            _run(500, 1.0, Usage(user_s=0.8, system_s=0.2, voluntary_switches=7500, involuntary_switches=4500)),
+            _run(2000, 4.0, Usage(user_s=3.4, system_s=0.6, voluntary_switches=30000, involuntary_switches=16000)),
+        ],
+    }
+
+    split = summarize(runs)["create"]["per_request"]
+
+    assert split == {
+        "cpu_user_ms": 1.6,
+        "cpu_system_ms": 0.4,
+        "voluntary_switches": 15.0,
+        "involuntary_switches": 8.0,
+    }
 
 
 @pytest.fixture
@@ -59,6 +82,12 @@ def results() -> dict:
             "ratio_to_floor_django": rate / 1315,
             "cpu_ratio_to_floor_django": rate / 1315,
             "connection_spread_each": [[8, 8]],
+            "per_request": {
+                "cpu_user_ms": 1.25,
+                "cpu_system_ms": 0.25,
+                "voluntary_switches": 14.0,
+                "involuntary_switches": 8.5,
+            },
         }
     return {
         "scenarios": scenarios,
@@ -81,6 +110,7 @@ def test_the_markdown_carries_both_floors_the_targets_the_overrides_and_the_capa
     assert "RATE_LIMIT_USER" in text
     assert "| 0.50 | 2.44 ms | 409 |" in text  # the capacity model of the 2026-11-23 run, recomputed
     assert "8/8" in text
+    assert "| create | 1.25 | 0.25 | 14.0 | 8.5 |" in text  # the server's CPU split per request
     assert missing(results, NAMES) == []
 
 
