@@ -37,6 +37,7 @@ from .models import IdempotencyKey
 from .response_cache import RenderedBody, revalidate_always
 
 KEY_HEADER = "Idempotency-Key"
+_KEY_META = "HTTP_" + KEY_HEADER.upper().replace("-", "_")  # its name in the WSGI environ
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MAX_LENGTH = 255
 # Printable ASCII without spaces (what a header carries safely); UUIDs are the expected form.
@@ -76,7 +77,8 @@ class StoredResponse:
 
 def idempotency_key_from(request: Request) -> str | None:
     """The request's key; None without the header or with an empty one. A malformed key is a 400."""
-    key = request.headers.get(KEY_HEADER, "")
+    # From the environ: request.headers would build a dictionary of every header for this one, on every write.
+    key = request.META.get(_KEY_META, "")
     if not key:
         return None
     if not KEY_PATTERN.fullmatch(key):
