@@ -1,7 +1,7 @@
 """``python -m bench.markdown RESULTS.json [BEFORE.json]``: everything docs/performance.md and docs/scaling.md
 record from a run, in Markdown: the run's line, the table against both floors, the server's CPU split per request,
-the targets, authentication, RSS,
-the connection split, what the bench changed from production, and the capacity model.
+the targets, authentication, RSS, the connection split, what the bench changed from production, and the capacity
+model.
 
 With a second file, each scenario also shows the requests/s and floor-plain ratio of that earlier run.
 """

@@ -114,7 +114,7 @@ class Gunicorn:
         usage = self.usage()
         return usage.user_s + usage.system_s
 
-    def usage(self) -> "Usage":
+    def usage(self) -> Usage:
         """The master's and workers' CPU so far, user and system apart, and their threads' context switches."""
         total = Usage()
         for pid in [self.process.pid, *self.worker_pids()]:

@@ -22,9 +22,12 @@ class Run:
     errors: int
     non_2xx: int
     requests: int
-    server_cpu_s: float
+    usage: Usage  # the server's CPU, user and system, and its threads' context switches during the run
     spread: list[int] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)  # the server's CPU split and context switches during the run
+
+    @property
+    def server_cpu_s(self) -> float:
+        return self.usage.user_s + self.usage.system_s
 
     def per_request(self) -> dict[str, float]:
         """The server's user and system CPU (ms) and its threads' context switches, per request."""
@@ -96,7 +99,6 @@ def run_wrk(*, server: Gunicorn, requests_file: Path, connections: int, duration
         errors=data["errors"],
         non_2xx=data["non_2xx"],
         requests=data["requests"],
-        server_cpu_s=usage.user_s + usage.system_s,
-        spread=spread,
         usage=usage,
+        spread=spread,
     )

@@ -10,11 +10,9 @@ from bench.server import Usage
 from bench.wrk import Run
 
 
-def _run(rps: float, cpu_s: float, usage: Usage | None = None) -> Run:
+def _run(rps: float, cpu_s: float = 0.0, usage: Usage | None = None) -> Run:
     usage = usage or Usage(user_s=cpu_s)
-    return Run(
-        rps=rps, p50_ms=1, p90_ms=2, p99_ms=3, errors=0, non_2xx=0, requests=int(rps), server_cpu_s=cpu_s, usage=usage
-    )
+    return Run(rps=rps, p50_ms=1, p90_ms=2, p99_ms=3, errors=0, non_2xx=0, requests=int(rps), usage=usage)
 
 
 def test_each_scenario_is_compared_with_both_floors_round_by_round():
@@ -36,9 +34,9 @@ def test_each_scenario_is_compared_with_both_floors_round_by_round():
 def test_the_server_cpu_is_split_per_request_as_the_median_over_the_rounds():
     runs = {
         "create": [
-            _run(1000, 2.0, Usage(user_s=1.5, system_s=0.5, voluntary_switches=14000, involuntary_switches=8000)),
-            _run(500, 1.0, Usage(user_s=0.8, system_s=0.2, voluntary_switches=7500, involuntary_switches=4500)),
-            _run(2000, 4.0, Usage(user_s=3.4, system_s=0.6, voluntary_switches=30000, involuntary_switches=16000)),
+            _run(1000, usage=Usage(user_s=1.5, system_s=0.5, voluntary_switches=14000, involuntary_switches=8000)),
+            _run(500, usage=Usage(user_s=0.8, system_s=0.2, voluntary_switches=7500, involuntary_switches=4500)),
+            _run(2000, usage=Usage(user_s=3.4, system_s=0.6, voluntary_switches=30000, involuntary_switches=16000)),
         ],
     }
 
