@@ -3,7 +3,9 @@
 django.core.signing with a salt per purpose, so a token made for one link is no good for the other; each expires
 after EMAIL_LINK_MAX_AGE_SECONDS. A token is bound to the state its link changes (a keyed hash of the account's
 email and, for verification, of whether it is verified), so once used, or once the address changed meanwhile, it
-stops matching: single use without storing anything.
+stops matching: single use without storing anything. An email-change token is also bound to the password's hash
+and the sessions' revocation key: a password change or reset, or signing out everywhere (what the owner does on
+a "new sign-in" notice), cancels a change someone else asked for with a stolen password.
 """
 
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ def _verify_state(user: User) -> str:
 
 
 def _change_state(user: User) -> str:
-    return _state("change", str(user.pk), user.email)
+    return _state("change", str(user.pk), user.email, user.password, user.sessions_revocation_key)
 
 
 def _load(token: str, *, salt: str) -> dict[str, Any]:
@@ -81,7 +83,8 @@ def change_token_make(*, user: User, new_email: str, session_id: str | None) -> 
 
 
 def change_token_read(token: str) -> EmailChange:
-    """The change an email-change token asks for, if its account still has the address it was asked from."""
+    """The change an email-change token asks for, if its account still has the address, password and sessions'
+    revocation key it was asked with."""
     data = _load(token, salt=CHANGE_SALT)
     user = _active_user(data.get("u"))
     new_email, session_id = data.get("n"), data.get("s")

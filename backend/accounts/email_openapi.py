@@ -75,7 +75,10 @@ email_change_confirm = extend_schema(
     description=(
         "Sets the new address (confirmed), signs out every session of the account except the one that asked for "
         "the change, and tells the old address. The link works once and expires after "
-        "`EMAIL_LINK_MAX_AGE_SECONDS`. If another account took the address meanwhile, 400 `email_taken`."
+        "`EMAIL_LINK_MAX_AGE_SECONDS`. It is cancelled (400 `link_invalid`) by a password change or reset, by "
+        "signing out every session, and by signing out the session that asked: the owner who follows a new "
+        "sign-in notice's advice also undoes a change asked with a stolen password. If another account took the "
+        "address meanwhile, 400 `email_taken`."
     ),
     request=email_serializers.EmailLinkInputSerializer,
     responses={

@@ -74,7 +74,9 @@ class ErrorCode(StrEnum):
     LINK_INVALID = (
         "link_invalid",
         (400,),
-        "The emailed link is malformed or tampered with, was already used, or was superseded (the address changed).",
+        "The emailed link is malformed or tampered with, was already used, or was superseded (the address changed) "
+        "or cancelled (an email change, by a password change or reset, or by signing out the session that asked or "
+        "every session).",
     )
     EMAIL_TAKEN = (
         "email_taken",

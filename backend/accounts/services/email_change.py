@@ -18,6 +18,7 @@ from backend.common.errors import ErrorCode
 from ..email_links import LinkError, change_token_read
 from ..emails import notify_email_changed, notify_email_in_use, send_email_change_link
 from ..models import User, normalize_email
+from ..selectors import session_is_live
 from .email_verification import LinkRejected
 from .sessions import sessions_revoke_for_user
 
@@ -51,11 +52,15 @@ def email_change_request(*, user: User, new_email: str, session_id: str | None) 
 
 def email_change_confirm(*, token: str) -> User:
     """Apply the change a link asks for: the new address, confirmed by the click; every session but the one that
-    asked is revoked; the old address is told. The link works once (it is bound to the old address)."""
+    asked is revoked; the old address is told. The link works once (it is bound to the old address), and only
+    while the session that asked is live and the password unchanged (email_links.py): signing that session out,
+    or every session, cancels the change."""
     try:
         change = change_token_read(token)
     except LinkError as error:
         raise LinkRejected.from_error(error) from None
+    if change.session_id is not None and not session_is_live(session_id=change.session_id, user_id=str(change.user.pk)):
+        raise LinkRejected(ErrorCode.LINK_INVALID)
     user, old_email, new_email = change.user, change.user.email, normalize_email(change.new_email)
     # Two pending changes to one address: the first confirmed wins. The unique Lower(email) constraint is the
     # final guard against a concurrent one.

@@ -26,7 +26,7 @@ MANDATORY, OPTIONAL, NONE = "mandatory", "optional", "none"
 
 _LINK_DETAILS = {
     ErrorCode.LINK_EXPIRED: "This link has expired. Ask for a new one.",
-    ErrorCode.LINK_INVALID: "This link is not valid: it was changed, already used, or replaced by a newer one.",
+    ErrorCode.LINK_INVALID: "This link is not valid: it was changed, already used, replaced or cancelled.",
 }
 
 

@@ -54,7 +54,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm an email change with the link sent to the new address
-         * @description Sets the new address (confirmed), signs out every session of the account except the one that asked for the change, and tells the old address. The link works once and expires after `EMAIL_LINK_MAX_AGE_SECONDS`. If another account took the address meanwhile, 400 `email_taken`.
+         * @description Sets the new address (confirmed), signs out every session of the account except the one that asked for the change, and tells the old address. The link works once and expires after `EMAIL_LINK_MAX_AGE_SECONDS`. It is cancelled (400 `link_invalid`) by a password change or reset, by signing out every session, and by signing out the session that asked: the owner who follows a new sign-in notice's advice also undoes a change asked with a stolen password. If another account took the address meanwhile, 400 `email_taken`.
          */
         post: operations["auth_email_change_confirm_create"];
         delete?: never;
@@ -790,7 +790,7 @@ export interface components {
          *     * `refresh_token_reused` - An already-rotated refresh token was presented; its whole session is revoked as stolen.
          *     * `email_not_verified` - Login with the right password to an account whose email address is not confirmed yet, while verification is mandatory; follow the emailed link, or ask for a new one.
          *     * `link_expired` - The emailed link is older than it may be (EMAIL_LINK_MAX_AGE_SECONDS); ask for a new one.
-         *     * `link_invalid` - The emailed link is malformed or tampered with, was already used, or was superseded (the address changed).
+         *     * `link_invalid` - The emailed link is malformed or tampered with, was already used, or was superseded (the address changed) or cancelled (an email change, by a password change or reset, or by signing out the session that asked or every session).
          *     * `email_taken` - Confirming an email change to an address that another account took meanwhile.
          *     * `reauthentication_required` - A sensitive action (password, email or second-factor change, account deletion) needs an authentication newer than REAUTH_MAX_AGE_SECONDS at the session's level; POST /api/auth/reauthenticate/, then retry.
          *     * `mfa_challenge_invalid` - The sign-in, passkey or re-authentication challenge token is unknown, was already used, belongs to another flow, or took too many wrong codes; start again.

@@ -168,7 +168,7 @@ def test_a_tampered_change_link_is_400_link_invalid(owner, smtp):
 
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "This link is not valid: it was changed, already used, or replaced by a newer one.",
+        "detail": "This link is not valid: it was changed, already used, replaced or cancelled.",
         "code": "link_invalid",
     }
     owner.refresh_from_db()
@@ -202,15 +202,80 @@ def test_an_expired_change_link_is_400_link_expired(owner, smtp):
     assert owner.email == "owner@example.com"
 
 
+def _assert_cancelled(token: str, owner) -> None:
+    response = _confirm(token)
+    assert response.status_code == 400
+    assert response.json()["code"] == "link_invalid"
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+
+
+def test_a_password_reset_after_the_ask_cancels_the_change(owner, smtp):
+    # Given someone with the password (another session) asked to move the account to their own address
+    intruder, _ = signed_in_client(owner)
+    assert _ask(intruder, "intruder@example.com").status_code == 202
+    token = _link_token(smtp, "intruder@example.com")
+
+    # When the owner resets the password from the emailed link, as the notices tell them to
+    assert APIClient().post("/api/auth/password-reset/", {"email": owner.email}, format="json").status_code == 202
+    message = smtp.wait_for(to=owner.email, subject="Reset your password")[-1]
+    query = parse_qs(urlsplit(link_in(message, "/reset-password")).query)
+    body = {"uid": query["uid"][0], "token": query["token"][0], "new_password": "a brand new passphrase 42"}
+    assert APIClient().post("/api/auth/password-reset/confirm/", body, format="json").status_code == 204
+
+    # Then the pending change can no longer be confirmed
+    _assert_cancelled(token, owner)
+
+
+def test_a_password_change_after_the_ask_cancels_the_change(owner, smtp):
+    asker, _ = signed_in_client(owner)
+    assert _ask(asker, "new@example.com").status_code == 202
+    token = _link_token(smtp, "new@example.com")
+    owner_device, _ = signed_in_client(owner)
+
+    body = {"current_password": DEFAULT_PASSWORD, "new_password": "a brand new passphrase 42"}
+    assert owner_device.post("/api/auth/password/", body, format="json").status_code == 204
+
+    _assert_cancelled(token, owner)
+
+
+def test_signing_out_everywhere_after_the_ask_cancels_the_change(owner, smtp):
+    asker, _ = signed_in_client(owner)
+    assert _ask(asker, "new@example.com").status_code == 202
+    token = _link_token(smtp, "new@example.com")
+    owner_device, _ = signed_in_client(owner)
+
+    assert owner_device.post("/api/auth/logout-all/").status_code == 204
+
+    _assert_cancelled(token, owner)
+
+
+def test_signing_out_the_session_that_asked_cancels_the_change(owner, smtp):
+    # Given a change asked from one session, and the owner on another
+    asker, asked_from = signed_in_client(owner)
+    assert asker.get("/api/auth/me/").status_code == 200  # its liveness cached: the revocation must reach the cache
+    assert _ask(asker, "new@example.com").status_code == 202
+    token = _link_token(smtp, "new@example.com")
+    owner_device, _ = signed_in_client(owner)
+
+    # When the owner signs that one session out (the sessions page), and no other
+    assert owner_device.delete(f"/api/auth/sessions/{asked_from.session.pk}/").status_code == 204
+
+    # Then its change can no longer be confirmed
+    _assert_cancelled(token, owner)
+    assert owner_device.get("/api/auth/me/").status_code == 200
+
+
 def test_of_two_pending_changes_to_one_address_the_second_to_confirm_is_400_email_taken(smtp):
     # Given two accounts that both asked to move to the same free address
+    # (each link awaited before the next is asked for: emails go out from a background thread, in any order)
     first, second = UserFactory(email="first@example.com"), UserFactory(email="second@example.com")
-    for user in (first, second):
+    tokens = []
+    for count, user in enumerate((first, second), start=1):
         client, _ = signed_in_client(user)
         assert _ask(client, "wanted@example.com").status_code == 202
-    [first_message, second_message] = smtp.wait_for(to="wanted@example.com", subject=LINK_SUBJECT, count=2)
-    first_token = parse_qs(urlsplit(link_in(first_message, "/confirm-email-change")).query)["token"][0]
-    second_token = parse_qs(urlsplit(link_in(second_message, "/confirm-email-change")).query)["token"][0]
+        tokens.append(_link_token(smtp, "wanted@example.com", count=count))
+    first_token, second_token = tokens
 
     # When both links are followed
     won, lost = _confirm(first_token), _confirm(second_token)

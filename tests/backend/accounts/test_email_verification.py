@@ -61,7 +61,7 @@ def test_a_tampered_link_is_400_link_invalid_and_verifies_nothing(api_client, sm
     for response in responses:
         assert response.status_code == 400
         assert response.json() == {
-            "detail": "This link is not valid: it was changed, already used, or replaced by a newer one.",
+            "detail": "This link is not valid: it was changed, already used, replaced or cancelled.",
             "code": "link_invalid",
         }
     assert User.objects.get().email_verified is False
