@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from backend.accounts.models import User
+from backend.common.ids import uuid_or_404
 
 from .services.reset import mfa_reset
 from .status_selectors import mfa_factors_get
@@ -85,7 +86,7 @@ class UserSecondFactorsAdminMixin:
 
     def reset_second_factors_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET: what would be removed, and a confirm button; POST: remove it (the operator is the audit's actor)."""
-        user = get_object_or_404(User, pk=object_id)
+        user = get_object_or_404(User, pk=uuid_or_404(object_id))  # a malformed id is a 404, as Django's admin pages
         if not self.has_change_permission(request, user):  # type: ignore[attr-defined]
             raise PermissionDenied
         change_url = reverse("admin:accounts_user_change", args=[user.pk])

@@ -79,6 +79,13 @@ def test_the_user_page_lists_the_factors_without_any_secret(admin_client):
     assert f'href="/admin/accounts/user/{target.pk}/reset-second-factors/"' in page
 
 
+@pytest.mark.parametrize("object_id", ["abc", "00000000-0000-0000-0000-000000000000"])
+def test_the_reset_page_of_a_malformed_or_unknown_id_is_404(admin_client, object_id):
+    url = reverse("admin:accounts_user_reset_second_factors", args=[object_id])
+
+    assert (admin_client.get(url).status_code, admin_client.post(url).status_code) == (404, 404)
+
+
 def test_the_reset_page_needs_the_change_permission(client):
     # Given a staff member who may only view users
     from django.contrib.auth.models import Permission
