@@ -54,9 +54,13 @@ def _one_line(text: str, *, limit: int = 200) -> str:
 
 
 def _not_you() -> str:
+    # A reset signs everyone out but keeps the account's second factors: one an intruder added (a passkey signs in
+    # without the password) must be removed by hand, so every notice that advises the reset says where.
     return (
         "If it was not you, reset your password now; that signs out every session:\n"
         f"{_page('/forgot-password')}\n"
+        "A reset keeps your authenticator app and passkeys: remove any you do not recognise at "
+        f"{_page('/security')}\n"
         f"Your signed-in devices are listed at {_page('/account')}"
     )
 

@@ -84,6 +84,9 @@ def test_a_sign_in_from_a_browser_new_to_the_account_tells_the_owner(user, smtp)
     assert "Browser: Firefox/131 Bcc: x@y\n" in body
     assert "IP address: 203.0.113.77\n" in body
     assert f"{settings.FRONTEND_URL}/forgot-password" in body
+    # And that a reset keeps the second factors, so one an intruder added must be removed on the security page
+    keeps = "A reset keeps your authenticator app and passkeys: remove any you do not recognise at "
+    assert f"{keeps}{settings.FRONTEND_URL}/security\n" in body
     _secrets_absent(body, DEFAULT_PASSWORD, response.json()["access"], response.cookies["sad_refresh"].value)
     assert notice["Bcc"] is None
 

@@ -30,6 +30,17 @@ def test_each_mfa_notice_names_the_account_and_the_security_page_without_a_token
     assert "token=" not in body
 
 
+def test_a_passkey_notice_says_a_password_reset_keeps_it(user, smtp):
+    # A passkey signs in without the password: resetting the password, as "if it was not you" advises, does not
+    # remove one an intruder added, and the notice says where to
+    emails.notify_passkey_added(user=user, name="Phone")
+
+    [notice] = smtp.wait_for(to=user.email)
+    body = text_body(notice)
+    assert "reset your password now" in body
+    assert "A reset keeps your authenticator app and passkeys: remove any you do not recognise at " in body
+
+
 def test_a_passkey_name_is_shown_on_one_line(user, smtp):
     # A name is the user's own text: a line break in it must not forge lines (or headers) of the notice
     emails.notify_passkey_added(user=user, name="Phone\r\nBcc: someone@example.com")
