@@ -70,8 +70,12 @@ export function startSession(access: string, user: User): void {
   broadcastAuth({ type: 'signed-in', userId: user.id });
 }
 
+/**
+ * The signed-in user's new details (a profile save). Only for the same account: an answer that arrives
+ * after this tab switched to another account (it signed in in another tab) must not show the old one.
+ */
 export function updateSessionUser(user: User): void {
-  if (state.status === 'authenticated') setState({ status: 'authenticated', user });
+  if (state.status === 'authenticated' && state.user.id === user.id) setState({ status: 'authenticated', user });
 }
 
 /** Forget everything this tab knows about the user (no request). */
@@ -186,12 +190,17 @@ export function beforeSignOut(work: () => Promise<unknown>): () => void {
   return () => beforeSignOutWork.delete(work);
 }
 
+/** Runs (and awaits) the beforeSignOut work: before any sign-out the user asks for, this one or everywhere. */
+export async function runBeforeSignOut(): Promise<void> {
+  await Promise.allSettled([...beforeSignOutWork].map((work) => work()));
+}
+
 /**
  * Revoke this device's session, then sign out every tab. Resolves to false, changing nothing,
  * when the server could not be told (offline, 5xx, 429): the httpOnly cookie would stay valid.
  */
 export async function signOut(): Promise<boolean> {
-  await Promise.allSettled([...beforeSignOutWork].map((work) => work()));
+  await runBeforeSignOut();
   try {
     // Under the refresh lock: logging out with a cookie another tab is rotating would look like reuse.
     await withRefreshLock(() =>

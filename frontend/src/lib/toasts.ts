@@ -5,6 +5,7 @@
  * `onExpire` runs when its time is up or it is dismissed, not when its action was taken.
  */
 import { useSyncExternalStore } from 'react';
+import { onForgetAccountData } from '@/lib/session';
 
 export type ToastTone = 'success' | 'error' | 'info';
 
@@ -114,10 +115,19 @@ export function useToasts(): readonly Toast[] {
   return useSyncExternalStore(subscribe, () => snapshot, () => snapshot);
 }
 
-/** Test hook: every toast gone, none of their onExpire run. */
-export function resetToastsForTests(): void {
+/** Every toast gone, none of their onExpire run. */
+function clearToasts(): void {
   entries.forEach((entry) => clearTimeout(entry.timer));
   entries.clear();
   paused = false;
   changed();
+}
+
+// A toast is about the account's own data ("Deleted “Payroll notes”."): none outlives the account in this tab
+// (sign-out, expiry, another account signing in). What a sign-out itself says is shown after it.
+onForgetAccountData(clearToasts);
+
+/** Test hook. */
+export function resetToastsForTests(): void {
+  clearToasts();
 }

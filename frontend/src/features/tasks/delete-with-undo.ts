@@ -6,13 +6,14 @@
  * Delayed rather than restored: the API has no undelete, and creating the task again would give it
  * a new id and creation date and lose when it was completed; until the window closes the server
  * still has the task exactly as it was, so Undo cannot fail. The queue lives in this module, not in
- * the page, so it survives leaving the tasks page.
+ * the page, so it survives leaving the tasks page, but not the account: sign-outs send it first, and
+ * anything else that ends the account's time in this tab drops what is still waiting.
  */
 import type { QueryClient } from '@tanstack/react-query';
 import { useSyncExternalStore } from 'react';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { queryKeys } from '@/lib/query-keys';
-import { beforeSignOut } from '@/lib/session';
+import { beforeSignOut, onForgetAccountData } from '@/lib/session';
 import { dismissToast, showToast } from '@/lib/toasts';
 import { bulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { deleteTask } from '@/features/tasks/api/delete-task';
@@ -103,8 +104,20 @@ export function sendPendingDeletes(): Promise<void> {
   return Promise.all(waiting.map(([key]) => send(key))).then(() => undefined);
 }
 
+/**
+ * The account's data is going without a sign-out of this tab's own (the session expired or was revoked, or
+ * another account signed in in another tab): a deletion not yet sent can no longer be, as this account, so it
+ * is dropped (its task stays on the server); one on its way finishes. Its toast goes with the others
+ * (lib/toasts.ts), and a toast that expires later finds no batch and sends nothing.
+ */
+function dropPendingDeletes(): void {
+  for (const [key, batch] of batches) if (!batch.sent) batches.delete(key);
+  changed();
+}
+
 // Before signing out (the session must still exist), and when the tab closes (keepalive requests).
 beforeSignOut(sendPendingDeletes);
+onForgetAccountData(dropPendingDeletes);
 if (typeof window !== 'undefined') window.addEventListener('pagehide', () => void sendPendingDeletes());
 
 function subscribe(listener: () => void): () => void {

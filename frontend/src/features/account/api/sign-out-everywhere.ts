@@ -1,9 +1,11 @@
 import { useMutation } from '@tanstack/react-query';
 import { apiRequest } from '@/lib/api-client';
-import { signedOutEverywhere } from '@/lib/session';
+import { runBeforeSignOut, signedOutEverywhere } from '@/lib/session';
 
-/** 204; every session of the user is revoked, this one included. */
-export function signOutEverywhere(): Promise<undefined> {
+/** 204; every session of the user is revoked, this one included. What must reach the server while the
+ * session exists (deletes waiting out their undo window) is sent first, as before a sign-out. */
+export async function signOutEverywhere(): Promise<undefined> {
+  await runBeforeSignOut();
   return apiRequest('/auth/logout-all/', { method: 'POST', body: {} });
 }
 

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { getSession } from '@/lib/session';
+import { beforeSignOut, getSession } from '@/lib/session';
 import { renderApp, renderSignedIn } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { SessionsPanel } from '@/features/account/components/sessions-panel';
@@ -120,5 +120,31 @@ describe('sessions panel', () => {
 
     await vi.waitFor(() => expect(getSession()).toEqual({ status: 'anonymous', reason: 'signed-out' }));
     expect(calls).toBe(1);
+  });
+
+  it('signing out everywhere first runs the work that needs the session (deletes waiting out their undo)', async () => {
+    const order: string[] = [];
+    server.use(
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])),
+      http.post(`${API}/auth/logout-all/`, () => {
+        order.push('logout-all');
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const forget = beforeSignOut(async () => {
+      order.push('waiting work');
+    });
+    try {
+      renderSignedIn(<SessionsPanel />);
+      const user = userEvent.setup();
+
+      await user.click(await screen.findByRole('button', { name: 'Sign out everywhere' }));
+      await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Sign out everywhere' }));
+
+      await vi.waitFor(() => expect(getSession()).toEqual({ status: 'anonymous', reason: 'signed-out' }));
+      expect(order).toEqual(['waiting work', 'logout-all']);
+    } finally {
+      forget();
+    }
   });
 });

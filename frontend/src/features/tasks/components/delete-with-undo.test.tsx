@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
+import { endSession } from '@/lib/session';
 import { UNDO_MS } from '@/features/tasks/delete-with-undo';
 import type { Task } from '@/features/tasks/types';
 
@@ -160,6 +161,24 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(sent).toEqual([`DELETE ${task.id}`, 'LOGOUT']);
+  });
+
+  it('a session that ends without a sign-out here drops the deletes still waiting, and their toasts', async () => {
+    // (expired or revoked, or another account signed in in another tab: the deletes can no longer be sent as
+    // this account, and nothing of it may stay on screen)
+    const task = makeTask({ title: 'Payroll notes' });
+    const sent = serveTasks([task]);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await user.click(await screen.findByRole('button', { name: 'Delete “Payroll notes”' }));
+    expect(notifications().getByText('Deleted “Payroll notes”.')).toBeInTheDocument();
+
+    act(() => endSession('expired'));
+    await pastTheUndoWindow();
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.queryByText('Deleted “Payroll notes”.')).not.toBeInTheDocument();
+    expect(sent).toEqual([]);
   });
 
   it('closing the tab sends the deletes still waiting, with keepalive so they outlive the page', async () => {
