@@ -5,8 +5,11 @@ The mount (source and target) is read from docker-compose.yml; only the upstream
 the compose service name to the backend this test started. Needs the built SPA and nginx.
 """
 
+import json
 import shutil
 import subprocess
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -53,6 +56,40 @@ def test_proxied_responses_carry_djangos_headers_once_not_nginxs_as_well(site):
     assert len(headers.get_all("Content-Security-Policy")) == 1
     assert headers.get_all("X-Frame-Options") == ["DENY"]
     assert headers["X-Request-ID"]  # set by Django's middleware, so Django answered
+
+
+def _send(url: str, method: str, body: dict | None = None, **headers: str) -> tuple[int, dict, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310
+        url, data=data, method=method, headers={"Content-Type": "application/json", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers), json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read() or b"{}")
+
+
+def test_an_edit_with_the_etag_a_compressing_browser_was_given_is_not_refused(site):
+    # Given a signed-up user's task whose body is long enough for nginx to compress (over 1 KB)
+    signup = {"email": "etag@example.com", "password": "a long enough passphrase 42"}
+    status, _, registered = _send(f"{site.url}/api/auth/register/", "POST", signup)
+    assert status == 201, registered
+    bearer = {"Authorization": f"Bearer {registered['access']}"}
+    status, _, task = _send(f"{site.url}/api/tasks/", "POST", {"title": "Long", "description": "x" * 2000}, **bearer)
+    assert status == 201, task
+
+    # When the SPA reads it as a browser does (gzip accepted), then saves an edit with the ETag it got
+    status, headers, _ = fetch(f"{site.url}/api/tasks/{task['id']}/", **bearer, **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    etag = headers["ETag"]
+    status, _, saved = _send(
+        f"{site.url}/api/tasks/{task['id']}/", "PATCH", {"title": "Edited"}, **bearer, **{"If-Match": etag}
+    )
+
+    # Then the ETag is the strong one the API made, and the edit is saved, not refused as 412
+    assert not etag.startswith("W/"), etag
+    assert (status, saved.get("title")) == (200, "Edited"), saved
 
 
 def test_admin_and_its_static_files_come_from_django(site):
