@@ -147,10 +147,10 @@ def task_etag(task: Task) -> str:
 # Cached reads (common.response_cache.CachedRead): the key of each comes from the request
 # ------------------------------------------------------------------------------
 def _list_parts(request: Request) -> list[str]:
-    # The page's scheme, host and path (its next/previous links are built from them), the query parameters in a
-    # canonical order, and today's date (``overdue`` depends on it). Worked out on every list request, cached or
-    # not: the parts themselves, not build_absolute_uri's escaped URL, and no parsing of an empty query string.
-    query = json.dumps(sorted(request.query_params.lists())) if request.META.get("QUERY_STRING") else "[]"
+    # The page's scheme, host, path and query string exactly as received (its next/previous links are built from
+    # them: two spellings of the same parameters, such as raw UTF-8 and its %-escapes, give different links), and
+    # today's date (``overdue`` depends on it). Worked out on every list request, cached or not.
+    query = request.META.get("QUERY_STRING", "")
     return [request.scheme or "", request.get_host(), request.path, _today(request), query]
 
 

@@ -106,6 +106,23 @@ def test_pagination_links_follow_the_host_asked_even_when_cached(auth_client, us
 
 
 @pytest.mark.django_db
+def test_pagination_links_follow_the_query_string_as_sent_even_when_cached(auth_client, user):
+    # Given a search sent twice with the same parameters spelled two ways: raw UTF-8 (as curl may send it; WSGI
+    # hands it over as latin-1 text) and %-escaped (as browsers do). Django decodes both to search=é, but the
+    # next link is built from the query string as received, so each spelling has its own.
+    TaskFactory.create_batch(3, owner=user, title="café")
+    raw = auth_client.get(LIST, QUERY_STRING="search=\u00c3\u00a9&page_size=1").json()
+
+    # When the escaped spelling is asked for next (it would hit the first one's entry if keyed by the parameters)
+    escaped = auth_client.get(LIST, QUERY_STRING="search=%C3%A9&page_size=1").json()
+
+    # Then its link keeps its own spelling, and a client following it searches for é
+    assert raw["count"] == escaped["count"] == 3
+    assert "search=%C3%A9" in escaped["next"]
+    assert auth_client.get(escaped["next"]).json()["count"] == 3
+
+
+@pytest.mark.django_db
 def test_invalid_filters_are_400_and_never_cached(auth_client):
     first = auth_client.get(f"{LIST}?status=nope")
     second = auth_client.get(f"{LIST}?status=nope")
