@@ -33,6 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from backend.common.outage import redis_breaker
 from backend.common.ratelimit import PendingHit, rate_limit_hit_and_mget
 from backend.common.signals import cache_lookup
 
@@ -145,7 +146,10 @@ def session_cache_fill(session_id: str, *, expires_at: datetime | None, user_id:
 
 
 def session_cache_mark_revoked(session_ids: Iterable[str]) -> None:
-    cache.set_many({_key(sid): REVOKED for sid in session_ids}, timeout=_tombstone_ttl())
+    """After a committed revocation: tombstones over whatever a reader cached (tried even while this process's
+    Redis breaker is open: common/outage.py)."""
+    with redis_breaker.attempt_anyway():
+        cache.set_many({_key(sid): REVOKED for sid in session_ids}, timeout=_tombstone_ttl())
 
 
 def user_cache_get(user_id: str) -> int | None:
@@ -160,8 +164,10 @@ def user_cache_fill(user_id: str, *, active: bool) -> None:
 
 
 def user_cache_mark(user_id: str, *, active: bool) -> None:
-    """After a committed save or delete: the user's state now, overwriting whatever a reader cached."""
-    cache.set(_user_key(user_id), USER_ACTIVE if active else USER_INACTIVE, timeout=_tombstone_ttl())
+    """After a committed save or delete: the user's state now, overwriting whatever a reader cached (tried even
+    while this process's Redis breaker is open)."""
+    with redis_breaker.attempt_anyway():
+        cache.set(_user_key(user_id), USER_ACTIVE if active else USER_INACTIVE, timeout=_tombstone_ttl())
 
 
 def _tombstone_ttl() -> int:

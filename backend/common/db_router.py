@@ -99,7 +99,8 @@ def replica_note_write(user_id: UUID | str) -> None:
     ``DATABASE_REPLICA_PIN_SECONDS`` that user's requests read from the primary. A no-op without replicas."""
     seconds = settings.DATABASE_REPLICA_PIN_SECONDS
     if settings.DATABASE_REPLICA_ALIASES and seconds > 0:
-        cache.set(_marker_key(user_id), 1, timeout=seconds)
+        with redis_breaker.attempt_anyway():  # even while this process's breaker is open (common/outage.py)
+            cache.set(_marker_key(user_id), 1, timeout=seconds)
 
 
 def replica_pin_if_recent_writer(user_id: UUID | str | None) -> None:

@@ -8,6 +8,8 @@ logs exactly when an operator needs to read them.
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -73,13 +75,33 @@ class RedisCircuitOpen(ConnectionInterrupted):
 
 
 class _Breaker:
-    """Per process: after a Redis failure, skip Redis for REDIS_RETRY_SECONDS, then try again."""
+    """Per process: after a Redis failure, skip Redis for REDIS_RETRY_SECONDS, then try again.
+
+    Except for the writes that retire what other processes may still read from Redis (a cache version bump, a
+    revocation or deactivation tombstone, a recent-write marker): they run inside ``attempt_anyway()`` and always
+    try once. The breaker opens on this process's failure, which may be a blip while Redis serves the other
+    processes well; skipping such a write would let them serve what it retires (a list without the new task, a
+    revoked session's tokens) until the entry's TTL. During a real outage each such write pays one socket
+    timeout; reads, the many calls of every request, are still spared.
+    """
 
     def __init__(self) -> None:
         self._open_until = 0.0
+        self._attempting = threading.local()
 
     def is_open(self) -> bool:
-        return time.monotonic() < self._open_until
+        """Whether a call now must skip Redis (never inside ``attempt_anyway()``)."""
+        return time.monotonic() < self._open_until and not getattr(self._attempting, "on", False)
+
+    @contextmanager
+    def attempt_anyway(self) -> Iterator[None]:
+        """Redis calls in this block (this thread) are tried even while the breaker is open."""
+        before = getattr(self._attempting, "on", False)
+        self._attempting.on = True
+        try:
+            yield
+        finally:
+            self._attempting.on = before
 
     def trip(self) -> None:
         self._open_until = time.monotonic() + settings.REDIS_RETRY_SECONDS

@@ -33,7 +33,7 @@ from rest_framework.utils import encoders
 
 from .db_router import replica_read_is_cacheable
 from .exceptions import InvalidIfMatch
-from .outage import report_redis_failure
+from .outage import redis_breaker, report_redis_failure
 from .signals import cache_lookup
 
 # Part of every key: bump it when the stored format changes, so a new release never reads an old one. (Entries
@@ -205,15 +205,18 @@ class OwnerVersionedCache:
             cache.set(key, (version, value), timeout=settings.TASK_COUNT_CACHE_TTL_SECONDS)
 
     def invalidate(self, owner_id: UUID) -> None:
-        """Retire every cached body of this owner (call after the write commits)."""
+        """Retire every cached body of this owner (call after the write commits). Tried even while this process's
+        Redis breaker is open (outage.py)."""
         try:
-            bumped = cache.incr(self._version_key(owner_id))
+            with redis_breaker.attempt_anyway():
+                bumped = cache.incr(self._version_key(owner_id))
         except ValueError:
             return  # no version yet: nothing is cached under one, and the next reader starts a fresh one
         if bumped is None:  # Redis failed and the cache swallowed it
             report_redis_failure(
-                f"a write could not invalidate cached {self.namespace} reads, which may be stale for up to "
-                f"TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s) if Redis kept its data",
+                f"a write could not invalidate cached {self.namespace} reads, which may be stale if Redis kept its "
+                f"data: bodies for up to TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s), counts and "
+                f"deep-page anchors TASK_COUNT_CACHE_TTL_SECONDS ({settings.TASK_COUNT_CACHE_TTL_SECONDS}s)",
                 None,
             )
 

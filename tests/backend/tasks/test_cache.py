@@ -302,6 +302,44 @@ def test_while_the_breaker_is_open_the_cache_does_not_touch_redis(throwaway_redi
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_write_retires_the_cached_reads_even_while_its_process_breaker_is_open(throwaway_redis, user):
+    # Given a cached list, and this process's breaker open after a blip of its own while Redis serves the others
+    from backend.common.outage import redis_breaker
+
+    client, _ = signed_in_client(user)
+    task_create(owner=user, title="before")
+    assert _titles(client.get(LIST)) == ["before"]
+    redis_breaker.trip()
+
+    # When a write commits here
+    task_create(owner=user, title="after")
+
+    # Then the next read, by a process whose breaker is closed, does not get the body the write retired
+    redis_breaker.reset()
+    assert sorted(_titles(client.get(LIST))) == ["after", "before"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_writes_its_tombstone_even_while_its_process_breaker_is_open(throwaway_redis, user):
+    # Given a session whose liveness is cached in Redis, and this process's breaker open
+    from backend.accounts.services import session_revoke
+    from backend.common.outage import redis_breaker
+
+    client, issued = signed_in_client(user)
+    assert client.get(LIST).status_code == 200
+    redis_breaker.trip()
+
+    # When the session is revoked here
+    session_revoke(session=issued.session)
+
+    # Then a process whose breaker is closed refuses its token at once, not after the cached entry expires
+    redis_breaker.reset()
+    response = client.get(LIST)
+    assert response.status_code == 401
+    assert response.json()["code"] == "session_revoked"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_with_redis_hung_requests_still_succeed_from_the_database(throwaway_redis, user):
     client, _ = signed_in_client(user)
     task_create(owner=user, title="t")
