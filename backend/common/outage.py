@@ -81,17 +81,22 @@ class _Breaker:
     revocation or deactivation tombstone, a recent-write marker): they run inside ``attempt_anyway()`` and always
     try once. The breaker opens on this process's failure, which may be a blip while Redis serves the other
     processes well; skipping such a write would let them serve what it retires (a list without the new task, a
-    revoked session's tokens) until the entry's TTL. During a real outage each such write pays one socket
-    timeout; reads, the many calls of every request, are still spared.
+    revoked session's tokens) until the entry's TTL. Once such an attempt fails too, Redis is really out of
+    reach: they skip it like the rest until the interval ends, so an outage costs a process one timeout per
+    interval for these writes, as for everything else.
     """
 
     def __init__(self) -> None:
         self._open_until = 0.0
+        self._forced_open_until = 0.0  # an attempt_anyway() call failed: skip those too until then
         self._attempting = threading.local()
 
     def is_open(self) -> bool:
-        """Whether a call now must skip Redis (never inside ``attempt_anyway()``)."""
-        return time.monotonic() < self._open_until and not getattr(self._attempting, "on", False)
+        """Whether a call now must skip Redis."""
+        now = time.monotonic()
+        if getattr(self._attempting, "on", False):
+            return now < self._forced_open_until
+        return now < self._open_until
 
     @contextmanager
     def attempt_anyway(self) -> Iterator[None]:
@@ -105,9 +110,11 @@ class _Breaker:
 
     def trip(self) -> None:
         self._open_until = time.monotonic() + settings.REDIS_RETRY_SECONDS
+        if getattr(self._attempting, "on", False):
+            self._forced_open_until = self._open_until
 
     def reset(self) -> None:
-        self._open_until = 0.0
+        self._open_until = self._forced_open_until = 0.0
 
 
 redis_breaker = _Breaker()

@@ -340,6 +340,27 @@ def test_a_revocation_writes_its_tombstone_even_while_its_process_breaker_is_ope
 
 
 @pytest.mark.django_db(transaction=True)
+def test_once_a_forced_write_fails_too_the_next_ones_skip_redis_until_the_interval_ends(throwaway_redis, user):
+    # Given this process's breaker open, and Redis really out of reach
+    from backend.common.outage import redis_breaker
+
+    redis_breaker.trip()
+    with redis_breaker.attempt_anyway():
+        assert not redis_breaker.is_open()  # a write that retires cached state still tries
+    throwaway_redis.stop()
+
+    # When one such write fails as well
+    task_create(owner=user, title="written during the outage")
+
+    # Then the next ones skip Redis like every other call (one timeout per interval, not one per write)
+    with redis_breaker.attempt_anyway():
+        assert redis_breaker.is_open()
+    redis_breaker.reset()
+    with redis_breaker.attempt_anyway():
+        assert not redis_breaker.is_open()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_with_redis_hung_requests_still_succeed_from_the_database(throwaway_redis, user):
     client, _ = signed_in_client(user)
     task_create(owner=user, title="t")
