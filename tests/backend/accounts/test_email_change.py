@@ -239,6 +239,19 @@ def test_a_password_change_after_the_ask_cancels_the_change(owner, smtp):
     _assert_cancelled(token, owner)
 
 
+def test_a_password_set_without_signing_anyone_out_cancels_the_change(owner, smtp):
+    # (as `manage.py changepassword` sets one: the link is bound to the password itself, not only to the
+    # sessions' revocation key that the API's password change and reset rotate)
+    asker, _ = signed_in_client(owner)
+    assert _ask(asker, "new@example.com").status_code == 202
+    token = _link_token(smtp, "new@example.com")
+
+    owner.set_password("a brand new passphrase 42")
+    owner.save(update_fields=["password"])
+
+    _assert_cancelled(token, owner)
+
+
 def test_signing_out_everywhere_after_the_ask_cancels_the_change(owner, smtp):
     asker, _ = signed_in_client(owner)
     assert _ask(asker, "new@example.com").status_code == 202

@@ -52,7 +52,7 @@ describe('confirm email change page', () => {
 
   it.each([
     ['link_expired', 'This link has expired', /ask for the change again from your account page/],
-    ['link_invalid', 'This link does not work', /invalid or has already been used/],
+    ['link_invalid', 'This link does not work', /invalid, has already been used, or was cancelled/],
     ['email_taken', 'That address is taken', /Another account uses this address now/],
   ])('explains %s with a way forward', async (code, heading, text) => {
     answerConfirm(refusal(code));

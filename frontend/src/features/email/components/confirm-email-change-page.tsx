@@ -20,7 +20,7 @@ const PROBLEMS: Record<string, { title: string; message: string }> = {
 const INVALID = {
   title: 'This link does not work',
   message:
-    'This link is invalid or has already been used. If you have confirmed the change already, sign in with your new address; otherwise ask for the change again from your account page.',
+    'This link is invalid, has already been used, or was cancelled: a password change, or signing out the device that asked, cancels a pending change. If you have confirmed the change already, sign in with your new address; otherwise ask for the change again from your account page.',
 };
 
 /** Signed in as the account that changed: what this tab shows of it follows at once. */
