@@ -35,8 +35,8 @@ const accountDataListeners = new Set<() => void>();
 
 /**
  * Called whenever what this tab knows about the account must go: sign-in, sign-out, expiry, another
- * account. The query cache registers here (lib/query-client.ts), so the boot path, which does not
- * load TanStack Query, need not import it.
+ * account. The query cache (lib/query-client.ts), the remembered search, the toasts and the deletes
+ * waiting out their undo window register here, so the boot path need not import any of them.
  */
 export function onForgetAccountData(listener: () => void): () => void {
   accountDataListeners.add(listener);

@@ -17,6 +17,11 @@ export interface ToastOptions {
   duration?: number;
   /** When it leaves without its action taken: time up, or dismissed. */
   onExpire?: () => void;
+  /**
+   * It names nothing of the account's data, so it stays when that data goes (sign-out, expiry, another account):
+   * e.g. what a sign-out could not do. Every other toast goes then.
+   */
+  keepAcrossAccounts?: boolean;
 }
 
 export interface Toast extends Required<Pick<ToastOptions, 'message' | 'tone'>> {
@@ -27,6 +32,7 @@ export interface Toast extends Required<Pick<ToastOptions, 'message' | 'tone'>> 
 interface Entry {
   toast: Toast;
   onExpire?: () => void;
+  keepAcrossAccounts?: boolean;
   remaining: number;
   startedAt: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -62,12 +68,18 @@ function leave(id: number, expired: boolean): void {
 /** At most this many plain messages at once: the oldest goes first (toasts with an action stay). */
 const MAX_PLAIN = 3;
 
-export function showToast({ message, tone = 'success', action, duration, onExpire }: ToastOptions): number {
+export function showToast({ message, tone = 'success', action, duration, onExpire, keepAcrossAccounts }: ToastOptions): number {
   const plain = [...entries.values()].filter((entry) => !entry.toast.action);
   const oldest = plain[0];
   if (!action && oldest && plain.length >= MAX_PLAIN) leave(oldest.toast.id, true);
   nextId += 1;
-  const entry: Entry = { toast: { id: nextId, message, tone, action }, onExpire, remaining: duration ?? TOAST_MS[tone], startedAt: 0 };
+  const entry: Entry = {
+    toast: { id: nextId, message, tone, action },
+    onExpire,
+    keepAcrossAccounts,
+    remaining: duration ?? TOAST_MS[tone],
+    startedAt: 0,
+  };
   entries.set(nextId, entry);
   if (!paused) run(entry);
   changed();
@@ -115,19 +127,24 @@ export function useToasts(): readonly Toast[] {
   return useSyncExternalStore(subscribe, () => snapshot, () => snapshot);
 }
 
-/** Every toast gone, none of their onExpire run. */
-function clearToasts(): void {
-  entries.forEach((entry) => clearTimeout(entry.timer));
-  entries.clear();
+/** The toasts gone (all, or those about the account's data), none of their onExpire run. */
+function clearToasts({ all }: { all: boolean }): void {
+  for (const [id, entry] of entries) {
+    if (all || !entry.keepAcrossAccounts) {
+      clearTimeout(entry.timer);
+      entries.delete(id);
+    }
+  }
   paused = false;
   changed();
 }
 
 // A toast is about the account's own data ("Deleted “Payroll notes”."): none outlives the account in this tab
-// (sign-out, expiry, another account signing in). What a sign-out itself says is shown after it.
-onForgetAccountData(clearToasts);
+// (sign-out, expiry, another account signing in), except those marked keepAcrossAccounts. What a sign-out itself
+// says is shown after it.
+onForgetAccountData(() => clearToasts({ all: false }));
 
 /** Test hook. */
 export function resetToastsForTests(): void {
-  clearToasts();
+  clearToasts({ all: true });
 }

@@ -14,7 +14,7 @@ import { useSyncExternalStore } from 'react';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { queryKeys } from '@/lib/query-keys';
 import { beforeSignOut, onForgetAccountData } from '@/lib/session';
-import { dismissToast, showToast } from '@/lib/toasts';
+import { type ToastOptions, dismissToast, showToast } from '@/lib/toasts';
 import { bulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { deleteTask } from '@/features/tasks/api/delete-task';
 import type { Task } from '@/features/tasks/types';
@@ -71,9 +71,13 @@ function undo(key: number): void {
   setTimeout(() => document.querySelector<HTMLElement>(`[data-task-row="${batch.tasks[0]?.id}"]`)?.focus(), 0);
 }
 
-function send(key: number): Promise<void> {
+/** Bumped whenever the account's data goes: a request answered after that reports nothing of it. */
+let accountEpoch = 0;
+
+function send(key: number, { signingOut = false } = {}): Promise<void> {
   const batch = batches.get(key);
   if (!batch) return Promise.resolve();
+  const epoch = accountEpoch;
   batch.sent ??= (async () => {
     const ids = batch.tasks.map((task) => task.id);
     const [only] = ids;
@@ -83,12 +87,14 @@ function send(key: number): Promise<void> {
     } catch (error) {
       // Already gone (deleted elsewhere) is what was wanted.
       if (!(error instanceof ApiError && error.status === 404)) {
+        if (epoch !== accountEpoch) return; // the account's time in this tab ended meanwhile: nothing of it shows
         batches.delete(key);
         changed();
-        showToast({ tone: 'error', message: `Could not delete ${describe(batch.tasks)}: ${errorMessage(error)}` });
+        showToast(failure(batch.tasks, error, signingOut));
         return;
       }
     }
+    if (epoch !== accountEpoch) return;
     // Hidden until the lists have been fetched again without them, so they never flash back.
     await batch.client.invalidateQueries({ queryKey: queryKeys.tasks }).catch(() => undefined);
     batches.delete(key);
@@ -97,27 +103,41 @@ function send(key: number): Promise<void> {
   return batch.sent;
 }
 
+function failure(tasks: Task[], error: unknown, signingOut: boolean): ToastOptions {
+  if (!signingOut) return { tone: 'error', message: `Could not delete ${describe(tasks)}: ${errorMessage(error)}` };
+  // Shown on past the sign-out (on the sign-in page, maybe to someone else), so without the tasks' titles.
+  const count = tasks.length === 1 ? '1 task you deleted' : `${tasks.length} tasks you deleted`;
+  return {
+    tone: 'error',
+    message: `While signing out, ${count} could not be deleted (${errorMessage(error)}); still in the account.`,
+    keepAcrossAccounts: true,
+  };
+}
+
 /** Sends every deletion still waiting, now (their toasts go). */
-export function sendPendingDeletes(): Promise<void> {
+export function sendPendingDeletes({ signingOut = false } = {}): Promise<void> {
   const waiting = [...batches.entries()].filter(([, batch]) => !batch.sent);
+  // Sent first, then their toasts dismissed: a dismissed toast sends too (onExpire), and the first send wins.
+  const sending = waiting.map(([key]) => send(key, { signingOut }));
   waiting.forEach(([, batch]) => dismissToast(batch.toast));
-  return Promise.all(waiting.map(([key]) => send(key))).then(() => undefined);
+  return Promise.all(sending).then(() => undefined);
 }
 
 /**
- * The account's data is going without a sign-out of this tab's own (the session expired or was revoked, or
- * another account signed in in another tab): a deletion not yet sent can no longer be, as this account, so it
- * is dropped (its task stays on the server); one on its way finishes. Its toast goes with the others
- * (lib/toasts.ts), and a toast that expires later finds no batch and sends nothing.
+ * The account's data is going (a sign-out sent its deletions first; otherwise the session expired or was
+ * revoked, or another account signed in in another tab): a deletion not yet sent can no longer be, as this
+ * account, so it is dropped (its task stays on the server), and one on its way reports nothing when it ends.
+ * Their toasts go with the others (lib/toasts.ts); one that expires later finds no batch and sends nothing.
  */
-function dropPendingDeletes(): void {
-  for (const [key, batch] of batches) if (!batch.sent) batches.delete(key);
+function forgetDeletes(): void {
+  accountEpoch += 1;
+  batches.clear();
   changed();
 }
 
 // Before signing out (the session must still exist), and when the tab closes (keepalive requests).
-beforeSignOut(sendPendingDeletes);
-onForgetAccountData(dropPendingDeletes);
+beforeSignOut(() => sendPendingDeletes({ signingOut: true }));
+onForgetAccountData(forgetDeletes);
 if (typeof window !== 'undefined') window.addEventListener('pagehide', () => void sendPendingDeletes());
 
 function subscribe(listener: () => void): () => void {

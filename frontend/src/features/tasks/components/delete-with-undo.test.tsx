@@ -10,13 +10,14 @@ import { UNDO_MS } from '@/features/tasks/delete-with-undo';
 import type { Task } from '@/features/tasks/types';
 
 /** A task list the test can delete from; every DELETE and bulk request is recorded, in order. */
-function serveTasks(initial: Task[], { bulkFails = false } = {}) {
+function serveTasks(initial: Task[], { bulkFails = false, deleteAnswer }: { bulkFails?: boolean; deleteAnswer?: () => Promise<Response> } = {}) {
   let stored = [...initial];
   const sent: string[] = [];
   server.use(
     http.get(`${API}/tasks/`, () => HttpResponse.json(page(stored))),
     http.delete(`${API}/tasks/:id/`, ({ params }) => {
       sent.push(`DELETE ${String(params.id)}`);
+      if (deleteAnswer) return deleteAnswer();
       stored = stored.filter((task) => task.id !== params.id);
       return new HttpResponse(null, { status: 204 });
     }),
@@ -179,6 +180,42 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(screen.queryByText('Deleted “Payroll notes”.')).not.toBeInTheDocument();
     expect(sent).toEqual([]);
+  });
+
+  it('a delete that fails while signing out is reported past the sign-out, without the task’s title', async () => {
+    const task = makeTask({ title: 'Payroll notes' });
+    const sent = serveTasks([task], {
+      deleteAnswer: async () => HttpResponse.json({ detail: 'Slow down.', code: 'throttled' }, { status: 429 }),
+    });
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await user.click(await screen.findByRole('button', { name: 'Delete “Payroll notes”' }));
+
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(sent).toEqual([`DELETE ${task.id}`, 'LOGOUT']);
+    expect(await screen.findByText(/While signing out, 1 task you deleted could not be deleted \(Slow down\.\); still in the account\./)).toBeInTheDocument();
+    expect(screen.queryByText(/Payroll notes/)).not.toBeInTheDocument();
+  });
+
+  it('a delete on its way when the session ends reports nothing of the old account', async () => {
+    let answer: (response: Response) => void = () => undefined;
+    const task = makeTask({ title: 'Payroll notes' });
+    const sent = serveTasks([task], { deleteAnswer: () => new Promise<Response>((resolve) => (answer = resolve)) });
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await user.click(await screen.findByRole('button', { name: 'Delete “Payroll notes”' }));
+    await pastTheUndoWindow();
+    await waitFor(() => expect(sent).toEqual([`DELETE ${task.id}`]));
+
+    // The session ends while the DELETE is on its way, then the DELETE fails
+    act(() => endSession('expired'));
+    answer(HttpResponse.json({ detail: 'Session revoked.', code: 'session_revoked' }, { status: 500 }));
+    await act(() => vi.advanceTimersByTimeAsync(100));
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.queryByText(/Payroll notes/)).not.toBeInTheDocument();
   });
 
   it('closing the tab sends the deletes still waiting, with keepalive so they outlive the page', async () => {
