@@ -6,6 +6,7 @@ point into a temp dir, and the server listens on a free loopback port. As root, 
 USER on a read-only root filesystem where only that temp dir is writable (tests/deploy/container.py).
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -143,9 +144,14 @@ def nginx_serving(stage: Stage, *, extra_files: dict[str, str] | None = None) ->
         shutil.rmtree(work, ignore_errors=True)
 
 
-def fetch(url: str, **headers: str):
-    """(status, headers, raw body) of a GET; None when nothing answers. urllib never adds Accept-Encoding."""
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310
+def fetch(url: str, *, method: str = "GET", json_body: object = None, **headers: str):
+    """(status, headers, raw body) of a request (a GET unless told; ``json_body`` is sent as JSON); None when
+    nothing answers. urllib never adds Accept-Encoding."""
+    data = None
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers = {"Content-Type": "application/json", **headers}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             return response.status, response.headers, response.read()

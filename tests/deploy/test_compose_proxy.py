@@ -8,8 +8,6 @@ the compose service name to the backend this test started. Needs the built SPA a
 import json
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -58,32 +56,25 @@ def test_proxied_responses_carry_djangos_headers_once_not_nginxs_as_well(site):
     assert headers["X-Request-ID"]  # set by Django's middleware, so Django answered
 
 
-def _send(url: str, method: str, body: dict | None = None, **headers: str) -> tuple[int, dict, dict]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(  # noqa: S310
-        url, data=data, method=method, headers={"Content-Type": "application/json", **headers}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status, dict(response.headers), json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read() or b"{}")
+def _send(url: str, method: str, body: dict, **headers: str) -> tuple[int, dict]:
+    status, _, raw = fetch(url, method=method, json_body=body, **headers)
+    return status, json.loads(raw or b"{}")
 
 
 def test_an_edit_with_the_etag_a_compressing_browser_was_given_is_not_refused(site):
     # Given a signed-up user's task whose body is long enough for nginx to compress (over 1 KB)
     signup = {"email": "etag@example.com", "password": "a long enough passphrase 42"}
-    status, _, registered = _send(f"{site.url}/api/auth/register/", "POST", signup)
+    status, registered = _send(f"{site.url}/api/auth/register/", "POST", signup)
     assert status == 201, registered
     bearer = {"Authorization": f"Bearer {registered['access']}"}
-    status, _, task = _send(f"{site.url}/api/tasks/", "POST", {"title": "Long", "description": "x" * 2000}, **bearer)
+    status, task = _send(f"{site.url}/api/tasks/", "POST", {"title": "Long", "description": "x" * 2000}, **bearer)
     assert status == 201, task
 
     # When the SPA reads it as a browser does (gzip accepted), then saves an edit with the ETag it got
     status, headers, _ = fetch(f"{site.url}/api/tasks/{task['id']}/", **bearer, **{"Accept-Encoding": "gzip"})
     assert status == 200
     etag = headers["ETag"]
-    status, _, saved = _send(
+    status, saved = _send(
         f"{site.url}/api/tasks/{task['id']}/", "PATCH", {"title": "Edited"}, **bearer, **{"If-Match": etag}
     )
 
