@@ -47,16 +47,21 @@ def _cache_ok() -> bool:
 
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the cache answer; 503 naming what failed otherwise."""
+    """200 when the database answers, "degraded" (still 200) when only the cache does not; 503 naming the database
+    when it does not answer.
+
+    The cache does not decide readiness: Redis is shared by every pod, so a Redis outage would take them all out of
+    the Service at once (a full outage, behind the ingress's own 503), while the app serves without it (reads from
+    the database, rate limits per process, sessions checked in the database: docs/operations.md)."""
     checks = {"database": _database_ok(), "cache": _cache_ok()}
-    failed = [name for name, ok in checks.items() if not ok]
     body: dict[str, object] = {
-        "status": "ok" if not failed else "unavailable",
+        "status": "ok" if all(checks.values()) else ("degraded" if checks["database"] else "unavailable"),
         "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()},
     }
+    failed = [name for name, ok in checks.items() if not ok]
     if failed:
         body["failed"] = failed
-    response = JsonResponse(body, status=503 if failed else 200)
+    response = JsonResponse(body, status=200 if checks["database"] else 503)
     # Each failed check logged its own warning (a database outage once per outage): no error line per probe.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response

@@ -35,12 +35,14 @@ def test_readyz_is_200_when_database_and_cache_answer(client):
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_naming_the_cache_when_redis_is_unreachable(client):
+def test_readyz_stays_200_degraded_naming_the_cache_when_redis_is_unreachable(client):
+    # Redis is shared by every pod: failing readiness on it would take them all out of the Service at once, while
+    # the app serves without it.
     with override_settings(CACHES=UNREACHABLE_REDIS):
         response = client.get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 200
     assert response.json() == {
-        "status": "unavailable",
+        "status": "degraded",
         "checks": {"database": "ok", "cache": "failed"},
         "failed": ["cache"],
     }
