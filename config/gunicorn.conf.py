@@ -104,7 +104,11 @@ timeout = 30
 # least the preStop pause plus this before it sends SIGKILL: terminationGracePeriodSeconds in
 # k8s/base/backend-deployment.yaml (tests/k8s checks that they agree). docs/operations.md, "Graceful shutdown".
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = 5
+# How long an idle keep-alive connection stays open. Longer than the proxy in front keeps its idle upstream
+# connections (ingress-nginx: upstream-keepalive-timeout, 60 s by default): if gunicorn closed first, the proxy
+# could send a request on a connection at the moment it closes, and get a reset (a 502 for a POST, which the
+# proxy does not retry). Idle connections wait in the worker's poller, not on its threads.
+keepalive = _int("GUNICORN_KEEPALIVE", 75)
 
 # Recycle workers after N requests (0 = never); jitter spreads the restarts.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
