@@ -226,9 +226,7 @@ def test_production_mounts_secrets_as_files_and_never_passes_them_as_environment
         [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
         assert (mount["mountPath"], mount["readOnly"]) == ("/run/secrets/sad-backend", True), pod.workload
     files = {k: v for k, v in app_policy.backend_env(docs).items() if k.endswith("_FILE") and k != "DATABASE_URL_FILE"}
-    assert sorted(name.removesuffix("_FILE") for name in files) == sorted(
-        set(SECRET_SETTINGS) - {"DATABASE_URL"}
-    )
+    assert sorted(name.removesuffix("_FILE") for name in files) == sorted(set(SECRET_SETTINGS) - {"DATABASE_URL"})
     assert all(path == f"/run/secrets/sad-backend/{key.removesuffix('_FILE')}" for key, path in files.items())
 
 
