@@ -202,6 +202,14 @@ def test_an_expired_change_link_is_400_link_expired(owner, smtp):
     assert owner.email == "owner@example.com"
 
 
+def _pending_change(owner, smtp, new_email: str = "new@example.com"):
+    """A change to ``new_email`` asked from a new session of ``owner``: that session's client and tokens, and the
+    emailed link's token."""
+    asker, asked_from = signed_in_client(owner)
+    assert _ask(asker, new_email).status_code == 202
+    return asker, asked_from, _link_token(smtp, new_email)
+
+
 def _assert_cancelled(token: str, owner) -> None:
     response = _confirm(token)
     assert response.status_code == 400
@@ -212,9 +220,7 @@ def _assert_cancelled(token: str, owner) -> None:
 
 def test_a_password_reset_after_the_ask_cancels_the_change(owner, smtp):
     # Given someone with the password (another session) asked to move the account to their own address
-    intruder, _ = signed_in_client(owner)
-    assert _ask(intruder, "intruder@example.com").status_code == 202
-    token = _link_token(smtp, "intruder@example.com")
+    _, _, token = _pending_change(owner, smtp, "intruder@example.com")
 
     # When the owner resets the password from the emailed link, as the notices tell them to
     assert APIClient().post("/api/auth/password-reset/", {"email": owner.email}, format="json").status_code == 202
@@ -228,9 +234,7 @@ def test_a_password_reset_after_the_ask_cancels_the_change(owner, smtp):
 
 
 def test_a_password_change_after_the_ask_cancels_the_change(owner, smtp):
-    asker, _ = signed_in_client(owner)
-    assert _ask(asker, "new@example.com").status_code == 202
-    token = _link_token(smtp, "new@example.com")
+    _, _, token = _pending_change(owner, smtp)
     owner_device, _ = signed_in_client(owner)
 
     body = {"current_password": DEFAULT_PASSWORD, "new_password": "a brand new passphrase 42"}
@@ -242,9 +246,7 @@ def test_a_password_change_after_the_ask_cancels_the_change(owner, smtp):
 def test_a_password_set_without_signing_anyone_out_cancels_the_change(owner, smtp):
     # (as `manage.py changepassword` sets one: the link is bound to the password itself, not only to the
     # sessions' revocation key that the API's password change and reset rotate)
-    asker, _ = signed_in_client(owner)
-    assert _ask(asker, "new@example.com").status_code == 202
-    token = _link_token(smtp, "new@example.com")
+    _, _, token = _pending_change(owner, smtp)
 
     owner.set_password("a brand new passphrase 42")
     owner.save(update_fields=["password"])
@@ -253,9 +255,7 @@ def test_a_password_set_without_signing_anyone_out_cancels_the_change(owner, smt
 
 
 def test_signing_out_everywhere_after_the_ask_cancels_the_change(owner, smtp):
-    asker, _ = signed_in_client(owner)
-    assert _ask(asker, "new@example.com").status_code == 202
-    token = _link_token(smtp, "new@example.com")
+    _, _, token = _pending_change(owner, smtp)
     owner_device, _ = signed_in_client(owner)
 
     assert owner_device.post("/api/auth/logout-all/").status_code == 204

@@ -36,6 +36,16 @@ function serveTasks(initial: Task[], { bulkFails = false, deleteAnswer }: { bulk
   return sent;
 }
 
+/** Opens the task page on one task titled `title` and deletes it: its undo window is open. */
+async function deleteTheOnlyTask(title: string, options?: Parameters<typeof serveTasks>[1]) {
+  const task = makeTask({ title });
+  const sent = serveTasks([task], options);
+  renderApp('/tasks');
+  const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+  await user.click(await screen.findByRole('button', { name: `Delete “${title}”` }));
+  return { task, sent, user };
+}
+
 /** Lets the undo window run out (fake timers). */
 async function pastTheUndoWindow() {
   await act(() => vi.advanceTimersByTimeAsync(UNDO_MS + 100));
@@ -70,12 +80,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
   });
 
   it('sends the DELETE when the window closes, and the task stays gone', async () => {
-    const task = makeTask({ title: 'Old idea' });
-    const sent = serveTasks([task]);
-    renderApp('/tasks');
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-
-    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    const { task, sent } = await deleteTheOnlyTask('Old idea');
     expect(sent).toEqual([]);
     await pastTheUndoWindow();
 
@@ -85,12 +90,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
   });
 
   it('stands still while the pointer is on the toast', async () => {
-    const task = makeTask({ title: 'Old idea' });
-    const sent = serveTasks([task]);
-    renderApp('/tasks');
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-
-    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    const { task, sent } = await deleteTheOnlyTask('Old idea');
     fireEvent.mouseEnter(screen.getByRole('region', { name: 'Notifications' }));
     await act(() => vi.advanceTimersByTimeAsync(UNDO_MS * 3));
     expect(sent).toEqual([]);
@@ -137,12 +137,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
   });
 
   it('u undoes the newest delete from the keyboard', async () => {
-    const task = makeTask({ title: 'Old idea' });
-    const sent = serveTasks([task]);
-    renderApp('/tasks');
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-
-    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    const { sent, user } = await deleteTheOnlyTask('Old idea');
     await user.keyboard('u');
 
     expect(await screen.findByText('Old idea')).toBeInTheDocument();
@@ -152,12 +147,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
   });
 
   it('signing out first sends the deletes still waiting', async () => {
-    const task = makeTask({ title: 'Old idea' });
-    const sent = serveTasks([task]);
-    renderApp('/tasks');
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-
-    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    const { task, sent, user } = await deleteTheOnlyTask('Old idea');
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
@@ -167,11 +157,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
   it('a session that ends without a sign-out here drops the deletes still waiting, and their toasts', async () => {
     // (expired or revoked, or another account signed in in another tab: the deletes can no longer be sent as
     // this account, and nothing of it may stay on screen)
-    const task = makeTask({ title: 'Payroll notes' });
-    const sent = serveTasks([task]);
-    renderApp('/tasks');
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-    await user.click(await screen.findByRole('button', { name: 'Delete “Payroll notes”' }));
+    const { sent } = await deleteTheOnlyTask('Payroll notes');
     expect(notifications().getByText('Deleted “Payroll notes”.')).toBeInTheDocument();
 
     act(() => endSession('expired'));
@@ -183,13 +169,9 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
   });
 
   it('a delete that fails while signing out is reported past the sign-out, without the task’s title', async () => {
-    const task = makeTask({ title: 'Payroll notes' });
-    const sent = serveTasks([task], {
+    const { task, sent, user } = await deleteTheOnlyTask('Payroll notes', {
       deleteAnswer: async () => HttpResponse.json({ detail: 'Slow down.', code: 'throttled' }, { status: 429 }),
     });
-    renderApp('/tasks');
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-    await user.click(await screen.findByRole('button', { name: 'Delete “Payroll notes”' }));
 
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
 
@@ -201,11 +183,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
 
   it('a delete on its way when the session ends reports nothing of the old account', async () => {
     let answer: (response: Response) => void = () => undefined;
-    const task = makeTask({ title: 'Payroll notes' });
-    const sent = serveTasks([task], { deleteAnswer: () => new Promise<Response>((resolve) => (answer = resolve)) });
-    renderApp('/tasks');
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-    await user.click(await screen.findByRole('button', { name: 'Delete “Payroll notes”' }));
+    const { task, sent } = await deleteTheOnlyTask('Payroll notes', { deleteAnswer: () => new Promise<Response>((resolve) => (answer = resolve)) });
     await pastTheUndoWindow();
     await waitFor(() => expect(sent).toEqual([`DELETE ${task.id}`]));
 
@@ -219,11 +197,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
   });
 
   it('closing the tab sends the deletes still waiting, with keepalive so they outlive the page', async () => {
-    const task = makeTask({ title: 'Old idea' });
-    const sent = serveTasks([task]);
-    renderApp('/tasks');
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    const { task, sent } = await deleteTheOnlyTask('Old idea');
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
 
     try {
