@@ -31,6 +31,7 @@ CLUSTER_METRICS = {
     "container_memory_working_set_bytes": {"id", "image", "name", "node", "metrics_path"},
     "kube_pod_container_resource_limits": {"node", "resource", "unit", "uid"},
     "kube_pod_container_status_restarts_total": {"uid"},
+    "kube_deployment_status_replicas_available": {"deployment"},
     # cert-manager's controller, scraped in its own namespace: the certificate's namespace is exported_namespace.
     "certmanager_certificate_ready_status": {"name", "exported_namespace", "condition", "issuer_name", "issuer_kind"},
     "certmanager_certificate_renewal_timestamp_seconds": {"name", "exported_namespace", "issuer_name", "issuer_kind"},
@@ -47,6 +48,7 @@ REQUIRED_ALERTS = {
     "BackendHighErrorRate",
     "BackendHighLatencyP99",
     "BackendScrapeFailing",
+    "BackendNoReplicasAvailable",
     "BackendPodRestarting",
     "BackendHighCPU",
     "BackendHighMemory",
@@ -250,6 +252,27 @@ def test_a_failing_scrape_alerts(built):
     ]
 
     assert rule["expr"].strip() == 'up{job="backend"} == 0'
+
+
+def test_no_available_replica_alerts_from_the_deployment_itself(built):
+    # (a scrape-based alert sees nothing once every pod is gone: no target, no `up` series)
+    [rule] = [
+        r
+        for g in built["PrometheusRule"]["spec"]["groups"]
+        for r in g["rules"]
+        if r["alert"] == "BackendNoReplicasAvailable"
+    ]
+    [deployment] = [
+        doc
+        for doc in kustomize(ROOT / "k8s" / "overlays" / "prod")
+        if doc["kind"] == "Deployment" and doc["metadata"]["labels"]["app.kubernetes.io/name"] == "backend"
+    ]
+
+    [selector] = _selectors(rule["expr"])
+    assert selector.name == "kube_deployment_status_replicas_available"
+    assert [(m.name, m.value) for m in selector.matchers.matchers] == [("deployment", deployment["metadata"]["name"])]
+    assert " ".join(rule["expr"].split()).endswith(") == 0")
+    assert rule["labels"]["severity"] == "critical"
 
 
 def test_the_dashboard_is_per_namespace_and_lets_grafana_pick_its_uid(built):
