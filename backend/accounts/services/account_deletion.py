@@ -1,5 +1,10 @@
 """Deleting an account for good: by its owner (DELETE /api/auth/me/) or by an operator (the admin)."""
 
+from uuid import UUID
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
@@ -8,6 +13,9 @@ from backend.tasks.services import tasks_delete_for_owner
 from ..emails import notify_account_deleted
 from ..models import User
 from .sessions import sessions_revoke_for_user
+
+# What the admin's history shows for an account that no longer exists, in place of its email (User.__str__).
+DELETED_ACCOUNT_REPR = "deleted account"
 
 
 def user_delete(*, user: User, acting_session_id: str | None = None, actor: User | None = None) -> None:
@@ -21,7 +29,9 @@ def user_delete(*, user: User, acting_session_id: str | None = None, actor: User
     3. the user row goes; the user's idempotency keys go with it (cascade), and the audit rows about the account
        stay, with ``user`` (and ``actor``, where it was the user) set to NULL: the security trail is kept for
        AUDIT_RETENTION_DAYS like every other row, but no longer points to a person;
-    4. an ``account_deleted`` event is recorded, and a notice is emailed to the address after the commit.
+    4. the admin's history of the account (Django's LogEntry rows: added, changed) stays, with the email and the
+       id taken out of it, as the audit rows are (see _admin_history_unlink);
+    5. an ``account_deleted`` event is recorded, and a notice is emailed to the address after the commit.
 
     What the ``account_deleted`` row keeps: when, the session that asked (``acting_session_id``: it ties the row
     to the rest of that session's trail, also kept without a user), and the operator as actor when an operator
@@ -38,6 +48,7 @@ def user_delete(*, user: User, acting_session_id: str | None = None, actor: User
     with atomic():
         sessions_revoke_for_user(user=user, audit_event=None)
         tasks_delete_for_owner(owner=user)
+        _admin_history_unlink(user_id=user_id)
         user.delete()
         audit_on_commit(
             event=AuditEvent.Event.ACCOUNT_DELETED,
@@ -46,3 +57,20 @@ def user_delete(*, user: User, acting_session_id: str | None = None, actor: User
             actor_id=actor_id,
         )
         notify_account_deleted(email=email)
+
+
+def _admin_history_unlink(*, user_id: UUID) -> None:
+    """Take the account out of the admin's history (``django.contrib.admin`` LogEntry rows about the user).
+
+    Each row names the account by ``object_repr``, the user's email as it was then (``User.__str__``), and by
+    ``object_id``: kept, the email would tie the operators' actions on the account back to the person after the
+    deletion (and to whoever registers the address next). The rows are scrubbed rather than deleted, as the audit
+    rows are: which operator added or changed a user, when and which fields (``change_message`` names fields, not
+    values) is the operators' own trail, which an investigation may need. The id goes too, as the audit rows'
+    ``user`` does: the row it named is gone, and a kept id would only let the rows be matched up again. The
+    deletion's own row (UserAdmin.log_deletions) is written with neither in the first place.
+    """
+    content_type = ContentType.objects.get_for_model(User, for_concrete_model=False)  # as the admin logs it
+    LogEntry.objects.filter(content_type=content_type, object_id=str(user_id)).update(
+        object_id=None, object_repr=DELETED_ACCOUNT_REPR
+    )
