@@ -1,3 +1,4 @@
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -12,8 +13,14 @@ from django.utils.crypto import salted_hmac
 
 
 def normalize_email(email: str) -> str:
-    """Emails are compared case-insensitively everywhere, so store them lowercased."""
-    return (email or "").strip().lower()
+    """The one form of an address that is stored and compared: NFKC-normalized, trimmed, lowercased.
+
+    NFKC because Django's login form and ``AbstractBaseUser.clean`` apply it, and because SMTP's IDNA encoding does
+    too: an address spelled with a fullwidth letter (U+FF41 for "a") signs in as, and is delivered to, its ASCII
+    twin, so anything that stored or compared it as another address would let one account take over another's
+    mailbox notices, rate limits and known devices. Trimmed after NFKC, which can turn a character into a space.
+    Idempotent, and the same as login_limits.login_email_identity()."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
 class UserManager(BaseUserManager["User"]):
@@ -74,7 +81,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["-date_joined"]
         constraints = [
-            # Defence in depth behind normalize_email(): no two accounts differ only by case.
+            # Defence in depth behind normalize_email(): no two accounts differ only by case. (Not by NFKC: the
+            # database cannot compute it, so every write goes through normalize_email().)
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
 

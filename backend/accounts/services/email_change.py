@@ -6,6 +6,7 @@ emails that address a notice instead of a link.
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -30,16 +31,32 @@ class EmailTaken(APIException):
 
 
 def _in_use(email: str, *, other_than: User | None = None) -> bool:
-    accounts = User.objects.filter(email__iexact=email)
+    """Whether an account has this address, as normalize_email() reads it: a lookalike spelling (a fullwidth
+    letter) of an address in use is that address, since sign-in and SMTP read it so too."""
+    accounts = User.objects.filter(email__iexact=normalize_email(email))
     if other_than is not None:
         accounts = accounts.exclude(pk=other_than.pk)
     return accounts.exists()
 
 
+def _normalized_valid(email: str) -> str | None:
+    """The address normalized, if it is still an address: NFKC can turn a valid one into one that is not (a
+    fullwidth "@" becomes a second "@"), and only the normalized form is ever mailed or stored."""
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        return None
+    return email
+
+
 def email_change_request(*, user: User, new_email: str, session_id: str | None) -> None:
     """Email a confirmation link to ``new_email`` (or, if an account has it, a notice). The current password is
     checked first, by user_password_confirm."""
-    new_email = normalize_email(new_email)
+    normalized = _normalized_valid(new_email)
+    if normalized is None:
+        raise ValidationError({"new_email": ["Enter a valid email address."]})
+    new_email = normalized
     if new_email == normalize_email(user.email):
         raise ValidationError({"new_email": ["This is already your email address."]})
     with atomic():
@@ -61,15 +78,25 @@ def email_change_confirm(*, token: str) -> User:
         raise LinkRejected.from_error(error) from None
     if change.session_id is not None and not session_is_live(session_id=change.session_id, user_id=str(change.user.pk)):
         raise LinkRejected(ErrorCode.LINK_INVALID)
-    user, old_email, new_email = change.user, change.user.email, normalize_email(change.new_email)
+    # Normalized again: a link mailed before normalize_email() applied NFKC carries the address as it was typed.
+    user, old_email, new_email = change.user, change.user.email, _normalized_valid(change.new_email)
+    if new_email is None:
+        raise LinkRejected(ErrorCode.LINK_INVALID)
     # Two pending changes to one address: the first confirmed wins. The unique Lower(email) constraint is the
     # final guard against a concurrent one.
     if _in_use(new_email, other_than=user):
         raise EmailTaken()
     try:
         with atomic():
-            updated = User.objects.filter(pk=user.pk, email=old_email).update(email=new_email, email_verified=True)
-            if not updated:  # a concurrent confirmation of another link changed it first
+            # Conditional on everything the link is bound to (email_links.py), as read above: a password change,
+            # a reset or a sign-out everywhere that commits meanwhile cancels the change as it would have before.
+            updated = User.objects.filter(
+                pk=user.pk,
+                email=old_email,
+                password=user.password,
+                sessions_revocation_key=user.sessions_revocation_key,
+            ).update(email=new_email, email_verified=True)
+            if not updated:  # a concurrent confirmation of another link, or one of the above, changed it first
                 raise LinkRejected(ErrorCode.LINK_INVALID)
             sessions_revoke_for_user(user=user, except_session_id=change.session_id, audit_event=None)
             audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGED, user_id=user.pk, session_id=change.session_id)

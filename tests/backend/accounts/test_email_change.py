@@ -7,9 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from rest_framework.test import APIClient
 
-from backend.accounts.models import AuthSession
+from backend.accounts.models import AuthSession, User
+from backend.accounts.services import email_change
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
 from tests.backend.accounts.helpers import login
@@ -260,6 +262,23 @@ def test_signing_out_everywhere_after_the_ask_cancels_the_change(owner, smtp):
 
     assert owner_device.post("/api/auth/logout-all/").status_code == 204
 
+    _assert_cancelled(token, owner)
+
+
+def test_a_password_change_committed_while_the_link_is_confirmed_cancels_the_change(owner, smtp, monkeypatch):
+    # Given a pending change, and a password change that commits after the confirmation read the account
+    # (forced into that window: right after the link's checks, before the address is written)
+    _, _, token = _pending_change(owner, smtp)
+    checks_the_asking_session = email_change.session_is_live
+
+    def then_the_password_changes(**kwargs):
+        live = checks_the_asking_session(**kwargs)
+        User.objects.filter(pk=owner.pk).update(password=make_password("a brand new passphrase 42"))
+        return live
+
+    monkeypatch.setattr(email_change, "session_is_live", then_the_password_changes)
+
+    # Then the change is cancelled as if the password had changed first
     _assert_cancelled(token, owner)
 
 

@@ -1,0 +1,198 @@
+"""One reading of an email address across the accounts app: NFKC, trimmed, lowercased (models.normalize_email), as
+Django's login form and the login limits read it, and as SMTP delivers it (IDNA). A lookalike spelled with a
+fullwidth letter is the address it looks like everywhere: in use when that one is, mailed there, never stored."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from backend.accounts.email_links import change_token_make
+from backend.accounts.login_limits import login_email_identity
+from backend.accounts.models import User, normalize_email
+from backend.common.background import wait_for_background_jobs
+from tests.conftest import signed_in_client
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.smtp import link_in
+
+pytestmark = pytest.mark.django_db(transaction=True)  # email is sent on commit
+
+VICTIM = "victim@example.com"
+LOOKALIKE = "victim@ex\uff41mple.com"  # a FULLWIDTH LATIN SMALL LETTER A in the domain
+CHANGE = "/api/auth/email/change/"
+CONFIRM = "/api/auth/email/change/confirm/"
+IN_USE_SUBJECT = "Someone tried to use your email address"
+LINK_SUBJECT = "Confirm your new email address"
+
+
+def _ask(client: APIClient, new_email: str, password: str = DEFAULT_PASSWORD):
+    return client.post(CHANGE, {"new_email": new_email, "current_password": password}, format="json")
+
+
+def _link_token(smtp, to: str) -> str:
+    """The token of the newest email-change link sent to ``to``."""
+    link = link_in(smtp.wait_for(to=to, subject=LINK_SUBJECT)[-1], "/confirm-email-change")
+    assert link.startswith(f"{settings.FRONTEND_URL}/confirm-email-change?token="), link
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def _confirm(token: str):
+    return APIClient().post(CONFIRM, {"token": token}, format="json")
+
+
+@pytest.fixture
+def attacker(db):
+    return UserFactory(email="attacker@example.org")
+
+
+def test_normalize_email_reads_lookalikes_as_the_address_they_look_like_as_login_limits_do():
+    spellings = [
+        VICTIM,
+        "  Victim@Ex\uff41mple.COM ",
+        "\uff36ictim@example.com",  # a fullwidth capital "V": NFKC, then lowercased
+        "victim@example.com\u3000",  # an ideographic space, trimmed
+    ]
+
+    normalised = [normalize_email(spelling) for spelling in spellings]
+
+    assert normalised == [VICTIM] * len(spellings)
+    assert [normalize_email(email) for email in normalised] == normalised  # idempotent
+    assert [login_email_identity(spelling) for spelling in spellings] == normalised
+
+
+def test_email_change_to_a_lookalike_of_an_existing_account_is_treated_as_in_use(smtp, attacker):
+    # Given an account with an address, and another account signed in
+    UserFactory(email=VICTIM)
+    client, _ = signed_in_client(attacker)
+
+    # When the other account asks to move to a lookalike of that address
+    response = _ask(client, LOOKALIKE)
+
+    # Then the answer is the usual 202, and the owner of the address gets the "someone tried" notice, no link
+    assert response.status_code == 202
+    assert response.content == b""
+    [message] = smtp.wait_for(to=VICTIM)
+    assert message["Subject"] == IN_USE_SUBJECT
+    with pytest.raises(AssertionError):
+        link_in(message, "/confirm-email-change")
+    attacker.refresh_from_db()
+    assert attacker.email == "attacker@example.org"
+
+
+def test_a_confirmed_change_to_a_lookalike_stores_the_normalised_address(smtp, attacker):
+    # Given a change asked to a free address spelled with a fullwidth letter
+    client, _ = signed_in_client(attacker)
+    assert _ask(client, "Moved@Ex\uff41mple.net").status_code == 202
+
+    # When the link (delivered to the address it looks like) is followed
+    response = _confirm(_link_token(smtp, "moved@example.net"))
+
+    # Then the account has the normalised address, the one sign-in and the login limits read it as
+    assert response.status_code == 200
+    assert response.json()["user"]["email"] == "moved@example.net"
+    attacker.refresh_from_db()
+    assert attacker.email == "moved@example.net"
+
+
+def test_a_link_mailed_before_normalisation_to_a_lookalike_of_an_address_in_use_is_400_email_taken(smtp, attacker):
+    # Given a change link carrying a lookalike of an address in use (as mailed before the address was normalised)
+    UserFactory(email=VICTIM)
+    token = change_token_make(user=attacker, new_email=LOOKALIKE, session_id=None)
+
+    # When it is followed
+    response = _confirm(token)
+
+    # Then it is refused like a link to the address itself, and nothing changes
+    assert response.status_code == 400
+    assert response.json()["code"] == "email_taken"
+    attacker.refresh_from_db()
+    assert attacker.email == "attacker@example.org"
+
+
+def test_a_link_mailed_before_normalisation_to_a_free_lookalike_stores_the_normalised_address(attacker):
+    token = change_token_make(user=attacker, new_email="moved@ex\uff41mple.net", session_id=None)
+
+    response = _confirm(token)
+
+    assert response.status_code == 200
+    attacker.refresh_from_db()
+    assert attacker.email == "moved@example.net"
+
+
+def test_an_address_that_normalises_to_no_address_is_400_on_new_email_and_sends_nothing(smtp, attacker):
+    # Given an address with a fullwidth "@" in its domain: valid as typed, two "@" once normalised
+    client, _ = signed_in_client(attacker)
+
+    response = _ask(client, "victim@example.com\uff20evil.example")
+
+    assert response.status_code == 400
+    assert response.json() == {"new_email": ["Enter a valid email address."]}
+    wait_for_background_jobs()
+    assert smtp.messages == []
+
+
+def test_a_link_carrying_an_address_that_normalises_to_no_address_is_400_link_invalid(attacker):
+    token = change_token_make(user=attacker, new_email="victim@example.com\uff20evil.example", session_id=None)
+
+    response = _confirm(token)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "link_invalid"
+    attacker.refresh_from_db()
+    assert attacker.email == "attacker@example.org"
+
+
+def test_asking_for_a_lookalike_of_ones_own_address_is_400_already_yours(smtp, attacker):
+    client, _ = signed_in_client(attacker)
+
+    response = _ask(client, "attacker@ex\uff41mple.org")
+
+    assert response.status_code == 400
+    assert response.json() == {"new_email": ["This is already your email address."]}
+    wait_for_background_jobs()
+    assert smtp.messages == []
+
+
+def test_a_password_reset_for_a_lookalike_is_a_reset_for_the_address_itself(smtp):
+    # Given an account
+    UserFactory(email=VICTIM)
+
+    # When a reset is asked for the address, then for a lookalike of it
+    responses = [
+        APIClient().post("/api/auth/password-reset/", {"email": spelling}, format="json")
+        for spelling in (VICTIM, LOOKALIKE)
+    ]
+
+    # Then both answer the same, and the account's own address gets a link each time
+    assert [(r.status_code, r.content) for r in responses] == [(202, b""), (202, b"")]
+    messages = smtp.wait_for(to=VICTIM, subject="Reset your password", count=2)
+    assert [bool(link_in(message, "/reset-password")) for message in messages] == [True, True]
+
+
+def test_a_verification_resend_for_a_lookalike_is_a_resend_for_the_address_itself(smtp):
+    # Given an account whose address is not confirmed yet
+    UserFactory(email=VICTIM, email_verified=False)
+
+    # When a new link is asked for the address, then for a lookalike of it
+    responses = [
+        APIClient().post("/api/auth/email/verify/resend/", {"email": spelling}, format="json")
+        for spelling in (VICTIM, LOOKALIKE)
+    ]
+
+    # Then both answer the same, and the account's own address gets a link each time
+    assert [(r.status_code, r.content) for r in responses] == [(202, b""), (202, b"")]
+    messages = smtp.wait_for(to=VICTIM, subject="Confirm your email address", count=2)
+    assert [bool(link_in(message, "/verify-email")) for message in messages] == [True, True]
+
+
+def test_registering_a_lookalike_of_an_existing_address_is_400_already_exists(smtp):
+    UserFactory(email=VICTIM)
+
+    response = APIClient().post(
+        "/api/auth/register/", {"email": LOOKALIKE, "password": "a-Strong-passphrase-42"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["An account with this email already exists."]}
+    assert list(User.objects.values_list("email", flat=True)) == [VICTIM]
