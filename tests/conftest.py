@@ -76,9 +76,10 @@ def other_user(db):
     return UserFactory()
 
 
-def signed_in_client(user) -> tuple[APIClient, IssuedSession]:
-    """An APIClient carrying a real access token of a real session for ``user``."""
-    issued = session_start(user=user, user_agent="pytest", ip_address="127.0.0.1")
+def signed_in_client(user, *, amr: tuple[str, ...] = ("pwd",)) -> tuple[APIClient, IssuedSession]:
+    """An APIClient carrying a real access token of a real session for ``user``, signed in with ``amr``'s methods
+    (the password alone by default; an account with a second factor signs in with two, e.g. ``("pwd", "otp")``)."""
+    issued = session_start(user=user, user_agent="pytest", ip_address="127.0.0.1", amr=amr)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.tokens.access}")
     return client, issued

@@ -3,13 +3,17 @@
 Device cookies too (login_limits.py): an operator's browser that signed in before is limited on its own bucket, so
 failed guesses elsewhere (at the API or here) never lock the operators out of the admin.
 
-With MFA_REQUIRED_FOR_STAFF the form also asks for an authentication code (the authenticator app's, or a recovery
-code), checked once the password is right; a wrong one fails the attempt like a wrong password, with the same
-message, and counts on the same limits. Staff without an authenticator app are sent to enable one in the dashboard.
+The form also asks for an authentication code (the authenticator app's, or a recovery code), checked once the
+password is right, from every account that has a second factor: the admin is no side door that a password alone
+opens either (an operator signed in here could reset their own factors). A wrong code fails the attempt like a wrong
+password, with the same message, and counts on the same limits (and an authenticator code on the account's own,
+second_factor.py). A passkey cannot be checked by this form: an account whose only factor is a passkey signs in
+here with a recovery code, or enables the app. With MFA_REQUIRED_FOR_STAFF, staff without an authenticator app are
+sent to enable one in the dashboard.
 """
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -31,48 +35,68 @@ _TOTP_CODE = re.compile(r"[0-9]{6}")
 
 
 class StaffLoginForm(AdminAuthenticationForm):
-    """The admin's login form (admin.site.login_form); with MFA_REQUIRED_FOR_STAFF, an "Authentication code" too."""
+    """The admin's login form (admin.site.login_form), with an "Authentication code" for accounts that have a second
+    factor (the page cannot know the account before it is posted, so the field is always there)."""
 
     def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
-        if settings.MFA_REQUIRED_FOR_STAFF:
-            self.fields["otp"] = forms.CharField(
-                label="Authentication code",
-                required=False,
-                max_length=64,
-                help_text="The code your authenticator app shows, or one of your recovery codes.",
-                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
-            )
-            # One message for a wrong password and a wrong code: the form never tells that the password was right.
-            self.error_messages = {
-                **self.error_messages,
-                "invalid_login": "Please enter the correct %(username)s, password and authentication code for a "
-                "staff account. Note that they may be case-sensitive.",
-            }
+        help_text = "The code your authenticator app shows, or one of your recovery codes."
+        if not settings.MFA_REQUIRED_FOR_STAFF:
+            help_text = f"If your account has two-step verification: {help_text[0].lower()}{help_text[1:]}"
+        self.fields["otp"] = forms.CharField(
+            label="Authentication code",
+            required=False,
+            max_length=64,
+            help_text=help_text,
+            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+        )
+        # One message for a wrong password and a wrong code: the form never tells that the password was right.
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": "Please enter the correct %(username)s, password and authentication code for a "
+            "staff account. Note that they may be case-sensitive.",
+        }
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)  # active, and staff
-        if settings.MFA_REQUIRED_FOR_STAFF:
-            _staff_second_factor_check(self, user)
+        _staff_second_factor_check(self, user)
 
 
 def _staff_second_factor_check(form: StaffLoginForm, user: User) -> None:
     # Imported here: backend.mfa imports this app's models and services.
     from backend.audit.models import AuditEvent
     from backend.audit.services import audit_on_commit
-    from backend.mfa.selectors import totp_confirmed_get
+    from backend.mfa.errors import AuthenticatorCodesLocked
+    from backend.mfa.selectors import RECOVERY_CODE_METHOD, TOTP_METHOD, mfa_methods
     from backend.mfa.services.recovery_codes import recovery_code_use
+    from backend.mfa.services.second_factor import authenticator_code_attempt, authenticator_code_refund
     from backend.mfa.services.totp import totp_code_verify
 
-    if totp_confirmed_get(user=user) is None:
+    methods = mfa_methods(user=user)
+    if TOTP_METHOD not in methods and settings.MFA_REQUIRED_FOR_STAFF:
         raise ValidationError(
             "Staff sign in to the admin with an authenticator app. Enable it on the Security page of the dashboard "
             f"({settings.FRONTEND_URL}/security) first, then sign in here.",
             code="mfa_not_enrolled",
         )
+    if not methods:
+        return  # no second factor: the password alone signs this account in, here as at the API
+    if TOTP_METHOD not in methods and RECOVERY_CODE_METHOD not in methods:
+        raise ValidationError(
+            "This account's second factor is a passkey, which this form cannot check. Enable the authenticator app "
+            f"on the Security page of the dashboard ({settings.FRONTEND_URL}/security), then sign in here.",
+            code="mfa_passkey_only",
+        )
     answer = form.cleaned_data.get("otp") or ""
-    if _TOTP_CODE.fullmatch(re.sub(r"\s", "", answer)):
+    if TOTP_METHOD in methods and _TOTP_CODE.fullmatch(re.sub(r"\s", "", answer)):
+        try:
+            # (the admin's login view always gives the form its request)
+            usage = authenticator_code_attempt(cast(HttpRequest, form.request), user=user)
+        except AuthenticatorCodesLocked as locked:
+            raise ValidationError(str(locked.detail), code="mfa_codes_locked") from locked
         right = totp_code_verify(user=user, code=answer)
+        if right:
+            authenticator_code_refund(usage, user=user)
     else:
         right = recovery_code_use(user=user, code=answer)
     if not right:

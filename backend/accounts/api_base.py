@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import Token
 from backend.common.errors import ErrorCode
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.views import ApiView
+from backend.mfa.selectors import mfa_enabled
 
 from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
@@ -53,26 +54,34 @@ class ReauthenticationRequired(PermissionDenied):
 
 
 SECOND_FACTOR_NEEDED = (
-    "This session was signed in with two factors: confirm it's you with your authenticator app or a passkey "
+    "This account has two-step verification: confirm it's you with your authenticator app or a passkey "
     "(POST /api/auth/reauthenticate/), then try again."
 )
 
 
 def reauthentication_require(request: Request, *, current_password: str | None = None) -> None:
     """Refuse a sensitive action (403 ``reauthentication_required``) unless the session authenticated within
-    REAUTH_MAX_AGE_SECONDS at its level (docs/mfa.md). ``current_password``, which some actions ask for anyway, is
-    checked (current_password_confirm) and is itself a fresh authentication of a one-factor session."""
+    REAUTH_MAX_AGE_SECONDS at the account's level (reauthentication_level; docs/mfa.md). ``current_password``,
+    which some actions ask for anyway, is checked (current_password_confirm) and is itself a fresh authentication
+    of an account without a second factor."""
     session_id = current_session_id(request)
     if session_id is None:  # not a session's access token: nothing can be recent
         raise ReauthenticationRequired()
     session = selectors.session_authentication(session_id=session_id)
-    if current_password is not None and session.aal <= 1:
+    level = reauthentication_level(current_user(request))
+    if current_password is not None and level <= 1:
         current_password_confirm(request, current_password)
         return
-    if not services.session_recently_authenticated(session):
-        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED if session.aal >= 2 else None)
+    if not services.session_recently_authenticated_at(session=session, level=level):
+        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED if level >= 2 else None)
     if current_password is not None:
         current_password_confirm(request, current_password)
+
+
+def reauthentication_level(user: User) -> int:
+    """What a re-authentication of this user must prove: 2 (a second factor) when the account has one, else 1
+    (services/reauthentication.py says why the account's level, not the session's)."""
+    return 2 if mfa_enabled(user=user) else 1
 
 
 class PublicAuthApi(ApiView):

@@ -52,6 +52,15 @@ def account_key(identity: str) -> str:
     return digest.hexdigest()[:32]
 
 
+def wait_in_words(seconds: int) -> str:
+    """A refusal's Retry-After for people: seconds, minutes, then hours."""
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 2 * 3600:
+        return f"{math.ceil(seconds / 60)} minutes"
+    return f"{math.ceil(seconds / 3600)} hours"
+
+
 @dataclass(frozen=True)
 class AccountLimits:
     """The rate scopes of one guarded action."""
@@ -93,10 +102,7 @@ class AccountAttempt:
 
     def wait_text(self) -> str:
         """How long the refusal lasts, in words."""
-        seconds = self.refused.reset_after if self.refused is not None else 0
-        if seconds < 120:
-            return f"{seconds} seconds"
-        return f"{math.ceil(seconds / 60)} minutes"
+        return wait_in_words(self.refused.reset_after if self.refused is not None else 0)
 
     def locked_message(self) -> str:
         """What a sign-in refused by the account's limits is told: how long to wait, and the way around it."""

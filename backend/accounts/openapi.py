@@ -34,11 +34,12 @@ CURRENT_PASSWORD_LIMITED = OpenApiResponse(
     description="`login_locked`: too many failed sign-ins (wrong current passwords included) for this "
     "account from this device or address; `throttled`: the per-user request limit.",
 )
-# A sensitive action without a recent authentication at the session's level (api_base.reauthentication_require).
+# A sensitive action without a recent authentication at the account's level (api_base.reauthentication_require).
 REAUTHENTICATION_REQUIRED = OpenApiResponse(
     ErrorSerializer,
     description="`reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at "
-    "its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md).",
+    "the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry "
+    "(docs/mfa.md).",
 )
 # An operation documenting its own 429 (common.schema adds Retry-After only to the default one).
 RETRY_AFTER_HEADER = OpenApiParameter(

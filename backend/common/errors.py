@@ -88,7 +88,8 @@ class ErrorCode(StrEnum):
         "reauthentication_required",
         (403,),
         "A sensitive action (password, email or second-factor change, account deletion) needs an authentication "
-        "newer than REAUTH_MAX_AGE_SECONDS at the session's level; POST /api/auth/reauthenticate/, then retry.",
+        "newer than REAUTH_MAX_AGE_SECONDS at the account's level (a second factor when it has one); POST "
+        "/api/auth/reauthenticate/, then retry.",
     )
     MFA_CHALLENGE_INVALID = (
         "mfa_challenge_invalid",
@@ -105,6 +106,12 @@ class ErrorCode(StrEnum):
         "mfa_code_invalid",
         (400,),
         "The authenticator or recovery code is wrong, or was already used (a code is accepted once).",
+    )
+    MFA_CODES_LOCKED = (
+        "mfa_codes_locked",
+        (429,),
+        "Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry "
+        "after `Retry-After` seconds, or use a recovery code or a passkey.",
     )
     PASSKEY_INVALID = (
         "passkey_invalid",

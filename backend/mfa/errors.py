@@ -1,8 +1,9 @@
 """The API errors of second-factor checks (the challenge errors are in services/challenges.py)."""
 
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, Throttled
 
+from backend.accounts.login_limits import wait_in_words
 from backend.common.errors import ErrorCode
 
 
@@ -21,3 +22,16 @@ class PasskeyInvalid(APIException):
 class MfaStateConflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = ErrorCode.MFA_STATE_CONFLICT
+
+
+class AuthenticatorCodesLocked(Throttled):
+    default_code = ErrorCode.MFA_CODES_LOCKED
+
+    def __init__(self, wait: int) -> None:
+        # APIException's, not Throttled's: that one would append its own "Expected available in N seconds."
+        detail = (
+            "Too many wrong authenticator codes for this account. Use a recovery code or a passkey, or try the app "
+            f"again in {wait_in_words(wait)}."
+        )
+        APIException.__init__(self, detail, ErrorCode.MFA_CODES_LOCKED)
+        self.wait = wait

@@ -13,6 +13,7 @@ from backend.accounts.api_base import (
     current_password_confirm,
     current_session_id,
     current_user,
+    reauthentication_level,
     sign_in_complete,
 )
 from backend.accounts.assurance import PASSWORD
@@ -53,7 +54,8 @@ class ReauthenticateApi(ApiView):
         session = session_authentication(session_id=session_id)
         password = data.validated_data.get("password")
         if password is not None:
-            if not account_services.method_meets_session_level(session=session, method=PASSWORD):
+            level = reauthentication_level(current_user(request))
+            if not account_services.method_meets_level(level=level, method=PASSWORD):
                 raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
             current_password_confirm(request, password, field="password")
             method = PASSWORD

@@ -56,8 +56,8 @@ reauthenticate = extend_schema(
         401: UNAUTHENTICATED,
         403: OpenApiResponse(
             ErrorSerializer,
-            description="`reauthentication_required`: the session was signed in with two factors, so the password "
-            "alone does not re-authenticate it; use the authenticator app or a passkey.",
+            description="`reauthentication_required`: the account has a second factor, so the password alone does "
+            "not re-authenticate its sessions (whatever they signed in with); use the authenticator app or a passkey.",
         ),
         429: SECOND_FACTOR_LIMITED,
     },

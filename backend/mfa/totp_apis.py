@@ -55,7 +55,9 @@ class TotpApi(ApiView):
             raise MfaStateConflict(NOT_ENABLED)
         # The user's own session: the per-IP sign-in limit does not apply, the account's buckets do.
         answer = SecondFactorAnswer.from_data(data.validated_data)
-        second_factor_verify(request._request, user=user, answer=answer, count_client=False)
+        second_factor_verify(
+            request._request, user=user, answer=answer, count_client=False, session_id=current_session_id(request)
+        )
         totp_disable(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

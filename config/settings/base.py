@@ -242,7 +242,8 @@ _DEFAULT_RATES = {
     "password_reset_email_device": "3/1h",  # reset emails asked per (account, known device)
     "password_reset_email_ip": "3/1h",  # reset emails asked per (account, client IP), from unknown devices
     "password_reset_email": "10/1h",  # reset emails asked per account from all unknown devices: the ceiling
-    # Wrong current passwords per session (POST /api/auth/password/): the one that reaches the limit ends the session.
+    # Wrong current passwords, or second-factor answers at re-authentication, per session: the one that reaches the
+    # limit ends the session.
     "password_change_session": "5/30d",
     "refresh_ip": "60/1m",
     # Email verification and change (backend/accounts/email_apis.py).
@@ -256,6 +257,9 @@ _DEFAULT_RATES = {
     "email_change_confirm_ip": "30/1h",  # email-change links followed, per client IP
     # Data exports (GET /api/auth/me/export/) per user: each streams the whole account.
     "export_user": "5/1h",
+    # Wrong authenticator-app codes per account, whatever the device (backend/mfa/services/second_factor.py): six
+    # digits are the one guessable answer, and known-device cookies must not multiply the guesses.
+    "authenticator_code_account": "20/1d",
     # Passkey ceremonies started without an account (passwordless sign-in), per client IP. Every second-factor code
     # and passkey checked counts on the sign-in limits above (docs/mfa.md).
     "passkey_options_ip": "30/5m",

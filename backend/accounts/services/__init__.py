@@ -15,11 +15,11 @@ from .email_verification import (
 )
 from .password_reset import password_reset_confirm, password_reset_request
 from .reauthentication import (
-    method_meets_session_level,
+    method_meets_level,
     reauthenticated_until,
     session_factor_proven,
     session_reauthenticate,
-    session_recently_authenticated,
+    session_recently_authenticated_at,
 )
 from .sessions import (
     IssuedSession,
@@ -33,6 +33,7 @@ from .sessions import (
 )
 from .users import (
     InvalidCredentials,
+    session_wrong_answer_count,
     user_authenticate,
     user_change_password,
     user_create,
@@ -54,17 +55,18 @@ __all__ = [
     "email_verification_mandatory",
     "email_verification_resend",
     "email_verify",
-    "method_meets_session_level",
+    "method_meets_level",
     "password_reset_confirm",
     "password_reset_request",
     "reauthenticated_until",
     "session_factor_proven",
     "session_logout",
     "session_reauthenticate",
-    "session_recently_authenticated",
+    "session_recently_authenticated_at",
     "session_revoke",
     "session_rotate",
     "session_start",
+    "session_wrong_answer_count",
     "sessions_purge",
     "sessions_revoke_for_user",
     "user_authenticate",

@@ -1,7 +1,10 @@
 """Re-authentication: recording that the user proved who they are again, on one session (docs/mfa.md).
 
-Sensitive actions need the session's ``authenticated_at`` to be recent, at the session's level (``aal``). A method
-weaker than the session's level does not count: a password re-authenticates a one-factor session only.
+Sensitive actions need the session's ``authenticated_at`` to be recent, at the level the account asks for now: 2
+(a second factor) when it has one, else 1 (the password). The account's level, not the session's sign-in: a session
+signed in with the password before its owner added a second factor must prove one now (or it could replace the
+owner's factors with the password alone), and a two-factor session whose last factor was removed may use the
+password (it has nothing else).
 """
 
 from datetime import datetime, timedelta
@@ -28,17 +31,26 @@ def session_recently_authenticated(session: AuthSession) -> bool:
     return until is not None and timezone.now() <= until
 
 
-def method_meets_session_level(*, session: AuthSession, method: str) -> bool:
-    """Whether ``method`` alone proves as much as the session's sign-in did: any second factor does; the password
-    only for a one-factor session."""
-    return session.aal <= 1 or method in SECOND_FACTORS
+def method_meets_level(*, level: int, method: str) -> bool:
+    """Whether ``method`` proves ``level`` (the account's, see above): any second factor does; the password only
+    level 1."""
+    return level <= 1 or method in SECOND_FACTORS
+
+
+def session_recently_authenticated_at(*, session: AuthSession, level: int) -> bool:
+    """Whether the session's last authentication is recent and was at ``level`` or above."""
+    return session.aal >= level and session_recently_authenticated(session)
 
 
 def session_reauthenticate(*, session: AuthSession, method: str) -> AuthSession:
-    """Record a fresh authentication of ``session`` with ``method`` (already checked, and meeting the session's
-    level): sensitive actions are allowed until ``reauthenticated_until``."""
-    session.authenticated_at = timezone.now()
-    AuthSession.objects.filter(pk=session.pk).update(authenticated_at=session.authenticated_at)
+    """Record a fresh authentication of ``session`` with ``method`` (already checked, and meeting the account's
+    level): sensitive actions are allowed until ``reauthenticated_until``. A second factor raises the session's
+    level, as proving one does when enrolling it."""
+    if method in SECOND_FACTORS:
+        session = session_factor_proven(session=session, method=method)
+    else:
+        session.authenticated_at = timezone.now()
+        AuthSession.objects.filter(pk=session.pk).update(authenticated_at=session.authenticated_at)
     audit_on_commit(event=AuditEvent.Event.REAUTHENTICATED, user_id=session.user_id, session_id=session.pk)
     return session
 

@@ -99,17 +99,27 @@ def user_password_confirm(
     if user.check_password(password):
         return
     audit_on_commit(event=AuditEvent.Event.PASSWORD_CHECK_FAILED, user_id=user.pk, session_id=session_id)
-    if session_id is not None and settings.RATE_LIMIT_ENABLED:
-        failures = rate_limit_hit("password_change_session", session_id)
-        if failures.count >= failures.limit:
-            session = AuthSession.objects.filter(pk=session_id, user=user).first()
-            if session is not None:
-                session_revoke(session=session, audit_event=AuditEvent.Event.PASSWORD_GUESSES_REVOKED)
-            raise AuthenticationFailed(
-                "Too many wrong current passwords: this session has been signed out. Sign in again.",
-                code=ErrorCode.SESSION_REVOKED,
-            )
+    session_wrong_answer_count(user=user, session_id=session_id)
     raise ValidationError({field: ["The current password is incorrect."]})
+
+
+def session_wrong_answer_count(*, user: User, session_id: str | None) -> None:
+    """Count a wrong answer given by a signed-in session to prove it is its owner (a current password, or an
+    authenticator code when re-authenticating): the answer that reaches ``password_change_session`` revokes the
+    session and raises 401 ``session_revoked``. Passwords and codes share the bucket, so a stolen access token
+    gets the same few guesses whichever it tries."""
+    if session_id is None or not settings.RATE_LIMIT_ENABLED:
+        return
+    failures = rate_limit_hit("password_change_session", session_id)
+    if failures.count < failures.limit:
+        return
+    session = AuthSession.objects.filter(pk=session_id, user=user).first()
+    if session is not None:
+        session_revoke(session=session, audit_event=AuditEvent.Event.PASSWORD_GUESSES_REVOKED)
+    raise AuthenticationFailed(
+        "Too many wrong answers to confirm it's you: this session has been signed out. Sign in again.",
+        code=ErrorCode.SESSION_REVOKED,
+    )
 
 
 def user_change_password(*, user: User, new_password: str, keep_session_id: str | None) -> None:

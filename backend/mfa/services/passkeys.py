@@ -56,7 +56,7 @@ from .challenges import (
     challenge_set_webauthn,
     challenge_use,
 )
-from .recovery_codes import recovery_codes_delete, recovery_codes_issue_if_first
+from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
 
 Purpose = MfaChallenge.Purpose
 NO_PASSKEY = "This account has no passkey."
@@ -164,6 +164,7 @@ def passkey_delete(*, passkey: Passkey, session_id: str | None = None) -> None:
     they must not become a way in, and a new first factor issues new ones."""
     user = passkey.user
     with atomic():
+        mfa_writes_lock(user=user)  # as totp_disable, which says why
         passkey.delete()
         if not mfa_enabled(user=user):
             recovery_codes_delete(user=user)

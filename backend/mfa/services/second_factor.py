@@ -3,22 +3,35 @@
 Every check counts as a failed sign-in of the account on the password's own buckets (login_limits.LOGIN) before it
 runs, atomically, and is given back when right. So guessing codes is limited per account and per IP like guessing
 passwords, and a lockout reads the same whichever failed: it never tells whether the password was right.
+
+An authenticator code, the one guessable answer (six digits), also counts on a bucket of the account's own that
+no device cookie exempts (``authenticator_code_account``): someone who has the password and the mailbox could
+otherwise collect known-device cookies (each password reset hands one out) and guess on each cookie's bucket.
+Recovery codes (80 random bits) and passkeys cannot be guessed, so they stay open while it is exhausted. A wrong
+answer given by a signed-in session (re-authenticating, turning the app off) also counts against that session, as
+a wrong current password does (accounts.services.session_wrong_answer_count).
 """
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from backend.accounts.assurance import PASSKEY, RECOVERY_CODE, TOTP
 from backend.accounts.login_limits import LOGIN, account_attempt
 from backend.accounts.models import User
+from backend.accounts.services import session_wrong_answer_count
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
+from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
+from backend.common.throttles import rate_limit_record
 
-from ..errors import CodeInvalid, PasskeyInvalid
+from ..errors import AuthenticatorCodesLocked, CodeInvalid, PasskeyInvalid
 from ..models import MfaChallenge
 from .challenges import challenge_record_failure
+
+AUTHENTICATOR_CODE_SCOPE = "authenticator_code_account"
 
 
 @dataclass(frozen=True)
@@ -41,13 +54,16 @@ def second_factor_verify(
     answer: SecondFactorAnswer,
     challenge: MfaChallenge | None = None,
     count_client: bool = True,
+    session_id: str | None = None,
 ) -> str:
     """Check ``answer`` for ``user``; return the method it proved (assurance.TOTP, RECOVERY_CODE or PASSKEY).
 
     A passkey needs ``challenge`` (whose WebAuthn challenge it must have signed). A wrong answer counts on the
     sign-in limits and on ``challenge``'s failures, is audited, and raises CodeInvalid or PasskeyInvalid; past the
-    limits, 429 ``login_locked`` or ``throttled`` before anything is checked. ``count_client``: whether the per-IP
-    limit applies (not for a signed-in user's own session, as for the current password)."""
+    limits, 429 ``login_locked``, ``throttled`` or (an authenticator code) ``mfa_codes_locked`` before anything is
+    checked. ``count_client``: whether the per-IP
+    limit applies (not for a signed-in user's own session, as for the current password). ``session_id``: the
+    signed-in session giving the answer, which a wrong one counts against (and revokes at its limit, 401)."""
     # Imported here: the factor modules import this package's services, which import this module.
     from .passkeys import passkey_assertion_verify
     from .recovery_codes import recovery_code_use
@@ -61,22 +77,48 @@ def second_factor_verify(
         try:
             passkey_assertion_verify(challenge=challenge, credential=answer.passkey, user=user)
         except PasskeyInvalid:
-            _failed(user=user, challenge=challenge)
+            _failed(user=user, challenge=challenge, session_id=session_id)
             raise
         method = PASSKEY
-    else:
-        if answer.code is not None:
-            right, method = totp_code_verify(user=user, code=answer.code), TOTP
-        else:
-            right, method = recovery_code_use(user=user, code=answer.recovery_code or ""), RECOVERY_CODE
-        if not right:
-            _failed(user=user, challenge=challenge)
+    elif answer.code is not None:
+        try:
+            code_usage = authenticator_code_attempt(request, user=user)
+        except AuthenticatorCodesLocked:
+            attempt.refund()  # nothing was checked
+            raise
+        if not totp_code_verify(user=user, code=answer.code):
+            _failed(user=user, challenge=challenge, session_id=session_id)
             raise CodeInvalid()
+        authenticator_code_refund(code_usage, user=user)
+        method = TOTP
+    else:
+        if not recovery_code_use(user=user, code=answer.recovery_code or ""):
+            _failed(user=user, challenge=challenge, session_id=session_id)
+            raise CodeInvalid()
+        method = RECOVERY_CODE
     attempt.refund()
     return method
 
 
-def _failed(*, user: User, challenge: MfaChallenge | None) -> None:
+def authenticator_code_attempt(request: HttpRequest, *, user: User) -> Usage | None:
+    """Count one authenticator code on the account's own bucket, before it is checked; past the limit, 429
+    ``mfa_codes_locked`` (AuthenticatorCodesLocked) unchecked. The usage to give back when the code is right."""
+    if not settings.RATE_LIMIT_ENABLED:
+        return None
+    usage = rate_limit_hit(AUTHENTICATOR_CODE_SCOPE, str(user.pk))
+    rate_limit_record(request, usage)
+    if not usage.allowed:
+        raise AuthenticatorCodesLocked(wait=usage.reset_after)
+    return usage
+
+
+def authenticator_code_refund(usage: Usage | None, *, user: User) -> None:
+    if usage is not None:
+        rate_limit_refund(usage, str(user.pk))
+
+
+def _failed(*, user: User, challenge: MfaChallenge | None, session_id: str | None) -> None:
     if challenge is not None:
         challenge_record_failure(challenge=challenge)
     audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
+    session_wrong_answer_count(user=user, session_id=session_id)

@@ -50,7 +50,9 @@ def second_factor_reauthenticate(
         challenge = challenge_get_open(
             token=reauth_token or "", purpose=MfaChallenge.Purpose.REAUTHENTICATE, session_id=str(session.pk)
         )
-    method = second_factor_verify(request, user=user, answer=answer, challenge=challenge, count_client=False)
+    method = second_factor_verify(
+        request, user=user, answer=answer, challenge=challenge, count_client=False, session_id=str(session.pk)
+    )
     if challenge is not None:
         challenge_use(challenge=challenge)
     return method

@@ -141,6 +141,9 @@ def totp_disable(*, user: User) -> None:
     """Remove the user's authenticator app (the caller checked a second factor). With no passkey left, the
     recovery codes go too: they are a fallback of a factor, not a factor. MfaStateConflict when not enabled."""
     with atomic():
+        # Serialized with the other factor writers: removing the app and the last passkey at once would each see
+        # the other factor still there, and leave the recovery codes with no factor.
+        mfa_writes_lock(user=user)
         deleted, _ = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).delete()
         if not deleted:
             raise MfaStateConflict(NOT_ENABLED)

@@ -8,25 +8,26 @@ import { API, server } from '@/testing/server';
 
 const REFUSAL = { detail: 'Confirm it is you: sign in again to do this.', code: 'reauthentication_required' };
 
-function mfaStatus(aal: 1 | 2): MfaStatus {
+/** A session signed in at `aal`, of an account with an authenticator app when `twoSteps`. */
+function mfaStatus(aal: 1 | 2, twoSteps: boolean): MfaStatus {
   return {
-    mfa_enabled: aal === 2,
-    totp: { enabled: aal === 2, pending: false, confirmed_at: null },
-    recovery_codes: { remaining: aal === 2 ? 10 : 0, total: aal === 2 ? 10 : 0 },
+    mfa_enabled: twoSteps,
+    totp: { enabled: twoSteps, pending: false, confirmed_at: null },
+    recovery_codes: { remaining: twoSteps ? 10 : 0, total: twoSteps ? 10 : 0 },
     passkeys: [],
     session: { amr: aal === 2 ? ['pwd', 'otp'] : ['pwd'], aal, authenticated_at: '2026-12-05T08:00:00Z', reauthenticated_until: null },
   };
 }
 
 /** The account page's own requests, and a password change refused once for want of a recent sign-in. */
-function accountWithStaleSession(aal: 1 | 2) {
+function accountWithStaleSession(aal: 1 | 2, twoSteps: boolean = aal === 2) {
   const passwordChanges: unknown[] = [];
   const reauthentications: unknown[] = [];
   let fresh = false;
   server.use(
     http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
     http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
-    http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(aal))),
+    http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(aal, twoSteps))),
     http.post(`${API}/auth/password/`, async ({ request }) => {
       passwordChanges.push(await request.json());
       return fresh ? new HttpResponse(null, { status: 204 }) : HttpResponse.json(REFUSAL, { status: 403 });
@@ -74,7 +75,7 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     expect(passwordChanges).toEqual([CHANGE, CHANGE]);
   });
 
-  it('offers no password to a session signed in with two steps, and takes an authenticator code', async () => {
+  it('offers no password to an account with two steps, and takes an authenticator code', async () => {
     const { passwordChanges, reauthentications } = accountWithStaleSession(2);
     const { user, form } = await changePassword();
 
@@ -96,6 +97,17 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     expect(await within(form).findByText('Password changed. Your other devices have been signed out.')).toBeInTheDocument();
     expect(reauthentications).toEqual([{ code: '000000' }, { code: '123456' }]);
     expect(passwordChanges).toEqual([CHANGE, CHANGE]);
+  });
+
+  it('offers no password to a session signed in with it before the account got a second step', async () => {
+    // (the server asks for the account's second factor, whatever the session signed in with)
+    accountWithStaleSession(1, true);
+    await changePassword();
+
+    const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+    expect(await within(dialog).findByLabelText('Authenticator code')).toBeInTheDocument();
+    expect(within(dialog).queryByLabelText('Password')).not.toBeInTheDocument();
+    expect(within(dialog).getByText(/Your account has two-step verification/)).toBeInTheDocument();
   });
 
   it('cancelled, shows the original refusal as before and sends nothing more', async () => {

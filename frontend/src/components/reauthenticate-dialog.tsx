@@ -21,8 +21,8 @@ type Method = 'password' | 'code';
 /**
  * "Confirm it's you": shown when a sensitive request was refused with 403 `reauthentication_required`
  * (lib/reauthentication.ts). The user confirms with their password, an authenticator code or a passkey;
- * the refused request is then sent again by the API client, so what they were doing completes. A session
- * signed in with two steps (aal 2) is not offered the password: the server would refuse it.
+ * the refused request is then sent again by the API client, so what they were doing completes. An account
+ * with a second factor is not offered the password, however its session signed in: the server would refuse it.
  *
  * It sits above the pages (the signed-in layout), outside their QueryProvider: it passes the client itself.
  */
@@ -42,8 +42,8 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
 
   // Unknown (the status could not load): offer every way; the server judges anyway.
   const known = status.data;
-  const levelTwo = known?.session.aal === 2;
-  const offersPassword = !levelTwo;
+  const twoSteps = known?.mfa_enabled === true;
+  const offersPassword = !twoSteps;
   const offersCode = known ? known.totp.enabled : true;
   const offersPasskey = passkeysSupported() && (known ? known.passkeys.length > 0 : true);
   const method: Method | null = chosen ?? (offersPassword ? 'password' : offersCode ? 'code' : null);
@@ -64,8 +64,8 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
     <Dialog
       title="Confirm it's you"
       description={
-        levelTwo
-          ? 'This change needs a recent sign-in. You signed in with two steps, so confirm with your authenticator app or a passkey.'
+        twoSteps
+          ? 'This change needs a recent sign-in. Your account has two-step verification, so confirm with your authenticator app or a passkey.'
           : 'This change needs a recent sign-in. Confirm it’s you to continue; what you were doing then completes.'
       }
       onClose={cancel}

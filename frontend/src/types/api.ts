@@ -792,10 +792,11 @@ export interface components {
          *     * `link_expired` - The emailed link is older than it may be (EMAIL_LINK_MAX_AGE_SECONDS); ask for a new one.
          *     * `link_invalid` - The emailed link is malformed or tampered with, was already used, or was superseded (the address changed) or cancelled (an email change, by a password change or reset, or by signing out the session that asked or every session).
          *     * `email_taken` - Confirming an email change to an address that another account took meanwhile.
-         *     * `reauthentication_required` - A sensitive action (password, email or second-factor change, account deletion) needs an authentication newer than REAUTH_MAX_AGE_SECONDS at the session's level; POST /api/auth/reauthenticate/, then retry.
+         *     * `reauthentication_required` - A sensitive action (password, email or second-factor change, account deletion) needs an authentication newer than REAUTH_MAX_AGE_SECONDS at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry.
          *     * `mfa_challenge_invalid` - The sign-in, passkey or re-authentication challenge token is unknown, was already used, belongs to another flow, or took too many wrong codes; start again.
          *     * `mfa_challenge_expired` - The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.
          *     * `mfa_code_invalid` - The authenticator or recovery code is wrong, or was already used (a code is accepted once).
+         *     * `mfa_codes_locked` - Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry after `Retry-After` seconds, or use a recovery code or a passkey.
          *     * `passkey_invalid` - The passkey's response did not verify: unknown or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification.
          *     * `mfa_state_conflict` - The request does not fit the account's second factors: enrolling an authenticator app twice, confirming one never started, or regenerating recovery codes with no second factor.
          *     * `permission_denied` - Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).
@@ -818,7 +819,7 @@ export interface components {
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "mfa_code_invalid" | "passkey_invalid" | "mfa_state_conflict" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "mfa_state_conflict" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         /**
          * @description * `register` - Registered
          *     * `login_succeeded` - Signed in
@@ -1540,7 +1541,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -2370,7 +2371,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -3146,7 +3147,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -3378,7 +3379,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -3461,7 +3462,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -3559,7 +3560,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -3675,7 +3676,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -4125,7 +4126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at its level; POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -4459,7 +4460,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session was signed in with two factors, so the password alone does not re-authenticate it; use the authenticator app or a passkey. */
+            /** @description `reauthentication_required`: the account has a second factor, so the password alone does not re-authenticate its sessions (whatever they signed in with); use the authenticator app or a passkey. */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */

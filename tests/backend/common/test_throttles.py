@@ -262,6 +262,7 @@ def test_limits_are_on_by_default_in_the_settings():
         "email_change_user",
         "email_change_confirm_ip",
         "export_user",
+        "authenticator_code_account",
         "passkey_options_ip",
     }
 

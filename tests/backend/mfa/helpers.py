@@ -31,6 +31,12 @@ CHALLENGE_INVALID = {
     "code": "mfa_challenge_invalid",
 }
 CHALLENGE_EXPIRED = {"detail": "This step took too long. Start again.", "code": "mfa_challenge_expired"}
+SECOND_FACTOR_NEEDED = {
+    "detail": "This account has two-step verification: confirm it's you with your authenticator app or a passkey "
+    "(POST /api/auth/reauthenticate/), then try again.",
+    "code": "reauthentication_required",
+}
+WITH_PASSKEY = ("pwd", "passkey")  # how an account with a passkey signs in: the password, then the passkey
 LONG_AGO = 3600  # seconds: a last authentication far older than REAUTH_MAX_AGE_SECONDS
 REAUTH_REQUIRED = {
     "detail": "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again.",

@@ -1,6 +1,8 @@
 """Operators and second factors: the user page lists an account's factors, "Reset second factors" removes them
-(audited, the user emailed), and with MFA_REQUIRED_FOR_STAFF the admin's own sign-in asks staff for a code."""
+(audited, the user emailed), and the admin's own sign-in asks for a code from every account with a second factor
+(and, with MFA_REQUIRED_FOR_STAFF, from all staff)."""
 
+import html
 import re
 
 import pyotp
@@ -167,7 +169,7 @@ def test_reset_second_factors_removes_them_all_audited_with_the_operator_and_tel
     assert "http://testserver/security" in notice.get_body(preferencelist=("plain",)).get_content()
 
 
-# The admin's sign-in with MFA_REQUIRED_FOR_STAFF --------------------------------------------------------------------
+# The admin's sign-in: a code from accounts with a second factor (with MFA_REQUIRED_FOR_STAFF, from all staff) ---
 
 
 @pytest.fixture
@@ -193,7 +195,7 @@ def _signed_in(client: Client) -> bool:
 
 def _errors(response) -> list[str]:
     found = re.findall(r'<p class="errornote">(.*?)</p>', response.content.decode(), re.S)
-    return [" ".join(error.split()) for error in found]
+    return [html.unescape(" ".join(error.split())) for error in found]
 
 
 def test_staff_without_an_authenticator_app_are_sent_to_enable_one(staff, staff_mfa):
@@ -256,15 +258,17 @@ def test_wrong_codes_count_on_the_sign_in_limits(staff, staff_mfa, rates):
     assert (statuses, locked.status_code) == ([200, 200], 429)
 
 
-def test_the_login_page_asks_for_the_code_only_when_staff_need_one(staff, settings):
+def test_the_login_page_asks_for_the_code_with_or_without_the_setting(staff, settings):
+    # (it cannot know the account before the form is posted)
     settings.MFA_REQUIRED_FOR_STAFF = False
     without = Client().get("/admin/login/").content.decode()
     settings.MFA_REQUIRED_FOR_STAFF = True
-    with_code = Client().get("/admin/login/").content.decode()
+    with_setting = Client().get("/admin/login/").content.decode()
 
-    assert "Authentication code" not in without
-    assert "Authentication code" in with_code
-    assert 'autocomplete="one-time-code"' in with_code
+    assert "Authentication code" in without
+    assert "If your account has two-step verification: the code your authenticator app shows" in without
+    assert "Authentication code" in with_setting
+    assert 'autocomplete="one-time-code"' in with_setting
 
 
 def test_staff_sign_in_with_the_password_and_a_current_code(staff, staff_mfa):
@@ -290,10 +294,64 @@ def test_staff_sign_in_with_a_recovery_code_which_is_then_spent(staff, staff_mfa
     smtp.wait_for(to=staff.email, subject="A recovery code of your account was used")
 
 
-def test_without_the_setting_staff_sign_in_with_the_password_alone(staff, settings):
+def test_without_the_setting_staff_without_a_second_factor_sign_in_with_the_password_alone(staff, settings):
     settings.MFA_REQUIRED_FOR_STAFF = False
-    _with_app(staff)
 
     response = _post_login(Client(), staff.email, PASSWORD)
 
     assert response.status_code == 302
+
+
+def test_without_the_setting_staff_with_an_authenticator_app_still_need_its_code(staff, settings):
+    # Given staff with an authenticator app, and the setting off (its default)
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    _with_app(staff)
+    client = Client()
+
+    # When they give the password alone (someone who has only the password), then with the code
+    password_alone = _post_login(client, staff.email, PASSWORD)
+    signed_out = not _signed_in(client)
+    with_code = _post_login(client, staff.email, PASSWORD, otp=pyotp.TOTP(SECRET).now())
+
+    # Then the password alone is refused like a wrong one: the admin is no way around the account's second factor
+    assert (_errors(password_alone), signed_out) == ([GENERIC_ERROR], True)
+    assert with_code.status_code == 302
+    assert _signed_in(client)
+
+
+def test_staff_whose_only_factor_is_a_passkey_sign_in_with_a_recovery_code(staff, settings, smtp):
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    Passkey.objects.create(user=staff, name="Work laptop", credential_id=f"cred-{staff.pk}", public_key="pk")
+    [code, *_] = recovery_codes_issue_if_first(user=staff)
+
+    assert _errors(_post_login(Client(), staff.email, PASSWORD)) == [GENERIC_ERROR]
+    assert _post_login(Client(), staff.email, PASSWORD, otp=code).status_code == 302
+
+
+def test_staff_whose_only_factor_is_a_passkey_and_no_recovery_code_left_are_told_to_enable_the_app(staff, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    Passkey.objects.create(user=staff, name="Work laptop", credential_id=f"cred-{staff.pk}", public_key="pk")
+
+    response = _post_login(Client(), staff.email, PASSWORD)
+
+    assert _errors(response) == [
+        "This account's second factor is a passkey, which this form cannot check. Enable the authenticator app on "
+        "the Security page of the dashboard (http://testserver/security), then sign in here."
+    ]
+
+
+def test_wrong_codes_at_the_admin_count_on_the_accounts_code_limit(staff, staff_mfa, rates):
+    # Given one wrong authenticator code allowed a day for the account
+    rates(authenticator_code_account="1/1d")
+    _with_app(staff)
+    now = pyotp.TOTP(SECRET).now()
+    wrong = next(code for code in ("000000", "111111", "222222") if code != now)
+
+    # When a wrong code comes with the right password, then the right one
+    first = _post_login(Client(), staff.email, PASSWORD, otp=wrong)
+    refused = _post_login(Client(), staff.email, PASSWORD, otp=now)
+
+    # Then the right one is refused unchecked, saying why
+    assert _errors(first) == [GENERIC_ERROR]
+    [error] = _errors(refused)
+    assert error.startswith("Too many wrong authenticator codes for this account.")

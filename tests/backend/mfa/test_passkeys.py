@@ -18,6 +18,8 @@ from tests.backend.mfa.helpers import (
     LONG_AGO,
     PASSKEY_INVALID,
     REAUTH_REQUIRED,
+    SECOND_FACTOR_NEEDED,
+    WITH_PASSKEY,
     authentication_aged,
     authenticator_app_enabled,
 )
@@ -258,7 +260,7 @@ def test_registering_the_first_passkey_returns_it_with_recovery_codes_and_raises
 def test_a_second_passkey_excludes_the_first_and_brings_no_new_recovery_codes(user):
     # Given a passkey registered already
     first = passkey_registered(user, name="Laptop")
-    client, _ = signed_in_client(user)
+    client, _ = signed_in_client(user, amr=WITH_PASSKEY)
 
     # When a second one is registered (not a resident key, says credProps)
     started = _options(client)
@@ -281,7 +283,7 @@ def test_a_second_passkey_excludes_the_first_and_brings_no_new_recovery_codes(us
 
 def test_an_authenticator_holding_a_passkey_of_the_account_is_excluded_by_the_browser(user):
     authenticator = passkey_registered(user)
-    client, _ = signed_in_client(user)
+    client, _ = signed_in_client(user, amr=WITH_PASSKEY)
     started = _options(client)
 
     with pytest.raises(CredentialNotAllowed):
@@ -312,12 +314,12 @@ def test_a_malformed_passkey_id_is_404(user, bad_id):
 def test_deleting_a_passkey_needs_a_recent_authentication(user):
     passkey_registered(user)
     passkey = Passkey.objects.get(user=user)
-    client, issued = signed_in_client(user)
+    client, issued = signed_in_client(user, amr=WITH_PASSKEY)
     authentication_aged(issued.session.pk, LONG_AGO)
 
     response = client.delete(f"{PASSKEYS}{passkey.pk}/")
 
-    assert (response.status_code, response.json()) == (403, REAUTH_REQUIRED)
+    assert (response.status_code, response.json()) == (403, SECOND_FACTOR_NEEDED)
     assert Passkey.objects.filter(pk=passkey.pk).exists()
 
 
@@ -339,7 +341,7 @@ def test_deleting_one_of_two_passkeys_keeps_the_recovery_codes(user, smtp):
     passkey_registered(user, name="Laptop")
     passkey_registered(user, name="Phone")
     laptop = Passkey.objects.get(user=user, name="Laptop")
-    client, _ = signed_in_client(user)
+    client, _ = signed_in_client(user, amr=WITH_PASSKEY)
 
     response = client.delete(f"{PASSKEYS}{laptop.pk}/")
 
@@ -352,7 +354,7 @@ def test_deleting_one_of_two_passkeys_keeps_the_recovery_codes(user, smtp):
 
 def test_deleting_the_last_factor_deletes_the_recovery_codes_too(user):
     passkey_registered(user)
-    client, _ = signed_in_client(user)
+    client, _ = signed_in_client(user, amr=WITH_PASSKEY)
 
     response = client.delete(f"{PASSKEYS}{Passkey.objects.get(user=user).pk}/")
 
@@ -364,7 +366,7 @@ def test_deleting_the_last_factor_deletes_the_recovery_codes_too(user):
 def test_deleting_the_last_passkey_keeps_the_codes_of_an_enabled_authenticator_app(user):
     authenticator_app_enabled(user)
     passkey_registered(user)
-    client, _ = signed_in_client(user)
+    client, _ = signed_in_client(user, amr=WITH_PASSKEY)
 
     assert client.delete(f"{PASSKEYS}{Passkey.objects.get(user=user).pk}/").status_code == 204
 

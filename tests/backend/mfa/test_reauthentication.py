@@ -1,4 +1,5 @@
-"""Step-up: sensitive actions need a recent authentication at the session's level; POST reauthenticate/ gives one."""
+"""Step-up: sensitive actions need a recent authentication at the account's level (a second factor when it has one);
+POST reauthenticate/ gives one."""
 
 from datetime import datetime, timedelta
 
@@ -8,8 +9,16 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
+from backend.mfa.models import TotpAuthenticator
+from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
 from tests.backend.accounts.helpers import bearer, login
-from tests.backend.mfa.helpers import LONG_AGO, authentication_aged, authenticator_app_enabled, code_of_step
+from tests.backend.mfa.helpers import (
+    LONG_AGO,
+    SECOND_FACTOR_NEEDED,
+    authentication_aged,
+    authenticator_app_enabled,
+    code_of_step,
+)
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +109,66 @@ def test_a_wrong_or_replayed_code_does_not_re_authenticate(user):
     assert _change_password(client).status_code == 403
 
 
+def test_a_session_signed_in_before_the_second_factor_was_added_needs_it_now(user):
+    # Given a password-only session, and an authenticator app added since (from another session) with its codes
+    client, session_id = _signed_in_with_password(user)
+    authenticator_app_enabled(user)
+    recovery_codes_issue_if_first(user=user)
+    authentication_aged(session_id, LONG_AGO)
+
+    # When it tries to re-authenticate, or act, with the password it holds
+    by_password = client.post(REAUTHENTICATE, {"password": DEFAULT_PASSWORD}, format="json")
+    new_codes = client.post("/api/auth/mfa/recovery-codes/", {}, format="json")
+    password_change = _change_password(client)
+
+    # Then it is asked for the second factor each time, and nothing changed
+    assert (by_password.status_code, by_password.json()) == (403, SECOND_FACTOR_NEEDED)
+    assert (new_codes.status_code, new_codes.json()) == (403, SECOND_FACTOR_NEEDED)
+    assert (password_change.status_code, password_change.json()) == (403, SECOND_FACTOR_NEEDED)
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
+
+
+def test_a_recent_password_sign_in_does_not_count_once_the_account_has_a_second_factor(user):
+    # Given a session signed in with the password a minute ago, before the app was added elsewhere
+    client, _ = _signed_in_with_password(user)
+    authenticator_app_enabled(user)
+
+    response = client.post("/api/auth/mfa/recovery-codes/", {}, format="json")
+
+    assert (response.status_code, response.json()) == (403, SECOND_FACTOR_NEEDED)
+
+
+@pytest.mark.django_db(transaction=True)  # the revocation reaches the session cache on commit
+def test_wrong_codes_at_re_authentication_end_the_session(user, rates):
+    # Given a two-factor session, with the account's sign-in limits out of the way
+    rates(login_email_device="100/15m", login_email_ip="100/15m", login_email="100/15m")
+    client, app, session_id = _signed_in_with_two_factors(user)
+
+    # When it answers five wrong codes (a stolen access token guessing)
+    statuses = [client.post(REAUTHENTICATE, {"code": code_of_step(app, step)}, format="json") for step in range(5, 10)]
+
+    # Then the fifth ends the session, as five wrong current passwords would
+    assert [response.status_code for response in statuses] == [400, 400, 400, 400, 401]
+    assert statuses[-1].json()["code"] == "session_revoked"
+    assert AuthSession.objects.get(pk=session_id).revoked_at is not None
+    assert client.get("/api/auth/me/").status_code == 401
+
+
+def test_a_two_factor_session_whose_last_factor_was_removed_re_authenticates_with_the_password(user):
+    # Given a two-factor session, and its account's authenticator app removed since (an operator's reset)
+    client, _, session_id = _signed_in_with_two_factors(user)
+    TotpAuthenticator.objects.filter(user=user).delete()
+    authentication_aged(session_id, LONG_AGO)
+
+    # When it re-authenticates with the password (it has nothing else), then changes the password
+    response = client.post(REAUTHENTICATE, {"password": DEFAULT_PASSWORD}, format="json")
+
+    # Then both go through
+    assert response.status_code == 200
+    assert _change_password(client).status_code == 204
+
+
 def test_a_passkey_answer_without_its_token_is_a_400(user):
     client, _, _ = _signed_in_with_two_factors(user)
 
@@ -162,6 +231,20 @@ def test_the_password_re_authenticates_a_one_factor_session(user):
     until = datetime.fromisoformat(response.json()["reauthenticated_until"])
     assert until - authenticated_at == timedelta(seconds=settings.REAUTH_MAX_AGE_SECONDS)
     assert AuthSession.objects.get(pk=session_id).authenticated_at == authenticated_at
+
+
+def test_a_second_factor_raises_a_one_factor_session_to_two(user):
+    # Given a password-only session on an account that has an authenticator app now
+    client, session_id = _signed_in_with_password(user)
+    app = authenticator_app_enabled(user)
+
+    # When it re-authenticates with a code
+    assert client.post(REAUTHENTICATE, {"code": app.now()}, format="json").status_code == 200
+
+    # Then it counts as signed in with two factors, and may act
+    session = AuthSession.objects.get(pk=session_id)
+    assert (session.aal, session.amr) == (2, "pwd,otp")
+    assert client.post("/api/auth/mfa/recovery-codes/", {}, format="json").status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)  # audit rows are written on commit
