@@ -1,6 +1,7 @@
 """Helpers for driving the auth API the way the SPA does."""
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -8,6 +9,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession
 from tests.factories import DEFAULT_PASSWORD
+from tests.support.smtp import link_in
 
 
 def login(client: APIClient, email: str, password: str = DEFAULT_PASSWORD, **extra):
@@ -33,3 +35,25 @@ def grace_window_passed() -> None:
     that much time had gone by: a rotated token presented now is reuse."""
     past = timezone.now() - timedelta(seconds=settings.REFRESH_REUSE_INTERVAL_SECONDS + 1)
     AuthSession.objects.filter(rotated_at__isnull=False).update(rotated_at=past)
+
+
+EMAIL_CHANGE = "/api/auth/email/change/"
+EMAIL_CHANGE_CONFIRM = "/api/auth/email/change/confirm/"
+EMAIL_CHANGE_LINK_SUBJECT = "Confirm your new email address"
+
+
+def email_change_ask(client: APIClient, new_email: str, password: str = DEFAULT_PASSWORD):
+    return client.post(EMAIL_CHANGE, {"new_email": new_email, "current_password": password}, format="json")
+
+
+def email_change_link_token(smtp, to: str, *, count: int = 1) -> str:
+    """The token of the newest email-change link sent to ``to`` (read from the message received over SMTP)."""
+    message = smtp.wait_for(to=to, subject=EMAIL_CHANGE_LINK_SUBJECT, count=count)[-1]
+    link = link_in(message, "/confirm-email-change")
+    assert link.startswith(f"{settings.FRONTEND_URL}/confirm-email-change?token="), link
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def email_change_confirm(token: str):
+    """Follow an email-change link, as the SPA's confirmation page does (no sign-in needed)."""
+    return APIClient().post(EMAIL_CHANGE_CONFIRM, {"token": token}, format="json")

@@ -14,34 +14,22 @@ from backend.accounts.models import AuthSession, User
 from backend.accounts.services import email_change
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
-from tests.backend.accounts.helpers import login
+from tests.backend.accounts.helpers import (
+    EMAIL_CHANGE,
+    EMAIL_CHANGE_CONFIRM,
+    email_change_ask,
+    email_change_confirm,
+    email_change_link_token,
+    login,
+)
 from tests.conftest import signed_in_client
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.support.smtp import link_in, text_body
 
 pytestmark = pytest.mark.django_db(transaction=True)  # email is sent, and sessions revoked, on commit
 
-CHANGE = "/api/auth/email/change/"
-CONFIRM = "/api/auth/email/change/confirm/"
-LINK_SUBJECT = "Confirm your new email address"
 IN_USE_SUBJECT = "Someone tried to use your email address"
 CHANGED_SUBJECT = "Your email address was changed"
-
-
-def _ask(client: APIClient, new_email: str, password: str = DEFAULT_PASSWORD):
-    return client.post(CHANGE, {"new_email": new_email, "current_password": password}, format="json")
-
-
-def _link_token(smtp, to: str, *, count: int = 1) -> str:
-    """The token of the newest email-change link sent to ``to``."""
-    message = smtp.wait_for(to=to, subject=LINK_SUBJECT, count=count)[-1]
-    link = link_in(message, "/confirm-email-change")
-    assert link.startswith(f"{settings.FRONTEND_URL}/confirm-email-change?token="), link
-    return parse_qs(urlsplit(link).query)["token"][0]
-
-
-def _confirm(token: str):
-    return APIClient().post(CONFIRM, {"token": token}, format="json")
 
 
 @pytest.fixture
@@ -53,7 +41,7 @@ def owner(db):
 
 
 def test_asking_without_an_access_token_is_401():
-    response = _ask(APIClient(), "new@example.com")
+    response = email_change_ask(APIClient(), "new@example.com")
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
@@ -72,7 +60,7 @@ def test_asking_without_an_access_token_is_401():
 def test_a_malformed_change_body_is_400_naming_the_fields(owner, smtp, body, fields):
     client, _ = signed_in_client(owner)
 
-    response = client.post(CHANGE, body, format="json")
+    response = client.post(EMAIL_CHANGE, body, format="json")
 
     assert response.status_code == 400
     assert sorted(response.json()) == sorted(fields)
@@ -83,7 +71,7 @@ def test_a_malformed_change_body_is_400_naming_the_fields(owner, smtp, body, fie
 def test_a_wrong_current_password_is_400_audited_and_sends_nothing(owner, smtp):
     client, _ = signed_in_client(owner)
 
-    response = _ask(client, "new@example.com", password="not-my-password")
+    response = email_change_ask(client, "new@example.com", password="not-my-password")
 
     assert response.status_code == 400
     assert response.json() == {"current_password": ["The current password is incorrect."]}
@@ -98,7 +86,7 @@ def test_wrong_current_passwords_count_on_the_sessions_limit_like_a_password_cha
     rates(password_change_session="2/30d")
     client, issued = signed_in_client(owner)
 
-    statuses = [_ask(client, "new@example.com", password="guess").status_code for _ in range(2)]
+    statuses = [email_change_ask(client, "new@example.com", password="guess").status_code for _ in range(2)]
 
     assert statuses == [400, 401]
     assert AuthSession.objects.get(pk=issued.session.pk).revoked_at is not None
@@ -108,7 +96,7 @@ def test_wrong_current_passwords_count_on_the_sessions_limit_like_a_password_cha
 def test_asking_for_the_current_address_is_400_on_new_email(owner, smtp, same):
     client, _ = signed_in_client(owner)
 
-    response = _ask(client, same)
+    response = email_change_ask(client, same)
 
     assert response.status_code == 400
     assert response.json() == {"new_email": ["This is already your email address."]}
@@ -122,7 +110,7 @@ def test_asking_for_an_address_in_use_answers_the_same_and_sends_that_address_a_
     client, _ = signed_in_client(owner)
 
     # When the owner asks to move to it, and to a free address
-    in_use, free = _ask(client, "Taken@example.com"), _ask(client, "free@example.com")
+    in_use, free = email_change_ask(client, "Taken@example.com"), email_change_ask(client, "free@example.com")
 
     # Then both answers are the same 202
     assert [(r.status_code, r.content) for r in (in_use, free)] == [(202, b""), (202, b"")]
@@ -132,7 +120,7 @@ def test_asking_for_an_address_in_use_answers_the_same_and_sends_that_address_a_
     assert "token" not in text_body(notice)
     with pytest.raises(AssertionError):
         link_in(notice, "/confirm-email-change")
-    _link_token(smtp, "free@example.com")
+    email_change_link_token(smtp, "free@example.com")
     owner.refresh_from_db()
     assert owner.email == "owner@example.com"
     assert list(AuditEvent.objects.filter(event="email_change_requested").values_list("user_id", flat=True)) == [
@@ -145,17 +133,17 @@ def test_asking_is_limited_per_user(owner, rates):
     rates(email_change_user="2/1h")
     client, _ = signed_in_client(owner)
 
-    statuses = [_ask(client, f"new{n}@example.com").status_code for n in range(3)]
+    statuses = [email_change_ask(client, f"new{n}@example.com").status_code for n in range(3)]
 
     assert statuses == [202, 202, 429]
-    response = _ask(client, "new9@example.com")
+    response = email_change_ask(client, "new9@example.com")
     assert response.json()["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
 
 
 @pytest.mark.parametrize("body", [{}, {"token": ""}, {"token": ["x"]}])
 def test_a_confirm_body_without_a_token_is_400_naming_the_field(body):
-    response = APIClient().post(CONFIRM, body, format="json")
+    response = APIClient().post(EMAIL_CHANGE_CONFIRM, body, format="json")
 
     assert response.status_code == 400
     assert list(response.json()) == ["token"]
@@ -163,10 +151,10 @@ def test_a_confirm_body_without_a_token_is_400_naming_the_field(body):
 
 def test_a_tampered_change_link_is_400_link_invalid(owner, smtp):
     client, _ = signed_in_client(owner)
-    _ask(client, "new@example.com")
-    token = _link_token(smtp, "new@example.com")
+    email_change_ask(client, "new@example.com")
+    token = email_change_link_token(smtp, "new@example.com")
 
-    response = _confirm(token[:-2] + ("aa" if not token.endswith("aa") else "bb"))
+    response = email_change_confirm(token[:-2] + ("aa" if not token.endswith("aa") else "bb"))
 
     assert response.status_code == 400
     assert response.json() == {
@@ -180,7 +168,7 @@ def test_a_tampered_change_link_is_400_link_invalid(owner, smtp):
 def test_a_verification_link_is_no_good_for_an_email_change(owner, smtp):
     from backend.accounts.email_links import verify_token_make
 
-    response = _confirm(verify_token_make(owner))
+    response = email_change_confirm(verify_token_make(owner))
 
     assert response.status_code == 400
     assert response.json()["code"] == "link_invalid"
@@ -191,11 +179,11 @@ def test_an_expired_change_link_is_400_link_expired(owner, smtp):
     client, _ = signed_in_client(owner)
     long_ago = time.time() - settings.EMAIL_LINK_MAX_AGE_SECONDS - 60
     with mock.patch("django.core.signing.time.time", return_value=long_ago):
-        assert _ask(client, "late@example.com").status_code == 202
-    token = _link_token(smtp, "late@example.com")
+        assert email_change_ask(client, "late@example.com").status_code == 202
+    token = email_change_link_token(smtp, "late@example.com")
 
     # When it is followed
-    response = _confirm(token)
+    response = email_change_confirm(token)
 
     # Then it is refused as expired and nothing changed
     assert response.status_code == 400
@@ -208,12 +196,12 @@ def _pending_change(owner, smtp, new_email: str = "new@example.com"):
     """A change to ``new_email`` asked from a new session of ``owner``: that session's client and tokens, and the
     emailed link's token."""
     asker, asked_from = signed_in_client(owner)
-    assert _ask(asker, new_email).status_code == 202
-    return asker, asked_from, _link_token(smtp, new_email)
+    assert email_change_ask(asker, new_email).status_code == 202
+    return asker, asked_from, email_change_link_token(smtp, new_email)
 
 
 def _assert_cancelled(token: str, owner) -> None:
-    response = _confirm(token)
+    response = email_change_confirm(token)
     assert response.status_code == 400
     assert response.json()["code"] == "link_invalid"
     owner.refresh_from_db()
@@ -286,8 +274,8 @@ def test_signing_out_the_session_that_asked_cancels_the_change(owner, smtp):
     # Given a change asked from one session, and the owner on another
     asker, asked_from = signed_in_client(owner)
     assert asker.get("/api/auth/me/").status_code == 200  # its liveness cached: the revocation must reach the cache
-    assert _ask(asker, "new@example.com").status_code == 202
-    token = _link_token(smtp, "new@example.com")
+    assert email_change_ask(asker, "new@example.com").status_code == 202
+    token = email_change_link_token(smtp, "new@example.com")
     owner_device, _ = signed_in_client(owner)
 
     # When the owner signs that one session out (the sessions page), and no other
@@ -305,12 +293,12 @@ def test_of_two_pending_changes_to_one_address_the_second_to_confirm_is_400_emai
     tokens = []
     for count, user in enumerate((first, second), start=1):
         client, _ = signed_in_client(user)
-        assert _ask(client, "wanted@example.com").status_code == 202
-        tokens.append(_link_token(smtp, "wanted@example.com", count=count))
+        assert email_change_ask(client, "wanted@example.com").status_code == 202
+        tokens.append(email_change_link_token(smtp, "wanted@example.com", count=count))
     first_token, second_token = tokens
 
     # When both links are followed
-    won, lost = _confirm(first_token), _confirm(second_token)
+    won, lost = email_change_confirm(first_token), email_change_confirm(second_token)
 
     # Then the first confirmed takes the address and the second is refused
     assert won.status_code == 200
@@ -327,13 +315,13 @@ def test_of_two_pending_changes_to_one_address_the_second_to_confirm_is_400_emai
 def test_the_unique_constraint_is_the_last_guard_when_the_address_is_taken_between_check_and_write(owner, smtp):
     # Given a pending change, and another account taking the address in the instant after the confirm's check
     client, _ = signed_in_client(owner)
-    _ask(client, "race@example.com")
-    token = _link_token(smtp, "race@example.com")
+    email_change_ask(client, "race@example.com")
+    token = email_change_link_token(smtp, "race@example.com")
     UserFactory(email="RACE@example.com".lower())
 
     # When the confirm's own check misses it (a concurrent transaction had not committed yet)
     with mock.patch("backend.accounts.services.email_change._in_use", return_value=False):
-        response = _confirm(token)
+        response = email_change_confirm(token)
 
     # Then the database's unique Lower(email) refuses the write: the same 400, nothing changed
     assert response.status_code == 400
@@ -351,15 +339,15 @@ def test_a_confirmed_change_moves_the_account_signs_out_other_sessions_and_tells
     other_device, other = signed_in_client(owner)
     this_device, this = signed_in_client(owner)
     assert other_device.get("/api/auth/me/").status_code == 200  # warm the liveness cache
-    asked = _ask(this_device, "  New.Owner@Example.com ")
+    asked = email_change_ask(this_device, "  New.Owner@Example.com ")
     assert asked.status_code == 202
     assert list(AuditEvent.objects.filter(event="email_change_requested").values_list("user_id", "session_id")) == [
         (owner.pk, this.session.pk)
     ]
 
     # When the link emailed to the new address is followed (from any browser)
-    token = _link_token(smtp, "new.owner@example.com")
-    response = _confirm(token)
+    token = email_change_link_token(smtp, "new.owner@example.com")
+    response = email_change_confirm(token)
 
     # Then the account has the new address, confirmed
     assert response.status_code == 200
@@ -395,7 +383,7 @@ def test_a_confirmed_change_moves_the_account_signs_out_other_sessions_and_tells
     assert login(APIClient(), "owner@example.com").status_code == 401
 
     # And the link works once
-    reused = _confirm(token)
+    reused = email_change_confirm(token)
     assert reused.status_code == 400
     assert reused.json()["code"] == "link_invalid"
 
@@ -403,13 +391,13 @@ def test_a_confirmed_change_moves_the_account_signs_out_other_sessions_and_tells
 def test_a_newer_change_link_supersedes_an_older_one_once_confirmed(owner, smtp):
     # Given two pending changes asked by the same account
     client, _ = signed_in_client(owner)
-    _ask(client, "one@example.com")
-    _ask(client, "two@example.com")
-    one, two = _link_token(smtp, "one@example.com"), _link_token(smtp, "two@example.com")
+    email_change_ask(client, "one@example.com")
+    email_change_ask(client, "two@example.com")
+    one, two = email_change_link_token(smtp, "one@example.com"), email_change_link_token(smtp, "two@example.com")
 
     # When one is confirmed, the other no longer applies (it was asked from the old address)
-    assert _confirm(two).status_code == 200
-    response = _confirm(one)
+    assert email_change_confirm(two).status_code == 200
+    response = email_change_confirm(one)
 
     assert response.status_code == 400
     assert response.json()["code"] == "link_invalid"
@@ -420,12 +408,12 @@ def test_a_newer_change_link_supersedes_an_older_one_once_confirmed(owner, smtp)
 def test_the_browser_that_confirms_becomes_a_known_device_of_the_new_address(owner, smtp):
     # Given a change asked for and its link
     this_device, _ = signed_in_client(owner)
-    assert _ask(this_device, "moved@example.com").status_code == 202
-    token = _link_token(smtp, "moved@example.com")
+    assert email_change_ask(this_device, "moved@example.com").status_code == 202
+    token = email_change_link_token(smtp, "moved@example.com")
     browser = APIClient()
 
     # When this browser follows it, then signs in with the new address
-    assert browser.post(CONFIRM, {"token": token}, format="json").status_code == 200
+    assert browser.post(EMAIL_CHANGE_CONFIRM, {"token": token}, format="json").status_code == 200
     smtp.clear()
     assert login(browser, "moved@example.com").status_code == 200
     assert login(APIClient(), "moved@example.com").status_code == 200  # and another browser does too

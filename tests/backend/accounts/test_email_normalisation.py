@@ -2,43 +2,27 @@
 Django's login form and the login limits read it, and as SMTP delivers it (IDNA). A lookalike spelled with a
 fullwidth letter is the address it looks like everywhere: in use when that one is, mailed there, never stored."""
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 from backend.accounts.email_links import change_token_make
 from backend.accounts.login_limits import login_email_identity
 from backend.accounts.models import User, normalize_email
 from backend.common.background import wait_for_background_jobs
+from tests.backend.accounts.helpers import (
+    email_change_ask,
+    email_change_confirm,
+    email_change_link_token,
+)
 from tests.conftest import signed_in_client
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import UserFactory
 from tests.support.smtp import link_in
 
 pytestmark = pytest.mark.django_db(transaction=True)  # email is sent on commit
 
 VICTIM = "victim@example.com"
 LOOKALIKE = "victim@ex\uff41mple.com"  # a FULLWIDTH LATIN SMALL LETTER A in the domain
-CHANGE = "/api/auth/email/change/"
-CONFIRM = "/api/auth/email/change/confirm/"
 IN_USE_SUBJECT = "Someone tried to use your email address"
-LINK_SUBJECT = "Confirm your new email address"
-
-
-def _ask(client: APIClient, new_email: str, password: str = DEFAULT_PASSWORD):
-    return client.post(CHANGE, {"new_email": new_email, "current_password": password}, format="json")
-
-
-def _link_token(smtp, to: str) -> str:
-    """The token of the newest email-change link sent to ``to``."""
-    link = link_in(smtp.wait_for(to=to, subject=LINK_SUBJECT)[-1], "/confirm-email-change")
-    assert link.startswith(f"{settings.FRONTEND_URL}/confirm-email-change?token="), link
-    return parse_qs(urlsplit(link).query)["token"][0]
-
-
-def _confirm(token: str):
-    return APIClient().post(CONFIRM, {"token": token}, format="json")
 
 
 @pytest.fixture
@@ -67,7 +51,7 @@ def test_email_change_to_a_lookalike_of_an_existing_account_is_treated_as_in_use
     client, _ = signed_in_client(attacker)
 
     # When the other account asks to move to a lookalike of that address
-    response = _ask(client, LOOKALIKE)
+    response = email_change_ask(client, LOOKALIKE)
 
     # Then the answer is the usual 202, and the owner of the address gets the "someone tried" notice, no link
     assert response.status_code == 202
@@ -83,10 +67,10 @@ def test_email_change_to_a_lookalike_of_an_existing_account_is_treated_as_in_use
 def test_a_confirmed_change_to_a_lookalike_stores_the_normalised_address(smtp, attacker):
     # Given a change asked to a free address spelled with a fullwidth letter
     client, _ = signed_in_client(attacker)
-    assert _ask(client, "Moved@Ex\uff41mple.net").status_code == 202
+    assert email_change_ask(client, "Moved@Ex\uff41mple.net").status_code == 202
 
     # When the link (delivered to the address it looks like) is followed
-    response = _confirm(_link_token(smtp, "moved@example.net"))
+    response = email_change_confirm(email_change_link_token(smtp, "moved@example.net"))
 
     # Then the account has the normalised address, the one sign-in and the login limits read it as
     assert response.status_code == 200
@@ -101,7 +85,7 @@ def test_a_link_mailed_before_normalisation_to_a_lookalike_of_an_address_in_use_
     token = change_token_make(user=attacker, new_email=LOOKALIKE, session_id=None)
 
     # When it is followed
-    response = _confirm(token)
+    response = email_change_confirm(token)
 
     # Then it is refused like a link to the address itself, and nothing changes
     assert response.status_code == 400
@@ -113,7 +97,7 @@ def test_a_link_mailed_before_normalisation_to_a_lookalike_of_an_address_in_use_
 def test_a_link_mailed_before_normalisation_to_a_free_lookalike_stores_the_normalised_address(attacker):
     token = change_token_make(user=attacker, new_email="moved@ex\uff41mple.net", session_id=None)
 
-    response = _confirm(token)
+    response = email_change_confirm(token)
 
     assert response.status_code == 200
     attacker.refresh_from_db()
@@ -124,7 +108,7 @@ def test_an_address_that_normalises_to_no_address_is_400_on_new_email_and_sends_
     # Given an address with a fullwidth "@" in its domain: valid as typed, two "@" once normalised
     client, _ = signed_in_client(attacker)
 
-    response = _ask(client, "victim@example.com\uff20evil.example")
+    response = email_change_ask(client, "victim@example.com\uff20evil.example")
 
     assert response.status_code == 400
     assert response.json() == {"new_email": ["Enter a valid email address."]}
@@ -135,7 +119,7 @@ def test_an_address_that_normalises_to_no_address_is_400_on_new_email_and_sends_
 def test_a_link_carrying_an_address_that_normalises_to_no_address_is_400_link_invalid(attacker):
     token = change_token_make(user=attacker, new_email="victim@example.com\uff20evil.example", session_id=None)
 
-    response = _confirm(token)
+    response = email_change_confirm(token)
 
     assert response.status_code == 400
     assert response.json()["code"] == "link_invalid"
@@ -146,7 +130,7 @@ def test_a_link_carrying_an_address_that_normalises_to_no_address_is_400_link_in
 def test_asking_for_a_lookalike_of_ones_own_address_is_400_already_yours(smtp, attacker):
     client, _ = signed_in_client(attacker)
 
-    response = _ask(client, "attacker@ex\uff41mple.org")
+    response = email_change_ask(client, "attacker@ex\uff41mple.org")
 
     assert response.status_code == 400
     assert response.json() == {"new_email": ["This is already your email address."]}
