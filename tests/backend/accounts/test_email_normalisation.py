@@ -2,6 +2,8 @@
 Django's login form and the login limits read it, and as SMTP delivers it (IDNA). A lookalike spelled with a
 fullwidth letter is the address it looks like everywhere: in use when that one is, mailed there, never stored."""
 
+import importlib
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -180,3 +182,25 @@ def test_registering_a_lookalike_of_an_existing_address_is_400_already_exists(sm
     assert response.status_code == 400
     assert response.json() == {"email": ["An account with this email already exists."]}
     assert list(User.objects.values_list("email", flat=True)) == [VICTIM]
+
+
+def test_the_migration_rewrites_stored_lookalikes_unless_another_account_has_the_address():
+    # Given accounts stored before the normaliser applied NFKC: a lookalike of a free address, a lookalike of an
+    # address in use, and an address already normal
+    from django.apps import apps
+
+    normalising = importlib.import_module("backend.accounts.migrations.0005_normalise_stored_addresses")
+    free = UserFactory(email="placeholder-1@example.com")
+    clash = UserFactory(email="placeholder-2@example.com")
+    owner = UserFactory(email=VICTIM)
+    User.objects.filter(pk=free.pk).update(email="moved@ex\uff41mple.net")
+    User.objects.filter(pk=clash.pk).update(email=LOOKALIKE)
+
+    # When the migration runs
+    left = normalising.normalise_stored_addresses(apps, None)
+
+    # Then the free one is rewritten, the clash is left for an operator (and named), the normal one untouched
+    assert User.objects.get(pk=free.pk).email == "moved@example.net"
+    assert User.objects.get(pk=clash.pk).email == LOOKALIKE
+    assert left == [str(clash.pk)]
+    assert User.objects.get(pk=owner.pk).email == VICTIM
