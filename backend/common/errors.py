@@ -167,7 +167,12 @@ class ErrorCode(StrEnum):
         "The `Idempotency-Key` was used in the last 24 hours for a different request (another body or endpoint).",
     )
     # Concurrency and load.
-    CONFLICT = "conflict", (409,), "Concurrent writers kept winning; retrying the same request is safe."
+    CONFLICT = (
+        "conflict",
+        (409,),
+        "A concurrent request got in the way: writers kept winning a compare-and-set, or the database refused the "
+        "write for a constraint another request broke meanwhile (what it refers to was deleted); retrying is safe.",
+    )
     PRECONDITION_FAILED = (
         "precondition_failed",
         (412,),

@@ -4,12 +4,14 @@ Validation errors keep DRF's ``{"field": ["message"]}``; everything else is
 ``{"detail": "...", "code": "..."}``.
 """
 
+import logging
 import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -19,6 +21,8 @@ from rest_framework.views import exception_handler
 from .errors import ErrorCode
 from .outage import database_outage, database_unavailable
 from .timeouts import as_database_timeout
+
+logger = logging.getLogger(__name__)
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -49,6 +53,19 @@ class WriteConflict(exceptions.APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This is being changed by someone else right now; try again."
+    default_code = ErrorCode.CONFLICT
+
+
+class RacedWrite(exceptions.APIException):
+    """A write the database refused for a constraint that held when the request was checked: a concurrent request
+    deleted what it refers to (a task created while its owner's account is being deleted), or took a unique value
+    first. A 409, never a 500: the request was fine when it was checked."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "This could not be saved: something it depends on changed at the same moment (it was deleted, or taken "
+        "by another request). Fetch the current state and try again."
+    )
     default_code = ErrorCode.CONFLICT
 
 
@@ -93,6 +110,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     exc = as_database_timeout(exc)  # a statement PostgreSQL cancelled: 504 database_timeout (timeouts.py)
     if _is_transient_transaction_error(exc):
         exc = WriteConflict()
+    elif isinstance(exc, IntegrityError):
+        # Logged: it may also be a bug (a constraint the code does not check first), which a 409 would hide.
+        logger.warning("write refused by a database constraint; answered 409", exc_info=exc)
+        exc = RacedWrite()
     elif database_unavailable(exc):
         database_outage.failed(exc, refused_request=True)
         exc = ServiceUnavailable()

@@ -149,6 +149,33 @@ def test_a_mongodb_write_conflict_is_a_409_the_client_can_retry():
     }
 
 
+@pytest.mark.django_db(transaction=True)  # the INSERT commits by itself, as in production
+def test_a_write_racing_the_deletion_of_what_it_refers_to_is_a_409_not_a_500(user, monkeypatch, caplog):
+    # Given a task being created, and its owner's account deleted in the instant after the request was checked
+    # (forced into that window: right before the INSERT)
+    from backend.accounts.models import User
+    from backend.tasks.models import Task
+    from tests.conftest import signed_in_client
+
+    client, _ = signed_in_client(user)
+    validate = Task.full_clean
+
+    def account_deleted_meanwhile(task, *args, **kwargs):
+        User.objects.filter(pk=user.pk).delete()
+        return validate(task, *args, **kwargs)
+
+    monkeypatch.setattr(Task, "full_clean", account_deleted_meanwhile)
+
+    # When the database refuses the INSERT (the owner's row is gone)
+    response = client.post("/api/tasks/", {"title": "Written as the account goes"}, format="json")
+
+    # Then the client gets a 409 it can act on, nothing was written, and the refusal is logged for operators
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    assert not Task.objects.exists()
+    assert "write refused by a database constraint; answered 409" in caplog.text
+
+
 def test_other_unexpected_errors_are_still_left_to_the_500_handler():
     from backend.common.exceptions import api_exception_handler
 
