@@ -78,6 +78,19 @@ def reauthentication_require(request: Request, *, current_password: str | None =
         current_password_confirm(request, current_password)
 
 
+def enrolment_finish_allowed(request: Request) -> None:
+    """Finishing a factor's enrolment (confirming the app, saving a passkey) raises the session to two factors, so
+    it needs the session to be at the account's level now: a password session whose enrolment began while the
+    account had no factor must not finish it after the owner added one (it would then hold a factor of its own, and
+    level 2). 403 ``reauthentication_required`` otherwise. (Starting the enrolment needed a recent authentication.)"""
+    session_id = current_session_id(request)
+    if session_id is None:
+        raise ReauthenticationRequired()
+    session = selectors.session_authentication(session_id=session_id)
+    if session.aal < reauthentication_level(current_user(request)):
+        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
+
+
 def reauthentication_level(user: User) -> int:
     """What a re-authentication of this user must prove: 2 (a second factor) when the account has one, else 1
     (services/reauthentication.py says why the account's level, not the session's)."""

@@ -111,7 +111,8 @@ class ErrorCode(StrEnum):
         "mfa_codes_locked",
         (429,),
         "Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry "
-        "after `Retry-After` seconds, or use a recovery code or a passkey.",
+        "after `Retry-After` seconds. Meanwhile a passkey works, and a recovery code signs in (re-authentication "
+        "takes none).",
     )
     PASSKEY_INVALID = (
         "passkey_invalid",

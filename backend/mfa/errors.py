@@ -30,8 +30,8 @@ class AuthenticatorCodesLocked(Throttled):
     def __init__(self, wait: int) -> None:
         # APIException's, not Throttled's: that one would append its own "Expected available in N seconds."
         detail = (
-            "Too many wrong authenticator codes for this account. Use a recovery code or a passkey, or try the app "
-            f"again in {wait_in_words(wait)}."
+            f"Too many wrong authenticator codes for this account. Try the app again in {wait_in_words(wait)}; "
+            "meanwhile a passkey works, and a recovery code signs in."
         )
         APIException.__init__(self, detail, ErrorCode.MFA_CODES_LOCKED)
         self.wait = wait

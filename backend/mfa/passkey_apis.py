@@ -14,6 +14,7 @@ from backend.accounts.api_base import (
     ReauthenticationRequired,
     current_session_id,
     current_user,
+    enrolment_finish_allowed,
     reauthentication_require,
     sign_in_complete,
 )
@@ -76,6 +77,7 @@ class PasskeysApi(ApiView):
     def post(self, request: Request) -> Response:
         data = PasskeyRegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        enrolment_finish_allowed(request)
         session_id = _session_id(request)
         passkey, codes = passkey_register(
             user=current_user(request),

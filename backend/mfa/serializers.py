@@ -33,12 +33,16 @@ class SessionAuthenticationOutputSerializer(serializers.Serializer):
     amr = serializers.ListField(
         child=serializers.CharField(), help_text="How this session was authenticated: `pwd`, `otp`, ..."
     )
-    aal = serializers.IntegerField(help_text="1: one factor; 2: two factors, or a passkey.")
+    aal = serializers.IntegerField(
+        help_text="The level of its last authentication: 1: one factor; 2: two factors, or a passkey."
+    )
     authenticated_at = serializers.DateTimeField(
         allow_null=True, help_text="The sign-in, or the last re-authentication."
     )
     reauthenticated_until = serializers.DateTimeField(
-        allow_null=True, help_text="Until then, step-up endpoints need no re-authentication."
+        allow_null=True,
+        help_text="Until then, step-up endpoints need no re-authentication; null when there is no such window (the "
+        "last authentication is too old, or below the account's level: a second factor when it has one).",
     )
 
 

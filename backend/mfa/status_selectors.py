@@ -33,15 +33,19 @@ def mfa_factors_get(*, user: User) -> dict[str, Any]:
 
 
 def mfa_status_get(*, user: User, session_id: str | None) -> dict[str, Any]:
-    """``mfa_factors_get`` and the authentication of ``session_id`` (the caller's own session)."""
+    """``mfa_factors_get`` and the authentication of ``session_id`` (the caller's own session); its
+    ``reauthenticated_until`` is null when the session's level is below the account's."""
     status = mfa_factors_get(user=user)
     session = account_selectors.session_authentication(session_id=session_id) if session_id else None
+    # Sensitive actions ask for the account's level (2 with a second factor), whatever the session signed in with
+    # (accounts/services/reauthentication.py): a recent authentication below it allows nothing.
+    level = 2 if status["mfa_enabled"] else 1
     status["session"] = (
         {
             "amr": amr_split(session.amr),
             "aal": session.aal,
             "authenticated_at": session.authenticated_at,
-            "reauthenticated_until": reauthenticated_until(session),
+            "reauthenticated_until": reauthenticated_until(session) if session.aal >= level else None,
         }
         if session is not None
         else {"amr": [], "aal": 0, "authenticated_at": None, "reauthenticated_until": None}

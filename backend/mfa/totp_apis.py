@@ -6,7 +6,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import services as account_services
-from backend.accounts.api_base import current_session_id, current_user, reauthentication_require
+from backend.accounts.api_base import (
+    current_session_id,
+    current_user,
+    enrolment_finish_allowed,
+    reauthentication_require,
+)
 from backend.accounts.assurance import TOTP
 from backend.accounts.login_limits import LOGIN, account_attempt
 from backend.accounts.selectors import session_authentication
@@ -67,6 +72,7 @@ class TotpConfirmApi(ApiView):
     def post(self, request: Request) -> Response:
         data = TotpConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        enrolment_finish_allowed(request)
         user = current_user(request)
         # A wrong first code counts as a failed sign-in like any other code (second_factor.py): the same buckets,
         # counted before the check and given back when right, so guessing cannot go faster here.

@@ -487,9 +487,10 @@ MFA_CHALLENGE_MAX_AGE_SECONDS = env.int("MFA_CHALLENGE_MAX_AGE_SECONDS", default
 # Wrong codes one sign-in challenge takes before it is spent (the account's sign-in limits apply as well).
 MFA_CHALLENGE_MAX_FAILURES = env.int("MFA_CHALLENGE_MAX_FAILURES", default=5)
 # Password, email and second-factor changes and account deletion need an authentication this recent, at the
-# session's level (a session signed in with two factors re-authenticates with a second factor).
+# account's level (a second factor when it has one, whatever the session signed in with; docs/mfa.md).
 REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=5 * 60)
-# Staff sign in to the Django admin with a second factor too (and cannot until they have enrolled one).
+# Staff cannot sign in to the Django admin until they have an authenticator app. (Any account with a second factor
+# is asked for a code there anyway: backend/accounts/admin_login.py.)
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=False)
 # WebAuthn relying party: passkeys are bound to RP_ID (a domain, never an IP address) and accepted only from
 # ORIGINS. Defaults follow FRONTEND_URL; a laptop on http://127.0.0.1 uses "localhost" (open the app there).

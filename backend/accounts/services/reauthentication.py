@@ -44,13 +44,15 @@ def session_recently_authenticated_at(*, session: AuthSession, level: int) -> bo
 
 def session_reauthenticate(*, session: AuthSession, method: str) -> AuthSession:
     """Record a fresh authentication of ``session`` with ``method`` (already checked, and meeting the account's
-    level): sensitive actions are allowed until ``reauthenticated_until``. A second factor raises the session's
-    level, as proving one does when enrolling it."""
+    level): sensitive actions are allowed until ``reauthenticated_until``. The session's level becomes that of this
+    authentication: a second factor raises it, as proving one does when enrolling it; the password (accepted only
+    while the account has no second factor) sets it to 1, so that if a factor is added within the window, this
+    password does not count as a recent second factor."""
     if method in SECOND_FACTORS:
         session = session_factor_proven(session=session, method=method)
     else:
-        session.authenticated_at = timezone.now()
-        AuthSession.objects.filter(pk=session.pk).update(authenticated_at=session.authenticated_at)
+        session.authenticated_at, session.aal = timezone.now(), 1
+        AuthSession.objects.filter(pk=session.pk).update(authenticated_at=session.authenticated_at, aal=1)
     audit_on_commit(event=AuditEvent.Event.REAUTHENTICATED, user_id=session.user_id, session_id=session.pk)
     return session
 

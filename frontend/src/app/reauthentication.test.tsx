@@ -110,6 +110,29 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     expect(within(dialog).getByText(/Your account has two-step verification/)).toBeInTheDocument();
   });
 
+  it('reads the account again when the password is refused, and offers what works now', async () => {
+    // Given a status loaded before a second factor was added on another device
+    accountWithStaleSession(1);
+    let twoStepsNow = false;
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(1, twoStepsNow))),
+      http.post(`${API}/auth/reauthenticate/`, () => {
+        twoStepsNow = true;
+        return HttpResponse.json({ detail: 'This account has two-step verification: confirm it with your authenticator app or a passkey.', code: 'reauthentication_required' }, { status: 403 });
+      }),
+    );
+    const { user } = await changePassword();
+    const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+
+    // When the password it offered is refused
+    await user.type(await within(dialog).findByLabelText('Password'), 'old password');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+
+    // Then it asks for the authenticator app instead
+    expect(await within(dialog).findByLabelText('Authenticator code')).toBeInTheDocument();
+    expect(within(dialog).queryByLabelText('Password')).not.toBeInTheDocument();
+  });
+
   it('cancelled, shows the original refusal as before and sends nothing more', async () => {
     const { passwordChanges, reauthentications } = accountWithStaleSession(1);
     const { user, form } = await changePassword();

@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert, Spinner, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
-import { errorMessage } from '@/lib/api-error';
+import { ApiError, errorMessage } from '@/lib/api-error';
 import { mfaStatusQueryOptions } from '@/lib/mfa-status';
 import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
@@ -34,6 +34,11 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
       onSuccess: () => {
         void queryClient.invalidateQueries({ queryKey: queryKeys.mfa });
         prompt.confirmed();
+      },
+      // Refused for the way chosen (a second factor was added on another device since the status loaded): the
+      // status is read again, so the dialog offers the ways that can work now.
+      onError: (error) => {
+        if (error instanceof ApiError && error.code === 'reauthentication_required') void queryClient.invalidateQueries({ queryKey: queryKeys.mfa });
       },
     },
     queryClient,

@@ -10,7 +10,7 @@ import { setReauthenticationHandler } from '@/lib/api-client';
 import type { ApiError } from '@/lib/api-error';
 
 export interface ReauthenticationPrompt {
-  /** The server's refusal: its detail says why (e.g. a level-2 session needs a second factor). */
+  /** The server's refusal: its detail says why (e.g. an account with a second factor needs it, not the password). */
   refusal: ApiError;
   /** The user re-authenticated: the waiting requests are sent again. */
   confirmed: () => void;

@@ -796,7 +796,7 @@ export interface components {
          *     * `mfa_challenge_invalid` - The sign-in, passkey or re-authentication challenge token is unknown, was already used, belongs to another flow, or took too many wrong codes; start again.
          *     * `mfa_challenge_expired` - The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.
          *     * `mfa_code_invalid` - The authenticator or recovery code is wrong, or was already used (a code is accepted once).
-         *     * `mfa_codes_locked` - Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry after `Retry-After` seconds, or use a recovery code or a passkey.
+         *     * `mfa_codes_locked` - Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry after `Retry-After` seconds. Meanwhile a passkey works, and a recovery code signs in (re-authentication takes none).
          *     * `passkey_invalid` - The passkey's response did not verify: unknown or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification.
          *     * `mfa_state_conflict` - The request does not fit the account's second factors: enrolling an authenticator app twice, confirming one never started, or regenerating recovery codes with no second factor.
          *     * `permission_denied` - Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).
@@ -1115,7 +1115,7 @@ export interface components {
         SessionAuthenticationOutput: {
             /** @description How this session was authenticated: `pwd`, `otp`, ... */
             amr: string[];
-            /** @description 1: one factor; 2: two factors, or a passkey. */
+            /** @description The level of its last authentication: 1: one factor; 2: two factors, or a passkey. */
             aal: number;
             /**
              * Format: date-time
@@ -1124,7 +1124,7 @@ export interface components {
             authenticated_at: string | null;
             /**
              * Format: date-time
-             * @description Until then, step-up endpoints need no re-authentication.
+             * @description Until then, step-up endpoints need no re-authentication; null when there is no such window (the last authentication is too old, or below the account's level: a second factor when it has one).
              */
             reauthenticated_until: string | null;
         };

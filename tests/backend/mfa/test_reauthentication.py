@@ -3,13 +3,16 @@ POST reauthenticate/ gives one."""
 
 from datetime import datetime, timedelta
 
+import pyotp
 import pytest
 from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
-from backend.mfa.models import TotpAuthenticator
+from backend.mfa.models import Passkey, TotpAuthenticator
 from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
 from tests.backend.accounts.helpers import bearer, login
 from tests.backend.mfa.helpers import (
@@ -19,7 +22,9 @@ from tests.backend.mfa.helpers import (
     authenticator_app_enabled,
     code_of_step,
 )
+from tests.conftest import signed_in_client
 from tests.factories import DEFAULT_PASSWORD
+from tests.support.webauthn import SoftwareAuthenticator, passkey_registered, webauthn_origin
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +172,82 @@ def test_a_two_factor_session_whose_last_factor_was_removed_re_authenticates_wit
     # Then both go through
     assert response.status_code == 200
     assert _change_password(client).status_code == 204
+
+
+def test_an_app_enrolment_begun_before_the_owner_added_a_passkey_cannot_be_finished_by_a_password_session(user):
+    # Given a password session (an intruder's) that began enrolling its own app while the account had no factor
+    intruder, issued = signed_in_client(user)
+    started = intruder.post("/api/auth/mfa/totp/", {}, format="json")
+    assert started.status_code == 201
+    # And the owner then added a passkey
+    passkey_registered(user, name="Owner's phone")
+
+    # When the intruder confirms its app
+    code = pyotp.TOTP(started.json()["secret"]).now()
+    confirmed = intruder.post("/api/auth/mfa/totp/confirm/", {"code": code}, format="json")
+
+    # Then it is asked for the account's second factor, and gained nothing
+    assert (confirmed.status_code, confirmed.json()) == (403, SECOND_FACTOR_NEEDED)
+    assert not TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    assert AuthSession.objects.get(pk=issued.session.pk).aal == 1
+    assert intruder.delete(f"/api/auth/mfa/passkeys/{Passkey.objects.get(user=user).pk}/").status_code == 403
+
+
+def test_a_passkey_registration_begun_before_the_owner_added_the_app_cannot_be_finished_by_a_password_session(user):
+    intruder, issued = signed_in_client(user)
+    options = intruder.post("/api/auth/mfa/passkeys/options/", {}, format="json").json()
+    authenticator_app_enabled(user)
+
+    body = {
+        "registration_token": options["registration_token"],
+        "name": "Intruder's",
+        "passkey": SoftwareAuthenticator().register(options["options"], webauthn_origin()),
+    }
+    response = intruder.post("/api/auth/mfa/passkeys/", body, format="json")
+
+    assert (response.status_code, response.json()) == (403, SECOND_FACTOR_NEEDED)
+    assert not Passkey.objects.filter(user=user).exists()
+    assert AuthSession.objects.get(pk=issued.session.pk).aal == 1
+
+
+def test_a_password_re_authentication_does_not_count_as_a_second_factor_once_one_is_added(user):
+    # Given a session signed in with two factors, whose account's factor was removed, re-authenticated with the
+    # password (all it could use then)
+    authenticator_app_enabled(user)
+    client, issued = signed_in_client(user, amr=("pwd", "otp"))
+    TotpAuthenticator.objects.filter(user=user).delete()
+    authentication_aged(issued.session.pk, LONG_AGO)
+    assert client.post(REAUTHENTICATE, {"password": DEFAULT_PASSWORD}, format="json").status_code == 200
+
+    # When a factor is added again (the owner, elsewhere) within the re-authentication's window
+    passkey_registered(user, name="Owner's phone")
+    response = client.post("/api/auth/mfa/recovery-codes/", {}, format="json")
+
+    # Then that password is not a recent second factor: the session is at level 1 and asked for the factor
+    assert (response.status_code, response.json()) == (403, SECOND_FACTOR_NEEDED)
+    assert AuthSession.objects.get(pk=issued.session.pk).aal == 1
+
+
+def test_the_status_gives_no_window_to_a_session_below_the_accounts_level(user):
+    # Given a password session signed in a moment ago, and a second factor added since
+    client, _ = signed_in_client(user)
+    authenticator_app_enabled(user)
+
+    status = client.get("/api/auth/mfa/").json()
+
+    # Then the status does not say sensitive changes are allowed (the server would refuse them)
+    assert (status["mfa_enabled"], status["session"]["aal"]) == (True, 1)
+    assert status["session"]["reauthenticated_until"] is None
+    assert client.post("/api/auth/mfa/recovery-codes/", {}, format="json").status_code == 403
+
+
+def test_the_status_gives_the_window_of_a_session_at_the_accounts_level(user):
+    client, _ = signed_in_client(user)
+
+    until = parse_datetime(client.get("/api/auth/mfa/").json()["session"]["reauthenticated_until"])
+
+    assert until is not None
+    assert until > timezone.now()
 
 
 def test_a_passkey_answer_without_its_token_is_a_400(user):

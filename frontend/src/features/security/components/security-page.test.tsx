@@ -29,12 +29,22 @@ const SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect w
 
 describe('security page', () => {
   it('says how this session was signed in', async () => {
-    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status({ session: { amr: ['pwd', 'otp'], aal: 2, authenticated_at: null, reauthenticated_until: null } }))));
+    const withApp = { mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T08:00:00Z' } };
+    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status({ ...withApp, session: { amr: ['pwd', 'otp'], aal: 2, authenticated_at: null, reauthenticated_until: null } }))));
     renderApp('/security');
     const panel = await screen.findByRole('region', { name: 'This session' });
     expect(within(panel).getByText('Password + authenticator app')).toBeInTheDocument();
     expect(within(panel).getByText(/Two steps/)).toBeInTheDocument();
     expect(document.title).toBe('Security · Scalable Auth Dashboard');
+  });
+
+  it('says what sensitive changes ask for by the account, not by how this session signed in', async () => {
+    // (a password session from before the app was added: the server asks it for the app too)
+    const withApp = { mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T08:00:00Z' } };
+    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status(withApp))));
+    renderApp('/security');
+    const panel = await screen.findByRole('region', { name: 'This session' });
+    expect(within(panel).getByText('Two steps: sensitive changes ask for your authenticator app or a passkey.')).toBeInTheDocument();
   });
 
   it('sets up the authenticator app: QR image, key, code, then the recovery codes once', async () => {

@@ -42,7 +42,7 @@ export function SecurityPage() {
             <RecoveryCodesPanel status={status.data} onRecoveryCodes={showCodes} />
           </div>
           <PasskeysPanel passkeys={status.data.passkeys} onRecoveryCodes={showCodes} />
-          <ThisSessionPanel session={status.data.session} />
+          <ThisSessionPanel session={status.data.session} twoSteps={status.data.mfa_enabled} />
         </>
       )}
       {newCodes ? <RecoveryCodesDialog codes={newCodes} onDone={() => setNewCodes(null)} /> : null}

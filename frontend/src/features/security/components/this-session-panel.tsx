@@ -2,8 +2,9 @@ import { describeMethods } from '@/lib/authentication-methods';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import type { MfaStatus } from '@/lib/mfa-status';
 
-/** How this session was signed in, and until when sensitive changes need no new confirmation. */
-export function ThisSessionPanel({ session }: { session: MfaStatus['session'] }) {
+/** How this session was signed in, what sensitive changes ask for (`twoSteps`: the account has a second factor),
+ * and until when they need no new confirmation. */
+export function ThisSessionPanel({ session, twoSteps }: { session: MfaStatus['session']; twoSteps: boolean }) {
   const until = session.reauthenticated_until && new Date(session.reauthenticated_until) > new Date() ? session.reauthenticated_until : null;
   return (
     <section className="card" aria-labelledby="this-session-title">
@@ -15,7 +16,8 @@ export function ThisSessionPanel({ session }: { session: MfaStatus['session'] })
         </div>
         <div>
           <dt>Protection</dt>
-          <dd>{session.aal >= 2 ? 'Two steps: sensitive changes ask for your authenticator app or a passkey.' : 'One step: sensitive changes ask for your password.'}</dd>
+          {/* What the server asks for is the account's level, whatever this session signed in with. */}
+          <dd>{twoSteps ? 'Two steps: sensitive changes ask for your authenticator app or a passkey.' : 'One step: sensitive changes ask for your password.'}</dd>
         </div>
         {session.authenticated_at ? (
           <div>
