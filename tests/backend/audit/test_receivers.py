@@ -1,5 +1,7 @@
 """Sign-ins through the admin's form are audited; the API's are audited by its services, once."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -32,6 +34,23 @@ def test_a_failed_admin_sign_in_with_an_unknown_email_records_the_email(client):
     [row] = AuditEvent.objects.all()
     assert (row.event, row.user_id, row.email, row.actor_id) == ("login_failed", None, "nobody@example.com", None)
     assert (row.ip_address, row.user_agent) == ("127.0.0.1", "OpsBrowser/2.0")
+
+
+def test_a_password_typed_into_the_admins_email_field_is_not_kept_in_the_audit_trail(client, json_logs):
+    # Given an operator typing their password into the admin's email box by mistake
+    typed = "Correct-Horse-Battery-Staple-42"
+
+    # When the sign-in fails
+    response = _admin_login(client, typed, "whatever")
+
+    # Then the failed sign-in is still recorded, with where it came from, but without the text typed
+    assert response.status_code == 200
+    [row] = AuditEvent.objects.all()
+    assert (row.event, row.user_id, row.email) == ("login_failed", None, "")
+    assert (row.ip_address, row.user_agent) == ("127.0.0.1", "OpsBrowser/2.0")
+    # And the event's log line does not carry it either
+    [entry] = [line for line in json_logs() if line["logger"] == "backend.audit"]
+    assert typed.lower() not in json.dumps(entry).lower()
 
 
 def test_a_failed_admin_sign_in_records_the_account_without_the_password(client, operator):

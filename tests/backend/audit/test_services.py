@@ -1,5 +1,6 @@
 """Every auth event leaves one audit row (and one log line), with who, from where and which session."""
 
+import json
 import logging
 import re
 
@@ -38,6 +39,42 @@ def test_a_failed_login_with_an_unknown_email_records_the_email_and_no_user(api_
     assert (row.event, row.user_id, row.email) == ("login_failed", None, "nobody@example.com")
     assert (row.ip_address, row.user_agent, row.session_id) == ("127.0.0.1", "AuditBrowser/1.0", None)
     assert re.fullmatch(r"[0-9a-f]{32}", row.request_id)
+
+
+@pytest.mark.parametrize("typed", ["Correct-Horse-Battery-Staple-42", "p@ssw0rd!"])
+def test_a_password_typed_into_the_email_field_is_kept_neither_in_the_audit_trail_nor_in_its_log_line(
+    api_client, json_logs, typed
+):
+    # Given someone typing their password into the email box by mistake
+    # When the sign-in fails
+    response = login(api_client, typed, "whatever-password", **UA)
+
+    # Then the failed sign-in is still recorded, with where it came from, but without the text typed
+    assert response.status_code == 401
+    [row] = AuditEvent.objects.all()
+    assert (row.event, row.user_id, row.email) == ("login_failed", None, "")
+    assert (row.ip_address, row.user_agent) == ("127.0.0.1", "AuditBrowser/1.0")
+    # And the event's log line does not carry it either
+    [entry] = [line for line in json_logs() if line["logger"] == "backend.audit"]
+    assert entry["audit_event"] == "login_failed"
+    assert typed.lower() not in json.dumps(entry).lower()
+
+
+def test_a_password_typed_into_the_email_field_is_not_kept_when_it_starts_a_lockout(rates):
+    # Given a sign-in limit of two failures per address typed and network
+    rates(login_email_ip="2/15m")
+    typed = "Correct-Horse-Battery-Staple-42"
+
+    # When the same password, typed into the email box, is tried until it is locked out
+    browser = APIClient(REMOTE_ADDR="198.51.100.9")
+    statuses = [login(browser, typed, "whatever-password").status_code for _ in range(3)]
+
+    # Then the lockout is recorded, from its address, without the text typed
+    assert statuses == [401, 401, 429]
+    assert list(AuditEvent.objects.filter(event="login_locked").values_list("email", "ip_address")) == [
+        ("", "198.51.100.9")
+    ]
+    assert typed.lower() not in set(AuditEvent.objects.values_list("email", flat=True))
 
 
 def test_a_failed_login_with_a_wrong_password_records_the_account(api_client, user):
