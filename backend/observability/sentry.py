@@ -2,12 +2,18 @@
 
 Nothing secret leaves the app: no PII, cookies, request bodies or local variables; Sentry's
 EventScrubber drops values under secret-named keys at any depth, and ``before_send`` /
-``before_breadcrumb`` apply the same redaction as the logs (secret keys, JWT and bearer
-shaped strings anywhere).
+``before_send_transaction`` / ``before_breadcrumb`` apply the same redaction as the logs (secret
+keys, JWT and bearer shaped strings anywhere). The ``Referer`` header and query strings are
+dropped too: the SPA's emailed-link pages (password reset, email verification and change) carry
+their live token in the query string, and every API call from such a page sends that URL as the
+``Referer``. Our log lines' client addresses and user agents are personal data, and a line that
+reaches Sentry (an error's, or as a breadcrumb) carries them in its message text, which the
+scrubber, working by key, cannot see: ``_log_message`` rebuilds that text without them.
 https://docs.sentry.io/platforms/python/integrations/django/
 https://docs.sentry.io/platforms/python/data-management/sensitive-data/
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 import sentry_sdk
@@ -15,6 +21,9 @@ from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
 from .logging import redact
+
+# Our log lines' and audit rows' personal fields: not sent (send_default_pii=False means none).
+PERSONAL_FIELDS = ("client_ip", "ip_address", "user_agent", "user-agent", "remote_addr")
 
 # Exact (lower-cased) keys, on top of Sentry's defaults: our API fields, headers and cookie names.
 DENYLIST = [
@@ -35,14 +44,41 @@ DENYLIST = [
     "metrics_token",
     "secret_key",
     "jwt_signing_key",
+    "referer",  # the header: a link page's URL, with its live token (module docstring)
+    "http_referer",
+    *PERSONAL_FIELDS,
 ]
 
 
+def _without_query_strings(event: dict[str, Any]) -> dict[str, Any]:
+    request = event.get("request")
+    if isinstance(request, dict):
+        request.pop("query_string", None)
+        if isinstance(request.get("url"), str):
+            request["url"] = request["url"].split("?", 1)[0]
+    return event
+
+
+def _log_message(record: Any) -> str | None:
+    """The text Sentry would send for a structlog line (``record.msg`` is its event dict, which Sentry turns into
+    text), without the personal fields and redacted; None for a plain log line."""
+    if not isinstance(getattr(record, "msg", None), Mapping):
+        return None
+    kept = {key: value for key, value in record.msg.items() if key not in PERSONAL_FIELDS and key[:1] != "_"}
+    return str(redact(kept))
+
+
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    return redact(event)
+    message = _log_message(hint.get("log_record"))
+    if message is not None and isinstance(event.get("logentry"), dict):
+        event["logentry"] = {"message": message, "params": []}
+    return redact(_without_query_strings(event))
 
 
 def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    message = _log_message(hint.get("log_record"))
+    if message is not None:
+        crumb["message"] = message
     return redact(crumb)
 
 
@@ -58,6 +94,7 @@ def sentry_options(*, dsn: str, environment: str, release: str, traces_sample_ra
         "include_local_variables": False,
         "event_scrubber": EventScrubber(recursive=True, denylist=DENYLIST),
         "before_send": before_send,
+        "before_send_transaction": before_send,
         "before_breadcrumb": before_breadcrumb,
         "integrations": [DjangoIntegration()],
     }

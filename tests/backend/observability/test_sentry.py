@@ -97,3 +97,80 @@ def test_breadcrumbs_are_redacted_too():
     crumb = {"category": "httplib", "message": f"GET with Bearer {JWT}", "data": {"token": "t0k"}}
 
     assert json.dumps(before_breadcrumb(crumb, {})).count("[REDACTED]") == 2
+
+
+# What Sentry would receive, end to end: Django's real WSGI handler (which the SDK wraps; the test Client skips it),
+# the SDK's own integrations and scrubber, and a transport that keeps the envelopes instead of sending them. In a
+# process of its own: the SDK patches Django and logging for good.
+CAPTURE = """
+import io, json, os, sys
+import django
+django.setup()
+import sentry_sdk
+from django.core.wsgi import get_wsgi_application
+from sentry_sdk.transport import Transport
+from backend.observability.sentry import sentry_options
+
+sent = []
+
+class Capture(Transport):
+    def capture_envelope(self, envelope):
+        sent.extend(item.payload.json for item in envelope.items if item.payload.json is not None)
+
+# (from the environment, not argv: the SDK sends sys.argv with every event)
+path, referer, rate, remote = (os.environ["PROBE_" + name] for name in ("PATH", "REFERER", "RATE", "REMOTE"))
+rate = float(rate)
+sentry_sdk.init(**sentry_options(dsn="http://k@127.0.0.1:9/1", environment="", release="", traces_sample_rate=rate),
+                transport=Capture)
+body = os.environ["PROBE_BODY"].encode()
+environ = {
+    "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "token=query-secret", "CONTENT_TYPE":
+    "application/json", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), "SERVER_NAME": "localhost",
+    "SERVER_PORT": "80", "HTTP_HOST": "localhost", "REMOTE_ADDR": remote, "HTTP_REFERER": referer,
+    "HTTP_USER_AGENT": "Probe-Agent/1.0", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+}
+status = []
+b"".join(get_wsgi_application()(environ, lambda s, h, e=None: status.append(s)))
+sentry_sdk.flush()
+print(json.dumps({"status": status[0], "sent": sent}))
+"""
+
+RESET_LINK = "http://localhost/reset-password?uid=MQ&token=live-reset-token-4ab"
+
+
+def _sent_to_sentry(path: str, body: str = "{}", *, traces_sample_rate: float = 0.0, **env: str) -> tuple[str, str]:
+    """(the response status, everything the SDK would have sent as JSON text) for a POST to ``path`` made from the
+    reset page, from client 203.0.113.77."""
+    full_env = {k: v for k, v in os.environ.items() if k not in {"SENTRY_DSN", "PROMETHEUS_MULTIPROC_DIR"}}
+    probe = {"PATH": path, "BODY": body, "REFERER": RESET_LINK, "RATE": str(traces_sample_rate)}
+    full_env.update({f"PROBE_{name}": value for name, value in probe.items()}, PROBE_REMOTE="203.0.113.77")
+    full_env.update(DJANGO_SETTINGS_MODULE="config.settings.test", **env)
+    result = subprocess.run(
+        [sys.executable, "-c", CAPTURE], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    captured = json.loads(result.stdout.strip().splitlines()[-1])
+    return captured["status"], json.dumps(captured["sent"])
+
+
+def test_an_error_event_carries_no_link_token_no_query_string_and_no_client_address():
+    # Given a request the database cannot serve (nothing listens on its port): a 503, reported to Sentry as an error
+    unreachable = "postgres://nobody@127.0.0.1:1/none"
+    body = '{"email": "someone@example.com"}'
+    status, sent = _sent_to_sentry("/api/auth/password-reset/", body, DATABASE_URL=unreachable)
+
+    # Then Sentry got the error, without the reset link's token, the query string, the client's address or agent
+    assert status.startswith("503"), status
+    assert '"level": "error"' in sent
+    for personal in ("live-reset-token-4ab", "query-secret", "203.0.113.77", "Probe-Agent"):
+        assert personal not in sent, personal
+
+
+def test_a_sampled_transaction_carries_no_link_token_either():
+    # Given tracing on, and an ordinary request from the reset page (no error at all)
+    status, sent = _sent_to_sentry("/api/auth/refresh/", traces_sample_rate=1.0)
+
+    assert status.startswith("401"), status
+    assert '"transaction"' in sent
+    for personal in ("live-reset-token-4ab", "query-secret", "203.0.113.77", "Probe-Agent"):
+        assert personal not in sent, personal
