@@ -87,9 +87,10 @@ account_export = extend_schema(
     tags=ACCOUNT_TAGS,
     summary="Download everything stored about the account",
     description=(
-        "One JSON document, streamed as it is read (no `Content-Length`): the profile, every task (as the task "
-        "API shows it), every session still stored and every audit event about the account, each list oldest "
-        "first. Recorded as a `data_exported` event. Limited per user (`RATE_LIMIT_EXPORT_USER`, 5 an hour)."
+        "One JSON document, streamed as it is read (no `Content-Length`): the profile, the second factors (their "
+        "names and dates, never a secret), every task (as the task API shows it), every session still stored and "
+        "every audit event about the account, each list oldest first. Recorded as a `data_exported` event. "
+        "Limited per user (`RATE_LIMIT_EXPORT_USER`, 5 an hour)."
     ),
     parameters=[_CONTENT_DISPOSITION, _NO_STORE],
     request=None,

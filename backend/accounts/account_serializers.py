@@ -1,7 +1,7 @@
 """Input and output shapes of the account lifecycle endpoints: deletion, data export, security activity.
 
 Kept apart from serializers.py (sign-in, sessions, passwords) as account_apis.py is from apis.py. No password
-data, refresh-token hash or operator's address is ever an output.
+data, refresh-token hash, second factor's secret or operator's address is ever an output.
 """
 
 from rest_framework import serializers
@@ -9,6 +9,12 @@ from rest_framework import serializers
 from backend.audit.models import AuditEvent
 from backend.audit.selectors import audit_shows_client_of
 from backend.common import fields
+from backend.mfa.models import Passkey
+from backend.mfa.serializers import (
+    PasskeyOutputSerializer,
+    RecoveryCodesStatusOutputSerializer,
+    TotpStatusOutputSerializer,
+)
 from backend.tasks.serializers import TaskOutputSerializer
 
 from .models import AuthSession, User
@@ -79,6 +85,44 @@ class ExportSessionSerializer(serializers.ModelSerializer):
         return str(session.pk) == self.context.get("current_session_id")
 
 
+class ExportPasskeySerializer(PasskeyOutputSerializer):
+    """A passkey as GET /api/auth/mfa/ shows it, and the transports its browser reported. Not its credential id,
+    public key or signature counter: the server's means of checking an assertion, meaningless to a person, and the
+    credential id would tell whoever reads a mislaid export file which authenticator to go after."""
+
+    transports = serializers.SerializerMethodField(help_text='How the browser reaches it: "internal", "usb", ...')
+
+    class Meta(PasskeyOutputSerializer.Meta):
+        fields = [*PasskeyOutputSerializer.Meta.fields, "transports"]
+        read_only_fields = fields
+
+    def get_transports(self, passkey: Passkey) -> list[str]:
+        return [transport for transport in passkey.transports.split(",") if transport]
+
+
+class ExportTotpSerializer(TotpStatusOutputSerializer):
+    """The authenticator app's dates; never its secret (in clear or encrypted). Nor ``last_used_step``: the
+    server's replay guard (the 30-second step of the last code accepted), not something the app or the user keeps."""
+
+    created_at = serializers.DateTimeField(allow_null=True, help_text="When its setup started; null: no app.")
+
+
+class ExportRecoveryCodesSerializer(RecoveryCodesStatusOutputSerializer):
+    """How many codes there are and when they were used; never the codes' hashes."""
+
+    issued_at = serializers.DateTimeField(allow_null=True, help_text="When the current codes were issued.")
+    used_at = serializers.ListField(child=serializers.DateTimeField(), help_text="Each use, oldest first.")
+
+
+class ExportMfaSerializer(serializers.Serializer):
+    """The second factors, in the shape of GET /api/auth/mfa/ with their dates; no secret or hash of one."""
+
+    mfa_enabled = serializers.BooleanField(help_text="A password alone no longer signs in.")
+    totp = ExportTotpSerializer()
+    recovery_codes = ExportRecoveryCodesSerializer()
+    passkeys = ExportPasskeySerializer(many=True, help_text="Every passkey, oldest first.")
+
+
 class ExportActivitySerializer(ActivityOutputSerializer):
     """Every audit event about the account, in the activity's shape."""
 
@@ -89,6 +133,7 @@ class AccountExportSerializer(serializers.Serializer):
 
     exported_at = serializers.DateTimeField()
     profile = ExportProfileSerializer()
+    mfa = ExportMfaSerializer(help_text="The second factors: authenticator app, recovery codes, passkeys.")
     tasks = TaskOutputSerializer(many=True, help_text="Every task, oldest first, as the task API shows it.")
     sessions = ExportSessionSerializer(many=True, help_text="Every session still stored, oldest first.")
     activity = ExportActivitySerializer(many=True, help_text="Every audit event about the account, oldest first.")

@@ -20,10 +20,16 @@ from rest_framework import serializers
 from backend.audit.models import AuditEvent
 from backend.audit.selectors import audit_export_iter
 from backend.audit.services import audit_record
+from backend.mfa.status_selectors import mfa_export_get
 from backend.tasks.selectors import task_export_iter
 from backend.tasks.serializers import TaskOutputSerializer
 
-from .account_serializers import ExportActivitySerializer, ExportProfileSerializer, ExportSessionSerializer
+from .account_serializers import (
+    ExportActivitySerializer,
+    ExportMfaSerializer,
+    ExportProfileSerializer,
+    ExportSessionSerializer,
+)
 from .models import User
 from .selectors import session_export_iter
 
@@ -47,12 +53,14 @@ def account_export_chunks(
     *, user: User, current_session_id: str | None, exported_at: datetime | None = None
 ) -> Iterator[bytes]:
     """The export document of ``user`` as successive byte chunks; joined, one JSON object:
-    ``{"exported_at", "profile", "tasks", "sessions", "activity"}``."""
+    ``{"exported_at", "profile", "mfa", "tasks", "sessions", "activity"}``."""
     exported_at = exported_at or timezone.now()
     context = {"current_session_id": current_session_id}
     head = {
         "exported_at": serializers.DateTimeField().to_representation(exported_at),
         "profile": ExportProfileSerializer(user).data,
+        # A handful of rows (one app, ten codes, a few passkeys): read whole, like the profile.
+        "mfa": ExportMfaSerializer(mfa_export_get(user=user)).data,
     }
     buffer = bytearray(_dumps(head)[:-1])  # the object without its closing brace: the lists follow
     sections = (

@@ -51,3 +51,22 @@ def mfa_status_get(*, user: User, session_id: str | None) -> dict[str, Any]:
         else {"amr": [], "aal": 0, "authenticated_at": None, "reauthenticated_until": None}
     )
     return status
+
+
+def mfa_export_get(*, user: User) -> dict[str, Any]:
+    """``mfa_factors_get`` with what else the data export owes the user about their factors: when the authenticator
+    app was set up, and when each recovery code was issued and used. Reads no secret: the TOTP secret and the
+    codes' hashes are not even loaded, so no serializer can let one through."""
+    factors = mfa_factors_get(user=user)
+    totp = TotpAuthenticator.objects.filter(user=user).only("created_at").first()
+    codes = RecoveryCode.objects.filter(user=user)
+    return {
+        **factors,
+        "totp": {**factors["totp"], "created_at": totp.created_at if totp is not None else None},
+        "recovery_codes": {
+            **factors["recovery_codes"],
+            # All codes are issued together (regenerating replaces them all): one date says when.
+            "issued_at": codes.order_by("-created_at").values_list("created_at", flat=True).first(),
+            "used_at": list(codes.filter(used_at__isnull=False).order_by("used_at").values_list("used_at", flat=True)),
+        },
+    }

@@ -194,7 +194,7 @@ export interface paths {
         };
         /**
          * Download everything stored about the account
-         * @description One JSON document, streamed as it is read (no `Content-Length`): the profile, every task (as the task API shows it), every session still stored and every audit event about the account, each list oldest first. Recorded as a `data_exported` event. Limited per user (`RATE_LIMIT_EXPORT_USER`, 5 an hour).
+         * @description One JSON document, streamed as it is read (no `Content-Length`): the profile, the second factors (their names and dates, never a secret), every task (as the task API shows it), every session still stored and every audit event about the account, each list oldest first. Recorded as a `data_exported` event. Limited per user (`RATE_LIMIT_EXPORT_USER`, 5 an hour).
          */
         get: operations["auth_me_export_retrieve"];
         put?: never;
@@ -711,6 +711,8 @@ export interface components {
             /** Format: date-time */
             exported_at: string;
             profile: components["schemas"]["ExportProfile"];
+            /** @description The second factors: authenticator app, recovery codes, passkeys. */
+            mfa: components["schemas"]["ExportMfa"];
             /** @description Every task, oldest first, as the task API shows it. */
             tasks: components["schemas"]["TaskOutput"][];
             /** @description Every session still stored, oldest first. */
@@ -865,6 +867,34 @@ export interface components {
             /** @description Whether the event is about this very session. */
             readonly current_session: boolean;
         };
+        /** @description The second factors, in the shape of GET /api/auth/mfa/ with their dates; no secret or hash of one. */
+        ExportMfa: {
+            /** @description A password alone no longer signs in. */
+            mfa_enabled: boolean;
+            totp: components["schemas"]["ExportTotp"];
+            recovery_codes: components["schemas"]["ExportRecoveryCodes"];
+            /** @description Every passkey, oldest first. */
+            passkeys: components["schemas"]["ExportPasskey"][];
+        };
+        /**
+         * @description A passkey as GET /api/auth/mfa/ shows it, and the transports its browser reported. Not its credential id,
+         *     public key or signature counter: the server's means of checking an assertion, meaningless to a person, and the
+         *     credential id would tell whoever reads a mislaid export file which authenticator to go after.
+         */
+        ExportPasskey: {
+            readonly id: string;
+            readonly name: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** @description A resident key: it also signs in without a password. */
+            readonly discoverable: boolean;
+            /** @description Synced by its provider (a multi-device passkey). */
+            readonly backed_up: boolean;
+            /** @description How the browser reaches it: "internal", "usb", ... */
+            readonly transports: string[];
+        };
         ExportProfile: {
             readonly id: string;
             /**
@@ -878,6 +908,20 @@ export interface components {
             readonly date_joined: string;
             /** Format: date-time */
             readonly last_login: string | null;
+        };
+        /** @description How many codes there are and when they were used; never the codes' hashes. */
+        ExportRecoveryCodes: {
+            /** @description Unused codes. */
+            remaining: number;
+            /** @description Codes issued (0 before the first factor, else 10). */
+            total: number;
+            /**
+             * Format: date-time
+             * @description When the current codes were issued.
+             */
+            issued_at: string | null;
+            /** @description Each use, oldest first. */
+            used_at: string[];
         };
         /** @description A session as stored (live or ended); never its refresh-token hashes. */
         ExportSession: {
@@ -893,6 +937,23 @@ export interface components {
             readonly user_agent: string;
             readonly ip_address: string | null;
             readonly current: boolean;
+        };
+        /**
+         * @description The authenticator app's dates; never its secret (in clear or encrypted). Nor ``last_used_step``: the
+         *     server's replay guard (the 30-second step of the last code accepted), not something the app or the user keeps.
+         */
+        ExportTotp: {
+            /** @description A confirmed authenticator app: its codes finish a sign-in. */
+            enabled: boolean;
+            /** @description A setup started and not confirmed yet (POST mfa/totp/confirm/). */
+            pending: boolean;
+            /** Format: date-time */
+            confirmed_at: string | null;
+            /**
+             * Format: date-time
+             * @description When its setup started; null: no app.
+             */
+            created_at: string | null;
         };
         LoginInputRequest: {
             email: string;

@@ -3,14 +3,17 @@
 import json
 import tempfile
 import tracemalloc
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
+from backend.mfa.models import Passkey, RecoveryCode, TotpAuthenticator
+from backend.mfa.services.recovery_codes import recovery_code_use
 from backend.tasks.models import Task
+from tests.backend.mfa.helpers import authenticator_app_enabled, enable_totp
 from tests.conftest import signed_in_client
 from tests.factories import TaskFactory
 
@@ -22,6 +25,24 @@ EXPORT = "/api/auth/me/export/"
 def _document(response) -> dict:
     assert response.streaming, "the export must be a StreamingHttpResponse"
     return json.loads(b"".join(response.streaming_content))
+
+
+def _body(response) -> str:
+    assert response.streaming, "the export must be a StreamingHttpResponse"
+    return b"".join(response.streaming_content).decode()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A date as the API writes it (ISO 8601, UTC as "Z")."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.get_current_timezone()).isoformat().replace("+00:00", "Z")
+
+
+def _passkey(user, name: str, **fields) -> Passkey:
+    return Passkey.objects.create(
+        user=user, name=name, credential_id=f"cred-{name}-{user.pk}", public_key=f"pubkey-{name}-{user.pk}", **fields
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -78,7 +99,7 @@ def test_the_export_is_a_streamed_json_attachment_that_no_cache_keeps(auth_clien
     assert not response.has_header("ETag")
     assert response.has_header("X-Request-ID")
     assert response.has_header("X-RateLimit-Remaining")
-    assert set(_document(response)) == {"exported_at", "profile", "tasks", "sessions", "activity"}
+    assert set(_document(response)) == {"exported_at", "profile", "mfa", "tasks", "sessions", "activity"}
 
 
 @pytest.mark.django_db(transaction=True)  # the sign-in and sign-out events are recorded on commit
@@ -134,6 +155,122 @@ def test_the_export_is_audited_with_the_session_that_asked(user):
 
     [event] = AuditEvent.objects.filter(event=AuditEvent.Event.DATA_EXPORTED)
     assert (event.user_id, str(event.session_id), event.actor_id) == (user.pk, str(issued.session.pk), user.pk)
+
+
+# ------------------------------------------------------------------------------
+# Second factors: what they are and when, never a secret
+# ------------------------------------------------------------------------------
+def test_given_an_app_recovery_codes_and_passkeys_when_exporting_then_the_mfa_section_lists_their_names_and_dates(
+    user, other_user
+):
+    client, _ = signed_in_client(user)
+    _, codes = enable_totp(client)
+    assert recovery_code_use(user=user, code=codes[3]) is True
+    assert recovery_code_use(user=user, code=codes[7]) is True
+    used = RecoveryCode.objects.filter(user=user, used_at__isnull=False).order_by("used_at")
+    used_at = [_iso(moment) for moment in used.values_list("used_at", flat=True)]
+    laptop = _passkey(
+        user, "Work laptop", transports="internal,hybrid", discoverable=True, backed_up=True, sign_count=41,
+        created_at=timezone.now() - timedelta(days=30), last_used_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    key = _passkey(user, "Blue key", transports="usb")
+    # Another user's factors.
+    authenticator_app_enabled(other_user)
+    _passkey(other_user, "Not mine", transports="usb")
+
+    document = _document(client.get(EXPORT))
+
+    totp = TotpAuthenticator.objects.get(user=user)
+    codes_issued = RecoveryCode.objects.filter(user=user).latest("created_at").created_at
+    assert document["mfa"] == {
+        "mfa_enabled": True,
+        "totp": {
+            "enabled": True,
+            "pending": False,
+            "created_at": _iso(totp.created_at),
+            "confirmed_at": _iso(totp.confirmed_at),
+        },
+        "recovery_codes": {"remaining": 8, "total": 10, "issued_at": _iso(codes_issued), "used_at": used_at},
+        # Oldest first; as GET /api/auth/mfa/ shows them, and the transports.
+        "passkeys": [
+            {
+                "id": str(laptop.pk),
+                "name": "Work laptop",
+                "created_at": _iso(laptop.created_at),
+                "last_used_at": _iso(laptop.last_used_at),
+                "discoverable": True,
+                "backed_up": True,
+                "transports": ["internal", "hybrid"],
+            },
+            {
+                "id": str(key.pk),
+                "name": "Blue key",
+                "created_at": _iso(key.created_at),
+                "last_used_at": None,
+                "discoverable": False,
+                "backed_up": False,
+                "transports": ["usb"],
+            },
+        ],
+    }
+    assert len(used_at) == 2
+
+
+def test_given_second_factors_when_exporting_then_no_secret_hash_or_credential_material_appears_anywhere(
+    user, other_user
+):
+    client, _ = signed_in_client(user)
+    secret, codes = enable_totp(client)
+    recovery_code_use(user=user, code=codes[0])
+    passkey = _passkey(user, "Phone", transports="hybrid", sign_count=987654321)
+    authenticator_app_enabled(other_user)
+    other_passkey = _passkey(other_user, "Not mine")
+
+    body = _body(client.get(EXPORT))
+
+    assert '"name":"Phone"' in body  # the factors are exported...
+    secrets = [secret, TotpAuthenticator.objects.get(user=user).secret_encrypted]
+    secrets += codes  # the codes in clear (shown once at setup)...
+    secrets += list(RecoveryCode.objects.filter(user=user).values_list("code_hash", flat=True))  # ...and stored
+    secrets += [passkey.credential_id, passkey.public_key]
+    for value in secrets:  # ...without what would let anyone use them
+        assert value not in body
+    assert "sign_count" not in body
+    assert "987654321" not in body
+    assert "last_used_step" not in body
+    # Another user's factors never appear, not even their names.
+    others = [TotpAuthenticator.objects.get(user=other_user).secret_encrypted, other_passkey.name]
+    others += [str(other_passkey.pk), other_passkey.credential_id, other_passkey.public_key]
+    for value in others:
+        assert value not in body
+
+
+def test_given_an_app_being_set_up_and_no_other_factor_when_exporting_then_the_mfa_section_says_so(user):
+    client, _ = signed_in_client(user)
+    started = client.post("/api/auth/mfa/totp/", {}, format="json")
+    assert started.status_code == 201
+
+    document = _document(client.get(EXPORT))
+
+    totp = TotpAuthenticator.objects.get(user=user)
+    assert document["mfa"] == {
+        "mfa_enabled": False,
+        "totp": {"enabled": False, "pending": True, "created_at": _iso(totp.created_at), "confirmed_at": None},
+        "recovery_codes": {"remaining": 0, "total": 0, "issued_at": None, "used_at": []},
+        "passkeys": [],
+    }
+    assert started.json()["secret"] not in json.dumps(document)
+
+
+def test_given_no_second_factor_when_exporting_then_the_mfa_section_is_empty(auth_client):
+    document = _document(auth_client.get(EXPORT))
+
+    assert document["mfa"] == {
+        "mfa_enabled": False,
+        "totp": {"enabled": False, "pending": False, "created_at": None, "confirmed_at": None},
+        "recovery_codes": {"remaining": 0, "total": 0, "issued_at": None, "used_at": []},
+        "passkeys": [],
+    }
 
 
 # ------------------------------------------------------------------------------
