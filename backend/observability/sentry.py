@@ -22,6 +22,10 @@ from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
 from .logging import redact
 
+# Django logs every request with a Host outside ALLOWED_HOSTS at ERROR: scanners send them all day, and each would
+# be an event. The 400 is the whole answer; the request line still records it.
+NOT_SENT_LOGGERS = frozenset({"django.security.DisallowedHost"})
+
 # Our log lines' and audit rows' personal fields: not sent (send_default_pii=False means none).
 PERSONAL_FIELDS = ("client_ip", "ip_address", "user_agent", "user-agent", "remote_addr")
 
@@ -68,7 +72,9 @@ def _log_message(record: Any) -> str | None:
     return str(redact(kept))
 
 
-def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    if event.get("logger") in NOT_SENT_LOGGERS:
+        return None
     message = _log_message(hint.get("log_record"))
     if message is not None and isinstance(event.get("logentry"), dict):
         event["logentry"] = {"message": message, "params": []}

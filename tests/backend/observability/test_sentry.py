@@ -124,10 +124,11 @@ sentry_sdk.init(**sentry_options(dsn="http://k@127.0.0.1:9/1", environment="", r
                 transport=Capture)
 body = os.environ["PROBE_BODY"].encode()
 environ = {
-    "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "token=query-secret", "CONTENT_TYPE":
-    "application/json", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), "SERVER_NAME": "localhost",
-    "SERVER_PORT": "80", "HTTP_HOST": "localhost", "REMOTE_ADDR": remote, "HTTP_REFERER": referer,
-    "HTTP_USER_AGENT": "Probe-Agent/1.0", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+    "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "token=query-secret",
+    "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+    "SERVER_NAME": "localhost", "SERVER_PORT": "80", "HTTP_HOST": os.environ.get("PROBE_HOST", "localhost"),
+    "REMOTE_ADDR": remote, "HTTP_REFERER": referer, "HTTP_USER_AGENT": "Probe-Agent/1.0",
+    "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
 }
 status = []
 b"".join(get_wsgi_application()(environ, lambda s, h, e=None: status.append(s)))
@@ -174,3 +175,12 @@ def test_a_sampled_transaction_carries_no_link_token_either():
     assert '"transaction"' in sent
     for personal in ("live-reset-token-4ab", "query-secret", "203.0.113.77", "Probe-Agent"):
         assert personal not in sent, personal
+
+
+def test_requests_for_a_host_we_do_not_serve_send_nothing():
+    # (scanners send them all day; Django logs each at ERROR)
+    status, sent = _sent_to_sentry("/api/auth/refresh/", PROBE_HOST="scanner.example")
+
+    assert status.startswith("400"), status
+    assert '"level": "error"' not in sent
+    assert "DisallowedHost" not in sent
