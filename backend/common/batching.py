@@ -15,7 +15,9 @@ def queryset_delete_in_batches(
     """
     model = queryset.model
     total = 0
-    while batch := list(queryset.values_list("pk", flat=True)[:batch_size]):
+    # Unordered: a model's default ordering (AuthSession's -created_at, not indexed) would make every batch sort
+    # the whole backlog it matches.
+    while batch := list(queryset.order_by().values_list("pk", flat=True)[:batch_size]):
         deleted, _ = model._default_manager.filter(pk__in=batch).delete()
         total += deleted
         if on_batch is not None:

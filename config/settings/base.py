@@ -292,7 +292,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
 # Key rotation: newest first, comma-separated; the first signs, all verify (backend/accounts/tokens.py). Unset, the
 # one key is JWT_SIGNING_KEY. docs/operations.md, "Rotating the JWT signing key".
-JWT_SIGNING_KEYS = [key for key in env.list("JWT_SIGNING_KEYS", default=[]) if key.strip()] or (
+# Each key trimmed: "NEW, OLD" must not make " OLD", a different key (every token signed with OLD would fail).
+JWT_SIGNING_KEYS = [key.strip() for key in env.list("JWT_SIGNING_KEYS", default=[]) if key.strip()] or (
     [JWT_SIGNING_KEY] if JWT_SIGNING_KEY else []
 )
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=5 * 60))
@@ -477,7 +478,8 @@ EMAIL_LINK_MAX_AGE_SECONDS = env.int("EMAIL_LINK_MAX_AGE_SECONDS", default=3 * 2
 # Encrypts TOTP secrets at rest (Fernet), newest first: the first encrypts, every one decrypts, and
 # `manage.py mfa_rotate_key` re-encrypts every secret with the first. Unset (local use only), a key is derived from
 # SECRET_KEY; production refuses to start without one.
-MFA_ENCRYPTION_KEYS = [key for key in env.list("MFA_ENCRYPTION_KEYS", default=[]) if key.strip()] or [
+# Trimmed as JWT_SIGNING_KEYS are: " OLD" would be another valid key, and every secret under OLD unreadable.
+MFA_ENCRYPTION_KEYS = [key.strip() for key in env.list("MFA_ENCRYPTION_KEYS", default=[]) if key.strip()] or [
     key for key in [env.str("MFA_ENCRYPTION_KEY", default="")] if key
 ]
 # The name authenticator apps show beside the account's email (the otpauth:// URI's issuer).

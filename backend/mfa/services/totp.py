@@ -170,7 +170,9 @@ def totp_secrets_reencrypt(*, batch_size: int = 500, on_batch: Callable[[int, in
         batch = list(rows.values_list("pk", "secret_encrypted")[:batch_size])
         if not batch:
             return done
-        with atomic():
+        # Each row's write is a compare-and-set: on MongoDB it must not run in a multi-document transaction, where
+        # a sign-in updating the same row (its last used step) would fail the batch as a write conflict.
+        with atomic(mongodb_transaction=False):
             for pk, ciphertext in batch:
                 done += TotpAuthenticator.objects.filter(pk=pk, secret_encrypted=ciphertext).update(
                     secret_encrypted=secret_reencrypt(ciphertext)

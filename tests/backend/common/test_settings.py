@@ -169,6 +169,20 @@ def test_production_holds_the_mfa_encryption_keys_to_the_signing_key_rules_and_t
     assert f"ImproperlyConfigured: {problem}" in result.stderr
 
 
+def test_rotation_keys_written_with_spaces_after_the_commas_are_the_keys_themselves():
+    # ("NEW, OLD" is how people write lists: " OLD" would be another key, and every secret or token under OLD lost)
+    mfa = f"{'0a1b2c3d4e5f6789' * 4}, {GOOD_ENV['MFA_ENCRYPTION_KEY']} "
+    jwt = f"{'fedcba9876543210' * 4} , {GOOD_ENV['JWT_SIGNING_KEY']}"
+
+    result = _import_production_settings(
+        MFA_ENCRYPTION_KEYS=mfa, JWT_SIGNING_KEYS=jwt, _print="print(s.MFA_ENCRYPTION_KEYS, s.JWT_SIGNING_KEYS)"
+    )
+
+    assert result.returncode == 0, result.stderr
+    expected = [[key.strip() for key in mfa.split(",")], [key.strip() for key in jwt.split(",")]]
+    assert result.stdout.strip() == " ".join(str(keys) for keys in expected)
+
+
 def test_production_accepts_two_good_mfa_rotation_keys_without_mfa_encryption_key():
     keys = f"{'0a1b2c3d4e5f6789' * 4},{GOOD_ENV['MFA_ENCRYPTION_KEY']}"
 
