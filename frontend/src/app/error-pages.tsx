@@ -4,7 +4,7 @@ import { retryRestoreSession } from '@/lib/session';
 
 export function NotFoundPage() {
   return (
-    <main className="auth" id="main">
+    <main className="auth" id="main" tabIndex={-1}>
       <div className="auth__card">
         <PageHeading className="auth__title">Page not found</PageHeading>
         <p className="auth__subtitle">The page you asked for does not exist.</p>
@@ -19,7 +19,7 @@ export function NotFoundPage() {
 /** What RouteErrorBoundary shows when a page failed: a calm message and a reload, not a blank screen. */
 export function RouteErrorPage() {
   return (
-    <main className="auth" id="main">
+    <main className="auth" id="main" tabIndex={-1}>
       <div className="auth__card" role="alert">
         <PageHeading className="auth__title">Something went wrong</PageHeading>
         <p className="auth__subtitle">The page could not be shown. Reloading usually fixes it.</p>
@@ -37,7 +37,7 @@ export function RouteErrorPage() {
  */
 export function RestoreFailedPage({ retryAt }: { retryAt: number | null }) {
   return (
-    <main className="auth" id="main">
+    <main className="auth" id="main" tabIndex={-1}>
       <div className="auth__card" role="alert">
         <PageHeading className="auth__title">Couldn't restore your session</PageHeading>
         <p className="auth__subtitle">

@@ -11,7 +11,9 @@ import { Toaster } from '@/components/toaster';
  */
 export function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle?: string; children: ReactNode; footer?: ReactNode }) {
   return (
-    <main className="auth" id="main">
+    // tabIndex -1: a place for the focus when what had it is gone (a closed dialog, a dismissed toast),
+    // rather than <body>.
+    <main className="auth" id="main" tabIndex={-1}>
       <div className="auth__card">
         <OfflineBanner />
         <Link to="/" className="brand brand--large" aria-label={`${APP_NAME} home`}>

@@ -123,6 +123,40 @@ describe('delete account', () => {
     expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
   });
 
+  it('cannot be cancelled while the account is being deleted', async () => {
+    let answer: ((response: Response) => void) | undefined;
+    const bodies: unknown[] = [];
+    server.use(
+      http.delete(`${API}/auth/me/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return new Promise<Response>((resolve) => {
+          answer = resolve;
+        });
+      }),
+    );
+    renderSignedIn(<DataPanel />);
+    const { user, dialog } = await openDialog();
+    await user.type(within(dialog).getByLabelText('Your email address'), 'ada@example.com');
+    await user.type(within(dialog).getByLabelText('Current password'), 'wrong');
+    await user.click(within(dialog).getByRole('button', { name: 'Delete my account' }));
+    await within(dialog).findByRole('button', { name: 'Deleting…' });
+    await waitFor(() => expect(answer).toBeDefined());
+
+    // "Cancel" would not stop the request: the account would go right after the user cancelled.
+    const cancel = within(dialog).getByRole('button', { name: 'Cancel' });
+    expect(cancel).toHaveAttribute('aria-disabled', 'true');
+    await user.click(cancel);
+    expect(screen.getByRole('alertdialog', { name: 'Delete your account?' })).toBe(dialog);
+
+    // Once the answer is in (here, a wrong password), Cancel works again.
+    answer?.(HttpResponse.json({ current_password: ['The current password is not correct.'] }, { status: 400 }));
+    expect(await within(dialog).findByText('The current password is not correct.')).toBeInTheDocument();
+    expect(cancel).not.toHaveAttribute('aria-disabled');
+    await user.click(cancel);
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(bodies).toEqual([{ current_password: 'wrong' }]);
+  });
+
   it('deletes the account, signs out every tab and lands on the sign-in page with a toast', async () => {
     const bodies = answerDelete(() => new HttpResponse(null, { status: 204 }));
     server.use(

@@ -1,5 +1,5 @@
 import { Dialog } from '@/components/dialog';
-import { FormAlert } from '@/components/feedback';
+import { BusyButton, FormAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { useCurrentUser } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
@@ -29,6 +29,10 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
     mutation.error,
   );
   const typed = form.values.confirm_email === user.email;
+  // Not while the request runs: the account would be deleted anyway, right after the user "cancelled".
+  const cancel = () => {
+    if (!mutation.isPending) onClose();
+  };
   return (
     <Dialog
       title="Delete your account?"
@@ -38,9 +42,7 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
           type <strong>{user.email}</strong> and your current password.
         </>
       }
-      onClose={() => {
-        if (!mutation.isPending) onClose();
-      }}
+      onClose={cancel}
       alert
     >
       <form className="stack" onSubmit={form.onSubmit} noValidate>
@@ -64,9 +66,10 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
           errors={form.errors('current_password')}
         />
         <div className="dialog__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
+          {/* Unavailable (aria-disabled, still focusable) while the account is being deleted. */}
+          <BusyButton className="button button--secondary" busy={mutation.isPending} onClick={cancel}>
             Cancel
-          </button>
+          </BusyButton>
           {/* Unavailable (aria-disabled, still focusable) until the address matches: pressed anyway, the
               check refuses it and says why next to the field. Busy while the request runs. */}
           <button

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Dialog } from '@/components/dialog';
-import { FormAlert, SubmitButton } from '@/components/feedback';
+import { BusyButton, FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { CODE_INPUT_PROPS, onField, RecoveryCodeSchema, TotpCodeSchema } from '@/lib/second-factor';
 import { showToast } from '@/lib/toasts';
@@ -29,13 +29,16 @@ export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
     shown,
   );
 
+  // Not while the request runs: it would complete anyway, unseen (its toast belongs to this dialog's owner).
+  const cancel = () => {
+    if (!mutation.isPending) onClose();
+  };
+
   return (
     <Dialog
       title="Turn off the authenticator app?"
       description="Signing in will no longer ask for its code. Your passkeys, if any, still protect your account."
-      onClose={() => {
-        if (!mutation.isPending) onClose();
-      }}
+      onClose={cancel}
       alert
     >
       <form className="stack" onSubmit={form.onSubmit} noValidate>
@@ -59,9 +62,10 @@ export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
           </button>
         </div>
         <div className="dialog__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
+          {/* Unavailable (aria-disabled, still focusable) while the app is being turned off. */}
+          <BusyButton className="button button--secondary" busy={mutation.isPending} onClick={cancel}>
             Cancel
-          </button>
+          </BusyButton>
           <SubmitButton pending={mutation.isPending} pendingLabel="Turning off…">
             Turn off
           </SubmitButton>

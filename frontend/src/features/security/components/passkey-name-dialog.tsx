@@ -1,5 +1,5 @@
 import { Dialog } from '@/components/dialog';
-import { FormAlert, SubmitButton } from '@/components/feedback';
+import { BusyButton, FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
 import { PasskeyNameSchema } from '@/features/security/api/add-passkey';
@@ -32,9 +32,9 @@ export function PasskeyNameDialog({ title, description, initial, submitLabel, pe
         <FormAlert messages={form.formErrors} />
         <TextField label="Name" hint="E.g. the device or password manager that keeps it." maxLength={64} required autoComplete="off" {...form.bind('name')} errors={form.errors('name')} />
         <div className="dialog__actions">
-          <button type="button" className="button button--secondary" onClick={onCancel}>
+          <BusyButton className="button button--secondary" onClick={onCancel} busy={pending}>
             Cancel
-          </button>
+          </BusyButton>
           <SubmitButton pending={pending} pendingLabel={pendingLabel}>
             {submitLabel}
           </SubmitButton>

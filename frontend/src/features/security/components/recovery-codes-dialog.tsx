@@ -7,7 +7,8 @@ const FILE_NAME = 'recovery-codes.txt';
 
 /**
  * New recovery codes, shown this once (the server keeps only their hashes): copy them, download them as a
- * text file, then "I saved them".
+ * text file, then "I saved them". Not dismissible: Escape, a click beside it or a × would throw the only
+ * copy away with no acknowledgement, so "I saved them" is the one way out.
  */
 export function RecoveryCodesDialog({ codes, onDone }: { codes: string[]; onDone: () => void }) {
   const [saved, setSaved] = useState<string | null>(null);
@@ -31,7 +32,7 @@ export function RecoveryCodesDialog({ codes, onDone }: { codes: string[]; onDone
     <Dialog
       title="Save your recovery codes"
       description="If you lose your authenticator app or passkeys, each of these codes signs you in once. This is the only time they are shown: keep them somewhere safe, like a password manager."
-      onClose={onDone}
+      dismissible={false}
     >
       <div className="stack">
         <ol className="recovery-codes" aria-label="Recovery codes" data-testid="recovery-codes">

@@ -1,5 +1,5 @@
 import { startRegistration } from '@simplewebauthn/browser';
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -223,5 +223,128 @@ describe('security page', () => {
 
     expect(await screen.findByText('No passkeys yet.')).toBeInTheDocument();
     expect(calls).toEqual(['rename p-1 Work phone', 'delete p-1']);
+  });
+
+  describe('set-up and one-time codes, by keyboard and on a phone', () => {
+    /** The set-up's handlers: the app is on once "654321" is confirmed, with CODES as its first recovery codes. */
+    function answerSetUp() {
+      let current = status();
+      server.use(
+        http.get(`${API}/auth/mfa/`, () => HttpResponse.json(current)),
+        http.post(`${API}/auth/mfa/totp/`, () => HttpResponse.json({ secret: 'JBSWY3DPEHPK3PXP', otpauth_uri: 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXP', qr_svg: SVG }, { status: 201 })),
+        http.post(`${API}/auth/mfa/totp/confirm/`, () => {
+          current = status({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-05T09:00:00Z' }, recovery_codes: { remaining: 10, total: 10 } });
+          return HttpResponse.json({ recovery_codes: CODES });
+        }),
+        http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      );
+    }
+
+    async function startSetUp() {
+      renderApp('/security');
+      const user = userEvent.setup();
+      const panel = await screen.findByRole('region', { name: 'Authenticator app' });
+      await user.click(within(panel).getByRole('button', { name: 'Set up an authenticator app' }));
+      await within(panel).findByRole('heading', { name: 'Set up your authenticator app' });
+      return { user, panel };
+    }
+
+    it('keeps the new recovery codes until "I saved them": no ×, and Escape or a click beside them do nothing', async () => {
+      answerSetUp();
+      const { user, panel } = await startSetUp();
+      await user.type(within(panel).getByLabelText('Code from the app'), '654321');
+      await user.click(within(panel).getByRole('button', { name: 'Turn on' }));
+      const dialog = await screen.findByRole('dialog', { name: 'Save your recovery codes' });
+
+      expect(within(dialog).queryByRole('button', { name: 'Close' })).not.toBeInTheDocument();
+      await user.keyboard('{Escape}');
+      expect(screen.getByRole('dialog', { name: 'Save your recovery codes' })).toBe(dialog);
+      // A click on the <dialog> element itself is one on its backdrop.
+      fireEvent.click(dialog);
+      expect(screen.getByRole('dialog', { name: 'Save your recovery codes' })).toBe(dialog);
+      expect(within(dialog).getAllByRole('listitem')).toHaveLength(10);
+
+      await user.click(within(dialog).getByRole('button', { name: 'I saved them' }));
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    });
+
+    it('after the set-up, the recovery codes give the focus back to the panel, not to <body>', async () => {
+      answerSetUp();
+      const { user, panel } = await startSetUp();
+      await user.type(within(panel).getByLabelText('Code from the app'), '654321');
+      await user.click(within(panel).getByRole('button', { name: 'Turn on' }));
+      const dialog = await screen.findByRole('dialog', { name: 'Save your recovery codes' });
+
+      await user.click(within(dialog).getByRole('button', { name: 'I saved them' }));
+
+      expect(within(panel).getByRole('heading', { name: 'Authenticator app' })).toHaveFocus();
+      expect(await within(panel).findByRole('button', { name: 'Turn off…' })).toBeInTheDocument();
+    });
+
+    it('Cancel during the set-up leaves the focus on the panel, not on <body>', async () => {
+      answerSetUp();
+      const { user, panel } = await startSetUp();
+
+      await user.click(within(panel).getByRole('button', { name: 'Cancel' }));
+
+      expect(within(panel).queryByRole('heading', { name: 'Set up your authenticator app' })).not.toBeInTheDocument();
+      expect(within(panel).getByRole('heading', { name: 'Authenticator app' })).toHaveFocus();
+      await user.tab();
+      expect(within(panel).getByRole('button', { name: 'Set up an authenticator app' })).toHaveFocus();
+    });
+
+    it('on a phone, whose own screen cannot be scanned: a link to the app, and the key to copy', async () => {
+      answerSetUp();
+      const { user, panel } = await startSetUp();
+
+      expect(within(panel).getByRole('link', { name: 'Open in your authenticator app' })).toHaveAttribute('href', 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXP');
+      await user.click(within(panel).getByRole('button', { name: 'Copy key' }));
+      // The key itself, not the spaced-out groups shown for reading.
+      await waitFor(async () => expect(await navigator.clipboard.readText()).toBe('JBSWY3DPEHPK3PXP'));
+      expect(await within(panel).findByRole('status')).toHaveTextContent('Key copied.');
+    });
+
+    it('says so when the key cannot be copied', async () => {
+      answerSetUp();
+      const { user, panel } = await startSetUp();
+      vi.spyOn(navigator.clipboard, 'writeText').mockRejectedValueOnce(new DOMException('Denied', 'NotAllowedError'));
+
+      await user.click(within(panel).getByRole('button', { name: 'Copy key' }));
+
+      expect(await within(panel).findByText('Could not copy here: select the key and copy it.')).toBeInTheDocument();
+    });
+  });
+
+  it('cannot cancel turning the app off while it is being turned off: it finishes, and says so', async () => {
+    const enabled = status({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' }, recovery_codes: { remaining: 9, total: 10 } });
+    let answer: (() => void) | undefined;
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(enabled)),
+      http.delete(`${API}/auth/mfa/totp/`, async () => {
+        await new Promise<void>((resolve) => {
+          answer = resolve;
+        });
+        return new HttpResponse(null, { status: 204 });
+      }),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Turn off…' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' });
+    await user.type(within(dialog).getByLabelText('Code from the app'), '123456');
+    await user.click(within(dialog).getByRole('button', { name: 'Turn off' }));
+    await within(dialog).findByRole('button', { name: 'Turning off…' });
+    await waitFor(() => expect(answer).toBeDefined());
+
+    const cancel = within(dialog).getByRole('button', { name: 'Cancel' });
+    expect(cancel).toHaveAttribute('aria-disabled', 'true');
+    await user.click(cancel);
+    expect(screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' })).toBe(dialog);
+
+    answer?.();
+    expect(await screen.findByText('Authenticator app turned off.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
   });
 });

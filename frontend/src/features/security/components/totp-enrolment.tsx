@@ -1,5 +1,5 @@
-import { useLayoutEffect, useMemo, useRef } from 'react';
-import { FormAlert, SubmitButton } from '@/components/feedback';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { FormAlert, SuccessAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { CODE_INPUT_PROPS, onField, TotpCodeInputSchema } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
@@ -19,7 +19,8 @@ interface TotpEnrolmentProps {
 
 /**
  * Setting up the app: scan the QR code (or type the key), then prove it with a code. The QR code is our
- * server's SVG shown as an image (a data: URL), never inserted as markup.
+ * server's SVG shown as an image (a data: URL), never inserted as markup. On a phone, whose own screen
+ * cannot be scanned, the otpauth: link hands the account to the app, and the key can be copied.
  */
 export function TotpEnrolment({ enrolment, onConfirmed, onCancel }: TotpEnrolmentProps) {
   const confirm = useConfirmTotp();
@@ -29,6 +30,19 @@ export function TotpEnrolment({ enrolment, onConfirmed, onCancel }: TotpEnrolmen
   // The button that started this is gone: the focus goes to the steps' heading.
   useLayoutEffect(() => heading.current?.focus(), []);
   const qr = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qr_svg)}`;
+  // Only ever an otpauth: link (what the server sends), whatever the string holds.
+  const appLink = enrolment.otpauth_uri.startsWith('otpauth://') ? enrolment.otpauth_uri : null;
+  const [copied, setCopied] = useState<string | null>(null);
+
+  async function copyKey() {
+    try {
+      await navigator.clipboard.writeText(enrolment.secret);
+      setCopied('Key copied.');
+    } catch {
+      // No clipboard here (an insecure page, or permission refused): the key is still on screen.
+      setCopied('Could not copy here: select the key and copy it.');
+    }
+  }
 
   return (
     <div className="stack">
@@ -39,6 +53,11 @@ export function TotpEnrolment({ enrolment, onConfirmed, onCancel }: TotpEnrolmen
         <li>
           <p>Scan this QR code with your authenticator app.</p>
           <img className="qr-code" src={qr} alt="QR code for your authenticator app (the key below is the same)" width={200} height={200} />
+          {appLink ? (
+            <p>
+              On this device? <a href={appLink}>Open in your authenticator app</a>
+            </p>
+          ) : null}
         </li>
         <li>
           <p>Cannot scan it? Add the account by hand with this key (time-based, 6 digits):</p>
@@ -47,6 +66,12 @@ export function TotpEnrolment({ enrolment, onConfirmed, onCancel }: TotpEnrolmen
               {grouped(enrolment.secret)}
             </code>
           </p>
+          <div className="row">
+            <button type="button" className="button button--secondary button--small" onClick={() => void copyKey()}>
+              Copy key
+            </button>
+          </div>
+          <SuccessAlert>{copied}</SuccessAlert>
         </li>
         <li>
           <form className="stack" onSubmit={form.onSubmit} noValidate>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { BusyButton, FormAlert } from '@/components/feedback';
 import { formatDate } from '@/lib/format';
 import { formErrors } from '@/lib/forms';
@@ -17,11 +17,21 @@ interface TotpPanelProps {
 export function TotpPanel({ totp, onRecoveryCodes }: TotpPanelProps) {
   const enable = useEnableTotp();
   const [disabling, setDisabling] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Ending the set-up unmounts the control that has the focus (Turn on, Cancel), which would drop it to
+  // <body>, and the recovery-codes dialog would take <body> for its opener: the panel's heading, which
+  // stays, takes it first (and gets it back from that dialog).
+  const endEnrolment = () => {
+    heading.current?.focus();
+    enable.reset();
+  };
 
   return (
     <section className="card" aria-labelledby="totp-title">
       <div className="card__header">
-        <h2 className="card__title" id="totp-title">Authenticator app</h2>
+        <h2 className="card__title" id="totp-title" ref={heading} tabIndex={-1}>
+          Authenticator app
+        </h2>
         {totp.enabled ? <span className="badge badge--verified">On</span> : <span className="badge badge--unverified">Off</span>}
       </div>
       {totp.enabled ? (
@@ -39,11 +49,11 @@ export function TotpPanel({ totp, onRecoveryCodes }: TotpPanelProps) {
         <TotpEnrolment
           enrolment={enable.data}
           onConfirmed={(codes) => {
-            enable.reset();
+            endEnrolment();
             showToast({ message: 'Authenticator app turned on.' });
             onRecoveryCodes(codes);
           }}
-          onCancel={() => enable.reset()}
+          onCancel={endEnrolment}
         />
       ) : (
         <div className="stack">
