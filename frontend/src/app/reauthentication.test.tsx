@@ -6,7 +6,14 @@ import type { MfaStatus } from '@/lib/mfa-status';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
-const REFUSAL = { detail: 'Confirm it is you: sign in again to do this.', code: 'reauthentication_required' };
+// The server's own details (backend/accounts/api_base.py: ReauthenticationRequired.default_detail, SECOND_FACTOR_NEEDED):
+// written for developers, they name the endpoint to call; the page must say it in the user's words.
+const REFUSAL = { detail: "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again.", code: 'reauthentication_required' };
+const SECOND_FACTOR_NEEDED = {
+  detail:
+    "This account has two-step verification: confirm it's you with your authenticator app or a passkey (POST /api/auth/reauthenticate/), then try again.",
+  code: 'reauthentication_required',
+};
 
 /** A session signed in at `aal`, of an account with an authenticator app when `twoSteps`. */
 function mfaStatus(aal: 1 | 2, twoSteps: boolean): MfaStatus {
@@ -30,7 +37,7 @@ function accountWithStaleSession(aal: 1 | 2, twoSteps: boolean = aal === 2) {
     http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(aal, twoSteps))),
     http.post(`${API}/auth/password/`, async ({ request }) => {
       passwordChanges.push(await request.json());
-      return fresh ? new HttpResponse(null, { status: 204 }) : HttpResponse.json(REFUSAL, { status: 403 });
+      return fresh ? new HttpResponse(null, { status: 204 }) : HttpResponse.json(twoSteps ? SECOND_FACTOR_NEEDED : REFUSAL, { status: 403 });
     }),
     http.post(`${API}/auth/reauthenticate/`, async ({ request }) => {
       const body = (await request.json()) as Record<string, string>;
@@ -118,7 +125,7 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
       http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(1, twoStepsNow))),
       http.post(`${API}/auth/reauthenticate/`, () => {
         twoStepsNow = true;
-        return HttpResponse.json({ detail: 'This account has two-step verification: confirm it with your authenticator app or a passkey.', code: 'reauthentication_required' }, { status: 403 });
+        return HttpResponse.json(SECOND_FACTOR_NEEDED, { status: 403 });
       }),
     );
     const { user } = await changePassword();
@@ -128,12 +135,14 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     await user.type(await within(dialog).findByLabelText('Password'), 'old password');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
 
-    // Then it asks for the authenticator app instead
+    // Then it asks for the authenticator app instead, saying why in the user's words
     expect(await within(dialog).findByLabelText('Authenticator code')).toBeInTheDocument();
     expect(within(dialog).queryByLabelText('Password')).not.toBeInTheDocument();
+    expect(within(dialog).getByText('Your account has two-step verification: use your authenticator app or a passkey.')).toBeInTheDocument();
+    expect(within(dialog).queryByText(/POST|\/api\//)).not.toBeInTheDocument();
   });
 
-  it('cancelled, shows the original refusal as before and sends nothing more', async () => {
+  it('cancelled, says the change was not made, in the user\'s words, and sends nothing more', async () => {
     const { passwordChanges, reauthentications } = accountWithStaleSession(1);
     const { user, form } = await changePassword();
 
@@ -141,7 +150,8 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     await within(dialog).findByLabelText('Password');
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
 
-    expect(await within(form).findByText(REFUSAL.detail)).toBeInTheDocument();
+    expect(await within(form).findByText("Not changed: confirm it's you to make this change.")).toBeInTheDocument();
+    expect(within(form).queryByText(/POST|\/api\//)).not.toBeInTheDocument();
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(passwordChanges).toHaveLength(1);
     expect(reauthentications).toEqual([]);

@@ -12,7 +12,7 @@ describe('AuthLayout', () => {
       showToast({ message: 'Your account was deleted.' });
     });
     const user = userEvent.setup();
-    const dismiss = within(screen.getByRole('region', { name: 'Notifications' })).getByRole('button', { name: 'Dismiss: Your account was deleted.' });
+    const dismiss = within(screen.getByRole('region', { name: 'Notifications' })).getByRole('button', { name: 'Dismiss', description: 'Your account was deleted.' });
 
     await user.click(dismiss);
 

@@ -98,7 +98,7 @@ describe('ConfirmDialog', () => {
   it('cannot be cancelled while its action runs (closing would only hide the outcome), by button, × or Escape', async () => {
     const onCancel = vi.fn();
     const user = userEvent.setup();
-    const { rerender } = render(<ConfirmDialog title="Revoke this session?" confirmLabel="Revoke" pending onConfirm={() => undefined} onCancel={onCancel} />);
+    const { rerender } = render(<ConfirmDialog title="Revoke this session?" description="It is signed out at once." confirmLabel="Revoke" pending onConfirm={() => undefined} onCancel={onCancel} />);
 
     await user.click(screen.getByRole('button', { name: 'Cancel' }));
     await user.click(screen.getByRole('button', { name: 'Close' }));
@@ -106,7 +106,7 @@ describe('ConfirmDialog', () => {
     expect(onCancel).not.toHaveBeenCalled();
     expect(screen.getByRole('button', { name: 'Cancel' })).toHaveAttribute('aria-disabled', 'true');
 
-    rerender(<ConfirmDialog title="Revoke this session?" confirmLabel="Revoke" onConfirm={() => undefined} onCancel={onCancel} />);
+    rerender(<ConfirmDialog title="Revoke this session?" description="It is signed out at once." confirmLabel="Revoke" onConfirm={() => undefined} onCancel={onCancel} />);
     await user.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(onCancel).toHaveBeenCalledTimes(1);
   });

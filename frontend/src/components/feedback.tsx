@@ -65,22 +65,30 @@ export function ErrorState({ message, onRetry, children }: { message: string; on
   );
 }
 
-type BusyButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { busy: boolean };
+type UnavailableButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { unavailable: boolean };
 
 /**
- * A button that is busy while its action runs: aria-disabled, not disabled, so it keeps the
- * keyboard focus (a disabled button drops it to <body>). A click, or Enter in its form, does
- * nothing meanwhile: the click is cancelled, and with it the form's submission.
+ * A button that can be unavailable while it has the focus (busy, or Next on the last page):
+ * aria-disabled, not disabled, so it keeps the keyboard focus (a disabled button drops it to
+ * <body>). A click, or Enter in its form, does nothing meanwhile: the click is cancelled, and
+ * with it the form's submission.
  */
-export function BusyButton({ busy, onClick, type = 'button', ...button }: BusyButtonProps) {
+export function UnavailableButton({ unavailable, onClick, type = 'button', ...button }: UnavailableButtonProps) {
   function click(event: MouseEvent<HTMLButtonElement>) {
-    if (busy) {
+    if (unavailable) {
       event.preventDefault();
       return;
     }
     onClick?.(event);
   }
-  return <button {...button} type={type} aria-disabled={busy || undefined} onClick={click} />;
+  return <button {...button} type={type} aria-disabled={unavailable || undefined} onClick={click} />;
+}
+
+type BusyButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { busy: boolean };
+
+/** A button that is busy while its action runs: unavailable (aria-disabled) meanwhile, keeping the focus. */
+export function BusyButton({ busy, ...button }: BusyButtonProps) {
+  return <UnavailableButton {...button} unavailable={busy} />;
 }
 
 /** A form's submit button: busy (aria-disabled) and relabelled while the request is in flight. */

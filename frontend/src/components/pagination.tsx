@@ -1,3 +1,5 @@
+import { UnavailableButton } from '@/components/feedback';
+
 interface PaginationProps {
   page: number;
   pageSize: number;
@@ -17,15 +19,16 @@ export function Pagination({ page, pageSize, count, onPage }: PaginationProps) {
         Showing {first}–{last} of {count}
       </p>
       <div className="pagination__buttons">
-        <button type="button" className="button button--secondary" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        {/* aria-disabled, not disabled: Next pressed onto the last page (Previous onto the first) keeps the focus. */}
+        <UnavailableButton className="button button--secondary" unavailable={page <= 1} onClick={() => onPage(page - 1)}>
           Previous
-        </button>
+        </UnavailableButton>
         <span className="pagination__page">
           Page {page} of {pages}
         </span>
-        <button type="button" className="button button--secondary" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        <UnavailableButton className="button button--secondary" unavailable={page >= pages} onClick={() => onPage(page + 1)}>
           Next
-        </button>
+        </UnavailableButton>
       </div>
     </nav>
   );

@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { actOnToast, dismissToast, pauseToasts, type Toast, useToasts } from '@/lib/toasts';
 
 /** A toast that had the focus is gone: the focus goes to the page, unless the action put it somewhere. */
@@ -9,9 +10,12 @@ function keepFocusInPage() {
 }
 
 function ToastItem({ toast }: { toast: Toast }) {
+  const messageId = useId();
   return (
     <div className={`toast toast--${toast.tone}`}>
-      <p className="toast__message">{toast.message}</p>
+      <p className="toast__message" id={messageId}>
+        {toast.message}
+      </p>
       {toast.action ? (
         <button type="button" className="button button--small toast__action" onClick={() => {
             actOnToast(toast.id);
@@ -20,7 +24,9 @@ function ToastItem({ toast }: { toast: Toast }) {
           {toast.action.label}
         </button>
       ) : null}
-      <button type="button" className="icon-button toast__close" aria-label={`Dismiss: ${toast.message}`} onClick={() => {
+      {/* Named "Dismiss" only, and described by the message: the button is inside the live region, so a name that
+          repeated the message would have it read out twice; the description still says which toast it closes. */}
+      <button type="button" className="icon-button toast__close" aria-label="Dismiss" aria-describedby={messageId} onClick={() => {
           dismissToast(toast.id);
           keepFocusInPage();
         }}>

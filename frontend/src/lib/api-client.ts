@@ -174,7 +174,7 @@ async function exchange(path: string, options: SendOptions): Promise<Response> {
     .catch(() => null);
   if ((body as { code?: unknown } | null)?.code !== REAUTHENTICATION_REQUIRED) return response;
   try {
-    await handler(new ApiError(response.status, body, response.headers));
+    await handler(new ApiError(response.status, body, response.headers, path));
   } catch {
     return response;
   }
@@ -238,7 +238,7 @@ async function parse<T>(response: Response, path: string, schema?: ResponseSchem
       if (response.ok) throw new ResponseShapeError(path, error);
     }
   }
-  if (!response.ok) throw new ApiError(response.status, body, response.headers);
+  if (!response.ok) throw new ApiError(response.status, body, response.headers, path);
   if (!schema) return body as T;
   const result = schema.safeParse(body);
   if (!result.success) throw new ResponseShapeError(path, result.error);

@@ -29,6 +29,23 @@ describe('errorMessage: every error the API client can throw reads as a sentence
     expect(errorMessage(new ApiError(status, body))).toBe(body.detail);
   });
 
+  // The server's detail names the endpoint to call (backend/accounts/api_base.py): not for people.
+  const REAUTH_DETAIL = "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again.";
+  const SECOND_FACTOR_DETAIL =
+    "This account has two-step verification: confirm it's you with your authenticator app or a passkey (POST /api/auth/reauthenticate/), then try again.";
+
+  it.each([REAUTH_DETAIL, SECOND_FACTOR_DETAIL])('a change refused for want of a recent sign-in says it was not made, without the API’s words (%s)', (detail) => {
+    const error = new ApiError(403, { detail, code: 'reauthentication_required' }, new Headers(), '/auth/password/');
+    expect(errorMessage(error)).toBe("Not changed: confirm it's you to make this change.");
+    expect(formErrors(error, ['current_password'])).toEqual(["Not changed: confirm it's you to make this change."]);
+  });
+
+  it('a password refused by the re-authentication itself says which ways work', () => {
+    const error = new ApiError(403, { detail: SECOND_FACTOR_DETAIL, code: 'reauthentication_required' }, new Headers(), '/auth/reauthenticate/');
+    expect(formErrors(error, ['password'])).toEqual(['Your account has two-step verification: use your authenticator app or a passkey.']);
+    expect(errorMessage(error)).not.toMatch(/POST|\/api\//);
+  });
+
   it('field errors with no field on screen (a toast) name their field', () => {
     const error = new ApiError(400, { due_date: ['Date has wrong format. Use one of these formats instead: YYYY-MM-DD.'] });
     expect(errorMessage(error)).toBe('Due date: Date has wrong format. Use one of these formats instead: YYYY-MM-DD.');

@@ -9,8 +9,10 @@ export class ApiError extends Error {
   readonly fieldErrors: FieldErrors;
   /** The answer's headers (Retry-After on 429/503, the current ETag on a 412). */
   readonly headers: Headers;
+  /** The API path that answered (e.g. `/auth/password/`), when known: some messages depend on it. */
+  readonly path: string | undefined;
 
-  constructor(status: number, body: unknown, headers: Headers = new Headers()) {
+  constructor(status: number, body: unknown, headers: Headers = new Headers(), path?: string) {
     const { detail, code, fieldErrors } = parseErrorBody(status, body);
     super(detail);
     this.name = 'ApiError';
@@ -18,6 +20,7 @@ export class ApiError extends Error {
     this.code = code;
     this.fieldErrors = fieldErrors;
     this.headers = headers;
+    this.path = path;
   }
 
   /** Seconds the server asked us to wait, when it said. */
@@ -29,8 +32,26 @@ export class ApiError extends Error {
   get formErrors(): string[] {
     const nonField = this.fieldErrors.non_field_errors;
     if (nonField?.length) return nonField;
-    return Object.keys(this.fieldErrors).length ? [] : [this.message];
+    return Object.keys(this.fieldErrors).length ? [] : [detailMessage(this)];
   }
+}
+
+/** The re-authentication endpoint (lib/reauthenticate-api.ts): its refusals are the "Confirm it's you" prompt's own. */
+const REAUTHENTICATE_PATH = '/auth/reauthenticate/';
+
+export const REAUTHENTICATION_CANCELLED_MESSAGE = "Not changed: confirm it's you to make this change.";
+export const SECOND_FACTOR_NEEDED_MESSAGE = 'Your account has two-step verification: use your authenticator app or a passkey.';
+
+/**
+ * The detail to show a person. A 403 `reauthentication_required` carries a developer's detail (it names the
+ * endpoint to call: "… re-authenticate (POST /api/auth/reauthenticate/) …"), so it is said in the user's
+ * words. From the re-authentication itself, a session's password was refused because the account has a
+ * second factor (backend SECOND_FACTOR_NEEDED). From any other request, it reaches a page only once the user
+ * cancelled "Confirm it's you" (or none could be asked): the change was not made.
+ */
+function detailMessage(error: ApiError): string {
+  if (error.code !== 'reauthentication_required') return error.message;
+  return error.path === REAUTHENTICATE_PATH ? SECOND_FACTOR_NEEDED_MESSAGE : REAUTHENTICATION_CANCELLED_MESSAGE;
 }
 
 export const OFFLINE_MESSAGE = 'You are offline: nothing was sent. Try again when the connection is back.';
@@ -114,7 +135,7 @@ export function errorMessage(error: unknown): string {
     if (form) return form;
     const [field, messages] = Object.entries(error.fieldErrors)[0] ?? [];
     if (field && messages?.[0]) return `${fieldLabel(field)}: ${messages[0]}`;
-    return error.message;
+    return detailMessage(error);
   }
   if (error instanceof DOMException && error.name === 'AbortError') return 'The request was cancelled.';
   if (error instanceof Error) return error.message;

@@ -26,5 +26,5 @@ export const CODE_INPUT_PROPS = { inputMode: 'numeric', autoComplete: 'one-time-
  */
 export function onField(error: unknown, code: string, field: string): unknown {
   if (!(error instanceof ApiError) || error.code !== code) return error;
-  return new ApiError(error.status, { [field]: [error.message] }, error.headers);
+  return new ApiError(error.status, { [field]: [error.message] }, error.headers, error.path);
 }

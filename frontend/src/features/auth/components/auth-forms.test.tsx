@@ -71,6 +71,35 @@ describe('login form', () => {
     expect(await screen.findByRole('heading', { name: 'Account' })).toBeInTheDocument();
     expect(app.location()).toBe('/account');
   });
+
+  it('marks the email as the username, for password managers and passkey autofill', async () => {
+    renderApp('/login', { as: 'anonymous' });
+    expect(await screen.findByLabelText('Email')).toHaveAttribute('autocomplete', 'username');
+    expect(screen.getByLabelText('Password')).toHaveAttribute('autocomplete', 'current-password');
+  });
+});
+
+describe('forgot password form', () => {
+  it('keeps the focus in the page when the sent form goes: on the new heading, with the message', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/password-reset/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return new HttpResponse(null, { status: 202 });
+      }),
+    );
+    renderApp('/forgot-password', { as: 'anonymous' });
+    const user = userEvent.setup();
+
+    await user.type(await screen.findByLabelText('Email'), 'ada@example.com');
+    await user.click(screen.getByRole('button', { name: 'Send reset link' }));
+
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Check your inbox' });
+    expect(heading).toHaveFocus();
+    expect(screen.queryByRole('button', { name: 'Send reset link' })).not.toBeInTheDocument();
+    expect(screen.getByText('If an account exists for ada@example.com, an email with a reset link is on its way.').closest('[role="status"]')).toBeInTheDocument();
+    expect(bodies).toEqual([{ email: 'ada@example.com' }]);
+  });
 });
 
 describe('reset password form', () => {

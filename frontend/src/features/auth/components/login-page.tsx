@@ -70,43 +70,49 @@ export function LoginPage() {
         </p>
       }
     >
-      <SuccessAlert>{notice}</SuccessAlert>
-      {challenge ? (
-        <Suspense fallback={<Spinner />}>
-          <MfaChallengeStep challenge={challenge} onSignedIn={goNext} onRestart={restart} />
-        </Suspense>
-      ) : (
-        <>
-          <form className="stack" onSubmit={form.onSubmit} noValidate>
-            <FormAlert messages={restarted ? [restarted] : refused ? [refused.message] : form.formErrors} />
-            {refused?.code === 'email_not_verified' && mutation.variables ? (
-              <ResendVerification email={mutation.variables.email} label="Resend the link" />
-            ) : null}
-            {refused?.code === 'login_locked' ? (
-              <p>
-                <Link to="/forgot-password">Reset your password</Link>
-              </p>
-            ) : null}
-            <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />
-            <TextField
-              ref={password}
-              label="Password"
-              type="password"
-              autoComplete="current-password"
-              required
-              {...form.bind('password')}
-              errors={form.errors('password')}
-            />
-            <div className="row row--between">
-              <Link to="/forgot-password">Forgot your password?</Link>
-            </div>
-            <SubmitButton pending={mutation.isPending} pendingLabel="Signing in…" block>
-              Sign in
-            </SubmitButton>
-          </form>
-          <PasskeySignIn mutation={passkey} onSignedIn={goNext} />
-        </>
-      )}
+      <div className="stack">
+        <SuccessAlert>{notice}</SuccessAlert>
+        {/* Why the second step sent the user back: in a region that stays in the page across both steps, so the
+            message is put into a live region that already exists (one mounted with its text is often not read). */}
+        <FormAlert messages={restarted ? [restarted] : []} />
+        {challenge ? (
+          <Suspense fallback={<Spinner />}>
+            <MfaChallengeStep challenge={challenge} onSignedIn={goNext} onRestart={restart} />
+          </Suspense>
+        ) : (
+          <>
+            <form className="stack" onSubmit={form.onSubmit} noValidate>
+              <FormAlert messages={refused ? [refused.message] : form.formErrors} />
+              {refused?.code === 'email_not_verified' && mutation.variables ? (
+                <ResendVerification email={mutation.variables.email} label="Resend the link" />
+              ) : null}
+              {refused?.code === 'login_locked' ? (
+                <p>
+                  <Link to="/forgot-password">Reset your password</Link>
+                </p>
+              ) : null}
+              {/* "username", not "email": what password managers and passkey autofill look for to fill and store the account. */}
+              <TextField label="Email" type="email" autoComplete="username" required {...form.bind('email')} errors={form.errors('email')} />
+              <TextField
+                ref={password}
+                label="Password"
+                type="password"
+                autoComplete="current-password"
+                required
+                {...form.bind('password')}
+                errors={form.errors('password')}
+              />
+              <div className="row row--between">
+                <Link to="/forgot-password">Forgot your password?</Link>
+              </div>
+              <SubmitButton pending={mutation.isPending} pendingLabel="Signing in…" block>
+                Sign in
+              </SubmitButton>
+            </form>
+            <PasskeySignIn mutation={passkey} onSignedIn={goNext} />
+          </>
+        )}
+      </div>
     </AuthLayout>
   );
 }

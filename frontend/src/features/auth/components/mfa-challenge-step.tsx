@@ -42,6 +42,9 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChalle
     passkey: challenge.methods.includes('passkey') && passkeysSupported(),
   };
   const [mode, setMode] = useState<Mode>(offers.totp ? 'totp' : offers.passkey ? 'passkey' : 'recovery');
+  // The user chose another way: the button they pressed is gone with the old mode, so the new mode's field
+  // takes the focus (else it drops to <body>). Not on the step's first showing: the heading has it then.
+  const [switched, setSwitched] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   // In the commit that shows the step (see focusPageHeading): a field clicked into meanwhile keeps its keys.
   useLayoutEffect(() => heading.current?.focus(), []);
@@ -58,6 +61,7 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChalle
   function switchTo(next: Mode) {
     mutation.reset();
     setMode(next);
+    setSwitched(true);
   }
 
   const refused = refusal(mutation.error);
@@ -82,9 +86,9 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChalle
         </p>
       ) : null}
       {mode === 'totp' ? (
-        <TotpForm key="totp" pending={mutation.isPending && !byPasskey} error={formError} onSubmit={(code) => send({ code })} />
+        <TotpForm key="totp" focusOnMount={switched} pending={mutation.isPending && !byPasskey} error={formError} onSubmit={(code) => send({ code })} />
       ) : mode === 'recovery' ? (
-        <RecoveryForm key="recovery" pending={mutation.isPending && !byPasskey} error={formError} onSubmit={(recovery_code) => send({ recovery_code })} />
+        <RecoveryForm key="recovery" focusOnMount={switched} pending={mutation.isPending && !byPasskey} error={formError} onSubmit={(recovery_code) => send({ recovery_code })} />
       ) : null}
       <div className="stack stack--tight">
         {offers.passkey ? (
@@ -115,19 +119,21 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChalle
 }
 
 interface CodeFormProps {
+  /** Focus the field when the form mounts (in that commit, as every focus move here). */
+  focusOnMount: boolean;
   pending: boolean;
   error: unknown;
   onSubmit: (value: string) => void;
 }
 
-function TotpForm({ pending, error, onSubmit }: CodeFormProps) {
+function TotpForm({ focusOnMount, pending, error, onSubmit }: CodeFormProps) {
   // Memoized: a new error object on each render would pull the focus back to the field each time.
   const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'code'), [error]);
   const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => onSubmit(code), shown);
   return (
     <form className="stack" onSubmit={form.onSubmit} noValidate>
       <FormAlert messages={form.formErrors} />
-      <TextField label="Authentication code" required {...CODE_INPUT_PROPS} {...form.bind('code')} errors={form.errors('code')} />
+      <TextField label="Authentication code" autoFocus={focusOnMount} required {...CODE_INPUT_PROPS} {...form.bind('code')} errors={form.errors('code')} />
       <SubmitButton pending={pending} pendingLabel="Verifying…" block>
         Verify
       </SubmitButton>
@@ -135,7 +141,7 @@ function TotpForm({ pending, error, onSubmit }: CodeFormProps) {
   );
 }
 
-function RecoveryForm({ pending, error, onSubmit }: CodeFormProps) {
+function RecoveryForm({ focusOnMount, pending, error, onSubmit }: CodeFormProps) {
   const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code'), [error]);
   const form = useForm(RecoveryCodeInputSchema, { recovery_code: '' }, ({ recovery_code }) => onSubmit(recovery_code), shown);
   return (
@@ -144,6 +150,7 @@ function RecoveryForm({ pending, error, onSubmit }: CodeFormProps) {
       <TextField
         label="Recovery code"
         hint="Written like xxxx-xxxx-xxxx-xxxx."
+        autoFocus={focusOnMount}
         autoComplete="off"
         autoCapitalize="off"
         spellCheck={false}

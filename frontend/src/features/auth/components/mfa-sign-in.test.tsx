@@ -111,6 +111,20 @@ describe('sign-in second step (202 mfa_required)', () => {
     expect(screen.getByLabelText('Password')).toHaveValue('');
   });
 
+  it('says why it went back in an alert region that was in the page before the message', async () => {
+    server.use(http.post(`${API}/auth/mfa/authenticate/`, () => HttpResponse.json({ detail: 'Too late.', code: 'mfa_challenge_expired' }, { status: 400 })));
+    const { user } = await passPasswordStep();
+    // A live region mounted together with its text is often not announced: the message must go into one already there.
+    const regionsBefore = screen.getAllByRole('alert');
+
+    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+
+    const message = await screen.findByText('The sign-in took too long or was interrupted. Sign in again.');
+    expect(regionsBefore).toContain(message.closest('[role="alert"]'));
+    await waitFor(() => expect(screen.getByLabelText('Password')).toHaveFocus());
+  });
+
   it('signs in with a recovery code instead', async () => {
     const bodies: unknown[] = [];
     server.use(
@@ -129,6 +143,17 @@ describe('sign-in second step (202 mfa_required)', () => {
 
     expect(await screen.findByRole('heading', { name: 'Account' })).toBeInTheDocument();
     expect(bodies).toEqual([{ mfa_token: 'challenge-1', recovery_code: 'abcd-efgh-ijkl-mnop' }]);
+  });
+
+  it('moves the focus to the new field when the user switches between an app code and a recovery code', async () => {
+    const { user } = await passPasswordStep();
+
+    // The pressed button goes with the mode it offered: the focus must not drop to <body>.
+    await user.click(screen.getByRole('button', { name: 'Use a recovery code' }));
+    await waitFor(() => expect(screen.getByLabelText('Recovery code')).toHaveFocus());
+
+    await user.click(screen.getByRole('button', { name: 'Use your authenticator app' }));
+    await waitFor(() => expect(screen.getByLabelText('Authentication code')).toHaveFocus());
   });
 
   it('shows the lockout as the password step does', async () => {

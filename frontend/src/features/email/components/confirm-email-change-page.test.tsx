@@ -1,4 +1,5 @@
 import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
@@ -48,6 +49,24 @@ describe('confirm email change page', () => {
 
     expect(await screen.findByRole('heading', { name: 'Email changed' })).toBeInTheDocument();
     expect(getSession()).toEqual({ status: 'authenticated', user: ada });
+  });
+
+  it('tries again after a failure that did not use the link up, keeping the focus in the page', async () => {
+    let calls = 0;
+    answerConfirm(() => {
+      calls += 1;
+      return calls === 1 ? HttpResponse.json({ detail: 'Server error.', code: 'server_error' }, { status: 500 }) : HttpResponse.json({ user: CHANGED });
+    });
+    renderApp('/confirm-email-change?token=c-4', { as: 'anonymous' });
+    const user = userEvent.setup();
+
+    expect(await screen.findByText('The link could not be checked. Server error.')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    // The button is gone with the failure: the focus is on the page's heading, not dropped to <body>.
+    expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1 })).toHaveFocus();
+    expect(await screen.findByRole('heading', { name: 'Email changed' })).toHaveFocus();
+    expect(calls).toBe(2);
   });
 
   it.each([

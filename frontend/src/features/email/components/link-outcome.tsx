@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { AuthLayout } from '@/components/auth-layout';
 import { ErrorState, FormAlert, SuccessAlert } from '@/components/feedback';
+import { focusPageHeading } from '@/components/page-heading';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { useSession } from '@/lib/session';
 
@@ -12,7 +13,13 @@ export function linkCode(error: unknown): string | null {
 
 /** A failure that did not use the link up (offline, a server error, a rate limit): say so, and offer to try again. */
 export function LinkRequestFailed({ error, onRetry }: { error: unknown; onRetry: () => void }) {
-  return <ErrorState message={`The link could not be checked. ${errorMessage(error)}`} onRetry={onRetry} />;
+  // "Try again" goes with this failure (a spinner, then the outcome, takes its place): the focus moves to the
+  // page's heading first, which stays and names the outcome, so it never drops to <body>.
+  function retry() {
+    focusPageHeading();
+    onRetry();
+  }
+  return <ErrorState message={`The link could not be checked. ${errorMessage(error)}`} onRetry={retry} />;
 }
 
 /** Where to go from here: the account page when signed in, else the sign-in page. */

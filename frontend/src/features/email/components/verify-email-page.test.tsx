@@ -113,7 +113,10 @@ describe('verify email page', () => {
 
     expect(await screen.findByText('The link could not be checked. Server error.')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Try again' }));
-    expect(await screen.findByRole('heading', { name: 'Email verified' })).toBeInTheDocument();
+    // The button is gone with the failure: the focus is on the page's heading, not dropped to <body>.
+    expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1 })).toHaveFocus();
+    expect(await screen.findByRole('heading', { name: 'Email verified' })).toHaveFocus();
     expect(calls).toBe(2);
   });
 });

@@ -113,7 +113,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
 
     expect(screen.getAllByTestId('task-row')).toHaveLength(1);
     expect(screen.queryByRole('region', { name: 'Selected tasks' })).not.toBeInTheDocument();
-    await user.click(notifications().getByRole('button', { name: 'Dismiss: Deleted 2 tasks.' }));
+    await user.click(notifications().getByRole('button', { name: 'Dismiss', description: 'Deleted 2 tasks.' }));
 
     await waitFor(() => expect(sent).toEqual([`BULK delete ${a!.id},${b!.id}`]));
     await pastTheUndoWindow();
