@@ -111,8 +111,7 @@ class ErrorCode(StrEnum):
         "mfa_codes_locked",
         (429,),
         "Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry "
-        "after `Retry-After` seconds. Meanwhile a passkey works, and a recovery code signs in (re-authentication "
-        "takes none).",
+        "after `Retry-After` seconds. Meanwhile a passkey or a recovery code works.",
     )
     PASSKEY_INVALID = (
         "passkey_invalid",

@@ -31,7 +31,7 @@ class AuthenticatorCodesLocked(Throttled):
         # APIException's, not Throttled's: that one would append its own "Expected available in N seconds."
         detail = (
             f"Too many wrong authenticator codes for this account. Try the app again in {wait_in_words(wait)}; "
-            "meanwhile a passkey works, and a recovery code signs in."
+            "meanwhile a passkey or a recovery code works."
         )
         APIException.__init__(self, detail, ErrorCode.MFA_CODES_LOCKED)
         self.wait = wait

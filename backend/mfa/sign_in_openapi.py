@@ -42,11 +42,11 @@ reauthenticate = extend_schema(
     tags=AUTH_TAGS,
     summary="Confirm it's you before a sensitive action",
     description=(
-        "With the `password` (a session signed in with one factor only), the authenticator app's `code`, or a "
-        "`passkey` answering POST /api/auth/reauthenticate/options/ (with its `reauth_token`). Sensitive actions "
-        "then need no other confirmation until `reauthenticated_until` (`REAUTH_MAX_AGE_SECONDS`). A wrong "
-        "password is a 400 on `password`, a wrong code 400 `mfa_code_invalid`; both count as failed "
-        "sign-ins."
+        "With the `password` (an account without a second factor only), the authenticator app's `code`, a "
+        "`recovery_code` (spent, as at sign-in), or a `passkey` answering POST /api/auth/reauthenticate/options/ "
+        "(with its `reauth_token`). Sensitive actions then need no other confirmation until "
+        "`reauthenticated_until` (`REAUTH_MAX_AGE_SECONDS`). A wrong password is a 400 on `password`, a wrong "
+        "code 400 `mfa_code_invalid`; both count as failed sign-ins, and against the session."
     ),
     parameters=[RETRY_AFTER_HEADER],
     request=ReauthenticateInputSerializer,

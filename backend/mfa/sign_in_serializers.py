@@ -79,11 +79,14 @@ class MfaAuthenticateInputSerializer(OneAnswerSerializer):
 
 
 class ReauthenticateInputSerializer(OneAnswerSerializer):
-    answers = ("password", "code", "passkey")
+    # A recovery code too: it finishes a sign-in, so it proves as much here; and a user who lost the app (or whose
+    # app codes are locked) has nothing else to re-authenticate with, to turn the old app off and set up a new one.
+    answers = ("password", "code", "recovery_code", "passkey")
     answer_needs = {"passkey": ("reauth_token",)}
 
     password = fields.TextField(max_length=128, trim_whitespace=False, required=False)
     code = code_field()
+    recovery_code = recovery_code_field()
     reauth_token = fields.TextField(
         max_length=128, required=False, help_text="With `passkey`: from POST /api/auth/reauthenticate/options/."
     )

@@ -142,6 +142,22 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     expect(within(dialog).queryByText(/POST|\/api\//)).not.toBeInTheDocument();
   });
 
+  it('takes a recovery code from someone who lost the app, and the action completes', async () => {
+    const { passwordChanges, reauthentications } = accountWithStaleSession(2);
+    const { user, form } = await changePassword();
+
+    const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+    await user.click(await within(dialog).findByRole('button', { name: 'Use a recovery code instead' }));
+    const field = await within(dialog).findByLabelText('Recovery code');
+    await waitFor(() => expect(field).toHaveFocus());
+    await user.type(field, 'abcd-efgh-ijkl-mnop');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+
+    expect(await within(form).findByText('Password changed. Your other devices have been signed out.')).toBeInTheDocument();
+    expect(reauthentications).toEqual([{ recovery_code: 'abcd-efgh-ijkl-mnop' }]);
+    expect(passwordChanges).toEqual([CHANGE, CHANGE]);
+  });
+
   it('cancelled, says the change was not made, in the user\'s words, and sends nothing more', async () => {
     const { passwordChanges, reauthentications } = accountWithStaleSession(1);
     const { user, form } = await changePassword();

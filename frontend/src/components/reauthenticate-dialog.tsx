@@ -9,14 +9,14 @@ import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { type ReauthenticateInput, reauthenticate, reauthenticateWithPasskey } from '@/lib/reauthenticate-api';
 import type { ReauthenticationPrompt } from '@/lib/reauthentication';
-import { CODE_INPUT_PROPS, onField, TotpCodeInputSchema } from '@/lib/second-factor';
+import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
 import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
 import { z } from '@/lib/zod';
 
 const PasswordInputSchema = z.object({ password: z.string().min(1, 'Enter your password.') });
 
-type Method = 'password' | 'code';
+type Method = 'password' | 'code' | 'recovery';
 
 /**
  * "Confirm it's you": shown when a sensitive request was refused with 403 `reauthentication_required`
@@ -50,6 +50,8 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
   const twoSteps = known?.mfa_enabled === true;
   const offersPassword = !twoSteps;
   const offersCode = known ? known.totp.enabled : true;
+  // The way in for someone who lost the app (or whose app codes are locked): spent, as at sign-in.
+  const offersRecovery = known ? known.recovery_codes.remaining > 0 : true;
   const offersPasskey = passkeysSupported() && (known ? known.passkeys.length > 0 : true);
   const method: Method | null = chosen ?? (offersPassword ? 'password' : offersCode ? 'code' : null);
 
@@ -83,6 +85,8 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
             <PasswordStep pending={mutation.isPending} error={formError} onSubmit={(password) => mutation.mutate({ password })} />
           ) : method === 'code' ? (
             <CodeStep pending={mutation.isPending} error={formError} onSubmit={(code) => mutation.mutate({ code })} />
+          ) : method === 'recovery' ? (
+            <RecoveryStep pending={mutation.isPending} error={formError} onSubmit={(recovery_code) => mutation.mutate({ recovery_code })} />
           ) : null}
           {method === null && !offersPasskey ? (
             <p>This browser cannot use your passkeys here. Sign out and sign in again, then try once more.</p>
@@ -97,6 +101,11 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
             {method !== 'code' && offersCode ? (
               <button type="button" className="button button--ghost" onClick={() => choose('code')}>
                 Use your authenticator app instead
+              </button>
+            ) : null}
+            {method !== 'recovery' && offersRecovery && twoSteps ? (
+              <button type="button" className="button button--ghost" onClick={() => choose('recovery')}>
+                Use a recovery code instead
               </button>
             ) : null}
             {offersPasskey ? (
@@ -133,6 +142,31 @@ function PasswordStep({ pending, error, onSubmit }: StepProps<string>) {
       <FormAlert messages={form.formErrors} />
       {/* autoFocus: the form may mount after the dialog opened (once the options are known). */}
       <TextField label="Password" type="password" autoComplete="current-password" autoFocus required {...form.bind('password')} errors={form.errors('password')} />
+      <div>
+        <SubmitButton pending={pending} pendingLabel="Confirming…">
+          Confirm
+        </SubmitButton>
+      </div>
+    </form>
+  );
+}
+
+function RecoveryStep({ pending, error, onSubmit }: StepProps<string>) {
+  const fieldError = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code'), [error]);
+  const form = useForm(RecoveryCodeInputSchema, { recovery_code: '' }, ({ recovery_code }) => onSubmit(recovery_code), fieldError);
+  return (
+    <form className="stack" onSubmit={form.onSubmit} noValidate>
+      <FormAlert messages={form.formErrors} />
+      <TextField
+        label="Recovery code"
+        hint="One of the codes you saved when you set up two-step verification. It works once."
+        autoComplete="off"
+        spellCheck={false}
+        autoFocus
+        required
+        {...form.bind('recovery_code')}
+        errors={form.errors('recovery_code')}
+      />
       <div>
         <SubmitButton pending={pending} pendingLabel="Confirming…">
           Confirm

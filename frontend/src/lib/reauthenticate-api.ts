@@ -14,7 +14,7 @@ export type Reauthenticated = z.infer<typeof ReauthenticatedSchema>;
 
 const ReauthOptionsSchema = z.object({ reauth_token: z.string(), options: WebAuthnOptionsSchema });
 
-export type ReauthenticateInput = { password: string } | { code: string };
+export type ReauthenticateInput = { password: string } | { code: string } | { recovery_code: string };
 
 // Compile-time only (no runtime code): tsc fails here when these types and the OpenAPI schema drift apart.
 type Body = components['schemas']['ReauthenticateInputRequest'];

@@ -505,7 +505,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm it's you before a sensitive action
-         * @description With the `password` (a session signed in with one factor only), the authenticator app's `code`, or a `passkey` answering POST /api/auth/reauthenticate/options/ (with its `reauth_token`). Sensitive actions then need no other confirmation until `reauthenticated_until` (`REAUTH_MAX_AGE_SECONDS`). A wrong password is a 400 on `password`, a wrong code 400 `mfa_code_invalid`; both count as failed sign-ins.
+         * @description With the `password` (an account without a second factor only), the authenticator app's `code`, a `recovery_code` (spent, as at sign-in), or a `passkey` answering POST /api/auth/reauthenticate/options/ (with its `reauth_token`). Sensitive actions then need no other confirmation until `reauthenticated_until` (`REAUTH_MAX_AGE_SECONDS`). A wrong password is a 400 on `password`, a wrong code 400 `mfa_code_invalid`; both count as failed sign-ins, and against the session.
          */
         post: operations["auth_reauthenticate_create"];
         delete?: never;
@@ -798,7 +798,7 @@ export interface components {
          *     * `mfa_challenge_invalid` - The sign-in, passkey or re-authentication challenge token is unknown, was already used, belongs to another flow, or took too many wrong codes; start again.
          *     * `mfa_challenge_expired` - The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.
          *     * `mfa_code_invalid` - The authenticator or recovery code is wrong, or was already used (a code is accepted once).
-         *     * `mfa_codes_locked` - Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry after `Retry-After` seconds. Meanwhile a passkey works, and a recovery code signs in (re-authentication takes none).
+         *     * `mfa_codes_locked` - Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry after `Retry-After` seconds. Meanwhile a passkey or a recovery code works.
          *     * `passkey_invalid` - The passkey's response did not verify: unknown or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification.
          *     * `mfa_state_conflict` - The request does not fit the account's second factors: enrolling an authenticator app twice, confirming one never started, or regenerating recovery codes with no second factor.
          *     * `permission_denied` - Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).
@@ -1122,13 +1122,15 @@ export interface components {
             password?: string;
             /** @description The 6-digit code the authenticator app shows now. */
             code?: string;
+            /** @description One of the account's unused recovery codes (hyphens, spaces and case do not matter). */
+            recovery_code?: string;
             /** @description With `passkey`: from POST /api/auth/reauthenticate/options/. */
             reauth_token?: string;
             /** @description The passkey's answer to the options (`@simplewebauthn/browser`'s startAuthentication result). */
             passkey?: {
                 [key: string]: unknown;
             };
-        } & (unknown | unknown | unknown);
+        } & (unknown | unknown | unknown | unknown);
         ReauthenticateOptionsOutput: {
             /** @description Single use, for this session; send it to POST /api/auth/reauthenticate/ with the passkey. */
             reauth_token: string;

@@ -1,6 +1,7 @@
 """Step-up: sensitive actions need a recent authentication at the account's level (a second factor when it has one);
 POST reauthenticate/ gives one."""
 
+import json
 from datetime import datetime, timedelta
 
 import pyotp
@@ -312,6 +313,25 @@ def test_the_password_re_authenticates_a_one_factor_session(user):
     until = datetime.fromisoformat(response.json()["reauthenticated_until"])
     assert until - authenticated_at == timedelta(seconds=settings.REAUTH_MAX_AGE_SECONDS)
     assert AuthSession.objects.get(pk=session_id).authenticated_at == authenticated_at
+
+
+@pytest.mark.django_db(transaction=True)  # the recovery code's notice is sent on commit
+def test_a_recovery_code_re_authenticates_and_is_spent(user, smtp):
+    # Given a two-factor session whose owner lost the app (its codes are all they have), an hour after sign-in
+    client, _, session_id = _signed_in_with_two_factors(user)
+    [code, other, *_] = recovery_codes_issue_if_first(user=user)
+    authentication_aged(session_id, LONG_AGO)
+
+    # When it re-authenticates with a recovery code
+    response = client.post(REAUTHENTICATE, {"recovery_code": code}, format="json")
+
+    # Then the code is spent (the owner told) and works no second time, and the lost app can be turned off
+    assert response.status_code == 200
+    smtp.wait_for(to=user.email, subject="A recovery code of your account was used")
+    again = client.post(REAUTHENTICATE, {"recovery_code": code}, format="json")
+    assert (again.status_code, again.json()["code"]) == (400, "mfa_code_invalid")
+    body = json.dumps({"recovery_code": other})
+    assert client.generic("DELETE", "/api/auth/mfa/totp/", body, content_type="application/json").status_code == 204
 
 
 def test_a_second_factor_raises_a_one_factor_session_to_two(user):
