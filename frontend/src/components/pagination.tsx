@@ -5,17 +5,19 @@ interface PaginationProps {
   pageSize: number;
   count: number;
   onPage: (page: number) => void;
+  /** false: the page announces the result itself (one live region, not two saying the same). */
+  live?: boolean;
 }
 
 /** "Showing 11–20 of 42" with previous/next buttons. */
-export function Pagination({ page, pageSize, count, onPage }: PaginationProps) {
+export function Pagination({ page, pageSize, count, onPage, live = true }: PaginationProps) {
   const pages = Math.max(1, Math.ceil(count / pageSize));
   if (count === 0) return null;
   const first = (page - 1) * pageSize + 1;
   const last = Math.min(count, page * pageSize);
   return (
     <nav className="pagination" aria-label="Pagination">
-      <p className="pagination__summary" aria-live="polite">
+      <p className="pagination__summary" aria-live={live ? 'polite' : undefined}>
         Showing {first}–{last} of {count}
       </p>
       <div className="pagination__buttons">

@@ -1,3 +1,4 @@
+import type { Ref } from 'react';
 import { ChoiceOptions } from '@/features/tasks/components/choice-options';
 import { SelectField, TextField } from '@/components/field';
 import { ORDERINGS, type Ordering, type TaskListParams } from '@/features/tasks/types';
@@ -10,13 +11,16 @@ interface TaskFiltersProps {
   onChange: (changes: Partial<TaskListParams>) => void;
   hasFilters: boolean;
   onClear: () => void;
+  /** The search box, for the page to move the focus to it (the `/` shortcut, after clearing the filters). */
+  searchRef?: Ref<HTMLInputElement>;
 }
 
-export function TaskFilters({ params, searchInput, onSearchInput, onChange, hasFilters, onClear }: TaskFiltersProps) {
+export function TaskFilters({ params, searchInput, onSearchInput, onChange, hasFilters, onClear, searchRef }: TaskFiltersProps) {
   return (
     <div className="filters" role="search" aria-label="Filter tasks">
       <div className="filters__search">
         <TextField
+          ref={searchRef}
           label="Search"
           type="search"
           placeholder="Title or description"

@@ -114,6 +114,19 @@ function CreateTaskDialog({ onClose }: { onClose: () => void }) {
 const CHANGED_ELSEWHERE =
   'This task changed elsewhere. The form now shows the latest version, with your changes kept: check them, then save again.';
 
+const FIELD_LABELS: Record<keyof FormValues, string> = { title: 'Title', description: 'Description', status: 'Status', priority: 'Priority', due_date: 'Due date' };
+
+/** The notice, naming the fields to check: the user cannot tell otherwise what moved under them, nor where their value won. */
+function changedElsewhere(theirs: (keyof FormValues)[], yours: (keyof FormValues)[]): string {
+  const names = (keys: (keyof FormValues)[]) => keys.map((key) => FIELD_LABELS[key]).join(', ');
+  const both = theirs.filter((key) => yours.includes(key));
+  return [
+    CHANGED_ELSEWHERE,
+    theirs.length ? `Changed elsewhere: ${names(theirs)}.` : '',
+    both.length ? `Your change replaces theirs in: ${names(both)}.` : '',
+  ].filter(Boolean).join(' ');
+}
+
 /**
  * Edit a task against the version the server has. The list's copy fills the form at once; the
  * task's own GET brings its ETag, sent as If-Match, and Save waits for it. When a newer version
@@ -177,9 +190,11 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
       (Object.keys(before) as (keyof FormValues)[]).filter((key) => form.values[key] !== before[key]).map((key) => [key, form.values[key]]),
     );
     const changed = latest.data.updated_at !== base.task.updated_at;
+    const after = formValues(latest.data);
+    const theirs = (Object.keys(before) as (keyof FormValues)[]).filter((key) => after[key] !== before[key]);
     setBase({ task: latest.data, etag: latest.etag });
-    form.setValues({ ...formValues(latest.data), ...edits });
-    if (changed && Object.keys(edits).length > 0) setNotice(CHANGED_ELSEWHERE);
+    form.setValues({ ...after, ...edits });
+    if (changed && Object.keys(edits).length > 0) setNotice(changedElsewhere(theirs, Object.keys(edits) as (keyof FormValues)[]));
   }
 
   const precondition = update.error instanceof ApiError && update.error.status === 412;

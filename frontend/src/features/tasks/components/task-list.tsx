@@ -18,11 +18,22 @@ interface TaskListProps {
 export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll, onToggleDone, onEdit, onDelete }: TaskListProps) {
   const today = todayIso();
   const allSelected = tasks.length > 0 && tasks.every((task) => selected.has(task.id));
+  const someSelected = !allSelected && tasks.some((task) => selected.has(task.id));
   return (
     <div className="task-list">
       <div className="task-list__header">
         <label className="checkbox">
-          <input type="checkbox" checked={allSelected} onChange={(event) => onSelectAll(event.target.checked)} />
+          {/* Mixed when some rows are selected: "not checked" would tell a screen-reader user that none is.
+              indeterminate is a DOM property only, hence the ref. */}
+          <input
+            type="checkbox"
+            data-select-all=""
+            ref={(node) => {
+              if (node) node.indeterminate = someSelected;
+            }}
+            checked={allSelected}
+            onChange={(event) => onSelectAll(event.target.checked)}
+          />
           Select all on this page
         </label>
       </div>

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { type FocusEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { BusyButton, EmptyState, ErrorState, Spinner } from '@/components/feedback';
 import { PageHeading } from '@/components/page-heading';
 import { Pagination } from '@/components/pagination';
@@ -19,6 +19,19 @@ import type { Task } from '@/features/tasks/types';
 
 type Editing = { mode: 'create' } | { mode: 'edit'; task: Task } | null;
 
+/** What the list now shows, for screen readers (the count, and whether it is the filters' result). */
+function resultMessage(count: number, filtered: boolean, page: number, pages: number): string {
+  const tasks = `${count} ${count === 1 ? 'task' : 'tasks'}`;
+  const what = filtered
+    ? count === 0
+      ? 'No task matches the filters'
+      : `${tasks} ${count === 1 ? 'matches' : 'match'} the filters`
+    : count === 0
+      ? 'You have no tasks'
+      : `You have ${tasks}`;
+  return pages > 1 ? `${what}; page ${page} of ${pages}.` : `${what}.`;
+}
+
 export function TasksPage() {
   const client = useQueryClient();
   const filters = useTaskFilters();
@@ -30,6 +43,11 @@ export function TasksPage() {
   const deleting = useDeletingTaskIds();
   const [editing, setEditing] = useState<Editing>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const searchBox = useRef<HTMLInputElement>(null);
+  // The element of the page that last had the focus (and the index of its row, if in one), and the row an
+  // action chose to take the focus once that element is gone.
+  const lastFocus = useRef<{ element: Element; row: number } | null>(null);
+  const focusNext = useRef<string | null>(null);
 
   // A page past the end (e.g. after deleting the last tasks of it) is a 404: go to the first page.
   const pastTheEnd = query.error instanceof ApiError && query.error.status === 404 && params.page > 1;
@@ -81,13 +99,46 @@ export function TasksPage() {
     const ids = new Set(doomed.map((task) => task.id));
     const index = tasks.findIndex((task) => ids.has(task.id));
     const neighbour = tasks.slice(index).find((task) => !ids.has(task.id)) ?? tasks.slice(0, index).reverse().find((task) => !ids.has(task.id));
+    focusNext.current = neighbour?.id ?? null;
     setSelected((current) => new Set([...current].filter((id) => !ids.has(id))));
     deleteWithUndo(doomed, client);
-    setTimeout(() => {
-      if (document.activeElement && document.activeElement !== document.body && document.activeElement.isConnected) return;
-      const row = neighbour ? document.querySelector<HTMLElement>(`[data-task-row="${neighbour.id}"]`) : null;
-      (row ?? document.getElementById('main'))?.focus();
-    }, 0);
+  }
+
+  function onPageFocus(event: FocusEvent<HTMLDivElement>) {
+    // Focus inside a dialog comes here too (React events follow the portal): that is not the page's.
+    if (!event.currentTarget.contains(event.target)) return;
+    const row = event.target.closest('[data-task-row]');
+    lastFocus.current = { element: event.target, row: row ? [...event.currentTarget.querySelectorAll('[data-task-row]')].indexOf(row) : -1 };
+  }
+
+  /**
+   * After every render: the element that had the focus is gone (its task deleted, or completed or edited out
+   * of the filtered list by the refetch, the bulk bar closed after its action, an empty state replaced by the
+   * list) and the focus fell to <body>, where a keyboard or screen-reader user would start from the top again.
+   * It goes to the row an action chose, else the row now where that one was, else the list's "Select all",
+   * else the heading. Never when the focus is somewhere (the user moved it, or a dialog gave it back).
+   */
+  useLayoutEffect(() => {
+    const last = lastFocus.current;
+    if (!last || last.element.isConnected) return;
+    const active = document.activeElement;
+    if (active && active !== document.body) return;
+    lastFocus.current = null;
+    const rows = [...document.querySelectorAll<HTMLElement>('[data-task-row]')];
+    const chosen = rows.find((row) => row.dataset.taskRow === focusNext.current);
+    focusNext.current = null;
+    const target =
+      chosen ??
+      (last.row >= 0 ? rows[Math.min(last.row, rows.length - 1)] : undefined) ??
+      document.querySelector<HTMLElement>('[data-select-all]') ??
+      document.querySelector<HTMLElement>('[data-page-heading]');
+    target?.focus();
+  });
+
+  /** "Clear filters" (and "Reset filters") goes away once clicked: the focus goes on to the search box, empty now. */
+  function clearFilters() {
+    searchBox.current?.focus();
+    filters.clear();
   }
 
   /** The task whose row has the focus (the row itself, or a control in it). */
@@ -104,26 +155,37 @@ export function TasksPage() {
     rows[next]?.focus();
   }
 
-  function onFocusedTask(action: (task: Task) => void) {
-    return () => {
-      const task = focusedTask();
-      if (task) action(task);
-    };
+  function withFocusedTask(action: (task: Task) => void) {
+    const task = focusedTask();
+    if (task) action(task);
   }
 
   useShortcuts({
-    '/': () => document.querySelector<HTMLInputElement>('[role="search"] input[type="search"]')?.focus(),
+    '/': () => searchBox.current?.focus(),
     n: () => setEditing({ mode: 'create' }),
     j: () => moveFocus(1),
     k: () => moveFocus(-1),
-    x: onFocusedTask((task) => select(task.id, !selected.has(task.id))),
-    e: onFocusedTask((task) => setEditing({ mode: 'edit', task })),
-    c: onFocusedTask(toggleDone),
-    d: onFocusedTask((task) => remove([task])),
+    x: () => withFocusedTask((task) => select(task.id, !selected.has(task.id))),
+    e: () => withFocusedTask((task) => setEditing({ mode: 'edit', task })),
+    c: () => withFocusedTask(toggleDone),
+    d: () => withFocusedTask((task) => remove([task])),
   });
 
+  const pages = Math.max(1, Math.ceil(count / TASKS_PAGE_SIZE));
+  // Said when the list for new filters, search or page has arrived (emptied meanwhile, so that the same
+  // words are said again), and when the count changes: the list itself changes silently.
+  const result = query.data && !query.isPlaceholderData ? resultMessage(count, filters.hasFilters, params.page, pages) : '';
+  const selection = visibleSelected.length > 0 ? `${visibleSelected.length} ${visibleSelected.length === 1 ? 'task' : 'tasks'} selected.` : '';
+
   return (
-    <div className="page">
+    <div className="page" onFocus={onPageFocus}>
+      {/* In the page from the start: a live region that appears with its words is often not read out. */}
+      <div className="visually-hidden" role="status" data-testid="tasks-result">
+        {result}
+      </div>
+      <div className="visually-hidden" role="status" data-testid="tasks-selection">
+        {selection}
+      </div>
       <header className="page__header">
         <div>
           <PageHeading>Tasks</PageHeading>
@@ -140,7 +202,8 @@ export function TasksPage() {
         onSearchInput={filters.setSearchInput}
         onChange={(changes) => update(changes)}
         hasFilters={filters.hasFilters}
-        onClear={filters.clear}
+        onClear={clearFilters}
+        searchRef={searchBox}
       />
 
 
@@ -167,7 +230,7 @@ export function TasksPage() {
           query.error instanceof ApiError && query.error.status === 400 ? (
             // The API refused the filters (e.g. a hand-edited link): retrying would fail the same way.
             <ErrorState message={`These filters cannot be used. ${errorMessage(query.error)}`}>
-              <button type="button" className="button button--secondary" onClick={filters.clear}>
+              <button type="button" className="button button--secondary" onClick={clearFilters}>
                 Reset filters
               </button>
             </ErrorState>
@@ -177,7 +240,7 @@ export function TasksPage() {
         ) : tasks.length === 0 ? (
           filters.hasFilters ? (
             <EmptyState title="No tasks match these filters.">
-              <button type="button" className="button button--secondary" onClick={filters.clear}>
+              <button type="button" className="button button--secondary" onClick={clearFilters}>
                 Clear filters
               </button>
             </EmptyState>
@@ -204,7 +267,7 @@ export function TasksPage() {
       </section>
 
       {query.data ? (
-        <Pagination page={params.page} pageSize={TASKS_PAGE_SIZE} count={count} onPage={(page) => update({ page })} />
+        <Pagination page={params.page} pageSize={TASKS_PAGE_SIZE} count={count} onPage={(page) => update({ page })} live={false} />
       ) : null}
 
       {editing ? (
