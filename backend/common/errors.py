@@ -170,8 +170,8 @@ class ErrorCode(StrEnum):
     CONFLICT = (
         "conflict",
         (409,),
-        "A concurrent request got in the way: writers kept winning a compare-and-set, or the database refused the "
-        "write for a constraint another request broke meanwhile (what it refers to was deleted); retrying is safe.",
+        "A concurrent request got in the way: writers kept winning a compare-and-set, or what the write refers to "
+        "was deleted meanwhile; retrying is safe.",
     )
     PRECONDITION_FAILED = (
         "precondition_failed",

@@ -57,9 +57,10 @@ class WriteConflict(exceptions.APIException):
 
 
 class RacedWrite(exceptions.APIException):
-    """A write the database refused for a constraint that held when the request was checked: a concurrent request
-    deleted what it refers to (a task created while its owner's account is being deleted), or took a unique value
-    first. A 409, never a 500: the request was fine when it was checked."""
+    """A write the database refused because a concurrent request deleted what it refers to (a task created while its
+    owner's account is being deleted): a foreign key that held when the request was checked. A 409, not a 500: the
+    request was fine then. Any other integrity error (a NOT NULL, a CHECK, a unique value the code never checks) is a
+    bug and stays a 500, reported as one."""
 
     status_code = status.HTTP_409_CONFLICT
     default_detail = (
@@ -106,12 +107,16 @@ def _is_transient_transaction_error(exc: Exception) -> bool:
     return callable(has_error_label) and bool(has_error_label("TransientTransactionError"))
 
 
+def _is_foreign_key_violation(exc: IntegrityError) -> bool:
+    """PostgreSQL's SQLSTATE 23503 (psycopg's error, kept as the cause), or SQLite's message for the same."""
+    return getattr(exc.__cause__, "sqlstate", None) == "23503" or "FOREIGN KEY constraint failed" in str(exc)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     exc = as_database_timeout(exc)  # a statement PostgreSQL cancelled: 504 database_timeout (timeouts.py)
     if _is_transient_transaction_error(exc):
         exc = WriteConflict()
-    elif isinstance(exc, IntegrityError):
-        # Logged: it may also be a bug (a constraint the code does not check first), which a 409 would hide.
+    elif isinstance(exc, IntegrityError) and _is_foreign_key_violation(exc):
         logger.warning("write refused by a database constraint; answered 409", exc_info=exc)
         exc = RacedWrite()
     elif database_unavailable(exc):

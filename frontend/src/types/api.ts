@@ -812,7 +812,7 @@ export interface components {
          *     * `unsupported_media_type` - The Content-Type is not `application/json`: on any body, and on every refresh or logout.
          *     * `invalid_idempotency_key` - `Idempotency-Key` is longer than 255 characters or holds a space or a character outside printable ASCII.
          *     * `idempotency_key_reused` - The `Idempotency-Key` was used in the last 24 hours for a different request (another body or endpoint).
-         *     * `conflict` - A concurrent request got in the way: writers kept winning a compare-and-set, or the database refused the write for a constraint another request broke meanwhile (what it refers to was deleted); retrying is safe.
+         *     * `conflict` - A concurrent request got in the way: writers kept winning a compare-and-set, or what the write refers to was deleted meanwhile; retrying is safe.
          *     * `precondition_failed` - `If-Match` names an ETag the resource no longer has: it changed since the client read it.
          *     * `login_locked` - Too many failed sign-ins to this account from this device, or from devices it has not signed in from; retry after `Retry-After` seconds, or reset the password (that browser can then sign in at once).
          *     * `throttled` - A rate limit is exhausted; retry after `Retry-After` seconds.

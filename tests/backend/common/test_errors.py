@@ -176,6 +176,17 @@ def test_a_write_racing_the_deletion_of_what_it_refers_to_is_a_409_not_a_500(use
     assert "write refused by a database constraint; answered 409" in caplog.text
 
 
+def test_an_integrity_error_that_is_no_race_is_still_a_500_reported_as_one():
+    # (a NOT NULL or CHECK violation, or a unique value the code never checks, is a bug: a 409 would hide it)
+    from django.db import IntegrityError
+
+    from backend.common.exceptions import api_exception_handler
+
+    bug = IntegrityError('null value in column "title" of relation "tasks_task" violates not-null constraint')
+
+    assert api_exception_handler(bug, {"request": None, "view": None}) is None
+
+
 def test_other_unexpected_errors_are_still_left_to_the_500_handler():
     from backend.common.exceptions import api_exception_handler
 
