@@ -54,12 +54,33 @@ DENYLIST = [
 ]
 
 
-def _without_query_strings(event: dict[str, Any]) -> dict[str, Any]:
+# The request headers an event keeps, by allowlist: proxies add the client's address under ever more names
+# (Forwarded, X-Original-Forwarded-For, CF-Connecting-IP, True-Client-IP, ...), which no denylist keeps up with.
+KEPT_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "content-length",
+        "content-type",
+        "host",
+        "origin",
+        "x-forwarded-proto",
+        "x-request-id",
+    }
+)
+
+
+def _request_trimmed(event: dict[str, Any]) -> dict[str, Any]:
+    """The event's request without its query string (on the URL too) and with only KEPT_HEADERS."""
     request = event.get("request")
     if isinstance(request, dict):
         request.pop("query_string", None)
         if isinstance(request.get("url"), str):
             request["url"] = request["url"].split("?", 1)[0]
+        headers = request.get("headers")
+        if isinstance(headers, Mapping):
+            request["headers"] = {name: value for name, value in headers.items() if name.lower() in KEPT_HEADERS}
     return event
 
 
@@ -78,7 +99,7 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] |
     message = _log_message(hint.get("log_record"))
     if message is not None and isinstance(event.get("logentry"), dict):
         event["logentry"] = {"message": message, "params": []}
-    return redact(_without_query_strings(event))
+    return redact(_request_trimmed(event))
 
 
 def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
