@@ -289,7 +289,7 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # JWT: simplejwt signs and verifies; sessions and revocation are ours
 # (backend/accounts/tokens.py explains why token_blacklist is not used).
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
-JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="").strip()  # trimmed as the list's keys are, below
 # Key rotation: newest first, comma-separated; the first signs, all verify (backend/accounts/tokens.py). Unset, the
 # one key is JWT_SIGNING_KEY. docs/operations.md, "Rotating the JWT signing key".
 # Each key trimmed: "NEW, OLD" must not make " OLD", a different key (every token signed with OLD would fail).
@@ -480,7 +480,7 @@ EMAIL_LINK_MAX_AGE_SECONDS = env.int("EMAIL_LINK_MAX_AGE_SECONDS", default=3 * 2
 # SECRET_KEY; production refuses to start without one.
 # Trimmed as JWT_SIGNING_KEYS are: " OLD" would be another valid key, and every secret under OLD unreadable.
 MFA_ENCRYPTION_KEYS = [key.strip() for key in env.list("MFA_ENCRYPTION_KEYS", default=[]) if key.strip()] or [
-    key for key in [env.str("MFA_ENCRYPTION_KEY", default="")] if key
+    key for key in [env.str("MFA_ENCRYPTION_KEY", default="").strip()] if key
 ]
 # The name authenticator apps show beside the account's email (the otpauth:// URI's issuer).
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Scalable Auth Dashboard")

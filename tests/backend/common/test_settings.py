@@ -183,6 +183,20 @@ def test_rotation_keys_written_with_spaces_after_the_commas_are_the_keys_themsel
     assert result.stdout.strip() == " ".join(str(keys) for keys in expected)
 
 
+def test_a_single_key_is_trimmed_as_the_lists_keys_are():
+    # (a secret file written with CRLF ends in "\r": starting a rotation with "NEW,KEY" must keep KEY the same key)
+    mfa, jwt = GOOD_ENV["MFA_ENCRYPTION_KEY"], GOOD_ENV["JWT_SIGNING_KEY"]
+
+    result = _import_production_settings(
+        MFA_ENCRYPTION_KEY=f"{mfa}\r",
+        JWT_SIGNING_KEY=f" {jwt}\r",
+        _print="print(s.MFA_ENCRYPTION_KEYS, s.JWT_SIGNING_KEYS)",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{[mfa]} {[jwt]}"
+
+
 def test_production_accepts_two_good_mfa_rotation_keys_without_mfa_encryption_key():
     keys = f"{'0a1b2c3d4e5f6789' * 4},{GOOD_ENV['MFA_ENCRYPTION_KEY']}"
 
