@@ -1,8 +1,9 @@
-import { fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfirmDialog, Dialog } from '@/components/dialog';
+import { STALLED_AFTER_MS } from '@/lib/use-stalled';
 
 /** A page with a main region, and a dialog its test opens and closes by mounting it. */
 function Page({ dismissible = true, onClose }: { dismissible?: boolean; onClose?: () => void }) {
@@ -109,5 +110,29 @@ describe('ConfirmDialog', () => {
     rerender(<ConfirmDialog title="Revoke this session?" description="It is signed out at once." confirmLabel="Revoke" onConfirm={() => undefined} onCancel={onCancel} />);
     await user.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(onCancel).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('ConfirmDialog whose action hangs', () => {
+  it('lets the user leave once the action has run too long, saying it may still happen', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const onCancel = vi.fn();
+      const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+      render(<ConfirmDialog title="Revoke this session?" description="It is signed out at once." confirmLabel="Revoke" pending onConfirm={() => undefined} onCancel={onCancel} />);
+      await user.click(screen.getByRole('button', { name: 'Cancel' }));
+      expect(onCancel).not.toHaveBeenCalled();
+
+      // When the request has hung for STALLED_AFTER_MS
+      act(() => vi.advanceTimersByTime(STALLED_AFTER_MS));
+
+      // Then the dialog says so, and Cancel (as Escape) lets the user go
+      expect(screen.getByRole('status')).toHaveTextContent('Still waiting for the server. You can close this; what you asked for may still happen.');
+      expect(screen.getByRole('button', { name: 'Cancel' })).not.toHaveAttribute('aria-disabled');
+      await user.click(screen.getByRole('button', { name: 'Cancel' }));
+      expect(onCancel).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { type MouseEvent, type ReactNode, type SyntheticEvent, useEffect, useId, useRef } from 'react';
 import { createPortal } from 'react-dom';
-import { BusyButton } from '@/components/feedback';
+import { BusyButton, StillWaiting } from '@/components/feedback';
+import { useStalled } from '@/lib/use-stalled';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
 
@@ -138,18 +139,20 @@ interface ConfirmDialogProps {
 
 /** "Are you sure?" with a destructive confirm button. */
 export function ConfirmDialog({ title, description, confirmLabel, pending = false, error, onConfirm, onCancel }: ConfirmDialogProps) {
-  // While the action runs it cannot be called back: closing then would only hide its outcome.
+  // While the action runs it cannot be called back: closing then would only hide its outcome (unless it hangs).
+  const stalled = useStalled(pending);
   const cancel = () => {
-    if (!pending) onCancel();
+    if (!pending || stalled) onCancel();
   };
   return (
     <Dialog title={title} description={description} onClose={cancel} alert>
       <div className="live" role="alert">
         {error ? <div className="alert alert--error">{error}</div> : null}
       </div>
+      <StillWaiting stalled={stalled} />
       <div className="dialog__actions">
         {/* The safe choice has the focus first: Enter right away cancels. */}
-        <BusyButton className="button button--secondary" onClick={cancel} busy={pending} data-autofocus="">
+        <BusyButton className="button button--secondary" onClick={cancel} busy={pending && !stalled} data-autofocus="">
           Cancel
         </BusyButton>
         <BusyButton className="button button--danger" onClick={onConfirm} busy={pending}>

@@ -99,3 +99,12 @@ export function SubmitButton({ pending, pendingLabel, block = false, children }:
     </BusyButton>
   );
 }
+
+/** Said once a dialog's request has run so long that the dialog lets the user leave (lib/use-stalled.ts). */
+export function StillWaiting({ stalled }: { stalled: boolean }) {
+  return (
+    <p className="hint" role="status">
+      {stalled ? 'Still waiting for the server. You can close this; what you asked for may still happen.' : null}
+    </p>
+  );
+}

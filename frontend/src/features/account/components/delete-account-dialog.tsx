@@ -1,5 +1,6 @@
 import { Dialog } from '@/components/dialog';
-import { BusyButton, FormAlert } from '@/components/feedback';
+import { BusyButton, FormAlert, StillWaiting } from '@/components/feedback';
+import { useStalled } from '@/lib/use-stalled';
 import { TextField } from '@/components/field';
 import { useCurrentUser } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
@@ -30,8 +31,9 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
   );
   const typed = form.values.confirm_email === user.email;
   // Not while the request runs: the account would be deleted anyway, right after the user "cancelled".
+  const stalled = useStalled(mutation.isPending); // unless it hangs: then the user may leave
   const cancel = () => {
-    if (!mutation.isPending) onClose();
+    if (!mutation.isPending || stalled) onClose();
   };
   return (
     <Dialog
@@ -65,9 +67,10 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
           {...form.bind('current_password')}
           errors={form.errors('current_password')}
         />
+        <StillWaiting stalled={stalled} />
         <div className="dialog__actions">
           {/* Unavailable (aria-disabled, still focusable) while the account is being deleted. */}
-          <BusyButton className="button button--secondary" busy={mutation.isPending} onClick={cancel}>
+          <BusyButton className="button button--secondary" busy={mutation.isPending && !stalled} onClick={cancel}>
             Cancel
           </BusyButton>
           {/* Unavailable (aria-disabled, still focusable) until the address matches: pressed anyway, the

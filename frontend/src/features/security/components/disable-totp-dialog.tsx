@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Dialog } from '@/components/dialog';
-import { BusyButton, FormAlert, SubmitButton } from '@/components/feedback';
+import { BusyButton, FormAlert, StillWaiting, SubmitButton } from '@/components/feedback';
+import { useStalled } from '@/lib/use-stalled';
 import { TextField } from '@/components/field';
 import { CODE_INPUT_PROPS, onField, RecoveryCodeSchema, TotpCodeSchema } from '@/lib/second-factor';
 import { showToast } from '@/lib/toasts';
@@ -30,8 +31,9 @@ export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
   );
 
   // Not while the request runs: it would complete anyway, unseen (its toast belongs to this dialog's owner).
+  const stalled = useStalled(mutation.isPending); // unless it hangs: then the user may leave
   const cancel = () => {
-    if (!mutation.isPending) onClose();
+    if (!mutation.isPending || stalled) onClose();
   };
 
   return (
@@ -61,9 +63,10 @@ export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
             {withRecovery ? 'Use a code from the app' : 'Use a recovery code'}
           </button>
         </div>
+        <StillWaiting stalled={stalled} />
         <div className="dialog__actions">
           {/* Unavailable (aria-disabled, still focusable) while the app is being turned off. */}
-          <BusyButton className="button button--secondary" busy={mutation.isPending} onClick={cancel}>
+          <BusyButton className="button button--secondary" busy={mutation.isPending && !stalled} onClick={cancel}>
             Cancel
           </BusyButton>
           <SubmitButton pending={mutation.isPending} pendingLabel="Turning off…">
