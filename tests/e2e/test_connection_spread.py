@@ -29,6 +29,9 @@ def _gunicorn(
     # gunicorn.conf.py runs more than one worker only when a shared cache is configured; the bare WSGI floor never
     # connects to it, so any address will do.
     env["REDIS_URL"] = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    # Stopping is not what these tests look at: a short grace keeps the stop well inside the wait below, even when a
+    # worker (the replacement of a killed one, say) is still starting on a loaded machine.
+    env.setdefault("GUNICORN_GRACEFUL_TIMEOUT", "5")
     server = Gunicorn(name="spread", app=app, env=env, workers=workers, threads=4, log=tmp_path / "g.log")
     try:
         server.wait_ready("/")
