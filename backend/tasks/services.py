@@ -264,6 +264,36 @@ def task_admin_save(*, task: Task, old_status: str | None, old_owner_id: UUID | 
 TASKS_DELETE_BATCH_SIZE = 2000
 
 
+DELETED_TASK_REPR = "deleted task"  # what the admin's history shows for a task of a deleted account
+
+
+def task_admin_history_unlink(*, owner: User) -> int:
+    """Take ``owner``'s tasks out of the admin's history (LogEntry rows of operators' edits), before the account
+    and its tasks are deleted: each row names its task by ``object_repr``, the title, which is the user's own words.
+    Scrubbed, not deleted, as accounts.services.user_delete explains for the account's own rows. Returns how many.
+
+    Only operators' edits write these rows, so they are few: read whole and matched against the owner's tasks in
+    Python (``object_id`` is text, and SQLite stores the ids without dashes: no join compares them)."""
+    from django.contrib.admin.models import LogEntry  # the admin's model: not imported where tasks are only served
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(Task, for_concrete_model=False)
+    entries = list(LogEntry.objects.filter(content_type=content_type).values_list("pk", "object_id"))
+    ids = {object_id for _, object_id in entries if object_id and _is_uuid(object_id)}
+    owned = {str(pk) for pk in task_queryset(owner=owner).filter(pk__in=ids).values_list("pk", flat=True)}
+    return LogEntry.objects.filter(pk__in=[pk for pk, object_id in entries if object_id in owned]).update(
+        object_id=None, object_repr=DELETED_TASK_REPR
+    )
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def tasks_delete_for_owner(*, owner: User, batch_size: int = TASKS_DELETE_BATCH_SIZE) -> int:
     """Delete every task of ``owner`` (the account is being deleted); returns how many.
 

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
-from backend.tasks.services import tasks_delete_for_owner
+from backend.tasks.services import task_admin_history_unlink, tasks_delete_for_owner
 
 from ..emails import notify_account_deleted
 from ..models import User
@@ -29,8 +29,9 @@ def user_delete(*, user: User, acting_session_id: str | None = None, actor: User
     3. the user row goes; the user's idempotency keys go with it (cascade), and the audit rows about the account
        stay, with ``user`` (and ``actor``, where it was the user) set to NULL: the security trail is kept for
        AUDIT_RETENTION_DAYS like every other row, but no longer points to a person;
-    4. the admin's history of the account (Django's LogEntry rows: added, changed) stays, with the email and the
-       id taken out of it, as the audit rows are (see _admin_history_unlink);
+    4. the admin's history of the account and of its tasks (Django's LogEntry rows: added, changed) stays, with the
+       email, the tasks' titles and the ids taken out of it, as the audit rows are (see _admin_history_unlink and
+       backend.tasks.services.task_admin_history_unlink);
     5. an ``account_deleted`` event is recorded, and a notice is emailed to the address after the commit.
 
     What the ``account_deleted`` row keeps: when, the session that asked (``acting_session_id``: it ties the row
@@ -47,6 +48,7 @@ def user_delete(*, user: User, acting_session_id: str | None = None, actor: User
     actor_id = actor.pk if actor is not None and actor.pk != user_id else None
     with atomic():
         sessions_revoke_for_user(user=user, audit_event=None)
+        task_admin_history_unlink(owner=user)
         tasks_delete_for_owner(owner=user)
         _admin_history_unlink(user_id=user_id)
         user.delete()

@@ -137,3 +137,28 @@ def test_the_user_admin_writes_its_deletion_row_without_the_email_or_the_id_in_t
     # Then the row names the operator and the action, not the account: nothing is left to scrub afterwards
     rows = LogEntry.objects.values_list("user_id", "action_flag", "object_id", "object_repr")
     assert list(rows) == [(_operator().pk, DELETION, None, DELETED_ACCOUNT_REPR)]
+
+
+def test_an_operators_edits_of_the_accounts_tasks_keep_no_title_once_it_is_deleted(admin_client):
+    # Given an operator's edit of a task in the admin (logged with the task's title), and one of another user's
+    from django.contrib.contenttypes.models import ContentType
+
+    from backend.tasks.models import Task
+
+    owner, bystander = UserFactory(email="erase-me@example.com"), UserFactory(email="stays@example.com")
+    theirs = Task.objects.create(owner=owner, title="Diary of my divorce")
+    other = Task.objects.create(owner=bystander, title="Kept as it is")
+    task_type = ContentType.objects.get_for_model(Task)
+    for task in (theirs, other):
+        LogEntry.objects.create(
+            user=_operator(), content_type=task_type, object_id=str(task.pk), object_repr=task.title, action_flag=CHANGE
+        )
+
+    # When the owner deletes their account
+    client, _ = signed_in_client(owner)
+    response = client.delete("/api/auth/me/", {"current_password": DEFAULT_PASSWORD}, format="json")
+
+    # Then their task's row names no title and no id; the bystander's is untouched
+    assert response.status_code == 204
+    task_rows = LogEntry.objects.filter(content_type=task_type).values_list("object_id", "object_repr")
+    assert sorted(task_rows, key=str) == sorted([(None, "deleted task"), (str(other.pk), "Kept as it is")], key=str)
