@@ -47,6 +47,10 @@ def user_delete(*, user: User, acting_session_id: str | None = None, actor: User
     email, user_id = user.email, user.pk  # delete() clears user.pk
     actor_id = actor.pk if actor is not None and actor.pk != user_id else None
     with atomic():
+        # The row locked first: of two deletions at once (two tabs, the user and an operator), the second finds
+        # it gone and stops, instead of recording and announcing the deletion twice. (MongoDB ignores the lock.)
+        if not User.objects.select_for_update().filter(pk=user_id).exists():
+            return
         sessions_revoke_for_user(user=user, audit_event=None)
         task_admin_history_unlink(owner=user)
         tasks_delete_for_owner(owner=user)

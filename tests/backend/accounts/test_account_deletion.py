@@ -261,3 +261,19 @@ def test_tasks_delete_for_owner_deletes_in_batches_only_that_owners_tasks_and_re
     assert Task.objects.filter(owner=user).count() == 0
     assert Task.objects.filter(owner=other_user).count() == 2
     assert client.get("/api/tasks/").json()["count"] == 0
+
+
+def test_given_two_deletions_at_once_then_the_account_is_deleted_recorded_and_announced_once(smtp):
+    # Given two requests that both loaded the account (two tabs, or the owner and an operator)
+    user = UserFactory(email="twice@example.com")
+    first, second = User.objects.get(pk=user.pk), User.objects.get(pk=user.pk)
+
+    # When both delete it, one after the other
+    user_delete(user=first)
+    user_delete(user=second)
+
+    # Then one deletion is recorded and one notice sent
+    wait_for_background_jobs()
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert AuditEvent.objects.filter(event=AuditEvent.Event.ACCOUNT_DELETED).count() == 1
+    assert [message["To"] for message in smtp.messages] == ["twice@example.com"]
