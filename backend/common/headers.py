@@ -151,3 +151,15 @@ class ResponseHeadersMiddleware:
             patch_vary_headers(response, ("origin",))
         else:
             header_set_checked(response, "Vary", "origin")
+
+
+def static_file_security_headers(headers: Any) -> None:
+    """The CSP (enforced and report-only) and X-Frame-Options of a file whitenoise serves (settings'
+    WHITENOISE_ADD_HEADERS_FUNCTION): it answers before ResponseHeadersMiddleware and XFrameOptionsMiddleware run.
+    Built when whitenoise indexes the file, from the settings then."""
+    policies = _Policies().current()
+    if policies.enforced:
+        headers[HEADER] = policies.enforced
+    if policies.report_only:
+        headers[HEADER_REPORT_ONLY] = policies.report_only
+    headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS

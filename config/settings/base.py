@@ -7,6 +7,7 @@ import this one and override what differs.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -417,6 +418,19 @@ SPA_DIST_DIR = env.str("SPA_DIST_DIR", default=str(BASE_DIR / "frontend" / "dist
 MIDDLEWARE[MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")] = (
     "backend.common.spa.SpaWhiteNoiseMiddleware"
 )
+
+
+def _static_file_security_headers(headers: Any, path: str, url: str) -> None:
+    # Imported when whitenoise indexes its files, after the settings are loaded.
+    from backend.common.headers import static_file_security_headers
+
+    static_file_security_headers(headers)
+
+
+# whitenoise answers /static/ and /assets/ before the header middlewares run: their files get the same CSP and
+# X-Frame-Options as every other response.
+# https://whitenoise.readthedocs.io/en/stable/django.html#WHITENOISE_ADD_HEADERS_FUNCTION
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_security_headers
 
 # ------------------------------------------------------------------------------
 # Security headers (production adds HSTS and the https redirect)

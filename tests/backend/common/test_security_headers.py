@@ -196,3 +196,41 @@ def test_the_spa_index_and_its_deep_links_carry_the_security_headers(settings, t
         response = Client().get(path)
         assert response.status_code == 200, path
         _assert_hardened(response)
+
+
+def test_files_whitenoise_serves_carry_the_csp_and_frame_protection_too(settings, tmp_path):
+    # (whitenoise answers /static/ and /assets/ before the header middlewares: an HTML file among them, such as the
+    # API docs' oauth2-redirect.html, must not be frameable or run what the CSP forbids)
+    static_root, dist = tmp_path / "static", tmp_path / "dist"
+    (static_root / "docs").mkdir(parents=True)
+    (static_root / "docs" / "redirect.html").write_text("<!doctype html><p>redirect</p>")
+    (dist / "assets").mkdir(parents=True)
+    (dist / "assets" / "index-AbC123xy.js").write_text("console.log('app')")
+    settings.STATIC_ROOT, settings.SPA_DIST_DIR = str(static_root), str(dist)
+    client = Client()  # a new handler: whitenoise indexes STATIC_ROOT when it starts
+
+    for path in ("/static/docs/redirect.html", "/assets/index-AbC123xy.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        _assert_hardened(response)
+
+
+@pytest.mark.parametrize("path", ["/api/auth/me/", "/api/auth/sessions/", "/api/auth/activity/", "/api/auth/mfa/"])
+def test_personal_api_reads_may_not_be_stored_by_any_cache(auth_client, path):
+    # (a profile, sessions with their addresses, the security activity: nothing a shared cache or a shared machine's
+    # disk may keep)
+    response = auth_client.get(path)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_an_api_error_may_not_be_stored_either(api_client):
+    response = api_client.get("/api/auth/me/")
+
+    assert response.status_code == 401
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_the_task_reads_keep_their_own_revalidation(auth_client):
+    assert auth_client.get("/api/tasks/")["Cache-Control"] == "private, no-cache"
