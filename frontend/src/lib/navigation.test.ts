@@ -14,6 +14,9 @@ describe('safeNextPath', () => {
     ['\\/evil.com'],
     ['/\t/evil.com'],
     ['/\n/evil.com'],
+    ['/.//evil.com'], // dot segments that leave a path starting with two slashes: another host once navigated to
+    ['/%2e//evil.com'],
+    ['/..//evil.com'],
     ['javascript:alert(1)'],
     [' javascript:alert(1)'],
     ['tasks'],

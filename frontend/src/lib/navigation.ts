@@ -13,6 +13,9 @@ export function safeNextPath(next: string | null | undefined, fallback = '/', or
   }
   if (url.origin !== origin) return fallback;
   if (url.pathname === '/login' || url.pathname.startsWith('/login/')) return fallback;
+  // The URL parser resolves `/.//evil.com` (or `/%2e//evil.com`) to the path `//evil.com`, which navigating to
+  // would read as another host: no path of this app starts with two slashes.
+  if (url.pathname.startsWith('//')) return fallback;
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
