@@ -15,10 +15,12 @@ from django.utils.html import format_html
 
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
+from backend.common.request_context import request_user_id
 from backend.mfa.admin import UserSecondFactorsAdminMixin
 
 from . import services
 from .admin_login import LOGIN_TEMPLATE, StaffLoginForm
+from .emails import notify_email_changed_by_operator, notify_password_set_by_operator
 from .models import AuthSession, User
 from .services.account_deletion import DELETED_ACCOUNT_REPR
 
@@ -49,6 +51,8 @@ class SessionRevokingPasswordChangeForm(AdminPasswordChangeForm):
         if commit:
             services.sessions_revoke_for_user(user=user, audit_event=ADMIN_REVOKED)
             audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk)
+            if request_user_id() != str(user.pk):  # an operator's own new password is no news to them
+                notify_password_set_by_operator(user=user)
         return user
 
 
@@ -90,9 +94,16 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        if change and "email" in form.changed_data and "email_verified" not in form.changed_data:
+        email_changed = change and "email" in form.changed_data
+        if email_changed and "email_verified" not in form.changed_data:
             obj.email_verified = False  # nobody has followed a link to the new address (unless the operator says so)
         super().save_model(request, obj, form, change)
+        if email_changed:
+            # The owner learns of it at the address they knew, as after their own change (services.email_change).
+            old_email = form.initial.get("email", "")
+            audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGED, user_id=obj.pk)
+            if old_email and request_user_id(request) != str(obj.pk):
+                notify_email_changed_by_operator(old_email=old_email, new_email=obj.email)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # A deactivated account must not keep working on devices already signed in.
             services.sessions_revoke_for_user(user=obj, audit_event=ADMIN_REVOKED)

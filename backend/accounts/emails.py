@@ -166,6 +166,39 @@ def notify_password_changed(*, user: User) -> None:
     )
 
 
+def notify_password_set_by_operator(*, user: User) -> None:
+    """An operator set a new password in the admin, or turned password sign-in off (every session was signed
+    out either way)."""
+    if user.has_usable_password():
+        subject = "An administrator set a new password for your account"
+        what = f"set a new password for your account ({user.email})"
+    else:
+        subject = "Password sign-in was turned off for your account"
+        what = f"turned off password sign-in for your account ({user.email})"
+    _send(
+        to=user.email,
+        subject=subject,
+        body=(
+            f"On {_now()} an administrator {what}, and every session was signed out.\n\n"
+            "If you did not ask for this, reset your password now and contact support:\n"
+            f"{_page('/forgot-password')}"
+        ),
+    )
+
+
+def notify_email_changed_by_operator(*, old_email: str, new_email: str) -> None:
+    """To the OLD address: an operator changed the account's address in the admin."""
+    _send(
+        to=old_email,
+        subject="Your email address was changed",
+        body=(
+            f"On {_now()} an administrator changed the email address of your account from {old_email} to "
+            f"{new_email}. Sign in with the new address from now on.\n\n"
+            "If you did not ask for this, contact support."
+        ),
+    )
+
+
 def notify_new_device_sign_in(*, user: User, user_agent: str, ip_address: str | None) -> None:
     """A sign-in from a browser that has not signed in to this account before (no device cookie of it)."""
     _send(
