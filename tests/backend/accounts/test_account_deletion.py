@@ -13,12 +13,15 @@ from backend.accounts.models import AuthSession, User
 from backend.accounts.services import user_delete
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
+from backend.common.db import atomic
 from backend.common.models import IdempotencyKey
 from backend.tasks.models import Task
 from backend.tasks.services import tasks_delete_for_owner
 from tests.backend.accounts.helpers import login, refresh
 from tests.conftest import signed_in_client
+from tests.dbvendor import skip_on_mongodb
 from tests.factories import DEFAULT_PASSWORD, TaskFactory, UserFactory
+from tests.support.concurrency import OtherConnection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -273,6 +276,28 @@ def test_given_two_deletions_at_once_then_the_account_is_deleted_recorded_and_an
     user_delete(user=second)
 
     # Then one deletion is recorded and one notice sent
+    wait_for_background_jobs()
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert AuditEvent.objects.filter(event=AuditEvent.Event.ACCOUNT_DELETED).count() == 1
+    assert [message["To"] for message in smtp.messages] == ["twice@example.com"]
+
+
+@skip_on_mongodb("no row locks there: user_delete documents the window")
+@pytest.mark.django_db(transaction=True)
+def test_given_two_deletions_in_two_transactions_at_once_then_the_second_waits_and_stops(smtp):
+    # Given two requests that both loaded the account
+    user = UserFactory(email="twice@example.com")
+    first, second = User.objects.get(pk=user.pk), User.objects.get(pk=user.pk)
+
+    # When the second deletes it while the first's deletion has not committed yet
+    with atomic():
+        user_delete(user=first)
+        other = OtherConnection(lambda: user_delete(user=second)).start()
+        other.wait_until_finished_or_blocked()
+    other.join()
+
+    # Then it waited for the first, found the account gone, and stopped: one record, one notice
+    assert other.error is None, other.error
     wait_for_background_jobs()
     assert not User.objects.filter(pk=user.pk).exists()
     assert AuditEvent.objects.filter(event=AuditEvent.Event.ACCOUNT_DELETED).count() == 1

@@ -1,7 +1,6 @@
 """Refreshes racing with each other, or with a password change or deactivation, end consistently and never deadlock."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -11,6 +10,7 @@ from backend.accounts.services import RefreshRejected, session_rotate, session_s
 from backend.audit.models import AuditEvent
 from backend.common.db import atomic
 from tests.dbvendor import skip_on_mongodb
+from tests.support.concurrency import OtherConnection
 
 
 def _refresh_together(raw_refresh: str, count: int) -> list[str]:
@@ -70,26 +70,6 @@ def test_without_a_grace_window_concurrent_refreshes_rotate_once_then_revoke_the
     ]
 
 
-def _blocked_on_a_lock(backend_pid: int) -> bool:
-    """PostgreSQL: whether that backend is waiting for a lock another transaction holds."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT cardinality(pg_blocking_pids(%s))", [backend_pid])
-        return bool(cursor.fetchone()[0])
-
-
-def _wait_until_finished_or_blocked(finished: threading.Event, backend_pid: list[int]) -> None:
-    """Until the other thread's refresh returned or (PostgreSQL) waits on a row lock; SQLite has no row locks (a
-    writer holds the whole database), so there it waits for our commit and nothing is to be seen here."""
-    if connection.vendor != "postgresql":
-        return
-    deadline = time.monotonic() + 60  # a safety net against a hung test, not a measurement
-    while not finished.is_set():
-        if backend_pid and _blocked_on_a_lock(backend_pid[0]):
-            return
-        assert time.monotonic() < deadline, "the refresh neither finished nor waited on a lock"
-        time.sleep(0.01)
-
-
 @skip_on_mongodb("no row locks there: the compare-and-set decides refresh races (the test above)")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("change", ["password", "deactivation"])
@@ -97,28 +77,14 @@ def test_a_refresh_during_a_password_change_or_deactivation_neither_waits_for_th
     # Given a signed-in session, and a transaction that has just written the user's row (so holds its lock), as
     # a password change or a deactivation does before it revokes the user's sessions
     issued = session_start(user=user)
-    started, finished = threading.Event(), threading.Event()
-    backend_pid: list[int] = []
-    outcome: list[str] = []
 
-    def refresh() -> None:
+    def refresh() -> str:
         try:
-            connection.ensure_connection()
-            if connection.vendor == "postgresql":
-                backend_pid.append(connection.connection.info.backend_pid)
-            started.set()
             session_rotate(raw_refresh=issued.tokens.refresh)
-            outcome.append("rotated")
         except RefreshRejected as exc:
-            outcome.append(str(exc.get_codes()))
-        except Exception as exc:  # a deadlock, above all
-            outcome.append(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
-        finally:
-            started.set()
-            finished.set()
-            connection.close()
+            return str(exc.get_codes())
+        return "rotated"
 
-    refresher = threading.Thread(target=refresh)
     with atomic():
         if change == "password":
             user.set_password("a-New-passphrase-77")
@@ -127,12 +93,13 @@ def test_a_refresh_during_a_password_change_or_deactivation_neither_waits_for_th
             user.is_active = False
             user.save(update_fields=["is_active"])
         # When the session is refreshed meanwhile
-        refresher.start()
-        started.wait()
-        _wait_until_finished_or_blocked(finished, backend_pid)
+        refresher = OtherConnection(refresh).start()
+        refresher.wait_until_finished_or_blocked()
         # and the change then revokes the user's sessions and commits
         sessions_revoke_for_user(user=user, audit_event=None)
     refresher.join()
+    assert refresher.error is None, refresher.error  # a deadlock, above all
+    outcome = [refresher.result]
 
     # Then neither side failed: the refresh took the session's row lock only and finished first (PostgreSQL),
     # or waited for the commit and was refused (SQLite); either way the session ends revoked
