@@ -1,9 +1,23 @@
-"""Generate local development secrets once and keep them in var/local.env."""
+"""A developer's own .env, and local development secrets generated once and kept in var/local.env."""
 
 import secrets
 from pathlib import Path
 
-LOCAL_SECRETS_FILE = Path(__file__).resolve().parent.parent / "var" / "local.env"
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_SECRETS_FILE = BASE_DIR / "var" / "local.env"
+DOTENV_FILE = BASE_DIR / ".env"
+
+
+def read_dotenv(path: Path | None = None) -> None:
+    """The developer's own overrides (``DOTENV_FILE``, never committed; see .env.example), under the real
+    environment: a variable already set wins. Nothing to read, nothing said: a fresh clone needs no .env."""
+    path = path or DOTENV_FILE
+    if path.exists():
+        environ.Env.read_env(path, overwrite=False)
+
+
 SECRET_NAMES = ("SECRET_KEY", "JWT_SIGNING_KEY")
 
 

@@ -16,6 +16,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.db_timeouts import postgres_timeout_options
+from config.local_secrets import read_dotenv
 from config.mongodb import (
     MONGODB_AUTO_FIELD,
     MONGODB_MIGRATION_MODULES,
@@ -32,7 +33,7 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A developer's own overrides; never committed (see .env.example).
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+read_dotenv()
 # Secrets mounted as files: SECRET_KEY_FILE=/run/secrets/sad-backend/SECRET_KEY sets SECRET_KEY, and so on.
 load_secret_files()
 

@@ -1,13 +1,15 @@
 """Settings for `make run` and `make dev` on a laptop.
 
 Secrets are generated once into the git-ignored var/local.env, so a fresh clone
-runs with no configuration and keeps its sessions across restarts.
+runs with no configuration and keeps its sessions across restarts. Precedence: the
+environment, then .env, then var/local.env.
 """
 
 import os
 
-from config.local_secrets import load_or_create_local_secrets
+from config.local_secrets import load_or_create_local_secrets, read_dotenv
 
+read_dotenv()  # first: a key set in .env (or the environment) wins over the generated one
 for _name, _value in load_or_create_local_secrets().items():
     os.environ.setdefault(_name, _value)
 

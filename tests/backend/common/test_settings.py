@@ -379,6 +379,32 @@ def test_local_secrets_are_generated_once_and_then_reused(tmp_path):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
+def _local_settings_with_dotenv(dotenv, **environment: str) -> subprocess.CompletedProcess:
+    code = (
+        "import logging, pathlib, sys; logging.basicConfig(level=logging.DEBUG);"  # every log line shows
+        "import config.local_secrets as files; files.DOTENV_FILE = pathlib.Path(sys.argv[1]);"
+        "import config.settings.local as s; print(s.SECRET_KEY)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE")} | environment
+    command = [sys.executable, "-c", code, str(dotenv)]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+
+
+def test_a_key_in_dotenv_wins_over_the_generated_local_one_and_the_environment_over_both(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SECRET_KEY=from-dotenv-" + "x" * 50 + "\n")
+
+    assert _local_settings_with_dotenv(dotenv).stdout.strip() == "from-dotenv-" + "x" * 50
+    from_env = _local_settings_with_dotenv(dotenv, SECRET_KEY="from-env-" + "y" * 50).stdout.strip()
+    assert from_env == "from-env-" + "y" * 50
+
+
+def test_no_dotenv_is_no_news(tmp_path):
+    result = _local_settings_with_dotenv(tmp_path / ".env")
+
+    assert "not found" not in result.stdout + result.stderr  # django-environ's "…/.env not found - …" line
+
+
 def test_postgres_urls_enable_the_native_pool_without_persistent_connections_checking_each_before_use():
     code = (
         "import os; os.environ['DATABASE_URL']='postgres://u@127.0.0.1:5432/db';"
