@@ -78,7 +78,10 @@ def other_user(db):
 
 def signed_in_client(user, *, amr: tuple[str, ...] = ("pwd",)) -> tuple[APIClient, IssuedSession]:
     """An APIClient carrying a real access token of a real session for ``user``, signed in with ``amr``'s methods
-    (the password alone by default; an account with a second factor signs in with two, e.g. ``("pwd", "otp")``)."""
+    (the password alone by default; an account with a second factor signs in with two, e.g. ``("pwd", "otp")``).
+    ``user`` is read again first, as a sign-in reads its account: a session starts only for credentials as they
+    are stored (session_start)."""
+    user.refresh_from_db()
     issued = session_start(user=user, user_agent="pytest", ip_address="127.0.0.1", amr=amr)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.tokens.access}")

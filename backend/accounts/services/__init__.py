@@ -22,6 +22,7 @@ from .reauthentication import (
     session_recently_authenticated_at,
 )
 from .sessions import (
+    CredentialsChanged,
     IssuedSession,
     RefreshRejected,
     session_logout,
@@ -44,6 +45,7 @@ from .users import (
 )
 
 __all__ = [
+    "CredentialsChanged",
     "EmailNotVerified",
     "EmailTaken",
     "InvalidCredentials",

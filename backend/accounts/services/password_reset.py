@@ -39,6 +39,10 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         raise invalid
     new_password_validate(new_password, user=user, field="new_password")
     with atomic():
+        # The link is bound to the password it was checked against: of two uses at once, the second waits for the
+        # first's lock here, then finds the password changed and is refused as a used link.
+        if not User.objects.select_for_update().filter(pk=user.pk, password=user.password, is_active=True).exists():
+            raise invalid
         user.set_password(new_password)
         user.save(update_fields=["password"])
         sessions_revoke_for_user(user=user, audit_event=None)

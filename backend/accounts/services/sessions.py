@@ -22,6 +22,7 @@ from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import atomic
 from backend.common.db_router import replica_note_write
 from backend.common.errors import ErrorCode
+from backend.mfa.models import MfaChallenge
 from backend.observability.metrics import auth_sessions_revoked
 
 from ..assurance import PASSWORD, amr_join, amr_split, assurance_level
@@ -68,10 +69,40 @@ def session_start(
 
     Also records ``last_login``, which Django's password-reset tokens hash: signing in
     invalidates any reset link sent before.
+
+    ``user`` as it was when its credentials were checked: if its password, its sessions' revocation key or its
+    being active changed since (a password change or reset, a sign-out everywhere, a deactivation that committed
+    while this sign-in ran), no session is started (401 ``invalid_credentials``). Checked under the user row's
+    lock, which those writes take too, so such a change either sees this session and revokes it, or this sign-in
+    sees the change. (MongoDB ignores the lock: there the check narrows the window but cannot close it.)
     """
     now = timezone.now()
-    user.last_login = now
-    user.save(update_fields=["last_login"])
+    with atomic():
+        _credentials_still_current(user)
+        user.last_login = now
+        User.objects.filter(pk=user.pk).update(last_login=now)
+        return _session_create(user=user, now=now, user_agent=user_agent, ip_address=ip_address, amr=amr)
+
+
+class CredentialsChanged(AuthenticationFailed):
+    default_detail = "The account's password or sessions changed while signing in. Sign in again."
+    default_code = ErrorCode.INVALID_CREDENTIALS
+
+
+def _credentials_still_current(user: User) -> None:
+    current = (
+        User.objects.select_for_update()
+        .filter(pk=user.pk)
+        .values_list("password", "sessions_revocation_key", "is_active")
+        .first()
+    )
+    if current != (user.password, user.sessions_revocation_key, True):
+        raise CredentialsChanged()
+
+
+def _session_create(
+    *, user: User, now: datetime, user_agent: str, ip_address: str | None, amr: tuple[str, ...]
+) -> IssuedSession:
     session = AuthSession(
         user=user,
         created_at=now,
@@ -260,8 +291,12 @@ def sessions_revoke_for_user(
     if except_session_id:
         condition &= ~Q(pk=except_session_id)
     with atomic():
-        revoked = _revoke_where(condition)
+        # The user row first (its new revocation key takes its lock), then the sessions: a sign-in running now
+        # either commits its session before this reads them, or finds the new key (session_start).
         _django_sessions_end(user)
+        revoked = _revoke_where(condition)
+        # A sign-in half done (its password was right; its second step is pending) must not finish after this.
+        MfaChallenge.objects.filter(user=user, purpose=MfaChallenge.Purpose.SIGN_IN).delete()
     if audit_event:
         audit_on_commit(event=audit_event, user_id=user.pk, session_id=acting_session_id)
     return revoked

@@ -4,7 +4,10 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession
@@ -57,3 +60,9 @@ def email_change_link_token(smtp, to: str, *, count: int = 1) -> str:
 def email_change_confirm(token: str):
     """Follow an email-change link, as the SPA's confirmation page does (no sign-in needed)."""
     return APIClient().post(EMAIL_CHANGE_CONFIRM, {"token": token}, format="json")
+
+
+def reset_link_parts(user) -> dict[str, str]:
+    """The ``uid`` and ``token`` of a password-reset link for ``user`` as it is stored now."""
+    user.refresh_from_db()
+    return {"uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}

@@ -2,13 +2,10 @@
 cookie, which every password reset hands out, must not buy more guesses at six digits."""
 
 import pytest
-from django.contrib.auth.tokens import default_token_generator
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
-from tests.backend.accounts.helpers import login
+from tests.backend.accounts.helpers import login, reset_link_parts
 from tests.backend.mfa.helpers import authenticator_app_enabled, code_of_step
 
 pytestmark = pytest.mark.django_db
@@ -20,12 +17,7 @@ ADDRESS = "203.0.113.9"
 
 def _known_device_after_a_reset(user) -> APIClient:
     """A browser that confirmed a password reset of ``user``'s account: a known device of it from then on."""
-    user.refresh_from_db()
-    body = {
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-        "new_password": NEW_PASSWORD,
-    }
+    body = {**reset_link_parts(user), "new_password": NEW_PASSWORD}
     browser = APIClient(REMOTE_ADDR=ADDRESS)
     assert browser.post("/api/auth/password-reset/confirm/", body, format="json").status_code == 204
     return browser

@@ -110,6 +110,28 @@ def test_a_challenge_cannot_be_used_twice(api_client, user):
     assert AuthSession.objects.filter(user=user).count() == 1
 
 
+@pytest.mark.parametrize("change", ["password_reset", "sign_out_everywhere"])
+def test_a_challenge_opened_before_a_reset_or_a_sign_out_everywhere_cannot_finish(api_client, user, change):
+    from backend.accounts.services import password_reset_confirm, sessions_revoke_for_user
+    from tests.backend.accounts.helpers import reset_link_parts
+
+    # Given a sign-in whose password step passed, with its second step pending
+    app = authenticator_app_enabled(user)
+    token = _challenge(api_client, user)
+
+    # When the owner resets the password, or signs out everywhere, before that step is answered
+    if change == "password_reset":
+        password_reset_confirm(**reset_link_parts(user), new_password="a-Brand-new-phrase-31")
+    else:
+        sessions_revoke_for_user(user=user)
+
+    # Then the right code no longer finishes it
+    response = _authenticate(api_client, mfa_token=token, code=app.now())
+    assert response.status_code == 400
+    assert response.json()["code"] == "mfa_challenge_invalid"
+    assert not AuthSession.objects.live().filter(user=user).exists()
+
+
 def test_an_expired_challenge_is_refused_even_with_the_right_code(api_client, user):
     app = authenticator_app_enabled(user)
     token = _challenge(api_client, user)
