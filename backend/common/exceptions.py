@@ -5,6 +5,7 @@ Validation errors keep DRF's ``{"field": ["message"]}``; everything else is
 """
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -141,6 +142,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, exceptions.ValidationError):
         if isinstance(response.data, list):
             response.data = {"non_field_errors": response.data}
+        # DRF's messages repeat what the client sent ('"…" is not a valid choice.'), which may hold a lone UTF-16
+        # surrogate (JSON's "\ud800"): no UTF-8 encodes it, so the renderer would fail with a 500.
+        response.data = _surrogates_replaced(response.data)
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         response.data = {
@@ -150,6 +154,20 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             "code": codes if isinstance(codes, str) else exc.default_code,
         }
     return response
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogates_replaced(data: Any) -> Any:
+    """``data`` with every lone surrogate in its strings replaced by U+FFFD (the replacement character)."""
+    if isinstance(data, str):
+        return _SURROGATE.sub("\ufffd", data) if _SURROGATE.search(data) else data
+    if isinstance(data, dict):
+        return {key: _surrogates_replaced(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_surrogates_replaced(value) for value in data]
+    return data
 
 
 def _json_error(detail: str, code: ErrorCode, status_code: int) -> JsonResponse:

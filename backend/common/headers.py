@@ -75,6 +75,10 @@ def header_set_checked(response: HttpResponseBase, name: str, value: str) -> Non
     response.headers._store[name.lower()] = (name, value)  # type: ignore[attr-defined]
 
 
+def _under_api(path: str) -> bool:
+    return path.startswith("/api/") or path == "/api"
+
+
 class ResponseHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -89,6 +93,12 @@ class ResponseHeadersMiddleware:
             return self.cors.add_response_headers(request, preflight)
         self.csp.process_request(request)  # request.csp_nonce, for a template that wants one
         response = self._body_limited(request) or self.get_response(request)
+        if "cache-control" not in response.headers._store and _under_api(request.path_info):  # type: ignore[attr-defined]
+            # Every API answer is someone's own data (a profile, sessions with their addresses, activity) or about
+            # their request, errors included (Django's 404 and 500 handlers, the 413 above): none may be kept by
+            # a shared cache or on the disk of a shared machine. One that says otherwise (the task reads' private,
+            # no-cache revalidation) keeps what it says.
+            header_set_checked(response, "Cache-Control", "private, no-store")
         self._rate_limit_headers(request, response)
         self._csp_headers(request, response)
         self._cors_headers(request, response)

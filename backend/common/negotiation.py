@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.utils.mediatypes import _MediaType
 
 
 class _AcceptOnly:
@@ -28,6 +29,14 @@ _selected_lock = threading.Lock()
 
 
 class ContentNegotiation(DefaultContentNegotiation):
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        """DRF's, except that a wildcard Content-Type (``*/*``, ``application/*``) names no format, so it is a 415
+        as the docs say of anything but ``application/json``: DRF would match it to the JSON parser."""
+        media_type = _MediaType(request.content_type or "")
+        if "*" in (media_type.main_type, media_type.sub_type):
+            return None
+        return super().select_parser(request, parsers)
+
     def get_accept_list(self, request: Any) -> list[str]:
         return super().get_accept_list(_AcceptOnly(request.META.get("HTTP_ACCEPT")))  # type: ignore[arg-type]
 

@@ -41,6 +41,13 @@ from .signals import cache_lookup
 FORMAT = "v1"
 
 
+# Bodies larger than this are rendered every time, not kept: every distinct query string (a search, a filter, any
+# parameter at all) is an entry of its own for the TTL, so without a bound one account could fill Redis, which
+# also holds the sessions and the rate limits, with pages of 100 long descriptions (about 1 MB each) at its rate
+# limit. A page of 100 tasks of ordinary length is about 30 KB.
+MAX_CACHED_BODY_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class RenderedBody:
     body: bytes
@@ -112,7 +119,7 @@ class OwnerVersionedCache:
         if hit:
             return cached[1]  # type: ignore[index]
         fresh = render()
-        if not replica_read_is_cacheable(owner_id):  # read replicas only; docs/scaling.md
+        if len(fresh.body) > MAX_CACHED_BODY_BYTES or not replica_read_is_cacheable(owner_id):  # replicas: scaling.md
             return fresh
         # Builtins only (no pickled classes), so any release can read what another wrote.
         cache.set(key, (version, fresh.etag, fresh.body), timeout=ttl)

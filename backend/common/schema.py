@@ -86,7 +86,7 @@ def document_transport_errors(result: dict, generator: object, request: object, 
                 )
     _document_rate_limits(result, error_ref)
     _document_uri_too_long(result)
-    _document_database_outage(result, error_ref)
+    _document_server_side_errors(result, error_ref)
     _document_validation_errors(result, error_ref)
     _blank_alternatives_as_any_of(result.get("components", {}).get("schemas", {}))
     for operations in result.get("paths", {}).values():
@@ -133,7 +133,7 @@ def _document_uri_too_long(result: dict) -> None:
     from gunicorn itself, before the API, so not as JSON (only a query string can grow that long)."""
     too_long = {
         "description": "The URL (its query string) is longer than the server accepts (4094 bytes); answered "
-        "by the HTTP server before the API, as plain text."
+        "by the HTTP server (gunicorn) before the API, as a short HTML page, not JSON."
     }
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
@@ -166,15 +166,37 @@ def _document_rate_limits(result: dict, error_ref: dict) -> None:
                     headers.setdefault(name, {"schema": {"type": "integer"}, "description": description})
 
 
-def _document_database_outage(result: dict, error_ref: dict) -> None:
-    """Every API operation may find the database unreachable (backend/common/outage.py): a 503 with Retry-After."""
-    unavailable = {
-        "description": f"The database cannot be reached right now (`code`: `{ErrorCode.SERVICE_UNAVAILABLE}`); "
-        "retry after `Retry-After` seconds.",
-        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
-        "content": {"application/json": {"schema": error_ref}},
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
+def _document_server_side_errors(result: dict, error_ref: dict) -> None:
+    """What any API operation may answer whatever it declares: the database unreachable (backend/common/outage.py,
+    503) or too slow (504, a statement past its timeout), an Accept header without JSON (406); and any write a
+    409 when a concurrent one won (a MongoDB write conflict, or what it refers to deleted meanwhile)."""
+    retry_after = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
+    errors = {
+        "503": (
+            f"The database cannot be reached right now (`code`: `{ErrorCode.SERVICE_UNAVAILABLE}`); retry after "
+            "`Retry-After` seconds.",
+            retry_after,
+            None,
+        ),
+        "504": (f"The database took too long (`code`: `{ErrorCode.DATABASE_TIMEOUT}`); retry.", {}, None),
+        "406": (f"`Accept` excludes `application/json` (`code`: `{ErrorCode.NOT_ACCEPTABLE}`).", {}, None),
+        "409": (
+            f"A concurrent change won (`code`: `{ErrorCode.CONFLICT}`); read again, then retry.",
+            {},
+            _WRITES,
+        ),
     }
     for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            if isinstance(operation, dict) and "responses" in operation:
-                operation["responses"].setdefault("503", unavailable)
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status_code, (description, headers, methods) in errors.items():
+                if methods is not None and method not in methods:
+                    continue
+                response = {"description": description, "content": {"application/json": {"schema": error_ref}}}
+                if headers:
+                    response["headers"] = dict(headers)
+                operation["responses"].setdefault(status_code, response)

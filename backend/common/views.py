@@ -33,15 +33,6 @@ class ApiView(APIView):
             self.check_throttles(request)  # the request is anonymous now: counts per IP, raises Throttled when over
             raise
 
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        # Every API answer is someone's own data (a profile, sessions with addresses, activity) or about their
-        # request: none may be kept by a shared cache or on the disk of a shared machine. A response that says
-        # otherwise (the task reads' private, no-cache revalidation) keeps what it says.
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if "Cache-Control" not in response:
-            response["Cache-Control"] = "private, no-store"
-        return response
-
     def read_ahead_keys(self, request: Request, *, owner_id: str) -> list[str]:
         """The cache keys this request's GET will read, for authentication to fetch with the session's."""
         if request.method != "GET":

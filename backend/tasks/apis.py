@@ -131,8 +131,9 @@ class TaskDetailApi(ApiView):
             task_get(owner=owner, task_id=task_id)
             serializer.is_valid(raise_exception=True)
             raise
-        if if_match is None and serializer.is_valid():
-            # No precondition: one statement writes the row as it is, instead of a read and then a write.
+        if if_match in (None, ["*"]) and serializer.is_valid():
+            # No precondition (or "*": any current version, i.e. the task exists): one statement writes the row as
+            # it is, instead of a read and then a compare-and-set that concurrent writers can make retry and fail.
             task = task_update_by_id(owner=owner, task_id=task_id, data=serializer.validated_data)
         else:
             task = task_get(owner=owner, task_id=task_id)

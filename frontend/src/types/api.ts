@@ -1511,7 +1511,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The URL (its query string) is longer than the server accepts (4094 bytes); answered by the HTTP server before the API, as plain text. */
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URL (its query string) is longer than the server accepts (4094 bytes); answered by the HTTP server (gunicorn) before the API, as a short HTML page, not JSON. */
             414: {
                 headers: {
                     [name: string]: unknown;
@@ -1540,6 +1549,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1619,6 +1637,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -1677,6 +1713,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_email_change_confirm_create: {
@@ -1719,6 +1764,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -1773,6 +1836,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1823,6 +1895,24 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -1881,6 +1971,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_email_verify_resend_create: {
@@ -1922,6 +2021,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -1976,6 +2093,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2073,6 +2199,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -2131,6 +2275,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_logout_create: {
@@ -2177,6 +2330,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -2237,6 +2408,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_logout_all_create: {
@@ -2278,6 +2458,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -2300,6 +2498,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2346,6 +2553,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -2368,6 +2584,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2449,6 +2674,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -2501,6 +2744,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2566,6 +2818,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -2624,6 +2894,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_me_export_retrieve: {
@@ -2669,6 +2948,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `throttled`: the per-user export limit (`RATE_LIMIT_EXPORT_USER`) or request limit. */
             429: {
                 headers: {
@@ -2689,6 +2977,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2735,6 +3032,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -2757,6 +3063,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2807,6 +3122,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -2867,6 +3200,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_mfa_authenticate_options_create: {
@@ -2909,6 +3251,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description `mfa_state_conflict`: the account has no passkey. */
@@ -2984,6 +3335,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_mfa_passkeys_list: {
@@ -3024,6 +3384,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -3046,6 +3415,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3111,6 +3489,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -3163,6 +3559,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3240,6 +3645,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -3262,6 +3685,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3344,6 +3776,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -3396,6 +3846,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3457,6 +3916,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -3479,6 +3956,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3540,6 +4026,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `mfa_state_conflict`: the account has no second factor. */
             409: {
                 headers: {
@@ -3577,6 +4072,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3638,6 +4142,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `mfa_state_conflict`: the authenticator app is already enabled. */
             409: {
                 headers: {
@@ -3675,6 +4188,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3754,6 +4276,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `mfa_state_conflict`: the authenticator app is not enabled. */
             409: {
                 headers: {
@@ -3827,6 +4358,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_mfa_totp_confirm_create: {
@@ -3880,6 +4420,15 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until that window restarts. */
                     "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3959,6 +4508,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_passkey_login_create: {
@@ -4014,6 +4572,24 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until that window restarts. */
                     "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4078,6 +4654,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_passkey_options_create: {
@@ -4103,6 +4688,24 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordlessOptionsOutput"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `throttled`: too many passkey sign-ins from this client address. */
             429: {
                 headers: {
@@ -4125,6 +4728,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4204,6 +4816,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -4262,6 +4892,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_password_reset_create: {
@@ -4303,6 +4942,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
@@ -4357,6 +5014,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4406,6 +5072,24 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -4458,6 +5142,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4538,6 +5231,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -4596,6 +5307,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_reauthenticate_options_create: {
@@ -4630,6 +5350,15 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until that window restarts. */
                     "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4673,6 +5402,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4743,6 +5481,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -4795,6 +5551,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4861,6 +5626,24 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -4919,6 +5702,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_sessions_list: {
@@ -4959,6 +5751,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -4981,6 +5782,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5043,6 +5853,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -5065,6 +5893,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5186,7 +6023,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The URL (its query string) is longer than the server accepts (4094 bytes); answered by the HTTP server before the API, as plain text. */
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URL (its query string) is longer than the server accepts (4094 bytes); answered by the HTTP server (gunicorn) before the API, as a short HTML page, not JSON. */
             414: {
                 headers: {
                     [name: string]: unknown;
@@ -5215,6 +6061,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5295,6 +6150,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
             413: {
                 headers: {
@@ -5366,6 +6239,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5454,6 +6336,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -5476,6 +6367,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5570,6 +6470,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The task changed since the ETag in If-Match. */
             412: {
                 headers: {
@@ -5645,6 +6563,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     tasks_destroy: {
@@ -5702,6 +6629,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -5724,6 +6669,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5818,6 +6772,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The task changed since the ETag in If-Match. */
             412: {
                 headers: {
@@ -5893,6 +6865,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     tasks_bulk_create: {
@@ -5955,6 +6936,24 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until that window restarts. */
                     "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -6036,6 +7035,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     tasks_stats_retrieve: {
@@ -6098,6 +7106,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -6120,6 +7137,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

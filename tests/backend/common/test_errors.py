@@ -1,5 +1,6 @@
 """Every error under /api/ is JSON in DRF's shapes; no input, however malformed, gives a 500."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,44 @@ def test_non_json_content_type_is_415(api_client):
     )
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("content_type", ["*/*", "application/*", "*/*; charset=utf-8"])
+def test_a_wildcard_content_type_names_no_format_and_is_415(api_client, content_type):
+    body = '{"email": "a@example.com", "password": "x"}'
+
+    response = api_client.post("/api/auth/login/", body, content_type=content_type)
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_json_with_parameters_is_still_json(api_client):
+    body = '{"email": "a@example.com", "password": "x"}'
+
+    response = api_client.post("/api/auth/login/", body, content_type="application/json; charset=utf-8")
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/tasks/", {"title": "x", "status": "\ud800"}),
+        ("/api/tasks/", {"title": "x", "priority": "\udfff"}),
+        ("/api/tasks/bulk/", {"ids": ["00000000-0000-0000-0000-000000000000"], "action": "\ud800"}),
+    ],
+    ids=["status", "priority", "bulk-action"],
+)
+def test_a_lone_surrogate_in_a_choice_is_a_400_with_the_replacement_character(auth_client, path, body):
+    # (JSON's "\ud800" decodes to a lone surrogate, which no UTF-8 encodes: DRF repeats it in its message)
+    raw = json.dumps(body)  # ASCII, with the \u escapes as JSON sends them
+
+    response = auth_client.post(path, raw, content_type="application/json")
+
+    assert response.status_code == 400
+    [field] = response.json()
+    assert response.json()[field] == ['"\ufffd" is not a valid choice.']
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024)

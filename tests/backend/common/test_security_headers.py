@@ -232,5 +232,26 @@ def test_an_api_error_may_not_be_stored_either(api_client):
     assert response["Cache-Control"] == "private, no-store"
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/api/no/such/path/", 404), ("/api", 404)],
+    ids=["unknown-api-path", "api-without-slash"],
+)
+def test_an_api_error_answered_outside_the_views_may_not_be_stored_either(api_client, path, status):
+    response = api_client.get(path)
+
+    assert response.status_code == status
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_body_refused_as_too_large_may_not_be_stored_either(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+
+    response = api_client.post("/api/auth/login/", {"email": "someone@example.com"}, format="json")
+
+    assert response.status_code == 413
+    assert response["Cache-Control"] == "private, no-store"
+
+
 def test_the_task_reads_keep_their_own_revalidation(auth_client):
     assert auth_client.get("/api/tasks/")["Cache-Control"] == "private, no-cache"

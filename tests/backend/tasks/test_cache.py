@@ -60,6 +60,34 @@ def test_a_cached_response_is_byte_for_byte_the_database_response(auth_client, u
 
 
 @pytest.mark.django_db
+def test_a_page_larger_than_the_cache_bound_is_rendered_every_time_and_never_kept(auth_client, user, monkeypatch):
+    from backend.common.response_cache import MAX_CACHED_BODY_BYTES
+
+    # Given a page of long tasks, larger than what the cache keeps, and a page of short ones
+    TaskFactory.create_batch(20, owner=user, description="x" * (MAX_CACHED_BODY_BYTES // 10))
+    stored: list[int] = []  # the length of each body the cache keeps
+    real_set = cache.set
+
+    def set_and_note(key, value, *args, **kwargs):
+        if isinstance(value, tuple) and len(value) == 3:  # (version, etag, body): a rendered body
+            stored.append(len(value[2]))
+        return real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", set_and_note)
+
+    # When it is read (twice) and a small page too
+    big = auth_client.get(f"{LIST}?page_size=20")
+    again = auth_client.get(f"{LIST}?page_size=20")
+    small = auth_client.get(f"{LIST}?page_size=1")
+
+    # Then the large body was rendered both times and never stored; the small one was stored
+    assert big.status_code == again.status_code == small.status_code == 200
+    assert len(big.content) > MAX_CACHED_BODY_BYTES
+    assert big.content == again.content
+    assert stored == [len(small.content)]
+
+
+@pytest.mark.django_db
 def test_a_cached_detail_is_byte_for_byte_the_database_response(auth_client, user):
     task = TaskFactory(owner=user)
     url = f"{LIST}{task.id}/"

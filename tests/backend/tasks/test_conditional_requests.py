@@ -142,6 +142,26 @@ def test_if_match_star_and_no_if_match_both_update(auth_client, user):
 
 
 @pytest.mark.django_db
+def test_if_match_star_writes_as_no_if_match_does_in_one_statement_that_never_conflicts(
+    auth_client, user, django_assert_num_queries
+):
+    # ("*" asks only that the task exists: nothing to compare, so nothing for a concurrent writer to win against)
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one statement is PostgreSQL's (test_row_update.py)")
+    task = TaskFactory(owner=user)
+    url = f"{LIST}{task.id}/"
+    auth_client.get("/api/auth/me/")  # the session is cached: the write below is the request's only query
+
+    with django_assert_num_queries(1):
+        response = auth_client.patch(url, {"title": "a"}, format="json", HTTP_IF_MATCH="*")
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "a"
+
+
+@pytest.mark.django_db
 def test_if_match_on_another_users_task_is_still_404(auth_client, other_user):
     task = TaskFactory(owner=other_user)
 

@@ -6,19 +6,21 @@ import yaml
 pytestmark = pytest.mark.django_db
 
 # Operations with a body also document 413/415 (common.schema.document_transport_errors); every one is rate limited
-# (429) and may find the database unreachable (503).
+# (429), may find the database unreachable (503) or too slow (504), and refuses an Accept without JSON (406); every
+# write may lose to a concurrent one (409).
 BODY_ERRORS = {"413", "415"}
-EVERY = {"429", "503"}
+EVERY = {"406", "429", "503", "504"}
+WRITE = {"409"}
 EXPECTED_RESPONSES = {
     # A query string longer than gunicorn's request line limit is its 414, before the API (common.schema).
     ("/api/tasks/", "get"): {"200", "304", "400", "401", "404", "414"} | EVERY,
-    ("/api/tasks/", "post"): {"201", "400", "401", "422"} | EVERY | BODY_ERRORS,
+    ("/api/tasks/", "post"): {"201", "400", "401", "422"} | EVERY | BODY_ERRORS | WRITE,
     ("/api/tasks/{task_id}/", "get"): {"200", "304", "401", "404"} | EVERY,
-    ("/api/tasks/{task_id}/", "put"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS,
-    ("/api/tasks/{task_id}/", "patch"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS,
-    ("/api/tasks/{task_id}/", "delete"): {"204", "401", "404"} | EVERY,
+    ("/api/tasks/{task_id}/", "put"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS | WRITE,
+    ("/api/tasks/{task_id}/", "patch"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS | WRITE,
+    ("/api/tasks/{task_id}/", "delete"): {"204", "401", "404"} | EVERY | WRITE,
     ("/api/tasks/stats/", "get"): {"200", "304", "401"} | EVERY,
-    ("/api/tasks/bulk/", "post"): {"200", "400", "401", "422"} | EVERY | BODY_ERRORS,
+    ("/api/tasks/bulk/", "post"): {"200", "400", "401", "422"} | EVERY | BODY_ERRORS | WRITE,
 }
 
 
