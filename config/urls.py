@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backend.accounts.admin_login import admin_login
+from backend.accounts.admin_password import admin_password_change
 from backend.common import health
 from backend.common.exceptions import api_not_found
 from backend.common.spa import SPA_FALLBACK_PATTERN, spa_index
@@ -35,6 +36,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/login/", admin_login, name="admin-login"),  # before admin.site.urls, which has its own
+    path("admin/password_change/", admin_password_change, name="admin-password-change"),  # as admin/login/
     path("admin/", admin.site.urls),
     # Last: the React app's index.html for / and its deep links (backend/common/spa.py).
     re_path(SPA_FALLBACK_PATTERN, spa_index, name="spa"),

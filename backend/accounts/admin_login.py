@@ -104,7 +104,7 @@ def _staff_second_factor_check(form: StaffLoginForm, user: User) -> None:
         raise form.get_invalid_login_error()
 
 
-def _refused(attempt: AccountAttempt, refused: Usage) -> HttpResponse:
+def refused_response(attempt: AccountAttempt, refused: Usage) -> HttpResponse:
     if attempt.refused_by_account:
         message = f"{attempt.locked_message()} Reset it at {settings.FRONTEND_URL}/forgot-password"
     else:
@@ -123,7 +123,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
         return admin.site.login(request)
     attempt = account_attempt(request, email=str(request.POST.get("username", "")), limits=LOGIN)
     if attempt.refused is not None:
-        return _refused(attempt, attempt.refused)
+        return refused_response(attempt, attempt.refused)
     response = admin.site.login(request)
     # Only failed attempts count: give this one back if it just signed that account in (not merely if someone
     # was already signed in when they posted), and mark this browser as a known device of the account.

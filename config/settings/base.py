@@ -64,6 +64,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Apps and middleware
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
+    # First: its management commands override Django's (changepassword also signs the account out everywhere).
+    "backend.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -77,7 +79,6 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "backend.common",
-    "backend.accounts",
     "backend.mfa",
     "backend.tasks",
 ]
@@ -525,7 +526,7 @@ WEBAUTHN_ORIGINS = env.list(
 )
 
 # ------------------------------------------------------------------------------
-# Observability (issue 6): structured logs, metrics, audit trail, error tracking.
+# Observability: structured logs, metrics, audit trail, error tracking.
 # ------------------------------------------------------------------------------
 from backend.observability.logging import logging_config, structlog_configure  # noqa: E402
 

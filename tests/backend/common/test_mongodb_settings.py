@@ -77,7 +77,8 @@ def test_contrib_apps_with_auto_keys_are_swapped_in_place_and_the_rest_kept():
 def test_a_mongodb_database_url_configures_engine_keys_apps_and_migrations():
     out = _settings_in_subprocess(
         "config.settings.test",
-        "print(s.DATABASES['default']['ENGINE'], s.DEFAULT_AUTO_FIELD, s.INSTALLED_APPS[2],"
+        "print(s.DATABASES['default']['ENGINE'], s.DEFAULT_AUTO_FIELD, s.INSTALLED_APPS[s.INSTALLED_APPS.index("
+        "'config.mongodb_apps.MongoAuthConfig') + 1],"
         " sorted(s.MIGRATION_MODULES.values()), s.SILENCED_SYSTEM_CHECKS)",
         DATABASE_URL="mongodb://127.0.0.1:27017/dashboard?replicaSet=rs0",
     )
