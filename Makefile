@@ -23,6 +23,9 @@ FRONTEND_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/d
 	$(FRONTEND)/scripts/check-bundle-size.mjs $(FRONTEND)/.env $(FRONTEND)/.env.production)
 
 LOCAL := DJANGO_SETTINGS_MODULE=config.settings.local
+# FRONTEND_URL (the links the app emails; the passkey origins follow it) for the port `run` or `dev` serves the
+# app on: $(call local_frontend_url,PORT). Nothing when the environment or .env sets FRONTEND_URL already.
+local_frontend_url = $(if $(FRONTEND_URL)$(shell grep -sE '^[[:space:]]*(export[[:space:]]+)?FRONTEND_URL=' .env),,FRONTEND_URL=http://127.0.0.1:$(1))
 # Throwaway production configuration for `check --deploy`: it only inspects settings
 # and never connects. Fresh random keys each run (>= 50 chars, different from each other: SECRET_KEY, the JWT
 # signing key and the MFA encryption key), and the https FRONTEND_URL and delivering mail backend the
@@ -97,7 +100,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 frontend-install: $(FRONTEND_STAMP) ## npm ci in frontend/ (only when package-lock.json changes)
 
 $(FRONTEND_STAMP): $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
-	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found; install Node 20 (on Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found; install Node 22 (20.19+ still builds; on Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
 	@echo "==> npm ci in $(FRONTEND)/ (node $$(node --version))"
 	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -129,7 +132,7 @@ run: venv frontend-build ## Build the SPA, then serve it and the API with gunico
 	@echo "  Health:    http://127.0.0.1:$(PORT)/healthz"
 	@echo
 	@# Workers: 1 without REDIS_URL, WEB_CONCURRENCY with it (config/gunicorn.conf.py says why).
-	@$(LOCAL) DEBUG=false GUNICORN_BIND=127.0.0.1:$(PORT) \
+	@$(LOCAL) $(call local_frontend_url,$(PORT)) DEBUG=false GUNICORN_BIND=127.0.0.1:$(PORT) \
 		exec $(BIN)/gunicorn config.wsgi:application -c config/gunicorn.conf.py
 
 # Each server runs in its own session (setsid), so the trap can stop exactly those two process
@@ -140,7 +143,7 @@ dev: venv frontend-install ## Vite dev server (hot reload) on :$VITE_PORT proxyi
 	@echo "  App (Vite, hot reload):  http://127.0.0.1:$(VITE_PORT)/"
 	@echo "  API (runserver):         http://127.0.0.1:$(PORT)/api/docs/"
 	@echo
-	@$(LOCAL) DEBUG=true setsid $(PY) manage.py runserver 127.0.0.1:$(PORT) & django=$$!; \
+	@$(LOCAL) $(call local_frontend_url,$(VITE_PORT)) DEBUG=true setsid $(PY) manage.py runserver 127.0.0.1:$(PORT) & django=$$!; \
 	DJANGO_URL=http://127.0.0.1:$(PORT) VITE_DEV_PORT=$(VITE_PORT) setsid npm --prefix $(FRONTEND) run --silent dev & vite=$$!; \
 	trap 'kill -TERM -- -$$django -$$vite 2>/dev/null; wait' EXIT; \
 	trap 'exit 130' INT TERM; \
@@ -303,7 +306,7 @@ $(BENCH_STAMP): $(STAMP) bench/requirements.txt
 		|| $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r bench/requirements.txt
 	@touch $@
 
-bench: $(BENCH_STAMP) ## Load benchmark (wrk) of every API scenario on PostgreSQL + Redis, ~9 min; QUICK=1 for ~1 min
+bench: $(BENCH_STAMP) ## Load benchmark (wrk) of every API scenario on PostgreSQL + Redis, ~9 min; QUICK=1 for ~2 min
 	$(BENCH_RUN) --mode $(if $(QUICK),quick,full)
 
 bench-smoke: $(BENCH_STAMP) ## The benchmark's plumbing once, tiny data, ~1 s per scenario: fails on any error, not on speed

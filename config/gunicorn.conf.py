@@ -136,7 +136,7 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 control_socket_disable = True
 
 # ------------------------------------------------------------------------------
-# Observability (issue 6): JSON logs like the app's, and Prometheus multiprocess mode.
+# Observability (structured logs, metrics): JSON logs like the app's, and Prometheus multiprocess mode.
 # ------------------------------------------------------------------------------
 # gunicorn puts its own directory on sys.path, not the project's.
 _ROOT = str(Path(__file__).resolve().parent.parent)

@@ -20,7 +20,7 @@ from .base import LOG_LEVEL, env  # noqa: E402
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=False)
 
 # ------------------------------------------------------------------------------
-# Observability (issue 6): readable log lines in a terminal unless LOG_FORMAT says otherwise.
+# Observability (structured logs): readable log lines in a terminal unless LOG_FORMAT says otherwise.
 # ------------------------------------------------------------------------------
 from backend.observability.logging import logging_config, structlog_configure  # noqa: E402
 
