@@ -19,7 +19,7 @@ from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_set
 from .emails import notify_new_device_sign_in
-from .login_limits import LOGIN, account_attempt, account_key, login_email_identity
+from .login_limits import LOGIN, account_attempt, device_account
 from .models import User
 from .tokens import SESSION_CLAIM
 
@@ -124,7 +124,7 @@ def sign_in_complete(request: Request, *, user: User, amr: Iterable[str]) -> Res
     """Finish a sign-in whose every step passed (a password; a second factor; a passkey): a new session recording
     ``amr``, the owner told of a browser that never signed in to the account before, and this browser remembered
     as one of the account's devices (login_limits.py)."""
-    account = account_key(login_email_identity(user.email))
+    account = device_account(user)
     known_device = device_cookie_get(request._request, account=account) is not None
     issued = services.session_start(
         user=user, user_agent=user_agent(request), ip_address=client_ip(request), amr=tuple(amr)

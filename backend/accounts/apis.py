@@ -28,7 +28,7 @@ from .api_base import (
 from .assurance import PASSWORD
 from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_set, refresh_cookie_clear, refresh_cookie_get
-from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, account_key, login_email_identity
+from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, device_account
 from .models import User
 from .tokens import SESSION_CLAIM
 
@@ -66,7 +66,7 @@ class RegisterApi(PublicAuthApi):
             **data.validated_data, user_agent=user_agent(request), ip_address=client_ip(request)
         )
         response = signed_in_response(issued, status_code=status.HTTP_201_CREATED)
-        device_cookie_set(response, account=account_key(login_email_identity(issued.session.user.email)))
+        device_cookie_set(response, account=device_account(issued.session.user))
         return response
 
 
@@ -175,7 +175,11 @@ class PasswordChangeApi(ApiView):
         services.user_change_password(
             user=user, new_password=data.validated_data["new_password"], keep_session_id=session_id
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        # The change retired every device cookie of the account (login_limits.account_key); this browser has just
+        # proved the password, so it stays a known device.
+        device_cookie_set(response, account=device_account(user))
+        return response
 
 
 class PasswordResetApi(PublicAuthApi):
@@ -201,7 +205,7 @@ class PasswordResetConfirmApi(PublicAuthApi):
         response = Response(status=status.HTTP_204_NO_CONTENT)
         # The browser that proved it reads the account's mail becomes a known device: it can sign in at once,
         # even while sign-in from unknown devices is locked out (login_limits.py).
-        device_cookie_set(response, account=account_key(login_email_identity(user.email)))
+        device_cookie_set(response, account=device_account(user))
         return response
 
 

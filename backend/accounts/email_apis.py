@@ -12,7 +12,7 @@ from backend.common.views import ApiView
 from . import email_openapi, email_serializers, services
 from .api_base import PublicAuthApi, current_session_id, current_user, reauthentication_require
 from .cookies import device_cookie_set
-from .login_limits import EMAIL_VERIFY_RESEND, account_attempt, account_key, login_email_identity
+from .login_limits import EMAIL_VERIFY_RESEND, account_attempt, device_account
 from .models import User
 from .serializers import UserOutputSerializer
 
@@ -74,5 +74,5 @@ def _known_device(response: Response, user: User) -> Response:
     """The browser that followed a link proved it reads the account's mail: it becomes a known device for the
     address (as after a password reset), so signing in from it sends no new-device notice and is not locked out
     with unknown devices (login_limits.py). After an email change this moves the device to the new address."""
-    device_cookie_set(response, account=account_key(login_email_identity(user.email)))
+    device_cookie_set(response, account=device_account(user))
     return response

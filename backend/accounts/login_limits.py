@@ -30,7 +30,7 @@ from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 from backend.common.throttles import client_rate_identity, rate_limit_record
 
 from .cookies import device_cookie_get
-from .models import normalize_email
+from .models import User, normalize_email
 
 
 def login_email_identity(email: str) -> str:
@@ -45,11 +45,25 @@ def login_email_identity(email: str) -> str:
     return normalize_email(email)
 
 
-def account_key(identity: str) -> str:
-    """What a device cookie names its account by: a keyed hash of the normalized email, so the cookie does not
-    carry the address itself."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"device-account:{identity}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
+def account_key(identity: str, account_id: object, revocation_key: str) -> str:
+    """What a device cookie names its account by: a keyed hash of the normalized email, the account's id and its
+    sessions' revocation key. The cookie does not carry the address itself, and every cookie handed out before a
+    password change or reset, a sign-out everywhere, or the account's deletion (a new account at the address has
+    another id) stops counting as a known device: whoever once had the password cannot have stocked up cookies,
+    each with its own bucket, to guess the new one."""
+    material = f"device-account:{identity}\n{account_id}\n{revocation_key}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), material, hashlib.sha256).hexdigest()[:32]
+
+
+def device_account(user: User) -> str:
+    """account_key of ``user`` as stored now (a device cookie to set, or to check, for a user already read)."""
+    return account_key(login_email_identity(user.email), user.pk, user.sessions_revocation_key)
+
+
+def _account_key_of(identity: str) -> str:
+    # One indexed read: an attempt knows only the address typed. No account: no cookie can name it.
+    found = User.objects.filter(email=identity).values_list("pk", "sessions_revocation_key").first()
+    return account_key(identity, *(found or (None, "")))
 
 
 def wait_in_words(seconds: int) -> str:
@@ -133,7 +147,7 @@ def account_attempt(
     for a known device, else ``limits.client`` (when ``count_client``), (account, IP) and the account's ceiling.
     Stops at the first exhausted limit, which ``refused`` then names; a lockout's start is audited once."""
     identity = login_email_identity(email)
-    account = account_key(identity)
+    account = _account_key_of(identity)
     attempt = AccountAttempt(identity=identity, account=account, device=device_cookie_get(request, account=account))
     if not settings.RATE_LIMIT_ENABLED:
         return attempt

@@ -151,6 +151,58 @@ def test_a_device_cookie_of_another_account_or_a_forged_one_counts_as_an_unknown
         assert _login(browser, user.email).status_code == 429
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("change", ["password_reset", "sign_out_everywhere", "deleted_and_registered_again"])
+def test_device_cookies_handed_out_before_a_reset_a_sign_out_everywhere_or_a_deletion_count_as_unknown(
+    user, rates, change
+):
+    from backend.accounts.models import User
+    from backend.accounts.services import password_reset_confirm, sessions_revoke_for_user, user_delete
+    from tests.backend.accounts.helpers import reset_link_parts
+    from tests.factories import UserFactory
+
+    # Given someone who once had the password and kept the device cookies of several sign-ins
+    rates(login_email_ip="1/15m")
+    stocked = [_known_browser(user, f"198.51.100.{60 + n}") for n in range(3)]
+
+    # When the owner resets the password, signs out everywhere, or the account is deleted and the address
+    # registered again
+    if change == "password_reset":
+        password_reset_confirm(**reset_link_parts(user), new_password=NEW_PASSWORD)
+    elif change == "sign_out_everywhere":
+        sessions_revoke_for_user(user=User.objects.get(pk=user.pk))
+    else:
+        user_delete(user=User.objects.get(pk=user.pk))
+        UserFactory(email=user.email)
+
+    # Then each cookie is an unknown device again: limited per address (one guess here), not on a bucket of its own
+    for browser in stocked:
+        assert _login(browser, user.email, "wrong-guess").status_code == 401
+        assert _login(browser, user.email, "wrong-again").status_code == 429
+
+
+def test_a_password_change_keeps_the_browser_that_made_it_a_known_device(user, rates):
+    from tests.conftest import signed_in_client
+
+    # Given the owner's known browser, which changes the password through the API
+    rates(login_email_ip="1/15m", login_email_device="5/15m")
+    owner = _known_browser(user)
+    api, _ = signed_in_client(user)
+    api.cookies = owner.cookies
+    changed = api.post(
+        "/api/auth/password/",
+        {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+        format="json",
+    )
+    assert changed.status_code == 204
+    owner.cookies[DEVICE_COOKIE] = changed.cookies[DEVICE_COOKIE].value
+
+    # Then its failed sign-ins still count on its own bucket, not on the per-address one
+    statuses = [_login(owner, user.email, f"wrong-{n}").status_code for n in range(3)]
+    assert statuses == [401, 401, 401]
+    assert _login(owner, user.email, NEW_PASSWORD).status_code == 200
+
+
 def test_someone_sharing_the_owners_address_cannot_use_up_its_login_limit_for_the_owners_browser(user, rates):
     # Given the owner's known browser and someone else behind the same address exhausting the per-address limit
     rates(login_ip="3/5m")
