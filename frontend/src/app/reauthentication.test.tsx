@@ -106,6 +106,32 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     expect(passwordChanges).toEqual([CHANGE, CHANGE]);
   });
 
+  it('has the security activity read again after each answer, a wrong code too: the server records both', async () => {
+    accountWithStaleSession(2);
+    let activityLoads = 0;
+    server.use(
+      http.get(`${API}/auth/activity/`, () => {
+        activityLoads += 1;
+        return HttpResponse.json({ count: 0, next: null, previous: null, results: [] });
+      }),
+    );
+    const { user, form } = await changePassword();
+    const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+    await waitFor(() => expect(activityLoads).toBe(1));
+
+    await user.type(await within(dialog).findByLabelText('Authenticator code'), '000000');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await within(dialog).findByText('The code is not correct.')).toBeInTheDocument();
+    // The password change still waits for the dialog: this load is the wrong code's.
+    await waitFor(() => expect(activityLoads).toBe(2));
+
+    await user.clear(within(dialog).getByLabelText('Authenticator code'));
+    await user.type(within(dialog).getByLabelText('Authenticator code'), '123456');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await within(form).findByText('Password changed. Your other devices have been signed out.')).toBeInTheDocument();
+    await waitFor(() => expect(activityLoads).toBeGreaterThanOrEqual(3));
+  });
+
   it('offers no password to a session signed in with it before the account got a second step', async () => {
     // (the server asks for the account's second factor, whatever the session signed in with)
     accountWithStaleSession(1, true);

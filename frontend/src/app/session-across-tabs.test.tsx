@@ -1,9 +1,10 @@
-import { screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getAccessToken } from '@/lib/access-token';
-import { connectSession, getSession } from '@/lib/session';
+import { refreshAccessToken } from '@/lib/api-client';
+import { connectSession, getSession, updateSessionUser } from '@/lib/session';
 import { fakeJwt, makeTask, page, user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
@@ -108,6 +109,50 @@ describe('one account per tab, whatever the other tabs do', () => {
     // Ada's stats request got a 401 and was not sent again with Grace's token; Grace's page asked afresh.
     expect(seen[0]).toBe(`Bearer ${ADA_TOKEN}`);
     expect(seen.filter((auth) => auth === `Bearer ${ADA_TOKEN}`)).toHaveLength(1);
+  });
+
+  it('a refresh’s user for this very account replaces the one this tab shows (its address verified, or changed, elsewhere)', async () => {
+    cleanup.push(connectSession());
+    const stale = fakeJwt({ user_id: ada.id, n: 1 });
+    const fresh = fakeJwt({ user_id: ada.id, n: 2 });
+    const changed = { ...ada, email: 'ada@new.example', email_verified: true };
+    // Only the fresh token is accepted: the page's first requests refresh it, and the refresh sends the user.
+    const answer = (body: object) => ({ request }: { request: Request }) =>
+      request.headers.get('Authorization') === `Bearer ${fresh}`
+        ? HttpResponse.json(body)
+        : HttpResponse.json({ detail: 'Token expired.', code: 'token_not_valid' }, { status: 401 });
+    server.use(
+      http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ access: fresh, user: changed })),
+      http.get(`${API}/auth/sessions/`, answer([])),
+      http.get(`${API}/auth/activity/`, answer(page([]))),
+    );
+    renderApp('/account', { token: stale });
+    act(() => updateSessionUser({ ...ada, email_verified: false })); // what this tab knew
+
+    await waitFor(() => expect(getSession()).toEqual({ status: 'authenticated', user: changed }));
+    expect((await screen.findAllByText('ada@new.example')).length).toBeGreaterThan(0);
+    expect(screen.queryByText('Not verified')).not.toBeInTheDocument();
+  });
+
+  it('a refresh whose user is missing or malformed leaves the tab’s user as it was', async () => {
+    cleanup.push(connectSession());
+    const fresh = fakeJwt({ user_id: ada.id, n: 2 });
+    let refreshes = 0;
+    server.use(
+      http.post(`${API}/auth/refresh/`, () => {
+        refreshes += 1;
+        return HttpResponse.json({ access: fresh, user: refreshes === 1 ? { id: ada.id, email: 42 } : undefined });
+      }),
+      http.get(`${API}/tasks/`, () => HttpResponse.json(page([]))),
+    );
+    renderApp('/tasks', { token: ADA_TOKEN });
+    await screen.findByText('No tasks yet.');
+
+    await act(() => refreshAccessToken());
+    await act(() => refreshAccessToken());
+
+    expect(refreshes).toBe(2);
+    expect(getSession()).toEqual({ status: 'authenticated', user: ada });
   });
 
   it('an expired session is told to the other tabs; a tab told so checks its own and ends it when it is gone too', async () => {

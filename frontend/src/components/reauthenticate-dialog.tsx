@@ -40,6 +40,9 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
       onError: (error) => {
         if (error instanceof ApiError && error.code === 'reauthentication_required') void queryClient.invalidateQueries({ queryKey: queryKeys.mfa });
       },
+      // A confirmation and a wrong password or code are both recorded (reauthenticated, password_check_failed,
+      // mfa_failed): the security activity is read again either way.
+      onSettled: () => void queryClient.invalidateQueries({ queryKey: queryKeys.activity }),
     },
     queryClient,
   );

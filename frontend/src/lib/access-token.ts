@@ -9,19 +9,30 @@ export function setAccessToken(token: string | null): void {
   accessToken = token;
 }
 
-/**
- * The account an access token was issued to: the `user_id` claim of its JWT payload, read without
- * verifying anything (the server does that). Null when the token is not a JWT or has no such claim.
- */
-export function tokenUserId(token: string | null): string | null {
+/** The claims of a JWT's payload, read without verifying anything (the server does that); null when not a JWT. */
+function tokenClaims(token: string | null): Record<string, unknown> | null {
   const payload = token?.split('.')[1];
   if (!payload) return null;
   try {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
     const claims: unknown = JSON.parse(json);
-    const id = claims && typeof claims === 'object' ? (claims as Record<string, unknown>).user_id : undefined;
-    return typeof id === 'string' ? id : null;
+    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** The account an access token was issued to: its `user_id` claim. Null when the token is not a JWT or has no such claim. */
+export function tokenUserId(token: string | null): string | null {
+  const id = tokenClaims(token)?.user_id;
+  return typeof id === 'string' ? id : null;
+}
+
+/**
+ * When an access token stops being accepted, in milliseconds since the epoch (its `exp` claim, by the server's
+ * clock). Null when the token is not a JWT or does not say.
+ */
+export function tokenExpiresAt(token: string | null): number | null {
+  const exp = tokenClaims(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
 }

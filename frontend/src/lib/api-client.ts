@@ -3,7 +3,7 @@
  * one retry, and typed errors (ApiError with field errors, NetworkError, ResponseShapeError).
  */
 import { API_BASE_URL } from '@/config/env';
-import { getAccessToken, setAccessToken, tokenUserId } from '@/lib/access-token';
+import { getAccessToken, setAccessToken, tokenExpiresAt, tokenUserId } from '@/lib/access-token';
 import { ApiError, NetworkError, OFFLINE_MESSAGE, ResponseShapeError } from '@/lib/api-error';
 import { isOffline } from '@/lib/online';
 import { withRefreshLock } from '@/lib/refresh-lock';
@@ -65,14 +65,16 @@ export function setReauthenticationHandler(handler: ReauthenticationHandler | nu
 }
 
 /**
- * True while the page is being hidden for good (the tab closes, or navigates away): requests sent by
- * pagehide handlers, e.g. deletes still waiting out their undo window, are sent with keepalive. This
- * module loads first, so its listener runs before any other pagehide handler.
+ * True while the page is being hidden for good (the tab closes, or navigates away), or is hidden (after which a
+ * mobile browser may discard it without a pagehide): requests sent then, e.g. deletes still waiting out their
+ * undo window, are sent with keepalive, so they outlive the page. This module loads first, so its listeners run
+ * before any other pagehide or visibilitychange handler.
  */
 let pageHiding = false;
 if (typeof window !== 'undefined') {
   window.addEventListener('pagehide', () => (pageHiding = true));
   window.addEventListener('pageshow', () => (pageHiding = false));
+  document.addEventListener('visibilitychange', () => (pageHiding = document.visibilityState === 'hidden'));
 }
 const expiredListeners = new Set<() => void>();
 const refreshedListeners = new Set<(refreshed: Refreshed) => void>();
@@ -122,6 +124,17 @@ export function refreshSession(): Promise<Refreshed | null> {
     refreshInFlight = null;
   });
   return refreshInFlight;
+}
+
+/**
+ * Refreshes now (the same single-flight refresh) when the access token in memory expires before `deadline`
+ * (milliseconds since the epoch). For a request that may have to be sent while the page goes away (a pagehide
+ * handler): the 401 of an expired token could not be followed by a refresh and a retry then, as the page's
+ * scripts stop. A token that does not say when it expires is left alone. Throws as refreshAccessToken does.
+ */
+export async function refreshIfExpiringBefore(deadline: number): Promise<void> {
+  const expiresAt = tokenExpiresAt(getAccessToken());
+  if (expiresAt !== null && expiresAt < deadline) await refreshAccessToken();
 }
 
 /** A refresh runs under the cross-tab lock: it must end, or every tab would wait for it forever. */

@@ -17,9 +17,13 @@ export function formatDateTime(iso: string): string {
   return dateTimeFormat.format(new Date(iso));
 }
 
-export function todayIso(now: Date = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+/**
+ * Today's date (YYYY-MM-DD) as the server counts it: in UTC, the server's time zone (settings TIME_ZONE = "UTC").
+ * "Overdue" is judged against it, as the API's `overdue` filter and the dashboard's overdue count are, so a badge
+ * never disagrees with them, whatever the browser's time zone.
+ */
+export function serverTodayIso(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
 }
 
 export function formatRelative(iso: string, now: Date = new Date()): string {

@@ -78,6 +78,11 @@ export function updateSessionUser(user: User): void {
   if (state.status === 'authenticated' && state.user.id === user.id) setState({ status: 'authenticated', user });
 }
 
+/** Same details: a refresh that changed nothing re-renders nothing. */
+function sameUser(a: User, b: User): boolean {
+  return (Object.keys(a) as (keyof User)[]).every((key) => a[key] === b[key]);
+}
+
 /** Forget everything this tab knows about the user (no request). */
 export function endSession(reason: 'none' | 'expired' | 'signed-out'): void {
   setAccessToken(null);
@@ -228,8 +233,16 @@ export function connectSession(): () => void {
     broadcastAuth({ type: 'session-ended' });
   });
   const offRefreshed = onTokenRefreshed(({ access, user }) => {
+    if (state.status !== 'authenticated') return;
     const id = tokenUserId(access);
-    if (state.status === 'authenticated' && id !== null && id !== state.user.id) followAnotherAccount('in-memory', user);
+    if (id !== null && id !== state.user.id) {
+      followAnotherAccount('in-memory', user);
+      return;
+    }
+    // The same account, as the server has it now: e.g. its address verified or changed in another tab. A user
+    // missing or malformed changes nothing (the one shown stays); updateSessionUser takes the same account only.
+    const checked = UserSchema.safeParse(user);
+    if (checked.success && !sameUser(checked.data, state.user)) updateSessionUser(checked.data);
   });
   const offChannel = listenAuth((message) => {
     if (message.type === 'signed-out') {

@@ -1,7 +1,7 @@
 /**
  * Deleting with Undo. The tasks disappear from the lists at once and a toast offers Undo; the
  * DELETE (or the bulk delete) is sent only when the toast goes: its time is up, it is dismissed,
- * the user signs out, or the tab closes (then with keepalive). Undo within that window sends nothing.
+ * the user signs out, or the tab is hidden or closes (then with keepalive). Undo within that window sends nothing.
  *
  * Delayed rather than restored: the API has no undelete, and creating the task again would give it
  * a new id and creation date and lose when it was completed; until the window closes the server
@@ -11,6 +11,7 @@
  */
 import type { QueryClient } from '@tanstack/react-query';
 import { useSyncExternalStore } from 'react';
+import { refreshIfExpiringBefore } from '@/lib/api-client';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { queryKeys } from '@/lib/query-keys';
 import { beforeSignOut, onForgetAccountData } from '@/lib/session';
@@ -21,6 +22,12 @@ import type { Task } from '@/features/tasks/types';
 
 /** How long Undo is offered (it stands still while the pointer or the focus is on the toast). */
 export const UNDO_MS = 8_000;
+
+/**
+ * A queued delete's access token must stay valid this long past the undo window: for a toast held open a
+ * little (pointer or focus on it), and for a browser clock a little off the server's.
+ */
+export const TOKEN_MARGIN_MS = 60_000;
 
 interface Batch {
   tasks: Task[];
@@ -59,6 +66,10 @@ export function deleteWithUndo(tasks: Task[], client: QueryClient): void {
     onExpire: () => void send(key),
   });
   changed();
+  // The DELETE may go from the pagehide handler (the tab closed within the window), when a 401's refresh and
+  // retry can no longer run: a token that would expire by then is refreshed now. A failure here is the
+  // DELETE's to meet and report, as ever.
+  refreshIfExpiringBefore(Date.now() + UNDO_MS + TOKEN_MARGIN_MS).catch(() => undefined);
 }
 
 function undo(key: number): void {
@@ -138,7 +149,15 @@ function forgetDeletes(): void {
 // Before signing out (the session must still exist), and when the tab closes (keepalive requests).
 beforeSignOut(() => sendPendingDeletes({ signingOut: true }));
 onForgetAccountData(forgetDeletes);
-if (typeof window !== 'undefined') window.addEventListener('pagehide', () => void sendPendingDeletes());
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', () => void sendPendingDeletes());
+  // Hidden (another tab or app, the screen locked) may be the last moment the page runs: a mobile browser often
+  // discards a hidden page without any pagehide. The deletes still waiting go then (keepalive too), while the
+  // page can still refresh a token and retry; Undo ends there.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') void sendPendingDeletes();
+  });
+}
 
 function subscribe(listener: () => void): () => void {
   listeners.add(listener);

@@ -1,12 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
+import { emailAddressSchema } from '@/lib/email-address';
 import { queryKeys } from '@/lib/query-keys';
 import type { components } from '@/types/api';
 import type { Expect, FitsRequest } from '@/types/assert-type';
 
 export const EmailChangeInputSchema = z.object({
-  new_email: z.email('Enter a valid email address.').max(254, 'At most 254 characters.'),
+  new_email: emailAddressSchema(),
   current_password: z.string().min(1, 'Enter your current password.'),
 });
 export type EmailChangeInput = z.infer<typeof EmailChangeInputSchema>;

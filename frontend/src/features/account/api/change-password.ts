@@ -28,5 +28,8 @@ export function useChangePassword() {
   return useMutation({
     mutationFn: changePassword,
     onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.sessions }),
+    // A change and a wrong current password are both recorded (password_changed, password_check_failed): the
+    // activity is read again either way. Not awaited: the form's answer does not wait for the list.
+    onSettled: () => void client.invalidateQueries({ queryKey: queryKeys.activity }),
   });
 }

@@ -11,6 +11,10 @@ export function useRevokeSession() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: revokeSession,
-    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.sessions }),
+    onSettled: () => {
+      // The revocation is recorded (session_revoked): the activity is read again too, not awaited.
+      void client.invalidateQueries({ queryKey: queryKeys.activity });
+      return client.invalidateQueries({ queryKey: queryKeys.sessions });
+    },
   });
 }

@@ -1,8 +1,8 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { renderSignedIn } from '@/testing/render';
+import { renderApp, renderSignedIn } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { ActivityPanel } from '@/features/account/components/activity-panel';
 
@@ -95,5 +95,75 @@ describe('security activity', () => {
     expect(await screen.findByText('Could not load your activity. Nope.')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText('Nothing yet.')).toBeInTheDocument();
+  });
+});
+
+/**
+ * The account page's API, recording events as the server's audit log does: each action's event is listed by the
+ * next GET of the activity, newest first.
+ */
+function auditedAccount() {
+  const events = [event('e-1', { description: '' })];
+  const record = (name: string) => events.unshift(event(`e-${events.length + 1}`, { event: name, description: '' }));
+  let sessions = [
+    { id: 's-1', created_at: '2026-11-01T10:00:00Z', last_used_at: '2026-11-01T10:00:00Z', user_agent: CHROME, ip_address: '10.0.0.5', current: true, amr: ['pwd'], aal: 1 },
+    { id: 's-2', created_at: '2026-11-01T10:00:00Z', last_used_at: '2026-11-01T10:00:00Z', user_agent: 'Firefox', ip_address: '10.0.0.6', current: false, amr: ['pwd'], aal: 1 },
+  ];
+  server.use(
+    http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: events.length, next: null, previous: null, results: events })),
+    http.get(`${API}/auth/sessions/`, () => HttpResponse.json(sessions)),
+    http.delete(`${API}/auth/sessions/:id/`, ({ params }) => {
+      sessions = sessions.filter((session) => session.id !== params.id);
+      record('session_revoked');
+      return new HttpResponse(null, { status: 204 });
+    }),
+    http.post(`${API}/auth/password/`, async ({ request }) => {
+      const { current_password } = (await request.json()) as { current_password: string };
+      if (current_password !== 'old password!') {
+        record('password_check_failed');
+        return HttpResponse.json({ current_password: ['The current password is incorrect.'] }, { status: 400 });
+      }
+      record('password_changed');
+      sessions = sessions.filter((session) => session.current);
+      return new HttpResponse(null, { status: 204 });
+    }),
+  );
+}
+
+describe('security activity after changes made on the account page', () => {
+  it('shows a wrong current password, then the password change, as soon as the server has them', async () => {
+    auditedAccount();
+    renderApp('/account');
+    const user = userEvent.setup();
+    const activity = await screen.findByRole('region', { name: 'Security activity' });
+    await within(activity).findByText('Signed in');
+    const form = screen.getByRole('region', { name: 'Change password' });
+
+    await user.type(within(form).getByLabelText('Current password'), 'a guess');
+    await user.type(within(form).getByLabelText('New password'), 'a brand new one 42');
+    await user.type(within(form).getByLabelText('Confirm new password'), 'a brand new one 42');
+    await user.click(within(form).getByRole('button', { name: 'Change password' }));
+    expect(await within(form).findByText('The current password is incorrect.')).toBeInTheDocument();
+    expect(await within(activity).findByText('Wrong current password given to change it')).toBeInTheDocument();
+
+    await user.clear(within(form).getByLabelText('Current password'));
+    await user.type(within(form).getByLabelText('Current password'), 'old password!');
+    await user.click(within(form).getByRole('button', { name: 'Change password' }));
+    expect(await within(form).findByText('Password changed. Your other devices have been signed out.')).toBeInTheDocument();
+    expect(await within(activity).findByText('Password changed')).toBeInTheDocument();
+  });
+
+  it('shows a session revoked', async () => {
+    auditedAccount();
+    renderApp('/account');
+    const user = userEvent.setup();
+    const activity = await screen.findByRole('region', { name: 'Security activity' });
+    await within(activity).findByText('Signed in');
+
+    await user.click(await screen.findByRole('button', { name: /^Revoke Firefox/ }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Revoke' }));
+
+    await waitFor(() => expect(screen.getAllByTestId('session-row')).toHaveLength(1));
+    expect(await within(activity).findByText('A session was revoked')).toBeInTheDocument();
   });
 });

@@ -1,10 +1,11 @@
 import { useMutation } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
+import { emailAddressSchema } from '@/lib/email-address';
 import type { components } from '@/types/api';
 import type { Expect, FitsRequest } from '@/types/assert-type';
 
-export const PasswordResetInputSchema = z.object({ email: z.email('Enter a valid email address.') });
+export const PasswordResetInputSchema = z.object({ email: emailAddressSchema() });
 export type PasswordResetInput = z.infer<typeof PasswordResetInputSchema>;
 
 // Compile-time only (no runtime code): tsc fails here when the form's values stop fitting POST /auth/password-reset/.

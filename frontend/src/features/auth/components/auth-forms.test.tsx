@@ -35,6 +35,25 @@ describe('register form', () => {
     expect(getSession().status).not.toBe('authenticated');
   });
 
+  it('sends an address the server accepts though a strict pattern would not, and lets the server judge it', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/register/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json({ email: ['Enter a valid email address.'] }, { status: 400 });
+      }),
+    );
+    renderApp('/register', { as: 'anonymous' });
+    const user = userEvent.setup();
+
+    await user.type(await screen.findByLabelText('Email'), 'first&last@example.com');
+    await user.type(screen.getByLabelText('Password'), 'password123');
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+
+    expect(await screen.findByText('Enter a valid email address.')).toBeInTheDocument(); // the server's answer
+    expect(bodies).toEqual([{ name: '', email: 'first&last@example.com', password: 'password123' }]);
+  });
+
   it('checks the fields before sending anything', async () => {
     renderApp('/register', { as: 'anonymous' });
     const user = userEvent.setup();

@@ -4,6 +4,7 @@ import { FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/fee
 import { TextField } from '@/components/field';
 import { resendErrorMessage } from '@/components/resend-verification';
 import { useResendVerification } from '@/lib/resend-verification';
+import { emailAddressSchema } from '@/lib/email-address';
 import { updateSessionUser, useSession } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
@@ -11,7 +12,7 @@ import { type EmailVerified, verifyEmail } from '@/features/email/api/verify-ema
 import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
 import { useSingleUseLink } from '@/features/email/hooks/use-single-use-link';
 
-const ResendSchema = z.object({ email: z.email('Enter a valid email address.') });
+const ResendSchema = z.object({ email: emailAddressSchema() });
 
 /** Ask for a new link, to the address typed here (an expired or broken link does not say which). */
 function ResendForm({ intro }: { intro: string }) {

@@ -26,6 +26,8 @@ export function useConfirmTotp() {
   return useMutation({
     mutationFn: confirmTotp,
     // The session's level may have risen too (the user just proved the factor).
-    onSuccess: () => Promise.all([client.invalidateQueries({ queryKey: queryKeys.mfa }), client.invalidateQueries({ queryKey: queryKeys.activity })]),
+    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.mfa }),
+    // A wrong code is recorded too (mfa_failed), not only the app enabled: the activity is read again either way.
+    onSettled: () => void client.invalidateQueries({ queryKey: queryKeys.activity }),
   });
 }

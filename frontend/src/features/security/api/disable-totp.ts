@@ -18,6 +18,8 @@ export function useDisableTotp() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: disableTotp,
-    onSuccess: () => Promise.all([client.invalidateQueries({ queryKey: queryKeys.mfa }), client.invalidateQueries({ queryKey: queryKeys.activity })]),
+    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.mfa }),
+    // A wrong code is recorded too (mfa_failed), not only the app disabled: the activity is read again either way.
+    onSettled: () => void client.invalidateQueries({ queryKey: queryKeys.activity }),
   });
 }

@@ -13,5 +13,7 @@ export function useRegenerateRecoveryCodes() {
   return useMutation({
     mutationFn: regenerateRecoveryCodes,
     onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.mfa }),
+    // New codes are recorded (recovery_codes_generated): the activity is read again, not awaited.
+    onSettled: () => void client.invalidateQueries({ queryKey: queryKeys.activity }),
   });
 }

@@ -1,15 +1,18 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { act, renderHook, waitFor } from '@testing-library/react';
+import { act, renderHook, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import type { ReactNode } from 'react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useBulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { RetryStopped, createTask, useCreateTask } from '@/features/tasks/api/create-task';
 import type { TaskInput } from '@/features/tasks/api/task-input';
 import { setAccessToken } from '@/lib/access-token';
 import { createQueryClient } from '@/lib/query-client';
-import { makeTask } from '@/testing/fixtures';
+import { makeTask, page } from '@/testing/fixtures';
+import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
+import type { Task } from '@/features/tasks/types';
 
 function input(title: string): TaskInput {
   return { title, description: '', status: 'todo', priority: 'medium', due_date: null };
@@ -145,5 +148,103 @@ describe('Idempotency-Key on task writes', () => {
 
     await waitFor(() => expect(result.current.isError).toBe(true));
     expect(calls).toBe(1);
+  });
+});
+
+describe('Idempotency-Key of a create the user tries again', () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** Lets the automatic retries (1 s, then 2 s) run out (fake timers). */
+  async function pastTheRetries() {
+    await act(() => vi.advanceTimersByTimeAsync(5_000));
+  }
+
+  it('keeps the key when the user sends the same values again after the create failed', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    setAccessToken('access-1');
+    // The first attempt and its two retries are written, but their answers are lost.
+    const { keys, writes } = useKeyedEndpoint('/tasks/', () => makeTask({ title: 'pay rent' }), { loseFirstAnswers: 3 });
+    const { result } = renderHook(() => useCreateTask(), { wrapper });
+
+    act(() => result.current.mutate(input('pay rent')));
+    await pastTheRetries();
+    await waitFor(() => expect(result.current.isError).toBe(true));
+    expect(keys).toHaveLength(3);
+
+    act(() => result.current.mutate(input('pay rent')));
+
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    expect(keys).toHaveLength(4);
+    expect(new Set(keys).size).toBe(1);
+    expect(writes()).toBe(1);
+  });
+
+  it('takes a new key when the values changed since the failed create', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    setAccessToken('access-1');
+    const { keys, writes } = useKeyedEndpoint('/tasks/', () => makeTask(), { loseFirstAnswers: 3 });
+    const { result } = renderHook(() => useCreateTask(), { wrapper });
+
+    act(() => result.current.mutate(input('pay rent')));
+    await pastTheRetries();
+    await waitFor(() => expect(result.current.isError).toBe(true));
+
+    act(() => result.current.mutate(input('pay the rent')));
+
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    expect(keys[3]).not.toBe(keys[0]);
+    expect(writes()).toBe(2); // the server would refuse the old key with another body (422)
+  });
+
+  it('the dialog: "Create task" pressed again makes the task once; the dialog opened again makes another', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const stored: Task[] = [];
+    const byKey = new Map<string, Task>();
+    const keys: string[] = [];
+    server.use(
+      http.get(`${API}/tasks/`, () => HttpResponse.json(page(stored))),
+      http.post(`${API}/tasks/`, async ({ request }) => {
+        const key = request.headers.get('Idempotency-Key') ?? '';
+        keys.push(key);
+        const body = (await request.json()) as Partial<Task>;
+        let task = byKey.get(key);
+        if (!task) {
+          task = makeTask({ title: body.title });
+          byKey.set(key, task);
+          stored.push(task);
+        }
+        // The first three answers are lost on the way back, after the task was made.
+        if (keys.length <= 3) return HttpResponse.error();
+        return HttpResponse.json(task, { status: 201 });
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await screen.findByText('No tasks yet.');
+
+    await user.click(screen.getAllByRole('button', { name: 'New task' })[0]!);
+    const dialog = screen.getByRole('dialog', { name: 'New task' });
+    await user.type(within(dialog).getByLabelText('Title'), 'Pay rent');
+    await user.click(within(dialog).getByRole('button', { name: 'Create task' }));
+    await pastTheRetries();
+    expect(await within(dialog).findByText(/Could not reach the server/)).toBeInTheDocument();
+
+    await user.click(within(dialog).getByRole('button', { name: 'Create task' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'New task' })).not.toBeInTheDocument());
+    expect(keys).toHaveLength(4);
+    expect(new Set(keys).size).toBe(1);
+    expect(stored.map((task) => task.title)).toEqual(['Pay rent']);
+    expect(await screen.findByText('Pay rent')).toBeInTheDocument();
+
+    // The same values in a dialog opened again: a second task, meant as such.
+    await user.click(screen.getByRole('button', { name: 'New task' }));
+    const again = screen.getByRole('dialog', { name: 'New task' });
+    await user.type(within(again).getByLabelText('Title'), 'Pay rent');
+    await user.click(within(again).getByRole('button', { name: 'Create task' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'New task' })).not.toBeInTheDocument());
+    expect(new Set(keys).size).toBe(2);
+    expect(stored.map((task) => task.title)).toEqual(['Pay rent', 'Pay rent']);
   });
 });

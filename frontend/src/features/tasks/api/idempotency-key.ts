@@ -12,8 +12,9 @@ const keys = new WeakMap<object, string>();
 
 /**
  * The key of one mutation. TanStack Query hands every retry of a mutation the same variables object, so every
- * retry sends the same key, and the server answers a create or bulk action it already made with its first
- * response instead of making it twice (docs/api.md, "Idempotency-Key"). A new mutate() call is a new key.
+ * retry sends the same key, and the server answers a bulk action it already made with its first response
+ * instead of making it twice (docs/api.md, "Idempotency-Key"). A new mutate() call is a new key. (A create keeps
+ * its key across the user's own retries too, while the form is unchanged: useCreateTask.)
  */
 export function idempotencyKeyFor(variables: object): string {
   let key = keys.get(variables);

@@ -1,6 +1,7 @@
 import { type QueryClient, useMutation, useMutationState, useQueryClient } from '@tanstack/react-query';
-import { apiRequest } from '@/lib/api-client';
+import { apiRequest, apiRequestWithEtag } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
+import { taskDetailKey } from '@/features/tasks/api/get-task';
 import { type Task, type TaskPage, TaskSchema } from '@/features/tasks/types';
 import type { TaskStatus } from '@/types/task';
 import type { TaskInput } from '@/features/tasks/api/task-input';
@@ -15,13 +16,39 @@ export function updateTask(id: string, patch: Partial<TaskInput>, etag?: string 
   });
 }
 
-/** The edit dialog: PATCH (If-Match when the dialog knows the version), then refetch lists and stats. */
+/** updateTask, also giving the saved version's ETag. */
+export function updateTaskWithEtag(id: string, patch: Partial<TaskInput>, etag?: string | null): Promise<{ data: Task; etag: string | null }> {
+  return apiRequestWithEtag(`/tasks/${encodeURIComponent(id)}/`, {
+    method: 'PATCH',
+    body: patch,
+    schema: TaskSchema,
+    headers: etag ? { 'If-Match': etag } : undefined,
+  });
+}
+
+/** Every cached list shows `task` in place of its old version. */
+function withTask(client: QueryClient, task: Task): void {
+  client.setQueriesData<TaskPage>({ queryKey: [...queryKeys.tasks, 'list'] }, (page) =>
+    page && { ...page, results: page.results.map((cached) => (cached.id === task.id ? task : cached)) },
+  );
+}
+
+/**
+ * The edit dialog: PATCH (If-Match when the dialog knows the version). The answer is the task's latest version,
+ * put in the task's cache with its ETag and in the lists at once, before anything is refetched: a refetch
+ * bringing the user's own save back must never look to the dialog like a change made elsewhere. The lists and
+ * stats are then refetched, not awaited, so the dialog closes as soon as the save is made.
+ */
 export function useUpdateTask() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ id, patch, etag }: { id: string; patch: Partial<TaskInput>; etag?: string | null }) =>
-      updateTask(id, patch, etag),
-    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.tasks }),
+      updateTaskWithEtag(id, patch, etag),
+    onSuccess: (saved) => {
+      client.setQueryData(taskDetailKey(saved.data.id), saved);
+      withTask(client, saved.data);
+      void client.invalidateQueries({ queryKey: queryKeys.tasks });
+    },
   });
 }
 

@@ -2,11 +2,11 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { makeTask, page } from '@/testing/fixtures';
+import { fakeJwt, makeTask, page, user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { endSession } from '@/lib/session';
-import { UNDO_MS } from '@/features/tasks/delete-with-undo';
+import { TOKEN_MARGIN_MS, UNDO_MS } from '@/features/tasks/delete-with-undo';
 import type { Task } from '@/features/tasks/types';
 
 /** A task list the test can delete from; every DELETE and bulk request is recorded, in order. */
@@ -209,5 +209,85 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
     const [url, init] = fetchSpy.mock.calls[0]!;
     expect(String(url)).toBe(`${API}/tasks/${task.id}/`);
     expect(init).toMatchObject({ method: 'DELETE', keepalive: true });
+  });
+
+  it('hiding the tab sends the deletes still waiting, with keepalive (a hidden page may be discarded without a pagehide)', async () => {
+    const { task, sent } = await deleteTheOnlyTask('Old idea');
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const setVisibility = (state: DocumentVisibilityState) => {
+      Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+
+    try {
+      setVisibility('hidden');
+      await waitFor(() => expect(sent).toEqual([`DELETE ${task.id}`]));
+    } finally {
+      setVisibility('visible');
+    }
+    const [url, init] = fetchSpy.mock.calls[0]!;
+    expect(String(url)).toBe(`${API}/tasks/${task.id}/`);
+    expect(init).toMatchObject({ method: 'DELETE', keepalive: true });
+    expect(notifications().queryByRole('button', { name: 'Undo' })).not.toBeInTheDocument();
+  });
+});
+
+describe('a delete waiting out its undo window, and the access token', () => {
+  /** The API with the task: a DELETE is accepted with `fresh` only, the refresh hands `fresh` out. */
+  function serveWithTokens(task: Task, fresh: string) {
+    const log: string[] = [];
+    server.use(
+      http.get(`${API}/tasks/`, () => HttpResponse.json(page([task]))),
+      http.delete(`${API}/tasks/:id/`, ({ request }) => {
+        const auth = request.headers.get('Authorization');
+        log.push(auth === `Bearer ${fresh}` ? 'DELETE with the fresh token' : 'DELETE with another token');
+        return auth === `Bearer ${fresh}`
+          ? new HttpResponse(null, { status: 204 })
+          : HttpResponse.json({ detail: 'Token expired.', code: 'token_not_valid' }, { status: 401 });
+      }),
+      http.post(`${API}/auth/refresh/`, () => {
+        log.push('REFRESH');
+        return HttpResponse.json({ access: fresh });
+      }),
+    );
+    return log;
+  }
+
+  const inSeconds = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
+
+  it('is refreshed at once when it expires before the window ends: the DELETE sent as the tab closes carries a valid one', async () => {
+    // (once the page is gone, a 401 could not be followed by a refresh and a retry)
+    const task = makeTask({ title: 'Old idea' });
+    const fresh = fakeJwt({ user_id: ada.id, exp: inSeconds(300) });
+    const log = serveWithTokens(task, fresh);
+    renderApp('/tasks', { token: fakeJwt({ user_id: ada.id, exp: inSeconds(30) }) });
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    await waitFor(() => expect(log).toEqual(['REFRESH']));
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      window.dispatchEvent(new Event('pagehide'));
+      await waitFor(() => expect(log).toEqual(['REFRESH', 'DELETE with the fresh token']));
+    } finally {
+      window.dispatchEvent(new Event('pageshow'));
+    }
+    // One DELETE, made in the pagehide handler itself: nothing of it waits for an answer.
+    const deletes = fetchSpy.mock.calls.filter(([, init]) => init?.method === 'DELETE');
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]![1]).toMatchObject({ keepalive: true, headers: expect.objectContaining({ Authorization: `Bearer ${fresh}` }) });
+  });
+
+  it('is left alone when it outlives the window and its margin', async () => {
+    const task = makeTask({ title: 'Old idea' });
+    const valid = fakeJwt({ user_id: ada.id, exp: inSeconds((UNDO_MS + TOKEN_MARGIN_MS) / 1000 + 60) });
+    const log = serveWithTokens(task, valid);
+    renderApp('/tasks', { token: valid });
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
+    await pastTheUndoWindow();
+
+    await waitFor(() => expect(log).toEqual(['DELETE with the fresh token']));
   });
 });

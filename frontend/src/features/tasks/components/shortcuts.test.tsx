@@ -87,6 +87,40 @@ describe('keyboard shortcuts on the tasks page', () => {
     expect(rows()[1]).toHaveTextContent('Third');
   });
 
+  it('c does nothing while the task’s toggle is on its way, as its switch (busy) does', async () => {
+    // (a second toggle sent meanwhile could be applied first, and the task end opposite to what was asked)
+    let stored = makeTask({ title: 'Flip me' });
+    const patches: string[] = [];
+    let answerFirst = (): void => undefined;
+    const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve));
+    server.use(
+      http.get(`${API}/tasks/`, () => HttpResponse.json(page([stored]))),
+      http.patch(`${API}/tasks/:id/`, async ({ request }) => {
+        const body = (await request.json()) as Partial<Task>;
+        if (patches.push(String(body.status)) === 1) await firstAnswered;
+        stored = { ...stored, ...body };
+        return HttpResponse.json(stored);
+      }),
+    );
+    renderApp('/tasks');
+    const user = userEvent.setup();
+    await screen.findByText('Flip me');
+
+    await user.keyboard('jc');
+    await waitFor(() => expect(patches).toEqual(['done']));
+    expect(screen.getByRole('switch', { name: 'Done: Flip me' })).toHaveAttribute('aria-disabled', 'true');
+    await user.keyboard('c');
+    answerFirst();
+
+    await waitFor(() => expect(screen.getByRole('switch', { name: 'Done: Flip me' })).not.toHaveAttribute('aria-disabled', 'true'));
+    expect(patches).toEqual(['done']);
+    expect(screen.getByRole('switch', { name: 'Done: Flip me' })).toHaveAttribute('aria-checked', 'true');
+
+    // Once answered, c toggles again.
+    await user.keyboard('c');
+    await waitFor(() => expect(patches).toEqual(['done', 'todo']));
+  });
+
   it('ignore keys held with Ctrl, Alt or Meta, and row shortcuts with no row focused', async () => {
     const { user, patches } = await openTasks([makeTask({ title: 'One' })]);
 

@@ -169,7 +169,7 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
       { id: task.id, patch, etag },
       {
         onSuccess: (saved) => {
-          showToast({ message: `Saved “${saved.title}”.` });
+          showToast({ message: `Saved “${saved.data.title}”.` });
           onClose();
         },
         onError: (error) => {
@@ -192,9 +192,12 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
     const changed = latest.data.updated_at !== base.task.updated_at;
     const after = formValues(latest.data);
     const theirs = (Object.keys(before) as (keyof FormValues)[]).filter((key) => after[key] !== before[key]);
+    // A version that already holds every value the form shows leaves the user nothing to check: it is their own
+    // save coming back (its answer, or a refetch of it), or a change elsewhere identical to theirs.
+    const nothingToCheck = !differs(form.values, after);
     setBase({ task: latest.data, etag: latest.etag });
     form.setValues({ ...after, ...edits });
-    if (changed && Object.keys(edits).length > 0) setNotice(changedElsewhere(theirs, Object.keys(edits) as (keyof FormValues)[]));
+    if (changed && Object.keys(edits).length > 0 && !nothingToCheck) setNotice(changedElsewhere(theirs, Object.keys(edits) as (keyof FormValues)[]));
   }
 
   const precondition = update.error instanceof ApiError && update.error.status === 412;

@@ -1,5 +1,5 @@
 import { BusyButton } from '@/components/feedback';
-import { formatDate, todayIso } from '@/lib/format';
+import { formatDate, serverTodayIso } from '@/lib/format';
 import { type Task, isOverdue } from '@/features/tasks/types';
 import { PRIORITY_LABELS, STATUS_LABELS } from '@/types/task';
 
@@ -16,7 +16,8 @@ interface TaskListProps {
 }
 
 export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll, onToggleDone, onEdit, onDelete }: TaskListProps) {
-  const today = todayIso();
+  // The server's day (UTC), not the browser's: the badge agrees with the "Overdue only" filter and the dashboard.
+  const today = serverTodayIso();
   const allSelected = tasks.length > 0 && tasks.every((task) => selected.has(task.id));
   const someSelected = !allSelected && tasks.some((task) => selected.has(task.id));
   return (

@@ -49,17 +49,33 @@ export function TasksPage() {
   const lastFocus = useRef<{ element: Element; row: number } | null>(null);
   const focusNext = useRef<string | null>(null);
 
-  // A page past the end (e.g. after deleting the last tasks of it) is a 404: go to the first page.
-  const pastTheEnd = query.error instanceof ApiError && query.error.status === 404 && params.page > 1;
-  useEffect(() => {
-    if (pastTheEnd) update({ page: 1 }, { replace: true });
-  }, [pastTheEnd, update]);
-
   // Tasks waiting out their undo window are left out (and out of the count).
   const loaded = query.data?.results ?? [];
   const tasks = loaded.filter((task) => !deleting.has(task.id));
   const count = query.data ? query.data.count - (loaded.length - tasks.length) : 0;
   const visibleSelected = tasks.filter((task) => selected.has(task.id)).map((task) => task.id);
+
+  // The count last answered for these filters (any page): where a page past the end sends the user.
+  const filtersKey = JSON.stringify({ ...params, page: null });
+  const knownCount = useRef<{ filters: string; count: number } | null>(null);
+  useEffect(() => {
+    if (query.data && !query.isPlaceholderData) knownCount.current = { filters: filtersKey, count };
+  }, [query.data, query.isPlaceholderData, filtersKey, count]);
+
+  // A page showing none of the tasks there are: past the end (a 404, e.g. its last tasks deleted elsewhere), or
+  // its tasks all waiting out their undo window. Rather than "No tasks yet" on "Page 3 of 2", the list goes to
+  // the last page the count says exists, before this one (page 1 when no count is known), in place of this page.
+  // Decided on this page's own answer, not on the previous page's shown while it loads.
+  const noneShown = query.data !== undefined && tasks.length === 0 && count > 0;
+  const pastTheEnd = query.error instanceof ApiError && query.error.status === 404 && params.page > 1;
+  const leavePage = params.page > 1 && (pastTheEnd || (noneShown && !query.isPlaceholderData));
+  useEffect(() => {
+    if (!leavePage) return;
+    const known = knownCount.current?.filters === filtersKey ? knownCount.current.count : 0;
+    update({ page: Math.max(1, Math.min(params.page - 1, Math.ceil(known / TASKS_PAGE_SIZE))) }, { replace: true });
+  }, [leavePage, filtersKey, params.page, update]);
+  // Meanwhile (and while the page gone to loads, the emptied one shown in its place) the list says it is loading.
+  const movingPage = pastTheEnd || (noneShown && (params.page > 1 || query.isPlaceholderData));
 
   function select(id: string, on: boolean) {
     setSelected((current) => {
@@ -71,6 +87,9 @@ export function TasksPage() {
   }
 
   function toggleDone(task: Task) {
+    // One toggle of a task at a time, whether from its switch (disabled meanwhile) or the `c` shortcut: a second,
+    // sent while the first is on its way, could be applied first and leave the task opposite to what was asked.
+    if (pendingStatus.has(task.id)) return;
     setStatus.mutate(
       { id: task.id, status: task.status === 'done' ? 'todo' : 'done' },
       { onError: (error) => showToast({ tone: 'error', message: `Could not update “${task.title}”: ${errorMessage(error)}` }) },
@@ -174,7 +193,7 @@ export function TasksPage() {
   const pages = Math.max(1, Math.ceil(count / TASKS_PAGE_SIZE));
   // Said when the list for new filters, search or page has arrived (emptied meanwhile, so that the same
   // words are said again), and when the count changes: the list itself changes silently.
-  const result = query.data && !query.isPlaceholderData ? resultMessage(count, filters.hasFilters, params.page, pages) : '';
+  const result = query.data && !query.isPlaceholderData && !movingPage ? resultMessage(count, filters.hasFilters, params.page, pages) : '';
   const selection = visibleSelected.length > 0 ? `${visibleSelected.length} ${visibleSelected.length === 1 ? 'task' : 'tasks'} selected.` : '';
 
   return (
@@ -224,7 +243,7 @@ export function TasksPage() {
       ) : null}
 
       <section className="card card--flush" aria-busy={query.isFetching} aria-label="Task list">
-        {query.isPending ? (
+        {query.isPending || movingPage ? (
           <Spinner label="Loading tasks…" />
         ) : query.isError && !pastTheEnd ? (
           query.error instanceof ApiError && query.error.status === 400 ? (
