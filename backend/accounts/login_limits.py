@@ -161,7 +161,10 @@ def account_attempt(
         checks += [(limits.ip, f"{identity}\n{ip}", True), (limits.account, identity, True)]
     for scope, bucket, of_account in checks:
         usage = rate_limit_hit(scope, bucket)
-        rate_limit_record(request, usage)
+        if scope != limits.account or not usage.allowed:
+            # Not the per-account ceiling's count in the X-RateLimit-* headers while it allows: it would tell
+            # anyone how many sign-ins to this account failed elsewhere. (This device's own buckets are its own.)
+            rate_limit_record(request, usage)
         if of_account:
             attempt._counted.append((usage, bucket))
         if not usage.allowed:

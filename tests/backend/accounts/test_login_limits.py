@@ -216,6 +216,19 @@ def test_someone_sharing_the_owners_address_cannot_use_up_its_login_limit_for_th
 
 
 @pytest.mark.django_db(transaction=True)  # the audit rows are written on commit
+def test_the_rate_limit_headers_do_not_tell_how_many_sign_ins_failed_elsewhere(user, rates):
+    # Given three failed sign-ins to the account from other addresses (the per-account ceiling counts them)
+    rates(login_email="7/15m", login_email_ip="5/15m", login_ip="20/5m")
+    _guess_from_many_addresses(user.email, 3)
+
+    # When someone else tries from an address of their own
+    response = _login(_browser("192.0.2.77"), user.email, "wrong-guess")
+
+    # Then the headers show their own address's count, not the account's ceiling (7, with 3 left)
+    assert response.status_code == 401
+    assert (response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"]) == ("5", "4")
+
+
 def test_the_start_of_a_lockout_is_audited_once(user, rates):
     rates(login_email_ip="2/15m")
     statuses = [_login(_browser("198.51.100.9"), user.email, "wrong-guess").status_code for _ in range(5)]
