@@ -161,24 +161,47 @@ describe('refreshAccessToken', () => {
     expect(init?.signal?.aborted).toBe(false);
   });
 
-  it('gives up on a refresh that gets no answer after REFRESH_TIMEOUT_MS: a NetworkError (temporary), not a sign-out', async () => {
+  it('gives up on a refresh that gets no answer twice, each after REFRESH_TIMEOUT_MS: a NetworkError (temporary), not a sign-out', async () => {
     vi.useFakeTimers();
-    let arrived = (): void => undefined;
-    const asked = new Promise<void>((resolve) => (arrived = resolve));
+    let asked = 0;
     server.use(
       http.post(`${API}/auth/refresh/`, () => {
-        arrived();
+        asked += 1;
         return new Promise<never>(() => undefined); // the server never answers
       }),
     );
 
     const outcome = refreshAccessToken().catch((error: unknown) => error);
-    await asked;
+    await vi.advanceTimersByTimeAsync(REFRESH_TIMEOUT_MS);
+    expect(asked).toBe(2); // sent again at once
     await vi.advanceTimersByTimeAsync(REFRESH_TIMEOUT_MS - 1);
     expect(await Promise.race([outcome, Promise.resolve('pending')])).toBe('pending');
     await vi.advanceTimersByTimeAsync(1);
 
     expect(await outcome).toBeInstanceOf(NetworkError);
+    expect(asked).toBe(2);
+    vi.useRealTimers();
+  });
+
+  it('sends a refresh whose answer was lost again at once, inside the server\'s grace window, and takes its token', async () => {
+    // (the server rotated the token on the first; within REFRESH_REUSE_INTERVAL_SECONDS the same cookie gets the
+    // same new token again, where the next 401, minutes later, would have revoked the session as a reused token)
+    vi.useFakeTimers();
+    let asked = 0;
+    server.use(
+      http.post(`${API}/auth/refresh/`, () => {
+        asked += 1;
+        if (asked === 1) return new Promise<never>(() => undefined); // its answer is lost
+        return HttpResponse.json({ access: 'access-2' });
+      }),
+    );
+
+    const outcome = refreshAccessToken();
+    await vi.advanceTimersByTimeAsync(REFRESH_TIMEOUT_MS);
+
+    expect(await outcome).toBe('access-2');
+    expect(asked).toBe(2);
+    expect(REFRESH_TIMEOUT_MS).toBeLessThan(10_000); // the server's default grace window
     vi.useRealTimers();
   });
 });

@@ -137,12 +137,31 @@ export async function refreshIfExpiringBefore(deadline: number): Promise<void> {
   if (expiresAt !== null && expiresAt < deadline) await refreshAccessToken();
 }
 
-/** A refresh runs under the cross-tab lock: it must end, or every tab would wait for it forever. */
-export const REFRESH_TIMEOUT_MS = 10_000;
+/**
+ * A refresh runs under the cross-tab lock: it must end, or every tab would wait for it forever. Below the server's
+ * reuse grace window (REFRESH_REUSE_INTERVAL_SECONDS, 10 s): see requestRefresh.
+ */
+export const REFRESH_TIMEOUT_MS = 8_000;
 
-async function requestRefresh(): Promise<Refreshed | null> {
+function refreshOnce(): Promise<Response> {
   // The cookie endpoint demands exactly this content type and a JSON body. A timeout is a NetworkError.
-  const response = await withTimeout(REFRESH_TIMEOUT_MS, (signal) => send(apiUrl('/auth/refresh/'), { method: 'POST', body: {}, signal }, null));
+  return withTimeout(REFRESH_TIMEOUT_MS, (signal) => send(apiUrl('/auth/refresh/'), { method: 'POST', body: {}, signal }, null));
+}
+
+/**
+ * A refresh that gets no answer (a timeout, the connection lost) is sent once more at once, still under the lock.
+ * The server may have rotated the token and its answer, with the new cookie, been lost: presented again within the
+ * server's grace window, the token rotated last gets the same new token; presented later, at the next 401, it
+ * would be taken for a stolen copy and the session revoked.
+ */
+async function requestRefresh(): Promise<Refreshed | null> {
+  let response: Response;
+  try {
+    response = await refreshOnce();
+  } catch (error) {
+    if (!(error instanceof NetworkError)) throw error;
+    response = await refreshOnce();
+  }
   if ([400, 401, 403].includes(response.status)) {
     setAccessToken(null);
     return null;

@@ -10,8 +10,8 @@
 import { timeoutSignal } from '@/lib/timeout';
 
 const LOCK_NAME = 'sad-refresh';
-/** Longer than one refresh may take (REFRESH_TIMEOUT_MS), so only a stuck holder makes us give up. */
-export const LOCK_WAIT_MS = 15_000;
+/** Longer than one refresh may take (two attempts of REFRESH_TIMEOUT_MS), so only a stuck holder makes us give up. */
+export const LOCK_WAIT_MS = 20_000;
 
 /** Waiting too long for the lock rejects (a temporary failure, like a network error); `work` then never runs. */
 export class RefreshLockTimeoutError extends Error {
