@@ -9,13 +9,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
-from backend.common.request_context import request_user_id
+from backend.common.db import atomic
 from backend.mfa.admin import UserSecondFactorsAdminMixin
 
 from . import services
@@ -47,11 +48,11 @@ class SessionRevokingPasswordChangeForm(AdminPasswordChangeForm):
     """An operator setting a password signs the account out everywhere, like a reset does."""
 
     def save(self, commit: bool = True) -> Any:
-        user = super().save(commit=commit)
-        if commit:
-            services.sessions_revoke_for_user(user=user, audit_event=ADMIN_REVOKED)
-            audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk)
-            if request_user_id() != str(user.pk):  # an operator's own new password is no news to them
+        with atomic():  # the new password and the new revocation key together (credentials_still_current)
+            user = super().save(commit=commit)
+            if commit:
+                services.sessions_revoke_for_user(user=user, audit_event=ADMIN_REVOKED)
+                audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk)
                 notify_password_set_by_operator(user=user)
         return user
 
@@ -88,6 +89,13 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
         url = reverse("admin:audit_auditevent_changelist")
         return format_html('<a href="{}?user__exact={}">Events about this account</a>', url, user.pk)
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """Setting a password here asks for no current one: for the operator's own account, the admin's own
+        "Change password" page instead (admin_password.py), which does, under the sign-in limits."""
+        if str(getattr(request.user, "pk", "")) == str(id):
+            return redirect("admin:password_change")
+        return super().user_change_password(request, id, form_url)
+
     @admin.action(description="Revoke all sessions of the selected users")
     def revoke_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         revoked = sum(services.sessions_revoke_for_user(user=user, audit_event=ADMIN_REVOKED) for user in queryset)
@@ -102,7 +110,7 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
             # The owner learns of it at the address they knew, as after their own change (services.email_change).
             old_email = form.initial.get("email", "")
             audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGED, user_id=obj.pk)
-            if old_email and request_user_id(request) != str(obj.pk):
+            if old_email:  # the operator's own account too: a stolen admin session must not move it unnoticed
                 notify_email_changed_by_operator(old_email=old_email, new_email=obj.email)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # A deactivated account must not keep working on devices already signed in.

@@ -27,7 +27,7 @@ from .api_base import (
 )
 from .assurance import PASSWORD
 from .authentication import SessionJWTAuthentication
-from .cookies import device_cookie_set, refresh_cookie_clear, refresh_cookie_get
+from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_clear, refresh_cookie_get
 from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, device_account
 from .models import User
 from .tokens import SESSION_CLAIM
@@ -134,9 +134,15 @@ class LogoutApi(_CookieAuthAPI):
 class LogoutAllApi(ApiView):
     @openapi.logout_all
     def post(self, request: Request) -> Response:
-        services.sessions_revoke_for_user(user=current_user(request), acting_session_id=current_session_id(request))
+        user = current_user(request)
+        known_device = device_cookie_get(request._request, account=device_account(user)) is not None
+        services.sessions_revoke_for_user(user=user, acting_session_id=current_session_id(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         refresh_cookie_clear(response)
+        if known_device:
+            # The new revocation key retired every device cookie (login_limits.account_key): the browser that asked
+            # stays a known device of the account, so its owner's next sign-in is neither news nor locked out.
+            device_cookie_set(response, account=device_account(user))
         return response
 
 

@@ -39,9 +39,13 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         raise invalid
     new_password_validate(new_password, user=user, field="new_password")
     with atomic():
-        # The link is bound to the password it was checked against: of two uses at once, the second waits for the
-        # first's lock here, then finds the password changed and is refused as a used link.
-        if not User.objects.select_for_update().filter(pk=user.pk, password=user.password, is_active=True).exists():
+        # The link is bound to what its token hashes (the password, the last sign-in, the address) as checked
+        # above: of two uses at once, the second waits for the first's lock here, then finds the password changed
+        # and is refused as a used link; so is a link that a sign-in or an email change made stale meanwhile.
+        unchanged = User.objects.select_for_update().filter(
+            pk=user.pk, password=user.password, last_login=user.last_login, email=user.email, is_active=True
+        )
+        if not unchanged.exists():
             raise invalid
         user.set_password(new_password)
         user.save(update_fields=["password"])

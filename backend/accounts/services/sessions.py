@@ -70,15 +70,13 @@ def session_start(
     Also records ``last_login``, which Django's password-reset tokens hash: signing in
     invalidates any reset link sent before.
 
-    ``user`` as it was when its credentials were checked: if its password, its sessions' revocation key or its
-    being active changed since (a password change or reset, a sign-out everywhere, a deactivation that committed
-    while this sign-in ran), no session is started (401 ``invalid_credentials``). Checked under the user row's
-    lock, which those writes take too, so such a change either sees this session and revokes it, or this sign-in
-    sees the change. (MongoDB ignores the lock: there the check narrows the window but cannot close it.)
+    ``user`` as it was when its credentials were checked: see credentials_still_current. (No MongoDB transaction:
+    two sign-ins writing one user document at once would fail as a write conflict; MongoDB ignores the lock
+    anyway, so there the check narrows the window but cannot close it.)
     """
     now = timezone.now()
-    with atomic():
-        _credentials_still_current(user)
+    with atomic(mongodb_transaction=False):
+        credentials_still_current(user)
         user.last_login = now
         User.objects.filter(pk=user.pk).update(last_login=now)
         return _session_create(user=user, now=now, user_agent=user_agent, ip_address=ip_address, amr=amr)
@@ -89,14 +87,20 @@ class CredentialsChanged(AuthenticationFailed):
     default_code = ErrorCode.INVALID_CREDENTIALS
 
 
-def _credentials_still_current(user: User) -> None:
+def credentials_still_current(user: User) -> None:
+    """Inside a transaction, before a sign-in step that ``user``'s credentials allowed (a session, a second step):
+    refuse it (401 ``invalid_credentials``) if the account's sessions were revoked since ``user`` was read, i.e.
+    a password change or reset, a sign-out everywhere or a deactivation committed while the sign-in ran. Each of
+    those writes a new revocation key first, under the user row's lock, which this read takes too: such a change
+    either finds what this sign-in made and ends it, or this sign-in finds the change.
+
+    Not the password hash: Django rewrites it, with a new salt, whenever a right password was hashed with older
+    parameters, so two right sign-ins at once would refuse each other; every change of password writes a new key
+    in the same transaction."""
     current = (
-        User.objects.select_for_update()
-        .filter(pk=user.pk)
-        .values_list("password", "sessions_revocation_key", "is_active")
-        .first()
+        User.objects.select_for_update().filter(pk=user.pk).values_list("sessions_revocation_key", "is_active").first()
     )
-    if current != (user.password, user.sessions_revocation_key, True):
+    if current != (user.sessions_revocation_key, True):
         raise CredentialsChanged()
 
 

@@ -10,6 +10,8 @@ from django.http import HttpRequest
 
 from backend.accounts.assurance import PASSWORD
 from backend.accounts.models import AuthSession, User
+from backend.accounts.services import credentials_still_current
+from backend.common.db import atomic
 
 from ..models import MfaChallenge
 from ..selectors import mfa_methods
@@ -18,8 +20,12 @@ from .second_factor import SecondFactorAnswer, second_factor_verify
 
 
 def mfa_sign_in_challenge(*, user: User) -> dict[str, Any]:
-    """Open the second step for ``user``, whose password was right: the 202 body of the login."""
-    opened = challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=user, first_factor=PASSWORD)
+    """Open the second step for ``user``, whose password was right: the 202 body of the login. Not if the account's
+    sessions were revoked since the password was checked (credentials_still_current): a revocation deletes the
+    pending second steps, and one opened after it would survive it."""
+    with atomic(mongodb_transaction=False):
+        credentials_still_current(user)
+        opened = challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=user, first_factor=PASSWORD)
     return {
         "mfa_required": True,
         "mfa_token": opened.token,

@@ -187,25 +187,25 @@ def test_the_revoke_all_sessions_action_also_ends_the_selected_users_admin_sessi
     assert not _is_signed_out_of_the_admin(admin_client)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_operator_setting_their_own_password_in_the_admin_stays_signed_in_there(client):
+def test_an_operator_setting_their_own_password_in_the_user_admin_is_sent_to_the_page_that_asks_for_the_old_one(
+    client,
+):
     from backend.accounts.models import User
 
     # Given an operator signed in to the admin
     operator = User.objects.create_superuser(email="self@example.com", password="an-Admin-passphrase-1")
     client.force_login(operator)
 
-    # When they set their own password (which revokes all of their sessions)
-    response = client.post(
-        reverse("admin:auth_user_password_change", args=[operator.pk]),
-        {"password1": "a-New-admin-phrase-2", "password2": "a-New-admin-phrase-2", "usable_password": "true"},
-    )
+    # When they open, or post to, the user admin's password page of their own account (no old password asked)
+    page = reverse("admin:auth_user_password_change", args=[operator.pk])
+    opened = client.get(page)
+    posted = client.post(page, {"password1": "a-New-admin-phrase-2", "password2": "a-New-admin-phrase-2"})
 
-    # Then Django keeps this one admin session, as it always does for one's own password change
-    assert response.status_code == 302, response.content.decode()[:3000]
+    # Then they are sent to the admin's own "Change password" page, and nothing changed
+    assert opened.status_code == posted.status_code == 302
+    assert opened["Location"] == posted["Location"] == reverse("admin:password_change")
     operator.refresh_from_db()
-    assert operator.check_password("a-New-admin-phrase-2")
-    assert not _is_signed_out_of_the_admin(client)
+    assert operator.check_password("an-Admin-passphrase-1")
 
 
 # ------------------------------------------------------------------------------
@@ -318,19 +318,6 @@ def _set_password(client, user, password: str = OPERATOR_SET_PASSWORD, *, usable
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_operator_setting_their_own_password_gets_no_notice(client, smtp):
-    from backend.accounts.models import User
-    from backend.common.background import wait_for_background_jobs
-
-    operator = User.objects.create_superuser(email="self@example.com", password="an-Admin-passphrase-1")
-    client.force_login(operator)
-
-    assert _set_password(client, operator).status_code == 302
-    wait_for_background_jobs()
-    assert smtp.messages == []
-
-
-@pytest.mark.django_db(transaction=True)
 def test_a_password_an_operator_sets_is_told_to_the_owner_without_the_password(admin_client, smtp):
     # Given an account
     target = UserFactory(email="owner@example.com")
@@ -361,8 +348,8 @@ def test_password_sign_in_turned_off_by_an_operator_is_told_as_such(admin_client
     assert notice["Subject"] == "Password sign-in was turned off for your account"
 
 
-def _change_email(client, user, email: str):
-    form = {"email": email, "name": user.name, "is_active": "on"}
+def _change_email(client, user, email: str, **flags: str):
+    form = {"email": email, "name": user.name, "is_active": "on", **flags}
     form.update({"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
     return client.post(reverse("admin:accounts_user_change", args=[user.pk]), form)
 
@@ -386,6 +373,21 @@ def test_an_email_an_operator_changes_is_told_to_the_old_address_and_audited(adm
     assert [message["To"] for message in smtp.messages] == ["before@example.com"]
     [event] = AuditEvent.objects.filter(event=AuditEvent.Event.EMAIL_CHANGED)
     assert (event.user_id, event.actor_id) == (target.pk, _operator().pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_moving_their_own_account_is_told_at_the_old_address_too(client, smtp):
+    # (a stolen admin session must not move the operator's account, then reset its password, unnoticed)
+    from backend.accounts.models import User
+
+    operator = User.objects.create_superuser(email="self@example.com", password="an-Admin-passphrase-1")
+    client.force_login(operator)
+
+    response = _change_email(client, operator, "elsewhere@example.com", is_staff="on", is_superuser="on")
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [notice] = smtp.wait_for(to="self@example.com")
+    assert notice["Subject"] == "Your email address was changed"
 
 
 @pytest.mark.django_db(transaction=True)

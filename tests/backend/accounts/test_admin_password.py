@@ -62,6 +62,39 @@ def test_wrong_old_passwords_are_limited_like_sign_ins(operator, rates):
     assert operator.check_password(OLD)
 
 
+def test_a_new_password_refused_after_the_right_old_one_is_no_failed_sign_in(operator, rates):
+    # (a typo in the confirmation, or a new password too weak, must not lock the operator out)
+    rates(login_email_ip="2/15m")
+    browser = _admin_browser(operator)
+
+    refused = [
+        browser.post(PAGE, {"old_password": OLD, "new_password1": NEW, "new_password2": NEW + "x"}).status_code
+        for _ in range(3)
+    ]
+
+    assert refused == [200, 200, 200]
+    assert _change(browser).status_code == 302
+
+
+def test_the_browser_that_changed_it_stays_a_known_device(operator, rates):
+    from tests.backend.accounts.test_login_limits import DEVICE_COOKIE
+
+    rates(login_email_ip="1/15m")
+    browser = _admin_browser(operator)
+
+    response = _change(browser)
+
+    # Its new device cookie puts its failed sign-ins on its own bucket, not on the per-address one (one guess)
+    assert response.status_code == 302
+    api = APIClient()
+    api.cookies[DEVICE_COOKIE] = response.cookies[DEVICE_COOKIE].value
+    guesses = [
+        api.post("/api/auth/login/", {"email": operator.email, "password": f"wrong-{n}"}, format="json")
+        for n in range(3)
+    ]
+    assert [guess.status_code for guess in guesses] == [401, 401, 401]
+
+
 def test_changing_it_signs_every_api_session_out_keeps_this_admin_session_and_tells_the_owner(operator, smtp):
     # Given a staff member signed in to the API (say, a stolen refresh token) and to the admin
     api = session_start(user=operator)

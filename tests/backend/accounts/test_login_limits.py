@@ -203,6 +203,29 @@ def test_a_password_change_keeps_the_browser_that_made_it_a_known_device(user, r
     assert _login(owner, user.email, NEW_PASSWORD).status_code == 200
 
 
+@pytest.mark.parametrize("known", [True, False], ids=["known-device", "unknown-device"])
+def test_signing_out_everywhere_keeps_the_browser_that_asked_a_known_device_only_if_it_was_one(user, rates, known):
+    from tests.conftest import signed_in_client
+
+    # Given a browser with a session of the account, which is or is not a known device of it
+    rates(login_email_ip="1/15m")
+    browser, _ = signed_in_client(user)
+    if known:
+        browser.cookies = _known_browser(user).cookies
+
+    # When it signs out everywhere (which retires every device cookie of the account)
+    response = browser.post("/api/auth/logout-all/", {}, format="json")
+
+    # Then a known device gets a new cookie (its failed sign-ins stay on its own bucket); an unknown one gets none
+    assert response.status_code == 204
+    assert (DEVICE_COOKIE in response.cookies) is known
+    if known:
+        browser.cookies[DEVICE_COOKIE] = response.cookies[DEVICE_COOKIE].value
+        browser.credentials()
+        statuses = [_login(browser, user.email, f"wrong-{n}").status_code for n in range(3)]
+        assert statuses == [401, 401, 401]
+
+
 def test_someone_sharing_the_owners_address_cannot_use_up_its_login_limit_for_the_owners_browser(user, rates):
     # Given the owner's known browser and someone else behind the same address exhausting the per-address limit
     rates(login_ip="3/5m")

@@ -14,6 +14,7 @@ from backend.accounts.services import (
 from backend.common.db import atomic
 from tests.backend.accounts.helpers import login, reset_link_parts
 from tests.dbvendor import skip_on_mongodb
+from tests.factories import DEFAULT_PASSWORD
 from tests.support.concurrency import OtherConnection
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,3 +104,65 @@ def test_a_reset_link_used_twice_at_once_sets_one_password(user):
     assert second.error.message_dict == {"token": ["The reset link is invalid or has expired."]}
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
+
+
+def test_a_sign_in_whose_password_hash_another_sign_in_upgraded_meanwhile_still_starts(user):
+    # Given two sign-ins with the right password that read the account at once, one of which rewrote its hash (as
+    # Django does for a hash made with older parameters: same password, new salt) before the other starts
+    checked = User.objects.get(pk=user.pk)
+    user.set_password(DEFAULT_PASSWORD)
+    user.save(update_fields=["password"])
+    assert user.password != checked.password
+
+    # Then the other still signs in: the password did not change
+    issued = session_start(user=checked)
+    assert AuthSession.objects.get(pk=issued.session.pk).revoked_at is None
+
+
+@pytest.mark.parametrize("change", ["password_reset", "sign_out_everywhere"])
+def test_a_second_step_is_not_opened_for_a_password_checked_before_a_reset_or_sign_out_everywhere(
+    api_client, user, monkeypatch, change
+):
+    from backend.accounts import services
+    from backend.mfa.models import MfaChallenge
+    from tests.backend.mfa.helpers import authenticator_app_enabled
+
+    # Given an account with an authenticator app, whose password check passes just before a change commits
+    authenticator_app_enabled(user)
+    checked = services.user_authenticate
+
+    def authenticate_then_change(**credentials):
+        found = checked(**credentials)
+        if change == "password_reset":
+            password_reset_confirm(**reset_link_parts(user), new_password=NEW_PASSWORD)
+        else:
+            sessions_revoke_for_user(user=User.objects.get(pk=found.pk))
+        return found
+
+    monkeypatch.setattr(services, "user_authenticate", authenticate_then_change)
+
+    # When the login goes on to its second step
+    response = login(api_client, user.email)
+
+    # Then no second step is opened (one opened now would outlive the change that deleted the pending ones)
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials"
+    assert not MfaChallenge.objects.filter(user=user).exists()
+
+
+def test_a_reset_link_checked_before_a_sign_in_committed_is_refused(user):
+    from django.core.exceptions import ValidationError
+
+    # Given a reset link, and a sign-in holding the account (it records last_login, which the link's token hashes)
+    link = reset_link_parts(user)
+    with atomic():
+        session_start(user=User.objects.get(pk=user.pk))
+        # When the link, checked before that sign-in commits, is confirmed
+        resetting = OtherConnection(lambda: password_reset_confirm(**link, new_password=NEW_PASSWORD))
+        resetting.start().wait_until_finished_or_blocked()
+    resetting.join()
+
+    # Then it is refused as the stale link it now is, and the password is unchanged
+    assert isinstance(resetting.error, ValidationError), resetting.error
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
