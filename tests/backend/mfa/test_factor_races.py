@@ -27,33 +27,21 @@ def _app_passkey_and_codes(user) -> Passkey:
     return Passkey.objects.get(user=user)
 
 
-def test_removing_the_app_while_the_last_passkey_is_removed_leaves_no_recovery_codes(user):
+@pytest.mark.parametrize("first", ["app", "passkey"], ids=["app-first", "passkey-first"])
+def test_removing_the_app_and_the_last_passkey_at_once_leaves_no_recovery_codes(user, first):
     # Given an account with the app, one passkey and its recovery codes
     passkey = _app_passkey_and_codes(user)
+    removals = {"app": lambda: totp_disable(user=user), "passkey": lambda: passkey_delete(passkey=passkey)}
+    second = "passkey" if first == "app" else "app"
 
-    # When the app is removed (seeing the passkey, it keeps the codes) and, before that commits, the passkey too
+    # When one factor is removed (seeing the other, it keeps the codes) and, before that commits, the other too
     with atomic():
-        totp_disable(user=user)
-        remover = OtherConnection(lambda: passkey_delete(passkey=passkey)).start()
+        removals[first]()
+        remover = OtherConnection(removals[second]).start()
         remover.wait_until_finished_or_blocked()
     remover.join()
 
     # Then the second removal waited, saw no factor left, and took the codes with it
-    assert remover.error is None, remover.error
-    assert not TotpAuthenticator.objects.filter(user=user).exists()
-    assert not Passkey.objects.filter(user=user).exists()
-    assert not RecoveryCode.objects.filter(user=user).exists()
-
-
-def test_removing_the_last_passkey_while_the_app_is_removed_leaves_no_recovery_codes(user):
-    passkey = _app_passkey_and_codes(user)
-
-    with atomic():
-        passkey_delete(passkey=passkey)
-        remover = OtherConnection(lambda: totp_disable(user=user)).start()
-        remover.wait_until_finished_or_blocked()
-    remover.join()
-
     assert remover.error is None, remover.error
     assert not TotpAuthenticator.objects.filter(user=user).exists()
     assert not Passkey.objects.filter(user=user).exists()
