@@ -5,13 +5,16 @@ The OpenAPI description of each operation is in openapi.py.
 
 from typing import Any, cast
 
+from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, Throttled, UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.common.errors import ErrorCode
+from backend.common.ratelimit import rate_limit_hit
 from backend.common.request_meta import client_ip, user_agent
+from backend.common.throttles import client_limits_refund, rate_limit_record
 from backend.common.views import ApiView
 from backend.mfa.selectors import mfa_enabled
 from backend.mfa.services.sign_in import mfa_sign_in_challenge
@@ -30,7 +33,7 @@ from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_clear, refresh_cookie_get
 from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, device_account
 from .models import User
-from .tokens import SESSION_CLAIM
+from .tokens import SESSION_CLAIM, InvalidRefreshToken, refresh_token_decode
 
 
 class _CookieAuthAPI(PublicAuthApi):
@@ -90,6 +93,9 @@ class LoginApi(PublicAuthApi):
 
 
 class RefreshApi(_CookieAuthAPI):
+    # Per client IP, only failures stay counted (anon and refresh_ip are given back once a refresh works): every
+    # user behind one address (an office, a mobile carrier's NAT) refreshes every few minutes, and they must not
+    # refuse each other. Each session's own refreshes count on refresh_session instead.
     rate_limit_scopes = ("refresh_ip",)
 
     @openapi.refresh
@@ -98,6 +104,7 @@ class RefreshApi(_CookieAuthAPI):
         if not raw:
             raise services.RefreshRejected("No refresh token was provided.", code=ErrorCode.REFRESH_TOKEN_MISSING)
         try:
+            _session_refresh_count(request, raw)
             issued = services.session_rotate(
                 raw_refresh=raw, user_agent=user_agent(request), ip_address=client_ip(request)
             )
@@ -106,7 +113,23 @@ class RefreshApi(_CookieAuthAPI):
             if from_cookie:
                 refresh_cookie_clear(response)  # it is dead; the browser should drop it
             return response
+        client_limits_refund(request._request, scopes=("anon", *self.rate_limit_scopes))
         return signed_in_response(issued, status_code=status.HTTP_200_OK)
+
+
+def _session_refresh_count(request: Request, raw: str) -> None:
+    """Count this refresh on its session's ``refresh_session`` limit (429 over it); a token that does not verify
+    names no session, and session_rotate refuses it."""
+    try:
+        session_id = str(refresh_token_decode(raw)[SESSION_CLAIM])
+    except InvalidRefreshToken:
+        return
+    if not settings.RATE_LIMIT_ENABLED:
+        return
+    usage = rate_limit_hit("refresh_session", session_id)
+    rate_limit_record(request._request, usage)
+    if not usage.allowed:
+        raise Throttled(wait=usage.reset_after)
 
 
 class LogoutApi(_CookieAuthAPI):

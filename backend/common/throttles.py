@@ -9,6 +9,7 @@ with ``Retry-After`` (DRF's Throttled exception, through the project's exception
 """
 
 import ipaddress
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -78,6 +79,16 @@ class ApiRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self._wait
+
+
+def client_limits_refund(request: HttpRequest, *, scopes: Iterable[str]) -> None:
+    """Give back what this request counted on the per-client-IP ``scopes`` (e.g. ``anon`` and a view's own): for
+    an endpoint where only failures should count per address, once it has succeeded."""
+    wanted = set(scopes)
+    ip = client_rate_identity(request)
+    for usage in getattr(request, _USAGES_ATTR, None) or []:
+        if usage.scope in wanted:
+            rate_limit_refund(usage, ip)
 
 
 def api_user_hit(request: HttpRequest, view: Any, user_id: str) -> PendingHit | None:

@@ -248,7 +248,8 @@ _DEFAULT_RATES = {
     # Wrong current passwords, or second-factor answers at re-authentication, per session: the one that reaches the
     # limit ends the session.
     "password_change_session": "5/30d",
-    "refresh_ip": "60/1m",
+    "refresh_ip": "60/1m",  # failed token refreshes per client IP (one that works is given back)
+    "refresh_session": "60/1m",  # token refreshes per session (each page load or new tab refreshes once)
     # Email verification and change (backend/accounts/email_apis.py).
     "email_verify_ip": "30/1h",  # verification links followed, per client IP
     "email_verify_resend_ip": "10/1h",  # verification emails asked, per client IP

@@ -1,6 +1,7 @@
 """Rate limits at the API: 429 bodies and headers, each scope, and client addresses that cannot be spoofed."""
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from tests.conftest import signed_in_client
@@ -125,6 +126,40 @@ def test_refresh_is_limited_per_ip(api_client, rates):
     statuses = [api_client.post("/api/auth/refresh/", {"refresh": "junk"}, format="json").status_code for _ in range(3)]
 
     assert statuses == [401, 401, 429]
+
+
+def test_refreshes_that_work_do_not_use_up_the_address_of_many_users_behind_it(rates, user, other_user):
+    # Given many sessions behind one address (an office, a carrier's NAT: here 127.0.0.1), and tight per-IP limits
+    from backend.accounts.services import session_start
+
+    rates(refresh_ip="2/1m", anon="2/1m")
+    sessions = [session_start(user=owner) for owner in (user, other_user, user, other_user, user)]
+
+    # When each refreshes, then someone there presents a junk token three times
+    worked = [
+        APIClient().post("/api/auth/refresh/", {"refresh": issued.tokens.refresh}, format="json").status_code
+        for issued in sessions
+    ]
+    junk = [APIClient().post("/api/auth/refresh/", {"refresh": "junk"}, format="json").status_code for _ in range(3)]
+
+    # Then every refresh that works was answered, and failures are still limited per address
+    assert worked == [200] * 5
+    assert junk == [401, 401, 429]
+
+
+def test_refreshes_are_limited_per_session(rates, user):
+    from backend.accounts.services import session_start
+
+    rates(refresh_session="2/1m")
+    token = session_start(user=user).tokens.refresh
+    statuses = []
+    for _ in range(3):
+        response = APIClient().post("/api/auth/refresh/", {"refresh": token}, format="json")
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            token = response.cookies[settings.REFRESH_COOKIE_NAME].value
+
+    assert statuses == [200, 200, 429]
 
 
 def test_authenticated_calls_are_limited_per_user_not_per_ip(rates, user, other_user):
@@ -253,6 +288,7 @@ def test_limits_are_on_by_default_in_the_settings():
         "password_reset_email",
         "password_change_session",
         "refresh_ip",
+        "refresh_session",
         "email_verify_ip",
         "email_verify_resend_ip",
         "email_verify_resend_email_device",
