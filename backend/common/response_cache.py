@@ -76,15 +76,18 @@ def quoted_etag(material: bytes) -> str:
 
 
 class OwnerVersionedCache:
-    """One namespace (e.g. "tasks") of per-owner cached bodies."""
+    """One namespace (e.g. "tasks") of per-owner cached bodies. ``shape`` names what the bodies show (e.g. their
+    columns): part of every entry's key, so a release that changes it never serves a body of the old shape."""
 
-    def __init__(self, namespace: str) -> None:
+    def __init__(self, namespace: str, *, shape: str = "") -> None:
         self.namespace = namespace
+        self.shape = shape
 
     def keys(self, *, owner_id: UUID | str, kind: str, parts: Iterable[str]) -> tuple[str, str]:
         """The owner's version key and the entry's key. No version in the entry's key (the entry holds it),
         so one MGET fetches both, or authentication's MGET does (read_ahead)."""
-        digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        material = "\x1f".join([self.shape, *parts]).encode("utf-8", "surrogatepass")
+        digest = hashlib.blake2b(material, digest_size=16).hexdigest()
         return self._version_key(owner_id), f"{self.namespace}:{FORMAT}:{owner_id}:{kind}:{digest}"
 
     def get_or_render(

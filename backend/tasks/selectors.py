@@ -19,15 +19,12 @@ from backend.common.ids import uuid_or_404
 from backend.common.pagination import StandardPagination
 from backend.common.prepared_rows import NotPrepared, RowStatements
 from backend.common.prepared_sql import PageStatement, PreparedRows
-from backend.common.response_cache import CachedRead, OwnerVersionedCache, quoted_etag
+from backend.common.response_cache import FORMAT, CachedRead, OwnerVersionedCache, quoted_etag
 
 from .filters import DEFAULT_ORDERING, TaskFilter, overdue_q
 from .models import Task
 
 STATS_DAYS = 14
-
-# Rendered list pages, details and stats per owner; services.py invalidates after every write.
-TASK_READS = OwnerVersionedCache("tasks")
 
 
 def task_queryset(*, owner: User) -> QuerySet[Task]:
@@ -58,6 +55,11 @@ TASK_ROW_COLUMNS = (
     "created_at",
     "updated_at",
 )
+
+
+# Rendered list pages, details and stats per owner; services.py invalidates after every write. Their shape is the
+# columns a task shows: a release that shows others never serves a body, or answers a 304, of the old shape.
+TASK_READS = OwnerVersionedCache("tasks", shape=",".join(TASK_ROW_COLUMNS))
 
 
 def task_list_rows(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[Any] | PreparedRows:
@@ -139,8 +141,10 @@ def task_row(*, task: Task, version: int | None = None) -> QuerySet[Task]:
 
 
 def task_etag(task: Task) -> str:
-    """A strong validator of the task's representation: its ``version`` moves on every write that changes it."""
-    return quoted_etag(f"{task.pk}:{task.version}".encode())
+    """A strong validator of the task's representation: its ``version`` moves on every write that changes it, and
+    the representation's shape (TASK_READS.shape, and the cached bodies' FORMAT) is part of it, so a release that
+    changes the task's JSON answers a browser's old copy with the new one, not a 304."""
+    return quoted_etag(f"{FORMAT}:{TASK_READS.shape}:{task.pk}:{task.version}".encode())
 
 
 # ------------------------------------------------------------------------------

@@ -52,6 +52,24 @@ def test_if_none_match_on_a_detail_is_304_and_a_weak_or_listed_tag_matches_too(a
     assert auth_client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
 
 
+@pytest.mark.django_db
+def test_a_detail_copy_from_before_a_release_that_changed_the_tasks_shape_is_not_a_304(auth_client, user, monkeypatch):
+    from backend.tasks.selectors import TASK_READS
+
+    # Given a browser's copy of a task and its ETag (cached now)
+    task = TaskFactory(owner=user)
+    url = f"{LIST}{task.id}/"
+    old_copy = auth_client.get(url)["ETag"]
+
+    # When a release shows another set of columns (the task unchanged) and the browser revalidates its copy
+    monkeypatch.setattr(TASK_READS, "shape", TASK_READS.shape + ",labels")
+    response = auth_client.get(url, HTTP_IF_NONE_MATCH=old_copy)
+
+    # Then it gets the task again, under a new ETag
+    assert response.status_code == 200
+    assert response["ETag"] != old_copy
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_etag_changes_when_the_data_does(user):
     client, _ = signed_in_client(user)
