@@ -9,7 +9,9 @@ const FEATURES = ['auth', 'tasks', 'dashboard', 'account', 'email', 'security'];
 const ZOD = { name: 'zod', message: "Import { z } from '@/lib/zod' (configured for the CSP).", allowTypeImports: true };
 
 // Nothing about the session is stored in the browser: tokens live in memory only. UI preferences
-// (the theme) are the one exception, through src/lib/preferences.ts and its fixed keys.
+// (the theme) are one exception, through src/lib/preferences.ts and its fixed keys; this tab's own
+// storage (an emailed link's token while its page is open, whose `next` page) the other, through
+// src/lib/tab-storage.ts and its fixed keys.
 const storage = (name, message) => [
   { selector: `MemberExpression[property.name='${name}']`, message },
   { selector: `Identifier[name='${name}']:not(MemberExpression > .property)`, message },
@@ -78,6 +80,12 @@ export default tseslint.config(
     files: ['src/lib/preferences.ts'],
     rules: {
       'no-restricted-syntax': ['error', ...SESSION_STORAGE, dynamicImportsOf(['@/features', '@/app'], 'Shared code never imports features or the app.')],
+    },
+  },
+  {
+    files: ['src/lib/tab-storage.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...LOCAL_STORAGE, dynamicImportsOf(['@/features', '@/app'], 'Shared code never imports features or the app.')],
     },
   },
   {

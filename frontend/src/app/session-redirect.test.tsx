@@ -1,10 +1,11 @@
 import { act, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { MemoryRouter } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 import { RouteErrorBoundary } from '@/app/route-error-boundary';
 import { connectSession, getSession, restoreSession } from '@/lib/session';
-import { page } from '@/testing/fixtures';
+import { page, user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
@@ -73,6 +74,58 @@ describe('a failed refresh', () => {
     expect(await screen.findByRole('heading', { name: 'Tasks' })).toBeInTheDocument();
     expect(getSession()).toEqual({ status: 'authenticated', user: grace });
     expect(meCalls).toBe(0);
+  });
+});
+
+describe('the page kept after an expired session', () => {
+  const grace = { id: 'u-2', email: 'grace@example.com', name: 'Grace', date_joined: '2026-01-01T00:00:00Z', email_verified: true };
+  const stats = { total: 0, by_status: { todo: 0, in_progress: 0, done: 0 }, by_priority: { low: 0, medium: 0, high: 0 }, overdue: 0, completed_per_day: [] };
+
+  /** Ada's session expires on her filtered, searched task list; the sign-in then answers for `who`. */
+  async function expireOnSearch(who: typeof ada) {
+    const disconnect = connectSession();
+    server.use(
+      // The token Ada's tab had is refused, and so is the refresh: the session has expired.
+      http.get(`${API}/tasks/`, ({ request }) => (request.headers.get('Authorization') === 'Bearer access-1' ? refused() : HttpResponse.json(page([])))),
+      http.post(`${API}/auth/refresh/`, refused),
+      http.post(`${API}/auth/login/`, () => HttpResponse.json({ access: 'access-2', user: who })),
+      http.get(`${API}/tasks/stats/`, () => HttpResponse.json(stats)),
+    );
+    const app = renderApp('/tasks?status=todo&search=salary');
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(app.location()).toBe('/login?next=%2Ftasks%3Fstatus%3Dtodo%26search%3Dsalary');
+    return { app, disconnect };
+  }
+
+  async function signIn(email: string) {
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Email'), email);
+    await user.type(screen.getByLabelText('Password'), 'password123');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+  }
+
+  it('takes the same account back to it, with its filters and search', async () => {
+    const { app, disconnect } = await expireOnSearch(ada);
+
+    await signIn(ada.email);
+
+    expect(await screen.findByRole('heading', { name: 'Tasks' })).toBeInTheDocument();
+    expect(app.location()).toBe('/tasks?status=todo&search=salary');
+    disconnect();
+  });
+
+  it('takes another account to the default page, even after a reload of the sign-in page', async () => {
+    const { app, disconnect } = await expireOnSearch(grace);
+    // The next person reloads the sign-in page first: the `next` is still the expired account's.
+    const kept = app.location();
+    app.unmount();
+    const reloaded = renderApp(kept, { as: 'anonymous' });
+
+    await signIn(grace.email);
+
+    await waitFor(() => expect(reloaded.location()).toBe('/'));
+    expect(getSession()).toEqual({ status: 'authenticated', user: grace });
+    disconnect();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeNextPath } from '@/lib/navigation';
+import { forgetNextOwner, nextPathFor, rememberNextOwner, safeNextPath } from '@/lib/navigation';
 
 const ORIGIN = 'https://app.example.com';
 
@@ -43,5 +43,21 @@ describe('safeNextPath', () => {
   it('uses the page origin by default', () => {
     expect(safeNextPath('/tasks')).toBe('/tasks');
     expect(safeNextPath(`${window.location.origin}/tasks`)).toBe('/'); // must be a path, not a URL
+  });
+});
+
+describe('nextPathFor', () => {
+  it('follows next for anyone when no session expired in this tab', () => {
+    expect(nextPathFor('u-2', '/tasks?search=rent')).toBe('/tasks?search=rent');
+  });
+
+  it('follows next only for the account whose session expired, through the same safe-path checks', () => {
+    rememberNextOwner('u-1');
+    expect(nextPathFor('u-1', '/tasks?search=rent')).toBe('/tasks?search=rent');
+    expect(nextPathFor('u-1', '//evil.com/tasks')).toBe('/');
+    expect(nextPathFor('u-2', '/tasks?search=rent')).toBe('/');
+    expect(nextPathFor('u-2', '/tasks?search=rent', '/home')).toBe('/home');
+    forgetNextOwner();
+    expect(nextPathFor('u-2', '/tasks?search=rent')).toBe('/tasks?search=rent');
   });
 });

@@ -7,6 +7,7 @@ import { setAccessToken, tokenUserId } from '@/lib/access-token';
 import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, onTokenRefreshed, refreshAccessToken, refreshSession } from '@/lib/api-client';
 import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
+import { forgetNextOwner, rememberNextOwner } from '@/lib/navigation';
 import { withRefreshLock } from '@/lib/refresh-lock';
 import { withTimeout } from '@/lib/timeout';
 import { type User, UserSchema } from '@/types/user';
@@ -83,8 +84,13 @@ function sameUser(a: User, b: User): boolean {
   return (Object.keys(a) as (keyof User)[]).every((key) => a[key] === b[key]);
 }
 
-/** Forget everything this tab knows about the user (no request). */
+/**
+ * Forget everything this tab knows about the user (no request). Expired: the sign-in page keeps the page the user
+ * was on as `next`, for this account only (lib/navigation.ts). Signed out: no page is kept for anyone.
+ */
 export function endSession(reason: 'none' | 'expired' | 'signed-out'): void {
+  if (reason === 'expired' && state.status === 'authenticated') rememberNextOwner(state.user.id);
+  if (reason === 'signed-out') forgetNextOwner();
   setAccessToken(null);
   forgetAccountData();
   setState({ status: 'anonymous', reason });

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { resetApiClientForTests } from '@/lib/api-client';
 import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
+import { resetTabStorageForTests } from '@/lib/tab-storage';
 import { resetToastsForTests } from '@/lib/toasts';
 import { resetSingleUseLinksForTests } from '@/features/email/hooks/use-single-use-link';
 import { resetDeletesForTests } from '@/features/tasks/delete-with-undo';
@@ -27,6 +28,7 @@ afterEach(() => {
   resetToastsForTests();
   resetDeletesForTests();
   resetSingleUseLinksForTests();
+  resetTabStorageForTests();
   expect(requests, 'requests that no MSW handler answered').toEqual([]);
 });
 afterAll(() => server.close());

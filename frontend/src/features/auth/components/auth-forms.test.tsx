@@ -1,8 +1,9 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
+import { tabStorageEntriesForTests } from '@/lib/tab-storage';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
@@ -121,7 +122,38 @@ describe('forgot password form', () => {
   });
 });
 
+/** Whether this tab's storage holds `text` anywhere. */
+const stored = (text: string) => tabStorageEntriesForTests().some(([, value]) => value.includes(text));
+
 describe('reset password form', () => {
+  it('takes uid and token out of the address bar, still sends them after a reload, and forgets them once used', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/password-reset/confirm/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const first = renderApp('/reset-password?uid=abc&token=tok-reset', { as: 'anonymous' });
+    expect(await screen.findByLabelText('New password')).toBeInTheDocument();
+    // Replaced, not pushed: no entry of the history has the token; this tab's storage keeps it for a reload.
+    await waitFor(() => expect(first.location()).toBe('/reset-password'));
+    expect(stored('tok-reset')).toBe(true);
+
+    // A reload: a fresh page at the bare path, which finds the link in this tab's storage.
+    first.unmount();
+    const app = renderApp('/reset-password', { as: 'anonymous' });
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('New password'), 'a-new-secret');
+    await user.type(screen.getByLabelText('Confirm new password'), 'a-new-secret');
+    await user.click(screen.getByRole('button', { name: 'Set new password' }));
+
+    expect(await screen.findByText('Your password has been reset. Sign in with the new one.')).toBeInTheDocument();
+    expect(app.location()).toBe('/login?notice=password-reset');
+    expect(bodies).toEqual([{ uid: 'abc', token: 'tok-reset', new_password: 'a-new-secret' }]);
+    expect(stored('tok-reset')).toBe(false);
+  });
+
   it('reports a used link and shows password errors from the API', async () => {
     server.use(
       http.post(`${API}/auth/password-reset/confirm/`, () =>
@@ -136,5 +168,7 @@ describe('reset password form', () => {
 
     expect((await screen.findByText(/This reset link is invalid or has already been used\./)).closest('[role="alert"]')).toBeInTheDocument();
     expect(screen.getByLabelText('New password')).toHaveAccessibleDescription('This password is too short.');
+    // Refused as a link: this tab's storage does not keep it.
+    await waitFor(() => expect(stored('def')).toBe(false));
   });
 });

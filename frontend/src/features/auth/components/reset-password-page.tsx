@@ -1,21 +1,40 @@
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useEffect } from 'react';
+import { Link, useNavigate } from 'react-router';
 import { FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
+import { ApiError } from '@/lib/api-error';
+import { useEmailedLink } from '@/lib/emailed-link';
 import { sessionsRevoked } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { PasswordResetConfirmSchema, useConfirmPasswordReset } from '@/features/auth/api/confirm-password-reset';
 import { AuthLayout } from '@/components/auth-layout';
 
-/** The page the reset email links to: /reset-password?uid=…&token=… */
+const LINK = ['uid', 'token'] as const;
+
+/** The server refused the link itself (invalid, expired or used): a 400 about uid or token. */
+function refusesLink(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 400 && ('uid' in error.fieldErrors || 'token' in error.fieldErrors);
+}
+
+/**
+ * The page the reset email links to: /reset-password?uid=…&token=… (the uid and token leave the address bar at
+ * once, kept in this tab's storage until the reset is done or the link refused: lib/emailed-link.ts).
+ */
 export function ResetPasswordPage() {
-  const [params] = useSearchParams();
   const navigate = useNavigate();
   const mutation = useConfirmPasswordReset();
-  const uid = params.get('uid') ?? '';
-  const token = params.get('token') ?? '';
+  const {
+    values: { uid, token },
+    forget,
+  } = useEmailedLink('reset-password', LINK);
+  const linkRefused = refusesLink(mutation.error);
+  useEffect(() => {
+    if (linkRefused) forget();
+  }, [linkRefused, forget]);
   const form = useForm(PasswordResetConfirmSchema, { uid, token, new_password: '', confirm: '' }, (data) =>
     mutation.mutate(data, {
       onSuccess: () => {
+        forget();
         sessionsRevoked(); // the server revoked every session: this tab's and the other tabs'
         navigate('/login?notice=password-reset', { replace: true });
       },

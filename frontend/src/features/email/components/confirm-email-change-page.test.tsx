@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
+import { tabStorageEntriesForTests } from '@/lib/tab-storage';
 import { user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
@@ -19,6 +20,9 @@ function answerConfirm(answer: () => Response) {
   );
   return tokens;
 }
+
+/** Whether this tab's storage holds `text` anywhere. */
+const stored = (text: string) => tabStorageEntriesForTests().some(([, value]) => value.includes(text));
 
 const refusal = (code: string) => () => HttpResponse.json({ detail: 'No.', code }, { status: 400 });
 
@@ -80,5 +84,37 @@ describe('confirm email change page', () => {
     expect(await screen.findByRole('heading', { name: heading })).toBeInTheDocument();
     expect(screen.getByText(text).closest('[role="alert"]')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Your account' })).toHaveAttribute('href', '/account');
+  });
+
+  it('takes the token out of the address bar and forgets it once the change is confirmed', async () => {
+    let release: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    const tokens: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/email/change/confirm/`, async ({ request }) => {
+        tokens.push(await request.json());
+        await answered;
+        return HttpResponse.json({ user: CHANGED });
+      }),
+    );
+    const app = renderApp('/confirm-email-change?token=c-hidden', { as: 'anonymous' });
+
+    // While the request is on its way: the URL has no token, this tab's storage has it (for a reload).
+    await waitFor(() => expect(tokens).toEqual([{ token: 'c-hidden' }]));
+    expect(app.location()).toBe('/confirm-email-change');
+    expect(stored('c-hidden')).toBe(true);
+
+    release();
+    expect(await screen.findByRole('heading', { name: 'Email changed' })).toBeInTheDocument();
+    await waitFor(() => expect(stored('c-hidden')).toBe(false));
+  });
+
+  it('forgets a token the server refused', async () => {
+    answerConfirm(refusal('link_invalid'));
+    const app = renderApp('/confirm-email-change?token=c-bad', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: 'This link does not work' })).toBeInTheDocument();
+    expect(app.location()).toBe('/confirm-email-change');
+    await waitFor(() => expect(stored('c-bad')).toBe(false));
   });
 });

@@ -1,11 +1,11 @@
 import { type ReactNode, useEffect } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { updateSessionUser, useSession } from '@/lib/session';
 import type { User } from '@/types/user';
 import { confirmEmailChange } from '@/features/email/api/confirm-email-change';
 import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
-import { useSingleUseLink } from '@/features/email/hooks/use-single-use-link';
+import { useLinkToken } from '@/features/email/hooks/use-link-token';
 
 const PROBLEMS: Record<string, { title: string; message: string }> = {
   link_expired: {
@@ -35,9 +35,7 @@ function useFollowChange(changed: User | null) {
 
 /** The page the email-change email links to: /confirm-email-change?token=… (signed in or not). */
 export function ConfirmEmailChangePage() {
-  const [params] = useSearchParams();
-  const token = params.get('token') ?? '';
-  const { state, retry } = useSingleUseLink('confirm-email-change', token, confirmEmailChange);
+  const { token, state, retry } = useLinkToken('confirm-email-change', confirmEmailChange);
   useFollowChange(state.status === 'success' ? state.data : null);
 
   let title = 'Confirming your new email';

@@ -3,6 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { getSession, resetSessionForTests } from '@/lib/session';
+import { tabStorageEntriesForTests } from '@/lib/tab-storage';
+import { resetSingleUseLinksForTests } from '@/features/email/hooks/use-single-use-link';
 import { user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
@@ -17,6 +19,9 @@ function answerVerify(answer: () => Response) {
   );
   return tokens;
 }
+
+/** Whether this tab's storage holds `text` anywhere. */
+const stored = (text: string) => tabStorageEntriesForTests().some(([, value]) => value.includes(text));
 
 function answerResend(answer: () => Response = () => new HttpResponse(null, { status: 202 })) {
   const bodies: unknown[] = [];
@@ -118,5 +123,40 @@ describe('verify email page', () => {
     expect(screen.getByRole('heading', { level: 1 })).toHaveFocus();
     expect(await screen.findByRole('heading', { name: 'Email verified' })).toHaveFocus();
     expect(calls).toBe(2);
+  });
+
+  it('takes the token out of the address bar, still sends it after a reload, and forgets it once used', async () => {
+    let calls = 0;
+    const tokens = answerVerify(() => {
+      calls += 1;
+      return calls === 1
+        ? HttpResponse.json({ detail: 'Server error.', code: 'server_error' }, { status: 500 })
+        : HttpResponse.json({ email: 'ada@example.com', email_verified: true });
+    });
+    const first = renderApp('/verify-email?token=tok-hidden', { as: 'anonymous' });
+
+    expect(await screen.findByText('The link could not be checked. Server error.')).toBeInTheDocument();
+    // Replaced, not pushed: no entry of the history has the token; this tab's storage keeps it for a reload.
+    expect(first.location()).toBe('/verify-email');
+    expect(stored('tok-hidden')).toBe(true);
+
+    // A reload: a fresh page at the bare path, which finds the token in this tab's storage.
+    first.unmount();
+    resetSingleUseLinksForTests();
+    const reloaded = renderApp('/verify-email', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: 'Email verified' })).toBeInTheDocument();
+    expect(reloaded.location()).toBe('/verify-email');
+    expect(tokens).toEqual([{ token: 'tok-hidden' }, { token: 'tok-hidden' }]);
+    await waitFor(() => expect(stored('tok-hidden')).toBe(false));
+  });
+
+  it('forgets a token the server refused', async () => {
+    answerVerify(() => HttpResponse.json({ detail: 'This link has expired.', code: 'link_expired' }, { status: 400 }));
+    const app = renderApp('/verify-email?token=tok-old', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: 'This link has expired' })).toBeInTheDocument();
+    expect(app.location()).toBe('/verify-email');
+    await waitFor(() => expect(stored('tok-old')).toBe(false));
   });
 });

@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { resendErrorMessage } from '@/components/resend-verification';
@@ -10,7 +10,7 @@ import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
 import { type EmailVerified, verifyEmail } from '@/features/email/api/verify-email';
 import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
-import { useSingleUseLink } from '@/features/email/hooks/use-single-use-link';
+import { useLinkToken } from '@/features/email/hooks/use-link-token';
 
 const ResendSchema = z.object({ email: emailAddressSchema() });
 
@@ -47,9 +47,7 @@ function useMarkVerified(result: EmailVerified | null) {
 
 /** The page the verification email links to: /verify-email?token=… (signed in or not). */
 export function VerifyEmailPage() {
-  const [params] = useSearchParams();
-  const token = params.get('token') ?? '';
-  const { state, retry } = useSingleUseLink('verify-email', token, verifyEmail);
+  const { token, state, retry } = useLinkToken('verify-email', verifyEmail);
   useMarkVerified(state.status === 'success' ? state.data : null);
 
   let title = 'Verifying your email';

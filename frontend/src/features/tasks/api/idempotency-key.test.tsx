@@ -8,6 +8,7 @@ import { useBulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { RetryStopped, createTask, useCreateTask } from '@/features/tasks/api/create-task';
 import type { TaskInput } from '@/features/tasks/api/task-input';
 import { setAccessToken } from '@/lib/access-token';
+import { ApiError } from '@/lib/api-error';
 import { createQueryClient } from '@/lib/query-client';
 import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
@@ -246,5 +247,57 @@ describe('Idempotency-Key of a create the user tries again', () => {
     await waitFor(() => expect(screen.queryByRole('dialog', { name: 'New task' })).not.toBeInTheDocument());
     expect(new Set(keys).size).toBe(2);
     expect(stored.map((task) => task.title)).toEqual(['Pay rent', 'Pay rent']);
+  });
+});
+
+describe('automatic retries of a keyed write after a 429 or 503 with Retry-After', () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** The bulk endpoint: its first `refusals` answers are `status` with `Retry-After`, then the count. */
+  function busyBulk(status: 429 | 503, retryAfter: string, refusals = 1) {
+    const keys: (string | null)[] = [];
+    server.use(
+      http.post(`${API}/tasks/bulk/`, ({ request }) => {
+        keys.push(request.headers.get('Idempotency-Key'));
+        if (keys.length <= refusals) {
+          return HttpResponse.json({ detail: 'Busy.', code: status === 429 ? 'throttled' : 'service_unavailable' }, { status, headers: { 'Retry-After': retryAfter } });
+        }
+        return HttpResponse.json({ updated: 2 });
+      }),
+    );
+    return keys;
+  }
+
+  it.each([429, 503] as const)('waits out a short Retry-After of a %i, then sends it again with its key', async (status) => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    setAccessToken('access-1');
+    const keys = busyBulk(status, '8');
+    const { result } = renderHook(() => useBulkTasks(), { wrapper });
+
+    act(() => result.current.mutate({ ids: ['a', 'b'], action: 'delete' }));
+    await waitFor(() => expect(result.current.failureCount).toBe(1));
+    // By now the default backoff (1 s, then 2 s) would have sent it twice more.
+    await act(() => vi.advanceTimersByTimeAsync(4_000));
+    expect(keys).toHaveLength(1);
+    await act(() => vi.advanceTimersByTimeAsync(4_000));
+
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
+  it('does not send it again when the server asks for a longer wait: the error, with its wait, is the answer', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    setAccessToken('access-1');
+    const keys = busyBulk(503, '60', 3);
+    const { result } = renderHook(() => useBulkTasks(), { wrapper });
+
+    act(() => result.current.mutate({ ids: ['a', 'b'], action: 'delete' }));
+    await waitFor(() => expect(result.current.failureCount).toBe(1));
+    expect(result.current.isError).toBe(true);
+    await act(() => vi.advanceTimersByTimeAsync(10_000));
+    expect(keys).toHaveLength(1);
+    expect(result.current.error).toBeInstanceOf(ApiError);
+    expect((result.current.error as ApiError).retryAfter).toBe(60);
   });
 });

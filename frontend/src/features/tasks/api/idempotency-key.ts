@@ -1,4 +1,5 @@
 import { ApiError, NetworkError } from '@/lib/api-error';
+import { retryWithin } from '@/lib/retry-policy';
 
 /**
  * A fresh `Idempotency-Key` (128 random bits as hex). crypto.getRandomValues, unlike crypto.randomUUID, also
@@ -27,8 +28,10 @@ export function idempotencyKeyFor(variables: object): string {
 
 /**
  * Retry policy of the keyed writes: a request that got no answer, or a 5xx (a 503 while the database restarts),
- * is sent again with its key, twice at most. Other writes keep the default of no retry.
+ * is sent again with its key, twice at most, after 1 s and 2 s; a 429 or 503 with a Retry-After of 10 s at most
+ * after that wait, and one with a longer Retry-After not at all (lib/retry-policy.ts; the delays are the query
+ * client's default for mutations). Other writes keep the default of no retry.
  */
 export function retryKeyedWrite(failures: number, error: Error): boolean {
-  return (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) && failures < 2;
+  return retryWithin(failures, error, error instanceof NetworkError || (error instanceof ApiError && error.status >= 500));
 }
