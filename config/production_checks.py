@@ -130,3 +130,25 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def redis_url_problem(url: str) -> str | None:
+    """A REDIS_URL that django-redis cannot open (no scheme) passes every import and fails every request."""
+    if url.split("://", 1)[0] not in ("redis", "rediss", "unix") or "://" not in url:
+        return (
+            f"REDIS_URL must start with redis://, rediss:// (TLS) or unix:// (e.g. redis://redis:6379/0); got "
+            f"{url.split('@')[-1]!r}."
+        )
+    return None
+
+
+def key_and_key_list_problem(name: str, single: str, keys: list[str]) -> str | None:
+    """``NAMES`` wins over ``NAME``: a ``NAME`` the list does not hold is ignored, so an operator answering a leak by
+    setting ``NAME`` to a new key, while the list still holds the leaked one, would keep the leaked key working.
+    (``NAME`` among the list's keys is a rotation under way: docs/operations.md.)"""
+    if single.strip() and keys and single.strip() not in keys:
+        return (
+            f"{name} is set but {name}S is used (it wins) and does not hold it. Unset {name}, or list the key in "
+            f"{name}S (newest first: docs/operations.md)."
+        )
+    return None

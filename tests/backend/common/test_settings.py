@@ -59,6 +59,61 @@ def test_production_refuses_to_start_without_a_required_variable_and_names_it(mi
     assert "see .env.example" in result.stderr
 
 
+def test_production_names_the_missing_file_of_a_secret_read_from_one(tmp_path):
+    missing = tmp_path / "sad-backend" / "SECRET_KEY"
+
+    result = _import_production_settings(SECRET_KEY="", SECRET_KEY_FILE=str(missing))
+
+    assert result.returncode != 0
+    assert f"SECRET_KEY is not set: SECRET_KEY_FILE names {missing}, which does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:6379", "redis-host:6379/0", "http://redis:6379/0"])
+def test_production_refuses_a_redis_url_without_a_redis_scheme(url):
+    # (django-redis would refuse it on every request instead: each API call a 500 while the pod stays ready)
+    result = _import_production_settings(REDIS_URL=url)
+
+    assert result.returncode != 0
+    assert "REDIS_URL must start with redis://, rediss:// (TLS) or unix://" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [
+        ("JWT_SIGNING_KEY", "test-jwt-key-two-" + "0123456789abcdefghijklmnopqrstuvwxyzABCD"),
+        ("MFA_ENCRYPTION_KEY", "test-mfa-key-two-" + "0123456789abcdefghijklmnopqrstuvwxyzABCD"),
+    ],
+)
+def test_production_refuses_a_single_key_the_key_list_would_ignore(name, other):
+    # (an operator answering a leak by setting NAME while NAMES still lists the leaked key first)
+    result = _import_production_settings(**{f"{name}S": GOOD_ENV[name], name: other})
+
+    assert result.returncode != 0
+    assert f"{name} is set but {name}S is used (it wins) and does not hold it." in result.stderr
+
+
+def test_production_accepts_the_single_key_as_the_lists_first():
+    result = _import_production_settings(
+        "print(s.JWT_SIGNING_KEYS[0] == s.env.str('JWT_SIGNING_KEY'))",
+        JWT_SIGNING_KEYS=GOOD_ENV["JWT_SIGNING_KEY"]
+        + ",test-jwt-key-older-"
+        + "0123456789abcdefghijklmnopqrstuvwxyzAB",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize(("seconds", "silenced"), [("0", True), ("31536000", False)])
+def test_hsts_turned_off_for_the_ingress_to_own_is_no_deploy_check_warning(seconds, silenced):
+    result = _import_production_settings(
+        "print('security.W004' in s.SILENCED_SYSTEM_CHECKS)", SECURE_HSTS_SECONDS=seconds
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(silenced)
+
+
 def test_production_refuses_a_jwt_key_equal_to_the_secret_key():
     result = _import_production_settings(JWT_SIGNING_KEY=GOOD_ENV["SECRET_KEY"])
     assert result.returncode != 0
