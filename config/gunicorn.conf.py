@@ -152,6 +152,8 @@ _default_log_format = "console" if os.environ.get("DJANGO_SETTINGS_MODULE", "").
 logconfig_dict = _gunicorn_logging_config(
     log_format=os.environ.get("LOG_FORMAT", "").strip() or _default_log_format, level=loglevel
 )
+# gunicorn would log every request once more whenever logconfig_dict is set: only with accesslog (above).
+logger_class = _obs.OptInAccessLogger
 
 # Every worker writes its metric values under PROMETHEUS_MULTIPROC_DIR; /metrics sums them.
 _metrics_dir = _obs.multiprocess_dir_ensure()

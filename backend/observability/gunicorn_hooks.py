@@ -53,3 +53,18 @@ def multiprocess_dir_remove_created() -> bool:
     shutil.rmtree(_created, ignore_errors=True)
     _created = None
     return True
+
+
+try:  # gunicorn is in the image and the dev virtualenv; this module must import without it too (no Django here)
+    from gunicorn.glogging import Logger as _GunicornLogger
+except ImportError:  # pragma: no cover
+    _GunicornLogger = object  # type: ignore[assignment,misc]
+
+
+class OptInAccessLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
+    """gunicorn's logger, with its access log only when ``accesslog`` is set (GUNICORN_ACCESS_LOG=true). gunicorn
+    turns it on whenever a ``logconfig_dict`` is given, which config/gunicorn.conf.py gives for the JSON shape: every
+    request was then logged twice (the app's request line, and gunicorn's), its atoms built for nothing."""
+
+    def _compute_access_log_enabled(self) -> bool:
+        return bool(self.cfg.accesslog)

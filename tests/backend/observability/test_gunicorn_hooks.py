@@ -102,3 +102,20 @@ def test_gunicorns_access_log_is_off_unless_asked_for(tmp_path, monkeypatch):
     on = _load_gunicorn_conf(monkeypatch, tmp_path, GUNICORN_ACCESS_LOG="true")["accesslog"]
 
     assert (default, on) == (None, "-")
+
+
+def _gunicorn_logger(conf: dict):
+    from gunicorn.config import Config
+
+    config = Config()
+    for name in ("accesslog", "logconfig_dict", "logger_class", "errorlog", "loglevel"):
+        config.set(name, conf[name])
+    return config.logger_class(config)
+
+
+def test_gunicorns_access_log_stays_off_with_the_json_log_config_unless_asked_for(tmp_path, monkeypatch):
+    # (gunicorn turns its access log on whenever logconfig_dict is set: every request was logged twice)
+    default = _gunicorn_logger(_load_gunicorn_conf(monkeypatch, tmp_path))
+    on = _gunicorn_logger(_load_gunicorn_conf(monkeypatch, tmp_path, GUNICORN_ACCESS_LOG="true"))
+
+    assert (default.access_log_enabled, on.access_log_enabled) == (False, True)
