@@ -98,7 +98,12 @@ class SmtpServer:
 
     @property
     def messages(self) -> list[EmailMessage]:
-        """Every message received since the last clear(), in arrival order."""
+        """Every message received since the last clear(), in arrival order, once every email this process has queued
+        so far was sent: emails go out on a background thread after commit, so "none was sent" read at once would
+        pass whatever is still on its way."""
+        from backend.common.background import wait_for_background_jobs
+
+        wait_for_background_jobs()
         with self._condition:
             return [message for _, message in self._received_messages]
 

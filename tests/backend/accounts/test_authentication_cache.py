@@ -66,10 +66,20 @@ def test_a_slow_reader_cannot_cache_a_user_as_active_after_a_deactivation(user):
 
 
 def test_a_save_that_cannot_change_is_active_leaves_the_cached_state_alone(user):
-    user_cache_fill(str(user.pk), active=True)
-    user.last_login = None
-    user.save(update_fields=["last_login"])
-    assert user_cache_get(str(user.pk)) == USER_ACTIVE
+    # Given a user deactivated (the cache says so), and a stale copy of them that still says active
+    from backend.accounts.models import User
+
+    stale = User.objects.get(pk=user.pk)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert user_cache_get(str(user.pk)) == USER_INACTIVE
+
+    # When the stale copy saves a field that is not is_active (a sign-in's last_login)
+    stale.last_login = None
+    stale.save(update_fields=["last_login"])
+
+    # Then the cache still says inactive: the save wrote nothing there
+    assert user_cache_get(str(user.pk)) == USER_INACTIVE
 
 
 def test_a_request_whose_session_and_user_are_cached_runs_no_sql(user):

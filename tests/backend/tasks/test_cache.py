@@ -29,6 +29,25 @@ def _forget_cached_reads() -> None:
         cache.clear()
 
 
+class _BodyLookups:
+    """Whether each cached-body lookup (list page, detail, stats; not counts or anchors) hit, in order."""
+
+    def __init__(self) -> None:
+        self.hits: list[bool] = []
+
+    def __call__(self, sender, namespace: str, hit: bool, **kwargs) -> None:
+        if namespace in ("tasks.list", "tasks.detail", "tasks.stats"):
+            self.hits.append(hit)
+
+
+def _body_lookups() -> _BodyLookups:
+    from backend.common.signals import cache_lookup
+
+    lookups = _BodyLookups()
+    cache_lookup.connect(lookups, weak=False)
+    return lookups
+
+
 def _serializing_fails(monkeypatch) -> None:
     def refuse(self, instance):
         raise AssertionError("the task was serialized again")
@@ -46,13 +65,20 @@ def _serializing_fails(monkeypatch) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", [LIST, f"{LIST}?status=todo,done&ordering=-priority&page_size=2", STATS])
 def test_a_cached_response_is_byte_for_byte_the_database_response(auth_client, user, path):
+    from backend.common.signals import cache_lookup
+
     TaskFactory.create_batch(3, owner=user, status="todo")
+    lookups = _body_lookups()
 
-    from_database = auth_client.get(path)
-    from_cache = auth_client.get(path)
-    _forget_cached_reads()
-    from_database_again = auth_client.get(path)
+    try:
+        from_database = auth_client.get(path)
+        from_cache = auth_client.get(path)
+        _forget_cached_reads()
+        from_database_again = auth_client.get(path)
+    finally:
+        cache_lookup.disconnect(lookups)
 
+    assert lookups.hits == [False, True, False]  # the second answer did come from the cache
     assert from_database.status_code == 200
     assert from_cache.content == from_database.content == from_database_again.content
     assert from_cache["ETag"] == from_database["ETag"] == from_database_again["ETag"]
@@ -89,14 +115,22 @@ def test_a_page_larger_than_the_cache_bound_is_rendered_every_time_and_never_kep
 
 @pytest.mark.django_db
 def test_a_cached_detail_is_byte_for_byte_the_database_response(auth_client, user):
+    from backend.common.signals import cache_lookup
+
     task = TaskFactory(owner=user)
     url = f"{LIST}{task.id}/"
+    lookups = _body_lookups()
 
-    from_database = auth_client.get(url)
-    from_cache = auth_client.get(url)
-    _forget_cached_reads()
+    try:
+        from_database = auth_client.get(url)
+        from_cache = auth_client.get(url)
+        _forget_cached_reads()
+        from_database_again = auth_client.get(url)
+    finally:
+        cache_lookup.disconnect(lookups)
 
-    assert from_cache.content == from_database.content == auth_client.get(url).content
+    assert lookups.hits == [False, True, False]
+    assert from_cache.content == from_database.content == from_database_again.content
 
 
 @pytest.mark.django_db
