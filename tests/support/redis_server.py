@@ -18,26 +18,33 @@ class RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install -y redis-server); .ci/run installs it.")
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_until_answering()
+        # free_port() only says the port was free when asked: another test process may take it first, and then
+        # a ping would reach that one's server (and stop() kill nothing). Start again elsewhere until the server
+        # answering is ours.
+        for _ in range(5):
+            self.port = free_port()
+            self.url = f"redis://127.0.0.1:{self.port}/0"
+            self._process = subprocess.Popen(
+                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                cwd=workdir,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+            )
+            if self._answering_is_ours():
+                return
+            self.stop()
+        raise RuntimeError("redis-server did not start on a free port in 5 tries")
 
-    def _wait_until_answering(self) -> None:
+    def _answering_is_ours(self) -> bool:
+        """Whether the server on self.port, once it answers, is the process started here."""
         client = redis.Redis.from_url(self.url, socket_timeout=0.5)
         deadline = time.monotonic() + 10
         while True:
             try:
-                client.ping()
-                return
+                return int(client.info("server")["process_id"]) == self._process.pid
             except redis.ConnectionError:
                 if self._process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
+                    return False
                 time.sleep(0.05)
 
     def pause(self) -> None:
