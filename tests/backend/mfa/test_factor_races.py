@@ -1,5 +1,6 @@
-"""The second factors' writers at once: each takes the user's row lock (mfa_writes_lock), so one that removes a
-factor sees what the other left. MongoDB ignores the lock and is not run here (mfa_writes_lock says so)."""
+"""The second factors at once, in two transactions: the factor writers take the user's row lock (mfa_writes_lock),
+so one that removes a factor sees what the other left; two answers to one sign-in step spend it once. MongoDB takes
+no row lock and is not run here (mfa_writes_lock says so; a challenge's spending is a compare-and-set there too)."""
 
 import pytest
 
@@ -46,3 +47,23 @@ def test_removing_the_app_and_the_last_passkey_at_once_leaves_no_recovery_codes(
     assert not TotpAuthenticator.objects.filter(user=user).exists()
     assert not Passkey.objects.filter(user=user).exists()
     assert not RecoveryCode.objects.filter(user=user).exists()
+
+
+def test_two_answers_to_one_sign_in_step_at_once_spend_it_once(user):
+    from backend.accounts.assurance import PASSWORD
+    from backend.mfa.models import MfaChallenge
+    from backend.mfa.services.challenges import ChallengeInvalid, challenge_open, challenge_use
+
+    # Given one open sign-in step, read by two requests that both found it open (say, a code and a recovery code)
+    opened = challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=user, first_factor=PASSWORD)
+    first, second = (MfaChallenge.objects.get(pk=opened.challenge.pk) for _ in range(2))
+
+    # When the first spends it and, before that commits, the second does too
+    with atomic():
+        challenge_use(challenge=first)
+        other = OtherConnection(lambda: challenge_use(challenge=second)).start()
+        other.wait_until_finished_or_blocked()
+    other.join()
+
+    # Then the second waited, found it spent, and is refused: one sign-in, not two
+    assert isinstance(other.error, ChallengeInvalid), other.error
