@@ -6,11 +6,13 @@ refused even when two requests carry it at the same moment.
 """
 
 import hmac
+import logging
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pyotp
 import qrcode
@@ -24,11 +26,13 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 
-from ..crypto import secret_decrypt, secret_encrypt, secret_reencrypt
+from ..crypto import SecretUndecryptable, secret_decrypt, secret_encrypt, secret_reencrypt
 from ..errors import CodeInvalid, MfaStateConflict
 from ..models import Passkey, TotpAuthenticator
 from ..selectors import totp_confirmed_get
 from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
+
+logger = logging.getLogger(__name__)
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -88,7 +92,18 @@ def _matching_steps(authenticator: TotpAuthenticator, code: str, for_time: datet
     code = re.sub(r"\s", "", code or "")
     if not _CODE.fullmatch(code):
         return []
-    totp = pyotp.TOTP(secret_decrypt(authenticator.secret_encrypted), digits=DIGITS, interval=STEP_SECONDS)
+    try:
+        secret = secret_decrypt(authenticator.secret_encrypted)
+    except SecretUndecryptable:
+        # A key missing from MFA_ENCRYPTION_KEYS (docs/operations.md): the operator's to fix, the user's to get past.
+        logger.error(
+            "the authenticator-app secret of user %s is under a key MFA_ENCRYPTION_KEYS does not list",
+            authenticator.user_id,
+        )
+        raise MfaStateConflict(
+            "Your authenticator app cannot be checked right now. Use a recovery code or a passkey, or contact support."
+        ) from None
+    totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     current = int(_unix_time(for_time) // STEP_SECONDS)
     steps = range(current - SKEW_STEPS, current + SKEW_STEPS + 1)
     # Every candidate is compared, in constant time, so the response time does not tell which step matched.
@@ -153,13 +168,19 @@ def totp_disable(*, user: User) -> None:
         emails.notify_totp_disabled(user=user)
 
 
-def totp_secrets_reencrypt(*, batch_size: int = 500, on_batch: Callable[[int, int], None] | None = None) -> int:
+def totp_secrets_reencrypt(
+    *,
+    batch_size: int = 500,
+    on_batch: Callable[[int, int], None] | None = None,
+    on_undecryptable: Callable[[Any], None] | None = None,
+) -> int:
     """Re-encrypt every stored secret with the newest MFA_ENCRYPTION_KEYS key (key rotation, docs/mfa.md), in
     batches of ``batch_size`` rows walked by primary key; ``on_batch(done, total)`` after each. Returns how many
     rows were rewritten. Safe to run again: a secret already under the newest key is simply re-encrypted.
 
     Each row is written only if its ciphertext is still the one read: an enrolment replaced meanwhile keeps its
-    new secret (already under the newest key)."""
+    new secret (already under the newest key). A secret no listed key decrypts raises SecretUndecryptable, or, with
+    ``on_undecryptable``, is left as it is and its user's id handed to it, and the rest go on."""
     total = TotpAuthenticator.objects.count()
     done = 0
     last_pk = None
@@ -167,15 +188,22 @@ def totp_secrets_reencrypt(*, batch_size: int = 500, on_batch: Callable[[int, in
         rows = TotpAuthenticator.objects.order_by("pk")
         if last_pk is not None:
             rows = rows.filter(pk__gt=last_pk)
-        batch = list(rows.values_list("pk", "secret_encrypted")[:batch_size])
+        batch = list(rows.values_list("pk", "secret_encrypted", "user_id")[:batch_size])
         if not batch:
             return done
         # Each row's write is a compare-and-set: on MongoDB it must not run in a multi-document transaction, where
         # a sign-in updating the same row (its last used step) would fail the batch as a write conflict.
         with atomic(mongodb_transaction=False):
-            for pk, ciphertext in batch:
+            for pk, ciphertext, user_id in batch:
+                try:
+                    reencrypted = secret_reencrypt(ciphertext)
+                except SecretUndecryptable:
+                    if on_undecryptable is None:
+                        raise
+                    on_undecryptable(user_id)
+                    continue
                 done += TotpAuthenticator.objects.filter(pk=pk, secret_encrypted=ciphertext).update(
-                    secret_encrypted=secret_reencrypt(ciphertext)
+                    secret_encrypted=reencrypted
                 )
         last_pk = batch[-1][0]
         if on_batch is not None:

@@ -53,8 +53,58 @@ def test_rotating_without_the_old_key_fails_and_says_which_key_to_restore(settin
     _apps_under(settings, [OLD_KEY], 1)
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
 
-    with pytest.raises(CommandError, match="restore the key it was encrypted with"):
-        call_command("mfa_rotate_key", stdout=StringIO())
+    with pytest.raises(CommandError, match="Restore the key they were encrypted with"):
+        call_command("mfa_rotate_key", stdout=StringIO(), stderr=StringIO())
+
+
+def test_a_secret_no_key_decrypts_is_named_and_the_others_are_rotated_all_the_same(settings):
+    # Given four secrets under the old key, and one under a key nobody listed (lost)
+    secrets = _apps_under(settings, [OLD_KEY], 4)
+    [(lost_row, _)] = _apps_under(settings, ["lost-key: nobody remembers this one, long enough"], 1).items()
+    lost_user = TotpAuthenticator.objects.get(pk=lost_row).user
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+
+    # When the secrets are rotated, two per batch
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 could not be decrypted") as failed:
+        call_command("mfa_rotate_key", batch_size=2, stdout=out, stderr=err)
+
+    # Then that one is named (its user, for the operator to reset), the command says what to do, and every other
+    # secret was rotated: they decrypt with the new key alone
+    assert err.getvalue().splitlines() == [
+        f"Skipped the secret of user {lost_user.pk} ({lost_user.email}): no listed key decrypts it."
+    ]
+    assert "Reset second factors" in str(failed.value)
+    assert out.getvalue().splitlines()[-1] == "Re-encrypted 4 of 5 secret(s)..."
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+    rotated = {
+        pk: secret_decrypt(ciphertext)
+        for pk, ciphertext in TotpAuthenticator.objects.exclude(pk=lost_row).values_list("pk", "secret_encrypted")
+    }
+    assert {str(pk): secret for pk, secret in rotated.items()} == secrets
+
+
+def test_signing_in_with_an_app_no_key_decrypts_is_a_409_that_says_what_else_works(settings, api_client):
+    from tests.backend.accounts.helpers import login
+
+    # Given an account whose app secret is under a key nobody listed
+    [(row_id, secret)] = _apps_under(settings, [OLD_KEY], 1).items()
+    user = TotpAuthenticator.objects.get(pk=row_id).user
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+    token = login(api_client, user.email).json()["mfa_token"]
+
+    # When its owner answers the second step with the app's right code
+    response = api_client.post(
+        "/api/auth/mfa/authenticate/", {"mfa_token": token, "code": pyotp.TOTP(secret).now()}, format="json"
+    )
+
+    # Then it is no 500: a 409 that sends them to their recovery codes or passkeys
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Your authenticator app cannot be checked right now. Use a recovery code or a passkey, or contact "
+        "support.",
+        "code": "mfa_state_conflict",
+    }
 
 
 def test_the_batch_size_must_be_positive():

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backend.mfa.crypto import SecretUndecryptable
+from backend.accounts.models import User
 from backend.mfa.services.totp import totp_secrets_reencrypt
 
 
@@ -25,13 +25,21 @@ class Command(BaseCommand):
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"Re-encrypted {done} of {total} secret(s)...")
 
-        try:
-            done = totp_secrets_reencrypt(batch_size=batch_size, on_batch=progress)
-        except SecretUndecryptable as exc:
-            # Rows before the failing batch are already under the newest key; running again after restoring the
-            # missing key finishes the job.
+        undecryptable: list[Any] = []
+
+        def skipped(user_id: Any) -> None:
+            undecryptable.append(user_id)
+            email = User.objects.filter(pk=user_id).values_list("email", flat=True).first()
+            self.stderr.write(f"Skipped the secret of user {user_id} ({email}): no listed key decrypts it.")
+
+        done = totp_secrets_reencrypt(batch_size=batch_size, on_batch=progress, on_undecryptable=skipped)
+        if undecryptable:
+            # Every other secret is under the newest key now; running again after restoring the key finishes it.
             raise CommandError(
-                "A secret could not be decrypted with any MFA_ENCRYPTION_KEYS key: restore the key it was "
-                "encrypted with (keep the old keys listed after the new one until this command succeeds)."
-            ) from exc
+                f"Re-encrypted {done} secret(s); {len(undecryptable)} could not be decrypted with any "
+                "MFA_ENCRYPTION_KEYS key (listed above). Restore the key they were encrypted with (keep the old keys "
+                "listed after the new one) and run this again; if that key is lost, use the admin's \"Reset second "
+                'factors" for those users, who then sign in with their password and enrol again. Do not drop the '
+                "old key before this command succeeds."
+            )
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {done} secret(s) with the newest key."))
