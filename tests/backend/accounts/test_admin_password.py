@@ -2,6 +2,8 @@
 changepassword``: the same change as the API's, which signs the account out everywhere else, is recorded, is told
 to the owner, and cannot be guessed at without limit."""
 
+from io import StringIO
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -140,3 +142,16 @@ def test_changepassword_signs_the_account_out_everywhere_and_tells_its_owner(use
     assert AuthSession.objects.get(pk=api.session.pk).revoked_at is not None
     [notice] = smtp.wait_for(to=user.email)
     assert notice["Subject"] == "An administrator set a new password for your account"
+
+
+def test_createsuperuser_without_input_refuses_a_weak_password_and_takes_a_strong_one(monkeypatch):
+    from django.core.management import CommandError
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "123")
+    with pytest.raises(CommandError, match="DJANGO_SUPERUSER_PASSWORD is too weak: "):
+        call_command("createsuperuser", "--noinput", "--email", "weak@example.com")
+    assert not User.objects.filter(email="weak@example.com").exists()
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", NEW)
+    call_command("createsuperuser", "--noinput", "--email", "strong@example.com", stdout=StringIO())
+    assert User.objects.get(email="strong@example.com").is_superuser
