@@ -21,6 +21,7 @@ import json
 import logging
 import re
 import sys
+import time
 import traceback
 from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
@@ -265,10 +266,32 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             "django.server": {"handlers": [], "propagate": True},
             "django.security.DisallowedHost": {"level": "ERROR"},
             # The pool warns on every failed reconnection attempt while the database is down (several a second);
-            # backend.database logs the outage once instead (backend/common/outage.py).
-            "psycopg.pool": {"level": "ERROR"},
+            # backend.database logs the outage once (backend/common/outage.py), and this the driver's own reason
+            # (a wrong password, a database that does not exist) once a minute: the outage line only says a
+            # connection could not be had in time.
+            "psycopg.pool": {"level": "WARNING", "filters": ["once_a_minute"]},
         },
+        "filters": {"once_a_minute": {"()": f"{__name__}.OnceAMinute"}},
     }
+
+
+class OnceAMinute(logging.Filter):
+    """Lets a WARNING record through once a minute per message template (ERROR and above always)."""
+
+    PERIOD_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[object, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            return True
+        now = time.monotonic()
+        if now - self._last.get(record.msg, -self.PERIOD_SECONDS) < self.PERIOD_SECONDS:
+            return False
+        self._last[record.msg] = now
+        return True
 
 
 def gunicorn_logging_config(*, log_format: str, level: str) -> dict[str, Any]:
