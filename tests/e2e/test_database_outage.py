@@ -111,10 +111,12 @@ def test_while_the_database_is_down_requests_get_a_json_503_with_retry_after_and
     assert outage[0].startswith("Database unavailable (")
     ended = rf"Database available again after [\d.]+s; {len(refused)} requests were answered 503 meanwhile\."
     assert re.fullmatch(ended, outage[1]), outage[1]
-    # No traceback or error line per request (the request lines themselves aside), no pool warning per attempt.
+    # No traceback or error line per request (the request lines themselves aside), no pool warning per attempt:
+    # at most one a minute per worker, with the server's own reason.
     errors = [line for line in lines if line["level"] in ("error", "critical") and line["logger"] != "backend.request"]
     assert errors == []
-    assert [line for line in lines if line["logger"] == "psycopg.pool"] == []
+    pool_warnings = [line for line in lines if line["logger"] == "psycopg.pool"]
+    assert len(pool_warnings) <= 4, pool_warnings  # at most once a minute per kind, over this module's few minutes
 
 
 def test_after_a_restart_no_request_fails_on_the_connections_that_died_with_it(app):
