@@ -4,6 +4,8 @@ Invalidation runs on commit, so the tests that write and then read use real tran
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
@@ -40,12 +42,16 @@ class _BodyLookups:
             self.hits.append(hit)
 
 
-def _body_lookups() -> _BodyLookups:
+@contextmanager
+def _body_lookups() -> Iterator[_BodyLookups]:
     from backend.common.signals import cache_lookup
 
     lookups = _BodyLookups()
     cache_lookup.connect(lookups, weak=False)
-    return lookups
+    try:
+        yield lookups
+    finally:
+        cache_lookup.disconnect(lookups)
 
 
 def _serializing_fails(monkeypatch) -> None:
@@ -65,18 +71,13 @@ def _serializing_fails(monkeypatch) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", [LIST, f"{LIST}?status=todo,done&ordering=-priority&page_size=2", STATS])
 def test_a_cached_response_is_byte_for_byte_the_database_response(auth_client, user, path):
-    from backend.common.signals import cache_lookup
-
     TaskFactory.create_batch(3, owner=user, status="todo")
-    lookups = _body_lookups()
 
-    try:
+    with _body_lookups() as lookups:
         from_database = auth_client.get(path)
         from_cache = auth_client.get(path)
         _forget_cached_reads()
         from_database_again = auth_client.get(path)
-    finally:
-        cache_lookup.disconnect(lookups)
 
     assert lookups.hits == [False, True, False]  # the second answer did come from the cache
     assert from_database.status_code == 200
@@ -115,19 +116,14 @@ def test_a_page_larger_than_the_cache_bound_is_rendered_every_time_and_never_kep
 
 @pytest.mark.django_db
 def test_a_cached_detail_is_byte_for_byte_the_database_response(auth_client, user):
-    from backend.common.signals import cache_lookup
-
     task = TaskFactory(owner=user)
     url = f"{LIST}{task.id}/"
-    lookups = _body_lookups()
 
-    try:
+    with _body_lookups() as lookups:
         from_database = auth_client.get(url)
         from_cache = auth_client.get(url)
         _forget_cached_reads()
         from_database_again = auth_client.get(url)
-    finally:
-        cache_lookup.disconnect(lookups)
 
     assert lookups.hits == [False, True, False]
     assert from_cache.content == from_database.content == from_database_again.content
