@@ -168,9 +168,11 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
         services.user_delete(user=obj, actor=_operator(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        """The "Delete selected users" action: each through services.user_delete, as delete_model."""
+        """The "Delete selected users" action: each through services.user_delete, as delete_model. The operator's own
+        account, if selected, goes last: the others' ``account_deleted`` rows name the operator as actor, which a
+        deleted account could not be (the row would fail to save, and the deletion go unrecorded)."""
         operator = _operator(request)
-        for user in queryset:
+        for user in sorted(queryset, key=lambda user: operator is not None and user.pk == operator.pk):
             services.user_delete(user=user, actor=operator)
 
 

@@ -249,6 +249,43 @@ def test_given_a_deleted_account_then_the_same_email_registers_again_as_a_new_em
     assert sorted(events) == ["login_succeeded", "register"]  # nothing of the deleted account
 
 
+def test_given_an_operator_deleting_their_own_account_through_the_api_then_they_are_signed_out_of_the_admin_too(
+    smtp,
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    # Given an operator signed in to the API and to the admin, and a colleague signed in to the admin
+    operator = User.objects.create_superuser(email="operator@example.com", password=DEFAULT_PASSWORD)
+    admin_browser, colleague_browser = Client(), Client()
+    admin_browser.force_login(operator)
+    colleague_browser.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for browser in (admin_browser, colleague_browser):
+        assert browser.get(reverse("admin:index")).status_code == 200
+    api, issued = signed_in_client(operator)
+
+    # When they delete their own account with DELETE /api/auth/me/
+    response = _delete(api)
+
+    # Then it is deleted as anyone's: 204, the refresh cookie cleared, the API session refused at once
+    assert (response.status_code, response.content) == (204, b"")
+    assert response.cookies[settings.REFRESH_COOKIE_NAME].value == ""
+    assert not User.objects.filter(pk=operator.pk).exists()
+    refused = api.get("/api/tasks/")
+    assert (refused.status_code, refused.json()["code"]) == (401, "session_revoked")
+    # And their admin session is over, and only theirs
+    signed_out = admin_browser.get(reverse("admin:index"))
+    assert signed_out.status_code == 302
+    assert signed_out["Location"].startswith(reverse("admin:login"))
+    assert colleague_browser.get(reverse("admin:index")).status_code == 200
+    # And the deletion is recorded once, by the session that asked, with no actor, and announced
+    [deleted] = AuditEvent.objects.filter(event=AuditEvent.Event.ACCOUNT_DELETED)
+    assert (deleted.user_id, deleted.actor_id, deleted.email) == (None, None, "")
+    assert str(deleted.session_id) == str(issued.session.pk)
+    [notice] = smtp.wait_for(to="operator@example.com")
+    assert notice["Subject"] == "Your account was deleted"
+
+
 # ------------------------------------------------------------------------------
 # The tasks service it uses
 # ------------------------------------------------------------------------------

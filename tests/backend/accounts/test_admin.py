@@ -304,6 +304,80 @@ def test_the_bulk_delete_action_deletes_each_selected_user_through_the_service(a
     smtp.wait_for(to=second.email)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_deleting_their_own_account_in_the_admin_is_signed_out_everywhere(client, smtp):
+    from backend.accounts.models import User
+    from backend.audit.models import AuditEvent
+    from tests.conftest import signed_in_client
+
+    # Given an operator signed in to the admin in two browsers and to the API, and a colleague in the admin
+    operator = User.objects.create_superuser(email="self-deleting@example.com", password="an-Admin-passphrase-1")
+    client.force_login(operator)
+    other_browser = _admin_signed_in(operator)
+    colleague_browser = _admin_signed_in(UserFactory(is_staff=True, is_superuser=True))
+    api, _ = signed_in_client(operator)
+    assert api.get("/api/auth/me/").status_code == 200  # the session is cached as live
+    TaskFactory.create_batch(2, owner=operator)
+
+    # When they delete their own account from its admin page
+    response = client.post(reverse("admin:accounts_user_delete", args=[operator.pk]), {"post": "yes"})
+
+    # Then it is deleted like anyone's (no error), and they are signed out of the admin in every browser
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:accounts_user_changelist")
+    assert not User.objects.filter(pk=operator.pk).exists()
+    assert not AuthSession.objects.filter(user_id=operator.pk).exists()
+    assert _is_signed_out_of_the_admin(client)
+    assert _is_signed_out_of_the_admin(other_browser)
+    assert not _is_signed_out_of_the_admin(colleague_browser)
+    # And their API session is refused at once
+    refused = api.get("/api/auth/me/")
+    assert (refused.status_code, refused.json()["code"]) == (401, "session_revoked")
+    # And the deletion is recorded once, with no actor (a reference to the deleted account could not be stored),
+    # no email and the request's address, and announced to the address
+    [deleted] = AuditEvent.objects.filter(event=AuditEvent.Event.ACCOUNT_DELETED)
+    assert (deleted.user_id, deleted.actor_id, deleted.email, deleted.session_id) == (None, None, "", None)
+    assert deleted.ip_address == "127.0.0.1"
+    [notice] = smtp.wait_for(to="self-deleting@example.com")
+    assert notice["Subject"] == "Your account was deleted"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("own_account_listed", ["first", "last"])
+def test_an_operator_deleting_their_own_account_with_others_in_the_bulk_action_records_every_deletion(
+    client, smtp, own_account_listed
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.accounts.models import User
+    from backend.audit.models import AuditEvent
+
+    # Given an operator who selects their own account and another one (the changelist lists the newest first)
+    operator = User.objects.create_superuser(email="self-deleting@example.com", password="an-Admin-passphrase-1")
+    other = UserFactory(email="other@example.com")
+    newest_first = timedelta(days=1 if own_account_listed == "first" else -1)
+    User.objects.filter(pk=operator.pk).update(date_joined=timezone.now() + newest_first)
+    client.force_login(operator)
+
+    # When they delete both with the bulk action
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(operator.pk), str(other.pk)], "post": "yes"},
+    )
+
+    # Then both accounts are gone, and both deletions are recorded: the other account's while the operator, its
+    # actor, still existed (the actor then cleared with the operator's account, as every audit row's is)
+    assert response.status_code == 302
+    assert not User.objects.filter(pk__in=[operator.pk, other.pk]).exists()
+    events = AuditEvent.objects.filter(event=AuditEvent.Event.ACCOUNT_DELETED)
+    assert [(event.user_id, event.actor_id, event.email) for event in events] == [(None, None, "")] * 2
+    assert _is_signed_out_of_the_admin(client)
+    smtp.wait_for(to="self-deleting@example.com")
+    smtp.wait_for(to="other@example.com")
+
+
 # ------------------------------------------------------------------------------
 # Notices: the owner hears of an operator's change to their sign-in, as of their own (received over real SMTP)
 # ------------------------------------------------------------------------------

@@ -422,3 +422,84 @@ def test_the_browser_that_confirms_becomes_a_known_device_of_the_new_address(own
     wait_for_background_jobs()
     new_device = [message for message in smtp.messages if message["Subject"] == "New sign-in to your account"]
     assert len(new_device) == 1
+
+
+# What the change retires: it rotates the sessions' revocation key, as signing out everywhere does -------------------
+
+
+def test_device_cookies_handed_out_before_a_confirmed_change_are_unknown_devices_for_the_new_address(
+    owner, smtp, rates
+):
+    # Given browsers that signed in to the account, each holding a device cookie of its own, one of which is the
+    # account's known device (its failed sign-ins count on its own bucket, not on the per-address one)
+    rates(login_email_ip="1/15m")
+    stocked = [APIClient(REMOTE_ADDR=f"198.51.100.{120 + n}") for n in range(3)]
+    for browser in stocked:
+        assert login(browser, "owner@example.com").status_code == 200
+    assert [login(stocked[0], "owner@example.com", "wrong").status_code for _ in range(2)] == [401, 401]
+
+    # When the owner changes the address (asked from a session of their own, confirmed from another browser)
+    asker, _ = signed_in_client(owner)
+    assert email_change_ask(asker, "moved@example.com").status_code == 202
+    assert email_change_confirm(email_change_link_token(smtp, "moved@example.com")).status_code == 200
+
+    # Then none of those cookies counts as a known device of the account at its new address: each is limited per
+    # address, as a device the account does not know (one failure here), and told so
+    for browser in stocked:
+        assert login(browser, "moved@example.com", "wrong").status_code == 401
+        refused = login(browser, "moved@example.com")
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "login_locked"
+        assert "to this account from devices it has not signed in from" in refused.json()["detail"]
+    assert AuditEvent.objects.filter(event="login_failed", user=owner).count() == 2 + 3
+
+
+def test_a_sign_in_whose_second_step_is_pending_cannot_finish_after_a_confirmed_change(owner, smtp):
+    from backend.mfa.models import MfaChallenge
+    from tests.backend.mfa.helpers import CHALLENGE_INVALID, authenticator_app_enabled
+
+    # Given an account with an authenticator app, and a sign-in whose password step passed (second step pending)
+    app = authenticator_app_enabled(owner)
+    pending = APIClient()
+    started = login(pending, "owner@example.com")
+    assert started.status_code == 202
+    mfa_token = started.json()["mfa_token"]
+
+    # When the owner changes the address from a session signed in with both factors
+    asker, asked_from = signed_in_client(owner, amr=("pwd", "otp"))
+    assert email_change_ask(asker, "moved@example.com").status_code == 202
+    assert email_change_confirm(email_change_link_token(smtp, "moved@example.com")).status_code == 200
+
+    # Then the pending sign-in was cancelled: the right code no longer finishes it, and no session starts
+    response = pending.post("/api/auth/mfa/authenticate/", {"mfa_token": mfa_token, "code": app.now()}, format="json")
+    assert (response.status_code, response.json()) == (400, CHALLENGE_INVALID)
+    assert settings.REFRESH_COOKIE_NAME not in response.cookies
+    assert not MfaChallenge.objects.filter(user=owner, purpose=MfaChallenge.Purpose.SIGN_IN).exists()
+    assert list(AuthSession.objects.live().filter(user=owner).values_list("pk", flat=True)) == [asked_from.session.pk]
+
+
+def test_a_confirmed_change_also_signs_the_account_out_of_the_admin(owner, smtp):
+    from django.test import Client
+    from django.urls import reverse
+
+    # Given a staff member signed in to the admin, and a colleague signed in to it too
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    admin_browser, colleague_browser = Client(), Client()
+    admin_browser.force_login(owner)
+    colleague_browser.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for browser in (admin_browser, colleague_browser):
+        assert browser.get(reverse("admin:index")).status_code == 200
+
+    # When they change their address through the API
+    asker, _ = signed_in_client(owner)
+    assert email_change_ask(asker, "moved@example.com").status_code == 202
+    assert email_change_confirm(email_change_link_token(smtp, "moved@example.com")).status_code == 200
+
+    # Then their admin session is over (its session hash includes the revocation key), and only theirs
+    signed_out = admin_browser.get(reverse("admin:index"))
+    assert signed_out.status_code == 302
+    assert signed_out["Location"].startswith(reverse("admin:login"))
+    assert colleague_browser.get(reverse("admin:index")).status_code == 200
+    # And the API session that asked goes on
+    assert asker.get("/api/auth/me/").status_code == 200
