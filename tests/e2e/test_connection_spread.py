@@ -68,8 +68,68 @@ def _wait_until_every_worker_accepts(server: Gunicorn, timeout: float = 30) -> N
     deadline = time.monotonic() + timeout
     while min(_spread_once(server)) == 0:
         assert time.monotonic() < deadline, "a worker never took a connection"
-        time.sleep(0.2)
-    time.sleep(0.2)  # the closed connections leave the workers' counts
+        _wait_until_the_counts_drop(server)
+    _wait_until_the_counts_drop(server)
+
+
+def _wait_until_the_counts_drop(server: Gunicorn, timeout: float = 30) -> None:
+    """Until the workers have closed every connection the clients closed, and published their counts since: a worker
+    still counting a closed connection would be left new ones by its siblings. A worker's count drops as it closes the
+    socket (gthread's finish_request) and is published at the next turn of its main loop, right after gunicorn's
+    heartbeat (BalancedThreadWorker.notify): once a worker has begun a turn after one that began once its sockets
+    were closed, that one has published."""
+    deadline = time.monotonic() + timeout
+    while _sockets_held(server):
+        assert time.monotonic() < deadline, f"the workers still hold {_sockets_held(server)} closed connections"
+        time.sleep(0.05)
+    for _ in range(2):
+        since = time.monotonic()
+        while any(_heartbeat(pid) <= since for pid in server.worker_pids()):
+            assert time.monotonic() < deadline, "a worker's main loop did not turn"
+            time.sleep(0.05)
+
+
+def _sockets_held(server: Gunicorn) -> int:
+    """Connections to the server's port that its workers still hold open, in any state (a socket whose client closed
+    it stays open, in CLOSE_WAIT, until the worker closes it too)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == server.port and fields[3] != "0A":  # 0A = LISTEN
+                inodes.add(fields[9])
+    return sum(target[8:-1] in inodes for target in _socket_targets(server) if target.startswith("socket:["))
+
+
+def _socket_targets(server: Gunicorn) -> list[str]:
+    targets = []
+    for pid in server.worker_pids():
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except FileNotFoundError:
+            continue
+        for fd in fds:
+            try:
+                targets.append(os.readlink(fd))
+            except OSError:
+                continue
+    return targets
+
+
+def _heartbeat(pid: int) -> float:
+    """When worker ``pid`` last began a turn of its main loop: gunicorn's heartbeat, the time it sets on its (unlinked)
+    temporary file, in time.monotonic's clock (gunicorn/workers/workertmp.py); -inf when it cannot be read."""
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:
+        return float("-inf")
+    for fd in fds:
+        try:
+            if "/wgunicorn-" in os.readlink(fd):
+                return os.stat(fd).st_mtime
+        except OSError:
+            continue
+    return float("-inf")
 
 
 def _wait_until_listening(server: Gunicorn, sockets: int, timeout: float = 30) -> None:
@@ -88,7 +148,7 @@ def test_a_burst_of_keep_alive_connections_is_spread_evenly_over_the_workers(tmp
         spreads = []
         for _ in range(TRIES):
             spreads.append(_spread_once(server))
-            time.sleep(0.2)  # the closed connections leave the workers' counts
+            _wait_until_the_counts_drop(server)
 
     fair = CONNECTIONS / workers
     assert all(len(spread) == workers and sum(spread) == CONNECTIONS for spread in spreads), spreads

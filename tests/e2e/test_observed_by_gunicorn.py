@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,6 +22,7 @@ from tests.e2e.test_served_by_gunicorn import Browser
 COUNTED_PATH = "/api/e2e-counted"  # a JSON 404 from api_not_found: a view only this test calls
 COUNTED_VIEW = "backend.common.exceptions.api_not_found"
 BATCH = 20
+HANG_SECONDS = 30  # how long a log line may take to appear: bounds a hang, measures nothing
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,29 @@ def server(tmp_path_factory, smtp_server):
 
 
 def _json_lines(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """Every line written so far, each parsed (raises if one is not JSON); a last line still being written (no
+    newline yet) is left for the next read."""
+    complete = path.read_text().split("\n")[:-1]
+    return [json.loads(line) for line in complete if line.strip()]
+
+
+def _json_lines_once(path, condition: Callable[[list[dict]], bool], what: str) -> list[dict]:
+    """The lines of ``path`` as soon as ``condition`` holds for them. gunicorn writes a request's access line after
+    its response, so the client may read the log before it is there."""
+    deadline = time.monotonic() + HANG_SECONDS
+    while not condition(lines := _json_lines(path)):
+        if time.monotonic() > deadline:
+            pytest.fail(f"not in {path.name} within {HANG_SECONDS}s: {what}")
+        time.sleep(0.05)
+    return lines
+
+
+def _access_logged(*request_ids: str) -> Callable[[list[dict]], bool]:
+    def logged(lines: list[dict]) -> bool:
+        seen = {line.get("request_id") for line in lines if line.get("event") == "http_access"}
+        return seen.issuperset(request_ids)
+
+    return logged
 
 
 def _get(url: str, request_id: str) -> int:
@@ -79,11 +103,9 @@ def test_totals_in_metrics_equal_the_requests_made_across_two_workers(server):
             statuses = list(pool.map(lambda rid: _get(url + COUNTED_PATH, rid), ids))
             assert statuses == [404] * BATCH
             sent += BATCH
-            time.sleep(0.2)  # access lines are written after each response
+            lines = _json_lines_once(stdout, _access_logged(*ids), f"the access lines of batch {batch}")
             pids = {
-                line["pid"]
-                for line in _json_lines(stdout)
-                if line.get("event") == "http_access" and line.get("path") == COUNTED_PATH
+                line["pid"] for line in lines if line.get("event") == "http_access" and line.get("path") == COUNTED_PATH
             }
             if len(pids) >= 2:
                 break
@@ -116,9 +138,9 @@ def test_app_and_gunicorn_lines_are_all_json_with_the_request_id(server):
     url, stdout, _, _ = server
 
     assert _get(url + "/healthz", "json-line-check-1") == 200
-    time.sleep(0.2)
 
-    lines = _json_lines(stdout)  # raises if any stdout line is not JSON
+    # Raises if any stdout line is not JSON.
+    lines = _json_lines_once(stdout, _access_logged("json-line-check-1"), "the access line of json-line-check-1")
     mine = [line for line in lines if line.get("request_id") == "json-line-check-1"]
     assert sorted(line["event"] for line in mine) == ["http_access", "request"]
     request = next(line for line in mine if line["event"] == "request")
@@ -155,10 +177,12 @@ def test_no_secret_reaches_gunicorns_output(server):
     cookies = [c.value for c in jar]
     assert len(cookies) == 2
     assert browser.call("GET", "/api/auth/me/")[0] == 200
-    assert browser.call("POST", "/api/auth/login/", {"email": "obs@example.com", "password": "wrong"})[0] == 401
-    time.sleep(0.2)
+    status, _, headers = browser.call("POST", "/api/auth/login/", {"email": "obs@example.com", "password": "wrong"})
+    assert status == 401
+    # Everything these requests log is out once the last one's access line is (gunicorn writes it last).
+    lines = _json_lines_once(stdout, _access_logged(headers["X-Request-ID"]), "the failed sign-in's access line")
 
     output = stdout.read_text() + stderr.read_text()
-    assert any(line.get("audit_event") == "register" for line in _json_lines(stdout))
+    assert any(line.get("audit_event") == "register" for line in lines)
     for secret in (password, first_access, refreshed_access, *cookies):
         assert secret not in output
