@@ -93,7 +93,7 @@ class ExportPasskeySerializer(PasskeyOutputSerializer):
     transports = serializers.SerializerMethodField(help_text='How the browser reaches it: "internal", "usb", ...')
 
     class Meta(PasskeyOutputSerializer.Meta):
-        fields = [*PasskeyOutputSerializer.Meta.fields, "transports"]
+        fields = [*(field for field in PasskeyOutputSerializer.Meta.fields if field != "credential_id"), "transports"]
         read_only_fields = fields
 
     def get_transports(self, passkey: Passkey) -> list[str]:

@@ -116,8 +116,14 @@ class ErrorCode(StrEnum):
     PASSKEY_INVALID = (
         "passkey_invalid",
         (400,),
-        "The passkey's response did not verify: unknown or another account's credential, wrong challenge, origin "
+        "The passkey's response did not verify: a malformed or another account's credential, wrong challenge, origin "
         "or signature, a sign counter that went back, or no user verification.",
+    )
+    PASSKEY_UNKNOWN = (
+        "passkey_unknown",
+        (400,),
+        "No passkey has this credential id: it was deleted, or its account was. The SPA tells the browser to "
+        "forget it (WebAuthn's `signalUnknownCredential`); sign in another way.",
     )
     MFA_STATE_CONFLICT = (
         "mfa_state_conflict",

@@ -19,6 +19,18 @@ class PasskeyInvalid(APIException):
     default_code = ErrorCode.PASSKEY_INVALID
 
 
+class PasskeyUnknown(PasskeyInvalid):
+    """No passkey has this credential id any more: the SPA then tells the browser to forget it (WebAuthn's
+    signalUnknownCredential), so the device stops offering it. Only for a well-formed id that names nothing;
+    a deactivated account's passkey stays ``passkey_invalid`` (the account may come back)."""
+
+    default_detail = (
+        "This passkey is no longer registered here: it was deleted, or its account was. "
+        "Sign in with your password or another passkey."
+    )
+    default_code = ErrorCode.PASSKEY_UNKNOWN
+
+
 class MfaStateConflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = ErrorCode.MFA_STATE_CONFLICT

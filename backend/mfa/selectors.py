@@ -1,5 +1,8 @@
 """Reads of a user's second factors."""
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.http import Http404
 
 from backend.accounts.models import User
@@ -51,3 +54,23 @@ def passkey_get_for_user(*, user: User, passkey_id: str) -> Passkey:
     if passkey is None:
         raise Http404
     return passkey
+
+
+@dataclass(frozen=True)
+class WebAuthnAccount:
+    """How the browser files this account's passkeys: the relying party, the user handle and the names shown."""
+
+    rp_id: str
+    user_handle: bytes  # the account's UUID, 16 opaque bytes (never the email: the spec forbids personal data here)
+    user_name: str
+    user_display_name: str
+
+
+def webauthn_account_get(*, user: User) -> WebAuthnAccount:
+    """What a new passkey is registered under, and what the SPA tells the browser about the existing ones."""
+    return WebAuthnAccount(
+        rp_id=settings.WEBAUTHN_RP_ID,
+        user_handle=user.pk.bytes,
+        user_name=user.email,
+        user_display_name=user.name or user.email,
+    )

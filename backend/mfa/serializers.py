@@ -11,10 +11,13 @@ class PasskeyOutputSerializer(serializers.ModelSerializer):
         read_only=True, help_text="A resident key: it also signs in without a password."
     )
     backed_up = serializers.BooleanField(read_only=True, help_text="Synced by its provider (a multi-device passkey).")
+    credential_id = serializers.CharField(
+        read_only=True, help_text="The WebAuthn credential id (base64url) the browser knows this passkey by."
+    )
 
     class Meta:
         model = Passkey
-        fields = ["id", "name", "created_at", "last_used_at", "discoverable", "backed_up"]
+        fields = ["id", "name", "created_at", "last_used_at", "discoverable", "backed_up", "credential_id"]
         read_only_fields = fields
 
 
@@ -46,9 +49,20 @@ class SessionAuthenticationOutputSerializer(serializers.Serializer):
     )
 
 
+class WebAuthnAccountOutputSerializer(serializers.Serializer):
+    """What the browser files this account's passkeys under, so the SPA can tell it which still exist (WebAuthn's
+    signalAllAcceptedCredentials) and what the account is called now (signalCurrentUserDetails)."""
+
+    rp_id = serializers.CharField(help_text="The relying party id (WEBAUTHN_RP_ID).")
+    user_handle = serializers.CharField(help_text="The account's WebAuthn user handle, base64url.")
+    user_name = serializers.CharField(help_text="The name a new passkey is saved under: the email address.")
+    user_display_name = serializers.CharField(help_text="The display name a new passkey is saved with.")
+
+
 class MfaStatusOutputSerializer(serializers.Serializer):
     mfa_enabled = serializers.BooleanField(help_text="A password alone no longer signs in.")
     totp = TotpStatusOutputSerializer()
     recovery_codes = RecoveryCodesStatusOutputSerializer()
     passkeys = PasskeyOutputSerializer(many=True)
+    webauthn = WebAuthnAccountOutputSerializer()
     session = SessionAuthenticationOutputSerializer(help_text="The session of the access token used.")

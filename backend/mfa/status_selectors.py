@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Count, Q
+from webauthn.helpers import bytes_to_base64url
 
 from backend.accounts import selectors as account_selectors
 from backend.accounts.assurance import amr_split
@@ -10,6 +11,7 @@ from backend.accounts.models import User
 from backend.accounts.services import reauthenticated_until
 
 from .models import Passkey, RecoveryCode, TotpAuthenticator
+from .selectors import webauthn_account_get
 
 
 def mfa_factors_get(*, user: User) -> dict[str, Any]:
@@ -33,9 +35,17 @@ def mfa_factors_get(*, user: User) -> dict[str, Any]:
 
 
 def mfa_status_get(*, user: User, session_id: str | None) -> dict[str, Any]:
-    """``mfa_factors_get`` and the authentication of ``session_id`` (the caller's own session); its
-    ``reauthenticated_until`` is null when the session's level is below the account's."""
+    """``mfa_factors_get``, what the browser files the passkeys under (``webauthn``), and the authentication of
+    ``session_id`` (the caller's own session); its ``reauthenticated_until`` is null when the session's level is
+    below the account's."""
     status = mfa_factors_get(user=user)
+    account = webauthn_account_get(user=user)
+    status["webauthn"] = {
+        "rp_id": account.rp_id,
+        "user_handle": bytes_to_base64url(account.user_handle),
+        "user_name": account.user_name,
+        "user_display_name": account.user_display_name,
+    }
     session = account_selectors.session_authentication(session_id=session_id) if session_id else None
     # Sensitive actions ask for the account's level (2 with a second factor), whatever the session signed in with
     # (accounts/services/reauthentication.py): a recent authentication below it allows nothing.

@@ -9,6 +9,7 @@ by itself (assurance.py).
 """
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +46,9 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 
-from ..errors import MfaStateConflict, PasskeyInvalid
+from ..errors import MfaStateConflict, PasskeyInvalid, PasskeyUnknown
 from ..models import MfaChallenge, Passkey
-from ..selectors import mfa_enabled
+from ..selectors import mfa_enabled, webauthn_account_get
 from .challenges import (
     ChallengeInvalid,
     challenge_get_open,
@@ -64,6 +65,8 @@ NO_PASSKEY = "This account has no passkey."
 # holds their base64url form.
 _CREDENTIAL_ID_MAX_BYTES = 1023
 _CREDENTIAL_ID_MAX_LENGTH = Passkey._meta.get_field("credential_id").max_length or 1400
+# A credential id as browsers send it (base64's decoder would skip any other character, so "!!" would name b"").
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 # What py_webauthn and the base64 decoding beneath it raise on a malformed or forged response: all a 400, never a 500.
 _MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError, IndexError, AttributeError)
 
@@ -77,14 +80,14 @@ class CeremonyOptions:
 # -- registration ---------------------------------------------------------------------------------------------------
 def passkey_registration_options(*, user: User, session_id: str) -> CeremonyOptions:
     """Start registering a passkey for ``user`` from session ``session_id`` (the caller checked the step-up)."""
+    account = webauthn_account_get(user=user)
     options = generate_registration_options(
-        rp_id=settings.WEBAUTHN_RP_ID,
+        rp_id=account.rp_id,
         rp_name=settings.WEBAUTHN_RP_NAME,
-        # The user handle: the account's UUID, 16 opaque bytes (never the email, which the spec forbids as it is
-        # personal data kept on the authenticator). Passwordless sign-in checks it against the passkey's owner.
-        user_id=user.pk.bytes,
-        user_name=user.email,
-        user_display_name=user.name or user.email,
+        # Passwordless sign-in checks the user handle against the passkey's owner.
+        user_id=account.user_handle,
+        user_name=account.user_name,
+        user_display_name=account.user_display_name,
         attestation=AttestationConveyancePreference.NONE,
         authenticator_selection=AuthenticatorSelectionCriteria(
             # Preferred, not required: a security key with no room for resident keys still registers as a second
@@ -213,9 +216,13 @@ def passkey_assertion_verify(*, challenge: MfaChallenge, credential: dict[str, A
     """Check an assertion (AuthenticationResponseJSON) against ``challenge``'s WebAuthn challenge: a passkey of
     ``user`` (of anyone with ``user=None``: passwordless, where the response's user handle must name its owner),
     signed with user verification, from an allowed origin, its counter past the stored one. Records the counter
-    and the use; the caller spends ``challenge``. Anything wrong: PasskeyInvalid."""
-    passkey = _passkey_named_by(credential)
-    if passkey is None or (user is not None and passkey.user_id != user.pk):
+    and the use; the caller spends ``challenge``. Anything wrong: PasskeyInvalid; a well-formed id that names no
+    passkey at all (deleted, or its account deleted): PasskeyUnknown, so the browser may forget it."""
+    credential_id = _credential_id_of(credential)
+    passkey = _passkey_named_by(credential_id)
+    if passkey is None:
+        raise PasskeyInvalid() if credential_id is None else PasskeyUnknown()
+    if user is not None and passkey.user_id != user.pk:
         raise PasskeyInvalid()
     if challenge.user_id is not None and passkey.user_id != challenge.user_id:
         raise PasskeyInvalid()
@@ -289,14 +296,19 @@ def passwordless_sign_in(*, token: str, credential: dict[str, Any]) -> User:
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------
-def _passkey_named_by(credential: Any) -> Passkey | None:
-    """The passkey whose id the response's ``rawId`` names (in canonical base64url), or None."""
+def _credential_id_of(credential: Any) -> str | None:
+    """The credential id the response's ``rawId`` names, in canonical base64url; None when it is malformed."""
     raw_id = credential.get("rawId") if isinstance(credential, dict) else None
-    if not isinstance(raw_id, str) or not raw_id or len(raw_id) > _CREDENTIAL_ID_MAX_LENGTH:
+    if not isinstance(raw_id, str) or len(raw_id) > _CREDENTIAL_ID_MAX_LENGTH or not _BASE64URL.fullmatch(raw_id):
         return None
     try:
-        credential_id = bytes_to_base64url(base64url_to_bytes(raw_id))
+        return bytes_to_base64url(base64url_to_bytes(raw_id))
     except ValueError:
+        return None
+
+
+def _passkey_named_by(credential_id: str | None) -> Passkey | None:
+    if credential_id is None:
         return None
     return Passkey.objects.select_related("user").filter(credential_id=credential_id).first()
 

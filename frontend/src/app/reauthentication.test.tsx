@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { MfaStatus } from '@/lib/mfa-status';
 import { renderApp } from '@/testing/render';
+import { webauthnAccount } from '@/testing/fixtures';
 import { API, server } from '@/testing/server';
 
 // The server's own details (backend/accounts/api_base.py: ReauthenticationRequired.default_detail, SECOND_FACTOR_NEEDED):
@@ -22,6 +23,7 @@ function mfaStatus(aal: 1 | 2, twoSteps: boolean): MfaStatus {
     totp: { enabled: twoSteps, pending: false, confirmed_at: null },
     recovery_codes: { remaining: twoSteps ? 10 : 0, total: twoSteps ? 10 : 0 },
     passkeys: [],
+    webauthn: webauthnAccount,
     session: { amr: aal === 2 ? ['pwd', 'otp'] : ['pwd'], aal, authenticated_at: '2026-12-05T08:00:00Z', reauthenticated_until: null },
   };
 }

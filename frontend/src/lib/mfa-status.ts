@@ -18,8 +18,19 @@ export const PasskeySchema = z.object({
   discoverable: z.boolean(),
   /** Synced by a password manager or the platform (backup state), so it survives losing this device. */
   backed_up: z.boolean(),
+  /** The WebAuthn credential id (base64url) the browser knows it by. */
+  credential_id: z.string(),
 });
 export type Passkey = z.infer<typeof PasskeySchema>;
+
+/** What the browser files this account's passkeys under (the WebAuthn signals in lib/webauthn.ts need it). */
+export const WebAuthnAccountSchema = z.object({
+  rp_id: z.string(),
+  user_handle: z.string(),
+  user_name: z.string(),
+  user_display_name: z.string(),
+});
+export type WebAuthnAccount = z.infer<typeof WebAuthnAccountSchema>;
 
 /** 1: one factor; 2: two factors, or a passkey (docs/mfa.md). A number, not 1 | 2: a later level must not break the page. */
 export const AalSchema = z.number().int();
@@ -29,6 +40,7 @@ export const MfaStatusSchema = z.object({
   totp: z.object({ enabled: z.boolean(), pending: z.boolean(), confirmed_at: z.string().nullable() }),
   recovery_codes: z.object({ remaining: z.number(), total: z.number() }),
   passkeys: z.array(PasskeySchema),
+  webauthn: WebAuthnAccountSchema,
   session: z.object({
     amr: z.array(z.string()),
     aal: AalSchema,
@@ -41,6 +53,7 @@ export type MfaStatus = z.infer<typeof MfaStatusSchema>;
 // Compile-time only (no runtime code): tsc fails here when these schemas and the OpenAPI schema drift apart.
 export type MatchesApi = [
   Expect<Equals<Passkey, components['schemas']['PasskeyOutput']>>,
+  Expect<Equals<WebAuthnAccount, components['schemas']['WebAuthnAccountOutput']>>,
   Expect<Equals<MfaStatus, components['schemas']['MfaStatusOutput']>>,
 ];
 

@@ -4,6 +4,7 @@
  * `options` (py_webauthn's JSON form) go in as they came; what comes out is sent back as `passkey`.
  */
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
+import type { WebAuthnAccount } from '@/lib/mfa-status';
 import { z } from '@/lib/zod';
 
 /** The server's WebAuthn options: an object passed through to the browser untouched (it checks them). */
@@ -46,4 +47,42 @@ export function passkeyFailureMessage(error: unknown): string | null {
   if (isPasskeyCancelled(error)) return 'The passkey prompt was closed or timed out. Try again, or choose another way.';
   if (error.name === 'InvalidStateError') return 'This device already has a passkey for your account.';
   return `The browser could not use a passkey: ${error.message}`;
+}
+
+/**
+ * WebAuthn's signals (https://w3c.github.io/webauthn/#sctn-signal-methods): the browser or password manager hides or
+ * deletes the passkeys the server no longer has, and shows the account's current name. Best effort: a browser
+ * without them (or one that refuses) changes nothing, and nothing here may fail the page.
+ */
+interface SignalingPublicKeyCredential {
+  signalUnknownCredential?: (options: { rpId: string; credentialId: string }) => Promise<void>;
+  signalAllAcceptedCredentials?: (options: { rpId: string; userId: string; allAcceptedCredentialIds: string[] }) => Promise<void>;
+  signalCurrentUserDetails?: (options: { rpId: string; userId: string; name: string; displayName: string }) => Promise<void>;
+}
+
+function signals(): SignalingPublicKeyCredential | undefined {
+  return passkeysSupported() ? (window.PublicKeyCredential as unknown as SignalingPublicKeyCredential) : undefined;
+}
+
+async function send(signal: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await signal();
+  } catch {
+    // Refused (no such passkey on this device, a wrong RP id): there is nothing for the user to do.
+  }
+}
+
+/** The server answered `passkey_unknown`: that credential is gone for good, so the device should stop offering it. */
+export function signalUnknownPasskey(rpId: string, credentialId: string): Promise<void> {
+  return send(() => signals()?.signalUnknownCredential?.({ rpId, credentialId }));
+}
+
+/**
+ * The account's passkeys as the server has them: the device hides the others of this account (deleted here, on
+ * another device, or never saved because the server refused them), and shows the account's current name.
+ */
+export async function signalAccountPasskeys(account: WebAuthnAccount, credentialIds: string[]): Promise<void> {
+  const { rp_id: rpId, user_handle: userId } = account;
+  await send(() => signals()?.signalAllAcceptedCredentials?.({ rpId, userId, allAcceptedCredentialIds: credentialIds }));
+  await send(() => signals()?.signalCurrentUserDetails?.({ rpId, userId, name: account.user_name, displayName: account.user_display_name }));
 }

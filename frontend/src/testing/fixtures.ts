@@ -4,6 +4,9 @@ import type { User } from '@/types/user';
 export const user: User = { id: 'u-1', email: 'ada@example.com', name: 'Ada Lovelace', date_joined: '2026-01-02T10:00:00Z', email_verified: true };
 
 let counter = 0;
+/** What the MFA status says the browser files the account's passkeys under (GET /auth/mfa/ `webauthn`). */
+export const webauthnAccount = { rp_id: 'localhost', user_handle: 'AAECAwQFBgcICQoLDA0ODw', user_name: user.email, user_display_name: user.name };
+
 export function makeTask(overrides: Partial<Task> = {}): Task {
   counter += 1;
   return {

@@ -799,7 +799,8 @@ export interface components {
          *     * `mfa_challenge_expired` - The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.
          *     * `mfa_code_invalid` - The authenticator or recovery code is wrong, or was already used (a code is accepted once).
          *     * `mfa_codes_locked` - Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry after `Retry-After` seconds. Meanwhile a passkey or a recovery code works.
-         *     * `passkey_invalid` - The passkey's response did not verify: unknown or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification.
+         *     * `passkey_invalid` - The passkey's response did not verify: a malformed or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification.
+         *     * `passkey_unknown` - No passkey has this credential id: it was deleted, or its account was. The SPA tells the browser to forget it (WebAuthn's `signalUnknownCredential`); sign in another way.
          *     * `mfa_state_conflict` - The request does not fit the account's second factors: enrolling an authenticator app twice, confirming one never started, or regenerating recovery codes with no second factor.
          *     * `permission_denied` - Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).
          *     * `not_found` - No such path under /api/, no such object among the signed-in user's, or a page past the last one.
@@ -821,7 +822,7 @@ export interface components {
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "mfa_state_conflict" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "passkey_unknown" | "mfa_state_conflict" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         /**
          * @description * `register` - Registered
          *     * `login_succeeded` - Signed in
@@ -1003,6 +1004,7 @@ export interface components {
             totp: components["schemas"]["TotpStatusOutput"];
             recovery_codes: components["schemas"]["RecoveryCodesStatusOutput"];
             passkeys: components["schemas"]["PasskeyOutput"][];
+            webauthn: components["schemas"]["WebAuthnAccountOutput"];
             /** @description The session of the access token used. */
             session: components["schemas"]["SessionAuthenticationOutput"];
         };
@@ -1033,6 +1035,8 @@ export interface components {
             readonly discoverable: boolean;
             /** @description Synced by its provider (a multi-device passkey). */
             readonly backed_up: boolean;
+            /** @description The WebAuthn credential id (base64url) the browser knows this passkey by. */
+            readonly credential_id: string;
         };
         PasskeyRegisterInputRequest: {
             registration_token: string;
@@ -1428,6 +1432,20 @@ export interface components {
             non_field_errors?: string[];
         } & {
             [key: string]: string[];
+        };
+        /**
+         * @description What the browser files this account's passkeys under, so the SPA can tell it which still exist (WebAuthn's
+         *     signalAllAcceptedCredentials) and what the account is called now (signalCurrentUserDetails).
+         */
+        WebAuthnAccountOutput: {
+            /** @description The relying party id (WEBAUTHN_RP_ID). */
+            rp_id: string;
+            /** @description The account's WebAuthn user handle, base64url. */
+            user_handle: string;
+            /** @description The name a new passkey is saved under: the email address. */
+            user_name: string;
+            /** @description The display name a new passkey is saved with. */
+            user_display_name: string;
         };
     };
     responses: never;

@@ -26,6 +26,11 @@ PASSKEY_INVALID = {
     "detail": "That passkey could not be verified. Try again, or use another way to sign in.",
     "code": "passkey_invalid",
 }
+PASSKEY_UNKNOWN = {
+    "detail": "This passkey is no longer registered here: it was deleted, or its account was. "
+    "Sign in with your password or another passkey.",
+    "code": "passkey_unknown",
+}
 CHALLENGE_INVALID = {
     "detail": "This sign-in step is unknown, was already used or was interrupted. Start again.",
     "code": "mfa_challenge_invalid",

@@ -244,6 +244,7 @@ def test_registering_the_first_passkey_returns_it_with_recovery_codes_and_raises
         "last_used_at": None,
         "discoverable": True,
         "backed_up": True,
+        "credential_id": authenticator.credential_id_b64,
     }
     assert len(body["recovery_codes"]) == 10
     assert RecoveryCode.objects.filter(user=user).count() == 10
@@ -279,6 +280,33 @@ def test_a_second_passkey_excludes_the_first_and_brings_no_new_recovery_codes(us
     assert listed.status_code == 200
     assert [(row["name"], row["discoverable"]) for row in listed.json()] == [("Laptop", True), ("Key", False)]
     assert [row["name"] for row in client.get("/api/auth/mfa/").json()["passkeys"]] == ["Laptop", "Key"]
+
+
+def test_the_status_tells_the_browser_what_this_accounts_passkeys_are_filed_under(user):
+    # Given an account with a passkey, whose name is set
+    user.name = "Ada"
+    user.save(update_fields=["name"])
+    authenticator = passkey_registered(user)
+    client, _ = signed_in_client(user, amr=WITH_PASSKEY)
+
+    # When the SPA reads the MFA status
+    status = client.get("/api/auth/mfa/").json()
+
+    # Then it has what WebAuthn's signals need: each passkey's credential id, the relying party and the user handle
+    # the registration options used (base64url of the account's UUID), and the names a new passkey is saved under
+    started = _options(client)["options"]
+    assert [row["credential_id"] for row in status["passkeys"]] == [authenticator.credential_id_b64]
+    assert status["webauthn"] == {
+        "rp_id": settings.WEBAUTHN_RP_ID,
+        "user_handle": started["user"]["id"],
+        "user_name": user.email,
+        "user_display_name": "Ada",
+    }
+    assert (started["rp"]["id"], started["user"]["name"], started["user"]["displayName"]) == (
+        settings.WEBAUTHN_RP_ID,
+        user.email,
+        "Ada",
+    )
 
 
 def test_an_authenticator_holding_a_passkey_of_the_account_is_excluded_by_the_browser(user):

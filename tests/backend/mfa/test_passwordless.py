@@ -18,7 +18,7 @@ from backend.mfa.errors import PasskeyInvalid
 from backend.mfa.models import MfaChallenge, Passkey
 from backend.mfa.services.passkeys import passkey_assertion_verify, passwordless_options
 from tests.backend.accounts.helpers import login
-from tests.backend.mfa.helpers import CHALLENGE_EXPIRED, CHALLENGE_INVALID, PASSKEY_INVALID
+from tests.backend.mfa.helpers import CHALLENGE_EXPIRED, CHALLENGE_INVALID, PASSKEY_INVALID, PASSKEY_UNKNOWN
 from tests.support.webauthn import SoftwareAuthenticator, passkey_registered, webauthn_origin
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def _login(client: APIClient, started: dict, passkey: object):
 
 
 # -- failure paths ----------------------------------------------------------------------------------------------------
-def test_an_unknown_passkey_signs_nobody_in(api_client, user):
+def test_an_unknown_passkey_signs_nobody_in_and_is_named_unknown(api_client, user):
     # Given a passkey this site never registered
     started = _options(api_client)
     stranger = SoftwareAuthenticator()
@@ -47,10 +47,41 @@ def test_an_unknown_passkey_signs_nobody_in(api_client, user):
     # When it answers a passwordless sign-in
     response = _login(api_client, started, stranger.assertion(started["options"], webauthn_origin()))
 
-    # Then it is refused, and the failure counts on the challenge
-    assert (response.status_code, response.json()) == (400, PASSKEY_INVALID)
+    # Then it is refused as unknown (the SPA tells the browser to forget it), and the failure counts on the challenge
+    assert (response.status_code, response.json()) == (400, PASSKEY_UNKNOWN)
     assert not AuthSession.objects.exists()
     assert MfaChallenge.objects.get().failed_attempts == 1
+
+
+def test_a_deleted_passkey_and_a_deleted_accounts_passkey_are_named_unknown(api_client, user, other_user):
+    # Given a passkey its owner deleted, and one whose whole account was deleted
+    deleted = passkey_registered(user)
+    Passkey.objects.filter(user=user).delete()
+    orphaned = passkey_registered(other_user)
+    other_user.delete()
+
+    # When each answers a passwordless sign-in
+    answers = []
+    for authenticator in (deleted, orphaned):
+        started = _options(api_client)
+        answers.append(_login(api_client, started, authenticator.assertion(started["options"], webauthn_origin())))
+
+    # Then both are refused as unknown: the device may forget them
+    assert [(answer.status_code, answer.json()) for answer in answers] == [(400, PASSKEY_UNKNOWN)] * 2
+    assert not AuthSession.objects.exists()
+
+
+@pytest.mark.parametrize("raw_id", ["", "!!", "A" * 1401, 7], ids=["empty", "not base64url", "too long", "a number"])
+def test_a_malformed_credential_id_is_invalid_not_unknown(api_client, user, raw_id):
+    # Given a response whose rawId names no credential id at all
+    authenticator = passkey_registered(user)
+    started = _options(api_client)
+    answer = {**authenticator.assertion(started["options"], webauthn_origin()), "rawId": raw_id}
+
+    # When it is sent, then it is merely invalid: nothing says a device should forget anything
+    response = _login(api_client, started, answer)
+
+    assert (response.status_code, response.json()) == (400, PASSKEY_INVALID)
 
 
 def test_a_user_handle_naming_another_account_is_refused(api_client, user, other_user):
@@ -175,6 +206,7 @@ def test_a_deactivated_account_cannot_sign_in_with_its_passkey(api_client, user)
 
     response = _login(api_client, started, authenticator.assertion(started["options"], webauthn_origin()))
 
+    # invalid, not unknown: the account may be reactivated, and its passkey must stay on the device
     assert (response.status_code, response.json()) == (400, PASSKEY_INVALID)
     assert not AuthSession.objects.exists()
 

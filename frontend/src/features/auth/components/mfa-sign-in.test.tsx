@@ -233,4 +233,25 @@ describe('passwordless sign-in', () => {
     expect(bodies).toEqual([{ passkey_token: 'pk-1', passkey: ASSERTION }]);
     expect(getSession()).toMatchObject({ status: 'authenticated' });
   });
+
+  it.each([
+    ['passkey_unknown', 'This passkey is no longer registered here: it was deleted, or its account was.', [{ rpId: 'example.com', credentialId: 'cred-1' }]],
+    ['passkey_invalid', 'That passkey could not be verified. Try again, or use another way to sign in.', []],
+  ])('a passkey refused as %s: the browser is told to forget it only when the server has no such passkey', async (code, detail, forgotten) => {
+    const unknown: unknown[] = [];
+    vi.stubGlobal('PublicKeyCredential', Object.assign(function PublicKeyCredential() {}, { signalUnknownCredential: async (options: unknown) => void unknown.push(options) }));
+    vi.mocked(startAuthentication).mockResolvedValueOnce(ASSERTION as never);
+    server.use(
+      http.post(`${API}/auth/passkey/options/`, () => HttpResponse.json({ passkey_token: 'pk-1', options: { challenge: 'c', rpId: 'example.com' } })),
+      http.post(`${API}/auth/passkey/login/`, () => HttpResponse.json({ detail, code }, { status: 400 })),
+    );
+    renderApp('/login', { as: 'anonymous' });
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Continue with a passkey' }));
+
+    expect(await screen.findByText(detail)).toBeInTheDocument();
+    expect(unknown).toEqual(forgotten);
+    expect(getSession()).toMatchObject({ status: 'anonymous' });
+  });
 });

@@ -1,11 +1,11 @@
-import { useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ConfirmDialog } from '@/components/dialog';
 import { EmptyState } from '@/components/feedback';
-import { errorMessage } from '@/lib/api-error';
+import { ApiError, errorMessage } from '@/lib/api-error';
 import { formatDateTime, formatRelative } from '@/lib/format';
-import type { Passkey } from '@/lib/mfa-status';
+import type { Passkey, WebAuthnAccount } from '@/lib/mfa-status';
 import { showToast } from '@/lib/toasts';
-import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
+import { passkeyFailureMessage, passkeysSupported, signalAccountPasskeys, signalUnknownPasskey } from '@/lib/webauthn';
 import { type CreatedPasskey, useAddPasskey, useCreatePasskeyCredential } from '@/features/security/api/add-passkey';
 import { useDeletePasskey } from '@/features/security/api/delete-passkey';
 import { useRenamePasskey } from '@/features/security/api/rename-passkey';
@@ -15,7 +15,34 @@ const DEFAULT_NAME = 'Passkey';
 
 interface PasskeysPanelProps {
   passkeys: Passkey[];
+  /** What the browser files them under: the device is told which of its passkeys for this account still exist. */
+  account: WebAuthnAccount;
   onRecoveryCodes: (codes: string[]) => void;
+}
+
+/**
+ * Tells the browser which of this account's passkeys the server has, each time that list changes (and on the first
+ * load), so a passkey deleted here or elsewhere, or created and never saved, stops being offered. Not while `adding`,
+ * nor after a save until the list shows the saved passkey (the function returned is told its id): a list without it
+ * would make the browser drop it.
+ */
+function useAccountPasskeysSignal(passkeys: Passkey[], account: WebAuthnAccount, adding: boolean): (savedId: string) => void {
+  const signalled = useRef<string | null>(null);
+  const awaited = useRef<string | null>(null);
+  const listed = JSON.stringify([account, passkeys.map((passkey) => passkey.credential_id)]);
+  useEffect(() => {
+    const [current, credentialIds] = JSON.parse(listed) as [WebAuthnAccount, string[]];
+    if (awaited.current !== null) {
+      if (!credentialIds.includes(awaited.current)) return;
+      awaited.current = null;
+    }
+    if (adding || signalled.current === listed) return;
+    signalled.current = listed;
+    void signalAccountPasskeys(current, credentialIds);
+  }, [adding, listed]);
+  return useCallback((savedId: string) => {
+    awaited.current = savedId;
+  }, []);
 }
 
 /**
@@ -23,7 +50,7 @@ interface PasskeysPanelProps {
  * no passkey is left on the device unsaved because a later step was cancelled), rename, delete.
  * A passkey is a second factor, and signs in without a password when it is discoverable.
  */
-export function PasskeysPanel({ passkeys, onRecoveryCodes }: PasskeysPanelProps) {
+export function PasskeysPanel({ passkeys, account, onRecoveryCodes }: PasskeysPanelProps) {
   const create = useCreatePasskeyCredential();
   const add = useAddPasskey();
   const rename = useRenamePasskey();
@@ -32,6 +59,7 @@ export function PasskeysPanel({ passkeys, onRecoveryCodes }: PasskeysPanelProps)
   const [renaming, setRenaming] = useState<Passkey | null>(null);
   const [deleting, setDeleting] = useState<Passkey | null>(null);
   const supported = passkeysSupported();
+  const awaitListed = useAccountPasskeysSignal(passkeys, account, naming && (create.isPending || add.isPending || create.isSuccess));
   // The browser's refusal (a closed prompt, a device that has one already) in words, else the server's answer.
   const addFailure = create.error ? new Error(passkeyFailureMessage(create.error) ?? errorMessage(create.error)) : add.error;
 
@@ -47,10 +75,16 @@ export function PasskeysPanel({ passkeys, onRecoveryCodes }: PasskeysPanelProps)
         add.mutate(
           { created, name },
           {
-            onSuccess: ({ recovery_codes }) => {
+            onSuccess: ({ passkey, recovery_codes }) => {
+              awaitListed(passkey.credential_id);
               setNaming(false);
               showToast({ message: `Passkey “${name}” added.` });
               onRecoveryCodes(recovery_codes);
+            },
+            // Refused by the server (4xx): it saved nothing, so the device forgets the passkey it just created.
+            // Not after a network failure or a 5xx, when the save may have landed: the next list settles it.
+            onError: (error) => {
+              if (error instanceof ApiError && error.status < 500) void signalUnknownPasskey(account.rp_id, String(created.passkey.id));
             },
           },
         ),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { MfaStatus } from '@/lib/mfa-status';
 import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
-import { page } from '@/testing/fixtures';
+import { page, webauthnAccount } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
@@ -14,6 +14,7 @@ const TWO_STEPS: MfaStatus = {
   totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' },
   recovery_codes: { remaining: 9, total: 10 },
   passkeys: [],
+  webauthn: webauthnAccount,
   session: { amr: ['pwd', 'otp'], aal: 2, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
 };
 

@@ -4,7 +4,10 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MfaStatus, Passkey } from '@/lib/mfa-status';
+import { queryClient } from '@/lib/query-client';
+import { queryKeys } from '@/lib/query-keys';
 import { renderApp } from '@/testing/render';
+import { webauthnAccount } from '@/testing/fixtures';
 import { API, server } from '@/testing/server';
 
 // jsdom has no WebAuthn: the browser's ceremony is stubbed (the browser test runs the real one).
@@ -20,9 +23,26 @@ function status(overrides: Partial<MfaStatus> = {}): MfaStatus {
     totp: { enabled: false, pending: false, confirmed_at: null },
     recovery_codes: { remaining: 0, total: 0 },
     passkeys: [],
+    webauthn: webauthnAccount,
     session: { amr: ['pwd'], aal: 1, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
     ...overrides,
   };
+}
+
+/** A browser with WebAuthn's signal methods (jsdom has none): each call is recorded as `[method, options]`. */
+function browserWithSignals() {
+  const calls: [string, unknown][] = [];
+  const record = (method: string) => vi.fn(async (options: unknown) => void calls.push([method, options]));
+  vi.stubGlobal(
+    'PublicKeyCredential',
+    Object.assign(function PublicKeyCredential() {}, {
+      signalAllAcceptedCredentials: record('allAccepted'),
+      signalCurrentUserDetails: record('userDetails'),
+      signalUnknownCredential: record('unknown'),
+    }),
+  );
+  const accepted = () => calls.filter(([method]) => method === 'allAccepted').map(([, options]) => (options as { allAcceptedCredentialIds: string[] }).allAcceptedCredentialIds);
+  return { calls, accepted };
 }
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>';
@@ -128,10 +148,10 @@ describe('security page', () => {
   });
 
   it('adds a passkey: the browser creates it, the user names it, the first factor brings recovery codes', async () => {
-    vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
+    const browser = browserWithSignals();
     const attestation = { id: 'new-cred', rawId: 'new-cred', type: 'public-key', response: {}, clientExtensionResults: {} };
     vi.mocked(startRegistration).mockResolvedValueOnce(attestation as never);
-    const added: Passkey = { id: 'p-1', name: 'Laptop', created_at: '2026-12-05T09:00:00Z', last_used_at: null, discoverable: true, backed_up: true };
+    const added: Passkey = { id: 'p-1', name: 'Laptop', created_at: '2026-12-05T09:00:00Z', last_used_at: null, discoverable: true, backed_up: true, credential_id: 'cred-laptop' };
     let current = status();
     const bodies: unknown[] = [];
     server.use(
@@ -163,6 +183,66 @@ describe('security page', () => {
     expect(within(row).getByText('Laptop')).toBeInTheDocument();
     expect(within(row).getByText('Synced')).toBeInTheDocument();
     expect(within(row).getByText('Never used')).toBeInTheDocument();
+    // The browser heard of the account's passkeys on the first load and once the new one was saved; never in
+    // between, when the list still lacked the passkey being added (the browser would have dropped it).
+    await waitFor(() => expect(browser.accepted()).toEqual([[], ['cred-laptop']]));
+    expect(browser.calls).toContainEqual(['allAccepted', { rpId: 'localhost', userId: webauthnAccount.user_handle, allAcceptedCredentialIds: ['cred-laptop'] }]);
+    expect(browser.calls).toContainEqual(['userDetails', { rpId: 'localhost', userId: webauthnAccount.user_handle, name: 'ada@example.com', displayName: 'Ada Lovelace' }]);
+    expect(browser.calls.filter(([method]) => method === 'unknown')).toEqual([]);
+  });
+
+  it('does not tell the browser a list that changed while a passkey is being added: it would drop the new one', async () => {
+    const browser = browserWithSignals();
+    let created: (attestation: unknown) => void = () => {};
+    vi.mocked(startRegistration).mockReturnValueOnce(new Promise((resolve) => (created = resolve)) as never);
+    const other: Passkey = { id: 'p-0', name: 'Key', created_at: '2026-12-01T09:00:00Z', last_used_at: null, discoverable: false, backed_up: false, credential_id: 'cred-key' };
+    const added: Passkey = { ...other, id: 'p-1', name: 'Passkey', credential_id: 'new-cred' };
+    let current = status();
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(current)),
+      http.post(`${API}/auth/mfa/passkeys/options/`, () => HttpResponse.json({ registration_token: 'reg-1', options: { challenge: 'c' } })),
+      http.post(`${API}/auth/mfa/passkeys/`, () => {
+        current = status({ mfa_enabled: true, passkeys: [other, added] });
+        return HttpResponse.json({ passkey: added, recovery_codes: [] }, { status: 201 });
+      }),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Add a passkey' }));
+    await user.click(within(await screen.findByRole('dialog', { name: 'Name your passkey' })).getByRole('button', { name: 'Save passkey' }));
+    await waitFor(() => expect(vi.mocked(startRegistration)).toHaveBeenCalled());
+
+    // While the browser's prompt is open, another device adds a passkey and this page reads the list again
+    current = status({ mfa_enabled: true, passkeys: [other] });
+    await queryClient.invalidateQueries({ queryKey: queryKeys.mfa });
+    expect(await screen.findByText('Key')).toBeInTheDocument();
+    created({ id: 'new-cred', rawId: 'new-cred', type: 'public-key', response: {}, clientExtensionResults: {} });
+
+    expect(await screen.findByText('Passkey “Passkey” added.')).toBeInTheDocument();
+    await waitFor(() => expect(browser.accepted()).toEqual([[], ['cred-key', 'new-cred']]));
+  });
+
+  it.each([
+    [400, { detail: 'That passkey could not be verified.', code: 'passkey_invalid' }, [['unknown', { rpId: 'localhost', credentialId: 'new-cred' }]]],
+    [503, { detail: 'The database cannot be reached right now.', code: 'service_unavailable' }, []],
+  ])('a save the server answers with %i: the browser forgets the new passkey only when nothing was saved', async (statusCode, body, expected) => {
+    const browser = browserWithSignals();
+    vi.mocked(startRegistration).mockResolvedValueOnce({ id: 'new-cred', rawId: 'new-cred', type: 'public-key', response: {}, clientExtensionResults: {} } as never);
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status())),
+      http.post(`${API}/auth/mfa/passkeys/options/`, () => HttpResponse.json({ registration_token: 'reg-1', options: { challenge: 'c' } })),
+      http.post(`${API}/auth/mfa/passkeys/`, () => HttpResponse.json(body, { status: statusCode, headers: { 'Retry-After': '1' } })),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Add a passkey' }));
+    const naming = await screen.findByRole('dialog', { name: 'Name your passkey' });
+    await user.click(within(naming).getByRole('button', { name: 'Save passkey' }));
+
+    expect(await within(naming).findByText(body.detail, { exact: false })).toBeInTheDocument();
+    await waitFor(() => expect(browser.calls.filter(([method]) => method === 'unknown')).toEqual(expected));
   });
 
   it('names a passkey before the browser creates it: a closed prompt keeps the dialog and saves nothing', async () => {
@@ -191,9 +271,9 @@ describe('security page', () => {
     expect(bodies).toEqual([]);
   });
 
-  it('renames and deletes a passkey', async () => {
-    vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
-    let passkeys: Passkey[] = [{ id: 'p-1', name: 'Phone', created_at: '2026-12-01T09:00:00Z', last_used_at: '2026-12-04T09:00:00Z', discoverable: true, backed_up: false }];
+  it('renames and deletes a passkey, and the browser hears that it is gone', async () => {
+    const browser = browserWithSignals();
+    let passkeys: Passkey[] = [{ id: 'p-1', name: 'Phone', created_at: '2026-12-01T09:00:00Z', last_used_at: '2026-12-04T09:00:00Z', discoverable: true, backed_up: false, credential_id: 'cred-phone' }];
     const calls: string[] = [];
     server.use(
       http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status({ mfa_enabled: passkeys.length > 0, passkeys }))),
@@ -223,6 +303,7 @@ describe('security page', () => {
 
     expect(await screen.findByText('No passkeys yet.')).toBeInTheDocument();
     expect(calls).toEqual(['rename p-1 Work phone', 'delete p-1']);
+    await waitFor(() => expect(browser.accepted()).toEqual([['cred-phone'], []]));
   });
 
   describe('set-up and one-time codes, by keyboard and on a phone', () => {

@@ -41,7 +41,7 @@ export function SecurityPage() {
             <TotpPanel totp={status.data.totp} onRecoveryCodes={showCodes} />
             <RecoveryCodesPanel status={status.data} onRecoveryCodes={showCodes} />
           </div>
-          <PasskeysPanel passkeys={status.data.passkeys} onRecoveryCodes={showCodes} />
+          <PasskeysPanel passkeys={status.data.passkeys} account={status.data.webauthn} onRecoveryCodes={showCodes} />
           <ThisSessionPanel session={status.data.session} twoSteps={status.data.mfa_enabled} />
         </>
       )}
