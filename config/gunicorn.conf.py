@@ -20,7 +20,10 @@ except ImportError:  # pragma: no cover - django-environ is a runtime requiremen
 
 # Secrets mounted as files (REDIS_URL_FILE, DATABASE_URL_FILE, ...; config/secret_files.py) become the variables
 # before anything below reads them, as config/settings/base.py does for Django. (The project's root is put on
-# sys.path for that import; see below.)
+# sys.path for that import; see below.) The workers inherit these values and the list of names read
+# (SECRET_FILES_LOADED): a worker restarted after the mounted Secret changed keeps the master's value, with a
+# warning, rather than fail to boot, which would make the master exit. The new values take effect when the pod is
+# rolled (docs/operations.md, "Changing the Secret").
 if str(Path(__file__).resolve().parent.parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from config.secret_files import load_secret_files

@@ -227,7 +227,7 @@ def test_images_are_pushed_with_a_build_cache_an_sbom_and_max_provenance_then_at
     assert push["sbom"] is True
     assert push["provenance"] == "mode=max"
     assert push["cache-from"].startswith("type=gha,")
-    assert push["cache-to"].startswith("type=gha,")
+    assert "cache-to" not in push  # ci.yml's builds on main write it (test_image_cache.py)
     assert attest["uses"].startswith("actions/attest-build-provenance@")
     assert attest["with"]["subject-digest"] == "${{ steps.build.outputs.digest }}"
 
@@ -368,7 +368,6 @@ def test_every_pull_request_builds_and_scans_both_images_without_pushing():
 
     assert built == _dockerfiles_in_the_repository()
     assert build["with"]["push"] is False
-    assert "cache-to" not in build["with"]  # a pull request never writes the release builds' cache
     assert build["with"]["outputs"] == "type=docker,dest=${{ github.workspace }}/image.tar"
     args = scan["with"]["args"].split()
     assert args[:3] == ["image", "--input", "/github/workspace/image.tar"]

@@ -1,10 +1,13 @@
 """config/secret_files.py (secrets mounted as files, `NAME_FILE`) and config/healthcheck.py's choice of Host."""
 
+import logging
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from config import secret_files
 from config.healthcheck import probe_host
-from config.secret_files import SECRET_SETTINGS, load_secret_files
+from config.secret_files import LOADED_FROM_FILES, SECRET_SETTINGS, load_secret_files
 
 
 def test_a_secret_file_becomes_its_variable_without_the_trailing_newline(tmp_path):
@@ -44,6 +47,94 @@ def test_reading_again_what_was_read_is_fine(tmp_path):
     load_secret_files(environ)
     assert load_secret_files(environ) == ["REDIS_URL"]
     assert environ["REDIS_URL"] == "redis://cache:6379/0"
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch):
+    """The loader warns once per process: each test starts as a new process would."""
+    monkeypatch.setattr(secret_files, "_warned", set())
+
+
+def _master_then_worker(tmp_path, name: str, first: str) -> tuple[dict[str, str], dict[str, str]]:
+    """gunicorn's master reads ``name`` from its file; returns its environment and a copy, the worker's inherited
+    one (config/gunicorn.conf.py, then config/settings/base.py in the worker)."""
+    (tmp_path / name).write_text(first + "\n")
+    master = {f"{name}_FILE": str(tmp_path / name)}
+    load_secret_files(master)
+    return master, dict(master)
+
+
+def test_the_names_read_from_files_are_recorded_for_the_processes_started_after(tmp_path):
+    (tmp_path / "SECRET_KEY").write_text("s3cret-value")
+    (tmp_path / "REDIS_URL").write_text("redis://cache:6379/0")
+    environ = {
+        "SECRET_KEY_FILE": str(tmp_path / "SECRET_KEY"),
+        "REDIS_URL_FILE": str(tmp_path / "REDIS_URL"),
+        "SENTRY_DSN_FILE": str(tmp_path / "SENTRY_DSN"),  # not in the Secret
+    }
+
+    load_secret_files(environ)
+
+    assert environ[LOADED_FROM_FILES].split() == ["SECRET_KEY", "REDIS_URL"]
+
+
+def test_a_worker_started_after_the_file_changed_keeps_the_masters_value_and_warns_once(
+    tmp_path, caplog, fresh_warnings
+):
+    # Given a master that read the key, and then the Secret changed (the kubelet rewrote the file)
+    _master, worker = _master_then_worker(tmp_path, "JWT_SIGNING_KEY", "key-the-pod-started-with")
+    (tmp_path / "JWT_SIGNING_KEY").write_text("key-the-operator-just-put-in\n")
+
+    # When a worker restarted meanwhile (OOM kill, timeout) reads the files at its boot, twice
+    with caplog.at_level(logging.WARNING, logger="config.secret_files"):
+        assert load_secret_files(worker) == ["JWT_SIGNING_KEY"]
+        load_secret_files(worker)
+
+    # Then it boots with the master's value, as its siblings run, and says once that the pod must be rolled,
+    # naming the file but never either value
+    assert worker["JWT_SIGNING_KEY"] == "key-the-pod-started-with"
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    message = record.getMessage()
+    assert f"JWT_SIGNING_KEY_FILE ({tmp_path / 'JWT_SIGNING_KEY'})" in message
+    assert "roll the pods" in message
+    assert "key-the" not in message
+
+
+def test_a_worker_keeps_the_masters_value_of_a_key_that_left_the_secret(tmp_path, caplog, fresh_warnings):
+    _master, worker = _master_then_worker(tmp_path, "SENTRY_DSN", "https://key@sentry.example.com/1")
+    (tmp_path / "SENTRY_DSN").unlink()
+
+    with caplog.at_level(logging.WARNING, logger="config.secret_files"):
+        assert load_secret_files(worker) == ["SENTRY_DSN"]
+
+    assert worker["SENTRY_DSN"] == "https://key@sentry.example.com/1"
+    assert "SENTRY_DSN_FILE" in caplog.text
+    assert "gone" in caplog.text
+
+
+def test_an_unchanged_file_says_nothing(tmp_path, caplog, fresh_warnings):
+    _master, worker = _master_then_worker(tmp_path, "REDIS_URL", "redis://cache:6379/0")
+
+    with caplog.at_level(logging.WARNING, logger="config.secret_files"):
+        load_secret_files(worker)
+
+    assert caplog.records == []
+
+
+def test_the_operators_own_conflict_is_still_refused_beside_values_read_from_files(tmp_path):
+    # Given a master that read REDIS_URL from its file: the marker names REDIS_URL, not JWT_SIGNING_KEY
+    _master, worker = _master_then_worker(tmp_path, "REDIS_URL", "redis://cache:6379/0")
+    # When the operator also set JWT_SIGNING_KEY beside a JWT_SIGNING_KEY_FILE that holds another value
+    (tmp_path / "JWT_SIGNING_KEY").write_text("from-file")
+    worker.update(JWT_SIGNING_KEY="from-env", JWT_SIGNING_KEY_FILE=str(tmp_path / "JWT_SIGNING_KEY"))
+
+    # Then that is two sources for one secret: refused, in the master as in a worker
+    with pytest.raises(ImproperlyConfigured, match="JWT_SIGNING_KEY and JWT_SIGNING_KEY_FILE are both set"):
+        load_secret_files(worker)
+    master = {k: v for k, v in worker.items() if k != LOADED_FROM_FILES}
+    with pytest.raises(ImproperlyConfigured, match="JWT_SIGNING_KEY and JWT_SIGNING_KEY_FILE are both set"):
+        load_secret_files(master)
 
 
 def test_only_the_secret_settings_are_read_from_files(tmp_path):
