@@ -19,7 +19,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -32,6 +32,8 @@ from .models import User
 
 LOGIN_TEMPLATE = "accounts/admin_login.html"
 _TOTP_CODE = re.compile(r"[0-9]{6}")
+# The form's error when the right password came with a code that could not be checked at all: no failed sign-in.
+SECOND_FACTOR_UNCHECKED = "mfa_unavailable"
 
 
 class StaffLoginForm(AdminAuthenticationForm):
@@ -66,11 +68,10 @@ def _staff_second_factor_check(form: StaffLoginForm, user: User) -> None:
     # Imported here: backend.mfa imports this app's models and services.
     from backend.audit.models import AuditEvent
     from backend.audit.services import audit_on_commit
-    from backend.mfa.errors import AuthenticatorCodesLocked
+    from backend.mfa.errors import AuthenticatorCodesLocked, MfaStateConflict
     from backend.mfa.selectors import RECOVERY_CODE_METHOD, TOTP_METHOD, mfa_methods
     from backend.mfa.services.recovery_codes import recovery_code_use
-    from backend.mfa.services.second_factor import authenticator_code_attempt, authenticator_code_refund
-    from backend.mfa.services.totp import totp_code_verify
+    from backend.mfa.services.second_factor import authenticator_code_check
 
     methods = mfa_methods(user=user)
     if TOTP_METHOD not in methods and settings.MFA_REQUIRED_FOR_STAFF:
@@ -91,12 +92,19 @@ def _staff_second_factor_check(form: StaffLoginForm, user: User) -> None:
     if TOTP_METHOD in methods and _TOTP_CODE.fullmatch(re.sub(r"\s", "", answer)):
         try:
             # (the admin's login view always gives the form its request)
-            usage = authenticator_code_attempt(cast(HttpRequest, form.request), user=user)
+            right = authenticator_code_check(cast(HttpRequest, form.request), user=user, code=answer)
         except AuthenticatorCodesLocked as locked:
             raise ValidationError(str(locked.detail), code="mfa_codes_locked") from locked
-        right = totp_code_verify(user=user, code=answer)
-        if right:
-            authenticator_code_refund(usage, user=user)
+        except MfaStateConflict as unavailable:
+            # The secret is under a key MFA_ENCRYPTION_KEYS no longer lists (docs/operations.md): a DRF error, which
+            # this plain Django form would turn into a 500. The code was not checked: the count of it is given back
+            # (authenticator_code_check), and so is this sign-in attempt (admin_login). A recovery code still
+            # works here; a passkey, as the API's message would suggest, does not.
+            raise ValidationError(
+                "Your authenticator app cannot be checked right now. Sign in with one of your recovery codes "
+                "instead, or ask another operator to reset your second factors.",
+                code=SECOND_FACTOR_UNCHECKED,
+            ) from unavailable
     else:
         right = recovery_code_use(user=user, code=answer)
     if not right:
@@ -131,4 +139,11 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     if response.status_code == 302 and signed_in is not None and login_email_identity(signed_in) == attempt.identity:
         attempt.refund()
         device_cookie_set(response, account=attempt.account)
+    elif _second_factor_unchecked(response):
+        attempt.refund()  # the right password, and a code nothing could check: no guess was made
     return response
+
+
+def _second_factor_unchecked(response: HttpResponse) -> bool:
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    return isinstance(form, StaffLoginForm) and form.has_error(NON_FIELD_ERRORS, SECOND_FACTOR_UNCHECKED)

@@ -8,6 +8,9 @@ and the sessions' revocation key: a password change or reset, or signing out eve
 a "new sign-in" notice), cancels a change someone else asked for with a stolen password.
 """
 
+import hashlib
+import math
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +21,28 @@ from django.utils.crypto import salted_hmac
 
 from backend.common.errors import ErrorCode
 
-from .models import User
+from .models import EMAIL_MAX_LENGTH, User
 
 VERIFY_SALT = "backend.accounts.email_links.verify"
 CHANGE_SALT = "backend.accounts.email_links.change"
+_STATE_LENGTH = 24  # hex digits of the state hash a token carries
+
+
+def _signed_length(payload: dict[str, Any]) -> int:
+    """The length of ``signing.dumps(payload)``: its JSON in base64url without padding (4 characters per 3 bytes),
+    ":", the timestamp in base62 (6 digits until the year 3770), ":", and the HMAC-SHA256 in base64url."""
+    json_length = len(signing.JSONSerializer().dumps(payload))
+    signature_length = len(signing.b64_encode(hashlib.sha256().digest()))
+    return math.ceil(json_length * 4 / 3) + 1 + 6 + 1 + signature_length
+
+
+# The longest token an emailed link can carry (the input serializer's cap). An email-change token carries the whole
+# new address, so it is sized for the longest valid one: EMAIL_MAX_LENGTH characters, each at most 6 in the token's
+# JSON, which escapes every non-ASCII or control character as \uXXXX (a control character, allowed in a quoted local
+# part, is the worst case below). Never 12, a surrogate pair: validate_email admits no character beyond U+FFFF.
+# A verification token carries no address and is shorter.
+_ID = str(uuid.UUID(int=0))
+LINK_TOKEN_MAX_LENGTH = _signed_length({"u": _ID, "n": "\x01" * EMAIL_MAX_LENGTH, "s": _ID, "h": "0" * _STATE_LENGTH})
 
 
 class LinkError(Exception):
@@ -34,7 +55,7 @@ class LinkError(Exception):
 
 def _state(*parts: str) -> str:
     """A keyed hash of the state a link is bound to: no address or flag is readable in the token."""
-    return salted_hmac("backend.accounts.email_links.state", "\n".join(parts)).hexdigest()[:24]
+    return salted_hmac("backend.accounts.email_links.state", "\n".join(parts)).hexdigest()[:_STATE_LENGTH]
 
 
 def _verify_state(user: User) -> str:

@@ -4,11 +4,13 @@ from rest_framework import serializers
 
 from backend.common import fields
 
+from .email_links import LINK_TOKEN_MAX_LENGTH
 from .serializers import UserOutputSerializer
 
 
 class EmailLinkInputSerializer(serializers.Serializer):
-    token = fields.TextField(max_length=512, help_text="The `token` parameter of the emailed link.")
+    # Sized for an email-change token carrying the longest valid address (email_links.py).
+    token = fields.TextField(max_length=LINK_TOKEN_MAX_LENGTH, help_text="The `token` parameter of the emailed link.")
 
 
 class EmailVerifyResendInputSerializer(serializers.Serializer):

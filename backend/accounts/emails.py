@@ -213,6 +213,23 @@ def notify_new_device_sign_in(*, user: User, user_agent: str, ip_address: str | 
     )
 
 
+def notify_second_step_failed(*, user: User, user_agent: str, ip_address: str | None, what: str) -> None:
+    """The account's right password, then a second step that failed: ``what`` happened (a sign-in's challenge spent
+    by wrong answers, or the app's codes locked). Sent once per such incident, never per wrong answer, and not for a
+    second step merely left unanswered (backend/mfa/services/second_factor.py; docs/mfa.md)."""
+    _send(
+        to=user.email,
+        subject="Someone signed in with your password but did not complete two-step verification",
+        body=(
+            f"On {_now()} someone entered the right password of your account ({user.email}), then {what}\n\n"
+            f"Browser: {_one_line(user_agent)}\n"
+            f"IP address: {ip_address or 'unknown'}\n\n"
+            "The second step kept them out, but they know your password. If it was you, you need not do anything.\n"
+            f"{_not_you()}"
+        ),
+    )
+
+
 def notify_refresh_reuse(*, user: User) -> None:
     """A refresh token was presented twice and its session revoked as possibly stolen."""
     _send(

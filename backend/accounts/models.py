@@ -5,6 +5,8 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -21,6 +23,29 @@ def normalize_email(email: str) -> str:
     mailbox notices, rate limits and known devices. Trimmed after NFKC, which can turn a character into a space.
     Idempotent, and the same as login_limits.login_email_identity()."""
     return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+# RFC 5321's limit on a path (256 octets, angle brackets included) and so User.email's column: validate_email allows
+# 320 (RFC 3696's figure, since corrected), which could be mailed a link but never stored.
+EMAIL_MAX_LENGTH = 254
+
+
+def email_address_normalized(email: str) -> str:
+    """normalize_email(email), if that is an address an account can have; else ValidationError saying why.
+
+    The one rule for every address that is stored or mailed (registration, the admin, an email change and its link):
+    judged once normalized, as it is kept, since NFKC can break an address (a fullwidth "@" becomes a second "@")
+    or lengthen it past EMAIL_MAX_LENGTH (the ligature "\ufb03" becomes "ffi") after it was checked as typed."""
+    normalized = normalize_email(email)
+    validate_email(normalized)
+    if len(normalized) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            "Enter an email address of at most %(limit)d characters (this one has %(length)d once ligatures and "
+            "full-width letters are spelled out).",
+            code="max_length",
+            params={"limit": EMAIL_MAX_LENGTH, "length": len(normalized)},
+        )
+    return normalized
 
 
 class UserManager(BaseUserManager["User"]):
@@ -57,7 +82,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(
         "email address",
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         unique=True,
         error_messages={"unique": "An account with this email already exists."},
     )
@@ -90,8 +115,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.email
 
     def clean(self) -> None:
-        super().clean()
-        self.email = normalize_email(self.email)
+        given = self.email
+        super().clean()  # (AbstractBaseUser's applies NFKC already)
+        self.email = normalize_email(given)
+        if self.email != given:
+            # The field's validators judged the address as given (an admin form's); judge what is stored, or a
+            # longer normal form fails at the database. (Unchanged, it was judged already: no second message.)
+            try:
+                email_address_normalized(self.email)
+            except ValidationError as exc:
+                raise ValidationError({"email": exc.error_list}) from exc
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django's hash of the password (a password change ends the admin sessions), with the revocation key

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -111,11 +110,14 @@ def _typed_address(*, email: str) -> str:
     kept for AUDIT_RETENTION_DAYS and searchable by every operator. The event itself is still recorded (with its
     IP, user agent and time, and the account if the text names one): only text that is not an address is left out.
     """
+    from backend.accounts.models import email_address_normalized  # imported here, as in _audit_about_email
+
     try:
-        validate_email(email)
+        # The accounts app's rule for an address (at most 254 characters once normalized, as the column holds):
+        # a longer one would be kept cut short, as an address nobody typed.
+        return email_address_normalized(email)
     except ValidationError:
         return ""
-    return email
 
 
 def audit_on_commit(

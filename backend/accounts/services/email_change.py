@@ -6,7 +6,6 @@ emails that address a notice instead of a link.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -18,7 +17,7 @@ from backend.common.errors import ErrorCode
 
 from ..email_links import LinkError, change_token_read
 from ..emails import notify_email_changed, notify_email_in_use, send_email_change_link
-from ..models import User, normalize_email
+from ..models import User, email_address_normalized, normalize_email
 from ..selectors import session_is_live
 from .email_verification import LinkRejected
 from .sessions import sessions_revoke_for_user
@@ -39,24 +38,15 @@ def _in_use(email: str, *, other_than: User | None = None) -> bool:
     return accounts.exists()
 
 
-def _normalized_valid(email: str) -> str | None:
-    """The address normalized, if it is still an address: NFKC can turn a valid one into one that is not (a
-    fullwidth "@" becomes a second "@"), and only the normalized form is ever mailed or stored."""
-    email = normalize_email(email)
-    try:
-        validate_email(email)
-    except ValidationError:
-        return None
-    return email
-
-
 def email_change_request(*, user: User, new_email: str, session_id: str | None) -> None:
     """Email a confirmation link to ``new_email`` (or, if an account has it, a notice). The current password is
     checked first, by user_password_confirm."""
-    normalized = _normalized_valid(new_email)
-    if normalized is None:
-        raise ValidationError({"new_email": ["Enter a valid email address."]})
-    new_email = normalized
+    try:
+        # Judged as it would be stored (email_address_normalized): a link to an address that cannot be stored could
+        # only fail once followed.
+        new_email = email_address_normalized(new_email)
+    except ValidationError as exc:
+        raise ValidationError({"new_email": exc.error_list}) from exc
     if new_email == normalize_email(user.email):
         raise ValidationError({"new_email": ["This is already your email address."]})
     with atomic():
@@ -79,9 +69,11 @@ def email_change_confirm(*, token: str) -> User:
     if change.session_id is not None and not session_is_live(session_id=change.session_id, user_id=str(change.user.pk)):
         raise LinkRejected(ErrorCode.LINK_INVALID)
     # Normalized again: a link mailed before normalize_email() applied NFKC carries the address as it was typed.
-    user, old_email, new_email = change.user, change.user.email, _normalized_valid(change.new_email)
-    if new_email is None:
-        raise LinkRejected(ErrorCode.LINK_INVALID)
+    user, old_email = change.user, change.user.email
+    try:
+        new_email = email_address_normalized(change.new_email)
+    except ValidationError:
+        raise LinkRejected(ErrorCode.LINK_INVALID) from None
     # Two pending changes to one address: the first confirmed wins. The unique Lower(email) constraint is the
     # final guard against a concurrent one.
     if _in_use(new_email, other_than=user):

@@ -13,7 +13,7 @@ from backend.common.errors import ErrorCode
 from backend.common.ratelimit import rate_limit_hit
 
 from ..emails import notify_password_changed
-from ..models import AuthSession, User, normalize_email
+from ..models import AuthSession, User, email_address_normalized, normalize_email
 from .email_verification import email_verification_on_register
 from .sessions import IssuedSession, session_revoke, session_start, sessions_revoke_for_user
 
@@ -56,7 +56,10 @@ def user_register_unverified(*, email: str, password: str, name: str = "") -> Us
 
 def user_create(*, email: str, password: str, name: str = "") -> User:
     """Create a regular account (never staff). A duplicate email is a field error."""
-    email = normalize_email(email)
+    try:
+        email = email_address_normalized(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.error_list}) from exc
     user = User(email=email, name=name.strip())
     new_password_validate(password, user=user, field="password")
     user.set_password(password)

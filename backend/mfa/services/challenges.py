@@ -100,12 +100,14 @@ def challenge_use(*, challenge: MfaChallenge) -> None:
     challenge.used_at = now
 
 
-def challenge_record_failure(*, challenge: MfaChallenge) -> None:
-    """Count a wrong answer; the one that reaches MFA_CHALLENGE_MAX_FAILURES spends the challenge."""
+def challenge_record_failure(*, challenge: MfaChallenge) -> bool:
+    """Count a wrong answer; the one that reaches MFA_CHALLENGE_MAX_FAILURES spends the challenge. Whether this one
+    did: the conditional update spends it once, so of parallel wrong answers exactly one is told so."""
     MfaChallenge.objects.filter(pk=challenge.pk).update(failed_attempts=F("failed_attempts") + 1)
-    MfaChallenge.objects.filter(
+    spent = MfaChallenge.objects.filter(
         pk=challenge.pk, used_at__isnull=True, failed_attempts__gte=settings.MFA_CHALLENGE_MAX_FAILURES
     ).update(used_at=timezone.now())
+    return bool(spent)
 
 
 def challenges_purge(*, batch_size: int = 5000) -> int:

@@ -10,6 +10,12 @@ otherwise collect known-device cookies (each password reset hands one out) and g
 Recovery codes (80 random bits) and passkeys cannot be guessed, so they stay open while it is exhausted. A wrong
 answer given by a signed-in session (re-authenticating, turning the app off) also counts against that session, as
 a wrong current password does (accounts.services.session_wrong_answer_count).
+
+Someone who has the password but not the factor is told to the owner (emails.notify_second_step_failed) once per
+incident, never per wrong answer: when the wrong answer that reaches MFA_CHALLENGE_MAX_FAILURES spends a sign-in's
+challenge, and when the account's authenticator codes lock (the first code refused, once per window). Both are
+moments a counter passes exactly once. Not for a second step merely left unanswered: that is also every sign-in
+its owner abandons.
 """
 
 from dataclasses import dataclass
@@ -18,16 +24,18 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from backend.accounts import emails
 from backend.accounts.assurance import PASSKEY, RECOVERY_CODE, TOTP
-from backend.accounts.login_limits import LOGIN, account_attempt
+from backend.accounts.login_limits import LOGIN, account_attempt, wait_in_words
 from backend.accounts.models import User
 from backend.accounts.services import session_wrong_answer_count
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
+from backend.common.request_meta import client_ip, user_agent
 from backend.common.throttles import rate_limit_record
 
-from ..errors import AuthenticatorCodesLocked, CodeInvalid, PasskeyInvalid
+from ..errors import AuthenticatorCodesLocked, CodeInvalid, MfaStateConflict, PasskeyInvalid
 from ..models import MfaChallenge
 from .challenges import challenge_record_failure
 
@@ -61,13 +69,13 @@ def second_factor_verify(
     A passkey needs ``challenge`` (whose WebAuthn challenge it must have signed). A wrong answer counts on the
     sign-in limits and on ``challenge``'s failures, is audited, and raises CodeInvalid or PasskeyInvalid; past the
     limits, 429 ``login_locked``, ``throttled`` or (an authenticator code) ``mfa_codes_locked`` before anything is
-    checked. ``count_client``: whether the per-IP
-    limit applies (not for a signed-in user's own session, as for the current password). ``session_id``: the
-    signed-in session giving the answer, which a wrong one counts against (and revokes at its limit, 401)."""
+    checked; an authenticator app whose secret no key decrypts, 409 ``mfa_state_conflict``, with nothing counted.
+    ``count_client``: whether the per-IP limit applies (not for a signed-in user's own session, as for the current
+    password). ``session_id``: the signed-in session giving the answer, which a wrong one counts against (and
+    revokes at its limit, 401)."""
     # Imported here: the factor modules import this package's services, which import this module.
     from .passkeys import passkey_assertion_verify
     from .recovery_codes import recovery_code_use
-    from .totp import totp_code_verify
 
     attempt = account_attempt(request, email=user.email, limits=LOGIN, count_client=count_client)
     attempt.raise_if_refused()
@@ -77,27 +85,44 @@ def second_factor_verify(
         try:
             passkey_assertion_verify(challenge=challenge, credential=answer.passkey, user=user)
         except PasskeyInvalid:
-            _failed(user=user, challenge=challenge, session_id=session_id)
+            _failed(request, user=user, challenge=challenge, session_id=session_id)
             raise
         method = PASSKEY
     elif answer.code is not None:
         try:
-            code_usage = authenticator_code_attempt(request, user=user)
-        except AuthenticatorCodesLocked:
+            right = authenticator_code_check(request, user=user, code=answer.code)
+        except (AuthenticatorCodesLocked, MfaStateConflict):
             attempt.refund()  # nothing was checked
             raise
-        if not totp_code_verify(user=user, code=answer.code):
-            _failed(user=user, challenge=challenge, session_id=session_id)
+        if not right:
+            _failed(request, user=user, challenge=challenge, session_id=session_id)
             raise CodeInvalid()
-        authenticator_code_refund(code_usage, user=user)
         method = TOTP
     else:
         if not recovery_code_use(user=user, code=answer.recovery_code or ""):
-            _failed(user=user, challenge=challenge, session_id=session_id)
+            _failed(request, user=user, challenge=challenge, session_id=session_id)
             raise CodeInvalid()
         method = RECOVERY_CODE
     attempt.refund()
     return method
+
+
+def authenticator_code_check(request: HttpRequest, *, user: User, code: str) -> bool:
+    """Whether ``code`` is a right code of the user's authenticator app (then it is spent), counted on the account's
+    own bucket (authenticator_code_attempt) and given back when right. A code that could not be checked, its secret
+    under a key MFA_ENCRYPTION_KEYS no longer lists, is given back too and raises MfaStateConflict: it was no guess,
+    and the owner, sent to a recovery code, should not find the app locked once the key is restored."""
+    from .totp import totp_code_verify  # imported here, as in second_factor_verify
+
+    usage = authenticator_code_attempt(request, user=user)
+    try:
+        right = totp_code_verify(user=user, code=code)
+    except MfaStateConflict:
+        authenticator_code_refund(usage, user=user)
+        raise
+    if right:
+        authenticator_code_refund(usage, user=user)
+    return right
 
 
 def authenticator_code_attempt(request: HttpRequest, *, user: User) -> Usage | None:
@@ -108,6 +133,14 @@ def authenticator_code_attempt(request: HttpRequest, *, user: User) -> Usage | N
     usage = rate_limit_hit(AUTHENTICATOR_CODE_SCOPE, str(user.pk))
     rate_limit_record(request, usage)
     if not usage.allowed:
+        if usage.count == usage.limit + 1:  # the one code that finds the bucket just exhausted: the lock starts
+            emails.notify_second_step_failed(
+                user=user,
+                user_agent=user_agent(request),
+                ip_address=client_ip(request),
+                what="gave too many wrong codes of your authenticator app, so its codes are refused for "
+                f"{wait_in_words(usage.reset_after)}. Your recovery codes and passkeys still work.",
+            )
         raise AuthenticatorCodesLocked(wait=usage.reset_after)
     return usage
 
@@ -117,8 +150,16 @@ def authenticator_code_refund(usage: Usage | None, *, user: User) -> None:
         rate_limit_refund(usage, str(user.pk))
 
 
-def _failed(*, user: User, challenge: MfaChallenge | None, session_id: str | None) -> None:
-    if challenge is not None:
-        challenge_record_failure(challenge=challenge)
+def _failed(request: HttpRequest, *, user: User, challenge: MfaChallenge | None, session_id: str | None) -> None:
+    spent = challenge is not None and challenge_record_failure(challenge=challenge)
+    if spent and challenge is not None and challenge.purpose == MfaChallenge.Purpose.SIGN_IN:
+        # This answer spent a sign-in's challenge, whose password was right (module docstring).
+        emails.notify_second_step_failed(
+            user=user,
+            user_agent=user_agent(request),
+            ip_address=client_ip(request),
+            what=f"gave {settings.MFA_CHALLENGE_MAX_FAILURES} wrong answers to the second step (an authenticator or "
+            "recovery code, or a passkey), so that sign-in was stopped.",
+        )
     audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
     session_wrong_answer_count(user=user, session_id=session_id)

@@ -8,9 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from backend.accounts.models import AuthSession, User
+from backend.accounts.email_links import LINK_TOKEN_MAX_LENGTH, change_token_make
+from backend.accounts.models import AuthSession, User, email_address_normalized
 from backend.accounts.services import email_change
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
@@ -386,6 +388,44 @@ def test_a_confirmed_change_moves_the_account_signs_out_other_sessions_and_tells
     reused = email_change_confirm(token)
     assert reused.status_code == 400
     assert reused.json()["code"] == "link_invalid"
+
+
+def test_a_change_to_an_address_of_the_longest_length_works_through_the_emailed_link(owner, smtp):
+    # Given the longest address an account can have (254 characters: a 64-character local part, 63-character labels)
+    longest = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 57, "com"])
+    assert len(longest) == 254
+    client, _ = signed_in_client(owner)
+
+    # When the change to it is asked, and the link mailed to it followed
+    assert email_change_ask(client, longest).status_code == 202
+    token = email_change_link_token(smtp, longest)
+    response = email_change_confirm(token)
+
+    # Then its token, which carries the address, is not too long to confirm
+    assert response.status_code == 200, response.content
+    assert response.json()["user"]["email"] == longest
+    owner.refresh_from_db()
+    assert owner.email == longest
+
+
+def test_a_link_to_the_longest_address_escaped_most_in_the_token_fits_the_confirmations_limit(owner):
+    # Given a valid 254-character address whose every character but the "@", the dots and the quotes the token's
+    # JSON escapes as \uXXXX (control characters in a quoted local part, "e" with an accent in the domain)
+    domain = ".".join(["\u00e9" * 63, "\u00e9" * 63, "\u00e9" * 40])
+    worst = '"' + "\x01" * (254 - len(domain) - 3) + '"@' + domain
+    assert (len(worst), email_address_normalized(worst)) == (254, worst)
+    _, issued = signed_in_client(owner)
+    token = change_token_make(user=owner, new_email=worst, session_id=str(issued.session.pk))
+
+    # When its link is followed
+    response = email_change_confirm(token)
+
+    # Then the token fits the limit, which is computed for it (and validate_email admits no character beyond
+    # U+FFFF, which the JSON would escape in twice as many characters)
+    assert len(token) <= LINK_TOKEN_MAX_LENGTH
+    assert response.status_code == 200, response.content
+    with pytest.raises(ValidationError):
+        email_address_normalized("owner@\U0001f600.example")
 
 
 def test_a_newer_change_link_supersedes_an_older_one_once_confirmed(owner, smtp):

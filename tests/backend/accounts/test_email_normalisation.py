@@ -5,11 +5,13 @@ fullwidth letter is the address it looks like everywhere: in use when that one i
 import importlib
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from backend.accounts.email_links import change_token_make
 from backend.accounts.login_limits import login_email_identity
 from backend.accounts.models import User, normalize_email
+from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
 from tests.backend.accounts.helpers import (
     email_change_ask,
@@ -127,6 +129,75 @@ def test_a_link_carrying_an_address_that_normalises_to_no_address_is_400_link_in
     assert response.json()["code"] == "link_invalid"
     attacker.refresh_from_db()
     assert attacker.email == "attacker@example.org"
+
+
+# 250 characters as typed, 256 once NFKC spells the ligatures out ("\ufb03" is "ffi"): valid as typed and once
+# normalised (validate_email allows 320), too long for RFC 5321 and for the email column (254).
+LONG_ONCE_NORMALISED = "a" * 64 + "@" + ".".join(["\ufb03" + "b" * 60, "\ufb03" + "c" * 60, "\ufb03" + "d" * 56, "com"])
+TOO_LONG = (
+    "Enter an email address of at most 254 characters (this one has 256 once ligatures and full-width letters "
+    "are spelled out)."
+)
+
+
+def test_an_address_longer_than_254_once_normalised_is_400_on_new_email_and_sends_nothing(smtp, attacker):
+    assert (len(LONG_ONCE_NORMALISED), len(normalize_email(LONG_ONCE_NORMALISED))) == (250, 256)
+    client, _ = signed_in_client(attacker)
+
+    response = email_change_ask(client, LONG_ONCE_NORMALISED)
+
+    assert response.status_code == 400
+    assert response.json() == {"new_email": [TOO_LONG]}
+    wait_for_background_jobs()
+    assert smtp.messages == []
+
+
+def test_a_link_carrying_an_address_longer_than_254_once_normalised_is_400_link_invalid(attacker):
+    token = change_token_make(user=attacker, new_email=LONG_ONCE_NORMALISED, session_id=None)
+
+    response = email_change_confirm(token)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "link_invalid"
+    attacker.refresh_from_db()
+    assert attacker.email == "attacker@example.org"
+
+
+def test_registering_an_address_longer_than_254_once_normalised_is_400_on_email_by_the_same_rule(smtp):
+    response = APIClient().post(
+        "/api/auth/register/", {"email": LONG_ONCE_NORMALISED, "password": "a-Strong-passphrase-42"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"email": [TOO_LONG]}
+    assert not User.objects.exists()
+    wait_for_background_jobs()
+    assert smtp.messages == []
+
+
+def test_an_operator_cannot_store_an_address_longer_than_254_once_normalised(admin_client, attacker):
+    # The admin's form checks the address as typed; the model stores it normalised (User.clean), and must check that
+    # too, or the database refuses it (a 500 on PostgreSQL, whose column holds 254 characters)
+    url = reverse("admin:accounts_user_change", args=[attacker.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+
+    response = admin_client.post(url, {**data, "email": LONG_ONCE_NORMALISED})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"email": [TOO_LONG]}
+    attacker.refresh_from_db()
+    assert attacker.email == "attacker@example.org"
+
+
+def test_a_failed_sign_in_with_an_address_longer_than_254_once_normalised_is_audited_without_it():
+    # The audit row keeps the typed address only when it is one (254 characters at most, as stored)
+    response = APIClient().post(
+        "/api/auth/login/", {"email": LONG_ONCE_NORMALISED, "password": "not-the-password"}, format="json"
+    )
+
+    assert response.status_code == 401
+    assert list(AuditEvent.objects.values_list("event", "email")) == [("login_failed", "")]
 
 
 def test_asking_for_a_lookalike_of_ones_own_address_is_400_already_yours(smtp, attacker):

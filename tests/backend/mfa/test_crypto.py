@@ -1,6 +1,8 @@
 """TOTP secrets at rest: encrypted with MFA_ENCRYPTION_KEYS (newest first), and re-encrypted by
 ``manage.py mfa_rotate_key`` so the old key can be dropped."""
 
+import hashlib
+import subprocess
 from io import StringIO
 
 import pyotp
@@ -15,8 +17,23 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+AUTHENTICATE = "/api/auth/mfa/authenticate/"
 OLD_KEY = "old-key: a long random string an operator generated last year"
 NEW_KEY = "new-key: another long random string, generated today"
+
+
+def _fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def _key_lines(*keys: str) -> list[str]:
+    """What mfa_rotate_key prints first: the loaded keys' fingerprints and the one it encrypts with."""
+    fingerprints = ", ".join(_fingerprint(key) for key in keys)
+    return [
+        f"MFA_ENCRYPTION_KEYS loaded, newest first: {fingerprints} "
+        "(the first 8 hex digits of the SHA-256 of each key).",
+        f"Re-encrypting with {_fingerprint(keys[0])}: it must be the key you just added.",
+    ]
 
 
 def _apps_under(settings, keys: list[str], count: int) -> dict[str, str]:
@@ -51,7 +68,7 @@ def test_a_secret_is_undecryptable_once_its_key_is_dropped_without_rotating(sett
 
 def test_rotating_without_the_old_key_fails_and_says_which_key_to_restore(settings):
     _apps_under(settings, [OLD_KEY], 1)
-    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, "another-key: not the one the secret is under, long enough"]
 
     with pytest.raises(CommandError, match="Restore the key they were encrypted with"):
         call_command("mfa_rotate_key", stdout=StringIO(), stderr=StringIO())
@@ -107,6 +124,72 @@ def test_signing_in_with_an_app_no_key_decrypts_is_a_409_that_says_what_else_wor
     }
 
 
+@pytest.mark.parametrize("keys", [[OLD_KEY], []], ids=["one key", "none: derived from SECRET_KEY"])
+def test_rotating_with_a_single_key_is_refused_and_rewrites_nothing(settings, keys):
+    # Given secrets under the only key loaded: the Secret still held OLD alone when the pods were rolled (External
+    # Secrets had not synced yet)
+    _apps_under(settings, [OLD_KEY], 2)
+    before = dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted"))
+    settings.MFA_ENCRYPTION_KEYS = keys
+
+    # When the operator runs the rotation
+    with pytest.raises(CommandError) as refused:
+        call_command("mfa_rotate_key", stdout=StringIO(), stderr=StringIO())
+
+    # Then it is refused, saying how to fix it and which key it found, and no secret was rewritten: otherwise it
+    # would succeed with the old key and dropping OLD next would leave every secret unreadable
+    message = str(refused.value)
+    assert message.startswith("Only one MFA encryption key is loaded")
+    assert "Put the new key first in MFA_ENCRYPTION_KEYS and the old one second" in message
+    assert "roll the pods once the Secret shows it" in message
+    assert (_fingerprint(OLD_KEY) in message) == bool(keys)
+    assert OLD_KEY not in message
+    assert dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted")) == before
+
+
+def test_the_fingerprints_printed_are_those_the_documented_shell_line_computes(settings):
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    out = StringIO()
+
+    call_command("mfa_rotate_key", stdout=out)
+
+    # docs/operations.md: the operator compares them with `printf %s "$KEY" | sha256sum | cut -c1-8`
+    shell = [
+        subprocess.run(
+            ["/bin/sh", "-c", 'printf %s "$1" | sha256sum | cut -c1-8', "sh", key],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for key in (NEW_KEY, OLD_KEY)
+    ]
+    loaded, encrypting = out.getvalue().splitlines()[:2]
+    assert f"newest first: {shell[0]}, {shell[1]} (" in loaded
+    assert encrypting.startswith(f"Re-encrypting with {shell[0]}:")
+
+
+def test_a_code_the_app_could_not_check_counts_on_no_limit(settings, api_client, rates):
+    from tests.backend.accounts.helpers import login
+
+    # Given an account whose app secret is under a key nobody listed, and one failed sign-in and one wrong
+    # authenticator code allowed
+    rates(login_email_ip="1/15m", login_email="1/15m", authenticator_code_account="1/1d")
+    [(row_id, secret)] = _apps_under(settings, [OLD_KEY], 1).items()
+    user = TotpAuthenticator.objects.get(pk=row_id).user
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+    token = login(api_client, user.email).json()["mfa_token"]
+    code = pyotp.TOTP(secret).now()
+    assert api_client.post(AUTHENTICATE, {"mfa_token": token, "code": code}, format="json").status_code == 409
+
+    # When the operator restores the key and the owner signs in again with the same, never checked, code
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    token = login(api_client, user.email).json()["mfa_token"]
+    response = api_client.post(AUTHENTICATE, {"mfa_token": token, "code": code}, format="json")
+
+    # Then it signs in: the code that could not be checked counted neither as a failed sign-in nor as a wrong code
+    assert response.status_code == 200, response.content
+
+
 def test_the_batch_size_must_be_positive():
     with pytest.raises(CommandError, match="--batch-size must be at least 1"):
         call_command("mfa_rotate_key", batch_size=0, stdout=StringIO())
@@ -135,8 +218,10 @@ def test_rotating_re_encrypts_every_secret_in_batches_so_the_old_key_can_go(sett
     out = StringIO()
     call_command("mfa_rotate_key", batch_size=2, stdout=out)
 
-    # Then progress is printed per batch, and every row was rewritten
+    # Then the keys' fingerprints come first (the operator compares the first with the key they added), progress
+    # is printed per batch, and every row was rewritten
     assert out.getvalue().splitlines() == [
+        *_key_lines(NEW_KEY, OLD_KEY),
         "Re-encrypted 2 of 5 secret(s)...",
         "Re-encrypted 4 of 5 secret(s)...",
         "Re-encrypted 5 of 5 secret(s)...",
@@ -154,21 +239,25 @@ def test_rotating_again_is_harmless(settings):
     secrets = _apps_under(settings, [OLD_KEY], 2)
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
     call_command("mfa_rotate_key", stdout=StringIO())
-    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
 
     out = StringIO()
     call_command("mfa_rotate_key", stdout=out)
 
     assert out.getvalue().splitlines()[-1] == "Re-encrypted 2 secret(s) with the newest key."
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
     assert _decrypted() == secrets
 
 
-def test_rotating_with_no_secrets_does_nothing():
+def test_rotating_with_no_secrets_does_nothing(settings):
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
     out = StringIO()
 
     call_command("mfa_rotate_key", stdout=out)
 
-    assert out.getvalue().splitlines() == ["Re-encrypted 0 secret(s) with the newest key."]
+    assert out.getvalue().splitlines() == [
+        *_key_lines(NEW_KEY, OLD_KEY),
+        "Re-encrypted 0 secret(s) with the newest key.",
+    ]
 
 
 def test_the_app_codes_still_verify_after_the_rotation(settings):

@@ -355,3 +355,32 @@ def test_wrong_codes_at_the_admin_count_on_the_accounts_code_limit(staff, staff_
     assert _errors(first) == [GENERIC_ERROR]
     [error] = _errors(refused)
     assert error.startswith("Too many wrong authenticator codes for this account.")
+
+
+def test_an_app_no_key_decrypts_sends_staff_to_a_recovery_code_and_counts_nothing(staff, staff_mfa, settings, rates):
+    # Given staff whose app secret is under a key MFA_ENCRYPTION_KEYS no longer lists (a rotation that skipped it,
+    # or the old key dropped too soon: docs/operations.md), and one failed sign-in and one wrong code allowed
+    rates(login_email_ip="1/15m", login_email="1/15m", authenticator_code_account="1/1d")
+    settings.MFA_ENCRYPTION_KEYS = ["old-key: a long random string an operator generated last year"]
+    _with_app(staff)
+    settings.MFA_ENCRYPTION_KEYS = ["new-key: another long random string, generated today"]
+    client = Client()
+
+    # When they sign in with the right password and the app's right code
+    response = _post_login(client, staff.email, PASSWORD, otp=pyotp.TOTP(SECRET).now())
+
+    # Then it is no 500: the form says to use a recovery code (it cannot check a passkey), and nobody is signed in
+    assert response.status_code == 200
+    assert _errors(response) == [
+        "Your authenticator app cannot be checked right now. Sign in with one of your recovery codes instead, or "
+        "ask another operator to reset your second factors."
+    ]
+    assert not _signed_in(client)
+    # And the code was never checked, so neither the sign-in nor the code counts: once the key is back, the right
+    # code signs in (not locked out by the account's one failed sign-in, nor by its one wrong code)
+    settings.MFA_ENCRYPTION_KEYS = [
+        "new-key: another long random string, generated today",
+        "old-key: a long random string an operator generated last year",
+    ]
+    assert _post_login(client, staff.email, PASSWORD, otp=pyotp.TOTP(SECRET).now()).status_code == 302
+    assert _signed_in(client)

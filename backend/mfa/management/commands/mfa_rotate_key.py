@@ -1,12 +1,27 @@
 """Re-encrypt every TOTP secret with the newest MFA_ENCRYPTION_KEYS key: the middle step of a key rotation (put the
-new key first, deploy, run this, then drop the old key; docs/mfa.md). Safe to run again, and while serving."""
+new key first, deploy, run this, then drop the old key; docs/operations.md). Safe to run again, and while serving.
 
+Refused with a single key: it would re-encrypt with the key the secrets are already under, succeed, and the next
+step (dropping the old key) would leave every secret unreadable. That happens when the Secret had not changed yet
+when the pods were rolled (External Secrets syncs on its own schedule). It also prints each loaded key's
+fingerprint, so the operator can check that the one it encrypts with is the key they just added."""
+
+import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backend.accounts.models import User
 from backend.mfa.services.totp import totp_secrets_reencrypt
+
+FINGERPRINT_IS = "the first 8 hex digits of the SHA-256 of each key"
+
+
+def key_fingerprint(key: str) -> str:
+    """A key's fingerprint, as `printf %s "$KEY" | sha256sum | cut -c1-8` computes it: enough to tell keys apart,
+    nothing to recover a high-entropy key from."""
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
 class Command(BaseCommand):
@@ -21,6 +36,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        keys = [key_fingerprint(key) for key in settings.MFA_ENCRYPTION_KEYS]
+        if len(keys) < 2:
+            found = keys[0] if keys else "derived from SECRET_KEY: MFA_ENCRYPTION_KEYS is unset"
+            raise CommandError(
+                f"Only one MFA encryption key is loaded ({found}): this would re-encrypt with the key the secrets "
+                "are already under, and dropping the old key next would leave every authenticator-app secret "
+                "unreadable. Put the new key first in MFA_ENCRYPTION_KEYS and the old one second "
+                "(MFA_ENCRYPTION_KEYS=NEW,OLD), roll the pods once the Secret shows it (with External Secrets, force "
+                'a sync first), and run this again (docs/operations.md, "Rotating the MFA encryption key").'
+            )
+        self.stdout.write(f"MFA_ENCRYPTION_KEYS loaded, newest first: {', '.join(keys)} ({FINGERPRINT_IS}).")
+        self.stdout.write(f"Re-encrypting with {keys[0]}: it must be the key you just added.")
 
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"Re-encrypted {done} of {total} secret(s)...")
