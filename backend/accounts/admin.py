@@ -23,7 +23,7 @@ from . import services
 from .admin_login import LOGIN_TEMPLATE, StaffLoginForm
 from .emails import notify_email_changed_by_operator, notify_password_set_by_operator
 from .models import AuthSession, User
-from .services.account_deletion import DELETED_ACCOUNT_REPR
+from .services.account_deletion import DELETED_ACCOUNT_REPR, DELETED_OPERATOR
 
 ADMIN_REVOKED = AuditEvent.Event.ADMIN_SESSIONS_REVOKED
 
@@ -78,7 +78,11 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return super().get_queryset(request).annotate(_task_count=Count("tasks", distinct=True))
+        """Every account but the "deleted operator" placeholder (services.user_delete): not an account, but what
+        deleted operators' admin history is credited to. Hidden, no operator can open, edit (give it a password,
+        make it staff and act under its name) or delete it (and their history with it), single or in bulk."""
+        accounts = super().get_queryset(request).exclude(email=DELETED_OPERATOR)
+        return accounts.annotate(_task_count=Count("tasks", distinct=True))
 
     @admin.display(description="Tasks", ordering="_task_count")
     def task_count(self, user: User) -> int:
