@@ -12,17 +12,22 @@ variables (``SSL_CERT_FILE``...) keep their own meaning. Rules:
   (METRICS_TOKEN, SENTRY_DSN...); config/settings/production.py still refuses to start without the required ones;
 - ``NAME`` set too, to another value, with the file present, is refused: two sources for one secret hide which
   one is in force (the same value is fine);
-- except a ``NAME`` this process inherited from the one that read it from the file (listed in ``LOADED_FROM_FILES``):
-  gunicorn's master reads the files and its workers, which are not preloaded, read them again at boot. A worker
-  restarted (OOM kill, timeout) after the Secret changed keeps the master's value, so every worker of the pod
-  agrees, and warns once that the pod must be rolled: refusing would stop the worker, and gunicorn's master exits
-  when a worker fails to boot, taking the pod down. A file that disappeared likewise leaves the inherited value;
+- except in a process started by the one that first read the files (gunicorn's master reads them, and its
+  workers, which are not preloaded, read them again at boot): the master records what it found, each name read
+  from a file and each one whose file was missing, in ``LOADED_FROM_FILES`` with its pid, and a worker whose parent
+  that pid is keeps every one of those as the master had it, whatever the files hold now. A worker restarted (OOM
+  kill, timeout) after the Secret changed, gained or lost a key thus runs as its siblings do, and warns once that
+  the pod must be rolled: refusing would stop the worker, and gunicorn's master exits when a worker fails to boot,
+  taking the pod down. The record binds to the pid that wrote it, so the variable set by hand (or left by
+  another process) changes nothing, and the master itself still refuses two sources;
 - one trailing newline is dropped (``echo value > file``); anything else is kept as is.
 """
 
+import json
 import logging
 import os
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -42,43 +47,69 @@ SECRET_SETTINGS = (
 )
 
 
-# The names a process set from their files, for the processes it starts (gunicorn's workers): set by
-# load_secret_files, never by an operator.
+# What the process that read the files found, for the processes it starts (gunicorn's workers): written by
+# load_secret_files as JSON, {"pid": ..., "loaded": [names], "absent": [names]}; never by an operator.
 LOADED_FROM_FILES = "SECRET_FILES_LOADED"
 
 logger = logging.getLogger(__name__)
 _warned: set[str] = set()  # the changes this process has reported
 
 
+@dataclass(frozen=True)
+class _ParentRecord:
+    loaded: frozenset[str]  # read from their files by the parent
+    absent: frozenset[str]  # no file then: left as the environment had them
+
+
+def _parent_record(environ: Mapping[str, str]) -> _ParentRecord | None:
+    """What this process's parent found in the files, if it read them, or this process on an earlier call (else
+    None: this process decides alone)."""
+    try:
+        record = json.loads(environ.get(LOADED_FROM_FILES, ""))
+        if record["pid"] not in (os.getppid(), os.getpid()):
+            return None
+        return _ParentRecord(loaded=frozenset(record["loaded"]), absent=frozenset(record["absent"]))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _read(path: str) -> str:
+    value = Path(path).read_text(encoding="utf-8")
+    return value[:-1] if value.endswith("\n") else value
+
+
 def load_secret_files(environ: MutableMapping[str, str] | None = None) -> list[str]:
     """Set each secret setting from its ``*_FILE``; returns the names set (or kept, see the module's rules).
 
-    Raises ImproperlyConfigured when ``NAME`` and ``NAME_FILE`` disagree and ``NAME`` was not read from that file
-    by a parent process; records the names it set in ``LOADED_FROM_FILES`` for the processes started after it."""
+    Raises ImproperlyConfigured when ``NAME`` and ``NAME_FILE`` disagree, unless the parent process decided ``NAME``
+    from the files; records what it found in ``LOADED_FROM_FILES`` for the processes started after it."""
     environ = os.environ if environ is None else environ
-    inherited = set(environ.get(LOADED_FROM_FILES, "").split())
-    loaded, changed = [], []
+    parent = _parent_record(environ)
+    loaded, absent, changed = [], [], []
     for name in SECRET_SETTINGS:
         path = environ.get(f"{name}_FILE", "").strip()
-        if not path or not Path(path).is_file():
-            if name in inherited and name in environ:  # the key left the Secret: the master's value stays
+        exists = bool(path) and Path(path).is_file()
+        if parent is not None and (name in parent.loaded or name in parent.absent):
+            # Decided by the master at start: kept as it was, so every worker of the pod agrees.
+            (loaded if name in parent.loaded else absent).append(name)
+            if name in parent.loaded and not exists:
                 changed.append(f"{name}_FILE ({path or 'unset'}, gone)")
-                loaded.append(name)
-            continue
-        value = Path(path).read_text(encoding="utf-8")
-        value = value[:-1] if value.endswith("\n") else value
-        if name in inherited and name in environ:  # read by the master: keep its value, whatever the file holds now
-            if environ[name] != value:
+            elif name in parent.absent and exists:
+                changed.append(f"{name}_FILE ({path}, added)")
+            elif exists and environ.get(name) != _read(path):
                 changed.append(f"{name}_FILE ({path})")
-        elif environ.get(name) and environ[name] != value:
+            continue
+        if not exists:
+            absent.append(name)
+            continue
+        value = _read(path)
+        if environ.get(name) and environ[name] != value:
             raise ImproperlyConfigured(
                 f"{name} and {name}_FILE are both set: keep one (the file, {path}, in Kubernetes; docs/deploy.md)."
             )
-        else:
-            environ[name] = value
+        environ[name] = value
         loaded.append(name)
-    if loaded:
-        environ[LOADED_FROM_FILES] = " ".join(loaded)
+    environ[LOADED_FROM_FILES] = json.dumps({"pid": os.getpid(), "loaded": loaded, "absent": absent})
     _warn_changed(changed)
     return loaded
 

@@ -1,6 +1,8 @@
 """config/secret_files.py (secrets mounted as files, `NAME_FILE`) and config/healthcheck.py's choice of Host."""
 
+import json
 import logging
+import os
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -55,12 +57,25 @@ def fresh_warnings(monkeypatch):
     monkeypatch.setattr(secret_files, "_warned", set())
 
 
-def _master_then_worker(tmp_path, name: str, first: str) -> tuple[dict[str, str], dict[str, str]]:
+@pytest.fixture
+def as_the_master(monkeypatch):
+    """Runs ``load_secret_files`` as this process's parent would (its pid is the one the record binds to): what
+    comes after, in this process, is then the worker it started."""
+
+    def load(environ: dict[str, str]) -> list[str]:
+        with monkeypatch.context() as patched:
+            patched.setattr(secret_files.os, "getpid", os.getppid)
+            return load_secret_files(environ)
+
+    return load
+
+
+def _master_then_worker(as_the_master, tmp_path, name: str, first: str) -> tuple[dict[str, str], dict[str, str]]:
     """gunicorn's master reads ``name`` from its file; returns its environment and a copy, the worker's inherited
     one (config/gunicorn.conf.py, then config/settings/base.py in the worker)."""
     (tmp_path / name).write_text(first + "\n")
     master = {f"{name}_FILE": str(tmp_path / name)}
-    load_secret_files(master)
+    as_the_master(master)
     return master, dict(master)
 
 
@@ -75,14 +90,18 @@ def test_the_names_read_from_files_are_recorded_for_the_processes_started_after(
 
     load_secret_files(environ)
 
-    assert environ[LOADED_FROM_FILES].split() == ["SECRET_KEY", "REDIS_URL"]
+    assert json.loads(environ[LOADED_FROM_FILES]) == {
+        "pid": os.getpid(),
+        "loaded": ["SECRET_KEY", "REDIS_URL"],
+        "absent": [name for name in SECRET_SETTINGS if name not in ("SECRET_KEY", "REDIS_URL")],
+    }
 
 
 def test_a_worker_started_after_the_file_changed_keeps_the_masters_value_and_warns_once(
-    tmp_path, caplog, fresh_warnings
+    as_the_master, tmp_path, caplog, fresh_warnings
 ):
     # Given a master that read the key, and then the Secret changed (the kubelet rewrote the file)
-    _master, worker = _master_then_worker(tmp_path, "JWT_SIGNING_KEY", "key-the-pod-started-with")
+    _master, worker = _master_then_worker(as_the_master, tmp_path, "JWT_SIGNING_KEY", "key-the-pod-started-with")
     (tmp_path / "JWT_SIGNING_KEY").write_text("key-the-operator-just-put-in\n")
 
     # When a worker restarted meanwhile (OOM kill, timeout) reads the files at its boot, twice
@@ -101,8 +120,10 @@ def test_a_worker_started_after_the_file_changed_keeps_the_masters_value_and_war
     assert "key-the" not in message
 
 
-def test_a_worker_keeps_the_masters_value_of_a_key_that_left_the_secret(tmp_path, caplog, fresh_warnings):
-    _master, worker = _master_then_worker(tmp_path, "SENTRY_DSN", "https://key@sentry.example.com/1")
+def test_a_worker_keeps_the_masters_value_of_a_key_that_left_the_secret(
+    as_the_master, tmp_path, caplog, fresh_warnings
+):
+    _master, worker = _master_then_worker(as_the_master, tmp_path, "SENTRY_DSN", "https://key@sentry.example.com/1")
     (tmp_path / "SENTRY_DSN").unlink()
 
     with caplog.at_level(logging.WARNING, logger="config.secret_files"):
@@ -113,8 +134,8 @@ def test_a_worker_keeps_the_masters_value_of_a_key_that_left_the_secret(tmp_path
     assert "gone" in caplog.text
 
 
-def test_an_unchanged_file_says_nothing(tmp_path, caplog, fresh_warnings):
-    _master, worker = _master_then_worker(tmp_path, "REDIS_URL", "redis://cache:6379/0")
+def test_an_unchanged_file_says_nothing(as_the_master, tmp_path, caplog, fresh_warnings):
+    _master, worker = _master_then_worker(as_the_master, tmp_path, "REDIS_URL", "redis://cache:6379/0")
 
     with caplog.at_level(logging.WARNING, logger="config.secret_files"):
         load_secret_files(worker)
@@ -122,19 +143,39 @@ def test_an_unchanged_file_says_nothing(tmp_path, caplog, fresh_warnings):
     assert caplog.records == []
 
 
-def test_the_operators_own_conflict_is_still_refused_beside_values_read_from_files(tmp_path):
-    # Given a master that read REDIS_URL from its file: the marker names REDIS_URL, not JWT_SIGNING_KEY
-    _master, worker = _master_then_worker(tmp_path, "REDIS_URL", "redis://cache:6379/0")
-    # When the operator also set JWT_SIGNING_KEY beside a JWT_SIGNING_KEY_FILE that holds another value
-    (tmp_path / "JWT_SIGNING_KEY").write_text("from-file")
-    worker.update(JWT_SIGNING_KEY="from-env", JWT_SIGNING_KEY_FILE=str(tmp_path / "JWT_SIGNING_KEY"))
+def test_a_worker_leaves_out_a_key_added_to_the_secret_after_the_master_started(
+    as_the_master, tmp_path, caplog, fresh_warnings
+):
+    # Given a master that found no METRICS_TOKEN file, then the operator added the key to the Secret
+    (tmp_path / "SECRET_KEY").write_text("s3cret")
+    master = {"SECRET_KEY_FILE": str(tmp_path / "SECRET_KEY"), "METRICS_TOKEN_FILE": str(tmp_path / "METRICS_TOKEN")}
+    as_the_master(master)
+    worker = dict(master)
+    (tmp_path / "METRICS_TOKEN").write_text("new-token")
 
-    # Then that is two sources for one secret: refused, in the master as in a worker
-    with pytest.raises(ImproperlyConfigured, match="JWT_SIGNING_KEY and JWT_SIGNING_KEY_FILE are both set"):
+    # When a worker restarted meanwhile reads the files
+    with caplog.at_level(logging.WARNING, logger="config.secret_files"):
         load_secret_files(worker)
-    master = {k: v for k, v in worker.items() if k != LOADED_FROM_FILES}
-    with pytest.raises(ImproperlyConfigured, match="JWT_SIGNING_KEY and JWT_SIGNING_KEY_FILE are both set"):
-        load_secret_files(master)
+
+    # Then it runs without it, as its siblings do (else it alone would answer /metrics differently), and says so
+    assert "METRICS_TOKEN" not in worker
+    assert f"METRICS_TOKEN_FILE ({tmp_path / 'METRICS_TOKEN'}, added)" in caplog.text
+    assert "new-token" not in caplog.text
+
+
+@pytest.mark.parametrize("record", ["REDIS_URL", '{"pid": 1, "loaded": ["REDIS_URL"], "absent": []}', "{not json"])
+def test_a_record_this_process_s_parent_did_not_write_changes_nothing(tmp_path, record):
+    # Given the record set by hand, left by an unrelated process, or garbled, beside a real conflict
+    (tmp_path / "REDIS_URL").write_text("redis://from-file")
+    environ = {
+        "REDIS_URL": "redis://from-env",
+        "REDIS_URL_FILE": str(tmp_path / "REDIS_URL"),
+        LOADED_FROM_FILES: record,
+    }
+
+    # Then the two sources are refused as ever
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL and REDIS_URL_FILE are both set"):
+        load_secret_files(environ)
 
 
 def test_only_the_secret_settings_are_read_from_files(tmp_path):
