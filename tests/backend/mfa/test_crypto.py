@@ -32,7 +32,7 @@ def _key_lines(*keys: str) -> list[str]:
     return [
         f"MFA_ENCRYPTION_KEYS loaded, newest first: {fingerprints} "
         "(the first 8 hex digits of the SHA-256 of each key).",
-        f"Re-encrypting with {_fingerprint(keys[0])}: it must be the key you just added.",
+        f"Re-encrypting with {_fingerprint(keys[0])}, the key you just added.",
     ]
 
 
@@ -71,7 +71,7 @@ def test_rotating_without_the_old_key_fails_and_says_which_key_to_restore(settin
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, "another-key: not the one the secret is under, long enough"]
 
     with pytest.raises(CommandError, match="Restore the key they were encrypted with"):
-        call_command("mfa_rotate_key", stdout=StringIO(), stderr=StringIO())
+        call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), stdout=StringIO(), stderr=StringIO())
 
 
 def test_a_secret_no_key_decrypts_is_named_and_the_others_are_rotated_all_the_same(settings):
@@ -84,7 +84,7 @@ def test_a_secret_no_key_decrypts_is_named_and_the_others_are_rotated_all_the_sa
     # When the secrets are rotated, two per batch
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError, match="1 could not be decrypted") as failed:
-        call_command("mfa_rotate_key", batch_size=2, stdout=out, stderr=err)
+        call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), batch_size=2, stdout=out, stderr=err)
 
     # Then that one is named (its user, for the operator to reset), the command says what to do, and every other
     # secret was rotated: they decrypt with the new key alone
@@ -134,7 +134,7 @@ def test_rotating_with_a_single_key_is_refused_and_rewrites_nothing(settings, ke
 
     # When the operator runs the rotation
     with pytest.raises(CommandError) as refused:
-        call_command("mfa_rotate_key", stdout=StringIO(), stderr=StringIO())
+        call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), stdout=StringIO(), stderr=StringIO())
 
     # Then it is refused, saying how to fix it and which key it found, and no secret was rewritten: otherwise it
     # would succeed with the old key and dropping OLD next would leave every secret unreadable
@@ -147,13 +147,8 @@ def test_rotating_with_a_single_key_is_refused_and_rewrites_nothing(settings, ke
     assert dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted")) == before
 
 
-def test_the_fingerprints_printed_are_those_the_documented_shell_line_computes(settings):
-    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    out = StringIO()
-
-    call_command("mfa_rotate_key", stdout=out)
-
-    # docs/operations.md: the operator compares them with `printf %s "$KEY" | sha256sum | cut -c1-8`
+def test_the_fingerprints_are_those_the_documented_shell_line_computes(settings):
+    # docs/operations.md: the operator computes NEW's with `printf %s "$NEW" | sha256sum | cut -c1-8`
     shell = [
         subprocess.run(
             ["/bin/sh", "-c", 'printf %s "$1" | sha256sum | cut -c1-8', "sh", key],
@@ -163,9 +158,15 @@ def test_the_fingerprints_printed_are_those_the_documented_shell_line_computes(s
         ).stdout.strip()
         for key in (NEW_KEY, OLD_KEY)
     ]
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    out = StringIO()
+
+    # The command takes it as the new key's, and prints the loaded keys' the same way
+    call_command("mfa_rotate_key", expect_fingerprint=shell[0], stdout=out)
+
     loaded, encrypting = out.getvalue().splitlines()[:2]
     assert f"newest first: {shell[0]}, {shell[1]} (" in loaded
-    assert encrypting.startswith(f"Re-encrypting with {shell[0]}:")
+    assert encrypting == f"Re-encrypting with {shell[0]}, the key you just added."
 
 
 def test_a_code_the_app_could_not_check_counts_on_no_limit(settings, api_client, rates):
@@ -190,9 +191,33 @@ def test_a_code_the_app_could_not_check_counts_on_no_limit(settings, api_client,
     assert response.status_code == 200, response.content
 
 
+@pytest.mark.parametrize("keys", [[OLD_KEY, NEW_KEY], [OLD_KEY, "another-key: not the new one, long enough"]])
+def test_rotating_while_the_newest_loaded_key_is_not_the_new_one_is_refused_and_rewrites_nothing(settings, keys):
+    # Given secrets under OLD, and a pod still running with the first step's list (OLD,NEW): its Secret had not
+    # changed yet when it was rolled for the second step
+    _apps_under(settings, [OLD_KEY], 2)
+    before = dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted"))
+    settings.MFA_ENCRYPTION_KEYS = keys
+
+    # When the operator runs the rotation, naming the key they just added
+    with pytest.raises(CommandError) as refused:
+        call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), stdout=StringIO())
+
+    # Then it is refused and no secret was rewritten: it would have re-encrypted with OLD and succeeded
+    assert str(refused.value).startswith(
+        f"The newest loaded key is {_fingerprint(OLD_KEY)}, not {_fingerprint(NEW_KEY)}: this pod does not hold"
+    )
+    assert dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted")) == before
+
+
+def test_the_new_keys_fingerprint_must_be_given():
+    with pytest.raises(CommandError, match="--expect-fingerprint"):
+        call_command("mfa_rotate_key", stdout=StringIO())
+
+
 def test_the_batch_size_must_be_positive():
     with pytest.raises(CommandError, match="--batch-size must be at least 1"):
-        call_command("mfa_rotate_key", batch_size=0, stdout=StringIO())
+        call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), batch_size=0, stdout=StringIO())
 
 
 # Encryption and rotation ---------------------------------------------------------------------------------------------
@@ -216,7 +241,7 @@ def test_rotating_re_encrypts_every_secret_in_batches_so_the_old_key_can_go(sett
 
     # When the secrets are rotated, two per batch
     out = StringIO()
-    call_command("mfa_rotate_key", batch_size=2, stdout=out)
+    call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), batch_size=2, stdout=out)
 
     # Then the keys' fingerprints come first (the operator compares the first with the key they added), progress
     # is printed per batch, and every row was rewritten
@@ -238,10 +263,10 @@ def test_rotating_re_encrypts_every_secret_in_batches_so_the_old_key_can_go(sett
 def test_rotating_again_is_harmless(settings):
     secrets = _apps_under(settings, [OLD_KEY], 2)
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    call_command("mfa_rotate_key", stdout=StringIO())
+    call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), stdout=StringIO())
 
     out = StringIO()
-    call_command("mfa_rotate_key", stdout=out)
+    call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), stdout=out)
 
     assert out.getvalue().splitlines()[-1] == "Re-encrypted 2 secret(s) with the newest key."
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
@@ -252,7 +277,7 @@ def test_rotating_with_no_secrets_does_nothing(settings):
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
     out = StringIO()
 
-    call_command("mfa_rotate_key", stdout=out)
+    call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), stdout=out)
 
     assert out.getvalue().splitlines() == [
         *_key_lines(NEW_KEY, OLD_KEY),
@@ -263,7 +288,7 @@ def test_rotating_with_no_secrets_does_nothing(settings):
 def test_the_app_codes_still_verify_after_the_rotation(settings):
     [(row_id, secret)] = _apps_under(settings, [OLD_KEY], 1).items()
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    call_command("mfa_rotate_key", stdout=StringIO())
+    call_command("mfa_rotate_key", expect_fingerprint=_fingerprint(NEW_KEY), stdout=StringIO())
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
 
     user = TotpAuthenticator.objects.get(pk=row_id).user

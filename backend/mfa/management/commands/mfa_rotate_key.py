@@ -3,8 +3,9 @@ new key first, deploy, run this, then drop the old key; docs/operations.md). Saf
 
 Refused with a single key: it would re-encrypt with the key the secrets are already under, succeed, and the next
 step (dropping the old key) would leave every secret unreadable. That happens when the Secret had not changed yet
-when the pods were rolled (External Secrets syncs on its own schedule). It also prints each loaded key's
-fingerprint, so the operator can check that the one it encrypts with is the key they just added."""
+when the pods were rolled (External Secrets syncs on its own schedule). For the same reason it needs the new key's
+fingerprint (``--expect-fingerprint``) and refuses when the newest loaded key is another: a pod still holding
+``OLD,NEW`` (the first step's list) would otherwise re-encrypt with OLD and succeed."""
 
 import hashlib
 from typing import Any
@@ -32,8 +33,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=500, help="Rows per transaction (default 500).")
+        parser.add_argument(
+            "--expect-fingerprint",
+            required=True,
+            metavar="HEX8",
+            help='The new key\'s fingerprint: printf %%s "$NEW_KEY" | sha256sum | cut -c1-8. The command refuses '
+            "to run unless the newest loaded key has it.",
+        )
 
-    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+    def handle(self, *args: Any, batch_size: int, expect_fingerprint: str, **options: Any) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         keys = [key_fingerprint(key) for key in settings.MFA_ENCRYPTION_KEYS]
@@ -47,7 +55,13 @@ class Command(BaseCommand):
                 'a sync first), and run this again (docs/operations.md, "Rotating the MFA encryption key").'
             )
         self.stdout.write(f"MFA_ENCRYPTION_KEYS loaded, newest first: {', '.join(keys)} ({FINGERPRINT_IS}).")
-        self.stdout.write(f"Re-encrypting with {keys[0]}: it must be the key you just added.")
+        if keys[0] != expect_fingerprint.strip().lower():
+            raise CommandError(
+                f"The newest loaded key is {keys[0]}, not {expect_fingerprint}: this pod does not hold the new key "
+                "first yet (the Secret not synced or changed, or the pods not rolled since), so nothing was "
+                "re-encrypted. Check the Secret shows MFA_ENCRYPTION_KEYS=NEW,OLD, roll the pods, and run this again."
+            )
+        self.stdout.write(f"Re-encrypting with {keys[0]}, the key you just added.")
 
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"Re-encrypted {done} of {total} secret(s)...")
