@@ -92,7 +92,9 @@ def _staff_second_factor_check(form: StaffLoginForm, user: User) -> None:
     if TOTP_METHOD in methods and _TOTP_CODE.fullmatch(re.sub(r"\s", "", answer)):
         try:
             # (the admin's login view always gives the form its request)
-            right = authenticator_code_check(cast(HttpRequest, form.request), user=user, code=answer)
+            right = authenticator_code_check(
+                cast(HttpRequest, form.request), user=user, code=answer, after_password=True
+            )
         except AuthenticatorCodesLocked as locked:
             raise ValidationError(str(locked.detail), code="mfa_codes_locked") from locked
         except MfaStateConflict as unavailable:

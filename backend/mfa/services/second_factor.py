@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
 from backend.accounts import emails
@@ -90,7 +91,8 @@ def second_factor_verify(
         method = PASSKEY
     elif answer.code is not None:
         try:
-            right = authenticator_code_check(request, user=user, code=answer.code)
+            # Without a session, the code follows the password of a sign-in: a lock then means someone has it.
+            right = authenticator_code_check(request, user=user, code=answer.code, after_password=session_id is None)
         except (AuthenticatorCodesLocked, MfaStateConflict):
             attempt.refund()  # nothing was checked
             raise
@@ -107,14 +109,16 @@ def second_factor_verify(
     return method
 
 
-def authenticator_code_check(request: HttpRequest, *, user: User, code: str) -> bool:
+def authenticator_code_check(request: HttpRequest, *, user: User, code: str, after_password: bool) -> bool:
     """Whether ``code`` is a right code of the user's authenticator app (then it is spent), counted on the account's
     own bucket (authenticator_code_attempt) and given back when right. A code that could not be checked, its secret
     under a key MFA_ENCRYPTION_KEYS no longer lists, is given back too and raises MfaStateConflict: it was no guess,
-    and the owner, sent to a recovery code, should not find the app locked once the key is restored."""
+    and the owner, sent to a recovery code, should not find the app locked once the key is restored.
+    ``after_password``: the code came right after the account's password (a sign-in, the admin's login), not from a
+    signed-in session; only then does the lock tell the owner someone has their password."""
     from .totp import totp_code_verify  # imported here, as in second_factor_verify
 
-    usage = authenticator_code_attempt(request, user=user)
+    usage = authenticator_code_attempt(request, user=user, after_password=after_password)
     try:
         right = totp_code_verify(user=user, code=code)
     except MfaStateConflict:
@@ -125,19 +129,19 @@ def authenticator_code_check(request: HttpRequest, *, user: User, code: str) -> 
     return right
 
 
-def authenticator_code_attempt(request: HttpRequest, *, user: User) -> Usage | None:
+def authenticator_code_attempt(request: HttpRequest, *, user: User, after_password: bool) -> Usage | None:
     """Count one authenticator code on the account's own bucket, before it is checked; past the limit, 429
-    ``mfa_codes_locked`` (AuthenticatorCodesLocked) unchecked. The usage to give back when the code is right."""
+    ``mfa_codes_locked`` (AuthenticatorCodesLocked) unchecked. The usage to give back when the code is right. The
+    code that starts the lock tells the owner, when it came ``after_password`` (authenticator_code_check)."""
     if not settings.RATE_LIMIT_ENABLED:
         return None
     usage = rate_limit_hit(AUTHENTICATOR_CODE_SCOPE, str(user.pk))
     rate_limit_record(request, usage)
     if not usage.allowed:
-        if usage.count == usage.limit + 1:  # the one code that finds the bucket just exhausted: the lock starts
-            emails.notify_second_step_failed(
+        if after_password and usage.count == usage.limit + 1:  # the code that finds the bucket just exhausted
+            _second_step_failed_notice(
+                request,
                 user=user,
-                user_agent=user_agent(request),
-                ip_address=client_ip(request),
                 what="gave too many wrong codes of your authenticator app, so its codes are refused for "
                 f"{wait_in_words(usage.reset_after)}. Your recovery codes and passkeys still work.",
             )
@@ -154,12 +158,24 @@ def _failed(request: HttpRequest, *, user: User, challenge: MfaChallenge | None,
     spent = challenge is not None and challenge_record_failure(challenge=challenge)
     if spent and challenge is not None and challenge.purpose == MfaChallenge.Purpose.SIGN_IN:
         # This answer spent a sign-in's challenge, whose password was right (module docstring).
-        emails.notify_second_step_failed(
+        _second_step_failed_notice(
+            request,
             user=user,
-            user_agent=user_agent(request),
-            ip_address=client_ip(request),
             what=f"gave {settings.MFA_CHALLENGE_MAX_FAILURES} wrong answers to the second step (an authenticator or "
             "recovery code, or a passkey), so that sign-in was stopped.",
         )
     audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
     session_wrong_answer_count(user=user, session_id=session_id)
+
+
+# At most one "did not complete two-step verification" notice per account in this time: each incident is one
+# notice, but someone with the password can start a new sign-in (a new incident) every few minutes, within the
+# sign-in limits, and would otherwise fill the owner's inbox. The first one already says what to do.
+SECOND_STEP_NOTICE_COOLDOWN_SECONDS = 60 * 60
+
+
+def _second_step_failed_notice(request: HttpRequest, *, user: User, what: str) -> None:
+    if cache.add(f"second-step-failed-notice:{user.pk}", 1, timeout=SECOND_STEP_NOTICE_COOLDOWN_SECONDS):
+        emails.notify_second_step_failed(
+            user=user, user_agent=user_agent(request), ip_address=client_ip(request), what=what
+        )

@@ -11,6 +11,7 @@ from backend.accounts import emails
 from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
 from tests.backend.accounts.helpers import login
 from tests.backend.mfa.helpers import authenticator_app_enabled, code_of_step
+from tests.conftest import signed_in_client
 from tests.support.smtp import text_body
 
 pytestmark = pytest.mark.django_db(transaction=True)  # email is sent when the transaction commits
@@ -68,6 +69,7 @@ def test_the_last_recovery_code_is_counted_in_the_singular(user, smtp):
 
 SECOND_STEP_FAILED = "Someone signed in with your password but did not complete two-step verification"
 AUTHENTICATE = "/api/auth/mfa/authenticate/"
+REAUTHENTICATE = "/api/auth/reauthenticate/"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
 
 
@@ -162,3 +164,34 @@ def test_the_owner_is_told_once_when_the_authenticator_codes_lock(user, smtp, ra
     assert "then gave too many wrong codes of your authenticator app, so its codes are refused for 24 hours." in body
     assert "Your recovery codes and passkeys still work." in body
     assert f"Browser: {BROWSER}\nIP address: 203.0.113.9\n" in body
+
+
+def test_a_second_incident_within_the_hour_tells_the_owner_nothing_more(user, smtp, generous_sign_in_limits):
+    # Given someone with the password whose sign-in's second step was spent by wrong answers: one notice
+    app = authenticator_app_enabled(user)
+    intruder = _intruder()
+    first = _second_step(intruder, user)
+    assert [_answer(intruder, first, code=code_of_step(app, step)) for step in range(5, 10)] == [400] * 5
+
+    # When they start another sign-in at once and spend it the same way
+    second = _second_step(intruder, user)
+    assert [_answer(intruder, second, code=code_of_step(app, step)) for step in range(10, 15)] == [400] * 5
+
+    # Then the owner still has the one notice (it already says what to do), not one per attempt
+    assert len(_second_step_notices(smtp)) == 1
+
+
+def test_codes_locked_from_a_signed_in_session_do_not_claim_the_password_was_entered(user, smtp, rates):
+    # Given a signed-in session (no password entered now) and two wrong authenticator codes a day allowed
+    rates(authenticator_code_account="2/1d")
+    app = authenticator_app_enabled(user)
+    client, _ = signed_in_client(user, amr=("pwd", "otp"))
+
+    # When it answers "Confirm it's you" with wrong codes until they lock
+    statuses = [
+        client.post(REAUTHENTICATE, {"code": code_of_step(app, step)}, format="json").status_code for step in (5, 6, 7)
+    ]
+
+    # Then the codes lock, and no notice claims someone entered the password (the session's own limit signs it out)
+    assert statuses == [400, 400, 429]
+    assert _second_step_notices(smtp) == []
