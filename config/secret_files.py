@@ -85,7 +85,9 @@ def load_secret_files(environ: MutableMapping[str, str] | None = None) -> list[s
     from the files; records what it found in ``LOADED_FROM_FILES`` for the processes started after it."""
     environ = os.environ if environ is None else environ
     parent = _parent_record(environ)
-    loaded, absent, changed = [], [], []
+    loaded: list[str] = []
+    absent: list[str] = []
+    changed: list[str] = []
     for name in SECRET_SETTINGS:
         path = environ.get(f"{name}_FILE", "").strip()
         exists = bool(path) and Path(path).is_file()
