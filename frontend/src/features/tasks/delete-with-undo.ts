@@ -32,6 +32,8 @@ export const TOKEN_MARGIN_MS = 60_000;
 interface Batch {
   tasks: Task[];
   client: QueryClient;
+  /** The list the tasks were deleted from (its filters, not its page): the server counts them there until sent. */
+  listedUnder: string | undefined;
   toast: number;
   /** Set once the request is on its way: Undo is over. */
   sent?: Promise<void>;
@@ -39,11 +41,11 @@ interface Batch {
 
 const batches = new Map<number, Batch>();
 const listeners = new Set<() => void>();
-let hiddenIds: ReadonlySet<string> = new Set();
+let hidden: ReadonlyMap<string, string | undefined> = new Map();
 let nextKey = 0;
 
 function changed(): void {
-  hiddenIds = new Set([...batches.values()].flatMap((batch) => batch.tasks.map((task) => task.id)));
+  hidden = new Map([...batches.values()].flatMap((batch) => batch.tasks.map((task) => [task.id, batch.listedUnder] as const)));
   listeners.forEach((listener) => listener());
 }
 
@@ -51,12 +53,15 @@ function describe(tasks: Task[]): string {
   return tasks.length === 1 ? `“${tasks[0]?.title}”` : `${tasks.length} tasks`;
 }
 
-/** Hides the tasks now and sends their deletion when the Undo toast goes. */
-export function deleteWithUndo(tasks: Task[], client: QueryClient): void {
+/**
+ * Hides the tasks now and sends their deletion when the Undo toast goes. `listedUnder` names the list they were
+ * deleted from (its filters, any page), whose count then leaves them out on every page (useDeletingTasks).
+ */
+export function deleteWithUndo(tasks: Task[], client: QueryClient, listedUnder?: string): void {
   if (tasks.length === 0) return;
   nextKey += 1;
   const key = nextKey;
-  const batch: Batch = { tasks, client, toast: 0 };
+  const batch: Batch = { tasks, client, listedUnder, toast: 0 };
   batches.set(key, batch);
   batch.toast = showToast({
     message: `Deleted ${describe(tasks)}.`,
@@ -164,9 +169,12 @@ function subscribe(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Ids of the tasks whose deletion is waiting or on its way: the lists leave them out. */
-export function useDeletingTaskIds(): ReadonlySet<string> {
-  return useSyncExternalStore(subscribe, () => hiddenIds, () => hiddenIds);
+/**
+ * The tasks whose deletion is waiting or on its way, by id, with the list they were deleted from: the lists leave
+ * them out, and that list's count too (the server counts them until the lists are fetched again without them).
+ */
+export function useDeletingTasks(): ReadonlyMap<string, string | undefined> {
+  return useSyncExternalStore(subscribe, () => hidden, () => hidden);
 }
 
 /** Test hook: forget every batch without sending anything. */

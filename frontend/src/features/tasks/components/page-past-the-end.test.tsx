@@ -44,6 +44,9 @@ describe('a page left with none of the tasks there are', () => {
     await waitFor(() => expect(app.location()).toBe('/tasks?page=2'));
     expect(await screen.findByText('T11')).toBeInTheDocument();
     expect(screen.queryByText('No tasks yet.')).not.toBeInTheDocument();
+    // Still within the undo window, the server counts T21; the page does not: page 2 is the last one.
+    expect(screen.getByText('Showing 11–20 of 20')).toBeInTheDocument();
+    expect(screen.getByText('Page 2 of 2')).toBeInTheDocument();
 
     // The delete is sent once the undo window is over; the list stays on its page, the last one.
     await act(() => vi.advanceTimersByTimeAsync(UNDO_MS + 100));

@@ -12,7 +12,7 @@ import { TaskFilters } from '@/features/tasks/components/task-filters';
 import { TaskFormDialog } from '@/features/tasks/components/task-form-dialog';
 import { TaskList } from '@/features/tasks/components/task-list';
 import { useTaskFilters } from '@/features/tasks/hooks/use-task-filters';
-import { deleteWithUndo, useDeletingTaskIds } from '@/features/tasks/delete-with-undo';
+import { deleteWithUndo, useDeletingTasks } from '@/features/tasks/delete-with-undo';
 import { useShortcuts } from '@/lib/shortcuts';
 import { showToast } from '@/lib/toasts';
 import type { Task } from '@/features/tasks/types';
@@ -40,7 +40,7 @@ export function TasksPage() {
   const setStatus = useSetTaskStatus();
   const pendingStatus = usePendingStatusIds();
   const bulk = useBulkTasks();
-  const deleting = useDeletingTaskIds();
+  const deleting = useDeletingTasks();
   const [editing, setEditing] = useState<Editing>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const searchBox = useRef<HTMLInputElement>(null);
@@ -49,14 +49,17 @@ export function TasksPage() {
   const lastFocus = useRef<{ element: Element; row: number } | null>(null);
   const focusNext = useRef<string | null>(null);
 
-  // Tasks waiting out their undo window are left out (and out of the count).
+  // Tasks waiting out their undo window are left out, and out of the count: those on this page, and those deleted
+  // from another page of these filters (else "Page 1 of 2" with nothing on page 2 until the window ends).
+  const filtersKey = JSON.stringify({ ...params, page: null });
   const loaded = query.data?.results ?? [];
   const tasks = loaded.filter((task) => !deleting.has(task.id));
-  const count = query.data ? query.data.count - (loaded.length - tasks.length) : 0;
+  const loadedIds = new Set(loaded.map((task) => task.id));
+  const elsewhere = [...deleting].filter(([id, listedUnder]) => listedUnder === filtersKey && !loadedIds.has(id)).length;
+  const count = query.data ? Math.max(0, query.data.count - (loaded.length - tasks.length) - elsewhere) : 0;
   const visibleSelected = tasks.filter((task) => selected.has(task.id)).map((task) => task.id);
 
   // The count last answered for these filters (any page): where a page past the end sends the user.
-  const filtersKey = JSON.stringify({ ...params, page: null });
   const knownCount = useRef<{ filters: string; count: number } | null>(null);
   useEffect(() => {
     if (query.data && !query.isPlaceholderData) knownCount.current = { filters: filtersKey, count };
@@ -120,7 +123,7 @@ export function TasksPage() {
     const neighbour = tasks.slice(index).find((task) => !ids.has(task.id)) ?? tasks.slice(0, index).reverse().find((task) => !ids.has(task.id));
     focusNext.current = neighbour?.id ?? null;
     setSelected((current) => new Set([...current].filter((id) => !ids.has(id))));
-    deleteWithUndo(doomed, client);
+    deleteWithUndo(doomed, client, filtersKey);
   }
 
   function onPageFocus(event: FocusEvent<HTMLDivElement>) {
