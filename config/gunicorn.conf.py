@@ -22,8 +22,8 @@ except ImportError:  # pragma: no cover - django-environ is a runtime requiremen
 # before anything below reads them, as config/settings/base.py does for Django. (The project's root is put on
 # sys.path for that import; see below.) The workers inherit these values and a record of what the master found
 # (SECRET_FILES_LOADED): a worker restarted after the mounted Secret changed, gained or lost a key keeps what the
-# master had, with a warning, rather than fail to boot, which would make the master exit. The new values take effect when the pod is
-# rolled (docs/operations.md, "Changing the Secret").
+# master had, with a warning, rather than fail to boot, which would make the master exit. The new values take
+# effect when the pod is rolled (docs/operations.md, "Changing the Secret").
 if str(Path(__file__).resolve().parent.parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from config.secret_files import load_secret_files
