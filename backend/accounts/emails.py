@@ -155,13 +155,23 @@ def notify_email_changed(*, old_email: str, new_email: str) -> None:
     )
 
 
-def notify_password_changed(*, user: User) -> None:
+def notify_password_changed(*, user: User, factors_removed: bool = False) -> None:
+    """``factors_removed``: a reset that confirmed the address also removed the account's second factors
+    (services/password_reset.py)."""
+    removed = (
+        "Your email address had not been confirmed, so this reset confirmed it and removed the account's second "
+        "factors (authenticator app, recovery codes and passkeys): they were added before anyone proved they read "
+        "this mailbox, perhaps by someone who signed up with your address. Set up your own at "
+        f"{_security_page()}\n\n"
+        if factors_removed
+        else ""
+    )
     _send(
         to=user.email,
         subject="Your password was changed",
         body=(
             f"On {_now()} the password of your account ({user.email}) was changed, and its other sessions "
-            f"were signed out.\n\n{_not_you()}"
+            f"were signed out.\n\n{removed}{_not_you()}"
         ),
     )
 

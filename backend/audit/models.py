@@ -88,6 +88,10 @@ class AuditEvent(models.Model):
         PASSKEY_ADDED = "passkey_added", "Passkey added"
         PASSKEY_REMOVED = "passkey_removed", "Passkey removed"
         MFA_RESET = "mfa_reset", "Second factors reset by an admin"
+        MFA_RESET_BY_PASSWORD_RESET = (
+            "mfa_reset_by_password_reset",
+            "Second factors removed by a password reset of an unconfirmed address",
+        )
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)

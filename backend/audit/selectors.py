@@ -46,6 +46,7 @@ ACTIVITY_EVENTS: tuple[str, ...] = (
     Event.PASSKEY_ADDED,
     Event.PASSKEY_REMOVED,
     Event.MFA_RESET,
+    Event.MFA_RESET_BY_PASSWORD_RESET,
 )
 
 

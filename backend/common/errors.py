@@ -62,8 +62,10 @@ class ErrorCode(StrEnum):
     EMAIL_NOT_VERIFIED = (
         "email_not_verified",
         (403,),
-        "Login with the right password to an account whose email address is not confirmed yet, while "
-        "verification is mandatory; follow the emailed link, or ask for a new one.",
+        "The account's email address is not confirmed yet: login with the right password while verification is "
+        "mandatory, or adding a second factor (starting or confirming an authenticator app, a passkey's options or "
+        "registration) while verification is on (`EMAIL_VERIFICATION` `optional` or `mandatory`); follow the "
+        "emailed link, or ask for a new one.",
     )
     # Emailed links (address verification, email change).
     LINK_EXPIRED = (

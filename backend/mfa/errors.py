@@ -4,6 +4,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, Throttled
 
 from backend.accounts.login_limits import wait_in_words
+from backend.accounts.services import EmailNotVerified
 from backend.common.errors import ErrorCode
 
 
@@ -29,6 +30,16 @@ class PasskeyUnknown(PasskeyInvalid):
         "Sign in with your password or another passkey."
     )
     default_code = ErrorCode.PASSKEY_UNKNOWN
+
+
+class FactorNeedsConfirmedEmail(EmailNotVerified):
+    """403 ``email_not_verified`` on adding a second factor to an account whose address is unconfirmed (while
+    verification is on): services/enrolment.py says why."""
+
+    default_detail = (
+        "Confirm your email address before adding a second factor: follow the link we emailed you, or ask for a "
+        "new one."
+    )
 
 
 class MfaStateConflict(APIException):

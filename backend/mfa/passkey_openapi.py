@@ -25,6 +25,7 @@ from .passkey_serializers import (
     ReauthenticateOptionsOutputSerializer,
 )
 from .serializers import PasskeyOutputSerializer
+from .totp_openapi import FACTOR_STEP_UP_REFUSED
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No passkey of yours has this id.")
 NO_PASSKEY = OpenApiResponse(ErrorSerializer, description="`mfa_state_conflict`: the account has no passkey.")
@@ -60,7 +61,7 @@ registration_options = extend_schema(
         "`MFA_CHALLENGE_MAX_AGE_SECONDS`."
     ),
     request=None,
-    responses={200: PasskeyRegistrationOptionsOutputSerializer, 401: UNAUTHENTICATED, 403: REAUTHENTICATION_REQUIRED},
+    responses={200: PasskeyRegistrationOptionsOutputSerializer, 401: UNAUTHENTICATED, 403: FACTOR_STEP_UP_REFUSED},
 )
 
 register = extend_schema(
@@ -72,7 +73,12 @@ register = extend_schema(
         "list). This session then counts as signed in with two factors. The owner is emailed."
     ),
     request=PasskeyRegisterInputSerializer,
-    responses={201: PasskeyRegisteredOutputSerializer, 400: PASSKEY_REJECTED, 401: UNAUTHENTICATED},
+    responses={
+        201: PasskeyRegisteredOutputSerializer,
+        400: PASSKEY_REJECTED,
+        401: UNAUTHENTICATED,
+        403: FACTOR_STEP_UP_REFUSED,
+    },
 )
 
 rename = extend_schema(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import Http404
 
 from backend.accounts.models import User
+from backend.accounts.services import email_verification_enabled
 from backend.common.ids import uuid_or_404
 
 from .models import Passkey, RecoveryCode, TotpAuthenticator
@@ -41,6 +42,15 @@ def mfa_enabled(*, user: User) -> bool:
         TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
         or Passkey.objects.filter(user=user).exists()
     )
+
+
+def email_confirmation_required(*, user: User) -> bool:
+    """Whether ``user`` must confirm their email address before adding a second factor (services/enrolment.py):
+    while it is unconfirmed and addresses can be confirmed at all. Read from the database, not from ``user``: a
+    caller's copy may predate the confirmation."""
+    if not email_verification_enabled():
+        return False
+    return not User.objects.filter(pk=user.pk, email_verified=True).exists()
 
 
 def passkey_list(*, user: User) -> list[Passkey]:

@@ -61,6 +61,11 @@ class WebAuthnAccountOutputSerializer(serializers.Serializer):
 
 class MfaStatusOutputSerializer(serializers.Serializer):
     mfa_enabled = serializers.BooleanField(help_text="A password alone no longer signs in.")
+    email_confirmation_required = serializers.BooleanField(
+        help_text="Adding a second factor (authenticator app, passkey) is refused with 403 `email_not_verified` "
+        "until the account's email address is confirmed: true while it is not and verification is on "
+        "(`EMAIL_VERIFICATION` `optional` or `mandatory`)."
+    )
     totp = TotpStatusOutputSerializer()
     recovery_codes = RecoveryCodesStatusOutputSerializer()
     passkeys = PasskeyOutputSerializer(many=True)

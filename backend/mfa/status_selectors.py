@@ -11,7 +11,7 @@ from backend.accounts.models import User
 from backend.accounts.services import reauthenticated_until
 
 from .models import Passkey, RecoveryCode, TotpAuthenticator
-from .selectors import webauthn_account_get
+from .selectors import email_confirmation_required, webauthn_account_get
 
 
 def mfa_factors_get(*, user: User) -> dict[str, Any]:
@@ -37,8 +37,10 @@ def mfa_factors_get(*, user: User) -> dict[str, Any]:
 def mfa_status_get(*, user: User, session_id: str | None) -> dict[str, Any]:
     """``mfa_factors_get``, what the browser files the passkeys under (``webauthn``), and the authentication of
     ``session_id`` (the caller's own session); its ``reauthenticated_until`` is null when the session's level is
-    below the account's."""
+    below the account's. ``email_confirmation_required``: a factor may not be added until the address is
+    confirmed (services/enrolment.py), so the SPA can say so before the user tries."""
     status = mfa_factors_get(user=user)
+    status["email_confirmation_required"] = email_confirmation_required(user=user)
     account = webauthn_account_get(user=user)
     status["webauthn"] = {
         "rp_id": account.rp_id,

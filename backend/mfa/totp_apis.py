@@ -18,7 +18,7 @@ from backend.accounts.selectors import session_authentication
 from backend.common.views import ApiView
 
 from . import selectors, totp_openapi
-from .errors import MfaStateConflict
+from .errors import FactorNeedsConfirmedEmail, MfaStateConflict
 from .serializers import MfaStatusOutputSerializer
 from .services.recovery_codes import recovery_codes_regenerate
 from .services.second_factor import SecondFactorAnswer, second_factor_verify
@@ -80,8 +80,8 @@ class TotpConfirmApi(ApiView):
         attempt.raise_if_refused()
         try:
             codes = totp_enrol_confirm(user=user, code=data.validated_data["code"])
-        except MfaStateConflict:
-            attempt.refund()  # nothing was guessed
+        except (MfaStateConflict, FactorNeedsConfirmedEmail):
+            attempt.refund()  # nothing was guessed: refused before the code was checked
             raise
         attempt.refund()
         session_id = current_session_id(request)

@@ -25,6 +25,18 @@ CODE_INVALID = OpenApiResponse(
 )
 
 
+# Adding a factor (the app's setup and confirmation, a passkey's options and registration) while the address is
+# unconfirmed (services/enrolment.py); passkey_openapi.py uses these too.
+_EMAIL_NOT_VERIFIED = (
+    "`email_not_verified`: the account's email address is not confirmed yet (while `EMAIL_VERIFICATION` is "
+    "`optional` or `mandatory`); follow the emailed link (or ask for a new one), then retry."
+)
+FACTOR_EMAIL_NOT_VERIFIED = OpenApiResponse(ErrorSerializer, description=_EMAIL_NOT_VERIFIED)
+FACTOR_STEP_UP_REFUSED = OpenApiResponse(
+    ErrorSerializer, description=f"{REAUTHENTICATION_REQUIRED.description} Or {_EMAIL_NOT_VERIFIED}"
+)
+
+
 def _conflict(description: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=f"`mfa_state_conflict`: {description}")
 
@@ -51,7 +63,7 @@ totp_enrol_start = extend_schema(
     responses={
         201: TotpEnrolmentOutputSerializer,
         401: UNAUTHENTICATED,
-        403: REAUTHENTICATION_REQUIRED,
+        403: FACTOR_STEP_UP_REFUSED,
         409: _conflict("the authenticator app is already enabled."),
     },
 )
@@ -69,6 +81,7 @@ totp_enrol_confirm = extend_schema(
         200: RecoveryCodesOutputSerializer,
         400: CODE_INVALID,
         401: UNAUTHENTICATED,
+        403: FACTOR_STEP_UP_REFUSED,
         409: _conflict("no setup is waiting for confirmation (or the app is already enabled)."),
         429: SECOND_FACTOR_LIMITED,
     },

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.a11y import axe_violations, describe, failing
+from tests.support.smtp import SmtpServer, link_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "e2e"
@@ -169,6 +170,18 @@ def api(base_url: str, method: str, path: str, body: dict | None = None, *, acce
             return response.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
+
+
+def verify_email_through_the_link(page, watch: PageWatch, mailbox: SmtpServer, email: str, *, count: int = 1) -> str:
+    """Open in ``page`` the verification link emailed to ``email`` (the first, once ``count`` such emails arrived at
+    ``mailbox``, the served app's SMTP server), as the mailbox's owner does: the address is then confirmed. Returns
+    the link (it works once)."""
+    message = mailbox.wait_for(to=email, subject="Confirm your email address", count=count)[0]
+    link = link_in(message, "/verify-email")
+    page.goto(link)
+    watch.shows(page, "Email verified")
+    expect(page.get_by_text(f"{email} is verified.")).to_be_visible()
+    return link
 
 
 def register_through_the_form(page, watch: PageWatch, base_url: str, email: str) -> None:

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.browser import PASSWORD, PageWatch, chromium_context, e2e_database_url, screenshot
+from tests.e2e.browser import (
+    PASSWORD,
+    PageWatch,
+    chromium_context,
+    e2e_database_url,
+    screenshot,
+    verify_email_through_the_link,
+)
 from tests.e2e.servers import ROOT, gunicorn_running, local_env
 from tests.support.net import free_port
 from tests.support.smtp import SmtpServer, link_in
@@ -90,12 +97,7 @@ def test_register_verify_change_email_export_and_delete_the_account(base_url, ma
         expect(page.get_by_text(f"A new link is on its way to {EMAIL}.")).to_be_visible()
 
         # 2. The emailed link (the first; the resent one works as well) verifies the address, once.
-        verification = mailbox.wait_for(to=EMAIL, subject="Confirm your email address", count=2)[0]
-        link = link_in(verification, "/verify-email")
-        page.goto(link)
-        expect(page.get_by_role("heading", name="Email verified")).to_be_visible()
-        expect(page.get_by_text(f"{EMAIL} is verified.")).to_be_visible()
-        watch.accessible(page, "verified")
+        link = verify_email_through_the_link(page, watch, mailbox, EMAIL, count=2)
         page.goto(link)
         expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()
         watch.accessible(page, "used link")

@@ -1,9 +1,10 @@
 """Multi-factor authentication in the built SPA in Chromium, served by gunicorn, with Chromium's virtual authenticator
 (DevTools protocol, WebAuthn domain) standing in for a platform passkey (docs/mfa.md).
 
-1. Register, turn on the authenticator app with a real code (pyotp, from the key the page shows), save the recovery
-   codes, add a passkey; sign out; sign in with the password and a recovery code; sign out; sign in with the passkey
-   alone.
+1. Register; the security page asks to confirm the address before any factor (the add buttons are disabled); open
+   the emailed link (real SMTP); turn on the authenticator app with a real code (pyotp, from the key the page shows),
+   save the recovery codes, add a passkey; sign out; sign in with the password and a recovery code; sign out; sign in
+   with the passkey alone.
 2. With the session's last authentication made older than REAUTH_MAX_AGE_SECONDS before each sensitive action (in
    the server's database, not by waiting), it asks "Confirm it's you" and then completes: adding a passkey (a
    one-step session: the password), then changing the password (a two-step session: the passkey, no password
@@ -19,6 +20,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import pyotp
 import pytest
@@ -31,9 +33,11 @@ from tests.e2e.browser import (
     e2e_database_url,
     register_through_the_form,
     screenshot,
+    verify_email_through_the_link,
 )
 from tests.e2e.servers import ROOT, gunicorn_running, local_env
 from tests.support.net import free_port
+from tests.support.smtp import SmtpServer
 
 EMAIL = "grace@example.com"
 NEW_PASSWORD = "e2e-Even-stronger-2"
@@ -49,16 +53,23 @@ VIRTUAL_AUTHENTICATOR = {
 }
 
 
+class Served(NamedTuple):
+    url: str  # http://localhost:<port>
+    env: dict[str, str]  # the server's environment, for manage.py on the same database
+    mailbox: SmtpServer  # where it sends its email (the verification links)
+
+
 @contextmanager
-def served_on_localhost(tmp: Path, **extra: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """gunicorn on a fresh database, answering at http://localhost:<port>, the WebAuthn relying party ``localhost``;
-    yields that URL and the server's environment (for manage.py on the same database).
+def served_on_localhost(tmp: Path, **extra: str) -> Iterator[Served]:
+    """gunicorn on a fresh database, answering at http://localhost:<port>, the WebAuthn relying party ``localhost``,
+    sending its email over SMTP to a server of its own (an account confirms its address there before it may add a
+    factor: verify_email_through_the_link).
 
     gunicorn binds 127.0.0.1 (servers.local_env), which ``localhost`` reaches; the browser must use the name.
     """
     port = free_port()
     origin = f"http://localhost:{port}"
-    with e2e_database_url() as database_url:
+    with SmtpServer() as mailbox, e2e_database_url() as database_url:
         env = local_env(
             tmp,
             port,
@@ -66,6 +77,7 @@ def served_on_localhost(tmp: Path, **extra: str) -> Iterator[tuple[str, dict[str
             FRONTEND_URL=origin,
             WEBAUTHN_RP_ID="localhost",
             WEBAUTHN_ORIGINS=origin,
+            **mailbox.environment(),
             **extra,
         )
         if database_url:
@@ -73,21 +85,21 @@ def served_on_localhost(tmp: Path, **extra: str) -> Iterator[tuple[str, dict[str
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
             subprocess.run([sys.executable, "manage.py", *command, "-v", "0"], cwd=ROOT, env=env, check=True)
         with gunicorn_running(env=env, port=port, stdout=tmp / "gunicorn.log") as url:
-            yield url.replace("http://127.0.0.1:", "http://localhost:"), env
+            yield Served(url.replace("http://127.0.0.1:", "http://localhost:"), env, mailbox)
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    with served_on_localhost(tmp_path_factory.mktemp("mfa")) as (url, _env):
-        yield url
+def server(tmp_path_factory):
+    with served_on_localhost(tmp_path_factory.mktemp("mfa")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory):
     """A confirmation counts for a minute: long enough for the action it interrupted to go on, on any machine. The
     test makes the session older than that before each sensitive action (authentication_aged)."""
-    with served_on_localhost(tmp_path_factory.mktemp("mfa-reauth"), REAUTH_MAX_AGE_SECONDS="60") as server:
-        yield server
+    with served_on_localhost(tmp_path_factory.mktemp("mfa-reauth"), REAUTH_MAX_AGE_SECONDS="60") as served:
+        yield served
 
 
 def authentication_aged(env: dict[str, str], email: str) -> None:
@@ -119,6 +131,15 @@ def go_to_security(page, watch: PageWatch) -> None:
     watch.shows(page, "Security")
 
 
+def register_and_confirm(page, watch: PageWatch, served: Served, email: str) -> None:
+    """Register through the form, then open the emailed verification link: a second factor needs a confirmed
+    address (docs/mfa.md). Ends on the dashboard, signed in."""
+    register_through_the_form(page, watch, served.url, email)
+    verify_email_through_the_link(page, watch, served.mailbox, email)
+    page.goto(served.url + "/")
+    watch.shows(page, f"Hello, {email.split('@')[0]}")
+
+
 def add_passkey(page, watch: PageWatch) -> None:
     """Passkeys panel → named → the browser creates it (virtual authenticator) → saved and listed."""
     passkeys = page.get_by_role("region", name="Passkeys")
@@ -137,16 +158,31 @@ def sign_out(page) -> None:
     expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
 
 
-def test_totp_recovery_codes_passkey_and_passwordless_sign_in(base_url, tmp_path):
+def test_totp_recovery_codes_passkey_and_passwordless_sign_in(server, tmp_path):
     watch = PageWatch()
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path, accept_downloads=True) as context:
         page = context.new_page()
         watch.attach(page)
         with_virtual_authenticator(context, page)
-        register_through_the_form(page, watch, base_url, EMAIL)
+        register_through_the_form(page, watch, server.url, EMAIL)
+
+        # 0. Before the address is confirmed, no factor can be added: the page says why, and how.
+        go_to_security(page, watch)
+        why = "Confirm your email address to turn on two-step verification or add a passkey."
+        notice = page.get_by_text(why)
+        expect(notice).to_be_visible()
+        for button in ("Set up an authenticator app", "Add a passkey"):
+            expect(page.get_by_role("button", name=button)).to_be_disabled()
+            expect(page.get_by_role("button", name=button)).to_have_accessible_description(
+                f"{why} Open the link we emailed to {EMAIL}, then come back here."
+            )
+        watch.accessible(page, "address not confirmed")
+        verify_email_through_the_link(page, watch, server.mailbox, EMAIL)
+        page.goto(server.url + "/security")
+        watch.shows(page, "Security")
+        expect(notice).to_have_count(0)
 
         # 1. The authenticator app: the QR code and the key, then a real code computed from that key.
-        go_to_security(page, watch)
         session_card = page.get_by_role("region", name="This session")
         expect(session_card.get_by_text("Password", exact=True)).to_be_visible()
         totp = page.get_by_role("region", name="Authenticator app")
@@ -239,13 +275,13 @@ def test_totp_recovery_codes_passkey_and_passwordless_sign_in(base_url, tmp_path
 
 
 def test_a_sensitive_action_asks_to_confirm_it_is_you_then_completes(strict_server, tmp_path):
-    strict_base_url, server_env = strict_server
+    server_env = strict_server.env
     watch = PageWatch()
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
         page = context.new_page()
         watch.attach(page)
         with_virtual_authenticator(context, page)
-        register_through_the_form(page, watch, strict_base_url, EMAIL)
+        register_and_confirm(page, watch, strict_server, EMAIL)
         authentication_aged(server_env, EMAIL)
 
         # A one-step session confirms with its password; the passkey registration it interrupted then goes on.

@@ -20,12 +20,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.browser import PageWatch, chromium_context, register_through_the_form
+from tests.e2e.browser import PageWatch, chromium_context
 from tests.e2e.servers import ROOT
 from tests.e2e.test_browser_mfa import (
     PASSKEY_NAME,
     VIRTUAL_AUTHENTICATOR,
     go_to_security,
+    register_and_confirm,
     served_on_localhost,
     sign_out,
 )
@@ -85,13 +86,13 @@ def user_handle_of(env: dict[str, str], email: str) -> bytes:
 
 
 def test_the_browser_forgets_the_passkeys_the_server_no_longer_has(server, tmp_path):
-    base_url, env = server
+    env = server.env
     watch = PageWatch()
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
         page = context.new_page()
         watch.attach(page)
         device = Device(context, page)
-        register_through_the_form(page, watch, base_url, EMAIL)
+        register_and_confirm(page, watch, server, EMAIL)  # a passkey needs a confirmed address
         handle = user_handle_of(env, EMAIL)
 
         # 1. A passkey the device made for this account and the server never saved (a refused save leaves one):

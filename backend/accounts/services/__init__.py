@@ -8,6 +8,7 @@ from .email_change import EmailTaken, email_change_confirm, email_change_request
 from .email_verification import (
     EmailNotVerified,
     LinkRejected,
+    email_verification_enabled,
     email_verification_mandatory,
     email_verification_resend,
     email_verify,
@@ -56,6 +57,7 @@ __all__ = [
     "credentials_still_current",
     "email_change_confirm",
     "email_change_request",
+    "email_verification_enabled",
     "email_verification_mandatory",
     "email_verification_resend",
     "email_verify",

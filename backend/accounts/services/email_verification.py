@@ -5,6 +5,9 @@
 - ``optional`` (default): registering sends a link and signs in; nothing waits for the confirmation;
 - ``none``: registering sends nothing; ``email_verified`` stays false and nothing asks for it.
 
+With either of the first two, adding a second factor needs a confirmed address (backend/mfa/services/enrolment.py),
+and a confirmed password reset confirms the address (password_reset.py): both prove who reads the mailbox.
+
 The link's token (email_links.py) is signed, expires after EMAIL_LINK_MAX_AGE_SECONDS and is bound to the address
 and its verified flag, so it works once and not after the address changed.
 """
@@ -53,9 +56,14 @@ def email_verification_mandatory() -> bool:
     return settings.EMAIL_VERIFICATION == MANDATORY
 
 
+def email_verification_enabled() -> bool:
+    """Whether addresses can be confirmed at all (``optional`` or ``mandatory``): with ``none`` no link is sent."""
+    return settings.EMAIL_VERIFICATION != NONE
+
+
 def email_verification_on_register(*, user: User) -> None:
     """Send a new account its link, unless verification is off (call inside the registration's transaction)."""
-    if settings.EMAIL_VERIFICATION != NONE:
+    if email_verification_enabled():
         send_verification_link(user=user)
 
 

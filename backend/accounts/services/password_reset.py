@@ -10,9 +10,11 @@ from django.utils.http import urlsafe_base64_decode
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
+from backend.mfa.services.reset import mfa_reset_by_password_reset
 
 from ..emails import notify_password_changed, send_password_reset_link
 from ..models import User, normalize_email
+from .email_verification import email_verification_enabled
 from .sessions import sessions_revoke_for_user
 from .users import new_password_validate
 
@@ -28,7 +30,13 @@ def password_reset_request(*, email: str) -> None:
 
 
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
-    """Set the new password from a valid reset link and revoke all sessions."""
+    """Set the new password from a valid reset link and revoke all sessions.
+
+    The link was mailed to the account's address and its token is bound to it: following it proves the mailbox is
+    read by whoever chose the new password. So, while verification is on, an unconfirmed address is confirmed now
+    (as django-allauth does on a reset), and the account's second factors go (backend/mfa/services/reset.py): added
+    before anyone proved they read that mailbox, they may be an intruder's who registered the address first, and
+    would outlive this reset. The reset notice says so."""
     invalid = ValidationError({"token": ["The reset link is invalid or has expired."]})
     try:
         user_id = uuid.UUID(force_str(urlsafe_base64_decode(uid)))
@@ -45,11 +53,18 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         unchanged = User.objects.select_for_update().filter(
             pk=user.pk, password=user.password, last_login=user.last_login, email=user.email, is_active=True
         )
-        if not unchanged.exists():
+        email_verified = unchanged.values_list("email_verified", flat=True).first()
+        if email_verified is None:
             raise invalid
+        first_proof = email_verification_enabled() and not email_verified
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.email_verified = email_verified or first_proof
+        user.save(update_fields=["password", "email_verified"])
         sessions_revoke_for_user(user=user, audit_event=None)
         audit_on_commit(event=AuditEvent.Event.PASSWORD_RESET, user_id=user.pk)
-        notify_password_changed(user=user)
+        factors_removed = False
+        if first_proof:
+            audit_on_commit(event=AuditEvent.Event.EMAIL_VERIFIED, user_id=user.pk)
+            factors_removed = mfa_reset_by_password_reset(user=user)
+        notify_password_changed(user=user, factors_removed=factors_removed)
     return user

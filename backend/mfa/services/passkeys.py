@@ -57,6 +57,7 @@ from .challenges import (
     challenge_set_webauthn,
     challenge_use,
 )
+from .enrolment import factor_add_allowed
 from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
 
 Purpose = MfaChallenge.Purpose
@@ -79,7 +80,9 @@ class CeremonyOptions:
 
 # -- registration ---------------------------------------------------------------------------------------------------
 def passkey_registration_options(*, user: User, session_id: str) -> CeremonyOptions:
-    """Start registering a passkey for ``user`` from session ``session_id`` (the caller checked the step-up)."""
+    """Start registering a passkey for ``user`` from session ``session_id`` (the caller checked the step-up).
+    FactorNeedsConfirmedEmail (enrolment.py) while the address is unconfirmed: no challenge is opened."""
+    factor_add_allowed(user=user)
     account = webauthn_account_get(user=user)
     options = generate_registration_options(
         rp_id=account.rp_id,
@@ -112,7 +115,10 @@ def passkey_register(
     *, user: User, session_id: str, token: str, name: str, credential: dict[str, Any]
 ) -> tuple[Passkey, list[str]]:
     """Finish a registration: verify the authenticator's attestation against the challenge of ``token`` and save the
-    passkey. Returns it and the recovery codes, ten new ones if this is the account's first factor, else []."""
+    passkey. Returns it and the recovery codes, ten new ones if this is the account's first factor, else [].
+    FactorNeedsConfirmedEmail while the address is unconfirmed (checked again: options asked for before it was
+    required, or by another caller, must not finish), and the challenge is left unspent."""
+    factor_add_allowed(user=user)
     challenge = challenge_get_open(token=token, purpose=Purpose.PASSKEY_REGISTER, session_id=session_id)
     if challenge.user_id != user.pk:
         raise ChallengeInvalid()

@@ -1,5 +1,6 @@
-"""An operator removing every second factor of an account (the admin's "Reset second factors"), for a user who lost
-both their authenticator app and their recovery codes: after it, the password alone signs in again."""
+"""Removing every second factor of an account at once: an operator's "Reset second factors" in the admin, for a user
+who lost both their authenticator app and their recovery codes; and the first password reset that proves who reads an
+unconfirmed address (mfa_reset_by_password_reset). After either, the password alone signs in again."""
 
 from backend.accounts import emails
 from backend.accounts.models import User
@@ -10,16 +11,32 @@ from backend.common.db import atomic
 from ..models import Passkey, RecoveryCode, TotpAuthenticator
 
 
+def _factors_delete(*, user: User) -> int:
+    """Delete the user's authenticator app (pending or enabled), recovery codes and passkeys; how many rows went."""
+    return sum(model.objects.filter(user=user).delete()[0] for model in (TotpAuthenticator, RecoveryCode, Passkey))
+
+
 def mfa_reset(*, user: User, actor: User | None) -> bool:
     """Delete the user's authenticator app (pending or enabled), recovery codes and passkeys; audited as
     ``mfa_reset`` with ``actor`` (the operator) and the user emailed. False, with nothing recorded or sent, when
     the user had none of them."""
     with atomic():
-        removed = sum(
-            model.objects.filter(user=user).delete()[0] for model in (TotpAuthenticator, RecoveryCode, Passkey)
-        )
-        if not removed:
+        if not _factors_delete(user=user):
             return False
         audit_on_commit(event=AuditEvent.Event.MFA_RESET, user_id=user.pk, actor_id=actor.pk if actor else None)
         emails.notify_mfa_reset(user=user)
+    return True
+
+
+def mfa_reset_by_password_reset(*, user: User) -> bool:
+    """A password reset just proved, for the first time, that its user reads the account's unconfirmed address
+    (backend/accounts/services/password_reset.py): the account's second factors go, audited as
+    ``mfa_reset_by_password_reset``. Whoever held the account before may have added them (account pre-hijacking:
+    registering someone else's address; services/enrolment.py now refuses that, this clears what was added before),
+    and they would outlive the reset. No email of its own: the caller's reset notice says so. False, with nothing
+    recorded, when there were none."""
+    with atomic():
+        if not _factors_delete(user=user):
+            return False
+        audit_on_commit(event=AuditEvent.Event.MFA_RESET_BY_PASSWORD_RESET, user_id=user.pk)
     return True

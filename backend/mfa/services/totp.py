@@ -30,6 +30,7 @@ from ..crypto import SecretUndecryptable, secret_decrypt, secret_encrypt, secret
 from ..errors import CodeInvalid, MfaStateConflict
 from ..models import Passkey, TotpAuthenticator
 from ..selectors import totp_confirmed_get
+from .enrolment import factor_add_allowed
 from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ def _qr_svg(data: str) -> str:
 
 def totp_enrol_start(*, user: User) -> TotpEnrolment:
     """A new pending authenticator (replacing a pending one): a code from it confirms it (totp_enrol_confirm).
-    MfaStateConflict when the user already has a confirmed one."""
+    MfaStateConflict when the user already has a confirmed one; FactorNeedsConfirmedEmail (enrolment.py) while the
+    address is unconfirmed."""
+    factor_add_allowed(user=user)
     secret = pyotp.random_base32()
     with atomic():
         mfa_writes_lock(user=user)  # two parallel starts would both find no row and both insert
@@ -134,7 +137,10 @@ def totp_code_verify(*, user: User, code: str, for_time: datetime | float | None
 
 def totp_enrol_confirm(*, user: User, code: str, for_time: datetime | float | None = None) -> list[str]:
     """Enable the pending authenticator with a first code from it; returns the recovery codes issued if it is the
-    user's first factor (else []). A wrong code: CodeInvalid; nothing pending: MfaStateConflict."""
+    user's first factor (else []). A wrong code: CodeInvalid; nothing pending: MfaStateConflict; an unconfirmed
+    address: FactorNeedsConfirmedEmail, before the code is checked or spent (an enrolment started before that rule
+    must not finish either)."""
+    factor_add_allowed(user=user)
     pending = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=True).first()
     if pending is None:
         raise MfaStateConflict(ALREADY_ENABLED if totp_confirmed_get(user=user) else NOTHING_PENDING)

@@ -20,6 +20,7 @@ const SECOND_FACTOR_NEEDED = {
 function mfaStatus(aal: 1 | 2, twoSteps: boolean): MfaStatus {
   return {
     mfa_enabled: twoSteps,
+    email_confirmation_required: false,
     totp: { enabled: twoSteps, pending: false, confirmed_at: null },
     recovery_codes: { remaining: twoSteps ? 10 : 0, total: twoSteps ? 10 : 0 },
     passkeys: [],

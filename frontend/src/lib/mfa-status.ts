@@ -37,6 +37,11 @@ export const AalSchema = z.number().int();
 
 export const MfaStatusSchema = z.object({
   mfa_enabled: z.boolean(),
+  /**
+   * Adding a factor (the app, a passkey) is refused (403 `email_not_verified`) until the address is confirmed: the
+   * server says so here, since only it knows whether verification is on (EMAIL_VERIFICATION=none never asks).
+   */
+  email_confirmation_required: z.boolean(),
   totp: z.object({ enabled: z.boolean(), pending: z.boolean(), confirmed_at: z.string().nullable() }),
   recovery_codes: z.object({ remaining: z.number(), total: z.number() }),
   passkeys: z.array(PasskeySchema),

@@ -7,10 +7,11 @@ import { setAccessToken } from '@/lib/access-token';
 import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
 import { user } from '@/testing/fixtures';
+import type { User } from '@/types/user';
 
-function signIn(token = 'access-1') {
+function signIn(token = 'access-1', who: User = user) {
   setAccessToken(token);
-  resetSessionForTests({ status: 'authenticated', user });
+  resetSessionForTests({ status: 'authenticated', user: who });
 }
 
 type As = 'user' | 'anonymous' | 'restoring';
@@ -48,12 +49,15 @@ function testRouter(): { router: TestRouter; probe: ReactNode } {
 }
 
 /**
- * The whole route table at `path`, signed in unless told otherwise; `location()` reads the URL.
- * `strict`: under React's StrictMode, which mounts every component twice (effects run, are cleaned
+ * The whole route table at `path`, signed in unless told otherwise (as the fixtures' user, or `user`); `location()`
+ * reads the URL. `strict`: under React's StrictMode, which mounts every component twice (effects run, are cleaned
  * up and run again), as in development.
  */
-export function renderApp(path: string, { as = 'user', token, strict = false }: { as?: As; token?: string; strict?: boolean } = {}) {
-  if (as === 'user') signIn(token);
+export function renderApp(
+  path: string,
+  { as = 'user', token, strict = false, user: who }: { as?: As; token?: string; strict?: boolean; user?: User } = {},
+) {
+  if (as === 'user') signIn(token, who);
   if (as === 'anonymous') resetSessionForTests({ status: 'anonymous', reason: 'none' });
   const { router, probe } = testRouter();
   const app = (

@@ -790,7 +790,7 @@ export interface components {
          *     * `refresh_token_missing` - Refresh was called with neither a refresh cookie nor a refresh token in the body.
          *     * `invalid_refresh_token` - The refresh token is malformed or expired, its session has ended, or its account is deactivated.
          *     * `refresh_token_reused` - An already-rotated refresh token was presented; its whole session is revoked as stolen.
-         *     * `email_not_verified` - Login with the right password to an account whose email address is not confirmed yet, while verification is mandatory; follow the emailed link, or ask for a new one.
+         *     * `email_not_verified` - The account's email address is not confirmed yet: login with the right password while verification is mandatory, or adding a second factor (starting or confirming an authenticator app, a passkey's options or registration) while verification is on (`EMAIL_VERIFICATION` `optional` or `mandatory`); follow the emailed link, or ask for a new one.
          *     * `link_expired` - The emailed link is older than it may be (EMAIL_LINK_MAX_AGE_SECONDS); ask for a new one.
          *     * `link_invalid` - The emailed link is malformed or tampered with, was already used, or was superseded (the address changed) or cancelled (an email change, by a password change or reset, or by signing out the session that asked or every session).
          *     * `email_taken` - Confirming an email change to an address that another account took meanwhile.
@@ -851,9 +851,10 @@ export interface components {
          *     * `passkey_added` - Passkey added
          *     * `passkey_removed` - Passkey removed
          *     * `mfa_reset` - Second factors reset by an admin
+         *     * `mfa_reset_by_password_reset` - Second factors removed by a password reset of an unconfirmed address
          * @enum {string}
          */
-        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_changed" | "data_exported" | "account_deleted" | "reauthenticated" | "mfa_failed" | "totp_enabled" | "totp_disabled" | "recovery_codes_generated" | "recovery_code_used" | "passkey_added" | "passkey_removed" | "mfa_reset";
+        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_changed" | "data_exported" | "account_deleted" | "reauthenticated" | "mfa_failed" | "totp_enabled" | "totp_disabled" | "recovery_codes_generated" | "recovery_code_used" | "passkey_added" | "passkey_removed" | "mfa_reset" | "mfa_reset_by_password_reset";
         /** @description Every audit event about the account, in the activity's shape. */
         ExportActivity: {
             readonly id: string;
@@ -1001,6 +1002,8 @@ export interface components {
         MfaStatusOutput: {
             /** @description A password alone no longer signs in. */
             mfa_enabled: boolean;
+            /** @description Adding a second factor (authenticator app, passkey) is refused with 403 `email_not_verified` until the account's email address is confirmed: true while it is not and verification is on (`EMAIL_VERIFICATION` `optional` or `mandatory`). */
+            email_confirmation_required: boolean;
             totp: components["schemas"]["TotpStatusOutput"];
             recovery_codes: components["schemas"]["RecoveryCodesStatusOutput"];
             passkeys: components["schemas"]["PasskeyOutput"][];
@@ -3507,6 +3510,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). Or `email_not_verified`: the account's email address is not confirmed yet (while `EMAIL_VERIFICATION` is `optional` or `mandatory`); follow the emailed link (or ask for a new one), then retry. */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
             406: {
                 headers: {
@@ -3919,7 +3937,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). Or `email_not_verified`: the account's email address is not confirmed yet (while `EMAIL_VERIFICATION` is `optional` or `mandatory`); follow the emailed link (or ask for a new one), then retry. */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -4145,7 +4163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). Or `email_not_verified`: the account's email address is not confirmed yet (while `EMAIL_VERIFICATION` is `optional` or `mandatory`); follow the emailed link (or ask for a new one), then retry. */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -4431,6 +4449,21 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). Or `email_not_verified`: the account's email address is not confirmed yet (while `EMAIL_VERIFICATION` is `optional` or `mandatory`); follow the emailed link (or ask for a new one), then retry. */
+            403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;

@@ -13,7 +13,7 @@ from backend.audit.models import AuditEvent
 from backend.mfa.models import Passkey, RecoveryCode, TotpAuthenticator
 from backend.mfa.services.recovery_codes import recovery_code_use
 from backend.tasks.models import Task
-from tests.backend.mfa.helpers import authenticator_app_enabled, enable_totp
+from tests.backend.mfa.helpers import authenticator_app_enabled, email_confirmed, enable_totp
 from tests.conftest import signed_in_client
 from tests.factories import TaskFactory
 
@@ -163,6 +163,7 @@ def test_the_export_is_audited_with_the_session_that_asked(user):
 def test_given_an_app_recovery_codes_and_passkeys_when_exporting_then_the_mfa_section_lists_their_names_and_dates(
     user, other_user
 ):
+    email_confirmed(user)  # adding a factor needs it
     client, _ = signed_in_client(user)
     _, codes = enable_totp(client)
     assert recovery_code_use(user=user, code=codes[3]) is True
@@ -219,6 +220,7 @@ def test_given_an_app_recovery_codes_and_passkeys_when_exporting_then_the_mfa_se
 def test_given_second_factors_when_exporting_then_no_secret_hash_or_credential_material_appears_anywhere(
     user, other_user
 ):
+    email_confirmed(user)  # adding a factor needs it
     client, _ = signed_in_client(user)
     secret, codes = enable_totp(client)
     recovery_code_use(user=user, code=codes[0])
@@ -246,6 +248,7 @@ def test_given_second_factors_when_exporting_then_no_secret_hash_or_credential_m
 
 
 def test_given_an_app_being_set_up_and_no_other_factor_when_exporting_then_the_mfa_section_says_so(user):
+    email_confirmed(user)  # adding a factor needs it
     client, _ = signed_in_client(user)
     started = client.post("/api/auth/mfa/totp/", {}, format="json")
     assert started.status_code == 201

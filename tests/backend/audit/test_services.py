@@ -196,7 +196,8 @@ def test_a_wrong_current_password_records_no_change(user):
 
 
 def test_a_password_reset_records_one_event(api_client, smtp):
-    user = UserFactory(email="reset-audit@example.com")
+    # confirmed: the reset of an unconfirmed address also confirms it (test_password_reset_confirms.py)
+    user = UserFactory(email="reset-audit@example.com", email_verified=True)
     api_client.post("/api/auth/password-reset/", {"email": user.email}, format="json")
     [message] = smtp.wait_for(to=user.email, subject="Reset your password")
     uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", link_in(message, "/reset-password")).groups()

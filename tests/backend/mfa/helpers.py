@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from backend.accounts.models import AuthSession
+from backend.accounts.models import AuthSession, User
 from backend.mfa.crypto import secret_encrypt
 from backend.mfa.models import TotpAuthenticator
 
@@ -47,6 +47,13 @@ REAUTH_REQUIRED = {
     "detail": "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again.",
     "code": "reauthentication_required",
 }
+
+
+def email_confirmed(user) -> None:
+    """Mark ``user``'s address confirmed, as following its verification link does: adding a second factor needs it
+    (backend/mfa/services/enrolment.py). The MFA tests' own ``user`` fixtures are confirmed already."""
+    User.objects.filter(pk=user.pk).update(email_verified=True)
+    user.email_verified = True
 
 
 def authenticator_app_enabled(user) -> pyotp.TOTP:

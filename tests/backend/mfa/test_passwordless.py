@@ -212,10 +212,10 @@ def test_a_deactivated_account_cannot_sign_in_with_its_passkey(api_client, user)
 
 
 def test_an_unconfirmed_address_cannot_sign_in_while_verification_is_mandatory(api_client, user, settings):
+    authenticator = passkey_registered(user)  # while confirmed: an unconfirmed address cannot add one
     settings.EMAIL_VERIFICATION = "mandatory"
-    user.email_verified = False
+    user.email_verified = False  # e.g. unticked by an operator since
     user.save(update_fields=["email_verified"])
-    authenticator = passkey_registered(user)
     started = _options(api_client)
 
     response = _login(api_client, started, authenticator.assertion(started["options"], webauthn_origin()))

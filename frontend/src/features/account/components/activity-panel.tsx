@@ -35,6 +35,7 @@ const EVENTS: Record<KnownEvent, string> = {
   passkey_added: 'Passkey added',
   passkey_removed: 'Passkey deleted',
   mfa_reset: 'Second factors reset by an administrator',
+  mfa_reset_by_password_reset: 'Second factors removed: the password reset confirmed your address',
 };
 
 export function describeEvent(event: ActivityEvent): string {

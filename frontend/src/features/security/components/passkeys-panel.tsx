@@ -18,6 +18,8 @@ interface PasskeysPanelProps {
   /** What the browser files them under: the device is told which of its passkeys for this account still exist. */
   account: WebAuthnAccount;
   onRecoveryCodes: (codes: string[]) => void;
+  /** The id of what says why no passkey can be added yet (an unconfirmed address): adding is disabled meanwhile. */
+  blockedBy?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ function useAccountPasskeysSignal(passkeys: Passkey[], account: WebAuthnAccount,
  * no passkey is left on the device unsaved because a later step was cancelled), rename, delete.
  * A passkey is a second factor, and signs in without a password when it is discoverable.
  */
-export function PasskeysPanel({ passkeys, account, onRecoveryCodes }: PasskeysPanelProps) {
+export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }: PasskeysPanelProps) {
   const create = useCreatePasskeyCredential();
   const add = useAddPasskey();
   const rename = useRenamePasskey();
@@ -99,7 +101,7 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes }: PasskeysPa
           <p className="card__subtitle">Sign in with your fingerprint, face, screen lock or a security key, with or without your password.</p>
         </div>
         {supported ? (
-          <button type="button" className="button button--primary" onClick={startAdding}>
+          <button type="button" className="button button--primary" disabled={blockedBy !== undefined} aria-describedby={blockedBy} onClick={startAdding}>
             Add a passkey
           </button>
         ) : null}

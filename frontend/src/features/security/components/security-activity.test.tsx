@@ -11,6 +11,7 @@ import { API, server } from '@/testing/server';
 
 const TWO_STEPS: MfaStatus = {
   mfa_enabled: true,
+  email_confirmation_required: false,
   totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' },
   recovery_codes: { remaining: 9, total: 10 },
   passkeys: [],

@@ -20,6 +20,7 @@ const CODES = Array.from({ length: 10 }, (_, i) => `code-${i}abc-defg-hijk`);
 function status(overrides: Partial<MfaStatus> = {}): MfaStatus {
   return {
     mfa_enabled: false,
+    email_confirmation_required: false,
     totp: { enabled: false, pending: false, confirmed_at: null },
     recovery_codes: { remaining: 0, total: 0 },
     passkeys: [],

@@ -11,10 +11,12 @@ import { TotpEnrolment } from '@/features/security/components/totp-enrolment';
 interface TotpPanelProps {
   totp: MfaStatus['totp'];
   onRecoveryCodes: (codes: string[]) => void;
+  /** The id of what says why the app cannot be set up yet (an unconfirmed address): set-up is disabled meanwhile. */
+  blockedBy?: string;
 }
 
 /** The authenticator app: set it up (scan, confirm a code), or turn it off (with a code). */
-export function TotpPanel({ totp, onRecoveryCodes }: TotpPanelProps) {
+export function TotpPanel({ totp, onRecoveryCodes, blockedBy }: TotpPanelProps) {
   const enable = useEnableTotp();
   const [disabling, setDisabling] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -62,7 +64,13 @@ export function TotpPanel({ totp, onRecoveryCodes }: TotpPanelProps) {
           </p>
           <FormAlert messages={formErrors(enable.error, [])} />
           <div>
-            <BusyButton className="button button--primary" busy={enable.isPending} onClick={() => enable.mutate()}>
+            <BusyButton
+              className="button button--primary"
+              busy={enable.isPending}
+              disabled={blockedBy !== undefined}
+              aria-describedby={blockedBy}
+              onClick={() => enable.mutate()}
+            >
               {enable.isPending ? 'Starting…' : 'Set up an authenticator app'}
             </BusyButton>
           </div>
