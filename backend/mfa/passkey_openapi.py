@@ -36,9 +36,10 @@ CHALLENGE_REJECTED = (
 # Either shape (common.schema makes every 400 accept both): invalid input per field, or `{detail, code}`.
 PASSKEY_REJECTED = OpenApiResponse(
     ValidationErrorSerializer,
-    description="Invalid input, per field; `passkey_invalid`: the response did not verify (unknown or another "
+    description="Invalid input, per field; `passkey_invalid`: the response did not verify (a malformed or another "
     "account's credential, wrong challenge, origin or signature, no user verification, a sign counter that did not "
-    f"rise, or a credential already registered); {CHALLENGE_REJECTED}",
+    "rise, or a credential already registered); `passkey_unknown`: no passkey has that credential id (deleted, or "
+    f"its account deleted: the SPA tells the browser to forget it); {CHALLENGE_REJECTED}",
 )
 PASSKEY_OPTIONS_LIMITED = OpenApiResponse(
     ErrorSerializer, description="`throttled`: too many passkey sign-ins from this client address."

@@ -4,12 +4,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import Http404
+from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.accounts.services import email_verification_enabled
 from backend.common.ids import uuid_or_404
 
-from .models import Passkey, RecoveryCode, TotpAuthenticator
+from .models import MfaChallenge, Passkey, RecoveryCode, TotpAuthenticator
 
 TOTP_METHOD = "totp"
 RECOVERY_CODE_METHOD = "recovery_code"
@@ -84,3 +85,14 @@ def webauthn_account_get(*, user: User) -> WebAuthnAccount:
         user_name=user.email,
         user_display_name=user.name or user.email,
     )
+
+
+def passkey_registration_open(*, user: User) -> bool:
+    """Whether a passkey registration of ``user`` was started and not finished (its challenge unused, unexpired): the
+    browser may hold a passkey the server does not list yet, which the SPA must not tell it to forget."""
+    return MfaChallenge.objects.filter(
+        user=user,
+        purpose=MfaChallenge.Purpose.PASSKEY_REGISTER,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists()

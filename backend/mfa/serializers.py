@@ -57,6 +57,10 @@ class WebAuthnAccountOutputSerializer(serializers.Serializer):
     user_handle = serializers.CharField(help_text="The account's WebAuthn user handle, base64url.")
     user_name = serializers.CharField(help_text="The name a new passkey is saved under: the email address.")
     user_display_name = serializers.CharField(help_text="The display name a new passkey is saved with.")
+    registration_pending = serializers.BooleanField(
+        help_text="A passkey registration was started and not finished (within `MFA_CHALLENGE_MAX_AGE_SECONDS`): "
+        "the browser may hold a passkey not listed yet, so the SPA tells it nothing meanwhile."
+    )
 
 
 class MfaStatusOutputSerializer(serializers.Serializer):

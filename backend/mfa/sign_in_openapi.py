@@ -25,10 +25,10 @@ mfa_authenticate = extend_schema(
     description=(
         "After a login answered 202: the authenticator app's `code`, a `recovery_code`, or a `passkey` answering "
         "POST /api/auth/mfa/authenticate/options/. Success signs in exactly as a login does, and the session "
-        "records both methods (`amr`) at level 2 (`aal`). A wrong answer is a 400 `mfa_code_invalid` or "
-        "`passkey_invalid` and counts as a failed sign-in; the challenge is spent after `MFA_CHALLENGE_MAX_FAILURES` "
-        "wrong answers. A used, unknown or spent `mfa_token`: 400 `mfa_challenge_invalid`; an old one: 400 "
-        "`mfa_challenge_expired`."
+        "records both methods (`amr`) at level 2 (`aal`). A wrong answer is a 400 `mfa_code_invalid`, "
+        "`passkey_invalid` or `passkey_unknown` (a credential id naming no passkey) and counts as a failed "
+        "sign-in; the challenge is spent after `MFA_CHALLENGE_MAX_FAILURES` wrong answers. A used, unknown or "
+        "spent `mfa_token`: 400 `mfa_challenge_invalid`; an old one: 400 `mfa_challenge_expired`."
     ),
     parameters=[
         _set_cookie_header(200, f"{ROTATED_COOKIE} Also the device cookie (httpOnly, Path=/, SameSite=Strict)."),

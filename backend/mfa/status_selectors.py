@@ -11,7 +11,7 @@ from backend.accounts.models import User
 from backend.accounts.services import reauthenticated_until
 
 from .models import Passkey, RecoveryCode, TotpAuthenticator
-from .selectors import email_confirmation_required, webauthn_account_get
+from .selectors import email_confirmation_required, passkey_registration_open, webauthn_account_get
 
 
 def mfa_factors_get(*, user: User) -> dict[str, Any]:
@@ -47,6 +47,7 @@ def mfa_status_get(*, user: User, session_id: str | None) -> dict[str, Any]:
         "user_handle": bytes_to_base64url(account.user_handle),
         "user_name": account.user_name,
         "user_display_name": account.user_display_name,
+        "registration_pending": passkey_registration_open(user=user),
     }
     session = account_selectors.session_authentication(session_id=session_id) if session_id else None
     # Sensitive actions ask for the account's level (2 with a second factor), whatever the session signed in with

@@ -32,6 +32,17 @@ from tests.e2e.test_browser_mfa import (
 )
 
 EMAIL = "hedy@example.com"
+# Every list the page tells the browser (signalAllAcceptedCredentials), kept in window.__acceptedSignals.
+RECORD_ACCEPTED_SIGNALS = """
+(() => {
+  const signal = PublicKeyCredential.signalAllAcceptedCredentials;
+  window.__acceptedSignals = [];
+  PublicKeyCredential.signalAllAcceptedCredentials = function (options) {
+    window.__acceptedSignals.push(options.allAcceptedCredentialIds);
+    return signal.call(this, options);
+  };
+})();
+"""
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +103,7 @@ def test_the_browser_forgets_the_passkeys_the_server_no_longer_has(server, tmp_p
         page = context.new_page()
         watch.attach(page)
         device = Device(context, page)
+        page.add_init_script(RECORD_ACCEPTED_SIGNALS)
         register_and_confirm(page, watch, server, EMAIL)  # a passkey needs a confirmed address
         handle = user_handle_of(env, EMAIL)
 
@@ -112,7 +124,11 @@ def test_the_browser_forgets_the_passkeys_the_server_no_longer_has(server, tmp_p
         naming.get_by_role("button", name="Save passkey").click()
         page.get_by_role("dialog", name="Save your recovery codes").get_by_role("button", name="I saved them").click()
         expect(passkeys.get_by_test_id("passkey-row").filter(has_text=PASSKEY_NAME)).to_be_visible()
-        assert len(device.credential_ids()) == 1
+        [saved] = device.credential_ids()
+        # Once the page has told the browser the list with the new one (never a list without it), the device holds it
+        page.wait_for_function("id => (window.__acceptedSignals || []).some(ids => ids.includes(id))", arg=saved)
+        assert page.evaluate("window.__acceptedSignals").count([]) == 1  # the first load's, before the save
+        assert device.credential_ids() == {saved}
         passkeys.get_by_role("button", name=f"Delete {PASSKEY_NAME}").click()
         deleting = page.get_by_role("alertdialog", name="Delete this passkey?")
         deleting.get_by_role("button", name="Delete passkey").click()

@@ -29,6 +29,8 @@ export const WebAuthnAccountSchema = z.object({
   user_handle: z.string(),
   user_name: z.string(),
   user_display_name: z.string(),
+  /** A passkey registration is open (this or another tab, another device): the browser is told nothing meanwhile. */
+  registration_pending: z.boolean(),
 });
 export type WebAuthnAccount = z.infer<typeof WebAuthnAccountSchema>;
 

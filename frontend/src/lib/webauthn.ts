@@ -81,7 +81,7 @@ export function signalUnknownPasskey(rpId: string, credentialId: string): Promis
  * The account's passkeys as the server has them: the device hides the others of this account (deleted here, on
  * another device, or never saved because the server refused them), and shows the account's current name.
  */
-export async function signalAccountPasskeys(account: WebAuthnAccount, credentialIds: string[]): Promise<void> {
+export async function signalAccountPasskeys(account: Omit<WebAuthnAccount, 'registration_pending'>, credentialIds: string[]): Promise<void> {
   const { rp_id: rpId, user_handle: userId } = account;
   await send(() => signals()?.signalAllAcceptedCredentials?.({ rpId, userId, allAcceptedCredentialIds: credentialIds }));
   await send(() => signals()?.signalCurrentUserDetails?.({ rpId, userId, name: account.user_name, displayName: account.user_display_name }));

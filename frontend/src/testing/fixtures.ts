@@ -5,7 +5,7 @@ export const user: User = { id: 'u-1', email: 'ada@example.com', name: 'Ada Love
 
 let counter = 0;
 /** What the MFA status says the browser files the account's passkeys under (GET /auth/mfa/ `webauthn`). */
-export const webauthnAccount = { rp_id: 'localhost', user_handle: 'AAECAwQFBgcICQoLDA0ODw', user_name: user.email, user_display_name: user.name };
+export const webauthnAccount = { rp_id: 'localhost', user_handle: 'AAECAwQFBgcICQoLDA0ODw', user_name: user.email, user_display_name: user.name, registration_pending: false };
 
 export function makeTask(overrides: Partial<Task> = {}): Task {
   counter += 1;

@@ -236,7 +236,7 @@ export interface paths {
         put?: never;
         /**
          * Finish a sign-in with a second factor
-         * @description After a login answered 202: the authenticator app's `code`, a `recovery_code`, or a `passkey` answering POST /api/auth/mfa/authenticate/options/. Success signs in exactly as a login does, and the session records both methods (`amr`) at level 2 (`aal`). A wrong answer is a 400 `mfa_code_invalid` or `passkey_invalid` and counts as a failed sign-in; the challenge is spent after `MFA_CHALLENGE_MAX_FAILURES` wrong answers. A used, unknown or spent `mfa_token`: 400 `mfa_challenge_invalid`; an old one: 400 `mfa_challenge_expired`.
+         * @description After a login answered 202: the authenticator app's `code`, a `recovery_code`, or a `passkey` answering POST /api/auth/mfa/authenticate/options/. Success signs in exactly as a login does, and the session records both methods (`amr`) at level 2 (`aal`). A wrong answer is a 400 `mfa_code_invalid`, `passkey_invalid` or `passkey_unknown` (a credential id naming no passkey) and counts as a failed sign-in; the challenge is spent after `MFA_CHALLENGE_MAX_FAILURES` wrong answers. A used, unknown or spent `mfa_token`: 400 `mfa_challenge_invalid`; an old one: 400 `mfa_challenge_expired`.
          */
         post: operations["auth_mfa_authenticate_create"];
         delete?: never;
@@ -1449,6 +1449,8 @@ export interface components {
             user_name: string;
             /** @description The display name a new passkey is saved with. */
             user_display_name: string;
+            /** @description A passkey registration was started and not finished (within `MFA_CHALLENGE_MAX_AGE_SECONDS`): the browser may hold a passkey not listed yet, so the SPA tells it nothing meanwhile. */
+            registration_pending: boolean;
         };
     };
     responses: never;
@@ -3480,7 +3482,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyRegisteredOutput"];
                 };
             };
-            /** @description Invalid input, per field; `passkey_invalid`: the response did not verify (unknown or another account's credential, wrong challenge, origin or signature, no user verification, a sign counter that did not rise, or a credential already registered); `mfa_challenge_invalid`: the token is unknown, was already used, belongs to another flow (or session) or took too many wrong answers; `mfa_challenge_expired`: it is older than `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
+            /** @description Invalid input, per field; `passkey_invalid`: the response did not verify (a malformed or another account's credential, wrong challenge, origin or signature, no user verification, a sign counter that did not rise, or a credential already registered); `passkey_unknown`: no passkey has that credential id (deleted, or its account deleted: the SPA tells the browser to forget it); `mfa_challenge_invalid`: the token is unknown, was already used, belongs to another flow (or session) or took too many wrong answers; `mfa_challenge_expired`: it is older than `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
             400: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
@@ -4599,7 +4601,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthOutput"];
                 };
             };
-            /** @description Invalid input, per field; `passkey_invalid`: the response did not verify (unknown or another account's credential, wrong challenge, origin or signature, no user verification, a sign counter that did not rise, or a credential already registered); `mfa_challenge_invalid`: the token is unknown, was already used, belongs to another flow (or session) or took too many wrong answers; `mfa_challenge_expired`: it is older than `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
+            /** @description Invalid input, per field; `passkey_invalid`: the response did not verify (a malformed or another account's credential, wrong challenge, origin or signature, no user verification, a sign counter that did not rise, or a credential already registered); `passkey_unknown`: no passkey has that credential id (deleted, or its account deleted: the SPA tells the browser to forget it); `mfa_challenge_invalid`: the token is unknown, was already used, belongs to another flow (or session) or took too many wrong answers; `mfa_challenge_expired`: it is older than `MFA_CHALLENGE_MAX_AGE_SECONDS`. */
             400: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */

@@ -301,12 +301,31 @@ def test_the_status_tells_the_browser_what_this_accounts_passkeys_are_filed_unde
         "user_handle": started["user"]["id"],
         "user_name": user.email,
         "user_display_name": "Ada",
+        "registration_pending": False,
     }
     assert (started["rp"]["id"], started["user"]["name"], started["user"]["displayName"]) == (
         settings.WEBAUTHN_RP_ID,
         user.email,
         "Ada",
     )
+
+
+def test_the_status_says_while_a_registration_is_open_so_the_spa_tells_the_browser_nothing(user):
+    # Given a session that asked for registration options (the browser may now hold a passkey not listed yet)
+    client, _ = signed_in_client(user)
+    started = _options(client)
+    pending = client.get("/api/auth/mfa/").json()["webauthn"]["registration_pending"]
+
+    # When the passkey is saved, and when another registration's options expire unused
+    authenticator = SoftwareAuthenticator()
+    assert _register(client, started, authenticator.register(started["options"], webauthn_origin())).status_code == 201
+    saved = client.get("/api/auth/mfa/").json()["webauthn"]["registration_pending"]
+    _options(client)
+    MfaChallenge.objects.filter(used_at__isnull=True).update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired = client.get("/api/auth/mfa/").json()["webauthn"]["registration_pending"]
+
+    # Then it was pending only while the first was open
+    assert (pending, saved, expired) == (True, False, False)
 
 
 def test_an_authenticator_holding_a_passkey_of_the_account_is_excluded_by_the_browser(user):

@@ -2,9 +2,10 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ConfirmDialog } from '@/components/dialog';
 import { EmptyState } from '@/components/feedback';
 import { ApiError, errorMessage } from '@/lib/api-error';
-import { formatDateTime, formatRelative } from '@/lib/format';
+import { formatDateTime, formatDay, formatRelative } from '@/lib/format';
 import type { Passkey, WebAuthnAccount } from '@/lib/mfa-status';
 import { showToast } from '@/lib/toasts';
+import { useFocusAfterRemoval } from '@/lib/use-focus-after-removal';
 import { passkeyFailureMessage, passkeysSupported, signalAccountPasskeys, signalUnknownPasskey } from '@/lib/webauthn';
 import { type CreatedPasskey, useAddPasskey, useCreatePasskeyCredential } from '@/features/security/api/add-passkey';
 import { useDeletePasskey } from '@/features/security/api/delete-passkey';
@@ -24,24 +25,27 @@ interface PasskeysPanelProps {
 
 /**
  * Tells the browser which of this account's passkeys the server has, each time that list changes (and on the first
- * load), so a passkey deleted here or elsewhere, or created and never saved, stops being offered. Not while `adding`,
- * nor after a save until the list shows the saved passkey (the function returned is told its id): a list without it
- * would make the browser drop it.
+ * load), so a passkey deleted here or elsewhere, or created and never saved, stops being offered. Not while `adding`
+ * here, nor while the server knows of a registration still open (another tab or device may hold a passkey not
+ * listed yet), nor after a save until the list shows the saved passkey (the function returned is told its id): a
+ * list without it would make the browser drop it.
  */
 function useAccountPasskeysSignal(passkeys: Passkey[], account: WebAuthnAccount, adding: boolean): (savedId: string) => void {
   const signalled = useRef<string | null>(null);
   const awaited = useRef<string | null>(null);
-  const listed = JSON.stringify([account, passkeys.map((passkey) => passkey.credential_id)]);
+  const { rp_id, user_handle, user_name, user_display_name } = account;
+  const listed = JSON.stringify([{ rp_id, user_handle, user_name, user_display_name }, passkeys.map((passkey) => passkey.credential_id)]);
+  const wait = adding || account.registration_pending;
   useEffect(() => {
-    const [current, credentialIds] = JSON.parse(listed) as [WebAuthnAccount, string[]];
+    const [current, credentialIds] = JSON.parse(listed) as [Omit<WebAuthnAccount, 'registration_pending'>, string[]];
     if (awaited.current !== null) {
       if (!credentialIds.includes(awaited.current)) return;
       awaited.current = null;
     }
-    if (adding || signalled.current === listed) return;
+    if (wait || signalled.current === listed) return;
     signalled.current = listed;
     void signalAccountPasskeys(current, credentialIds);
-  }, [adding, listed]);
+  }, [wait, listed]);
   return useCallback((savedId: string) => {
     awaited.current = savedId;
   }, []);
@@ -60,6 +64,10 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
   const [naming, setNaming] = useState(false);
   const [renaming, setRenaming] = useState<Passkey | null>(null);
   const [deleting, setDeleting] = useState<Passkey | null>(null);
+  const list = useRef<HTMLUListElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The deleted row's buttons go with it: the focus goes to the next row's Delete (else the previous', else the heading).
+  const removing = useFocusAfterRemoval(passkeys.map((passkey) => passkey.id), { list, fallback: heading, held: deleting !== null });
   const supported = passkeysSupported();
   const awaitListed = useAccountPasskeysSignal(passkeys, account, naming && (create.isPending || add.isPending || create.isSuccess));
   // The browser's refusal (a closed prompt, a device that has one already) in words, else the server's answer.
@@ -97,7 +105,9 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
     <section className="card" aria-labelledby="passkeys-title">
       <div className="card__header">
         <div>
-          <h2 className="card__title" id="passkeys-title">Passkeys</h2>
+          <h2 className="card__title" id="passkeys-title" ref={heading} tabIndex={-1}>
+            Passkeys
+          </h2>
           <p className="card__subtitle">Sign in with your fingerprint, face, screen lock or a security key, with or without your password.</p>
         </div>
         {supported ? (
@@ -110,8 +120,9 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
       {passkeys.length === 0 ? (
         <EmptyState title="No passkeys yet." />
       ) : (
-        <ul className="sessions" aria-label="Your passkeys">
+        <ul className="sessions" aria-label="Your passkeys" ref={list}>
           {passkeys.map((passkey) => (
+            // The added date in the buttons' names: two passkeys may have the same name.
             <li key={passkey.id} className="session" data-testid="passkey-row">
               <div className="session__main">
                 <p className="session__device">
@@ -135,7 +146,7 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
                 <button
                   type="button"
                   className="button button--secondary button--small"
-                  aria-label={`Rename ${passkey.name}`}
+                  aria-label={`Rename ${passkey.name}, added ${formatDay(passkey.created_at)}`}
                   onClick={() => {
                     rename.reset();
                     setRenaming(passkey);
@@ -146,7 +157,8 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
                 <button
                   type="button"
                   className="button button--ghost-danger button--small"
-                  aria-label={`Delete ${passkey.name}`}
+                  data-removal-focus={passkey.id}
+                  aria-label={`Delete ${passkey.name}, added ${formatDay(passkey.created_at)}`}
                   onClick={() => {
                     remove.reset();
                     setDeleting(passkey);
@@ -191,14 +203,15 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
           confirmLabel="Delete passkey"
           pending={remove.isPending}
           error={remove.error ? `Could not delete the passkey: ${errorMessage(remove.error)}` : null}
-          onConfirm={() =>
+          onConfirm={() => {
+            removing(deleting.id);
             remove.mutate(deleting.id, {
               onSuccess: () => {
                 setDeleting(null);
                 showToast({ message: `Passkey “${deleting.name}” deleted.` });
               },
-            })
-          }
+            });
+          }}
           onCancel={() => setDeleting(null)}
         />
       ) : null}
