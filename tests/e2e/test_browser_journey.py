@@ -48,6 +48,19 @@ def stat(page, name: str):
     return page.get_by_test_id(f"stat-{name}").locator(".stat__value")
 
 
+def top_bar_on_one_row(page) -> bool:
+    """Whether the top bar's parts (brand, navigation, the user's controls) lie side by side, on one row."""
+    return page.evaluate(
+        "(() => { const parts = [...document.querySelector('.topbar__inner').children]"
+        ".map((part) => part.getBoundingClientRect());"
+        " return Math.max(...parts.map((part) => part.top)) < Math.min(...parts.map((part) => part.bottom)); })()"
+    )
+
+
+def overflows_sideways(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+
+
 def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(base_url, tmp_path):
     watch = PageWatch()
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
@@ -70,7 +83,14 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         page.get_by_role("button", name="Create account").click()
         expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
         expect(stat(page, "total-tasks")).to_have_text("0")
+        # Nothing done yet: the day chart says so in words, not with an empty box.
+        expect(page.get_by_text("No tasks completed in the last 14 days.")).to_be_visible()
         watch.accessible(page, "no tasks yet")
+        # The top bar stays one row from 1024 px up, the user's name included (it wrapped at 1280).
+        for width in (1280, 1024):
+            page.set_viewport_size({"width": width, "height": 860})
+            assert top_bar_on_one_row(page), f"the top bar wraps at {width} px"
+        page.set_viewport_size({"width": 1280, "height": 860})
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
         expect(page.get_by_text("No tasks yet.")).to_be_visible()
@@ -197,6 +217,8 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         watch.accessible(page, "confirm revoke")
         confirm.get_by_role("button", name="Revoke", exact=True).click()
         expect(rows).to_have_count(1)
+        # Its Revoke is gone with the row, and this device's row has none: the focus is on the card's heading.
+        expect(page.get_by_role("heading", name="Active sessions")).to_be_focused()
         expect(page.get_by_role("region", name="Notifications").get_by_text("Signed out Phone.")).to_be_visible()
         expect(rows.first).to_contain_text("This device")
         assert api(base_url, "GET", "/api/tasks/", access=phone["access"])[0] == 401
@@ -246,12 +268,44 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
         expect(stat(page, "completed")).to_have_text("3")
 
-        # Narrow phone screen: nothing overflows sideways.
-        page.set_viewport_size({"width": 360, "height": 780})
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
+        # Narrow phone screens: nothing overflows sideways (WCAG 1.4.10), the session rows' long user agent included.
+        main_nav = page.get_by_role("navigation", name="Main")
+        for width in (375, 360):
+            page.set_viewport_size({"width": width, "height": 780})
+            for link, ready in (
+                ("Dashboard", page.get_by_test_id(f"day-{TODAY.isoformat()}")),
+                ("Tasks", page.get_by_test_id("task-row").first),
+                ("Account", page.get_by_test_id("session-row").first),
+                ("Security", page.get_by_role("heading", name="Passkeys")),
+            ):
+                main_nav.get_by_role("link", name=link, exact=True).click()
+                expect(ready).to_be_visible()
+                assert not overflows_sideways(page), f"{link} overflows sideways at {width} px"
+                watch.accessible(page, f"{width} px wide")
+            # The day chart is drawn at its own width there: its day labels stay readable (they were about 5 px).
+            main_nav.get_by_role("link", name="Dashboard").click()
+            labels = page.locator("[data-testid^=day-] .chart__label")
+            expect(labels.first).to_be_visible()
+            heights = labels.evaluate_all("(labels) => labels.map((label) => label.getBoundingClientRect().height)")
+            assert 3 <= len(heights) < 14, f"{len(heights)} day labels at {width} px: a few, not all 14"
+            assert min(heights) >= 11, f"day labels at {width} px are {heights} px tall"
+
+        # Toasts across a phone's width still let the page's end be scrolled clear of them: three deletions, each
+        # with its Undo, then the last row is above them; each Undo then brings its task back.
+        main_nav.get_by_role("link", name="Tasks").click()
+        for title in ("Review pull request #42", "Plan team offsite", "Renew passport"):
+            page.get_by_role("button", name=f"Delete “{title}”").click()
+        toasts = page.get_by_role("region", name="Notifications")
+        expect(toasts.get_by_role("button", name="Undo")).to_have_count(3)
+        toasts.hover()  # their time stands still meanwhile: no deletion is sent while the page is checked
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        last_row = page.get_by_test_id("task-row").last.bounding_box()
+        assert last_row["y"] + last_row["height"] <= toasts.bounding_box()["y"], "the toasts cover the last row"
+        screenshot(page, "tasks-360px-toasts", full_page=False)
+        watch.accessible(page, "three undo toasts, 360 px wide")
+        for _ in range(3):
+            toasts.get_by_role("button", name="Undo").first.click()
         expect(page.get_by_test_id("task-row")).to_have_count(5)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        watch.accessible(page, "360 px wide")
         screenshot(page, "tasks-360px")
 
         watch.assert_clean(page)

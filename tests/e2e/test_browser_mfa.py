@@ -17,6 +17,7 @@ WebAuthn refuses an IP address as relying party id: the server is opened at http
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,6 +101,13 @@ def strict_server(tmp_path_factory):
     test makes the session older than that before each sensitive action (authentication_aged)."""
     with served_on_localhost(tmp_path_factory.mktemp("mfa-reauth"), REAUTH_MAX_AGE_SECONDS="60") as served:
         yield served
+
+
+def wrong_code(secret: str) -> str:
+    """A 6-digit code the app does not show now (nor in the steps either side that the server also accepts)."""
+    totp = pyotp.TOTP(secret)
+    accepted = {totp.at(time.time(), counter_offset=step) for step in (-1, 0, 1)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
 
 
 def authentication_aged(env: dict[str, str], email: str) -> None:
@@ -226,10 +234,21 @@ def test_totp_recovery_codes_passkey_and_passwordless_sign_in(server, tmp_path):
         page.get_by_role("button", name="Sign in", exact=True).click()
         step = page.get_by_role("heading", name="Two-step verification")
         expect(step).to_be_focused()
+        # The step names the account it verifies, and no longer offers to create one.
+        expect(page.get_by_text(f"Signing in as {EMAIL}.")).to_be_visible()
+        expect(page.get_by_role("link", name="Create an account")).to_have_count(0)
         expect(page.get_by_label("Authentication code")).to_have_attribute("autocomplete", "one-time-code")
         expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
         watch.accessible(page, "second step")
         screenshot(page, "mfa-second-step")
+        # A wrong code: said for this 6-digit field, pointing to the recovery-code button (not "a recovery code" here).
+        page.get_by_label("Authentication code").fill(wrong_code(secret))
+        page.get_by_role("button", name="Verify").click()
+        expect(page.get_by_label("Authentication code")).to_have_accessible_description(
+            "That code didn't work. Codes change every 30 seconds: enter the one your app shows now,"
+            " or choose “Use a recovery code”."
+        )
+        watch.accessible(page, "second step, wrong code")
         page.get_by_role("button", name="Use a recovery code").click()
         page.get_by_label("Recovery code").fill(recovery_codes[0])
         watch.accessible(page, "recovery code step")
@@ -270,6 +289,14 @@ def test_totp_recovery_codes_passkey_and_passwordless_sign_in(server, tmp_path):
         assert recovery_codes[1] not in saving.inner_text()
         saving.get_by_role("button", name="I saved them").click()
         expect(page.get_by_text("10 of 10 codes left.")).to_be_visible()
+
+        # 7. Deleting the passkey: its row goes, and with it the button that had the focus; the focus lands on the
+        # card's heading (no other row), not on <body>.
+        page.get_by_role("button", name=f"Delete {PASSKEY_NAME}, added").click()
+        deleting = page.get_by_role("alertdialog", name="Delete this passkey?")
+        deleting.get_by_role("button", name="Delete passkey").click()
+        expect(page.get_by_text("No passkeys yet.")).to_be_visible()
+        expect(page.get_by_role("heading", name="Passkeys", exact=True)).to_be_focused()
 
         watch.assert_clean(page)
 

@@ -79,7 +79,8 @@ export function AppLayout() {
               Shortcuts
             </button>
             <ThemeSelect />
-            <span className="topbar__name" title={user.email}>
+            {/* Cut with an ellipsis when long: the title says it whole. */}
+            <span className="topbar__name" title={user.name ? `${user.name} (${user.email})` : user.email}>
               {user.name || user.email}
             </span>
             <BusyButton className="button button--secondary button--small" busy={signingOut} onClick={() => void onSignOut()}>

@@ -7,6 +7,9 @@ import { renderApp } from '@/testing/render';
 import { webauthnAccount } from '@/testing/fixtures';
 import { API, server } from '@/testing/server';
 
+// The server's one sentence for a wrong code, wherever it was typed (backend/mfa/errors.py).
+const SERVER_WRONG_CODE = 'That code is not right, or it was already used. Enter the current code, or a recovery code.';
+
 // The server's own details (backend/accounts/api_base.py: ReauthenticationRequired.default_detail, SECOND_FACTOR_NEEDED):
 // written for developers, they name the endpoint to call; the page must say it in the user's words.
 const REFUSAL = { detail: "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again.", code: 'reauthentication_required' };
@@ -45,7 +48,7 @@ function accountWithStaleSession(aal: 1 | 2, twoSteps: boolean = aal === 2) {
     http.post(`${API}/auth/reauthenticate/`, async ({ request }) => {
       const body = (await request.json()) as Record<string, string>;
       reauthentications.push(body);
-      if (body.code === '000000') return HttpResponse.json({ detail: 'The code is not correct.', code: 'mfa_code_invalid' }, { status: 400 });
+      if (body.code === '000000') return HttpResponse.json({ detail: SERVER_WRONG_CODE, code: 'mfa_code_invalid' }, { status: 400 });
       fresh = true;
       return HttpResponse.json({ authenticated_at: '2026-12-05T09:00:00Z', reauthenticated_until: '2026-12-05T09:05:00Z' });
     }),
@@ -97,7 +100,7 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
 
     await user.type(code, '000000');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
-    expect(await within(dialog).findByText('The code is not correct.')).toBeInTheDocument();
+    expect(await within(dialog).findByText("That code didn't work. Codes change every 30 seconds: enter the one your app shows now.")).toBeInTheDocument();
     expect(passwordChanges).toHaveLength(1);
 
     await user.clear(code);
@@ -124,7 +127,7 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
 
     await user.type(await within(dialog).findByLabelText('Authenticator code'), '000000');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
-    expect(await within(dialog).findByText('The code is not correct.')).toBeInTheDocument();
+    expect(await within(dialog).findByText("That code didn't work. Codes change every 30 seconds: enter the one your app shows now.")).toBeInTheDocument();
     // The password change still waits for the dialog: this load is the wrong code's.
     await waitFor(() => expect(activityLoads).toBe(2));
 

@@ -9,7 +9,7 @@ import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { type ReauthenticateInput, reauthenticate, reauthenticateWithPasskey } from '@/lib/reauthenticate-api';
 import type { ReauthenticationPrompt } from '@/lib/reauthentication';
-import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema } from '@/lib/second-factor';
+import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema, WRONG_RECOVERY_CODE, wrongAppCode } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
 import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
 import { z } from '@/lib/zod';
@@ -155,7 +155,7 @@ function PasswordStep({ pending, error, onSubmit }: StepProps<string>) {
 }
 
 function RecoveryStep({ pending, error, onSubmit }: StepProps<string>) {
-  const fieldError = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code'), [error]);
+  const fieldError = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code', WRONG_RECOVERY_CODE), [error]);
   const form = useForm(RecoveryCodeInputSchema, { recovery_code: '' }, ({ recovery_code }) => onSubmit(recovery_code), fieldError);
   return (
     <form className="stack" onSubmit={form.onSubmit} noValidate>
@@ -181,7 +181,7 @@ function RecoveryStep({ pending, error, onSubmit }: StepProps<string>) {
 
 function CodeStep({ pending, error, onSubmit }: StepProps<string>) {
   // Memoized: a new error object each render would move the focus to the field again each time.
-  const fieldError = useMemo(() => onField(error, 'mfa_code_invalid', 'code'), [error]);
+  const fieldError = useMemo(() => onField(error, 'mfa_code_invalid', 'code', wrongAppCode()), [error]);
   const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => onSubmit(code), fieldError);
   return (
     <form className="stack" onSubmit={form.onSubmit} noValidate>

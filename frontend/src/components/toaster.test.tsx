@@ -1,8 +1,8 @@
 import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Toaster } from '@/components/toaster';
-import { showToast } from '@/lib/toasts';
+import { MAX_TOASTS, showToast } from '@/lib/toasts';
 
 describe('toaster', () => {
   it.each([
@@ -24,5 +24,30 @@ describe('toaster', () => {
 
     await user.click(dismiss);
     expect(within(region).queryByText(message)).not.toBeInTheDocument();
+  });
+
+  it('shows at most 3: a new one pushes out the oldest plain one first, as if its time were up, then the oldest', () => {
+    render(<Toaster />);
+    const expired: string[] = [];
+    const show = (message: string, action = false) =>
+      act(() => {
+        showToast({ message, tone: 'info', onExpire: () => expired.push(message), action: action ? { label: 'Undo', run: vi.fn() } : undefined });
+      });
+    const shown = () => screen.getAllByRole('paragraph').map((message) => message.textContent);
+
+    show('Deleted “A”.', true);
+    show('Saved.');
+    show('Deleted “B”.', true);
+    expect(MAX_TOASTS).toBe(3);
+
+    // The plain one goes before either Undo.
+    show('Deleted “C”.', true);
+    expect(shown()).toEqual(['Deleted “A”.', 'Deleted “B”.', 'Deleted “C”.']);
+    expect(expired).toEqual(['Saved.']);
+
+    // Only Undo toasts left: the oldest goes, and its onExpire runs (for a task, its deletion is sent).
+    show('Deleted “D”.', true);
+    expect(shown()).toEqual(['Deleted “B”.', 'Deleted “C”.', 'Deleted “D”.']);
+    expect(expired).toEqual(['Saved.', 'Deleted “A”.']);
   });
 });

@@ -13,8 +13,12 @@ describe('emailAddressSchema', () => {
     },
   );
 
-  it.each(['not-an-email', 'ada@', '@example.com', 'ada lovelace@example.com', 'ada@exa mple.com', ''])('refuses %j', (value) => {
+  it.each(['not-an-email', 'ada@', '@example.com', 'ada lovelace@example.com', 'ada@exa mple.com'])('refuses %j', (value) => {
     expect(messages(value)).toEqual(['Enter a valid email address.']);
+  });
+
+  it.each(['', '   '])('asks for the address when there is none (%j), rather than calling it not valid', (value) => {
+    expect(messages(value)).toEqual(['Enter your email address.']);
   });
 
   it('takes off the spaces around it, as the server does', () => {

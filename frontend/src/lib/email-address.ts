@@ -11,7 +11,13 @@ export const EMAIL_MAX_LENGTH = 254;
 // Local part: anything but spaces (a quoted one may hold an @); domain: no @ and no spaces.
 const LOOKS_LIKE_AN_ADDRESS = /^\S+@[^\s@]+$/;
 
-/** The address field's schema (trimmed, as the server trims it). */
-export function emailAddressSchema() {
-  return z.string().trim().max(EMAIL_MAX_LENGTH, `At most ${EMAIL_MAX_LENGTH} characters.`).regex(LOOKS_LIKE_AN_ADDRESS, 'Enter a valid email address.');
+/** The address field's schema (trimmed, as the server trims it); `missing`: what an empty field says. */
+export function emailAddressSchema(missing = 'Enter your email address.') {
+  // Empty is not malformed: it says what is missing (and only that: abort, no "valid address" after it).
+  return z
+    .string()
+    .trim()
+    .min(1, { message: missing, abort: true })
+    .max(EMAIL_MAX_LENGTH, `At most ${EMAIL_MAX_LENGTH} characters.`)
+    .regex(LOOKS_LIKE_AN_ADDRESS, 'Enter a valid email address.');
 }

@@ -13,6 +13,11 @@ export function formatDate(iso: string): string {
   return dateFormat.format(parseIsoDate(iso));
 }
 
+/** The calendar day of an instant (an ISO date-time), where the user is. */
+export function formatDay(iso: string): string {
+  return dateFormat.format(new Date(iso));
+}
+
 export function formatDateTime(iso: string): string {
   return dateTimeFormat.format(new Date(iso));
 }

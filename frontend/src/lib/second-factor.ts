@@ -22,9 +22,25 @@ export const CODE_INPUT_PROPS = { inputMode: 'numeric', autoComplete: 'one-time-
 
 /**
  * The server refuses a wrong code with a detail and a code (`mfa_code_invalid`), not a field error: as a
- * field error of `field`, so the form shows it next to the input and moves the focus there.
+ * field error of `field`, so the form shows it next to the input and moves the focus there. In `message`'s
+ * words when given (the WRONG_* below): the server's one sentence for every form fits none of them.
  */
-export function onField(error: unknown, code: string, field: string): unknown {
+export function onField(error: unknown, code: string, field: string, message?: string): unknown {
   if (!(error instanceof ApiError) || error.code !== code) return error;
-  return new ApiError(error.status, { [field]: [error.message] }, error.headers, error.path);
+  return new ApiError(error.status, { [field]: [message ?? error.message] }, error.headers, error.path);
 }
+
+/*
+ * A wrong code, said for the field it was typed in. The server's detail ("…Enter the current code, or a recovery
+ * code.") would ask for a recovery code under a field that takes 6 digits only, and while the app is being set up,
+ * when there is no recovery code yet.
+ */
+const CODES_CHANGE = "That code didn't work. Codes change every 30 seconds: enter the one your app shows now";
+/** An authenticator code refused; `otherWay`: the label of the button that offers a recovery code instead, if any. */
+export function wrongAppCode(otherWay?: string): string {
+  return otherWay ? `${CODES_CHANGE}, or choose “${otherWay}”.` : `${CODES_CHANGE}.`;
+}
+/** The first code refused while setting the app up: most often the phone's clock is off. */
+export const WRONG_SET_UP_CODE =
+  "That code didn't match. Enter the code your app shows now; if it keeps failing, check that your phone's clock is set automatically.";
+export const WRONG_RECOVERY_CODE = "That recovery code didn't work, or it was already used (each works once). Check it, or try another of your codes.";

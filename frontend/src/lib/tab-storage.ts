@@ -2,8 +2,9 @@
  * This tab's own storage (sessionStorage: kept across a reload, gone with the tab), for the keys below only.
  * It is the only module that touches it: nothing of a session goes here (the access token lives in memory only,
  * lib/access-token.ts). What it holds: the token of an emailed link while its page is open, so the token leaves
- * the address bar and the browser's history (lib/emailed-link.ts), and which account a `next` page after an
- * expired session belongs to (lib/navigation.ts). Values are read defensively: storage may be full or disabled.
+ * the address bar and the browser's history (lib/emailed-link.ts), which account a `next` page after an
+ * expired session belongs to (lib/navigation.ts), and the address a password reset was asked for from this tab.
+ * Values are read defensively: storage may be full or disabled.
  */
 const KEYS = {
   'link:reset-password': 'sad:link:reset-password',
@@ -11,6 +12,11 @@ const KEYS = {
   'link:confirm-email-change': 'sad:link:confirm-email-change',
   /** The id of the account whose session expired in this tab: only it is taken back to its `next` page. */
   'next-owner': 'sad:next-owner',
+  /**
+   * The address a reset link was asked for from this tab: the reset page, opened in this tab, names it to password
+   * managers (a hidden username field), so the new password is filed under the account. The link has no address.
+   */
+  'reset-email': 'sad:reset-email',
 } as const;
 
 export type TabStorageKey = keyof typeof KEYS;

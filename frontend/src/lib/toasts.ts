@@ -2,7 +2,7 @@
  * Short messages about the result of an action ("Task created.", "Could not delete …"), shown by
  * the <Toaster> of the signed-in layout. A toast may offer one action (Undo); it goes away after its
  * duration, which stands still while the pointer or the focus is on the toasts, or when dismissed.
- * `onExpire` runs when its time is up or it is dismissed, not when its action was taken.
+ * `onExpire` runs when its time is up, it is dismissed or newer ones push it out, not when its action was taken.
  */
 import { useSyncExternalStore } from 'react';
 import { onForgetAccountData } from '@/lib/session';
@@ -15,7 +15,7 @@ export interface ToastOptions {
   action?: { label: string; run: () => void };
   /** How long it stays, in ms (errors stay longer: there may be something to do about them). */
   duration?: number;
-  /** When it leaves without its action taken: time up, or dismissed. */
+  /** When it leaves without its action taken: time up, dismissed, or pushed out by newer ones (MAX_TOASTS). */
   onExpire?: () => void;
   /**
    * It names nothing of the account's data, so it stays when that data goes (sign-out, expiry, another account):
@@ -65,13 +65,21 @@ function leave(id: number, expired: boolean): void {
   if (expired) entry.onExpire?.();
 }
 
-/** At most this many plain messages at once: the oldest goes first (toasts with an action stay). */
-const MAX_PLAIN = 3;
+/**
+ * At most this many at once: more covered the page's controls (on a phone, most of the screen). A new one pushes
+ * out the oldest without an action, else the oldest, as if its time were up: its onExpire runs. A pushed-out Undo
+ * thus sends its deletion (tasks/delete-with-undo.ts), as its time running out would have a little later: the
+ * deletion was asked for, and its Undo could no longer be seen.
+ */
+export const MAX_TOASTS = 3;
 
 export function showToast({ message, tone = 'success', action, duration, onExpire, keepAcrossAccounts }: ToastOptions): number {
-  const plain = [...entries.values()].filter((entry) => !entry.toast.action);
-  const oldest = plain[0];
-  if (!action && oldest && plain.length >= MAX_PLAIN) leave(oldest.toast.id, true);
+  while (entries.size >= MAX_TOASTS) {
+    const shown = [...entries.values()];
+    const oldest = shown.find((entry) => !entry.toast.action) ?? shown[0];
+    if (!oldest) break;
+    leave(oldest.toast.id, true);
+  }
   nextId += 1;
   const entry: Entry = {
     toast: { id: nextId, message, tone, action },

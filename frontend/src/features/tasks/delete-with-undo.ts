@@ -1,7 +1,8 @@
 /**
  * Deleting with Undo. The tasks disappear from the lists at once and a toast offers Undo; the
- * DELETE (or the bulk delete) is sent only when the toast goes: its time is up, it is dismissed,
- * the user signs out, or the tab is hidden or closes (then with keepalive). Undo within that window sends nothing.
+ * DELETE (or the bulk delete) is sent only when the toast goes: its time is up, it is dismissed, newer toasts
+ * push it out (3 at most show: lib/toasts.ts), the user signs out, or the tab is hidden or closes (then with
+ * keepalive). Undo within that window sends nothing.
  *
  * Delayed rather than restored: the API has no undelete, and creating the task again would give it
  * a new id and creation date and lose when it was completed; until the window closes the server

@@ -7,7 +7,7 @@ import type { components } from '@/types/api';
 import type { Expect, FitsRequest } from '@/types/assert-type';
 
 export const EmailChangeInputSchema = z.object({
-  new_email: emailAddressSchema(),
+  new_email: emailAddressSchema('Enter the new email address.'),
   current_password: z.string().min(1, 'Enter your current password.'),
 });
 export type EmailChangeInput = z.infer<typeof EmailChangeInputSchema>;

@@ -85,6 +85,35 @@ describe('sessions panel', () => {
     expect(deleted).toEqual(['s-phone']);
   });
 
+  it('after a revoke, the focus goes to the next row\'s Revoke, else the previous row\'s, else the heading', async () => {
+    const TABLET = { ...PHONE, id: 's-tablet', user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' };
+    let sessions = [LAPTOP, PHONE, TABLET];
+    server.use(
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json(sessions)),
+      http.delete(`${API}/auth/sessions/:id/`, ({ params }) => {
+        sessions = sessions.filter((session) => session.id !== params.id);
+        return new HttpResponse(null, { status: 204 });
+      }),
+      http.get(`${API}/tasks/stats/`, () => new Promise(() => undefined)),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderApp('/account');
+    const user = userEvent.setup();
+    const revoke = async (name: RegExp) => {
+      await user.click(await screen.findByRole('button', { name }));
+      await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Revoke' }));
+      await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+      await waitFor(() => expect(screen.getAllByTestId('session-row')).toHaveLength(sessions.length));
+    };
+
+    await revoke(/^Revoke Safari on iOS/);
+    await waitFor(() => expect(screen.getByRole('button', { name: /^Revoke Firefox on Linux/ })).toHaveFocus());
+
+    // The last row: this device's, before it, has no Revoke: the panel's heading.
+    await revoke(/^Revoke Firefox on Linux/);
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Active sessions' })).toHaveFocus());
+  });
+
   it('keeps the confirmation open with the reason when the revoke fails', async () => {
     server.use(
       http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])),

@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { ConfirmDialog } from '@/components/dialog';
 import { ErrorState, Spinner } from '@/components/feedback';
 import { errorMessage } from '@/lib/api-error';
 import { describeMethods } from '@/lib/authentication-methods';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { showToast } from '@/lib/toasts';
+import { useFocusAfterRemoval } from '@/lib/use-focus-after-removal';
 import { type AuthSession, useSessions } from '@/features/account/api/get-sessions';
 import { useRevokeSession } from '@/features/account/api/revoke-session';
 import { useSignOutEverywhere } from '@/features/account/api/sign-out-everywhere';
@@ -17,8 +18,13 @@ export function SessionsPanel() {
   const everywhere = useSignOutEverywhere();
   const [confirmEverywhere, setConfirmEverywhere] = useState(false);
   const [revoking, setRevoking] = useState<AuthSession | null>(null);
+  const list = useRef<HTMLUListElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The revoked row's button goes with it: the focus goes to the next row's Revoke (else the previous', else the heading).
+  const removing = useFocusAfterRemoval(sessions.data?.map((session) => session.id) ?? [], { list, fallback: heading, held: revoking !== null });
 
   function confirmRevoke(session: AuthSession) {
+    removing(session.id);
     revoke.mutate(session.id, {
       onSuccess: () => {
         setRevoking(null);
@@ -31,7 +37,9 @@ export function SessionsPanel() {
     <section className="card" aria-labelledby="sessions-title">
       <div className="card__header">
         <div>
-          <h2 className="card__title" id="sessions-title">Active sessions</h2>
+          <h2 className="card__title" id="sessions-title" ref={heading} tabIndex={-1}>
+            Active sessions
+          </h2>
           <p className="card__subtitle">Devices signed in to your account. Revoke any you do not recognise.</p>
         </div>
         <button type="button" className="button button--danger" onClick={() => setConfirmEverywhere(true)}>
@@ -43,7 +51,7 @@ export function SessionsPanel() {
       ) : sessions.isError ? (
         <ErrorState message={`Could not load your sessions. ${errorMessage(sessions.error)}`} onRetry={() => void sessions.refetch()} />
       ) : (
-        <ul className="sessions" aria-label="Sessions">
+        <ul className="sessions" aria-label="Sessions" ref={list}>
           {sessions.data.map((session) => (
             <li key={session.id} className="session" data-testid="session-row">
               <div className="session__main">
@@ -65,6 +73,7 @@ export function SessionsPanel() {
                 <button
                   type="button"
                   className="button button--secondary button--small"
+                  data-removal-focus={session.id}
                   aria-label={`Revoke ${describeUserAgent(session.user_agent)}, last used ${formatRelative(session.last_used_at)}`}
                   onClick={() => {
                     revoke.reset();

@@ -154,6 +154,41 @@ describe('reset password form', () => {
     expect(stored('tok-reset')).toBe(false);
   });
 
+  it('names the account to password managers when the reset was asked for from this tab (a hidden username field)', async () => {
+    server.use(
+      http.post(`${API}/auth/password-reset/`, () => new HttpResponse(null, { status: 202 })),
+      http.post(`${API}/auth/password-reset/confirm/`, () => new HttpResponse(null, { status: 204 })),
+    );
+    // Opened from elsewhere (the email, in a new tab): this page does not know the address, and says none.
+    const elsewhere = renderApp('/reset-password?uid=abc&token=tok-1', { as: 'anonymous' });
+    const form = (await screen.findByLabelText('New password')).closest('form')!;
+    expect(form.querySelector('[autocomplete="username"]')).toBeNull();
+    elsewhere.unmount();
+
+    const forgot = renderApp('/forgot-password', { as: 'anonymous' });
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Email'), 'ada@example.com');
+    await user.click(screen.getByRole('button', { name: 'Send reset link' }));
+    await screen.findByRole('heading', { name: 'Check your inbox' });
+    forgot.unmount();
+
+    // The link opened in this tab: the form has the address as its username (before the new-password fields).
+    const here = renderApp('/reset-password?uid=abc&token=tok-2', { as: 'anonymous' });
+    const password = await screen.findByLabelText('New password');
+    const username = password.closest('form')!.querySelector('input[autocomplete="username"]');
+    expect(username).toHaveValue('ada@example.com');
+    expect(username).toHaveAttribute('name', 'username');
+    expect(username).not.toBeVisible();
+    expect(username!.compareDocumentPosition(password) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+
+    await user.type(password, 'a-new-secret');
+    await user.type(screen.getByLabelText('Confirm new password'), 'a-new-secret');
+    await user.click(screen.getByRole('button', { name: 'Set new password' }));
+    await waitFor(() => expect(here.location()).toBe('/login?notice=password-reset'));
+    // Done: the address is not kept.
+    expect(stored('ada@example.com')).toBe(false);
+  });
+
   it('reports a used link and shows password errors from the API', async () => {
     server.use(
       http.post(`${API}/auth/password-reset/confirm/`, () =>

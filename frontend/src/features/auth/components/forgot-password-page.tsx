@@ -3,13 +3,19 @@ import { Link } from 'react-router';
 import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { focusPageHeading } from '@/components/page-heading';
+import { writeTabValue } from '@/lib/tab-storage';
 import { useForm } from '@/lib/use-form';
 import { PasswordResetInputSchema, useRequestPasswordReset } from '@/features/auth/api/request-password-reset';
 import { AuthLayout } from '@/components/auth-layout';
 
 export function ForgotPasswordPage() {
   const mutation = useRequestPasswordReset();
-  const form = useForm(PasswordResetInputSchema, { email: '' }, (data) => mutation.mutate(data), mutation.error);
+  const form = useForm(
+    PasswordResetInputSchema,
+    { email: '' },
+    (data) => mutation.mutate(data, { onSuccess: () => writeTabValue('reset-email', data.email) }),
+    mutation.error,
+  );
   const sent = mutation.isSuccess;
   // Sent: the form goes, and with it the focused button. The focus goes to the new heading (as on
   // registration's "Check your inbox"), in the commit that removes the form, so it never drops to <body>;

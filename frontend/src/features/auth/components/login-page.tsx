@@ -63,11 +63,14 @@ export function LoginPage() {
   return (
     <AuthLayout
       title="Sign in"
-      subtitle="Welcome back. Sign in to see your tasks."
+      // The second step names the account it verifies, and offers no new account: the password was right.
+      subtitle={challenge ? `Signing in as ${mutation.variables?.email ?? form.values.email}.` : 'Welcome back. Sign in to see your tasks.'}
       footer={
-        <p>
-          New here? <Link to={`/register${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</Link>
-        </p>
+        challenge ? undefined : (
+          <p>
+            New here? <Link to={`/register${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</Link>
+          </p>
+        )
       }
     >
       <div className="stack">

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { BusyButton, FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { ApiError, errorMessage } from '@/lib/api-error';
-import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema } from '@/lib/second-factor';
+import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema, WRONG_RECOVERY_CODE, wrongAppCode } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
 import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
 import { type SecondStepInput, useAuthenticateMfa } from '@/features/auth/api/authenticate-mfa';
@@ -11,6 +11,9 @@ import type { MfaChallenge } from '@/features/auth/api/login';
 import { refusal } from '@/features/auth/login-refusal';
 
 type Mode = 'totp' | 'recovery' | 'passkey';
+
+/** The button that switches to a recovery code, which a wrong app code points to. */
+const RECOVERY_LABEL = 'Use a recovery code';
 
 /** The challenge cannot be answered any more (too old, used, or spent by wrong codes): the password again. */
 const RESTART_CODES = ['mfa_challenge_expired', 'mfa_challenge_invalid'];
@@ -86,9 +89,23 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChalle
         </p>
       ) : null}
       {mode === 'totp' ? (
-        <TotpForm key="totp" focusOnMount={switched} pending={mutation.isPending && !byPasskey} error={formError} onSubmit={(code) => send({ code })} />
+        <TotpForm
+          key="totp"
+          focusOnMount={switched}
+          pending={mutation.isPending && !byPasskey}
+          error={formError}
+          wrongCode={wrongAppCode(offers.recovery ? RECOVERY_LABEL : undefined)}
+          onSubmit={(code) => send({ code })}
+        />
       ) : mode === 'recovery' ? (
-        <RecoveryForm key="recovery" focusOnMount={switched} pending={mutation.isPending && !byPasskey} error={formError} onSubmit={(recovery_code) => send({ recovery_code })} />
+        <RecoveryForm
+          key="recovery"
+          focusOnMount={switched}
+          pending={mutation.isPending && !byPasskey}
+          error={formError}
+          wrongCode={WRONG_RECOVERY_CODE}
+          onSubmit={(recovery_code) => send({ recovery_code })}
+        />
       ) : null}
       <div className="stack stack--tight">
         {offers.passkey ? (
@@ -107,7 +124,7 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChalle
         ) : null}
         {mode !== 'recovery' && offers.recovery ? (
           <button type="button" className="button button--ghost" onClick={() => switchTo('recovery')}>
-            Use a recovery code
+            {RECOVERY_LABEL}
           </button>
         ) : null}
         <button type="button" className="button button--ghost" onClick={() => onRestart(null)}>
@@ -123,12 +140,14 @@ interface CodeFormProps {
   focusOnMount: boolean;
   pending: boolean;
   error: unknown;
+  /** What a wrong code (`mfa_code_invalid`) says under the field. */
+  wrongCode: string;
   onSubmit: (value: string) => void;
 }
 
-function TotpForm({ focusOnMount, pending, error, onSubmit }: CodeFormProps) {
+function TotpForm({ focusOnMount, pending, error, wrongCode, onSubmit }: CodeFormProps) {
   // Memoized: a new error object on each render would pull the focus back to the field each time.
-  const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'code'), [error]);
+  const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'code', wrongCode), [error, wrongCode]);
   const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => onSubmit(code), shown);
   return (
     <form className="stack" onSubmit={form.onSubmit} noValidate>
@@ -141,8 +160,8 @@ function TotpForm({ focusOnMount, pending, error, onSubmit }: CodeFormProps) {
   );
 }
 
-function RecoveryForm({ focusOnMount, pending, error, onSubmit }: CodeFormProps) {
-  const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code'), [error]);
+function RecoveryForm({ focusOnMount, pending, error, wrongCode, onSubmit }: CodeFormProps) {
+  const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code', wrongCode), [error, wrongCode]);
   const form = useForm(RecoveryCodeInputSchema, { recovery_code: '' }, ({ recovery_code }) => onSubmit(recovery_code), shown);
   return (
     <form className="stack" onSubmit={form.onSubmit} noValidate>

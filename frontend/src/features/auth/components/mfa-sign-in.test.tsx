@@ -1,5 +1,5 @@
 import { startAuthentication } from '@simplewebauthn/browser';
-import { screen, waitFor } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -13,6 +13,8 @@ vi.mock('@simplewebauthn/browser', () => ({ startAuthentication: vi.fn(), startR
 
 const CHALLENGE = { mfa_required: true, mfa_token: 'challenge-1', methods: ['totp', 'recovery_code'], expires_at: '2026-12-05T10:05:00Z' };
 const SIGNED_IN = { access: 'access-mfa', user: ada };
+// The server's one answer to any wrong code (backend/mfa/errors.py).
+const WRONG_CODE = { detail: 'That code is not right, or it was already used. Enter the current code, or a recovery code.', code: 'mfa_code_invalid' };
 const ASSERTION = { id: 'cred-1', rawId: 'cred-1', type: 'public-key', response: {}, clientExtensionResults: {} };
 
 afterEach(() => vi.unstubAllGlobals());
@@ -72,22 +74,61 @@ describe('sign-in second step (202 mfa_required)', () => {
     expect(getSession()).toMatchObject({ status: 'authenticated', user: ada });
   });
 
+  it('names the account being verified, and drops the sign-in page\'s welcome and "Create an account" meanwhile', async () => {
+    const { user } = await passPasswordStep();
+
+    expect(screen.getByText('Signing in as ada@example.com.')).toBeInTheDocument();
+    expect(screen.queryByText('Welcome back. Sign in to see your tasks.')).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Create an account' })).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Back to email and password' }));
+    expect(screen.getByText('Welcome back. Sign in to see your tasks.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Create an account' })).toBeInTheDocument();
+  });
+
   it('shows a wrong code on the field and keeps the step', async () => {
-    server.use(
-      http.post(`${API}/auth/mfa/authenticate/`, () =>
-        HttpResponse.json({ detail: 'The code is not correct, or was already used.', code: 'mfa_code_invalid' }, { status: 400 }),
-      ),
-    );
+    server.use(http.post(`${API}/auth/mfa/authenticate/`, () => HttpResponse.json(WRONG_CODE, { status: 400 })));
     const { user } = await passPasswordStep();
 
     await user.type(screen.getByLabelText('Authentication code'), '000000');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
+    // In words for this field (6 digits only), pointing to the button that takes a recovery code: not the server's
+    // "Enter the current code, or a recovery code."
     const field = screen.getByLabelText('Authentication code');
-    await waitFor(() => expect(field).toHaveAccessibleDescription('The code is not correct, or was already used.'));
+    await waitFor(() =>
+      expect(field).toHaveAccessibleDescription(
+        "That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”.",
+      ),
+    );
+    expect(screen.getByRole('button', { name: 'Use a recovery code' })).toBeInTheDocument();
     expect(field).toHaveAttribute('aria-invalid', 'true');
     await waitFor(() => expect(field).toHaveFocus());
     expect(screen.getByRole('heading', { name: 'Two-step verification' })).toBeInTheDocument();
+  });
+
+  it('a wrong code names no recovery code when the account has none left, and a wrong recovery code says so', async () => {
+    server.use(http.post(`${API}/auth/mfa/authenticate/`, () => HttpResponse.json(WRONG_CODE, { status: 400 })));
+    const { user } = await passPasswordStep({ ...CHALLENGE, methods: ['totp'] });
+
+    await user.type(screen.getByLabelText('Authentication code'), '000000');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Authentication code')).toHaveAccessibleDescription(
+        "That code didn't work. Codes change every 30 seconds: enter the one your app shows now.",
+      ),
+    );
+    cleanup();
+
+    const second = await passPasswordStep();
+    await second.user.click(screen.getByRole('button', { name: 'Use a recovery code' }));
+    await second.user.type(screen.getByLabelText('Recovery code'), 'aaaa-bbbb-cccc-dddd');
+    await second.user.click(screen.getByRole('button', { name: 'Verify' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Recovery code')).toHaveAccessibleDescription(
+        "Written like xxxx-xxxx-xxxx-xxxx. That recovery code didn't work, or it was already used (each works once). Check it, or try another of your codes.",
+      ),
+    );
   });
 
   it('checks the code has 6 digits before sending it', async () => {

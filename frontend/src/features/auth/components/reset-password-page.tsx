@@ -1,10 +1,11 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { ApiError } from '@/lib/api-error';
 import { useEmailedLink } from '@/lib/emailed-link';
 import { sessionsRevoked } from '@/lib/session';
+import { readTabValue, writeTabValue } from '@/lib/tab-storage';
 import { useForm } from '@/lib/use-form';
 import { PasswordResetConfirmSchema, useConfirmPasswordReset } from '@/features/auth/api/confirm-password-reset';
 import { AuthLayout } from '@/components/auth-layout';
@@ -27,6 +28,8 @@ export function ResetPasswordPage() {
     values: { uid, token },
     forget,
   } = useEmailedLink('reset-password', LINK);
+  // The address, when the reset was asked for from this tab (the link has none): for password managers, below.
+  const [email] = useState(() => readTabValue('reset-email'));
   const linkRefused = refusesLink(mutation.error);
   useEffect(() => {
     if (linkRefused) forget();
@@ -35,6 +38,7 @@ export function ResetPasswordPage() {
     mutation.mutate(data, {
       onSuccess: () => {
         forget();
+        writeTabValue('reset-email', null);
         sessionsRevoked(); // the server revoked every session: this tab's and the other tabs'
         navigate('/login?notice=password-reset', { replace: true });
       },
@@ -51,6 +55,9 @@ export function ResetPasswordPage() {
           <FormAlert
             messages={linkBroken ? ['This reset link is invalid or has already been used. Request a new one.'] : form.formErrors}
           />
+          {/* The account the new password belongs to, for password managers (as on the change-password form): hidden and
+              read-only, nothing to fill. Left out when this page does not know the address. */}
+          {email ? <input type="email" name="username" autoComplete="username" value={email} readOnly hidden /> : null}
           <TextField label="New password" type="password" autoComplete="new-password" required {...form.bind('new_password')} errors={form.errors('new_password')} />
           <TextField label="Confirm new password" type="password" autoComplete="new-password" required {...form.bind('confirm')} errors={form.errors('confirm')} />
           <SubmitButton pending={mutation.isPending} pendingLabel="Saving…" block>

@@ -6,6 +6,7 @@
  * hear each date or category with its number, which one long aria-label on the picture did not allow
  * (14 days read out as one sentence of ISO dates). The picture itself is hidden from it.
  */
+import { type RefObject, useLayoutEffect, useRef, useState } from 'react';
 import { formatDate, parseIsoDate } from '@/lib/format';
 
 function ChartTable({ title, heading, rows }: { title: string; heading: [string, string]; rows: { key: string; label: string; value: number }[] }) {
@@ -71,42 +72,83 @@ export function BarChart({ title, data }: { title: string; data: BarDatum[] }) {
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 
-/** Columns per day (oldest first), every other day labelled. */
+/** Room a day's label ("Dec 12", "12 Dec") needs, in CSS px at the label's 13 px. */
+const LABEL_SPACING = 56;
+
+/** Every `step`-th day is labelled (the latest always), so that labels `LABEL_SPACING` apart fit in `width`. */
+function dayLabelStep(width: number, days: number): number {
+  return Math.max(1, Math.ceil(LABEL_SPACING / (width / Math.max(1, days))));
+}
+
+/**
+ * The element's width in CSS px, and as it changes. The day chart's viewBox follows it, one unit a pixel: a fixed
+ * viewBox scaled down to a phone drew its labels about 5 px tall. `fallback` until it is known (and where nothing
+ * is laid out, as in unit tests).
+ */
+function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useLayoutEffect(() => {
+    const node = ref.current;
+    if (!node) return undefined;
+    const measure = () => {
+      const measured = Math.round(node.getBoundingClientRect().width);
+      if (measured > 0) setWidth(measured);
+    };
+    measure();
+    if (typeof ResizeObserver === 'undefined') return undefined;
+    const observer = new ResizeObserver(measure);
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
+/** Columns per day (oldest first), as many days labelled as there is room for; a sentence when there is nothing. */
 export function DayColumnChart({ title, data }: { title: string; data: { date: string; count: number }[] }) {
-  const width = 760;
+  const [box, width] = useWidth(760);
   const height = 220;
   const top = 20;
   const bottom = 28;
   const max = Math.max(1, ...data.map((d) => d.count));
   const slot = width / Math.max(1, data.length);
+  const step = dayLabelStep(width, data.length);
   const plot = height - top - bottom;
   const total = data.reduce((sum, d) => sum + d.count, 0);
   return (
     <>
       <ChartTable title={`${title}: ${total} in ${data.length} days`} heading={['Day', 'Completed']} rows={data.map((d) => ({ key: d.date, label: formatDate(d.date), value: d.count }))} />
-      <svg className="chart" viewBox={`0 0 ${width} ${height}`} aria-hidden="true">
-        <line className="chart__axis" x1={0} x2={width} y1={top + plot} y2={top + plot} />
-        {data.map((d, index) => {
-          const barHeight = d.count === 0 ? 0 : Math.max(3, (d.count / max) * plot);
-          const x = index * slot + slot * 0.18;
-          const barWidth = slot * 0.64;
-          return (
-            <g key={d.date} data-testid={`day-${d.date}`} data-value={d.count}>
-              <rect className="chart__bar chart__bar--done" x={x} y={top + plot - barHeight} width={barWidth} height={barHeight} rx={4} />
-              {d.count > 0 ? (
-                <text className="chart__value" x={x + barWidth / 2} y={top + plot - barHeight - 6} textAnchor="middle">
-                  {d.count}
-                </text>
-              ) : null}
-              {index % 2 === data.length % 2 ? null : (
-                <text className="chart__label chart__label--small" x={x + barWidth / 2} y={height - 8} textAnchor="middle">
-                  {dayFormat.format(parseIsoDate(d.date))}
-                </text>
-              )}
-            </g>
-          );
-        })}
-      </svg>
+      {/* Else an empty box: the picture says nothing when there is nothing. */}
+      {total === 0 ? (
+        <p className="chart__empty">
+          No tasks completed in the last {data.length} days.
+        </p>
+      ) : null}
+      <div ref={box}>
+        <svg className="chart" viewBox={`0 0 ${width} ${height}`} aria-hidden="true">
+          <line className="chart__axis" x1={0} x2={width} y1={top + plot} y2={top + plot} />
+          {data.map((d, index) => {
+            const barHeight = d.count === 0 ? 0 : Math.max(3, (d.count / max) * plot);
+            const x = index * slot + slot * 0.18;
+            const barWidth = slot * 0.64;
+            return (
+              <g key={d.date} data-testid={`day-${d.date}`} data-value={d.count}>
+                <rect className="chart__bar chart__bar--done" x={x} y={top + plot - barHeight} width={barWidth} height={barHeight} rx={4} />
+                {d.count > 0 ? (
+                  <text className="chart__value" x={x + barWidth / 2} y={top + plot - barHeight - 6} textAnchor="middle">
+                    {d.count}
+                  </text>
+                ) : null}
+                {(data.length - 1 - index) % step === 0 ? (
+                  <text className="chart__label" x={x + barWidth / 2} y={height - 8} textAnchor="middle">
+                    {dayFormat.format(parseIsoDate(d.date))}
+                  </text>
+                ) : null}
+              </g>
+            );
+          })}
+        </svg>
+      </div>
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatDate } from '@/lib/format';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
@@ -13,6 +13,8 @@ const stats = {
   overdue: 1,
   completed_per_day: days,
 };
+
+afterEach(() => vi.restoreAllMocks());
 
 describe('dashboard charts', () => {
   it('each have a table a screen reader can go through row by row; the pictures are hidden from it', async () => {
@@ -32,5 +34,29 @@ describe('dashboard charts', () => {
     expect(rows.at(-1)).toHaveTextContent(`${formatDate('2026-11-14')}3`);
     expect(screen.queryByRole('img')).not.toBeInTheDocument();
     expect(screen.getByTestId('bar-done').closest('svg')).toHaveAttribute('aria-hidden', 'true');
+  });
+
+  it('says so in words when no task was completed in the 14 days (not an empty box)', async () => {
+    const none = days.map((day) => ({ ...day, count: 0 }));
+    server.use(http.get(`${API}/tasks/stats/`, () => HttpResponse.json({ ...stats, completed_per_day: none })));
+    renderApp('/');
+
+    const card = await screen.findByRole('region', { name: 'Completed per day, last 14 days' });
+    expect(within(card).getByText('No tasks completed in the last 14 days.')).toBeVisible();
+    expect(within(card).getByRole('table', { name: 'Tasks completed per day: 0 in 14 days' })).toBeInTheDocument();
+  });
+
+  it('draws the days at the width it has, one unit a pixel: on a phone, fewer day labels, none shrunk', async () => {
+    // jsdom lays nothing out: the chart's box is as wide as on a 375 px phone.
+    vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue(new DOMRect(0, 0, 300, 240));
+    server.use(http.get(`${API}/tasks/stats/`, () => HttpResponse.json(stats)));
+    renderApp('/');
+
+    const today = await screen.findByTestId('day-2026-11-14');
+    const svg = today.closest('svg')!;
+    expect(svg).toHaveAttribute('viewBox', '0 0 300 220');
+    // 14 days in 300 px: every third one labelled, the latest first (the label's own class: 13 px, drawn at 13 px).
+    const labelled = [...svg.querySelectorAll('g')].filter((day) => day.querySelector('.chart__label')).map((day) => day.dataset.testid);
+    expect(labelled).toEqual(['day-2026-11-02', 'day-2026-11-05', 'day-2026-11-08', 'day-2026-11-11', 'day-2026-11-14']);
   });
 });

@@ -3,7 +3,7 @@ import { Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert, StillWaiting, SubmitButton } from '@/components/feedback';
 import { useStalled } from '@/lib/use-stalled';
 import { TextField } from '@/components/field';
-import { CODE_INPUT_PROPS, onField, RecoveryCodeSchema, TotpCodeSchema } from '@/lib/second-factor';
+import { CODE_INPUT_PROPS, onField, RecoveryCodeSchema, TotpCodeSchema, WRONG_RECOVERY_CODE, wrongAppCode } from '@/lib/second-factor';
 import { showToast } from '@/lib/toasts';
 import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
@@ -11,12 +11,15 @@ import { useDisableTotp } from '@/features/security/api/disable-totp';
 
 const CodeSchema = z.object({ proof: TotpCodeSchema });
 const RecoverySchema = z.object({ proof: RecoveryCodeSchema });
+/** The button that switches to a recovery code, which a wrong app code points to. */
+const RECOVERY_LABEL = 'Use a recovery code';
 
 /** Turning the app off takes a code from it (or a recovery code, when the app is lost). */
 export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
   const mutation = useDisableTotp();
   const [withRecovery, setWithRecovery] = useState(false);
-  const shown = useMemo(() => onField(mutation.error, 'mfa_code_invalid', 'proof'), [mutation.error]);
+  const wrongCode = withRecovery ? WRONG_RECOVERY_CODE : wrongAppCode(RECOVERY_LABEL);
+  const shown = useMemo(() => onField(mutation.error, 'mfa_code_invalid', 'proof', wrongCode), [mutation.error, wrongCode]);
   const form = useForm(
     withRecovery ? RecoverySchema : CodeSchema,
     { proof: '' },
@@ -60,7 +63,7 @@ export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
               setWithRecovery((value) => !value);
             }}
           >
-            {withRecovery ? 'Use a code from the app' : 'Use a recovery code'}
+            {withRecovery ? 'Use a code from the app' : RECOVERY_LABEL}
           </button>
         </div>
         <StillWaiting stalled={stalled} />

@@ -47,7 +47,9 @@ describe('the security activity after changes made on the security page', () => 
   it('is read again after a wrong code given to turn the app off (recorded too), not only after a success', async () => {
     server.use(
       http.get(`${API}/auth/mfa/`, () => HttpResponse.json(TWO_STEPS)),
-      http.delete(`${API}/auth/mfa/totp/`, () => HttpResponse.json({ detail: 'The code is not correct.', code: 'mfa_code_invalid' }, { status: 400 })),
+      http.delete(`${API}/auth/mfa/totp/`, () =>
+        HttpResponse.json({ detail: 'That code is not right, or it was already used. Enter the current code, or a recovery code.', code: 'mfa_code_invalid' }, { status: 400 }),
+      ),
     );
     const stale = activitySeenEarlier();
     renderApp('/security');
@@ -60,6 +62,11 @@ describe('the security activity after changes made on the security page', () => 
 
     await waitFor(() => expect(stale()).toBe(true));
     expect(screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' })).toBeInTheDocument();
+    // Said for this dialog's 6-digit field, pointing to its own recovery-code button.
+    expect(within(dialog).getByLabelText('Code from the app')).toHaveAccessibleDescription(
+      "That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”.",
+    );
+    expect(within(dialog).getByRole('button', { name: 'Use a recovery code' })).toBeInTheDocument();
   });
 
   it('is read again after a wrong code given to turn the app on (recorded too)', async () => {
@@ -79,7 +86,7 @@ describe('the security activity after changes made on the security page', () => 
     await user.type(await within(panel).findByLabelText('Code from the app'), '111111');
     await user.click(within(panel).getByRole('button', { name: 'Turn on' }));
 
-    expect(await within(panel).findByText('Wrong code.')).toBeInTheDocument();
+    expect(await within(panel).findByText("That code didn't match. Enter the code your app shows now; if it keeps failing, check that your phone's clock is set automatically.")).toBeInTheDocument();
     await waitFor(() => expect(stale()).toBe(true));
   });
 });

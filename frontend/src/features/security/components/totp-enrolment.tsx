@@ -1,7 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { FormAlert, SuccessAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
-import { CODE_INPUT_PROPS, onField, TotpCodeInputSchema } from '@/lib/second-factor';
+import { CODE_INPUT_PROPS, onField, TotpCodeInputSchema, WRONG_SET_UP_CODE } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
 import { useConfirmTotp } from '@/features/security/api/confirm-totp';
 import type { TotpEnrolment as Enrolment } from '@/features/security/api/enable-totp';
@@ -24,7 +24,7 @@ interface TotpEnrolmentProps {
  */
 export function TotpEnrolment({ enrolment, onConfirmed, onCancel }: TotpEnrolmentProps) {
   const confirm = useConfirmTotp();
-  const shown = useMemo(() => onField(confirm.error, 'mfa_code_invalid', 'code'), [confirm.error]);
+  const shown = useMemo(() => onField(confirm.error, 'mfa_code_invalid', 'code', WRONG_SET_UP_CODE), [confirm.error]);
   const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => confirm.mutate(code, { onSuccess: onConfirmed }), shown);
   const heading = useRef<HTMLHeadingElement>(null);
   // The button that started this is gone: the focus goes to the steps' heading.

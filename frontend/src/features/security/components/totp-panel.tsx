@@ -4,6 +4,7 @@ import { formatDate } from '@/lib/format';
 import { formErrors } from '@/lib/forms';
 import type { MfaStatus } from '@/lib/mfa-status';
 import { showToast } from '@/lib/toasts';
+import { useFocusAfterRemoval } from '@/lib/use-focus-after-removal';
 import { useEnableTotp } from '@/features/security/api/enable-totp';
 import { DisableTotpDialog } from '@/features/security/components/disable-totp-dialog';
 import { TotpEnrolment } from '@/features/security/components/totp-enrolment';
@@ -20,6 +21,8 @@ export function TotpPanel({ totp, onRecoveryCodes, blockedBy }: TotpPanelProps) 
   const enable = useEnableTotp();
   const [disabling, setDisabling] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
+  // Turned off, "Turn off…" is gone: the focus goes to the heading (not to <body>, nor back to the top of the page).
+  const removing = useFocusAfterRemoval(totp.enabled ? ['app'] : [], { fallback: heading, held: disabling });
   // Ending the set-up unmounts the control that has the focus (Turn on, Cancel), which would drop it to
   // <body>, and the recovery-codes dialog would take <body> for its opener: the panel's heading, which
   // stays, takes it first (and gets it back from that dialog).
@@ -42,7 +45,14 @@ export function TotpPanel({ totp, onRecoveryCodes, blockedBy }: TotpPanelProps) 
             Signing in asks for a code from your app after your password{totp.confirmed_at ? ` (on since ${formatDate(totp.confirmed_at.slice(0, 10))})` : ''}.
           </p>
           <div>
-            <button type="button" className="button button--secondary" onClick={() => setDisabling(true)}>
+            <button
+              type="button"
+              className="button button--secondary"
+              onClick={() => {
+                removing('app');
+                setDisabling(true);
+              }}
+            >
               Turn off…
             </button>
           </div>

@@ -57,6 +57,23 @@ beforeEach(() => vi.useFakeTimers({ shouldAdvanceTime: true }));
 afterEach(() => vi.useRealTimers());
 
 describe('deleting with Undo (the DELETE waits out the undo window)', () => {
+  it('a fourth delete in a row pushes the first Undo out (3 toasts at most): that deletion is sent then', async () => {
+    const tasks = ['T1', 'T2', 'T3', 'T4'].map((title) => makeTask({ title }));
+    const sent = serveTasks(tasks);
+    renderApp('/tasks');
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+    for (const title of ['T1', 'T2', 'T3']) await user.click(await screen.findByRole('button', { name: `Delete “${title}”` }));
+    expect(notifications().getAllByRole('button', { name: 'Undo' })).toHaveLength(3);
+    expect(sent).toEqual([]);
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “T4”' }));
+
+    expect(notifications().getAllByRole('button', { name: 'Undo' })).toHaveLength(3);
+    expect(notifications().queryByText('Deleted “T1”.')).not.toBeInTheDocument();
+    await waitFor(() => expect(sent).toEqual([`DELETE ${tasks[0]!.id}`]));
+  });
+
   it('hides the task at once; Undo brings it back and nothing is ever sent', async () => {
     const [idea, other] = [makeTask({ title: 'Old idea' }), makeTask({ title: 'Keep me' })];
     const sent = serveTasks([idea!, other!]);
