@@ -9,6 +9,7 @@ import { queryKeys } from '@/lib/query-keys';
 import { renderApp } from '@/testing/render';
 import { webauthnAccount } from '@/testing/fixtures';
 import { API, server } from '@/testing/server';
+import { browserWithSignals } from '@/testing/webauthn-signals';
 
 // jsdom has no WebAuthn: the browser's ceremony is stubbed (the browser test runs the real one).
 vi.mock('@simplewebauthn/browser', () => ({ startAuthentication: vi.fn(), startRegistration: vi.fn() }));
@@ -28,22 +29,6 @@ function status(overrides: Partial<MfaStatus> = {}): MfaStatus {
     session: { amr: ['pwd'], aal: 1, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
     ...overrides,
   };
-}
-
-/** A browser with WebAuthn's signal methods (jsdom has none): each call is recorded as `[method, options]`. */
-function browserWithSignals() {
-  const calls: [string, unknown][] = [];
-  const record = (method: string) => vi.fn(async (options: unknown) => void calls.push([method, options]));
-  vi.stubGlobal(
-    'PublicKeyCredential',
-    Object.assign(function PublicKeyCredential() {}, {
-      signalAllAcceptedCredentials: record('allAccepted'),
-      signalCurrentUserDetails: record('userDetails'),
-      signalUnknownCredential: record('unknown'),
-    }),
-  );
-  const accepted = () => calls.filter(([method]) => method === 'allAccepted').map(([, options]) => (options as { allAcceptedCredentialIds: string[] }).allAcceptedCredentialIds);
-  return { calls, accepted };
 }
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>';
