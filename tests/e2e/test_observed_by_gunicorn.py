@@ -4,6 +4,7 @@ The metrics directory starts with a stale file from an "earlier run", which the
 on_starting hook must clear, or the totals (and the scrape) would be wrong.
 """
 
+import itertools
 import json
 import subprocess
 import sys
@@ -96,9 +97,13 @@ def test_totals_in_metrics_equal_the_requests_made_across_two_workers(server):
     assert not (metrics_dir / "counter_999999.db").exists()  # cleared at start
     sent = 0
     pids: set[int] = set()
-    # Concurrent batches until both workers have served some (bounded: 10 batches).
+    # Concurrent batches until both workers have served some: bounded by time, not by a number of batches, since a
+    # worker may still be booting on a loaded machine while the first batches all go to the other.
+    deadline = time.monotonic() + HANG_SECONDS
     with ThreadPoolExecutor(max_workers=8) as pool:
-        for batch in range(10):
+        for batch in itertools.count():
+            if time.monotonic() > deadline:
+                break
             ids = [f"count-{batch}-{i}" for i in range(BATCH)]
             statuses = list(pool.map(lambda rid: _get(url + COUNTED_PATH, rid), ids))
             assert statuses == [404] * BATCH
