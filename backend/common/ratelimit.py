@@ -33,6 +33,7 @@ from redis.commands.core import Script
 from redis.exceptions import NoScriptError, RedisError
 
 from .outage import redis_breaker, report_redis_failure
+from .redis_raw import redis_client, script, script_run
 
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|m|min|h|hour|d|day)\s*$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -53,10 +54,9 @@ _REFUND_SCRIPT = b"""
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECRBY', KEYS[1], ARGV[1]) end
 return 0
 """
-# Sent by SHA (EVALSHA); a server that does not know one (new, restarted) gets it by EVAL (_script_run).
-# Bytes, so no client is needed to hash them.
-_hit = Script(None, _HIT_SCRIPT)  # type: ignore[arg-type]
-_refund = Script(None, _REFUND_SCRIPT)  # type: ignore[arg-type]
+# Sent by SHA (EVALSHA); a server that does not know one (new, restarted) gets it by EVAL (redis_raw.script_run).
+_hit = script(_HIT_SCRIPT)
+_refund = script(_REFUND_SCRIPT)
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,10 @@ def rate_limit_hit(scope: str, identity: str, *, cost: int = 1) -> Usage:
     """Count ``cost`` against ``identity`` (an IP, a user id, an email) in ``scope`` and return the usage."""
     rate = rate_for(scope)
     key = _key(scope, identity)
-    client = _redis_client()
+    client = redis_client()
     if client is not None:
         try:
-            count, ttl = _script_run(client, _hit, key, cost, rate.period)
+            count, ttl = script_run(client, _hit, key, cost, rate.period)
             return Usage(scope=scope, limit=rate.limit, count=int(count), reset_after=max(1, int(ttl)))
         except (RedisError, ConnectionInterrupted) as exc:
             _redis_failed(exc)
@@ -142,7 +142,7 @@ def rate_limit_hit_and_mget(hit: PendingHit, keys: Sequence[str]) -> list[Any] |
 
     The values (bytes, None when missing), or None when there is no Redis or it failed: the caller then reads its
     own way, and ``hit.usage`` stays None."""
-    client = _redis_client()
+    client = redis_client()
     if client is None:
         return None
     rate = rate_for(hit.scope)
@@ -157,8 +157,8 @@ def rate_limit_hit_and_mget(hit: PendingHit, keys: Sequence[str]) -> list[Any] |
     return list(values)
 
 
-def _mget_and_run(client: Any, keys: Sequence[str], script: Script, key: str, *args: int) -> tuple[list[Any], Any]:
-    """MGET of ``keys`` and EVALSHA of ``script`` in one write and one read on a connection of the client's pool.
+def _mget_and_run(client: Any, keys: Sequence[str], counting: Script, key: str, *args: int) -> tuple[list[Any], Any]:
+    """MGET of ``keys`` and EVALSHA of ``counting`` in one write and one read on a connection of the client's pool.
 
     What redis-py's ``pipeline()`` does, without its bookkeeping (about 25 us a request: the pipeline object, its
     command stack, per-reply callbacks). A reply that is an error is read off the connection and raised, so the
@@ -167,7 +167,7 @@ def _mget_and_run(client: Any, keys: Sequence[str], script: Script, key: str, *a
     connection = pool.get_connection()
     try:
         connection.send_packed_command(
-            connection.pack_commands([("MGET", *keys), ("EVALSHA", script.sha, 1, key, *args)])
+            connection.pack_commands([("MGET", *keys), ("EVALSHA", counting.sha, 1, key, *args)])
         )
         values = connection.read_response()
         try:
@@ -180,17 +180,17 @@ def _mget_and_run(client: Any, keys: Sequence[str], script: Script, key: str, *a
     finally:
         pool.release(connection)
     if counted is None:
-        counted = client.eval(script.script, 1, key, *args)
+        counted = client.eval(counting.script, 1, key, *args)
     return values, counted
 
 
 def rate_limit_refund(usage: Usage, identity: str, *, cost: int = 1) -> None:
     """Take back a hit that should not count (e.g. the login succeeded, and only failures are limited)."""
     key = _key(usage.scope, identity)
-    client = _redis_client()
+    client = redis_client()
     if client is not None:
         try:
-            _script_run(client, _refund, key, cost)
+            script_run(client, _refund, key, cost)
             return
         except (RedisError, ConnectionInterrupted) as exc:
             _redis_failed(exc)
@@ -211,26 +211,6 @@ def _key(scope: str, identity: str) -> str:
 @lru_cache(maxsize=8192)
 def _identity_digest(secret: str, identity: str) -> str:
     return hmac.new(secret.encode(), identity.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
-
-
-def _redis_client() -> Any | None:
-    """The raw Redis client behind the default cache, or None when there is none or it recently failed.
-
-    What django_redis.get_redis_connection("default") returns, without its import and checks on every request."""
-    if redis_breaker.is_open():
-        return None
-    client = getattr(cache, "client", None)
-    get_client = getattr(client, "get_client", None)
-    return get_client(write=True) if get_client is not None else None
-
-
-def _script_run(client: Any, script: Script, key: str, *args: int) -> Any:
-    """EVALSHA of ``script``, loading it once when the server does not know it yet (a new or restarted Redis):
-    what redis-py's Script.__call__ does, without its per-call checks."""
-    try:
-        return client.evalsha(script.sha, 1, key, *args)
-    except NoScriptError:
-        return client.eval(script.script, 1, key, *args)
 
 
 def _redis_failed(exc: Exception) -> None:

@@ -14,6 +14,7 @@ serializing anything. When Redis is down every lookup is a miss (django-redis
 IGNORE_EXCEPTIONS) and the body is rendered from the database.
 """
 
+import contextlib
 import hashlib
 import re
 import time
@@ -28,17 +29,23 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.utils import encoders
 
 from .db_router import replica_read_is_cacheable
 from .exceptions import InvalidIfMatch
 from .outage import redis_breaker, report_redis_failure
+from .redis_raw import redis_client, redis_configured, script, script_run
 from .signals import cache_lookup
 
 # Part of every key: bump it when the stored format changes, so a new release never reads an old one. (Entries
 # of the layout before the version moved into the value had one more key segment, so the two never collide.)
 FORMAT = "v1"
+
+# KEYS[1] an owner's version: bumped when present (an integer, which django-redis stores unencoded), else left absent.
+_BUMP_IF_PRESENT = script(b"if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end return 0")
 
 
 # Bodies larger than this are rendered every time, not kept: every distinct query string (a search, a filter, any
@@ -217,18 +224,29 @@ class OwnerVersionedCache:
     def invalidate(self, owner_id: UUID) -> None:
         """Retire every cached body of this owner (call after the write commits). Tried even while this process's
         Redis breaker is open (outage.py)."""
-        try:
-            with redis_breaker.attempt_anyway():
-                bumped = cache.incr(self._version_key(owner_id))
-        except ValueError:
-            return  # no version yet: nothing is cached under one, and the next reader starts a fresh one
-        if bumped is None:  # Redis failed and the cache swallowed it
-            report_redis_failure(
-                f"a write could not invalidate cached {self.namespace} reads, which may be stale if Redis kept its "
-                f"data: bodies for up to TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s), counts and "
-                f"deep-page anchors TASK_COUNT_CACHE_TTL_SECONDS ({settings.TASK_COUNT_CACHE_TTL_SECONDS}s)",
-                None,
-            )
+        version_key = self._version_key(owner_id)
+        with redis_breaker.attempt_anyway():
+            if not redis_configured():  # the local-memory cache: one process, nothing to fail
+                # ValueError: no version yet; nothing is cached under one, and the next reader starts a fresh one.
+                with contextlib.suppress(ValueError):
+                    cache.incr(version_key)
+                return
+            client = redis_client()  # None: the breaker is open even for these (an attempt failed this interval)
+            if client is not None:
+                try:
+                    # One EVALSHA (django-redis's incr sends its whole script by EVAL, every write). A missing key
+                    # stays missing: the next reader starts a fresh, time-based version (_version_start).
+                    script_run(client, _BUMP_IF_PRESENT, cache.make_key(version_key))
+                    return
+                except (RedisError, ConnectionInterrupted) as exc:
+                    redis_breaker.trip()
+                    report_redis_failure("cache reads fall back to the database", exc)
+        report_redis_failure(
+            f"a write could not invalidate cached {self.namespace} reads, which may be stale if Redis kept its "
+            f"data: bodies for up to TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s), counts and "
+            f"deep-page anchors TASK_COUNT_CACHE_TTL_SECONDS ({settings.TASK_COUNT_CACHE_TTL_SECONDS}s)",
+            None,
+        )
 
     def _version_start(self, key: str) -> int | None:
         # A fresh, time-based start: if a version key is ever evicted, its successor cannot

@@ -15,6 +15,7 @@ from backend.tasks.serializers import TaskOutputSerializer
 from backend.tasks.services import task_admin_save, task_bulk_apply, task_create, task_delete, task_update
 from tests.conftest import signed_in_client
 from tests.factories import TaskFactory
+from tests.support.cache_calls import record_redis_round_trips
 
 LIST = "/api/tasks/"
 STATS = "/api/tasks/stats/"
@@ -232,6 +233,25 @@ def test_every_kind_of_write_is_visible_to_the_next_read(user):
     task_bulk_apply(owner=user, ids=[kept.id], action="delete")
     assert _titles(client.get(LIST)) == []
     assert client.get(STATS).json()["total"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_retires_the_owners_reads_in_one_round_trip_and_starts_no_version(user, monkeypatch, settings):
+    from backend.tasks.selectors import TASK_READS
+
+    version_key = TASK_READS._version_key(user.pk)
+    task_create(owner=user, title="before any read")  # no version yet: nothing to retire, and none is started
+    assert cache.get(version_key) is None
+    client, _ = signed_in_client(user)
+    client.get(LIST)  # starts the owner's version
+    before = cache.get(version_key)
+    trips = record_redis_round_trips(monkeypatch)
+
+    task_create(owner=user, title="after a read")
+
+    assert cache.get(version_key) == before + 1
+    if settings.REDIS_URL:  # one EVALSHA (django-redis's incr sent its whole script by EVAL on every write)
+        assert trips[0] == ["EVALSHA"], trips
 
 
 @pytest.mark.django_db(transaction=True)
