@@ -11,6 +11,12 @@ Recovery codes (80 random bits) and passkeys cannot be guessed, so they stay ope
 answer given by a signed-in session (re-authenticating, turning the app off) also counts against that session, as
 a wrong current password does (accounts.services.session_wrong_answer_count).
 
+A right answer and the challenge it answers are spent in one transaction (``_spending``): the answer first (a
+recovery code, the app's time step, the passkey's counter), then the challenge, whose conditional update refuses it
+if a parallel request spent it or it expired since it was read. Then neither is spent: a recovery code is never lost
+to a sign-in that cannot finish. Two requests with the same code wait on its row lock and the second finds it used,
+so one code still completes one sign-in (on MongoDB the second fails as a write conflict, 409 ``conflict``).
+
 Someone who has the password but not the factor is told to the owner (emails.notify_second_step_failed) once per
 incident, never per wrong answer: when the wrong answer that reaches MFA_CHALLENGE_MAX_FAILURES spends a sign-in's
 challenge, and when the account's authenticator codes lock (the first code refused, once per window). Both are
@@ -18,6 +24,7 @@ moments a counter passes exactly once. Not for a second step merely left unanswe
 its owner abandons.
 """
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,13 +39,14 @@ from backend.accounts.models import User
 from backend.accounts.services import session_wrong_answer_count
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
+from backend.common.db import atomic
 from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.throttles import rate_limit_record
 
 from ..errors import AuthenticatorCodesLocked, CodeInvalid, MfaStateConflict, PasskeyInvalid
 from ..models import MfaChallenge
-from .challenges import challenge_record_failure
+from .challenges import ChallengeInvalid, challenge_record_failure, challenge_use
 
 AUTHENTICATOR_CODE_SCOPE = "authenticator_code_account"
 
@@ -67,8 +75,10 @@ def second_factor_verify(
 ) -> str:
     """Check ``answer`` for ``user``; return the method it proved (assurance.TOTP, RECOVERY_CODE or PASSKEY).
 
-    A passkey needs ``challenge`` (whose WebAuthn challenge it must have signed). A wrong answer counts on the
-    sign-in limits and on ``challenge``'s failures, is audited, and raises CodeInvalid or PasskeyInvalid; past the
+    A passkey needs ``challenge`` (whose WebAuthn challenge it must have signed). A right answer spends
+    ``challenge`` with it, in one transaction (module docstring): a challenge spent meanwhile or expired raises
+    ChallengeInvalid and leaves the answer unspent, counted as no failure. A wrong answer counts on the sign-in
+    limits and on ``challenge``'s failures, is audited, and raises CodeInvalid or PasskeyInvalid; past the
     limits, 429 ``login_locked``, ``throttled`` or (an authenticator code) ``mfa_codes_locked`` before anything is
     checked; an authenticator app whose secret no key decrypts, 409 ``mfa_state_conflict``, with nothing counted.
     ``count_client``: whether the per-IP limit applies (not for a signed-in user's own session, as for the current
@@ -80,49 +90,75 @@ def second_factor_verify(
 
     attempt = account_attempt(request, email=user.email, limits=LOGIN, count_client=count_client)
     attempt.raise_if_refused()
-    if answer.passkey is not None:
-        if challenge is None:
-            raise PasskeyInvalid()
-        try:
-            passkey_assertion_verify(challenge=challenge, credential=answer.passkey, user=user)
-        except PasskeyInvalid:
-            _failed(request, user=user, challenge=challenge, session_id=session_id)
-            raise
-        method = PASSKEY
-    elif answer.code is not None:
-        try:
-            # Without a session, the code follows the password of a sign-in: a lock then means someone has it.
-            right = authenticator_code_check(request, user=user, code=answer.code, after_password=session_id is None)
-        except (AuthenticatorCodesLocked, MfaStateConflict):
-            attempt.refund()  # nothing was checked
-            raise
-        if not right:
-            _failed(request, user=user, challenge=challenge, session_id=session_id)
-            raise CodeInvalid()
-        method = TOTP
-    else:
-        if not recovery_code_use(user=user, code=answer.recovery_code or ""):
-            _failed(request, user=user, challenge=challenge, session_id=session_id)
-            raise CodeInvalid()
-        method = RECOVERY_CODE
+    try:
+        if answer.passkey is not None:
+            if challenge is None:
+                raise PasskeyInvalid()
+            try:
+                with _spending(challenge):
+                    passkey_assertion_verify(challenge=challenge, credential=answer.passkey, user=user)
+                    challenge_use(challenge=challenge)
+            except PasskeyInvalid:  # out of the transaction: the failure's count must not roll back with it
+                _failed(request, user=user, challenge=challenge, session_id=session_id)
+                raise
+            method = PASSKEY
+        elif answer.code is not None:
+            try:
+                # Without a session, the code follows the password of a sign-in: a lock then means someone has it.
+                right = authenticator_code_check(
+                    request, user=user, code=answer.code, after_password=session_id is None, challenge=challenge
+                )
+            except (AuthenticatorCodesLocked, MfaStateConflict):
+                attempt.refund()  # nothing was checked
+                raise
+            if not right:
+                _failed(request, user=user, challenge=challenge, session_id=session_id)
+                raise CodeInvalid()
+            method = TOTP
+        else:
+            with _spending(challenge):
+                right = recovery_code_use(user=user, code=answer.recovery_code or "")
+                if right and challenge is not None:
+                    challenge_use(challenge=challenge)
+            if not right:
+                _failed(request, user=user, challenge=challenge, session_id=session_id)
+                raise CodeInvalid()
+            method = RECOVERY_CODE
+    except ChallengeInvalid:
+        attempt.refund()  # a right answer to a step spent meanwhile: no guess, and nothing spent
+        raise
     attempt.refund()
     return method
 
 
-def authenticator_code_check(request: HttpRequest, *, user: User, code: str, after_password: bool) -> bool:
-    """Whether ``code`` is a right code of the user's authenticator app (then it is spent), counted on the account's
-    own bucket (authenticator_code_attempt) and given back when right. A code that could not be checked, its secret
-    under a key MFA_ENCRYPTION_KEYS no longer lists, is given back too and raises MfaStateConflict: it was no guess,
-    and the owner, sent to a recovery code, should not find the app locked once the key is restored.
+def _spending(challenge: MfaChallenge | None) -> AbstractContextManager[Any]:
+    """The transaction a right answer and its ``challenge`` are spent in. Without a challenge the answer's own
+    conditional update is all there is, as before: no transaction, so on MongoDB a lost race still matches nothing
+    rather than failing as a write conflict."""
+    return atomic() if challenge is not None else nullcontext()
+
+
+def authenticator_code_check(
+    request: HttpRequest, *, user: User, code: str, after_password: bool, challenge: MfaChallenge | None = None
+) -> bool:
+    """Whether ``code`` is a right code of the user's authenticator app (then it is spent, with ``challenge`` if
+    given: see second_factor_verify), counted on the account's own bucket (authenticator_code_attempt) and given
+    back when right. A code that could not be checked, its secret under a key MFA_ENCRYPTION_KEYS no longer lists,
+    is given back too and raises MfaStateConflict: it was no guess, and the owner, sent to a recovery code, should
+    not find the app locked once the key is restored.
     ``after_password``: the code came right after the account's password (a sign-in, the admin's login), not from a
     signed-in session; only then does the lock tell the owner someone has their password."""
     from .totp import totp_code_verify  # imported here, as in second_factor_verify
 
+    # Counted outside the transaction: the lock's notice is queued for its commit, and a rollback would drop it.
     usage = authenticator_code_attempt(request, user=user, after_password=after_password)
     try:
-        right = totp_code_verify(user=user, code=code)
-    except MfaStateConflict:
-        authenticator_code_refund(usage, user=user)
+        with _spending(challenge):
+            right = totp_code_verify(user=user, code=code)
+            if right and challenge is not None:
+                challenge_use(challenge=challenge)  # the code's time step stays free if its challenge is gone
+    except (MfaStateConflict, ChallengeInvalid):
+        authenticator_code_refund(usage, user=user)  # not checked, or right for a step spent meanwhile: no guess
         raise
     if right:
         authenticator_code_refund(usage, user=user)

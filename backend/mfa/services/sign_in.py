@@ -15,7 +15,7 @@ from backend.common.db import atomic
 
 from ..models import MfaChallenge
 from ..selectors import mfa_methods
-from .challenges import ChallengeInvalid, challenge_get_open, challenge_open, challenge_use
+from .challenges import ChallengeInvalid, challenge_get_open, challenge_open
 from .second_factor import SecondFactorAnswer, second_factor_verify
 
 
@@ -36,13 +36,13 @@ def mfa_sign_in_challenge(*, user: User) -> dict[str, Any]:
 
 def mfa_sign_in_finish(request: HttpRequest, *, token: str, answer: SecondFactorAnswer) -> tuple[User, list[str]]:
     """Check the second factor for the sign-in ``token`` names and spend it; return the user and the methods the
-    whole sign-in proved (its ``amr``)."""
+    whole sign-in proved (its ``amr``). The challenge is spent by second_factor_verify, with the answer: a
+    challenge lost meanwhile (another answer spent it, it expired) leaves a right recovery code unused."""
     challenge = challenge_get_open(token=token, purpose=MfaChallenge.Purpose.SIGN_IN)
     user = challenge.user
     if user is None or not user.is_active:  # deactivated since the password step
         raise ChallengeInvalid()
     method = second_factor_verify(request, user=user, answer=answer, challenge=challenge)
-    challenge_use(challenge=challenge)
     return user, [challenge.first_factor or PASSWORD, method]
 
 
@@ -50,15 +50,12 @@ def second_factor_reauthenticate(
     request: HttpRequest, *, user: User, session: AuthSession, answer: SecondFactorAnswer, reauth_token: str | None
 ) -> str:
     """Check a second factor re-authenticating ``session`` (a passkey answers the session's REAUTHENTICATE
-    challenge, spent on success); return the method."""
+    challenge, spent with it by second_factor_verify); return the method."""
     challenge = None
     if answer.passkey is not None:
         challenge = challenge_get_open(
             token=reauth_token or "", purpose=MfaChallenge.Purpose.REAUTHENTICATE, session_id=str(session.pk)
         )
-    method = second_factor_verify(
+    return second_factor_verify(
         request, user=user, answer=answer, challenge=challenge, count_client=False, session_id=str(session.pk)
     )
-    if challenge is not None:
-        challenge_use(challenge=challenge)
-    return method

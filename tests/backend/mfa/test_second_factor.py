@@ -1,0 +1,188 @@
+"""A right answer to a sign-in's second step is spent only with the step it completes (services/second_factor.py):
+a step lost while the answer was checked (another answer spent it, it expired, a sign-out everywhere ended it) leaves
+a recovery code unused and an authenticator code's time step free, and one recovery code still signs in once.
+
+Two transactions at once, on PostgreSQL's row locks: the answer waits on the step's row until the loss commits.
+MongoDB takes no row lock and is not run here (there the loser of a race fails as a write conflict)."""
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from backend.accounts.models import AuthSession
+from backend.accounts.services import sessions_revoke_for_user
+from backend.audit.models import AuditEvent
+from backend.common.db import atomic
+from backend.mfa.models import MfaChallenge, Passkey, RecoveryCode
+from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
+from tests.backend.accounts.helpers import login
+from tests.backend.mfa.helpers import CHALLENGE_INVALID, CODE_INVALID, authenticator_app_enabled
+from tests.dbvendor import skip_on_mongodb
+from tests.support.concurrency import OtherConnection
+from tests.support.smtp import text_body
+from tests.support.webauthn import passkey_registered, webauthn_origin
+
+pytestmark = [
+    skip_on_mongodb("no row locks there: a lost race is a write conflict (second_factor.py)"),
+    pytest.mark.django_db(transaction=True),  # emails and audit events are sent when the transaction commits
+]
+
+AUTHENTICATE = "/api/auth/mfa/authenticate/"
+AUTHENTICATE_OPTIONS = "/api/auth/mfa/authenticate/options/"
+USED_SUBJECT = "A recovery code of your account was used"
+
+
+def _step(user) -> str:
+    """A new sign-in of ``user`` past its password: its mfa_token."""
+    response = login(APIClient(), user.email)
+    assert response.status_code == 202, response.content
+    return response.json()["mfa_token"]
+
+
+def _answer(token: str, **answer: object):
+    return APIClient().post(AUTHENTICATE, {"mfa_token": token, **answer}, format="json")
+
+
+def _lose(user, how: str) -> None:
+    """End ``user``'s open sign-in step as ``how`` says (inside the caller's transaction)."""
+    steps = MfaChallenge.objects.filter(user=user, purpose=MfaChallenge.Purpose.SIGN_IN)
+    if how == "spent by another answer":
+        steps.update(used_at=timezone.now())
+    elif how == "expired":
+        steps.update(expires_at=timezone.now() - timedelta(seconds=1))
+    else:
+        sessions_revoke_for_user(user=user)
+
+
+def _answered_while_lost(user, how: str, answer: Callable[[], object]):
+    """``answer()`` given while the step is being lost: it read the step open, and finds it gone when it spends it."""
+    with atomic():
+        _lose(user, how)
+        answering = OtherConnection(answer).start()
+        answering.wait_until_finished_or_blocked()
+    answering.join()
+    assert answering.error is None, answering.error
+    return answering.result
+
+
+def _unused_codes(user) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+# -- failure paths ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["spent by another answer", "expired", "ended by a sign-out everywhere"])
+def test_a_recovery_code_given_to_a_sign_in_step_lost_meanwhile_stays_unused(user, smtp, how):
+    # Given an account with the app and its recovery codes, and a sign-in past its password
+    authenticator_app_enabled(user)
+    codes = recovery_codes_issue_if_first(user=user)
+    token = _step(user)
+    smtp.clear()
+
+    # When a right recovery code is given to that step while the step is lost
+    response = _answered_while_lost(user, how, lambda: _answer(token, recovery_code=codes[0]))
+
+    # Then nobody is signed in, and the code is not spent: not used, not audited, not announced
+    assert (response.status_code, response.json()) == (400, CHALLENGE_INVALID)
+    assert not AuthSession.objects.live().filter(user=user).exists()
+    assert _unused_codes(user) == 10
+    assert not AuditEvent.objects.filter(event=AuditEvent.Event.RECOVERY_CODE_USED).exists()
+    assert [message for message in smtp.messages if message["Subject"] == USED_SUBJECT] == []
+    # And it was no wrong answer either: nothing counted against the step or the account
+    assert not AuditEvent.objects.filter(event=AuditEvent.Event.MFA_FAILED).exists()
+
+    # And the same code still finishes a new sign-in, once
+    signed_in = _answer(_step(user), recovery_code=codes[0])
+    assert signed_in.status_code == 200, signed_in.content
+    assert _unused_codes(user) == 9
+    [notice] = smtp.wait_for(to=user.email, subject=USED_SUBJECT)
+    assert "9 recovery codes remain." in text_body(notice)
+
+
+def test_an_authenticator_code_given_to_a_sign_in_step_lost_meanwhile_still_finishes_a_new_one(user):
+    # Given an account with the app, and a sign-in past its password
+    app = authenticator_app_enabled(user)
+    token = _step(user)
+    code = app.now()
+
+    # When the app's right code is given to that step while another answer spends the step
+    response = _answered_while_lost(user, "spent by another answer", lambda: _answer(token, code=code))
+
+    # Then nobody is signed in, and the code's time step is not taken: the same code finishes a new sign-in
+    assert (response.status_code, response.json()) == (400, CHALLENGE_INVALID)
+    assert not AuthSession.objects.filter(user=user).exists()
+    signed_in = _answer(_step(user), code=code)
+    assert signed_in.status_code == 200, signed_in.content
+    # And once only: its step is taken now
+    assert _answer(_step(user), code=code).json() == CODE_INVALID
+
+
+def test_a_passkey_answering_a_sign_in_step_lost_meanwhile_records_no_use(user):
+    # Given an account with a passkey, and a sign-in past its password that asked for passkey options
+    authenticator = passkey_registered(user)
+    token = _step(user)
+    options = APIClient().post(AUTHENTICATE_OPTIONS, {"mfa_token": token}, format="json").json()["options"]
+    assertion = authenticator.assertion(options, webauthn_origin())
+
+    # When the passkey answers that step while another answer spends the step
+    response = _answered_while_lost(user, "spent by another answer", lambda: _answer(token, passkey=assertion))
+
+    # Then nobody is signed in, and the passkey's counter and last use are as they were
+    assert (response.status_code, response.json()) == (400, CHALLENGE_INVALID)
+    passkey = Passkey.objects.get(user=user)
+    assert (passkey.sign_count, passkey.last_used_at) == (0, None)
+
+
+def test_two_recovery_codes_given_to_one_sign_in_step_at_once_spend_only_the_one_that_signed_in(user):
+    # Given an account with its recovery codes, and a sign-in past its password
+    authenticator_app_enabled(user)
+    codes = recovery_codes_issue_if_first(user=user)
+    token = _step(user)
+
+    # When one code finishes the step and, before that commits, another code is given to the same step
+    with atomic():
+        first = _answer(token, recovery_code=codes[0])
+        second = OtherConnection(lambda: _answer(token, recovery_code=codes[1])).start()
+        second.wait_until_finished_or_blocked()
+    second.join()
+
+    # Then the first signed in and the second was refused, its code left unused: only one code is gone
+    assert first.status_code == 200, first.content
+    assert second.error is None, second.error
+    assert (second.result.status_code, second.result.json()) == (400, CHALLENGE_INVALID)
+    assert AuthSession.objects.filter(user=user).count() == 1
+    assert _unused_codes(user) == 9
+
+
+def test_one_recovery_code_given_to_several_sign_ins_at_once_signs_in_once(user):
+    # Given an account with its recovery codes, and four sign-ins past their password
+    authenticator_app_enabled(user)
+    codes = recovery_codes_issue_if_first(user=user)
+    tokens = [_step(user) for _ in range(4)]
+    barrier = threading.Barrier(len(tokens))
+    answers: list[tuple[int, str]] = []
+
+    def answer(token: str) -> None:
+        try:
+            barrier.wait()
+            response = _answer(token, recovery_code=codes[0])
+            answers.append((response.status_code, response.json().get("code", "")))
+        finally:
+            connection.close()
+
+    # When each gives the same recovery code at the same moment
+    threads = [threading.Thread(target=answer, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Then exactly one signs in; the others are told the code is not right (it was used)
+    assert sorted(answers) == [(200, "")] + [(400, "mfa_code_invalid")] * 3
+    assert AuthSession.objects.filter(user=user).count() == 1
+    assert _unused_codes(user) == 9
+    assert AuditEvent.objects.filter(user=user, event=AuditEvent.Event.RECOVERY_CODE_USED).count() == 1
