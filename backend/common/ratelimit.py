@@ -33,7 +33,7 @@ from redis.commands.core import Script
 from redis.exceptions import NoScriptError, RedisError
 
 from .outage import redis_breaker, report_redis_failure
-from .redis_raw import redis_client, script, script_run
+from .redis_raw import held_call, redis_client, script, script_run
 
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|m|min|h|hour|d|day)\s*$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -158,14 +158,14 @@ def rate_limit_hit_and_mget(hit: PendingHit, keys: Sequence[str]) -> list[Any] |
 
 
 def _mget_and_run(client: Any, keys: Sequence[str], counting: Script, key: str, *args: int) -> tuple[list[Any], Any]:
-    """MGET of ``keys`` and EVALSHA of ``counting`` in one write and one read on a connection of the client's pool.
+    """MGET of ``keys`` and EVALSHA of ``counting`` in one write and one read, on this thread's kept connection
+    (redis_raw.held_call).
 
     What redis-py's ``pipeline()`` does, without its bookkeeping (about 25 us a request: the pipeline object, its
     command stack, per-reply callbacks). A reply that is an error is read off the connection and raised, so the
-    connection stays in step; any other failure drops the connection instead of returning it half-read."""
-    pool = client.connection_pool
-    connection = pool.get_connection()
-    try:
+    connection stays in step."""
+
+    def run(connection: Any) -> tuple[list[Any], Any]:
         connection.send_packed_command(
             connection.pack_commands([("MGET", *keys), ("EVALSHA", counting.sha, 1, key, *args)])
         )
@@ -173,15 +173,11 @@ def _mget_and_run(client: Any, keys: Sequence[str], counting: Script, key: str, 
         try:
             counted = connection.read_response()
         except NoScriptError:  # a new or restarted Redis: load the script (once)
-            counted = None
-    except BaseException:
-        connection.disconnect()
-        raise
-    finally:
-        pool.release(connection)
-    if counted is None:
-        counted = client.eval(counting.script, 1, key, *args)
-    return values, counted
+            connection.send_packed_command(connection.pack_command("EVAL", counting.script, 1, key, *args))
+            counted = connection.read_response()
+        return values, counted
+
+    return held_call(client, run)
 
 
 def rate_limit_refund(usage: Usage, identity: str, *, cost: int = 1) -> None:

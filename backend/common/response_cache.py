@@ -37,7 +37,7 @@ from rest_framework.utils import encoders
 from .db_router import replica_read_is_cacheable
 from .exceptions import InvalidIfMatch
 from .outage import redis_breaker, report_redis_failure
-from .redis_raw import redis_client, redis_configured, script, script_run
+from .redis_raw import held_script_run, redis_client, redis_configured, script
 from .signals import cache_lookup
 
 # Part of every key: bump it when the stored format changes, so a new release never reads an old one. (Entries
@@ -236,7 +236,7 @@ class OwnerVersionedCache:
                 try:
                     # One EVALSHA (django-redis's incr sends its whole script by EVAL, every write). A missing key
                     # stays missing: the next reader starts a fresh, time-based version (_version_start).
-                    script_run(client, _BUMP_IF_PRESENT, cache.make_key(version_key))
+                    held_script_run(client, _BUMP_IF_PRESENT, cache.make_key(version_key))
                     return
                 except (RedisError, ConnectionInterrupted) as exc:
                     redis_breaker.trip()
