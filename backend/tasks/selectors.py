@@ -19,7 +19,7 @@ from backend.common.ids import uuid_or_404
 from backend.common.pagination import StandardPagination
 from backend.common.prepared_rows import NotPrepared, RowStatements
 from backend.common.prepared_sql import PageStatement, PreparedRows
-from backend.common.response_cache import FORMAT, CachedRead, OwnerVersionedCache, quoted_etag
+from backend.common.response_cache import FORMAT, CachedRead, OwnerVersionedCache, quoted_etag, request_today
 
 from .filters import DEFAULT_ORDERING, TaskFilter, overdue_q
 from .models import Task
@@ -155,22 +155,12 @@ def _list_parts(request: Request) -> list[str]:
     # them: two spellings of the same parameters, such as raw UTF-8 and its %-escapes, give different links), and
     # today's date (``overdue`` depends on it). Worked out on every list request, cached or not.
     query = request.META.get("QUERY_STRING", "")
-    return [request.scheme or "", request.get_host(), request.path, _today(request), query]
-
-
-def _today(request: Request | None = None) -> str:
-    """Today's date in the current time zone; one answer per request (its list and count keys agree even across
-    midnight, and the time-zone conversion runs once)."""
-    memo = vars(request) if request is not None else {}
-    today = memo.get("_task_cache_today")
-    if today is None:
-        today = memo["_task_cache_today"] = timezone.localdate().isoformat()
-    return today
+    return [request.scheme or "", request.get_host(), request.path, request_today(request), query]
 
 
 def _count_parts(filters: QueryDict | dict[str, Any], request: Request | None = None) -> list[str]:
     params = sorted((name, values) for name, values in _lists(filters) if name in TaskFilter.base_filters)
-    return [_today(request), json.dumps(params)]  # ``overdue`` depends on the date
+    return [request_today(request), json.dumps(params)]  # ``overdue`` depends on the date
 
 
 def _anchor_parts(request: Request) -> list[str] | None:
@@ -197,17 +187,19 @@ def _detail_parts(request: Request) -> list[str] | None:
 
 
 def _stats_parts(request: Request) -> list[str]:
-    return [timezone.localdate().isoformat()]
+    return [request_today(request)]
 
 
 # One list page (body with its pagination links), rendered by the view from task_list.
-TASK_LIST_PAGE = CachedRead(TASK_READS, "list", _list_parts)
+TASK_LIST_PAGE = CachedRead(TASK_READS, "list", _list_parts, from_url_and_date=True)
 # The count of a filter set, shared by all its pages (the body's TTL does not bound it: see get_or_count).
-TASK_LIST_COUNT = CachedRead(TASK_READS, "count", lambda request: _count_parts(request.query_params, request))
+TASK_LIST_COUNT = CachedRead(
+    TASK_READS, "count", lambda request: _count_parts(request.query_params, request), from_url_and_date=True
+)
 # A deep page's anchor (TaskPageAnchors), per filter set, page size and number.
-TASK_LIST_ANCHOR = CachedRead(TASK_READS, "anchor", _anchor_parts)
-TASK_DETAIL = CachedRead(TASK_READS, "detail", _detail_parts)
-TASK_STATS = CachedRead(TASK_READS, "stats", _stats_parts)
+TASK_LIST_ANCHOR = CachedRead(TASK_READS, "anchor", _anchor_parts, from_url_and_date=True)
+TASK_DETAIL = CachedRead(TASK_READS, "detail", _detail_parts, from_url_and_date=True)
+TASK_STATS = CachedRead(TASK_READS, "stats", _stats_parts, from_url_and_date=True)
 
 
 class TaskPageAnchors:

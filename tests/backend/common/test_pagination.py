@@ -137,7 +137,7 @@ def test_a_deep_pages_anchor_is_looked_up_under_the_key_read_ahead_even_across_m
 
     # Given the keys authentication read ahead for a deep page, worked out on a date that is no longer today
     request = Request(rf.get(f"{LIST_URL}?page=51"))
-    vars(request)["_task_cache_today"] = "2000-01-01"
+    vars(request)["_cached_read_today"] = "2000-01-01"
     keys = TASK_LIST_ANCHOR.keys(request, owner_id=str(user.pk))
     assert keys is not None
     version_key, anchor_key = keys
