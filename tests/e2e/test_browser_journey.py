@@ -57,6 +57,12 @@ def top_bar_on_one_row(page) -> bool:
     )
 
 
+# The size SVG text is drawn at, in CSS px: its font size scaled as its <svg> is (viewBox to box).
+RENDERED_FONT_SIZES = (
+    "(texts) => texts.map((text) => parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a)"
+)
+
+
 def overflows_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
@@ -86,10 +92,31 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         # Nothing done yet: the day chart says so in words, not with an empty box.
         expect(page.get_by_text("No tasks completed in the last 14 days.")).to_be_visible()
         watch.accessible(page, "no tasks yet")
-        # The top bar stays one row from 1024 px up, the user's name included (it wrapped at 1280).
-        for width in (1280, 1024):
+        # The top bar stays one row from 641 px up: from 1024 px with the user's name in it (it wrapped at 1280),
+        # below with the user's controls folded behind a Menu button (it wrapped from 641 to 1023 px).
+        menu = page.get_by_role("button", name="Menu")
+        for width in (1280, 1024, 1023, 768, 641):
             page.set_viewport_size({"width": width, "height": 860})
             assert top_bar_on_one_row(page), f"the top bar wraps at {width} px"
+            assert not overflows_sideways(page), f"the page overflows sideways at {width} px"
+            if width >= 1024:
+                expect(menu).to_be_hidden()
+                expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+        # Below 1024 px the folded controls are a Tab and an Enter away, and Escape folds them again.
+        page.set_viewport_size({"width": 768, "height": 860})
+        sign_out = page.get_by_role("button", name="Sign out", exact=True)
+        expect(sign_out).to_be_hidden()
+        menu.focus()
+        page.keyboard.press("Enter")
+        expect(menu).to_have_attribute("aria-expanded", "true")
+        expect(sign_out).to_be_visible()
+        expect(page.get_by_label("Theme")).to_be_visible()
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Shortcuts")).to_be_focused()
+        watch.accessible(page, "top bar menu open, 768 px wide")
+        page.keyboard.press("Escape")
+        expect(menu).to_be_focused()
+        expect(sign_out).to_be_hidden()
         page.set_viewport_size({"width": 1280, "height": 860})
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
@@ -289,6 +316,12 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
             heights = labels.evaluate_all("(labels) => labels.map((label) => label.getBoundingClientRect().height)")
             assert 3 <= len(heights) < 14, f"{len(heights)} day labels at {width} px: a few, not all 14"
             assert min(heights) >= 11, f"day labels at {width} px are {heights} px tall"
+            # So are the category charts: their labels are body text size there too (they were about 11 px).
+            sizes = page.locator("[data-testid^=bar-] .chart__label").evaluate_all(RENDERED_FONT_SIZES)
+            body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+            assert len(sizes) == 6, sizes
+            assert min(sizes) >= 12, f"category labels at {width} px are {sizes} px"
+            assert all(abs(size - body) < 0.5 for size in sizes), f"{sizes} px at {width} px, the body text {body} px"
 
         # Toasts across a phone's width still let the page's end be scrolled clear of them: three deletions, each
         # with its Undo, then the last row is above them; each Undo then brings its task back.

@@ -10,6 +10,7 @@ import { actOnToast, latestActionToast } from '@/lib/toasts';
 import { signOut, useCurrentUser } from '@/lib/session';
 import { useRememberedSearch } from '@/lib/remembered-search';
 import { useReauthenticationPrompt } from '@/lib/reauthentication';
+import { UserMenu } from '@/app/user-menu';
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
@@ -74,7 +75,7 @@ export function AppLayout() {
               </NavLink>
             ))}
           </nav>
-          <div className="topbar__user">
+          <UserMenu>
             <button type="button" className="button button--ghost button--small topbar__shortcuts" aria-keyshortcuts="?" onClick={() => setHelpOpen(true)}>
               Shortcuts
             </button>
@@ -86,7 +87,7 @@ export function AppLayout() {
             <BusyButton className="button button--secondary button--small" busy={signingOut} onClick={() => void onSignOut()}>
               {signingOut ? 'Signing out…' : 'Sign out'}
             </BusyButton>
-          </div>
+          </UserMenu>
         </div>
       </header>
       <OfflineBanner />

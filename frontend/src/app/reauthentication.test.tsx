@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { MfaStatus } from '@/lib/mfa-status';
 import { renderApp } from '@/testing/render';
-import { webauthnAccount } from '@/testing/fixtures';
+import { mfaStatus } from '@/testing/fixtures';
 import { API, server } from '@/testing/server';
 
 // The server's one sentence for a wrong code, wherever it was typed (backend/mfa/errors.py).
@@ -20,16 +20,13 @@ const SECOND_FACTOR_NEEDED = {
 };
 
 /** A session signed in at `aal`, of an account with an authenticator app when `twoSteps`. */
-function mfaStatus(aal: 1 | 2, twoSteps: boolean): MfaStatus {
-  return {
+function statusAt(aal: 1 | 2, twoSteps: boolean): MfaStatus {
+  return mfaStatus({
     mfa_enabled: twoSteps,
-    email_confirmation_required: false,
     totp: { enabled: twoSteps, pending: false, confirmed_at: null },
     recovery_codes: { remaining: twoSteps ? 10 : 0, total: twoSteps ? 10 : 0 },
-    passkeys: [],
-    webauthn: webauthnAccount,
     session: { amr: aal === 2 ? ['pwd', 'otp'] : ['pwd'], aal, authenticated_at: '2026-12-05T08:00:00Z', reauthenticated_until: null },
-  };
+  });
 }
 
 /** The account page's own requests, and a password change refused once for want of a recent sign-in. */
@@ -40,7 +37,7 @@ function accountWithStaleSession(aal: 1 | 2, twoSteps: boolean = aal === 2) {
   server.use(
     http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
     http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
-    http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(aal, twoSteps))),
+    http.get(`${API}/auth/mfa/`, () => HttpResponse.json(statusAt(aal, twoSteps))),
     http.post(`${API}/auth/password/`, async ({ request }) => {
       passwordChanges.push(await request.json());
       return fresh ? new HttpResponse(null, { status: 204 }) : HttpResponse.json(twoSteps ? SECOND_FACTOR_NEEDED : REFUSAL, { status: 403 });
@@ -154,7 +151,7 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     accountWithStaleSession(1);
     let twoStepsNow = false;
     server.use(
-      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(1, twoStepsNow))),
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(statusAt(1, twoStepsNow))),
       http.post(`${API}/auth/reauthenticate/`, () => {
         twoStepsNow = true;
         return HttpResponse.json(SECOND_FACTOR_NEEDED, { status: 403 });

@@ -1,4 +1,4 @@
-import { act, render, screen, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { Toaster } from '@/components/toaster';
@@ -49,5 +49,56 @@ describe('toaster', () => {
     show('Deleted “D”.', true);
     expect(shown()).toEqual(['Deleted “B”.', 'Deleted “C”.', 'Deleted “D”.']);
     expect(expired).toEqual(['Saved.', 'Deleted “A”.']);
+  });
+
+  it('keeps the focus in the notifications when the toast that had it is pushed out (not lost to <body>, not on another Undo)', async () => {
+    render(
+      <>
+        <main id="main" tabIndex={-1} />
+        <Toaster />
+      </>,
+    );
+    const user = userEvent.setup();
+    const expired: string[] = [];
+    const undone: string[] = [];
+    const deleted = (title: string) =>
+      act(() => {
+        showToast({ message: `Deleted “${title}”.`, tone: 'info', onExpire: () => expired.push(title), action: { label: 'Undo', run: () => undone.push(title) } });
+      });
+    deleted('A');
+    deleted('B');
+    deleted('C');
+    const region = screen.getByRole('region', { name: 'Notifications' });
+    const undoA = within(region).getAllByRole('button', { name: 'Undo' })[0]!;
+    undoA.focus();
+    expect(undoA).toHaveFocus();
+
+    // A fourth pushes out the oldest, A, with the focus on its Undo: its deletion is sent, as its time being up would.
+    deleted('D');
+    expect(screen.queryByText('Deleted “A”.')).not.toBeInTheDocument();
+    expect(expired).toEqual(['A']);
+    expect(region).toHaveFocus();
+
+    // An Enter meant for A's Undo undoes nothing else; the next Tab reaches the toasts left.
+    await user.keyboard('{Enter}');
+    expect(undone).toEqual([]);
+    await user.tab();
+    expect(within(region).getAllByRole('button', { name: 'Undo' })[0]).toHaveFocus();
+    expect(screen.getByText('Deleted “B”.').closest('.toast')).toContainElement(document.activeElement as HTMLElement);
+  });
+
+  it('still sends the focus to the page when the toast is closed with its own button', async () => {
+    render(
+      <>
+        <main id="main" tabIndex={-1} />
+        <Toaster />
+      </>,
+    );
+    const user = userEvent.setup();
+    act(() => {
+      showToast({ message: 'Saved.' });
+    });
+    await user.click(screen.getByRole('button', { name: 'Dismiss' }));
+    await waitFor(() => expect(screen.getByRole('main')).toHaveFocus());
   });
 });

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useCallback, useId, useLayoutEffect, useRef } from 'react';
 import { actOnToast, dismissToast, pauseToasts, type Toast, useToasts } from '@/lib/toasts';
 
 /** A toast that had the focus is gone: the focus goes to the page, unless the action put it somewhere. */
@@ -9,15 +9,29 @@ function keepFocusInPage() {
   }, 0);
 }
 
-function ToastItem({ toast }: { toast: Toast }) {
+/**
+ * One toast. Its own buttons say where the focus goes when they close it (keepFocusInPage); when it leaves any other
+ * way with the focus inside (pushed out by a newer one: MAX_TOASTS), `onFocusLost` moves it, so it is not left on <body>.
+ */
+function ToastItem({ toast, onFocusLost }: { toast: Toast; onFocusLost: () => void }) {
   const messageId = useId();
+  const node = useRef<HTMLDivElement>(null);
+  const closedByItsButton = useRef(false);
+  // A layout effect's cleanup runs before React takes the node out of the page: the focus is still in it then.
+  useLayoutEffect(() => {
+    const item = node.current;
+    return () => {
+      if (!closedByItsButton.current && item?.contains(document.activeElement)) onFocusLost();
+    };
+  }, [onFocusLost]);
   return (
-    <div className={`toast toast--${toast.tone}`}>
+    <div className={`toast toast--${toast.tone}`} ref={node}>
       <p className="toast__message" id={messageId}>
         {toast.message}
       </p>
       {toast.action ? (
         <button type="button" className="button button--small toast__action" onClick={() => {
+            closedByItsButton.current = true;
             actOnToast(toast.id);
             keepFocusInPage();
           }} aria-keyshortcuts="u">
@@ -27,6 +41,7 @@ function ToastItem({ toast }: { toast: Toast }) {
       {/* Named "Dismiss" only, and described by the message: the button is inside the live region, so a name that
           repeated the message would have it read out twice; the description still says which toast it closes. */}
       <button type="button" className="icon-button toast__close" aria-label="Dismiss" aria-describedby={messageId} onClick={() => {
+          closedByItsButton.current = true;
           dismissToast(toast.id);
           keepFocusInPage();
         }}>
@@ -40,15 +55,26 @@ function ToastItem({ toast }: { toast: Toast }) {
  * Where toasts appear: two live regions that are always in the page, polite for results and
  * assertive for errors, so each new toast is read out once. Their time stands still while the
  * pointer or the focus is on them (WCAG 2.2.1), so an Undo can be reached calmly.
+ *
+ * A toast pushed out by a newer one while the focus was in it (on its Undo, say) leaves the focus on the region
+ * itself (tabIndex -1), named "Notifications": the user chose to be among the toasts, and stays there, their time
+ * still standing; the next Tab reaches the toasts left. Not on another toast's button: an Enter meant for the Undo
+ * that vanished would then undo another task. Not back in the page: the user was going through the toasts, and
+ * would have to find their way back to them, their time running meanwhile.
  */
 export function Toaster() {
   const toasts = useToasts();
+  const region = useRef<HTMLElement>(null);
+  // Read when a toast leaves, not before: null once the whole toaster goes (sign-out), when there is nothing to do.
+  const focusRegion = useCallback(() => region.current?.focus(), []);
   const polite = toasts.filter((toast) => toast.tone !== 'error');
   const errors = toasts.filter((toast) => toast.tone === 'error');
   return (
     <section
+      ref={region}
       className="toaster"
       aria-label="Notifications"
+      tabIndex={-1}
       onMouseEnter={() => pauseToasts(true)}
       onMouseLeave={() => pauseToasts(false)}
       onFocus={() => pauseToasts(true)}
@@ -58,12 +84,12 @@ export function Toaster() {
     >
       <div className="toaster__list" role="status">
         {polite.map((toast) => (
-          <ToastItem key={toast.id} toast={toast} />
+          <ToastItem key={toast.id} toast={toast} onFocusLost={focusRegion} />
         ))}
       </div>
       <div className="toaster__list" role="alert">
         {errors.map((toast) => (
-          <ToastItem key={toast.id} toast={toast} />
+          <ToastItem key={toast.id} toast={toast} onFocusLost={focusRegion} />
         ))}
       </div>
     </section>

@@ -37,52 +37,9 @@ export interface BarDatum {
   value: number;
 }
 
-const ROW = 36;
-const LABEL_WIDTH = 96;
-const WIDTH = 360;
-
-/** Horizontal bars, one per category, each labelled with its value. */
-export function BarChart({ title, data }: { title: string; data: BarDatum[] }) {
-  const max = Math.max(1, ...data.map((d) => d.value));
-  const barSpace = WIDTH - LABEL_WIDTH - 40;
-  return (
-    <>
-      <ChartTable title={title} heading={['Category', 'Tasks']} rows={data} />
-      <svg className="chart" viewBox={`0 0 ${WIDTH} ${data.length * ROW}`} aria-hidden="true">
-        {data.map((d, index) => {
-          const y = index * ROW;
-          const width = d.value === 0 ? 0 : Math.max(4, (d.value / max) * barSpace);
-          return (
-            <g key={d.key} data-testid={`bar-${d.key}`} data-value={d.value}>
-              <text className="chart__label" x={0} y={y + ROW / 2} dominantBaseline="middle">
-                {d.label}
-              </text>
-              <rect className="chart__track" x={LABEL_WIDTH} y={y + 8} width={barSpace} height={ROW - 16} rx={5} />
-              <rect className={`chart__bar chart__bar--${d.key}`} x={LABEL_WIDTH} y={y + 8} width={width} height={ROW - 16} rx={5} />
-              <text className="chart__value" x={LABEL_WIDTH + barSpace + 8} y={y + ROW / 2} dominantBaseline="middle">
-                {d.value}
-              </text>
-            </g>
-          );
-        })}
-      </svg>
-    </>
-  );
-}
-
-const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
-
-/** Room a day's label ("Dec 12", "12 Dec") needs, in CSS px at the label's 13 px. */
-const LABEL_SPACING = 56;
-
-/** Every `step`-th day is labelled (the latest always), so that labels `LABEL_SPACING` apart fit in `width`. */
-function dayLabelStep(width: number, days: number): number {
-  return Math.max(1, Math.ceil(LABEL_SPACING / (width / Math.max(1, days))));
-}
-
 /**
- * The element's width in CSS px, and as it changes. The day chart's viewBox follows it, one unit a pixel: a fixed
- * viewBox scaled down to a phone drew its labels about 5 px tall. `fallback` until it is known (and where nothing
+ * The element's width in CSS px, and as it changes. The charts' viewBoxes follow it, one unit a pixel: a fixed
+ * viewBox scaled down to a phone drew the day labels about 5 px tall. `fallback` until it is known (and where nothing
  * is laid out, as in unit tests).
  */
 function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] {
@@ -102,6 +59,65 @@ function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] 
     return () => observer.disconnect();
   }, []);
   return [ref, width];
+}
+
+const ROW = 36;
+/** The label column and the value's, in ems of the labels' text (the body's size): "In progress" and "9999" fit. */
+const LABEL_EMS = 7;
+const VALUE_EMS = 3;
+
+/** The root font size in CSS px (the body text's, and the bar charts' labels'): 16 unless the user chose another. */
+function rootFontSize(): number {
+  const size = Number.parseFloat(getComputedStyle(document.documentElement).fontSize);
+  return Number.isFinite(size) && size > 0 ? size : 16;
+}
+
+/**
+ * Horizontal bars, one per category, each labelled with its value. Drawn at the width it has, one unit a pixel (as
+ * the day chart): a fixed 360-unit viewBox scaled the labels with the card, down to about 11 px on a 375 px phone
+ * (and up to about 30 px in the one-column grid of a tablet). The labels are body text size (styles.css), whatever the width.
+ */
+export function BarChart({ title, data }: { title: string; data: BarDatum[] }) {
+  const [box, width] = useWidth(360);
+  const rem = rootFontSize();
+  const labelWidth = LABEL_EMS * rem;
+  const max = Math.max(1, ...data.map((d) => d.value));
+  const barSpace = Math.max(0, width - labelWidth - VALUE_EMS * rem);
+  return (
+    <>
+      <ChartTable title={title} heading={['Category', 'Tasks']} rows={data} />
+      <div ref={box}>
+        <svg className="chart chart--bars" viewBox={`0 0 ${width} ${data.length * ROW}`} aria-hidden="true">
+          {data.map((d, index) => {
+            const y = index * ROW;
+            const barWidth = d.value === 0 ? 0 : Math.max(4, (d.value / max) * barSpace);
+            return (
+              <g key={d.key} data-testid={`bar-${d.key}`} data-value={d.value}>
+                <text className="chart__label" x={0} y={y + ROW / 2} dominantBaseline="middle">
+                  {d.label}
+                </text>
+                <rect className="chart__track" x={labelWidth} y={y + 8} width={barSpace} height={ROW - 16} rx={5} />
+                <rect className={`chart__bar chart__bar--${d.key}`} x={labelWidth} y={y + 8} width={barWidth} height={ROW - 16} rx={5} />
+                <text className="chart__value" x={labelWidth + barSpace + rem / 2} y={y + ROW / 2} dominantBaseline="middle">
+                  {d.value}
+                </text>
+              </g>
+            );
+          })}
+        </svg>
+      </div>
+    </>
+  );
+}
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
+/** Room a day's label ("Dec 12", "12 Dec") needs, in CSS px at the label's 13 px. */
+const LABEL_SPACING = 56;
+
+/** Every `step`-th day is labelled (the latest always), so that labels `LABEL_SPACING` apart fit in `width`. */
+function dayLabelStep(width: number, days: number): number {
+  return Math.max(1, Math.ceil(LABEL_SPACING / (width / Math.max(1, days))));
 }
 
 /** Columns per day (oldest first), as many days labelled as there is room for; a sentence when there is nothing. */

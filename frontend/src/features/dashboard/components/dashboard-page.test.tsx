@@ -59,4 +59,24 @@ describe('dashboard charts', () => {
     const labelled = [...svg.querySelectorAll('g')].filter((day) => day.querySelector('.chart__label')).map((day) => day.dataset.testid);
     expect(labelled).toEqual(['day-2026-11-02', 'day-2026-11-05', 'day-2026-11-08', 'day-2026-11-11', 'day-2026-11-14']);
   });
+
+  it('draws the category bars at the width they have too: on a phone their labels are not scaled down', async () => {
+    // As wide as a card on a 375 px phone; their text is body size (1rem, styles.css), one unit a CSS pixel.
+    vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue(new DOMRect(0, 0, 300, 240));
+    server.use(http.get(`${API}/tasks/stats/`, () => HttpResponse.json(stats)));
+    renderApp('/');
+
+    const done = await screen.findByTestId('bar-done');
+    const svg = done.closest('svg')!;
+    expect(svg).toHaveAttribute('viewBox', '0 0 300 108');
+    expect(svg).toHaveClass('chart--bars');
+    // The label column is 7 ems of the root font size (16 px here): "In progress" fits beside the bars at any width.
+    const track = done.querySelector('.chart__track')!;
+    const bar = done.querySelector('.chart__bar')!;
+    expect(track).toHaveAttribute('x', '112');
+    expect(Number(track.getAttribute('x')) + Number(track.getAttribute('width'))).toBeLessThanOrEqual(300 - 3 * 16);
+    // Done is the most: its bar takes the whole track.
+    expect(bar).toHaveAttribute('width', track.getAttribute('width'));
+  });
 });
+

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MfaStatus, Passkey } from '@/lib/mfa-status';
 import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
-import { webauthnAccount } from '@/testing/fixtures';
+import { mfaStatus, webauthnAccount } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { browserWithSignals } from '@/testing/webauthn-signals';
@@ -14,15 +14,13 @@ afterEach(() => vi.unstubAllGlobals());
 const PHONE: Passkey = { id: 'p-1', name: 'Phone', created_at: '2026-12-01T09:00:00Z', last_used_at: null, discoverable: true, backed_up: true, credential_id: 'cred-phone' };
 
 function status(registrationPending: boolean): MfaStatus {
-  return {
+  return mfaStatus({
     mfa_enabled: true,
-    email_confirmation_required: false,
-    totp: { enabled: false, pending: false, confirmed_at: null },
     recovery_codes: { remaining: 10, total: 10 },
     passkeys: [PHONE],
     webauthn: { ...webauthnAccount, registration_pending: registrationPending },
     session: { amr: ['passkey'], aal: 2, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
-  };
+  });
 }
 
 describe('the browser is told the account passkeys', () => {

@@ -5,19 +5,16 @@ import { describe, expect, it } from 'vitest';
 import type { MfaStatus } from '@/lib/mfa-status';
 import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
-import { page, webauthnAccount } from '@/testing/fixtures';
+import { mfaStatus, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
-const TWO_STEPS: MfaStatus = {
+const TWO_STEPS: MfaStatus = mfaStatus({
   mfa_enabled: true,
-  email_confirmation_required: false,
   totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' },
   recovery_codes: { remaining: 9, total: 10 },
-  passkeys: [],
-  webauthn: webauthnAccount,
   session: { amr: ['pwd', 'otp'], aal: 2, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
-};
+});
 
 /** The security activity as the account page loaded it earlier (cached, fresh): stale once the server records more. */
 const ACTIVITY_KEY = [...queryKeys.activity, { page: 1 }];

@@ -3,9 +3,8 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MfaStatus } from '@/lib/mfa-status';
 import { renderApp } from '@/testing/render';
-import { user as verified, webauthnAccount } from '@/testing/fixtures';
+import { mfaStatus, user as verified } from '@/testing/fixtures';
 import { API, server } from '@/testing/server';
 
 // jsdom has no WebAuthn: the browser's ceremony is stubbed, and PublicKeyCredential stands for a browser that has it.
@@ -20,21 +19,10 @@ const REFUSED = {
   code: 'email_not_verified',
 };
 
-function status(emailConfirmationRequired: boolean): MfaStatus {
-  return {
-    mfa_enabled: false,
-    email_confirmation_required: emailConfirmationRequired,
-    totp: { enabled: false, pending: false, confirmed_at: null },
-    recovery_codes: { remaining: 0, total: 0 },
-    passkeys: [],
-    webauthn: webauthnAccount,
-    session: { amr: ['pwd'], aal: 1, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
-  };
-}
 
 function showSecurity(emailConfirmationRequired: boolean, who = unconfirmed) {
   vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
-  server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status(emailConfirmationRequired))));
+  server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus({ email_confirmation_required: emailConfirmationRequired }))));
   renderApp('/security', { user: who });
 }
 

@@ -4,21 +4,18 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { formatDay } from '@/lib/format';
 import type { MfaStatus, Passkey } from '@/lib/mfa-status';
-import { webauthnAccount } from '@/testing/fixtures';
+import { mfaStatus } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
+/** Two-step verification on, a session signed in with both factors. */
 function status(overrides: Partial<MfaStatus> = {}): MfaStatus {
-  return {
+  return mfaStatus({
     mfa_enabled: true,
-    email_confirmation_required: false,
-    totp: { enabled: false, pending: false, confirmed_at: null },
     recovery_codes: { remaining: 10, total: 10 },
-    passkeys: [],
-    webauthn: webauthnAccount,
     session: { amr: ['pwd', 'otp'], aal: 2, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
     ...overrides,
-  };
+  });
 }
 
 function passkey(id: string, name: string, createdAt: string): Passkey {

@@ -3,11 +3,11 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MfaStatus, Passkey } from '@/lib/mfa-status';
+import type { Passkey } from '@/lib/mfa-status';
 import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { renderApp } from '@/testing/render';
-import { webauthnAccount } from '@/testing/fixtures';
+import { mfaStatus, webauthnAccount } from '@/testing/fixtures';
 import { API, server } from '@/testing/server';
 import { browserWithSignals } from '@/testing/webauthn-signals';
 
@@ -18,25 +18,12 @@ afterEach(() => vi.unstubAllGlobals());
 
 const CODES = Array.from({ length: 10 }, (_, i) => `code-${i}abc-defg-hijk`);
 
-function status(overrides: Partial<MfaStatus> = {}): MfaStatus {
-  return {
-    mfa_enabled: false,
-    email_confirmation_required: false,
-    totp: { enabled: false, pending: false, confirmed_at: null },
-    recovery_codes: { remaining: 0, total: 0 },
-    passkeys: [],
-    webauthn: webauthnAccount,
-    session: { amr: ['pwd'], aal: 1, authenticated_at: new Date().toISOString(), reauthenticated_until: null },
-    ...overrides,
-  };
-}
-
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>';
 
 describe('security page', () => {
   it('says how this session was signed in', async () => {
     const withApp = { mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T08:00:00Z' } };
-    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status({ ...withApp, session: { amr: ['pwd', 'otp'], aal: 2, authenticated_at: null, reauthenticated_until: null } }))));
+    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus({ ...withApp, session: { amr: ['pwd', 'otp'], aal: 2, authenticated_at: null, reauthenticated_until: null } }))));
     renderApp('/security');
     const panel = await screen.findByRole('region', { name: 'This session' });
     expect(within(panel).getByText('Password + authenticator app')).toBeInTheDocument();
@@ -47,14 +34,14 @@ describe('security page', () => {
   it('says what sensitive changes ask for by the account, not by how this session signed in', async () => {
     // (a password session from before the app was added: the server asks it for the app too)
     const withApp = { mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T08:00:00Z' } };
-    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status(withApp))));
+    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(withApp))));
     renderApp('/security');
     const panel = await screen.findByRole('region', { name: 'This session' });
     expect(within(panel).getByText('Two steps: sensitive changes ask for your authenticator app or a passkey.')).toBeInTheDocument();
   });
 
   it('sets up the authenticator app: QR image, key, code, then the recovery codes once', async () => {
-    let current = status();
+    let current = mfaStatus();
     const confirmed: unknown[] = [];
     server.use(
       http.get(`${API}/auth/mfa/`, () => HttpResponse.json(current)),
@@ -63,7 +50,7 @@ describe('security page', () => {
         const body = (await request.json()) as { code: string };
         confirmed.push(body);
         if (body.code !== '654321') return HttpResponse.json({ detail: 'Wrong code.', code: 'mfa_code_invalid' }, { status: 400 });
-        current = status({
+        current = mfaStatus({
           mfa_enabled: true,
           totp: { enabled: true, pending: false, confirmed_at: '2026-12-05T09:00:00Z' },
           recovery_codes: { remaining: 10, total: 10 },
@@ -108,7 +95,7 @@ describe('security page', () => {
   });
 
   it('turns the app off with a recovery code', async () => {
-    const enabled = status({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' }, recovery_codes: { remaining: 9, total: 10 } });
+    const enabled = mfaStatus({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' }, recovery_codes: { remaining: 9, total: 10 } });
     const bodies: unknown[] = [];
     server.use(
       http.get(`${API}/auth/mfa/`, () => HttpResponse.json(enabled)),
@@ -138,14 +125,14 @@ describe('security page', () => {
     const attestation = { id: 'new-cred', rawId: 'new-cred', type: 'public-key', response: {}, clientExtensionResults: {} };
     vi.mocked(startRegistration).mockResolvedValueOnce(attestation as never);
     const added: Passkey = { id: 'p-1', name: 'Laptop', created_at: '2026-12-05T09:00:00Z', last_used_at: null, discoverable: true, backed_up: true, credential_id: 'cred-laptop' };
-    let current = status();
+    let current = mfaStatus();
     const bodies: unknown[] = [];
     server.use(
       http.get(`${API}/auth/mfa/`, () => HttpResponse.json(current)),
       http.post(`${API}/auth/mfa/passkeys/options/`, () => HttpResponse.json({ registration_token: 'reg-1', options: { challenge: 'c' } })),
       http.post(`${API}/auth/mfa/passkeys/`, async ({ request }) => {
         bodies.push(await request.json());
-        current = status({ mfa_enabled: true, passkeys: [added], recovery_codes: { remaining: 10, total: 10 } });
+        current = mfaStatus({ mfa_enabled: true, passkeys: [added], recovery_codes: { remaining: 10, total: 10 } });
         return HttpResponse.json({ passkey: added, recovery_codes: CODES }, { status: 201 });
       }),
       http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
@@ -183,12 +170,12 @@ describe('security page', () => {
     vi.mocked(startRegistration).mockReturnValueOnce(new Promise((resolve) => (created = resolve)) as never);
     const other: Passkey = { id: 'p-0', name: 'Key', created_at: '2026-12-01T09:00:00Z', last_used_at: null, discoverable: false, backed_up: false, credential_id: 'cred-key' };
     const added: Passkey = { ...other, id: 'p-1', name: 'Passkey', credential_id: 'new-cred' };
-    let current = status();
+    let current = mfaStatus();
     server.use(
       http.get(`${API}/auth/mfa/`, () => HttpResponse.json(current)),
       http.post(`${API}/auth/mfa/passkeys/options/`, () => HttpResponse.json({ registration_token: 'reg-1', options: { challenge: 'c' } })),
       http.post(`${API}/auth/mfa/passkeys/`, () => {
-        current = status({ mfa_enabled: true, passkeys: [other, added] });
+        current = mfaStatus({ mfa_enabled: true, passkeys: [other, added] });
         return HttpResponse.json({ passkey: added, recovery_codes: [] }, { status: 201 });
       }),
       http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
@@ -200,7 +187,7 @@ describe('security page', () => {
     await waitFor(() => expect(vi.mocked(startRegistration)).toHaveBeenCalled());
 
     // While the browser's prompt is open, another device adds a passkey and this page reads the list again
-    current = status({ mfa_enabled: true, passkeys: [other] });
+    current = mfaStatus({ mfa_enabled: true, passkeys: [other] });
     await queryClient.invalidateQueries({ queryKey: queryKeys.mfa });
     expect(await screen.findByText('Key')).toBeInTheDocument();
     created({ id: 'new-cred', rawId: 'new-cred', type: 'public-key', response: {}, clientExtensionResults: {} });
@@ -216,7 +203,7 @@ describe('security page', () => {
     const browser = browserWithSignals();
     vi.mocked(startRegistration).mockResolvedValueOnce({ id: 'new-cred', rawId: 'new-cred', type: 'public-key', response: {}, clientExtensionResults: {} } as never);
     server.use(
-      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status())),
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus())),
       http.post(`${API}/auth/mfa/passkeys/options/`, () => HttpResponse.json({ registration_token: 'reg-1', options: { challenge: 'c' } })),
       http.post(`${API}/auth/mfa/passkeys/`, () => HttpResponse.json(body, { status: statusCode, headers: { 'Retry-After': '1' } })),
     );
@@ -237,7 +224,7 @@ describe('security page', () => {
     vi.mocked(startRegistration).mockRejectedValueOnce(Object.assign(new Error('The operation either timed out or was not allowed.'), { name: 'NotAllowedError' }));
     const bodies: unknown[] = [];
     server.use(
-      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status())),
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus())),
       http.post(`${API}/auth/mfa/passkeys/options/`, () => HttpResponse.json({ registration_token: 'reg-1', options: { challenge: 'c' } })),
       http.post(`${API}/auth/mfa/passkeys/`, async ({ request }) => {
         bodies.push(await request.json());
@@ -262,7 +249,7 @@ describe('security page', () => {
     let passkeys: Passkey[] = [{ id: 'p-1', name: 'Phone', created_at: '2026-12-01T09:00:00Z', last_used_at: '2026-12-04T09:00:00Z', discoverable: true, backed_up: false, credential_id: 'cred-phone' }];
     const calls: string[] = [];
     server.use(
-      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(status({ mfa_enabled: passkeys.length > 0, passkeys }))),
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus({ mfa_enabled: passkeys.length > 0, passkeys }))),
       http.patch(`${API}/auth/mfa/passkeys/:id/`, async ({ params, request }) => {
         const { name } = (await request.json()) as { name: string };
         calls.push(`rename ${String(params.id)} ${name}`);
@@ -295,12 +282,12 @@ describe('security page', () => {
   describe('set-up and one-time codes, by keyboard and on a phone', () => {
     /** The set-up's handlers: the app is on once "654321" is confirmed, with CODES as its first recovery codes. */
     function answerSetUp() {
-      let current = status();
+      let current = mfaStatus();
       server.use(
         http.get(`${API}/auth/mfa/`, () => HttpResponse.json(current)),
         http.post(`${API}/auth/mfa/totp/`, () => HttpResponse.json({ secret: 'JBSWY3DPEHPK3PXP', otpauth_uri: 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXP', qr_svg: SVG }, { status: 201 })),
         http.post(`${API}/auth/mfa/totp/confirm/`, () => {
-          current = status({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-05T09:00:00Z' }, recovery_codes: { remaining: 10, total: 10 } });
+          current = mfaStatus({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-05T09:00:00Z' }, recovery_codes: { remaining: 10, total: 10 } });
           return HttpResponse.json({ recovery_codes: CODES });
         }),
         http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
@@ -383,7 +370,7 @@ describe('security page', () => {
   });
 
   it('cannot cancel turning the app off while it is being turned off: it finishes, and says so', async () => {
-    const enabled = status({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' }, recovery_codes: { remaining: 9, total: 10 } });
+    const enabled = mfaStatus({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' }, recovery_codes: { remaining: 9, total: 10 } });
     let answer: (() => void) | undefined;
     server.use(
       http.get(`${API}/auth/mfa/`, () => HttpResponse.json(enabled)),
