@@ -23,7 +23,7 @@ from redis.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 
-from .outage import redis_breaker
+from .outage import RedisCircuitOpen, redis_breaker
 
 T = TypeVar("T")
 
@@ -41,7 +41,12 @@ def redis_client() -> Any | None:
         return None
     client = getattr(cache, "client", None)
     get_client = getattr(client, "get_client", None)
-    return get_client(write=True) if get_client is not None else None
+    if get_client is None:
+        return None
+    try:
+        return get_client(write=True)
+    except RedisCircuitOpen:  # another thread opened the breaker since the check above (FailFastRedisClient)
+        return None
 
 
 def script(source: bytes) -> Script:
@@ -66,10 +71,11 @@ def held_call(client: Any, call: Callable[[AbstractConnection], T]) -> T:
     and kept for the next call (made again for another pool, when the cache was reconfigured, or after a fork).
 
     Checked as the pool checks a connection it hands out: one that can be read from before anything was sent (a
-    reply never read, or the server closed it) is dropped and made again. A server that closed a kept connection
-    between that check and the call (a restart, an idle timeout, ``CLIENT KILL``) gets the call once more on a new
-    one; a command it had already run then runs twice, which the callers' commands allow (a rate-limit hit or a
-    version bump counted twice). Any failure drops the connection, so a half-read reply is never read by the
+    reply never read, or the server closed it) is dropped and made again. A server that closed a kept, checked
+    connection between that check and the call gets the call once more on a new one; a command it had already run
+    then runs twice, which the callers' commands allow (a rate-limit hit or a version bump counted twice). A
+    connection made for the call is never tried twice: a Redis that refuses connections, or a name that does not
+    resolve, costs its wait once. Any failure drops the connection, so a half-read reply is never read by the
     next call. These connections are outside the pool's ``max_connections``: one per thread."""
     pool = client.connection_pool
     held = getattr(_held, "connection", None)
@@ -78,16 +84,28 @@ def held_call(client: Any, call: Callable[[AbstractConnection], T]) -> T:
         _held.connection = (pool, os.getpid(), connection)
         return _dropped_on_failure(connection, call)
     connection = held[2]
+    if _unusable(connection):  # made afresh by the call's first send: a failure to connect is not tried twice
+        connection.disconnect()
+        return _dropped_on_failure(connection, call)
     try:
-        if connection.can_read():  # connects first when it is not connected: a refused connection raises here
-            connection.disconnect()
         return call(connection)
     except RedisConnectionError:
-        connection.disconnect()  # and once more, connected afresh by its first send
+        connection.disconnect()  # closed by the server since the check: once more, on a new connection
     except BaseException:
         connection.disconnect()
         raise
     return _dropped_on_failure(connection, call)
+
+
+def _unusable(connection: AbstractConnection) -> bool:
+    """Not connected (dropped after a failure), or readable before anything was sent: a reply never read, or the
+    server closed it (a restart, an idle timeout, ``CLIENT KILL``)."""
+    if getattr(connection, "_sock", None) is None:
+        return True
+    try:
+        return bool(connection.can_read())
+    except RedisConnectionError:  # the socket failed the poll; can_read has dropped it
+        return True
 
 
 def _dropped_on_failure(connection: AbstractConnection, call: Callable[[AbstractConnection], T]) -> T:

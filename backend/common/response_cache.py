@@ -236,16 +236,16 @@ class OwnerVersionedCache:
                 with contextlib.suppress(ValueError):
                     cache.incr(version_key)
                 return
-            client = redis_client()  # None: the breaker is open even for these (an attempt failed this interval)
-            if client is not None:
-                try:
+            try:
+                client = redis_client()  # None: the breaker is open even for these (an attempt failed this interval)
+                if client is not None:
                     # One EVALSHA (django-redis's incr sends its whole script by EVAL, every write). A missing key
                     # stays missing: the next reader starts a fresh, time-based version (_version_start).
                     held_script_run(client, _BUMP_IF_PRESENT, cache.make_key(version_key))
                     return
-                except (RedisError, ConnectionInterrupted) as exc:
-                    redis_breaker.trip()
-                    report_redis_failure("cache reads fall back to the database", exc)
+            except (RedisError, ConnectionInterrupted) as exc:  # RedisCircuitOpen too: another thread tripped it
+                redis_breaker.trip()
+                report_redis_failure("cache reads fall back to the database", exc)
         report_redis_failure(
             f"a write could not invalidate cached {self.namespace} reads, which may be stale if Redis kept its "
             f"data: bodies for up to TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s), counts and "
@@ -274,7 +274,7 @@ class OwnerVersionedCache:
 # ------------------------------------------------------------------------------
 _KEYS_MEMO = "_cached_read_keys"  # on the DRF request: (id(CachedRead), owner id) -> its keys
 _TODAY_MEMO = "_cached_read_today"  # on the DRF request: request_today's answer
-_URL_MEMO = "_cached_read_url"  # on the DRF request: the environ values its URL is made of (_url_inputs)
+_URL_MEMO = "_cached_read_url"  # on the DRF request: the digest of what its URL is made of (_url_digest)
 _NOT_YET = object()
 
 
@@ -289,24 +289,26 @@ def request_today(request: Request | None) -> str:
     return today  # type: ignore[no-any-return]
 
 
-_today_held: tuple[Any, datetime, str] | None = None  # (zone, valid until, its date)
+_today_held: tuple[Any, datetime, datetime, str] | None = None  # (zone, valid from, valid until, its date)
 
 
 def _local_today() -> str:
     global _today_held
     zone, now, held = timezone.get_current_timezone(), timezone.now(), _today_held
-    if held is not None and held[0] is zone and now < held[1]:
-        return held[2]
+    if held is not None and held[0] is zone and held[1] <= now < held[2]:
+        return held[3]
     local = timezone.localtime(now, zone).date()
-    midnight = datetime.combine(local + timedelta(days=1), dt_time.min, tzinfo=zone)
-    _today_held = (zone, min(midnight, now + timedelta(hours=1)), local.isoformat())
+    day_start = datetime.combine(local, dt_time.min, tzinfo=zone)
+    next_day = datetime.combine(local + timedelta(days=1), dt_time.min, tzinfo=zone)
+    # Held for the day it is now; a clock set back before its start computes the date again.
+    _today_held = (zone, min(day_start, now), min(next_day, now + timedelta(hours=1)), local.isoformat())
     return local.isoformat()
 
 
-# The environ values a request's URL is made of, as Django builds it (request.scheme, get_host(), path,
-# the query string): with the settings they depend on fixed, equal values give the same URL.
+# The environ values a request's URL is made of, as Django builds it (get_host(), path, the query string), beside
+# request.scheme itself (under ASGI it comes from the connection's scope, not the environ): with the settings they
+# depend on fixed, equal values give the same URL. Remembered as a digest, so a long header costs no memory.
 _URL_ENVIRON = (
-    "wsgi.url_scheme",
     "HTTP_HOST",
     "HTTP_X_FORWARDED_HOST",
     "HTTP_X_FORWARDED_PORT",
@@ -317,20 +319,19 @@ _URL_ENVIRON = (
     "QUERY_STRING",
 )
 _keys_by_url: dict[tuple[Any, ...], tuple[str, str] | None] = {}  # see CachedRead.keys
-_KEYS_BY_URL_MAX = 2048
+_KEYS_BY_URL_MAX = 8192  # about 1 MB at most: a key is a digest, an owner id, a date, two short strings
 
 
-def _url_inputs(request: Request) -> tuple[Any, ...]:
+def _url_digest(request: Request) -> bytes:
     memo = vars(request)
-    inputs = memo.get(_URL_MEMO)
-    if inputs is None:
+    digest = memo.get(_URL_MEMO)
+    if digest is None:
         environ = request.META
-        proxy_header = settings.SECURE_PROXY_SSL_HEADER  # request.scheme reads it
-        inputs = memo[_URL_MEMO] = (
-            *(environ.get(name) for name in _URL_ENVIRON),
-            environ.get(proxy_header[0]) if proxy_header else None,
-        )
-    return inputs  # type: ignore[no-any-return]
+        inputs = (request.scheme, *(environ.get(name) for name in _URL_ENVIRON))
+        digest = memo[_URL_MEMO] = hashlib.blake2b(
+            repr(inputs).encode("utf-8", "surrogatepass"), digest_size=16
+        ).digest()
+    return digest  # type: ignore[no-any-return]
 
 
 @receiver(setting_changed)
@@ -369,7 +370,7 @@ class CachedRead:
         by_url = None
         if self.from_url_and_date:
             # With the cache's shape, which its keys hash (a test, or a release, may change it in a process).
-            by_url = (id(self), self.cache.shape, owner, request_today(request), *_url_inputs(request))
+            by_url = (id(self), self.cache.shape, owner, request_today(request), _url_digest(request))
             found = _keys_by_url.get(by_url, _NOT_YET)
         if found is _NOT_YET:
             parts = self.key_parts(request)

@@ -81,9 +81,20 @@ def test_today_moves_on_at_the_zones_midnight_and_follows_the_active_zone(monkey
     assert response_cache.request_today(None) == "2030-01-02"
 
 
+def test_a_clock_set_back_a_day_gives_that_days_date(monkeypatch):
+    monkeypatch.setattr(response_cache, "_today_held", None)
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 2, 12, tzinfo=UTC))
+    assert response_cache.request_today(None) == "2030-01-02"
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 1, 12, tzinfo=UTC))  # e.g. an NTP correction
+
+    assert response_cache.request_today(None) == "2030-01-01"
+
+
 def test_a_requests_date_is_the_same_for_all_its_keys_across_midnight(rf, monkeypatch):
     from rest_framework.request import Request
 
+    monkeypatch.setattr(response_cache, "_today_held", None)
     request = Request(rf.get(LIST))
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 1, 23, 59, tzinfo=UTC))
     assert response_cache.request_today(request) == "2030-01-01"
@@ -91,3 +102,32 @@ def test_a_requests_date_is_the_same_for_all_its_keys_across_midnight(rf, monkey
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 2, 0, 1, tzinfo=UTC))
 
     assert response_cache.request_today(request) == "2030-01-01"
+
+
+def test_an_https_request_never_gets_the_keys_of_the_same_url_over_http_under_asgi(settings):
+    from io import BytesIO
+
+    from django.core.handlers.asgi import ASGIRequest
+    from rest_framework.request import Request
+
+    from backend.tasks.selectors import TASK_LIST_PAGE, TASK_READS, _list_parts
+
+    def asgi(scheme: str) -> Request:  # the scheme is the connection's (scope), not in the environ
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": LIST,
+            "query_string": b"page_size=1",
+            "scheme": scheme,
+            "server": ("testserver", 80),
+            "headers": [(b"host", b"testserver")],
+        }
+        return Request(ASGIRequest(scope, BytesIO(b"")))
+
+    settings.SECURE_PROXY_SSL_HEADER = None
+    http_keys = TASK_LIST_PAGE.keys(asgi("http"), owner_id="owner-1")
+
+    https_keys = TASK_LIST_PAGE.keys(asgi("https"), owner_id="owner-1")
+
+    assert https_keys != http_keys
+    assert https_keys == TASK_READS.keys(owner_id="owner-1", kind="list", parts=_list_parts(asgi("https")))

@@ -1,5 +1,6 @@
 """The connection each thread keeps for the round trip of every API request (backend/common/redis_raw.py)."""
 
+import socket
 import threading
 
 from django.core.cache import cache
@@ -56,3 +57,21 @@ def test_a_redis_that_is_down_is_reported_as_a_failure_and_counted_locally(throw
     assert rate_limit_hit_and_mget(hit, ["k"]) is None
     assert hit.usage is None
     assert redis_breaker.is_open()
+
+
+def test_a_connection_that_cannot_be_made_is_tried_once(throwaway_redis, monkeypatch):
+    assert _round_trip() is not None
+    throwaway_redis.stop()
+    assert rate_limit_hit_and_mget(PendingHit("user", "u-4"), ["k"]) is None  # the kept connection fails: dropped
+    redis_breaker.reset()  # the retry interval later, and Redis's name no longer resolves
+    lookups = []
+
+    def failing_lookup(*args, **kwargs):
+        lookups.append(args[0])
+        raise socket.gaierror(-3, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", failing_lookup)
+
+    assert rate_limit_hit_and_mget(PendingHit("user", "u-4"), ["k"]) is None
+
+    assert len(lookups) == 1  # not once more: a resolver's or a connect timeout's wait is paid once
