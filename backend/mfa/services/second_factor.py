@@ -24,7 +24,8 @@ moments a counter passes exactly once. Not for a second step merely left unanswe
 its owner abandons.
 """
 
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,11 +132,21 @@ def second_factor_verify(
     return method
 
 
-def _spending(challenge: MfaChallenge | None) -> AbstractContextManager[Any]:
+@contextmanager
+def _spending(challenge: MfaChallenge | None) -> Iterator[None]:
     """The transaction a right answer and its ``challenge`` are spent in. Without a challenge the answer's own
     conditional update is all there is, as before: no transaction, so on MongoDB a lost race still matches nothing
-    rather than failing as a write conflict."""
-    return atomic() if challenge is not None else nullcontext()
+    rather than failing as a write conflict.
+
+    The challenge's row is locked first, before the answer's: a sign-out everywhere (inside an account deletion or
+    a password reset) deletes the sign-in challenges before the factors, and taking the two rows in the other
+    order would deadlock with it. MongoDB ignores the lock."""
+    if challenge is None:
+        yield
+        return
+    with atomic():
+        MfaChallenge.objects.select_for_update().filter(pk=challenge.pk).values_list("pk", flat=True).first()
+        yield
 
 
 def authenticator_code_check(
