@@ -87,9 +87,13 @@ def test_a_recovery_code_given_to_a_sign_in_step_lost_meanwhile_stays_unused(use
     response = _answered_while_lost(user, how, lambda: _answer(token, recovery_code=codes[0]))
 
     # Then nobody is signed in, and the code is not spent: not used, not audited, not announced. (SQLite runs one
-    # writer at a time: the answer starts after the loss committed, and so finds the step expired, not gone.)
-    expired_first = how == "expired" and connection.vendor == "sqlite"
-    assert (response.status_code, response.json()) == (400, CHALLENGE_EXPIRED if expired_first else CHALLENGE_INVALID)
+    # writer at a time, and its file lock may hold the answer back before it reads the step: it then finds the step
+    # expired rather than gone, by timing.)
+    refusals = [CHALLENGE_INVALID]
+    if how == "expired" and connection.vendor == "sqlite":
+        refusals.append(CHALLENGE_EXPIRED)
+    assert response.status_code == 400
+    assert response.json() in refusals
     assert not AuthSession.objects.live().filter(user=user).exists()
     assert _unused_codes(user) == 10
     assert not AuditEvent.objects.filter(event=AuditEvent.Event.RECOVERY_CODE_USED).exists()
