@@ -9,7 +9,8 @@ describe('AuthLayout', () => {
     renderApp('/login', { as: 'anonymous' });
     await screen.findByRole('heading', { name: 'Sign in' });
     act(() => {
-      showToast({ message: 'Your account was deleted.' });
+      // Real timers: it must not leave by its time (5 s) while a busy machine runs the test, as it did in CI.
+      showToast({ message: 'Your account was deleted.', duration: 600_000 });
     });
     const user = userEvent.setup();
     const dismiss = within(screen.getByRole('region', { name: 'Notifications' })).getByRole('button', { name: 'Dismiss', description: 'Your account was deleted.' });

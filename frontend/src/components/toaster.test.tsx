@@ -4,6 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { Toaster } from '@/components/toaster';
 import { MAX_TOASTS, showToast } from '@/lib/toasts';
 
+// Real timers: no toast here may leave by its time while a busy machine runs the test (a 5 s one did, in CI).
+const duration = 600_000;
+
 describe('toaster', () => {
   it.each([
     ['status', 'success', 'Task created.'],
@@ -12,7 +15,7 @@ describe('toaster', () => {
     render(<Toaster />);
     const user = userEvent.setup();
     act(() => {
-      showToast({ message, tone });
+      showToast({ message, tone, duration });
     });
 
     const region = screen.getByRole(role);
@@ -31,7 +34,7 @@ describe('toaster', () => {
     const expired: string[] = [];
     const show = (message: string, action = false) =>
       act(() => {
-        showToast({ message, tone: 'info', onExpire: () => expired.push(message), action: action ? { label: 'Undo', run: vi.fn() } : undefined });
+        showToast({ message, tone: 'info', duration, onExpire: () => expired.push(message), action: action ? { label: 'Undo', run: vi.fn() } : undefined });
       });
     const shown = () => screen.getAllByRole('paragraph').map((message) => message.textContent);
 
@@ -63,7 +66,7 @@ describe('toaster', () => {
     const undone: string[] = [];
     const deleted = (title: string) =>
       act(() => {
-        showToast({ message: `Deleted “${title}”.`, tone: 'info', onExpire: () => expired.push(title), action: { label: 'Undo', run: () => undone.push(title) } });
+        showToast({ message: `Deleted “${title}”.`, tone: 'info', duration, onExpire: () => expired.push(title), action: { label: 'Undo', run: () => undone.push(title) } });
       });
     deleted('A');
     deleted('B');
@@ -96,7 +99,7 @@ describe('toaster', () => {
     );
     const user = userEvent.setup();
     act(() => {
-      showToast({ message: 'Saved.' });
+      showToast({ message: 'Saved.', duration });
     });
     await user.click(screen.getByRole('button', { name: 'Dismiss' }));
     await waitFor(() => expect(screen.getByRole('main')).toHaveFocus());
