@@ -31,10 +31,11 @@ from rest_framework.request import Request
 from backend.accounts.models import User
 
 from .batching import queryset_delete_in_batches
+from .conditional import revalidate_always
 from .db import atomic
 from .errors import ErrorCode
 from .models import IdempotencyKey
-from .response_cache import RenderedBody, revalidate_always
+from .response_cache import RenderedBody
 
 KEY_HEADER = "Idempotency-Key"
 _KEY_META = "HTTP_" + KEY_HEADER.upper().replace("-", "_")  # its name in the WSGI environ

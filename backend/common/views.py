@@ -8,7 +8,8 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from .response_cache import CachedRead, RenderedBody
+from .cached_reads import CachedRead
+from .response_cache import RenderedBody
 
 
 class ApiView(APIView):

@@ -12,16 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts.models import User
+from backend.common.conditional import conditional_json_response, if_match_etags, json_response
 from backend.common.exceptions import InvalidIfMatch
 from backend.common.idempotency import StoredResponse, idempotent_response
 from backend.common.pagination import StandardPagination
-from backend.common.response_cache import (
-    RenderedBody,
-    conditional_json_response,
-    if_match_etags,
-    json_response,
-    render_json,
-)
+from backend.common.response_cache import RenderedBody, render_json
 from backend.common.views import ApiView
 
 from . import openapi

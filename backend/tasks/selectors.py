@@ -15,11 +15,12 @@ from django.utils import timezone
 from rest_framework.request import Request
 
 from backend.accounts.models import User
+from backend.common.cached_reads import CachedRead, request_today
 from backend.common.ids import uuid_or_404
 from backend.common.pagination import StandardPagination
 from backend.common.prepared_rows import NotPrepared, RowStatements
 from backend.common.prepared_sql import PageStatement, PreparedRows
-from backend.common.response_cache import FORMAT, CachedRead, OwnerVersionedCache, quoted_etag, request_today
+from backend.common.response_cache import FORMAT, OwnerVersionedCache, quoted_etag
 
 from .filters import DEFAULT_ORDERING, TaskFilter, overdue_q
 from .models import Task
@@ -148,7 +149,7 @@ def task_etag(task: Task) -> str:
 
 
 # ------------------------------------------------------------------------------
-# Cached reads (common.response_cache.CachedRead): the key of each comes from the request
+# Cached reads (common.cached_reads.CachedRead): the key of each comes from the request
 # ------------------------------------------------------------------------------
 def _list_parts(request: Request) -> list[str]:
     # The page's scheme, host, path and query string exactly as received (its next/previous links are built from

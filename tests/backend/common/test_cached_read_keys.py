@@ -1,11 +1,11 @@
-"""The cached reads' keys remembered across requests (backend/common/response_cache.py, CachedRead.keys)."""
+"""The cached reads' keys remembered across requests (backend/common/cached_reads.py, CachedRead.keys)."""
 
 from datetime import UTC, datetime
 
 import pytest
 from django.utils import timezone
 
-from backend.common import response_cache
+from backend.common import cached_reads
 from tests.conftest import signed_in_client
 from tests.factories import TaskFactory
 
@@ -26,9 +26,9 @@ def _key_parts_calls(monkeypatch, read) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_memo():
-    response_cache._keys_by_url.clear()
+    cached_reads._keys_by_url.clear()
     yield
-    response_cache._keys_by_url.clear()
+    cached_reads._keys_by_url.clear()
 
 
 def test_a_disallowed_host_is_refused_even_when_its_url_was_seen_before(user):
@@ -70,38 +70,38 @@ def test_the_keys_of_a_url_are_worked_out_once_per_owner_and_date(user, monkeypa
 
 
 def test_today_moves_on_at_the_zones_midnight_and_follows_the_active_zone(monkeypatch):
-    monkeypatch.setattr(response_cache, "_today_held", None)
+    monkeypatch.setattr(cached_reads, "_today_held", None)
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 1, 23, 59, tzinfo=UTC))
-    assert response_cache.request_today(None) == "2030-01-01"
+    assert cached_reads.request_today(None) == "2030-01-01"
     with timezone.override("Pacific/Auckland"):  # UTC+13 then
-        assert response_cache.request_today(None) == "2030-01-02"
+        assert cached_reads.request_today(None) == "2030-01-02"
 
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 2, 0, 0, tzinfo=UTC))
 
-    assert response_cache.request_today(None) == "2030-01-02"
+    assert cached_reads.request_today(None) == "2030-01-02"
 
 
 def test_a_clock_set_back_a_day_gives_that_days_date(monkeypatch):
-    monkeypatch.setattr(response_cache, "_today_held", None)
+    monkeypatch.setattr(cached_reads, "_today_held", None)
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 2, 12, tzinfo=UTC))
-    assert response_cache.request_today(None) == "2030-01-02"
+    assert cached_reads.request_today(None) == "2030-01-02"
 
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 1, 12, tzinfo=UTC))  # e.g. an NTP correction
 
-    assert response_cache.request_today(None) == "2030-01-01"
+    assert cached_reads.request_today(None) == "2030-01-01"
 
 
 def test_a_requests_date_is_the_same_for_all_its_keys_across_midnight(rf, monkeypatch):
     from rest_framework.request import Request
 
-    monkeypatch.setattr(response_cache, "_today_held", None)
+    monkeypatch.setattr(cached_reads, "_today_held", None)
     request = Request(rf.get(LIST))
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 1, 23, 59, tzinfo=UTC))
-    assert response_cache.request_today(request) == "2030-01-01"
+    assert cached_reads.request_today(request) == "2030-01-01"
 
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 2, 0, 1, tzinfo=UTC))
 
-    assert response_cache.request_today(request) == "2030-01-01"
+    assert cached_reads.request_today(request) == "2030-01-01"
 
 
 def test_an_https_request_never_gets_the_keys_of_the_same_url_over_http_under_asgi(settings):
