@@ -51,7 +51,7 @@ describe('theme', () => {
 
   it('has the same dark tokens for the system preference and for the user’s choice', () => {
     // Read from disk: the test run does not process CSS (vite.config.ts, css: false).
-    const css = readFileSync(`${process.cwd()}/src/app/styles.css`, 'utf8');
+    const css = readFileSync(`${process.cwd()}/src/app/styles/tokens.css`, 'utf8');
     const block = (selector: string) => {
       const start = css.indexOf(`${selector} {`);
       expect(start).toBeGreaterThan(-1);
