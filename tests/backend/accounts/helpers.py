@@ -5,12 +5,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
-from backend.accounts.models import AuthSession
+from backend.accounts.models import AuthSession, User
 from tests.factories import DEFAULT_PASSWORD
 from tests.support.smtp import link_in
 
@@ -66,3 +68,21 @@ def reset_link_parts(user) -> dict[str, str]:
     """The ``uid`` and ``token`` of a password-reset link for ``user`` as it is stored now."""
     user.refresh_from_db()
     return {"uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+
+
+def admin_signed_in(user) -> Client:
+    """A browser of its own signed in to the admin as ``user`` (staff), which has opened the admin's index."""
+    client = Client()
+    client.force_login(user)
+    assert client.get(reverse("admin:index")).status_code == 200
+    return client
+
+
+def is_signed_out_of_the_admin(client) -> bool:
+    response = client.get(reverse("admin:index"))
+    return response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def admin_operator() -> User:
+    """The superuser the ``admin_client`` fixture signs in."""
+    return User.objects.get(email="root@example.com")

@@ -3,7 +3,9 @@
 from datetime import datetime
 from typing import Any
 
+from backend.tasks import serializers
 from backend.tasks.models import Task
+from backend.tasks.serializers import TaskOutputSerializer
 from tests.factories import TaskFactory
 
 LIST_URL = "/api/tasks/"
@@ -25,6 +27,11 @@ def make_task(*, created_at: datetime | None = None, updated_at: datetime | None
     return task
 
 
+def titles(response) -> list[str]:
+    """The titles of a list response's results, in order."""
+    return [task["title"] for task in response.json()["results"]]
+
+
 def ids(response) -> list[str]:
     """The ids of a list response's results, in order."""
     return [item["id"] for item in response.json()["results"]]
@@ -34,3 +41,16 @@ def snapshot(task: Task) -> dict[str, Any]:
     """Every stored column of ``task`` as it is in the database now."""
     fresh = Task.objects.get(pk=task.pk)
     return {field.attname: getattr(fresh, field.attname) for field in Task._meta.concrete_fields}
+
+
+def serializing_fails(monkeypatch) -> None:
+    """From now on, serializing a task fails the test: what is answered must come from the cache."""
+
+    def refuse(self, instance):
+        raise AssertionError("the task was serialized again")
+
+    monkeypatch.setattr(TaskOutputSerializer, "to_representation", refuse)
+    # The views render through task_json (a list page from rows, not through the serializer), which calls
+    # task_representation outside UTC.
+    monkeypatch.setattr(serializers, "task_json", lambda task, zone: refuse(None, task))
+    monkeypatch.setattr(serializers, "task_representation", lambda task, zone: refuse(None, task))
