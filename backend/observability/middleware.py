@@ -6,9 +6,9 @@ while serving a request carries its ``request_id``, ``method`` and ``path`` (and
 bytes, client IP and user agent: it replaces gunicorn's access log (off by default).
 """
 
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 
 import structlog
@@ -34,9 +34,10 @@ error_logger = stdlib_logger("backend.request")
 
 
 def request_id_from(request: HttpRequest) -> str:
-    """The caller's X-Request-ID if it is well-formed, else a new one."""
+    """The caller's X-Request-ID if it is well-formed, else a new one: 32 random hex digits (what ``uuid4().hex``
+    gave, without building a UUID on every request)."""
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-    return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    return incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
 
 
 def _view_label(request: HttpRequest) -> str:
@@ -58,8 +59,8 @@ class RequestObservabilityMiddleware:
         request_id = request_id_from(request)
         request.request_id = request_id  # type: ignore[attr-defined]
         context = request_activate(request)
-        structlog.contextvars.clear_contextvars()
-        # On every line logged while serving this request; status and duration only on the last.
+        # On every line logged while serving this request; status and duration only on the last. Nothing else is
+        # bound here: every request clears what it bound when it ends (below), and a new thread starts with none.
         structlog.contextvars.bind_contextvars(request_id=request_id, method=request.method, path=request.path)
         started = time.perf_counter()
         try:

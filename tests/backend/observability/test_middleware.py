@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+import structlog
 
 from tests.backend.accounts.helpers import login
 from tests.support.settings_process import PRODUCTION_ENV, settings_process
@@ -165,6 +166,17 @@ def test_every_line_of_a_request_carries_its_id_and_the_user_once_known(user, ap
     assert [line["event"] for line in me_lines] == ["request"]
     assert me_lines[0]["user_id"] == str(user.pk)
     assert me_lines[0]["status"] == 200
+
+
+def test_a_line_logged_after_a_request_carries_none_of_its_context(client, json_logs):
+    # The middleware binds the request's id, method and path and clears them when the request ends: that clear is
+    # the only one, so without it the thread's next lines (and its next request's) would name this request.
+    client.get("/healthz", HTTP_X_REQUEST_ID="req-ended-1")
+
+    structlog.get_logger("backend.test").info("after_the_request")
+
+    [after] = [line for line in json_logs() if line["event"] == "after_the_request"]
+    assert {"request_id", "method", "path"}.isdisjoint(after)
 
 
 def test_a_server_error_is_logged_at_error_level_with_its_request_id(client, json_logs, monkeypatch):
