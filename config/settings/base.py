@@ -120,6 +120,8 @@ TEMPLATES = [
 # Database
 # ------------------------------------------------------------------------------
 SILENCED_SYSTEM_CHECKS: list[str] = []
+DJANGO_SQLITE_ENGINE = "django.db.backends.sqlite3"  # what django-environ gives a sqlite:// URL
+SQLITE_ENGINE = "backend.common.sqlite3"  # Django's, with Unicode case-insensitive lookups
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 if is_mongodb_url(DATABASE_URL):
     # django-environ does not know mongodb:// (config/mongodb.py; docs/mongodb.md).
@@ -160,7 +162,10 @@ if DATABASES["default"]["ENGINE"] == DJANGO_POSTGRESQL_ENGINE:
         statement_timeout=env.float("DB_STATEMENT_TIMEOUT", default=15.0),
         lock_timeout=env.float("DB_LOCK_TIMEOUT", default=5.0),
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+elif DATABASES["default"]["ENGINE"] == DJANGO_SQLITE_ENGINE:
+    # Django's backend whose case-insensitive lookups (the task search) fold every letter, not ASCII only, as
+    # PostgreSQL's do (backend/common/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
     VAR_DIR.mkdir(exist_ok=True)
     # WAL lets the gunicorn threads of `make run` read while one writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -13,7 +13,7 @@ os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-not-for-productio
 from backend.observability.logging import structlog_configure
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, LOG_FORMAT, LOG_LEVEL, REDIS_URL, STATIC_ROOT, VAR_DIR
+from .base import CACHES, DATABASES, LOG_FORMAT, LOG_LEVEL, REDIS_URL, SQLITE_ENGINE, STATIC_ROOT, VAR_DIR
 
 # Tests read structlog's lines by pointing it elsewhere for a while (the json_logs fixture, tests/backend/conftest.py):
 # a logger cached on first use would keep writing where structlog was configured when it was first used.
@@ -40,5 +40,5 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 # SQLite leg: a file database like `make run` uses (WAL, busy timeout), not the default in-memory
 # one, whose shared-cache table locks fail at once instead of waiting, so concurrency tests would
 # test the test harness. pytest-django adds the xdist worker suffix to the name.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
