@@ -1,5 +1,5 @@
 import { Navigate, Outlet, useLocation } from 'react-router';
-import { FullPageSpinner } from '@/components/spinner';
+import { FullPageSpinner } from '@/components/feedback';
 import { loginPath } from '@/lib/navigation';
 import { RestoreFailedPage } from '@/app/error-pages';
 import { useSession } from '@/lib/session';

@@ -1,19 +1,13 @@
 import { type ComponentType, lazy, Suspense } from 'react';
 import { matchRoutes, Outlet, type RouteObject, useLocation, useRoutes } from 'react-router';
-import { FullPageSpinner } from '@/components/spinner';
+import { FullPageSpinner } from '@/components/feedback';
+import { AppLayout } from '@/app/app-layout';
 import { NotFoundPage } from '@/app/error-pages';
 import { PublicOnly, RequireAuth } from '@/app/require-auth';
 import { RouteErrorBoundary } from '@/app/route-error-boundary';
 import { RouteFocus } from '@/app/route-focus';
 
 const loadQueryProvider = () => import('@/app/query-provider');
-/**
- * The signed-in layout (top bar, user menu, toaster, shortcuts, the reauthentication prompt) is a chunk of its own,
- * out of the boot JavaScript: at a signed-in URL it loads with the page, while the session is restored; anywhere else
- * right after the page's chunks (preloadPage), so it is there by the time the user signs in.
- */
-const loadAppLayout = () => import('@/app/app-layout');
-const AppLayout = lazy(async () => ({ default: (await loadAppLayout()).AppLayout }));
 
 /**
  * Route-level code splitting: each page is its own chunk, with TanStack Query (the pages' data
@@ -49,22 +43,14 @@ const pages = {
   confirmEmailChange: page(() => import('@/features/email/components/confirm-email-change-page'), 'ConfirmEmailChangePage'),
 };
 
-/**
- * Above every route: focus follows navigation, and a page that throws shows the error page (a chunk that fails to
- * load included). The Suspense is for the lazy AppLayout. At boot, should the layout still be loading when the
- * session is restored, a full-page spinner follows the restore's (the same screen, as PublicFrame does for the
- * signed-out pages). On a navigation into it (signing in), this boundary already shows a page: that page stays
- * until the layout is ready, with no spinner in between.
- */
+/** Above every route: focus follows navigation, and a page that throws shows the error page. */
 function RootFrame() {
   const { pathname } = useLocation();
   return (
     <>
       <RouteFocus />
       <RouteErrorBoundary resetKey={pathname}>
-        <Suspense fallback={<FullPageSpinner />}>
-          <Outlet />
-        </Suspense>
+        <Outlet />
       </RouteErrorBoundary>
     </>
   );
@@ -78,19 +64,11 @@ function PublicFrame() {
   );
 }
 
-/** `preload`: the route's chunks, which preloadPage starts at boot. */
-type PageRoute = RouteObject & { preload?: () => Promise<unknown> };
+type PageRoute = RouteObject & { page?: { load: () => Promise<unknown> } };
 
 function leaf(path: string | undefined, { Page, load }: ReturnType<typeof page>): PageRoute {
-  const preload = () => Promise.all([load(), loadQueryProvider()]);
-  return path === undefined ? { index: true, element: <Page />, preload } : { path, element: <Page />, preload };
+  return path === undefined ? { index: true, element: <Page />, page: { load } } : { path, element: <Page />, page: { load } };
 }
-
-const signedInLayout: PageRoute = {
-  element: <AppLayout />,
-  preload: loadAppLayout,
-  children: [leaf(undefined, pages.dashboard), leaf('tasks', pages.tasks), leaf('account', pages.account), leaf('security', pages.security)],
-};
 
 export const routes: PageRoute[] = [
   {
@@ -118,7 +96,12 @@ export const routes: PageRoute[] = [
       },
       {
         element: <RequireAuth />,
-        children: [signedInLayout],
+        children: [
+          {
+            element: <AppLayout />,
+            children: [leaf(undefined, pages.dashboard), leaf('tasks', pages.tasks), leaf('account', pages.account), leaf('security', pages.security)],
+          },
+        ],
       },
       { path: '*', element: <NotFoundPage /> },
     ],
@@ -127,14 +110,14 @@ export const routes: PageRoute[] = [
 
 /**
  * At boot, the chunk of the page at this URL starts loading at once, while the session is being
- * restored, instead of after it (the page's lazy component renders only once the guard lets it);
- * at a signed-in URL the layout's chunk too. Then the layout's, wherever the app started.
+ * restored, instead of after it (the page's lazy component renders only once the guard lets it).
  */
 export function preloadPage(pathname: string): void {
   const matches = matchRoutes(routes, pathname) ?? [];
-  const loading = matches.map(({ route }) => (route as PageRoute).preload?.());
-  // Elsewhere (the sign-in pages, an emailed link) the signed-in layout is likely next: it follows this page's chunks.
-  void Promise.all(loading).then(loadAppLayout).catch(() => undefined);
+  for (const { route } of matches) {
+    const load = (route as PageRoute).page?.load;
+    if (load) void Promise.all([load(), loadQueryProvider()]).catch(() => undefined);
+  }
 }
 
 /** The route table, rendered by whichever router is around it (the browser's, or a test's). */

@@ -1,9 +1,5 @@
 import type { ButtonHTMLAttributes, MouseEvent, ReactNode } from 'react';
 
-// The spinners are on the boot path (the route guards, the route table's Suspense); the rest of this module loads
-// with the pages. Imported from either module, they are the same components.
-export { FullPageSpinner, Spinner } from '@/components/spinner';
-
 /**
  * Errors about the whole form. The live region is always in the page, empty until there is
  * something to say: a region that appears together with its text is often not announced.
@@ -25,6 +21,23 @@ export function SuccessAlert({ children }: { children?: ReactNode }) {
   return (
     <div className="live" role="status">
       {children ? <div className="alert alert--success">{children}</div> : null}
+    </div>
+  );
+}
+
+export function Spinner({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="spinner" role="status">
+      <span className="spinner__ring" aria-hidden="true" />
+      <span className="visually-hidden">{label}</span>
+    </div>
+  );
+}
+
+export function FullPageSpinner({ label }: { label?: string }) {
+  return (
+    <div className="fullscreen">
+      <Spinner label={label} />
     </div>
   );
 }
