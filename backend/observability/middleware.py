@@ -66,7 +66,7 @@ class RequestObservabilityMiddleware:
         try:
             response = self.get_response(request)
             seconds = time.perf_counter() - started
-            # Well-formed by construction (a uuid, or matched _REQUEST_ID): stored without re-checking it.
+            # Well-formed by construction (random hex digits, or matched _REQUEST_ID): stored without re-checking it.
             header_set_checked(response, REQUEST_ID_HEADER, request_id)
             view = _view_label(request)
             status = response.status_code

@@ -1,4 +1,4 @@
-"""Django's SQLite backend whose case-insensitive lookups fold every letter, as PostgreSQL's do.
+"""Django's SQLite backend whose case-insensitive lookups fold every letter, not only ASCII ones.
 
 ``ENGINE: backend.common.sqlite3`` (config/settings/base.py sets it for every SQLite URL: the local default).
 SQLite's ``LIKE`` ignores the case of ASCII letters only, so a task search for "élan" missed "Élan" here while
@@ -6,6 +6,10 @@ PostgreSQL found it. Here ``iexact``, ``icontains``, ``istartswith`` and ``iends
 Python's ``str.casefold()`` (Unicode's caseless matching), registered as a function on every new connection, in the
 shape of Django's PostgreSQL backend, which compares ``UPPER()`` of both sides: the column through
 ``lookup_cast``, the value through the operator. Everything else is Django's ``django.db.backends.sqlite3``.
+
+Casefolding is not PostgreSQL's letter-by-letter ``UPPER()``: here "ß" matches "ss" (so an address change to
+``a@strasse.de`` finds ``a@straße.de`` taken, which mail delivery treats as the same domain), and PostgreSQL matches
+a few pairs this does not (the dotless i, U+0131, with "I"). The ASCII letters, and nearly every other, fold alike.
 
 Only lookups: ``Lower()`` (the title ordering, the unique index on an address) stays SQLite's ASCII ``lower()``,
 because an index or constraint built on a function of our own could not be written by any other SQLite client.
