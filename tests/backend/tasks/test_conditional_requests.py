@@ -2,25 +2,13 @@
 
 import pytest
 
-from backend.tasks import serializers
-from backend.tasks.serializers import TaskOutputSerializer
 from backend.tasks.services import task_admin_save, task_bulk_apply, task_create, task_update
+from tests.backend.tasks.helpers import serializing_fails
 from tests.conftest import signed_in_client
 from tests.factories import TaskFactory
 
 LIST = "/api/tasks/"
 STATS = "/api/tasks/stats/"
-
-
-def _serializing_fails(monkeypatch) -> None:
-    def refuse(self, instance):
-        raise AssertionError("the task was serialized again")
-
-    monkeypatch.setattr(TaskOutputSerializer, "to_representation", refuse)
-    # The views render through task_json (a list page from rows, not through the serializer), which calls
-    # task_representation outside UTC.
-    monkeypatch.setattr(serializers, "task_json", lambda task, zone: refuse(None, task))
-    monkeypatch.setattr(serializers, "task_representation", lambda task, zone: refuse(None, task))
 
 
 # ------------------------------------------------------------------------------
@@ -31,7 +19,7 @@ def _serializing_fails(monkeypatch) -> None:
 def test_if_none_match_with_the_current_etag_is_304_without_a_body(auth_client, user, path, monkeypatch):
     TaskFactory(owner=user)
     first = auth_client.get(path)
-    _serializing_fails(monkeypatch)
+    serializing_fails(monkeypatch)
 
     response = auth_client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
 
