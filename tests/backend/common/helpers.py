@@ -1,10 +1,10 @@
 """Helpers shared by the tests of config/settings/: the production settings loaded in a fresh interpreter, with an
 environment they accept unless a test overrides part of it."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.settings_process import settings_process
 
 ROOT = Path(__file__).resolve().parents[3]
 GOOD_ENV = {
@@ -23,13 +23,5 @@ UNSET = ("DJANGO_SETTINGS_MODULE", "JWT_SIGNING_KEYS", "MFA_ENCRYPTION_KEYS", "W
 def import_production_settings(_print: str = "", **overrides: str) -> subprocess.CompletedProcess:
     """Load config.settings.production with GOOD_ENV and ``overrides`` (an empty value unsets), then run ``_print``
     with the settings module as ``s``."""
-    env = {k: v for k, v in os.environ.items() if k not in GOOD_ENV and k not in UNSET}
-    env.update({k: v for k, v in {**GOOD_ENV, **overrides}.items() if v})
-    return subprocess.run(
-        [sys.executable, "-c", f"import config.settings.production as s; {_print}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    given = {name: value for name, value in {**GOOD_ENV, **overrides}.items() if value}
+    return settings_process("config.settings.production", _print, unset={*GOOD_ENV, *UNSET}, **given)
