@@ -30,7 +30,13 @@ def test_a_connection_the_server_closed_is_replaced_without_a_failure(throwaway_
 
 def test_a_reply_left_unread_on_the_connection_is_never_read_as_the_next_calls(throwaway_redis):
     assert _round_trip() is not None
-    held_call(redis_client(), lambda c: c.send_packed_command(c.pack_command("ECHO", "a stray reply")))  # never read
+
+    def leave_a_reply_unread(connection):
+        connection.send_packed_command(connection.pack_command("ECHO", "a stray reply"))
+        # Until it has arrived, no check before a send can see it (the pool's cannot either): wait for it, unread.
+        assert connection.can_read(timeout=5)
+
+    held_call(redis_client(), leave_a_reply_unread)
 
     values = _round_trip()
 
