@@ -22,6 +22,17 @@ LATENCY_TARGETS = (
     ("list-100k-deep-cold", "list-cold", ("p50", "p99")),
 )
 LATENCY_MAX = 1.5
+# Two peers measured side by side with a plain Django view (startproject's middleware, fixed JSON) in one run on
+# this kind of machine, each served by gunicorn with 2 workers x 4 threads, medians of 6 alternating runs: their
+# requests/s as a multiple of that view's. The bench does not run them; a scenario is ahead of both when its
+# ratio to floor-plain is above the better peer's figure for that kind of request (docs/performance.md, "Targets").
+PEERS = {
+    "list": {"the FastAPI full-stack template 0.10.0": 0.116, "a DRF + simplejwt tutorial app": 0.066},
+    "write": {"the FastAPI full-stack template 0.10.0": 0.137, "a DRF + simplejwt tutorial app": 0.069},
+}
+# (scenario, the peers' kind of request it is held against): neither peer was measured on an update, so an update
+# is held to their create (POST), the write they were measured on.
+PEER_TARGETS = (("list-warm", "list"), ("list-cold", "list"), ("create", "write"), ("update", "write"))
 RSS_MAX_MB = 120
 
 # The traffic mix of the capacity model (docs/scaling.md): a read is cached with probability h.
@@ -64,6 +75,18 @@ def targets(results: dict[str, Any]) -> list[Target]:
         ratios = {pct: f[f"{pct}_ms"] / b[f"{pct}_ms"] for pct in percentiles}
         measured = ", ".join(f"{pct} {ratio:.2f}x" for pct, ratio in ratios.items())
         out.append(Target(f"`{name}` vs `{base}`", goal, measured, all(r <= LATENCY_MAX for r in ratios.values())))
+    for name, kind in PEER_TARGETS:
+        peer, best = max(PEERS[kind].items(), key=lambda item: item[1])
+        ratio = (scenarios.get(name) or {}).get("ratio_to_floor_plain")
+        measured = "-" if ratio is None else f"{ratio:.2f}x"
+        out.append(
+            Target(
+                f"`{name}` vs the peers",
+                f"> {best}x floor-plain ({peer})",
+                measured,
+                None if ratio is None else ratio > best,
+            )
+        )
     failed = sum(f["errors"] + f["non_2xx"] for f in scenarios.values())
     out.append(Target("errors and non-2xx answers", "0", str(failed), failed == 0))
     rss = results.get("worker_rss_mb")

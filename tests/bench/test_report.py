@@ -121,3 +121,18 @@ def test_targets_say_met_or_missed_against_floor_plain(results):
     assert verdicts["`list-warm`"] is False  # 722 / 2000
     assert verdicts["`floor-django`"] is False  # 1315 / 2000
     assert verdicts["worker RSS after the run"] is True
+
+
+def test_each_hot_scenario_is_held_against_the_better_peer_for_its_kind_of_request(results):
+    results["scenarios"]["list-cold"]["ratio_to_floor_plain"] = 0.116  # level with the FastAPI template: not ahead
+    results["scenarios"]["update"]["ratio_to_floor_plain"] = 0.14  # above its create's 0.137
+
+    verdicts = {t.name: (t.wanted, t.met) for t in targets(results)}
+
+    assert verdicts["`list-warm` vs the peers"] == (
+        "> 0.116x floor-plain (the FastAPI full-stack template 0.10.0)",
+        True,  # 722 / 2000
+    )
+    assert verdicts["`list-cold` vs the peers"][1] is False
+    assert verdicts["`create` vs the peers"] == ("> 0.137x floor-plain (the FastAPI full-stack template 0.10.0)", True)
+    assert verdicts["`update` vs the peers"][1] is True
