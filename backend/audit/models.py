@@ -69,7 +69,7 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", "Signed out"
         LOGOUT_ALL = "logout_all", "Signed out everywhere"
         PASSWORD_CHANGED = "password_changed", "Password changed"
-        PASSWORD_CHECK_FAILED = "password_check_failed", "Wrong current password given to change it"
+        PASSWORD_CHECK_FAILED = "password_check_failed", "Wrong current password given"
         PASSWORD_GUESSES_REVOKED = "password_guesses_revoked", "Session revoked after wrong current passwords"
         PASSWORD_RESET = "password_reset", "Password reset"
         SESSION_REVOKED = "session_revoked", "Session revoked by its user"

@@ -832,7 +832,7 @@ export interface components {
          *     * `logout` - Signed out
          *     * `logout_all` - Signed out everywhere
          *     * `password_changed` - Password changed
-         *     * `password_check_failed` - Wrong current password given to change it
+         *     * `password_check_failed` - Wrong current password given
          *     * `password_guesses_revoked` - Session revoked after wrong current passwords
          *     * `password_reset` - Password reset
          *     * `session_revoked` - Session revoked by its user

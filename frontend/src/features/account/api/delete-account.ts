@@ -1,5 +1,6 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '@/lib/api-client';
+import { queryKeys } from '@/lib/query-keys';
 import { signedOutEverywhere } from '@/lib/session';
 import { showToast } from '@/lib/toasts';
 import type { components } from '@/types/api';
@@ -18,8 +19,11 @@ export function deleteAccount({ current_password }: DeleteAccountInput): Promise
 }
 
 export function useDeleteAccount() {
+  const client = useQueryClient();
   return useMutation({
     mutationFn: deleteAccount,
+    // A refused attempt (a wrong current password) is in the security activity now, as for the other forms.
+    onError: () => client.invalidateQueries({ queryKey: queryKeys.activity }),
     onSuccess: () => {
       // As after a sign-out: this tab forgets everything and tells the other tabs, and the route
       // guard takes this one to /login, where the toast is shown.

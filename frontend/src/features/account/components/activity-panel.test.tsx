@@ -117,6 +117,10 @@ function auditedAccount() {
       record('session_revoked');
       return new HttpResponse(null, { status: 204 });
     }),
+    http.delete(`${API}/auth/me/`, () => {
+      record('password_check_failed');
+      return HttpResponse.json({ current_password: ['The current password is incorrect.'] }, { status: 400 });
+    }),
     http.post(`${API}/auth/password/`, async ({ request }) => {
       const { current_password } = (await request.json()) as { current_password: string };
       if (current_password !== 'old password!') {
@@ -144,13 +148,30 @@ describe('security activity after changes made on the account page', () => {
     await user.type(within(form).getByLabelText('Confirm new password'), 'a brand new one 42');
     await user.click(within(form).getByRole('button', { name: 'Change password' }));
     expect(await within(form).findByText('The current password is incorrect.')).toBeInTheDocument();
-    expect(await within(activity).findByText('Wrong current password given to change it')).toBeInTheDocument();
+    expect(await within(activity).findByText('Wrong current password given')).toBeInTheDocument();
 
     await user.clear(within(form).getByLabelText('Current password'));
     await user.type(within(form).getByLabelText('Current password'), 'old password!');
     await user.click(within(form).getByRole('button', { name: 'Change password' }));
     expect(await within(form).findByText('Password changed. Your other devices have been signed out.')).toBeInTheDocument();
     expect(await within(activity).findByText('Password changed')).toBeInTheDocument();
+  });
+
+  it('shows a wrong current password given to delete the account', async () => {
+    auditedAccount();
+    renderApp('/account');
+    const user = userEvent.setup();
+    const activity = await screen.findByRole('region', { name: 'Security activity' });
+    await within(activity).findByText('Signed in');
+
+    await user.click(screen.getByRole('button', { name: 'Delete account…' }));
+    const dialog = screen.getByRole('alertdialog');
+    await user.type(within(dialog).getByLabelText('Your email address'), 'ada@example.com');
+    await user.type(within(dialog).getByLabelText('Current password'), 'a guess');
+    await user.click(within(dialog).getByRole('button', { name: 'Delete my account' }));
+    expect(await within(dialog).findByText('The current password is incorrect.')).toBeInTheDocument();
+
+    expect(await within(activity).findByText('Wrong current password given')).toBeInTheDocument();
   });
 
   it('shows a session revoked', async () => {

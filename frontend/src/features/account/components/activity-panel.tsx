@@ -16,7 +16,7 @@ const EVENTS: Record<KnownEvent, string> = {
   logout: 'Signed out',
   logout_all: 'Signed out everywhere',
   password_changed: 'Password changed',
-  password_check_failed: 'Wrong current password given to change it',
+  password_check_failed: 'Wrong current password given',
   password_guesses_revoked: 'Session ended after wrong current passwords',
   password_reset: 'Password reset',
   session_revoked: 'A session was revoked',
