@@ -3,7 +3,8 @@
  * link opens moves them from the query to this tab's storage (lib/tab-storage.ts) and replaces the URL with the
  * bare path, so the token does not stay in the browser's history (on a shared computer) nor go out as the
  * Referer of the page's requests. A reload finds them in storage; the page forgets them once the server has
- * answered about the link (used, or refused as invalid or expired).
+ * answered about the link (used, or refused as invalid or expired), keeping only what the answer was, so a reload
+ * after it can say so instead of calling the link incomplete.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
@@ -32,6 +33,17 @@ function fromStorage<K extends string>(page: EmailedLinkPage, names: readonly K[
   return Object.fromEntries(names.map((name) => [name, typeof record[name] === 'string' ? record[name] : ''])) as LinkValues<K>;
 }
 
+/** What the server answered about the link this tab last held for `page`, once it did: see `forget`. */
+function answerFromStorage(page: EmailedLinkPage): string | null {
+  try {
+    const stored: unknown = JSON.parse(readTabValue(`link:${page}`) ?? 'null');
+    const answer = stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>).answered : null;
+    return typeof answer === 'string' ? answer : null;
+  } catch {
+    return null;
+  }
+}
+
 function sameValues<K extends string>(a: LinkValues<K>, b: LinkValues<K>, names: readonly K[]): boolean {
   return names.every((name) => a[name] === b[name]);
 }
@@ -39,13 +51,16 @@ function sameValues<K extends string>(a: LinkValues<K>, b: LinkValues<K>, names:
 /**
  * `names` of the link that opened `page`: from the query when it has them (then stored, and taken out of the
  * URL), else from this tab's storage (a reload). They stay as read for the life of the page, after `forget()`
- * too: `forget()` only drops the stored copy, once the link is used or refused.
+ * too: `forget(answer)` only drops the stored copy, once the link is used or refused, and keeps `answer` (e.g.
+ * 'used', or the code it was refused with) instead. `answered` is that answer when the page opened without the
+ * link in its query and this tab had kept one: a reload after the link was answered.
  */
 export function useEmailedLink<K extends string>(page: EmailedLinkPage, names: readonly K[]) {
   const location = useLocation();
   const navigate = useNavigate();
   const inQuery = fromQuery(location.search, names);
   const [held, setHeld] = useState<LinkValues<K>>(() => inQuery ?? fromStorage(page, names));
+  const [answered] = useState(() => (inQuery ? null : answerFromStorage(page)));
   // A new link opened in this page (the query changed while it was shown): its values from now on.
   if (inQuery && !sameValues(inQuery, held, names)) setHeld(inQuery);
   const queried = inQuery ? JSON.stringify(inQuery) : null;
@@ -62,6 +77,9 @@ export function useEmailedLink<K extends string>(page: EmailedLinkPage, names: r
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [page, queried]);
 
-  const forget = useCallback(() => writeTabValue(`link:${page}`, null), [page]);
-  return { values: inQuery ?? held, forget };
+  const forget = useCallback(
+    (answer?: string) => writeTabValue(`link:${page}`, answer ? JSON.stringify({ answered: answer }) : null),
+    [page],
+  );
+  return { values: inQuery ?? held, forget, answered: inQuery ? null : answered };
 }

@@ -2,7 +2,7 @@
  * This tab's own storage (sessionStorage: kept across a reload, gone with the tab), for the keys below only.
  * It is the only module that touches it: nothing of a session goes here (the access token lives in memory only,
  * lib/access-token.ts). What it holds: the token of an emailed link while its page is open, so the token leaves
- * the address bar and the browser's history (lib/emailed-link.ts), which account a `next` page after an
+ * the address bar and the browser's history, then what the server answered about it (lib/emailed-link.ts), which account a `next` page after an
  * expired session belongs to (lib/navigation.ts), and the address a password reset was asked for from this tab.
  * Values are read defensively: storage may be full or disabled.
  */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
 import { tabStorageEntriesForTests } from '@/lib/tab-storage';
 import { user as ada } from '@/testing/fixtures';
+import { resetSingleUseLinksForTests } from '@/features/email/hooks/use-single-use-link';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
@@ -107,6 +108,16 @@ describe('confirm email change page', () => {
     release();
     expect(await screen.findByRole('heading', { name: 'Email changed' })).toBeInTheDocument();
     await waitFor(() => expect(stored('c-hidden')).toBe(false));
+
+    // A reload after the change: the link was used, which the page says, sending nothing.
+    app.unmount();
+    resetSingleUseLinksForTests();
+    renderApp('/confirm-email-change', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: 'This link has been used' })).toBeInTheDocument();
+    expect(screen.getByText(/sign in with your new address from now on/)).toBeInTheDocument();
+    expect(screen.queryByText(/This link is incomplete/)).not.toBeInTheDocument();
+    expect(tokens).toHaveLength(1);
   });
 
   it('forgets a token the server refused', async () => {

@@ -5,7 +5,7 @@ import { updateSessionUser, useSession } from '@/lib/session';
 import type { User } from '@/types/user';
 import { confirmEmailChange } from '@/features/email/api/confirm-email-change';
 import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
-import { useLinkToken } from '@/features/email/hooks/use-link-token';
+import { LINK_USED, useLinkToken } from '@/features/email/hooks/use-link-token';
 
 const PROBLEMS: Record<string, { title: string; message: string }> = {
   link_expired: {
@@ -35,30 +35,37 @@ function useFollowChange(changed: User | null) {
 
 /** The page the email-change email links to: /confirm-email-change?token=… (signed in or not). */
 export function ConfirmEmailChangePage() {
-  const { token, state, retry } = useLinkToken('confirm-email-change', confirmEmailChange);
+  const { token, state, retry, answeredEarlier } = useLinkToken('confirm-email-change', confirmEmailChange);
   useFollowChange(state.status === 'success' ? state.data : null);
 
   let title = 'Confirming your new email';
   let success: string | null = null;
   let problem: string | null = null;
   let body: ReactNode = null;
-  if (!token) {
+  // A reload after the server answered about the link: what it answered, as if it had just done so.
+  const code = state.status === 'error' ? linkCode(state.error) : answeredEarlier;
+  if (code === LINK_USED) {
+    title = 'This link has been used';
+    body = (
+      <div className="stack">
+        <p>This tab opened it already, and a link works once. If the change went through, sign in with your new address from now on.</p>
+        <ContinueLink />
+      </div>
+    );
+  } else if (!token && code === null) {
     title = 'Confirm your new email';
     problem = 'This link is incomplete. Open the link from the email again.';
-  } else if (state.status === 'pending') {
+  } else if (state.status === 'pending' && code === null) {
     body = <Spinner label="Checking the link…" />;
   } else if (state.status === 'success') {
     title = 'Email changed';
     success = `Your email is now ${state.data.email}. Use it to sign in from now on.`;
     body = <ContinueLink />;
+  } else if (code === null) {
+    title = 'Confirm your new email';
+    body = state.status === 'error' ? <LinkRequestFailed error={state.error} onRetry={retry} /> : null;
   } else {
-    const code = linkCode(state.error);
-    if (code === null) {
-      title = 'Confirm your new email';
-      body = <LinkRequestFailed error={state.error} onRetry={retry} />;
-    } else {
-      ({ title, message: problem } = PROBLEMS[code] ?? INVALID);
-    }
+    ({ title, message: problem } = PROBLEMS[code] ?? INVALID);
   }
 
   const footer = success ? null : (

@@ -149,14 +149,46 @@ describe('verify email page', () => {
     expect(reloaded.location()).toBe('/verify-email');
     expect(tokens).toEqual([{ token: 'tok-hidden' }, { token: 'tok-hidden' }]);
     await waitFor(() => expect(stored('tok-hidden')).toBe(false));
+
+    // Reloaded once more, after the link worked: it says so, not that the link is incomplete, and sends nothing.
+    reloaded.unmount();
+    resetSingleUseLinksForTests();
+    renderApp('/verify-email', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: 'This link has been used' })).toBeInTheDocument();
+    expect(screen.getByText(/If your address is verified, there is nothing left to do/)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
+    expect(screen.queryByText(/This link is incomplete/)).not.toBeInTheDocument();
+    expect(tokens).toHaveLength(2);
   });
 
-  it('forgets a token the server refused', async () => {
-    answerVerify(() => HttpResponse.json({ detail: 'This link has expired.', code: 'link_expired' }, { status: 400 }));
+  it('forgets a token the server refused, and says why again after a reload', async () => {
+    const tokens = answerVerify(() => HttpResponse.json({ detail: 'This link has expired.', code: 'link_expired' }, { status: 400 }));
     const app = renderApp('/verify-email?token=tok-old', { as: 'anonymous' });
 
     expect(await screen.findByRole('heading', { name: 'This link has expired' })).toBeInTheDocument();
     expect(app.location()).toBe('/verify-email');
     await waitFor(() => expect(stored('tok-old')).toBe(false));
+
+    app.unmount();
+    resetSingleUseLinksForTests();
+    renderApp('/verify-email', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: 'This link has expired' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Send a new link' })).toBeInTheDocument();
+    expect(tokens).toHaveLength(1);
+  });
+
+  it('opens a new link normally after an earlier one was used in this tab', async () => {
+    const tokens = answerVerify(() => HttpResponse.json({ email: 'ada@example.com', email_verified: true }));
+    const first = renderApp('/verify-email?token=tok-a', { as: 'anonymous' });
+    expect(await screen.findByRole('heading', { name: 'Email verified' })).toBeInTheDocument();
+    await waitFor(() => expect(stored('tok-a')).toBe(false));
+    first.unmount();
+
+    renderApp('/verify-email?token=tok-b', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: 'Email verified' })).toBeInTheDocument();
+    expect(tokens).toEqual([{ token: 'tok-a' }, { token: 'tok-b' }]);
   });
 });

@@ -10,7 +10,7 @@ import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
 import { type EmailVerified, verifyEmail } from '@/features/email/api/verify-email';
 import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
-import { useLinkToken } from '@/features/email/hooks/use-link-token';
+import { LINK_USED, useLinkToken } from '@/features/email/hooks/use-link-token';
 
 const ResendSchema = z.object({ email: emailAddressSchema() });
 
@@ -47,19 +47,28 @@ function useMarkVerified(result: EmailVerified | null) {
 
 /** The page the verification email links to: /verify-email?token=… (signed in or not). */
 export function VerifyEmailPage() {
-  const { token, state, retry } = useLinkToken('verify-email', verifyEmail);
+  const { token, state, retry, answeredEarlier } = useLinkToken('verify-email', verifyEmail);
   useMarkVerified(state.status === 'success' ? state.data : null);
 
   let title = 'Verifying your email';
   let success: string | null = null;
   let problem: string | null = null;
   let body: ReactNode = null;
-  const code = state.status === 'error' ? linkCode(state.error) : null;
-  if (!token) {
+  // A reload after the server answered about the link: what it answered, as if it had just done so.
+  const code = state.status === 'error' ? linkCode(state.error) : answeredEarlier;
+  if (code === LINK_USED) {
+    title = 'This link has been used';
+    body = (
+      <div className="stack">
+        <p>This tab opened it already, and a link works once. If your address is verified, there is nothing left to do.</p>
+        <ContinueLink />
+      </div>
+    );
+  } else if (!token && code === null) {
     title = 'Verify your email';
     problem = 'This link is incomplete. Open the link from the email again, or ask for a new one below.';
     body = <ResendForm intro="Enter your address and we will email you a new link." />;
-  } else if (state.status === 'pending') {
+  } else if (state.status === 'pending' && code === null) {
     body = <Spinner label="Checking the link…" />;
   } else if (state.status === 'success') {
     title = 'Email verified';
@@ -76,7 +85,7 @@ export function VerifyEmailPage() {
     body = <ResendForm intro="Otherwise, enter your address and we will email you a new link." />;
   } else {
     title = 'Verify your email';
-    body = <LinkRequestFailed error={state.error} onRetry={retry} />;
+    body = state.status === 'error' ? <LinkRequestFailed error={state.error} onRetry={retry} /> : null;
   }
 
   return (
