@@ -37,6 +37,23 @@ describe('a failed refresh', () => {
     disconnect();
   });
 
+  it('mid-session, says the reason the server gave for ending the session', async () => {
+    const disconnect = connectSession();
+    const why = "Too many wrong answers to confirm it's you: this session has been signed out. Sign in again.";
+    server.use(
+      http.get(`${API}/tasks/`, () => HttpResponse.json({ detail: why, code: 'session_revoked' }, { status: 401 })),
+      http.post(`${API}/auth/refresh/`, refused),
+    );
+    const app = renderApp('/tasks');
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(app.location()).toBe('/login?next=%2Ftasks');
+    expect(screen.getByText(why)).toBeInTheDocument();
+    expect(screen.queryByText('Your session has ended. Please sign in again.')).not.toBeInTheDocument();
+    expect(getSession()).toEqual({ status: 'anonymous', reason: 'expired', why });
+    disconnect();
+  });
+
   it('a valid cookie restores the session silently and shows the page asked for', async () => {
     server.use(
       http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ access: 'access-9' })),

@@ -56,6 +56,8 @@ type ReauthenticationHandler = (refusal: ApiError) => Promise<void>;
 let reauthenticationHandler: ReauthenticationHandler | null = null;
 
 export const REAUTHENTICATION_REQUIRED = 'reauthentication_required';
+/** The code of a 401 whose session the server ended (revoked, signed out, expired); its detail says why. */
+const SESSION_REVOKED = 'session_revoked';
 
 export function setReauthenticationHandler(handler: ReauthenticationHandler | null): () => void {
   reauthenticationHandler = handler;
@@ -76,11 +78,15 @@ if (typeof window !== 'undefined') {
   window.addEventListener('pageshow', () => (pageHiding = false));
   document.addEventListener('visibilitychange', () => (pageHiding = document.visibilityState === 'hidden'));
 }
-const expiredListeners = new Set<() => void>();
+const expiredListeners = new Set<(why: string | null) => void>();
 const refreshedListeners = new Set<(refreshed: Refreshed) => void>();
 
-/** Called when the session cannot be refreshed any more (the user must sign in again). */
-export function onSessionExpired(listener: () => void): () => void {
+/**
+ * Called when the session cannot be refreshed any more (the user must sign in again), with the server's reason when
+ * the answer that ended it gave one (401 `session_revoked`: e.g. signed out after too many wrong answers to confirm
+ * it was the user), else null.
+ */
+export function onSessionExpired(listener: (why: string | null) => void): () => void {
   expiredListeners.add(listener);
   return () => expiredListeners.delete(listener);
 }
@@ -229,10 +235,21 @@ async function exchangeOnce(path: string, options: SendOptions): Promise<Respons
     if (token) response = await send(url, options, token);
     if (!token || response.status === 401) {
       setAccessToken(null);
-      expiredListeners.forEach((listener) => listener());
+      const why = await revocationReason(response);
+      expiredListeners.forEach((listener) => listener(why));
     }
   }
   return response;
+}
+
+/** The detail of a 401 `session_revoked` answer (why the server ended the session), else null; the body stays unread. */
+async function revocationReason(response: Response): Promise<string | null> {
+  const body: unknown = await response
+    .clone()
+    .json()
+    .catch(() => null);
+  const { code, detail } = (body ?? {}) as { code?: unknown; detail?: unknown };
+  return code === SESSION_REVOKED && typeof detail === 'string' && detail ? detail : null;
 }
 
 /** What `send` needs: a request's options, and what the answer may be (JSON unless told). */

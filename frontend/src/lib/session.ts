@@ -15,7 +15,8 @@ import { type User, UserSchema } from '@/types/user';
 export type SessionState =
   | { status: 'loading' }
   | { status: 'authenticated'; user: User }
-  | { status: 'anonymous'; reason: 'none' | 'expired' | 'signed-out' }
+  /** `why`: the server's reason, when it gave one for ending the session (lib/api-client.ts, onSessionExpired). */
+  | { status: 'anonymous'; reason: 'none' | 'expired' | 'signed-out'; why?: string }
   /** The silent restore hit a temporary failure (429, 5xx, offline); `retryAt` is the next automatic try. */
   | { status: 'unavailable'; retryAt: number | null };
 
@@ -88,12 +89,12 @@ function sameUser(a: User, b: User): boolean {
  * Forget everything this tab knows about the user (no request). Expired: the sign-in page keeps the page the user
  * was on as `next`, for this account only (lib/navigation.ts). Signed out: no page is kept for anyone.
  */
-export function endSession(reason: 'none' | 'expired' | 'signed-out'): void {
+export function endSession(reason: 'none' | 'expired' | 'signed-out', why?: string): void {
   if (reason === 'expired' && state.status === 'authenticated') rememberNextOwner(state.user.id);
   if (reason === 'signed-out') forgetNextOwner();
   setAccessToken(null);
   forgetAccountData();
-  setState({ status: 'anonymous', reason });
+  setState(why ? { status: 'anonymous', reason, why } : { status: 'anonymous', reason });
 }
 
 /** Automatic restore retries after a temporary failure: backoff 1, 2, 4, 8, 16 s, or Retry-After (≤ 60 s). */
@@ -233,9 +234,9 @@ export function signedOutEverywhere(): void {
 
 /** Wires the store to the API client and the other tabs; returns the unsubscribe. */
 export function connectSession(): () => void {
-  const offExpired = onSessionExpired(() => {
+  const offExpired = onSessionExpired((why) => {
     if (state.status !== 'authenticated') return;
-    endSession('expired');
+    endSession('expired', why ?? undefined);
     broadcastAuth({ type: 'session-ended' });
   });
   const offRefreshed = onTokenRefreshed(({ access, user }) => {

@@ -49,7 +49,9 @@ export function LoginPage() {
   }, [returned]);
 
   if (alreadySignedIn) return <Navigate to={next} replace />;
-  const notice = NOTICES[params.get('notice') ?? ''] ?? (session.status === 'anonymous' && session.reason === 'expired' ? NOTICES.expired : null);
+  const expired = session.status === 'anonymous' && session.reason === 'expired';
+  // The server's own reason when it gave one (e.g. too many wrong answers to confirm it was the user).
+  const notice = NOTICES[params.get('notice') ?? ''] ?? (expired ? (session.why ?? NOTICES.expired) : null);
   const refused = refusal(mutation.error);
 
   function restart(message: string | null) {
