@@ -220,6 +220,18 @@ def test_the_deploy_outwaits_the_migrations_job_and_the_rollouts(job_id):
     assert job["timeout-minutes"] > migrate + rollout * len(deployments)
 
 
+def test_a_release_deploy_waits_as_long_as_images_yml_may_take_to_push_its_images():
+    images = workflow("images.yml")["jobs"]
+    job = workflow("deploy.yml")["jobs"]["images"]
+    (step,) = [s for s in job["steps"] if s.get("id") == "resolve"]
+    release_wait = int(re.search(r"== 'release' && '(\d+)'", step["env"]["WAIT_SECONDS"]).group(1))
+    images_may_take = (images["ci-passed"]["timeout-minutes"] + images["build"]["timeout-minutes"]) * 60
+
+    # A release whose tag starts images.yml at the same moment must find the images, not give up before they exist.
+    assert release_wait >= images_may_take
+    assert job["timeout-minutes"] * 60 > release_wait
+
+
 def _action_step(name_start: str) -> dict:
     (step,) = [step for _, step in steps(ACTION) if step.get("name", "").startswith(name_start)]
     return step
