@@ -382,7 +382,12 @@ def test_the_deploy_verifies_each_digests_attestation_before_staging():
     verify = jobs["images"]["steps"][-1]
 
     assert jobs["staging"]["needs"] == "images"
-    assert jobs["images"]["permissions"] == {"packages": "read", "attestations": "read", "contents": "read"}
+    assert jobs["images"]["permissions"] == {
+        "packages": "read",
+        "attestations": "read",
+        "actions": "read",  # how images.yml's run for a release's tag ended
+        "contents": "read",
+    }
     assert 'gh attestation verify "oci://$image@$digest" --repo "$REPO"' in verify["run"]
     assert '--signer-workflow "$REPO/.github/workflows/images.yml"' in verify["run"]
     assert verify["env"]["BACKEND"] == "${{ steps.resolve.outputs.backend }}"
