@@ -23,7 +23,7 @@ LATENCY_TARGETS = (
 )
 LATENCY_MAX = 1.5
 # Two peers measured side by side with a plain Django view (startproject's middleware, fixed JSON) in one run on
-# this kind of machine, each served by gunicorn with 2 workers x 4 threads, medians of 6 alternating runs: their
+# this kind of machine, every WSGI target under gunicorn with 2 workers x 4 threads, medians of 6 alternating runs: their
 # requests/s as a multiple of that view's. The bench does not run them; a scenario is ahead of both when its
 # ratio to floor-plain is above the better peer's figure for that kind of request (docs/performance.md, "Targets").
 PEERS = {

@@ -116,7 +116,27 @@ describe('apiRequest', () => {
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(401);
     expect(expired).toHaveBeenCalledTimes(1);
+    expect(expired).toHaveBeenCalledWith(null); // the 401 was an expired token's: no reason to give
     expect(getAccessToken()).toBeNull();
+  });
+
+  it("passes on the server's reason when a write's 401 session_revoked ended the session, and still throws it", async () => {
+    setAccessToken('access-1');
+    const expired = vi.fn();
+    onSessionExpired(expired);
+    const why = "Too many wrong answers to confirm it's you: this session has been signed out. Sign in again.";
+    server.use(
+      http.post(`${API}/auth/password/`, () => HttpResponse.json({ detail: why, code: 'session_revoked' }, { status: 401 })),
+      http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ detail: 'Invalid.', code: 'invalid_refresh_token' }, { status: 401 })),
+    );
+
+    const error = await apiRequest('/auth/password/', { method: 'POST', body: { current_password: 'guess' } }).catch((caught: unknown) => caught);
+
+    expect(expired).toHaveBeenCalledWith(why);
+    // The reason was read from a copy: the caller's error still has the answer's own detail and code.
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe('session_revoked');
+    expect((error as ApiError).message).toBe(why);
   });
 
   it('turns DRF validation errors into field errors', async () => {

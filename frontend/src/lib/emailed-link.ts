@@ -53,16 +53,21 @@ function sameValues<K extends string>(a: LinkValues<K>, b: LinkValues<K>, names:
  * URL), else from this tab's storage (a reload). They stay as read for the life of the page, after `forget()`
  * too: `forget(answer)` only drops the stored copy, once the link is used or refused, and keeps `answer` (e.g.
  * 'used', or the code it was refused with) instead. `answered` is that answer when the page opened without the
- * link in its query and this tab had kept one: a reload after the link was answered.
+ * link in its query and this tab had kept one: a reload after the link was answered. (One per page and tab, as the
+ * token is: after two links opened in one tab, going Back to the first one's page shows the second one's answer.)
  */
 export function useEmailedLink<K extends string>(page: EmailedLinkPage, names: readonly K[]) {
   const location = useLocation();
   const navigate = useNavigate();
   const inQuery = fromQuery(location.search, names);
   const [held, setHeld] = useState<LinkValues<K>>(() => inQuery ?? fromStorage(page, names));
-  const [answered] = useState(() => (inQuery ? null : answerFromStorage(page)));
-  // A new link opened in this page (the query changed while it was shown): its values from now on.
-  if (inQuery && !sameValues(inQuery, held, names)) setHeld(inQuery);
+  const [answered, setAnswered] = useState(() => (inQuery ? null : answerFromStorage(page)));
+  // A new link opened in this page (the query changed while it was shown): its values from now on, and no answer
+  // about an earlier one.
+  if (inQuery && !sameValues(inQuery, held, names)) {
+    setHeld(inQuery);
+    setAnswered(null);
+  }
   const queried = inQuery ? JSON.stringify(inQuery) : null;
 
   useEffect(() => {

@@ -87,7 +87,8 @@ function sameUser(a: User, b: User): boolean {
 
 /**
  * Forget everything this tab knows about the user (no request). Expired: the sign-in page keeps the page the user
- * was on as `next`, for this account only (lib/navigation.ts). Signed out: no page is kept for anyone.
+ * was on as `next`, for this account only (lib/navigation.ts), and shows `why` when the server gave a reason.
+ * Signed out: no page is kept for anyone.
  */
 export function endSession(reason: 'none' | 'expired' | 'signed-out', why?: string): void {
   if (reason === 'expired' && state.status === 'authenticated') rememberNextOwner(state.user.id);

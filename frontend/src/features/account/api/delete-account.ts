@@ -22,8 +22,9 @@ export function useDeleteAccount() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: deleteAccount,
-    // A refused attempt (a wrong current password) is in the security activity now, as for the other forms.
-    onError: () => client.invalidateQueries({ queryKey: queryKeys.activity }),
+    // A refused attempt (a wrong current password) is in the security activity now, as for the other forms. Not
+    // awaited: the mutation would stay pending, its dialog "Deleting…", until the activity had been fetched again.
+    onError: () => void client.invalidateQueries({ queryKey: queryKeys.activity }),
     onSuccess: () => {
       // As after a sign-out: this tab forgets everything and tells the other tabs, and the route
       // guard takes this one to /login, where the toast is shown.

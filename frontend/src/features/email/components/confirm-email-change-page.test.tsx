@@ -120,12 +120,19 @@ describe('confirm email change page', () => {
     expect(tokens).toHaveLength(1);
   });
 
-  it('forgets a token the server refused', async () => {
-    answerConfirm(refusal('link_invalid'));
+  it('forgets a token the server refused, and says why again after a reload', async () => {
+    const tokens = answerConfirm(refusal('email_taken'));
     const app = renderApp('/confirm-email-change?token=c-bad', { as: 'anonymous' });
 
-    expect(await screen.findByRole('heading', { name: 'This link does not work' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'That address is taken' })).toBeInTheDocument();
     expect(app.location()).toBe('/confirm-email-change');
     await waitFor(() => expect(stored('c-bad')).toBe(false));
+
+    app.unmount();
+    resetSingleUseLinksForTests();
+    renderApp('/confirm-email-change', { as: 'anonymous' });
+
+    expect(await screen.findByRole('heading', { name: 'That address is taken' })).toBeInTheDocument();
+    expect(tokens).toHaveLength(1);
   });
 });
