@@ -23,8 +23,8 @@ LATENCY_TARGETS = (
 )
 LATENCY_MAX = 1.5
 # Two peers measured side by side with a plain Django view (startproject's middleware, fixed JSON) in one run on
-# this kind of machine, every WSGI target under gunicorn with 2 workers x 4 threads, medians of 6 alternating runs: their
-# requests/s as a multiple of that view's. The bench does not run them; a scenario is ahead of both when its
+# this kind of machine, every WSGI target under gunicorn with 2 workers x 4 threads, medians of 6 alternating runs:
+# their requests/s as a multiple of that view's. The bench does not run them; a scenario is ahead of both when its
 # ratio to floor-plain is above the better peer's figure for that kind of request (docs/performance.md, "Targets").
 PEERS = {
     "list": {"the FastAPI full-stack template 0.10.0": 0.116, "a DRF + simplejwt tutorial app": 0.066},
