@@ -102,20 +102,26 @@ def user_password_confirm(
     if user.check_password(password):
         return
     audit_on_commit(event=AuditEvent.Event.PASSWORD_CHECK_FAILED, user_id=user.pk, session_id=session_id)
-    session_wrong_answer_count(user=user, session_id=session_id)
-    raise ValidationError({field: ["The current password is incorrect."]})
+    warning = session_wrong_answer_count(user=user, session_id=session_id)
+    raise ValidationError({field: ["The current password is incorrect." + warning]})
 
 
-def session_wrong_answer_count(*, user: User, session_id: str | None) -> None:
+LAST_WRONG_ANSWER_WARNING = " One more wrong answer signs this session out."
+
+
+def session_wrong_answer_count(*, user: User, session_id: str | None) -> str:
     """Count a wrong answer given by a signed-in session to prove it is its owner (a current password, or an
     authenticator code when re-authenticating): the answer that reaches ``password_change_session`` revokes the
     session and raises 401 ``session_revoked``. Passwords and codes share the bucket, so a stolen access token
-    gets the same few guesses whichever it tries."""
+    gets the same few guesses whichever it tries.
+
+    Returns what the refusal of this answer adds to its message: LAST_WRONG_ANSWER_WARNING when the next wrong
+    answer would sign the session out (its owner should know before it happens), else ''."""
     if session_id is None or not settings.RATE_LIMIT_ENABLED:
-        return
+        return ""
     failures = rate_limit_hit("password_change_session", session_id)
     if failures.count < failures.limit:
-        return
+        return LAST_WRONG_ANSWER_WARNING if failures.count == failures.limit - 1 else ""
     session = AuthSession.objects.filter(pk=session_id, user=user).first()
     if session is not None:
         session_revoke(session=session, audit_event=AuditEvent.Event.PASSWORD_GUESSES_REVOKED)

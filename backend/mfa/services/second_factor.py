@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from rest_framework.exceptions import ErrorDetail
 
 from backend.accounts import emails
 from backend.accounts.assurance import PASSKEY, RECOVERY_CODE, TOTP
@@ -99,8 +100,10 @@ def second_factor_verify(
                 with _spending(challenge):
                     passkey_assertion_verify(challenge=challenge, credential=answer.passkey, user=user)
                     challenge_use(challenge=challenge)
-            except PasskeyInvalid:  # out of the transaction: the failure's count must not roll back with it
-                _failed(request, user=user, challenge=challenge, session_id=session_id)
+            except PasskeyInvalid as refused:  # out of the transaction: the failure's count must not roll back with it
+                warning = _failed(request, user=user, challenge=challenge, session_id=session_id)
+                if warning:
+                    refused.detail = ErrorDetail(str(refused.detail) + warning, code=str(refused.get_codes()))
                 raise
             method = PASSKEY
         elif answer.code is not None:
@@ -113,8 +116,8 @@ def second_factor_verify(
                 attempt.refund()  # nothing was checked
                 raise
             if not right:
-                _failed(request, user=user, challenge=challenge, session_id=session_id)
-                raise CodeInvalid()
+                warning = _failed(request, user=user, challenge=challenge, session_id=session_id)
+                raise CodeInvalid(CodeInvalid.default_detail + warning)
             method = TOTP
         else:
             with _spending(challenge):
@@ -122,8 +125,8 @@ def second_factor_verify(
                 if right and challenge is not None:
                     challenge_use(challenge=challenge)
             if not right:
-                _failed(request, user=user, challenge=challenge, session_id=session_id)
-                raise CodeInvalid()
+                warning = _failed(request, user=user, challenge=challenge, session_id=session_id)
+                raise CodeInvalid(CodeInvalid.default_detail + warning)
             method = RECOVERY_CODE
     except ChallengeInvalid:
         attempt.refund()  # a right answer to a step spent meanwhile: no guess, and nothing spent
@@ -201,7 +204,8 @@ def authenticator_code_refund(usage: Usage | None, *, user: User) -> None:
         rate_limit_refund(usage, str(user.pk))
 
 
-def _failed(request: HttpRequest, *, user: User, challenge: MfaChallenge | None, session_id: str | None) -> None:
+def _failed(request: HttpRequest, *, user: User, challenge: MfaChallenge | None, session_id: str | None) -> str:
+    """Record a wrong answer; what its refusal adds to its message (session_wrong_answer_count)."""
     spent = challenge is not None and challenge_record_failure(challenge=challenge)
     if spent and challenge is not None and challenge.purpose == MfaChallenge.Purpose.SIGN_IN:
         # This answer spent a sign-in's challenge, whose password was right (module docstring).
@@ -212,7 +216,7 @@ def _failed(request: HttpRequest, *, user: User, challenge: MfaChallenge | None,
             "recovery code, or a passkey), so that sign-in was stopped.",
         )
     audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
-    session_wrong_answer_count(user=user, session_id=session_id)
+    return session_wrong_answer_count(user=user, session_id=session_id)
 
 
 # At most one "did not complete two-step verification" notice per account in this time: each incident is one

@@ -32,6 +32,21 @@ def test_with_the_defaults_a_stolen_access_token_gets_four_wrong_guesses_and_the
     assert client.get("/api/auth/me/").status_code == 401
 
 
+def test_the_wrong_current_password_before_the_last_allowed_one_warns_that_the_next_signs_the_session_out(user):
+    # Given a session, and the default of 5 wrong answers per session
+    client, _ = signed_in_client(user)
+
+    # When it gives wrong current passwords
+    answers = [_change(client, f"guess-{n}") for n in range(5)]
+
+    # Then the fourth says that one more signs the session out, the others say only that it is wrong
+    messages = [answer.json().get("current_password") for answer in answers[:4]]
+    assert messages == [["The current password is incorrect."]] * 3 + [
+        ["The current password is incorrect. One more wrong answer signs this session out."]
+    ]
+    assert (answers[4].status_code, answers[4].json()["code"]) == (401, "session_revoked")
+
+
 def test_wrong_current_passwords_count_on_the_accounts_sign_in_limits(user, rates):
     # Given a per-(account, address) limit of 3 failed sign-ins, and a session used from that address
     rates(login_email_ip="3/15m", password_change_session="100/30d")

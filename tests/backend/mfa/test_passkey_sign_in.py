@@ -219,6 +219,27 @@ def test_a_reauthentication_token_belongs_to_its_session(user):
     assert (response.status_code, response.json()) == (400, CHALLENGE_INVALID)
 
 
+def test_a_refused_passkey_before_the_last_allowed_wrong_answer_warns_and_keeps_its_code(user, rates):
+    # Given a session allowed 2 wrong answers to confirm it is its owner, of an account with a passkey
+    rates(password_change_session="2/30d")
+    authenticator = passkey_registered(user)
+    client, _ = signed_in_client(user)
+
+    # When it answers with an assertion made without user verification
+    started = client.post(REAUTH_OPTIONS, {}, format="json").json()
+    answer = authenticator.assertion(started["options"], webauthn_origin(), user_verified=False)
+    response = client.post(REAUTHENTICATE, {"reauth_token": started["reauth_token"], "passkey": answer}, format="json")
+
+    # Then it is refused as it always was, and told that one more wrong answer signs the session out
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "detail": PASSKEY_INVALID["detail"] + " One more wrong answer signs this session out.",
+            "code": "passkey_invalid",
+        },
+    )
+
+
 def test_a_passkey_reauthenticates_an_old_session(user):
     # Given a session that authenticated an hour ago, of an account with a passkey
     authenticator = passkey_registered(user)

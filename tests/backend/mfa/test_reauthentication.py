@@ -17,6 +17,7 @@ from backend.mfa.models import Passkey, TotpAuthenticator
 from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
 from tests.backend.accounts.helpers import bearer, login
 from tests.backend.mfa.helpers import (
+    CODE_INVALID,
     LONG_AGO,
     SECOND_FACTOR_NEEDED,
     authentication_aged,
@@ -154,8 +155,13 @@ def test_wrong_codes_at_re_authentication_end_the_session(user, rates):
     # When it answers five wrong codes (a stolen access token guessing)
     statuses = [client.post(REAUTHENTICATE, {"code": code_of_step(app, step)}, format="json") for step in range(5, 10)]
 
-    # Then the fifth ends the session, as five wrong current passwords would
+    # Then the fourth warns that the next one ends the session, and the fifth does, as wrong current passwords would
     assert [response.status_code for response in statuses] == [400, 400, 400, 400, 401]
+    assert statuses[2].json() == CODE_INVALID
+    assert statuses[3].json() == {
+        "detail": CODE_INVALID["detail"] + " One more wrong answer signs this session out.",
+        "code": "mfa_code_invalid",
+    }
     assert statuses[-1].json()["code"] == "session_revoked"
     assert AuthSession.objects.get(pk=session_id).revoked_at is not None
     assert client.get("/api/auth/me/").status_code == 401
