@@ -233,4 +233,10 @@ def job_violations(docs: list[dict]) -> list[str]:
         found.append(f"Job/backend-migrate does not run {MIGRATE_COMMAND}")
     if scheduled != SCHEDULED_COMMANDS:
         found.append(f"CronJobs run {sorted(scheduled)}, not {', '.join(sorted(SCHEDULED_COMMANDS))}")
+    # A pod replaced while it still terminates (its node lost, say) would run beside its replacement: two migrate runs
+    # at once, or two purges. With Failed, the replacement starts only once the old pod has stopped.
+    for doc in docs:
+        job = {"Job": lambda d: d["spec"], "CronJob": lambda d: d["spec"]["jobTemplate"]["spec"]}.get(doc["kind"])
+        if job is not None and job(doc).get("podReplacementPolicy") != "Failed":
+            found.append(f"{doc['kind']}/{doc['metadata']['name']}: podReplacementPolicy is not Failed")
     return found

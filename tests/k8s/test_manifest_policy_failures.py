@@ -227,6 +227,11 @@ def test_jobs_on_another_image_or_an_unknown_command_are_reported(prod):
     ]
 
 
+def test_a_job_that_may_replace_a_pod_still_terminating_is_reported(prod):
+    del policy.one(prod, "Job", "backend-migrate")["spec"]["podReplacementPolicy"]
+    assert app_policy.job_violations(prod) == ["Job/backend-migrate: podReplacementPolicy is not Failed"]
+
+
 def test_an_egress_port_added_in_any_policy_is_counted(prod):
     policy.one(prod, "NetworkPolicy", "backend-egress-redis")["spec"]["egress"][0]["ports"].append({"port": 27017})
     assert 27017 in topology.egress_ports(prod, {"app.kubernetes.io/name": "backend"})
