@@ -8,6 +8,8 @@ A challenge serves one purpose, for ``MFA_CHALLENGE_MAX_AGE_SECONDS``; it is spe
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +21,7 @@ from rest_framework.exceptions import APIException
 
 from backend.accounts.models import User
 from backend.common.batching import queryset_delete_in_batches
+from backend.common.db import atomic
 from backend.common.errors import ErrorCode
 
 from ..models import MfaChallenge
@@ -98,6 +101,24 @@ def challenge_use(*, challenge: MfaChallenge) -> None:
     if not spent:
         raise ChallengeInvalid()
     challenge.used_at = now
+
+
+@contextmanager
+def challenge_spending(challenge: MfaChallenge | None) -> Iterator[None]:
+    """The transaction a right answer (a recovery code, the app's time step, a passkey's counter) and its
+    ``challenge`` are spent in, so that neither is spent when the other cannot be. Without a challenge the answer's
+    own conditional update is all there is: no transaction, so on MongoDB a lost race still matches nothing rather
+    than failing as a write conflict.
+
+    The challenge's row is locked first, before the answer's: a sign-out everywhere (inside an account deletion or
+    a password reset) deletes the sign-in challenges before the factors, and taking the two rows in the other
+    order would deadlock with it. MongoDB ignores the lock."""
+    if challenge is None:
+        yield
+        return
+    with atomic():
+        MfaChallenge.objects.select_for_update().filter(pk=challenge.pk).values_list("pk", flat=True).first()
+        yield
 
 
 def challenge_record_failure(*, challenge: MfaChallenge) -> bool:

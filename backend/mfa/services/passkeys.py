@@ -55,6 +55,7 @@ from .challenges import (
     challenge_open,
     challenge_record_failure,
     challenge_set_webauthn,
+    challenge_spending,
     challenge_use,
 )
 from .enrolment import factor_add_allowed
@@ -289,15 +290,19 @@ def passwordless_sign_in(*, token: str, credential: dict[str, Any]) -> User:
     unverified address is 403 ``email_not_verified`` while verification is mandatory, as for a password."""
     challenge = challenge_get_open(token=token, purpose=Purpose.PASSWORDLESS)
     try:
-        passkey = passkey_assertion_verify(challenge=challenge, credential=credential, user=None)
-    except PasskeyInvalid:
+        # The passkey's counter and the challenge are spent together or not at all: a sign-in refused after the
+        # assertion verified (a deactivated account, an unconfirmed address, a challenge spent meanwhile) leaves
+        # the stored counter and last use as they were.
+        with challenge_spending(challenge):
+            passkey = passkey_assertion_verify(challenge=challenge, credential=credential, user=None)
+            user = passkey.user
+            if not user.is_active:
+                raise PasskeyInvalid()
+            user_sign_in_allowed(user=user)
+            challenge_use(challenge=challenge)
+    except PasskeyInvalid:  # out of the transaction: the failure's count must not roll back with it
         challenge_record_failure(challenge=challenge)
         raise
-    user = passkey.user
-    if not user.is_active:
-        raise PasskeyInvalid()
-    user_sign_in_allowed(user=user)
-    challenge_use(challenge=challenge)
     return user
 
 

@@ -11,7 +11,7 @@ Recovery codes (80 random bits) and passkeys cannot be guessed, so they stay ope
 answer given by a signed-in session (re-authenticating, turning the app off) also counts against that session, as
 a wrong current password does (accounts.services.session_wrong_answer_count).
 
-A right answer and the challenge it answers are spent in one transaction (``_spending``): the answer first (a
+A right answer and the challenge it answers are spent in one transaction (``challenge_spending``): the answer first (a
 recovery code, the app's time step, the passkey's counter), then the challenge, whose conditional update refuses it
 if a parallel request spent it or it expired since it was read. Then neither is spent: a recovery code is never lost
 to a sign-in that cannot finish. Two requests with the same code wait on its row lock and the second finds it used,
@@ -24,8 +24,6 @@ moments a counter passes exactly once. Not for a second step merely left unanswe
 its owner abandons.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,14 +39,13 @@ from backend.accounts.models import User
 from backend.accounts.services import session_wrong_answer_count
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
-from backend.common.db import atomic
 from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.throttles import rate_limit_record
 
 from ..errors import AuthenticatorCodesLocked, CodeInvalid, MfaStateConflict, PasskeyInvalid
 from ..models import MfaChallenge
-from .challenges import ChallengeInvalid, challenge_record_failure, challenge_use
+from .challenges import ChallengeInvalid, challenge_record_failure, challenge_spending, challenge_use
 
 AUTHENTICATOR_CODE_SCOPE = "authenticator_code_account"
 
@@ -97,7 +94,7 @@ def second_factor_verify(
             if challenge is None:
                 raise PasskeyInvalid()
             try:
-                with _spending(challenge):
+                with challenge_spending(challenge):
                     passkey_assertion_verify(challenge=challenge, credential=answer.passkey, user=user)
                     challenge_use(challenge=challenge)
             except PasskeyInvalid as refused:  # out of the transaction: the failure's count must not roll back with it
@@ -120,7 +117,7 @@ def second_factor_verify(
                 raise CodeInvalid(CodeInvalid.default_detail + warning)
             method = TOTP
         else:
-            with _spending(challenge):
+            with challenge_spending(challenge):
                 right = recovery_code_use(user=user, code=answer.recovery_code or "")
                 if right and challenge is not None:
                     challenge_use(challenge=challenge)
@@ -133,23 +130,6 @@ def second_factor_verify(
         raise
     attempt.refund()
     return method
-
-
-@contextmanager
-def _spending(challenge: MfaChallenge | None) -> Iterator[None]:
-    """The transaction a right answer and its ``challenge`` are spent in. Without a challenge the answer's own
-    conditional update is all there is, as before: no transaction, so on MongoDB a lost race still matches nothing
-    rather than failing as a write conflict.
-
-    The challenge's row is locked first, before the answer's: a sign-out everywhere (inside an account deletion or
-    a password reset) deletes the sign-in challenges before the factors, and taking the two rows in the other
-    order would deadlock with it. MongoDB ignores the lock."""
-    if challenge is None:
-        yield
-        return
-    with atomic():
-        MfaChallenge.objects.select_for_update().filter(pk=challenge.pk).values_list("pk", flat=True).first()
-        yield
 
 
 def authenticator_code_check(
@@ -167,7 +147,7 @@ def authenticator_code_check(
     # Counted outside the transaction: the lock's notice is queued for its commit, and a rollback would drop it.
     usage = authenticator_code_attempt(request, user=user, after_password=after_password)
     try:
-        with _spending(challenge):
+        with challenge_spending(challenge):
             right = totp_code_verify(user=user, code=code)
             if right and challenge is not None:
                 challenge_use(challenge=challenge)  # the code's time step stays free if its challenge is gone

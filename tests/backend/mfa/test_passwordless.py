@@ -209,6 +209,9 @@ def test_a_deactivated_account_cannot_sign_in_with_its_passkey(api_client, user)
     # invalid, not unknown: the account may be reactivated, and its passkey must stay on the device
     assert (response.status_code, response.json()) == (400, PASSKEY_INVALID)
     assert not AuthSession.objects.exists()
+    # and a sign-in refused is no use of the passkey: its counter and last use stay as they were
+    assert Passkey.objects.values_list("sign_count", "last_used_at").get() == (0, None)
+    assert MfaChallenge.objects.get(purpose="passwordless").failed_attempts == 1
 
 
 def test_an_unconfirmed_address_cannot_sign_in_while_verification_is_mandatory(api_client, user, settings):
@@ -223,6 +226,9 @@ def test_an_unconfirmed_address_cannot_sign_in_while_verification_is_mandatory(a
     assert response.status_code == 403
     assert response.json()["code"] == "email_not_verified"
     assert not AuthSession.objects.exists()
+    # and neither the passkey's counter nor the challenge is spent: once confirmed, the same step still signs in
+    assert Passkey.objects.values_list("sign_count", "last_used_at").get() == (0, None)
+    assert MfaChallenge.objects.get(purpose="passwordless").used_at is None
 
 
 @pytest.mark.parametrize(
