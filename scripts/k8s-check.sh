@@ -10,7 +10,7 @@
 # - Custom resources (Prometheus Operator, External Secrets, cert-manager) have no offline schema: they are
 #   skipped here by name, and tests/k8s/ checks them. Any other kind without a schema fails.
 # - Without kubectl this prints a SKIP line and succeeds, except in CI (CI=true), where it fails.
-#   `make k8s-check` installs a pinned kubectl into .venv when the machine has none.
+#   `make k8s-check` always passes the kubectl pinned in the dev lock (KUBECTL=.venv/bin/kubectl).
 # - With CHECKOV set (the checkov command and its options; `make k8s-check` sets it), every k8s/overlays/* render
 #   is also checked by checkov (--framework kubernetes): any failed check fails. Accepted findings are skipped in
 #   the manifests (`checkov.io/skip<N>: CHECK_ID=reason` annotations), each with its reason. Without CHECKOV this

@@ -119,7 +119,8 @@ class ErrorCode(StrEnum):
         "passkey_invalid",
         (400,),
         "The passkey's response did not verify: a malformed or another account's credential, wrong challenge, origin "
-        "or signature, a sign counter that went back, or no user verification.",
+        "or signature, a sign counter that went back, or no user verification; also a deactivated account's passkey "
+        "(it tells nothing about the account).",
     )
     PASSKEY_UNKNOWN = (
         "passkey_unknown",

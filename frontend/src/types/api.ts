@@ -799,7 +799,7 @@ export interface components {
          *     * `mfa_challenge_expired` - The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.
          *     * `mfa_code_invalid` - The authenticator or recovery code is wrong, or was already used (a code is accepted once).
          *     * `mfa_codes_locked` - Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry after `Retry-After` seconds. Meanwhile a passkey or a recovery code works.
-         *     * `passkey_invalid` - The passkey's response did not verify: a malformed or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification.
+         *     * `passkey_invalid` - The passkey's response did not verify: a malformed or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification; also a deactivated account's passkey (it tells nothing about the account).
          *     * `passkey_unknown` - No passkey has this credential id: it was deleted, or its account was. The SPA tells the browser to forget it (WebAuthn's `signalUnknownCredential`); sign in another way.
          *     * `mfa_state_conflict` - The request does not fit the account's second factors: enrolling an authenticator app twice, confirming one never started, or regenerating recovery codes with no second factor.
          *     * `permission_denied` - Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).
