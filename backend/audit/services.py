@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backend.common.request_context import request_current, request_user_id
@@ -76,11 +76,31 @@ def audit_record(
     try:
         # Ids we were given and a fresh uuid4 pk: checking them would only cost lookups.
         row.full_clean(exclude=["user", "actor"], validate_unique=False)
-        row.save(force_insert=True)
+        try:
+            row.save(force_insert=True)
+        except IntegrityError:
+            if transaction.get_connection().in_atomic_block:
+                raise  # the transaction is aborted: nothing more can be written in it
+            _forget_deleted_accounts(row)
+            row.save(force_insert=True)
     except Exception:
         logger.exception("audit_write_failed", audit_event=event)
         return None
     return row
+
+
+def _forget_deleted_accounts(row: AuditEvent) -> None:
+    """An event written on the commit of what it records can find its account deleted in between (a deletion
+    waiting for that commit's row lock goes first): it is kept as on_delete=SET_NULL would have left it, had it
+    been written before the deletion."""
+    from backend.accounts.models import User  # imported here: backend.accounts imports this module
+
+    named = {uuid.UUID(str(pk)) for pk in (row.user_id, row.actor_id) if pk}
+    existing = set(User.objects.filter(pk__in=named).values_list("pk", flat=True))
+    if row.user_id and uuid.UUID(str(row.user_id)) not in existing:
+        row.user_id = None
+    if row.actor_id and uuid.UUID(str(row.actor_id)) not in existing:
+        row.actor_id = None
 
 
 def audit_login_failed(*, email: str) -> None:

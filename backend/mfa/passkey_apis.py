@@ -138,10 +138,11 @@ class PasswordlessLoginApi(PublicAuthApi):
     def post(self, request: Request) -> Response:
         data = PasswordlessLoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = passwordless_sign_in(
-            token=data.validated_data["passkey_token"], credential=data.validated_data["passkey"]
+        return passwordless_sign_in(
+            token=data.validated_data["passkey_token"],
+            credential=data.validated_data["passkey"],
+            complete=lambda user: sign_in_complete(request, user=user, amr=(PASSKEY,)),
         )
-        return sign_in_complete(request, user=user, amr=(PASSKEY,))
 
 
 class ReauthenticateOptionsApi(ApiView):

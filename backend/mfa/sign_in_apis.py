@@ -35,12 +35,12 @@ class MfaAuthenticateApi(PublicAuthApi):
     def post(self, request: Request) -> Response:
         data = MfaAuthenticateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user, amr = mfa_sign_in_finish(
+        return mfa_sign_in_finish(
             request._request,
             token=data.validated_data["mfa_token"],
             answer=SecondFactorAnswer.from_data(data.validated_data),
+            complete=lambda user, amr: sign_in_complete(request, user=user, amr=amr),
         )
-        return sign_in_complete(request, user=user, amr=amr)
 
 
 class ReauthenticateApi(ApiView):
@@ -58,18 +58,18 @@ class ReauthenticateApi(ApiView):
             if not account_services.method_meets_level(level=level, method=PASSWORD):
                 raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
             current_password_confirm(request, password, field="password")
-            method = PASSWORD
+            reauthenticated = account_services.session_reauthenticate(session=session, method=PASSWORD)
         else:
-            method = second_factor_reauthenticate(
+            reauthenticated = second_factor_reauthenticate(
                 request._request,
                 user=current_user(request),
                 session=session,
                 answer=SecondFactorAnswer.from_data(data.validated_data),
                 reauth_token=data.validated_data.get("reauth_token"),
+                complete=lambda method: account_services.session_reauthenticate(session=session, method=method),
             )
-        session = account_services.session_reauthenticate(session=session, method=method)
         body = {
-            "authenticated_at": session.authenticated_at,
-            "reauthenticated_until": account_services.reauthenticated_until(session),
+            "authenticated_at": reauthenticated.authenticated_at,
+            "reauthenticated_until": account_services.reauthenticated_until(reauthenticated),
         }
         return Response(ReauthenticatedOutputSerializer(body).data)

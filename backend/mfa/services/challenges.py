@@ -8,12 +8,14 @@ A challenge serves one purpose, for ``MFA_CHALLENGE_MAX_AGE_SECONDS``; it is spe
 
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Generic, TypeVar, cast
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 from rest_framework import status
@@ -21,10 +23,12 @@ from rest_framework.exceptions import APIException
 
 from backend.accounts.models import User
 from backend.common.batching import queryset_delete_in_batches
-from backend.common.db import atomic
+from backend.common.db import MONGODB_VENDOR, atomic
 from backend.common.errors import ErrorCode
 
 from ..models import MfaChallenge
+
+T = TypeVar("T")
 
 
 class ChallengeInvalid(APIException):
@@ -104,21 +108,68 @@ def challenge_use(*, challenge: MfaChallenge) -> None:
 
 
 @contextmanager
-def challenge_spending(challenge: MfaChallenge | None) -> Iterator[None]:
+def challenge_spending(challenge: MfaChallenge | None, *, owner: User | None = None) -> Iterator[None]:
     """The transaction a right answer (a recovery code, the app's time step, a passkey's counter) and its
-    ``challenge`` are spent in, so that neither is spent when the other cannot be. Without a challenge the answer's
-    own conditional update is all there is: no transaction, so on MongoDB a lost race still matches nothing rather
-    than failing as a write conflict.
+    ``challenge`` are spent in, so that neither is spent when the other cannot be. With ``owner``, the account whose
+    sign-in or re-authentication the answer completes, that completion runs in it too (second_factor.py), on SQL
+    only (completes_inside_spending). Without either, the answer's own conditional update is all there is: no
+    transaction, so on MongoDB a lost race still matches nothing rather than failing as a write conflict.
 
-    The challenge's row is locked first, before the answer's: a sign-out everywhere (inside an account deletion or
-    a password reset) deletes the sign-in challenges before the factors, and taking the two rows in the other
-    order would deadlock with it. MongoDB ignores the lock."""
-    if challenge is None:
+    Rows are locked in the order a sign-out everywhere (inside an account deletion or a password reset) takes them:
+    the owner's (where it writes the new revocation key), the challenge's (it deletes the sign-in challenges), then
+    the answer's (the factors); in another order the two would deadlock. MongoDB ignores the locks."""
+    if not completes_inside_spending():
+        owner = None
+    if challenge is None and owner is None:
         yield
         return
     with atomic():
-        MfaChallenge.objects.select_for_update().filter(pk=challenge.pk).values_list("pk", flat=True).first()
+        if owner is not None:
+            User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
+        if challenge is not None:
+            MfaChallenge.objects.select_for_update().filter(pk=challenge.pk).values_list("pk", flat=True).first()
         yield
+
+
+def completes_inside_spending() -> bool:
+    """Whether what a right answer completes (a sign-in's session, a re-authentication) commits with the answer: on
+    SQL, so a fault in it (an outage's 503, a worker killed) leaves the answer and its challenge unspent for the
+    retry. Not on MongoDB, where a session starts outside any transaction (accounts.services.session_start says
+    why): there it runs just after the spending commits."""
+    return connection.vendor != MONGODB_VENDOR
+
+
+class Completion(Generic[T]):
+    """What a right answer completes (a sign-in's session, a re-authentication), run once with the method it proved:
+    inside the transaction that spends the answer where completes_inside_spending(), else just after it. An error
+    in it inside the transaction comes out as Unfinished, so that the checks give back what they counted: the
+    answer was right, and stays unspent for the retry."""
+
+    def __init__(self, complete: Callable[[str], T]) -> None:
+        self._complete = complete
+        self._done = False
+        self.result: T | None = None
+
+    def inside(self, method: str) -> None:
+        if completes_inside_spending():
+            try:
+                self.result = self._complete(method)
+            except Exception as error:
+                raise Unfinished(error) from error
+            self._done = True
+
+    def after(self, method: str) -> T:
+        if not self._done:
+            self.result = self._complete(method)
+        return cast(T, self.result)
+
+
+class Unfinished(Exception):
+    """A right answer whose completion failed (Completion.inside); ``error`` is what to raise once counted back."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 def challenge_record_failure(*, challenge: MfaChallenge) -> bool:

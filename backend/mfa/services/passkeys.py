@@ -10,8 +10,9 @@ by itself (assurance.py).
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -40,6 +41,7 @@ from webauthn.helpers.structs import (
 )
 
 from backend.accounts import emails
+from backend.accounts.assurance import PASSKEY
 from backend.accounts.models import User
 from backend.accounts.services import user_sign_in_allowed
 from backend.audit.models import AuditEvent
@@ -51,6 +53,8 @@ from ..models import MfaChallenge, Passkey
 from ..selectors import mfa_enabled, webauthn_account_get
 from .challenges import (
     ChallengeInvalid,
+    Completion,
+    Unfinished,
     challenge_get_open,
     challenge_open,
     challenge_record_failure,
@@ -60,6 +64,8 @@ from .challenges import (
 )
 from .enrolment import factor_add_allowed
 from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
+
+T = TypeVar("T")
 
 Purpose = MfaChallenge.Purpose
 NO_PASSKEY = "This account has no passkey."
@@ -284,26 +290,34 @@ def passwordless_options() -> CeremonyOptions:
     )
 
 
-def passwordless_sign_in(*, token: str, credential: dict[str, Any]) -> User:
-    """The account a discoverable passkey signs in (the caller starts the session). A wrong assertion counts on the
-    challenge's failures; a deactivated account is refused like an unknown passkey, telling nothing about it; an
-    unverified address is 403 ``email_not_verified`` while verification is mandatory, as for a password."""
+def passwordless_sign_in(*, token: str, credential: dict[str, Any], complete: Callable[[User], T]) -> T:
+    """Sign in the account a discoverable passkey names: ``complete(user)`` starts its session, and what it returns
+    is returned. A wrong assertion counts on the challenge's failures; a deactivated account is refused like an
+    unknown passkey, telling nothing about it; an unverified address is 403 ``email_not_verified`` while
+    verification is mandatory, as for a password.
+
+    The passkey's counter, the challenge and the session are spent together or not at all (challenges.Completion):
+    a sign-in refused after the assertion verified (a deactivated account, an unconfirmed address, a challenge spent
+    meanwhile) or whose session could not start leaves the stored counter and last use as they were. The owner's row
+    is locked first, as challenge_spending says, so it is looked up by the credential id before anything is checked."""
     challenge = challenge_get_open(token=token, purpose=Purpose.PASSWORDLESS)
+    named = _passkey_named_by(_credential_id_of(credential))
+    completion = Completion(lambda _method: complete(user))  # run only once ``user`` is known, below
     try:
-        # The passkey's counter and the challenge are spent together or not at all: a sign-in refused after the
-        # assertion verified (a deactivated account, an unconfirmed address, a challenge spent meanwhile) leaves
-        # the stored counter and last use as they were.
-        with challenge_spending(challenge):
+        with challenge_spending(challenge, owner=named.user if named is not None else None):
             passkey = passkey_assertion_verify(challenge=challenge, credential=credential, user=None)
             user = passkey.user
             if not user.is_active:
                 raise PasskeyInvalid()
             user_sign_in_allowed(user=user)
             challenge_use(challenge=challenge)
+            completion.inside(PASSKEY)
     except PasskeyInvalid:  # out of the transaction: the failure's count must not roll back with it
         challenge_record_failure(challenge=challenge)
         raise
-    return user
+    except Unfinished as unfinished:
+        raise unfinished.error from None
+    return completion.after(PASSKEY)
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ moments a counter passes exactly once. Not for a second step merely left unanswe
 its owner abandons.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,7 +46,16 @@ from backend.common.throttles import rate_limit_record
 
 from ..errors import AuthenticatorCodesLocked, CodeInvalid, MfaStateConflict, PasskeyInvalid
 from ..models import MfaChallenge
-from .challenges import ChallengeInvalid, challenge_record_failure, challenge_spending, challenge_use
+from .challenges import (
+    ChallengeInvalid,
+    Completion,
+    Unfinished,
+    challenge_record_failure,
+    challenge_spending,
+    challenge_use,
+)
+
+T = TypeVar("T")
 
 AUTHENTICATOR_CODE_SCOPE = "authenticator_code_account"
 
@@ -63,6 +73,32 @@ class SecondFactorAnswer:
         return cls(code=data.get("code"), recovery_code=data.get("recovery_code"), passkey=data.get("passkey"))
 
 
+def second_factor_complete(
+    request: HttpRequest,
+    *,
+    user: User,
+    answer: SecondFactorAnswer,
+    challenge: MfaChallenge | None,
+    complete: Callable[[str], T],
+    count_client: bool = True,
+    session_id: str | None = None,
+) -> T:
+    """second_factor_verify, then ``complete(method)``, committed with the spending of a right answer (Completion):
+    a sign-in whose session cannot start, or a re-authentication that cannot be recorded, spends neither the
+    answer nor its challenge. Returns what ``complete`` returned."""
+    completion = Completion(complete)
+    method = second_factor_verify(
+        request,
+        user=user,
+        answer=answer,
+        challenge=challenge,
+        count_client=count_client,
+        session_id=session_id,
+        completion=completion,
+    )
+    return completion.after(method)
+
+
 def second_factor_verify(
     request: HttpRequest,
     *,
@@ -71,6 +107,7 @@ def second_factor_verify(
     challenge: MfaChallenge | None = None,
     count_client: bool = True,
     session_id: str | None = None,
+    completion: Completion[Any] | None = None,
 ) -> str:
     """Check ``answer`` for ``user``; return the method it proved (assurance.TOTP, RECOVERY_CODE or PASSKEY).
 
@@ -82,11 +119,12 @@ def second_factor_verify(
     checked; an authenticator app whose secret no key decrypts, 409 ``mfa_state_conflict``, with nothing counted.
     ``count_client``: whether the per-IP limit applies (not for a signed-in user's own session, as for the current
     password). ``session_id``: the signed-in session giving the answer, which a wrong one counts against (and
-    revokes at its limit, 401)."""
+    revokes at its limit, 401). ``completion``: see second_factor_complete."""
     # Imported here: the factor modules import this package's services, which import this module.
     from .passkeys import passkey_assertion_verify
     from .recovery_codes import recovery_code_use
 
+    owner = user if completion is not None else None
     attempt = account_attempt(request, email=user.email, limits=LOGIN, count_client=count_client)
     attempt.raise_if_refused()
     try:
@@ -94,9 +132,11 @@ def second_factor_verify(
             if challenge is None:
                 raise PasskeyInvalid()
             try:
-                with challenge_spending(challenge):
+                with challenge_spending(challenge, owner=owner):
                     passkey_assertion_verify(challenge=challenge, credential=answer.passkey, user=user)
                     challenge_use(challenge=challenge)
+                    if completion is not None:
+                        completion.inside(PASSKEY)
             except PasskeyInvalid as refused:  # out of the transaction: the failure's count must not roll back with it
                 warning = _failed(request, user=user, challenge=challenge, session_id=session_id)
                 if warning:
@@ -107,7 +147,12 @@ def second_factor_verify(
             try:
                 # Without a session, the code follows the password of a sign-in: a lock then means someone has it.
                 right = authenticator_code_check(
-                    request, user=user, code=answer.code, after_password=session_id is None, challenge=challenge
+                    request,
+                    user=user,
+                    code=answer.code,
+                    after_password=session_id is None,
+                    challenge=challenge,
+                    completion=completion,
                 )
             except (AuthenticatorCodesLocked, MfaStateConflict):
                 attempt.refund()  # nothing was checked
@@ -117,10 +162,12 @@ def second_factor_verify(
                 raise CodeInvalid(CodeInvalid.default_detail + warning)
             method = TOTP
         else:
-            with challenge_spending(challenge):
+            with challenge_spending(challenge, owner=owner):
                 right = recovery_code_use(user=user, code=answer.recovery_code or "")
                 if right and challenge is not None:
                     challenge_use(challenge=challenge)
+                if right and completion is not None:
+                    completion.inside(RECOVERY_CODE)
             if not right:
                 warning = _failed(request, user=user, challenge=challenge, session_id=session_id)
                 raise CodeInvalid(CodeInvalid.default_detail + warning)
@@ -128,12 +175,21 @@ def second_factor_verify(
     except ChallengeInvalid:
         attempt.refund()  # a right answer to a step spent meanwhile: no guess, and nothing spent
         raise
+    except Unfinished as unfinished:
+        attempt.refund()  # a right answer whose completion failed: no guess, and nothing spent
+        raise unfinished.error from None
     attempt.refund()
     return method
 
 
 def authenticator_code_check(
-    request: HttpRequest, *, user: User, code: str, after_password: bool, challenge: MfaChallenge | None = None
+    request: HttpRequest,
+    *,
+    user: User,
+    code: str,
+    after_password: bool,
+    challenge: MfaChallenge | None = None,
+    completion: Completion[Any] | None = None,
 ) -> bool:
     """Whether ``code`` is a right code of the user's authenticator app (then it is spent, with ``challenge`` if
     given: see second_factor_verify), counted on the account's own bucket (authenticator_code_attempt) and given
@@ -141,18 +197,22 @@ def authenticator_code_check(
     is given back too and raises MfaStateConflict: it was no guess, and the owner, sent to a recovery code, should
     not find the app locked once the key is restored.
     ``after_password``: the code came right after the account's password (a sign-in, the admin's login), not from a
-    signed-in session; only then does the lock tell the owner someone has their password."""
+    signed-in session; only then does the lock tell the owner someone has their password. ``completion``: see
+    second_factor_complete."""
     from .totp import totp_code_verify  # imported here, as in second_factor_verify
 
     # Counted outside the transaction: the lock's notice is queued for its commit, and a rollback would drop it.
     usage = authenticator_code_attempt(request, user=user, after_password=after_password)
     try:
-        with challenge_spending(challenge):
+        with challenge_spending(challenge, owner=user if completion is not None else None):
             right = totp_code_verify(user=user, code=code)
             if right and challenge is not None:
                 challenge_use(challenge=challenge)  # the code's time step stays free if its challenge is gone
-    except (MfaStateConflict, ChallengeInvalid):
-        authenticator_code_refund(usage, user=user)  # not checked, or right for a step spent meanwhile: no guess
+            if right and completion is not None:
+                completion.inside(TOTP)
+    except (MfaStateConflict, ChallengeInvalid, Unfinished):
+        # not checked, or right for a step spent meanwhile or whose completion failed: no guess
+        authenticator_code_refund(usage, user=user)
         raise
     if right:
         authenticator_code_refund(usage, user=user)

@@ -4,7 +4,8 @@ A right password for an account with MFA opens a SIGN_IN challenge instead of a 
 client holds until a second factor, checked under the sign-in limits (second_factor.py), spends it.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 
@@ -16,7 +17,9 @@ from backend.common.db import atomic
 from ..models import MfaChallenge
 from ..selectors import mfa_methods
 from .challenges import ChallengeInvalid, challenge_get_open, challenge_open
-from .second_factor import SecondFactorAnswer, second_factor_verify
+from .second_factor import SecondFactorAnswer, second_factor_complete
+
+T = TypeVar("T")
 
 
 def mfa_sign_in_challenge(*, user: User) -> dict[str, Any]:
@@ -34,28 +37,50 @@ def mfa_sign_in_challenge(*, user: User) -> dict[str, Any]:
     }
 
 
-def mfa_sign_in_finish(request: HttpRequest, *, token: str, answer: SecondFactorAnswer) -> tuple[User, list[str]]:
-    """Check the second factor for the sign-in ``token`` names and spend it; return the user and the methods the
-    whole sign-in proved (its ``amr``). The challenge is spent by second_factor_verify, with the answer: a
-    challenge lost meanwhile (another answer spent it, it expired) leaves a right recovery code unused."""
+def mfa_sign_in_finish(
+    request: HttpRequest, *, token: str, answer: SecondFactorAnswer, complete: Callable[[User, list[str]], T]
+) -> T:
+    """Check the second factor for the sign-in ``token`` names, then ``complete(user, amr)`` (start the session;
+    ``amr``: the methods the whole sign-in proved) in the transaction that spends the answer and the challenge
+    (second_factor_complete): a challenge lost meanwhile (another answer spent it, it expired) leaves a right
+    recovery code unused, and so does a session that could not start (an outage's 503: the retry signs in)."""
     challenge = challenge_get_open(token=token, purpose=MfaChallenge.Purpose.SIGN_IN)
     user = challenge.user
     if user is None or not user.is_active:  # deactivated since the password step
         raise ChallengeInvalid()
-    method = second_factor_verify(request, user=user, answer=answer, challenge=challenge)
-    return user, [challenge.first_factor or PASSWORD, method]
+    first_factor = challenge.first_factor or PASSWORD
+    return second_factor_complete(
+        request,
+        user=user,
+        answer=answer,
+        challenge=challenge,
+        complete=lambda method: complete(user, [first_factor, method]),
+    )
 
 
 def second_factor_reauthenticate(
-    request: HttpRequest, *, user: User, session: AuthSession, answer: SecondFactorAnswer, reauth_token: str | None
-) -> str:
+    request: HttpRequest,
+    *,
+    user: User,
+    session: AuthSession,
+    answer: SecondFactorAnswer,
+    reauth_token: str | None,
+    complete: Callable[[str], T],
+) -> T:
     """Check a second factor re-authenticating ``session`` (a passkey answers the session's REAUTHENTICATE
-    challenge, spent with it by second_factor_verify); return the method."""
+    challenge), then ``complete(method)`` (record the re-authentication) in the transaction that spends the answer
+    and the challenge (second_factor_complete); return what ``complete`` returned."""
     challenge = None
     if answer.passkey is not None:
         challenge = challenge_get_open(
             token=reauth_token or "", purpose=MfaChallenge.Purpose.REAUTHENTICATE, session_id=str(session.pk)
         )
-    return second_factor_verify(
-        request, user=user, answer=answer, challenge=challenge, count_client=False, session_id=str(session.pk)
+    return second_factor_complete(
+        request,
+        user=user,
+        answer=answer,
+        challenge=challenge,
+        complete=complete,
+        count_client=False,
+        session_id=str(session.pk),
     )

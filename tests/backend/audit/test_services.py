@@ -288,6 +288,29 @@ def test_outside_a_request_no_ip_user_agent_or_actor_is_recorded(user):
     assert (row.ip_address, row.user_agent, row.actor_id, row.request_id) == (None, "", None, "")
 
 
+def test_an_event_whose_account_was_deleted_before_its_row_is_kept_without_the_account(user, other_user):
+    # Given an event about one account, acted by another, written (on a commit) after both accounts were deleted
+    user_id, actor_id = user.pk, str(other_user.pk)  # the actor as text, as a request's id may come
+    user.delete()
+    other_user.delete()
+
+    # When it is recorded
+    row = audit_record(event=AuditEvent.Event.LOGIN_SUCCEEDED, user_id=user_id, actor_id=actor_id)
+
+    # Then it is kept, as on_delete=SET_NULL leaves an event written before the deletion
+    assert row is not None
+    assert AuditEvent.objects.values_list("event", "user_id", "actor_id").get() == ("login_succeeded", None, None)
+
+
+def test_an_event_keeps_an_account_that_still_exists_beside_one_deleted(user, other_user):
+    other_user_id = other_user.pk
+    other_user.delete()
+
+    audit_record(event=AuditEvent.Event.ADMIN_SESSIONS_REVOKED, user_id=other_user_id, actor_id=str(user.pk))
+
+    assert AuditEvent.objects.values_list("user_id", "actor_id").get() == (None, user.pk)
+
+
 def test_an_api_client_signed_in_elsewhere_does_not_leak_into_rows(user):
     client = APIClient()
     response = login(client, user.email)

@@ -231,12 +231,18 @@ def test_an_answer_being_spent_while_the_account_is_deleted_or_reset_never_deadl
             mfa_reset_by_password_reset(user=user)
     answering.join()
 
-    # Then neither is aborted as a deadlock: the ending completes, and the sign-in it overtook starts no session
+    # Then neither is aborted as a deadlock. The answer locked the account's row first, as the ending does, so the
+    # ending waited for it: the sign-in finished first, and the ending then deleted or signed out its session
     assert answering.error is None, answering.error
-    assert answering.result.status_code == 401, answering.result.content
-    assert answering.result.json()["code"] == "invalid_credentials"
-    assert not AuthSession.objects.filter(user_id=user.pk).exists()
+    assert answering.result.status_code == 200, answering.result.content
+    assert not AuthSession.objects.filter(user_id=user.pk, revoked_at__isnull=True).exists()
     if ending == "account deletion":
         assert not type(user).objects.filter(pk=user.pk).exists()
+        # and the sign-in's audit events, written on its commit while the deletion ran, are kept without the account
+        assert set(AuditEvent.objects.filter(user=None).values_list("event", flat=True)) >= {
+            AuditEvent.Event.LOGIN_SUCCEEDED,
+            AuditEvent.Event.RECOVERY_CODE_USED,
+        }
     else:
+        assert AuthSession.objects.filter(user_id=user.pk).count() == 1  # started, then signed out
         assert not RecoveryCode.objects.filter(user=user).exists()
