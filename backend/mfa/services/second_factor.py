@@ -266,7 +266,10 @@ SECOND_STEP_NOTICE_COOLDOWN_SECONDS = 60 * 60
 
 
 def _second_step_failed_notice(request: HttpRequest, *, user: User, what: str) -> None:
-    if cache.add(f"second-step-failed-notice:{user.pk}", 1, timeout=SECOND_STEP_NOTICE_COOLDOWN_SECONDS):
+    # False: a notice went out within the cooldown. None: Redis could not tell (the cache fails open); then the owner
+    # is told anyway, as a second notice is a small price and a lost one leaves them unaware of the incident.
+    first = cache.add(f"second-step-failed-notice:{user.pk}", 1, timeout=SECOND_STEP_NOTICE_COOLDOWN_SECONDS)
+    if first is not False:
         emails.notify_second_step_failed(
             user=user, user_agent=user_agent(request), ip_address=client_ip(request), what=what
         )

@@ -125,6 +125,21 @@ def test_the_owner_is_told_once_when_wrong_answers_spend_a_sign_ins_second_step(
     assert "token" not in body
 
 
+def test_the_owner_is_told_while_redis_is_down(user, smtp, generous_sign_in_limits, throwaway_redis):
+    # Given someone with the password at the second step, when Redis (which keeps the notices' cooldown) stops
+    app = authenticator_app_enabled(user)
+    intruder = _intruder()
+    token = _second_step(intruder, user)
+    throwaway_redis.stop()
+
+    # When five wrong answers spend the challenge
+    statuses = [_answer(intruder, token, code=code_of_step(app, step)) for step in range(5, 10)]
+
+    # Then the owner is still told: a cooldown that cannot be read does not hold the notice back
+    assert statuses == [400] * 5
+    assert len(_second_step_notices(smtp)) == 1
+
+
 def test_fewer_wrong_answers_or_an_abandoned_second_step_tell_nothing(user, smtp, generous_sign_in_limits):
     # Given an account with an authenticator app
     app = authenticator_app_enabled(user)
