@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from backend.accounts.admin_login import admin_login
 from backend.accounts.admin_password import admin_password_change
 from backend.common import health
 from backend.common.exceptions import api_not_found
 from backend.common.spa import SPA_FALLBACK_PATTERN, spa_index
+from backend.common.views import SchemaView
 from backend.tasks import urls as tasks_urls
 
 api_patterns: list[URLPattern | URLResolver] = [
@@ -18,7 +19,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     *tasks_urls.urlpatterns,
     path("", include("backend.accounts.urls")),
     path("", include("backend.mfa.urls")),
-    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^schema/?$", SchemaView.as_view(), name="schema"),
     # The split view serves its init script as a file, so the CSP needs no 'unsafe-inline'.
     re_path(
         r"^docs/?$",

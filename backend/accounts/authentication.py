@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
 from backend.common.db_router import replica_pin_if_recent_writer
+from backend.common.ids import is_uuid_text
 from backend.common.ratelimit import PendingHit
 from backend.common.throttles import api_user_hit, api_user_hit_settle
 
@@ -46,6 +47,16 @@ def _verified_token(raw_token: bytes) -> Token | None:
     return token
 
 
+def _token_verified(authentication: Any, raw_token: bytes) -> Token:
+    """simplejwt's verification (``authentication``: JWTAuthentication's own), with a claim no date can hold (an
+    ``exp`` past year 9999, or one that is no number) refused as an invalid token: simplejwt lets the error through.
+    Only a token our key signed gets that far."""
+    try:
+        return authentication.get_validated_token(raw_token)  # type: ignore[no-any-return]
+    except (OverflowError, ValueError, TypeError) as exc:
+        raise InvalidToken("Token has an impossible claim.") from exc
+
+
 def _remember(raw_token: bytes, token: Token) -> Token:
     with _verified_lock:
         _verified[raw_token] = (key_ring(), token)
@@ -70,9 +81,9 @@ class SessionJWTAuthentication(JWTAuthentication):
         return super().authenticate(request)
 
     def get_validated_token(self, raw_token: bytes) -> Token:
-        token = _verified_token(raw_token) or _remember(raw_token, super().get_validated_token(raw_token))
+        token = _verified_token(raw_token) or _remember(raw_token, _token_verified(super(), raw_token))
         session_id, user_id = token.get(SESSION_CLAIM), token.get(api_settings.USER_ID_CLAIM)
-        if not isinstance(session_id, str) or not isinstance(user_id, str):
+        if not is_uuid_text(session_id) or not is_uuid_text(user_id):
             raise InvalidToken("Token is not bound to a session and a user.")
         # Read replicas: the user is known now, before any read of their rows (get_user comes next).
         replica_pin_if_recent_writer(user_id)

@@ -25,6 +25,8 @@ from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendE
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from backend.common.ids import is_uuid_text
+
 SESSION_CLAIM = "sid"
 AMR_CLAIM = "amr"  # how the session was authenticated (assurance.py)
 AAL_CLAIM = "aal"
@@ -196,6 +198,8 @@ def refresh_token_decode(raw: str) -> RefreshToken:
         token = SessionRefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as exc:
         raise InvalidRefreshToken(str(exc)) from exc
-    if not token.get(SESSION_CLAIM) or not token.get("user_id"):
+    except (OverflowError, ValueError, TypeError) as exc:  # a claim no date can hold; only our key signed it
+        raise InvalidRefreshToken("Token has an impossible claim.") from exc
+    if not is_uuid_text(token.get(SESSION_CLAIM)) or not is_uuid_text(token.get("user_id")):
         raise InvalidRefreshToken("Token is not bound to a session and a user.")
     return token

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -174,6 +175,7 @@ def _json_error(detail: str, code: ErrorCode, status_code: int) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status_code)
 
 
+@csrf_exempt  # a plain view: without this a POST would meet Django's HTML "CSRF verification failed" page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Catch-all for unknown /api/ paths, so they answer JSON rather than HTML."""
     return _json_error("Not found.", ErrorCode.NOT_FOUND, status.HTTP_404_NOT_FOUND)

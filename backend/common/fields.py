@@ -1,5 +1,6 @@
 """Serializer fields shared by the API apps."""
 
+import re
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -43,6 +44,21 @@ class NewPasswordField(TextField):
 
 class EmailField(StrictTypeMixin, serializers.EmailField):
     pass
+
+
+# A date as the schema's ``format: date`` (RFC 3339's full-date) writes it, in ASCII digits: ``\d`` would also take
+# other scripts' digits (Arabic-Indic, for one), which int() reads as numbers.
+ISO_DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class IsoDateField(serializers.DateField):
+    """Exactly YYYY-MM-DD. DRF's DateField also takes what ``date.fromisoformat`` does (20310101, 2031-W01-1) and
+    other scripts' digits."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if not isinstance(value, str) or not ISO_DATE_PATTERN.fullmatch(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
 
 
 # What str.strip() removes (DRF's CharField trims with it): the characters a non-blank text must have one

@@ -62,11 +62,15 @@ def page_parameters(items: str) -> list[OpenApiParameter]:
 BODY_REQUIRED = "x-body-required"
 
 
+_WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
 def document_transport_errors(result: dict, generator: object, request: object, public: bool) -> dict:
     """drf-spectacular postprocessing hook: the errors any JSON-body endpoint can return.
 
     They come from the parser and the body-size middleware, not from the views, so no
-    ``extend_schema`` declares them; add them to every operation that takes a body.
+    ``extend_schema`` declares them; add them to every operation that takes a body, and to every POST, PUT,
+    PATCH and DELETE that takes none: a body sent anyway is parsed too (common/views.py, ``ApiView.initial``).
     """
     error_ref = {"$ref": "#/components/schemas/Error"}
     transport_errors = {
@@ -75,8 +79,8 @@ def document_transport_errors(result: dict, generator: object, request: object, 
         "415": f"The body is not `application/json` (`code`: `{ErrorCode.UNSUPPORTED_MEDIA_TYPE}`).",
     }
     for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            if not isinstance(operation, dict) or "requestBody" not in operation:
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or ("requestBody" not in operation and method not in _WRITE_METHODS):
                 continue
             responses = operation.setdefault("responses", {})
             for status_code, description in transport_errors.items():

@@ -1,11 +1,14 @@
-"""The base class of every API view."""
+"""The base class of every API view, and the OpenAPI document's view."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .cached_reads import CachedRead
@@ -24,6 +27,8 @@ class ApiView(APIView):
     # ``cached_body`` / ``cached_count`` use them, so a cached read costs no second round trip.
 
     cached_reads: tuple[CachedRead, ...] = ()
+    # True: the view parses the body itself, after looking up what the URL names (a 404 first, whatever the body).
+    body_after_lookup = False
     # The values of the cached_reads' keys, fetched by authentication for this request (None: not fetched).
     read_ahead: Mapping[str, Any] | None = None
 
@@ -33,6 +38,10 @@ class ApiView(APIView):
         except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
             self.check_throttles(request)  # the request is anonymous now: counts per IP, raises Throttled when over
             raise
+        if not self.body_after_lookup and _has_body(request):
+            # Parsed now, whether or not the view reads it: a malformed or non-JSON body is a 400 or a 415 on every
+            # endpoint (docs/api.md), not accepted unread by one that takes none.
+            request.data  # noqa: B018
 
     def read_ahead_keys(self, request: Request, *, owner_id: str) -> list[str]:
         """The cache keys this request's GET will read, for authentication to fetch with the session's."""
@@ -45,3 +54,19 @@ class ApiView(APIView):
 
     def cached_count(self, read: CachedRead, *, owner_id: UUID, count: Callable[[], int]) -> int:
         return read.get_or_count(self.request, owner_id=owner_id, count=count, read_ahead=self.read_ahead)
+
+
+def _has_body(request: Request) -> bool:
+    meta = request.META
+    return meta.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in meta
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document. Its errors (a wrong method, ``format`` or ``Accept``) are JSON, as every error under
+    /api/ is, rather than rendered by the document's own YAML renderer."""
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        if getattr(response, "exception", False):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

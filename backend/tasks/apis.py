@@ -89,6 +89,7 @@ class TaskListApi(ApiView):
 
 class TaskDetailApi(ApiView):
     cached_reads = (TASK_DETAIL,)
+    body_after_lookup = True  # another user's task is a 404 whatever the request holds, its body included
 
     @openapi.tasks_retrieve
     def get(self, request: Request, task_id: str) -> HttpResponse:
@@ -109,7 +110,8 @@ class TaskDetailApi(ApiView):
     @openapi.tasks_destroy
     def delete(self, request: Request, task_id: str) -> Response:
         task = task_get(owner=_owner(request), task_id=task_id)
-        task_delete(task=task)
+        request.data  # noqa: B018  # a body, if any, must be JSON: checked after the lookup (body_after_lookup)
+        task_delete(task=task, if_match=if_match_etags(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request: Request, task_id: str, *, partial: bool) -> HttpResponse:

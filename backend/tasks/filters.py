@@ -4,7 +4,6 @@ Every parameter is validated strictly: an unknown choice, a malformed date or
 boolean, or an over-long search is a 400 rather than being silently ignored.
 """
 
-import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -15,6 +14,8 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from backend.common.fields import ISO_DATE_PATTERN
+
 from .models import Task
 
 SEARCH_MAX_LENGTH = 100
@@ -24,7 +25,6 @@ ORDERING_CHOICES = tuple(value for name in ORDERING_FIELDS for value in (name, f
 BOOLEAN_CHOICES = ("true", "false")
 # Only ISO dates: the locale-dependent formats Django also accepts (01/02/24) are ambiguous.
 ISO_DATE_FORMATS = ["%Y-%m-%d"]
-ISO_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _pairs(values: Iterable[str]) -> list[tuple[str, str]]:
@@ -105,7 +105,7 @@ class TaskOrderingFilter(django_filters.ChoiceFilter):
 
 
 class IsoDateField(forms.DateField):
-    """Exactly YYYY-MM-DD: strptime alone would also take 2026-1-1."""
+    """Exactly YYYY-MM-DD in ASCII digits: strptime alone would also take 2026-1-1, and other scripts' digits."""
 
     default_error_messages = {"invalid": "Enter a valid date as YYYY-MM-DD."}
 

@@ -223,8 +223,17 @@ tasks_partial_update = extend_schema(
 tasks_destroy = extend_schema(
     tags=TAGS,
     summary="Delete a task",
-    parameters=[TASK_ID],
-    responses={204: None, 401: UNAUTHORIZED, 404: NOT_FOUND},
+    parameters=[TASK_ID, IF_MATCH],
+    responses={
+        204: None,
+        400: OpenApiResponse(
+            ErrorSerializer,
+            description="A malformed If-Match (`invalid_if_match`), or a body sent that is not JSON (`parse_error`).",
+        ),
+        401: UNAUTHORIZED,
+        404: NOT_FOUND,
+        412: STALE,
+    },
 )
 
 tasks_stats = extend_schema(

@@ -36,7 +36,7 @@ class TaskInputSerializer(serializers.Serializer):
     )
     status = serializers.ChoiceField(choices=Task.Status.choices, required=False, default=Task.Status.TODO)
     priority = serializers.ChoiceField(choices=Task.Priority.choices, required=False, default=Task.Priority.MEDIUM)
-    due_date = serializers.DateField(allow_null=True, required=False, default=None)
+    due_date = fields.IsoDateField(allow_null=True, required=False, default=None)
 
     @cached_property
     def fields(self) -> BindingDict:  # DRF's, built once per process and ``partial`` instead of per serializer

@@ -16,7 +16,7 @@ from backend.accounts.models import User
 from backend.common.db import MONGODB_VENDOR, atomic
 from backend.common.db_router import replica_note_write
 from backend.common.exceptions import PreconditionFailed, WriteConflict
-from backend.common.ids import uuid_or_404
+from backend.common.ids import is_uuid_text, uuid_or_404
 from backend.common.prepared_rows import NotPrepared
 
 from .models import Task
@@ -191,11 +191,20 @@ def _apply_in_memory(*, task: Task, values: Mapping[str, Any]) -> list[str]:
     return changed
 
 
-def task_delete(*, task: Task) -> None:
-    """Delete ``task`` for good."""
+def task_delete(*, task: Task, if_match: Sequence[str] | None = None) -> None:
+    """Delete ``task`` for good. With ``if_match`` (the ETags of an If-Match header), only while the task's ETag is
+    listed (or ``*`` is), else PreconditionFailed (412) and nothing is deleted: a compare-and-set on the version
+    read, so a write that got in since fails it too."""
+    checked = if_match is not None and "*" not in if_match
+    if checked and task_etag(task) not in (if_match or ()):
+        raise PreconditionFailed(current_etag=task_etag(task))
     with atomic():
-        task_row(task=task).delete()
-        _after_commit(task.owner_id)
+        deleted, _ = task_row(task=task, version=task.version if checked else None).delete()
+        if deleted:
+            _after_commit(task.owner_id)
+    if checked and not deleted:
+        current = task_get(owner=task.owner, task_id=task.pk)  # changed since it was read (a 404 if deleted)
+        raise PreconditionFailed(current_etag=task_etag(current))
 
 
 def task_bulk_apply(*, owner: User, ids: Sequence[UUID], action: str, value: str | None = None) -> int:
@@ -279,19 +288,11 @@ def task_admin_history_unlink(*, owner: User) -> int:
 
     content_type = ContentType.objects.get_for_model(Task, for_concrete_model=False)
     entries = list(LogEntry.objects.filter(content_type=content_type).values_list("pk", "object_id"))
-    ids = {object_id for _, object_id in entries if object_id and _is_uuid(object_id)}
+    ids = {object_id for _, object_id in entries if object_id and is_uuid_text(object_id)}
     owned = {str(pk) for pk in task_queryset(owner=owner).filter(pk__in=ids).values_list("pk", flat=True)}
     return LogEntry.objects.filter(pk__in=[pk for pk, object_id in entries if object_id in owned]).update(
         object_id=None, object_repr=DELETED_TASK_REPR
     )
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def tasks_delete_for_owner(*, owner: User, batch_size: int = TASKS_DELETE_BATCH_SIZE) -> int:

@@ -2466,6 +2466,21 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
                 headers: {
@@ -2493,6 +2508,36 @@ export interface operations {
             /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3638,6 +3683,21 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
                 headers: {
@@ -3695,6 +3755,36 @@ export interface operations {
             /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3924,6 +4014,21 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyRegistrationOptionsOutput"];
                 };
             };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
                 headers: {
@@ -3966,6 +4071,36 @@ export interface operations {
             /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4034,6 +4169,21 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodesOutput"];
                 };
             };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
                 headers: {
@@ -4075,6 +4225,36 @@ export interface operations {
             };
             /** @description `mfa_state_conflict`: the account has no second factor. */
             409: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -4150,6 +4330,21 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnrolmentOutput"];
                 };
             };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
                 headers: {
@@ -4191,6 +4386,36 @@ export interface operations {
             };
             /** @description `mfa_state_conflict`: the authenticator app is already enabled. */
             409: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -4741,6 +4966,21 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordlessOptionsOutput"];
                 };
             };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
             406: {
                 headers: {
@@ -4753,6 +4993,36 @@ export interface operations {
             /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5394,6 +5664,21 @@ export interface operations {
                     "application/json": components["schemas"]["ReauthenticateOptionsOutput"];
                 };
             };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
                 headers: {
@@ -5420,6 +5705,36 @@ export interface operations {
             };
             /** @description `mfa_state_conflict`: the account has no passkey. */
             409: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -5876,6 +6191,21 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, invalid or expired access token, or a revoked session. */
             401: {
                 headers: {
@@ -5918,6 +6248,36 @@ export interface operations {
             /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6630,7 +6990,10 @@ export interface operations {
     tasks_destroy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The task's ETag as you last read it (`*` for any version, or a comma-separated list of ETags): the write happens only if it is still current, else 412. Without the header, or with an empty one, the write always happens; a value that is not `*` or quoted ETags is a 400 (`invalid_if_match`). */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The task's id. */
                 task_id: string;
@@ -6651,6 +7014,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A malformed If-Match (`invalid_if_match`), or a body sent that is not JSON (`parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
@@ -6694,6 +7072,51 @@ export interface operations {
             /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The task changed since the ETag in If-Match. */
+            412: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -146,3 +147,37 @@ def test_login_then_sessions_shows_user_agent_and_ip(user):
     assert body[0]["user_agent"] == "Mozilla/5.0 Test"
     assert body[0]["ip_address"] == "127.0.0.1"
     assert body[0]["current"] is True
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"exp": 10**30}, {"exp": "tomorrow"}, {"exp": None}, {"sid": "not-a-uuid"}, {"user_id": 7}, {"iat": 10**30}],
+    ids=["exp beyond any date", "exp as text", "exp null", "sid not a uuid", "user id a number", "iat beyond any date"],
+)
+@pytest.mark.parametrize("where", ["access", "refresh"])
+def test_a_token_signed_with_our_key_but_with_impossible_claims_is_a_401_never_a_500(user, claims, where):
+    # Given a token only our key could sign (a leaked key, or a bug in issuing), whose claims make no sense
+    from backend.accounts.tokens import key_ring
+
+    issued = signed_in_client(user)[1]
+    payload = {
+        "token_type": where,
+        "user_id": str(user.id),
+        "sid": str(issued.session.pk),
+        "exp": int((timezone.now() + timedelta(minutes=5)).timestamp()),
+        "jti": uuid.uuid4().hex,
+        **claims,
+    }
+    token = key_ring().encode(payload)
+
+    # When it is used as an access token, or sent as the refresh cookie
+    if where == "access":
+        response = bearer(APIClient(), token).get("/api/auth/me/")
+    else:
+        client = APIClient()
+        client.cookies[settings.REFRESH_COOKIE_NAME] = token
+        response = client.post("/api/auth/refresh/", {}, format="json")
+
+    # Then it is refused as a token, not answered with a server error
+    expected = "token_not_valid" if where == "access" else "invalid_refresh_token"
+    assert (response.status_code, response.json()["code"]) == (401, expected), response.content

@@ -12,6 +12,30 @@ def _schema(client) -> dict:
     return yaml.safe_load(response.content)
 
 
+@pytest.mark.parametrize(
+    ("method", "query", "headers", "expected"),
+    [
+        ("post", "", {}, (405, "method_not_allowed")),
+        ("get", "?format=xml", {}, (404, "not_found")),
+        ("get", "", {"HTTP_ACCEPT": "text/html"}, (406, "not_acceptable")),
+    ],
+    ids=["wrong method", "unknown format", "unacceptable Accept"],
+)
+def test_the_schemas_errors_are_json_like_every_api_error(client, method, query, headers, expected):
+    response = getattr(client, method)(f"/api/schema/{query}", **headers)
+
+    assert response["Content-Type"] == "application/json"
+    assert (response.status_code, response.json()["code"]) == expected
+
+
+def test_the_schema_documents_a_bodys_errors_on_writes_that_take_no_body(client):
+    # A body sent anyway is parsed as on any endpoint (ApiView.initial), so its errors are documented there too
+    operation = _schema(client)["paths"]["/api/auth/logout-all/"]["post"]
+
+    assert "requestBody" not in operation
+    assert {"400", "413", "415"} <= set(operation["responses"])
+
+
 def test_schema_documents_every_auth_endpoint_and_the_refresh_cookie(client):
     schema = _schema(client)
     paths = schema["paths"]

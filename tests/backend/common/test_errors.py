@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
 
 from backend.common.errors import ErrorCode, error_codes
 
@@ -21,11 +22,13 @@ def test_unknown_api_paths_are_json_404(api_client, path):
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
+@pytest.mark.parametrize("path", ["/api/does-not-exist", "/api", "/api/tasks/stats%2F/"])
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
-def test_unknown_api_path_is_json_404_for_every_method(api_client, method):
-    response = getattr(api_client, method)("/api/does-not-exist")
+def test_unknown_api_path_is_json_404_for_every_method(method, path):
+    # A client as a browser or curl is: Django's CSRF check on (the test client skips it by default)
+    response = getattr(APIClient(enforce_csrf_checks=True), method)(path, {}, format="json")
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 @pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/login/"])
@@ -76,6 +79,23 @@ def test_numbers_or_lists_where_text_belongs_are_400_not_coerced(api_client, pat
     response = api_client.post(path, body, format="json")
     assert response.status_code == 400
     assert set(response.json()) <= {"email", "password", "refresh"}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [("hi", "text/plain", (415, "unsupported_media_type")), ("{", "application/json", (400, "parse_error"))],
+    ids=["not json", "malformed json"],
+)
+@pytest.mark.parametrize("path", ["/api/auth/passkey/options/", "/api/auth/logout-all/"])
+def test_an_endpoint_that_takes_no_body_still_refuses_one_that_is_not_json(
+    auth_client, user, path, body, content_type, expected
+):
+    # Given a signed-in client and a body its endpoint would never read
+    response = auth_client.post(path, body, content_type=content_type)
+
+    # Then the body is refused as on any endpoint, and nothing is done (the session is still signed in)
+    assert (response.status_code, response.json()["code"]) == expected
+    assert auth_client.get("/api/auth/me/").status_code == 200
 
 
 def test_non_json_content_type_is_415(api_client):

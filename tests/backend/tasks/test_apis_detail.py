@@ -45,7 +45,7 @@ def test_other_users_task_is_404_even_with_an_invalid_body(auth_client, other_us
     assert response.status_code == 404  # not 400: the body must not reveal that the id exists
 
 
-@pytest.mark.parametrize("method", ["put", "patch"])
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
 @pytest.mark.parametrize(
     ("body", "content_type", "headers"),
     [
@@ -295,6 +295,25 @@ def test_delete_removes_only_that_task(auth_client, user):
     assert response.status_code == 204
     assert response.content == b""
     assert list(Task.objects.values_list("id", flat=True)) == [kept.id]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        ("hello", "text/plain", (415, "unsupported_media_type")),
+        ('{"force": ', "application/json", (400, "parse_error")),
+    ],
+    ids=["not json", "malformed json"],
+)
+def test_a_delete_with_a_body_that_is_not_json_is_refused_and_deletes_nothing(
+    auth_client, user, body, content_type, expected
+):
+    task = TaskFactory(owner=user)
+
+    response = auth_client.delete(detail_url(task.id), body, content_type=content_type)
+
+    assert (response.status_code, response.json()["code"]) == expected
+    assert Task.objects.filter(pk=task.pk).exists()
 
 
 def test_deleting_twice_is_404_the_second_time(auth_client, user):

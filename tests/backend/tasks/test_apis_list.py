@@ -112,7 +112,20 @@ def test_create_with_invalid_fields_is_400_and_creates_nothing(auth_client, body
     assert Task.objects.count() == 0
 
 
-@pytest.mark.parametrize("due_date", ["2024-02-30", "tomorrow", "01/02/2024", 20240101, [], {}])
+@pytest.mark.parametrize(
+    "due_date",
+    [
+        "2024-02-30",
+        "tomorrow",
+        "01/02/2024",
+        20240101,
+        [],
+        {},
+        "20240101",  # date.fromisoformat's basic format: not the schema's YYYY-MM-DD
+        "2024-W01-1",  # an ISO week date, which fromisoformat takes too
+        "\u0661\u0662\u0663\u0664-\u0660\u0661-\u0660\u0661",  # Arabic-Indic digits, which int() reads
+    ],
+)
 def test_create_with_invalid_due_date_is_400(auth_client, due_date):
     response = auth_client.post(LIST_URL, {"title": "ok", "due_date": due_date}, format="json")
 

@@ -87,6 +87,60 @@ def test_a_stale_if_match_is_412_and_writes_nothing(auth_client, user, method):
 
 
 @pytest.mark.django_db
+def test_a_delete_with_a_stale_if_match_is_412_and_deletes_nothing(auth_client, user):
+    task = TaskFactory(owner=user, title="original")
+    url = f"{LIST}{task.id}/"
+    stale = auth_client.get(url)["ETag"]
+    current = auth_client.patch(url, {"title": "changed by another tab"}, format="json")["ETag"]
+
+    response = auth_client.delete(url, HTTP_IF_MATCH=stale)
+
+    assert (response.status_code, response.json()["code"]) == (412, "precondition_failed")
+    assert response["ETag"] == current
+    task.refresh_from_db()
+    assert task.title == "changed by another tab"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("if_match", ["current", "*", ""], ids=["current etag", "star", "empty"])
+def test_a_delete_with_a_current_or_no_precondition_deletes(auth_client, user, if_match):
+    task = TaskFactory(owner=user)
+    url = f"{LIST}{task.id}/"
+    header = auth_client.get(url)["ETag"] if if_match == "current" else if_match
+
+    response = auth_client.delete(url, HTTP_IF_MATCH=header)
+
+    assert response.status_code == 204
+    assert not task.__class__.objects.filter(pk=task.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_delete_with_a_malformed_if_match_is_400_and_deletes_nothing(auth_client, user):
+    task = TaskFactory(owner=user)
+
+    response = auth_client.delete(f"{LIST}{task.id}/", HTTP_IF_MATCH="garbage")
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_if_match")
+    assert task.__class__.objects.filter(pk=task.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delete_from_a_stale_read_is_412_even_if_the_write_raced_in_after_the_check(user):
+    from backend.common.exceptions import PreconditionFailed
+    from backend.tasks.selectors import task_etag
+    from backend.tasks.services import task_delete
+
+    stale = task_create(owner=user, title="t")
+    etag_as_read = task_etag(stale)
+    task_bulk_apply(owner=user, ids=[stale.id], action="set_priority", value="high")
+
+    with pytest.raises(PreconditionFailed):
+        task_delete(task=stale, if_match=[etag_as_read])
+
+    assert stale.__class__.objects.filter(pk=stale.pk).exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("if_match", ['"not-an-etag"', 'W/"weak-never-matches"', '"a", "b"'])
 def test_an_if_match_naming_no_current_etag_is_412(auth_client, user, if_match):
     task = TaskFactory(owner=user)

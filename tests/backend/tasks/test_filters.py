@@ -34,6 +34,7 @@ def _ids_of(*tasks) -> list[str]:
         ({"due_before": "2024-2-3"}, "due_before", "Enter a valid date as YYYY-MM-DD."),
         ({"due_after": "yesterday"}, "due_after", "Enter a valid date as YYYY-MM-DD."),
         ({"due_after": "01/02/2024"}, "due_after", "Enter a valid date as YYYY-MM-DD."),
+        ({"due_after": "\u0661\u0662\u0663\u0664-01-01"}, "due_after", "Enter a valid date as YYYY-MM-DD."),
         ({"overdue": "yes"}, "overdue", "Select a valid choice. yes is not one of the available choices."),
         ({"overdue": "1"}, "overdue", "Select a valid choice. 1 is not one of the available choices."),
         ({"ordering": "owner"}, "ordering", "Select a valid choice. owner is not one of the available choices."),

@@ -18,7 +18,7 @@ EXPECTED_RESPONSES = {
     ("/api/tasks/{task_id}/", "get"): {"200", "304", "401", "404"} | EVERY,
     ("/api/tasks/{task_id}/", "put"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS | WRITE,
     ("/api/tasks/{task_id}/", "patch"): {"200", "400", "401", "404", "412"} | EVERY | BODY_ERRORS | WRITE,
-    ("/api/tasks/{task_id}/", "delete"): {"204", "401", "404"} | EVERY | WRITE,
+    ("/api/tasks/{task_id}/", "delete"): {"204", "400", "401", "404", "412"} | EVERY | BODY_ERRORS | WRITE,
     ("/api/tasks/stats/", "get"): {"200", "304", "401"} | EVERY,
     ("/api/tasks/bulk/", "post"): {"200", "400", "401", "422"} | EVERY | BODY_ERRORS | WRITE,
 }
