@@ -31,9 +31,19 @@ from config.secret_files import load_secret_files
 load_secret_files()
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole-number setting; anything else stops gunicorn before it starts, with a message naming the variable
+    (gunicorn itself would start with 0 workers, which accept connections and answer none)."""
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        sys.exit(f"gunicorn.conf.py: {name}={value!r} must be a whole number of at least {minimum}.")
+    return number
 
 
 # ------------------------------------------------------------------------------
@@ -81,8 +91,8 @@ _malloc_mmap_threshold_fix()
 # revocation take effect at once. With Redis every worker shares the cache,
 # so WEB_CONCURRENCY workers are safe.
 _redis_configured = bool(os.environ.get("REDIS_URL", "").strip())
-workers = _int("WEB_CONCURRENCY", 2) if _redis_configured else 1
-if not _redis_configured and _int("WEB_CONCURRENCY", 1) > 1:
+workers = _int("WEB_CONCURRENCY", 2, minimum=1) if _redis_configured else 1
+if not _redis_configured and _int("WEB_CONCURRENCY", 1, minimum=1) > 1:
     print(
         "gunicorn.conf.py: REDIS_URL is unset (process-local cache), so running 1 worker "
         "instead of WEB_CONCURRENCY; set REDIS_URL to run more.",
@@ -92,10 +102,11 @@ if not _redis_configured and _int("WEB_CONCURRENCY", 1) > 1:
 # gthread, stopping to listen as soon as SIGTERM arrives (config/gunicorn_worker.py): a connection made while the
 # worker drains is refused, not left in the backlog to be reset when it exits; and accepting by least connections.
 worker_class = "config.gunicorn_worker.BalancedThreadWorker"
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 4, minimum=1)
 
 # With PostgreSQL, Django's connection pool must hold a connection per thread.
-if os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")) and threads > _int("DB_POOL_MAX_SIZE", 10):
+_pool_max_size = _int("DB_POOL_MAX_SIZE", 10, minimum=1)
+if os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")) and threads > _pool_max_size:
     print(
         f"gunicorn.conf.py: GUNICORN_THREADS={threads} exceeds DB_POOL_MAX_SIZE; "
         "threads will wait for database connections.",

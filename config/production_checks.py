@@ -133,12 +133,24 @@ def _is_loopback(host: str) -> bool:
 
 
 def redis_url_problem(url: str) -> str | None:
-    """A REDIS_URL that django-redis cannot open (no scheme) passes every import and fails every request."""
+    """A REDIS_URL that django-redis cannot open (no scheme, a port that is no number) passes every import and fails
+    every request; a database path that is no number is silently database 0. (Shown without its password.)"""
+    shown = url.split("@")[-1]
     if url.split("://", 1)[0] not in ("redis", "rediss", "unix") or "://" not in url:
         return (
-            f"REDIS_URL must start with redis://, rediss:// (TLS) or unix:// (e.g. redis://redis:6379/0); got "
-            f"{url.split('@')[-1]!r}."
+            "REDIS_URL must start with redis://, rediss:// (TLS) or unix:// (e.g. redis://redis:6379/0); "
+            f"got {shown!r}."
         )
+    if url.startswith("unix://"):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # urllib checks it when asked
+    except ValueError:
+        return f"REDIS_URL's port must be a number from 1 to 65535 (e.g. redis://redis:6379/0); got {shown!r}."
+    database = parts.path.strip("/")
+    if database and not (database.isascii() and database.isdigit()):
+        return f"REDIS_URL's path must be a database number (e.g. redis://redis:6379/0); got {shown!r}."
     return None
 
 

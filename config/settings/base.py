@@ -5,17 +5,18 @@ safe local defaults. Environment-specific modules (local, production, test)
 import this one and override what differs.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import environ
 from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.db_timeouts import postgres_timeout_options
+from config.env import StrictEnv
 from config.local_secrets import read_dotenv
 from config.mongodb import (
     MONGODB_AUTO_FIELD,
@@ -25,13 +26,15 @@ from config.mongodb import (
     mongodb_database,
     mongodb_installed_apps,
 )
+from config.production_checks import redis_url_problem
 from config.replicas import DJANGO_POSTGRESQL_ENGINE, POSTGRESQL_ENGINE, replica_cache_check, replica_databases
 from config.secret_files import load_secret_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+# Strict: a value a setting cannot take (a yes/no typo, a negative size) stops the start, naming it (config/env.py).
+env = StrictEnv()
 # A developer's own overrides; never committed (see .env.example).
 read_dotenv()
 # Secrets mounted as files: SECRET_KEY_FILE=/run/secrets/sad-backend/SECRET_KEY sets SECRET_KEY, and so on.
@@ -58,7 +61,7 @@ USE_TZ = True
 
 # Proxies in front of the app (ingress, load balancer) that append to
 # X-Forwarded-For. 0 means REMOTE_ADDR is the client address.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 
 # ------------------------------------------------------------------------------
 # Apps and middleware
@@ -122,12 +125,13 @@ TEMPLATES = [
 SILENCED_SYSTEM_CHECKS: list[str] = []
 DJANGO_SQLITE_ENGINE = "django.db.backends.sqlite3"  # what django-environ gives a sqlite:// URL
 SQLITE_ENGINE = "backend.common.sqlite3"  # Django's, with Unicode case-insensitive lookups
-DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASE_URL = env.str("DATABASE_URL", default="").strip() or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 if is_mongodb_url(DATABASE_URL):
     # django-environ does not know mongodb:// (config/mongodb.py; docs/mongodb.md).
     DATABASES = {
         "default": mongodb_database(
-            DATABASE_URL, server_selection_timeout_ms=env.int("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000)
+            DATABASE_URL,
+            server_selection_timeout_ms=env.int("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000, minimum=1),
         )
     }
     DEFAULT_AUTO_FIELD = MONGODB_AUTO_FIELD
@@ -135,7 +139,18 @@ if is_mongodb_url(DATABASE_URL):
     MIGRATION_MODULES = MONGODB_MIGRATION_MODULES
     SILENCED_SYSTEM_CHECKS = [*MONGODB_SILENCED_SYSTEM_CHECKS]
 else:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    try:
+        with warnings.catch_warnings():  # django-environ's warning for an unknown scheme prints the password
+            warnings.simplefilter("ignore")
+            DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    except ValueError as _error:  # a port that is no number, or out of range; the URL itself is not shown: a password
+        raise ImproperlyConfigured(
+            f"DATABASE_URL cannot be read ({_error}): write it as postgres://USER:PASSWORD@HOST:5432/NAME."
+        ) from None
+    if "." not in DATABASES["default"].get("ENGINE", ""):  # django-environ passes an unknown scheme on as the engine
+        raise ImproperlyConfigured(
+            "DATABASE_URL names no database Django knows: use postgres://, sqlite:/// or mongodb:// (docs/mongodb.md)."
+        )
 if DATABASES["default"]["ENGINE"] == DJANGO_POSTGRESQL_ENGINE:
     # Django's backend with a socket-only pool check and C-parsed timestamps (backend/common/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
@@ -147,20 +162,26 @@ if DATABASES["default"]["ENGINE"] == DJANGO_POSTGRESQL_ENGINE:
     # server are replaced, never used (a look at the socket; an empty query when the server wrote to it).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
-        "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2, minimum=0),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=10, minimum=1),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0, minimum=0.1),
         # A connection lost with the server is not replaced in the background with exponential backoff (by
         # default for 5 minutes, sleeping up to minutes between attempts, so requests would keep timing out well
         # after the server is back): the pool gives it up at once and grows again when a request asks for one.
         "reconnect_timeout": 0.0,
     }
+    _pool = DATABASES["default"]["OPTIONS"]["pool"]
+    if _pool["min_size"] > _pool["max_size"]:
+        raise ImproperlyConfigured(
+            f"DB_POOL_MIN_SIZE={_pool['min_size']} is larger than DB_POOL_MAX_SIZE={_pool['max_size']}: lower the "
+            "first or raise the second."
+        )
     # Bounded request time: no statement runs, and no lock is waited for, longer than this (seconds; 0 = the
     # server's setting). Below the ingress' 35 s and gunicorn's 30 s; config/db_timeouts.py says why.
     DATABASES["default"]["OPTIONS"]["options"] = postgres_timeout_options(
         DATABASES["default"]["OPTIONS"].get("options"),
-        statement_timeout=env.float("DB_STATEMENT_TIMEOUT", default=15.0),
-        lock_timeout=env.float("DB_LOCK_TIMEOUT", default=5.0),
+        statement_timeout=env.float("DB_STATEMENT_TIMEOUT", default=15.0, minimum=0),
+        lock_timeout=env.float("DB_LOCK_TIMEOUT", default=5.0, minimum=0),
     )
 elif DATABASES["default"]["ENGINE"] == DJANGO_SQLITE_ENGINE:
     # Django's backend whose case-insensitive lookups (the task search) fold every letter, not ASCII only, as
@@ -173,14 +194,14 @@ elif DATABASES["default"]["ENGINE"] == DJANGO_SQLITE_ENGINE:
     )
 
 # A request that cannot reach the database is answered 503 with this Retry-After (backend/common/outage.py).
-DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=5)
+DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=5, minimum=0)
 
 # Read replicas (PostgreSQL only): aliases replica_0, replica_1, … get the reads that may lag; the router
 # keeps a request on the primary once it writes, and a user on it for DATABASE_REPLICA_PIN_SECONDS after
 # their data changed. docs/scaling.md, "Read replicas".
 DATABASES.update(replica_databases(default=DATABASES["default"], urls=env.list("DATABASE_REPLICA_URLS", default=[])))
 DATABASE_REPLICA_ALIASES = [alias for alias in DATABASES if alias != "default"]
-DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5, minimum=0)
 if DATABASE_REPLICA_ALIASES:
     DATABASE_ROUTERS = ["backend.common.db_router.ReplicaRouter"]
     # Before everything but the observability middleware (inserted at 0 below): the pin must be in place
@@ -191,6 +212,8 @@ if DATABASE_REPLICA_ALIASES:
 # Cache: Redis when REDIS_URL is set, else process-local memory.
 # ------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and (_redis_problem := redis_url_problem(REDIS_URL)):
+    raise ImproperlyConfigured(_redis_problem)
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="sad")
 if REDIS_URL:
     CACHES = {
@@ -202,8 +225,8 @@ if REDIS_URL:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
                 "CLIENT_CLASS": "backend.common.redis_cache.FailFastRedisClient",
-                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
-                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0, minimum=0.01),
+                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=1.0, minimum=0.01),
             },
         }
     }
@@ -220,16 +243,16 @@ replica_cache_check(replicas=DATABASE_REPLICA_ALIASES, redis_url=REDIS_URL)
 
 # After a Redis error, each process answers from the database / counts limits locally for this
 # long before trying Redis again.
-REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=5.0)
-REDIS_WARNING_INTERVAL_SECONDS = env.int("REDIS_WARNING_INTERVAL_SECONDS", default=60)
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=5.0, minimum=0)
+REDIS_WARNING_INTERVAL_SECONDS = env.int("REDIS_WARNING_INTERVAL_SECONDS", default=60, minimum=0)
 
 # Cached task lists, details and stats (tasks/selectors.py). Writes invalidate at once;
 # the TTL only bounds memory and the staleness left by a write whose invalidation
 # could not reach Redis. 0 turns the cache off.
-TASK_CACHE_TTL_SECONDS = env.int("TASK_CACHE_TTL_SECONDS", default=60)
+TASK_CACHE_TTL_SECONDS = env.int("TASK_CACHE_TTL_SECONDS", default=60, minimum=0)
 # How many tasks a filtered list holds, per owner version (its COUNT walks every matching row; a deep
 # page of a large list needs it too). Invalidated by the same writes; 0 turns it off.
-TASK_COUNT_CACHE_TTL_SECONDS = env.int("TASK_COUNT_CACHE_TTL_SECONDS", default=300)
+TASK_COUNT_CACHE_TTL_SECONDS = env.int("TASK_COUNT_CACHE_TTL_SECONDS", default=300, minimum=0)
 
 # ------------------------------------------------------------------------------
 # Rate limits (backend/common/ratelimit.py): LIMIT/PERIOD, e.g. 5/15m, 100/h, 10/30s.
@@ -293,7 +316,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60, minimum=1)
 
 # JWT: simplejwt signs and verifies; sessions and revocation are ours
 # (backend/accounts/tokens.py explains why token_blacklist is not used).
@@ -305,14 +328,16 @@ JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="").strip()  # trimmed as t
 JWT_SIGNING_KEYS = [key.strip() for key in env.list("JWT_SIGNING_KEYS", default=[]) if key.strip()] or (
     [JWT_SIGNING_KEY] if JWT_SIGNING_KEY else []
 )
-ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=5 * 60))
-REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("REFRESH_TOKEN_LIFETIME_SECONDS", default=7 * 24 * 60 * 60))
+ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=5 * 60, minimum=1))
+REFRESH_TOKEN_LIFETIME = timedelta(
+    seconds=env.int("REFRESH_TOKEN_LIFETIME_SECONDS", default=7 * 24 * 60 * 60, minimum=1)
+)
 # A session cannot be extended by rotation beyond this age; the user signs in again.
-SESSION_MAX_LIFETIME = timedelta(seconds=env.int("SESSION_MAX_LIFETIME_SECONDS", default=30 * 24 * 60 * 60))
+SESSION_MAX_LIFETIME = timedelta(seconds=env.int("SESSION_MAX_LIFETIME_SECONDS", default=30 * 24 * 60 * 60, minimum=1))
 # A refresh token presented again this soon after it was rotated gets the same new token back instead of revoking
 # the session as reused: a lost response, a retry or tabs refreshing together. 0 turns the grace off. (Supabase's
 # REFRESH_TOKEN_REUSE_INTERVAL: https://supabase.com/docs/guides/auth/sessions#refresh-token-reuse-detection)
-REFRESH_REUSE_INTERVAL_SECONDS = env.int("REFRESH_REUSE_INTERVAL_SECONDS", default=10)
+REFRESH_REUSE_INTERVAL_SECONDS = env.int("REFRESH_REUSE_INTERVAL_SECONDS", default=10, minimum=0)
 SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "SIGNING_KEY": JWT_SIGNING_KEYS[0] if JWT_SIGNING_KEYS else "",
@@ -340,7 +365,7 @@ REFRESH_COOKIE_DOMAIN = env.str("REFRESH_COOKIE_DOMAIN", default="") or None
 # count on a bucket of its own (backend/accounts/login_limits.py). Path=/ (the API's and the admin's login forms
 # both read it) and, when Secure (REFRESH_COOKIE_SECURE), named with the __Host- prefix (backend/accounts/cookies.py).
 DEVICE_COOKIE_NAME = "sad_device"
-DEVICE_COOKIE_MAX_AGE_SECONDS = env.int("DEVICE_COOKIE_MAX_AGE_SECONDS", default=365 * 24 * 60 * 60)
+DEVICE_COOKIE_MAX_AGE_SECONDS = env.int("DEVICE_COOKIE_MAX_AGE_SECONDS", default=365 * 24 * 60 * 60, minimum=1)
 
 # ------------------------------------------------------------------------------
 # REST framework and OpenAPI
@@ -385,7 +410,7 @@ SPECTACULAR_SETTINGS = {
 # Request limits
 # ------------------------------------------------------------------------------
 # Bodies above this are refused with 413 before any parsing (common.middleware).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024, minimum=1)
 
 # ------------------------------------------------------------------------------
 # CORS: the SPA is served same-origin; list other origins explicitly.
@@ -405,7 +430,7 @@ CORS_EXPOSE_HEADERS = [
 ]
 
 # How long an Idempotency-Key is remembered with the response it got (backend/common/idempotency.py).
-IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 60 * 60)
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 60 * 60, minimum=1)
 
 # ------------------------------------------------------------------------------
 # Static files (whitenoise)
@@ -475,12 +500,12 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 # Where django.core.mail.backends.filebased.EmailBackend writes each message (the contract tests read them).
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10, minimum=1)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Scalable Auth Dashboard <no-reply@localhost>")
 # Email verification, as django-allauth's ACCOUNT_EMAIL_VERIFICATION (backend/accounts/services/email_verification.py):
 # mandatory: no sign-in until the address is confirmed; optional: a link is sent at registration, nothing waits for
@@ -492,7 +517,7 @@ if EMAIL_VERIFICATION not in EMAIL_VERIFICATION_MODES:
         f"EMAIL_VERIFICATION={EMAIL_VERIFICATION!r}: use one of {', '.join(EMAIL_VERIFICATION_MODES)}"
     )
 # How long an emailed verification or email-change link works.
-EMAIL_LINK_MAX_AGE_SECONDS = env.int("EMAIL_LINK_MAX_AGE_SECONDS", default=3 * 24 * 60 * 60)
+EMAIL_LINK_MAX_AGE_SECONDS = env.int("EMAIL_LINK_MAX_AGE_SECONDS", default=3 * 24 * 60 * 60, minimum=1)
 
 # ------------------------------------------------------------------------------
 # Multi-factor authentication (docs/mfa.md; backend/mfa/)
@@ -507,12 +532,12 @@ MFA_ENCRYPTION_KEYS = [key.strip() for key in env.list("MFA_ENCRYPTION_KEYS", de
 # The name authenticator apps show beside the account's email (the otpauth:// URI's issuer).
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Scalable Auth Dashboard")
 # How long the second step of a sign-in (and a passkey ceremony) may take.
-MFA_CHALLENGE_MAX_AGE_SECONDS = env.int("MFA_CHALLENGE_MAX_AGE_SECONDS", default=5 * 60)
+MFA_CHALLENGE_MAX_AGE_SECONDS = env.int("MFA_CHALLENGE_MAX_AGE_SECONDS", default=5 * 60, minimum=1)
 # Wrong codes one sign-in challenge takes before it is spent (the account's sign-in limits apply as well).
-MFA_CHALLENGE_MAX_FAILURES = env.int("MFA_CHALLENGE_MAX_FAILURES", default=5)
+MFA_CHALLENGE_MAX_FAILURES = env.int("MFA_CHALLENGE_MAX_FAILURES", default=5, minimum=1)
 # Password, email and second-factor changes and account deletion need an authentication this recent, at the
 # account's level (a second factor when it has one, whatever the session signed in with; docs/mfa.md).
-REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=5 * 60)
+REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=5 * 60, minimum=1)
 # Staff cannot sign in to the Django admin until they have an authenticator app. (Any account with a second factor
 # is asked for a code there anyway: backend/accounts/admin_login.py.)
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=False)
@@ -542,7 +567,7 @@ MIDDLEWARE.insert(0, "backend.observability.middleware.RequestObservabilityMiddl
 
 # One JSON object per line on stdout (json), or readable lines for a terminal (console).
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()  # "info" as gunicorn's own level is written
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 structlog_configure(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
@@ -556,7 +581,7 @@ METRICS_ALLOWED_NETWORKS = env.list(
 )
 
 # Audit rows older than this are deleted by `manage.py purge_audit`.
-AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365, minimum=1)
 
 # Sentry only when configured: with SENTRY_DSN unset, sentry_sdk is never imported.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
@@ -567,5 +592,5 @@ if SENTRY_DSN:
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default=""),
         release=env.str("SENTRY_RELEASE", default=""),
-        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0, minimum=0.0, maximum=1.0),
     )

@@ -1,0 +1,129 @@
+"""The environment is read strictly (config/env.py): a value a setting cannot take stops the start with a message
+naming the variable, instead of being read as something else; gunicorn's config does the same for its own."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import StrictEnv
+from tests.backend.common.helpers import ROOT
+from tests.backend.common.helpers import import_production_settings as _import_production_settings
+
+
+# -- StrictEnv ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["enabled", "flase", "maybe", "2", "tru"])
+def test_a_yes_no_setting_refuses_a_word_it_does_not_know(monkeypatch, value):
+    # (django-environ alone reads each of these as False: RATE_LIMIT_ENABLED=enabled would turn every limit off)
+    monkeypatch.setenv("SAD_TEST_FLAG", value)
+
+    with pytest.raises(ImproperlyConfigured, match=f"SAD_TEST_FLAG={value!r} is not a yes/no value"):
+        StrictEnv().bool("SAD_TEST_FLAG", default=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("YES", True), (" on ", True), ("1", True), ("false", False), ("Off", False), ("0", False)],
+)
+def test_a_yes_no_setting_takes_the_usual_words_in_any_case(monkeypatch, value, expected):
+    monkeypatch.setenv("SAD_TEST_FLAG", value)
+
+    assert StrictEnv().bool("SAD_TEST_FLAG", default=not expected) is expected
+
+
+@pytest.mark.parametrize("value", [None, "", "   "], ids=["unset", "empty", "blank"])
+def test_an_unset_or_empty_setting_takes_its_default(monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv("SAD_TEST_NUMBER", raising=False)
+    else:
+        monkeypatch.setenv("SAD_TEST_NUMBER", value)
+
+    assert StrictEnv().int("SAD_TEST_NUMBER", default=7, minimum=1) == 7
+    assert StrictEnv().bool("SAD_TEST_NUMBER", default=True) is True
+
+
+def test_an_empty_setting_without_a_default_is_named(monkeypatch):
+    monkeypatch.setenv("SAD_TEST_NUMBER", "")
+
+    with pytest.raises(ImproperlyConfigured, match="Set the SAD_TEST_NUMBER environment variable"):
+        StrictEnv().int("SAD_TEST_NUMBER")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "SAD_TEST_NUMBER='abc' is not a whole number."),
+        ("1.5", "SAD_TEST_NUMBER='1.5' is not a whole number."),
+        ("0", "SAD_TEST_NUMBER=0 is too small: it must be at least 1."),
+        ("-3", "SAD_TEST_NUMBER=-3 is too small: it must be at least 1."),
+        ("70000", "SAD_TEST_NUMBER=70000 is too large: it must be at most 65535."),
+    ],
+)
+def test_a_whole_number_setting_names_the_variable_and_its_bounds(monkeypatch, value, message):
+    monkeypatch.setenv("SAD_TEST_NUMBER", value)
+
+    with pytest.raises(ImproperlyConfigured) as refused:
+        StrictEnv().int("SAD_TEST_NUMBER", default=25, minimum=1, maximum=65535)
+
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("value", ["x", "nan", "inf", "-0.5"])
+def test_a_number_setting_refuses_what_is_no_finite_number_in_bounds(monkeypatch, value):
+    monkeypatch.setenv("SAD_TEST_NUMBER", value)
+
+    with pytest.raises(ImproperlyConfigured, match="SAD_TEST_NUMBER="):
+        StrictEnv().float("SAD_TEST_NUMBER", default=1.0, minimum=0)
+
+
+# -- the settings that use it ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("RATE_LIMIT_ENABLED", "enabled", "RATE_LIMIT_ENABLED='enabled' is not a yes/no value"),
+        ("MFA_REQUIRED_FOR_STAFF", "sure", "MFA_REQUIRED_FOR_STAFF='sure' is not a yes/no value"),
+        ("SECURE_SSL_REDIRECT", "flase", "SECURE_SSL_REDIRECT='flase' is not a yes/no value"),
+        ("ACCESS_TOKEN_LIFETIME_SECONDS", "0", "ACCESS_TOKEN_LIFETIME_SECONDS=0 is too small"),
+        ("MFA_CHALLENGE_MAX_FAILURES", "0", "MFA_CHALLENGE_MAX_FAILURES=0 is too small"),
+        ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT=-1 is too small"),
+        ("DB_POOL_MAX_SIZE", "abc", "DB_POOL_MAX_SIZE='abc' is not a whole number"),
+        ("DB_POOL_MIN_SIZE", "20", "DB_POOL_MIN_SIZE=20 is larger than DB_POOL_MAX_SIZE=10"),
+        ("EMAIL_PORT", "70000", "EMAIL_PORT=70000 is too large"),
+        ("DATABASE_URL", "postgres://app@db:notaport/app", "DATABASE_URL cannot be read (Port could not be cast"),
+        ("DATABASE_URL", "mysqlx://app:hunter2@db/app", "DATABASE_URL names no database Django knows"),
+        ("REDIS_URL", "redis://redis:notaport/0", "REDIS_URL's port must be a number from 1 to 65535"),
+        ("REDIS_URL", "redis://redis:6379/abc", "REDIS_URL's path must be a database number"),
+    ],
+)
+def test_production_refuses_a_value_its_setting_cannot_take_and_names_it(variable, value, message):
+    result = _import_production_settings(**{variable: value})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "hunter2" not in result.stderr  # a URL's password is never shown
+
+
+def test_production_takes_a_lowercase_log_level():
+    result = _import_production_settings("print(s.LOG_LEVEL)", LOG_LEVEL="info")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "INFO"
+
+
+# -- gunicorn's config ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("WEB_CONCURRENCY", "0"), ("WEB_CONCURRENCY", "x"), ("GUNICORN_THREADS", "0"), ("GUNICORN_KEEPALIVE", "-1")],
+)
+def test_gunicorns_config_stops_on_a_value_its_setting_cannot_take_and_names_it(variable, value):
+    # (gunicorn would start with 0 workers, accept connections and answer none)
+    environment = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0", variable: value}
+
+    result = subprocess.run(
+        [sys.executable, "config/gunicorn.conf.py"], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+    assert result.returncode == 1
+    assert f"gunicorn.conf.py: {variable}={value!r} must be a whole number of at least" in result.stderr
