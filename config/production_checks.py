@@ -42,6 +42,22 @@ def email_backend_problem(backend: str) -> str | None:
     )
 
 
+def frontend_url_form_problem(url: str) -> str | None:
+    """FRONTEND_URL is the origin emailed links start with and passkeys are bound to: a scheme, a host and maybe a
+    port, nothing else. (Any settings; frontend_url_problem adds production's https rule.)"""
+    example = "e.g. https://app.example.com or http://127.0.0.1:8000"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # urllib checks it when asked
+    except ValueError as error:
+        return f"FRONTEND_URL={url} cannot be read ({error}): write it as scheme://host[:port], {example}."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"FRONTEND_URL={url} must be an http:// or https:// URL with a host, {example}."
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        return f"FRONTEND_URL={url} must be an origin only, with no path: the app is served at its root ({example})."
+    return None
+
+
 def frontend_url_problem(url: str) -> str | None:
     """Password-reset links are FRONTEND_URL plus a token: over plain http anyone on the path reads the token.
     http is accepted only for a loopback host (a whole stack on one machine), whose links never leave the

@@ -26,7 +26,7 @@ from config.mongodb import (
     mongodb_database,
     mongodb_installed_apps,
 )
-from config.production_checks import redis_url_problem
+from config.production_checks import frontend_url_form_problem, redis_url_problem
 from config.replicas import DJANGO_POSTGRESQL_ENGINE, POSTGRESQL_ENGINE, replica_cache_check, replica_databases
 from config.secret_files import load_secret_files
 
@@ -47,7 +47,9 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").strip().rstrip("/")
+if _frontend_url_problem := frontend_url_form_problem(FRONTEND_URL):
+    raise ImproperlyConfigured(_frontend_url_problem)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -506,6 +508,15 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10, minimum=1)
+# Both would fail every send, in the background, long after the start; a backend named without its module likewise.
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both on: set one, TLS for STARTTLS (port 587), SSL for implicit TLS (465)."
+    )
+if "." not in EMAIL_BACKEND:
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND={EMAIL_BACKEND!r} is not a class path: e.g. django.core.mail.backends.smtp.EmailBackend."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Scalable Auth Dashboard <no-reply@localhost>")
 # Email verification, as django-allauth's ACCOUNT_EMAIL_VERIFICATION (backend/accounts/services/email_verification.py):
 # mandatory: no sign-in until the address is confirmed; optional: a link is sent at registration, nothing waits for

@@ -91,10 +91,15 @@ def test_a_number_setting_refuses_what_is_no_finite_number_in_bounds(monkeypatch
         ("DB_POOL_MAX_SIZE", "abc", "DB_POOL_MAX_SIZE='abc' is not a whole number"),
         ("DB_POOL_MIN_SIZE", "20", "DB_POOL_MIN_SIZE=20 is larger than DB_POOL_MAX_SIZE=10"),
         ("EMAIL_PORT", "70000", "EMAIL_PORT=70000 is too large"),
+        ("EMAIL_BACKEND", "smtp", "EMAIL_BACKEND='smtp' is not a class path"),
         ("DATABASE_URL", "postgres://app@db:notaport/app", "DATABASE_URL cannot be read (Port could not be cast"),
         ("DATABASE_URL", "mysqlx://app:hunter2@db/app", "DATABASE_URL names no database Django knows"),
         ("REDIS_URL", "redis://redis:notaport/0", "REDIS_URL's port must be a number from 1 to 65535"),
         ("REDIS_URL", "redis://redis:6379/abc", "REDIS_URL's path must be a database number"),
+        ("FRONTEND_URL", "https://app.example.com:abc", "FRONTEND_URL=https://app.example.com:abc cannot be read"),
+        ("FRONTEND_URL", "https://[::1", "FRONTEND_URL=https://[::1 cannot be read"),
+        ("FRONTEND_URL", "https://app.example.com/app/", "must be an origin only, with no path"),
+        ("FRONTEND_URL", "app.example.com", "must be an http:// or https:// URL with a host"),
     ],
 )
 def test_production_refuses_a_value_its_setting_cannot_take_and_names_it(variable, value, message):
@@ -103,6 +108,14 @@ def test_production_refuses_a_value_its_setting_cannot_take_and_names_it(variabl
     assert result.returncode != 0
     assert message in result.stderr
     assert "hunter2" not in result.stderr  # a URL's password is never shown
+
+
+def test_email_over_both_starttls_and_implicit_tls_is_refused_at_the_start():
+    # (Django would refuse it on every send, in the background: the sign-up succeeds and its mail never leaves)
+    result = _import_production_settings(EMAIL_USE_TLS="true", EMAIL_USE_SSL="true")
+
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL are both on" in result.stderr
 
 
 def test_production_takes_a_lowercase_log_level():

@@ -120,3 +120,14 @@ def test_any_other_migration_failure_is_not_retried(monkeypatch):
     with pytest.raises(OperationalError):
         call_command("migrate_with_retries", stderr=io.StringIO())
     assert flaky.calls == 1
+
+
+@pytest.mark.parametrize(("option", "value"), [("--max-delay", "-1"), ("--max-delay", "nan"), ("--attempts", "0")])
+def test_migrate_refuses_options_it_cannot_wait_by_before_migrating(monkeypatch, option, value):
+    # (a negative pause would fail only after the first lock timeout, as time.sleep's error)
+    migrating = _FlakyMigrate(failures=0)
+    monkeypatch.setattr(migrate_with_retries, "call_command", migrating)
+
+    with pytest.raises(CommandError, match="--attempts must be at least 1 and --max-delay at least 0"):
+        call_command("migrate_with_retries", option, value, stderr=io.StringIO())
+    assert migrating.calls == 0

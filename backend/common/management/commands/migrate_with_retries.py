@@ -36,7 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--max-delay", type=float, default=60.0, help="Longest pause between tries, seconds.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        attempts = max(1, options["attempts"])
+        if options["attempts"] < 1 or not options["max_delay"] >= 0:
+            raise CommandError("--attempts must be at least 1 and --max-delay at least 0 (seconds).")
+        attempts = options["attempts"]
         for attempt in range(1, attempts + 1):
             try:
                 call_command("migrate", interactive=False, verbosity=options["verbosity"], stdout=self.stdout)
