@@ -73,8 +73,12 @@ def _parent_record(environ: Mapping[str, str]) -> _ParentRecord | None:
         return None
 
 
-def _read(path: str) -> str:
-    value = Path(path).read_text(encoding="utf-8")
+def _read(path: str, *, name: str) -> str:
+    try:
+        value = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        why = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ImproperlyConfigured(f"{name}_FILE names {path}, which cannot be read: {why}.") from None
     return value[:-1] if value.endswith("\n") else value
 
 
@@ -98,13 +102,13 @@ def load_secret_files(environ: MutableMapping[str, str] | None = None) -> list[s
                 changed.append(f"{name}_FILE ({path or 'unset'}, gone)")
             elif name in parent.absent and exists:
                 changed.append(f"{name}_FILE ({path}, added)")
-            elif exists and environ.get(name) != _read(path):
+            elif exists and environ.get(name) != _read(path, name=name):
                 changed.append(f"{name}_FILE ({path})")
             continue
         if not exists:
             absent.append(name)
             continue
-        value = _read(path)
+        value = _read(path, name=name)
         if environ.get(name) and environ[name] != value:
             raise ImproperlyConfigured(
                 f"{name} and {name}_FILE are both set: keep one (the file, {path}, in Kubernetes; docs/deploy.md)."

@@ -5,8 +5,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
+from config.startup_checks import SETTINGS_TAG
 
-@register()
+
+@register(SETTINGS_TAG)
 def audit_retention_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     if settings.AUDIT_RETENTION_DAYS > 0:
         return []

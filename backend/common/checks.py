@@ -5,10 +5,12 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
+from config.startup_checks import SETTINGS_TAG
+
 from .ratelimit import Rate
 
 
-@register()
+@register(SETTINGS_TAG)
 def check_rate_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     for scope, text in settings.RATE_LIMITS.items():

@@ -6,8 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
+from config.startup_checks import SETTINGS_TAG
 
-@register()
+
+@register(SETTINGS_TAG)
 def metrics_networks_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors = []
     for item in settings.METRICS_ALLOWED_NETWORKS:

@@ -1,5 +1,7 @@
 """Production settings: HTTPS only, secrets and services required from the environment."""
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.production_checks import (
@@ -42,9 +44,10 @@ _required = {
 }
 for _name, _value in _required.items():
     if not _value:
-        _file = env.str(f"{_name}_FILE", default="")  # config/secret_files.py: a file that does not exist
+        _file = env.str(f"{_name}_FILE", default="")  # config/secret_files.py: a file that is missing or empty
+        _why = "is empty" if Path(_file).is_file() else "is a directory" if Path(_file).is_dir() else "does not exist"
         raise ImproperlyConfigured(
-            f"{_name} is not set: {_name}_FILE names {_file}, which does not exist (does the Secret hold the key "
+            f"{_name} is not set: {_name}_FILE names {_file}, which {_why} (does the Secret hold the key "
             f"{_name}? docs/deploy.md)."
             if _file
             else f"{_name} is not set. Production settings need it in the environment "

@@ -17,7 +17,16 @@ GOOD_ENV = {
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 # Read by the production settings with a default (or an alternative) of their own: never from the caller's environment.
-UNSET = ("DJANGO_SETTINGS_MODULE", "JWT_SIGNING_KEYS", "MFA_ENCRYPTION_KEYS", "WEBAUTHN_RP_ID", "WEBAUTHN_ORIGINS")
+# SECRET_FILES_LOADED too: the test process's own record of its secret files, which the child (whose parent it is)
+# would otherwise trust instead of reading the files it is given (config/secret_files.py).
+UNSET = (
+    "DJANGO_SETTINGS_MODULE",
+    "JWT_SIGNING_KEYS",
+    "MFA_ENCRYPTION_KEYS",
+    "WEBAUTHN_RP_ID",
+    "WEBAUTHN_ORIGINS",
+    "SECRET_FILES_LOADED",
+)
 
 
 def import_production_settings(_print: str = "", **overrides: str) -> subprocess.CompletedProcess:

@@ -41,6 +41,22 @@ def test_production_names_the_missing_file_of_a_secret_read_from_one(tmp_path):
     assert f"SECRET_KEY is not set: SECRET_KEY_FILE names {missing}, which does not exist" in result.stderr
 
 
+@pytest.mark.parametrize("what", ["is empty", "is a directory", "cannot be read"])
+def test_production_says_what_is_wrong_with_a_secrets_file(tmp_path, what):
+    path = tmp_path / "SECRET_KEY"
+    if what == "is a directory":
+        path.mkdir()
+    elif what == "is empty":
+        path.write_text("")
+    else:
+        path.write_bytes(b"\xff\xfe not text")  # not UTF-8
+
+    result = _import_production_settings(SECRET_KEY="", SECRET_KEY_FILE=str(path))
+
+    assert result.returncode != 0
+    assert f"SECRET_KEY_FILE names {path}, which {what}" in result.stderr
+
+
 @pytest.mark.parametrize("url", ["127.0.0.1:6379", "redis-host:6379/0", "http://redis:6379/0"])
 def test_production_refuses_a_redis_url_without_a_redis_scheme(url):
     # (django-redis would refuse it on every request instead: each API call a 500 while the pod stays ready)

@@ -140,3 +140,29 @@ def test_gunicorns_config_stops_on_a_value_its_setting_cannot_take_and_names_it(
 
     assert result.returncode == 1
     assert f"gunicorn.conf.py: {variable}={value!r} must be a whole number of at least" in result.stderr
+
+
+# -- the server's own start -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("RATE_LIMIT_LOGIN_IP", "5/0m", "RATE_LIMIT_LOGIN_IP"),
+        ("METRICS_ALLOWED_NETWORKS", "10.0.0.0/8,not-a-network", "not an IP network"),
+    ],
+)
+def test_a_server_loading_the_app_runs_the_settings_checks_manage_py_runs(entry_point, variable, message, value):
+    # (gunicorn runs no system checks: the worker would boot, pass /readyz and answer 500 on every login)
+    result = _import_production_settings(
+        f"import {entry_point}", DJANGO_SETTINGS_MODULE="config.settings.production", **{variable: value}
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_a_server_loads_the_app_with_good_settings():
+    result = _import_production_settings("import config.wsgi", DJANGO_SETTINGS_MODULE="config.settings.production")
+
+    assert result.returncode == 0, result.stderr
