@@ -1,10 +1,13 @@
 """Client facts taken from the request, honouring TRUSTED_PROXY_COUNT."""
 
 import ipaddress
+import logging
 from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -22,7 +25,22 @@ def client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IP
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= proxies:
             candidate = forwarded[-proxies]
+        elif forwarded:
+            _warn_fewer_forwarded(len(forwarded), proxies)
     return _parsed(candidate)
+
+
+@lru_cache(maxsize=1)  # once per process: every request behind the same proxies has the same count
+def _warn_fewer_forwarded(found: int, proxies: int) -> None:
+    # A request straight to the pod (a probe) has no entry at all; one with fewer than the count went through fewer
+    # proxies than configured, and its client would be taken as REMOTE_ADDR: a proxy, shared by every client.
+    logger.warning(
+        "TRUSTED_PROXY_COUNT is %d but a request came through %d proxy(ies) (X-Forwarded-For entries): its client "
+        "is taken to be REMOTE_ADDR, the nearest proxy, so per-IP rate limits would count every client together. "
+        "Set TRUSTED_PROXY_COUNT to the number of proxies in front of the app.",
+        proxies,
+        found,
+    )
 
 
 # Every request's log line and rate limit parse the client address, and a client sends many requests: the parsed
