@@ -228,7 +228,10 @@ def get(url: str, *, host: str = "localhost", **headers: str):
 
 def test_readyz_and_healthz_answer_200_over_plain_http_with_an_allowed_host(started):
     status, _, body = get(f"{started.url}/readyz", **{"X-Request-ID": "image-readyz-1"})
-    assert (status, json.loads(body)) == (200, {"status": "ok", "checks": {"database": "ok", "cache": "ok"}})
+    assert (status, json.loads(body)) == (
+        200,
+        {"status": "ok", "checks": {"database": "ok", "migrations": "ok", "cache": "ok"}},
+    )
     status, _, body = get(f"{started.url}/healthz")
     assert status == 200
     assert json.loads(body)["status"] == "ok"

@@ -31,7 +31,7 @@ def test_healthz_is_200_without_touching_the_database(client):
 def test_readyz_is_200_when_database_and_cache_answer(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok", "cache": "ok"}}
 
 
 @pytest.mark.django_db
@@ -43,9 +43,44 @@ def test_readyz_stays_200_degraded_naming_the_cache_when_redis_is_unreachable(cl
     assert response.status_code == 200
     assert response.json() == {
         "status": "degraded",
-        "checks": {"database": "ok", "cache": "failed"},
+        "checks": {"database": "ok", "migrations": "ok", "cache": "failed"},
         "failed": ["cache"],
     }
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_naming_the_migrations_while_one_is_not_applied(client, monkeypatch, caplog):
+    # Given a database that answers but lacks this code's last migration (a pod started before the migrate Job ran)
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from backend.common import health
+
+    monkeypatch.setattr(health.migrations, "applied", False)
+    last = MigrationRecorder.Migration.objects.filter(app="tasks").order_by("-applied", "-id").first()
+    MigrationRecorder.Migration.objects.filter(pk=last.pk).delete()
+
+    # When the probe asks
+    response = client.get("/readyz")
+
+    # Then the pod stays out of the Service, and the log says which migration and what to run
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "migrations": "failed", "cache": "ok"},
+        "failed": ["migrations"],
+    }
+    assert f"not applied (first: tasks.{last.name}): run `manage.py migrate`" in caplog.text
+
+
+@pytest.mark.django_db
+def test_readyz_asks_about_the_migrations_only_until_it_has_seen_them_all_applied(client, monkeypatch):
+    from backend.common import health
+
+    monkeypatch.setattr(health.migrations, "applied", False)
+    assert client.get("/readyz").status_code == 200
+    monkeypatch.setattr(health, "MigrationExecutor", None)  # any further look would fail
+
+    assert client.get("/readyz").json()["checks"]["migrations"] == "ok"
 
 
 @pytest.mark.parametrize(
