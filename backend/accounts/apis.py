@@ -247,8 +247,11 @@ class SessionListApi(ApiView):
 
 
 class SessionDetailApi(ApiView):
+    body_after_lookup = True  # another user's session is a 404 whatever the request holds
+
     @openapi.session_revoke
     def delete(self, request: Request, session_id: str, **kwargs: Any) -> Response:
         session = selectors.session_get_for_user(user=current_user(request), session_id=session_id)
+        self.check_body(request)
         services.session_revoke(session=session)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -30,10 +30,17 @@ def client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IP
     return _parsed(candidate)
 
 
-@lru_cache(maxsize=1)  # once per process: every request behind the same proxies has the same count
+_fewer_forwarded_warned = False
+
+
 def _warn_fewer_forwarded(found: int, proxies: int) -> None:
     # A request straight to the pod (a probe) has no entry at all; one with fewer than the count went through fewer
     # proxies than configured, and its client would be taken as REMOTE_ADDR: a proxy, shared by every client.
+    # Once per process: the setting is wrong for every request that comes the same way.
+    global _fewer_forwarded_warned
+    if _fewer_forwarded_warned:
+        return
+    _fewer_forwarded_warned = True
     logger.warning(
         "TRUSTED_PROXY_COUNT is %d but a request came through %d proxy(ies) (X-Forwarded-For entries): its client "
         "is taken to be REMOTE_ADDR, the nearest proxy, so per-IP rate limits would count every client together. "

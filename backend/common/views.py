@@ -27,7 +27,8 @@ class ApiView(APIView):
     # ``cached_body`` / ``cached_count`` use them, so a cached read costs no second round trip.
 
     cached_reads: tuple[CachedRead, ...] = ()
-    # True: the view parses the body itself, after looking up what the URL names (a 404 first, whatever the body).
+    # True for a view whose URL names an object (an id): its handlers look it up before they read the body, so another
+    # user's object is a 404 whatever the body holds, and those that read none call ``check_body`` after the lookup.
     body_after_lookup = False
     # The values of the cached_reads' keys, fetched by authentication for this request (None: not fetched).
     read_ahead: Mapping[str, Any] | None = None
@@ -38,9 +39,13 @@ class ApiView(APIView):
         except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
             self.check_throttles(request)  # the request is anonymous now: counts per IP, raises Throttled when over
             raise
-        if not self.body_after_lookup and _has_body(request):
-            # Parsed now, whether or not the view reads it: a malformed or non-JSON body is a 400 or a 415 on every
-            # endpoint (docs/api.md), not accepted unread by one that takes none.
+        if not self.body_after_lookup:
+            self.check_body(request)
+
+    def check_body(self, request: Request) -> None:
+        """A write's body, if it has one, parsed now whether or not the handler reads it: a malformed or non-JSON
+        body is a 400 or a 415 on every write (docs/api.md), not accepted unread by one that takes none."""
+        if request.method in _WRITE_METHODS and _has_body(request):
             request.data  # noqa: B018
 
     def read_ahead_keys(self, request: Request, *, owner_id: str) -> list[str]:
@@ -54,6 +59,9 @@ class ApiView(APIView):
 
     def cached_count(self, read: CachedRead, *, owner_id: UUID, count: Callable[[], int]) -> int:
         return read.get_or_count(self.request, owner_id=owner_id, count=count, read_ahead=self.read_ahead)
+
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _has_body(request: Request) -> bool:

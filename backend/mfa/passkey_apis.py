@@ -93,6 +93,8 @@ class PasskeysApi(ApiView):
 
 
 class PasskeyDetailApi(ApiView):
+    body_after_lookup = True  # another account's passkey is a 404 whatever the request holds
+
     @passkey_openapi.rename
     def patch(self, request: Request, passkey_id: str, **kwargs: Any) -> Response:
         passkey = selectors.passkey_get_for_user(user=current_user(request), passkey_id=passkey_id)
@@ -104,6 +106,7 @@ class PasskeyDetailApi(ApiView):
     @passkey_openapi.delete
     def delete(self, request: Request, passkey_id: str, **kwargs: Any) -> Response:
         passkey = selectors.passkey_get_for_user(user=current_user(request), passkey_id=passkey_id)
+        self.check_body(request)
         reauthentication_require(request)
         passkey_delete(passkey=passkey, session_id=current_session_id(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -110,7 +110,7 @@ class TaskDetailApi(ApiView):
     @openapi.tasks_destroy
     def delete(self, request: Request, task_id: str) -> Response:
         task = task_get(owner=_owner(request), task_id=task_id)
-        request.data  # noqa: B018  # a body, if any, must be JSON: checked after the lookup (body_after_lookup)
+        self.check_body(request)
         task_delete(task=task, if_match=if_match_etags(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -1,6 +1,7 @@
 """Every error under /api/ is JSON in DRF's shapes; no input, however malformed, gives a 500."""
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,48 @@ def test_an_endpoint_that_takes_no_body_still_refuses_one_that_is_not_json(
     # Then the body is refused as on any endpoint, and nothing is done (the session is still signed in)
     assert (response.status_code, response.json()["code"]) == expected
     assert auth_client.get("/api/auth/me/").status_code == 200
+
+
+def test_a_body_sent_with_a_get_is_ignored(auth_client):
+    response = auth_client.generic("GET", "/api/tasks/", "not json", content_type="text/plain")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("body", ["{bad", "not json"])
+@pytest.mark.parametrize("path", ["/api/auth/sessions/{}/", "/api/auth/mfa/passkeys/{}/", "/api/tasks/{}/"])
+@pytest.mark.parametrize("method", ["delete", "patch"])
+def test_another_users_object_is_404_whatever_the_body_holds(auth_client, path, method, body):
+    # (the id is looked up before the body is read: a 400 or 415 would answer differently for ids that exist)
+    content_type = "application/json" if body.startswith("{") else "text/plain"
+
+    response = getattr(auth_client, method)(path.format(uuid.uuid4()), body, content_type=content_type)
+
+    assert response.status_code in (404, 405), response.content
+    if response.status_code == 405:
+        assert (path, method) == ("/api/auth/sessions/{}/", "patch")  # sessions are only ever revoked
+    else:
+        assert response.json()["code"] == "not_found"
+
+
+def test_every_view_whose_url_names_an_object_looks_it_up_before_the_body():
+    from django.urls import get_resolver
+
+    from backend.common.views import ApiView
+
+    def views(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from views(pattern.url_patterns)
+            elif getattr(pattern.callback, "cls", None) is not None:
+                yield pattern.pattern.regex.groupindex, pattern.callback.cls
+
+    naming_an_object = {
+        cls for groups, cls in views(get_resolver().url_patterns) if groups and issubclass(cls, ApiView)
+    }
+
+    assert naming_an_object  # the tasks, sessions and passkeys detail views
+    assert [cls.__name__ for cls in naming_an_object if not cls.body_after_lookup] == []
 
 
 def test_non_json_content_type_is_415(api_client):

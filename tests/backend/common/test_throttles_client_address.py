@@ -119,21 +119,24 @@ def test_an_ipv4_mapped_client_address_shares_the_accounts_per_address_bucket_of
     assert other_client.status_code == 200
 
 
-def test_fewer_proxies_than_trusted_is_told_once_but_a_request_with_no_proxy_is_not(settings, caplog):
+def test_fewer_proxies_than_trusted_is_told_once_but_a_request_with_no_proxy_is_not(settings, caplog, monkeypatch):
     # (with TRUSTED_PROXY_COUNT=2 behind one proxy, every client would be taken for that proxy's address)
     from django.test import RequestFactory
 
-    from backend.common.request_meta import _warn_fewer_forwarded, client_ip
+    from backend.common import request_meta
+    from backend.common.request_meta import client_ip
 
-    settings.TRUSTED_PROXY_COUNT = 2
-    _warn_fewer_forwarded.cache_clear()
+    settings.TRUSTED_PROXY_COUNT = 3
+    monkeypatch.setattr(request_meta, "_fewer_forwarded_warned", False)
     factory = RequestFactory(REMOTE_ADDR="10.0.0.2")
 
     probe = client_ip(factory.get("/healthz"))  # straight to the pod: no X-Forwarded-For at all
     assert not [record for record in caplog.records if "TRUSTED_PROXY_COUNT" in record.getMessage()]
-    shown = [client_ip(factory.get("/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")) for n in (1, 2)]
+    # (one entry, then two, then one again: a count that changes is still the same mistake)
+    forwarded = ["203.0.113.1", "198.51.100.9, 203.0.113.2", "203.0.113.3"]
+    shown = [client_ip(factory.get("/", HTTP_X_FORWARDED_FOR=header)) for header in forwarded]
 
-    assert (probe, shown) == ("10.0.0.2", ["10.0.0.2", "10.0.0.2"])
+    assert (probe, shown) == ("10.0.0.2", ["10.0.0.2"] * 3)
     [warning] = [record for record in caplog.records if "TRUSTED_PROXY_COUNT" in record.getMessage()]
     assert warning.levelname == "WARNING"
-    assert "TRUSTED_PROXY_COUNT is 2 but a request came through 1 proxy(ies)" in warning.getMessage()
+    assert "TRUSTED_PROXY_COUNT is 3 but a request came through 1 proxy(ies)" in warning.getMessage()
