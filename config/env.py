@@ -6,6 +6,7 @@ every rate limit off without a word), and lets a non-number fail as a bare ``Val
 empty value counts as unset, as for the other settings (``VAR=`` in a .env file or a ConfigMap).
 """
 
+import math
 from typing import Any
 
 import environ
@@ -33,28 +34,28 @@ class StrictEnv(environ.Env):
     def int(  # type: ignore[override]
         self, var: str, default: Any = NOTSET, *, minimum: int | None = None, maximum: int | None = None
     ) -> Any:
-        raw = self._raw(var, default)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ImproperlyConfigured(f"{var}={raw!r} is not a whole number.") from None
-        return _within(var, value, minimum, maximum)
+        return self._number(var, default, int, "a whole number", minimum, maximum)
 
     def float(  # type: ignore[override]
         self, var: str, default: Any = NOTSET, *, minimum: float | None = None, maximum: float | None = None
     ) -> Any:
+        return self._number(var, default, float, "a finite number", minimum, maximum)
+
+    def _number(self, var: str, default: Any, cast: type, kind: str, minimum: Any, maximum: Any) -> Any:
         raw = self._raw(var, default)
         if raw is None:
             return default
         try:
-            value = float(raw)
+            value = cast(raw)
         except ValueError:
-            raise ImproperlyConfigured(f"{var}={raw!r} is not a number.") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ImproperlyConfigured(f"{var}={raw!r} is not a finite number.")
-        return _within(var, value, minimum, maximum)
+            value = None
+        if value is None or not math.isfinite(value):
+            raise ImproperlyConfigured(f"{var}={raw!r} is not {kind}.")
+        if minimum is not None and value < minimum:
+            raise ImproperlyConfigured(f"{var}={value} is too small: it must be at least {minimum}.")
+        if maximum is not None and value > maximum:
+            raise ImproperlyConfigured(f"{var}={value} is too large: it must be at most {maximum}.")
+        return value
 
     def _raw(self, var: str, default: Any) -> str | None:
         """The variable's text, stripped; None when it is unset or empty and has a default."""
@@ -64,11 +65,3 @@ class StrictEnv(environ.Env):
                 raise ImproperlyConfigured(f"Set the {var} environment variable.")
             return None
         return str(raw).strip()
-
-
-def _within(var: str, value: Any, minimum: Any, maximum: Any) -> Any:
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{var}={value} is too small: it must be at least {minimum}.")
-    if maximum is not None and value > maximum:
-        raise ImproperlyConfigured(f"{var}={value} is too large: it must be at most {maximum}.")
-    return value
