@@ -99,6 +99,10 @@ for _problem in (
 
 DEBUG = False
 
+# The admin can set any password and reset anyone's second factors: in production staff sign in to it with their
+# authenticator app too, unless an operator turns this off (docs/mfa.md).
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+
 # ------------------------------------------------------------------------------
 # HTTPS (TLS terminates at the ingress, which sets X-Forwarded-Proto)
 # ------------------------------------------------------------------------------

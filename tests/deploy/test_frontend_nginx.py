@@ -54,6 +54,15 @@ def test_missing_assets_and_backend_paths_are_404_never_index_html(served):
         assert_security_headers(headers)
 
 
+def test_a_missing_asset_is_a_404_no_cache_keeps(served):
+    # (mid-rollout a new index.html may ask an old pod for a new chunk: a year-long cached 404 would break the app)
+    status, headers, _ = fetch(f"{served.url}/assets/index-not-built-yet.js")
+
+    assert status == 404
+    assert headers["Cache-Control"] == "no-store"
+    assert_security_headers(headers)
+
+
 def test_healthz_answers_200_from_nginx_itself(served):
     status, headers, body = fetch(f"{served.url}/healthz")
     assert (status, body) == (200, b"ok\n")

@@ -118,6 +118,15 @@ def test_email_over_both_starttls_and_implicit_tls_is_refused_at_the_start():
     assert "EMAIL_USE_TLS and EMAIL_USE_SSL are both on" in result.stderr
 
 
+@pytest.mark.parametrize(("given", "expected"), [("", "True"), ("false", "False")], ids=["by default", "turned off"])
+def test_production_asks_staff_for_their_authenticator_at_the_admin_unless_turned_off(given, expected):
+    # (the admin sets passwords and resets second factors: a password alone must not open it in production)
+    result = _import_production_settings("print(s.MFA_REQUIRED_FOR_STAFF)", MFA_REQUIRED_FOR_STAFF=given)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
 def test_production_takes_a_lowercase_log_level():
     result = _import_production_settings("print(s.LOG_LEVEL)", LOG_LEVEL="info")
 

@@ -97,6 +97,15 @@ describe('login form', () => {
     expect(await screen.findByLabelText('Email')).toHaveAttribute('autocomplete', 'username');
     expect(screen.getByLabelText('Password')).toHaveAttribute('autocomplete', 'current-password');
   });
+
+  it.each(['__proto__', 'constructor', 'toString'])('shows the form and no notice for a link naming ?notice=%s', async (notice) => {
+    // A link anyone can send: a name that only Object's prototype has must not reach the page as a notice.
+    renderApp(`/login?notice=${notice}`, { as: 'anonymous' });
+
+    expect(await screen.findByLabelText('Password')).toBeInTheDocument();
+    expect(screen.queryByText(/went wrong/i)).toBeNull();
+    expect(document.body.textContent).not.toMatch(/function|native code|password has been reset|session has ended/);
+  });
 });
 
 describe('forgot password form', () => {

@@ -51,7 +51,9 @@ export function LoginPage() {
   if (alreadySignedIn) return <Navigate to={next} replace />;
   const expired = session.status === 'anonymous' && session.reason === 'expired';
   // The server's own reason when it gave one (e.g. too many wrong answers to confirm it was the user).
-  const notice = NOTICES[params.get('notice') ?? ''] ?? (expired ? (session.why ?? NOTICES.expired) : null);
+  const named = params.get('notice') ?? '';
+  // Own keys only: `?notice=__proto__` must not find Object's (a link anyone can send).
+  const notice = (Object.hasOwn(NOTICES, named) ? NOTICES[named] : null) ?? (expired ? (session.why ?? NOTICES.expired) : null);
   const refused = refusal(mutation.error);
 
   function restart(message: string | null) {
