@@ -12,7 +12,7 @@ import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
@@ -158,6 +158,14 @@ def text_body(message: EmailMessage) -> str:
     if part is None:
         raise AssertionError(f"message {message['Subject']!r} has no text/plain body")
     return part.get_content().replace("\r\n", "\n")
+
+
+def link_params(link: str) -> dict[str, str]:
+    """The parameters an emailed link carries in its fragment (``#uid=...&token=...``), where the token stays out of
+    every server's logs (backend/accounts/emails.py)."""
+    fragment = urlsplit(link).fragment
+    assert fragment, f"no parameters in the fragment of {link}"
+    return {name: values[0] for name, values in parse_qs(fragment, keep_blank_values=True).items()}
 
 
 def link_in(message: EmailMessage, path: str) -> str:

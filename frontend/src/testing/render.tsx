@@ -69,7 +69,7 @@ export function renderApp(
     </QueryClientProvider>
   );
   const view = render(strict ? <StrictMode>{app}</StrictMode> : app);
-  return { ...view, router, location: () => `${router.state.location.pathname}${router.state.location.search}` };
+  return { ...view, router, location: () => `${router.state.location.pathname}${router.state.location.search}${router.state.location.hash}` };
 }
 
 /** One component under a router and the query client, signed in. */

@@ -1,7 +1,6 @@
 """Helpers for driving the auth API the way the SPA does."""
 
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -14,7 +13,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession, User
 from tests.factories import DEFAULT_PASSWORD
-from tests.support.smtp import link_in
+from tests.support.smtp import link_in, link_params
 
 
 def login(client: APIClient, email: str, password: str = DEFAULT_PASSWORD, **extra):
@@ -55,8 +54,8 @@ def email_change_link_token(smtp, to: str, *, count: int = 1) -> str:
     """The token of the newest email-change link sent to ``to`` (read from the message received over SMTP)."""
     message = smtp.wait_for(to=to, subject=EMAIL_CHANGE_LINK_SUBJECT, count=count)[-1]
     link = link_in(message, "/confirm-email-change")
-    assert link.startswith(f"{settings.FRONTEND_URL}/confirm-email-change?token="), link
-    return parse_qs(urlsplit(link).query)["token"][0]
+    assert link.startswith(f"{settings.FRONTEND_URL}/confirm-email-change#token="), link
+    return link_params(link)["token"]
 
 
 def email_change_confirm(token: str):

@@ -2,8 +2,6 @@
 session that asked cancels a pending change; a confirmed one rotates the sessions' revocation key, as signing out
 everywhere does (links read from the messages received over real SMTP and followed through the API)."""
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -15,7 +13,7 @@ from backend.audit.models import AuditEvent
 from tests.backend.accounts.helpers import email_change_ask, email_change_confirm, email_change_link_token, login
 from tests.conftest import signed_in_client
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.support.smtp import link_in
+from tests.support.smtp import link_in, link_params
 
 pytestmark = pytest.mark.django_db(transaction=True)  # email is sent, and sessions revoked, on commit
 
@@ -46,8 +44,8 @@ def test_a_password_reset_after_the_ask_cancels_the_change(owner, smtp):
     # When the owner resets the password from the emailed link, as the notices tell them to
     assert APIClient().post("/api/auth/password-reset/", {"email": owner.email}, format="json").status_code == 202
     message = smtp.wait_for(to=owner.email, subject="Reset your password")[-1]
-    query = parse_qs(urlsplit(link_in(message, "/reset-password")).query)
-    body = {"uid": query["uid"][0], "token": query["token"][0], "new_password": "a brand new passphrase 42"}
+    query = link_params(link_in(message, "/reset-password"))
+    body = {"uid": query["uid"], "token": query["token"], "new_password": "a brand new passphrase 42"}
     assert APIClient().post("/api/auth/password-reset/confirm/", body, format="json").status_code == 204
 
     # Then the pending change can no longer be confirmed

@@ -3,7 +3,6 @@ real SMTP and followed through the API."""
 
 import time
 from unittest import mock
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -16,7 +15,7 @@ from backend.common.background import wait_for_background_jobs
 from tests.backend.accounts.helpers import login
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.support.settings_process import settings_process
-from tests.support.smtp import link_in, text_body
+from tests.support.smtp import link_in, link_params, text_body
 
 pytestmark = pytest.mark.django_db(transaction=True)  # email is sent when the transaction commits
 
@@ -35,8 +34,8 @@ def _link_token(smtp, to: str) -> str:
     """The token of the newest verification link emailed to ``to``."""
     message = smtp.wait_for(to=to, subject=SUBJECT)[-1]
     link = link_in(message, "/verify-email")
-    assert link.startswith(f"{settings.FRONTEND_URL}/verify-email?token="), link
-    return parse_qs(urlsplit(link).query)["token"][0]
+    assert link.startswith(f"{settings.FRONTEND_URL}/verify-email#token="), link
+    return link_params(link)["token"]
 
 
 def _verify(token: str):

@@ -2,7 +2,6 @@
 they signed in from; devices the account does not know are limited per address, and by a per-account ceiling."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from rest_framework.test import APIClient
@@ -10,7 +9,7 @@ from rest_framework.test import APIClient
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
 from tests.factories import DEFAULT_PASSWORD
-from tests.support.smtp import link_in
+from tests.support.smtp import link_in, link_params
 
 pytestmark = pytest.mark.django_db
 
@@ -264,8 +263,8 @@ def test_the_start_of_a_lockout_is_audited_once(user, rates):
 
 def _reset_link_params(smtp, to: str) -> tuple[str, str]:
     [message] = smtp.wait_for(to=to, subject="Reset your password")
-    query = parse_qs(urlsplit(link_in(message, "/reset-password")).query)
-    return query["uid"][0], query["token"][0]
+    query = link_params(link_in(message, "/reset-password"))
+    return query["uid"], query["token"]
 
 
 @pytest.mark.django_db(transaction=True)

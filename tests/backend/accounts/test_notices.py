@@ -2,8 +2,6 @@
 a refresh token reused, an account deleted. None carries a token or a password, and none can fail or delay the
 request that caused it."""
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -14,7 +12,7 @@ from backend.common.background import wait_for_background_jobs
 from tests.backend.accounts.helpers import grace_window_passed, login
 from tests.conftest import signed_in_client
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.support.smtp import link_in, text_body
+from tests.support.smtp import link_in, link_params, text_body
 
 pytestmark = pytest.mark.django_db(transaction=True)  # email is sent when the transaction commits
 
@@ -140,20 +138,20 @@ def test_a_password_reset_tells_the_owner_once_the_new_password_is_set(user, smt
     # Given a reset link received by email
     APIClient().post("/api/auth/password-reset/", {"email": user.email}, format="json")
     [reset] = smtp.wait_for(to=user.email, subject="Reset your password")
-    query = parse_qs(urlsplit(link_in(reset, "/reset-password")).query)
+    query = link_params(link_in(reset, "/reset-password"))
     assert not smtp.wait_for(to=user.email, subject="Reset your password", count=1)[1:]
 
     # When it is used
     response = APIClient().post(
         "/api/auth/password-reset/confirm/",
-        {"uid": query["uid"][0], "token": query["token"][0], "new_password": NEW_PASSWORD},
+        {"uid": query["uid"], "token": query["token"], "new_password": NEW_PASSWORD},
         format="json",
     )
 
     # Then the owner is told, and the notice holds neither the reset token nor the password
     assert response.status_code == 204
     [notice] = smtp.wait_for(to=user.email, subject=PASSWORD_CHANGED)
-    _secrets_absent(text_body(notice), query["token"][0], NEW_PASSWORD)
+    _secrets_absent(text_body(notice), query["token"], NEW_PASSWORD)
 
 
 # Sent by the session and deletion services: refresh-token reuse (sessions.py), account deletion ----------------

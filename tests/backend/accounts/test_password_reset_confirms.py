@@ -13,7 +13,7 @@ from tests.backend.accounts.helpers import login
 from tests.backend.mfa.helpers import MFA, authenticator_app_enabled
 from tests.conftest import signed_in_client
 from tests.factories import UserFactory
-from tests.support.smtp import link_in, text_body
+from tests.support.smtp import link_in, link_params, text_body
 from tests.support.webauthn import passkey_registered, webauthn_origin
 
 pytestmark = pytest.mark.django_db(transaction=True)  # email goes out when the transaction commits
@@ -40,7 +40,7 @@ def _reset(smtp, email: str):
     client = APIClient()
     assert client.post("/api/auth/password-reset/", {"email": email}, format="json").status_code == 202
     link = link_in(smtp.wait_for(to=email, subject="Reset your password")[0], "/reset-password")
-    uid, token = link.split("uid=", 1)[1].split("&token=")
+    uid, token = link_params(link)["uid"], link_params(link)["token"]
     smtp.clear()
     body = {"uid": uid, "token": token, "new_password": NEW_PASSWORD}
     return client.post("/api/auth/password-reset/confirm/", body, format="json")

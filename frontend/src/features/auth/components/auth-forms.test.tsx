@@ -135,6 +135,33 @@ describe('forgot password form', () => {
 const stored = (text: string) => tabStorageEntriesForTests().some(([, value]) => value.includes(text));
 
 describe('reset password form', () => {
+  it('reads uid and token from the fragment, where the server puts them, and takes them out of the address bar', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${API}/auth/password-reset/confirm/`, async ({ request }) => {
+        bodies.push(await request.json());
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    // (a fragment never reaches a server: not the ingress's request log, nor the Referer of the page's requests)
+    const app = renderApp('/reset-password#uid=abc&token=tok-fragment', { as: 'anonymous' });
+    const user = userEvent.setup();
+
+    await user.type(await screen.findByLabelText('New password'), 'a-new-secret');
+    await waitFor(() => expect(app.location()).toBe('/reset-password'));
+    await user.type(screen.getByLabelText('Confirm new password'), 'a-new-secret');
+    await user.click(screen.getByRole('button', { name: 'Set new password' }));
+
+    await waitFor(() => expect(bodies).toEqual([{ uid: 'abc', token: 'tok-fragment', new_password: 'a-new-secret' }]));
+  });
+
+  it('keeps a fragment that is not the link', async () => {
+    const app = renderApp('/reset-password?uid=abc&token=tok-1#help', { as: 'anonymous' });
+
+    expect(await screen.findByLabelText('New password')).toBeInTheDocument();
+    await waitFor(() => expect(app.location()).toBe('/reset-password#help'));
+  });
+
   it('takes uid and token out of the address bar, still sends them after a reload, and forgets them once used', async () => {
     const bodies: unknown[] = [];
     server.use(

@@ -48,6 +48,24 @@ describe('verify email page', () => {
     expect(tokens).toEqual([{ token: 'tok-1' }]);
   });
 
+  it('sends the link again when it is opened again in the same tab, where only its fragment changes the URL', async () => {
+    let answers = 0;
+    const tokens = answerVerify(() =>
+      answers++ === 0
+        ? HttpResponse.json({ email: 'ada@example.com', email_verified: true })
+        : HttpResponse.json({ detail: 'This link has already been used.', code: 'link_invalid' }, { status: 400 }),
+    );
+    const app = renderApp('/verify-email#token=tok-again', { as: 'anonymous', strict: true });
+    expect(await screen.findByRole('heading', { level: 1, name: 'Email verified' })).toBeInTheDocument();
+    await waitFor(() => expect(app.location()).toBe('/verify-email'));
+
+    // The same link, opened again in this tab: the document stays, and only the history gets a new entry
+    await app.router.navigate('/verify-email#token=tok-again');
+
+    expect(await screen.findByRole('heading', { name: 'This link does not work' })).toBeInTheDocument();
+    expect(tokens).toEqual([{ token: 'tok-again' }, { token: 'tok-again' }]);
+  });
+
   it('marks the signed-in account verified and leads to the account page', async () => {
     answerVerify(() => HttpResponse.json({ email: 'ada@example.com', email_verified: true }));
     resetSessionForTests({ status: 'authenticated', user: { ...ada, email_verified: false } });

@@ -16,8 +16,8 @@ export const LINK_USED = 'used';
  * (offline, a 5xx) keeps it, for "Try again" or a reload.
  */
 export function useLinkToken<T>(action: 'verify-email' | 'confirm-email-change', send: (token: string) => Promise<T>) {
-  const { values, forget, answered } = useEmailedLink(action, TOKEN);
-  const { state, retry } = useSingleUseLink(action, values.token, send);
+  const { values, forget, answered, arrival } = useEmailedLink(action, TOKEN);
+  const { state, retry } = useSingleUseLink(action, values.token, send, arrival);
   const answer = state.status === 'success' ? LINK_USED : state.status === 'error' ? linkCode(state.error) : null;
   useEffect(() => {
     if (answer) forget(answer);

@@ -19,11 +19,12 @@ function sendOnce<T>(key: string, send: () => Promise<T>): Promise<T> {
 export type LinkState<T> = { status: 'pending' } | { status: 'success'; data: T } | { status: 'error'; error: unknown };
 
 /**
- * Sends `token` with `send` once, and says how it went. `retry` sends it again: only for failures
- * that did not use the token up (offline, a server error), never after an answer about the link.
+ * Sends `token` with `send` once per `arrival` (one opening of the link: lib/emailed-link.ts), and says how it went.
+ * `retry` sends it again: only for failures that did not use the token up (offline, a server error), never after
+ * an answer about the link.
  */
-export function useSingleUseLink<T>(action: string, token: string, send: (token: string) => Promise<T>) {
-  const key = `${action}:${token}`;
+export function useSingleUseLink<T>(action: string, token: string, send: (token: string) => Promise<T>, arrival = '') {
+  const key = `${action}:${token}:${arrival}`;
   const [state, setState] = useState<{ key: string; attempt: number; result: LinkState<T> }>({ key, attempt: 0, result: { status: 'pending' } });
   const [attempt, setAttempt] = useState(0);
 
