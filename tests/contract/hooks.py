@@ -27,7 +27,8 @@ from requests.structures import CaseInsensitiveDict
 from schemathesis.core.parameters import ParameterLocation
 
 REFRESH_COOKIE = os.environ.get("REFRESH_COOKIE_NAME", "sad_refresh")
-RESET_LINK = re.compile(r"[?&]uid=([^&\s]+)&token=([^&\s]+)")
+# The emailed link's parameters, in its fragment (backend/accounts/emails.py).
+RESET_LINK = re.compile(r"[#?&]uid=([^&\s]+)&token=([^&\s]+)")
 
 
 def _api(method: str, path: str, **kwargs: Any) -> requests.Response:

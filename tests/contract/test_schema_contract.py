@@ -25,7 +25,7 @@ import pytest
 import requests
 
 from tests.e2e.servers import served
-from tests.support.smtp import SmtpServer, link_in
+from tests.support.smtp import SmtpServer, link_in, link_params
 
 pytestmark = pytest.mark.contract
 
@@ -74,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, mail_dir: Path) -> Iterator
         # Confirmed, as its owner does by the emailed link: adding a second factor needs it (docs/mfa.md), and the
         # run should reach the enrolments' successes, not only their 403.
         link = link_in(smtp.wait_for(to=EMAIL, subject="Confirm your email address")[0], "/verify-email")
-        token = link.split("token=", 1)[1]
+        token = link_params(link)["token"]
         verified = requests.post(f"{url}/api/auth/email/verify/", json={"token": token}, timeout=30)
         assert verified.status_code == 200, verified.text
         yield url
