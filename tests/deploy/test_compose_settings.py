@@ -30,9 +30,13 @@ def test_the_compose_backend_environment_passes_the_production_settings_checks()
 
     # When the image's settings module (config.settings.production) loads with it
     result = settings_process(
-        "config.settings.production", "print(s.EMAIL_BACKEND, s.FRONTEND_URL)", unset=set(PRODUCTION_ENV), **environment
+        "config.settings.production",
+        "print(s.EMAIL_BACKEND, s.FRONTEND_URL, s.MFA_REQUIRED_FOR_STAFF)",
+        unset={*PRODUCTION_ENV, "MFA_REQUIRED_FOR_STAFF"},
+        **environment,
     )
 
-    # Then it starts: reset mail goes to files, and the http FRONTEND_URL is a loopback one
+    # Then it starts: reset mail goes to files, the http FRONTEND_URL is a loopback one, and the superuser made with
+    # createsuperuser signs in to the admin with its password (a stack to try the product on)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split()[-2:] == [environment["EMAIL_BACKEND"], "http://localhost:8080"]
+    assert result.stdout.split()[-3:] == [environment["EMAIL_BACKEND"], "http://localhost:8080", "False"]
