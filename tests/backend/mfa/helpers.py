@@ -14,6 +14,7 @@ from backend.mfa.crypto import secret_encrypt
 from backend.mfa.models import TotpAuthenticator
 
 MFA = "/api/auth/mfa/"
+AUTHENTICATE = "/api/auth/mfa/authenticate/"
 TOTP = "/api/auth/mfa/totp/"
 TOTP_CONFIRM = "/api/auth/mfa/totp/confirm/"
 RECOVERY_CODES = "/api/auth/mfa/recovery-codes/"
@@ -88,3 +89,17 @@ def authentication_aged(session_id: object, seconds: int | None = None) -> None:
     """As if ``session_id`` last authenticated ``seconds`` ago (by default just past REAUTH_MAX_AGE_SECONDS)."""
     age = seconds if seconds is not None else settings.REAUTH_MAX_AGE_SECONDS + 1
     AuthSession.objects.filter(pk=session_id).update(authenticated_at=timezone.now() - timedelta(seconds=age))
+
+
+def sign_in_step(user) -> str:
+    """A new sign-in of ``user`` past its password: the second step's ``mfa_token``."""
+    from tests.backend.accounts.helpers import login  # imported here: that module's helpers import this one's callers
+
+    response = login(APIClient(), user.email)
+    assert response.status_code == 202, response.content
+    return response.json()["mfa_token"]
+
+
+def second_step_answer(token: str, **answer: object):
+    """``answer`` (a code, a recovery code or a passkey) to the second step ``token`` names, from a new client."""
+    return APIClient().post(AUTHENTICATE, {"mfa_token": token, **answer}, format="json")

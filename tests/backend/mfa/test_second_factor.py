@@ -20,8 +20,14 @@ from backend.audit.models import AuditEvent
 from backend.common.db import atomic
 from backend.mfa.models import MfaChallenge, Passkey, RecoveryCode
 from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
-from tests.backend.accounts.helpers import login
-from tests.backend.mfa.helpers import CHALLENGE_EXPIRED, CHALLENGE_INVALID, CODE_INVALID, authenticator_app_enabled
+from tests.backend.mfa.helpers import (
+    CHALLENGE_EXPIRED,
+    CHALLENGE_INVALID,
+    CODE_INVALID,
+    authenticator_app_enabled,
+    second_step_answer,
+    sign_in_step,
+)
 from tests.dbvendor import skip_on_mongodb
 from tests.support.concurrency import OtherConnection
 from tests.support.smtp import text_body
@@ -32,20 +38,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),  # emails and audit events are sent when the transaction commits
 ]
 
-AUTHENTICATE = "/api/auth/mfa/authenticate/"
 AUTHENTICATE_OPTIONS = "/api/auth/mfa/authenticate/options/"
 USED_SUBJECT = "A recovery code of your account was used"
-
-
-def _step(user) -> str:
-    """A new sign-in of ``user`` past its password: its mfa_token."""
-    response = login(APIClient(), user.email)
-    assert response.status_code == 202, response.content
-    return response.json()["mfa_token"]
-
-
-def _answer(token: str, **answer: object):
-    return APIClient().post(AUTHENTICATE, {"mfa_token": token, **answer}, format="json")
 
 
 def _lose(user, how: str) -> None:
@@ -80,11 +74,11 @@ def test_a_recovery_code_given_to_a_sign_in_step_lost_meanwhile_stays_unused(use
     # Given an account with the app and its recovery codes, and a sign-in past its password
     authenticator_app_enabled(user)
     codes = recovery_codes_issue_if_first(user=user)
-    token = _step(user)
+    token = sign_in_step(user)
     smtp.clear()
 
     # When a right recovery code is given to that step while the step is lost
-    response = _answered_while_lost(user, how, lambda: _answer(token, recovery_code=codes[0]))
+    response = _answered_while_lost(user, how, lambda: second_step_answer(token, recovery_code=codes[0]))
 
     # Then nobody is signed in, and the code is not spent: not used, not audited, not announced. (SQLite runs one
     # writer at a time, and its file lock may hold the answer back before it reads the step: it then finds the step
@@ -102,7 +96,7 @@ def test_a_recovery_code_given_to_a_sign_in_step_lost_meanwhile_stays_unused(use
     assert not AuditEvent.objects.filter(event=AuditEvent.Event.MFA_FAILED).exists()
 
     # And the same code still finishes a new sign-in, once
-    signed_in = _answer(_step(user), recovery_code=codes[0])
+    signed_in = second_step_answer(sign_in_step(user), recovery_code=codes[0])
     assert signed_in.status_code == 200, signed_in.content
     assert _unused_codes(user) == 9
     [notice] = smtp.wait_for(to=user.email, subject=USED_SUBJECT)
@@ -112,30 +106,32 @@ def test_a_recovery_code_given_to_a_sign_in_step_lost_meanwhile_stays_unused(use
 def test_an_authenticator_code_given_to_a_sign_in_step_lost_meanwhile_still_finishes_a_new_one(user):
     # Given an account with the app, and a sign-in past its password
     app = authenticator_app_enabled(user)
-    token = _step(user)
+    token = sign_in_step(user)
     code = app.now()
 
     # When the app's right code is given to that step while another answer spends the step
-    response = _answered_while_lost(user, "spent by another answer", lambda: _answer(token, code=code))
+    response = _answered_while_lost(user, "spent by another answer", lambda: second_step_answer(token, code=code))
 
     # Then nobody is signed in, and the code's time step is not taken: the same code finishes a new sign-in
     assert (response.status_code, response.json()) == (400, CHALLENGE_INVALID)
     assert not AuthSession.objects.filter(user=user).exists()
-    signed_in = _answer(_step(user), code=code)
+    signed_in = second_step_answer(sign_in_step(user), code=code)
     assert signed_in.status_code == 200, signed_in.content
     # And once only: its step is taken now
-    assert _answer(_step(user), code=code).json() == CODE_INVALID
+    assert second_step_answer(sign_in_step(user), code=code).json() == CODE_INVALID
 
 
 def test_a_passkey_answering_a_sign_in_step_lost_meanwhile_records_no_use(user):
     # Given an account with a passkey, and a sign-in past its password that asked for passkey options
     authenticator = passkey_registered(user)
-    token = _step(user)
+    token = sign_in_step(user)
     options = APIClient().post(AUTHENTICATE_OPTIONS, {"mfa_token": token}, format="json").json()["options"]
     assertion = authenticator.assertion(options, webauthn_origin())
 
     # When the passkey answers that step while another answer spends the step
-    response = _answered_while_lost(user, "spent by another answer", lambda: _answer(token, passkey=assertion))
+    response = _answered_while_lost(
+        user, "spent by another answer", lambda: second_step_answer(token, passkey=assertion)
+    )
 
     # Then nobody is signed in, and the passkey's counter and last use are as they were
     assert (response.status_code, response.json()) == (400, CHALLENGE_INVALID)
@@ -147,12 +143,12 @@ def test_two_recovery_codes_given_to_one_sign_in_step_at_once_spend_only_the_one
     # Given an account with its recovery codes, and a sign-in past its password
     authenticator_app_enabled(user)
     codes = recovery_codes_issue_if_first(user=user)
-    token = _step(user)
+    token = sign_in_step(user)
 
     # When one code finishes the step and, before that commits, another code is given to the same step
     with atomic():
-        first = _answer(token, recovery_code=codes[0])
-        second = OtherConnection(lambda: _answer(token, recovery_code=codes[1])).start()
+        first = second_step_answer(token, recovery_code=codes[0])
+        second = OtherConnection(lambda: second_step_answer(token, recovery_code=codes[1])).start()
         second.wait_until_finished_or_blocked()
     second.join()
 
@@ -168,14 +164,14 @@ def test_one_recovery_code_given_to_several_sign_ins_at_once_signs_in_once(user)
     # Given an account with its recovery codes, and four sign-ins past their password
     authenticator_app_enabled(user)
     codes = recovery_codes_issue_if_first(user=user)
-    tokens = [_step(user) for _ in range(4)]
+    tokens = [sign_in_step(user) for _ in range(4)]
     barrier = threading.Barrier(len(tokens))
     answers: list[tuple[int, str]] = []
 
     def answer(token: str) -> None:
         try:
             barrier.wait()
-            response = _answer(token, recovery_code=codes[0])
+            response = second_step_answer(token, recovery_code=codes[0])
             answers.append((response.status_code, response.json().get("code", "")))
         finally:
             connection.close()
@@ -205,7 +201,7 @@ def test_an_answer_being_spent_while_the_account_is_deleted_or_reset_never_deadl
     # Given an answer that has spent its recovery code and pauses before spending its sign-in step
     authenticator_app_enabled(user)
     codes = recovery_codes_issue_if_first(user=user)
-    token = _step(user)
+    token = sign_in_step(user)
     code_spent, go_on = threading.Event(), threading.Event()
     spend_step = second_factor.challenge_use
 
@@ -215,7 +211,7 @@ def test_an_answer_being_spent_while_the_account_is_deleted_or_reset_never_deadl
         return spend_step(challenge=challenge)
 
     monkeypatch.setattr(second_factor, "challenge_use", pausing)
-    answering = OtherConnection(lambda: _answer(token, recovery_code=codes[0])).start()
+    answering = OtherConnection(lambda: second_step_answer(token, recovery_code=codes[0])).start()
     assert code_spent.wait(10)
 
     # When the account is deleted, or a password reset removes its factors, meanwhile (the answer goes on after

@@ -15,8 +15,13 @@ from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
 from backend.mfa.models import MfaChallenge, Passkey, RecoveryCode
 from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
-from tests.backend.accounts.helpers import login
-from tests.backend.mfa.helpers import LONG_AGO, authentication_aged, authenticator_app_enabled
+from tests.backend.mfa.helpers import (
+    LONG_AGO,
+    authentication_aged,
+    authenticator_app_enabled,
+    second_step_answer,
+    sign_in_step,
+)
 from tests.conftest import signed_in_client
 from tests.dbvendor import skip_on_mongodb
 from tests.support.webauthn import passkey_registered, webauthn_origin
@@ -26,7 +31,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),  # emails and audit events are sent when the transaction commits
 ]
 
-AUTHENTICATE = "/api/auth/mfa/authenticate/"
 AUTHENTICATE_OPTIONS = "/api/auth/mfa/authenticate/options/"
 PASSWORDLESS_OPTIONS = "/api/auth/passkey/options/"
 PASSWORDLESS_LOGIN = "/api/auth/passkey/login/"
@@ -52,16 +56,6 @@ def database_lost_at(statement: str) -> Iterator[None]:
         yield
 
 
-def _sign_in_step(user) -> str:
-    response = login(APIClient(), user.email)
-    assert response.status_code == 202, response.content
-    return response.json()["mfa_token"]
-
-
-def _answer(token: str, **answer: object):
-    return APIClient().post(AUTHENTICATE, {"mfa_token": token, **answer}, format="json")
-
-
 def _unused_codes(user) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
@@ -76,11 +70,11 @@ def test_a_recovery_code_whose_session_could_not_start_stays_unused_and_the_retr
     rates(login_email_ip="2/15m")
     authenticator_app_enabled(user)
     codes = recovery_codes_issue_if_first(user=user)
-    token = _sign_in_step(user)
+    token = sign_in_step(user)
 
     # When a recovery code is right, but the database goes away as the session starts, three times
     with database_lost_at(SESSION_START):
-        failed = [_answer(token, recovery_code=codes[0]) for _ in range(3)]
+        failed = [second_step_answer(token, recovery_code=codes[0]) for _ in range(3)]
     wait_for_background_jobs()
 
     # Then each is a 503 that spent nothing: the code, the step and the limit are as they were, nobody was told
@@ -92,7 +86,7 @@ def test_a_recovery_code_whose_session_could_not_start_stays_unused_and_the_retr
     assert smtp.messages == []
 
     # And the retry signs in with the same code and step
-    retry = _answer(token, recovery_code=codes[0])
+    retry = second_step_answer(token, recovery_code=codes[0])
     assert retry.status_code == 200, retry.content
     assert _unused_codes(user) == 9
     assert AuthSession.objects.filter(user=user).count() == 1
@@ -102,13 +96,13 @@ def test_an_authenticator_code_whose_session_could_not_start_works_on_the_retry(
     # Given an account whose app's codes would lock after two that do not sign in
     rates(authenticator_code_account="2/1d", login_email_ip="2/15m")
     app = authenticator_app_enabled(user)
-    token = _sign_in_step(user)
+    token = sign_in_step(user)
     code = app.now()
 
     # When the right code meets a lost database three times, then is sent once more
     with database_lost_at(SESSION_START):
-        failed = [_answer(token, code=code) for _ in range(3)]
-    retry = _answer(token, code=code)
+        failed = [second_step_answer(token, code=code) for _ in range(3)]
+    retry = second_step_answer(token, code=code)
 
     # Then its time step was not spent by the failures, nor did they count as wrong codes: the retry signs in
     assert all(map(_unavailable, failed)), [response.content for response in failed]
@@ -119,12 +113,12 @@ def test_an_authenticator_code_whose_session_could_not_start_works_on_the_retry(
 def test_a_passkeys_second_step_whose_session_could_not_start_keeps_its_counter_and_works_on_the_retry(user):
     # Given an account with a passkey, past the password of a sign-in
     authenticator = passkey_registered(user)
-    token = _sign_in_step(user)
+    token = sign_in_step(user)
 
     def passkey_answer():
         options = APIClient().post(AUTHENTICATE_OPTIONS, {"mfa_token": token}, format="json")
         assert options.status_code == 200, options.content
-        return _answer(token, passkey=authenticator.assertion(options.json()["options"], webauthn_origin()))
+        return second_step_answer(token, passkey=authenticator.assertion(options.json()["options"], webauthn_origin()))
 
     # When the passkey's answer meets a lost database, then is given again
     with database_lost_at(SESSION_START):
