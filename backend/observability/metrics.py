@@ -7,11 +7,35 @@ Under gunicorn the values live in PROMETHEUS_MULTIPROC_DIR, one file per worker,
 https://prometheus.github.io/client_python/multiprocess/
 """
 
+import os
+from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 from prometheus_client import Counter, Histogram, disable_created_metrics
 
+
+def multiprocess_dir_make() -> None:
+    """Create PROMETHEUS_MULTIPROC_DIR when it is set and missing, as gunicorn's master does.
+
+    prometheus_client opens a value file there for the first metric below, and a missing directory was a bare
+    FileNotFoundError at import: every one-off command (migrate, createsuperuser, the CronJobs) of a container whose
+    gunicorn never ran failed. A directory that cannot be made names the variable instead.
+    """
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not path:
+        return
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"PROMETHEUS_MULTIPROC_DIR={path!r} does not exist and cannot be created ({error.strerror}): "
+            "point it at a writable directory, or leave it unset (gunicorn then makes a temporary one)."
+        ) from error
+
+
+multiprocess_dir_make()
 # No `*_created` series: they double what a scrape carries and nothing here queries them.
 disable_created_metrics()
 
