@@ -17,8 +17,22 @@ export type Expect<T extends true> = T;
  * True only when A and B are the same type, not merely assignable one to the other: a field that is
  * missing, extra, optional on one side, nullable on one side or has other literal values all count.
  */
-export type Equals<A, B> =
-  (<T>() => T extends Normalize<A> ? 1 : 2) extends (<T>() => T extends Normalize<B> ? 1 : 2) ? true : false;
+export type Equals<A, B> = Same<Normalize<A>, Normalize<B>> extends true ? true : Mismatch<Normalize<A>, Normalize<B>>;
+
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
+/**
+ * What `tsc` prints when two object types differ, instead of a bare "'false' does not satisfy the constraint
+ * 'true'": the fields only the first has, only the second has, and those both have with different types.
+ */
+type Mismatch<A, B> = [A, B] extends [object, object]
+  ? {
+      types_differ: 'first = your schema or form, second = the generated API type';
+      only_in_first: Exclude<keyof A, keyof B>;
+      only_in_second: Exclude<keyof B, keyof A>;
+      differ_in_type: { [K in keyof A & keyof B]: Same<A[K], B[K]> extends true ? never : K }[keyof A & keyof B];
+    }
+  : false;
 
 /**
  * The generated types mark the API's read-only fields `readonly`, which zod's output never is, and
