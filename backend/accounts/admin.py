@@ -5,10 +5,11 @@ from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -95,13 +96,46 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         """Setting a password here asks for no current one: for the operator's own account, the admin's own
-        "Change password" page instead (admin_password.py), which does, under the sign-in limits."""
-        if str(getattr(request.user, "pk", "")) == str(id):
+        "Change password" page instead (admin_password.py), which does, under the sign-in limits. The account is
+        looked up first: the URL's id may be spelled otherwise (no dashes, capitals) and still name it."""
+        target = self.get_object(request, unquote(id))
+        if target is not None and target.pk == getattr(request.user, "pk", None):
             return redirect("admin:password_change")
         return super().user_change_password(request, id, form_url)
 
-    @admin.action(description="Revoke all sessions of the selected users")
+    # ------------------------------------------------------------------------------------------------------------
+    # Operators' ranks. Django lets anyone with "change user" edit any account, their own rights included; here only
+    # a superuser grants rights or acts on another operator's account (password, second factors, deletion, edits),
+    # or a stolen staff session would make itself superuser, or take over the operators who are.
+    # ------------------------------------------------------------------------------------------------------------
+    RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not _is_superuser(request):
+            fields += [name for name in self.RIGHTS_FIELDS if name not in fields]
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_change_permission(request, obj) and not _outranks_operator(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not _outranks_operator(request, obj)
+
+    def operators_refused(self, request: HttpRequest, queryset: QuerySet[User]) -> bool:
+        """True, with a message, when the selection holds another operator's account and the operator is not a
+        superuser: a bulk action then changes nothing."""
+        if not _holds_other_operators(request, queryset):
+            return False
+        self.message_user(
+            request, "Only a superuser can act on another operator's account: nothing was changed.", messages.ERROR
+        )
+        return True
+
+    @admin.action(description="Revoke all sessions of the selected users", permissions=["change"])
     def revoke_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        if self.operators_refused(request, queryset):
+            return
         revoked = sum(services.sessions_revoke_for_user(user=user, audit_event=ADMIN_REVOKED) for user in queryset)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
@@ -127,6 +161,9 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
         none by hand, and the deletion is services.user_delete's, whatever the operator may do elsewhere."""
         ids = [user.pk for user in objs]
         users = User.objects.filter(pk__in=ids).order_by("email")
+        # Another operator's account among them, for an operator who is not a superuser: Django's confirmation
+        # then lists this as the permission missing, and refuses the deletion.
+        refused = {"another operator's account"} if _holds_other_operators(request, users) else set()
         tasks = dict(users.annotate(n=Count("tasks")).values_list("pk", "n"))
         sessions = dict(users.annotate(n=Count("auth_sessions")).values_list("pk", "n"))
         deletable: list[Any] = []
@@ -145,7 +182,7 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
             "tasks": sum(tasks.values()),
             str(AuthSession._meta.verbose_name_plural): sum(sessions.values()),
         }
-        return deletable, model_count, set(), []
+        return deletable, model_count, refused, []
 
     def log_deletions(self, request: HttpRequest, queryset: Iterable[User]) -> list[LogEntry]:
         """The admin history's row for each deleted user (single delete and the bulk action; Django calls this
@@ -184,6 +221,27 @@ def _operator(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
+def _is_superuser(request: HttpRequest) -> bool:
+    return bool(getattr(request.user, "is_superuser", False))
+
+
+def _holds_other_operators(request: HttpRequest, users: QuerySet[User]) -> bool:
+    """``users`` holds another operator's account and the one asking is not a superuser (see UserAdmin's ranks)."""
+    if _is_superuser(request):
+        return False
+    return users.filter(Q(is_staff=True) | Q(is_superuser=True)).exclude(pk=cast(User, request.user).pk).exists()
+
+
+def _outranks_operator(request: HttpRequest, obj: User | None) -> bool:
+    """``obj`` is another operator's account and the one asking is not a superuser (see UserAdmin's ranks)."""
+    return (
+        obj is not None
+        and (obj.is_staff or obj.is_superuser)
+        and obj.pk != getattr(request.user, "pk", None)
+        and not _is_superuser(request)
+    )
+
+
 @admin.register(AuthSession)
 class AuthSessionAdmin(admin.ModelAdmin):
     list_display = ["id", "user_email", "created_at", "last_used_at", "expires_at", "revoked_at", "ip_address"]
@@ -208,13 +266,27 @@ class AuthSessionAdmin(admin.ModelAdmin):
     def user_email(self, session: AuthSession) -> str:
         return session.user.email
 
-    @admin.action(description="Revoke the selected sessions")
+    @admin.action(description="Revoke the selected sessions", permissions=["revoke"])
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[AuthSession]) -> None:
+        if (
+            not _is_superuser(request)
+            and queryset.filter(Q(user__is_staff=True) | Q(user__is_superuser=True))
+            .exclude(user=request.user.pk)
+            .exists()
+        ):
+            self.message_user(
+                request, "Only a superuser can revoke another operator's sessions: nothing was changed.", messages.ERROR
+            )
+            return
         revoked = 0
         for session in queryset.filter(revoked_at__isnull=True):
             services.session_revoke(session=session, audit_event=ADMIN_REVOKED)
             revoked += 1
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        """Revoking signs a user out: the right to change users, not merely to see their sessions."""
+        return request.user.has_perm("accounts.change_user")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -106,6 +106,8 @@ class UserSecondFactorsAdminMixin:
 
     @admin.action(description="Reset second factors of the selected users", permissions=["change"])
     def reset_second_factors(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        if self.operators_refused(request, queryset):  # type: ignore[attr-defined]  # the user admin's ranks
+            return
         operator = _operator(request)
         count = sum(mfa_reset(user=user, actor=operator) for user in queryset)
         self.message_user(request, _reset_message(count), messages.SUCCESS)  # type: ignore[attr-defined]
