@@ -9,7 +9,7 @@ keys are worked out once per request, and remembered across requests for reads m
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 
 from .response_cache import OwnerVersionedCache, RenderedBody
+from .time_zones import request_zone
 
 _KEYS_MEMO = "_cached_read_keys"  # on the DRF request: (id(CachedRead), owner id) -> its keys
 _TODAY_MEMO = "_cached_read_today"  # on the DRF request: request_today's answer
@@ -28,29 +29,37 @@ _NOT_YET = object()
 
 
 def request_today(request: Request | None) -> str:
-    """Today's date in the current time zone (ISO); one answer per request, so a request's keys agree even across
-    midnight. Remembered per process until the zone's next midnight (at most an hour): converting the time to the
-    zone is most of its cost."""
+    """Today's date (ISO) in the request's time zone (time_zones.request_zone: its ``tz``, else the current zone);
+    one answer per request, so a request's keys agree even across midnight. Remembered per process and zone until
+    the zone's next midnight (at most an hour): converting the time to the zone is most of its cost."""
     memo = vars(request) if request is not None else {}
     today = memo.get(_TODAY_MEMO)
     if today is None:
-        today = memo[_TODAY_MEMO] = _local_today()
+        today = memo[_TODAY_MEMO] = _local_today(request_zone(request))
     return today  # type: ignore[no-any-return]
 
 
-_today_held: tuple[Any, datetime, datetime, str] | None = None  # (zone, valid from, valid until, its date)
+def request_date(request: Request) -> date:
+    """request_today as a date: the one a read rendered for this request compares with (its key has the same)."""
+    return date.fromisoformat(request_today(request))
 
 
-def _local_today() -> str:
-    global _today_held
-    zone, now, held = timezone.get_current_timezone(), timezone.now(), _today_held
-    if held is not None and held[0] is zone and held[1] <= now < held[2]:
-        return held[3]
+_today_held: dict[Any, tuple[datetime, datetime, str]] = {}  # zone -> (valid from, valid until, its date)
+_TODAY_HELD_MAX = 1024  # zones in use; then cleared
+
+
+def _local_today(zone: Any) -> str:
+    now = timezone.now()
+    held = _today_held.get(zone)
+    if held is not None and held[0] <= now < held[1]:
+        return held[2]
     local = timezone.localtime(now, zone).date()
     day_start = datetime.combine(local, dt_time.min, tzinfo=zone)
     next_day = datetime.combine(local + timedelta(days=1), dt_time.min, tzinfo=zone)
+    if len(_today_held) >= _TODAY_HELD_MAX:
+        _today_held.clear()
     # Held for the day it is now; a clock set back before its start computes the date again.
-    _today_held = (zone, min(day_start, now), min(next_day, now + timedelta(hours=1)), local.isoformat())
+    _today_held[zone] = (min(day_start, now), min(next_day, now + timedelta(hours=1)), local.isoformat())
     return local.isoformat()
 
 

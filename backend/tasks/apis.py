@@ -12,11 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts.models import User
+from backend.common.cached_reads import request_date
 from backend.common.conditional import conditional_json_response, if_match_etags, json_response
 from backend.common.exceptions import InvalidIfMatch
 from backend.common.idempotency import StoredResponse, idempotent_response
 from backend.common.pagination import StandardPagination
 from backend.common.response_cache import RenderedBody, render_json
+from backend.common.time_zones import request_zone, validate_request_zone
 from backend.common.views import ApiView
 
 from . import openapi
@@ -59,11 +61,12 @@ class TaskListApi(ApiView):
     @openapi.tasks_list
     def get(self, request: Request) -> HttpResponse:
         owner = _owner(request)
+        validate_request_zone(request)
 
         def render() -> RenderedBody:
             filters = request.query_params
             # Rows of the shown columns, not Task instances: the same JSON (tests/backend/tasks/test_serializers.py).
-            tasks = task_list_rows(owner=owner, filters=filters)
+            tasks = task_list_rows(owner=owner, filters=filters, today=request_date(request))
             paginator = StandardPagination(
                 count=lambda: self.cached_count(TASK_LIST_COUNT, owner_id=owner.pk, count=tasks.count),
                 anchors=task_page_anchors(owner=owner, filters=filters, request=request, read_ahead=self.read_ahead),
@@ -145,9 +148,13 @@ class TaskStatsApi(ApiView):
     @openapi.tasks_stats
     def get(self, request: Request) -> HttpResponse:
         owner = _owner(request)
-        body = self.cached_body(
-            TASK_STATS, owner_id=owner.pk, render=lambda: render_json(TaskStatsSerializer(task_stats(owner=owner)).data)
-        )
+        validate_request_zone(request)
+
+        def render() -> RenderedBody:
+            stats = task_stats(owner=owner, today=request_date(request), zone=request_zone(request))
+            return render_json(TaskStatsSerializer(stats).data)
+
+        body = self.cached_body(TASK_STATS, owner_id=owner.pk, render=render)
         return conditional_json_response(request, body)
 
 

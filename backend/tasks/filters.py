@@ -134,11 +134,15 @@ class TaskFilter(django_filters.FilterSet):
         model = Task
         fields: list[str] = []
 
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today  # whose "today" ``overdue`` means: the request's (common.time_zones), else the server's
+
     def filter_search(self, qs: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         # icontains escapes % and _ and never interprets the value as a pattern or a regex.
         return qs.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
     def filter_overdue(self, qs: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
-        overdue = overdue_q(today=timezone.localdate())
+        overdue = overdue_q(today=self.today or timezone.localdate())
         # exclude() keeps tasks with no due date: Django adds the IS NOT NULL guard for nullable columns.
         return qs.filter(overdue) if value == "true" else qs.exclude(overdue)

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from backend.common.idempotency import KEY_HEADER, KEY_MAX_LENGTH, REPLAYED_HEADER
 from backend.common.schema import BODY_REQUIRED, ErrorSerializer, page_parameters
+from backend.common.time_zones import TIME_ZONE_MAX_LENGTH, TIME_ZONE_PARAM
 
 from .filters import DEFAULT_ORDERING, ORDERING_CHOICES, SEARCH_MAX_LENGTH
 from .models import Task
@@ -25,6 +26,7 @@ from .serializers import (
     TaskListValidationErrorSerializer,
     TaskOutputSerializer,
     TaskStatsSerializer,
+    TaskStatsValidationErrorSerializer,
     TaskValidationErrorSerializer,
 )
 from .services import BULK_ACTIONS, BULK_MAX_IDS, BULK_VALUE_CHOICES
@@ -142,6 +144,14 @@ def _list_parameter(name: str, choices: list[str]) -> OpenApiParameter:
 # Every list parameter may be given empty, which is the same as leaving it out (no filter, the default order).
 DATE_OR_EMPTY = {"oneOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
 
+TIME_ZONE = OpenApiParameter(
+    TIME_ZONE_PARAM,
+    {"type": "string", "maxLength": TIME_ZONE_MAX_LENGTH},
+    description="The user's time zone, an IANA name such as `Europe/Paris` (a browser's "
+    "`Intl.DateTimeFormat().resolvedOptions().timeZone`): its calendar decides what is due before today. "
+    "Default: UTC. An unknown name is a 400.",
+)
+
 LIST_PARAMETERS = [
     _list_parameter("status", Task.Status.values),
     _list_parameter("priority", Task.Priority.values),
@@ -159,6 +169,7 @@ LIST_PARAMETERS = [
         enum=["true", "false", ""],
         description="true: due before today and not done; false: every other task (including those with no due date).",
     ),
+    TIME_ZONE,
     OpenApiParameter(
         "ordering",
         OpenApiTypes.STR,
@@ -239,8 +250,14 @@ tasks_destroy = extend_schema(
 tasks_stats = extend_schema(
     tags=TAGS,
     summary="Counts over your tasks",
-    parameters=[IF_NONE_MATCH, ETAG_HEADER],
-    responses={200: TaskStatsSerializer, 304: NOT_MODIFIED, 401: UNAUTHORIZED},
+    description="`overdue` and the days of `completed_per_day` are in the time zone `tz` names (default: UTC).",
+    parameters=[TIME_ZONE, IF_NONE_MATCH, ETAG_HEADER],
+    responses={
+        200: TaskStatsSerializer,
+        304: NOT_MODIFIED,
+        400: OpenApiResponse(TaskStatsValidationErrorSerializer, description="An unknown time zone."),
+        401: UNAUTHORIZED,
+    },
 )
 
 tasks_bulk = extend_schema(

@@ -1,13 +1,15 @@
 """Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, cast
 from uuid import UUID, uuid4
 
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Count, F, OrderBy, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, QueryDict
@@ -16,11 +18,13 @@ from rest_framework.request import Request
 
 from backend.accounts.models import User
 from backend.common.cached_reads import CachedRead, request_today
+from backend.common.db import MONGODB_VENDOR
 from backend.common.ids import uuid_or_404
 from backend.common.pagination import StandardPagination
 from backend.common.prepared_rows import NotPrepared, RowStatements
 from backend.common.prepared_sql import PageStatement, PreparedRows
 from backend.common.response_cache import FORMAT, OwnerVersionedCache, quoted_etag
+from backend.common.time_zones import request_zone
 
 from .filters import DEFAULT_ORDERING, TaskFilter, overdue_q
 from .models import Task
@@ -33,12 +37,13 @@ def task_queryset(*, owner: User) -> QuerySet[Task]:
     return Task.objects.filter(owner=owner)
 
 
-def task_list(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[Task]:
-    """``owner``'s tasks filtered and ordered by ``filters`` (see filters.TaskFilter); invalid input raises a 400."""
+def task_list(*, owner: User, filters: QueryDict | dict[str, Any], today: date | None = None) -> QuerySet[Task]:
+    """``owner``'s tasks filtered and ordered by ``filters`` (see filters.TaskFilter); invalid input raises a 400.
+    ``today``: the user's date, which ``overdue`` compares with (default: the server's)."""
     if not _filtered(filters):
         # What the FilterSet gives for no filters (the default ordering), without building its form.
         return task_queryset(owner=owner).order_by(*_default_order())
-    filterset = TaskFilter(data=filters, queryset=task_queryset(owner=owner))
+    filterset = TaskFilter(data=filters, queryset=task_queryset(owner=owner), today=today)
     if not filterset.is_valid():
         raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
     return filterset.qs
@@ -63,14 +68,17 @@ TASK_ROW_COLUMNS = (
 TASK_READS = OwnerVersionedCache("tasks", shape=",".join(TASK_ROW_COLUMNS))
 
 
-def task_list_rows(*, owner: User, filters: QueryDict | dict[str, Any]) -> QuerySet[Any] | PreparedRows:
-    """task_list(owner=owner, filters=filters) as named rows of TASK_ROW_COLUMNS only: the same rows in the same
-    order (and the same COUNT), from which a list page renders without a model instance per row (about a tenth of
-    its CPU). A row has ``pk`` and ``created_at`` like a Task, so pagination's deep pages and anchors work on it."""
+def task_list_rows(
+    *, owner: User, filters: QueryDict | dict[str, Any], today: date | None = None
+) -> QuerySet[Any] | PreparedRows:
+    """task_list(owner=owner, filters=filters, today=today) as named rows of TASK_ROW_COLUMNS only: the same rows in
+    the same order (and the same COUNT), from which a list page renders without a model instance per row (about a
+    tenth of its CPU). A row has ``pk`` and ``created_at`` like a Task, so pagination's deep pages and anchors work
+    on it."""
     if not _filtered(filters):
         # The unfiltered list, the common one: its pages run SQL compiled once per process (PostgreSQL).
         return _UNFILTERED_ROWS.rows_for(owner.pk)
-    return task_list(owner=owner, filters=filters).values_list(*TASK_ROW_COLUMNS, named=True)
+    return task_list(owner=owner, filters=filters, today=today).values_list(*TASK_ROW_COLUMNS, named=True)
 
 
 def _filtered(filters: QueryDict | dict[str, Any]) -> bool:
@@ -188,7 +196,8 @@ def _detail_parts(request: Request) -> list[str] | None:
 
 
 def _stats_parts(request: Request) -> list[str]:
-    return [request_today(request)]
+    # The zone as well as its date: two zones on the same date still split the days at different hours.
+    return [request_today(request), str(request_zone(request))]
 
 
 # One list page (body with its pagination links), rendered by the view from task_list.
@@ -270,12 +279,15 @@ def _lists(filters: QueryDict | dict[str, Any]) -> list[tuple[str, list[Any]]]:
     return [(name, value if isinstance(value, list) else [value]) for name, value in filters.items()]
 
 
-def task_stats(*, owner: User, today: date | None = None) -> dict[str, Any]:
+def task_stats(*, owner: User, today: date | None = None, zone: tzinfo | None = None) -> dict[str, Any]:
     """Counts by status and priority, overdue, and tasks completed on each of the last 14 days (today included).
 
-    Two queries whatever the data: one conditional aggregate and one group-by day.
+    ``zone``: the user's time zone, whose days the completions are counted on, and ``today`` the date there
+    (defaults: the current zone and its date). Two queries whatever the data: one conditional aggregate and one
+    group-by day.
     """
-    today = today or timezone.localdate()
+    zone = zone or timezone.get_current_timezone()
+    today = today or timezone.localdate(timezone=zone)
     tasks = task_queryset(owner=owner)
 
     counts = tasks.aggregate(
@@ -286,17 +298,10 @@ def task_stats(*, owner: User, today: date | None = None) -> dict[str, Any]:
     )
 
     first_day = today - timedelta(days=STATS_DAYS - 1)
-    # Day boundaries in the current time zone, the same one TruncDate groups by.
-    since = timezone.make_aware(datetime.combine(first_day, time.min))
-    until = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
-    completed = (
-        tasks.filter(status=Task.Status.DONE, completed_at__gte=since, completed_at__lt=until)
-        .annotate(day=TruncDate("completed_at"))
-        .values("day")
-        .annotate(count=Count("id"))
-        .order_by("day")
-    )
-    per_day = {row["day"]: row["count"] for row in completed}
+    since = datetime.combine(first_day, time.min, tzinfo=zone)  # the zone's midnights bound its days
+    until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    completed = tasks.filter(status=Task.Status.DONE, completed_at__gte=since, completed_at__lt=until)
+    per_day = _completed_per_day(completed, zone=zone)
 
     return {
         "total": counts["total"],
@@ -308,3 +313,13 @@ def task_stats(*, owner: User, today: date | None = None) -> dict[str, Any]:
             for day in (first_day + timedelta(days=offset) for offset in range(STATS_DAYS))
         ],
     }
+
+
+def _completed_per_day(completed: QuerySet[Task], *, zone: tzinfo) -> dict[date, int]:
+    if connections[completed.db].vendor == MONGODB_VENDOR:
+        # django-mongodb-backend cannot truncate in a zone (TruncDate with tzinfo raises NotSupportedError): the
+        # window's completion times are counted here instead; 14 days of one user's completions.
+        times = completed.values_list("completed_at", flat=True)
+        return dict(Counter(completed_at.astimezone(zone).date() for completed_at in times if completed_at))
+    rows = completed.annotate(day=TruncDate("completed_at", tzinfo=zone)).values("day").annotate(count=Count("id"))
+    return {row["day"]: row["count"] for row in rows.order_by("day")}

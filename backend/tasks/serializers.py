@@ -246,9 +246,14 @@ class TaskListValidationErrorSerializer(serializers.Serializer):
     due_before = _messages()
     due_after = _messages()
     overdue = _messages()
+    tz = _messages()
     ordering = _messages()
     page = _messages()
     page_size = _messages()
+
+
+class TaskStatsValidationErrorSerializer(serializers.Serializer):
+    tz = _messages()
 
 
 class TaskBulkValidationErrorSerializer(serializers.Serializer):

@@ -15,6 +15,8 @@ from typing import Any
 
 import schemathesis
 
+from tests.contract import real_time_zones  # noqa: F401  # registers its hook for the same run
+
 HEADER = "Idempotency-Key"
 VALID = re.compile(r"[!-~]{1,255}")
 

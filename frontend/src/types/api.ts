@@ -679,7 +679,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Counts over your tasks */
+        /**
+         * Counts over your tasks
+         * @description `overdue` and the days of `completed_per_day` are in the time zone `tz` names (default: UTC).
+         */
         get: operations["tasks_stats_retrieve"];
         put?: never;
         post?: never;
@@ -1331,6 +1334,7 @@ export interface components {
             due_before?: string[];
             due_after?: string[];
             overdue?: string[];
+            tz?: string[];
             ordering?: string[];
             page?: string[];
             page_size?: string[];
@@ -1371,6 +1375,9 @@ export interface components {
             overdue: number;
             /** @description The last 14 days including today, oldest first; days with none count 0. */
             completed_per_day: components["schemas"]["DayCount"][];
+        };
+        TaskStatsValidationError: {
+            tz?: string[];
         };
         /**
          * @description * `todo` - To do
@@ -6344,6 +6351,8 @@ export interface operations {
                 search?: string;
                 /** @description One status or a comma-separated list of them; any unknown one is a 400. Empty: no filter. */
                 status?: ("done" | "in_progress" | "todo")[];
+                /** @description The user's time zone, an IANA name such as `Europe/Paris` (a browser's `Intl.DateTimeFormat().resolvedOptions().timeZone`): its calendar decides what is due before today. Default: UTC. An unknown name is a 400. */
+                tz?: string;
             };
             header?: {
                 /** @description An ETag from an earlier response: 304 with no body if it is still current. */
@@ -7524,7 +7533,10 @@ export interface operations {
     };
     tasks_stats_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The user's time zone, an IANA name such as `Europe/Paris` (a browser's `Intl.DateTimeFormat().resolvedOptions().timeZone`): its calendar decides what is due before today. Default: UTC. An unknown name is a 400. */
+                tz?: string;
+            };
             header?: {
                 /** @description An ETag from an earlier response: 304 with no body if it is still current. */
                 "If-None-Match"?: string;
@@ -7565,6 +7577,23 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An unknown time zone. */
+            400: {
+                headers: {
+                    /** @description Validator of this body. */
+                    ETag?: string;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskStatsValidationError"] | components["schemas"]["Error"];
+                };
+            };
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
@@ -7590,6 +7619,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+            /** @description The URL (its query string) is longer than the server accepts (4094 bytes); answered by the HTTP server (gunicorn) before the API, as a short HTML page, not JSON. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {

@@ -70,7 +70,7 @@ def test_the_keys_of_a_url_are_worked_out_once_per_owner_and_date(user, monkeypa
 
 
 def test_today_moves_on_at_the_zones_midnight_and_follows_the_active_zone(monkeypatch):
-    monkeypatch.setattr(cached_reads, "_today_held", None)
+    monkeypatch.setattr(cached_reads, "_today_held", {})
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 1, 23, 59, tzinfo=UTC))
     assert cached_reads.request_today(None) == "2030-01-01"
     with timezone.override("Pacific/Auckland"):  # UTC+13 then
@@ -82,7 +82,7 @@ def test_today_moves_on_at_the_zones_midnight_and_follows_the_active_zone(monkey
 
 
 def test_a_clock_set_back_a_day_gives_that_days_date(monkeypatch):
-    monkeypatch.setattr(cached_reads, "_today_held", None)
+    monkeypatch.setattr(cached_reads, "_today_held", {})
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 2, 12, tzinfo=UTC))
     assert cached_reads.request_today(None) == "2030-01-02"
 
@@ -94,7 +94,7 @@ def test_a_clock_set_back_a_day_gives_that_days_date(monkeypatch):
 def test_a_requests_date_is_the_same_for_all_its_keys_across_midnight(rf, monkeypatch):
     from rest_framework.request import Request
 
-    monkeypatch.setattr(cached_reads, "_today_held", None)
+    monkeypatch.setattr(cached_reads, "_today_held", {})
     request = Request(rf.get(LIST))
     monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 1, 1, 23, 59, tzinfo=UTC))
     assert cached_reads.request_today(request) == "2030-01-01"

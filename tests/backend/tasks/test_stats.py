@@ -1,6 +1,7 @@
 """GET /api/tasks/stats/ and the task_stats selector."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -146,3 +147,22 @@ def test_stats_is_read_only(auth_client):
     response = auth_client.post(STATS_URL, {}, format="json")
 
     assert response.status_code == 405
+
+
+def test_completed_per_day_counts_each_completion_on_the_zones_day(user):
+    new_york = ZoneInfo("America/New_York")  # UTC-4 in June: its days run from 04:00 to 04:00 UTC
+    first_day = TODAY - timedelta(days=13)
+    TaskFactory(owner=user, status="done", completed_at=datetime(2030, 6, 2, 3, 59, tzinfo=UTC))  # 1 June there
+    TaskFactory(owner=user, status="done", completed_at=datetime(2030, 6, 2, 4, 0, tzinfo=UTC))  # the first day
+    TaskFactory(owner=user, status="done", completed_at=datetime(2030, 6, 15, 3, 0, tzinfo=UTC))  # 14 June there
+    TaskFactory(owner=user, status="done", completed_at=datetime(2030, 6, 16, 3, 59, tzinfo=UTC))  # today there
+    TaskFactory(owner=user, status="done", completed_at=datetime(2030, 6, 16, 4, 0, tzinfo=UTC))  # tomorrow there
+
+    days = task_stats(owner=user, today=TODAY, zone=new_york)["completed_per_day"]
+
+    assert first_day == date(2030, 6, 2)
+    assert {day["date"]: day["count"] for day in days if day["count"]} == {
+        first_day: 1,
+        date(2030, 6, 14): 1,
+        TODAY: 1,
+    }
