@@ -5,7 +5,8 @@ after EMAIL_LINK_MAX_AGE_SECONDS. A token is bound to the state its link changes
 email and, for verification, of whether it is verified), so once used, or once the address changed meanwhile, it
 stops matching: single use without storing anything. An email-change token is also bound to the password's hash
 and the sessions' revocation key: a password change or reset, or signing out everywhere (what the owner does on
-a "new sign-in" notice), cancels a change someone else asked for with a stolen password.
+a "new sign-in" notice), cancels a change someone else asked for with a stolen password. And to the account's
+``email_change_key``, which every change request replaces: a newer request cancels the links of the older ones.
 """
 
 import hashlib
@@ -63,7 +64,8 @@ def _verify_state(user: User) -> str:
 
 
 def _change_state(user: User) -> str:
-    return _state("change", str(user.pk), user.email, user.password, user.sessions_revocation_key)
+    keys = (user.sessions_revocation_key, user.email_change_key)
+    return _state("change", str(user.pk), user.email, user.password, *keys)
 
 
 def _load(token: str, *, salt: str) -> dict[str, Any]:
@@ -104,8 +106,8 @@ def change_token_make(*, user: User, new_email: str, session_id: str | None) -> 
 
 
 def change_token_read(token: str) -> EmailChange:
-    """The change an email-change token asks for, if its account still has the address, password and sessions'
-    revocation key it was asked with."""
+    """The change an email-change token asks for, if its account still has the address, password, sessions'
+    revocation key and email-change key it was asked with."""
     data = _load(token, salt=CHANGE_SALT)
     user = _active_user(data.get("u"))
     new_email, session_id = data.get("n"), data.get("s")

@@ -92,10 +92,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Whether the owner followed a verification link sent to ``email`` (settings.EMAIL_VERIFICATION says whether
     # signing in needs it). A new address starts unverified; an email change verifies the new one by its link.
-    email_verified = models.BooleanField(default=False)
+    email_verified = models.BooleanField(default=False, db_default=False)
     # Replaced by a random value each time all of the user's sessions are revoked. Django's own sessions (the
     # admin's) store a hash that includes it (get_session_auth_hash), so they end then too; "" until the first time.
-    sessions_revocation_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    sessions_revocation_key = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
+    # Replaced by a random value by every email-change request; a change link is bound to it (email_links.py), so
+    # only the latest request's link works: a change asked again after a typo leaves the first address no way in.
+    email_change_key = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
 
     objects = UserManager()
 
@@ -108,7 +111,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             # Defence in depth behind normalize_email(): no two accounts differ only by case. (Not by NFKC: the
             # database cannot compute it, so every write goes through normalize_email().)
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="An account with this email already exists.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -188,13 +195,13 @@ class AuthSession(models.Model):
     refresh_jti_hash = models.CharField(max_length=64)
     # The reuse grace window (settings.REFRESH_REUSE_INTERVAL_SECONDS): the hash of the refresh jti rotated last,
     # and when. Presented again within the window, it gets the current refresh token re-issued, not a revocation.
-    previous_refresh_jti_hash = models.CharField(max_length=64, blank=True, default="")
+    previous_refresh_jti_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     rotated_at = models.DateTimeField(null=True, blank=True)
     # How the session was signed in (docs/mfa.md): the methods, comma-separated ("pwd", "pwd,otp", "passkey", ...),
     # the assurance level they add up to (1: one factor; 2: two, or a user-verified passkey), and when the user last
     # proved it at that level: sign-in or re-authentication. Sensitive actions need that to be recent.
-    amr = models.CharField(max_length=64, default="pwd")
-    aal = models.PositiveSmallIntegerField(default=1)
+    amr = models.CharField(max_length=64, default="pwd", db_default="pwd")
+    aal = models.PositiveSmallIntegerField(default=1, db_default=1)
     authenticated_at = models.DateTimeField(null=True, blank=True)
 
     objects = AuthSessionQuerySet.as_manager()

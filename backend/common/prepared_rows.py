@@ -130,10 +130,14 @@ class RowStatements:
         return connection
 
     def _covers(self, connection: Any) -> bool:
-        """Whether plain SQL does what the ORM does for this model here: no column the database fills or
-        returns, no parent table, and no field that converts its values or writes its own placeholder."""
+        """Whether plain SQL does what the ORM does for this model here: no column only the database fills, no
+        parent table, and no field that converts its values or writes its own placeholder. A column with a database
+        default beside its Python one (``db_default`` kept for the previous release's inserts during a rollout) is
+        written from the Python default, so the ORM's RETURNING of it only reads back the value written."""
         meta = self.model._meta
-        if connection.vendor not in PREPARED_VENDORS or meta.parents or meta.db_returning_fields:
+        if connection.vendor not in PREPARED_VENDORS or meta.parents:
+            return False
+        if any(not field.has_default() for field in meta.db_returning_fields):
             return False
         if self.model.save is not Model.save or self.model.save_base is not Model.save_base:
             return False  # a model's own save() may do more than write its row

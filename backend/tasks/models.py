@@ -33,7 +33,7 @@ class Task(BaseModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every write: the ETag, and the compare-and-set that makes concurrent updates safe
     # without row locks (services.task_update), on SQL and MongoDB alike.
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,8 +5,11 @@ Neither step tells whether the new address has an account: asking for an address
 emails that address a notice instead of a link.
 """
 
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models.functions import Lower
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
@@ -32,7 +35,8 @@ class EmailTaken(APIException):
 def _in_use(email: str, *, other_than: User | None = None) -> bool:
     """Whether an account has this address, as normalize_email() reads it: a lookalike spelling (a fullwidth
     letter) of an address in use is that address, since sign-in and SMTP read it so too."""
-    accounts = User.objects.filter(email__iexact=normalize_email(email))
+    # lower(email), as the unique constraint's index holds it (iexact's upper() would scan every account).
+    accounts = User.objects.alias(email_lower=Lower("email")).filter(email_lower=normalize_email(email))
     if other_than is not None:
         accounts = accounts.exclude(pk=other_than.pk)
     return accounts.exists()
@@ -50,6 +54,9 @@ def email_change_request(*, user: User, new_email: str, session_id: str | None) 
     if new_email == normalize_email(user.email):
         raise ValidationError({"new_email": ["This is already your email address."]})
     with atomic():
+        # A new key cancels the links of earlier requests (email_links.py), whichever address this one is for.
+        user.email_change_key = secrets.token_hex(16)
+        User.objects.filter(pk=user.pk).update(email_change_key=user.email_change_key)
         audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGE_REQUESTED, user_id=user.pk, session_id=session_id)
         if _in_use(new_email):
             notify_email_in_use(email=new_email)
@@ -87,7 +94,8 @@ def email_change_confirm(*, token: str) -> User:
                 email=old_email,
                 password=user.password,
                 sessions_revocation_key=user.sessions_revocation_key,
-            ).update(email=new_email, email_verified=True)
+                email_change_key=user.email_change_key,
+            ).update(email=new_email, email_verified=True, email_change_key="")
             if not updated:  # a concurrent confirmation of another link, or one of the above, changed it first
                 raise LinkRejected(ErrorCode.LINK_INVALID)
             sessions_revoke_for_user(user=user, except_session_id=change.session_id, audit_event=None)

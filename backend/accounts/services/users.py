@@ -67,7 +67,10 @@ def user_create(*, email: str, password: str, name: str = "") -> User:
     try:
         with atomic():
             user.save()
-    except IntegrityError as exc:  # lost a race with another registration
+    except IntegrityError as exc:
+        if not User.objects.filter(email=email).exists():
+            raise  # not the address (a column this code does not fill, during a rollout): a 500 that says so
+        # Lost a race with another registration of the address (stored normalised, as the unique constraint's).
         raise ValidationError({"email": ["An account with this email already exists."]}) from exc
     return user
 

@@ -77,7 +77,9 @@ def test_staff_bulk_actions_refuse_a_selection_with_another_operator_and_change_
     changelist = reverse("admin:accounts_user_changelist")
     selection = [str(root.pk), str(plain.pk)]
 
-    revoke = staff_client.post(changelist, {"action": "revoke_all_sessions", "_selected_action": selection}, follow=True)
+    revoke = staff_client.post(
+        changelist, {"action": "revoke_all_sessions", "_selected_action": selection}, follow=True
+    )
     delete = staff_client.post(
         changelist, {"action": "delete_selected", "_selected_action": selection, "post": "yes"}, follow=True
     )

@@ -57,6 +57,37 @@ def test_a_tampered_change_link_is_400_link_invalid(owner, smtp):
     assert owner.email == "owner@example.com"
 
 
+def test_asking_again_cancels_the_earlier_link_so_a_mistyped_address_gets_no_way_in(owner, smtp):
+    # Given a change asked for a mistyped address, then asked again for the right one
+    client, _ = signed_in_client(owner)
+    email_change_ask(client, "owner@gmial.com")
+    typo_token = email_change_link_token(smtp, "owner@gmial.com")
+    email_change_ask(client, "owner@gmail.com")
+    right_token = email_change_link_token(smtp, "owner@gmail.com")
+
+    # When whoever reads the mistyped mailbox follows its link, then the owner follows theirs
+    typo = email_change_confirm(typo_token)
+    right = email_change_confirm(right_token)
+
+    # Then only the latest request's link works
+    assert typo.status_code == 400
+    assert typo.json()["code"] == "link_invalid"
+    assert right.status_code == 200
+    owner.refresh_from_db()
+    assert owner.email == "owner@gmail.com"
+
+
+def test_a_request_for_an_address_in_use_also_cancels_the_earlier_link(owner, smtp):
+    UserFactory(email="taken@example.com")
+    client, _ = signed_in_client(owner)
+    email_change_ask(client, "first@example.com")
+    first_token = email_change_link_token(smtp, "first@example.com")
+
+    email_change_ask(client, "taken@example.com")  # its owner is told; no link is sent
+
+    assert email_change_confirm(first_token).json()["code"] == "link_invalid"
+
+
 def test_a_verification_link_is_no_good_for_an_email_change(owner, smtp):
     from backend.accounts.email_links import verify_token_make
 

@@ -19,6 +19,7 @@ from tests.backend.accounts.helpers import (
     email_change_link_token,
 )
 from tests.conftest import signed_in_client
+from tests.dbvendor import skip_on_mongodb
 from tests.factories import UserFactory
 from tests.support.smtp import link_in
 
@@ -275,3 +276,23 @@ def test_the_migration_rewrites_stored_lookalikes_unless_another_account_has_the
     assert User.objects.get(pk=clash.pk).email == LOOKALIKE
     assert left == [str(clash.pk)]
     assert User.objects.get(pk=owner.pk).email == VICTIM
+
+
+@skip_on_mongodb("SQL: the check's query is read as SQL")
+def test_the_migration_looks_each_address_up_as_the_unique_constraints_index_stores_it():
+    # lower(email), which the index of accounts_user_email_ci_unique holds: upper() (iexact) scanned the whole table
+    # for every rewritten address.
+    from django.apps import apps
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    normalising = importlib.import_module("backend.accounts.migrations.0005_normalise_stored_addresses")
+    free = UserFactory(email="placeholder-1@example.com")
+    User.objects.filter(pk=free.pk).update(email="moved@ex\uff41mple.net")
+
+    with CaptureQueriesContext(connection) as queries:
+        normalising.normalise_stored_addresses(apps, None)
+
+    [check] = [query["sql"] for query in queries if "EXISTS" in query["sql"] or "LIMIT 1" in query["sql"]]
+    assert "LOWER(" in check.upper()
+    assert "UPPER(" not in check.upper()

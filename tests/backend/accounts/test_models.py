@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from backend.accounts.models import AuthSession, User
 from tests.dbvendor import skip_on_mongodb
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +63,36 @@ def test_live_and_ended_split_sessions_by_the_rule_is_live_states(user):
     # Later, the live one has expired too; the default is the current time.
     assert not AuthSession.objects.live(now + timedelta(hours=2)).exists()
     assert AuthSession.objects.live().count() == 1
+
+
+def test_a_registration_losing_the_race_for_its_address_is_told_the_address_is_taken(monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from backend.accounts.services import user_create
+
+    # Given another registration of the address commits between the check and the insert
+    full_clean = User.full_clean
+
+    def other_registration_commits(self, *args, **kwargs):
+        full_clean(self, *args, **kwargs)
+        UserFactory(email="race@example.com")
+
+    monkeypatch.setattr(User, "full_clean", other_registration_commits)
+
+    with pytest.raises(ValidationError) as refused:
+        user_create(email="race@example.com", password="a-Long-enough-passphrase-1")
+
+    assert refused.value.message_dict == {"email": ["An account with this email already exists."]}
+
+
+def test_an_insert_refused_for_another_reason_is_not_reported_as_a_taken_address(monkeypatch):
+    from backend.accounts.services import user_create
+
+    # Given the database refuses the row for something else (during a rollout: a column this code does not fill)
+    def refused(self, *args, **kwargs):
+        raise IntegrityError('null value in column "added_later" violates not-null constraint')
+
+    monkeypatch.setattr(User, "save", refused)
+
+    with pytest.raises(IntegrityError, match="added_later"):
+        user_create(email="new@example.com", password="a-Long-enough-passphrase-1")
