@@ -5,8 +5,17 @@ const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 /** An ISO date (YYYY-MM-DD) as a local calendar date, with no time-zone shift. */
 export function parseIsoDate(iso: string): Date {
-  const [year, month, day] = iso.split('-').map(Number);
-  return new Date(year ?? 1970, (month ?? 1) - 1, day ?? 1);
+  const [year = 1970, month = 1, day = 1] = iso.split('-').map(Number);
+  const date = new Date(year, month - 1, day);
+  // The constructor reads years 0-99 as 1900-1999; a due date may be as early as 0001-01-01.
+  date.setFullYear(year, month - 1, day);
+  return date;
+}
+
+/** The local calendar date (YYYY-MM-DD) of an instant, where the user is: today's by default. */
+export function localIsoDate(date: Date = new Date()): string {
+  const pad = (value: number, length = 2) => String(value).padStart(length, '0');
+  return `${pad(date.getFullYear(), 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
 export function formatDate(iso: string): string {
@@ -20,15 +29,6 @@ export function formatDay(iso: string): string {
 
 export function formatDateTime(iso: string): string {
   return dateTimeFormat.format(new Date(iso));
-}
-
-/**
- * Today's date (YYYY-MM-DD) as the server counts it: in UTC, the server's time zone (settings TIME_ZONE = "UTC").
- * "Overdue" is judged against it, as the API's `overdue` filter and the dashboard's overdue count are, so a badge
- * never disagrees with them, whatever the browser's time zone.
- */
-export function serverTodayIso(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10);
 }
 
 export function formatRelative(iso: string, now: Date = new Date()): string {

@@ -2,6 +2,7 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { resetApiClientForTests } from '@/lib/api-client';
+import { resetTimeZonesForTests } from '@/lib/browser-time-zone';
 import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
 import { resetTabStorageForTests } from '@/lib/tab-storage';
@@ -24,6 +25,7 @@ afterEach(() => {
   server.resetHandlers();
   queryClient.clear();
   resetApiClientForTests();
+  resetTimeZonesForTests();
   resetSessionForTests();
   resetToastsForTests();
   resetDeletesForTests();

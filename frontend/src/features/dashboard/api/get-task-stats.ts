@@ -1,6 +1,7 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
+import { browserTimeZone, inZone } from '@/lib/browser-time-zone';
 import { queryKeys } from '@/lib/query-keys';
 import type { components } from '@/types/api';
 import type { Equals, Expect } from '@/types/assert-type';
@@ -18,12 +19,13 @@ export type TaskStats = z.infer<typeof TaskStatsSchema>;
 // Compile-time only (no runtime code): tsc fails here when this schema and the OpenAPI schema drift apart.
 export type MatchesApi = Expect<Equals<TaskStats, components['schemas']['TaskStats']>>;
 
-export function getTaskStats(signal?: AbortSignal): Promise<TaskStats> {
-  return apiRequest('/tasks/stats/', { schema: TaskStatsSchema, signal });
+/** The stats with their days (overdue, completed_per_day) counted in `zone`, the browser's. */
+export function getTaskStats(zone: string | undefined, signal?: AbortSignal): Promise<TaskStats> {
+  return inZone(zone, (tz) => apiRequest('/tasks/stats/', { query: { tz }, schema: TaskStatsSchema, signal }));
 }
 
-export function taskStatsQueryOptions() {
-  return queryOptions({ queryKey: queryKeys.taskStats, queryFn: ({ signal }) => getTaskStats(signal) });
+export function taskStatsQueryOptions(zone = browserTimeZone()) {
+  return queryOptions({ queryKey: [...queryKeys.taskStats, zone ?? null], queryFn: ({ signal }) => getTaskStats(zone, signal) });
 }
 
 export function useTaskStats() {

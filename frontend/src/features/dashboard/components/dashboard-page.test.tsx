@@ -1,9 +1,10 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { formatDate } from '@/lib/format';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
+import { inTimeZone } from '@/testing/time-zone';
 
 const days = Array.from({ length: 14 }, (_, index) => ({ date: `2026-11-${String(index + 1).padStart(2, '0')}`, count: index === 13 ? 3 : 0 }));
 const stats = {
@@ -80,3 +81,58 @@ describe('dashboard charts', () => {
   });
 });
 
+
+describe('the stats are asked for in the browser’s time zone', () => {
+  // A browser in Tokyo: the server counts overdue tasks and the completions of each day in Tokyo's calendar.
+  inTimeZone('Asia/Tokyo');
+
+  /** The stats endpoint; records each request's `tz` (null: none sent). */
+  function serveStats() {
+    const zones: (string | null)[] = [];
+    server.use(
+      http.get(`${API}/tasks/stats/`, ({ request }) => {
+        zones.push(new URL(request.url).searchParams.get('tz'));
+        return HttpResponse.json(stats);
+      }),
+    );
+    return zones;
+  }
+
+  it('sends the browser’s zone as tz', async () => {
+    const zones = serveStats();
+    renderApp('/');
+
+    expect(await screen.findByRole('table', { name: 'Tasks by status' })).toBeInTheDocument();
+    expect(zones).toEqual(['Asia/Tokyo']);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['missing', undefined],
+  ])('sends none when the browser’s is %s (the server then counts in UTC)', async (_, zone) => {
+    const resolvedOptions = Intl.DateTimeFormat.prototype.resolvedOptions;
+    vi.spyOn(Intl.DateTimeFormat.prototype, 'resolvedOptions').mockImplementation(function (this: Intl.DateTimeFormat) {
+      return { ...resolvedOptions.call(this), timeZone: zone as string };
+    });
+    const zones = serveStats();
+    renderApp('/');
+
+    expect(await screen.findByRole('table', { name: 'Tasks by status' })).toBeInTheDocument();
+    expect(zones).toEqual([null]);
+  });
+
+  it('asks again in the new zone when the browser’s changes, rather than showing the stats of the old one', async () => {
+    const zones = serveStats();
+    const app = renderApp('/');
+    expect(await screen.findByRole('table', { name: 'Tasks by status' })).toBeInTheDocument();
+    app.unmount();
+
+    // Within the stats' staleTime: the same key would show the cached stats (Tokyo's days) with no request.
+    process.env.TZ = 'America/Los_Angeles';
+    onTestFinished(() => {
+      process.env.TZ = 'Asia/Tokyo';
+    });
+    renderApp('/');
+    await waitFor(() => expect(zones).toEqual(['Asia/Tokyo', 'America/Los_Angeles']));
+  });
+});

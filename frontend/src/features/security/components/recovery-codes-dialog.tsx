@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Dialog } from '@/components/dialog';
 import { SuccessAlert } from '@/components/feedback';
 import { saveFile } from '@/lib/download';
+import { localIsoDate } from '@/lib/format';
 
 const FILE_NAME = 'recovery-codes.txt';
 
@@ -12,7 +13,7 @@ const FILE_NAME = 'recovery-codes.txt';
  */
 export function RecoveryCodesDialog({ codes, onDone }: { codes: string[]; onDone: () => void }) {
   const [saved, setSaved] = useState<string | null>(null);
-  const text = `Recovery codes for ${window.location.host}\nEach code works once. Generated ${new Date().toISOString().slice(0, 10)}.\n\n${codes.join('\n')}\n`;
+  const text = `Recovery codes for ${window.location.host}\nEach code works once. Generated ${localIsoDate()}.\n\n${codes.join('\n')}\n`;
 
   async function copy() {
     try {

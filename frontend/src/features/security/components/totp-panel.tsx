@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import { BusyButton, FormAlert } from '@/components/feedback';
-import { formatDate } from '@/lib/format';
+import { formatDay } from '@/lib/format';
 import { formErrors } from '@/lib/forms';
 import type { MfaStatus } from '@/lib/mfa-status';
 import { showToast } from '@/lib/toasts';
@@ -42,7 +42,7 @@ export function TotpPanel({ totp, onRecoveryCodes, blockedBy }: TotpPanelProps) 
       {totp.enabled ? (
         <div className="stack">
           <p className="card__subtitle">
-            Signing in asks for a code from your app after your password{totp.confirmed_at ? ` (on since ${formatDate(totp.confirmed_at.slice(0, 10))})` : ''}.
+            Signing in asks for a code from your app after your password{totp.confirmed_at ? ` (on since ${formatDay(totp.confirmed_at)})` : ''}.
           </p>
           <div>
             <button

@@ -1,5 +1,5 @@
 import { BusyButton } from '@/components/feedback';
-import { formatDate, serverTodayIso } from '@/lib/format';
+import { formatDate, localIsoDate } from '@/lib/format';
 import { type Task, isOverdue } from '@/features/tasks/types';
 import { PRIORITY_LABELS, STATUS_LABELS } from '@/types/task';
 
@@ -16,8 +16,9 @@ interface TaskListProps {
 }
 
 export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll, onToggleDone, onEdit, onDelete }: TaskListProps) {
-  // The server's day (UTC), not the browser's: the badge agrees with the "Overdue only" filter and the dashboard.
-  const today = serverTodayIso();
+  // The browser's day: the list and the stats send its time zone (`?tz=`), so the server's "Overdue only" filter and
+  // the dashboard's overdue count go by the same day as the badge.
+  const today = localIsoDate();
   const allSelected = tasks.length > 0 && tasks.every((task) => selected.has(task.id));
   const someSelected = !allSelected && tasks.some((task) => selected.has(task.id));
   return (
