@@ -1,7 +1,7 @@
 """Writes to tasks. Each validates before saving, keeps ``completed_at`` consistent with ``status``,
 and reports the change to ``_tasks_changed`` once the transaction commits."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -255,15 +255,36 @@ def _validate_bulk_value(*, action: str, value: str | None) -> None:
         raise ValidationError({"value": [f"Unknown value {value!r}. Choose from: {', '.join(choices)}."]})
 
 
-def task_admin_save(*, task: Task, old_status: str | None, old_owner_id: UUID | None = None) -> None:
+# What an operator can change in the admin: the API's fields, and the owner.
+ADMIN_EDITABLE_FIELDS = ("owner", *UPDATABLE_FIELDS)
+
+
+def task_admin_save(
+    *, task: Task, changed_fields: Collection[str], old_status: str | None, old_owner_id: UUID | None = None
+) -> None:
     """Save a task an operator edited in the admin (already validated by its form), keeping completed_at right.
 
+    ``changed_fields``: the fields the operator changed (the form's changed_data; any of ADMIN_EDITABLE_FIELDS).
+    An existing task gets only those written (with completed_at if it follows, the version and updated_at), so the
+    save cannot revert what the owner or another operator wrote to the other fields meanwhile; with none, nothing
+    is written (no new version, nothing for cached reads to drop). A new task is inserted whole.
     ``old_owner_id``: the owner before the edit, whose cached reads must drop the task too if it moved."""
-    task.completed_at = completed_at_for(old_status=old_status, task=task, now=timezone.now())
-    if not task._state.adding:
+    unknown = set(changed_fields) - set(ADMIN_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Fields the admin cannot change: {sorted(unknown)}")
+    adding = task._state.adding
+    update_fields = list(dict.fromkeys(changed_fields))
+    completed_at = completed_at_for(old_status=old_status, task=task, now=timezone.now())
+    if completed_at != task.completed_at:
+        task.completed_at = completed_at
+        update_fields.append("completed_at")
+    if not adding:
+        if not update_fields:
+            return
         task.version = F("version") + 1  # type: ignore[assignment]  # an operator's save races API writes too
+        update_fields += ["version", "updated_at"]  # updated_at: auto_now sets it, update_fields must name it
     with atomic():
-        task.save()
+        task.save(update_fields=None if adding else update_fields)
         _after_commit(task.owner_id)
         if old_owner_id is not None and old_owner_id != task.owner_id:
             _after_commit(old_owner_id)

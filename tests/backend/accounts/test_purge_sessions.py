@@ -1,9 +1,11 @@
-"""The purge_sessions command deletes dead sessions and keeps live ones."""
+"""The purge_sessions command deletes dead sessions (ours and Django's admin ones) and keeps live ones."""
 
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -46,7 +48,7 @@ def test_purge_works_in_batches_and_reports_progress(user):
     assert not AuthSession.objects.exists()
     lines = out.getvalue().splitlines()
     assert [line.strip() for line in lines[:3]] == ["deleted 2 so far...", "deleted 4 so far...", "deleted 5 so far..."]
-    assert lines[-1] == "Purged 5 expired or revoked session(s) and 0 spent or expired MFA challenge(s)."
+    assert lines[-1].startswith("Purged 5 expired or revoked session(s) and 0 spent or expired MFA challenge(s).")
 
 
 def test_purge_refuses_a_non_positive_batch_size():
@@ -76,3 +78,42 @@ def test_each_batch_reads_its_ids_without_sorting_the_backlog(user):
     ]
     assert batch_reads
     assert not [sql for sql in batch_reads if "ORDER BY" in sql]
+
+
+def test_purge_clears_expired_django_sessions_and_keeps_live_ones(admin_client, user):
+    # Django's own sessions (an admin sign-in's, with the operator's id) stay until something clears them.
+    live = admin_client.session.session_key
+    expired = SessionStore()
+    expired["_auth_user_id"] = str(user.pk)
+    expired.create()
+    Session.objects.filter(pk=expired.session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    out = StringIO()
+
+    call_command("purge_sessions", stdout=out)
+
+    assert list(Session.objects.values_list("pk", flat=True)) == [live]
+    assert out.getvalue().splitlines()[-1] == (
+        "Purged 0 expired or revoked session(s) and 0 spent or expired MFA challenge(s). "
+        "Cleared expired Django (admin) sessions."
+    )
+
+
+def test_purge_with_a_session_engine_that_cannot_clear_expired_sessions_says_so_and_purges_the_rest(
+    user, monkeypatch, settings
+):
+    def cannot() -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(SessionStore, "clear_expired", cannot)
+    revoked = session_start(user=user).session
+    AuthSession.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    out = StringIO()
+
+    call_command("purge_sessions", stdout=out)
+
+    assert not AuthSession.objects.exists()
+    assert (
+        out.getvalue()
+        .splitlines()[-1]
+        .endswith(f"The session engine {settings.SESSION_ENGINE} cannot clear expired Django (admin) sessions.")
+    )

@@ -39,7 +39,7 @@ def test_every_kind_of_write_is_visible_to_the_next_read(user):
 
     kept.refresh_from_db()
     kept.title = "edited in the admin"
-    task_admin_save(task=kept, old_status=kept.status)
+    task_admin_save(task=kept, changed_fields=["title"], old_status=kept.status)
     assert sorted(_titles(client.get(LIST))) == ["edited in the admin", "patched"]
 
     client.delete(f"{LIST}{created['id']}/")
