@@ -1,24 +1,25 @@
 """Every email the accounts app sends, composed in one place.
 
 Plain text, with links to the SPA's pages at FRONTEND_URL. Each is queued when the transaction that caused it
-commits (a rolled-back write sends nothing; outside a transaction, at once) and sent off the request path
-(backend/common/background.py): no response waits for SMTP or fails on it, and its timing does not tell whether
-an email went out. Links carry a signed token (email_links.py, or Django's password-reset token); notices carry no
-token, password or anything else a reader of the mailbox could use.
+commits (a rolled-back write sends nothing; outside a transaction, at once) and sent off the request path, again
+after a temporary failure (backend/common/mail.py): no response waits for SMTP or fails on it, and its timing does
+not tell whether an email went out. Each has a kind (``password_reset``, ``email_changed_notice``, ...) that names
+it in the logs and metrics. Links carry a signed token (email_links.py, or Django's password-reset token); notices
+carry no token, password or anything else a reader of the mailbox could use.
+
+A notice that needs a person (an account taken over, deleted, changed by an operator) names SUPPORT_CONTACT when it
+is set; otherwise it says what the reader can do alone, and promises no support channel that does not exist.
 """
 
 import re
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from backend.common.background import run_in_background
+from backend.common.mail import email_queue
 
 from .email_links import change_token_make, verify_token_make
 from .models import User
@@ -26,17 +27,11 @@ from .models import User
 _SIGN_OFF = "\n\n-- \nScalable Auth Dashboard"
 
 
-def _send(*, to: str, subject: str, body: str) -> None:
-    """Queue one plain-text email to ``to`` for after the current transaction commits."""
-    job = partial(
-        run_in_background,
-        send_mail,
-        subject=subject,
-        message=body + _SIGN_OFF,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[to],
-    )
-    transaction.on_commit(job)
+def _send(*, kind: str, subject: str, body: str, user: User | None = None, to: str = "") -> None:
+    """Queue one plain-text email to ``to`` (by default ``user``'s address) for after the current transaction commits.
+    ``user``: the account it is about, named (by id) in the logs of a failed delivery."""
+    to = to or (user.email if user is not None else "")
+    email_queue(kind=kind, to=to, subject=subject, body=body + _SIGN_OFF, user_id=user.pk if user else None)
 
 
 def _page(path: str) -> str:
@@ -51,6 +46,11 @@ def _one_line(text: str, *, limit: int = 200) -> str:
     """A client-supplied value (a User-Agent) as one short line."""
     text = re.sub(r"\s+", " ", text or "").strip()
     return text[:limit] + ("…" if len(text) > limit else "") or "unknown"
+
+
+def _support() -> str:
+    """The words "contact support at X", or "" with no SUPPORT_CONTACT: the caller then says what the reader can do."""
+    return f"contact support at {settings.SUPPORT_CONTACT}" if settings.SUPPORT_CONTACT else ""
 
 
 def _not_you() -> str:
@@ -76,11 +76,16 @@ def send_password_reset_link(*, user: User) -> None:
     token = default_token_generator.make_token(user)
     link = _page(f"/reset-password#uid={uid}&token={token}")
     _send(
-        to=user.email,
+        kind="password_reset",
+        user=user,
         subject="Reset your password",
         body=(
             f"Someone asked to reset the password for {user.email}.\n\n"
             f"To choose a new password, open this link:\n{link}\n\n"
+            # As the token is checked: Django's generator dates it (PASSWORD_RESET_TIMEOUT) and hashes the password
+            # and last_login, so a sign-in (services/sessions.py records it) or a new password makes it stale.
+            f"The link works once, for {_age(settings.PASSWORD_RESET_TIMEOUT)}. Signing in to your account before "
+            f"you use it cancels it; you can ask for a new one at {_page('/forgot-password')}\n\n"
             "If it was not you, ignore this email; your password stays the same."
         ),
     )
@@ -89,11 +94,12 @@ def send_password_reset_link(*, user: User) -> None:
 def send_verification_link(*, user: User) -> None:
     link = _page(f"/verify-email#token={verify_token_make(user)}")
     _send(
-        to=user.email,
+        kind="email_verification",
+        user=user,
         subject="Confirm your email address",
         body=(
             f"Confirm that {user.email} is your address by opening this link:\n{link}\n\n"
-            f"The link works once, for {_age()}.\n\n"
+            f"The link works once, for {_age(settings.EMAIL_LINK_MAX_AGE_SECONDS)}.\n\n"
             "If you did not create an account, ignore this email."
         ),
     )
@@ -104,19 +110,22 @@ def send_email_change_link(*, user: User, new_email: str, session_id: str | None
     token = change_token_make(user=user, new_email=new_email, session_id=session_id)
     link = _page(f"/confirm-email-change#token={token}")
     _send(
+        kind="email_change",
+        user=user,
         to=new_email,
         subject="Confirm your new email address",
         body=(
             f"Someone asked to change the email address of an account to {new_email}.\n\n"
             f"To confirm the change, open this link:\n{link}\n\n"
-            f"The link works once, for {_age()}. Confirming it signs out the account's other sessions.\n\n"
+            f"The link works once, for {_age(settings.EMAIL_LINK_MAX_AGE_SECONDS)}. Confirming it signs out the "
+            "account's other sessions.\n\n"
             "If it was not you, ignore this email; nothing changes."
         ),
     )
 
 
-def _age() -> str:
-    seconds = settings.EMAIL_LINK_MAX_AGE_SECONDS
+def _age(seconds: int) -> str:
+    """A link's lifetime in words: "3 days", "1 hour", "90 minutes"."""
     if seconds % 86400 == 0:
         days = seconds // 86400
         return f"{days} day{'s' if days != 1 else ''}"
@@ -133,6 +142,7 @@ def _age() -> str:
 def notify_email_in_use(*, email: str) -> None:
     """Someone asked to move an account to ``email``, which already has one: the link is not sent, this is."""
     _send(
+        kind="email_in_use_notice",
         to=email,
         subject="Someone tried to use your email address",
         body=(
@@ -146,14 +156,17 @@ def notify_email_in_use(*, email: str) -> None:
 
 def notify_email_changed(*, old_email: str, new_email: str) -> None:
     """To the OLD address, once the change is confirmed."""
+    # If it was not the owner, they have lost the account: a reset link now goes to the new address, not this one.
+    then = f": {support} at once." if (support := _support()) else f". {_reset_goes_elsewhere()}"
     _send(
+        kind="email_changed_notice",
         to=old_email,
         subject="Your email address was changed",
         body=(
             f"On {_now()} the email address of your account was changed from {old_email} to {new_email}. "
             "Sign in with the new address from now on; the account's other sessions were signed out.\n\n"
-            "If it was not you, someone else has control of the account: contact support, and reset the "
-            "password of the new address's mailbox if it is yours."
+            f"If it was not you, someone else has control of the account{then} If the new address is yours but the "
+            "change was not, someone read its mailbox to confirm it: change that mailbox's password too."
         ),
     )
 
@@ -170,7 +183,8 @@ def notify_password_changed(*, user: User, factors_removed: bool = False) -> Non
         else ""
     )
     _send(
-        to=user.email,
+        kind="password_changed_notice",
+        user=user,
         subject="Your password was changed",
         body=(
             f"On {_now()} the password of your account ({user.email}) was changed, and its other sessions "
@@ -189,25 +203,38 @@ def notify_password_set_by_operator(*, user: User) -> None:
         subject = "Password sign-in was turned off for your account"
         what = f"turned off password sign-in for your account ({user.email})"
     _send(
-        to=user.email,
+        kind="password_set_by_operator_notice",
+        user=user,
         subject=subject,
-        body=(
-            f"On {_now()} an administrator {what}, and every session was signed out.\n\n"
-            "If you did not ask for this, reset your password now and contact support:\n"
-            f"{_page('/forgot-password')}"
-        ),
+        body=f"On {_now()} an administrator {what}, and every session was signed out.\n\n{_operator_not_asked()}",
+    )
+
+
+def _operator_not_asked() -> str:
+    """An operator changed the account's password or second factors: the owner can take it back with a reset (the
+    address is still theirs), and tell support, if there is one."""
+    then = f"\nThen {support}, and say what happened." if (support := _support()) else ""
+    return f"If you did not ask for this, reset your password now:\n{_page('/forgot-password')}{then}"
+
+
+def _reset_goes_elsewhere() -> str:
+    """The account's address changed, and nobody to turn to: what the old address can still know and keep."""
+    return (
+        "Password reset links now go to the new address, not to this one. Keep this email: it records the change "
+        "and when it was made."
     )
 
 
 def notify_email_changed_by_operator(*, old_email: str, new_email: str) -> None:
     """To the OLD address: an operator changed the account's address in the admin."""
+    then = f"If you did not ask for this, {support}." if (support := _support()) else _reset_goes_elsewhere()
     _send(
+        kind="email_changed_by_operator_notice",
         to=old_email,
         subject="Your email address was changed",
         body=(
             f"On {_now()} an administrator changed the email address of your account from {old_email} to "
-            f"{new_email}. Sign in with the new address from now on.\n\n"
-            "If you did not ask for this, contact support."
+            f"{new_email}. Sign in with the new address from now on.\n\n{then}"
         ),
     )
 
@@ -215,7 +242,8 @@ def notify_email_changed_by_operator(*, old_email: str, new_email: str) -> None:
 def notify_new_device_sign_in(*, user: User, user_agent: str, ip_address: str | None) -> None:
     """A sign-in from a browser that has not signed in to this account before (no device cookie of it)."""
     _send(
-        to=user.email,
+        kind="new_sign_in_notice",
+        user=user,
         subject="New sign-in to your account",
         body=(
             f"Your account ({user.email}) was signed in to from a new device on {_now()}.\n\n"
@@ -231,7 +259,8 @@ def notify_second_step_failed(*, user: User, user_agent: str, ip_address: str | 
     by wrong answers, or the app's codes locked). Sent once per such incident, never per wrong answer, and not for a
     second step merely left unanswered (backend/mfa/services/second_factor.py; docs/mfa.md)."""
     _send(
-        to=user.email,
+        kind="second_step_failed_notice",
+        user=user,
         subject="Someone signed in with your password but did not complete two-step verification",
         body=(
             f"On {_now()} someone entered the right password of your account ({user.email}), then {what}\n\n"
@@ -246,7 +275,8 @@ def notify_second_step_failed(*, user: User, user_agent: str, ip_address: str | 
 def notify_refresh_reuse(*, user: User) -> None:
     """A refresh token was presented twice and its session revoked as possibly stolen."""
     _send(
-        to=user.email,
+        kind="session_reuse_notice",
+        user=user,
         subject="A session of your account was signed out",
         body=(
             f"On {_now()} a sign-in token of your account ({user.email}) was used twice, which can mean it was "
@@ -256,14 +286,25 @@ def notify_refresh_reuse(*, user: User) -> None:
     )
 
 
-def notify_account_deleted(*, email: str) -> None:
+def notify_account_deleted(*, email: str, by_operator: bool = False) -> None:
+    """``by_operator``: an operator deleted it in the admin (services/account_deletion.py), not its owner."""
+    support = _support()
+    if by_operator:  # not "if it was not you": the owner did not do it, and that is no sign of an intruder
+        what = f"an administrator deleted the account for {email}"
+        then = f"If you did not expect this, {support}." if support else "The account and its data cannot be restored."
+    elif support:
+        what, then = f"the account for {email} was deleted", f"If it was not you, {support} at once."
+    else:  # only the owner's password (and second factor, if any) deletes it: if not them, someone knows those
+        what = f"the account for {email} was deleted"
+        then = (
+            "If it was not you, someone knew your password: change it wherever else you use it. The account cannot "
+            f"be restored, but the address is free again: you can register a new account at {_page('/register')}"
+        )
     _send(
+        kind="account_deleted_notice",
         to=email,
         subject="Your account was deleted",
-        body=(
-            f"On {_now()} the account for {email} was deleted, with its data, and every session signed out.\n\n"
-            "If it was not you, contact support at once."
-        ),
+        body=f"On {_now()} {what}, with its data, and every session was signed out.\n\n{then}",
     )
 
 
@@ -274,11 +315,12 @@ def _security_page() -> str:
     return _page("/security")
 
 
-def _factor_notice(*, user: User, subject: str, what: str, listed: str = "second factors") -> None:
+def _factor_notice(*, kind: str, user: User, subject: str, what: str, listed: str = "second factors") -> None:
     """A second factor of ``user`` changed: ``what`` happened, dated, with where to see them and what to do if it
     was not the owner."""
     _send(
-        to=user.email,
+        kind=kind,
+        user=user,
         subject=subject,
         body=f"On {_now()} {what}\n\nYour {listed} are listed at {_security_page()}\n\n{_not_you()}",
     )
@@ -286,6 +328,7 @@ def _factor_notice(*, user: User, subject: str, what: str, listed: str = "second
 
 def notify_totp_enabled(*, user: User) -> None:
     _factor_notice(
+        kind="totp_enabled_notice",
         user=user,
         subject="An authenticator app was enabled on your account",
         what=f"an authenticator app was enabled on your account ({user.email}). From now on, signing in asks for "
@@ -295,6 +338,7 @@ def notify_totp_enabled(*, user: User) -> None:
 
 def notify_totp_disabled(*, user: User) -> None:
     _factor_notice(
+        kind="totp_disabled_notice",
         user=user,
         subject="The authenticator app was disabled on your account",
         what=f"the authenticator app of your account ({user.email}) was disabled; its codes no longer sign in.",
@@ -304,6 +348,7 @@ def notify_totp_disabled(*, user: User) -> None:
 def notify_recovery_code_used(*, user: User, remaining: int) -> None:
     left = f"{remaining} recovery code{'s' if remaining != 1 else ''} remain{'s' if remaining == 1 else ''}"
     _factor_notice(
+        kind="recovery_code_used_notice",
         user=user,
         subject="A recovery code of your account was used",
         what=f"a recovery code of your account ({user.email}) was used. It cannot be used again; {left}. You can "
@@ -313,6 +358,7 @@ def notify_recovery_code_used(*, user: User, remaining: int) -> None:
 
 def notify_recovery_codes_regenerated(*, user: User) -> None:
     _factor_notice(
+        kind="recovery_codes_regenerated_notice",
         user=user,
         subject="New recovery codes were generated for your account",
         what=f"new recovery codes were generated for your account ({user.email}); the previous ones no longer work.",
@@ -321,6 +367,7 @@ def notify_recovery_codes_regenerated(*, user: User) -> None:
 
 def notify_passkey_added(*, user: User, name: str) -> None:
     _factor_notice(
+        kind="passkey_added_notice",
         user=user,
         subject="A passkey was added to your account",
         what=f'a passkey named "{_one_line(name, limit=64)}" was added to your account ({user.email}). It can '
@@ -331,6 +378,7 @@ def notify_passkey_added(*, user: User, name: str) -> None:
 
 def notify_passkey_removed(*, user: User, name: str) -> None:
     _factor_notice(
+        kind="passkey_removed_notice",
         user=user,
         subject="A passkey was removed from your account",
         what=f'the passkey named "{_one_line(name, limit=64)}" was removed from your account ({user.email}); it '
@@ -342,13 +390,12 @@ def notify_passkey_removed(*, user: User, name: str) -> None:
 def notify_mfa_reset(*, user: User) -> None:
     """An operator removed every second factor of the account (the admin's "Reset second factors")."""
     _send(
-        to=user.email,
+        kind="mfa_reset_notice",
+        user=user,
         subject="The second factors of your account were reset",
         body=(
             f"On {_now()} an administrator removed the second factors of your account ({user.email}): its "
             "authenticator app, recovery codes and passkeys. A password alone signs in again until you set up "
-            f"a new one at {_security_page()}\n\n"
-            "If you did not ask for this, reset your password now and contact support:\n"
-            f"{_page('/forgot-password')}"
+            f"a new one at {_security_page()}\n\n{_operator_not_asked()}"
         ),
     )

@@ -61,6 +61,11 @@ rate_limit_rejections = Counter("rate_limit_rejections", "Requests refused by a 
 db_unavailable_responses = Counter(
     "db_unavailable_responses", "Requests answered 503 because the database could not be reached."
 )
+# Each attempt to send an email ends in one outcome (backend/common/mail.py): sent; retried (a temporary failure,
+# tried again later); rejected (refused for good, a 5xx reply: retrying would be refused again); failed (still
+# failing after the last attempt, or the process exited first). `kind` is the email's (password_reset, ...).
+EMAIL_OUTCOMES = ("sent", "retried", "rejected", "failed")
+emails = Counter("emails", "Email delivery attempts, by kind of email and outcome.", ["kind", "outcome"])
 
 
 # The series of each (view, method, status) seen, so a request costs a dict lookup instead of two labels() calls
@@ -79,6 +84,12 @@ def request_observe(*, view: str, method: str, status: int, seconds: float) -> N
         series = _request_series[key] = (http_requests.labels(**labels), http_request_duration.labels(**labels))
     series[0].inc()
     series[1].observe(seconds)
+
+
+def email_outcome(*, kind: str, outcome: str) -> None:
+    if outcome not in EMAIL_OUTCOMES:
+        raise ValueError(f"unknown email outcome {outcome!r}")  # a typo would be a new series nothing queries
+    emails.labels(kind=kind, outcome=outcome).inc()
 
 
 def auth_events_init(events: list[str]) -> None:

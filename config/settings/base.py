@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from corsheaders.defaults import default_headers as default_cors_headers
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import EmailValidator, URLValidator
 
 from config.db_timeouts import postgres_timeout_options
 from config.env import StrictEnv
@@ -498,6 +499,17 @@ CONTENT_SECURITY_POLICY = {
 # ------------------------------------------------------------------------------
 # Email
 # ------------------------------------------------------------------------------
+
+
+def _is_email_or_web_address(value: str) -> bool:
+    validator = EmailValidator() if "://" not in value else URLValidator(schemes=["http", "https"])
+    try:
+        validator(value)
+    except ValidationError:
+        return False
+    return True
+
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # Where django.core.mail.backends.filebased.EmailBackend writes each message (the contract tests read them).
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
@@ -508,6 +520,26 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10, minimum=1)
+
+
+def _retry_delays(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    """Comma-separated seconds, each at least 0: one more attempt per delay (backend/common/mail.py)."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return default
+    try:
+        delays = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        delays = ()
+    if not delays or any(not 0 <= delay < float("inf") for delay in delays):
+        raise ImproperlyConfigured(f"{name}={raw!r}: give comma-separated seconds, each at least 0 (e.g. 10,40,120).")
+    return delays
+
+
+# After a temporary SMTP failure (refused, timed out, disconnected, a 4xx reply), wait this long before each new
+# attempt: 4 attempts over about 3 minutes, which outlast a relay's restart or its "try again later". A 5xx reply is
+# final. The waits are in the process's memory: a retry lost with the process gets one last try at its exit.
+EMAIL_RETRY_DELAYS = _retry_delays("EMAIL_RETRY_DELAYS", (10.0, 40.0, 120.0))
 # Both would fail every send, in the background, long after the start; a backend named without its module likewise.
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured(
@@ -518,6 +550,14 @@ if "." not in EMAIL_BACKEND:
         f"EMAIL_BACKEND={EMAIL_BACKEND!r} is not a class path: e.g. django.core.mail.backends.smtp.EmailBackend."
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Scalable Auth Dashboard <no-reply@localhost>")
+# Where the security notices send a reader who needs a person (an account taken over, deleted or changed by an
+# operator): an email address or an http(s) URL. Empty, they say what the reader can do alone (accounts/emails.py).
+SUPPORT_CONTACT = env.str("SUPPORT_CONTACT", default="").strip()
+if SUPPORT_CONTACT and not _is_email_or_web_address(SUPPORT_CONTACT):
+    raise ImproperlyConfigured(
+        f"SUPPORT_CONTACT={SUPPORT_CONTACT!r} is neither an email address nor an http(s) URL: the notices print it for "
+        "users to reach support."
+    )
 # Email verification, as django-allauth's ACCOUNT_EMAIL_VERIFICATION (backend/accounts/services/email_verification.py):
 # mandatory: no sign-in until the address is confirmed; optional: a link is sent at registration, nothing waits for
 # it; none: no link is sent at registration.

@@ -27,6 +27,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Real SMTP: the tests' `smtp` fixture (tests/conftest.py) points EMAIL_HOST/EMAIL_PORT at a server per worker; a
 # server process started by a test gets them, or another backend, through the environment.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# A failed email is tried again at once (backend/common/mail.py), so a test with the mail server down does not wait
+# minutes for its retries; a test of the retries sets its own delays.
+EMAIL_RETRY_DELAYS = (0.0, 0.0, 0.0)
 FRONTEND_URL = "http://testserver"
 REFRESH_COOKIE_SECURE = True
 STORAGES = {

@@ -74,7 +74,7 @@ def user_delete(*, user: User, acting_session_id: str | None = None, actor: User
             session_id=acting_session_id,
             actor_id=actor_id,
         )
-        notify_account_deleted(email=email)
+        notify_account_deleted(email=email, by_operator=actor_id is not None)  # its own words: no "if not you"
 
 
 def _admin_history_unlink(*, user_id: UUID) -> None:

@@ -92,6 +92,11 @@ def test_a_number_setting_refuses_what_is_no_finite_number_in_bounds(monkeypatch
         ("DB_POOL_MIN_SIZE", "20", "DB_POOL_MIN_SIZE=20 is larger than DB_POOL_MAX_SIZE=10"),
         ("EMAIL_PORT", "70000", "EMAIL_PORT=70000 is too large"),
         ("EMAIL_BACKEND", "smtp", "EMAIL_BACKEND='smtp' is not a class path"),
+        ("EMAIL_RETRY_DELAYS", "10,soon", "EMAIL_RETRY_DELAYS='10,soon': give comma-separated seconds"),
+        ("EMAIL_RETRY_DELAYS", "10,-1", "EMAIL_RETRY_DELAYS='10,-1': give comma-separated seconds, each at least 0"),
+        ("EMAIL_RETRY_DELAYS", "nan", "EMAIL_RETRY_DELAYS='nan': give comma-separated seconds"),
+        ("SUPPORT_CONTACT", "the help desk", "SUPPORT_CONTACT='the help desk' is neither an email address nor"),
+        ("SUPPORT_CONTACT", "ftp://example.com/help", "SUPPORT_CONTACT='ftp://example.com/help' is neither"),
         ("DATABASE_URL", "postgres://app@db:notaport/app", "DATABASE_URL cannot be read (Port could not be cast"),
         ("DATABASE_URL", "mysqlx://app:hunter2@db/app", "DATABASE_URL names no database Django knows"),
         ("REDIS_URL", "redis://redis:notaport/0", "REDIS_URL's port must be a number from 1 to 65535"),
@@ -108,6 +113,25 @@ def test_production_refuses_a_value_its_setting_cannot_take_and_names_it(variabl
     assert result.returncode != 0
     assert message in result.stderr
     assert "hunter2" not in result.stderr  # a URL's password is never shown
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, "(10.0, 40.0, 120.0) ''"),
+        (
+            {"EMAIL_RETRY_DELAYS": " 5, 30.5 ", "SUPPORT_CONTACT": " help@example.com "},
+            "(5.0, 30.5) 'help@example.com'",
+        ),
+        ({"SUPPORT_CONTACT": "https://example.com/help"}, "(10.0, 40.0, 120.0) 'https://example.com/help'"),
+    ],
+    ids=["defaults", "set", "a URL"],
+)
+def test_production_reads_the_email_retry_delays_and_the_support_contact(given, expected):
+    result = _import_production_settings("print(s.EMAIL_RETRY_DELAYS, repr(s.SUPPORT_CONTACT))", **given)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
 
 
 def test_email_over_both_starttls_and_implicit_tls_is_refused_at_the_start():

@@ -225,7 +225,7 @@ describe('reset password form', () => {
     expect(stored('ada@example.com')).toBe(false);
   });
 
-  it('reports a used link and shows password errors from the API', async () => {
+  it('reports a used or expired link, offers a new one and shows password errors from the API', async () => {
     server.use(
       http.post(`${API}/auth/password-reset/confirm/`, () =>
         HttpResponse.json({ token: ['Invalid or expired link.'], new_password: ['This password is too short.'] }, { status: 400 }),
@@ -237,7 +237,8 @@ describe('reset password form', () => {
     await user.type(screen.getByLabelText('Confirm new password'), 'abcdefgh');
     await user.click(screen.getByRole('button', { name: 'Set new password' }));
 
-    expect((await screen.findByText(/This reset link is invalid or has already been used\./)).closest('[role="alert"]')).toBeInTheDocument();
+    expect((await screen.findByText('This reset link is invalid, expired or already used. Request a new one below.')).closest('[role="alert"]')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Request a new link' })).toHaveAttribute('href', '/forgot-password');
     expect(screen.getByLabelText('New password')).toHaveAccessibleDescription('This password is too short.');
     // Refused as a link: this tab's storage does not keep it.
     await waitFor(() => expect(stored('def')).toBe(false));

@@ -53,7 +53,7 @@ export function ResetPasswordPage() {
       ) : (
         <form className="stack" onSubmit={form.onSubmit} noValidate>
           <FormAlert
-            messages={linkBroken ? ['This reset link is invalid or has already been used. Request a new one.'] : form.formErrors}
+            messages={linkBroken ? ['This reset link is invalid, expired or already used. Request a new one below.'] : form.formErrors}
           />
           {/* The account the new password belongs to, for password managers (as on the change-password form): hidden and
               read-only, nothing to fill. Left out when this page does not know the address. */}
