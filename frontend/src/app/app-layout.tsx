@@ -7,7 +7,7 @@ import { useShortcuts } from '@/lib/shortcuts';
 import { Toaster } from '@/components/toaster';
 import { OfflineBanner } from '@/components/offline-banner';
 import { actOnToast, latestActionToast } from '@/lib/toasts';
-import { signOut, useCurrentUser } from '@/lib/session';
+import { useCurrentUser } from '@/lib/session';
 import { useRememberedSearch } from '@/lib/remembered-search';
 import { useReauthenticationPrompt } from '@/lib/reauthentication';
 import { UserMenu } from '@/app/user-menu';
@@ -23,6 +23,9 @@ const NAV = [
 const ShortcutsHelp = lazy(async () => ({ default: (await import('@/app/shortcuts-help')).ShortcutsHelp }));
 // Loaded when a request first needs it (403 reauthentication_required): zod and the query client come with it.
 const ReauthenticateDialog = lazy(async () => ({ default: (await import('@/components/reauthenticate-dialog')).ReauthenticateDialog }));
+// Loaded when the user signs out (unless a page brought it already): the sign-out and its wait for the other tabs'
+// work stay out of the boot JavaScript. Not loaded (offline): the sign-out could not have been made either.
+const signOut = () => import('@/lib/sign-out').then((module) => module.signOut(), () => false);
 
 export function AppLayout() {
   const user = useCurrentUser();

@@ -47,6 +47,9 @@ const RefreshedSchema = shape('refresh answer', ({ access, user }): Refreshed | 
 export type MatchesApi = Expect<Equals<Pick<Refreshed, 'access'>, Pick<components['schemas']['AuthOutput'], 'access'>>>;
 
 let refreshInFlight: Promise<Refreshed | null> | null = null;
+/** The last refresh the server refused (400/401/403): its code says why the session ended (lib/session.ts). */
+let refused: ApiError | undefined;
+export const refreshRefusal = () => refused;
 
 /**
  * Asks the user to re-authenticate (lib/reauthentication.ts registers it while the signed-in layout is shown):
@@ -170,6 +173,7 @@ async function requestRefresh(): Promise<Refreshed | null> {
   }
   if ([400, 401, 403].includes(response.status)) {
     setAccessToken(null);
+    refused = await parse<undefined>(response, '/auth/refresh/').catch((error: unknown) => (error instanceof ApiError ? error : undefined));
     return null;
   }
   const refreshed = await parse(response, '/auth/refresh/', RefreshedSchema);

@@ -4,12 +4,10 @@
  */
 import { useSyncExternalStore } from 'react';
 import { setAccessToken, tokenUserId } from '@/lib/access-token';
-import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, onTokenRefreshed, refreshAccessToken, refreshSession } from '@/lib/api-client';
+import { apiRequest, onSessionExpired, onTokenRefreshed, refreshAccessToken, refreshRefusal, refreshSession } from '@/lib/api-client';
 import { ApiError } from '@/lib/api-error';
 import { broadcastAuth, listenAuth } from '@/lib/auth-channel';
 import { forgetNextOwner, rememberNextOwner } from '@/lib/navigation';
-import { withRefreshLock } from '@/lib/refresh-lock';
-import { withTimeout } from '@/lib/timeout';
 import { type User, UserSchema } from '@/types/user';
 
 export type SessionState =
@@ -117,7 +115,10 @@ export async function restoreSession(): Promise<void> {
   try {
     const refreshed = await refreshSession();
     if (!refreshed) {
-      endSession('none');
+      // A session that was there and is gone says why on the sign-in page: revoked or expired (the default notice),
+      // or revoked as stolen when a refresh whose answer was lost was sent again too late (the server's reason).
+      const { code, message } = refreshRefusal() ?? {};
+      endSession(code === 'invalid_refresh_token' || code === 'refresh_token_reused' ? 'expired' : 'none', code === 'refresh_token_reused' ? message : undefined);
       return;
     }
     await identify(refreshed.user);
@@ -136,6 +137,14 @@ async function identify(sent?: unknown): Promise<void> {
   restoreFailures = 0;
   setState({ status: 'authenticated', user });
 }
+
+/**
+ * Back online, a restore that failed tries again at once (restoreSession cancels its timer), not when the timer says:
+ * when a refresh got no answer, the server may have rotated the cookie and its answer been lost; it hands out the
+ * same new one again only within its grace window (REFRESH_REUSE_INTERVAL_SECONDS, 10 s), after which the cookie
+ * presented again is taken for a stolen copy and the session revoked.
+ */
+if (typeof window !== 'undefined') window.addEventListener('online', () => state.status === 'unavailable' && void restoreSession());
 
 function restoreFailed(error: unknown): void {
   if (isAnonymousAnswer(error)) {
@@ -190,41 +199,6 @@ export function retryRestoreSession(): Promise<void> {
   restoreFailures = 0;
   setState({ status: 'loading' });
   return restoreSession();
-}
-
-const beforeSignOutWork = new Set<() => Promise<unknown>>();
-
-/**
- * Work that must reach the server while the session still exists, run (and awaited) when the user
- * signs out: e.g. deletes still waiting out their undo window.
- */
-export function beforeSignOut(work: () => Promise<unknown>): () => void {
-  beforeSignOutWork.add(work);
-  return () => beforeSignOutWork.delete(work);
-}
-
-/** Runs (and awaits) the beforeSignOut work: before any sign-out the user asks for, this one or everywhere. */
-export async function runBeforeSignOut(): Promise<void> {
-  await Promise.allSettled([...beforeSignOutWork].map((work) => work()));
-}
-
-/**
- * Revoke this device's session, then sign out every tab. Resolves to false, changing nothing,
- * when the server could not be told (offline, 5xx, 429): the httpOnly cookie would stay valid.
- */
-export async function signOut(): Promise<boolean> {
-  await runBeforeSignOut();
-  try {
-    // Under the refresh lock: logging out with a cookie another tab is rotating would look like reuse.
-    await withRefreshLock(() =>
-      withTimeout(REFRESH_TIMEOUT_MS, (signal) => apiRequest('/auth/logout/', { method: 'POST', body: {}, auth: false, signal })),
-    );
-  } catch (error) {
-    // 400/401: no valid refresh token was sent, so there is no session left to end.
-    if (!(error instanceof ApiError && [400, 401].includes(error.status))) return false;
-  }
-  signedOutEverywhere();
-  return true;
 }
 
 /** The server already revoked the session(s): end this tab's and tell the others. */

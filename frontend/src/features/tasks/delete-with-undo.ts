@@ -1,8 +1,8 @@
 /**
  * Deleting with Undo. The tasks disappear from the lists at once and a toast offers Undo; the
  * DELETE (or the bulk delete) is sent only when the toast goes: its time is up, it is dismissed, newer toasts
- * push it out (3 at most show: lib/toasts.ts), the user signs out, or the tab is hidden or closes (then with
- * keepalive). Undo within that window sends nothing.
+ * push it out (3 at most show: lib/toasts.ts), the user signs out (in this tab or another: lib/sign-out.ts), or the
+ * tab is hidden or closes (then with keepalive). Undo within that window sends nothing.
  *
  * Delayed rather than restored: the API has no undelete, and creating the task again would give it
  * a new id and creation date and lose when it was completed; until the window closes the server
@@ -15,7 +15,8 @@ import { useSyncExternalStore } from 'react';
 import { refreshIfExpiringBefore } from '@/lib/api-client';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { queryKeys } from '@/lib/query-keys';
-import { beforeSignOut, onForgetAccountData } from '@/lib/session';
+import { onForgetAccountData } from '@/lib/session';
+import { beforeSignOut } from '@/lib/sign-out';
 import { type ToastOptions, dismissToast, showToast } from '@/lib/toasts';
 import { bulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { deleteTask } from '@/features/tasks/api/delete-task';
@@ -152,7 +153,7 @@ function forgetDeletes(): void {
   changed();
 }
 
-// Before signing out (the session must still exist), and when the tab closes (keepalive requests).
+// Before signing out, here or in another tab (the session must still exist), and when the tab closes (keepalive requests).
 beforeSignOut(() => sendPendingDeletes({ signingOut: true }));
 onForgetAccountData(forgetDeletes);
 if (typeof window !== 'undefined') {

@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { apiRequest } from '@/lib/api-client';
-import { runBeforeSignOut, signedOutEverywhere } from '@/lib/session';
+import { signedOutEverywhere } from '@/lib/session';
+import { runBeforeSignOut } from '@/lib/sign-out';
 
 /** 204; every session of the user is revoked, this one included. What must reach the server while the
  * session exists (deletes waiting out their undo window) is sent first, as before a sign-out. */

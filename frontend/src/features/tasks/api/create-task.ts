@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRef } from 'react';
 import { apiRequest } from '@/lib/api-client';
+import { ApiError, NetworkError, OFFLINE_MESSAGE } from '@/lib/api-error';
 import { queryKeys } from '@/lib/query-keys';
 import { type Task, TaskSchema } from '@/features/tasks/types';
 import { newIdempotencyKey, retryKeyedWrite } from '@/features/tasks/api/idempotency-key';
@@ -25,6 +26,19 @@ export class RetryStopped extends Error {
 }
 
 /**
+ * A create not sent because the browser is offline, after an earlier attempt with its key went out and got no answer
+ * (or a 5xx): that one may have made the task, so "nothing was sent" would mislead. Sent again with the same key
+ * (Create task pressed again in the same dialog), it is made once at most. A NetworkError still, so it is retried
+ * as one (retryKeyedWrite).
+ */
+export class CreateUnconfirmed extends NetworkError {
+  constructor(cause: unknown) {
+    super(cause, 'We could not confirm the task was created. When you are back online, press Create task again: it will not be duplicated.');
+    this.name = 'CreateUnconfirmed';
+  }
+}
+
+/**
  * `stopped`: once it returns true, no further attempt of a create is sent, e.g. a retry still waiting out its
  * delay when the user closes the dialog. A request already sent runs on: its answer may be lost, but the server
  * makes it once at most (its key), and the list shows the task if it was made.
@@ -36,17 +50,32 @@ export class RetryStopped extends Error {
  */
 export function useCreateTask(stopped: () => boolean = () => false) {
   const client = useQueryClient();
-  // The last create sent and not known to have succeeded: its body (as sent) and its key.
-  const unfinished = useRef<{ body: string; key: string } | null>(null);
+  // The last create sent and not known to have succeeded: its body (as sent), its key, and whether an attempt with
+  // that key may have made the task (it went out and got no answer, or a 5xx: only a 4xx says it was not made).
+  const unfinished = useRef<{ body: string; key: string; mayHaveReached?: boolean } | null>(null);
 
-  function keyFor(input: TaskInput): string {
+  function unfinishedFor(input: TaskInput) {
     const body = JSON.stringify(input);
     if (unfinished.current?.body !== body) unfinished.current = { body, key: newIdempotencyKey() };
-    return unfinished.current.key;
+    return unfinished.current;
+  }
+
+  async function send(input: TaskInput): Promise<Task> {
+    if (stopped()) throw new RetryStopped();
+    const attempt = unfinishedFor(input);
+    try {
+      return await createTask(input, attempt.key);
+    } catch (error) {
+      const notSent = error instanceof NetworkError && error.message === OFFLINE_MESSAGE;
+      // Not sent (offline): "nothing was sent" only if no earlier attempt may have made the task.
+      if (notSent && attempt.mayHaveReached) throw new CreateUnconfirmed(error);
+      if (!notSent && !(error instanceof ApiError && error.status < 500)) attempt.mayHaveReached = true;
+      throw error;
+    }
   }
 
   return useMutation({
-    mutationFn: (input: TaskInput) => (stopped() ? Promise.reject(new RetryStopped()) : createTask(input, keyFor(input))),
+    mutationFn: send,
     retry: (failures, error) => !stopped() && retryKeyedWrite(failures, error),
     onSuccess: () => {
       unfinished.current = null;

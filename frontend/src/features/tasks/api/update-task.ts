@@ -34,21 +34,23 @@ function withTask(client: QueryClient, task: Task): void {
 }
 
 /**
- * The edit dialog: PATCH (If-Match when the dialog knows the version). The answer is the task's latest version,
- * put in the task's cache with its ETag and in the lists at once, before anything is refetched: a refetch
- * bringing the user's own save back must never look to the dialog like a change made elsewhere. The lists and
- * stats are then refetched, not awaited, so the dialog closes as soon as the save is made.
+ * A saved version, with its ETag, goes into the task's cache and every list at once, before anything is refetched:
+ * a refetch bringing the user's own save back must never look to the dialog like a change made elsewhere. The lists
+ * and stats are then refetched, not awaited, so the dialog closes as soon as the save is made.
  */
+export function putSavedTask(client: QueryClient, saved: { data: Task; etag: string | null }): void {
+  client.setQueryData(taskDetailKey(saved.data.id), saved);
+  withTask(client, saved.data);
+  void client.invalidateQueries({ queryKey: queryKeys.tasks });
+}
+
+/** The edit dialog: PATCH (If-Match when the dialog knows the version). The answer is the task's latest version (putSavedTask). */
 export function useUpdateTask() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ id, patch, etag }: { id: string; patch: Partial<TaskInput>; etag?: string | null }) =>
       updateTaskWithEtag(id, patch, etag),
-    onSuccess: (saved) => {
-      client.setQueryData(taskDetailKey(saved.data.id), saved);
-      withTask(client, saved.data);
-      void client.invalidateQueries({ queryKey: queryKeys.tasks });
-    },
+    onSuccess: (saved) => putSavedTask(client, saved),
   });
 }
 

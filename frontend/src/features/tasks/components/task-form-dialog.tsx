@@ -8,7 +8,7 @@ import { useForm } from '@/lib/use-form';
 import { useCreateTask } from '@/features/tasks/api/create-task';
 import { TaskInputSchema, changedFields } from '@/features/tasks/api/task-input';
 import { taskQueryOptions, useTask } from '@/features/tasks/api/get-task';
-import { useUpdateTask } from '@/features/tasks/api/update-task';
+import { putSavedTask, useUpdateTask } from '@/features/tasks/api/update-task';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { showToast } from '@/lib/toasts';
 import type { Task } from '@/features/tasks/types';
@@ -142,6 +142,10 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
   const [notice, setNotice] = useState<string | null>(null);
   const [waiting, setWaiting] = useState(false);
   const [loadError, setLoadError] = useState<unknown>(null);
+  // A save was refused (412) and the newer version is being reloaded: it may hold the save already made.
+  const [reloadingAfterRefusal, setReloadingAfterRefusal] = useState(false);
+  // That version, found to hold exactly what the form shows: saved (below).
+  const [foundSaved, setFoundSaved] = useState<{ data: Task; etag: string | null } | null>(null);
 
   async function save(data: ReturnType<typeof TaskInputSchema.parse>) {
     setLoadError(null);
@@ -165,6 +169,7 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
     const patch = previous.success ? changedFields(previous.data, data) : data;
     if (Object.keys(patch).length === 0) return onClose();
     setNotice(null);
+    setReloadingAfterRefusal(false);
     update.mutate(
       { id: task.id, patch, etag },
       {
@@ -172,9 +177,16 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
           showToast({ message: `Saved “${saved.data.title}”.` });
           onClose();
         },
-        onError: (error) => {
-          // Someone saved a newer version: fetch it, and the form moves onto it.
-          if (error instanceof ApiError && error.status === 412) void detail.refetch();
+        onError: async (error) => {
+          if (!(error instanceof ApiError && error.status === 412)) return;
+          // Someone saved a newer version: fetch it, and the form moves onto it. Save waits for it (it would be
+          // refused again, with the same ETag).
+          setReloadingAfterRefusal(true);
+          setWaiting(true);
+          await detail.refetch();
+          setWaiting(false);
+          // Landed (or failed, which then says so), whatever it brought: "Loading the latest version…" is over.
+          update.reset();
         },
       },
     );
@@ -198,7 +210,22 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
     setBase({ task: latest.data, etag: latest.etag });
     form.setValues({ ...after, ...edits });
     if (changed && Object.keys(edits).length > 0 && !nothingToCheck) setNotice(changedElsewhere(theirs, Object.keys(edits) as (keyof FormValues)[]));
+    // The version a refused save reloaded holds every value the form shows: they were saved already, by a save whose
+    // answer was lost (Save pressed again, with the ETag of the version before it), or someone made the very same
+    // change. Saved, then, as if the refused save had been.
+    if (reloadingAfterRefusal) {
+      setReloadingAfterRefusal(false);
+      if (changed && nothingToCheck) setFoundSaved(latest);
+    }
   }
+
+  // Outside the render: the saved version into the lists, and the same "Saved" as a save's own answer.
+  useEffect(() => {
+    if (!foundSaved) return;
+    putSavedTask(client, foundSaved);
+    showToast({ message: `Saved “${foundSaved.data.title}”.` });
+    onClose();
+  }, [foundSaved, client, onClose]);
 
   const precondition = update.error instanceof ApiError && update.error.status === 412;
   // The task's own GET failed (on opening, or while Save waited for it): say so, whatever the moment.
