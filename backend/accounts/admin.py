@@ -6,8 +6,10 @@ from typing import Any, cast
 from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -240,6 +242,23 @@ def _outranks_operator(request: HttpRequest, obj: User | None) -> bool:
         and obj.pk != getattr(request.user, "pk", None)
         and not _is_superuser(request)
     )
+
+
+# Groups carry permissions, and staff belong to them: adding, changing or deleting one is a superuser's, as granting
+# rights on the user admin is (operators' ranks, above). Other staff may still see them.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _is_superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        return _is_superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        return _is_superuser(request)
 
 
 @admin.register(AuthSession)

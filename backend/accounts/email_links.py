@@ -64,8 +64,10 @@ def _verify_state(user: User) -> str:
 
 
 def _change_state(user: User) -> str:
-    keys = (user.sessions_revocation_key, user.email_change_key)
-    return _state("change", str(user.pk), user.email, user.password, *keys)
+    # The email-change key only once a request set it: a link mailed by the release before it (no key yet) still
+    # works until the account asks again, which is what cancels it.
+    change_key = [user.email_change_key] if user.email_change_key else []
+    return _state("change", str(user.pk), user.email, user.password, user.sessions_revocation_key, *change_key)
 
 
 def _load(token: str, *, salt: str) -> dict[str, Any]:

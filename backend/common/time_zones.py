@@ -9,6 +9,7 @@ that sends none gets UTC's calendar, as before.
 import zoneinfo
 from datetime import tzinfo
 from functools import cache
+from urllib.parse import unquote_plus
 
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -17,6 +18,7 @@ from rest_framework.request import Request
 TIME_ZONE_PARAM = "tz"
 TIME_ZONE_MAX_LENGTH = 64  # the longest IANA name is 32 characters
 _ZONE_MEMO = "_request_time_zone"  # on the DRF request: request_zone's answer
+_PAIR = f"{TIME_ZONE_PARAM}="
 
 
 @cache
@@ -60,6 +62,14 @@ def validate_request_zone(request: Request) -> None:
 
 
 def _zone_param(request: Request) -> str:
-    if not request.META.get("QUERY_STRING"):
-        return ""  # most requests: no query to parse
-    return str(request.query_params.get(TIME_ZONE_PARAM, ""))
+    # Read from the query string as received, not request.query_params: a cached read's keys are remembered per URL
+    # so that a hit parses no query (cached_reads.py), and this runs on every list and stats request. The last
+    # ``tz=`` wins, as QueryDict.get() has it.
+    query = request.META.get("QUERY_STRING", "")
+    if _PAIR not in query:
+        return ""
+    value = ""
+    for pair in query.split("&"):
+        if pair.startswith(_PAIR):
+            value = pair[len(_PAIR) :]
+    return unquote_plus(value, errors="replace")

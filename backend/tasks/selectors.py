@@ -1,7 +1,7 @@
 """Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
 
+import itertools
 import json
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
@@ -9,16 +9,13 @@ from typing import Any, cast
 from uuid import UUID, uuid4
 
 from django.core.exceptions import ValidationError
-from django.db import connections
 from django.db.models import Count, F, OrderBy, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from rest_framework.request import Request
 
 from backend.accounts.models import User
 from backend.common.cached_reads import CachedRead, request_today
-from backend.common.db import MONGODB_VENDOR
 from backend.common.ids import uuid_or_404
 from backend.common.pagination import StandardPagination
 from backend.common.prepared_rows import NotPrepared, RowStatements
@@ -283,43 +280,31 @@ def task_stats(*, owner: User, today: date | None = None, zone: tzinfo | None = 
     """Counts by status and priority, overdue, and tasks completed on each of the last 14 days (today included).
 
     ``zone``: the user's time zone, whose days the completions are counted on, and ``today`` the date there
-    (defaults: the current zone and its date). Two queries whatever the data: one conditional aggregate and one
-    group-by day.
+    (defaults: the current zone and its date). One conditional aggregate whatever the data. Each day is bounded by
+    the zone's midnights, worked out here as instants (DST included): the database is given no zone name, which its
+    own time-zone data (a managed server's, older than the app's) might not know.
     """
     zone = zone or timezone.get_current_timezone()
     today = today or timezone.localdate(timezone=zone)
-    tasks = task_queryset(owner=owner)
-
-    counts = tasks.aggregate(
+    first_day = today - timedelta(days=STATS_DAYS - 1)
+    days = [first_day + timedelta(days=offset) for offset in range(STATS_DAYS)]
+    midnights = [datetime.combine(day, time.min, tzinfo=zone) for day in [*days, today + timedelta(days=1)]]
+    done = Q(status=Task.Status.DONE)
+    counts = task_queryset(owner=owner).aggregate(
         total=Count("id"),
         overdue=Count("id", filter=overdue_q(today=today)),
         **{f"status_{value}": Count("id", filter=Q(status=value)) for value in Task.Status.values},
         **{f"priority_{value}": Count("id", filter=Q(priority=value)) for value in Task.Priority.values},
+        **{
+            f"day_{index}": Count("id", filter=done & Q(completed_at__gte=start, completed_at__lt=end))
+            for index, (start, end) in enumerate(itertools.pairwise(midnights))
+        },
     )
-
-    first_day = today - timedelta(days=STATS_DAYS - 1)
-    since = datetime.combine(first_day, time.min, tzinfo=zone)  # the zone's midnights bound its days
-    until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
-    completed = tasks.filter(status=Task.Status.DONE, completed_at__gte=since, completed_at__lt=until)
-    per_day = _completed_per_day(completed, zone=zone)
 
     return {
         "total": counts["total"],
         "by_status": {value: counts[f"status_{value}"] for value in Task.Status.values},
         "by_priority": {value: counts[f"priority_{value}"] for value in Task.Priority.values},
         "overdue": counts["overdue"],
-        "completed_per_day": [
-            {"date": day, "count": per_day.get(day, 0)}
-            for day in (first_day + timedelta(days=offset) for offset in range(STATS_DAYS))
-        ],
+        "completed_per_day": [{"date": day, "count": counts[f"day_{index}"]} for index, day in enumerate(days)],
     }
-
-
-def _completed_per_day(completed: QuerySet[Task], *, zone: tzinfo) -> dict[date, int]:
-    if connections[completed.db].vendor == MONGODB_VENDOR:
-        # django-mongodb-backend cannot truncate in a zone (TruncDate with tzinfo raises NotSupportedError): the
-        # window's completion times are counted here instead; 14 days of one user's completions.
-        times = completed.values_list("completed_at", flat=True)
-        return dict(Counter(completed_at.astimezone(zone).date() for completed_at in times if completed_at))
-    rows = completed.annotate(day=TruncDate("completed_at", tzinfo=zone)).values("day").annotate(count=Count("id"))
-    return {row["day"]: row["count"] for row in rows.order_by("day")}

@@ -147,3 +147,36 @@ def test_an_operators_own_password_page_under_another_spelling_of_their_id_still
     assert posted["Location"] == reverse("admin:password_change")
     operator.refresh_from_db()
     assert operator.check_password(PASSWORD)
+
+
+def test_staff_cannot_grant_permissions_through_a_group_they_belong_to(client, root):
+    from django.contrib.auth.models import Group
+
+    staff = User.objects.create_user(email="grouped@example.com", password=PASSWORD, is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_group", "change_group", "add_group"]))
+    support = Group.objects.create(name="Support")
+    staff.groups.add(support)
+    client.force_login(staff)
+    every_permission = [str(pk) for pk in Permission.objects.values_list("pk", flat=True)]
+
+    change = client.post(
+        reverse("admin:auth_group_change", args=[support.pk]), {"name": "Support", "permissions": every_permission}
+    )
+    add = client.post(reverse("admin:auth_group_add"), {"name": "Mine", "permissions": every_permission})
+
+    assert (change.status_code, add.status_code) == (403, 403)
+    assert support.permissions.count() == 0
+    assert not Group.objects.filter(name="Mine").exists()
+    assert client.get(reverse("admin:auth_group_change", args=[support.pk])).status_code == 200  # still seen
+
+
+def test_a_superuser_edits_groups(client, root):
+    from django.contrib.auth.models import Group
+
+    client.force_login(root)
+    permission = Permission.objects.get(codename="view_user")
+
+    response = client.post(reverse("admin:auth_group_add"), {"name": "Readers", "permissions": [str(permission.pk)]})
+
+    assert response.status_code == 302
+    assert list(Group.objects.get(name="Readers").permissions.all()) == [permission]

@@ -289,3 +289,19 @@ def test_the_browser_that_confirms_becomes_a_known_device_of_the_new_address(own
     wait_for_background_jobs()
     new_device = [message for message in smtp.messages if message["Subject"] == "New sign-in to your account"]
     assert len(new_device) == 1
+
+
+def test_a_link_mailed_by_the_release_before_the_email_change_key_still_works(owner):
+    # Given a link made as that release made it: bound to the address, password and revocation key only
+    from django.core import signing
+
+    from backend.accounts.email_links import CHANGE_SALT, _state
+
+    state = _state("change", str(owner.pk), owner.email, owner.password, owner.sessions_revocation_key)
+    token = signing.dumps({"u": str(owner.pk), "n": "moved@example.com", "s": None, "h": state}, salt=CHANGE_SALT)
+
+    response = email_change_confirm(token)
+
+    assert response.status_code == 200
+    owner.refresh_from_db()
+    assert owner.email == "moved@example.com"

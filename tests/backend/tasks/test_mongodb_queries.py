@@ -86,13 +86,13 @@ def test_every_filter_translates_and_stays_owner_scoped(query):
     assert _owner_match(owner) in [pipeline[0]["$match"], *pipeline[0]["$match"].get("$and", [])]
 
 
-def test_stats_are_two_aggregations_of_the_owners_tasks_and_all_zero_when_empty():
+def test_stats_are_one_aggregation_of_the_owners_tasks_and_all_zero_when_empty():
     owner = _owner()
 
     with recording_mongodb("default") as recorder:
         stats = task_stats(owner=owner, today=date(2026, 3, 14))
 
-    assert [(collection, op) for collection, op, _ in recorder.calls] == [(TASKS, "aggregate"), (TASKS, "aggregate")]
+    assert [(collection, op) for collection, op, _ in recorder.calls] == [(TASKS, "aggregate")]
     for pipeline in recorder.of("aggregate"):
         assert repr(_owner_match(owner)) in repr(pipeline[0])
     assert stats["total"] == 0

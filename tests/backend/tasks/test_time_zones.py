@@ -82,3 +82,40 @@ def test_two_zones_on_the_same_date_keep_their_own_stats_entry(rf):
     assert berlin is not None
     assert paris[0] == berlin[0]
     assert paris != berlin
+
+
+def test_a_cached_list_hit_with_a_zone_parses_no_query_string(auth_client, monkeypatch):
+    # The cached reads' keys are remembered per URL so that a hit parses nothing; reading tz must not undo that.
+    from django.http import QueryDict
+
+    url = f"{LIST_URL}?page_size=20&tz=Europe/Paris"
+    assert auth_client.get(url).status_code == 200  # rendered, and cached
+    parsed = []
+    parse = QueryDict.__init__
+
+    def counted(self, *args, **kwargs):
+        parsed.append(args)
+        parse(self, *args, **kwargs)
+
+    monkeypatch.setattr(QueryDict, "__init__", counted)
+
+    response = auth_client.get(url)
+
+    assert response.status_code == 200
+    assert parsed == []
+
+
+@pytest.mark.parametrize(
+    ("query", "zone"),
+    [
+        ("tz=Europe%2FParis", "Europe/Paris"),
+        ("stz=Asia/Tokyo&tz=Europe/Paris", "Europe/Paris"),
+        ("xtz=Asia/Tokyo", "UTC"),
+    ],
+)
+def test_the_zone_is_read_from_the_query_string_as_query_params_would(rf, query, zone):
+    from rest_framework.request import Request
+
+    from backend.common.time_zones import request_zone
+
+    assert str(request_zone(Request(rf.get(f"{STATS_URL}?{query}")))) == zone
