@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 
 /**
  * Runs the calling file's tests with the browser in `zone` (Node applies a TZ set at run time), then puts the
@@ -12,5 +12,13 @@ export function inTimeZone(zone: string): void {
   afterAll(() => {
     if (before === undefined) delete process.env.TZ;
     else process.env.TZ = before;
+  });
+}
+
+/** Makes `Intl` report `zone` as the browser's time zone (empty or missing, as some browsers do) for this test. */
+export function browserReportsZone(zone: string | undefined): void {
+  const resolvedOptions = Intl.DateTimeFormat.prototype.resolvedOptions;
+  vi.spyOn(Intl.DateTimeFormat.prototype, 'resolvedOptions').mockImplementation(function (this: Intl.DateTimeFormat) {
+    return { ...resolvedOptions.call(this), timeZone: zone as string };
   });
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { formatDate } from '@/lib/format';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
-import { inTimeZone } from '@/testing/time-zone';
+import { browserReportsZone, inTimeZone } from '@/testing/time-zone';
 
 const days = Array.from({ length: 14 }, (_, index) => ({ date: `2026-11-${String(index + 1).padStart(2, '0')}`, count: index === 13 ? 3 : 0 }));
 const stats = {
@@ -110,10 +110,7 @@ describe('the stats are asked for in the browser’s time zone', () => {
     ['empty', ''],
     ['missing', undefined],
   ])('sends none when the browser’s is %s (the server then counts in UTC)', async (_, zone) => {
-    const resolvedOptions = Intl.DateTimeFormat.prototype.resolvedOptions;
-    vi.spyOn(Intl.DateTimeFormat.prototype, 'resolvedOptions').mockImplementation(function (this: Intl.DateTimeFormat) {
-      return { ...resolvedOptions.call(this), timeZone: zone as string };
-    });
+    browserReportsZone(zone);
     const zones = serveStats();
     renderApp('/');
 

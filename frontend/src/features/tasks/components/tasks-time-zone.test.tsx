@@ -1,11 +1,11 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeTask } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
-import { inTimeZone } from '@/testing/time-zone';
+import { browserReportsZone, inTimeZone } from '@/testing/time-zone';
 
 // A browser in Paris: the server is told so, and counts "today" (what is overdue) in Paris.
 inTimeZone('Europe/Paris');
@@ -57,10 +57,7 @@ describe('the task list tells the server the browser’s time zone', () => {
     ['empty', ''],
     ['missing', undefined],
   ])('sends none when the browser’s is %s (the server then counts in UTC)', async (_, zone) => {
-    const resolvedOptions = Intl.DateTimeFormat.prototype.resolvedOptions;
-    vi.spyOn(Intl.DateTimeFormat.prototype, 'resolvedOptions').mockImplementation(function (this: Intl.DateTimeFormat) {
-      return { ...resolvedOptions.call(this), timeZone: zone as string };
-    });
+    browserReportsZone(zone);
     const requests = serveTasks(3);
     renderApp('/tasks');
 
