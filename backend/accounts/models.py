@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
@@ -28,6 +28,11 @@ def normalize_email(email: str) -> str:
 # RFC 5321's limit on a path (256 octets, angle brackets included) and so User.email's column: validate_email allows
 # 320 (RFC 3696's figure, since corrected), which could be mailed a link but never stored.
 EMAIL_MAX_LENGTH = 254
+EMAIL_TAKEN_MESSAGE = "An account with this email already exists."
+
+
+def _message_of(error: ValidationError) -> str:
+    return " ".join(error.messages)
 
 
 def email_address_normalized(email: str) -> str:
@@ -114,12 +119,29 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
-                violation_error_message="An account with this email already exists.",
+                violation_error_message=EMAIL_TAKEN_MESSAGE,
             ),
         ]
 
     def __str__(self) -> str:
         return self.email
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        """The case-insensitive address constraint's refusal is the email field's, as the field's own unique check
+        words it: a form then shows it once, on the field (the field's check then skips it), not a second time for
+        the form as a whole."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            whole_form = errors.get(NON_FIELD_ERRORS, [])
+            taken = [message for message in whole_form if _message_of(message) == EMAIL_TAKEN_MESSAGE]
+            if taken:
+                errors[NON_FIELD_ERRORS] = [message for message in whole_form if message not in taken]
+                if not errors[NON_FIELD_ERRORS]:
+                    del errors[NON_FIELD_ERRORS]
+                errors.setdefault("email", []).extend(taken[:1])
+            raise ValidationError(errors) from None
 
     def clean(self) -> None:
         given = self.email

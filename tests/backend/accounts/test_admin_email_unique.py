@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 TAKEN = "An account with this email already exists."
 
 
-def _errors(response) -> set[str]:
+def _errors(response) -> list[str]:
     lists = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
-    return {re.sub(r"<[^>]+>", "", item).strip() for found in lists for item in re.findall(r"<li>.*?</li>", found)}
+    return [re.sub(r"<[^>]+>", "", item).strip() for found in lists for item in re.findall(r"<li>.*?</li>", found)]
 
 
 @pytest.mark.parametrize("address", ["taken@example.com", "TAKEN@Example.COM"])
@@ -35,6 +35,8 @@ def test_adding_a_user_with_another_accounts_address_says_the_address_is_taken(a
     )
 
     assert response.status_code == 200
-    # Not the name of the database constraint that the case-insensitive check also runs ("Constraint ... is violated.")
-    assert _errors(response) == {TAKEN}
+    # Once, on the field: not the database constraint's name ("Constraint ... is violated."), nor a second time for
+    # the form as a whole (the case-insensitive constraint and the field's own unique check both find it)
+    assert _errors(response) == [TAKEN]
+    assert re.search(r'<ul class="errorlist[^"]*"[^>]*id="id_email_error"', response.content.decode())
     assert User.objects.count() == before
