@@ -17,6 +17,7 @@ import promql_parser
 import pytest
 
 from backend.common.signals import cache_lookup, rate_limit_rejected
+from backend.observability.metrics import email_outcome
 from tests.backend.observability.helpers import scrape
 from tests.k8s.kustomize import kustomize
 
@@ -53,6 +54,7 @@ REQUIRED_ALERTS = {
     "BackendHighCPU",
     "BackendHighMemory",
     "BackendRefreshTokenReuseSpike",
+    "BackendEmailsFailing",
     "BackendCertificateNotReady",
     "BackendCertificateRenewalOverdue",
     "BackendCertificateExpiresSoon",
@@ -115,6 +117,7 @@ def scraped_labels(django_db_setup, django_db_blocker) -> dict[str, set[str]]:
             cursor.execute("SELECT 1")
         cache_lookup.send(sender=None, namespace="tasks.list", hit=True)
         rate_limit_rejected.send(sender=None, scope="login_ip")
+        email_outcome(kind="password_reset", outcome="failed")
         values = scrape(client.get("/metrics").content.decode())
     labels: dict[str, set[str]] = {}
     for name, pairs in values:
