@@ -37,7 +37,9 @@ PROD_CHECK_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
 	DATABASE_URL=sqlite:////tmp/check-deploy-unused.sqlite3 \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	FRONTEND_URL=https://app.example.com \
-	EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+	EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
+	EMAIL_HOST=smtp.example.com \
+	DEFAULT_FROM_EMAIL=no-reply@app.example.com
 
 PYTEST_ARGS ?= -n 2
 

@@ -42,6 +42,36 @@ def email_backend_problem(backend: str) -> str | None:
     )
 
 
+SMTP_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def smtp_settings_problem(backend: str, host: str, from_email: str) -> str | None:
+    """With the SMTP backend, EMAIL_HOST and DEFAULT_FROM_EMAIL as set in the environment ("" when unset). base.py's
+    defaults (localhost, no-reply@localhost) suit a laptop: in a container nothing listens on localhost:25, and
+    relays refuse a localhost sender, so every email would fail only after its retries (docs/operations.md). A relay
+    beside the app (a sidecar) is set explicitly, EMAIL_HOST=localhost."""
+    if backend != SMTP_EMAIL_BACKEND:
+        return None
+    if not host.strip():
+        return (
+            "EMAIL_HOST is not set: with the SMTP backend it names your relay (e.g. smtp.example.com; localhost only "
+            "for a relay beside the app). See docs/deploy.md."
+        )
+    if not from_email.strip():
+        return (
+            "DEFAULT_FROM_EMAIL is not set: emails need a sender at a domain your relay may send for, "
+            "e.g. 'Your App <no-reply@app.example.com>'. See docs/deploy.md."
+        )
+    address = from_email.rsplit("<", 1)[-1].rstrip(">").strip()
+    domain = address.rpartition("@")[2].lower() if "@" in address else ""
+    if not domain or domain == "localhost" or "." not in domain:
+        return (
+            f"DEFAULT_FROM_EMAIL={from_email} has no domain a relay sends for ({domain or 'none'}): use an address "
+            "at your own domain, e.g. 'Your App <no-reply@app.example.com>'."
+        )
+    return None
+
+
 def frontend_url_form_problem(url: str) -> str | None:
     """FRONTEND_URL is the origin emailed links start with and passkeys are bound to: a scheme, a host and maybe a
     port, nothing else. (Any settings; frontend_url_problem adds production's https rule.)"""

@@ -10,6 +10,7 @@ from config.production_checks import (
     key_and_key_list_problem,
     redis_url_problem,
     signing_key_problem,
+    smtp_settings_problem,
     webauthn_origins_problem,
     webauthn_rp_id_problem,
 )
@@ -86,6 +87,7 @@ for _problem in (
     signing_key_problem("SECRET_KEY", SECRET_KEY),
     *(signing_key_problem(name, key) for name, key in zip(_mfa_key_names, MFA_ENCRYPTION_KEYS, strict=True)),
     email_backend_problem(EMAIL_BACKEND),
+    smtp_settings_problem(EMAIL_BACKEND, env.str("EMAIL_HOST", default=""), env.str("DEFAULT_FROM_EMAIL", default="")),
     frontend_url_problem(FRONTEND_URL),
     redis_url_problem(REDIS_URL),
     key_and_key_list_problem("JWT_SIGNING_KEY", env.str("JWT_SIGNING_KEY", default=""), JWT_SIGNING_KEYS),

@@ -15,6 +15,8 @@ PRODUCTION_ENV = {
     "MFA_ENCRYPTION_KEY": "test-only-mfa-encryption-key-" + "abcdefghijklmnopqrstuvwxyz0123456789",
     "FRONTEND_URL": "https://app.example.com",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.com",
+    "DEFAULT_FROM_EMAIL": "no-reply@app.example.com",
 }
 
 

@@ -15,6 +15,8 @@ GOOD_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "FRONTEND_URL": "https://app.example.com",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.com",
+    "DEFAULT_FROM_EMAIL": "no-reply@app.example.com",
 }
 # Read by the production settings with a default (or an alternative) of their own: never from the caller's environment.
 # SECRET_FILES_LOADED too: the test process's own record of its secret files, which the child (whose parent it is)

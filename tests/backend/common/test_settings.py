@@ -88,6 +88,46 @@ def test_production_refuses_an_email_backend_that_keeps_reset_links_out_of_the_m
 
 
 @pytest.mark.parametrize(
+    ("given", "refusal"),
+    [
+        ({"EMAIL_HOST": ""}, "EMAIL_HOST is not set: with the SMTP backend it names your relay"),
+        ({"EMAIL_HOST": "  "}, "EMAIL_HOST is not set: with the SMTP backend it names your relay"),
+        ({"DEFAULT_FROM_EMAIL": ""}, "DEFAULT_FROM_EMAIL is not set: emails need a sender"),
+        (
+            {"DEFAULT_FROM_EMAIL": "Scalable Auth Dashboard <no-reply@localhost>"},
+            "DEFAULT_FROM_EMAIL=Scalable Auth Dashboard <no-reply@localhost> has no domain a relay sends for",
+        ),
+        ({"DEFAULT_FROM_EMAIL": "no-reply"}, "DEFAULT_FROM_EMAIL=no-reply has no domain a relay sends for (none)"),
+    ],
+)
+def test_production_with_smtp_refuses_the_laptop_relay_and_sender(given, refusal):
+    # Given the SMTP backend with base.py's defaults (localhost:25, no-reply@localhost) left in place: in a pod every
+    # email would fail, only after its retries
+    result = _import_production_settings(**given)
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {refusal}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"EMAIL_HOST": "localhost", "DEFAULT_FROM_EMAIL": "App <no-reply@app.example.com>"},  # a relay beside the app
+        {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_HOST": "",
+            "DEFAULT_FROM_EMAIL": "",
+        },
+    ],
+)
+def test_production_accepts_a_relay_set_explicitly_and_other_backends_without_one(given):
+    result = _import_production_settings("print(s.EMAIL_HOST, s.DEFAULT_FROM_EMAIL)", **given)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == (given["EMAIL_HOST"] or "localhost")
+
+
+@pytest.mark.parametrize(
     "url",
     ["http://app.example.com", "http://10.0.0.8:8080", "ftp://app.example.com", "app.example.com", "https:///reset"],
 )
