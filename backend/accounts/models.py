@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
@@ -15,14 +16,45 @@ from django.utils.crypto import salted_hmac
 
 
 def normalize_email(email: str) -> str:
-    """The one form of an address that is stored and compared: NFKC-normalized, trimmed, lowercased.
+    """The one form of an address that is stored and compared: NFKC-normalized, trimmed, lowercased, and its
+    domain spelled as the mail is delivered (_domain_as_delivered).
 
     NFKC because Django's login form and ``AbstractBaseUser.clean`` apply it, and because SMTP's IDNA encoding does
     too: an address spelled with a fullwidth letter (U+FF41 for "a") signs in as, and is delivered to, its ASCII
     twin, so anything that stored or compared it as another address would let one account take over another's
     mailbox notices, rate limits and known devices. Trimmed after NFKC, which can turn a character into a space.
     Idempotent, and the same as login_limits.login_email_identity()."""
-    return unicodedata.normalize("NFKC", email or "").strip().lower()
+    normalized = unicodedata.normalize("NFKC", email or "").strip().lower()
+    local, at, domain = normalized.rpartition("@")
+    return f"{local}{at}{_domain_as_delivered(domain)}" if at else normalized
+
+
+def _domain_as_delivered(domain: str) -> str:
+    """``domain`` (lowercased) in Unicode, as the IDNA encoding Django's SMTP backend sends to spells it.
+
+    Mail to ``user@bücher.de`` and to ``user@xn--bcher-kva.de`` goes to one mailbox, as it does for ``例子。广告``
+    (an ideographic full stop) and ``例子.广告``, or ``straße.de`` and ``strasse.de`` (IDNA 2003's mapping, which
+    django.utils.encoding.punycode applies): stored as typed, each spelling could be an account of its own, and a
+    password reset asked for one spelling would reach the other's owner. So a domain is stored as its IDNA
+    (ASCII) form decoded again: the Unicode spelling of exactly where the mail goes. One IDNA cannot encode
+    (an empty label, a broken ``xn--`` one) is left as it is, for validate_email to judge."""
+    if domain.isascii() and "xn--" not in domain:
+        return domain  # IDNA leaves it as it is: the fast path for nearly every address
+    try:
+        return domain.encode("idna").decode("idna").lower()
+    except UnicodeError:
+        return domain
+
+
+def normalize_password(password: str) -> str:
+    """A password in NFC, the form it is hashed in (User.set_password) and checked in (User.check_password).
+
+    One visible password has several code point spellings: "é" is U+00E9 from most keyboards, "e" and U+0301 (a
+    combining accent) from others (Vietnamese input on Windows, text pasted from a macOS file name), and a hash of
+    one never matched the other, so the same password typed on another device did not sign in. NFC, not the NFKC
+    of addresses: NFKC would also change what keyboards type on purpose ("²" and "µ" on a German one), turning
+    passwords set before into other passwords."""
+    return unicodedata.normalize("NFC", password)
 
 
 # RFC 5321's limit on a path (256 octets, angle brackets included) and so User.email's column: validate_email allows
@@ -154,6 +186,38 @@ class User(AbstractBaseUser, PermissionsMixin):
                 email_address_normalized(self.email)
             except ValidationError as exc:
                 raise ValidationError({"email": exc.error_list}) from exc
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Django's, on the password in NFC (normalize_password).
+
+        A password that is not in NFC as typed is also hashed as typed, and that hash thrown away: Django's
+        ModelBackend calls this for an unknown address to spend the time a check would, and check_password
+        checks such a password twice. Without it, a sign-in with an unnormalized password would take longer
+        for an address that has an account, and so tell which do."""
+        if raw_password is None:
+            super().set_password(None)
+            return
+        normalized = normalize_password(raw_password)
+        super().set_password(normalized)
+        if normalized != raw_password:
+            make_password(raw_password)
+
+    def check_password(self, raw_password: str | None) -> bool:
+        """Whether ``raw_password`` is this account's password, in NFC as it is hashed now, or as typed: a password
+        set before passwords were normalized was hashed as typed. That one is hashed again in NFC when it matches,
+        so from then on it signs in however the device spells it."""
+        if raw_password is None:
+            return super().check_password(None)
+        normalized = normalize_password(raw_password)
+        matches = super().check_password(normalized)
+        if normalized == raw_password:
+            return matches
+        as_typed = check_password(raw_password, self.password)  # checked even after a match: the same time either way
+        if as_typed and not matches:
+            self.set_password(raw_password)
+            self._password = None  # Django's setter does the same: no password_changed signal for a rehash
+            self.save(update_fields=["password"])
+        return matches or as_typed
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django's hash of the password (a password change ends the admin sessions), with the revocation key

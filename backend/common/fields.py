@@ -1,10 +1,13 @@
 """Serializer fields shared by the API apps."""
 
 import re
+import unicodedata
 from typing import Any
 
 from django.contrib.auth import password_validation
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -24,9 +27,20 @@ class StrictTypeMixin:
 class TextField(StrictTypeMixin, serializers.CharField):
     """Text whose ``max_length`` holds for the value as sent, as the schema's ``maxLength`` says: DRF checks it
     after trimming, so 200 characters plus a space would pass a 200 limit that a client validating against the
-    schema refuses."""
+    schema refuses.
+
+    ``nfc=True``: text people write and search (a task's title), taken in Unicode's NFC. One visible "é" is U+00E9
+    from most keyboards and "e" + U+0301 from others (or pasted from a macOS file name), and neither database's
+    search matches one spelling with the other. The limit holds for the NFC text, as it is stored: NFC lengthens
+    a few characters (U+0958 is two once normalized), and a longer value would fail at the database."""
+
+    def __init__(self, *, nfc: bool = False, **kwargs: Any) -> None:
+        self.nfc = nfc
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
+        if self.nfc and isinstance(data, str) and not unicodedata.is_normalized("NFC", data):
+            data = unicodedata.normalize("NFC", data)
         if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
@@ -44,6 +58,15 @@ class NewPasswordField(TextField):
 
 class EmailField(StrictTypeMixin, serializers.EmailField):
     pass
+
+
+@extend_schema_field(OpenApiTypes.UUID)
+class IdField(serializers.CharField):
+    """A UUID primary key (or a reference to one) as its hyphenated string, str(pk), and documented as a UUID
+    (``format: uuid``), as docs/api.md promises every id is: a client generated from the schema types it so."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
 
 
 # A date as the schema's ``format: date`` (RFC 3339's full-date) writes it, in ASCII digits: ``\d`` would also take

@@ -4,6 +4,7 @@ Every parameter is validated strictly: an unknown choice, a malformed date or
 boolean, or an over-long search is a 400 rather than being silently ignored.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -139,7 +140,9 @@ class TaskFilter(django_filters.FilterSet):
         self.today = today  # whose "today" ``overdue`` means: the request's (common.time_zones), else the server's
 
     def filter_search(self, qs: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
-        # icontains escapes % and _ and never interprets the value as a pattern or a regex.
+        # icontains escapes % and _ and never interprets the value as a pattern or a regex. NFC, as titles and
+        # descriptions are stored (TaskInputSerializer): "e" + U+0301 typed finds "é", and the other way round.
+        value = unicodedata.normalize("NFC", value)
         return qs.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
     def filter_overdue(self, qs: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:

@@ -29,10 +29,10 @@ class TaskInputSerializer(serializers.Serializer):
     """
 
     # CharField trims surrounding whitespace, so a whitespace-only title is blank and refused.
-    title = fields.TextField(max_length=TITLE_MAX_LENGTH)
-    # Kept verbatim: leading indentation can be meaningful in a description.
+    title = fields.TextField(max_length=TITLE_MAX_LENGTH, nfc=True)
+    # Kept verbatim (but in NFC, as the title, so search finds it): leading indentation can be meaningful.
     description = fields.TextField(
-        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False, default=""
+        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False, default="", nfc=True
     )
     status = serializers.ChoiceField(choices=Task.Status.choices, required=False, default=Task.Status.TODO)
     priority = serializers.ChoiceField(choices=Task.Priority.choices, required=False, default=Task.Priority.MEDIUM)

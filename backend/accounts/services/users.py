@@ -13,7 +13,7 @@ from backend.common.errors import ErrorCode
 from backend.common.ratelimit import rate_limit_hit
 
 from ..emails import notify_password_changed
-from ..models import AuthSession, User, email_address_normalized, normalize_email
+from ..models import AuthSession, User, email_address_normalized, normalize_email, normalize_password
 from .email_verification import email_verification_on_register
 from .sessions import IssuedSession, session_revoke, session_start, sessions_revoke_for_user
 
@@ -26,7 +26,7 @@ class InvalidCredentials(AuthenticationFailed):
 def new_password_validate(password: str, *, user: User, field: str) -> None:
     """Django's password validators, reported against the API field that carried the password."""
     try:
-        password_validation.validate_password(password, user=user)
+        password_validation.validate_password(normalize_password(password), user=user)  # as it is hashed
     except ValidationError as exc:
         raise ValidationError({field: exc.error_list}) from exc
 

@@ -14,7 +14,7 @@ export function ProfileForm() {
       <form className="stack" onSubmit={form.onSubmit} noValidate>
         <SuccessAlert>{mutation.isSuccess ? 'Your name has been saved.' : null}</SuccessAlert>
         <FormAlert messages={form.formErrors} />
-        <TextField label="Name" autoComplete="name" maxLength={150} {...form.bind('name')} errors={form.errors('name')} />
+        <TextField label="Name" autoComplete="name" {...form.bind('name')} errors={form.errors('name')} />
         <div>
           <SubmitButton pending={mutation.isPending} pendingLabel="Saving…">
             Save name

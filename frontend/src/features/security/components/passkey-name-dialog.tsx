@@ -29,7 +29,7 @@ export function PasskeyNameDialog({ title, description, initial, submitLabel, pe
     <Dialog title={title} description={description} onClose={cancel}>
       <form className="stack" onSubmit={form.onSubmit} noValidate>
         <FormAlert messages={form.formErrors} />
-        <TextField label="Name" hint="E.g. the device or password manager that keeps it." maxLength={64} required autoComplete="off" {...form.bind('name')} errors={form.errors('name')} />
+        <TextField label="Name" hint="E.g. the device or password manager that keeps it." required autoComplete="off" {...form.bind('name')} errors={form.errors('name')} />
         <StillWaiting stalled={stalled} />
         <div className="dialog__actions">
           <BusyButton className="button button--secondary" onClick={cancel} busy={pending && !stalled}>

@@ -259,8 +259,9 @@ function TaskForm({ form, messages, pending, submitLabel, onCancel }: TaskFormPr
   return (
     <form className="stack" onSubmit={form.onSubmit} noValidate>
       <FormAlert messages={messages} />
-      <TextField label="Title" required maxLength={200} {...form.bind('title')} errors={form.errors('title')} />
-      <TextAreaField label="Description" rows={3} {...form.bind('description')} errors={form.errors('description')} />
+      {/* No maxLength: it counts UTF-16 units, two for an emoji, where the API counts 200 characters (the schema checks that). */}
+      <TextField label="Title" required dir="auto" {...form.bind('title')} errors={form.errors('title')} />
+      <TextAreaField label="Description" rows={3} dir="auto" {...form.bind('description')} errors={form.errors('description')} />
       <div className="grid-2">
         <SelectField label="Status" {...form.bind('status')} errors={form.errors('status')}>
           <ChoiceOptions values={TASK_STATUSES} labels={STATUS_LABELS} />

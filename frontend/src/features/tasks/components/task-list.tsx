@@ -64,8 +64,15 @@ export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll
                 <span aria-hidden="true">{done ? '✓' : ''}</span>
               </BusyButton>
               <div className="task__body">
-                <p className="task__title">{task.title}</p>
-                {task.description ? <p className="task__description">{task.description}</p> : null}
+                {/* dir="auto": a title in Hebrew or Arabic runs right to left, its punctuation where it belongs. */}
+                <p className="task__title" dir="auto">
+                  {task.title}
+                </p>
+                {task.description ? (
+                  <p className="task__description" dir="auto">
+                    {task.description}
+                  </p>
+                ) : null}
                 <div className="task__meta">
                   <span className={`badge badge--status-${task.status}`}>{STATUS_LABELS[task.status]}</span>
                   <span className={`badge badge--priority-${task.priority}`}>{PRIORITY_LABELS[task.priority]} priority</span>
