@@ -30,11 +30,11 @@ class ActivityOutputSerializer(serializers.ModelSerializer):
     """One event of the signed-in user's security activity. The address and browser are blank (null, "") for an
     event an operator caused: those are the operator's, not the user's (audit.selectors.audit_shows_client_of)."""
 
-    id = serializers.CharField(read_only=True)
+    id = fields.IdField()
     description = serializers.SerializerMethodField(help_text="The event in words, e.g. “Signed in”.")
     ip_address = serializers.SerializerMethodField()
     user_agent = serializers.SerializerMethodField()
-    session_id = serializers.CharField(read_only=True, allow_null=True)
+    session_id = fields.IdField(allow_null=True)
     current_session = serializers.SerializerMethodField(help_text="Whether the event is about this very session.")
 
     class Meta:
@@ -61,7 +61,7 @@ class ActivityOutputSerializer(serializers.ModelSerializer):
 # The data export (GET /api/auth/me/export/): one JSON document, streamed
 # ------------------------------------------------------------------------------
 class ExportProfileSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(read_only=True)
+    id = fields.IdField()
 
     class Meta:
         model = User
@@ -72,7 +72,7 @@ class ExportProfileSerializer(serializers.ModelSerializer):
 class ExportSessionSerializer(serializers.ModelSerializer):
     """A session as stored (live or ended); never its refresh-token hashes."""
 
-    id = serializers.CharField(read_only=True)
+    id = fields.IdField()
     current = serializers.SerializerMethodField()
 
     class Meta:

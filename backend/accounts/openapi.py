@@ -22,11 +22,22 @@ REFRESH_COOKIE_PARAMETER = OpenApiParameter(
     type=OpenApiTypes.STR,
     required=False,
     description=(
-        "The refresh token, set by register/login/refresh as an httpOnly cookie with "
-        "Path=/api/auth/ and SameSite. Browsers send it automatically."
+        "The refresh token, set by every sign-in (register, login, mfa/authenticate, passkey/login) and refresh "
+        "as an httpOnly cookie with Path=/api/auth/ and SameSite. Browsers send it automatically; other clients "
+        "may send it here or as `{refresh}` in the body."
     ),
 )
-ROTATED_COOKIE = "The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http."
+ROTATED_COOKIE = (
+    f"The refresh token, rotated: `{settings.REFRESH_COOKIE_NAME}`, httpOnly; Path=/api/auth/; SameSite; Secure "
+    "outside local http. A client that is not a browser reads its value here and sends it back as `{refresh}` "
+    "(docs/api.md)."
+)
+# A finished sign-in (and a confirmed password reset) also marks the client as a known device of the account, whose
+# failed sign-ins then count on a bucket of their own (login_limits.py); a client that keeps it is not news to the
+# owner at its next sign-in either.
+_DEVICE_COOKIE = "device cookie (httpOnly, Path=/, SameSite=Strict); send it back on later sign-ins."
+DEVICE_COOKIE = f"The {_DEVICE_COOKIE}"
+SIGNED_IN_COOKIES = f"{ROTATED_COOKIE} Also the {_DEVICE_COOKIE}"
 CLEARED_COOKIE = "Clears the refresh-token cookie."
 # An endpoint confirmed with the current password (a password change, deleting the account): its 429s.
 CURRENT_PASSWORD_LIMITED = OpenApiResponse(
@@ -71,7 +82,7 @@ register = extend_schema(
         "Emails a link to confirm the address unless `EMAIL_VERIFICATION` is `none`. While it is `mandatory`, "
         "nobody is signed in: 202 with the account and `email_verification_required`, no token and no cookie."
     ),
-    parameters=[_set_cookie_header(201, ROTATED_COOKIE)],
+    parameters=[_set_cookie_header(201, SIGNED_IN_COOKIES)],
     request=serializers.RegisterInputSerializer,
     responses={
         201: serializers.AuthOutputSerializer,
@@ -90,7 +101,7 @@ login = extend_schema(
         "pointing to the password reset; the per-address limit on attempts is 429 `throttled`."
     ),
     parameters=[
-        _set_cookie_header(200, f"{ROTATED_COOKIE} Also the device cookie (httpOnly, Path=/, SameSite=Strict)."),
+        _set_cookie_header(200, SIGNED_IN_COOKIES),
         RETRY_AFTER_HEADER,
     ],
     request=serializers.LoginInputSerializer,
@@ -159,7 +170,13 @@ logout = extend_schema(
 logout_all = extend_schema(
     tags=AUTH_TAGS,
     summary="Sign out everywhere",
-    parameters=[_set_cookie_header(204, CLEARED_COOKIE)],
+    parameters=[
+        _set_cookie_header(
+            204,
+            f"{CLEARED_COOKIE} From a known device of the account (its device cookie), also a new device cookie: "
+            "signing out everywhere retired the old one.",
+        )
+    ],
     request=None,
     responses={
         204: OpenApiResponse(description="Every session revoked."),
@@ -200,7 +217,9 @@ password_reset = extend_schema(
 password_reset_confirm = extend_schema(
     tags=AUTH_TAGS,
     summary="Set a new password from a reset link",
-    description="Signs out every session of the account.",
+    description="Signs out every session of the account. The client that followed the link becomes a known device "
+    "of the account (the device cookie), so it can sign in at once even while sign-ins are locked out.",
+    parameters=[_set_cookie_header(204, DEVICE_COOKIE)],
     request=serializers.PasswordResetConfirmInputSerializer,
     responses={204: None, 400: VALIDATION_ERROR},
 )
@@ -231,6 +250,10 @@ sessions_list = extend_schema(
 session_revoke = extend_schema(
     tags=ACCOUNT_TAGS,
     summary="Revoke one of the signed-in user's sessions",
+    # A UUID, like every id; any other value finds no session (404), as docs/api.md says of malformed ids.
+    parameters=[
+        OpenApiParameter("session_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The session's id.")
+    ],
     request=None,
     responses={
         204: None,

@@ -9,7 +9,7 @@ from .models import AuthSession, User
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(read_only=True)
+    id = fields.IdField()
 
     class Meta:
         model = User
@@ -37,7 +37,8 @@ class RefreshInputSerializer(serializers.Serializer):
     refresh = fields.TextField(
         required=False,
         max_length=4096,
-        help_text="For non-browser clients only; browsers send the httpOnly cookie instead.",
+        help_text="For clients that are not browsers: the refresh cookie's value, from the `Set-Cookie` of the last "
+        "sign-in or refresh (docs/api.md). Browsers send the httpOnly cookie instead.",
     )
 
 
@@ -61,7 +62,7 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
 
 
 class SessionOutputSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(read_only=True)
+    id = fields.IdField()
     current = serializers.SerializerMethodField()
     amr = serializers.SerializerMethodField(help_text="How it was signed in: `pwd`, `otp`, `recovery_code`, `passkey`.")
     aal = serializers.ChoiceField(

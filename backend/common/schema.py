@@ -154,9 +154,10 @@ def _document_rate_limits(result: dict, error_ref: dict) -> None:
         "X-RateLimit-Remaining": "Requests left in that window.",
         "X-RateLimit-Reset": "Seconds until that window restarts.",
     }
+    retry_after = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
     too_many = {
         "description": f"Rate limited (`code`: `{ErrorCode.THROTTLED}`); retry after `Retry-After` seconds.",
-        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+        "headers": {"Retry-After": retry_after},
         "content": {"application/json": {"schema": error_ref}},
     }
     for operations in result.get("paths", {}).values():
@@ -164,6 +165,9 @@ def _document_rate_limits(result: dict, error_ref: dict) -> None:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             operation["responses"].setdefault("429", too_many)
+            # An operation's own 429 (its description says which limits) has the header every refusal carries
+            # (common.throttles) too, whether or not its extend_schema remembered to list it.
+            operation["responses"]["429"].setdefault("headers", {}).setdefault("Retry-After", retry_after)
             for response in operation["responses"].values():
                 headers = response.setdefault("headers", {})
                 for name, description in limit_headers.items():

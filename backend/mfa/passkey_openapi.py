@@ -1,13 +1,14 @@
 """The OpenAPI description of the passkey endpoints (passkey_apis.py)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from backend.accounts.openapi import (
     ACCOUNT_TAGS,
     AUTH_TAGS,
     REAUTHENTICATION_REQUIRED,
     RETRY_AFTER_HEADER,
-    ROTATED_COOKIE,
+    SIGNED_IN_COOKIES,
     _set_cookie_header,
 )
 from backend.accounts.serializers import AuthOutputSerializer
@@ -82,9 +83,13 @@ register = extend_schema(
     },
 )
 
+# A UUID, like every id; any other value finds no passkey (404), as docs/api.md says of malformed ids.
+PASSKEY_ID = OpenApiParameter("passkey_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The passkey's id.")
+
 rename = extend_schema(
     tags=ACCOUNT_TAGS,
     summary="Rename a passkey",
+    parameters=[PASSKEY_ID],
     request=PasskeyRenameInputSerializer,
     responses={200: PasskeyOutputSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND},
 )
@@ -92,6 +97,7 @@ rename = extend_schema(
 delete = extend_schema(
     tags=ACCOUNT_TAGS,
     summary="Delete a passkey",
+    parameters=[PASSKEY_ID],
     description=(
         "Step-up. The passkey no longer signs in; with no second factor left, the recovery codes are deleted too. "
         "The owner is emailed."
@@ -143,7 +149,7 @@ passwordless_login = extend_schema(
         "(`passkey_options_ip`); a `passkey_token` takes `MFA_CHALLENGE_MAX_FAILURES` wrong answers at most."
     ),
     parameters=[
-        _set_cookie_header(200, f"{ROTATED_COOKIE} Also the device cookie (httpOnly, Path=/, SameSite=Strict)."),
+        _set_cookie_header(200, SIGNED_IN_COOKIES),
         RETRY_AFTER_HEADER,
     ],
     request=PasswordlessLoginInputSerializer,

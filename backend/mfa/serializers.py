@@ -2,11 +2,13 @@
 
 from rest_framework import serializers
 
+from backend.common import fields
+
 from .models import Passkey
 
 
 class PasskeyOutputSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(read_only=True)
+    id = fields.IdField()
     discoverable = serializers.BooleanField(
         read_only=True, help_text="A resident key: it also signs in without a password."
     )

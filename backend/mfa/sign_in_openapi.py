@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
-from backend.accounts.openapi import AUTH_TAGS, RETRY_AFTER_HEADER, ROTATED_COOKIE, _set_cookie_header
+from backend.accounts.openapi import AUTH_TAGS, RETRY_AFTER_HEADER, SIGNED_IN_COOKIES, _set_cookie_header
 from backend.accounts.serializers import AuthOutputSerializer
 from backend.common.schema import UNAUTHENTICATED, VALIDATION_ERROR, ErrorSerializer
 
@@ -31,7 +31,7 @@ mfa_authenticate = extend_schema(
         "spent `mfa_token`: 400 `mfa_challenge_invalid`; an old one: 400 `mfa_challenge_expired`."
     ),
     parameters=[
-        _set_cookie_header(200, f"{ROTATED_COOKIE} Also the device cookie (httpOnly, Path=/, SameSite=Strict)."),
+        _set_cookie_header(200, SIGNED_IN_COOKIES),
         RETRY_AFTER_HEADER,
     ],
     request=MfaAuthenticateInputSerializer,

@@ -58,9 +58,22 @@ IF_MATCH = OpenApiParameter(
     "the write happens only if it is still current, else 412. Without the header, or with an empty one, the write "
     "always happens; a value that is not `*` or quoted ETags is a 400 (`invalid_if_match`).",
 )
-ETAG_HEADER = OpenApiParameter(
-    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description="Validator of this body."
-)
+
+
+def _etag_header(*status_codes: int) -> OpenApiParameter:
+    """The ETag, on the responses that carry one (a task or a page, a 304, and the 412 that names the task's current
+    version); errors carry none."""
+    return OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=list(status_codes),
+        description="Validator of this body" + ("; on a 412, the task's current ETag." if 412 in status_codes else "."),
+    )
+
+
+READ_ETAG = _etag_header(200, 304)
+WRITE_ETAG = _etag_header(200, 412)
 NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (If-None-Match) is current.")
 IDEMPOTENCY_KEY = OpenApiParameter(
     KEY_HEADER,
@@ -72,14 +85,20 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     f"task id, with `{REPLAYED_HEADER}: true`) and writes nothing again; the same key with another body or "
     "endpoint is a 422. Keys are per user. Without it, every request writes.",
 )
-REPLAYED = OpenApiParameter(
-    REPLAYED_HEADER,
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=True,
-    enum=["true"],
-    description=f"`true` when this is the stored response of an earlier request with the same `{KEY_HEADER}`.",
-)
+
+
+def _replayed_header(status_code: int) -> OpenApiParameter:
+    """Only a success is stored with its key, so only a success is ever replayed (common/idempotency.py)."""
+    return OpenApiParameter(
+        REPLAYED_HEADER,
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[status_code],
+        enum=["true"],
+        description=f"`true` when this is the stored response of an earlier request with the same `{KEY_HEADER}`.",
+    )
+
+
 KEY_REUSED = OpenApiResponse(
     ErrorSerializer,
     description=f"The `{KEY_HEADER}` was already used for a different request (`code`: `idempotency_key_reused`).",
@@ -188,7 +207,7 @@ tasks_list = extend_schema(
     tags=TAGS,
     summary="List your tasks",
     operation_id="tasks_list",
-    parameters=[*LIST_PARAMETERS, IF_NONE_MATCH, ETAG_HEADER],
+    parameters=[*LIST_PARAMETERS, IF_NONE_MATCH, READ_ETAG],
     responses={
         200: PaginatedTaskListSerializer,
         304: NOT_MODIFIED,
@@ -202,14 +221,14 @@ tasks_create = extend_schema(
     tags=TAGS,
     summary="Create a task",
     request=TaskInputSerializer,
-    parameters=[IDEMPOTENCY_KEY, ETAG_HEADER, REPLAYED],
+    parameters=[IDEMPOTENCY_KEY, _etag_header(201), _replayed_header(201)],
     responses={201: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 422: KEY_REUSED},
 )
 
 tasks_retrieve = extend_schema(
     tags=TAGS,
     summary="Get one of your tasks",
-    parameters=[TASK_ID, IF_NONE_MATCH, ETAG_HEADER],
+    parameters=[TASK_ID, IF_NONE_MATCH, READ_ETAG],
     responses={200: TaskOutputSerializer, 304: NOT_MODIFIED, 401: UNAUTHORIZED, 404: NOT_FOUND},
 )
 
@@ -217,7 +236,7 @@ tasks_update = extend_schema(
     tags=TAGS,
     summary="Replace a task",
     description="Every field is set: omitted optional fields return to their defaults.",
-    parameters=[TASK_ID, IF_MATCH, ETAG_HEADER],
+    parameters=[TASK_ID, IF_MATCH, WRITE_ETAG],
     request=TaskInputSerializer,
     responses={200: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 404: NOT_FOUND, 412: STALE},
 )
@@ -226,7 +245,7 @@ tasks_partial_update = extend_schema(
     tags=TAGS,
     summary="Update some fields of a task",
     description="Moving to `done` sets `completed_at`; leaving `done` clears it.",
-    parameters=[TASK_ID, IF_MATCH, ETAG_HEADER],
+    parameters=[TASK_ID, IF_MATCH, WRITE_ETAG],
     request=TaskInputSerializer(partial=True),
     responses={200: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 404: NOT_FOUND, 412: STALE},
 )
@@ -234,7 +253,7 @@ tasks_partial_update = extend_schema(
 tasks_destroy = extend_schema(
     tags=TAGS,
     summary="Delete a task",
-    parameters=[TASK_ID, IF_MATCH],
+    parameters=[TASK_ID, IF_MATCH, _etag_header(412)],
     responses={
         204: None,
         400: OpenApiResponse(
@@ -251,7 +270,7 @@ tasks_stats = extend_schema(
     tags=TAGS,
     summary="Counts over your tasks",
     description="`overdue` and the days of `completed_per_day` are in the time zone `tz` names (default: UTC).",
-    parameters=[TIME_ZONE, IF_NONE_MATCH, ETAG_HEADER],
+    parameters=[TIME_ZONE, IF_NONE_MATCH, READ_ETAG],
     responses={
         200: TaskStatsSerializer,
         304: NOT_MODIFIED,
@@ -266,7 +285,7 @@ tasks_bulk = extend_schema(
     description="All or nothing. `complete` marks done; `set_status` / `set_priority` need `value`. Ids that "
     "are not yours are ignored; `updated` counts the tasks actually changed.",
     request=TASK_BULK_INPUT,
-    parameters=[IDEMPOTENCY_KEY, REPLAYED],
+    parameters=[IDEMPOTENCY_KEY, _replayed_header(200)],
     extensions={BODY_REQUIRED: True},  # drf-spectacular cannot tell from the per-action shapes
     responses={
         200: TaskBulkOutputSerializer,
