@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from backend.common.views import ApiView
 
-from . import email_openapi, email_serializers, services
+from . import email_openapi, email_serializers, selectors, services
 from .api_base import PublicAuthApi, current_session_id, current_user, reauthentication_require
 from .cookies import device_cookie_set
 from .login_limits import EMAIL_VERIFY_RESEND, account_attempt, device_account
@@ -57,6 +57,20 @@ class EmailChangeApi(ApiView):
             user=user, new_email=data.validated_data["new_email"], session_id=current_session_id(request)
         )
         return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class EmailChangePendingApi(ApiView):
+    """Apart from EmailChangeApi: its rate limits count changes asked, not the account page's reads."""
+
+    @email_openapi.email_change_pending
+    def get(self, request: Request) -> Response:
+        pending = selectors.email_change_pending_get(user_id=str(current_user(request).pk))
+        return Response(email_serializers.EmailChangePendingOutputSerializer({"pending": pending}).data)
+
+    @email_openapi.email_change_cancel
+    def delete(self, request: Request) -> Response:
+        services.email_change_cancel(user=current_user(request), session_id=current_session_id(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class EmailChangeConfirmApi(PublicAuthApi):

@@ -13,11 +13,13 @@ import hashlib
 import math
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from backend.common.errors import ErrorCode
@@ -102,9 +104,44 @@ class EmailChange:
     session_id: str | None  # the session that asked for the change, which stays signed in
 
 
+def change_payload(*, user: User, new_email: str, session_id: str | None) -> dict[str, Any]:
+    """What an email-change token carries: also what the account keeps of its pending change (User.
+    email_change_pending), so that change_pending_read() holds it to the same state as the link."""
+    return {"u": str(user.pk), "n": new_email, "s": session_id, "h": _change_state(user)}
+
+
 def change_token_make(*, user: User, new_email: str, session_id: str | None) -> str:
-    payload = {"u": str(user.pk), "n": new_email, "s": session_id, "h": _change_state(user)}
-    return signing.dumps(payload, salt=CHANGE_SALT)
+    return signing.dumps(change_payload(user=user, new_email=new_email, session_id=session_id), salt=CHANGE_SALT)
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    new_email: str
+    session_id: str | None
+    requested_at: datetime
+    expires_at: datetime
+
+
+def change_pending_read(user: User) -> PendingChange | None:
+    """The account's pending change (User.email_change_pending) if its link would still be accepted as far as the
+    account's own state says: not expired, and the address, password, sessions' revocation key and email-change key
+    unchanged since. (Whether the session that asked is still live is the caller's to check, as for a link.)"""
+    data = user.email_change_pending
+    if not isinstance(data, dict) or data.get("h") != _change_state(user):
+        return None
+    new_email, session_id, requested = data.get("n"), data.get("s"), data.get("t")
+    if not isinstance(new_email, str) or not (session_id is None or isinstance(session_id, str)):
+        return None
+    try:
+        requested_at = datetime.fromisoformat(requested) if isinstance(requested, str) else None
+    except ValueError:
+        requested_at = None
+    if requested_at is None or requested_at.tzinfo is None:
+        return None
+    expires_at = requested_at + timedelta(seconds=settings.EMAIL_LINK_MAX_AGE_SECONDS)
+    if expires_at <= timezone.now():
+        return None
+    return PendingChange(new_email=new_email, session_id=session_id, requested_at=requested_at, expires_at=expires_at)
 
 
 def change_token_read(token: str) -> EmailChange:

@@ -69,6 +69,28 @@ email_change = extend_schema(
     },
 )
 
+email_change_pending = extend_schema(
+    tags=ACCOUNT_TAGS,
+    summary="The email change waiting to be confirmed",
+    description=(
+        "The latest change asked (POST /api/auth/email/change/) while its link would still work: null once it is "
+        "confirmed, cancelled, replaced by a newer request, expired, or cancelled by a password change, by signing "
+        "out every session or by signing out the session that asked. A request for an address another account has "
+        "shows here as well, as the 202 did not tell."
+    ),
+    responses={200: email_serializers.EmailChangePendingOutputSerializer, 401: UNAUTHENTICATED},
+)
+
+email_change_cancel = extend_schema(
+    tags=ACCOUNT_TAGS,
+    summary="Cancel the email change waiting to be confirmed",
+    description=(
+        "Its link stops working at once. 204 whether or not a change was pending, so a retried request gets the "
+        "same answer; a cancellation is recorded in the account's activity."
+    ),
+    responses={204: OpenApiResponse(description="Cancelled, or nothing was pending."), 401: UNAUTHENTICATED},
+)
+
 email_change_confirm = extend_schema(
     tags=AUTH_TAGS,
     summary="Confirm an email change with the link sent to the new address",

@@ -29,6 +29,18 @@ class EmailChangeInputSerializer(serializers.Serializer):
     )
 
 
+class PendingEmailChangeSerializer(serializers.Serializer):
+    new_email = serializers.EmailField(help_text="The address the confirmation link was sent to.")
+    requested_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="When the link stops working.")
+
+
+class EmailChangePendingOutputSerializer(serializers.Serializer):
+    pending = PendingEmailChangeSerializer(
+        allow_null=True, help_text="The change waiting for its link to be followed; null when there is none."
+    )
+
+
 class EmailChangedOutputSerializer(serializers.Serializer):
     user = UserOutputSerializer()
 

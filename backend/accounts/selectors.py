@@ -12,6 +12,7 @@ from django.http import Http404
 from backend.common.ids import uuid_or_404
 from backend.common.ratelimit import PendingHit
 
+from .email_links import PendingChange, change_pending_read
 from .models import AuthSession, User
 from .session_cache import (
     REVOKED,
@@ -102,3 +103,14 @@ def session_authentication(*, session_id: str) -> AuthSession:
         .only("id", "user_id", "amr", "aal", "authenticated_at")
         .get(pk=session_id)
     )
+
+
+def email_change_pending_get(*, user_id: str) -> PendingChange | None:
+    """The email change the account asked for whose link would still work (email_links.py): None once confirmed,
+    cancelled, replaced, expired, or cancelled by a password change, a sign-out everywhere or the end of the session
+    that asked. Read from the database, not the authentication cache, which does not hold it."""
+    user = User.objects.filter(pk=user_id).first()
+    pending = change_pending_read(user) if user is not None else None
+    if pending is None or pending.session_id is None:
+        return pending
+    return pending if session_is_live(session_id=pending.session_id, user_id=user_id) else None

@@ -15,6 +15,9 @@ urlpatterns = [
     api_path("auth/email/verify/resend/", email_apis.EmailVerifyResendApi.as_view(), name="auth-email-verify-resend"),
     api_path("auth/email/change/", email_apis.EmailChangeApi.as_view(), name="auth-email-change"),
     api_path(
+        "auth/email/change/pending/", email_apis.EmailChangePendingApi.as_view(), name="auth-email-change-pending"
+    ),
+    api_path(
         "auth/email/change/confirm/", email_apis.EmailChangeConfirmApi.as_view(), name="auth-email-change-confirm"
     ),
     api_path("auth/password/", apis.PasswordChangeApi.as_view(), name="auth-password"),

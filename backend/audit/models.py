@@ -76,6 +76,7 @@ class AuditEvent(models.Model):
         ADMIN_SESSIONS_REVOKED = "admin_sessions_revoked", "Sessions revoked by an admin"
         EMAIL_VERIFIED = "email_verified", "Email address verified"
         EMAIL_CHANGE_REQUESTED = "email_change_requested", "Email change requested"
+        EMAIL_CHANGE_CANCELLED = "email_change_cancelled", "Email change cancelled"
         EMAIL_CHANGED = "email_changed", "Email address changed"
         DATA_EXPORTED = "data_exported", "Account data exported"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"

@@ -4,7 +4,7 @@ One module per concern (users, password_reset, sessions); import from here, not 
 """
 
 from .account_deletion import user_delete
-from .email_change import EmailTaken, email_change_confirm, email_change_request
+from .email_change import EmailTaken, email_change_cancel, email_change_confirm, email_change_request
 from .email_verification import (
     EmailNotVerified,
     LinkRejected,
@@ -55,6 +55,7 @@ __all__ = [
     "LinkRejected",
     "RefreshRejected",
     "credentials_still_current",
+    "email_change_cancel",
     "email_change_confirm",
     "email_change_request",
     "email_verification_enabled",

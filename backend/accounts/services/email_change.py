@@ -10,6 +10,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models.functions import Lower
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
@@ -18,10 +19,10 @@ from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.common.errors import ErrorCode
 
-from ..email_links import LinkError, change_token_read
+from ..email_links import LinkError, change_payload, change_token_read
 from ..emails import notify_email_changed, notify_email_in_use, send_email_change_link
 from ..models import User, email_address_normalized, normalize_email
-from ..selectors import session_is_live
+from ..selectors import email_change_pending_get, session_is_live
 from .email_verification import LinkRejected
 from .sessions import sessions_revoke_for_user
 
@@ -54,9 +55,11 @@ def email_change_request(*, user: User, new_email: str, session_id: str | None) 
     if new_email == normalize_email(user.email):
         raise ValidationError({"new_email": ["This is already your email address."]})
     with atomic():
-        # A new key cancels the links of earlier requests (email_links.py), whichever address this one is for.
+        # A new key cancels the links of earlier requests (email_links.py), whichever address this one is for. The
+        # pending change is kept whether or not the address is in use, so the owner's view of it tells nothing.
         user.email_change_key = secrets.token_hex(16)
-        User.objects.filter(pk=user.pk).update(email_change_key=user.email_change_key)
+        pending = {**change_payload(user=user, new_email=new_email, session_id=session_id), "t": _now_iso()}
+        User.objects.filter(pk=user.pk).update(email_change_key=user.email_change_key, email_change_pending=pending)
         audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGE_REQUESTED, user_id=user.pk, session_id=session_id)
         if _in_use(new_email):
             notify_email_in_use(email=new_email)
@@ -95,7 +98,7 @@ def email_change_confirm(*, token: str) -> User:
                 password=user.password,
                 sessions_revocation_key=user.sessions_revocation_key,
                 email_change_key=user.email_change_key,
-            ).update(email=new_email, email_verified=True, email_change_key="")
+            ).update(email=new_email, email_verified=True, email_change_key="", email_change_pending=None)
             if not updated:  # a concurrent confirmation of another link, or one of the above, changed it first
                 raise LinkRejected(ErrorCode.LINK_INVALID)
             sessions_revoke_for_user(user=user, except_session_id=change.session_id, audit_event=None)
@@ -105,3 +108,22 @@ def email_change_confirm(*, token: str) -> User:
         raise EmailTaken() from None
     user.email, user.email_verified = new_email, True
     return user
+
+
+def email_change_cancel(*, user: User, session_id: str | None) -> bool:
+    """Cancel the pending change (its link stops working at once); False when there was none to cancel."""
+    if email_change_pending_get(user_id=str(user.pk)) is None:
+        return False
+    with atomic():
+        # A new key, as a new request would: the link is bound to the old one (email_links.py). A confirmation that
+        # commits first clears the pending change, and then there is nothing left to cancel.
+        cancelled = User.objects.filter(pk=user.pk, email_change_pending__isnull=False).update(
+            email_change_key=secrets.token_hex(16), email_change_pending=None
+        )
+        if cancelled:
+            audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGE_CANCELLED, user_id=user.pk, session_id=session_id)
+    return bool(cancelled)
+
+
+def _now_iso() -> str:
+    return timezone.now().isoformat()

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { MfaStatus } from '@/lib/mfa-status';
 import { renderApp } from '@/testing/render';
 import { mfaStatus } from '@/testing/fixtures';
+import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
 
 // The server's one sentence for a wrong code, wherever it was typed (backend/mfa/errors.py).
@@ -38,6 +39,7 @@ function accountWithStaleSession(aal: 1 | 2, twoSteps: boolean = aal === 2) {
     http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
     http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
     http.get(`${API}/auth/mfa/`, () => HttpResponse.json(statusAt(aal, twoSteps))),
+    noPendingEmailChange,
     http.post(`${API}/auth/password/`, async ({ request }) => {
       passwordChanges.push(await request.json());
       return fresh ? new HttpResponse(null, { status: 204 }) : HttpResponse.json(twoSteps ? SECOND_FACTOR_NEEDED : REFUSAL, { status: 403 });

@@ -125,6 +125,7 @@ describe('one account per tab, whatever the other tabs do', () => {
       http.post(`${API}/auth/refresh/`, () => HttpResponse.json({ access: fresh, user: changed })),
       http.get(`${API}/auth/sessions/`, answer([])),
       http.get(`${API}/auth/activity/`, answer(page([]))),
+      http.get(`${API}/auth/email/change/pending/`, answer({ pending: null })),
     );
     renderApp('/account', { token: stale });
     act(() => updateSessionUser({ ...ada, email_verified: false })); // what this tab knew

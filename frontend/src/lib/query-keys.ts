@@ -10,4 +10,6 @@ export const queryKeys = {
   activity: ['auth', 'activity'] as const,
   /** The account's second factors and this session's authentication (GET /auth/mfa/). */
   mfa: ['auth', 'mfa'] as const,
+  /** The email change waiting for its link: asking, a password change or a sign-out can end or replace it. */
+  pendingEmailChange: ['auth', 'email-change'] as const,
 };

@@ -63,6 +63,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/email/change/pending/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The email change waiting to be confirmed
+         * @description The latest change asked (POST /api/auth/email/change/) while its link would still work: null once it is confirmed, cancelled, replaced by a newer request, expired, or cancelled by a password change, by signing out every session or by signing out the session that asked. A request for an address another account has shows here as well, as the 202 did not tell.
+         */
+        get: operations["auth_email_change_pending_retrieve"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel the email change waiting to be confirmed
+         * @description Its link stops working at once. 204 whether or not a change was pending, so a retried request gets the same answer; a cancellation is recorded in the account's activity.
+         */
+        delete: operations["auth_email_change_pending_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/email/verify/": {
         parameters: {
             query?: never;
@@ -485,7 +509,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password from a reset link
-         * @description Signs out every session of the account.
+         * @description Signs out every session of the account. The client that followed the link becomes a known device of the account (the device cookie), so it can sign in at once even while sign-ins are locked out.
          */
         post: operations["auth_password_reset_confirm_create"];
         delete?: never;
@@ -728,6 +752,7 @@ export interface components {
          *     event an operator caused: those are the operator's, not the user's (audit.selectors.audit_shows_client_of).
          */
         ActivityOutput: {
+            /** Format: uuid */
             readonly id: string;
             readonly event: components["schemas"]["EventEnum"];
             /** @description The event in words, e.g. “Signed in”. */
@@ -736,6 +761,7 @@ export interface components {
             readonly occurred_at: string;
             readonly ip_address: string | null;
             readonly user_agent: string;
+            /** Format: uuid */
             readonly session_id: string | null;
             /** @description Whether the event is about this very session. */
             readonly current_session: boolean;
@@ -761,6 +787,10 @@ export interface components {
             new_email: string;
             /** @description The account's password, to confirm the change. */
             current_password: string;
+        };
+        EmailChangePendingOutput: {
+            /** @description The change waiting for its link to be followed; null when there is none. */
+            pending: components["schemas"]["PendingEmailChange"] | null;
         };
         EmailChangedOutput: {
             user: components["schemas"]["UserOutput"];
@@ -842,6 +872,7 @@ export interface components {
          *     * `admin_sessions_revoked` - Sessions revoked by an admin
          *     * `email_verified` - Email address verified
          *     * `email_change_requested` - Email change requested
+         *     * `email_change_cancelled` - Email change cancelled
          *     * `email_changed` - Email address changed
          *     * `data_exported` - Account data exported
          *     * `account_deleted` - Account deleted
@@ -857,9 +888,10 @@ export interface components {
          *     * `mfa_reset_by_password_reset` - Second factors removed by a password reset of an unconfirmed address
          * @enum {string}
          */
-        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_changed" | "data_exported" | "account_deleted" | "reauthenticated" | "mfa_failed" | "totp_enabled" | "totp_disabled" | "recovery_codes_generated" | "recovery_code_used" | "passkey_added" | "passkey_removed" | "mfa_reset" | "mfa_reset_by_password_reset";
+        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_change_cancelled" | "email_changed" | "data_exported" | "account_deleted" | "reauthenticated" | "mfa_failed" | "totp_enabled" | "totp_disabled" | "recovery_codes_generated" | "recovery_code_used" | "passkey_added" | "passkey_removed" | "mfa_reset" | "mfa_reset_by_password_reset";
         /** @description Every audit event about the account, in the activity's shape. */
         ExportActivity: {
+            /** Format: uuid */
             readonly id: string;
             readonly event: components["schemas"]["EventEnum"];
             /** @description The event in words, e.g. “Signed in”. */
@@ -868,6 +900,7 @@ export interface components {
             readonly occurred_at: string;
             readonly ip_address: string | null;
             readonly user_agent: string;
+            /** Format: uuid */
             readonly session_id: string | null;
             /** @description Whether the event is about this very session. */
             readonly current_session: boolean;
@@ -887,6 +920,7 @@ export interface components {
          *     credential id would tell whoever reads a mislaid export file which authenticator to go after.
          */
         ExportPasskey: {
+            /** Format: uuid */
             readonly id: string;
             readonly name: string;
             /** Format: date-time */
@@ -901,6 +935,7 @@ export interface components {
             readonly transports: string[];
         };
         ExportProfile: {
+            /** Format: uuid */
             readonly id: string;
             /**
              * Email address
@@ -930,6 +965,7 @@ export interface components {
         };
         /** @description A session as stored (live or ended); never its refresh-token hashes. */
         ExportSession: {
+            /** Format: uuid */
             readonly id: string;
             /** Format: date-time */
             readonly created_at: string;
@@ -1031,6 +1067,7 @@ export interface components {
             results: components["schemas"]["TaskOutput"][];
         };
         PasskeyOutput: {
+            /** Format: uuid */
             readonly id: string;
             readonly name: string;
             /** Format: date-time */
@@ -1118,6 +1155,20 @@ export interface components {
             /** Format: date */
             due_date?: string | null;
         };
+        PendingEmailChange: {
+            /**
+             * Format: email
+             * @description The address the confirmation link was sent to.
+             */
+            new_email: string;
+            /** Format: date-time */
+            requested_at: string;
+            /**
+             * Format: date-time
+             * @description When the link stops working.
+             */
+            expires_at: string;
+        };
         PriorityCounts: {
             low: number;
             medium: number;
@@ -1169,7 +1220,7 @@ export interface components {
             total: number;
         };
         RefreshInputRequest: {
-            /** @description For non-browser clients only; browsers send the httpOnly cookie instead. */
+            /** @description For clients that are not browsers: the refresh cookie's value, from the `Set-Cookie` of the last sign-in or refresh (docs/api.md). Browsers send the httpOnly cookie instead. */
             refresh?: string;
         };
         RegisterInputRequest: {
@@ -1202,6 +1253,7 @@ export interface components {
             reauthenticated_until: string | null;
         };
         SessionOutput: {
+            /** Format: uuid */
             readonly id: string;
             /** Format: date-time */
             readonly created_at: string;
@@ -1426,6 +1478,7 @@ export interface components {
             confirmed_at: string | null;
         };
         UserOutput: {
+            /** Format: uuid */
             readonly id: string;
             /**
              * Email address
@@ -1883,6 +1936,231 @@ export interface operations {
             };
         };
     };
+    auth_email_change_pending_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailChangePendingOutput"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_email_change_pending_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled, or nothing was pending. */
+            204: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     auth_email_verify_create: {
         parameters: {
             query?: never;
@@ -2155,7 +2433,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. Also the device cookie (httpOnly, Path=/, SameSite=Strict). */
+                    /** @description The refresh token, rotated: `sad_refresh`, httpOnly; Path=/api/auth/; SameSite; Secure outside local http. A client that is not a browser reads its value here and sends it back as `{refresh}` (docs/api.md). Also the device cookie (httpOnly, Path=/, SameSite=Strict); send it back on later sign-ins. */
                     "Set-Cookie"?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -2322,7 +2600,7 @@ export interface operations {
             header?: never;
             path?: never;
             cookie?: {
-                /** @description The refresh token, set by register/login/refresh as an httpOnly cookie with Path=/api/auth/ and SameSite. Browsers send it automatically. */
+                /** @description The refresh token, set by every sign-in (register, login, mfa/authenticate, passkey/login) and refresh as an httpOnly cookie with Path=/api/auth/ and SameSite. Browsers send it automatically; other clients may send it here or as `{refresh}` in the body. */
                 sad_refresh?: string;
             };
         };
@@ -2461,7 +2739,7 @@ export interface operations {
             /** @description Every session revoked. */
             204: {
                 headers: {
-                    /** @description Clears the refresh-token cookie. */
+                    /** @description Clears the refresh-token cookie. From a known device of the account (its device cookie), also a new device cookie: signing out everywhere retired the old one. */
                     "Set-Cookie"?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -3035,6 +3313,8 @@ export interface operations {
             /** @description `throttled`: the per-user export limit (`RATE_LIMIT_EXPORT_USER`) or request limit. */
             429: {
                 headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -3170,7 +3450,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. Also the device cookie (httpOnly, Path=/, SameSite=Strict). */
+                    /** @description The refresh token, rotated: `sad_refresh`, httpOnly; Path=/api/auth/; SameSite; Secure outside local http. A client that is not a browser reads its value here and sends it back as `{refresh}` (docs/api.md). Also the device cookie (httpOnly, Path=/, SameSite=Strict); send it back on later sign-ins. */
                     "Set-Cookie"?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -3671,6 +3951,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The passkey's id. */
                 passkey_id: string;
             };
             cookie?: never;
@@ -3842,6 +4123,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The passkey's id. */
                 passkey_id: string;
             };
             cookie?: never;
@@ -4819,7 +5101,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. Also the device cookie (httpOnly, Path=/, SameSite=Strict). */
+                    /** @description The refresh token, rotated: `sad_refresh`, httpOnly; Path=/api/auth/; SameSite; Secure outside local http. A client that is not a browser reads its value here and sends it back as `{refresh}` (docs/api.md). Also the device cookie (httpOnly, Path=/, SameSite=Strict); send it back on later sign-ins. */
                     "Set-Cookie"?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -5377,6 +5659,8 @@ export interface operations {
             /** @description No response body */
             204: {
                 headers: {
+                    /** @description The device cookie (httpOnly, Path=/, SameSite=Strict); send it back on later sign-ins. */
+                    "Set-Cookie"?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -5800,7 +6084,7 @@ export interface operations {
             header?: never;
             path?: never;
             cookie?: {
-                /** @description The refresh token, set by register/login/refresh as an httpOnly cookie with Path=/api/auth/ and SameSite. Browsers send it automatically. */
+                /** @description The refresh token, set by every sign-in (register, login, mfa/authenticate, passkey/login) and refresh as an httpOnly cookie with Path=/api/auth/ and SameSite. Browsers send it automatically; other clients may send it here or as `{refresh}` in the body. */
                 sad_refresh?: string;
             };
         };
@@ -5812,7 +6096,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. */
+                    /** @description The refresh token, rotated: `sad_refresh`, httpOnly; Path=/api/auth/; SameSite; Secure outside local http. A client that is not a browser reads its value here and sends it back as `{refresh}` (docs/api.md). */
                     "Set-Cookie"?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -5958,7 +6242,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
-                    /** @description The refresh token, rotated: httpOnly; Path=/api/auth/; SameSite; Secure outside local http. */
+                    /** @description The refresh token, rotated: `sad_refresh`, httpOnly; Path=/api/auth/; SameSite; Secure outside local http. A client that is not a browser reads its value here and sends it back as `{refresh}` (docs/api.md). Also the device cookie (httpOnly, Path=/, SameSite=Strict); send it back on later sign-ins. */
                     "Set-Cookie"?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -6179,6 +6463,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The session's id. */
                 session_id: string;
             };
             cookie?: never;
@@ -6397,8 +6682,6 @@ export interface operations {
             /** @description An invalid query parameter. */
             400: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6414,8 +6697,6 @@ export interface operations {
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6431,8 +6712,6 @@ export interface operations {
             /** @description The page is past the last one. */
             404: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6537,10 +6816,6 @@ export interface operations {
             /** @description Invalid fields, as `{field: [messages]}`; a malformed JSON body is `{detail, code}`. */
             400: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
-                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6556,10 +6831,6 @@ export interface operations {
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
-                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6623,10 +6894,6 @@ export interface operations {
             /** @description The `Idempotency-Key` was already used for a different request (`code`: `idempotency_key_reused`). */
             422: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
-                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6727,8 +6994,6 @@ export interface operations {
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6744,8 +7009,6 @@ export interface operations {
             /** @description None of your tasks has this id (another user's task or a malformed id). */
             404: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6827,7 +7090,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    /** @description Validator of this body. */
+                    /** @description Validator of this body; on a 412, the task's current ETag. */
                     ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -6844,8 +7107,6 @@ export interface operations {
             /** @description Invalid fields, as `{field: [messages]}`; a malformed JSON body is `{detail, code}`. */
             400: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6861,8 +7122,6 @@ export interface operations {
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6878,8 +7137,6 @@ export interface operations {
             /** @description None of your tasks has this id (another user's task or a malformed id). */
             404: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -6913,7 +7170,7 @@ export interface operations {
             /** @description The task changed since the ETag in If-Match. */
             412: {
                 headers: {
-                    /** @description Validator of this body. */
+                    /** @description Validator of this body; on a 412, the task's current ETag. */
                     ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -7090,6 +7347,8 @@ export interface operations {
             /** @description The task changed since the ETag in If-Match. */
             412: {
                 headers: {
+                    /** @description Validator of this body; on a 412, the task's current ETag. */
+                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -7192,7 +7451,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    /** @description Validator of this body. */
+                    /** @description Validator of this body; on a 412, the task's current ETag. */
                     ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -7209,8 +7468,6 @@ export interface operations {
             /** @description Invalid fields, as `{field: [messages]}`; a malformed JSON body is `{detail, code}`. */
             400: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -7226,8 +7483,6 @@ export interface operations {
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -7243,8 +7498,6 @@ export interface operations {
             /** @description None of your tasks has this id (another user's task or a malformed id). */
             404: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -7278,7 +7531,7 @@ export interface operations {
             /** @description The task changed since the ETag in If-Match. */
             412: {
                 headers: {
-                    /** @description Validator of this body. */
+                    /** @description Validator of this body; on a 412, the task's current ETag. */
                     ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
@@ -7396,8 +7649,6 @@ export interface operations {
             /** @description Invalid ids, action or value. */
             400: {
                 headers: {
-                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -7413,8 +7664,6 @@ export interface operations {
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
-                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -7478,8 +7727,6 @@ export interface operations {
             /** @description The `Idempotency-Key` was already used for a different request (`code`: `idempotency_key_reused`). */
             422: {
                 headers: {
-                    /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: "true";
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -7580,8 +7827,6 @@ export interface operations {
             /** @description An unknown time zone. */
             400: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
@@ -7597,8 +7842,6 @@ export interface operations {
             /** @description No valid access token, or its session was signed out (`code` says which). */
             401: {
                 headers: {
-                    /** @description Validator of this body. */
-                    ETag?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */

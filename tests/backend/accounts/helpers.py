@@ -43,6 +43,7 @@ def grace_window_passed() -> None:
 
 EMAIL_CHANGE = "/api/auth/email/change/"
 EMAIL_CHANGE_CONFIRM = "/api/auth/email/change/confirm/"
+EMAIL_CHANGE_PENDING = "/api/auth/email/change/pending/"
 EMAIL_CHANGE_LINK_SUBJECT = "Confirm your new email address"
 
 
@@ -61,6 +62,13 @@ def email_change_link_token(smtp, to: str, *, count: int = 1) -> str:
 def email_change_confirm(token: str):
     """Follow an email-change link, as the SPA's confirmation page does (no sign-in needed)."""
     return APIClient().post(EMAIL_CHANGE_CONFIRM, {"token": token}, format="json")
+
+
+def email_change_pending(client: APIClient) -> dict | None:
+    """The pending change the account page shows (GET /api/auth/email/change/pending/), or None."""
+    response = client.get(EMAIL_CHANGE_PENDING)
+    assert response.status_code == 200, response.content
+    return response.json()["pending"]
 
 
 def reset_link_parts(user) -> dict[str, str]:

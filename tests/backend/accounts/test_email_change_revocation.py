@@ -10,7 +10,13 @@ from rest_framework.test import APIClient
 from backend.accounts.models import AuthSession, User
 from backend.accounts.services import email_change
 from backend.audit.models import AuditEvent
-from tests.backend.accounts.helpers import email_change_ask, email_change_confirm, email_change_link_token, login
+from tests.backend.accounts.helpers import (
+    email_change_ask,
+    email_change_confirm,
+    email_change_link_token,
+    email_change_pending,
+    login,
+)
 from tests.conftest import signed_in_client
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.support.smtp import link_in, link_params
@@ -30,11 +36,13 @@ def _pending_change(owner, smtp, new_email: str = "new@example.com"):
 
 
 def _assert_cancelled(token: str, owner) -> None:
+    """The link is refused, and the account page no longer shows the change as pending."""
     response = email_change_confirm(token)
     assert response.status_code == 400
     assert response.json()["code"] == "link_invalid"
     owner.refresh_from_db()
     assert owner.email == "owner@example.com"
+    assert email_change_pending(signed_in_client(owner)[0]) is None
 
 
 def test_a_password_reset_after_the_ask_cancels_the_change(owner, smtp):

@@ -28,6 +28,10 @@ export function useRequestEmailChange() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: requestEmailChange,
-    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.activity }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: queryKeys.activity });
+      // A request, even one refused, may have replaced the pending change: read it again.
+      return client.invalidateQueries({ queryKey: queryKeys.pendingEmailChange });
+    },
   });
 }

@@ -18,7 +18,7 @@ export type PasswordChangeInput = z.infer<typeof PasswordChangeSchema>;
 // `confirm` is the form's second copy of the new password: checked above, never sent.
 export type MatchesApi = Expect<FitsRequest<Omit<PasswordChangeInput, 'confirm'>, components['schemas']['PasswordChangeInputRequest']>>;
 
-/** 204; the server revokes every other session, so the sessions list changes too. */
+/** 204; the server revokes every other session, so the sessions list changes too, and cancels a pending email change. */
 export function changePassword({ current_password, new_password }: PasswordChangeInput): Promise<undefined> {
   return apiRequest('/auth/password/', { method: 'POST', body: { current_password, new_password } });
 }
@@ -27,7 +27,11 @@ export function useChangePassword() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: changePassword,
-    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.sessions }),
+    onSuccess: () => {
+      // A new password cancels a pending email change (its link is bound to the password).
+      void client.invalidateQueries({ queryKey: queryKeys.pendingEmailChange });
+      return client.invalidateQueries({ queryKey: queryKeys.sessions });
+    },
     // A change and a wrong current password are both recorded (password_changed, password_check_failed): the
     // activity is read again either way. Not awaited: the form's answer does not wait for the list.
     onSettled: () => void client.invalidateQueries({ queryKey: queryKeys.activity }),

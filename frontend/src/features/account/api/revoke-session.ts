@@ -14,6 +14,8 @@ export function useRevokeSession() {
     onSettled: () => {
       // The revocation is recorded (session_revoked): the activity is read again too, not awaited.
       void client.invalidateQueries({ queryKey: queryKeys.activity });
+      // Signing out the session that asked for an email change cancels that change.
+      void client.invalidateQueries({ queryKey: queryKeys.pendingEmailChange });
       return client.invalidateQueries({ queryKey: queryKeys.sessions });
     },
   });

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { renderApp, renderSignedIn } from '@/testing/render';
+import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
 import { ActivityPanel } from '@/features/account/components/activity-panel';
 
@@ -111,6 +112,7 @@ function auditedAccount() {
   ];
   server.use(
     http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: events.length, next: null, previous: null, results: events })),
+    noPendingEmailChange,
     http.get(`${API}/auth/sessions/`, () => HttpResponse.json(sessions)),
     http.delete(`${API}/auth/sessions/:id/`, ({ params }) => {
       sessions = sessions.filter((session) => session.id !== params.id);

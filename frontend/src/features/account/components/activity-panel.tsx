@@ -23,6 +23,7 @@ const EVENTS: Record<KnownEvent, string> = {
   admin_sessions_revoked: 'Sessions revoked by an administrator',
   email_verified: 'Email address verified',
   email_change_requested: 'Email change requested',
+  email_change_cancelled: 'Email change cancelled',
   email_changed: 'Email address changed',
   data_exported: 'Your data was downloaded',
   account_deleted: 'Account deleted',

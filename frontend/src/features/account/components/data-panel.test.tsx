@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { listenAuth } from '@/lib/auth-channel';
 import { getSession } from '@/lib/session';
 import { renderApp, renderSignedIn } from '@/testing/render';
+import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
 import { DataPanel } from '@/features/account/components/data-panel';
 
@@ -21,6 +22,7 @@ describe('download my data', () => {
         });
       }),
       http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      noPendingEmailChange,
     );
     const saved: Blob[] = [];
     const createObjectURL = vi.fn((blob: Blob) => {
@@ -50,6 +52,7 @@ describe('download my data', () => {
     server.use(
       http.get(`${API}/auth/me/export/`, () => HttpResponse.json({ detail: 'Slow down.', code: 'throttled' }, { status: 429 })),
       http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      noPendingEmailChange,
     );
     renderSignedIn(<DataPanel />);
     const user = userEvent.setup();
@@ -162,6 +165,7 @@ describe('delete account', () => {
     server.use(
       http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
       http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      noPendingEmailChange,
     );
     const heard: unknown[] = [];
     const stop = listenAuth((message) => heard.push(message));

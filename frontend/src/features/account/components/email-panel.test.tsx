@@ -1,7 +1,8 @@
-import { act, screen } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Toaster } from '@/components/toaster';
 import { updateSessionUser } from '@/lib/session';
 import { user as ada } from '@/testing/fixtures';
 import { renderSignedIn } from '@/testing/render';
@@ -14,7 +15,18 @@ function renderPanel(verified: boolean) {
   return view;
 }
 
+const PENDING = `${API}/auth/email/change/pending/`;
+const pendingChange = {
+  new_email: 'ada@new.example',
+  requested_at: '2026-11-01T10:00:00Z',
+  expires_at: '2026-11-04T10:00:00Z',
+};
+
 describe('email panel', () => {
+  beforeEach(() => {
+    server.use(http.get(PENDING, () => HttpResponse.json({ pending: null })));
+  });
+
   it('shows a verified address without a resend button', () => {
     renderSignedIn(<EmailPanel />);
     expect(screen.getByText('ada@example.com')).toBeInTheDocument();
@@ -81,5 +93,68 @@ describe('email panel', () => {
     expect(screen.getByLabelText('Current password')).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByLabelText('Current password')).toHaveFocus();
     expect(screen.queryByText(/a link was sent/)).not.toBeInTheDocument();
+  });
+
+  it('shows a pending change, cancels it, and says so', async () => {
+    let pending: typeof pendingChange | null = pendingChange;
+    let cancels = 0;
+    server.use(
+      http.get(PENDING, () => HttpResponse.json({ pending })),
+      http.delete(PENDING, () => {
+        cancels += 1;
+        pending = null;
+        return new HttpResponse(null, { status: 204 });
+      }),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderSignedIn(
+      <>
+        <EmailPanel />
+        <Toaster />
+      </>,
+    );
+    const user = userEvent.setup();
+
+    expect(await screen.findByText(/Pending change to/)).toHaveTextContent('Pending change to ada@new.example, asked');
+    expect(screen.getByText(/the link sent to it works until/)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Cancel this change' }));
+
+    expect(await screen.findByText('Email change to ada@new.example cancelled.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByText(/Pending change to/)).not.toBeInTheDocument());
+    expect(cancels).toBe(1);
+  });
+
+  it('shows the pending change once a change is asked', async () => {
+    let pending: typeof pendingChange | null = null;
+    server.use(
+      http.get(PENDING, () => HttpResponse.json({ pending })),
+      http.post(`${API}/auth/email/change/`, () => {
+        pending = pendingChange;
+        return new HttpResponse(null, { status: 202 });
+      }),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderSignedIn(<EmailPanel />);
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('New email'), 'ada@new.example');
+    await user.type(screen.getByLabelText('Current password'), 'secret pass');
+    await user.click(screen.getByRole('button', { name: 'Send confirmation link' }));
+
+    expect(await screen.findByText(/Pending change to/)).toHaveTextContent('ada@new.example');
+  });
+
+  it('says when a cancellation failed and keeps the change shown', async () => {
+    server.use(
+      http.get(PENDING, () => HttpResponse.json({ pending: pendingChange })),
+      http.delete(PENDING, () => HttpResponse.json({ detail: 'Malformed request.', code: 'parse_error' }, { status: 400 })),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderSignedIn(<EmailPanel />);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Cancel this change' }));
+
+    expect(await screen.findByText('Could not cancel the change. Malformed request.')).toBeInTheDocument();
+    expect(screen.getByText(/Pending change to/)).toBeInTheDocument();
   });
 });

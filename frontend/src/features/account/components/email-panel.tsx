@@ -4,6 +4,7 @@ import { ResendVerification } from '@/components/resend-verification';
 import { useCurrentUser } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { EmailChangeInputSchema, useRequestEmailChange } from '@/features/account/api/change-email';
+import { PendingEmailChange } from '@/features/account/components/pending-email-change';
 
 const EMPTY = { new_email: '', current_password: '' };
 
@@ -30,6 +31,7 @@ export function EmailPanel() {
             <ResendVerification email={user.email} label="Resend verification email" />
           </>
         )}
+        <PendingEmailChange />
         <form className="stack" onSubmit={form.onSubmit} noValidate aria-labelledby="email-change-title">
           <h3 className="card__subtitle-heading" id="email-change-title">Change your email</h3>
           <SuccessAlert>

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
 import { beforeSignOut } from '@/lib/sign-out';
 import { renderApp, renderSignedIn } from '@/testing/render';
+import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
 import { SessionsPanel } from '@/features/account/components/sessions-panel';
 
@@ -67,6 +68,7 @@ describe('sessions panel', () => {
       }),
       http.get(`${API}/tasks/stats/`, () => new Promise(() => undefined)),
       http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      noPendingEmailChange,
     );
     renderApp('/account');
     const user = userEvent.setup();
@@ -97,6 +99,7 @@ describe('sessions panel', () => {
       }),
       http.get(`${API}/tasks/stats/`, () => new Promise(() => undefined)),
       http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      noPendingEmailChange,
     );
     renderApp('/account');
     const user = userEvent.setup();
