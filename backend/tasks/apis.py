@@ -3,9 +3,12 @@
 The OpenAPI description of each operation is in openapi.py; the cached reads are declared in selectors.py.
 """
 
+from functools import cache
 from typing import cast
 
+import orjson
 from django.http import HttpResponse
+from django.urls import reverse
 from rest_framework import status
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.request import Request
@@ -87,7 +90,10 @@ class TaskListApi(ApiView):
             return StoredResponse.of(_render_task(task), status=status.HTTP_201_CREATED)
 
         # With an Idempotency-Key, a retry of this request answers the first one's task (common/idempotency.py).
-        return idempotent_response(request, owner=owner, write=create)
+        response = idempotent_response(request, owner=owner, write=create)
+        # Where the new task is (RFC 9110's Location on a 201), a replay's too: its id is in the stored body.
+        response.headers["Location"] = _task_url().replace(_ID_PLACEHOLDER, orjson.loads(response.content)["id"])
+        return response
 
 
 class TaskDetailApi(ApiView):
@@ -172,3 +178,13 @@ class TaskBulkApi(ApiView):
 
         # A retried bulk delete with its Idempotency-Key answers how many the first one deleted, not 0.
         return idempotent_response(request, owner=owner, write=apply)
+
+
+_ID_PLACEHOLDER = "task-id"
+
+
+@cache
+def _task_url() -> str:
+    """A task's URL with a placeholder for its id, reversed once, not on every create; with the trailing slash the
+    route makes optional (common.urls.api_path), as every documented URL has it."""
+    return reverse("task-detail", kwargs={"task_id": _ID_PLACEHOLDER}) + "/"

@@ -221,7 +221,18 @@ tasks_create = extend_schema(
     tags=TAGS,
     summary="Create a task",
     request=TaskInputSerializer,
-    parameters=[IDEMPOTENCY_KEY, _etag_header(201), _replayed_header(201)],
+    parameters=[
+        IDEMPOTENCY_KEY,
+        _etag_header(201),
+        _replayed_header(201),
+        OpenApiParameter(
+            "Location",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            response=[201],
+            description="The new task's URL, `/api/tasks/{id}/` (a replay's too).",
+        ),
+    ],
     responses={201: TaskOutputSerializer, 400: INVALID_TASK, 401: UNAUTHORIZED, 422: KEY_REUSED},
 )
 

@@ -6801,6 +6801,8 @@ export interface operations {
                     ETag?: string;
                     /** @description `true` when this is the stored response of an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The new task's URL, `/api/tasks/{id}/` (a replay's too). */
+                    Location?: string;
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */

@@ -38,6 +38,7 @@ def test_a_create_retried_with_its_key_answers_the_first_task_and_writes_nothing
     assert retry["ETag"] == first["ETag"]
     assert retry["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first
+    assert retry["Location"] == first["Location"] == f"/api/tasks/{first.json()['id']}/"
     assert [task.title for task in task_queryset(owner=user)] == ["pay rent"]
 
 

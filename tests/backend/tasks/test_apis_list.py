@@ -188,6 +188,15 @@ def test_create_with_only_a_title_applies_the_defaults(auth_client, user):
     assert uuid.UUID(body["id"]) == task.id
 
 
+def test_a_create_answers_where_the_new_task_is(auth_client):
+    response = auth_client.post(LIST_URL, {"title": "Buy milk"}, format="json")
+
+    assert response.status_code == 201
+    assert response["Location"] == f"/api/tasks/{response.json()['id']}/"
+    shown = auth_client.get(response["Location"])
+    assert (shown.status_code, shown.json()) == (200, response.json())
+
+
 def test_create_with_every_field(auth_client, user):
     body = {
         "title": "Ship",
