@@ -30,7 +30,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from backend.observability.logging import stdlib_logger
-from backend.observability.metrics import email_outcome
+from backend.observability.metrics import email_outcome, emails_init
 
 from .background import run_in_background, run_in_background_later
 
@@ -118,6 +118,7 @@ def email_queue(*, kind: str, to: str, subject: str, body: str, user_id: Any = N
     """Send a plain-text email to ``to`` after the current transaction commits (outside one, at once), retrying
     temporary failures. ``kind`` names it in logs and metrics; ``user_id``: the recipient's account, if known."""
     request_id = structlog.contextvars.get_contextvars().get("request_id")
+    emails_init(kind)  # its outcomes' series at 0 from now on, so the first one given up is an increase an alert sees
     email = _Email(
         kind=kind,
         to=to,

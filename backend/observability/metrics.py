@@ -86,6 +86,23 @@ def request_observe(*, view: str, method: str, status: int, seconds: float) -> N
     series[1].observe(seconds)
 
 
+_email_kinds_ready: set[str] = set()
+
+
+def emails_init(kind: str) -> None:
+    """Create ``kind``'s series of every outcome at 0 when its first email is queued in this process.
+
+    A series created by its first increment starts at 1, and increase() over it is 0: BackendEmailsFailing missed
+    the first email of a kind given up in a pod's life (a lone security notice, say). Queued here, the series is
+    scraped at 0 long before that email can be given up (after every retry: minutes, with the default
+    EMAIL_RETRY_DELAYS)."""
+    if kind in _email_kinds_ready:
+        return
+    for outcome in EMAIL_OUTCOMES:
+        emails.labels(kind=kind, outcome=outcome)
+    _email_kinds_ready.add(kind)
+
+
 def email_outcome(*, kind: str, outcome: str) -> None:
     if outcome not in EMAIL_OUTCOMES:
         raise ValueError(f"unknown email outcome {outcome!r}")  # a typo would be a new series nothing queries

@@ -10,6 +10,7 @@ discovery add to every target (TARGET_LABELS).
 """
 
 import json
+import re
 from pathlib import Path
 
 import kubernetes_validate
@@ -33,6 +34,7 @@ CLUSTER_METRICS = {
     "kube_pod_container_resource_limits": {"node", "resource", "unit", "uid"},
     "kube_pod_container_status_restarts_total": {"uid"},
     "kube_deployment_status_replicas_available": {"deployment"},
+    "kube_ingress_tls": {"ingress", "tls_host", "secret"},
     # cert-manager's controller, scraped in its own namespace: the certificate's namespace is exported_namespace.
     "certmanager_certificate_ready_status": {"name", "exported_namespace", "condition", "issuer_name", "issuer_kind"},
     "certmanager_certificate_renewal_timestamp_seconds": {"name", "exported_namespace", "issuer_name", "issuer_kind"},
@@ -57,6 +59,7 @@ REQUIRED_ALERTS = {
     "BackendEmailsFailing",
     "BackendCertificateNotReady",
     "BackendCertificateRenewalOverdue",
+    "BackendCertificateUnwatched",
     "BackendCertificateExpiresSoon",
 }
 
@@ -194,6 +197,23 @@ def test_the_dashboard_is_a_configmap_for_the_grafana_sidecar(built):
     assert len({panel["id"] for panel in dashboard["panels"]}) == len(dashboard["panels"])
 
 
+def _runbook_metrics() -> set[str]:
+    """The metrics docs/operations.md's Metrics table lists: what the runbook tells the operator to watch."""
+    section = (ROOT / "docs" / "operations.md").read_text().split("\n## Metrics\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])}
+
+
+def test_the_dashboard_shows_every_metric_the_runbook_lists(built):
+    # Given the runbook's table (it tells the operator to watch db_unavailable_responses_total in an outage, and the
+    # emails' `rejected` outcome), when the dashboard's queries are read, then each metric has a panel.
+    listed = _runbook_metrics()
+    queried = {selector.name for expr in _dashboard_expressions(built) for selector in _selectors(expr)}
+
+    assert {"http_requests_total", "emails_total", "db_unavailable_responses_total"} <= listed
+    assert {name for name in listed if not any(q == name or q.startswith(f"{name}_") for q in queried)} == set()
+
+
 def test_every_metric_the_alerts_and_dashboard_query_is_exported(built, scraped_labels):
     used = {selector.name for expr in _expressions(built) for selector in _selectors(expr)}
 
@@ -296,12 +316,54 @@ def test_the_service_monitor_names_the_job_after_the_app_label(built):
     assert service["metadata"]["labels"]["app.kubernetes.io/name"] == "backend"  # so job="backend"
 
 
+def test_the_scrape_token_the_service_monitor_documents_is_the_one_the_pods_read():
+    # Given the authorization the ServiceMonitor says to add when METRICS_TOKEN is set
+    text = (ROOT / "k8s" / "components" / "monitoring" / "servicemonitor.yaml").read_text()
+    [(secret, key)] = re.findall(r"credentials: \{name: ([\w-]+), key: (\w+)\}", text)
+    # When the production pods are rendered
+    docs = kustomize(ROOT / "k8s" / "overlays" / "prod")
+    [config] = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("sad-backend-config")]
+    [deployment] = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "backend"]
+    token_file = Path(config["data"]["METRICS_TOKEN_FILE"])
+    pod = deployment["spec"]["template"]["spec"]
+    [mount] = [m for m in pod["containers"][0]["volumeMounts"] if Path(m["mountPath"]) == token_file.parent]
+    [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+
+    # Then Prometheus sends the very Secret key the backend checks the token against (one token to rotate)
+    assert (volume["secret"]["secretName"], token_file.name) == (secret, key)
+
+
 def test_the_certificate_alerts_watch_the_ingress_certificate(built):
     rules = {r["alert"]: r for g in built["PrometheusRule"]["spec"]["groups"] for r in g["rules"]}
     ingress_tls = "web-tls"  # k8s/base/ingress.yaml's secretName, the Certificate cert-manager's ingress-shim creates
 
-    for alert in ("BackendCertificateNotReady", "BackendCertificateRenewalOverdue", "BackendCertificateExpiresSoon"):
+    for alert in (
+        "BackendCertificateNotReady",
+        "BackendCertificateRenewalOverdue",
+        "BackendCertificateUnwatched",
+        "BackendCertificateExpiresSoon",
+    ):
         for selector in _selectors(rules[alert]["expr"]):
-            assert any(m.name == "name" and m.value == ingress_tls for m in selector.matchers.matchers), alert
+            # cert-manager names the Certificate after the Secret; kube-state-metrics names the Ingress' secret
+            matchers = selector.matchers.matchers
+            assert any(m.name in {"name", "secret"} and m.value == ingress_tls for m in matchers), alert
     assert rules["BackendCertificateExpiresSoon"]["labels"]["severity"] == "critical"
     assert "< 7 * 86400" in rules["BackendCertificateExpiresSoon"]["expr"]
+
+
+def test_an_ingress_certificate_no_cert_manager_metric_watches_alerts(built):
+    # Given the expiry alerts read cert-manager's metrics, which its chart does not expose to Prometheus by default
+    [rule] = [
+        r
+        for g in built["PrometheusRule"]["spec"]["groups"]
+        for r in g["rules"]
+        if r["alert"] == "BackendCertificateUnwatched"
+    ]
+    expr = " ".join(rule["expr"].split())
+
+    # Then the namespaces whose Ingress serves the certificate without any cert-manager series for it alert, per
+    # namespace: cert-manager's exported_namespace becomes namespace, and an absent one (honorLabels) leaves it be
+    [left, right] = expr.split(" unless on (namespace) ")
+    assert [s.name for s in _selectors(left)] == ["kube_ingress_tls"]
+    assert [s.name for s in _selectors(right)] == ["certmanager_certificate_expiration_timestamp_seconds"]
+    assert '"namespace", "$1", "exported_namespace", "(.+)"' in right

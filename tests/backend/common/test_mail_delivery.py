@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from backend.common import mail
 from backend.common.background import wait_for_background_jobs
-from tests.backend.observability.helpers import sample
+from tests.backend.observability.helpers import sample, scrape
 from tests.factories import UserFactory
 from tests.support.net import free_port
 
@@ -155,6 +155,31 @@ def test_an_email_still_refused_after_the_last_attempt_is_given_up_and_logged_as
     assert failures[-1]["reason"] == "attempts_exhausted"
     assert failures[-1]["kind"] == "password_changed_notice"
     assert sample("emails_total", kind="password_changed_notice", outcome="failed") - failed == 1
+
+
+@WITH_DB
+def test_an_emails_failed_series_is_scraped_at_zero_from_its_queueing_so_the_first_one_given_up_is_an_increase(
+    relay, settings
+):
+    # BackendEmailsFailing is increase(emails_total{outcome="failed"}[15m]) > 0: a series that first appears at 1
+    # has no increase, so the first email of a kind given up in a pod's life would never alert.
+    from django.db import transaction
+    from django.test import Client
+
+    settings.EMAIL_RETRY_DELAYS = (0.0,)
+    relay(reply="421 4.3.2 Service not available", refusals=10)
+    series = ("emails_total", (("kind", "first_of_its_kind_notice"), ("outcome", "failed")))
+
+    # Given an email of a kind this process never sent, queued and not yet tried
+    with transaction.atomic():
+        mail.email_queue(kind="first_of_its_kind_notice", to="first@example.com", subject="s", body="b")
+        # When Prometheus scrapes before it is tried, and again once it is given up
+        before = scrape(Client().get("/metrics").content.decode())
+    assert wait_for_background_jobs()
+    after = scrape(Client().get("/metrics").content.decode())
+
+    # Then the failed series went from 0 to 1
+    assert (before.get(series), after.get(series)) == (0.0, 1.0)
 
 
 @WITH_DB
