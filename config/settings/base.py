@@ -179,6 +179,11 @@ if DATABASES["default"]["ENGINE"] == DJANGO_POSTGRESQL_ENGINE:
             f"DB_POOL_MIN_SIZE={_pool['min_size']} is larger than DB_POOL_MAX_SIZE={_pool['max_size']}: lower the "
             "first or raise the second."
         )
+    # libpq's bound on opening a connection (the TCP handshake and the server's greeting together). Without it a
+    # server that is unreachable without refusing (a blackholed address, a hung host) holds each attempt for the
+    # kernel's SYN retries, about two minutes: the pool's attempts would still hang after the server came back.
+    # https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNECT-CONNECT-TIMEOUT
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5, minimum=2))
     # Bounded request time: no statement runs, and no lock is waited for, longer than this (seconds; 0 = the
     # server's setting). Below the ingress' 35 s and gunicorn's 30 s; config/db_timeouts.py says why.
     DATABASES["default"]["OPTIONS"]["options"] = postgres_timeout_options(

@@ -233,3 +233,29 @@ def test_timestamps_stay_utc_when_the_session_time_zone_is_changed():
 
     assert value == datetime.datetime(2024, 6, 1, 12, tzinfo=datetime.UTC)
     assert value.tzinfo is datetime.UTC
+
+
+def test_opening_a_connection_to_a_server_that_never_answers_gives_up_at_the_connect_timeout():
+    # Given a server that accepts the TCP connection and never says a word (a hung host; a blackholed address holds
+    # the handshake the same way), and the project's connection parameters pointed at it
+    silent = socket.create_server(("127.0.0.1", 0))
+    params = {**connection.get_connection_params(), "host": "127.0.0.1", "port": silent.getsockname()[1]}
+    outcome: list[BaseException] = []
+
+    def open_connection() -> None:
+        try:
+            psycopg.connect(**params).close()
+        except BaseException as error:  # noqa: BLE001  # what the attempt ended with is the result
+            outcome.append(error)
+
+    # When a connection is opened (in a thread: without a connect_timeout it would wait for ever)
+    attempt = threading.Thread(target=open_connection, daemon=True)
+    attempt.start()
+    attempt.join(timeout=60)
+    silent.close()
+
+    # Then the attempt gave up by itself, as libpq's connect_timeout (DB_CONNECT_TIMEOUT) says
+    assert params["connect_timeout"] == 5
+    assert not attempt.is_alive(), "still waiting for the server: no connect_timeout"
+    assert isinstance(outcome[0], psycopg.OperationalError)
+    assert "timeout expired" in str(outcome[0])
