@@ -245,7 +245,7 @@ def test_opening_a_connection_to_a_server_that_never_answers_gives_up_at_the_con
     def open_connection() -> None:
         try:
             psycopg.connect(**params).close()
-        except BaseException as error:  # noqa: BLE001  # what the attempt ended with is the result
+        except BaseException as error:  # what the attempt ended with is the result
             outcome.append(error)
 
     # When a connection is opened (in a thread: without a connect_timeout it would wait for ever)
