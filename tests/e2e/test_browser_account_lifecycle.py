@@ -129,6 +129,9 @@ def test_register_verify_change_email_export_and_delete_the_account(base_url, ma
         email_card.get_by_label("Current password").fill(PASSWORD)
         email_card.get_by_role("button", name="Send confirmation link").click()
         expect(email_card.get_by_text(f"If {NEW_EMAIL} can be used, a link was sent to it.")).to_be_visible()
+        # The change shows as pending, with a way to cancel it, until its link is opened.
+        expect(email_card.get_by_text(f"Pending change to {NEW_EMAIL}, asked")).to_be_visible()
+        expect(email_card.get_by_role("button", name="Cancel this change")).to_be_visible()
         watch.accessible(page, "email change asked")
 
         change = mailbox.wait_for(to=NEW_EMAIL, subject="Confirm your new email address")[0]
@@ -140,6 +143,7 @@ def test_register_verify_change_email_export_and_delete_the_account(base_url, ma
         page.get_by_role("link", name="Go to your account").click()
         email_card = page.get_by_role("region", name="Email address")
         expect(email_card.get_by_text(NEW_EMAIL, exact=True)).to_be_visible()
+        expect(email_card.get_by_text("Pending change to")).to_have_count(0)
 
         # Sign out, and back in with the new address (the old one no longer works).
         page.get_by_role("button", name="Sign out", exact=True).click()
