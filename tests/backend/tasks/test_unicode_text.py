@@ -41,8 +41,10 @@ def test_an_edit_with_a_decomposed_title_stores_it_composed(auth_client):
 
 @pytest.mark.parametrize(
     "typed",
-    ["Résumé", "Re\u0301sume\u0301", "RE\u0301SUME\u0301", "résumé"],
-    ids=["nfc", "nfd", "nfd-upper", "nfc-lower"],
+    # (Not an upper-case "É": whether PostgreSQL folds letters outside ASCII depends on the cluster's locale, and
+    # make test's throwaway one has none; docs/api.md, "search".)
+    ["Résumé", "Re\u0301sume\u0301", "re\u0301sume\u0301", "résumé"],
+    ids=["nfc", "nfd", "nfd-lower", "nfc-lower"],
 )
 def test_a_search_finds_a_word_whichever_way_the_task_and_the_search_spelled_its_accents(auth_client, typed):
     # Given tasks with the word, written with decomposed and composed accents, and one with the word unaccented
