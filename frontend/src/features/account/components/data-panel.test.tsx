@@ -104,6 +104,17 @@ describe('delete account', () => {
     expect(button).not.toHaveAttribute('aria-disabled');
   });
 
+  it('asks for the address with the email keyboard on a phone, as typed (not an email input the browser rewrites)', async () => {
+    renderSignedIn(<DataPanel />);
+    const { dialog } = await openDialog();
+    const confirmField = within(dialog).getByLabelText('Your email address');
+
+    expect(confirmField).toHaveAttribute('inputmode', 'email');
+    expect((confirmField as HTMLInputElement).type).toBe('text');
+    expect(confirmField).toHaveAttribute('autocapitalize', 'off');
+    expect(confirmField).toHaveAttribute('spellcheck', 'false');
+  });
+
   it('shows a wrong password next to its field and keeps the account', async () => {
     const bodies = answerDelete(() => HttpResponse.json({ current_password: ['The current password is not correct.'] }, { status: 400 }));
     renderSignedIn(<DataPanel />);

@@ -51,6 +51,9 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
         <FormAlert messages={form.formErrors} />
         <TextField
           label="Your email address"
+          // The email keyboard (with @) on phones; not type="email", whose value the browser may rewrite
+          // (an internationalised domain as punycode) and which then never matches the address shown.
+          inputMode="email"
           autoComplete="off"
           spellCheck={false}
           autoCapitalize="off"

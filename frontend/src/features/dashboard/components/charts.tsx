@@ -9,25 +9,31 @@
 import { type RefObject, useLayoutEffect, useRef, useState } from 'react';
 import { formatDate, parseIsoDate } from '@/lib/format';
 
+/**
+ * In a visually hidden <div>, not hidden itself: a table is never narrower than its content (its 1 px width is
+ * ignored), and 14 rows of dates made the page scroll sideways at 320 px; the <div> clips it.
+ */
 function ChartTable({ title, heading, rows }: { title: string; heading: [string, string]; rows: { key: string; label: string; value: number }[] }) {
   return (
-    <table className="visually-hidden">
-      <caption>{title}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{heading[0]}</th>
-          <th scope="col">{heading[1]}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.key}>
-            <th scope="row">{row.label}</th>
-            <td>{row.value}</td>
+    <div className="visually-hidden">
+      <table>
+        <caption>{title}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{heading[0]}</th>
+            <th scope="col">{heading[1]}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.key}>
+              <th scope="row">{row.label}</th>
+              <td>{row.value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
