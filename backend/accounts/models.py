@@ -37,13 +37,36 @@ def _domain_as_delivered(domain: str) -> str:
     django.utils.encoding.punycode applies): stored as typed, each spelling could be an account of its own, and a
     password reset asked for one spelling would reach the other's owner. So a domain is stored as its IDNA
     (ASCII) form decoded again: the Unicode spelling of exactly where the mail goes. One IDNA cannot encode
-    (an empty label, a broken ``xn--`` one) is left as it is, for validate_email to judge."""
+    (an empty label, a broken ``xn--`` one, one longer than a domain can be) is left as it is, for validate_email
+    to judge.
+
+    The ASCII form is kept when its Unicode spelling would not read back as itself: IDNA 2003 decodes some ``xn--``
+    labels to characters its Unicode 3.2 did not have, which today's NFKC maps to others (``xn--x-q8l`` is "xᴬ",
+    and NFKC reads "xᴬ" as "xa", another domain). Spelled in Unicode, such an address would be another on its next
+    normalization: an email change confirmed at one mailbox would store the other, and an account could not sign
+    in with its address as shown."""
     if domain.isascii() and "xn--" not in domain:
         return domain  # IDNA leaves it as it is: the fast path for nearly every address
+    if len(domain) > _DOMAIN_MAX_LENGTH:
+        return domain  # not deliverable; and the codec's time grows with the square of a label's length
     try:
-        return domain.encode("idna").decode("idna").lower()
+        ascii_form = domain.encode("idna")
+        unicode_form = ascii_form.decode("idna").lower()
+        reads_back = (
+            unicodedata.normalize("NFKC", unicode_form).strip().lower() == unicode_form
+            and unicode_form.encode("idna") == ascii_form
+        )
     except UnicodeError:
         return domain
+    return unicode_form if reads_back else ascii_form.decode("ascii")
+
+
+# A domain longer than this as given is in an address longer than any form or column takes (254 characters in all):
+# every form refuses it before a password is checked, whatever IDNA would make of it (it drops soft hyphens).
+# Checked before the codec, which takes seconds for a label of 10,000 characters (its punycode step is quadratic)
+# and minutes for what fits in a request body: the admin's sign-in reads the rate-limit identity of its username,
+# normalize_email(), before the form checks its length.
+_DOMAIN_MAX_LENGTH = 254
 
 
 def normalize_password(password: str) -> str:

@@ -141,9 +141,13 @@ class TaskFilter(django_filters.FilterSet):
 
     def filter_search(self, qs: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         # icontains escapes % and _ and never interprets the value as a pattern or a regex. NFC, as titles and
-        # descriptions are stored (TaskInputSerializer): "e" + U+0301 typed finds "é", and the other way round.
-        value = unicodedata.normalize("NFC", value)
-        return qs.filter(Q(title__icontains=value) | Q(description__icontains=value))
+        # descriptions are stored (TaskInputSerializer): "e" + U+0301 typed finds "é", and the other way round. And
+        # NFD when it differs: text saved before it was stored in NFC keeps the decomposed accents it was typed or
+        # pasted with, which no NFC value matches. (An ASCII search has one form: the same query as ever.)
+        query = Q()
+        for form in dict.fromkeys(unicodedata.normalize(kind, value) for kind in ("NFC", "NFD")):
+            query |= Q(title__icontains=form) | Q(description__icontains=form)
+        return qs.filter(query)
 
     def filter_overdue(self, qs: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         overdue = overdue_q(today=self.today or timezone.localdate())

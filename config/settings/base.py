@@ -318,11 +318,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Django's four, judging the password in NFC as it is hashed, on every path that sets one (the admin's forms and
+# manage.py's commands too): backend/accounts/password_validators.py.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "backend.accounts.password_validators.UserAttributeSimilarityValidator"},
+    {"NAME": "backend.accounts.password_validators.MinimumLengthValidator"},
+    {"NAME": "backend.accounts.password_validators.CommonPasswordValidator"},
+    {"NAME": "backend.accounts.password_validators.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60, minimum=1)
 

@@ -2,10 +2,15 @@
 "e" and a combining U+0301 (Vietnamese input on Windows, text pasted from a macOS file name). It is hashed and
 checked in NFC (models.normalize_password)."""
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher, make_password
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from rest_framework.test import APIClient
 
+from backend.accounts.management.commands.changepassword import Command as ChangePassword
 from backend.accounts.models import User
 from tests.backend.accounts.helpers import login
 from tests.factories import UserFactory
@@ -105,3 +110,49 @@ def test_a_wrong_decomposed_password_costs_the_same_hashing_for_an_unknown_addre
 
     # Then each took as many hashes: the answer's time does not tell which addresses have an account
     assert (for_the_account, for_nobody) == (2, 2)
+
+
+# Five accented letters, each typed as a letter and a combining accent: ten code points as typed, five in NFC, the
+# form it would be hashed in; under the minimum of eight.
+SHORT_IN_NFC = "a\u0301e\u0301i\u0301o\u0301u\u0301"
+
+
+def test_a_password_that_is_too_short_in_nfc_is_refused_by_the_admin_as_by_the_api(admin_client):
+    # Given an account, and a password long enough only as typed (the API refuses it: it is judged as hashed)
+    target = user_with_password(COMPOSED)
+    assert len(SHORT_IN_NFC) == 10
+    api = APIClient().post("/api/auth/register/", {"email": "new@example.com", "password": SHORT_IN_NFC}, format="json")
+    assert api.status_code == 400
+
+    # When an operator sets it in the admin
+    response = admin_client.post(
+        reverse("admin:auth_user_password_change", args=[target.pk]),
+        {"password1": SHORT_IN_NFC, "password2": SHORT_IN_NFC, "usable_password": "true"},
+    )
+
+    # Then the form refuses it as too short, and the password is unchanged
+    assert response.status_code == 200
+    assert "This password is too short. It must contain at least 8 characters." in response.content.decode()
+    target.refresh_from_db()
+    assert target.check_password(COMPOSED)
+
+
+def test_changepassword_refuses_a_password_that_is_too_short_in_nfc(monkeypatch):
+    # Given an account, and an operator typing a password long enough only as typed, at every prompt
+    target = user_with_password(COMPOSED)
+    monkeypatch.setattr(ChangePassword, "_get_pass", lambda self, prompt="": SHORT_IN_NFC)
+
+    # When they run changepassword, then it gives up after its tries, and the password is unchanged
+    with pytest.raises(CommandError, match="Aborting password change"):
+        call_command("changepassword", EMAIL, stdout=StringIO(), stderr=StringIO())
+    target.refresh_from_db()
+    assert target.check_password(COMPOSED)
+
+
+def test_createsuperuser_without_input_refuses_a_password_that_is_too_short_in_nfc(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", SHORT_IN_NFC)
+
+    with pytest.raises(CommandError, match="DJANGO_SUPERUSER_PASSWORD is too weak: This password is too short"):
+        call_command("createsuperuser", "--noinput", "--email", "root@example.com")
+
+    assert not User.objects.filter(email="root@example.com").exists()

@@ -8,6 +8,7 @@ import pytest
 
 from backend.tasks.models import Task
 from tests.backend.tasks.helpers import LIST_URL, detail_url, titles
+from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,21 @@ def test_a_search_finds_a_word_whichever_way_the_task_and_the_search_spelled_its
     # Then both tasks that have it are found, and the one without accents is not
     assert response.status_code == 200
     assert titles(response) == ["Lettre de motivation", COMPOSED]
+
+
+@pytest.mark.parametrize("typed", ["résumé", "re\u0301sume\u0301"], ids=["nfc", "nfd"])
+def test_a_search_finds_text_stored_decomposed_before_task_text_was_normalised(auth_client, user, typed):
+    # Given tasks saved before titles and descriptions were stored in NFC, with their accents decomposed as typed
+    TaskFactory(owner=user, title=DECOMPOSED)
+    TaskFactory(owner=user, title="Lettre", description="avec le re\u0301sume\u0301")
+    TaskFactory(owner=user, title="Resume the upload")
+
+    # When the search spells the word either way
+    response = auth_client.get(LIST_URL, {"search": typed, "ordering": "title"})
+
+    # Then both old tasks with the word are found, as they were before, and the one without accents is not
+    assert response.status_code == 200
+    assert titles(response) == ["Lettre", DECOMPOSED]
 
 
 def test_a_title_that_nfc_lengthens_past_the_limit_is_400_not_a_database_error(auth_client):
