@@ -110,7 +110,12 @@ def email_change_pending_get(*, user_id: str) -> PendingChange | None:
     cancelled, replaced, expired, or cancelled by a password change, a sign-out everywhere or the end of the session
     that asked. Read from the database, not the authentication cache, which does not hold it."""
     user = User.objects.filter(pk=user_id).first()
-    pending = change_pending_read(user) if user is not None else None
+    return email_change_pending_of(user) if user is not None else None
+
+
+def email_change_pending_of(user: User) -> PendingChange | None:
+    """email_change_pending_get() for an account as read from the database."""
+    pending = change_pending_read(user)
     if pending is None or pending.session_id is None:
         return pending
-    return pending if session_is_live(session_id=pending.session_id, user_id=user_id) else None
+    return pending if session_is_live(session_id=pending.session_id, user_id=str(user.pk)) else None

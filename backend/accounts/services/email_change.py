@@ -22,7 +22,7 @@ from backend.common.errors import ErrorCode
 from ..email_links import LinkError, change_payload, change_token_read
 from ..emails import notify_email_changed, notify_email_in_use, send_email_change_link
 from ..models import User, email_address_normalized, normalize_email
-from ..selectors import email_change_pending_get, session_is_live
+from ..selectors import email_change_pending_of, session_is_live
 from .email_verification import LinkRejected
 from .sessions import sessions_revoke_for_user
 
@@ -112,12 +112,14 @@ def email_change_confirm(*, token: str) -> User:
 
 def email_change_cancel(*, user: User, session_id: str | None) -> bool:
     """Cancel the pending change (its link stops working at once); False when there was none to cancel."""
-    if email_change_pending_get(user_id=str(user.pk)) is None:
+    current = User.objects.filter(pk=user.pk).first()
+    if current is None or email_change_pending_of(current) is None:
         return False
     with atomic():
-        # A new key, as a new request would: the link is bound to the old one (email_links.py). A confirmation that
-        # commits first clears the pending change, and then there is nothing left to cancel.
-        cancelled = User.objects.filter(pk=user.pk, email_change_pending__isnull=False).update(
+        # A new key, as a new request would: the link is bound to the old one (email_links.py). Only the change
+        # read above is cancelled: a confirmation that commits first clears it, and a request made meanwhile has a
+        # key of its own and stays pending.
+        cancelled = User.objects.filter(pk=user.pk, email_change_key=current.email_change_key).update(
             email_change_key=secrets.token_hex(16), email_change_pending=None
         )
         if cancelled:

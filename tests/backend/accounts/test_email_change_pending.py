@@ -163,3 +163,28 @@ def test_a_change_asked_after_a_cancellation_works(owner, smtp):
 
     assert email_change_pending(client)["new_email"] == "second@example.com"
     assert email_change_confirm(email_change_link_token(smtp, "second@example.com")).status_code == 200
+
+
+def test_a_change_asked_while_an_earlier_one_is_being_cancelled_stays_pending(owner, smtp, monkeypatch):
+    # Given a pending change, and a new one asked (another tab) right after the cancellation read the first
+    from backend.accounts.services import email_change
+
+    client, _ = signed_in_client(owner)
+    email_change_ask(client, "first@example.com")
+    reads_the_pending_change = email_change.email_change_pending_of
+
+    def then_another_change_is_asked(user):
+        pending = reads_the_pending_change(user)
+        monkeypatch.setattr(email_change, "email_change_pending_of", reads_the_pending_change)
+        assert email_change_ask(signed_in_client(owner)[0], "second@example.com").status_code == 202
+        return pending
+
+    monkeypatch.setattr(email_change, "email_change_pending_of", then_another_change_is_asked)
+
+    # When the cancellation writes
+    assert client.delete(EMAIL_CHANGE_PENDING).status_code == 204
+
+    # Then the newer change was not the one cancelled: it is pending, and its link works
+    assert email_change_pending(client)["new_email"] == "second@example.com"
+    assert _cancellations(owner) == 0
+    assert email_change_confirm(email_change_link_token(smtp, "second@example.com")).status_code == 200
