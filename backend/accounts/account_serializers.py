@@ -17,6 +17,7 @@ from backend.mfa.serializers import (
 )
 from backend.tasks.serializers import TaskOutputSerializer
 
+from .email_serializers import PendingEmailChangeSerializer
 from .models import AuthSession, User
 
 
@@ -134,6 +135,9 @@ class AccountExportSerializer(serializers.Serializer):
     exported_at = serializers.DateTimeField()
     profile = ExportProfileSerializer()
     mfa = ExportMfaSerializer(help_text="The second factors: authenticator app, recovery codes, passkeys.")
+    email_change_pending = PendingEmailChangeSerializer(
+        allow_null=True, help_text="The email change waiting to be confirmed, as the account page shows it; or null."
+    )
     tasks = TaskOutputSerializer(many=True, help_text="Every task, oldest first, as the task API shows it.")
     sessions = ExportSessionSerializer(many=True, help_text="Every session still stored, oldest first.")
     activity = ExportActivitySerializer(many=True, help_text="Every audit event about the account, oldest first.")

@@ -30,8 +30,9 @@ from .account_serializers import (
     ExportProfileSerializer,
     ExportSessionSerializer,
 )
+from .email_serializers import PendingEmailChangeSerializer
 from .models import User
-from .selectors import session_export_iter
+from .selectors import email_change_pending_get, session_export_iter
 
 CHUNK_BYTES = 64 * 1024
 # Rows per database round trip (and per server-side cursor fetch on PostgreSQL).
@@ -53,7 +54,7 @@ def account_export_chunks(
     *, user: User, current_session_id: str | None, exported_at: datetime | None = None
 ) -> Iterator[bytes]:
     """The export document of ``user`` as successive byte chunks; joined, one JSON object:
-    ``{"exported_at", "profile", "mfa", "tasks", "sessions", "activity"}``."""
+    ``{"exported_at", "profile", "mfa", "email_change_pending", "tasks", "sessions", "activity"}``."""
     exported_at = exported_at or timezone.now()
     context = {"current_session_id": current_session_id}
     head = {
@@ -61,6 +62,8 @@ def account_export_chunks(
         "profile": ExportProfileSerializer(user).data,
         # A handful of rows (one app, ten codes, a few passkeys): read whole, like the profile.
         "mfa": ExportMfaSerializer(mfa_export_get(user=user)).data,
+        # The address a pending change would move the account to is the account's data too.
+        "email_change_pending": _pending_email_change(user),
     }
     buffer = bytearray(_dumps(head)[:-1])  # the object without its closing brace: the lists follow
     sections = (
@@ -80,6 +83,11 @@ def account_export_chunks(
         buffer += b"]"
     buffer += b"}"
     yield bytes(buffer)
+
+
+def _pending_email_change(user: User) -> dict[str, Any] | None:
+    pending = email_change_pending_get(user_id=str(user.pk))
+    return PendingEmailChangeSerializer(pending).data if pending is not None else None
 
 
 def account_export_start(*, user: User, session_id: str | None) -> Iterator[bytes]:

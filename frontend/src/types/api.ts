@@ -740,6 +740,8 @@ export interface components {
             profile: components["schemas"]["ExportProfile"];
             /** @description The second factors: authenticator app, recovery codes, passkeys. */
             mfa: components["schemas"]["ExportMfa"];
+            /** @description The email change waiting to be confirmed, as the account page shows it; or null. */
+            email_change_pending: components["schemas"]["PendingEmailChange"] | null;
             /** @description Every task, oldest first, as the task API shows it. */
             tasks: components["schemas"]["TaskOutput"][];
             /** @description Every session still stored, oldest first. */

@@ -15,7 +15,7 @@ from backend.mfa.services.recovery_codes import recovery_code_use
 from backend.tasks.models import Task
 from tests.backend.mfa.helpers import authenticator_app_enabled, email_confirmed, enable_totp
 from tests.conftest import signed_in_client
-from tests.factories import TaskFactory
+from tests.factories import DEFAULT_PASSWORD, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,15 @@ def test_the_export_is_a_streamed_json_attachment_that_no_cache_keeps(auth_clien
     assert not response.has_header("ETag")
     assert response.has_header("X-Request-ID")
     assert response.has_header("X-RateLimit-Remaining")
-    assert set(_document(response)) == {"exported_at", "profile", "mfa", "tasks", "sessions", "activity"}
+    assert set(_document(response)) == {
+        "exported_at",
+        "profile",
+        "mfa",
+        "email_change_pending",
+        "tasks",
+        "sessions",
+        "activity",
+    }
 
 
 @pytest.mark.django_db(transaction=True)  # the sign-in and sign-out events are recorded on commit
@@ -313,3 +321,20 @@ def test_exporting_100000_tasks_streams_them_in_bounded_memory_and_holds_every_o
     assert peak < PEAK_BOUND_BYTES, f"peak {peak / 2**20:.1f} MiB: the export is not streaming"
     assert len(document["tasks"]) == TASKS
     assert {task["id"] for task in document["tasks"]} == expected_ids
+
+
+@pytest.mark.django_db(transaction=True)  # the link is emailed on commit
+def test_the_export_holds_the_pending_email_change_as_the_account_page_shows_it(user, smtp):
+    client, _ = signed_in_client(user)
+    assert _document(client.get(EXPORT))["email_change_pending"] is None
+    ask = client.post(
+        "/api/auth/email/change/",
+        {"new_email": "moving@example.com", "current_password": DEFAULT_PASSWORD},
+        format="json",
+    )
+    assert ask.status_code == 202
+
+    exported = _document(client.get(EXPORT))["email_change_pending"]
+
+    assert exported == client.get("/api/auth/email/change/pending/").json()["pending"]
+    assert exported["new_email"] == "moving@example.com"
