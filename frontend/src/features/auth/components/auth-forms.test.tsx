@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
 import { tabStorageEntriesForTests } from '@/lib/tab-storage';
 import { renderApp } from '@/testing/render';
+import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
 
 describe('register form', () => {
@@ -77,6 +78,7 @@ describe('login form', () => {
       }),
       http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
       http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      noPendingEmailChange,
     );
     const app = renderApp('/login?next=%2Faccount', { as: 'anonymous' });
     const user = userEvent.setup();

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSession } from '@/lib/session';
 import { user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
+import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
 
 // jsdom has no WebAuthn: the browser's ceremony is stubbed where a test needs one (the browser test runs the real one).
@@ -24,6 +25,7 @@ function accountPageHandlers() {
   return [
     http.get(`${API}/auth/sessions/`, () => HttpResponse.json([])),
     http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    noPendingEmailChange,
   ];
 }
 
