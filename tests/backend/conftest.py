@@ -1,4 +1,4 @@
-"""Capture everything logged, rendered as the app renders it."""
+"""Capture everything logged, rendered as the app renders it; the OpenAPI document the server serves."""
 
 import io
 import json
@@ -6,6 +6,8 @@ import logging
 
 import pytest
 import structlog
+import yaml
+from django.test import Client
 
 from backend.observability.logging import LineHandler, formatter_config, structlog_configure
 
@@ -39,3 +41,12 @@ def json_logs():
         structlog.configure(**old_structlog)
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker) -> dict:
+    """The OpenAPI document as GET /api/schema/ serves it, parsed; fetched once per test module."""
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)

@@ -58,7 +58,10 @@ def email_change_request(*, user: User, new_email: str, session_id: str | None) 
         # A new key cancels the links of earlier requests (email_links.py), whichever address this one is for. The
         # pending change is kept whether or not the address is in use, so the owner's view of it tells nothing.
         user.email_change_key = secrets.token_hex(16)
-        pending = {**change_payload(user=user, new_email=new_email, session_id=session_id), "t": _now_iso()}
+        pending = {
+            **change_payload(user=user, new_email=new_email, session_id=session_id),
+            "t": timezone.now().isoformat(),
+        }
         User.objects.filter(pk=user.pk).update(email_change_key=user.email_change_key, email_change_pending=pending)
         audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGE_REQUESTED, user_id=user.pk, session_id=session_id)
         if _in_use(new_email):
@@ -125,7 +128,3 @@ def email_change_cancel(*, user: User, session_id: str | None) -> bool:
         if cancelled:
             audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGE_CANCELLED, user_id=user.pk, session_id=session_id)
     return bool(cancelled)
-
-
-def _now_iso() -> str:
-    return timezone.now().isoformat()

@@ -4,9 +4,7 @@
 import uuid
 
 import pytest
-import yaml
 from django.conf import settings
-from django.test import Client
 from rest_framework.test import APIClient
 
 from backend.accounts.cookies import device_cookie_name
@@ -18,14 +16,6 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "another-Passw0rd-long"
 # WebAuthn's names, not ids of ours: a passkey's credential id (base64url) and the relying party's id (a domain).
 NOT_OUR_IDS = {"credential_id", "rp_id"}
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker) -> dict:
-    with django_db_blocker.unblock():
-        response = Client().get("/api/schema/")
-    assert response.status_code == 200
-    return yaml.safe_load(response.content)
 
 
 def _declared_headers(schema: dict, path: str, method: str, status_code: int) -> set[str]:

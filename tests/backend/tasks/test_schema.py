@@ -1,7 +1,6 @@
 """The OpenAPI document describes every task endpoint, its parameters and its errors."""
 
 import pytest
-import yaml
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +21,6 @@ EXPECTED_RESPONSES = {
     ("/api/tasks/stats/", "get"): {"200", "304", "400", "401", "414"} | EVERY,
     ("/api/tasks/bulk/", "post"): {"200", "400", "401", "422"} | EVERY | BODY_ERRORS | WRITE,
 }
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker) -> dict:
-    from django.test import Client
-
-    with django_db_blocker.unblock():
-        response = Client().get("/api/schema/")
-    assert response.status_code == 200
-    return yaml.safe_load(response.content)
 
 
 @pytest.mark.parametrize(("path", "method"), list(EXPECTED_RESPONSES))
