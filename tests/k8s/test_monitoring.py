@@ -35,6 +35,9 @@ CLUSTER_METRICS = {
     "kube_pod_container_status_restarts_total": {"uid"},
     "kube_deployment_status_replicas_available": {"deployment"},
     "kube_ingress_tls": {"ingress", "tls_host", "secret"},
+    "kube_cronjob_status_last_schedule_time": {"cronjob"},
+    "kube_cronjob_status_last_successful_time": {"cronjob"},
+    "kube_job_failed": {"job_name", "condition"},
     # cert-manager's controller, scraped in its own namespace: the certificate's namespace is exported_namespace.
     "certmanager_certificate_ready_status": {"name", "exported_namespace", "condition", "issuer_name", "issuer_kind"},
     "certmanager_certificate_renewal_timestamp_seconds": {"name", "exported_namespace", "issuer_name", "issuer_kind"},
@@ -57,6 +60,8 @@ REQUIRED_ALERTS = {
     "BackendHighMemory",
     "BackendRefreshTokenReuseSpike",
     "BackendEmailsFailing",
+    "BackendScheduledJobFailing",
+    "BackendMigrationFailed",
     "BackendCertificateNotReady",
     "BackendCertificateRenewalOverdue",
     "BackendCertificateUnwatched",
@@ -367,3 +372,58 @@ def test_an_ingress_certificate_no_cert_manager_metric_watches_alerts(built):
     assert [s.name for s in _selectors(left)] == ["kube_ingress_tls"]
     assert [s.name for s in _selectors(right)] == ["certmanager_certificate_expiration_timestamp_seconds"]
     assert '"namespace", "$1", "exported_namespace", "(.+)"' in right
+
+
+def _rule(built: dict[str, dict], alert: str) -> dict:
+    [rule] = [r for g in built["PrometheusRule"]["spec"]["groups"] for r in g["rules"] if r["alert"] == alert]
+    return rule
+
+
+@pytest.mark.parametrize("overlay", ["prod", "prod-mongodb", "staging"])
+def test_every_scheduled_job_the_overlays_run_is_watched_and_nothing_else(built, overlay):
+    # Given the CronJobs an overlay renders (the purges: a failing one lets sessions and audit rows pile up unseen)
+    docs = kustomize(ROOT / "k8s" / "overlays" / overlay)
+    cronjobs = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "CronJob"}
+    assert cronjobs
+    rule = _rule(built, "BackendScheduledJobFailing")
+
+    # Then every selector of the alert matches each of them by name, and not the backend's other objects
+    for selector in _selectors(rule["expr"]):
+        [matcher] = [m for m in selector.matchers.matchers if m.name == "cronjob"]
+        assert str(matcher.op) == str(promql_parser.MatchOp.Re)
+        assert all(re.fullmatch(matcher.value, name) for name in cronjobs), (matcher.value, cronjobs)
+        assert not any(re.fullmatch(matcher.value, name) for name in ("backend", "backend-migrate", "frontend"))
+
+
+def test_a_scheduled_job_alerts_when_its_latest_run_did_not_succeed_or_none_ever_did(built):
+    rule = _rule(built, "BackendScheduledJobFailing")
+    expr = " ".join(rule["expr"].split())
+
+    # Then it compares the latest schedule with the latest success, or alerts on no success at all
+    [later, never] = expr.split(" or ")
+    assert [s.name for s in _selectors(later)] == [
+        "kube_cronjob_status_last_schedule_time",
+        "kube_cronjob_status_last_successful_time",
+    ]
+    assert ") > max by (namespace, cronjob) (" in later
+    assert " unless on (namespace, cronjob) kube_cronjob_status_last_successful_time" in never
+    # and waits longer than a run may take, so a run still going is not a failure
+    deadlines = {
+        doc["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"]
+        for doc in kustomize(ROOT / "k8s" / "overlays" / "prod")
+        if doc["kind"] == "CronJob"
+    }
+    assert promql_parser.parse_duration(rule["for"]).total_seconds() > max(deadlines)
+
+
+def test_a_failed_migration_alerts_on_the_job_the_overlays_run(built):
+    rule = _rule(built, "BackendMigrationFailed")
+    [job] = [d for d in kustomize(ROOT / "k8s" / "overlays" / "prod") if d["kind"] == "Job"]
+
+    [selector] = _selectors(rule["expr"])
+    assert selector.name == "kube_job_failed"
+    assert {(m.name, m.value) for m in selector.matchers.matchers} == {
+        ("job_name", job["metadata"]["name"]),
+        ("condition", "true"),
+    }
+    assert rule["labels"]["severity"] == "critical"
