@@ -121,6 +121,19 @@ class StandardPagination(PageNumberPagination):
         return min(_positive_int(raw, self.page_size_query_param), self.max_page_size)
 
     @classmethod
+    def parameter_errors(cls, query_params: Any) -> dict[str, list[str]]:
+        """What paginate_queryset would refuse of ``page`` and ``page_size``, both at once: ``{name: [message]}``."""
+        errors: dict[str, list[str]] = {}
+        for name in (cls.page_query_param, cls.page_size_query_param):
+            raw = query_params.get(name)
+            if raw is not None:
+                try:
+                    _positive_int(raw, name)
+                except ValidationError as error:
+                    errors.update(cast(dict[str, list[str]], error.detail))
+        return errors
+
+    @classmethod
     def deep_page_requested(cls, request: Request) -> tuple[int, int] | None:
         """The (page number, page size) this request asks for when the page starts at DEFERRED_JOIN_MIN_OFFSET or
         later (where anchors are used), as paginate_queryset will read them; None for a shallower page, "last", or

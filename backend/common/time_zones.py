@@ -50,15 +50,21 @@ def request_zone(request: Request | None) -> tzinfo:
 
 def validate_request_zone(request: Request) -> None:
     """A 400 ``{"tz": [...]}`` when the request names a zone that does not exist."""
+    errors = request_zone_errors(request)
+    if errors:
+        raise ValidationError(errors)
+
+
+def request_zone_errors(request: Request) -> dict[str, list[str]]:
+    """``{"tz": [message]}`` when the request names a zone that does not exist, else nothing."""
     name = _zone_param(request)
     if name and zone_named(name) is None:
-        raise ValidationError(
-            {
-                TIME_ZONE_PARAM: [
-                    f"Unknown time zone {name[:TIME_ZONE_MAX_LENGTH]!r}: use an IANA name such as Europe/Paris."
-                ]
-            }
-        )
+        return {
+            TIME_ZONE_PARAM: [
+                f"Unknown time zone {name[:TIME_ZONE_MAX_LENGTH]!r}: use an IANA name such as Europe/Paris."
+            ]
+        }
+    return {}
 
 
 def _zone_param(request: Request) -> str:

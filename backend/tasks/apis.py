@@ -7,10 +7,11 @@ from functools import cache
 from typing import cast
 
 import orjson
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.urls import reverse
 from rest_framework import status
-from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,7 +22,7 @@ from backend.common.exceptions import InvalidIfMatch
 from backend.common.idempotency import StoredResponse, idempotent_response
 from backend.common.pagination import StandardPagination
 from backend.common.response_cache import RenderedBody, render_json
-from backend.common.time_zones import request_zone, validate_request_zone
+from backend.common.time_zones import request_zone, request_zone_errors, validate_request_zone
 from backend.common.views import ApiView
 
 from . import openapi
@@ -34,6 +35,7 @@ from .selectors import (
     TASK_STATS,
     task_etag,
     task_get,
+    task_list_filter_errors,
     task_list_rows,
     task_page_anchors,
     task_stats,
@@ -63,6 +65,21 @@ class TaskListApi(ApiView):
 
     @openapi.tasks_list
     def get(self, request: Request) -> HttpResponse:
+        try:
+            return self._page(request)
+        except (ValidationError, DjangoValidationError):
+            # The zone, the filters and the paging are checked in turn, and the first to fail would hide the others'
+            # problems: the 400 names every parameter at fault, so a client fixes them in one go.
+            errors = {
+                **request_zone_errors(request),
+                **task_list_filter_errors(filters=request.query_params),
+                **StandardPagination.parameter_errors(request.query_params),
+            }
+            if not errors:
+                raise
+            raise ValidationError(errors) from None
+
+    def _page(self, request: Request) -> HttpResponse:
         owner = _owner(request)
         validate_request_zone(request)
 

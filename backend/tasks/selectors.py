@@ -42,8 +42,21 @@ def task_list(*, owner: User, filters: QueryDict | dict[str, Any], today: date |
         return task_queryset(owner=owner).order_by(*_default_order())
     filterset = TaskFilter(data=filters, queryset=task_queryset(owner=owner), today=today)
     if not filterset.is_valid():
-        raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
+        raise ValidationError(_errors(filterset))
     return filterset.qs
+
+
+def task_list_filter_errors(*, filters: QueryDict | dict[str, Any]) -> dict[str, list[str]]:
+    """What task_list would refuse in ``filters``, as ``{name: [messages]}``: every filter's problem, checked
+    without a query (the form only)."""
+    if not _filtered(filters):
+        return {}
+    filterset = TaskFilter(data=filters, queryset=Task.objects.none())
+    return {} if filterset.is_valid() else _errors(filterset)
+
+
+def _errors(filterset: TaskFilter) -> dict[str, list[str]]:
+    return {name: list(messages) for name, messages in filterset.errors.items()}
 
 
 # What a list page shows of each task (serializers.task_representation reads these attributes; ``pk`` is the id).

@@ -30,6 +30,28 @@ def test_an_unknown_time_zone_is_a_400_naming_tz(auth_client, url, params, name)
     assert "IANA name" in response.json()["tz"][0]
 
 
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        (
+            {"tz": "Mars/Olympus_Mons", "status": "bogus", "page": "0", "page_size": "x"},
+            ["page", "page_size", "status", "tz"],
+        ),
+        ({"tz": "Mars/Olympus_Mons", "page": "-1"}, ["page", "tz"]),
+        ({"due_before": "01/02/24", "search": "s" * 101, "page_size": "0"}, ["due_before", "page_size", "search"]),
+        ({"status": "done", "tz": "Europe/Paris", "page": "last"}, ["page"]),
+    ],
+)
+def test_a_bad_list_parameter_does_not_hide_another(auth_client, params, named):
+    # Given a list request with several parameters at fault (the zone is checked first, then the filters, then paging)
+    response = auth_client.get(LIST_URL, params)
+
+    # Then one 400 names each of them, and only them
+    assert response.status_code == 400
+    assert sorted(response.json()) == named
+    assert all(isinstance(messages, list) and messages for messages in response.json().values())
+
+
 def test_an_empty_time_zone_is_utc(auth_client, user):
     _, _, utc_today = _zone_on_another_date()
     TaskFactory(owner=user, status="todo", due_date=datetime.fromisoformat(utc_today).date() - timedelta(days=1))
