@@ -13,7 +13,7 @@ from backend.tasks.services import task_admin_history_unlink, tasks_delete_for_o
 
 from ..emails import notify_account_deleted
 from ..models import User
-from .sessions import sessions_revoke_for_user
+from .sessions import acting_session_still_live, sessions_revoke_for_user
 
 # What the admin's history shows for an account that no longer exists, in place of its email (User.__str__).
 DELETED_ACCOUNT_REPR = "deleted account"
@@ -62,6 +62,10 @@ def user_delete(*, user: User, acting_session_id: str | None = None, actor: User
         # it gone and stops, instead of recording and announcing the deletion twice. (MongoDB ignores the lock.)
         if not User.objects.select_for_update().filter(pk=user_id).exists():
             return
+        # The owner's own deletion: not from a session that a password change or a sign-out everywhere, committed
+        # while this request ran, has signed out (acting_session_still_live).
+        if actor is None:
+            acting_session_still_live(user=user, session_id=acting_session_id)
         sessions_revoke_for_user(user=user, audit_event=None)
         task_admin_history_unlink(owner=user)
         tasks_delete_for_owner(owner=user)

@@ -104,6 +104,24 @@ def credentials_still_current(user: User) -> None:
         raise CredentialsChanged()
 
 
+class SessionEnded(AuthenticationFailed):
+    default_detail = "This session has been signed out or has expired. Sign in again."
+    default_code = ErrorCode.SESSION_REVOKED
+
+
+def acting_session_still_live(*, user: User, session_id: str | None) -> None:
+    """Inside a transaction, before a change that a signed-in session asked for and that must not outlive its signing
+    out (a new password, the account's deletion): refuse it (401 ``session_revoked``) if the session was revoked
+    since its access token was checked. A password change, a reset or a sign-out everywhere locks the user's row
+    and revokes the sessions in one transaction; this takes the same lock first, so of two password changes at once
+    from two sessions, the second finds itself signed out by the first instead of setting a password its owner
+    never proved they knew (and signing the first out). ``session_id`` None (not a session's request): nothing to
+    check beyond the lock."""
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    if session_id is not None and not AuthSession.objects.live().filter(pk=session_id, user_id=user.pk).exists():
+        raise SessionEnded()
+
+
 def _session_create(
     *, user: User, now: datetime, user_agent: str, ip_address: str | None, amr: tuple[str, ...]
 ) -> IssuedSession:

@@ -1,5 +1,7 @@
 """Accounts: registration, sign-in by password, profile and password changes."""
 
+from typing import NoReturn
+
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
@@ -10,12 +12,18 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_login_failed, audit_on_commit
 from backend.common.db import atomic
 from backend.common.errors import ErrorCode
-from backend.common.ratelimit import rate_limit_hit
+from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 
 from ..emails import notify_password_changed
 from ..models import AuthSession, User, email_address_normalized, normalize_email, normalize_password
 from .email_verification import email_verification_on_register
-from .sessions import IssuedSession, session_revoke, session_start, sessions_revoke_for_user
+from .sessions import (
+    IssuedSession,
+    acting_session_still_live,
+    session_revoke,
+    session_start,
+    sessions_revoke_for_user,
+)
 
 
 class InvalidCredentials(AuthenticationFailed):
@@ -99,33 +107,57 @@ def user_password_confirm(
 
     A wrong one is a field error, audited, and counted against the session (``password_change_session``): the
     one that reaches the limit revokes the session (401 ``session_revoked``), so an access token in the wrong
-    hands, or a script injected into the page, gets a few guesses and then nothing. The API also counts it on
-    the account's sign-in limits (login_limits.py).
+    hands, or a script injected into the page, gets a few guesses and then nothing. Counted before the check and
+    given back when right, as sign-ins are (login_limits.py): of a burst sent at once, only as many as the limit
+    allows are checked, and the rest end the session unchecked. The API also counts it on the account's sign-in
+    limits.
     """
+    answer = _session_answer_hit(session_id)
+    if answer is not None and answer.count > answer.limit:
+        _session_answers_spent(user=user, session_id=session_id)
     if user.check_password(password):
+        if answer is not None and session_id is not None:
+            rate_limit_refund(answer, session_id)
         return
     audit_on_commit(event=AuditEvent.Event.PASSWORD_CHECK_FAILED, user_id=user.pk, session_id=session_id)
-    warning = session_wrong_answer_count(user=user, session_id=session_id)
+    warning = _session_wrong_answer_counted(user=user, session_id=session_id, failures=answer)
     raise ValidationError({field: ["The current password is incorrect." + warning]})
 
 
 LAST_WRONG_ANSWER_WARNING = " One more wrong answer signs this session out."
+SESSION_ANSWERS_SCOPE = "password_change_session"
 
 
 def session_wrong_answer_count(*, user: User, session_id: str | None) -> str:
     """Count a wrong answer given by a signed-in session to prove it is its owner (a current password, or an
     authenticator code when re-authenticating): the answer that reaches ``password_change_session`` revokes the
     session and raises 401 ``session_revoked``. Passwords and codes share the bucket, so a stolen access token
-    gets the same few guesses whichever it tries.
+    gets the same few guesses whichever it tries. (A code is counted once found wrong: the account's own
+    authenticator-code limit already counts it before its check, mfa/services/second_factor.py.)
 
     Returns what the refusal of this answer adds to its message: LAST_WRONG_ANSWER_WARNING when the next wrong
     answer would sign the session out (its owner should know before it happens), else ''."""
+    return _session_wrong_answer_counted(user=user, session_id=session_id, failures=_session_answer_hit(session_id))
+
+
+def _session_answer_hit(session_id: str | None) -> Usage | None:
     if session_id is None or not settings.RATE_LIMIT_ENABLED:
+        return None
+    return rate_limit_hit(SESSION_ANSWERS_SCOPE, session_id)
+
+
+def _session_wrong_answer_counted(*, user: User, session_id: str | None, failures: Usage | None) -> str:
+    """What session_wrong_answer_count says of a wrong answer already counted as ``failures``."""
+    if failures is None:
         return ""
-    failures = rate_limit_hit("password_change_session", session_id)
     if failures.count < failures.limit:
         return LAST_WRONG_ANSWER_WARNING if failures.count == failures.limit - 1 else ""
-    session = AuthSession.objects.filter(pk=session_id, user=user).first()
+    _session_answers_spent(user=user, session_id=session_id)
+
+
+def _session_answers_spent(*, user: User, session_id: str | None) -> NoReturn:
+    """The session has given as many wrong answers as it may: revoke it, 401 ``session_revoked``."""
+    session = AuthSession.objects.filter(pk=session_id, user=user).first() if session_id is not None else None
     if session is not None:
         session_revoke(session=session, audit_event=AuditEvent.Event.PASSWORD_GUESSES_REVOKED)
     raise AuthenticationFailed(
@@ -139,6 +171,7 @@ def user_change_password(*, user: User, new_password: str, keep_session_id: str 
     checked first, by user_password_confirm)."""
     new_password_validate(new_password, user=user, field="new_password")
     with atomic():
+        acting_session_still_live(user=user, session_id=keep_session_id)
         user.set_password(new_password)
         user.save(update_fields=["password"])
         sessions_revoke_for_user(user=user, except_session_id=keep_session_id, audit_event=None)

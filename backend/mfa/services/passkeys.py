@@ -159,6 +159,10 @@ def passkey_register(
     )
     try:
         with atomic():
+            # The user's row first, as every factor writer and an account deletion lock it (challenge_spending):
+            # taken after the challenge's (or by the insert's foreign-key check), a deletion holding the user's row
+            # and deleting the challenge would deadlock with this.
+            mfa_writes_lock(user=user)
             challenge_use(challenge=challenge)  # the same response posted twice registers once
             passkey.save()
             codes = recovery_codes_issue_if_first(user=user)

@@ -148,6 +148,9 @@ def totp_enrol_confirm(*, user: User, code: str, for_time: datetime | float | No
         audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
         raise CodeInvalid()
     with atomic():
+        # The user's row first, as every factor writer and an account deletion lock it: taken after the app's row,
+        # a deletion that holds the user's row and waits for the app's would deadlock with this.
+        mfa_writes_lock(user=user)
         # Conditional: a parallel confirm, or a new enrolment replacing this row, leaves nothing to update.
         if not TotpAuthenticator.objects.filter(pk=pending.pk, confirmed_at__isnull=True).update(
             confirmed_at=timezone.now()

@@ -97,3 +97,62 @@ def test_the_session_ended_for_wrong_current_passwords_is_audited_and_its_siblin
     assert other.get("/api/auth/me/").status_code == 200
     revoked = AuditEvent.objects.filter(event=AuditEvent.Event.PASSWORD_GUESSES_REVOKED)
     assert list(revoked.values_list("user_id", "session_id")) == [(user.pk, issued.session.pk)]
+
+
+def test_a_burst_of_wrong_current_passwords_at_once_gets_no_more_checked_than_the_sessions_limit(user, monkeypatch):
+    import threading
+
+    from django.db import connection
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from backend.accounts.models import User
+    from backend.accounts.services import user_password_confirm
+
+    # Given a session (5 wrong answers each, the default), and every password check held at its start until each of
+    # the burst's requests has either reached its check or been refused without one
+    _, issued = signed_in_client(user)
+    burst = 8
+    arrived, go_on, checked = threading.Semaphore(0), threading.Event(), []
+    this_thread = threading.local()
+    check = User.check_password
+
+    def held_check(self, raw_password):
+        this_thread.checking = True
+        checked.append(raw_password)
+        arrived.release()
+        assert go_on.wait(60), "the test never let the checks go on"
+        return check(self, raw_password)
+
+    monkeypatch.setattr(User, "check_password", held_check)
+    outcomes: list[str] = []
+
+    def guess(n: int) -> None:
+        this_thread.checking = False
+        try:
+            user_password_confirm(
+                user=User.objects.get(pk=user.pk), password=f"guess-{n}", session_id=str(issued.session.pk)
+            )
+        except AuthenticationFailed as exc:
+            outcomes.append(str(exc.get_codes()))
+        except Exception as exc:  # the ValidationError of a wrong current password
+            outcomes.append(type(exc).__name__)
+        finally:
+            if not this_thread.checking:
+                arrived.release()
+            connection.close()
+
+    # When the stolen token sends them all at once
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(burst)]
+    for thread in threads:
+        thread.start()
+    for _ in range(burst):
+        assert arrived.acquire(timeout=60), "a request neither reached its check nor finished"  # a safety net only
+    go_on.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Then only as many were checked as the session may answer wrongly (counted before the check, as sign-ins are):
+    # the rest were refused unchecked, and the session is signed out
+    assert len(checked) == 5, checked
+    assert sorted(outcomes) == ["ValidationError"] * 4 + ["session_revoked"] * 4
+    assert AuthSession.objects.get(pk=issued.session.pk).revoked_at is not None

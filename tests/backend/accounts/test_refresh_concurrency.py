@@ -107,3 +107,32 @@ def test_a_refresh_during_a_password_change_or_deactivation_neither_waits_for_th
     if connection.vendor == "postgresql":
         assert outcome == ["rotated"]
     assert AuthSession.objects.get(pk=issued.session.pk).revoked_at is not None
+
+
+@skip_on_mongodb("no row locks there: the compare-and-set decides refresh races (the test above)")
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_during_the_accounts_deletion_waits_for_it_and_is_refused(user):
+    from backend.accounts.models import User
+    from backend.accounts.services import user_delete
+
+    # Given a signed-in session, and the account's deletion holding its rows, not committed yet
+    issued = session_start(user=user)
+
+    def refresh() -> str:
+        try:
+            session_rotate(raw_refresh=issued.tokens.refresh)
+        except RefreshRejected as exc:
+            return str(exc.get_codes())
+        return "rotated"
+
+    with atomic():
+        user_delete(user=User.objects.get(pk=user.pk))
+        # When the session is refreshed meanwhile
+        refresher = OtherConnection(refresh).start()
+        refresher.wait_until_finished_or_blocked()
+    refresher.join()
+
+    # Then it waited for the deletion (the session's row lock) and found nothing to rotate: no token outlives it
+    assert refresher.error is None, refresher.error
+    assert refresher.result == "invalid_refresh_token"
+    assert not AuthSession.objects.exists()

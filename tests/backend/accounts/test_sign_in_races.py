@@ -10,6 +10,7 @@ from backend.accounts.services import (
     session_start,
     sessions_revoke_for_user,
     user_change_password,
+    user_delete,
 )
 from backend.common.db import atomic
 from tests.backend.accounts.helpers import login, reset_link_parts
@@ -26,19 +27,23 @@ def _live_sessions(user) -> int:
     return AuthSession.objects.live().filter(user=user).count()
 
 
-@pytest.mark.parametrize("change", ["password_change", "password_reset", "sign_out_everywhere", "deactivation"])
+@pytest.mark.parametrize(
+    "change", ["password_change", "password_reset", "sign_out_everywhere", "deactivation", "account_deletion"]
+)
 def test_a_sign_in_checked_before_a_change_that_committed_starts_no_session(user, change):
     # Given a sign-in whose password was checked (the user as it read then)
     checked = User.objects.get(pk=user.pk)
 
-    # When the account's password changes, its sessions are all signed out, or it is deactivated, before the
-    # sign-in starts its session
+    # When the account's password changes, its sessions are all signed out, or it is deactivated or deleted, before
+    # the sign-in starts its session
     if change == "password_change":
         user_change_password(user=user, new_password=NEW_PASSWORD, keep_session_id=None)
     elif change == "password_reset":
         password_reset_confirm(**reset_link_parts(user), new_password=NEW_PASSWORD)
     elif change == "sign_out_everywhere":
         sessions_revoke_for_user(user=user)
+    elif change == "account_deletion":
+        user_delete(user=User.objects.get(pk=user.pk))  # the row is gone: nothing is what the sign-in read
     else:
         user.is_active = False
         user.save(update_fields=["is_active"])
