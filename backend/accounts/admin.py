@@ -11,7 +11,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,6 +22,7 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.mfa.admin import UserSecondFactorsAdminMixin
+from backend.tasks.models import Task
 
 from . import services
 from .admin_login import LOGIN_TEMPLATE, StaffLoginForm
@@ -66,6 +68,7 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
     add_form = UserCreationForm
     change_password_form = SessionRevokingPasswordChangeForm
     ordering = ["-date_joined"]
+    show_full_result_count = False  # no second COUNT(*) of every account on each filtered page
     list_display = ["email", "name", "is_active", "is_staff", "date_joined", "task_count"]
     list_filter = ["is_active", "email_verified", "is_staff", "is_superuser"]
     search_fields = ["email"]
@@ -85,7 +88,10 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
         deleted operators' admin history is credited to. Hidden, no operator can open, edit (give it a password,
         make it staff and act under its name) or delete it (and their history with it), single or in bulk."""
         accounts = super().get_queryset(request).exclude(email=DELETED_OPERATOR)
-        return accounts.annotate(_task_count=Count("tasks", distinct=True))
+        # A subquery per row shown, not a JOIN of every task and a GROUP BY of every user: that made each page
+        # (and its count) aggregate the whole tasks table, 0.5 s on 50,000 users and 200,000 tasks, growing with it.
+        tasks = Task.objects.filter(owner=OuterRef("pk")).order_by().values("owner").annotate(n=Count("pk"))
+        return accounts.annotate(_task_count=Coalesce(Subquery(tasks.values("n")), 0))
 
     @admin.display(description="Tasks", ordering="_task_count")
     def task_count(self, user: User) -> int:
@@ -268,6 +274,7 @@ class AuthSessionAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     list_select_related = ["user"]
     ordering = ["-created_at"]
+    show_full_result_count = False  # no second COUNT(*) of every session on each filtered page
     actions = ["revoke_sessions"]
     fields = (
         "id",

@@ -1,15 +1,18 @@
 """Reads of the audit trail for the people it is about: a user's own security activity and data export.
 
+Also the operators' search of the trail in the admin (audit_search_filter).
+
 Here rather than in backend/accounts: which events concern the account holder, and which fields of a row may be
 shown to them, are decisions about the audit trail, made where its events are defined. Every read is scoped by
 the user.
 """
 
+import ipaddress
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from backend.accounts.models import User
+from backend.accounts.models import User, normalize_email
 
 from .models import AuditEvent
 
@@ -71,3 +74,23 @@ def audit_shows_client_of(event: AuditEvent) -> bool:
     using the account's credentials or tokens (a failed sign-in, a reused refresh token), which is exactly what
     the user should see."""
     return event.actor_id is None or event.actor_id == event.user_id
+
+
+def audit_search_filter(term: str) -> Q:
+    """The rows the admin's search box finds for ``term``: a whole email address (the account's, or the one typed
+    into a failed sign-in) or IP address, matched exactly through an index; anything else as a request id.
+
+    Not Django's ``icontains`` over each column: on 1,000,000 rows that scanned the table, with a join to the users,
+    twice per page (the rows and their count), 4 s a search, growing with the table past DB_STATEMENT_TIMEOUT. An
+    address is matched as stored (normalize_email), and the account's rows by its id, so a search is two index
+    lookups whatever the table's size. A request id has no index (models.AuditEvent says why): an exact match
+    still scans, without the join and the pattern matching (0.3 s on 1,000,000 rows)."""
+    term = term.strip()
+    if "@" in term:
+        address = normalize_email(term)
+        account_ids = list(User.objects.filter(email=address).values_list("pk", flat=True))
+        return Q(email=address) | Q(user_id__in=account_ids)
+    try:
+        return Q(ip_address=str(ipaddress.ip_address(term)))
+    except ValueError:
+        return Q(request_id=term)
