@@ -185,6 +185,15 @@ def pre_fork(server, worker):  # gunicorn hook
     )
 
 
+def post_worker_init(worker):  # gunicorn hook
+    """The worker has loaded the app: it sweeps the email outbox from now on (EMAIL_OUTBOX_SWEEP_SECONDS), sending
+    what a killed worker left queued. Here rather than in an AppConfig.ready: only a serving process sweeps (not a
+    management command, a test or the shell, which load the apps too), and in the worker, after the fork."""
+    from backend.common.mail_sweep import email_outbox_sweep_start
+
+    email_outbox_sweep_start()
+
+
 def child_exit(server, worker):  # gunicorn hook
     _obs.worker_exited(worker.pid)
     _connection_table.clear_pid(worker.pid)  # its siblings stop leaving connections for it at once

@@ -13,8 +13,10 @@ waiting for their time, so each gets its last try now rather than vanishing unse
 refuses new delays, and waits at most EXIT_WAIT_SECONDS; jobs the pool has not started
 by then are cancelled and logged. A worker's exit is therefore held for that bound plus
 whatever attempt is running (an SMTP conversation, bounded by EMAIL_TIMEOUT), well
-within gunicorn's graceful_timeout. Work is lost only when the process is killed;
-this avoids running a broker for one job.
+within gunicorn's graceful_timeout. A job here is lost when the process is killed, so
+work that must survive that keeps its state in the database and lets this pool only
+run it: each email is a row of the outbox (backend/common/mail.py), which another
+process's sweep sends if this one dies. That avoids running a broker for one job.
 """
 
 import atexit

@@ -545,8 +545,11 @@ def _retry_delays(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
 
 # After a temporary SMTP failure (refused, timed out, disconnected, a 4xx reply), wait this long before each new
 # attempt: 4 attempts over about 3 minutes, which outlast a relay's restart or its "try again later". A 5xx reply is
-# final. The waits are in the process's memory: a retry lost with the process gets one last try at its exit.
+# final. Each email waits in the outbox table (backend/common/mail.py), so a retry survives its process.
 EMAIL_RETRY_DELAYS = _retry_delays("EMAIL_RETRY_DELAYS", (10.0, 40.0, 120.0))
+# How often each gunicorn worker sends the queued emails that are due and that no process is sending (those a killed
+# process left: backend/common/mail_sweep.py). 0 turns it off; `manage.py send_queued_emails` then does it.
+EMAIL_OUTBOX_SWEEP_SECONDS = env.int("EMAIL_OUTBOX_SWEEP_SECONDS", default=60, minimum=0)
 # Both would fail every send, in the background, long after the start; a backend named without its module likewise.
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured(

@@ -30,6 +30,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.
 # A failed email is tried again at once (backend/common/mail.py), so a test with the mail server down does not wait
 # minutes for its retries; a test of the retries sets its own delays.
 EMAIL_RETRY_DELAYS = (0.0, 0.0, 0.0)
+# No periodic sweep of the email outbox (it is started by gunicorn's worker hook only, but a served test app would
+# sweep the rows other tests are looking at) unless a test's server process turns it on through the environment.
+EMAIL_OUTBOX_SWEEP_SECONDS = int(os.environ.get("EMAIL_OUTBOX_SWEEP_SECONDS", "0"))
 FRONTEND_URL = "http://testserver"
 REFRESH_COOKIE_SECURE = True
 STORAGES = {

@@ -4,6 +4,7 @@ The backend tests point Django's SMTP backend at one per xdist worker (tests/con
 browser tests start their own and hand its host and port to gunicorn through the environment.
 """
 
+import asyncio
 import email
 import email.policy
 import logging
@@ -29,6 +30,9 @@ class _Handler:
         self._server = server
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls it by this name
+        refusal = await self._server._offered()
+        if refusal is not None:
+            return refusal
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode()
@@ -52,6 +56,12 @@ class SmtpServer:
         self._controller: Controller | None = None
         self._condition = threading.Condition()
         self._received_messages: list[tuple[list[str], EmailMessage]] = []
+        # A reply DATA gets instead of the message being kept (e.g. "451 4.3.0 Try again later"); None: kept.
+        self.refusal: str | None = None
+        self.offered = 0  # messages offered (DATA), kept or refused
+        # Cleared: each message offered waits at DATA until it is set again (a send held mid-conversation).
+        self.gate = threading.Event()
+        self.gate.set()
 
     def start(self) -> "SmtpServer":
         """Listen on a free port (a few tries: another process may take the port between finding and binding it)."""
@@ -106,6 +116,23 @@ class SmtpServer:
         wait_for_background_jobs()
         with self._condition:
             return [message for _, message in self._received_messages]
+
+    async def _offered(self) -> str | None:
+        with self._condition:
+            self.offered += 1
+            self._condition.notify_all()
+        if not self.gate.is_set():
+            await asyncio.get_running_loop().run_in_executor(None, self.gate.wait)
+        return self.refusal
+
+    def wait_offered(self, count: int, timeout: float = 30) -> None:
+        """Until ``count`` messages have been offered (DATA), kept or refused; AssertionError after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self.offered < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"expected {count} message(s) offered within {timeout}s, got {self.offered}"
+                self._condition.wait(left)
 
     def _received(self, recipients: list[str], message: EmailMessage) -> None:
         with self._condition:
