@@ -34,6 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 SECRET_SETTINGS = (
     "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
     "JWT_SIGNING_KEY",
     "JWT_SIGNING_KEYS",
     "MFA_ENCRYPTION_KEY",

@@ -19,7 +19,7 @@ from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_set
 from .emails import notify_new_device_sign_in
-from .login_limits import LOGIN, account_attempt, device_account
+from .login_limits import LOGIN, account_attempt, device_account, device_accounts
 from .models import User
 from .tokens import SESSION_CLAIM
 
@@ -124,13 +124,12 @@ def sign_in_complete(request: Request, *, user: User, amr: Iterable[str]) -> Res
     """Finish a sign-in whose every step passed (a password; a second factor; a passkey): a new session recording
     ``amr``, the owner told of a browser that never signed in to the account before, and this browser remembered
     as one of the account's devices (login_limits.py)."""
-    account = device_account(user)
-    known_device = device_cookie_get(request._request, account=account) is not None
+    known_device = device_cookie_get(request._request, accounts=device_accounts(user)) is not None
     issued = services.session_start(
         user=user, user_agent=user_agent(request), ip_address=client_ip(request), amr=tuple(amr)
     )
     if not known_device:
         notify_new_device_sign_in(user=user, user_agent=user_agent(request), ip_address=client_ip(request))
     response = signed_in_response(issued, status_code=200)
-    device_cookie_set(response, account=account)
+    device_cookie_set(response, account=device_account(user))
     return response

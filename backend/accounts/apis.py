@@ -31,7 +31,7 @@ from .api_base import (
 from .assurance import PASSWORD
 from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_clear, refresh_cookie_get
-from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, device_account
+from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, device_account, device_accounts
 from .models import User
 from .tokens import SESSION_CLAIM, InvalidRefreshToken, refresh_token_decode
 
@@ -158,7 +158,7 @@ class LogoutAllApi(ApiView):
     @openapi.logout_all
     def post(self, request: Request) -> Response:
         user = current_user(request)
-        known_device = device_cookie_get(request._request, account=device_account(user)) is not None
+        known_device = device_cookie_get(request._request, accounts=device_accounts(user)) is not None
         services.sessions_revoke_for_user(user=user, acting_session_id=current_session_id(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         refresh_cookie_clear(response)

@@ -60,9 +60,10 @@ def device_cookie_set(response: HttpResponseBase, *, account: str) -> None:
     )
 
 
-def device_cookie_get(request: HttpRequest, *, account: str) -> str | None:
-    """The device id if the request carries a device cookie we signed for ``account``, not older than its max age;
-    None for no cookie, a forged or expired one, or one of another account."""
+def device_cookie_get(request: HttpRequest, *, accounts: tuple[str, ...]) -> str | None:
+    """The device id if the request carries a device cookie we signed for the account, which ``accounts`` names (under
+    SECRET_KEY and each fallback: login_limits.account_keys), not older than its max age; None for no cookie, a
+    forged or expired one, or one of another account."""
     raw = request.COOKIES.get(device_cookie_name())
     if not raw:
         return None
@@ -70,6 +71,6 @@ def device_cookie_get(request: HttpRequest, *, account: str) -> str | None:
         data = signing.loads(raw, salt=_DEVICE_SALT, max_age=settings.DEVICE_COOKIE_MAX_AGE_SECONDS)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or data.get("a") != account or not isinstance(data.get("d"), str):
+    if not isinstance(data, dict) or data.get("a") not in accounts or not isinstance(data.get("d"), str):
         return None
     return str(data["d"])

@@ -20,9 +20,10 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from backend.common.errors import ErrorCode
+from backend.common.secret_keys import secret_keys
 
 from .models import EMAIL_MAX_LENGTH, User
 
@@ -56,20 +57,30 @@ class LinkError(Exception):
         self.code = code
 
 
-def _state(*parts: str) -> str:
+def _state(parts: list[str], *, secret: str | None = None) -> str:
     """A keyed hash of the state a link is bound to: no address or flag is readable in the token."""
-    return salted_hmac("backend.accounts.email_links.state", "\n".join(parts)).hexdigest()[:_STATE_LENGTH]
+    return salted_hmac("backend.accounts.email_links.state", "\n".join(parts), secret=secret).hexdigest()[
+        :_STATE_LENGTH
+    ]
 
 
-def _verify_state(user: User) -> str:
-    return _state("verify", str(user.pk), user.email, "1" if user.email_verified else "0")
+def _state_matches(value: object, parts: list[str]) -> bool:
+    """Whether a token's state hash is that of ``parts`` under SECRET_KEY or a fallback: a link mailed before
+    SECRET_KEY rotated works while the old key is listed, as its signature does (django.core.signing)."""
+    return isinstance(value, str) and any(
+        constant_time_compare(value, _state(parts, secret=key)) for key in secret_keys()
+    )
 
 
-def _change_state(user: User) -> str:
+def _verify_parts(user: User) -> list[str]:
+    return ["verify", str(user.pk), user.email, "1" if user.email_verified else "0"]
+
+
+def _change_parts(user: User) -> list[str]:
     # The email-change key only once a request set it: a link mailed by the release before it (no key yet) still
     # works until the account asks again, which is what cancels it.
     change_key = [user.email_change_key] if user.email_change_key else []
-    return _state("change", str(user.pk), user.email, user.password, user.sessions_revocation_key, *change_key)
+    return ["change", str(user.pk), user.email, user.password, user.sessions_revocation_key, *change_key]
 
 
 def _load(token: str, *, salt: str) -> dict[str, Any]:
@@ -85,14 +96,14 @@ def _load(token: str, *, salt: str) -> dict[str, Any]:
 
 
 def verify_token_make(user: User) -> str:
-    return signing.dumps({"u": str(user.pk), "h": _verify_state(user)}, salt=VERIFY_SALT)
+    return signing.dumps({"u": str(user.pk), "h": _state(_verify_parts(user))}, salt=VERIFY_SALT)
 
 
 def verify_token_user(token: str) -> User:
     """The active account a verification token was made for, if it still matches its state."""
     data = _load(token, salt=VERIFY_SALT)
     user = _active_user(data.get("u"))
-    if user is None or data.get("h") != _verify_state(user):
+    if user is None or not _state_matches(data.get("h"), _verify_parts(user)):
         raise LinkError(ErrorCode.LINK_INVALID)
     return user
 
@@ -107,7 +118,7 @@ class EmailChange:
 def change_payload(*, user: User, new_email: str, session_id: str | None) -> dict[str, Any]:
     """What an email-change token carries: also what the account keeps of its pending change (User.
     email_change_pending), so that change_pending_read() holds it to the same state as the link."""
-    return {"u": str(user.pk), "n": new_email, "s": session_id, "h": _change_state(user)}
+    return {"u": str(user.pk), "n": new_email, "s": session_id, "h": _state(_change_parts(user))}
 
 
 def change_token_make(*, user: User, new_email: str, session_id: str | None) -> str:
@@ -127,7 +138,7 @@ def change_pending_read(user: User) -> PendingChange | None:
     account's own state says: not expired, and the address, password, sessions' revocation key and email-change key
     unchanged since. (Whether the session that asked is still live is the caller's to check, as for a link.)"""
     data = user.email_change_pending
-    if not isinstance(data, dict) or data.get("h") != _change_state(user):
+    if not isinstance(data, dict) or not _state_matches(data.get("h"), _change_parts(user)):
         return None
     new_email, session_id, requested = data.get("n"), data.get("s"), data.get("t")
     if not isinstance(new_email, str) or not (session_id is None or isinstance(session_id, str)):
@@ -152,7 +163,7 @@ def change_token_read(token: str) -> EmailChange:
     new_email, session_id = data.get("n"), data.get("s")
     if (
         user is None
-        or data.get("h") != _change_state(user)
+        or not _state_matches(data.get("h"), _change_parts(user))
         or not isinstance(new_email, str)
         or not (session_id is None or isinstance(session_id, str))
     ):

@@ -27,6 +27,7 @@ from rest_framework.exceptions import APIException, Throttled
 from backend.audit.services import audit_login_locked
 from backend.common.errors import ErrorCode
 from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
+from backend.common.secret_keys import secret_keys
 from backend.common.throttles import client_rate_identity, rate_limit_record
 
 from .cookies import device_cookie_get
@@ -51,19 +52,30 @@ def account_key(identity: str, account_id: object, revocation_key: str) -> str:
     password change or reset, a sign-out everywhere, or the account's deletion (a new account at the address has
     another id) stops counting as a known device: whoever once had the password cannot have stocked up cookies,
     each with its own bucket, to guess the new one."""
+    return account_keys(identity, account_id, revocation_key)[0]
+
+
+def account_keys(identity: str, account_id: object, revocation_key: str) -> tuple[str, ...]:
+    """account_key under SECRET_KEY, then under each of SECRET_KEY_FALLBACKS: a cookie set before SECRET_KEY rotated
+    names its account by an older one, and still counts while that key is listed (its signature does too)."""
     material = f"device-account:{identity}\n{account_id}\n{revocation_key}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), material, hashlib.sha256).hexdigest()[:32]
+    return tuple(hmac.new(key.encode(), material, hashlib.sha256).hexdigest()[:32] for key in secret_keys())
 
 
 def device_account(user: User) -> str:
-    """account_key of ``user`` as stored now (a device cookie to set, or to check, for a user already read)."""
-    return account_key(login_email_identity(user.email), user.pk, user.sessions_revocation_key)
+    """account_key of ``user`` as stored now: what a device cookie set now names."""
+    return device_accounts(user)[0]
 
 
-def _account_key_of(identity: str) -> str:
+def device_accounts(user: User) -> tuple[str, ...]:
+    """account_keys of ``user`` as stored now: what a device cookie of this account may name (device_cookie_get)."""
+    return account_keys(login_email_identity(user.email), user.pk, user.sessions_revocation_key)
+
+
+def _account_keys_of(identity: str) -> tuple[str, ...]:
     # One indexed read: an attempt knows only the address typed. No account: no cookie can name it.
     found = User.objects.filter(email=identity).values_list("pk", "sessions_revocation_key").first()
-    return account_key(identity, *(found or (None, "")))
+    return account_keys(identity, *(found or (None, "")))
 
 
 def wait_in_words(seconds: int) -> str:
@@ -147,8 +159,10 @@ def account_attempt(
     for a known device, else ``limits.client`` (when ``count_client``), (account, IP) and the account's ceiling.
     Stops at the first exhausted limit, which ``refused`` then names; a lockout's start is audited once."""
     identity = login_email_identity(email)
-    account = _account_key_of(identity)
-    attempt = AccountAttempt(identity=identity, account=account, device=device_cookie_get(request, account=account))
+    accounts = _account_keys_of(identity)
+    attempt = AccountAttempt(
+        identity=identity, account=accounts[0], device=device_cookie_get(request, accounts=accounts)
+    )
     if not settings.RATE_LIMIT_ENABLED:
         return attempt
     ip = client_rate_identity(request)

@@ -153,12 +153,14 @@ def hash_jti(jti: str) -> str:
     return hashlib.sha256(jti.encode()).hexdigest()
 
 
-def child_jti(parent_jti: str) -> str:
+def child_jti(parent_jti: str, *, secret: str | None = None) -> str:
     """The jti of the refresh token that rotating ``parent_jti`` issues: derived, not random, so the server can
     issue the same child again within the reuse grace window from the parent alone, storing no token (and two
     racing rotations of one parent agree on their child). Only the parent's holder, with the server's secret,
-    can compute it."""
-    return salted_hmac("backend.accounts.tokens.child_jti", parent_jti, algorithm="sha256").hexdigest()[:32]
+    can compute it. ``secret``: SECRET_KEY unless given (a child derived before SECRET_KEY rotated)."""
+    return salted_hmac("backend.accounts.tokens.child_jti", parent_jti, secret=secret, algorithm="sha256").hexdigest()[
+        :32
+    ]
 
 
 def token_pair_issue(

@@ -46,6 +46,11 @@ load_secret_files()
 # ------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Earlier SECRET_KEYs, still accepted while what they signed runs out (admin sign-ins, password-reset and email
+# links) and still decrypting the email outbox's queued rows: rotate SECRET_KEY by moving the old one here
+# (docs/operations.md, "Rotating SECRET_KEY"). Trimmed as JWT_SIGNING_KEYS are.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key-fallbacks
+SECRET_KEY_FALLBACKS = [key.strip() for key in env.list("SECRET_KEY_FALLBACKS", default=[]) if key.strip()]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").strip().rstrip("/")

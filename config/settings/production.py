@@ -23,6 +23,7 @@ from .base import (
     MFA_ENCRYPTION_KEYS,
     REDIS_URL,
     SECRET_KEY,
+    SECRET_KEY_FALLBACKS,
     SILENCED_SYSTEM_CHECKS,
     WEBAUTHN_ORIGINS,
     WEBAUTHN_RP_ID,
@@ -85,6 +86,8 @@ for _name, _key in zip(_mfa_key_names, MFA_ENCRYPTION_KEYS, strict=True):
 for _problem in (
     *(signing_key_problem(name, key) for name, key in zip(_jwt_key_names, JWT_SIGNING_KEYS, strict=True)),
     signing_key_problem("SECRET_KEY", SECRET_KEY),
+    # An old key still signs nothing new, but it still verifies: a weak one could be brute-forced and used as well.
+    *(signing_key_problem(f"SECRET_KEY_FALLBACKS[{index}]", key) for index, key in enumerate(SECRET_KEY_FALLBACKS)),
     *(signing_key_problem(name, key) for name, key in zip(_mfa_key_names, MFA_ENCRYPTION_KEYS, strict=True)),
     email_backend_problem(EMAIL_BACKEND),
     smtp_settings_problem(EMAIL_BACKEND, env.str("EMAIL_HOST", default=""), env.str("DEFAULT_FROM_EMAIL", default="")),

@@ -22,6 +22,7 @@ from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import atomic
 from backend.common.db_router import replica_note_write
 from backend.common.errors import ErrorCode
+from backend.common.secret_keys import secret_keys
 from backend.mfa.models import MfaChallenge
 from backend.observability.metrics import auth_sessions_revoked
 
@@ -219,8 +220,10 @@ def _reissue_within_grace(session: AuthSession, *, presented_jti: str) -> TokenP
         return None
     if timezone.now() - session.rotated_at > timedelta(seconds=interval):
         return None
-    child = child_jti(presented_jti)
-    if session.refresh_jti_hash != hash_jti(child):
+    # Derived under the SECRET_KEY of its rotation, which may have moved to SECRET_KEY_FALLBACKS since.
+    children = (child_jti(presented_jti, secret=key) for key in secret_keys())
+    child = next((jti for jti in children if session.refresh_jti_hash == hash_jti(jti)), None)
+    if child is None:
         return None
     return _token_pair(session, refresh_jti=child, issued_at=session.rotated_at)
 

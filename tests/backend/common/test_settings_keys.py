@@ -181,3 +181,22 @@ def test_production_accepts_two_good_mfa_rotation_keys_without_mfa_encryption_ke
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(keys.split(","))
+
+
+def test_production_reads_the_secret_key_fallbacks_trimmed_as_the_other_key_lists():
+    old = ["rotated-out-key-" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEF", "older-key-" + "0a1b2c3d4e5f6789" * 3]
+
+    result = _import_production_settings(
+        SECRET_KEY_FALLBACKS=f" {old[0]} ,{old[1]}\r", _print="print(s.SECRET_KEY_FALLBACKS)"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(old)
+
+
+def test_production_holds_an_old_secret_key_to_the_secret_keys_rules():
+    # (it signs nothing new, but what it signed still verifies: a weak one could be brute-forced and used)
+    result = _import_production_settings(SECRET_KEY_FALLBACKS=f"{'0a1b2c3d4e5f6789' * 4},k3y-short")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY_FALLBACKS[1] is 9 characters long" in result.stderr
