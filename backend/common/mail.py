@@ -33,6 +33,7 @@ given up is an ERROR (it reaches Sentry). ``emails_total`` counts each attempt's
 
 import dataclasses
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -175,6 +176,24 @@ def email_queue(*, kind: str, to: str, subject: str, body: str, user_id: Any = N
     emails_init(kind)  # its outcomes' series at 0 from now on, so the first one given up is an increase an alert sees
     queued = outbox_add(kind=kind, to=to, subject=subject, body=body, user_id=user_id, request_id=request_id)
     transaction.on_commit(lambda: run_in_background(EmailAttempt(queued)))
+
+
+def email_queue_unseen(decide: Callable[[], None]) -> None:
+    """Run ``decide`` (which looks up whether an email is due, and queues it) on the background pool, with this
+    request's id bound, for a request whose response must not tell whether an email went out: a password reset or
+    a new verification link asked for by address, which must not reveal which addresses have an account. Queuing
+    writes the outbox's row, a write only the request of an existing account would make, and its time would tell.
+    A process killed before the job ran loses that email; the user, seeing none, asks again."""
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+
+    def email_decide() -> None:
+        try:
+            with structlog.contextvars.bound_contextvars(request_id=request_id):
+                decide()
+        finally:
+            connections.close_all()  # this pool thread's database connection goes back between jobs
+
+    run_in_background(email_decide)
 
 
 def smtp_code(error: Exception) -> int | None:

@@ -10,8 +10,10 @@ before the fork would not be). And ``manage.py send_queued_emails`` sends what i
 """
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Callable
+from uuid import UUID
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -23,9 +25,36 @@ from .background import run_in_background, run_in_background_later
 from .mail import EmailAttempt, logger
 from .outbox import outbox_due
 
-# Rows one periodic sweep hands to the pool; more wait for the next sweep (or the command), so a backlog of
-# thousands (a relay down for hours) is not all in one worker's memory at once.
+# Rows the periodic sweeps of one process have in its pool at once; more wait for a later sweep (or the command), so
+# a backlog of thousands (a relay down for hours) is not all in one worker's memory, nor ahead of every new email.
 SWEEP_BATCH = 200
+
+# The rows this process's sweeps handed to its pool whose attempt has not ended yet. A row waiting there is still due
+# and unclaimed, so without this each sweep would hand it again: with a slow relay (each attempt up to EMAIL_TIMEOUT
+# per step, two pool threads) the pool's queue would grow by a batch a minute, and new emails wait behind it all.
+_handed: set[UUID] = set()
+_handed_lock = threading.Lock()
+
+
+class _SweptAttempt(EmailAttempt):
+    """A swept row's attempt: once it ends (or the exiting process drops it), a later sweep may hand the row again."""
+
+    def __call__(self) -> None:
+        try:
+            super().__call__()
+        finally:
+            _handed_release(self.queued.pk)
+
+    def on_dropped(self) -> None:
+        try:
+            super().on_dropped()
+        finally:
+            _handed_release(self.queued.pk)
+
+
+def _handed_release(pk: UUID) -> None:
+    with _handed_lock:
+        _handed.discard(pk)
 
 
 class _Sweep:
@@ -59,12 +88,20 @@ def email_outbox_sweep_start() -> bool:
 
 
 def emails_due_hand_over() -> int:
-    """Hand up to SWEEP_BATCH due rows to the background pool; how many. A row handed twice (a sweep before its
-    attempt started) is sent once: the second job's claim matches nothing."""
-    due = outbox_due(now=timezone.now(), limit=SWEEP_BATCH)
+    """Hand due rows to the background pool, but none an earlier sweep of this process handed that is still there,
+    and no more than SWEEP_BATCH there at once; how many. A row handed twice anyway (by another process's sweep, or
+    along with its on-commit job or retry) is sent once: the second job's claim matches nothing."""
+    with _handed_lock:
+        handed = frozenset(_handed)
+    room = SWEEP_BATCH - len(handed)
+    if room <= 0:
+        return 0
+    due = outbox_due(now=timezone.now(), limit=room, exclude=handed)
     for queued in due:
         emails_init(queued.kind)
-        run_in_background(EmailAttempt(queued))
+        with _handed_lock:
+            _handed.add(queued.pk)
+        run_in_background(_SweptAttempt(queued))
     return len(due)
 
 

@@ -12,6 +12,8 @@ The link's token (email_links.py) is signed, expires after EMAIL_LINK_MAX_AGE_SE
 and its verified flag, so it works once and not after the address changed.
 """
 
+import functools
+
 from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -20,6 +22,7 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.common.errors import ErrorCode
+from backend.common.mail import email_queue_unseen
 
 from ..email_links import LinkError, verify_token_user
 from ..emails import send_verification_link
@@ -90,7 +93,12 @@ def email_verify(*, token: str) -> User:
 
 
 def email_verification_resend(*, email: str) -> None:
-    """Send a new link if an active account has this address and has not confirmed it; nothing visible otherwise."""
+    """Send a new link if an active account has this address and has not confirmed it; nothing visible otherwise,
+    nor in the request's timing: looked up and queued off the request path (email_queue_unseen)."""
+    email_queue_unseen(functools.partial(_verification_link_resend, email=email))
+
+
+def _verification_link_resend(*, email: str) -> None:
     user = User.objects.filter(email=normalize_email(email), is_active=True, email_verified=False).first()
     if user is not None:
         send_verification_link(user=user)

@@ -1,5 +1,6 @@
 """Password reset by emailed link: Django's token generator makes the link single use, bound to the password hash."""
 
+import functools
 import uuid
 
 from django.contrib.auth.tokens import default_token_generator
@@ -10,6 +11,7 @@ from django.utils.http import urlsafe_base64_decode
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
+from backend.common.mail import email_queue_unseen
 from backend.mfa.services.reset import mfa_reset_by_password_reset
 
 from ..emails import notify_password_changed, send_password_reset_link
@@ -20,13 +22,16 @@ from .users import new_password_validate
 
 
 def password_reset_request(*, email: str) -> None:
-    """Queue a reset-link email if an active account has this address; do nothing visible otherwise."""
+    """Queue a reset-link email if an active account has this address; do nothing visible otherwise. Both the look-up
+    and the queuing happen off the request path (email_queue_unseen): the response (202) and its timing are the same
+    whether an account exists or not, and an SMTP failure is logged instead of becoming a 500."""
+    email_queue_unseen(functools.partial(_password_reset_link_send, email=email))
+
+
+def _password_reset_link_send(*, email: str) -> None:
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
-    if user is None:
-        return
-    # Off the request path (emails.py): the response (202) and its timing are the same whether an
-    # account exists or not, and an SMTP failure is logged instead of becoming a 500.
-    send_password_reset_link(user=user)
+    if user is not None:
+        send_password_reset_link(user=user)
 
 
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
