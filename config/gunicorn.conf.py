@@ -189,6 +189,10 @@ def post_worker_init(worker):  # gunicorn hook
     """The worker has loaded the app: it sweeps the email outbox from now on (EMAIL_OUTBOX_SWEEP_SECONDS), sending
     what a killed worker left queued. Here rather than in an AppConfig.ready: only a serving process sweeps (not a
     management command, a test or the shell, which load the apps too), and in the worker, after the fork."""
+    from django.apps import apps
+
+    if not (apps.ready and apps.is_installed("backend.common")):
+        return  # not the product's app (the bench's bare WSGI and startproject floors): no outbox to sweep
     from backend.common.mail_sweep import email_outbox_sweep_start
 
     email_outbox_sweep_start()

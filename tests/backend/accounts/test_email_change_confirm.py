@@ -297,7 +297,7 @@ def test_a_link_mailed_by_the_release_before_the_email_change_key_still_works(ow
 
     from backend.accounts.email_links import CHANGE_SALT, _state
 
-    state = _state("change", str(owner.pk), owner.email, owner.password, owner.sessions_revocation_key)
+    state = _state(["change", str(owner.pk), owner.email, owner.password, owner.sessions_revocation_key])
     token = signing.dumps({"u": str(owner.pk), "n": "moved@example.com", "s": None, "h": state}, salt=CHANGE_SALT)
 
     response = email_change_confirm(token)
