@@ -104,12 +104,17 @@ if not _redis_configured and _int("WEB_CONCURRENCY", 1, minimum=1) > 1:
 worker_class = "config.gunicorn_worker.BalancedThreadWorker"
 threads = _int("GUNICORN_THREADS", 4, minimum=1)
 
-# With PostgreSQL, Django's connection pool must hold a connection per thread.
+# With PostgreSQL, Django's connection pool must hold a connection per thread: the request threads and the
+# background pool's (backend/common/background.py), which sends every email from the outbox.
 _pool_max_size = _int("DB_POOL_MAX_SIZE", 10, minimum=1)
-if os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")) and threads > _pool_max_size:
+_BACKGROUND_THREADS = 2  # background.py's pool (not imported here: the master must start no threads before it forks)
+if (
+    os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+    and threads + _BACKGROUND_THREADS > _pool_max_size
+):
     print(
-        f"gunicorn.conf.py: GUNICORN_THREADS={threads} exceeds DB_POOL_MAX_SIZE; "
-        "threads will wait for database connections.",
+        f"gunicorn.conf.py: GUNICORN_THREADS={threads} plus {_BACKGROUND_THREADS} background threads exceed "
+        f"DB_POOL_MAX_SIZE={_pool_max_size}; threads will wait for database connections.",
         file=sys.stderr,
     )
 

@@ -32,6 +32,7 @@ given up is an ERROR (it reaches Sentry). ``emails_total`` counts each attempt's
 """
 
 import dataclasses
+import re
 import smtplib
 from collections.abc import Callable
 from datetime import timedelta
@@ -54,6 +55,7 @@ from .outbox_crypto import OutboxUndecryptable
 logger = stdlib_logger("backend.email")
 
 REPLY_MAX = 200  # characters of the relay's reply kept in the log line
+_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")  # an email address in a relay's reply, with its brackets
 
 # What one attempt came to (``EmailAttempt.send``): the command counts them.
 SENT, RETRYING, GIVEN_UP, SKIPPED = "sent", "retrying", "given_up", "skipped"
@@ -230,6 +232,8 @@ def describe(error: Exception) -> str:
         )
     else:
         text = str(error)
-    text = " ".join(text.split())
+    # A relay's refusal often repeats the recipient ("550 5.1.1 <alice@example.com>: Recipient address rejected"):
+    # the line names the account by user_id, never by its address.
+    text = _ADDRESS.sub("<address>", " ".join(text.split()))
     text = text[:REPLY_MAX] + ("…" if len(text) > REPLY_MAX else "")
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -175,6 +175,24 @@ def test_gunicorns_config_stops_on_a_value_its_setting_cannot_take_and_names_it(
     assert f"gunicorn.conf.py: {variable}={value!r} must be a whole number of at least" in result.stderr
 
 
+@pytest.mark.parametrize(("threads", "warned"), [("8", False), ("9", True)])
+def test_gunicorns_config_warns_when_the_request_and_background_threads_outnumber_the_pool(threads, warned):
+    # (every email is now sent from the outbox by one of the 2 background threads, each holding a connection)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+        "DB_POOL_MAX_SIZE": "10",
+        "GUNICORN_THREADS": threads,
+    }
+
+    result = subprocess.run(
+        [sys.executable, "config/gunicorn.conf.py"], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert ("plus 2 background threads exceed DB_POOL_MAX_SIZE=10" in result.stderr) is warned
+
+
 # -- the server's own start -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
 @pytest.mark.parametrize(
