@@ -115,7 +115,7 @@ def test_register_verify_change_email_export_and_delete_the_account(base_url, ma
         dialog.get_by_label("Title").fill(TASK)
         dialog.get_by_role("button", name="Create task").click()
         expect(dialog).to_be_hidden()
-        expect(page.get_by_text(TASK, exact=True)).to_be_visible()
+        expect(page.get_by_test_id("task-row").get_by_text(TASK, exact=True)).to_be_visible()
         watch.accessible(page, "one task")
 
         # 3. The account page says the address is verified; change it: the link goes to the new address.

@@ -37,7 +37,7 @@ def create_task(page, title: str, *, priority: str = "Medium", due: date | None 
         dialog.get_by_label("Due date").fill(due.isoformat())
     dialog.get_by_role("button", name="Create task").click()
     expect(dialog).to_be_hidden()
-    expect(page.get_by_text(title, exact=True)).to_be_visible()
+    expect(page.get_by_test_id("task-row").get_by_text(title, exact=True)).to_be_visible()
 
 
 def task_titles(page) -> list[str]:
@@ -168,7 +168,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         screenshot(page, "task-dialog", full_page=False)  # the modal covers the viewport
         dialog.get_by_role("button", name="Save changes").click()
         expect(dialog).to_be_hidden()
-        expect(page.get_by_text("Review pull request #42", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("task-row").get_by_text("Review pull request #42", exact=True)).to_be_visible()
 
         with page.expect_response(lambda r: r.request.method == "PATCH" and r.status == 200):
             page.get_by_role("switch", name="Done: Book dentist appointment").click()

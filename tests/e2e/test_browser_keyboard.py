@@ -75,7 +75,7 @@ def create_task(page, title: str) -> None:
     page.keyboard.press("Enter")  # submits the form from the title field
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("button", name="New task").first).to_be_focused()  # back to the opener
-    expect(page.get_by_text(title, exact=True)).to_be_visible()
+    expect(page.get_by_test_id("task-row").get_by_text(title, exact=True)).to_be_visible()
 
 
 def test_the_whole_journey_with_the_keyboard_alone(base_url, tmp_path):
@@ -199,7 +199,7 @@ def test_the_whole_journey_with_the_keyboard_alone(base_url, tmp_path):
         page.keyboard.press("d")
         expect(toasts.get_by_text("Deleted “Draft the budget”.")).to_be_visible()
         expect(rows).to_have_count(2)
-        expect(page.get_by_text("Draft the budget", exact=True)).to_have_count(0)
+        expect(rows.get_by_text("Draft the budget", exact=True)).to_have_count(0)
         assert deletes == []
 
         # Revoke the phone's session (the others: this browser, and the API client that registered).

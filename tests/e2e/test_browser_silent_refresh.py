@@ -51,7 +51,7 @@ def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_p
         page.get_by_role("button", name="New task").first.click()
         page.get_by_role("dialog", name="New task").get_by_label("Title").fill("Made after a silent refresh")
         page.get_by_role("button", name="Create task").click()
-        expect(page.get_by_text("Made after a silent refresh", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("task-row").get_by_text("Made after a silent refresh", exact=True)).to_be_visible()
         expect(page).to_have_url(base_url + "/tasks")
 
         # A second tab restores its own session from the shared cookie; after both tokens expire,

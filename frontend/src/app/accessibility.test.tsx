@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
+import { isolating } from '@/testing/isolating';
 import { API, server } from '@/testing/server';
 
 const stats = { total: 0, by_status: { todo: 0, in_progress: 0, done: 0 }, by_priority: { low: 0, medium: 0, high: 0 }, overdue: 0, completed_per_day: [] };
@@ -17,6 +18,7 @@ describe('navigation', () => {
     renderApp('/');
     const user = userEvent.setup();
     await screen.findByRole('heading', { level: 1, name: 'Hello, Ada' });
+    expect(screen.getByText(isolating('Hello, Ada', 'Ada'))).toBeInTheDocument(); // the user's name, isolated
     expect(document.title).toBe('Dashboard · Scalable Auth Dashboard');
 
     await user.click(screen.getByRole('link', { name: 'Tasks' }));

@@ -6,6 +6,7 @@ import { queryClient } from '@/lib/query-client';
 import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
+import { isolating } from '@/testing/isolating';
 
 /** The browser loses (or regains) its connection: navigator.onLine and the events, as a browser does it. */
 function goOffline() {
@@ -97,7 +98,7 @@ describe('offline', () => {
     await user.click(toggle);
 
     const notifications = within(screen.getByRole('region', { name: 'Notifications' }));
-    expect(await notifications.findByText(/Could not update “Write report”: You are offline: nothing was sent/)).toBeInTheDocument();
+    expect(await notifications.findByText(isolating(/Could not update “Write report”: You are offline: nothing was sent/, 'Write report'))).toBeInTheDocument();
     await waitFor(() => expect(screen.getByRole('switch', { name: 'Done: Write report' })).toHaveAttribute('aria-checked', 'false'));
     expect(queuedWrites()).toEqual([]);
     goOnline();

@@ -9,7 +9,7 @@ import { Toaster } from '@/components/toaster';
  * The centred card of the signed-out pages, and of the pages emailed links open (signed in or not).
  * It has its own toaster: e.g. "Your account was deleted" arrives on the sign-in page.
  */
-export function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle?: string; children: ReactNode; footer?: ReactNode }) {
+export function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle?: ReactNode; children: ReactNode; footer?: ReactNode }) {
   return (
     // tabIndex -1: a place for the focus when what had it is gone (a closed dialog, a dismissed toast),
     // rather than <body>.

@@ -9,6 +9,11 @@ function keepFocusInPage() {
   }, 0);
 }
 
+/** Their height, with the 16 px gap below them (notices.css) and a little more for a focus ring; none without toasts. */
+function keepRoom(height: number) {
+  document.documentElement.style.setProperty('--toasts-room', height ? `${height + 24}px` : '');
+}
+
 /**
  * One toast. Its own buttons say where the focus goes when they close it (keepFocusInPage); when it leaves any other
  * way with the focus inside (pushed out by a newer one: MAX_TOASTS), `onFocusLost` moves it, so it is not left on <body>.
@@ -67,6 +72,11 @@ export function Toaster() {
   const region = useRef<HTMLElement>(null);
   // Read when a toast leaves, not before: null once the whole toaster goes (sign-out), when there is nothing to do.
   const focusRegion = useCallback(() => region.current?.focus(), []);
+  // While toasts show, the page keeps room for them at its bottom (notices.css): a control the focus moves to
+  // scrolls above them, never under (WCAG 2.4.11). Measured whenever they change, as their number and wrapping vary;
+  // not when only the window is resized meanwhile (a ResizeObserver would, for bytes the boot bundle has not got).
+  useLayoutEffect(() => keepRoom((region.current as HTMLElement).offsetHeight), [toasts]);
+  useLayoutEffect(() => () => keepRoom(0), []);
   const polite = toasts.filter((toast) => toast.tone !== 'error');
   const errors = toasts.filter((toast) => toast.tone === 'error');
   return (

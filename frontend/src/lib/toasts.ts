@@ -4,13 +4,15 @@
  * duration, which stands still while the pointer or the focus is on the toasts, or when dismissed.
  * `onExpire` runs when its time is up, it is dismissed or newer ones push it out, not when its action was taken.
  */
-import { useSyncExternalStore } from 'react';
+import { type ReactNode, useSyncExternalStore } from 'react';
 import { onForgetAccountData } from '@/lib/session';
 
 export type ToastTone = 'success' | 'error' | 'info';
 
 export interface ToastOptions {
-  message: string;
+  /** Text from the user (a task's title, an address) goes in a <bdi>: one written right to left, or with bidi
+   *  controls in it, then cannot reorder the sentence around it. */
+  message: ReactNode;
   tone?: ToastTone;
   action?: { label: string; run: () => void };
   /** How long it stays, in ms (errors stay longer: there may be something to do about them). */

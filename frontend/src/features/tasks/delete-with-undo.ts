@@ -11,7 +11,7 @@
  * anything else that ends the account's time in this tab drops what is still waiting.
  */
 import type { QueryClient } from '@tanstack/react-query';
-import { useSyncExternalStore } from 'react';
+import { Fragment, type ReactNode, createElement, useSyncExternalStore } from 'react';
 import { refreshIfExpiringBefore } from '@/lib/api-client';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { queryKeys } from '@/lib/query-keys';
@@ -51,8 +51,14 @@ function changed(): void {
   listeners.forEach((listener) => listener());
 }
 
-function describe(tasks: Task[]): string {
-  return tasks.length === 1 ? `“${tasks[0]?.title}”` : `${tasks.length} tasks`;
+/** The sentence a toast says, from its parts (this module has no JSX). */
+function sentence(...parts: ReactNode[]): ReactNode {
+  return createElement(Fragment, null, ...parts);
+}
+
+/** “Its title” (in a <bdi>: a title written right to left cannot reorder the sentence around it), or "3 tasks". */
+function describe(tasks: Task[]): ReactNode {
+  return tasks.length === 1 ? sentence('“', createElement('bdi', null, tasks[0]?.title), '”') : `${tasks.length} tasks`;
 }
 
 /**
@@ -66,7 +72,7 @@ export function deleteWithUndo(tasks: Task[], client: QueryClient, listedUnder?:
   const batch: Batch = { tasks, client, listedUnder, toast: 0 };
   batches.set(key, batch);
   batch.toast = showToast({
-    message: `Deleted ${describe(tasks)}.`,
+    message: sentence('Deleted ', describe(tasks), '.'),
     tone: 'info',
     duration: UNDO_MS,
     action: { label: 'Undo', run: () => undo(key) },
@@ -84,7 +90,7 @@ function undo(key: number): void {
   if (!batch || batch.sent) return;
   batches.delete(key);
   changed();
-  showToast({ message: `Restored ${describe(batch.tasks)}.` });
+  showToast({ message: sentence('Restored ', describe(batch.tasks), '.') });
   // The restored row takes the focus back (after the list has shown it again).
   setTimeout(() => document.querySelector<HTMLElement>(`[data-task-row="${batch.tasks[0]?.id}"]`)?.focus(), 0);
 }
@@ -122,7 +128,7 @@ function send(key: number, { signingOut = false } = {}): Promise<void> {
 }
 
 function failure(tasks: Task[], error: unknown, signingOut: boolean): ToastOptions {
-  if (!signingOut) return { tone: 'error', message: `Could not delete ${describe(tasks)}: ${errorMessage(error)}` };
+  if (!signingOut) return { tone: 'error', message: sentence('Could not delete ', describe(tasks), `: ${errorMessage(error)}`) };
   // Shown on past the sign-out (on the sign-in page, maybe to someone else), so without the tasks' titles.
   const count = tasks.length === 1 ? '1 task you deleted' : `${tasks.length} tasks you deleted`;
   return {

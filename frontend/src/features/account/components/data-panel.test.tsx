@@ -6,6 +6,7 @@ import { listenAuth } from '@/lib/auth-channel';
 import { getSession } from '@/lib/session';
 import { renderApp, renderSignedIn } from '@/testing/render';
 import { noPendingEmailChange } from '@/testing/account-page-api';
+import { isolating } from '@/testing/isolating';
 import { API, server } from '@/testing/server';
 import { DataPanel } from '@/features/account/components/data-panel';
 
@@ -97,6 +98,9 @@ describe('delete account', () => {
     await user.click(button);
     expect(bodies).toEqual([]);
     expect(confirmField).toHaveAccessibleDescription('Exactly ada@example.com Type your email address exactly as shown.');
+    // The address in the hint and in the dialog's description is isolated (an address may be written right to left).
+    expect(within(dialog).getByText(isolating('Exactly ada@example.com', 'ada@example.com'))).toBeInTheDocument();
+    expect(within(dialog).getByText(isolating(/To confirm, type ada@example\.com and your current password\./, 'ada@example.com'))).toBeInTheDocument();
     expect(confirmField).toHaveFocus();
 
     await user.clear(confirmField);

@@ -41,7 +41,7 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
       description={
         <>
           Your tasks, sessions and everything else the service holds about you are deleted for good. This cannot be undone. To confirm,
-          type <strong>{user.email}</strong> and your current password.
+          type <strong><bdi>{user.email}</bdi></strong> and your current password.
         </>
       }
       onClose={cancel}
@@ -58,7 +58,7 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
           spellCheck={false}
           autoCapitalize="off"
           required
-          hint={`Exactly ${user.email}`}
+          hint={<>Exactly <bdi>{user.email}</bdi></>}
           {...form.bind('confirm_email')}
           errors={form.errors('confirm_email')}
         />

@@ -36,7 +36,7 @@ export function EmailPanel() {
           <h3 className="card__subtitle-heading" id="email-change-title">Change your email</h3>
           <SuccessAlert>
             {mutation.isSuccess
-              ? `If ${mutation.variables.new_email} can be used, a link was sent to it. Your address changes once you open that link.`
+              ? <>If <bdi>{mutation.variables.new_email}</bdi> can be used, a link was sent to it. Your address changes once you open that link.</>
               : null}
           </SuccessAlert>
           <FormAlert messages={form.formErrors} />

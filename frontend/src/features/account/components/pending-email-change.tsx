@@ -19,7 +19,7 @@ export function PendingEmailChange() {
   return (
     <div className="alert alert--warning stack">
       <p>
-        Pending change to <span className="email-status__address">{pending.new_email}</span>, asked {formatDateTime(pending.requested_at)}.
+        Pending change to <bdi className="email-status__address">{pending.new_email}</bdi>, asked {formatDateTime(pending.requested_at)}.
       </p>
       <p>
         If that address can be used, the link sent to it works until <time dateTime={pending.expires_at}>{formatDateTime(pending.expires_at)}</time>.
@@ -31,7 +31,7 @@ export function PendingEmailChange() {
           type="button"
           className="button button--secondary button--small"
           disabled={cancel.isPending}
-          onClick={() => cancel.mutate(undefined, { onSuccess: () => showToast({ message: `Email change to ${pending.new_email} cancelled.` }) })}
+          onClick={() => cancel.mutate(undefined, { onSuccess: () => showToast({ message: <>Email change to <bdi>{pending.new_email}</bdi> cancelled.</> }) })}
         >
           {cancel.isPending ? 'Cancelling…' : 'Cancel this change'}
         </button>

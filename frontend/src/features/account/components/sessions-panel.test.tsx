@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
 import { beforeSignOut } from '@/lib/sign-out';
+import { isolating } from '@/testing/isolating';
 import { renderApp, renderSignedIn } from '@/testing/render';
 import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
@@ -76,15 +77,17 @@ describe('sessions panel', () => {
     await user.click(await screen.findByRole('button', { name: /^Revoke Safari on iOS/ }));
     const dialog = screen.getByRole('alertdialog', { name: 'Revoke this session?' });
     expect(dialog).toHaveTextContent('Safari on iOS (IP 192.0.2.7');
+    // The device is named from the user agent, which may be anyone's text: isolated, it cannot reorder the sentence.
+    expect(within(dialog).getByText(isolating(/^Safari on iOS \(IP 192\.0\.2\.7/, 'Safari on iOS'))).toBeInTheDocument();
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(deleted).toEqual([]);
 
     await user.click(screen.getByRole('button', { name: /^Revoke Safari on iOS/ }));
     await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Revoke' }));
 
-    expect(await screen.findByText('Signed out Safari on iOS.')).toBeInTheDocument();
+    expect(await screen.findByText(isolating('Signed out Safari on iOS.', 'Safari on iOS'))).toBeInTheDocument();
     await waitFor(() => expect(screen.getAllByTestId('session-row')).toHaveLength(1));
-    expect(screen.queryByText('Safari on iOS')).not.toBeInTheDocument();
+    expect(screen.queryByText('Safari on iOS', { selector: '.session__device' })).not.toBeInTheDocument();
     expect(deleted).toEqual(['s-phone']);
   });
 

@@ -28,7 +28,7 @@ export function SessionsPanel() {
     revoke.mutate(session.id, {
       onSuccess: () => {
         setRevoking(null);
-        showToast({ message: `Signed out ${describeUserAgent(session.user_agent)}.` });
+        showToast({ message: <>Signed out <bdi>{describeUserAgent(session.user_agent)}</bdi>.</> });
       },
     });
   }
@@ -90,7 +90,12 @@ export function SessionsPanel() {
       {revoking ? (
         <ConfirmDialog
           title="Revoke this session?"
-          description={`${describeUserAgent(revoking.user_agent)} (IP ${revoking.ip_address ?? 'unknown'}, last used ${formatRelative(revoking.last_used_at)}) will be signed out at once.`}
+          description={
+            <>
+              <bdi>{describeUserAgent(revoking.user_agent)}</bdi> (IP {revoking.ip_address ?? 'unknown'}, last used {formatRelative(revoking.last_used_at)}) will be signed
+              out at once.
+            </>
+          }
           confirmLabel="Revoke"
           pending={revoke.isPending}
           error={revoke.error ? `Could not revoke the session: ${errorMessage(revoke.error)}` : null}

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
+import { isolating } from '@/testing/isolating';
 
 const UNVERIFIED = { id: 'u-9', email: 'new@example.com', name: '', date_joined: '2026-12-01T00:00:00Z', email_verified: false };
 
@@ -41,7 +42,7 @@ describe('registration when the address must be verified first', () => {
     const heading = await screen.findByRole('heading', { level: 1, name: 'Check your inbox' });
     await waitFor(() => expect(heading).toHaveFocus());
     expect(document.title).toBe('Check your inbox · Scalable Auth Dashboard');
-    expect(screen.getByText(/We sent a link to new@example.com/)).toBeInTheDocument();
+    expect(screen.getByText(isolating(/We sent a link to new@example.com/, 'new@example.com'))).toBeInTheDocument();
     expect(getSession()).toEqual({ status: 'anonymous', reason: 'none' });
     expect(app.location()).toBe('/register');
 

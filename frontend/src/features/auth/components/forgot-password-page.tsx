@@ -34,7 +34,7 @@ export function ForgotPasswordPage() {
       }
     >
       <SuccessAlert>
-        {sent ? `If an account exists for ${form.values.email}, an email with a reset link is on its way.` : null}
+        {sent ? <>If an account exists for <bdi>{form.values.email}</bdi>, an email with a reset link is on its way.</> : null}
       </SuccessAlert>
       {sent ? null : (
         <form className="stack" onSubmit={form.onSubmit} noValidate>

@@ -68,7 +68,7 @@ export function LoginPage() {
     <AuthLayout
       title="Sign in"
       // The second step names the account it verifies, and offers no new account: the password was right.
-      subtitle={challenge ? `Signing in as ${mutation.variables?.email ?? form.values.email}.` : 'Welcome back. Sign in to see your tasks.'}
+      subtitle={challenge ? <>Signing in as <bdi>{mutation.variables?.email ?? form.values.email}</bdi>.</> : 'Welcome back. Sign in to see your tasks.'}
       footer={
         challenge ? undefined : (
           <p>

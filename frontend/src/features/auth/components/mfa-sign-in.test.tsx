@@ -8,6 +8,7 @@ import { user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
+import { isolating } from '@/testing/isolating';
 
 // jsdom has no WebAuthn: the browser's ceremony is stubbed where a test needs one (the browser test runs the real one).
 vi.mock('@simplewebauthn/browser', () => ({ startAuthentication: vi.fn(), startRegistration: vi.fn() }));
@@ -79,7 +80,7 @@ describe('sign-in second step (202 mfa_required)', () => {
   it('names the account being verified, and drops the sign-in page\'s welcome and "Create an account" meanwhile', async () => {
     const { user } = await passPasswordStep();
 
-    expect(screen.getByText('Signing in as ada@example.com.')).toBeInTheDocument();
+    expect(screen.getByText(isolating('Signing in as ada@example.com.', 'ada@example.com'))).toBeInTheDocument();
     expect(screen.queryByText('Welcome back. Sign in to see your tasks.')).not.toBeInTheDocument();
     expect(screen.queryByRole('link', { name: 'Create an account' })).not.toBeInTheDocument();
 

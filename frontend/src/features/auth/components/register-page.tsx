@@ -23,7 +23,9 @@ function CheckInbox({ email }: { email: string }) {
       }
     >
       <div className="stack auth__body">
-        <SuccessAlert>{`Your account has been created. We sent a link to ${email}: open it to verify your address, then sign in.`}</SuccessAlert>
+        <SuccessAlert>
+          Your account has been created. We sent a link to <bdi>{email}</bdi>: open it to verify your address, then sign in.
+        </SuccessAlert>
         <p>Nothing arrived after a few minutes? Check your spam folder, or have the link sent again.</p>
         <ResendVerification email={email} />
       </div>

@@ -49,7 +49,9 @@ export function DashboardPage() {
     <div className="page">
       <header className="page__header">
         <div>
-          <PageHeading title="Dashboard">Hello, {firstName}</PageHeading>
+          <PageHeading title="Dashboard">
+            Hello, <bdi>{firstName}</bdi>
+          </PageHeading>
           <p className="page__subtitle">Here is where your tasks stand.</p>
         </div>
         <Link className="button button--primary" to="/tasks">

@@ -8,6 +8,7 @@ import { user as ada } from '@/testing/fixtures';
 import { resetSingleUseLinksForTests } from '@/features/email/hooks/use-single-use-link';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
+import { isolating } from '@/testing/isolating';
 
 const CHANGED = { ...ada, email: 'ada@new.example', email_verified: true };
 
@@ -33,7 +34,7 @@ describe('confirm email change page', () => {
     renderApp('/confirm-email-change?token=c-1', { as: 'anonymous', strict: true });
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Email changed' })).toBeInTheDocument();
-    expect(screen.getByText('Your email is now ada@new.example. Use it to sign in from now on.')).toBeInTheDocument();
+    expect(screen.getByText(isolating('Your email is now ada@new.example. Use it to sign in from now on.', 'ada@new.example'))).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(tokens).toEqual([{ token: 'c-1' }]);
@@ -43,7 +44,7 @@ describe('confirm email change page', () => {
     answerConfirm(() => HttpResponse.json({ user: CHANGED }));
     renderApp('/confirm-email-change?token=c-2');
 
-    expect(await screen.findByText(/Your email is now ada@new.example/)).toBeInTheDocument();
+    expect(await screen.findByText(isolating(/Your email is now ada@new.example/, 'ada@new.example'))).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Go to your account' })).toBeInTheDocument();
     await waitFor(() => expect(getSession()).toEqual({ status: 'authenticated', user: CHANGED }));
   });

@@ -39,7 +39,7 @@ export function ConfirmEmailChangePage() {
   useFollowChange(state.status === 'success' ? state.data : null);
 
   let title = 'Confirming your new email';
-  let success: string | null = null;
+  let success: ReactNode = null;
   let problem: string | null = null;
   let body: ReactNode = null;
   // A reload after the server answered about the link: what it answered, as if it had just done so.
@@ -59,7 +59,11 @@ export function ConfirmEmailChangePage() {
     body = <Spinner label="Checking the link…" />;
   } else if (state.status === 'success') {
     title = 'Email changed';
-    success = `Your email is now ${state.data.email}. Use it to sign in from now on.`;
+    success = (
+      <>
+        Your email is now <bdi>{state.data.email}</bdi>. Use it to sign in from now on.
+      </>
+    );
     body = <ContinueLink />;
   } else if (code === null) {
     title = 'Confirm your new email';

@@ -37,7 +37,7 @@ export function ContinueLink() {
 }
 
 /** The frame of a page an emailed link opens: its title, how the link went (a success or a problem), what next. */
-export function LinkPage({ title, footer, success, problem, children }: { title: string; footer: ReactNode; success: string | null; problem: string | null; children: ReactNode }) {
+export function LinkPage({ title, footer, success, problem, children }: { title: string; footer: ReactNode; success: ReactNode; problem: string | null; children: ReactNode }) {
   return (
     <AuthLayout title={title} footer={footer}>
       <div className="stack auth__body">

@@ -51,7 +51,7 @@ export function VerifyEmailPage() {
   useMarkVerified(state.status === 'success' ? state.data : null);
 
   let title = 'Verifying your email';
-  let success: string | null = null;
+  let success: ReactNode = null;
   let problem: string | null = null;
   let body: ReactNode = null;
   // A reload after the server answered about the link: what it answered, as if it had just done so.
@@ -72,7 +72,11 @@ export function VerifyEmailPage() {
     body = <Spinner label="Checking the link…" />;
   } else if (state.status === 'success') {
     title = 'Email verified';
-    success = `${state.data.email} is verified. Thank you.`;
+    success = (
+      <>
+        <bdi>{state.data.email}</bdi> is verified. Thank you.
+      </>
+    );
     body = <ContinueLink />;
   } else if (code === 'link_expired') {
     title = 'This link has expired';

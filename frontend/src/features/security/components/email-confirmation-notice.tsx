@@ -11,7 +11,7 @@ export function EmailConfirmationNotice({ email }: { email: string }) {
   return (
     <div className="alert alert--warning stack stack--tight">
       <p id={EMAIL_CONFIRMATION_NOTICE_ID}>
-        <strong>Confirm your email address to turn on two-step verification or add a passkey.</strong> Open the link we emailed to {email}, then come
+        <strong>Confirm your email address to turn on two-step verification or add a passkey.</strong> Open the link we emailed to <bdi>{email}</bdi>, then come
         back here.
       </p>
       <ResendVerification email={email} label="Resend the link" />

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert, StillWaiting, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
@@ -7,7 +8,7 @@ import { PasskeyNameSchema } from '@/features/security/api/add-passkey';
 
 interface PasskeyNameDialogProps {
   title: string;
-  description: string;
+  description: ReactNode;
   initial: string;
   submitLabel: string;
   pending: boolean;

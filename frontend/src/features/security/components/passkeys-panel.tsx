@@ -88,7 +88,7 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
             onSuccess: ({ passkey, recovery_codes }) => {
               awaitListed(passkey.credential_id);
               setNaming(false);
-              showToast({ message: `Passkey “${name}” added.` });
+              showToast({ message: <>Passkey “<bdi>{name}</bdi>” added.</> });
               onRecoveryCodes(recovery_codes);
             },
             // Refused by the server (4xx): it saved nothing, so the device forgets the passkey it just created.
@@ -187,7 +187,7 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
       {renaming ? (
         <PasskeyNameDialog
           title="Rename passkey"
-          description={`A new name for “${renaming.name}”.`}
+          description={<>A new name for “<bdi>{renaming.name}</bdi>”.</>}
           initial={renaming.name}
           submitLabel="Rename"
           pending={rename.isPending}
@@ -199,7 +199,7 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
       {deleting ? (
         <ConfirmDialog
           title="Delete this passkey?"
-          description={`“${deleting.name}” will no longer sign in to your account. Remove it from the device or password manager as well.`}
+          description={<>“<bdi>{deleting.name}</bdi>” will no longer sign in to your account. Remove it from the device or password manager as well.</>}
           confirmLabel="Delete passkey"
           pending={remove.isPending}
           error={remove.error ? `Could not delete the passkey: ${errorMessage(remove.error)}` : null}
@@ -208,7 +208,7 @@ export function PasskeysPanel({ passkeys, account, onRecoveryCodes, blockedBy }:
             remove.mutate(deleting.id, {
               onSuccess: () => {
                 setDeleting(null);
-                showToast({ message: `Passkey “${deleting.name}” deleted.` });
+                showToast({ message: <>Passkey “<bdi>{deleting.name}</bdi>” deleted.</> });
               },
             });
           }}

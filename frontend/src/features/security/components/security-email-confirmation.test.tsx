@@ -5,6 +5,7 @@ import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderApp } from '@/testing/render';
 import { mfaStatus, user as verified } from '@/testing/fixtures';
+import { isolating } from '@/testing/isolating';
 import { API, server } from '@/testing/server';
 
 // jsdom has no WebAuthn: the browser's ceremony is stubbed, and PublicKeyCredential stands for a browser that has it.
@@ -38,6 +39,7 @@ describe('security page, before the address is confirmed', () => {
     showSecurity(true);
 
     const notice = await screen.findByText(NOTICE, { exact: false });
+    expect(screen.getByText(isolating(/Open the link we emailed to .+, then come back here\./, unconfirmed.email))).toBeInTheDocument();
     const app = screen.getByRole('button', { name: 'Set up an authenticator app' });
     const passkey = screen.getByRole('button', { name: 'Add a passkey' });
     for (const button of [app, passkey]) {

@@ -9,6 +9,7 @@ import { queryKeys } from '@/lib/query-keys';
 import { renderApp } from '@/testing/render';
 import { mfaStatus, webauthnAccount } from '@/testing/fixtures';
 import { API, server } from '@/testing/server';
+import { isolating } from '@/testing/isolating';
 import { browserWithSignals } from '@/testing/webauthn-signals';
 
 // jsdom has no WebAuthn: the browser's ceremony is stubbed (the browser test runs the real one).
@@ -192,7 +193,7 @@ describe('security page', () => {
     expect(await screen.findByText('Key')).toBeInTheDocument();
     created({ id: 'new-cred', rawId: 'new-cred', type: 'public-key', response: {}, clientExtensionResults: {} });
 
-    expect(await screen.findByText('Passkey “Passkey” added.')).toBeInTheDocument();
+    expect(await screen.findByText(isolating('Passkey “Passkey” added.', 'Passkey'))).toBeInTheDocument();
     await waitFor(() => expect(browser.accepted()).toEqual([[], ['cred-key', 'new-cred']]));
   });
 
@@ -268,13 +269,18 @@ describe('security page', () => {
 
     await user.click(await screen.findByRole('button', { name: /^Rename Phone,/ }));
     const dialog = screen.getByRole('dialog', { name: 'Rename passkey' });
+    // The passkey's name (the user's) is isolated in the sentences that give it: written right to left, it keeps them in order.
+    expect(within(dialog).getByText(isolating('A new name for “Phone”.', 'Phone'))).toBeInTheDocument();
     await user.clear(within(dialog).getByLabelText('Name'));
     await user.type(within(dialog).getByLabelText('Name'), 'Work phone');
     await user.click(within(dialog).getByRole('button', { name: 'Rename' }));
     await user.click(await screen.findByRole('button', { name: /^Delete Work phone,/ }));
-    await user.click(within(screen.getByRole('alertdialog', { name: 'Delete this passkey?' })).getByRole('button', { name: 'Delete passkey' }));
+    const confirm = screen.getByRole('alertdialog', { name: 'Delete this passkey?' });
+    expect(within(confirm).getByText(isolating(/^“Work phone” will no longer sign in to your account\./, 'Work phone'))).toBeInTheDocument();
+    await user.click(within(confirm).getByRole('button', { name: 'Delete passkey' }));
 
     expect(await screen.findByText('No passkeys yet.')).toBeInTheDocument();
+    expect(screen.getByText(isolating('Passkey “Work phone” deleted.', 'Work phone'))).toBeInTheDocument();
     expect(calls).toEqual(['rename p-1 Work phone', 'delete p-1']);
     await waitFor(() => expect(browser.accepted()).toEqual([['cred-phone'], []]));
   });

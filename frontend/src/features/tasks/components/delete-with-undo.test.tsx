@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeJwt, makeTask, page, user as ada } from '@/testing/fixtures';
+import { isolating } from '@/testing/isolating';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { endSession } from '@/lib/session';
@@ -70,7 +71,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
     await user.click(await screen.findByRole('button', { name: 'Delete “T4”' }));
 
     expect(notifications().getAllByRole('button', { name: 'Undo' })).toHaveLength(3);
-    expect(notifications().queryByText('Deleted “T1”.')).not.toBeInTheDocument();
+    expect(notifications().queryByText(isolating('Deleted “T1”.', 'T1'))).not.toBeInTheDocument();
     await waitFor(() => expect(sent).toEqual([`DELETE ${tasks[0]!.id}`]));
   });
 
@@ -82,16 +83,16 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
 
     await user.click(await screen.findByRole('button', { name: 'Delete “Old idea”' }));
 
-    expect(screen.queryByText('Old idea')).not.toBeInTheDocument();
+    expect(screen.queryByText('Old idea', { selector: '.task__title' })).not.toBeInTheDocument();
     expect(screen.getByText('1 task')).toBeInTheDocument();
-    expect(notifications().getByText('Deleted “Old idea”.')).toBeInTheDocument();
+    expect(notifications().getByText(isolating('Deleted “Old idea”.', 'Old idea'))).toBeInTheDocument();
     // The focus moves on to the next row, not to <body>.
     await waitFor(() => expect(screen.getByTestId('task-row')).toHaveFocus());
 
     await user.click(notifications().getByRole('button', { name: 'Undo' }));
 
-    expect(await screen.findByText('Old idea')).toBeInTheDocument();
-    expect(notifications().getByText('Restored “Old idea”.')).toBeInTheDocument();
+    expect(await screen.findByText('Old idea', { selector: '.task__title' })).toBeInTheDocument();
+    expect(notifications().getByText(isolating('Restored “Old idea”.', 'Old idea'))).toBeInTheDocument();
     await pastTheUndoWindow();
     expect(sent).toEqual([]);
   });
@@ -157,7 +158,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
     const { sent, user } = await deleteTheOnlyTask('Old idea');
     await user.keyboard('u');
 
-    expect(await screen.findByText('Old idea')).toBeInTheDocument();
+    expect(await screen.findByText('Old idea', { selector: '.task__title' })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByTestId('task-row')).toHaveFocus());
     await pastTheUndoWindow();
     expect(sent).toEqual([]);
@@ -175,13 +176,13 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
     // (expired or revoked, or another account signed in in another tab: the deletes can no longer be sent as
     // this account, and nothing of it may stay on screen)
     const { sent } = await deleteTheOnlyTask('Payroll notes');
-    expect(notifications().getByText('Deleted “Payroll notes”.')).toBeInTheDocument();
+    expect(notifications().getByText(isolating('Deleted “Payroll notes”.', 'Payroll notes'))).toBeInTheDocument();
 
     act(() => endSession('expired'));
     await pastTheUndoWindow();
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
-    expect(screen.queryByText('Deleted “Payroll notes”.')).not.toBeInTheDocument();
+    expect(screen.queryByText(isolating('Deleted “Payroll notes”.', 'Payroll notes'))).not.toBeInTheDocument();
     expect(sent).toEqual([]);
   });
 

@@ -72,7 +72,7 @@ describe('the user’s own save is not a change made elsewhere', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(screen.queryByText(/changed elsewhere/)).not.toBeInTheDocument();
     expect(listLoads).toBe(2); // the refetch is still on its way
-    expect(screen.getByText('Shared plan')).toBeInTheDocument();
+    expect(screen.getByText('Shared plan', { selector: '.task__title' })).toBeInTheDocument();
     expect(queryClient.getQueryData(['tasks', 'detail', stored.id])).toEqual({ data: stored, etag: '"v2"' });
     answerList();
   });

@@ -7,6 +7,7 @@ import { makeTask, page } from '@/testing/fixtures';
 import type { Task } from '@/features/tasks/types';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
+import { isolating } from '@/testing/isolating';
 
 /**
  * The task on the server, its version an ETag; a PATCH with another If-Match is refused (412). `loseAnswers`: the
@@ -56,8 +57,8 @@ describe('Save pressed again after a save whose answer was lost', () => {
 
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(stored.patches).toEqual(['saved v2', '412 for "v1"']);
-    expect(screen.getByText('Saved “My new title”.')).toBeInTheDocument();
-    expect(screen.getByText('My new title')).toBeInTheDocument();
+    expect(screen.getByText(isolating('Saved “My new title”.', 'My new title'))).toBeInTheDocument();
+    expect(screen.getByText('My new title', { selector: '.task__title' })).toBeInTheDocument();
     expect(screen.queryByText('Original title')).not.toBeInTheDocument();
     expect(screen.queryByText(/changed elsewhere/)).not.toBeInTheDocument();
   });

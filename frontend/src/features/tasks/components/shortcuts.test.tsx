@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPreference, writePreference } from '@/lib/preferences';
 import { makeTask, page } from '@/testing/fixtures';
+import { isolating } from '@/testing/isolating';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import type { Task } from '@/features/tasks/types';
@@ -81,8 +82,8 @@ describe('keyboard shortcuts on the tasks page', () => {
     expect(rows()[1]).toHaveFocus(); // the dialog gives the focus back to the row
 
     await user.keyboard('d');
-    expect(screen.queryByText('Second')).not.toBeInTheDocument(); // deleted, with Undo (delete-with-undo.test.tsx)
-    expect(screen.getByText('Deleted “Second”.')).toBeInTheDocument();
+    expect(screen.queryByText('Second', { selector: '.task__title' })).not.toBeInTheDocument(); // deleted, with Undo (delete-with-undo.test.tsx)
+    expect(screen.getByText(isolating('Deleted “Second”.', 'Second'))).toBeInTheDocument();
     await waitFor(() => expect(rows()[1]).toHaveFocus()); // the next row took the focus
     expect(rows()[1]).toHaveTextContent('Third');
   });

@@ -96,7 +96,7 @@ function CreateTaskDialog({ onClose }: { onClose: () => void }) {
     (data) =>
       create.mutate(data, {
         onSuccess: (task) => {
-          showToast({ message: `Created “${task.title}”.` });
+          showToast({ message: <>Created “<bdi>{task.title}</bdi>”.</> });
           onClose();
         },
       }),
@@ -174,7 +174,7 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
       { id: task.id, patch, etag },
       {
         onSuccess: (saved) => {
-          showToast({ message: `Saved “${saved.data.title}”.` });
+          showToast({ message: <>Saved “<bdi>{saved.data.title}</bdi>”.</> });
           onClose();
         },
         onError: async (error) => {
@@ -223,7 +223,7 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
   useEffect(() => {
     if (!foundSaved) return;
     putSavedTask(client, foundSaved);
-    showToast({ message: `Saved “${foundSaved.data.title}”.` });
+    showToast({ message: <>Saved “<bdi>{foundSaved.data.title}</bdi>”.</> });
     onClose();
   }, [foundSaved, client, onClose]);
 

@@ -7,6 +7,7 @@ import { makeTask, page } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { serveTasks } from '@/testing/tasks-page-api';
+import { isolating } from '@/testing/isolating';
 
 describe('status toggle', () => {
   it('shows the change at once and keeps it when the server agrees', async () => {
@@ -73,7 +74,7 @@ describe('status toggle', () => {
     await waitFor(() => expect(answer).toBeDefined());
     act(() => answer?.());
 
-    expect(await screen.findByText('Could not update “Write report”: The server had a problem.')).toBeInTheDocument();
+    expect(await screen.findByText(isolating('Could not update “Write report”: The server had a problem.', 'Write report'))).toBeInTheDocument();
     expect(screen.getByRole('switch', { name: 'Done: Write report' })).toHaveAttribute('aria-checked', 'false');
     expect(listLoads).toBe(2); // the refetch was asked for and is still pending
   });

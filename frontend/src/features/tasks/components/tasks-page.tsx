@@ -95,7 +95,7 @@ export function TasksPage() {
     if (pendingStatus.has(task.id)) return;
     setStatus.mutate(
       { id: task.id, status: task.status === 'done' ? 'todo' : 'done' },
-      { onError: (error) => showToast({ tone: 'error', message: `Could not update “${task.title}”: ${errorMessage(error)}` }) },
+      { onError: (error) => showToast({ tone: 'error', message: <>Could not update “<bdi>{task.title}</bdi>”: {errorMessage(error)}</> }) },
     );
   }
 
