@@ -2,33 +2,22 @@
 MFA_ENCRYPTION_KEYS, newest first. MultiFernet encrypts with the first key and decrypts with any, so a key rotates by
 prepending the new one, running ``manage.py mfa_rotate_key`` and then dropping the old one (docs/operations.md).
 
-A configured key may be any string of enough entropy; it is stretched to Fernet's 32 bytes with HKDF-SHA256, so
-operators need not produce Fernet's own base64 format. Unset (local use only), the key derives from SECRET_KEY.
+A configured key may be any string of enough entropy (backend/common/fernet.py stretches it). Unset (local use
+only), the key derives from SECRET_KEY.
 """
 
-import base64
-import functools
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken, MultiFernet
 from django.conf import settings
+
+from backend.common.fernet import multi_fernet
 
 
 class SecretUndecryptable(Exception):
     """No configured MFA_ENCRYPTION_KEYS key decrypts the stored secret (its key was dropped too soon)."""
 
 
-def _fernet_key(material: str) -> bytes:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"mfa-secret-encryption").derive(
-        material.encode()
-    )
-    return base64.urlsafe_b64encode(derived)
-
-
-@functools.cache
 def _cipher(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
+    return multi_fernet(keys, info=b"mfa-secret-encryption")
 
 
 def _configured_keys() -> tuple[str, ...]:

@@ -70,6 +70,15 @@ def test_without_a_grace_window_concurrent_refreshes_rotate_once_then_revoke_the
     ]
 
 
+def _rotation_outcome(raw_refresh: str) -> str:
+    """ "rotated", or the refusal's codes."""
+    try:
+        session_rotate(raw_refresh=raw_refresh)
+    except RefreshRejected as exc:
+        return str(exc.get_codes())
+    return "rotated"
+
+
 @skip_on_mongodb("no row locks there: the compare-and-set decides refresh races (the test above)")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("change", ["password", "deactivation"])
@@ -79,11 +88,7 @@ def test_a_refresh_during_a_password_change_or_deactivation_neither_waits_for_th
     issued = session_start(user=user)
 
     def refresh() -> str:
-        try:
-            session_rotate(raw_refresh=issued.tokens.refresh)
-        except RefreshRejected as exc:
-            return str(exc.get_codes())
-        return "rotated"
+        return _rotation_outcome(issued.tokens.refresh)
 
     with atomic():
         if change == "password":
@@ -119,11 +124,7 @@ def test_a_refresh_during_the_accounts_deletion_waits_for_it_and_is_refused(user
     issued = session_start(user=user)
 
     def refresh() -> str:
-        try:
-            session_rotate(raw_refresh=issued.tokens.refresh)
-        except RefreshRejected as exc:
-            return str(exc.get_codes())
-        return "rotated"
+        return _rotation_outcome(issued.tokens.refresh)
 
     with atomic():
         user_delete(user=User.objects.get(pk=user.pk))
