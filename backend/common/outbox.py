@@ -12,16 +12,24 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import OutgoingEmail
 from .outbox_crypto import outbox_decrypt, outbox_encrypt
 
-# How long a claimed row is its sender's: longer than any attempt (each step of an SMTP conversation is bounded by
-# EMAIL_TIMEOUT, 10 s by default), so no other sender claims a row still being sent. A sender killed mid-attempt
+# How long a claimed row is its sender's: longer than any attempt, so no other sender claims a row still being sent.
+# Each step of an SMTP conversation (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA, the message, QUIT) may
+# take up to EMAIL_TIMEOUT: 5 minutes, or more with a long EMAIL_TIMEOUT (lease_seconds). A sender killed mid-attempt
 # leaves its row to the sweep once this has passed.
 LEASE_SECONDS = 300
+SMTP_STEPS = 12  # the steps above, with room to spare
+
+
+def lease_seconds() -> float:
+    """LEASE_SECONDS, or longer if EMAIL_TIMEOUT lets one attempt take longer than that."""
+    return max(LEASE_SECONDS, SMTP_STEPS * float(settings.EMAIL_TIMEOUT or 0))
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def outbox_claim(queued: Queued, *, now: datetime) -> bool:
     return bool(
         OutgoingEmail.objects.filter(pk=queued.pk, attempt=queued.attempt)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-        .update(attempt=queued.attempt + 1, claimed_until=now + timedelta(seconds=LEASE_SECONDS), updated_at=now)
+        .update(attempt=queued.attempt + 1, claimed_until=now + timedelta(seconds=lease_seconds()), updated_at=now)
     )
 
 

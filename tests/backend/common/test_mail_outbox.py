@@ -23,7 +23,7 @@ from django.utils import timezone
 from backend.common import mail
 from backend.common.mail_sweep import email_outbox_sweep_start
 from backend.common.models import OutgoingEmail
-from backend.common.outbox import outbox_add
+from backend.common.outbox import outbox_add, outbox_claim
 from tests.backend.common.helpers import ROOT
 from tests.e2e.servers import gunicorn_running
 from tests.support.net import free_port
@@ -385,3 +385,17 @@ def test_an_email_whose_last_try_at_the_process_exit_fails_stays_queued_for_the_
     call_command("send_queued_emails", stdout=StringIO())
     assert len(relay.wait_for(to="killed@example.com")) == 1
     assert OutgoingEmail.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("timeout", "lease"), [(10, 300), (60, 720)])
+def test_a_claim_holds_the_row_longer_than_an_attempt_may_take(settings, timeout, lease):
+    # (each step of the SMTP conversation may take EMAIL_TIMEOUT: a lease shorter than the whole would let a second
+    # sender claim the row while the first still sends it, and the email go out twice)
+    settings.EMAIL_TIMEOUT = timeout
+    queued = outbox_add(kind="password_reset", to="a@example.com", subject="s", body="b", user_id=None, request_id=None)
+    now = timezone.now()
+
+    assert outbox_claim(queued, now=now)
+
+    assert OutgoingEmail.objects.get(pk=queued.pk).claimed_until == now + timedelta(seconds=lease)
