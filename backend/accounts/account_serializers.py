@@ -27,6 +27,9 @@ class AccountDeleteInputSerializer(serializers.Serializer):
     )
 
 
+_EVENT_LABELS = dict(AuditEvent.Event.choices)
+
+
 class ActivityOutputSerializer(serializers.ModelSerializer):
     """One event of the signed-in user's security activity. The address and browser are blank (null, "") for an
     event an operator caused: those are the operator's, not the user's (audit.selectors.audit_shows_client_of)."""
@@ -45,7 +48,9 @@ class ActivityOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_description(self, event: AuditEvent) -> str:
-        return str(event.get_event_display())
+        # What get_event_display() says, from a dict built once: it rebuilds one from the choices on every call, a
+        # quarter of the export's time for an account with 100,000 events.
+        return str(_EVENT_LABELS.get(event.event, event.event))
 
     def get_ip_address(self, event: AuditEvent) -> str | None:
         return event.ip_address if audit_shows_client_of(event) else None

@@ -188,3 +188,13 @@ def test_reading_the_activity_counts_against_the_user_request_limit(user, rates)
     assert statuses == [200, 200, 429]
     fresh, _ = signed_in_client(UserFactory())  # the limit is per user: another account is not refused
     assert fresh.get(ACTIVITY).status_code == 200
+
+
+@pytest.mark.parametrize("event", list(AuditEvent.Event))
+def test_every_event_is_described_as_its_choice_label(event):
+    # (the description comes from a table built once, not get_event_display(): the two must agree for every event)
+    from backend.accounts.account_serializers import ActivityOutputSerializer
+
+    row = AuditEvent(event=event.value)
+
+    assert ActivityOutputSerializer().get_description(row) == str(row.get_event_display())
