@@ -349,6 +349,10 @@ REFRESH_TOKEN_LIFETIME = timedelta(
 )
 # A session cannot be extended by rotation beyond this age; the user signs in again.
 SESSION_MAX_LIFETIME = timedelta(seconds=env.int("SESSION_MAX_LIFETIME_SECONDS", default=30 * 24 * 60 * 60, minimum=1))
+# Live sessions one account may hold: a sign-in beyond it signs out the ones used least recently (a script that signs
+# in without signing out would otherwise pile up thousands, each listed on the account page until it expires).
+# 0: no limit.
+SESSIONS_PER_USER_MAX = env.int("SESSIONS_PER_USER_MAX", default=100, minimum=0)
 # A refresh token presented again this soon after it was rotated gets the same new token back instead of revoking
 # the session as reused: a lost response, a retry or tabs refreshing together. 0 turns the grace off. (Supabase's
 # REFRESH_TOKEN_REUSE_INTERVAL: https://supabase.com/docs/guides/auth/sessions#refresh-token-reuse-detection)

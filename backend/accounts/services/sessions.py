@@ -142,10 +142,24 @@ def _session_create(
     session.full_clean()
     session.save()
     audit_on_commit(event=AuditEvent.Event.LOGIN_SUCCEEDED, user_id=user.pk, session_id=session.pk)
+    _sessions_beyond_limit_revoke(user=user, now=now)
     # Read replicas: the new tokens' first requests must find the user and session rows even if a
     # replica has not replayed them yet (e.g. right after registration).
     transaction.on_commit(lambda: replica_note_write(user.pk))
     return IssuedSession(session=session, tokens=tokens)
+
+
+def _sessions_beyond_limit_revoke(*, user: User, now: datetime) -> None:
+    """Keep the account at SESSIONS_PER_USER_MAX live sessions: sign out those beyond it, used least recently (the
+    new one, just used, is never among them). Each is audited as a revocation, so the owner's activity shows it."""
+    limit = settings.SESSIONS_PER_USER_MAX
+    if not limit:
+        return
+    newest_first = AuthSession.objects.live(now).filter(user=user).order_by("-last_used_at", "-created_at", "-pk")
+    beyond = list(newest_first.values_list("pk", flat=True)[limit:])
+    if beyond and _revoke_where(Q(pk__in=beyond)):  # one statement, however many (an account from before the limit)
+        for pk in beyond:
+            audit_on_commit(event=AuditEvent.Event.SESSION_REVOKED, user_id=user.pk, session_id=pk)
 
 
 def session_rotate(*, raw_refresh: str, user_agent: str = "", ip_address: str | None = None) -> IssuedSession:
