@@ -4,16 +4,14 @@ the signed-in user, session and current-password check of a request, re-authenti
 from collections.abc import Iterable
 from typing import cast
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_simplejwt.tokens import Token
 
-from backend.common.errors import ErrorCode
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.views import ApiView
-from backend.mfa.selectors import mfa_enabled
+from backend.mfa.selectors import reauthentication_level
 
 from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
@@ -21,6 +19,7 @@ from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_set
 from .emails import notify_new_device_sign_in
 from .login_limits import LOGIN, account_attempt, device_account, device_accounts
 from .models import User
+from .services.reauthentication import SECOND_FACTOR_NEEDED, ReauthenticationRequired
 from .tokens import SESSION_CLAIM
 
 
@@ -46,17 +45,6 @@ def current_password_confirm(request: Request, password: str, *, field: str = "c
     attempt.raise_if_refused()
     services.user_password_confirm(user=user, password=password, session_id=current_session_id(request), field=field)
     attempt.refund()
-
-
-class ReauthenticationRequired(PermissionDenied):
-    default_detail = "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again."
-    default_code = ErrorCode.REAUTHENTICATION_REQUIRED
-
-
-SECOND_FACTOR_NEEDED = (
-    "This account has two-step verification: confirm it's you with your authenticator app or a passkey "
-    "(POST /api/auth/reauthenticate/), then try again."
-)
 
 
 def reauthentication_require(request: Request, *, current_password: str | None = None) -> None:
@@ -89,12 +77,6 @@ def enrolment_finish_allowed(request: Request) -> None:
     session = selectors.session_authentication(session_id=session_id)
     if session.aal < reauthentication_level(current_user(request)):
         raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
-
-
-def reauthentication_level(user: User) -> int:
-    """What a re-authentication of this user must prove: 2 (a second factor) when the account has one, else 1
-    (services/reauthentication.py says why the account's level, not the session's)."""
-    return 2 if mfa_enabled(user=user) else 1
 
 
 class PublicAuthApi(ApiView):

@@ -85,6 +85,7 @@ class PasskeysApi(ApiView):
             token=data.validated_data["registration_token"],
             name=data.validated_data["name"],
             credential=data.validated_data["passkey"],
+            acting_session_id=session_id,
         )
         # The user just proved the passkey (user-verified): this session now counts as signed in with two factors.
         account_services.session_factor_proven(session=session_authentication(session_id=session_id), method=PASSKEY)

@@ -45,6 +45,12 @@ def mfa_enabled(*, user: User) -> bool:
     )
 
 
+def reauthentication_level(user: User) -> int:
+    """What a re-authentication of this user must prove: 2 (a second factor) when the account has one, else 1
+    (backend/accounts/services/reauthentication.py says why the account's level, not the session's)."""
+    return 2 if mfa_enabled(user=user) else 1
+
+
 def email_confirmation_required(*, user: User) -> bool:
     """Whether ``user`` must confirm their email address before adding a second factor (services/enrolment.py):
     while it is unconfirmed and addresses can be confirmed at all. Read from the database, not from ``user``: a

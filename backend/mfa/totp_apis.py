@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from backend.accounts import services as account_services
 from backend.accounts.api_base import (
+    ReauthenticationRequired,
     current_session_id,
     current_user,
     enrolment_finish_allowed,
@@ -15,6 +16,7 @@ from backend.accounts.api_base import (
 from backend.accounts.assurance import TOTP
 from backend.accounts.login_limits import LOGIN, account_attempt
 from backend.accounts.selectors import session_authentication
+from backend.accounts.services.sessions import SessionEnded
 from backend.common.views import ApiView
 
 from . import selectors, totp_openapi
@@ -78,13 +80,13 @@ class TotpConfirmApi(ApiView):
         # counted before the check and given back when right, so guessing cannot go faster here.
         attempt = account_attempt(request._request, email=user.email, limits=LOGIN, count_client=False)
         attempt.raise_if_refused()
+        session_id = current_session_id(request)
         try:
-            codes = totp_enrol_confirm(user=user, code=data.validated_data["code"])
-        except (MfaStateConflict, FactorNeedsConfirmedEmail):
-            attempt.refund()  # nothing was guessed: refused before the code was checked
+            codes = totp_enrol_confirm(user=user, code=data.validated_data["code"], acting_session_id=session_id)
+        except (MfaStateConflict, FactorNeedsConfirmedEmail, ReauthenticationRequired, SessionEnded):
+            attempt.refund()  # nothing was guessed wrong: refused before the code was checked, or after a right one
             raise
         attempt.refund()
-        session_id = current_session_id(request)
         if session_id is not None:
             # The user just proved the factor: this session now counts as signed in with two.
             account_services.session_factor_proven(session=session_authentication(session_id=session_id), method=TOTP)

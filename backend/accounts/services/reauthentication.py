@@ -11,12 +11,25 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied
 
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
+from backend.common.errors import ErrorCode
 
 from ..assurance import SECOND_FACTORS, amr_join, amr_split, assurance_level
 from ..models import AuthSession
+
+
+class ReauthenticationRequired(PermissionDenied):
+    default_detail = "Confirm it's you: re-authenticate (POST /api/auth/reauthenticate/), then try again."
+    default_code = ErrorCode.REAUTHENTICATION_REQUIRED
+
+
+SECOND_FACTOR_NEEDED = (
+    "This account has two-step verification: confirm it's you with your authenticator app or a passkey "
+    "(POST /api/auth/reauthenticate/), then try again."
+)
 
 
 def reauthenticated_until(session: AuthSession) -> datetime | None:

@@ -8,10 +8,12 @@ confirm the address, so from then on a factor is the mailbox owner's. Checked he
 (the API, the admin, a shell) is held to it. With ``none`` no address can be confirmed: nothing changes.
 """
 
-from backend.accounts.models import User
+from backend.accounts.models import AuthSession, User
+from backend.accounts.services.reauthentication import SECOND_FACTOR_NEEDED, ReauthenticationRequired
+from backend.accounts.services.sessions import SessionEnded
 
 from ..errors import FactorNeedsConfirmedEmail
-from ..selectors import email_confirmation_required
+from ..selectors import email_confirmation_required, reauthentication_level
 
 
 def factor_add_allowed(*, user: User) -> None:
@@ -19,3 +21,21 @@ def factor_add_allowed(*, user: User) -> None:
     call before anything of the factor is written, so a refusal leaves nothing behind."""
     if email_confirmation_required(user=user):
         raise FactorNeedsConfirmedEmail()
+
+
+def enrolling_session_still_allowed(*, user: User, acting_session_id: str | None) -> None:
+    """Inside the factor writers' lock (mfa_writes_lock), just before a new factor is written for a signed-in
+    session: refuse it if that session was signed out meanwhile (401 ``session_revoked``: a password change or a
+    sign-out everywhere) or is no longer at the account's level (403 ``reauthentication_required``: the owner added
+    a factor from another session). The view checked both before the work (enrolment_finish_allowed); a change
+    committed between that check and this write would otherwise slip past it, giving a password-only session a
+    factor of its own. Every factor writer, a password change and a sign-out everywhere lock the same row, so
+    what they committed is seen here. ``acting_session_id`` None: not a session's request (a shell); nothing to
+    check. (MongoDB takes no lock: there the window stays, as mfa_writes_lock says.)"""
+    if acting_session_id is None:
+        return
+    aal = AuthSession.objects.live().filter(pk=acting_session_id, user_id=user.pk).values_list("aal", flat=True).first()
+    if aal is None:
+        raise SessionEnded()
+    if aal < reauthentication_level(user):
+        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)

@@ -62,7 +62,7 @@ from .challenges import (
     challenge_spending,
     challenge_use,
 )
-from .enrolment import factor_add_allowed
+from .enrolment import enrolling_session_still_allowed, factor_add_allowed
 from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
 
 T = TypeVar("T")
@@ -119,12 +119,20 @@ def passkey_registration_options(*, user: User, session_id: str) -> CeremonyOpti
 
 
 def passkey_register(
-    *, user: User, session_id: str, token: str, name: str, credential: dict[str, Any]
+    *,
+    user: User,
+    session_id: str,
+    token: str,
+    name: str,
+    credential: dict[str, Any],
+    acting_session_id: str | None = None,
 ) -> tuple[Passkey, list[str]]:
     """Finish a registration: verify the authenticator's attestation against the challenge of ``token`` and save the
     passkey. Returns it and the recovery codes, ten new ones if this is the account's first factor, else [].
     FactorNeedsConfirmedEmail while the address is unconfirmed (checked again: options asked for before it was
-    required, or by another caller, must not finish), and the challenge is left unspent."""
+    required, or by another caller, must not finish), and the challenge is left unspent. ``acting_session_id``: the
+    signed-in session saving it (the API's: ``session_id``), checked again under the lock
+    (enrolling_session_still_allowed); None from a shell, whose ``session_id`` only binds the challenge."""
     factor_add_allowed(user=user)
     challenge = challenge_get_open(token=token, purpose=Purpose.PASSKEY_REGISTER, session_id=session_id)
     if challenge.user_id != user.pk:
@@ -163,6 +171,7 @@ def passkey_register(
             # taken after the challenge's (or by the insert's foreign-key check), a deletion holding the user's row
             # and deleting the challenge would deadlock with this.
             mfa_writes_lock(user=user)
+            enrolling_session_still_allowed(user=user, acting_session_id=acting_session_id)
             challenge_use(challenge=challenge)  # the same response posted twice registers once
             passkey.save()
             codes = recovery_codes_issue_if_first(user=user)

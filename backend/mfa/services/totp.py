@@ -30,7 +30,7 @@ from ..crypto import SecretUndecryptable, secret_decrypt, secret_encrypt, secret
 from ..errors import CodeInvalid, MfaStateConflict
 from ..models import Passkey, TotpAuthenticator
 from ..selectors import totp_confirmed_get
-from .enrolment import factor_add_allowed
+from .enrolment import enrolling_session_still_allowed, factor_add_allowed
 from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
 
 logger = logging.getLogger(__name__)
@@ -135,11 +135,14 @@ def totp_code_verify(*, user: User, code: str, for_time: datetime | float | None
     return _code_accept(authenticator, code, for_time)
 
 
-def totp_enrol_confirm(*, user: User, code: str, for_time: datetime | float | None = None) -> list[str]:
+def totp_enrol_confirm(
+    *, user: User, code: str, for_time: datetime | float | None = None, acting_session_id: str | None = None
+) -> list[str]:
     """Enable the pending authenticator with a first code from it; returns the recovery codes issued if it is the
     user's first factor (else []). A wrong code: CodeInvalid; nothing pending: MfaStateConflict; an unconfirmed
     address: FactorNeedsConfirmedEmail, before the code is checked or spent (an enrolment started before that rule
-    must not finish either)."""
+    must not finish either). ``acting_session_id``: the signed-in session confirming it, checked again under the
+    lock (enrolling_session_still_allowed)."""
     factor_add_allowed(user=user)
     pending = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=True).first()
     if pending is None:
@@ -151,6 +154,7 @@ def totp_enrol_confirm(*, user: User, code: str, for_time: datetime | float | No
         # The user's row first, as every factor writer and an account deletion lock it: taken after the app's row,
         # a deletion that holds the user's row and waits for the app's would deadlock with this.
         mfa_writes_lock(user=user)
+        enrolling_session_still_allowed(user=user, acting_session_id=acting_session_id)
         # Conditional: a parallel confirm, or a new enrolment replacing this row, leaves nothing to update.
         if not TotpAuthenticator.objects.filter(pk=pending.pk, confirmed_at__isnull=True).update(
             confirmed_at=timezone.now()
