@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from backend.common.fields import ISO_DATE_PATTERN
 
-from .models import Task
+from .models import Task, TitleSortKey
 
 SEARCH_MAX_LENGTH = 100
 DEFAULT_ORDERING = "-created_at"
@@ -74,8 +74,9 @@ class ChoiceListFilter(django_filters.Filter):
 class TaskOrderingFilter(django_filters.ChoiceFilter):
     """Orders by one allow-listed field, with ``id`` as a stable tie-break in the same direction.
 
-    Priority sorts by its rank (low < medium < high), titles case-insensitively,
-    and tasks without a due date sort last in both directions on every database.
+    Priority sorts by its rank (low < medium < high), titles case-insensitively (on PostgreSQL in ICU's
+    language-neutral order, models.TitleSortKey), and tasks without a due date sort last in both directions on
+    every database.
     """
 
     def filter(self, qs: QuerySet[Task], value: str | None) -> QuerySet[Task]:
@@ -94,7 +95,7 @@ class TaskOrderingFilter(django_filters.ChoiceFilter):
             qs = qs.annotate(priority_rank=rank)
             expression = F("priority_rank")
         elif name == "title":
-            expression = Lower("title")
+            expression = TitleSortKey()  # the expression of its index, task_owner_title_sort_idx
         else:
             expression = F(name)
 

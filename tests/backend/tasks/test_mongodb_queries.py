@@ -67,6 +67,14 @@ def test_priority_ordering_ranks_with_a_switch_not_the_alphabet():
     assert "$switch" in repr(pipeline)
 
 
+def test_title_ordering_sorts_by_the_lowercased_title_with_no_collation():
+    # TitleSortKey's ICU collation is PostgreSQL's: here it is the $toLower it always was.
+    pipeline = _pipeline(task_list(owner=_owner(), filters={"ordering": "-title"}))
+
+    assert "{'$toLower': '$title'}" in repr(pipeline)
+    assert "collation" not in repr(pipeline).lower()
+
+
 @pytest.mark.parametrize(
     "query",
     [
