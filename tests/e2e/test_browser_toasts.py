@@ -108,3 +108,40 @@ def test_on_a_phone_tabbing_among_the_toasts_buttons_leaves_the_page_where_it_is
         page.keyboard.press("Shift+Tab")
         expect(undo).to_be_focused()
         assert page.evaluate("window.scrollY") == 300
+
+
+# The room the page keeps for the toasts (toaster.tsx), and what it should be: their height, the 16 px gap below them
+# and 8 px for a focus ring.
+TOASTS_ROOM = """() => ({ room: document.documentElement.style.getPropertyValue('--toasts-room'),
+           height: document.querySelector('.toaster').offsetHeight })"""
+HEAR_THE_NEXT_RESIZE = """() => {
+  window.__resized = false;
+  addEventListener('resize', () => (window.__resized = true), { once: true });
+}"""
+
+
+def test_the_room_kept_for_the_toasts_follows_them_when_a_narrower_window_wraps_them(server, tmp_path):
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
+        page = context.new_page()
+        page.set_viewport_size(DESKTOP)
+        sign_in(page, server.url, EMAIL)
+        page.goto(server.url + "/tasks")
+        rows = page.get_by_test_id("task-row")
+        expect(rows).to_have_count(10)
+        rows.first.get_by_role("button", name="Delete", exact=False).focus()
+        page.keyboard.press("Enter")
+        undo = page.get_by_role("region", name="Notifications").get_by_role("button", name="Undo")
+        undo.focus()  # its time stands still from now on, wherever the pointer is
+        wide = page.evaluate(TOASTS_ROOM)
+        assert wide["room"] == f"{wide['height'] + 24}px", wide
+
+        # The window's resize event, heard here after the page's own listeners: once it is, they have run.
+        page.evaluate(HEAR_THE_NEXT_RESIZE)
+        page.set_viewport_size({"width": 320, "height": 800})
+        page.wait_for_function("() => window.__resized")
+        narrow = page.evaluate(TOASTS_ROOM)
+        screenshot(page, "toasts-narrow-window", full_page=False)
+        expect(undo).to_be_focused()
+        # Its message now on more lines: the toast is taller, and the room kept for it with it.
+        assert narrow["height"] > wide["height"], (wide, narrow)
+        assert narrow["room"] == f"{narrow['height'] + 24}px", (wide, narrow)

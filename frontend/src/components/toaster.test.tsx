@@ -2,7 +2,7 @@ import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { Toaster } from '@/components/toaster';
-import { MAX_TOASTS, showToast } from '@/lib/toasts';
+import { dismissToast, MAX_TOASTS, showToast } from '@/lib/toasts';
 
 // Real timers: no toast here may leave by its time while a busy machine runs the test (a 5 s one did, in CI).
 const duration = 600_000;
@@ -103,5 +103,42 @@ describe('toaster', () => {
     });
     await user.click(screen.getByRole('button', { name: 'Dismiss' }));
     await waitFor(() => expect(screen.getByRole('main')).toHaveFocus());
+  });
+
+  it('keeps room for the toasts as they wrap to more lines in a narrower window, and listens to the window only while they show', () => {
+    // jsdom lays nothing out: here a toast is 52 px high in a wide window, 96 px (two lines) in a narrow one.
+    let width = 1280;
+    vi.spyOn(HTMLElement.prototype, 'offsetHeight', 'get').mockImplementation(function (this: HTMLElement) {
+      return this.classList.contains('toaster') ? this.querySelectorAll('.toast').length * (width < 500 ? 96 : 52) : 0;
+    });
+    const added = vi.spyOn(window, 'addEventListener');
+    const removed = vi.spyOn(window, 'removeEventListener');
+    const resizeListeners = (spy: typeof added) => spy.mock.calls.filter(([type]) => type === 'resize').map(([, listener]) => listener);
+    const resizeTo = (next: number) =>
+      act(() => {
+        width = next;
+        window.dispatchEvent(new Event('resize'));
+      });
+    const room = () => document.documentElement.style.getPropertyValue('--toasts-room');
+    render(<Toaster />);
+    expect(resizeListeners(added)).toEqual([]);
+
+    let id = 0;
+    act(() => {
+      id = showToast({ message: 'Deleted “Quarterly report for the board”.', tone: 'info', duration });
+    });
+    // Its height, the 16 px gap below it and 8 px for a focus ring.
+    expect(room()).toBe('76px');
+
+    resizeTo(390);
+    expect(room()).toBe('120px');
+    resizeTo(1280);
+    expect(room()).toBe('76px');
+
+    // None left: no room, and nothing listens to the window any more.
+    act(() => dismissToast(id));
+    expect(room()).toBe('');
+    expect(resizeListeners(added).length).toBeGreaterThan(0);
+    expect(resizeListeners(removed)).toEqual(resizeListeners(added));
   });
 });

@@ -73,9 +73,16 @@ export function Toaster() {
   // Read when a toast leaves, not before: null once the whole toaster goes (sign-out), when there is nothing to do.
   const focusRegion = useCallback(() => region.current?.focus(), []);
   // While toasts show, the page keeps room for them at its bottom (notices.css): a control the focus moves to
-  // scrolls above them, never under (WCAG 2.4.11). Measured whenever they change, as their number and wrapping vary;
-  // not when only the window is resized meanwhile (a ResizeObserver would, for bytes the boot bundle has not got).
-  useLayoutEffect(() => keepRoom((region.current as HTMLElement).offsetHeight), [toasts]);
+  // scrolls above them, never under (WCAG 2.4.11). Measured whenever they change (their number), and whenever the
+  // window is resized while they show: in a narrower one (or zoomed in) they wrap to more lines. Nothing else changes
+  // their height, so a resize listener, there only while toasts show, is all it takes.
+  useLayoutEffect(() => {
+    const measure = () => keepRoom((region.current as HTMLElement).offsetHeight);
+    measure();
+    if (!toasts.length) return;
+    window.addEventListener('resize', measure);
+    return () => window.removeEventListener('resize', measure);
+  }, [toasts]);
   useLayoutEffect(() => () => keepRoom(0), []);
   const polite = toasts.filter((toast) => toast.tone !== 'error');
   const errors = toasts.filter((toast) => toast.tone === 'error');

@@ -1,8 +1,8 @@
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getAccessToken, setAccessToken } from '@/lib/access-token';
-import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, refreshAccessToken } from '@/lib/api-client';
-import { ApiError, NetworkError } from '@/lib/api-error';
+import { REFRESH_TIMEOUT_MS, apiRequest, onSessionExpired, onTokenRefreshed, refreshAccessToken } from '@/lib/api-client';
+import { ApiError, NetworkError, OFFLINE_MESSAGE } from '@/lib/api-error';
 import { API, server, unhandledRequests } from '@/testing/server';
 
 /**
@@ -223,6 +223,91 @@ describe('refreshAccessToken', () => {
     expect(asked).toBe(2);
     expect(REFRESH_TIMEOUT_MS).toBeLessThan(10_000); // the server's default grace window
     vi.useRealTimers();
+  });
+});
+
+/** The browser loses (or regains) its connection: navigator.onLine and the event, as a browser does it. */
+function setOnline(online: boolean) {
+  vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(online);
+  window.dispatchEvent(new Event(online ? 'online' : 'offline'));
+}
+
+/**
+ * A request's 401, then its refresh lost as the network goes (a train entering a tunnel): the server rotated the
+ * cookie, its answer never came, and the refresh sent again at once was not sent (offline). The refresh after that
+ * gets `next`. Returns the refreshes the server got.
+ */
+function refreshLostAsTheNetworkGoes(next: () => Response) {
+  let refreshes = 0;
+  server.use(
+    http.get(`${API}/tasks/`, () => HttpResponse.json({ detail: 'Token expired.', code: 'token_not_valid' }, { status: 401 })),
+    http.post(`${API}/auth/refresh/`, () => {
+      refreshes += 1;
+      if (refreshes > 1) return next();
+      setOnline(false);
+      return HttpResponse.error();
+    }),
+  );
+  return { refreshes: () => refreshes };
+}
+
+describe('a refresh that got no answer as the browser went offline', () => {
+  const REUSED = 'This refresh token was already used. The session has been signed out for safety.';
+
+  it('refused when sent again back online (too late, say): the session ends then, not at the next request', async () => {
+    setAccessToken('access-1');
+    const expired = vi.fn();
+    onSessionExpired(expired);
+    const lost = refreshLostAsTheNetworkGoes(() => HttpResponse.json({ detail: REUSED, code: 'refresh_token_reused' }, { status: 401 }));
+
+    await expect(apiRequest('/tasks/')).rejects.toThrow(OFFLINE_MESSAGE);
+    expect(lost.refreshes()).toBe(1);
+    expect(expired).not.toHaveBeenCalled();
+
+    setOnline(true);
+
+    await vi.waitFor(() => expect(expired).toHaveBeenCalledWith(null));
+    expect(lost.refreshes()).toBe(2);
+    expect(getAccessToken()).toBeNull();
+  });
+
+  it('is not sent again for a tab whose session ended meanwhile (no token in memory): a restore retries on its own', async () => {
+    setAccessToken('access-1');
+    const lost = refreshLostAsTheNetworkGoes(() => HttpResponse.json({ access: 'access-2' }));
+    await expect(apiRequest('/tasks/')).rejects.toThrow(OFFLINE_MESSAGE);
+    setAccessToken(null); // signed out in another tab, say (lib/session.ts, endSession)
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+
+    setOnline(true);
+
+    // The refresh would have been sent from the event itself (see the next test).
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(lost.refreshes()).toBe(1);
+    expect(getAccessToken()).toBeNull();
+  });
+
+  it('is sent again as soon as the browser is back online, inside the server’s grace window, and its token taken: the session goes on', async () => {
+    // Left to the next 401, the old cookie would come back after the window, be taken for a stolen copy, and the
+    // session revoked.
+    setAccessToken('access-1');
+    const expired = vi.fn();
+    const refreshed = vi.fn();
+    onSessionExpired(expired);
+    onTokenRefreshed(refreshed);
+    const lost = refreshLostAsTheNetworkGoes(() => HttpResponse.json({ access: 'access-2', user: null }));
+
+    // The request fails, saying why; the session is kept (its token too, for the retry).
+    await expect(apiRequest('/tasks/')).rejects.toThrow(OFFLINE_MESSAGE);
+    expect(getAccessToken()).toBe('access-1');
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+
+    setOnline(true);
+
+    expect(fetchSpy).toHaveBeenCalledTimes(1); // sent from the event itself, not at the next request
+    await vi.waitFor(() => expect(getAccessToken()).toBe('access-2'));
+    expect(lost.refreshes()).toBe(2);
+    expect(refreshed).toHaveBeenCalledWith({ access: 'access-2', user: null });
+    expect(expired).not.toHaveBeenCalled();
   });
 });
 

@@ -76,13 +76,27 @@ export function setReauthenticationHandler(handler: ReauthenticationHandler | nu
  * before any other pagehide or visibilitychange handler.
  */
 let pageHiding = false;
+/** The last refresh got no answer (offline, the connection lost, timed out): see the `online` listener below. */
+let unanswered = false;
 if (typeof window !== 'undefined') {
   window.addEventListener('pagehide', () => (pageHiding = true));
   window.addEventListener('pageshow', () => (pageHiding = false));
   document.addEventListener('visibilitychange', () => (pageHiding = document.visibilityState === 'hidden'));
+  // Back online, a refresh that got no answer is sent again at once, for a session this tab still holds (its token in
+  // memory; a restore that failed tries again on its own: lib/session.ts), not left to the next 401: its answer may
+  // have been lost after the server rotated the cookie, which the server hands out again only within its grace window
+  // (see requestRefresh); later, the cookie would be taken for a stolen copy and the session revoked. Refused now,
+  // the session ends now, as that 401 would have ended it.
+  window.addEventListener('online', () => {
+    if (unanswered && getAccessToken()) refreshSession().then((refreshed) => refreshed || expire(null), () => undefined);
+  });
 }
 const expiredListeners = new Set<(why: string | null) => void>();
 const refreshedListeners = new Set<(refreshed: Refreshed) => void>();
+
+function expire(why: string | null): void {
+  expiredListeners.forEach((listener) => listener(why));
+}
 
 /**
  * Called when the session cannot be refreshed any more (the user must sign in again), with the server's reason when
@@ -165,12 +179,14 @@ function refreshOnce(): Promise<Response> {
  */
 async function requestRefresh(): Promise<Refreshed | null> {
   let response: Response;
+  unanswered = true;
   try {
     response = await refreshOnce();
   } catch (error) {
     if (!(error instanceof NetworkError)) throw error;
     response = await refreshOnce();
   }
+  unanswered = false;
   if ([400, 401, 403].includes(response.status)) {
     setAccessToken(null);
     refused = await parse<undefined>(response, '/auth/refresh/').catch((error: unknown) => (error instanceof ApiError ? error : undefined));
@@ -239,8 +255,7 @@ async function exchangeOnce(path: string, options: SendOptions): Promise<Respons
     if (token) response = await send(url, options, token);
     if (!token || response.status === 401) {
       setAccessToken(null);
-      const why = await revocationReason(response);
-      expiredListeners.forEach((listener) => listener(why));
+      expire(await revocationReason(response));
     }
   }
   return response;
@@ -301,6 +316,7 @@ async function parse<T>(response: Response, path: string, schema?: ResponseSchem
 /** Test hook: forget a refresh left in flight by a previous test. */
 export function resetApiClientForTests(): void {
   refreshInFlight = null;
+  unanswered = false;
   reauthenticationHandler = null;
   expiredListeners.clear();
   refreshedListeners.clear();
