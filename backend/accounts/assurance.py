@@ -7,7 +7,11 @@ PASSWORD = "pwd"  # noqa: S105  (the method's name, not a password)
 TOTP = "otp"
 RECOVERY_CODE = "recovery_code"
 PASSKEY = "passkey"
-METHODS = (PASSWORD, TOTP, RECOVERY_CODE, PASSKEY)
+EMAIL_CODE = "email_code"  # a one-time code emailed to the account's address (not in RFC 8176's registry)
+METHODS = (PASSWORD, TOTP, RECOVERY_CODE, PASSKEY, EMAIL_CODE)
+
+# A first factor: what a sign-in starts with, before any second factor (a passkey is both, below).
+FIRST_FACTORS = frozenset({PASSWORD, EMAIL_CODE})
 
 # A second factor: with the password, two factors; a passkey is two by itself (the device, and the user
 # verification that unlocks it).
@@ -15,9 +19,10 @@ SECOND_FACTORS = frozenset({TOTP, RECOVERY_CODE, PASSKEY})
 
 
 def assurance_level(methods: Iterable[str]) -> int:
-    """2 when the methods prove two factors (the password and a second factor, or a user-verified passkey), else 1."""
+    """2 when the methods prove two factors (a first factor and a second factor, or a user-verified passkey), else
+    1."""
     used = set(methods)
-    if PASSKEY in used or (PASSWORD in used and used & SECOND_FACTORS):
+    if PASSKEY in used or (used & FIRST_FACTORS and used & SECOND_FACTORS):
         return 2
     return 1
 

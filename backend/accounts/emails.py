@@ -124,6 +124,39 @@ def send_email_change_link(*, user: User, new_email: str, session_id: str | None
     )
 
 
+def send_sign_in_code(*, user: User, code: str, user_agent: str, ip_address: str | None) -> None:
+    """A one-time sign-in code (backend/mfa/services/email_code.py); it works only in the browser that asked."""
+    _send(
+        kind="sign_in_code",
+        user=user,
+        subject="Your sign-in code",  # not the code itself: a subject shows on locked screens and in notifications
+        body=(
+            f"Your code to sign in to {user.email}:\n\n    {code[:4]} {code[4:]}\n\n"
+            f"Enter it in the browser that asked for it. It works once, for "
+            f"{_age(settings.LOGIN_CODE_MAX_AGE_SECONDS)}, and only there; asking for a new code cancels it.\n\n"
+            f"Asked on {_now()} from:\nBrowser: {_one_line(user_agent)}\nIP address: {ip_address or 'unknown'}\n\n"
+            "If it was not you, ignore this email: nobody can sign in with the code without reading this mailbox, "
+            "and your password stays the same. Never give the code to anyone; we never ask for it."
+        ),
+    )
+
+
+def notify_sign_in_code_unconfirmed(*, user: User) -> None:
+    """A sign-in code asked for an account whose address is not confirmed: no code is sent (services/email_code.py
+    says why); the password reset, which confirms the address, is the way in."""
+    _send(
+        kind="sign_in_code_unconfirmed_notice",
+        user=user,
+        subject="Sign in to your account",
+        body=(
+            f"Someone asked for a code to sign in to {user.email}. This address has not been confirmed yet, so no "
+            "code can be sent to it.\n\n"
+            f"To sign in, reset your password at {_page('/forgot-password')}: that also confirms the address.\n\n"
+            "If it was not you, ignore this email."
+        ),
+    )
+
+
 def _age(seconds: int) -> str:
     """A link's lifetime in words: "3 days", "1 hour", "90 minutes"."""
     if seconds % 86400 == 0:

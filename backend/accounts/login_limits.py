@@ -7,9 +7,9 @@ out of the browsers they already use. A device the account does not know is limi
 all unknown devices together by a per-account ceiling, much higher: only many addresses can exhaust it, and even
 then the owner's known devices sign in. login_ip (per client IP, any account) applies to unknown devices only.
 
-The same scheme limits password-reset and verification emails (PASSWORD_RESET, EMAIL_VERIFY_RESEND), which could
-otherwise be exhausted by anyone to keep the owner from getting one. Scopes and rates are in settings.RATE_LIMITS;
-docs/security.md has the reasoning.
+The same scheme limits password-reset, sign-in-code and verification emails (PASSWORD_RESET, LOGIN_CODE,
+EMAIL_VERIFY_RESEND), which could otherwise be exhausted by anyone to keep the owner from getting one. Scopes and
+rates are in settings.RATE_LIMITS; docs/security.md has the reasoning.
 
 Every attempt counts before the password is checked, so parallel guesses cannot slip past a limit; a successful
 one is given back (AccountAttempt.refund), so only failures count.
@@ -104,6 +104,7 @@ LOGIN = AccountLimits(
 PASSWORD_RESET = AccountLimits(
     device="password_reset_email_device", ip="password_reset_email_ip", account="password_reset_email"
 )
+LOGIN_CODE = AccountLimits(device="login_code_email_device", ip="login_code_email_ip", account="login_code_email")
 EMAIL_VERIFY_RESEND = AccountLimits(
     device="email_verify_resend_email_device", ip="email_verify_resend_email_ip", account="email_verify_resend_email"
 )

@@ -64,7 +64,9 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
 class SessionOutputSerializer(serializers.ModelSerializer):
     id = fields.IdField()
     current = serializers.SerializerMethodField()
-    amr = serializers.SerializerMethodField(help_text="How it was signed in: `pwd`, `otp`, `recovery_code`, `passkey`.")
+    amr = serializers.SerializerMethodField(
+        help_text="How it was signed in: `pwd`, `email_code`, `otp`, `recovery_code`, `passkey`."
+    )
     aal = serializers.ChoiceField(
         choices=[1, 2], read_only=True, help_text="1: one factor; 2: two factors, or a passkey (docs/mfa.md)."
     )

@@ -104,6 +104,12 @@ class ErrorCode(StrEnum):
         (400,),
         "The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.",
     )
+    LOGIN_CODE_INVALID = (
+        "login_code_invalid",
+        (400,),
+        "The emailed sign-in code is wrong, expired, already used, replaced by a newer one or tried too often, or "
+        "the login_token names no code; check the latest email, or ask for a new code.",
+    )
     MFA_CODE_INVALID = (
         "mfa_code_invalid",
         (400,),

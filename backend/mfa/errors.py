@@ -14,6 +14,17 @@ class CodeInvalid(APIException):
     default_code = ErrorCode.MFA_CODE_INVALID
 
 
+class LoginCodeInvalid(APIException):
+    """Every refusal of an emailed sign-in code reads the same (services/email_code.py says why)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = (
+        "That code is not right, or it is no longer valid (it expired, was used, or a newer one was sent). "
+        "Check the latest email, or ask for a new code."
+    )
+    default_code = ErrorCode.LOGIN_CODE_INVALID
+
+
 class PasskeyInvalid(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "That passkey could not be verified. Try again, or use another way to sign in."

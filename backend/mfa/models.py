@@ -71,14 +71,16 @@ class Passkey(models.Model):
 
 class MfaChallenge(models.Model):
     """A short-lived, single-purpose, single-use step of a flow: the second step of a sign-in, a passwordless
-    sign-in, a passkey registration or a passkey re-authentication. The client holds a random token; only its
-    SHA-256 is stored. ``webauthn_challenge`` is the challenge the authenticator must sign, base64url."""
+    sign-in, a passkey registration, a passkey re-authentication or a sign-in with an emailed code. The client holds
+    a random token; only its SHA-256 is stored. ``webauthn_challenge`` is the challenge the authenticator must sign,
+    base64url; ``code_hash`` the SHA-256 of the token and the emailed code (services/email_code.py)."""
 
     class Purpose(models.TextChoices):
         SIGN_IN = "sign_in", "Second step of a sign-in"
         PASSWORDLESS = "passwordless", "Passwordless sign-in with a passkey"
         PASSKEY_REGISTER = "passkey_register", "Passkey registration"
         REAUTHENTICATE = "reauthenticate", "Re-authentication with a passkey"
+        EMAIL_CODE = "email_code", "Sign-in with an emailed code"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     purpose = models.CharField(max_length=32, choices=Purpose.choices)
@@ -90,6 +92,7 @@ class MfaChallenge(models.Model):
     # The session re-authenticating or registering a passkey (not a foreign key: sessions are purged).
     session_id = models.UUIDField(null=True, blank=True)
     webauthn_challenge = models.CharField(max_length=128, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     # What the first step proved (a sign-in's "pwd"), carried into the session's amr.
     first_factor = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

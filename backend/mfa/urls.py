@@ -2,12 +2,15 @@
 
 from backend.common.urls import api_path
 
-from . import passkey_apis, sign_in_apis, totp_apis
+from . import email_code_apis, passkey_apis, sign_in_apis, totp_apis
 
 urlpatterns = [
     # -- sign-in step and re-authentication (sign_in_apis.py) --
     api_path("auth/mfa/authenticate/", sign_in_apis.MfaAuthenticateApi.as_view(), name="auth-mfa-authenticate"),
     api_path("auth/reauthenticate/", sign_in_apis.ReauthenticateApi.as_view(), name="auth-reauthenticate"),
+    # -- sign-in with an emailed code (email_code_apis.py) --
+    api_path("auth/login/code/", email_code_apis.LoginCodeRequestApi.as_view(), name="auth-login-code"),
+    api_path("auth/login/code/confirm/", email_code_apis.LoginCodeConfirmApi.as_view(), name="auth-login-code-confirm"),
     # -- authenticator app, recovery codes, status (totp_apis.py) --
     api_path("auth/mfa/", totp_apis.MfaStatusApi.as_view(), name="auth-mfa"),
     api_path("auth/mfa/totp/", totp_apis.TotpApi.as_view(), name="auth-mfa-totp"),

@@ -308,6 +308,12 @@ _DEFAULT_RATES = {
     # Passkey ceremonies started without an account (passwordless sign-in), per client IP. Every second-factor code
     # and passkey checked counts on the sign-in limits above (docs/mfa.md).
     "passkey_options_ip": "30/5m",
+    # Sign-in codes by email (backend/mfa/services/email_code.py), asked per client IP and, as reset emails are, per
+    # (account, known device), per (account, client IP) and per account. Wrong codes count on the login limits.
+    "login_code_ip": "10/1h",
+    "login_code_email_device": "3/1h",
+    "login_code_email_ip": "3/1h",
+    "login_code_email": "10/1h",
 }
 RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
 
@@ -605,6 +611,10 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Scalable Auth Dashboard")
 MFA_CHALLENGE_MAX_AGE_SECONDS = env.int("MFA_CHALLENGE_MAX_AGE_SECONDS", default=5 * 60, minimum=1)
 # Wrong codes one sign-in challenge takes before it is spent (the account's sign-in limits apply as well).
 MFA_CHALLENGE_MAX_FAILURES = env.int("MFA_CHALLENGE_MAX_FAILURES", default=5, minimum=1)
+# Signing in with a one-time code sent to the account's address (POST /api/auth/login/code/), and how long a code
+# works. A first factor, as the password is: an account with a second factor is still asked for it (docs/mfa.md).
+LOGIN_BY_CODE_ENABLED = env.bool("LOGIN_BY_CODE_ENABLED", default=True)
+LOGIN_CODE_MAX_AGE_SECONDS = env.int("LOGIN_CODE_MAX_AGE_SECONDS", default=10 * 60, minimum=60)
 # Password, email and second-factor changes and account deletion need an authentication this recent, at the
 # account's level (a second factor when it has one, whatever the session signed in with; docs/mfa.md).
 REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=5 * 60, minimum=1)

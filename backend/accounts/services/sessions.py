@@ -334,8 +334,11 @@ def sessions_revoke_for_user(
         # either commits its session before this reads them, or finds the new key (session_start).
         _django_sessions_end(user)
         revoked = _revoke_where(condition)
-        # A sign-in half done (its password was right; its second step is pending) must not finish after this.
-        MfaChallenge.objects.filter(user=user, purpose=MfaChallenge.Purpose.SIGN_IN).delete()
+        # A sign-in half done (its password was right; its second step is pending) must not finish after this, nor
+        # one with a code emailed before it.
+        MfaChallenge.objects.filter(
+            user=user, purpose__in=(MfaChallenge.Purpose.SIGN_IN, MfaChallenge.Purpose.EMAIL_CODE)
+        ).delete()
     if audit_event:
         audit_on_commit(event=audit_event, user_id=user.pk, session_id=acting_session_id)
     return revoked

@@ -52,6 +52,10 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def challenge_token_new() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def challenge_open(
     *,
     purpose: str,
@@ -59,8 +63,14 @@ def challenge_open(
     session_id: str | None = None,
     first_factor: str = "",
     webauthn_challenge: str = "",
+    code_hash: str = "",
+    token: str | None = None,
+    max_age_seconds: int | None = None,
 ) -> OpenedChallenge:
-    token = secrets.token_urlsafe(32)
+    """A new challenge for ``purpose``, open for ``max_age_seconds`` (MFA_CHALLENGE_MAX_AGE_SECONDS by default).
+    ``token``: one the client already holds (an emailed code's, handed out before the challenge could be made);
+    by default a new one."""
+    token = token or challenge_token_new()
     now = timezone.now()
     challenge = MfaChallenge(
         purpose=purpose,
@@ -69,8 +79,9 @@ def challenge_open(
         session_id=session_id,
         first_factor=first_factor,
         webauthn_challenge=webauthn_challenge,
+        code_hash=code_hash,
         created_at=now,
-        expires_at=now + timedelta(seconds=settings.MFA_CHALLENGE_MAX_AGE_SECONDS),
+        expires_at=now + timedelta(seconds=max_age_seconds or settings.MFA_CHALLENGE_MAX_AGE_SECONDS),
     )
     challenge.full_clean()
     challenge.save()

@@ -22,13 +22,13 @@ from .second_factor import SecondFactorAnswer, second_factor_complete
 T = TypeVar("T")
 
 
-def mfa_sign_in_challenge(*, user: User) -> dict[str, Any]:
-    """Open the second step for ``user``, whose password was right: the 202 body of the login. Not if the account's
-    sessions were revoked since the password was checked (credentials_still_current): a revocation deletes the
-    pending second steps, and one opened after it would survive it."""
+def mfa_sign_in_challenge(*, user: User, first_factor: str = PASSWORD) -> dict[str, Any]:
+    """Open the second step for ``user``, whose first factor (the password, an emailed code) was right: the 202 body
+    of the login. Not if the account's sessions were revoked since it was checked (credentials_still_current): a
+    revocation deletes the pending second steps, and one opened after it would survive it."""
     with atomic(mongodb_transaction=False):
         credentials_still_current(user)
-        opened = challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=user, first_factor=PASSWORD)
+        opened = challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=user, first_factor=first_factor)
     return {
         "mfa_required": True,
         "mfa_token": opened.token,

@@ -1,16 +1,17 @@
 /**
- * How a session was signed in, in plain words: its `amr` (the methods, RFC 8176 style: pwd, otp,
+ * How a session was signed in, in plain words: its `amr` (the methods, RFC 8176 style: pwd, email_code, otp,
  * recovery_code, passkey) and `aal` (1: one factor; 2: two factors or a passkey). The security page and
  * the sessions list both say it.
  */
 const METHOD_NAMES: Record<string, string> = {
   pwd: 'Password',
+  email_code: 'emailed code',
   otp: 'authenticator app',
   recovery_code: 'recovery code',
   passkey: 'passkey',
 };
 
-/** ["pwd", "otp"] → "Password + authenticator app"; ["passkey"] → "Passkey". */
+/** ["pwd", "otp"] → "Password + authenticator app"; ["email_code"] → "Emailed code"; ["passkey"] → "Passkey". */
 export function describeMethods(amr: readonly string[]): string {
   if (amr.length === 0) return 'Unknown';
   const words = amr.map((method) => METHOD_NAMES[method] ?? method);

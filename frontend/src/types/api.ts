@@ -147,6 +147,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/login/code/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a sign-in code
+         * @description Emails an 8-digit code to the address, if an active account has it, and answers the same either way: a `login_token` for this browser, which the code works with only. The code works once, for `LOGIN_CODE_MAX_AGE_SECONDS` (default 600); asking again replaces it. An address not confirmed yet (while verification is on) gets a notice pointing to the password reset instead. Limited per client address (`login_code_ip`) and, as reset emails are, per account and device (docs/security.md).
+         */
+        post: operations["auth_login_code_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/login/code/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with an emailed code
+         * @description Checks the code for `login_token` and signs in exactly as a login does, with `amr` `["email_code"]`; an account with a second factor gets the second step instead (202, as a login), its `amr` then `["email_code", ...]`. A wrong code counts as a failed sign-in of the account (the login limits) and on the code, which `MFA_CHALLENGE_MAX_FAILURES` wrong tries spend.
+         */
+        post: operations["auth_login_code_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/logout/": {
         parameters: {
             query?: never;
@@ -832,6 +872,7 @@ export interface components {
          *     * `reauthentication_required` - A sensitive action (password, email or second-factor change, account deletion) needs an authentication newer than REAUTH_MAX_AGE_SECONDS at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry.
          *     * `mfa_challenge_invalid` - The sign-in, passkey or re-authentication challenge token is unknown, was already used, belongs to another flow, or took too many wrong codes; start again.
          *     * `mfa_challenge_expired` - The challenge is older than MFA_CHALLENGE_MAX_AGE_SECONDS; sign in (or start the ceremony) again.
+         *     * `login_code_invalid` - The emailed sign-in code is wrong, expired, already used, replaced by a newer one or tried too often, or the login_token names no code; check the latest email, or ask for a new code.
          *     * `mfa_code_invalid` - The authenticator or recovery code is wrong, or was already used (a code is accepted once).
          *     * `mfa_codes_locked` - Too many wrong authenticator codes for this account, from any device (`authenticator_code_account`); retry after `Retry-After` seconds. Meanwhile a passkey or a recovery code works.
          *     * `passkey_invalid` - The passkey's response did not verify: a malformed or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification; also a deactivated account's passkey (it tells nothing about the account).
@@ -857,7 +898,7 @@ export interface components {
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "passkey_unknown" | "mfa_state_conflict" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "login_code_invalid" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "passkey_unknown" | "mfa_state_conflict" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         /**
          * @description * `register` - Registered
          *     * `login_succeeded` - Signed in
@@ -997,6 +1038,25 @@ export interface components {
              * @description When its setup started; null: no app.
              */
             created_at: string | null;
+        };
+        LoginCodeConfirmInputRequest: {
+            /** @description The token POST /api/auth/login/code/ gave this browser; the code works only with it. */
+            login_token: string;
+            /** @description The 8-digit code from the email (spaces and hyphens do not matter). */
+            code: string;
+        };
+        LoginCodeRequestInputRequest: {
+            /** Format: email */
+            email: string;
+        };
+        LoginCodeRequestOutput: {
+            /** @description The token POST /api/auth/login/code/ gave this browser; the code works only with it. */
+            login_token: string;
+            /**
+             * Format: date-time
+             * @description When a code emailed now stops working.
+             */
+            expires_at: string;
         };
         LoginInputRequest: {
             email: string;
@@ -1264,7 +1324,7 @@ export interface components {
             readonly user_agent: string;
             readonly ip_address: string | null;
             readonly current: boolean;
-            /** @description How it was signed in: `pwd`, `otp`, `recovery_code`, `passkey`. */
+            /** @description How it was signed in: `pwd`, `email_code`, `otp`, `recovery_code`, `passkey`. */
             readonly amr: string[];
             /**
              * @description 1: one factor; 2: two factors, or a passkey (docs/mfa.md).
@@ -2558,6 +2618,311 @@ export interface operations {
                 };
             };
             /** @description `login_locked`: too many failed sign-ins from this device or from devices the account does not know; `throttled`: too many attempts from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_login_code_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginCodeRequestInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginCodeRequestOutput"];
+                };
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: sign-in by code is off (`LOGIN_BY_CODE_ENABLED`). */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `throttled`: too many codes asked. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_login_code_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginCodeConfirmInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The refresh token, rotated: `sad_refresh`, httpOnly; Path=/api/auth/; SameSite; Secure outside local http. A client that is not a browser reads its value here and sends it back as `{refresh}` (docs/api.md). Also the device cookie (httpOnly, Path=/, SameSite=Strict); send it back on later sign-ins. */
+                    "Set-Cookie"?: string;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthOutput"];
+                };
+            };
+            /** @description The code is right and the account has a second factor: no session yet; finish with POST /api/auth/mfa/authenticate/ before `expires_at`. */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaChallengeOutput"];
+                };
+            };
+            /** @description `login_code_invalid`: the code is wrong, or no longer valid (expired, used, replaced, tried too often), or the token names no code. The same answer for each, so it does not tell whether the address has an account. Or a validation error. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: sign-in by code is off (`LOGIN_BY_CODE_ENABLED`). */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `login_locked`: too many failed sign-ins of the account from this device or from devices it does not know; `throttled`: too many attempts from this client address. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */

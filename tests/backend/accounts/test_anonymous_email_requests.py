@@ -1,7 +1,7 @@
-"""A password reset or a new verification link asked for by address: the request does the same database work
-whether or not an account has that address (no timing to measure: the statements themselves). Queuing the email
-writes the outbox's row (backend/common/outbox.py), so the account is looked up and the email queued off the
-request path, as the response promises."""
+"""A password reset, a new verification link or a sign-in code asked for by address: the request does the same
+database work whether or not an account has that address (no timing to measure: the statements themselves). Queuing
+the email writes the outbox's row (backend/common/outbox.py), so the account is looked up and the email queued off
+the request path, as the response promises."""
 
 import re
 
@@ -26,7 +26,11 @@ def _statements(api_client, url: str, email: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("url_name", "verified", "subject"),
-    [("auth-password-reset", True, "Reset your password"), ("auth-email-verify-resend", False, "Confirm your email")],
+    [
+        ("auth-password-reset", True, "Reset your password"),
+        ("auth-email-verify-resend", False, "Confirm your email"),
+        ("auth-login-code", True, "Your sign-in code"),
+    ],
 )
 def test_an_address_with_an_account_costs_the_request_what_one_without_costs(
     api_client, smtp, settings, url_name, verified, subject

@@ -1,0 +1,246 @@
+"""Signing in with a one-time code emailed to the account's address (backend/mfa/services/email_code.py), the email
+read over real SMTP."""
+
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+from backend.accounts.models import AuthSession, User
+from backend.accounts.services import sessions_revoke_for_user
+from backend.common.background import wait_for_background_jobs
+from backend.mfa.models import MfaChallenge
+from tests.backend.mfa.helpers import AUTHENTICATE, authenticator_app_enabled
+from tests.factories import UserFactory
+from tests.support.smtp import text_body
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the code is emailed when its transaction commits
+
+ASK = "/api/auth/login/code/"
+CONFIRM = "/api/auth/login/code/confirm/"
+CODE_INVALID = {
+    "detail": "That code is not right, or it is no longer valid (it expired, was used, or a newer one was sent). "
+    "Check the latest email, or ask for a new code.",
+    "code": "login_code_invalid",
+}
+
+
+def _ask(client: APIClient, email: str) -> str:
+    response = client.post(ASK, {"email": email}, format="json")
+    assert response.status_code == 202, response.content
+    assert response["Cache-Control"] == "no-store"
+    assert wait_for_background_jobs()
+    return response.json()["login_token"]
+
+
+def _code_in(smtp, email: str) -> str:
+    [message] = smtp.wait_for(to=email, subject="Your sign-in code")
+    match = re.search(r"^    (\d{4}) (\d{4})$", text_body(message), re.MULTILINE)
+    assert match, text_body(message)
+    return match[1] + match[2]
+
+
+def _confirm(client: APIClient, token: str, code: str):
+    return client.post(CONFIRM, {"login_token": token, "code": code}, format="json")
+
+
+# -- failure paths ----------------------------------------------------------------------------------------------------
+def test_a_wrong_code_is_refused_and_counts_on_the_code(api_client, user, smtp):
+    token = _ask(api_client, user.email)
+    right = _code_in(smtp, user.email)
+    wrong = f"{(int(right) + 1) % 10**8:08d}"
+
+    response = _confirm(api_client, token, wrong)
+
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
+    assert MfaChallenge.objects.get(user=user, purpose="email_code").failed_attempts == 1
+    assert not AuthSession.objects.filter(user=user).exists()
+
+
+def test_the_code_is_spent_by_too_many_wrong_tries(api_client, user, smtp, settings):
+    # Given a code tried wrong as often as a challenge allows
+    settings.MFA_CHALLENGE_MAX_FAILURES = 3
+    token = _ask(api_client, user.email)
+    right = _code_in(smtp, user.email)
+    for _ in range(3):
+        assert _confirm(api_client, token, "00000000" if right != "00000000" else "11111111").status_code == 400
+
+    # When the right code comes after them
+    response = _confirm(api_client, token, right)
+
+    # Then it no longer works
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
+    assert not AuthSession.objects.filter(user=user).exists()
+
+
+def test_an_unknown_address_gets_a_token_that_reads_like_any_other_and_no_email(api_client, user, smtp):
+    # Given a token for an address without an account, and one for the user's
+    unknown = _ask(api_client, "nobody@example.com")
+    known = _ask(api_client, user.email)
+    _code_in(smtp, user.email)
+
+    # When each is confirmed with a wrong code
+    for_unknown = _confirm(api_client, unknown, "12345678")
+    for_known = _confirm(api_client, known, "00000000")
+
+    # Then both answers are the same, and nobody was emailed at the unknown address
+    assert (for_unknown.status_code, for_unknown.json()) == (400, CODE_INVALID)
+    assert (for_known.status_code, for_known.json()) == (400, CODE_INVALID)
+    assert [message["To"] for message in smtp.messages] == [user.email]
+
+
+def test_a_code_works_only_with_the_token_of_the_browser_that_asked(api_client, user, smtp):
+    _ask(api_client, user.email)
+    code = _code_in(smtp, user.email)
+
+    response = _confirm(APIClient(), "a-token-of-another-browser", code)
+
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
+
+
+def test_asking_again_replaces_the_code(api_client, user, smtp):
+    # Given a first code, then a second asked for
+    first_token = _ask(api_client, user.email)
+    first_code = _code_in(smtp, user.email)
+    smtp.clear()
+    second_token = _ask(api_client, user.email)
+    second_code = _code_in(smtp, user.email)
+
+    # When the first is used
+    first = _confirm(api_client, first_token, first_code)
+
+    # Then it is refused; the second works
+    assert (first.status_code, first.json()) == (400, CODE_INVALID)
+    assert _confirm(api_client, second_token, second_code).status_code == 200
+
+
+def test_an_expired_code_is_refused(api_client, user, smtp):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    token = _ask(api_client, user.email)
+    code = _code_in(smtp, user.email)
+    MfaChallenge.objects.filter(user=user).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = _confirm(api_client, token, code)
+
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
+
+
+def test_a_sign_out_everywhere_cancels_a_pending_code(api_client, user, smtp):
+    token = _ask(api_client, user.email)
+    code = _code_in(smtp, user.email)
+
+    sessions_revoke_for_user(user=User.objects.get(pk=user.pk))
+
+    assert _confirm(api_client, token, code).json() == CODE_INVALID
+
+
+def test_an_unconfirmed_address_gets_a_notice_and_no_code(api_client, smtp, settings):
+    # Given an account whose address nobody confirmed (anyone may have registered it)
+    settings.EMAIL_VERIFICATION = "optional"
+    account = UserFactory(email="unconfirmed@example.com", email_verified=False)
+
+    # When a code is asked for it
+    _ask(api_client, account.email)
+
+    # Then its mailbox is pointed to the password reset, and no code exists
+    [message] = smtp.wait_for(to=account.email)
+    assert message["Subject"] == "Sign in to your account"
+    assert "/forgot-password" in text_body(message)
+    assert not MfaChallenge.objects.filter(user=account).exists()
+
+
+def test_a_deactivated_account_gets_nothing(api_client, user, smtp):
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    _ask(api_client, user.email)
+
+    assert smtp.messages == []
+    assert not MfaChallenge.objects.filter(user=user).exists()
+
+
+def test_the_endpoints_are_404_when_the_option_is_off(api_client, user, settings):
+    settings.LOGIN_BY_CODE_ENABLED = False
+
+    asked = api_client.post(ASK, {"email": user.email}, format="json")
+    confirmed = _confirm(api_client, "token", "12345678")
+
+    assert (asked.status_code, confirmed.status_code) == (404, 404)
+
+
+def test_codes_asked_for_one_account_are_limited(api_client, user, smtp, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login_code_email_ip": "2/1h"}
+    for _ in range(2):
+        _ask(api_client, user.email)
+
+    refused = api_client.post(ASK, {"email": user.email}, format="json")
+
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+
+
+def test_wrong_codes_count_as_failed_sign_ins_of_the_account(api_client, user, smtp, settings):
+    # Given the account's limit on failed sign-ins from unknown devices at 2
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login_email_ip": "2/15m"}
+    token = _ask(api_client, user.email)
+    right = _code_in(smtp, user.email)
+    wrong = "00000000" if right != "00000000" else "11111111"
+    for _ in range(2):
+        assert _confirm(api_client, token, wrong).status_code == 400
+
+    # When the right code follows
+    response = _confirm(api_client, token, right)
+
+    # Then the sign-in is locked, as after two wrong passwords
+    assert response.status_code == 429
+    assert response.json()["code"] == "login_locked"
+
+
+# -- success ----------------------------------------------------------------------------------------------------------
+def test_the_right_code_signs_in_once(api_client, user, smtp, settings):
+    # Given a code asked for the account
+    token = _ask(api_client, user.email)
+    code = _code_in(smtp, user.email)
+
+    # When it is typed with a space, as the email shows it
+    response = _confirm(api_client, token, f"{code[:4]} {code[4:]}")
+
+    # Then the browser is signed in, with the code as its method, and the code is spent
+    assert response.status_code == 200, response.content
+    assert response.json()["user"]["email"] == user.email
+    assert response.cookies[settings.REFRESH_COOKIE_NAME].value
+    session = AuthSession.objects.get(user=user)
+    assert (session.amr, session.aal) == ("email_code", 1)
+    assert _confirm(api_client, token, code).json() == CODE_INVALID
+
+
+def test_an_account_with_a_second_factor_is_asked_for_it_after_the_code(api_client, user, smtp):
+    # Given an account with the authenticator app
+    app = authenticator_app_enabled(user)
+    token = _ask(api_client, user.email)
+
+    # When the code is right
+    step = _confirm(api_client, token, _code_in(smtp, user.email))
+
+    # Then no session yet: the second step, whose answer signs in at two factors
+    assert step.status_code == 202, step.content
+    assert step.json()["mfa_required"] is True
+    assert not AuthSession.objects.filter(user=user).exists()
+    signed_in = api_client.post(AUTHENTICATE, {"mfa_token": step.json()["mfa_token"], "code": app.now()}, format="json")
+    assert signed_in.status_code == 200, signed_in.content
+    session = AuthSession.objects.get(user=user)
+    assert (session.amr, session.aal) == ("email_code,otp", 2)
+
+
+def test_the_email_names_the_browser_and_address_that_asked(api_client, user, smtp):
+    api_client.post(ASK, {"email": user.email}, format="json", HTTP_USER_AGENT="Firefox/130 on Linux")
+    assert wait_for_background_jobs()
+
+    [message] = smtp.wait_for(to=user.email, subject="Your sign-in code")
+
+    body = text_body(message)
+    assert "Browser: Firefox/130 on Linux" in body
+    assert "IP address: 127.0.0.1" in body
+    assert "works once, for 10 minutes" in body
