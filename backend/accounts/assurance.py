@@ -27,6 +27,13 @@ def assurance_level(methods: Iterable[str]) -> int:
     return 1
 
 
+def proves_recent_authentication(methods: Iterable[str]) -> bool:
+    """Whether a sign-in with these methods counts as a recent authentication for sensitive actions
+    (services/reauthentication.py): any method but an emailed code alone, which proves only that its user reads the
+    mailbox (backend/mfa/services/email_code.py says why that is not enough)."""
+    return bool(set(methods) - {EMAIL_CODE})
+
+
 def amr_join(methods: Iterable[str]) -> str:
     """The stored form: comma-separated, in sign-in order, each method once."""
     return ",".join(dict.fromkeys(methods))

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from backend.common.mail import email_queue
 
+from .assurance import EMAIL_CODE, PASSWORD
 from .email_links import change_token_make, verify_token_make
 from .models import User
 
@@ -287,20 +288,37 @@ def notify_new_device_sign_in(*, user: User, user_agent: str, ip_address: str | 
     )
 
 
-def notify_second_step_failed(*, user: User, user_agent: str, ip_address: str | None, what: str) -> None:
-    """The account's right password, then a second step that failed: ``what`` happened (a sign-in's challenge spent
-    by wrong answers, or the app's codes locked). Sent once per such incident, never per wrong answer, and not for a
-    second step merely left unanswered (backend/mfa/services/second_factor.py; docs/mfa.md)."""
+def notify_second_step_failed(
+    *, user: User, user_agent: str, ip_address: str | None, what: str, first_factor: str = PASSWORD
+) -> None:
+    """The account's right first factor (the password, or a code emailed to it), then a second step that failed:
+    ``what`` happened (a sign-in's challenge spent by wrong answers, or the app's codes locked). Sent once per such
+    incident, never per wrong answer, and not for a second step merely left unanswered
+    (backend/mfa/services/second_factor.py; docs/mfa.md)."""
+    if first_factor == EMAIL_CODE:  # they read the mailbox, not the password: the mailbox is what to secure
+        subject = "Someone signed in with a code sent to your email but did not complete two-step verification"
+        proved = f"entered a sign-in code emailed to your account ({user.email})"
+        exposed = (
+            "The second step kept them out, but they can read your email. If it was you, you need not do anything. "
+            "If not, change your email account's password first, then reset your password here: "
+            f"{_page('/forgot-password')}"
+        )
+    else:
+        subject = "Someone signed in with your password but did not complete two-step verification"
+        proved = f"entered the right password of your account ({user.email})"
+        exposed = (
+            "The second step kept them out, but they know your password. If it was you, you need not do anything.\n"
+            f"{_not_you()}"
+        )
     _send(
         kind="second_step_failed_notice",
         user=user,
-        subject="Someone signed in with your password but did not complete two-step verification",
+        subject=subject,
         body=(
-            f"On {_now()} someone entered the right password of your account ({user.email}), then {what}\n\n"
+            f"On {_now()} someone {proved}, then {what}\n\n"
             f"Browser: {_one_line(user_agent)}\n"
             f"IP address: {ip_address or 'unknown'}\n\n"
-            "The second step kept them out, but they know your password. If it was you, you need not do anything.\n"
-            f"{_not_you()}"
+            f"{exposed}"
         ),
     )
 

@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from backend.accounts.openapi import AUTH_TAGS, RETRY_AFTER_HEADER, SIGNED_IN_COOKIES, _set_cookie_header
 from backend.accounts.serializers import AuthOutputSerializer
-from backend.common.schema import VALIDATION_ERROR, ErrorSerializer
+from backend.common.schema import VALIDATION_ERROR, ErrorSerializer, ValidationErrorSerializer
 
 from .email_code_serializers import (
     LoginCodeConfirmInputSerializer,
@@ -55,8 +55,9 @@ login_code_confirm = extend_schema(
             description="The code is right and the account has a second factor: no session yet; finish with "
             "POST /api/auth/mfa/authenticate/ before `expires_at`.",
         ),
+        # Either shape (common.schema makes every 400 accept both): invalid input per field, or `{detail, code}`.
         400: OpenApiResponse(
-            ErrorSerializer,
+            ValidationErrorSerializer,
             description="`login_code_invalid`: the code is wrong, or no longer valid (expired, used, replaced, "
             "tried too often), or the token names no code. The same answer for each, so it does not tell whether "
             "the address has an account. Or a validation error.",

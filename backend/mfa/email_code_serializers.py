@@ -18,7 +18,7 @@ class LoginCodeRequestOutputSerializer(serializers.Serializer):
 
 
 class LoginCodeConfirmInputSerializer(serializers.Serializer):
-    login_token = fields.TextField(max_length=128, help_text=LOGIN_TOKEN_HELP)
+    login_token = fields.TextField(max_length=512, help_text=LOGIN_TOKEN_HELP)
     code = fields.TextField(
         max_length=32, help_text="The 8-digit code from the email (spaces and hyphens do not matter)."
     )

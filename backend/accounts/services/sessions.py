@@ -26,7 +26,7 @@ from backend.common.secret_keys import secret_keys
 from backend.mfa.models import MfaChallenge
 from backend.observability.metrics import auth_sessions_revoked
 
-from ..assurance import PASSWORD, amr_join, amr_split, assurance_level
+from ..assurance import PASSWORD, amr_join, amr_split, assurance_level, proves_recent_authentication
 from ..emails import notify_refresh_reuse
 from ..models import AuthSession, User
 from ..session_cache import session_cache_mark_revoked
@@ -134,7 +134,7 @@ def _session_create(
         ip_address=ip_address,
         amr=amr_join(amr),
         aal=assurance_level(amr),
-        authenticated_at=now,
+        authenticated_at=now if proves_recent_authentication(amr) else None,
     )
     session.expires_at = _refresh_expiry(now)
     tokens = _token_pair(session)

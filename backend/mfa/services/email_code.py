@@ -3,22 +3,32 @@
 A first factor, as the password is: whoever reads the mailbox can sign in, as a password reset would let them; an
 account with a second factor is still asked for it (the code opens the same second step as the password).
 
-1. ``email_code_request``: the client gets a random token (256 bits) at once, whether or not an account has the
-   address. Off the request (email_queue_unseen, as for a reset link, so neither the answer nor its timing tells
-   whether the address has an account): the look-up, then for an active account an EMAIL_CODE challenge bound to
-   that token and an email with an 8-digit code. Only SHA-256(token) and SHA-256(token:code) are stored: the table
-   gives nothing to sign in with, and the code alone is nothing without the token the asking browser holds.
-2. ``email_code_sign_in``: the code, checked under the sign-in limits (a wrong one counts as a failed sign-in of the
-   account, login_limits.LOGIN, and on the challenge, spent at MFA_CHALLENGE_MAX_FAILURES), then the sign-in's
-   completion, committed with the challenge's spending (challenges.Completion): a session that cannot start (an
-   outage's 503) leaves the code for the retry.
+1. ``email_code_request``: the client gets a token at once, whether or not an account has the address: random
+   (256 bits) and signed together with the address as typed, so the confirmation knows whose sign-in limits to count
+   before it knows whether a code exists. Off the request (email_queue_unseen, as for a reset link, so neither the
+   answer nor its timing tells whether the address has an account): the look-up, then for an active account an
+   EMAIL_CODE challenge bound to that token and an email with an 8-digit code. Only SHA-256(token) and
+   SHA-256(token:code) are stored: the table gives nothing to sign in with, and the code alone is nothing without
+   the token the asking browser holds.
+2. ``email_code_sign_in``: one failed sign-in of the token's address is counted on the password's buckets
+   (login_limits.LOGIN) before anything is looked up, and given back only by the right code: a token that names no
+   code (an address without an account, a code replaced or spent) counts as a wrong code does, so the limits, their
+   headers and their lockout read the same for every address. A wrong code also counts on the challenge, spent at
+   MFA_CHALLENGE_MAX_FAILURES. The right one is spent in the transaction that completes the sign-in
+   (challenges.Completion): a session that cannot start (an outage's 503) leaves the code for the retry.
 
-One code per account at a time: asking again replaces it. A password change or reset, a sign-out everywhere or a
-deactivation deletes it (accounts.services.sessions_revoke_for_user), as it does a pending second step. An address
-not confirmed yet gets no code but a notice pointing to the password reset: with ``optional`` verification anyone
-can register someone else's address, and a code would sign its owner in to the intruder's account, password and
-all (pre-hijacking); the reset replaces the password and handles that case (password_reset_confirm). Every refusal
-reads the same, 400 ``login_code_invalid``: an unknown token, a wrong, expired, spent or replaced code.
+One code per account at a time: asking again replaces it (asks are serialized on the account's row). A password
+change or reset, a sign-out everywhere, a deactivation or an email change deletes it
+(accounts.services.sessions_revoke_for_user), as it does a pending second step. An address not confirmed yet gets
+no code but a notice pointing to the password reset: with ``optional`` verification anyone can register someone
+else's address, and a code would sign its owner in to the intruder's account, password and all (pre-hijacking);
+the reset replaces the password and handles that case (password_reset_confirm). Every refusal reads the same, 400
+``login_code_invalid``.
+
+A session signed in with the code alone does not count as a recent authentication (accounts.services.session_start):
+adding a factor, or anything else that asks for one, needs the password (or a second factor) first. Otherwise a
+moment's access to the mailbox would be enough to add a passkey of one's own, unnoticed, which a later password
+reset keeps.
 """
 
 import functools
@@ -31,6 +41,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -64,25 +75,47 @@ CODE_DIGITS = 8
 _SEPARATORS = re.compile(r"[\s-]")
 
 
+_SIGNING_SALT = "backend.mfa.email_code"
+
+
 def email_code_request(*, email: str, user_agent: str, ip_address: str | None) -> tuple[str, datetime]:
     """Hand out a token for a sign-in code to ``email``, emailed off the request if an active account has that
     address (module docstring). Returns the token and when a code sent now stops working."""
-    token = challenge_token_new()
+    token = login_token_new(email)
     expires_at = timezone.now() + timedelta(seconds=settings.LOGIN_CODE_MAX_AGE_SECONDS)
     send = functools.partial(_code_send, email=email, token=token, user_agent=user_agent, ip_address=ip_address)
     email_queue_unseen(send)
     return token, expires_at
 
 
+def login_token_new(email: str) -> str:
+    """A new token for a code to ``email``: random, and signed with the address (SECRET_KEY; accepted under
+    SECRET_KEY_FALLBACKS, as every Django signature is)."""
+    return signing.dumps({"e": normalize_email(email), "n": challenge_token_new()}, salt=_SIGNING_SALT, compress=True)
+
+
 def _code_send(*, email: str, token: str, user_agent: str, ip_address: str | None) -> None:
-    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    address = normalize_email(email)
+    user = User.objects.filter(email=address, is_active=True).first()
     if user is None:
         return
-    if email_verification_enabled() and not user.email_verified:
-        notify_sign_in_code_unconfirmed(user=user)
-        return
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with atomic():
+        # The account's row first, as every other writer of its challenges takes it (a sign-out everywhere, a
+        # confirmation, a deletion; challenges.challenge_spending): in the other order they deadlock. Read again
+        # under the lock: an email change or a deactivation committed since the look-up sends nothing, and two asks
+        # at once leave one code.
+        confirmed = (
+            User.objects.select_for_update()
+            .filter(pk=user.pk, email=address, is_active=True)
+            .values_list("email_verified", flat=True)
+            .first()
+        )
+        if confirmed is None:
+            return
+        if email_verification_enabled() and not confirmed:
+            notify_sign_in_code_unconfirmed(user=user)
+            return
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         MfaChallenge.objects.filter(user=user, purpose=MfaChallenge.Purpose.EMAIL_CODE).delete()  # one at a time
         challenge_open(
             purpose=MfaChallenge.Purpose.EMAIL_CODE,
@@ -102,20 +135,26 @@ def _code_hash(token: str, code: str) -> str:
 def email_code_sign_in(request: HttpRequest, *, token: str, code: str, complete: Callable[[User], T]) -> T:
     """Check ``code`` for the sign-in code ``token`` names, then ``complete(user)`` (start the session, or open the
     second step) in the transaction that spends the challenge; return what it returned. LoginCodeInvalid for every
-    refusal (module docstring); past the sign-in limits, 429 before the code is checked."""
+    refusal (module docstring); past the sign-in limits, 429 before anything is looked up."""
+    try:
+        # The token's age is the code's at most: an older one names nothing, and is refused as such, uncounted.
+        email = signing.loads(token, salt=_SIGNING_SALT, max_age=settings.LOGIN_CODE_MAX_AGE_SECONDS)["e"]
+    except (signing.BadSignature, TypeError, KeyError):
+        raise LoginCodeInvalid() from None
+    attempt = account_attempt(request, email=email, limits=LOGIN)
+    attempt.raise_if_refused()
     try:
         challenge = challenge_get_open(token=token, purpose=MfaChallenge.Purpose.EMAIL_CODE)
     except ChallengeInvalid:  # ChallengeExpired too: told apart, an unknown token would read differently
-        raise LoginCodeInvalid() from None
-    user = challenge.user
-    if user is None or not user.is_active:
+        challenge = None
+    user = challenge.user if challenge is not None else None
+    if challenge is None or user is None or not user.is_active:
+        audit_login_failed(email=email)  # counted as a wrong code: the same for an address without an account
         raise LoginCodeInvalid()
-    attempt = account_attempt(request, email=user.email, limits=LOGIN)
-    attempt.raise_if_refused()
     typed = _SEPARATORS.sub("", code)
     if not hmac.compare_digest(challenge.code_hash, _code_hash(token, typed)):
         challenge_record_failure(challenge=challenge)
-        audit_login_failed(email=user.email)
+        audit_login_failed(email=email)
         raise LoginCodeInvalid()
     completion = Completion(lambda method: complete(user))
     try:

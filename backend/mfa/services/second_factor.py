@@ -34,7 +34,7 @@ from django.http import HttpRequest
 from rest_framework.exceptions import ErrorDetail
 
 from backend.accounts import emails
-from backend.accounts.assurance import PASSKEY, RECOVERY_CODE, TOTP
+from backend.accounts.assurance import PASSKEY, PASSWORD, RECOVERY_CODE, TOTP
 from backend.accounts.login_limits import LOGIN, account_attempt, wait_in_words
 from backend.accounts.models import User
 from backend.accounts.services import session_wrong_answer_count
@@ -202,7 +202,8 @@ def authenticator_code_check(
     from .totp import totp_code_verify  # imported here, as in second_factor_verify
 
     # Counted outside the transaction: the lock's notice is queued for its commit, and a rollback would drop it.
-    usage = authenticator_code_attempt(request, user=user, after_password=after_password)
+    first_factor = (challenge.first_factor if challenge is not None else "") or PASSWORD
+    usage = authenticator_code_attempt(request, user=user, after_password=after_password, first_factor=first_factor)
     try:
         with challenge_spending(challenge, owner=user if completion is not None else None):
             right = totp_code_verify(user=user, code=code)
@@ -219,10 +220,13 @@ def authenticator_code_check(
     return right
 
 
-def authenticator_code_attempt(request: HttpRequest, *, user: User, after_password: bool) -> Usage | None:
+def authenticator_code_attempt(
+    request: HttpRequest, *, user: User, after_password: bool, first_factor: str = PASSWORD
+) -> Usage | None:
     """Count one authenticator code on the account's own bucket, before it is checked; past the limit, 429
     ``mfa_codes_locked`` (AuthenticatorCodesLocked) unchecked. The usage to give back when the code is right. The
-    code that starts the lock tells the owner, when it came ``after_password`` (authenticator_code_check)."""
+    code that starts the lock tells the owner, when it came ``after_password`` (authenticator_code_check): after the
+    sign-in's ``first_factor``, the password or an emailed code."""
     if not settings.RATE_LIMIT_ENABLED:
         return None
     usage = rate_limit_hit(AUTHENTICATOR_CODE_SCOPE, str(user.pk))
@@ -234,6 +238,7 @@ def authenticator_code_attempt(request: HttpRequest, *, user: User, after_passwo
                 user=user,
                 what="gave too many wrong codes of your authenticator app, so its codes are refused for "
                 f"{wait_in_words(usage.reset_after)}. Your recovery codes and passkeys still work.",
+                first_factor=first_factor,
             )
         raise AuthenticatorCodesLocked(wait=usage.reset_after)
     return usage
@@ -248,12 +253,13 @@ def _failed(request: HttpRequest, *, user: User, challenge: MfaChallenge | None,
     """Record a wrong answer; what its refusal adds to its message (session_wrong_answer_count)."""
     spent = challenge is not None and challenge_record_failure(challenge=challenge)
     if spent and challenge is not None and challenge.purpose == MfaChallenge.Purpose.SIGN_IN:
-        # This answer spent a sign-in's challenge, whose password was right (module docstring).
+        # This answer spent a sign-in's challenge, whose first factor was right (module docstring).
         _second_step_failed_notice(
             request,
             user=user,
             what=f"gave {settings.MFA_CHALLENGE_MAX_FAILURES} wrong answers to the second step (an authenticator or "
             "recovery code, or a passkey), so that sign-in was stopped.",
+            first_factor=challenge.first_factor or PASSWORD,
         )
     audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
     return session_wrong_answer_count(user=user, session_id=session_id)
@@ -265,11 +271,15 @@ def _failed(request: HttpRequest, *, user: User, challenge: MfaChallenge | None,
 SECOND_STEP_NOTICE_COOLDOWN_SECONDS = 60 * 60
 
 
-def _second_step_failed_notice(request: HttpRequest, *, user: User, what: str) -> None:
+def _second_step_failed_notice(request: HttpRequest, *, user: User, what: str, first_factor: str) -> None:
     # False: a notice went out within the cooldown. None: Redis could not tell (the cache fails open); then the owner
     # is told anyway, as a second notice is a small price and a lost one leaves them unaware of the incident.
     first = cache.add(f"second-step-failed-notice:{user.pk}", 1, timeout=SECOND_STEP_NOTICE_COOLDOWN_SECONDS)
     if first is not False:
         emails.notify_second_step_failed(
-            user=user, user_agent=user_agent(request), ip_address=client_ip(request), what=what
+            user=user,
+            user_agent=user_agent(request),
+            ip_address=client_ip(request),
+            what=what,
+            first_factor=first_factor,
         )

@@ -11,7 +11,7 @@ from backend.accounts.services import sessions_revoke_for_user
 from backend.common.background import wait_for_background_jobs
 from backend.mfa.models import MfaChallenge
 from tests.backend.mfa.helpers import AUTHENTICATE, authenticator_app_enabled
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.support.smtp import text_body
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the code is emailed when its transaction commits
@@ -198,6 +198,35 @@ def test_wrong_codes_count_as_failed_sign_ins_of_the_account(api_client, user, s
     assert response.json()["code"] == "login_locked"
 
 
+def test_wrong_codes_read_the_same_for_an_address_without_an_account(api_client, user, smtp, settings):
+    # Given the limit on an account's failed sign-ins from one unknown device at 2, and a token for each address
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login_email_ip": "2/15m"}
+    tokens = {"known": _ask(api_client, user.email), "unknown": _ask(api_client, "nobody@example.com")}
+    wrong = "00000000" if _code_in(smtp, user.email) != "00000000" else "11111111"
+
+    # When each is tried three times with a wrong code
+    answers = {name: [_confirm(api_client, token, wrong) for _ in range(3)] for name, token in tokens.items()}
+
+    # Then the statuses, codes and rate-limit headers are the same: nothing tells which address has an account
+    def seen(responses):
+        return [
+            (r.status_code, r.json()["code"], r.get("X-RateLimit-Limit"), r.get("X-RateLimit-Remaining"))
+            for r in responses
+        ]
+
+    assert seen(answers["known"]) == seen(answers["unknown"])
+    assert [r.status_code for r in answers["known"]] == [400, 400, 429]
+
+
+def test_a_token_that_was_tampered_with_names_nothing(api_client, user, smtp):
+    token = _ask(api_client, user.email)
+    code = _code_in(smtp, user.email)
+
+    response = _confirm(api_client, token[:-2] + ("AA" if not token.endswith("AA") else "BB"), code)
+
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
+
+
 # -- success ----------------------------------------------------------------------------------------------------------
 def test_the_right_code_signs_in_once(api_client, user, smtp, settings):
     # Given a code asked for the account
@@ -244,3 +273,42 @@ def test_the_email_names_the_browser_and_address_that_asked(api_client, user, sm
     assert "Browser: Firefox/130 on Linux" in body
     assert "IP address: 127.0.0.1" in body
     assert "works once, for 10 minutes" in body
+
+
+def test_a_session_signed_in_with_the_code_alone_must_confirm_it_is_you_before_adding_a_factor(api_client, user, smtp):
+    # Given a browser signed in with a code (someone who could read the mailbox for a moment)
+    token = _ask(api_client, user.email)
+    signed_in = _confirm(api_client, token, _code_in(smtp, user.email))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {signed_in.json()['access']}")
+
+    # When it starts adding a passkey
+    refused = api_client.post("/api/auth/mfa/passkeys/options/", {}, format="json")
+
+    # Then it must re-authenticate first, with the password
+    assert (refused.status_code, refused.json()["code"]) == (403, "reauthentication_required")
+    assert AuthSession.objects.get(user=user).authenticated_at is None
+    reauthenticated = api_client.post("/api/auth/reauthenticate/", {"password": DEFAULT_PASSWORD}, format="json")
+    assert reauthenticated.status_code == 200, reauthenticated.content
+    assert api_client.post("/api/auth/mfa/passkeys/options/", {}, format="json").status_code == 200
+
+
+def test_a_second_step_failed_after_a_code_tells_the_owner_their_mailbox_is_read(api_client, user, smtp, settings):
+    # Given an account with the app, signed in to with a code up to the second step
+    settings.MFA_CHALLENGE_MAX_FAILURES = 2
+    authenticator_app_enabled(user)
+    token = _ask(api_client, user.email)
+    step = _confirm(api_client, token, _code_in(smtp, user.email))
+    assert step.status_code == 202, step.content
+
+    # When wrong recovery codes spend the second step
+    for _ in range(2):
+        wrong = {"mfa_token": step.json()["mfa_token"], "recovery_code": "aaaa-bbbb-cccc-dddd"}
+        assert api_client.post(AUTHENTICATE, wrong, format="json").status_code == 400
+
+    # Then the owner is told that someone reads their email, not that someone has their password
+    [notice] = smtp.wait_for(
+        to=user.email,
+        subject="Someone signed in with a code sent to your email but did not complete two-step verification",
+    )
+    assert "they can read your email" in text_body(notice)
+    assert "password" not in notice["Subject"]
