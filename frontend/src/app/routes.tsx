@@ -32,6 +32,7 @@ function page<M>(load: () => Promise<M>, name: keyof M) {
 
 const pages = {
   login: page(() => import('@/features/auth/components/login-page'), 'LoginPage'),
+  loginCode: page(() => import('@/features/auth/components/login-code-page'), 'LoginCodePage'),
   register: page(() => import('@/features/auth/components/register-page'), 'RegisterPage'),
   forgotPassword: page(() => import('@/features/auth/components/forgot-password-page'), 'ForgotPasswordPage'),
   resetPassword: page(() => import('@/features/auth/components/reset-password-page'), 'ResetPasswordPage'),
@@ -81,6 +82,7 @@ export const routes: PageRoute[] = [
             element: <PublicFrame />,
             children: [
               leaf('login', pages.login),
+              leaf('login/code', pages.loginCode),
               leaf('register', pages.register),
               leaf('forgot-password', pages.forgotPassword),
               // The password-reset email links here (backend/accounts/services.py).

@@ -31,8 +31,8 @@ export type ChallengeMatchesApi = Expect<Equals<MfaChallenge, components['schema
 
 export type LoginResult = AuthResponse | MfaChallenge;
 
-/** Either answer: signed in (200), or the second step to take (202). */
-const LoginResultSchema = {
+/** Either answer: signed in (200), or the second step to take (202); a sign-in with an emailed code answers the same. */
+export const LoginResultSchema = {
   safeParse(data: unknown): { success: true; data: LoginResult } | { success: false; error: unknown } {
     const signedIn = AuthResponseSchema.safeParse(data);
     return signedIn.success ? signedIn : MfaChallengeSchema.safeParse(data);

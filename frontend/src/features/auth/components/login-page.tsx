@@ -1,5 +1,5 @@
 import { lazy, Suspense, useLayoutEffect, useRef, useState } from 'react';
-import { Link, Navigate } from 'react-router';
+import { Link, Navigate, useLocation } from 'react-router';
 import { AuthLayout } from '@/components/auth-layout';
 import { FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
@@ -10,6 +10,7 @@ import { usePasskeyLogin } from '@/features/auth/api/passkey-login';
 import { PasskeySignIn } from '@/features/auth/components/passkey-sign-in';
 import { useAfterSignIn } from '@/features/auth/hooks/use-after-sign-in';
 import { refusal } from '@/features/auth/login-refusal';
+import { typedEmail, typedEmailState } from '@/features/auth/typed-email';
 
 // Only accounts with a second factor see it: its code loads when the password step asks for it.
 const MfaChallengeStep = lazy(async () => ({ default: (await import('@/features/auth/components/mfa-challenge-step')).MfaChallengeStep }));
@@ -20,6 +21,7 @@ const NOTICES: Record<string, string> = {
 };
 
 export function LoginPage() {
+  const location = useLocation();
   const mutation = useLogin();
   const passkey = usePasskeyLogin();
   const { params, session, next, goNext, alreadySignedIn } = useAfterSignIn({
@@ -33,7 +35,8 @@ export function LoginPage() {
   const password = useRef<HTMLInputElement>(null);
   const form = useForm(
     LoginInputSchema,
-    { email: '', password: '' },
+    // The address typed on the emailed code's page, when the user came back from there.
+    { email: typedEmail(location.state), password: '' },
     (data) => {
       setRestarted(null);
       passkey.reset();
@@ -55,6 +58,8 @@ export function LoginPage() {
   // Own keys only: `?notice=__proto__` must not find Object's (a link anyone can send).
   const notice = (Object.hasOwn(NOTICES, named) ? NOTICES[named] : null) ?? (expired ? (session.why ?? NOTICES.expired) : null);
   const refused = refusal(mutation.error);
+  // The `next` to pass on to the other ways in (registration, the emailed code).
+  const nextQuery = next !== '/' ? `?next=${encodeURIComponent(next)}` : '';
 
   function restart(message: string | null) {
     setChallenge(null);
@@ -72,7 +77,7 @@ export function LoginPage() {
       footer={
         challenge ? undefined : (
           <p>
-            New here? <Link to={`/register${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</Link>
+            New here? <Link to={`/register${nextQuery}`}>Create an account</Link>
           </p>
         )
       }
@@ -117,6 +122,10 @@ export function LoginPage() {
               </SubmitButton>
             </form>
             <PasskeySignIn mutation={passkey} onSignedIn={goNext} />
+            {/* Its name leaves out "Sign in" (as the passkey's does): the form's button stays the one of that name. */}
+            <Link className="button button--secondary button--block" to={`/login/code${nextQuery}`} state={typedEmailState(form.values.email)}>
+              Email me a sign-in code
+            </Link>
           </>
         )}
       </div>
