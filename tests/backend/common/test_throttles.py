@@ -85,6 +85,10 @@ def test_limits_are_on_by_default_in_the_settings():
         "export_user",
         "authenticator_code_account",
         "passkey_options_ip",
+        "login_code_ip",
+        "login_code_email_device",
+        "login_code_email_ip",
+        "login_code_email",
     }
 
 
