@@ -9,30 +9,11 @@ from django.db.models.functions import Collate, Lower
 from django.db.models.sql.compiler import SQLCompiler
 
 from backend.common.models import BaseModel
+from backend.common.postgresql.collations import collation_present
 
 # ICU's root collation (CLDR's language-neutral order): accented letters sort beside their base letters ("éclair"
 # by "Eclair", not after "zebra" as in the C / C.UTF-8 collations of `initdb --no-locale` and many managed servers).
 TITLE_COLLATION = "und-x-icu"
-
-# Whether each alias's server has a collation, by (alias, name): asked once per process, not per query.
-_collations_present: dict[tuple[str, str], bool] = {}
-
-
-def collation_present(connection: BaseDatabaseWrapper, name: str) -> bool:
-    """Whether the PostgreSQL server behind ``connection`` has the collation ``name`` (in pg_catalog, usable
-    with the database's encoding). ICU collations exist only on servers built with ICU (Debian's and the
-    official images are)."""
-    key = (connection.alias, name)
-    if key not in _collations_present:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = %s"
-                " AND collnamespace = 'pg_catalog'::regnamespace"
-                " AND collencoding IN (-1, pg_char_to_encoding(getdatabaseencoding())))",
-                [name],
-            )
-            _collations_present[key] = bool(cursor.fetchone()[0])
-    return _collations_present[key]
 
 
 class TitleSortKey(Lower):

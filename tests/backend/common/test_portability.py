@@ -17,7 +17,12 @@ BACKEND = Path(__file__).resolve().parents[3] / "backend"
 # Raw SQL, extra() and cursors have no MongoDB translation (django-mongodb-backend raises on them).
 NON_PORTABLE = re.compile(r"\.extra\(|\.raw\(|RawSQL|\.cursor\(|connection\.execute\(")
 # Modules that run SQL on PostgreSQL only, and the ORM everywhere else (their own tests show both).
-SQL_ONLY_ON_POSTGRESQL = {"common/prepared_sql.py", "common/prepared_rows.py", "tasks/row_update.py"}
+SQL_ONLY_ON_POSTGRESQL = {
+    "common/prepared_sql.py",
+    "common/prepared_rows.py",
+    "common/postgresql/collations.py",
+    "tasks/row_update.py",
+}
 
 
 def test_no_backend_module_uses_raw_sql_extra_or_cursors():
