@@ -5,12 +5,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from backend.common.batching import keyset_batches
 
 
 class AppendOnlyError(RuntimeError):
@@ -51,12 +52,17 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         (every failed sign-in against it is one), and one UPDATE of them all outlasts DB_STATEMENT_TIMEOUT (4 to 11 s
         per 100,000 rows), so that account could never be deleted. Still within the deletion's transaction.
 
-        The ids are read once, through one cursor, not a LIMIT per batch: rows already updated in this (still
-        uncommitted) transaction stay in the indexes, and each batch would walk all of them again."""
-        ids = self.order_by().values_list("pk", flat=True).iterator(chunk_size=UNLINK_BATCH_SIZE)
+        Each batch is a range of the rows in time order (backend.common.batching.keyset_batches), its end read from
+        audit_user_time_idx alone, not a list of ids: rows already updated in this (still uncommitted) transaction
+        stay in the indexes, and the next range is looked for past them, not through them again; no id travels to
+        Python and back (reading them all, then sending 5,000 per UPDATE, cost a second of Python per 100,000 rows).
+        Rows that share a microsecond go in one batch. By time only, not time and id: the index holds no id, and
+        a range's end read from the table made PostgreSQL walk the ``occurred_at`` index from the oldest row of all
+        (1.5 to 2 s on 2.7 million rows). The rows an account acted on (``actor``: its own signed-in requests, few)
+        have no such index and are sorted whole."""
         updated = 0
-        while batch := list(islice(ids, UNLINK_BATCH_SIZE)):
-            updated += models.QuerySet.update(self.model._base_manager.filter(pk__in=batch), **kwargs)
+        for batch in keyset_batches(self, key=("occurred_at",), batch_size=UNLINK_BATCH_SIZE):
+            updated += models.QuerySet.update(batch, **kwargs)
         return updated
 
     def delete(self) -> tuple[int, dict[str, int]]:

@@ -9,10 +9,13 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Replace
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from backend.accounts.models import User
+from backend.common.batching import keyset_batches
 from backend.common.db import MONGODB_VENDOR, atomic
 from backend.common.db_router import replica_note_write
 from backend.common.exceptions import PreconditionFailed, WriteConflict
@@ -291,7 +294,9 @@ def task_admin_save(
     task.refresh_from_db(fields=["version"])
 
 
-TASKS_DELETE_BATCH_SIZE = 2000
+# Tasks per DELETE when an account is deleted (tasks_delete_for_owner): 10,000 take 10 to 50 ms on PostgreSQL, far
+# below DB_STATEMENT_TIMEOUT even with every row's page read from disk, and 100,000 tasks go in 10 statements.
+TASKS_DELETE_BATCH_SIZE = 10_000
 
 
 DELETED_TASK_REPR = "deleted task"  # what the admin's history shows for a task of a deleted account
@@ -302,32 +307,55 @@ def task_admin_history_unlink(*, owner: User) -> int:
     and its tasks are deleted: each row names its task by ``object_repr``, the title, which is the user's own words.
     Scrubbed, not deleted, as accounts.services.user_delete explains for the account's own rows. Returns how many.
 
-    Only operators' edits write these rows, so they are few: read whole and matched against the owner's tasks in
-    Python (``object_id`` is text, and SQLite stores the ids without dashes: no join compares them)."""
+    SQL: one UPDATE, which matches the rows with the owner's tasks itself (a hash of their ids, read through the
+    owner's index). ``object_id`` is text, the id as str() writes it, with dashes; the ids are compared as 32 hex
+    digits, the form SQLite stores them in (PostgreSQL's text form of a uuid has the dashes). Reading the task rows
+    of the whole history into Python and sending the matches back (as MongoDB still does) took a statement with a
+    parameter for every operator's edit of anyone's task, growing with the history: 0.4 to 0.9 s for 20,000.
+    A row whose ``object_id`` is no id at all matches nothing (no cast of it can fail)."""
     from django.contrib.admin.models import LogEntry  # the admin's model: not imported where tasks are only served
     from django.contrib.contenttypes.models import ContentType
 
     content_type = ContentType.objects.get_for_model(Task, for_concrete_model=False)
-    entries = list(LogEntry.objects.filter(content_type=content_type).values_list("pk", "object_id"))
-    ids = {object_id for _, object_id in entries if object_id and is_uuid_text(object_id)}
+    entries = LogEntry.objects.filter(content_type=content_type)
+    if connections[DEFAULT_DB_ALIAS].vendor == MONGODB_VENDOR:
+        return _task_admin_history_unlink_in_python(owner=owner, entries=entries)
+    owned = task_queryset(owner=owner).order_by().values_list(_as_hex_digits("pk"))
+    return entries.filter(In(_as_hex_digits("object_id"), owned)).update(object_id=None, object_repr=DELETED_TASK_REPR)
+
+
+def _as_hex_digits(field: str) -> Replace:
+    """The id in ``field`` (a uuid, or the text of one) as text without dashes, on every SQL backend."""
+    return Replace(Cast(field, output_field=TextField()), Value("-"), Value(""), output_field=TextField())
+
+
+def _task_admin_history_unlink_in_python(*, owner: User, entries: QuerySet[Any]) -> int:
+    """task_admin_history_unlink on MongoDB, whose update_many filter has no place for the subquery's $lookup stage
+    (django-mongodb-backend leaves a reference to a field no stage made): the task rows of the history are read
+    whole and matched against the owner's tasks in Python."""
+    rows = list(entries.values_list("pk", "object_id"))
+    ids = {object_id for _, object_id in rows if object_id and is_uuid_text(object_id)}
     owned = {str(pk) for pk in task_queryset(owner=owner).filter(pk__in=ids).values_list("pk", flat=True)}
-    return LogEntry.objects.filter(pk__in=[pk for pk, object_id in entries if object_id in owned]).update(
+    return entries.filter(pk__in=[pk for pk, object_id in rows if object_id in owned]).update(
         object_id=None, object_repr=DELETED_TASK_REPR
     )
 
 
-def tasks_delete_for_owner(*, owner: User, batch_size: int = TASKS_DELETE_BATCH_SIZE) -> int:
+def tasks_delete_for_owner(*, owner: User, batch_size: int | None = None) -> int:
     """Delete every task of ``owner`` (the account is being deleted); returns how many.
 
-    ``batch_size`` rows per statement, each batch addressed by owner and ids, so no statement carries or locks
-    an unbounded set and no batch loads more than ``batch_size`` ids. Run it inside the caller's transaction
-    (accounts.services.user_delete) to make the whole deletion all or nothing; the owner's cached reads are
-    retired once that commits."""
-    tasks = task_queryset(owner=owner)
+    ``batch_size`` (default TASKS_DELETE_BATCH_SIZE) rows per DELETE, each batch a range of the owner's tasks in
+    creation order, found through their index (backend.common.batching.keyset_batches): no statement reads or locks
+    more than ``batch_size`` rows, and the ids never travel to Python and back. Run it inside the caller's
+    transaction (accounts.services.user_delete) to make the whole deletion all or nothing; the owner's cached reads
+    are retired once that commits."""
     deleted = 0
     with atomic():
-        while batch := list(tasks.values_list("pk", flat=True)[:batch_size]):
-            count, _ = task_queryset(owner=owner).filter(pk__in=batch).delete()
+        batches = keyset_batches(
+            task_queryset(owner=owner), key=("created_at", "id"), batch_size=batch_size or TASKS_DELETE_BATCH_SIZE
+        )
+        for batch in batches:
+            count, _ = batch.delete()
             deleted += count
         _after_commit(owner.pk)
     return deleted
