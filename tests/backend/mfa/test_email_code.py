@@ -312,3 +312,28 @@ def test_a_second_step_failed_after_a_code_tells_the_owner_their_mailbox_is_read
     )
     assert "they can read your email" in text_body(notice)
     assert "password" not in notice["Subject"]
+
+
+def test_the_app_codes_locked_after_a_code_tell_the_owner_their_mailbox_is_read(api_client, user, smtp, settings):
+    # Given an account with the app, whose own limit on wrong app codes is 2, signed in to with a code up to the
+    # second step
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "authenticator_code_account": "2/1d"}
+    app = authenticator_app_enabled(user)
+    token = _ask(api_client, user.email)
+    step = _confirm(api_client, token, _code_in(smtp, user.email))
+    assert step.status_code == 202, step.content
+    wrong = f"{(int(app.now()) + 1) % 10**6:06d}"
+
+    # When wrong app codes run past that limit
+    answers = [
+        api_client.post(AUTHENTICATE, {"mfa_token": step.json()["mfa_token"], "code": wrong}, format="json")
+        for _ in range(3)
+    ]
+
+    # Then the lock is told to the owner as someone reading their email
+    assert [answer.status_code for answer in answers] == [400, 400, 429]
+    [notice] = smtp.wait_for(
+        to=user.email,
+        subject="Someone signed in with a code sent to your email but did not complete two-step verification",
+    )
+    assert "codes are refused" in text_body(notice)
