@@ -178,7 +178,7 @@ def test_the_passkey_api_refuses_a_session_signed_out_after_its_check(user, monk
 
 
 @pytest.mark.django_db
-def test_a_factor_added_elsewhere_does_not_stop_a_two_factor_session_adding_another(user):
+def test_a_session_at_two_factors_still_saves_a_passkey_under_the_recheck(user):
     # Given a session at two factors (signed in with the app) adding a passkey
     authenticator_app_enabled(user)
     session_id, started, attestation = _passkey_registration_started(user, amr=("pwd", "otp"))
