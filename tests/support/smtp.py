@@ -102,7 +102,11 @@ class SmtpServer:
         }
 
     def clear(self) -> None:
-        """Forget every message received so far."""
+        """Forget every message received so far, once every email this process has queued so far was sent: one still
+        on its way (a notice mailed after commit, on a background thread) would otherwise land after the clear."""
+        from backend.common.background import wait_for_background_jobs
+
+        wait_for_background_jobs()
         with self._condition:
             self._received_messages.clear()
 
