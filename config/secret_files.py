@@ -45,6 +45,8 @@ SECRET_SETTINGS = (
     "EMAIL_HOST_PASSWORD",
     "METRICS_TOKEN",
     "SENTRY_DSN",
+    # Holds each sign-in provider's client secret (docs/sso.md).
+    "OIDC_PROVIDERS",
 )
 
 

@@ -19,6 +19,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     *tasks_urls.urlpatterns,
     path("", include("backend.accounts.urls")),
     path("", include("backend.mfa.urls")),
+    path("", include("backend.oidc.urls")),
     re_path(r"^schema/?$", SchemaView.as_view(), name="schema"),
     # The split view serves its init script as a file, so the CSP needs no 'unsafe-inline'.
     re_path(

@@ -50,7 +50,9 @@ _me_delete = extend_schema(
         "a notice is emailed to the address. Its audit events stay, without the account (docs/security.md). "
         "The same email can register again at once. A wrong `current_password` is a 400, audited, and counts as a "
         "failed sign-in on the account's limits (429 `login_locked` once they are exhausted); the fifth wrong one "
-        "on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`."
+        "on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`. An account without "
+        "a password (created by a sign-in provider, docs/sso.md) omits `current_password` and needs a recent "
+        "authentication instead (403 `reauthentication_required`). Its connected provider identities go with it."
     ),
     parameters=[_set_cookie_header(204, CLEARED_COOKIE), RETRY_AFTER_HEADER],
     request=account_serializers.AccountDeleteInputSerializer,

@@ -15,15 +15,21 @@ from backend.mfa.serializers import (
     RecoveryCodesStatusOutputSerializer,
     TotpStatusOutputSerializer,
 )
+from backend.oidc.serializers import IdentityOutputSerializer
 from backend.tasks.serializers import TaskOutputSerializer
 
 from .email_serializers import PendingEmailChangeSerializer
 from .models import AuthSession, User
+from .serializers import CONFIRMATION_HELP, ConfirmedByCurrentPasswordSerializer
 
 
-class AccountDeleteInputSerializer(serializers.Serializer):
+class AccountDeleteInputSerializer(ConfirmedByCurrentPasswordSerializer):
     current_password = fields.TextField(
-        max_length=128, trim_whitespace=False, help_text="The account's password, to confirm the deletion."
+        max_length=128,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text=CONFIRMATION_HELP.format(what="to confirm the deletion"),
     )
 
 
@@ -142,6 +148,9 @@ class AccountExportSerializer(serializers.Serializer):
     mfa = ExportMfaSerializer(help_text="The second factors: authenticator app, recovery codes, passkeys.")
     email_change_pending = PendingEmailChangeSerializer(
         allow_null=True, help_text="The email change waiting to be confirmed, as the account page shows it; or null."
+    )
+    sign_in_providers = IdentityOutputSerializer(
+        many=True, help_text="The connected sign-in provider identities, oldest first (no token of theirs is kept)."
     )
     tasks = TaskOutputSerializer(many=True, help_text="Every task, oldest first, as the task API shows it.")
     sessions = ExportSessionSerializer(many=True, help_text="Every session still stored, oldest first.")

@@ -22,6 +22,7 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.mfa.admin import UserSecondFactorsAdminMixin
+from backend.oidc.admin import UserOidcIdentitiesAdminMixin
 from backend.tasks.models import Task
 
 from . import services
@@ -63,7 +64,7 @@ class SessionRevokingPasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
+class UserAdmin(UserSecondFactorsAdminMixin, UserOidcIdentitiesAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     change_password_form = SessionRevokingPasswordChangeForm
@@ -72,12 +73,13 @@ class UserAdmin(UserSecondFactorsAdminMixin, DjangoUserAdmin):
     list_display = ["email", "name", "is_active", "is_staff", "date_joined", "task_count"]
     list_filter = ["is_active", "email_verified", "is_staff", "is_superuser"]
     search_fields = ["email"]
-    readonly_fields = ["date_joined", "last_login", "audit_trail", "second_factors"]
+    readonly_fields = ["date_joined", "last_login", "audit_trail", "second_factors", "sign_in_providers"]
     actions = ["revoke_all_sessions", "reset_second_factors"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("name", "email_verified")}),
         ("Second factors", {"fields": ("second_factors",)}),
+        ("Sign-in providers", {"fields": ("sign_in_providers",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined", "audit_trail")}),
     )

@@ -4,6 +4,8 @@ the signed-in user, session and current-password check of a request, re-authenti
 from collections.abc import Iterable
 from typing import cast
 
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import CharField, Field
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -66,6 +68,24 @@ def reauthentication_require(request: Request, *, current_password: str | None =
         current_password_confirm(request, current_password)
 
 
+def reauthentication_require_confirming(
+    request: Request, *, current_password: str | None, field: str = "current_password"
+) -> None:
+    """For an action confirmed with the current password (a new password, an email change, deleting the account):
+    an account with a usable password gives it (a 400 on ``field`` when missing or blank), checked by
+    reauthentication_require. An account without one (created by a sign-in provider, docs/sso.md) has none to
+    give: a recent authentication at the account's level is enough, and a value sent anyway is ignored."""
+    if not current_user(request).has_usable_password():
+        reauthentication_require(request)
+        return
+    if not current_password:
+        message = (Field if current_password is None else CharField).default_error_messages[
+            "required" if current_password is None else "blank"
+        ]
+        raise ValidationError({field: [str(message)]})
+    reauthentication_require(request, current_password=current_password)
+
+
 def enrolment_finish_allowed(request: Request) -> None:
     """Finishing a factor's enrolment (confirming the app, saving a passkey) raises the session to two factors, so
     it needs the session to be at the account's level now: a password session whose enrolment began while the
@@ -102,13 +122,13 @@ def signed_in_response(issued: services.IssuedSession, *, status_code: int) -> R
     return response
 
 
-def sign_in_complete(request: Request, *, user: User, amr: Iterable[str]) -> Response:
+def sign_in_complete(request: Request, *, user: User, amr: Iterable[str], recent: bool | None = None) -> Response:
     """Finish a sign-in whose every step passed (a password; a second factor; a passkey): a new session recording
-    ``amr``, the owner told of a browser that never signed in to the account before, and this browser remembered
-    as one of the account's devices (login_limits.py)."""
+    ``amr`` (and ``recent``: services.session_start), the owner told of a browser that never signed in to the
+    account before, and this browser remembered as one of the account's devices (login_limits.py)."""
     known_device = device_cookie_get(request._request, accounts=device_accounts(user)) is not None
     issued = services.session_start(
-        user=user, user_agent=user_agent(request), ip_address=client_ip(request), amr=tuple(amr)
+        user=user, user_agent=user_agent(request), ip_address=client_ip(request), amr=tuple(amr), recent=recent
     )
     if not known_device:
         notify_new_device_sign_in(user=user, user_agent=user_agent(request), ip_address=client_ip(request))

@@ -24,7 +24,7 @@ from .api_base import (
     PublicAuthApi,
     current_session_id,
     current_user,
-    reauthentication_require,
+    reauthentication_require_confirming,
     sign_in_complete,
     signed_in_response,
 )
@@ -185,9 +185,11 @@ class MeApi(ApiView):
 
     @account_openapi.me_delete
     def delete(self, request: Request) -> Response:
-        data = account_serializers.AccountDeleteInputSerializer(data=request.data)
+        data = account_serializers.AccountDeleteInputSerializer(
+            data=request.data, account_has_password=current_user(request).has_usable_password()
+        )
         data.is_valid(raise_exception=True)
-        reauthentication_require(request, current_password=data.validated_data["current_password"])
+        reauthentication_require_confirming(request, current_password=data.validated_data.get("current_password"))
         services.user_delete(user=current_user(request), acting_session_id=current_session_id(request))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         refresh_cookie_clear(response)
@@ -197,10 +199,12 @@ class MeApi(ApiView):
 class PasswordChangeApi(ApiView):
     @openapi.password_change
     def post(self, request: Request) -> Response:
-        data = serializers.PasswordChangeInputSerializer(data=request.data)
+        data = serializers.PasswordChangeInputSerializer(
+            data=request.data, account_has_password=current_user(request).has_usable_password()
+        )
         data.is_valid(raise_exception=True)
         user, session_id = current_user(request), current_session_id(request)
-        reauthentication_require(request, current_password=data.validated_data["current_password"])
+        reauthentication_require_confirming(request, current_password=data.validated_data.get("current_password"))
         services.user_change_password(
             user=user, new_password=data.validated_data["new_password"], keep_session_id=session_id
         )

@@ -8,10 +8,13 @@ TOTP = "otp"
 RECOVERY_CODE = "recovery_code"
 PASSKEY = "passkey"
 EMAIL_CODE = "email_code"  # a one-time code emailed to the account's address (not in RFC 8176's registry)
-METHODS = (PASSWORD, TOTP, RECOVERY_CODE, PASSKEY, EMAIL_CODE)
+# A sign-in at an OpenID Connect provider (backend/oidc; not in RFC 8176's registry): a full sign-in there, so it
+# counts as a recent authentication, as the password does.
+OIDC = "oidc"
+METHODS = (PASSWORD, TOTP, RECOVERY_CODE, PASSKEY, EMAIL_CODE, OIDC)
 
 # A first factor: what a sign-in starts with, before any second factor (a passkey is both, below).
-FIRST_FACTORS = frozenset({PASSWORD, EMAIL_CODE})
+FIRST_FACTORS = frozenset({PASSWORD, EMAIL_CODE, OIDC})
 
 # A second factor: with the password, two factors; a passkey is two by itself (the device, and the user
 # verification that unlocks it).

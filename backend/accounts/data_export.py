@@ -21,6 +21,8 @@ from backend.audit.models import AuditEvent
 from backend.audit.selectors import audit_export_iter
 from backend.audit.services import audit_record
 from backend.mfa.status_selectors import mfa_export_get
+from backend.oidc.selectors import identity_export_list
+from backend.oidc.serializers import IdentityOutputSerializer
 from backend.tasks.selectors import task_export_iter
 from backend.tasks.serializers import TaskOutputSerializer
 
@@ -54,7 +56,8 @@ def account_export_chunks(
     *, user: User, current_session_id: str | None, exported_at: datetime | None = None
 ) -> Iterator[bytes]:
     """The export document of ``user`` as successive byte chunks; joined, one JSON object:
-    ``{"exported_at", "profile", "mfa", "email_change_pending", "tasks", "sessions", "activity"}``."""
+    ``{"exported_at", "profile", "mfa", "email_change_pending", "sign_in_providers", "tasks", "sessions",
+    "activity"}``."""
     exported_at = exported_at or timezone.now()
     context = {"current_session_id": current_session_id}
     head = {
@@ -64,6 +67,8 @@ def account_export_chunks(
         "mfa": ExportMfaSerializer(mfa_export_get(user=user)).data,
         # The address a pending change would move the account to is the account's data too.
         "email_change_pending": _pending_email_change(user),
+        # A handful of rows too: which provider identities sign in to the account (never a token: none is kept).
+        "sign_in_providers": IdentityOutputSerializer(identity_export_list(user=user), many=True).data,
     }
     buffer = bytearray(_dumps(head)[:-1])  # the object without its closing brace: the lists follow
     sections = (

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from backend.common.views import ApiView
 
 from . import email_openapi, email_serializers, selectors, services
-from .api_base import PublicAuthApi, current_session_id, current_user, reauthentication_require
+from .api_base import PublicAuthApi, current_session_id, current_user, reauthentication_require_confirming
 from .cookies import device_cookie_set
 from .login_limits import EMAIL_VERIFY_RESEND, account_attempt, device_account
 from .models import User
@@ -49,10 +49,12 @@ class EmailChangeApi(ApiView):
 
     @email_openapi.email_change
     def post(self, request: Request) -> Response:
-        data = email_serializers.EmailChangeInputSerializer(data=request.data)
+        data = email_serializers.EmailChangeInputSerializer(
+            data=request.data, account_has_password=current_user(request).has_usable_password()
+        )
         data.is_valid(raise_exception=True)
         user = current_user(request)
-        reauthentication_require(request, current_password=data.validated_data["current_password"])
+        reauthentication_require_confirming(request, current_password=data.validated_data.get("current_password"))
         services.email_change_request(
             user=user, new_email=data.validated_data["new_email"], session_id=current_session_id(request)
         )

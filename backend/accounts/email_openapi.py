@@ -52,7 +52,9 @@ email_change = extend_schema(
         "that address the answer is the same 202 and the address gets a notice instead of a link. The current "
         "password is checked as for a password change: a wrong one is a 400 on `current_password`, counted as a "
         "failed sign-in (429 `login_locked` past the account's limits), and the fifth on a session revokes it "
-        "(401 `session_revoked`). The same address as now is a 400 on `new_email`."
+        "(401 `session_revoked`). The same address as now is a 400 on `new_email`. An account without a password "
+        "(created by a sign-in provider, docs/sso.md) omits `current_password` and needs a recent authentication "
+        "instead (403 `reauthentication_required`)."
     ),
     parameters=[RETRY_AFTER_HEADER],
     request=email_serializers.EmailChangeInputSerializer,

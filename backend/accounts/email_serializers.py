@@ -5,7 +5,7 @@ from rest_framework import serializers
 from backend.common import fields
 
 from .email_links import LINK_TOKEN_MAX_LENGTH
-from .serializers import UserOutputSerializer
+from .serializers import CONFIRMATION_HELP, ConfirmedByCurrentPasswordSerializer, UserOutputSerializer
 
 
 class EmailLinkInputSerializer(serializers.Serializer):
@@ -22,10 +22,14 @@ class EmailVerifiedOutputSerializer(serializers.Serializer):
     email_verified = serializers.BooleanField()
 
 
-class EmailChangeInputSerializer(serializers.Serializer):
+class EmailChangeInputSerializer(ConfirmedByCurrentPasswordSerializer):
     new_email = fields.EmailField(max_length=254)
     current_password = fields.TextField(
-        max_length=128, trim_whitespace=False, help_text="The account's password, to confirm the change."
+        max_length=128,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text=CONFIRMATION_HELP.format(what="to confirm the change"),
     )
 
 

@@ -21,7 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from backend.common.mail import email_queue
 
-from .assurance import EMAIL_CODE, PASSWORD
+from .assurance import EMAIL_CODE, OIDC, PASSWORD
 from .email_links import change_token_make, verify_token_make
 from .models import User
 
@@ -205,9 +205,11 @@ def notify_email_changed(*, old_email: str, new_email: str) -> None:
     )
 
 
-def notify_password_changed(*, user: User, factors_removed: bool = False) -> None:
-    """``factors_removed``: a reset that confirmed the address also removed the account's second factors
-    (services/password_reset.py)."""
+def notify_password_changed(
+    *, user: User, factors_removed: bool = False, providers_removed: tuple[str, ...] = ()
+) -> None:
+    """``factors_removed``, ``providers_removed`` (their names): a reset that confirmed the address also removed the
+    account's second factors, or disconnected its sign-in providers (services/password_reset.py)."""
     removed = (
         "Your email address had not been confirmed, so this reset confirmed it and removed the account's second "
         "factors (authenticator app, recovery codes and passkeys): they were added before anyone proved they read "
@@ -216,6 +218,13 @@ def notify_password_changed(*, user: User, factors_removed: bool = False) -> Non
         if factors_removed
         else ""
     )
+    if providers_removed:
+        names = ", ".join(_one_line(name, limit=64) for name in providers_removed)
+        removed += (
+            f"Your email address had not been confirmed, so this reset disconnected the sign-in providers connected "
+            f"to the account ({names}): they were connected before anyone proved they read this mailbox. Connect "
+            f"your own at {_page(ACCOUNT_PAGE)}\n\n"
+        )
     _send(
         kind="password_changed_notice",
         user=user,
@@ -303,6 +312,14 @@ def notify_second_step_failed(
             "If not, change your email account's password first, then reset your password here: "
             f"{_page('/forgot-password')}"
         )
+    elif first_factor == OIDC:  # they signed in at a connected provider: that account is what to secure
+        subject = "Someone signed in with a connected provider but did not complete two-step verification"
+        proved = f"signed in to your account ({user.email}) through a sign-in provider connected to it"
+        exposed = (
+            "The second step kept them out, but they can sign in to your account at that provider. If it was you, "
+            "you need not do anything. If not, secure your account at the provider, and disconnect it from this "
+            f"account at {_page('/security')}"
+        )
     else:
         subject = "Someone signed in with your password but did not complete two-step verification"
         proved = f"entered the right password of your account ({user.email})"
@@ -362,18 +379,23 @@ def notify_account_deleted(*, email: str, by_operator: bool = False) -> None:
 # MFA notices (no code, no secret; each tells the owner what changed, so an attacker's change does not go unseen) ----
 
 
+ACCOUNT_PAGE = "/account"  # the SPA's account page: profile, sign-in providers, deletion
+
+
 def _security_page() -> str:
     return _page("/security")
 
 
-def _factor_notice(*, kind: str, user: User, subject: str, what: str, listed: str = "second factors") -> None:
-    """A second factor of ``user`` changed: ``what`` happened, dated, with where to see them and what to do if it
-    was not the owner."""
+def _factor_notice(
+    *, kind: str, user: User, subject: str, what: str, listed: str = "second factors", page: str = "/security"
+) -> None:
+    """A second factor (or a sign-in provider) of ``user`` changed: ``what`` happened, dated, with where to see them
+    (``page``) and what to do if it was not the owner."""
     _send(
         kind=kind,
         user=user,
         subject=subject,
-        body=f"On {_now()} {what}\n\nYour {listed} are listed at {_security_page()}\n\n{_not_you()}",
+        body=f"On {_now()} {what}\n\nYour {listed} are listed at {_page(page)}\n\n{_not_you()}",
     )
 
 
@@ -449,4 +471,34 @@ def notify_mfa_reset(*, user: User) -> None:
             "authenticator app, recovery codes and passkeys. A password alone signs in again until you set up "
             f"a new one at {_security_page()}\n\n{_operator_not_asked()}"
         ),
+    )
+
+
+# Sign-in providers (backend/oidc): each connection or disconnection is told, as a factor's is: an identity connected
+# by someone else signs in to the account without the password.
+
+
+def notify_oidc_connected(*, user: User, provider_name: str, provider_email: str) -> None:
+    account = f" as {_one_line(provider_email, limit=254)}" if provider_email else ""
+    _factor_notice(
+        kind="oidc_connected_notice",
+        user=user,
+        subject=f"{_one_line(provider_name, limit=64)} was connected to your account",
+        what=f"your {_one_line(provider_name, limit=64)} account{account} was connected to your account "
+        f"({user.email}). It can now be used to sign in.",
+        listed="sign-in providers",
+        page=ACCOUNT_PAGE,
+    )
+
+
+def notify_oidc_disconnected(*, user: User, provider_name: str, provider_email: str) -> None:
+    account = f" ({_one_line(provider_email, limit=254)})" if provider_email else ""
+    _factor_notice(
+        kind="oidc_disconnected_notice",
+        user=user,
+        subject=f"{_one_line(provider_name, limit=64)} was disconnected from your account",
+        what=f"your {_one_line(provider_name, limit=64)} account{account} was disconnected from your account "
+        f"({user.email}); it no longer signs in.",
+        listed="sign-in providers",
+        page=ACCOUNT_PAGE,
     )

@@ -193,7 +193,9 @@ password_change = extend_schema(
     description=(
         "Revokes every other session; this one stays signed in. A wrong `current_password` is a 400, audited, "
         "and counts as a failed sign-in on the account's limits (429 `login_locked` once they are exhausted); "
-        "the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`."
+        "the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`. "
+        "An account without a password (created by a sign-in provider, docs/sso.md) sets its first one here: it "
+        "omits `current_password` and needs a recent authentication instead (403 `reauthentication_required`)."
     ),
     parameters=[RETRY_AFTER_HEADER],
     request=serializers.PasswordChangeInputSerializer,

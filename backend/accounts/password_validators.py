@@ -5,13 +5,21 @@ Every place that sets a password validates it first: the API (services.new_passw
 password is longer than the one hashed: "ééééé" typed with combining accents is ten code points, which passed the
 minimum of eight in the admin and on the command line, and is hashed as the five of its NFC. Judged here in NFC,
 every path holds a password to the rules for what it is stored as. (AUTH_PASSWORD_VALIDATORS names these.)
+
+BreachedPasswordValidator is ours: leaked-password protection against Have I Been Pwned (breached_passwords.py).
 """
 
 from typing import Any
 
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.views.decorators.debug import sensitive_variables
 
+from .breached_passwords import password_breached
 from .models import normalize_password
+
+BREACHED_CODE = "password_breached"
+BREACHED_MESSAGE = "This password has appeared in a data breach, so it is not safe to use. Choose another one."
 
 
 class _InNfc:
@@ -32,4 +40,21 @@ class CommonPasswordValidator(_InNfc, password_validation.CommonPasswordValidato
 
 
 class NumericPasswordValidator(_InNfc, password_validation.NumericPasswordValidator):
+    pass
+
+
+class _BreachedPassword:
+    """Refuses a password the Pwned Passwords range API lists (only 5 hex characters of its SHA-1 are sent).
+    Accepts it while PASSWORD_BREACH_CHECK is off or the API gives no answer (fail open: breached_passwords.py)."""
+
+    @sensitive_variables()
+    def validate(self, password: str, user: Any = None) -> None:
+        if password_breached(password):
+            raise ValidationError(BREACHED_MESSAGE, code=BREACHED_CODE)
+
+    def get_help_text(self) -> str:
+        return "Your password cannot be one that has appeared in a data breach."
+
+
+class BreachedPasswordValidator(_InNfc, _BreachedPassword):
     pass

@@ -1,5 +1,7 @@
 """Input and output shapes of the auth API. No password data is ever an output."""
 
+from typing import Any, cast
+
 from rest_framework import serializers
 
 from backend.common import fields
@@ -46,8 +48,35 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     name = fields.TextField(max_length=150, allow_blank=True)
 
 
-class PasswordChangeInputSerializer(serializers.Serializer):
-    current_password = fields.TextField(max_length=128, trim_whitespace=False)
+# The current password confirming a sensitive change: an account without one (created by a sign-in provider) has
+# none to give (api_base.reauthentication_require_confirming).
+CONFIRMATION_HELP = (
+    "The account's password, {what}. Required when the account has one; an account without a password (created by "
+    "a sign-in provider: GET /api/auth/oidc/identities/ says `has_password`) omits it and needs a recent "
+    "authentication instead."
+)
+
+
+class ConfirmedByCurrentPasswordSerializer(serializers.Serializer):
+    """An input confirmed with ``current_password``: optional in the schema (an account without a password omits
+    it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
+    that a body missing it is refused with its other faults in one 400, as before accounts could have none."""
+
+    def __init__(self, *args: Any, account_has_password: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(serializers.CharField, self.fields["current_password"])
+        field.required = account_has_password
+        field.allow_blank = not account_has_password
+
+
+class PasswordChangeInputSerializer(ConfirmedByCurrentPasswordSerializer):
+    current_password = fields.TextField(
+        max_length=128,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text=CONFIRMATION_HELP.format(what="to confirm the change"),
+    )
     new_password = fields.NewPasswordField()
 
 

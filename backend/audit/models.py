@@ -124,6 +124,8 @@ class AuditEvent(models.Model):
             "mfa_reset_by_password_reset",
             "Second factors removed by a password reset of an unconfirmed address",
         )
+        OIDC_CONNECTED = "oidc_connected", "Sign-in provider connected"
+        OIDC_DISCONNECTED = "oidc_disconnected", "Sign-in provider disconnected"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -51,6 +51,8 @@ ACTIVITY_EVENTS: tuple[str, ...] = (
     Event.PASSKEY_REMOVED,
     Event.MFA_RESET,
     Event.MFA_RESET_BY_PASSWORD_RESET,
+    Event.OIDC_CONNECTED,
+    Event.OIDC_DISCONNECTED,
 )
 
 

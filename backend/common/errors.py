@@ -140,6 +140,37 @@ class ErrorCode(StrEnum):
         "The request does not fit the account's second factors: enrolling an authenticator app twice, confirming "
         "one never started, or regenerating recovery codes with no second factor.",
     )
+    # Sign-in with OpenID Connect providers (docs/sso.md).
+    OIDC_FAILED = (
+        "oidc_failed",
+        (400,),
+        "The sign-in with the provider could not be completed: its flow cookie is missing, tampered with or older "
+        "than OIDC_FLOW_MAX_AGE_SECONDS, the state does not match, the provider refused the code, or its ID token "
+        "did not verify; also a connection finished by another session than the one that started it. Start again.",
+    )
+    OIDC_PROVIDER_UNAVAILABLE = (
+        "oidc_provider_unavailable",
+        (503,),
+        "The identity provider could not be reached, was too slow (OIDC_HTTP_TIMEOUT_SECONDS) or answered with a "
+        "server error; retry after `Retry-After` seconds.",
+    )
+    OIDC_ACCOUNT_EXISTS = (
+        "oidc_account_exists",
+        (400,),
+        "An account already has the provider's email address and this identity is not connected to it: sign in to "
+        "that account another way, then connect the provider from the account page. Never linked automatically.",
+    )
+    OIDC_EMAIL_UNVERIFIED = (
+        "oidc_email_unverified",
+        (400,),
+        "The provider gave no email address, or did not say it is verified (`email_verified`), so no account can be "
+        "created with it.",
+    )
+    OIDC_IDENTITY_TAKEN = (
+        "oidc_identity_taken",
+        (400,),
+        "Connecting a provider identity that is already connected to another account.",
+    )
     # Access and routing.
     PERMISSION_DENIED = (
         "permission_denied",

@@ -66,6 +66,15 @@ db_unavailable_responses = Counter(
 # failing after the last attempt, or the process exited first). `kind` is the email's (password_reset, ...).
 EMAIL_OUTCOMES = ("sent", "retried", "rejected", "failed")
 emails = Counter("emails", "Email delivery attempts, by kind of email and outcome.", ["kind", "outcome"])
+# Each new password checked against the breach API (backend/accounts/breached_passwords.py) ends in one result:
+# breached (refused); clean; unavailable (no usable answer: accepted, and the outage remembered for a minute);
+# skipped (accepted unchecked during such a remembered outage). Not counted while PASSWORD_BREACH_CHECK is off.
+PASSWORD_BREACH_RESULTS = ("breached", "clean", "unavailable", "skipped")
+password_breach_checks = Counter(
+    "password_breach_checks", "New passwords checked against the breach API, by result.", ["result"]
+)
+for _result in PASSWORD_BREACH_RESULTS:
+    password_breach_checks.labels(result=_result)  # each series at 0 from the start, so increase() sees the first
 
 
 # The series of each (view, method, status) seen, so a request costs a dict lookup instead of two labels() calls

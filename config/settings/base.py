@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "csp",
     "backend.common",
     "backend.mfa",
+    "backend.oidc",
     "backend.tasks",
 ]
 
@@ -314,6 +315,10 @@ _DEFAULT_RATES = {
     "login_code_email_device": "3/1h",
     "login_code_email_ip": "3/1h",
     "login_code_email": "10/1h",
+    # Sign-in with OpenID Connect providers (backend/oidc), per client IP: flows started, and callbacks (failed
+    # sign-ins among them count on login_ip too, new accounts on register_ip).
+    "oidc_start_ip": "30/5m",
+    "oidc_callback_ip": "30/5m",
 }
 RATE_LIMITS = {scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=rate) for scope, rate in _DEFAULT_RATES.items()}
 
@@ -336,7 +341,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "backend.accounts.password_validators.MinimumLengthValidator"},
     {"NAME": "backend.accounts.password_validators.CommonPasswordValidator"},
     {"NAME": "backend.accounts.password_validators.NumericPasswordValidator"},
+    # Leaked-password protection: Have I Been Pwned's range API, k-anonymity, fail open (breached_passwords.py).
+    {"NAME": "backend.accounts.password_validators.BreachedPasswordValidator"},
 ]
+# On here and in production; local.py and test.py turn it off unless set, so `make run` and the tests work offline.
+PASSWORD_BREACH_CHECK = env.bool("PASSWORD_BREACH_CHECK", default=True)
+PASSWORD_BREACH_API_URL = env.str("PASSWORD_BREACH_API_URL", default="https://api.pwnedpasswords.com/range/").strip()
+if not PASSWORD_BREACH_API_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"PASSWORD_BREACH_API_URL={PASSWORD_BREACH_API_URL!r} must be an http(s) URL that the 5-character hash "
+        "prefix is appended to, such as https://api.pwnedpasswords.com/range/."
+    )
+PASSWORD_BREACH_TIMEOUT_SECONDS = env.float("PASSWORD_BREACH_TIMEOUT_SECONDS", default=2.0, minimum=0.01)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60, minimum=1)
 
 # JWT: simplejwt signs and verifies; sessions and revocation are ours
@@ -635,6 +651,25 @@ WEBAUTHN_ORIGINS = env.list(
     if _frontend_host_is_ip
     else [FRONTEND_URL],
 )
+
+# ------------------------------------------------------------------------------
+# Sign-in with OpenID Connect providers (docs/sso.md; backend/oidc/)
+# ------------------------------------------------------------------------------
+# A JSON list of {"id", "name", "issuer", "client_id", "client_secret", "scopes"?}; empty (the default): off. Checked
+# here, so a mistake stops the start saying how to fix it (backend/oidc/config.py); never logged.
+try:  # empty counts as unset, as for the other settings
+    _oidc_providers_raw = env.json("OIDC_PROVIDERS") if env.str("OIDC_PROVIDERS", default="").strip() else []
+except ValueError:  # the JSON's own error would quote the value, secrets and all
+    raise ImproperlyConfigured(
+        'OIDC_PROVIDERS is not valid JSON: write a list such as [{"id": "google", "name": "Google", "issuer": '
+        '"https://accounts.google.com", "client_id": "...", "client_secret": "..."}] (docs/sso.md).'
+    ) from None
+from backend.oidc.config import providers_parse  # noqa: E402
+
+OIDC_PROVIDERS = providers_parse(_oidc_providers_raw)
+# How long a sign-in may take at the provider (the signed flow cookie's lifetime), and each call to it.
+OIDC_FLOW_MAX_AGE_SECONDS = env.int("OIDC_FLOW_MAX_AGE_SECONDS", default=10 * 60, minimum=60)
+OIDC_HTTP_TIMEOUT_SECONDS = env.float("OIDC_HTTP_TIMEOUT_SECONDS", default=5.0, minimum=0.1, maximum=60.0)
 
 # ------------------------------------------------------------------------------
 # Observability: structured logs, metrics, audit trail, error tracking.

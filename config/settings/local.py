@@ -18,6 +18,8 @@ from .base import LOG_LEVEL, env  # noqa: E402
 
 # Local http: the refresh cookie cannot be Secure unless configured otherwise.
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=False)
+# No call to Have I Been Pwned's range API unless asked for: `make run` works offline (docs/security.md).
+PASSWORD_BREACH_CHECK = env.bool("PASSWORD_BREACH_CHECK", default=False)
 
 # ------------------------------------------------------------------------------
 # Observability (structured logs): readable log lines in a terminal unless LOG_FORMAT says otherwise.

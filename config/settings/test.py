@@ -13,7 +13,7 @@ os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-not-for-productio
 from backend.observability.logging import structlog_configure
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, LOG_FORMAT, LOG_LEVEL, REDIS_URL, SQLITE_ENGINE, STATIC_ROOT, VAR_DIR
+from .base import CACHES, DATABASES, LOG_FORMAT, LOG_LEVEL, REDIS_URL, SQLITE_ENGINE, STATIC_ROOT, VAR_DIR, env
 
 # Tests read structlog's lines by pointing it elsewhere for a while (the json_logs fixture, tests/backend/conftest.py):
 # a logger cached on first use would keep writing where structlog was configured when it was first used.
@@ -24,6 +24,8 @@ if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No test calls Have I Been Pwned: the breach check's tests turn it on against a local server of their own.
+PASSWORD_BREACH_CHECK = env.bool("PASSWORD_BREACH_CHECK", default=False)
 # Real SMTP: the tests' `smtp` fixture (tests/conftest.py) points EMAIL_HOST/EMAIL_PORT at a server per worker; a
 # server process started by a test gets them, or another backend, through the environment.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -246,13 +246,25 @@ def test_production_sends_password_reset_mail_over_smtp_through_an_allowed_port(
 @pytest.mark.parametrize("name", ["staging", "prod"])
 def test_postgresql_overlays_may_reach_port_5432_and_not_mongodb(name):
     ports = topology.egress_ports(render_overlay(name), {"app.kubernetes.io/name": "backend"})
-    assert ports == {53, 5432, 6379, 587, 465}
+    assert ports == {53, 5432, 6379, 587, 465, 443}
     assert app_policy.backend_env(render_overlay(name))["DATABASE_URL"] == ("secret", "sad-backend", "DATABASE_URL")
 
 
 def test_prod_mongodb_reaches_mongodb_and_not_postgresql():
     ports = topology.egress_ports(render_overlay("prod-mongodb"), {"app.kubernetes.io/name": "backend"})
-    assert ports == {53, 27017, 6379, 587, 465}
+    assert ports == {53, 27017, 6379, 587, 465, 443}
+
+
+@pytest.mark.parametrize("name", ["staging", "prod", "prod-mongodb"])
+def test_https_egress_reaches_the_internet_only(name):
+    # 443 is for the leaked-password API, sign-in providers and Sentry: not for the cloud's metadata service
+    # (169.254.169.254) nor an internal service on a private address.
+    [https] = [doc for doc in render_overlay(name) if doc["metadata"]["name"] == "backend-egress-https"]
+    [rule] = https["spec"]["egress"]
+    assert [port["port"] for port in rule["ports"]] == [443]
+    [block] = [peer["ipBlock"] for peer in rule["to"]]
+    assert block["cidr"] == "0.0.0.0/0"
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"} <= set(block["except"])
 
 
 def test_every_django_workload_of_prod_mongodb_reads_database_url_from_the_mongodb_secret():

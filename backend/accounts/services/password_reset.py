@@ -13,6 +13,7 @@ from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.common.mail import email_queue_unseen
 from backend.mfa.services.reset import mfa_reset_by_password_reset
+from backend.oidc.services.reset import oidc_identities_remove_by_password_reset
 
 from ..emails import notify_password_changed, send_password_reset_link
 from ..models import User, normalize_email
@@ -39,9 +40,10 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
 
     The link was mailed to the account's address and its token is bound to it: following it proves the mailbox is
     read by whoever chose the new password. So, while verification is on, an unconfirmed address is confirmed now
-    (as django-allauth does on a reset), and the account's second factors go (backend/mfa/services/reset.py): added
-    before anyone proved they read that mailbox, they may be an intruder's who registered the address first, and
-    would outlive this reset. The reset notice says so."""
+    (as django-allauth does on a reset), and the account's second factors and sign-in providers go
+    (backend/mfa/services/reset.py, backend/oidc/services/reset.py): added before anyone proved they read that
+    mailbox, they may be an intruder's who registered the address first, and would outlive this reset. The reset
+    notice says so."""
     invalid = ValidationError({"token": ["The reset link is invalid or has expired."]})
     try:
         user_id = uuid.UUID(force_str(urlsafe_base64_decode(uid)))
@@ -68,8 +70,10 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         sessions_revoke_for_user(user=user, audit_event=None)
         audit_on_commit(event=AuditEvent.Event.PASSWORD_RESET, user_id=user.pk)
         factors_removed = False
+        providers_removed: tuple[str, ...] = ()
         if first_proof:
             audit_on_commit(event=AuditEvent.Event.EMAIL_VERIFIED, user_id=user.pk)
             factors_removed = mfa_reset_by_password_reset(user=user)
-        notify_password_changed(user=user, factors_removed=factors_removed)
+            providers_removed = oidc_identities_remove_by_password_reset(user=user)
+        notify_password_changed(user=user, factors_removed=factors_removed, providers_removed=providers_removed)
     return user

@@ -63,10 +63,16 @@ def _refresh_expiry(session_created_at: datetime) -> datetime:
 
 
 def session_start(
-    *, user: User, user_agent: str = "", ip_address: str | None = None, amr: tuple[str, ...] = (PASSWORD,)
+    *,
+    user: User,
+    user_agent: str = "",
+    ip_address: str | None = None,
+    amr: tuple[str, ...] = (PASSWORD,),
+    recent: bool | None = None,
 ) -> IssuedSession:
     """Sign a user in on one device: a new session row and its first token pair. ``amr`` names the methods the
-    user proved (assurance.py), which set the session's level.
+    user proved (assurance.py), which set the session's level, and whether the sign-in counts as a recent
+    authentication, unless ``recent`` says (a provider's sign-in: backend/oidc).
 
     Also records ``last_login``, which Django's password-reset tokens hash: signing in
     invalidates any reset link sent before.
@@ -80,7 +86,7 @@ def session_start(
         credentials_still_current(user)
         user.last_login = now
         User.objects.filter(pk=user.pk).update(last_login=now)
-        return _session_create(user=user, now=now, user_agent=user_agent, ip_address=ip_address, amr=amr)
+        return _session_create(user=user, now=now, user_agent=user_agent, ip_address=ip_address, amr=amr, recent=recent)
 
 
 class CredentialsChanged(AuthenticationFailed):
@@ -124,8 +130,10 @@ def acting_session_still_live(*, user: User, session_id: str | None) -> None:
 
 
 def _session_create(
-    *, user: User, now: datetime, user_agent: str, ip_address: str | None, amr: tuple[str, ...]
+    *, user: User, now: datetime, user_agent: str, ip_address: str | None, amr: tuple[str, ...], recent: bool | None
 ) -> IssuedSession:
+    if recent is None:
+        recent = proves_recent_authentication(amr)
     session = AuthSession(
         user=user,
         created_at=now,
@@ -134,7 +142,7 @@ def _session_create(
         ip_address=ip_address,
         amr=amr_join(amr),
         aal=assurance_level(amr),
-        authenticated_at=now if proves_recent_authentication(amr) else None,
+        authenticated_at=now if recent else None,
     )
     session.expires_at = _refresh_expiry(now)
     tokens = _token_pair(session)

@@ -34,7 +34,7 @@ export interface paths {
         put?: never;
         /**
          * Change the email address (sends a link to the new one)
-         * @description Emails a confirmation link to `new_email`; nothing changes until it is followed. If another account has that address the answer is the same 202 and the address gets a notice instead of a link. The current password is checked as for a password change: a wrong one is a 400 on `current_password`, counted as a failed sign-in (429 `login_locked` past the account's limits), and the fifth on a session revokes it (401 `session_revoked`). The same address as now is a 400 on `new_email`.
+         * @description Emails a confirmation link to `new_email`; nothing changes until it is followed. If another account has that address the answer is the same 202 and the address gets a notice instead of a link. The current password is checked as for a password change: a wrong one is a 400 on `current_password`, counted as a failed sign-in (429 `login_locked` past the account's limits), and the fifth on a session revokes it (401 `session_revoked`). The same address as now is a 400 on `new_email`. An account without a password (created by a sign-in provider, docs/sso.md) omits `current_password` and needs a recent authentication instead (403 `reauthentication_required`).
          */
         post: operations["auth_email_change_create"];
         delete?: never;
@@ -237,7 +237,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the account for good
-         * @description Confirmed with the current password. In one transaction: every session is revoked (the account's access tokens are refused from the next request on, on every worker), its tasks and the account are deleted, and a notice is emailed to the address. Its audit events stay, without the account (docs/security.md). The same email can register again at once. A wrong `current_password` is a 400, audited, and counts as a failed sign-in on the account's limits (429 `login_locked` once they are exhausted); the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`.
+         * @description Confirmed with the current password. In one transaction: every session is revoked (the account's access tokens are refused from the next request on, on every worker), its tasks and the account are deleted, and a notice is emailed to the address. Its audit events stay, without the account (docs/security.md). The same email can register again at once. A wrong `current_password` is a 400, audited, and counts as a failed sign-in on the account's limits (429 `login_locked` once they are exhausted); the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`. An account without a password (created by a sign-in provider, docs/sso.md) omits `current_password` and needs a recent authentication instead (403 `reauthentication_required`). Its connected provider identities go with it.
          */
         delete: operations["auth_me_destroy"];
         options?: never;
@@ -458,6 +458,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/oidc/{provider}/start/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a sign-in with a provider
+         * @description The provider's authorization URL (the code flow with PKCE S256, a random state and nonce) to send the browser to, and the flow's cookie. The provider redirects back to `{FRONTEND_URL}/login/oidc/callback`, whose page posts the `code` and `state` to POST /api/auth/oidc/callback/ within `OIDC_FLOW_MAX_AGE_SECONDS`. `intent` `connect` connects the provider to the signed-in account instead: it needs a Bearer token, a recent authentication and a confirmed address. `intent` `reauthenticate` re-authenticates the signed-in session with a provider connected to its account (a Bearer token; the provider is asked to sign its user in again: `prompt=login`, `max_age=0`). Limited per client address (`oidc_start_ip`).
+         */
+        post: operations["auth_oidc_start_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/callback/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a sign-in with a provider
+         * @description Exchanges the code for the provider's ID token, verifies it, and, for `sign_in`: signs in to the account the identity is connected to (200, or 202 for its second step, as a login, `amr` `["oidc"]`); else creates an account with the provider's verified address and no password (201), unless an account has that address already (400 `oidc_account_exists`: never linked automatically; docs/sso.md). For `connect`: connects the identity to the account of the session that started the flow (Bearer token), 200 `{identity}` (again for one already connected to it). For `reauthenticate`: re-authenticates that session, as POST /api/auth/reauthenticate/ does, if the identity is connected to its account and the provider signed its user in during the flow (`auth_time`). A sign-in counts as a recent authentication only then, too (docs/sso.md). Always clears the flow cookie. Failed sign-ins count on `login_ip`; new accounts on `register_ip`; every call on `oidc_callback_ip`.
+         */
+        post: operations["auth_oidc_callback_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/identities/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Connected sign-in providers
+         * @description The account's provider identities, oldest first, and whether it has a password.
+         */
+        get: operations["auth_oidc_identities_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/identities/{identity_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Disconnect a sign-in provider
+         * @description Step-up. The identity no longer signs in. Allowed for the account's last way in: the emailed sign-in code and the password reset still work (docs/sso.md). The owner is emailed.
+         */
+        delete: operations["auth_oidc_identities_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/providers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign-in providers
+         * @description The OpenID Connect providers configured (`OIDC_PROVIDERS`), in their order; empty when none is.
+         */
+        get: operations["auth_oidc_providers_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/passkey/login/": {
         parameters: {
             query?: never;
@@ -509,7 +609,7 @@ export interface paths {
         put?: never;
         /**
          * Change the password
-         * @description Revokes every other session; this one stays signed in. A wrong `current_password` is a 400, audited, and counts as a failed sign-in on the account's limits (429 `login_locked` once they are exhausted); the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`.
+         * @description Revokes every other session; this one stays signed in. A wrong `current_password` is a 400, audited, and counts as a failed sign-in on the account's limits (429 `login_locked` once they are exhausted); the fifth wrong one on a session (`RATE_LIMIT_PASSWORD_CHANGE_SESSION`) revokes it: 401 `session_revoked`. An account without a password (created by a sign-in provider, docs/sso.md) sets its first one here: it omits `current_password` and needs a recent authentication instead (403 `reauthentication_required`).
          */
         post: operations["auth_password_create"];
         delete?: never;
@@ -766,9 +866,14 @@ export interface components {
          * @enum {integer}
          */
         AalEnum: 1 | 2;
+        /**
+         * @description An input confirmed with ``current_password``: optional in the schema (an account without a password omits
+         *     it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
+         *     that a body missing it is refused with its other faults in one 400, as before accounts could have none.
+         */
         AccountDeleteInputRequest: {
-            /** @description The account's password, to confirm the deletion. */
-            current_password: string;
+            /** @description The account's password, to confirm the deletion. Required when the account has one; an account without a password (created by a sign-in provider: GET /api/auth/oidc/identities/ says `has_password`) omits it and needs a recent authentication instead. */
+            current_password?: string;
         };
         /**
          * @description The export document. Documents the streamed body; the stream itself is written row by row
@@ -782,6 +887,8 @@ export interface components {
             mfa: components["schemas"]["ExportMfa"];
             /** @description The email change waiting to be confirmed, as the account page shows it; or null. */
             email_change_pending: components["schemas"]["PendingEmailChange"] | null;
+            /** @description The connected sign-in provider identities, oldest first (no token of theirs is kept). */
+            sign_in_providers: components["schemas"]["IdentityOutput"][];
             /** @description Every task, oldest first, as the task API shows it. */
             tasks: components["schemas"]["TaskOutput"][];
             /** @description Every session still stored, oldest first. */
@@ -819,16 +926,30 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        CallbackInputRequest: {
+            /** @description The `code` the provider put in the callback page's query. */
+            code: string;
+            /** @description The `state` the provider put in the callback page's query. */
+            state: string;
+        };
+        ConnectedOutput: {
+            identity: components["schemas"]["IdentityOutput"];
+        };
         DayCount: {
             /** Format: date */
             date: string;
             count: number;
         };
+        /**
+         * @description An input confirmed with ``current_password``: optional in the schema (an account without a password omits
+         *     it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
+         *     that a body missing it is refused with its other faults in one 400, as before accounts could have none.
+         */
         EmailChangeInputRequest: {
             /** Format: email */
             new_email: string;
-            /** @description The account's password, to confirm the change. */
-            current_password: string;
+            /** @description The account's password, to confirm the change. Required when the account has one; an account without a password (created by a sign-in provider: GET /api/auth/oidc/identities/ says `has_password`) omits it and needs a recent authentication instead. */
+            current_password?: string;
         };
         EmailChangePendingOutput: {
             /** @description The change waiting for its link to be followed; null when there is none. */
@@ -878,6 +999,11 @@ export interface components {
          *     * `passkey_invalid` - The passkey's response did not verify: a malformed or another account's credential, wrong challenge, origin or signature, a sign counter that went back, or no user verification; also a deactivated account's passkey (it tells nothing about the account).
          *     * `passkey_unknown` - No passkey has this credential id: it was deleted, or its account was. The SPA tells the browser to forget it (WebAuthn's `signalUnknownCredential`); sign in another way.
          *     * `mfa_state_conflict` - The request does not fit the account's second factors: enrolling an authenticator app twice, confirming one never started, or regenerating recovery codes with no second factor.
+         *     * `oidc_failed` - The sign-in with the provider could not be completed: its flow cookie is missing, tampered with or older than OIDC_FLOW_MAX_AGE_SECONDS, the state does not match, the provider refused the code, or its ID token did not verify; also a connection finished by another session than the one that started it. Start again.
+         *     * `oidc_provider_unavailable` - The identity provider could not be reached, was too slow (OIDC_HTTP_TIMEOUT_SECONDS) or answered with a server error; retry after `Retry-After` seconds.
+         *     * `oidc_account_exists` - An account already has the provider's email address and this identity is not connected to it: sign in to that account another way, then connect the provider from the account page. Never linked automatically.
+         *     * `oidc_email_unverified` - The provider gave no email address, or did not say it is verified (`email_verified`), so no account can be created with it.
+         *     * `oidc_identity_taken` - Connecting a provider identity that is already connected to another account.
          *     * `permission_denied` - Django's PermissionDenied reached the API; no endpoint raises it today (users only reach their own data).
          *     * `not_found` - No such path under /api/, no such object among the signed-in user's, or a page past the last one.
          *     * `method_not_allowed` - The path exists but does not accept this HTTP method.
@@ -898,7 +1024,7 @@ export interface components {
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "login_code_invalid" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "passkey_unknown" | "mfa_state_conflict" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "login_code_invalid" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "passkey_unknown" | "mfa_state_conflict" | "oidc_failed" | "oidc_provider_unavailable" | "oidc_account_exists" | "oidc_email_unverified" | "oidc_identity_taken" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         /**
          * @description * `register` - Registered
          *     * `login_succeeded` - Signed in
@@ -929,9 +1055,11 @@ export interface components {
          *     * `passkey_removed` - Passkey removed
          *     * `mfa_reset` - Second factors reset by an admin
          *     * `mfa_reset_by_password_reset` - Second factors removed by a password reset of an unconfirmed address
+         *     * `oidc_connected` - Sign-in provider connected
+         *     * `oidc_disconnected` - Sign-in provider disconnected
          * @enum {string}
          */
-        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_change_cancelled" | "email_changed" | "data_exported" | "account_deleted" | "reauthenticated" | "mfa_failed" | "totp_enabled" | "totp_disabled" | "recovery_codes_generated" | "recovery_code_used" | "passkey_added" | "passkey_removed" | "mfa_reset" | "mfa_reset_by_password_reset";
+        EventEnum: "register" | "login_succeeded" | "login_failed" | "login_locked" | "refresh_reused" | "logout" | "logout_all" | "password_changed" | "password_check_failed" | "password_guesses_revoked" | "password_reset" | "session_revoked" | "admin_sessions_revoked" | "email_verified" | "email_change_requested" | "email_change_cancelled" | "email_changed" | "data_exported" | "account_deleted" | "reauthenticated" | "mfa_failed" | "totp_enabled" | "totp_disabled" | "recovery_codes_generated" | "recovery_code_used" | "passkey_added" | "passkey_removed" | "mfa_reset" | "mfa_reset_by_password_reset" | "oidc_connected" | "oidc_disconnected";
         /** @description Every audit event about the account, in the activity's shape. */
         ExportActivity: {
             /** Format: uuid */
@@ -1039,6 +1167,31 @@ export interface components {
              */
             created_at: string | null;
         };
+        IdentitiesOutput: {
+            /** @description Whether the account has a password (an account created by a provider has none until it sets one with POST /api/auth/password/). */
+            has_password: boolean;
+            identities: components["schemas"]["IdentityOutput"][];
+        };
+        IdentityOutput: {
+            /** Format: uuid */
+            readonly id: string;
+            provider: string;
+            /** @description The provider's configured name; its id when it is no longer configured. */
+            readonly provider_name: string;
+            /** @description The address the provider gave at the last sign-in (may be empty). */
+            email?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+        };
+        /**
+         * @description * `sign_in` - sign_in
+         *     * `connect` - connect
+         *     * `reauthenticate` - reauthenticate
+         * @enum {string}
+         */
+        IntentEnum: "sign_in" | "connect" | "reauthenticate";
         LoginCodeConfirmInputRequest: {
             /** @description The token POST /api/auth/login/code/ gave this browser; the code works only with it. */
             login_token: string;
@@ -1112,6 +1265,7 @@ export interface components {
             /** @description The session of the access token used. */
             session: components["schemas"]["SessionAuthenticationOutput"];
         };
+        OidcCallbackOutput: components["schemas"]["AuthOutput"] | components["schemas"]["ConnectedOutput"] | components["schemas"]["ReauthenticatedOutput"];
         PaginatedActivity: {
             count: number;
             /** Format: uri */
@@ -1165,15 +1319,21 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description An input confirmed with ``current_password``: optional in the schema (an account without a password omits
+         *     it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
+         *     that a body missing it is refused with its other faults in one 400, as before accounts could have none.
+         */
         PasswordChangeInputRequest: {
-            current_password: string;
-            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. */
+            /** @description The account's password, to confirm the change. Required when the account has one; an account without a password (created by a sign-in provider: GET /api/auth/oidc/identities/ says `has_password`) omits it and needs a recent authentication instead. */
+            current_password?: string;
+            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. Your password cannot be one that has appeared in a data breach. */
             new_password: string & unknown;
         };
         PasswordResetConfirmInputRequest: {
             uid: string;
             token: string;
-            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. */
+            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. Your password cannot be one that has appeared in a data breach. */
             new_password: string & unknown;
         };
         PasswordResetInputRequest: {
@@ -1236,6 +1396,15 @@ export interface components {
             medium: number;
             high: number;
         };
+        ProviderOutput: {
+            /** @description Names the provider in the start URL. */
+            id: string;
+            /** @description What the SPA shows: Sign in with <name>. */
+            name: string;
+        };
+        ProvidersOutput: {
+            providers: components["schemas"]["ProviderOutput"][];
+        };
         /**
          * @description A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
          *     ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
@@ -1288,7 +1457,7 @@ export interface components {
         RegisterInputRequest: {
             /** Format: email */
             email: string;
-            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. */
+            /** @description Your password can’t be too similar to your other personal information. Your password must contain at least 8 characters. Your password can’t be a commonly used password. Your password can’t be entirely numeric. Your password cannot be one that has appeared in a data breach. */
             password: string & unknown;
             name?: string;
         };
@@ -1333,6 +1502,21 @@ export interface components {
              *     * `2` - 2
              */
             readonly aal: components["schemas"]["AalEnum"];
+        };
+        StartInputRequest: {
+            /**
+             * @description `sign_in` (the default): sign in, or create an account; `connect`: connect the provider to the signed-in account (a Bearer token and a recent authentication); `reauthenticate`: re-authenticate the signed-in session with a provider connected to its account (a Bearer token; the provider is asked to sign its user in again).
+             *
+             *     * `sign_in` - sign_in
+             *     * `connect` - connect
+             *     * `reauthenticate` - reauthenticate
+             * @default sign_in
+             */
+            intent?: components["schemas"]["IntentEnum"];
+        };
+        StartOutput: {
+            /** @description Send the browser there (a top-level navigation). */
+            authorization_url: string;
         };
         StatusCounts: {
             todo: number;
@@ -3328,7 +3512,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["AccountDeleteInputRequest"];
             };
@@ -5415,6 +5599,718 @@ export interface operations {
                 };
             };
             /** @description `login_locked`: too many failed sign-ins for this account from this device or address (wrong passwords and wrong second factors count alike, so it never tells which); `throttled`: too many attempts from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_oidc_start_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider's id. */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["StartInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description `__Host-sad_oidc` (Path=/; Secure) or, over local http, `sad_oidc` (Path=/api/auth/oidc/): the signed flow (provider, state, nonce, PKCE verifier, intent, start time); httpOnly; SameSite=Lax; Max-Age `OIDC_FLOW_MAX_AGE_SECONDS`. */
+                    "Set-Cookie"?: string;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartOutput"];
+                };
+            };
+            /** @description Invalid input, per field. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `connect` or `reauthenticate` without an access token, or with one that is not valid. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required` (`connect`): re-authenticate first. `email_not_verified` (`connect`): the account's address is not confirmed yet (verification on). */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no provider has this id. */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `oidc_provider_unavailable`: the provider cannot be reached, is too slow or failed; retry after `Retry-After` seconds. (`service_unavailable`: the database cannot be reached.) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_oidc_callback_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallbackInputRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in (`sign_in`): `{user, access}` and the refresh cookie. For `connect`: `{identity}`. For `reauthenticate`: `{authenticated_at, reauthenticated_until}`. */
+            200: {
+                headers: {
+                    /** @description The refresh token, rotated: `sad_refresh`, httpOnly; Path=/api/auth/; SameSite; Secure outside local http. A client that is not a browser reads its value here and sends it back as `{refresh}` (docs/api.md). Also the device cookie (httpOnly, Path=/, SameSite=Strict); send it back on later sign-ins. Clears the flow cookie. */
+                    "Set-Cookie"?: string;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcCallbackOutput"];
+                };
+            };
+            /** @description A new account, signed in. */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthOutput"];
+                };
+            };
+            /** @description The account has a second factor: no session yet; finish with POST /api/auth/mfa/authenticate/ before `expires_at`. */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaChallengeOutput"];
+                };
+            };
+            /** @description `oidc_failed`: no flow cookie, or a tampered or expired one, the wrong state, a code the provider refused, an ID token that did not verify, or (`connect`, `reauthenticate`) not the session that started it, or (`reauthenticate`) an identity not connected to the account or no new sign-in at the provider; start again. `oidc_account_exists`, `oidc_email_unverified` (`sign_in`), `oidc_identity_taken` (`connect`): docs/sso.md. Or a validation error. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"] | components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_credentials`: the account is deactivated. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `email_not_verified`: the account's address is not confirmed while `EMAIL_VERIFICATION` is `mandatory`. `reauthentication_required` (`reauthenticate`): the account has a second factor; re-authenticate with it. */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `throttled`: too many callbacks, failed sign-ins or new accounts from this client address. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `oidc_provider_unavailable`: the provider cannot be reached, is too slow or failed; retry after `Retry-After` seconds. (`service_unavailable`: the database cannot be reached.) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_oidc_identities_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentitiesOutput"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_oidc_identities_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The identity's id. */
+                identity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected. */
+            204: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed JSON (`code`: `parse_error`). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or a revoked session. */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the session has not authenticated within `REAUTH_MAX_AGE_SECONDS` at the account's level (a second factor when it has one); POST /api/auth/reauthenticate/, then retry (docs/mfa.md). */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No identity of yours has this id. */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A concurrent change won (`code`: `conflict`); read again, then retry. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than MAX_REQUEST_BODY_BYTES (`code`: `request_too_large`). */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json` (`code`: `unsupported_media_type`). */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached right now (`code`: `service_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database took too long (`code`: `database_timeout`); retry. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_oidc_providers_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window of the limit closest to refusing you. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window restarts. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvidersOutput"];
+                };
+            };
+            /** @description `Accept` excludes `application/json` (`code`: `not_acceptable`). */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (`code`: `throttled`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */

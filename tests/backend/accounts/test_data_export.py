@@ -104,6 +104,7 @@ def test_the_export_is_a_streamed_json_attachment_that_no_cache_keeps(auth_clien
         "profile",
         "mfa",
         "email_change_pending",
+        "sign_in_providers",
         "tasks",
         "sessions",
         "activity",

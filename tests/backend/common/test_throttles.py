@@ -89,6 +89,8 @@ def test_limits_are_on_by_default_in_the_settings():
         "login_code_email_device",
         "login_code_email_ip",
         "login_code_email",
+        "oidc_start_ip",
+        "oidc_callback_ip",
     }
 
 

@@ -1,0 +1,133 @@
+"""Connecting and disconnecting provider identities (docs/sso.md, "Linking rules")."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError
+from django.utils import timezone
+
+from backend.accounts.assurance import OIDC
+from backend.accounts.emails import notify_oidc_connected, notify_oidc_disconnected
+from backend.accounts.models import AuthSession, User, normalize_email
+from backend.accounts.services.reauthentication import session_reauthenticate
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit
+from backend.common.db import atomic
+from backend.observability.logging import get_logger
+
+from ..client import CLOCK_SKEW_SECONDS, code_exchange, id_token_verify
+from ..config import Provider
+from ..errors import OidcFailed, OidcIdentityTaken
+from ..models import OidcIdentity
+from .flow import Flow, redirect_uri
+
+logger = get_logger("backend.oidc")
+
+EMAIL_MAX = OidcIdentity._meta.get_field("email").max_length or 254
+
+
+@dataclass(frozen=True)
+class ProviderIdentity:
+    """Who the provider says signed in: its ``sub``, and the email and name claims as given."""
+
+    provider: Provider
+    subject: str
+    email: str  # normalized (accounts.models.normalize_email); "" when the token has none
+    email_verified: bool
+    name: str
+    auth_time: int | None  # when the person last signed in at the provider (seconds since the epoch), if it says
+
+    def signed_in_during(self, flow: Flow) -> bool:
+        """Whether the person signed in at the provider during ``flow`` (its ``auth_time`` is no older than the
+        flow), not merely had a session there: only that counts as a recent authentication here. A provider with a
+        session of its own approves a sign-in silently, so without this, anyone who can send the browser through
+        the flow (a script injected into the page) could get a fresh authentication at will."""
+        return self.auth_time is not None and self.auth_time >= flow.started_at - CLOCK_SKEW_SECONDS
+
+
+def provider_identity_get(*, flow: Flow, provider: Provider, code: str) -> ProviderIdentity:
+    """Exchange ``code`` (with the flow's PKCE verifier) and verify the ID token against the flow's nonce: who
+    signed in at the provider. OidcFailed, OidcProviderUnavailable (client.py)."""
+    id_token = code_exchange(provider, code=code, code_verifier=flow.code_verifier, redirect_uri=redirect_uri())
+    claims = id_token_verify(provider, id_token, nonce=flow.nonce)
+    return _identity_of(provider, claims)
+
+
+def _identity_of(provider: Provider, claims: dict[str, Any]) -> ProviderIdentity:
+    email = claims.get("email")
+    email = normalize_email(email) if isinstance(email, str) else ""
+    verified = claims.get("email_verified")
+    # Some providers write the boolean as a string.
+    verified = verified is True or (isinstance(verified, str) and verified.lower() == "true")
+    name = claims.get("name")
+    auth_time = claims.get("auth_time")
+    return ProviderIdentity(
+        provider=provider,
+        subject=str(claims["sub"]),
+        email=email if len(email) <= EMAIL_MAX else "",
+        email_verified=bool(email) and verified,
+        name=" ".join(name.split()) if isinstance(name, str) else "",
+        auth_time=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None,
+    )
+
+
+def identity_seen(*, identity: OidcIdentity, seen: ProviderIdentity) -> None:
+    """A sign-in with ``identity``: remember when, and the address the provider gave this time."""
+    identity.last_used_at = timezone.now()
+    identity.email = seen.email
+    OidcIdentity.objects.filter(pk=identity.pk).update(last_used_at=identity.last_used_at, email=identity.email)
+
+
+def identity_connect(*, user: User, seen: ProviderIdentity, session_id: str | None) -> tuple[OidcIdentity, bool]:
+    """Connect the identity ``seen`` to ``user`` (its owner signed in at the provider, from a session of the
+    account that asked). Already theirs: nothing changes (False). Another account's: OidcIdentityTaken. The owner
+    is emailed and the connection audited."""
+    try:
+        with atomic():
+            existing = OidcIdentity.objects.filter(provider=seen.provider.id, subject=seen.subject).first()
+            if existing is not None:
+                if existing.user_id != user.pk:
+                    raise OidcIdentityTaken(seen.provider.name)
+                identity_seen(identity=existing, seen=seen)
+                return existing, False
+            identity = OidcIdentity.objects.create(
+                user=user, provider=seen.provider.id, subject=seen.subject, email=seen.email
+            )
+            audit_on_commit(event=AuditEvent.Event.OIDC_CONNECTED, user_id=user.pk, session_id=session_id)
+            notify_oidc_connected(user=user, provider_name=seen.provider.name, provider_email=seen.email)
+            return identity, True
+    except IntegrityError:
+        # Connected at the same moment by another request (the unique (provider, subject)): whoever won decides.
+        winner = OidcIdentity.objects.filter(provider=seen.provider.id, subject=seen.subject).first()
+        if winner is None:
+            raise
+        if winner.user_id != user.pk:
+            raise OidcIdentityTaken(seen.provider.name) from None
+        return winner, False
+
+
+def identity_delete(*, identity: OidcIdentity, provider_name: str, session_id: str | None) -> None:
+    """Disconnect ``identity`` (the caller checked the re-authentication). Allowed for an account's last way in:
+    the emailed code and the password reset still sign in to it (docs/sso.md). Emailed and audited."""
+    user = identity.user
+    with atomic():
+        if not OidcIdentity.objects.filter(pk=identity.pk).delete()[0]:
+            return  # deleted meanwhile by another request, which told the owner
+        audit_on_commit(event=AuditEvent.Event.OIDC_DISCONNECTED, user_id=user.pk, session_id=session_id)
+        notify_oidc_disconnected(user=user, provider_name=provider_name, provider_email=identity.email)
+
+
+def identity_reauthenticated(*, user: User, session: AuthSession, seen: ProviderIdentity, flow: Flow) -> AuthSession:
+    """Record a fresh authentication of ``session`` (``user``'s, which started ``flow``) with the identity ``seen``:
+    it must be connected to ``user``, and its owner must have signed in at the provider during the flow (the
+    re-authentication asked for prompt=login and max_age=0, which make a provider say when in ``auth_time``).
+    OidcFailed otherwise, with the reason logged."""
+    connected = OidcIdentity.objects.filter(user=user, provider=seen.provider.id, subject=seen.subject).first()
+    if connected is None:
+        logger.warning("oidc_failed", provider=seen.provider.id, reason="reauthenticate: not an identity of the user")
+        raise OidcFailed()
+    if not seen.signed_in_during(flow):
+        logger.warning("oidc_failed", provider=seen.provider.id, reason="reauthenticate: auth_time missing or old")
+        raise OidcFailed()
+    identity_seen(identity=connected, seen=seen)
+    return session_reauthenticate(session=session, method=OIDC)

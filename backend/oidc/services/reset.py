@@ -1,0 +1,24 @@
+"""What a password reset that proves the mailbox for the first time does to the account's provider identities."""
+
+from backend.accounts.models import User
+from backend.audit.models import AuditEvent
+from backend.audit.services import audit_on_commit
+
+from ..config import provider_name
+from ..models import OidcIdentity
+
+
+def oidc_identities_remove_by_password_reset(*, user: User) -> tuple[str, ...]:
+    """A password reset just proved, for the first time, that its user reads the account's unconfirmed address
+    (backend/accounts/services/password_reset.py): disconnect every provider identity, each audited as
+    ``oidc_disconnected``, and return the providers' names for the reset's notice. Whoever registered the address
+    before its owner may have connected a provider of theirs (account pre-hijacking: connecting now needs a confirmed
+    address, apis.StartApi), and it would sign them in after the reset, as a second factor of theirs would. Inside
+    the reset's transaction."""
+    identities = list(OidcIdentity.objects.filter(user=user).order_by("created_at"))
+    if not identities:
+        return ()
+    OidcIdentity.objects.filter(pk__in=[identity.pk for identity in identities]).delete()
+    for _ in identities:
+        audit_on_commit(event=AuditEvent.Event.OIDC_DISCONNECTED, user_id=user.pk)
+    return tuple(dict.fromkeys(provider_name(identity.provider) for identity in identities))
