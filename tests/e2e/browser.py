@@ -150,6 +150,15 @@ def chromium_context(playwright, tmp: Path, **options) -> Iterator:
         context.close()
 
 
+def wait_until(page, condition, *, what: str, attempts: int = 250) -> None:
+    """Let the page's events arrive (Playwright dispatches them while it waits) until `condition()` holds."""
+    for _ in range(attempts):
+        if condition():
+            return
+        page.wait_for_timeout(20)
+    pytest.fail(f"never happened: {what}")
+
+
 def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

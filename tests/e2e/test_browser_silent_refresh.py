@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.browser import PageWatch, chromium_context, e2e_database_url, register_through_the_form
+from tests.e2e.browser import PageWatch, chromium_context, e2e_database_url, register_through_the_form, wait_until
 from tests.e2e.servers import served
 
 # Long enough that what follows a refresh (both tabs reloading and booting on a busy 2-core CI machine) ends before
@@ -76,15 +76,6 @@ def test_expired_access_token_is_refreshed_silently_in_every_tab(base_url, tmp_p
         watch.accessible(other)
 
         watch.assert_clean(page, other)
-
-
-def wait_until(page, condition, *, what: str, attempts: int = 250) -> None:
-    """Let the page's events arrive (Playwright dispatches them while it waits) until `condition()` holds."""
-    for _ in range(attempts):
-        if condition():
-            return
-        page.wait_for_timeout(20)
-    pytest.fail(f"never happened: {what}")
 
 
 def test_the_page_loads_while_the_session_is_restored_not_after(base_url, tmp_path):

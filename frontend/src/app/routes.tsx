@@ -33,6 +33,7 @@ function page<M>(load: () => Promise<M>, name: keyof M) {
 const pages = {
   login: page(() => import('@/features/auth/components/login-page'), 'LoginPage'),
   loginCode: page(() => import('@/features/auth/components/login-code-page'), 'LoginCodePage'),
+  oidcCallback: page(() => import('@/features/auth/components/oidc-callback-page'), 'OidcCallbackPage'),
   register: page(() => import('@/features/auth/components/register-page'), 'RegisterPage'),
   forgotPassword: page(() => import('@/features/auth/components/forgot-password-page'), 'ForgotPasswordPage'),
   resetPassword: page(() => import('@/features/auth/components/reset-password-page'), 'ResetPasswordPage'),
@@ -83,6 +84,8 @@ export const routes: PageRoute[] = [
             children: [
               leaf('login', pages.login),
               leaf('login/code', pages.loginCode),
+              // Where an OpenID Connect provider sends the browser back: signed out (a sign-in) or in (a connect).
+              leaf('login/oidc/callback', pages.oidcCallback),
               leaf('register', pages.register),
               leaf('forgot-password', pages.forgotPassword),
               // The password-reset email links here (backend/accounts/services.py).

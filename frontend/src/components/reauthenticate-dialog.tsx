@@ -5,6 +5,7 @@ import { BusyButton, FormAlert, Spinner, SubmitButton } from '@/components/feedb
 import { TextField } from '@/components/field';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { mfaStatusQueryOptions } from '@/lib/mfa-status';
+import { identitiesQueryOptions } from '@/lib/oidc';
 import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { type ReauthenticateInput, reauthenticate, reauthenticateWithPasskey } from '@/lib/reauthenticate-api';
@@ -23,11 +24,14 @@ type Method = 'password' | 'code' | 'recovery';
  * (lib/reauthentication.ts). The user confirms with their password, an authenticator code or a passkey;
  * the refused request is then sent again by the API client, so what they were doing completes. An account
  * with a second factor is not offered the password, however its session signed in: the server would refuse it.
+ * Nor is an account with no password (created through a provider): without a second factor, it is told to sign in
+ * again, which is its only way to a recent authentication.
  *
  * It sits above the pages (the signed-in layout), outside their QueryProvider: it passes the client itself.
  */
 export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPrompt }) {
   const status = useQuery(mfaStatusQueryOptions(), queryClient);
+  const identities = useQuery(identitiesQueryOptions(), queryClient);
   const mutation = useMutation(
     {
       mutationFn: (input: ReauthenticateInput | 'passkey') => (input === 'passkey' ? reauthenticateWithPasskey() : reauthenticate(input)),
@@ -51,7 +55,9 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
   // Unknown (the status could not load): offer every way; the server judges anyway.
   const known = status.data;
   const twoSteps = known?.mfa_enabled === true;
-  const offersPassword = !twoSteps;
+  // Unknown (they could not load): the password is offered, as before accounts could have none.
+  const passwordless = identities.data?.has_password === false;
+  const offersPassword = !twoSteps && !passwordless;
   const offersCode = known ? known.totp.enabled : true;
   // The way in for someone who lost the app (or whose app codes are locked): spent, as at sign-in.
   const offersRecovery = known ? known.recovery_codes.remaining > 0 : true;
@@ -80,7 +86,7 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
       }
       onClose={cancel}
     >
-      {status.isPending ? (
+      {status.isPending || identities.isPending ? (
         <Spinner label="Loading your sign-in options…" />
       ) : (
         <div className="stack">
@@ -91,7 +97,9 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
           ) : method === 'recovery' ? (
             <RecoveryStep pending={mutation.isPending} error={formError} onSubmit={(recovery_code) => mutation.mutate({ recovery_code })} />
           ) : null}
-          {method === null && !offersPasskey ? (
+          {method === null && passwordless && !twoSteps ? (
+            <p>{signInAgain(identities.data?.identities.map((identity) => identity.provider_name) ?? [])}</p>
+          ) : method === null && !offersPasskey ? (
             <p>This browser cannot use your passkeys here. Sign out and sign in again, then try once more.</p>
           ) : null}
           <FormAlert messages={passkeyError ? [passkeyError] : []} />
@@ -130,6 +138,14 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
       )}
     </Dialog>
   );
+}
+
+/** What an account with no password and no second factor can do: a new sign-in is a recent authentication. */
+function signInAgain(providers: string[]): string {
+  const ways = [...new Set(providers)].map((name) => `with ${name}`);
+  ways.push('with a code emailed to you');
+  const said = ways.length === 1 ? ways[0] : `${ways.slice(0, -1).join(', ')} or ${ways[ways.length - 1]}`;
+  return `Your account has no password to confirm with. Sign out, sign in again ${said}, then make this change straight away.`;
 }
 
 interface StepProps<T> {

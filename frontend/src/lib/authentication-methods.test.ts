@@ -9,6 +9,11 @@ describe('describeMethods', () => {
     expect(describeMethods(['email_code', 'passkey'])).toBe('Emailed code + passkey');
   });
 
+  it('names a sign-in through an OpenID Connect provider single sign-on', () => {
+    expect(describeMethods(['oidc'])).toBe('Single sign-on');
+    expect(describeMethods(['oidc', 'otp'])).toBe('Single sign-on + authenticator app');
+  });
+
   it('shows an unknown method as sent, and no method as unknown', () => {
     expect(describeMethods(['sms'])).toBe('Sms');
     expect(describeMethods([])).toBe('Unknown');

@@ -12,4 +12,7 @@ export const queryKeys = {
   mfa: ['auth', 'mfa'] as const,
   /** The email change waiting for its link: asking, a password change or a sign-out can end or replace it. */
   pendingEmailChange: ['auth', 'email-change'] as const,
+  /** The OpenID Connect providers the server offers (public), and the account's connected ones. */
+  oidcProviders: ['oidc', 'providers'] as const,
+  oidcIdentities: ['auth', 'oidc', 'identities'] as const,
 };

@@ -3,7 +3,8 @@
  * It is the only module that touches it: nothing of a session goes here (the access token lives in memory only,
  * lib/access-token.ts). What it holds: the token of an emailed link while its page is open, so the token leaves
  * the address bar and the browser's history, then what the server answered about it (lib/emailed-link.ts), which account a `next` page after an
- * expired session belongs to (lib/navigation.ts), and the address a password reset was asked for from this tab.
+ * expired session belongs to (lib/navigation.ts), the address a password reset was asked for from this tab, and
+ * the OpenID Connect flow it started.
  * Values are read defensively: storage may be full or disabled.
  */
 const KEYS = {
@@ -17,6 +18,8 @@ const KEYS = {
    * managers (a hidden username field), so the new password is filed under the account. The link has no address.
    */
   'reset-email': 'sad:reset-email',
+  /** The OpenID Connect flow this tab started (lib/oidc.ts): its callback page arrives in a new page load. */
+  'oidc-flow': 'sad:oidc-flow',
 } as const;
 
 export type TabStorageKey = keyof typeof KEYS;

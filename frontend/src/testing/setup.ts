@@ -7,7 +7,7 @@ import { queryClient } from '@/lib/query-client';
 import { resetSessionForTests } from '@/lib/session';
 import { resetTabStorageForTests } from '@/lib/tab-storage';
 import { resetToastsForTests } from '@/lib/toasts';
-import { resetSingleUseLinksForTests } from '@/features/email/hooks/use-single-use-link';
+import { resetSingleUseLinksForTests } from '@/lib/use-single-use-link';
 import { resetDeletesForTests } from '@/features/tasks/delete-with-undo';
 import { server, unhandledRequests } from '@/testing/server';
 

@@ -12,15 +12,20 @@ export const EmailChangeInputSchema = z.object({
 });
 export type EmailChangeInput = z.infer<typeof EmailChangeInputSchema>;
 
+/** An account with no password (created through a provider) gives none. */
+export const PasswordlessEmailChangeInputSchema = EmailChangeInputSchema.omit({ current_password: true });
+export type EmailChangeRequest = EmailChangeInput | z.infer<typeof PasswordlessEmailChangeInputSchema>;
+
 // Compile-time only (no runtime code): tsc fails here when the form's values stop fitting the request.
 export type MatchesApi = Expect<FitsRequest<EmailChangeInput, components['schemas']['EmailChangeInputRequest']>>;
 
 /**
  * 202 whether or not the address can be used (an answer that differed would tell who has an
  * account): a link goes to the new address, and the address changes only once it is opened.
- * 400 with field errors on `new_email` or `current_password`.
+ * 400 with field errors on `new_email` or `current_password`. Without `current_password` (an account with no
+ * password), 403 `reauthentication_required` may ask "Confirm it's you" first (through the API client).
  */
-export function requestEmailChange(input: EmailChangeInput): Promise<undefined> {
+export function requestEmailChange(input: EmailChangeRequest): Promise<undefined> {
   return apiRequest('/auth/email/change/', { method: 'POST', body: input });
 }
 

@@ -5,22 +5,37 @@ import { queryKeys } from '@/lib/query-keys';
 import type { components } from '@/types/api';
 import type { Expect, FitsRequest } from '@/types/assert-type';
 
+const NewPasswordSchema = z.string().min(8, 'Use at least 8 characters.').max(128, 'At most 128 characters.');
+const matching = { path: ['confirm'], message: 'The passwords do not match.' };
+
 export const PasswordChangeSchema = z
   .object({
     current_password: z.string().min(1, 'Enter your current password.'),
-    new_password: z.string().min(8, 'Use at least 8 characters.').max(128, 'At most 128 characters.'),
+    new_password: NewPasswordSchema,
     confirm: z.string(),
   })
-  .refine((values) => values.new_password === values.confirm, { path: ['confirm'], message: 'The passwords do not match.' });
+  .refine((values) => values.new_password === values.confirm, matching);
+
+/** An account with no password yet (created through a provider): it sets one, with no current one to give. */
+export const PasswordSetSchema = z
+  .object({ new_password: NewPasswordSchema, confirm: z.string() })
+  .refine((values) => values.new_password === values.confirm, matching);
+
 export type PasswordChangeInput = z.infer<typeof PasswordChangeSchema>;
+export type PasswordInput = PasswordChangeInput | z.infer<typeof PasswordSetSchema>;
 
 // Compile-time only (no runtime code): tsc fails here when the form's values stop fitting the request.
 // `confirm` is the form's second copy of the new password: checked above, never sent.
 export type MatchesApi = Expect<FitsRequest<Omit<PasswordChangeInput, 'confirm'>, components['schemas']['PasswordChangeInputRequest']>>;
 
-/** 204; the server revokes every other session, so the sessions list changes too, and cancels a pending email change. */
-export function changePassword({ current_password, new_password }: PasswordChangeInput): Promise<undefined> {
-  return apiRequest('/auth/password/', { method: 'POST', body: { current_password, new_password } });
+/**
+ * 204; the server revokes every other session, so the sessions list changes too, and cancels a pending email change.
+ * Without `current_password`: an account with none sets its first password (403 `reauthentication_required` asks
+ * "Confirm it's you" first, through the API client).
+ */
+export function changePassword(input: PasswordInput): Promise<undefined> {
+  const body = 'current_password' in input ? { current_password: input.current_password, new_password: input.new_password } : { new_password: input.new_password };
+  return apiRequest('/auth/password/', { method: 'POST', body });
 }
 
 export function useChangePassword() {
@@ -30,6 +45,8 @@ export function useChangePassword() {
     onSuccess: () => {
       // A new password cancels a pending email change (its link is bound to the password).
       void client.invalidateQueries({ queryKey: queryKeys.pendingEmailChange });
+      // A first password: the forms ask for it from now on (has_password).
+      void client.invalidateQueries({ queryKey: queryKeys.oidcIdentities });
       return client.invalidateQueries({ queryKey: queryKeys.sessions });
     },
     // A change and a wrong current password are both recorded (password_changed, password_check_failed): the

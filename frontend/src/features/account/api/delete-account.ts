@@ -13,9 +13,13 @@ export interface DeleteAccountInput {
 // Compile-time only (no runtime code): tsc fails here when the body stops fitting DELETE /auth/me/.
 export type MatchesApi = Expect<FitsRequest<DeleteAccountInput, components['schemas']['AccountDeleteInputRequest']>>;
 
-/** 204: the account is gone, the refresh cookie cleared and every token refused. 400 on `current_password`. */
-export function deleteAccount({ current_password }: DeleteAccountInput): Promise<undefined> {
-  return apiRequest('/auth/me/', { method: 'DELETE', body: { current_password } });
+/**
+ * 204: the account is gone, the refresh cookie cleared and every token refused. 400 on `current_password`. An
+ * account with no password (created through a provider) sends none: 403 `reauthentication_required` may then ask
+ * "Confirm it's you" first (through the API client).
+ */
+export function deleteAccount(input: DeleteAccountInput | Record<string, never>): Promise<undefined> {
+  return apiRequest('/auth/me/', { method: 'DELETE', body: 'current_password' in input ? { current_password: input.current_password } : {} });
 }
 
 export function useDeleteAccount() {

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { PageHeading } from '@/components/page-heading';
 import { ActivityPanel } from '@/features/account/components/activity-panel';
+import { ConnectedAccountsPanel } from '@/features/account/components/connected-accounts-panel';
 import { DataPanel } from '@/features/account/components/data-panel';
 import { EmailPanel } from '@/features/account/components/email-panel';
 import { PasswordForm } from '@/features/account/components/password-form';
@@ -25,6 +26,7 @@ export function AccountPage() {
         <PasswordForm />
         <DataPanel />
       </div>
+      <ConnectedAccountsPanel />
       <SessionsPanel />
       <ActivityPanel />
     </div>

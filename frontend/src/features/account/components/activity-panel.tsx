@@ -37,6 +37,8 @@ const EVENTS: Record<KnownEvent, string> = {
   passkey_removed: 'Passkey deleted',
   mfa_reset: 'Second factors reset by an administrator',
   mfa_reset_by_password_reset: 'Second factors removed: the password reset confirmed your address',
+  oidc_connected: 'Sign-in provider connected',
+  oidc_disconnected: 'Sign-in provider disconnected',
 };
 
 export function describeEvent(event: ActivityEvent): string {

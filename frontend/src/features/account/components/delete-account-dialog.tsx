@@ -6,12 +6,16 @@ import { useCurrentUser } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
 import { useDeleteAccount } from '@/features/account/api/delete-account';
+import { useHasPassword } from '@/features/account/api/get-identities';
 
-/** The typed address must be the account's, exactly: a deliberate act, not a slip of Enter. */
-function deleteSchema(email: string) {
+/**
+ * The typed address must be the account's, exactly: a deliberate act, not a slip of Enter. An account with no
+ * password (created through a provider) gives none; the server may ask it to confirm it's them instead.
+ */
+function deleteSchema(email: string, hasPassword: boolean) {
   return z.object({
     confirm_email: z.string().refine((value) => value === email, 'Type your email address exactly as shown.'),
-    current_password: z.string().min(1, 'Enter your current password.'),
+    current_password: hasPassword ? z.string().min(1, 'Enter your current password.') : z.string(),
   });
 }
 
@@ -23,10 +27,11 @@ function deleteSchema(email: string) {
 export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
   const user = useCurrentUser();
   const mutation = useDeleteAccount();
+  const hasPassword = useHasPassword();
   const form = useForm(
-    deleteSchema(user.email),
+    deleteSchema(user.email, hasPassword),
     { confirm_email: '', current_password: '' },
-    ({ current_password }) => mutation.mutate({ current_password }),
+    ({ current_password }) => mutation.mutate(hasPassword ? { current_password } : {}),
     mutation.error,
   );
   const typed = form.values.confirm_email === user.email;
@@ -41,7 +46,7 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
       description={
         <>
           Your tasks, sessions and everything else the service holds about you are deleted for good. This cannot be undone. To confirm,
-          type <strong><bdi>{user.email}</bdi></strong> and your current password.
+          type <strong><bdi>{user.email}</bdi></strong>{hasPassword ? ' and your current password' : ''}.
         </>
       }
       onClose={cancel}
@@ -62,14 +67,16 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
           {...form.bind('confirm_email')}
           errors={form.errors('confirm_email')}
         />
-        <TextField
-          label="Current password"
-          type="password"
-          autoComplete="current-password"
-          required
-          {...form.bind('current_password')}
-          errors={form.errors('current_password')}
-        />
+        {hasPassword ? (
+          <TextField
+            label="Current password"
+            type="password"
+            autoComplete="current-password"
+            required
+            {...form.bind('current_password')}
+            errors={form.errors('current_password')}
+          />
+        ) : null}
         <StillWaiting stalled={stalled} />
         <div className="dialog__actions">
           {/* Unavailable (aria-disabled, still focusable) while the account is being deleted. */}

@@ -3,7 +3,9 @@ import { TextField } from '@/components/field';
 import { ResendVerification } from '@/components/resend-verification';
 import { useCurrentUser } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
-import { EmailChangeInputSchema, useRequestEmailChange } from '@/features/account/api/change-email';
+import type { z } from '@/lib/zod';
+import { type EmailChangeRequest, EmailChangeInputSchema, PasswordlessEmailChangeInputSchema, useRequestEmailChange } from '@/features/account/api/change-email';
+import { useHasPassword } from '@/features/account/api/get-identities';
 import { PendingEmailChange } from '@/features/account/components/pending-email-change';
 
 const EMPTY = { new_email: '', current_password: '' };
@@ -12,7 +14,10 @@ const EMPTY = { new_email: '', current_password: '' };
 export function EmailPanel() {
   const user = useCurrentUser();
   const mutation = useRequestEmailChange();
-  const form = useForm(EmailChangeInputSchema, EMPTY, (data, { reset }) => mutation.mutate(data, { onSuccess: reset }), mutation.error);
+  // An account created through a provider, with no password set: nothing to confirm the change with here.
+  const hasPassword = useHasPassword();
+  const schema: z.ZodType<EmailChangeRequest> = hasPassword ? EmailChangeInputSchema : PasswordlessEmailChangeInputSchema;
+  const form = useForm(schema, EMPTY, (data, { reset }) => mutation.mutate(data, { onSuccess: reset }), mutation.error);
   return (
     <section className="card" aria-labelledby="email-title">
       <h2 className="card__title" id="email-title">Email address</h2>
@@ -41,14 +46,16 @@ export function EmailPanel() {
           </SuccessAlert>
           <FormAlert messages={form.formErrors} />
           <TextField label="New email" type="email" autoComplete="email" maxLength={254} required {...form.bind('new_email')} errors={form.errors('new_email')} />
-          <TextField
-            label="Current password"
-            type="password"
-            autoComplete="current-password"
-            required
-            {...form.bind('current_password')}
-            errors={form.errors('current_password')}
-          />
+          {hasPassword ? (
+            <TextField
+              label="Current password"
+              type="password"
+              autoComplete="current-password"
+              required
+              {...form.bind('current_password')}
+              errors={form.errors('current_password')}
+            />
+          ) : null}
           <div>
             <SubmitButton pending={mutation.isPending} pendingLabel="Sending…">
               Send confirmation link

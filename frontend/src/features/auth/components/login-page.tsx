@@ -7,6 +7,7 @@ import { ResendVerification } from '@/components/resend-verification';
 import { useForm } from '@/lib/use-form';
 import { isMfaChallenge, LoginInputSchema, type MfaChallenge, useLogin } from '@/features/auth/api/login';
 import { usePasskeyLogin } from '@/features/auth/api/passkey-login';
+import { OidcSignIn } from '@/features/auth/components/oidc-sign-in';
 import { PasskeySignIn } from '@/features/auth/components/passkey-sign-in';
 import { useAfterSignIn } from '@/features/auth/hooks/use-after-sign-in';
 import { refusal } from '@/features/auth/login-refusal';
@@ -126,6 +127,7 @@ export function LoginPage() {
             <Link className="button button--secondary button--block" to={`/login/code${nextQuery}`} state={typedEmailState(form.values.email)}>
               Email me a sign-in code
             </Link>
+            <OidcSignIn next={next} />
           </>
         )}
       </div>

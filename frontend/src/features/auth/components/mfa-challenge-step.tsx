@@ -30,6 +30,8 @@ interface MfaChallengeStepProps {
   onSignedIn: () => void;
   /** Back to the password step, saying why (null: the user chose to go back). */
   onRestart: (message: string | null) => void;
+  /** The name of the button that goes back (null to onRestart): where the first step was. */
+  backLabel?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ interface MfaChallengeStepProps {
  * authenticator code, a recovery code or a passkey, among the account's `methods`. The focus moves to its
  * heading, so a screen reader announces the new step. Success signs in exactly as a login does.
  */
-export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChallengeStepProps) {
+export function MfaChallengeStep({ challenge, onSignedIn, onRestart, backLabel = 'Back to email and password' }: MfaChallengeStepProps) {
   const mutation = useAuthenticateMfa(challenge.mfa_token);
   const offers = {
     totp: challenge.methods.includes('totp'),
@@ -128,7 +130,7 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart }: MfaChalle
           </button>
         ) : null}
         <button type="button" className="button button--ghost" onClick={() => onRestart(null)}>
-          Back to email and password
+          {backLabel}
         </button>
       </div>
     </section>

@@ -7,6 +7,7 @@ import { focusPageHeading } from '@/components/page-heading';
 import { ResendVerification } from '@/components/resend-verification';
 import { useForm } from '@/lib/use-form';
 import { RegisterInputSchema, useRegister } from '@/features/auth/api/register';
+import { OidcSignIn } from '@/features/auth/components/oidc-sign-in';
 import { useAfterSignIn } from '@/features/auth/hooks/use-after-sign-in';
 
 /** The account exists but may not sign in before its address is verified (EMAIL_VERIFICATION=mandatory). */
@@ -60,23 +61,27 @@ export function RegisterPage() {
         </p>
       }
     >
-      <form className="stack" onSubmit={form.onSubmit} noValidate>
-        <FormAlert messages={form.formErrors} />
-        <TextField label="Name" autoComplete="name" {...form.bind('name')} errors={form.errors('name')} />
-        <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />
-        <TextField
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint="At least 8 characters; avoid common passwords."
-          {...form.bind('password')}
-          errors={form.errors('password')}
-        />
-        <SubmitButton pending={mutation.isPending} pendingLabel="Creating account…" block>
-          Create account
-        </SubmitButton>
-      </form>
+      <div className="stack">
+        <form className="stack" onSubmit={form.onSubmit} noValidate>
+          <FormAlert messages={form.formErrors} />
+          <TextField label="Name" autoComplete="name" {...form.bind('name')} errors={form.errors('name')} />
+          <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />
+          <TextField
+            label="Password"
+            type="password"
+            autoComplete="new-password"
+            required
+            hint="At least 8 characters; avoid common passwords."
+            {...form.bind('password')}
+            errors={form.errors('password')}
+          />
+          <SubmitButton pending={mutation.isPending} pendingLabel="Creating account…" block>
+            Create account
+          </SubmitButton>
+        </form>
+        {/* Or with a provider's account: the first sign-in with it creates this one. */}
+        <OidcSignIn next={next} />
+      </div>
     </AuthLayout>
   );
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getSession } from '@/lib/session';
 import { tabStorageEntriesForTests } from '@/lib/tab-storage';
 import { user as ada } from '@/testing/fixtures';
-import { resetSingleUseLinksForTests } from '@/features/email/hooks/use-single-use-link';
+import { resetSingleUseLinksForTests } from '@/lib/use-single-use-link';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { isolating } from '@/testing/isolating';

@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { getSession, resetSessionForTests } from '@/lib/session';
 import { tabStorageEntriesForTests } from '@/lib/tab-storage';
-import { resetSingleUseLinksForTests } from '@/features/email/hooks/use-single-use-link';
+import { resetSingleUseLinksForTests } from '@/lib/use-single-use-link';
 import { user as ada } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';

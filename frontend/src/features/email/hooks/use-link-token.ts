@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useEmailedLink } from '@/lib/emailed-link';
 import { linkCode } from '@/features/email/components/link-outcome';
-import { useSingleUseLink } from '@/features/email/hooks/use-single-use-link';
+import { useSingleUseLink } from '@/lib/use-single-use-link';
 
 const TOKEN = ['token'] as const;
 

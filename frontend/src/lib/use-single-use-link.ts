@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 
 /**
- * Emailed links carry a single-use token: it must be sent once, not once per effect run (React's
- * StrictMode mounts twice in development) nor again when the page re-renders. The request is kept
- * per action and token for the life of the tab, and every mount of the page reads the same one.
+ * Emailed links carry a single-use token, and an OpenID Connect provider's redirect a single-use code: it must be
+ * sent once, not once per effect run (React's StrictMode mounts twice in development) nor again when the page
+ * re-renders. The request is kept per action and token for the life of the tab, and every mount of the page reads
+ * the same one. (Not a query: signing in clears the query cache, which would send the code again.)
  */
 const sent = new Map<string, Promise<unknown>>();
 
