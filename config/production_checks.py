@@ -95,7 +95,7 @@ def frontend_url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return None
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname):
         return None
     return (
         f"FRONTEND_URL={url} is not an https:// URL; password-reset links carry a token and must not travel "
@@ -114,7 +114,7 @@ def webauthn_origins_problem(origins: list[str]) -> str | None:
         )
     for origin in origins:
         parts = _urlsplit(origin)
-        secure = parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname or ""))
+        secure = parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname or ""))
         if not (secure and parts.hostname):
             return (
                 f"WEBAUTHN_ORIGINS has {origin}, which is not an https:// origin; passkey sign-ins must not travel "
@@ -142,7 +142,7 @@ def webauthn_rp_id_problem(rp_id: str, origins: list[str]) -> str | None:
         return f"WEBAUTHN_RP_ID={rp_id} is an IP address; WebAuthn needs a domain name. {fix}."
     for origin in origins:
         host = _urlsplit(origin).hostname or ""
-        if _is_ip_address(host) and _is_loopback(host):
+        if _is_ip_address(host) and is_loopback_host(host):
             continue
         if host != rp_id and not host.endswith(f".{rp_id}"):
             return (
@@ -169,7 +169,8 @@ def _is_ip_address(host: str) -> bool:
     return True
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1); also read by backend/oidc for its http exception."""
     if host == "localhost":
         return True
     try:

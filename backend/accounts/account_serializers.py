@@ -20,17 +20,11 @@ from backend.tasks.serializers import TaskOutputSerializer
 
 from .email_serializers import PendingEmailChangeSerializer
 from .models import AuthSession, User
-from .serializers import CONFIRMATION_HELP, ConfirmedByCurrentPasswordSerializer
+from .serializers import ConfirmedByCurrentPasswordSerializer, current_password_field
 
 
 class AccountDeleteInputSerializer(ConfirmedByCurrentPasswordSerializer):
-    current_password = fields.TextField(
-        max_length=128,
-        trim_whitespace=False,
-        required=False,
-        allow_blank=True,
-        help_text=CONFIRMATION_HELP.format(what="to confirm the deletion"),
-    )
+    current_password = current_password_field(what="to confirm the deletion")
 
 
 _EVENT_LABELS = dict(AuditEvent.Event.choices)

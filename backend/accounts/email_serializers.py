@@ -5,7 +5,7 @@ from rest_framework import serializers
 from backend.common import fields
 
 from .email_links import LINK_TOKEN_MAX_LENGTH
-from .serializers import CONFIRMATION_HELP, ConfirmedByCurrentPasswordSerializer, UserOutputSerializer
+from .serializers import ConfirmedByCurrentPasswordSerializer, UserOutputSerializer, current_password_field
 
 
 class EmailLinkInputSerializer(serializers.Serializer):
@@ -24,13 +24,7 @@ class EmailVerifiedOutputSerializer(serializers.Serializer):
 
 class EmailChangeInputSerializer(ConfirmedByCurrentPasswordSerializer):
     new_email = fields.EmailField(max_length=254)
-    current_password = fields.TextField(
-        max_length=128,
-        trim_whitespace=False,
-        required=False,
-        allow_blank=True,
-        help_text=CONFIRMATION_HELP.format(what="to confirm the change"),
-    )
+    current_password = current_password_field(what="to confirm the change")
 
 
 class PendingEmailChangeSerializer(serializers.Serializer):

@@ -57,6 +57,17 @@ CONFIRMATION_HELP = (
 )
 
 
+def current_password_field(*, what: str) -> fields.TextField:
+    """``current_password`` of a ConfirmedByCurrentPasswordSerializer; ``what`` it confirms, for the schema."""
+    return fields.TextField(
+        max_length=128,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text=CONFIRMATION_HELP.format(what=what),
+    )
+
+
 class ConfirmedByCurrentPasswordSerializer(serializers.Serializer):
     """An input confirmed with ``current_password``: optional in the schema (an account without a password omits
     it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
@@ -70,13 +81,7 @@ class ConfirmedByCurrentPasswordSerializer(serializers.Serializer):
 
 
 class PasswordChangeInputSerializer(ConfirmedByCurrentPasswordSerializer):
-    current_password = fields.TextField(
-        max_length=128,
-        trim_whitespace=False,
-        required=False,
-        allow_blank=True,
-        help_text=CONFIRMATION_HELP.format(what="to confirm the change"),
-    )
+    current_password = current_password_field(what="to confirm the change")
     new_password = fields.NewPasswordField()
 
 

@@ -33,8 +33,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from backend.observability.logging import get_logger
+from config.production_checks import is_loopback_host
 
-from .config import Provider, _is_loopback
+from .config import Provider
 from .errors import OidcFailed, OidcProviderUnavailable
 
 logger = get_logger("backend.oidc")
@@ -122,9 +123,9 @@ def _allowed_url(provider: Provider, url: Any) -> bool:
     issuer = urlsplit(provider.issuer)
     return (
         parts.scheme == "http"
-        and _is_loopback(parts.hostname or "")
+        and is_loopback_host(parts.hostname or "")
         and issuer.scheme == "http"
-        and _is_loopback(issuer.hostname or "")
+        and is_loopback_host(issuer.hostname or "")
     )
 
 

@@ -6,13 +6,14 @@ start with an ImproperlyConfigured that says how to fix it, and the code reads t
 never part of a message or a repr.
 """
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+from config.production_checks import is_loopback_host
 
 DEFAULT_SCOPES = "openid email profile"
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,31})$")
@@ -40,15 +41,6 @@ def _problem(index: int, what: str) -> ImproperlyConfigured:
     return ImproperlyConfigured(
         f"OIDC_PROVIDERS[{index}]: {what} (docs/sso.md). OIDC_PROVIDERS is a JSON list such as {EXAMPLE}."
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _provider(index: int, entry: Any) -> Provider:
@@ -79,7 +71,7 @@ def _provider(index: int, entry: Any) -> Provider:
             f'"issuer" of provider {provider_id!r} must be the provider\'s https URL, as its discovery '
             'document\'s "issuer" says (such as https://accounts.google.com)',
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise _problem(
             index, f'"issuer" of provider {provider_id!r} must use https (http only for 127.0.0.1/localhost)'
         )
