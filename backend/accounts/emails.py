@@ -206,11 +206,16 @@ def notify_email_changed(*, old_email: str, new_email: str) -> None:
 
 
 def notify_password_changed(
-    *, user: User, factors_removed: bool = False, providers_removed: tuple[str, ...] = ()
+    *,
+    user: User,
+    factors_removed: bool = False,
+    providers_removed: tuple[str, ...] = (),
+    providers_kept: tuple[str, ...] = (),
 ) -> None:
     """``factors_removed``, ``providers_removed`` (their names): a reset that confirmed the address also removed the
-    account's second factors, or disconnected its sign-in providers (services/password_reset.py)."""
-    removed = (
+    account's second factors, or disconnected its sign-in providers (services/password_reset.py). ``providers_kept``:
+    those that still sign in to the account, named so that an owner taking their account back sees them."""
+    also = (
         "Your email address had not been confirmed, so this reset confirmed it and removed the account's second "
         "factors (authenticator app, recovery codes and passkeys): they were added before anyone proved they read "
         "this mailbox, perhaps by someone who signed up with your address. Set up your own at "
@@ -220,10 +225,16 @@ def notify_password_changed(
     )
     if providers_removed:
         names = ", ".join(_one_line(name, limit=64) for name in providers_removed)
-        removed += (
+        also += (
             f"Your email address had not been confirmed, so this reset disconnected the sign-in providers connected "
             f"to the account ({names}): they were connected before anyone proved they read this mailbox. Connect "
             f"your own at {_page(ACCOUNT_PAGE)}\n\n"
+        )
+    if providers_kept:
+        names = ", ".join(_one_line(name, limit=64) for name in providers_kept)
+        also += (
+            f"These sign-in providers can still sign in to your account, without the password: {names}. If you did "
+            f"not connect them, disconnect them at {_page(ACCOUNT_PAGE)}\n\n"
         )
     _send(
         kind="password_changed_notice",
@@ -231,7 +242,7 @@ def notify_password_changed(
         subject="Your password was changed",
         body=(
             f"On {_now()} the password of your account ({user.email}) was changed, and its other sessions "
-            f"were signed out.\n\n{removed}{_not_you()}"
+            f"were signed out.\n\n{also}{_not_you()}"
         ),
     )
 

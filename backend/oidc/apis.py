@@ -111,6 +111,8 @@ class StartApi(PublicAuthApi):
             reauthentication_require(request)
             if email_confirmation_required(user=current_user(request)):
                 raise OidcNeedsConfirmedEmail()
+        if intent == REAUTHENTICATE:  # (the callback checks again: a factor may be added meanwhile)
+            _reauthentication_by_provider_allowed(current_user(request))
         url, cookie = oidc_flow_start(provider=found, intent=intent, session_id=session_id)
         response = Response(StartOutputSerializer({"authorization_url": url}).data, headers=NO_STORE)
         flow_cookie_set(response, cookie)
@@ -174,12 +176,17 @@ def _flow_session_user(request: Request, *, flow: Flow) -> User:
     return signed_in[0]
 
 
+def _reauthentication_by_provider_allowed(user: User) -> None:
+    """Like the password, a provider proves one factor: an account with a second factor re-authenticates with it."""
+    if not method_meets_level(level=reauthentication_level(user), method=OIDC):
+        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
+
+
 def _reauthenticate(request: Request, *, flow: Flow, user: User, seen: ProviderIdentity) -> Response:
     """Re-authenticate the session that started ``flow`` with an identity connected to its account, which its
     owner signed in to again at the provider (docs/sso.md, "Re-authentication"). Like the password, it proves one
     factor: an account with a second factor re-authenticates with it (403, as POST reauthenticate/ says)."""
-    if not method_meets_level(level=reauthentication_level(user), method=OIDC):
-        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
+    _reauthentication_by_provider_allowed(user)
     session = session_authentication(session_id=str(flow.session_id))
     reauthenticated = identity_reauthenticated(user=user, session=session, seen=seen, flow=flow)
     body = {

@@ -25,3 +25,11 @@ def identity_get_for_user(*, user: User, identity_id: str) -> OidcIdentity:
 def identity_export_list(*, user: User) -> list[OidcIdentity]:
     """For the data export: a handful of rows, read whole."""
     return list(identity_list(user=user))
+
+
+def identity_provider_names(*, user: User) -> tuple[str, ...]:
+    """The names of the providers connected to the account, each once, oldest connection first."""
+    from .config import provider_name
+
+    providers = identity_list(user=user).values_list("provider", flat=True)
+    return tuple(dict.fromkeys(provider_name(provider) for provider in providers))

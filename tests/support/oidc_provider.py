@@ -29,7 +29,8 @@ a key its JWKS does not list), ``rotate_key()`` (a new key, published and used; 
 ``fail_with`` (the status every endpoint answers, e.g. 500), ``token_fail_with`` (the token endpoint only),
 ``delay_seconds`` (each answer waits that long), ``session_started_at`` (its user's sign-in at the provider, seconds
 since the epoch: set it in the past for a provider session from before), ``sends_auth_time`` (False: no
-``auth_time`` claim). ``requests`` counts the calls per path; ``authorizations`` keeps each authorization request's
+``auth_time`` claim), ``honours_prompt`` (False: ``prompt`` and ``max_age`` ignored, the old sign-in reused).
+``requests`` counts the calls per path; ``authorizations`` keeps each authorization request's
 query.
 
 And to forge what only a careless client accepts: ``signing_alg`` (the ID token's ``alg``: ``"HS256"`` signs with
@@ -126,6 +127,7 @@ class OidcProvider:
         self.delay_seconds = 0.0
         self.session_started_at: float | None = None
         self.sends_auth_time = True
+        self.honours_prompt = True
         self.signing_alg = "RS256"
         self.omit_kid = False
         self.iat_offset_seconds = 0
@@ -253,8 +255,8 @@ class OidcProvider:
             max_age = query.get("max_age")
             if (
                 self.session_started_at is None
-                or query.get("prompt") == "login"
-                or (max_age is not None and now - self.session_started_at > int(max_age))
+                or (self.honours_prompt and query.get("prompt") == "login")
+                or (self.honours_prompt and max_age is not None and now - self.session_started_at > int(max_age))
             ):
                 self.session_started_at = now  # its user signs in (again) at the provider
             self._grants[code] = _Grant(

@@ -13,6 +13,7 @@ from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.common.mail import email_queue_unseen
 from backend.mfa.services.reset import mfa_reset_by_password_reset
+from backend.oidc.selectors import identity_provider_names
 from backend.oidc.services.reset import oidc_identities_remove_by_password_reset
 
 from ..emails import notify_password_changed, send_password_reset_link
@@ -75,5 +76,11 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
             audit_on_commit(event=AuditEvent.Event.EMAIL_VERIFIED, user_id=user.pk)
             factors_removed = mfa_reset_by_password_reset(user=user)
             providers_removed = oidc_identities_remove_by_password_reset(user=user)
-        notify_password_changed(user=user, factors_removed=factors_removed, providers_removed=providers_removed)
+        # The providers that still sign in: a reset is often someone taking their account back (docs/sso.md).
+        notify_password_changed(
+            user=user,
+            factors_removed=factors_removed,
+            providers_removed=providers_removed,
+            providers_kept=identity_provider_names(user=user),
+        )
     return user

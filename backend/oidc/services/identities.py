@@ -1,5 +1,6 @@
 """Connecting and disconnecting provider identities (docs/sso.md, "Linking rules")."""
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,9 @@ class ProviderIdentity:
         flow), not merely had a session there: only that counts as a recent authentication here. A provider with a
         session of its own approves a sign-in silently, so without this, anyone who can send the browser through
         the flow (a script injected into the page) could get a fresh authentication at will."""
-        return self.auth_time is not None and self.auth_time >= flow.started_at - CLOCK_SKEW_SECONDS
+        if self.auth_time is None:
+            return False
+        return flow.started_at - CLOCK_SKEW_SECONDS <= self.auth_time <= time.time() + CLOCK_SKEW_SECONDS
 
 
 def provider_identity_get(*, flow: Flow, provider: Provider, code: str) -> ProviderIdentity:

@@ -4,8 +4,8 @@ from backend.accounts.models import User
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 
-from ..config import provider_name
 from ..models import OidcIdentity
+from ..selectors import identity_provider_names
 
 
 def oidc_identities_remove_by_password_reset(*, user: User) -> tuple[str, ...]:
@@ -15,10 +15,8 @@ def oidc_identities_remove_by_password_reset(*, user: User) -> tuple[str, ...]:
     before its owner may have connected a provider of theirs (account pre-hijacking: connecting now needs a confirmed
     address, apis.StartApi), and it would sign them in after the reset, as a second factor of theirs would. Inside
     the reset's transaction."""
-    identities = list(OidcIdentity.objects.filter(user=user).order_by("created_at"))
-    if not identities:
-        return ()
-    OidcIdentity.objects.filter(pk__in=[identity.pk for identity in identities]).delete()
-    for _ in identities:
+    names = identity_provider_names(user=user)
+    removed = OidcIdentity.objects.filter(user=user).delete()[0]
+    for _ in range(removed):
         audit_on_commit(event=AuditEvent.Event.OIDC_DISCONNECTED, user_id=user.pk)
-    return tuple(dict.fromkeys(provider_name(identity.provider) for identity in identities))
+    return names

@@ -106,6 +106,7 @@ def test_a_reset_that_confirms_the_address_disconnects_the_providers_connected_b
     body = " ".join(text_body(notice).split())
     assert "this reset disconnected the sign-in providers connected to the account (Test IdP)" in body
     assert "Connect your own at http://testserver/account" in body
+    assert "can still sign in" not in body
     # And the intruder's provider sign-in no longer opens the owner's account
     intruder = sign_in(APIClient(), idp)
     assert intruder.json()["user"]["email"] == "intruder@example.com"
@@ -118,5 +119,8 @@ def test_a_reset_of_a_confirmed_account_keeps_its_providers(idp, api_client, smt
     _reset_confirmed(user, api_client)
 
     assert OidcIdentity.objects.filter(user=user).count() == 1
+    # and the notice names it: a reset is often its owner taking the account back from someone
     [notice] = smtp.wait_for(to="kept@example.com", subject="Your password was changed")
-    assert "disconnected" not in text_body(notice)
+    body = " ".join(text_body(notice).split())
+    assert "disconnected the sign-in providers" not in body
+    assert "These sign-in providers can still sign in to your account, without the password: Test IdP." in body

@@ -122,7 +122,19 @@ def test_a_session_re_authenticates_with_its_connected_provider(idp):
 
 
 def test_a_provider_that_does_not_sign_its_user_in_again_does_not_re_authenticate(idp):
-    # Given a provider that ignores prompt and max_age and says nothing of when its user signed in
+    # Given a provider that ignores prompt=login and max_age=0: its ID token's auth_time is its sign-in of yesterday
+    idp.session_started_at = time.time() - A_DAY
+    idp.honours_prompt = False
+    client, _ = _signed_in_by_provider(idp)
+    authentication_aged(session_of_client(client).pk)
+
+    response = _reauthenticate(client, idp)
+
+    assert (response.status_code, response.json()) == (400, OIDC_FAILED)
+    assert _first_password(client).status_code == 403
+
+
+def test_a_provider_that_does_not_say_when_its_user_signed_in_does_not_re_authenticate(idp):
     client, _ = _signed_in_by_provider(idp)
     authentication_aged(session_of_client(client).pk)
     idp.sends_auth_time = False
@@ -152,20 +164,44 @@ def test_the_callback_from_another_session_does_not_re_authenticate(idp):
     code, state = started(client, idp, intent="reauthenticate")
     other, issued = signed_in_client(user)
     other.cookies = client.cookies  # the flow's cookie, with another session's token
-    authentication_aged(issued.session.pk)
+    for session_id in (session_of_client(client).pk, issued.session.pk):
+        authentication_aged(session_id)
+    tokens_asked = idp.requests.get("/token", 0)
 
     response = callback(other, code, state)
 
+    # Refused before the code is spent; neither session re-authenticated
     assert (response.status_code, response.json()) == (400, OIDC_FAILED)
-    assert AuthSession.objects.get(pk=issued.session.pk).authenticated_at < issued.session.created_at
+    assert idp.requests.get("/token", 0) == tokens_asked
+    for session in (session_of_client(client), AuthSession.objects.get(pk=issued.session.pk)):
+        assert session.authenticated_at < session.created_at
 
 
 def test_an_account_with_a_second_factor_re_authenticates_with_it_not_with_the_provider(idp):
     client, user = _signed_in_by_provider(idp)
     authenticator_app_enabled(user)
-    authentication_aged(session_of_client(client).pk)
 
-    response = _reauthenticate(client, idp)
+    response = start(client, intent="reauthenticate")
+
+    assert (response.status_code, response.json()) == (403, SECOND_FACTOR_NEEDED)
+    assert len(idp.authorizations) == 1  # the sign-up's: the browser is not sent to the provider for nothing
+
+
+def test_a_second_factor_added_during_the_flow_refuses_its_callback(idp):
+    client, user = _signed_in_by_provider(idp)
+    authentication_aged(session_of_client(client).pk)
+    code, state = started(client, idp, intent="reauthenticate")
+    authenticator_app_enabled(user)  # from another device, meanwhile
+
+    response = callback(client, code, state)
 
     assert (response.status_code, response.json()) == (403, SECOND_FACTOR_NEEDED)
     assert session_of_client(client).authenticated_at < session_of_client(client).created_at
+
+
+def test_an_auth_time_in_the_future_is_no_sign_in_during_the_flow(idp):
+    # (a provider's clock, or a bug, far ahead: nothing the flow can have seen)
+    idp.session_started_at = time.time() + A_DAY
+    client, _ = _signed_in_by_provider(idp)
+
+    assert session_of_client(client).authenticated_at is None
