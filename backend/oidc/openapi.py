@@ -79,8 +79,9 @@ start = extend_schema(
         ),
         403: OpenApiResponse(
             ErrorSerializer,
-            description="`reauthentication_required` (`connect`): re-authenticate first. `email_not_verified` "
-            "(`connect`): the account's address is not confirmed yet (verification on).",
+            description="`reauthentication_required`: (`connect`) re-authenticate first; (`reauthenticate`) the "
+            "account has a second factor, re-authenticate with it. `email_not_verified` (`connect`): the account's "
+            "address is not confirmed yet (verification on).",
         ),
         404: OpenApiResponse(ErrorSerializer, description="`not_found`: no provider has this id."),
         503: PROVIDER_UNAVAILABLE,

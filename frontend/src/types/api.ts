@@ -5699,7 +5699,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `reauthentication_required` (`connect`): re-authenticate first. `email_not_verified` (`connect`): the account's address is not confirmed yet (verification on). */
+            /** @description `reauthentication_required`: (`connect`) re-authenticate first; (`reauthenticate`) the account has a second factor, re-authenticate with it. `email_not_verified` (`connect`): the account's address is not confirmed yet (verification on). */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */
