@@ -4,7 +4,10 @@ real provider on a thread of this process (tests/support/oidc_provider.py), whic
 From the registration page, "Continue with Test IdP": the browser goes to the provider, which sends it back to
 /login/oidc/callback; the account is created (no password) and signed in. Signed out, the sign-in page's button
 signs in to the same account. The account page lists the connected account and offers to set a password; the
-session says how it was signed in. A sign-in the provider refused says so. Each page is checked with axe.
+session says how it was signed in. Once that sign-in is old, setting a password asks "Confirm it's you", which the
+account (no password, no second factor) does with the provider: it signs Grace in again and the browser comes back
+to the account page, where the password is then set. A sign-in the provider refused says so. Each page is checked
+with axe.
 """
 
 import json
@@ -25,6 +28,8 @@ pytestmark = pytest.mark.browser
 
 IDP_NAME = "Test IdP"
 EMAIL = "grace@example.com"
+PASSWORD = "e2e-Grace-Hopper-Cobol-1959"
+CONFIRMED = "Confirmed. You can make the change now: it was not made yet, so do it again."
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +48,9 @@ def mailbox():
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory, idp, mailbox):
-    """gunicorn with ``idp`` as its one provider; FRONTEND_URL is its own address (where the provider redirects)."""
+def served(tmp_path_factory, idp, mailbox):
+    """gunicorn with ``idp`` as its one provider; FRONTEND_URL is its own address (where the provider redirects).
+    Its URL and its environment (for manage.py on the same database)."""
     tmp = tmp_path_factory.mktemp("spa-oidc")
     port = free_port()
     with e2e_database_url() as database_url:
@@ -61,7 +67,29 @@ def base_url(tmp_path_factory, idp, mailbox):
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
             subprocess.run([sys.executable, "manage.py", *command, "-v", "0"], cwd=ROOT, env=env, check=True)
         with gunicorn_running(env=env, port=port, stdout=tmp / "gunicorn.log") as url:
-            yield url
+            yield url, env
+
+
+@pytest.fixture(scope="module")
+def base_url(served):
+    return served[0]
+
+
+def authentication_aged(env: dict[str, str], email: str) -> None:
+    """As if every session of ``email`` last authenticated just longer ago than REAUTH_MAX_AGE_SECONDS, in the
+    database of the server with environment ``env`` (each sensitive action reads it there)."""
+    code = f"""
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from backend.accounts.models import AuthSession
+
+age = timedelta(seconds=settings.REAUTH_MAX_AGE_SECONDS + 1)
+assert AuthSession.objects.filter(user__email={email!r}).update(authenticated_at=timezone.now() - age)
+"""
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
 
 
 def test_a_refusal_at_the_provider_is_said_and_nothing_is_sent(base_url, tmp_path):
@@ -86,7 +114,8 @@ def test_a_refusal_at_the_provider_is_said_and_nothing_is_sent(base_url, tmp_pat
         watch.assert_clean(page)
 
 
-def test_sign_up_sign_out_and_sign_in_again_with_the_provider(base_url, idp, tmp_path):
+def test_sign_up_sign_out_and_sign_in_again_with_the_provider(served, idp, tmp_path):
+    base_url, env = served
     watch = PageWatch()
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
         page = context.new_page()
@@ -149,4 +178,32 @@ def test_sign_up_sign_out_and_sign_in_again_with_the_provider(base_url, idp, tmp
         watch.accessible(page, "disconnect dialog")
         dialog.get_by_role("button", name="Cancel").click()
         expect(dialog).to_have_count(0)
+
+        # Once the sign-in is old, a password to set asks "Confirm it's you": with no password and no second factor,
+        # the account confirms with the provider, which is asked to sign Grace in again (prompt=login).
+        authentication_aged(env, EMAIL)
+        password.get_by_label("New password", exact=True).fill(PASSWORD)
+        password.get_by_label("Confirm new password").fill(PASSWORD)
+        password.get_by_role("button", name="Set password").click()
+        confirm = page.get_by_role("dialog", name="Confirm it's you")
+        expect(confirm).to_contain_text("Your account has no password to confirm with.")
+        expect(confirm.get_by_text("Sign out, sign in again", exact=False)).to_have_count(0)
+        watch.accessible(page, "confirm it's you with the provider")
+        screenshot(page, "oidc-confirm-with-provider")
+        authorizations = len(idp.authorizations)
+        confirm.get_by_role("button", name=f"Confirm with {IDP_NAME}").click()
+
+        # Back on the account page (a new page load: the refused request went with the old one), told to repeat it.
+        expect(page.get_by_text(CONFIRMED)).to_be_visible()
+        watch.shows(page, "Account")
+        expect(page).to_have_url(base_url + "/account")
+        assert len(idp.authorizations) == authorizations + 1, idp.authorizations
+        assert idp.authorizations[-1].get("prompt") == "login", idp.authorizations[-1]
+        assert callbacks == ["POST", "POST", "POST"], callbacks
+        password = page.get_by_role("region", name="Set a password")
+        password.get_by_label("New password", exact=True).fill(PASSWORD)
+        password.get_by_label("Confirm new password").fill(PASSWORD)
+        password.get_by_role("button", name="Set password").click()
+        expect(page.get_by_text("Password set. You can sign in with it from now on.")).to_be_visible()
+        expect(page.get_by_role("dialog", name="Confirm it's you")).to_have_count(0)
         watch.assert_clean(page)

@@ -1,11 +1,12 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
+import { useLocation } from 'react-router';
 import { Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert, Spinner, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { mfaStatusQueryOptions } from '@/lib/mfa-status';
-import { identitiesQueryOptions } from '@/lib/oidc';
+import { identitiesQueryOptions, type OidcProvider, oidcProvidersQueryOptions, oidcStartProblem, startOidc, useResetOnReturn } from '@/lib/oidc';
 import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { type ReauthenticateInput, reauthenticate, reauthenticateWithPasskey } from '@/lib/reauthenticate-api';
@@ -24,14 +25,26 @@ type Method = 'password' | 'code' | 'recovery';
  * (lib/reauthentication.ts). The user confirms with their password, an authenticator code or a passkey;
  * the refused request is then sent again by the API client, so what they were doing completes. An account
  * with a second factor is not offered the password, however its session signed in: the server would refuse it.
- * Nor is an account with no password (created through a provider): without a second factor, it is told to sign in
- * again, which is its only way to a recent authentication.
+ * Nor is an account with no password (created through a provider): without a second factor, it confirms with a
+ * provider connected to it (the provider signs its user in again, and sends the browser back here: the refused
+ * request is lost with the page, so the user makes the change again), or, with none the server still offers, is
+ * told to sign in again. An account with a password may confirm with a provider too.
  *
  * It sits above the pages (the signed-in layout), outside their QueryProvider: it passes the client itself.
  */
 export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPrompt }) {
   const status = useQuery(mfaStatusQueryOptions(), queryClient);
   const identities = useQuery(identitiesQueryOptions(), queryClient);
+  // A failure to read them offers no provider: the other ways, or the advice to sign in again, remain.
+  const providers = useQuery(oidcProvidersQueryOptions(), queryClient);
+  const location = useLocation();
+  // Leaves the page: the callback page comes back to this one (its path and search) once the provider answered.
+  const leave = useMutation(
+    { mutationFn: (provider: OidcProvider) => startOidc(provider, 'reauthenticate', `${location.pathname}${location.search}`) },
+    queryClient,
+  );
+  // Back from the provider's page with the browser's Back button: its button is no longer "Going to …".
+  useResetOnReturn(leave.reset);
   const mutation = useMutation(
     {
       mutationFn: (input: ReauthenticateInput | 'passkey') => (input === 'passkey' ? reauthenticateWithPasskey() : reauthenticate(input)),
@@ -63,9 +76,14 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
   const offersRecovery = known ? known.recovery_codes.remaining > 0 : true;
   const offersPasskey = passkeysSupported() && (known ? known.passkeys.length > 0 : true);
   const method: Method | null = chosen ?? (offersPassword ? 'password' : offersCode ? 'code' : null);
+  // The providers connected to the account that the server still offers: one factor, as the password is, so not for
+  // an account with a second factor (the server would refuse it).
+  const connected = identities.data?.identities ?? [];
+  const confirmers = twoSteps ? [] : (providers.data ?? []).filter((provider) => connected.some((identity) => identity.provider === provider.id));
+  const leaving = leave.isPending || leave.isSuccess;
 
   function cancel() {
-    if (!mutation.isPending) prompt.cancelled();
+    if (!mutation.isPending && !leaving) prompt.cancelled();
   }
 
   function choose(next: Method) {
@@ -82,11 +100,14 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
       description={
         twoSteps
           ? 'This change needs a recent sign-in. Your account has two-step verification, so confirm with your authenticator app or a passkey.'
-          : 'This change needs a recent sign-in. Confirm it’s you to continue; what you were doing then completes.'
+          : method === null && confirmers.length
+            ? // The provider's page replaces this one: nothing completes by itself (the way back says so).
+              'This change needs a recent sign-in. Confirm it’s you to continue.'
+            : 'This change needs a recent sign-in. Confirm it’s you to continue; what you were doing then completes.'
       }
       onClose={cancel}
     >
-      {status.isPending || identities.isPending ? (
+      {status.isPending || identities.isPending || providers.isPending ? (
         <Spinner label="Loading your sign-in options…" />
       ) : (
         <div className="stack">
@@ -97,8 +118,16 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
           ) : method === 'recovery' ? (
             <RecoveryStep pending={mutation.isPending} error={formError} onSubmit={(recovery_code) => mutation.mutate({ recovery_code })} />
           ) : null}
-          {method === null && passwordless && !twoSteps ? (
-            <p>{signInAgain(identities.data?.identities.map((identity) => identity.provider_name) ?? [])}</p>
+          {confirmers.length ? (
+            <ProviderStep
+              providers={confirmers}
+              instead={method === null && passwordless}
+              going={leaving ? leave.variables : null}
+              problem={leave.isError ? oidcStartProblem(leave.error, leave.variables) : null}
+              onChoose={(provider) => leave.mutate(provider)}
+            />
+          ) : method === null && passwordless && !twoSteps ? (
+            <p>{signInAgain(connected.map((identity) => identity.provider_name))}</p>
           ) : method === null && !offersPasskey ? (
             <p>This browser cannot use your passkeys here. Sign out and sign in again, then try once more.</p>
           ) : null}
@@ -137,6 +166,37 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
         </div>
       )}
     </Dialog>
+  );
+}
+
+interface ProviderStepProps {
+  providers: OidcProvider[];
+  /** The account has no password: this is its way to confirm, not another one. */
+  instead: boolean;
+  /** The provider the browser is on its way to. */
+  going: OidcProvider | null;
+  problem: string | null;
+  onChoose: (provider: OidcProvider) => void;
+}
+
+/** "Confirm with Google": the provider signs its user in again, then sends the browser back to this page. */
+function ProviderStep({ providers, instead, going, problem, onChoose }: ProviderStepProps) {
+  return (
+    <div className="stack stack--tight">
+      <p>
+        {instead ? 'Your account has no password to confirm with. ' : 'Or '}
+        {instead ? 'Confirm' : 'confirm'} by signing in again at {providers.map((provider) => provider.name).join(' or ')}. You then come back to this page,
+        where you make the change again.
+      </p>
+      <FormAlert messages={problem ? [problem] : []} />
+      <div className="row row--wrap">
+        {providers.map((provider) => (
+          <BusyButton key={provider.id} className="button button--secondary" busy={going !== null} onClick={() => onChoose(provider)}>
+            {going?.id === provider.id ? `Going to ${provider.name}…` : `Confirm with ${provider.name}`}
+          </BusyButton>
+        ))}
+      </div>
+    </div>
   );
 }
 

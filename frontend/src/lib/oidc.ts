@@ -52,7 +52,11 @@ export type Identities = z.infer<typeof IdentitiesSchema>;
 
 const StartedSchema = z.object({ authorization_url: z.url({ protocol: /^https?$/ }) });
 
-export type OidcIntent = 'sign_in' | 'connect';
+/**
+ * `connect` and `reauthenticate` are for the signed-in account (its token, at the start and at the callback);
+ * `reauthenticate` has the provider sign its user in again, which counts as a recent authentication.
+ */
+export type OidcIntent = 'sign_in' | 'connect' | 'reauthenticate';
 
 // Compile-time only (no runtime code): tsc fails here when these schemas and the OpenAPI schema drift apart.
 type Schemas = components['schemas'];
@@ -100,7 +104,8 @@ export function useOidcProviders(): OidcProvider[] {
 
 /**
  * What the callback page needs to know of the flow this tab started, the provider's round trip being a full page
- * load: who it was (for its sentences) and, for a sign-in, the page to go to afterwards (the sign-in page's `next`).
+ * load: who it was (for its sentences) and the page to go to afterwards: for a sign-in, the sign-in page's `next`;
+ * for a re-authentication, the page "Confirm it's you" was shown on.
  */
 export interface OidcFlow {
   intent: OidcIntent;
@@ -110,18 +115,23 @@ export interface OidcFlow {
 
 /**
  * POST /auth/oidc/{provider}/start/: 200 `{authorization_url}` and a cookie binding the flow to this browser; the
- * browser then goes to the provider. `connect` is for the signed-in account (its token; 403
- * `reauthentication_required` asks the user to confirm it's them, as every sensitive change does). 429 when rate
- * limited, 503 `oidc_provider_unavailable`. Resolves once the browser is on its way (the page is about to unload).
+ * browser then goes to the provider. `connect` and `reauthenticate` are for the signed-in account (its token);
+ * `connect` needs a recent authentication (403 `reauthentication_required` asks the user to confirm it's them, as
+ * every sensitive change does) and a confirmed address (403 `email_not_verified`). 429 when rate limited, 503
+ * `oidc_provider_unavailable`. Resolves once the browser is on its way (the page is about to unload).
  */
 export async function startOidc(provider: OidcProvider, intent: OidcIntent, next?: string): Promise<void> {
   const { authorization_url } = await apiRequest(`/auth/oidc/${encodeURIComponent(provider.id)}/start/`, {
     method: 'POST',
     body: { intent },
-    auth: intent === 'connect',
+    auth: intent !== 'sign_in',
+    // Starting one is no sensitive action: a refusal here is the answer, never another "Confirm it's you".
+    reauthenticate: intent !== 'reauthenticate',
     schema: StartedSchema,
   });
-  const flow: OidcFlow = next && next !== '/' ? { intent, provider: provider.name, next } : { intent, provider: provider.name };
+  // A sign-in to "/" needs no `next` (it is where a sign-in goes); a re-authentication comes back to any page.
+  const kept = next && (intent === 'reauthenticate' || next !== '/');
+  const flow: OidcFlow = kept ? { intent, provider: provider.name, next } : { intent, provider: provider.name };
   writeTabValue('oidc-flow', JSON.stringify(flow));
   window.location.assign(authorization_url);
 }
@@ -158,7 +168,7 @@ export function readOidcFlow(): OidcFlow | null {
   }
   if (stored === null || typeof stored !== 'object') return null;
   const { intent, provider, next } = stored as Record<string, unknown>;
-  if ((intent !== 'sign_in' && intent !== 'connect') || typeof provider !== 'string') return null;
+  if ((intent !== 'sign_in' && intent !== 'connect' && intent !== 'reauthenticate') || typeof provider !== 'string') return null;
   return typeof next === 'string' ? { intent, provider, next } : { intent, provider };
 }
 

@@ -6,7 +6,7 @@ import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { readTabValue } from '@/lib/tab-storage';
 import { noPendingEmailChange } from '@/testing/account-page-api';
-import { mfaStatus } from '@/testing/fixtures';
+import { mfaStatus, user as ada } from '@/testing/fixtures';
 import { capturePageLeaves, GOOGLE, identity, MICROSOFT, oidcIdentities, oidcProviders } from '@/testing/oidc';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
@@ -272,5 +272,62 @@ describe('connected accounts panel', () => {
     expect(await screen.findByRole('alertdialog', { name: 'Disconnect Google?' })).toHaveTextContent(
       'Your account has no password: sign in afterwards with an emailed code or another connected account, or set a password first.',
     );
+  });
+});
+
+describe('connecting a provider with an unconfirmed address', () => {
+  const EMAIL_NOT_VERIFIED = {
+    detail: 'Confirm your email address before connecting a sign-in provider: follow the link we emailed you, or ask for a new one.',
+    code: 'email_not_verified',
+  };
+  const unverified = { ...ada, email_verified: false };
+
+  it('shows the server\'s reason when it refuses to start (403 email_not_verified), and leaves nothing', async () => {
+    accountPage();
+    const starts: unknown[] = [];
+    server.use(
+      oidcProviders(),
+      http.post(`${API}/auth/oidc/google/start/`, async ({ request }) => {
+        starts.push(await request.json());
+        return HttpResponse.json(EMAIL_NOT_VERIFIED, { status: 403 });
+      }),
+    );
+    const left = capturePageLeaves();
+    // This tab's user says the address is confirmed (it was, say, changed in another tab since): the server decides.
+    renderApp('/account');
+    const user = userEvent.setup();
+
+    const region = await panel();
+    await user.click(await within(region).findByRole('button', { name: 'Connect Google' }));
+
+    const message = await within(region).findByText(EMAIL_NOT_VERIFIED.detail);
+    expect(message.closest('[role="alert"]')).not.toBeNull();
+    expect(starts).toEqual([{ intent: 'connect' }]);
+    expect(left).toEqual([]);
+    expect(readTabValue('oidc-flow')).toBeNull();
+  });
+
+  it('offers no "Connect" while the address is unconfirmed and the server asks for it, and says why', async () => {
+    accountPage();
+    server.use(oidcProviders(), http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus({ email_confirmation_required: true }))));
+    renderApp('/account', { user: unverified });
+
+    const region = await panel();
+    expect(
+      await within(region).findByText(/Confirm your email address before connecting a sign-in provider: open the link we emailed to/),
+    ).toHaveTextContent('ada@example.com');
+    expect(within(region).queryByRole('button', { name: /^Connect/ })).not.toBeInTheDocument();
+  });
+
+  it('offers "Connect" to an unconfirmed address when the server does not ask for one (verification off)', async () => {
+    accountPage();
+    server.use(oidcProviders(), http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus({ email_confirmation_required: false }))));
+    renderApp('/account', { user: unverified });
+
+    const region = await panel();
+    expect(await within(region).findByRole('button', { name: 'Connect Google' })).toBeInTheDocument();
+    await waitFor(() => expect(queryClient.getQueryState(queryKeys.mfa)?.status).toBe('success'));
+    expect(within(region).getByRole('button', { name: 'Connect Google' })).toBeInTheDocument();
+    expect(within(region).queryByText(/Confirm your email address/)).not.toBeInTheDocument();
   });
 });

@@ -4,7 +4,9 @@ import { ConfirmDialog } from '@/components/dialog';
 import { BusyButton, ErrorState, FormAlert, Spinner } from '@/components/feedback';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { formatDateTime, formatDay, formatRelative } from '@/lib/format';
+import { mfaStatusQueryOptions } from '@/lib/mfa-status';
 import { type ConnectedIdentity, oidcProvidersQueryOptions, oidcStartProblem, useResetOnReturn } from '@/lib/oidc';
+import { useCurrentUser } from '@/lib/session';
 import { showToast } from '@/lib/toasts';
 import { useFocusAfterRemoval } from '@/lib/use-focus-after-removal';
 import { useConnectOidcProvider } from '@/features/account/api/connect-oidc-provider';
@@ -15,11 +17,19 @@ import { useIdentities } from '@/features/account/api/get-identities';
  * The accounts at OpenID Connect providers (Google, Microsoft, …) that sign in to this one: each with its address
  * and when it was connected and last used, "Disconnect" (confirmed), and "Connect …" for each provider the server
  * offers that is not connected yet. Not shown at all when the server offers none and none is connected.
+ * While the address is unconfirmed, no "Connect": the server refuses it (403 `email_not_verified`), since a provider
+ * connected by whoever registered someone else's address would sign them in after the owner's password reset.
  */
 export function ConnectedAccountsPanel() {
   const identities = useIdentities();
   // A failure to read them shows no "Connect" buttons, as on the sign-in page: the rest of the panel still works.
   const providers = useQuery(oidcProvidersQueryOptions()).data ?? [];
+  const user = useCurrentUser();
+  // Whether the server asks for a confirmed address (only it knows whether verification is on: with it off, an
+  // unconfirmed address connects): read only for an unconfirmed address, and only when there is something to connect.
+  // Unknown (loading, or unreadable), the buttons stay: the server's 403 says why, should it refuse.
+  const confirmation = useQuery({ ...mfaStatusQueryOptions(), enabled: !user.email_verified && providers.length > 0 });
+  const unconfirmed = !user.email_verified && confirmation.data?.email_confirmation_required === true;
   const connect = useConnectOidcProvider();
   useResetOnReturn(connect.reset);
   const disconnect = useDisconnectIdentity();
@@ -111,7 +121,12 @@ export function ConnectedAccountsPanel() {
         ) : (
           <p>None yet. Connect one to sign in with it, without your password.</p>
         )}
-        {connectable.length ? (
+        {connectable.length && unconfirmed ? (
+          <p>
+            Confirm your email address before connecting a sign-in provider: open the link we emailed to <bdi>{user.email}</bdi> (under Email address, you can
+            have it sent again), then come back here.
+          </p>
+        ) : connectable.length ? (
           <div className="stack stack--tight">
             <FormAlert messages={connectProblem ? [connectProblem] : []} />
             <div className="row row--wrap">

@@ -236,3 +236,61 @@ describe('the OpenID Connect callback page, accepted', () => {
     expect(getSession()).toMatchObject({ status: 'authenticated', user: ada });
   });
 });
+
+describe('the OpenID Connect callback page, after "Confirm it\'s you" with a provider', () => {
+  const REAUTHENTICATED = { authenticated_at: '2026-12-05T09:00:00Z', reauthenticated_until: '2026-12-05T09:05:00Z' };
+
+  it('sends the code once with the session\'s token, goes back to the page it was asked on, and says to make the change again', async () => {
+    startedFromThisTab({ intent: 'reauthenticate', provider: 'Google', next: '/account?from=dialog' });
+    const sent = callbacks(() => HttpResponse.json(REAUTHENTICATED));
+    server.use(...accountPageHandlers());
+    const app = renderApp(ARRIVAL, { token: 'access-1', strict: true });
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Account' })).toBeInTheDocument();
+    expect(app.location()).toBe('/account?from=dialog');
+    const toasts = within(screen.getByRole('region', { name: 'Notifications' }));
+    expect(toasts.getAllByText('Confirmed. You can make the change now: it was not made yet, so do it again.')).toHaveLength(1);
+    expect(sent).toEqual([{ body: { code: 'code-1', state: 'state-1' }, authorization: 'Bearer access-1' }]);
+    expect(getSession()).toMatchObject({ status: 'authenticated', user: ada });
+    expect(readTabValue('oidc-flow')).toBeNull();
+  });
+
+  it.each([
+    [
+      'oidc_failed',
+      400,
+      'Google did not confirm it’s you. Go back and try again: sign in at Google with the account connected to yours, even if it says you are signed in already.',
+    ],
+    [
+      'reauthentication_required',
+      403,
+      'Your account has two-step verification, so confirm it’s you with your authenticator app or a passkey instead. Go back and make the change again.',
+    ],
+    ['oidc_provider_unavailable', 503, 'Google cannot be reached right now. Try again in a few minutes.'],
+  ])('says what %s means, with the way back to the page it was asked on', async (code, status, message) => {
+    startedFromThisTab({ intent: 'reauthenticate', provider: 'Google', next: '/tasks?status=todo' });
+    const sent = callbacks(refusal(code, status));
+    const app = renderApp(ARRIVAL, { token: 'access-1' });
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Not confirmed' })).toBeInTheDocument();
+    const alert = await screen.findByText(message);
+    expect(alert.closest('[role="alert"]')).not.toBeNull();
+    expect(screen.getByRole('link', { name: 'Back to the page you were on' })).toHaveAttribute('href', '/tasks?status=todo');
+    expect(sent).toEqual([{ body: { code: 'code-1', state: 'state-1' }, authorization: 'Bearer access-1' }]);
+    expect(app.location()).toBe(CALLBACK);
+    expect(readTabValue('oidc-flow')).toBeNull();
+    // Still signed in: a failed confirmation ends nothing.
+    expect(getSession().status).toBe('authenticated');
+  });
+
+  it('says the provider did not confirm it when it refused or the user cancelled (?error=…), and sends nothing', async () => {
+    startedFromThisTab({ intent: 'reauthenticate', provider: 'Google', next: '/account' });
+    const sent = callbacks(() => HttpResponse.json(REAUTHENTICATED));
+    renderApp(`${CALLBACK}?error=access_denied&state=state-1`, { token: 'access-1' });
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Not confirmed' })).toBeInTheDocument();
+    expect(screen.getByText('Google did not confirm it’s you: the request was cancelled or refused.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Back to the page you were on' })).toHaveAttribute('href', '/account');
+    expect(sent).toEqual([]);
+  });
+});

@@ -45,11 +45,23 @@ function problemOf(error: unknown, intent: OidcIntent, provider: string | undefi
   const failed: Problem =
     intent === 'connect'
       ? { title: 'Not connected', message: `Connecting your ${name} account did not complete. Try again from your account page.` }
-      : { title: 'Sign-in did not complete', message: `The sign-in with ${name} did not complete. Try again.` };
+      : intent === 'reauthenticate'
+        ? {
+            title: 'Not confirmed',
+            // The server's reasons: another account at the provider, or a provider that did not ask its user to sign in.
+            message: `${Name} did not confirm it’s you. Go back and try again: sign in at ${name} with the account connected to yours, even if it says you are signed in already.`,
+          }
+        : { title: 'Sign-in did not complete', message: `The sign-in with ${name} did not complete. Try again.` };
   if (!(error instanceof ApiError)) return { ...failed, message: errorMessage(error) };
   switch (error.code) {
     case 'oidc_failed':
       return failed;
+    case 'reauthentication_required':
+      // A second factor was added since "Confirm it's you" offered the provider: only it confirms now.
+      return {
+        title: failed.title,
+        message: 'Your account has two-step verification, so confirm it’s you with your authenticator app or a passkey instead. Go back and make the change again.',
+      };
     case 'oidc_account_exists':
       return {
         title: 'You already have an account',
@@ -76,7 +88,9 @@ function problemOf(error: unknown, intent: OidcIntent, provider: string | undefi
  * /login/oidc/callback: where the provider sends the browser back (`?code=…&state=…`, or `?error=…` when the user
  * cancelled or the provider refused). The code is sent once (useSingleUseLink) and taken out of the address bar.
  * A sign-in completes as the password's does (useAfterSignIn), with the second step for an account that has one;
- * a connect (the user was signed in) goes back to the account page and says so. Reached signed in or not.
+ * a connect (the user was signed in) goes back to the account page and says so; a re-authentication ("Confirm it's
+ * you" with a provider) goes back to the page it was asked on and says the change can be made now. Reached signed in
+ * (the route's guard, PublicOnly, only waits for the session) or not.
  */
 export function OidcCallbackPage() {
   const location = useLocation();
@@ -89,13 +103,19 @@ export function OidcCallbackPage() {
   // A flow this tab did not start (its storage was cleared): a connect when the tab came back signed in.
   const [intent] = useState<OidcIntent>(() => flow?.intent ?? (session.status === 'authenticated' ? 'connect' : 'sign_in'));
   const provider = flow?.provider;
+  // Where a re-authentication goes back to: the page "Confirm it's you" was shown on.
+  const returnTo = intent === 'reauthenticate' && flow?.next?.startsWith('/') ? flow.next : '/account';
   // The code is single-use: sent once for the life of the tab, whatever re-renders or remounts (StrictMode). A
-  // connect's goes with the account's token: the server checks that the session that started it finishes it.
+  // connect's and a re-authentication's go with the account's token: the server checks that the session that
+  // started the flow finishes it.
   const { state } = useSingleUseLink('oidc-callback', arrival.kind === 'code' ? JSON.stringify(arrival.input) : '', (input) =>
-    completeOidc(JSON.parse(input) as OidcCallbackInput, intent === 'connect'),
+    completeOidc(JSON.parse(input) as OidcCallbackInput, intent !== 'sign_in'),
   );
   const outcome = state.status === 'success' ? state.data : null;
-  const { next, goNext } = useAfterSignIn({ isPending: state.status === 'pending', isSuccess: outcome !== null }, flow?.next ?? null);
+  const { next, goNext } = useAfterSignIn(
+    { isPending: state.status === 'pending', isSuccess: outcome !== null },
+    intent === 'sign_in' ? (flow?.next ?? null) : null,
+  );
   // Why the second step sent the user away (it expired or was interrupted).
   const [restarted, setRestarted] = useState<string | null>(null);
 
@@ -121,15 +141,23 @@ export function OidcCallbackPage() {
       void client.invalidateQueries({ queryKey: queryKeys.oidcIdentities });
       showToast({ message: `${outcome.identity.provider_name} connected.` });
       navigate('/account', { replace: true });
+    } else if (outcome.kind === 'reauthenticated') {
+      // The session's recent authentication (GET /auth/mfa/ says until when) changed.
+      void client.invalidateQueries({ queryKey: queryKeys.mfa });
+      // The refused request died with the page that sent it: the user makes the change again.
+      showToast({ message: 'Confirmed. You can make the change now: it was not made yet, so do it again.' });
+      navigate(returnTo, { replace: true });
     } else if (outcome.kind === 'signed-in') {
       // After the session started (which clears the toasts of any account before): the new account's welcome.
       if (outcome.created) showToast({ message: `Welcome! Your account was created with ${provider ?? 'your provider'}.` });
       goNext();
     }
-  }, [outcome, client, navigate, goNext, provider]);
+  }, [outcome, client, navigate, goNext, provider, returnTo]);
 
   const back =
-    session.status === 'authenticated' ? (
+    session.status === 'authenticated' && intent === 'reauthenticate' ? (
+      <Link to={returnTo}>Back to the page you were on</Link>
+    ) : session.status === 'authenticated' ? (
       <Link to="/account">Back to your account</Link>
     ) : (
       <Link to={loginPath(next)}>Back to sign in</Link>
@@ -155,8 +183,9 @@ export function OidcCallbackPage() {
     );
     problem = restarted;
   } else if (arrival.kind === 'refused') {
-    title = intent === 'connect' ? 'Not connected' : 'Sign-in cancelled';
-    problem = `${provider ?? 'The provider'} did not ${intent === 'connect' ? 'connect your account' : 'sign you in'}: the request was cancelled or refused.`;
+    title = intent === 'connect' ? 'Not connected' : intent === 'reauthenticate' ? 'Not confirmed' : 'Sign-in cancelled';
+    const what = intent === 'connect' ? 'connect your account' : intent === 'reauthenticate' ? 'confirm it’s you' : 'sign you in';
+    problem = `${provider ?? 'The provider'} did not ${what}: the request was cancelled or refused.`;
     body = (
       <div className="stack">
         {/* The provider's own words, as plain text (anyone can put anything in this link). */}
@@ -175,8 +204,8 @@ export function OidcCallbackPage() {
     body = <p>{back}</p>;
   } else {
     // Sending the code, or done and on the way to the next page.
-    title = intent === 'connect' ? `Connecting ${provider ?? 'your account'}` : 'Signing you in';
-    body = <Spinner label={intent === 'connect' ? 'Connecting your account…' : 'Completing the sign-in…'} />;
+    title = intent === 'connect' ? `Connecting ${provider ?? 'your account'}` : intent === 'reauthenticate' ? 'Confirming it’s you' : 'Signing you in';
+    body = <Spinner label={intent === 'connect' ? 'Connecting your account…' : intent === 'reauthenticate' ? 'Confirming it’s you…' : 'Completing the sign-in…'} />;
   }
 
   return (
