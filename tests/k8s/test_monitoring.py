@@ -59,6 +59,7 @@ REQUIRED_ALERTS = {
     "BackendHighCPU",
     "BackendHighMemory",
     "BackendRefreshTokenReuseSpike",
+    "BackendPasswordBreachCheckUnavailable",
     "BackendEmailsFailing",
     "BackendScheduledJobFailing",
     "BackendMigrationFailed",
