@@ -140,7 +140,7 @@ class CallbackApi(PublicAuthApi):
                 user = _flow_session_user(request, flow=flow)
                 seen = provider_identity_get(flow=flow, provider=provider, code=code)
                 if flow.intent == REAUTHENTICATE:
-                    return _reauthenticate(request, flow=flow, user=user, seen=seen)
+                    return _reauthenticate(flow=flow, user=user, seen=seen)
                 identity, _ = identity_connect(user=user, seen=seen, session_id=flow.session_id)
                 return Response({"identity": IdentityOutputSerializer(identity).data}, headers=NO_STORE)
             seen = provider_identity_get(flow=flow, provider=provider, code=code)
@@ -182,7 +182,7 @@ def _reauthentication_by_provider_allowed(user: User) -> None:
         raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
 
 
-def _reauthenticate(request: Request, *, flow: Flow, user: User, seen: ProviderIdentity) -> Response:
+def _reauthenticate(*, flow: Flow, user: User, seen: ProviderIdentity) -> Response:
     """Re-authenticate the session that started ``flow`` with an identity connected to its account, which its
     owner signed in to again at the provider (docs/sso.md, "Re-authentication"). Like the password, it proves one
     factor: an account with a second factor re-authenticates with it (403, as POST reauthenticate/ says)."""
