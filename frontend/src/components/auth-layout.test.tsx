@@ -13,7 +13,10 @@ describe('AuthLayout', () => {
       showToast({ message: 'Your account was deleted.', duration: 600_000 });
     });
     const user = userEvent.setup();
-    const dismiss = within(screen.getByRole('region', { name: 'Notifications' })).getByRole('button', { name: 'Dismiss', description: 'Your account was deleted.' });
+    // Found by waiting: the lazy page's commit may not have run its effects yet (a busy machine runs React's
+    // scheduled work after the test's next step), and the toaster shows the toast once it has subscribed.
+    const region = screen.getByRole('region', { name: 'Notifications' });
+    const dismiss = await within(region).findByRole('button', { name: 'Dismiss', description: 'Your account was deleted.' });
 
     await user.click(dismiss);
 
