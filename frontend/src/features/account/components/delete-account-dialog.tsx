@@ -7,6 +7,7 @@ import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
 import { useDeleteAccount } from '@/features/account/api/delete-account';
 import { useHasPassword } from '@/features/account/api/get-identities';
+import { CurrentPasswordField } from '@/features/account/components/current-password-field';
 
 /**
  * The typed address must be the account's, exactly: a deliberate act, not a slip of Enter. An account with no
@@ -67,16 +68,7 @@ export function DeleteAccountDialog({ onClose }: { onClose: () => void }) {
           {...form.bind('confirm_email')}
           errors={form.errors('confirm_email')}
         />
-        {hasPassword ? (
-          <TextField
-            label="Current password"
-            type="password"
-            autoComplete="current-password"
-            required
-            {...form.bind('current_password')}
-            errors={form.errors('current_password')}
-          />
-        ) : null}
+        <CurrentPasswordField form={form} hasPassword={hasPassword} />
         <StillWaiting stalled={stalled} />
         <div className="dialog__actions">
           {/* Unavailable (aria-disabled, still focusable) while the account is being deleted. */}

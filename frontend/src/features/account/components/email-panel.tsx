@@ -6,6 +6,7 @@ import { useForm } from '@/lib/use-form';
 import type { z } from '@/lib/zod';
 import { type EmailChangeRequest, EmailChangeInputSchema, PasswordlessEmailChangeInputSchema, useRequestEmailChange } from '@/features/account/api/change-email';
 import { useHasPassword } from '@/features/account/api/get-identities';
+import { CurrentPasswordField } from '@/features/account/components/current-password-field';
 import { PendingEmailChange } from '@/features/account/components/pending-email-change';
 
 const EMPTY = { new_email: '', current_password: '' };
@@ -46,16 +47,7 @@ export function EmailPanel() {
           </SuccessAlert>
           <FormAlert messages={form.formErrors} />
           <TextField label="New email" type="email" autoComplete="email" maxLength={254} required {...form.bind('new_email')} errors={form.errors('new_email')} />
-          {hasPassword ? (
-            <TextField
-              label="Current password"
-              type="password"
-              autoComplete="current-password"
-              required
-              {...form.bind('current_password')}
-              errors={form.errors('current_password')}
-            />
-          ) : null}
+          <CurrentPasswordField form={form} hasPassword={hasPassword} />
           <div>
             <SubmitButton pending={mutation.isPending} pendingLabel="Sending…">
               Send confirmation link

@@ -5,6 +5,7 @@ import { useForm } from '@/lib/use-form';
 import type { z } from '@/lib/zod';
 import { type PasswordInput, PasswordChangeSchema, PasswordSetSchema, useChangePassword } from '@/features/account/api/change-password';
 import { useHasPassword } from '@/features/account/api/get-identities';
+import { CurrentPasswordField } from '@/features/account/components/current-password-field';
 
 const EMPTY = { current_password: '', new_password: '', confirm: '' };
 
@@ -36,9 +37,7 @@ export function PasswordForm() {
         {/* The account the new password belongs to, for password managers: without a username field in the form, a
             generated or typed new password is not stored against the account. Hidden and read-only: nothing to fill. */}
         {email ? <input type="email" name="username" autoComplete="username" value={email} readOnly hidden /> : null}
-        {hasPassword ? (
-          <TextField label="Current password" type="password" autoComplete="current-password" {...form.bind('current_password')} errors={form.errors('current_password')} />
-        ) : null}
+        <CurrentPasswordField form={form} hasPassword={hasPassword} />
         <TextField label="New password" type="password" autoComplete="new-password" {...form.bind('new_password')} errors={form.errors('new_password')} />
         <TextField label="Confirm new password" type="password" autoComplete="new-password" {...form.bind('confirm')} errors={form.errors('confirm')} />
         <div>
