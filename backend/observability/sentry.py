@@ -123,6 +123,11 @@ def sentry_options(*, dsn: str, environment: str, release: str, traces_sample_ra
         "before_send": before_send,
         "before_send_transaction": before_send,
         "before_breadcrumb": before_breadcrumb,
+        # The SDK adds its trace headers (sentry-trace, and baggage naming the DSN's key, the environment, the release
+        # and the view) to every outgoing HTTP request by default. Ours all go to third parties (the leaked-password
+        # API, sign-in providers), which have no use for them.
+        # https://docs.sentry.io/platforms/python/configuration/options/#trace_propagation_targets
+        "trace_propagation_targets": [],
         "integrations": [DjangoIntegration()],
     }
 

@@ -195,3 +195,55 @@ def test_requests_for_a_host_we_do_not_serve_send_nothing():
     assert status.startswith("400"), status
     assert '"level": "error"' not in sent
     assert "DisallowedHost" not in sent
+
+
+# An outgoing request made while a sampled transaction runs, to a local server that records the headers it got.
+OUTGOING = """
+import json, threading, urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+import django
+django.setup()
+import sentry_sdk
+from sentry_sdk.transport import Transport
+from backend.observability.sentry import sentry_options
+
+got = []
+
+class Recorder(BaseHTTPRequestHandler):
+    def do_GET(self):
+        got.append({name.lower() for name in self.headers.keys()})
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+class Discard(Transport):
+    def capture_envelope(self, envelope):
+        pass
+
+server = HTTPServer(("127.0.0.1", 0), Recorder)
+threading.Thread(target=server.handle_request, daemon=True).start()
+sentry_sdk.init(**sentry_options(dsn="http://k@127.0.0.1:9/1", environment="prod", release="1", traces_sample_rate=1.0),
+                transport=Discard)
+with sentry_sdk.start_transaction(name="register", sampled=True):
+    urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/range/ABCDE", timeout=10).read()
+print(json.dumps(sorted(got[0])))
+"""
+
+
+def test_outgoing_requests_carry_no_trace_headers():
+    # Given tracing on, a request to a third party (the leaked-password API, a sign-in provider) made during a
+    # sampled transaction: the SDK would add sentry-trace and a baggage naming our DSN key, release and view.
+    env = {k: v for k, v in os.environ.items() if k not in {"SENTRY_DSN", "PROMETHEUS_MULTIPROC_DIR"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.test")
+    result = subprocess.run(
+        [sys.executable, "-c", OUTGOING], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    headers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "user-agent" in headers  # the request arrived, headers and all
+    assert "sentry-trace" not in headers
+    assert "baggage" not in headers
