@@ -88,6 +88,29 @@ def frontend_url_form_problem(url: str) -> str | None:
     return None
 
 
+def breach_api_url_problem(url: str) -> str | None:
+    """PASSWORD_BREACH_API_URL is the range API's address that a 5-character hash prefix is appended to: an http(s)
+    URL with a host, in ASCII (urllib sends the path as it is). Checked at the start, so that a mistyped one stops
+    the app instead of failing every password set."""
+    example = "such as https://api.pwnedpasswords.com/range/"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # urllib checks it when asked
+    except ValueError as error:
+        return (
+            f"PASSWORD_BREACH_API_URL={url!r} cannot be read ({error}): write the URL the prefix is appended to, "
+            f"{example}."
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"PASSWORD_BREACH_API_URL={url!r} must be an http:// or https:// URL with a host, {example}."
+    if not url.isascii() or any(character.isspace() for character in url):
+        return (
+            f"PASSWORD_BREACH_API_URL={url!r} must be written in ASCII with no spaces (percent-encode the rest), "
+            f"{example}."
+        )
+    return None
+
+
 def frontend_url_problem(url: str) -> str | None:
     """Password-reset links are FRONTEND_URL plus a token: over plain http anyone on the path reads the token.
     http is accepted only for a loopback host (a whole stack on one machine), whose links never leave the

@@ -25,9 +25,12 @@ no metric, and its own error code. What would be left of it is the twenty lines 
 
 import hashlib
 import http.client
+import os
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 from django.conf import settings
@@ -119,26 +122,63 @@ def suffix_count(answer: str, suffix: str) -> int:
 
 
 def range_fetch(prefix: str) -> str:
-    """The range API's answer for a 5-hex-character ``prefix``, padded. Each wait (connecting, each read) is bounded
-    by PASSWORD_BREACH_TIMEOUT_SECONDS, and so is the whole read of the answer after the connection is made."""
+    """The range API's answer for a 5-hex-character ``prefix``, padded, within PASSWORD_BREACH_TIMEOUT_SECONDS in
+    all: looking up the host, connecting and reading the whole answer. A password set waits on it, and only each
+    socket operation could be bounded in place (a DNS lookup cannot be), so the request runs on a thread of its
+    own that the caller stops waiting for."""
     timeout = settings.PASSWORD_BREACH_TIMEOUT_SECONDS
-    request = urllib.request.Request(  # noqa: S310 (http(s) only: config/settings/base.py checks the URL)
-        f"{settings.PASSWORD_BREACH_API_URL}{prefix}",
-        headers={"Add-Padding": "true", "User-Agent": USER_AGENT, "Accept": "text/plain"},
-    )
+    fetch = _fetch_threads().submit(_fetch, f"{settings.PASSWORD_BREACH_API_URL}{prefix}", timeout)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (an http(s) URL from settings)
+        return fetch.result(timeout=timeout)
+    except TimeoutError:
+        fetch.cancel()  # not started (every fetch thread was busy, e.g. with a hung lookup): now it never will be
+        raise BreachApiUnavailable("timeout", f"no whole answer within {timeout}s") from None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer other than 200, not followed: the range API does not redirect, and following one
+    would send the prefix, and wait, wherever it points."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+FETCH_THREADS = 4
+_threads: tuple[int, ThreadPoolExecutor] | None = None
+_threads_lock = threading.Lock()
+
+
+def _fetch_threads() -> ThreadPoolExecutor:
+    """This process's fetch threads, a few at most: while they are all stuck (a lookup that hangs), the checks
+    after them time out waiting instead of each starting a thread. Made again in a forked child (gunicorn's
+    workers), whose copy would have no threads."""
+    global _threads
+    with _threads_lock:
+        if _threads is None or _threads[0] != os.getpid():
+            _threads = (os.getpid(), ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="breach-check"))
+        return _threads[1]
+
+
+def _fetch(url: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    try:
+        request = urllib.request.Request(  # noqa: S310 (http(s) only: config/production_checks.py checks the URL)
+            url, headers={"Add-Padding": "true", "User-Agent": USER_AGENT, "Accept": "text/plain"}
+        )
+        with _OPENER.open(request, timeout=timeout) as response:
             if response.status != 200:
                 raise BreachApiUnavailable("http_status", f"HTTP {response.status}")
-            body = _read_until(response, deadline=time.monotonic() + timeout)
+            body = _read_until(response, deadline=deadline)
     except urllib.error.HTTPError as error:
+        error.close()
         raise BreachApiUnavailable("http_status", f"HTTP {error.code}") from None
     except urllib.error.URLError as error:
         reason: UnavailableReason = "timeout" if isinstance(error.reason, TimeoutError) else "unreachable"
         raise BreachApiUnavailable(reason, _describe(error.reason)) from None
     except TimeoutError as error:
         raise BreachApiUnavailable("timeout", _describe(error)) from None
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException, ValueError) as error:  # ValueError: a URL urllib cannot send
         raise BreachApiUnavailable("unreachable", _describe(error)) from None
     try:
         return body.decode("ascii")
@@ -148,7 +188,7 @@ def range_fetch(prefix: str) -> str:
 
 def _read_until(response: http.client.HTTPResponse, *, deadline: float) -> bytes:
     """The body, as it arrives (read1: one read of the socket at most, each waiting at most the socket timeout), so a
-    server that trickles it cannot hold the request past ``deadline``, nor an endless one fill the memory."""
+    server that trickles it cannot hold the fetch thread past ``deadline``, nor an endless one fill the memory."""
     chunks: list[bytes] = []
     size = 0
     while chunk := response.read1(64 * 1024):
@@ -158,6 +198,10 @@ def _read_until(response: http.client.HTTPResponse, *, deadline: float) -> bytes
             raise BreachApiUnavailable("bad_answer", f"answer over {MAX_ANSWER_BYTES} bytes")
         if time.monotonic() > deadline:
             raise TimeoutError("the answer took longer than PASSWORD_BREACH_TIMEOUT_SECONDS")
+    # http.client ends a body quietly when the server closes before its Content-Length: the lines that did arrive
+    # would pass for a whole answer, and a missing one for "never breached".
+    if response.length:
+        raise BreachApiUnavailable("bad_answer", f"answer cut short, {response.length} bytes missing")
     return b"".join(chunks)
 
 

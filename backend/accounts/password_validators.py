@@ -49,6 +49,10 @@ class _BreachedPassword:
 
     @sensitive_variables()
     def validate(self, password: str, user: Any = None) -> None:
+        # Django runs every validator, even after one has refused the password: one that another refuses is not
+        # sent (nor counted), and the user has only that other message to act on.
+        if _refused_by_another(password, user):
+            return
         if password_breached(password):
             raise ValidationError(BREACHED_MESSAGE, code=BREACHED_CODE)
 
@@ -58,3 +62,16 @@ class _BreachedPassword:
 
 class BreachedPasswordValidator(_InNfc, _BreachedPassword):
     pass
+
+
+@sensitive_variables()
+def _refused_by_another(password: str, user: Any) -> bool:
+    """Whether a configured validator other than the breach check refuses ``password`` (they judge it in memory)."""
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, _BreachedPassword):
+            continue
+        try:
+            validator.validate(password, user)
+        except ValidationError:
+            return True
+    return False

@@ -27,7 +27,7 @@ from config.mongodb import (
     mongodb_database,
     mongodb_installed_apps,
 )
-from config.production_checks import frontend_url_form_problem, redis_url_problem
+from config.production_checks import breach_api_url_problem, frontend_url_form_problem, redis_url_problem
 from config.replicas import DJANGO_POSTGRESQL_ENGINE, POSTGRESQL_ENGINE, replica_cache_check, replica_databases
 from config.secret_files import load_secret_files
 
@@ -347,12 +347,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # On here and in production; local.py and test.py turn it off unless set, so `make run` and the tests work offline.
 PASSWORD_BREACH_CHECK = env.bool("PASSWORD_BREACH_CHECK", default=True)
 PASSWORD_BREACH_API_URL = env.str("PASSWORD_BREACH_API_URL", default="https://api.pwnedpasswords.com/range/").strip()
-if not PASSWORD_BREACH_API_URL.startswith(("https://", "http://")):
-    raise ImproperlyConfigured(
-        f"PASSWORD_BREACH_API_URL={PASSWORD_BREACH_API_URL!r} must be an http(s) URL that the 5-character hash "
-        "prefix is appended to, such as https://api.pwnedpasswords.com/range/."
-    )
-PASSWORD_BREACH_TIMEOUT_SECONDS = env.float("PASSWORD_BREACH_TIMEOUT_SECONDS", default=2.0, minimum=0.01)
+if _breach_api_url_problem := breach_api_url_problem(PASSWORD_BREACH_API_URL):
+    raise ImproperlyConfigured(_breach_api_url_problem)
+# The whole check's wait, at most (a password set waits on it): a minute would already be far too long.
+PASSWORD_BREACH_TIMEOUT_SECONDS = env.float("PASSWORD_BREACH_TIMEOUT_SECONDS", default=2.0, minimum=0.01, maximum=30)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60, minimum=1)
 
 # JWT: simplejwt signs and verifies; sessions and revocation are ours

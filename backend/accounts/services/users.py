@@ -44,8 +44,9 @@ def user_register(
 ) -> IssuedSession:
     """Create an account and sign it in on this device, all or nothing; send its verification link unless
     EMAIL_VERIFICATION is none."""
+    user = _user_new(email=email, password=password, name=name)  # before the transaction: see _user_new
     with atomic():
-        user = user_create(email=email, password=password, name=name)
+        _user_insert(user)
         issued = session_start(user=user, user_agent=user_agent, ip_address=ip_address)
         audit_on_commit(event=AuditEvent.Event.REGISTER, user_id=user.pk, session_id=issued.session.pk)
         email_verification_on_register(user=user)
@@ -55,8 +56,9 @@ def user_register(
 def user_register_unverified(*, email: str, password: str, name: str = "") -> User:
     """EMAIL_VERIFICATION=mandatory: create the account and send its verification link; no session is started
     (signing in waits for the confirmation)."""
+    user = _user_new(email=email, password=password, name=name)  # before the transaction: see _user_new
     with atomic():
-        user = user_create(email=email, password=password, name=name)
+        _user_insert(user)
         audit_on_commit(event=AuditEvent.Event.REGISTER, user_id=user.pk)
         email_verification_on_register(user=user)
         return user
@@ -64,6 +66,16 @@ def user_register_unverified(*, email: str, password: str, name: str = "") -> Us
 
 def user_create(*, email: str, password: str, name: str = "") -> User:
     """Create a regular account (never staff). A duplicate email is a field error."""
+    user = _user_new(email=email, password=password, name=name)
+    _user_insert(user)
+    return user
+
+
+def _user_new(*, email: str, password: str, name: str) -> User:
+    """The account, validated and its password hashed, not saved yet. Done before any transaction the caller
+    opens: the password's checks may wait on the leaked-password API for seconds (breached_passwords.py), and
+    hashing takes tens of milliseconds, during which a transaction would hold a pooled connection (on SQLite, the
+    database's write lock)."""
     try:
         email = email_address_normalized(email)
     except ValidationError as exc:
@@ -72,15 +84,19 @@ def user_create(*, email: str, password: str, name: str = "") -> User:
     new_password_validate(password, user=user, field="password")
     user.set_password(password)
     user.full_clean(exclude=["password"])
+    return user
+
+
+def _user_insert(user: User) -> None:
+    """Save the account _user_new made; one that another registration of the address saved first is a field error."""
     try:
         with atomic():
             user.save()
     except IntegrityError as exc:
-        if not User.objects.filter(email=email).exists():
+        if not User.objects.filter(email=user.email).exists():
             raise  # not the address (a column this code does not fill, during a rollout): a 500 that says so
         # Lost a race with another registration of the address (stored normalised, as the unique constraint's).
         raise ValidationError({"email": ["An account with this email already exists."]}) from exc
-    return user
 
 
 def user_update(*, user: User, name: str) -> User:

@@ -5,14 +5,17 @@ answer the password is accepted and the outage remembered. The range API is a re
 import contextlib
 import hashlib
 import socket
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
+import psycopg
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
 from backend.accounts.breached_passwords import MAX_ANSWER_BYTES, OUTAGE_CACHE_KEY, OUTAGE_REMEMBER_SECONDS
@@ -40,7 +43,8 @@ def sha1(password: str) -> str:
 class RangeApi:
     """A stand-in for api.pwnedpasswords.com/range/: answers each prefix with the suffixes of ``breached`` under it
     (count 5, or what ``counts`` says), padding lines (count 0) and whatever ``extra_lines`` adds; or ``status``
-    instead; or, while ``stalled``, nothing until the test ends. Records each request's path and headers."""
+    instead; or, while ``stalled``, nothing until the test ends; or one of the broken answers below. Records each
+    request's path and headers."""
 
     def __init__(self) -> None:
         self.breached: set[str] = {BREACHED}
@@ -50,17 +54,32 @@ class RangeApi:
         self.body: bytes | None = None
         self.stalled = False
         self.trickle = False  # a line now and then: each read is quick, the whole answer is not
+        self.slow_headers = False  # the status line and headers a byte now and then: each read is quick, they are not
+        self.cut_short = False  # a Content-Length that the body never reaches: the server hangs up first
+        self.redirect_to: str | None = None  # a 302 there instead of an answer
         self.release = threading.Event()
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.on_request: Callable[[], None] | None = None  # run (on the server's thread) as each request arrives
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 api.requests.append((self.path, dict(self.headers.items())))
+                if api.on_request is not None:
+                    api.on_request()
                 if api.stalled:
                     api.release.wait(10)
                 if api.trickle:
                     self._trickle()
+                    return
+                if api.slow_headers:
+                    self._slow_headers()
+                    return
+                if api.redirect_to is not None:
+                    self.send_response(302)
+                    self.send_header("Location", api.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 with contextlib.suppress(OSError):  # the client gave up waiting: the point of the stalled tests
                     self._answer()
@@ -72,9 +91,11 @@ class RangeApi:
                 body = api.body if api.body is not None else api.answer(self.path.rsplit("/", 1)[-1]).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body) + (1000 if api.cut_short else 0)))
                 self.end_headers()
                 self.wfile.write(body)
+                if api.cut_short:
+                    self.close_connection = True
 
             def _trickle(self) -> None:
                 """A whole answer that lists BREACHED, a line every 20 ms: 4 s in all, unless the client hangs up."""
@@ -88,6 +109,21 @@ class RangeApi:
                         self.wfile.flush()
                         if api.release.wait(0.02):
                             return
+                except OSError:
+                    pass
+
+            def _slow_headers(self) -> None:
+                """A whole answer that lists BREACHED, its status line and headers sent a byte every 20 ms: 2 s before
+                the body, unless the client hangs up."""
+                body = f"{sha1(BREACHED)[5:]}:5".encode()
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nX-Padding: {'x' * 60}\r\n\r\n".encode()
+                try:
+                    for byte in head:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        if api.release.wait(0.02):
+                            return
+                    self.wfile.write(body)
                 except OSError:
                     pass
 
@@ -114,7 +150,8 @@ def range_api(settings) -> Iterator[RangeApi]:
     thread.start()
     settings.PASSWORD_BREACH_CHECK = True
     settings.PASSWORD_BREACH_API_URL = api.url
-    settings.PASSWORD_BREACH_TIMEOUT_SECONDS = 2.0
+    # Generous: a busy CI machine must not turn an answer into an outage (the outage tests set their own).
+    settings.PASSWORD_BREACH_TIMEOUT_SECONDS = 10.0
     yield api
     api.release.set()
     api.server.shutdown()
@@ -130,11 +167,13 @@ def change(client, new_password: str):
     return client.post(CHANGE, {"current_password": DEFAULT_PASSWORD, "new_password": new_password}, format="json")
 
 
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/range/"  # nothing listens there any more: connections are refused
+@pytest.fixture
+def refusing_url() -> Iterator[str]:
+    """A port bound for the whole test but never listened on: connections to it are refused, and no other server
+    (another test worker's) can take it meanwhile."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{bound.getsockname()[1]}/range/"
 
 
 # ------------------------------------------------------------------------------
@@ -240,15 +279,88 @@ def test_with_the_check_off_no_request_is_made(api_client, range_api, settings):
     assert range_api.requests == []
 
 
+def test_a_password_another_validator_refuses_is_not_sent(api_client, range_api):
+    checks_before = sum(sample("password_breach_checks_total", result=result) for result in ("clean", "breached"))
+
+    response = register(api_client, "Short-1")  # under the minimum length
+
+    assert response.status_code == 400
+    assert len(response.json()["password"]) == 1
+    assert response.json()["password"][0].startswith("This password is too short.")
+    assert range_api.requests == []
+    assert sum(sample("password_breach_checks_total", result=r) for r in ("clean", "breached")) == checks_before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registration_asks_the_range_api_with_no_transaction_open(api_client, range_api):
+    # The check may wait seconds for the API: a transaction open meanwhile holds the database's write lock on SQLite
+    # (BEGIN IMMEDIATE) and a pooled connection elsewhere. Seen from another connection, as the API is asked.
+    database = connection.settings_dict
+    states: list[str] = []
+
+    def open_transactions() -> None:
+        if connection.vendor == "sqlite":
+            probe = sqlite3.connect(database["NAME"], timeout=0)
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+            except sqlite3.OperationalError as locked:
+                states.append(str(locked))
+            finally:
+                probe.close()
+            return
+        if connection.vendor != "postgresql":
+            pytest.fail(f"no probe for {connection.vendor}")
+        with psycopg.connect(
+            dbname=database["NAME"], host=database["HOST"], port=database["PORT"] or 5432, user=database["USER"]
+        ) as probe:
+            rows = probe.execute(
+                "SELECT state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state LIKE 'idle in transaction%%'"
+            ).fetchall()
+            states.extend(row[0] for row in rows)
+
+    range_api.on_request = open_transactions
+
+    response = register(api_client, CLEAN)
+
+    assert response.status_code == 201
+    assert len(range_api.requests) == 1
+    assert states == []
+
+
 # ------------------------------------------------------------------------------
 # Fail open, and remember the outage
 # ------------------------------------------------------------------------------
-@pytest.mark.parametrize("outage", ["refused", "http_500", "slow", "trickling", "endless", "not_a_range_list"])
+OUTAGES = [
+    "refused",
+    "unreadable_url",
+    "http_500",
+    "redirected",
+    "slow",
+    "slow_headers",
+    "trickling",
+    "cut_short",
+    "endless",
+    "not_a_range_list",
+]
+
+
+@pytest.mark.parametrize("outage", OUTAGES)
 def test_without_an_answer_the_password_is_accepted_the_outage_logged_and_remembered(
-    api_client, range_api, settings, json_logs, outage
+    api_client, range_api, settings, json_logs, refusing_url, outage
 ):
     if outage == "refused":
-        settings.PASSWORD_BREACH_API_URL = closed_port_url()
+        settings.PASSWORD_BREACH_API_URL = refusing_url
+    elif outage == "unreadable_url":  # past the settings' own check (config/production_checks.py), say
+        settings.PASSWORD_BREACH_API_URL = "http://[::1/range/"
+    elif outage == "redirected":  # to an answer that lists the password: not followed
+        range_api.redirect_to = f"{range_api.url}{sha1(BREACHED)[:5]}"
+    elif outage == "slow_headers":
+        settings.PASSWORD_BREACH_TIMEOUT_SECONDS = 0.3
+        range_api.slow_headers = True
+    elif outage == "cut_short":  # the lines that did arrive list the password: an answer cut short is no answer
+        range_api.cut_short = True
     elif outage == "http_500":
         range_api.status = 500
     elif outage == "slow":
@@ -271,17 +383,26 @@ def test_without_an_answer_the_password_is_accepted_the_outage_logged_and_rememb
     if hasattr(cache, "ttl"):  # django-redis tells how long the key has left
         assert 0 < cache.ttl(OUTAGE_CACHE_KEY) <= OUTAGE_REMEMBER_SECONDS
     requests_made = len(range_api.requests)
-    assert requests_made == (0 if outage == "refused" else 1)
+    assert requests_made == (0 if outage in ("refused", "unreadable_url") else 1)
     warnings = [line for line in json_logs() if line.get("event") == "password_breach_check_unavailable"]
     assert len(warnings) == 1
     assert warnings[0]["level"] == "warning"
-    expected = {"refused": "unreachable", "http_500": "http_status", "slow": "timeout", "trickling": "timeout"}
+    expected = {
+        "refused": "unreachable",
+        "unreadable_url": "unreachable",
+        "http_500": "http_status",
+        "redirected": "http_status",
+        "slow": "timeout",
+        "slow_headers": "timeout",
+        "trickling": "timeout",
+    }
     assert warnings[0]["reason"] == expected.get(outage, "bad_answer")
     assert sample("password_breach_checks_total", result="unavailable") - unavailable_before == 1
 
     # While the outage is remembered, the next password is accepted without asking (the API is back, even).
     settings.PASSWORD_BREACH_API_URL = range_api.url
     range_api.status, range_api.stalled, range_api.trickle, range_api.body = 200, False, False, None
+    range_api.slow_headers, range_api.cut_short, range_api.redirect_to = False, False, None
     second = register(api_client, BREACHED, email="second@example.com")
 
     assert second.status_code == 201

@@ -105,6 +105,11 @@ def test_a_number_setting_refuses_what_is_no_finite_number_in_bounds(monkeypatch
         ("FRONTEND_URL", "https://[::1", "FRONTEND_URL=https://[::1 cannot be read"),
         ("FRONTEND_URL", "https://app.example.com/app/", "must be an origin only, with no path"),
         ("FRONTEND_URL", "app.example.com", "must be an http:// or https:// URL with a host"),
+        ("PASSWORD_BREACH_API_URL", "https://[::1/range/", "PASSWORD_BREACH_API_URL='https://[::1/range/' cannot be"),
+        ("PASSWORD_BREACH_API_URL", "api.example.com/range/", "must be an http:// or https:// URL with a host"),
+        ("PASSWORD_BREACH_API_URL", "https:///range/", "must be an http:// or https:// URL with a host"),
+        ("PASSWORD_BREACH_API_URL", "https://example.com/plage/é/", "must be written in ASCII with no spaces"),
+        ("PASSWORD_BREACH_TIMEOUT_SECONDS", "60", "PASSWORD_BREACH_TIMEOUT_SECONDS=60.0 is too large"),
     ],
 )
 def test_production_refuses_a_value_its_setting_cannot_take_and_names_it(variable, value, message):
