@@ -51,6 +51,10 @@ describe('top bar', () => {
   it('closes the menu when the focus moves on past it, or on a click elsewhere', async () => {
     const user = renderLayout();
     const toggle = await screen.findByRole('button', { name: 'Menu' });
+    // The page too, whose chunk loads on first use (this test run first or alone): the Tab below moves on into it, and
+    // the click lands on its heading. Without it, that Tab finds nothing after the menu and the focus goes nowhere,
+    // which the menu leaves to a click elsewhere (user-menu.tsx, onBlur): it stays open.
+    await screen.findByRole('heading', { level: 1, name: 'Hello, Ada' });
 
     await user.click(toggle);
     screen.getByRole('button', { name: 'Sign out' }).focus();

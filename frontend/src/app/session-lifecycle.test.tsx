@@ -90,6 +90,10 @@ const me = () => HttpResponse.json(ada);
 
 describe('restoring the session on load', () => {
   it.each(Object.entries(failures))('after %s shows "couldn\'t restore" with Retry, not the login page', async (name, fail) => {
+    // Fake timers, moved on 20 ms at a time as real time passes: the automatic try 1 s after the failure must not
+    // come before the test presses Retry (it restored the session and took the page away), as it could on real
+    // timers when a busy machine stalled for a second.
+    vi.useFakeTimers({ shouldAdvanceTime: true });
     // A refresh that got no answer is sent again at once (lib/api-client.ts, requestRefresh): both fail here.
     const failing = name === 'a network error' ? 2 : 1;
     let refreshes = 0;
@@ -102,7 +106,7 @@ describe('restoring the session on load', () => {
       http.get(`${API}/tasks/`, () => HttpResponse.json(page([]))),
     );
     const app = renderApp('/tasks', { as: 'restoring' });
-    const user = userEvent.setup();
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
 
     await act(() => restoreSession());
 

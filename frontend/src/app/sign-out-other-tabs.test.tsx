@@ -1,7 +1,7 @@
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 
@@ -42,6 +42,12 @@ function serveSignOut(events: string[]) {
 describe('signing out, with other tabs open', () => {
   const cleanup: (() => void)[] = [];
   afterEach(() => cleanup.splice(0).forEach((close) => close()));
+  // Fake timers, moved on 20 ms at a time as real time passes: the sign-out's wait for the tabs to answer
+  // (OTHER_TABS_ANSWER_MS, 250 ms) and their work's time cannot run out while a busy machine stalls before their
+  // messages (BroadcastChannel, not a timer) are delivered. On real timers, a 250 ms stall after the click had the
+  // sign-out go on without waiting, and both tests fail.
+  beforeEach(() => vi.useFakeTimers({ shouldAdvanceTime: true }));
+  afterEach(() => vi.useRealTimers());
 
   it('waits for the other tabs’ work that needs the session before revoking it', async () => {
     const events: string[] = [];
@@ -49,7 +55,7 @@ describe('signing out, with other tabs open', () => {
     cleanup.push(anotherTabWithWork(events, 400));
     renderApp('/');
 
-    await userEvent.setup().click(await screen.findByRole('button', { name: 'Sign out' }));
+    await userEvent.setup({ advanceTimers: vi.advanceTimersByTime }).click(await screen.findByRole('button', { name: 'Sign out' }));
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(events).toEqual(['the other tab heard a sign-out is coming', 'the other tab’s work done', 'logout']);
@@ -61,7 +67,7 @@ describe('signing out, with other tabs open', () => {
     cleanup.push(anotherTabWithWork(events, null));
     renderApp('/');
 
-    await userEvent.setup().click(await screen.findByRole('button', { name: 'Sign out' }));
+    await userEvent.setup({ advanceTimers: vi.advanceTimersByTime }).click(await screen.findByRole('button', { name: 'Sign out' }));
 
     expect(await screen.findByRole('heading', { name: 'Sign in' }, { timeout: 5000 })).toBeInTheDocument();
     expect(events).toEqual(['the other tab heard a sign-out is coming', 'logout']);

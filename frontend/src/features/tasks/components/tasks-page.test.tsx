@@ -224,7 +224,8 @@ describe('editing', () => {
     await user.click(await screen.findByRole('button', { name: 'Edit “Same”' }));
     await user.click(screen.getByRole('button', { name: 'Save changes' }));
 
-    expect(screen.queryByRole('dialog')).not.toBeInTheDocument(); // an unhandled PATCH would fail the test
+    // Waited for: Save first waits for the task's own GET (its ETag), which a busy machine may not have answered yet.
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument()); // an unhandled PATCH would fail the test
   });
 });
 
