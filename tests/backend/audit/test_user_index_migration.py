@@ -1,0 +1,80 @@
+"""audit 0012 drops the index on user_id alone (audit_user_time_idx starts with user_id and serves its lookups), and
+only that index: the foreign key stays as it was (Django's own AlterField would drop and re-add it, scanning the whole
+table under a lock that blocks writes), and the table is not rebuilt on SQLite."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from backend.audit.models import AuditEvent
+from tests.factories import UserFactory
+
+BEFORE = ("audit", "0011_oidc_events")
+AFTER = ("audit", "0012_user_index_covered_by_user_time")
+TABLE = "audit_auditevent"
+
+
+def _migrate(target: tuple[str, str]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def _constraints() -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, TABLE)
+
+
+def _indexes_on(columns: list[str]) -> set[str]:
+    return {
+        name
+        for name, info in _constraints().items()
+        if info["index"] and not info["primary_key"] and info["columns"] == columns
+    }
+
+
+def _table_and_key_identity() -> list:
+    """What a rebuilt table (SQLite) or a foreign key dropped and added again (PostgreSQL) would change."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = %s", [TABLE])
+        else:
+            cursor.execute(
+                "SELECT oid FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY oid", [TABLE]
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_user_id_index_goes_and_comes_back():
+    user = UserFactory()
+    AuditEvent.objects.create(event=AuditEvent.Event.LOGIN_SUCCEEDED, user=user)
+    _migrate(BEFORE)
+    assert len(_indexes_on(["user_id"])) == 1
+    identity = _table_and_key_identity()
+    assert identity
+
+    _migrate(AFTER)
+
+    assert _indexes_on(["user_id"]) == set()
+    assert _indexes_on(["user_id", "occurred_at"]) == {"audit_user_time_idx"}
+    assert _table_and_key_identity() == identity
+    assert list(AuditEvent.objects.filter(user=user).values_list("event", flat=True)) == ["login_succeeded"]
+
+    _migrate(BEFORE)
+    assert len(_indexes_on(["user_id"])) == 1
+    _migrate(AFTER)
+    assert _indexes_on(["user_id"]) == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rerun_after_the_index_is_gone_passes():
+    _migrate(BEFORE)
+    _migrate(AFTER)
+    executor = MigrationExecutor(connection)
+    executor.recorder.record_unapplied(*AFTER)  # what a try that gave up after the drop leaves: nothing recorded
+
+    _migrate(AFTER)
+
+    assert _indexes_on(["user_id"]) == set()
+    assert executor.recorder.applied_migrations().keys() >= {AFTER}
