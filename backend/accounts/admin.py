@@ -27,7 +27,7 @@ from backend.tasks.models import Task
 
 from . import services
 from .admin_login import LOGIN_TEMPLATE, StaffLoginForm
-from .emails import notify_email_changed_by_operator, notify_password_set_by_operator
+from .emails.notices import notify_email_changed_by_operator, notify_password_set_by_operator
 from .models import AuthSession, User
 from .services.account_deletion import DELETED_ACCOUNT_REPR, DELETED_OPERATOR
 

@@ -22,7 +22,7 @@ from backend.common.db import atomic
 
 from .admin_login import refused_response
 from .cookies import device_cookie_set
-from .emails import notify_password_changed
+from .emails.notices import notify_password_changed
 from .login_limits import LOGIN, AccountAttempt, account_attempt, device_account
 from .services import sessions_revoke_for_user
 

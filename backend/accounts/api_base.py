@@ -18,7 +18,7 @@ from backend.mfa.selectors import reauthentication_level
 from . import selectors, serializers, services
 from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_set
-from .emails import notify_new_device_sign_in
+from .emails.notices import notify_new_device_sign_in
 from .login_limits import LOGIN, account_attempt, device_account, device_accounts
 from .models import User
 from .services.reauthentication import SECOND_FACTOR_NEEDED, ReauthenticationRequired

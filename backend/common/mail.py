@@ -1,6 +1,6 @@
 """Sending one email off the request path, again after a temporary failure, and after a killed process.
 
-backend/accounts/emails.py composes each email and hands it here (``email_queue``). Many emails cannot be asked for
+backend/accounts/emails/ composes each email and hands it here (``email_queue``). Many emails cannot be asked for
 again (the notices of a password or address changed, a new sign-in, a second factor changed, an account deleted), so
 neither a failed attempt nor a killed process may lose one:
 

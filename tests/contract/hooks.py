@@ -27,7 +27,7 @@ from requests.structures import CaseInsensitiveDict
 from schemathesis.core.parameters import ParameterLocation
 
 REFRESH_COOKIE = os.environ.get("REFRESH_COOKIE_NAME", "sad_refresh")
-# The emailed link's parameters, in its fragment (backend/accounts/emails.py).
+# The emailed link's parameters, in its fragment (backend/accounts/emails/links.py).
 RESET_LINK = re.compile(r"[#?&]uid=([^&\s]+)&token=([^&\s]+)")
 
 

@@ -193,7 +193,7 @@ def text_body(message: EmailMessage) -> str:
 
 def link_params(link: str) -> dict[str, str]:
     """The parameters an emailed link carries in its fragment (``#uid=...&token=...``), where the token stays out of
-    every server's logs (backend/accounts/emails.py)."""
+    every server's logs (backend/accounts/emails/links.py)."""
     fragment = urlsplit(link).fragment
     assert fragment, f"no parameters in the fragment of {link}"
     return {name: values[0] for name, values in parse_qs(fragment, keep_blank_values=True).items()}

@@ -11,7 +11,7 @@ from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.tasks.services import task_admin_history_unlink, tasks_delete_for_owner
 
-from ..emails import notify_account_deleted
+from ..emails.notices import notify_account_deleted
 from ..models import User
 from .sessions import acting_session_still_live, sessions_revoke_for_user
 

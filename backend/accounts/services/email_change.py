@@ -20,7 +20,8 @@ from backend.common.db import atomic
 from backend.common.errors import ErrorCode
 
 from ..email_links import LinkError, change_payload, change_token_read
-from ..emails import notify_email_changed, notify_email_in_use, send_email_change_link
+from ..emails.links import send_email_change_link
+from ..emails.notices import notify_email_changed, notify_email_in_use
 from ..models import User, email_address_normalized, normalize_email
 from ..selectors import email_change_pending_of, session_is_live
 from .email_verification import LinkRejected

@@ -25,7 +25,7 @@ from backend.common.errors import ErrorCode
 from backend.common.mail import email_queue_unseen
 
 from ..email_links import LinkError, verify_token_user
-from ..emails import send_verification_link
+from ..emails.links import send_verification_link
 from ..models import User, normalize_email
 
 MANDATORY, OPTIONAL, NONE = "mandatory", "optional", "none"

@@ -16,7 +16,8 @@ from backend.mfa.services.reset import mfa_reset_by_password_reset
 from backend.oidc.selectors import identity_provider_names
 from backend.oidc.services.reset import oidc_identities_remove_by_password_reset
 
-from ..emails import notify_password_changed, send_password_reset_link
+from ..emails.links import send_password_reset_link
+from ..emails.notices import notify_password_changed
 from ..models import User, normalize_email
 from .email_verification import email_verification_enabled
 from .sessions import sessions_revoke_for_user

@@ -27,7 +27,7 @@ from backend.mfa.models import MfaChallenge
 from backend.observability.metrics import auth_sessions_revoked
 
 from ..assurance import PASSWORD, amr_join, amr_split, assurance_level, proves_recent_authentication
-from ..emails import notify_refresh_reuse
+from ..emails.notices import notify_refresh_reuse
 from ..models import AuthSession, User
 from ..session_cache import session_cache_mark_revoked
 from ..tokens import (

@@ -14,7 +14,7 @@ from backend.common.db import atomic
 from backend.common.errors import ErrorCode
 from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 
-from ..emails import notify_password_changed
+from ..emails.notices import notify_password_changed
 from ..models import AuthSession, User, email_address_normalized, normalize_email, normalize_password
 from .email_verification import email_verification_on_register
 from .sessions import (

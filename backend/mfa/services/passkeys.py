@@ -40,8 +40,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from backend.accounts import emails
 from backend.accounts.assurance import PASSKEY
+from backend.accounts.emails.security_notices import notify_passkey_added, notify_passkey_removed
 from backend.accounts.models import User
 from backend.accounts.services import user_sign_in_allowed
 from backend.audit.models import AuditEvent
@@ -176,7 +176,7 @@ def passkey_register(
             passkey.save()
             codes = recovery_codes_issue_if_first(user=user)
             audit_on_commit(event=AuditEvent.Event.PASSKEY_ADDED, user_id=user.pk, session_id=session_id)
-            emails.notify_passkey_added(user=user, name=name)
+            notify_passkey_added(user=user, name=name)
     except IntegrityError as exc:  # the same credential registered by a parallel request
         raise PasskeyInvalid() from exc
     return passkey, codes
@@ -198,7 +198,7 @@ def passkey_delete(*, passkey: Passkey, session_id: str | None = None) -> None:
         if not mfa_enabled(user=user):
             recovery_codes_delete(user=user)
         audit_on_commit(event=AuditEvent.Event.PASSKEY_REMOVED, user_id=user.pk, session_id=session_id)
-        emails.notify_passkey_removed(user=user, name=passkey.name)
+        notify_passkey_removed(user=user, name=passkey.name)
 
 
 # -- assertions -----------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import secrets
 
 from django.utils import timezone
 
-from backend.accounts import emails
+from backend.accounts.emails.security_notices import notify_recovery_code_used, notify_recovery_codes_regenerated
 from backend.accounts.models import User
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
@@ -73,7 +73,7 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     with atomic():
         mfa_writes_lock(user=user)
         codes = _generate(user=user)
-        emails.notify_recovery_codes_regenerated(user=user)
+        notify_recovery_codes_regenerated(user=user)
     return codes
 
 
@@ -94,7 +94,7 @@ def recovery_code_use(*, user: User, code: str) -> bool:
         return False
     remaining = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
     audit_on_commit(event=AuditEvent.Event.RECOVERY_CODE_USED, user_id=user.pk)
-    emails.notify_recovery_code_used(user=user, remaining=remaining)
+    notify_recovery_code_used(user=user, remaining=remaining)
     return True
 
 

@@ -2,7 +2,7 @@
 who lost both their authenticator app and their recovery codes; and the first password reset that proves who reads an
 unconfirmed address (mfa_reset_by_password_reset). After either, the password alone signs in again."""
 
-from backend.accounts import emails
+from backend.accounts.emails.security_notices import notify_mfa_reset
 from backend.accounts.models import User
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
@@ -28,7 +28,7 @@ def mfa_reset(*, user: User, actor: User | None) -> bool:
         if not _factors_delete(user=user):
             return False
         audit_on_commit(event=AuditEvent.Event.MFA_RESET, user_id=user.pk, actor_id=actor.pk if actor else None)
-        emails.notify_mfa_reset(user=user)
+        notify_mfa_reset(user=user)
     return True
 
 

@@ -17,7 +17,7 @@ if a parallel request spent it or it expired since it was read. Then neither is 
 to a sign-in that cannot finish. Two requests with the same code wait on its row lock and the second finds it used,
 so one code still completes one sign-in (on MongoDB the second fails as a write conflict, 409 ``conflict``).
 
-Someone who has the password but not the factor is told to the owner (emails.notify_second_step_failed) once per
+Someone who has the password but not the factor is told to the owner (emails.notices.notify_second_step_failed) once per
 incident, never per wrong answer: when the wrong answer that reaches MFA_CHALLENGE_MAX_FAILURES spends a sign-in's
 challenge, and when the account's authenticator codes lock (the first code refused, once per window). Both are
 moments a counter passes exactly once. Not for a second step merely left unanswered: that is also every sign-in
@@ -33,8 +33,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from rest_framework.exceptions import ErrorDetail
 
-from backend.accounts import emails
 from backend.accounts.assurance import PASSKEY, PASSWORD, RECOVERY_CODE, TOTP
+from backend.accounts.emails.notices import notify_second_step_failed
 from backend.accounts.login_limits import LOGIN, account_attempt, wait_in_words
 from backend.accounts.models import User
 from backend.accounts.services import session_wrong_answer_count
@@ -276,7 +276,7 @@ def _second_step_failed_notice(request: HttpRequest, *, user: User, what: str, f
     # is told anyway, as a second notice is a small price and a lost one leaves them unaware of the incident.
     first = cache.add(f"second-step-failed-notice:{user.pk}", 1, timeout=SECOND_STEP_NOTICE_COOLDOWN_SECONDS)
     if first is not False:
-        emails.notify_second_step_failed(
+        notify_second_step_failed(
             user=user,
             user_agent=user_agent(request),
             ip_address=client_ip(request),

@@ -20,7 +20,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.utils import timezone
 
-from backend.accounts import emails
+from backend.accounts.emails.security_notices import notify_totp_disabled, notify_totp_enabled
 from backend.accounts.models import User
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
@@ -161,7 +161,7 @@ def totp_enrol_confirm(
         ):
             raise MfaStateConflict(NOTHING_PENDING)
         audit_on_commit(event=AuditEvent.Event.TOTP_ENABLED, user_id=user.pk)
-        emails.notify_totp_enabled(user=user)
+        notify_totp_enabled(user=user)
         return recovery_codes_issue_if_first(user=user)
 
 
@@ -178,7 +178,7 @@ def totp_disable(*, user: User) -> None:
         if not Passkey.objects.filter(user=user).exists():
             recovery_codes_delete(user=user)
         audit_on_commit(event=AuditEvent.Event.TOTP_DISABLED, user_id=user.pk)
-        emails.notify_totp_disabled(user=user)
+        notify_totp_disabled(user=user)
 
 
 def totp_secrets_reencrypt(

@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from backend.accounts.assurance import OIDC
-from backend.accounts.emails import notify_oidc_connected, notify_oidc_disconnected
+from backend.accounts.emails.security_notices import notify_oidc_connected, notify_oidc_disconnected
 from backend.accounts.models import AuthSession, User, normalize_email
 from backend.accounts.services.reauthentication import session_reauthenticate
 from backend.audit.models import AuditEvent

@@ -4,7 +4,7 @@ operator's deletion of an account is not worded as an intruder's."""
 
 import pytest
 
-from backend.accounts import emails
+from backend.accounts.emails import links, notices, security_notices
 from backend.accounts.services.account_deletion import user_delete
 from tests.factories import UserFactory
 from tests.support.smtp import text_body
@@ -22,7 +22,7 @@ def test_the_reset_email_says_how_long_its_link_works_and_that_signing_in_cancel
     settings.PASSWORD_RESET_TIMEOUT = seconds
     user = UserFactory(email="forgetful@example.com")
 
-    emails.send_password_reset_link(user=user)
+    links.send_password_reset_link(user=user)
 
     body = text_body(smtp.wait_for(to=user.email, subject="Reset your password")[0])
     assert f"The link works once, for {said}." in body
@@ -34,32 +34,32 @@ def test_the_reset_email_says_how_long_its_link_works_and_that_signing_in_cancel
 
 
 def _email_changed(user) -> str:
-    emails.notify_email_changed(old_email=user.email, new_email=NEW)
+    notices.notify_email_changed(old_email=user.email, new_email=NEW)
     return user.email
 
 
 def _email_changed_by_operator(user) -> str:
-    emails.notify_email_changed_by_operator(old_email=user.email, new_email=NEW)
+    notices.notify_email_changed_by_operator(old_email=user.email, new_email=NEW)
     return user.email
 
 
 def _password_set_by_operator(user) -> str:
-    emails.notify_password_set_by_operator(user=user)
+    notices.notify_password_set_by_operator(user=user)
     return user.email
 
 
 def _mfa_reset(user) -> str:
-    emails.notify_mfa_reset(user=user)
+    security_notices.notify_mfa_reset(user=user)
     return user.email
 
 
 def _account_deleted(user) -> str:
-    emails.notify_account_deleted(email=user.email)
+    notices.notify_account_deleted(email=user.email)
     return user.email
 
 
 def _account_deleted_by_operator(user) -> str:
-    emails.notify_account_deleted(email=user.email, by_operator=True)
+    notices.notify_account_deleted(email=user.email, by_operator=True)
     return user.email
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from backend.accounts import emails
+from backend.accounts.emails import notices
 from backend.common.background import wait_for_background_jobs
 from tests.backend.accounts.helpers import grace_window_passed, login
 from tests.conftest import signed_in_client
@@ -198,7 +198,7 @@ def test_a_retry_within_the_grace_window_is_no_reuse_and_sends_no_notice(user, s
 
 
 def test_the_account_deleted_notice_goes_to_the_address_given(smtp):
-    emails.notify_account_deleted(email="gone@example.com")
+    notices.notify_account_deleted(email="gone@example.com")
 
     [notice] = smtp.wait_for(to="gone@example.com", subject="Your account was deleted")
     assert "the account for gone@example.com was deleted" in text_body(notice)
@@ -209,7 +209,7 @@ def test_a_notice_queued_in_a_rolled_back_transaction_is_never_sent(user, smtp):
 
     def change_that_fails() -> None:
         with atomic():
-            emails.notify_password_changed(user=user)
+            notices.notify_password_changed(user=user)
             raise RuntimeError("rolled back")
 
     with pytest.raises(RuntimeError):

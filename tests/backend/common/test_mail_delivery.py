@@ -142,14 +142,14 @@ def test_an_email_the_relay_refuses_for_good_is_tried_once_and_logged_as_permane
 
 @WITH_DB
 def test_an_email_still_refused_after_the_last_attempt_is_given_up_and_logged_as_an_error(relay, settings, json_logs):
-    from backend.accounts import emails
+    from backend.accounts.emails import notices
 
     settings.EMAIL_RETRY_DELAYS = (0.0, 0.0)
     server = relay(reply="421 4.3.2 Service not available", refusals=10)
     user = UserFactory(email="patient@example.com")
     failed = sample("emails_total", kind="password_changed_notice", outcome="failed")
 
-    emails.notify_password_changed(user=user)
+    notices.notify_password_changed(user=user)
 
     assert wait_for_background_jobs()
     assert (server.attempts, server.accepted) == (3, [])
@@ -192,7 +192,7 @@ def test_an_emails_failed_series_is_scraped_at_zero_from_its_queueing_so_the_fir
 
 @WITH_DB
 def test_a_relay_that_accepts_the_connection_but_never_answers_is_retried_after_its_timeout(settings, json_logs):
-    from backend.accounts import emails
+    from backend.accounts.emails import notices
 
     # A listening socket that never sends the SMTP greeting: each attempt ends at EMAIL_TIMEOUT
     with socket.socket() as silent:
@@ -201,7 +201,7 @@ def test_a_relay_that_accepts_the_connection_but_never_answers_is_retried_after_
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
         settings.EMAIL_TIMEOUT, settings.EMAIL_RETRY_DELAYS = 1, (0.0,)
 
-        emails.notify_password_changed(user=UserFactory(email="slow@example.com"))
+        notices.notify_password_changed(user=UserFactory(email="slow@example.com"))
         assert wait_for_background_jobs()
 
     failures = _failures(json_logs)

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from backend.accounts import emails
+from backend.accounts.emails import security_notices
 from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
 from tests.backend.accounts.helpers import login
 from tests.backend.mfa.helpers import authenticator_app_enabled, code_of_step
@@ -17,13 +17,13 @@ from tests.support.smtp import text_body
 pytestmark = pytest.mark.django_db(transaction=True)  # email is sent when the transaction commits
 
 NOTICES = [
-    (emails.notify_totp_enabled, {}, "An authenticator app was enabled on your account"),
-    (emails.notify_totp_disabled, {}, "The authenticator app was disabled on your account"),
-    (emails.notify_recovery_code_used, {"remaining": 1}, "A recovery code of your account was used"),
-    (emails.notify_recovery_codes_regenerated, {}, "New recovery codes were generated for your account"),
-    (emails.notify_passkey_added, {"name": "Phone"}, "A passkey was added to your account"),
-    (emails.notify_passkey_removed, {"name": "Phone"}, "A passkey was removed from your account"),
-    (emails.notify_mfa_reset, {}, "The second factors of your account were reset"),
+    (security_notices.notify_totp_enabled, {}, "An authenticator app was enabled on your account"),
+    (security_notices.notify_totp_disabled, {}, "The authenticator app was disabled on your account"),
+    (security_notices.notify_recovery_code_used, {"remaining": 1}, "A recovery code of your account was used"),
+    (security_notices.notify_recovery_codes_regenerated, {}, "New recovery codes were generated for your account"),
+    (security_notices.notify_passkey_added, {"name": "Phone"}, "A passkey was added to your account"),
+    (security_notices.notify_passkey_removed, {"name": "Phone"}, "A passkey was removed from your account"),
+    (security_notices.notify_mfa_reset, {}, "The second factors of your account were reset"),
 ]
 
 
@@ -41,7 +41,7 @@ def test_each_mfa_notice_names_the_account_and_the_security_page_without_a_token
 def test_a_passkey_notice_says_a_password_reset_keeps_it(user, smtp):
     # A passkey signs in without the password: resetting the password, as "if it was not you" advises, does not
     # remove one an intruder added, and the notice says where to
-    emails.notify_passkey_added(user=user, name="Phone")
+    security_notices.notify_passkey_added(user=user, name="Phone")
 
     [notice] = smtp.wait_for(to=user.email)
     body = text_body(notice)
@@ -51,7 +51,7 @@ def test_a_passkey_notice_says_a_password_reset_keeps_it(user, smtp):
 
 def test_a_passkey_name_is_shown_on_one_line(user, smtp):
     # A name is the user's own text: a line break in it must not forge lines (or headers) of the notice
-    emails.notify_passkey_added(user=user, name="Phone\r\nBcc: someone@example.com")
+    security_notices.notify_passkey_added(user=user, name="Phone\r\nBcc: someone@example.com")
 
     [notice] = smtp.wait_for(to=user.email)
     assert 'a passkey named "Phone Bcc: someone@example.com" was added' in text_body(notice)
@@ -59,7 +59,7 @@ def test_a_passkey_name_is_shown_on_one_line(user, smtp):
 
 
 def test_the_last_recovery_code_is_counted_in_the_singular(user, smtp):
-    emails.notify_recovery_code_used(user=user, remaining=1)
+    security_notices.notify_recovery_code_used(user=user, remaining=1)
 
     [notice] = smtp.wait_for(to=user.email)
     assert "1 recovery code remains." in text_body(notice)

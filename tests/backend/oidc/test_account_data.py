@@ -67,7 +67,7 @@ def test_the_admin_shows_the_identities_read_only_under_the_user(admin_client, i
 
 def test_a_failed_second_step_after_a_provider_sign_in_names_the_provider_not_the_password(smtp):
     from backend.accounts.assurance import OIDC
-    from backend.accounts.emails import notify_second_step_failed
+    from backend.accounts.emails.notices import notify_second_step_failed
     from tests.support.smtp import text_body
 
     user = UserFactory()

@@ -12,7 +12,7 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 
-from ...emails import notify_password_set_by_operator
+from ...emails.notices import notify_password_set_by_operator
 from ...models import User, normalize_email
 from ...services import sessions_revoke_for_user
 
