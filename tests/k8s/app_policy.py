@@ -4,7 +4,10 @@ The URL prefixes come from Django's own resolver (config/urls.py) and settings, 
 Each check returns its violations as readable strings, like tests/k8s/policy.py.
 """
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +16,7 @@ from django.core.management import get_commands
 from django.http.request import validate_host
 from django.urls import Resolver404, get_resolver, resolve
 
+from tests.k8s.kustomize import ROOT
 from tests.k8s.policy import Pod, containers, environment, of_kind, one, pods, selects
 from tests.k8s.topology import ingress_service
 
@@ -65,6 +69,25 @@ def backend_env(docs: list[dict]) -> dict[str, object]:
     pod = server_pod(docs, "backend")
     [container] = [c for c, _ in containers(pod) if c["name"] == "backend"]
     return environment(docs, container, pod.spec.get("volumes", []))
+
+
+def pool_violations(docs: list[dict]) -> list[str]:
+    """Every request thread and background thread of a backend worker finds a database connection in its pool:
+    config/gunicorn.conf.py, run with the backend's rendered environment, warns otherwise (a thread without one
+    waits DB_POOL_TIMEOUT, then its request fails). Given a PostgreSQL URL whatever the overlay's database is: the
+    pool's size must not depend on which secret a cluster happens to hold."""
+    env = backend_env(docs)
+    literal = {name: value for name, value in env.items() if isinstance(value, str)}
+    if "REDIS_URL" in env:  # a Secret's key here: the value does not matter, only that it is set
+        literal["REDIS_URL"] = "redis://policy-check:6379/0"
+    result = subprocess.run(
+        [sys.executable, "config/gunicorn.conf.py"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **literal, "DATABASE_URL": "postgres://policy-check/app"},
+        capture_output=True,
+        text=True,
+    )
+    return [line for line in result.stderr.splitlines() if line.strip()]
 
 
 def route_violations(docs: list[dict], *, spa_paths: list[str]) -> list[str]:

@@ -251,3 +251,12 @@ def test_unbounded_request_time_and_an_http_liveness_probe_are_reported(prod):
         "backend.livenessProbe: not a tcpSocket probe (an HTTP one waits behind busy request threads)",
         "backend.livenessProbe: restarts after less than 60 s of failures",
     ]
+
+
+def test_a_pool_smaller_than_the_request_and_background_threads_is_reported(prod):
+    [config] = [c for c in policy.of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sad-backend-config")]
+    config["data"].update(GUNICORN_THREADS="4", DB_POOL_MAX_SIZE="5")
+    assert app_policy.pool_violations(prod) == [
+        "gunicorn.conf.py: GUNICORN_THREADS=4 plus 2 background threads exceed DB_POOL_MAX_SIZE=5; "
+        "threads will wait for database connections."
+    ]

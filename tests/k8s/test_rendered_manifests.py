@@ -92,6 +92,10 @@ def test_request_time_is_bounded_by_the_database_and_liveness_never_waits_on_req
     assert app_policy.request_time_violations(docs) == []
 
 
+def test_each_backend_thread_has_a_database_connection_in_its_pool(docs):
+    assert app_policy.pool_violations(docs) == []
+
+
 def test_the_hpa_scales_a_rendered_deployment_above_the_pdb(docs):
     assert topology.hpa_violations(docs) == []
 
