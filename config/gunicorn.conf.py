@@ -26,12 +26,13 @@ except ImportError:  # pragma: no cover - django-environ is a runtime requiremen
 # effect when the pod is rolled (docs/operations.md, "Changing the Secret").
 if str(Path(__file__).resolve().parent.parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from config.env import FALSE_WORDS, TRUE_WORDS
 from config.secret_files import load_secret_files
 
 load_secret_files()
 
 
-def _int(name: str, default: int, *, minimum: int = 0) -> int:
+def _int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     """A whole-number setting; anything else stops gunicorn before it starts, with a message naming the variable
     (gunicorn itself would start with 0 workers, which accept connections and answer none)."""
     value = os.environ.get(name, "").strip()
@@ -41,15 +42,29 @@ def _int(name: str, default: int, *, minimum: int = 0) -> int:
         number = int(value)
     except ValueError:
         number = None
-    if number is None or number < minimum:
-        sys.exit(f"gunicorn.conf.py: {name}={value!r} must be a whole number of at least {minimum}.")
+    if number is None or number < minimum or (maximum is not None and number > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        sys.exit(f"gunicorn.conf.py: {name}={value!r} must be a whole number of at least {minimum}{upper}.")
     return number
+
+
+def _bool(name: str, default: bool) -> bool:
+    """A yes/no setting, read with Django's words (config/env.py); anything else stops gunicorn with a message naming
+    the variable, as Django's settings do: GUNICORN_REUSE_PORT=ture must not quietly mean off."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    sys.exit(f"gunicorn.conf.py: {name}={value!r} is not a yes/no value: set it to true or false.")
 
 
 # ------------------------------------------------------------------------------
 # Socket
 # ------------------------------------------------------------------------------
-bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
+bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000, minimum=1, maximum=65535)}"]
 # One listening socket, shared by the workers; they take new connections by least connections
 # (config/gunicorn_balance.py), so a burst of keep-alive connections is spread over them instead of piling onto
 # whichever woke first. GUNICORN_REUSE_PORT=true gives each worker its own SO_REUSEPORT socket instead (the kernel
@@ -57,7 +72,7 @@ bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 
 # socket, which a shared socket hands to another worker: `make test-faults` failed 5 runs of 9 with it on
 # (docs/performance.md, "Connection spread"). (And outside a container, a second server started by the same user
 # on the same port would share it instead of failing to bind.)
-reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "false").strip().lower() in ("1", "true", "yes", "on")
+reuse_port = _bool("GUNICORN_REUSE_PORT", False)
 
 
 # ------------------------------------------------------------------------------
@@ -143,7 +158,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # ------------------------------------------------------------------------------
 # The app logs one line per request with more in it (request id, user, view), so gunicorn's
 # access log is off unless GUNICORN_ACCESS_LOG=true (e.g. to see requests Django never answered).
-accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "").strip().lower() in ("1", "true", "yes", "on") else None
+accesslog = "-" if _bool("GUNICORN_ACCESS_LOG", False) else None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 

@@ -180,6 +180,44 @@ def test_gunicorns_config_stops_on_a_value_its_setting_cannot_take_and_names_it(
     assert f"gunicorn.conf.py: {variable}={value!r} must be a whole number of at least" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("GUNICORN_REUSE_PORT", "ture", "is not a yes/no value: set it to true or false."),
+        ("GUNICORN_ACCESS_LOG", "enabled", "is not a yes/no value: set it to true or false."),
+        ("PORT", "99999", "must be a whole number of at least 1 and at most 65535."),
+        ("PORT", "http", "must be a whole number of at least 1 and at most 65535."),
+    ],
+)
+def test_gunicorns_config_stops_on_a_yes_no_or_port_it_cannot_read_and_names_it(variable, value, message):
+    # (read loosely, GUNICORN_REUSE_PORT=ture meant off, and PORT=99999 reached gunicorn's bind)
+    environment = {**os.environ, variable: value}
+
+    result = subprocess.run(
+        [sys.executable, "config/gunicorn.conf.py"], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+    assert result.returncode == 1
+    assert f"gunicorn.conf.py: {variable}={value!r} {message}" in result.stderr
+
+
+@pytest.mark.parametrize(("word", "meant"), [("on", True), ("Y", True), ("1", True), ("off", False), ("no", False)])
+def test_gunicorns_config_reads_yes_no_words_as_djangos_settings_do(word, meant):
+    environment = {
+        **{name: value for name, value in os.environ.items() if name not in ("GUNICORN_BIND", "PORT")},
+        "GUNICORN_REUSE_PORT": word,
+        "GUNICORN_ACCESS_LOG": word,
+        "PORT": "8123",
+    }
+    read = "import runpy; c = runpy.run_path('config/gunicorn.conf.py'); "
+    read += "print(c['reuse_port'], c['accesslog'], c['bind'])"
+
+    result = subprocess.run([sys.executable, "-c", read], cwd=ROOT, env=environment, capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == f"{meant} {'-' if meant else None} ['0.0.0.0:8123']"
+
+
 @pytest.mark.parametrize(("threads", "warned"), [("8", False), ("9", True)])
 def test_gunicorns_config_warns_when_the_request_and_background_threads_outnumber_the_pool(threads, warned):
     # (every email is now sent from the outbox by one of the 2 background threads, each holding a connection)
