@@ -1,8 +1,8 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Toaster } from '@/components/toaster';
-import { dismissToast, MAX_TOASTS, showToast } from '@/lib/toasts';
+import { dismissToast, MAX_TOASTS, showToast, TOAST_MS } from '@/lib/toasts';
 
 // Real timers: no toast here may leave by its time while a busy machine runs the test (a 5 s one did, in CI).
 const duration = 600_000;
@@ -140,5 +140,70 @@ describe('toaster', () => {
     expect(room()).toBe('');
     expect(resizeListeners(added).length).toBeGreaterThan(0);
     expect(resizeListeners(removed)).toEqual(resizeListeners(added));
+  });
+});
+
+// A toast's time runs only while a toaster shows it: "Your account was deleted." is shown before the sign-in page's
+// lazy chunk (and the toaster in it) has loaded.
+describe('toast time, only while a toaster is on screen', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  const passes = (ms: number) => act(() => vi.advanceTimersByTime(ms));
+
+  it('waits for a toaster however long none is mounted, then stays its full duration there and leaves', () => {
+    const onExpire = vi.fn();
+    showToast({ message: 'Your account was deleted.', onExpire });
+    passes(60 * TOAST_MS.success);
+    expect(onExpire).not.toHaveBeenCalled();
+
+    render(<Toaster />);
+    passes(TOAST_MS.success - 1);
+    expect(screen.getByText('Your account was deleted.')).toBeInTheDocument();
+    expect(onExpire).not.toHaveBeenCalled();
+
+    passes(1);
+    expect(screen.queryByText('Your account was deleted.')).not.toBeInTheDocument();
+    expect(onExpire).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops the clock when the last toaster goes, keeping the time left, and runs it on when one mounts again', () => {
+    const onExpire = vi.fn();
+    const first = render(<Toaster />);
+    const second = render(<Toaster />);
+    act(() => {
+      showToast({ message: 'Saved.', duration: 5_000, onExpire });
+    });
+    passes(1_000);
+    // One toaster of two gone (layouts changing): the other still shows it, its time runs on.
+    first.unmount();
+    passes(1_000);
+    second.unmount();
+    passes(600_000);
+    expect(onExpire).not.toHaveBeenCalled();
+
+    render(<Toaster />);
+    passes(2_999);
+    expect(screen.getByText('Saved.')).toBeInTheDocument();
+    passes(1);
+    expect(screen.queryByText('Saved.')).not.toBeInTheDocument();
+    expect(onExpire).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not leave the toasts paused when the toaster goes away under the pointer', () => {
+    const onExpire = vi.fn();
+    const shown = render(<Toaster />);
+    act(() => {
+      showToast({ message: 'Saved.', duration: 5_000, onExpire });
+    });
+    act(() => {
+      screen.getByRole('region', { name: 'Notifications' }).dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+    });
+    passes(10_000);
+    expect(onExpire).not.toHaveBeenCalled(); // paused while pointed at
+    shown.unmount(); // e.g. a sign-in elsewhere changed the layout: no mouseleave comes
+
+    render(<Toaster />);
+    passes(5_000);
+    expect(onExpire).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,5 +1,5 @@
 import { useCallback, useId, useLayoutEffect, useRef } from 'react';
-import { actOnToast, dismissToast, pauseToasts, type Toast, useToasts } from '@/lib/toasts';
+import { actOnToast, dismissToast, pauseToasts, registerToaster, type Toast, useToasts } from '@/lib/toasts';
 
 /** A toast that had the focus is gone: the focus goes to the page, unless the action put it somewhere. */
 function keepFocusInPage() {
@@ -70,6 +70,8 @@ function ToastItem({ toast, onFocusLost }: { toast: Toast; onFocusLost: () => vo
 export function Toaster() {
   const toasts = useToasts();
   const region = useRef<HTMLElement>(null);
+  // The toasts' time runs only while a toaster shows them (lib/toasts.ts): from before the first paint to the last.
+  useLayoutEffect(registerToaster, []);
   // Read when a toast leaves, not before: null once the whole toaster goes (sign-out), when there is nothing to do.
   const focusRegion = useCallback(() => region.current?.focus(), []);
   // While toasts show, the page keeps room for them at its bottom (notices.css): a control the focus moves to

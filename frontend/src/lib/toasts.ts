@@ -1,8 +1,13 @@
 /**
  * Short messages about the result of an action ("Task created.", "Could not delete …"), shown by
- * the <Toaster> of the signed-in layout. A toast may offer one action (Undo); it goes away after its
- * duration, which stands still while the pointer or the focus is on the toasts, or when dismissed.
- * `onExpire` runs when its time is up, it is dismissed or newer ones push it out, not when its action was taken.
+ * the <Toaster> of the signed-in layout or of the auth card (AuthLayout). A toast may offer one action (Undo); it
+ * goes away after its duration, or when dismissed. `onExpire` runs when its time is up, it is dismissed or newer
+ * ones push it out, not when its action was taken.
+ *
+ * Its time runs only while a <Toaster> is mounted to show it, not from showToast on: "Your account was deleted." is
+ * shown on the way to the sign-in page, whose toaster comes with the page's lazy chunk, and its 5 s would otherwise
+ * pass, in part or (on a slow network) all, behind the loading spinner. It also stands still while the pointer or
+ * the focus is on the toasts.
  */
 import { type ReactNode, useSyncExternalStore } from 'react';
 import { onForgetAccountData } from '@/lib/session';
@@ -47,6 +52,10 @@ const listeners = new Set<() => void>();
 let snapshot: readonly Toast[] = [];
 let nextId = 0;
 let paused = false;
+/** Toasters mounted (registerToaster); during a change of layout there may briefly be two, or none. */
+let toasters = 0;
+/** Whether the toasts' time runs: a toaster shows them and they are not paused (retime). */
+let running = false;
 
 function changed(): void {
   snapshot = [...entries.values()].map((entry) => entry.toast);
@@ -91,7 +100,7 @@ export function showToast({ message, tone = 'success', action, duration, onExpir
     startedAt: 0,
   };
   entries.set(nextId, entry);
-  if (!paused) run(entry);
+  if (running) run(entry);
   changed();
   return nextId;
 }
@@ -114,18 +123,36 @@ export function latestActionToast(): Toast | undefined {
   return [...snapshot].reverse().find((toast) => toast.action);
 }
 
-/** While the user points at or focuses the toasts, their time stands still. */
-export function pauseToasts(on: boolean): void {
-  if (paused === on) return;
-  paused = on;
+/** Starts or stops every toast's time when whether it runs changes; stopped, each keeps the time it has left. */
+function retime(): void {
+  const on = toasters > 0 && !paused;
+  if (on === running) return;
+  running = on;
   for (const entry of entries.values()) {
     if (on) {
+      run(entry);
+    } else {
       clearTimeout(entry.timer);
       entry.remaining = Math.max(0, entry.remaining - (Date.now() - entry.startedAt));
-    } else {
-      run(entry);
     }
   }
+}
+
+/** While the user points at or focuses the toasts, their time stands still. */
+export function pauseToasts(on: boolean): void {
+  paused = on;
+  retime();
+}
+
+/** A <Toaster> shows the toasts from now on (their time runs, unless paused); the function returned: until now. */
+export function registerToaster(): () => void {
+  toasters += 1;
+  retime();
+  return () => {
+    // The last toaster gone under the pointer or the focus: its mouseleave or blur, which would end the pause, never comes.
+    if (!--toasters) paused = false;
+    retime();
+  };
 }
 
 function subscribe(listener: () => void): () => void {
@@ -146,6 +173,7 @@ function clearToasts({ all }: { all: boolean }): void {
     }
   }
   paused = false;
+  retime();
   changed();
 }
 
