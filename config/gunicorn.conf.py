@@ -8,7 +8,7 @@ import platform
 import sys
 from pathlib import Path
 
-# Read the developer's .env the same way config/settings/base.py does (real
+# Read the developer's .env the same way config/settings/environment.py does (real
 # environment variables win), so the worker count below agrees with the cache
 # Django will actually configure.
 try:
@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - django-environ is a runtime requiremen
     pass
 
 # Secrets mounted as files (REDIS_URL_FILE, DATABASE_URL_FILE, ...; config/secret_files.py) become the variables
-# before anything below reads them, as config/settings/base.py does for Django. (The project's root is put on
+# before anything below reads them, as config/settings/environment.py does for Django. (The project's root is put on
 # sys.path for that import; see below.) The workers inherit these values and a record of what the master found
 # (SECRET_FILES_LOADED): a worker restarted after the mounted Secret changed, gained or lost a key keeps what the
 # master had, with a warning, rather than fail to boot, which would make the master exit. The new values take

@@ -46,7 +46,7 @@ SMTP_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
 def smtp_settings_problem(backend: str, host: str, from_email: str) -> str | None:
-    """With the SMTP backend, EMAIL_HOST and DEFAULT_FROM_EMAIL as set in the environment ("" when unset). base.py's
+    """With the SMTP backend, EMAIL_HOST and DEFAULT_FROM_EMAIL as set in the environment ("" when unset). email.py's
     defaults (localhost, no-reply@localhost) suit a laptop: in a container nothing listens on localhost:25, and
     relays refuse a localhost sender, so every email would fail only after its retries (docs/operations.md). A relay
     beside the app (a sidecar) is set explicitly, EMAIL_HOST=localhost."""
@@ -156,7 +156,7 @@ def webauthn_origins_problem(origins: list[str]) -> str | None:
 def webauthn_rp_id_problem(rp_id: str, origins: list[str]) -> str | None:
     """WebAuthn's rule: the RP ID is a domain (never an IP address) equal to each origin's host or a parent domain of
     it, else browsers refuse every passkey ceremony from that origin. A loopback IP origin is let through: no RP ID
-    can serve an IP address, so browsers there offer no passkeys at all (base.py lists http://127.0.0.1:PORT beside
+    can serve an IP address, so browsers there offer no passkeys at all (auth.py lists http://127.0.0.1:PORT beside
     http://localhost:PORT for a laptop's FRONTEND_URL), and it never leaves the machine."""
     fix = "Set WEBAUTHN_RP_ID to the app's host name, or a parent domain that every WEBAUTHN_ORIGINS host ends with"
     if not rp_id:

@@ -4,7 +4,7 @@ Kubernetes mounts the Secret ``sad-backend`` as files under /run/secrets/sad-bac
 CKV_K8S_35), so the values never appear in the pod spec's environment, ``kubectl describe`` or the environment a
 child process inherits from the container. ``sad-backend-config`` names each file (``SECRET_KEY_FILE=...``).
 
-Called first thing by config/settings/base.py and config/gunicorn.conf.py, so every reader (django-environ,
+Called first thing by config/settings/environment.py and config/gunicorn.conf.py, so every reader (django-environ,
 gunicorn's own config, Sentry) sees the usual variables. Only the settings below are read this way; other ``*_FILE``
 variables (``SSL_CERT_FILE``...) keep their own meaning. Rules:
 

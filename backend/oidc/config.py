@@ -1,6 +1,6 @@
 """OIDC_PROVIDERS, the OpenID Connect providers one can sign in with (docs/sso.md), read and checked.
 
-Plain Python, no Django models: config/settings/base.py calls ``providers_parse`` at startup, so a mistake stops the
+Plain Python, no Django models: config/settings/auth.py calls ``providers_parse`` at startup, so a mistake stops the
 start with an ImproperlyConfigured that says how to fix it, and the code reads the providers through
 ``providers_configured`` (tests override the setting with plain dicts, checked the same way). A client secret is
 never part of a message or a repr.

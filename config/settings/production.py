@@ -36,11 +36,11 @@ from .base import (
 _required = {
     "SECRET_KEY": SECRET_KEY,
     "JWT_SIGNING_KEY": JWT_SIGNING_KEYS[0] if JWT_SIGNING_KEYS else "",  # or JWT_SIGNING_KEYS
-    # Encrypts the TOTP secrets at rest; base.py's fallback, derived from SECRET_KEY, is for a laptop only.
+    # Encrypts the TOTP secrets at rest; auth.py's fallback, derived from SECRET_KEY, is for a laptop only.
     "MFA_ENCRYPTION_KEY": MFA_ENCRYPTION_KEYS[0] if MFA_ENCRYPTION_KEYS else "",  # or MFA_ENCRYPTION_KEYS
     "DATABASE_URL": env.str("DATABASE_URL", default=""),
     "REDIS_URL": REDIS_URL,
-    # base.py's defaults (http://127.0.0.1:8000, the console backend) are for a laptop only.
+    # base.py's and email.py's defaults (http://127.0.0.1:8000, the console backend) are for a laptop only.
     "FRONTEND_URL": env.str("FRONTEND_URL", default=""),
     "EMAIL_BACKEND": env.str("EMAIL_BACKEND", default=""),
 }

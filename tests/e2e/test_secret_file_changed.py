@@ -1,7 +1,7 @@
 """A Secret edited under a running gunicorn: a worker restarted before the pod is rolled still boots.
 
 gunicorn's master reads the ``*_FILE`` secrets into its environment (config/gunicorn.conf.py) and every worker, which
-inherits it, reads the files again at boot (config/settings/base.py; the app is not preloaded). When the mounted
+inherits it, reads the files again at boot (config/settings/environment.py; the app is not preloaded). When the mounted
 Secret changes and a worker then dies (OOM kill, timeout) before the rollout, the new worker must keep the master's
 value, with a warning, instead of refusing the difference as two sources for one secret: gunicorn's master exits
 when a worker fails to boot, and the pod with it.

@@ -72,7 +72,7 @@ def as_the_master(monkeypatch):
 
 def _master_then_worker(as_the_master, tmp_path, name: str, first: str) -> tuple[dict[str, str], dict[str, str]]:
     """gunicorn's master reads ``name`` from its file; returns its environment and a copy, the worker's inherited
-    one (config/gunicorn.conf.py, then config/settings/base.py in the worker)."""
+    one (config/gunicorn.conf.py, then config/settings/environment.py in the worker)."""
     (tmp_path / name).write_text(first + "\n")
     master = {f"{name}_FILE": str(tmp_path / name)}
     as_the_master(master)

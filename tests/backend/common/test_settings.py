@@ -101,7 +101,7 @@ def test_production_refuses_an_email_backend_that_keeps_reset_links_out_of_the_m
     ],
 )
 def test_production_with_smtp_refuses_the_laptop_relay_and_sender(given, refusal):
-    # Given the SMTP backend with base.py's defaults (localhost:25, no-reply@localhost) left in place: in a pod every
+    # Given the SMTP backend with email.py's defaults (localhost:25, no-reply@localhost) left in place: in a pod every
     # email would fail, only after its retries
     result = _import_production_settings(**given)
 

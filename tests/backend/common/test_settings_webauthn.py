@@ -121,7 +121,7 @@ def test_the_rp_id_must_be_each_origins_host_or_a_parent_domain(rp_id, origins, 
         ("app.example.com", ["https://app.example.com"]),
         ("example.com", ["https://app.example.com", "https://example.com", "https://a.b.example.com:8443"]),
         ("localhost", ["http://localhost:8080"]),
-        # base.py's defaults for a laptop's http://127.0.0.1:8000: browsers offer no passkeys on the IP origin
+        # auth.py's defaults for a laptop's http://127.0.0.1:8000: browsers offer no passkeys on the IP origin
         ("localhost", ["http://127.0.0.1:8000", "http://localhost:8000"]),
         ("localhost", ["http://[::1]:8080", "http://localhost:8080"]),
     ],
