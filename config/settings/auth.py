@@ -5,6 +5,7 @@ Part of base.py, which star-imports it after its Cache section and stays the one
 ``env`` and FRONTEND_URL come from environment.py, with the .env file and the *_FILE secrets already read.
 """
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -87,11 +88,24 @@ SIMPLE_JWT = {
 
 # The refresh token's cookie. Path-scoped so it only travels to /api/auth/.
 # SameSite=Strict: the SPA is same-origin, so no cross-site request ever needs it.
-REFRESH_COOKIE_NAME = env.str("REFRESH_COOKIE_NAME", default="sad_refresh")
+REFRESH_COOKIE_NAME = env.str("REFRESH_COOKIE_NAME", default="sad_refresh").strip()
 REFRESH_COOKIE_PATH = "/api/auth/"
-REFRESH_COOKIE_SAMESITE = env.str("REFRESH_COOKIE_SAMESITE", default="Strict")
+REFRESH_COOKIE_SAMESITE = env.str("REFRESH_COOKIE_SAMESITE", default="Strict").strip().capitalize()
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=True)
 REFRESH_COOKIE_DOMAIN = env.str("REFRESH_COOKIE_DOMAIN", default="") or None
+# Checked here, not when the first sign-in sets the cookie: a name or SameSite value the cookie cannot take made every
+# sign-in a 500, after its session was written. A name is an RFC 6265 token; SameSite=None needs Secure (browsers
+# drop the cookie otherwise).
+if not re.fullmatch(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", REFRESH_COOKIE_NAME):
+    raise ImproperlyConfigured(
+        f"REFRESH_COOKIE_NAME={REFRESH_COOKIE_NAME!r} is not a cookie name: use letters, digits, '-' and '_'."
+    )
+if REFRESH_COOKIE_SAMESITE not in ("Strict", "Lax", "None"):
+    raise ImproperlyConfigured(
+        f"REFRESH_COOKIE_SAMESITE={REFRESH_COOKIE_SAMESITE!r} is not Strict, Lax or None (Strict is the default)."
+    )
+if REFRESH_COOKIE_SAMESITE == "None" and not REFRESH_COOKIE_SECURE:
+    raise ImproperlyConfigured("REFRESH_COOKIE_SAMESITE=None needs REFRESH_COOKIE_SECURE=true: browsers drop it.")
 
 # The device cookie: a signed, per-account marker that this browser has signed in before, so its failed sign-ins
 # count on a bucket of its own (backend/accounts/login_limits.py). Path=/ (the API's and the admin's login forms

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import StrictEnv
 from tests.backend.common.helpers import ROOT
 from tests.backend.common.helpers import import_production_settings as _import_production_settings
+from tests.support.settings_process import settings_process
 
 
 # -- StrictEnv ------------------------------------------------------------------------------------------------------
@@ -110,6 +111,11 @@ def test_a_number_setting_refuses_what_is_no_finite_number_in_bounds(monkeypatch
         ("PASSWORD_BREACH_API_URL", "https:///range/", "must be an http:// or https:// URL with a host"),
         ("PASSWORD_BREACH_API_URL", "https://example.com/plage/é/", "must be written in ASCII with no spaces"),
         ("PASSWORD_BREACH_TIMEOUT_SECONDS", "60", "PASSWORD_BREACH_TIMEOUT_SECONDS=60.0 is too large"),
+        # (each made every sign-in a 500 once its session was written)
+        ("REFRESH_COOKIE_SAMESITE", "Bogus", "REFRESH_COOKIE_SAMESITE='Bogus' is not Strict, Lax or None"),
+        ("REFRESH_COOKIE_NAME", " ", "REFRESH_COOKIE_NAME='' is not a cookie name"),
+        ("REFRESH_COOKIE_NAME", "my refresh", "REFRESH_COOKIE_NAME='my refresh' is not a cookie name"),
+        ("REFRESH_COOKIE_NAME", "a;b", "REFRESH_COOKIE_NAME='a;b' is not a cookie name"),
     ],
 )
 def test_production_refuses_a_value_its_setting_cannot_take_and_names_it(variable, value, message):
@@ -137,6 +143,24 @@ def test_production_reads_the_email_retry_delays_and_the_support_contact(given, 
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), [("lax", "Lax"), (" NONE ", "None"), ("", "Strict")])
+def test_the_refresh_cookies_samesite_is_read_in_any_case(given, expected):
+    result = _import_production_settings("print(s.REFRESH_COOKIE_SAMESITE)", REFRESH_COOKIE_SAMESITE=given)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_samesite_none_without_secure_is_refused_at_the_start():
+    # (production forces Secure on; other settings would send a cookie browsers drop)
+    result = settings_process(
+        "config.settings.test", "", unset=set(), REFRESH_COOKIE_SAMESITE="None", REFRESH_COOKIE_SECURE="false"
+    )
+
+    assert result.returncode != 0
+    assert "REFRESH_COOKIE_SAMESITE=None needs REFRESH_COOKIE_SECURE=true" in result.stderr
 
 
 def test_email_over_both_starttls_and_implicit_tls_is_refused_at_the_start():
