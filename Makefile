@@ -139,7 +139,7 @@ run: venv frontend-build ## Build the SPA, then serve it and the API with gunico
 
 # Each server runs in its own session (setsid), so the trap can stop exactly those two process
 # groups by id: on Ctrl-C, or as soon as either server exits.
-dev: venv frontend-install ## Vite dev server (hot reload) on :$VITE_PORT proxying /api and /admin to runserver on :$PORT
+dev: venv frontend-install ## Vite dev server (hot reload) on :$VITE_PORT proxying /api, /admin and /static to runserver on :$PORT
 	@$(LOCAL) $(PY) manage.py migrate --noinput
 	@echo
 	@echo "  App (Vite, hot reload):  http://127.0.0.1:$(VITE_PORT)/"
