@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import schema  # noqa: F401  registers the OpenAPI auth extension
+        from . import checks, schema  # noqa: F401  register the startup checks and the OpenAPI auth extension
         from .models import User
         from .receivers import user_deleted, user_saved
 

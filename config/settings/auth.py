@@ -94,8 +94,8 @@ REFRESH_COOKIE_SAMESITE = env.str("REFRESH_COOKIE_SAMESITE", default="Strict").s
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=True)
 REFRESH_COOKIE_DOMAIN = env.str("REFRESH_COOKIE_DOMAIN", default="") or None
 # Checked here, not when the first sign-in sets the cookie: a name or SameSite value the cookie cannot take made every
-# sign-in a 500, after its session was written. A name is an RFC 6265 token; SameSite=None needs Secure (browsers
-# drop the cookie otherwise).
+# sign-in a 500, after its session was written. A name is an RFC 6265 token. (SameSite=None needs Secure:
+# backend/accounts/checks.py checks that on the final settings, as local.py and production.py change Secure.)
 if not re.fullmatch(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", REFRESH_COOKIE_NAME):
     raise ImproperlyConfigured(
         f"REFRESH_COOKIE_NAME={REFRESH_COOKIE_NAME!r} is not a cookie name: use letters, digits, '-' and '_'."
@@ -104,8 +104,6 @@ if REFRESH_COOKIE_SAMESITE not in ("Strict", "Lax", "None"):
     raise ImproperlyConfigured(
         f"REFRESH_COOKIE_SAMESITE={REFRESH_COOKIE_SAMESITE!r} is not Strict, Lax or None (Strict is the default)."
     )
-if REFRESH_COOKIE_SAMESITE == "None" and not REFRESH_COOKIE_SECURE:
-    raise ImproperlyConfigured("REFRESH_COOKIE_SAMESITE=None needs REFRESH_COOKIE_SECURE=true: browsers drop it.")
 
 # The device cookie: a signed, per-account marker that this browser has signed in before, so its failed sign-ins
 # count on a bucket of its own (backend/accounts/login_limits.py). Path=/ (the API's and the admin's login forms

@@ -40,7 +40,7 @@ _required = {
     "MFA_ENCRYPTION_KEY": MFA_ENCRYPTION_KEYS[0] if MFA_ENCRYPTION_KEYS else "",  # or MFA_ENCRYPTION_KEYS
     "DATABASE_URL": env.str("DATABASE_URL", default=""),
     "REDIS_URL": REDIS_URL,
-    # base.py's and email.py's defaults (http://127.0.0.1:8000, the console backend) are for a laptop only.
+    # environment.py's and email.py's defaults (http://127.0.0.1:8000, the console backend) are for a laptop only.
     "FRONTEND_URL": env.str("FRONTEND_URL", default=""),
     "EMAIL_BACKEND": env.str("EMAIL_BACKEND", default=""),
 }

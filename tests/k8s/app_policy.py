@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,13 +81,19 @@ def pool_violations(docs: list[dict]) -> list[str]:
     literal = {name: value for name, value in env.items() if isinstance(value, str)}
     if "REDIS_URL" in env:  # a Secret's key here: the value does not matter, only that it is set
         literal["REDIS_URL"] = "redis://policy-check:6379/0"
-    result = subprocess.run(
-        [sys.executable, "config/gunicorn.conf.py"],
-        cwd=ROOT,
-        env={"PATH": os.environ["PATH"], **literal, "DATABASE_URL": "postgres://policy-check/app"},
-        capture_output=True,
-        text=True,
-    )
+    with tempfile.TemporaryDirectory() as metrics_dir:  # else gunicorn.conf.py leaves one of its own in /tmp
+        result = subprocess.run(
+            [sys.executable, "config/gunicorn.conf.py"],
+            cwd=ROOT,
+            env={
+                "PATH": os.environ["PATH"],
+                **literal,
+                "DATABASE_URL": "postgres://policy-check/app",
+                "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+            },
+            capture_output=True,
+            text=True,
+        )
     return [line for line in result.stderr.splitlines() if line.strip()]
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import StrictEnv
-from tests.backend.common.helpers import ROOT
+from tests.backend.common.helpers import GOOD_ENV, ROOT, UNSET
 from tests.backend.common.helpers import import_production_settings as _import_production_settings
 from tests.support.settings_process import settings_process
 
@@ -153,14 +153,23 @@ def test_the_refresh_cookies_samesite_is_read_in_any_case(given, expected):
     assert result.stdout.strip() == expected
 
 
-def test_samesite_none_without_secure_is_refused_at_the_start():
-    # (production forces Secure on; other settings would send a cookie browsers drop)
-    result = settings_process(
-        "config.settings.test", "", unset=set(), REFRESH_COOKIE_SAMESITE="None", REFRESH_COOKIE_SECURE="false"
-    )
+@pytest.mark.parametrize(
+    ("module", "given", "refused"),
+    [
+        ("config.settings.local", {}, True),  # local.py turns Secure off (plain http)
+        ("config.settings.local", {"REFRESH_COOKIE_SECURE": "true"}, False),
+        ("config.settings.production", {"REFRESH_COOKIE_SECURE": "false"}, False),  # production forces Secure on
+    ],
+    ids=["local", "local over https", "production"],
+)
+def test_samesite_none_without_secure_stops_a_server_loading_the_app(module, given, refused):
+    # (checked on the final settings: local.py and production.py change Secure after the cookie's own settings)
+    overrides = {**GOOD_ENV, "DJANGO_SETTINGS_MODULE": module, "REFRESH_COOKIE_SAMESITE": "None", **given}
 
-    assert result.returncode != 0
-    assert "REFRESH_COOKIE_SAMESITE=None needs REFRESH_COOKIE_SECURE=true" in result.stderr
+    result = settings_process("config.wsgi", "", unset={*UNSET, "REFRESH_COOKIE_SECURE"}, **overrides)
+
+    assert (result.returncode != 0) is refused, result.stderr
+    assert ("REFRESH_COOKIE_SAMESITE=None needs REFRESH_COOKIE_SECURE=true" in result.stderr) is refused
 
 
 def test_email_over_both_starttls_and_implicit_tls_is_refused_at_the_start():
@@ -188,10 +197,17 @@ def test_production_takes_a_lowercase_log_level():
 
 
 # -- gunicorn's config ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def gunicorn_metrics_dir(monkeypatch, tmp_path):
+    """gunicorn.conf.py makes a metrics directory under /tmp unless PROMETHEUS_MULTIPROC_DIR names one."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("WEB_CONCURRENCY", "0"), ("WEB_CONCURRENCY", "x"), ("GUNICORN_THREADS", "0"), ("GUNICORN_KEEPALIVE", "-1")],
 )
+@pytest.mark.usefixtures("gunicorn_metrics_dir")
 def test_gunicorns_config_stops_on_a_value_its_setting_cannot_take_and_names_it(variable, value):
     # (gunicorn would start with 0 workers, accept connections and answer none)
     environment = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0", variable: value}
@@ -213,6 +229,7 @@ def test_gunicorns_config_stops_on_a_value_its_setting_cannot_take_and_names_it(
         ("PORT", "http", "must be a whole number of at least 1 and at most 65535."),
     ],
 )
+@pytest.mark.usefixtures("gunicorn_metrics_dir")
 def test_gunicorns_config_stops_on_a_yes_no_or_port_it_cannot_read_and_names_it(variable, value, message):
     # (read loosely, GUNICORN_REUSE_PORT=ture meant off, and PORT=99999 reached gunicorn's bind)
     environment = {**os.environ, variable: value}
@@ -226,6 +243,7 @@ def test_gunicorns_config_stops_on_a_yes_no_or_port_it_cannot_read_and_names_it(
 
 
 @pytest.mark.parametrize(("word", "meant"), [("on", True), ("Y", True), ("1", True), ("off", False), ("no", False)])
+@pytest.mark.usefixtures("gunicorn_metrics_dir")
 def test_gunicorns_config_reads_yes_no_words_as_djangos_settings_do(word, meant):
     environment = {
         **{name: value for name, value in os.environ.items() if name not in ("GUNICORN_BIND", "PORT")},
@@ -243,6 +261,7 @@ def test_gunicorns_config_reads_yes_no_words_as_djangos_settings_do(word, meant)
 
 
 @pytest.mark.parametrize(("threads", "warned"), [("8", False), ("9", True)])
+@pytest.mark.usefixtures("gunicorn_metrics_dir")
 def test_gunicorns_config_warns_when_the_request_and_background_threads_outnumber_the_pool(threads, warned):
     # (every email is now sent from the outbox by one of the 2 background threads, each holding a connection)
     environment = {
