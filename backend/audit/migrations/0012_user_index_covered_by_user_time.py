@@ -18,45 +18,68 @@ TABLE = "audit_auditevent"
 COLUMN = "user_id"
 
 
-def _single_column_indexes(schema_editor: Any) -> list[str]:
+def _single_column_indexes(schema_editor: Any, *, valid: bool | None = None) -> list[str]:
+    """The indexes on user_id alone; on PostgreSQL, with ``valid`` given, only those that are (or are not) valid: a
+    CREATE INDEX CONCURRENTLY that failed leaves an invalid one, which no query uses."""
     connection = schema_editor.connection
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, TABLE)
-    return sorted(
-        name
-        for name, info in constraints.items()
-        if info["index"] and not info["unique"] and not info["primary_key"] and info["columns"] == [COLUMN]
+        names = sorted(
+            name
+            for name, info in constraints.items()
+            if info["index"] and not info["unique"] and not info["primary_key"] and info["columns"] == [COLUMN]
+        )
+        if valid is None or connection.vendor != "postgresql" or not names:
+            return names
+        cursor.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND i.indisvalid = %s",
+            [TABLE, valid],
+        )
+        return sorted(set(names) & {name for (name,) in cursor.fetchall()})
+
+
+def _mongodb_alter(apps: Any, schema_editor: Any, *, db_index: bool) -> None:
+    """Django's AlterField of user_id's index alone (MongoDB has no foreign keys to keep), built from the field as the
+    historical model has it with only db_index set each way: the state handed to a RunPython inside
+    SeparateDatabaseAndState is the one before this migration in both directions. Nothing to do when the index already
+    is as wanted (a run again after a try that was not recorded)."""
+    connection = schema_editor.connection
+    present = any(
+        info["index"] and info["columns"] == [COLUMN]
+        for info in connection.introspection.get_constraints(None, TABLE).values()
     )
-
-
-def _user_fields(apps: Any, *, db_index: bool) -> tuple[Any, Any, Any]:
+    if present == db_index:
+        return
     model = apps.get_model("audit", "AuditEvent")
-    old = model._meta.get_field("user")
-    new = copy.copy(old)
-    new.db_index = db_index
-    return model, old, new
+    old, new = copy.copy(model._meta.get_field("user")), copy.copy(model._meta.get_field("user"))
+    old.db_index, new.db_index = not db_index, db_index
+    schema_editor.alter_field(model, old, new)
 
 
 def drop_user_index(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     if vendor not in ("postgresql", "sqlite"):
-        schema_editor.alter_field(*_user_fields(apps, db_index=False))
+        _mongodb_alter(apps, schema_editor, db_index=False)
         return
     concurrently = " CONCURRENTLY" if vendor == "postgresql" else ""
-    for name in _single_column_indexes(schema_editor):
+    for name in _single_column_indexes(schema_editor):  # an invalid one left by a failed undo too
         schema_editor.execute(f"DROP INDEX{concurrently} IF EXISTS {schema_editor.quote_name(name)}")
 
 
 def add_user_index(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     if vendor not in ("postgresql", "sqlite"):
-        schema_editor.alter_field(*_user_fields(apps, db_index=True))
+        _mongodb_alter(apps, schema_editor, db_index=True)
         return
+    quote = schema_editor.quote_name
+    if vendor == "postgresql":
+        for name in _single_column_indexes(schema_editor, valid=False):
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(name)}")
     if _single_column_indexes(schema_editor):
         return
     concurrently = " CONCURRENTLY" if vendor == "postgresql" else ""
     name = schema_editor._create_index_name(TABLE, [COLUMN])
-    quote = schema_editor.quote_name
     schema_editor.execute(f"CREATE INDEX{concurrently} {quote(name)} ON {quote(TABLE)} ({quote(COLUMN)})")
 
 

@@ -81,3 +81,26 @@ def test_a_rerun_after_the_index_is_gone_passes():
 
     assert _indexes_on(["user_id"]) == set()
     assert executor.recorder.applied_migrations().keys() >= {AFTER}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_undoing_it_replaces_an_invalid_index_a_failed_try_left():
+    if connection.vendor != "postgresql":
+        pytest.skip("CREATE INDEX CONCURRENTLY and its invalid leftovers are PostgreSQL's")
+    _migrate(AFTER)
+    with connection.cursor() as cursor:  # what a CREATE INDEX CONCURRENTLY that gave up leaves: an invalid index
+        cursor.execute(f'CREATE INDEX "audit_auditevent_user_id_871f21a9" ON "{TABLE}" ("user_id")')
+        cursor.execute(
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'audit_auditevent_user_id_871f21a9'::regclass"
+        )
+
+    _migrate(BEFORE)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND c.relname = ANY(%s)",
+            [TABLE, sorted(_indexes_on(["user_id"]))],
+        )
+        assert cursor.fetchall() == [("audit_auditevent_user_id_871f21a9", True)]
+    _migrate(AFTER)
