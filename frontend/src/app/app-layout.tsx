@@ -19,12 +19,12 @@ const NAV = [
   { to: '/security', label: 'Security', end: false },
 ];
 
-// Loaded when first opened: the dialog and its list stay out of the boot JavaScript.
+// Loaded when first opened: the dialog and its list stay out of the layout's chunk.
 const ShortcutsHelp = lazy(async () => ({ default: (await import('@/app/shortcuts-help')).ShortcutsHelp }));
 // Loaded when a request first needs it (403 reauthentication_required): zod and the query client come with it.
 const ReauthenticateDialog = lazy(async () => ({ default: (await import('@/components/reauthenticate-dialog')).ReauthenticateDialog }));
 // Loaded when the user signs out (unless a page brought it already): the sign-out and its wait for the other tabs'
-// work stay out of the boot JavaScript. Not loaded (offline): the sign-out could not have been made either.
+// work stay out of the layout's chunk. Not loaded (offline): the sign-out could not have been made either.
 const signOut = () => import('@/lib/sign-out').then((module) => module.signOut(), () => false);
 
 export function AppLayout() {

@@ -1,13 +1,14 @@
-import { type ComponentType, lazy, Suspense } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect } from 'react';
 import { matchRoutes, Outlet, type RouteObject, useLocation, useRoutes } from 'react-router';
 import { FullPageSpinner } from '@/components/feedback';
-import { AppLayout } from '@/app/app-layout';
 import { NotFoundPage } from '@/app/error-pages';
 import { PublicOnly, RequireAuth } from '@/app/require-auth';
 import { RouteErrorBoundary } from '@/app/route-error-boundary';
 import { RouteFocus } from '@/app/route-focus';
 
 const loadQueryProvider = () => import('@/app/query-provider');
+const loadAppLayout = () => import('@/app/app-layout');
+const AppLayout = lazy(async () => ({ default: (await loadAppLayout()).AppLayout }));
 
 /**
  * Route-level code splitting: each page is its own chunk, with TanStack Query (the pages' data
@@ -58,6 +59,23 @@ function RootFrame() {
   );
 }
 
+/**
+ * The signed-in layout (top bar, toaster, offline banner, shortcuts) is a lazy chunk, as the pages are: it is not boot
+ * JavaScript, and signed-out pages never load it (they have components/auth-layout.tsx). Like a page's, its chunk
+ * starts loading at boot when the URL is a signed-in page (preloadPage), in parallel with the session restore, which
+ * it waits for anyway. When it is first shown later (after a sign-in), the page under it starts loading at the same
+ * time, not once the layout has rendered its outlet; meanwhile the same full-page spinner as during the restore.
+ */
+function SignedInFrame() {
+  const { pathname } = useLocation();
+  useEffect(() => preloadPage(pathname), [pathname]);
+  return (
+    <Suspense fallback={<FullPageSpinner />}>
+      <AppLayout />
+    </Suspense>
+  );
+}
+
 function PublicFrame() {
   return (
     <Suspense fallback={<FullPageSpinner />}>
@@ -66,11 +84,18 @@ function PublicFrame() {
   );
 }
 
-type PageRoute = RouteObject & { page?: { load: () => Promise<unknown> } };
+/** `chunk`: the lazy chunk of the route's element (a page, or the signed-in layout), which preloadPage loads. */
+type PageRoute = RouteObject & { chunk?: { load: () => Promise<unknown> } };
 
 function leaf(path: string | undefined, { Page, load }: ReturnType<typeof page>): PageRoute {
-  return path === undefined ? { index: true, element: <Page />, page: { load } } : { path, element: <Page />, page: { load } };
+  return path === undefined ? { index: true, element: <Page />, chunk: { load } } : { path, element: <Page />, chunk: { load } };
 }
+
+const signedInLayout: PageRoute = {
+  element: <SignedInFrame />,
+  chunk: { load: loadAppLayout },
+  children: [leaf(undefined, pages.dashboard), leaf('tasks', pages.tasks), leaf('account', pages.account), leaf('security', pages.security)],
+};
 
 export const routes: PageRoute[] = [
   {
@@ -101,12 +126,7 @@ export const routes: PageRoute[] = [
       },
       {
         element: <RequireAuth />,
-        children: [
-          {
-            element: <AppLayout />,
-            children: [leaf(undefined, pages.dashboard), leaf('tasks', pages.tasks), leaf('account', pages.account), leaf('security', pages.security)],
-          },
-        ],
+        children: [signedInLayout],
       },
       { path: '*', element: <NotFoundPage /> },
     ],
@@ -114,13 +134,13 @@ export const routes: PageRoute[] = [
 ];
 
 /**
- * At boot, the chunk of the page at this URL starts loading at once, while the session is being
- * restored, instead of after it (the page's lazy component renders only once the guard lets it).
+ * At boot, the chunk of the page at this URL (and of the signed-in layout, for a signed-in page) starts loading at
+ * once, while the session is being restored, instead of after it (a lazy component renders only once the guard lets it).
  */
 export function preloadPage(pathname: string): void {
   const matches = matchRoutes(routes, pathname) ?? [];
   for (const { route } of matches) {
-    const load = (route as PageRoute).page?.load;
+    const load = (route as PageRoute).chunk?.load;
     if (load) void Promise.all([load(), loadQueryProvider()]).catch(() => undefined);
   }
 }
