@@ -57,15 +57,21 @@ def reauthentication_require(request: Request, *, current_password: str | None =
     session_id = current_session_id(request)
     if session_id is None:  # not a session's access token: nothing can be recent
         raise ReauthenticationRequired()
-    session = selectors.session_authentication(session_id=session_id)
     level = reauthentication_level(current_user(request))
     if current_password is not None and level <= 1:
         current_password_confirm(request, current_password)
         return
-    if not services.session_recently_authenticated_at(session=session, level=level):
-        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED if level >= 2 else None)
+    session_recent_authentication_require(session_id=session_id, level=level)
     if current_password is not None:
         current_password_confirm(request, current_password)
+
+
+def session_recent_authentication_require(*, session_id: str, level: int) -> None:
+    """403 ``reauthentication_required`` unless the session authenticated within REAUTH_MAX_AGE_SECONDS at ``level``
+    (the account's: reauthentication_level) or above."""
+    session = selectors.session_authentication(session_id=session_id)
+    if not services.session_recently_authenticated_at(session=session, level=level):
+        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED if level >= 2 else None)
 
 
 def reauthentication_require_confirming(

@@ -16,6 +16,7 @@ from backend.accounts.api_base import (
     current_session_id,
     current_user,
     reauthentication_require,
+    session_recent_authentication_require,
     sign_in_complete,
     signed_in_response,
 )
@@ -138,6 +139,8 @@ class CallbackApi(PublicAuthApi):
             if flow.intent in SESSION_INTENTS:
                 _refund(request, failure)  # the signed-in session's own action, not a sign-in
                 user = _flow_session_user(request, flow=flow)
+                if flow.intent == CONNECT:
+                    _connect_still_allowed(user=user, flow=flow)
                 seen = provider_identity_get(flow=flow, provider=provider, code=code)
                 if flow.intent == REAUTHENTICATE:
                     return _reauthenticate(flow=flow, user=user, seen=seen)
@@ -174,6 +177,16 @@ def _flow_session_user(request: Request, *, flow: Flow) -> User:
     if signed_in is None or str(signed_in[1].get(SESSION_CLAIM)) != str(flow.session_id):
         raise OidcFailed()
     return signed_in[0]
+
+
+def _connect_still_allowed(*, user: User, flow: Flow) -> None:
+    """What start/ asked of a connection, asked again when the provider sends the user back (up to
+    OIDC_FLOW_MAX_AGE_SECONDS later), before the code is spent: a recent authentication of the session and a confirmed
+    address. A connected identity signs in without the password, so a flow started in a recent session (by a script in
+    the page, say) must not finish once the session is no longer recent, nor after the address changed."""
+    session_recent_authentication_require(session_id=str(flow.session_id), level=reauthentication_level(user))
+    if email_confirmation_required(user=user):
+        raise OidcNeedsConfirmedEmail()
 
 
 def _reauthentication_by_provider_allowed(user: User) -> None:

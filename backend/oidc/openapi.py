@@ -137,8 +137,9 @@ callback = extend_schema(
         403: OpenApiResponse(
             ErrorSerializer,
             description="`email_not_verified`: the account's address is not confirmed while `EMAIL_VERIFICATION` "
-            "is `mandatory`. `reauthentication_required` (`reauthenticate`): the account has a second factor; "
-            "re-authenticate with it.",
+            "is `mandatory`, or (`connect`) no longer confirmed. `reauthentication_required`: (`reauthenticate`) "
+            "the account has a second factor, re-authenticate with it; (`connect`) the session's authentication is no "
+            "longer recent (start again after re-authenticating). Checked before the code is spent.",
         ),
         429: OpenApiResponse(
             ErrorSerializer,

@@ -5912,7 +5912,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `email_not_verified`: the account's address is not confirmed while `EMAIL_VERIFICATION` is `mandatory`. `reauthentication_required` (`reauthenticate`): the account has a second factor; re-authenticate with it. */
+            /** @description `email_not_verified`: the account's address is not confirmed while `EMAIL_VERIFICATION` is `mandatory`, or (`connect`) no longer confirmed. `reauthentication_required`: (`reauthenticate`) the account has a second factor, re-authenticate with it; (`connect`) the session's authentication is no longer recent (start again after re-authenticating). Checked before the code is spent. */
             403: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */

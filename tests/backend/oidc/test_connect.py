@@ -112,6 +112,35 @@ def test_the_callback_with_a_revoked_session_is_refused(idp, user):
     assert not OidcIdentity.objects.exists()
 
 
+def test_the_callback_after_the_sessions_authentication_stopped_being_recent_is_refused(idp, user, smtp):
+    # Given a flow started while the session was recent (by a script in the page, say), finished at the provider
+    # after the re-authentication window: an identity connected then would sign in without the password
+    client, issued = signed_in_client(user)
+    code, state = started(client, idp, intent="connect")
+    authentication_aged(issued.session.pk)
+
+    response = callback(client, code, state)
+
+    assert (response.status_code, response.json()) == (403, REAUTH_REQUIRED)
+    assert cookie_cleared(response)
+    assert not OidcIdentity.objects.exists()
+    assert idp.requests.get("/token") is None  # the code was not spent
+    assert smtp.messages == []
+
+
+def test_the_callback_after_the_address_stopped_being_confirmed_is_refused(idp, user, smtp):
+    client, _ = signed_in_client(user)
+    code, state = started(client, idp, intent="connect")
+    type(user).objects.filter(pk=user.pk).update(email_verified=False)  # e.g. an email change confirmed meanwhile
+
+    response = callback(client, code, state)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "email_not_verified"
+    assert not OidcIdentity.objects.exists()
+    assert idp.requests.get("/token") is None
+
+
 def test_an_identity_of_another_account_is_refused(idp, user, smtp):
     other = UserFactory()
     OidcIdentity.objects.create(user=other, provider="testidp", subject="shared-sub")

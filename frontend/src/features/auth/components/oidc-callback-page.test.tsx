@@ -122,6 +122,18 @@ describe('the OpenID Connect callback page, refused', () => {
     expect(sent).toEqual([{ body: { code: 'code-1', state: 'state-1' }, authorization: 'Bearer access-1' }]);
   });
 
+  it('says a connect that took longer than a confirmation lasts must start again from the account page', async () => {
+    startedFromThisTab({ intent: 'connect', provider: 'Google' });
+    callbacks(refusal('reauthentication_required', 403));
+    renderApp(ARRIVAL, { token: 'access-1' });
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Not connected' })).toBeInTheDocument();
+    expect(
+      screen.getByText('It took too long at Google, so connecting it needs you to confirm it’s you again. Start again from your account page.'),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Back to your account' })).toHaveAttribute('href', '/account');
+  });
+
   it('shows any other failure as the other pages do', async () => {
     callbacks(() => HttpResponse.json({ detail: 'Request was throttled.', code: 'throttled' }, { status: 429, headers: { 'Retry-After': '30' } }));
     renderApp(ARRIVAL, { as: 'anonymous' });

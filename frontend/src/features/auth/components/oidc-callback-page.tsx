@@ -57,6 +57,10 @@ function problemOf(error: unknown, intent: OidcIntent, provider: string | undefi
     case 'oidc_failed':
       return failed;
     case 'reauthentication_required':
+      // Connecting: the few minutes a confirmation lasts ran out at the provider (the server asks it again on return).
+      if (intent === 'connect') {
+        return { title: failed.title, message: `It took too long at ${name}, so connecting it needs you to confirm it’s you again. Start again from your account page.` };
+      }
       // A second factor was added since "Confirm it's you" offered the provider: only it confirms now.
       return {
         title: failed.title,
