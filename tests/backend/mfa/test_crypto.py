@@ -193,8 +193,8 @@ def test_a_code_the_app_could_not_check_counts_on_no_limit(settings, api_client,
 
 @pytest.mark.parametrize("keys", [[OLD_KEY, NEW_KEY], [OLD_KEY, "another-key: not the new one, long enough"]])
 def test_rotating_while_the_newest_loaded_key_is_not_the_new_one_is_refused_and_rewrites_nothing(settings, keys):
-    # Given secrets under OLD, and a pod still running with the first step's list (OLD,NEW): its Secret had not
-    # changed yet when it was rolled for the second step
+    # Given secrets under OLD, and the Secret still holding the first step's list (OLD,NEW): it had not changed
+    # (or synced) yet for the second step
     _apps_under(settings, [OLD_KEY], 2)
     before = dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted"))
     settings.MFA_ENCRYPTION_KEYS = keys
@@ -205,8 +205,10 @@ def test_rotating_while_the_newest_loaded_key_is_not_the_new_one_is_refused_and_
 
     # Then it is refused and no secret was rewritten: it would have re-encrypted with OLD and succeeded
     assert str(refused.value).startswith(
-        f"The newest loaded key is {_fingerprint(OLD_KEY)}, not {_fingerprint(NEW_KEY)}: this pod does not hold"
+        f"The newest loaded key is {_fingerprint(OLD_KEY)}, not {_fingerprint(NEW_KEY)}: the settings this command loaded"
     )
+    # and it does not blame a roll: the command reads the Secret as mounted now, whatever the pods loaded
+    assert "not rolled" not in str(refused.value)
     assert dict(TotpAuthenticator.objects.values_list("pk", "secret_encrypted")) == before
 
 

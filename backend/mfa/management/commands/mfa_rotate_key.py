@@ -57,9 +57,10 @@ class Command(BaseCommand):
         self.stdout.write(f"MFA_ENCRYPTION_KEYS loaded, newest first: {', '.join(keys)} ({FINGERPRINT_IS}).")
         if keys[0] != expect_fingerprint.strip().lower():
             raise CommandError(
-                f"The newest loaded key is {keys[0]}, not {expect_fingerprint}: this pod does not hold the new key "
-                "first yet (the Secret not synced or changed, or the pods not rolled since), so nothing was "
-                "re-encrypted. Check the Secret shows MFA_ENCRYPTION_KEYS=NEW,OLD, roll the pods, and run this again."
+                f"The newest loaded key is {keys[0]}, not {expect_fingerprint}: the settings this command loaded "
+                "(the Secret as mounted now, not what the serving pods loaded when they started) do not hold the new "
+                "key first yet (the Secret not synced or not changed), so nothing was re-encrypted. Make the Secret "
+                "show MFA_ENCRYPTION_KEYS=NEW,OLD, roll the pods, wait for the rollout to finish, and run this again."
             )
         self.stdout.write(f"Re-encrypting with {keys[0]}, the key you just added.")
 
