@@ -205,7 +205,8 @@ def test_rotating_while_the_newest_loaded_key_is_not_the_new_one_is_refused_and_
 
     # Then it is refused and no secret was rewritten: it would have re-encrypted with OLD and succeeded
     assert str(refused.value).startswith(
-        f"The newest loaded key is {_fingerprint(OLD_KEY)}, not {_fingerprint(NEW_KEY)}: the settings this command loaded"
+        f"The newest loaded key is {_fingerprint(OLD_KEY)}, not {_fingerprint(NEW_KEY)}: "
+        "the settings this command loaded"
     )
     # and it does not blame a roll: the command reads the Secret as mounted now, whatever the pods loaded
     assert "not rolled" not in str(refused.value)
