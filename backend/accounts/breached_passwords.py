@@ -30,7 +30,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import Literal
 
 from django.conf import settings
@@ -63,13 +66,20 @@ class BreachApiUnavailable(Exception):
         self.detail = detail
 
 
+# An answer asked for ahead (password_breached_ahead): the password's SHA-1 and whether it is breached.
+_answered_ahead: ContextVar[tuple[str, bool] | None] = ContextVar("password_breach_answered_ahead", default=None)
+
+
 @sensitive_variables()
 def password_breached(password: str) -> bool:
     """Whether the range API lists ``password`` (a count above 0); False when the check is off, when the API gives
     no usable answer now (logged and counted, and remembered for OUTAGE_REMEMBER_SECONDS) or while such an outage
-    is remembered."""
+    is remembered. Inside ``password_breached_ahead(password)``, that answer, without asking again."""
     if not settings.PASSWORD_BREACH_CHECK:
         return False
+    ahead = _answered_ahead.get()
+    if ahead is not None and ahead[0] == _sha1(password):
+        return ahead[1]
     if cache.get(OUTAGE_CACHE_KEY):
         password_breach_checks.labels(result="skipped").inc()
         return False
@@ -91,10 +101,33 @@ def password_breached(password: str) -> bool:
 
 
 @sensitive_variables()
+def password_breached_ahead(password: str) -> AbstractContextManager[None]:
+    """Ask now whether ``password`` is breached, and have ``password_breached(password)`` give that answer inside
+    the returned context: for a caller that validates the password later inside a transaction it does not control
+    (the admin's add view), so the wait on the API, up to PASSWORD_BREACH_TIMEOUT_SECONDS, holds no transaction,
+    with its locks, open."""
+    return _answered(_sha1(password), password_breached(password))
+
+
+@contextmanager
+def _answered(digest: str, breached: bool) -> Iterator[None]:
+    token = _answered_ahead.set((digest, breached))
+    try:
+        yield
+    finally:
+        _answered_ahead.reset(token)
+
+
+@sensitive_variables()
+def _sha1(password: str) -> str:
+    return hashlib.sha1(password.encode("utf-8"), usedforsecurity=False).hexdigest().upper()
+
+
+@sensitive_variables()
 def password_breach_count(password: str) -> int:
     """How many times the range API has seen ``password`` in breaches (0: never). Sends only the first 5 hex
     characters of its SHA-1. Raises BreachApiUnavailable when there is no usable answer."""
-    digest = hashlib.sha1(password.encode("utf-8"), usedforsecurity=False).hexdigest().upper()
+    digest = _sha1(password)
     return suffix_count(range_fetch(digest[:5]), digest[5:])
 
 

@@ -9,13 +9,15 @@ every path holds a password to the rules for what it is stored as. (AUTH_PASSWOR
 BreachedPasswordValidator is ours: leaked-password protection against Have I Been Pwned (breached_passwords.py).
 """
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.views.decorators.debug import sensitive_variables
 
-from .breached_passwords import password_breached
+from .breached_passwords import password_breached, password_breached_ahead
 from .models import normalize_password
 
 BREACHED_CODE = "password_breached"
@@ -75,3 +77,17 @@ def _refused_by_another(password: str, user: Any) -> bool:
         except ValidationError:
             return True
     return False
+
+
+@sensitive_variables()
+def breach_checked_ahead(password: str | None) -> AbstractContextManager[None]:
+    """A context in which BreachedPasswordValidator judges ``password`` by the range API's answer asked for now:
+    for a form Django validates inside a transaction of its own (the admin's add view), so the wait on the API
+    holds none open. Nothing is asked for an empty password or one another validator refuses without knowing the
+    user (as the validator would not ask); the similarity check, which needs the user, still runs in the form."""
+    if not password or not settings.PASSWORD_BREACH_CHECK:
+        return nullcontext()
+    in_nfc = normalize_password(password)
+    if _refused_by_another(in_nfc, None):
+        return nullcontext()
+    return password_breached_ahead(in_nfc)

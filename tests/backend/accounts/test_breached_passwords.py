@@ -291,12 +291,10 @@ def test_a_password_another_validator_refuses_is_not_sent(api_client, range_api)
     assert sum(sample("password_breach_checks_total", result=r) for r in ("clean", "breached")) == checks_before
 
 
-@pytest.mark.django_db(transaction=True)
-def test_registration_asks_the_range_api_with_no_transaction_open(api_client, range_api):
-    # The check may wait seconds for the API: a transaction open meanwhile holds the database's write lock on SQLite
-    # (BEGIN IMMEDIATE) and a pooled connection elsewhere. Seen from another connection, as the API is asked.
+def _open_transactions_seen_from_another_connection(states: list[str]) -> Callable[[], None]:
+    """A probe to run as the API is asked (RangeApi.on_request): appends what it finds of a transaction open on
+    the database, seen from another connection (SQLite: its write lock, taken by BEGIN IMMEDIATE)."""
     database = connection.settings_dict
-    states: list[str] = []
 
     def open_transactions() -> None:
         if connection.vendor == "sqlite":
@@ -320,13 +318,73 @@ def test_registration_asks_the_range_api_with_no_transaction_open(api_client, ra
             ).fetchall()
             states.extend(row[0] for row in rows)
 
-    range_api.on_request = open_transactions
+    return open_transactions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registration_asks_the_range_api_with_no_transaction_open(api_client, range_api):
+    # The check may wait seconds for the API: a transaction open meanwhile holds the database's write lock on SQLite
+    # (BEGIN IMMEDIATE) and a pooled connection elsewhere. Seen from another connection, as the API is asked.
+    states: list[str] = []
+    range_api.on_request = _open_transactions_seen_from_another_connection(states)
 
     response = register(api_client, CLEAN)
 
     assert response.status_code == 201
     assert len(range_api.requests) == 1
     assert states == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_add_user_form_asks_the_range_api_once_with_no_transaction_open(range_api):
+    # Django runs the add view in a transaction, whose read of the users table (the email's uniqueness) would hold
+    # a lock on it for as long as the API takes: a migration's ALTER would queue behind it, and every query behind.
+    operator = User.objects.create_superuser(email="op@example.com", password=DEFAULT_PASSWORD)
+    browser = Client()
+    browser.force_login(operator)
+    states: list[str] = []
+    range_api.on_request = _open_transactions_seen_from_another_connection(states)
+
+    response = browser.post(
+        "/admin/accounts/user/add/", {"email": "new@example.com", "name": "", "password1": CLEAN, "password2": CLEAN}
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(email="new@example.com").check_password(CLEAN)
+    assert len(range_api.requests) == 1  # asked ahead, and the form's validator took that answer
+    assert states == []
+
+
+def test_the_admin_add_user_form_refuses_a_breached_password_asking_once(range_api):
+    operator = User.objects.create_superuser(email="op@example.com", password=DEFAULT_PASSWORD)
+    browser = Client()
+    browser.force_login(operator)
+
+    response = browser.post(
+        "/admin/accounts/user/add/",
+        {"email": "new@example.com", "name": "", "password1": BREACHED, "password2": BREACHED},
+    )
+
+    assert response.status_code == 200  # the form again, with the error on the password
+    assert response.context["adminform"].form.errors.as_data()["password2"][0].code == "password_breached"
+    assert not User.objects.filter(email="new@example.com").exists()
+    assert len(range_api.requests) == 1
+
+
+def test_the_admin_add_user_form_asks_nothing_for_mismatched_or_too_short_passwords(range_api):
+    operator = User.objects.create_superuser(email="op@example.com", password=DEFAULT_PASSWORD)
+    browser = Client()
+    browser.force_login(operator)
+
+    for password1, password2 in ((CLEAN, CLEAN + "x"), ("Short-1", "Short-1")):
+        response = browser.post(
+            "/admin/accounts/user/add/",
+            {"email": "new@example.com", "name": "", "password1": password1, "password2": password2},
+        )
+        assert response.status_code == 200
+
+    assert range_api.requests == []
+    assert not User.objects.filter(email="new@example.com").exists()
 
 
 # ------------------------------------------------------------------------------
