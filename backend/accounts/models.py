@@ -229,6 +229,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         if normalized != raw_password:
             make_password(raw_password)
 
+    def set_password_hashed(self, new: "NewPassword") -> None:
+        """``set_password`` with the hash made before (NewPassword): for a change made under the account's row lock,
+        which every sign-in of the account would otherwise wait on while the password is hashed."""
+        self.password = new.hashed
+        self._password = new.raw  # as set_password leaves it: save() then tells the validators (password_changed)
+
     def check_password(self, raw_password: str | None) -> bool:
         """Whether ``raw_password`` is this account's password, in NFC as it is hashed now, or as typed: a password
         set before passwords were normalized was hashed as typed. That one is hashed again in NFC when it matches,
@@ -266,6 +272,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         if fields is not None and deferred and set(fields) <= deferred:
             fields = list(deferred)
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+
+class NewPassword:
+    """A new password and its hash, made before the transaction that sets it (User.set_password_hashed): hashing
+    takes tens of milliseconds, and a change that locks the account's row first would make every sign-in of the
+    account wait on it."""
+
+    __slots__ = ("hashed", "raw")
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.hashed = make_password(normalize_password(raw))
+
+    def __repr__(self) -> str:  # never the password, in a log or an error page
+        return "NewPassword(...)"
 
 
 class AuthSessionQuerySet(models.QuerySet["AuthSession"]):

@@ -18,7 +18,7 @@ from backend.oidc.services.reset import oidc_identities_remove_by_password_reset
 
 from ..emails.links import send_password_reset_link
 from ..emails.notices import notify_password_changed
-from ..models import User, normalize_email
+from ..models import NewPassword, User, normalize_email
 from .email_verification import email_verification_enabled
 from .sessions import sessions_revoke_for_user
 from .users import new_password_validate
@@ -55,6 +55,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     if user is None or not default_token_generator.check_token(user, token):
         raise invalid
     new_password_validate(new_password, user=user, field="new_password")
+    hashed = NewPassword(new_password)  # before the row lock below: sign-ins of the account wait on it
     with atomic():
         # The link is bound to what its token hashes (the password, the last sign-in, the address) as checked
         # above: of two uses at once, the second waits for the first's lock here, then finds the password changed
@@ -66,7 +67,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         if email_verified is None:
             raise invalid
         first_proof = email_verification_enabled() and not email_verified
-        user.set_password(new_password)
+        user.set_password_hashed(hashed)
         user.email_verified = email_verified or first_proof
         user.save(update_fields=["password", "email_verified"])
         sessions_revoke_for_user(user=user, audit_event=None)

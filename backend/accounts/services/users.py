@@ -15,7 +15,7 @@ from backend.common.errors import ErrorCode
 from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 
 from ..emails.notices import notify_password_changed
-from ..models import AuthSession, User, email_address_normalized, normalize_email, normalize_password
+from ..models import AuthSession, NewPassword, User, email_address_normalized, normalize_email, normalize_password
 from .email_verification import email_verification_on_register
 from .sessions import (
     IssuedSession,
@@ -186,9 +186,10 @@ def user_change_password(*, user: User, new_password: str, keep_session_id: str 
     """Set a new password and revoke every session except the one making the change (the current password is
     checked first, by user_password_confirm)."""
     new_password_validate(new_password, user=user, field="new_password")
+    hashed = NewPassword(new_password)  # before the row lock acting_session_still_live takes
     with atomic():
         acting_session_still_live(user=user, session_id=keep_session_id)
-        user.set_password(new_password)
+        user.set_password_hashed(hashed)
         user.save(update_fields=["password"])
         sessions_revoke_for_user(user=user, except_session_id=keep_session_id, audit_event=None)
         audit_on_commit(event=AuditEvent.Event.PASSWORD_CHANGED, user_id=user.pk, session_id=keep_session_id)
