@@ -233,7 +233,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         """``set_password`` with the hash made before (NewPassword): for a change made under the account's row lock,
         which every sign-in of the account would otherwise wait on while the password is hashed."""
         self.password = new.hashed
-        self._password = new.raw  # as set_password leaves it: save() then tells the validators (password_changed)
+        # As set_password leaves it: save() then tells the validators (password_changed).
+        self._password: str | None = new.raw
 
     def check_password(self, raw_password: str | None) -> bool:
         """Whether ``raw_password`` is this account's password, in NFC as it is hashed now, or as typed: a password
