@@ -1,7 +1,10 @@
 """The refresh cookie's attributes."""
 
+from io import StringIO
+
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import override_settings
 
 from tests.backend.accounts.helpers import login
@@ -63,3 +66,17 @@ def test_responses_carrying_tokens_tell_every_cache_not_to_store_them(api_client
     assert response.status_code == status
     assert "access" in response.json()
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(("domain", "warned"), [("example.com", True), ("", False)], ids=["set", "unset"])
+def test_manage_py_check_warns_about_a_refresh_cookie_domain(settings, domain, warned):
+    # (a Domain sends the refresh token to every subdomain's servers; migrate runs the same checks)
+    settings.REFRESH_COOKIE_DOMAIN = domain or None
+    output = StringIO()
+
+    call_command("check", stdout=output, stderr=output)
+
+    assert ("accounts.W001" in output.getvalue()) is warned, output.getvalue()
+    assert (
+        "REFRESH_COOKIE_DOMAIN='example.com' sends the refresh token to every subdomain" in output.getvalue()
+    ) is warned
