@@ -2,14 +2,13 @@
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from backend.accounts.admin_login import admin_login
 from backend.accounts.admin_password import admin_password_change
 from backend.common import health
 from backend.common.exceptions import api_not_found
 from backend.common.spa import SPA_FALLBACK_PATTERN, spa_index
-from backend.common.views import SchemaView
+from backend.common.views import DocsView, SchemaView
 from backend.tasks import urls as tasks_urls
 
 api_patterns: list[URLPattern | URLResolver] = [
@@ -24,7 +23,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     # The split view serves its init script as a file, so the CSP needs no 'unsafe-inline'.
     re_path(
         r"^docs/?$",
-        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="common/swagger_ui.html"),
+        DocsView.as_view(url_name="schema", template_name="common/swagger_ui.html"),
         name="docs",
     ),
     # Anything else under /api/ is a JSON 404, never an HTML page or a redirect.

@@ -1,10 +1,10 @@
-"""The base class of every API view, and the OpenAPI document's view."""
+"""The base class of every API view, and the views of the OpenAPI document and its Swagger UI."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -69,12 +69,21 @@ def _has_body(request: Request) -> bool:
     return meta.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in meta
 
 
-class SchemaView(SpectacularAPIView):
-    """The OpenAPI document. Its errors (a wrong method, ``format`` or ``Accept``) are JSON, as every error under
-    /api/ is, rather than rendered by the document's own YAML renderer."""
+class _JsonErrors:
+    """Errors (a wrong method, ``format`` or ``Accept``) and the answer to OPTIONS in JSON, as every error under /api/
+    is, rather than through the view's own renderer: the document's YAML, or the docs page's HTML template (which
+    has nothing to render OPTIONS' description with: a 500)."""
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
-        if getattr(response, "exception", False):
+        if getattr(response, "exception", False) or request.method == "OPTIONS":
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+
+
+class SchemaView(_JsonErrors, SpectacularAPIView):
+    """The OpenAPI document."""
+
+
+class DocsView(_JsonErrors, SpectacularSwaggerSplitView):
+    """Swagger UI for the OpenAPI document."""

@@ -28,6 +28,33 @@ def test_the_schemas_errors_are_json_like_every_api_error(client, method, query,
     assert (response.status_code, response.json()["code"]) == expected
 
 
+@pytest.mark.parametrize(
+    ("method", "query", "headers", "expected"),
+    [
+        ("post", "", {}, (405, "method_not_allowed")),
+        ("delete", "", {}, (405, "method_not_allowed")),
+        ("get", "?format=json", {}, (404, "not_found")),
+        ("get", "", {"HTTP_ACCEPT": "application/json"}, (406, "not_acceptable")),
+    ],
+    ids=["wrong method", "delete", "unknown format", "unacceptable Accept"],
+)
+def test_the_docs_pages_errors_are_json_like_every_api_error(client, method, query, headers, expected):
+    response = getattr(client, method)(f"/api/docs/{query}", **headers)
+
+    assert response["Content-Type"] == "application/json"
+    assert (response.status_code, response.json()["code"]) == expected
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/docs", "/api/schema/"])
+def test_options_on_the_docs_and_the_schema_describes_them_in_json(client, path):
+    # (the docs page rendered OPTIONS' description through its HTML template, which has none: a 500)
+    response = client.options(path)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["renders"]
+
+
 def test_the_schema_documents_a_bodys_errors_on_writes_that_take_no_body(client):
     # A body sent anyway is parsed as on any endpoint (ApiView.initial), so its errors are documented there too
     operation = _schema(client)["paths"]["/api/auth/logout-all/"]["post"]
