@@ -5,6 +5,8 @@ interface Props {
   children: ReactNode;
   /** A new value (the next path) clears the error, so navigating away leaves the error page. */
   resetKey: string;
+  /** What shows instead: the whole error page by default; inside the signed-in layout, its message only (PageFrame in routes.tsx). */
+  fallback?: ReactNode;
 }
 
 /**
@@ -27,6 +29,6 @@ export class RouteErrorBoundary extends Component<Props, { failed: boolean }> {
   }
 
   render(): ReactNode {
-    return this.state.failed ? <RouteErrorPage /> : this.props.children;
+    return this.state.failed ? (this.props.fallback ?? <RouteErrorPage />) : this.props.children;
   }
 }

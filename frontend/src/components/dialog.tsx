@@ -34,7 +34,8 @@ type DialogProps = BaseDialogProps & ({ dismissible?: true; onClose: () => void 
  * page inert (no Tab, click or screen-reader cursor reaches it) and puts the dialog in the top
  * layer. Focus moves in on open (the element marked data-autofocus, else the first field, else the
  * first control); Escape and a click on the backdrop ask `onClose` (unless not `dismissible`); focus
- * returns to whatever opened it (or to #main when that is gone, or was <body>).
+ * returns to whatever opened it (or to #main when that is gone, or was <body>, unless the focus is already
+ * somewhere else outside the dialog).
  * Mount it to open it; unmount it to close.
  */
 export function Dialog({ title, description, onClose, children, alert = false, dismissible = true }: DialogProps) {
@@ -61,10 +62,16 @@ export function Dialog({ title, description, onClose, children, alert = false, d
       unmounting.current = true;
       document.body.classList.remove('has-modal');
       if (node.open) node.close();
+      if (opener?.isConnected) {
+        opener.focus();
+        return;
+      }
       // The opener may be gone (e.g. the row of a deleted task), or never known: the page's main region,
-      // never <body>, where a keyboard or screen-reader user would have to start from the top again.
-      const target = opener?.isConnected ? opener : document.getElementById('main');
-      target?.focus();
+      // never <body>, where a keyboard or screen-reader user would have to start from the top again. Only while
+      // the focus is lost (on <body>, or still in this dialog): focus already placed elsewhere stays, e.g. on the
+      // Edit button a dialog under this one gave it back to when both closed at once (a confirmed "Discard").
+      const current = document.activeElement;
+      if (!current || current === document.body || node.contains(current)) document.getElementById('main')?.focus();
     };
   }, []);
 

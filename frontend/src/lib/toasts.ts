@@ -7,7 +7,7 @@
  * Its time runs only while a <Toaster> is mounted to show it, not from showToast on: "Your account was deleted." is
  * shown on the way to the sign-in page, whose toaster comes with the page's lazy chunk, and its 5 s would otherwise
  * pass, in part or (on a slow network) all, behind the loading spinner. It also stands still while the pointer or
- * the focus is on the toasts.
+ * the focus is on the toasts. Toasts left with no toaster for a while (whenToastsUnshown) are for their owners to settle.
  */
 import { type ReactNode, useSyncExternalStore } from 'react';
 import { onForgetAccountData } from '@/lib/session';
@@ -57,6 +57,25 @@ let toasters = 0;
 /** Whether the toasts' time runs: a toaster shows them and they are not paused (retime). */
 let running = false;
 
+/** Who wants to know when toasts have waited unshown (no toaster) this long: their ms, and the timer running for it. */
+const unshownWatchers = new Map<() => void, { ms: number; timer?: ReturnType<typeof setTimeout> }>();
+
+/** Times the wait of toasts with no toaster to show them (whenToastsUnshown); stops it once one shows them or none is left. */
+function watchUnshown(): void {
+  const unshown = toasters === 0 && entries.size > 0;
+  for (const [listener, watcher] of unshownWatchers) {
+    if (!unshown) {
+      clearTimeout(watcher.timer);
+      watcher.timer = undefined;
+    } else if (!watcher.timer) {
+      watcher.timer = setTimeout(() => {
+        watcher.timer = undefined;
+        listener();
+      }, watcher.ms);
+    }
+  }
+}
+
 function changed(): void {
   snapshot = [...entries.values()].map((entry) => entry.toast);
   listeners.forEach((listener) => listener());
@@ -73,6 +92,7 @@ function leave(id: number, expired: boolean): void {
   clearTimeout(entry.timer);
   entries.delete(id);
   changed();
+  watchUnshown();
   if (expired) entry.onExpire?.();
 }
 
@@ -102,6 +122,7 @@ export function showToast({ message, tone = 'success', action, duration, onExpir
   entries.set(nextId, entry);
   if (running) run(entry);
   changed();
+  watchUnshown();
   return nextId;
 }
 
@@ -148,10 +169,27 @@ export function pauseToasts(on: boolean): void {
 export function registerToaster(): () => void {
   toasters += 1;
   retime();
+  watchUnshown();
   return () => {
     // The last toaster gone under the pointer or the focus: its mouseleave or blur, which would end the pause, never comes.
     if (!--toasters) paused = false;
     retime();
+    watchUnshown();
+  };
+}
+
+/**
+ * `listener` runs once toasts have waited `ms` with no toaster mounted: their time stands still then, and with it
+ * whatever waits on it (a delete behind its Undo: tasks/delete-with-undo.ts). Pages without one: the not-found page,
+ * the root error page, the session restore's. The wait starts when the last toaster goes (or a toast comes while none
+ * is mounted) and ends when one mounts, so a change of layout's brief gap never counts. The function returned: no more.
+ */
+export function whenToastsUnshown(ms: number, listener: () => void): () => void {
+  unshownWatchers.set(listener, { ms });
+  watchUnshown();
+  return () => {
+    clearTimeout(unshownWatchers.get(listener)?.timer);
+    unshownWatchers.delete(listener);
   };
 }
 
@@ -175,6 +213,7 @@ function clearToasts({ all }: { all: boolean }): void {
   paused = false;
   retime();
   changed();
+  watchUnshown();
 }
 
 // A toast is about the account's own data ("Deleted “Payroll notes”."): none outlives the account in this tab

@@ -1,8 +1,8 @@
 /**
  * Deleting with Undo. The tasks disappear from the lists at once and a toast offers Undo; the
  * DELETE (or the bulk delete) is sent only when the toast goes: its time is up, it is dismissed, newer toasts
- * push it out (3 at most show: lib/toasts.ts), the user signs out (in this tab or another: lib/sign-out.ts), or the
- * tab is hidden or closes (then with keepalive). Undo within that window sends nothing.
+ * push it out (3 at most show: lib/toasts.ts), no toaster has shown it for an undo window, the user signs out (in
+ * this tab or another: lib/sign-out.ts), or the tab is hidden or closes (then with keepalive). Undo within that window sends nothing.
  *
  * Delayed rather than restored: the API has no undelete, and creating the task again would give it
  * a new id and creation date and lose when it was completed; until the window closes the server
@@ -17,7 +17,7 @@ import { ApiError, errorMessage } from '@/lib/api-error';
 import { queryKeys } from '@/lib/query-keys';
 import { onForgetAccountData } from '@/lib/session';
 import { beforeSignOut } from '@/lib/sign-out';
-import { type ToastOptions, dismissToast, showToast } from '@/lib/toasts';
+import { type ToastOptions, dismissToast, showToast, whenToastsUnshown } from '@/lib/toasts';
 import { bulkTasks } from '@/features/tasks/api/bulk-tasks';
 import { deleteTask } from '@/features/tasks/api/delete-task';
 import type { Task } from '@/features/tasks/types';
@@ -162,6 +162,11 @@ function forgetDeletes(): void {
 // Before signing out, here or in another tab (the session must still exist), and when the tab closes (keepalive requests).
 beforeSignOut(() => sendPendingDeletes({ signingOut: true }));
 onForgetAccountData(forgetDeletes);
+// No toaster for an undo window (the not-found page, the root error page): the toasts' time stands still, and the
+// deletes would wait unseen, without end, while the token refreshed for them at delete time expires (a tab closed
+// later would send them with a stale token, refused, and lost silently). They go as when newer toasts push Undo out:
+// asked for, and no Undo to be seen. A change of layout's brief gap does not count (lib/toasts.ts).
+whenToastsUnshown(UNDO_MS, () => void sendPendingDeletes());
 if (typeof window !== 'undefined') {
   window.addEventListener('pagehide', () => void sendPendingDeletes());
   // Hidden (another tab or app, the screen locked) may be the last moment the page runs: a mobile browser often

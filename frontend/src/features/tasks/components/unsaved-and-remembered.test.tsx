@@ -57,6 +57,30 @@ describe('unsaved changes in the task dialog', () => {
     expect(writes).toEqual([]);
   });
 
+  it('gives the focus back to the button that opened the dialog after "Discard changes", by Escape or by Cancel', async () => {
+    // Both dialogs close in one commit: the confirmation's opener (inside the edit dialog) is gone by then, and its
+    // fallback to the main region must not take the focus from the Edit button the edit dialog gave it back to.
+    serveTasks();
+    renderApp('/tasks');
+    const user = userEvent.setup();
+    const edit = await screen.findByRole('button', { name: 'Edit “Existing”' });
+
+    await user.click(edit);
+    await user.type(within(screen.getByRole('dialog', { name: 'Edit task' })).getByLabelText('Title'), ' more');
+    await user.keyboard('{Escape}');
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Discard changes' }));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(edit).toHaveFocus();
+
+    await user.click(edit);
+    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    await user.type(within(dialog).getByLabelText('Title'), ' again');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Discard changes' }));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(edit).toHaveFocus();
+  });
+
   it('a dialog without changes, or one just saved, closes without asking', async () => {
     serveTasks();
     renderApp('/tasks');
