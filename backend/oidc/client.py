@@ -23,6 +23,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import urllib.error
 import urllib.request
 from typing import Any
@@ -52,8 +53,18 @@ _ALGORITHMS_BY_KEY_TYPE = {
 }
 
 
+# What no database here can store: a NUL (PostgreSQL's text refuses it) or a lone UTF-16 surrogate (a JSON string
+# may hold "\ud800", which no UTF-8 encodes, so neither PostgreSQL nor SQLite takes it).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 class _NotJson(Exception):
     pass
+
+
+def storable(text: str) -> bool:
+    """Whether ``text`` (a claim) can be written to the database as it is."""
+    return _UNSTORABLE.search(text) is None
 
 
 def _failed(provider: Provider, reason: str) -> OidcFailed:
@@ -248,7 +259,10 @@ def id_token_verify(provider: Provider, id_token: str, *, nonce: str) -> dict[st
     except jwt.PyJWTError as error:
         raise _failed(provider, f"id_token: {type(error).__name__}: {error}") from None
     token_nonce = claims.get("nonce")
-    if not isinstance(token_nonce, str) or not hmac.compare_digest(token_nonce.encode(), nonce.encode()):
+    # surrogatepass: a lone surrogate (no UTF-8 encodes it) must be a wrong nonce, not a UnicodeEncodeError.
+    if not isinstance(token_nonce, str) or not hmac.compare_digest(
+        token_nonce.encode("utf-8", "surrogatepass"), nonce.encode()
+    ):
         raise _failed(provider, "id_token: wrong nonce")
     audience = claims["aud"]
     if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != provider.client_id:
@@ -258,4 +272,6 @@ def id_token_verify(provider: Provider, id_token: str, *, nonce: str) -> dict[st
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject or len(subject) > 255:
         raise _failed(provider, "id_token: sub missing or too long")
+    if not storable(subject):  # the identity is stored under it: a 500 later on otherwise
+        raise _failed(provider, "id_token: sub holds a NUL or a lone surrogate")
     return claims

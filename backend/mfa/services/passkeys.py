@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
@@ -27,10 +29,13 @@ from webauthn import (
 from webauthn.helpers import (
     base64url_to_bytes,
     bytes_to_base64url,
+    decode_credential_public_key,
+    decoded_public_key_to_cryptography,
     parse_authentication_credential_json,
     parse_registration_credential_json,
 )
-from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.algorithms import get_ec2_sig_alg, is_rsa_pkcs, is_rsa_pss
+from webauthn.helpers.exceptions import UnsupportedPublicKey, WebAuthnException
 from webauthn.helpers.structs import (
     AttestationConveyancePreference,
     AuthenticatorSelectionCriteria,
@@ -77,6 +82,8 @@ _CREDENTIAL_ID_MAX_LENGTH = Passkey._meta.get_field("credential_id").max_length 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 # What py_webauthn and the base64 decoding beneath it raise on a malformed or forged response: all a 400, never a 500.
 _MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError, IndexError, AttributeError)
+# The shortest RSA modulus a passkey may have: what FIDO authenticators make (RSA-2048), NIST's floor for signatures.
+_RSA_MIN_BITS = 2048
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,7 @@ def passkey_register(
             expected_origin=list(settings.WEBAUTHN_ORIGINS),
             require_user_verification=True,
         )
+        _public_key_check(verified.credential_public_key)
     except _MALFORMED as exc:
         raise PasskeyInvalid() from exc
     # The id the client names must be the one the authenticator attested (py_webauthn checks id against rawId only).
@@ -180,6 +188,23 @@ def passkey_register(
     except IntegrityError as exc:  # the same credential registered by a parallel request
         raise PasskeyInvalid() from exc
     return passkey, codes
+
+
+def _public_key_check(credential_public_key: bytes) -> None:
+    """Raise one of _MALFORMED unless the attested public key could verify an assertion: py_webauthn's registration
+    checks only its algorithm (attestation ``none`` signs nothing), so a point off its curve, coordinates that are
+    not bytes, an unknown curve, a 31-byte Ed25519 key or a key declaring another family's algorithm would be saved,
+    turn two-step verification on, issue recovery codes, and then never verify. The checks are those the assertion's
+    verification makes (py_webauthn's verify_signature), made now; and an RSA modulus shorter than _RSA_MIN_BITS."""
+    decoded = decode_credential_public_key(credential_public_key)
+    key = decoded_public_key_to_cryptography(decoded)  # ValueError/TypeError/WebAuthnException for an unusable one
+    if isinstance(key, EllipticCurvePublicKey):
+        get_ec2_sig_alg(decoded.alg)  # UnsupportedAlgorithm unless an ECDSA one
+    elif isinstance(key, RSAPublicKey):
+        if not (is_rsa_pkcs(decoded.alg) or is_rsa_pss(decoded.alg)):
+            raise UnsupportedPublicKey(f"RSA public key with alg {decoded.alg}")
+        if key.key_size < _RSA_MIN_BITS:
+            raise UnsupportedPublicKey(f"RSA public key of {key.key_size} bits")
 
 
 def passkey_rename(*, passkey: Passkey, name: str) -> Passkey:

@@ -16,7 +16,7 @@ from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.observability.logging import get_logger
 
-from ..client import CLOCK_SKEW_SECONDS, code_exchange, id_token_verify
+from ..client import CLOCK_SKEW_SECONDS, code_exchange, id_token_verify, storable
 from ..config import Provider
 from ..errors import OidcFailed, OidcIdentityTaken
 from ..models import OidcIdentity
@@ -57,21 +57,28 @@ def provider_identity_get(*, flow: Flow, provider: Provider, code: str) -> Provi
 
 
 def _identity_of(provider: Provider, claims: dict[str, Any]) -> ProviderIdentity:
-    email = claims.get("email")
-    email = normalize_email(email) if isinstance(email, str) else ""
+    email = _text_claim(claims, "email")
+    email = normalize_email(email) if email is not None else ""
     verified = claims.get("email_verified")
     # Some providers write the boolean as a string.
     verified = verified is True or (isinstance(verified, str) and verified.lower() == "true")
-    name = claims.get("name")
+    name = _text_claim(claims, "name")
     auth_time = claims.get("auth_time")
     return ProviderIdentity(
         provider=provider,
         subject=str(claims["sub"]),
         email=email if len(email) <= EMAIL_MAX else "",
         email_verified=bool(email) and verified,
-        name=" ".join(name.split()) if isinstance(name, str) else "",
+        name=" ".join(name.split()) if name is not None else "",
         auth_time=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None,
     )
+
+
+def _text_claim(claims: dict[str, Any], claim: str) -> str | None:
+    """The string claim ``claim``; None, as if absent, when it is not a string or holds what no database stores (a
+    NUL, a lone surrogate): a provider's odd name or address must not stop a sign-in with a 500 (docs/sso.md)."""
+    value = claims.get(claim)
+    return value if isinstance(value, str) and storable(value) else None
 
 
 def identity_seen(*, identity: OidcIdentity, seen: ProviderIdentity) -> None:
