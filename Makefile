@@ -197,7 +197,8 @@ mongo-check: venv ## Django checks with MongoDB settings, incl. production --dep
 mongo-migrations-check: venv ## Fail if models (contrib on MongoDB, or ours) lack a MongoDB migration
 	$(MONGO_OFFLINE) $(PY) manage.py makemigrations --check --dry-run
 
-# The image's platform and exact Python (Dockerfile.backend's PYTHON_IMAGE): environment markers resolve as there.
+# The image's platform and exact Python (the python:X.Y.Z tag in Dockerfile.backend's FROM lines): environment
+# markers resolve as there.
 LOCK_ENV := LOCK_PYTHON=3.11.14 LOCK_PLATFORM=x86_64-unknown-linux-gnu UV=$(BIN)/uv
 
 lock: venv ## Resolve requirements*.in, bench/ and tools/checkov/requirements.in into their hashed .txt locks (UPGRADE=1: newest)

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
+from tests.deploy.dockerfile import instructions
+
 ROOT = Path(__file__).resolve().parents[2]
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 LOCKS = ("requirements", "requirements-dev", "bench/requirements", "tools/checkov/requirements")
@@ -106,9 +108,27 @@ def test_the_venv_holds_exactly_the_locked_versions():
     assert unlocked == {}, "installed but not locked (or at another version): run `make venv`"
 
 
+def _backend_base_images() -> list[str]:
+    """The image each FROM of Dockerfile.backend names, without its ``AS stage``."""
+    return [
+        arguments.partition(" AS ")[0].strip()
+        for keyword, arguments in instructions(ROOT / "Dockerfile.backend")
+        if keyword == "FROM"
+    ]
+
+
+def test_every_backend_stage_names_the_same_pinned_python_image_literally():
+    """The venv built in one stage runs in the other, so both need the same Python; and the tag is written
+    out, not an ARG, because Dependabot's docker updater does not resolve ARGs in FROM (dependabot-core#2057)."""
+    images = _backend_base_images()
+    assert len(images) >= 2, images
+    assert len(set(images)) == 1, f"the stages of Dockerfile.backend use different base images: {images}"
+    assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+", images[0]), images[0]
+
+
 def test_the_locks_are_resolved_for_the_images_python():
     """Markers such as ``python_full_version < "3.11.3"`` resolve for the Python the image runs."""
-    image = re.search(r"^ARG PYTHON_IMAGE=python:(\d+\.\d+\.\d+)-", _read("Dockerfile.backend"), re.M)
+    image = re.fullmatch(r"python:(\d+\.\d+\.\d+)-.*", _backend_base_images()[-1])
     makefile = re.search(r"^LOCK_ENV := LOCK_PYTHON=(\S+) ", _read("Makefile"), re.M)
     assert image
     assert makefile
