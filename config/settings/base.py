@@ -341,9 +341,11 @@ structlog_configure(log_format=LOG_FORMAT, level=LOG_LEVEL)
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_PATH = "/metrics"
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Loopback and the private ranges pod networks use, the shared address space 100.64.0.0/10 (CGNAT) included: EKS
+# custom networking and some other CNIs give pods addresses there.
 METRICS_ALLOWED_NETWORKS = env.list(
     "METRICS_ALLOWED_NETWORKS",
-    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"],
 )
 
 # Audit rows older than this are deleted by `manage.py purge_audit`.

@@ -29,6 +29,21 @@ def test_a_client_outside_the_allowed_networks_is_refused(client, remote_addr):
     assert response.status_code == 404
 
 
+# The default METRICS_ALLOWED_NETWORKS (config/settings/base.py; the tests do not override it) covers every private
+# range pod networks use, the shared address space 100.64.0.0/10 (CGNAT) included: EKS custom networking and other
+# CNIs give pods addresses there (k8s/base/networkpolicies.yaml treats it as private too).
+@pytest.mark.parametrize(
+    "remote_addr", ["127.0.0.1", "10.244.1.7", "172.16.0.5", "192.168.1.2", "100.64.0.1", "100.127.255.254", "fd00::5"]
+)
+def test_the_default_networks_let_pod_networks_scrape(client, remote_addr):
+    assert client.get("/metrics", REMOTE_ADDR=remote_addr).status_code == 200
+
+
+@pytest.mark.parametrize("remote_addr", ["100.63.255.254", "100.128.0.1", "198.51.100.7"])
+def test_the_default_networks_refuse_public_addresses_next_to_them(client, remote_addr):
+    assert client.get("/metrics", REMOTE_ADDR=remote_addr).status_code == 404
+
+
 def test_unsafe_methods_are_refused(client):
     assert client.post("/metrics").status_code == 404
 
