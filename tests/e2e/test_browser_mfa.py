@@ -237,16 +237,16 @@ def test_totp_recovery_codes_passkey_and_passwordless_sign_in(server, tmp_path):
         # The step names the account it verifies, and no longer offers to create one.
         expect(page.get_by_text(f"Signing in as {EMAIL}.")).to_be_visible()
         expect(page.get_by_role("link", name="Create an account")).to_have_count(0)
-        expect(page.get_by_label("Authentication code")).to_have_attribute("autocomplete", "one-time-code")
+        expect(page.get_by_label("Authenticator code")).to_have_attribute("autocomplete", "one-time-code")
         expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
         watch.accessible(page, "second step")
         screenshot(page, "mfa-second-step")
         # A wrong code: said for this 6-digit field, pointing to the recovery-code button (not "a recovery code" here).
-        page.get_by_label("Authentication code").fill(wrong_code(secret))
+        page.get_by_label("Authenticator code").fill(wrong_code(secret))
         page.get_by_role("button", name="Verify").click()
-        expect(page.get_by_label("Authentication code")).to_have_accessible_description(
-            "That code didn't work. Codes change every 30 seconds: enter the one your app shows now,"
-            " or choose “Use a recovery code”."
+        expect(page.get_by_label("Authenticator code")).to_have_accessible_description(
+            "The 6-digit code your authenticator app shows now. That code didn't work. Codes change every 30 seconds:"
+            " enter the one your app shows now, or choose “Use a recovery code”."
         )
         watch.accessible(page, "second step, wrong code")
         page.get_by_role("button", name="Use a recovery code").click()

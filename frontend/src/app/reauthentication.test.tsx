@@ -181,6 +181,11 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     await user.click(await within(dialog).findByRole('button', { name: 'Use a recovery code instead' }));
     const field = await within(dialog).findByLabelText('Recovery code');
     await waitFor(() => expect(field).toHaveFocus());
+    // The same field as sign-in's second step (components/second-factor-forms.tsx): its hint, and no capital letters added.
+    expect(field).toHaveAccessibleDescription(
+      'One of the codes you saved when you turned on two-step verification, written like xxxx-xxxx-xxxx-xxxx. Each works once.',
+    );
+    expect(field).toHaveAttribute('autocapitalize', 'off');
     await user.type(field, 'abcd-efgh-ijkl-mnop');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
 

@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { useLocation } from 'react-router';
 import { Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert, Spinner, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
+import { RecoveryCodeForm, TotpCodeForm } from '@/components/second-factor-forms';
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { mfaStatusQueryOptions } from '@/lib/mfa-status';
 import { identitiesQueryOptions, type OidcProvider, oidcProvidersQueryOptions, oidcStartProblem, startOidc, useResetOnReturn } from '@/lib/oidc';
@@ -11,7 +12,6 @@ import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { type ReauthenticateInput, reauthenticate, reauthenticateWithPasskey } from '@/lib/reauthenticate-api';
 import type { ReauthenticationPrompt } from '@/lib/reauthentication';
-import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema, WRONG_RECOVERY_CODE, wrongAppCode } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
 import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
 import { z } from '@/lib/zod';
@@ -19,6 +19,9 @@ import { z } from '@/lib/zod';
 const PasswordInputSchema = z.object({ password: z.string().min(1, 'Enter your password.') });
 
 type Method = 'password' | 'code' | 'recovery';
+
+/** The submit button of every way to confirm here. */
+const CONFIRM = { label: 'Confirm', pending: 'Confirming…' };
 
 /**
  * "Confirm it's you": shown when a sensitive request was refused with 403 `reauthentication_required`
@@ -114,9 +117,10 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
           {method === 'password' ? (
             <PasswordStep pending={mutation.isPending} error={formError} onSubmit={(password) => mutation.mutate({ password })} />
           ) : method === 'code' ? (
-            <CodeStep pending={mutation.isPending} error={formError} onSubmit={(code) => mutation.mutate({ code })} />
+            // autoFocus: the form may mount after the dialog opened (once the options are known).
+            <TotpCodeForm autoFocus submit={CONFIRM} pending={mutation.isPending} error={formError} onSubmit={(code) => mutation.mutate({ code })} />
           ) : method === 'recovery' ? (
-            <RecoveryStep pending={mutation.isPending} error={formError} onSubmit={(recovery_code) => mutation.mutate({ recovery_code })} />
+            <RecoveryCodeForm autoFocus submit={CONFIRM} pending={mutation.isPending} error={formError} onSubmit={(recovery_code) => mutation.mutate({ recovery_code })} />
           ) : null}
           {confirmers.length ? (
             <ProviderStep
@@ -222,58 +226,8 @@ function PasswordStep({ pending, error, onSubmit }: StepProps<string>) {
       {/* autoFocus: the form may mount after the dialog opened (once the options are known). */}
       <TextField label="Password" type="password" autoComplete="current-password" autoFocus required {...form.bind('password')} errors={form.errors('password')} />
       <div>
-        <SubmitButton pending={pending} pendingLabel="Confirming…">
-          Confirm
-        </SubmitButton>
-      </div>
-    </form>
-  );
-}
-
-function RecoveryStep({ pending, error, onSubmit }: StepProps<string>) {
-  const fieldError = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code', WRONG_RECOVERY_CODE), [error]);
-  const form = useForm(RecoveryCodeInputSchema, { recovery_code: '' }, ({ recovery_code }) => onSubmit(recovery_code), fieldError);
-  return (
-    <form className="stack" onSubmit={form.onSubmit} noValidate>
-      <FormAlert messages={form.formErrors} />
-      <TextField
-        label="Recovery code"
-        hint="One of the codes you saved when you set up two-step verification. It works once."
-        autoComplete="off"
-        spellCheck={false}
-        autoFocus
-        required
-        {...form.bind('recovery_code')}
-        errors={form.errors('recovery_code')}
-      />
-      <div>
-        <SubmitButton pending={pending} pendingLabel="Confirming…">
-          Confirm
-        </SubmitButton>
-      </div>
-    </form>
-  );
-}
-
-function CodeStep({ pending, error, onSubmit }: StepProps<string>) {
-  // Memoized: a new error object each render would move the focus to the field again each time.
-  const fieldError = useMemo(() => onField(error, 'mfa_code_invalid', 'code', wrongAppCode()), [error]);
-  const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => onSubmit(code), fieldError);
-  return (
-    <form className="stack" onSubmit={form.onSubmit} noValidate>
-      <FormAlert messages={form.formErrors} />
-      <TextField
-        label="Authenticator code"
-        hint="The 6-digit code your authenticator app shows now."
-        autoFocus
-        required
-        {...CODE_INPUT_PROPS}
-        {...form.bind('code')}
-        errors={form.errors('code')}
-      />
-      <div>
-        <SubmitButton pending={pending} pendingLabel="Confirming…">
-          Confirm
+        <SubmitButton pending={pending} pendingLabel={CONFIRM.pending}>
+          {CONFIRM.label}
         </SubmitButton>
       </div>
     </form>

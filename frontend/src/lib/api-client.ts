@@ -4,7 +4,7 @@
  */
 import { API_BASE_URL } from '@/config/env';
 import { getAccessToken, setAccessToken, tokenExpiresAt, tokenUserId } from '@/lib/access-token';
-import { ApiError, NetworkError, OFFLINE_MESSAGE, ResponseShapeError } from '@/lib/api-error';
+import { ApiError, type ErrorCode, NetworkError, OFFLINE_MESSAGE, ResponseShapeError } from '@/lib/api-error';
 import { isOffline } from '@/lib/online';
 import { withRefreshLock } from '@/lib/refresh-lock';
 import { isString, type ResponseSchema, shape } from '@/lib/shape';
@@ -58,9 +58,9 @@ export const refreshRefusal = () => refused;
 type ReauthenticationHandler = (refusal: ApiError) => Promise<void>;
 let reauthenticationHandler: ReauthenticationHandler | null = null;
 
-export const REAUTHENTICATION_REQUIRED = 'reauthentication_required';
+export const REAUTHENTICATION_REQUIRED = 'reauthentication_required' satisfies ErrorCode;
 /** The code of a 401 whose session the server ended (revoked, signed out, expired); its detail says why. */
-const SESSION_REVOKED = 'session_revoked';
+const SESSION_REVOKED = 'session_revoked' satisfies ErrorCode;
 
 export function setReauthenticationHandler(handler: ReauthenticationHandler | null): () => void {
   reauthenticationHandler = handler;

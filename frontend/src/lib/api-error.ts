@@ -1,11 +1,20 @@
 /** Errors the API client throws; components branch on these, never on raw responses. */
+import type { components } from '@/types/api';
+
+/**
+ * An error answer's code: the server's (backend/common/errors.py, generated into types/api.ts, so a code renamed or
+ * removed there fails `tsc` wherever it is compared), or one this client makes up for an answer that has none
+ * (see parseErrorBody): `invalid` for DRF's field errors, `http_<status>` for a body without a code. A newer
+ * server's code this build does not know still arrives as the string it is; nothing here branches on it.
+ */
+export type ErrorCode = components['schemas']['ErrorCodeEnum'] | 'invalid' | `http_${number}`;
 
 export type FieldErrors = Record<string, string[]>;
 
 /** An HTTP error answer from the API: `{"detail", "code"}` or DRF's `{"field": ["message"]}`. */
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly fieldErrors: FieldErrors;
   /** The answer's headers (Retry-After on 429/503, the current ETag on a 412). */
   readonly headers: Headers;
@@ -101,14 +110,14 @@ export function statusMessage(status: number): string {
   return STATUS_MESSAGES[status] ?? (status >= 500 ? 'The server had a problem. Please try again.' : `The request failed (HTTP ${status}).`);
 }
 
-function parseErrorBody(status: number, body: unknown) {
+function parseErrorBody(status: number, body: unknown): { detail: string; code: ErrorCode; fieldErrors: FieldErrors } {
   const fallback = statusMessage(status);
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     return { detail: fallback, code: `http_${status}`, fieldErrors: {} };
   }
   const record = body as Record<string, unknown>;
   if (typeof record.detail === 'string') {
-    return { detail: record.detail, code: typeof record.code === 'string' ? record.code : `http_${status}`, fieldErrors: {} };
+    return { detail: record.detail, code: typeof record.code === 'string' ? (record.code as ErrorCode) : `http_${status}`, fieldErrors: {} };
   }
   const fieldErrors: FieldErrors = {};
   for (const [field, messages] of Object.entries(record)) {

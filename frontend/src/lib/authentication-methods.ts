@@ -1,7 +1,7 @@
 /**
  * How a session was signed in, in plain words: its `amr` (the methods, RFC 8176 style: pwd, email_code, otp,
- * recovery_code, passkey, oidc: an OpenID Connect provider's account) and `aal` (1: one factor; 2: two factors or a passkey). The security page and
- * the sessions list both say it.
+ * recovery_code, passkey, oidc: an OpenID Connect provider's account). The security page and the sessions list
+ * both say it.
  */
 const METHOD_NAMES: Record<string, string> = {
   pwd: 'Password',
@@ -18,8 +18,4 @@ export function describeMethods(amr: readonly string[]): string {
   const words = amr.map((method) => METHOD_NAMES[method] ?? method);
   const text = words.join(' + ');
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-export function describeLevel(aal: number): string {
-  return aal >= 2 ? 'Two-step verification (strong)' : 'One step (password only)';
 }

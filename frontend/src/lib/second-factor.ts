@@ -2,7 +2,7 @@
  * What the forms that take a second factor share (sign-in's second step, the security page, the
  * "Confirm it's you" prompt): the code fields' checks, and the server's code refusals shown on the field.
  */
-import { ApiError } from '@/lib/api-error';
+import { ApiError, type ErrorCode } from '@/lib/api-error';
 import { z } from '@/lib/zod';
 
 /** A 6-digit code from an authenticator app; spaces (as some apps show it, "123 456") are dropped. */
@@ -25,7 +25,7 @@ export const CODE_INPUT_PROPS = { inputMode: 'numeric', autoComplete: 'one-time-
  * field error of `field`, so the form shows it next to the input and moves the focus there. In `message`'s
  * words when given (the WRONG_* below): the server's one sentence for every form fits none of them.
  */
-export function onField(error: unknown, code: string, field: string, message?: string): unknown {
+export function onField(error: unknown, code: ErrorCode, field: string, message?: string): unknown {
   if (!(error instanceof ApiError) || error.code !== code) return error;
   return new ApiError(error.status, { [field]: [message ?? error.message] }, error.headers, error.path);
 }

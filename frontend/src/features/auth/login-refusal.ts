@@ -1,7 +1,7 @@
-import { ApiError } from '@/lib/api-error';
+import { ApiError, type ErrorCode } from '@/lib/api-error';
 import { formatWait } from '@/lib/format';
 
-export type Refusal = { code: 'email_not_verified' | 'login_locked'; message: string };
+export type Refusal = { code: Extract<ErrorCode, 'email_not_verified' | 'login_locked'>; message: string };
 
 /**
  * A sign-in refusal that needs more than its sentence: what it means, and the way forward next to it. The

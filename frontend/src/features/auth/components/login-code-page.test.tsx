@@ -216,7 +216,7 @@ describe('sign-in with an emailed code', () => {
     await waitFor(() => expect(heading).toHaveFocus());
     expect(getSession().status).toBe('anonymous');
     expect(screen.getByText(isolating('Signing in as ada@example.com.', 'ada@example.com'))).toBeInTheDocument();
-    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.type(screen.getByLabelText('Authenticator code'), '123456');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
     expect(await screen.findByRole('heading', { name: 'Account' })).toBeInTheDocument();
@@ -232,7 +232,7 @@ describe('sign-in with an emailed code', () => {
     const { app, user } = await passEmailStep();
     await user.type(screen.getByLabelText('Sign-in code'), '12345678');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
-    await user.type(await screen.findByLabelText('Authentication code'), '123456');
+    await user.type(await screen.findByLabelText('Authenticator code'), '123456');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
     expect(await screen.findByText('The sign-in took too long or was interrupted. Sign in again.')).toBeInTheDocument();

@@ -1,10 +1,9 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { BusyButton, FormAlert, SubmitButton } from '@/components/feedback';
-import { TextField } from '@/components/field';
-import { ApiError, errorMessage } from '@/lib/api-error';
-import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema, WRONG_RECOVERY_CODE, wrongAppCode } from '@/lib/second-factor';
-import { useForm } from '@/lib/use-form';
+import { BusyButton, FormAlert } from '@/components/feedback';
+import { RecoveryCodeForm, TotpCodeForm } from '@/components/second-factor-forms';
+import { ApiError, type ErrorCode, errorMessage } from '@/lib/api-error';
+import { wrongAppCode } from '@/lib/second-factor';
 import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
 import { type SecondStepInput, useAuthenticateMfa } from '@/features/auth/api/authenticate-mfa';
 import type { MfaChallenge } from '@/features/auth/api/login';
@@ -15,8 +14,11 @@ type Mode = 'totp' | 'recovery' | 'passkey';
 /** The button that switches to a recovery code, which a wrong app code points to. */
 const RECOVERY_LABEL = 'Use a recovery code';
 
+/** The code forms' submit button. */
+const VERIFY = { label: 'Verify', pending: 'Verifying…' };
+
 /** The challenge cannot be answered any more (too old, used, or spent by wrong codes): the password again. */
-const RESTART_CODES = ['mfa_challenge_expired', 'mfa_challenge_invalid'];
+const RESTART_CODES: readonly ErrorCode[] = ['mfa_challenge_expired', 'mfa_challenge_invalid'];
 export const RESTART_MESSAGE = 'The sign-in took too long or was interrupted. Sign in again.';
 
 const INTRO: Record<Mode, string> = {
@@ -91,21 +93,24 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart, backLabel =
         </p>
       ) : null}
       {mode === 'totp' ? (
-        <TotpForm
+        <TotpCodeForm
           key="totp"
-          focusOnMount={switched}
+          autoFocus={switched}
+          block
+          submit={VERIFY}
           pending={mutation.isPending && !byPasskey}
           error={formError}
           wrongCode={wrongAppCode(offers.recovery ? RECOVERY_LABEL : undefined)}
           onSubmit={(code) => send({ code })}
         />
       ) : mode === 'recovery' ? (
-        <RecoveryForm
+        <RecoveryCodeForm
           key="recovery"
-          focusOnMount={switched}
+          autoFocus={switched}
+          block
+          submit={VERIFY}
           pending={mutation.isPending && !byPasskey}
           error={formError}
-          wrongCode={WRONG_RECOVERY_CODE}
           onSubmit={(recovery_code) => send({ recovery_code })}
         />
       ) : null}
@@ -134,54 +139,5 @@ export function MfaChallengeStep({ challenge, onSignedIn, onRestart, backLabel =
         </button>
       </div>
     </section>
-  );
-}
-
-interface CodeFormProps {
-  /** Focus the field when the form mounts (in that commit, as every focus move here). */
-  focusOnMount: boolean;
-  pending: boolean;
-  error: unknown;
-  /** What a wrong code (`mfa_code_invalid`) says under the field. */
-  wrongCode: string;
-  onSubmit: (value: string) => void;
-}
-
-function TotpForm({ focusOnMount, pending, error, wrongCode, onSubmit }: CodeFormProps) {
-  // Memoized: a new error object on each render would pull the focus back to the field each time.
-  const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'code', wrongCode), [error, wrongCode]);
-  const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => onSubmit(code), shown);
-  return (
-    <form className="stack" onSubmit={form.onSubmit} noValidate>
-      <FormAlert messages={form.formErrors} />
-      <TextField label="Authentication code" autoFocus={focusOnMount} required {...CODE_INPUT_PROPS} {...form.bind('code')} errors={form.errors('code')} />
-      <SubmitButton pending={pending} pendingLabel="Verifying…" block>
-        Verify
-      </SubmitButton>
-    </form>
-  );
-}
-
-function RecoveryForm({ focusOnMount, pending, error, wrongCode, onSubmit }: CodeFormProps) {
-  const shown = useMemo(() => onField(error, 'mfa_code_invalid', 'recovery_code', wrongCode), [error, wrongCode]);
-  const form = useForm(RecoveryCodeInputSchema, { recovery_code: '' }, ({ recovery_code }) => onSubmit(recovery_code), shown);
-  return (
-    <form className="stack" onSubmit={form.onSubmit} noValidate>
-      <FormAlert messages={form.formErrors} />
-      <TextField
-        label="Recovery code"
-        hint="Written like xxxx-xxxx-xxxx-xxxx."
-        autoFocus={focusOnMount}
-        autoComplete="off"
-        autoCapitalize="off"
-        spellCheck={false}
-        required
-        {...form.bind('recovery_code')}
-        errors={form.errors('recovery_code')}
-      />
-      <SubmitButton pending={pending} pendingLabel="Verifying…" block>
-        Verify
-      </SubmitButton>
-    </form>
   );
 }

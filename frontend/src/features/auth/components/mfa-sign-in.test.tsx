@@ -16,6 +16,9 @@ vi.mock('@simplewebauthn/browser', () => ({ startAuthentication: vi.fn(), startR
 const CHALLENGE = { mfa_required: true, mfa_token: 'challenge-1', methods: ['totp', 'recovery_code'], expires_at: '2026-12-05T10:05:00Z' };
 const SIGNED_IN = { access: 'access-mfa', user: ada };
 // The server's one answer to any wrong code (backend/mfa/errors.py).
+// The fields' hints (components/second-factor-forms.tsx), read before an error in their accessible description.
+const TOTP_HINT = 'The 6-digit code your authenticator app shows now.';
+const RECOVERY_HINT = 'One of the codes you saved when you turned on two-step verification, written like xxxx-xxxx-xxxx-xxxx. Each works once.';
 const WRONG_CODE = { detail: 'That code is not right, or it was already used. Enter the current code, or a recovery code.', code: 'mfa_code_invalid' };
 const ASSERTION = { id: 'cred-1', rawId: 'cred-1', type: 'public-key', response: {}, clientExtensionResults: {} };
 
@@ -61,7 +64,7 @@ describe('sign-in second step (202 mfa_required)', () => {
 
     await waitFor(() => expect(heading).toHaveFocus());
     expect(getSession().status).toBe('anonymous');
-    const code = screen.getByLabelText('Authentication code');
+    const code = screen.getByLabelText('Authenticator code');
     expect(code).toHaveAttribute('inputmode', 'numeric');
     expect(code).toHaveAttribute('autocomplete', 'one-time-code');
     expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
@@ -93,15 +96,15 @@ describe('sign-in second step (202 mfa_required)', () => {
     server.use(http.post(`${API}/auth/mfa/authenticate/`, () => HttpResponse.json(WRONG_CODE, { status: 400 })));
     const { user } = await passPasswordStep();
 
-    await user.type(screen.getByLabelText('Authentication code'), '000000');
+    await user.type(screen.getByLabelText('Authenticator code'), '000000');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
     // In words for this field (6 digits only), pointing to the button that takes a recovery code: not the server's
     // "Enter the current code, or a recovery code."
-    const field = screen.getByLabelText('Authentication code');
+    const field = screen.getByLabelText('Authenticator code');
     await waitFor(() =>
       expect(field).toHaveAccessibleDescription(
-        "That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”.",
+        `${TOTP_HINT} That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”.`,
       ),
     );
     expect(screen.getByRole('button', { name: 'Use a recovery code' })).toBeInTheDocument();
@@ -114,11 +117,11 @@ describe('sign-in second step (202 mfa_required)', () => {
     server.use(http.post(`${API}/auth/mfa/authenticate/`, () => HttpResponse.json(WRONG_CODE, { status: 400 })));
     const { user } = await passPasswordStep({ ...CHALLENGE, methods: ['totp'] });
 
-    await user.type(screen.getByLabelText('Authentication code'), '000000');
+    await user.type(screen.getByLabelText('Authenticator code'), '000000');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
     await waitFor(() =>
-      expect(screen.getByLabelText('Authentication code')).toHaveAccessibleDescription(
-        "That code didn't work. Codes change every 30 seconds: enter the one your app shows now.",
+      expect(screen.getByLabelText('Authenticator code')).toHaveAccessibleDescription(
+        `${TOTP_HINT} That code didn't work. Codes change every 30 seconds: enter the one your app shows now.`,
       ),
     );
     cleanup();
@@ -129,23 +132,23 @@ describe('sign-in second step (202 mfa_required)', () => {
     await second.user.click(screen.getByRole('button', { name: 'Verify' }));
     await waitFor(() =>
       expect(screen.getByLabelText('Recovery code')).toHaveAccessibleDescription(
-        "Written like xxxx-xxxx-xxxx-xxxx. That recovery code didn't work, or it was already used (each works once). Check it, or try another of your codes.",
+        `${RECOVERY_HINT} That recovery code didn't work, or it was already used (each works once). Check it, or try another of your codes.`,
       ),
     );
   });
 
   it('checks the code has 6 digits before sending it', async () => {
     const { user } = await passPasswordStep();
-    await user.type(screen.getByLabelText('Authentication code'), '12ab');
+    await user.type(screen.getByLabelText('Authenticator code'), '12ab');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
-    expect(screen.getByLabelText('Authentication code')).toHaveAccessibleDescription('Enter the 6-digit code from your authenticator app.');
+    expect(screen.getByLabelText('Authenticator code')).toHaveAccessibleDescription(`${TOTP_HINT} Enter the 6-digit code from your authenticator app.`);
   });
 
   it.each(['mfa_challenge_expired', 'mfa_challenge_invalid'])('goes back to the password step on %s, saying why', async (code) => {
     server.use(http.post(`${API}/auth/mfa/authenticate/`, () => HttpResponse.json({ detail: 'Too late.', code }, { status: 400 })));
     const { user } = await passPasswordStep();
 
-    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.type(screen.getByLabelText('Authenticator code'), '123456');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
     expect(await screen.findByText('The sign-in took too long or was interrupted. Sign in again.')).toBeInTheDocument();
@@ -161,7 +164,7 @@ describe('sign-in second step (202 mfa_required)', () => {
     // A live region mounted together with its text is often not announced: the message must go into one already there.
     const regionsBefore = screen.getAllByRole('alert');
 
-    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.type(screen.getByLabelText('Authenticator code'), '123456');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
     const message = await screen.findByText('The sign-in took too long or was interrupted. Sign in again.');
@@ -181,7 +184,7 @@ describe('sign-in second step (202 mfa_required)', () => {
     const { user } = await passPasswordStep();
 
     await user.click(screen.getByRole('button', { name: 'Use a recovery code' }));
-    expect(screen.queryByLabelText('Authentication code')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Authenticator code')).not.toBeInTheDocument();
     await user.type(screen.getByLabelText('Recovery code'), 'abcd-efgh-ijkl-mnop');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
@@ -197,7 +200,7 @@ describe('sign-in second step (202 mfa_required)', () => {
     await waitFor(() => expect(screen.getByLabelText('Recovery code')).toHaveFocus());
 
     await user.click(screen.getByRole('button', { name: 'Use your authenticator app' }));
-    await waitFor(() => expect(screen.getByLabelText('Authentication code')).toHaveFocus());
+    await waitFor(() => expect(screen.getByLabelText('Authenticator code')).toHaveFocus());
   });
 
   it('shows the lockout as the password step does', async () => {
@@ -207,7 +210,7 @@ describe('sign-in second step (202 mfa_required)', () => {
       ),
     );
     const { user } = await passPasswordStep();
-    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.type(screen.getByLabelText('Authenticator code'), '123456');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
     expect(await screen.findByText(/Too many failed attempts to sign in to this account.*Try again in 2 minutes/)).toBeInTheDocument();

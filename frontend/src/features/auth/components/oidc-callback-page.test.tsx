@@ -196,7 +196,7 @@ describe('the OpenID Connect callback page, accepted', () => {
     await waitFor(() => expect(heading).toHaveFocus());
     expect(screen.getByText('Signing in with Google.')).toBeInTheDocument();
     expect(getSession().status).toBe('anonymous');
-    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.type(screen.getByLabelText('Authenticator code'), '123456');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Account' })).toBeInTheDocument();
@@ -210,7 +210,7 @@ describe('the OpenID Connect callback page, accepted', () => {
     const app = renderApp(ARRIVAL, { as: 'anonymous' });
     const user = userEvent.setup();
 
-    await screen.findByLabelText('Authentication code');
+    await screen.findByLabelText('Authenticator code');
     expect(screen.queryByRole('button', { name: 'Back to email and password' })).not.toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Back to sign in' }));
 
@@ -227,12 +227,12 @@ describe('the OpenID Connect callback page, accepted', () => {
     renderApp(ARRIVAL, { as: 'anonymous' });
     const user = userEvent.setup();
 
-    await user.type(await screen.findByLabelText('Authentication code'), '123456');
+    await user.type(await screen.findByLabelText('Authenticator code'), '123456');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
     expect(await screen.findByText('The sign-in took too long or was interrupted. Sign in again.')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Back to sign in' })).toHaveAttribute('href', '/login');
-    expect(screen.queryByLabelText('Authentication code')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Authenticator code')).not.toBeInTheDocument();
   });
 
   it('connects the provider to the signed-in account (with its token), goes to the account page and says so', async () => {

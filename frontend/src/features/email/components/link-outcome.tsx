@@ -3,11 +3,11 @@ import { Link } from 'react-router';
 import { AuthLayout } from '@/components/auth-layout';
 import { ErrorState, FormAlert, SuccessAlert } from '@/components/feedback';
 import { focusPageHeading } from '@/components/page-heading';
-import { ApiError, errorMessage } from '@/lib/api-error';
+import { ApiError, type ErrorCode, errorMessage } from '@/lib/api-error';
 import { useSession } from '@/lib/session';
 
 /** The code of an answer about the link itself (400: expired, invalid, …); null for any other failure. */
-export function linkCode(error: unknown): string | null {
+export function linkCode(error: unknown): ErrorCode | null {
   return error instanceof ApiError && error.status === 400 ? error.code : null;
 }
 

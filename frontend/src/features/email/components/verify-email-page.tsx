@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { resendErrorMessage } from '@/components/resend-verification';
+import type { ErrorCode } from '@/lib/api-error';
 import { useResendVerification } from '@/lib/resend-verification';
 import { emailAddressSchema } from '@/lib/email-address';
 import { updateSessionUser, useSession } from '@/lib/session';
@@ -78,7 +79,10 @@ export function VerifyEmailPage() {
       </>
     );
     body = <ContinueLink />;
-  } else if (code === 'link_expired') {
+  } else if (
+    // `code` may be a reload's stored answer (a plain string): `satisfies` still checks the literal against the codes.
+    code === ('link_expired' satisfies ErrorCode)
+  ) {
     title = 'This link has expired';
     problem = 'Verification links work for a limited time, and this one has run out.';
     body = <ResendForm intro="Enter your address and we will email you a new link." />;
