@@ -1,4 +1,5 @@
-"""ASGI entry point. Containers run production settings unless told otherwise."""
+"""ASGI entry point, for an ASGI server (the image serves config/wsgi.py with gunicorn). Production settings unless
+told otherwise."""
 
 import os
 
@@ -9,5 +10,5 @@ from config.startup_checks import refuse_bad_settings
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 application = get_asgi_application()
-# gunicorn runs no system checks: the settings' own run here (config/startup_checks.py).
+# An ASGI server runs no system checks, as gunicorn runs none: the settings' own run here (config/startup_checks.py).
 refuse_bad_settings()

@@ -5,16 +5,14 @@ The OpenAPI description of each operation is in openapi.py.
 
 from typing import Any, cast
 
-from django.conf import settings
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed, Throttled, UnsupportedMediaType
+from rest_framework.exceptions import AuthenticationFailed, UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.common.errors import ErrorCode
-from backend.common.ratelimit import rate_limit_hit
 from backend.common.request_meta import client_ip, user_agent
-from backend.common.throttles import client_limits_refund, rate_limit_record
+from backend.common.throttles import client_limits_refund, rate_limit_enforce
 from backend.common.views import ApiView
 from backend.mfa.selectors import mfa_enabled
 from backend.mfa.services.sign_in import mfa_sign_in_challenge
@@ -124,12 +122,7 @@ def _session_refresh_count(request: Request, raw: str) -> None:
         session_id = str(refresh_token_decode(raw)[SESSION_CLAIM])
     except InvalidRefreshToken:
         return
-    if not settings.RATE_LIMIT_ENABLED:
-        return
-    usage = rate_limit_hit("refresh_session", session_id)
-    rate_limit_record(request._request, usage)
-    if not usage.allowed:
-        raise Throttled(wait=usage.reset_after)
+    rate_limit_enforce(request._request, "refresh_session", session_id)
 
 
 class LogoutApi(_CookieAuthAPI):
@@ -223,8 +216,7 @@ class PasswordResetApi(PublicAuthApi):
         data = serializers.PasswordResetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attempt = account_attempt(request._request, email=data.validated_data["email"], limits=PASSWORD_RESET)
-        if attempt.refused is not None:
-            raise Throttled(wait=attempt.refused.reset_after)
+        attempt.raise_if_throttled()
         services.password_reset_request(email=data.validated_data["email"])
         return Response(status=status.HTTP_202_ACCEPTED)
 

@@ -11,7 +11,6 @@ EMAIL_CODE = "email_code"  # a one-time code emailed to the account's address (n
 # A sign-in at an OpenID Connect provider (backend/oidc; not in RFC 8176's registry): a full sign-in there, so it
 # counts as a recent authentication, as the password does.
 OIDC = "oidc"
-METHODS = (PASSWORD, TOTP, RECOVERY_CODE, PASSKEY, EMAIL_CODE, OIDC)
 
 # A first factor: what a sign-in starts with, before any second factor (a passkey is both, below).
 FIRST_FACTORS = frozenset({PASSWORD, EMAIL_CODE, OIDC})

@@ -15,10 +15,12 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
 from backend.common.db_router import replica_pin_if_recent_writer
+from backend.common.errors import ErrorCode
 from backend.common.ids import is_uuid_text
 from backend.common.ratelimit import PendingHit
 from backend.common.throttles import api_user_hit, api_user_hit_settle
 
+from .errors import SessionEnded
 from .models import User
 from .selectors import Access, access_check
 from .tokens import SESSION_CLAIM, KeyRingTokenBackend, key_ring
@@ -101,12 +103,9 @@ class SessionJWTAuthentication(JWTAuthentication):
         if view is not None:
             view.read_ahead = read_ahead  # filled in by access_check
         if access is Access.SESSION_ENDED:
-            raise AuthenticationFailed(
-                "This session has been signed out or has expired. Sign in again.",
-                code="session_revoked",
-            )
+            raise SessionEnded()
         if access is Access.USER_INACTIVE:
-            raise AuthenticationFailed("User is inactive", code="user_inactive")
+            raise AuthenticationFailed("User is inactive", code=ErrorCode.USER_INACTIVE)
         return token
 
     def _view(self) -> Any:

@@ -3,7 +3,6 @@ description of each operation is in email_openapi.py, the flows in services/emai
 services/email_change.py."""
 
 from rest_framework import status
-from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,8 +36,7 @@ class EmailVerifyResendApi(PublicAuthApi):
         data.is_valid(raise_exception=True)
         # Per account, by device, as password-reset emails (login_limits.py): nobody can use up the owner's.
         attempt = account_attempt(request._request, email=data.validated_data["email"], limits=EMAIL_VERIFY_RESEND)
-        if attempt.refused is not None:
-            raise Throttled(wait=attempt.refused.reset_after)
+        attempt.raise_if_throttled()
         services.email_verification_resend(email=data.validated_data["email"])
         return Response(status=status.HTTP_202_ACCEPTED)
 

@@ -145,7 +145,13 @@ class AccountAttempt:
             return
         if self.refused_by_account:
             raise LoginLocked(self)
-        raise Throttled(wait=self.refused.reset_after)
+        self.raise_if_throttled()
+
+    def raise_if_throttled(self) -> None:
+        """For the API's emails (a reset link, a sign-in code, a verification link): any refusal is 429 ``throttled``
+        with Retry-After, a lockout included. Only a sign-in tells a lockout apart (raise_if_refused)."""
+        if self.refused is not None:
+            raise Throttled(wait=self.refused.reset_after)
 
     def refund(self) -> None:
         """The password was right: give back what this attempt counted on the account's buckets."""

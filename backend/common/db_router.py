@@ -73,7 +73,8 @@ def replica_reset_down() -> None:
 
 
 def routing_current() -> ReadRouting | None:
-    """This request's routing state; None outside a request (reads then go to the primary)."""
+    """This request's routing state; None outside a request (reads then go to the primary). For the tests: the
+    router reads the state itself."""
     return _routing.get()
 
 

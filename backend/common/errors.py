@@ -246,11 +246,6 @@ class ErrorCode(StrEnum):
     )
 
 
-def error_codes() -> list[str]:
-    """Every error code, in declaration order."""
-    return [code.value for code in ErrorCode]
-
-
 def error_code_choices() -> list[tuple[str, str]]:
     """``(code, when it is returned)`` for every error code: the choices that document ``code`` in OpenAPI."""
     return [(code.value, code.description) for code in ErrorCode]

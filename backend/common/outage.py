@@ -177,10 +177,6 @@ class _DatabaseOutage:
         self._started_at: float | None = None
         self._refused = 0
 
-    @property
-    def ongoing(self) -> bool:
-        return self._started_at is not None
-
     def failed(self, exc: BaseException | None, *, refused_request: bool) -> None:
         """The database could not be reached; ``refused_request``: a request was answered 503 because of it."""
         with self._lock:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -48,6 +49,20 @@ def rate_limit_record(request: HttpRequest, usage: Usage) -> None:
     setattr(request, _USAGES_ATTR, usages)
     if not usage.allowed:
         rate_limit_rejected.send(sender=None, scope=usage.scope)
+
+
+def rate_limit_enforce(request: HttpRequest, scope: str, bucket: str) -> Usage | None:
+    """Count one hit of ``bucket`` on ``scope``, a limit a view or service applies by hand (keyed by what the request
+    names, or only on some paths), record it for the X-RateLimit-* headers, and raise Throttled (429, Retry-After)
+    when it is over. Returns the usage, for a caller that may give it back (rate_limit_refund); None, with nothing
+    counted, while RATE_LIMIT_ENABLED is off."""
+    if not settings.RATE_LIMIT_ENABLED:
+        return None
+    usage = rate_limit_hit(scope, bucket)
+    rate_limit_record(request, usage)
+    if not usage.allowed:
+        raise Throttled(wait=usage.reset_after)
+    return usage
 
 
 class ApiRateThrottle(BaseThrottle):

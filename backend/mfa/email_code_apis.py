@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from rest_framework import status
-from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -42,9 +42,7 @@ class LoginCodeRequestApi(_LoginCodeApi):
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"]
         # Per account and device, as reset emails are (login_limits.py): nobody can use up the owner's codes.
-        attempt = account_attempt(request._request, email=email, limits=LOGIN_CODE)
-        if attempt.refused is not None:
-            raise Throttled(wait=attempt.refused.reset_after)
+        account_attempt(request._request, email=email, limits=LOGIN_CODE).raise_if_throttled()
         token, expires_at = email_code_request(
             email=email, user_agent=user_agent(request), ip_address=client_ip(request)
         )

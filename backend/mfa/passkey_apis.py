@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.accounts import services as account_services
 from backend.accounts.api_base import (
     PublicAuthApi,
     ReauthenticationRequired,
@@ -19,7 +18,6 @@ from backend.accounts.api_base import (
     sign_in_complete,
 )
 from backend.accounts.assurance import PASSKEY
-from backend.accounts.selectors import session_authentication
 from backend.common.views import ApiView
 
 from . import passkey_openapi, selectors
@@ -79,6 +77,8 @@ class PasskeysApi(ApiView):
         data.is_valid(raise_exception=True)
         enrolment_finish_allowed(request)
         session_id = _session_id(request)
+        # The challenge's session and the one saving the passkey (checked again, then raised to two factors) are
+        # one here; a shell may name only the former (passkey_register).
         passkey, codes = passkey_register(
             user=current_user(request),
             session_id=session_id,
@@ -87,8 +87,6 @@ class PasskeysApi(ApiView):
             credential=data.validated_data["passkey"],
             acting_session_id=session_id,
         )
-        # The user just proved the passkey (user-verified): this session now counts as signed in with two factors.
-        account_services.session_factor_proven(session=session_authentication(session_id=session_id), method=PASSKEY)
         body = PasskeyRegisteredOutputSerializer({"passkey": passkey, "recovery_codes": codes}).data
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,15 +18,20 @@ RECOVERY_CODE_METHOD = "recovery_code"
 PASSKEY_METHOD = "passkey"
 
 
+def _totp_confirmed(user: User) -> QuerySet[TotpAuthenticator]:
+    # A pending enrolment (not yet confirmed with a first code) is no factor.
+    return TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False)
+
+
 def totp_confirmed_get(*, user: User) -> TotpAuthenticator | None:
     """The user's enabled authenticator app, if any (a pending enrolment is not one)."""
-    return TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
+    return _totp_confirmed(user).first()
 
 
 def mfa_methods(*, user: User) -> list[str]:
     """What can finish this user's sign-in, in the order offered: ``totp``, ``recovery_code``, ``passkey``.
     Empty when the account has no second factor (a password alone signs in)."""
-    has_totp = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    has_totp = _totp_confirmed(user).exists()
     has_passkey = Passkey.objects.filter(user=user).exists()
     if not (has_totp or has_passkey):
         return []
@@ -39,10 +45,7 @@ def mfa_methods(*, user: User) -> list[str]:
 
 def mfa_enabled(*, user: User) -> bool:
     """Whether a password alone no longer signs this user in: a confirmed authenticator app or a passkey."""
-    return (
-        TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
-        or Passkey.objects.filter(user=user).exists()
-    )
+    return _totp_confirmed(user).exists() or Passkey.objects.filter(user=user).exists()
 
 
 def reauthentication_level(user: User) -> int:

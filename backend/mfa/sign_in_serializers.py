@@ -8,6 +8,7 @@ from rest_framework import serializers
 from backend.common import fields
 
 from .fields import WebAuthnResponseField
+from .selectors import PASSKEY_METHOD, RECOVERY_CODE_METHOD, TOTP_METHOD
 
 CODE_HELP = "The 6-digit code the authenticator app shows now."
 RECOVERY_CODE_HELP = "One of the account's unused recovery codes (hyphens, spaces and case do not matter)."
@@ -63,7 +64,7 @@ class MfaChallengeOutputSerializer(serializers.Serializer):
     mfa_required = serializers.BooleanField(help_text="Always true: finish with POST /api/auth/mfa/authenticate/.")
     mfa_token = serializers.CharField(help_text="Single use; valid until `expires_at`; authenticates nothing else.")
     methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=["totp", "recovery_code", "passkey"]),
+        child=serializers.ChoiceField(choices=[TOTP_METHOD, RECOVERY_CODE_METHOD, PASSKEY_METHOD]),
         help_text="The ways this account can finish signing in.",
     )
     expires_at = serializers.DateTimeField()

@@ -5,22 +5,16 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.accounts import services as account_services
 from backend.accounts.api_base import (
-    ReauthenticationRequired,
     current_session_id,
     current_user,
     enrolment_finish_allowed,
     reauthentication_require,
 )
-from backend.accounts.assurance import TOTP
-from backend.accounts.login_limits import LOGIN, account_attempt
-from backend.accounts.selectors import session_authentication
-from backend.accounts.services.sessions import SessionEnded
 from backend.common.views import ApiView
 
 from . import selectors, totp_openapi
-from .errors import FactorNeedsConfirmedEmail, MfaStateConflict
+from .errors import MfaStateConflict
 from .serializers import MfaStatusOutputSerializer
 from .services.recovery_codes import recovery_codes_regenerate
 from .services.second_factor import SecondFactorAnswer, second_factor_verify
@@ -75,21 +69,12 @@ class TotpConfirmApi(ApiView):
         data = TotpConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enrolment_finish_allowed(request)
-        user = current_user(request)
-        # A wrong first code counts as a failed sign-in like any other code (second_factor.py): the same buckets,
-        # counted before the check and given back when right, so guessing cannot go faster here.
-        attempt = account_attempt(request._request, email=user.email, limits=LOGIN, count_client=False)
-        attempt.raise_if_refused()
-        session_id = current_session_id(request)
-        try:
-            codes = totp_enrol_confirm(user=user, code=data.validated_data["code"], acting_session_id=session_id)
-        except (MfaStateConflict, FactorNeedsConfirmedEmail, ReauthenticationRequired, SessionEnded):
-            attempt.refund()  # nothing was guessed wrong: refused before the code was checked, or after a right one
-            raise
-        attempt.refund()
-        if session_id is not None:
-            # The user just proved the factor: this session now counts as signed in with two.
-            account_services.session_factor_proven(session=session_authentication(session_id=session_id), method=TOTP)
+        codes = totp_enrol_confirm(
+            user=current_user(request),
+            code=data.validated_data["code"],
+            acting_session_id=current_session_id(request),
+            request=request._request,
+        )
         return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data, headers=NO_STORE)
 
 

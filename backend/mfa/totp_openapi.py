@@ -26,12 +26,11 @@ CODE_INVALID = OpenApiResponse(
 
 
 # Adding a factor (the app's setup and confirmation, a passkey's options and registration) while the address is
-# unconfirmed (services/enrolment.py); passkey_openapi.py uses these too.
+# unconfirmed (services/enrolment.py): one 403 with the step-up's; passkey_openapi.py uses FACTOR_STEP_UP_REFUSED too.
 _EMAIL_NOT_VERIFIED = (
     "`email_not_verified`: the account's email address is not confirmed yet (while `EMAIL_VERIFICATION` is "
     "`optional` or `mandatory`); follow the emailed link (or ask for a new one), then retry."
 )
-FACTOR_EMAIL_NOT_VERIFIED = OpenApiResponse(ErrorSerializer, description=_EMAIL_NOT_VERIFIED)
 FACTOR_STEP_UP_REFUSED = OpenApiResponse(
     ErrorSerializer, description=f"{REAUTHENTICATION_REQUIRED.description} Or {_EMAIL_NOT_VERIFIED}"
 )

@@ -3,9 +3,8 @@ description is in openapi.py."""
 
 from typing import Any, cast
 
-from django.conf import settings
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, NotFound, Throttled
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_simplejwt.tokens import Token
@@ -32,9 +31,9 @@ from backend.accounts.services.reauthentication import (
     method_meets_level,
 )
 from backend.accounts.tokens import SESSION_CLAIM
-from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
+from backend.common.ratelimit import Usage, rate_limit_refund
 from backend.common.request_meta import client_ip, user_agent
-from backend.common.throttles import client_rate_identity, rate_limit_record
+from backend.common.throttles import client_rate_identity, rate_limit_enforce
 from backend.common.views import ApiView
 from backend.mfa.selectors import email_confirmation_required, mfa_enabled, reauthentication_level
 from backend.mfa.services.sign_in import mfa_sign_in_challenge
@@ -213,13 +212,7 @@ def _sign_in_failure_count(request: Request) -> Usage | None:
     """Count this callback on ``login_ip`` (failed sign-ins per client address) before anything is checked, so
     parallel failures cannot all slip in; given back once it is known not to be a failed sign-in (as the login's
     attempts are: backend/accounts/login_limits.py). 429 when the address is over the limit."""
-    if not settings.RATE_LIMIT_ENABLED:
-        return None
-    usage = rate_limit_hit("login_ip", client_rate_identity(request._request))
-    rate_limit_record(request._request, usage)
-    if not usage.allowed:
-        raise Throttled(wait=usage.reset_after)
-    return usage
+    return rate_limit_enforce(request._request, "login_ip", client_rate_identity(request._request))
 
 
 def _refund(request: Request, usage: Usage | None) -> None:

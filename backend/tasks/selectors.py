@@ -1,4 +1,6 @@
-"""Reads of tasks. The only module that queries ``Task.objects``, and always scoped by owner."""
+"""Reads of tasks, always scoped by owner: the API's and the services' queries of tasks all go through here. Only
+the admin reads tasks elsewhere: its task pages through Django's ModelAdmin, and its account list with a count of
+each account's tasks (backend/accounts/admin.py)."""
 
 import itertools
 import json

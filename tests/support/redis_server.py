@@ -51,9 +51,6 @@ class RedisServer:
         """Freeze the server (SIGSTOP): connections are accepted by the kernel but nothing answers."""
         self._process.send_signal(signal.SIGSTOP)
 
-    def resume(self) -> None:
-        self._process.send_signal(signal.SIGCONT)
-
     def stop(self) -> None:
         if self._process.poll() is None:
             self._process.send_signal(signal.SIGCONT)  # in case it was paused

@@ -1,5 +1,6 @@
 """What every email of the accounts app is written with: the queueing with its sign-off, the SPA's pages, the date,
-a client-supplied value as one line, and the advice a notice gives when the change was not its reader's."""
+a client-supplied value as one line, and the advice a notice gives when the change was not its reader's. For this
+package's modules only, as the module's leading underscore says: its own names need none."""
 
 import re
 
@@ -13,53 +14,53 @@ from ..models import User
 _SIGN_OFF = "\n\n-- \nScalable Auth Dashboard"
 
 
-def _send(*, kind: str, subject: str, body: str, user: User | None = None, to: str = "") -> None:
+def send(*, kind: str, subject: str, body: str, user: User | None = None, to: str = "") -> None:
     """Queue one plain-text email to ``to`` (by default ``user``'s address) for after the current transaction commits.
     ``user``: the account it is about, named (by id) in the logs of a failed delivery."""
     to = to or (user.email if user is not None else "")
     email_queue(kind=kind, to=to, subject=subject, body=body + _SIGN_OFF, user_id=user.pk if user else None)
 
 
-def _page(path: str) -> str:
+def page(path: str) -> str:
     return f"{settings.FRONTEND_URL}{path}"
 
 
-def _now() -> str:
+def now() -> str:
     return timezone.now().strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _one_line(text: str, *, limit: int = 200) -> str:
+def one_line(text: str, *, limit: int = 200) -> str:
     """A client-supplied value (a User-Agent) as one short line."""
     text = re.sub(r"\s+", " ", text or "").strip()
     return text[:limit] + ("…" if len(text) > limit else "") or "unknown"
 
 
-def _support() -> str:
+def support() -> str:
     """The words "contact support at X", or "" with no SUPPORT_CONTACT: the caller then says what the reader can do."""
     return f"contact support at {settings.SUPPORT_CONTACT}" if settings.SUPPORT_CONTACT else ""
 
 
-def _not_you() -> str:
+def not_you() -> str:
     # A reset signs everyone out but keeps the account's second factors: one an intruder added (a passkey signs in
     # without the password) must be removed by hand, so every notice that advises the reset says where.
     return (
         "If it was not you, reset your password now; that signs out every session:\n"
-        f"{_page('/forgot-password')}\n"
+        f"{page('/forgot-password')}\n"
         "A reset keeps your authenticator app and passkeys: remove any you do not recognise at "
-        f"{_page('/security')}\n"
-        f"Your signed-in devices are listed at {_page('/account')}"
+        f"{page('/security')}\n"
+        f"Your signed-in devices are listed at {page('/account')}"
     )
 
 
 ACCOUNT_PAGE = "/account"  # the SPA's account page: profile, sign-in providers, deletion
 
 
-def _security_page() -> str:
-    return _page("/security")
+def security_page() -> str:
+    return page("/security")
 
 
-def _operator_not_asked() -> str:
+def operator_not_asked() -> str:
     """An operator changed the account's password or second factors: the owner can take it back with a reset (the
     address is still theirs), and tell support, if there is one."""
-    then = f"\nThen {support}, and say what happened." if (support := _support()) else ""
-    return f"If you did not ask for this, reset your password now:\n{_page('/forgot-password')}{then}"
+    then = f"\nThen {contact}, and say what happened." if (contact := support()) else ""
+    return f"If you did not ask for this, reset your password now:\n{page('/forgot-password')}{then}"

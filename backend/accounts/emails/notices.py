@@ -5,14 +5,14 @@ from ..assurance import EMAIL_CODE, OIDC, PASSWORD
 from ..models import User
 from ._shared import (
     ACCOUNT_PAGE,
-    _not_you,
-    _now,
-    _one_line,
-    _operator_not_asked,
-    _page,
-    _security_page,
-    _send,
-    _support,
+    not_you,
+    now,
+    one_line,
+    operator_not_asked,
+    page,
+    security_page,
+    send,
+    support,
 )
 
 # Notices (no link that acts, no token) -------------------------------------------------------------------------------
@@ -20,7 +20,7 @@ from ._shared import (
 
 def notify_email_in_use(*, email: str) -> None:
     """Someone asked to move an account to ``email``, which already has one: the link is not sent, this is."""
-    _send(
+    send(
         kind="email_in_use_notice",
         to=email,
         subject="Someone tried to use your email address",
@@ -28,7 +28,7 @@ def notify_email_in_use(*, email: str) -> None:
             f"Someone asked to change the email address of another account to {email}, which already has an "
             "account, so nothing was changed.\n\n"
             "If it was you, sign in with this address instead. If not, you need not do anything; "
-            f"you can reset your password at {_page('/forgot-password')}"
+            f"you can reset your password at {page('/forgot-password')}"
         ),
     )
 
@@ -36,13 +36,13 @@ def notify_email_in_use(*, email: str) -> None:
 def notify_email_changed(*, old_email: str, new_email: str) -> None:
     """To the OLD address, once the change is confirmed."""
     # If it was not the owner, they have lost the account: a reset link now goes to the new address, not this one.
-    then = f": {support} at once." if (support := _support()) else f". {_reset_goes_elsewhere()}"
-    _send(
+    then = f": {contact} at once." if (contact := support()) else f". {_reset_goes_elsewhere()}"
+    send(
         kind="email_changed_notice",
         to=old_email,
         subject="Your email address was changed",
         body=(
-            f"On {_now()} the email address of your account was changed from {old_email} to {new_email}. "
+            f"On {now()} the email address of your account was changed from {old_email} to {new_email}. "
             "Sign in with the new address from now on; the account's other sessions were signed out.\n\n"
             f"If it was not you, someone else has control of the account{then} If the new address is yours but the "
             "change was not, someone read its mailbox to confirm it: change that mailbox's password too."
@@ -64,30 +64,30 @@ def notify_password_changed(
         "Your email address had not been confirmed, so this reset confirmed it and removed the account's second "
         "factors (authenticator app, recovery codes and passkeys): they were added before anyone proved they read "
         "this mailbox, perhaps by someone who signed up with your address. Set up your own at "
-        f"{_security_page()}\n\n"
+        f"{security_page()}\n\n"
         if factors_removed
         else ""
     )
     if providers_removed:
-        names = ", ".join(_one_line(name, limit=64) for name in providers_removed)
+        names = ", ".join(one_line(name, limit=64) for name in providers_removed)
         also += (
             f"Your email address had not been confirmed, so this reset disconnected the sign-in providers connected "
             f"to the account ({names}): they were connected before anyone proved they read this mailbox. Connect "
-            f"your own at {_page(ACCOUNT_PAGE)}\n\n"
+            f"your own at {page(ACCOUNT_PAGE)}\n\n"
         )
     if providers_kept:
-        names = ", ".join(_one_line(name, limit=64) for name in providers_kept)
+        names = ", ".join(one_line(name, limit=64) for name in providers_kept)
         also += (
             f"These sign-in providers can still sign in to your account, without the password: {names}. If you did "
-            f"not connect them, disconnect them at {_page(ACCOUNT_PAGE)}\n\n"
+            f"not connect them, disconnect them at {page(ACCOUNT_PAGE)}\n\n"
         )
-    _send(
+    send(
         kind="password_changed_notice",
         user=user,
         subject="Your password was changed",
         body=(
-            f"On {_now()} the password of your account ({user.email}) was changed, and its other sessions "
-            f"were signed out.\n\n{also}{_not_you()}"
+            f"On {now()} the password of your account ({user.email}) was changed, and its other sessions "
+            f"were signed out.\n\n{also}{not_you()}"
         ),
     )
 
@@ -101,11 +101,11 @@ def notify_password_set_by_operator(*, user: User) -> None:
     else:
         subject = "Password sign-in was turned off for your account"
         what = f"turned off password sign-in for your account ({user.email})"
-    _send(
+    send(
         kind="password_set_by_operator_notice",
         user=user,
         subject=subject,
-        body=f"On {_now()} an administrator {what}, and every session was signed out.\n\n{_operator_not_asked()}",
+        body=f"On {now()} an administrator {what}, and every session was signed out.\n\n{operator_not_asked()}",
     )
 
 
@@ -119,13 +119,13 @@ def _reset_goes_elsewhere() -> str:
 
 def notify_email_changed_by_operator(*, old_email: str, new_email: str) -> None:
     """To the OLD address: an operator changed the account's address in the admin."""
-    then = f"If you did not ask for this, {support}." if (support := _support()) else _reset_goes_elsewhere()
-    _send(
+    then = f"If you did not ask for this, {contact}." if (contact := support()) else _reset_goes_elsewhere()
+    send(
         kind="email_changed_by_operator_notice",
         to=old_email,
         subject="Your email address was changed",
         body=(
-            f"On {_now()} an administrator changed the email address of your account from {old_email} to "
+            f"On {now()} an administrator changed the email address of your account from {old_email} to "
             f"{new_email}. Sign in with the new address from now on.\n\n{then}"
         ),
     )
@@ -133,15 +133,15 @@ def notify_email_changed_by_operator(*, old_email: str, new_email: str) -> None:
 
 def notify_new_device_sign_in(*, user: User, user_agent: str, ip_address: str | None) -> None:
     """A sign-in from a browser that has not signed in to this account before (no device cookie of it)."""
-    _send(
+    send(
         kind="new_sign_in_notice",
         user=user,
         subject="New sign-in to your account",
         body=(
-            f"Your account ({user.email}) was signed in to from a new device on {_now()}.\n\n"
-            f"Browser: {_one_line(user_agent)}\n"
+            f"Your account ({user.email}) was signed in to from a new device on {now()}.\n\n"
+            f"Browser: {one_line(user_agent)}\n"
             f"IP address: {ip_address or 'unknown'}\n\n"
-            f"If it was you, you need not do anything.\n{_not_you()}"
+            f"If it was you, you need not do anything.\n{not_you()}"
         ),
     )
 
@@ -159,7 +159,7 @@ def notify_second_step_failed(
         exposed = (
             "The second step kept them out, but they can read your email. If it was you, you need not do anything. "
             "If not, change your email account's password first, then reset your password here: "
-            f"{_page('/forgot-password')}"
+            f"{page('/forgot-password')}"
         )
     elif first_factor == OIDC:  # they signed in at a connected provider: that account is what to secure
         subject = "Someone signed in with a connected provider but did not complete two-step verification"
@@ -167,22 +167,22 @@ def notify_second_step_failed(
         exposed = (
             "The second step kept them out, but they can sign in to your account at that provider. If it was you, "
             "you need not do anything. If not, secure your account at the provider, and disconnect it from this "
-            f"account at {_page('/security')}"
+            f"account at {page('/security')}"
         )
     else:
         subject = "Someone signed in with your password but did not complete two-step verification"
         proved = f"entered the right password of your account ({user.email})"
         exposed = (
             "The second step kept them out, but they know your password. If it was you, you need not do anything.\n"
-            f"{_not_you()}"
+            f"{not_you()}"
         )
-    _send(
+    send(
         kind="second_step_failed_notice",
         user=user,
         subject=subject,
         body=(
-            f"On {_now()} someone {proved}, then {what}\n\n"
-            f"Browser: {_one_line(user_agent)}\n"
+            f"On {now()} someone {proved}, then {what}\n\n"
+            f"Browser: {one_line(user_agent)}\n"
             f"IP address: {ip_address or 'unknown'}\n\n"
             f"{exposed}"
         ),
@@ -191,35 +191,35 @@ def notify_second_step_failed(
 
 def notify_refresh_reuse(*, user: User) -> None:
     """A refresh token was presented twice and its session revoked as possibly stolen."""
-    _send(
+    send(
         kind="session_reuse_notice",
         user=user,
         subject="A session of your account was signed out",
         body=(
-            f"On {_now()} a sign-in token of your account ({user.email}) was used twice, which can mean it was "
+            f"On {now()} a sign-in token of your account ({user.email}) was used twice, which can mean it was "
             "copied, so that session was signed out. If you only see this after two tabs or devices refreshed at "
-            f"once, sign in again.\n\n{_not_you()}"
+            f"once, sign in again.\n\n{not_you()}"
         ),
     )
 
 
 def notify_account_deleted(*, email: str, by_operator: bool = False) -> None:
     """``by_operator``: an operator deleted it in the admin (services/account_deletion.py), not its owner."""
-    support = _support()
+    contact = support()
     if by_operator:  # not "if it was not you": the owner did not do it, and that is no sign of an intruder
         what = f"an administrator deleted the account for {email}"
-        then = f"If you did not expect this, {support}." if support else "The account and its data cannot be restored."
-    elif support:
-        what, then = f"the account for {email} was deleted", f"If it was not you, {support} at once."
+        then = f"If you did not expect this, {contact}." if contact else "The account and its data cannot be restored."
+    elif contact:
+        what, then = f"the account for {email} was deleted", f"If it was not you, {contact} at once."
     else:  # only the owner's password (and second factor, if any) deletes it: if not them, someone knows those
         what = f"the account for {email} was deleted"
         then = (
             "If it was not you, someone knew your password: change it wherever else you use it. The account cannot "
-            f"be restored, but the address is free again: you can register a new account at {_page('/register')}"
+            f"be restored, but the address is free again: you can register a new account at {page('/register')}"
         )
-    _send(
+    send(
         kind="account_deleted_notice",
         to=email,
         subject="Your account was deleted",
-        body=f"On {_now()} {what}, with its data, and every session was signed out.\n\n{then}",
+        body=f"On {now()} {what}, with its data, and every session was signed out.\n\n{then}",
     )

@@ -2,21 +2,21 @@
 and of its sign-in providers (backend/oidc)."""
 
 from ..models import User
-from ._shared import ACCOUNT_PAGE, _not_you, _now, _one_line, _operator_not_asked, _page, _security_page, _send
+from ._shared import ACCOUNT_PAGE, not_you, now, one_line, operator_not_asked, page, security_page, send
 
 # MFA notices (no code, no secret; each tells the owner what changed, so an attacker's change does not go unseen) ----
 
 
 def _factor_notice(
-    *, kind: str, user: User, subject: str, what: str, listed: str = "second factors", page: str = "/security"
+    *, kind: str, user: User, subject: str, what: str, listed: str = "second factors", path: str = "/security"
 ) -> None:
     """A second factor (or a sign-in provider) of ``user`` changed: ``what`` happened, dated, with where to see them
-    (``page``) and what to do if it was not the owner."""
-    _send(
+    (``path``) and what to do if it was not the owner."""
+    send(
         kind=kind,
         user=user,
         subject=subject,
-        body=f"On {_now()} {what}\n\nYour {listed} are listed at {_page(page)}\n\n{_not_you()}",
+        body=f"On {now()} {what}\n\nYour {listed} are listed at {page(path)}\n\n{not_you()}",
     )
 
 
@@ -64,7 +64,7 @@ def notify_passkey_added(*, user: User, name: str) -> None:
         kind="passkey_added_notice",
         user=user,
         subject="A passkey was added to your account",
-        what=f'a passkey named "{_one_line(name, limit=64)}" was added to your account ({user.email}). It can '
+        what=f'a passkey named "{one_line(name, limit=64)}" was added to your account ({user.email}). It can '
         "now be used to sign in.",
         listed="passkeys",
     )
@@ -75,7 +75,7 @@ def notify_passkey_removed(*, user: User, name: str) -> None:
         kind="passkey_removed_notice",
         user=user,
         subject="A passkey was removed from your account",
-        what=f'the passkey named "{_one_line(name, limit=64)}" was removed from your account ({user.email}); it '
+        what=f'the passkey named "{one_line(name, limit=64)}" was removed from your account ({user.email}); it '
         "no longer signs in.",
         listed="passkeys",
     )
@@ -83,14 +83,14 @@ def notify_passkey_removed(*, user: User, name: str) -> None:
 
 def notify_mfa_reset(*, user: User) -> None:
     """An operator removed every second factor of the account (the admin's "Reset second factors")."""
-    _send(
+    send(
         kind="mfa_reset_notice",
         user=user,
         subject="The second factors of your account were reset",
         body=(
-            f"On {_now()} an administrator removed the second factors of your account ({user.email}): its "
+            f"On {now()} an administrator removed the second factors of your account ({user.email}): its "
             "authenticator app, recovery codes and passkeys. A password alone signs in again until you set up "
-            f"a new one at {_security_page()}\n\n{_operator_not_asked()}"
+            f"a new one at {security_page()}\n\n{operator_not_asked()}"
         ),
     )
 
@@ -100,26 +100,26 @@ def notify_mfa_reset(*, user: User) -> None:
 
 
 def notify_oidc_connected(*, user: User, provider_name: str, provider_email: str) -> None:
-    account = f" as {_one_line(provider_email, limit=254)}" if provider_email else ""
+    account = f" as {one_line(provider_email, limit=254)}" if provider_email else ""
     _factor_notice(
         kind="oidc_connected_notice",
         user=user,
-        subject=f"{_one_line(provider_name, limit=64)} was connected to your account",
-        what=f"your {_one_line(provider_name, limit=64)} account{account} was connected to your account "
+        subject=f"{one_line(provider_name, limit=64)} was connected to your account",
+        what=f"your {one_line(provider_name, limit=64)} account{account} was connected to your account "
         f"({user.email}). It can now be used to sign in.",
         listed="sign-in providers",
-        page=ACCOUNT_PAGE,
+        path=ACCOUNT_PAGE,
     )
 
 
 def notify_oidc_disconnected(*, user: User, provider_name: str, provider_email: str) -> None:
-    account = f" ({_one_line(provider_email, limit=254)})" if provider_email else ""
+    account = f" ({one_line(provider_email, limit=254)})" if provider_email else ""
     _factor_notice(
         kind="oidc_disconnected_notice",
         user=user,
-        subject=f"{_one_line(provider_name, limit=64)} was disconnected from your account",
-        what=f"your {_one_line(provider_name, limit=64)} account{account} was disconnected from your account "
+        subject=f"{one_line(provider_name, limit=64)} was disconnected from your account",
+        what=f"your {one_line(provider_name, limit=64)} account{account} was disconnected from your account "
         f"({user.email}); it no longer signs in.",
         listed="sign-in providers",
-        page=ACCOUNT_PAGE,
+        path=ACCOUNT_PAGE,
     )

@@ -28,6 +28,7 @@ from backend.observability.metrics import auth_sessions_revoked
 
 from ..assurance import PASSWORD, amr_join, amr_split, assurance_level, proves_recent_authentication
 from ..emails.notices import notify_refresh_reuse
+from ..errors import SessionEnded
 from ..models import AuthSession, User
 from ..session_cache import session_cache_mark_revoked
 from ..tokens import (
@@ -109,11 +110,6 @@ def credentials_still_current(user: User) -> None:
     )
     if current != (user.sessions_revocation_key, True):
         raise CredentialsChanged()
-
-
-class SessionEnded(AuthenticationFailed):
-    default_detail = "This session has been signed out or has expired. Sign in again."
-    default_code = ErrorCode.SESSION_REVOKED
 
 
 def acting_session_still_live(*, user: User, session_id: str | None) -> None:

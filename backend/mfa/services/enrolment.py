@@ -8,9 +8,14 @@ confirm the address, so from then on a factor is the mailbox owner's. Checked he
 (the API, the admin, a shell) is held to it. With ``none`` no address can be confirmed: nothing changes.
 """
 
+from backend.accounts.errors import SessionEnded
 from backend.accounts.models import AuthSession, User
-from backend.accounts.services.reauthentication import SECOND_FACTOR_NEEDED, ReauthenticationRequired
-from backend.accounts.services.sessions import SessionEnded
+from backend.accounts.selectors import session_authentication
+from backend.accounts.services.reauthentication import (
+    SECOND_FACTOR_NEEDED,
+    ReauthenticationRequired,
+    session_factor_proven,
+)
 
 from ..errors import FactorNeedsConfirmedEmail
 from ..selectors import email_confirmation_required, reauthentication_level
@@ -39,3 +44,12 @@ def enrolling_session_still_allowed(*, user: User, acting_session_id: str | None
         raise SessionEnded()
     if aal < reauthentication_level(user):
         raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
+
+
+def enrolling_session_factor_proven(*, acting_session_id: str | None, method: str) -> None:
+    """In the enrolment's transaction, once the factor is written: the session that enrolled it has just proved it
+    (a first code from the app, a user-verified passkey), so it now counts as signed in with ``method`` too, usually
+    two factors (accounts.services.session_factor_proven). One transaction: the factor and the session's new level
+    commit together or not at all. ``acting_session_id`` None (a shell): no session to raise."""
+    if acting_session_id is not None:
+        session_factor_proven(session=session_authentication(session_id=acting_session_id), method=method)

@@ -67,7 +67,7 @@ from .challenges import (
     challenge_spending,
     challenge_use,
 )
-from .enrolment import enrolling_session_still_allowed, factor_add_allowed
+from .enrolment import enrolling_session_factor_proven, enrolling_session_still_allowed, factor_add_allowed
 from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
 
 T = TypeVar("T")
@@ -139,7 +139,8 @@ def passkey_register(
     FactorNeedsConfirmedEmail while the address is unconfirmed (checked again: options asked for before it was
     required, or by another caller, must not finish), and the challenge is left unspent. ``acting_session_id``: the
     signed-in session saving it (the API's: ``session_id``), checked again under the lock
-    (enrolling_session_still_allowed); None from a shell, whose ``session_id`` only binds the challenge."""
+    (enrolling_session_still_allowed) and, the passkey being user-verified, raised to two factors with it; None from
+    a shell, whose ``session_id`` only binds the challenge (no session row need exist)."""
     factor_add_allowed(user=user)
     challenge = challenge_get_open(token=token, purpose=Purpose.PASSKEY_REGISTER, session_id=session_id)
     if challenge.user_id != user.pk:
@@ -183,6 +184,7 @@ def passkey_register(
             challenge_use(challenge=challenge)  # the same response posted twice registers once
             passkey.save()
             codes = recovery_codes_issue_if_first(user=user)
+            enrolling_session_factor_proven(acting_session_id=acting_session_id, method=PASSKEY)
             audit_on_commit(event=AuditEvent.Event.PASSKEY_ADDED, user_id=user.pk, session_id=session_id)
             notify_passkey_added(user=user, name=name)
     except IntegrityError as exc:  # the same credential registered by a parallel request

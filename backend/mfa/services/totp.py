@@ -18,19 +18,24 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
 
+from backend.accounts.assurance import TOTP
 from backend.accounts.emails.security_notices import notify_totp_disabled, notify_totp_enabled
+from backend.accounts.errors import SessionEnded
+from backend.accounts.login_limits import LOGIN, account_attempt
 from backend.accounts.models import User
+from backend.accounts.services.reauthentication import ReauthenticationRequired
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 
 from ..crypto import SecretUndecryptable, secret_decrypt, secret_encrypt, secret_reencrypt
-from ..errors import CodeInvalid, MfaStateConflict
+from ..errors import CodeInvalid, FactorNeedsConfirmedEmail, MfaStateConflict
 from ..models import Passkey, TotpAuthenticator
 from ..selectors import totp_confirmed_get
-from .enrolment import enrolling_session_still_allowed, factor_add_allowed
+from .enrolment import enrolling_session_factor_proven, enrolling_session_still_allowed, factor_add_allowed
 from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
 
 logger = logging.getLogger(__name__)
@@ -136,13 +141,40 @@ def totp_code_verify(*, user: User, code: str, for_time: datetime | float | None
 
 
 def totp_enrol_confirm(
-    *, user: User, code: str, for_time: datetime | float | None = None, acting_session_id: str | None = None
+    *,
+    user: User,
+    code: str,
+    for_time: datetime | float | None = None,
+    acting_session_id: str | None = None,
+    request: HttpRequest | None = None,
 ) -> list[str]:
     """Enable the pending authenticator with a first code from it; returns the recovery codes issued if it is the
     user's first factor (else []). A wrong code: CodeInvalid; nothing pending: MfaStateConflict; an unconfirmed
     address: FactorNeedsConfirmedEmail, before the code is checked or spent (an enrolment started before that rule
     must not finish either). ``acting_session_id``: the signed-in session confirming it, checked again under the
-    lock (enrolling_session_still_allowed)."""
+    lock (enrolling_session_still_allowed) and raised to two factors with it (the user just proved the app).
+
+    ``request``: the API's. A first code then counts as a failed sign-in like any other code (second_factor.py): on
+    the account's sign-in buckets (not the per-IP one: the user's own session), counted before the check, 429 past
+    them, and given back unless the code was wrong, so guessing cannot go faster here. None (a shell): not counted."""
+    attempt = None
+    if request is not None:
+        attempt = account_attempt(request, email=user.email, limits=LOGIN, count_client=False)
+        attempt.raise_if_refused()
+    try:
+        codes = _enrol_confirm(user=user, code=code, for_time=for_time, acting_session_id=acting_session_id)
+    except (MfaStateConflict, FactorNeedsConfirmedEmail, ReauthenticationRequired, SessionEnded):
+        if attempt is not None:
+            attempt.refund()  # nothing was guessed wrong: refused before the code was checked, or after a right one
+        raise
+    if attempt is not None:
+        attempt.refund()
+    return codes
+
+
+def _enrol_confirm(
+    *, user: User, code: str, for_time: datetime | float | None, acting_session_id: str | None
+) -> list[str]:
     factor_add_allowed(user=user)
     pending = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=True).first()
     if pending is None:
@@ -162,7 +194,9 @@ def totp_enrol_confirm(
             raise MfaStateConflict(NOTHING_PENDING)
         audit_on_commit(event=AuditEvent.Event.TOTP_ENABLED, user_id=user.pk)
         notify_totp_enabled(user=user)
-        return recovery_codes_issue_if_first(user=user)
+        codes = recovery_codes_issue_if_first(user=user)
+        enrolling_session_factor_proven(acting_session_id=acting_session_id, method=TOTP)
+        return codes
 
 
 def totp_disable(*, user: User) -> None:

@@ -21,15 +21,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed
 
 from backend.accounts.models import User, email_address_normalized
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_login_failed, audit_on_commit
 from backend.common.db import atomic
 from backend.common.errors import ErrorCode
-from backend.common.ratelimit import rate_limit_hit
-from backend.common.throttles import client_rate_identity, rate_limit_record
+from backend.common.throttles import client_rate_identity, rate_limit_enforce
 
 from ..errors import OidcAccountExists, OidcEmailUnverified
 from ..models import OidcIdentity
@@ -61,8 +60,8 @@ def oidc_sign_in_account(request: HttpRequest, *, seen: ProviderIdentity) -> tup
         if User.objects.filter(email=seen.email).exists():
             audit_login_failed(email=seen.email)  # the owner's activity shows the attempt
             raise OidcAccountExists(seen.provider.name)
-        if attempt == 0:
-            _register_ip_count(request)
+        if attempt == 0:  # counted as a registration (module docstring), once however many tries it takes
+            rate_limit_enforce(request, "register_ip", client_rate_identity(request))
         try:
             return _account_create(seen), True
         except IntegrityError:
@@ -70,17 +69,6 @@ def oidc_sign_in_account(request: HttpRequest, *, seen: ProviderIdentity) -> tup
                 raise
             # Another request created the account (or took the address) meanwhile: decide again on what it wrote.
     raise AssertionError("unreachable")
-
-
-def _register_ip_count(request: HttpRequest) -> None:
-    from django.conf import settings
-
-    if not settings.RATE_LIMIT_ENABLED:
-        return
-    usage = rate_limit_hit("register_ip", client_rate_identity(request))
-    rate_limit_record(request, usage)
-    if not usage.allowed:
-        raise Throttled(wait=usage.reset_after)
 
 
 def _account_create(seen: ProviderIdentity) -> User:

@@ -6,9 +6,9 @@ ended it."""
 import pytest
 from rest_framework.test import APIClient
 
+from backend.accounts.errors import SessionEnded
 from backend.accounts.models import AuthSession, User
 from backend.accounts.services import sessions_revoke_for_user, user_change_password, user_delete
-from backend.accounts.services.sessions import SessionEnded
 from backend.common.db import atomic
 from tests.backend.accounts.helpers import bearer, login
 from tests.dbvendor import skip_on_mongodb

@@ -8,10 +8,10 @@ not run here), and through the API right after the view's check."""
 
 import pytest
 
+from backend.accounts.errors import SessionEnded
 from backend.accounts.models import User
 from backend.accounts.services import user_change_password
 from backend.accounts.services.reauthentication import ReauthenticationRequired
-from backend.accounts.services.sessions import SessionEnded
 from backend.common.db import atomic
 from backend.mfa.models import Passkey, TotpAuthenticator
 from backend.mfa.services import passkeys as passkey_services

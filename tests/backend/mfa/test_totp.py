@@ -234,6 +234,24 @@ def test_too_many_wrong_first_codes_lock_the_account_like_wrong_passwords(user, 
     assert TotpAuthenticator.objects.get(user=user).confirmed_at is None
 
 
+def test_a_first_code_counts_on_the_sign_in_limits_only_when_it_is_wrong(user, rates):
+    # Given room for one failed sign-in of the account
+    rates(login_email_ip="1/5m")
+    client, _ = signed_in_client(user)
+
+    # When a confirmation finds nothing to confirm, then a right first code enables the app
+    nothing = client.post(TOTP_CONFIRM, {"code": "123456"}, format="json")
+    secret = client.post(TOTP, {}, format="json").json()["secret"]
+    enabled = client.post(TOTP_CONFIRM, {"code": code_now(secret)}, format="json")
+
+    # Then neither was counted: the one failure allowed is still there (a wrong code to disable it), then no more
+    valid = {code_now(secret, steps=steps) for steps in (-1, 0, 1)}
+    wrong = next(code for code in ("000000", "111111", "222222") if code not in valid)
+    statuses = [client.delete(TOTP, {"code": wrong}, format="json").status_code for _ in range(2)]
+    assert (nothing.status_code, enabled.status_code) == (409, 200)
+    assert statuses == [400, 429]
+
+
 def test_wrong_codes_to_disable_count_on_the_sign_in_limits(user, rates):
     rates(login_email_ip="2/5m")
     client, _ = signed_in_client(user)
