@@ -171,6 +171,10 @@ class UserAdmin(UserSecondFactorsAdminMixin, UserOidcIdentitiesAdminMixin, Djang
         email_changed = change and "email" in form.changed_data
         if email_changed and "email_verified" not in form.changed_data:
             obj.email_verified = False  # nobody has followed a link to the new address (unless the operator says so)
+        if email_changed and form.initial.get("email_verified"):
+            # The account had a confirmed address (already recorded, but for a row an older release confirmed): a
+            # reset from the new one keeps its second factors and providers (services/password_reset.py).
+            obj.email_verified_once = True
         super().save_model(request, obj, form, change)
         if email_changed:
             # The owner learns of it at the address they knew, as after their own change (services.email_change).

@@ -153,6 +153,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Whether the owner followed a verification link sent to ``email`` (settings.EMAIL_VERIFICATION says whether
     # signing in needs it). A new address starts unverified; an email change verifies the new one by its link.
     email_verified = models.BooleanField(default=False, db_default=False)
+    # Whether the account has had a confirmed address at some point (true whenever email_verified is: save() and
+    # every writer that confirms keep it so). It stays true when the address is unconfirmed again (an operator's
+    # change in the admin): a password reset removes the second factors and sign-in providers only of an account that
+    # never had one (services/password_reset.py), since after a confirmation they are the owner's, and whoever reads
+    # a new mailbox must not strip them.
+    email_verified_once = models.BooleanField(default=False, db_default=False, editable=False)
     # Replaced by a random value each time all of the user's sessions are revoked. Django's own sessions (the
     # admin's) store a hash that includes it (get_session_auth_hash), so they end then too; "" until the first time.
     sessions_revocation_key = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
@@ -184,6 +190,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Django's, keeping email_verified_once true whenever email_verified is (with ``update_fields`` naming
+        email_verified, email_verified_once is written too). The queryset updates that confirm an address set both
+        themselves. A deferred field is not read for it: a request's user has all but its id deferred, and its
+        saves write other fields."""
+        deferred = self.get_deferred_fields()
+        confirmed = "email_verified" not in deferred and self.email_verified
+        if confirmed and ("email_verified_once" in deferred or not self.email_verified_once):
+            self.email_verified_once = True
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "email_verified" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "email_verified_once"}
+        super().save(*args, **kwargs)
 
     def validate_constraints(self, exclude: Any = None) -> None:
         """The case-insensitive address constraint's refusal is the email field's, as the field's own unique check

@@ -102,7 +102,13 @@ def email_change_confirm(*, token: str) -> User:
                 password=user.password,
                 sessions_revocation_key=user.sessions_revocation_key,
                 email_change_key=user.email_change_key,
-            ).update(email=new_email, email_verified=True, email_change_key="", email_change_pending=None)
+            ).update(
+                email=new_email,
+                email_verified=True,
+                email_verified_once=True,
+                email_change_key="",
+                email_change_pending=None,
+            )
             if not updated:  # a concurrent confirmation of another link, or one of the above, changed it first
                 raise LinkRejected(ErrorCode.LINK_INVALID)
             sessions_revoke_for_user(user=user, except_session_id=change.session_id, audit_event=None)
@@ -110,7 +116,7 @@ def email_change_confirm(*, token: str) -> User:
             notify_email_changed(old_email=old_email, new_email=new_email)
     except IntegrityError:
         raise EmailTaken() from None
-    user.email, user.email_verified = new_email, True
+    user.email, user.email_verified, user.email_verified_once = new_email, True, True
     return user
 
 

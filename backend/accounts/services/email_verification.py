@@ -84,11 +84,13 @@ def email_verify(*, token: str) -> User:
         raise LinkRejected.from_error(error) from None
     with atomic():
         # Conditional, so two clicks at once confirm (and audit) once: the loser finds the state changed.
-        updated = User.objects.filter(pk=user.pk, email=user.email, email_verified=False).update(email_verified=True)
+        updated = User.objects.filter(pk=user.pk, email=user.email, email_verified=False).update(
+            email_verified=True, email_verified_once=True
+        )
         if not updated:
             raise LinkRejected(ErrorCode.LINK_INVALID)
         audit_on_commit(event=AuditEvent.Event.EMAIL_VERIFIED, user_id=user.pk)
-    user.email_verified = True
+    user.email_verified = user.email_verified_once = True
     return user
 
 

@@ -42,10 +42,13 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
 
     The link was mailed to the account's address and its token is bound to it: following it proves the mailbox is
     read by whoever chose the new password. So, while verification is on, an unconfirmed address is confirmed now
-    (as django-allauth does on a reset), and the account's second factors and sign-in providers go
-    (backend/mfa/services/reset.py, backend/oidc/services/reset.py): added before anyone proved they read that
-    mailbox, they may be an intruder's who registered the address first, and would outlive this reset. The reset
-    notice says so."""
+    (as django-allauth does on a reset). If the account never had a confirmed address (User.email_verified_once),
+    its second factors and sign-in providers go too (backend/mfa/services/reset.py, backend/oidc/services/reset.py):
+    added before anyone proved they read that mailbox, they may be an intruder's who registered the address first,
+    and would outlive this reset. The reset notice says so. An account that had one keeps them, its address
+    unconfirmed again or not (an operator's change in the admin), whatever EMAIL_VERIFICATION was in between: once
+    the owner proved a mailbox they are taken as the owner's, and a reset is mailbox access alone, which must not
+    take them off (docs/mfa.md)."""
     invalid = ValidationError({"token": ["The reset link is invalid or has expired."]})
     try:
         user_id = uuid.UUID(force_str(urlsafe_base64_decode(uid)))
@@ -63,12 +66,14 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         unchanged = User.objects.select_for_update().filter(
             pk=user.pk, password=user.password, last_login=user.last_login, email=user.email, is_active=True
         )
-        email_verified = unchanged.values_list("email_verified", flat=True).first()
-        if email_verified is None:
+        confirmed = unchanged.values_list("email_verified", "email_verified_once").first()
+        if confirmed is None:
             raise invalid
+        email_verified, email_verified_once = confirmed
         first_proof = email_verification_enabled() and not email_verified
         user.set_password_hashed(hashed)
         user.email_verified = email_verified or first_proof
+        user.email_verified_once = email_verified_once  # as locked: save() sets it with a confirmed address
         user.save(update_fields=["password", "email_verified"])
         sessions_revoke_for_user(user=user, audit_event=None)
         audit_on_commit(event=AuditEvent.Event.PASSWORD_RESET, user_id=user.pk)
@@ -76,6 +81,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         providers_removed: tuple[str, ...] = ()
         if first_proof:
             audit_on_commit(event=AuditEvent.Event.EMAIL_VERIFIED, user_id=user.pk)
+        if first_proof and not email_verified_once:  # read under the lock, with email_verified
             factors_removed = mfa_reset_by_password_reset(user=user)
             providers_removed = oidc_identities_remove_by_password_reset(user=user)
         # The providers that still sign in: a reset is often someone taking their account back (docs/sso.md).

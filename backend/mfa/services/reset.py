@@ -1,6 +1,7 @@
 """Removing every second factor of an account at once: an operator's "Reset second factors" in the admin, for a user
-who lost both their authenticator app and their recovery codes; and the first password reset that proves who reads an
-unconfirmed address (mfa_reset_by_password_reset). After either, the password alone signs in again."""
+who lost both their authenticator app and their recovery codes; and the password reset that proves who reads the
+address of an account that never had a confirmed one (mfa_reset_by_password_reset). After either, the password alone
+signs in again."""
 
 from backend.accounts.emails.security_notices import notify_mfa_reset
 from backend.accounts.models import User
@@ -33,12 +34,14 @@ def mfa_reset(*, user: User, actor: User | None) -> bool:
 
 
 def mfa_reset_by_password_reset(*, user: User) -> bool:
-    """A password reset just proved, for the first time, that its user reads the account's unconfirmed address
-    (backend/accounts/services/password_reset.py): the account's second factors go, audited as
-    ``mfa_reset_by_password_reset``. Whoever held the account before may have added them (account pre-hijacking:
-    registering someone else's address; services/enrolment.py now refuses that, this clears what was added before),
-    and they would outlive the reset. No email of its own: the caller's reset notice says so. False, with nothing
-    recorded, when there were none."""
+    """A password reset just proved, for the first time, that its user reads the address of an account that never
+    had a confirmed one (User.email_verified_once; backend/accounts/services/password_reset.py): the account's second
+    factors go, audited as ``mfa_reset_by_password_reset``. Whoever held the account before may have added them
+    (account pre-hijacking: registering someone else's address; services/enrolment.py now refuses that, this clears
+    what was added before), and they would outlive the reset. Not for an account whose address was confirmed once and
+    is unconfirmed again (an operator changed it in the admin): its factors are taken as its owner's, and a new
+    mailbox's reader must not strip them. No email of its own: the caller's reset notice says so. False, with
+    nothing recorded, when there were none."""
     with atomic():
         if not _factors_delete(user=user):
             return False
