@@ -15,13 +15,17 @@ from backend.common.request_meta import client_ip, user_agent
 from backend.common.views import ApiView
 from backend.mfa.selectors import reauthentication_level
 
-from . import selectors, serializers, services
+from . import serializers, services
 from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_set
 from .emails.notices import notify_new_device_sign_in
 from .login_limits import LOGIN, account_attempt, device_account, device_accounts
 from .models import User
-from .services.reauthentication import SECOND_FACTOR_NEEDED, ReauthenticationRequired
+from .services.reauthentication import (
+    ReauthenticationRequired,
+    session_at_account_level_require,
+    session_recent_authentication_require,
+)
 from .tokens import SESSION_CLAIM
 
 
@@ -66,14 +70,6 @@ def reauthentication_require(request: Request, *, current_password: str | None =
         current_password_confirm(request, current_password)
 
 
-def session_recent_authentication_require(*, session_id: str, level: int) -> None:
-    """403 ``reauthentication_required`` unless the session authenticated within REAUTH_MAX_AGE_SECONDS at ``level``
-    (the account's: reauthentication_level) or above."""
-    session = selectors.session_authentication(session_id=session_id)
-    if not services.session_recently_authenticated_at(session=session, level=level):
-        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED if level >= 2 else None)
-
-
 def reauthentication_require_confirming(
     request: Request, *, current_password: str | None, field: str = "current_password"
 ) -> None:
@@ -93,16 +89,12 @@ def reauthentication_require_confirming(
 
 
 def enrolment_finish_allowed(request: Request) -> None:
-    """Finishing a factor's enrolment (confirming the app, saving a passkey) raises the session to two factors, so
-    it needs the session to be at the account's level now: a password session whose enrolment began while the
-    account had no factor must not finish it after the owner added one (it would then hold a factor of its own, and
-    level 2). 403 ``reauthentication_required`` otherwise. (Starting the enrolment needed a recent authentication.)"""
+    """Finishing a factor's enrolment needs the session at the account's level now
+    (services.reauthentication.session_at_account_level_require); 403 ``reauthentication_required`` otherwise."""
     session_id = current_session_id(request)
     if session_id is None:
         raise ReauthenticationRequired()
-    session = selectors.session_authentication(session_id=session_id)
-    if session.aal < reauthentication_level(current_user(request)):
-        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
+    session_at_account_level_require(session_id=session_id, level=reauthentication_level(current_user(request)))
 
 
 class PublicAuthApi(ApiView):

@@ -4,12 +4,12 @@ from rest_framework import serializers
 
 from backend.common import fields
 
-from .email_links import LINK_TOKEN_MAX_LENGTH
+from .link_tokens import LINK_TOKEN_MAX_LENGTH
 from .serializers import ConfirmedByCurrentPasswordSerializer, UserOutputSerializer, current_password_field
 
 
 class EmailLinkInputSerializer(serializers.Serializer):
-    # Sized for an email-change token carrying the longest valid address (email_links.py).
+    # Sized for an email-change token carrying the longest valid address (link_tokens.py).
     token = fields.TextField(max_length=LINK_TOKEN_MAX_LENGTH, help_text="The `token` parameter of the emailed link.")
 
 

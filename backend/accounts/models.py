@@ -162,10 +162,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Replaced by a random value each time all of the user's sessions are revoked. Django's own sessions (the
     # admin's) store a hash that includes it (get_session_auth_hash), so they end then too; "" until the first time.
     sessions_revocation_key = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
-    # Replaced by a random value by every email-change request; a change link is bound to it (email_links.py), so
+    # Replaced by a random value by every email-change request; a change link is bound to it (link_tokens.py), so
     # only the latest request's link works: a change asked again after a typo leaves the first address no way in.
     email_change_key = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
-    # The latest email change asked and not yet confirmed or cancelled, as its link was made (email_links.py): the
+    # The latest email change asked and not yet confirmed or cancelled, as its link was made (link_tokens.py): the
     # new address, the session that asked, when, and the state the link is bound to. It lets the owner see and cancel
     # it; the selector shows it only while its link would still work. None when there is none.
     email_change_pending = models.JSONField(null=True, blank=True, default=None, editable=False)

@@ -12,7 +12,7 @@ from django.http import Http404
 from backend.common.ids import uuid_or_404
 from backend.common.ratelimit import PendingHit
 
-from .email_links import PendingChange, change_pending_read
+from .link_tokens import PendingChange, change_pending_read
 from .models import AuthSession, User
 from .session_cache import (
     REVOKED,
@@ -106,7 +106,7 @@ def session_authentication(*, session_id: str) -> AuthSession:
 
 
 def email_change_pending_get(*, user_id: str) -> PendingChange | None:
-    """The email change the account asked for whose link would still work (email_links.py): None once confirmed,
+    """The email change the account asked for whose link would still work (link_tokens.py): None once confirmed,
     cancelled, replaced, expired, or cancelled by a password change, a sign-out everywhere or the end of the session
     that asked. Read from the database, not the authentication cache, which does not hold it."""
     user = User.objects.filter(pk=user_id).first()

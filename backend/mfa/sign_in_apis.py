@@ -7,20 +7,19 @@ from rest_framework.response import Response
 
 from backend.accounts import services as account_services
 from backend.accounts.api_base import (
-    SECOND_FACTOR_NEEDED,
     PublicAuthApi,
-    ReauthenticationRequired,
     current_password_confirm,
     current_session_id,
     current_user,
-    reauthentication_level,
     sign_in_complete,
 )
 from backend.accounts.assurance import PASSWORD
 from backend.accounts.selectors import session_authentication
+from backend.accounts.services.reauthentication import SECOND_FACTOR_NEEDED, ReauthenticationRequired
 from backend.common.views import ApiView
 
 from . import sign_in_openapi
+from .selectors import reauthentication_level
 from .services.second_factor import SecondFactorAnswer
 from .services.sign_in import mfa_sign_in_finish, second_factor_reauthenticate
 from .sign_in_serializers import (

@@ -15,7 +15,6 @@ from backend.accounts.api_base import (
     current_session_id,
     current_user,
     reauthentication_require,
-    session_recent_authentication_require,
     sign_in_complete,
     signed_in_response,
 )
@@ -29,6 +28,7 @@ from backend.accounts.services.reauthentication import (
     SECOND_FACTOR_NEEDED,
     ReauthenticationRequired,
     method_meets_level,
+    session_recent_authentication_require,
 )
 from backend.accounts.tokens import SESSION_CLAIM
 from backend.common.ratelimit import Usage, rate_limit_refund

@@ -10,7 +10,7 @@ Plain text, with links to the SPA's pages at FRONTEND_URL. Each is queued when t
 commits (a rolled-back write sends nothing; outside a transaction, at once) and sent off the request path, again
 after a temporary failure (backend/common/mail.py): no response waits for SMTP or fails on it, and its timing does
 not tell whether an email went out. Each has a kind (``password_reset``, ``email_changed_notice``, ...) that names
-it in the logs and metrics. Links carry a signed token (accounts/email_links.py, or Django's password-reset token);
+it in the logs and metrics. Links carry a signed token (accounts/link_tokens.py, or Django's password-reset token);
 notices carry no token, password or anything else a reader of the mailbox could use.
 
 A notice that needs a person (an account taken over, deleted, changed by an operator) names SUPPORT_CONTACT when it

@@ -6,7 +6,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from ..email_links import change_token_make, verify_token_make
+from ..link_tokens import change_token_make, verify_token_make
 from ..models import User
 from ._shared import now, one_line, page, send
 

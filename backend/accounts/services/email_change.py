@@ -1,5 +1,5 @@
 """Changing an account's email address: asked while signed in with the current password, confirmed by a link sent
-to the new address (email_links.py), which signs out every other session and tells the old address.
+to the new address (link_tokens.py), which signs out every other session and tells the old address.
 
 Neither step tells whether the new address has an account: asking for an address in use answers the same, and
 emails that address a notice instead of a link.
@@ -19,9 +19,9 @@ from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 from backend.common.errors import ErrorCode
 
-from ..email_links import LinkError, change_payload, change_token_read
 from ..emails.links import send_email_change_link
 from ..emails.notices import notify_email_changed, notify_email_in_use
+from ..link_tokens import LinkError, change_payload, change_token_read
 from ..models import User, email_address_normalized, normalize_email
 from ..selectors import email_change_pending_of, session_is_live
 from .email_verification import LinkRejected
@@ -56,7 +56,7 @@ def email_change_request(*, user: User, new_email: str, session_id: str | None) 
     if new_email == normalize_email(user.email):
         raise ValidationError({"new_email": ["This is already your email address."]})
     with atomic():
-        # A new key cancels the links of earlier requests (email_links.py), whichever address this one is for. The
+        # A new key cancels the links of earlier requests (link_tokens.py), whichever address this one is for. The
         # pending change is kept whether or not the address is in use, so the owner's view of it tells nothing.
         user.email_change_key = secrets.token_hex(16)
         pending = {
@@ -74,7 +74,7 @@ def email_change_request(*, user: User, new_email: str, session_id: str | None) 
 def email_change_confirm(*, token: str) -> User:
     """Apply the change a link asks for: the new address, confirmed by the click; every session but the one that
     asked is revoked; the old address is told. The link works once (it is bound to the old address), and only
-    while the session that asked is live and the password unchanged (email_links.py): signing that session out,
+    while the session that asked is live and the password unchanged (link_tokens.py): signing that session out,
     or every session, cancels the change."""
     try:
         change = change_token_read(token)
@@ -94,7 +94,7 @@ def email_change_confirm(*, token: str) -> User:
         raise EmailTaken()
     try:
         with atomic():
-            # Conditional on everything the link is bound to (email_links.py), as read above: a password change,
+            # Conditional on everything the link is bound to (link_tokens.py), as read above: a password change,
             # a reset or a sign-out everywhere that commits meanwhile cancels the change as it would have before.
             updated = User.objects.filter(
                 pk=user.pk,
@@ -126,7 +126,7 @@ def email_change_cancel(*, user: User, session_id: str | None) -> bool:
     if current is None or email_change_pending_of(current) is None:
         return False
     with atomic():
-        # A new key, as a new request would: the link is bound to the old one (email_links.py). Only the change
+        # A new key, as a new request would: the link is bound to the old one (link_tokens.py). Only the change
         # read above is cancelled: a confirmation that commits first clears it, and a request made meanwhile has a
         # key of its own and stays pending.
         cancelled = User.objects.filter(pk=user.pk, email_change_key=current.email_change_key).update(

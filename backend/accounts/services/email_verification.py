@@ -8,7 +8,7 @@
 With either of the first two, adding a second factor needs a confirmed address (backend/mfa/services/enrolment.py),
 and a confirmed password reset confirms the address (password_reset.py): both prove who reads the mailbox.
 
-The link's token (email_links.py) is signed, expires after EMAIL_LINK_MAX_AGE_SECONDS and is bound to the address
+The link's token (link_tokens.py) is signed, expires after EMAIL_LINK_MAX_AGE_SECONDS and is bound to the address
 and its verified flag, so it works once and not after the address changed.
 """
 
@@ -24,8 +24,8 @@ from backend.common.db import atomic
 from backend.common.errors import ErrorCode
 from backend.common.mail import email_queue_unseen
 
-from ..email_links import LinkError, verify_token_user
 from ..emails.links import send_verification_link
+from ..link_tokens import LinkError, verify_token_user
 from ..models import User, normalize_email
 
 MANDATORY, OPTIONAL, NONE = "mandatory", "optional", "none"

@@ -19,6 +19,7 @@ from backend.common.errors import ErrorCode
 
 from ..assurance import SECOND_FACTORS, amr_join, amr_split, assurance_level
 from ..models import AuthSession
+from ..selectors import session_authentication
 
 
 class ReauthenticationRequired(PermissionDenied):
@@ -53,6 +54,25 @@ def method_meets_level(*, level: int, method: str) -> bool:
 def session_recently_authenticated_at(*, session: AuthSession, level: int) -> bool:
     """Whether the session's last authentication is recent and was at ``level`` or above."""
     return session.aal >= level and session_recently_authenticated(session)
+
+
+def session_recent_authentication_require(*, session_id: str, level: int) -> None:
+    """403 ``reauthentication_required`` unless the session authenticated within REAUTH_MAX_AGE_SECONDS at ``level``
+    (the account's: mfa.selectors.reauthentication_level) or above."""
+    session = session_authentication(session_id=session_id)
+    if not session_recently_authenticated_at(session=session, level=level):
+        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED if level >= 2 else None)
+
+
+def session_at_account_level_require(*, session_id: str, level: int) -> None:
+    """Finishing a factor's enrolment (confirming the app, saving a passkey) raises the session to two factors, so
+    it needs the session to be at the account's level now: a password session whose enrolment began while the
+    account had no factor must not finish it after the owner added one (it would then hold a factor of its own, and
+    level 2). ``level``: the account's (mfa.selectors.reauthentication_level). 403 ``reauthentication_required``
+    otherwise. (Starting the enrolment needed a recent authentication.)"""
+    session = session_authentication(session_id=session_id)
+    if session.aal < level:
+        raise ReauthenticationRequired(SECOND_FACTOR_NEEDED)
 
 
 def session_reauthenticate(*, session: AuthSession, method: str) -> AuthSession:

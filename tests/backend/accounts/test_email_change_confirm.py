@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from backend.accounts.email_links import LINK_TOKEN_MAX_LENGTH, change_token_make
+from backend.accounts.link_tokens import LINK_TOKEN_MAX_LENGTH, change_token_make
 from backend.accounts.models import AuthSession, email_address_normalized
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
@@ -89,7 +89,7 @@ def test_a_request_for_an_address_in_use_also_cancels_the_earlier_link(owner, sm
 
 
 def test_a_verification_link_is_no_good_for_an_email_change(owner, smtp):
-    from backend.accounts.email_links import verify_token_make
+    from backend.accounts.link_tokens import verify_token_make
 
     response = email_change_confirm(verify_token_make(owner))
 
@@ -295,7 +295,7 @@ def test_a_link_mailed_by_the_release_before_the_email_change_key_still_works(ow
     # Given a link made as that release made it: bound to the address, password and revocation key only
     from django.core import signing
 
-    from backend.accounts.email_links import CHANGE_SALT, _state
+    from backend.accounts.link_tokens import CHANGE_SALT, _state
 
     state = _state(["change", str(owner.pk), owner.email, owner.password, owner.sessions_revocation_key])
     token = signing.dumps({"u": str(owner.pk), "n": "moved@example.com", "s": None, "h": state}, salt=CHANGE_SALT)

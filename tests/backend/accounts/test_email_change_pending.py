@@ -55,7 +55,7 @@ def test_a_change_whose_link_has_expired_is_not_shown_and_cannot_be_cancelled(ow
     assert email_change_ask(client, "late@example.com").status_code == 202
     later = timezone.now() + timedelta(seconds=settings.EMAIL_LINK_MAX_AGE_SECONDS + 1)
 
-    with mock.patch("backend.accounts.email_links.timezone.now", return_value=later):
+    with mock.patch("backend.accounts.link_tokens.timezone.now", return_value=later):
         shown = email_change_pending(client)
         cancel = client.delete(EMAIL_CHANGE_PENDING)
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from backend.accounts.email_links import change_token_make
+from backend.accounts.link_tokens import change_token_make
 from backend.accounts.login_limits import login_email_identity
 from backend.accounts.models import User, normalize_email
 from backend.audit.models import AuditEvent

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from backend.accounts.email_links import LINK_TOKEN_MAX_LENGTH
+from backend.accounts.link_tokens import LINK_TOKEN_MAX_LENGTH
 from backend.accounts.models import AuthSession, User
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
@@ -67,7 +67,7 @@ def test_a_tampered_link_is_400_link_invalid_and_verifies_nothing(api_client, sm
     assert User.objects.get().email_verified is False
 
 
-TOO_LONG = "x" * (LINK_TOKEN_MAX_LENGTH + 1)  # longer than any link's token (email_links.py)
+TOO_LONG = "x" * (LINK_TOKEN_MAX_LENGTH + 1)  # longer than any link's token (link_tokens.py)
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a:b:c", TOO_LONG])

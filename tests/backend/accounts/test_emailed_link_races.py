@@ -1,10 +1,10 @@
 """One emailed link used twice at once (two clicks, a mail scanner and the owner): it works once. Nothing is stored per
-link; each confirmation is a conditional update on the state the link is bound to (email_links.py), and the second
+link; each confirmation is a conditional update on the state the link is bound to (link_tokens.py), and the second
 waits on the first's row lock, then finds that state changed."""
 
 import pytest
 
-from backend.accounts.email_links import change_token_make, verify_token_make
+from backend.accounts.link_tokens import change_token_make, verify_token_make
 from backend.accounts.models import User
 from backend.accounts.services import LinkRejected, email_change_confirm, email_verify
 from backend.audit.models import AuditEvent

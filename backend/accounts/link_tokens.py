@@ -27,6 +27,7 @@ from backend.common.secret_keys import secret_keys
 
 from .models import EMAIL_MAX_LENGTH, User
 
+# The salts keep the module's former name (email_links.py): changing them would void every link already sent.
 VERIFY_SALT = "backend.accounts.email_links.verify"
 CHANGE_SALT = "backend.accounts.email_links.change"
 _STATE_LENGTH = 24  # hex digits of the state hash a token carries
