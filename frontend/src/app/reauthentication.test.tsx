@@ -99,7 +99,7 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
 
     await user.type(code, '000000');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
-    expect(await within(dialog).findByText("That code didn't work. Codes change every 30 seconds: enter the one your app shows now.")).toBeInTheDocument();
+    expect(await within(dialog).findByText("That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code instead”.")).toBeInTheDocument();
     expect(passwordChanges).toHaveLength(1);
 
     await user.clear(code);
@@ -126,7 +126,7 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
 
     await user.type(await within(dialog).findByLabelText('Authenticator code'), '000000');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
-    expect(await within(dialog).findByText("That code didn't work. Codes change every 30 seconds: enter the one your app shows now.")).toBeInTheDocument();
+    expect(await within(dialog).findByText("That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code instead”.")).toBeInTheDocument();
     // The password change still waits for the dialog: this load is the wrong code's.
     await waitFor(() => expect(activityLoads).toBe(2));
 

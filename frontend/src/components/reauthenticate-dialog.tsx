@@ -12,6 +12,7 @@ import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { type ReauthenticateInput, reauthenticate, reauthenticateWithPasskey } from '@/lib/reauthenticate-api';
 import type { ReauthenticationPrompt } from '@/lib/reauthentication';
+import { wrongAppCode } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
 import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
 import { z } from '@/lib/zod';
@@ -22,6 +23,7 @@ type Method = 'password' | 'code' | 'recovery';
 
 /** The submit button of every way to confirm here. */
 const CONFIRM = { label: 'Confirm', pending: 'Confirming…' };
+const RECOVERY_INSTEAD = 'Use a recovery code instead';
 
 /**
  * "Confirm it's you": shown when a sensitive request was refused with 403 `reauthentication_required`
@@ -118,7 +120,15 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
             <PasswordStep pending={mutation.isPending} error={formError} onSubmit={(password) => mutation.mutate({ password })} />
           ) : method === 'code' ? (
             // autoFocus: the form may mount after the dialog opened (once the options are known).
-            <TotpCodeForm autoFocus submit={CONFIRM} pending={mutation.isPending} error={formError} onSubmit={(code) => mutation.mutate({ code })} />
+            // A wrong code names the way out for someone whose app is lost or out of step, as sign-in's second step does.
+            <TotpCodeForm
+              autoFocus
+              submit={CONFIRM}
+              pending={mutation.isPending}
+              error={formError}
+              wrongCode={wrongAppCode(offersRecovery && twoSteps ? RECOVERY_INSTEAD : undefined)}
+              onSubmit={(code) => mutation.mutate({ code })}
+            />
           ) : method === 'recovery' ? (
             <RecoveryCodeForm autoFocus submit={CONFIRM} pending={mutation.isPending} error={formError} onSubmit={(recovery_code) => mutation.mutate({ recovery_code })} />
           ) : null}
@@ -149,7 +159,7 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
             ) : null}
             {method !== 'recovery' && offersRecovery && twoSteps ? (
               <button type="button" className="button button--ghost" onClick={() => choose('recovery')}>
-                Use a recovery code instead
+                {RECOVERY_INSTEAD}
               </button>
             ) : null}
             {offersPasskey ? (
