@@ -61,3 +61,22 @@ def test_a_filtered_list_counts_its_rows_once_not_the_whole_table_as_well(admin_
     _, queries = _get(admin_client, changelist, params)
 
     assert len(_counts(queries)) == 1  # Django's changelist also counts every row for "N total" unless told not to
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan; SQLite has the same index")
+def test_the_user_list_reads_its_newest_first_page_from_an_index_with_no_sort(admin_client):
+    # Given a few accounts, and the planner barred from anything else (a few rows would otherwise be sorted, cheaper)
+    UserFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get(reverse("admin:accounts_user_changelist")).status_code == 200
+    page = next(q for q in queries.captured_queries if "ORDER BY" in q["sql"] and '"accounts_user"' in q["sql"])
+
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN (COSTS OFF) {page['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # Then the page's ORDER BY (date_joined, then the pk, both descending) is the index's, read backwards
+    assert "accounts_user_joined_idx" in plan
+    assert "Sort" not in plan.replace("Sort Key", "")
