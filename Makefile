@@ -205,7 +205,7 @@ lock: venv ## Resolve requirements*.in, bench/ and tools/checkov/requirements.in
 	$(LOCK_ENV) scripts/lock.sh write
 	@echo "locks updated; commit each .in with its .txt (make venv installs them)"
 
-lock-check: venv ## Fail when a lock (requirements*.txt, bench/requirements.txt) does not match its .in input
+lock-check: venv ## Fail when a lock (requirements*.txt, bench/ and tools/checkov/requirements.txt) does not match its .in input
 	$(LOCK_ENV) scripts/lock.sh check
 
 mongo-migrations: venv ## Generate contrib-app migrations for MongoDB into backend/mongo_migrations/
