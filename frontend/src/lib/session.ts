@@ -13,8 +13,12 @@ import { type User, UserSchema } from '@/types/user';
 export type SessionState =
   | { status: 'loading' }
   | { status: 'authenticated'; user: User }
-  /** `why`: the server's reason, when it gave one for ending the session (lib/api-client.ts, onSessionExpired). */
-  | { status: 'anonymous'; reason: 'none' | 'expired' | 'signed-out'; why?: string }
+  /**
+   * `why`: the server's reason, when it gave one for ending the session (lib/api-client.ts, onSessionExpired).
+   * `allDevices`: signed out with "Sign out everywhere", every device's session revoked; the sign-in page confirms it.
+   * Still a 'signed-out' reason, so whatever treats a sign-out (no `next` page kept) treats this one alike.
+   */
+  | { status: 'anonymous'; reason: 'none' | 'expired' | 'signed-out'; why?: string; allDevices?: true }
   /** The silent restore hit a temporary failure (429, 5xx, offline); `retryAt` is the next automatic try. */
   | { status: 'unavailable'; retryAt: number | null };
 
@@ -89,11 +93,15 @@ function sameUser(a: User, b: User): boolean {
  * Signed out: no page is kept for anyone.
  */
 export function endSession(reason: 'none' | 'expired' | 'signed-out', why?: string): void {
-  if (reason === 'expired' && state.status === 'authenticated') rememberNextOwner(state.user.id);
-  if (reason === 'signed-out') forgetNextOwner();
+  end(why ? { status: 'anonymous', reason, why } : { status: 'anonymous', reason });
+}
+
+function end(next: Extract<SessionState, { status: 'anonymous' }>): void {
+  if (next.reason === 'expired' && state.status === 'authenticated') rememberNextOwner(state.user.id);
+  if (next.reason === 'signed-out') forgetNextOwner();
   setAccessToken(null);
   forgetAccountData();
-  setState(why ? { status: 'anonymous', reason, why } : { status: 'anonymous', reason });
+  setState(next);
 }
 
 /** Automatic restore retries after a temporary failure: backoff 1, 2, 4, 8, 16 s, or Retry-After (≤ 60 s). */
@@ -202,8 +210,17 @@ export function retryRestoreSession(): Promise<void> {
 }
 
 /** The server already revoked the session(s): end this tab's and tell the others. */
-export function signedOutEverywhere(): void {
+export function signedOutInEveryTab(): void {
   endSession('signed-out');
+  broadcastAuth({ type: 'signed-out' });
+}
+
+/**
+ * "Sign out everywhere" revoked every device's session: as signedOutInEveryTab (every tab), and this tab's sign-in
+ * page says so; the others show theirs as after any sign-out (the user did not act in them).
+ */
+export function signedOutOfAllDevices(): void {
+  end({ status: 'anonymous', reason: 'signed-out', allDevices: true });
   broadcastAuth({ type: 'signed-out' });
 }
 

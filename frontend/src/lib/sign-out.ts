@@ -8,7 +8,7 @@
 import { REFRESH_TIMEOUT_MS, apiRequest } from '@/lib/api-client';
 import { ApiError } from '@/lib/api-error';
 import { withRefreshLock } from '@/lib/refresh-lock';
-import { signedOutEverywhere } from '@/lib/session';
+import { signedOutInEveryTab } from '@/lib/session';
 import { withTimeout } from '@/lib/timeout';
 
 /**
@@ -103,6 +103,6 @@ export async function signOut(): Promise<boolean> {
     // 400/401: no valid refresh token was sent, so there is no session left to end.
     if (!(error instanceof ApiError && [400, 401].includes(error.status))) return false;
   }
-  signedOutEverywhere();
+  signedOutInEveryTab();
   return true;
 }

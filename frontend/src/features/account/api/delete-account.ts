@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
-import { signedOutEverywhere } from '@/lib/session';
+import { signedOutInEveryTab } from '@/lib/session';
 import { showToast } from '@/lib/toasts';
 import type { components } from '@/types/api';
 import type { Expect, FitsRequest } from '@/types/assert-type';
@@ -32,7 +32,7 @@ export function useDeleteAccount() {
     onSuccess: () => {
       // As after a sign-out: this tab forgets everything and tells the other tabs, and the route
       // guard takes this one to /login, where the toast is shown.
-      signedOutEverywhere();
+      signedOutInEveryTab();
       showToast({ message: 'Your account was deleted.' });
     },
   });

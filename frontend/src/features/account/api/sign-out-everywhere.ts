@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { apiRequest } from '@/lib/api-client';
-import { signedOutEverywhere } from '@/lib/session';
+import { signedOutOfAllDevices } from '@/lib/session';
 import { runBeforeSignOut } from '@/lib/sign-out';
 
 /** 204; every session of the user is revoked, this one included. What must reach the server while the
@@ -11,5 +11,5 @@ export async function signOutEverywhere(): Promise<undefined> {
 }
 
 export function useSignOutEverywhere() {
-  return useMutation({ mutationFn: signOutEverywhere, onSuccess: signedOutEverywhere });
+  return useMutation({ mutationFn: signOutEverywhere, onSuccess: signedOutOfAllDevices });
 }

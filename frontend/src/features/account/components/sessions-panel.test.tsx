@@ -1,8 +1,8 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { getSession } from '@/lib/session';
+import { endSession, getSession } from '@/lib/session';
 import { beforeSignOut } from '@/lib/sign-out';
 import { isolating } from '@/testing/isolating';
 import { renderApp, renderSignedIn } from '@/testing/render';
@@ -156,7 +156,7 @@ describe('sessions panel', () => {
 
     // Testing Library's waitFor (5 s here, src/testing/setup.ts), not vi.waitFor (1 s): the sign-out first gives the
     // other tabs OTHER_TABS_ANSWER_MS (250 ms) to say they have work to send, which left a busy machine little time.
-    await waitFor(() => expect(getSession()).toEqual({ status: 'anonymous', reason: 'signed-out' }));
+    await waitFor(() => expect(getSession()).toEqual({ status: 'anonymous', reason: 'signed-out', allDevices: true }));
     expect(calls).toBe(1);
   });
 
@@ -179,10 +179,70 @@ describe('sessions panel', () => {
       await user.click(await screen.findByRole('button', { name: 'Sign out everywhere' }));
       await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Sign out everywhere' }));
 
-      await waitFor(() => expect(getSession()).toEqual({ status: 'anonymous', reason: 'signed-out' })); // as above
+      await waitFor(() => expect(getSession()).toEqual({ status: 'anonymous', reason: 'signed-out', allDevices: true })); // as above
       expect(order).toEqual(['waiting work', 'logout-all']);
     } finally {
       forget();
     }
+  });
+
+  it('reopened after a failed attempt, "Sign out everywhere" does not show that attempt\'s error', async () => {
+    server.use(
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])),
+      http.post(`${API}/auth/logout-all/`, () => HttpResponse.json({ detail: 'Something broke.', code: 'server_error' }, { status: 500 })),
+    );
+    renderSignedIn(<SessionsPanel />);
+    const user = userEvent.setup();
+
+    // Given a first attempt that failed, its error shown in the dialog,
+    await user.click(await screen.findByRole('button', { name: 'Sign out everywhere' }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Sign out everywhere' }));
+    expect(await within(screen.getByRole('alertdialog')).findByText('Something broke.')).toBeInTheDocument();
+    // when the user cancels and opens it again,
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Sign out everywhere' }));
+
+    // then the dialog is as new: no error, the confirm button ready.
+    const dialog = screen.getByRole('alertdialog', { name: 'Sign out everywhere?' });
+    expect(within(dialog).queryByText('Something broke.')).not.toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Sign out everywhere' })).not.toHaveAttribute('aria-disabled');
+    expect(getSession().status).toBe('authenticated');
+  });
+
+  it('once signed out everywhere, the sign-in page says so (politely), and keeps no page to go back to', async () => {
+    server.use(
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])),
+      http.post(`${API}/auth/logout-all/`, () => new HttpResponse(null, { status: 204 })),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      noPendingEmailChange,
+    );
+    const app = renderApp('/account');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Sign out everywhere' }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Sign out everywhere' }));
+
+    // The sign-out first gives the other tabs OTHER_TABS_ANSWER_MS (250 ms) to say they have work to send: findBy's 5 s.
+    const notice = await screen.findByText('You signed out on every device, including this one.');
+    expect(notice.closest('[role="status"]')).not.toBeNull();
+    expect(screen.getByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(app.location()).toBe('/login');
+  });
+
+  it('a sign-out heard from another tab leads to the sign-in page without that notice', async () => {
+    server.use(
+      http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+      noPendingEmailChange,
+    );
+    renderApp('/account');
+    await screen.findByRole('button', { name: 'Sign out everywhere' });
+
+    // What this tab does when another tab signs out (lib/session.ts, connectSession).
+    act(() => endSession('signed-out'));
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.queryByText('You signed out on every device, including this one.')).not.toBeInTheDocument();
   });
 });

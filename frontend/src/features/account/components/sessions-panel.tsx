@@ -42,7 +42,16 @@ export function SessionsPanel() {
           </h2>
           <p className="card__subtitle">Devices signed in to your account. Revoke any you do not recognise.</p>
         </div>
-        <button type="button" className="button button--danger" onClick={() => setConfirmEverywhere(true)}>
+        <button
+          type="button"
+          className="button button--danger"
+          onClick={() => {
+            // A new attempt, not the last one's error. Unless that one still runs (its dialog closed once it stalled):
+            // the reopened dialog then says so, rather than offering to send it again.
+            if (!everywhere.isPending) everywhere.reset();
+            setConfirmEverywhere(true);
+          }}
+        >
           Sign out everywhere
         </button>
       </div>

@@ -19,6 +19,7 @@ const MfaChallengeStep = lazy(async () => ({ default: (await import('@/features/
 const NOTICES: Record<string, string> = {
   'password-reset': 'Your password has been reset. Sign in with the new one.',
   expired: 'Your session has ended. Please sign in again.',
+  'signed-out-everywhere': 'You signed out on every device, including this one.',
 };
 
 export function LoginPage() {
@@ -57,7 +58,10 @@ export function LoginPage() {
   // The server's own reason when it gave one (e.g. too many wrong answers to confirm it was the user).
   const named = params.get('notice') ?? '';
   // Own keys only: `?notice=__proto__` must not find Object's (a link anyone can send).
-  const notice = (Object.hasOwn(NOTICES, named) ? NOTICES[named] : null) ?? (expired ? (session.why ?? NOTICES.expired) : null);
+  const allDevicesSignedOut = session.status === 'anonymous' && session.allDevices === true;
+  const notice =
+    (Object.hasOwn(NOTICES, named) ? NOTICES[named] : null) ??
+    (expired ? (session.why ?? NOTICES.expired) : allDevicesSignedOut ? NOTICES['signed-out-everywhere'] : null);
   const refused = refusal(mutation.error);
   // The `next` to pass on to the other ways in (registration, the emailed code).
   const nextQuery = next !== '/' ? `?next=${encodeURIComponent(next)}` : '';

@@ -1,7 +1,10 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { formatDate } from '@/lib/format';
+import { queryClient } from '@/lib/query-client';
+import { queryKeys } from '@/lib/query-keys';
 import { renderApp } from '@/testing/render';
 import { API, server } from '@/testing/server';
 import { browserReportsZone, inTimeZone } from '@/testing/time-zone';
@@ -81,6 +84,55 @@ describe('dashboard charts', () => {
   });
 });
 
+describe('a refresh of the stats that fails', () => {
+  it('keeps the dashboard on screen, says so politely (not an alert), and Retry shows the new stats, focus on the heading', async () => {
+    let answer: 'stats' | 'unavailable' | 'newer' = 'stats';
+    server.use(
+      http.get(`${API}/tasks/stats/`, () => {
+        if (answer === 'newer') return HttpResponse.json({ ...stats, total: 6 });
+        // A long Retry-After: not retried on its own (lib/retry-policy.ts), so the refresh fails at once.
+        if (answer === 'unavailable') return HttpResponse.json({ detail: 'Restarting.', code: 'service_unavailable' }, { status: 503, headers: { 'Retry-After': '120' } });
+        return HttpResponse.json(stats);
+      }),
+    );
+    renderApp('/');
+    expect(await screen.findByTestId('stat-total-tasks')).toHaveTextContent('5');
+
+    // Given the stats on screen, when they are read again (as after a task changed) and the server fails:
+    answer = 'unavailable';
+    await act(() => queryClient.invalidateQueries({ queryKey: queryKeys.taskStats }));
+
+    // Then what was loaded stays, with a notice in a polite live region, and nothing takes the focus.
+    const notice = await screen.findByText("Couldn't refresh — showing what was loaded.");
+    expect(notice.closest('[role="status"]')).not.toBeNull();
+    expect(notice.closest('[role="alert"]')).toBeNull();
+    expect(screen.queryByText(/Could not load your statistics/)).not.toBeInTheDocument();
+    expect(screen.getByTestId('stat-total-tasks')).toHaveTextContent('5');
+    expect(screen.getByRole('table', { name: 'Tasks by status' })).toBeInTheDocument();
+
+    answer = 'newer';
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.getByTestId('stat-total-tasks')).toHaveTextContent('6'));
+    expect(screen.queryByText("Couldn't refresh — showing what was loaded.")).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
+    // Its button went with the notice: the focus is on the page's heading, not dropped to <body>.
+    expect(screen.getByRole('heading', { level: 1 })).toHaveFocus();
+  });
+
+  it('with nothing loaded yet, still shows the error in full, with its reason and Try again', async () => {
+    server.use(
+      http.get(`${API}/tasks/stats/`, () =>
+        HttpResponse.json({ detail: 'Restarting.', code: 'service_unavailable' }, { status: 503, headers: { 'Retry-After': '120' } }),
+      ),
+    );
+    renderApp('/');
+
+    const error = await screen.findByText('Could not load your statistics. Restarting.');
+    expect(error.closest('[role="alert"]')).not.toBeNull();
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+    expect(screen.queryByTestId('stat-total-tasks')).not.toBeInTheDocument();
+  });
+});
 
 describe('the stats are asked for in the browser’s time zone', () => {
   // A browser in Tokyo: the server counts overdue tasks and the completions of each day in Tokyo's calendar.

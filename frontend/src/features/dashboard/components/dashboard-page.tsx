@@ -1,6 +1,7 @@
+import { useLayoutEffect, useRef } from 'react';
 import { Link } from 'react-router';
-import { ErrorState, Spinner } from '@/components/feedback';
-import { PageHeading } from '@/components/page-heading';
+import { BusyButton, ErrorState, Spinner } from '@/components/feedback';
+import { focusPageHeading, PageHeading } from '@/components/page-heading';
 import { errorMessage } from '@/lib/api-error';
 import { useCurrentUser } from '@/lib/session';
 import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
@@ -40,6 +41,43 @@ function breakdowns(stats: TaskStats) {
   ];
 }
 
+/**
+ * A refresh that failed while stats were on screen: they stay, with a word saying they may be out of date and a way
+ * to try again. Polite (role=status, not an alert): nothing is lost, so nothing interrupts the user or takes the
+ * focus. The live region is always in the page (one mounted together with its text is often not announced); empty,
+ * it takes no room.
+ */
+function RefreshFailed({ failed, retrying, onRetry }: { failed: boolean; retrying: boolean; onRetry: () => void }) {
+  const retried = useRef(false);
+  // A retry that worked takes its button away, and the focus with it (to <body>): to the page's heading instead, as
+  // after a navigation, unless the user went on elsewhere meanwhile.
+  useLayoutEffect(() => {
+    if (failed || !retried.current) return;
+    retried.current = false;
+    const active = document.activeElement;
+    if (!active || active === document.body) focusPageHeading();
+  }, [failed]);
+  return (
+    <div className="live" role="status">
+      {failed ? (
+        <div className="alert alert--warning row row--between">
+          <p>Couldn&apos;t refresh — showing what was loaded.</p>
+          <BusyButton
+            className="button button--secondary button--small"
+            busy={retrying}
+            onClick={() => {
+              retried.current = true;
+              onRetry();
+            }}
+          >
+            {retrying ? 'Retrying…' : 'Retry'}
+          </BusyButton>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 export function DashboardPage() {
   const user = useCurrentUser();
   const stats = useTaskStats();
@@ -58,12 +96,16 @@ export function DashboardPage() {
           View tasks
         </Link>
       </header>
-      {stats.isPending ? (
-        <Spinner label="Loading statistics…" />
-      ) : stats.isError ? (
-        <ErrorState message={`Could not load your statistics. ${errorMessage(stats.error)}`} onRetry={() => void stats.refetch()} />
+      {/* TanStack Query keeps the data when a refresh fails (isError with data): the full error only while there is none. */}
+      {stats.data === undefined ? (
+        stats.isError ? (
+          <ErrorState message={`Could not load your statistics. ${errorMessage(stats.error)}`} onRetry={() => void stats.refetch()} />
+        ) : (
+          <Spinner label="Loading statistics…" />
+        )
       ) : (
         <>
+          <RefreshFailed failed={stats.isError} retrying={stats.isFetching} onRetry={() => void stats.refetch()} />
           <section className="stats" aria-label="Summary">
             <StatCard label="Total tasks" value={stats.data.total} detail="All tasks you own" />
             <StatCard
