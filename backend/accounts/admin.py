@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.options import csrf_protect_m
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
@@ -23,6 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
+from backend.common.admin_lookups import LookupCheckingAdminMixin
 from backend.common.db import atomic
 from backend.mfa.admin import UserSecondFactorsAdminMixin
 from backend.oidc.admin import UserOidcIdentitiesAdminMixin
@@ -31,7 +33,7 @@ from backend.tasks.models import Task
 from . import services
 from .admin_login import LOGIN_TEMPLATE, StaffLoginForm
 from .emails.notices import notify_email_changed_by_operator, notify_password_set_by_operator
-from .models import AuthSession, User
+from .models import AuthSession, User, normalize_email
 from .password_validators import breach_checked_ahead
 from .services.account_deletion import DELETED_ACCOUNT_REPR, DELETED_OPERATOR
 
@@ -168,7 +170,10 @@ class UserAdmin(UserSecondFactorsAdminMixin, UserOidcIdentitiesAdminMixin, Djang
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        email_changed = change and "email" in form.changed_data
+        # Another address, not another spelling: the form compares what was typed ("Same@Example.com"), the model's
+        # clean() stores it normalized (normalize_email), and only a different mailbox is a change.
+        old_email = form.initial.get("email", "") if change else ""
+        email_changed = change and normalize_email(old_email) != normalize_email(obj.email)
         if email_changed and "email_verified" not in form.changed_data:
             obj.email_verified = False  # nobody has followed a link to the new address (unless the operator says so)
         if email_changed and form.initial.get("email_verified"):
@@ -178,13 +183,21 @@ class UserAdmin(UserSecondFactorsAdminMixin, UserOidcIdentitiesAdminMixin, Djang
         super().save_model(request, obj, form, change)
         if email_changed:
             # The owner learns of it at the address they knew, as after their own change (services.email_change).
-            old_email = form.initial.get("email", "")
             audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGED, user_id=obj.pk)
             if old_email:  # the operator's own account too: a stolen admin session must not move it unnoticed
                 notify_email_changed_by_operator(old_email=old_email, new_email=obj.email)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            # A deactivated account must not keep working on devices already signed in.
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        if email_changed or deactivated:
+            # A deactivated account must not keep working on devices already signed in. A moved one is signed out
+            # everywhere, as after the owner's own change (services.email_change): the old address was a way in
+            # (an emailed sign-in code, a reset link), and an operator moves an account mostly because its owner
+            # lost that mailbox, so what was signed in through it must not outlive the move. This also deletes a
+            # code emailed to the old address, and a sign-in's pending second step.
             services.sessions_revoke_for_user(user=obj, audit_event=ADMIN_REVOKED)
+            if obj.is_active and obj.pk == getattr(request.user, "pk", None):
+                # The operator's own account: the admin session they did it from goes on, as after setting their
+                # own password (Django's update_session_auth_hash; obj holds the new revocation key).
+                update_session_auth_hash(request, obj)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         """What the delete confirmation lists: each user with how many tasks and sessions go with them (counted,
@@ -292,7 +305,7 @@ class GroupAdmin(DjangoGroupAdmin):
 
 
 @admin.register(AuthSession)
-class AuthSessionAdmin(admin.ModelAdmin):
+class AuthSessionAdmin(LookupCheckingAdminMixin, admin.ModelAdmin):  # ?ip_address=zz: ?e=1, not a 500
     list_display = ["id", "user_email", "created_at", "last_used_at", "expires_at", "revoked_at", "ip_address"]
     list_filter = ["revoked_at", "created_at"]
     search_fields = ["user__email"]

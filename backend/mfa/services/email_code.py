@@ -18,8 +18,9 @@ account with a second factor is still asked for it (the code opens the same seco
    (challenges.Completion): a session that cannot start (an outage's 503) leaves the code for the retry.
 
 One code per account at a time: asking again replaces it (asks are serialized on the account's row). A password
-change or reset, a sign-out everywhere, a deactivation or an email change deletes it
-(accounts.services.sessions_revoke_for_user), as it does a pending second step. An address not confirmed yet gets
+change or reset, a sign-out everywhere, a deactivation or an email change (the owner's, or an operator's in the
+admin) deletes it (accounts.services.sessions_revoke_for_user), as it does a pending second step; and a code is
+refused once the account no longer has the address it went to, whatever changed it. An address not confirmed yet gets
 no code but a notice pointing to the password reset: with ``optional`` verification anyone can register someone
 else's address, and a code would sign its owner in to the intruder's account, password and all (pre-hijacking);
 the reset replaces the password and handles that case (password_reset_confirm). Every refusal reads the same, 400
@@ -148,7 +149,10 @@ def email_code_sign_in(request: HttpRequest, *, token: str, code: str, complete:
     except ChallengeInvalid:  # ChallengeExpired too: told apart, an unknown token would read differently
         challenge = None
     user = challenge.user if challenge is not None else None
-    if challenge is None or user is None or not user.is_active:
+    # The code went to the token's address: once the account has another (an operator moved it, a script's update
+    # that deleted no code), whoever reads the old mailbox is no longer its holder.
+    moved = user is not None and normalize_email(user.email) != normalize_email(email)
+    if challenge is None or user is None or not user.is_active or moved:
         audit_login_failed(email=email)  # counted as a wrong code: the same for an address without an account
         raise LoginCodeInvalid()
     typed = _SEPARATORS.sub("", code)

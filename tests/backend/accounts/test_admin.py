@@ -1,6 +1,7 @@
 """The operator admin for users and sessions."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from backend.accounts.models import AuthSession
@@ -103,6 +104,53 @@ def test_an_email_changed_in_the_admin_is_unverified_unless_the_operator_ticks_i
     assert (target.email, target.email_verified) == ("after@example.com", verified)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_moving_an_account_to_another_address_in_the_admin_signs_it_out_everywhere(admin_client):
+    from backend.accounts.assurance import PASSWORD
+    from backend.mfa.models import MfaChallenge
+    from backend.mfa.services.challenges import challenge_open
+
+    # Given an operator's account signed in to the API and the admin, with a sign-in's second step pending
+    target = UserFactory(email="before@example.com", name="Moved", is_staff=True)
+    session_start(user=target)
+    target_browser = _admin_signed_in(target)
+    challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=target, first_factor=PASSWORD)
+
+    # When another operator moves it to another address
+    form = {"email": "after@example.com", "name": target.name, "is_active": "on", "is_staff": "on"}
+    form.update({"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    response = admin_client.post(reverse("admin:accounts_user_change", args=[target.pk]), form)
+
+    # Then every session of it is over, as after the owner's own change, and the pending step with them
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not AuthSession.objects.filter(user=target, revoked_at__isnull=True).exists()
+    assert _is_signed_out_of_the_admin(target_browser)
+    assert not MfaChallenge.objects.filter(user=target).exists()
+    assert not _is_signed_out_of_the_admin(admin_client)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_moving_their_own_account_stays_signed_in_to_the_admin_they_did_it_from(client):
+    from backend.accounts.models import User
+
+    # Given an operator signed in to the admin here, in another browser and to the API
+    operator = User.objects.create_superuser(email="self@example.com", password="an-Admin-passphrase-1")
+    client.force_login(operator)
+    other_browser = _admin_signed_in(operator)
+    session_start(user=operator)
+
+    # When they move their own account to another address
+    form = {"email": "elsewhere@example.com", "name": "", "is_active": "on", "is_staff": "on", "is_superuser": "on"}
+    form.update({"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    response = client.post(reverse("admin:accounts_user_change", args=[operator.pk]), form)
+
+    # Then their other sessions are over, and this one goes on (as after setting their own password)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not AuthSession.objects.filter(user=operator, revoked_at__isnull=True).exists()
+    assert _is_signed_out_of_the_admin(other_browser)
+    assert not _is_signed_out_of_the_admin(client)
+
+
 def test_session_admin_is_read_only_with_a_revoke_action(admin_client, user):
     session = session_start(user=user, user_agent="Safari").session
     changelist = admin_client.get(reverse("admin:accounts_authsession_changelist"))
@@ -121,6 +169,25 @@ def test_session_admin_is_read_only_with_a_revoke_action(admin_client, user):
     assert response.status_code == 200
     session.refresh_from_db()
     assert session.revoked_at is not None
+
+
+@pytest.mark.parametrize("query", ["ip_address=zz", "ip_address__in=1.2.3.4,zz"])
+def test_a_malformed_ip_address_filter_sends_the_session_list_back_to_its_error_page_instead_of_failing(
+    admin_client, user, query
+):
+    # Given a session, from another address than the filter names
+    session_start(user=user, ip_address="10.0.0.1")
+    url = reverse("admin:accounts_authsession_changelist")
+
+    # When an operator's URL filters on an IP address that is none
+    response = admin_client.get(f"{url}?{query}")
+
+    # Then the admin answers as for any other unusable lookup: back to the list, flagged ?e=1 (PostgreSQL's inet
+    # column refuses the value; SQLite keeps addresses as text, where it is merely a value no row has)
+    if connection.vendor == "postgresql":
+        assert (response.status_code, response["Location"]) == (302, f"{url}?e=1")
+    else:
+        assert (response.status_code, list(response.context["cl"].result_list)) == (200, [])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -106,3 +106,36 @@ def test_other_admin_edits_send_no_notice(admin_client, smtp):
     wait_for_background_jobs()
     assert smtp.messages == []
     assert not AuditEvent.objects.filter(event=AuditEvent.Event.EMAIL_CHANGED).exists()
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("same@example.com", "Same@Example.com"),
+        ("same@example.com", "same@\uff45xample.com"),  # a fullwidth "e", the same address once NFKC-normalized
+        ("same@b\u00fccher.de", "SAME@xn--bcher-kva.de"),  # the IDNA spelling of the domain mail goes to
+    ],
+    ids=["capitals", "nfkc", "idna"],
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_same_address_retyped_otherwise_in_the_admin_is_no_change(admin_client, smtp, stored, typed):
+    from backend.accounts.models import AuthSession
+    from backend.accounts.services import session_start
+    from backend.audit.models import AuditEvent
+    from backend.common.background import wait_for_background_jobs
+
+    # Given a signed-in account with a confirmed address
+    target = UserFactory(email=stored, email_verified=True)
+    session_start(user=target)
+
+    # When an operator submits its form with the address spelled otherwise, the confirmed box still ticked
+    response = _change_email(admin_client, target, typed, email_verified="on")
+
+    # Then the address is the same one, still confirmed: no event, no notice, no session signed out
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target.refresh_from_db()
+    assert (target.email, target.email_verified) == (stored, True)
+    wait_for_background_jobs()
+    assert smtp.messages == []
+    assert not AuditEvent.objects.filter(event=AuditEvent.Event.EMAIL_CHANGED).exists()
+    assert AuthSession.objects.filter(user=target, revoked_at__isnull=True).count() == 1

@@ -4,10 +4,12 @@ read over real SMTP."""
 import re
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession, User
 from backend.accounts.services import sessions_revoke_for_user
+from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
 from backend.mfa.models import MfaChallenge
 from tests.backend.mfa.helpers import AUTHENTICATE, authenticator_app_enabled
@@ -135,6 +137,41 @@ def test_a_sign_out_everywhere_cancels_a_pending_code(api_client, user, smtp):
     sessions_revoke_for_user(user=User.objects.get(pk=user.pk))
 
     assert _confirm(api_client, token, code).json() == CODE_INVALID
+
+
+def test_a_code_emailed_before_an_operator_moves_the_account_no_longer_signs_in(admin_client, api_client, smtp):
+    # Given a code emailed to the account's address, a mailbox its owner lost
+    account = UserFactory(email="lost-mailbox@example.com", name="Moved", email_verified=True)
+    token = _ask(api_client, account.email)
+    code = _code_in(smtp, account.email)
+
+    # When an operator moves the account to the owner's new address in the admin
+    form = {"email": "new-mailbox@example.com", "name": account.name, "is_active": "on"}
+    form.update({"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    assert admin_client.post(reverse("admin:accounts_user_change", args=[account.pk]), form).status_code == 302
+
+    # Then whoever reads the old mailbox cannot sign in with the code: it is gone, and refused as any other
+    response = _confirm(api_client, token, code)
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
+    assert not MfaChallenge.objects.filter(user=account).exists()
+    assert not AuthSession.objects.filter(user=account).exists()
+
+
+def test_a_code_emailed_to_an_address_the_account_no_longer_has_is_refused_as_a_wrong_one(api_client, smtp):
+    # Given a code emailed to the account's address, then the address changed without the admin (a script's update)
+    account = UserFactory(email="lost-mailbox@example.com", email_verified=True)
+    token = _ask(api_client, account.email)
+    code = _code_in(smtp, account.email)
+    User.objects.filter(pk=account.pk).update(email="new-mailbox@example.com")
+
+    # When the code is confirmed
+    response = _confirm(api_client, token, code)
+
+    # Then it is refused as a wrong code is, counted as a failed sign-in of the address it went to
+    assert (response.status_code, response.json()) == (400, CODE_INVALID)
+    assert not AuthSession.objects.filter(user=account).exists()
+    failed = AuditEvent.objects.filter(event=AuditEvent.Event.LOGIN_FAILED)
+    assert list(failed.values_list("email", "user_id")) == [("lost-mailbox@example.com", None)]
 
 
 def test_an_unconfirmed_address_gets_a_notice_and_no_code(api_client, smtp, settings):
