@@ -26,7 +26,8 @@ class AccountExportApi(ApiView):
     def get(self, request: Request) -> StreamingHttpResponse:
         chunks = account_export_start(user=current_user(request), session_id=current_session_id(request))
         # Streamed, never buffered: no middleware of this project reads a streaming body (no ETag, response cache
-        # or compression middleware; idempotency applies to POSTs), and the observability line logs no size.
+        # or compression middleware; idempotency applies to POSTs); the observability line counts the chunks as they
+        # pass and is written when the stream ends.
         response = StreamingHttpResponse(chunks, content_type="application/json")
         filename = f"account-export-{timezone.localdate().isoformat()}.json"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

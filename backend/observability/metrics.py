@@ -47,7 +47,7 @@ http_requests = Counter(
 )
 http_request_duration = Histogram(
     "http_request_duration_seconds",
-    "Time from the first middleware to the response, by view, method and status.",
+    "Time from the first middleware to the response (to its end, when streamed), by view, method and status.",
     ["view", "method", "status"],
     buckets=LATENCY_BUCKETS,
 )

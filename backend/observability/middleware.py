@@ -4,16 +4,21 @@ First in MIDDLEWARE, so the duration covers the whole stack and every line logge
 while serving a request carries its ``request_id``, ``method`` and ``path`` (and
 ``user_id`` once known). The final ``request`` line adds view, status, duration,
 bytes, client IP and user agent: it replaces gunicorn's access log (off by default).
+
+A streamed response (the data export) is sent after this middleware has returned: its line and its duration
+wait for the end of the stream (_ObservedStream).
 """
 
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import structlog
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from backend.common.headers import header_set_checked
 from backend.common.request_context import request_activate, request_deactivate, request_user_id
@@ -49,10 +54,10 @@ def _view_label(request: HttpRequest) -> str:
 
 
 class RequestObservabilityMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path == settings.METRICS_PATH:
             return metrics_response(request)
 
@@ -68,28 +73,95 @@ class RequestObservabilityMiddleware:
             seconds = time.perf_counter() - started
             # Well-formed by construction (random hex digits, or matched _REQUEST_ID): stored without re-checking it.
             header_set_checked(response, REQUEST_ID_HEADER, request_id)
-            view = _view_label(request)
-            status = response.status_code
-            metrics.request_observe(view=view, method=request.method or "", status=status, seconds=seconds)
-            fields = {
-                "view": view,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 3),
-                "bytes": int_or_none(response.get("Content-Length")),
-                "client_ip": client_ip(request),
-                "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
-                "user_id": request_user_id(request),
-            }
-            try:
-                if status >= 500:
-                    # Through logging, which Sentry reads: a 5xx answered without an exception (a 503 in a database
-                    # outage, a 504) is an event there only by this line.
-                    error_logger.error("request", **fields)
-                else:
-                    logger.info("request", **fields)
-            except Exception:  # as logging's handlers do: a line that cannot be written never fails the request
-                log_write_failed()
+            if response.streaming and _ObservedStream.wrap(request, response, started):
+                return response  # logged and timed when its stream ends
+            _request_done(request, response.status_code, seconds, int_or_none(response.get("Content-Length")))
             return response
         finally:
             structlog.contextvars.clear_contextvars()
             request_deactivate(context)
+
+
+def _request_done(request: HttpRequest, status: int, seconds: float, size: int | None) -> None:
+    """The request's metrics and its ``request`` line."""
+    view = _view_label(request)
+    metrics.request_observe(view=view, method=request.method or "", status=status, seconds=seconds)
+    fields = {
+        "view": view,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 3),
+        "bytes": size,
+        "client_ip": client_ip(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
+        "user_id": request_user_id(request),
+    }
+    try:
+        if status >= 500:
+            # Through logging, which Sentry reads: a 5xx answered without an exception (a 503 in a database
+            # outage, a 504) is an event there only by this line.
+            error_logger.error("request", **fields)
+        else:
+            logger.info("request", **fields)
+    except Exception:  # as logging's handlers do: a line that cannot be written never fails the request
+        log_write_failed()
+
+
+class _ObservedStream:
+    """The body of a streamed response, passed on unchanged, counted, and produced in the request's context.
+
+    The server sends it after the middleware has returned (under gunicorn, on the same thread, with the request's
+    log context cleared): each chunk is produced with that context bound again, so what the producer logs (its
+    queries, a warning) names the request. The line and the metrics are written once, in ``close()``, which the WSGI
+    server calls when it is done with the response (PEP 3333): after the last chunk is sent, or when the client
+    went away (then ``bytes`` is what was handed to the server). Set as the response's streaming_content, it has
+    its close() registered with the response's, after the original iterator's own: response.close() calls both.
+    """
+
+    __slots__ = ("_chunks", "_context", "_done", "_request", "_size", "_started", "_status")
+
+    def __init__(self, request: HttpRequest, response: StreamingHttpResponse, started: float) -> None:
+        self._chunks: Iterator[bytes] = iter(response.streaming_content)  # type: ignore[arg-type]
+        self._context: dict[str, Any] = structlog.contextvars.get_contextvars()
+        self._request = request
+        self._started = started
+        self._status = response.status_code
+        self._size = 0
+        self._done = False
+
+    @classmethod
+    def wrap(cls, request: HttpRequest, response: HttpResponseBase, started: float) -> bool:
+        """Observe ``response``'s stream; False for one the server does not iterate through its content: a file
+        it sends itself (FileResponse: whitenoise's static files, with a Content-Length), or an async stream."""
+        if not isinstance(response, StreamingHttpResponse) or response.is_async:
+            return False
+        if getattr(response, "file_to_stream", None) is not None:
+            return False
+        response.streaming_content = cls(request, response, started)
+        return True
+
+    def __iter__(self) -> "_ObservedStream":
+        return self
+
+    def __next__(self) -> bytes:
+        tokens = structlog.contextvars.bind_contextvars(**self._context)
+        current = request_activate(self._request)
+        try:
+            chunk = next(self._chunks)
+        finally:
+            request_deactivate(current)
+            structlog.contextvars.reset_contextvars(**tokens)
+        self._size += len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        seconds = time.perf_counter() - self._started
+        tokens = structlog.contextvars.bind_contextvars(**self._context)
+        current = request_activate(self._request)
+        try:
+            _request_done(self._request, self._status, seconds, self._size)
+        finally:
+            request_deactivate(current)
+            structlog.contextvars.reset_contextvars(**tokens)

@@ -1,13 +1,20 @@
 """Request ids round-trip, and every request is logged as one structured line."""
 
 import json
+import logging
 import re
 
 import pytest
 import structlog
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.backend.accounts.helpers import login
+from tests.conftest import signed_in_client
+from tests.factories import TaskFactory
 from tests.support.settings_process import PRODUCTION_ENV, settings_process
+
+from .helpers import sample
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +88,60 @@ def test_the_request_line_has_exactly_its_keys(auth_client, user, json_logs):
     assert set(line) == REQUEST_LINE_KEYS
     assert (line["request_id"], line["user_id"], line["status"]) == ("req-keys-1", str(user.pk), 200)
     assert line["bytes"] == len(response.content)
+
+
+EXPORT = "/api/auth/me/export/"  # a StreamingHttpResponse: its body is produced while it is sent
+EXPORT_SERIES = {"view": "auth-me-export", "method": "GET", "status": "200"}
+
+
+def _request_lines(json_logs, request_id: str) -> list[dict]:
+    return [line for line in json_logs() if line["event"] == "request" and line.get("request_id") == request_id]
+
+
+def test_a_streamed_response_is_logged_and_timed_once_when_its_whole_body_has_been_sent(user, json_logs, caplog):
+    caplog.set_level(logging.DEBUG, logger="django.db.backends")  # Django's own config keeps "django" at INFO
+    client, _ = signed_in_client(user)
+    TaskFactory.create_batch(300, owner=user)  # an export of several chunks
+    counted = sample("http_request_duration_seconds_count", **EXPORT_SERIES)
+    timed = sample("http_request_duration_seconds_sum", **EXPORT_SERIES)
+
+    response = client.get(EXPORT, HTTP_X_REQUEST_ID="req-export-1")
+    chunks = iter(response.streaming_content)
+    with CaptureQueriesContext(connection):  # the export's queries, run while it streams, are logged (DEBUG)
+        first = next(chunks)
+        # While the body is still being sent: neither the line nor the metric yet
+        assert _request_lines(json_logs, "req-export-1") == []
+        assert sample("http_request_duration_seconds_count", **EXPORT_SERIES) == counted
+        body = first + b"".join(chunks)
+
+    [line] = _request_lines(json_logs, "req-export-1")
+    assert set(line) == REQUEST_LINE_KEYS
+    assert (line["view"], line["status"], line["user_id"]) == ("auth-me-export", 200, str(user.pk))
+    assert len(body) > len(first)
+    assert line["bytes"] == len(body)  # what was sent, not a Content-Length (a stream has none)
+    assert sample("http_request_duration_seconds_count", **EXPORT_SERIES) - counted == 1
+    assert sample("http_request_duration_seconds_sum", **EXPORT_SERIES) - timed == pytest.approx(
+        line["duration_ms"] / 1000, abs=1e-6
+    )
+    # Lines logged while the body was produced carry the request's context, as during the view
+    streamed = [line for line in json_logs() if line["logger"] == "django.db.backends"]
+    assert streamed
+    assert {(line.get("request_id"), line.get("user_id")) for line in streamed} == {("req-export-1", str(user.pk))}
+
+
+def test_a_streamed_response_the_client_abandons_is_logged_once_with_the_bytes_sent(auth_client, user, json_logs):
+    TaskFactory.create_batch(300, owner=user)
+    counted = sample("http_request_duration_seconds_count", **EXPORT_SERIES)
+    response = auth_client.get(EXPORT, HTTP_X_REQUEST_ID="req-export-2")
+    first = next(iter(response.streaming_content))
+
+    # The WSGI server closes the response when the client goes away (PEP 3333); closing it again changes nothing
+    response.close()
+    response.close()
+
+    [line] = _request_lines(json_logs, "req-export-2")
+    assert (line["status"], line["bytes"]) == (200, len(first))
+    assert sample("http_request_duration_seconds_count", **EXPORT_SERIES) - counted == 1
 
 
 # In a fresh process on the production settings: what reaches stdout, as gunicorn's workers print it.
