@@ -4,7 +4,7 @@
  * lib/access-token.ts). What it holds: the token of an emailed link while its page is open, so the token leaves
  * the address bar and the browser's history, then what the server answered about it (lib/emailed-link.ts), which account a `next` page after an
  * expired session belongs to (lib/navigation.ts), the address a password reset was asked for from this tab, and
- * the OpenID Connect flow it started.
+ * the OpenID Connect flow it started, and the task dialogs a session ended in the middle of (features/tasks/task-drafts.ts).
  * Values are read defensively: storage may be full or disabled.
  */
 const KEYS = {
@@ -20,6 +20,11 @@ const KEYS = {
   'reset-email': 'sad:reset-email',
   /** The OpenID Connect flow this tab started (lib/oidc.ts): its callback page arrives in a new page load. */
   'oidc-flow': 'sad:oidc-flow',
+  /**
+   * Task dialogs not saved yet, and whose account typed them (features/tasks/task-drafts.ts): a session that ends
+   * mid-form takes the user to the sign-in page, and signed in again they are offered back, to that account only.
+   */
+  'task-drafts': 'sad:task-drafts',
 } as const;
 
 export type TabStorageKey = keyof typeof KEYS;

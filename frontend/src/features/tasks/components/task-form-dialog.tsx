@@ -5,6 +5,8 @@ import { BusyButton, FormAlert } from '@/components/feedback';
 import { ChoiceOptions } from '@/features/tasks/components/choice-options';
 import { SelectField, TextAreaField, TextField } from '@/components/field';
 import { useForm } from '@/lib/use-form';
+import { useBackClosesDialog } from '@/features/tasks/hooks/use-back-closes-dialog';
+import { NEW_TASK_DRAFT, type TaskDraft, useDraftClose, useKeptDraft } from '@/features/tasks/task-drafts';
 import { useCreateTask } from '@/features/tasks/api/create-task';
 import { TaskInputSchema, changedFields } from '@/features/tasks/api/task-input';
 import { taskQueryOptions, useTask } from '@/features/tasks/api/get-task';
@@ -17,8 +19,14 @@ import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES } from '
 interface TaskFormDialogProps {
   /** The task to edit; none to create one. */
   task?: Task | undefined;
+  /** The signed-in account: the dialog's draft is kept for it (features/tasks/task-drafts.ts). */
+  userId: string;
+  /** A draft kept from before (the session ended mid-form) to start from: its values, over the version it began from. */
+  draft?: TaskDraft | undefined;
   onClose: () => void;
 }
+
+const RESTORED = 'Your unsaved changes from before are back: check them, then save.';
 
 type FormValues = ReturnType<typeof formValues>;
 
@@ -34,10 +42,22 @@ function formValues(task?: Task) {
 }
 
 /**
- * The dialog, guarding changes not saved yet: closing it then (Escape, the backdrop, ×, Cancel) asks
- * first, and so does closing or reloading the tab. `dirty`: the form differs from what it started from.
+ * The dialog, guarding changes not saved yet: closing it then (Escape, the backdrop, ×, Cancel, the browser's Back)
+ * asks first, and so does closing or reloading the tab. `dirty`: the form differs from what it started from.
  */
-function GuardedDialog({ title, dirty, onClose, children }: { title: string; dirty: boolean; onClose: () => void; children: (requestClose: () => void) => ReactNode }) {
+function GuardedDialog({
+  title,
+  description,
+  dirty,
+  onClose,
+  children,
+}: {
+  title: string;
+  description?: string | undefined;
+  dirty: boolean;
+  onClose: () => void;
+  children: (requestClose: () => void) => ReactNode;
+}) {
   const [asking, setAsking] = useState(false);
 
   useEffect(() => {
@@ -52,9 +72,15 @@ function GuardedDialog({ title, dirty, onClose, children }: { title: string; dir
     else onClose();
   }
 
+  // Back: the same as closing, but the entry it took away comes back while the dialog asks (or stays).
+  useBackClosesDialog(() => {
+    requestClose();
+    return dirty ? 'stay' : 'close';
+  });
+
   return (
     <>
-      <Dialog title={title} onClose={requestClose}>
+      <Dialog title={title} description={description} onClose={requestClose}>
         {children(requestClose)}
       </Dialog>
       {asking ? (
@@ -76,11 +102,17 @@ function differs(values: FormValues, start: FormValues): boolean {
 }
 
 /** Create or edit a task; the API's `{"field": [...]}` errors appear under their fields. */
-export function TaskFormDialog({ task, onClose }: TaskFormDialogProps) {
-  return task ? <EditTaskDialog task={task} onClose={onClose} /> : <CreateTaskDialog onClose={onClose} />;
+export function TaskFormDialog({ task, userId, draft, onClose }: TaskFormDialogProps) {
+  return task ? (
+    <EditTaskDialog task={task} userId={userId} draft={draft} onClose={onClose} />
+  ) : (
+    <CreateTaskDialog userId={userId} draft={draft} onClose={onClose} />
+  );
 }
 
-function CreateTaskDialog({ onClose }: { onClose: () => void }) {
+type DialogProps = Omit<TaskFormDialogProps, 'task'>;
+
+function CreateTaskDialog({ userId, draft, onClose: close }: DialogProps) {
   // Closed: a create retry still waiting for its turn is not sent (nothing is sent for a dialog the user closed).
   const closed = useRef(false);
   useEffect(() => {
@@ -90,9 +122,11 @@ function CreateTaskDialog({ onClose }: { onClose: () => void }) {
     };
   }, []);
   const create = useCreateTask(() => closed.current);
+  const draftClose = useDraftClose(userId, NEW_TASK_DRAFT, close);
+  const onClose = draftClose.onClose;
   const form = useForm(
     TaskInputSchema,
-    formValues(),
+    draft?.values ?? formValues(),
     (data) =>
       create.mutate(data, {
         onSuccess: (task) => {
@@ -102,8 +136,10 @@ function CreateTaskDialog({ onClose }: { onClose: () => void }) {
       }),
     create.error,
   );
+  const dirty = differs(form.values, formValues());
+  useKeptDraft(userId, NEW_TASK_DRAFT, dirty ? { values: form.values, base: null } : null, draftClose.closed);
   return (
-    <GuardedDialog title="New task" dirty={differs(form.values, formValues())} onClose={onClose}>
+    <GuardedDialog title="New task" description={draft ? RESTORED : undefined} dirty={dirty} onClose={onClose}>
       {(requestClose) => (
         <TaskForm form={form} messages={form.formErrors} pending={create.isPending} submitLabel="Create task" onCancel={requestClose} />
       )}
@@ -133,7 +169,12 @@ function changedElsewhere(theirs: (keyof FormValues)[], yours: (keyof FormValues
  * arrives (that GET, or the refetch after a 412), the form moves onto it and keeps what the user
  * changed, so it never shows stale values nor saves over changes it did not show.
  */
-function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) {
+function EditTaskDialog({ task: listed, userId, draft, onClose: close }: DialogProps & { task: Task }) {
+  // A draft kept from before starts from the version it began from: what the user changed is told from what changed
+  // elsewhere since, and moved onto the latest version as below (with the notice naming what changed elsewhere).
+  const task = draft?.base ?? listed;
+  const draftClose = useDraftClose(userId, task.id, close);
+  const onClose = draftClose.onClose;
   const client = useQueryClient();
   const update = useUpdateTask();
   const detail = useTask(task.id);
@@ -192,7 +233,7 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
     );
   }
 
-  const form = useForm(TaskInputSchema, formValues(task), (data) => void save(data), update.error);
+  const form = useForm(TaskInputSchema, draft?.values ?? formValues(task), (data) => void save(data), update.error);
 
   // A newer version arrived: move the form onto it (state adjusted while rendering).
   const latest = detail.data;
@@ -219,6 +260,9 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
     }
   }
 
+  const dirty = differs(form.values, formValues(base.task));
+  useKeptDraft(userId, task.id, dirty ? { values: form.values, base: base.task } : null, draftClose.closed);
+
   // Outside the render: the saved version into the lists, and the same "Saved" as a save's own answer.
   useEffect(() => {
     if (!foundSaved) return;
@@ -239,7 +283,7 @@ function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) 
         : form.formErrors;
 
   return (
-    <GuardedDialog title="Edit task" dirty={differs(form.values, formValues(base.task))} onClose={onClose}>
+    <GuardedDialog title="Edit task" description={draft ? RESTORED : undefined} dirty={dirty} onClose={onClose}>
       {(requestClose) => (
         <TaskForm form={form} messages={messages} pending={update.isPending || waiting} submitLabel="Save changes" onCancel={requestClose} />
       )}

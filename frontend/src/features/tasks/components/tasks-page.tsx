@@ -11,13 +11,17 @@ import { usePendingStatusIds, useSetTaskStatus } from '@/features/tasks/api/upda
 import { TaskFilters } from '@/features/tasks/components/task-filters';
 import { TaskFormDialog } from '@/features/tasks/components/task-form-dialog';
 import { TaskList } from '@/features/tasks/components/task-list';
+import { DraftOffer, RefreshFailed } from '@/features/tasks/components/tasks-page-notices';
 import { useTaskFilters } from '@/features/tasks/hooks/use-task-filters';
 import { deleteWithUndo, useDeletingTasks } from '@/features/tasks/delete-with-undo';
+import { NEW_TASK_DRAFT, type TaskDraft, dropDraft, readDrafts } from '@/features/tasks/task-drafts';
+import { useCurrentUser } from '@/lib/session';
 import { useShortcuts } from '@/lib/shortcuts';
 import { showToast } from '@/lib/toasts';
 import type { Task } from '@/features/tasks/types';
 
-type Editing = { mode: 'create' } | { mode: 'edit'; task: Task } | null;
+/** `draft`: one kept from before, to start from (features/tasks/task-drafts.ts). */
+type Editing = { mode: 'create'; draft?: TaskDraft } | { mode: 'edit'; task: Task; draft?: TaskDraft } | null;
 
 /** What the list now shows, for screen readers (the count, and whether it is the filters' result). */
 function resultMessage(count: number, filtered: boolean, page: number, pages: number): string {
@@ -42,6 +46,10 @@ export function TasksPage() {
   const bulk = useBulkTasks();
   const deleting = useDeletingTasks();
   const [editing, setEditing] = useState<Editing>(null);
+  const me = useCurrentUser();
+  // The drafts of dialogs a session ended in the middle of, offered back one at a time. One leaves the offer once
+  // restored or discarded, or when its dialog is opened anyway (New task, Edit): it opens with the draft then.
+  const [offered, setOffered] = useState(() => Object.entries(readDrafts(me.id)));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const searchBox = useRef<HTMLInputElement>(null);
   // The element of the page that last had the focus (and the index of its row, if in one), and the row an
@@ -79,6 +87,25 @@ export function TasksPage() {
   }, [leavePage, filtersKey, params.page, update]);
   // Meanwhile (and while the page gone to loads, the emptied one shown in its place) the list says it is loading.
   const movingPage = pastTheEnd || (noneShown && (params.page > 1 || query.isPlaceholderData));
+
+  /** New task (no task) or Edit; with the draft kept for that dialog, if one is on offer. */
+  function openDialog(task?: Task) {
+    const key = task?.id ?? NEW_TASK_DRAFT;
+    const draft = offered.find(([offeredKey]) => offeredKey === key)?.[1];
+    if (draft) setOffered((current) => current.filter(([offeredKey]) => offeredKey !== key));
+    setEditing(task ? { mode: 'edit', task, draft } : { mode: 'create', draft });
+  }
+
+  function restoreDraft([key, draft]: [string, TaskDraft]) {
+    setOffered((current) => current.filter(([offeredKey]) => offeredKey !== key));
+    // An edit's draft opens on the version it started from (the dialog then moves it onto the latest).
+    setEditing(draft.base ? { mode: 'edit', task: draft.base, draft } : { mode: 'create', draft });
+  }
+
+  function discardDraft(key: string) {
+    dropDraft(me.id, key);
+    setOffered((current) => current.filter(([offeredKey]) => offeredKey !== key));
+  }
 
   function select(id: string, on: boolean) {
     setSelected((current) => {
@@ -184,11 +211,11 @@ export function TasksPage() {
 
   useShortcuts({
     '/': () => searchBox.current?.focus(),
-    n: () => setEditing({ mode: 'create' }),
+    n: () => openDialog(),
     j: () => moveFocus(1),
     k: () => moveFocus(-1),
     x: () => withFocusedTask((task) => select(task.id, !selected.has(task.id))),
-    e: () => withFocusedTask((task) => setEditing({ mode: 'edit', task })),
+    e: () => withFocusedTask((task) => openDialog(task)),
     c: () => withFocusedTask(toggleDone),
     d: () => withFocusedTask((task) => remove([task])),
   });
@@ -213,13 +240,19 @@ export function TasksPage() {
           <PageHeading>Tasks</PageHeading>
           <p className="page__subtitle">{query.data ? `${count} ${count === 1 ? 'task' : 'tasks'}` : 'Your tasks'}</p>
         </div>
-        <button type="button" className="button button--primary" onClick={() => setEditing({ mode: 'create' })}>
+        <button type="button" className="button button--primary" onClick={() => openDialog()}>
           New task
         </button>
       </header>
 
+      <DraftOffer
+        draft={offered[0]?.[1]}
+        onRestore={() => offered[0] && restoreDraft(offered[0])}
+        onDiscard={() => offered[0] && discardDraft(offered[0][0])}
+      />
+
       <TaskFilters
-        params={params}
+        params={filters.shown}
         searchInput={filters.searchInput}
         onSearchInput={filters.setSearchInput}
         onChange={(changes) => update(changes)}
@@ -245,10 +278,13 @@ export function TasksPage() {
         </div>
       ) : null}
 
+      {/* A refresh that failed with a list already loaded (TanStack Query keeps its data): the list stays, and says so. */}
+      <RefreshFailed failed={query.isError && query.data !== undefined && !movingPage} retrying={query.isFetching} onRetry={() => void query.refetch()} />
+
       <section className="card card--flush" aria-busy={query.isFetching} aria-label="Task list">
         {query.isPending || movingPage ? (
           <Spinner label="Loading tasks…" />
-        ) : query.isError && !pastTheEnd ? (
+        ) : query.isError && query.data === undefined && !pastTheEnd ? (
           query.error instanceof ApiError && query.error.status === 400 ? (
             // The API refused the filters (e.g. a hand-edited link): retrying would fail the same way.
             <ErrorState message={`These filters cannot be used. ${errorMessage(query.error)}`}>
@@ -269,7 +305,7 @@ export function TasksPage() {
           ) : (
             <EmptyState title="No tasks yet.">
               <p>Create your first task to get started.</p>
-              <button type="button" className="button button--primary" onClick={() => setEditing({ mode: 'create' })}>
+              <button type="button" className="button button--primary" onClick={() => openDialog()}>
                 New task
               </button>
             </EmptyState>
@@ -282,7 +318,7 @@ export function TasksPage() {
             onSelect={select}
             onSelectAll={(on) => tasks.forEach((task) => select(task.id, on))}
             onToggleDone={toggleDone}
-            onEdit={(task) => setEditing({ mode: 'edit', task })}
+            onEdit={(task) => openDialog(task)}
             onDelete={(task) => remove([task])}
           />
         )}
@@ -293,7 +329,12 @@ export function TasksPage() {
       ) : null}
 
       {editing ? (
-        <TaskFormDialog task={editing.mode === 'edit' ? editing.task : undefined} onClose={() => setEditing(null)} />
+        <TaskFormDialog
+          task={editing.mode === 'edit' ? editing.task : undefined}
+          userId={me.id}
+          draft={editing.draft}
+          onClose={() => setEditing(null)}
+        />
       ) : null}
     </div>
   );

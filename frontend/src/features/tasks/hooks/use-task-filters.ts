@@ -69,6 +69,10 @@ export function useTaskFilters() {
   const [searchInput, setSearchInputState] = useState(params.search);
   // Marks of our navigations not seen yet, the location last seen, and how many external changes so far.
   const [seen, setSeen] = useState({ key: location.key, waiting: [] as number[], external: 0 });
+  // The filters of our newest navigation until the URL shows them: what the filter controls show meanwhile. The
+  // router commits the new URL in a transition, and a <select> or checkbox bound to the URL would show its old value
+  // again until then. Dropped when the URL changes by itself (Back, Forward, a link): the controls follow it.
+  const [chosen, setChosen] = useState<{ target: string; external: number; params: TaskListParams } | null>(null);
 
   if (location.key !== seen.key) {
     const mark = ownMark(location.state);
@@ -81,6 +85,7 @@ export function useTaskFilters() {
       setSearchInputState(params.search);
     }
   }
+  const shown = chosen && chosen.target !== searchParams.toString() && chosen.external === seen.external ? chosen.params : params;
 
   // Timers and callbacks read the latest render through refs: setSearchParams changes identity
   // with every URL change, and a callback holding an old one would navigate from an old URL.
@@ -109,6 +114,7 @@ export function useTaskFilters() {
     const target = next(new URLSearchParams(current));
     if (target.toString() === current.toString()) return;
     own.current = target;
+    setChosen({ target: target.toString(), external: latest.current.external, params: parseTaskParams(target) });
     marks += 1;
     const mark = marks;
     setSeen((seenNow) => ({ ...seenNow, waiting: [...seenNow.waiting, mark] }));
@@ -156,5 +162,6 @@ export function useTaskFilters() {
     navigate(() => new URLSearchParams(), false);
   }, [cancelPending, navigate]);
 
-  return { params, update, searchInput, setSearchInput, hasFilters, clear };
+  /** `params`: the list's, from the URL; `shown`: what the filter controls show (the URL's, or the change just made). */
+  return { params, shown, update, searchInput, setSearchInput, hasFilters, clear };
 }
