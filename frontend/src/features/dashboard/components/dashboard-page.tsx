@@ -1,7 +1,7 @@
-import { useLayoutEffect, useRef } from 'react';
 import { Link } from 'react-router';
-import { BusyButton, ErrorState, Spinner } from '@/components/feedback';
-import { focusPageHeading, PageHeading } from '@/components/page-heading';
+import { ErrorState, Spinner } from '@/components/feedback';
+import { PageHeading } from '@/components/page-heading';
+import { RefreshFailed } from '@/components/refresh-failed';
 import { errorMessage } from '@/lib/api-error';
 import { useCurrentUser } from '@/lib/session';
 import { PRIORITY_LABELS, STATUS_LABELS, TASK_PRIORITIES, TASK_STATUSES } from '@/types/task';
@@ -39,43 +39,6 @@ function breakdowns(stats: TaskStats) {
       })),
     },
   ];
-}
-
-/**
- * A refresh that failed while stats were on screen: they stay, with a word saying they may be out of date and a way
- * to try again. Polite (role=status, not an alert): nothing is lost, so nothing interrupts the user or takes the
- * focus. The live region is always in the page (one mounted together with its text is often not announced); empty,
- * it takes no room.
- */
-function RefreshFailed({ failed, retrying, onRetry }: { failed: boolean; retrying: boolean; onRetry: () => void }) {
-  const retried = useRef(false);
-  // A retry that worked takes its button away, and the focus with it (to <body>): to the page's heading instead, as
-  // after a navigation, unless the user went on elsewhere meanwhile.
-  useLayoutEffect(() => {
-    if (failed || !retried.current) return;
-    retried.current = false;
-    const active = document.activeElement;
-    if (!active || active === document.body) focusPageHeading();
-  }, [failed]);
-  return (
-    <div className="live" role="status">
-      {failed ? (
-        <div className="alert alert--warning row row--between">
-          <p>Couldn&apos;t refresh — showing what was loaded.</p>
-          <BusyButton
-            className="button button--secondary button--small"
-            busy={retrying}
-            onClick={() => {
-              retried.current = true;
-              onRetry();
-            }}
-          >
-            {retrying ? 'Retrying…' : 'Retry'}
-          </BusyButton>
-        </div>
-      ) : null}
-    </div>
-  );
 }
 
 export function DashboardPage() {

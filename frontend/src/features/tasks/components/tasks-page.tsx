@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type FocusEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { BusyButton, EmptyState, ErrorState, Spinner } from '@/components/feedback';
 import { PageHeading } from '@/components/page-heading';
+import { RefreshFailed } from '@/components/refresh-failed';
 import { Pagination } from '@/components/pagination';
 import { TASKS_PAGE_SIZE } from '@/config/env';
 import { ApiError, errorMessage } from '@/lib/api-error';
@@ -11,7 +12,7 @@ import { usePendingStatusIds, useSetTaskStatus } from '@/features/tasks/api/upda
 import { TaskFilters } from '@/features/tasks/components/task-filters';
 import { TaskFormDialog } from '@/features/tasks/components/task-form-dialog';
 import { TaskList } from '@/features/tasks/components/task-list';
-import { DraftOffer, RefreshFailed } from '@/features/tasks/components/tasks-page-notices';
+import { DraftOffer } from '@/features/tasks/components/draft-offer';
 import { useTaskFilters } from '@/features/tasks/hooks/use-task-filters';
 import { deleteWithUndo, useDeletingTasks } from '@/features/tasks/delete-with-undo';
 import { NEW_TASK_DRAFT, type TaskDraft, dropDraft, readDrafts } from '@/features/tasks/task-drafts';

@@ -1,25 +1,4 @@
-import { BusyButton } from '@/components/feedback';
 import type { TaskDraft } from '@/features/tasks/task-drafts';
-
-/**
- * A refresh of the list failed with a list already loaded (TanStack Query keeps its data): the list stays, and this
- * says so. Polite, in a live region always in the page: the list on screen is still usable, so nothing interrupts or
- * takes the focus, where an error in place of the list would throw away what the user was looking at.
- */
-export function RefreshFailed({ failed, retrying, onRetry }: { failed: boolean; retrying: boolean; onRetry: () => void }) {
-  return (
-    <div className="live" role="status">
-      {failed ? (
-        <div className="alert alert--warning row row--between">
-          <p>Couldn&apos;t refresh — showing what was loaded.</p>
-          <BusyButton className="button button--secondary button--small" busy={retrying} onClick={onRetry}>
-            {retrying ? 'Retrying…' : 'Retry'}
-          </BusyButton>
-        </div>
-      ) : null}
-    </div>
-  );
-}
 
 /**
  * A task dialog a session ended in the middle of (features/tasks/task-drafts.ts), offered back: not a dialog of its
