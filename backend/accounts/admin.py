@@ -24,6 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
+from backend.common.admin_display import request_operator
 from backend.common.admin_lookups import LookupCheckingAdminMixin
 from backend.common.db import atomic
 from backend.mfa.admin import UserSecondFactorsAdminMixin
@@ -251,19 +252,15 @@ class UserAdmin(UserSecondFactorsAdminMixin, UserOidcIdentitiesAdminMixin, Djang
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         """Deleting a user here is the same deletion as the user's own (services.user_delete: sessions revoked
         at once, tasks, notice email, the ``account_deleted`` event), with the operator as its actor."""
-        services.user_delete(user=obj, actor=_operator(request))
+        services.user_delete(user=obj, actor=request_operator(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """The "Delete selected users" action: each through services.user_delete, as delete_model. The operator's own
         account, if selected, goes last: the others' ``account_deleted`` rows name the operator as actor, which a
         deleted account could not be (the row would fail to save, and the deletion go unrecorded)."""
-        operator = _operator(request)
+        operator = request_operator(request)
         for user in sorted(queryset, key=lambda user: operator is not None and user.pk == operator.pk):
             services.user_delete(user=user, actor=operator)
-
-
-def _operator(request: HttpRequest) -> User | None:
-    return request.user if isinstance(request.user, User) else None
 
 
 def _is_superuser(request: HttpRequest) -> bool:

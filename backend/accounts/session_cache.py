@@ -33,8 +33,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from backend.common.outage import redis_breaker
 from backend.common.ratelimit import PendingHit, rate_limit_hit_and_mget
+from backend.common.redis_breaker import redis_breaker
 from backend.common.signals import cache_lookup
 
 REVOKED = 0
@@ -147,7 +147,7 @@ def session_cache_fill(session_id: str, *, expires_at: datetime | None, user_id:
 
 def session_cache_mark_revoked(session_ids: Iterable[str]) -> None:
     """After a committed revocation: tombstones over whatever a reader cached (tried even while this process's
-    Redis breaker is open: common/outage.py)."""
+    Redis breaker is open: common/redis_breaker.py)."""
     with redis_breaker.attempt_anyway():
         cache.set_many({_key(sid): REVOKED for sid in session_ids}, timeout=_tombstone_ttl())
 

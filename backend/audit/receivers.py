@@ -9,6 +9,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from backend.common.api_paths import is_api_path
+
 from .models import AuditEvent
 from .services import audit_login_failed, audit_record
 
@@ -16,7 +18,7 @@ from .services import audit_login_failed, audit_record
 def _is_admin_sign_in(request: HttpRequest | None) -> bool:
     # None: authenticate() without a request (the API). A test client's force_login() passes a
     # bare HttpRequest with no path: nobody signed in through a form.
-    return request is not None and bool(request.path) and not request.path.startswith("/api/")
+    return request is not None and bool(request.path) and not is_api_path(request.path_info)
 
 
 def on_user_logged_in(sender: Any, *, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from .outage import database_unavailable
+from .outage import is_database_outage
 
 MONGODB_VENDOR = "mongodb"
 
@@ -72,7 +72,7 @@ def retry_broken_read(execute: Any, sql: str, params: Any, many: bool, context: 
             and not connection.in_atomic_block
             and sql.lstrip().upper().startswith("SELECT")
             and getattr(cursor.cursor, "name", None) is None  # not a server-side cursor (iterator())
-            and database_unavailable(exc)
+            and is_database_outage(exc)
         )
         if not retryable:
             raise

@@ -33,7 +33,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
-from .outage import redis_breaker
+from .redis_breaker import redis_breaker
 from .request_context import request_user_id
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def replica_note_write(user_id: UUID | str) -> None:
     ``DATABASE_REPLICA_PIN_SECONDS`` that user's requests read from the primary. A no-op without replicas."""
     seconds = settings.DATABASE_REPLICA_PIN_SECONDS
     if settings.DATABASE_REPLICA_ALIASES and seconds > 0:
-        with redis_breaker.attempt_anyway():  # even while this process's breaker is open (common/outage.py)
+        with redis_breaker.attempt_anyway():  # even while this process's breaker is open (common/redis_breaker.py)
             cache.set(_marker_key(user_id), 1, timeout=seconds)
 
 

@@ -20,8 +20,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from .api_paths import is_api_path
 from .errors import ErrorCode
-from .outage import database_outage, database_unavailable
+from .outage import database_outage, is_database_outage
 from .timeouts import as_database_timeout
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def database_unavailable_response(request: HttpRequest, exc: BaseException) -> H
     Reported once per outage (not per request), and never logged again by django.request."""
     database_outage.failed(exc, refused_request=True)
     retry_after = str(settings.DATABASE_RETRY_AFTER_SECONDS)
-    if _is_api(request):
+    if is_api_path(request.path_info):
         response: HttpResponse = _json_error(
             str(ServiceUnavailable.default_detail), ErrorCode.SERVICE_UNAVAILABLE, status.HTTP_503_SERVICE_UNAVAILABLE
         )
@@ -121,7 +122,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, IntegrityError) and _is_foreign_key_violation(exc):
         logger.warning("write refused by a database constraint; answered 409", exc_info=exc)
         exc = RacedWrite()
-    elif database_unavailable(exc):
+    elif is_database_outage(exc):
         database_outage.failed(exc, refused_request=True)
         exc = ServiceUnavailable()
     if isinstance(exc, DjangoValidationError):
@@ -181,12 +182,8 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
     return _json_error("Not found.", ErrorCode.NOT_FOUND, status.HTTP_404_NOT_FOUND)
 
 
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
 def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
-    if _is_api(request):
+    if is_api_path(request.path_info):
         return api_not_found(request)
     from django.views.defaults import page_not_found
 
@@ -197,9 +194,9 @@ def handler500(request: HttpRequest) -> Any:
     # Called while Django handles the exception: a database outage raised outside any view (in a middleware) is
     # a 503 as well.
     exc = sys.exc_info()[1]
-    if exc is not None and database_unavailable(exc):
+    if exc is not None and is_database_outage(exc):
         return database_unavailable_response(request, exc)
-    if _is_api(request):
+    if is_api_path(request.path_info):
         return _json_error("Internal server error.", ErrorCode.SERVER_ERROR, 500)
     from django.views.defaults import server_error
 
@@ -207,7 +204,7 @@ def handler500(request: HttpRequest) -> Any:
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> Any:
-    if _is_api(request):
+    if is_api_path(request.path_info):
         return _json_error("Bad request.", ErrorCode.BAD_REQUEST, status.HTTP_400_BAD_REQUEST)
     from django.views.defaults import bad_request
 

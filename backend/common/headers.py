@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
+from .api_paths import is_api_path
 from .errors import ErrorCode
 
 # A response carrying any of these was decorated with its own policy (csp.decorators): django-csp builds it.
@@ -91,10 +92,6 @@ def header_set_checked(response: HttpResponseBase, name: str, value: str) -> Non
     response.headers._store[name.lower()] = (name, value)  # type: ignore[attr-defined]
 
 
-def _under_api(path: str) -> bool:
-    return path.startswith("/api/") or path == "/api"
-
-
 class ResponseHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -109,7 +106,7 @@ class ResponseHeadersMiddleware:
             return self.cors.add_response_headers(request, preflight)
         self.csp.process_request(request)  # request.csp_nonce, for a template that wants one
         response = self._body_limited(request) or self.get_response(request)
-        if "cache-control" not in response.headers._store and _under_api(request.path_info):  # type: ignore[attr-defined]
+        if "cache-control" not in response.headers._store and is_api_path(request.path_info):  # type: ignore[attr-defined]
             # Every API answer is someone's own data (a profile, sessions with their addresses, activity) or about
             # their request, errors included (Django's 404 and 500 handlers, the 413 above): none may be kept by
             # a shared cache or on the disk of a shared machine. One that says otherwise (the task reads' private,

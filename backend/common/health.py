@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .db import MONGODB_VENDOR, database_ping
-from .outage import database_outage, database_unavailable
+from .outage import database_outage, is_database_outage
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _database_ok() -> bool:
         # Portable across backends: no raw SQL of our own; a ping on MongoDB.
         database_ping()
     except Exception as exc:
-        if database_unavailable(exc):
+        if is_database_outage(exc):
             database_outage.failed(exc, refused_request=False)  # logged once per outage, not once per probe
         else:
             logger.warning("readyz: database check failed", exc_info=True)

@@ -8,12 +8,11 @@ logs exactly when an operator needs to read them.
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django_redis.exceptions import ConnectionInterrupted
+
+from .redis_breaker import redis_breaker
 
 logger = logging.getLogger("backend.redis")
 database_logger = logging.getLogger("backend.database")
@@ -67,59 +66,6 @@ def reset_outage_reports() -> None:
     database_outage.reset()
 
 
-class RedisCircuitOpen(ConnectionInterrupted):
-    """Raised instead of calling Redis while the breaker is open; handled like any Redis failure."""
-
-    def __str__(self) -> str:
-        return "Redis calls paused after a recent failure"
-
-
-class _Breaker:
-    """Per process: after a Redis failure, skip Redis for REDIS_RETRY_SECONDS, then try again.
-
-    Except for the writes that retire what other processes may still read from Redis (a cache version bump, a
-    revocation or deactivation tombstone, a recent-write marker): they run inside ``attempt_anyway()`` and always
-    try once. The breaker opens on this process's failure, which may be a blip while Redis serves the other
-    processes well; skipping such a write would let them serve what it retires (a list without the new task, a
-    revoked session's tokens) until the entry's TTL. Once such an attempt fails too, Redis is really out of
-    reach: they skip it like the rest until the interval ends, so an outage costs a process one timeout per
-    interval for these writes, as for everything else.
-    """
-
-    def __init__(self) -> None:
-        self._open_until = 0.0
-        self._forced_open_until = 0.0  # an attempt_anyway() call failed: skip those too until then
-        self._attempting = threading.local()
-
-    def is_open(self) -> bool:
-        """Whether a call now must skip Redis."""
-        now = time.monotonic()
-        if getattr(self._attempting, "on", False):
-            return now < self._forced_open_until
-        return now < self._open_until
-
-    @contextmanager
-    def attempt_anyway(self) -> Iterator[None]:
-        """Redis calls in this block (this thread) are tried even while the breaker is open."""
-        before = getattr(self._attempting, "on", False)
-        self._attempting.on = True
-        try:
-            yield
-        finally:
-            self._attempting.on = before
-
-    def trip(self) -> None:
-        self._open_until = time.monotonic() + settings.REDIS_RETRY_SECONDS
-        if getattr(self._attempting, "on", False):
-            self._forced_open_until = self._open_until
-
-    def reset(self) -> None:
-        self._open_until = self._forced_open_until = 0.0
-
-
-redis_breaker = _Breaker()
-
-
 # ------------------------------------------------------------------------------
 # The database
 # ------------------------------------------------------------------------------
@@ -128,7 +74,7 @@ redis_breaker = _Breaker()
 _UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 
-def database_unavailable(exc: BaseException | None) -> bool:
+def is_database_outage(exc: BaseException | None) -> bool:
     """Whether ``exc`` says the database cannot be reached (as opposed to a query that failed on a live server).
 
     PostgreSQL: the pool gave no connection in time (PoolTimeout), the connection could not be made or was lost
@@ -191,9 +137,9 @@ class _DatabaseOutage:
                 _describe(exc),
             )
         if refused_request:
-            from .signals import database_unavailable as refused
+            from .signals import database_request_refused
 
-            refused.send(sender=None)
+            database_request_refused.send(sender=None)
 
     def answered(self, **kwargs: Any) -> None:
         """A connection was made (the connection_created signal): the outage, if any, is over."""

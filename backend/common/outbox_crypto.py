@@ -1,5 +1,6 @@
-"""Encryption at rest for the email outbox (``OutgoingEmail``: backend/common/mail.py): the recipient, the subject
-and the body, whose links carry one-use tokens, so a read of the table, a backup or a replica yields none of them.
+"""Encryption at rest for the email outbox (``OutgoingEmail``: backend/common/models.py, its rows written by
+outbox.py): the recipient, the subject and the body, whose links carry one-use tokens, so a read of the table, a
+backup or a replica yields none of them.
 
 Fernet (fernet.py) keyed from SECRET_KEY under a label of its own (so this key is no other use's key): encrypted
 with SECRET_KEY, decrypted with it or any of SECRET_KEY_FALLBACKS, so mail queued before a SECRET_KEY rotation still

@@ -32,7 +32,8 @@ from django_redis.exceptions import ConnectionInterrupted
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError, RedisError
 
-from .outage import redis_breaker, report_redis_failure
+from .outage import report_redis_failure
+from .redis_breaker import redis_breaker
 from .redis_raw import held_call, redis_client, script, script_run
 
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|m|min|h|hour|d|day)\s*$")

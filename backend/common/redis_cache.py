@@ -2,7 +2,8 @@
 
 * Fail open: every Redis error is swallowed and the call answers as a miss (IGNORE_EXCEPTIONS),
   so readers fall back to the database and requests never fail because of the cache.
-* Fail fast: after an error, this process stops calling Redis for REDIS_RETRY_SECONDS. Without
+* Fail fast: after an error, this process stops calling Redis for REDIS_RETRY_SECONDS (the breaker,
+  backend/common/redis_breaker.py). Without
   this, a Redis that accepts connections but never answers would cost the socket timeout on each
   of the several cache calls of every request.
 * Report, throttled: the failure is logged as one warning per REDIS_WARNING_INTERVAL_SECONDS
@@ -19,7 +20,8 @@ from django_redis.cache import RedisCache
 from django_redis.client import DefaultClient
 from redis import Redis
 
-from .outage import RedisCircuitOpen, redis_breaker, report_redis_failure
+from .outage import report_redis_failure
+from .redis_breaker import RedisCircuitOpen, redis_breaker
 
 
 class _OutageReporter:

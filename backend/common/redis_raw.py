@@ -5,7 +5,7 @@ django-redis wraps each call in its key, serializer, failover and exception hand
 whole Lua script by ``EVAL`` every time; these calls need none of that (their keys are made with
 ``cache.make_key``, their values are plain integers, which django-redis stores unencoded), so they run small
 scripts by ``EVALSHA`` on the client it holds. Each caller handles ``RedisError`` itself: the breaker
-(outage.py) and a throttled report, as the cache does.
+(redis_breaker.py) and a throttled report (outage.py), as the cache does.
 
 The round trip every API request makes (``held_call``) runs on a connection its thread keeps, not one
 checked out of redis-py's pool and given back: the pool's checkout and release cost about 11 us of CPU
@@ -23,7 +23,7 @@ from redis.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 
-from .outage import RedisCircuitOpen, redis_breaker
+from .redis_breaker import RedisCircuitOpen, redis_breaker
 
 T = TypeVar("T")
 

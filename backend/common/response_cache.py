@@ -30,7 +30,8 @@ from redis.exceptions import RedisError
 from rest_framework.utils import encoders
 
 from .db_router import replica_read_is_cacheable
-from .outage import redis_breaker, report_redis_failure
+from .outage import report_redis_failure
+from .redis_breaker import redis_breaker
 from .redis_raw import held_script_run, redis_client, redis_configured, script
 from .signals import cache_lookup
 
@@ -217,7 +218,7 @@ class OwnerVersionedCache:
 
     def invalidate(self, owner_id: UUID) -> None:
         """Retire every cached body of this owner (call after the write commits). Tried even while this process's
-        Redis breaker is open (outage.py)."""
+        Redis breaker is open (redis_breaker.py)."""
         version_key = self._version_key(owner_id)
         with redis_breaker.attempt_anyway():
             if not redis_configured():  # the local-memory cache: one process, nothing to fail

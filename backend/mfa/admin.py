@@ -3,8 +3,6 @@ confirmation page, and an action on the user list); UserAdmin (backend/accounts/
 have no admin of their own: an operator never needs a secret or a credential, only to see what an account has and
 to remove it all."""
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -16,16 +14,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from backend.accounts.models import User
+from backend.common.admin_display import request_operator, time_or_never
 from backend.common.ids import uuid_or_404
 
 from .services.reset import mfa_reset
 from .status_selectors import mfa_factors_get
 
 RESET_URL_NAME = "accounts_user_reset_second_factors"
-
-
-def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
 def _reset_message(count: int) -> str:
@@ -35,23 +30,22 @@ def _reset_message(count: int) -> str:
     )
 
 
-def _operator(request: HttpRequest) -> User | None:
-    return request.user if isinstance(request.user, User) else None
-
-
 def factors_html(user: User) -> SafeString:
     """The user's factors as a list: the app's state, the recovery codes left, each passkey. Never a secret."""
     factors = mfa_factors_get(user=user)
     totp = factors["totp"]
     if totp["enabled"]:
-        app = format_html("enabled since {}", _when(totp["confirmed_at"]))
+        app = format_html("enabled since {}", time_or_never(totp["confirmed_at"]))
     else:
         app = format_html("{}", "set up, not confirmed" if totp["pending"] else "none")
     codes = factors["recovery_codes"]
     passkeys = format_html_join(
         "",
         "<li>{} (added {}, last used {})</li>",
-        ((passkey.name, _when(passkey.created_at), _when(passkey.last_used_at)) for passkey in factors["passkeys"]),
+        (
+            (passkey.name, time_or_never(passkey.created_at), time_or_never(passkey.last_used_at))
+            for passkey in factors["passkeys"]
+        ),
     )
     return format_html(
         "<ul><li>Authenticator app: {}</li><li>Recovery codes: {} of {} unused</li>"
@@ -91,7 +85,7 @@ class UserSecondFactorsAdminMixin:
             raise PermissionDenied
         change_url = reverse("admin:accounts_user_change", args=[user.pk])
         if request.method == "POST":
-            mfa_reset(user=user, actor=_operator(request))
+            mfa_reset(user=user, actor=request_operator(request))
             self.message_user(request, _reset_message(1), messages.SUCCESS)  # type: ignore[attr-defined]
             return HttpResponseRedirect(change_url)
         context = {
@@ -108,6 +102,6 @@ class UserSecondFactorsAdminMixin:
     def reset_second_factors(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         if self.operators_refused(request, queryset):  # type: ignore[attr-defined]  # the user admin's ranks
             return
-        operator = _operator(request)
+        operator = request_operator(request)
         count = sum(mfa_reset(user=user, actor=operator) for user in queryset)
         self.message_user(request, _reset_message(count), messages.SUCCESS)  # type: ignore[attr-defined]

@@ -2,7 +2,6 @@
 use them. docs/mfa.md describes the flows; services/ writes these rows, selectors.py reads them."""
 
 import uuid
-from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -105,6 +104,3 @@ class MfaChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} challenge {self.id}"
-
-    def is_open(self, now: datetime | None = None) -> bool:
-        return self.used_at is None and self.expires_at > (now or timezone.now())

@@ -131,7 +131,7 @@ def on_rate_limit_rejected(sender: Any, *, scope: str, **kwargs: Any) -> None:
     rate_limit_rejections.labels(scope=scope).inc()
 
 
-def on_database_unavailable(sender: Any, **kwargs: Any) -> None:
+def on_database_request_refused(sender: Any, **kwargs: Any) -> None:
     db_unavailable_responses.inc()
 
 

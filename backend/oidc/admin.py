@@ -3,20 +3,15 @@ second factors are. Not an inline: an inline formset would make every save of th
 form, and nothing here is for an operator to edit (an identity proves a sign-in at the provider; its owner
 disconnects it from the account page)."""
 
-from datetime import datetime
-
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from backend.accounts.models import User
+from backend.common.admin_display import time_or_never
 
 from .config import provider_name
 from .selectors import identity_list
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
 class UserOidcIdentitiesAdminMixin:
@@ -38,8 +33,8 @@ class UserOidcIdentitiesAdminMixin:
                     identity.provider,
                     identity.subject,
                     identity.email or "-",
-                    _when(identity.created_at),
-                    _when(identity.last_used_at),
+                    time_or_never(identity.created_at),
+                    time_or_never(identity.last_used_at),
                 )
                 for identity in identities
             ),

@@ -39,6 +39,7 @@ from ..tokens import (
     refresh_token_decode,
     token_pair_issue,
 )
+from .locks import user_row_lock
 
 USER_AGENT_MAX = AuthSession._meta.get_field("user_agent").max_length or 512
 
@@ -120,7 +121,7 @@ def acting_session_still_live(*, user: User, session_id: str | None) -> None:
     from two sessions, the second finds itself signed out by the first instead of setting a password its owner
     never proved they knew (and signing the first out). ``session_id`` None (not a session's request): nothing to
     check beyond the lock."""
-    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    user_row_lock(user_id=user.pk)
     if session_id is not None and not AuthSession.objects.live().filter(pk=session_id, user_id=user.pk).exists():
         raise SessionEnded()
 

@@ -22,6 +22,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from backend.accounts.models import User
+from backend.accounts.services.locks import user_row_lock
 from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import MONGODB_VENDOR, atomic
 from backend.common.errors import ErrorCode
@@ -136,7 +137,7 @@ def challenge_spending(challenge: MfaChallenge | None, *, owner: User | None = N
         return
     with atomic():
         if owner is not None:
-            User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
+            user_row_lock(user_id=owner.pk)
         if challenge is not None:
             MfaChallenge.objects.select_for_update().filter(pk=challenge.pk).values_list("pk", flat=True).first()
         yield

@@ -6,11 +6,15 @@ someone else's address and is signed in at once. A factor added then would outli
 owner's sign-in would ask for it, and a passkey signs the intruder in alone). Only whoever reads the mailbox can
 confirm the address, so from then on a factor is the mailbox owner's. Checked here, in the services, so every caller
 (the API, the admin, a shell) is held to it. With ``none`` no address can be confirmed: nothing changes.
+
+And the lock every writer of an account's second factors takes (mfa_writes_lock): enrolments, removals, new
+recovery codes, an operator's reset.
 """
 
 from backend.accounts.errors import SessionEnded
 from backend.accounts.models import AuthSession, User
 from backend.accounts.selectors import session_authentication
+from backend.accounts.services.locks import user_row_lock
 from backend.accounts.services.reauthentication import (
     SECOND_FACTOR_NEEDED,
     ReauthenticationRequired,
@@ -26,6 +30,13 @@ def factor_add_allowed(*, user: User) -> None:
     call before anything of the factor is written, so a refusal leaves nothing behind."""
     if email_confirmation_required(user=user):
         raise FactorNeedsConfirmedEmail()
+
+
+def mfa_writes_lock(*, user: User) -> None:
+    """Serialize the writers of one user's second factors inside a transaction, by locking the user's row (a TOTP
+    confirm racing a passkey registration would otherwise both find no codes and issue twenty). MongoDB ignores
+    the lock; there the window stays, and costs at most a second set of codes."""
+    user_row_lock(user_id=user.pk)
 
 
 def enrolling_session_still_allowed(*, user: User, acting_session_id: str | None) -> None:

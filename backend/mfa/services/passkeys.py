@@ -67,8 +67,13 @@ from .challenges import (
     challenge_spending,
     challenge_use,
 )
-from .enrolment import enrolling_session_factor_proven, enrolling_session_still_allowed, factor_add_allowed
-from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
+from .enrolment import (
+    enrolling_session_factor_proven,
+    enrolling_session_still_allowed,
+    factor_add_allowed,
+    mfa_writes_lock,
+)
+from .recovery_codes import recovery_codes_delete, recovery_codes_issue_if_first
 
 T = TypeVar("T")
 

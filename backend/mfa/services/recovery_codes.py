@@ -17,6 +17,7 @@ from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 
 from ..models import RecoveryCode
+from .enrolment import mfa_writes_lock
 
 CODE_COUNT = 10
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32, lowercase: no 0/1/8/9 to confuse with O/I/L/B
@@ -36,13 +37,6 @@ def _normalize(code: str) -> str:
 
 def _hash(code: str) -> str:
     return hashlib.sha256(_normalize(code).encode()).hexdigest()
-
-
-def mfa_writes_lock(*, user: User) -> None:
-    """Serialize the writers of one user's second factors inside a transaction, by locking the user's row (a TOTP
-    confirm racing a passkey registration would otherwise both find no codes and issue twenty). MongoDB ignores
-    the lock; there the window stays, and costs at most a second set of codes."""
-    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
 
 
 def _generate(*, user: User) -> list[str]:

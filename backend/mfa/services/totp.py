@@ -35,8 +35,13 @@ from ..crypto import SecretUndecryptable, secret_decrypt, secret_encrypt, secret
 from ..errors import CodeInvalid, FactorNeedsConfirmedEmail, MfaStateConflict
 from ..models import Passkey, TotpAuthenticator
 from ..selectors import totp_confirmed_get
-from .enrolment import enrolling_session_factor_proven, enrolling_session_still_allowed, factor_add_allowed
-from .recovery_codes import mfa_writes_lock, recovery_codes_delete, recovery_codes_issue_if_first
+from .enrolment import (
+    enrolling_session_factor_proven,
+    enrolling_session_still_allowed,
+    factor_add_allowed,
+    mfa_writes_lock,
+)
+from .recovery_codes import recovery_codes_delete, recovery_codes_issue_if_first
 
 logger = logging.getLogger(__name__)
 

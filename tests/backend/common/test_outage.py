@@ -16,7 +16,7 @@ from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
 from backend.common.exceptions import api_exception_handler, handler500
 from backend.common.middleware import DatabaseUnavailableMiddleware
-from backend.common.outage import database_outage, database_unavailable
+from backend.common.outage import database_outage, is_database_outage
 from tests.backend.observability.helpers import sample
 
 DETAIL = "The service is briefly unavailable (its database cannot be reached); retry shortly."
@@ -56,7 +56,7 @@ def deadlock() -> psycopg.Error:
     ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else str(value),
 )
 def test_only_errors_that_say_the_database_cannot_be_reached_count_as_an_outage(error, unavailable):
-    assert database_unavailable(error) is unavailable
+    assert is_database_outage(error) is unavailable
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import threading
 
 from django.core.cache import cache
 
-from backend.common.outage import redis_breaker
 from backend.common.ratelimit import PendingHit, rate_limit_hit_and_mget
+from backend.common.redis_breaker import redis_breaker
 from backend.common.redis_raw import held_call, redis_client
 
 

@@ -101,7 +101,7 @@ def test_an_unreadable_cache_entry_is_a_miss_not_a_500(throwaway_redis, auth_cli
 def test_while_the_breaker_is_open_the_cache_does_not_touch_redis(throwaway_redis, user):
     from django_redis import get_redis_connection
 
-    from backend.common.outage import redis_breaker
+    from backend.common.redis_breaker import redis_breaker
 
     raw = get_redis_connection("default")
     cache.set("probe", "before")
@@ -117,7 +117,7 @@ def test_while_the_breaker_is_open_the_cache_does_not_touch_redis(throwaway_redi
 @pytest.mark.django_db(transaction=True)
 def test_a_write_retires_the_cached_reads_even_while_its_process_breaker_is_open(throwaway_redis, user):
     # Given a cached list, and this process's breaker open after a blip of its own while Redis serves the others
-    from backend.common.outage import redis_breaker
+    from backend.common.redis_breaker import redis_breaker
 
     client, _ = signed_in_client(user)
     task_create(owner=user, title="before")
@@ -136,7 +136,7 @@ def test_a_write_retires_the_cached_reads_even_while_its_process_breaker_is_open
 def test_a_revocation_writes_its_tombstone_even_while_its_process_breaker_is_open(throwaway_redis, user):
     # Given a session whose liveness is cached in Redis, and this process's breaker open
     from backend.accounts.services import session_revoke
-    from backend.common.outage import redis_breaker
+    from backend.common.redis_breaker import redis_breaker
 
     client, issued = signed_in_client(user)
     assert client.get(LIST).status_code == 200
@@ -155,7 +155,7 @@ def test_a_revocation_writes_its_tombstone_even_while_its_process_breaker_is_ope
 @pytest.mark.django_db(transaction=True)
 def test_once_a_forced_write_fails_too_the_next_ones_skip_redis_until_the_interval_ends(throwaway_redis, user):
     # Given this process's breaker open, and Redis really out of reach
-    from backend.common.outage import redis_breaker
+    from backend.common.redis_breaker import redis_breaker
 
     redis_breaker.trip()
     with redis_breaker.attempt_anyway():
