@@ -69,12 +69,12 @@ def _staff_second_factor_check(form: StaffLoginForm, user: User) -> None:
     from backend.audit.models import AuditEvent
     from backend.audit.services import audit_on_commit
     from backend.mfa.errors import AuthenticatorCodesLocked, MfaStateConflict
-    from backend.mfa.selectors import RECOVERY_CODE_METHOD, TOTP_METHOD, mfa_methods
+    from backend.mfa.selectors import SIGN_IN_CHOICE_RECOVERY_CODE, SIGN_IN_CHOICE_TOTP, mfa_methods
     from backend.mfa.services.recovery_codes import recovery_code_use
     from backend.mfa.services.second_factor import authenticator_code_check
 
     methods = mfa_methods(user=user)
-    if TOTP_METHOD not in methods and settings.MFA_REQUIRED_FOR_STAFF:
+    if SIGN_IN_CHOICE_TOTP not in methods and settings.MFA_REQUIRED_FOR_STAFF:
         raise ValidationError(
             "Staff sign in to the admin with an authenticator app. Enable it on the Security page of the dashboard "
             f"({settings.FRONTEND_URL}/security) first, then sign in here.",
@@ -82,14 +82,14 @@ def _staff_second_factor_check(form: StaffLoginForm, user: User) -> None:
         )
     if not methods:
         return  # no second factor: the password alone signs this account in, here as at the API
-    if TOTP_METHOD not in methods and RECOVERY_CODE_METHOD not in methods:
+    if SIGN_IN_CHOICE_TOTP not in methods and SIGN_IN_CHOICE_RECOVERY_CODE not in methods:
         raise ValidationError(
             "This account's second factor is a passkey, which this form cannot check. Enable the authenticator app "
             f"on the Security page of the dashboard ({settings.FRONTEND_URL}/security), then sign in here.",
             code="mfa_passkey_only",
         )
     answer = form.cleaned_data.get("otp") or ""
-    if TOTP_METHOD in methods and _TOTP_CODE.fullmatch(re.sub(r"\s", "", answer)):
+    if SIGN_IN_CHOICE_TOTP in methods and _TOTP_CODE.fullmatch(re.sub(r"\s", "", answer)):
         try:
             # (the admin's login view always gives the form its request)
             right = authenticator_code_check(

@@ -14,16 +14,14 @@ from backend.common.errors import ErrorCode
 from backend.common.request_meta import client_ip, user_agent
 from backend.common.throttles import client_limits_refund, rate_limit_enforce
 from backend.common.views import ApiView
-from backend.mfa.selectors import mfa_enabled
-from backend.mfa.services.sign_in import mfa_sign_in_challenge
 
 from . import account_openapi, account_serializers, openapi, selectors, serializers, services
 from .api_base import (
     PublicAuthApi,
     current_session_id,
     current_user,
+    first_factor_passed,
     reauthentication_require_confirming,
-    sign_in_complete,
     signed_in_response,
 )
 from .assurance import PASSWORD
@@ -84,10 +82,7 @@ class LoginApi(PublicAuthApi):
         attempt.raise_if_refused()
         user = services.user_authenticate(**data.validated_data)
         attempt.refund()
-        services.user_sign_in_allowed(user=user)  # 403 email_not_verified while verification is mandatory
-        if mfa_enabled(user=user):  # the password was right; a second factor finishes the sign-in (docs/mfa.md)
-            return Response(mfa_sign_in_challenge(user=user), status=status.HTTP_202_ACCEPTED)
-        return sign_in_complete(request, user=user, amr=(PASSWORD,))
+        return first_factor_passed(request, user=user, first_factor=PASSWORD)
 
 
 class RefreshApi(_CookieAuthAPI):

@@ -26,9 +26,9 @@ from rest_framework.exceptions import APIException, Throttled
 
 from backend.audit.services import audit_login_locked
 from backend.common.errors import ErrorCode
-from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
+from backend.common.ratelimit import Usage, rate_limit_hit
 from backend.common.secret_keys import secret_keys
-from backend.common.throttles import client_rate_identity, rate_limit_record
+from backend.common.throttles import client_rate_identity, rate_limit_record, rate_limit_refund_recorded
 
 from .cookies import device_cookie_get
 from .models import User, normalize_email
@@ -115,6 +115,7 @@ class AccountAttempt:
     identity: str  # the normalized email
     account: str  # account_key(identity), what the device cookie carries
     device: str | None  # the id of a known device of this account, or None
+    request: HttpRequest  # the one counted: a refund also corrects its X-RateLimit-* headers
     refused: Usage | None = None  # the exhausted limit, if the attempt may not go on
     _counted: list[tuple[Usage, str]] = field(default_factory=list)  # (usage, bucket) of the account's buckets
 
@@ -156,7 +157,7 @@ class AccountAttempt:
     def refund(self) -> None:
         """The password was right: give back what this attempt counted on the account's buckets."""
         for usage, bucket in self._counted:
-            rate_limit_refund(usage, bucket)
+            rate_limit_refund_recorded(self.request, usage, bucket)
 
 
 def account_attempt(
@@ -168,7 +169,7 @@ def account_attempt(
     identity = login_email_identity(email)
     accounts = _account_keys_of(identity)
     attempt = AccountAttempt(
-        identity=identity, account=accounts[0], device=device_cookie_get(request, accounts=accounts)
+        identity=identity, account=accounts[0], device=device_cookie_get(request, accounts=accounts), request=request
     )
     if not settings.RATE_LIMIT_ENABLED:
         return attempt

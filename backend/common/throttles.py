@@ -8,6 +8,7 @@ Scopes and their rates are in settings.RATE_LIMITS. Every API call counts agains
 with ``Retry-After`` (DRF's Throttled exception, through the project's exception handler).
 """
 
+import dataclasses
 import ipaddress
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -51,11 +52,24 @@ def rate_limit_record(request: HttpRequest, usage: Usage) -> None:
         rate_limit_rejected.send(sender=None, scope=usage.scope)
 
 
+def rate_limit_refund_recorded(request: HttpRequest, usage: Usage, bucket: str, *, cost: int = 1) -> None:
+    """Give back ``usage`` (rate_limit_refund on ``bucket``) and report it given back: the request's record, which
+    its X-RateLimit-* headers show, then holds the count without it. Otherwise a right password or a refresh that
+    worked would report a count it did not spend (and could make a limit it left untouched look the tightest). A
+    usage the request did not record (the per-account ceiling while it allows) stays unrecorded."""
+    rate_limit_refund(usage, bucket, cost=cost)
+    usages: list[Usage] = getattr(request, _USAGES_ATTR, None) or []
+    for index, recorded in enumerate(usages):
+        if recorded is usage:
+            usages[index] = dataclasses.replace(usage, count=max(0, usage.count - cost))
+            return
+
+
 def rate_limit_enforce(request: HttpRequest, scope: str, bucket: str) -> Usage | None:
     """Count one hit of ``bucket`` on ``scope``, a limit a view or service applies by hand (keyed by what the request
     names, or only on some paths), record it for the X-RateLimit-* headers, and raise Throttled (429, Retry-After)
-    when it is over. Returns the usage, for a caller that may give it back (rate_limit_refund); None, with nothing
-    counted, while RATE_LIMIT_ENABLED is off."""
+    when it is over. Returns the usage, for a caller that may give it back (rate_limit_refund_recorded); None, with
+    nothing counted, while RATE_LIMIT_ENABLED is off."""
     if not settings.RATE_LIMIT_ENABLED:
         return None
     usage = rate_limit_hit(scope, bucket)
@@ -101,9 +115,9 @@ def client_limits_refund(request: HttpRequest, *, scopes: Iterable[str]) -> None
     an endpoint where only failures should count per address, once it has succeeded."""
     wanted = set(scopes)
     ip = client_rate_identity(request)
-    for usage in getattr(request, _USAGES_ATTR, None) or []:
+    for usage in list(getattr(request, _USAGES_ATTR, None) or []):
         if usage.scope in wanted:
-            rate_limit_refund(usage, ip)
+            rate_limit_refund_recorded(request, usage, ip)
 
 
 def api_user_hit(request: HttpRequest, view: Any, user_id: str) -> PendingHit | None:

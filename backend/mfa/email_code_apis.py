@@ -6,11 +6,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.accounts.api_base import PublicAuthApi, sign_in_complete
+from backend.accounts.api_base import NO_STORE, PublicAuthApi, first_factor_passed
 from backend.accounts.assurance import EMAIL_CODE
 from backend.accounts.login_limits import LOGIN_CODE, account_attempt
-from backend.accounts.models import User
-from backend.accounts.services import user_sign_in_allowed
 from backend.common.request_meta import client_ip, user_agent
 
 from . import email_code_openapi
@@ -19,11 +17,7 @@ from .email_code_serializers import (
     LoginCodeRequestInputSerializer,
     LoginCodeRequestOutputSerializer,
 )
-from .selectors import mfa_enabled
 from .services.email_code import email_code_request, email_code_sign_in
-from .services.sign_in import mfa_sign_in_challenge
-
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class _LoginCodeApi(PublicAuthApi):
@@ -57,17 +51,9 @@ class LoginCodeConfirmApi(_LoginCodeApi):
     def post(self, request: Request) -> Response:
         data = LoginCodeConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-
-        def complete(user: User) -> Response:
-            user_sign_in_allowed(user=user)  # 403 email_not_verified while verification is mandatory
-            if mfa_enabled(user=user):  # the code was right; a second factor finishes the sign-in, as after a password
-                body = mfa_sign_in_challenge(user=user, first_factor=EMAIL_CODE)
-                return Response(body, status=status.HTTP_202_ACCEPTED, headers=NO_STORE)
-            return sign_in_complete(request, user=user, amr=(EMAIL_CODE,))
-
         return email_code_sign_in(
             request._request,
             token=data.validated_data["login_token"],
             code=data.validated_data["code"],
-            complete=complete,
+            complete=lambda user: first_factor_passed(request, user=user, first_factor=EMAIL_CODE),
         )

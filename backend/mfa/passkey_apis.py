@@ -9,9 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts.api_base import (
+    NO_STORE,
     PublicAuthApi,
-    ReauthenticationRequired,
     current_session_id,
+    current_session_id_required,
     current_user,
     enrolment_finish_allowed,
     reauthentication_require,
@@ -44,23 +45,14 @@ from .services.passkeys import (
     passwordless_sign_in,
 )
 
-# Tokens, options and recovery codes are single-use secrets: no browser or proxy cache may keep them.
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _session_id(request: Request) -> str:
-    """The access token's session: a passkey ceremony of the signed-in user is bound to it."""
-    session_id = current_session_id(request)
-    if session_id is None:  # not a session's access token: it can neither step up nor re-authenticate
-        raise ReauthenticationRequired()
-    return session_id
-
 
 class PasskeyRegistrationOptionsApi(ApiView):
     @passkey_openapi.registration_options
     def post(self, request: Request) -> Response:
         reauthentication_require(request)
-        started = passkey_registration_options(user=current_user(request), session_id=_session_id(request))
+        started = passkey_registration_options(
+            user=current_user(request), session_id=current_session_id_required(request)
+        )
         body = {"registration_token": started.token, "options": started.options}
         return Response(PasskeyRegistrationOptionsOutputSerializer(body).data, headers=NO_STORE)
 
@@ -76,7 +68,7 @@ class PasskeysApi(ApiView):
         data = PasskeyRegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enrolment_finish_allowed(request)
-        session_id = _session_id(request)
+        session_id = current_session_id_required(request)
         # The challenge's session and the one saving the passkey (checked again, then raised to two factors) are
         # one here; a shell may name only the former (passkey_register).
         passkey, codes = passkey_register(
@@ -150,6 +142,8 @@ class PasswordlessLoginApi(PublicAuthApi):
 class ReauthenticateOptionsApi(ApiView):
     @passkey_openapi.reauthenticate_options
     def post(self, request: Request) -> Response:
-        started = passkey_reauthentication_options(user=current_user(request), session_id=_session_id(request))
+        started = passkey_reauthentication_options(
+            user=current_user(request), session_id=current_session_id_required(request)
+        )
         body = {"reauth_token": started.token, "options": started.options}
         return Response(ReauthenticateOptionsOutputSerializer(body).data, headers=NO_STORE)

@@ -8,14 +8,16 @@ from django.http import Http404
 from django.utils import timezone
 
 from backend.accounts.models import User
-from backend.accounts.services import email_verification_enabled
+from backend.accounts.services import email_verification_enabled, method_meets_level
 from backend.common.ids import uuid_or_404
 
 from .models import MfaChallenge, Passkey, RecoveryCode, TotpAuthenticator
 
-TOTP_METHOD = "totp"
-RECOVERY_CODE_METHOD = "recovery_code"
-PASSKEY_METHOD = "passkey"
+# The API's names of the ways to finish a sign-in (a 202's ``methods``, mfa_methods below), not amr values: the
+# authenticator app is "totp" here and "otp" in a session's amr (backend/accounts/assurance.py).
+SIGN_IN_CHOICE_TOTP = "totp"
+SIGN_IN_CHOICE_RECOVERY_CODE = "recovery_code"
+SIGN_IN_CHOICE_PASSKEY = "passkey"
 
 
 def _totp_confirmed(user: User) -> QuerySet[TotpAuthenticator]:
@@ -35,11 +37,11 @@ def mfa_methods(*, user: User) -> list[str]:
     has_passkey = Passkey.objects.filter(user=user).exists()
     if not (has_totp or has_passkey):
         return []
-    methods = [TOTP_METHOD] if has_totp else []
+    methods = [SIGN_IN_CHOICE_TOTP] if has_totp else []
     if RecoveryCode.objects.filter(user=user, used_at__isnull=True).exists():
-        methods.append(RECOVERY_CODE_METHOD)
+        methods.append(SIGN_IN_CHOICE_RECOVERY_CODE)
     if has_passkey:
-        methods.append(PASSKEY_METHOD)
+        methods.append(SIGN_IN_CHOICE_PASSKEY)
     return methods
 
 
@@ -52,6 +54,13 @@ def reauthentication_level(user: User) -> int:
     """What a re-authentication of this user must prove: 2 (a second factor) when the account has one, else 1
     (backend/accounts/services/reauthentication.py says why the account's level, not the session's)."""
     return 2 if mfa_enabled(user=user) else 1
+
+
+def reauthentication_method_allowed(*, user: User, method: str) -> bool:
+    """Whether ``method`` (an amr value, backend/accounts/assurance.py) proves enough to re-authenticate ``user``: a
+    second factor always; a first factor (the password, a provider's sign-in) only while the account has no second
+    factor (reauthentication_level 1)."""
+    return method_meets_level(level=reauthentication_level(user), method=method)
 
 
 def email_confirmation_required(*, user: User) -> bool:
@@ -96,7 +105,7 @@ def webauthn_account_get(*, user: User) -> WebAuthnAccount:
     )
 
 
-def passkey_registration_open(*, user: User) -> bool:
+def passkey_registration_pending(*, user: User) -> bool:
     """Whether a passkey registration of ``user`` was started and not finished (its challenge unused, unexpired): the
     browser may hold a passkey the server does not list yet, which the SPA must not tell it to forget."""
     return MfaChallenge.objects.filter(

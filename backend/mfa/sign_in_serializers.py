@@ -4,11 +4,14 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import ReturnDict
 
+from backend.accounts.models import AuthSession
+from backend.accounts.services import reauthenticated_until
 from backend.common import fields
 
 from .fields import WebAuthnResponseField
-from .selectors import PASSKEY_METHOD, RECOVERY_CODE_METHOD, TOTP_METHOD
+from .selectors import SIGN_IN_CHOICE_PASSKEY, SIGN_IN_CHOICE_RECOVERY_CODE, SIGN_IN_CHOICE_TOTP
 
 CODE_HELP = "The 6-digit code the authenticator app shows now."
 RECOVERY_CODE_HELP = "One of the account's unused recovery codes (hyphens, spaces and case do not matter)."
@@ -64,7 +67,9 @@ class MfaChallengeOutputSerializer(serializers.Serializer):
     mfa_required = serializers.BooleanField(help_text="Always true: finish with POST /api/auth/mfa/authenticate/.")
     mfa_token = serializers.CharField(help_text="Single use; valid until `expires_at`; authenticates nothing else.")
     methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=[TOTP_METHOD, RECOVERY_CODE_METHOD, PASSKEY_METHOD]),
+        child=serializers.ChoiceField(
+            choices=[SIGN_IN_CHOICE_TOTP, SIGN_IN_CHOICE_RECOVERY_CODE, SIGN_IN_CHOICE_PASSKEY]
+        ),
         help_text="The ways this account can finish signing in.",
     )
     expires_at = serializers.DateTimeField()
@@ -99,3 +104,10 @@ class ReauthenticatedOutputSerializer(serializers.Serializer):
     reauthenticated_until = serializers.DateTimeField(
         help_text="Sensitive actions need no other confirmation until then (REAUTH_MAX_AGE_SECONDS)."
     )
+
+
+def reauthenticated_data(session: AuthSession) -> ReturnDict:
+    """The answer to a re-authentication of ``session`` (POST /api/auth/reauthenticate/, and a provider's callback
+    with the ``reauthenticate`` intent): when it authenticated, and until when that counts as recent."""
+    body = {"authenticated_at": session.authenticated_at, "reauthenticated_until": reauthenticated_until(session)}
+    return ReauthenticatedOutputSerializer(body).data

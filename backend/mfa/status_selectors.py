@@ -10,8 +10,14 @@ from backend.accounts.assurance import amr_split
 from backend.accounts.models import User
 from backend.accounts.services import reauthenticated_until
 
-from .models import Passkey, RecoveryCode, TotpAuthenticator
-from .selectors import email_confirmation_required, passkey_registration_open, webauthn_account_get
+from .models import RecoveryCode, TotpAuthenticator
+from .selectors import (
+    email_confirmation_required,
+    passkey_list,
+    passkey_registration_pending,
+    reauthentication_level,
+    webauthn_account_get,
+)
 
 
 def mfa_factors_get(*, user: User) -> dict[str, Any]:
@@ -20,7 +26,7 @@ def mfa_factors_get(*, user: User) -> dict[str, Any]:
     codes = RecoveryCode.objects.filter(user=user).aggregate(
         total=Count("pk"), remaining=Count("pk", filter=Q(used_at__isnull=True))
     )
-    passkeys = list(Passkey.objects.filter(user=user).order_by("created_at"))
+    passkeys = passkey_list(user=user)
     enabled = totp is not None and totp.confirmed_at is not None
     return {
         "mfa_enabled": enabled or bool(passkeys),
@@ -47,12 +53,12 @@ def mfa_status_get(*, user: User, session_id: str | None) -> dict[str, Any]:
         "user_handle": bytes_to_base64url(account.user_handle),
         "user_name": account.user_name,
         "user_display_name": account.user_display_name,
-        "registration_pending": passkey_registration_open(user=user),
+        "registration_pending": passkey_registration_pending(user=user),
     }
     session = account_selectors.session_authentication(session_id=session_id) if session_id else None
     # Sensitive actions ask for the account's level (2 with a second factor), whatever the session signed in with
     # (accounts/services/reauthentication.py): a recent authentication below it allows nothing.
-    level = 2 if status["mfa_enabled"] else 1
+    level = reauthentication_level(user)
     status["session"] = (
         {
             "amr": amr_split(session.amr),

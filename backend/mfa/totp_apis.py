@@ -1,11 +1,14 @@
-"""The account's MFA status, its authenticator app and its recovery codes under /api/auth/mfa/ (docs/mfa.md): thin
-views over services/totp.py and services/recovery_codes.py. The OpenAPI description is in totp_openapi.py."""
+"""Under /api/auth/mfa/ (docs/mfa.md): the account's MFA status (read by status_selectors.py), its authenticator app
+(enrolling and confirming it: services/totp.py; turning it off, with a second factor checked by
+services/second_factor.py) and its recovery codes (services/recovery_codes.py). The OpenAPI description is in
+totp_openapi.py."""
 
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts.api_base import (
+    NO_STORE,
     current_session_id,
     current_user,
     enrolment_finish_allowed,
@@ -26,9 +29,6 @@ from .totp_serializers import (
     TotpDisableInputSerializer,
     TotpEnrolmentOutputSerializer,
 )
-
-# Secrets and recovery codes are shown once: no browser or proxy cache may keep them.
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class MfaStatusApi(ApiView):

@@ -67,7 +67,9 @@ def storable(text: str) -> bool:
     return _UNSTORABLE.search(text) is None
 
 
-def _failed(provider: Provider, reason: str) -> OidcFailed:
+def oidc_failure(provider: Provider, reason: str) -> OidcFailed:
+    """The OidcFailed to raise, with ``reason`` logged (``oidc_failed``, with the provider's id): the client is only
+    told to start again, the server's log says why."""
     logger.warning("oidc_failed", provider=provider.id, reason=reason)
     return OidcFailed()
 
@@ -206,10 +208,10 @@ def code_exchange(provider: Provider, *, code: str, code_verifier: str, redirect
     if status != 200 or not isinstance(body, dict):
         error = body.get("error") if isinstance(body, dict) else None
         said = error if isinstance(error, str) else ""
-        raise _failed(provider, f"token endpoint refused the code: HTTP {status} {said}")
+        raise oidc_failure(provider, f"token endpoint refused the code: HTTP {status} {said}")
     id_token = body.get("id_token")
     if not isinstance(id_token, str) or not id_token:
-        raise _failed(provider, "token response without an id_token")
+        raise oidc_failure(provider, "token response without an id_token")
     return id_token
 
 
@@ -225,17 +227,17 @@ def _signing_key(provider: Provider, header: dict[str, Any]) -> tuple[Any, str]:
         if candidates:
             break
     if len(candidates) != 1:
-        raise _failed(provider, f"no single key for kid {kid!r} in the JWKS")
+        raise oidc_failure(provider, f"no single key for kid {kid!r} in the JWKS")
     entry = candidates[0]
     allowed = _ALGORITHMS_BY_KEY_TYPE.get(str(entry.get("kty")), set())
     if "alg" in entry:
         allowed &= {entry["alg"]}
     if algorithm not in allowed:
-        raise _failed(provider, f"algorithm {algorithm!r} not allowed for the key")
+        raise oidc_failure(provider, f"algorithm {algorithm!r} not allowed for the key")
     try:
         return jwt.PyJWK(entry, algorithm=algorithm).key, algorithm
     except jwt.PyJWTError as error:
-        raise _failed(provider, f"unusable JWK: {error}") from None
+        raise oidc_failure(provider, f"unusable JWK: {error}") from None
 
 
 def id_token_verify(provider: Provider, id_token: str, *, nonce: str) -> dict[str, Any]:
@@ -244,7 +246,7 @@ def id_token_verify(provider: Provider, id_token: str, *, nonce: str) -> dict[st
     try:
         header = jwt.get_unverified_header(id_token)
     except jwt.PyJWTError:
-        raise _failed(provider, "id_token is not a JWT") from None
+        raise oidc_failure(provider, "id_token is not a JWT") from None
     key, algorithm = _signing_key(provider, header)
     try:
         claims = jwt.decode(
@@ -257,21 +259,21 @@ def id_token_verify(provider: Provider, id_token: str, *, nonce: str) -> dict[st
             options={"require": ["iss", "sub", "aud", "exp", "iat"]},
         )
     except jwt.PyJWTError as error:
-        raise _failed(provider, f"id_token: {type(error).__name__}: {error}") from None
+        raise oidc_failure(provider, f"id_token: {type(error).__name__}: {error}") from None
     token_nonce = claims.get("nonce")
     # surrogatepass: a lone surrogate (no UTF-8 encodes it) must be a wrong nonce, not a UnicodeEncodeError.
     if not isinstance(token_nonce, str) or not hmac.compare_digest(
         token_nonce.encode("utf-8", "surrogatepass"), nonce.encode()
     ):
-        raise _failed(provider, "id_token: wrong nonce")
+        raise oidc_failure(provider, "id_token: wrong nonce")
     audience = claims["aud"]
     if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != provider.client_id:
-        raise _failed(provider, "id_token: several audiences and azp is not this client")
+        raise oidc_failure(provider, "id_token: several audiences and azp is not this client")
     if "azp" in claims and claims["azp"] != provider.client_id:
-        raise _failed(provider, "id_token: azp is another client")
+        raise oidc_failure(provider, "id_token: azp is another client")
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject or len(subject) > 255:
-        raise _failed(provider, "id_token: sub missing or too long")
+        raise oidc_failure(provider, "id_token: sub missing or too long")
     if not storable(subject):  # the identity is stored under it: a 500 later on otherwise
-        raise _failed(provider, "id_token: sub holds a NUL or a lone surrogate")
+        raise oidc_failure(provider, "id_token: sub holds a NUL or a lone surrogate")
     return claims

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.http import HttpRequest
 from rest_framework.exceptions import AuthenticationFailed
 
 from backend.audit.models import AuditEvent
@@ -15,6 +16,7 @@ from backend.common.errors import ErrorCode
 from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 
 from ..emails.notices import notify_password_changed
+from ..login_limits import LOGIN, account_attempt
 from ..models import AuthSession, NewPassword, User, email_address_normalized, normalize_email, normalize_password
 from .email_verification import email_verification_on_register
 from .sessions import (
@@ -138,6 +140,19 @@ def user_password_confirm(
     audit_on_commit(event=AuditEvent.Event.PASSWORD_CHECK_FAILED, user_id=user.pk, session_id=session_id)
     warning = _session_wrong_answer_counted(user=user, session_id=session_id, failures=answer)
     raise ValidationError({field: ["The current password is incorrect." + warning]})
+
+
+def user_password_confirm_counted(
+    request: HttpRequest, *, user: User, password: str, session_id: str | None, field: str = "current_password"
+) -> None:
+    """user_password_confirm, the check also counted as a failed sign-in on ``user``'s account limits (per known
+    device, or per address and account; not login_ip: the session already got past it): counted first, 429 when
+    they refuse, given back if right (login_limits.py). Whoever holds a session cannot guess the password faster
+    than a sign-in could."""
+    attempt = account_attempt(request, email=user.email, limits=LOGIN, count_client=False)
+    attempt.raise_if_refused()
+    user_password_confirm(user=user, password=password, session_id=session_id, field=field)
+    attempt.refund()
 
 
 LAST_WRONG_ANSWER_WARNING = " One more wrong answer signs this session out."

@@ -40,9 +40,9 @@ from backend.accounts.models import User
 from backend.accounts.services import session_wrong_answer_count
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
-from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
+from backend.common.ratelimit import Usage, rate_limit_hit
 from backend.common.request_meta import client_ip, user_agent
-from backend.common.throttles import rate_limit_record
+from backend.common.throttles import rate_limit_record, rate_limit_refund_recorded
 
 from ..errors import AuthenticatorCodesLocked, CodeInvalid, MfaStateConflict, PasskeyInvalid
 from ..models import MfaChallenge
@@ -213,10 +213,10 @@ def authenticator_code_check(
                 completion.inside(TOTP)
     except (MfaStateConflict, ChallengeInvalid, Unfinished):
         # not checked, or right for a step spent meanwhile or whose completion failed: no guess
-        authenticator_code_refund(usage, user=user)
+        authenticator_code_refund(request, usage, user=user)
         raise
     if right:
-        authenticator_code_refund(usage, user=user)
+        authenticator_code_refund(request, usage, user=user)
     return right
 
 
@@ -244,9 +244,9 @@ def authenticator_code_attempt(
     return usage
 
 
-def authenticator_code_refund(usage: Usage | None, *, user: User) -> None:
+def authenticator_code_refund(request: HttpRequest, usage: Usage | None, *, user: User) -> None:
     if usage is not None:
-        rate_limit_refund(usage, str(user.pk))
+        rate_limit_refund_recorded(request, usage, str(user.pk))
 
 
 def _failed(request: HttpRequest, *, user: User, challenge: MfaChallenge | None, session_id: str | None) -> str:

@@ -14,15 +14,12 @@ from backend.accounts.services.reauthentication import session_reauthenticate
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
-from backend.observability.logging import get_logger
 
-from ..client import CLOCK_SKEW_SECONDS, code_exchange, id_token_verify, storable
+from ..client import CLOCK_SKEW_SECONDS, code_exchange, id_token_verify, oidc_failure, storable
 from ..config import Provider
-from ..errors import OidcFailed, OidcIdentityTaken
+from ..errors import OidcIdentityTaken
 from ..models import OidcIdentity
 from .flow import Flow, redirect_uri
-
-logger = get_logger("backend.oidc")
 
 EMAIL_MAX = OidcIdentity._meta.get_field("email").max_length or 254
 
@@ -81,8 +78,9 @@ def _text_claim(claims: dict[str, Any], claim: str) -> str | None:
     return value if isinstance(value, str) and storable(value) else None
 
 
-def identity_seen(*, identity: OidcIdentity, seen: ProviderIdentity) -> None:
-    """A sign-in with ``identity``: remember when, and the address the provider gave this time."""
+def identity_use_record(*, identity: OidcIdentity, seen: ProviderIdentity) -> None:
+    """Record a use of ``identity`` (a sign-in, connecting it again, a re-authentication): remember when, and the
+    address the provider gave this time."""
     identity.last_used_at = timezone.now()
     identity.email = seen.email
     OidcIdentity.objects.filter(pk=identity.pk).update(last_used_at=identity.last_used_at, email=identity.email)
@@ -90,15 +88,15 @@ def identity_seen(*, identity: OidcIdentity, seen: ProviderIdentity) -> None:
 
 def identity_connect(*, user: User, seen: ProviderIdentity, session_id: str | None) -> tuple[OidcIdentity, bool]:
     """Connect the identity ``seen`` to ``user`` (its owner signed in at the provider, from a session of the
-    account that asked). Already theirs: nothing changes (False). Another account's: OidcIdentityTaken. The owner
-    is emailed and the connection audited."""
+    account that asked). Already theirs: only its use is recorded (False). Another account's: OidcIdentityTaken.
+    The owner is emailed and the connection audited."""
     try:
         with atomic():
             existing = OidcIdentity.objects.filter(provider=seen.provider.id, subject=seen.subject).first()
             if existing is not None:
                 if existing.user_id != user.pk:
                     raise OidcIdentityTaken(seen.provider.name)
-                identity_seen(identity=existing, seen=seen)
+                identity_use_record(identity=existing, seen=seen)
                 return existing, False
             identity = OidcIdentity.objects.create(
                 user=user, provider=seen.provider.id, subject=seen.subject, email=seen.email
@@ -127,17 +125,17 @@ def identity_delete(*, identity: OidcIdentity, provider_name: str, session_id: s
         notify_oidc_disconnected(user=user, provider_name=provider_name, provider_email=identity.email)
 
 
-def identity_reauthenticated(*, user: User, session: AuthSession, seen: ProviderIdentity, flow: Flow) -> AuthSession:
+def session_reauthenticate_by_identity(
+    *, user: User, session: AuthSession, seen: ProviderIdentity, flow: Flow
+) -> AuthSession:
     """Record a fresh authentication of ``session`` (``user``'s, which started ``flow``) with the identity ``seen``:
     it must be connected to ``user``, and its owner must have signed in at the provider during the flow (the
     re-authentication asked for prompt=login and max_age=0, which make a provider say when in ``auth_time``).
     OidcFailed otherwise, with the reason logged."""
     connected = OidcIdentity.objects.filter(user=user, provider=seen.provider.id, subject=seen.subject).first()
     if connected is None:
-        logger.warning("oidc_failed", provider=seen.provider.id, reason="reauthenticate: not an identity of the user")
-        raise OidcFailed()
+        raise oidc_failure(seen.provider, "reauthenticate: not an identity of the user")
     if not seen.signed_in_during(flow):
-        logger.warning("oidc_failed", provider=seen.provider.id, reason="reauthenticate: auth_time missing or old")
-        raise OidcFailed()
-    identity_seen(identity=connected, seen=seen)
+        raise oidc_failure(seen.provider, "reauthenticate: auth_time missing or old")
+    identity_use_record(identity=connected, seen=seen)
     return session_reauthenticate(session=session, method=OIDC)

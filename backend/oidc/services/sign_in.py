@@ -32,7 +32,7 @@ from backend.common.throttles import client_rate_identity, rate_limit_enforce
 
 from ..errors import OidcAccountExists, OidcEmailUnverified
 from ..models import OidcIdentity
-from .identities import ProviderIdentity, identity_seen
+from .identities import ProviderIdentity, identity_use_record
 
 NAME_MAX = User._meta.get_field("name").max_length or 150
 
@@ -53,7 +53,7 @@ def oidc_sign_in_account(request: HttpRequest, *, seen: ProviderIdentity) -> tup
             if not user.is_active:
                 audit_login_failed(email=user.email)
                 raise AccountInactive()
-            identity_seen(identity=linked, seen=seen)
+            identity_use_record(identity=linked, seen=seen)
             return user, False
         if not seen.email_verified:  # first: an address nobody vouched for says nothing about an account
             raise OidcEmailUnverified(seen.provider.name)

@@ -82,18 +82,18 @@ def test_an_account_deletion_from_a_session_a_password_change_signed_out_meanwhi
 
 @pytest.mark.parametrize("action", ["password_change", "account_deletion"])
 def test_the_refusal_is_a_401_session_revoked(user, monkeypatch, action):
-    from backend.accounts import services
+    from backend.accounts.services import users
 
     # Given a session whose current password checks out just before a sign-out everywhere commits
     client = APIClient()
     bearer(client, login(client, user.email).json()["access"])
-    checked = services.user_password_confirm
+    checked = users.user_password_confirm
 
     def confirm_then_sign_out_everywhere(**kwargs):
         checked(**kwargs)
         sessions_revoke_for_user(user=User.objects.get(pk=user.pk))
 
-    monkeypatch.setattr(services, "user_password_confirm", confirm_then_sign_out_everywhere)
+    monkeypatch.setattr(users, "user_password_confirm", confirm_then_sign_out_everywhere)
 
     # When it goes on to change the password, or delete the account
     if action == "password_change":

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from backend.accounts.models import AuthSession
 from backend.accounts.tokens import SessionAccessToken
 from backend.mfa.models import MfaChallenge
+from backend.mfa.sign_in_serializers import MfaChallengeOutputSerializer
 from tests.backend.accounts.helpers import bearer, login, refresh
 from tests.backend.mfa.helpers import CODE_INVALID, authenticator_app_enabled, code_of_step
 
@@ -54,6 +55,26 @@ def test_the_right_password_alone_gives_no_session_when_the_account_has_an_authe
     challenge = MfaChallenge.objects.get(user=user)
     assert body["mfa_token"] not in challenge.token_hash
     assert challenge.expires_at - challenge.created_at == timedelta(seconds=300)
+
+
+def test_the_challenge_is_the_documented_body_and_no_cache_may_keep_it(api_client, user):
+    # (the OpenAPI schema documents every sign-in's 202 with MfaChallengeOutputSerializer; its token is a secret)
+    # Given an account with an authenticator app
+    authenticator_app_enabled(user)
+
+    # When its owner signs in with the right password
+    response = login(api_client, user.email)
+
+    # Then the body is the serializer's, field for field and in its order, and says no-store
+    assert response.status_code == 202
+    body = response.json()
+    challenge = MfaChallenge.objects.get(user=user)
+    documented = MfaChallengeOutputSerializer(
+        {"mfa_required": True, "mfa_token": body["mfa_token"], "methods": ["totp"], "expires_at": challenge.expires_at}
+    ).data
+    assert list(body) == list(documented)
+    assert body == documented
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_a_wrong_password_is_refused_before_any_challenge(api_client, user):

@@ -12,7 +12,7 @@ from tests.factories import UserFactory
 from tests.support.oidc_provider import OidcUser
 from tests.support.smtp import text_body
 
-from .helpers import COOKIE, IDENTITY_TAKEN, OIDC_FAILED, callback, cookie_cleared, start, started
+from .helpers import COOKIE, IDENTITY_TAKEN, OIDC_FAILED, UNAVAILABLE, callback, cookie_cleared, sign_in, start, started
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -206,3 +206,26 @@ def test_the_connected_identity_then_signs_in(idp, user):
 
     assert response.status_code == 200
     assert response.json()["user"]["email"] == user.email
+
+
+@pytest.mark.parametrize("intent", ["connect", "reauthenticate"])
+def test_a_session_flow_failed_by_its_provider_gives_back_only_its_own_failed_sign_in_count(idp, user, rates, intent):
+    # Given an address allowed two failed sign-ins (login_ip), one of them spent on a bad provider token
+    rates(login_ip="2/1h")
+    idp.wrong_nonce = True
+    assert sign_in(APIClient(), idp).status_code == 400
+
+    # When a session signed in from that address connects (or re-authenticates with) the provider, and the
+    # provider fails at its token endpoint: neither a sign-in nor the client's failure
+    client, _ = signed_in_client(user)
+    code, state = started(client, idp, intent=intent)
+    idp.token_fail_with = 500
+    failed = callback(client, code, state)
+    assert (failed.status_code, failed.json()) == (503, UNAVAILABLE)
+
+    # Then the earlier failure still counts: one more failed sign-in is allowed, and the next one is refused
+    idp.token_fail_with = None
+    second = sign_in(APIClient(), idp)
+    third = sign_in(APIClient(), idp)
+    assert (second.status_code, second["X-RateLimit-Remaining"]) == (400, "0")
+    assert (third.status_code, third.json()["code"]) == (429, "throttled")
