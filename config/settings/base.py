@@ -53,6 +53,11 @@ USE_TZ = True
 # Proxies in front of the app (ingress, load balancer) that append to
 # X-Forwarded-For. 0 means REMOTE_ADDR is the client address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
+# Or the networks those proxies connect from (CIDRs or addresses): a peer outside them is the client whatever its
+# X-Forwarded-For says, so a client that bypasses the CDN cannot pick its address (backend/common/request_meta.py).
+# A tuple, which the hot path uses as it is. Checked at start, with the clash with TRUSTED_PROXY_COUNT
+# (backend/common/checks.py).
+TRUSTED_PROXY_NETWORKS = tuple(item.strip() for item in env.list("TRUSTED_PROXY_NETWORKS", default=[]) if item.strip())
 
 # ------------------------------------------------------------------------------
 # Apps and middleware

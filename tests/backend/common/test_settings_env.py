@@ -286,6 +286,7 @@ def test_gunicorns_config_warns_when_the_request_and_background_threads_outnumbe
     [
         ("RATE_LIMIT_LOGIN_IP", "5/0m", "RATE_LIMIT_LOGIN_IP"),
         ("METRICS_ALLOWED_NETWORKS", "10.0.0.0/8,not-a-network", "not an IP network"),
+        ("TRUSTED_PROXY_NETWORKS", "10.0.0.0/8,10.0.0.0/33", "TRUSTED_PROXY_NETWORKS has '10.0.0.0/33', which is"),
     ],
 )
 def test_a_server_loading_the_app_runs_the_settings_checks_manage_py_runs(entry_point, variable, message, value):
@@ -297,6 +298,31 @@ def test_a_server_loading_the_app_runs_the_settings_checks_manage_py_runs(entry_
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_a_server_refuses_to_trust_proxies_both_by_network_and_by_count_and_says_how_to_fix_it(entry_point):
+    result = _import_production_settings(
+        f"import {entry_point}",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        TRUSTED_PROXY_COUNT="1",
+        TRUSTED_PROXY_NETWORKS="10.0.0.0/8",
+    )
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_NETWORKS and TRUSTED_PROXY_COUNT=1 are both set" in result.stderr
+    assert "set TRUSTED_PROXY_COUNT=0 to trust the networks" in result.stderr
+
+
+def test_production_reads_the_trusted_proxy_networks_as_a_list_of_trimmed_entries():
+    result = _import_production_settings(
+        "print(s.TRUSTED_PROXY_NETWORKS, s.TRUSTED_PROXY_COUNT)",
+        TRUSTED_PROXY_COUNT="0",
+        TRUSTED_PROXY_NETWORKS=" 10.0.0.0/8 , ,2001:db8::/32,",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "('10.0.0.0/8', '2001:db8::/32') 0"
 
 
 def test_a_server_loads_the_app_with_good_settings():

@@ -43,6 +43,30 @@ def test_behind_one_proxy_only_the_address_it_appended_counts(rates, settings, f
     assert statuses == [401, 429, 401]
 
 
+def test_behind_proxies_trusted_by_network_clients_that_forge_the_header_keep_their_own_buckets(rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    settings.TRUSTED_PROXY_NETWORKS = ["10.0.0.0/8", "173.245.48.0/20"]  # the ingress' pods, the CDN
+    rates(login_ip="1/1m")
+    first, second = APIClient(REMOTE_ADDR="198.51.100.30"), APIClient(REMOTE_ADDR="198.51.100.31")
+    ingress = APIClient(REMOTE_ADDR="10.0.0.2")
+
+    def attempt(client: APIClient, forwarded: str) -> int:
+        return _login(client, "x@example.com", "wrong", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    statuses = [
+        attempt(first, "203.0.113.1"),  # straight to the app, with a made-up address
+        attempt(first, "203.0.113.2"),  # another made-up address: still the first client's bucket
+        attempt(second, "203.0.113.1"),  # the first's made-up address: the second client's own bucket
+        # Straight to the ingress, bypassing the CDN, with a made-up address: the address the ingress saw.
+        attempt(ingress, "203.0.113.3, 198.51.100.31"),
+        # Through the CDN and the ingress, a third client: its own bucket, and then spent.
+        attempt(ingress, "203.0.113.4, 198.51.100.32, 173.245.48.9"),
+        attempt(ingress, "203.0.113.5, 198.51.100.32, 173.245.48.9"),
+    ]
+
+    assert statuses == [401, 429, 401, 429, 401, 429]
+
+
 def test_an_ipv6_client_is_limited_by_its_64_prefix(rates):
     rates(login_ip="1/1m")
 
