@@ -29,6 +29,7 @@ from .authentication import SessionJWTAuthentication
 from .cookies import device_cookie_get, device_cookie_set, refresh_cookie_clear, refresh_cookie_get
 from .login_limits import LOGIN, PASSWORD_RESET, account_attempt, device_account, device_accounts
 from .models import User
+from .services.password_reset import password_reset_confirm, password_reset_request
 from .tokens import SESSION_CLAIM, InvalidRefreshToken, refresh_token_decode
 
 
@@ -212,7 +213,7 @@ class PasswordResetApi(PublicAuthApi):
         data.is_valid(raise_exception=True)
         attempt = account_attempt(request._request, email=data.validated_data["email"], limits=PASSWORD_RESET)
         attempt.raise_if_throttled()
-        services.password_reset_request(email=data.validated_data["email"])
+        password_reset_request(email=data.validated_data["email"])
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
@@ -221,7 +222,7 @@ class PasswordResetConfirmApi(PublicAuthApi):
     def post(self, request: Request) -> Response:
         data = serializers.PasswordResetConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.password_reset_confirm(**data.validated_data)
+        user = password_reset_confirm(**data.validated_data)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         # The browser that proved it reads the account's mail becomes a known device: it can sign in at once,
         # even while sign-in from unknown devices is locked out (login_limits.py).

@@ -1,6 +1,6 @@
 """Passkeys under /api/auth/ (docs/mfa.md): registering, listing, renaming and deleting them, the request options of
 the ceremonies that use one (a sign-in's second step, a re-authentication), and passwordless sign-in. Thin views
-over services/passkeys.py; the OpenAPI description is in passkey_openapi.py."""
+over services/passkeys.py and services/passwordless.py; the OpenAPI description is in passkey_openapi.py."""
 
 from typing import Any
 
@@ -41,9 +41,8 @@ from .services.passkeys import (
     passkey_registration_options,
     passkey_rename,
     passkey_sign_in_options,
-    passwordless_options,
-    passwordless_sign_in,
 )
+from .services.passwordless import passwordless_options, passwordless_sign_in
 
 
 class PasskeyRegistrationOptionsApi(ApiView):

@@ -1,5 +1,5 @@
 """Under /api/auth/mfa/ (docs/mfa.md): the account's MFA status (read by status_selectors.py), its authenticator app
-(enrolling and confirming it: services/totp.py; turning it off, with a second factor checked by
+(services/totp.py: enrolling, confirming and turning it off, the last with a second factor checked by
 services/second_factor.py) and its recovery codes (services/recovery_codes.py). The OpenAPI description is in
 totp_openapi.py."""
 
@@ -20,8 +20,8 @@ from . import selectors, totp_openapi
 from .errors import MfaStateConflict
 from .serializers import MfaStatusOutputSerializer
 from .services.recovery_codes import recovery_codes_regenerate
-from .services.second_factor import SecondFactorAnswer, second_factor_verify
-from .services.totp import NOT_ENABLED, totp_disable, totp_enrol_confirm, totp_enrol_start
+from .services.second_factor import SecondFactorAnswer
+from .services.totp import totp_disable_with_answer, totp_enrol_confirm, totp_enrol_start
 from .status_selectors import mfa_status_get
 from .totp_serializers import (
     RecoveryCodesOutputSerializer,
@@ -51,15 +51,12 @@ class TotpApi(ApiView):
         reauthentication_require(request)
         data = TotpDisableInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = current_user(request)
-        if selectors.totp_confirmed_get(user=user) is None:  # before the check: no code to spend on nothing
-            raise MfaStateConflict(NOT_ENABLED)
-        # The user's own session: the per-IP sign-in limit does not apply, the account's buckets do.
-        answer = SecondFactorAnswer.from_data(data.validated_data)
-        second_factor_verify(
-            request._request, user=user, answer=answer, count_client=False, session_id=current_session_id(request)
+        totp_disable_with_answer(
+            request=request._request,
+            user=current_user(request),
+            answer=SecondFactorAnswer.from_data(data.validated_data),
+            session_id=current_session_id(request),
         )
-        totp_disable(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

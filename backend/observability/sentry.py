@@ -20,7 +20,7 @@ import sentry_sdk
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
-from .logging import redact
+from .redaction import redact
 
 # Django logs every request with a Host outside ALLOWED_HOSTS at ERROR: scanners send them all day, and each would
 # be an event. The 400 is the whole answer; the request line still records it.

@@ -1,6 +1,6 @@
 """Writes for accounts and sessions: registration, sign-in, rotation, revocation, passwords.
 
-One module per concern (users, password_reset, sessions); import from here, not from them.
+One module per concern (users, password_reset, sessions); import from here, not from them, except password_reset.
 """
 
 from .account_deletion import user_delete
@@ -14,7 +14,8 @@ from .email_verification import (
     email_verify,
     user_sign_in_allowed,
 )
-from .password_reset import password_reset_confirm, password_reset_request
+
+# Not password_reset: it calls mfa's services, which import this package; loading it here would make an import cycle.
 from .reauthentication import (
     method_meets_level,
     reauthenticated_until,
@@ -63,8 +64,6 @@ __all__ = [
     "email_verification_resend",
     "email_verify",
     "method_meets_level",
-    "password_reset_confirm",
-    "password_reset_request",
     "reauthenticated_until",
     "session_factor_proven",
     "session_logout",

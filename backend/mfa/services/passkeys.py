@@ -1,5 +1,5 @@
-"""Passkeys (WebAuthn) with py_webauthn: registration, the assertions that sign in or re-authenticate, and passwordless
-sign-in (docs/mfa.md).
+"""Passkeys (WebAuthn) with py_webauthn: registration and management, and the assertions that sign in or
+re-authenticate (docs/mfa.md). Passwordless sign-in, which uses these assertions, is in passwordless.py.
 
 Every ceremony's challenge lives on an MfaChallenge row (services/challenges.py): the client holds its token, the row
 holds the WebAuthn challenge the authenticator must sign, so a response is accepted once, within
@@ -10,9 +10,8 @@ by itself (assurance.py).
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -48,7 +47,6 @@ from webauthn.helpers.structs import (
 from backend.accounts.assurance import PASSKEY
 from backend.accounts.emails.security_notices import notify_passkey_added, notify_passkey_removed
 from backend.accounts.models import User
-from backend.accounts.services import user_sign_in_allowed
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
@@ -56,17 +54,7 @@ from backend.common.db import atomic
 from ..errors import MfaStateConflict, PasskeyInvalid, PasskeyUnknown
 from ..models import MfaChallenge, Passkey
 from ..selectors import mfa_enabled, webauthn_account_get
-from .challenges import (
-    ChallengeInvalid,
-    Completion,
-    Unfinished,
-    challenge_get_open,
-    challenge_open,
-    challenge_record_failure,
-    challenge_set_webauthn,
-    challenge_spending,
-    challenge_use,
-)
+from .challenges import ChallengeInvalid, challenge_get_open, challenge_open, challenge_set_webauthn, challenge_use
 from .enrolment import (
     enrolling_session_factor_proven,
     enrolling_session_still_allowed,
@@ -74,8 +62,6 @@ from .enrolment import (
     mfa_writes_lock,
 )
 from .recovery_codes import recovery_codes_delete, recovery_codes_issue_if_first
-
-T = TypeVar("T")
 
 Purpose = MfaChallenge.Purpose
 NO_PASSKEY = "This account has no passkey."
@@ -142,10 +128,13 @@ def passkey_register(
     """Finish a registration: verify the authenticator's attestation against the challenge of ``token`` and save the
     passkey. Returns it and the recovery codes, ten new ones if this is the account's first factor, else [].
     FactorNeedsConfirmedEmail while the address is unconfirmed (checked again: options asked for before it was
-    required, or by another caller, must not finish), and the challenge is left unspent. ``acting_session_id``: the
-    signed-in session saving it (the API's: ``session_id``), checked again under the lock
-    (enrolling_session_still_allowed) and, the passkey being user-verified, raised to two factors with it; None from
-    a shell, whose ``session_id`` only binds the challenge (no session row need exist)."""
+    required, or by another caller, must not finish), and the challenge is left unspent.
+
+    Two session ids, because they differ outside the API: ``session_id`` only binds the challenge (the one
+    passkey_registration_options opened for that id; no session row need exist), while ``acting_session_id`` is the
+    signed-in session saving the passkey, checked again under the lock (enrolling_session_still_allowed) and, the
+    passkey being user-verified, raised to two factors with it. The API passes its session as both; a shell (or a
+    test's given state) has no session to check or raise: it names any ``session_id`` and leaves the other None."""
     factor_add_allowed(user=user)
     challenge = challenge_get_open(token=token, purpose=Purpose.PASSKEY_REGISTER, session_id=session_id)
     if challenge.user_id != user.pk:
@@ -326,43 +315,10 @@ def passkey_assertion_verify(*, challenge: MfaChallenge, credential: dict[str, A
     return passkey
 
 
-# -- passwordless sign-in -------------------------------------------------------------------------------------------
-def passwordless_options() -> CeremonyOptions:
-    """Start a passwordless sign-in: a challenge for nobody yet, and options with no allowed credentials."""
-    opened = challenge_open(purpose=Purpose.PASSWORDLESS)
-    return CeremonyOptions(
-        token=opened.token, options=passkey_authentication_options(challenge=opened.challenge, user=None)
-    )
-
-
-def passwordless_sign_in(*, token: str, credential: dict[str, Any], complete: Callable[[User], T]) -> T:
-    """Sign in the account a discoverable passkey names: ``complete(user)`` starts its session, and what it returns
-    is returned. A wrong assertion counts on the challenge's failures; a deactivated account is refused like an
-    unknown passkey, telling nothing about it; an unverified address is 403 ``email_not_verified`` while
-    verification is mandatory, as for a password.
-
-    The passkey's counter, the challenge and the session are spent together or not at all (challenges.Completion):
-    a sign-in refused after the assertion verified (a deactivated account, an unconfirmed address, a challenge spent
-    meanwhile) or whose session could not start leaves the stored counter and last use as they were. The owner's row
-    is locked first, as challenge_spending says, so it is looked up by the credential id before anything is checked."""
-    challenge = challenge_get_open(token=token, purpose=Purpose.PASSWORDLESS)
-    named = _passkey_named_by(_credential_id_of(credential))
-    completion = Completion(lambda _method: complete(user))  # run only once ``user`` is known, below
-    try:
-        with challenge_spending(challenge, owner=named.user if named is not None else None):
-            passkey = passkey_assertion_verify(challenge=challenge, credential=credential, user=None)
-            user = passkey.user
-            if not user.is_active:
-                raise PasskeyInvalid()
-            user_sign_in_allowed(user=user)
-            challenge_use(challenge=challenge)
-            completion.inside(PASSKEY)
-    except PasskeyInvalid:  # out of the transaction: the failure's count must not roll back with it
-        challenge_record_failure(challenge=challenge)
-        raise
-    except Unfinished as unfinished:
-        raise unfinished.error from None
-    return completion.after(PASSKEY)
+def passkey_named_in(*, credential: Any) -> Passkey | None:
+    """The passkey, with its user, whose id an assertion's ``rawId`` names; None for a malformed id or an unknown one.
+    Nothing is verified: passwordless.py reads it only to lock the owner's row before the assertion is checked."""
+    return _passkey_named_by(_credential_id_of(credential))
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------

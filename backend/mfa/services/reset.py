@@ -10,16 +10,13 @@ from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 
 from ..models import Passkey, RecoveryCode, TotpAuthenticator
+from .enrolment import mfa_writes_lock
 
 
 def _factors_delete(*, user: User) -> int:
     """Delete the user's authenticator app (pending or enabled), recovery codes and passkeys; how many rows went.
     The user's row is locked first, as every factor writer locks it: removing the last passkey takes the passkey's
     row and then the recovery codes', the opposite of the order here, and the two would deadlock."""
-    # Imported here: backend.accounts.services imports this module as it loads (password_reset.py), and the lock's
-    # modules import backend.accounts.services; at the top, loading this module first would find it half loaded.
-    from .enrolment import mfa_writes_lock
-
     mfa_writes_lock(user=user)
     return sum(model.objects.filter(user=user).delete()[0] for model in (TotpAuthenticator, RecoveryCode, Passkey))
 

@@ -42,6 +42,7 @@ from .enrolment import (
     mfa_writes_lock,
 )
 from .recovery_codes import recovery_codes_delete, recovery_codes_issue_if_first
+from .second_factor import SecondFactorAnswer, second_factor_complete
 
 logger = logging.getLogger(__name__)
 
@@ -204,9 +205,33 @@ def _enrol_confirm(
         return codes
 
 
+def totp_disable_with_answer(
+    *, request: HttpRequest, user: User, answer: SecondFactorAnswer, session_id: str | None
+) -> None:
+    """Turn the user's authenticator app off from their signed-in session ``session_id`` (the caller checked its
+    step-up), with ``answer`` (a code of the app or a recovery code) proving a second factor now. The answer is
+    checked as second_factor_verify checks a signed-in session's: on the account's sign-in limits but not the
+    per-IP one (the user's own session), a wrong one counted against the session. A right answer is spent in the
+    transaction that removes the app (second_factor_complete): a removal that fails (an outage, a parallel removal)
+    leaves the code unspent for the retry. MfaStateConflict when the app is not enabled, before any code is checked
+    or counted."""
+    if totp_confirmed_get(user=user) is None:  # before the check: no code to spend on nothing
+        raise MfaStateConflict(NOT_ENABLED)
+    second_factor_complete(
+        request,
+        user=user,
+        answer=answer,
+        challenge=None,
+        complete=lambda _method: totp_disable(user=user),
+        count_client=False,
+        session_id=session_id,
+    )
+
+
 def totp_disable(*, user: User) -> None:
-    """Remove the user's authenticator app (the caller checked a second factor). With no passkey left, the
-    recovery codes go too: they are a fallback of a factor, not a factor. MfaStateConflict when not enabled."""
+    """Remove the user's authenticator app (the caller checked a second factor: totp_disable_with_answer). With no
+    passkey left, the recovery codes go too: they are a fallback of a factor, not a factor. MfaStateConflict when not
+    enabled."""
     with atomic():
         # Serialized with the other factor writers: removing the app and the last passkey at once would each see
         # the other factor still there, and leave the recovery codes with no factor.

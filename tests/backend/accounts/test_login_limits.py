@@ -156,7 +156,8 @@ def test_device_cookies_handed_out_before_a_reset_a_sign_out_everywhere_or_a_del
     user, rates, change
 ):
     from backend.accounts.models import User
-    from backend.accounts.services import password_reset_confirm, sessions_revoke_for_user, user_delete
+    from backend.accounts.services import sessions_revoke_for_user, user_delete
+    from backend.accounts.services.password_reset import password_reset_confirm
     from tests.backend.accounts.helpers import reset_link_parts
     from tests.factories import UserFactory
 

@@ -9,7 +9,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from backend.accounts.models import AuthSession, User
-from backend.accounts.services import password_reset_confirm, user_change_password
+from backend.accounts.services import user_change_password
+from backend.accounts.services.password_reset import password_reset_confirm
 from tests.backend.accounts.helpers import login, reset_link_parts
 from tests.dbvendor import skip_on_mongodb
 

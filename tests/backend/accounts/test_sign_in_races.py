@@ -6,12 +6,12 @@ import pytest
 from backend.accounts.models import AuthSession, User
 from backend.accounts.services import (
     CredentialsChanged,
-    password_reset_confirm,
     session_start,
     sessions_revoke_for_user,
     user_change_password,
     user_delete,
 )
+from backend.accounts.services.password_reset import password_reset_confirm
 from backend.common.db import atomic
 from tests.backend.accounts.helpers import login, reset_link_parts
 from tests.dbvendor import skip_on_mongodb

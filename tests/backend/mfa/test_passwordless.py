@@ -16,7 +16,8 @@ from backend.accounts.models import AuthSession
 from backend.accounts.tokens import SessionAccessToken
 from backend.mfa.errors import PasskeyInvalid
 from backend.mfa.models import MfaChallenge, Passkey
-from backend.mfa.services.passkeys import passkey_assertion_verify, passwordless_options
+from backend.mfa.services.passkeys import passkey_assertion_verify
+from backend.mfa.services.passwordless import passwordless_options
 from tests.backend.accounts.helpers import login
 from tests.backend.mfa.helpers import CHALLENGE_EXPIRED, CHALLENGE_INVALID, PASSKEY_INVALID, PASSKEY_UNKNOWN
 from tests.support.webauthn import SoftwareAuthenticator, passkey_registered, webauthn_origin

@@ -1,6 +1,7 @@
 """A fault after a right second factor was checked, while what it completes is written (the session of a sign-in, a
-re-authentication), spends nothing: the answer, its challenge and a passkey's counter commit with it
-(challenges.challenge_spending), so the client's retry of the 503 succeeds, and the fault counts as no wrong answer."""
+re-authentication, turning the authenticator app off), spends nothing: the answer, its challenge and a passkey's
+counter commit with it (challenges.challenge_spending), so the client's retry of the 503 succeeds, and the fault counts
+as no wrong answer."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,10 +14,11 @@ from rest_framework.test import APIClient
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
-from backend.mfa.models import MfaChallenge, Passkey, RecoveryCode
+from backend.mfa.models import MfaChallenge, Passkey, RecoveryCode, TotpAuthenticator
 from backend.mfa.services.recovery_codes import recovery_codes_issue_if_first
 from tests.backend.mfa.helpers import (
     LONG_AGO,
+    TOTP,
     authentication_aged,
     authenticator_app_enabled,
     second_step_answer,
@@ -37,6 +39,7 @@ PASSWORDLESS_LOGIN = "/api/auth/passkey/login/"
 REAUTHENTICATE = "/api/auth/reauthenticate/"
 SESSION_START = 'UPDATE "accounts_user" SET "last_login"'  # session_start's first statement
 REAUTHENTICATION_RECORD = 'UPDATE "accounts_authsession" SET "amr"'  # session_factor_proven's
+APP_REMOVAL = 'DELETE FROM "mfa_totpauthenticator"'  # totp_disable's
 UNAVAILABLE = {
     "detail": "The service is briefly unavailable (its database cannot be reached); retry shortly.",
     "code": "service_unavailable",
@@ -177,3 +180,45 @@ def test_a_recovery_code_whose_re_authentication_could_not_be_recorded_stays_unu
     assert _unavailable(failed), failed.content
     assert retry.status_code == 200, retry.content
     assert _unused_codes(user) == 9
+
+
+def _app_enabled(user) -> bool:
+    return TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def test_a_recovery_code_whose_app_removal_could_not_be_written_stays_unused_and_the_app_on(user):
+    # Given a signed-in session, recently authenticated with the app, of an account with its recovery codes
+    authenticator_app_enabled(user)
+    codes = recovery_codes_issue_if_first(user=user)
+    client, _ = signed_in_client(user, amr=("pwd", "otp"))
+
+    # When it turns the app off with a right recovery code, but the database goes away as the app is removed
+    with database_lost_at(APP_REMOVAL):
+        failed = client.delete(TOTP, {"recovery_code": codes[0]}, format="json")
+
+    # Then nothing is half done: the code is still unused and the app still on
+    assert _unavailable(failed), failed.content
+    assert (_unused_codes(user), _app_enabled(user)) == (10, True)
+    # And the retry with the same code turns the app off, with the codes (no factor is left)
+    retry = client.delete(TOTP, {"recovery_code": codes[0]}, format="json")
+    assert retry.status_code == 204, retry.content
+    assert (_app_enabled(user), RecoveryCode.objects.filter(user=user).exists()) == (False, False)
+
+
+def test_an_authenticator_code_whose_app_removal_could_not_be_written_works_on_the_retry(user):
+    # Given a signed-in session, recently authenticated with the app
+    app = authenticator_app_enabled(user)
+    client, _ = signed_in_client(user, amr=("pwd", "otp"))
+    code = app.now()
+
+    # When it turns the app off with a right code, but the database goes away as the app is removed
+    with database_lost_at(APP_REMOVAL):
+        failed = client.delete(TOTP, {"code": code}, format="json")
+    still_on = _app_enabled(user)
+    retry = client.delete(TOTP, {"code": code}, format="json")
+
+    # Then the failure did not spend the code's time step: the same code turns the app off on the retry
+    assert _unavailable(failed), failed.content
+    assert still_on is True
+    assert retry.status_code == 204, retry.content
+    assert _app_enabled(user) is False

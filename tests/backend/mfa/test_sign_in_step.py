@@ -133,7 +133,8 @@ def test_a_challenge_cannot_be_used_twice(api_client, user):
 
 @pytest.mark.parametrize("change", ["password_reset", "sign_out_everywhere"])
 def test_a_challenge_opened_before_a_reset_or_a_sign_out_everywhere_cannot_finish(api_client, user, change):
-    from backend.accounts.services import password_reset_confirm, sessions_revoke_for_user
+    from backend.accounts.services import sessions_revoke_for_user
+    from backend.accounts.services.password_reset import password_reset_confirm
     from tests.backend.accounts.helpers import reset_link_parts
 
     # Given a sign-in whose password step passed, with its second step pending

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from backend.common.background import wait_for_background_jobs
-from backend.observability.logging import REDACTED, redact_secrets
+from backend.observability.redaction import REDACTED, redact_secrets
 from tests.backend.accounts.helpers import grace_window_passed
 from tests.support.smtp import link_in
 
