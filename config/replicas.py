@@ -52,6 +52,8 @@ def replica_databases(*, default: dict[str, Any], urls: Iterable[str]) -> dict[s
         entry["ENGINE"] = default["ENGINE"]
         entry["CONN_MAX_AGE"] = default.get("CONN_MAX_AGE", 0)  # 0: the native pool forbids persistent ones
         entry["CONN_HEALTH_CHECKS"] = default.get("CONN_HEALTH_CHECKS", False)  # the pool checks before handing out
+        # A replica reached through a transaction-pooling PgBouncer as the primary is: no server-side cursors either.
+        entry["DISABLE_SERVER_SIDE_CURSORS"] = default.get("DISABLE_SERVER_SIDE_CURSORS", False)
         # The same options as the primary (pool sizes, timeouts), plus whatever the URL's query string adds.
         entry["OPTIONS"] = {**copy.deepcopy(default.get("OPTIONS", {})), **entry.get("OPTIONS", {})}
         # Tests create no database on a read-only server: this alias uses the test copy of ``default``.

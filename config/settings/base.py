@@ -185,6 +185,12 @@ if DATABASES["default"]["ENGINE"] == DJANGO_POSTGRESQL_ENGINE:
         statement_timeout=env.float("DB_STATEMENT_TIMEOUT", default=15.0, minimum=0),
         lock_timeout=env.float("DB_LOCK_TIMEOUT", default=5.0, minimum=0),
     )
+    # Behind a pooler in transaction pooling mode (PgBouncer's pool_mode = transaction; docs/scaling.md), the next
+    # fetch from a server-side cursor can reach another server connection than the one that declared it: "cursor
+    # ... does not exist". With this set, QuerySet.iterator() (the data export) opens no cursor: it fetches each
+    # query's rows whole.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-and-server-side-cursors
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
 elif DATABASES["default"]["ENGINE"] == DJANGO_SQLITE_ENGINE:
     # Django's backend whose case-insensitive lookups (the task search) fold every letter, not ASCII only, as
     # PostgreSQL's do (backend/common/sqlite3/base.py).

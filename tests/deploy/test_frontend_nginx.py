@@ -5,6 +5,7 @@ compression, security headers and health endpoint. Needs the built SPA (`make fr
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +118,17 @@ def test_access_log_lines_are_json_without_query_strings(served):
     assert any(r["path"] == "/tasks" and r["status"] == 200 for r in records)
     assert "do-not-log-me" not in served.stdout.read_text()
     assert all(r["event"] == "http_access" for r in records)
+
+
+def test_access_log_lines_name_their_fields_and_give_the_duration_in_seconds_as_duration_s(served):
+    fetch(f"{served.url}/logged-deep-link")
+    line = next(line for line in served.stdout.read_text().splitlines() if '"path":"/logged-deep-link"' in line)
+    record = json.loads(line)
+
+    assert set(record) == {
+        "time", "event", "method", "path", "status", "bytes", "duration_s", "remote_addr", "user_agent", "request_id",
+    }  # fmt: skip
+    assert (record["event"], record["method"], record["status"]) == ("http_access", "GET", 200)
+    # nginx's $request_time: seconds with millisecond resolution, never milliseconds under an `_ms` name.
+    assert re.search(r'"duration_s":\d+\.\d{3},', line)
+    assert isinstance(record["duration_s"], float)

@@ -17,6 +17,11 @@ VERSION_TAG = re.compile(r"v\d+(\.\d+){0,2}")
 COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 MATRIX_EXPR = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 MAKE_CALL = re.compile(r"(?:^|[;&|(]\s*|\bthen\s+|\bdo\s+)make\s+([^;&|)\n#]+)", re.MULTILINE)
+DOCKER_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+# `docker://` images a step may run by tag alone, each with its reason. Every other one is pinned by digest
+# (NAME:TAG@sha256:...): its publisher can move a tag to other bytes, and a container step gets the job's runtime
+# token, the Actions cache's included. None so far.
+DOCKER_TAG_ONLY_EXCEPTIONS: dict[str, str] = {}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -65,7 +70,10 @@ def pin_violation(ref: str, line: str) -> str | None:
     if ref.startswith("./"):
         return None  # this repository's own action, at the same commit
     if ref.startswith("docker://"):
-        return None if re.search(r"[:@][^/]+$", ref.removeprefix("docker://")) else "docker image without a tag"
+        image = ref.removeprefix("docker://")
+        if DOCKER_DIGEST.search(image) or image in DOCKER_TAG_ONLY_EXCEPTIONS:
+            return None
+        return "docker image without a digest (NAME:TAG@sha256:...)"
     if "@" not in ref:
         return "no version"
     action, version = ref.rsplit("@", 1)

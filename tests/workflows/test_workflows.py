@@ -49,6 +49,10 @@ def test_the_workflows_and_actions_these_tests_read_exist():
         ("docker/login-action", "uses: docker/login-action", "no version"),
         ("azure/setup-kubectl@v4", "uses: azure/setup-kubectl@v4", "third-party action pinned to 'v4', not a full"),
         ("azure/setup-kubectl@" + "a" * 40, "uses: azure/setup-kubectl@" + "a" * 40, "commit SHA without"),
+        # A container step's image is pulled by tag unless a digest pins it.
+        ("docker://aquasec/trivy:0.58.1", "uses: docker://aquasec/trivy:0.58.1", "docker image without a digest"),
+        ("docker://aquasec/trivy", "uses: docker://aquasec/trivy", "docker image without a digest"),
+        ("docker://aquasec/trivy@sha256:abc", "uses: docker://aquasec/trivy@sha256:abc", "docker image without a"),
     ],
 )
 def test_the_pin_rule_rejects_branches_bare_names_and_third_party_tags(ref, line, reason):
@@ -58,12 +62,15 @@ def test_the_pin_rule_rejects_branches_bare_names_and_third_party_tags(ref, line
     assert violation.startswith(reason)
 
 
-def test_the_pin_rule_accepts_major_tags_of_official_actions_and_commented_shas_of_others():
+def test_the_pin_rule_accepts_major_tags_of_official_actions_commented_shas_of_others_and_image_digests():
     sha = "b" * 40
 
     assert pin_violation("actions/setup-python@v6", "uses: actions/setup-python@v6") is None
     assert pin_violation(f"azure/setup-kubectl@{sha}", f"uses: azure/setup-kubectl@{sha}  # v4.0.1") is None
     assert pin_violation("./.github/actions/python-venv", "uses: ./.github/actions/python-venv") is None
+    pinned = "docker://aquasec/trivy:0.58.1@sha256:" + "c" * 64
+    assert pin_violation(pinned, f"uses: {pinned}") is None
+    assert pin_violation(pinned.replace(":0.58.1", ""), f"uses: {pinned.replace(':0.58.1', '')}") is None
 
 
 def test_every_action_used_is_pinned_to_a_version_tag_or_a_full_commit_sha():
@@ -389,5 +396,8 @@ def test_the_deploy_verifies_each_digests_attestation_before_staging():
         "contents": "read",
     }
     assert 'gh attestation verify "oci://$image@$digest" --repo "$REPO"' in verify["run"]
-    assert '--signer-workflow "$REPO/.github/workflows/images.yml"' in verify["run"]
+    # The signer pinned with its ref: --signer-workflow alone matches images.yml run from any branch or pull request.
+    assert '"${identity[@]}" --deny-self-hosted-runners' in verify["run"]
+    assert '--cert-identity "$signer@refs/tags/v$TAG"' in verify["run"]
+    assert "--signer-workflow" not in verify["run"]
     assert verify["env"]["BACKEND"] == "${{ steps.resolve.outputs.backend }}"

@@ -6,8 +6,10 @@ import tracemalloc
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from backend.accounts.data_export import account_export_chunks
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
 from backend.mfa.models import Passkey, RecoveryCode, TotpAuthenticator
@@ -283,6 +285,58 @@ def test_given_no_second_factor_when_exporting_then_the_mfa_section_is_empty(aut
         "recovery_codes": {"remaining": 0, "total": 0, "issued_at": None, "used_at": []},
         "passkeys": [],
     }
+
+
+# ------------------------------------------------------------------------------
+# Behind a transaction-pooling PgBouncer (DB_DISABLE_SERVER_SIDE_CURSORS)
+# ------------------------------------------------------------------------------
+def _django_cursors() -> list[str]:
+    """The server-side cursors Django opened on this connection (pg_cursors shows the session's own)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_cursors ORDER BY name")
+        return [name for (name,) in cursor.fetchall() if name.startswith("_django_curs_")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side cursors are PostgreSQL's")
+@pytest.mark.parametrize(("disabled", "open_while_streaming"), [(True, 0), (False, 1)], ids=["disabled", "default"])
+def test_with_server_side_cursors_disabled_the_export_opens_none_and_writes_the_same_document(
+    user, monkeypatch, disabled, open_while_streaming
+):
+    # A pooler in transaction mode may send a cursor's next FETCH to another server connection, where it does not
+    # exist; with the setting, each section's rows come from one plain query. ("default" shows that the probe sees
+    # the cursor the export otherwise streams the tasks from.)
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", disabled)
+    Task.objects.bulk_create(
+        Task(owner=user, title=f"Task {n:03}", description="d" * 200, due_date=date(2027, 1, 1 + n % 28))
+        for n in range(400)
+    )
+    client, issued = signed_in_client(user)
+
+    response = client.get(EXPORT)
+    assert response.status_code == 200
+    chunks = iter(response.streaming_content)
+    body = next(chunks)  # the first 64 KiB: the export is in the middle of the tasks
+    assert b'"tasks":[' in body
+    assert b'"sessions":[' not in body
+    open_mid_stream = _django_cursors()
+    body += b"".join(chunks)
+    document = json.loads(body)
+    # The same account rendered from the server-side cursors (the default), at the same moment.
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", False)
+    streamed = account_export_chunks(
+        user=user,
+        current_session_id=str(issued.session.pk),
+        exported_at=datetime.fromisoformat(document["exported_at"]),
+    )
+
+    assert len(open_mid_stream) == open_while_streaming
+    assert _django_cursors() == []
+    assert body == b"".join(streamed)
+    ordered = Task.objects.filter(owner=user).order_by("created_at", "id").values_list("pk", flat=True)
+    assert [task["id"] for task in document["tasks"]] == [str(pk) for pk in ordered]
+    assert len(document["tasks"]) == 400
+    assert [session["id"] for session in document["sessions"] if session["current"]] == [str(issued.session.pk)]
+    assert document["activity"][-1]["event"] == "data_exported"
 
 
 # ------------------------------------------------------------------------------

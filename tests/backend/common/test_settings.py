@@ -11,6 +11,7 @@ import pytest
 from config.local_secrets import load_or_create_local_secrets
 from tests.backend.common.helpers import ROOT
 from tests.backend.common.helpers import import_production_settings as _import_production_settings
+from tests.support.settings_process import settings_process
 
 
 @pytest.mark.parametrize(
@@ -202,6 +203,28 @@ def test_postgres_urls_enable_the_native_pool_without_persistent_connections_che
         "backend.common.postgresql 0 True "
         "[('max_size', 10), ('min_size', 2), ('reconnect_timeout', 0.0), ('timeout', 10.0)]"
     )
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "False False False"), ("true", "True True True")])
+def test_db_disable_server_side_cursors_reaches_the_primary_and_every_replica(given, expected):
+    # Behind PgBouncer in transaction pooling mode (docs/scaling.md) every PostgreSQL alias needs it: a replica's
+    # reads stream through the same kind of pooler.
+    environment = {
+        "DATABASE_URL": "postgres://app@pgbouncer:6432/app",
+        "DATABASE_REPLICA_URLS": "postgres://app@replica-a:6432/app,postgres://app@replica-b:6432/app",
+        "REDIS_URL": "redis://cache.internal:6379/0",  # replicas need it; settings only name it, nothing connects
+    }
+    if given is not None:
+        environment["DB_DISABLE_SERVER_SIDE_CURSORS"] = given
+    result = settings_process(
+        "config.settings.test",
+        "print(*(s.DATABASES[alias].get('DISABLE_SERVER_SIDE_CURSORS') for alias in sorted(s.DATABASES)))",
+        unset={"DATABASE_URL", "DATABASE_REPLICA_URLS", "DB_DISABLE_SERVER_SIDE_CURSORS", "REDIS_URL"},
+        **environment,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected  # default, replica_0, replica_1
 
 
 def test_argon2_with_bounded_memory_is_the_first_password_hasher_outside_tests():
