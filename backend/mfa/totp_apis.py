@@ -16,8 +16,7 @@ from backend.accounts.api_base import (
 )
 from backend.common.views import ApiView
 
-from . import selectors, totp_openapi
-from .errors import MfaStateConflict
+from . import totp_openapi
 from .serializers import MfaStatusOutputSerializer
 from .services.recovery_codes import recovery_codes_regenerate
 from .services.second_factor import SecondFactorAnswer
@@ -79,8 +78,5 @@ class RecoveryCodesApi(ApiView):
     @totp_openapi.recovery_codes_regenerate
     def post(self, request: Request) -> Response:
         reauthentication_require(request)
-        user = current_user(request)
-        if not selectors.mfa_enabled(user=user):
-            raise MfaStateConflict("Recovery codes come with a second factor: enable the authenticator app first.")
-        codes = recovery_codes_regenerate(user=user)
+        codes = recovery_codes_regenerate(user=current_user(request))
         return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data, headers=NO_STORE)

@@ -119,6 +119,6 @@ recovery_codes_regenerate = extend_schema(
         200: RecoveryCodesOutputSerializer,
         401: UNAUTHENTICATED,
         403: REAUTHENTICATION_REQUIRED,
-        409: _conflict("the account has no second factor."),
+        409: _conflict("the account has no second factor, or another request replaced the codes meanwhile."),
     },
 )

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from django.conf import settings
 from django.db import IntegrityError
+from django.http import Http404
 from django.utils import timezone
 from webauthn import (
     generate_authentication_options,
@@ -211,11 +212,14 @@ def passkey_rename(*, passkey: Passkey, name: str) -> Passkey:
 
 def passkey_delete(*, passkey: Passkey, session_id: str | None = None) -> None:
     """Remove a passkey (the caller checked the step-up). With no factor left, the recovery codes go too: alone
-    they must not become a way in, and a new first factor issues new ones."""
+    they must not become a way in, and a new first factor issues new ones. Http404 when another request deleted it
+    since it was read (a double click): that one announced and audited it, and an unknown id is a 404 anyway."""
     user = passkey.user
     with atomic():
         mfa_writes_lock(user=user)  # as totp_disable, which says why
-        passkey.delete()
+        deleted, _ = Passkey.objects.filter(pk=passkey.pk).delete()
+        if not deleted:
+            raise Http404
         if not mfa_enabled(user=user):
             recovery_codes_delete(user=user)
         audit_on_commit(event=AuditEvent.Event.PASSKEY_REMOVED, user_id=user.pk, session_id=session_id)

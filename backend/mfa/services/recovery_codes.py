@@ -7,6 +7,7 @@ normalized form is stored (80 random bits need no slow hash). Using one is a con
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.utils import timezone
 
@@ -16,13 +17,21 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
 
+from ..errors import MfaStateConflict
 from ..models import RecoveryCode
+from ..selectors import mfa_enabled
 from .enrolment import mfa_writes_lock
 
 CODE_COUNT = 10
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32, lowercase: no 0/1/8/9 to confuse with O/I/L/B
 _LENGTH = 16
 _GROUP = 4
+
+CODES_NEED_A_FACTOR = "Recovery codes come with a second factor: enable the authenticator app first."
+CODES_JUST_REPLACED = (
+    "New recovery codes were made by another request a moment ago: the codes it showed are the ones that work. "
+    "If you did not see them, make new codes again."
+)
 
 
 def _code_new() -> str:
@@ -37,6 +46,11 @@ def _normalize(code: str) -> str:
 
 def _hash(code: str) -> str:
     return hashlib.sha256(_normalize(code).encode()).hexdigest()
+
+
+def _code_ids(*, user: User) -> frozenset[Any]:
+    """Which set of codes the user has now: each generation has new row ids, whatever has been used since."""
+    return frozenset(RecoveryCode.objects.filter(user=user).values_list("pk", flat=True))
 
 
 def _generate(*, user: User) -> list[str]:
@@ -63,9 +77,21 @@ def recovery_codes_issue_if_first(*, user: User) -> list[str]:
 
 
 def recovery_codes_regenerate(*, user: User) -> list[str]:
-    """Ten new codes, in clear; every earlier one is refused from now on. The owner is emailed."""
+    """Ten new codes, in clear; every earlier one is refused from now on. The owner is emailed.
+
+    MfaStateConflict, and nothing changed, when the account has no second factor (checked under the factor writers'
+    lock: codes made while the last factor goes would outlive it, and a later first factor would then issue none),
+    or when its codes were replaced by another request since this one began (a double submit). Only hashes are
+    stored, so that request's codes cannot be shown again: replacing them would leave its answer, which the user
+    may be reading, with dead codes. The earlier codes this request read are the ones it means to replace; any
+    other set means someone else's answer holds the live ones, and this one stands down."""
+    meant_to_replace = _code_ids(user=user)
     with atomic():
         mfa_writes_lock(user=user)
+        if not mfa_enabled(user=user):
+            raise MfaStateConflict(CODES_NEED_A_FACTOR)
+        if _code_ids(user=user) != meant_to_replace:
+            raise MfaStateConflict(CODES_JUST_REPLACED)
         codes = _generate(user=user)
         notify_recovery_codes_regenerated(user=user)
     return codes

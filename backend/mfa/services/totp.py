@@ -155,7 +155,8 @@ def totp_enrol_confirm(
     request: HttpRequest | None = None,
 ) -> list[str]:
     """Enable the pending authenticator with a first code from it; returns the recovery codes issued if it is the
-    user's first factor (else []). A wrong code: CodeInvalid; nothing pending: MfaStateConflict; an unconfirmed
+    user's first factor (else []). A wrong code: CodeInvalid; nothing pending, or the same code's confirm sent
+    twice at once (a double submit) and the other enabled it first: MfaStateConflict ALREADY_ENABLED; an unconfirmed
     address: FactorNeedsConfirmedEmail, before the code is checked or spent (an enrolment started before that rule
     must not finish either). ``acting_session_id``: the signed-in session confirming it, checked again under the
     lock (enrolling_session_still_allowed) and raised to two factors with it (the user just proved the app).
@@ -171,7 +172,9 @@ def totp_enrol_confirm(
         codes = _enrol_confirm(user=user, code=code, for_time=for_time, acting_session_id=acting_session_id)
     except (MfaStateConflict, FactorNeedsConfirmedEmail, ReauthenticationRequired, SessionEnded):
         if attempt is not None:
-            attempt.refund()  # nothing was guessed wrong: refused before the code was checked, or after a right one
+            # Nothing was guessed wrong: refused before the code was checked, after a right one, or with a right one
+            # a parallel confirm had just used.
+            attempt.refund()
         raise
     if attempt is not None:
         attempt.refund()
@@ -185,24 +188,35 @@ def _enrol_confirm(
     pending = TotpAuthenticator.objects.filter(user=user, confirmed_at__isnull=True).first()
     if pending is None:
         raise MfaStateConflict(ALREADY_ENABLED if totp_confirmed_get(user=user) else NOTHING_PENDING)
-    if not _code_accept(pending, code, for_time):
-        audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
-        raise CodeInvalid()
     with atomic():
         # The user's row first, as every factor writer and an account deletion lock it: taken after the app's row,
         # a deletion that holds the user's row and waits for the app's would deadlock with this.
         mfa_writes_lock(user=user)
         enrolling_session_still_allowed(user=user, acting_session_id=acting_session_id)
-        # Conditional: a parallel confirm, or a new enrolment replacing this row, leaves nothing to update.
-        if not TotpAuthenticator.objects.filter(pk=pending.pk, confirmed_at__isnull=True).update(
-            confirmed_at=timezone.now()
-        ):
-            raise MfaStateConflict(NOTHING_PENDING)
-        audit_on_commit(event=AuditEvent.Event.TOTP_ENABLED, user_id=user.pk)
-        notify_totp_enabled(user=user)
-        codes = recovery_codes_issue_if_first(user=user)
-        enrolling_session_factor_proven(acting_session_id=acting_session_id, method=TOTP)
-        return codes
+        # The code is checked under the lock, so a parallel confirm with the same code (a double submit) has
+        # committed by now: the step it took and the app it confirmed tell its refusal from a wrong guess.
+        if _code_accept(pending, code, for_time):
+            return _pending_confirm(user=user, pending=pending, acting_session_id=acting_session_id)
+        confirmed_meanwhile = TotpAuthenticator.objects.filter(pk=pending.pk, confirmed_at__isnull=False).exists()
+    # Raised once the transaction is over: raised inside it, the failure's audit would be rolled back with it.
+    if confirmed_meanwhile:
+        raise MfaStateConflict(ALREADY_ENABLED)  # no guess: the caller gives the attempt back, nothing is audited
+    audit_on_commit(event=AuditEvent.Event.MFA_FAILED, user_id=user.pk)
+    raise CodeInvalid()
+
+
+def _pending_confirm(*, user: User, pending: TotpAuthenticator, acting_session_id: str | None) -> list[str]:
+    """Enable ``pending``, whose first code was just accepted, inside _enrol_confirm's transaction and lock."""
+    # Conditional: a new enrolment replacing this row leaves nothing to update.
+    if not TotpAuthenticator.objects.filter(pk=pending.pk, confirmed_at__isnull=True).update(
+        confirmed_at=timezone.now()
+    ):
+        raise MfaStateConflict(NOTHING_PENDING)
+    audit_on_commit(event=AuditEvent.Event.TOTP_ENABLED, user_id=user.pk)
+    notify_totp_enabled(user=user)
+    codes = recovery_codes_issue_if_first(user=user)
+    enrolling_session_factor_proven(acting_session_id=acting_session_id, method=TOTP)
+    return codes
 
 
 def totp_disable_with_answer(
