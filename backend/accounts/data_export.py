@@ -3,6 +3,8 @@
 ``account_export_chunks`` yields the document in chunks of about CHUNK_BYTES while it reads the tasks, sessions
 and audit events through selectors that stream from the database (``.iterator(chunk_size=...)``): however many
 tasks the account has, memory holds one database chunk of rows and one output chunk of bytes, never the list.
+With DB_DISABLE_SERVER_SIDE_CURSORS (a pooler in transaction mode) the driver fetches each section's rows whole
+before the first is written: memory then grows with the account (docs/scaling.md).
 The items are rendered by the same serializers that document them (account_serializers.AccountExportSerializer).
 
 The reads run while the response is being sent, after the view has returned: outside the request's
@@ -20,6 +22,7 @@ from rest_framework import serializers
 from backend.audit.models import AuditEvent
 from backend.audit.selectors import audit_export_iter
 from backend.audit.services import audit_record
+from backend.common.db import atomic
 from backend.mfa.status_selectors import mfa_export_get
 from backend.oidc.selectors import identity_export_list
 from backend.oidc.serializers import IdentityOutputSerializer
@@ -33,6 +36,7 @@ from .account_serializers import (
     ExportSessionSerializer,
 )
 from .email_serializers import PendingEmailChangeSerializer
+from .errors import SessionEnded
 from .models import User
 from .selectors import email_change_pending_get, session_export_iter
 
@@ -98,6 +102,15 @@ def _pending_email_change(user: User) -> dict[str, Any] | None:
 def account_export_start(*, user: User, session_id: str | None) -> Iterator[bytes]:
     """Record that ``user`` exported their data (``data_exported``, with this request's address and browser) and
     return the document's chunks, read as they are sent. Recorded when the export is asked for: whether the
-    client then reads the whole stream is not known here."""
-    audit_record(event=AuditEvent.Event.DATA_EXPORTED, user_id=user.pk, session_id=session_id)
-    return account_export_chunks(user=user, current_session_id=session_id)
+    client then reads the whole stream is not known here.
+
+    The account is read whole first, under its row's lock: the request's user has every field but its id deferred,
+    and an account deleted while the request ran (its access token checked before the deletion committed) would
+    otherwise be exported as a profile of nulls (the serializer reads a missing row's fields as None). The lock waits
+    for a deletion in progress; a deleted account is refused as every request of one is (401 ``session_revoked``)."""
+    with atomic():
+        stored = User.objects.select_for_update().filter(pk=user.pk).first()
+        if stored is None:
+            raise SessionEnded()
+        audit_record(event=AuditEvent.Event.DATA_EXPORTED, user_id=stored.pk, session_id=session_id)
+    return account_export_chunks(user=stored, current_session_id=session_id)

@@ -268,15 +268,28 @@ class User(AbstractBaseUser, PermissionsMixin):
         if raw_password is None:
             return super().check_password(None)
         normalized = normalize_password(raw_password)
-        matches = super().check_password(normalized)
+        checked_hash = self.password
+
+        def rehash(password: str) -> None:  # Django's setter, called when the hash's hasher or parameters are old
+            self._password_rehash(password, checked_hash=checked_hash)
+
+        matches = check_password(normalized, checked_hash, rehash)
         if normalized == raw_password:
             return matches
-        as_typed = check_password(raw_password, self.password)  # checked even after a match: the same time either way
+        as_typed = check_password(raw_password, checked_hash)  # checked even after a match: the same time either way
         if as_typed and not matches:
-            self.set_password(raw_password)
-            self._password = None  # Django's setter does the same: no password_changed signal for a rehash
-            self.save(update_fields=["password"])
+            self._password_rehash(raw_password, checked_hash=checked_hash)
         return matches or as_typed
+
+    def _password_rehash(self, raw_password: str, *, checked_hash: str) -> None:
+        """Store ``raw_password``, just found to match ``checked_hash``, hashed as passwords are hashed now. Not
+        ``save(update_fields=...)``, as Django's setter does: one UPDATE conditional on the row still holding
+        ``checked_hash``, so an account deleted while the password was checked is no error (the sign-in is then
+        refused as one to a deleted account), and a password changed meanwhile is never overwritten by a rehash of
+        the old one. Either way nothing is written."""
+        self.set_password(raw_password)
+        self._password = None  # as Django's setter: a rehash is no password change (no password_changed signal)
+        User.objects.filter(pk=self.pk, password=checked_hash).update(password=self.password)
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django's hash of the password (a password change ends the admin sessions), with the revocation key

@@ -6,6 +6,7 @@ emails that address a notice instead of a link.
 """
 
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -21,11 +22,19 @@ from backend.common.errors import ErrorCode
 
 from ..emails.links import send_email_change_link
 from ..emails.notices import notify_email_changed, notify_email_in_use
-from ..link_tokens import LinkError, change_payload, change_token_read
-from ..models import User, email_address_normalized, normalize_email
+from ..errors import SessionEnded
+from ..link_tokens import LinkError, change_payload, change_pending_read, change_token_read
+from ..models import AuthSession, User, email_address_normalized, normalize_email
 from ..selectors import email_change_pending_of, session_is_live
 from .email_verification import LinkRejected
+from .locks import user_row_lock
 from .sessions import sessions_revoke_for_user
+
+# A change asked again, to the same address from the same session, within this many seconds of the pending one is
+# taken for the same request sent twice (a double click, a client retrying a lost answer): it answers the same 202 and
+# sends nothing, so the link already sent stays the one that works. Short, so that asking again on purpose (the first
+# email never came) sends a new link.
+REPEATED_REQUEST_WINDOW_SECONDS = 10
 
 
 class EmailTaken(APIException):
@@ -46,7 +55,9 @@ def _in_use(email: str, *, other_than: User | None = None) -> bool:
 
 def email_change_request(*, user: User, new_email: str, session_id: str | None) -> None:
     """Email a confirmation link to ``new_email`` (or, if an account has it, a notice). The current password is
-    checked first, by user_password_confirm."""
+    checked first, by user_password_confirm. The same request repeated by the same session within
+    REPEATED_REQUEST_WINDOW_SECONDS sends nothing (_asked_just_now); an account deleted while the request ran is 401
+    ``session_revoked``, with nothing sent."""
     try:
         # Judged as it would be stored (email_address_normalized): a link to an address that cannot be stored could
         # only fail once followed.
@@ -56,6 +67,13 @@ def email_change_request(*, user: User, new_email: str, session_id: str | None) 
     if new_email == normalize_email(user.email):
         raise ValidationError({"new_email": ["This is already your email address."]})
     with atomic():
+        # The account's row first: a request sent twice at once (a double click) then finds the first's change, and an
+        # account whose deletion is committing is found gone, not sent a link.
+        stored = User.objects.select_for_update().filter(pk=user.pk).first()
+        if stored is None:
+            raise SessionEnded()  # deleted while the request ran: refused as every request of a deleted account is
+        if _asked_just_now(stored, new_email=new_email, session_id=session_id):
+            return  # the same request again: its link is on its way, and a second one would cancel it
         # A new key cancels the links of earlier requests (link_tokens.py), whichever address this one is for. The
         # pending change is kept whether or not the address is in use, so the owner's view of it tells nothing.
         user.email_change_key = secrets.token_hex(16)
@@ -63,12 +81,30 @@ def email_change_request(*, user: User, new_email: str, session_id: str | None) 
             **change_payload(user=user, new_email=new_email, session_id=session_id),
             "t": timezone.now().isoformat(),
         }
-        User.objects.filter(pk=user.pk).update(email_change_key=user.email_change_key, email_change_pending=pending)
+        updated = User.objects.filter(pk=user.pk).update(
+            email_change_key=user.email_change_key, email_change_pending=pending
+        )
+        if not updated:  # MongoDB, which takes no lock: the deletion committed after the read above
+            raise SessionEnded()
         audit_on_commit(event=AuditEvent.Event.EMAIL_CHANGE_REQUESTED, user_id=user.pk, session_id=session_id)
         if _in_use(new_email):
             notify_email_in_use(email=new_email)
         else:
             send_email_change_link(user=user, new_email=new_email, session_id=session_id)
+
+
+def _asked_just_now(stored: User, *, new_email: str, session_id: str | None) -> bool:
+    """Whether ``stored`` (the account as locked) has a pending change to ``new_email``, asked by the same session less
+    than REPEATED_REQUEST_WINDOW_SECONDS ago, whose link still works: the same request sent twice (a double click, a
+    retry of a lost answer). Answering it with a second link would cancel the first, so whichever email arrived first
+    would hold a dead link."""
+    pending = change_pending_read(stored)
+    return (
+        pending is not None
+        and pending.new_email == new_email
+        and pending.session_id == session_id
+        and timezone.now() - pending.requested_at < timedelta(seconds=REPEATED_REQUEST_WINDOW_SECONDS)
+    )
 
 
 def email_change_confirm(*, token: str) -> User:
@@ -94,6 +130,8 @@ def email_change_confirm(*, token: str) -> User:
         raise EmailTaken()
     try:
         with atomic():
+            if change.session_id is not None:
+                _asking_session_still_live(user=user, session_id=change.session_id)
             # Conditional on everything the link is bound to (link_tokens.py), as read above: a password change,
             # a reset or a sign-out everywhere that commits meanwhile cancels the change as it would have before.
             updated = User.objects.filter(
@@ -118,6 +156,19 @@ def email_change_confirm(*, token: str) -> User:
         raise EmailTaken() from None
     user.email, user.email_verified, user.email_verified_once = new_email, True, True
     return user
+
+
+def _asking_session_still_live(*, user: User, session_id: str) -> None:
+    """Inside the confirmation's transaction: lock the session that asked for the change, and refuse the link
+    (``link_invalid``) unless it is still live. Checked before the transaction too (session_is_live, from the cache),
+    but a sign-out of that session alone (the sessions page) takes no lock of the account's, so one committed since
+    would otherwise be missed: the change would land after its owner signed the asking session out. The account's row
+    is locked first, as every writer of an account does (locks.py); a sign-out of the session waits for this
+    transaction, or this waits for it and finds the session ended. (MongoDB takes no lock: there the window stays.)"""
+    user_row_lock(user_id=user.pk)
+    asking = AuthSession.objects.select_for_update().live().filter(pk=session_id, user_id=user.pk)
+    if asking.values_list("pk", flat=True).first() is None:
+        raise LinkRejected(ErrorCode.LINK_INVALID)
 
 
 def email_change_cancel(*, user: User, session_id: str | None) -> bool:

@@ -4,8 +4,10 @@ Each of them takes the account's row before any other row of the account, so non
 everywhere (by the UPDATE of the revocation key; inside a password change or reset and an account deletion too),
 the factor writers (mfa_writes_lock, backend/mfa/services/enrolment.py), the spending of a second step's answer
 (backend/mfa/services/challenges.py), a session's last check before a password change or a deletion
-(sessions.acting_session_still_live). Where a writer needs a column of the row as well (a sign-in's revocation key,
-a sign-in code's address), it reads it under select_for_update itself. MongoDB ignores the lock.
+(sessions.acting_session_still_live), an email change's request and confirmation (email_change.py), a data export
+(data_export.py) and connecting a sign-in provider (backend/oidc/services/identities.py). Where a writer needs a
+column of the row as well (a sign-in's revocation key, a sign-in code's address), it reads it under
+select_for_update itself. MongoDB ignores the lock.
 """
 
 from uuid import UUID

@@ -4,6 +4,7 @@ from typing import NoReturn
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest
@@ -13,9 +14,11 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_login_failed, audit_on_commit
 from backend.common.db import atomic
 from backend.common.errors import ErrorCode
+from backend.common.exceptions import WriteConflict
 from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 
 from ..emails.notices import notify_password_changed
+from ..errors import SessionEnded
 from ..login_limits import LOGIN, account_attempt
 from ..models import AuthSession, NewPassword, User, email_address_normalized, normalize_email, normalize_password
 from .email_verification import email_verification_on_register
@@ -102,9 +105,13 @@ def _user_insert(user: User) -> None:
 
 
 def user_update(*, user: User, name: str) -> User:
+    """Change the profile. One UPDATE of the account's row: an account deleted while the request ran (its access token
+    was checked before the deletion committed) leaves no row, and is refused as every request of a deleted account is
+    (401 ``session_revoked``), not a 500 from ``save(update_fields=...)``."""
     user.name = name.strip()
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["name"])
+    if not User.objects.filter(pk=user.pk).update(name=user.name):
+        raise SessionEnded()
     return user
 
 
@@ -199,11 +206,27 @@ def _session_answers_spent(*, user: User, session_id: str | None) -> NoReturn:
 
 def user_change_password(*, user: User, new_password: str, keep_session_id: str | None) -> None:
     """Set a new password and revoke every session except the one making the change (the current password is
-    checked first, by user_password_confirm)."""
+    checked first, by user_password_confirm, against ``user.password``).
+
+    The same change sent twice at once from one session (a double click) is made once: the second finds, under the
+    row lock, the password the first set, and answers the same success without writing, revoking, recording or
+    emailing again. Any other change of the stored password since it was checked (the same session asking for another
+    new password meanwhile; a sign-in that rehashed it) is a 409 ``conflict``: the check ran against a password that
+    is no longer the stored one, and a retry checks the current password against the stored one. (Another session's
+    change, a reset or a sign-out everywhere ended this session: 401, from acting_session_still_live.)"""
     new_password_validate(new_password, user=user, field="new_password")
+    checked_hash = user.password
     hashed = NewPassword(new_password)  # before the row lock acting_session_still_live takes
     with atomic():
         acting_session_still_live(user=user, session_id=keep_session_id)
+        stored_hash = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        if stored_hash is None:
+            raise SessionEnded()  # deleted meanwhile (a request of no session: nothing else refused it)
+        if stored_hash != checked_hash:
+            # Hashed again under the lock, only on this rare path: the stored hash has a salt of its own.
+            if check_password(normalize_password(new_password), stored_hash):
+                return
+            raise WriteConflict()
         user.set_password_hashed(hashed)
         user.save(update_fields=["password"])
         sessions_revoke_for_user(user=user, except_session_id=keep_session_id, audit_event=None)

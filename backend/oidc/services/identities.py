@@ -10,10 +10,12 @@ from django.utils import timezone
 from backend.accounts.assurance import OIDC
 from backend.accounts.emails.security_notices import notify_oidc_connected, notify_oidc_disconnected
 from backend.accounts.models import AuthSession, User, normalize_email
-from backend.accounts.services.reauthentication import session_reauthenticate
+from backend.accounts.services.locks import user_row_lock
+from backend.accounts.services.reauthentication import session_reauthenticate, session_recent_authentication_require
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.db import atomic
+from backend.mfa.selectors import reauthentication_level
 
 from ..client import CLOCK_SKEW_SECONDS, code_exchange, id_token_verify, oidc_failure, storable
 from ..config import Provider
@@ -92,6 +94,8 @@ def identity_connect(*, user: User, seen: ProviderIdentity, session_id: str | No
     The owner is emailed and the connection audited."""
     try:
         with atomic():
+            user_row_lock(user_id=user.pk)
+            _connecting_session_still_allowed(user=user, session_id=session_id, provider=seen.provider)
             existing = OidcIdentity.objects.filter(provider=seen.provider.id, subject=seen.subject).first()
             if existing is not None:
                 if existing.user_id != user.pk:
@@ -112,6 +116,23 @@ def identity_connect(*, user: User, seen: ProviderIdentity, session_id: str | No
         if winner.user_id != user.pk:
             raise OidcIdentityTaken(seen.provider.name) from None
         return winner, False
+
+
+def _connecting_session_still_allowed(*, user: User, session_id: str | None, provider: Provider) -> None:
+    """Under the account's row lock, just before the identity is connected: what the callback checked before the
+    provider's round trip (intents._connect_allowed), checked again. A password change, a reset or a sign-out
+    everywhere committed during the code exchange signed the session out (refused as a signed-out session's callback
+    is: ``oidc_failed``, with the reason logged); a second factor added meanwhile, or the session's
+    authentication no longer recent, is 403 ``reauthentication_required``. Each of those changes takes the same lock
+    (locks.py), so what committed before this is seen here, and what commits after finds the identity (a password
+    reset then names it). The factor enrolments re-check their session the same way
+    (mfa.services.enrolment.enrolling_session_still_allowed). ``session_id`` None: not a session's flow (a shell).
+    (MongoDB takes no lock: there the window stays.)"""
+    if session_id is None:
+        return
+    if not AuthSession.objects.live().filter(pk=session_id, user_id=user.pk).exists():
+        raise oidc_failure(provider, "connect: the session was signed out during the flow")
+    session_recent_authentication_require(session_id=session_id, level=reauthentication_level(user))
 
 
 def identity_delete(*, identity: OidcIdentity, provider_name: str, session_id: str | None) -> None:
