@@ -14,6 +14,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from .errors import SessionEnded
+
 
 def normalize_email(email: str) -> str:
     """The one form of an address that is stored and compared: NFKC-normalized, trimmed, lowercased, and its
@@ -310,6 +312,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         deferred = self.get_deferred_fields()
         if fields is not None and deferred and set(fields) <= deferred:
             fields = list(deferred)
+            try:
+                super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+            except self.DoesNotExist as exc:
+                # The account was deleted after its token was accepted. DRF's serializers read a missing row as
+                # null (a 200 profile of nulls), so this must not stay a DoesNotExist: the request is refused as a
+                # signed-out session's is.
+                raise SessionEnded() from exc
+            return
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 

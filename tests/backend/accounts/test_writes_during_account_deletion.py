@@ -151,3 +151,27 @@ def test_a_data_export_asked_while_the_account_is_deleted_is_401_not_a_profile_o
     assert other.error is None, other.error
     assert other.result == (401, SESSION_ENDED)
     assert not AuditEvent.objects.filter(event=AuditEvent.Event.DATA_EXPORTED).exists()
+
+
+def test_a_request_whose_account_is_deleted_right_after_its_token_was_checked_is_401_not_a_500(monkeypatch):
+    # Given a signed-in account, deleted the moment authentication has accepted its token (the request's user has
+    # only its id loaded: every other field is read when the view first needs it, from a row that is gone)
+    from backend.accounts.authentication import SessionJWTAuthentication
+
+    user = UserFactory(email="gone@example.com")
+    client, _ = signed_in_client(user)
+    accept = SessionJWTAuthentication.get_user
+
+    def accept_then_delete(self, validated_token):
+        accepted = accept(self, validated_token)
+        User.objects.filter(pk=accepted.pk).delete()
+        return accepted
+
+    monkeypatch.setattr(SessionJWTAuthentication, "get_user", accept_then_delete)
+
+    # When it reads its profile
+    response = client.get("/api/auth/me/")
+
+    # Then it is refused as a signed-out session is, not with a 500
+    assert response.status_code == 401
+    assert response.json() == SESSION_ENDED
