@@ -1,6 +1,7 @@
 """Top-level routes: the API under /api/, the admin, docs, probes, and the SPA for everything else."""
 
 from django.contrib import admin
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from backend.accounts.admin_login import admin_login
@@ -30,6 +31,14 @@ api_patterns: list[URLPattern | URLResolver] = [
     re_path(r"^.*$", api_not_found),
 ]
 
+
+def admin_view_on_site(request: HttpRequest, content_type_id: str, object_id: str) -> HttpResponse:
+    """The admin's "view on site" redirect, for objects with a page on the site (get_absolute_url): no model has one,
+    so it is always a 404. Django's own view is left unreachable: it looks the object up first, and a malformed id
+    (``/admin/r/1/junk/``, a UUID primary key) raised ValidationError there, a 500 for any staff member."""
+    raise Http404
+
+
 urlpatterns = [
     # The API first, as the busiest (the prefixes below are disjoint, so the order changes no answer).
     path("api/", include(api_patterns)),
@@ -38,6 +47,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/login/", admin_login, name="admin-login"),  # before admin.site.urls, which has its own
     path("admin/password_change/", admin_password_change, name="admin-password-change"),  # as admin/login/
+    path("admin/r/<path:content_type_id>/<path:object_id>/", admin_view_on_site),  # as admin/login/
     path("admin/", admin.site.urls),
     # Last: the React app's index.html for / and its deep links (backend/common/spa.py).
     re_path(SPA_FALLBACK_PATTERN, spa_index, name="spa"),

@@ -26,6 +26,7 @@ from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
 from backend.common.admin_display import request_operator
 from backend.common.admin_lookups import LookupCheckingAdminMixin
+from backend.common.admin_selection import SelectionCheckingAdminMixin
 from backend.common.db import atomic
 from backend.mfa.admin import UserSecondFactorsAdminMixin
 from backend.oidc.admin import UserOidcIdentitiesAdminMixin
@@ -37,6 +38,7 @@ from .emails.notices import notify_email_changed_by_operator, notify_password_se
 from .models import AuthSession, User, normalize_email
 from .password_validators import breach_checked_ahead
 from .services.account_deletion import DELETED_ACCOUNT_REPR, DELETED_OPERATOR
+from .services.sessions import sessions_revoke_many
 
 ADMIN_REVOKED = AuditEvent.Event.ADMIN_SESSIONS_REVOKED
 
@@ -71,7 +73,13 @@ class SessionRevokingPasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(UserSecondFactorsAdminMixin, UserOidcIdentitiesAdminMixin, DjangoUserAdmin):
+class UserAdmin(
+    LookupCheckingAdminMixin,
+    SelectionCheckingAdminMixin,
+    UserSecondFactorsAdminMixin,
+    UserOidcIdentitiesAdminMixin,
+    DjangoUserAdmin,
+):
     form = UserEditForm
     add_form = UserCreationForm
     change_password_form = SessionRevokingPasswordChangeForm
@@ -290,7 +298,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin):
+class GroupAdmin(LookupCheckingAdminMixin, SelectionCheckingAdminMixin, DjangoGroupAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _is_superuser(request)
 
@@ -302,7 +310,7 @@ class GroupAdmin(DjangoGroupAdmin):
 
 
 @admin.register(AuthSession)
-class AuthSessionAdmin(LookupCheckingAdminMixin, admin.ModelAdmin):  # ?ip_address=zz: ?e=1, not a 500
+class AuthSessionAdmin(LookupCheckingAdminMixin, SelectionCheckingAdminMixin, admin.ModelAdmin):
     list_display = ["id", "user_email", "created_at", "last_used_at", "expires_at", "revoked_at", "ip_address"]
     list_filter = ["revoked_at", "created_at"]
     search_fields = ["user__email"]
@@ -338,10 +346,8 @@ class AuthSessionAdmin(LookupCheckingAdminMixin, admin.ModelAdmin):  # ?ip_addre
                 request, "Only a superuser can revoke another operator's sessions: nothing was changed.", messages.ERROR
             )
             return
-        revoked = 0
-        for session in queryset.filter(revoked_at__isnull=True):
-            services.session_revoke(session=session, audit_event=ADMIN_REVOKED)
-            revoked += 1
+        # In batches, each its sessions' revocation in one transaction (thousands selected across pages included).
+        revoked = sessions_revoke_many(sessions=queryset, audit_event=ADMIN_REVOKED)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:

@@ -7,13 +7,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from backend.common.admin_lookups import LookupCheckingAdminMixin
+from backend.common.admin_selection import SelectionCheckingAdminMixin
 
 from .models import AuditEvent
 from .selectors import audit_search_filter
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(LookupCheckingAdminMixin, admin.ModelAdmin):  # ?ip_address=zz: ?e=1, not a 500
+class AuditEventAdmin(LookupCheckingAdminMixin, SelectionCheckingAdminMixin, admin.ModelAdmin):
     list_display = ["occurred_at", "event", "user", "email", "ip_address", "session_id", "actor"]
     # No user filter listing every user, and no date_hierarchy (a DISTINCT over dates per page):
     # find a user's rows by searching their email, or through the link on their user page

@@ -9,10 +9,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -22,9 +24,13 @@ from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import atomic
 from backend.common.db_router import replica_note_write
 from backend.common.errors import ErrorCode
+from backend.common.request_context import request_current, request_user_id
+from backend.common.request_meta import client_ip
+from backend.common.request_meta import user_agent as request_user_agent
 from backend.common.secret_keys import secret_keys
 from backend.mfa.models import MfaChallenge
-from backend.observability.metrics import auth_sessions_revoked
+from backend.observability.logging import stdlib_logger
+from backend.observability.metrics import auth_events, auth_sessions_revoked
 
 from ..assurance import PASSWORD, amr_join, amr_split, assurance_level, proves_recent_authentication
 from ..emails.notices import notify_refresh_reuse
@@ -42,6 +48,9 @@ from ..tokens import (
 from .locks import user_row_lock
 
 USER_AGENT_MAX = AuthSession._meta.get_field("user_agent").max_length or 512
+AUDIT_USER_AGENT_MAX = AuditEvent._meta.get_field("user_agent").max_length or 512
+SESSIONS_REVOKE_BATCH_SIZE = 500  # sessions per transaction in sessions_revoke_many
+audit_logger = stdlib_logger("backend.audit")  # audit_record's logger: the bulk rows' lines read as its own
 
 
 @dataclass(frozen=True)
@@ -316,6 +325,75 @@ def session_revoke(*, session: AuthSession, audit_event: str = AuditEvent.Event.
     """Revoke one session; its access and refresh tokens stop working at once."""
     if session.revoked_at is None and _revoke_where(Q(pk=session.pk)):
         audit_on_commit(event=audit_event, user_id=session.user_id, session_id=session.pk)
+
+
+def sessions_revoke_many(*, sessions: QuerySet[AuthSession], audit_event: str, batch_size: int | None = None) -> int:
+    """Revoke the live sessions among ``sessions`` (an operator's selection, however large), ``batch_size`` per
+    transaction (default SESSIONS_REVOKE_BATCH_SIZE); returns how many. Each batch is session_revoke's revocation
+    for all its sessions at once: their tombstones once it commits (every access token of theirs refused from then
+    on, by every worker) and one audit row per session, written in one INSERT (one transaction and one INSERT per
+    session took 35 s for 3,140).
+
+    Each batch locks its sessions' accounts first, in a fixed order, then the sessions, as every writer of an
+    account's sessions does (locks.py): none of them can deadlock with it, and a session revoked meanwhile by
+    another writer is neither counted nor recorded twice. A batch that committed stays revoked if a later one fails.
+    """
+    batch_size = batch_size or SESSIONS_REVOKE_BATCH_SIZE
+    revoked = 0
+    live = sessions.filter(revoked_at__isnull=True).order_by("pk").values_list("pk", "user_id")
+    after = None
+    while batch := list((live if after is None else live.filter(pk__gt=after))[:batch_size]):
+        after = batch[-1][0]
+        with atomic():
+            owners = sorted({user_id for _, user_id in batch})
+            list(User.objects.select_for_update().filter(pk__in=owners).order_by("pk").values_list("pk", flat=True))
+            locked = AuthSession.objects.select_for_update().filter(pk__in=[pk for pk, _ in batch], revoked_at=None)
+            rows = list(locked.order_by("pk").values_list("pk", "user_id"))
+            if not rows:
+                continue
+            ids = [str(pk) for pk, _ in rows]
+            AuthSession.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
+            transaction.on_commit(partial(session_cache_mark_revoked, ids))
+            transaction.on_commit(partial(auth_sessions_revoked.inc, len(rows)))
+            transaction.on_commit(partial(_audit_revoked, event=audit_event, revoked=rows))
+        revoked += len(rows)
+    return revoked
+
+
+def _audit_revoked(*, event: str, revoked: list[tuple[UUID, UUID]]) -> None:
+    """audit_record's row for each revoked ``(session id, user id)``, in one INSERT, and its log line and count.
+    Never raises: a failed write is logged (``audit_write_failed``), as audit_record's. An account deleted once the
+    batch committed (its deletion waited for the batch's locks) leaves its rows without a user, as
+    on_delete=SET_NULL leaves its other events."""
+    request = request_current()
+    actor_id = request_user_id(request)
+    auth_events.labels(event=event).inc(len(revoked))
+    for session_id, user_id in revoked:
+        audit_logger.info("audit", audit_event=event, subject_user_id=str(user_id), session_id=str(session_id))
+    rows = [
+        AuditEvent(
+            event=event,
+            user_id=user_id,
+            session_id=session_id,
+            actor_id=actor_id,
+            ip_address=client_ip(request) if request is not None else None,
+            user_agent=request_user_agent(request)[:AUDIT_USER_AGENT_MAX] if request is not None else "",
+            request_id=getattr(request, "request_id", ""),
+        )
+        for session_id, user_id in revoked
+    ]
+    try:
+        try:
+            AuditEvent.objects.bulk_create(rows)
+        except IntegrityError:
+            named = {row.user_id for row in rows if row.user_id} | ({actor_id} if actor_id else set())
+            existing = {str(pk) for pk in User.objects.filter(pk__in=named).values_list("pk", flat=True)}
+            for row in rows:
+                row.user_id = row.user_id if str(row.user_id) in existing else None
+                row.actor_id = row.actor_id if str(row.actor_id) in existing else None
+            AuditEvent.objects.bulk_create(rows)
+    except Exception:
+        audit_logger.exception("audit_write_failed", audit_event=event, count=len(rows))
 
 
 def sessions_revoke_for_user(

@@ -10,6 +10,7 @@ from django.contrib.auth.management.commands import changepassword
 
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
+from backend.common.commands import OperatorCommandMixin
 from backend.common.db import atomic
 
 from ...emails.notices import notify_password_set_by_operator
@@ -17,8 +18,14 @@ from ...models import User, normalize_email
 from ...services import sessions_revoke_for_user
 
 
-class Command(changepassword.Command):
+class Command(OperatorCommandMixin, changepassword.Command):
     help = f"{changepassword.Command.help} Then signs the account out everywhere and emails its owner."
+
+    def work_kept(self) -> str:
+        return (
+            "If it had set the new password already, the account may still be signed in elsewhere: run it again, "
+            "which signs it out everywhere once the password is set."
+        )
 
     def handle(self, *args: Any, **options: Any) -> str:
         options["username"] = normalize_email(options["username"] or getpass.getuser())

@@ -11,10 +11,15 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError
 
+from backend.common.commands import OperatorCommandMixin
+
 from ...models import User, normalize_email
 
 
-class Command(createsuperuser.Command):
+class Command(OperatorCommandMixin, createsuperuser.Command):
+    def work_kept(self) -> str:
+        return "No account was created."
+
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
         if not options["interactive"] and password:

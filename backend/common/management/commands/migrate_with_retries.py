@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
+from backend.common.commands import OperatorCommandMixin
+
 
 def lock_wait_given_up(exc: BaseException | None) -> bool:
     """Whether ``exc`` (or what it wraps) is PostgreSQL's lock_not_available (SQLSTATE 55P03: lock_timeout)."""
@@ -27,13 +29,20 @@ def lock_wait_given_up(exc: BaseException | None) -> bool:
     return False
 
 
-class Command(BaseCommand):
+class Command(OperatorCommandMixin, BaseCommand):
     help = "Apply the migrations like `migrate --noinput`, retrying with backoff when one gives up waiting for a lock."
+    needs_migrated_database = False  # a missing table is what migrate makes, not a sign it was not run
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--noinput", "--no-input", action="store_true", help="Accepted for parity with migrate.")
         parser.add_argument("--attempts", type=int, default=6, help="Tries in all (default 6).")
         parser.add_argument("--max-delay", type=float, default=60.0, help="Longest pause between tries, seconds.")
+
+    def work_kept(self) -> str:
+        return (
+            "The migrations that finished are applied (`manage.py showmigrations` lists them): run it again to "
+            "apply the rest."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["attempts"] < 1 or not options["max_delay"] >= 0:

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from backend.common.commands import OperatorCommandMixin
 from backend.common.mail import GIVEN_UP, RETRYING, SENT, SKIPPED
 from backend.common.mail_sweep import emails_due_send
 
 
-class Command(BaseCommand):
+class Command(OperatorCommandMixin, BaseCommand):
     help = (
         "Send the queued emails whose attempt is due and which no sender holds; an email still failing is left for "
         "its next attempt, one out of attempts or refused for good is given up (and makes the exit status 1)."
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         if outcomes[GIVEN_UP]:
             raise CommandError(f"{outcomes[GIVEN_UP]} email(s) given up: see the email_failed lines logged above.")
         self.stdout.write(self.style.SUCCESS("Done."))
+
+    def work_kept(self) -> str:
+        return "The emails sent so far are not sent again; the rest stay queued, for the next run or a worker's sweep."
 
     def _progress(self, so_far: Counter[str]) -> None:
         self.stdout.write(f"  so far: {_summary(so_far)}")

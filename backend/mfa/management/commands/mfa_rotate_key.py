@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backend.accounts.models import User
+from backend.common.commands import OperatorCommandMixin
 from backend.mfa.services.totp import totp_secrets_reencrypt
 
 FINGERPRINT_IS = "the first 8 hex digits of the SHA-256 of each key"
@@ -25,7 +26,7 @@ def key_fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
-class Command(BaseCommand):
+class Command(OperatorCommandMixin, BaseCommand):
     help = (
         "Re-encrypt every stored authenticator-app secret with the first (newest) MFA_ENCRYPTION_KEYS key, in "
         "batches. Run after prepending a new key and before dropping the old one."
@@ -39,6 +40,12 @@ class Command(BaseCommand):
             metavar="HEX8",
             help='The new key\'s fingerprint: printf %%s "$NEW_KEY" | sha256sum | cut -c1-8. The command refuses '
             "to run unless the newest loaded key has it.",
+        )
+
+    def work_kept(self) -> str:
+        return (
+            "The secrets re-encrypted so far stay under the newest key (each batch commits on its own), which the "
+            "listed keys still decrypt: run it again to finish, and do not drop the old key before it succeeds."
         )
 
     def handle(self, *args: Any, batch_size: int, expect_fingerprint: str, **options: Any) -> None:
