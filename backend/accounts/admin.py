@@ -38,7 +38,7 @@ from .emails.notices import notify_email_changed_by_operator, notify_password_se
 from .models import AuthSession, User, normalize_email
 from .password_validators import breach_checked_ahead
 from .services.account_deletion import DELETED_ACCOUNT_REPR, DELETED_OPERATOR
-from .services.sessions import sessions_revoke_many
+from .services.session_revocation import sessions_revoke_many
 
 ADMIN_REVOKED = AuditEvent.Event.ADMIN_SESSIONS_REVOKED
 

@@ -1,6 +1,7 @@
 """Writes for accounts and sessions: registration, sign-in, rotation, revocation, passwords.
 
-One module per concern (users, password_reset, sessions); import from here, not from them, except password_reset.
+One module per concern (users, password_reset, sessions, session_revocation); import from here, not from them, except
+password_reset.
 """
 
 from .account_deletion import user_delete
@@ -23,17 +24,15 @@ from .reauthentication import (
     session_reauthenticate,
     session_recently_authenticated_at,
 )
+from .session_revocation import session_revoke, sessions_purge, sessions_revoke_for_user
 from .sessions import (
     CredentialsChanged,
     IssuedSession,
     RefreshRejected,
     credentials_still_current,
     session_logout,
-    session_revoke,
     session_rotate,
     session_start,
-    sessions_purge,
-    sessions_revoke_for_user,
 )
 from .users import (
     InvalidCredentials,

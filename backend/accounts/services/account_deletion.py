@@ -13,7 +13,8 @@ from backend.tasks.services import task_admin_history_unlink, tasks_delete_for_o
 
 from ..emails.notices import notify_account_deleted
 from ..models import User
-from .sessions import acting_session_still_live, sessions_revoke_for_user
+from .session_revocation import sessions_revoke_for_user
+from .sessions import acting_session_still_live
 
 # What the admin's history shows for an account that no longer exists, in place of its email (User.__str__).
 DELETED_ACCOUNT_REPR = "deleted account"

@@ -28,7 +28,7 @@ from ..models import AuthSession, User, email_address_normalized, normalize_emai
 from ..selectors import email_change_pending_of, session_is_live
 from .email_verification import LinkRejected
 from .locks import user_row_lock
-from .sessions import sessions_revoke_for_user
+from .session_revocation import sessions_revoke_for_user
 
 # A change asked again, to the same address from the same session, within this many seconds of the pending one is
 # taken for the same request sent twice (a double click, a client retrying a lost answer): it answers the same 202 and

@@ -20,7 +20,7 @@ from ..emails.links import send_password_reset_link
 from ..emails.notices import notify_password_changed
 from ..models import NewPassword, User, normalize_email
 from .email_verification import email_verification_enabled
-from .sessions import sessions_revoke_for_user
+from .session_revocation import sessions_revoke_for_user
 from .users import new_password_validate
 
 

@@ -1,42 +1,29 @@
-"""Sessions: sign-in on a device, refresh-token rotation, sign-out, revocation and purging.
+"""Sessions: sign-in on a device, refresh-token rotation and sign-out.
 
-Revocations write their cache tombstone in ``transaction.on_commit``, before the
-response that reports them is sent, so no worker trusts a revoked session after
-the client has been told it is revoked (see session_cache.py for the protocol).
+Revoking sessions otherwise (one, an operator's selection, all of an account's) and purging the ended ones:
+session_revocation.py, whose sessions_revoke_where every sign-out and revocation here goes through.
 """
 
-import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
-from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_on_commit
-from backend.common.batching import queryset_delete_in_batches
 from backend.common.db import atomic
 from backend.common.db_router import replica_note_write
 from backend.common.errors import ErrorCode
-from backend.common.request_context import request_current, request_user_id
-from backend.common.request_meta import client_ip
-from backend.common.request_meta import user_agent as request_user_agent
 from backend.common.secret_keys import secret_keys
-from backend.mfa.models import MfaChallenge
-from backend.observability.logging import stdlib_logger
-from backend.observability.metrics import auth_events, auth_sessions_revoked
 
 from ..assurance import PASSWORD, amr_join, amr_split, assurance_level, proves_recent_authentication
 from ..emails.notices import notify_refresh_reuse
 from ..errors import SessionEnded
 from ..models import AuthSession, User
-from ..session_cache import session_cache_mark_revoked
 from ..tokens import (
     InvalidRefreshToken,
     TokenPair,
@@ -46,11 +33,9 @@ from ..tokens import (
     token_pair_issue,
 )
 from .locks import user_row_lock
+from .session_revocation import sessions_revoke_where
 
 USER_AGENT_MAX = AuthSession._meta.get_field("user_agent").max_length or 512
-AUDIT_USER_AGENT_MAX = AuditEvent._meta.get_field("user_agent").max_length or 512
-SESSIONS_REVOKE_BATCH_SIZE = 500  # sessions per transaction in sessions_revoke_many
-audit_logger = stdlib_logger("backend.audit")  # audit_record's logger: the bulk rows' lines read as its own
 
 
 @dataclass(frozen=True)
@@ -171,7 +156,8 @@ def _sessions_beyond_limit_revoke(*, user: User, now: datetime) -> None:
         return
     newest_first = AuthSession.objects.live(now).filter(user=user).order_by("-last_used_at", "-created_at", "-pk")
     beyond = list(newest_first.values_list("pk", flat=True)[limit:])
-    if beyond and _revoke_where(Q(pk__in=beyond)):  # one statement, however many (an account from before the limit)
+    # One statement, however many (an account from before the limit).
+    if beyond and sessions_revoke_where(Q(pk__in=beyond)):
         for pk in beyond:
             audit_on_commit(event=AuditEvent.Event.SESSION_REVOKED, user_id=user.pk, session_id=pk)
 
@@ -273,7 +259,7 @@ def _token_pair(
 def _refresh_reused(session: AuthSession) -> None:
     """A rotated refresh token of ``session`` came back: revoke the session, audit (and count) the reuse, and tell
     the owner by email."""
-    _revoke_where(Q(pk=session.pk))
+    sessions_revoke_where(Q(pk=session.pk))
     audit_on_commit(event=AuditEvent.Event.REFRESH_REUSED, user_id=session.user_id, session_id=session.pk)
     notify_refresh_reuse(user=session.user)
 
@@ -315,147 +301,7 @@ def session_logout(*, raw_refresh: str | None, access_session: tuple[User, str] 
         user, session_id = access_session
         condition |= Q(id=session_id, user=user)
         named = named or (str(user.pk), session_id)
-    revoked = _revoke_where(condition)
+    revoked = sessions_revoke_where(condition)
     if revoked and named:
         audit_on_commit(event=AuditEvent.Event.LOGOUT, user_id=named[0], session_id=named[1])
     return revoked
-
-
-def session_revoke(*, session: AuthSession, audit_event: str = AuditEvent.Event.SESSION_REVOKED) -> None:
-    """Revoke one session; its access and refresh tokens stop working at once."""
-    if session.revoked_at is None and _revoke_where(Q(pk=session.pk)):
-        audit_on_commit(event=audit_event, user_id=session.user_id, session_id=session.pk)
-
-
-def sessions_revoke_many(*, sessions: QuerySet[AuthSession], audit_event: str, batch_size: int | None = None) -> int:
-    """Revoke the live sessions among ``sessions`` (an operator's selection, however large), ``batch_size`` per
-    transaction (default SESSIONS_REVOKE_BATCH_SIZE); returns how many. Each batch is session_revoke's revocation
-    for all its sessions at once: their tombstones once it commits (every access token of theirs refused from then
-    on, by every worker) and one audit row per session, written in one INSERT (one transaction and one INSERT per
-    session took 35 s for 3,140).
-
-    Each batch locks its sessions' accounts first, in a fixed order, then the sessions, as every writer of an
-    account's sessions does (locks.py): none of them can deadlock with it, and a session revoked meanwhile by
-    another writer is neither counted nor recorded twice. A batch that committed stays revoked if a later one fails.
-    """
-    batch_size = batch_size or SESSIONS_REVOKE_BATCH_SIZE
-    revoked = 0
-    live = sessions.filter(revoked_at__isnull=True).order_by("pk").values_list("pk", "user_id")
-    after = None
-    while batch := list((live if after is None else live.filter(pk__gt=after))[:batch_size]):
-        after = batch[-1][0]
-        with atomic():
-            owners = sorted({user_id for _, user_id in batch})
-            list(User.objects.select_for_update().filter(pk__in=owners).order_by("pk").values_list("pk", flat=True))
-            locked = AuthSession.objects.select_for_update().filter(pk__in=[pk for pk, _ in batch], revoked_at=None)
-            rows = list(locked.order_by("pk").values_list("pk", "user_id"))
-            if not rows:
-                continue
-            ids = [str(pk) for pk, _ in rows]
-            AuthSession.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
-            transaction.on_commit(partial(session_cache_mark_revoked, ids))
-            transaction.on_commit(partial(auth_sessions_revoked.inc, len(rows)))
-            transaction.on_commit(partial(_audit_revoked, event=audit_event, revoked=rows))
-        revoked += len(rows)
-    return revoked
-
-
-def _audit_revoked(*, event: str, revoked: list[tuple[UUID, UUID]]) -> None:
-    """audit_record's row for each revoked ``(session id, user id)``, in one INSERT, and its log line and count.
-    Never raises: a failed write is logged (``audit_write_failed``), as audit_record's. An account deleted once the
-    batch committed (its deletion waited for the batch's locks) leaves its rows without a user, as
-    on_delete=SET_NULL leaves its other events."""
-    request = request_current()
-    actor_id = request_user_id(request)
-    auth_events.labels(event=event).inc(len(revoked))
-    for session_id, user_id in revoked:
-        audit_logger.info("audit", audit_event=event, subject_user_id=str(user_id), session_id=str(session_id))
-    rows = [
-        AuditEvent(
-            event=event,
-            user_id=user_id,
-            session_id=session_id,
-            actor_id=actor_id,
-            ip_address=client_ip(request) if request is not None else None,
-            user_agent=request_user_agent(request)[:AUDIT_USER_AGENT_MAX] if request is not None else "",
-            request_id=getattr(request, "request_id", ""),
-        )
-        for session_id, user_id in revoked
-    ]
-    try:
-        try:
-            AuditEvent.objects.bulk_create(rows)
-        except IntegrityError:
-            named = {row.user_id for row in rows if row.user_id} | ({actor_id} if actor_id else set())
-            existing = {str(pk) for pk in User.objects.filter(pk__in=named).values_list("pk", flat=True)}
-            for row in rows:
-                row.user_id = row.user_id if str(row.user_id) in existing else None
-                row.actor_id = row.actor_id if str(row.actor_id) in existing else None
-            AuditEvent.objects.bulk_create(rows)
-    except Exception:
-        audit_logger.exception("audit_write_failed", audit_event=event, count=len(rows))
-
-
-def sessions_revoke_for_user(
-    *,
-    user: User,
-    except_session_id: str | None = None,
-    audit_event: str | None = AuditEvent.Event.LOGOUT_ALL,
-    acting_session_id: str | None = None,
-) -> int:
-    """Revoke every live session of the user, optionally sparing one, and end their Django sessions (the admin's).
-    Returns how many API sessions were revoked.
-
-    ``audit_event`` names why, for the audit trail (None: the caller records its own event);
-    ``acting_session_id`` is the session that asked, recorded with it.
-    """
-    condition = Q(user=user)
-    if except_session_id:
-        condition &= ~Q(pk=except_session_id)
-    with atomic():
-        # The user row first (its new revocation key takes its lock), then the sessions: a sign-in running now
-        # either commits its session before this reads them, or finds the new key (session_start).
-        _django_sessions_end(user)
-        revoked = _revoke_where(condition)
-        # A sign-in half done (its password was right; its second step is pending) must not finish after this, nor
-        # one with a code emailed before it.
-        MfaChallenge.objects.filter(
-            user=user, purpose__in=(MfaChallenge.Purpose.SIGN_IN, MfaChallenge.Purpose.EMAIL_CODE)
-        ).delete()
-    if audit_event:
-        audit_on_commit(event=audit_event, user_id=user.pk, session_id=acting_session_id)
-    return revoked
-
-
-def sessions_purge(
-    *, now: datetime | None = None, batch_size: int = 5000, on_batch: Callable[[int], None] | None = None
-) -> int:
-    """Delete expired and revoked sessions (their tokens are already refused). Returns how many.
-
-    Deletes in batches, each its own short transaction, so a large backlog never holds
-    long locks and an interrupted run keeps what it did; ``on_batch`` gets the running total.
-    """
-    return queryset_delete_in_batches(AuthSession.objects.ended(now), batch_size=batch_size, on_batch=on_batch)
-
-
-def _django_sessions_end(user: User) -> None:
-    """A new revocation key changes the user's session auth hash, so every Django session signed in before (the
-    admin's, in any browser, whatever the session engine) no longer matches it and is flushed on its next request.
-    Set on ``user`` too: a caller that keeps its own admin session (Django's update_session_auth_hash after an
-    operator sets their own password) hashes the new key."""
-    user.sessions_revocation_key = secrets.token_hex(16)
-    User.objects.filter(pk=user.pk).update(sessions_revocation_key=user.sessions_revocation_key)
-
-
-def _revoke_where(condition: Q) -> int:
-    with atomic():
-        ids = [
-            str(pk)
-            for pk in AuthSession.objects.filter(condition, revoked_at__isnull=True).values_list("pk", flat=True)
-        ]
-        if not ids:
-            return 0
-        count = AuthSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        transaction.on_commit(lambda: session_cache_mark_revoked(ids))
-        transaction.on_commit(lambda: auth_sessions_revoked.inc(count))
-    return count

@@ -22,13 +22,8 @@ from ..errors import SessionEnded
 from ..login_limits import LOGIN, account_attempt
 from ..models import AuthSession, NewPassword, User, email_address_normalized, normalize_email, normalize_password
 from .email_verification import email_verification_on_register
-from .sessions import (
-    IssuedSession,
-    acting_session_still_live,
-    session_revoke,
-    session_start,
-    sessions_revoke_for_user,
-)
+from .session_revocation import session_revoke, sessions_revoke_for_user
+from .sessions import IssuedSession, acting_session_still_live, session_start
 
 
 class InvalidCredentials(AuthenticationFailed):

@@ -194,10 +194,12 @@ def challenge_record_failure(*, challenge: MfaChallenge) -> bool:
     return bool(spent)
 
 
-def challenges_purge(*, batch_size: int = 5000) -> int:
-    """Delete challenges that can no longer be used (expired or spent). Returns how many."""
+def challenges_purge(*, batch_size: int = 5000, on_batch: Callable[[int], None] | None = None) -> int:
+    """Delete challenges that can no longer be used (expired or spent), in batches. Returns how many; ``on_batch``
+    gets the running total."""
     now = timezone.now()
     return queryset_delete_in_batches(
         MfaChallenge.objects.filter(Q(expires_at__lte=now) | Q(used_at__isnull=False)),
         batch_size=batch_size,
+        on_batch=on_batch,
     )

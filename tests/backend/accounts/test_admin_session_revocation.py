@@ -1,5 +1,5 @@
 """The session admin's "Revoke the selected sessions": every selected session refused at once, however many, in a
-few statements (services/sessions.py, sessions_revoke_many)."""
+few statements (services/session_revocation.py, sessions_revoke_many)."""
 
 import pytest
 from django.contrib.messages import get_messages
@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backend.accounts.models import AuthSession, User
-from backend.accounts.services import session_revoke
-from backend.accounts.services import sessions as session_services
+from backend.accounts.services import session_revocation, session_revoke
 from backend.audit.models import AuditEvent
 from tests.conftest import signed_in_client
 from tests.factories import UserFactory
@@ -35,7 +34,7 @@ def test_revoking_sessions_selected_across_pages_refuses_each_ones_access_token_
     earlier = signed_in_client(UserFactory())[1].session
     session_revoke(session=earlier)
     earlier.refresh_from_db()
-    monkeypatch.setattr(session_services, "SESSIONS_REVOKE_BATCH_SIZE", 3)
+    monkeypatch.setattr(session_revocation, "SESSIONS_REVOKE_BATCH_SIZE", 3)
 
     # When the operator selects every session of the list (across its pages) and revokes them
     response = client.post(

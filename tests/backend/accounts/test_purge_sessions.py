@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from backend.accounts.models import AuthSession
 from backend.accounts.services import session_start
+from backend.mfa.models import MfaChallenge
+from backend.mfa.services.challenges import challenge_open
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +51,28 @@ def test_purge_works_in_batches_and_reports_progress(user):
     lines = out.getvalue().splitlines()
     assert [line.strip() for line in lines[:3]] == ["deleted 2 so far...", "deleted 4 so far...", "deleted 5 so far..."]
     assert lines[-1].startswith("Purged 5 expired or revoked session(s) and 0 spent or expired MFA challenge(s).")
+
+
+def test_purge_reports_each_batch_of_mfa_challenges_deleted(user):
+    # Given three spent sign-in challenges and one still open
+    spent = [challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=user).challenge for _ in range(3)]
+    MfaChallenge.objects.filter(pk__in=[c.pk for c in spent]).update(used_at=timezone.now())
+    still_open = challenge_open(purpose=MfaChallenge.Purpose.SIGN_IN, user=user).challenge
+    out = StringIO()
+
+    # When the purge runs two rows at a time
+    call_command("purge_sessions", "--batch-size", "2", stdout=out)
+
+    # Then only the open one is kept, and each batch of challenges says how many are gone so far
+    assert list(MfaChallenge.objects.values_list("pk", flat=True)) == [still_open.pk]
+    assert [line.strip() for line in out.getvalue().splitlines()[:5]] == [
+        "deleting spent or expired MFA challenges...",
+        "deleted 2 MFA challenge(s) so far...",
+        "deleted 3 MFA challenge(s) so far...",
+        "deleted 3 MFA challenge(s); clearing expired Django sessions...",
+        "Purged 0 expired or revoked session(s) and 3 spent or expired MFA challenge(s). "
+        "Cleared expired Django (admin) sessions.",
+    ]
 
 
 def test_purge_refuses_a_non_positive_batch_size():

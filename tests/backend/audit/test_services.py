@@ -3,6 +3,7 @@
 import json
 import logging
 import re
+import uuid
 
 import pytest
 from rest_framework.test import APIClient
@@ -10,7 +11,7 @@ from rest_framework.test import APIClient
 from backend.accounts import services
 from backend.accounts.models import AuthSession
 from backend.audit.models import AuditEvent
-from backend.audit.services import audit_record
+from backend.audit.services import audit_record, audit_record_many
 from tests.backend.accounts.helpers import grace_window_passed, login
 from tests.backend.observability.helpers import sample
 from tests.conftest import signed_in_client
@@ -309,6 +310,26 @@ def test_an_event_keeps_an_account_that_still_exists_beside_one_deleted(user, ot
     audit_record(event=AuditEvent.Event.ADMIN_SESSIONS_REVOKED, user_id=other_user_id, actor_id=str(user.pk))
 
     assert AuditEvent.objects.values_list("user_id", "actor_id").get() == (None, user.pk)
+
+
+def test_events_recorded_together_keep_those_whose_account_was_deleted_without_the_account(user, other_user):
+    # Given two sessions' events, one about an account deleted before they are written (on the commit of an
+    # operator's bulk revocation, which the deletion waited for)
+    kept_session, gone_session = uuid.uuid4(), uuid.uuid4()
+    gone_user_id = other_user.pk
+    other_user.delete()
+
+    # When they are recorded together
+    audit_record_many(
+        event=AuditEvent.Event.ADMIN_SESSIONS_REVOKED,
+        subjects=[(user.pk, kept_session), (gone_user_id, gone_session)],
+    )
+
+    # Then both are kept, the deleted account's without it, as on_delete=SET_NULL leaves an event written before
+    assert set(AuditEvent.objects.values_list("event", "user_id", "session_id")) == {
+        ("admin_sessions_revoked", user.pk, kept_session),
+        ("admin_sessions_revoked", None, gone_session),
+    }
 
 
 def test_an_api_client_signed_in_elsewhere_does_not_leak_into_rows(user):

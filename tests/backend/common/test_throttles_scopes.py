@@ -134,7 +134,7 @@ def test_authenticated_calls_are_limited_per_user_not_per_ip(rates, user, other_
 
 
 def test_a_revoked_sessions_token_does_not_spend_its_users_limit(rates, user):
-    from backend.accounts.services.sessions import session_revoke
+    from backend.accounts.services.session_revocation import session_revoke
 
     rates(user="3/1m")
     revoked, issued = signed_in_client(user)

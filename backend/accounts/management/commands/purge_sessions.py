@@ -19,14 +19,16 @@ class Command(BatchedDeleteCommand):
 
     def delete(self, *, batch_size: int, on_batch: Callable[[int], None]) -> int:
         sessions = sessions_purge(batch_size=batch_size, on_batch=on_batch)
-        # challenges_purge reports no batches of its own: one line before it starts (a long backlog is not a hang),
-        # and one with its total.
         self.stdout.write("  deleting spent or expired MFA challenges...")
-        self.may_have_deleted = True
-        self.challenges_purged = challenges_purge(batch_size=batch_size)
+        self.challenges_purged = challenges_purge(batch_size=batch_size, on_batch=self._challenges_progress)
         self.stdout.write(f"  deleted {self.challenges_purged} MFA challenge(s); clearing expired Django sessions...")
+        self.may_have_deleted = True  # clearing Django's sessions reports no progress of its own
         self.django_sessions_note = self._clear_expired_django_sessions()
         return sessions
+
+    def _challenges_progress(self, total: int) -> None:
+        self.may_have_deleted = True  # each batch is its own statement, committed before this is called
+        self.stdout.write(f"  deleted {total} MFA challenge(s) so far...")
 
     def summary(self, deleted: int) -> str:
         return (
