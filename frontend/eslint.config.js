@@ -19,8 +19,15 @@ const storage = (name, message) => [
 const LOCAL_STORAGE = storage('localStorage', 'Tokens live in memory only; UI preferences go through src/lib/preferences.ts.');
 const SESSION_STORAGE = storage('sessionStorage', 'Tokens live in memory only.');
 
+// Every request goes through src/lib/api-client.ts, the one module allowed the browser's network APIs: the access
+// token, the refresh on a 401, the retries, the offline check and errors that read as sentences come with it.
+const API_CLIENT = 'Send requests through src/lib/api-client.ts (apiRequest, apiResponse): the token, the refresh and the error handling come with it.';
+const NETWORK_APIS = ['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource'];
+// The globals are refused by no-restricted-globals (below, outside tests); `navigator.sendBeacon` is no global.
+const NETWORK_SYNTAX = [{ selector: "MemberExpression[property.name='sendBeacon']", message: API_CLIENT }];
+
 // Applies everywhere; blocks that add selectors repeat these (a later config replaces a rule's options).
-const BASE_SYNTAX = [...LOCAL_STORAGE, ...SESSION_STORAGE];
+const BASE_SYNTAX = [...LOCAL_STORAGE, ...SESSION_STORAGE, ...NETWORK_SYNTAX];
 
 /** `import('@/features/x/...')` and friends: no-restricted-imports does not see dynamic imports. */
 function dynamicImportsOf(/** @type {string[]} */ prefixes, /** @type {string} */ message) {
@@ -79,13 +86,26 @@ export default tseslint.config(
   {
     files: ['src/lib/preferences.ts'],
     rules: {
-      'no-restricted-syntax': ['error', ...SESSION_STORAGE, dynamicImportsOf(['@/features', '@/app'], 'Shared code never imports features or the app.')],
+      'no-restricted-syntax': ['error', ...SESSION_STORAGE, ...NETWORK_SYNTAX, dynamicImportsOf(['@/features', '@/app'], 'Shared code never imports features or the app.')],
     },
   },
   {
     files: ['src/lib/tab-storage.ts'],
     rules: {
-      'no-restricted-syntax': ['error', ...LOCAL_STORAGE, dynamicImportsOf(['@/features', '@/app'], 'Shared code never imports features or the app.')],
+      'no-restricted-syntax': ['error', ...LOCAL_STORAGE, ...NETWORK_SYNTAX, dynamicImportsOf(['@/features', '@/app'], 'Shared code never imports features or the app.')],
+    },
+  },
+  // Not in tests: one may use fetch itself, e.g. to spy on what reaches the network (MSW answers it).
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/**/*.test.{ts,tsx}', 'src/testing/**'],
+    rules: { 'no-restricted-globals': ['error', ...NETWORK_APIS.map((name) => ({ name, message: API_CLIENT }))] },
+  },
+  {
+    files: ['src/lib/api-client.ts'],
+    rules: {
+      'no-restricted-globals': 'off',
+      'no-restricted-syntax': ['error', ...LOCAL_STORAGE, ...SESSION_STORAGE, dynamicImportsOf(['@/features', '@/app'], 'Shared code never imports features or the app.')],
     },
   },
   {

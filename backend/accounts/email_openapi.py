@@ -21,7 +21,8 @@ email_verify = extend_schema(
     tags=AUTH_TAGS,
     summary="Confirm the email address with the emailed link",
     description=(
-        "The SPA's `/verify-email?token=…` page posts the link's token. The link works once and expires after "
+        "The SPA's `/verify-email#token=…` page (the token in the link's fragment, which no server receives) posts "
+        "the link's token. The link works once and expires after "
         "`EMAIL_LINK_MAX_AGE_SECONDS` (3 days by default); it also stops working if the address changes."
     ),
     request=email_serializers.EmailLinkInputSerializer,

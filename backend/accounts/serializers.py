@@ -101,8 +101,10 @@ class SessionOutputSerializer(serializers.ModelSerializer):
     amr = serializers.SerializerMethodField(
         help_text="How it was signed in: `pwd`, `email_code`, `otp`, `recovery_code`, `passkey`."
     )
-    aal = serializers.ChoiceField(
-        choices=[1, 2], read_only=True, help_text="1: one factor; 2: two factors, or a passkey (docs/mfa.md)."
+    # A number, as the session's authentication in GET /api/auth/mfa/ has it, not an enum of today's levels: a
+    # client that reads one must not break on a later level.
+    aal = serializers.IntegerField(
+        read_only=True, help_text="1: one factor; 2: two factors, or a passkey (docs/mfa.md)."
     )
 
     class Meta:

@@ -108,7 +108,7 @@ def test_a_wrong_code_is_refused_on_its_field(base_url, mailbox, tmp_path):
         field.fill(f"{(int(right) + 1) % 10**8:08d}")
         page.get_by_role("button", name="Sign in", exact=True).click()
 
-        expect(field).to_have_accessible_description(f"{CODE_HINT} {WRONG_CODE}")
+        expect(field).to_have_accessible_description(f"{WRONG_CODE} {CODE_HINT}")
         expect(field).to_have_attribute("aria-invalid", "true")
         expect(field).to_be_focused()
         expect(page.get_by_role("heading", name="Check your email")).to_be_visible()

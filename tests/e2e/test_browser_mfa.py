@@ -245,8 +245,8 @@ def test_totp_recovery_codes_passkey_and_passwordless_sign_in(server, tmp_path):
         page.get_by_label("Authenticator code").fill(wrong_code(secret))
         page.get_by_role("button", name="Verify").click()
         expect(page.get_by_label("Authenticator code")).to_have_accessible_description(
-            "The 6-digit code your authenticator app shows now. That code didn't work. Codes change every 30 seconds:"
-            " enter the one your app shows now, or choose “Use a recovery code”."
+            "That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose"
+            " “Use a recovery code”. The 6-digit code your authenticator app shows now."
         )
         watch.accessible(page, "second step, wrong code")
         page.get_by_role("button", name="Use a recovery code").click()
@@ -272,7 +272,7 @@ def test_totp_recovery_codes_passkey_and_passwordless_sign_in(server, tmp_path):
         go_to_security(page, watch)
         page.get_by_role("region", name="Authenticator app").get_by_role("button", name="Turn off…").click()
         turn_off = page.get_by_role("alertdialog", name="Turn off the authenticator app?")
-        expect(turn_off.get_by_label("Code from the app")).to_be_focused()
+        expect(turn_off.get_by_label("Authenticator code")).to_be_focused()
         watch.accessible(page, "turn off the authenticator app")
         turn_off.get_by_role("button", name="Cancel").click()
         page.get_by_role("button", name=f"Rename {PASSKEY_NAME}").click()

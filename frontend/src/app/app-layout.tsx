@@ -1,6 +1,6 @@
 import { lazy, Suspense, useState } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
-import { BusyButton, FormAlert, Spinner } from '@/components/feedback';
+import { Announcer, BusyButton, FormAlert, Spinner } from '@/components/feedback';
 import { APP_NAME } from '@/components/page-heading';
 import { ThemeSelect } from '@/components/theme-select';
 import { useShortcuts } from '@/lib/shortcuts';
@@ -103,6 +103,7 @@ export function AppLayout() {
         </Suspense>
       </main>
       <Toaster />
+      <Announcer />
       {reauthentication ? (
         <Suspense fallback={null}>
           <ReauthenticateDialog prompt={reauthentication} />

@@ -70,6 +70,23 @@ describe('"Confirm it\'s you" with a connected provider', () => {
     expect(within(dialog).getByRole('button', { name: 'Going to Google…' })).toHaveAttribute('aria-disabled', 'true');
   });
 
+  it('puts the focus on the provider once the ways to confirm are known, for an account with no password', async () => {
+    // The dialog opened on a spinner, its only control ×: no form mounts to take the focus then.
+    staleAccount({ hasPassword: false });
+    const { dialog } = await changePassword();
+
+    const google = await within(dialog).findByRole('button', { name: 'Confirm with Google' });
+    await waitFor(() => expect(google).toHaveFocus());
+  });
+
+  it('puts the focus on what to do when there is no way to confirm here: sign in again', async () => {
+    staleAccount({ hasPassword: false, providers: [MICROSOFT] });
+    const { dialog } = await changePassword();
+
+    const advice = await within(dialog).findByText(/Your account has no password to confirm with\. Sign out, sign in again with Google/);
+    await waitFor(() => expect(advice).toHaveFocus());
+  });
+
   it('offers only the connected providers the server still offers', async () => {
     staleAccount({ hasPassword: false, providers: [MICROSOFT, GOOGLE] });
     const { dialog } = await changePassword();

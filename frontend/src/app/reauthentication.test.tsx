@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MfaStatus } from '@/lib/mfa-status';
 import { renderApp } from '@/testing/render';
 import { mfaStatus } from '@/testing/fixtures';
@@ -87,6 +87,26 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     expect(passwordChanges).toEqual([CHANGE, CHANGE]);
   });
 
+  it('reads out a wrong password sent with Enter, each time, from the dialog: the field keeps the focus, so nothing else would', async () => {
+    accountWithStaleSession(1);
+    server.use(http.post(`${API}/auth/reauthenticate/`, () => HttpResponse.json({ password: ['The current password is incorrect.'] }, { status: 400 })));
+    const { user } = await changePassword();
+    const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+    const password = await within(dialog).findByLabelText('Password');
+    await waitFor(() => expect(password).toHaveFocus());
+    // The dialog's own live region: the page behind a modal dialog is hidden from screen readers.
+    const region = dialog.querySelector('[data-announcer]')!;
+
+    await user.type(password, 'wrong password{Enter}');
+    await waitFor(() => expect(region).toHaveTextContent('The current password is incorrect.'));
+    expect(password).toHaveFocus();
+
+    await user.type(password, '2{Enter}');
+    await waitFor(() => expect(region).toBeEmptyDOMElement());
+    await waitFor(() => expect(region).toHaveTextContent('The current password is incorrect.'));
+    expect(password).toHaveFocus();
+  });
+
   it('offers no password to an account with two steps, and takes an authenticator code', async () => {
     const { passwordChanges, reauthentications } = accountWithStaleSession(2);
     const { user, form } = await changePassword();
@@ -96,6 +116,8 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     expect(within(dialog).queryByLabelText('Password')).not.toBeInTheDocument();
     expect(within(dialog).queryByRole('button', { name: 'Use your password instead' })).not.toBeInTheDocument();
     expect(code).toHaveAttribute('autocomplete', 'one-time-code');
+    // What the account has: an app, no passkey.
+    expect(dialog).toHaveAccessibleDescription('This change needs a recent sign-in. Your account has two-step verification, so confirm with your authenticator app.');
 
     await user.type(code, '000000');
     await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
@@ -109,6 +131,25 @@ describe('"Confirm it\'s you" when an action needs a recent sign-in (403 reauthe
     expect(await within(form).findByText('Password changed. Your other devices have been signed out.')).toBeInTheDocument();
     expect(reauthentications).toEqual([{ code: '000000' }, { code: '123456' }]);
     expect(passwordChanges).toEqual([CHANGE, CHANGE]);
+  });
+
+  it('offers an account whose second factor is a passkey only that, and puts the focus on it once the ways are known', async () => {
+    vi.stubGlobal('PublicKeyCredential', function PublicKeyCredential() {});
+    try {
+      accountWithStaleSession(2);
+      const laptop = { id: 'p-1', name: 'Laptop', created_at: '2026-12-01T09:00:00Z', last_used_at: null, discoverable: true, backed_up: true, credential_id: 'cred-laptop' };
+      server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json({ ...statusAt(2, false), mfa_enabled: true, passkeys: [laptop] })));
+      await changePassword();
+
+      // The dialog opened on a spinner, its only control ×: no form mounts to take the focus then.
+      const dialog = await screen.findByRole('dialog', { name: "Confirm it's you" });
+      const passkey = await within(dialog).findByRole('button', { name: 'Use a passkey' });
+      await waitFor(() => expect(passkey).toHaveFocus());
+      expect(dialog).toHaveAccessibleDescription('This change needs a recent sign-in. Your account has two-step verification, so confirm with a passkey.');
+      expect(within(dialog).queryByLabelText('Authenticator code')).not.toBeInTheDocument();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('has the security activity read again after each answer, a wrong code too: the server records both', async () => {

@@ -17,8 +17,12 @@ export function RequireAuth() {
   return <Outlet />;
 }
 
-/** Signed-out pages wait for the restore too, so a signed-in user is not shown a login form. */
-export function PublicOnly() {
+/**
+ * The signed-out pages wait for the restore too, so a signed-in user is not shown a login form first. It only waits:
+ * signed in or not, the page shows, and decides itself what a signed-in user gets (the sign-in and registration
+ * pages go on to their `next`; the provider's callback page finishes a connect; a reset link works either way).
+ */
+export function WaitForSession() {
   const session = useSession();
   if (session.status === 'loading') return <FullPageSpinner />;
   if (session.status === 'unavailable') return <RestoreFailedPage retryAt={session.retryAt} />;

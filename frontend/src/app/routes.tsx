@@ -2,7 +2,7 @@ import { type ComponentType, lazy, Suspense, useEffect } from 'react';
 import { matchRoutes, Outlet, type RouteObject, useLocation, useRoutes } from 'react-router';
 import { FullPageSpinner } from '@/components/feedback';
 import { NotFoundPage, RouteErrorMessage } from '@/app/error-pages';
-import { PublicOnly, RequireAuth } from '@/app/require-auth';
+import { RequireAuth, WaitForSession } from '@/app/require-auth';
 import { RouteErrorBoundary } from '@/app/route-error-boundary';
 import { RouteFocus } from '@/app/route-focus';
 
@@ -122,7 +122,7 @@ export const routes: PageRoute[] = [
     element: <RootFrame />,
     children: [
       {
-        element: <PublicOnly />,
+        element: <WaitForSession />,
         children: [
           {
             element: <PublicFrame />,
@@ -133,7 +133,7 @@ export const routes: PageRoute[] = [
               leaf('login/oidc/callback', pages.oidcCallback),
               leaf('register', pages.register),
               leaf('forgot-password', pages.forgotPassword),
-              // The password-reset email links here (backend/accounts/services.py).
+              // The password-reset email links here (backend/accounts/emails/links.py).
               leaf('reset-password', pages.resetPassword),
             ],
           },

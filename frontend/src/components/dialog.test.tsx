@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
@@ -92,6 +92,120 @@ describe('Dialog', () => {
 
     expect(dialog).toHaveAttribute('open');
     expect(screen.getByRole('button', { name: 'Done' })).toHaveFocus();
+  });
+});
+
+/** A form that asks before closing: the question opens on top of it. */
+function Guarded() {
+  const [asking, setAsking] = useState(false);
+  return (
+    <main id="main" tabIndex={-1}>
+      <button type="button">New task</button>
+      <Dialog title="New task" onClose={() => setAsking(true)}>
+        <input aria-label="Title" />
+      </Dialog>
+      {asking ? (
+        <Dialog title="Discard your changes?" onClose={() => setAsking(false)}>
+          <button type="button" onClick={() => setAsking(false)}>
+            Keep editing
+          </button>
+        </Dialog>
+      ) : null}
+    </main>
+  );
+}
+
+describe('Dialog on top of another', () => {
+  it('leaves the page behind inert (has-modal) when it closes while the one under it stays open', async () => {
+    render(<Guarded />);
+    const user = userEvent.setup();
+
+    await user.keyboard('{Escape}');
+    await user.click(await screen.findByRole('button', { name: 'Keep editing' }));
+
+    expect(screen.queryByRole('dialog', { name: 'Discard your changes?' })).not.toBeInTheDocument();
+    expect(screen.getByRole('dialog', { name: 'New task' })).toHaveAttribute('open');
+    expect(document.body).toHaveClass('has-modal');
+  });
+});
+
+describe('Dialog whose owner refuses to close it (its request runs)', () => {
+  /** A page with the button that opened the dialog, and a dialog that stays while its request runs. */
+  function Busy({ onClose }: { onClose: () => void }) {
+    return (
+      <main id="main" tabIndex={-1}>
+        <button type="button">Add a passkey</button>
+        <Dialog title="Name this passkey" onClose={onClose}>
+          <input aria-label="Name" />
+          <button type="submit" aria-disabled="true">
+            Adding…
+          </button>
+        </Dialog>
+      </main>
+    );
+  }
+
+  it('opens again when the browser closes it anyway (an Escape it no longer lets be cancelled), the focus back where it was', async () => {
+    // As in Chromium, showModal() focuses the dialog's first control (jsdom's stand-in, in testing/setup.ts, does not).
+    const showModal = HTMLDialogElement.prototype.showModal;
+    vi.spyOn(HTMLDialogElement.prototype, 'showModal').mockImplementation(function (this: HTMLDialogElement) {
+      showModal.call(this);
+      this.querySelector<HTMLElement>('button, input')?.focus();
+    });
+    const onClose = vi.fn();
+    render(<Busy onClose={onClose} />);
+    const dialog = screen.getByRole<HTMLDialogElement>('dialog', { name: 'Name this passkey' });
+    const adding = screen.getByRole('button', { name: 'Adding…' });
+    act(() => adding.focus());
+
+    // When the browser closes it, and gives the focus back to the opener, as Chromium does at the third Escape
+    act(() => {
+      dialog.close();
+      screen.getByRole('button', { name: 'Add a passkey' }).focus();
+    });
+
+    // Then the owner was asked, refused, and the dialog is open again as the owner believes, the focus where it was
+    expect(onClose).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(dialog).toHaveAttribute('open'));
+    expect(adding).toHaveFocus();
+    expect(document.body).toHaveClass('has-modal');
+  });
+
+  it('stays under a dialog its owner opened instead of closing ("Discard your changes?"), and opens again once that one closes', async () => {
+    render(<Guarded />);
+    const form = screen.getByRole<HTMLDialogElement>('dialog', { name: 'New task' });
+    const title = screen.getByRole('textbox', { name: 'Title' });
+    act(() => title.focus());
+
+    // When the browser closes the form (focus back on its opener), and its owner asks instead of closing
+    act(() => {
+      form.close();
+      screen.getByRole('button', { name: 'New task' }).focus();
+    });
+    const question = await screen.findByRole('dialog', { name: 'Discard your changes?' });
+    await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
+
+    // Then the question stays the dialog on top: the form does not open again over it
+    expect(question).toHaveAttribute('open');
+    expect(form).not.toHaveAttribute('open');
+
+    // And once the question is answered "keep editing", the form is open again, the focus back in its field
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Keep editing' }));
+    await waitFor(() => expect(form).toHaveAttribute('open'));
+    expect(screen.queryByRole('dialog', { name: 'Discard your changes?' })).not.toBeInTheDocument();
+    expect(title).toHaveFocus();
+    expect(document.body).toHaveClass('has-modal');
+  });
+
+  it('stays closed when its owner agrees to close it then', async () => {
+    render(<Page />);
+    const dialog = screen.getByRole<HTMLDialogElement>('dialog', { name: 'Dismissible' });
+
+    act(() => dialog.close());
+
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(dialog).not.toHaveAttribute('open');
+    expect(document.body).not.toHaveClass('has-modal');
   });
 });
 

@@ -1,6 +1,6 @@
-import { type MouseEvent, type ReactNode, type SyntheticEvent, useEffect, useId, useRef } from 'react';
+import { type FocusEvent, type MouseEvent, type ReactNode, type SyntheticEvent, useEffect, useId, useRef } from 'react';
 import { createPortal } from 'react-dom';
-import { BusyButton, StillWaiting } from '@/components/feedback';
+import { Announcer, BusyButton, StillWaiting } from '@/components/feedback';
 import { useStalled } from '@/lib/use-stalled';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
@@ -45,6 +45,8 @@ export function Dialog({ title, description, onClose, children, alert = false, d
   const close = useRef(onClose);
   const canDismiss = useRef(dismissible);
   const unmounting = useRef(false);
+  // What had the focus in the dialog last, for a dialog the browser closed and this opens again.
+  const lastFocused = useRef<HTMLElement | null>(null);
   useEffect(() => {
     close.current = onClose;
     canDismiss.current = dismissible;
@@ -60,7 +62,8 @@ export function Dialog({ title, description, onClose, children, alert = false, d
     document.body.classList.add('has-modal');
     return () => {
       unmounting.current = true;
-      document.body.classList.remove('has-modal');
+      // Only for the last one: a dialog under this one ("Discard your changes?" closing over the form) keeps it.
+      if (![...document.querySelectorAll('dialog[open]')].some((other) => other !== node)) document.body.classList.remove('has-modal');
       if (node.open) node.close();
       if (opener?.isConnected) {
         opener.focus();
@@ -82,17 +85,42 @@ export function Dialog({ title, description, onClose, children, alert = false, d
     if (canDismiss.current) close.current?.();
   }
 
-  // The browser closed it anyway (a second Escape may not be cancellable): the owner must know; a dialog
-  // that is not dismissible opens again instead, still mounted, as its owner believes it is.
+  /** Open again, still mounted, as its owner believes it is; the focus back where it was in it. */
+  function reopen(node: HTMLDialogElement) {
+    if (unmounting.current || !node.isConnected || node.open) return;
+    // A dialog the owner opened instead of closing this one ("Discard your changes?") stays on top: showModal() would
+    // put this one over it. This one opens again once that one has closed (and given the focus back: a timer later).
+    const above = [...document.querySelectorAll('dialog[open]')].find((other) => other !== node);
+    if (above) {
+      above.addEventListener('close', () => setTimeout(() => reopen(node), 0), { once: true });
+      return;
+    }
+    // Read first: showModal() focuses the dialog's first control, which then counts as the last focused.
+    const last = lastFocused.current;
+    node.showModal();
+    document.body.classList.add('has-modal');
+    if (last?.isConnected && node.contains(last)) last.focus();
+    else focusFirst(node);
+  }
+
+  // The browser closed it anyway (Chromium lets a second or third Escape close it without a cancel that can be
+  // refused): a dialog that is not dismissible opens again at once; else the owner is asked, and may refuse (its
+  // request runs). Refused, nothing unmounts the dialog: it would stay in the page closed, unseen, while the page
+  // behind it stays inert (has-modal) and its opener does nothing. So once the owner's answer has been rendered (the
+  // close event's updates are committed before a timer runs), a dialog still mounted opens again.
   function onNativeClose() {
-    if (unmounting.current) return;
     const node = dialog.current;
-    if (!canDismiss.current && node) {
-      if (node.isConnected && !node.open) node.showModal();
-      focusFirst(node);
+    if (unmounting.current || !node) return;
+    if (!canDismiss.current) {
+      reopen(node);
       return;
     }
     close.current?.();
+    setTimeout(() => reopen(node), 0);
+  }
+
+  function onFocus(event: FocusEvent<HTMLDialogElement>) {
+    if (event.target instanceof HTMLElement) lastFocused.current = event.target;
   }
 
   // A click on the dialog element itself, not its content, is a click on the backdrop.
@@ -110,6 +138,7 @@ export function Dialog({ title, description, onClose, children, alert = false, d
       onCancel={onCancel}
       onClose={onNativeClose}
       onClick={onBackdrop}
+      onFocus={onFocus}
     >
       <div className="dialog__panel">
         <div className="dialog__header">
@@ -128,6 +157,8 @@ export function Dialog({ title, description, onClose, children, alert = false, d
           </p>
         ) : null}
         {children}
+        {/* The page's announcer is hidden from screen readers behind the modal dialog: the dialog has its own. */}
+        <Announcer />
       </div>
     </dialog>,
     document.body,

@@ -1,4 +1,5 @@
 import type { ButtonHTMLAttributes, MouseEvent, ReactNode } from 'react';
+import { ANNOUNCER_ATTRIBUTE } from '@/lib/announce';
 
 /**
  * Errors about the whole form. The live region is always in the page, empty until there is
@@ -16,10 +17,21 @@ export function FormAlert({ messages }: { messages: string[] }) {
   );
 }
 
-/** A success message in an always-present polite live region; nothing shows while `children` is empty. */
-export function SuccessAlert({ children }: { children?: ReactNode }) {
+/**
+ * Where `announce` (lib/announce.ts) puts what it has read out: an assertive live region, unseen, always in the page
+ * (both layouts) and in every dialog. React renders it empty and never fills it: only `announce` writes in it.
+ */
+export function Announcer() {
+  return <div className="visually-hidden" aria-live="assertive" aria-atomic="true" {...{ [ANNOUNCER_ATTRIBUTE]: '' }} />;
+}
+
+/**
+ * A success message in an always-present polite live region; nothing shows while `children` is empty. `id`: for a
+ * message the page opens with, which the live region does not get read (the page's heading is described by it).
+ */
+export function SuccessAlert({ children, id }: { children?: ReactNode; id?: string }) {
   return (
-    <div className="live" role="status">
+    <div className="live" role="status" id={id}>
       {children ? <div className="alert alert--success">{children}</div> : null}
     </div>
   );

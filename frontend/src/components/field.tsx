@@ -11,7 +11,8 @@ interface FieldFrameProps {
 function FieldFrame({ label, errors, hint, children }: FieldFrameProps) {
   const id = useId();
   const invalid = Boolean(errors?.length);
-  const describedBy = [hint ? `${id}-hint` : '', invalid ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  // The error first: what to fix is read before the reminder of what the field takes.
+  const describedBy = [invalid ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${invalid ? ' field--invalid' : ''}`}>
       <label className="field__label" htmlFor={id}>

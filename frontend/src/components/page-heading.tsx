@@ -30,10 +30,15 @@ interface PageHeadingProps {
   /** The document title, when the heading's text is not it (e.g. "Hello, Ada" on the dashboard). */
   title?: string;
   className?: string;
+  /**
+   * The id of what the page opens with to say (a notice): read with the heading when the focus moves to it. A live
+   * region that arrives with its text, as everything does with a new page, is often not read.
+   */
+  describedBy?: string;
 }
 
 /** The page's one h1, which sets the document title and takes the focus after a navigation. */
-export function PageHeading({ children, title, className = 'page__title' }: PageHeadingProps) {
+export function PageHeading({ children, title, className = 'page__title', describedBy }: PageHeadingProps) {
   const ref = useRef<HTMLHeadingElement>(null);
   useDocumentTitle(title ?? (typeof children === 'string' ? children : ''));
   useLayoutEffect(() => {
@@ -42,7 +47,7 @@ export function PageHeading({ children, title, className = 'page__title' }: Page
     ref.current?.focus();
   }, []);
   return (
-    <h1 ref={ref} className={className} tabIndex={-1} data-page-heading="">
+    <h1 ref={ref} className={className} tabIndex={-1} aria-describedby={describedBy} data-page-heading="">
       {children}
     </h1>
   );

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { useLocation } from 'react-router';
 import { Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert, Spinner, SubmitButton } from '@/components/feedback';
@@ -12,7 +12,7 @@ import { queryClient } from '@/lib/query-client';
 import { queryKeys } from '@/lib/query-keys';
 import { type ReauthenticateInput, reauthenticate, reauthenticateWithPasskey } from '@/lib/reauthenticate-api';
 import type { ReauthenticationPrompt } from '@/lib/reauthentication';
-import { wrongAppCode } from '@/lib/second-factor';
+import { secondFactorWords, wrongAppCode } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
 import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
 import { z } from '@/lib/zod';
@@ -69,6 +69,7 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
     queryClient,
   );
   const [chosen, setChosen] = useState<Method | null>(null);
+  const loading = status.isPending || identities.isPending || providers.isPending;
 
   // Unknown (the status could not load): offer every way; the server judges anyway.
   const known = status.data;
@@ -86,6 +87,18 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
   const connected = identities.data?.identities ?? [];
   const confirmers = twoSteps ? [] : (providers.data ?? []).filter((provider) => connected.some((identity) => identity.provider === provider.id));
   const leaving = leave.isPending || leave.isSuccess;
+  // The ways this account has, in the words of the description: the app, a passkey; else the recovery codes.
+  const ways = secondFactorWords({ app: offersCode, passkey: offersPasskey }) ?? (offersRecovery ? 'one of your recovery codes' : null);
+
+  // The dialog opens on the spinner, so the focus goes to ×, its only control then. Once the ways are known, a form
+  // takes it (autoFocus); with no form (a passkey, a provider, or advice to sign in again) it goes to the main action
+  // marked data-autofocus, the one the dialog would have focused first had it been there at once.
+  const options = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const node = options.current;
+    if (loading || !node || node.contains(document.activeElement)) return;
+    node.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+  }, [loading]);
 
   function cancel() {
     if (!mutation.isPending && !leaving) prompt.cancelled();
@@ -104,7 +117,7 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
       title="Confirm it's you"
       description={
         twoSteps
-          ? 'This change needs a recent sign-in. Your account has two-step verification, so confirm with your authenticator app or a passkey.'
+          ? `This change needs a recent sign-in. Your account has two-step verification${ways ? `, so confirm with ${ways}` : ''}.`
           : method === null && confirmers.length
             ? // The provider's page replaces this one: nothing completes by itself (the way back says so).
               'This change needs a recent sign-in. Confirm it’s you to continue.'
@@ -112,10 +125,10 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
       }
       onClose={cancel}
     >
-      {status.isPending || identities.isPending || providers.isPending ? (
+      {loading ? (
         <Spinner label="Loading your sign-in options…" />
       ) : (
-        <div className="stack">
+        <div className="stack" ref={options}>
           {method === 'password' ? (
             <PasswordStep pending={mutation.isPending} error={formError} onSubmit={(password) => mutation.mutate({ password })} />
           ) : method === 'code' ? (
@@ -136,14 +149,20 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
             <ProviderStep
               providers={confirmers}
               instead={method === null && passwordless}
+              main={method === null && !offersPasskey}
               going={leaving ? leave.variables : null}
               problem={leave.isError ? oidcStartProblem(leave.error, leave.variables) : null}
               onChoose={(provider) => leave.mutate(provider)}
             />
           ) : method === null && passwordless && !twoSteps ? (
-            <p>{signInAgain(connected.map((identity) => identity.provider_name))}</p>
+            // No way to confirm here: what to do is the main thing to hear (tabIndex -1: focusable, not a Tab stop).
+            <p tabIndex={-1} data-autofocus="">
+              {signInAgain(connected.map((identity) => identity.provider_name))}
+            </p>
           ) : method === null && !offersPasskey ? (
-            <p>This browser cannot use your passkeys here. Sign out and sign in again, then try once more.</p>
+            <p tabIndex={-1} data-autofocus="">
+              This browser cannot use your passkeys here. Sign out and sign in again, then try once more.
+            </p>
           ) : null}
           <FormAlert messages={passkeyError ? [passkeyError] : []} />
           <div className="stack stack--tight">
@@ -167,6 +186,8 @@ export function ReauthenticateDialog({ prompt }: { prompt: ReauthenticationPromp
                 className="button button--secondary"
                 busy={mutation.isPending && mutation.variables === 'passkey'}
                 onClick={() => mutation.mutate('passkey')}
+                // The way to confirm when there is no form: an account whose second factor is a passkey.
+                data-autofocus={method === null ? '' : undefined}
               >
                 {mutation.isPending && mutation.variables === 'passkey' ? 'Waiting for your passkey…' : 'Use a passkey'}
               </BusyButton>
@@ -187,6 +208,8 @@ interface ProviderStepProps {
   providers: OidcProvider[];
   /** The account has no password: this is its way to confirm, not another one. */
   instead: boolean;
+  /** The main way to confirm (no form, no passkey): its first button takes the focus once the ways are known. */
+  main: boolean;
   /** The provider the browser is on its way to. */
   going: OidcProvider | null;
   problem: string | null;
@@ -194,7 +217,7 @@ interface ProviderStepProps {
 }
 
 /** "Confirm with Google": the provider signs its user in again, then sends the browser back to this page. */
-function ProviderStep({ providers, instead, going, problem, onChoose }: ProviderStepProps) {
+function ProviderStep({ providers, instead, main, going, problem, onChoose }: ProviderStepProps) {
   return (
     <div className="stack stack--tight">
       <p>
@@ -204,8 +227,14 @@ function ProviderStep({ providers, instead, going, problem, onChoose }: Provider
       </p>
       <FormAlert messages={problem ? [problem] : []} />
       <div className="row row--wrap">
-        {providers.map((provider) => (
-          <BusyButton key={provider.id} className="button button--secondary" busy={going !== null} onClick={() => onChoose(provider)}>
+        {providers.map((provider, index) => (
+          <BusyButton
+            key={provider.id}
+            className="button button--secondary"
+            busy={going !== null}
+            onClick={() => onChoose(provider)}
+            data-autofocus={main && index === 0 ? '' : undefined}
+          >
             {going?.id === provider.id ? `Going to ${provider.name}…` : `Confirm with ${provider.name}`}
           </BusyButton>
         ))}

@@ -1,14 +1,10 @@
 import { BusyButton, FormAlert, SuccessAlert } from '@/components/feedback';
-import { ApiError, errorMessage } from '@/lib/api-error';
-import { formatWait } from '@/lib/format';
+import { ApiError, errorMessage, tryAgainAfter } from '@/lib/api-error';
 import { useResendVerification } from '@/lib/resend-verification';
 
 /** Why a resend failed, as a sentence; a rate limit says how long to wait. */
 export function resendErrorMessage(error: unknown): string {
-  if (error instanceof ApiError && error.status === 429) {
-    const wait = error.retryAfter;
-    return `Too many links were asked for. ${wait ? `Try again in ${formatWait(wait)}.` : 'Wait a little and try again.'}`;
-  }
+  if (error instanceof ApiError && error.status === 429) return `Too many links were asked for. ${tryAgainAfter(error)}.`;
   return `Could not send the link. ${errorMessage(error)}`;
 }
 
@@ -26,7 +22,13 @@ export function ResendVerification({ email, label = 'Resend the link', className
   const mutation = useResendVerification();
   return (
     <div className="stack stack--tight">
-      <SuccessAlert>{mutation.isSuccess ? `A new link is on its way to ${mutation.variables}. It may take a minute to arrive.` : null}</SuccessAlert>
+      <SuccessAlert>
+        {mutation.isSuccess ? (
+          <>
+            A new link is on its way to <bdi>{mutation.variables}</bdi>. It may take a minute to arrive.
+          </>
+        ) : null}
+      </SuccessAlert>
       <FormAlert messages={mutation.isError ? [resendErrorMessage(mutation.error)] : []} />
       <div>
         <BusyButton className={className} busy={mutation.isPending} onClick={() => mutation.mutate(email)}>

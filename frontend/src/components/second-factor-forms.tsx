@@ -1,13 +1,40 @@
 /**
  * The forms that take an authenticator code or a recovery code as a second factor: sign-in's second step
- * (features/auth/components/mfa-challenge-step.tsx) and "Confirm it's you" (components/reauthenticate-dialog.tsx).
- * One place, so the two say the same thing: the same label, hint, checks and refusal under the field.
+ * (features/auth/components/mfa-challenge-step.tsx) and "Confirm it's you" (components/reauthenticate-dialog.tsx);
+ * their fields, for a form that has more to it (turning the app off: features/security/components/disable-totp-dialog.tsx).
+ * One place, so they all say the same thing: the same label, hint, checks and refusal under the field.
  */
-import { type FormEvent, type ReactNode, useMemo } from 'react';
+import { type ComponentProps, type FormEvent, type ReactNode, useMemo } from 'react';
 import { FormAlert, SubmitButton } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { CODE_INPUT_PROPS, onField, RecoveryCodeInputSchema, TotpCodeInputSchema, WRONG_RECOVERY_CODE, wrongAppCode } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
+
+/** The button that switches from the app's code to a recovery code, which a wrong app code points to. */
+export const RECOVERY_LABEL = 'Use a recovery code';
+
+/** What the form gives a code field: its name, value, change handler, errors and focus. */
+type CodeFieldProps = Omit<ComponentProps<typeof TextField>, 'label' | 'hint'>;
+
+/** The authenticator app's 6-digit code. */
+export function TotpCodeField(props: CodeFieldProps) {
+  return <TextField label="Authenticator code" hint="The 6-digit code your authenticator app shows now." required {...CODE_INPUT_PROPS} {...props} />;
+}
+
+/** A recovery code. Not a one-time-code field: the browser has nothing to fill in, and must not change the letters typed. */
+export function RecoveryCodeField(props: CodeFieldProps) {
+  return (
+    <TextField
+      label="Recovery code"
+      hint="One of the codes you saved when you turned on two-step verification, written like xxxx-xxxx-xxxx-xxxx. Each works once."
+      autoComplete="off"
+      autoCapitalize="off"
+      spellCheck={false}
+      required
+      {...props}
+    />
+  );
+}
 
 export interface SecondFactorFormProps {
   pending: boolean;
@@ -29,15 +56,7 @@ export function TotpCodeForm({ error, wrongCode = wrongAppCode(), onSubmit, auto
   const form = useForm(TotpCodeInputSchema, { code: '' }, ({ code }) => onSubmit(code), shown);
   return (
     <CodeFormFrame formErrors={form.formErrors} onSubmit={form.onSubmit} {...frame}>
-      <TextField
-        label="Authenticator code"
-        hint="The 6-digit code your authenticator app shows now."
-        autoFocus={autoFocus}
-        required
-        {...CODE_INPUT_PROPS}
-        {...form.bind('code')}
-        errors={form.errors('code')}
-      />
+      <TotpCodeField autoFocus={autoFocus} {...form.bind('code')} errors={form.errors('code')} />
     </CodeFormFrame>
   );
 }
@@ -47,18 +66,7 @@ export function RecoveryCodeForm({ error, wrongCode = WRONG_RECOVERY_CODE, onSub
   const form = useForm(RecoveryCodeInputSchema, { recovery_code: '' }, ({ recovery_code }) => onSubmit(recovery_code), shown);
   return (
     <CodeFormFrame formErrors={form.formErrors} onSubmit={form.onSubmit} {...frame}>
-      {/* Not a one-time-code field: the browser has nothing to fill in, and must not change the letters typed. */}
-      <TextField
-        label="Recovery code"
-        hint="One of the codes you saved when you turned on two-step verification, written like xxxx-xxxx-xxxx-xxxx. Each works once."
-        autoFocus={autoFocus}
-        autoComplete="off"
-        autoCapitalize="off"
-        spellCheck={false}
-        required
-        {...form.bind('recovery_code')}
-        errors={form.errors('recovery_code')}
-      />
+      <RecoveryCodeField autoFocus={autoFocus} {...form.bind('recovery_code')} errors={form.errors('recovery_code')} />
     </CodeFormFrame>
   );
 }

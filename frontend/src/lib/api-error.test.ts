@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, errorMessage, NetworkError, OFFLINE_MESSAGE, ResponseShapeError, statusMessage } from '@/lib/api-error';
+import { ApiError, errorMessage, formatWait, NetworkError, OFFLINE_MESSAGE, ResponseShapeError, statusMessage, tryAgainAfter } from '@/lib/api-error';
 import { formErrors } from '@/lib/forms';
 
 describe('errorMessage: every error the API client can throw reads as a sentence', () => {
@@ -65,5 +65,33 @@ describe('formErrors: what goes above a form', () => {
   it('names the fields the form does not show, since there is nothing to put their message next to', () => {
     const error = new ApiError(400, { title: ['Too long.'], ids: ['Too many ids.'], non_field_errors: ['Check the form.'] });
     expect(formErrors(error, ['title', 'description'])).toEqual(['Check the form.', 'Ids: Too many ids.']);
+  });
+});
+
+describe('formatWait', () => {
+  it.each([
+    [0, '1 second'],
+    [1, '1 second'],
+    [30, '30 seconds'],
+    [60, '1 minute'],
+    [61, '2 minutes'],
+    [900, '15 minutes'],
+    [3600, '1 hour'],
+    [5400, '2 hours'],
+  ])('%i s → %s', (seconds, words) => {
+    expect(formatWait(seconds)).toBe(words);
+  });
+});
+
+describe('tryAgainAfter: the wait a 429 asked for, in the sentence every refusal for going too fast uses', () => {
+  it('given a Retry-After, when said, then it names the wait', () => {
+    const error = new ApiError(429, { detail: 'Slow down.', code: 'throttled' }, new Headers({ 'Retry-After': '120' }));
+    expect(tryAgainAfter(error)).toBe('Try again in 2 minutes');
+  });
+
+  it('given no Retry-After, when said, then it asks for a little patience, or says what the caller gives', () => {
+    const error = new ApiError(429, { detail: 'Slow down.', code: 'throttled' });
+    expect(tryAgainAfter(error)).toBe('Wait a little and try again');
+    expect(tryAgainAfter(error, 'Try again later')).toBe('Try again later');
   });
 });

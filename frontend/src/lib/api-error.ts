@@ -151,6 +151,30 @@ export function errorMessage(error: unknown): string {
   return 'Something went wrong.';
 }
 
+/**
+ * A wait the server asked for (Retry-After, in seconds), as a person says it: "30 seconds", "5 minutes". Here, not in
+ * lib/format.ts, since this module is on the boot path and that one's date formatters need not be.
+ */
+export function formatWait(seconds: number): string {
+  if (seconds < 60) {
+    const whole = Math.max(1, Math.ceil(seconds));
+    return `${whole} second${whole === 1 ? '' : 's'}`;
+  }
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.ceil(minutes / 60);
+  return `${hours} hour${hours === 1 ? '' : 's'}`;
+}
+
+/**
+ * How long to wait after a refusal for going too fast (429): "Try again in 2 minutes" when the server said
+ * (Retry-After), else `unsaid`. No full stop: the caller's sentence may go on ("…, or reset your password").
+ */
+export function tryAgainAfter(error: ApiError, unsaid = 'Wait a little and try again'): string {
+  const wait = error.retryAfter;
+  return wait ? `Try again in ${formatWait(wait)}` : unsaid;
+}
+
 /** A Retry-After header in seconds: delta-seconds or an HTTP date; null when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
   if (!value) return null;

@@ -1,21 +1,6 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { formatDate, formatWait, localIsoDate, parseIsoDate } from '@/lib/format';
+import { formatDate, localIsoDate, parseIsoDate } from '@/lib/format';
 import { inTimeZone } from '@/testing/time-zone';
-
-describe('formatWait', () => {
-  it.each([
-    [0, '1 second'],
-    [1, '1 second'],
-    [30, '30 seconds'],
-    [60, '1 minute'],
-    [61, '2 minutes'],
-    [900, '15 minutes'],
-    [3600, '1 hour'],
-    [5400, '2 hours'],
-  ])('%i s → %s', (seconds, words) => {
-    expect(formatWait(seconds)).toBe(words);
-  });
-});
 
 describe('localIsoDate', () => {
   // A browser in New York: a day behind UTC from 19:00 or 20:00 local time on.

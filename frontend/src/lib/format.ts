@@ -47,15 +47,3 @@ export function formatRelative(iso: string, now: Date = new Date()): string {
   }
   return relative.format(amount, 'year');
 }
-
-/** A wait the server asked for (Retry-After, in seconds), as a person says it: "30 seconds", "5 minutes". */
-export function formatWait(seconds: number): string {
-  if (seconds < 60) {
-    const whole = Math.max(1, Math.ceil(seconds));
-    return `${whole} second${whole === 1 ? '' : 's'}`;
-  }
-  const minutes = Math.ceil(seconds / 60);
-  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
-  const hours = Math.ceil(minutes / 60);
-  return `${hours} hour${hours === 1 ? '' : 's'}`;
-}

@@ -8,8 +8,7 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { apiRequest } from '@/lib/api-client';
-import { ApiError, errorMessage } from '@/lib/api-error';
-import { formatWait } from '@/lib/format';
+import { ApiError, errorMessage, formatWait, tryAgainAfter } from '@/lib/api-error';
 import { queryKeys } from '@/lib/query-keys';
 import { readTabValue, writeTabValue } from '@/lib/tab-storage';
 import { z } from '@/lib/zod';
@@ -147,8 +146,7 @@ export function providerUnavailable(name: string | undefined, error?: ApiError):
 
 /** Too many attempts (429), saying how long to wait when the server did. */
 export function tooManyAttempts(error: ApiError): string {
-  const wait = error.retryAfter;
-  return `Too many attempts. ${wait ? `Try again in ${formatWait(wait)}.` : 'Wait a little and try again.'}`;
+  return `Too many attempts. ${tryAgainAfter(error)}.`;
 }
 
 /** Why a start failed, in words: the provider down (503), too many attempts (429), else what the error says. */

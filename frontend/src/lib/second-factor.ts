@@ -17,6 +17,15 @@ export const RecoveryCodeSchema = z.string().trim().min(1, 'Enter one of your re
 export const TotpCodeInputSchema = z.object({ code: TotpCodeSchema });
 export const RecoveryCodeInputSchema = z.object({ recovery_code: RecoveryCodeSchema });
 
+/**
+ * The second factors an account confirms it's you with, in words for a sentence ("… with your authenticator app or a
+ * passkey"): only those given, so an account with the app alone is not sent looking for a passkey; null for none.
+ */
+export function secondFactorWords({ app, passkey }: { app: boolean; passkey: boolean }): string | null {
+  const ways = [...(app ? ['your authenticator app'] : []), ...(passkey ? ['a passkey'] : [])];
+  return ways.length ? ways.join(' or ') : null;
+}
+
 /** The props every 6-digit code input has: the numeric keypad, and the browser's one-time-code autofill. */
 export const CODE_INPUT_PROPS = { inputMode: 'numeric', autoComplete: 'one-time-code', pattern: '[0-9 ]*', maxLength: 7 } as const;
 

@@ -1,7 +1,10 @@
-import { render, screen } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useEffect } from 'react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Announcer } from '@/components/feedback';
+import { TextField } from '@/components/field';
+import { ANNOUNCER_ATTRIBUTE } from '@/lib/announce';
 import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
 
@@ -39,4 +42,62 @@ describe('useForm', () => {
     expect(seen).toEqual([screen.getByLabelText('Email')]);
     expect(screen.getByLabelText('Email')).toHaveFocus();
   });
+
+  it('says the error of a field that already has the focus, each time: focusing it again would say nothing', async () => {
+    render(
+      <>
+        <OneFieldForm />
+        <Announcer />
+      </>,
+    );
+    const region = document.querySelector(`[${ANNOUNCER_ATTRIBUTE}]`)!;
+    const said: string[] = [];
+    new MutationObserver(() => said.push(region.textContent ?? '')).observe(region, { childList: true, subtree: true, characterData: true });
+    const user = userEvent.setup();
+    const field = screen.getByLabelText('Email');
+
+    // When Enter is pressed in the empty field, which has the focus
+    await user.type(field, '{Enter}');
+
+    // Then its error is read out from the live region
+    await waitFor(() => expect(said).toEqual(['Enter your email address.']));
+    expect(field).toHaveFocus();
+    expect(field).toHaveAccessibleDescription('Enter your email address.');
+
+    // And again the second time: the region is emptied first, so the same words are read again
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(said).toEqual(['Enter your email address.', '', 'Enter your email address.']));
+  });
+
+  it("says nothing more when the focus moves to the invalid field: the field's error is read with it", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      render(
+        <>
+          <OneFieldForm />
+          <Announcer />
+        </>,
+      );
+      const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+
+      await user.click(screen.getByRole('button', { name: 'Send' }));
+      act(() => vi.runAllTimers());
+
+      expect(screen.getByLabelText('Email')).toHaveFocus();
+      expect(document.querySelector(`[${ANNOUNCER_ATTRIBUTE}]`)).toBeEmptyDOMElement();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
+
+/** A form of one field, as the second-factor forms: Enter in the field sends it, and the focus stays there. */
+function OneFieldForm() {
+  const form = useForm(Schema, { email: '' }, () => undefined, null);
+  return (
+    <form onSubmit={form.onSubmit} noValidate>
+      <TextField label="Email" {...form.bind('email')} errors={form.errors('email')} />
+      <button type="submit">Send</button>
+    </form>
+  );
+}

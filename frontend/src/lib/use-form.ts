@@ -1,22 +1,35 @@
-import { type ChangeEvent, type FormEvent, useLayoutEffect, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useEffectEvent, useLayoutEffect, useState } from 'react';
 import type { z } from '@/lib/zod';
 import type { FieldErrors } from '@/lib/api-error';
+import { announce } from '@/lib/announce';
 import { fieldErrorsOf, formErrors, validate } from '@/lib/forms';
 import { OFFLINE_MESSAGE } from '@/lib/api-error';
 import { isOffline } from '@/lib/online';
 
 type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
-/** The first field marked invalid, in the order of the form; nothing when every field is valid. */
-function focusFirstInvalid(form: HTMLFormElement | null): void {
-  form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+/**
+ * The first field marked invalid, in the order of the form, gets the focus; nothing when every field is valid. When
+ * it has the focus already (Enter in a one-field form, e.g. a code), focus() does nothing, and a screen reader reads
+ * a field's error only when the focus arrives: the error (`errorsOf` its name) is read out instead. Only then: a
+ * field the focus moves to is read with its error, and would otherwise be read twice.
+ */
+function focusFirstInvalid(form: HTMLFormElement | null, errorsOf: (name: string) => string[] | undefined): void {
+  const field = form?.querySelector<HTMLElement>('[aria-invalid="true"]');
+  if (!field) return;
+  if (field !== document.activeElement) {
+    field.focus();
+    return;
+  }
+  const messages = errorsOf(field.getAttribute('name') ?? '');
+  if (messages?.length) announce(messages.join(' '), field);
 }
 
 /**
  * Controlled string fields, zod validation before sending, and the API's field errors after:
  * `errors(name)` shows the client's message first, else the server's `{"name": [...]}`. After a
  * failed attempt, whichever side found it, focus goes to the first invalid field, so a keyboard
- * or screen-reader user lands on what to fix.
+ * or screen-reader user lands on what to fix (and hears it, when the focus was there already).
  */
 export function useForm<T extends Record<string, string>, Out>(
   schema: z.ZodType<Out>,
@@ -32,14 +45,17 @@ export function useForm<T extends Record<string, string>, Out>(
   // The <form> last submitted, for the focus moves (taken from the submit event: no ref to pass).
   const [formNode, setFormNode] = useState<HTMLFormElement | null>(null);
   const server = fieldErrorsOf(serverError);
+  const errors = (name: string): string[] | undefined => clientErrors[name] ?? server[name];
+  // An effect event: it reads the errors of the commit that shows them, which are not what the effects wait for.
+  const showInvalid = useEffectEvent((form: HTMLFormElement | null) => focusFirstInvalid(form, errors));
 
   // In the commit that shows the errors, as every focus move here (components/page-heading.tsx): a field the user
   // clicked into once they were painted keeps the focus, and the keys typed into it.
   useLayoutEffect(() => {
-    if (refused) focusFirstInvalid(formNode);
+    if (refused) showInvalid(formNode);
   }, [refused, formNode]);
   useLayoutEffect(() => {
-    if (serverError) focusFirstInvalid(formNode);
+    if (serverError) showInvalid(formNode);
   }, [serverError, formNode]);
 
   function bind(name: keyof T & string) {
@@ -66,7 +82,7 @@ export function useForm<T extends Record<string, string>, Out>(
     setValues,
     bind,
     onSubmit,
-    errors: (name: keyof T & string): string[] | undefined => clientErrors[name] ?? server[name],
+    errors: (name: keyof T & string): string[] | undefined => errors(name),
     formErrors: offlineAttempt ? [OFFLINE_MESSAGE] : formErrors(serverError, Object.keys(initial)),
   };
 }

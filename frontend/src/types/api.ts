@@ -98,7 +98,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm the email address with the emailed link
-         * @description The SPA's `/verify-email?token=…` page posts the link's token. The link works once and expires after `EMAIL_LINK_MAX_AGE_SECONDS` (3 days by default); it also stops working if the address changes.
+         * @description The SPA's `/verify-email#token=…` page (the token in the link's fragment, which no server receives) posts the link's token. The link works once and expires after `EMAIL_LINK_MAX_AGE_SECONDS` (3 days by default); it also stops working if the address changes.
          */
         post: operations["auth_email_verify_create"];
         delete?: never;
@@ -861,12 +861,6 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description * `1` - 1
-         *     * `2` - 2
-         * @enum {integer}
-         */
-        AalEnum: 1 | 2;
-        /**
          * @description An input confirmed with ``current_password``: optional in the schema (an account without a password omits
          *     it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
          *     that a body missing it is refused with its other faults in one 400, as before accounts could have none.
@@ -1495,13 +1489,8 @@ export interface components {
             readonly current: boolean;
             /** @description How it was signed in: `pwd`, `email_code`, `otp`, `recovery_code`, `passkey`. */
             readonly amr: string[];
-            /**
-             * @description 1: one factor; 2: two factors, or a passkey (docs/mfa.md).
-             *
-             *     * `1` - 1
-             *     * `2` - 2
-             */
-            readonly aal: components["schemas"]["AalEnum"];
+            /** @description 1: one factor; 2: two factors, or a passkey (docs/mfa.md). */
+            readonly aal: number;
         };
         StartInputRequest: {
             /**
@@ -5063,7 +5052,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `mfa_state_conflict`: the account has no second factor. */
+            /** @description `mfa_state_conflict`: the account has no second factor, or another request replaced the codes meanwhile. */
             409: {
                 headers: {
                     /** @description Requests allowed in the window of the limit closest to refusing you. */

@@ -1,5 +1,4 @@
-import { ApiError, type ErrorCode } from '@/lib/api-error';
-import { formatWait } from '@/lib/format';
+import { ApiError, type ErrorCode, tryAgainAfter } from '@/lib/api-error';
 
 export type Refusal = { code: Extract<ErrorCode, 'email_not_verified' | 'login_locked'>; message: string };
 
@@ -16,12 +15,12 @@ export function refusal(error: unknown): Refusal | null {
     };
   }
   if (error.status === 429 && error.code === 'login_locked') {
-    const wait = error.retryAfter;
     return {
       code: error.code,
-      message: `Too many failed attempts to sign in to this account: it is locked on this device for now. ${
-        wait ? `Try again in ${formatWait(wait)}` : 'Try again later'
-      }, or reset your password to sign in at once.`,
+      message: `Too many failed attempts to sign in to this account: it is locked on this device for now. ${tryAgainAfter(
+        error,
+        'Try again later',
+      )}, or reset your password to sign in at once.`,
     };
   }
   return null;

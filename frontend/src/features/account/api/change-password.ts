@@ -1,25 +1,21 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
+import { newPasswordSchema, withMatchingConfirm } from '@/lib/password';
 import { queryKeys } from '@/lib/query-keys';
 import type { components } from '@/types/api';
 import type { Expect, FitsRequest } from '@/types/assert-type';
 
-const NewPasswordSchema = z.string().min(8, 'Use at least 8 characters.').max(128, 'At most 128 characters.');
-const matching = { path: ['confirm'], message: 'The passwords do not match.' };
-
-export const PasswordChangeSchema = z
-  .object({
+export const PasswordChangeSchema = withMatchingConfirm(
+  z.object({
     current_password: z.string().min(1, 'Enter your current password.'),
-    new_password: NewPasswordSchema,
+    new_password: newPasswordSchema,
     confirm: z.string(),
-  })
-  .refine((values) => values.new_password === values.confirm, matching);
+  }),
+);
 
 /** An account with no password yet (created through a provider): it sets one, with no current one to give. */
-export const PasswordSetSchema = z
-  .object({ new_password: NewPasswordSchema, confirm: z.string() })
-  .refine((values) => values.new_password === values.confirm, matching);
+export const PasswordSetSchema = withMatchingConfirm(z.object({ new_password: newPasswordSchema, confirm: z.string() }));
 
 export type PasswordChangeInput = z.infer<typeof PasswordChangeSchema>;
 export type PasswordInput = PasswordChangeInput | z.infer<typeof PasswordSetSchema>;

@@ -1,6 +1,7 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
+import { AalSchema } from '@/lib/mfa-status';
 import { queryKeys } from '@/lib/query-keys';
 import type { components } from '@/types/api';
 import type { Equals, Expect } from '@/types/assert-type';
@@ -14,7 +15,7 @@ export const AuthSessionSchema = z.object({
   current: z.boolean(),
   /** How it was signed in (pwd, otp, recovery_code, passkey) and its level: 1, one factor; 2, two or a passkey (docs/mfa.md). */
   amr: z.array(z.string()),
-  aal: z.union([z.literal(1), z.literal(2)]),
+  aal: AalSchema,
 });
 export type AuthSession = z.infer<typeof AuthSessionSchema>;
 

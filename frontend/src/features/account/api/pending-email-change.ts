@@ -25,10 +25,12 @@ export function getPendingEmailChange(signal?: AbortSignal): Promise<PendingEmai
   return apiRequest('/auth/email/change/pending/', { schema: PendingEmailChangeSchema, signal });
 }
 
+export function pendingEmailChangeQueryOptions() {
+  return queryOptions({ queryKey: queryKeys.pendingEmailChange, queryFn: ({ signal }) => getPendingEmailChange(signal) });
+}
+
 export function usePendingEmailChange() {
-  return useQuery(
-    queryOptions({ queryKey: queryKeys.pendingEmailChange, queryFn: ({ signal }) => getPendingEmailChange(signal) }),
-  );
+  return useQuery(pendingEmailChangeQueryOptions());
 }
 
 /** 204 whether or not a change was pending: its link stops working at once. */

@@ -5,7 +5,7 @@ import { BusyButton, ErrorState, FormAlert, Spinner } from '@/components/feedbac
 import { ApiError, errorMessage } from '@/lib/api-error';
 import { formatDateTime, formatDay, formatRelative } from '@/lib/format';
 import { mfaStatusQueryOptions } from '@/lib/mfa-status';
-import { type ConnectedIdentity, oidcProvidersQueryOptions, oidcStartProblem, useResetOnReturn } from '@/lib/oidc';
+import { type ConnectedIdentity, oidcStartProblem, useOidcProviders, useResetOnReturn } from '@/lib/oidc';
 import { useCurrentUser } from '@/lib/session';
 import { showToast } from '@/lib/toasts';
 import { useFocusAfterRemoval } from '@/lib/use-focus-after-removal';
@@ -23,7 +23,7 @@ import { useIdentities } from '@/features/account/api/get-identities';
 export function ConnectedAccountsPanel() {
   const identities = useIdentities();
   // A failure to read them shows no "Connect" buttons, as on the sign-in page: the rest of the panel still works.
-  const providers = useQuery(oidcProvidersQueryOptions()).data ?? [];
+  const providers = useOidcProviders();
   const user = useCurrentUser();
   // Whether the server asks for a confirmed address (only it knows whether verification is on: with it off, an
   // unconfirmed address connects): read only for an unconfirmed address, and only when there is something to connect.

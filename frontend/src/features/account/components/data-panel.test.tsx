@@ -97,7 +97,7 @@ describe('delete account', () => {
     // Pressed anyway: nothing is sent, and the field says why and takes the focus.
     await user.click(button);
     expect(bodies).toEqual([]);
-    expect(confirmField).toHaveAccessibleDescription('Exactly ada@example.com Type your email address exactly as shown.');
+    expect(confirmField).toHaveAccessibleDescription('Type your email address exactly as shown. Exactly ada@example.com');
     // The address in the hint and in the dialog's description is isolated (an address may be written right to left).
     expect(within(dialog).getByText(isolating('Exactly ada@example.com', 'ada@example.com'))).toBeInTheDocument();
     expect(within(dialog).getByText(isolating(/To confirm, type ada@example\.com and your current password\./, 'ada@example.com'))).toBeInTheDocument();

@@ -17,4 +17,12 @@ describe('change password form', () => {
     expect(username?.closest('form')).toBe(within(form).getByLabelText('New password').closest('form'));
     expect(within(form).getByLabelText('New password')).toHaveAttribute('autocomplete', 'new-password');
   });
+
+  it('marks the new password and its confirmation required, as the reset form does', () => {
+    renderSignedIn(<PasswordForm />);
+    const form = screen.getByRole('region', { name: 'Change password' });
+
+    expect(within(form).getByLabelText('New password')).toBeRequired();
+    expect(within(form).getByLabelText('Confirm new password')).toBeRequired();
+  });
 });

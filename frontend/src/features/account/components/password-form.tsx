@@ -38,8 +38,8 @@ export function PasswordForm() {
             generated or typed new password is not stored against the account. Hidden and read-only: nothing to fill. */}
         {email ? <input type="email" name="username" autoComplete="username" value={email} readOnly hidden /> : null}
         <CurrentPasswordField form={form} hasPassword={hasPassword} />
-        <TextField label="New password" type="password" autoComplete="new-password" {...form.bind('new_password')} errors={form.errors('new_password')} />
-        <TextField label="Confirm new password" type="password" autoComplete="new-password" {...form.bind('confirm')} errors={form.errors('confirm')} />
+        <TextField label="New password" type="password" autoComplete="new-password" required {...form.bind('new_password')} errors={form.errors('new_password')} />
+        <TextField label="Confirm new password" type="password" autoComplete="new-password" required {...form.bind('confirm')} errors={form.errors('confirm')} />
         <div>
           <SubmitButton pending={mutation.isPending} pendingLabel={hasPassword ? 'Changing…' : 'Setting…'}>
             {hasPassword ? 'Change password' : 'Set password'}

@@ -57,6 +57,16 @@ describe('sessions panel', () => {
     expect(within(rows[1]!).getByText('Passkey')).toBeInTheDocument();
   });
 
+  it('given a session at a level this build does not know (aal 3, from a later server), when listed, then it shows like the others', async () => {
+    server.use(http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, { ...PHONE, aal: 3 }])));
+    renderSignedIn(<SessionsPanel />);
+
+    const rows = await screen.findAllByTestId('session-row');
+    expect(rows).toHaveLength(2);
+    expect(within(rows[1]!).getByText('Safari on iOS')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('Passkey')).toBeInTheDocument();
+  });
+
   it('revokes one session after a confirmation, says so, and shows the list without it', async () => {
     let sessions = [LAPTOP, PHONE];
     const deleted: string[] = [];

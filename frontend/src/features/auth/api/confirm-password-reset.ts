@@ -1,17 +1,13 @@
 import { useMutation } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
+import { newPasswordSchema, withMatchingConfirm } from '@/lib/password';
 import type { components } from '@/types/api';
 import type { Expect, FitsRequest } from '@/types/assert-type';
 
-export const PasswordResetConfirmSchema = z
-  .object({
-    uid: z.string().min(1),
-    token: z.string().min(1),
-    new_password: z.string().min(8, 'Use at least 8 characters.').max(128, 'At most 128 characters.'),
-    confirm: z.string(),
-  })
-  .refine((values) => values.new_password === values.confirm, { path: ['confirm'], message: 'The passwords do not match.' });
+export const PasswordResetConfirmSchema = withMatchingConfirm(
+  z.object({ uid: z.string().min(1), token: z.string().min(1), new_password: newPasswordSchema, confirm: z.string() }),
+);
 export type PasswordResetConfirmInput = z.infer<typeof PasswordResetConfirmSchema>;
 
 // Compile-time only (no runtime code): tsc fails here when the form's values stop fitting the request.

@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { z } from '@/lib/zod';
 import { apiRequest } from '@/lib/api-client';
 import { emailAddressSchema } from '@/lib/email-address';
+import { newPasswordSchema } from '@/lib/password';
 import { type ResponseSchema, shape } from '@/lib/shape';
 import { startSession } from '@/lib/session';
 import type { components } from '@/types/api';
@@ -11,8 +12,7 @@ import { type User, AuthResponseSchema, UserEnvelopeSchema } from '@/types/user'
 export const RegisterInputSchema = z.object({
   name: z.string().trim().max(150, 'At most 150 characters.'),
   email: emailAddressSchema(),
-  // The server's password validators (length, common, similarity) have the last word.
-  password: z.string().min(8, 'Use at least 8 characters.').max(128, 'At most 128 characters.'),
+  password: newPasswordSchema,
 });
 export type RegisterInput = z.infer<typeof RegisterInputSchema>;
 

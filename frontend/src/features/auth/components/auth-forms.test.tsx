@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ describe('register form', () => {
     expect(screen.getByLabelText('Email')).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByLabelText('Email')).toHaveAccessibleDescription('A user with that email already exists.');
     expect(screen.getByLabelText('Password')).toHaveAccessibleDescription(
-      'At least 8 characters; avoid common passwords. This password is too common.',
+      'This password is too common. At least 8 characters; avoid common passwords.',
     );
     expect(bodies).toEqual([{ name: '', email: 'ada@example.com', password: 'password123' }]);
     expect(getSession().status).not.toBe('authenticated');
@@ -65,9 +65,42 @@ describe('register form', () => {
     expect(screen.getByText('Enter a valid email address.')).toBeInTheDocument();
     expect(screen.getByText('Use at least 8 characters.')).toBeInTheDocument();
   });
+
+  it('when the address must be verified first, describes the heading it moves the focus to by what to do next', async () => {
+    // A live region that arrives with its text, as the whole page does, is often not read: the focused heading says it.
+    const user = { id: 'u-9', email: 'new@example.com', name: '', date_joined: '2026-12-01T00:00:00Z', email_verified: false };
+    server.use(http.post(`${API}/auth/register/`, () => HttpResponse.json({ user, email_verification_required: true }, { status: 202 })));
+    renderApp('/register', { as: 'anonymous' });
+    const typist = userEvent.setup();
+
+    await typist.type(await screen.findByLabelText('Email'), 'new@example.com');
+    await typist.type(screen.getByLabelText('Password'), 'correct horse');
+    await typist.click(screen.getByRole('button', { name: 'Create account' }));
+
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Check your inbox' });
+    await waitFor(() => expect(heading).toHaveFocus());
+    expect(heading).toHaveAccessibleDescription('Your account has been created. We sent a link to new@example.com: open it to verify your address, then sign in.');
+  });
 });
 
 describe('login form', () => {
+  it('describes its heading by the notice it opens with, where the focus lands after a navigation', async () => {
+    // A live region that arrives with its text, as the whole page does, is often not read: the focused heading says it.
+    const app = renderApp('/forgot-password', { as: 'anonymous' });
+    await screen.findByRole('heading', { level: 1, name: 'Reset your password' });
+
+    act(() => void app.router.navigate('/login?notice=password-reset'));
+
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Sign in' });
+    await waitFor(() => expect(heading).toHaveFocus());
+    expect(heading).toHaveAccessibleDescription('Your password has been reset. Sign in with the new one.');
+    expect(screen.getByText('Your password has been reset. Sign in with the new one.').closest('[role="status"]')).toBeInTheDocument();
+
+    act(() => void app.router.navigate('/login'));
+    await waitFor(() => expect(screen.queryByText('Your password has been reset. Sign in with the new one.')).not.toBeInTheDocument());
+    expect(screen.getByRole('heading', { level: 1, name: 'Sign in' })).not.toHaveAccessibleDescription();
+  });
+
   it('shows the API detail for bad credentials, then signs in and goes to next', async () => {
     let attempts = 0;
     server.use(

@@ -71,7 +71,7 @@ describe('sign-in with an emailed code', () => {
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
 
     const field = screen.getByLabelText('Sign-in code');
-    await waitFor(() => expect(field).toHaveAccessibleDescription(`The 8 digits in the email, with or without the space. ${WRONG_CODE}`));
+    await waitFor(() => expect(field).toHaveAccessibleDescription(`${WRONG_CODE} The 8 digits in the email, with or without the space.`));
     expect(field).toHaveAttribute('aria-invalid', 'true');
     await waitFor(() => expect(field).toHaveFocus());
     expect(screen.getByRole('heading', { name: 'Check your email' })).toBeInTheDocument();
@@ -87,7 +87,7 @@ describe('sign-in with an emailed code', () => {
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
 
     expect(screen.getByLabelText('Sign-in code')).toHaveAccessibleDescription(
-      'The 8 digits in the email, with or without the space. Enter the 8-digit code from the email.',
+      'Enter the 8-digit code from the email. The 8 digits in the email, with or without the space.',
     );
     expect(confirmations).toEqual([]);
   });

@@ -3,8 +3,7 @@ import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { AuthLayout } from '@/components/auth-layout';
 import { BusyButton, FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/feedback';
 import { TextField } from '@/components/field';
-import { ApiError, errorMessage } from '@/lib/api-error';
-import { formatWait } from '@/lib/format';
+import { ApiError, errorMessage, formatWait, tryAgainAfter } from '@/lib/api-error';
 import { loginPath } from '@/lib/navigation';
 import { onField } from '@/lib/second-factor';
 import { useForm } from '@/lib/use-form';
@@ -34,9 +33,7 @@ function problemOf(error: unknown, asking: boolean): Problem | null {
   if (!(error instanceof ApiError)) return null;
   if (error.status === 404) return { message: NOT_AVAILABLE, locked: false };
   if (error.status === 429) {
-    const wait = error.retryAfter;
-    const when = wait ? `Try again in ${formatWait(wait)}.` : 'Wait a little and try again.';
-    return { message: `${asking ? 'Too many codes were asked for.' : 'Too many attempts to sign in.'} ${when}`, locked: false };
+    return { message: `${asking ? 'Too many codes were asked for.' : 'Too many attempts to sign in.'} ${tryAgainAfter(error)}.`, locked: false };
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useLayoutEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useId, useLayoutEffect, useRef, useState } from 'react';
 import { Link, Navigate, useLocation } from 'react-router';
 import { AuthLayout } from '@/components/auth-layout';
 import { FormAlert, Spinner, SubmitButton, SuccessAlert } from '@/components/feedback';
@@ -35,6 +35,7 @@ export function LoginPage() {
   // Why the second step sent the user back here (it expired or was interrupted).
   const [restarted, setRestarted] = useState<string | null>(null);
   const password = useRef<HTMLInputElement>(null);
+  const noticeId = useId();
   const form = useForm(
     LoginInputSchema,
     // The address typed on the emailed code's page, when the user came back from there.
@@ -77,6 +78,9 @@ export function LoginPage() {
   return (
     <AuthLayout
       title="Sign in"
+      // The notice arrives with the page (a live region mounted with its text is often not read): the heading, which
+      // takes the focus after a navigation, is described by it.
+      describedBy={notice ? noticeId : undefined}
       // The second step names the account it verifies, and offers no new account: the password was right.
       subtitle={challenge ? <>Signing in as <bdi>{mutation.variables?.email ?? form.values.email}</bdi>.</> : 'Welcome back. Sign in to see your tasks.'}
       footer={
@@ -88,7 +92,7 @@ export function LoginPage() {
       }
     >
       <div className="stack">
-        <SuccessAlert>{notice}</SuccessAlert>
+        <SuccessAlert id={noticeId}>{notice}</SuccessAlert>
         {/* Why the second step sent the user back: in a region that stays in the page across both steps, so the
             message is put into a live region that already exists (one mounted with its text is often not read). */}
         <FormAlert messages={restarted ? [restarted] : []} />

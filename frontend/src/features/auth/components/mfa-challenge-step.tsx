@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { BusyButton, FormAlert } from '@/components/feedback';
-import { RecoveryCodeForm, TotpCodeForm } from '@/components/second-factor-forms';
+import { RECOVERY_LABEL, RecoveryCodeForm, TotpCodeForm } from '@/components/second-factor-forms';
 import { ApiError, type ErrorCode, errorMessage } from '@/lib/api-error';
 import { wrongAppCode } from '@/lib/second-factor';
 import { passkeyFailureMessage, passkeysSupported } from '@/lib/webauthn';
@@ -10,9 +10,6 @@ import type { MfaChallenge } from '@/features/auth/api/login';
 import { refusal } from '@/features/auth/login-refusal';
 
 type Mode = 'totp' | 'recovery' | 'passkey';
-
-/** The button that switches to a recovery code, which a wrong app code points to. */
-const RECOVERY_LABEL = 'Use a recovery code';
 
 /** The code forms' submit button. */
 const VERIFY = { label: 'Verify', pending: 'Verifying…' };

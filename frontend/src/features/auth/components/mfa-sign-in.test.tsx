@@ -104,7 +104,7 @@ describe('sign-in second step (202 mfa_required)', () => {
     const field = screen.getByLabelText('Authenticator code');
     await waitFor(() =>
       expect(field).toHaveAccessibleDescription(
-        `${TOTP_HINT} That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”.`,
+        `That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”. ${TOTP_HINT}`,
       ),
     );
     expect(screen.getByRole('button', { name: 'Use a recovery code' })).toBeInTheDocument();
@@ -121,7 +121,7 @@ describe('sign-in second step (202 mfa_required)', () => {
     await user.click(screen.getByRole('button', { name: 'Verify' }));
     await waitFor(() =>
       expect(screen.getByLabelText('Authenticator code')).toHaveAccessibleDescription(
-        `${TOTP_HINT} That code didn't work. Codes change every 30 seconds: enter the one your app shows now.`,
+        `That code didn't work. Codes change every 30 seconds: enter the one your app shows now. ${TOTP_HINT}`,
       ),
     );
     cleanup();
@@ -132,7 +132,7 @@ describe('sign-in second step (202 mfa_required)', () => {
     await second.user.click(screen.getByRole('button', { name: 'Verify' }));
     await waitFor(() =>
       expect(screen.getByLabelText('Recovery code')).toHaveAccessibleDescription(
-        `${RECOVERY_HINT} That recovery code didn't work, or it was already used (each works once). Check it, or try another of your codes.`,
+        `That recovery code didn't work, or it was already used (each works once). Check it, or try another of your codes. ${RECOVERY_HINT}`,
       ),
     );
   });
@@ -141,7 +141,7 @@ describe('sign-in second step (202 mfa_required)', () => {
     const { user } = await passPasswordStep();
     await user.type(screen.getByLabelText('Authenticator code'), '12ab');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
-    expect(screen.getByLabelText('Authenticator code')).toHaveAccessibleDescription(`${TOTP_HINT} Enter the 6-digit code from your authenticator app.`);
+    expect(screen.getByLabelText('Authenticator code')).toHaveAccessibleDescription(`Enter the 6-digit code from your authenticator app. ${TOTP_HINT}`);
   });
 
   it.each(['mfa_challenge_expired', 'mfa_challenge_invalid'])('goes back to the password step on %s, saying why', async (code) => {

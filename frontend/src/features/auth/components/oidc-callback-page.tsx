@@ -94,7 +94,7 @@ function problemOf(error: unknown, intent: OidcIntent, provider: string | undefi
  * A sign-in completes as the password's does (useAfterSignIn), with the second step for an account that has one;
  * a connect (the user was signed in) goes back to the account page and says so; a re-authentication ("Confirm it's
  * you" with a provider) goes back to the page it was asked on and says the change can be made now. Reached signed in
- * (the route's guard, PublicOnly, only waits for the session) or not.
+ * (the route's guard, WaitForSession, only waits for the session) or not.
  */
 export function OidcCallbackPage() {
   const location = useLocation();

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useId } from 'react';
 import { Link, Navigate } from 'react-router';
 import { AuthLayout } from '@/components/auth-layout';
 import { FormAlert, SubmitButton, SuccessAlert } from '@/components/feedback';
@@ -12,11 +12,14 @@ import { useAfterSignIn } from '@/features/auth/hooks/use-after-sign-in';
 
 /** The account exists but may not sign in before its address is verified (EMAIL_VERIFICATION=mandatory). */
 function CheckInbox({ email }: { email: string }) {
-  // The form is gone: the focus goes to the new heading, which a screen reader announces.
+  // The form is gone: the focus goes to the new heading, which a screen reader announces, with the message that
+  // describes it (a live region mounted with its text, as this one is, is often not read).
   useEffect(() => focusPageHeading(), []);
+  const messageId = useId();
   return (
     <AuthLayout
       title="Check your inbox"
+      describedBy={messageId}
       footer={
         <p>
           Verified already? <Link to="/login">Sign in</Link>
@@ -24,7 +27,7 @@ function CheckInbox({ email }: { email: string }) {
       }
     >
       <div className="stack auth__body">
-        <SuccessAlert>
+        <SuccessAlert id={messageId}>
           Your account has been created. We sent a link to <bdi>{email}</bdi>: open it to verify your address, then sign in.
         </SuccessAlert>
         <p>Nothing arrived after a few minutes? Check your spam folder, or have the link sent again.</p>

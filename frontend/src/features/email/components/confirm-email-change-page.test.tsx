@@ -2,6 +2,8 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { queryClient } from '@/lib/query-client';
+import { queryKeys } from '@/lib/query-keys';
 import { getSession } from '@/lib/session';
 import { tabStorageEntriesForTests } from '@/lib/tab-storage';
 import { user as ada } from '@/testing/fixtures';
@@ -47,6 +49,20 @@ describe('confirm email change page', () => {
     expect(await screen.findByText(isolating(/Your email is now ada@new.example/, 'ada@new.example'))).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Go to your account' })).toBeInTheDocument();
     await waitFor(() => expect(getSession()).toEqual({ status: 'authenticated', user: CHANGED }));
+  });
+
+  it('given the tab cached the pending change, sessions and activity, when the change is confirmed, then it reads each again', async () => {
+    answerConfirm(() => HttpResponse.json({ user: CHANGED }));
+    // Cached by the account page earlier, none shown now: invalidated, each is read again when next shown.
+    const cached = [queryKeys.pendingEmailChange, queryKeys.sessions, [...queryKeys.activity, { page: 1 }], queryKeys.mfa] as const;
+    for (const queryKey of cached) queryClient.setQueryData(queryKey, { cached: true });
+    renderApp('/confirm-email-change#token=c-cached');
+
+    expect(await screen.findByRole('heading', { name: 'Email changed' })).toBeInTheDocument();
+    const invalidated = () => cached.map((queryKey) => queryClient.getQueryState(queryKey)?.isInvalidated);
+    // The server ended the pending change, revoked the other sessions and recorded the change; the second factors
+    // did not change.
+    await waitFor(() => expect(invalidated()).toEqual([true, true, true, false]));
   });
 
   it('leaves another signed-in account as it was', async () => {

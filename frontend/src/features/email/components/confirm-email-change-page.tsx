@@ -3,9 +3,10 @@ import { Link } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { updateSessionUser, useSession } from '@/lib/session';
 import type { User } from '@/types/user';
-import { confirmEmailChange } from '@/features/email/api/confirm-email-change';
-import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
-import { LINK_USED, useLinkToken } from '@/features/email/hooks/use-link-token';
+import { useConfirmEmailChange } from '@/features/email/api/confirm-email-change';
+import { ContinueLink, LinkPage, LinkRequestFailed } from '@/features/email/components/link-outcome';
+import { useRedeemLinkToken } from '@/features/email/hooks/use-redeem-link-token';
+import { LINK_USED, linkCode } from '@/features/email/link-answer';
 
 const PROBLEMS: Record<string, { title: string; message: string }> = {
   link_expired: {
@@ -33,9 +34,12 @@ function useFollowChange(changed: User | null) {
   }, [changed, session]);
 }
 
-/** The page the email-change email links to: /confirm-email-change?token=… (signed in or not). */
+/**
+ * The page the email-change email links to: /confirm-email-change#token=… (older links: ?token=…), signed in or not
+ * (backend/accounts/emails/links.py).
+ */
 export function ConfirmEmailChangePage() {
-  const { token, state, retry, answeredEarlier } = useLinkToken('confirm-email-change', confirmEmailChange);
+  const { token, state, retry, answeredEarlier } = useRedeemLinkToken('confirm-email-change', useConfirmEmailChange());
   useFollowChange(state.status === 'success' ? state.data : null);
 
   let title = 'Confirming your new email';

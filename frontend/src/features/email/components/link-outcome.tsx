@@ -3,13 +3,8 @@ import { Link } from 'react-router';
 import { AuthLayout } from '@/components/auth-layout';
 import { ErrorState, FormAlert, SuccessAlert } from '@/components/feedback';
 import { focusPageHeading } from '@/components/page-heading';
-import { ApiError, type ErrorCode, errorMessage } from '@/lib/api-error';
+import { errorMessage } from '@/lib/api-error';
 import { useSession } from '@/lib/session';
-
-/** The code of an answer about the link itself (400: expired, invalid, …); null for any other failure. */
-export function linkCode(error: unknown): ErrorCode | null {
-  return error instanceof ApiError && error.status === 400 ? error.code : null;
-}
 
 /** A failure that did not use the link up (offline, a server error, a rate limit): say so, and offer to try again. */
 export function LinkRequestFailed({ error, onRetry }: { error: unknown; onRetry: () => void }) {

@@ -10,8 +10,9 @@ import { updateSessionUser, useSession } from '@/lib/session';
 import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
 import { type EmailVerified, verifyEmail } from '@/features/email/api/verify-email';
-import { ContinueLink, LinkPage, LinkRequestFailed, linkCode } from '@/features/email/components/link-outcome';
-import { LINK_USED, useLinkToken } from '@/features/email/hooks/use-link-token';
+import { ContinueLink, LinkPage, LinkRequestFailed } from '@/features/email/components/link-outcome';
+import { useRedeemLinkToken } from '@/features/email/hooks/use-redeem-link-token';
+import { LINK_USED, linkCode } from '@/features/email/link-answer';
 
 const ResendSchema = z.object({ email: emailAddressSchema() });
 
@@ -23,7 +24,13 @@ function ResendForm({ intro }: { intro: string }) {
   return (
     <div className="stack">
       <p>{intro}</p>
-      <SuccessAlert>{mutation.isSuccess ? `If ${mutation.variables} still needs verifying, a new link is on its way to it.` : null}</SuccessAlert>
+      <SuccessAlert>
+        {mutation.isSuccess ? (
+          <>
+            If <bdi>{mutation.variables}</bdi> still needs verifying, a new link is on its way to it.
+          </>
+        ) : null}
+      </SuccessAlert>
       <form className="stack" onSubmit={form.onSubmit} noValidate aria-label="Send a new verification link">
         <FormAlert messages={messages} />
         <TextField label="Email" type="email" autoComplete="email" required {...form.bind('email')} errors={form.errors('email')} />
@@ -46,9 +53,12 @@ function useMarkVerified(result: EmailVerified | null) {
   }, [result, session]);
 }
 
-/** The page the verification email links to: /verify-email?token=… (signed in or not). */
+/**
+ * The page the verification email links to: /verify-email#token=… (older links: ?token=…), signed in or not
+ * (backend/accounts/emails/links.py).
+ */
 export function VerifyEmailPage() {
-  const { token, state, retry, answeredEarlier } = useLinkToken('verify-email', verifyEmail);
+  const { token, state, retry, answeredEarlier } = useRedeemLinkToken('verify-email', verifyEmail);
   useMarkVerified(state.status === 'success' ? state.data : null);
 
   let title = 'Verifying your email';

@@ -2,8 +2,8 @@ import { useMemo, useState } from 'react';
 import { Dialog } from '@/components/dialog';
 import { BusyButton, FormAlert, StillWaiting, SubmitButton } from '@/components/feedback';
 import { useStalled } from '@/lib/use-stalled';
-import { TextField } from '@/components/field';
-import { CODE_INPUT_PROPS, onField, RecoveryCodeSchema, TotpCodeSchema, WRONG_RECOVERY_CODE, wrongAppCode } from '@/lib/second-factor';
+import { RECOVERY_LABEL, RecoveryCodeField, TotpCodeField } from '@/components/second-factor-forms';
+import { onField, RecoveryCodeSchema, TotpCodeSchema, WRONG_RECOVERY_CODE, wrongAppCode } from '@/lib/second-factor';
 import { showToast } from '@/lib/toasts';
 import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
@@ -11,10 +11,11 @@ import { useDisableTotp } from '@/features/security/api/disable-totp';
 
 const CodeSchema = z.object({ proof: TotpCodeSchema });
 const RecoverySchema = z.object({ proof: RecoveryCodeSchema });
-/** The button that switches to a recovery code, which a wrong app code points to. */
-const RECOVERY_LABEL = 'Use a recovery code';
 
-/** Turning the app off takes a code from it (or a recovery code, when the app is lost). */
+/**
+ * Turning the app off takes a code from it (or a recovery code, when the app is lost). Its own form (a Cancel beside
+ * the submit, a switch between the two codes), with the shared code fields.
+ */
 export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
   const mutation = useDisableTotp();
   const [withRecovery, setWithRecovery] = useState(false);
@@ -48,10 +49,11 @@ export function DisableTotpDialog({ onClose }: { onClose: () => void }) {
     >
       <form className="stack" onSubmit={form.onSubmit} noValidate>
         <FormAlert messages={form.formErrors} />
+        {/* The fields of sign-in's second step and "Confirm it's you": the same label, hint and refusal. */}
         {withRecovery ? (
-          <TextField key="recovery" label="Recovery code" autoComplete="off" autoCapitalize="off" spellCheck={false} required {...form.bind('proof')} errors={form.errors('proof')} />
+          <RecoveryCodeField key="recovery" {...form.bind('proof')} errors={form.errors('proof')} />
         ) : (
-          <TextField key="code" label="Code from the app" required {...CODE_INPUT_PROPS} {...form.bind('proof')} errors={form.errors('proof')} />
+          <TotpCodeField key="code" {...form.bind('proof')} errors={form.errors('proof')} />
         )}
         <div>
           <button

@@ -54,14 +54,14 @@ describe('the security activity after changes made on the security page', () => 
 
     await user.click(await screen.findByRole('button', { name: 'Turn off…' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' });
-    await user.type(within(dialog).getByLabelText('Code from the app'), '000000');
+    await user.type(within(dialog).getByLabelText('Authenticator code'), '000000');
     await user.click(within(dialog).getByRole('button', { name: 'Turn off' }));
 
     await waitFor(() => expect(stale()).toBe(true));
     expect(screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' })).toBeInTheDocument();
-    // Said for this dialog's 6-digit field, pointing to its own recovery-code button.
-    expect(within(dialog).getByLabelText('Code from the app')).toHaveAccessibleDescription(
-      "That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”.",
+    // Said for this dialog's 6-digit field, pointing to its own recovery-code button (beside the field's hint).
+    expect(within(dialog).getByLabelText('Authenticator code')).toHaveAccessibleDescription(
+      expect.stringContaining("That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”."),
     );
     expect(within(dialog).getByRole('button', { name: 'Use a recovery code' })).toBeInTheDocument();
   });

@@ -86,7 +86,7 @@ describe('security page: what has the focus once a row is gone, and which row a 
 
     await user.click(await within(panel).findByRole('button', { name: 'Turn off…' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' });
-    await user.type(within(dialog).getByLabelText('Code from the app'), '123456');
+    await user.type(within(dialog).getByLabelText('Authenticator code'), '123456');
     await user.click(within(dialog).getByRole('button', { name: 'Turn off' }));
 
     expect(await within(panel).findByRole('button', { name: 'Set up an authenticator app' })).toBeInTheDocument();

@@ -38,7 +38,18 @@ describe('security page', () => {
     server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus(withApp))));
     renderApp('/security');
     const panel = await screen.findByRole('region', { name: 'This session' });
-    expect(within(panel).getByText('Two steps: sensitive changes ask for your authenticator app or a passkey.')).toBeInTheDocument();
+    expect(within(panel).getByText('Two steps: sensitive changes ask for your authenticator app.')).toBeInTheDocument();
+  });
+
+  it.each([
+    ['a passkey only', { totp: { enabled: false, pending: false, confirmed_at: null } }, 'Two steps: sensitive changes ask for a passkey.'],
+    ['the app and a passkey', { totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T08:00:00Z' } }, 'Two steps: sensitive changes ask for your authenticator app or a passkey.'],
+  ])('names only the second factors the account has: %s', async (_has, totp, said) => {
+    const laptop: Passkey = { id: 'p-1', name: 'Laptop', created_at: '2026-12-01T09:00:00Z', last_used_at: null, discoverable: true, backed_up: true, credential_id: 'cred-laptop' };
+    server.use(http.get(`${API}/auth/mfa/`, () => HttpResponse.json(mfaStatus({ mfa_enabled: true, passkeys: [laptop], ...totp }))));
+    renderApp('/security');
+    const panel = await screen.findByRole('region', { name: 'This session' });
+    expect(within(panel).getByText(said)).toBeInTheDocument();
   });
 
   it('sets up the authenticator app: QR image, key, code, then the recovery codes once', async () => {
@@ -95,6 +106,39 @@ describe('security page', () => {
     expect(await screen.findByText('10 of 10 codes left.', { exact: false })).toBeInTheDocument();
   });
 
+  it('given the app is on, when Turn off asks for a code, then its fields say what sign-in\'s second step says: label, hint and refusal', async () => {
+    const enabled = mfaStatus({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' }, recovery_codes: { remaining: 9, total: 10 } });
+    server.use(
+      http.get(`${API}/auth/mfa/`, () => HttpResponse.json(enabled)),
+      http.delete(`${API}/auth/mfa/totp/`, () =>
+        HttpResponse.json({ detail: 'That code is not right, or it was already used. Enter the current code, or a recovery code.', code: 'mfa_code_invalid' }, { status: 400 }),
+      ),
+      http.get(`${API}/auth/activity/`, () => HttpResponse.json({ count: 0, next: null, previous: null, results: [] })),
+    );
+    renderApp('/security');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Turn off…' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' });
+    const code = within(dialog).getByLabelText('Authenticator code');
+    expect(code).toHaveAccessibleDescription('The 6-digit code your authenticator app shows now.');
+    expect(code).toHaveAttribute('autocomplete', 'one-time-code');
+    await user.type(code, '000000');
+    await user.click(within(dialog).getByRole('button', { name: 'Turn off' }));
+    expect(await within(dialog).findByText(/^That code didn't work/)).toBeInTheDocument();
+    expect(within(dialog).getByLabelText('Authenticator code')).toHaveAccessibleDescription(
+      "That code didn't work. Codes change every 30 seconds: enter the one your app shows now, or choose “Use a recovery code”. The 6-digit code your authenticator app shows now.",
+    );
+
+    await user.click(within(dialog).getByRole('button', { name: 'Use a recovery code' }));
+    expect(within(dialog).getByLabelText('Recovery code')).toHaveAccessibleDescription(
+      'One of the codes you saved when you turned on two-step verification, written like xxxx-xxxx-xxxx-xxxx. Each works once.',
+    );
+    await user.type(within(dialog).getByLabelText('Recovery code'), 'aaaa-bbbb-cccc-0000');
+    await user.click(within(dialog).getByRole('button', { name: 'Turn off' }));
+    expect(await within(dialog).findByText(/^That recovery code didn't work/)).toBeInTheDocument();
+  });
+
   it('turns the app off with a recovery code', async () => {
     const enabled = mfaStatus({ mfa_enabled: true, totp: { enabled: true, pending: false, confirmed_at: '2026-12-01T09:00:00Z' }, recovery_codes: { remaining: 9, total: 10 } });
     const bodies: unknown[] = [];
@@ -111,7 +155,7 @@ describe('security page', () => {
 
     await user.click(await screen.findByRole('button', { name: 'Turn off…' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' });
-    expect(within(dialog).getByLabelText('Code from the app')).toHaveFocus();
+    expect(within(dialog).getByLabelText('Authenticator code')).toHaveFocus();
     await user.click(within(dialog).getByRole('button', { name: 'Use a recovery code' }));
     await user.type(within(dialog).getByLabelText('Recovery code'), 'aaaa-bbbb-cccc-dddd');
     await user.click(within(dialog).getByRole('button', { name: 'Turn off' }));
@@ -393,7 +437,7 @@ describe('security page', () => {
 
     await user.click(await screen.findByRole('button', { name: 'Turn off…' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Turn off the authenticator app?' });
-    await user.type(within(dialog).getByLabelText('Code from the app'), '123456');
+    await user.type(within(dialog).getByLabelText('Authenticator code'), '123456');
     await user.click(within(dialog).getByRole('button', { name: 'Turn off' }));
     await within(dialog).findByRole('button', { name: 'Turning off…' });
     await waitFor(() => expect(answer).toBeDefined());

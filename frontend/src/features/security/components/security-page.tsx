@@ -52,7 +52,7 @@ export function SecurityPage() {
             <RecoveryCodesPanel status={status.data} onRecoveryCodes={showCodes} />
           </div>
           <PasskeysPanel passkeys={status.data.passkeys} account={status.data.webauthn} onRecoveryCodes={showCodes} blockedBy={blockedBy} />
-          <ThisSessionPanel session={status.data.session} twoSteps={status.data.mfa_enabled} />
+          <ThisSessionPanel status={status.data} />
         </>
       )}
       {newCodes ? <RecoveryCodesDialog codes={newCodes} onDone={() => setNewCodes(null)} /> : null}

@@ -1,10 +1,14 @@
 import { describeMethods } from '@/lib/authentication-methods';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import type { MfaStatus } from '@/lib/mfa-status';
+import { secondFactorWords } from '@/lib/second-factor';
 
-/** How this session was signed in, what sensitive changes ask for (`twoSteps`: the account has a second factor),
+/** How this session was signed in, what sensitive changes ask for (the account's second factors, if it has any),
  * and until when they need no new confirmation. */
-export function ThisSessionPanel({ session, twoSteps }: { session: MfaStatus['session']; twoSteps: boolean }) {
+export function ThisSessionPanel({ status }: { status: MfaStatus }) {
+  const { session } = status;
+  // Only the factors the account has: one with the app alone is not sent looking for a passkey.
+  const factors = secondFactorWords({ app: status.totp.enabled, passkey: status.passkeys.length > 0 }) ?? 'your second factor';
   const until = session.reauthenticated_until && new Date(session.reauthenticated_until) > new Date() ? session.reauthenticated_until : null;
   return (
     <section className="card" aria-labelledby="this-session-title">
@@ -17,7 +21,7 @@ export function ThisSessionPanel({ session, twoSteps }: { session: MfaStatus['se
         <div>
           <dt>Protection</dt>
           {/* What the server asks for is the account's level, whatever this session signed in with. */}
-          <dd>{twoSteps ? 'Two steps: sensitive changes ask for your authenticator app or a passkey.' : 'One step: sensitive changes ask for your password.'}</dd>
+          <dd>{status.mfa_enabled ? `Two steps: sensitive changes ask for ${factors}.` : 'One step: sensitive changes ask for your password.'}</dd>
         </div>
         {session.authenticated_at ? (
           <div>
