@@ -26,18 +26,13 @@ def check_rate_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """A network that does not parse would fail every request (backend/common/request_meta.py); the two settings
     together would leave it to the code to pick one way of finding the client, silently."""
-    errors: list[CheckMessage] = []
-    for item in settings.TRUSTED_PROXY_NETWORKS:
-        try:
-            ipaddress.ip_network(str(item).strip(), strict=False)
-        except ValueError:
-            errors.append(
-                Error(
-                    f"TRUSTED_PROXY_NETWORKS has {item!r}, which is not an IP network or address.",
-                    hint="Use comma-separated CIDRs or addresses, such as 10.0.0.0/8,173.245.48.0/20,2400:cb00::/32.",
-                    id="common.E002",
-                )
-            )
+    errors = unparsable_networks(
+        "TRUSTED_PROXY_NETWORKS",
+        settings.TRUSTED_PROXY_NETWORKS,
+        what="an IP network or address",
+        hint="Use comma-separated CIDRs or addresses, such as 10.0.0.0/8,173.245.48.0/20,2400:cb00::/32.",
+        id="common.E002",
+    )
     if settings.TRUSTED_PROXY_NETWORKS and settings.TRUSTED_PROXY_COUNT:
         errors.append(
             Error(
@@ -49,4 +44,16 @@ def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 id="common.E003",
             )
         )
+    return errors
+
+
+def unparsable_networks(setting: str, items: Any, *, what: str, hint: str, id: str) -> list[CheckMessage]:
+    """An Error for each entry of the network list ``setting`` (``items``) that is not ``what``: an IP network, or
+    an address as a network of one (ipaddress.ip_network, host bits allowed)."""
+    errors: list[CheckMessage] = []
+    for item in items:
+        try:
+            ipaddress.ip_network(str(item).strip(), strict=False)
+        except ValueError:
+            errors.append(Error(f"{setting} has {item!r}, which is not {what}.", hint=hint, id=id))
     return errors
