@@ -44,6 +44,7 @@ class AccountInactive(AuthenticationFailed):
 
 def oidc_sign_in_account(request: HttpRequest, *, seen: ProviderIdentity) -> tuple[User, bool]:
     """The account the identity ``seen`` signs in to, and whether it was just created (module docstring)."""
+    counted = False
     for attempt in range(2):
         linked = (
             OidcIdentity.objects.select_related("user").filter(provider=seen.provider.id, subject=seen.subject).first()
@@ -58,10 +59,15 @@ def oidc_sign_in_account(request: HttpRequest, *, seen: ProviderIdentity) -> tup
         if not seen.email_verified:  # first: an address nobody vouched for says nothing about an account
             raise OidcEmailUnverified(seen.provider.name)
         if User.objects.filter(email=seen.email).exists():
+            if attempt == 0:
+                # A parallel callback for this same identity may have created the account (and linked it) since the
+                # lookup above: decide again on what it wrote before calling the address taken.
+                continue
             audit_login_failed(email=seen.email)  # the owner's activity shows the attempt
             raise OidcAccountExists(seen.provider.name)
-        if attempt == 0:  # counted as a registration (module docstring), once however many tries it takes
+        if not counted:  # counted as a registration (module docstring), once however many tries it takes
             rate_limit_enforce(request, "register_ip", client_rate_identity(request))
+            counted = True
         try:
             return _account_create(seen), True
         except IntegrityError:
