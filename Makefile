@@ -320,4 +320,4 @@ bench-smoke: $(BENCH_STAMP) ## The benchmark's plumbing once, tiny data, ~1 s pe
 # ------------------------------------------------------------------------------
 clean: ## Remove var/ (local DB, secrets, static files), frontend/dist and caches; keeps .venv and node_modules
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache staticfiles $(FRONTEND)/dist
-	find . -path ./.venv -prune -o -path ./node_modules -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+	find . -path ./.venv -prune -o -path ./$(FRONTEND)/node_modules -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

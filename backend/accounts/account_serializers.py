@@ -24,6 +24,8 @@ from .serializers import ConfirmedByCurrentPasswordSerializer, current_password_
 
 
 class AccountDeleteInputSerializer(ConfirmedByCurrentPasswordSerializer):
+    """Send the current password if the account has one."""
+
     current_password = current_password_field(what="to confirm the deletion")
 
 

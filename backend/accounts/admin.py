@@ -35,7 +35,8 @@ from backend.tasks.models import Task
 from . import services
 from .admin_login import LOGIN_TEMPLATE, StaffLoginForm
 from .emails.notices import notify_email_changed_by_operator, notify_password_set_by_operator
-from .models import AuthSession, User, normalize_email
+from .models import AuthSession, User
+from .normalization import normalize_email
 from .password_validators import breach_checked_ahead
 from .services.account_deletion import DELETED_ACCOUNT_REPR, DELETED_OPERATOR
 from .services.session_revocation import sessions_revoke_many

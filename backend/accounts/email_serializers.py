@@ -23,6 +23,8 @@ class EmailVerifiedOutputSerializer(serializers.Serializer):
 
 
 class EmailChangeInputSerializer(ConfirmedByCurrentPasswordSerializer):
+    """Send the new address, and the current password if the account has one."""
+
     new_email = fields.EmailField(max_length=254)
     current_password = current_password_field(what="to confirm the change")
 

@@ -25,7 +25,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from backend.common.errors import ErrorCode
 from backend.common.secret_keys import secret_keys
 
-from .models import EMAIL_MAX_LENGTH, User
+from .models import User
+from .normalization import EMAIL_MAX_LENGTH
 
 # The salts keep the module's former name (email_links.py): changing them would void every link already sent.
 VERIFY_SALT = "backend.accounts.email_links.verify"

@@ -31,13 +31,14 @@ from backend.common.secret_keys import secret_keys
 from backend.common.throttles import client_rate_identity, rate_limit_record, rate_limit_refund_recorded
 
 from .cookies import device_cookie_get
-from .models import User, normalize_email
+from .models import User
+from .normalization import normalize_email
 
 
 def login_email_identity(email: str) -> str:
-    """The address as stored (models.normalize_email: NFKC-normalized as Django's login form normalizes usernames,
-    trimmed, lowercased), so that variant spellings of one address (padding, fullwidth letters) cannot each get a
-    bucket of their own.
+    """The address as stored (normalization.normalize_email: NFKC-normalized as Django's login form normalizes
+    usernames, trimmed, lowercased), so that variant spellings of one address (padding, fullwidth letters) cannot
+    each get a bucket of their own.
 
     Nothing is cut off: a prefix taken before trimming would give ``"   ops@example.com"`` a bucket of its own
     (its first 254 characters end before the address does) although Django's form strips it and signs in as

@@ -1,4 +1,4 @@
-"""Django's password validators, judging a password in NFC, as it is hashed (models.normalize_password).
+"""Django's password validators, judging a password in NFC, as it is hashed (normalization.normalize_password).
 
 Every place that sets a password validates it first: the API (services.new_password_validate), the admin's forms,
 ``manage.py changepassword`` and ``createsuperuser``. Django's validators see the password as typed, and in NFD a
@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.views.decorators.debug import sensitive_variables
 
 from .breached_passwords import password_breached, password_breached_ahead
-from .models import normalize_password
+from .normalization import normalize_password
 
 BREACHED_CODE = "password_breached"
 BREACHED_MESSAGE = "This password has appeared in a data breach, so it is not safe to use. Choose another one."

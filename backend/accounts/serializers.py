@@ -68,11 +68,11 @@ def current_password_field(*, what: str) -> fields.TextField:
     )
 
 
+# An input confirmed with ``current_password``: optional in the schema (an account without a password omits it), and
+# required, not blank, for an account with one (``account_has_password``, which the view passes), so that a body
+# missing it is refused with its other faults in one 400, as before accounts could have none. A comment, not a
+# docstring: drf-spectacular would publish a docstring as the description of every subclass's schema component.
 class ConfirmedByCurrentPasswordSerializer(serializers.Serializer):
-    """An input confirmed with ``current_password``: optional in the schema (an account without a password omits
-    it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
-    that a body missing it is refused with its other faults in one 400, as before accounts could have none."""
-
     def __init__(self, *args: Any, account_has_password: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(serializers.CharField, self.fields["current_password"])
@@ -81,6 +81,8 @@ class ConfirmedByCurrentPasswordSerializer(serializers.Serializer):
 
 
 class PasswordChangeInputSerializer(ConfirmedByCurrentPasswordSerializer):
+    """Send the new password, and the current one if the account has a password."""
+
     current_password = current_password_field(what="to confirm the change")
     new_password = fields.NewPasswordField()
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet
 
-from backend.accounts.models import User, normalize_email
+from backend.accounts.models import User
+from backend.accounts.normalization import normalize_email
 
 from .models import AuditEvent
 

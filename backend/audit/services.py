@@ -163,7 +163,8 @@ def audit_login_locked(*, email: str) -> None:
 
 def _audit_about_email(*, event: str, email: str) -> None:
     # Imported here: backend.accounts imports this module.
-    from backend.accounts.models import User, normalize_email
+    from backend.accounts.models import User
+    from backend.accounts.normalization import normalize_email
 
     email = normalize_email(email)
     known = User.objects.filter(email=email).values_list("pk", flat=True).first()
@@ -177,7 +178,7 @@ def _typed_address(*, email: str) -> str:
     kept for AUDIT_RETENTION_DAYS and searchable by every operator. The event itself is still recorded (with its
     IP, user agent and time, and the account if the text names one): only text that is not an address is left out.
     """
-    from backend.accounts.models import email_address_normalized  # imported here, as in _audit_about_email
+    from backend.accounts.normalization import email_address_normalized  # imported here, as in _audit_about_email
 
     try:
         # The accounts app's rule for an address (at most 254 characters once normalized, as the column holds):

@@ -63,9 +63,10 @@ class ErrorCode(StrEnum):
         "email_not_verified",
         (403,),
         "The account's email address is not confirmed yet: login with the right password while verification is "
-        "mandatory, or adding a second factor (starting or confirming an authenticator app, a passkey's options or "
-        "registration) while verification is on (`EMAIL_VERIFICATION` `optional` or `mandatory`); follow the "
-        "emailed link, or ask for a new one.",
+        "mandatory, or, while verification is on (`EMAIL_VERIFICATION` `optional` or `mandatory`), adding a second "
+        "factor (starting or confirming an authenticator app, a passkey's options or registration) or connecting a "
+        "sign-in provider (`oidc/{provider}/start/` with intent `connect`, and its callback); follow the emailed "
+        "link, or ask for a new one.",
     )
     # Emailed links (address verification, email change).
     LINK_EXPIRED = (

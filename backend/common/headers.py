@@ -31,6 +31,7 @@ from django.utils.cache import patch_vary_headers
 
 from .api_paths import is_api_path
 from .errors import ErrorCode
+from .throttles import _USAGES_ATTR  # set by throttles.rate_limit_record
 
 # A response carrying any of these was decorated with its own policy (csp.decorators): django-csp builds it.
 _CSP_RESPONSE_ATTRS = (
@@ -47,7 +48,6 @@ _DEBUG_EXEMPT_STATUSES = (500, 404)  # django-csp leaves Django's debug pages al
 # django-csp's marker after the header is written: reading request.csp_nonce then raises. It never caches a
 # value (evaluating it raises), so one instance serves every request.
 _NONCE_AFTER_RESPONSE = CheckableLazyObject(CSPMiddleware._csp_nonce_post_response)
-_USAGES_ATTR = "rate_limit_usages"  # set by backend.common.throttles.rate_limit_record
 
 # A refused body up to this much over the limit is read and thrown away before the 413, so the connection can serve
 # the client's next request. gunicorn answers it with Connection: keep-alive whatever the application does (it drops

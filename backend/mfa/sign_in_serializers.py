@@ -26,11 +26,11 @@ def recovery_code_field() -> fields.TextField:
     return fields.TextField(max_length=64, required=False, help_text=RECOVERY_CODE_HELP)
 
 
+# A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...); ``answer_needs`` names
+# the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema), so a client generated
+# from it never sends two answers or none. A comment, not a docstring: drf-spectacular would publish a docstring as
+# the description of every subclass's schema component.
 class OneAnswerSerializer(serializers.Serializer):
-    """A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
-    ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
-    so a client generated from it never sends two answers or none."""
-
     answers: tuple[str, ...] = ()
     answer_needs: dict[str, tuple[str, ...]] = {}
 
@@ -76,6 +76,8 @@ class MfaChallengeOutputSerializer(serializers.Serializer):
 
 
 class MfaAuthenticateInputSerializer(OneAnswerSerializer):
+    """Send `mfa_token` and exactly one answer: `code`, `recovery_code` or `passkey`."""
+
     answers = ("code", "recovery_code", "passkey")
 
     mfa_token = fields.TextField(max_length=128)
@@ -85,6 +87,8 @@ class MfaAuthenticateInputSerializer(OneAnswerSerializer):
 
 
 class ReauthenticateInputSerializer(OneAnswerSerializer):
+    """Send exactly one answer: `password`, `code`, `recovery_code` or `passkey` (with `reauth_token`)."""
+
     # A recovery code too: it finishes a sign-in, so it proves as much here; and a user who lost the app (or whose
     # app codes are locked) has nothing else to re-authenticate with, to turn the old app off and set up a new one.
     answers = ("password", "code", "recovery_code", "passkey")

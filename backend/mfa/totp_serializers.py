@@ -24,6 +24,8 @@ class RecoveryCodesOutputSerializer(serializers.Serializer):
 
 
 class TotpDisableInputSerializer(OneAnswerSerializer):
+    """Send exactly one answer: `code` or `recovery_code`."""
+
     answers = ("code", "recovery_code")
 
     code = code_field()

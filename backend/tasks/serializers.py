@@ -59,9 +59,11 @@ _SHARED_FIELDS: dict[tuple[type[TaskInputSerializer], bool], BindingDict] = {}
 
 
 class TaskOutputSerializer(serializers.ModelSerializer):
-    """A task as the API shows it. The fields declare the schema; ``to_representation`` produces exactly what
-    they would (tests/backend/tasks/test_serializers.py pins it), written out by hand because the generic
-    field-by-field walk cost more than the rest of an uncached list request."""
+    """A task, as the API returns it."""
+
+    # The fields declare the schema; ``to_representation`` produces exactly what they would
+    # (tests/backend/tasks/test_serializers.py pins it), written out by hand because the generic field-by-field walk
+    # cost more than the rest of an uncached list request.
 
     id = serializers.UUIDField(read_only=True)  # rendered as the hyphenated string
 

@@ -62,6 +62,8 @@ TRUSTED_PROXY_NETWORKS = tuple(item.strip() for item in env.list("TRUSTED_PROXY_
 # ------------------------------------------------------------------------------
 # Apps and middleware
 # ------------------------------------------------------------------------------
+# Completed below: "backend.observability" and "backend.audit" are appended (Observability section), and with a
+# MongoDB DATABASE_URL the contrib apps are swapped for their MongoDB AppConfigs (config/mongodb.py).
 INSTALLED_APPS = [
     # First: its management commands override Django's (changepassword also signs the account out everywhere).
     "backend.accounts",
@@ -83,9 +85,12 @@ INSTALLED_APPS = [
     "backend.tasks",
 ]
 
+# Completed below: with read replicas configured, ReplicaRoutingMiddleware is inserted at position 0 (Database),
+# then RequestObservabilityMiddleware at position 0 (Observability), so the observability middleware runs first.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise, plus the SPA build's hashed /assets/ with immutable caching (backend/common/spa.py).
+    "backend.common.spa.SpaWhiteNoiseMiddleware",
     # CORS, the CSP, the request-body guard (413) and the X-RateLimit-* headers, in one middleware with what never
     # changes between requests computed once (corsheaders and django-csp still answer the rare cases).
     "backend.common.headers.ResponseHeadersMiddleware",
@@ -286,10 +291,6 @@ STORAGES = {
 # ------------------------------------------------------------------------------
 # Vite's output (`make frontend-build`); index.html is served for every non-API path.
 SPA_DIST_DIR = env.str("SPA_DIST_DIR", default=str(BASE_DIR / "frontend" / "dist"))
-# whitenoise, plus the build's hashed /assets/ with immutable caching.
-MIDDLEWARE[MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")] = (
-    "backend.common.spa.SpaWhiteNoiseMiddleware"
-)
 
 
 def _static_file_security_headers(headers: Any, path: str, url: str) -> None:

@@ -24,7 +24,8 @@ from ..emails.links import send_email_change_link
 from ..emails.notices import notify_email_changed, notify_email_in_use
 from ..errors import SessionEnded
 from ..link_tokens import LinkError, change_payload, change_pending_read, change_token_read
-from ..models import AuthSession, User, email_address_normalized, normalize_email
+from ..models import AuthSession, User
+from ..normalization import email_address_normalized, normalize_email
 from ..selectors import email_change_pending_of, session_is_live
 from .email_verification import LinkRejected
 from .locks import user_row_lock

@@ -26,7 +26,8 @@ from backend.common.mail import email_queue_unseen
 
 from ..emails.links import send_verification_link
 from ..link_tokens import LinkError, verify_token_user
-from ..models import User, normalize_email
+from ..models import User
+from ..normalization import normalize_email
 
 MANDATORY, OPTIONAL, NONE = "mandatory", "optional", "none"
 

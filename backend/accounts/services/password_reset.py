@@ -18,7 +18,8 @@ from backend.oidc.services.reset import oidc_identities_remove_by_password_reset
 
 from ..emails.links import send_password_reset_link
 from ..emails.notices import notify_password_changed
-from ..models import NewPassword, User, normalize_email
+from ..models import NewPassword, User
+from ..normalization import normalize_email
 from .email_verification import email_verification_enabled
 from .session_revocation import sessions_revoke_for_user
 from .users import new_password_validate

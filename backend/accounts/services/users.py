@@ -20,7 +20,8 @@ from backend.common.ratelimit import Usage, rate_limit_hit, rate_limit_refund
 from ..emails.notices import notify_password_changed
 from ..errors import SessionEnded
 from ..login_limits import LOGIN, account_attempt
-from ..models import AuthSession, NewPassword, User, email_address_normalized, normalize_email, normalize_password
+from ..models import AuthSession, NewPassword, User
+from ..normalization import email_address_normalized, normalize_email, normalize_password
 from .email_verification import email_verification_on_register
 from .session_revocation import session_revoke, sessions_revoke_for_user
 from .sessions import IssuedSession, acting_session_still_live, session_start

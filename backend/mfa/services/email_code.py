@@ -49,7 +49,8 @@ from django.utils import timezone
 from backend.accounts.assurance import EMAIL_CODE
 from backend.accounts.emails.links import notify_sign_in_code_unconfirmed, send_sign_in_code
 from backend.accounts.login_limits import LOGIN, account_attempt
-from backend.accounts.models import User, normalize_email
+from backend.accounts.models import User
+from backend.accounts.normalization import normalize_email
 from backend.accounts.services import email_verification_enabled
 from backend.audit.services import audit_login_failed
 from backend.common.db import atomic

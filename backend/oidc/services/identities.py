@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from backend.accounts.assurance import OIDC
 from backend.accounts.emails.security_notices import notify_oidc_connected, notify_oidc_disconnected
-from backend.accounts.models import AuthSession, User, normalize_email
+from backend.accounts.models import AuthSession, User
+from backend.accounts.normalization import normalize_email
 from backend.accounts.services.locks import user_row_lock
 from backend.accounts.services.reauthentication import session_reauthenticate, session_recent_authentication_require
 from backend.audit.models import AuditEvent
@@ -32,7 +33,7 @@ class ProviderIdentity:
 
     provider: Provider
     subject: str
-    email: str  # normalized (accounts.models.normalize_email); "" when the token has none
+    email: str  # normalized (accounts.normalization.normalize_email); "" when the token has none
     email_verified: bool
     name: str
     auth_time: int | None  # when the person last signed in at the provider (seconds since the epoch), if it says

@@ -54,7 +54,7 @@ CallbackOutcome = IdentityConnected | SessionReauthenticated | ProviderSignIn
 
 def oidc_start_allowed(*, user: User, intent: str, session_id: str | None) -> None:
     """Whether ``user``'s session ``session_id`` may start a flow to ``intent`` (CONNECT or REAUTHENTICATE; SIGN_IN
-    needs no session): 403 ``reauthentication_required`` or 400 ``oidc_needs_confirmed_email`` otherwise. The
+    needs no session): 403 ``reauthentication_required`` or 403 ``email_not_verified`` otherwise. The
     callback asks again (oidc_callback_finish): the account may change while the user is at the provider."""
     if intent == CONNECT:
         _connect_allowed(user=user, session_id=session_id)
@@ -91,7 +91,7 @@ def oidc_callback_finish(
 def _connect_allowed(*, user: User, session_id: str | None) -> None:
     """A connected identity signs in without the password, so connecting one needs what a sensitive action needs: a
     recent authentication of the session at the account's level (403 ``reauthentication_required``), and a confirmed
-    address (400 ``oidc_needs_confirmed_email``). Asked at start/ and again when the provider sends the user back (up
+    address (403 ``email_not_verified``). Asked at start/ and again when the provider sends the user back (up
     to OIDC_FLOW_MAX_AGE_SECONDS later), before the code is spent: a flow started in a recent session (by a script in
     the page, say) must not finish once the session is no longer recent, nor after the address changed."""
     if session_id is None:  # not a session's access token: nothing can be recent

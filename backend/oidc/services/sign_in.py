@@ -23,7 +23,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
-from backend.accounts.models import User, email_address_normalized
+from backend.accounts.models import User
+from backend.accounts.normalization import email_address_normalized
 from backend.audit.models import AuditEvent
 from backend.audit.services import audit_login_failed, audit_on_commit
 from backend.common.db import atomic

@@ -860,11 +860,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * @description An input confirmed with ``current_password``: optional in the schema (an account without a password omits
-         *     it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
-         *     that a body missing it is refused with its other faults in one 400, as before accounts could have none.
-         */
+        /** @description Send the current password if the account has one. */
         AccountDeleteInputRequest: {
             /** @description The account's password, to confirm the deletion. Required when the account has one; an account without a password (created by a sign-in provider: GET /api/auth/oidc/identities/ says `has_password`) omits it and needs a recent authentication instead. */
             current_password?: string;
@@ -934,11 +930,7 @@ export interface components {
             date: string;
             count: number;
         };
-        /**
-         * @description An input confirmed with ``current_password``: optional in the schema (an account without a password omits
-         *     it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
-         *     that a body missing it is refused with its other faults in one 400, as before accounts could have none.
-         */
+        /** @description Send the new address, and the current password if the account has one. */
         EmailChangeInputRequest: {
             /** Format: email */
             new_email: string;
@@ -980,7 +972,7 @@ export interface components {
          *     * `refresh_token_missing` - Refresh was called with neither a refresh cookie nor a refresh token in the body.
          *     * `invalid_refresh_token` - The refresh token is malformed or expired, its session has ended, or its account is deactivated.
          *     * `refresh_token_reused` - An already-rotated refresh token was presented; its whole session is revoked as stolen.
-         *     * `email_not_verified` - The account's email address is not confirmed yet: login with the right password while verification is mandatory, or adding a second factor (starting or confirming an authenticator app, a passkey's options or registration) while verification is on (`EMAIL_VERIFICATION` `optional` or `mandatory`); follow the emailed link, or ask for a new one.
+         *     * `email_not_verified` - The account's email address is not confirmed yet: login with the right password while verification is mandatory, or, while verification is on (`EMAIL_VERIFICATION` `optional` or `mandatory`), adding a second factor (starting or confirming an authenticator app, a passkey's options or registration) or connecting a sign-in provider (`oidc/{provider}/start/` with intent `connect`, and its callback); follow the emailed link, or ask for a new one.
          *     * `link_expired` - The emailed link is older than it may be (EMAIL_LINK_MAX_AGE_SECONDS); ask for a new one.
          *     * `link_invalid` - The emailed link is malformed or tampered with, was already used, or was superseded (the address changed) or cancelled (an email change, by a password change or reset, or by signing out the session that asked or every session).
          *     * `email_taken` - Confirming an email change to an address that another account took meanwhile.
@@ -1216,11 +1208,7 @@ export interface components {
          * @enum {string}
          */
         MethodsEnum: "totp" | "recovery_code" | "passkey";
-        /**
-         * @description A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
-         *     ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
-         *     so a client generated from it never sends two answers or none.
-         */
+        /** @description Send `mfa_token` and exactly one answer: `code`, `recovery_code` or `passkey`. */
         MfaAuthenticateInputRequest: {
             mfa_token: string;
             /** @description The 6-digit code the authenticator app shows now. */
@@ -1313,11 +1301,7 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /**
-         * @description An input confirmed with ``current_password``: optional in the schema (an account without a password omits
-         *     it), and required, not blank, for an account with one (``account_has_password``, which the view passes), so
-         *     that a body missing it is refused with its other faults in one 400, as before accounts could have none.
-         */
+        /** @description Send the new password, and the current one if the account has a password. */
         PasswordChangeInputRequest: {
             /** @description The account's password, to confirm the change. Required when the account has one; an account without a password (created by a sign-in provider: GET /api/auth/oidc/identities/ says `has_password`) omits it and needs a recent authentication instead. */
             current_password?: string;
@@ -1399,11 +1383,7 @@ export interface components {
         ProvidersOutput: {
             providers: components["schemas"]["ProviderOutput"][];
         };
-        /**
-         * @description A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
-         *     ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
-         *     so a client generated from it never sends two answers or none.
-         */
+        /** @description Send exactly one answer: `password`, `code`, `recovery_code` or `passkey` (with `reauth_token`). */
         ReauthenticateInputRequest: {
             password?: string;
             /** @description The 6-digit code the authenticator app shows now. */
@@ -1626,11 +1606,7 @@ export interface components {
             page?: string[];
             page_size?: string[];
         };
-        /**
-         * @description A task as the API shows it. The fields declare the schema; ``to_representation`` produces exactly what
-         *     they would (tests/backend/tasks/test_serializers.py pins it), written out by hand because the generic
-         *     field-by-field walk cost more than the rest of an uncached list request.
-         */
+        /** @description A task, as the API returns it. */
         TaskOutput: {
             /** Format: uuid */
             readonly id: string;
@@ -1685,11 +1661,7 @@ export interface components {
             /** @description The 6-digit code the authenticator app shows now. */
             code: string;
         };
-        /**
-         * @description A body that answers with exactly one of ``answers`` (a code, a recovery code, a passkey...);
-         *     ``answer_needs`` names the fields an answer must come with. The OpenAPI schema says the same (OneAnswerSchema),
-         *     so a client generated from it never sends two answers or none.
-         */
+        /** @description Send exactly one answer: `code` or `recovery_code`. */
         TotpDisableInputRequest: {
             /** @description The 6-digit code the authenticator app shows now. */
             code?: string;

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from backend.accounts.link_tokens import LINK_TOKEN_MAX_LENGTH, change_token_make
-from backend.accounts.models import AuthSession, email_address_normalized
+from backend.accounts.models import AuthSession
+from backend.accounts.normalization import email_address_normalized
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
 from tests.backend.accounts.helpers import (

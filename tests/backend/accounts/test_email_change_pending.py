@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from backend.accounts.models import email_address_normalized
+from backend.accounts.normalization import email_address_normalized
 from backend.audit.models import AuditEvent
 from tests.backend.accounts.helpers import (
     EMAIL_CHANGE_PENDING,

@@ -1,7 +1,7 @@
 """An internationalised domain has several spellings that SMTP delivers to one mailbox: its Unicode form
 (``bücher.de``), its IDNA ASCII form (``xn--bcher-kva.de``), an ideographic full stop for a dot (``例子。广告``), and
 IDNA 2003's mappings (``straße.de`` is sent to ``strasse.de``). The accounts app reads them all as one address,
-stored in the Unicode spelling of where the mail goes (models.normalize_email)."""
+stored in the Unicode spelling of where the mail goes (normalization.normalize_email)."""
 
 import encodings.idna
 import importlib
@@ -10,7 +10,8 @@ import pytest
 from django.apps import apps
 from rest_framework.test import APIClient
 
-from backend.accounts.models import User, normalize_email
+from backend.accounts.models import User
+from backend.accounts.normalization import normalize_email
 from tests.backend.accounts.helpers import email_change_ask, email_change_confirm, email_change_link_token, login
 from tests.conftest import signed_in_client
 from tests.factories import UserFactory

@@ -1,6 +1,7 @@
-"""One reading of an email address across the accounts app: NFKC, trimmed, lowercased (models.normalize_email), as
-Django's login form and the login limits read it, and as SMTP delivers it (IDNA). A lookalike spelled with a
-fullwidth letter is the address it looks like everywhere: in use when that one is, mailed there, never stored."""
+"""One reading of an email address across the accounts app: NFKC, trimmed, lowercased
+(normalization.normalize_email), as Django's login form and the login limits read it, and as SMTP delivers it
+(IDNA). A lookalike spelled with a fullwidth letter is the address it looks like everywhere: in use when that one
+is, mailed there, never stored."""
 
 import importlib
 
@@ -10,7 +11,8 @@ from rest_framework.test import APIClient
 
 from backend.accounts.link_tokens import change_token_make
 from backend.accounts.login_limits import login_email_identity
-from backend.accounts.models import User, normalize_email
+from backend.accounts.models import User
+from backend.accounts.normalization import normalize_email
 from backend.audit.models import AuditEvent
 from backend.common.background import wait_for_background_jobs
 from tests.backend.accounts.helpers import (

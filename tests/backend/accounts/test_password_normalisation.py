@@ -1,6 +1,6 @@
 """A password is one password however a device spells its accented letters: "é" as U+00E9 (most keyboards) or as
 "e" and a combining U+0301 (Vietnamese input on Windows, text pasted from a macOS file name). It is hashed and
-checked in NFC (models.normalize_password)."""
+checked in NFC (normalization.normalize_password)."""
 
 from io import StringIO
 

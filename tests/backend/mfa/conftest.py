@@ -1,5 +1,6 @@
 """The MFA tests' users have confirmed their address: adding a second factor needs one whenever verification is on
-(backend/mfa/services/enrolment.py). The tests of that rule ask for an unconfirmed one (test_factor_needs_email.py)."""
+(backend/mfa/services/enrolment.py). The tests of that rule ask for an unconfirmed one
+(test_enrolment_needs_email.py)."""
 
 import pytest
 

@@ -14,7 +14,8 @@ from backend.common.commands import OperatorCommandMixin
 from backend.common.db import atomic
 
 from ...emails.notices import notify_password_set_by_operator
-from ...models import User, normalize_email
+from ...models import User
+from ...normalization import normalize_email
 from ...services import sessions_revoke_for_user
 
 

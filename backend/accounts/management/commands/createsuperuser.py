@@ -13,7 +13,8 @@ from django.core.management import CommandError
 
 from backend.common.commands import OperatorCommandMixin
 
-from ...models import User, normalize_email
+from ...models import User
+from ...normalization import normalize_email
 
 
 class Command(OperatorCommandMixin, createsuperuser.Command):
