@@ -15,6 +15,11 @@ from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# Bounds a hang, measures nothing: on a loaded 2-core runner, 2-3 workers importing Django at once took over 30 s
+# to serve (a crash still fails at once: the loop checks the process). The first answer after boot took about 2 s,
+# so a 1 s probe gave it up and left a queued connection the worker had to serve before the next one.
+STARTUP_SECONDS = 120
+HEALTHZ_PROBE_SECONDS = 10
 
 
 def local_env(tmp: Path, port: int, **extra: str) -> dict[str, str]:
@@ -58,10 +63,10 @@ def gunicorn_running(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)  # noqa: S310
+                urllib.request.urlopen(f"{url}/healthz", timeout=HEALTHZ_PROBE_SECONDS)  # noqa: S310
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
