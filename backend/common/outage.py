@@ -12,6 +12,8 @@ from typing import Any
 
 from django.conf import settings
 
+from backend.observability.metrics import RedisComponent, redis_failure
+
 from .redis_breaker import redis_breaker
 
 logger = logging.getLogger("backend.redis")
@@ -42,8 +44,10 @@ _gates: dict[str, _Gate] = {}
 _gates_lock = threading.Lock()
 
 
-def report_redis_failure(consequence: str, exc: BaseException | None) -> None:
-    """Log a warning that Redis failed and what the app does instead, at most once per REDIS_WARNING_INTERVAL."""
+def report_redis_failure(consequence: str, exc: BaseException | None, *, component: RedisComponent) -> None:
+    """Count the failure (redis_failures_total, by ``component``: every one, which the logs are not) and log a
+    warning that Redis failed and what the app does instead, at most once per REDIS_WARNING_INTERVAL."""
+    redis_failure(component)
     with _gates_lock:
         gate = _gates.setdefault(consequence, _Gate())
     held_back = gate.open(settings.REDIS_WARNING_INTERVAL_SECONDS)

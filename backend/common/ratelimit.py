@@ -212,7 +212,7 @@ def _identity_digest(secret: str, identity: str) -> str:
 
 def _redis_failed(exc: Exception) -> None:
     redis_breaker.trip()
-    report_redis_failure("rate limits are counted per process", exc)
+    report_redis_failure("rate limits are counted per process", exc, component="ratelimit")
 
 
 class _LocalCounters:

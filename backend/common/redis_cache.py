@@ -31,7 +31,9 @@ class _OutageReporter:
         exc = sys.exc_info()[1]
         if not isinstance(exc, RedisCircuitOpen):
             redis_breaker.trip()
-        report_redis_failure("cache reads fall back to the database", getattr(exc, "__cause__", None) or exc)
+        report_redis_failure(
+            "cache reads fall back to the database", getattr(exc, "__cause__", None) or exc, component="cache"
+        )
 
 
 class ResilientRedisCache(RedisCache):

@@ -136,7 +136,7 @@ class OwnerVersionedCache:
         try:
             values = cache.get_many([version_key, key])
         except Exception as exc:  # e.g. a value another release wrote that does not decode: a miss, not a 500
-            report_redis_failure("an unreadable cache entry was treated as a miss", exc)
+            report_redis_failure("an unreadable cache entry was treated as a miss", exc, component="response_cache")
             return None, None
         return OwnerVersionedCache._parse(version_key, key, values)
 
@@ -196,7 +196,7 @@ class OwnerVersionedCache:
             try:
                 values = cache.get_many([version_key, key])
             except Exception as exc:  # a value that does not decode: a miss
-                report_redis_failure("an unreadable cache entry was treated as a miss", exc)
+                report_redis_failure("an unreadable cache entry was treated as a miss", exc, component="response_cache")
                 values = {}
         version = values.get(version_key)
         if not isinstance(version, int):
@@ -235,12 +235,13 @@ class OwnerVersionedCache:
                     return
             except (RedisError, ConnectionInterrupted) as exc:  # RedisCircuitOpen too: another thread tripped it
                 redis_breaker.trip()
-                report_redis_failure("cache reads fall back to the database", exc)
+                report_redis_failure("cache reads fall back to the database", exc, component="response_cache")
         report_redis_failure(
             f"a write could not invalidate cached {self.namespace} reads, which may be stale if Redis kept its "
             f"data: bodies for up to TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s), counts and "
             f"deep-page anchors TASK_COUNT_CACHE_TTL_SECONDS ({settings.TASK_COUNT_CACHE_TTL_SECONDS}s)",
             None,
+            component="response_cache",
         )
 
     def _version_start(self, key: str) -> int | None:

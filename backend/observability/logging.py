@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 import orjson
 import structlog
 
-from .redaction import redact_secrets
+from .redaction import redact_gunicorn_query_strings, redact_secrets
 
 LOG_FORMATS = ("json", "console")
 
@@ -139,6 +139,7 @@ def formatter_config(log_format: str) -> dict[str, Any]:
         "processors": [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            redact_gunicorn_query_strings,
             redact_secrets,
             _renderer(log_format),
         ],

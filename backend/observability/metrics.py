@@ -9,11 +9,11 @@ https://prometheus.github.io/client_python/multiprocess/
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
-from prometheus_client import Counter, Histogram, disable_created_metrics
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 
 def multiprocess_dir_make() -> None:
@@ -51,6 +51,14 @@ http_request_duration = Histogram(
     ["view", "method", "status"],
     buckets=LATENCY_BUCKETS,
 )
+# Requests between the start of the observability middleware and their end (a streamed one's: the end of its
+# stream). In multiprocess mode each worker's value counts while the worker lives, and /metrics sums them ("livesum"):
+# a dead worker's last value is not left behind. Saturation: near WEB_CONCURRENCY x GUNICORN_THREADS, requests queue.
+http_requests_in_progress = Gauge(
+    "http_requests_in_progress",
+    "Requests being served (a streamed response until its stream ends).",
+    multiprocess_mode="livesum",
+)
 db_queries = Counter("db_queries", "Database queries executed, by connection alias and vendor.", ["alias", "vendor"])
 db_query_errors = Counter("db_query_errors", "Database queries that raised, by alias and vendor.", ["alias", "vendor"])
 # "cache", not "namespace": Prometheus sets `namespace` (the pod's) on every series it scrapes.
@@ -66,6 +74,18 @@ db_unavailable_responses = Counter(
 # failing after the last attempt, or the process exited first). `kind` is the email's (password_reset, ...).
 EMAIL_OUTCOMES = ("sent", "retried", "rejected", "failed")
 emails = Counter("emails", "Email delivery attempts, by kind of email and outcome.", ["kind", "outcome"])
+# Every kind the app sends (backend/accounts/emails; a test keeps this list complete). Their series are created at 0
+# at import (emails_init, below): a pod that only sweeps rows another pod queued (it died, the relay was down) tries
+# a kind it never queued itself, and a series created just before its first attempt would first be scraped at 1,
+# which increase() does not see.
+EMAIL_KINDS = (
+    *("email_verification", "email_change", "password_reset", "sign_in_code"),
+    *("account_deleted_notice", "email_changed_by_operator_notice", "email_changed_notice", "email_in_use_notice"),
+    *("mfa_reset_notice", "new_sign_in_notice", "oidc_connected_notice", "oidc_disconnected_notice"),
+    *("passkey_added_notice", "passkey_removed_notice", "password_changed_notice", "password_set_by_operator_notice"),
+    *("recovery_code_used_notice", "recovery_codes_regenerated_notice", "second_step_failed_notice"),
+    *("session_reuse_notice", "sign_in_code_unconfirmed_notice", "totp_disabled_notice", "totp_enabled_notice"),
+)
 # Each new password checked against the breach API (backend/accounts/breached_passwords.py) ends in one result:
 # breached (refused); clean; unavailable (no usable answer: accepted, and the outage remembered for a minute);
 # skipped (accepted unchecked during such a remembered outage). Not counted while PASSWORD_BREACH_CHECK is off.
@@ -75,6 +95,19 @@ password_breach_checks = Counter(
 )
 for _result in PASSWORD_BREACH_RESULTS:
     password_breach_checks.labels(result=_result)  # each series at 0 from the start, so increase() sees the first
+
+# Redis failures, each one that backend/common/outage.py is told of (it logs one a minute), by the part of the app
+# that met it: the shared cache (django-redis; its calls refused by the open breaker too), the rate limits, the
+# versioned response cache. The app keeps serving through a Redis outage: this is what shows it.
+RedisComponent = Literal["cache", "ratelimit", "response_cache"]
+REDIS_COMPONENTS: tuple[RedisComponent, ...] = ("cache", "ratelimit", "response_cache")
+redis_failures = Counter("redis_failures", "Redis calls that failed, by component of the app.", ["component"])
+# Each at 0 from the start, so increase() sees the first failure of a pod's life.
+_redis_failure_series = {component: redis_failures.labels(component=component) for component in REDIS_COMPONENTS}
+
+
+def redis_failure(component: RedisComponent) -> None:
+    _redis_failure_series[component].inc()
 
 
 # The series of each (view, method, status) seen, so a request costs a dict lookup instead of two labels() calls
@@ -99,17 +132,20 @@ _email_kinds_ready: set[str] = set()
 
 
 def emails_init(kind: str) -> None:
-    """Create ``kind``'s series of every outcome at 0 when its first email is queued in this process.
+    """Create ``kind``'s series of every outcome at 0 (EMAIL_KINDS' at import; another kind's when its first email
+    is queued or swept in this process).
 
     A series created by its first increment starts at 1, and increase() over it is 0: BackendEmailsFailing missed
-    the first email of a kind given up in a pod's life (a lone security notice, say). Queued here, the series is
-    scraped at 0 long before that email can be given up (after every retry: minutes, with the default
-    EMAIL_RETRY_DELAYS)."""
+    the first email of a kind given up in a pod's life (a lone security notice, say)."""
     if kind in _email_kinds_ready:
         return
     for outcome in EMAIL_OUTCOMES:
         emails.labels(kind=kind, outcome=outcome)
     _email_kinds_ready.add(kind)
+
+
+for _kind in EMAIL_KINDS:
+    emails_init(_kind)
 
 
 def email_outcome(*, kind: str, outcome: str) -> None:

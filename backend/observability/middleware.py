@@ -68,24 +68,38 @@ class RequestObservabilityMiddleware:
         # bound here: every request clears what it bound when it ends (below), and a new thread starts with none.
         structlog.contextvars.bind_contextvars(request_id=request_id, method=request.method, path=request.path)
         started = time.perf_counter()
+        in_progress = metrics.http_requests_in_progress
+        in_progress.inc()
+        streamed = False
         try:
             response = self.get_response(request)
             seconds = time.perf_counter() - started
             # Well-formed by construction (random hex digits, or matched _REQUEST_ID): stored without re-checking it.
             header_set_checked(response, REQUEST_ID_HEADER, request_id)
+            # Django's handler logs every 4xx/5xx response once more ("Unauthorized: /api/auth/me/", django.request)
+            # after this middleware returned, with the request's context already cleared (no request_id), unless
+            # the response says it was logged. The request line below records its status; a response made from an
+            # exception was logged already, inside the chain, with its traceback and the request's context.
+            response._has_been_logged = True  # type: ignore[attr-defined]
             if response.streaming and _ObservedStream.wrap(request, response, started):
-                return response  # logged and timed when its stream ends
+                streamed = True
+                return response  # logged, timed and no longer in progress when its stream ends
             _request_done(request, response.status_code, seconds, int_or_none(response.get("Content-Length")))
             return response
         finally:
+            if not streamed:
+                in_progress.dec()
             structlog.contextvars.clear_contextvars()
             request_deactivate(context)
 
 
 def _request_done(request: HttpRequest, status: int, seconds: float, size: int | None) -> None:
-    """The request's metrics and its ``request`` line."""
+    """The request's metrics and its ``request`` line; neither can fail the request."""
     view = _view_label(request)
-    metrics.request_observe(view=view, method=request.method or "", status=status, seconds=seconds)
+    try:
+        metrics.request_observe(view=view, method=request.method or "", status=status, seconds=seconds)
+    except Exception:  # a value file that cannot grow (a full disk under PROMETHEUS_MULTIPROC_DIR): the response stands
+        log_write_failed()
     fields = {
         "view": view,
         "status": status,
@@ -163,5 +177,6 @@ class _ObservedStream:
         try:
             _request_done(self._request, self._status, seconds, self._size)
         finally:
+            metrics.http_requests_in_progress.dec()
             request_deactivate(current)
             structlog.contextvars.reset_contextvars(**tokens)

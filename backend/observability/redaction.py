@@ -18,6 +18,12 @@ _SECRET_KEY_PARTS = ("password", "passwd", "secret", "token", "authorization", "
 # header.payload.signature: any JWT, wherever it appears in a string.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+# A query string, up to the next blank or quote: gunicorn's error log prints the raw request line or URI of a
+# request it cannot parse or serve ("Invalid HTTP request line: 'GET /reset?token=... HTTP/1.1'"), and the SPA's
+# emailed-link pages carry their live token there. The request line of a served request never has it (its path).
+_QUERY_STRING = re.compile(r"\?[^\s'\"]*")
+_QUERY_STRING_REDACTED = "?" + REDACTED
+GUNICORN_ERROR_LOGGER = "gunicorn.error"
 # Values that cannot carry a secret: returned as they are, without a look.
 _PLAIN = (int, float, bool, type(None))
 _PLAIN_TYPES = frozenset(_PLAIN)
@@ -68,4 +74,18 @@ def redact_secrets(logger: Any, method_name: str, event_dict: MutableMapping[str
                 event_dict[key] = _scrub_text(value)
         else:
             event_dict[key] = redact(value)
+    return event_dict
+
+
+def redact_gunicorn_query_strings(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor for the standard library's records: a gunicorn.error line's query strings replaced, in
+    its message and its traceback. After ``add_logger_name`` (it reads ``logger``) and ``format_exc_info``."""
+    if event_dict.get("logger") != GUNICORN_ERROR_LOGGER:
+        return event_dict
+    for key in ("event", "exception"):
+        value = event_dict.get(key)
+        if isinstance(value, str) and "?" in value:
+            event_dict[key] = _QUERY_STRING.sub(_QUERY_STRING_REDACTED, value)
     return event_dict

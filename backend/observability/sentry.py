@@ -93,9 +93,28 @@ def _log_message(record: Any) -> str | None:
     return str(redact(kept))
 
 
+# The logger of the request line (backend/observability/middleware.py): a 5xx answered without an exception (a 503 in
+# a database outage, a 504) reaches Sentry by that line alone.
+REQUEST_LOGGER = "backend.request"
+
+
+def _request_fingerprint(record: Any) -> list[str] | None:
+    """A request line's grouping: by view and status. Its message is the same text for every 5xx ("request" and
+    fields), so Sentry grouped them all into one issue; a 503 of the task list and a 504 of the export are two."""
+    fields = getattr(record, "msg", None)
+    if getattr(record, "name", None) != REQUEST_LOGGER or not isinstance(fields, Mapping):
+        return None
+    if fields.get("event") != "request":
+        return None
+    return [REQUEST_LOGGER, str(fields.get("view")), str(fields.get("status"))]
+
+
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
     if event.get("logger") in NOT_SENT_LOGGERS:
         return None
+    fingerprint = _request_fingerprint(hint.get("log_record"))
+    if fingerprint is not None:
+        event["fingerprint"] = fingerprint
     message = _log_message(hint.get("log_record"))
     if message is not None and isinstance(event.get("logentry"), dict):
         event["logentry"] = {"message": message, "params": []}

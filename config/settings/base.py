@@ -183,6 +183,23 @@ if DATABASES["default"]["ENGINE"] == DJANGO_POSTGRESQL_ENGINE:
     # kernel's SYN retries, about two minutes: the pool's attempts would still hang after the server came back.
     # https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNECT-CONNECT-TIMEOUT
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5, minimum=2))
+    # The same for a connection already open when the server goes silent (a network partition, a host that froze,
+    # a NAT that forgot the flow): nothing comes back, not even a reset, and a query sent on it waits for the
+    # kernel's retransmissions, about 15 minutes, holding the request's thread (and /readyz) all along.
+    # tcp_user_timeout ends the connection once data sent has gone unacknowledged that long (ms; 0 = the kernel's
+    # default), so the query fails as an outage (a 503) and the pool replaces the connection; keepalives find an
+    # idle pooled connection dead (10 s idle, then 3 probes 5 s apart) before a request is handed it. A URL that
+    # sets any of these keeps its own. Linux only (libpq ignores tcp_user_timeout elsewhere).
+    # https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-KEEPALIVES
+    # https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-TCP-USER-TIMEOUT
+    for _name, _value in {
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": env.int("DB_TCP_USER_TIMEOUT_MS", default=5000, minimum=0),
+    }.items():
+        DATABASES["default"]["OPTIONS"].setdefault(_name, _value)
     # Bounded request time: no statement runs, and no lock is waited for, longer than this (seconds; 0 = the
     # server's setting). Below the ingress' 35 s and gunicorn's 30 s; config/db_timeouts.py says why.
     DATABASES["default"]["OPTIONS"]["options"] = postgres_timeout_options(

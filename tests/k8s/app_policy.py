@@ -152,14 +152,19 @@ def documented_default(name: str) -> str:
 
 def readiness_violations(docs: list[dict]) -> list[str]:
     """The readiness probe outwaits /readyz with the database and Redis down: the database wait (the pool's
-    DB_POOL_TIMEOUT, or MongoDB's server selection) plus Redis' connect and socket timeouts."""
+    DB_POOL_TIMEOUT for a connection, libpq's tcp_user_timeout for a query on a pooled connection whose server went
+    silent, or MongoDB's server selection) plus Redis' connect and socket timeouts."""
     env = backend_env(docs)
 
     def seconds(name: str, scale: float = 1.0) -> float:
         value = env.get(name)
         return float(value if isinstance(value, str) else documented_default(name)) * scale
 
-    database = max(seconds("DB_POOL_TIMEOUT"), seconds("MONGODB_SERVER_SELECTION_TIMEOUT_MS", 1e-3))
+    database = max(
+        seconds("DB_POOL_TIMEOUT"),
+        seconds("DB_TCP_USER_TIMEOUT_MS", 1e-3),
+        seconds("MONGODB_SERVER_SELECTION_TIMEOUT_MS", 1e-3),
+    )
     worst = database + seconds("REDIS_CONNECT_TIMEOUT") + seconds("REDIS_SOCKET_TIMEOUT")
     [container] = [c for c, _ in containers(server_pod(docs, "backend")) if c["name"] == "backend"]
     timeout = container["readinessProbe"].get("timeoutSeconds", 1)

@@ -156,6 +156,17 @@ def test_a_readiness_timeout_shorter_than_readyz_can_take_is_reported(prod):
     ]
 
 
+def test_a_readiness_timeout_shorter_than_a_query_on_a_silent_database_can_take_is_reported(prod):
+    # A pooled connection whose server went silent (a partition) holds /readyz's query for tcp_user_timeout: by
+    # default (.env.example's 5000 ms) within the probe's 8 s with Redis' 2 s on top, not when raised.
+    assert app_policy.readiness_violations(prod) == []
+    [config] = [c for c in policy.of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sad-backend-config")]
+    config["data"]["DB_TCP_USER_TIMEOUT_MS"] = "8000"
+    assert app_policy.readiness_violations(prod) == [
+        "backend.readinessProbe: timeoutSeconds 8 <= /readyz's worst case 10 s"
+    ]
+
+
 def test_hosts_body_size_and_proxy_count_out_of_step_with_django_are_reported(prod):
     [config] = [c for c in policy.of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sad-backend-config")]
     config["data"].update(

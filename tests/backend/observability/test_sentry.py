@@ -178,6 +178,17 @@ def test_an_error_event_carries_no_link_token_no_query_string_and_no_client_addr
         assert personal not in sent, personal
 
 
+def test_a_5xx_answered_without_an_exception_is_one_event_grouped_by_its_view_and_status():
+    # Given a request the database cannot serve: a 503 answered by the API's handler, no exception reaches Django
+    unreachable = "postgres://nobody@127.0.0.1:1/none"
+    status, sent = _sent_to_sentry("/api/auth/password-reset/", '{"email": "a@example.com"}', DATABASE_URL=unreachable)
+
+    # Then Sentry gets one error event, the request line's, grouped by view and status rather than all 5xx together
+    assert status.startswith("503"), status
+    errors = [event for event in json.loads(sent) if event.get("level") == "error"]
+    assert [event.get("fingerprint") for event in errors] == [["backend.request", "auth-password-reset", "503"]]
+
+
 def test_a_sampled_transaction_carries_no_link_token_either():
     # Given tracing on, and an ordinary request from the reset page (no error at all)
     status, sent = _sent_to_sentry("/api/auth/refresh/", traces_sample_rate=1.0)
