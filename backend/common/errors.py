@@ -197,6 +197,11 @@ class ErrorCode(StrEnum):
         (400,),
         "`If-Match` is neither `*` nor a comma-separated list of quoted ETags (an empty one counts as absent).",
     )
+    LENGTH_REQUIRED = (
+        "length_required",
+        (411,),
+        "The body was sent without a `Content-Length` (`Transfer-Encoding: chunked`); send it with one.",
+    )
     REQUEST_TOO_LARGE = "request_too_large", (413,), "The body is larger than the configured maximum request size."
     UNSUPPORTED_MEDIA_TYPE = (
         "unsupported_media_type",

@@ -110,6 +110,22 @@ def _is_transient_transaction_error(exc: Exception) -> bool:
     return callable(has_error_label) and bool(has_error_label("TransientTransactionError"))
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the server aborted this transaction to let a concurrent
+# one through. It is rolled back whole (an Idempotency-Key's record is written in it too), so retrying is safe.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _is_aborted_for_a_concurrent_transaction(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what it wraps: psycopg's error is the cause of Django's) carries one of those SQLSTATEs."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if type(exc).__module__.startswith("psycopg") and getattr(exc, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+            return True
+        exc = exc.__cause__
+    return False
+
+
 def _is_foreign_key_violation(exc: IntegrityError) -> bool:
     """PostgreSQL's SQLSTATE 23503 (psycopg's error, kept as the cause), or SQLite's message for the same."""
     return getattr(exc.__cause__, "sqlstate", None) == "23503" or "FOREIGN KEY constraint failed" in str(exc)
@@ -118,6 +134,11 @@ def _is_foreign_key_violation(exc: IntegrityError) -> bool:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     exc = as_database_timeout(exc)  # a statement PostgreSQL cancelled: 504 database_timeout (timeouts.py)
     if _is_transient_transaction_error(exc):
+        exc = WriteConflict()
+    elif _is_aborted_for_a_concurrent_transaction(exc):
+        # A 409 the client may retry, not a 500. Still logged: at READ COMMITTED each is most likely a deadlock, two
+        # writers locking rows in orders the code should make the same (as task_bulk_apply does).
+        logger.warning("transaction aborted by the database for a concurrent one; answered 409", exc_info=exc)
         exc = WriteConflict()
     elif isinstance(exc, IntegrityError) and _is_foreign_key_violation(exc):
         logger.warning("write refused by a database constraint; answered 409", exc_info=exc)

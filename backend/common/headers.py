@@ -62,6 +62,11 @@ BODY_DISCARD_BEYOND_LIMIT = 1024 * 1024
 # with the socket's timeout set to the time left. A body still arriving then is left to gunicorn, which closes.
 BODY_DISCARD_SECONDS = 5.0
 _BODY_DISCARD_CHUNK = 64 * 1024
+_LENGTH_REQUIRED = {
+    "detail": "This request's body was sent without a Content-Length (Transfer-Encoding: chunked); "
+    "send it with a Content-Length header.",
+    "code": ErrorCode.LENGTH_REQUIRED,
+}
 
 
 class _Policies:
@@ -121,9 +126,17 @@ class ResponseHeadersMiddleware:
     def _body_limited(request: HttpRequest) -> HttpResponse | None:
         """A JSON 413 for a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE, before anything parses it: DRF's parsers
         read the raw stream, which bypasses Django's own size check, so a client could make a worker buffer an
-        arbitrarily large body."""
+        arbitrarily large body.
+
+        And a JSON 411 for a body sent chunked (Transfer-Encoding) without a Content-Length: Django's stream stops at
+        the Content-Length, so every reader would see an empty body (a PATCH answered 200 having written nothing, a
+        POST a misleading 400), and no limit or parse error would apply. Left unread: gunicorn drains it after the
+        answer, or closes the connection."""
+        meta = request.META
+        if not meta.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" in meta:
+            return JsonResponse(_LENGTH_REQUIRED, status=411)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw_length = request.META.get("CONTENT_LENGTH") or "0"
+        raw_length = meta.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw_length)
         except ValueError:
@@ -180,9 +193,8 @@ class ResponseHeadersMiddleware:
 
 def _body_discard(request: HttpRequest) -> None:
     """Read and drop the request's body (its Content-Length, which the caller has bounded), within
-    BODY_DISCARD_SECONDS. A body sent chunked, without a Content-Length, never gets here, as before: Django reads it
-    as empty (its stream stops at the Content-Length, 0), and gunicorn discards it after the answer (up to 64 KiB,
-    else it closes). Behind nginx none arrives chunked: it buffers a body (its default request buffering) and
+    BODY_DISCARD_SECONDS. A body sent chunked, without a Content-Length, never gets here: it is refused with a 411
+    and left to gunicorn. Behind nginx none arrives chunked: it buffers a body (its default request buffering) and
     forwards it with a Content-Length."""
     sock = request.META.get("gunicorn.socket")  # gunicorn's own environ key; absent under runserver and in tests
     prior = sock.gettimeout() if sock is not None else None

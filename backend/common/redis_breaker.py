@@ -28,7 +28,8 @@ class _Breaker:
     processes well; skipping such a write would let them serve what it retires (a list without the new task, a
     revoked session's tokens) until the entry's TTL. Once such an attempt fails too, Redis is really out of
     reach: they skip it like the rest until the interval ends, so an outage costs a process one timeout per
-    interval for these writes, as for everything else.
+    interval for these writes, as for everything else. (A cache version bump that fails or is skipped is kept, and
+    made by the first Redis call after the interval: response_cache.pending_bumps.)
     """
 
     def __init__(self) -> None:

@@ -33,6 +33,19 @@ def redis_configured() -> bool:
     return callable(getattr(getattr(cache, "client", None), "get_client", None))
 
 
+# Work left over from a Redis outage, set by response_cache while version bumps wait for Redis (pending_bumps): the
+# next redis_client() call that may reach Redis does it first, with the client, so the first call after the outage
+# retires the cached reads that writes made meanwhile could not. None the rest of the time: one global read.
+_waiting_work: Callable[[Any], None] | None = None
+
+
+def waiting_work_set(work: Callable[[Any], None] | None) -> None:
+    """Have ``work(client)`` run (it must not raise) by the next redis_client() call that may reach Redis; None:
+    nothing is waiting."""
+    global _waiting_work
+    _waiting_work = work
+
+
 def redis_client() -> Any | None:
     """The raw Redis client behind the default cache, or None when there is none or it recently failed.
 
@@ -44,9 +57,15 @@ def redis_client() -> Any | None:
     if get_client is None:
         return None
     try:
-        return get_client(write=True)
+        raw = get_client(write=True)
     except RedisCircuitOpen:  # another thread opened the breaker since the check above (FailFastRedisClient)
         return None
+    work = _waiting_work
+    if work is not None:
+        work(raw)
+        if redis_breaker.is_open():  # it failed: Redis is still out of reach, the caller need not wait for it too
+            return None
+    return raw
 
 
 def script(source: bytes) -> Script:

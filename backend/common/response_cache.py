@@ -16,6 +16,7 @@ IGNORE_EXCEPTIONS) and the body is rendered from the database.
 
 import contextlib
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from rest_framework.utils import encoders
 from .db_router import replica_read_is_cacheable
 from .outage import report_redis_failure
 from .redis_breaker import redis_breaker
-from .redis_raw import held_script_run, redis_client, redis_configured, script
+from .redis_raw import held_script_run, redis_client, redis_configured, script, waiting_work_set
 from .signals import cache_lookup
 
 # Part of every key: bump it when the stored format changes, so a new release never reads an old one. (Entries
@@ -48,6 +49,10 @@ _BUMP_IF_PRESENT = script(b"if redis.call('EXISTS', KEYS[1]) == 1 then return re
 # also holds the sessions and the rate limits, with pages of 100 long descriptions (about 1 MB each) at its rate
 # limit. A page of 100 tasks of ordinary length is about 30 KB.
 MAX_CACHED_BODY_BYTES = 64 * 1024
+
+# How many owners' version bumps a process keeps waiting for Redis (pending_bumps): a key of about 60 bytes each.
+# Beyond that (a long outage, many writers) a write's bump is lost, as every one was before, and reported.
+MAX_PENDING_BUMPS = 10_000
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,75 @@ def render_json(data: Any, *, etag: str | None = None) -> RenderedBody:
 
 def quoted_etag(material: bytes) -> str:
     return '"' + hashlib.blake2b(material, digest_size=16).hexdigest() + '"'
+
+
+class _PendingBumps:
+    """The owners whose version a committed write could not bump: Redis did not answer, or this process's breaker
+    skipped the bump after one that failed (redis_breaker.py: for REDIS_RETRY_SECONDS, even once Redis answers
+    again). Their cached reads keep matching, on every process, until the bump is made: without this, for up to
+    TASK_CACHE_TTL_SECONDS, so a list read right after a write acknowledged once Redis was back could miss it.
+
+    So each is kept here, and bumped by the first Redis call this process makes once its breaker lets it
+    (redis_raw.redis_client runs ``flush``). Until then this process serves those owners from the database and
+    stores nothing for them (OwnerVersionedCache._bump_waits). Another process may still serve their old entries
+    until the flush (docs/security.md, "When Redis is down")."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()
+        # version key -> how many bumps failed: a flush forgets only the keys no further failure came to meanwhile
+        self._waiting: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def __contains__(self, version_key: object) -> bool:
+        return version_key in self._waiting
+
+    def add(self, version_key: str) -> bool:
+        """Keep ``version_key``'s bump for the next flush; False when MAX_PENDING_BUMPS others wait already."""
+        with self._lock:
+            if version_key in self._waiting:
+                self._waiting[version_key] += 1
+            elif len(self._waiting) < MAX_PENDING_BUMPS:
+                self._waiting[version_key] = 1
+            else:
+                return False
+            waiting_work_set(self.flush)
+        return True
+
+    def flush(self, client: Any) -> None:
+        """Bump every waiting owner's version in one round trip; on a failure they keep waiting, and the breaker
+        opens as for any Redis failure. Raises nothing."""
+        if not self._flushing.acquire(blocking=False):
+            return  # another thread is at it: meanwhile its owners still count as waiting
+        try:
+            with self._lock:
+                waiting = dict(self._waiting)
+            pipeline = client.pipeline(transaction=False)
+            for version_key in waiting:
+                pipeline.eval(_BUMP_IF_PRESENT.script, 1, cache.make_key(version_key))
+            pipeline.execute()
+            with self._lock:
+                for version_key, failures in waiting.items():
+                    if self._waiting.get(version_key) == failures:
+                        del self._waiting[version_key]
+                if not self._waiting:
+                    waiting_work_set(None)
+        except (RedisError, ConnectionInterrupted) as exc:
+            redis_breaker.trip()
+            report_redis_failure("cache reads fall back to the database", exc, component="response_cache")
+        finally:
+            self._flushing.release()
+
+    def clear(self) -> None:
+        """Forget every waiting bump (tests)."""
+        with self._lock:
+            self._waiting.clear()
+            waiting_work_set(None)
+
+
+pending_bumps = _PendingBumps()
 
 
 class OwnerVersionedCache:
@@ -111,6 +185,8 @@ class OwnerVersionedCache:
         if ttl <= 0:  # caching off
             return render()
         version_key, key = keys or self.keys(owner_id=owner_id, kind=kind, parts=parts)
+        if self._bump_waits(version_key):
+            return render()
         if read_ahead is not None and version_key in read_ahead and key in read_ahead:
             version, cached = self._parse(version_key, key, read_ahead)
         else:
@@ -188,7 +264,7 @@ class OwnerVersionedCache:
         none when ``read_ahead`` holds both keys. Kept for TASK_COUNT_CACHE_TTL_SECONDS, independently of the
         bodies' TTL."""
         version_key, key = keys or self.keys(owner_id=owner_id, kind=kind, parts=parts)
-        if settings.TASK_COUNT_CACHE_TTL_SECONDS <= 0:
+        if settings.TASK_COUNT_CACHE_TTL_SECONDS <= 0 or self._bump_waits(version_key):
             return None, key, None
         if read_ahead is not None and version_key in read_ahead and key in read_ahead:
             values: Mapping[str, Any] = read_ahead
@@ -236,13 +312,30 @@ class OwnerVersionedCache:
             except (RedisError, ConnectionInterrupted) as exc:  # RedisCircuitOpen too: another thread tripped it
                 redis_breaker.trip()
                 report_redis_failure("cache reads fall back to the database", exc, component="response_cache")
-        report_redis_failure(
-            f"a write could not invalidate cached {self.namespace} reads, which may be stale if Redis kept its "
-            f"data: bodies for up to TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s), counts and "
-            f"deep-page anchors TASK_COUNT_CACHE_TTL_SECONDS ({settings.TASK_COUNT_CACHE_TTL_SECONDS}s)",
-            None,
-            component="response_cache",
-        )
+        if pending_bumps.add(version_key):
+            consequence = (
+                f"a write could not invalidate cached {self.namespace} reads: this process reads them from the "
+                "database until a Redis call succeeds and makes the bump; other processes may serve them stale "
+                "until then"
+            )
+        else:
+            consequence = (
+                f"a write could not invalidate cached {self.namespace} reads, and there is no room to keep its bump "
+                f"(MAX_PENDING_BUMPS, {MAX_PENDING_BUMPS}, wait already): they may be stale if Redis kept its data, "
+                f"bodies for up to TASK_CACHE_TTL_SECONDS ({settings.TASK_CACHE_TTL_SECONDS}s), counts and "
+                f"deep-page anchors TASK_COUNT_CACHE_TTL_SECONDS ({settings.TASK_COUNT_CACHE_TTL_SECONDS}s)"
+            )
+        report_redis_failure(consequence, None, component="response_cache")
+
+    @staticmethod
+    def _bump_waits(version_key: str) -> bool:
+        """Whether a write's bump of this owner's version still waits for Redis (pending_bumps): then the owner's
+        entries may predate a write this process acknowledged. While any waits, each cached read first tries the
+        flush (redis_client runs it, unless this process's breaker skips Redis)."""
+        if not pending_bumps:  # the usual case: nothing waits
+            return False
+        redis_client()
+        return version_key in pending_bumps
 
     def _version_start(self, key: str) -> int | None:
         # A fresh, time-based start: if a version key is ever evicted, its successor cannot

@@ -65,8 +65,8 @@ _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _has_body(request: Request) -> bool:
-    meta = request.META
-    return meta.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in meta
+    # Its Content-Length: a body sent chunked without one was refused before (headers.ResponseHeadersMiddleware).
+    return request.META.get("CONTENT_LENGTH") not in (None, "", "0")
 
 
 class _JsonErrors:

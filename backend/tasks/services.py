@@ -228,6 +228,10 @@ def task_bulk_apply(*, owner: User, ids: Sequence[UUID], action: str, value: str
     now = timezone.now()
     with atomic():
         tasks = task_queryset(owner=owner).filter(pk__in=unique_ids)
+        if connections[DEFAULT_DB_ALIAS].features.has_select_for_update:
+            # Lock the rows in one order (by id) first: an UPDATE or DELETE locks them in the order its scan meets
+            # them, which differs between statements, so two overlapping bulk actions could deadlock (one aborted).
+            list(tasks.order_by("pk").select_for_update().values_list("pk", flat=True))
         if action == "delete":
             _, per_model = tasks.delete()
             affected = per_model.get(Task._meta.label, 0)

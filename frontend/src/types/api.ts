@@ -997,6 +997,7 @@ export interface components {
          *     * `bad_request` - The request is malformed below the API: an invalid Content-Length, a disallowed Host, and the like.
          *     * `parse_error` - The body is not valid JSON, or is nested too deeply.
          *     * `invalid_if_match` - `If-Match` is neither `*` nor a comma-separated list of quoted ETags (an empty one counts as absent).
+         *     * `length_required` - The body was sent without a `Content-Length` (`Transfer-Encoding: chunked`); send it with one.
          *     * `request_too_large` - The body is larger than the configured maximum request size.
          *     * `unsupported_media_type` - The Content-Type is not `application/json`: on any body, and on every refresh or logout.
          *     * `invalid_idempotency_key` - `Idempotency-Key` is longer than 255 characters or holds a space or a character outside printable ASCII.
@@ -1010,7 +1011,7 @@ export interface components {
          *     * `service_unavailable` - The database cannot be reached right now (down, restarting, or no free connection in time); retry after `Retry-After` seconds.
          * @enum {string}
          */
-        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "login_code_invalid" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "passkey_unknown" | "mfa_state_conflict" | "oidc_failed" | "oidc_provider_unavailable" | "oidc_account_exists" | "oidc_email_unverified" | "oidc_identity_taken" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
+        ErrorCodeEnum: "not_authenticated" | "authentication_failed" | "token_not_valid" | "session_revoked" | "user_inactive" | "invalid_credentials" | "refresh_token_missing" | "invalid_refresh_token" | "refresh_token_reused" | "email_not_verified" | "link_expired" | "link_invalid" | "email_taken" | "reauthentication_required" | "mfa_challenge_invalid" | "mfa_challenge_expired" | "login_code_invalid" | "mfa_code_invalid" | "mfa_codes_locked" | "passkey_invalid" | "passkey_unknown" | "mfa_state_conflict" | "oidc_failed" | "oidc_provider_unavailable" | "oidc_account_exists" | "oidc_email_unverified" | "oidc_identity_taken" | "permission_denied" | "not_found" | "method_not_allowed" | "not_acceptable" | "bad_request" | "parse_error" | "invalid_if_match" | "length_required" | "request_too_large" | "unsupported_media_type" | "invalid_idempotency_key" | "idempotency_key_reused" | "conflict" | "precondition_failed" | "login_locked" | "throttled" | "database_timeout" | "server_error" | "service_unavailable";
         /**
          * @description * `register` - Registered
          *     * `login_succeeded` - Signed in

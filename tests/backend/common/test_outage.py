@@ -120,7 +120,23 @@ def _refuse_lost(execute, sql, params, many, context):
 
 def test_a_failed_query_on_a_live_database_is_still_left_to_the_500_handler():
     request = RequestFactory().get("/api/tasks/")
-    assert api_exception_handler(wrapped(deadlock()), {"request": request, "view": None}) is None
+    failed = wrapped(psycopg.errors.lookup("42P01")('relation "nope" does not exist'))
+    assert api_exception_handler(failed, {"request": request, "view": None}) is None
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [deadlock(), psycopg.errors.lookup("40001")("could not serialize access due to concurrent update")],
+    ids=["deadlock", "serialization-failure"],
+)
+def test_a_transaction_the_database_aborted_for_a_concurrent_one_is_a_409_to_retry(cause):
+    # The transaction was rolled back whole (an Idempotency-Key's record with it): retrying is safe.
+    request = RequestFactory().post("/api/tasks/bulk/")
+
+    response = api_exception_handler(wrapped(cause), {"request": request, "view": None})
+
+    assert response is not None
+    assert (response.status_code, response.data["code"]) == (409, "conflict")
 
 
 def test_views_outside_drf_answer_503_in_plain_text_for_pages_and_json_under_the_api():

@@ -5,10 +5,16 @@ Invalidation runs on commit, so the tests that write and then read use real tran
 """
 
 import logging
+import os
+import signal
+import uuid
+from contextlib import contextmanager
 
 import pytest
+import redis
 from django.core.cache import cache
 
+from backend.common.redis_breaker import redis_breaker
 from backend.tasks.services import task_create
 from tests.backend.tasks.helpers import LIST_URL as LIST
 from tests.backend.tasks.helpers import STATS_URL as STATS
@@ -184,3 +190,108 @@ def test_with_redis_hung_requests_still_succeed_from_the_database(throwaway_redi
 
     assert [r.status_code for r in responses] == [200, 200, 200, 200]
     assert _titles(responses[0]) == ["t"]
+
+
+# ------------------------------------------------------------------------------
+# After a stall: the bumps a write could not make are made once Redis answers again
+# ------------------------------------------------------------------------------
+@pytest.fixture
+def pending_bumps():
+    """This process's version bumps waiting for Redis (response_cache), none before or after the test."""
+    from backend.common.response_cache import pending_bumps
+
+    pending_bumps.clear()
+    yield pending_bumps
+    pending_bumps.clear()
+
+
+@contextmanager
+def _stalled(server):
+    """Redis frozen (SIGSTOP: connections accepted, nothing answered) inside the block, answering again after it."""
+    pid = int(redis.Redis.from_url(server.url).info("server")["process_id"])
+    server.pause()
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert redis.Redis.from_url(server.url, socket_timeout=5).ping()
+
+
+def _read_elsewhere(read):
+    """``read()`` made as by a process whose breaker is closed; this process's is left open as after a failed bump
+    (for REDIS_RETRY_SECONDS from now)."""
+    redis_breaker.reset()
+    try:
+        return read()
+    finally:
+        with redis_breaker.attempt_anyway():
+            redis_breaker.trip()
+
+
+def _version(server, owner_id) -> int | None:
+    """The owner's cached-reads version as every process reads it from Redis."""
+    from backend.tasks.selectors import TASK_READS
+
+    version_key = TASK_READS.keys(owner_id=owner_id, kind="list", parts=())[0]
+    raw = redis.Redis.from_url(server.url).get(cache.make_key(version_key))
+    return None if raw is None else int(raw)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_acknowledged_after_a_stall_is_in_the_next_list_read_of_its_process(
+    throwaway_redis, user, pending_bumps
+):
+    # Given a cached list, and a Redis stall during a write: its version bump times out, and this process's
+    # breaker then skips even such bumps for REDIS_RETRY_SECONDS
+    client, _ = signed_in_client(user)
+    task_create(owner=user, title="before")
+    assert _titles(client.get(LIST)) == ["before"]
+    version_before = _version(throwaway_redis, user.id)
+    with _stalled(throwaway_redis):
+        task_create(owner=user, title="during the stall")
+    # (Its bump may land after all: Redis runs the command it had received once it resumes.) A process whose
+    # breaker is closed caches the list under the owner's version now current.
+    assert sorted(_read_elsewhere(lambda: _titles(client.get(LIST)))) == ["before", "during the stall"]
+
+    # When a write is acknowledged once Redis answers again, while this process's breaker still skips the bump
+    with redis_breaker.attempt_anyway():
+        assert redis_breaker.is_open()
+    task_create(owner=user, title="after redis is back")
+
+    # Then, the retry interval over, the next list read here shows both writes (before: the list cached before
+    # the stall, for TASK_CACHE_TTL_SECONDS), and the owner's version moved for every other process too
+    redis_breaker.reset()
+    everything = ["after redis is back", "before", "during the stall"]
+    assert sorted(_titles(client.get(LIST))) == everything
+    assert _version(throwaway_redis, user.id) > version_before
+    assert not pending_bumps
+    assert sorted(_titles(client.get(LIST))) == everything  # cached again, under the new version
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bumps_waiting_for_redis_are_bounded_and_the_kept_ones_are_made_when_it_answers(
+    throwaway_redis, pending_bumps, monkeypatch, caplog
+):
+    # Given five owners with a cached version, and room for three waiting bumps
+    from backend.common import response_cache
+    from backend.common.redis_raw import redis_client
+    from backend.tasks.selectors import TASK_READS
+
+    monkeypatch.setattr(response_cache, "MAX_PENDING_BUMPS", 3)
+    owners = [uuid.uuid4() for _ in range(5)]
+    for owner in owners:
+        cache.set(TASK_READS.keys(owner_id=owner, kind="list", parts=())[0], 100)
+
+    # When a write for each cannot bump its owner's version (Redis stalled)
+    with caplog.at_level(logging.WARNING), _stalled(throwaway_redis):
+        for owner in owners:
+            TASK_READS.invalidate(owner)
+
+    # Then three wait, and the others are reported as not kept
+    assert len(pending_bumps) == 3
+    assert any("no room to keep" in r.getMessage() for r in caplog.records)
+    # And the first Redis call once the interval is over makes the three
+    redis_breaker.reset()
+    assert redis_client() is not None
+    assert not pending_bumps
+    assert [_version(throwaway_redis, owner) for owner in owners] == [101, 101, 101, 100, 100]
