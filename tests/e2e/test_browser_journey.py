@@ -162,7 +162,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
 
         # 3. Edit one, complete one with the optimistic toggle, bulk-complete two more.
         page.get_by_role("button", name="Edit “Review pull request”").click()
-        dialog = page.get_by_role("dialog", name="Edit task")
+        dialog = page.get_by_role("dialog", name="Edit “Review pull request”", exact=True)
         dialog.get_by_label("Title").fill("Review pull request #42")
         watch.accessible(page, "edit dialog")
         screenshot(page, "task-dialog", full_page=False)  # the modal covers the viewport
@@ -260,7 +260,7 @@ def test_register_manage_tasks_watch_stats_revoke_a_session_and_sign_back_in(bas
         expect(page.get_by_test_id("task-row")).to_have_count(5)
         watch.accessible(page, "dark")
         page.get_by_role("button", name="Edit “Renew passport”").click()
-        expect(page.get_by_role("dialog", name="Edit task")).to_be_visible()
+        expect(page.get_by_role("dialog", name="Edit “Renew passport”", exact=True)).to_be_visible()
         watch.accessible(page, "dark, edit dialog")
         page.keyboard.press("Escape")
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()

@@ -94,6 +94,36 @@ def test_with_a_larger_text_size_the_links_take_a_second_row_rather_than_widen_t
         assert_fits(page, "dashboard-larger-text")
 
 
+# WCAG 1.4.12's text spacing, as a user's style sheet sets it; a constructed sheet (the page's CSP does not refuse it).
+TEXT_SPACING = """() => {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(`* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+                         word-spacing: 0.16em !important; }`);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}"""
+
+# Each bar chart row: where its label ends and where its bar starts, in the chart's units (CSS px).
+BAR_LABELS = """() => [...document.querySelectorAll('g[data-testid^="bar-"]')].map((row) => {
+  const label = row.querySelector('.chart__label').getBBox();
+  return { label: row.querySelector('.chart__label').textContent, right: label.x + label.width,
+           bar: Number(row.querySelector('.chart__track').getAttribute('x')) };
+})"""
+
+
+def test_with_text_spacing_every_bar_label_ends_before_its_bar(server, tmp_path):
+    with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
+        page = context.new_page()
+        sign_in(page, server.url)
+        expect(page.get_by_test_id("bar-in_progress")).to_be_visible()
+        page.evaluate(TEXT_SPACING)
+        rows = page.evaluate(BAR_LABELS)
+        assert {row["label"] for row in rows} >= {"In progress"}, rows
+        screenshot(page, "dashboard-text-spacing")
+        # A little room (4 px) between the label and its bar, not merely no overlap.
+        overlapping = [row for row in rows if row["right"] + 4 > row["bar"]]
+        assert not overlapping, f"labels running into their bars with WCAG text spacing: {overlapping}"
+
+
 def test_a_long_email_address_wraps_in_the_security_notice_and_on_the_signed_out_pages(server, tmp_path):
     with sync_playwright() as playwright, chromium_context(playwright, tmp_path) as context:
         page = context.new_page()

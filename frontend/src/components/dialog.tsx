@@ -1,6 +1,7 @@
 import { type FocusEvent, type MouseEvent, type ReactNode, type SyntheticEvent, useEffect, useId, useRef } from 'react';
 import { createPortal } from 'react-dom';
 import { Announcer, BusyButton, StillWaiting } from '@/components/feedback';
+import { holdToasts } from '@/lib/toasts';
 import { useStalled } from '@/lib/use-stalled';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
@@ -15,7 +16,8 @@ function focusFirst(node: HTMLElement) {
 }
 
 interface BaseDialogProps {
-  title: string;
+  /** Text from the user in it (a task's title) goes in a <bdi>, as in a toast (lib/toasts.ts). */
+  title: ReactNode;
   description?: ReactNode;
   children: ReactNode;
   /** role="alertdialog" for confirmations. */
@@ -60,11 +62,15 @@ export function Dialog({ title, description, onClose, children, alert = false, d
     if (!node.open) node.showModal();
     focusFirst(node);
     document.body.classList.add('has-modal');
+    // The page behind is inert, its toasts with it: their time stands still until the last dialog closes, and those
+    // raised meanwhile are then shown anew, to be read out (lib/toasts.ts).
+    const releaseToasts = holdToasts();
     return () => {
       unmounting.current = true;
       // Only for the last one: a dialog under this one ("Discard your changes?" closing over the form) keeps it.
       if (![...document.querySelectorAll('dialog[open]')].some((other) => other !== node)) document.body.classList.remove('has-modal');
       if (node.open) node.close();
+      releaseToasts();
       if (opener?.isConnected) {
         opener.focus();
         return;

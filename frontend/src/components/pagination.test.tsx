@@ -54,4 +54,26 @@ describe('pagination', () => {
     expect(asked).toEqual([1]);
     expect(screen.getByRole('button', { name: 'Next' })).not.toHaveAttribute('aria-disabled');
   });
+
+  it('says only a change of page: not a count that changes under it (a background refetch)', async () => {
+    const user = userEvent.setup();
+    function Live({ count }: { count: number }) {
+      const [page, setPage] = useState(1);
+      return <Pagination page={page} pageSize={10} count={count} onPage={setPage} />;
+    }
+    const { container, rerender } = render(<Live count={25} />);
+    const live = () => [...container.querySelectorAll('[aria-live], [role="status"]')].map((region) => region.textContent);
+    expect(live()).toEqual(['']);
+
+    // A new event arrives in the background: the visible summary follows, nothing is read out.
+    rerender(<Live count={26} />);
+    expect(screen.getByText('Showing 1–10 of 26')).toBeInTheDocument();
+    expect(live()).toEqual(['']);
+
+    await user.click(screen.getByRole('button', { name: 'Next' }));
+    expect(live()).toEqual(['Page 2 of 3: showing 11–20 of 26.']);
+    rerender(<Live count={27} />);
+    expect(live()).toEqual(['Page 2 of 3: showing 11–20 of 26.']);
+    expect(screen.getByText('Showing 11–20 of 27')).toBeInTheDocument();
+  });
 });

@@ -7,6 +7,7 @@ import { focusPageHeading } from '@/components/page-heading';
  * data stays, with a word saying it may be out of date and a way to try again (the dashboard, the task list).
  * Polite (role=status, not an alert): nothing is lost, so nothing interrupts the user or takes the focus. The live
  * region is always in the page (one mounted together with its text is often not announced); empty, it takes no room.
+ * It holds the sentence only, not the button.
  */
 export function RefreshFailed({ failed, retrying, onRetry }: { failed: boolean; retrying: boolean; onRetry: () => void }) {
   const retried = useRef(false);
@@ -18,22 +19,25 @@ export function RefreshFailed({ failed, retrying, onRetry }: { failed: boolean; 
     const active = document.activeElement;
     if (!active || active === document.body) focusPageHeading();
   }, [failed]);
+  // Only the sentence is in the live region (atomic, as role=status is): with the button in it, "Retry" turning
+  // "Retrying…" would have the whole region, sentence and all, read out again. Without a failure the box is out of the
+  // flow (feedback.css), taking no room, and the region stays in the page, empty.
   return (
-    <div className="live" role="status">
+    <div className={`refresh-failed${failed ? ' alert alert--warning row row--between' : ''}`}>
+      <p className="live" role="status">
+        {failed ? "Couldn't refresh — showing what was loaded." : null}
+      </p>
       {failed ? (
-        <div className="alert alert--warning row row--between">
-          <p>Couldn&apos;t refresh — showing what was loaded.</p>
-          <BusyButton
-            className="button button--secondary button--small"
-            busy={retrying}
-            onClick={() => {
-              retried.current = true;
-              onRetry();
-            }}
-          >
-            {retrying ? 'Retrying…' : 'Retry'}
-          </BusyButton>
-        </div>
+        <BusyButton
+          className="button button--secondary button--small"
+          busy={retrying}
+          onClick={() => {
+            retried.current = true;
+            onRetry();
+          }}
+        >
+          {retrying ? 'Retrying…' : 'Retry'}
+        </BusyButton>
       ) : null}
     </div>
   );

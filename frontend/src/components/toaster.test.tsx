@@ -1,6 +1,8 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Dialog } from '@/components/dialog';
 import { Toaster } from '@/components/toaster';
 import { dismissToast, MAX_TOASTS, showToast, TOAST_MS } from '@/lib/toasts';
 
@@ -205,5 +207,114 @@ describe('toast time, only while a toaster is on screen', () => {
     render(<Toaster />);
     passes(5_000);
     expect(onExpire).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('toast live regions', () => {
+  it('say each new toast alone: neither region is atomic, and only additions are read', () => {
+    render(<Toaster />);
+    for (const region of [screen.getByRole('status'), screen.getByRole('alert')]) {
+      expect(region).toHaveAttribute('aria-atomic', 'false');
+      expect(region).toHaveAttribute('aria-relevant', 'additions');
+    }
+  });
+});
+
+// A modal dialog makes the rest of the page inert, the toasts with it: unseen by screen readers, out of reach of the
+// keyboard (an Undo too). Their time stands still while one is open, and those that came meanwhile are put on screen
+// anew once the last one closes, so that their live region, exposed again, reads them.
+describe('toasts while a modal dialog is open', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  const passes = (ms: number) => act(() => vi.advanceTimersByTime(ms));
+
+  function Page({ dialogs }: { dialogs: number }) {
+    return (
+      <>
+        <main id="main" tabIndex={-1} />
+        <Toaster />
+        {dialogs > 0 ? (
+          <Dialog title="Edit task" onClose={() => undefined}>
+            <button type="button">Inside</button>
+            {dialogs > 1 ? (
+              <Dialog title="Discard your changes?" onClose={() => undefined}>
+                <button type="button">Keep editing</button>
+              </Dialog>
+            ) : null}
+          </Dialog>
+        ) : null}
+      </>
+    );
+  }
+
+  it('keeps them, their time standing still, until the last dialog closes; those raised meanwhile are shown anew', () => {
+    const expired: string[] = [];
+    const shown = render(<Page dialogs={0} />);
+    act(() => {
+      showToast({ message: 'Deleted “A”.', tone: 'info', duration: 5_000, onExpire: () => expired.push('A'), action: { label: 'Undo', run: vi.fn() } });
+    });
+    passes(1_000);
+    const before = screen.getByText('Deleted “A”.').closest('.toast');
+
+    shown.rerender(<Page dialogs={1} />);
+    act(() => {
+      showToast({ message: 'Could not delete “B”.', tone: 'error', duration: 10_000, onExpire: () => expired.push('B') });
+    });
+    const failure = screen.getByText('Could not delete “B”.').closest('.toast');
+    shown.rerender(<Page dialogs={2} />);
+    passes(60_000);
+    shown.rerender(<Page dialogs={1} />); // the one above closes: one is still open
+    passes(60_000);
+    expect(expired).toEqual([]);
+    expect(screen.getByText('Deleted “A”.')).toBeInTheDocument();
+    expect(screen.getByText('Could not delete “B”.').closest('.toast')).toBe(failure);
+
+    shown.rerender(<Page dialogs={0} />);
+    // The one seen before the dialog opened stays as it was; the one raised behind it is new in its live region.
+    expect(screen.getByText('Deleted “A”.').closest('.toast')).toBe(before);
+    const again = screen.getByText('Could not delete “B”.').closest('.toast');
+    expect(again).not.toBe(failure);
+    expect(screen.getByRole('alert')).toContainElement(again as HTMLElement);
+
+    // Their time runs on from where it stood.
+    passes(3_999);
+    expect(expired).toEqual([]);
+    passes(1);
+    expect(expired).toEqual(['A']);
+    passes(6_000);
+    expect(expired).toEqual(['A', 'B']);
+    // Shown anew once only.
+    expect(screen.queryByText('Could not delete “B”.')).not.toBeInTheDocument();
+  });
+
+  it('does not show anew a toast raised as the dialog closes (a save that closes its dialog)', () => {
+    function Saving() {
+      const [open, setOpen] = useState(true);
+      return (
+        <>
+          <Toaster />
+          {open ? (
+            <Dialog title="Edit task" onClose={() => setOpen(false)}>
+              <button
+                type="button"
+                onClick={() => {
+                  showToast({ message: 'Saved “A”.' });
+                  setOpen(false);
+                }}
+              >
+                Save
+              </button>
+            </Dialog>
+          ) : null}
+        </>
+      );
+    }
+    render(<Saving />);
+    act(() => screen.getByRole('button', { name: 'Save' }).click());
+    const saved = screen.getByText('Saved “A”.').closest('.toast');
+    passes(0);
+    expect(screen.getByText('Saved “A”.').closest('.toast')).toBe(saved);
+    passes(TOAST_MS.success);
+    expect(screen.queryByText('Saved “A”.')).not.toBeInTheDocument();
   });
 });

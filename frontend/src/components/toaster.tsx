@@ -1,5 +1,5 @@
 import { useCallback, useId, useLayoutEffect, useRef } from 'react';
-import { actOnToast, dismissToast, pauseToasts, registerToaster, type Toast, useToasts } from '@/lib/toasts';
+import { actOnToast, dismissToast, markToastUnheard, pauseToasts, registerToaster, type Toast, useToasts } from '@/lib/toasts';
 
 /** A toast that had the focus is gone: the focus goes to the page, unless the action put it somewhere. */
 function keepFocusInPage() {
@@ -22,6 +22,11 @@ function ToastItem({ toast, onFocusLost }: { toast: Toast; onFocusLost: () => vo
   const messageId = useId();
   const node = useRef<HTMLDivElement>(null);
   const closedByItsButton = useRef(false);
+  // Put on screen behind a modal dialog, which hides the toaster from screen readers: shown anew once it closes.
+  // Not when its dialog closed in this same commit (a save's "Saved"): that one is gone from the page already.
+  useLayoutEffect(() => {
+    if (document.querySelector('dialog[open]')) markToastUnheard(toast.id);
+  }, [toast.id]);
   // A layout effect's cleanup runs before React takes the node out of the page: the focus is still in it then.
   useLayoutEffect(() => {
     const item = node.current;
@@ -101,14 +106,15 @@ export function Toaster() {
         if (!event.currentTarget.contains(event.relatedTarget as Node | null)) pauseToasts(false);
       }}
     >
-      <div className="toaster__list" role="status">
+      {/* Not atomic (role=status and role=alert are, implicitly): a new toast is read alone, not with those still shown. */}
+      <div className="toaster__list" role="status" aria-atomic="false" aria-relevant="additions">
         {polite.map((toast) => (
-          <ToastItem key={toast.id} toast={toast} onFocusLost={focusRegion} />
+          <ToastItem key={`${toast.id}.${toast.showing}`} toast={toast} onFocusLost={focusRegion} />
         ))}
       </div>
-      <div className="toaster__list" role="alert">
+      <div className="toaster__list" role="alert" aria-atomic="false" aria-relevant="additions">
         {errors.map((toast) => (
-          <ToastItem key={toast.id} toast={toast} onFocusLost={focusRegion} />
+          <ToastItem key={`${toast.id}.${toast.showing}`} toast={toast} onFocusLost={focusRegion} />
         ))}
       </div>
     </section>

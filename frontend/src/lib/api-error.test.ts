@@ -83,6 +83,18 @@ describe('formatWait', () => {
   });
 });
 
+describe('a rate limit (429 throttled) in the user’s words, not DRF’s', () => {
+  it('says how long to wait, in words, when the server said', () => {
+    const error = new ApiError(429, { detail: 'Request was throttled. Expected available in 3593 seconds.', code: 'throttled' }, new Headers({ 'Retry-After': '3593' }));
+    expect(errorMessage(error)).toBe('Too many requests. Try again in 1 hour.');
+    expect(formErrors(error, ['title'])).toEqual(['Too many requests. Try again in 1 hour.']);
+  });
+
+  it('and to wait a little when it did not', () => {
+    expect(errorMessage(new ApiError(429, { detail: 'Request was throttled.', code: 'throttled' }))).toBe('Too many requests. Wait a little and try again.');
+  });
+});
+
 describe('tryAgainAfter: the wait a 429 asked for, in the sentence every refusal for going too fast uses', () => {
   it('given a Retry-After, when said, then it names the wait', () => {
     const error = new ApiError(429, { detail: 'Slow down.', code: 'throttled' }, new Headers({ 'Retry-After': '120' }));

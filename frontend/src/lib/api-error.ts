@@ -52,13 +52,15 @@ export const REAUTHENTICATION_CANCELLED_MESSAGE = "Not changed: confirm it's you
 export const SECOND_FACTOR_NEEDED_MESSAGE = 'Your account has two-step verification: use your authenticator app or a passkey.';
 
 /**
- * The detail to show a person. A 403 `reauthentication_required` carries a developer's detail (it names the
+ * The detail to show a person. A rate limit's (429 `throttled`) says how long to wait, in words. A 403 `reauthentication_required` carries a developer's detail (it names the
  * endpoint to call: "… re-authenticate (POST /api/auth/reauthenticate/) …"), so it is said in the user's
  * words. From the re-authentication itself, a session's password was refused because the account has a
  * second factor (backend SECOND_FACTOR_NEEDED). From any other request, it reaches a page only once the user
  * cancelled "Confirm it's you" (or none could be asked): the change was not made.
  */
 function detailMessage(error: ApiError): string {
+  // DRF's own words ("Request was throttled. Expected available in 3593 seconds.") are not for people.
+  if (error.code === 'throttled') return `Too many requests. ${tryAgainAfter(error)}.`;
   if (error.code !== 'reauthentication_required') return error.message;
   return error.path === REAUTHENTICATE_PATH ? SECOND_FACTOR_NEEDED_MESSAGE : REAUTHENTICATION_CANCELLED_MESSAGE;
 }

@@ -8,6 +8,11 @@
  * shown on the way to the sign-in page, whose toaster comes with the page's lazy chunk, and its 5 s would otherwise
  * pass, in part or (on a slow network) all, behind the loading spinner. It also stands still while the pointer or
  * the focus is on the toasts. Toasts left with no toaster for a while (whenToastsUnshown) are for their owners to settle.
+ *
+ * Nor does it run while a modal dialog is open (holdToasts, taken by components/dialog.tsx): the browser makes the
+ * rest of the page inert then, the toasts with it, so a screen reader does not read them and the keyboard cannot reach
+ * them (an Undo neither); a failure's 10 s would pass unseen. Those that came while one was open are put on screen
+ * anew (`showing`) once the last one closes, so that their live region, exposed again, reads them out.
  */
 import { type ReactNode, useSyncExternalStore } from 'react';
 import { onForgetAccountData } from '@/lib/session';
@@ -34,6 +39,8 @@ export interface ToastOptions {
 export interface Toast extends Required<Pick<ToastOptions, 'message' | 'tone'>> {
   id: number;
   action?: ToastOptions['action'];
+  /** How many times it was put on screen anew (the toaster's key): once more when a dialog that hid it closes. */
+  showing: number;
 }
 
 interface Entry {
@@ -43,6 +50,8 @@ interface Entry {
   remaining: number;
   startedAt: number;
   timer?: ReturnType<typeof setTimeout>;
+  /** Put on screen while a modal dialog hid the toaster from screen readers (markToastUnheard): shown anew after. */
+  unheard?: boolean;
 }
 
 export const TOAST_MS = { success: 5_000, info: 5_000, error: 10_000 } as const;
@@ -54,7 +63,9 @@ let nextId = 0;
 let paused = false;
 /** Toasters mounted (registerToaster); during a change of layout there may briefly be two, or none. */
 let toasters = 0;
-/** Whether the toasts' time runs: a toaster shows them and they are not paused (retime). */
+/** Modal dialogs open (holdToasts): while any is, the toasts behind it are out of reach, their time stands still. */
+let holds = 0;
+/** Whether the toasts' time runs: a toaster shows them, no dialog hides them and they are not paused (retime). */
 let running = false;
 
 /** Who wants to know when toasts have waited unshown (no toaster) this long: their ms, and the timer running for it. */
@@ -113,7 +124,7 @@ export function showToast({ message, tone = 'success', action, duration, onExpir
   }
   nextId += 1;
   const entry: Entry = {
-    toast: { id: nextId, message, tone, action },
+    toast: { id: nextId, message, tone, action, showing: 0 },
     onExpire,
     keepAcrossAccounts,
     remaining: duration ?? TOAST_MS[tone],
@@ -146,7 +157,7 @@ export function latestActionToast(): Toast | undefined {
 
 /** Starts or stops every toast's time when whether it runs changes; stopped, each keeps the time it has left. */
 function retime(): void {
-  const on = toasters > 0 && !paused;
+  const on = toasters > 0 && holds === 0 && !paused;
   if (on === running) return;
   running = on;
   for (const entry of entries.values()) {
@@ -163,6 +174,42 @@ function retime(): void {
 export function pauseToasts(on: boolean): void {
   paused = on;
   retime();
+}
+
+/**
+ * A modal dialog is open (components/dialog.tsx takes this for as long as it is): the page behind it, the toasts with
+ * it, is inert. Their time stands still until the last one is released; the toasts marked unheard meanwhile are then
+ * put on screen anew (a new `showing`, a new node in their live region), so that a screen reader reads them. The
+ * function returned releases it (once, however often called).
+ */
+export function holdToasts(): () => void {
+  holds += 1;
+  retime();
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    holds -= 1;
+    retime();
+    if (holds > 0) return;
+    let any = false;
+    for (const entry of entries.values()) {
+      if (!entry.unheard) continue;
+      entry.unheard = false;
+      entry.toast = { ...entry.toast, showing: entry.toast.showing + 1 };
+      any = true;
+    }
+    if (any) changed();
+  };
+}
+
+/**
+ * The toaster put this toast on screen while a modal dialog hid it from screen readers: it is shown anew once the
+ * last dialog is released (holdToasts). Not one that came as its dialog closed: it was read, and would be read twice.
+ */
+export function markToastUnheard(id: number): void {
+  const entry = entries.get(id);
+  if (entry && holds > 0) entry.unheard = true;
 }
 
 /** A <Toaster> shows the toasts from now on (their time runs, unless paused); the function returned: until now. */

@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Announcer } from '@/components/feedback';
 import { TextField } from '@/components/field';
 import { ANNOUNCER_ATTRIBUTE } from '@/lib/announce';
+import { ApiError } from '@/lib/api-error';
 import { useForm } from '@/lib/use-form';
 import { z } from '@/lib/zod';
 
@@ -101,3 +102,31 @@ function OneFieldForm() {
     </form>
   );
 }
+
+describe('useForm, server errors', () => {
+  it('drops a server error from a field once the user edits it, until the next answer', async () => {
+    function ServerForm({ error }: { error: unknown }) {
+      const form = useForm(Schema, { email: 'ada@example.com' }, () => undefined, error);
+      return (
+        <form onSubmit={form.onSubmit} noValidate>
+          <TextField label="Email" {...form.bind('email')} errors={form.errors('email')} />
+        </form>
+      );
+    }
+    const taken = () => new ApiError(400, { email: ['This address is already in use.'] });
+    const { rerender } = render(<ServerForm error={taken()} />);
+    const field = screen.getByLabelText('Email');
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByText('This address is already in use.')).toBeInTheDocument();
+
+    await userEvent.setup().type(field, 'x');
+    expect(field).not.toHaveAttribute('aria-invalid');
+    expect(screen.queryByText('This address is already in use.')).not.toBeInTheDocument();
+
+    // The next answer refuses it again: its error shows.
+    rerender(<ServerForm error={taken()} />);
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByText('This address is already in use.')).toBeInTheDocument();
+  });
+});
+

@@ -29,7 +29,8 @@ function focusFirstInvalid(form: HTMLFormElement | null, errorsOf: (name: string
  * Controlled string fields, zod validation before sending, and the API's field errors after:
  * `errors(name)` shows the client's message first, else the server's `{"name": [...]}`. After a
  * failed attempt, whichever side found it, focus goes to the first invalid field, so a keyboard
- * or screen-reader user lands on what to fix (and hears it, when the focus was there already).
+ * or screen-reader user lands on what to fix (and hears it, when the focus was there already). A field edited since
+ * the server's answer no longer shows that answer's error.
  */
 export function useForm<T extends Record<string, string>, Out>(
   schema: z.ZodType<Out>,
@@ -44,8 +45,17 @@ export function useForm<T extends Record<string, string>, Out>(
   const [offlineAttempt, setOfflineAttempt] = useState(false);
   // The <form> last submitted, for the focus moves (taken from the submit event: no ref to pass).
   const [formNode, setFormNode] = useState<HTMLFormElement | null>(null);
+  // The fields the user changed since the server's answer came: its errors about them are for a value no longer there
+  // (a field still marked invalid, "already in use", while the user types another address). Kept per answer: the next
+  // one's errors show whatever was typed before it.
+  const [edited, setEdited] = useState<{ since: unknown; names: ReadonlySet<string> }>({ since: serverError, names: new Set() });
+  let editedNames = edited.names;
+  if (edited.since !== serverError) {
+    editedNames = new Set();
+    setEdited({ since: serverError, names: editedNames });
+  }
   const server = fieldErrorsOf(serverError);
-  const errors = (name: string): string[] | undefined => clientErrors[name] ?? server[name];
+  const errors = (name: string): string[] | undefined => clientErrors[name] ?? (editedNames.has(name) ? undefined : server[name]);
   // An effect event: it reads the errors of the commit that shows them, which are not what the effects wait for.
   const showInvalid = useEffectEvent((form: HTMLFormElement | null) => focusFirstInvalid(form, errors));
 
@@ -62,7 +72,10 @@ export function useForm<T extends Record<string, string>, Out>(
     return {
       name,
       value: values[name],
-      onChange: (event: ChangeEvent<Control>) => setValues((current) => ({ ...current, [name]: event.target.value })),
+      onChange: (event: ChangeEvent<Control>) => {
+        setValues((current) => ({ ...current, [name]: event.target.value }));
+        if (server[name] && !editedNames.has(name)) setEdited({ since: serverError, names: new Set(editedNames).add(name) });
+      },
     };
   }
 

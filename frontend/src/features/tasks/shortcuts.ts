@@ -7,4 +7,5 @@ export const TASK_SHORTCUTS: readonly { keys: readonly string[]; action: string 
   { keys: ['e'], action: 'Edit the task' },
   { keys: ['c'], action: 'Complete the task (or reopen it)' },
   { keys: ['d'], action: 'Delete the task' },
+  { keys: ['b'], action: 'Go to the actions on the selected tasks' },
 ];

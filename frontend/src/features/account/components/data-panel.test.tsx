@@ -59,7 +59,7 @@ describe('download my data', () => {
     const user = userEvent.setup();
 
     await user.click(screen.getByRole('button', { name: 'Download my data' }));
-    expect(await screen.findByText('Could not download your data. Slow down.')).toBeInTheDocument();
+    expect(await screen.findByText('Could not download your data. Too many requests. Wait a little and try again.')).toBeInTheDocument();
   });
 });
 

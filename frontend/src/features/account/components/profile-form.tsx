@@ -12,7 +12,8 @@ export function ProfileForm() {
     <section className="card" aria-labelledby="profile-title">
       <h2 className="card__title" id="profile-title">Profile</h2>
       <form className="stack" onSubmit={form.onSubmit} noValidate>
-        <SuccessAlert>{mutation.isSuccess ? 'Your name has been saved.' : null}</SuccessAlert>
+        {/* Only while the field holds the name saved (the form sends it trimmed): once changed, it is not saved. */}
+        <SuccessAlert>{mutation.isSuccess && form.values.name.trim() === mutation.variables.name ? 'Your name has been saved.' : null}</SuccessAlert>
         <FormAlert messages={form.formErrors} />
         <TextField label="Name" autoComplete="name" {...form.bind('name')} errors={form.errors('name')} />
         <div>

@@ -32,3 +32,31 @@ describe('profile name', () => {
     await waitFor(() => expect(bodies).toEqual([{ name: NAME }]));
   });
 });
+
+describe('profile saved', () => {
+  it('says the name was saved only while the field holds the name saved', async () => {
+    server.use(
+      http.patch(`${API}/auth/me/`, async ({ request }) => {
+        const body = (await request.json()) as { name: string };
+        return HttpResponse.json({ ...ada, name: body.name });
+      }),
+    );
+    renderSignedIn(<ProfileForm />);
+    const user = userEvent.setup();
+    const field = screen.getByLabelText('Name');
+
+    await user.clear(field);
+    await user.type(field, 'Ada L.');
+    await user.click(screen.getByRole('button', { name: 'Save name' }));
+    expect(await screen.findByText('Your name has been saved.')).toBeInTheDocument();
+
+    // A new name, not saved: the message would say it was.
+    await user.type(field, ' King');
+    expect(screen.queryByText('Your name has been saved.')).not.toBeInTheDocument();
+
+    await user.type(field, '{Backspace>5/}');
+    expect(field).toHaveValue('Ada L.');
+    expect(screen.getByText('Your name has been saved.')).toBeInTheDocument();
+  });
+});
+

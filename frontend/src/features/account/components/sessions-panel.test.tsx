@@ -9,6 +9,7 @@ import { renderApp, renderSignedIn } from '@/testing/render';
 import { noPendingEmailChange } from '@/testing/account-page-api';
 import { API, server } from '@/testing/server';
 import { SessionsPanel } from '@/features/account/components/sessions-panel';
+import { formatDateTime } from '@/lib/format';
 
 const LAPTOP = {
   id: 's-laptop',
@@ -143,7 +144,7 @@ describe('sessions panel', () => {
     const dialog = screen.getByRole('alertdialog', { name: 'Revoke this session?' });
     await user.click(within(dialog).getByRole('button', { name: 'Revoke' }));
 
-    expect(await within(dialog).findByText('Could not revoke the session: Slow down.')).toBeInTheDocument();
+    expect(await within(dialog).findByText('Could not revoke the session: Too many requests. Wait a little and try again.')).toBeInTheDocument();
     expect(screen.getAllByTestId('session-row')).toHaveLength(2);
   });
 
@@ -254,5 +255,40 @@ describe('sessions panel', () => {
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(screen.queryByText('You signed out on every device, including this one.')).not.toBeInTheDocument();
+  });
+
+  it('names each Revoke by device, IP and time of sign-in, so two of the same device differ', async () => {
+    const other = { ...PHONE, id: 's-phone-2', ip_address: '198.51.100.9', created_at: '2026-11-18T07:30:00Z' };
+    server.use(http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE, other])));
+    renderSignedIn(<SessionsPanel />);
+
+    await screen.findAllByTestId('session-row');
+    const names = screen.getAllByRole('button', { name: /^Revoke/ }).map((button) => button.getAttribute('aria-label'));
+    expect(names).toEqual([
+      `Revoke Safari on iOS, IP 192.0.2.7, signed in ${formatDateTime(PHONE.created_at)}`,
+      `Revoke Safari on iOS, IP 198.51.100.9, signed in ${formatDateTime(other.created_at)}`,
+    ]);
+  });
+
+  it('numbers the Revoke of sessions alike even so (same device and IP, signed in within the same minute)', async () => {
+    const twin = { ...PHONE, id: 's-phone-twin', created_at: '2026-11-19T08:00:20Z' };
+    server.use(http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE, twin])));
+    renderSignedIn(<SessionsPanel />);
+
+    await screen.findAllByTestId('session-row');
+    const name = `Revoke Safari on iOS, IP 192.0.2.7, signed in ${formatDateTime(PHONE.created_at)}`;
+    expect(screen.getAllByRole('button', { name: /^Revoke/ }).map((button) => button.getAttribute('aria-label'))).toEqual([`${name} (1 of 2)`, `${name} (2 of 2)`]);
+  });
+
+  it('prints the exact time of last use and the whole user agent as text, not only in a tooltip', async () => {
+    server.use(http.get(`${API}/auth/sessions/`, () => HttpResponse.json([LAPTOP, PHONE])));
+    renderSignedIn(<SessionsPanel />);
+
+    const rows = await screen.findAllByTestId('session-row');
+    const lastUsed = within(rows[1]!).getByText(/^Last used/);
+    expect(lastUsed).toHaveTextContent(formatDateTime(PHONE.last_used_at));
+    const agent = within(rows[1]!).getByText(PHONE.user_agent);
+    expect(agent).not.toHaveAttribute('title');
+    expect(rows[1]!.querySelector('[title]')).toBeNull();
   });
 });

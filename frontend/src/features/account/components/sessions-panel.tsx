@@ -11,6 +11,20 @@ import { useRevokeSession } from '@/features/account/api/revoke-session';
 import { useSignOutEverywhere } from '@/features/account/api/sign-out-everywhere';
 import { describeUserAgent } from '@/features/account/user-agent';
 
+/**
+ * The name of each session's Revoke: its device, IP and time of sign-in, which tell two sessions of one device apart
+ * (a phone signed in twice). Those alike even so (signed in within the same minute, from the same IP) are numbered.
+ */
+function revokeNames(sessions: AuthSession[]): Map<string, string> {
+  const base = (session: AuthSession) =>
+    `Revoke ${describeUserAgent(session.user_agent)}, IP ${session.ip_address ?? 'unknown'}, signed in ${formatDateTime(session.created_at)}`;
+  const alike = new Map<string, string[]>();
+  for (const session of sessions) alike.set(base(session), [...(alike.get(base(session)) ?? []), session.id]);
+  const names = new Map<string, string>();
+  for (const [name, ids] of alike) ids.forEach((id, index) => names.set(id, ids.length > 1 ? `${name} (${index + 1} of ${ids.length})` : name));
+  return names;
+}
+
 /** Where the user is signed in, with revoke per session and "sign out everywhere". */
 export function SessionsPanel() {
   const sessions = useSessions();
@@ -22,6 +36,8 @@ export function SessionsPanel() {
   const heading = useRef<HTMLHeadingElement>(null);
   // The revoked row's button goes with it: the focus goes to the next row's Revoke (else the previous', else the heading).
   const removing = useFocusAfterRemoval(sessions.data?.map((session) => session.id) ?? [], { list, fallback: heading, held: revoking !== null });
+
+  const revokeName = revokeNames(sessions.data?.filter((session) => !session.current) ?? []);
 
   function confirmRevoke(session: AuthSession) {
     removing(session.id);
@@ -70,20 +86,22 @@ export function SessionsPanel() {
                 </p>
                 <p className="session__meta">
                   <span>IP {session.ip_address ?? 'unknown'}</span>
+                  {/* The exact time in the text: a title is a tooltip only a pointer (not a keyboard, nor a touch) brings up. */}
                   <span>
-                    Last used <time dateTime={session.last_used_at} title={formatDateTime(session.last_used_at)}>{formatRelative(session.last_used_at)}</time>
+                    Last used <time dateTime={session.last_used_at}>{formatRelative(session.last_used_at)}</time> ({formatDateTime(session.last_used_at)})
                   </span>
                   <span>Signed in {formatDateTime(session.created_at)}</span>
                   {session.amr.length ? <span>{describeMethods(session.amr)}</span> : null}
                 </p>
-                <p className="session__agent" title={session.user_agent}>{session.user_agent || 'No user agent'}</p>
+                {/* Whole, wrapping anywhere (account.css): it is what tells two sessions of one browser apart. */}
+                <p className="session__agent">{session.user_agent || 'No user agent'}</p>
               </div>
               {session.current ? null : (
                 <button
                   type="button"
                   className="button button--secondary button--small"
                   data-removal-focus={session.id}
-                  aria-label={`Revoke ${describeUserAgent(session.user_agent)}, last used ${formatRelative(session.last_used_at)}`}
+                  aria-label={revokeName.get(session.id)}
                   onClick={() => {
                     revoke.reset();
                     setRevoking(session);

@@ -68,8 +68,12 @@ function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] 
 }
 
 const ROW = 36;
-/** The label column and the value's, in ems of the labels' text (the body's size): "In progress" and "9999" fit. */
-const LABEL_EMS = 7;
+/**
+ * The label column and the value's, in ems of the labels' text (the body's size): "In progress" and "9999" fit, with
+ * room to spare for WCAG 1.4.12's text spacing (letters 0.12em apart, words 0.16em) that a user's style sheet may set:
+ * 7 em left "In progress" running into its bar then.
+ */
+const LABEL_EMS = 8.5;
 const VALUE_EMS = 3;
 
 /** The root font size in CSS px (the body text's, and the bar charts' labels'): 16 unless the user chose another. */

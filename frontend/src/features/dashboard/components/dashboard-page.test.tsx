@@ -74,10 +74,11 @@ describe('dashboard charts', () => {
     const svg = done.closest('svg')!;
     expect(svg).toHaveAttribute('viewBox', '0 0 300 108');
     expect(svg).toHaveClass('chart--bars');
-    // The label column is 7 ems of the root font size (16 px here): "In progress" fits beside the bars at any width.
+    // The label column is 8.5 ems of the root font size (16 px here): "In progress" fits beside the bars at any width,
+    // with WCAG text spacing too (tests/e2e/test_browser_small_screens.py measures it).
     const track = done.querySelector('.chart__track')!;
     const bar = done.querySelector('.chart__bar')!;
-    expect(track).toHaveAttribute('x', '112');
+    expect(track).toHaveAttribute('x', '136');
     expect(Number(track.getAttribute('x')) + Number(track.getAttribute('width'))).toBeLessThanOrEqual(300 - 3 * 16);
     // Done is the most: its bar takes the whole track.
     expect(bar).toHaveAttribute('width', track.getAttribute('width'));

@@ -52,3 +52,15 @@ describe('a task title written right to left, in the toasts', () => {
     );
   });
 });
+
+describe('the edit dialog', () => {
+  it('is titled by the task it edits, the title isolated', async () => {
+    serveTasks([makeTask({ title: TITLE })]);
+    renderApp('/tasks');
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: `Edit “${TITLE}”` }));
+    const dialog = screen.getByRole('dialog', { name: `Edit “${TITLE}”` });
+    expect(within(dialog).getByRole('heading', { level: 2 }).innerHTML).toBe(`Edit “<bdi>${TITLE}</bdi>”`);
+  });
+});

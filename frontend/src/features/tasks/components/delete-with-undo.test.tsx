@@ -149,7 +149,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
     expect(screen.queryByTestId('task-row')).not.toBeInTheDocument();
     await pastTheUndoWindow();
 
-    expect(await notifications().findByText('Could not delete 2 tasks: Too many requests.')).toBeInTheDocument();
+    expect(await notifications().findByText('Could not delete 2 tasks: Too many requests. Wait a little and try again.')).toBeInTheDocument();
     expect(notifications().getByRole('alert')).toHaveTextContent('Could not delete 2 tasks');
     expect(screen.getAllByTestId('task-row')).toHaveLength(2);
   });
@@ -195,7 +195,7 @@ describe('deleting with Undo (the DELETE waits out the undo window)', () => {
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(sent).toEqual([`DELETE ${task.id}`, 'LOGOUT']);
-    expect(await screen.findByText(/While signing out, 1 task you deleted could not be deleted \(Slow down\.\); still in the account\./)).toBeInTheDocument();
+    expect(await screen.findByText(/While signing out, 1 task you deleted could not be deleted \(Too many requests\. Wait a little and try again\.\); still in the account\./)).toBeInTheDocument();
     expect(screen.queryByText(/Payroll notes/)).not.toBeInTheDocument();
   });
 

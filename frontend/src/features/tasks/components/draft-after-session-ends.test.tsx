@@ -154,7 +154,7 @@ describe('a task dialog the session ended in the middle of', () => {
     renderApp('/tasks');
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Edit “Budget”' }));
-    let dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    let dialog = screen.getByRole('dialog', { name: 'Edit “Budget”' });
     await user.type(within(dialog).getByLabelText('Title'), ' 2027');
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
@@ -165,7 +165,7 @@ describe('a task dialog the session ended in the middle of', () => {
     await findOffer('You have unsaved changes to “Budget”.');
     await user.click(screen.getByRole('button', { name: 'Restore draft' }));
 
-    dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    dialog = screen.getByRole('dialog', { name: 'Edit “Budget”' });
     expect(dialog).toHaveAccessibleDescription(RESTORED);
     await waitFor(() => expect(within(dialog).getByLabelText('Priority')).toHaveValue('high'));
     expect(within(dialog).getByLabelText('Title')).toHaveValue('Budget 2027');

@@ -24,7 +24,7 @@ describe('editing a task someone else changed (412)', () => {
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Shared”' });
     await waitFor(() => expect(queryClient.getQueryData(['tasks', 'detail', v1.id])).toBeDefined());
     stored = { task: v2, etag: '"v2"' }; // a colleague saves meanwhile
     await user.clear(within(dialog).getByLabelText('Title'));
@@ -64,7 +64,7 @@ describe('the user’s own save is not a change made elsewhere', () => {
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Shared”' });
     await waitFor(() => expect(queryClient.getQueryData(['tasks', 'detail', stored.id])).toBeDefined());
     await user.type(within(dialog).getByLabelText('Title'), ' plan');
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
@@ -95,7 +95,7 @@ describe('the user’s own save is not a change made elsewhere', () => {
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Shared”' });
     await user.type(within(dialog).getByLabelText('Title'), ' plan');
     answerDetail();
 

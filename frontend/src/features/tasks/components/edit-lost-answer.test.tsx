@@ -46,7 +46,7 @@ describe('Save pressed again after a save whose answer was lost', () => {
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Original title”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Original title”' });
     await waitFor(() => expect(queryClient.getQueryData(['tasks', 'detail', stored.task.id])).toBeDefined());
     await user.clear(within(dialog).getByLabelText('Title'));
     await user.type(within(dialog).getByLabelText('Title'), 'My new title');
@@ -80,7 +80,7 @@ describe('Save pressed again after a lost answer, then typing on while the task 
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Original title”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Original title”' });
     await waitFor(() => expect(reloads).toBe(1));
     await user.clear(within(dialog).getByLabelText('Title'));
     await user.type(within(dialog).getByLabelText('Title'), 'My new title');
@@ -92,7 +92,8 @@ describe('Save pressed again after a lost answer, then typing on while the task 
     answerReload();
 
     await waitFor(() => expect(within(dialog).queryByText(/Loading the latest version/)).not.toBeInTheDocument());
-    expect(screen.getByRole('dialog', { name: 'Edit task' })).toBeInTheDocument();
+    // Still open, now titled by the version reloaded: the lost answer had saved the new title.
+    expect(screen.getByRole('dialog', { name: 'Edit “My new title”' })).toBe(dialog);
     expect(within(dialog).getByLabelText('Title')).toHaveValue('My new title, then more');
     expect(screen.queryByText(/^Saved/)).not.toBeInTheDocument();
   });
@@ -117,7 +118,7 @@ describe('a 412 whose reload brings nothing new', () => {
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Shared”' });
     await waitFor(() => expect(reloads).toBe(1));
     await user.type(within(dialog).getByLabelText('Title'), ' plan');
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));

@@ -76,7 +76,7 @@ describe('keyboard shortcuts on the tasks page', () => {
     await waitFor(() => expect(patches).toEqual([{ id: second!.id, body: { status: 'done' } }]));
 
     await user.keyboard('e');
-    const edit = screen.getByRole('dialog', { name: 'Edit task' });
+    const edit = screen.getByRole('dialog', { name: 'Edit “Second”' });
     expect(within(edit).getByLabelText('Title')).toHaveValue('Second');
     await user.keyboard('{Escape}');
     expect(rows()[1]).toHaveFocus(); // the dialog gives the focus back to the row
@@ -153,4 +153,21 @@ describe('keyboard shortcuts on the tasks page', () => {
     await user.keyboard('n');
     expect(screen.getByRole('dialog', { name: 'New task' })).toBeInTheDocument();
   });
+
+  it('b goes to the bulk bar when tasks are selected (far behind the rows in Shift+Tab order), and the help lists it', async () => {
+    const { user } = await openTasks([makeTask({ title: 'One' }), makeTask({ title: 'Two' })]);
+
+    await user.keyboard('b'); // nothing selected: no bar to go to
+    expect(document.body).toHaveFocus();
+
+    await user.keyboard('jjx');
+    await user.keyboard('b');
+    const bar = screen.getByRole('region', { name: 'Selected tasks' });
+    expect(within(bar).getByRole('button', { name: 'Complete selected' })).toHaveFocus();
+
+    await user.keyboard('?');
+    const help = await screen.findByRole('dialog', { name: 'Keyboard shortcuts' });
+    expect(within(help).getByText('Go to the actions on the selected tasks')).toBeInTheDocument();
+  });
 });
+

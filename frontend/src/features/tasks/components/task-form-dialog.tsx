@@ -52,7 +52,7 @@ function GuardedDialog({
   onClose,
   children,
 }: {
-  title: string;
+  title: ReactNode;
   description?: string | undefined;
   dirty: boolean;
   onClose: () => void;
@@ -283,7 +283,17 @@ function EditTaskDialog({ task: listed, userId, draft, onClose: close }: DialogP
         : form.formErrors;
 
   return (
-    <GuardedDialog title="Edit task" description={draft ? RESTORED : undefined} dirty={dirty} onClose={onClose}>
+    // Named by the task it edits (its saved title: the one in the list), isolated, as any title from the user in a sentence.
+    <GuardedDialog
+      title={
+        <>
+          Edit “<bdi>{base.task.title}</bdi>”
+        </>
+      }
+      description={draft ? RESTORED : undefined}
+      dirty={dirty}
+      onClose={onClose}
+    >
       {(requestClose) => (
         <TaskForm form={form} messages={messages} pending={update.isPending || waiting} submitLabel="Save changes" onCancel={requestClose} />
       )}

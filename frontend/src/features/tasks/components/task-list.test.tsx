@@ -63,3 +63,13 @@ describe('the Overdue badge', () => {
     expect(row('Due on the 6th').queryByText('Overdue')).not.toBeInTheDocument();
   });
 });
+
+describe('a row with the focus (j/k)', () => {
+  it('is named by its title and described by its status, priority and due date, each said once: not by the whole row', () => {
+    renderList([makeTask({ title: 'Write report', description: 'For the board.', status: 'in_progress', priority: 'high', due_date: null })]);
+    const row = screen.getByTestId('task-row');
+    expect(row).toHaveAccessibleName('Write report');
+    expect(row).toHaveAccessibleDescription('In progress High priority');
+    expect(screen.getByRole('listitem', { name: 'Write report' })).toBe(row);
+  });
+});

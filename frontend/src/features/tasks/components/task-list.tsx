@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { BusyButton } from '@/components/feedback';
 import { formatDate, localIsoDate } from '@/lib/format';
 import { type Task, isOverdue } from '@/features/tasks/types';
@@ -13,16 +14,19 @@ interface TaskListProps {
   onToggleDone: (task: Task) => void;
   onEdit: (task: Task) => void;
   onDelete: (task: Task) => void;
+  /** The list of other filters or another page is on its way (or waits for the connection): these rows are the old ones. */
+  stale?: boolean;
 }
 
-export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll, onToggleDone, onEdit, onDelete }: TaskListProps) {
+export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll, onToggleDone, onEdit, onDelete, stale = false }: TaskListProps) {
+  const ids = useId();
   // The browser's day: the list and the stats send its time zone (`?tz=`), so the server's "Overdue only" filter and
   // the dashboard's overdue count go by the same day as the badge.
   const today = localIsoDate();
   const allSelected = tasks.length > 0 && tasks.every((task) => selected.has(task.id));
   const someSelected = !allSelected && tasks.some((task) => selected.has(task.id));
   return (
-    <div className="task-list">
+    <div className={`task-list${stale ? ' task-list--stale' : ''}`}>
       <div className="task-list__header">
         <label className="checkbox">
           {/* Mixed when some rows are selected: "not checked" would tell a screen-reader user that none is.
@@ -43,9 +47,22 @@ export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll
         {tasks.map((task) => {
           const done = task.status === 'done';
           const overdue = isOverdue(task, today);
+          const titleId = `${ids}-${task.id}-title`;
+          const metaId = `${ids}-${task.id}-meta`;
           return (
-            // Focusable by script only (the j/k shortcuts): the shortcuts act on the row that has the focus.
-            <li key={task.id} className={`task${done ? ' task--done' : ''}`} data-testid="task-row" data-task-row={task.id} tabIndex={-1}>
+            // Focusable by script only (the j/k shortcuts): the shortcuts act on the row that has the focus. Named by
+            // its title, described by its badges: from its content, a focused row would be read with every control's
+            // name, each repeating the title. Not named by the badges too: "High priority" in every row's name would
+            // compete with the Priority filter for a speech-input user's "click Priority".
+            <li
+              key={task.id}
+              className={`task${done ? ' task--done' : ''}`}
+              data-testid="task-row"
+              data-task-row={task.id}
+              tabIndex={-1}
+              aria-labelledby={titleId}
+              aria-describedby={metaId}
+            >
               <input
                 type="checkbox"
                 className="task__select"
@@ -65,7 +82,7 @@ export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll
               </BusyButton>
               <div className="task__body">
                 {/* dir="auto": a title in Hebrew or Arabic runs right to left, its punctuation where it belongs. */}
-                <p className="task__title" dir="auto">
+                <p className="task__title" dir="auto" id={titleId}>
                   {task.title}
                 </p>
                 {task.description ? (
@@ -73,14 +90,15 @@ export function TaskList({ tasks, selected, pendingStatus, onSelect, onSelectAll
                     {task.description}
                   </p>
                 ) : null}
-                <div className="task__meta">
-                  <span className={`badge badge--status-${task.status}`}>{STATUS_LABELS[task.status]}</span>
-                  <span className={`badge badge--priority-${task.priority}`}>{PRIORITY_LABELS[task.priority]} priority</span>
+                {/* The spaces between the badges (nothing on screen, in a flex row) keep their words apart in the row's description. */}
+                <div className="task__meta" id={metaId}>
+                  <span className={`badge badge--status-${task.status}`}>{STATUS_LABELS[task.status]}</span>{' '}
+                  <span className={`badge badge--priority-${task.priority}`}>{PRIORITY_LABELS[task.priority]} priority</span>{' '}
                   {task.due_date ? (
                     <span className="task__due">
                       Due <time dateTime={task.due_date}>{formatDate(task.due_date)}</time>
                     </span>
-                  ) : null}
+                  ) : null}{' '}
                   {overdue ? <span className="badge badge--overdue">Overdue</span> : null}
                 </div>
               </div>

@@ -1,4 +1,4 @@
-import { act, screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -220,5 +220,72 @@ describe('tasks filters never write a stale search back', () => {
     expect(urls).toEqual(['/tasks?search=rep&status=done']);
     expect(screen.getByLabelText('Search')).toHaveValue('rep');
     expect(queries).toEqual(['?ordering=-created_at&page_size=10', '?search=rep&status=done&ordering=-created_at&page_size=10']);
+  });
+});
+
+describe('while the list of new filters is on its way', () => {
+  afterEach(() => {
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true);
+    act(() => void window.dispatchEvent(new Event('online')));
+  });
+
+  /** The list: answered for no filter, held for any other until `release`. */
+  function serveHeldFilters() {
+    const held: (() => void)[] = [];
+    server.use(
+      http.get(`${API}/tasks/`, ({ request }) => {
+        const tasks = [makeTask({ title: 'Old one' }), makeTask({ title: 'Old two' })];
+        if (!new URL(request.url).searchParams.has('status')) return HttpResponse.json(page(tasks));
+        return new Promise<Response>((resolve) => held.push(() => resolve(HttpResponse.json(page([makeTask({ title: 'Done one', status: 'done' })])))));
+      }),
+    );
+    return held;
+  }
+
+  it('shows the old rows as old: busy, dimmed, the bulk bar and the row shortcuts unavailable', async () => {
+    const held = serveHeldFilters();
+    renderApp('/tasks');
+    const user = userEvent.setup();
+    await screen.findByText('Old one');
+    await user.click(screen.getByRole('checkbox', { name: 'Select “Old one”' }));
+    const list = screen.getByRole('region', { name: 'Task list' });
+    expect(list).toHaveAttribute('aria-busy', 'false');
+
+    await user.selectOptions(screen.getByLabelText('Status'), 'done');
+    await waitFor(() => expect(held).toHaveLength(1));
+    expect(list).toHaveAttribute('aria-busy', 'true');
+    expect(list.querySelector('.task-list')).toHaveClass('task-list--stale');
+    const bar = screen.getByRole('region', { name: 'Selected tasks' });
+    expect(within(bar).getByRole('button', { name: 'Complete selected' })).toHaveAttribute('aria-disabled', 'true');
+    expect(within(bar).getByRole('button', { name: 'Delete selected' })).toHaveAttribute('aria-disabled', 'true');
+    await user.click(within(bar).getByRole('button', { name: 'Delete selected' }));
+    // `d` on a row of the old list deletes nothing either.
+    screen.getAllByTestId('task-row')[1]!.focus();
+    await user.keyboard('d');
+    expect(screen.getByText('Old one')).toBeInTheDocument();
+    expect(screen.getByText('Old two')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Undo' })).not.toBeInTheDocument();
+
+    act(() => held[0]!());
+    expect(await screen.findByText('Done one')).toBeInTheDocument();
+    expect(list).toHaveAttribute('aria-busy', 'false');
+    expect(list.querySelector('.task-list')).not.toHaveClass('task-list--stale');
+  });
+
+  it('says, offline, that the list is still the previous one and the new filters wait for the connection', async () => {
+    serveHeldFilters();
+    renderApp('/tasks');
+    const user = userEvent.setup();
+    await screen.findByText('Old one');
+    const result = screen.getByTestId('tasks-result');
+
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    act(() => void window.dispatchEvent(new Event('offline')));
+    await user.selectOptions(screen.getByLabelText('Status'), 'done');
+
+    const offline = 'You are offline: the list still shows your previous results; the new filters apply when the connection is back.';
+    await waitFor(() => expect(result).toHaveTextContent(offline));
+    expect(screen.getAllByText(offline).some((element) => !element.closest('.visually-hidden'))).toBe(true);
+    expect(screen.getByText('Old one')).toBeInTheDocument();
   });
 });

@@ -109,7 +109,7 @@ describe('task dialog', () => {
     const edit = await screen.findByRole('button', { name: 'Edit “Existing”' });
 
     await user.click(edit);
-    expect(screen.getByRole('dialog', { name: 'Edit task' })).toBeInTheDocument();
+    expect(screen.getByRole('dialog', { name: 'Edit “Existing”' })).toBeInTheDocument();
     expect(screen.getByLabelText('Title')).toHaveValue('Existing');
     await user.keyboard('{Escape}');
 
@@ -134,7 +134,7 @@ describe('editing', () => {
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Draft”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Draft”' });
     await user.selectOptions(within(dialog).getByLabelText('Priority'), 'high');
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
 
@@ -162,7 +162,7 @@ describe('editing', () => {
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Shared”' });
     await user.type(within(dialog).getByLabelText('Title'), ' plan');
     await waitFor(() => expect(answerDetail).toBeDefined());
     await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
@@ -197,7 +197,7 @@ describe('editing', () => {
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole('button', { name: 'Edit “Shared”' }));
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Shared”' });
     await waitFor(() => expect(queryClient.getQueryData(['tasks', 'detail', v1.id])).toBeDefined());
     stored = { task: v2, etag: '"v2"' }; // a colleague saves meanwhile
     await user.type(within(dialog).getByLabelText('Title'), ' plan');

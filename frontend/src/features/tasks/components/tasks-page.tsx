@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type FocusEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { BusyButton, EmptyState, ErrorState, Spinner } from '@/components/feedback';
+import { BusyButton, EmptyState, ErrorState, Spinner, UnavailableButton } from '@/components/feedback';
 import { PageHeading } from '@/components/page-heading';
 import { RefreshFailed } from '@/components/refresh-failed';
 import { Pagination } from '@/components/pagination';
@@ -23,6 +23,9 @@ import type { Task } from '@/features/tasks/types';
 
 /** `draft`: one kept from before, to start from (features/tasks/task-drafts.ts). */
 type Editing = { mode: 'create'; draft?: TaskDraft } | { mode: 'edit'; task: Task; draft?: TaskDraft } | null;
+
+/** The list of new filters (search, page) waits for the connection: the old one is still on screen. */
+const OFFLINE_LIST = 'You are offline: the list still shows your previous results; the new filters apply when the connection is back.';
 
 /** What the list now shows, for screen readers (the count, and whether it is the filters' result). */
 function resultMessage(count: number, filtered: boolean, page: number, pages: number): string {
@@ -53,6 +56,7 @@ export function TasksPage() {
   const [offered, setOffered] = useState(() => Object.entries(readDrafts(me.id)));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const searchBox = useRef<HTMLInputElement>(null);
+  const bulkBar = useRef<HTMLDivElement>(null);
   // The element of the page that last had the focus (and the index of its row, if in one), and the row an
   // action chose to take the focus once that element is gone.
   const lastFocus = useRef<{ element: Element; row: number } | null>(null);
@@ -88,6 +92,11 @@ export function TasksPage() {
   }, [leavePage, filtersKey, params.page, update]);
   // Meanwhile (and while the page gone to loads, the emptied one shown in its place) the list says it is loading.
   const movingPage = pastTheEnd || (noneShown && (params.page > 1 || query.isPlaceholderData));
+  // The rows on screen are those of the previous filters, search or page (keepPreviousData), while the new list is on
+  // its way, or waits for the connection (paused, offline): busy, dimmed, and nothing acts on them meanwhile (the bulk
+  // bar, the row shortcuts), since they may not be in the list asked for.
+  const stale = query.isPlaceholderData;
+  const waitingForConnection = stale && query.isPaused;
 
   /** New task (no task) or Edit; with the draft kept for that dialog, if one is on offer. */
   function openDialog(task?: Task) {
@@ -206,8 +215,14 @@ export function TasksPage() {
   }
 
   function withFocusedTask(action: (task: Task) => void) {
+    if (stale) return;
     const task = focusedTask();
     if (task) action(task);
+  }
+
+  /** b: to the actions on the selected tasks, which come after the filters and before the rows in Tab order. */
+  function focusBulkBar() {
+    bulkBar.current?.querySelector<HTMLElement>('button')?.focus();
   }
 
   useShortcuts({
@@ -219,12 +234,17 @@ export function TasksPage() {
     e: () => withFocusedTask((task) => openDialog(task)),
     c: () => withFocusedTask(toggleDone),
     d: () => withFocusedTask((task) => remove([task])),
+    b: focusBulkBar,
   });
 
   const pages = Math.max(1, Math.ceil(count / TASKS_PAGE_SIZE));
   // Said when the list for new filters, search or page has arrived (emptied meanwhile, so that the same
   // words are said again), and when the count changes: the list itself changes silently.
-  const result = query.data && !query.isPlaceholderData && !movingPage ? resultMessage(count, filters.hasFilters, params.page, pages) : '';
+  const result = waitingForConnection
+    ? OFFLINE_LIST
+    : query.data && !query.isPlaceholderData && !movingPage
+      ? resultMessage(count, filters.hasFilters, params.page, pages)
+      : '';
   const selection = visibleSelected.length > 0 ? `${visibleSelected.length} ${visibleSelected.length === 1 ? 'task' : 'tasks'} selected.` : '';
 
   return (
@@ -264,25 +284,29 @@ export function TasksPage() {
 
 
       {visibleSelected.length > 0 ? (
-        <div className="bulk-bar" role="region" aria-label="Selected tasks">
+        <div className="bulk-bar" role="region" aria-label="Selected tasks" ref={bulkBar}>
           <span>{visibleSelected.length} selected</span>
-          <BusyButton className="button button--secondary button--small" busy={bulk.isPending} onClick={() => completeSelected(visibleSelected)}>
+          {/* Unavailable (aria-disabled, the focus stays) while the list is stale: the selection is of the old rows. */}
+          <BusyButton className="button button--secondary button--small" busy={bulk.isPending || stale} onClick={() => completeSelected(visibleSelected)}>
             Complete selected
           </BusyButton>
-          <button
-            type="button"
+          <UnavailableButton
             className="button button--danger button--small"
+            unavailable={stale}
             onClick={() => remove(tasks.filter((task) => visibleSelected.includes(task.id)))}
           >
             Delete selected
-          </button>
+          </UnavailableButton>
         </div>
       ) : null}
+
+      {/* Said in the tasks-result region above (a live region in the page from the start); shown here too. */}
+      {waitingForConnection ? <p className="alert alert--warning">{OFFLINE_LIST}</p> : null}
 
       {/* A refresh that failed with a list already loaded (TanStack Query keeps its data): the list stays, and says so. */}
       <RefreshFailed failed={query.isError && query.data !== undefined && !movingPage} retrying={query.isFetching} onRetry={() => void query.refetch()} />
 
-      <section className="card card--flush" aria-busy={query.isFetching} aria-label="Task list">
+      <section className="card card--flush" aria-busy={query.isFetching || stale} aria-label="Task list">
         {query.isPending || movingPage ? (
           <Spinner label="Loading tasks…" />
         ) : query.isError && query.data === undefined && !pastTheEnd ? (
@@ -321,6 +345,7 @@ export function TasksPage() {
             onToggleDone={toggleDone}
             onEdit={(task) => openDialog(task)}
             onDelete={(task) => remove([task])}
+            stale={stale}
           />
         )}
       </section>

@@ -66,14 +66,14 @@ describe('unsaved changes in the task dialog', () => {
     const edit = await screen.findByRole('button', { name: 'Edit “Existing”' });
 
     await user.click(edit);
-    await user.type(within(screen.getByRole('dialog', { name: 'Edit task' })).getByLabelText('Title'), ' more');
+    await user.type(within(screen.getByRole('dialog', { name: 'Edit “Existing”' })).getByLabelText('Title'), ' more');
     await user.keyboard('{Escape}');
     await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Discard changes' }));
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(edit).toHaveFocus();
 
     await user.click(edit);
-    const dialog = screen.getByRole('dialog', { name: 'Edit task' });
+    const dialog = screen.getByRole('dialog', { name: 'Edit “Existing”' });
     await user.type(within(dialog).getByLabelText('Title'), ' again');
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Discard changes' }));
